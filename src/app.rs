@@ -1,0 +1,172 @@
+//! [`AppState`] (one cheap-to-clone handle on everything a request needs) and
+//! [`run`]: replay the log, serve until `shutdown`, then drain and flush.
+
+use crate::config::Config;
+use crate::domain::TokenHash;
+use crate::domain::state::Limits;
+use crate::hub::Hub;
+use crate::ledger::sqlite::Readers;
+use crate::ledger::{self, Clock, Ledger};
+use crate::secret;
+use crate::views::Views;
+use axum::serve::ListenerExt;
+use std::future::Future;
+use std::ops::Deref;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub config: Config,
+    pub ledger: Ledger,
+    pub views: Arc<Views>,
+    pub hub: Arc<Hub>,
+    pub readers: Readers,
+    pub admin_hash: TokenHash,
+    /// Cancelled when the server stops: WebSocket sessions close with 1001.
+    pub shutdown: CancellationToken,
+    /// WebSocket sessions, awaited on shutdown.
+    pub sessions: TaskTracker,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// Uses the configured admin token, or the stored digest of the generated one;
+/// on first start without either, generates one, stores its digest and prints it once.
+fn admin_token(config: &Config) -> Result<TokenHash, BoxError> {
+    if let Some(t) = &config.admin_token {
+        if t.len() < 16 {
+            return Err("the admin token must be at least 16 characters".into());
+        }
+        return Ok(secret::hash(t));
+    }
+    let path = config.data_dir.join("admin-token.sha256");
+    if let Ok(stored) = std::fs::read_to_string(&path) {
+        let mut h = [0u8; 32];
+        hex::decode_to_slice(stored.trim(), &mut h)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        return Ok(TokenHash(h));
+    }
+    std::fs::create_dir_all(&config.data_dir)?;
+    let token = secret::new_token("ca_");
+    let hash = secret::hash(&token);
+    std::fs::write(&path, hex::encode(hash.0))?;
+    // Printed once, on purpose to stdout and not to the logs.
+    println!("Generated admin token (shown only this once; keep it safe): {token}");
+    Ok(hash)
+}
+
+/// Serves on `listener` until `shutdown` completes. The log is replayed before the
+/// first request is answered; on shutdown every acknowledged write is on disk.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), BoxError> {
+    run_with_clock(listener, config, ledger::system_clock(), shutdown).await
+}
+
+pub async fn run_with_clock(
+    listener: TcpListener,
+    config: Config,
+    clock: Clock,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), BoxError> {
+    let admin_hash = admin_token(&config)?;
+    let limits = Limits {
+        max_amount_major: config.max_amount,
+    };
+    let dir = config.data_dir.clone();
+    let started = std::time::Instant::now();
+    let (store, state) = tokio::task::spawn_blocking(move || ledger::open(&dir, limits)).await??;
+    let views = Arc::new(Views::default());
+    let hub = Arc::new(Hub::default());
+    ledger::load_views(&state, &views, &hub);
+    tracing::info!(
+        events = state.last_seq,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "ledger replayed"
+    );
+    let (ledger, writer) = ledger::start(store, state, Arc::clone(&views), Arc::clone(&hub), clock);
+
+    let stop = CancellationToken::new();
+    let app = AppState(Arc::new(Inner {
+        readers: Readers::new(Path::new(&config.data_dir)),
+        config,
+        ledger,
+        views,
+        hub,
+        admin_hash,
+        shutdown: stop.clone(),
+        sessions: TaskTracker::new(),
+    }));
+    let router = crate::http::router(app.clone());
+    let listener = listener.tap_io(|tcp| {
+        // Frames must leave at once, not wait 40 ms for Nagle.
+        let _ = tcp.set_nodelay(true);
+    });
+    let signal = stop.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        signal.cancel();
+    });
+    let graceful = stop.clone();
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { graceful.cancelled().await })
+    .await?;
+
+    stop.cancel();
+    app.sessions.close();
+    if tokio::time::timeout(Duration::from_secs(10), app.sessions.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some WebSocket sessions did not close in time");
+    }
+    drop(app);
+    // Every ledger handle is gone: the writer answers what it has and stops.
+    tokio::task::spawn_blocking(move || writer.join())
+        .await?
+        .map_err(|_| "the ledger writer panicked")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on SIGTERM or ctrl-c.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,174 @@
+//! The domain: campaigns, lives, matches and donations, the validated inputs that
+//! build them ([`text`]), and the pure fold over the event log ([`state`]).
+//! Nothing here knows HTTP or SQL.
+
+pub mod state;
+pub mod text;
+pub mod time;
+
+use crate::money::Currency;
+use serde::{Deserialize, Serialize};
+pub use time::Timestamp;
+
+/// SHA-256 of a secret token: what the log stores instead of the token itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TokenHash(#[serde(with = "hex_bytes")] pub [u8; 32]);
+
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(b: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(b))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        let s = String::deserialize(d)?;
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(s, &mut out).map_err(serde::de::Error::custom)?;
+        Ok(out)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Sum of donations not refunded.
+    pub raised: i64,
+    /// Sponsor money earned by those donations.
+    pub matched: i64,
+    /// `raised + matched`.
+    pub total: i64,
+    /// Count of donations not refunded.
+    pub donations: u64,
+}
+
+impl Totals {
+    /// The totals after adding (or, with `sign = -1`, removing) one donation; `None` on overflow.
+    pub fn with(self, amount: i64, matched: i64, sign: i64) -> Option<Totals> {
+        let raised = self.raised.checked_add(amount.checked_mul(sign)?)?;
+        let matched = self.matched.checked_add(matched.checked_mul(sign)?)?;
+        let donations = if sign > 0 {
+            self.donations.checked_add(1)?
+        } else {
+            self.donations.checked_sub(1)?
+        };
+        Some(Totals {
+            raised,
+            matched,
+            total: raised.checked_add(matched)?,
+            donations,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Campaign {
+    pub id: String,
+    pub name: String,
+    pub currency: Currency,
+    pub goal: Option<i64>,
+    pub charity: Option<String>,
+    pub starts_at: Option<Timestamp>,
+    pub ends_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Live {
+    pub id: String,
+    pub campaign_id: String,
+    pub host: String,
+    pub title: Option<String>,
+    pub platform: Option<String>,
+    pub scheduled_at: Option<Timestamp>,
+    pub goal: Option<i64>,
+    pub created_at: Timestamp,
+    /// Write secret (donations, refunds, integrations of this live).
+    pub key_hash: TokenHash,
+    /// Read secret for overlays and the live WebSocket.
+    pub overlay_hash: TokenHash,
+}
+
+/// A sponsor's promise: `ratio` of every eligible donation, up to `cap` in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Match {
+    pub id: String,
+    pub campaign_id: String,
+    pub sponsor: String,
+    /// `[num, den]`: `[1, 1]` doubles every donation.
+    pub ratio: [i64; 2],
+    pub cap: i64,
+    pub starts_at: Option<Timestamp>,
+    pub ends_at: Option<Timestamp>,
+    pub min_amount: Option<i64>,
+    pub max_per_donation: Option<i64>,
+    pub created_at: Timestamp,
+}
+
+impl Match {
+    pub fn is_active(&self, at: Timestamp) -> bool {
+        self.starts_at.is_none_or(|s| at >= s) && self.ends_at.is_none_or(|e| at < e)
+    }
+}
+
+/// The part of a donation a match paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allocation {
+    pub match_id: String,
+    pub amount: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Donation {
+    pub id: String,
+    pub live_id: String,
+    pub campaign_id: String,
+    pub amount: i64,
+    pub currency: Currency,
+    /// Sum of `allocations`: sponsor money this donation earned.
+    pub matched: i64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allocations: Vec<Allocation>,
+    /// The name as given; shown only when `anonymous` is false.
+    pub donor: Option<String>,
+    pub anonymous: bool,
+    pub message: Option<String>,
+    pub platform: String,
+    pub at: Timestamp,
+    pub refunded: bool,
+}
+
+/// The public shape of a donation (API.md `donation` object).
+#[derive(Debug, Serialize)]
+pub struct DonationView<'a> {
+    pub id: &'a str,
+    pub live_id: &'a str,
+    pub amount: i64,
+    pub currency: Currency,
+    pub matched: i64,
+    pub donor: Option<&'a str>,
+    pub message: Option<&'a str>,
+    pub platform: &'a str,
+    pub at: Timestamp,
+    pub refunded: bool,
+}
+
+impl Donation {
+    pub fn view(&self) -> DonationView<'_> {
+        DonationView {
+            id: &self.id,
+            live_id: &self.live_id,
+            amount: self.amount,
+            currency: self.currency,
+            matched: self.matched,
+            donor: if self.anonymous {
+                None
+            } else {
+                self.donor.as_deref()
+            },
+            message: self.message.as_deref(),
+            platform: &self.platform,
+            at: self.at,
+            refunded: self.refunded,
+        }
+    }
+}

@@ -1,0 +1,535 @@
+//! The fold: [`State::decide`] turns a validated command into a fact (or a
+//! refusal) against the current state, and [`State::apply`] folds a committed
+//! event into the state. Both are synchronous, deterministic and free of I/O, so
+//! replaying the log on start rebuilds exactly the state the writer had.
+
+use super::{Allocation, Campaign, Donation, Live, Match, Timestamp, TokenHash, Totals};
+use crate::money::{Currency, apply_ratio};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// One entry of the durable log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: u64,
+    pub at: Timestamp,
+    #[serde(flatten)]
+    pub fact: Fact,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Fact {
+    CampaignCreated {
+        campaign: Campaign,
+    },
+    MatchCreated {
+        r#match: Match,
+    },
+    LiveCreated {
+        live: Live,
+    },
+    DonationReceived {
+        donation: Donation,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        idempotency: Option<IdempotencyKey>,
+    },
+    DonationRefunded {
+        donation_id: String,
+    },
+    LiveSecretsRotated {
+        live_id: String,
+        key_hash: Option<TokenHash>,
+        overlay_hash: Option<TokenHash>,
+    },
+}
+
+impl Fact {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fact::CampaignCreated { .. } => "campaign_created",
+            Fact::MatchCreated { .. } => "match_created",
+            Fact::LiveCreated { .. } => "live_created",
+            Fact::DonationReceived { .. } => "donation",
+            Fact::DonationRefunded { .. } => "refund",
+            Fact::LiveSecretsRotated { .. } => "live_secrets_rotated",
+        }
+    }
+}
+
+/// A client's `Idempotency-Key` and the digest of the request it came with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub body_hash: String,
+}
+
+/// Who asks. Overlay tokens only read, so they never reach a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Admin,
+    /// Holder of this live's write key.
+    LiveKey(String),
+}
+
+impl Principal {
+    fn may_write(&self, live_id: &str) -> bool {
+        match self {
+            Principal::Admin => true,
+            Principal::LiveKey(l) => l == live_id,
+        }
+    }
+}
+
+/// A command whose fields are already validated at the edge.
+#[derive(Debug, Clone)]
+pub enum Command {
+    CreateCampaign(Campaign),
+    CreateMatch(Match),
+    CreateLive(Live),
+    Donate {
+        by: Principal,
+        donation: Donation,
+        idempotency: Option<IdempotencyKey>,
+    },
+    Refund {
+        by: Principal,
+        donation_id: String,
+    },
+    RotateLiveSecrets {
+        by: Principal,
+        live_id: String,
+        key_hash: Option<TokenHash>,
+        overlay_hash: Option<TokenHash>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Append(Fact),
+    /// Same idempotency key, same body: answer with that donation's original response.
+    Repeat {
+        donation_id: String,
+    },
+    /// A second refund of the same donation: nothing to write.
+    AlreadyRefunded {
+        donation_id: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("no campaign has this id")]
+    CampaignNotFound,
+    #[error("no live has this id")]
+    LiveNotFound,
+    #[error("no donation has this id")]
+    DonationNotFound,
+    #[error("this {0} id is already taken")]
+    IdTaken(&'static str),
+    #[error("this campaign takes {expected}, not {got}")]
+    CurrencyMismatch { expected: Currency, got: Currency },
+    #[error("amount is above the maximum of {max} minor units")]
+    AmountTooLarge { max: i64 },
+    #[error("this Idempotency-Key was already used with a different body")]
+    IdempotencyConflict,
+    #[error("this token may not act on this live")]
+    Forbidden,
+    #[error("the totals would overflow")]
+    TotalsOverflow,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest donation, in whole units of the campaign currency.
+    pub max_amount_major: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_amount_major: 1_000_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchState {
+    pub r#match: Match,
+    pub used: i64,
+}
+
+impl MatchState {
+    pub fn left(&self) -> i64 {
+        self.r#match.cap - self.used
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignState {
+    pub campaign: Campaign,
+    pub totals: Totals,
+    /// In creation order: the order in which matches pay (documented in the README).
+    pub matches: Vec<MatchState>,
+    pub lives: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveState {
+    pub live: Live,
+    pub totals: Totals,
+    pub created_seq: u64,
+    /// Seq of the newest event of this live's stream.
+    pub stream_seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DonationState {
+    pub donation: Donation,
+    /// Seq of the event that received it.
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct State {
+    pub limits: Limits,
+    pub last_seq: u64,
+    pub campaigns: HashMap<String, CampaignState>,
+    pub lives: HashMap<String, LiveState>,
+    pub donations: HashMap<String, DonationState>,
+    /// Match id → campaign id.
+    pub match_index: HashMap<String, String>,
+    /// (live id, key) → (body digest, donation id).
+    pub idempotency: HashMap<(String, String), (String, String)>,
+    /// Donations whose recorded matching differs from what the rules give on
+    /// replay; always 0 unless the log was written by different rules.
+    pub diverged: u64,
+}
+
+impl State {
+    pub fn new(limits: Limits) -> Self {
+        State {
+            limits,
+            ..State::default()
+        }
+    }
+
+    pub fn decide(&self, cmd: &Command) -> Result<Decision, Refusal> {
+        match cmd {
+            Command::CreateCampaign(c) => {
+                if self.campaigns.contains_key(&c.id) {
+                    return Err(Refusal::IdTaken("campaign"));
+                }
+                Ok(Decision::Append(Fact::CampaignCreated {
+                    campaign: c.clone(),
+                }))
+            }
+            Command::CreateMatch(m) => {
+                if !self.campaigns.contains_key(&m.campaign_id) {
+                    return Err(Refusal::CampaignNotFound);
+                }
+                if self.match_index.contains_key(&m.id) {
+                    return Err(Refusal::IdTaken("match"));
+                }
+                Ok(Decision::Append(Fact::MatchCreated { r#match: m.clone() }))
+            }
+            Command::CreateLive(l) => {
+                if !self.campaigns.contains_key(&l.campaign_id) {
+                    return Err(Refusal::CampaignNotFound);
+                }
+                if self.lives.contains_key(&l.id) {
+                    return Err(Refusal::IdTaken("live"));
+                }
+                Ok(Decision::Append(Fact::LiveCreated { live: l.clone() }))
+            }
+            Command::Donate {
+                by,
+                donation,
+                idempotency,
+            } => self.decide_donation(by, donation, idempotency),
+            Command::Refund { by, donation_id } => {
+                let d = self
+                    .donations
+                    .get(donation_id)
+                    .ok_or(Refusal::DonationNotFound)?;
+                if !by.may_write(&d.donation.live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if d.donation.refunded {
+                    return Ok(Decision::AlreadyRefunded {
+                        donation_id: donation_id.clone(),
+                    });
+                }
+                Ok(Decision::Append(Fact::DonationRefunded {
+                    donation_id: donation_id.clone(),
+                }))
+            }
+            Command::RotateLiveSecrets {
+                by,
+                live_id,
+                key_hash,
+                overlay_hash,
+            } => {
+                if !self.lives.contains_key(live_id) {
+                    return Err(Refusal::LiveNotFound);
+                }
+                if !by.may_write(live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                Ok(Decision::Append(Fact::LiveSecretsRotated {
+                    live_id: live_id.clone(),
+                    key_hash: *key_hash,
+                    overlay_hash: *overlay_hash,
+                }))
+            }
+        }
+    }
+
+    fn decide_donation(
+        &self,
+        by: &Principal,
+        d: &Donation,
+        idempotency: &Option<IdempotencyKey>,
+    ) -> Result<Decision, Refusal> {
+        let live = self.lives.get(&d.live_id).ok_or(Refusal::LiveNotFound)?;
+        if !by.may_write(&d.live_id) {
+            return Err(Refusal::Forbidden);
+        }
+        if let Some(k) = idempotency
+            && let Some((hash, donation_id)) =
+                self.idempotency.get(&(d.live_id.clone(), k.key.clone()))
+        {
+            if *hash != k.body_hash {
+                return Err(Refusal::IdempotencyConflict);
+            }
+            return Ok(Decision::Repeat {
+                donation_id: donation_id.clone(),
+            });
+        }
+        if self.donations.contains_key(&d.id) {
+            return Err(Refusal::IdTaken("donation"));
+        }
+        let campaign = self
+            .campaigns
+            .get(&live.live.campaign_id)
+            .ok_or(Refusal::CampaignNotFound)?;
+        let currency = campaign.campaign.currency;
+        if d.currency != currency {
+            return Err(Refusal::CurrencyMismatch {
+                expected: currency,
+                got: d.currency,
+            });
+        }
+        let max = currency.minor_units(self.limits.max_amount_major);
+        if d.amount > max {
+            return Err(Refusal::AmountTooLarge { max });
+        }
+        let allocations = allocate(campaign, d.amount, d.at);
+        let matched = allocations.iter().map(|a| a.amount).sum::<i64>();
+        live.totals
+            .with(d.amount, matched, 1)
+            .ok_or(Refusal::TotalsOverflow)?;
+        campaign
+            .totals
+            .with(d.amount, matched, 1)
+            .ok_or(Refusal::TotalsOverflow)?;
+        let donation = Donation {
+            live_id: d.live_id.clone(),
+            campaign_id: live.live.campaign_id.clone(),
+            matched,
+            allocations,
+            refunded: false,
+            ..d.clone()
+        };
+        Ok(Decision::Append(Fact::DonationReceived {
+            donation,
+            idempotency: idempotency.clone(),
+        }))
+    }
+
+    /// Folds one committed event. Events come in seq order; an event that does not
+    /// fit the state (which the writer never produces) is skipped with an error.
+    pub fn apply(&mut self, ev: &Event) -> Result<(), FoldError> {
+        if ev.seq <= self.last_seq {
+            return Err(FoldError::OutOfOrder {
+                seq: ev.seq,
+                last: self.last_seq,
+            });
+        }
+        self.last_seq = ev.seq;
+        match &ev.fact {
+            Fact::CampaignCreated { campaign } => {
+                self.campaigns.insert(
+                    campaign.id.clone(),
+                    CampaignState {
+                        campaign: campaign.clone(),
+                        totals: Totals::default(),
+                        matches: vec![],
+                        lives: vec![],
+                    },
+                );
+            }
+            Fact::MatchCreated { r#match } => {
+                let c = self
+                    .campaigns
+                    .get_mut(&r#match.campaign_id)
+                    .ok_or(FoldError::Unknown(ev.seq))?;
+                c.matches.push(MatchState {
+                    r#match: r#match.clone(),
+                    used: 0,
+                });
+                self.match_index
+                    .insert(r#match.id.clone(), r#match.campaign_id.clone());
+            }
+            Fact::LiveCreated { live } => {
+                let c = self
+                    .campaigns
+                    .get_mut(&live.campaign_id)
+                    .ok_or(FoldError::Unknown(ev.seq))?;
+                c.lives.push(live.id.clone());
+                self.lives.insert(
+                    live.id.clone(),
+                    LiveState {
+                        live: live.clone(),
+                        totals: Totals::default(),
+                        created_seq: ev.seq,
+                        stream_seq: ev.seq,
+                    },
+                );
+            }
+            Fact::DonationReceived {
+                donation,
+                idempotency,
+            } => {
+                let c = self
+                    .campaigns
+                    .get_mut(&donation.campaign_id)
+                    .ok_or(FoldError::Unknown(ev.seq))?;
+                if allocate(c, donation.amount, donation.at) != donation.allocations {
+                    self.diverged += 1;
+                }
+                let l = self
+                    .lives
+                    .get_mut(&donation.live_id)
+                    .ok_or(FoldError::Unknown(ev.seq))?;
+                let (lt, ct) = match (
+                    l.totals.with(donation.amount, donation.matched, 1),
+                    c.totals.with(donation.amount, donation.matched, 1),
+                ) {
+                    (Some(lt), Some(ct)) => (lt, ct),
+                    _ => return Err(FoldError::Unknown(ev.seq)),
+                };
+                l.totals = lt;
+                l.stream_seq = ev.seq;
+                c.totals = ct;
+                for a in &donation.allocations {
+                    if let Some(m) = c.matches.iter_mut().find(|m| m.r#match.id == a.match_id) {
+                        m.used += a.amount;
+                    }
+                }
+                if let Some(k) = idempotency {
+                    self.idempotency.insert(
+                        (donation.live_id.clone(), k.key.clone()),
+                        (k.body_hash.clone(), donation.id.clone()),
+                    );
+                }
+                self.donations.insert(
+                    donation.id.clone(),
+                    DonationState {
+                        donation: donation.clone(),
+                        seq: ev.seq,
+                    },
+                );
+            }
+            Fact::DonationRefunded { donation_id } => {
+                let d = self
+                    .donations
+                    .get_mut(donation_id)
+                    .ok_or(FoldError::Unknown(ev.seq))?;
+                if d.donation.refunded {
+                    return Err(FoldError::Unknown(ev.seq));
+                }
+                d.donation.refunded = true;
+                let d = &d.donation;
+                let (Some(l), Some(c)) = (
+                    self.lives.get_mut(&d.live_id),
+                    self.campaigns.get_mut(&d.campaign_id),
+                ) else {
+                    return Err(FoldError::Unknown(ev.seq));
+                };
+                // Refunding can only go back to totals that existed before: no overflow.
+                l.totals = l.totals.with(d.amount, d.matched, -1).unwrap_or_default();
+                l.stream_seq = ev.seq;
+                c.totals = c.totals.with(d.amount, d.matched, -1).unwrap_or_default();
+                // The refund gives the sponsor back what the donation consumed.
+                for a in &d.allocations {
+                    if let Some(m) = c.matches.iter_mut().find(|m| m.r#match.id == a.match_id) {
+                        m.used -= a.amount;
+                    }
+                }
+            }
+            Fact::LiveSecretsRotated {
+                live_id,
+                key_hash,
+                overlay_hash,
+            } => {
+                let l = self
+                    .lives
+                    .get_mut(live_id)
+                    .ok_or(FoldError::Unknown(ev.seq))?;
+                if let Some(h) = key_hash {
+                    l.live.key_hash = *h;
+                }
+                if let Some(h) = overlay_hash {
+                    l.live.overlay_hash = *h;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Rebuilds a state from a log.
+    pub fn replay<'a>(
+        limits: Limits,
+        events: impl IntoIterator<Item = &'a Event>,
+    ) -> Result<State, FoldError> {
+        let mut s = State::new(limits);
+        for e in events {
+            s.apply(e)?;
+        }
+        Ok(s)
+    }
+}
+
+/// What each active match of the campaign pays for a donation, in creation order:
+/// `floor(amount × num / den)`, at most `max_per_donation`, at most what is left
+/// of the cap (so the donation that reaches the cap gets exactly what remains).
+pub fn allocate(c: &CampaignState, amount: i64, at: Timestamp) -> Vec<Allocation> {
+    let mut out = Vec::new();
+    for m in &c.matches {
+        let r = &m.r#match;
+        if !r.is_active(at) || r.min_amount.is_some_and(|min| amount < min) {
+            continue;
+        }
+        let mut share = apply_ratio(amount, r.ratio[0], r.ratio[1]);
+        if let Some(max) = r.max_per_donation {
+            share = share.min(max);
+        }
+        share = share.min(m.left());
+        if share > 0 {
+            out.push(Allocation {
+                match_id: r.id.clone(),
+                amount: share,
+            });
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FoldError {
+    #[error("event {seq} comes after {last}: the log is out of order")]
+    OutOfOrder { seq: u64, last: u64 },
+    #[error("event {0} refers to something the log never created")]
+    Unknown(u64),
+}

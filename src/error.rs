@@ -1,0 +1,129 @@
+//! [`ApiError`]: every failure a client sees, as `{"error": "<code>", "message": "<sentence>"}`.
+
+use crate::domain::state::Refusal;
+use crate::domain::text::TextError;
+use crate::ledger::LedgerError;
+use crate::money::{AmountError, CurrencyError};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        let message = message.into();
+        tracing::error!(%message, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on the server; nothing was changed",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": self.code, "message": self.message }).to_string();
+        let mut res = (self.status, body).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        res
+    }
+}
+
+impl From<TextError> for ApiError {
+    fn from(e: TextError) -> Self {
+        ApiError::invalid("invalid_field", e.to_string())
+    }
+}
+
+impl From<AmountError> for ApiError {
+    fn from(e: AmountError) -> Self {
+        let code = match e {
+            AmountError::TooLarge { .. } => "amount_too_large",
+            _ => "invalid_amount",
+        };
+        ApiError::invalid(code, e.to_string())
+    }
+}
+
+impl From<CurrencyError> for ApiError {
+    fn from(e: CurrencyError) -> Self {
+        ApiError::invalid("invalid_currency", e.to_string())
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        let msg = r.to_string();
+        match r {
+            Refusal::CampaignNotFound => ApiError::not_found("campaign_not_found", msg),
+            Refusal::LiveNotFound => ApiError::not_found("live_not_found", msg),
+            Refusal::DonationNotFound => ApiError::not_found("donation_not_found", msg),
+            Refusal::IdTaken(_) => ApiError::new(StatusCode::CONFLICT, "id_taken", msg),
+            Refusal::IdempotencyConflict => {
+                ApiError::new(StatusCode::CONFLICT, "idempotency_conflict", msg)
+            }
+            Refusal::CurrencyMismatch { .. } => ApiError::invalid("currency_mismatch", msg),
+            Refusal::AmountTooLarge { .. } => ApiError::invalid("amount_too_large", msg),
+            Refusal::Forbidden => ApiError::forbidden(msg),
+            Refusal::TotalsOverflow => ApiError::invalid("totals_overflow", msg),
+        }
+    }
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(e: LedgerError) -> Self {
+        match e {
+            LedgerError::Refused(r) => r.into(),
+            LedgerError::Storage(m) => {
+                tracing::error!(error = %m, "ledger storage failure");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    "the ledger could not write to disk; nothing was recorded, retry later",
+                )
+            }
+            LedgerError::Closed => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "shutting_down",
+                "the server is shutting down; retry later",
+            ),
+        }
+    }
+}

@@ -1,0 +1,505 @@
+//! The JSON API of API.md: campaigns, matches, lives, donations, refunds, events.
+
+use super::JsonBody;
+use crate::app::AppState;
+use crate::domain::state::{Command, IdempotencyKey};
+use crate::domain::{Campaign, Donation, Live, Match, Timestamp, text};
+use crate::error::ApiError;
+use crate::ledger::Outcome;
+use crate::money::{Amount, Currency};
+use crate::secret;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/campaigns", post(create_campaign))
+        .route("/api/v1/campaigns/{id}", get(get_campaign))
+        .route("/api/v1/campaigns/{id}/matches", post(create_match))
+        .route("/api/v1/campaigns/{id}/lives", post(create_live))
+        .route("/api/v1/lives/{id}", get(get_live))
+        .route("/api/v1/lives/{id}/donations", post(donate))
+        .route("/api/v1/lives/{id}/events", get(events))
+        .route("/api/v1/lives/{id}/rotate", post(rotate))
+        .route("/api/v1/donations/{id}/refund", post(refund))
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn id_or_new(proposed: Option<&str>) -> Result<String, ApiError> {
+    Ok(match proposed {
+        Some(p) => text::id(p)?,
+        None => secret::new_id(),
+    })
+}
+
+fn time(field: &'static str, v: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
+    v.map(|s| {
+        Timestamp::parse(s).ok_or_else(|| {
+            ApiError::invalid(
+                "invalid_time",
+                format!("{field} must be an RFC 3339 date-time"),
+            )
+        })
+    })
+    .transpose()
+}
+
+fn window(starts: Option<Timestamp>, ends: Option<Timestamp>) -> Result<(), ApiError> {
+    match (starts, ends) {
+        (Some(s), Some(e)) if e <= s => Err(ApiError::invalid(
+            "invalid_time",
+            "ends_at must be after starts_at",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A positive integer amount of minor units in an optional field.
+fn minor(field: &'static str, v: Option<&Value>) -> Result<Option<i64>, ApiError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => Amount::from_json(v)
+            .map(|a| Some(a.minor()))
+            .map_err(|e| ApiError::invalid("invalid_amount", format!("{field}: {e}"))),
+    }
+}
+
+fn base_url(app: &AppState, headers: &HeaderMap) -> String {
+    if let Some(u) = &app.config.public_url {
+        return u.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or(&app.config.listen);
+    format!("http://{host}")
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewCampaign {
+    id: Option<String>,
+    name: String,
+    currency: String,
+    goal: Option<Value>,
+    charity: Option<String>,
+    starts_at: Option<String>,
+    ends_at: Option<String>,
+}
+
+async fn create_campaign(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<NewCampaign>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let starts_at = time("starts_at", b.starts_at.as_deref())?;
+    let ends_at = time("ends_at", b.ends_at.as_deref())?;
+    window(starts_at, ends_at)?;
+    let c = Campaign {
+        id: id_or_new(b.id.as_deref())?,
+        name: text::required("name", &b.name, text::NAME_MAX)?,
+        currency: Currency::parse(&b.currency)?,
+        goal: minor("goal", b.goal.as_ref())?,
+        charity: text::optional("charity", b.charity.as_deref(), text::NAME_MAX)?,
+        starts_at,
+        ends_at,
+        created_at: Timestamp::default(),
+    };
+    let id = c.id.clone();
+    app.ledger.submit(Command::CreateCampaign(c)).await?;
+    let body = app
+        .views
+        .campaign_json(&id)
+        .ok_or_else(|| ApiError::internal("campaign missing after commit"))?;
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+async fn get_campaign(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let body = app
+        .views
+        .campaign_json(&id)
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    Ok(axum::Json(body).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewMatch {
+    id: Option<String>,
+    sponsor: String,
+    ratio: Value,
+    cap: Value,
+    starts_at: Option<String>,
+    ends_at: Option<String>,
+    min_amount: Option<Value>,
+    max_per_donation: Option<Value>,
+}
+
+fn ratio(v: &Value) -> Result<[i64; 2], ApiError> {
+    let bad = || {
+        ApiError::invalid(
+            "invalid_ratio",
+            "ratio must be [num, den]: two positive integers, e.g. [1, 1] to double",
+        )
+    };
+    let arr = v.as_array().filter(|a| a.len() == 2).ok_or_else(bad)?;
+    let n = arr[0]
+        .as_i64()
+        .filter(|n| *n > 0 && arr[0].is_i64())
+        .ok_or_else(bad)?;
+    let d = arr[1]
+        .as_i64()
+        .filter(|d| *d > 0 && arr[1].is_i64())
+        .ok_or_else(bad)?;
+    if n > 1000 || d > 1000 {
+        return Err(ApiError::invalid(
+            "invalid_ratio",
+            "ratio terms must be at most 1000",
+        ));
+    }
+    Ok([n, d])
+}
+
+async fn create_match(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<NewMatch>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    if app.views.campaign(&campaign_id).is_none() {
+        return Err(ApiError::not_found(
+            "campaign_not_found",
+            "no campaign has this id",
+        ));
+    }
+    let starts_at = time("starts_at", b.starts_at.as_deref())?;
+    let ends_at = time("ends_at", b.ends_at.as_deref())?;
+    window(starts_at, ends_at)?;
+    let m = Match {
+        id: id_or_new(b.id.as_deref())?,
+        campaign_id,
+        sponsor: text::required("sponsor", &b.sponsor, text::NAME_MAX)?,
+        ratio: ratio(&b.ratio)?,
+        cap: minor("cap", Some(&b.cap))?.unwrap_or_default(),
+        starts_at,
+        ends_at,
+        min_amount: minor("min_amount", b.min_amount.as_ref())?,
+        max_per_donation: minor("max_per_donation", b.max_per_donation.as_ref())?,
+        created_at: Timestamp::default(),
+    };
+    let (id, cid) = (m.id.clone(), m.campaign_id.clone());
+    app.ledger.submit(Command::CreateMatch(m)).await?;
+    let body = app
+        .views
+        .campaign(&cid)
+        .and_then(|c| {
+            c.matches
+                .iter()
+                .find(|m| m.r#match.id == id)
+                .map(crate::views::match_json)
+        })
+        .ok_or_else(|| ApiError::internal("match missing after commit"))?;
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewLive {
+    id: Option<String>,
+    host: String,
+    title: Option<String>,
+    platform: Option<String>,
+    scheduled_at: Option<String>,
+    goal: Option<Value>,
+}
+
+async fn create_live(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<NewLive>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    if app.views.campaign(&campaign_id).is_none() {
+        return Err(ApiError::not_found(
+            "campaign_not_found",
+            "no campaign has this id",
+        ));
+    }
+    let key = secret::new_token("ck_");
+    let overlay_token = secret::new_token("ot_");
+    let live = Live {
+        id: id_or_new(b.id.as_deref())?,
+        campaign_id,
+        host: text::required("host", &b.host, text::NAME_MAX)?,
+        title: text::optional("title", b.title.as_deref(), text::NAME_MAX)?,
+        platform: text::platform(b.platform.as_deref())?,
+        scheduled_at: time("scheduled_at", b.scheduled_at.as_deref())?,
+        goal: minor("goal", b.goal.as_ref())?,
+        created_at: Timestamp::default(),
+        key_hash: secret::hash(&key),
+        overlay_hash: secret::hash(&overlay_token),
+    };
+    let id = live.id.clone();
+    app.ledger.submit(Command::CreateLive(live)).await?;
+    let mut body = app
+        .views
+        .live_json(&id)
+        .ok_or_else(|| ApiError::internal("live missing after commit"))?;
+    let base = base_url(&app, &headers);
+    if let Some(o) = body.as_object_mut() {
+        o.insert(
+            "overlay_url".into(),
+            json!(format!("{base}/overlay/lives/{id}?token={overlay_token}")),
+        );
+        o.insert(
+            "ws_url".into(),
+            json!(format!(
+                "{}/ws/lives/{id}?token={overlay_token}",
+                base.replacen("http", "ws", 1)
+            )),
+        );
+        o.insert("key".into(), json!(key));
+        o.insert("overlay_token".into(), json!(overlay_token));
+    }
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+async fn get_live(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let body = app
+        .views
+        .live_json(&id)
+        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    Ok(axum::Json(body).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewDonation {
+    id: Option<String>,
+    amount: Value,
+    currency: String,
+    donor: Option<String>,
+    message: Option<String>,
+    anonymous: Option<bool>,
+    platform: Option<String>,
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let k = v
+        .to_str()
+        .ok()
+        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()));
+    k.map(|k| Some(k.to_owned())).ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1 to 255 visible ASCII characters",
+        )
+    })
+}
+
+async fn donate(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    if app.views.live(&live_id).is_none() {
+        return Err(ApiError::not_found("live_not_found", "no live has this id"));
+    }
+    let by = app.require_writer(&headers, Some(&live_id))?;
+    let key = idempotency_key(&headers)?;
+    let b: NewDonation = super::parse_json(&body)?;
+    let amount = Amount::from_json(&b.amount)?;
+    let currency = Currency::parse(&b.currency)?;
+    let donor = text::optional("donor", b.donor.as_deref(), text::DONOR_MAX)?;
+    let message = text::optional("message", b.message.as_deref(), text::MESSAGE_MAX)?;
+    let platform = text::platform(b.platform.as_deref())?.unwrap_or_else(|| "direct".to_owned());
+    let anonymous = b.anonymous.unwrap_or(false);
+    let idempotency = key.map(|key| {
+        // Digest of the validated request, so a retry that differs only in spacing is the same request.
+        let canonical = json!({
+            "id": b.id, "amount": amount.minor(), "currency": currency, "donor": donor,
+            "message": message, "anonymous": anonymous, "platform": platform,
+        });
+        IdempotencyKey {
+            key,
+            body_hash: secret::digest_hex(canonical.to_string().as_bytes()),
+        }
+    });
+    let donation = Donation {
+        id: id_or_new(b.id.as_deref())?,
+        live_id: live_id.clone(),
+        campaign_id: String::new(),
+        amount: amount.minor(),
+        currency,
+        matched: 0,
+        allocations: vec![],
+        donor,
+        anonymous,
+        message,
+        platform,
+        at: Timestamp::default(),
+        refunded: false,
+    };
+    match app
+        .ledger
+        .submit(Command::Donate {
+            by,
+            donation,
+            idempotency,
+        })
+        .await?
+    {
+        Outcome::Appended { body, .. } => {
+            Ok(json_response(StatusCode::CREATED, body.unwrap_or_default()))
+        }
+        Outcome::Unchanged { body } => Ok(json_response(StatusCode::OK, body)),
+    }
+}
+
+async fn refund(
+    State(app): State<AppState>,
+    Path(donation_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let by = app.require_writer(&headers, None)?;
+    match app
+        .ledger
+        .submit(Command::Refund { by, donation_id })
+        .await?
+    {
+        Outcome::Appended { body, .. } => {
+            Ok(json_response(StatusCode::OK, body.unwrap_or_default()))
+        }
+        Outcome::Unchanged { body } => Ok(json_response(StatusCode::OK, body)),
+    }
+}
+
+/// Events per page of `GET /events`.
+pub const EVENTS_MAX: usize = 10_000;
+
+async fn events(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+    query: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let token = q
+        .get("token")
+        .map(String::as_str)
+        .or_else(|| super::auth::bearer(&headers));
+    let live = app
+        .views
+        .live(&live_id)
+        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    app.require_reader(token, &live_id)?;
+    let after = parse_u64(&q, "after")?.unwrap_or(0);
+    let limit = parse_u64(&q, "limit")?.map_or(EVENTS_MAX, |l| (l as usize).clamp(1, EVENTS_MAX));
+    let frames = app
+        .frames_between(&live_id, after, live.last_seq, limit + 1)
+        .await?;
+    let has_more = frames.len() > limit;
+    let mut body =
+        String::with_capacity(64 + frames.iter().map(|f| f.text.len() + 1).sum::<usize>());
+    body.push_str("{\"events\":[");
+    for (i, f) in frames.iter().take(limit).enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(f.text.as_str());
+    }
+    body.push_str(&format!(
+        "],\"has_more\":{has_more},\"last_seq\":{}}}",
+        live.last_seq
+    ));
+    Ok(json_response(StatusCode::OK, body))
+}
+
+pub fn parse_u64(q: &HashMap<String, String>, name: &'static str) -> Result<Option<u64>, ApiError> {
+    q.get(name)
+        .map(|v| {
+            v.parse::<u64>().map_err(|_| {
+                ApiError::bad_request(
+                    "invalid_query",
+                    format!("{name} must be a non-negative integer"),
+                )
+            })
+        })
+        .transpose()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rotate {
+    #[serde(default)]
+    key: bool,
+    #[serde(default)]
+    overlay_token: bool,
+}
+
+/// Replaces a live's write key and/or overlay token; the old ones stop working at once.
+async fn rotate(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<Rotate>,
+) -> Result<Response, ApiError> {
+    if app.views.live(&live_id).is_none() {
+        return Err(ApiError::not_found("live_not_found", "no live has this id"));
+    }
+    let by = app.require_writer(&headers, Some(&live_id))?;
+    if !b.key && !b.overlay_token {
+        return Err(ApiError::invalid(
+            "nothing_to_rotate",
+            "set key and/or overlay_token to true",
+        ));
+    }
+    let key = b.key.then(|| secret::new_token("ck_"));
+    let overlay = b.overlay_token.then(|| secret::new_token("ot_"));
+    app.ledger
+        .submit(Command::RotateLiveSecrets {
+            by,
+            live_id: live_id.clone(),
+            key_hash: key.as_deref().map(secret::hash),
+            overlay_hash: overlay.as_deref().map(secret::hash),
+        })
+        .await?;
+    let mut body = json!({ "id": live_id });
+    if let Some(k) = key {
+        body["key"] = json!(k);
+    }
+    if let Some(o) = overlay {
+        body["overlay_url"] = json!(format!(
+            "{}/overlay/lives/{live_id}?token={o}",
+            base_url(&app, &headers)
+        ));
+        body["overlay_token"] = json!(o);
+    }
+    Ok(axum::Json(body).into_response())
+}

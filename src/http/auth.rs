@@ -1,0 +1,104 @@
+//! Who is asking: the admin, the holder of a live's write key, or of its overlay
+//! token. Tokens are never compared as strings: their SHA-256 digests are
+//! compared in constant time with the stored digests.
+
+use crate::app::AppState;
+use crate::domain::state::Principal;
+use crate::error::ApiError;
+use crate::secret;
+use crate::views::TokenOwner;
+use axum::http::{HeaderMap, header};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    Admin,
+    LiveKey(String),
+    Overlay(String),
+}
+
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+impl AppState {
+    /// Which secret this token is, if any.
+    pub fn identify(&self, token: &str) -> Option<Access> {
+        if secret::matches(token, &self.admin_hash) {
+            return Some(Access::Admin);
+        }
+        // The digest index only narrows the search; the stored digest is still
+        // compared in constant time.
+        let (live_id, owner) = self
+            .views
+            .tokens
+            .get(&secret::hash(token))
+            .map(|e| e.value().clone())?;
+        let live = self.views.live(&live_id)?;
+        match owner {
+            TokenOwner::LiveKey if secret::matches(token, &live.live.key_hash) => {
+                Some(Access::LiveKey(live_id))
+            }
+            TokenOwner::Overlay if secret::matches(token, &live.live.overlay_hash) => {
+                Some(Access::Overlay(live_id))
+            }
+            _ => None,
+        }
+    }
+
+    fn access(&self, token: Option<&str>) -> Result<Access, ApiError> {
+        let token = token.ok_or_else(|| {
+            ApiError::unauthorized("a token is required: Authorization: Bearer <token>")
+        })?;
+        self.identify(token)
+            .ok_or_else(|| ApiError::unauthorized("this token is not valid"))
+    }
+
+    pub fn require_admin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        match self.access(bearer(headers))? {
+            Access::Admin => Ok(()),
+            _ => Err(ApiError::forbidden("only the admin token may do this")),
+        }
+    }
+
+    /// Admin or the write key of this live (`live_id = None`: of any live; the ledger checks ownership).
+    pub fn require_writer(
+        &self,
+        headers: &HeaderMap,
+        live_id: Option<&str>,
+    ) -> Result<Principal, ApiError> {
+        match self.access(bearer(headers))? {
+            Access::Admin => Ok(Principal::Admin),
+            Access::LiveKey(l) if live_id.is_none_or(|id| id == l) => Ok(Principal::LiveKey(l)),
+            Access::LiveKey(_) => Err(ApiError::forbidden("this key belongs to another live")),
+            Access::Overlay(_) => Err(ApiError::forbidden("an overlay token can only read")),
+        }
+    }
+
+    /// Admin, or the key or overlay token of this live.
+    pub fn require_reader(&self, token: Option<&str>, live_id: &str) -> Result<Access, ApiError> {
+        let a = self.access(token)?;
+        match &a {
+            Access::Admin => Ok(a),
+            Access::LiveKey(l) | Access::Overlay(l) if l == live_id => Ok(a),
+            _ => Err(ApiError::forbidden("this token belongs to another live")),
+        }
+    }
+
+    /// Exactly this live's overlay token (what browser sources carry in their URL).
+    pub fn require_overlay(&self, token: Option<&str>, live_id: &str) -> Result<(), ApiError> {
+        match self.access(token)? {
+            Access::Overlay(l) if l == live_id => Ok(()),
+            Access::Overlay(_) => Err(ApiError::forbidden(
+                "this overlay token belongs to another live",
+            )),
+            _ => Err(ApiError::forbidden(
+                "use the live's overlay_token in this URL, never a write key",
+            )),
+        }
+    }
+}

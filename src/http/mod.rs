@@ -1,0 +1,120 @@
+//! HTTP edge: one router per module, merged here. Handlers are thin: parse,
+//! authenticate, submit to the ledger or read the views, answer.
+
+pub mod api;
+pub mod auth;
+pub mod overlay;
+pub mod ws;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
+use serde::de::DeserializeOwned;
+
+/// Largest request body accepted anywhere.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(api::router())
+        .merge(ws::router())
+        .merge(overlay::router())
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .fallback(|| async { ApiError::not_found("not_found", "no such endpoint") })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    res
+}
+
+/// A JSON body parsed into our error shape: a syntax error is `400 invalid_json`,
+/// a body of the wrong shape (unknown field, wrong type) `422`. The Content-Type
+/// is not required: every write also needs a bearer token, which a cross-site
+/// form cannot send.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            ApiError::new(
+                e.status(),
+                "invalid_body",
+                format!("could not read the body: {}", e.body_text()),
+            )
+        })?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            "the body is empty; a JSON object is expected",
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        use serde_json::error::Category;
+        match e.classify() {
+            Category::Data => {
+                let msg = e.to_string();
+                let code = if msg.starts_with("unknown field") {
+                    "unknown_field"
+                } else {
+                    "invalid_body"
+                };
+                ApiError::invalid(code, msg)
+            }
+            _ => ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}")),
+        }
+    })
+}
+
+/// Static files of the overlays, compiled into the binary: no file to deploy, nothing from outside.
+pub fn static_file(name: &str) -> Option<(&'static str, &'static [u8])> {
+    Some(match name {
+        "overlay.js" => (
+            "text/javascript; charset=utf-8",
+            include_bytes!("../../static/overlay.js"),
+        ),
+        "overlay.css" => (
+            "text/css; charset=utf-8",
+            include_bytes!("../../static/overlay.css"),
+        ),
+        _ => return None,
+    })
+}
+
+pub async fn serve_static(
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> axum::response::Response {
+    match static_file(&name) {
+        Some((ct, body)) => (
+            [
+                (header::CONTENT_TYPE, ct),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            body,
+        )
+            .into_response(),
+        None => ApiError::not_found("not_found", "no such file").into_response(),
+    }
+}

@@ -1,0 +1,204 @@
+//! `GET /ws/lives/{id}`: one task per socket. It sends the snapshot, replays
+//! `after=N` from the hub's ring or the log, then forwards the hub's frames.
+//! Frames already waiting leave in one write. A client that lags behind the
+//! bounded broadcast, blocks a write past the send timeout, or stays silent
+//! after a ping is closed; it resumes with `after=`.
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::hub::Frame;
+use axum::Router;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use futures_util::SinkExt;
+use std::collections::HashMap;
+use std::time::Instant;
+use tokio::sync::broadcast::error::RecvError;
+
+/// Clients only send control frames; anything bigger is refused (close 1009).
+const MAX_CLIENT_MESSAGE: usize = 4 * 1024;
+/// Frames forwarded in one write when several are waiting.
+const COALESCE: usize = 64;
+/// Frames read from the log per query on a long resume.
+const REPLAY_CHUNK: usize = 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ws/lives/{id}", get(upgrade))
+        .route("/static/{file}", get(super::serve_static))
+}
+
+async fn upgrade(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    query: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    if app.views.live(&live_id).is_none() {
+        return Err(ApiError::not_found("live_not_found", "no live has this id"));
+    }
+    // Checked before the upgrade: a refused client never gets a socket.
+    app.require_overlay(q.get("token").map(String::as_str), &live_id)?;
+    let after = super::api::parse_u64(&q, "after")?;
+    let ws = ws.map_err(|e| ApiError::bad_request("websocket_required", e.body_text()))?;
+    let session = app.clone();
+    Ok(ws
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(1024 * 1024)
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .max_frame_size(MAX_CLIENT_MESSAGE)
+        .on_upgrade(move |socket| {
+            let tracker = session.sessions.clone();
+            tracker.track_future(run_session(session, socket, live_id, after))
+        }))
+}
+
+impl AppState {
+    /// Frames of a live with `after < seq <= upto`, from the hub's ring when it still
+    /// holds them, else from the log; at most `limit`.
+    pub async fn frames_between(
+        &self,
+        live_id: &str,
+        after: u64,
+        upto: u64,
+        limit: usize,
+    ) -> Result<Vec<Frame>, ApiError> {
+        if after >= upto {
+            return Ok(vec![]);
+        }
+        if let Some(ch) = self.hub.channel(live_id)
+            && let Some(mut frames) = ch.since(after, upto)
+        {
+            frames.truncate(limit);
+            return Ok(frames);
+        }
+        let app = self.clone();
+        let live_id = live_id.to_owned();
+        let rows = tokio::task::spawn_blocking(move || {
+            app.readers.live_frames(&live_id, after, upto, limit)
+        })
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok(rows
+            .into_iter()
+            .map(|(seq, text)| Frame::new(seq, text))
+            .collect())
+    }
+}
+
+enum End {
+    /// Close with this code and reason.
+    Close(u16, &'static str),
+    /// The peer is gone or unwritable: just drop the socket.
+    Drop,
+}
+
+async fn run_session(app: AppState, mut socket: WebSocket, live_id: String, after: Option<u64>) {
+    let end = session(&app, &mut socket, &live_id, after).await;
+    if let End::Close(code, reason) = end {
+        let close = Message::Close(Some(CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        }));
+        let _ = tokio::time::timeout(app.config.ws_send_timeout(), socket.send(close)).await;
+    }
+}
+
+async fn session(app: &AppState, socket: &mut WebSocket, live_id: &str, after: Option<u64>) -> End {
+    let send_timeout = app.config.ws_send_timeout();
+    let Some(channel) = app.hub.channel(live_id) else {
+        return End::Close(close_code::AWAY, "live unavailable");
+    };
+    // Subscribe before the snapshot: nothing published in between is missed, and
+    // frames the snapshot already covers are skipped below.
+    let mut rx = channel.subscribe();
+    let Some((snapshot_seq, snapshot)) = app.views.snapshot(live_id) else {
+        return End::Close(close_code::AWAY, "live unavailable");
+    };
+    if !write(socket, [Message::Text(snapshot.into())], send_timeout).await {
+        return End::Drop;
+    }
+    if let Some(mut from) = after {
+        while from < snapshot_seq {
+            let frames = match app
+                .frames_between(live_id, from, snapshot_seq, REPLAY_CHUNK)
+                .await
+            {
+                Ok(f) if !f.is_empty() => f,
+                _ => break,
+            };
+            from = frames.last().map_or(snapshot_seq, |f| f.seq);
+            let msgs: Vec<Message> = frames.iter().map(|f| Message::Text(f.replayed())).collect();
+            if !write(socket, msgs, send_timeout).await {
+                return End::Drop;
+            }
+        }
+    }
+
+    let ping_every = app.config.ws_ping();
+    let silence_limit = ping_every + app.config.ws_pong_timeout();
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            _ = app.shutdown.cancelled() => return End::Close(close_code::AWAY, "server shutting down"),
+            r = rx.recv() => {
+                let first = match r {
+                    Ok(f) => f,
+                    Err(RecvError::Lagged(_)) => return End::Close(close_code::AGAIN, "too slow: resume with after="),
+                    Err(RecvError::Closed) => return End::Close(close_code::AWAY, "stream closed"),
+                };
+                let mut out = Vec::with_capacity(4);
+                if first.seq > snapshot_seq {
+                    out.push(Message::Text(first.text));
+                }
+                while out.len() < COALESCE {
+                    match rx.try_recv() {
+                        Ok(f) if f.seq > snapshot_seq => out.push(Message::Text(f.text)),
+                        Ok(_) => {}
+                        Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => {
+                            return End::Close(close_code::AGAIN, "too slow: resume with after=");
+                        }
+                        Err(_) => break,
+                    }
+                }
+                if !out.is_empty() && !write(socket, out, send_timeout).await {
+                    return End::Drop;
+                }
+            }
+            m = socket.recv() => match m {
+                Some(Ok(Message::Close(_))) | None => return End::Drop,
+                Some(Err(_)) => return End::Close(close_code::SIZE, "message too big or malformed"),
+                Some(Ok(_)) => last_heard = Instant::now(),
+            },
+            _ = ping.tick() => {
+                if last_heard.elapsed() > silence_limit {
+                    return End::Close(close_code::AWAY, "no pong");
+                }
+                if !write(socket, [Message::Ping(Default::default())], send_timeout).await {
+                    return End::Drop;
+                }
+            }
+        }
+    }
+}
+
+/// Queues the messages and flushes once; false when the client is gone or too slow.
+async fn write(
+    socket: &mut WebSocket,
+    msgs: impl IntoIterator<Item = Message>,
+    timeout: std::time::Duration,
+) -> bool {
+    let fut = async {
+        for m in msgs {
+            socket.feed(m).await?;
+        }
+        socket.flush().await
+    };
+    matches!(tokio::time::timeout(timeout, fut).await, Ok(Ok(())))
+}

@@ -1,0 +1,184 @@
+//! The durable log in embedded SQLite: one append-only `events` table (WAL,
+//! `synchronous=FULL`), written by the writer only, read by a small pool.
+
+use crate::domain::state::Event;
+use rusqlite::{Connection, OpenFlags, params};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// A committed event as stored: the fact, and the frame a live stream sends for it.
+pub struct Row {
+    pub event: Event,
+    pub live_id: Option<String>,
+    pub frame: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("corrupt event {seq}: {err}")]
+    Corrupt { seq: u64, err: serde_json::Error },
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    seq     INTEGER PRIMARY KEY,
+    kind    TEXT NOT NULL,
+    live_id TEXT,
+    data    TEXT NOT NULL,
+    frame   TEXT
+);
+CREATE INDEX IF NOT EXISTS events_by_live ON events(live_id, seq) WHERE frame IS NOT NULL;
+";
+
+pub fn db_path(dir: &Path) -> PathBuf {
+    dir.join("cagnotte.sqlite3")
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+/// The write side. Only the ledger writer holds one.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir)?;
+        let conn = Connection::open(db_path(dir))?;
+        configure(&conn)?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Store { conn })
+    }
+
+    /// Appends a batch in one transaction: one fsync for all of it.
+    pub fn append(&mut self, rows: &[Row]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO events (seq, kind, live_id, data, frame) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for r in rows {
+                let data = serde_json::to_string(&r.event).map_err(|err| StoreError::Corrupt {
+                    seq: r.event.seq,
+                    err,
+                })?;
+                stmt.execute(params![
+                    r.event.seq as i64,
+                    r.event.fact.kind(),
+                    r.live_id,
+                    data,
+                    r.frame
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every event, oldest first: what replay folds on start.
+    pub fn load_all(&self) -> Result<Vec<Event>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, data FROM events ORDER BY seq")?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let seq: i64 = row.get(0)?;
+            let data = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            let ev: Event = serde_json::from_str(data).map_err(|err| StoreError::Corrupt {
+                seq: seq as u64,
+                err,
+            })?;
+            out.push(ev);
+        }
+        Ok(out)
+    }
+
+    pub fn frame(&self, seq: u64) -> Result<Option<String>, StoreError> {
+        frame(&self.conn, seq)
+    }
+
+    /// Folds the WAL back into the main file; called on clean shutdown.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(())
+    }
+}
+
+fn frame(conn: &Connection, seq: u64) -> Result<Option<String>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT frame FROM events WHERE seq = ?1")?;
+    let mut rows = stmt.query([seq as i64])?;
+    Ok(match rows.next()? {
+        Some(r) => r.get(0)?,
+        None => None,
+    })
+}
+
+/// Read-only connections for replays that the in-memory rings no longer hold.
+pub struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    pub fn new(dir: &Path) -> Readers {
+        Readers {
+            path: db_path(dir),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.busy_timeout(std::time::Duration::from_secs(5))?;
+                c
+            }
+        };
+        let out = f(&conn);
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < 8 {
+            idle.push(conn);
+        }
+        out
+    }
+
+    /// Frames of one live with `after < seq <= upto`, oldest first, at most `limit`.
+    pub fn live_frames(
+        &self,
+        live_id: &str,
+        after: u64,
+        upto: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, String)>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, frame FROM events WHERE live_id = ?1 AND frame IS NOT NULL AND seq > ?2 AND seq <= ?3 \
+                 ORDER BY seq LIMIT ?4",
+            )?;
+            let rows = stmt.query_map(params![live_id, after as i64, upto as i64, limit as i64], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+}

@@ -1,0 +1,22 @@
+//! Cagnotte: live donation totals and overlays for charity streams.
+//!
+//! A request flows one way:
+//! - [`http`] parses and authenticates it into a validated [`domain::state::Command`];
+//! - the [`ledger`] writer decides it against the fold state ([`domain::state`]), commits a
+//!   batch to the durable log ([`ledger::sqlite`]), then updates the read model ([`views`]) and
+//!   publishes each event's frame, serialized once, to the per-live [`hub`];
+//! - WebSocket sessions ([`http::ws`]) forward frames to overlays and viewers.
+//!
+//! [`money`] holds amounts and currencies; [`secret`] ids and tokens; [`app`] wires it all
+//! and [`config`] reads flags and `CAGNOTTE_*` variables.
+
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod hub;
+pub mod ledger;
+pub mod money;
+pub mod secret;
+pub mod views;

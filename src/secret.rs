@@ -1,0 +1,59 @@
+//! Random ids and secret tokens, their SHA-256 digests, and constant-time checks.
+
+use crate::domain::TokenHash;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+const ID_ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    // The OS generator failing leaves nothing safe to do but stop.
+    getrandom::fill(&mut b).expect("the operating system's random generator failed");
+    b
+}
+
+/// A server-chosen id: 12 characters of an unambiguous lower-case alphabet (60 bits).
+pub fn new_id() -> String {
+    random_bytes::<12>()
+        .iter()
+        .map(|b| ID_ALPHABET[usize::from(b % 32)] as char)
+        .collect()
+}
+
+/// A secret token with a readable prefix (`ck_` live key, `ot_` overlay token, `ca_` admin): 256 random bits.
+pub fn new_token(prefix: &str) -> String {
+    format!("{prefix}{}", hex::encode(random_bytes::<32>()))
+}
+
+pub fn hash(token: &str) -> TokenHash {
+    TokenHash(Sha256::digest(token.as_bytes()).into())
+}
+
+/// Compares a presented token with a stored digest in constant time.
+pub fn matches(token: &str, stored: &TokenHash) -> bool {
+    hash(token).0.ct_eq(&stored.0).into()
+}
+
+/// Hex SHA-256 of arbitrary bytes (request digests for idempotency).
+pub fn digest_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_checked_by_digest() {
+        let a = new_token("ck_");
+        let b = new_token("ck_");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 3 + 64);
+        assert!(matches(&a, &hash(&a)));
+        assert!(!matches(&b, &hash(&a)));
+        let id = new_id();
+        assert_eq!(id.len(), 12);
+        assert!(crate::domain::text::id(&id).is_ok());
+    }
+}
