@@ -9,7 +9,7 @@ use crate::money::Currency;
 use dashmap::DashMap;
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 /// How many recent donations a snapshot carries.
 pub const RECENT: usize = 20;
@@ -59,7 +59,36 @@ pub struct LiveView {
     pub last_seq: u64,
     /// Newest first.
     pub recent: VecDeque<Donation>,
+    /// Named (not anonymous) donors of this live: name → (sum not refunded, count).
+    pub donors: HashMap<String, (i64, u64)>,
 }
+
+impl LiveView {
+    /// Counts a received donation (`sign = 1`) or takes a refunded one back (`-1`).
+    pub fn count_donor(&mut self, d: &Donation, sign: i64) {
+        let Some(name) = d.donor.as_ref().filter(|_| !d.anonymous) else {
+            return;
+        };
+        let e = self.donors.entry(name.clone()).or_insert((0, 0));
+        e.0 += sign * d.amount;
+        e.1 = e.1.saturating_add_signed(sign);
+        if e.1 == 0 {
+            self.donors.remove(name);
+        }
+    }
+
+    /// The ten biggest named donors: `[{donor, amount, donations}]`.
+    pub fn top_donors(&self) -> Value {
+        let mut v: Vec<_> = self.donors.iter().collect();
+        v.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(b.0)));
+        v.iter()
+            .take(TOP_DONORS)
+            .map(|(name, (amount, n))| json!({"donor": name, "amount": amount, "donations": n}))
+            .collect()
+    }
+}
+
+pub const TOP_DONORS: usize = 10;
 
 #[derive(Default)]
 pub struct Views {
@@ -102,6 +131,7 @@ impl Views {
                         totals: Totals::default(),
                         last_seq: seq,
                         recent: VecDeque::new(),
+                        donors: HashMap::new(),
                     },
                 );
                 if let Some(mut c) = self.campaigns.get_mut(&live.campaign_id) {
@@ -117,6 +147,7 @@ impl Views {
                 if let Some(mut l) = self.lives.get_mut(&donation.live_id) {
                     l.totals = *live_totals;
                     l.last_seq = seq;
+                    l.count_donor(donation, if donation.refunded { -1 } else { 1 });
                     if let Some(d) = l.recent.iter_mut().find(|d| d.id == donation.id) {
                         *d = donation.clone();
                     } else if !donation.refunded {
@@ -191,7 +222,7 @@ impl Views {
         let cp = &c.campaign;
         Some(json!({
             "id": cp.id, "name": cp.name, "currency": cp.currency, "goal": cp.goal, "charity": cp.charity,
-            "starts_at": cp.starts_at, "ends_at": cp.ends_at, "created_at": cp.created_at,
+            "starts_at": cp.starts_at, "ends_at": cp.ends_at, "created_at": cp.created_at, "donate_url": cp.donate_url,
             "totals": c.totals, "lives": lives, "matches": matches_json(&c.matches),
         }))
     }
@@ -212,6 +243,7 @@ impl Views {
             "campaign_goal": c.campaign.goal,
             "currency": l.currency,
             "recent": recent,
+            "top_donors": l.top_donors(),
             "matches": matches_json(&c.matches),
         });
         Some((l.last_seq, body.to_string()))
@@ -225,6 +257,7 @@ fn live_json(l: &LiveView, c: &CampaignView) -> Value {
         "platform": lv.platform, "scheduled_at": lv.scheduled_at, "goal": lv.goal,
         "created_at": lv.created_at, "currency": l.currency, "campaign_name": c.campaign.name,
         "campaign_goal": c.campaign.goal, "totals": l.totals, "campaign_totals": c.totals, "seq": l.last_seq,
+        "donate_url": lv.donate_url.as_ref().or(c.campaign.donate_url.as_ref()),
     })
 }
 

@@ -69,6 +69,9 @@ pub struct Campaign {
     pub charity: Option<String>,
     pub starts_at: Option<Timestamp>,
     pub ends_at: Option<Timestamp>,
+    /// Where viewers give (the charity's or the provider's page).
+    #[serde(default)]
+    pub donate_url: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -81,6 +84,9 @@ pub struct Live {
     pub platform: Option<String>,
     pub scheduled_at: Option<Timestamp>,
     pub goal: Option<i64>,
+    /// Overrides the campaign's donate URL for this live.
+    #[serde(default)]
+    pub donate_url: Option<String>,
     pub created_at: Timestamp,
     /// Write secret (donations, refunds, integrations of this live).
     pub key_hash: TokenHash,

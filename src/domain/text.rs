@@ -85,6 +85,18 @@ pub fn platform(value: Option<&str>) -> Result<Option<String>, TextError> {
     Ok(Some(v))
 }
 
+/// A link viewers follow to give: an absolute http(s) URL without spaces.
+pub fn url(field: &'static str, value: Option<&str>) -> Result<Option<String>, TextError> {
+    let Some(v) = optional(field, value, 500)? else {
+        return Ok(None);
+    };
+    let scheme_ok = v.starts_with("https://") || v.starts_with("http://");
+    if !scheme_ok || v.len() < 10 || v.chars().any(char::is_whitespace) {
+        return Err(err(field, "must be an absolute http(s) URL"));
+    }
+    Ok(Some(v))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +129,11 @@ mod tests {
         assert!(id(&"a".repeat(65)).is_err());
         assert_eq!(platform(Some("Twitch")).unwrap(), Some("twitch".into()));
         assert!(platform(Some("tik tok")).is_err());
+        assert!(
+            url("donate_url", Some("https://dons.example.org/x"))
+                .unwrap()
+                .is_some()
+        );
+        assert!(url("donate_url", Some("javascript:alert(1)")).is_err());
     }
 }

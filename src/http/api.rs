@@ -98,6 +98,7 @@ struct NewCampaign {
     charity: Option<String>,
     starts_at: Option<String>,
     ends_at: Option<String>,
+    donate_url: Option<String>,
 }
 
 async fn create_campaign(
@@ -117,6 +118,7 @@ async fn create_campaign(
         charity: text::optional("charity", b.charity.as_deref(), text::NAME_MAX)?,
         starts_at,
         ends_at,
+        donate_url: text::url("donate_url", b.donate_url.as_deref())?,
         created_at: Timestamp::default(),
     };
     let id = c.id.clone();
@@ -229,6 +231,7 @@ struct NewLive {
     platform: Option<String>,
     scheduled_at: Option<String>,
     goal: Option<Value>,
+    donate_url: Option<String>,
 }
 
 async fn create_live(
@@ -254,6 +257,7 @@ async fn create_live(
         platform: text::platform(b.platform.as_deref())?,
         scheduled_at: time("scheduled_at", b.scheduled_at.as_deref())?,
         goal: minor("goal", b.goal.as_ref())?,
+        donate_url: text::url("donate_url", b.donate_url.as_deref())?,
         created_at: Timestamp::default(),
         key_hash: secret::hash(&key),
         overlay_hash: secret::hash(&overlay_token),

@@ -7,7 +7,7 @@
 
 pub mod sqlite;
 
-use crate::domain::state::{Command, Decision, Event, Fact, Limits, Refusal, State};
+use crate::domain::state::{CampaignState, Command, Decision, Event, Fact, Limits, Refusal, State};
 use crate::domain::{Donation, Timestamp, Totals};
 use crate::hub::{Frame, Hub};
 use crate::views::{Change, Views};
@@ -131,6 +131,9 @@ pub fn load_views(state: &State, views: &Views, hub: &Hub) {
                     .take(crate::views::RECENT)
                     .map(|d| d.donation.clone())
                     .collect();
+                for d in ds.iter().filter(|d| !d.donation.refunded) {
+                    v.count_donor(&d.donation, 1);
+                }
             }
         }
         hub.open(&l.live.id, l.stream_seq);
@@ -324,7 +327,7 @@ impl Writer {
         let d = &s.donations[donation_id].donation;
         let live_totals = s.lives[&d.live_id].totals;
         let campaign = &s.campaigns[&d.campaign_id];
-        let inner = response_inner(d, live_totals, campaign.totals);
+        let inner = response_inner(d, live_totals, campaign);
         let frame = Frame::new(
             seq,
             format!("{{\"type\":\"{kind}\",\"seq\":{seq},{inner}}}"),
@@ -374,8 +377,8 @@ impl Writer {
     fn current_response(&self, donation_id: &str) -> String {
         let d = &self.state.donations[donation_id].donation;
         let lt = self.state.lives[&d.live_id].totals;
-        let ct = self.state.campaigns[&d.campaign_id].totals;
-        format!("{{{}}}", response_inner(d, lt, ct))
+        let c = &self.state.campaigns[&d.campaign_id];
+        format!("{{{}}}", response_inner(d, lt, c))
     }
 
     fn rebuild(&mut self) {
@@ -386,12 +389,30 @@ impl Writer {
     }
 }
 
-fn response_inner(d: &Donation, live: Totals, campaign: Totals) -> String {
+/// `"donation":…,"totals":…,"campaign_totals":…,"matches":[…]`: the body shared by
+/// a donation's answer and its stream frame. `matches` gives each match's budget.
+fn response_inner(d: &Donation, live: Totals, campaign: &CampaignState) -> String {
+    #[derive(serde::Serialize)]
+    struct Budget<'a> {
+        id: &'a str,
+        used: i64,
+        left: i64,
+    }
+    let budgets: Vec<_> = campaign
+        .matches
+        .iter()
+        .map(|m| Budget {
+            id: &m.r#match.id,
+            used: m.used,
+            left: m.left(),
+        })
+        .collect();
     // Serializing plain structs cannot fail.
     let donation = serde_json::to_string(&d.view()).unwrap_or_default();
     let lt = serde_json::to_string(&live).unwrap_or_default();
-    let ct = serde_json::to_string(&campaign).unwrap_or_default();
-    format!("\"donation\":{donation},\"totals\":{lt},\"campaign_totals\":{ct}")
+    let ct = serde_json::to_string(&campaign.totals).unwrap_or_default();
+    let ms = serde_json::to_string(&budgets).unwrap_or_default();
+    format!("\"donation\":{donation},\"totals\":{lt},\"campaign_totals\":{ct},\"matches\":{ms}")
 }
 
 fn live_of(fact: &Fact, state: &State) -> String {

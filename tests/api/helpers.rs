@@ -1,0 +1,313 @@
+//! Test harness: a real server on 127.0.0.1:0 (in-process, through the library's
+//! `run`), typed request helpers, and WebSocket clients. `TEST_LOG=1` shows logs.
+#![allow(dead_code)]
+
+use futures_util::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Once};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const ADMIN: &str = "test-admin-token-0123456789";
+
+static LOG: Once = Once::new();
+
+fn init_log() {
+    LOG.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("info")
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub dir: Arc<tempfile::TempDir>,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TestLive {
+    pub id: String,
+    pub campaign_id: String,
+    pub key: String,
+    pub overlay_token: String,
+    pub body: Value,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Arc::new(tempfile::tempdir().expect("tempdir")), |_| {}).await
+}
+
+/// Starts a server on `dir` (reuse a dir to test restarts); `tweak` adjusts its config.
+pub async fn spawn_app_with(
+    dir: Arc<tempfile::TempDir>,
+    tweak: impl FnOnce(&mut cagnotte::config::Config),
+) -> TestApp {
+    spawn_app_at(dir, "127.0.0.1:0", tweak).await
+}
+
+/// Like [`spawn_app_with`] on a given address: a restart on the same port lets
+/// open pages reconnect to it.
+pub async fn spawn_app_at(
+    dir: Arc<tempfile::TempDir>,
+    addr: &str,
+    tweak: impl FnOnce(&mut cagnotte::config::Config),
+) -> TestApp {
+    init_log();
+    let mut config = cagnotte::config::Config::with_data_dir(dir.path());
+    config.admin_token = Some(ADMIN.to_owned());
+    tweak(&mut config);
+    // Bound before the server task starts: no sleep, no race.
+    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        cagnotte::app::run(listener, config, async move {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("server failed");
+    });
+    let app = TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        dir,
+        client: reqwest::Client::new(),
+        stop: Some(stop),
+        task: Some(task),
+    };
+    let (status, _) = app.get("/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    app
+}
+
+impl TestApp {
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Graceful stop; returns the data directory for a restart.
+    pub async fn stop(mut self) -> Arc<tempfile::TempDir> {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.expect("server task");
+        }
+        Arc::clone(&self.dir)
+    }
+
+    /// Graceful stop, then a new server on the same data directory and port.
+    pub async fn restart(self) -> TestApp {
+        let addr = self.addr.to_string();
+        let dir = self.stop().await;
+        spawn_app_at(dir, &addr, |_| {}).await
+    }
+
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.request(reqwest::Method::GET, path, None, &[], None)
+            .await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.request(
+            reqwest::Method::POST,
+            path,
+            token,
+            &[],
+            Some(body.to_string()),
+        )
+        .await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (StatusCode, Value) {
+        self.request(
+            reqwest::Method::POST,
+            path,
+            token,
+            headers,
+            Some(body.to_owned()),
+        )
+        .await
+    }
+
+    pub async fn campaign(&self, body: Value) -> Value {
+        let (s, v) = self.post("/api/v1/campaigns", Some(ADMIN), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v
+    }
+
+    pub async fn eur_campaign(&self) -> String {
+        let v = self
+            .campaign(json!({"name": "Restos", "currency": "EUR", "goal": 500000}))
+            .await;
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn live(&self, campaign_id: &str, body: Value) -> TestLive {
+        let (s, v) = self
+            .post(
+                &format!("/api/v1/campaigns/{campaign_id}/lives"),
+                Some(ADMIN),
+                body,
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        TestLive {
+            id: v["id"].as_str().unwrap().to_owned(),
+            campaign_id: campaign_id.to_owned(),
+            key: v["key"].as_str().unwrap().to_owned(),
+            overlay_token: v["overlay_token"].as_str().unwrap().to_owned(),
+            body: v,
+        }
+    }
+
+    /// A campaign in EUR with one live.
+    pub async fn setup(&self) -> TestLive {
+        let c = self.eur_campaign().await;
+        self.live(&c, json!({"host": "Corentin", "goal": 100000}))
+            .await
+    }
+
+    pub async fn donate(&self, live: &TestLive, body: Value) -> (StatusCode, Value) {
+        self.post(
+            &format!("/api/v1/lives/{}/donations", live.id),
+            Some(&live.key),
+            body,
+        )
+        .await
+    }
+
+    pub async fn donate_ok(&self, live: &TestLive, amount: i64) -> Value {
+        let (s, v) = self
+            .donate(
+                live,
+                json!({"amount": amount, "currency": "EUR", "donor": "Ana"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v
+    }
+
+    pub async fn events(&self, live: &TestLive, after: u64) -> Vec<Value> {
+        let path = format!(
+            "/api/v1/lives/{}/events?after={after}&token={}",
+            live.id, live.overlay_token
+        );
+        let (s, v) = self.get(&path).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["events"].as_array().unwrap().clone()
+    }
+
+    pub fn ws_url(&self, live_id: &str, token: &str, after: Option<u64>) -> String {
+        let mut u = format!("ws://{}/ws/lives/{live_id}?token={token}", self.addr);
+        if let Some(a) = after {
+            u.push_str(&format!("&after={a}"));
+        }
+        u
+    }
+
+    pub async fn ws(&self, live: &TestLive, after: Option<u64>) -> Ws {
+        let (stream, _) =
+            tokio_tungstenite::connect_async(self.ws_url(&live.id, &live.overlay_token, after))
+                .await
+                .expect("ws connect");
+        Ws { stream }
+    }
+}
+
+pub struct Ws {
+    pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Ws {
+    /// The next JSON text frame (pings are answered by the client library while reading).
+    pub async fn next(&mut self) -> Value {
+        self.try_next(Duration::from_secs(10))
+            .await
+            .expect("a frame within 10 s")
+    }
+
+    pub async fn try_next(&mut self, within: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let msg = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .ok()??;
+            match msg {
+                Ok(Message::Text(t)) => return Some(serde_json::from_str(&t).expect("json frame")),
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => continue,
+            }
+        }
+    }
+
+    /// Reads until the socket closes; returns the close code if one was sent.
+    pub async fn closed(&mut self, within: Duration) -> Option<u16> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => panic!("socket still open after {within:?}"),
+                Ok(None) | Ok(Some(Err(_))) => return None,
+                Ok(Some(Ok(Message::Close(f)))) => return f.map(|f| u16::from(f.code)),
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    pub async fn send_text(&mut self, t: &str) {
+        self.stream
+            .send(Message::Text(t.into()))
+            .await
+            .expect("send");
+    }
+}
+
+/// Path of the compiled `cagnotte` binary, for tests that run it as a child process.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_cagnotte"))
+}

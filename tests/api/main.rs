@@ -1,0 +1,9 @@
+//! Integration tests: a real server on 127.0.0.1:0, real HTTP and WebSocket clients.
+
+mod helpers;
+
+mod core;
+mod crash;
+mod fold;
+mod validation;
+mod websocket;
