@@ -330,14 +330,14 @@ async fn donate(
     State(app): State<AppState>,
     Path(live_id): Path<String>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
     if app.views.live(&live_id).is_none() {
         return Err(ApiError::not_found("live_not_found", "no live has this id"));
     }
     let by = app.require_writer(&headers, Some(&live_id))?;
     let key = idempotency_key(&headers)?;
-    let b: NewDonation = super::parse_json(&body)?;
+    let b: NewDonation = super::parse_json(&body.map_err(super::body_rejection)?)?;
     let amount = Amount::from_json(&b.amount)?;
     let currency = Currency::parse(&b.currency)?;
     let donor = text::optional("donor", b.donor.as_deref(), text::DONOR_MAX)?;
