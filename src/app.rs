@@ -114,9 +114,13 @@ pub async fn run_with_clock(
         sessions: TaskTracker::new(),
     }));
     let router = crate::http::router(app.clone());
-    let listener = listener.tap_io(|tcp| {
+    let send_buffer = app.config.socket_send_buffer;
+    let listener = listener.tap_io(move |tcp| {
         // Frames must leave at once, not wait 40 ms for Nagle.
         let _ = tcp.set_nodelay(true);
+        if send_buffer > 0 {
+            let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer);
+        }
     });
     let signal = stop.clone();
     tokio::spawn(async move {

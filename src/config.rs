@@ -44,6 +44,11 @@ pub struct Config {
     #[arg(long, env = "CAGNOTTE_WS_SEND_TIMEOUT_SECS", default_value_t = 5)]
     pub ws_send_timeout_secs: u64,
 
+    /// Kernel send buffer per connection, in bytes (0: the kernel's autotuning, up to
+    /// several MB). Bounds what a client that stops reading can hold on the server.
+    #[arg(long, env = "CAGNOTTE_SOCKET_SEND_BUFFER", default_value_t = 256 * 1024)]
+    pub socket_send_buffer: usize,
+
     /// Log filter (tracing's EnvFilter syntax), e.g. `info` or `cagnotte=debug`.
     #[arg(long, env = "CAGNOTTE_LOG", default_value = "info")]
     pub log: String,

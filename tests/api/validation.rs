@@ -15,50 +15,242 @@ async fn bad_donations_are_refused_and_change_nothing() {
     let path = format!("/api/v1/lives/{}/donations", live.id);
     let long = "x".repeat(501);
     let cases: Vec<(&str, Option<&str>, String, StatusCode, &str)> = vec![
-        ("zero", Some(&live.key), json!({"amount": 0, "currency": "EUR"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_amount"),
-        ("negative", Some(&live.key), json!({"amount": -100, "currency": "EUR"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_amount"),
-        ("float", Some(&live.key), r#"{"amount": 10.5, "currency": "EUR"}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_amount"),
-        ("float zero fraction", Some(&live.key), r#"{"amount": 10.0, "currency": "EUR"}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_amount"),
-        ("exponent", Some(&live.key), r#"{"amount": 1e3, "currency": "EUR"}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_amount"),
-        ("string", Some(&live.key), r#"{"amount": "1050", "currency": "EUR"}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_amount"),
-        ("10^18", Some(&live.key), r#"{"amount": 1000000000000000000, "currency": "EUR"}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, "amount_too_large"),
-        ("10^20", Some(&live.key), r#"{"amount": 100000000000000000000, "currency": "EUR"}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_amount"),
-        ("just above max", Some(&live.key), json!({"amount": 100_000_001, "currency": "EUR"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "amount_too_large"),
-        ("wrong currency", Some(&live.key), json!({"amount": 100, "currency": "USD"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "currency_mismatch"),
-        ("lower-case currency", Some(&live.key), json!({"amount": 100, "currency": "eur"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_currency"),
-        ("unknown currency", Some(&live.key), json!({"amount": 100, "currency": "ABC"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_currency"),
-        ("missing amount", Some(&live.key), json!({"currency": "EUR"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
-        ("unknown field", Some(&live.key), json!({"amount": 100, "currency": "EUR", "tip": 1}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "unknown_field"),
-        ("not json", Some(&live.key), "amount=100".into(), StatusCode::BAD_REQUEST, "invalid_json"),
-        ("empty body", Some(&live.key), String::new(), StatusCode::BAD_REQUEST, "invalid_json"),
-        ("missing token", None, json!({"amount": 100, "currency": "EUR"}).to_string(), StatusCode::UNAUTHORIZED, "unauthorized"),
-        ("wrong token", Some("ck_0000"), json!({"amount": 100, "currency": "EUR"}).to_string(), StatusCode::UNAUTHORIZED, "unauthorized"),
-        ("overlay token writes", Some(&live.overlay_token), json!({"amount": 100, "currency": "EUR"}).to_string(), StatusCode::FORBIDDEN, "forbidden"),
-        ("other live's key", Some(&other.key), json!({"amount": 100, "currency": "EUR"}).to_string(), StatusCode::FORBIDDEN, "forbidden"),
-        ("message too long", Some(&live.key), json!({"amount": 100, "currency": "EUR", "message": long}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
-        ("donor too long", Some(&live.key), json!({"amount": 100, "currency": "EUR", "donor": "d".repeat(65)}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
-        ("control character", Some(&live.key), json!({"amount": 100, "currency": "EUR", "donor": "a\u{0007}b"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
-        ("bidi override", Some(&live.key), json!({"amount": 100, "currency": "EUR", "message": "gg \u{202E}olleh"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
-        ("bad id", Some(&live.key), json!({"amount": 100, "currency": "EUR", "id": "Not Valid"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
-        ("bad platform", Some(&live.key), json!({"amount": 100, "currency": "EUR", "platform": "<b>"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
-        ("anonymous not bool", Some(&live.key), json!({"amount": 100, "currency": "EUR", "anonymous": "yes"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+        (
+            "zero",
+            Some(&live.key),
+            json!({"amount": 0, "currency": "EUR"}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_amount",
+        ),
+        (
+            "negative",
+            Some(&live.key),
+            json!({"amount": -100, "currency": "EUR"}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_amount",
+        ),
+        (
+            "float",
+            Some(&live.key),
+            r#"{"amount": 10.5, "currency": "EUR"}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_amount",
+        ),
+        (
+            "float zero fraction",
+            Some(&live.key),
+            r#"{"amount": 10.0, "currency": "EUR"}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_amount",
+        ),
+        (
+            "exponent",
+            Some(&live.key),
+            r#"{"amount": 1e3, "currency": "EUR"}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_amount",
+        ),
+        (
+            "string",
+            Some(&live.key),
+            r#"{"amount": "1050", "currency": "EUR"}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_amount",
+        ),
+        (
+            "10^18",
+            Some(&live.key),
+            r#"{"amount": 1000000000000000000, "currency": "EUR"}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "amount_too_large",
+        ),
+        (
+            "10^20",
+            Some(&live.key),
+            r#"{"amount": 100000000000000000000, "currency": "EUR"}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_amount",
+        ),
+        (
+            "just above max",
+            Some(&live.key),
+            json!({"amount": 100_000_001, "currency": "EUR"}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "amount_too_large",
+        ),
+        (
+            "wrong currency",
+            Some(&live.key),
+            json!({"amount": 100, "currency": "USD"}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "currency_mismatch",
+        ),
+        (
+            "lower-case currency",
+            Some(&live.key),
+            json!({"amount": 100, "currency": "eur"}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_currency",
+        ),
+        (
+            "unknown currency",
+            Some(&live.key),
+            json!({"amount": 100, "currency": "ABC"}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_currency",
+        ),
+        (
+            "missing amount",
+            Some(&live.key),
+            json!({"currency": "EUR"}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            "unknown field",
+            Some(&live.key),
+            json!({"amount": 100, "currency": "EUR", "tip": 1}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_field",
+        ),
+        (
+            "not json",
+            Some(&live.key),
+            "amount=100".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            "empty body",
+            Some(&live.key),
+            String::new(),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            "missing token",
+            None,
+            json!({"amount": 100, "currency": "EUR"}).to_string(),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            "wrong token",
+            Some("ck_0000"),
+            json!({"amount": 100, "currency": "EUR"}).to_string(),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            "overlay token writes",
+            Some(&live.overlay_token),
+            json!({"amount": 100, "currency": "EUR"}).to_string(),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            "other live's key",
+            Some(&other.key),
+            json!({"amount": 100, "currency": "EUR"}).to_string(),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            "message too long",
+            Some(&live.key),
+            json!({"amount": 100, "currency": "EUR", "message": long}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "donor too long",
+            Some(&live.key),
+            json!({"amount": 100, "currency": "EUR", "donor": "d".repeat(65)}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "control character",
+            Some(&live.key),
+            json!({"amount": 100, "currency": "EUR", "donor": "a\u{0007}b"}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "bidi override",
+            Some(&live.key),
+            json!({"amount": 100, "currency": "EUR", "message": "gg \u{202E}olleh"}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "bad id",
+            Some(&live.key),
+            json!({"amount": 100, "currency": "EUR", "id": "Not Valid"}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "bad platform",
+            Some(&live.key),
+            json!({"amount": 100, "currency": "EUR", "platform": "<b>"}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "anonymous not bool",
+            Some(&live.key),
+            json!({"amount": 100, "currency": "EUR", "anonymous": "yes"}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
     ];
     for (name, token, body, status, code) in cases {
         let (s, v) = app.post_raw(&path, token, &[], &body).await;
         assert_eq!(s, status, "{name}: {v}");
         assert_eq!(v["error"], code, "{name}: {v}");
-        assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{name}: {v}");
+        assert!(
+            v["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{name}: {v}"
+        );
     }
-    let (s, v) = app.post_raw(&path, Some(&live.key), &[("Idempotency-Key", "")], r#"{"amount":1,"currency":"EUR"}"#).await;
-    assert_eq!((s, v["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_idempotency_key")));
-    let (s, _) = app.post_raw("/api/v1/lives/nope/donations", Some(ADMIN), &[], r#"{"amount":1,"currency":"EUR"}"#).await;
+    let (s, v) = app
+        .post_raw(
+            &path,
+            Some(&live.key),
+            &[("Idempotency-Key", "")],
+            r#"{"amount":1,"currency":"EUR"}"#,
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_idempotency_key"))
+    );
+    let (s, _) = app
+        .post_raw(
+            "/api/v1/lives/nope/donations",
+            Some(ADMIN),
+            &[],
+            r#"{"amount":1,"currency":"EUR"}"#,
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // A body over the limit.
-    let huge = format!(r#"{{"amount":1,"currency":"EUR","message":"{}"}}"#, "x".repeat(100_000));
+    let huge = format!(
+        r#"{{"amount":1,"currency":"EUR","message":"{}"}}"#,
+        "x".repeat(100_000)
+    );
     let (s, v) = app.post_raw(&path, Some(&live.key), &[], &huge).await;
-    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large")),
+        "{v}"
+    );
 
-    assert_eq!(app.get(&format!("/api/v1/lives/{}", live.id)).await.1, before);
+    assert_eq!(
+        app.get(&format!("/api/v1/lives/{}", live.id)).await.1,
+        before
+    );
     assert_eq!(app.events(&live, 0).await, before_events);
 }
 
@@ -68,14 +260,36 @@ async fn admin_endpoints_need_the_admin_token() {
     let live = app.setup().await;
     let body = json!({"name": "X", "currency": "EUR"});
     let (s, v) = app.post("/api/v1/campaigns", None, body.clone()).await;
-    assert_eq!((s, v["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
-    let (s, _) = app.post("/api/v1/campaigns", Some("not-a-token"), body.clone()).await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+    let (s, _) = app
+        .post("/api/v1/campaigns", Some("not-a-token"), body.clone())
+        .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, v) = app.post("/api/v1/campaigns", Some(&live.key), body.clone()).await;
-    assert_eq!((s, v["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
-    let (s, _) = app.post(&format!("/api/v1/campaigns/{}/lives", live.campaign_id), Some(&live.overlay_token), json!({"host": "x"})).await;
+    let (s, v) = app
+        .post("/api/v1/campaigns", Some(&live.key), body.clone())
+        .await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/campaigns/{}/lives", live.campaign_id),
+            Some(&live.overlay_token),
+            json!({"host": "x"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = app.post(&format!("/api/v1/campaigns/{}/matches", live.campaign_id), Some(&live.key), json!({"sponsor": "x", "ratio": [1, 1], "cap": 1})).await;
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/campaigns/{}/matches", live.campaign_id),
+            Some(&live.key),
+            json!({"sponsor": "x", "ratio": [1, 1], "cap": 1}),
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
 
@@ -86,35 +300,93 @@ async fn bad_campaigns_lives_and_matches_are_refused() {
     let campaigns: Vec<(Value, &str)> = vec![
         (json!({"name": "X", "currency": "EURO"}), "invalid_currency"),
         (json!({"name": "", "currency": "EUR"}), "invalid_field"),
-        (json!({"name": "X", "currency": "EUR", "goal": 12.5}), "invalid_amount"),
-        (json!({"name": "X", "currency": "EUR", "goal": 0}), "invalid_amount"),
-        (json!({"name": "X", "currency": "EUR", "starts_at": "tomorrow"}), "invalid_time"),
-        (json!({"name": "X", "currency": "EUR", "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2026-11-01T00:00:00Z"}), "invalid_time"),
-        (json!({"name": "X", "currency": "EUR", "id": "UPPER"}), "invalid_field"),
-        (json!({"name": "X", "currency": "EUR", "owner": "me"}), "unknown_field"),
-        (json!({"name": "X", "currency": "EUR", "donate_url": "javascript:alert(1)"}), "invalid_field"),
+        (
+            json!({"name": "X", "currency": "EUR", "goal": 12.5}),
+            "invalid_amount",
+        ),
+        (
+            json!({"name": "X", "currency": "EUR", "goal": 0}),
+            "invalid_amount",
+        ),
+        (
+            json!({"name": "X", "currency": "EUR", "starts_at": "tomorrow"}),
+            "invalid_time",
+        ),
+        (
+            json!({"name": "X", "currency": "EUR", "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2026-11-01T00:00:00Z"}),
+            "invalid_time",
+        ),
+        (
+            json!({"name": "X", "currency": "EUR", "id": "UPPER"}),
+            "invalid_field",
+        ),
+        (
+            json!({"name": "X", "currency": "EUR", "owner": "me"}),
+            "unknown_field",
+        ),
+        (
+            json!({"name": "X", "currency": "EUR", "donate_url": "javascript:alert(1)"}),
+            "invalid_field",
+        ),
     ];
     for (body, code) in campaigns {
-        let (s, v) = app.post("/api/v1/campaigns", Some(ADMIN), body.clone()).await;
+        let (s, v) = app
+            .post("/api/v1/campaigns", Some(ADMIN), body.clone())
+            .await;
         assert!(s.is_client_error(), "{body}: {s}");
         assert_eq!(v["error"], code, "{body}: {v}");
     }
     let matches: Vec<(Value, &str)> = vec![
-        (json!({"sponsor": "A", "ratio": [1, 0], "cap": 100}), "invalid_ratio"),
-        (json!({"sponsor": "A", "ratio": [1.5, 1], "cap": 100}), "invalid_ratio"),
-        (json!({"sponsor": "A", "ratio": [1], "cap": 100}), "invalid_ratio"),
-        (json!({"sponsor": "A", "ratio": [1, 1], "cap": -1}), "invalid_amount"),
-        (json!({"sponsor": "A", "ratio": [1, 1], "cap": "100"}), "invalid_amount"),
-        (json!({"sponsor": "", "ratio": [1, 1], "cap": 100}), "invalid_field"),
+        (
+            json!({"sponsor": "A", "ratio": [1, 0], "cap": 100}),
+            "invalid_ratio",
+        ),
+        (
+            json!({"sponsor": "A", "ratio": [1.5, 1], "cap": 100}),
+            "invalid_ratio",
+        ),
+        (
+            json!({"sponsor": "A", "ratio": [1], "cap": 100}),
+            "invalid_ratio",
+        ),
+        (
+            json!({"sponsor": "A", "ratio": [1, 1], "cap": -1}),
+            "invalid_amount",
+        ),
+        (
+            json!({"sponsor": "A", "ratio": [1, 1], "cap": "100"}),
+            "invalid_amount",
+        ),
+        (
+            json!({"sponsor": "", "ratio": [1, 1], "cap": 100}),
+            "invalid_field",
+        ),
     ];
     for (body, code) in matches {
-        let (s, v) = app.post(&format!("/api/v1/campaigns/{}/matches", live.campaign_id), Some(ADMIN), body.clone()).await;
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/campaigns/{}/matches", live.campaign_id),
+                Some(ADMIN),
+                body.clone(),
+            )
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
         assert_eq!(v["error"], code, "{body}: {v}");
     }
-    let (s, v) = app.post(&format!("/api/v1/campaigns/{}/lives", live.campaign_id), Some(ADMIN), json!({"host": "  "})).await;
-    assert_eq!((s, v["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_field")));
-    let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/campaigns/{}/lives", live.campaign_id),
+            Some(ADMIN),
+            json!({"host": "  "}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_field"))
+    );
+    let (_, c) = app
+        .get(&format!("/api/v1/campaigns/{}", live.campaign_id))
+        .await;
     assert_eq!(c["lives"].as_array().unwrap().len(), 1);
     assert_eq!(c["matches"], json!([]));
 }

@@ -1,1 +1,369 @@
+//! The live stream: snapshot first, exact resume, auth before the upgrade, and
+//! clients that misbehave are closed without slowing anyone else.
+
 use super::helpers::*;
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+fn seqs(events: &[serde_json::Value]) -> Vec<u64> {
+    events.iter().map(|e| e["seq"].as_u64().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn resume_with_after_replays_exactly_the_missed_events() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Zoé"})).await;
+    let mut ws = app.ws(&live, None).await;
+    let snap = ws.next().await;
+    let s0 = snap["seq"].as_u64().unwrap();
+    for i in 0..3 {
+        app.donate_ok(&live, 100 + i).await;
+        app.donate_ok(&other, 1).await; // other lives take seq numbers too
+    }
+    let seen: Vec<_> = vec![ws.next().await, ws.next().await];
+    let last_seen = seen[1]["seq"].as_u64().unwrap();
+    drop(ws); // connection lost after two events
+    for i in 0..4 {
+        app.donate_ok(&live, 200 + i).await;
+    }
+    let all = app.events(&live, s0).await;
+    assert_eq!(all.len(), 7);
+    assert!(seqs(&all).windows(2).all(|w| w[0] < w[1]));
+
+    let mut ws = app.ws(&live, Some(last_seen)).await;
+    let snap = ws.next().await;
+    assert_eq!(snap["type"], "snapshot");
+    assert_eq!(snap["seq"], all.last().unwrap()["seq"]);
+    let mut replayed = Vec::new();
+    for _ in 0..5 {
+        let ev = ws.next().await;
+        assert_eq!(ev["replay"], true);
+        replayed.push(ev);
+    }
+    assert_eq!(seqs(&replayed), seqs(&all[2..]));
+    for (r, e) in replayed.iter().zip(&all[2..]) {
+        assert_eq!(r["donation"], e["donation"]);
+        assert_eq!(r["totals"], e["totals"]);
+    }
+    assert!(
+        ws.try_next(Duration::from_millis(300)).await.is_none(),
+        "no duplicates after the replay"
+    );
+    let d = app.donate_ok(&live, 5).await;
+    let ev = ws.next().await;
+    assert_eq!(ev["donation"]["id"], d["donation"]["id"]);
+    assert!(ev.get("replay").is_none());
+    assert_eq!(ev["totals"], d["totals"]);
+
+    // The events endpoint takes the same cursor, with any of the live's tokens.
+    let (s, v) = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/lives/{}/events?after={last_seen}", live.id),
+            Some(&live.key),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(seqs(v["events"].as_array().unwrap()).len(), 6);
+}
+
+#[tokio::test]
+async fn resume_older_than_the_memory_ring_reads_the_log() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let n = cagnotte::hub::RING_CAPACITY + 40;
+    let mut tasks = tokio::task::JoinSet::new();
+    let app = Arc::new(app);
+    for i in 0..n {
+        let app = Arc::clone(&app);
+        let live = live.clone();
+        tasks.spawn(async move { app.donate_ok(&live, 1 + i as i64).await });
+        if tasks.len() >= 16 {
+            tasks.join_next().await;
+        }
+    }
+    while tasks.join_next().await.is_some() {}
+    let all = app.events(&live, 0).await;
+    assert_eq!(all.len(), n);
+    let mut ws = app.ws(&live, Some(0)).await;
+    let snap = ws.next().await;
+    assert_eq!(snap["totals"]["donations"], n as u64);
+    let mut got = Vec::new();
+    for _ in 0..n {
+        got.push(ws.next().await["seq"].as_u64().unwrap());
+    }
+    assert_eq!(got, seqs(&all));
+    assert!(ws.try_next(Duration::from_millis(200)).await.is_none());
+    // Paged reads of the events endpoint.
+    let (_, page) = app
+        .get(&format!(
+            "/api/v1/lives/{}/events?after=0&limit=10&token={}",
+            live.id, live.overlay_token
+        ))
+        .await;
+    assert_eq!(page["events"].as_array().unwrap().len(), 10);
+    assert_eq!(page["has_more"], true);
+}
+
+#[tokio::test]
+async fn tokens_are_checked_before_the_upgrade() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Zoé"})).await;
+    let status = |url: String| async move {
+        match tokio_tungstenite::connect_async(url).await {
+            Ok(_) => 101,
+            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => res.status().as_u16(),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let base = format!("ws://{}/ws/lives/{}", app.addr, live.id);
+    assert_eq!(status(base.clone()).await, 401);
+    assert_eq!(status(format!("{base}?token=ot_wrong")).await, 401);
+    assert_eq!(
+        status(format!("{base}?token={}", other.overlay_token)).await,
+        403
+    );
+    assert_eq!(
+        status(format!("{base}?token={}", live.key)).await,
+        403,
+        "a write key never goes in a URL"
+    );
+    assert_eq!(
+        status(format!("{base}?token={}&after=x", live.overlay_token)).await,
+        400
+    );
+    assert_eq!(
+        status(format!(
+            "ws://{}/ws/lives/nope?token={}",
+            app.addr, live.overlay_token
+        ))
+        .await,
+        404
+    );
+    assert_eq!(
+        status(format!("{base}?token={}", live.overlay_token)).await,
+        101
+    );
+    // The events endpoint and the overlay page check the same way.
+    let (s, _) = app.get(&format!("/api/v1/lives/{}/events", live.id)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = app
+        .get(&format!(
+            "/api/v1/lives/{}/events?token={}",
+            live.id, other.overlay_token
+        ))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app
+        .get(&format!("/overlay/lives/{}?token=nope", live.id))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn rotated_secrets_stop_working_at_once() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/lives/{}/rotate", live.id),
+            Some(&live.key),
+            json!({"key": true, "overlay_token": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let new_key = v["key"].as_str().unwrap();
+    let (s, _) = app
+        .donate(&live, json!({"amount": 1, "currency": "EUR"}))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/lives/{}/donations", live.id),
+            Some(new_key),
+            json!({"amount": 1, "currency": "EUR"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert!(
+        tokio_tungstenite::connect_async(app.ws_url(&live.id, &live.overlay_token, None))
+            .await
+            .is_err()
+    );
+    let new_overlay = v["overlay_token"].as_str().unwrap();
+    assert!(
+        tokio_tungstenite::connect_async(app.ws_url(&live.id, new_overlay, None))
+            .await
+            .is_ok()
+    );
+    // Still true after a restart (the rotation is in the log).
+    let app = app.restart().await;
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/lives/{}/donations", live.id),
+            Some(&live.key),
+            json!({"amount": 1, "currency": "EUR"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/lives/{}/donations", live.id),
+            Some(new_key),
+            json!({"amount": 1, "currency": "EUR"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn silent_clients_are_closed_after_a_ping() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let app = spawn_app_with(dir, |c| {
+        c.ws_ping_secs = 1;
+        c.ws_pong_timeout_secs = 1;
+    })
+    .await;
+    let live = app.setup().await;
+    // A client that keeps reading answers pings and stays.
+    let mut alive = app.ws(&live, None).await;
+    alive.next().await;
+    let (tx, mut frames) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(v) = alive.try_next(Duration::from_secs(30)).await {
+            if tx.send(v).is_err() {
+                break;
+            }
+        }
+    });
+    // A client whose socket is never read cannot answer.
+    let mut silent = app.ws(&live, None).await;
+    silent.next().await;
+    let started = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    // Reading now surfaces what the server did while we were silent.
+    let code = silent.closed(Duration::from_secs(5)).await;
+    assert_eq!(code, Some(1001));
+    assert!(started.elapsed() < Duration::from_secs(8));
+    // Meanwhile the reading client kept answering pings (the client library does it while reading).
+    let d = app.donate_ok(&live, 42).await;
+    let ev = tokio::time::timeout(Duration::from_secs(5), frames.recv())
+        .await
+        .unwrap()
+        .expect("still connected");
+    assert_eq!(ev["donation"]["id"], d["donation"]["id"]);
+}
+
+#[tokio::test]
+async fn oversized_client_messages_close_the_socket() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+    ws.send_text(&"x".repeat(64 * 1024)).await;
+    assert_eq!(ws.closed(Duration::from_secs(5)).await, Some(1009));
+}
+
+#[tokio::test]
+async fn shutdown_closes_sockets_with_going_away() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+    let stop = tokio::spawn(app.stop());
+    assert_eq!(ws.closed(Duration::from_secs(10)).await, Some(1001));
+    stop.await.unwrap();
+}
+
+/// A subscriber whose socket is never read (tiny receive buffer) is closed, while
+/// the others receive every event in order.
+#[tokio::test]
+async fn a_subscriber_that_stops_reading_is_closed_and_never_slows_the_others() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let app = Arc::new(spawn_app_with(dir, |c| c.ws_send_timeout_secs = 1).await);
+    let live = app.setup().await;
+
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let tcp = sock.connect(app.addr).await.unwrap();
+    let req = app
+        .ws_url(&live.id, &live.overlay_token, None)
+        .into_client_request()
+        .unwrap();
+    let (mut slow, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
+    let mut good = app.ws(&live, None).await;
+    good.next().await;
+
+    let big = "m".repeat(480);
+    let n = 2500;
+    let reader = tokio::spawn(async move {
+        let mut seqs = Vec::new();
+        while seqs.len() < n {
+            let ev = good.next().await;
+            seqs.push(ev["seq"].as_u64().unwrap());
+        }
+        seqs
+    });
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let app = Arc::clone(&app);
+        let live = live.clone();
+        let big = big.clone();
+        tasks.spawn(async move {
+            let (s, _) = app
+                .donate(
+                    &live,
+                    json!({"amount": 1, "currency": "EUR", "message": big}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED);
+        });
+        if tasks.len() >= 16 {
+            tasks.join_next().await.unwrap().unwrap();
+        }
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.unwrap();
+    }
+    let got = tokio::time::timeout(Duration::from_secs(60), reader)
+        .await
+        .expect("good subscriber kept up")
+        .unwrap();
+    assert_eq!(got.len(), n);
+    assert!(
+        got.windows(2).all(|w| w[0] < w[1]),
+        "in order, no duplicate"
+    );
+
+    // The slow one was cut off: it ends before the last event.
+    let mut received = 0;
+    let mut closed = false;
+    while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(5), slow.next()).await {
+        match msg {
+            Ok(Message::Text(_)) => received += 1,
+            Ok(Message::Close(_)) | Err(_) => {
+                closed = true;
+                break;
+            }
+            Ok(_) => {}
+        }
+    }
+    assert!(
+        closed || received < n + 1,
+        "the slow subscriber must be closed (got {received} frames)"
+    );
+    assert!(
+        received < n + 1,
+        "the slow subscriber was closed before the end (got {received} of {})",
+        n + 1
+    );
+}
