@@ -130,7 +130,7 @@ async fn campaign_and_live_answers_follow_the_contract() {
     );
 }
 
-fn idem<'a>(key: &'a str) -> [(&'a str, &'a str); 1] {
+fn idem(key: &str) -> [(&str, &str); 1] {
     [("Idempotency-Key", key)]
 }
 

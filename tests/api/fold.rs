@@ -1,1 +1,317 @@
-use super::helpers::*;
+//! Property test of the fold: any sequence of commands, decided and folded live,
+//! then written to the SQLite log and replayed, gives the same state; matching
+//! never exceeds a cap or a ratio.
+
+use cagnotte::domain::state::{Command, Decision, Event, IdempotencyKey, Limits, Principal, State};
+use cagnotte::domain::{Campaign, Donation, Live, Match, Timestamp};
+use cagnotte::ledger::sqlite::{Row, Store};
+use cagnotte::money::{Currency, apply_ratio};
+use cagnotte::secret;
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Campaign {
+        jpy: bool,
+    },
+    Match {
+        c: usize,
+        num: i64,
+        den: i64,
+        cap: i64,
+        min: Option<i64>,
+        max: Option<i64>,
+        window: Option<(i64, i64)>,
+    },
+    Live {
+        c: usize,
+    },
+    Donate {
+        l: usize,
+        amount: i64,
+        key: Option<u8>,
+        anonymous: bool,
+        by_other: bool,
+    },
+    Refund {
+        d: usize,
+    },
+    Rotate {
+        l: usize,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        1 => any::<bool>().prop_map(|jpy| Op::Campaign { jpy }),
+        1 => (0..3usize, 1..4i64, 1..4i64, 1..5000i64, proptest::option::of(1..500i64), proptest::option::of(1..300i64),
+              proptest::option::of((0..40i64, 1..40i64)))
+            .prop_map(|(c, num, den, cap, min, max, window)| Op::Match { c, num, den, cap, min, max, window }),
+        2 => (0..3usize).prop_map(|c| Op::Live { c }),
+        8 => (0..4usize, prop_oneof![1..2000i64, Just(100_000_001i64), Just(i64::MAX)], proptest::option::of(0..4u8), any::<bool>(), proptest::bool::weighted(0.1))
+            .prop_map(|(l, amount, key, anonymous, by_other)| Op::Donate { l, amount, key, anonymous, by_other }),
+        2 => (0..40usize).prop_map(|d| Op::Refund { d }),
+        1 => (0..4usize).prop_map(|l| Op::Rotate { l }),
+    ]
+}
+
+/// Runs ops the way the ledger writer does: decide, then apply what is appended.
+fn run(ops: &[Op]) -> (State, Vec<Event>) {
+    let mut s = State::new(Limits::default());
+    let mut events = Vec::new();
+    let (mut campaigns, mut lives, mut donations) = (
+        Vec::<String>::new(),
+        Vec::<String>::new(),
+        Vec::<String>::new(),
+    );
+    for (i, op) in ops.iter().enumerate() {
+        let now = Timestamp::from_millis(1_000 * i as i64);
+        let at = |o: i64| Some(Timestamp::from_millis(1_000 * o));
+        let cmd = match op {
+            Op::Campaign { jpy } => Command::CreateCampaign(Campaign {
+                id: format!("c{i}"),
+                name: "C".into(),
+                currency: Currency::parse(if *jpy { "JPY" } else { "EUR" }).unwrap(),
+                goal: None,
+                charity: None,
+                starts_at: None,
+                ends_at: None,
+                donate_url: None,
+                created_at: now,
+            }),
+            Op::Match {
+                c,
+                num,
+                den,
+                cap,
+                min,
+                max,
+                window,
+            } => {
+                let Some(cid) = campaigns.get(*c) else {
+                    continue;
+                };
+                Command::CreateMatch(Match {
+                    id: format!("m{i}"),
+                    campaign_id: cid.clone(),
+                    sponsor: "S".into(),
+                    ratio: [*num, *den],
+                    cap: *cap,
+                    starts_at: window.and_then(|(s, _)| at(s)),
+                    ends_at: window.and_then(|(s, len)| at(s + len)),
+                    min_amount: *min,
+                    max_per_donation: *max,
+                    created_at: now,
+                })
+            }
+            Op::Live { c } => {
+                let Some(cid) = campaigns.get(*c) else {
+                    continue;
+                };
+                Command::CreateLive(Live {
+                    id: format!("l{i}"),
+                    campaign_id: cid.clone(),
+                    host: "H".into(),
+                    title: None,
+                    platform: None,
+                    scheduled_at: None,
+                    goal: None,
+                    donate_url: None,
+                    created_at: now,
+                    key_hash: secret::hash(&format!("k{i}")),
+                    overlay_hash: secret::hash(&format!("o{i}")),
+                })
+            }
+            Op::Donate {
+                l,
+                amount,
+                key,
+                anonymous,
+                by_other,
+            } => {
+                let Some(lid) = lives.get(*l) else { continue };
+                let currency = s.campaigns[&s.lives[lid].live.campaign_id]
+                    .campaign
+                    .currency;
+                Command::Donate {
+                    by: if *by_other {
+                        Principal::LiveKey("someone-else".into())
+                    } else {
+                        Principal::LiveKey(lid.clone())
+                    },
+                    donation: Donation {
+                        id: format!("d{i}"),
+                        live_id: lid.clone(),
+                        campaign_id: String::new(),
+                        amount: *amount,
+                        currency,
+                        matched: 0,
+                        allocations: vec![],
+                        donor: Some("Ana".into()),
+                        anonymous: *anonymous,
+                        message: None,
+                        platform: "direct".into(),
+                        at: now,
+                        refunded: false,
+                    },
+                    idempotency: key.map(|k| IdempotencyKey {
+                        key: format!("k{k}"),
+                        body_hash: format!("{amount}"),
+                    }),
+                }
+            }
+            Op::Refund { d } => {
+                let Some(did) = donations.get(*d) else {
+                    continue;
+                };
+                Command::Refund {
+                    by: Principal::Admin,
+                    donation_id: did.clone(),
+                }
+            }
+            Op::Rotate { l } => {
+                let Some(lid) = lives.get(*l) else { continue };
+                Command::RotateLiveSecrets {
+                    by: Principal::Admin,
+                    live_id: lid.clone(),
+                    key_hash: Some(secret::hash(&format!("k{i}"))),
+                    overlay_hash: None,
+                }
+            }
+        };
+        if let Ok(Decision::Append(fact)) = s.decide(&cmd) {
+            let ev = Event {
+                seq: s.last_seq + 1,
+                at: now,
+                fact,
+            };
+            s.apply(&ev).expect("the writer's own events always fold");
+            match &cmd {
+                Command::CreateCampaign(c) => campaigns.push(c.id.clone()),
+                Command::CreateLive(l) => lives.push(l.id.clone()),
+                Command::Donate { donation, .. } => donations.push(donation.id.clone()),
+                _ => {}
+            }
+            events.push(ev);
+        }
+    }
+    (s, events)
+}
+
+fn check_invariants(s: &State) {
+    for c in s.campaigns.values() {
+        let live_ones: Vec<_> = s
+            .donations
+            .values()
+            .filter(|d| d.donation.campaign_id == c.campaign.id)
+            .collect();
+        let kept: Vec<_> = live_ones.iter().filter(|d| !d.donation.refunded).collect();
+        assert_eq!(
+            c.totals.raised,
+            kept.iter().map(|d| d.donation.amount).sum::<i64>()
+        );
+        assert_eq!(
+            c.totals.matched,
+            kept.iter().map(|d| d.donation.matched).sum::<i64>()
+        );
+        assert_eq!(c.totals.total, c.totals.raised + c.totals.matched);
+        assert_eq!(c.totals.donations, kept.len() as u64);
+        for m in &c.matches {
+            assert!(
+                m.used >= 0 && m.used <= m.r#match.cap,
+                "used {} of cap {}",
+                m.used,
+                m.r#match.cap
+            );
+            let from_kept: i64 = kept
+                .iter()
+                .flat_map(|d| d.donation.allocations.iter())
+                .filter(|a| a.match_id == m.r#match.id)
+                .map(|a| a.amount)
+                .sum();
+            assert_eq!(
+                m.used, from_kept,
+                "a refund gives back exactly what it consumed"
+            );
+        }
+        for d in &live_ones {
+            for a in &d.donation.allocations {
+                let m = &c
+                    .matches
+                    .iter()
+                    .find(|m| m.r#match.id == a.match_id)
+                    .unwrap()
+                    .r#match;
+                assert!(
+                    a.amount > 0
+                        && a.amount <= apply_ratio(d.donation.amount, m.ratio[0], m.ratio[1])
+                );
+                assert!(m.max_per_donation.is_none_or(|max| a.amount <= max));
+            }
+        }
+    }
+    for l in s.lives.values() {
+        let kept: i64 = s
+            .donations
+            .values()
+            .filter(|d| d.donation.live_id == l.live.id && !d.donation.refunded)
+            .map(|d| d.donation.amount)
+            .sum();
+        assert_eq!(l.totals.raised, kept);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn live_fold_equals_replay_from_the_sqlite_log(ops in proptest::collection::vec(op(), 1..120)) {
+        let (live, events) = run(&ops);
+        check_invariants(&live);
+        prop_assert_eq!(live.diverged, 0);
+
+        let replayed = State::replay(Limits::default(), &events).unwrap();
+        prop_assert_eq!(&replayed, &live);
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let rows: Vec<Row> = events.iter().map(|e| Row { event: e.clone(), live_id: None, frame: None }).collect();
+        for chunk in rows.chunks(7) {
+            store.append(&chunk.iter().map(|r| Row { event: r.event.clone(), live_id: None, frame: None }).collect::<Vec<_>>()).unwrap();
+        }
+        drop(store);
+        let loaded = Store::open(dir.path()).unwrap().load_all().unwrap();
+        prop_assert_eq!(&loaded, &events);
+        let from_disk = State::replay(Limits::default(), &loaded).unwrap();
+        prop_assert_eq!(&from_disk, &live);
+    }
+}
+
+#[test]
+fn cap_is_reached_exactly_when_donations_suffice() {
+    let mut ops = vec![
+        Op::Campaign { jpy: false },
+        Op::Match {
+            c: 0,
+            num: 1,
+            den: 1,
+            cap: 10_000,
+            min: None,
+            max: None,
+            window: None,
+        },
+        Op::Live { c: 0 },
+    ];
+    ops.extend((0..500).map(|_| Op::Donate {
+        l: 0,
+        amount: 100,
+        key: None,
+        anonymous: false,
+        by_other: false,
+    }));
+    let (s, _) = run(&ops);
+    let c = s.campaigns.values().next().unwrap();
+    assert_eq!(c.matches[0].used, 10_000);
+    assert_eq!(c.totals.matched, 10_000);
+    assert_eq!(c.totals.raised, 50_000);
+}
