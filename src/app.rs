@@ -31,6 +31,8 @@ pub struct Inner {
     pub hub: Arc<Hub>,
     pub readers: Readers,
     pub admin_hash: TokenHash,
+    /// The newest committed seq: followers of the log wait on it.
+    pub committed: tokio::sync::watch::Receiver<u64>,
     /// Cancelled when the server stops: WebSocket sessions close with 1001.
     pub shutdown: CancellationToken,
     /// WebSocket sessions, awaited on shutdown.
@@ -56,8 +58,7 @@ fn admin_token(config: &Config) -> Result<TokenHash, BoxError> {
     let path = config.data_dir.join("admin-token.sha256");
     if let Ok(stored) = std::fs::read_to_string(&path) {
         let mut h = [0u8; 32];
-        hex::decode_to_slice(stored.trim(), &mut h)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        hex::decode_to_slice(stored.trim(), &mut h).map_err(|e| format!("{}: {e}", path.display()))?;
         return Ok(TokenHash(h));
     }
     std::fs::create_dir_all(&config.data_dir)?;
@@ -86,21 +87,15 @@ pub async fn run_with_clock(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), BoxError> {
     let admin_hash = admin_token(&config)?;
-    let limits = Limits {
-        max_amount_major: config.max_amount,
-    };
+    let limits = Limits { max_amount_major: config.max_amount };
     let dir = config.data_dir.clone();
     let started = std::time::Instant::now();
     let (store, state) = tokio::task::spawn_blocking(move || ledger::open(&dir, limits)).await??;
     let views = Arc::new(Views::default());
     let hub = Arc::new(Hub::default());
     ledger::load_views(&state, &views, &hub);
-    tracing::info!(
-        events = state.last_seq,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "ledger replayed"
-    );
-    let (ledger, writer) = ledger::start(store, state, Arc::clone(&views), Arc::clone(&hub), clock);
+    tracing::info!(events = state.last_seq, elapsed_ms = started.elapsed().as_millis() as u64, "ledger replayed");
+    let (ledger, committed, writer) = ledger::start(store, state, Arc::clone(&views), Arc::clone(&hub), clock);
 
     let stop = CancellationToken::new();
     let app = AppState(Arc::new(Inner {
@@ -110,6 +105,7 @@ pub async fn run_with_clock(
         views,
         hub,
         admin_hash,
+        committed,
         shutdown: stop.clone(),
         sessions: TaskTracker::new(),
     }));
@@ -128,26 +124,18 @@ pub async fn run_with_clock(
         signal.cancel();
     });
     let graceful = stop.clone();
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move { graceful.cancelled().await })
-    .await?;
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(async move { graceful.cancelled().await })
+        .await?;
 
     stop.cancel();
     app.sessions.close();
-    if tokio::time::timeout(Duration::from_secs(10), app.sessions.wait())
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(Duration::from_secs(10), app.sessions.wait()).await.is_err() {
         tracing::warn!("some WebSocket sessions did not close in time");
     }
     drop(app);
     // Every ledger handle is gone: the writer answers what it has and stops.
-    tokio::task::spawn_blocking(move || writer.join())
-        .await?
-        .map_err(|_| "the ledger writer panicked")?;
+    tokio::task::spawn_blocking(move || writer.join()).await?.map_err(|_| "the ledger writer panicked")?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -5,11 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Parser, Debug, Clone)]
-#[command(
-    name = "cagnotte",
-    version,
-    about = "Live donation totals and overlays for charity streams"
-)]
+#[command(name = "cagnotte", version, about = "Live donation totals and overlays for charity streams")]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "CAGNOTTE_LISTEN", default_value = "127.0.0.1:8080")]

@@ -16,11 +16,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-        }
+        ApiError { status, code, message: message.into() }
     }
 
     pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
@@ -58,10 +54,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": self.code, "message": self.message }).to_string();
         let mut res = (self.status, body).into_response();
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         res
     }
 }
@@ -96,9 +89,7 @@ impl From<Refusal> for ApiError {
             Refusal::LiveNotFound => ApiError::not_found("live_not_found", msg),
             Refusal::DonationNotFound => ApiError::not_found("donation_not_found", msg),
             Refusal::IdTaken(_) => ApiError::new(StatusCode::CONFLICT, "id_taken", msg),
-            Refusal::IdempotencyConflict => {
-                ApiError::new(StatusCode::CONFLICT, "idempotency_conflict", msg)
-            }
+            Refusal::IdempotencyConflict => ApiError::new(StatusCode::CONFLICT, "idempotency_conflict", msg),
             Refusal::CurrencyMismatch { .. } => ApiError::invalid("currency_mismatch", msg),
             Refusal::AmountTooLarge { .. } => ApiError::invalid("amount_too_large", msg),
             Refusal::Forbidden => ApiError::forbidden(msg),

@@ -19,10 +19,7 @@ pub struct Frame {
 
 impl Frame {
     pub fn new(seq: u64, text: String) -> Frame {
-        Frame {
-            seq,
-            text: Utf8Bytes::from(text),
-        }
+        Frame { seq, text: Utf8Bytes::from(text) }
     }
 
     /// The same event marked `"replay": true`, for frames sent again on resume.
@@ -53,13 +50,7 @@ impl Channel {
         if after < ring.floor {
             return None;
         }
-        Some(
-            ring.frames
-                .iter()
-                .filter(|f| f.seq > after && f.seq <= upto)
-                .cloned()
-                .collect(),
-        )
+        Some(ring.frames.iter().filter(|f| f.seq > after && f.seq <= upto).cloned().collect())
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Frame> {
@@ -82,10 +73,7 @@ impl Hub {
         self.channels.entry(live_id.to_owned()).or_insert_with(|| {
             Arc::new(Channel {
                 tx: broadcast::channel(BROADCAST_CAPACITY).0,
-                ring: Mutex::new(Ring {
-                    frames: VecDeque::with_capacity(16),
-                    floor,
-                }),
+                ring: Mutex::new(Ring { frames: VecDeque::with_capacity(16), floor }),
             })
         });
     }
@@ -125,15 +113,9 @@ mod tests {
             hub.publish("l", Frame::new(seq, format!("{{\"seq\":{seq}}}")));
         }
         let ch = hub.channel("l").unwrap();
-        assert!(
-            ch.since(10, 1000).is_none(),
-            "evicted frames must come from the log"
-        );
+        assert!(ch.since(10, 1000).is_none(), "evicted frames must come from the log");
         let got = ch.since(15, 20).unwrap();
-        assert_eq!(
-            got.iter().map(|f| f.seq).collect::<Vec<_>>(),
-            vec![16, 17, 18, 19, 20]
-        );
+        assert_eq!(got.iter().map(|f| f.seq).collect::<Vec<_>>(), vec![16, 17, 18, 19, 20]);
         assert_eq!(got[0].replayed().as_str(), "{\"replay\":true,\"seq\":16}");
     }
 }

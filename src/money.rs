@@ -41,11 +41,7 @@ impl Amount {
 
     /// Checks the amount against a maximum expressed in minor units.
     pub fn at_most(self, max: i64) -> Result<Self, AmountError> {
-        if self.0 > max {
-            Err(AmountError::TooLarge { max })
-        } else {
-            Ok(self)
-        }
+        if self.0 > max { Err(AmountError::TooLarge { max }) } else { Ok(self) }
     }
 
     pub fn minor(self) -> i64 {
@@ -97,12 +93,7 @@ impl Currency {
         let sign = if minor < 0 { "-" } else { "" };
         let abs = minor.unsigned_abs();
         let scale = scale.unsigned_abs();
-        format!(
-            "{sign}{}.{:0width$}",
-            abs / scale,
-            abs % scale,
-            width = exp as usize
-        )
+        format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = exp as usize)
     }
 }
 
@@ -141,26 +132,11 @@ mod tests {
         assert_eq!(Amount::from_json(&json!(1050)).unwrap().minor(), 1050);
         assert_eq!(Amount::from_json(&json!(0)), Err(AmountError::NotPositive));
         assert_eq!(Amount::from_json(&json!(-5)), Err(AmountError::NotPositive));
-        assert_eq!(
-            Amount::from_json(&json!(10.5)),
-            Err(AmountError::NotAnInteger)
-        );
-        assert_eq!(
-            Amount::from_json(&json!(10.0)),
-            Err(AmountError::NotAnInteger)
-        );
-        assert_eq!(
-            Amount::from_json(&json!("1050")),
-            Err(AmountError::NotAnInteger)
-        );
-        assert_eq!(
-            Amount::from_json(&json!(null)),
-            Err(AmountError::NotAnInteger)
-        );
-        assert!(matches!(
-            Amount::from_json(&json!(u64::MAX)),
-            Err(AmountError::TooLarge { .. })
-        ));
+        assert_eq!(Amount::from_json(&json!(10.5)), Err(AmountError::NotAnInteger));
+        assert_eq!(Amount::from_json(&json!(10.0)), Err(AmountError::NotAnInteger));
+        assert_eq!(Amount::from_json(&json!("1050")), Err(AmountError::NotAnInteger));
+        assert_eq!(Amount::from_json(&json!(null)), Err(AmountError::NotAnInteger));
+        assert!(matches!(Amount::from_json(&json!(u64::MAX)), Err(AmountError::TooLarge { .. })));
         assert!(Amount::new(100).unwrap().at_most(99).is_err());
         assert!(Amount::new(99).unwrap().at_most(99).is_ok());
     }
@@ -174,14 +150,8 @@ mod tests {
         assert!(Currency::parse("EURO").is_err());
         assert!(Currency::parse("ZZZ").is_err());
         assert!(Currency::parse("XAU").is_err());
-        assert_eq!(
-            Currency::parse("EUR").unwrap().minor_units(1_000_000),
-            100_000_000
-        );
-        assert_eq!(
-            Currency::parse("JPY").unwrap().minor_units(1_000_000),
-            1_000_000
-        );
+        assert_eq!(Currency::parse("EUR").unwrap().minor_units(1_000_000), 100_000_000);
+        assert_eq!(Currency::parse("JPY").unwrap().minor_units(1_000_000), 1_000_000);
     }
 
     #[test]

@@ -15,10 +15,7 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 
 /// A server-chosen id: 12 characters of an unambiguous lower-case alphabet (60 bits).
 pub fn new_id() -> String {
-    random_bytes::<12>()
-        .iter()
-        .map(|b| ID_ALPHABET[usize::from(b % 32)] as char)
-        .collect()
+    random_bytes::<12>().iter().map(|b| ID_ALPHABET[usize::from(b % 32)] as char).collect()
 }
 
 /// A secret token with a readable prefix (`ck_` live key, `ot_` overlay token, `ca_` admin): 256 random bits.

@@ -4,7 +4,7 @@
 //! they need and never hold a guard across an `.await` or a second map.
 
 use crate::domain::state::MatchState;
-use crate::domain::{Campaign, Donation, Live, TokenHash, Totals};
+use crate::domain::{Campaign, Donation, Integration, Live, Subscriber, TokenHash, Totals};
 use crate::money::Currency;
 use dashmap::DashMap;
 use serde::Serialize;
@@ -19,21 +19,11 @@ pub const RECENT: usize = 20;
 pub enum Change {
     Campaign(Campaign),
     Match(MatchState),
-    Live {
-        live: Live,
-        currency: Currency,
-    },
-    Donation {
-        donation: Donation,
-        live_totals: Totals,
-        campaign_totals: Totals,
-        matches: Vec<(String, i64)>,
-    },
-    Secrets {
-        live: Live,
-        old_key: TokenHash,
-        old_overlay: TokenHash,
-    },
+    Live { live: Live, currency: Currency },
+    Donation { donation: Donation, live_totals: Totals, campaign_totals: Totals, matches: Vec<(String, i64)> },
+    Secrets { live: Live, old_key: TokenHash, old_overlay: TokenHash },
+    Integration(Integration),
+    Subscriber(Subscriber),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +86,8 @@ pub struct Views {
     pub lives: DashMap<String, LiveView>,
     /// Digest of a live secret → (live id, which secret).
     pub tokens: DashMap<TokenHash, (String, TokenOwner)>,
+    pub integrations: DashMap<String, Integration>,
+    pub subscribers: DashMap<String, Subscriber>,
 }
 
 impl Views {
@@ -105,12 +97,7 @@ impl Views {
             Change::Campaign(c) => {
                 self.campaigns.insert(
                     c.id.clone(),
-                    CampaignView {
-                        campaign: c.clone(),
-                        totals: Totals::default(),
-                        matches: vec![],
-                        lives: vec![],
-                    },
+                    CampaignView { campaign: c.clone(), totals: Totals::default(), matches: vec![], lives: vec![] },
                 );
             }
             Change::Match(m) => {
@@ -119,10 +106,8 @@ impl Views {
                 }
             }
             Change::Live { live, currency } => {
-                self.tokens
-                    .insert(live.key_hash, (live.id.clone(), TokenOwner::LiveKey));
-                self.tokens
-                    .insert(live.overlay_hash, (live.id.clone(), TokenOwner::Overlay));
+                self.tokens.insert(live.key_hash, (live.id.clone(), TokenOwner::LiveKey));
+                self.tokens.insert(live.overlay_hash, (live.id.clone(), TokenOwner::Overlay));
                 self.lives.insert(
                     live.id.clone(),
                     LiveView {
@@ -138,12 +123,7 @@ impl Views {
                     c.lives.push(live.id.clone());
                 }
             }
-            Change::Donation {
-                donation,
-                live_totals,
-                campaign_totals,
-                matches,
-            } => {
+            Change::Donation { donation, live_totals, campaign_totals, matches } => {
                 if let Some(mut l) = self.lives.get_mut(&donation.live_id) {
                     l.totals = *live_totals;
                     l.last_seq = seq;
@@ -164,24 +144,24 @@ impl Views {
                     }
                 }
             }
-            Change::Secrets {
-                live,
-                old_key,
-                old_overlay,
-            } => {
+            Change::Secrets { live, old_key, old_overlay } => {
                 if *old_key != live.key_hash {
                     self.tokens.remove(old_key);
-                    self.tokens
-                        .insert(live.key_hash, (live.id.clone(), TokenOwner::LiveKey));
+                    self.tokens.insert(live.key_hash, (live.id.clone(), TokenOwner::LiveKey));
                 }
                 if *old_overlay != live.overlay_hash {
                     self.tokens.remove(old_overlay);
-                    self.tokens
-                        .insert(live.overlay_hash, (live.id.clone(), TokenOwner::Overlay));
+                    self.tokens.insert(live.overlay_hash, (live.id.clone(), TokenOwner::Overlay));
                 }
                 if let Some(mut l) = self.lives.get_mut(&live.id) {
                     l.live = live.clone();
                 }
+            }
+            Change::Integration(i) => {
+                self.integrations.insert(i.id.clone(), i.clone());
+            }
+            Change::Subscriber(s) => {
+                self.subscribers.insert(s.id.clone(), s.clone());
             }
         }
     }

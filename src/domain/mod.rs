@@ -46,17 +46,8 @@ impl Totals {
     pub fn with(self, amount: i64, matched: i64, sign: i64) -> Option<Totals> {
         let raised = self.raised.checked_add(amount.checked_mul(sign)?)?;
         let matched = self.matched.checked_add(matched.checked_mul(sign)?)?;
-        let donations = if sign > 0 {
-            self.donations.checked_add(1)?
-        } else {
-            self.donations.checked_sub(1)?
-        };
-        Some(Totals {
-            raised,
-            matched,
-            total: raised.checked_add(matched)?,
-            donations,
-        })
+        let donations = if sign > 0 { self.donations.checked_add(1)? } else { self.donations.checked_sub(1)? };
+        Some(Totals { raised, matched, total: raised.checked_add(matched)?, donations })
     }
 }
 
@@ -116,6 +107,59 @@ impl Match {
     }
 }
 
+/// A payment provider that posts webhooks to one live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Stripe,
+    Tiltify,
+    Kofi,
+    Generic,
+}
+
+impl Provider {
+    pub fn parse(s: &str) -> Option<Provider> {
+        Some(match s {
+            "stripe" => Provider::Stripe,
+            "tiltify" => Provider::Tiltify,
+            "kofi" => Provider::Kofi,
+            "generic" => Provider::Generic,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Stripe => "stripe",
+            Provider::Tiltify => "tiltify",
+            Provider::Kofi => "kofi",
+            Provider::Generic => "generic",
+        }
+    }
+}
+
+/// Incoming webhooks of one provider for one live. The secret is kept as given:
+/// verifying an HMAC needs it (see SECURITY.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Integration {
+    pub id: String,
+    pub live_id: String,
+    pub provider: Provider,
+    pub secret: String,
+    pub created_at: Timestamp,
+}
+
+/// An outgoing webhook subscriber: receives a campaign's events (or every
+/// campaign's when `campaign_id` is `None`), signed with `secret`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscriber {
+    pub id: String,
+    pub campaign_id: Option<String>,
+    pub url: String,
+    pub secret: String,
+    pub created_at: Timestamp,
+}
+
 /// The part of a donation a match paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allocation {
@@ -166,11 +210,7 @@ impl Donation {
             amount: self.amount,
             currency: self.currency,
             matched: self.matched,
-            donor: if self.anonymous {
-                None
-            } else {
-                self.donor.as_deref()
-            },
+            donor: if self.anonymous { None } else { self.donor.as_deref() },
             message: self.message.as_deref(),
             platform: &self.platform,
             at: self.at,

@@ -3,7 +3,7 @@
 //! event into the state. Both are synchronous, deterministic and free of I/O, so
 //! replaying the log on start rebuilds exactly the state the writer had.
 
-use super::{Allocation, Campaign, Donation, Live, Match, Timestamp, TokenHash, Totals};
+use super::{Allocation, Campaign, Donation, Integration, Live, Match, Subscriber, Timestamp, TokenHash, Totals};
 use crate::money::{Currency, apply_ratio};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -42,6 +42,12 @@ pub enum Fact {
         key_hash: Option<TokenHash>,
         overlay_hash: Option<TokenHash>,
     },
+    IntegrationCreated {
+        integration: Integration,
+    },
+    SubscriberCreated {
+        subscriber: Subscriber,
+    },
 }
 
 impl Fact {
@@ -53,6 +59,8 @@ impl Fact {
             Fact::DonationReceived { .. } => "donation",
             Fact::DonationRefunded { .. } => "refund",
             Fact::LiveSecretsRotated { .. } => "live_secrets_rotated",
+            Fact::IntegrationCreated { .. } => "integration_created",
+            Fact::SubscriberCreated { .. } => "subscriber_created",
         }
     }
 }
@@ -87,21 +95,11 @@ pub enum Command {
     CreateCampaign(Campaign),
     CreateMatch(Match),
     CreateLive(Live),
-    Donate {
-        by: Principal,
-        donation: Donation,
-        idempotency: Option<IdempotencyKey>,
-    },
-    Refund {
-        by: Principal,
-        donation_id: String,
-    },
-    RotateLiveSecrets {
-        by: Principal,
-        live_id: String,
-        key_hash: Option<TokenHash>,
-        overlay_hash: Option<TokenHash>,
-    },
+    Donate { by: Principal, donation: Donation, idempotency: Option<IdempotencyKey> },
+    Refund { by: Principal, donation_id: String },
+    RotateLiveSecrets { by: Principal, live_id: String, key_hash: Option<TokenHash>, overlay_hash: Option<TokenHash> },
+    CreateIntegration { by: Principal, integration: Integration },
+    CreateSubscriber(Subscriber),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,9 +147,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_amount_major: 1_000_000,
-        }
+        Limits { max_amount_major: 1_000_000 }
     }
 }
 
@@ -203,6 +199,8 @@ pub struct State {
     pub match_index: HashMap<String, String>,
     /// (live id, key) → (body digest, donation id).
     pub idempotency: HashMap<(String, String), (String, String)>,
+    pub integrations: HashMap<String, Integration>,
+    pub subscribers: HashMap<String, Subscriber>,
     /// Donations whose recorded matching differs from what the rules give on
     /// replay; always 0 unless the log was written by different rules.
     pub diverged: u64,
@@ -210,10 +208,7 @@ pub struct State {
 
 impl State {
     pub fn new(limits: Limits) -> Self {
-        State {
-            limits,
-            ..State::default()
-        }
+        State { limits, ..State::default() }
     }
 
     pub fn decide(&self, cmd: &Command) -> Result<Decision, Refusal> {
@@ -222,9 +217,7 @@ impl State {
                 if self.campaigns.contains_key(&c.id) {
                     return Err(Refusal::IdTaken("campaign"));
                 }
-                Ok(Decision::Append(Fact::CampaignCreated {
-                    campaign: c.clone(),
-                }))
+                Ok(Decision::Append(Fact::CampaignCreated { campaign: c.clone() }))
             }
             Command::CreateMatch(m) => {
                 if !self.campaigns.contains_key(&m.campaign_id) {
@@ -244,34 +237,18 @@ impl State {
                 }
                 Ok(Decision::Append(Fact::LiveCreated { live: l.clone() }))
             }
-            Command::Donate {
-                by,
-                donation,
-                idempotency,
-            } => self.decide_donation(by, donation, idempotency),
+            Command::Donate { by, donation, idempotency } => self.decide_donation(by, donation, idempotency),
             Command::Refund { by, donation_id } => {
-                let d = self
-                    .donations
-                    .get(donation_id)
-                    .ok_or(Refusal::DonationNotFound)?;
+                let d = self.donations.get(donation_id).ok_or(Refusal::DonationNotFound)?;
                 if !by.may_write(&d.donation.live_id) {
                     return Err(Refusal::Forbidden);
                 }
                 if d.donation.refunded {
-                    return Ok(Decision::AlreadyRefunded {
-                        donation_id: donation_id.clone(),
-                    });
+                    return Ok(Decision::AlreadyRefunded { donation_id: donation_id.clone() });
                 }
-                Ok(Decision::Append(Fact::DonationRefunded {
-                    donation_id: donation_id.clone(),
-                }))
+                Ok(Decision::Append(Fact::DonationRefunded { donation_id: donation_id.clone() }))
             }
-            Command::RotateLiveSecrets {
-                by,
-                live_id,
-                key_hash,
-                overlay_hash,
-            } => {
+            Command::RotateLiveSecrets { by, live_id, key_hash, overlay_hash } => {
                 if !self.lives.contains_key(live_id) {
                     return Err(Refusal::LiveNotFound);
                 }
@@ -283,6 +260,27 @@ impl State {
                     key_hash: *key_hash,
                     overlay_hash: *overlay_hash,
                 }))
+            }
+            Command::CreateIntegration { by, integration } => {
+                if !self.lives.contains_key(&integration.live_id) {
+                    return Err(Refusal::LiveNotFound);
+                }
+                if !by.may_write(&integration.live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if self.integrations.contains_key(&integration.id) {
+                    return Err(Refusal::IdTaken("integration"));
+                }
+                Ok(Decision::Append(Fact::IntegrationCreated { integration: integration.clone() }))
+            }
+            Command::CreateSubscriber(sub) => {
+                if sub.campaign_id.as_ref().is_some_and(|c| !self.campaigns.contains_key(c)) {
+                    return Err(Refusal::CampaignNotFound);
+                }
+                if self.subscribers.contains_key(&sub.id) {
+                    return Err(Refusal::IdTaken("subscriber"));
+                }
+                Ok(Decision::Append(Fact::SubscriberCreated { subscriber: sub.clone() }))
             }
         }
     }
@@ -298,29 +296,20 @@ impl State {
             return Err(Refusal::Forbidden);
         }
         if let Some(k) = idempotency
-            && let Some((hash, donation_id)) =
-                self.idempotency.get(&(d.live_id.clone(), k.key.clone()))
+            && let Some((hash, donation_id)) = self.idempotency.get(&(d.live_id.clone(), k.key.clone()))
         {
             if *hash != k.body_hash {
                 return Err(Refusal::IdempotencyConflict);
             }
-            return Ok(Decision::Repeat {
-                donation_id: donation_id.clone(),
-            });
+            return Ok(Decision::Repeat { donation_id: donation_id.clone() });
         }
         if self.donations.contains_key(&d.id) {
             return Err(Refusal::IdTaken("donation"));
         }
-        let campaign = self
-            .campaigns
-            .get(&live.live.campaign_id)
-            .ok_or(Refusal::CampaignNotFound)?;
+        let campaign = self.campaigns.get(&live.live.campaign_id).ok_or(Refusal::CampaignNotFound)?;
         let currency = campaign.campaign.currency;
         if d.currency != currency {
-            return Err(Refusal::CurrencyMismatch {
-                expected: currency,
-                got: d.currency,
-            });
+            return Err(Refusal::CurrencyMismatch { expected: currency, got: d.currency });
         }
         let max = currency.minor_units(self.limits.max_amount_major);
         if d.amount > max {
@@ -328,13 +317,8 @@ impl State {
         }
         let allocations = allocate(campaign, d.amount, d.at);
         let matched = allocations.iter().map(|a| a.amount).sum::<i64>();
-        live.totals
-            .with(d.amount, matched, 1)
-            .ok_or(Refusal::TotalsOverflow)?;
-        campaign
-            .totals
-            .with(d.amount, matched, 1)
-            .ok_or(Refusal::TotalsOverflow)?;
+        live.totals.with(d.amount, matched, 1).ok_or(Refusal::TotalsOverflow)?;
+        campaign.totals.with(d.amount, matched, 1).ok_or(Refusal::TotalsOverflow)?;
         let donation = Donation {
             live_id: d.live_id.clone(),
             campaign_id: live.live.campaign_id.clone(),
@@ -343,20 +327,14 @@ impl State {
             refunded: false,
             ..d.clone()
         };
-        Ok(Decision::Append(Fact::DonationReceived {
-            donation,
-            idempotency: idempotency.clone(),
-        }))
+        Ok(Decision::Append(Fact::DonationReceived { donation, idempotency: idempotency.clone() }))
     }
 
     /// Folds one committed event. Events come in seq order; an event that does not
     /// fit the state (which the writer never produces) is skipped with an error.
     pub fn apply(&mut self, ev: &Event) -> Result<(), FoldError> {
         if ev.seq <= self.last_seq {
-            return Err(FoldError::OutOfOrder {
-                seq: ev.seq,
-                last: self.last_seq,
-            });
+            return Err(FoldError::OutOfOrder { seq: ev.seq, last: self.last_seq });
         }
         self.last_seq = ev.seq;
         match &ev.fact {
@@ -372,22 +350,12 @@ impl State {
                 );
             }
             Fact::MatchCreated { r#match } => {
-                let c = self
-                    .campaigns
-                    .get_mut(&r#match.campaign_id)
-                    .ok_or(FoldError::Unknown(ev.seq))?;
-                c.matches.push(MatchState {
-                    r#match: r#match.clone(),
-                    used: 0,
-                });
-                self.match_index
-                    .insert(r#match.id.clone(), r#match.campaign_id.clone());
+                let c = self.campaigns.get_mut(&r#match.campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
+                c.matches.push(MatchState { r#match: r#match.clone(), used: 0 });
+                self.match_index.insert(r#match.id.clone(), r#match.campaign_id.clone());
             }
             Fact::LiveCreated { live } => {
-                let c = self
-                    .campaigns
-                    .get_mut(&live.campaign_id)
-                    .ok_or(FoldError::Unknown(ev.seq))?;
+                let c = self.campaigns.get_mut(&live.campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
                 c.lives.push(live.id.clone());
                 self.lives.insert(
                     live.id.clone(),
@@ -399,21 +367,12 @@ impl State {
                     },
                 );
             }
-            Fact::DonationReceived {
-                donation,
-                idempotency,
-            } => {
-                let c = self
-                    .campaigns
-                    .get_mut(&donation.campaign_id)
-                    .ok_or(FoldError::Unknown(ev.seq))?;
+            Fact::DonationReceived { donation, idempotency } => {
+                let c = self.campaigns.get_mut(&donation.campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
                 if allocate(c, donation.amount, donation.at) != donation.allocations {
                     self.diverged += 1;
                 }
-                let l = self
-                    .lives
-                    .get_mut(&donation.live_id)
-                    .ok_or(FoldError::Unknown(ev.seq))?;
+                let l = self.lives.get_mut(&donation.live_id).ok_or(FoldError::Unknown(ev.seq))?;
                 let (lt, ct) = match (
                     l.totals.with(donation.amount, donation.matched, 1),
                     c.totals.with(donation.amount, donation.matched, 1),
@@ -430,33 +389,20 @@ impl State {
                     }
                 }
                 if let Some(k) = idempotency {
-                    self.idempotency.insert(
-                        (donation.live_id.clone(), k.key.clone()),
-                        (k.body_hash.clone(), donation.id.clone()),
-                    );
+                    self.idempotency
+                        .insert((donation.live_id.clone(), k.key.clone()), (k.body_hash.clone(), donation.id.clone()));
                 }
-                self.donations.insert(
-                    donation.id.clone(),
-                    DonationState {
-                        donation: donation.clone(),
-                        seq: ev.seq,
-                    },
-                );
+                self.donations.insert(donation.id.clone(), DonationState { donation: donation.clone(), seq: ev.seq });
             }
             Fact::DonationRefunded { donation_id } => {
-                let d = self
-                    .donations
-                    .get_mut(donation_id)
-                    .ok_or(FoldError::Unknown(ev.seq))?;
+                let d = self.donations.get_mut(donation_id).ok_or(FoldError::Unknown(ev.seq))?;
                 if d.donation.refunded {
                     return Err(FoldError::Unknown(ev.seq));
                 }
                 d.donation.refunded = true;
                 let d = &d.donation;
-                let (Some(l), Some(c)) = (
-                    self.lives.get_mut(&d.live_id),
-                    self.campaigns.get_mut(&d.campaign_id),
-                ) else {
+                let (Some(l), Some(c)) = (self.lives.get_mut(&d.live_id), self.campaigns.get_mut(&d.campaign_id))
+                else {
                     return Err(FoldError::Unknown(ev.seq));
                 };
                 // Refunding can only go back to totals that existed before: no overflow.
@@ -470,15 +416,8 @@ impl State {
                     }
                 }
             }
-            Fact::LiveSecretsRotated {
-                live_id,
-                key_hash,
-                overlay_hash,
-            } => {
-                let l = self
-                    .lives
-                    .get_mut(live_id)
-                    .ok_or(FoldError::Unknown(ev.seq))?;
+            Fact::LiveSecretsRotated { live_id, key_hash, overlay_hash } => {
+                let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;
                 if let Some(h) = key_hash {
                     l.live.key_hash = *h;
                 }
@@ -486,15 +425,18 @@ impl State {
                     l.live.overlay_hash = *h;
                 }
             }
+            Fact::IntegrationCreated { integration } => {
+                self.integrations.insert(integration.id.clone(), integration.clone());
+            }
+            Fact::SubscriberCreated { subscriber } => {
+                self.subscribers.insert(subscriber.id.clone(), subscriber.clone());
+            }
         }
         Ok(())
     }
 
     /// Rebuilds a state from a log.
-    pub fn replay<'a>(
-        limits: Limits,
-        events: impl IntoIterator<Item = &'a Event>,
-    ) -> Result<State, FoldError> {
+    pub fn replay<'a>(limits: Limits, events: impl IntoIterator<Item = &'a Event>) -> Result<State, FoldError> {
         let mut s = State::new(limits);
         for e in events {
             s.apply(e)?;
@@ -519,10 +461,7 @@ pub fn allocate(c: &CampaignState, amount: i64, at: Timestamp) -> Vec<Allocation
         }
         share = share.min(m.left());
         if share > 0 {
-            out.push(Allocation {
-                match_id: r.id.clone(),
-                amount: share,
-            });
+            out.push(Allocation { match_id: r.id.clone(), amount: share });
         }
     }
     out

@@ -9,10 +9,7 @@ pub struct TextError {
 }
 
 fn err(field: &'static str, problem: impl Into<String>) -> TextError {
-    TextError {
-        field,
-        problem: problem.into(),
-    }
+    TextError { field, problem: problem.into() }
 }
 
 /// Control characters and the invisible bidirectional overrides that let a
@@ -23,27 +20,17 @@ fn is_forbidden(c: char) -> bool {
 }
 
 /// Trims and checks a free text field; `Ok(None)` when absent or blank.
-pub fn optional(
-    field: &'static str,
-    value: Option<&str>,
-    max_chars: usize,
-) -> Result<Option<String>, TextError> {
+pub fn optional(field: &'static str, value: Option<&str>, max_chars: usize) -> Result<Option<String>, TextError> {
     let Some(v) = value else { return Ok(None) };
     let v = v.trim();
     if v.is_empty() {
         return Ok(None);
     }
     if v.chars().any(is_forbidden) {
-        return Err(err(
-            field,
-            "must not contain control or bidirectional-override characters",
-        ));
+        return Err(err(field, "must not contain control or bidirectional-override characters"));
     }
     if v.chars().count() > max_chars {
-        return Err(err(
-            field,
-            format!("must be at most {max_chars} characters"),
-        ));
+        return Err(err(field, format!("must be at most {max_chars} characters")));
     }
     Ok(Some(v.to_owned()))
 }
@@ -61,9 +48,7 @@ pub const MESSAGE_MAX: usize = 500;
 pub fn id(value: &str) -> Result<String, TextError> {
     if value.is_empty()
         || value.len() > 64
-        || !value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        || !value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
         return Err(err("id", "must match [a-z0-9-]{1,64}"));
     }
@@ -76,9 +61,7 @@ pub fn platform(value: Option<&str>) -> Result<Option<String>, TextError> {
     let v = v.trim().to_ascii_lowercase();
     if v.is_empty()
         || v.len() > 32
-        || !v
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        || !v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
     {
         return Err(err("platform", "must match [a-z0-9_-]{1,32}"));
     }
@@ -103,10 +86,7 @@ mod tests {
 
     #[test]
     fn text_is_trimmed_and_bounded() {
-        assert_eq!(
-            optional("donor", Some("  Ana  "), 64).unwrap(),
-            Some("Ana".into())
-        );
+        assert_eq!(optional("donor", Some("  Ana  "), 64).unwrap(), Some("Ana".into()));
         assert_eq!(optional("donor", Some("   "), 64).unwrap(), None);
         assert_eq!(optional("donor", None, 64).unwrap(), None);
         assert!(optional("donor", Some(&"é".repeat(65)), 64).is_err());
@@ -129,11 +109,7 @@ mod tests {
         assert!(id(&"a".repeat(65)).is_err());
         assert_eq!(platform(Some("Twitch")).unwrap(), Some("twitch".into()));
         assert!(platform(Some("tik tok")).is_err());
-        assert!(
-            url("donate_url", Some("https://dons.example.org/x"))
-                .unwrap()
-                .is_some()
-        );
+        assert!(url("donate_url", Some("https://dons.example.org/x")).unwrap().is_some());
         assert!(url("donate_url", Some("javascript:alert(1)")).is_err());
     }
 }

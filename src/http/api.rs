@@ -43,22 +43,15 @@ fn id_or_new(proposed: Option<&str>) -> Result<String, ApiError> {
 
 fn time(field: &'static str, v: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
     v.map(|s| {
-        Timestamp::parse(s).ok_or_else(|| {
-            ApiError::invalid(
-                "invalid_time",
-                format!("{field} must be an RFC 3339 date-time"),
-            )
-        })
+        Timestamp::parse(s)
+            .ok_or_else(|| ApiError::invalid("invalid_time", format!("{field} must be an RFC 3339 date-time")))
     })
     .transpose()
 }
 
 fn window(starts: Option<Timestamp>, ends: Option<Timestamp>) -> Result<(), ApiError> {
     match (starts, ends) {
-        (Some(s), Some(e)) if e <= s => Err(ApiError::invalid(
-            "invalid_time",
-            "ends_at must be after starts_at",
-        )),
+        (Some(s), Some(e)) if e <= s => Err(ApiError::invalid("invalid_time", "ends_at must be after starts_at")),
         _ => Ok(()),
     }
 }
@@ -80,10 +73,7 @@ fn base_url(app: &AppState, headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
+        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
         .unwrap_or(&app.config.listen);
     format!("http://{host}")
 }
@@ -123,17 +113,11 @@ async fn create_campaign(
     };
     let id = c.id.clone();
     app.ledger.submit(Command::CreateCampaign(c)).await?;
-    let body = app
-        .views
-        .campaign_json(&id)
-        .ok_or_else(|| ApiError::internal("campaign missing after commit"))?;
+    let body = app.views.campaign_json(&id).ok_or_else(|| ApiError::internal("campaign missing after commit"))?;
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
-async fn get_campaign(
-    State(app): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+async fn get_campaign(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let body = app
         .views
         .campaign_json(&id)
@@ -155,26 +139,13 @@ struct NewMatch {
 }
 
 fn ratio(v: &Value) -> Result<[i64; 2], ApiError> {
-    let bad = || {
-        ApiError::invalid(
-            "invalid_ratio",
-            "ratio must be [num, den]: two positive integers, e.g. [1, 1] to double",
-        )
-    };
+    let bad =
+        || ApiError::invalid("invalid_ratio", "ratio must be [num, den]: two positive integers, e.g. [1, 1] to double");
     let arr = v.as_array().filter(|a| a.len() == 2).ok_or_else(bad)?;
-    let n = arr[0]
-        .as_i64()
-        .filter(|n| *n > 0 && arr[0].is_i64())
-        .ok_or_else(bad)?;
-    let d = arr[1]
-        .as_i64()
-        .filter(|d| *d > 0 && arr[1].is_i64())
-        .ok_or_else(bad)?;
+    let n = arr[0].as_i64().filter(|n| *n > 0 && arr[0].is_i64()).ok_or_else(bad)?;
+    let d = arr[1].as_i64().filter(|d| *d > 0 && arr[1].is_i64()).ok_or_else(bad)?;
     if n > 1000 || d > 1000 {
-        return Err(ApiError::invalid(
-            "invalid_ratio",
-            "ratio terms must be at most 1000",
-        ));
+        return Err(ApiError::invalid("invalid_ratio", "ratio terms must be at most 1000"));
     }
     Ok([n, d])
 }
@@ -187,10 +158,7 @@ async fn create_match(
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
     if app.views.campaign(&campaign_id).is_none() {
-        return Err(ApiError::not_found(
-            "campaign_not_found",
-            "no campaign has this id",
-        ));
+        return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
     }
     let starts_at = time("starts_at", b.starts_at.as_deref())?;
     let ends_at = time("ends_at", b.ends_at.as_deref())?;
@@ -212,12 +180,7 @@ async fn create_match(
     let body = app
         .views
         .campaign(&cid)
-        .and_then(|c| {
-            c.matches
-                .iter()
-                .find(|m| m.r#match.id == id)
-                .map(crate::views::match_json)
-        })
+        .and_then(|c| c.matches.iter().find(|m| m.r#match.id == id).map(crate::views::match_json))
         .ok_or_else(|| ApiError::internal("match missing after commit"))?;
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
@@ -242,10 +205,7 @@ async fn create_live(
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
     if app.views.campaign(&campaign_id).is_none() {
-        return Err(ApiError::not_found(
-            "campaign_not_found",
-            "no campaign has this id",
-        ));
+        return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
     }
     let key = secret::new_token("ck_");
     let overlay_token = secret::new_token("ot_");
@@ -264,22 +224,13 @@ async fn create_live(
     };
     let id = live.id.clone();
     app.ledger.submit(Command::CreateLive(live)).await?;
-    let mut body = app
-        .views
-        .live_json(&id)
-        .ok_or_else(|| ApiError::internal("live missing after commit"))?;
+    let mut body = app.views.live_json(&id).ok_or_else(|| ApiError::internal("live missing after commit"))?;
     let base = base_url(&app, &headers);
     if let Some(o) = body.as_object_mut() {
-        o.insert(
-            "overlay_url".into(),
-            json!(format!("{base}/overlay/lives/{id}?token={overlay_token}")),
-        );
+        o.insert("overlay_url".into(), json!(format!("{base}/overlay/lives/{id}?token={overlay_token}")));
         o.insert(
             "ws_url".into(),
-            json!(format!(
-                "{}/ws/lives/{id}?token={overlay_token}",
-                base.replacen("http", "ws", 1)
-            )),
+            json!(format!("{}/ws/lives/{id}?token={overlay_token}", base.replacen("http", "ws", 1))),
         );
         o.insert("key".into(), json!(key));
         o.insert("overlay_token".into(), json!(overlay_token));
@@ -287,14 +238,8 @@ async fn create_live(
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
-async fn get_live(
-    State(app): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let body = app
-        .views
-        .live_json(&id)
-        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+async fn get_live(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let body = app.views.live_json(&id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     Ok(axum::Json(body).into_response())
 }
 
@@ -314,15 +259,9 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
-    let k = v
-        .to_str()
-        .ok()
-        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()));
+    let k = v.to_str().ok().filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()));
     k.map(|k| Some(k.to_owned())).ok_or_else(|| {
-        ApiError::bad_request(
-            "invalid_idempotency_key",
-            "Idempotency-Key must be 1 to 255 visible ASCII characters",
-        )
+        ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters")
     })
 }
 
@@ -350,10 +289,7 @@ async fn donate(
             "id": b.id, "amount": amount.minor(), "currency": currency, "donor": donor,
             "message": message, "anonymous": anonymous, "platform": platform,
         });
-        IdempotencyKey {
-            key,
-            body_hash: secret::digest_hex(canonical.to_string().as_bytes()),
-        }
+        IdempotencyKey { key, body_hash: secret::digest_hex(canonical.to_string().as_bytes()) }
     });
     let donation = Donation {
         id: id_or_new(b.id.as_deref())?,
@@ -370,18 +306,8 @@ async fn donate(
         at: Timestamp::default(),
         refunded: false,
     };
-    match app
-        .ledger
-        .submit(Command::Donate {
-            by,
-            donation,
-            idempotency,
-        })
-        .await?
-    {
-        Outcome::Appended { body, .. } => {
-            Ok(json_response(StatusCode::CREATED, body.unwrap_or_default()))
-        }
+    match app.ledger.submit(Command::Donate { by, donation, idempotency }).await? {
+        Outcome::Appended { body, .. } => Ok(json_response(StatusCode::CREATED, body.unwrap_or_default())),
         Outcome::Unchanged { body } => Ok(json_response(StatusCode::OK, body)),
     }
 }
@@ -392,14 +318,8 @@ async fn refund(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let by = app.require_writer(&headers, None)?;
-    match app
-        .ledger
-        .submit(Command::Refund { by, donation_id })
-        .await?
-    {
-        Outcome::Appended { body, .. } => {
-            Ok(json_response(StatusCode::OK, body.unwrap_or_default()))
-        }
+    match app.ledger.submit(Command::Refund { by, donation_id }).await? {
+        Outcome::Appended { body, .. } => Ok(json_response(StatusCode::OK, body.unwrap_or_default())),
         Outcome::Unchanged { body } => Ok(json_response(StatusCode::OK, body)),
     }
 }
@@ -414,23 +334,14 @@ async fn events(
     query: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    let token = q
-        .get("token")
-        .map(String::as_str)
-        .or_else(|| super::auth::bearer(&headers));
-    let live = app
-        .views
-        .live(&live_id)
-        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let token = q.get("token").map(String::as_str).or_else(|| super::auth::bearer(&headers));
+    let live = app.views.live(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     app.require_reader(token, &live_id)?;
     let after = parse_u64(&q, "after")?.unwrap_or(0);
     let limit = parse_u64(&q, "limit")?.map_or(EVENTS_MAX, |l| (l as usize).clamp(1, EVENTS_MAX));
-    let frames = app
-        .frames_between(&live_id, after, live.last_seq, limit + 1)
-        .await?;
+    let frames = app.frames_between(&live_id, after, live.last_seq, limit + 1).await?;
     let has_more = frames.len() > limit;
-    let mut body =
-        String::with_capacity(64 + frames.iter().map(|f| f.text.len() + 1).sum::<usize>());
+    let mut body = String::with_capacity(64 + frames.iter().map(|f| f.text.len() + 1).sum::<usize>());
     body.push_str("{\"events\":[");
     for (i, f) in frames.iter().take(limit).enumerate() {
         if i > 0 {
@@ -438,22 +349,15 @@ async fn events(
         }
         body.push_str(f.text.as_str());
     }
-    body.push_str(&format!(
-        "],\"has_more\":{has_more},\"last_seq\":{}}}",
-        live.last_seq
-    ));
+    body.push_str(&format!("],\"has_more\":{has_more},\"last_seq\":{}}}", live.last_seq));
     Ok(json_response(StatusCode::OK, body))
 }
 
 pub fn parse_u64(q: &HashMap<String, String>, name: &'static str) -> Result<Option<u64>, ApiError> {
     q.get(name)
         .map(|v| {
-            v.parse::<u64>().map_err(|_| {
-                ApiError::bad_request(
-                    "invalid_query",
-                    format!("{name} must be a non-negative integer"),
-                )
-            })
+            v.parse::<u64>()
+                .map_err(|_| ApiError::bad_request("invalid_query", format!("{name} must be a non-negative integer")))
         })
         .transpose()
 }
@@ -479,10 +383,7 @@ async fn rotate(
     }
     let by = app.require_writer(&headers, Some(&live_id))?;
     if !b.key && !b.overlay_token {
-        return Err(ApiError::invalid(
-            "nothing_to_rotate",
-            "set key and/or overlay_token to true",
-        ));
+        return Err(ApiError::invalid("nothing_to_rotate", "set key and/or overlay_token to true"));
     }
     let key = b.key.then(|| secret::new_token("ck_"));
     let overlay = b.overlay_token.then(|| secret::new_token("ot_"));
@@ -499,10 +400,7 @@ async fn rotate(
         body["key"] = json!(k);
     }
     if let Some(o) = overlay {
-        body["overlay_url"] = json!(format!(
-            "{}/overlay/lives/{live_id}?token={o}",
-            base_url(&app, &headers)
-        ));
+        body["overlay_url"] = json!(format!("{}/overlay/lives/{live_id}?token={o}", base_url(&app, &headers)));
         body["overlay_token"] = json!(o);
     }
     Ok(axum::Json(body).into_response())

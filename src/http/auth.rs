@@ -19,10 +19,7 @@ pub enum Access {
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
 impl AppState {
@@ -33,29 +30,19 @@ impl AppState {
         }
         // The digest index only narrows the search; the stored digest is still
         // compared in constant time.
-        let (live_id, owner) = self
-            .views
-            .tokens
-            .get(&secret::hash(token))
-            .map(|e| e.value().clone())?;
+        let (live_id, owner) = self.views.tokens.get(&secret::hash(token)).map(|e| e.value().clone())?;
         let live = self.views.live(&live_id)?;
         match owner {
-            TokenOwner::LiveKey if secret::matches(token, &live.live.key_hash) => {
-                Some(Access::LiveKey(live_id))
-            }
-            TokenOwner::Overlay if secret::matches(token, &live.live.overlay_hash) => {
-                Some(Access::Overlay(live_id))
-            }
+            TokenOwner::LiveKey if secret::matches(token, &live.live.key_hash) => Some(Access::LiveKey(live_id)),
+            TokenOwner::Overlay if secret::matches(token, &live.live.overlay_hash) => Some(Access::Overlay(live_id)),
             _ => None,
         }
     }
 
     fn access(&self, token: Option<&str>) -> Result<Access, ApiError> {
-        let token = token.ok_or_else(|| {
-            ApiError::unauthorized("a token is required: Authorization: Bearer <token>")
-        })?;
-        self.identify(token)
-            .ok_or_else(|| ApiError::unauthorized("this token is not valid"))
+        let token =
+            token.ok_or_else(|| ApiError::unauthorized("a token is required: Authorization: Bearer <token>"))?;
+        self.identify(token).ok_or_else(|| ApiError::unauthorized("this token is not valid"))
     }
 
     pub fn require_admin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
@@ -66,11 +53,7 @@ impl AppState {
     }
 
     /// Admin or the write key of this live (`live_id = None`: of any live; the ledger checks ownership).
-    pub fn require_writer(
-        &self,
-        headers: &HeaderMap,
-        live_id: Option<&str>,
-    ) -> Result<Principal, ApiError> {
+    pub fn require_writer(&self, headers: &HeaderMap, live_id: Option<&str>) -> Result<Principal, ApiError> {
         match self.access(bearer(headers))? {
             Access::Admin => Ok(Principal::Admin),
             Access::LiveKey(l) if live_id.is_none_or(|id| id == l) => Ok(Principal::LiveKey(l)),
@@ -93,12 +76,8 @@ impl AppState {
     pub fn require_overlay(&self, token: Option<&str>, live_id: &str) -> Result<(), ApiError> {
         match self.access(token)? {
             Access::Overlay(l) if l == live_id => Ok(()),
-            Access::Overlay(_) => Err(ApiError::forbidden(
-                "this overlay token belongs to another live",
-            )),
-            _ => Err(ApiError::forbidden(
-                "use the live's overlay_token in this URL, never a write key",
-            )),
+            Access::Overlay(_) => Err(ApiError::forbidden("this overlay token belongs to another live")),
+            _ => Err(ApiError::forbidden("use the live's overlay_token in this URL, never a write key")),
         }
     }
 }

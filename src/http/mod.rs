@@ -32,14 +32,8 @@ pub fn router(state: AppState) -> Router {
 
 async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
     let h = res.headers_mut();
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     res
 }
 
@@ -53,45 +47,28 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(body_rejection)?;
+        let bytes = Bytes::from_request(req, state).await.map_err(body_rejection)?;
         parse_json(&bytes).map(JsonBody)
     }
 }
 
 pub fn body_rejection(e: axum::extract::rejection::BytesRejection) -> ApiError {
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::new(
-            e.status(),
-            "body_too_large",
-            format!("the body is larger than {BODY_LIMIT} bytes"),
-        );
+        return ApiError::new(e.status(), "body_too_large", format!("the body is larger than {BODY_LIMIT} bytes"));
     }
-    ApiError::new(
-        e.status(),
-        "invalid_body",
-        format!("could not read the body: {}", e.body_text()),
-    )
+    ApiError::new(e.status(), "invalid_body", format!("could not read the body: {}", e.body_text()))
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.is_empty() {
-        return Err(ApiError::bad_request(
-            "invalid_json",
-            "the body is empty; a JSON object is expected",
-        ));
+        return Err(ApiError::bad_request("invalid_json", "the body is empty; a JSON object is expected"));
     }
     serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
             Category::Data => {
                 let msg = e.to_string();
-                let code = if msg.starts_with("unknown field") {
-                    "unknown_field"
-                } else {
-                    "invalid_body"
-                };
+                let code = if msg.starts_with("unknown field") { "unknown_field" } else { "invalid_body" };
                 ApiError::invalid(code, msg)
             }
             _ => ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}")),
@@ -102,30 +79,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 /// Static files of the overlays, compiled into the binary: no file to deploy, nothing from outside.
 pub fn static_file(name: &str) -> Option<(&'static str, &'static [u8])> {
     Some(match name {
-        "overlay.js" => (
-            "text/javascript; charset=utf-8",
-            include_bytes!("../../static/overlay.js"),
-        ),
-        "overlay.css" => (
-            "text/css; charset=utf-8",
-            include_bytes!("../../static/overlay.css"),
-        ),
+        "overlay.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/overlay.js")),
+        "overlay.css" => ("text/css; charset=utf-8", include_bytes!("../../static/overlay.css")),
         _ => return None,
     })
 }
 
-pub async fn serve_static(
-    axum::extract::Path(name): axum::extract::Path<String>,
-) -> axum::response::Response {
+pub async fn serve_static(axum::extract::Path(name): axum::extract::Path<String>) -> axum::response::Response {
     match static_file(&name) {
-        Some((ct, body)) => (
-            [
-                (header::CONTENT_TYPE, ct),
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            body,
-        )
-            .into_response(),
+        Some((ct, body)) => ([(header::CONTENT_TYPE, ct), (header::CACHE_CONTROL, "no-cache")], body).into_response(),
         None => ApiError::not_found("not_found", "no such file").into_response(),
     }
 }

@@ -25,9 +25,7 @@ const COALESCE: usize = 64;
 const REPLAY_CHUNK: usize = 1000;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/ws/lives/{id}", get(upgrade))
-        .route("/static/{file}", get(super::serve_static))
+    Router::new().route("/ws/lives/{id}", get(upgrade)).route("/static/{file}", get(super::serve_static))
 }
 
 async fn upgrade(
@@ -78,16 +76,11 @@ impl AppState {
         }
         let app = self.clone();
         let live_id = live_id.to_owned();
-        let rows = tokio::task::spawn_blocking(move || {
-            app.readers.live_frames(&live_id, after, upto, limit)
-        })
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-        Ok(rows
-            .into_iter()
-            .map(|(seq, text)| Frame::new(seq, text))
-            .collect())
+        let rows = tokio::task::spawn_blocking(move || app.readers.live_frames(&live_id, after, upto, limit))
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok(rows.into_iter().map(|(seq, text)| Frame::new(seq, text)).collect())
     }
 }
 
@@ -101,10 +94,7 @@ enum End {
 async fn run_session(app: AppState, mut socket: WebSocket, live_id: String, after: Option<u64>) {
     let end = session(&app, &mut socket, &live_id, after).await;
     if let End::Close(code, reason) = end {
-        let close = Message::Close(Some(CloseFrame {
-            code,
-            reason: Utf8Bytes::from_static(reason),
-        }));
+        let close = Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }));
         let _ = tokio::time::timeout(app.config.ws_send_timeout(), socket.send(close)).await;
     }
 }
@@ -125,10 +115,7 @@ async fn session(app: &AppState, socket: &mut WebSocket, live_id: &str, after: O
     }
     if let Some(mut from) = after {
         while from < snapshot_seq {
-            let frames = match app
-                .frames_between(live_id, from, snapshot_seq, REPLAY_CHUNK)
-                .await
-            {
+            let frames = match app.frames_between(live_id, from, snapshot_seq, REPLAY_CHUNK).await {
                 Ok(f) if !f.is_empty() => f,
                 _ => break,
             };
@@ -189,11 +176,7 @@ async fn session(app: &AppState, socket: &mut WebSocket, live_id: &str, after: O
 }
 
 /// Queues the messages and flushes once; false when the client is gone or too slow.
-async fn write(
-    socket: &mut WebSocket,
-    msgs: impl IntoIterator<Item = Message>,
-    timeout: std::time::Duration,
-) -> bool {
+async fn write(socket: &mut WebSocket, msgs: impl IntoIterator<Item = Message>, timeout: std::time::Duration) -> bool {
     let fut = async {
         for m in msgs {
             socket.feed(m).await?;

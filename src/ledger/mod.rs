@@ -14,7 +14,7 @@ use crate::views::{Change, Views};
 use sqlite::{Row, Store, StoreError};
 use std::path::Path;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// The most commands folded into one transaction.
 const MAX_BATCH: usize = 4096;
@@ -58,10 +58,7 @@ impl Ledger {
     /// Submits a command and waits until it is committed (or refused).
     pub async fn submit(&self, cmd: Command) -> Result<Outcome, LedgerError> {
         let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Request { cmd, reply })
-            .await
-            .map_err(|_| LedgerError::Closed)?;
+        self.tx.send(Request { cmd, reply }).await.map_err(|_| LedgerError::Closed)?;
         rx.await.map_err(|_| LedgerError::Closed)?
     }
 }
@@ -98,39 +95,22 @@ pub fn load_views(state: &State, views: &Views, hub: &Hub) {
             views.apply(0, &Change::Match(m.clone()));
         }
     }
-    let mut by_live: std::collections::HashMap<&str, Vec<&crate::domain::state::DonationState>> =
-        Default::default();
+    let mut by_live: std::collections::HashMap<&str, Vec<&crate::domain::state::DonationState>> = Default::default();
     for d in state.donations.values() {
-        by_live
-            .entry(d.donation.live_id.as_str())
-            .or_default()
-            .push(d);
+        by_live.entry(d.donation.live_id.as_str()).or_default().push(d);
     }
     // Lives in creation order so each campaign lists them as it did live.
     let mut lives: Vec<_> = state.lives.values().collect();
     lives.sort_by_key(|l| l.created_seq);
     for l in lives {
-        let currency = state
-            .campaigns
-            .get(&l.live.campaign_id)
-            .map(|c| c.campaign.currency);
+        let currency = state.campaigns.get(&l.live.campaign_id).map(|c| c.campaign.currency);
         let Some(currency) = currency else { continue };
-        views.apply(
-            l.stream_seq,
-            &Change::Live {
-                live: l.live.clone(),
-                currency,
-            },
-        );
+        views.apply(l.stream_seq, &Change::Live { live: l.live.clone(), currency });
         if let Some(mut v) = views.lives.get_mut(&l.live.id) {
             v.totals = l.totals;
             if let Some(ds) = by_live.get_mut(l.live.id.as_str()) {
                 ds.sort_by_key(|d| std::cmp::Reverse(d.seq));
-                v.recent = ds
-                    .iter()
-                    .take(crate::views::RECENT)
-                    .map(|d| d.donation.clone())
-                    .collect();
+                v.recent = ds.iter().take(crate::views::RECENT).map(|d| d.donation.clone()).collect();
                 for d in ds.iter().filter(|d| !d.donation.refunded) {
                     v.count_donor(&d.donation, 1);
                 }
@@ -143,9 +123,15 @@ pub fn load_views(state: &State, views: &Views, hub: &Hub) {
             v.totals = c.totals;
         }
     }
+    for i in state.integrations.values() {
+        views.apply(0, &Change::Integration(i.clone()));
+    }
+    for s in state.subscribers.values() {
+        views.apply(0, &Change::Subscriber(s.clone()));
+    }
 }
 
-/// Starts the writer thread. It ends when every [`Ledger`] handle is dropped,
+/// Starts the writer thread. Also returns a watch of the newest committed seq. It ends when every [`Ledger`] handle is dropped,
 /// after answering what it received; the returned handle joins it.
 pub fn start(
     store: Store,
@@ -153,20 +139,15 @@ pub fn start(
     views: Arc<Views>,
     hub: Arc<Hub>,
     clock: Clock,
-) -> (Ledger, std::thread::JoinHandle<()>) {
+) -> (Ledger, watch::Receiver<u64>, std::thread::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(16 * 1024);
-    let writer = Writer {
-        store,
-        state,
-        views,
-        hub,
-        clock,
-    };
+    let (committed, committed_rx) = watch::channel(state.last_seq);
+    let writer = Writer { store, state, views, hub, clock, committed };
     let handle = std::thread::Builder::new()
         .name("ledger-writer".into())
         .spawn(move || writer.run(rx))
         .expect("could not start the ledger writer thread");
-    (Ledger { tx }, handle)
+    (Ledger { tx }, committed_rx, handle)
 }
 
 struct Writer {
@@ -175,6 +156,8 @@ struct Writer {
     views: Arc<Views>,
     hub: Arc<Hub>,
     clock: Clock,
+    /// The newest committed seq, for followers of the log (outgoing webhooks).
+    committed: watch::Sender<u64>,
 }
 
 /// What an appended event leaves to do once it is committed.
@@ -184,10 +167,7 @@ struct Pending {
     frame: Option<(String, Frame)>,
 }
 
-type Reply = (
-    oneshot::Sender<Result<Outcome, LedgerError>>,
-    Result<Outcome, LedgerError>,
-);
+type Reply = (oneshot::Sender<Result<Outcome, LedgerError>>, Result<Outcome, LedgerError>);
 
 impl Writer {
     fn run(mut self, mut rx: mpsc::Receiver<Request>) {
@@ -225,10 +205,7 @@ impl Writer {
                             let p = self.pending(&event);
                             let body = p.frame.as_ref().map(|(body, _)| body.clone());
                             rows.push(Row {
-                                live_id: p
-                                    .frame
-                                    .as_ref()
-                                    .map(|_| live_of(&event.fact, &self.state)),
+                                live_id: p.frame.as_ref().map(|_| live_of(&event.fact, &self.state)),
                                 frame: p.frame.as_ref().map(|(_, f)| f.text.as_str().to_owned()),
                                 event,
                             });
@@ -239,9 +216,9 @@ impl Writer {
                     }
                 }
                 Ok(Decision::Repeat { donation_id }) => self.original_response(&donation_id, &rows),
-                Ok(Decision::AlreadyRefunded { donation_id }) => Ok(Outcome::Unchanged {
-                    body: self.current_response(&donation_id),
-                }),
+                Ok(Decision::AlreadyRefunded { donation_id }) => {
+                    Ok(Outcome::Unchanged { body: self.current_response(&donation_id) })
+                }
             };
             replies.push((reply, result));
         }
@@ -259,12 +236,11 @@ impl Writer {
             self.views.apply(p.seq, &p.change);
             match (&p.change, p.frame) {
                 (Change::Live { live, .. }, _) => self.hub.open(&live.id, p.seq),
-                (Change::Donation { donation, .. }, Some((_, frame))) => {
-                    self.hub.publish(&donation.live_id, frame)
-                }
+                (Change::Donation { donation, .. }, Some((_, frame))) => self.hub.publish(&donation.live_id, frame),
                 _ => {}
             }
         }
+        self.committed.send_replace(self.state.last_seq);
         for (tx, r) in replies {
             // The requester may have gone away; what was committed stays committed.
             let _ = tx.send(r);
@@ -278,22 +254,12 @@ impl Writer {
         let change = match &ev.fact {
             Fact::CampaignCreated { campaign } => Change::Campaign(campaign.clone()),
             Fact::MatchCreated { r#match } => {
-                let used = s
-                    .campaigns
-                    .get(&r#match.campaign_id)
-                    .and_then(|c| c.matches.last())
-                    .cloned();
-                Change::Match(used.unwrap_or(crate::domain::state::MatchState {
-                    r#match: r#match.clone(),
-                    used: 0,
-                }))
+                let used = s.campaigns.get(&r#match.campaign_id).and_then(|c| c.matches.last()).cloned();
+                Change::Match(used.unwrap_or(crate::domain::state::MatchState { r#match: r#match.clone(), used: 0 }))
             }
             Fact::LiveCreated { live } => {
                 let currency = s.campaigns[&live.campaign_id].campaign.currency;
-                Change::Live {
-                    live: live.clone(),
-                    currency,
-                }
+                Change::Live { live: live.clone(), currency }
             }
             Fact::DonationReceived { donation, .. } => {
                 return self.donation_pending(seq, &donation.id, "donation");
@@ -302,24 +268,15 @@ impl Writer {
                 return self.donation_pending(seq, donation_id, "refund");
             }
             Fact::LiveSecretsRotated { live_id, .. } => {
-                let old = self
-                    .views
-                    .live(live_id)
-                    .map(|l| (l.live.key_hash, l.live.overlay_hash));
+                let old = self.views.live(live_id).map(|l| (l.live.key_hash, l.live.overlay_hash));
                 let live = s.lives[live_id].live.clone();
                 let (old_key, old_overlay) = old.unwrap_or((live.key_hash, live.overlay_hash));
-                Change::Secrets {
-                    live,
-                    old_key,
-                    old_overlay,
-                }
+                Change::Secrets { live, old_key, old_overlay }
             }
+            Fact::IntegrationCreated { integration } => Change::Integration(integration.clone()),
+            Fact::SubscriberCreated { subscriber } => Change::Subscriber(subscriber.clone()),
         };
-        Pending {
-            seq,
-            change,
-            frame: None,
-        }
+        Pending { seq, change, frame: None }
     }
 
     fn donation_pending(&self, seq: u64, donation_id: &str, kind: &str) -> Pending {
@@ -328,10 +285,7 @@ impl Writer {
         let live_totals = s.lives[&d.live_id].totals;
         let campaign = &s.campaigns[&d.campaign_id];
         let inner = response_inner(d, live_totals, campaign);
-        let frame = Frame::new(
-            seq,
-            format!("{{\"type\":\"{kind}\",\"seq\":{seq},{inner}}}"),
-        );
+        let frame = Frame::new(seq, format!("{{\"type\":\"{kind}\",\"seq\":{seq},{inner}}}"));
         let matches = d
             .allocations
             .iter()
@@ -340,12 +294,7 @@ impl Writer {
             .collect();
         Pending {
             seq,
-            change: Change::Donation {
-                donation: d.clone(),
-                live_totals,
-                campaign_totals: campaign.totals,
-                matches,
-            },
+            change: Change::Donation { donation: d.clone(), live_totals, campaign_totals: campaign.totals, matches },
             frame: Some((format!("{{{inner}}}"), frame)),
         }
     }
@@ -355,22 +304,15 @@ impl Writer {
         let seq = self.state.donations[donation_id].seq;
         let frame = match rows.iter().find(|r| r.event.seq == seq) {
             Some(r) => r.frame.clone(),
-            None => self
-                .store
-                .frame(seq)
-                .map_err(|e| LedgerError::Storage(e.to_string()))?,
+            None => self.store.frame(seq).map_err(|e| LedgerError::Storage(e.to_string()))?,
         };
-        let frame =
-            frame.ok_or_else(|| LedgerError::Storage(format!("event {seq} has no frame")))?;
-        let mut v: serde_json::Value =
-            serde_json::from_str(&frame).map_err(|e| LedgerError::Storage(e.to_string()))?;
+        let frame = frame.ok_or_else(|| LedgerError::Storage(format!("event {seq} has no frame")))?;
+        let mut v: serde_json::Value = serde_json::from_str(&frame).map_err(|e| LedgerError::Storage(e.to_string()))?;
         if let Some(o) = v.as_object_mut() {
             o.remove("type");
             o.remove("seq");
         }
-        Ok(Outcome::Unchanged {
-            body: v.to_string(),
-        })
+        Ok(Outcome::Unchanged { body: v.to_string() })
     }
 
     /// The donation and totals as they are now (for a repeated refund).
@@ -398,15 +340,8 @@ fn response_inner(d: &Donation, live: Totals, campaign: &CampaignState) -> Strin
         used: i64,
         left: i64,
     }
-    let budgets: Vec<_> = campaign
-        .matches
-        .iter()
-        .map(|m| Budget {
-            id: &m.r#match.id,
-            used: m.used,
-            left: m.left(),
-        })
-        .collect();
+    let budgets: Vec<_> =
+        campaign.matches.iter().map(|m| Budget { id: &m.r#match.id, used: m.used, left: m.left() }).collect();
     // Serializing plain structs cannot fail.
     let donation = serde_json::to_string(&d.view()).unwrap_or_default();
     let lt = serde_json::to_string(&live).unwrap_or_default();
@@ -418,11 +353,11 @@ fn response_inner(d: &Donation, live: Totals, campaign: &CampaignState) -> Strin
 fn live_of(fact: &Fact, state: &State) -> String {
     match fact {
         Fact::DonationReceived { donation, .. } => donation.live_id.clone(),
-        Fact::DonationRefunded { donation_id } => {
-            state.donations[donation_id].donation.live_id.clone()
-        }
+        Fact::DonationRefunded { donation_id } => state.donations[donation_id].donation.live_id.clone(),
         Fact::LiveCreated { live } => live.id.clone(),
         Fact::LiveSecretsRotated { live_id, .. } => live_id.clone(),
+        Fact::IntegrationCreated { integration } => integration.live_id.clone(),
+        Fact::SubscriberCreated { .. } => String::new(),
         Fact::CampaignCreated { .. } | Fact::MatchCreated { .. } => String::new(),
     }
 }
@@ -434,6 +369,8 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         Command::CreateMatch(m) => m.created_at = now,
         Command::CreateLive(l) => l.created_at = now,
         Command::Donate { donation, .. } => donation.at = now,
+        Command::CreateIntegration { integration, .. } => integration.created_at = now,
+        Command::CreateSubscriber(s) => s.created_at = now,
         Command::Refund { .. } | Command::RotateLiveSecrets { .. } => {}
     }
 }

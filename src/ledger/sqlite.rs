@@ -63,21 +63,12 @@ impl Store {
     pub fn append(&mut self, rows: &[Row]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO events (seq, kind, live_id, data, frame) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
+            let mut stmt =
+                tx.prepare_cached("INSERT INTO events (seq, kind, live_id, data, frame) VALUES (?1, ?2, ?3, ?4, ?5)")?;
             for r in rows {
-                let data = serde_json::to_string(&r.event).map_err(|err| StoreError::Corrupt {
-                    seq: r.event.seq,
-                    err,
-                })?;
-                stmt.execute(params![
-                    r.event.seq as i64,
-                    r.event.fact.kind(),
-                    r.live_id,
-                    data,
-                    r.frame
-                ])?;
+                let data =
+                    serde_json::to_string(&r.event).map_err(|err| StoreError::Corrupt { seq: r.event.seq, err })?;
+                stmt.execute(params![r.event.seq as i64, r.event.fact.kind(), r.live_id, data, r.frame])?;
             }
         }
         tx.commit()?;
@@ -86,18 +77,13 @@ impl Store {
 
     /// Every event, oldest first: what replay folds on start.
     pub fn load_all(&self) -> Result<Vec<Event>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT seq, data FROM events ORDER BY seq")?;
+        let mut stmt = self.conn.prepare("SELECT seq, data FROM events ORDER BY seq")?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
             let data = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            let ev: Event = serde_json::from_str(data).map_err(|err| StoreError::Corrupt {
-                seq: seq as u64,
-                err,
-            })?;
+            let ev: Event = serde_json::from_str(data).map_err(|err| StoreError::Corrupt { seq: seq as u64, err })?;
             out.push(ev);
         }
         Ok(out)
@@ -109,8 +95,7 @@ impl Store {
 
     /// Folds the WAL back into the main file; called on clean shutdown.
     pub fn checkpoint(&self) -> Result<(), StoreError> {
-        self.conn
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
 }
@@ -132,16 +117,10 @@ pub struct Readers {
 
 impl Readers {
     pub fn new(dir: &Path) -> Readers {
-        Readers {
-            path: db_path(dir),
-            idle: Mutex::new(Vec::new()),
-        }
+        Readers { path: db_path(dir), idle: Mutex::new(Vec::new()) }
     }
 
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let conn = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let conn = match conn {
             Some(c) => c,
@@ -160,6 +139,21 @@ impl Readers {
             idle.push(conn);
         }
         out
+    }
+
+    /// Events with `seq > after`, oldest first, at most `limit` (followers of the log).
+    pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT seq, data FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+            let mut rows = stmt.query(params![after as i64, limit as i64])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let seq: i64 = row.get(0)?;
+                let data = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+                out.push(serde_json::from_str(data).map_err(|err| StoreError::Corrupt { seq: seq as u64, err })?);
+            }
+            Ok(out)
+        })
     }
 
     /// Frames of one live with `after < seq <= upto`, oldest first, at most `limit`.

@@ -13,16 +13,16 @@ async fn donation_reaches_every_subscriber_and_every_read_agrees() {
         let mut ws = app.ws(&live, None).await;
         let snap = ws.next().await;
         assert_eq!(snap["type"], "snapshot");
-        assert_eq!(
-            snap["totals"],
-            json!({"raised": 0, "matched": 0, "total": 0, "donations": 0})
-        );
+        assert_eq!(snap["totals"], json!({"raised": 0, "matched": 0, "total": 0, "donations": 0}));
         assert_eq!(snap["goal"], 100000);
         subs.push(ws);
     }
 
     let (s, body) = app
-        .donate(&live, json!({"amount": 1050, "currency": "EUR", "donor": "Ana", "message": "Allez !", "platform": "twitch"}))
+        .donate(
+            &live,
+            json!({"amount": 1050, "currency": "EUR", "donor": "Ana", "message": "Allez !", "platform": "twitch"}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED);
     let d = &body["donation"];
@@ -53,13 +53,8 @@ async fn donation_reaches_every_subscriber_and_every_read_agrees() {
     assert_eq!(l["totals"], totals);
     assert_eq!(l["campaign_totals"], totals);
     assert_eq!(l["host"], "Corentin");
-    assert!(
-        l.get("key").is_none() && l.get("overlay_token").is_none(),
-        "no secrets: {l}"
-    );
-    let (_, c) = app
-        .get(&format!("/api/v1/campaigns/{}", live.campaign_id))
-        .await;
+    assert!(l.get("key").is_none() && l.get("overlay_token").is_none(), "no secrets: {l}");
+    let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
     assert_eq!(c["totals"], totals);
     assert_eq!(c["lives"][0]["id"], live.id.as_str());
     assert_eq!(c["lives"][0]["totals"], totals);
@@ -82,52 +77,30 @@ async fn campaign_and_live_answers_follow_the_contract() {
     assert_eq!(c["ends_at"], "2026-11-30T23:00:00.000Z");
     assert_eq!(c["totals"]["total"], 0);
     let (s, dup) = app
-        .post(
-            "/api/v1/campaigns",
-            Some(ADMIN),
-            json!({"id": "doubletesdons", "name": "x", "currency": "EUR"}),
+        .post("/api/v1/campaigns", Some(ADMIN), json!({"id": "doubletesdons", "name": "x", "currency": "EUR"}))
+        .await;
+    assert_eq!((s, dup["error"].as_str()), (StatusCode::CONFLICT, Some("id_taken")));
+
+    let live = app
+        .live(
+            "doubletesdons",
+            json!({"id": "mercredi", "host": "Corentin", "title": "Concert", "scheduled_at": "2026-11-25T19:00:00Z"}),
         )
         .await;
-    assert_eq!(
-        (s, dup["error"].as_str()),
-        (StatusCode::CONFLICT, Some("id_taken"))
-    );
-
-    let live = app.live("doubletesdons", json!({"id": "mercredi", "host": "Corentin", "title": "Concert", "scheduled_at": "2026-11-25T19:00:00Z"})).await;
     assert_eq!(live.id, "mercredi");
     assert_eq!(live.body["campaign_id"], "doubletesdons");
     assert!(live.key.starts_with("ck_") && live.overlay_token.starts_with("ot_"));
     let url = live.body["overlay_url"].as_str().unwrap();
-    assert_eq!(
-        url,
-        format!(
-            "{}/overlay/lives/mercredi?token={}",
-            app.base, live.overlay_token
-        )
-    );
+    assert_eq!(url, format!("{}/overlay/lives/mercredi?token={}", app.base, live.overlay_token));
     assert_eq!(live.body["totals"]["donations"], 0);
-    let (s, _) = app
-        .post(
-            "/api/v1/campaigns/nope/lives",
-            Some(ADMIN),
-            json!({"host": "x"}),
-        )
-        .await;
+    let (s, _) = app.post("/api/v1/campaigns/nope/lives", Some(ADMIN), json!({"host": "x"})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, e) = app.get("/api/v1/lives/nope").await;
-    assert_eq!(
-        (s, e["error"].as_str()),
-        (StatusCode::NOT_FOUND, Some("live_not_found"))
-    );
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("live_not_found")));
     // The overlay URL handed out opens the overlay page.
     let page = app.client.get(url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
-    assert!(
-        page.headers()["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .contains("script-src 'self'")
-    );
+    assert!(page.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
 }
 
 fn idem(key: &str) -> [(&str, &str); 1] {
@@ -141,33 +114,15 @@ async fn idempotency_keys_count_once_even_concurrently_and_across_restarts() {
     let path = format!("/api/v1/lives/{}/donations", live.id);
     let body = r#"{"amount": 500, "currency": "EUR", "donor": "Léa"}"#;
 
-    let (s1, first) = app
-        .post_raw(&path, Some(&live.key), &idem("k-1"), body)
-        .await;
+    let (s1, first) = app.post_raw(&path, Some(&live.key), &idem("k-1"), body).await;
     assert_eq!(s1, StatusCode::CREATED);
     // Same body with other spacing: the same request.
-    let (s2, again) = app
-        .post_raw(
-            &path,
-            Some(&live.key),
-            &idem("k-1"),
-            r#"{"currency":"EUR","amount":500,"donor":"Léa"}"#,
-        )
-        .await;
+    let (s2, again) =
+        app.post_raw(&path, Some(&live.key), &idem("k-1"), r#"{"currency":"EUR","amount":500,"donor":"Léa"}"#).await;
     assert_eq!(s2, StatusCode::OK);
     assert_eq!(again, first);
-    let (s3, e) = app
-        .post_raw(
-            &path,
-            Some(&live.key),
-            &idem("k-1"),
-            r#"{"amount": 501, "currency": "EUR"}"#,
-        )
-        .await;
-    assert_eq!(
-        (s3, e["error"].as_str()),
-        (StatusCode::CONFLICT, Some("idempotency_conflict"))
-    );
+    let (s3, e) = app.post_raw(&path, Some(&live.key), &idem("k-1"), r#"{"amount": 501, "currency": "EUR"}"#).await;
+    assert_eq!((s3, e["error"].as_str()), (StatusCode::CONFLICT, Some("idempotency_conflict")));
 
     // 50 concurrent requests with one key: exactly one donation.
     let mut tasks = Vec::new();
@@ -199,37 +154,19 @@ async fn idempotency_keys_count_once_even_concurrently_and_across_restarts() {
     assert_eq!(created, 1);
     assert_eq!(ids.len(), 1);
     let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
-    assert_eq!(
-        l["totals"],
-        json!({"raised": 1200, "matched": 0, "total": 1200, "donations": 2})
-    );
+    assert_eq!(l["totals"], json!({"raised": 1200, "matched": 0, "total": 1200, "donations": 2}));
 
     // The same key on another live is another request.
     let other = app.live(&live.campaign_id, json!({"host": "Zoé"})).await;
-    let (s, _) = app
-        .post_raw(
-            &format!("/api/v1/lives/{}/donations", other.id),
-            Some(&other.key),
-            &idem("k-1"),
-            body,
-        )
-        .await;
+    let (s, _) =
+        app.post_raw(&format!("/api/v1/lives/{}/donations", other.id), Some(&other.key), &idem("k-1"), body).await;
     assert_eq!(s, StatusCode::CREATED);
 
     let app = app.restart().await;
-    let (s, replayed) = app
-        .post_raw(&path, Some(&live.key), &idem("k-1"), body)
-        .await;
+    let (s, replayed) = app.post_raw(&path, Some(&live.key), &idem("k-1"), body).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(replayed, first);
-    let (s, _) = app
-        .post_raw(
-            &path,
-            Some(&live.key),
-            &idem("k-1"),
-            r#"{"amount": 9, "currency": "EUR"}"#,
-        )
-        .await;
+    let (s, _) = app.post_raw(&path, Some(&live.key), &idem("k-1"), r#"{"amount": 9, "currency": "EUR"}"#).await;
     assert_eq!(s, StatusCode::CONFLICT);
     let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
     assert_eq!(l["totals"]["donations"], 2);
@@ -247,47 +184,27 @@ async fn restart_keeps_totals_events_and_seq() {
     let d = app.donate_ok(&live, 999).await;
     let (s, _) = app
         .post(
-            &format!(
-                "/api/v1/donations/{}/refund",
-                d["donation"]["id"].as_str().unwrap()
-            ),
+            &format!("/api/v1/donations/{}/refund", d["donation"]["id"].as_str().unwrap()),
             Some(&live.key),
             json!({}),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
     let before_live = app.get(&format!("/api/v1/lives/{}", live.id)).await.1;
-    let before_campaign = app
-        .get(&format!("/api/v1/campaigns/{}", live.campaign_id))
-        .await
-        .1;
+    let before_campaign = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await.1;
     let before_events = app.events(&live, 0).await;
     let mut ws = app.ws(&live, None).await;
     let before_snapshot = ws.next().await;
     drop(ws);
 
     let app = app.restart().await;
-    assert_eq!(
-        app.get(&format!("/api/v1/lives/{}", live.id)).await.1,
-        before_live
-    );
-    assert_eq!(
-        app.get(&format!("/api/v1/campaigns/{}", live.campaign_id))
-            .await
-            .1,
-        before_campaign
-    );
+    assert_eq!(app.get(&format!("/api/v1/lives/{}", live.id)).await.1, before_live);
+    assert_eq!(app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await.1, before_campaign);
     assert_eq!(app.events(&live, 0).await, before_events);
     let mut ws = app.ws(&live, None).await;
     assert_eq!(ws.next().await, before_snapshot);
-    assert_eq!(
-        before_live["totals"],
-        json!({"raised": 1500, "matched": 0, "total": 1500, "donations": 5})
-    );
-    assert_eq!(
-        before_campaign["totals"],
-        json!({"raised": 1535, "matched": 0, "total": 1535, "donations": 10})
-    );
+    assert_eq!(before_live["totals"], json!({"raised": 1500, "matched": 0, "total": 1500, "donations": 5}));
+    assert_eq!(before_campaign["totals"], json!({"raised": 1535, "matched": 0, "total": 1535, "donations": 10}));
 
     // New events continue the sequence after a restart.
     let last = before_events.last().unwrap()["seq"].as_u64().unwrap();
@@ -310,21 +227,13 @@ async fn refunds_take_the_donation_back_once() {
 
     let path = format!("/api/v1/donations/{id}/refund");
     let (s, e) = app.post(&path, Some(&other.key), json!({})).await;
-    assert_eq!(
-        (s, e["error"].as_str()),
-        (StatusCode::FORBIDDEN, Some("forbidden"))
-    );
+    assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
     let (s, e) = app.post(&path, Some(&live.overlay_token), json!({})).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
     let (s, e) = app.post(&path, None, json!({})).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "{e}");
-    let (s, e) = app
-        .post("/api/v1/donations/nope/refund", Some(ADMIN), json!({}))
-        .await;
-    assert_eq!(
-        (s, e["error"].as_str()),
-        (StatusCode::NOT_FOUND, Some("donation_not_found"))
-    );
+    let (s, e) = app.post("/api/v1/donations/nope/refund", Some(ADMIN), json!({})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("donation_not_found")));
 
     let (s, r1) = app.post(&path, Some(&live.key), json!({})).await;
     assert_eq!(s, StatusCode::OK);
@@ -339,12 +248,7 @@ async fn refunds_take_the_donation_back_once() {
     let (s, r2) = app.post(&path, Some(ADMIN), json!({})).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(r2, r1);
-    assert!(
-        ws.try_next(std::time::Duration::from_millis(300))
-            .await
-            .is_none(),
-        "a second refund writes nothing"
-    );
+    assert!(ws.try_next(std::time::Duration::from_millis(300)).await.is_none(), "a second refund writes nothing");
     assert_eq!(app.events(&live, 0).await.len(), 3);
 }
 
@@ -360,43 +264,22 @@ async fn sponsor_matching_is_decided_in_seq_order_and_capped() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{m}");
-    assert_eq!(
-        (m["left"].as_i64(), m["used"].as_i64()),
-        (Some(1500), Some(0))
-    );
+    assert_eq!((m["left"].as_i64(), m["used"].as_i64()), (Some(1500), Some(0)));
     let a = app.donate_ok(&live, 1000).await;
     assert_eq!(a["donation"]["matched"], 1000);
     let b = app.donate_ok(&live, 1000).await;
-    assert_eq!(
-        b["donation"]["matched"], 500,
-        "the donation that reaches the cap gets exactly what remains"
-    );
-    assert_eq!(
-        b["totals"],
-        json!({"raised": 2000, "matched": 1500, "total": 3500, "donations": 2})
-    );
+    assert_eq!(b["donation"]["matched"], 500, "the donation that reaches the cap gets exactly what remains");
+    assert_eq!(b["totals"], json!({"raised": 2000, "matched": 1500, "total": 3500, "donations": 2}));
     let c = app.donate_ok(&live, 1000).await;
     assert_eq!(c["donation"]["matched"], 0);
-    let (_, camp) = app
-        .get(&format!("/api/v1/campaigns/{}", live.campaign_id))
-        .await;
+    let (_, camp) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
     assert_eq!(camp["matches"][0]["used"], 1500);
     assert_eq!(camp["matches"][0]["left"], 0);
     // A refund gives the sponsor back what the donation consumed.
     let (_, r) = app
-        .post(
-            &format!(
-                "/api/v1/donations/{}/refund",
-                b["donation"]["id"].as_str().unwrap()
-            ),
-            Some(ADMIN),
-            json!({}),
-        )
+        .post(&format!("/api/v1/donations/{}/refund", b["donation"]["id"].as_str().unwrap()), Some(ADMIN), json!({}))
         .await;
-    assert_eq!(
-        r["totals"],
-        json!({"raised": 2000, "matched": 1000, "total": 3000, "donations": 2})
-    );
+    assert_eq!(r["totals"], json!({"raised": 2000, "matched": 1000, "total": 3000, "donations": 2}));
     let d = app.donate_ok(&live, 2000).await;
     assert_eq!(d["donation"]["matched"], 500);
 }
@@ -404,27 +287,14 @@ async fn sponsor_matching_is_decided_in_seq_order_and_capped() {
 #[tokio::test]
 async fn currencies_use_their_own_minor_units() {
     let app = spawn_app().await;
-    let c = app
-        .campaign(json!({"name": "Tokyo", "currency": "JPY"}))
-        .await;
-    let live = app
-        .live(c["id"].as_str().unwrap(), json!({"host": "Aki"}))
-        .await;
-    let (s, v) = app
-        .donate(&live, json!({"amount": 1_000_000, "currency": "JPY"}))
-        .await;
+    let c = app.campaign(json!({"name": "Tokyo", "currency": "JPY"})).await;
+    let live = app.live(c["id"].as_str().unwrap(), json!({"host": "Aki"})).await;
+    let (s, v) = app.donate(&live, json!({"amount": 1_000_000, "currency": "JPY"})).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    let (s, v) = app
-        .donate(&live, json!({"amount": 1_000_001, "currency": "JPY"}))
-        .await;
-    assert_eq!(
-        (s, v["error"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("amount_too_large"))
-    );
+    let (s, v) = app.donate(&live, json!({"amount": 1_000_001, "currency": "JPY"})).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("amount_too_large")));
     let eur = app.setup().await;
-    let (s, _) = app
-        .donate(&eur, json!({"amount": 100_000_000, "currency": "EUR"}))
-        .await;
+    let (s, _) = app.donate(&eur, json!({"amount": 100_000_000, "currency": "EUR"})).await;
     assert_eq!(s, StatusCode::CREATED);
 }
 
@@ -432,12 +302,8 @@ async fn currencies_use_their_own_minor_units() {
 async fn anonymous_donors_are_never_shown() {
     let app = spawn_app().await;
     let live = app.setup().await;
-    let (s, v) = app
-        .donate(
-            &live,
-            json!({"amount": 100, "currency": "EUR", "donor": "Secret", "anonymous": true}),
-        )
-        .await;
+    let (s, v) =
+        app.donate(&live, json!({"amount": 100, "currency": "EUR", "donor": "Secret", "anonymous": true})).await;
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(v["donation"]["donor"], Value::Null);
     let mut ws = app.ws(&live, None).await;

@@ -16,14 +16,7 @@ struct Server {
 
 fn start(dir: &std::path::Path) -> Server {
     let mut child = Command::new(binary())
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--admin-token",
-            ADMIN,
-            "--log",
-            "info",
-        ])
+        .args(["--listen", "127.0.0.1:0", "--admin-token", ADMIN, "--log", "info"])
         .arg("--data-dir")
         .arg(dir)
         .stdout(Stdio::null())
@@ -36,23 +29,14 @@ fn start(dir: &std::path::Path) -> Server {
         let mut sent = false;
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if !sent && let Some(i) = line.find("listening on http://") {
-                let addr = line[i + "listening on http://".len()..]
-                    .split_whitespace()
-                    .next()
-                    .unwrap()
-                    .to_owned();
+                let addr = line[i + "listening on http://".len()..].split_whitespace().next().unwrap().to_owned();
                 let _ = tx.send(addr);
                 sent = true;
             }
         }
     });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the server logs its address");
-    Server {
-        child,
-        base: format!("http://{addr}"),
-    }
+    let addr = rx.recv_timeout(Duration::from_secs(30)).expect("the server logs its address");
+    Server { child, base: format!("http://{addr}") }
 }
 
 async fn ready(client: &reqwest::Client, base: &str) {
@@ -85,29 +69,15 @@ async fn post(
 }
 
 /// Stored donations of the live (id → amount), asserting none appears twice.
-async fn stored(
-    client: &reqwest::Client,
-    base: &str,
-    live: &str,
-    key: &str,
-) -> HashMap<String, i64> {
-    let r = client
-        .get(format!("{base}/api/v1/lives/{live}/events?after=0"))
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap();
+async fn stored(client: &reqwest::Client, base: &str, live: &str, key: &str) -> HashMap<String, i64> {
+    let r = client.get(format!("{base}/api/v1/lives/{live}/events?after=0")).bearer_auth(key).send().await.unwrap();
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["has_more"], false);
     let mut out = HashMap::new();
     for e in v["events"].as_array().unwrap() {
         if e["type"] == "donation" {
             let id = e["donation"]["id"].as_str().unwrap().to_owned();
-            assert!(
-                out.insert(id.clone(), e["donation"]["amount"].as_i64().unwrap())
-                    .is_none(),
-                "{id} stored twice"
-            );
+            assert!(out.insert(id.clone(), e["donation"]["amount"].as_i64().unwrap()).is_none(), "{id} stored twice");
         }
     }
     out
@@ -130,11 +100,7 @@ async fn kill_9_under_load_loses_and_duplicates_nothing() {
     .unwrap();
     let (_, l) = post(
         &client,
-        format!(
-            "{}/api/v1/campaigns/{}/lives",
-            server.base,
-            c["id"].as_str().unwrap()
-        ),
+        format!("{}/api/v1/campaigns/{}/lives", server.base, c["id"].as_str().unwrap()),
         ADMIN,
         None,
         &json!({"host": "K"}),
@@ -150,12 +116,7 @@ async fn kill_9_under_load_loses_and_duplicates_nothing() {
     for cycle in 0..3 {
         let mut donors = tokio::task::JoinSet::new();
         for donor in 0..8 {
-            let (client, base, live, key) = (
-                client.clone(),
-                server.base.clone(),
-                live.clone(),
-                key.clone(),
-            );
+            let (client, base, live, key) = (client.clone(), server.base.clone(), live.clone(), key.clone());
             let (sent, acked) = (Arc::clone(&sent), Arc::clone(&acked));
             donors.spawn(async move {
                 for i in 0.. {
@@ -163,15 +124,7 @@ async fn kill_9_under_load_loses_and_duplicates_nothing() {
                     let amount = 100 + (donor * 7 + i) as i64;
                     sent.lock().unwrap().insert(id.clone(), amount);
                     let body = json!({"id": id, "amount": amount, "currency": "EUR"});
-                    match post(
-                        &client,
-                        format!("{base}/api/v1/lives/{live}/donations"),
-                        &key,
-                        Some(&id),
-                        &body,
-                    )
-                    .await
-                    {
+                    match post(&client, format!("{base}/api/v1/lives/{live}/donations"), &key, Some(&id), &body).await {
                         Some((201, _)) => {
                             acked.lock().unwrap().insert(id);
                         }
@@ -185,10 +138,7 @@ async fn kill_9_under_load_loses_and_duplicates_nothing() {
         let target = acked.lock().unwrap().len() + 150 + cycle * 70;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         while acked.lock().unwrap().len() < target {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "load did not go through"
-            );
+            assert!(tokio::time::Instant::now() < deadline, "load did not go through");
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         server.child.kill().unwrap(); // SIGKILL
@@ -207,21 +157,11 @@ async fn kill_9_under_load_loses_and_duplicates_nothing() {
             assert_eq!(sent_now.get(id), Some(amount), "{id} stored but never sent");
         }
         let (_, lv) = {
-            let r = client
-                .get(format!("{}/api/v1/lives/{live}", server.base))
-                .send()
-                .await
-                .unwrap();
+            let r = client.get(format!("{}/api/v1/lives/{live}", server.base)).send().await.unwrap();
             (r.status(), r.json::<Value>().await.unwrap())
         };
-        assert_eq!(
-            lv["totals"]["raised"].as_i64().unwrap(),
-            stored_now.values().sum::<i64>()
-        );
-        assert_eq!(
-            lv["totals"]["donations"].as_u64().unwrap(),
-            stored_now.len() as u64
-        );
+        assert_eq!(lv["totals"]["raised"].as_i64().unwrap(), stored_now.values().sum::<i64>());
+        assert_eq!(lv["totals"]["donations"].as_u64().unwrap(), stored_now.len() as u64);
     }
 
     // Retrying every unacknowledged request with its key makes stored = sent, each once.
@@ -232,15 +172,9 @@ async fn kill_9_under_load_loses_and_duplicates_nothing() {
             continue;
         }
         let body = json!({"id": id, "amount": amount, "currency": "EUR"});
-        let (s, v) = post(
-            &client,
-            format!("{}/api/v1/lives/{live}/donations", server.base),
-            &key,
-            Some(id),
-            &body,
-        )
-        .await
-        .unwrap();
+        let (s, v) = post(&client, format!("{}/api/v1/lives/{live}/donations", server.base), &key, Some(id), &body)
+            .await
+            .unwrap();
         assert!(s == 201 || s == 200, "{s} {v}");
     }
     let stored_all = stored(&client, &server.base, &live, &key).await;

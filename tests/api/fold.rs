@@ -11,34 +11,12 @@ use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Campaign {
-        jpy: bool,
-    },
-    Match {
-        c: usize,
-        num: i64,
-        den: i64,
-        cap: i64,
-        min: Option<i64>,
-        max: Option<i64>,
-        window: Option<(i64, i64)>,
-    },
-    Live {
-        c: usize,
-    },
-    Donate {
-        l: usize,
-        amount: i64,
-        key: Option<u8>,
-        anonymous: bool,
-        by_other: bool,
-    },
-    Refund {
-        d: usize,
-    },
-    Rotate {
-        l: usize,
-    },
+    Campaign { jpy: bool },
+    Match { c: usize, num: i64, den: i64, cap: i64, min: Option<i64>, max: Option<i64>, window: Option<(i64, i64)> },
+    Live { c: usize },
+    Donate { l: usize, amount: i64, key: Option<u8>, anonymous: bool, by_other: bool },
+    Refund { d: usize },
+    Rotate { l: usize },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -59,11 +37,7 @@ fn op() -> impl Strategy<Value = Op> {
 fn run(ops: &[Op]) -> (State, Vec<Event>) {
     let mut s = State::new(Limits::default());
     let mut events = Vec::new();
-    let (mut campaigns, mut lives, mut donations) = (
-        Vec::<String>::new(),
-        Vec::<String>::new(),
-        Vec::<String>::new(),
-    );
+    let (mut campaigns, mut lives, mut donations) = (Vec::<String>::new(), Vec::<String>::new(), Vec::<String>::new());
     for (i, op) in ops.iter().enumerate() {
         let now = Timestamp::from_millis(1_000 * i as i64);
         let at = |o: i64| Some(Timestamp::from_millis(1_000 * o));
@@ -79,15 +53,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                 donate_url: None,
                 created_at: now,
             }),
-            Op::Match {
-                c,
-                num,
-                den,
-                cap,
-                min,
-                max,
-                window,
-            } => {
+            Op::Match { c, num, den, cap, min, max, window } => {
                 let Some(cid) = campaigns.get(*c) else {
                     continue;
                 };
@@ -122,17 +88,9 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     overlay_hash: secret::hash(&format!("o{i}")),
                 })
             }
-            Op::Donate {
-                l,
-                amount,
-                key,
-                anonymous,
-                by_other,
-            } => {
+            Op::Donate { l, amount, key, anonymous, by_other } => {
                 let Some(lid) = lives.get(*l) else { continue };
-                let currency = s.campaigns[&s.lives[lid].live.campaign_id]
-                    .campaign
-                    .currency;
+                let currency = s.campaigns[&s.lives[lid].live.campaign_id].campaign.currency;
                 Command::Donate {
                     by: if *by_other {
                         Principal::LiveKey("someone-else".into())
@@ -154,20 +112,14 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                         at: now,
                         refunded: false,
                     },
-                    idempotency: key.map(|k| IdempotencyKey {
-                        key: format!("k{k}"),
-                        body_hash: format!("{amount}"),
-                    }),
+                    idempotency: key.map(|k| IdempotencyKey { key: format!("k{k}"), body_hash: format!("{amount}") }),
                 }
             }
             Op::Refund { d } => {
                 let Some(did) = donations.get(*d) else {
                     continue;
                 };
-                Command::Refund {
-                    by: Principal::Admin,
-                    donation_id: did.clone(),
-                }
+                Command::Refund { by: Principal::Admin, donation_id: did.clone() }
             }
             Op::Rotate { l } => {
                 let Some(lid) = lives.get(*l) else { continue };
@@ -180,11 +132,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
             }
         };
         if let Ok(Decision::Append(fact)) = s.decide(&cmd) {
-            let ev = Event {
-                seq: s.last_seq + 1,
-                at: now,
-                fact,
-            };
+            let ev = Event { seq: s.last_seq + 1, at: now, fact };
             s.apply(&ev).expect("the writer's own events always fold");
             match &cmd {
                 Command::CreateCampaign(c) => campaigns.push(c.id.clone()),
@@ -200,52 +148,26 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
 
 fn check_invariants(s: &State) {
     for c in s.campaigns.values() {
-        let live_ones: Vec<_> = s
-            .donations
-            .values()
-            .filter(|d| d.donation.campaign_id == c.campaign.id)
-            .collect();
+        let live_ones: Vec<_> = s.donations.values().filter(|d| d.donation.campaign_id == c.campaign.id).collect();
         let kept: Vec<_> = live_ones.iter().filter(|d| !d.donation.refunded).collect();
-        assert_eq!(
-            c.totals.raised,
-            kept.iter().map(|d| d.donation.amount).sum::<i64>()
-        );
-        assert_eq!(
-            c.totals.matched,
-            kept.iter().map(|d| d.donation.matched).sum::<i64>()
-        );
+        assert_eq!(c.totals.raised, kept.iter().map(|d| d.donation.amount).sum::<i64>());
+        assert_eq!(c.totals.matched, kept.iter().map(|d| d.donation.matched).sum::<i64>());
         assert_eq!(c.totals.total, c.totals.raised + c.totals.matched);
         assert_eq!(c.totals.donations, kept.len() as u64);
         for m in &c.matches {
-            assert!(
-                m.used >= 0 && m.used <= m.r#match.cap,
-                "used {} of cap {}",
-                m.used,
-                m.r#match.cap
-            );
+            assert!(m.used >= 0 && m.used <= m.r#match.cap, "used {} of cap {}", m.used, m.r#match.cap);
             let from_kept: i64 = kept
                 .iter()
                 .flat_map(|d| d.donation.allocations.iter())
                 .filter(|a| a.match_id == m.r#match.id)
                 .map(|a| a.amount)
                 .sum();
-            assert_eq!(
-                m.used, from_kept,
-                "a refund gives back exactly what it consumed"
-            );
+            assert_eq!(m.used, from_kept, "a refund gives back exactly what it consumed");
         }
         for d in &live_ones {
             for a in &d.donation.allocations {
-                let m = &c
-                    .matches
-                    .iter()
-                    .find(|m| m.r#match.id == a.match_id)
-                    .unwrap()
-                    .r#match;
-                assert!(
-                    a.amount > 0
-                        && a.amount <= apply_ratio(d.donation.amount, m.ratio[0], m.ratio[1])
-                );
+                let m = &c.matches.iter().find(|m| m.r#match.id == a.match_id).unwrap().r#match;
+                assert!(a.amount > 0 && a.amount <= apply_ratio(d.donation.amount, m.ratio[0], m.ratio[1]));
                 assert!(m.max_per_donation.is_none_or(|max| a.amount <= max));
             }
         }
@@ -291,24 +213,10 @@ proptest! {
 fn cap_is_reached_exactly_when_donations_suffice() {
     let mut ops = vec![
         Op::Campaign { jpy: false },
-        Op::Match {
-            c: 0,
-            num: 1,
-            den: 1,
-            cap: 10_000,
-            min: None,
-            max: None,
-            window: None,
-        },
+        Op::Match { c: 0, num: 1, den: 1, cap: 10_000, min: None, max: None, window: None },
         Op::Live { c: 0 },
     ];
-    ops.extend((0..500).map(|_| Op::Donate {
-        l: 0,
-        amount: 100,
-        key: None,
-        anonymous: false,
-        by_other: false,
-    }));
+    ops.extend((0..500).map(|_| Op::Donate { l: 0, amount: 100, key: None, anonymous: false, by_other: false }));
     let (s, _) = run(&ops);
     let c = s.campaigns.values().next().unwrap();
     assert_eq!(c.matches[0].used, 10_000);

@@ -21,10 +21,7 @@ static LOG: Once = Once::new();
 fn init_log() {
     LOG.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter("info")
-                .with_test_writer()
-                .try_init();
+            let _ = tracing_subscriber::fmt().with_env_filter("info").with_test_writer().try_init();
         }
     });
 }
@@ -52,10 +49,7 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// Starts a server on `dir` (reuse a dir to test restarts); `tweak` adjusts its config.
-pub async fn spawn_app_with(
-    dir: Arc<tempfile::TempDir>,
-    tweak: impl FnOnce(&mut cagnotte::config::Config),
-) -> TestApp {
+pub async fn spawn_app_with(dir: Arc<tempfile::TempDir>, tweak: impl FnOnce(&mut cagnotte::config::Config)) -> TestApp {
     spawn_app_at(dir, "127.0.0.1:0", tweak).await
 }
 
@@ -143,19 +137,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.request(reqwest::Method::GET, path, None, &[], None)
-            .await
+        self.request(reqwest::Method::GET, path, None, &[], None).await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
-        self.request(
-            reqwest::Method::POST,
-            path,
-            token,
-            &[],
-            Some(body.to_string()),
-        )
-        .await
+        self.request(reqwest::Method::POST, path, token, &[], Some(body.to_string())).await
     }
 
     pub async fn post_raw(
@@ -165,14 +151,7 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: &str,
     ) -> (StatusCode, Value) {
-        self.request(
-            reqwest::Method::POST,
-            path,
-            token,
-            headers,
-            Some(body.to_owned()),
-        )
-        .await
+        self.request(reqwest::Method::POST, path, token, headers, Some(body.to_owned())).await
     }
 
     pub async fn campaign(&self, body: Value) -> Value {
@@ -182,20 +161,12 @@ impl TestApp {
     }
 
     pub async fn eur_campaign(&self) -> String {
-        let v = self
-            .campaign(json!({"name": "Restos", "currency": "EUR", "goal": 500000}))
-            .await;
+        let v = self.campaign(json!({"name": "Restos", "currency": "EUR", "goal": 500000})).await;
         v["id"].as_str().unwrap().to_owned()
     }
 
     pub async fn live(&self, campaign_id: &str, body: Value) -> TestLive {
-        let (s, v) = self
-            .post(
-                &format!("/api/v1/campaigns/{campaign_id}/lives"),
-                Some(ADMIN),
-                body,
-            )
-            .await;
+        let (s, v) = self.post(&format!("/api/v1/campaigns/{campaign_id}/lives"), Some(ADMIN), body).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         TestLive {
             id: v["id"].as_str().unwrap().to_owned(),
@@ -209,35 +180,21 @@ impl TestApp {
     /// A campaign in EUR with one live.
     pub async fn setup(&self) -> TestLive {
         let c = self.eur_campaign().await;
-        self.live(&c, json!({"host": "Corentin", "goal": 100000}))
-            .await
+        self.live(&c, json!({"host": "Corentin", "goal": 100000})).await
     }
 
     pub async fn donate(&self, live: &TestLive, body: Value) -> (StatusCode, Value) {
-        self.post(
-            &format!("/api/v1/lives/{}/donations", live.id),
-            Some(&live.key),
-            body,
-        )
-        .await
+        self.post(&format!("/api/v1/lives/{}/donations", live.id), Some(&live.key), body).await
     }
 
     pub async fn donate_ok(&self, live: &TestLive, amount: i64) -> Value {
-        let (s, v) = self
-            .donate(
-                live,
-                json!({"amount": amount, "currency": "EUR", "donor": "Ana"}),
-            )
-            .await;
+        let (s, v) = self.donate(live, json!({"amount": amount, "currency": "EUR", "donor": "Ana"})).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         v
     }
 
     pub async fn events(&self, live: &TestLive, after: u64) -> Vec<Value> {
-        let path = format!(
-            "/api/v1/lives/{}/events?after={after}&token={}",
-            live.id, live.overlay_token
-        );
+        let path = format!("/api/v1/lives/{}/events?after={after}&token={}", live.id, live.overlay_token);
         let (s, v) = self.get(&path).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         v["events"].as_array().unwrap().clone()
@@ -252,10 +209,9 @@ impl TestApp {
     }
 
     pub async fn ws(&self, live: &TestLive, after: Option<u64>) -> Ws {
-        let (stream, _) =
-            tokio_tungstenite::connect_async(self.ws_url(&live.id, &live.overlay_token, after))
-                .await
-                .expect("ws connect");
+        let (stream, _) = tokio_tungstenite::connect_async(self.ws_url(&live.id, &live.overlay_token, after))
+            .await
+            .expect("ws connect");
         Ws { stream }
     }
 }
@@ -267,17 +223,13 @@ pub struct Ws {
 impl Ws {
     /// The next JSON text frame (pings are answered by the client library while reading).
     pub async fn next(&mut self) -> Value {
-        self.try_next(Duration::from_secs(10))
-            .await
-            .expect("a frame within 10 s")
+        self.try_next(Duration::from_secs(10)).await.expect("a frame within 10 s")
     }
 
     pub async fn try_next(&mut self, within: Duration) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
-            let msg = tokio::time::timeout_at(deadline, self.stream.next())
-                .await
-                .ok()??;
+            let msg = tokio::time::timeout_at(deadline, self.stream.next()).await.ok()??;
             match msg {
                 Ok(Message::Text(t)) => return Some(serde_json::from_str(&t).expect("json frame")),
                 Ok(Message::Close(_)) | Err(_) => return None,
@@ -300,10 +252,7 @@ impl Ws {
     }
 
     pub async fn send_text(&mut self, t: &str) {
-        self.stream
-            .send(Message::Text(t.into()))
-            .await
-            .expect("send");
+        self.stream.send(Message::Text(t.into())).await.expect("send");
     }
 }
 

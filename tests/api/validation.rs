@@ -113,20 +113,8 @@ async fn bad_donations_are_refused_and_change_nothing() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "unknown_field",
         ),
-        (
-            "not json",
-            Some(&live.key),
-            "amount=100".into(),
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-        ),
-        (
-            "empty body",
-            Some(&live.key),
-            String::new(),
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-        ),
+        ("not json", Some(&live.key), "amount=100".into(), StatusCode::BAD_REQUEST, "invalid_json"),
+        ("empty body", Some(&live.key), String::new(), StatusCode::BAD_REQUEST, "invalid_json"),
         (
             "missing token",
             None,
@@ -209,48 +197,20 @@ async fn bad_donations_are_refused_and_change_nothing() {
         let (s, v) = app.post_raw(&path, token, &[], &body).await;
         assert_eq!(s, status, "{name}: {v}");
         assert_eq!(v["error"], code, "{name}: {v}");
-        assert!(
-            v["message"].as_str().is_some_and(|m| !m.is_empty()),
-            "{name}: {v}"
-        );
+        assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{name}: {v}");
     }
-    let (s, v) = app
-        .post_raw(
-            &path,
-            Some(&live.key),
-            &[("Idempotency-Key", "")],
-            r#"{"amount":1,"currency":"EUR"}"#,
-        )
-        .await;
-    assert_eq!(
-        (s, v["error"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_idempotency_key"))
-    );
-    let (s, _) = app
-        .post_raw(
-            "/api/v1/lives/nope/donations",
-            Some(ADMIN),
-            &[],
-            r#"{"amount":1,"currency":"EUR"}"#,
-        )
-        .await;
+    let (s, v) =
+        app.post_raw(&path, Some(&live.key), &[("Idempotency-Key", "")], r#"{"amount":1,"currency":"EUR"}"#).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_idempotency_key")));
+    let (s, _) =
+        app.post_raw("/api/v1/lives/nope/donations", Some(ADMIN), &[], r#"{"amount":1,"currency":"EUR"}"#).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // A body over the limit.
-    let huge = format!(
-        r#"{{"amount":1,"currency":"EUR","message":"{}"}}"#,
-        "x".repeat(100_000)
-    );
+    let huge = format!(r#"{{"amount":1,"currency":"EUR","message":"{}"}}"#, "x".repeat(100_000));
     let (s, v) = app.post_raw(&path, Some(&live.key), &[], &huge).await;
-    assert_eq!(
-        (s, v["error"].as_str()),
-        (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large")),
-        "{v}"
-    );
+    assert_eq!((s, v["error"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large")), "{v}");
 
-    assert_eq!(
-        app.get(&format!("/api/v1/lives/{}", live.id)).await.1,
-        before
-    );
+    assert_eq!(app.get(&format!("/api/v1/lives/{}", live.id)).await.1, before);
     assert_eq!(app.events(&live, 0).await, before_events);
 }
 
@@ -260,27 +220,13 @@ async fn admin_endpoints_need_the_admin_token() {
     let live = app.setup().await;
     let body = json!({"name": "X", "currency": "EUR"});
     let (s, v) = app.post("/api/v1/campaigns", None, body.clone()).await;
-    assert_eq!(
-        (s, v["error"].as_str()),
-        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
-    );
-    let (s, _) = app
-        .post("/api/v1/campaigns", Some("not-a-token"), body.clone())
-        .await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
+    let (s, _) = app.post("/api/v1/campaigns", Some("not-a-token"), body.clone()).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, v) = app
-        .post("/api/v1/campaigns", Some(&live.key), body.clone())
-        .await;
-    assert_eq!(
-        (s, v["error"].as_str()),
-        (StatusCode::FORBIDDEN, Some("forbidden"))
-    );
+    let (s, v) = app.post("/api/v1/campaigns", Some(&live.key), body.clone()).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
     let (s, _) = app
-        .post(
-            &format!("/api/v1/campaigns/{}/lives", live.campaign_id),
-            Some(&live.overlay_token),
-            json!({"host": "x"}),
-        )
+        .post(&format!("/api/v1/campaigns/{}/lives", live.campaign_id), Some(&live.overlay_token), json!({"host": "x"}))
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = app
@@ -300,93 +246,40 @@ async fn bad_campaigns_lives_and_matches_are_refused() {
     let campaigns: Vec<(Value, &str)> = vec![
         (json!({"name": "X", "currency": "EURO"}), "invalid_currency"),
         (json!({"name": "", "currency": "EUR"}), "invalid_field"),
-        (
-            json!({"name": "X", "currency": "EUR", "goal": 12.5}),
-            "invalid_amount",
-        ),
-        (
-            json!({"name": "X", "currency": "EUR", "goal": 0}),
-            "invalid_amount",
-        ),
-        (
-            json!({"name": "X", "currency": "EUR", "starts_at": "tomorrow"}),
-            "invalid_time",
-        ),
+        (json!({"name": "X", "currency": "EUR", "goal": 12.5}), "invalid_amount"),
+        (json!({"name": "X", "currency": "EUR", "goal": 0}), "invalid_amount"),
+        (json!({"name": "X", "currency": "EUR", "starts_at": "tomorrow"}), "invalid_time"),
         (
             json!({"name": "X", "currency": "EUR", "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2026-11-01T00:00:00Z"}),
             "invalid_time",
         ),
-        (
-            json!({"name": "X", "currency": "EUR", "id": "UPPER"}),
-            "invalid_field",
-        ),
-        (
-            json!({"name": "X", "currency": "EUR", "owner": "me"}),
-            "unknown_field",
-        ),
-        (
-            json!({"name": "X", "currency": "EUR", "donate_url": "javascript:alert(1)"}),
-            "invalid_field",
-        ),
+        (json!({"name": "X", "currency": "EUR", "id": "UPPER"}), "invalid_field"),
+        (json!({"name": "X", "currency": "EUR", "owner": "me"}), "unknown_field"),
+        (json!({"name": "X", "currency": "EUR", "donate_url": "javascript:alert(1)"}), "invalid_field"),
     ];
     for (body, code) in campaigns {
-        let (s, v) = app
-            .post("/api/v1/campaigns", Some(ADMIN), body.clone())
-            .await;
+        let (s, v) = app.post("/api/v1/campaigns", Some(ADMIN), body.clone()).await;
         assert!(s.is_client_error(), "{body}: {s}");
         assert_eq!(v["error"], code, "{body}: {v}");
     }
     let matches: Vec<(Value, &str)> = vec![
-        (
-            json!({"sponsor": "A", "ratio": [1, 0], "cap": 100}),
-            "invalid_ratio",
-        ),
-        (
-            json!({"sponsor": "A", "ratio": [1.5, 1], "cap": 100}),
-            "invalid_ratio",
-        ),
-        (
-            json!({"sponsor": "A", "ratio": [1], "cap": 100}),
-            "invalid_ratio",
-        ),
-        (
-            json!({"sponsor": "A", "ratio": [1, 1], "cap": -1}),
-            "invalid_amount",
-        ),
-        (
-            json!({"sponsor": "A", "ratio": [1, 1], "cap": "100"}),
-            "invalid_amount",
-        ),
-        (
-            json!({"sponsor": "", "ratio": [1, 1], "cap": 100}),
-            "invalid_field",
-        ),
+        (json!({"sponsor": "A", "ratio": [1, 0], "cap": 100}), "invalid_ratio"),
+        (json!({"sponsor": "A", "ratio": [1.5, 1], "cap": 100}), "invalid_ratio"),
+        (json!({"sponsor": "A", "ratio": [1], "cap": 100}), "invalid_ratio"),
+        (json!({"sponsor": "A", "ratio": [1, 1], "cap": -1}), "invalid_amount"),
+        (json!({"sponsor": "A", "ratio": [1, 1], "cap": "100"}), "invalid_amount"),
+        (json!({"sponsor": "", "ratio": [1, 1], "cap": 100}), "invalid_field"),
     ];
     for (body, code) in matches {
-        let (s, v) = app
-            .post(
-                &format!("/api/v1/campaigns/{}/matches", live.campaign_id),
-                Some(ADMIN),
-                body.clone(),
-            )
-            .await;
+        let (s, v) =
+            app.post(&format!("/api/v1/campaigns/{}/matches", live.campaign_id), Some(ADMIN), body.clone()).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
         assert_eq!(v["error"], code, "{body}: {v}");
     }
-    let (s, v) = app
-        .post(
-            &format!("/api/v1/campaigns/{}/lives", live.campaign_id),
-            Some(ADMIN),
-            json!({"host": "  "}),
-        )
-        .await;
-    assert_eq!(
-        (s, v["error"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_field"))
-    );
-    let (_, c) = app
-        .get(&format!("/api/v1/campaigns/{}", live.campaign_id))
-        .await;
+    let (s, v) =
+        app.post(&format!("/api/v1/campaigns/{}/lives", live.campaign_id), Some(ADMIN), json!({"host": "  "})).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_field")));
+    let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
     assert_eq!(c["lives"].as_array().unwrap().len(), 1);
     assert_eq!(c["matches"], json!([]));
 }

@@ -51,10 +51,7 @@ async fn resume_with_after_replays_exactly_the_missed_events() {
         assert_eq!(r["donation"], e["donation"]);
         assert_eq!(r["totals"], e["totals"]);
     }
-    assert!(
-        ws.try_next(Duration::from_millis(300)).await.is_none(),
-        "no duplicates after the replay"
-    );
+    assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "no duplicates after the replay");
     let d = app.donate_ok(&live, 5).await;
     let ev = ws.next().await;
     assert_eq!(ev["donation"]["id"], d["donation"]["id"]);
@@ -103,12 +100,8 @@ async fn resume_older_than_the_memory_ring_reads_the_log() {
     assert_eq!(got, seqs(&all));
     assert!(ws.try_next(Duration::from_millis(200)).await.is_none());
     // Paged reads of the events endpoint.
-    let (_, page) = app
-        .get(&format!(
-            "/api/v1/lives/{}/events?after=0&limit=10&token={}",
-            live.id, live.overlay_token
-        ))
-        .await;
+    let (_, page) =
+        app.get(&format!("/api/v1/lives/{}/events?after=0&limit=10&token={}", live.id, live.overlay_token)).await;
     assert_eq!(page["events"].as_array().unwrap().len(), 10);
     assert_eq!(page["has_more"], true);
 }
@@ -128,44 +121,17 @@ async fn tokens_are_checked_before_the_upgrade() {
     let base = format!("ws://{}/ws/lives/{}", app.addr, live.id);
     assert_eq!(status(base.clone()).await, 401);
     assert_eq!(status(format!("{base}?token=ot_wrong")).await, 401);
-    assert_eq!(
-        status(format!("{base}?token={}", other.overlay_token)).await,
-        403
-    );
-    assert_eq!(
-        status(format!("{base}?token={}", live.key)).await,
-        403,
-        "a write key never goes in a URL"
-    );
-    assert_eq!(
-        status(format!("{base}?token={}&after=x", live.overlay_token)).await,
-        400
-    );
-    assert_eq!(
-        status(format!(
-            "ws://{}/ws/lives/nope?token={}",
-            app.addr, live.overlay_token
-        ))
-        .await,
-        404
-    );
-    assert_eq!(
-        status(format!("{base}?token={}", live.overlay_token)).await,
-        101
-    );
+    assert_eq!(status(format!("{base}?token={}", other.overlay_token)).await, 403);
+    assert_eq!(status(format!("{base}?token={}", live.key)).await, 403, "a write key never goes in a URL");
+    assert_eq!(status(format!("{base}?token={}&after=x", live.overlay_token)).await, 400);
+    assert_eq!(status(format!("ws://{}/ws/lives/nope?token={}", app.addr, live.overlay_token)).await, 404);
+    assert_eq!(status(format!("{base}?token={}", live.overlay_token)).await, 101);
     // The events endpoint and the overlay page check the same way.
     let (s, _) = app.get(&format!("/api/v1/lives/{}/events", live.id)).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, _) = app
-        .get(&format!(
-            "/api/v1/lives/{}/events?token={}",
-            live.id, other.overlay_token
-        ))
-        .await;
+    let (s, _) = app.get(&format!("/api/v1/lives/{}/events?token={}", live.id, other.overlay_token)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = app
-        .get(&format!("/overlay/lives/{}?token=nope", live.id))
-        .await;
+    let (s, _) = app.get(&format!("/overlay/lives/{}?token=nope", live.id)).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
@@ -182,45 +148,23 @@ async fn rotated_secrets_stop_working_at_once() {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let new_key = v["key"].as_str().unwrap();
-    let (s, _) = app
-        .donate(&live, json!({"amount": 1, "currency": "EUR"}))
-        .await;
+    let (s, _) = app.donate(&live, json!({"amount": 1, "currency": "EUR"})).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _) = app
-        .post(
-            &format!("/api/v1/lives/{}/donations", live.id),
-            Some(new_key),
-            json!({"amount": 1, "currency": "EUR"}),
-        )
+        .post(&format!("/api/v1/lives/{}/donations", live.id), Some(new_key), json!({"amount": 1, "currency": "EUR"}))
         .await;
     assert_eq!(s, StatusCode::CREATED);
-    assert!(
-        tokio_tungstenite::connect_async(app.ws_url(&live.id, &live.overlay_token, None))
-            .await
-            .is_err()
-    );
+    assert!(tokio_tungstenite::connect_async(app.ws_url(&live.id, &live.overlay_token, None)).await.is_err());
     let new_overlay = v["overlay_token"].as_str().unwrap();
-    assert!(
-        tokio_tungstenite::connect_async(app.ws_url(&live.id, new_overlay, None))
-            .await
-            .is_ok()
-    );
+    assert!(tokio_tungstenite::connect_async(app.ws_url(&live.id, new_overlay, None)).await.is_ok());
     // Still true after a restart (the rotation is in the log).
     let app = app.restart().await;
     let (s, _) = app
-        .post(
-            &format!("/api/v1/lives/{}/donations", live.id),
-            Some(&live.key),
-            json!({"amount": 1, "currency": "EUR"}),
-        )
+        .post(&format!("/api/v1/lives/{}/donations", live.id), Some(&live.key), json!({"amount": 1, "currency": "EUR"}))
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _) = app
-        .post(
-            &format!("/api/v1/lives/{}/donations", live.id),
-            Some(new_key),
-            json!({"amount": 1, "currency": "EUR"}),
-        )
+        .post(&format!("/api/v1/lives/{}/donations", live.id), Some(new_key), json!({"amount": 1, "currency": "EUR"}))
         .await;
     assert_eq!(s, StatusCode::CREATED);
 }
@@ -256,10 +200,7 @@ async fn silent_clients_are_closed_after_a_ping() {
     assert!(started.elapsed() < Duration::from_secs(8));
     // Meanwhile the reading client kept answering pings (the client library does it while reading).
     let d = app.donate_ok(&live, 42).await;
-    let ev = tokio::time::timeout(Duration::from_secs(5), frames.recv())
-        .await
-        .unwrap()
-        .expect("still connected");
+    let ev = tokio::time::timeout(Duration::from_secs(5), frames.recv()).await.unwrap().expect("still connected");
     assert_eq!(ev["donation"]["id"], d["donation"]["id"]);
 }
 
@@ -295,10 +236,7 @@ async fn a_subscriber_that_stops_reading_is_closed_and_never_slows_the_others() 
     let sock = tokio::net::TcpSocket::new_v4().unwrap();
     sock.set_recv_buffer_size(4096).unwrap();
     let tcp = sock.connect(app.addr).await.unwrap();
-    let req = app
-        .ws_url(&live.id, &live.overlay_token, None)
-        .into_client_request()
-        .unwrap();
+    let req = app.ws_url(&live.id, &live.overlay_token, None).into_client_request().unwrap();
     let (mut slow, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
     let mut good = app.ws(&live, None).await;
     good.next().await;
@@ -319,12 +257,7 @@ async fn a_subscriber_that_stops_reading_is_closed_and_never_slows_the_others() 
         let live = live.clone();
         let big = big.clone();
         tasks.spawn(async move {
-            let (s, _) = app
-                .donate(
-                    &live,
-                    json!({"amount": 1, "currency": "EUR", "message": big}),
-                )
-                .await;
+            let (s, _) = app.donate(&live, json!({"amount": 1, "currency": "EUR", "message": big})).await;
             assert_eq!(s, StatusCode::CREATED);
         });
         if tasks.len() >= 16 {
@@ -334,15 +267,9 @@ async fn a_subscriber_that_stops_reading_is_closed_and_never_slows_the_others() 
     while let Some(r) = tasks.join_next().await {
         r.unwrap();
     }
-    let got = tokio::time::timeout(Duration::from_secs(60), reader)
-        .await
-        .expect("good subscriber kept up")
-        .unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(60), reader).await.expect("good subscriber kept up").unwrap();
     assert_eq!(got.len(), n);
-    assert!(
-        got.windows(2).all(|w| w[0] < w[1]),
-        "in order, no duplicate"
-    );
+    assert!(got.windows(2).all(|w| w[0] < w[1]), "in order, no duplicate");
 
     // The slow one was cut off: it ends before the last event.
     let mut received = 0;
@@ -357,13 +284,6 @@ async fn a_subscriber_that_stops_reading_is_closed_and_never_slows_the_others() 
             Ok(_) => {}
         }
     }
-    assert!(
-        closed || received < n + 1,
-        "the slow subscriber must be closed (got {received} frames)"
-    );
-    assert!(
-        received < n + 1,
-        "the slow subscriber was closed before the end (got {received} of {})",
-        n + 1
-    );
+    assert!(closed || received < n + 1, "the slow subscriber must be closed (got {received} frames)");
+    assert!(received < n + 1, "the slow subscriber was closed before the end (got {received} of {})", n + 1);
 }
