@@ -21,6 +21,9 @@ use tokio_util::task::TaskTracker;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// How often the ledger is asked to record match windows that opened or closed.
+pub const TICK: Duration = Duration::from_millis(250);
+
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
@@ -31,12 +34,20 @@ pub struct Inner {
     pub hub: Arc<Hub>,
     pub readers: Readers,
     pub admin_hash: TokenHash,
+    /// The writer's clock: schedules and match windows are judged by it.
+    pub clock: Clock,
     /// The newest committed seq: followers of the log wait on it.
     pub committed: tokio::sync::watch::Receiver<u64>,
     /// Cancelled when the server stops: WebSocket sessions close with 1001.
     pub shutdown: CancellationToken,
     /// WebSocket sessions, awaited on shutdown.
     pub sessions: TaskTracker,
+}
+
+impl AppState {
+    pub fn now(&self) -> crate::domain::Timestamp {
+        (self.clock)()
+    }
 }
 
 impl Deref for AppState {
@@ -95,7 +106,7 @@ pub async fn run_with_clock(
     let hub = Arc::new(Hub::default());
     ledger::load_views(&state, &views, &hub);
     tracing::info!(events = state.last_seq, elapsed_ms = started.elapsed().as_millis() as u64, "ledger replayed");
-    let (ledger, committed, writer) = ledger::start(store, state, Arc::clone(&views), Arc::clone(&hub), clock);
+    let (ledger, committed, writer) = ledger::start(store, state, Arc::clone(&views), Arc::clone(&hub), clock.clone());
 
     let stop = CancellationToken::new();
     let app = AppState(Arc::new(Inner {
@@ -105,6 +116,7 @@ pub async fn run_with_clock(
         views,
         hub,
         admin_hash,
+        clock,
         committed,
         shutdown: stop.clone(),
         sessions: TaskTracker::new(),
@@ -116,6 +128,20 @@ pub async fn run_with_clock(
         let _ = tcp.set_nodelay(true);
         if send_buffer > 0 {
             let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer);
+        }
+    });
+    // Match windows open and close with time, not only with donations.
+    let ticker = app.clone();
+    app.sessions.spawn(async move {
+        let mut every = tokio::time::interval(TICK);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticker.shutdown.cancelled() => break,
+                _ = every.tick() => {
+                    let _ = ticker.ledger.submit(crate::domain::state::Command::Tick).await;
+                }
+            }
         }
     });
     let signal = stop.clone();

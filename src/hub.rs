@@ -68,6 +68,11 @@ pub struct Hub {
 }
 
 impl Hub {
+    /// The channel key of a campaign stream (live ids never contain `:`).
+    pub fn campaign_key(campaign_id: &str) -> String {
+        format!("campaign:{campaign_id}")
+    }
+
     /// Opens the channel of a live whose stream holds nothing above `floor` yet.
     pub fn open(&self, live_id: &str, floor: u64) {
         self.channels.entry(live_id.to_owned()).or_insert_with(|| {

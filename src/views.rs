@@ -3,8 +3,8 @@
 //! commit, from the [`Change`]s it computed while folding; readers clone what
 //! they need and never hold a guard across an `.await` or a second map.
 
-use crate::domain::state::MatchState;
-use crate::domain::{Campaign, Donation, Integration, Live, Subscriber, TokenHash, Totals};
+use crate::domain::state::{MatchState, MilestoneState, PlatformTotals, State, Stream};
+use crate::domain::{Campaign, Donation, Integration, Live, Subscriber, Timestamp, TokenHash, Totals};
 use crate::money::Currency;
 use dashmap::DashMap;
 use serde::Serialize;
@@ -13,15 +13,38 @@ use std::collections::{HashMap, VecDeque};
 
 /// How many recent donations a snapshot carries.
 pub const RECENT: usize = 20;
+/// How many entries a leaderboard shows.
+pub const TOP: usize = 10;
+/// A live without a planned duration counts as current this long after its start.
+pub const DEFAULT_LIVE_MINUTES: u32 = 120;
 
 /// What one committed event changed, captured by the writer right after folding it.
 #[derive(Debug, Clone)]
 pub enum Change {
     Campaign(Campaign),
+    /// Inserted, or replaced by id.
     Match(MatchState),
-    Live { live: Live, currency: Currency },
-    Donation { donation: Donation, live_totals: Totals, campaign_totals: Totals, matches: Vec<(String, i64)> },
-    Secrets { live: Live, old_key: TokenHash, old_overlay: TokenHash },
+    /// Inserted, or replaced by id.
+    Milestone(MilestoneState),
+    Live {
+        live: Live,
+        currency: Currency,
+    },
+    /// A donation received, or refunded (`donation.refunded`).
+    Donation {
+        donation: Donation,
+        live_totals: Totals,
+        campaign_totals: Totals,
+        live_platform: Totals,
+        campaign_platform: Totals,
+        /// The matches this donation drew on, as they are now.
+        matches: Vec<MatchState>,
+    },
+    Secrets {
+        live: Live,
+        old_key: TokenHash,
+        old_overlay: TokenHash,
+    },
     Integration(Integration),
     Subscriber(Subscriber),
 }
@@ -30,35 +53,29 @@ pub enum Change {
 pub enum TokenOwner {
     LiveKey,
     Overlay,
+    CampaignOverlay,
 }
 
-#[derive(Debug, Clone)]
-pub struct CampaignView {
-    pub campaign: Campaign,
-    pub totals: Totals,
-    pub matches: Vec<MatchState>,
-    pub lives: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct LiveView {
-    pub live: Live,
-    pub currency: Currency,
-    pub totals: Totals,
-    /// Seq of the newest event of this live's stream.
-    pub last_seq: u64,
+/// Recent donations and named donors' sums, for a live or a whole campaign.
+#[derive(Debug, Clone, Default)]
+pub struct Board {
     /// Newest first.
     pub recent: VecDeque<Donation>,
-    /// Named (not anonymous) donors of this live: name → (sum not refunded, count).
+    /// Named (not anonymous) donors: name → (sum not refunded, count).
     pub donors: HashMap<String, (i64, u64)>,
 }
 
-impl LiveView {
-    /// Counts a received donation (`sign = 1`) or takes a refunded one back (`-1`).
-    pub fn count_donor(&mut self, d: &Donation, sign: i64) {
-        let Some(name) = d.donor.as_ref().filter(|_| !d.anonymous) else {
-            return;
-        };
+impl Board {
+    /// Records a received donation, or a refund when `d.refunded`.
+    pub fn record(&mut self, d: &Donation) {
+        if let Some(r) = self.recent.iter_mut().find(|r| r.id == d.id) {
+            *r = d.clone();
+        } else if !d.refunded {
+            self.recent.push_front(d.clone());
+            self.recent.truncate(RECENT);
+        }
+        let Some(name) = d.donor.as_ref().filter(|_| !d.anonymous) else { return };
+        let sign = if d.refunded { -1 } else { 1 };
         let e = self.donors.entry(name.clone()).or_insert((0, 0));
         e.0 += sign * d.amount;
         e.1 = e.1.saturating_add_signed(sign);
@@ -67,80 +84,165 @@ impl LiveView {
         }
     }
 
-    /// The ten biggest named donors: `[{donor, amount, donations}]`.
+    /// The biggest named donors: `[{donor, amount, donations}]`, ties by name.
     pub fn top_donors(&self) -> Value {
         let mut v: Vec<_> = self.donors.iter().collect();
         v.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(b.0)));
-        v.iter()
-            .take(TOP_DONORS)
-            .map(|(name, (amount, n))| json!({"donor": name, "amount": amount, "donations": n}))
-            .collect()
+        v.iter().take(TOP).map(|(name, (amount, n))| json!({"donor": name, "amount": amount, "donations": n})).collect()
+    }
+
+    pub fn recent_json(&self) -> Vec<Value> {
+        self.recent.iter().map(|d| serde_json::to_value(d.view()).unwrap_or(Value::Null)).collect()
     }
 }
 
-pub const TOP_DONORS: usize = 10;
+#[derive(Debug, Clone)]
+pub struct CampaignView {
+    pub campaign: Campaign,
+    pub totals: Totals,
+    pub matches: Vec<MatchState>,
+    pub milestones: Vec<MilestoneState>,
+    pub lives: Vec<String>,
+    pub platforms: PlatformTotals,
+    /// Seq of the newest event of the campaign stream.
+    pub last_seq: u64,
+    pub board: Board,
+}
+
+#[derive(Debug, Clone)]
+pub struct LiveView {
+    pub live: Live,
+    pub currency: Currency,
+    pub totals: Totals,
+    pub platforms: PlatformTotals,
+    /// Seq of the newest event of this live's stream.
+    pub last_seq: u64,
+    pub board: Board,
+}
 
 #[derive(Default)]
 pub struct Views {
     pub campaigns: DashMap<String, CampaignView>,
     pub lives: DashMap<String, LiveView>,
-    /// Digest of a live secret → (live id, which secret).
+    /// Digest of a secret → (live or campaign id, which secret).
     pub tokens: DashMap<TokenHash, (String, TokenOwner)>,
     pub integrations: DashMap<String, Integration>,
     pub subscribers: DashMap<String, Subscriber>,
 }
 
 impl Views {
+    /// Fills an empty read model from a replayed state.
+    pub fn load(&self, state: &State) {
+        let mut donations: Vec<_> = state.donations.values().collect();
+        donations.sort_by_key(|d| d.seq);
+        let mut boards: HashMap<&str, Board> = HashMap::new();
+        for d in &donations {
+            // Received, then refunded if it was: the same steps the live views took.
+            for id in [d.donation.live_id.as_str(), d.donation.campaign_id.as_str()] {
+                let b = boards.entry(id).or_default();
+                let mut received = d.donation.clone();
+                received.refunded = false;
+                b.record(&received);
+            }
+        }
+        for d in donations.iter().filter(|d| d.donation.refunded) {
+            for id in [d.donation.live_id.as_str(), d.donation.campaign_id.as_str()] {
+                boards.entry(id).or_default().record(&d.donation);
+            }
+        }
+        for c in state.campaigns.values() {
+            let mut lives: Vec<_> = c.lives.iter().filter_map(|l| state.lives.get(l)).collect();
+            lives.sort_by_key(|l| l.created_seq);
+            self.insert_campaign(CampaignView {
+                campaign: c.campaign.clone(),
+                totals: c.totals,
+                matches: c.matches.clone(),
+                milestones: c.milestones.clone(),
+                lives: lives.iter().map(|l| l.live.id.clone()).collect(),
+                platforms: c.platforms.clone(),
+                last_seq: c.stream_seq,
+                board: boards.remove(c.campaign.id.as_str()).unwrap_or_default(),
+            });
+            for l in lives {
+                self.insert_live(LiveView {
+                    live: l.live.clone(),
+                    currency: c.campaign.currency,
+                    totals: l.totals,
+                    platforms: l.platforms.clone(),
+                    last_seq: l.stream_seq,
+                    board: boards.remove(l.live.id.as_str()).unwrap_or_default(),
+                });
+            }
+        }
+        for i in state.integrations.values() {
+            self.integrations.insert(i.id.clone(), i.clone());
+        }
+        for s in state.subscribers.values() {
+            self.subscribers.insert(s.id.clone(), s.clone());
+        }
+    }
+
+    fn insert_campaign(&self, v: CampaignView) {
+        if let Some(h) = v.campaign.overlay_hash {
+            self.tokens.insert(h, (v.campaign.id.clone(), TokenOwner::CampaignOverlay));
+        }
+        self.campaigns.insert(v.campaign.id.clone(), v);
+    }
+
+    fn insert_live(&self, v: LiveView) {
+        self.tokens.insert(v.live.key_hash, (v.live.id.clone(), TokenOwner::LiveKey));
+        self.tokens.insert(v.live.overlay_hash, (v.live.id.clone(), TokenOwner::Overlay));
+        self.lives.insert(v.live.id.clone(), v);
+    }
+
     /// Applies one committed change; called by the writer only, in seq order.
     pub fn apply(&self, seq: u64, change: &Change) {
         match change {
-            Change::Campaign(c) => {
-                self.campaigns.insert(
-                    c.id.clone(),
-                    CampaignView { campaign: c.clone(), totals: Totals::default(), matches: vec![], lives: vec![] },
-                );
-            }
+            Change::Campaign(c) => self.insert_campaign(CampaignView {
+                campaign: c.clone(),
+                totals: Totals::default(),
+                matches: vec![],
+                milestones: vec![],
+                lives: vec![],
+                platforms: PlatformTotals::new(),
+                last_seq: seq,
+                board: Board::default(),
+            }),
             Change::Match(m) => {
                 if let Some(mut c) = self.campaigns.get_mut(&m.r#match.campaign_id) {
-                    c.matches.push(m.clone());
+                    upsert(&mut c.matches, m.clone(), |x| x.r#match.id == m.r#match.id);
+                }
+            }
+            Change::Milestone(m) => {
+                if let Some(mut c) = self.campaigns.get_mut(&m.milestone.campaign_id) {
+                    upsert(&mut c.milestones, m.clone(), |x| x.milestone.id == m.milestone.id);
                 }
             }
             Change::Live { live, currency } => {
-                self.tokens.insert(live.key_hash, (live.id.clone(), TokenOwner::LiveKey));
-                self.tokens.insert(live.overlay_hash, (live.id.clone(), TokenOwner::Overlay));
-                self.lives.insert(
-                    live.id.clone(),
-                    LiveView {
-                        live: live.clone(),
-                        currency: *currency,
-                        totals: Totals::default(),
-                        last_seq: seq,
-                        recent: VecDeque::new(),
-                        donors: HashMap::new(),
-                    },
-                );
+                self.insert_live(LiveView {
+                    live: live.clone(),
+                    currency: *currency,
+                    totals: Totals::default(),
+                    platforms: PlatformTotals::new(),
+                    last_seq: seq,
+                    board: Board::default(),
+                });
                 if let Some(mut c) = self.campaigns.get_mut(&live.campaign_id) {
                     c.lives.push(live.id.clone());
                 }
             }
-            Change::Donation { donation, live_totals, campaign_totals, matches } => {
+            Change::Donation { donation, live_totals, campaign_totals, live_platform, campaign_platform, matches } => {
                 if let Some(mut l) = self.lives.get_mut(&donation.live_id) {
                     l.totals = *live_totals;
-                    l.last_seq = seq;
-                    l.count_donor(donation, if donation.refunded { -1 } else { 1 });
-                    if let Some(d) = l.recent.iter_mut().find(|d| d.id == donation.id) {
-                        *d = donation.clone();
-                    } else if !donation.refunded {
-                        l.recent.push_front(donation.clone());
-                        l.recent.truncate(RECENT);
-                    }
+                    l.platforms.insert(donation.platform.clone(), *live_platform);
+                    l.board.record(donation);
                 }
                 if let Some(mut c) = self.campaigns.get_mut(&donation.campaign_id) {
                     c.totals = *campaign_totals;
-                    for (id, used) in matches {
-                        if let Some(m) = c.matches.iter_mut().find(|m| &m.r#match.id == id) {
-                            m.used = *used;
-                        }
+                    c.platforms.insert(donation.platform.clone(), *campaign_platform);
+                    c.board.record(donation);
+                    for m in matches {
+                        upsert(&mut c.matches, m.clone(), |x| x.r#match.id == m.r#match.id);
                     }
                 }
             }
@@ -166,6 +268,26 @@ impl Views {
         }
     }
 
+    /// Advances the seq of the streams that show event `seq`. The campaign first,
+    /// then its lives: a live snapshot at seq S always sees the campaign data of S.
+    pub fn bump(&self, seq: u64, stream: &Stream) {
+        let (campaign_id, lives) = match stream {
+            Stream::Live(l) => {
+                let Some(cid) = self.lives.get(l).map(|v| v.live.campaign_id.clone()) else { return };
+                (cid, vec![l.clone()])
+            }
+            Stream::Campaign(c) => (c.clone(), self.campaigns.get(c).map(|v| v.lives.clone()).unwrap_or_default()),
+        };
+        if let Some(mut c) = self.campaigns.get_mut(&campaign_id) {
+            c.last_seq = seq;
+        }
+        for l in lives {
+            if let Some(mut v) = self.lives.get_mut(&l) {
+                v.last_seq = seq;
+            }
+        }
+    }
+
     pub fn live(&self, id: &str) -> Option<LiveView> {
         self.lives.get(id).map(|l| l.clone())
     }
@@ -174,70 +296,131 @@ impl Views {
         self.campaigns.get(id).map(|c| c.clone())
     }
 
-    pub fn campaign_totals(&self, id: &str) -> Totals {
-        self.campaigns.get(id).map(|c| c.totals).unwrap_or_default()
-    }
-
     /// `GET /api/v1/lives/{id}`: the live without its secrets.
-    pub fn live_json(&self, id: &str) -> Option<Value> {
+    pub fn live_json(&self, id: &str, now: Timestamp) -> Option<Value> {
         let l = self.live(id)?;
         let c = self.campaign(&l.live.campaign_id)?;
-        Some(live_json(&l, &c))
+        Some(live_json(&l, &c, now))
     }
 
-    /// `GET /api/v1/campaigns/{id}`.
-    pub fn campaign_json(&self, id: &str) -> Option<Value> {
+    /// `GET /api/v1/campaigns/{id}`: the campaign, its schedule of lives with their
+    /// totals, matches, milestones, leaderboards and totals by platform.
+    pub fn campaign_json(&self, id: &str, now: Timestamp) -> Option<Value> {
         let c = self.campaign(id)?;
-        let lives: Vec<Value> = c
-            .lives
-            .iter()
-            .filter_map(|id| self.live(id))
-            .map(|l| {
-                json!({
-                    "id": l.live.id, "host": l.live.host, "title": l.live.title, "platform": l.live.platform,
-                    "scheduled_at": l.live.scheduled_at, "goal": l.live.goal, "totals": l.totals,
-                })
-            })
-            .collect();
-        let cp = &c.campaign;
-        Some(json!({
-            "id": cp.id, "name": cp.name, "currency": cp.currency, "goal": cp.goal, "charity": cp.charity,
-            "starts_at": cp.starts_at, "ends_at": cp.ends_at, "created_at": cp.created_at, "donate_url": cp.donate_url,
-            "totals": c.totals, "lives": lives, "matches": matches_json(&c.matches),
-        }))
+        let lives: Vec<LiveView> = c.lives.iter().filter_map(|id| self.live(id)).collect();
+        Some(campaign_json(&c, &lives, now))
     }
 
-    /// The first WebSocket message: everything an overlay needs, as of seq `S`.
-    pub fn snapshot(&self, live_id: &str) -> Option<(u64, String)> {
-        // The live entry is read once, so seq, totals and recent agree.
+    /// The first message of a live stream: everything an overlay needs, as of seq `S`.
+    pub fn snapshot(&self, live_id: &str, now: Timestamp) -> Option<(u64, String)> {
+        // The live entry is read once, so seq, totals and recent agree; the campaign
+        // entry is read after it, so it is at least as new (see `bump`).
         let l = self.live(live_id)?;
         let c = self.campaign(&l.live.campaign_id)?;
-        let recent: Vec<_> = l.recent.iter().map(Donation::view).collect();
+        let milestones: Vec<_> = c
+            .milestones
+            .iter()
+            .filter(|m| m.milestone.live_id.as_ref().is_none_or(|id| *id == l.live.id))
+            .map(milestone_json)
+            .collect();
         let body = json!({
             "type": "snapshot",
             "seq": l.last_seq,
-            "live": live_json(&l, &c),
+            "live": live_json(&l, &c, now),
             "totals": l.totals,
             "campaign_totals": c.totals,
             "goal": l.live.goal,
             "campaign_goal": c.campaign.goal,
             "currency": l.currency,
-            "recent": recent,
-            "top_donors": l.top_donors(),
-            "matches": matches_json(&c.matches),
+            "recent": l.board.recent_json(),
+            "top_donors": l.board.top_donors(),
+            "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),
+            "milestones": milestones,
+            "platform_totals": l.platforms,
         });
         Some((l.last_seq, body.to_string()))
     }
+
+    /// The first message of a campaign stream.
+    pub fn campaign_snapshot(&self, campaign_id: &str, now: Timestamp) -> Option<(u64, String)> {
+        let c = self.campaign(campaign_id)?;
+        let lives: Vec<LiveView> = c.lives.iter().filter_map(|id| self.live(id)).collect();
+        let mut body = campaign_json(&c, &lives, now);
+        body["type"] = json!("snapshot");
+        body["seq"] = json!(c.last_seq);
+        body["recent"] = json!(c.board.recent_json());
+        Some((c.last_seq, body.to_string()))
+    }
 }
 
-fn live_json(l: &LiveView, c: &CampaignView) -> Value {
+fn upsert<T>(v: &mut Vec<T>, item: T, same: impl Fn(&T) -> bool) {
+    match v.iter_mut().find(|x| same(x)) {
+        Some(x) => *x = item,
+        None => v.push(item),
+    }
+}
+
+/// `upcoming`, `current` or `past` at `now`; `unscheduled` without `scheduled_at`.
+pub fn live_status(l: &Live, now: Timestamp) -> &'static str {
+    let Some(start) = l.scheduled_at else { return "unscheduled" };
+    let minutes = i64::from(l.duration_minutes.unwrap_or(DEFAULT_LIVE_MINUTES));
+    let end = Timestamp::from_millis(start.millis().saturating_add(minutes * 60_000));
+    if now < start {
+        "upcoming"
+    } else if now < end {
+        "current"
+    } else {
+        "past"
+    }
+}
+
+fn live_json(l: &LiveView, c: &CampaignView, now: Timestamp) -> Value {
     let lv = &l.live;
     json!({
         "id": lv.id, "campaign_id": lv.campaign_id, "host": lv.host, "title": lv.title,
-        "platform": lv.platform, "scheduled_at": lv.scheduled_at, "goal": lv.goal,
+        "platform": lv.platform, "scheduled_at": lv.scheduled_at, "duration_minutes": lv.duration_minutes,
+        "status": live_status(lv, now), "goal": lv.goal,
         "created_at": lv.created_at, "currency": l.currency, "campaign_name": c.campaign.name,
         "campaign_goal": c.campaign.goal, "totals": l.totals, "campaign_totals": c.totals, "seq": l.last_seq,
         "donate_url": lv.donate_url.as_ref().or(c.campaign.donate_url.as_ref()),
+        "platform_totals": l.platforms, "top_donors": l.board.top_donors(),
+    })
+}
+
+fn campaign_json(c: &CampaignView, lives: &[LiveView], now: Timestamp) -> Value {
+    // The schedule: by planned start, unscheduled ones last, then creation order.
+    let mut schedule: Vec<&LiveView> = lives.iter().collect();
+    schedule.sort_by_key(|l| (l.live.scheduled_at.is_none(), l.live.scheduled_at));
+    let lives_json: Vec<Value> = schedule
+        .iter()
+        .map(|l| {
+            json!({
+                "id": l.live.id, "host": l.live.host, "title": l.live.title, "platform": l.live.platform,
+                "scheduled_at": l.live.scheduled_at, "duration_minutes": l.live.duration_minutes,
+                "status": live_status(&l.live, now), "goal": l.live.goal, "totals": l.totals,
+            })
+        })
+        .collect();
+    let next_live = schedule.iter().find(|l| live_status(&l.live, now) == "upcoming").map(
+        |l| json!({"id": l.live.id, "host": l.live.host, "title": l.live.title, "scheduled_at": l.live.scheduled_at}),
+    );
+    let mut top_lives: Vec<&LiveView> = lives.iter().collect();
+    top_lives.sort_by(|a, b| b.totals.total.cmp(&a.totals.total).then_with(|| a.live.id.cmp(&b.live.id)));
+    let top_lives: Vec<Value> = top_lives
+        .iter()
+        .take(TOP)
+        .map(|l| json!({"id": l.live.id, "host": l.live.host, "title": l.live.title, "totals": l.totals}))
+        .collect();
+    let cp = &c.campaign;
+    json!({
+        "id": cp.id, "name": cp.name, "currency": cp.currency, "goal": cp.goal, "charity": cp.charity,
+        "starts_at": cp.starts_at, "ends_at": cp.ends_at, "created_at": cp.created_at, "donate_url": cp.donate_url,
+        "totals": c.totals, "lives": lives_json, "next_live": next_live,
+        "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),
+        "milestones": c.milestones.iter().map(milestone_json).collect::<Vec<_>>(),
+        "leaderboard": {"donors": c.board.top_donors(), "lives": top_lives},
+        "platform_totals": c.platforms,
+        "seq": c.last_seq,
     })
 }
 
@@ -250,15 +433,26 @@ struct MatchJson<'a> {
     cap: i64,
     used: i64,
     left: i64,
-    starts_at: Option<crate::domain::Timestamp>,
-    ends_at: Option<crate::domain::Timestamp>,
+    starts_at: Option<Timestamp>,
+    ends_at: Option<Timestamp>,
     min_amount: Option<i64>,
     max_per_donation: Option<i64>,
-    created_at: crate::domain::Timestamp,
+    /// `pending` (window not open yet), `active`, `used_up` or `ended`, as last recorded.
+    status: &'static str,
+    created_at: Timestamp,
 }
 
 pub fn match_json(m: &MatchState) -> Value {
     let r = &m.r#match;
+    let status = if m.ended {
+        "ended"
+    } else if m.used_up {
+        "used_up"
+    } else if m.started {
+        "active"
+    } else {
+        "pending"
+    };
     serde_json::to_value(MatchJson {
         id: &r.id,
         campaign_id: &r.campaign_id,
@@ -271,11 +465,16 @@ pub fn match_json(m: &MatchState) -> Value {
         ends_at: r.ends_at,
         min_amount: r.min_amount,
         max_per_donation: r.max_per_donation,
+        status,
         created_at: r.created_at,
     })
     .unwrap_or(Value::Null)
 }
 
-fn matches_json(ms: &[MatchState]) -> Vec<Value> {
-    ms.iter().map(match_json).collect()
+pub fn milestone_json(m: &MilestoneState) -> Value {
+    let ms = &m.milestone;
+    json!({
+        "id": ms.id, "campaign_id": ms.campaign_id, "live_id": ms.live_id, "amount": ms.amount,
+        "label": ms.label, "reached": m.reached.is_some(), "created_at": ms.created_at,
+    })
 }

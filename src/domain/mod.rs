@@ -64,6 +64,21 @@ pub struct Campaign {
     #[serde(default)]
     pub donate_url: Option<String>,
     pub created_at: Timestamp,
+    /// Read secret of the campaign stream and campaign overlays.
+    #[serde(default)]
+    pub overlay_hash: Option<TokenHash>,
+}
+
+/// An amount with a label ("at 5 000 € the artist plays an extra song"): reached
+/// once, by the campaign's total, or by one live's total when `live_id` is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Milestone {
+    pub id: String,
+    pub campaign_id: String,
+    pub live_id: Option<String>,
+    pub amount: i64,
+    pub label: String,
+    pub created_at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +93,9 @@ pub struct Live {
     /// Overrides the campaign's donate URL for this live.
     #[serde(default)]
     pub donate_url: Option<String>,
+    /// Planned length, for the schedule (current until `scheduled_at + duration`).
+    #[serde(default)]
+    pub duration_minutes: Option<u32>,
     pub created_at: Timestamp,
     /// Write secret (donations, refunds, integrations of this live).
     pub key_hash: TokenHash,

@@ -3,10 +3,12 @@
 //! event into the state. Both are synchronous, deterministic and free of I/O, so
 //! replaying the log on start rebuilds exactly the state the writer had.
 
-use super::{Allocation, Campaign, Donation, Integration, Live, Match, Subscriber, Timestamp, TokenHash, Totals};
+use super::{
+    Allocation, Campaign, Donation, Integration, Live, Match, Milestone, Subscriber, Timestamp, TokenHash, Totals,
+};
 use crate::money::{Currency, apply_ratio};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One entry of the durable log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +50,25 @@ pub enum Fact {
     SubscriberCreated {
         subscriber: Subscriber,
     },
+    MilestoneCreated {
+        milestone: Milestone,
+    },
+    /// Derived by the writer right after the event that crossed the amount; once per milestone.
+    MilestoneReached {
+        milestone_id: String,
+    },
+    /// The match's window opened (or it was created active).
+    MatchStarted {
+        match_id: String,
+    },
+    /// The match's window closed.
+    MatchEnded {
+        match_id: String,
+    },
+    /// The match's cap was reached by the donation just before.
+    MatchUsedUp {
+        match_id: String,
+    },
 }
 
 impl Fact {
@@ -61,6 +82,11 @@ impl Fact {
             Fact::LiveSecretsRotated { .. } => "live_secrets_rotated",
             Fact::IntegrationCreated { .. } => "integration_created",
             Fact::SubscriberCreated { .. } => "subscriber_created",
+            Fact::MilestoneCreated { .. } => "milestone_created",
+            Fact::MilestoneReached { .. } => "milestone_reached",
+            Fact::MatchStarted { .. } => "match_started",
+            Fact::MatchEnded { .. } => "match_ended",
+            Fact::MatchUsedUp { .. } => "match_used_up",
         }
     }
 }
@@ -95,11 +121,29 @@ pub enum Command {
     CreateCampaign(Campaign),
     CreateMatch(Match),
     CreateLive(Live),
-    Donate { by: Principal, donation: Donation, idempotency: Option<IdempotencyKey> },
-    Refund { by: Principal, donation_id: String },
-    RotateLiveSecrets { by: Principal, live_id: String, key_hash: Option<TokenHash>, overlay_hash: Option<TokenHash> },
-    CreateIntegration { by: Principal, integration: Integration },
+    Donate {
+        by: Principal,
+        donation: Donation,
+        idempotency: Option<IdempotencyKey>,
+    },
+    Refund {
+        by: Principal,
+        donation_id: String,
+    },
+    RotateLiveSecrets {
+        by: Principal,
+        live_id: String,
+        key_hash: Option<TokenHash>,
+        overlay_hash: Option<TokenHash>,
+    },
+    CreateIntegration {
+        by: Principal,
+        integration: Integration,
+    },
     CreateSubscriber(Subscriber),
+    CreateMilestone(Milestone),
+    /// Time passed: lets the writer record match windows that opened or closed.
+    Tick,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +159,8 @@ pub enum Decision {
     AlreadyRefunded {
         donation_id: String,
     },
+    /// Nothing to write (a tick with nothing due).
+    Nothing,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -155,12 +201,41 @@ impl Default for Limits {
 pub struct MatchState {
     pub r#match: Match,
     pub used: i64,
+    /// `match_started` was recorded.
+    pub started: bool,
+    /// `match_ended` was recorded.
+    pub ended: bool,
+    /// `match_used_up` was recorded and no refund gave budget back since.
+    pub used_up: bool,
 }
 
 impl MatchState {
     pub fn left(&self) -> i64 {
         self.r#match.cap - self.used
     }
+
+    pub fn new(r#match: Match) -> MatchState {
+        MatchState { r#match, used: 0, started: false, ended: false, used_up: false }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MilestoneState {
+    pub milestone: Milestone,
+    /// Seq of its `milestone_reached` event.
+    pub reached: Option<u64>,
+}
+
+/// Totals by platform (`twitch`, `tiktok`, `direct`, ...).
+pub type PlatformTotals = BTreeMap<String, Totals>;
+
+/// The streams an event is shown in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stream {
+    /// One live's stream (and its campaign's).
+    Live(String),
+    /// Every live stream of the campaign, and the campaign's.
+    Campaign(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +245,11 @@ pub struct CampaignState {
     /// In creation order: the order in which matches pay (documented in the README).
     pub matches: Vec<MatchState>,
     pub lives: Vec<String>,
+    /// In creation order.
+    pub milestones: Vec<MilestoneState>,
+    pub platforms: PlatformTotals,
+    /// Seq of the newest event of the campaign stream.
+    pub stream_seq: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,6 +259,7 @@ pub struct LiveState {
     pub created_seq: u64,
     /// Seq of the newest event of this live's stream.
     pub stream_seq: u64,
+    pub platforms: PlatformTotals,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,6 +278,8 @@ pub struct State {
     pub donations: HashMap<String, DonationState>,
     /// Match id → campaign id.
     pub match_index: HashMap<String, String>,
+    /// Milestone id → campaign id.
+    pub milestone_index: HashMap<String, String>,
     /// (live id, key) → (body digest, donation id).
     pub idempotency: HashMap<(String, String), (String, String)>,
     pub integrations: HashMap<String, Integration>,
@@ -282,6 +365,110 @@ impl State {
                 }
                 Ok(Decision::Append(Fact::SubscriberCreated { subscriber: sub.clone() }))
             }
+            Command::CreateMilestone(m) => {
+                let c = self.campaigns.get(&m.campaign_id).ok_or(Refusal::CampaignNotFound)?;
+                if let Some(l) = &m.live_id
+                    && !c.lives.contains(l)
+                {
+                    return Err(Refusal::LiveNotFound);
+                }
+                if self.milestone_index.contains_key(&m.id) {
+                    return Err(Refusal::IdTaken("milestone"));
+                }
+                Ok(Decision::Append(Fact::MilestoneCreated { milestone: m.clone() }))
+            }
+            Command::Tick => Ok(Decision::Nothing),
+        }
+    }
+
+    /// The next fact the state calls for by itself at `now`: a match used up,
+    /// a window opened or closed, a milestone crossed. The writer appends it right
+    /// after the event that caused it, so each is recorded exactly once.
+    /// `campaign`: only look at that campaign (after one of its events); `None`: all.
+    pub fn follow_up(&self, campaign: Option<&str>, now: Timestamp) -> Option<Fact> {
+        match campaign {
+            Some(id) => self.campaigns.get(id).and_then(|c| self.follow_up_in(c, now)),
+            None => {
+                let mut ids: Vec<&String> = self.campaigns.keys().collect();
+                ids.sort();
+                ids.into_iter().find_map(|id| self.follow_up_in(&self.campaigns[id], now))
+            }
+        }
+    }
+
+    fn follow_up_in(&self, c: &CampaignState, now: Timestamp) -> Option<Fact> {
+        for m in &c.matches {
+            let id = || m.r#match.id.clone();
+            if !m.used_up && m.used >= m.r#match.cap {
+                return Some(Fact::MatchUsedUp { match_id: id() });
+            }
+            if !m.ended && m.r#match.ends_at.is_some_and(|e| now >= e) {
+                return Some(Fact::MatchEnded { match_id: id() });
+            }
+            if !m.started && !m.ended && m.r#match.is_active(now) {
+                return Some(Fact::MatchStarted { match_id: id() });
+            }
+        }
+        for ms in c.milestones.iter().filter(|m| m.reached.is_none()) {
+            let m = &ms.milestone;
+            let total = match &m.live_id {
+                Some(l) => self.lives.get(l).map_or(0, |l| l.totals.total),
+                None => c.totals.total,
+            };
+            if total >= m.amount {
+                return Some(Fact::MilestoneReached { milestone_id: m.id.clone() });
+            }
+        }
+        None
+    }
+
+    /// The campaign an event belongs to, if any.
+    pub fn campaign_of(&self, fact: &Fact) -> Option<String> {
+        Some(match fact {
+            Fact::CampaignCreated { campaign } => campaign.id.clone(),
+            Fact::MatchCreated { r#match } => r#match.campaign_id.clone(),
+            Fact::LiveCreated { live } => live.campaign_id.clone(),
+            Fact::DonationReceived { donation, .. } => donation.campaign_id.clone(),
+            Fact::DonationRefunded { donation_id } => self.donations.get(donation_id)?.donation.campaign_id.clone(),
+            Fact::LiveSecretsRotated { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
+            Fact::IntegrationCreated { integration } => self.lives.get(&integration.live_id)?.live.campaign_id.clone(),
+            Fact::SubscriberCreated { subscriber } => subscriber.campaign_id.clone()?,
+            Fact::MilestoneCreated { milestone } => milestone.campaign_id.clone(),
+            Fact::MilestoneReached { milestone_id } => self.milestone_index.get(milestone_id)?.clone(),
+            Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
+                self.match_index.get(match_id)?.clone()
+            }
+        })
+    }
+
+    pub fn match_state(&self, match_id: &str) -> Option<&MatchState> {
+        let c = self.campaigns.get(self.match_index.get(match_id)?)?;
+        c.matches.iter().find(|m| m.r#match.id == match_id)
+    }
+
+    pub fn milestone_state(&self, milestone_id: &str) -> Option<&MilestoneState> {
+        let c = self.campaigns.get(self.milestone_index.get(milestone_id)?)?;
+        c.milestones.iter().find(|m| m.milestone.id == milestone_id)
+    }
+
+    /// Which streams show an event; `None` for events no stream shows.
+    pub fn stream_of(&self, fact: &Fact) -> Option<Stream> {
+        match fact {
+            Fact::DonationReceived { donation, .. } => Some(Stream::Live(donation.live_id.clone())),
+            Fact::DonationRefunded { donation_id } => {
+                Some(Stream::Live(self.donations.get(donation_id)?.donation.live_id.clone()))
+            }
+            Fact::MilestoneReached { milestone_id } => {
+                let m = &self.milestone_state(milestone_id)?.milestone;
+                Some(match &m.live_id {
+                    Some(l) => Stream::Live(l.clone()),
+                    None => Stream::Campaign(m.campaign_id.clone()),
+                })
+            }
+            Fact::MatchStarted { .. } | Fact::MatchEnded { .. } | Fact::MatchUsedUp { .. } => {
+                Some(Stream::Campaign(self.campaign_of(fact)?))
+            }
+            _ => None,
         }
     }
 
@@ -346,12 +533,15 @@ impl State {
                         totals: Totals::default(),
                         matches: vec![],
                         lives: vec![],
+                        milestones: vec![],
+                        platforms: PlatformTotals::new(),
+                        stream_seq: ev.seq,
                     },
                 );
             }
             Fact::MatchCreated { r#match } => {
                 let c = self.campaigns.get_mut(&r#match.campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
-                c.matches.push(MatchState { r#match: r#match.clone(), used: 0 });
+                c.matches.push(MatchState::new(r#match.clone()));
                 self.match_index.insert(r#match.id.clone(), r#match.campaign_id.clone());
             }
             Fact::LiveCreated { live } => {
@@ -364,6 +554,7 @@ impl State {
                         totals: Totals::default(),
                         created_seq: ev.seq,
                         stream_seq: ev.seq,
+                        platforms: PlatformTotals::new(),
                     },
                 );
             }
@@ -381,8 +572,11 @@ impl State {
                     _ => return Err(FoldError::Unknown(ev.seq)),
                 };
                 l.totals = lt;
-                l.stream_seq = ev.seq;
                 c.totals = ct;
+                for p in [&mut l.platforms, &mut c.platforms] {
+                    let t = p.entry(donation.platform.clone()).or_default();
+                    *t = t.with(donation.amount, donation.matched, 1).unwrap_or(*t);
+                }
                 for a in &donation.allocations {
                     if let Some(m) = c.matches.iter_mut().find(|m| m.r#match.id == a.match_id) {
                         m.used += a.amount;
@@ -407,12 +601,18 @@ impl State {
                 };
                 // Refunding can only go back to totals that existed before: no overflow.
                 l.totals = l.totals.with(d.amount, d.matched, -1).unwrap_or_default();
-                l.stream_seq = ev.seq;
+                for p in [&mut l.platforms, &mut c.platforms] {
+                    let t = p.entry(d.platform.clone()).or_default();
+                    *t = t.with(d.amount, d.matched, -1).unwrap_or_default();
+                }
                 c.totals = c.totals.with(d.amount, d.matched, -1).unwrap_or_default();
                 // The refund gives the sponsor back what the donation consumed.
                 for a in &d.allocations {
                     if let Some(m) = c.matches.iter_mut().find(|m| m.r#match.id == a.match_id) {
                         m.used -= a.amount;
+                        if m.used < m.r#match.cap {
+                            m.used_up = false;
+                        }
                     }
                 }
             }
@@ -431,6 +631,48 @@ impl State {
             Fact::SubscriberCreated { subscriber } => {
                 self.subscribers.insert(subscriber.id.clone(), subscriber.clone());
             }
+            Fact::MilestoneCreated { milestone } => {
+                let c = self.campaigns.get_mut(&milestone.campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
+                c.milestones.push(MilestoneState { milestone: milestone.clone(), reached: None });
+                self.milestone_index.insert(milestone.id.clone(), milestone.campaign_id.clone());
+            }
+            Fact::MilestoneReached { milestone_id } => {
+                let cid = self.milestone_index.get(milestone_id).ok_or(FoldError::Unknown(ev.seq))?;
+                let c = self.campaigns.get_mut(cid).ok_or(FoldError::Unknown(ev.seq))?;
+                let m = c.milestones.iter_mut().find(|m| &m.milestone.id == milestone_id);
+                m.ok_or(FoldError::Unknown(ev.seq))?.reached = Some(ev.seq);
+            }
+            Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
+                let cid = self.match_index.get(match_id).ok_or(FoldError::Unknown(ev.seq))?;
+                let c = self.campaigns.get_mut(cid).ok_or(FoldError::Unknown(ev.seq))?;
+                let m = c.matches.iter_mut().find(|m| &m.r#match.id == match_id).ok_or(FoldError::Unknown(ev.seq))?;
+                match &ev.fact {
+                    Fact::MatchStarted { .. } => m.started = true,
+                    Fact::MatchEnded { .. } => m.ended = true,
+                    _ => m.used_up = true,
+                }
+            }
+        }
+        match self.stream_of(&ev.fact) {
+            Some(Stream::Live(l)) => {
+                if let Some(live) = self.lives.get_mut(&l) {
+                    live.stream_seq = ev.seq;
+                    if let Some(c) = self.campaigns.get_mut(&live.live.campaign_id) {
+                        c.stream_seq = ev.seq;
+                    }
+                }
+            }
+            Some(Stream::Campaign(cid)) => {
+                if let Some(c) = self.campaigns.get_mut(&cid) {
+                    c.stream_seq = ev.seq;
+                    for l in &c.lives {
+                        if let Some(live) = self.lives.get_mut(l) {
+                            live.stream_seq = ev.seq;
+                        }
+                    }
+                }
+            }
+            None => {}
         }
         Ok(())
     }

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}", get(get_campaign))
         .route("/api/v1/campaigns/{id}/matches", post(create_match))
         .route("/api/v1/campaigns/{id}/lives", post(create_live))
+        .route("/api/v1/campaigns/{id}/milestones", post(create_milestone))
         .route("/api/v1/lives/{id}", get(get_live))
         .route("/api/v1/lives/{id}/donations", post(donate))
         .route("/api/v1/lives/{id}/events", get(events))
@@ -100,6 +101,7 @@ async fn create_campaign(
     let starts_at = time("starts_at", b.starts_at.as_deref())?;
     let ends_at = time("ends_at", b.ends_at.as_deref())?;
     window(starts_at, ends_at)?;
+    let overlay_token = secret::new_token("ot_");
     let c = Campaign {
         id: id_or_new(b.id.as_deref())?,
         name: text::required("name", &b.name, text::NAME_MAX)?,
@@ -110,17 +112,22 @@ async fn create_campaign(
         ends_at,
         donate_url: text::url("donate_url", b.donate_url.as_deref())?,
         created_at: Timestamp::default(),
+        overlay_hash: Some(secret::hash(&overlay_token)),
     };
     let id = c.id.clone();
     app.ledger.submit(Command::CreateCampaign(c)).await?;
-    let body = app.views.campaign_json(&id).ok_or_else(|| ApiError::internal("campaign missing after commit"))?;
+    let mut body =
+        app.views.campaign_json(&id, app.now()).ok_or_else(|| ApiError::internal("campaign missing after commit"))?;
+    let base = base_url(&app, &headers);
+    body["ws_url"] = json!(format!("{}/ws/campaigns/{id}?token={overlay_token}", base.replacen("http", "ws", 1)));
+    body["overlay_token"] = json!(overlay_token);
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
 async fn get_campaign(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let body = app
         .views
-        .campaign_json(&id)
+        .campaign_json(&id, app.now())
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     Ok(axum::Json(body).into_response())
 }
@@ -193,6 +200,7 @@ struct NewLive {
     title: Option<String>,
     platform: Option<String>,
     scheduled_at: Option<String>,
+    duration_minutes: Option<u32>,
     goal: Option<Value>,
     donate_url: Option<String>,
 }
@@ -218,13 +226,20 @@ async fn create_live(
         scheduled_at: time("scheduled_at", b.scheduled_at.as_deref())?,
         goal: minor("goal", b.goal.as_ref())?,
         donate_url: text::url("donate_url", b.donate_url.as_deref())?,
+        duration_minutes: match b.duration_minutes {
+            Some(m) if !(1..=24 * 60).contains(&m) => {
+                return Err(ApiError::invalid("invalid_field", "duration_minutes must be between 1 and 1440"));
+            }
+            m => m,
+        },
         created_at: Timestamp::default(),
         key_hash: secret::hash(&key),
         overlay_hash: secret::hash(&overlay_token),
     };
     let id = live.id.clone();
     app.ledger.submit(Command::CreateLive(live)).await?;
-    let mut body = app.views.live_json(&id).ok_or_else(|| ApiError::internal("live missing after commit"))?;
+    let mut body =
+        app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing after commit"))?;
     let base = base_url(&app, &headers);
     if let Some(o) = body.as_object_mut() {
         o.insert("overlay_url".into(), json!(format!("{base}/overlay/lives/{id}?token={overlay_token}")));
@@ -239,7 +254,10 @@ async fn create_live(
 }
 
 async fn get_live(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let body = app.views.live_json(&id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let body = app
+        .views
+        .live_json(&id, app.now())
+        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     Ok(axum::Json(body).into_response())
 }
 
@@ -339,7 +357,8 @@ async fn events(
     app.require_reader(token, &live_id)?;
     let after = parse_u64(&q, "after")?.unwrap_or(0);
     let limit = parse_u64(&q, "limit")?.map_or(EVENTS_MAX, |l| (l as usize).clamp(1, EVENTS_MAX));
-    let frames = app.frames_between(&live_id, after, live.last_seq, limit + 1).await?;
+    let source = super::ws::Source::Live { live_id: live_id.clone(), campaign_id: live.live.campaign_id.clone() };
+    let frames = app.frames_between(&source, after, live.last_seq, limit + 1).await?;
     let has_more = frames.len() > limit;
     let mut body = String::with_capacity(64 + frames.iter().map(|f| f.text.len() + 1).sum::<usize>());
     body.push_str("{\"events\":[");
@@ -404,4 +423,43 @@ async fn rotate(
         body["overlay_token"] = json!(o);
     }
     Ok(axum::Json(body).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewMilestone {
+    id: Option<String>,
+    amount: Value,
+    label: String,
+    live_id: Option<String>,
+}
+
+/// `POST /api/v1/campaigns/{id}/milestones`: an amount of the campaign total (or of
+/// one live's total with `live_id`) that fires `milestone_reached` once.
+async fn create_milestone(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<NewMilestone>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    if app.views.campaign(&campaign_id).is_none() {
+        return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
+    }
+    let m = crate::domain::Milestone {
+        id: id_or_new(b.id.as_deref())?,
+        campaign_id: campaign_id.clone(),
+        live_id: b.live_id,
+        amount: minor("amount", Some(&b.amount))?.unwrap_or_default(),
+        label: text::required("label", &b.label, text::MESSAGE_MAX)?,
+        created_at: Timestamp::default(),
+    };
+    let id = m.id.clone();
+    app.ledger.submit(Command::CreateMilestone(m)).await?;
+    let body = app
+        .views
+        .campaign(&campaign_id)
+        .and_then(|c| c.milestones.iter().find(|m| m.milestone.id == id).map(crate::views::milestone_json))
+        .ok_or_else(|| ApiError::internal("milestone missing after commit"))?;
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }

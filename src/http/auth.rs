@@ -14,6 +14,7 @@ pub enum Access {
     Admin,
     LiveKey(String),
     Overlay(String),
+    CampaignOverlay(String),
 }
 
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -31,11 +32,16 @@ impl AppState {
         // The digest index only narrows the search; the stored digest is still
         // compared in constant time.
         let (live_id, owner) = self.views.tokens.get(&secret::hash(token)).map(|e| e.value().clone())?;
+        if owner == TokenOwner::CampaignOverlay {
+            let c = self.views.campaign(&live_id)?;
+            let ok = c.campaign.overlay_hash.is_some_and(|h| secret::matches(token, &h));
+            return ok.then_some(Access::CampaignOverlay(live_id));
+        }
         let live = self.views.live(&live_id)?;
         match owner {
             TokenOwner::LiveKey if secret::matches(token, &live.live.key_hash) => Some(Access::LiveKey(live_id)),
             TokenOwner::Overlay if secret::matches(token, &live.live.overlay_hash) => Some(Access::Overlay(live_id)),
-            _ => None,
+            TokenOwner::LiveKey | TokenOwner::Overlay | TokenOwner::CampaignOverlay => None,
         }
     }
 
@@ -58,7 +64,9 @@ impl AppState {
             Access::Admin => Ok(Principal::Admin),
             Access::LiveKey(l) if live_id.is_none_or(|id| id == l) => Ok(Principal::LiveKey(l)),
             Access::LiveKey(_) => Err(ApiError::forbidden("this key belongs to another live")),
-            Access::Overlay(_) => Err(ApiError::forbidden("an overlay token can only read")),
+            Access::Overlay(_) | Access::CampaignOverlay(_) => {
+                Err(ApiError::forbidden("an overlay token can only read"))
+            }
         }
     }
 
@@ -69,6 +77,14 @@ impl AppState {
             Access::Admin => Ok(a),
             Access::LiveKey(l) | Access::Overlay(l) if l == live_id => Ok(a),
             _ => Err(ApiError::forbidden("this token belongs to another live")),
+        }
+    }
+
+    /// Exactly this campaign's overlay token: the campaign stream and campaign overlays.
+    pub fn require_campaign_reader(&self, token: Option<&str>, campaign_id: &str) -> Result<(), ApiError> {
+        match self.access(token)? {
+            Access::CampaignOverlay(c) if c == campaign_id => Ok(()),
+            _ => Err(ApiError::forbidden("use the campaign's overlay_token in this URL")),
         }
     }
 

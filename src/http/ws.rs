@@ -6,7 +6,7 @@
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::hub::Frame;
+use crate::hub::{Frame, Hub};
 use axum::Router;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Path, Query, State};
@@ -25,24 +25,79 @@ const COALESCE: usize = 64;
 const REPLAY_CHUNK: usize = 1000;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/ws/lives/{id}", get(upgrade)).route("/static/{file}", get(super::serve_static))
+    Router::new()
+        .route("/ws/lives/{id}", get(upgrade_live))
+        .route("/ws/campaigns/{id}", get(upgrade_campaign))
+        .route("/static/{file}", get(super::serve_static))
 }
 
-async fn upgrade(
+/// A stream a client can follow: one live's, or a whole campaign's.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Live { live_id: String, campaign_id: String },
+    Campaign { campaign_id: String },
+}
+
+impl Source {
+    pub fn live(app: &AppState, live_id: &str) -> Option<Source> {
+        let campaign_id = app.views.live(live_id)?.live.campaign_id;
+        Some(Source::Live { live_id: live_id.to_owned(), campaign_id })
+    }
+
+    fn channel_key(&self) -> String {
+        match self {
+            Source::Live { live_id, .. } => live_id.clone(),
+            Source::Campaign { campaign_id } => Hub::campaign_key(campaign_id),
+        }
+    }
+
+    fn snapshot(&self, app: &AppState) -> Option<(u64, String)> {
+        match self {
+            Source::Live { live_id, .. } => app.views.snapshot(live_id, app.now()),
+            Source::Campaign { campaign_id } => app.views.campaign_snapshot(campaign_id, app.now()),
+        }
+    }
+}
+
+type QueryResult = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
+type UpgradeResult = Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>;
+
+async fn upgrade_live(
     State(app): State<AppState>,
     Path(live_id): Path<String>,
-    query: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
-    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+    query: QueryResult,
+    ws: UpgradeResult,
 ) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    if app.views.live(&live_id).is_none() {
-        return Err(ApiError::not_found("live_not_found", "no live has this id"));
-    }
+    let source =
+        Source::live(&app, &live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     // Checked before the upgrade: a refused client never gets a socket.
     app.require_overlay(q.get("token").map(String::as_str), &live_id)?;
-    let after = super::api::parse_u64(&q, "after")?;
+    upgrade(app, source, &q, ws)
+}
+
+async fn upgrade_campaign(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    query: QueryResult,
+    ws: UpgradeResult,
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    if app.views.campaign(&campaign_id).is_none() {
+        return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
+    }
+    app.require_campaign_reader(q.get("token").map(String::as_str), &campaign_id)?;
+    upgrade(app, Source::Campaign { campaign_id }, &q, ws)
+}
+
+fn upgrade(
+    app: AppState,
+    source: Source,
+    q: &HashMap<String, String>,
+    ws: UpgradeResult,
+) -> Result<Response, ApiError> {
+    let after = super::api::parse_u64(q, "after")?;
     let ws = ws.map_err(|e| ApiError::bad_request("websocket_required", e.body_text()))?;
-    let session = app.clone();
     Ok(ws
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
@@ -50,17 +105,17 @@ async fn upgrade(
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
         .on_upgrade(move |socket| {
-            let tracker = session.sessions.clone();
-            tracker.track_future(run_session(session, socket, live_id, after))
+            let tracker = app.sessions.clone();
+            tracker.track_future(run_session(app, socket, source, after))
         }))
 }
 
 impl AppState {
-    /// Frames of a live with `after < seq <= upto`, from the hub's ring when it still
+    /// Frames of a stream with `after < seq <= upto`, from the hub's ring when it still
     /// holds them, else from the log; at most `limit`.
     pub async fn frames_between(
         &self,
-        live_id: &str,
+        source: &Source,
         after: u64,
         upto: u64,
         limit: usize,
@@ -68,18 +123,23 @@ impl AppState {
         if after >= upto {
             return Ok(vec![]);
         }
-        if let Some(ch) = self.hub.channel(live_id)
+        if let Some(ch) = self.hub.channel(&source.channel_key())
             && let Some(mut frames) = ch.since(after, upto)
         {
             frames.truncate(limit);
             return Ok(frames);
         }
         let app = self.clone();
-        let live_id = live_id.to_owned();
-        let rows = tokio::task::spawn_blocking(move || app.readers.live_frames(&live_id, after, upto, limit))
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))?
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let source = source.clone();
+        let rows = tokio::task::spawn_blocking(move || match &source {
+            Source::Live { live_id, campaign_id } => {
+                app.readers.stream_frames(campaign_id, Some(live_id), after, upto, limit)
+            }
+            Source::Campaign { campaign_id } => app.readers.stream_frames(campaign_id, None, after, upto, limit),
+        })
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(e.to_string()))?;
         Ok(rows.into_iter().map(|(seq, text)| Frame::new(seq, text)).collect())
     }
 }
@@ -91,31 +151,31 @@ enum End {
     Drop,
 }
 
-async fn run_session(app: AppState, mut socket: WebSocket, live_id: String, after: Option<u64>) {
-    let end = session(&app, &mut socket, &live_id, after).await;
+async fn run_session(app: AppState, mut socket: WebSocket, source: Source, after: Option<u64>) {
+    let end = session(&app, &mut socket, &source, after).await;
     if let End::Close(code, reason) = end {
         let close = Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }));
         let _ = tokio::time::timeout(app.config.ws_send_timeout(), socket.send(close)).await;
     }
 }
 
-async fn session(app: &AppState, socket: &mut WebSocket, live_id: &str, after: Option<u64>) -> End {
+async fn session(app: &AppState, socket: &mut WebSocket, source: &Source, after: Option<u64>) -> End {
     let send_timeout = app.config.ws_send_timeout();
-    let Some(channel) = app.hub.channel(live_id) else {
-        return End::Close(close_code::AWAY, "live unavailable");
+    let Some(channel) = app.hub.channel(&source.channel_key()) else {
+        return End::Close(close_code::AWAY, "stream unavailable");
     };
     // Subscribe before the snapshot: nothing published in between is missed, and
     // frames the snapshot already covers are skipped below.
     let mut rx = channel.subscribe();
-    let Some((snapshot_seq, snapshot)) = app.views.snapshot(live_id) else {
-        return End::Close(close_code::AWAY, "live unavailable");
+    let Some((snapshot_seq, snapshot)) = source.snapshot(app) else {
+        return End::Close(close_code::AWAY, "stream unavailable");
     };
     if !write(socket, [Message::Text(snapshot.into())], send_timeout).await {
         return End::Drop;
     }
     if let Some(mut from) = after {
         while from < snapshot_seq {
-            let frames = match app.frames_between(live_id, from, snapshot_seq, REPLAY_CHUNK).await {
+            let frames = match app.frames_between(source, from, snapshot_seq, REPLAY_CHUNK).await {
                 Ok(f) if !f.is_empty() => f,
                 _ => break,
             };

@@ -7,7 +7,7 @@
 
 pub mod sqlite;
 
-use crate::domain::state::{CampaignState, Command, Decision, Event, Fact, Limits, Refusal, State};
+use crate::domain::state::{CampaignState, Command, Decision, Event, Fact, Limits, Refusal, State, Stream};
 use crate::domain::{Donation, Timestamp, Totals};
 use crate::hub::{Frame, Hub};
 use crate::views::{Change, Views};
@@ -89,45 +89,12 @@ fn replay(store: &Store, limits: Limits) -> Result<State, StoreError> {
 
 /// Fills an empty read model and hub from a replayed state.
 pub fn load_views(state: &State, views: &Views, hub: &Hub) {
+    views.load(state);
     for c in state.campaigns.values() {
-        views.apply(0, &Change::Campaign(c.campaign.clone()));
-        for m in &c.matches {
-            views.apply(0, &Change::Match(m.clone()));
-        }
+        hub.open(&Hub::campaign_key(&c.campaign.id), c.stream_seq);
     }
-    let mut by_live: std::collections::HashMap<&str, Vec<&crate::domain::state::DonationState>> = Default::default();
-    for d in state.donations.values() {
-        by_live.entry(d.donation.live_id.as_str()).or_default().push(d);
-    }
-    // Lives in creation order so each campaign lists them as it did live.
-    let mut lives: Vec<_> = state.lives.values().collect();
-    lives.sort_by_key(|l| l.created_seq);
-    for l in lives {
-        let currency = state.campaigns.get(&l.live.campaign_id).map(|c| c.campaign.currency);
-        let Some(currency) = currency else { continue };
-        views.apply(l.stream_seq, &Change::Live { live: l.live.clone(), currency });
-        if let Some(mut v) = views.lives.get_mut(&l.live.id) {
-            v.totals = l.totals;
-            if let Some(ds) = by_live.get_mut(l.live.id.as_str()) {
-                ds.sort_by_key(|d| std::cmp::Reverse(d.seq));
-                v.recent = ds.iter().take(crate::views::RECENT).map(|d| d.donation.clone()).collect();
-                for d in ds.iter().filter(|d| !d.donation.refunded) {
-                    v.count_donor(&d.donation, 1);
-                }
-            }
-        }
+    for l in state.lives.values() {
         hub.open(&l.live.id, l.stream_seq);
-    }
-    for c in state.campaigns.values() {
-        if let Some(mut v) = views.campaigns.get_mut(&c.campaign.id) {
-            v.totals = c.totals;
-        }
-    }
-    for i in state.integrations.values() {
-        views.apply(0, &Change::Integration(i.clone()));
-    }
-    for s in state.subscribers.values() {
-        views.apply(0, &Change::Subscriber(s.clone()));
     }
 }
 
@@ -163,11 +130,15 @@ struct Writer {
 /// What an appended event leaves to do once it is committed.
 struct Pending {
     seq: u64,
-    change: Change,
-    frame: Option<(String, Frame)>,
+    change: Option<Change>,
+    stream: Option<Stream>,
+    frame: Option<Frame>,
 }
 
 type Reply = (oneshot::Sender<Result<Outcome, LedgerError>>, Result<Outcome, LedgerError>);
+
+/// Follow-up facts one event may call for, at most (a guard, far above any real need).
+const MAX_FOLLOW_UPS: usize = 1024;
 
 impl Writer {
     fn run(mut self, mut rx: mpsc::Receiver<Request>) {
@@ -198,22 +169,16 @@ impl Writer {
             let result = match self.state.decide(&cmd) {
                 Err(refusal) => Err(LedgerError::Refused(refusal)),
                 Ok(Decision::Append(fact)) => {
-                    let seq = self.state.last_seq + 1;
-                    let event = Event { seq, at: now, fact };
-                    match self.state.apply(&event) {
-                        Ok(()) => {
-                            let p = self.pending(&event);
-                            let body = p.frame.as_ref().map(|(body, _)| body.clone());
-                            rows.push(Row {
-                                live_id: p.frame.as_ref().map(|_| live_of(&event.fact, &self.state)),
-                                frame: p.frame.as_ref().map(|(_, f)| f.text.as_str().to_owned()),
-                                event,
-                            });
-                            pending.push(p);
-                            Ok(Outcome::Appended { seq, body })
-                        }
-                        Err(err) => Err(LedgerError::Storage(err.to_string())),
+                    let campaign = self.state.campaign_of(&fact);
+                    let result = self.append(fact, now, &mut rows, &mut pending);
+                    if result.is_ok() {
+                        self.follow_ups(campaign.as_deref(), now, &mut rows, &mut pending);
                     }
+                    result.map(|(seq, body)| Outcome::Appended { seq, body })
+                }
+                Ok(Decision::Nothing) => {
+                    self.follow_ups(None, now, &mut rows, &mut pending);
+                    Ok(Outcome::Unchanged { body: String::new() })
                 }
                 Ok(Decision::Repeat { donation_id }) => self.original_response(&donation_id, &rows),
                 Ok(Decision::AlreadyRefunded { donation_id }) => {
@@ -233,11 +198,21 @@ impl Writer {
             return;
         }
         for p in pending {
-            self.views.apply(p.seq, &p.change);
-            match (&p.change, p.frame) {
-                (Change::Live { live, .. }, _) => self.hub.open(&live.id, p.seq),
-                (Change::Donation { donation, .. }, Some((_, frame))) => self.hub.publish(&donation.live_id, frame),
-                _ => {}
+            if let Some(Change::Live { live, .. }) = &p.change {
+                // The channel exists before the live is visible, so a subscriber always finds it.
+                self.hub.open(&live.id, p.seq);
+            }
+            if let Some(Change::Campaign(c)) = &p.change {
+                self.hub.open(&Hub::campaign_key(&c.id), p.seq);
+            }
+            if let Some(change) = &p.change {
+                self.views.apply(p.seq, change);
+            }
+            if let Some(stream) = &p.stream {
+                self.views.bump(p.seq, stream);
+                if let Some(frame) = p.frame {
+                    self.publish(stream, frame);
+                }
             }
         }
         self.committed.send_replace(self.state.last_seq);
@@ -247,56 +222,155 @@ impl Writer {
         }
     }
 
+    fn publish(&self, stream: &Stream, frame: Frame) {
+        match stream {
+            Stream::Live(l) => {
+                if let Some(c) = self.state.lives.get(l) {
+                    self.hub.publish(&Hub::campaign_key(&c.live.campaign_id), frame.clone());
+                }
+                self.hub.publish(l, frame);
+            }
+            Stream::Campaign(cid) => {
+                if let Some(c) = self.state.campaigns.get(cid) {
+                    for l in &c.lives {
+                        self.hub.publish(l, frame.clone());
+                    }
+                }
+                self.hub.publish(&Hub::campaign_key(cid), frame);
+            }
+        }
+    }
+
+    /// Folds a decided fact as the next event; returns its seq and, for donations
+    /// and refunds, the answer body.
+    fn append(
+        &mut self,
+        fact: Fact,
+        now: Timestamp,
+        rows: &mut Vec<Row>,
+        pending: &mut Vec<Pending>,
+    ) -> Result<(u64, Option<String>), LedgerError> {
+        let seq = self.state.last_seq + 1;
+        let event = Event { seq, at: now, fact };
+        self.state.apply(&event).map_err(|e| LedgerError::Storage(e.to_string()))?;
+        let (p, body) = self.pending(&event);
+        let (live_id, campaign_id) = match &p.stream {
+            Some(Stream::Live(l)) => (Some(l.clone()), self.state.lives.get(l).map(|l| l.live.campaign_id.clone())),
+            Some(Stream::Campaign(c)) => (None, Some(c.clone())),
+            None => (None, None),
+        };
+        rows.push(Row { live_id, campaign_id, frame: p.frame.as_ref().map(|f| f.text.as_str().to_owned()), event });
+        pending.push(p);
+        Ok((seq, body))
+    }
+
+    /// Appends what the state calls for by itself (used-up matches, windows, milestones).
+    fn follow_ups(&mut self, campaign: Option<&str>, now: Timestamp, rows: &mut Vec<Row>, pending: &mut Vec<Pending>) {
+        for _ in 0..MAX_FOLLOW_UPS {
+            let Some(fact) = self.state.follow_up(campaign, now) else { return };
+            if let Err(err) = self.append(fact, now, rows, pending) {
+                tracing::error!(%err, "could not fold a follow-up event");
+                return;
+            }
+        }
+    }
+
     /// Captures, right after folding `ev`, what the read model and the streams need.
-    fn pending(&self, ev: &Event) -> Pending {
+    fn pending(&self, ev: &Event) -> (Pending, Option<String>) {
         let seq = ev.seq;
         let s = &self.state;
+        let stream = s.stream_of(&ev.fact);
+        let mut body = None;
+        let mut frame = None;
         let change = match &ev.fact {
-            Fact::CampaignCreated { campaign } => Change::Campaign(campaign.clone()),
-            Fact::MatchCreated { r#match } => {
-                let used = s.campaigns.get(&r#match.campaign_id).and_then(|c| c.matches.last()).cloned();
-                Change::Match(used.unwrap_or(crate::domain::state::MatchState { r#match: r#match.clone(), used: 0 }))
-            }
+            Fact::CampaignCreated { campaign } => Some(Change::Campaign(campaign.clone())),
+            Fact::MatchCreated { r#match } => s.match_state(&r#match.id).cloned().map(Change::Match),
             Fact::LiveCreated { live } => {
                 let currency = s.campaigns[&live.campaign_id].campaign.currency;
-                Change::Live { live: live.clone(), currency }
+                Some(Change::Live { live: live.clone(), currency })
             }
             Fact::DonationReceived { donation, .. } => {
-                return self.donation_pending(seq, &donation.id, "donation");
+                let (change, inner) = self.donation_change(&donation.id);
+                frame = Some(Frame::new(seq, format!("{{\"type\":\"donation\",\"seq\":{seq},{inner}}}")));
+                body = Some(format!("{{{inner}}}"));
+                Some(change)
             }
             Fact::DonationRefunded { donation_id } => {
-                return self.donation_pending(seq, donation_id, "refund");
+                let (change, inner) = self.donation_change(donation_id);
+                frame = Some(Frame::new(seq, format!("{{\"type\":\"refund\",\"seq\":{seq},{inner}}}")));
+                body = Some(format!("{{{inner}}}"));
+                Some(change)
             }
             Fact::LiveSecretsRotated { live_id, .. } => {
                 let old = self.views.live(live_id).map(|l| (l.live.key_hash, l.live.overlay_hash));
                 let live = s.lives[live_id].live.clone();
                 let (old_key, old_overlay) = old.unwrap_or((live.key_hash, live.overlay_hash));
-                Change::Secrets { live, old_key, old_overlay }
+                Some(Change::Secrets { live, old_key, old_overlay })
             }
-            Fact::IntegrationCreated { integration } => Change::Integration(integration.clone()),
-            Fact::SubscriberCreated { subscriber } => Change::Subscriber(subscriber.clone()),
+            Fact::IntegrationCreated { integration } => Some(Change::Integration(integration.clone())),
+            Fact::SubscriberCreated { subscriber } => Some(Change::Subscriber(subscriber.clone())),
+            Fact::MilestoneCreated { milestone } => s.milestone_state(&milestone.id).cloned().map(Change::Milestone),
+            Fact::MilestoneReached { milestone_id } => {
+                let m = s.milestone_state(milestone_id).cloned();
+                if let Some(m) = &m {
+                    let c = &s.campaigns[&m.milestone.campaign_id];
+                    let live_totals = match &m.milestone.live_id {
+                        Some(l) => format!(",\"totals\":{}", json(&s.lives[l].totals)),
+                        None => String::new(),
+                    };
+                    frame = Some(Frame::new(
+                        seq,
+                        format!(
+                            "{{\"type\":\"milestone_reached\",\"seq\":{seq},\"milestone\":{}{live_totals},\"campaign_totals\":{}}}",
+                            crate::views::milestone_json(m),
+                            json(&c.totals)
+                        ),
+                    ));
+                }
+                m.map(Change::Milestone)
+            }
+            Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
+                let m = s.match_state(match_id).cloned();
+                if let Some(m) = &m {
+                    let c = &s.campaigns[&m.r#match.campaign_id];
+                    frame = Some(Frame::new(
+                        seq,
+                        format!(
+                            "{{\"type\":\"{}\",\"seq\":{seq},\"match\":{},\"campaign_totals\":{}}}",
+                            ev.fact.kind(),
+                            crate::views::match_json(m),
+                            json(&c.totals)
+                        ),
+                    ));
+                }
+                m.map(Change::Match)
+            }
         };
-        Pending { seq, change, frame: None }
+        (Pending { seq, change, stream, frame }, body)
     }
 
-    fn donation_pending(&self, seq: u64, donation_id: &str, kind: &str) -> Pending {
+    /// The read-model change and the frame body of a donation or refund just folded.
+    fn donation_change(&self, donation_id: &str) -> (Change, String) {
         let s = &self.state;
         let d = &s.donations[donation_id].donation;
-        let live_totals = s.lives[&d.live_id].totals;
+        let live = &s.lives[&d.live_id];
         let campaign = &s.campaigns[&d.campaign_id];
-        let inner = response_inner(d, live_totals, campaign);
-        let frame = Frame::new(seq, format!("{{\"type\":\"{kind}\",\"seq\":{seq},{inner}}}"));
-        let matches = d
+        let inner = response_inner(d, live.totals, campaign);
+        let touched = d
             .allocations
             .iter()
             .filter_map(|a| campaign.matches.iter().find(|m| m.r#match.id == a.match_id))
-            .map(|m| (m.r#match.id.clone(), m.used))
+            .cloned()
             .collect();
-        Pending {
-            seq,
-            change: Change::Donation { donation: d.clone(), live_totals, campaign_totals: campaign.totals, matches },
-            frame: Some((format!("{{{inner}}}"), frame)),
-        }
+        let change = Change::Donation {
+            donation: d.clone(),
+            live_totals: live.totals,
+            campaign_totals: campaign.totals,
+            live_platform: live.platforms.get(&d.platform).copied().unwrap_or_default(),
+            campaign_platform: campaign.platforms.get(&d.platform).copied().unwrap_or_default(),
+            matches: touched,
+        };
+        (change, inner)
     }
 
     /// The answer first given for this donation, read back from its event's frame.
@@ -350,16 +424,9 @@ fn response_inner(d: &Donation, live: Totals, campaign: &CampaignState) -> Strin
     format!("\"donation\":{donation},\"totals\":{lt},\"campaign_totals\":{ct},\"matches\":{ms}")
 }
 
-fn live_of(fact: &Fact, state: &State) -> String {
-    match fact {
-        Fact::DonationReceived { donation, .. } => donation.live_id.clone(),
-        Fact::DonationRefunded { donation_id } => state.donations[donation_id].donation.live_id.clone(),
-        Fact::LiveCreated { live } => live.id.clone(),
-        Fact::LiveSecretsRotated { live_id, .. } => live_id.clone(),
-        Fact::IntegrationCreated { integration } => integration.live_id.clone(),
-        Fact::SubscriberCreated { .. } => String::new(),
-        Fact::CampaignCreated { .. } | Fact::MatchCreated { .. } => String::new(),
-    }
+fn json<T: serde::Serialize>(v: &T) -> String {
+    // Serializing plain data cannot fail.
+    serde_json::to_string(v).unwrap_or_default()
 }
 
 /// The writer's clock decides every time in the log, so seq order and time order agree.
@@ -371,6 +438,7 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         Command::Donate { donation, .. } => donation.at = now,
         Command::CreateIntegration { integration, .. } => integration.created_at = now,
         Command::CreateSubscriber(s) => s.created_at = now,
-        Command::Refund { .. } | Command::RotateLiveSecrets { .. } => {}
+        Command::CreateMilestone(m) => m.created_at = now,
+        Command::Refund { .. } | Command::RotateLiveSecrets { .. } | Command::Tick => {}
     }
 }

@@ -9,7 +9,11 @@ use std::sync::Mutex;
 /// A committed event as stored: the fact, and the frame a live stream sends for it.
 pub struct Row {
     pub event: Event,
+    /// Set for events of one live's stream.
     pub live_id: Option<String>,
+    /// Set for every stream event: the campaign stream shows them all, and the
+    /// events of the whole campaign (no `live_id`) are in every live's stream.
+    pub campaign_id: Option<String>,
     pub frame: Option<String>,
 }
 
@@ -25,13 +29,15 @@ pub enum StoreError {
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
-    seq     INTEGER PRIMARY KEY,
-    kind    TEXT NOT NULL,
-    live_id TEXT,
-    data    TEXT NOT NULL,
-    frame   TEXT
+    seq         INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    live_id     TEXT,
+    campaign_id TEXT,
+    data        TEXT NOT NULL,
+    frame       TEXT
 );
 CREATE INDEX IF NOT EXISTS events_by_live ON events(live_id, seq) WHERE frame IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_by_campaign ON events(campaign_id, seq) WHERE frame IS NOT NULL;
 ";
 
 pub fn db_path(dir: &Path) -> PathBuf {
@@ -63,12 +69,20 @@ impl Store {
     pub fn append(&mut self, rows: &[Row]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         {
-            let mut stmt =
-                tx.prepare_cached("INSERT INTO events (seq, kind, live_id, data, frame) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO events (seq, kind, live_id, campaign_id, data, frame) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
             for r in rows {
                 let data =
                     serde_json::to_string(&r.event).map_err(|err| StoreError::Corrupt { seq: r.event.seq, err })?;
-                stmt.execute(params![r.event.seq as i64, r.event.fact.kind(), r.live_id, data, r.frame])?;
+                stmt.execute(params![
+                    r.event.seq as i64,
+                    r.event.fact.kind(),
+                    r.live_id,
+                    r.campaign_id,
+                    data,
+                    r.frame
+                ])?;
             }
         }
         tx.commit()?;
@@ -156,20 +170,26 @@ impl Readers {
         })
     }
 
-    /// Frames of one live with `after < seq <= upto`, oldest first, at most `limit`.
-    pub fn live_frames(
+    /// Frames of a stream with `after < seq <= upto`, oldest first, at most `limit`:
+    /// a live's (its own events and its campaign's) or, with `live_id = None`, the campaign's.
+    pub fn stream_frames(
         &self,
-        live_id: &str,
+        campaign_id: &str,
+        live_id: Option<&str>,
         after: u64,
         upto: u64,
         limit: usize,
     ) -> Result<Vec<(u64, String)>, StoreError> {
         self.with(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT seq, frame FROM events WHERE live_id = ?1 AND frame IS NOT NULL AND seq > ?2 AND seq <= ?3 \
-                 ORDER BY seq LIMIT ?4",
-            )?;
-            let rows = stmt.query_map(params![live_id, after as i64, upto as i64, limit as i64], |r| {
+            let sql = if live_id.is_some() {
+                "SELECT seq, frame FROM events WHERE frame IS NOT NULL AND seq > ?2 AND seq <= ?3 \
+                 AND (live_id = ?5 OR (live_id IS NULL AND campaign_id = ?1)) ORDER BY seq LIMIT ?4"
+            } else {
+                "SELECT seq, frame FROM events WHERE frame IS NOT NULL AND seq > ?2 AND seq <= ?3 \
+                 AND campaign_id = ?1 AND ?5 IS NULL ORDER BY seq LIMIT ?4"
+            };
+            let mut stmt = conn.prepare_cached(sql)?;
+            let rows = stmt.query_map(params![campaign_id, after as i64, upto as i64, limit as i64, live_id], |r| {
                 Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)

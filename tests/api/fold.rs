@@ -3,7 +3,7 @@
 //! never exceeds a cap or a ratio.
 
 use cagnotte::domain::state::{Command, Decision, Event, IdempotencyKey, Limits, Principal, State};
-use cagnotte::domain::{Campaign, Donation, Live, Match, Timestamp};
+use cagnotte::domain::{Campaign, Donation, Live, Match, Milestone, Timestamp};
 use cagnotte::ledger::sqlite::{Row, Store};
 use cagnotte::money::{Currency, apply_ratio};
 use cagnotte::secret;
@@ -17,6 +17,8 @@ enum Op {
     Donate { l: usize, amount: i64, key: Option<u8>, anonymous: bool, by_other: bool },
     Refund { d: usize },
     Rotate { l: usize },
+    Milestone { c: usize, live: Option<usize>, amount: i64 },
+    Tick,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -30,6 +32,8 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(l, amount, key, anonymous, by_other)| Op::Donate { l, amount, key, anonymous, by_other }),
         2 => (0..40usize).prop_map(|d| Op::Refund { d }),
         1 => (0..4usize).prop_map(|l| Op::Rotate { l }),
+        1 => (0..3usize, proptest::option::of(0..4usize), 1..8000i64).prop_map(|(c, live, amount)| Op::Milestone { c, live, amount }),
+        2 => Just(Op::Tick),
     ]
 }
 
@@ -52,6 +56,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                 ends_at: None,
                 donate_url: None,
                 created_at: now,
+                overlay_hash: None,
             }),
             Op::Match { c, num, den, cap, min, max, window } => {
                 let Some(cid) = campaigns.get(*c) else {
@@ -83,6 +88,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     scheduled_at: None,
                     goal: None,
                     donate_url: None,
+                    duration_minutes: None,
                     created_at: now,
                     key_hash: secret::hash(&format!("k{i}")),
                     overlay_hash: secret::hash(&format!("o{i}")),
@@ -121,6 +127,18 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                 };
                 Command::Refund { by: Principal::Admin, donation_id: did.clone() }
             }
+            Op::Milestone { c, live, amount } => {
+                let Some(cid) = campaigns.get(*c) else { continue };
+                Command::CreateMilestone(Milestone {
+                    id: format!("ms{i}"),
+                    campaign_id: cid.clone(),
+                    live_id: live.and_then(|l| lives.get(l).cloned()),
+                    amount: *amount,
+                    label: "song".into(),
+                    created_at: now,
+                })
+            }
+            Op::Tick => Command::Tick,
             Op::Rotate { l } => {
                 let Some(lid) = lives.get(*l) else { continue };
                 Command::RotateLiveSecrets {
@@ -131,15 +149,27 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                 }
             }
         };
-        if let Ok(Decision::Append(fact)) = s.decide(&cmd) {
-            let ev = Event { seq: s.last_seq + 1, at: now, fact };
-            s.apply(&ev).expect("the writer's own events always fold");
-            match &cmd {
-                Command::CreateCampaign(c) => campaigns.push(c.id.clone()),
-                Command::CreateLive(l) => lives.push(l.id.clone()),
-                Command::Donate { donation, .. } => donations.push(donation.id.clone()),
-                _ => {}
+        let campaign = match s.decide(&cmd) {
+            Ok(Decision::Append(fact)) => {
+                let campaign = s.campaign_of(&fact);
+                let ev = Event { seq: s.last_seq + 1, at: now, fact };
+                s.apply(&ev).expect("the writer's own events always fold");
+                match &cmd {
+                    Command::CreateCampaign(c) => campaigns.push(c.id.clone()),
+                    Command::CreateLive(l) => lives.push(l.id.clone()),
+                    Command::Donate { donation, .. } => donations.push(donation.id.clone()),
+                    _ => {}
+                }
+                events.push(ev);
+                campaign
             }
+            Ok(Decision::Nothing) => None,
+            _ => continue,
+        };
+        // Follow-ups, as the writer appends them.
+        while let Some(fact) = s.follow_up(campaign.as_deref(), now) {
+            let ev = Event { seq: s.last_seq + 1, at: now, fact };
+            s.apply(&ev).expect("follow-ups fold");
             events.push(ev);
         }
     }
@@ -172,6 +202,11 @@ fn check_invariants(s: &State) {
             }
         }
     }
+    for c in s.campaigns.values() {
+        for m in &c.matches {
+            assert_eq!(m.used_up, m.used >= m.r#match.cap, "used_up is recorded exactly when the cap is reached");
+        }
+    }
     for l in s.lives.values() {
         let kept: i64 = s
             .donations
@@ -192,14 +227,21 @@ proptest! {
         check_invariants(&live);
         prop_assert_eq!(live.diverged, 0);
 
+        // Each milestone is reached at most once, and was crossed when it was.
+        let mut reached = std::collections::HashSet::new();
+        for e in &events {
+            if let cagnotte::domain::state::Fact::MilestoneReached { milestone_id } = &e.fact {
+                prop_assert!(reached.insert(milestone_id.clone()), "milestone reached twice");
+            }
+        }
         let replayed = State::replay(Limits::default(), &events).unwrap();
         prop_assert_eq!(&replayed, &live);
 
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
-        let rows: Vec<Row> = events.iter().map(|e| Row { event: e.clone(), live_id: None, frame: None }).collect();
+        let rows: Vec<Row> = events.iter().map(|e| Row { event: e.clone(), live_id: None, campaign_id: None, frame: None }).collect();
         for chunk in rows.chunks(7) {
-            store.append(&chunk.iter().map(|r| Row { event: r.event.clone(), live_id: None, frame: None }).collect::<Vec<_>>()).unwrap();
+            store.append(&chunk.iter().map(|r| Row { event: r.event.clone(), live_id: None, campaign_id: None, frame: None }).collect::<Vec<_>>()).unwrap();
         }
         drop(store);
         let loaded = Store::open(dir.path()).unwrap().load_all().unwrap();
