@@ -60,6 +60,41 @@ pub async fn spawn_app_at(
     addr: &str,
     tweak: impl FnOnce(&mut cagnotte::config::Config),
 ) -> TestApp {
+    spawn_app_full(dir, addr, cagnotte::ledger::system_clock(), tweak).await
+}
+
+/// A clock a test moves by hand (milliseconds since the epoch).
+#[derive(Clone)]
+pub struct ManualClock(pub Arc<std::sync::atomic::AtomicI64>);
+
+impl ManualClock {
+    pub fn at(rfc3339: &str) -> ManualClock {
+        let t = cagnotte::domain::Timestamp::parse(rfc3339).expect("time");
+        ManualClock(Arc::new(std::sync::atomic::AtomicI64::new(t.millis())))
+    }
+
+    pub fn set(&self, rfc3339: &str) {
+        let t = cagnotte::domain::Timestamp::parse(rfc3339).expect("time");
+        self.0.store(t.millis(), std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn clock(&self) -> cagnotte::ledger::Clock {
+        let c = Arc::clone(&self.0);
+        Arc::new(move || cagnotte::domain::Timestamp::from_millis(c.load(std::sync::atomic::Ordering::SeqCst)))
+    }
+}
+
+pub async fn spawn_app_clocked(clock: &ManualClock) -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+    spawn_app_full(dir, "127.0.0.1:0", clock.clock(), |_| {}).await
+}
+
+pub async fn spawn_app_full(
+    dir: Arc<tempfile::TempDir>,
+    addr: &str,
+    clock: cagnotte::ledger::Clock,
+    tweak: impl FnOnce(&mut cagnotte::config::Config),
+) -> TestApp {
     init_log();
     let mut config = cagnotte::config::Config::with_data_dir(dir.path());
     config.admin_token = Some(ADMIN.to_owned());
@@ -69,7 +104,7 @@ pub async fn spawn_app_at(
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        cagnotte::app::run(listener, config, async move {
+        cagnotte::app::run_with_clock(listener, config, clock, async move {
             let _ = stopped.await;
         })
         .await

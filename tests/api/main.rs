@@ -5,5 +5,6 @@ mod helpers;
 mod core;
 mod crash;
 mod fold;
+mod matching;
 mod validation;
 mod websocket;

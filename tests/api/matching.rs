@@ -1,0 +1,303 @@
+//! Matching engine, match and milestone events, the campaign stream, leaderboards,
+//! totals by platform and the schedule.
+
+use super::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+async fn add_match(app: &TestApp, campaign: &str, body: Value) -> Value {
+    let (s, m) = app.post(&format!("/api/v1/campaigns/{campaign}/matches"), Some(ADMIN), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    m
+}
+
+/// Reads frames until one of `kind` comes; panics after 10 s.
+async fn until(ws: &mut Ws, kind: &str) -> Value {
+    loop {
+        let v = ws.next().await;
+        if v["type"] == kind {
+            return v;
+        }
+    }
+}
+
+async fn campaign_ws(app: &TestApp, id: &str, token: &str, after: Option<u64>) -> Ws {
+    let mut url = format!("ws://{}/ws/campaigns/{id}?token={token}", app.addr);
+    if let Some(a) = after {
+        url.push_str(&format!("&after={a}"));
+    }
+    let (stream, _) = tokio_tungstenite::connect_async(url).await.expect("campaign ws");
+    Ws { stream }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_concurrent_donations_match_exactly_the_cap() {
+    let app = Arc::new(spawn_app().await);
+    for round in 0..2 {
+        let live = app.setup().await;
+        add_match(&app, &live.campaign_id, json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 10_000})).await;
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..500 {
+            let (app, live) = (Arc::clone(&app), live.clone());
+            tasks.spawn(async move {
+                let (s, v) =
+                    app.donate(&live, json!({"amount": 100, "currency": "EUR", "donor": format!("d{i}")})).await;
+                assert_eq!(s, StatusCode::CREATED, "{v}");
+                v["donation"]["matched"].as_i64().unwrap()
+            });
+        }
+        let mut matched = 0;
+        let mut full = 0;
+        while let Some(m) = tasks.join_next().await {
+            let m = m.unwrap();
+            matched += m;
+            full += usize::from(m == 100);
+        }
+        assert_eq!(matched, 10_000, "round {round}");
+        assert_eq!(full, 100, "round {round}: exactly 100 donations doubled");
+        let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+        assert_eq!(c["totals"], json!({"raised": 50_000, "matched": 10_000, "total": 60_000, "donations": 500}));
+        assert_eq!(c["matches"][0]["used"], 10_000);
+        assert_eq!(c["matches"][0]["left"], 0);
+        assert_eq!(c["matches"][0]["status"], "used_up");
+    }
+}
+
+#[tokio::test]
+async fn several_matches_pay_in_creation_order_with_their_own_rules() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    add_match(&app, &live.campaign_id, json!({"sponsor": "A", "ratio": [1, 2], "cap": 1000, "min_amount": 500})).await;
+    add_match(&app, &live.campaign_id, json!({"sponsor": "B", "ratio": [1, 1], "cap": 5000, "max_per_donation": 300}))
+        .await;
+    let a = app.donate_ok(&live, 1001).await;
+    // A: floor(1001 / 2) = 500; B: min(1001, 300) = 300.
+    assert_eq!(a["donation"]["matched"], 800);
+    let b = app.donate_ok(&live, 400).await;
+    // Under A's minimum: only B pays.
+    assert_eq!(b["donation"]["matched"], 300);
+    let c = app.donate_ok(&live, 2000).await;
+    // A has 500 left of its cap.
+    assert_eq!(c["donation"]["matched"], 800);
+    assert_eq!(
+        c["matches"],
+        json!([{"id": c["matches"][0]["id"], "used": 1000, "left": 0}, {"id": c["matches"][1]["id"], "used": 900, "left": 4100}])
+    );
+}
+
+#[tokio::test]
+async fn match_windows_follow_the_clock_and_streams_announce_them() {
+    let clock = ManualClock::at("2026-11-25T18:00:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Zoé"})).await;
+    let m = add_match(
+        &app,
+        &live.campaign_id,
+        json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 100_000, "starts_at": "2026-11-25T19:00:00Z", "ends_at": "2026-11-25T21:00:00Z"}),
+    )
+    .await;
+    assert_eq!(m["status"], "pending");
+    let mut ws = app.ws(&live, None).await;
+    let mut ws_other = app.ws(&other, None).await;
+    assert_eq!(ws.next().await["matches"][0]["status"], "pending");
+    ws_other.next().await;
+
+    let before = app.donate_ok(&live, 1000).await;
+    assert_eq!(before["donation"]["matched"], 0, "not yet open");
+
+    clock.set("2026-11-25T19:00:00Z");
+    let started = until(&mut ws, "match_started").await;
+    assert_eq!(started["match"]["id"], m["id"]);
+    assert_eq!(started["match"]["status"], "active");
+    // Every live of the campaign hears of it.
+    assert_eq!(until(&mut ws_other, "match_started").await["seq"], started["seq"]);
+    let during = app.donate_ok(&live, 1000).await;
+    assert_eq!(during["donation"]["matched"], 1000);
+
+    clock.set("2026-11-25T21:00:00Z");
+    let ended = until(&mut ws, "match_ended").await;
+    assert_eq!(ended["match"]["status"], "ended");
+    assert_eq!(ended["match"]["used"], 1000);
+    let after = app.donate_ok(&live, 1000).await;
+    assert_eq!(after["donation"]["matched"], 0, "closed");
+    // Recorded once: a restart announces nothing again.
+    let events = app.events(&live, 0).await;
+    let kinds: Vec<_> = events.iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(kinds, ["donation", "match_started", "donation", "match_ended", "donation"]);
+    let app = app.restart().await;
+    tokio::time::sleep(Duration::from_millis(600)).await; // a few ticks of the new server
+    assert_eq!(app.events(&live, 0).await, events);
+}
+
+#[tokio::test]
+async fn used_up_is_announced_once_and_a_refund_reopens_the_budget() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let m = add_match(&app, &live.campaign_id, json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 1500})).await;
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+    app.donate_ok(&live, 1000).await;
+    let b = app.donate_ok(&live, 1000).await;
+    let d = until(&mut ws, "donation").await;
+    assert_eq!(d["donation"]["matched"], 1000);
+    let d = until(&mut ws, "donation").await;
+    assert_eq!(d["donation"]["matched"], 500);
+    let used_up = ws.next().await;
+    assert_eq!(used_up["type"], "match_used_up");
+    assert_eq!(used_up["seq"].as_u64().unwrap(), d["seq"].as_u64().unwrap() + 1);
+    assert_eq!(used_up["match"]["id"], m["id"]);
+    assert_eq!(used_up["match"]["left"], 0);
+    app.donate_ok(&live, 1000).await;
+    assert_eq!(until(&mut ws, "donation").await["donation"]["matched"], 0);
+    assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "used up only once");
+
+    let (_, r) = app
+        .post(&format!("/api/v1/donations/{}/refund", b["donation"]["id"].as_str().unwrap()), Some(ADMIN), json!({}))
+        .await;
+    assert_eq!(r["matches"][0]["left"], 500);
+    let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+    assert_eq!(c["matches"][0]["status"], "active");
+    app.donate_ok(&live, 2000).await;
+    until(&mut ws, "refund").await;
+    assert_eq!(until(&mut ws, "donation").await["donation"]["matched"], 500);
+    assert_eq!(ws.next().await["type"], "match_used_up", "used up again after the refund gave budget back");
+}
+
+#[tokio::test]
+async fn milestones_are_reached_exactly_once_across_restarts() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let path = format!("/api/v1/campaigns/{}/milestones", live.campaign_id);
+    let (s, ms) = app.post(&path, Some(ADMIN), json!({"amount": 5000, "label": "Une chanson de plus"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{ms}");
+    assert_eq!(ms["reached"], false);
+    let (s, live_ms) = app.post(&path, Some(ADMIN), json!({"amount": 2000, "label": "Solo", "live_id": live.id})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, e) = app.post(&path, Some(ADMIN), json!({"amount": 0, "label": "x"})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_amount")));
+    let (s, _) = app.post(&path, Some(ADMIN), json!({"amount": 10, "label": "x", "live_id": "nope"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+    app.donate_ok(&live, 2500).await;
+    until(&mut ws, "donation").await;
+    let reached = ws.next().await;
+    assert_eq!(reached["type"], "milestone_reached");
+    assert_eq!(reached["milestone"]["id"], live_ms["id"]);
+    assert_eq!(reached["milestone"]["label"], "Solo");
+    assert_eq!(reached["totals"]["total"], 2500);
+    app.donate_ok(&live, 2500).await;
+    until(&mut ws, "donation").await;
+    let reached = ws.next().await;
+    assert_eq!(reached["milestone"]["id"], ms["id"]);
+    assert_eq!(reached["campaign_totals"]["total"], 5000);
+
+    let app = app.restart().await;
+    app.donate_ok(&live, 2500).await;
+    let kinds: Vec<_> = app.events(&live, 0).await.iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(kinds, ["donation", "milestone_reached", "donation", "milestone_reached", "donation"]);
+    let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+    assert!(c["milestones"].as_array().unwrap().iter().all(|m| m["reached"] == true));
+    // A milestone already passed when created is reached at once.
+    let (_, late) = app.post(&path, Some(ADMIN), json!({"amount": 100, "label": "déjà"})).await;
+    assert_eq!(late["reached"], true);
+}
+
+#[tokio::test]
+async fn the_campaign_stream_carries_every_live_and_resumes() {
+    let app = spawn_app().await;
+    let c = app.campaign(json!({"name": "Restos", "currency": "EUR", "goal": 100000})).await;
+    let cid = c["id"].as_str().unwrap();
+    let token = c["overlay_token"].as_str().unwrap();
+    assert!(c["ws_url"].as_str().unwrap().ends_with(&format!("/ws/campaigns/{cid}?token={token}")));
+    let a = app.live(cid, json!({"host": "A"})).await;
+    let b = app.live(cid, json!({"host": "B"})).await;
+    let mut ws = campaign_ws(&app, cid, token, None).await;
+    let snap = ws.next().await;
+    assert_eq!(snap["type"], "snapshot");
+    assert_eq!(snap["lives"].as_array().unwrap().len(), 2);
+    let s0 = snap["seq"].as_u64().unwrap();
+    app.donate_ok(&a, 100).await;
+    app.donate_ok(&b, 200).await;
+    let e1 = ws.next().await;
+    let e2 = ws.next().await;
+    assert_eq!(
+        (e1["donation"]["live_id"].as_str(), e2["donation"]["live_id"].as_str()),
+        (Some(a.id.as_str()), Some(b.id.as_str()))
+    );
+    assert_eq!(e2["campaign_totals"]["total"], 300);
+    drop(ws);
+    app.donate_ok(&b, 300).await;
+    let mut ws = campaign_ws(&app, cid, token, Some(e1["seq"].as_u64().unwrap())).await;
+    let snap = ws.next().await;
+    assert_eq!(snap["totals"]["total"], 600);
+    let r1 = ws.next().await;
+    let r2 = ws.next().await;
+    assert_eq!((r1["replay"].as_bool(), r2["replay"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(r1["seq"], e2["seq"]);
+    assert_eq!(r2["donation"]["amount"], 300);
+    assert!(snap["seq"].as_u64().unwrap() > s0);
+    // Live tokens do not open the campaign stream, and the campaign token opens no live.
+    assert!(
+        tokio_tungstenite::connect_async(format!("ws://{}/ws/campaigns/{cid}?token={}", app.addr, a.overlay_token))
+            .await
+            .is_err()
+    );
+    assert!(tokio_tungstenite::connect_async(app.ws_url(&a.id, token, None)).await.is_err());
+}
+
+#[tokio::test]
+async fn leaderboards_platform_totals_and_schedule() {
+    let clock = ManualClock::at("2026-11-25T20:30:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let cid = app.eur_campaign().await;
+    let past = app.live(&cid, json!({"host": "Lundi", "scheduled_at": "2026-11-23T19:00:00Z"})).await;
+    let now = app
+        .live(&cid, json!({"host": "Mercredi", "scheduled_at": "2026-11-25T20:00:00Z", "duration_minutes": 90}))
+        .await;
+    let next =
+        app.live(&cid, json!({"host": "Vendredi", "title": "Concert", "scheduled_at": "2026-11-27T19:00:00Z"})).await;
+    for (live, donor, amount, platform) in [
+        (&past, "Ana", 500, "twitch"),
+        (&now, "Ben", 3000, "tiktok"),
+        (&now, "Ana", 700, "twitch"),
+        (&now, "Secret", 9000, "youtube"),
+    ] {
+        let anonymous = donor == "Secret";
+        let (s, _) = app.donate(live, json!({"amount": amount, "currency": "EUR", "donor": donor, "platform": platform, "anonymous": anonymous})).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let (_, c) = app.get(&format!("/api/v1/campaigns/{cid}")).await;
+    let statuses: Vec<_> = c["lives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["host"].as_str().unwrap(), l["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(statuses, [("Lundi", "past"), ("Mercredi", "current"), ("Vendredi", "upcoming")]);
+    assert_eq!(c["next_live"]["id"], next.id.as_str());
+    assert_eq!(c["next_live"]["title"], "Concert");
+    assert_eq!(
+        c["leaderboard"]["donors"],
+        json!([{"donor": "Ben", "amount": 3000, "donations": 1}, {"donor": "Ana", "amount": 1200, "donations": 2}])
+    );
+    let top_lives: Vec<_> =
+        c["leaderboard"]["lives"].as_array().unwrap().iter().map(|l| l["host"].as_str().unwrap()).collect();
+    assert_eq!(top_lives, ["Mercredi", "Lundi", "Vendredi"]);
+    assert_eq!(c["platform_totals"]["twitch"], json!({"raised": 1200, "matched": 0, "total": 1200, "donations": 2}));
+    assert_eq!(c["platform_totals"]["youtube"]["raised"], 9000);
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", now.id)).await;
+    assert_eq!(
+        l["top_donors"],
+        json!([{"donor": "Ben", "amount": 3000, "donations": 1}, {"donor": "Ana", "amount": 700, "donations": 1}])
+    );
+    assert_eq!(l["platform_totals"]["tiktok"]["raised"], 3000);
+    assert_eq!(l["status"], "current");
+    clock.set("2026-11-25T21:30:00Z");
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", now.id)).await;
+    assert_eq!(l["status"], "past");
+}
