@@ -40,6 +40,7 @@ pub struct Inner {
     pub committed: tokio::sync::watch::Receiver<u64>,
     /// Cancelled when the server stops: WebSocket sessions close with 1001.
     pub shutdown: CancellationToken,
+    pub limits: crate::http::limits::Limits,
     /// WebSocket sessions, awaited on shutdown.
     pub sessions: TaskTracker,
 }
@@ -111,6 +112,7 @@ pub async fn run_with_clock(
     let stop = CancellationToken::new();
     let app = AppState(Arc::new(Inner {
         readers: Readers::new(Path::new(&config.data_dir)),
+        limits: crate::http::limits::Limits::from_config(&config),
         config,
         ledger,
         views,

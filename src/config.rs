@@ -45,6 +45,38 @@ pub struct Config {
     #[arg(long, env = "CAGNOTTE_SOCKET_SEND_BUFFER", default_value_t = 256 * 1024)]
     pub socket_send_buffer: usize,
 
+    /// Writes (POST) per second allowed per bearer token, or per address without
+    /// one; 0 for no limit. Over it: `429` with `Retry-After`.
+    #[arg(long, env = "CAGNOTTE_RATE_LIMIT_PER_SEC", default_value_t = 1000)]
+    pub rate_limit_per_sec: u32,
+
+    /// Writes allowed at once above the steady rate.
+    #[arg(long, env = "CAGNOTTE_RATE_LIMIT_BURST", default_value_t = 5000)]
+    pub rate_limit_burst: u32,
+
+    /// Failed authentications (401) per second an address earns back; once its
+    /// allowance is spent, its requests get `429`. 0 for no limit.
+    #[arg(long, env = "CAGNOTTE_AUTH_FAILURES_PER_SEC", default_value_t = 1)]
+    pub auth_failures_per_sec: u32,
+
+    /// Failed authentications an address may make at once.
+    #[arg(long, env = "CAGNOTTE_AUTH_FAILURES_BURST", default_value_t = 100)]
+    pub auth_failures_burst: u32,
+
+    /// Open WebSockets per client address (0: no maximum).
+    #[arg(long, env = "CAGNOTTE_WS_MAX_PER_IP", default_value_t = 2000)]
+    pub ws_max_per_ip: usize,
+
+    /// Open WebSockets per token (0: no maximum).
+    #[arg(long, env = "CAGNOTTE_WS_MAX_PER_TOKEN", default_value_t = 20000)]
+    pub ws_max_per_token: usize,
+
+    /// Other sites allowed to open our WebSockets from a browser (comma-separated
+    /// origins such as `https://example.org`, or `*`). Same-origin pages and
+    /// clients that send no Origin (OBS, bots) are always allowed.
+    #[arg(long, env = "CAGNOTTE_WS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub ws_allowed_origins: Vec<String>,
+
     /// Log filter (tracing's EnvFilter syntax), e.g. `info` or `cagnotte=debug`.
     #[arg(long, env = "CAGNOTTE_LOG", default_value = "info")]
     pub log: String,

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod limits;
 pub mod overlay;
 pub mod ws;
 
@@ -11,7 +12,7 @@ use crate::error::ApiError;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
-use axum::http::{HeaderValue, header};
+use axum::http::header;
 use axum::response::IntoResponse;
 use serde::de::DeserializeOwned;
 
@@ -26,15 +27,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found("not_found", "no such endpoint") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_requests))
+        .layer(axum::middleware::map_response(limits::security_headers))
+        .layer(axum::middleware::from_fn(limits::log_requests))
         .with_state(state)
-}
-
-async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
-    let h = res.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    res
 }
 
 /// A JSON body parsed into our error shape: a syntax error is `400 invalid_json`,

@@ -9,11 +9,13 @@ use crate::error::ApiError;
 use crate::hub::{Frame, Hub};
 use axum::Router;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use futures_util::SinkExt;
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::time::Instant;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -65,6 +67,8 @@ type UpgradeResult = Result<WebSocketUpgrade, axum::extract::ws::rejection::WebS
 async fn upgrade_live(
     State(app): State<AppState>,
     Path(live_id): Path<String>,
+    headers: HeaderMap,
+    peer: ConnectInfo<SocketAddr>,
     query: QueryResult,
     ws: UpgradeResult,
 ) -> Result<Response, ApiError> {
@@ -72,13 +76,16 @@ async fn upgrade_live(
     let source =
         Source::live(&app, &live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     // Checked before the upgrade: a refused client never gets a socket.
-    app.require_overlay(q.get("token").map(String::as_str), &live_id)?;
-    upgrade(app, source, &q, ws)
+    let token = q.get("token").map(String::as_str);
+    app.require_overlay(token, &live_id)?;
+    upgrade(app, source, &q, &headers, peer, ws)
 }
 
 async fn upgrade_campaign(
     State(app): State<AppState>,
     Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+    peer: ConnectInfo<SocketAddr>,
     query: QueryResult,
     ws: UpgradeResult,
 ) -> Result<Response, ApiError> {
@@ -87,17 +94,23 @@ async fn upgrade_campaign(
         return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
     }
     app.require_campaign_reader(q.get("token").map(String::as_str), &campaign_id)?;
-    upgrade(app, Source::Campaign { campaign_id }, &q, ws)
+    upgrade(app, Source::Campaign { campaign_id }, &q, &headers, peer, ws)
 }
 
 fn upgrade(
     app: AppState,
     source: Source,
     q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ws: UpgradeResult,
 ) -> Result<Response, ApiError> {
+    super::limits::check_origin(&app, headers)?;
     let after = super::api::parse_u64(q, "after")?;
     let ws = ws.map_err(|e| ApiError::bad_request("websocket_required", e.body_text()))?;
+    let token = q.get("token").map(String::as_str).unwrap_or("");
+    let slot =
+        app.limits.connections.acquire(peer.ip(), token, app.config.ws_max_per_ip, app.config.ws_max_per_token)?;
     Ok(ws
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
@@ -106,7 +119,10 @@ fn upgrade(
         .max_frame_size(MAX_CLIENT_MESSAGE)
         .on_upgrade(move |socket| {
             let tracker = app.sessions.clone();
-            tracker.track_future(run_session(app, socket, source, after))
+            tracker.track_future(async move {
+                run_session(app, socket, source, after).await;
+                drop(slot);
+            })
         }))
 }
 

@@ -1,0 +1,281 @@
+//! Protections at the edge: rate limits on writes (per token, else per address),
+//! a brake on failed authentication per address, caps on WebSocket connections
+//! per address and per token, the WebSocket Origin check, security headers on
+//! every answer, and request logs that never contain a token.
+//!
+//! The token bucket is written here rather than taken from `governor`, which would
+//! bring a third copy of `hashbrown` into the build for a dozen lines of arithmetic.
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::secret;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use dashmap::DashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Buckets idle this long are forgotten (they would be full again anyway).
+const IDLE: Duration = Duration::from_secs(120);
+
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+/// A token bucket per key: `burst` requests at once, refilled at `per_sec`.
+pub struct RateLimiter {
+    buckets: DashMap<String, Bucket>,
+    per_sec: f64,
+    burst: f64,
+}
+
+impl RateLimiter {
+    /// `None` when `per_sec` is 0 (no limit).
+    pub fn new(per_sec: u32, burst: u32) -> Option<RateLimiter> {
+        (per_sec > 0).then(|| RateLimiter {
+            buckets: DashMap::new(),
+            per_sec: f64::from(per_sec),
+            burst: f64::from(burst.max(1)),
+        })
+    }
+
+    fn refill(&self, b: &mut Bucket, now: Instant) {
+        let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
+        b.tokens = (b.tokens + elapsed * self.per_sec).min(self.burst);
+        b.last = now;
+    }
+
+    /// Takes one token for `key`, or says how long to wait for one.
+    pub fn take(&self, key: &str) -> Result<(), Duration> {
+        self.spend(key, true)
+    }
+
+    /// Whether `key` has a token left, without taking it.
+    pub fn check(&self, key: &str) -> Result<(), Duration> {
+        self.spend(key, false)
+    }
+
+    fn spend(&self, key: &str, take: bool) -> Result<(), Duration> {
+        let now = Instant::now();
+        if self.buckets.len() > 10_000 {
+            self.buckets.retain(|_, b| now.saturating_duration_since(b.last) < IDLE);
+        }
+        let mut b = self.buckets.entry(key.to_owned()).or_insert(Bucket { tokens: self.burst, last: now });
+        self.refill(&mut b, now);
+        if b.tokens >= 1.0 {
+            if take {
+                b.tokens -= 1.0;
+            }
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - b.tokens) / self.per_sec))
+        }
+    }
+}
+
+/// Live WebSocket connections per address and per token.
+#[derive(Default)]
+pub struct ConnectionCaps {
+    per_ip: DashMap<IpAddr, usize>,
+    per_token: DashMap<String, usize>,
+}
+
+/// Holds a connection's place; gives it back when dropped.
+pub struct ConnectionSlot {
+    caps: Arc<ConnectionCaps>,
+    ip: IpAddr,
+    token: String,
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        if let Some(mut n) = self.caps.per_ip.get_mut(&self.ip) {
+            *n = n.saturating_sub(1);
+        }
+        self.caps.per_ip.remove_if(&self.ip, |_, n| *n == 0);
+        if let Some(mut n) = self.caps.per_token.get_mut(&self.token) {
+            *n = n.saturating_sub(1);
+        }
+        self.caps.per_token.remove_if(&self.token, |_, n| *n == 0);
+    }
+}
+
+impl ConnectionCaps {
+    /// Takes a place for a new connection, or refuses when the address or the token
+    /// already has its maximum (0 = no maximum).
+    pub fn acquire(
+        self: &Arc<Self>,
+        ip: IpAddr,
+        token: &str,
+        max_ip: usize,
+        max_token: usize,
+    ) -> Result<ConnectionSlot, ApiError> {
+        let token = hex::encode(secret::hash(token).0);
+        {
+            let mut n = self.per_ip.entry(ip).or_insert(0);
+            if max_ip > 0 && *n >= max_ip {
+                return Err(too_many("this address has too many open connections"));
+            }
+            *n += 1;
+        }
+        {
+            let mut n = self.per_token.entry(token.clone()).or_insert(0);
+            if max_token > 0 && *n >= max_token {
+                drop(n);
+                // Give back the address's place taken above.
+                drop(ConnectionSlot { caps: Arc::clone(self), ip, token: String::new() });
+                return Err(too_many("this token has too many open connections"));
+            }
+            *n += 1;
+        }
+        Ok(ConnectionSlot { caps: Arc::clone(self), ip, token })
+    }
+}
+
+fn too_many(message: &str) -> ApiError {
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_connections", message)
+}
+
+fn rate_limited(wait: Duration) -> Response {
+    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+    let mut res =
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many requests; retry in {secs} s"))
+            .into_response();
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    res
+}
+
+fn client_ip(req: &Request) -> IpAddr {
+    req.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip())
+}
+
+/// Writes are limited per bearer token (per address without one); an address that
+/// keeps presenting bad tokens is slowed down before its requests are even read.
+pub async fn limit_requests(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let ip = client_ip(&req).to_string();
+    if let Some(failures) = &app.limits.auth_failures
+        && let Err(wait) = failures.check(&ip)
+    {
+        return rate_limited(wait);
+    }
+    if req.method() == Method::POST
+        && let Some(writes) = &app.limits.writes
+    {
+        let key = match super::auth::bearer(req.headers()) {
+            Some(t) => format!("t:{}", hex::encode(secret::hash(t).0)),
+            None => format!("a:{ip}"),
+        };
+        if let Err(wait) = writes.take(&key) {
+            return rate_limited(wait);
+        }
+    }
+    let res = next.run(req).await;
+    if res.status() == StatusCode::UNAUTHORIZED
+        && let Some(failures) = &app.limits.auth_failures
+    {
+        let _ = failures.take(&ip);
+    }
+    res
+}
+
+/// Refuses a cross-site WebSocket (a page elsewhere opening our stream with a
+/// token it stole or guessed): the `Origin`, when a browser sends one, must be
+/// this server or one of `--ws-allowed-origins`.
+pub fn check_origin(app: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else { return Ok(()) };
+    let allowed = &app.config.ws_allowed_origins;
+    if allowed.iter().any(|a| a == "*" || a.eq_ignore_ascii_case(origin)) {
+        return Ok(());
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let same = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host);
+    let public = app.config.public_url.as_deref().is_some_and(|u| u.trim_end_matches('/').eq_ignore_ascii_case(origin));
+    if same || public {
+        return Ok(());
+    }
+    Err(ApiError::forbidden("this WebSocket may not be opened from another site (Origin not allowed)"))
+}
+
+/// Security headers on every answer; pages that need a looser policy set their own CSP.
+pub async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    res
+}
+
+/// Replaces the value of every `token=` query parameter.
+pub fn redact(path_and_query: &str) -> String {
+    let Some((path, query)) = path_and_query.split_once('?') else { return path_and_query.to_owned() };
+    let q: Vec<String> = query
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k, _)) if k.eq_ignore_ascii_case("token") => format!("{k}=REDACTED"),
+            _ => kv.to_owned(),
+        })
+        .collect();
+    format!("{path}?{}", q.join("&"))
+}
+
+/// One debug line per request: method, path with tokens redacted, status, time.
+pub async fn log_requests(req: Request, next: Next) -> Response {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return next.run(req).await;
+    }
+    let method = req.method().clone();
+    let uri = redact(req.uri().path_and_query().map_or("/", |p| p.as_str()));
+    let started = Instant::now();
+    let res = next.run(req).await;
+    tracing::debug!(%method, %uri, status = res.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
+    res
+}
+
+/// The limits of one server, from its configuration.
+pub struct Limits {
+    pub writes: Option<RateLimiter>,
+    pub auth_failures: Option<RateLimiter>,
+    pub connections: Arc<ConnectionCaps>,
+}
+
+impl Limits {
+    pub fn from_config(c: &crate::config::Config) -> Limits {
+        Limits {
+            writes: RateLimiter::new(c.rate_limit_per_sec, c.rate_limit_burst),
+            auth_failures: RateLimiter::new(c.auth_failures_per_sec, c.auth_failures_burst),
+            connections: Arc::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_allow_a_burst_then_refill() {
+        let r = RateLimiter::new(1000, 3).unwrap();
+        assert!(r.take("a").is_ok() && r.take("a").is_ok() && r.take("a").is_ok());
+        assert!(r.take("a").is_err());
+        assert!(r.take("b").is_ok(), "keys are independent");
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(r.take("a").is_ok(), "refilled");
+        assert!(RateLimiter::new(0, 10).is_none());
+    }
+
+    #[test]
+    fn tokens_are_redacted_from_logged_urls() {
+        assert_eq!(redact("/ws/lives/x?token=ot_secret&after=3"), "/ws/lives/x?token=REDACTED&after=3");
+        assert_eq!(redact("/overlay/lives/x?lang=fr&TOKEN=abc"), "/overlay/lives/x?lang=fr&TOKEN=REDACTED");
+        assert_eq!(redact("/healthz"), "/healthz");
+    }
+}
