@@ -6,5 +6,6 @@ mod core;
 mod crash;
 mod fold;
 mod matching;
+mod security;
 mod validation;
 mod websocket;

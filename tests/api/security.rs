@@ -1,0 +1,225 @@
+//! Hostile input and abuse: every protection here has a test that fails without it.
+
+use super::helpers::*;
+use proptest::prelude::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+async fn spawn_with(tweak: impl FnOnce(&mut cagnotte::config::Config)) -> TestApp {
+    spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), tweak).await
+}
+
+fn ws_status(res: Result<impl Sized, tokio_tungstenite::tungstenite::Error>) -> u16 {
+    match res {
+        Ok(_) => 101,
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => r.status().as_u16(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[tokio::test]
+async fn writes_over_the_rate_limit_get_429_and_change_nothing() {
+    let app = spawn_with(|c| {
+        c.rate_limit_per_sec = 1;
+        c.rate_limit_burst = 3;
+    })
+    .await;
+    // Creating the campaign and the live took two of the admin's three.
+    let live = app.setup().await;
+    for _ in 0..3 {
+        app.donate_ok(&live, 100).await;
+    }
+    let res = app
+        .client
+        .post(format!("{}/api/v1/lives/{}/donations", app.base, live.id))
+        .bearer_auth(&live.key)
+        .json(&json!({"amount": 100, "currency": "EUR"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry));
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["error"], "rate_limited");
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(l["totals"]["donations"], 3);
+    // Reads are not limited.
+    assert_eq!(app.get(&format!("/api/v1/lives/{}", live.id)).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_address_guessing_tokens_is_slowed_down() {
+    let app = spawn_with(|c| c.auth_failures_burst = 5).await;
+    let live = app.setup().await;
+    for i in 0..5 {
+        let (s, _) = app.donate(&TestLive { key: format!("ck_guess{i}"), ..live.clone() }, json!({"amount": 1, "currency": "EUR"})).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, v) = app.donate(&TestLive { key: "ck_guess".into(), ..live.clone() }, json!({"amount": 1, "currency": "EUR"})).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+}
+
+#[tokio::test]
+async fn websocket_connections_are_capped_per_address_and_per_token() {
+    let app = spawn_with(|c| {
+        c.ws_max_per_ip = 3;
+        c.ws_max_per_token = 2;
+    })
+    .await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Zoé"})).await;
+    let a = app.ws(&live, None).await;
+    let _b = app.ws(&live, None).await;
+    let url = app.ws_url(&live.id, &live.overlay_token, None);
+    assert_eq!(ws_status(tokio_tungstenite::connect_async(url.clone()).await), 429, "third for one token");
+    let _c = app.ws(&other, None).await;
+    let other_url = app.ws_url(&other.id, &other.overlay_token, None);
+    assert_eq!(ws_status(tokio_tungstenite::connect_async(other_url).await), 429, "fourth for one address");
+    // Closing one gives its place back; ingest kept working all along.
+    drop(a);
+    app.donate_ok(&live, 100).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        if ws_status(tokio_tungstenite::connect_async(url.clone()).await) == 101 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the place was never given back");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn cross_site_websockets_are_refused() {
+    let app = spawn_with(|c| c.ws_allowed_origins = vec!["https://partner.example".into()]).await;
+    let live = app.setup().await;
+    let connect = |origin: Option<String>| {
+        let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(app.ws_url(
+            &live.id,
+            &live.overlay_token,
+            None,
+        ))
+        .unwrap();
+        if let Some(o) = origin {
+            req.headers_mut().insert("origin", o.parse().unwrap());
+        }
+        tokio_tungstenite::connect_async(req)
+    };
+    assert_eq!(ws_status(connect(Some("https://evil.example".into())).await), 403);
+    assert_eq!(ws_status(connect(Some(format!("http://{}", app.addr))).await), 101, "same origin");
+    assert_eq!(ws_status(connect(Some("https://partner.example".into())).await), 101, "allowed");
+    assert_eq!(ws_status(connect(None).await), 101, "no Origin: OBS and bots");
+}
+
+#[tokio::test]
+async fn every_answer_carries_security_headers() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    for path in [
+        "/healthz".to_owned(),
+        format!("/api/v1/lives/{}", live.id),
+        "/api/v1/lives/nope".to_owned(),
+        format!("/overlay/lives/{}?token={}", live.id, live.overlay_token),
+        "/static/overlay.js".to_owned(),
+    ] {
+        let res = app.client.get(format!("{}{path}", app.base)).send().await.unwrap();
+        let h = res.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+    }
+}
+
+#[tokio::test]
+async fn totals_that_would_overflow_are_refused() {
+    let app = spawn_with(|c| c.max_amount = i64::MAX).await;
+    let live = app.setup().await;
+    let big = i64::MAX / 100 * 60;
+    let (s, _) = app.donate(&live, json!({"amount": big, "currency": "EUR"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, v) = app.donate(&live, json!({"amount": big, "currency": "EUR"})).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("totals_overflow")));
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(l["totals"]["raised"].as_i64(), Some(big));
+    assert_eq!(l["totals"]["donations"], 1);
+}
+
+fn arb_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+        "\\PC{0,40}".prop_map(Value::String),
+        Just(json!("EUR")),
+        Just(json!(1050)),
+    ];
+    leaf.prop_recursive(3, 24, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map(
+                prop_oneof![
+                    Just("amount".to_owned()),
+                    Just("currency".to_owned()),
+                    Just("donor".to_owned()),
+                    Just("message".to_owned()),
+                    Just("anonymous".to_owned()),
+                    "[a-z_]{1,8}"
+                ],
+                inner,
+                0..6
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// Random bodies and query strings against the write and read endpoints: never a
+/// 5xx, and whatever is refused changes nothing.
+#[test]
+fn hostile_bodies_and_queries_get_4xx_and_change_nothing() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let app = rt.block_on(spawn_with(|c| c.rate_limit_per_sec = 0));
+    let live = rt.block_on(app.setup());
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 300, ..ProptestConfig::default() });
+    let bodies = prop_oneof![
+        arb_json().prop_map(|v| v.to_string()),
+        proptest::collection::vec(any::<u8>(), 0..200).prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+    ];
+    let tried = std::sync::atomic::AtomicUsize::new(0);
+    runner
+        .run(&(bodies, "[a-z=&%0-9.-]{0,30}"), |(body, query)| {
+            rt.block_on(async {
+                tried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let before = app.get(&format!("/api/v1/lives/{}", live.id)).await.1["totals"].clone();
+                for (path, token) in [
+                    (format!("/api/v1/lives/{}/donations", live.id), live.key.as_str()),
+                    ("/api/v1/campaigns".to_owned(), ADMIN),
+                    (format!("/api/v1/campaigns/{}/matches", live.campaign_id), ADMIN),
+                    (format!("/api/v1/campaigns/{}/milestones", live.campaign_id), ADMIN),
+                ] {
+                    let (s, v) = app.post_raw(&path, Some(token), &[], &body).await;
+                    assert!(s.as_u16() < 500, "{path} {body:?} → {s} {v}");
+                    if !s.is_success() {
+                        assert!(v["error"].is_string() && v["message"].is_string(), "{v}");
+                    }
+                }
+                let (s, _) = app.get(&format!("/api/v1/lives/{}/events?{query}&token={}", live.id, live.overlay_token)).await;
+                assert!(s.as_u16() < 500, "events?{query} → {s}");
+                let after = app.get(&format!("/api/v1/lives/{}", live.id)).await.1["totals"].clone();
+                let accepted = after != before;
+                // Only a body that is a valid donation may change the totals.
+                if accepted {
+                    let v: Value = serde_json::from_str(&body).unwrap();
+                    assert!(v["amount"].is_i64() && v["currency"] == "EUR", "{body}");
+                }
+            });
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(tried.into_inner(), 300);
+    rt.block_on(app.stop());
+}
