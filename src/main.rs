@@ -1,15 +1,20 @@
-use cagnotte::config::Config;
+use cagnotte::config::{Cmd, Config};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let config = Config::parse();
+    let mut config = Config::parse();
+    let cmd = config.cmd.take();
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    // A file-size limit (RLIMIT_FSIZE) must fail the write, which the ledger
+    // answers with 503 and survives, instead of killing the process.
+    #[cfg(target_os = "linux")]
+    let _xfsz = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(25));
     let listener = match tokio::net::TcpListener::bind(&config.listen).await {
         Ok(l) => l,
         Err(err) => {
@@ -21,7 +26,11 @@ async fn main() -> std::process::ExitCode {
         Ok(addr) => tracing::info!("listening on http://{addr}"),
         Err(err) => tracing::warn!(%err, "listening, address unknown"),
     }
-    match cagnotte::app::run(listener, config, cagnotte::app::shutdown_signal()).await {
+    let served = match cmd {
+        Some(Cmd::Demo(args)) => cagnotte::demo::run(listener, config, args, cagnotte::app::shutdown_signal()).await,
+        None => cagnotte::app::run(listener, config, cagnotte::app::shutdown_signal()).await,
+    };
+    match served {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(%err, "server failed");

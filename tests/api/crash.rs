@@ -12,11 +12,28 @@ use std::time::Duration;
 struct Server {
     child: Child,
     base: String,
+    /// Everything the server logged so far.
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 fn start(dir: &std::path::Path) -> Server {
-    let mut child = Command::new(binary())
-        .args(["--listen", "127.0.0.1:0", "--admin-token", ADMIN, "--log", "info"])
+    start_with(dir, &[], None)
+}
+
+/// Runs the real binary; `file_limit_kb` runs it under `ulimit -f` (a full disk).
+fn start_with(dir: &std::path::Path, extra: &[&str], file_limit_kb: Option<u64>) -> Server {
+    let mut cmd = match file_limit_kb {
+        Some(kb) => {
+            let mut c = Command::new("bash");
+            c.arg("-c").arg(format!("ulimit -f {kb} && exec \"$0\" \"$@\"")).arg(binary());
+            c
+        }
+        None => Command::new(binary()),
+    };
+    let mut child = cmd
+        .args(["--listen", "127.0.0.1:0", "--admin-token", ADMIN])
+        .env("CAGNOTTE_LOG", "info")
+        .args(extra)
         .arg("--data-dir")
         .arg(dir)
         .stdout(Stdio::null())
@@ -25,6 +42,8 @@ fn start(dir: &std::path::Path) -> Server {
         .expect("start cagnotte");
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
+    let log: Arc<Mutex<Vec<String>>> = Default::default();
+    let lines = Arc::clone(&log);
     std::thread::spawn(move || {
         let mut sent = false;
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -33,10 +52,38 @@ fn start(dir: &std::path::Path) -> Server {
                 let _ = tx.send(addr);
                 sent = true;
             }
+            lines.lock().unwrap().push(line);
         }
     });
     let addr = rx.recv_timeout(Duration::from_secs(30)).expect("the server logs its address");
-    Server { child, base: format!("http://{addr}") }
+    Server { child, base: format!("http://{addr}"), log }
+}
+
+fn terminate(server: &mut Server) -> std::process::ExitStatus {
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    server.child.wait().unwrap()
+}
+
+async fn setup_live(client: &reqwest::Client, base: &str) -> (String, String, String) {
+    let (_, c) =
+        post(client, format!("{base}/api/v1/campaigns"), ADMIN, None, &json!({"name": "C", "currency": "EUR"}))
+            .await
+            .unwrap();
+    let (_, l) = post(
+        client,
+        format!("{base}/api/v1/campaigns/{}/lives", c["id"].as_str().unwrap()),
+        ADMIN,
+        None,
+        &json!({"host": "K"}),
+    )
+    .await
+    .unwrap();
+    (
+        l["id"].as_str().unwrap().to_owned(),
+        l["key"].as_str().unwrap().to_owned(),
+        l["overlay_token"].as_str().unwrap().to_owned(),
+    )
 }
 
 async fn ready(client: &reqwest::Client, base: &str) {
@@ -113,7 +160,10 @@ async fn kill_9_under_load_loses_and_duplicates_nothing() {
     // Every request ever sent (id → amount) and every one acknowledged.
     let sent: Arc<Mutex<HashMap<String, i64>>> = Default::default();
     let acked: Arc<Mutex<HashSet<String>>> = Default::default();
-    for cycle in 0..3 {
+    // CAGNOTTE_CRASH_CYCLES raises the number of kills (scripts/soak.sh runs 50).
+    let cycles: usize = std::env::var("CAGNOTTE_CRASH_CYCLES").ok().and_then(|c| c.parse().ok()).unwrap_or(3);
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as usize;
+    for cycle in 0..cycles {
         let mut donors = tokio::task::JoinSet::new();
         for donor in 0..8 {
             let (client, base, live, key) = (client.clone(), server.base.clone(), live.clone(), key.clone());
@@ -135,7 +185,9 @@ async fn kill_9_under_load_loses_and_duplicates_nothing() {
             });
         }
         // Let some load through, then kill at a moment that varies per cycle.
-        let target = acked.lock().unwrap().len() + 150 + cycle * 70;
+        // A kill moment that varies from cycle to cycle and run to run.
+        let target =
+            acked.lock().unwrap().len() + 50 + (seed.wrapping_mul(2654435761).wrapping_add(cycle * 7919)) % 300;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         while acked.lock().unwrap().len() < target {
             assert!(tokio::time::Instant::now() < deadline, "load did not go through");
@@ -181,4 +233,167 @@ async fn kill_9_under_load_loses_and_duplicates_nothing() {
     assert_eq!(stored_all, sent_all);
     server.child.kill().unwrap();
     server.child.wait().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_writes_cleanly_and_corrupts_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let mut server = start_with(dir.path(), &[], Some(400));
+    ready(&client, &server.base).await;
+    let (live, key, _) = setup_live(&client, &server.base).await;
+    let url = format!("{}/api/v1/lives/{live}/donations", server.base);
+    let mut acked = HashSet::new();
+    let mut refused = Vec::new();
+    let message = "m".repeat(480);
+    for i in 0..5000 {
+        let id = format!("d{i}");
+        let body = json!({"id": id, "amount": 100 + i, "currency": "EUR", "message": message});
+        let (s, v) = post(&client, url.clone(), &key, Some(&id), &body).await.expect("the server stays up");
+        match s {
+            201 => {
+                acked.insert(id);
+            }
+            503 => {
+                assert_eq!(v["error"], "storage_unavailable", "{v}");
+                refused.push(id);
+                if refused.len() == 5 {
+                    break;
+                }
+            }
+            _ => panic!("{s} {v}"),
+        }
+    }
+    assert_eq!(refused.len(), 5, "the file-size limit was never reached");
+    assert!(!acked.is_empty());
+    // Reads still work while writes fail.
+    let r = client.get(format!("{}/api/v1/lives/{live}", server.base)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+
+    let conn = rusqlite::Connection::open(cagnotte::ledger::sqlite::db_path(dir.path())).unwrap();
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+    drop(conn);
+    let server = start(dir.path());
+    ready(&client, &server.base).await;
+    let stored = stored(&client, &server.base, &live, &key).await;
+    let stored_ids: HashSet<String> = stored.keys().cloned().collect();
+    assert_eq!(stored_ids, acked, "exactly the acknowledged donations, none of the refused ones");
+    // With room again, a refused request retried with its key is accepted once.
+    let id = &refused[0];
+    let i: i64 = id[1..].parse().unwrap();
+    let body = json!({"id": id, "amount": 100 + i, "currency": "EUR", "message": message});
+    let (s, _) =
+        post(&client, format!("{}/api/v1/lives/{live}/donations", server.base), &key, Some(id), &body).await.unwrap();
+    assert_eq!(s, 201);
+    let mut server = server;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let mut server = start(dir.path());
+    ready(&client, &server.base).await;
+    let (live, key, overlay) = setup_live(&client, &server.base).await;
+    let ws_url = format!("{}/ws/lives/{live}?token={overlay}", server.base.replacen("http", "ws", 1));
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.unwrap();
+    let acked: Arc<Mutex<HashSet<String>>> = Default::default();
+    let mut donors = tokio::task::JoinSet::new();
+    for donor in 0..8 {
+        let (client, base, live, key, acked) =
+            (client.clone(), server.base.clone(), live.clone(), key.clone(), Arc::clone(&acked));
+        donors.spawn(async move {
+            for i in 0.. {
+                let id = format!("t{donor}-{i}");
+                let body = json!({"id": id, "amount": 100, "currency": "EUR"});
+                match post(&client, format!("{base}/api/v1/lives/{live}/donations"), &key, Some(&id), &body).await {
+                    Some((201, _)) => {
+                        acked.lock().unwrap().insert(id);
+                    }
+                    // Refused while stopping, or the connection is gone: not acknowledged.
+                    Some((503, _)) | None => return,
+                    Some((s, v)) => panic!("{s} {v}"),
+                }
+            }
+        });
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while acked.lock().unwrap().len() < 200 {
+        assert!(tokio::time::Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let status = tokio::task::spawn_blocking(move || {
+        let status = terminate(&mut server);
+        (status, server)
+    });
+    // The overlay is told the server goes away.
+    let mut close_code = None;
+    while let Ok(Some(msg)) =
+        tokio::time::timeout(Duration::from_secs(15), futures_util::StreamExt::next(&mut ws)).await
+    {
+        if let Ok(tokio_tungstenite::tungstenite::Message::Close(Some(f))) = msg {
+            close_code = Some(u16::from(f.code));
+            break;
+        }
+    }
+    let (status, _) = status.await.unwrap();
+    assert!(status.success(), "clean exit on SIGTERM: {status}");
+    assert_eq!(close_code, Some(1001));
+    while donors.join_next().await.is_some() {}
+
+    let mut server = start(dir.path());
+    ready(&client, &server.base).await;
+    let stored = stored(&client, &server.base, &live, &key).await;
+    for id in acked.lock().unwrap().iter() {
+        assert!(stored.contains_key(id), "acknowledged {id} lost on SIGTERM");
+    }
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn tokens_never_reach_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let mut server = start_with(dir.path(), &["--log", "debug"], None);
+    ready(&client, &server.base).await;
+    let (live, key, overlay) = setup_live(&client, &server.base).await;
+    let base = &server.base;
+    for url in [
+        format!("{base}/api/v1/lives/{live}/events?token={overlay}&after=0"),
+        format!("{base}/overlay/lives/{live}?token={overlay}"),
+        format!("{base}/api/v1/lives/{live}/events?token=ot_wrong{overlay}"),
+    ] {
+        client.get(url).send().await.unwrap();
+    }
+    post(
+        &client,
+        format!("{base}/api/v1/lives/{live}/donations"),
+        &key,
+        None,
+        &json!({"amount": 1, "currency": "EUR"}),
+    )
+    .await;
+    post(
+        &client,
+        format!("{base}/api/v1/lives/{live}/donations"),
+        "ck_badtoken",
+        None,
+        &json!({"amount": 1, "currency": "EUR"}),
+    )
+    .await;
+    let _ =
+        tokio_tungstenite::connect_async(format!("{}/ws/lives/{live}?token={overlay}", base.replacen("http", "ws", 1)))
+            .await;
+    terminate(&mut server);
+    let log = server.log.lock().unwrap().join("\n");
+    assert!(log.contains("token=REDACTED"), "requests are logged at debug level");
+    for secret in [key.as_str(), overlay.as_str(), ADMIN, "ck_badtoken"] {
+        assert!(!log.contains(secret), "a token reached the logs");
+    }
 }
