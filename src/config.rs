@@ -80,6 +80,24 @@ pub struct Config {
     /// Log filter (tracing's EnvFilter syntax), e.g. `info` or `cagnotte=debug`.
     #[arg(long, env = "CAGNOTTE_LOG", default_value = "info")]
     pub log: String,
+
+    /// Without a subcommand, the server serves.
+    #[command(subcommand)]
+    pub cmd: Option<Cmd>,
+}
+
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum Cmd {
+    /// Serves a demo campaign with simulated donations on a throwaway data
+    /// directory and prints the overlay URLs.
+    Demo(DemoArgs),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct DemoArgs {
+    /// Mean number of seconds between two simulated donations.
+    #[arg(long, default_value_t = 4.0)]
+    pub every: f64,
 }
 
 impl Config {

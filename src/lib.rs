@@ -8,10 +8,11 @@
 //! - WebSocket sessions ([`http::ws`]) forward frames to overlays and viewers.
 //!
 //! [`money`] holds amounts and currencies; [`secret`] ids and tokens; [`app`] wires it all
-//! and [`config`] reads flags and `CAGNOTTE_*` variables.
+//! and [`config`] reads flags and `CAGNOTTE_*` variables; [`demo`] runs a demo campaign.
 
 pub mod app;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;

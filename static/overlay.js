@@ -1,7 +1,18 @@
-// Cagnotte overlay: connects to the live's WebSocket, resumes after any drop
-// from the last seq it saw, and shows each donation alert exactly once, even
-// across reloads and OBS scene switches (cursor, queue and shown ids are kept
-// in localStorage). Donor text is only ever inserted with textContent.
+// Cagnotte overlays. One file for every widget: the page says which widgets it
+// holds, this script fills those that are present.
+//
+// - Data: everything comes from the live's WebSocket. The first frame is a
+//   snapshot; then donation and refund frames. On any drop it reconnects with
+//   exponential backoff and jitter and resumes with `after=` the last seq it
+//   saw; the display keeps its last state meanwhile, so a drop never shows.
+// - Alerts: one at a time from a queue. The queue, the alert cursor (highest
+//   seq considered for alerts), the ids already shown and the alert on screen
+//   are kept in localStorage, per live and per overlay instance, so a reload,
+//   an OBS scene switch or a server restart neither loses nor repeats one.
+// - Other widgets are derived from the snapshot and from frames newer than it.
+// - Donor text is only ever inserted with textContent.
+// - Customization comes from URL parameters (see docs/overlays.md) and is
+//   applied through CSS custom properties: no inline style in the page.
 (function () {
   "use strict";
   var body = document.body;
@@ -10,17 +21,80 @@
   var params = new URLSearchParams(location.search);
   var token = params.get("token") || "";
   var lang = body.dataset.lang === "en" ? "en" : "fr";
-  var duration = Math.max(1, Number(params.get("duration")) || 6) * 1000;
-  var minAlert = Number(params.get("min_alert")) || 0;
+  var locale = lang === "fr" ? "fr-FR" : "en-US";
+  var el = function (id) { return document.getElementById(id); };
+
   var T = {
-    fr: { anonymous: "Anonyme", matched: "doublé ! +", total: "Total", last: "Dernier don : ", of: " sur " },
-    en: { anonymous: "Anonymous", matched: "doubled! +", total: "Total", last: "Last donation: ", of: " of " }
+    fr: {
+      anonymous: "Anonyme", doubled: "doublé ! +", matched: "abondé ! +",
+      liveGoal: "Objectif du live", campaignGoal: "Objectif de la campagne", raised: "récoltés",
+      ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don",
+      sponsorDoubles: " double vos dons !", sponsorMatches: " abonde vos dons !",
+      budgetLeft: "Budget restant : ", timeLeft: function (s) { return "Encore " + s; }
+    },
+    en: {
+      anonymous: "Anonymous", doubled: "doubled! +", matched: "matched! +",
+      liveGoal: "Live goal", campaignGoal: "Campaign goal", raised: "raised",
+      ticker: "Latest donations", top: "Top donors", cta: "Donate",
+      sponsorDoubles: " doubles your donations!", sponsorMatches: " matches your donations!",
+      budgetLeft: "Budget left: ", timeLeft: function (s) { return s + " left"; }
+    }
   }[lang];
-  var fmt = new Intl.NumberFormat(lang === "fr" ? "fr-FR" : "en-US", { style: "currency", currency: currency });
+
+  // ---- parameters -------------------------------------------------------
+  function num(name, fallback, min, max) {
+    var raw = params.get(name);
+    if (raw === null || raw === "") return fallback;
+    var v = Number(raw.replace(",", "."));
+    if (!isFinite(v)) return fallback;
+    return Math.min(max, Math.max(min, v));
+  }
+  function colorParam(name) {
+    var v = params.get(name);
+    if (!v) return null;
+    if (/^#?[0-9a-fA-F]{3,8}$/.test(v)) return v.charAt(0) === "#" ? v : "#" + v;
+    if (/^[a-zA-Z]{3,20}$/.test(v)) return v;
+    return null;
+  }
+  var fmt = new Intl.NumberFormat(locale, { style: "currency", currency: currency });
+  var pctFmt = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 });
   var scale = Math.pow(10, fmt.resolvedOptions().maximumFractionDigits);
   function money(minor) { return fmt.format(minor / scale); }
 
-  var storeKey = "cagnotte:" + liveId + ":";
+  var cfg = {
+    duration: num("duration", 6, 1, 60) * 1000,
+    minAlert: Math.round(num("min_alert", 0, 0, 1e9) * scale),
+    minMessage: Math.round(num("min_message", 0, 0, 1e9) * scale),
+    sound: params.get("sound") === "1" || params.get("sound") === "true",
+    volume: num("volume", 70, 0, 100) / 100,
+    goal: params.get("goal") === "campaign" ? "campaign" : "live",
+    tickerCount: num("ticker_count", 10, 1, 20),
+    topCount: num("top_count", 5, 1, 10)
+  };
+
+  (function applyStyle() {
+    var root = document.documentElement.style;
+    var vars = { color: "--text", accent: "--accent", bg: "--card", bar: "--bar", matched_color: "--matched" };
+    Object.keys(vars).forEach(function (p) {
+      var c = colorParam(p);
+      if (c) root.setProperty(vars[p], c);
+    });
+    var font = params.get("font");
+    if (font && /^[A-Za-z0-9 _-]{1,40}$/.test(font)) {
+      // Local fonts only: nothing is ever downloaded.
+      root.setProperty("--font", "\"" + font + "\", system-ui, sans-serif");
+    }
+    var size = num("size", 100, 30, 400);
+    root.setProperty("--scale", String(size / 100));
+    var pos = params.get("pos");
+    var positions = ["top-left", "top", "top-right", "left", "center", "right", "bottom-left", "bottom", "bottom-right"];
+    body.classList.add("pos-" + (positions.indexOf(pos) >= 0 ? pos : "top-left"));
+    if (params.get("shadow") === "0") body.classList.add("no-shadow");
+  })();
+
+  // ---- persistence ------------------------------------------------------
+  var instance = params.get("instance") || (location.pathname + "?" + (params.get("widgets") || ""));
+  var storeKey = "cagnotte:v1:" + liveId + ":" + instance + ":";
   function load(name, fallback) {
     try { var v = localStorage.getItem(storeKey + name); return v === null ? fallback : JSON.parse(v); }
     catch (e) { return fallback; }
@@ -29,99 +103,362 @@
     try { localStorage.setItem(storeKey + name, JSON.stringify(value)); } catch (e) { /* private mode: memory only */ }
   }
 
-  var cursor = load("seq", null);      // highest seq applied
-  var queue = load("queue", []);       // alerts not yet shown
-  var shown = load("shown", []);       // ids already shown (bounded)
-  var goal = null;
-  var el = function (id) { return document.getElementById(id); };
+  // ---- state --------------------------------------------------------------
+  var hasAlert = !!el("alert");
+  var cursor = hasAlert ? load("seq", null) : null; // highest seq considered for alerts
+  var queue = hasAlert ? load("queue", []) : [];    // alerts not yet shown (head may be on screen)
+  var shown = hasAlert ? load("shown", []) : [];    // ids already shown, newest last (bounded)
+  var current = hasAlert ? load("current", null) : null; // {id, until}: the alert on screen
+  var viewSeq = -1;           // seq of the data the other widgets show
+  var snap = null;            // last snapshot (live, goals)
+  var totals = null, campaignTotals = null;
+  var recent = [];            // newest first
+  var donors = {};            // name -> {amount, donations}
+  var matches = [];
 
-  function showTotals(totals) {
-    el("total").textContent = T.total + " : " + money(totals.total);
+  // ---- smooth numbers -----------------------------------------------------
+  // A displayed amount eases from its old value to the new one; the goal bar
+  // moves with a CSS transform transition (composited: smooth at 60 fps).
+  var tweens = {};
+  function tweenMoney(node, key, to, suffix) {
+    if (!node) return;
+    var t = tweens[key];
+    var from = t ? t.value : to;
+    if (t && t.raf) cancelAnimationFrame(t.raf);
+    var start = performance.now(), dur = 800;
+    var state = { value: from, raf: 0 };
+    tweens[key] = state;
+    function frame(now) {
+      var k = Math.min(1, (now - start) / dur);
+      var e = 1 - Math.pow(1 - k, 3);
+      state.value = Math.round(from + (to - from) * e);
+      node.textContent = money(state.value) + (suffix || "");
+      if (k < 1) state.raf = requestAnimationFrame(frame);
+      else { state.value = to; state.raf = 0; node.textContent = money(to) + (suffix || ""); }
+    }
+    if (from === to || document.hidden) { state.value = to; node.textContent = money(to) + (suffix || ""); return; }
+    state.raf = requestAnimationFrame(frame);
+  }
+  function setBar(fill, fraction) {
+    if (!fill) return;
+    fill.style.transform = "scaleX(" + Math.max(0, Math.min(1, fraction)) + ")";
+  }
+
+  // ---- widgets ------------------------------------------------------------
+  function renderGoal() {
+    var box = el("w-goal");
+    if (!box || !snap) return;
+    var useCampaign = cfg.goal === "campaign" || !snap.goal;
+    var goal = useCampaign ? snap.campaign_goal : snap.goal;
+    var t = useCampaign ? campaignTotals : totals;
+    if (!t) return;
+    el("goal-title").textContent = useCampaign ? T.campaignGoal : T.liveGoal;
+    box.hidden = false;
     if (goal) {
-      var pct = Math.min(100, Math.floor(totals.total * 100 / goal));
-      el("goal-wrap").hidden = false;
-      el("goal-bar").style.width = pct + "%";
-      el("goal-label").textContent = money(totals.total) + T.of + money(goal) + " (" + pct + " %)";
+      el("goal-track").hidden = false;
+      el("goal-pct").textContent = pctFmt.format(Math.floor(t.total * 100 / goal) / 100);
+      setBar(el("goal-fill"), t.total / goal);
+      box.dataset.fraction = String(Math.min(1, t.total / goal));
+      tweenMoney(el("goal-label"), "goal", t.total, " / " + money(goal));
+    } else {
+      el("goal-track").hidden = true;
+      el("goal-pct").textContent = "";
+      tweenMoney(el("goal-label"), "goal", t.total, "");
     }
   }
-  function showLast(d) {
-    el("last").textContent = d ? T.last + (d.donor || T.anonymous) + " — " + money(d.amount) : "";
+
+  function renderCampaign() {
+    if (!el("w-campaign") || !campaignTotals || !snap) return;
+    var goal = snap.campaign_goal;
+    tweenMoney(el("campaign-total"), "campaign", campaignTotals.total,
+      goal ? " / " + money(goal) : " " + T.raised);
+    el("campaign-track").hidden = !goal;
+    if (goal) setBar(el("campaign-fill"), campaignTotals.total / goal);
   }
 
+  function activeMatch(now) {
+    for (var i = 0; i < matches.length; i++) {
+      var m = matches[i];
+      if (m.left <= 0) continue;
+      if (m.starts_at && Date.parse(m.starts_at) > now) continue;
+      if (m.ends_at && Date.parse(m.ends_at) <= now) continue;
+      return m;
+    }
+    return null;
+  }
+  function duration(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    var d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
+    var pad = function (n) { return n < 10 ? "0" + n : String(n); };
+    if (d > 0) return d + (lang === "en" ? " d " : " j ") + pad(h) + " h";
+    if (h > 0) return h + " h " + pad(m) + " min";
+    return m + " min " + pad(s % 60) + " s";
+  }
+  function renderMatch() {
+    var box = el("w-match");
+    if (!box) return;
+    var now = Date.now();
+    var m = activeMatch(now);
+    box.hidden = !m;
+    if (!m) return;
+    var n = m.ratio[0], d = m.ratio[1];
+    var factor = 1 + n / d;
+    el("match-ratio").textContent = "x" + (Math.round(factor * 100) / 100).toLocaleString(locale);
+    el("match-sponsor").textContent = m.sponsor + (n === d ? T.sponsorDoubles : T.sponsorMatches);
+    el("match-left").textContent = T.budgetLeft + money(m.left);
+    el("match-time").textContent = m.ends_at ? T.timeLeft(duration(Date.parse(m.ends_at) - now)) : "";
+  }
+
+  function renderTicker() {
+    var box = el("w-ticker");
+    if (!box) return;
+    var items = recent.filter(function (d) { return !d.refunded; }).slice(0, cfg.tickerCount);
+    box.hidden = items.length === 0;
+    el("ticker-label").textContent = T.ticker;
+    var track = el("ticker-track");
+    var key = items.map(function (d) { return d.id; }).join(",");
+    if (track.dataset.key === key) return;
+    track.dataset.key = key;
+    track.textContent = "";
+    // Two copies side by side: the track slides by one copy's width and loops seamlessly.
+    for (var copy = 0; copy < 2; copy++) {
+      var group = document.createElement("span");
+      group.className = "ticker-group";
+      if (copy === 1) group.setAttribute("aria-hidden", "true");
+      items.forEach(function (d) {
+        var item = document.createElement("span");
+        item.className = "ticker-item";
+        var who = document.createElement("span");
+        who.className = "ticker-donor";
+        who.textContent = d.donor || T.anonymous;
+        var amt = document.createElement("span");
+        amt.className = "ticker-amount";
+        amt.textContent = money(d.amount);
+        item.appendChild(who);
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(amt);
+        group.appendChild(item);
+      });
+      track.appendChild(group);
+    }
+    var width = track.firstChild ? track.firstChild.getBoundingClientRect().width : 0;
+    // About 80 px per second, whatever the length.
+    track.style.setProperty("--ticker-duration", Math.max(8, width / 80) + "s");
+    track.classList.remove("scrolling");
+    void track.offsetWidth; // restart the animation from the start
+    track.classList.add("scrolling");
+  }
+
+  function renderTop() {
+    var box = el("w-top");
+    if (!box) return;
+    var list = Object.keys(donors).map(function (name) {
+      return { donor: name, amount: donors[name].amount };
+    }).filter(function (r) { return r.amount > 0; });
+    list.sort(function (a, b) { return b.amount - a.amount || (a.donor < b.donor ? -1 : a.donor > b.donor ? 1 : 0); });
+    list = list.slice(0, cfg.topCount);
+    box.hidden = list.length === 0;
+    el("top-title").textContent = T.top;
+    var ol = el("top-list");
+    ol.textContent = "";
+    list.forEach(function (r) {
+      var li = document.createElement("li");
+      var who = document.createElement("span");
+      who.className = "top-donor";
+      who.textContent = r.donor;
+      var amt = document.createElement("span");
+      amt.className = "top-amount";
+      amt.textContent = money(r.amount);
+      li.appendChild(who);
+      li.appendChild(amt);
+      ol.appendChild(li);
+    });
+  }
+
+  function renderCta() {
+    if (el("cta-title")) el("cta-title").textContent = T.cta;
+  }
+
+  function renderAll() {
+    renderGoal();
+    renderCampaign();
+    renderMatch();
+    renderTicker();
+    renderTop();
+  }
+
+  // ---- alerts -------------------------------------------------------------
+  var audio = null;
+  if (hasAlert && cfg.sound) {
+    audio = new Audio("/static/alert.wav");
+    audio.preload = "auto";
+    audio.volume = cfg.volume;
+  }
   var showing = false;
+  function isKnown(id) {
+    return shown.indexOf(id) >= 0 || queue.some(function (q) { return q.id === id; });
+  }
   function nextAlert() {
-    if (showing || queue.length === 0) return;
+    if (!hasAlert || showing || queue.length === 0) return;
     var d = queue[0];
+    var now = Date.now();
+    var remaining = cfg.duration;
+    var resumed = current !== null && current.id === d.id;
+    if (resumed) {
+      // Back after a reload or a scene switch mid-alert: finish it, never start it over.
+      remaining = current.until - now;
+      if (remaining < 400) { finishAlert(); return; }
+    } else {
+      current = { id: d.id, until: now + cfg.duration };
+      save("current", current);
+      shown.push(d.id);
+      if (shown.length > 1000) shown = shown.slice(-1000);
+      save("shown", shown);
+    }
     showing = true;
     var box = el("alert");
     el("alert-donor").textContent = d.donor || T.anonymous;
     el("alert-amount").textContent = money(d.amount);
-    el("alert-matched").hidden = !(d.matched > 0);
-    el("alert-matched").textContent = d.matched > 0 ? T.matched + money(d.matched) : "";
-    el("alert-message").textContent = d.message || "";
+    var matched = el("alert-matched");
+    matched.hidden = !(d.matched > 0);
+    matched.textContent = d.matched > 0 ? (d.matched === d.amount ? T.doubled : T.matched) + money(d.matched) : "";
+    var msg = el("alert-message");
+    var withMessage = !!d.message && d.amount >= cfg.minMessage;
+    msg.hidden = !withMessage;
+    msg.textContent = withMessage ? d.message : "";
+    box.dataset.id = d.id;
     box.classList.remove("leaving");
     box.hidden = false;
-    shown.push(d.id);
-    if (shown.length > 500) shown = shown.slice(-500);
-    save("shown", shown);
+    if (audio && !resumed) {
+      try {
+        audio.currentTime = 0;
+        var p = audio.play();
+        if (p && p.catch) p.catch(function () { /* autoplay refused: silent alert */ });
+      } catch (e) { /* no audio output */ }
+    }
     setTimeout(function () {
       box.classList.add("leaving");
-      setTimeout(function () {
-        box.hidden = true;
-        queue.shift();
-        save("queue", queue);
-        showing = false;
-        nextAlert();
-      }, 400);
-    }, duration);
+      setTimeout(finishAlert, 450);
+    }, remaining);
   }
-
-  function onEvent(ev) {
-    if (ev.type === "snapshot") {
-      goal = ev.goal || ev.campaign_goal || null;
-      if (cursor === null || ev.seq < cursor) {
-        // First visit, or the server's data was reset: start from now, no history alerts.
-        cursor = ev.seq;
-        save("seq", cursor);
-      }
-      showTotals(ev.totals);
-      showLast(ev.recent && ev.recent[0]);
-      return;
-    }
-    if (typeof ev.seq !== "number" || ev.seq <= cursor) return;
+  function finishAlert() {
+    var box = el("alert");
+    box.hidden = true;
+    box.classList.remove("leaving");
+    delete box.dataset.id;
+    queue.shift();
+    current = null;
+    save("queue", queue);
+    save("current", null);
+    showing = false;
+    // A short gap between two alerts, so they read as two.
+    setTimeout(nextAlert, 150);
+  }
+  function considerAlert(ev) {
+    if (!hasAlert || typeof ev.seq !== "number" || cursor === null || ev.seq <= cursor) return;
     cursor = ev.seq;
-    if (ev.totals) showTotals(ev.totals);
-    if (ev.type === "donation") {
-      var d = ev.donation;
-      showLast(d);
-      if (d.amount >= minAlert && shown.indexOf(d.id) < 0 && !queue.some(function (q) { return q.id === d.id; })) {
-        queue.push(d);
-      }
-    } else if (ev.type === "refund") {
-      var id = ev.donation.id;
-      queue = queue.filter(function (q, i) { return q.id !== id || (i === 0 && showing); });
+    var d = ev.donation;
+    if (ev.type === "donation" && d && !d.refunded && d.amount >= cfg.minAlert && !isKnown(d.id)) {
+      queue.push(d);
+    } else if (ev.type === "refund" && d) {
+      // A refunded donation not yet on screen is not announced.
+      queue = queue.filter(function (q, i) { return q.id !== d.id || (i === 0 && showing); });
     }
     save("queue", queue);
     save("seq", cursor);
     nextAlert();
   }
 
+  // ---- frames -------------------------------------------------------------
+  function onSnapshot(ev) {
+    snap = { goal: ev.goal, campaign_goal: ev.campaign_goal, live: ev.live || {} };
+    viewSeq = ev.seq;
+    totals = ev.totals;
+    campaignTotals = ev.campaign_totals;
+    recent = (ev.recent || []).slice();
+    donors = {};
+    (ev.top_donors || []).forEach(function (r) { donors[r.donor] = { amount: r.amount, donations: r.donations }; });
+    matches = (ev.matches || []).slice();
+    if (hasAlert && (cursor === null || ev.seq < cursor)) {
+      // First visit (start from now, no flood of old alerts), or the server's data was reset.
+      cursor = ev.seq;
+      save("seq", cursor);
+    }
+    body.dataset.state = "live";
+    renderAll();
+  }
+  function applyToView(ev) {
+    if (typeof ev.seq !== "number" || ev.seq <= viewSeq) return;
+    viewSeq = ev.seq;
+    if (ev.totals) totals = ev.totals;
+    if (ev.campaign_totals) campaignTotals = ev.campaign_totals;
+    (ev.matches || []).forEach(function (b) {
+      matches.forEach(function (m) { if (m.id === b.id) { m.used = b.used; m.left = b.left; } });
+    });
+    if (ev.match && ev.match.id) {
+      // match_started / match_used_up / match_ended carry the whole match.
+      var found = false;
+      matches = matches.map(function (m) { if (m.id === ev.match.id) { found = true; return ev.match; } return m; });
+      if (!found) matches.push(ev.match);
+    }
+    var d = ev.donation;
+    if (d) {
+      var i;
+      for (i = 0; i < recent.length && recent[i].id !== d.id; i++) { /* find */ }
+      if (i < recent.length) recent[i] = d;
+      else if (ev.type === "donation") { recent.unshift(d); recent = recent.slice(0, 20); }
+      if (d.donor) {
+        var sign = ev.type === "refund" ? -1 : 1;
+        var row = donors[d.donor] || (donors[d.donor] = { amount: 0, donations: 0 });
+        row.amount += sign * d.amount;
+        row.donations += sign;
+        if (row.donations <= 0) delete donors[d.donor];
+      }
+    }
+    renderAll();
+  }
+  function onFrame(ev) {
+    if (ev.type === "snapshot") { onSnapshot(ev); return; }
+    applyToView(ev);
+    considerAlert(ev);
+  }
+
+  // ---- connection ---------------------------------------------------------
   var attempt = 0;
+  var socket = null;
+  var silence = null;
+  function resetSilence() {
+    // The browser answers the server's pings but cannot see them; after two
+    // minutes without a frame the socket is presumed half-open and replaced.
+    clearTimeout(silence);
+    silence = setTimeout(function () { if (socket) socket.close(); }, 120000);
+  }
   function connect() {
     var proto = location.protocol === "https:" ? "wss:" : "ws:";
     var url = proto + "//" + location.host + "/ws/lives/" + encodeURIComponent(liveId) +
       "?token=" + encodeURIComponent(token) + (cursor !== null ? "&after=" + cursor : "");
     var ws = new WebSocket(url);
-    ws.onopen = function () { attempt = 0; };
+    socket = ws;
+    ws.onopen = function () { attempt = 0; resetSilence(); };
     ws.onmessage = function (m) {
-      try { onEvent(JSON.parse(m.data)); } catch (e) { /* a bad frame never stops the overlay */ }
+      resetSilence();
+      var ev;
+      try { ev = JSON.parse(m.data); } catch (e) { return; /* a bad frame never stops the overlay */ }
+      onFrame(ev);
     };
     ws.onclose = function () {
+      if (socket !== ws) return;
+      socket = null;
+      clearTimeout(silence);
+      body.dataset.state = "reconnecting";
       // Exponential backoff with jitter, capped at 10 s; the display keeps its last state.
-      var delay = Math.min(10000, 500 * Math.pow(2, attempt++)) * (0.5 + Math.random() / 2);
+      var delay = Math.min(10000, 300 * Math.pow(2, attempt++)) * (0.5 + Math.random() / 2);
       setTimeout(connect, delay);
     };
   }
+
+  renderCta();
+  if (el("w-match")) setInterval(renderMatch, 1000);
   nextAlert();
   connect();
 })();

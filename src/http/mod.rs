@@ -77,7 +77,7 @@ pub fn static_file(name: &str) -> Option<(&'static str, &'static [u8])> {
     Some(match name {
         "overlay.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/overlay.js")),
         "overlay.css" => ("text/css; charset=utf-8", include_bytes!("../../static/overlay.css")),
-        _ => return None,
+        _ => return overlay::asset(name),
     })
 }
 

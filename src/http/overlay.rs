@@ -1,6 +1,17 @@
-//! `GET /overlay/lives/{id}?token=…`: the HTML page an OBS browser source opens.
-//! The page itself holds no data: `static/overlay.js` reads everything from the
-//! WebSocket, so a reload or a scene switch resumes where it left off.
+//! The overlay suite: the HTML pages an OBS browser source opens, the builder
+//! that previews them and produces their URLs, and the files they load.
+//!
+//! - `GET /overlay/lives/{id}?token=…[&widgets=alert,goal,…]`: several widgets on one page
+//!   (all of them when `widgets` is absent);
+//! - `GET /overlay/lives/{id}/{widget}?token=…`: one widget alone, one browser source each;
+//! - `GET /overlay/lives/{id}/builder?token=…`: the overlay builder.
+//!
+//! The pages hold no live data: `static/overlay.js` reads everything from the
+//! WebSocket, so a reload or a scene switch resumes where it left off. The only
+//! thing rendered here is the QR code of the donate URL, as inline SVG. Every
+//! customization (colors, font, size, position, thresholds) is read by the
+//! script from the URL and applied through CSS custom properties, so the pages
+//! need no inline style and the CSP allows only our own files.
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -14,10 +25,85 @@ use std::collections::HashMap;
 
 /// Only our own script, style and socket; nothing leaves for another host.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-     media-src 'self'; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'";
+     media-src 'self'; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
+
+/// The builder also frames its preview (an overlay page of this server).
+pub const BUILDER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     media-src 'self'; font-src 'self'; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// Every widget, in the order they stack on a combined page.
+pub const WIDGETS: [&str; 7] = ["alert", "goal", "campaign", "match", "ticker", "top", "cta"];
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/overlay/lives/{id}", get(overlay))
+    Router::new()
+        .route("/overlay/lives/{id}", get(combined))
+        .route("/overlay/lives/{id}/builder", get(builder))
+        .route("/overlay/lives/{id}/{widget}", get(single))
+}
+
+/// Files of the overlays, compiled into the binary (served under `/static/`).
+pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
+    Some(match name {
+        "builder.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/builder.js")),
+        "builder.css" => ("text/css; charset=utf-8", include_bytes!("../../static/builder.css")),
+        "alert.wav" => ("audio/wav", include_bytes!("../../static/alert.wav")),
+        _ => return None,
+    })
+}
+
+/// Which widgets a page shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Widgets {
+    pub alert: bool,
+    pub goal: bool,
+    pub campaign: bool,
+    pub matching: bool,
+    pub ticker: bool,
+    pub top: bool,
+    pub cta: bool,
+}
+
+impl Widgets {
+    pub fn all() -> Widgets {
+        Widgets { alert: true, goal: true, campaign: true, matching: true, ticker: true, top: true, cta: true }
+    }
+
+    /// Turns one widget on; `false` if the name is not a widget.
+    fn set(&mut self, name: &str) -> bool {
+        let slot = match name {
+            "alert" => &mut self.alert,
+            "goal" => &mut self.goal,
+            "campaign" => &mut self.campaign,
+            "match" => &mut self.matching,
+            "ticker" => &mut self.ticker,
+            "top" => &mut self.top,
+            "cta" => &mut self.cta,
+            _ => return false,
+        };
+        *slot = true;
+        true
+    }
+
+    /// `alert,goal` → those two; an empty list or an unknown name is an error.
+    pub fn parse(list: &str) -> Result<Widgets, String> {
+        let mut w = Widgets::default();
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if !w.set(name) {
+                return Err(format!("unknown widget {name:?}; expected some of {}", WIDGETS.join(", ")));
+            }
+        }
+        if w == Widgets::default() {
+            return Err("no widget named".to_owned());
+        }
+        Ok(w)
+    }
+
+    fn count(&self) -> usize {
+        [self.alert, self.goal, self.campaign, self.matching, self.ticker, self.top, self.cta]
+            .iter()
+            .filter(|on| **on)
+            .count()
+    }
 }
 
 #[derive(Template)]
@@ -25,8 +111,25 @@ pub fn router() -> Router<AppState> {
 struct OverlayPage<'a> {
     live_id: &'a str,
     host: &'a str,
+    campaign: &'a str,
     currency: &'a str,
     lang: &'a str,
+    w: Widgets,
+    /// `single` when the page shows one widget (it is positioned in the viewport).
+    layout: &'static str,
+    donate_url: &'a str,
+    donate_label: &'a str,
+    /// Inline SVG made by us from `donate_url`; empty without one.
+    qr_svg: String,
+}
+
+#[derive(Template)]
+#[template(path = "builder.html")]
+struct BuilderPage<'a> {
+    live_id: &'a str,
+    host: &'a str,
+    lang: &'a str,
+    widgets: &'static [&'static str],
 }
 
 /// `fr` or `en`, from `?lang=`; French by default (the campaigns this serves are French first).
@@ -37,31 +140,121 @@ pub fn lang(q: &HashMap<String, String>) -> &'static str {
     }
 }
 
-async fn overlay(
+/// The QR code of `url` as an SVG element (no XML prolog: it is inlined in HTML).
+/// Its content is only our own markup: the URL is encoded in the modules, never as text.
+pub fn qr_svg(url: &str) -> Option<String> {
+    use qrcode::render::svg;
+    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M).ok()?;
+    let image = code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .quiet_zone(true)
+        .build();
+    let start = image.find("<svg")?;
+    Some(image[start..].replacen("<svg ", "<svg class=\"qr\" role=\"img\" ", 1))
+}
+
+/// The URL as shown under the QR code: without the scheme, and without a trailing slash.
+fn display_url(url: &str) -> &str {
+    let u = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or(url);
+    u.strip_suffix('/').unwrap_or(u)
+}
+
+fn html(csp: &'static str, page: impl Template) -> Result<Response, ApiError> {
+    let html = page.render().map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(([(header::CONTENT_SECURITY_POLICY, csp), (header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+}
+
+fn render(app: &AppState, live_id: &str, q: &HashMap<String, String>, w: Widgets) -> Result<Response, ApiError> {
+    let live = app.views.live(live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    app.require_overlay(q.get("token").map(String::as_str), live_id)?;
+    let campaign = app.views.campaign(&live.live.campaign_id);
+    let donate_url = live
+        .live
+        .donate_url
+        .clone()
+        .or_else(|| campaign.as_ref().and_then(|c| c.campaign.donate_url.clone()))
+        .unwrap_or_default();
+    let qr = if w.cta && !donate_url.is_empty() { qr_svg(&donate_url).unwrap_or_default() } else { String::new() };
+    let page = OverlayPage {
+        live_id,
+        host: &live.live.host,
+        campaign: campaign.as_ref().map_or("", |c| c.campaign.name.as_str()),
+        currency: live.currency.code(),
+        lang: lang(q),
+        w,
+        layout: if w.count() == 1 { "single" } else { "stack" },
+        donate_url: &donate_url,
+        donate_label: display_url(&donate_url),
+        qr_svg: qr,
+    };
+    html(CSP, page)
+}
+
+async fn combined(
     State(app): State<AppState>,
     Path(live_id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let live = app
-        .views
-        .live(&live_id)
-        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
-    app.require_overlay(q.get("token").map(String::as_str), &live_id)?;
-    let page = OverlayPage {
-        live_id: &live_id,
-        host: &live.live.host,
-        currency: live.currency.code(),
-        lang: lang(&q),
+    let w = match q.get("widgets") {
+        Some(list) => Widgets::parse(list).map_err(|m| ApiError::bad_request("invalid_widgets", m))?,
+        None => Widgets::all(),
     };
-    let html = page
-        .render()
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok((
-        [
-            (header::CONTENT_SECURITY_POLICY, CSP),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        Html(html),
-    )
-        .into_response())
+    render(&app, &live_id, &q, w)
+}
+
+async fn single(
+    State(app): State<AppState>,
+    Path((live_id, widget)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let mut w = Widgets::default();
+    if !w.set(&widget) {
+        return Err(ApiError::not_found("widget_not_found", "no widget has this name"));
+    }
+    render(&app, &live_id, &q, w)
+}
+
+async fn builder(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let live = app.views.live(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    app.require_overlay(q.get("token").map(String::as_str), &live_id)?;
+    html(BUILDER_CSP, BuilderPage { live_id: &live_id, host: &live.live.host, lang: lang(&q), widgets: &WIDGETS })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widget_lists() {
+        let w = Widgets::parse("alert, goal").unwrap();
+        assert!(w.alert && w.goal && !w.ticker);
+        assert_eq!(w.count(), 2);
+        assert!(Widgets::parse("alert,nope").is_err());
+        assert!(Widgets::parse(" , ").is_err());
+        assert_eq!(Widgets::all().count(), WIDGETS.len());
+        for name in WIDGETS {
+            assert_eq!(Widgets::parse(name).unwrap().count(), 1, "{name}");
+        }
+    }
+
+    #[test]
+    fn qr_is_an_inline_svg_without_the_url_as_text() {
+        let svg = qr_svg("https://dons.example.org/live/<b>").unwrap();
+        assert!(svg.starts_with("<svg class=\"qr\""), "{svg}");
+        assert!(svg.ends_with("</svg>"));
+        assert!(!svg.contains("<b>") && !svg.contains("example"));
+    }
+
+    #[test]
+    fn donate_url_is_shown_without_scheme() {
+        assert_eq!(display_url("https://dons.org/x/"), "dons.org/x");
+        assert_eq!(display_url("dons.org"), "dons.org");
+    }
 }

@@ -1,0 +1,249 @@
+//! `cagnotte demo`: the real server on a throwaway data directory, with a demo
+//! campaign, a sponsor match and a live, fed with simulated donations, so a
+//! newcomer sees every overlay move within a minute. The demo talks to the
+//! server only through its public HTTP API, like a streamer's tools would.
+
+use crate::app::BoxError;
+use crate::config::{Config, DemoArgs};
+use serde_json::{Value, json};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+
+const DONORS: [&str; 16] = [
+    "Ana",
+    "Corentin",
+    "Élodie",
+    "Zoë 🎉",
+    "Maxime",
+    "Inès",
+    "Jules",
+    "Léa",
+    "Nour",
+    "Hugo",
+    "Camille",
+    "Yanis",
+    "Chloé",
+    "Mathis",
+    "Sarah",
+    "Théo",
+];
+const MESSAGES: [&str; 8] = [
+    "Bravo pour ce live !",
+    "Pour les Restos, avec plaisir",
+    "Go go go !",
+    "Merci pour tout ce que vous faites",
+    "Un petit don, un grand cœur",
+    "Love from Lyon",
+    "Je double la mise la semaine prochaine",
+    "Trop bien ce stream",
+];
+/// Amounts in cents; small gifts are the most frequent.
+const AMOUNTS: [i64; 12] = [200, 300, 500, 500, 1000, 1000, 1050, 1500, 2000, 2500, 5000, 10000];
+
+/// Serves the demo on `listener` until `shutdown` completes.
+pub async fn run(
+    listener: TcpListener,
+    mut config: Config,
+    args: DemoArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), BoxError> {
+    let dir = std::env::temp_dir().join(format!("cagnotte-demo-{}", std::process::id()));
+    config.data_dir = dir.clone();
+    let admin = crate::secret::new_token("demo_");
+    config.admin_token = Some(admin.clone());
+    let local = listener.local_addr()?;
+    // The demo's own client always uses loopback, whatever the listen address.
+    let addr = SocketAddr::new(
+        if local.ip().is_unspecified() { std::net::Ipv4Addr::LOCALHOST.into() } else { local.ip() },
+        local.port(),
+    );
+    let stop = CancellationToken::new();
+    let server_stop = stop.clone();
+    let server = tokio::spawn(crate::app::run(listener, config, async move { server_stop.cancelled().await }));
+
+    let result = demo(addr, &admin, &args, shutdown).await;
+    stop.cancel();
+    let served = server.await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result?;
+    served.map_err(|e| e.to_string())?
+}
+
+async fn demo(
+    addr: SocketAddr,
+    admin: &str,
+    args: &DemoArgs,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), BoxError> {
+    ready(addr).await?;
+    let ends_at = (time::OffsetDateTime::now_utc() + time::Duration::hours(2))
+        .format(&time::format_description::well_known::Rfc3339)?;
+    let campaign = call(
+        addr,
+        "/api/v1/campaigns",
+        admin,
+        json!({
+            "name": "#Doubletesdons — Restos du cœur",
+            "currency": "EUR",
+            "goal": 1_000_000,
+            "charity": "Les Restos du cœur",
+            "donate_url": "https://dons.example.org/doubletesdons",
+        }),
+    )
+    .await?;
+    let campaign_id = str_field(&campaign, "id")?;
+    call(
+        addr,
+        &format!("/api/v1/campaigns/{campaign_id}/matches"),
+        admin,
+        json!({"sponsor": "Fondation Exemple", "ratio": [1, 1], "cap": 150_000, "ends_at": ends_at}),
+    )
+    .await?;
+    let live = call(
+        addr,
+        &format!("/api/v1/campaigns/{campaign_id}/lives"),
+        admin,
+        json!({
+            "host": "Corentin",
+            "title": "Live démo",
+            "goal": 250_000,
+            "donate_url": "https://dons.example.org/doubletesdons/corentin",
+        }),
+    )
+    .await?;
+    let live_id = str_field(&live, "id")?;
+    let key = str_field(&live, "key")?;
+    let token = str_field(&live, "overlay_token")?;
+
+    let base = format!("http://{addr}/overlay/lives/{live_id}");
+    println!();
+    println!("Cagnotte demo on http://{addr} — stop with ctrl-c (its data is thrown away).");
+    println!("Open these in a browser or add them to OBS as Browser sources:");
+    println!("  all widgets      {base}?token={token}");
+    for (name, label) in [
+        ("alert", "alert box"),
+        ("goal", "goal bar"),
+        ("campaign", "campaign totals"),
+        ("match", "matching badge"),
+        ("ticker", "ticker"),
+        ("top", "top donors"),
+        ("cta", "call to action"),
+    ] {
+        println!("  {label:<16} {base}/{name}?token={token}");
+    }
+    println!("  in English       {base}?token={token}&lang=en");
+    println!("  overlay builder  {base}/builder?token={token}");
+    println!("Admin token: {admin}");
+    println!("Live key:    {key}");
+    println!("A simulated donation arrives about every {} s.", args.every);
+    println!();
+
+    tokio::pin!(shutdown);
+    let path = format!("/api/v1/lives/{live_id}/donations");
+    loop {
+        // Between half and one and a half times the mean interval.
+        let wait = args.every.max(0.2) * (0.5 + random(1000) as f64 / 1000.0);
+        tokio::select! {
+            _ = &mut shutdown => return Ok(()),
+            _ = tokio::time::sleep(Duration::from_secs_f64(wait)) => {}
+        }
+        if let Err(err) = call(addr, &path, &key, donation()).await {
+            tracing::warn!(%err, "demo donation failed");
+        }
+    }
+}
+
+fn donation() -> Value {
+    let amount = AMOUNTS[random(AMOUNTS.len() as u64) as usize];
+    let mut body = json!({"amount": amount, "currency": "EUR", "platform": "twitch"});
+    if random(5) == 0 {
+        body["anonymous"] = json!(true);
+    } else {
+        body["donor"] = json!(DONORS[random(DONORS.len() as u64) as usize]);
+    }
+    if random(2) == 0 {
+        body["message"] = json!(MESSAGES[random(MESSAGES.len() as u64) as usize]);
+    }
+    body
+}
+
+/// A uniform-enough number in `0..n` (a demo, not cryptography).
+fn random(n: u64) -> u64 {
+    let mut b = [0u8; 8];
+    // The OS generator does not fail on supported platforms; a zero is harmless here.
+    let _ = getrandom::fill(&mut b);
+    u64::from_le_bytes(b) % n.max(1)
+}
+
+fn str_field(v: &Value, name: &str) -> Result<String, BoxError> {
+    v[name].as_str().map(str::to_owned).ok_or_else(|| format!("the answer has no {name}: {v}").into())
+}
+
+/// Waits until the server answers `/healthz` (the ledger is replayed).
+async fn ready(addr: SocketAddr) -> Result<(), BoxError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok((200, _)) = request(addr, "GET", "/healthz", None, None).await {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err("the demo server did not become ready within 30 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// POSTs JSON with a bearer token and expects a 2xx with a JSON body.
+async fn call(addr: SocketAddr, path: &str, token: &str, body: Value) -> Result<Value, BoxError> {
+    let (status, text) = request(addr, "POST", path, Some(token), Some(body.to_string())).await?;
+    if !(200..300).contains(&status) {
+        return Err(format!("POST {path} answered {status}: {text}").into());
+    }
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// One HTTP/1.1 request on its own connection (`Connection: close`): the demo
+/// needs a handful of calls, not a client library.
+async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<String>,
+) -> Result<(u16, String), BoxError> {
+    let mut stream = TcpStream::connect(addr).await?;
+    let body = body.unwrap_or_default();
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body.as_bytes()).await?;
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut raw)).await??;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, rest) = text.split_once("\r\n\r\n").ok_or("the server's answer has no header end")?;
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or("the server's answer has no status")?;
+    Ok((status, rest.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simulated_donations_are_valid_requests() {
+        for _ in 0..200 {
+            let d = donation();
+            assert!(AMOUNTS.contains(&d["amount"].as_i64().unwrap()));
+            assert_eq!(d["currency"], "EUR");
+            assert!(d["anonymous"] == json!(true) || d["donor"].is_string(), "{d}");
+        }
+        assert!((0..100).all(|_| random(3) < 3));
+    }
+}

@@ -1,0 +1,89 @@
+// Overlay builder: a form over the overlay's URL parameters, the URL it makes,
+// and a live preview of that URL in a frame. Nothing here is secret beyond the
+// overlay token already in this page's own URL.
+(function () {
+  "use strict";
+  var body = document.body;
+  var liveId = body.dataset.live;
+  var params = new URLSearchParams(location.search);
+  var token = params.get("token") || "";
+  var lang = body.dataset.lang === "en" ? "en" : "fr";
+  var L = {
+    fr: {
+      title: "Créateur d'overlay", intro: "Choisissez un widget et ses réglages, puis copiez l'URL dans une source Navigateur d'OBS.",
+      widget: "Widget", all: "Tous les widgets", w_alert: "Alertes", w_goal: "Barre d'objectif", w_campaign: "Totaux de la campagne",
+      w_match: "Badge de doublement", w_ticker: "Bandeau des derniers dons", w_top: "Top donateurs", w_cta: "Appel au don (QR code)",
+      lang: "Langue", pos: "Position", size: "Taille (%)", font: "Police (installée localement)", color: "Texte", accent: "Accent",
+      bg: "Fond des cartes", bar: "Barre", duration: "Durée d'une alerte (s)", min_alert: "Montant minimum d'une alerte",
+      min_message: "Montant minimum pour afficher le message", sound: "Son à chaque alerte", goal: "Objectif",
+      goal_live: "du live", goal_campaign: "de la campagne", url: "URL de la source Navigateur", copy: "Copier",
+      copied: "Copié !", hint: "Taille conseillée de la source : "
+    },
+    en: {
+      title: "Overlay builder", intro: "Pick a widget and its settings, then paste the URL into an OBS Browser source.",
+      widget: "Widget", all: "All widgets", w_alert: "Alerts", w_goal: "Goal bar", w_campaign: "Campaign totals",
+      w_match: "Matching badge", w_ticker: "Recent donations ticker", w_top: "Top donors", w_cta: "Call to action (QR code)",
+      lang: "Language", pos: "Position", size: "Size (%)", font: "Font (installed locally)", color: "Text", accent: "Accent",
+      bg: "Card background", bar: "Bar", duration: "Alert duration (s)", min_alert: "Minimum amount for an alert",
+      min_message: "Minimum amount to show the message", sound: "Sound on each alert", goal: "Goal",
+      goal_live: "of the live", goal_campaign: "of the campaign", url: "Browser source URL", copy: "Copy",
+      copied: "Copied!", hint: "Suggested source size: "
+    }
+  }[lang];
+  // Suggested OBS browser source sizes, as documented in docs/overlays.md.
+  var SIZES = {
+    all: [1280, 720], alert: [800, 300], goal: [800, 160], campaign: [800, 140], match: [640, 160],
+    ticker: [1920, 80], top: [480, 400], cta: [640, 280]
+  };
+  document.getElementById("b-title").textContent = L.title;
+  document.getElementById("b-intro").textContent = L.intro;
+  Array.prototype.forEach.call(document.querySelectorAll("[data-l]"), function (n) {
+    n.textContent = L[n.dataset.l] || n.dataset.l;
+  });
+  var form = document.getElementById("form");
+  form.elements.lang.value = lang;
+  var out = document.getElementById("url");
+  var frame = document.getElementById("preview");
+  var box = document.getElementById("preview-box");
+
+  function build() {
+    var f = form.elements;
+    var widget = f.widget.value;
+    var path = "/overlay/lives/" + encodeURIComponent(liveId) + (widget === "all" ? "" : "/" + widget);
+    var q = new URLSearchParams();
+    q.set("token", token);
+    if (f.lang.value !== "fr") q.set("lang", f.lang.value);
+    ["pos", "size", "font", "duration", "min_alert", "min_message", "goal"].forEach(function (name) {
+      var v = f[name].value.trim();
+      if (v !== "") q.set(name, v);
+    });
+    ["color", "accent", "bg", "bar"].forEach(function (name) {
+      var input = f[name];
+      if (input.value.toLowerCase() !== input.dataset.default) q.set(name, input.value.replace("#", ""));
+    });
+    if (f.sound.checked) q.set("sound", "1");
+    return { url: location.origin + path + "?" + q.toString(), size: SIZES[widget] || SIZES.all };
+  }
+  var last = "";
+  function update() {
+    var b = build();
+    out.value = b.url;
+    document.getElementById("size-hint").textContent = L.hint + b.size[0] + " × " + b.size[1];
+    // The frame keeps the source's size and is scaled to fit the page.
+    var k = Math.min(1, box.clientWidth / b.size[0]);
+    frame.style.width = b.size[0] + "px";
+    frame.style.height = b.size[1] + "px";
+    frame.style.transform = "scale(" + k + ")";
+    box.style.height = Math.ceil(b.size[1] * k) + "px";
+    if (b.url !== last) { last = b.url; frame.src = b.url; }
+  }
+  form.addEventListener("input", update);
+  form.addEventListener("change", update);
+  window.addEventListener("resize", update);
+  document.getElementById("copy").addEventListener("click", function (e) {
+    out.select();
+    var done = function () { e.target.textContent = L.copied; };
+    if (navigator.clipboard) navigator.clipboard.writeText(out.value).then(done, function () { /* the URL stays selected */ });
+  });
+  update();
+})();

@@ -1,0 +1,204 @@
+//! Headless Chromium driven through chromedriver (W3C WebDriver, fantoccini).
+//! Each test starts its own chromedriver on a free port with a fresh profile,
+//! and the tests take turns (one browser at a time) so timings hold on a
+//! loaded 2-core machine. chromedriver is killed when the test ends, pass or fail.
+
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder};
+use futures_util::FutureExt;
+use serde_json::{Value, json};
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// One browser at a time: parallel Chromiums on two cores make every deadline flaky.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+pub const WIDTH: u32 = 1280;
+pub const HEIGHT: u32 = 800;
+
+pub struct Browser {
+    pub client: Client,
+    driver_url: String,
+    _driver: tokio::process::Child,
+    _profile: tempfile::TempDir,
+}
+
+fn first_existing(env: &str, candidates: &[&str]) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(env) {
+        return Some(PathBuf::from(p));
+    }
+    candidates.iter().map(Path::new).find(|p| p.exists()).map(Path::to_path_buf)
+}
+
+/// Runs `test` with a fresh browser; the session is closed and chromedriver
+/// killed even when the test panics (the panic is then resumed).
+pub async fn with_browser(test: impl AsyncFnOnce(&Browser)) {
+    let _turn = TURN.lock().await;
+    let browser = Browser::start().await;
+    let outcome = AssertUnwindSafe(test(&browser)).catch_unwind().await;
+    let _ = browser.client.clone().close().await;
+    drop(browser);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let driver_path = first_existing("CHROMEDRIVER", &["/usr/bin/chromedriver"])
+            .expect("chromedriver not found: run scripts/install-test-deps.sh (or set CHROMEDRIVER)");
+        // Debian's /usr/bin/chromium is a wrapper script; chromedriver wants the binary.
+        let chromium = first_existing(
+            "CHROMIUM",
+            &["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"],
+        )
+        .expect("chromium not found: run scripts/install-test-deps.sh (or set CHROMIUM)");
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+            l.local_addr().unwrap().port()
+        };
+        let driver = tokio::process::Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .args(
+                std::env::var("CHROMEDRIVER_LOG")
+                    .map(|f| vec![format!("--log-path={f}"), "--verbose".into()])
+                    .unwrap_or_default(),
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start chromedriver");
+        let url = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        eventually("chromedriver answers /status", Duration::from_secs(30), || {
+            let req = http.get(format!("{url}/status")).send();
+            async move {
+                let res = req.await.ok()?;
+                let v: Value = res.json().await.ok()?;
+                v["value"]["ready"].as_bool().filter(|r| *r)
+            }
+        })
+        .await;
+        let profile = tempfile::tempdir().expect("profile dir");
+        let mut caps = Capabilities::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--disable-dev-shm-usage",
+                    "--mute-audio",
+                    "--autoplay-policy=no-user-gesture-required",
+                    "--hide-scrollbars",
+                    format!("--window-size={WIDTH},{HEIGHT}"),
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&url)
+            .await
+            .expect("new WebDriver session");
+        Browser { client, driver_url: url, _driver: driver, _profile: profile }
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+    }
+
+    /// Runs a script in the page (`return …` gives the value).
+    pub async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.expect("execute script")
+    }
+
+    /// Waits until the overlay has its snapshot (`data-state="live"`).
+    pub async fn wait_live(&self) {
+        eventually("the overlay receives its snapshot", Duration::from_secs(20), || async {
+            (self.js("return document.body.dataset.state").await == "live").then_some(())
+        })
+        .await;
+    }
+
+    /// A PNG of the viewport, with the page's transparency kept (as OBS composites
+    /// it) instead of headless Chromium's default white backdrop.
+    pub async fn screenshot(&self) -> Vec<u8> {
+        self.transparent_backdrop().await;
+        self.client.screenshot().await.expect("screenshot")
+    }
+
+    /// A Chrome DevTools command through chromedriver's `goog/cdp/execute`.
+    async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        let id = self.client.session_id().await.expect("session id").expect("a session");
+        let res = reqwest::Client::new()
+            .post(format!("{}/session/{id}/goog/cdp/execute", self.driver_url))
+            .json(&json!({"cmd": cmd, "params": params}))
+            .send()
+            .await
+            .expect("cdp command");
+        assert!(res.status().is_success(), "{cmd}: {}", res.status());
+        res.json().await.expect("cdp answer")
+    }
+
+    async fn transparent_backdrop(&self) {
+        self.cdp("Emulation.setDefaultBackgroundColorOverride", json!({"color": {"r": 0, "g": 0, "b": 0, "a": 0}}))
+            .await;
+    }
+
+    /// A PNG of one element, written to `docs/screenshots/{name}.png` for the docs.
+    pub async fn screenshot_element(&self, css: &str, name: &str) -> Vec<u8> {
+        self.transparent_backdrop().await;
+        let el = self.client.find(fantoccini::Locator::Css(css)).await.expect("element to screenshot");
+        let png = el.screenshot().await.expect("element screenshot");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshots dir");
+        std::fs::write(dir.join(format!("{name}.png")), &png).expect("write screenshot");
+        png
+    }
+}
+
+/// Polls `f` until it gives `Some`, or panics after `within` (no sleep as
+/// synchronization: a short pause between polls only).
+pub async fn eventually<T, F, Fut>(what: &str, within: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out after {within:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// RGBA pixels of a PNG.
+pub fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buf = vec![0; reader.output_buffer_size().expect("png size")];
+    let info = reader.next_frame(&mut buf).expect("png frame");
+    buf.truncate(info.buffer_size());
+    let rgba = match info.color_type {
+        png::ColorType::Rgba => buf,
+        png::ColorType::Rgb => buf.chunks(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect(),
+        other => panic!("unexpected PNG color type {other:?}"),
+    };
+    (info.width, info.height, rgba)
+}

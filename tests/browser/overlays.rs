@@ -1,0 +1,651 @@
+//! What viewers see: alerts, queue, goal bar, widgets, formats, safety, resume.
+
+use crate::browser::{Browser, HEIGHT, WIDTH, decode_png, eventually, with_browser};
+use crate::helpers::{ADMIN, TestApp, TestLive, spawn_app};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(20);
+/// fr-FR money: narrow no-break space between thousands, no-break space before the symbol.
+const NNBSP: char = '\u{202f}';
+const NBSP: char = '\u{a0}';
+
+/// A EUR campaign (goal 5 000 €, donate URL) with one live (goal 1 000 €).
+async fn setup(app: &TestApp) -> TestLive {
+    let c = app
+        .campaign(json!({
+            "name": "Restos", "currency": "EUR", "goal": 500000,
+            "donate_url": "https://dons.example.org/restos",
+        }))
+        .await;
+    let id = c["id"].as_str().unwrap().to_owned();
+    app.live(&id, json!({"host": "Corentin", "goal": 100000})).await
+}
+
+fn url(app: &TestApp, live: &TestLive, widget: &str, query: &str) -> String {
+    let path = if widget.is_empty() { String::new() } else { format!("/{widget}") };
+    format!("{}/overlay/lives/{}{path}?token={}{query}", app.base, live.id, live.overlay_token)
+}
+
+async fn donate(app: &TestApp, live: &TestLive, body: Value) -> Value {
+    let (s, v) = app.donate(live, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v
+}
+
+/// The alert on screen: `{id, donor, amount, matched, message}` (hidden parts are null).
+async fn alert(b: &Browser) -> Value {
+    b.js(r#"
+        var a = document.getElementById("alert");
+        if (!a || a.hidden) return null;
+        var t = function (id) { var n = document.getElementById(id); return n.hidden ? null : n.textContent; };
+        return {id: a.dataset.id || null, donor: t("alert-donor"), amount: t("alert-amount"),
+                matched: t("alert-matched"), message: t("alert-message")};
+    "#)
+        .await
+}
+
+/// Starts recording every alert that appears (`donor amount`), including one already on screen.
+async fn record_alerts(b: &Browser) {
+    b.js(r#"
+        var a = document.getElementById("alert");
+        window.__alerts = [];
+        var last = null;
+        function seen() {
+            var id = a.hidden ? null : (a.dataset.id || null);
+            if (id && id !== last) {
+                window.__alerts.push(document.getElementById("alert-donor").textContent + " " +
+                    document.getElementById("alert-amount").textContent);
+            }
+            last = id;
+        }
+        new MutationObserver(seen).observe(a, {attributes: true, subtree: true, childList: true, characterData: true});
+        seen();
+    "#)
+        .await;
+}
+
+async fn recorded(b: &Browser) -> Vec<String> {
+    serde_json::from_value(b.js("return window.__alerts").await).expect("recorded alerts")
+}
+
+async fn wait_recorded(b: &Browser, expected: &[&str]) {
+    eventually(&format!("alerts {expected:?}"), WAIT, || async {
+        let got = recorded(b).await;
+        assert!(
+            got.len() <= expected.len() && got.iter().zip(expected).all(|(g, e)| g == e),
+            "alerts shown {got:?}, expected {expected:?}"
+        );
+        (got == expected).then_some(())
+    })
+    .await;
+}
+
+async fn wait_alert_gone(b: &Browser) {
+    eventually("the alert box is empty", WAIT, || async { alert(b).await.is_null().then_some(()) }).await;
+}
+
+/// Writes fr-FR money readably: `~` stands for the narrow no-break space, `_` for the no-break space.
+fn eur_fr(s: &str) -> String {
+    s.replace('~', &NNBSP.to_string()).replace('_', &NBSP.to_string())
+}
+
+#[tokio::test]
+async fn alert_shows_exact_donor_amount_and_message_within_one_second() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "alert", "&duration=3")).await;
+        b.wait_live().await;
+        assert!(alert(b).await.is_null(), "no alert before any donation");
+        let posted = Instant::now();
+        let v = donate(
+            &app,
+            &live,
+            json!({"amount": 1050, "currency": "EUR", "donor": "Zoë 🎉", "message": "Bravo à toute l'équipe !"}),
+        )
+        .await;
+        let shown = eventually("the alert", WAIT, || async {
+            let a = alert(b).await;
+            (!a.is_null()).then_some(a)
+        })
+        .await;
+        let elapsed = posted.elapsed();
+        assert_eq!(shown["id"], v["donation"]["id"]);
+        assert_eq!(shown["donor"], "Zoë 🎉");
+        assert_eq!(shown["amount"], format!("10,50{NBSP}€"));
+        assert_eq!(shown["message"], "Bravo à toute l'équipe !");
+        assert_eq!(shown["matched"], Value::Null, "no match, no doubled line");
+        assert!(elapsed < Duration::from_secs(1), "alert shown {elapsed:?} after the POST");
+
+        // Anonymous donors get the localized label.
+        donate(&app, &live, json!({"amount": 500, "currency": "EUR", "donor": "Secret", "anonymous": true})).await;
+        eventually("the anonymous alert", WAIT, || async {
+            let a = alert(b).await;
+            (a["donor"] == "Anonyme").then_some(())
+        })
+        .await;
+        assert_eq!(alert(b).await["amount"], format!("5,00{NBSP}€"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn matched_donation_shows_doubled_line_in_english_and_french() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/campaigns/{}/matches", live.campaign_id),
+            Some(ADMIN),
+            json!({"sponsor": "Fondation", "ratio": [1, 1], "cap": 1_000_000}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "alert", "&lang=en&duration=3")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        donate(&app, &live, json!({"amount": 123450, "currency": "EUR", "donor": "Ana"})).await;
+        let a = eventually("the matched alert", WAIT, || async {
+            let a = alert(b).await;
+            (!a.is_null()).then_some(a)
+        })
+        .await;
+        assert_eq!(a["amount"], "€1,234.50");
+        assert_eq!(a["matched"], "doubled! +€1,234.50");
+        assert_eq!(a["message"], Value::Null);
+        wait_alert_gone(b).await;
+
+        b.goto(&url(&app, &live, "alert", "&lang=fr&duration=3&instance=fr")).await;
+        b.wait_live().await;
+        donate(&app, &live, json!({"amount": 1050, "currency": "EUR", "donor": "Ana"})).await;
+        let a = eventually("the matched alert in French", WAIT, || async {
+            let a = alert(b).await;
+            (!a.is_null()).then_some(a)
+        })
+        .await;
+        assert_eq!(a["amount"], eur_fr("10,50_€"));
+        assert_eq!(a["matched"], eur_fr("doublé ! +10,50_€"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn queue_shows_three_quick_donations_one_after_the_other() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "alert", "&duration=1")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        for (donor, amount) in [("Un", 100), ("Deux", 200), ("Trois", 300)] {
+            donate(&app, &live, json!({"amount": amount, "currency": "EUR", "donor": donor})).await;
+        }
+        wait_recorded(b, &[&eur_fr("Un 1,00_€"), &eur_fr("Deux 2,00_€"), &eur_fr("Trois 3,00_€")]).await;
+        wait_alert_gone(b).await;
+        // Only one alert box exists: alerts can never overlap.
+        assert_eq!(b.js("return document.querySelectorAll('.alert').length").await, 1);
+        assert_eq!(recorded(b).await.len(), 3, "each shown once");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn thresholds_filter_alerts_and_messages() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "alert", "&duration=1&min_alert=5&min_message=20")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        donate(&app, &live, json!({"amount": 499, "currency": "EUR", "donor": "Petit", "message": "pas affiché"}))
+            .await;
+        donate(&app, &live, json!({"amount": 500, "currency": "EUR", "donor": "Moyen", "message": "message caché"}))
+            .await;
+        let a = eventually("the 5 € alert", WAIT, || async {
+            let a = alert(b).await;
+            (!a.is_null()).then_some(a)
+        })
+        .await;
+        assert_eq!(a["donor"], "Moyen", "the 4,99 € donation is below min_alert");
+        assert_eq!(a["message"], Value::Null, "5 € is below min_message");
+        donate(&app, &live, json!({"amount": 2000, "currency": "EUR", "donor": "Grand", "message": "affiché"})).await;
+        let a = eventually("the 20 € alert", WAIT, || async {
+            let a = alert(b).await;
+            (a["donor"] == "Grand").then_some(a)
+        })
+        .await;
+        assert_eq!(a["message"], "affiché");
+        wait_alert_gone(b).await;
+        assert_eq!(recorded(b).await, [eur_fr("Moyen 5,00_€"), eur_fr("Grand 20,00_€")]);
+    })
+    .await;
+}
+
+/// The goal bar's fill as a fraction of its track, as drawn (transform included).
+async fn bar_fraction(b: &Browser) -> f64 {
+    b.js(r#"
+        var f = document.getElementById("goal-fill").getBoundingClientRect();
+        var t = document.getElementById("goal-track").getBoundingClientRect();
+        return t.width > 0 ? f.width / t.width : -1;
+    "#)
+        .await
+        .as_f64()
+        .unwrap()
+}
+
+async fn wait_bar(b: &Browser, fraction: f64, label: &str) {
+    eventually(&format!("goal bar at {fraction} with {label:?}"), WAIT, || async {
+        let got = bar_fraction(b).await;
+        let text = b.js("return document.getElementById('goal-label').textContent").await;
+        ((got - fraction).abs() < 0.005 && text == label).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn goal_bar_width_follows_the_total() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "goal", "")).await;
+        b.wait_live().await;
+        wait_bar(b, 0.0, &eur_fr("0,00_€ / 1~000,00_€")).await;
+        donate(&app, &live, json!({"amount": 25000, "currency": "EUR", "donor": "Ana"})).await;
+        wait_bar(b, 0.25, &eur_fr("250,00_€ / 1~000,00_€")).await;
+        assert_eq!(b.js("return document.getElementById('goal-pct').textContent").await, format!("25{NBSP}%"));
+        assert_eq!(b.js("return document.getElementById('goal-title').textContent").await, "Objectif du live");
+        let (s, v) = donate_raw(&app, &live, 37550).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        wait_bar(b, 0.6255, &eur_fr("625,50_€ / 1~000,00_€")).await;
+        // A refund moves it back.
+        let id = v["donation"]["id"].as_str().unwrap();
+        let (s, _) = app.post(&format!("/api/v1/donations/{id}/refund"), Some(&live.key), json!({})).await;
+        assert_eq!(s, StatusCode::OK);
+        wait_bar(b, 0.25, &eur_fr("250,00_€ / 1~000,00_€")).await;
+        // Past the goal the bar stays full and the percent goes on.
+        donate(&app, &live, json!({"amount": 100000, "currency": "EUR"})).await;
+        wait_bar(b, 1.0, &eur_fr("1~250,00_€ / 1~000,00_€")).await;
+        assert_eq!(b.js("return document.getElementById('goal-pct').textContent").await, format!("125{NBSP}%"));
+        b.screenshot_element("#w-goal", "goal").await;
+
+        // The campaign goal on request, in English.
+        b.goto(&url(&app, &live, "goal", "&goal=campaign&lang=en")).await;
+        b.wait_live().await;
+        wait_bar(b, 0.25, "€1,250.00 / €5,000.00").await;
+        assert_eq!(b.js("return document.getElementById('goal-title').textContent").await, "Campaign goal");
+    })
+    .await;
+}
+
+async fn donate_raw(app: &TestApp, live: &TestLive, amount: i64) -> (StatusCode, Value) {
+    app.donate(live, json!({"amount": amount, "currency": "EUR", "donor": "Ana"})).await
+}
+
+#[tokio::test]
+async fn xss_payload_in_donor_and_message_stays_text() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let name = r#"<img src=x onerror="window.__xss=1">"#;
+    let message = r#"<script>window.__xss=2</script><b onmouseover="window.__xss=3">gras</b>"#;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "", "&duration=10")).await;
+        b.wait_live().await;
+        donate(&app, &live, json!({"amount": 700, "currency": "EUR", "donor": name, "message": message})).await;
+        let a = eventually("the alert", WAIT, || async {
+            let a = alert(b).await;
+            (!a.is_null()).then_some(a)
+        })
+        .await;
+        assert_eq!(a["donor"], name);
+        assert_eq!(a["message"], message);
+        // The ticker and the top donors show it as text too.
+        eventually("the ticker and top donors", WAIT, || async {
+            let v = b
+                .js(r#"return [document.getElementById("ticker-track").textContent,
+                                     document.getElementById("top-list").textContent]"#)
+                .await;
+            (v[0].as_str()?.contains(name) && v[1].as_str()?.contains(name)).then_some(())
+        })
+        .await;
+        let injected = b
+            .js(r#"return [typeof window.__xss,
+            document.querySelectorAll("main img, main script, main b").length]"#)
+            .await;
+        assert_eq!(injected, json!(["undefined", 0]));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn money_formats_follow_the_language() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    donate(&app, &live, json!({"amount": 123450, "currency": "EUR", "donor": "Ana"})).await;
+    with_browser(async |b| {
+        let campaign = r#"return document.getElementById("campaign-total").textContent"#;
+        b.goto(&url(&app, &live, "", "")).await;
+        b.wait_live().await;
+        eventually("fr money", WAIT, || async {
+            (b.js(campaign).await == eur_fr("1~234,50_€ / 5~000,00_€")).then_some(())
+        })
+        .await;
+        assert_eq!(b.js("return document.documentElement.lang").await, "fr");
+        assert_eq!(b.js("return document.getElementById('top-title').textContent").await, "Top donateurs");
+        b.goto(&url(&app, &live, "", "&lang=en")).await;
+        b.wait_live().await;
+        eventually("en money", WAIT, || async { (b.js(campaign).await == "€1,234.50 / €5,000.00").then_some(()) })
+            .await;
+        assert_eq!(b.js("return document.getElementById('top-title').textContent").await, "Top donors");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn server_restart_and_page_reload_neither_lose_nor_repeat_an_alert() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    with_browser(async move |b| {
+        let page = url(&app, &live, "alert", "&duration=1");
+        b.goto(&page).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        donate(&app, &live, json!({"amount": 100, "currency": "EUR", "donor": "Avant"})).await;
+        let before = eur_fr("Avant 1,00_€");
+        wait_recorded(b, &[&before]).await;
+        wait_alert_gone(b).await;
+
+        // The server goes away mid-session; a donation lands while the page is still reconnecting.
+        let app = app.restart().await;
+        donate(&app, &live, json!({"amount": 200, "currency": "EUR", "donor": "Pendant"})).await;
+        let during = eur_fr("Pendant 2,00_€");
+        wait_recorded(b, &[&before, &during]).await;
+        donate(&app, &live, json!({"amount": 300, "currency": "EUR", "donor": "Après"})).await;
+        let after = eur_fr("Après 3,00_€");
+        wait_recorded(b, &[&before, &during, &after]).await;
+        wait_alert_gone(b).await;
+        assert_eq!(recorded(b).await.len(), 3);
+
+        // A reload (an OBS scene switch) in the middle of an alert finishes it, never restarts the queue.
+        donate(&app, &live, json!({"amount": 400, "currency": "EUR", "donor": "Rechargé"})).await;
+        eventually("the alert before the reload", WAIT, || async {
+            (alert(b).await["donor"] == "Rechargé").then_some(())
+        })
+        .await;
+        b.client.refresh().await.expect("reload");
+        record_alerts(b).await;
+        b.wait_live().await;
+        donate(&app, &live, json!({"amount": 500, "currency": "EUR", "donor": "Ensuite"})).await;
+        let next = eur_fr("Ensuite 5,00_€");
+        eventually("the alert after the reload", WAIT, || async {
+            let got = recorded(b).await;
+            let old = [before.as_str(), during.as_str(), after.as_str()];
+            assert!(!got.iter().any(|g| old.contains(&g.as_str())), "an old alert came back: {got:?}");
+            got.last().is_some_and(|l| *l == next).then_some(())
+        })
+        .await;
+        let got = recorded(b).await;
+        assert!(got.len() <= 2 && got.iter().filter(|g| **g == next).count() == 1, "{got:?}");
+        wait_alert_gone(b).await;
+        app.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn background_is_transparent_in_a_screenshot() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "alert", "&duration=30")).await;
+        b.wait_live().await;
+        donate(
+            &app,
+            &live,
+            json!({"amount": 2500, "currency": "EUR", "donor": "Camille", "message": "Allez, on double tout !"}),
+        )
+        .await;
+        eventually("the alert, settled", WAIT, || async {
+            b.js(r#"var a = document.getElementById("alert");
+                    return !a.hidden && a.getAnimations().every(function (x) { return x.playState === "finished"; });"#)
+                .await
+                .as_bool()
+                .filter(|s| *s)
+        })
+        .await;
+        let rect = b
+            .js(r#"var r = document.getElementById("alert").getBoundingClientRect();
+                           return [r.left + r.width / 2, r.top + r.height / 2, window.devicePixelRatio,
+                                   window.innerWidth, window.innerHeight];"#)
+            .await;
+        let (w, h, rgba) = decode_png(&b.screenshot().await);
+        let k = rect[2].as_f64().unwrap();
+        let viewport = (rect[3].as_f64().unwrap() * k, rect[4].as_f64().unwrap() * k);
+        assert_eq!((w, h), (viewport.0 as u32, viewport.1 as u32));
+        assert!(w >= WIDTH / 2 && h >= HEIGHT / 2, "a real viewport: {w}x{h}");
+        let alpha = |x: u32, y: u32| rgba[((y * w + x) * 4 + 3) as usize];
+        let (cx, cy) = ((rect[0].as_f64().unwrap() * k) as u32, (rect[1].as_f64().unwrap() * k) as u32);
+        assert!(alpha(cx, cy) > 200, "the alert card is drawn (alpha {})", alpha(cx, cy));
+        for (x, y) in [(w - 2, h - 2), (w / 2, h - 2), (w - 2, h / 2), (w - 2, 1)] {
+            assert_eq!(alpha(x, y), 0, "pixel ({x}, {y}) outside the widget is transparent");
+        }
+        let transparent = rgba.chunks(4).filter(|p| p[3] == 0).count();
+        assert!(transparent > rgba.len() / 4 / 2, "most of the page is transparent");
+        b.screenshot_element("#alert", "alert").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn page_loads_nothing_from_outside_and_has_a_strict_csp() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let page = url(&app, &live, "", "&sound=1");
+    let res = reqwest::get(&page).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    for part in ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "style-src 'self'"] {
+        assert!(csp.contains(part), "{csp}");
+    }
+    assert!(!csp.contains("unsafe"), "{csp}");
+    let html = res.text().await.unwrap();
+    assert!(!html.contains("<script>") && !html.contains("style="), "no inline script or style");
+    with_browser(async |b| {
+        b.goto(&page).await;
+        b.js(r#"window.__violations = [];
+                document.addEventListener("securitypolicyviolation", function (e) { window.__violations.push(e.blockedURI); });"#)
+            .await;
+        b.wait_live().await;
+        donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Ana"})).await;
+        eventually("the alert", WAIT, || async { (!alert(b).await.is_null()).then_some(()) }).await;
+        let loaded = b.js(r#"return performance.getEntriesByType("resource").map(function (e) { return e.name; })
+                                .concat([location.href]);"#).await;
+        let loaded: Vec<String> = serde_json::from_value(loaded).unwrap();
+        assert!(loaded.iter().any(|u| u.ends_with("/static/overlay.js")), "{loaded:?}");
+        assert!(loaded.iter().any(|u| u.ends_with("/static/overlay.css")), "{loaded:?}");
+        for u in &loaded {
+            assert!(
+                u.starts_with(&format!("{}/", app.base)) || u.starts_with(&format!("ws://{}/", app.addr)),
+                "{u} is not from our server"
+            );
+        }
+        assert_eq!(b.js("return window.__violations").await, json!([]));
+    })
+    .await;
+    // The files the page loads name no other host.
+    for file in ["overlay.js", "overlay.css", "builder.js", "builder.css"] {
+        let (s, body) = app.get(&format!("/static/{file}")).await;
+        assert_eq!(s, StatusCode::OK, "{file}");
+        let body = body.as_str().unwrap();
+        assert!(!body.contains("http://") && !body.contains("https://") && !body.contains("@import"), "{file}");
+    }
+}
+
+#[tokio::test]
+async fn every_widget_shows_its_data_and_is_screenshotted() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let ends = (time::OffsetDateTime::now_utc() + time::Duration::minutes(90))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/campaigns/{}/matches", live.campaign_id),
+            Some(ADMIN),
+            json!({"sponsor": "Fondation Exemple", "ratio": [1, 1], "cap": 100000, "ends_at": ends}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    // A second live of the campaign: its money shows in the campaign totals.
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    donate(&app, &other, json!({"amount": 10000, "currency": "EUR", "donor": "Ailleurs"})).await;
+    for (donor, amount) in [("Ana", 2000), ("Hugo", 5000), ("Léa", 1500), ("Ana", 4000)] {
+        donate(&app, &live, json!({"amount": amount, "currency": "EUR", "donor": donor})).await;
+    }
+    donate(&app, &live, json!({"amount": 9000, "currency": "EUR", "donor": "Caché", "anonymous": true})).await;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "", "&duration=2")).await;
+        b.wait_live().await;
+        let text = |id: &'static str| async move {
+            b.js(&format!("return document.getElementById('{id}').textContent")).await
+        };
+        // Top donors: the anonymous 90 € is not there, Ana's two gifts add up.
+        eventually("top donors", WAIT, || async {
+            let names = b.js(r##"return Array.from(document.querySelectorAll("#top-list li")).map(function (li) {
+                return li.children[0].textContent + "=" + li.children[1].textContent; });"##).await;
+            (names == json!([eur_fr("Ana=60,00_€"), eur_fr("Hugo=50,00_€"), eur_fr("Léa=15,00_€")])).then_some(())
+        })
+        .await;
+        // Matching badge: every donation was doubled (cap 1 000 €, 215 € used by this live + 100 € by the other).
+        assert_eq!(text("match-ratio").await, "x2");
+        assert_eq!(text("match-sponsor").await, "Fondation Exemple double vos dons !");
+        assert_eq!(text("match-left").await, eur_fr("Budget restant : 685,00_€"));
+        let time_left = text("match-time").await;
+        assert!(time_left.as_str().unwrap().starts_with("Encore 1 h 2") || time_left.as_str().unwrap().starts_with("Encore 1 h 3"), "{time_left}");
+        // Campaign totals include both lives and the matched money: (215 + 100) × 2.
+        eventually("campaign totals", WAIT, || async {
+            (text("campaign-total").await == eur_fr("630,00_€ / 5~000,00_€")).then_some(())
+        })
+        .await;
+        assert_eq!(text("campaign-name").await, "Restos");
+        // Ticker: newest first, the anonymous one labelled.
+        let ticker = text("ticker-track").await;
+        assert!(ticker.as_str().unwrap().starts_with(&eur_fr("Anonyme 90,00_€Ana 40,00_€Léa 15,00_€")), "{ticker}");
+        // Call to action: the URL and a QR code made by the server.
+        assert_eq!(text("cta-url").await, "dons.example.org/restos");
+        assert_eq!(text("cta-title").await, "Faites un don");
+        assert_eq!(b.js("return document.querySelectorAll('#w-cta svg.qr path').length").await, 1);
+
+        // A live donation updates everything at once.
+        donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Léa", "message": "Encore !"})).await;
+        eventually("updated widgets", WAIT, || async {
+            (text("campaign-total").await == eur_fr("650,00_€ / 5~000,00_€")
+                && text("match-left").await == eur_fr("Budget restant : 675,00_€")
+                && text("ticker-track").await.as_str()?.starts_with(&eur_fr("Léa 10,00_€"))
+                && alert(b).await["matched"] == eur_fr("doublé ! +10,00_€"))
+                .then_some(())
+        })
+        .await;
+        // Ana 60 €, Hugo 50 €, Léa 25 €.
+        assert_eq!(text("top-list").await, eur_fr("Ana60,00_€Hugo50,00_€Léa25,00_€"));
+        wait_alert_gone(b).await;
+
+        for (widget, css) in [("ticker", "#w-ticker"), ("top", "#w-top"), ("match", "#w-match"), ("cta", "#w-cta"), ("campaign", "#w-campaign")] {
+            b.goto(&url(&app, &live, widget, "")).await;
+            b.wait_live().await;
+            eventually(&format!("{widget} shown"), WAIT, || async {
+                (b.js(&format!("return document.querySelector('{css}').hidden")).await == false).then_some(())
+            })
+            .await;
+            // Let the number tweens and the bar settle before the picture.
+            eventually("animations settled", WAIT, || async {
+                b.js(r#"return document.getAnimations().filter(function (a) {
+                          return a.playState === "running" && !(a.effect && a.effect.target && a.effect.target.id === "ticker-track"); }).length"#)
+                    .await
+                    .as_u64()
+                    .filter(|n| *n == 0)
+            })
+            .await;
+            b.screenshot_element(css, widget).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn matching_badge_hides_without_an_active_match() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    // Used up: a 1 € budget spent by the first donation.
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/campaigns/{}/matches", live.campaign_id),
+            Some(ADMIN),
+            json!({"sponsor": "Petit sponsor", "ratio": [1, 1], "cap": 100}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "match", "&lang=en")).await;
+        b.wait_live().await;
+        eventually("badge shown", WAIT, || async {
+            (b.js("return document.getElementById('w-match').hidden").await == false).then_some(())
+        })
+        .await;
+        assert_eq!(
+            b.js("return document.getElementById('match-sponsor').textContent").await,
+            "Petit sponsor doubles your donations!"
+        );
+        assert_eq!(b.js("return document.getElementById('match-left').textContent").await, "Budget left: €1.00");
+        donate(&app, &live, json!({"amount": 500, "currency": "EUR", "donor": "Ana"})).await;
+        eventually("badge hidden once the budget is used", WAIT, || async {
+            (b.js("return document.getElementById('w-match').hidden").await == true).then_some(())
+        })
+        .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn builder_previews_a_widget_and_produces_its_url() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let (s, _) = app.get(&format!("/overlay/lives/{}/builder?token=wrong", live.id)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = app.get(&format!("/overlay/lives/{}/nope?token={}", live.id, live.overlay_token)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "builder", "&lang=en")).await;
+        assert_eq!(b.js("return document.getElementById('b-title').textContent").await, "Overlay builder");
+        b.js(r##"var f = document.getElementById("form");
+                f.elements.widget.value = "goal";
+                f.elements.lang.value = "en";
+                f.elements.size.value = "150";
+                f.elements.accent.value = "#00ff88";
+                f.dispatchEvent(new Event("change"));"##)
+            .await;
+        let expected = format!(
+            "{}/overlay/lives/{}/goal?token={}&lang=en&size=150&accent=00ff88",
+            app.base, live.id, live.overlay_token
+        );
+        assert_eq!(b.js("return document.getElementById('url').value").await, expected);
+        assert_eq!(b.js("return document.getElementById('preview').src").await, expected);
+        // The preview is the real widget, with the chosen settings applied.
+        b.client.enter_frame(0).await.expect("enter the preview frame");
+        b.wait_live().await;
+        eventually("the previewed goal bar", WAIT, || async {
+            let v = b
+                .js(r#"return [document.getElementById("goal-title").textContent,
+                getComputedStyle(document.documentElement).getPropertyValue("--accent").trim(),
+                getComputedStyle(document.body).fontSize]"#)
+                .await;
+            (v == json!(["Live goal", "#00ff88", "24px"])).then_some(())
+        })
+        .await;
+        b.client.enter_parent_frame().await.expect("leave the frame");
+        b.screenshot_element(".builder", "builder").await;
+    })
+    .await;
+}
