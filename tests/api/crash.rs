@@ -117,17 +117,30 @@ async fn post(
 
 /// Stored donations of the live (id → amount), asserting none appears twice.
 async fn stored(client: &reqwest::Client, base: &str, live: &str, key: &str) -> HashMap<String, i64> {
-    let r = client.get(format!("{base}/api/v1/lives/{live}/events?after=0")).bearer_auth(key).send().await.unwrap();
-    let v: Value = r.json().await.unwrap();
-    assert_eq!(v["has_more"], false);
     let mut out = HashMap::new();
-    for e in v["events"].as_array().unwrap() {
-        if e["type"] == "donation" {
-            let id = e["donation"]["id"].as_str().unwrap().to_owned();
-            assert!(out.insert(id.clone(), e["donation"]["amount"].as_i64().unwrap()).is_none(), "{id} stored twice");
+    let mut after = 0;
+    loop {
+        let r = client
+            .get(format!("{base}/api/v1/lives/{live}/events?after={after}"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        let v: Value = r.json().await.unwrap();
+        for e in v["events"].as_array().unwrap() {
+            after = e["seq"].as_u64().unwrap();
+            if e["type"] == "donation" {
+                let id = e["donation"]["id"].as_str().unwrap().to_owned();
+                assert!(
+                    out.insert(id.clone(), e["donation"]["amount"].as_i64().unwrap()).is_none(),
+                    "{id} stored twice"
+                );
+            }
+        }
+        if v["has_more"] == false {
+            return out;
         }
     }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

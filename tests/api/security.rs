@@ -55,10 +55,13 @@ async fn an_address_guessing_tokens_is_slowed_down() {
     let app = spawn_with(|c| c.auth_failures_burst = 5).await;
     let live = app.setup().await;
     for i in 0..5 {
-        let (s, _) = app.donate(&TestLive { key: format!("ck_guess{i}"), ..live.clone() }, json!({"amount": 1, "currency": "EUR"})).await;
+        let (s, _) = app
+            .donate(&TestLive { key: format!("ck_guess{i}"), ..live.clone() }, json!({"amount": 1, "currency": "EUR"}))
+            .await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
     }
-    let (s, v) = app.donate(&TestLive { key: "ck_guess".into(), ..live.clone() }, json!({"amount": 1, "currency": "EUR"})).await;
+    let (s, v) =
+        app.donate(&TestLive { key: "ck_guess".into(), ..live.clone() }, json!({"amount": 1, "currency": "EUR"})).await;
     assert_eq!((s, v["error"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
 }
 
@@ -207,7 +210,8 @@ fn hostile_bodies_and_queries_get_4xx_and_change_nothing() {
                         assert!(v["error"].is_string() && v["message"].is_string(), "{v}");
                     }
                 }
-                let (s, _) = app.get(&format!("/api/v1/lives/{}/events?{query}&token={}", live.id, live.overlay_token)).await;
+                let (s, _) =
+                    app.get(&format!("/api/v1/lives/{}/events?{query}&token={}", live.id, live.overlay_token)).await;
                 assert!(s.as_u16() < 500, "events?{query} → {s}");
                 let after = app.get(&format!("/api/v1/lives/{}", live.id)).await.1["totals"].clone();
                 let accepted = after != before;
