@@ -649,3 +649,58 @@ async fn builder_previews_a_widget_and_produces_its_url() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn demo_command_serves_moving_overlays() {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(crate::helpers::binary())
+        .args(["--listen", "127.0.0.1:0", "demo", "--every", "0.3"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start cagnotte demo");
+    let pid = child.id().expect("pid");
+    let data_dir = std::env::temp_dir().join(format!("cagnotte-demo-{pid}"));
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    let page = tokio::time::timeout(WAIT, async {
+        while let Some(line) = lines.next_line().await.expect("demo output") {
+            printed.push(line.clone());
+            if line.trim_start().starts_with("overlay builder") {
+                break;
+            }
+        }
+        printed.iter().find(|l| l.trim_start().starts_with("all widgets")).cloned()
+    })
+    .await
+    .expect("the demo prints its URLs")
+    .expect("an URL for all widgets");
+    let page = page.split_whitespace().last().unwrap().to_owned();
+    for widget in ["alert", "goal", "campaign", "match", "ticker", "top", "cta"] {
+        assert!(printed.iter().any(|l| l.contains(&format!("/{widget}?token="))), "{widget}: {printed:?}");
+    }
+    assert!(data_dir.exists(), "the demo data lives in {}", data_dir.display());
+    with_browser(async |b| {
+        b.goto(&page).await;
+        b.wait_live().await;
+        eventually("a simulated donation's alert", WAIT, || async { (!alert(b).await.is_null()).then_some(()) }).await;
+        let total = || async { b.js("return document.getElementById('campaign-total').textContent").await };
+        let first = eventually("the campaign total", WAIT, || async {
+            let t = total().await;
+            (t.as_str().is_some_and(|s| !s.is_empty())).then_some(t)
+        })
+        .await;
+        eventually("the campaign total moves", WAIT, || async { (total().await != first).then_some(()) }).await;
+        assert_eq!(b.js("return document.getElementById('w-match').hidden").await, false);
+        assert_eq!(b.js("return document.getElementById('w-cta').hidden").await, false);
+        assert_eq!(b.js("return document.getElementById('w-ticker').hidden").await, false);
+    })
+    .await;
+    // ctrl-c / SIGTERM: a clean stop that throws the demo data away.
+    let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let status = tokio::time::timeout(WAIT, child.wait()).await.expect("the demo stops").expect("wait");
+    assert!(status.success(), "{status}");
+    assert!(!data_dir.exists(), "demo data removed");
+}
