@@ -22,6 +22,10 @@ pub const DEFAULT_LIVE_MINUTES: u32 = 120;
 #[derive(Debug, Clone)]
 pub enum Change {
     Campaign(Campaign),
+    /// The campaign's own fields were edited.
+    CampaignInfo(Campaign),
+    /// The live's own fields were edited.
+    LiveInfo(Live),
     /// Inserted, or replaced by id.
     Match(MatchState),
     /// Inserted, or replaced by id.
@@ -30,8 +34,10 @@ pub enum Change {
         live: Live,
         currency: Currency,
     },
-    /// A donation received, or refunded (`donation.refunded`).
+    /// A donation received (`before` is `None`), refunded, or whose text was
+    /// released or hidden.
     Donation {
+        before: Option<Donation>,
         donation: Donation,
         live_totals: Totals,
         campaign_totals: Totals,
@@ -66,21 +72,28 @@ pub struct Board {
 }
 
 impl Board {
-    /// Records a received donation, or a refund when `d.refunded`.
-    pub fn record(&mut self, d: &Donation) {
+    /// Records a donation's new state (`before`: its previous one, `None` when new).
+    /// Donors count only under the name viewers may see, and not once refunded.
+    pub fn record(&mut self, before: Option<&Donation>, d: &Donation) {
         if let Some(r) = self.recent.iter_mut().find(|r| r.id == d.id) {
             *r = d.clone();
-        } else if !d.refunded {
+        } else if before.is_none() {
             self.recent.push_front(d.clone());
             self.recent.truncate(RECENT);
         }
-        let Some(name) = d.donor.as_ref().filter(|_| !d.anonymous) else { return };
-        let sign = if d.refunded { -1 } else { 1 };
-        let e = self.donors.entry(name.clone()).or_insert((0, 0));
-        e.0 += sign * d.amount;
-        e.1 = e.1.saturating_add_signed(sign);
-        if e.1 == 0 {
-            self.donors.remove(name);
+        let counted = |d: &Donation| (!d.refunded).then(|| d.shown_donor().map(|n| (n.to_owned(), d.amount))).flatten();
+        if let Some((name, amount)) = before.and_then(counted) {
+            let e = self.donors.entry(name.clone()).or_insert((0, 0));
+            e.0 -= amount;
+            e.1 = e.1.saturating_sub(1);
+            if e.1 == 0 {
+                self.donors.remove(&name);
+            }
+        }
+        if let Some((name, amount)) = counted(d) {
+            let e = self.donors.entry(name).or_insert((0, 0));
+            e.0 += amount;
+            e.1 += 1;
         }
     }
 
@@ -137,17 +150,8 @@ impl Views {
         donations.sort_by_key(|d| d.seq);
         let mut boards: HashMap<&str, Board> = HashMap::new();
         for d in &donations {
-            // Received, then refunded if it was: the same steps the live views took.
             for id in [d.donation.live_id.as_str(), d.donation.campaign_id.as_str()] {
-                let b = boards.entry(id).or_default();
-                let mut received = d.donation.clone();
-                received.refunded = false;
-                b.record(&received);
-            }
-        }
-        for d in donations.iter().filter(|d| d.donation.refunded) {
-            for id in [d.donation.live_id.as_str(), d.donation.campaign_id.as_str()] {
-                boards.entry(id).or_default().record(&d.donation);
+                boards.entry(id).or_default().record(None, &d.donation);
             }
         }
         for c in state.campaigns.values() {
@@ -208,6 +212,16 @@ impl Views {
                 last_seq: seq,
                 board: Board::default(),
             }),
+            Change::CampaignInfo(info) => {
+                if let Some(mut c) = self.campaigns.get_mut(&info.id) {
+                    c.campaign = info.clone();
+                }
+            }
+            Change::LiveInfo(info) => {
+                if let Some(mut l) = self.lives.get_mut(&info.id) {
+                    l.live = info.clone();
+                }
+            }
             Change::Match(m) => {
                 if let Some(mut c) = self.campaigns.get_mut(&m.r#match.campaign_id) {
                     upsert(&mut c.matches, m.clone(), |x| x.r#match.id == m.r#match.id);
@@ -231,16 +245,24 @@ impl Views {
                     c.lives.push(live.id.clone());
                 }
             }
-            Change::Donation { donation, live_totals, campaign_totals, live_platform, campaign_platform, matches } => {
+            Change::Donation {
+                before,
+                donation,
+                live_totals,
+                campaign_totals,
+                live_platform,
+                campaign_platform,
+                matches,
+            } => {
                 if let Some(mut l) = self.lives.get_mut(&donation.live_id) {
                     l.totals = *live_totals;
                     l.platforms.insert(donation.platform.clone(), *live_platform);
-                    l.board.record(donation);
+                    l.board.record(before.as_ref(), donation);
                 }
                 if let Some(mut c) = self.campaigns.get_mut(&donation.campaign_id) {
                     c.totals = *campaign_totals;
                     c.platforms.insert(donation.platform.clone(), *campaign_platform);
-                    c.board.record(donation);
+                    c.board.record(before.as_ref(), donation);
                     for m in matches {
                         upsert(&mut c.matches, m.clone(), |x| x.r#match.id == m.r#match.id);
                     }

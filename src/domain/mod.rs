@@ -2,6 +2,7 @@
 //! build them ([`text`]), and the pure fold over the event log ([`state`]).
 //! Nothing here knows HTTP or SQL.
 
+pub mod moderation;
 pub mod state;
 pub mod text;
 pub mod time;
@@ -203,6 +204,22 @@ pub struct Donation {
     pub platform: String,
     pub at: Timestamp,
     pub refunded: bool,
+    /// The text waits for moderation (delay or manual approval).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub donor_hidden: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub message_hidden: bool,
+    /// The name as shown, when the word list masked part of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub donor_masked: Option<String>,
+    /// The message as shown, when the word list masked part of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_masked: Option<String>,
+    /// A test alert: shown by overlays, counted nowhere.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub test: bool,
 }
 
 /// The public shape of a donation (API.md `donation` object).
@@ -218,9 +235,74 @@ pub struct DonationView<'a> {
     pub platform: &'a str,
     pub at: Timestamp,
     pub refunded: bool,
+    /// `shown`, `pending` (text waiting for moderation) or `hidden`.
+    pub moderation: &'static str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub test: bool,
 }
 
 impl Donation {
+    /// The donor name viewers may see, if any.
+    pub fn shown_donor(&self) -> Option<&str> {
+        if self.anonymous || self.pending || self.donor_hidden {
+            return None;
+        }
+        self.donor_masked.as_deref().or(self.donor.as_deref())
+    }
+
+    /// The message viewers may see, if any.
+    pub fn shown_message(&self) -> Option<&str> {
+        if self.pending || self.message_hidden {
+            return None;
+        }
+        self.message_masked.as_deref().or(self.message.as_deref())
+    }
+
+    pub fn moderation(&self) -> &'static str {
+        if self.pending {
+            "pending"
+        } else if self.donor_hidden || self.message_hidden {
+            "hidden"
+        } else {
+            "shown"
+        }
+    }
+
+    /// A donation as received, before matching and moderation decide the rest.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: String,
+        live_id: String,
+        amount: i64,
+        currency: Currency,
+        donor: Option<String>,
+        anonymous: bool,
+        message: Option<String>,
+        platform: String,
+    ) -> Donation {
+        Donation {
+            id,
+            live_id,
+            campaign_id: String::new(),
+            amount,
+            currency,
+            matched: 0,
+            allocations: vec![],
+            donor,
+            anonymous,
+            message,
+            platform,
+            at: Timestamp::default(),
+            refunded: false,
+            pending: false,
+            donor_hidden: false,
+            message_hidden: false,
+            donor_masked: None,
+            message_masked: None,
+            test: false,
+        }
+    }
+
     pub fn view(&self) -> DonationView<'_> {
         DonationView {
             id: &self.id,
@@ -228,11 +310,13 @@ impl Donation {
             amount: self.amount,
             currency: self.currency,
             matched: self.matched,
-            donor: if self.anonymous { None } else { self.donor.as_deref() },
-            message: self.message.as_deref(),
+            donor: self.shown_donor(),
+            message: self.shown_message(),
             platform: &self.platform,
             at: self.at,
             refunded: self.refunded,
+            moderation: self.moderation(),
+            test: self.test,
         }
     }
 }

@@ -3,12 +3,13 @@
 //! event into the state. Both are synchronous, deterministic and free of I/O, so
 //! replaying the log on start rebuilds exactly the state the writer had.
 
+use super::moderation::{self, Mode, Moderation};
 use super::{
     Allocation, Campaign, Donation, Integration, Live, Match, Milestone, Subscriber, Timestamp, TokenHash, Totals,
 };
 use crate::money::{Currency, apply_ratio};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One entry of the durable log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +70,30 @@ pub enum Fact {
     MatchUsedUp {
         match_id: String,
     },
+    CampaignUpdated {
+        campaign: Campaign,
+    },
+    LiveUpdated {
+        live: Live,
+    },
+    ModerationSet {
+        live_id: String,
+        moderation: Moderation,
+    },
+    /// A pending text goes on air (its delay passed, or someone approved it).
+    TextReleased {
+        donation_id: String,
+    },
+    /// A donor name and/or message is taken off the air.
+    TextHidden {
+        donation_id: String,
+        donor: bool,
+        message: bool,
+    },
+    /// A fake donation overlays show; no total counts it.
+    TestAlert {
+        donation: Donation,
+    },
 }
 
 impl Fact {
@@ -87,6 +112,12 @@ impl Fact {
             Fact::MatchStarted { .. } => "match_started",
             Fact::MatchEnded { .. } => "match_ended",
             Fact::MatchUsedUp { .. } => "match_used_up",
+            Fact::CampaignUpdated { .. } => "campaign_updated",
+            Fact::LiveUpdated { .. } => "live_updated",
+            Fact::ModerationSet { .. } => "moderation_set",
+            Fact::TextReleased { .. } => "text_released",
+            Fact::TextHidden { .. } => "text_hidden",
+            Fact::TestAlert { .. } => "test_alert",
         }
     }
 }
@@ -142,8 +173,30 @@ pub enum Command {
     },
     CreateSubscriber(Subscriber),
     CreateMilestone(Milestone),
-    /// Time passed: lets the writer record match windows that opened or closed.
+    /// Time passed: lets the writer record match windows that opened or closed,
+    /// and release texts whose moderation delay is over.
     Tick,
+    UpdateCampaign(Campaign),
+    UpdateLive(Live),
+    SetModeration {
+        by: Principal,
+        live_id: String,
+        moderation: Moderation,
+    },
+    Approve {
+        by: Principal,
+        donation_id: String,
+    },
+    Hide {
+        by: Principal,
+        donation_id: String,
+        donor: bool,
+        message: bool,
+    },
+    TestAlert {
+        by: Principal,
+        donation: Donation,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,6 +206,10 @@ pub enum Decision {
     Append(Fact),
     /// Same idempotency key, same body: answer with that donation's original response.
     Repeat {
+        donation_id: String,
+    },
+    /// Approving or hiding what already is: answer with the donation as it is.
+    Current {
         donation_id: String,
     },
     /// A second refund of the same donation: nothing to write.
@@ -255,6 +312,9 @@ pub struct CampaignState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveState {
     pub live: Live,
+    pub moderation: Moderation,
+    /// `moderation.word_list()`, computed once per change.
+    pub words: Vec<String>,
     pub totals: Totals,
     pub created_seq: u64,
     /// Seq of the newest event of this live's stream.
@@ -267,6 +327,8 @@ pub struct DonationState {
     pub donation: Donation,
     /// Seq of the event that received it.
     pub seq: u64,
+    /// When a delayed text goes on air (milliseconds since the epoch).
+    pub release_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -280,6 +342,8 @@ pub struct State {
     pub match_index: HashMap<String, String>,
     /// Milestone id → campaign id.
     pub milestone_index: HashMap<String, String>,
+    /// Delayed texts by release time: (milliseconds, donation id).
+    pub releases: BTreeSet<(i64, String)>,
     /// (live id, key) → (body digest, donation id).
     pub idempotency: HashMap<(String, String), (String, String)>,
     pub integrations: HashMap<String, Integration>,
@@ -378,6 +442,75 @@ impl State {
                 Ok(Decision::Append(Fact::MilestoneCreated { milestone: m.clone() }))
             }
             Command::Tick => Ok(Decision::Nothing),
+            Command::UpdateCampaign(c) => {
+                if !self.campaigns.contains_key(&c.id) {
+                    return Err(Refusal::CampaignNotFound);
+                }
+                Ok(Decision::Append(Fact::CampaignUpdated { campaign: c.clone() }))
+            }
+            Command::UpdateLive(l) => {
+                if !self.lives.contains_key(&l.id) {
+                    return Err(Refusal::LiveNotFound);
+                }
+                Ok(Decision::Append(Fact::LiveUpdated { live: l.clone() }))
+            }
+            Command::SetModeration { by, live_id, moderation } => {
+                if !self.lives.contains_key(live_id) {
+                    return Err(Refusal::LiveNotFound);
+                }
+                if !by.may_write(live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                Ok(Decision::Append(Fact::ModerationSet { live_id: live_id.clone(), moderation: moderation.clone() }))
+            }
+            Command::Approve { by, donation_id } => {
+                let d = self.donation_for(by, donation_id)?;
+                if !d.pending {
+                    return Ok(Decision::Current { donation_id: donation_id.clone() });
+                }
+                Ok(Decision::Append(Fact::TextReleased { donation_id: donation_id.clone() }))
+            }
+            Command::Hide { by, donation_id, donor, message } => {
+                let d = self.donation_for(by, donation_id)?;
+                let donor = *donor && !d.donor_hidden;
+                let message = *message && !d.message_hidden;
+                if !donor && !message {
+                    return Ok(Decision::Current { donation_id: donation_id.clone() });
+                }
+                Ok(Decision::Append(Fact::TextHidden { donation_id: donation_id.clone(), donor, message }))
+            }
+            Command::TestAlert { by, donation } => {
+                let live = self.lives.get(&donation.live_id).ok_or(Refusal::LiveNotFound)?;
+                if !by.may_write(&donation.live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                let donation = Donation {
+                    campaign_id: live.live.campaign_id.clone(),
+                    test: true,
+                    donor_masked: donation.donor.as_deref().and_then(|t| moderation::mask(t, &live.words)),
+                    message_masked: donation.message.as_deref().and_then(|t| moderation::mask(t, &live.words)),
+                    ..donation.clone()
+                };
+                Ok(Decision::Append(Fact::TestAlert { donation }))
+            }
+        }
+    }
+
+    fn donation_for(&self, by: &Principal, donation_id: &str) -> Result<&Donation, Refusal> {
+        let d = &self.donations.get(donation_id).ok_or(Refusal::DonationNotFound)?.donation;
+        if !by.may_write(&d.live_id) {
+            return Err(Refusal::Forbidden);
+        }
+        Ok(d)
+    }
+
+    /// The donation a fact is about, as it is before the fact is folded.
+    pub fn donation_before(&self, fact: &Fact) -> Option<Donation> {
+        match fact {
+            Fact::DonationRefunded { donation_id }
+            | Fact::TextReleased { donation_id }
+            | Fact::TextHidden { donation_id, .. } => Some(self.donations.get(donation_id)?.donation.clone()),
+            _ => None,
         }
     }
 
@@ -389,6 +522,11 @@ impl State {
         match campaign {
             Some(id) => self.campaigns.get(id).and_then(|c| self.follow_up_in(c, now)),
             None => {
+                if let Some((at, id)) = self.releases.first()
+                    && *at <= now.millis()
+                {
+                    return Some(Fact::TextReleased { donation_id: id.clone() });
+                }
                 let mut ids: Vec<&String> = self.campaigns.keys().collect();
                 ids.sort();
                 ids.into_iter().find_map(|id| self.follow_up_in(&self.campaigns[id], now))
@@ -438,6 +576,13 @@ impl State {
             Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
                 self.match_index.get(match_id)?.clone()
             }
+            Fact::CampaignUpdated { campaign } => campaign.id.clone(),
+            Fact::LiveUpdated { live } => live.campaign_id.clone(),
+            Fact::ModerationSet { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
+            Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
+                self.donations.get(donation_id)?.donation.campaign_id.clone()
+            }
+            Fact::TestAlert { donation } => donation.campaign_id.clone(),
         })
     }
 
@@ -468,6 +613,10 @@ impl State {
             Fact::MatchStarted { .. } | Fact::MatchEnded { .. } | Fact::MatchUsedUp { .. } => {
                 Some(Stream::Campaign(self.campaign_of(fact)?))
             }
+            Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
+                Some(Stream::Live(self.donations.get(donation_id)?.donation.live_id.clone()))
+            }
+            Fact::TestAlert { donation } => Some(Stream::Live(donation.live_id.clone())),
             _ => None,
         }
     }
@@ -506,12 +655,16 @@ impl State {
         let matched = allocations.iter().map(|a| a.amount).sum::<i64>();
         live.totals.with(d.amount, matched, 1).ok_or(Refusal::TotalsOverflow)?;
         campaign.totals.with(d.amount, matched, 1).ok_or(Refusal::TotalsOverflow)?;
+        let has_text = d.message.is_some() || (d.donor.is_some() && !d.anonymous);
         let donation = Donation {
             live_id: d.live_id.clone(),
             campaign_id: live.live.campaign_id.clone(),
             matched,
             allocations,
             refunded: false,
+            pending: has_text && live.moderation.holds_text(),
+            donor_masked: d.donor.as_deref().and_then(|t| moderation::mask(t, &live.words)),
+            message_masked: d.message.as_deref().and_then(|t| moderation::mask(t, &live.words)),
             ..d.clone()
         };
         Ok(Decision::Append(Fact::DonationReceived { donation, idempotency: idempotency.clone() }))
@@ -555,6 +708,8 @@ impl State {
                         created_seq: ev.seq,
                         stream_seq: ev.seq,
                         platforms: PlatformTotals::new(),
+                        moderation: Moderation::default(),
+                        words: Moderation::default().word_list(),
                     },
                 );
             }
@@ -586,7 +741,13 @@ impl State {
                     self.idempotency
                         .insert((donation.live_id.clone(), k.key.clone()), (k.body_hash.clone(), donation.id.clone()));
                 }
-                self.donations.insert(donation.id.clone(), DonationState { donation: donation.clone(), seq: ev.seq });
+                let release_at = (donation.pending && l.moderation.mode == Mode::Delay)
+                    .then(|| donation.at.millis().saturating_add(i64::from(l.moderation.delay_seconds) * 1000));
+                if let Some(at) = release_at {
+                    self.releases.insert((at, donation.id.clone()));
+                }
+                self.donations
+                    .insert(donation.id.clone(), DonationState { donation: donation.clone(), seq: ev.seq, release_at });
             }
             Fact::DonationRefunded { donation_id } => {
                 let d = self.donations.get_mut(donation_id).ok_or(FoldError::Unknown(ev.seq))?;
@@ -642,6 +803,32 @@ impl State {
                 let m = c.milestones.iter_mut().find(|m| &m.milestone.id == milestone_id);
                 m.ok_or(FoldError::Unknown(ev.seq))?.reached = Some(ev.seq);
             }
+            Fact::CampaignUpdated { campaign } => {
+                let c = self.campaigns.get_mut(&campaign.id).ok_or(FoldError::Unknown(ev.seq))?;
+                c.campaign = campaign.clone();
+            }
+            Fact::LiveUpdated { live } => {
+                let l = self.lives.get_mut(&live.id).ok_or(FoldError::Unknown(ev.seq))?;
+                l.live = live.clone();
+            }
+            Fact::ModerationSet { live_id, moderation } => {
+                let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;
+                l.words = moderation.word_list();
+                l.moderation = moderation.clone();
+            }
+            Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
+                let d = self.donations.get_mut(donation_id).ok_or(FoldError::Unknown(ev.seq))?;
+                if let Some(at) = d.release_at.take() {
+                    self.releases.remove(&(at, donation_id.clone()));
+                }
+                // Releasing or hiding both settle a pending text.
+                d.donation.pending = false;
+                if let Fact::TextHidden { donor, message, .. } = &ev.fact {
+                    d.donation.donor_hidden |= *donor;
+                    d.donation.message_hidden |= *message;
+                }
+            }
+            Fact::TestAlert { .. } => {}
             Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
                 let cid = self.match_index.get(match_id).ok_or(FoldError::Unknown(ev.seq))?;
                 let c = self.campaigns.get_mut(cid).ok_or(FoldError::Unknown(ev.seq))?;

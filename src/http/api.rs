@@ -309,21 +309,17 @@ async fn donate(
         });
         IdempotencyKey { key, body_hash: secret::digest_hex(canonical.to_string().as_bytes()) }
     });
-    let donation = Donation {
-        id: id_or_new(b.id.as_deref())?,
-        live_id: live_id.clone(),
-        campaign_id: String::new(),
-        amount: amount.minor(),
+    let donation = Donation::new(
+        id_or_new(b.id.as_deref())?,
+        live_id.clone(),
+        amount.minor(),
         currency,
-        matched: 0,
-        allocations: vec![],
         donor,
         anonymous,
         message,
         platform,
-        at: Timestamp::default(),
-        refunded: false,
-    };
+    );
+
     match app.ledger.submit(Command::Donate { by, donation, idempotency }).await? {
         Outcome::Appended { body, .. } => Ok(json_response(StatusCode::CREATED, body.unwrap_or_default())),
         Outcome::Unchanged { body } => Ok(json_response(StatusCode::OK, body)),

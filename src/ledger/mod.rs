@@ -181,6 +181,10 @@ impl Writer {
                     Ok(Outcome::Unchanged { body: String::new() })
                 }
                 Ok(Decision::Repeat { donation_id }) => self.original_response(&donation_id, &rows),
+                Ok(Decision::Current { donation_id }) => {
+                    let d = &self.state.donations[&donation_id].donation;
+                    Ok(Outcome::Unchanged { body: json(&serde_json::json!({ "donation": d.view() })) })
+                }
                 Ok(Decision::AlreadyRefunded { donation_id }) => {
                     Ok(Outcome::Unchanged { body: self.current_response(&donation_id) })
                 }
@@ -252,8 +256,9 @@ impl Writer {
     ) -> Result<(u64, Option<String>), LedgerError> {
         let seq = self.state.last_seq + 1;
         let event = Event { seq, at: now, fact };
+        let before = self.state.donation_before(&event.fact);
         self.state.apply(&event).map_err(|e| LedgerError::Storage(e.to_string()))?;
-        let (p, body) = self.pending(&event);
+        let (p, body) = self.pending(&event, before);
         let (live_id, campaign_id) = match &p.stream {
             Some(Stream::Live(l)) => (Some(l.clone()), self.state.lives.get(l).map(|l| l.live.campaign_id.clone())),
             Some(Stream::Campaign(c)) => (None, Some(c.clone())),
@@ -276,7 +281,7 @@ impl Writer {
     }
 
     /// Captures, right after folding `ev`, what the read model and the streams need.
-    fn pending(&self, ev: &Event) -> (Pending, Option<String>) {
+    fn pending(&self, ev: &Event, before: Option<Donation>) -> (Pending, Option<String>) {
         let seq = ev.seq;
         let s = &self.state;
         let stream = s.stream_of(&ev.fact);
@@ -290,13 +295,13 @@ impl Writer {
                 Some(Change::Live { live: live.clone(), currency })
             }
             Fact::DonationReceived { donation, .. } => {
-                let (change, inner) = self.donation_change(&donation.id);
+                let (change, inner) = self.donation_change(&donation.id, before);
                 frame = Some(Frame::new(seq, format!("{{\"type\":\"donation\",\"seq\":{seq},{inner}}}")));
                 body = Some(format!("{{{inner}}}"));
                 Some(change)
             }
             Fact::DonationRefunded { donation_id } => {
-                let (change, inner) = self.donation_change(donation_id);
+                let (change, inner) = self.donation_change(donation_id, before);
                 frame = Some(Frame::new(seq, format!("{{\"type\":\"refund\",\"seq\":{seq},{inner}}}")));
                 body = Some(format!("{{{inner}}}"));
                 Some(change)
@@ -307,6 +312,25 @@ impl Writer {
                 let (old_key, old_overlay) = old.unwrap_or((live.key_hash, live.overlay_hash));
                 Some(Change::Secrets { live, old_key, old_overlay })
             }
+            Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
+                let (change, _) = self.donation_change(donation_id, before);
+                let view = json(&s.donations[donation_id].donation.view());
+                frame = Some(Frame::new(
+                    seq,
+                    format!("{{\"type\":\"donation_updated\",\"seq\":{seq},\"donation\":{view}}}"),
+                ));
+                body = Some(format!("{{\"donation\":{view}}}"));
+                Some(change)
+            }
+            Fact::TestAlert { donation } => {
+                let view = json(&donation.view());
+                frame = Some(Frame::new(seq, format!("{{\"type\":\"test_alert\",\"seq\":{seq},\"donation\":{view}}}")));
+                body = Some(format!("{{\"donation\":{view}}}"));
+                None
+            }
+            Fact::CampaignUpdated { campaign } => Some(Change::CampaignInfo(campaign.clone())),
+            Fact::LiveUpdated { live } => Some(Change::LiveInfo(live.clone())),
+            Fact::ModerationSet { .. } => None,
             Fact::IntegrationCreated { integration } => Some(Change::Integration(integration.clone())),
             Fact::SubscriberCreated { subscriber } => Some(Change::Subscriber(subscriber.clone())),
             Fact::MilestoneCreated { milestone } => s.milestone_state(&milestone.id).cloned().map(Change::Milestone),
@@ -350,7 +374,7 @@ impl Writer {
     }
 
     /// The read-model change and the frame body of a donation or refund just folded.
-    fn donation_change(&self, donation_id: &str) -> (Change, String) {
+    fn donation_change(&self, donation_id: &str, before: Option<Donation>) -> (Change, String) {
         let s = &self.state;
         let d = &s.donations[donation_id].donation;
         let live = &s.lives[&d.live_id];
@@ -363,6 +387,7 @@ impl Writer {
             .cloned()
             .collect();
         let change = Change::Donation {
+            before,
             donation: d.clone(),
             live_totals: live.totals,
             campaign_totals: campaign.totals,
@@ -439,6 +464,12 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         Command::CreateIntegration { integration, .. } => integration.created_at = now,
         Command::CreateSubscriber(s) => s.created_at = now,
         Command::CreateMilestone(m) => m.created_at = now,
+        Command::TestAlert { donation, .. } => donation.at = now,
+        Command::UpdateCampaign(_)
+        | Command::UpdateLive(_)
+        | Command::SetModeration { .. }
+        | Command::Approve { .. }
+        | Command::Hide { .. } => {}
         Command::Refund { .. } | Command::RotateLiveSecrets { .. } | Command::Tick => {}
     }
 }

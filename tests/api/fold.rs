@@ -2,6 +2,7 @@
 //! then written to the SQLite log and replayed, gives the same state; matching
 //! never exceeds a cap or a ratio.
 
+use cagnotte::domain::moderation::{Mode, Moderation};
 use cagnotte::domain::state::{Command, Decision, Event, IdempotencyKey, Limits, Principal, State};
 use cagnotte::domain::{Campaign, Donation, Live, Match, Milestone, Timestamp};
 use cagnotte::ledger::sqlite::{Row, Store};
@@ -19,6 +20,9 @@ enum Op {
     Rotate { l: usize },
     Milestone { c: usize, live: Option<usize>, amount: i64 },
     Tick,
+    Moderate { l: usize, mode: u8, delay: u32 },
+    Approve { d: usize },
+    Hide { d: usize, donor: bool, message: bool },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -34,6 +38,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..4usize).prop_map(|l| Op::Rotate { l }),
         1 => (0..3usize, proptest::option::of(0..4usize), 1..8000i64).prop_map(|(c, live, amount)| Op::Milestone { c, live, amount }),
         2 => Just(Op::Tick),
+        1 => (0..4usize, 0..3u8, 1..5u32).prop_map(|(l, mode, delay)| Op::Moderate { l, mode, delay }),
+        1 => (0..40usize).prop_map(|d| Op::Approve { d }),
+        1 => (0..40usize, any::<bool>(), any::<bool>()).prop_map(|(d, donor, message)| Op::Hide { d, donor, message }),
     ]
 }
 
@@ -103,21 +110,16 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     } else {
                         Principal::LiveKey(lid.clone())
                     },
-                    donation: Donation {
-                        id: format!("d{i}"),
-                        live_id: lid.clone(),
-                        campaign_id: String::new(),
-                        amount: *amount,
+                    donation: Donation::new(
+                        format!("d{i}"),
+                        lid.clone(),
+                        *amount,
                         currency,
-                        matched: 0,
-                        allocations: vec![],
-                        donor: Some("Ana".into()),
-                        anonymous: *anonymous,
-                        message: None,
-                        platform: "direct".into(),
-                        at: now,
-                        refunded: false,
-                    },
+                        Some(if *anonymous { "Ana".into() } else { "Connard".into() }),
+                        *anonymous,
+                        Some("bravo !".into()),
+                        "direct".into(),
+                    ),
                     idempotency: key.map(|k| IdempotencyKey { key: format!("k{k}"), body_hash: format!("{amount}") }),
                 }
             }
@@ -139,6 +141,23 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                 })
             }
             Op::Tick => Command::Tick,
+            Op::Moderate { l, mode, delay } => {
+                let Some(lid) = lives.get(*l) else { continue };
+                let mode = [Mode::Off, Mode::Delay, Mode::Manual][usize::from(*mode)];
+                Command::SetModeration {
+                    by: Principal::LiveKey(lid.clone()),
+                    live_id: lid.clone(),
+                    moderation: Moderation { mode, delay_seconds: *delay, words: None },
+                }
+            }
+            Op::Approve { d } => {
+                let Some(did) = donations.get(*d) else { continue };
+                Command::Approve { by: Principal::Admin, donation_id: did.clone() }
+            }
+            Op::Hide { d, donor, message } => {
+                let Some(did) = donations.get(*d) else { continue };
+                Command::Hide { by: Principal::Admin, donation_id: did.clone(), donor: *donor, message: *message }
+            }
             Op::Rotate { l } => {
                 let Some(lid) = lives.get(*l) else { continue };
                 Command::RotateLiveSecrets {
@@ -205,6 +224,16 @@ fn check_invariants(s: &State) {
     for c in s.campaigns.values() {
         for m in &c.matches {
             assert_eq!(m.used_up, m.used >= m.r#match.cap, "used_up is recorded exactly when the cap is reached");
+        }
+    }
+    for (id, d) in &s.donations {
+        // A delayed text is queued for release exactly while it is pending.
+        assert_eq!(d.release_at.is_some(), s.releases.iter().any(|(_, r)| r == id));
+        if d.release_at.is_some() {
+            assert!(d.donation.pending);
+        }
+        if !d.donation.anonymous && d.donation.donor.as_deref() == Some("Connard") {
+            assert_eq!(d.donation.donor_masked.as_deref(), Some("*******"), "the default list masks it");
         }
     }
     for l in s.lives.values() {
