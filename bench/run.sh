@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The benchmark, in one command: builds in release mode, installs the peers if
+# they are missing (nats-server from Debian, the Node.js `ws` peer with npm ci),
+# runs the workloads W1..W7 on Cagnotte and its peers, and writes BENCHMARKS.md,
+# docs/bench-p99.svg and target/bench/results.json.
+#
+#   bench/run.sh [--quick | --full] [cagnotte-bench run options, e.g. --workloads w1,w2 --sizes 1000,4000]
+#
+# --quick (default) takes about a quarter of an hour on 2 cores, --full about an hour.
+# CAGNOTTE_BIN=/path/to/cagnotte benchmarks that server binary instead of building this tree's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=quick
+args=()
+for a in "$@"; do
+  case "$a" in
+    --quick) mode=quick ;;
+    --full) mode=full ;;
+    --smoke) mode=smoke ;;
+    *) args+=("$a") ;;
+  esac
+done
+
+if [ -n "${CAGNOTTE_BIN:-}" ]; then
+  cargo build --release -p cagnotte-bench
+  args+=(--cagnotte "$CAGNOTTE_BIN")
+else
+  cargo build --release -p cagnotte -p cagnotte-bench
+fi
+
+if [ "$(id -u)" = 0 ]; then
+  missing=()
+  command -v nats-server >/dev/null || missing+=(nats-server)
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+  command -v perf >/dev/null || missing+=(linux-perf)
+  if [ ${#missing[@]} -gt 0 ]; then
+    apt-get update
+    apt-get install -y "${missing[@]}"
+  fi
+fi
+if command -v npm >/dev/null && [ ! -d bench/peers/node_modules/ws ]; then
+  (cd bench/peers && npm ci --no-audit --no-fund)
+fi
+
+# Each subscriber process holds up to 4 000 sockets.
+ulimit -n 20000 2>/dev/null || true
+
+BENCH_COMMAND="${CAGNOTTE_BIN:+CAGNOTTE_BIN=$CAGNOTTE_BIN }bench/run.sh --$mode${args[*]:+ }${args[*]:-}" \
+  exec target/release/cagnotte-bench run --mode "$mode" "${args[@]}"

@@ -1,0 +1,602 @@
+//! BENCHMARKS.md and the p99 plot, generated from the measured [`Results`] only.
+
+use crate::run::{Phase, Results};
+use std::fmt::Write;
+
+fn cmd_out(cmd: &str, args: &[&str]) -> String {
+    std::process::Command::new(cmd)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| {
+            let s = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            if s.is_empty() { String::from_utf8_lossy(&o.stderr).trim().to_string() } else { s }
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub fn now_utc() -> String {
+    cmd_out("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+}
+
+pub fn machine() -> Vec<(String, String)> {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:").map(|v| v.trim().to_string()))
+        .unwrap_or_default();
+    let files = std::fs::read_to_string("/proc/self/limits")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .map(|l| l.split_whitespace().nth(3).unwrap_or("").to_string())
+        .unwrap_or_default();
+    vec![
+        ("CPU".into(), format!("{model}, {cores} cores available")),
+        ("memory".into(), mem),
+        ("kernel".into(), std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim().into()),
+        ("open files per process".into(), files),
+        ("cagnotte commit".into(), cmd_out("git", &["rev-parse", "--short", "HEAD"])),
+        ("node".into(), cmd_out("node", &["--version"])),
+        (
+            "ws (npm)".into(),
+            std::fs::read_to_string("bench/peers/node_modules/ws/package.json")
+                .ok()
+                .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+                .and_then(|v| v["version"].as_str().map(String::from))
+                .unwrap_or_else(|| "not installed".into()),
+        ),
+        ("nats-server".into(), cmd_out("nats-server", &["--version"])),
+    ]
+}
+
+fn ratio(num: f64, den: f64) -> String {
+    if num > 0.0 && den > 0.0 { format!("{:.2}×", num / den) } else { "–".into() }
+}
+
+fn f(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn loss(p: &Phase) -> String {
+    if p.clean() {
+        "0".into()
+    } else {
+        let mut s = format!("{}", p.lost);
+        if p.dups > 0 {
+            let _ = write!(s, ", {} dup", p.dups);
+        }
+        if p.disorder > 0 {
+            let _ = write!(s, ", {} out of order", p.disorder);
+        }
+        if p.failed > 0 {
+            let _ = write!(s, ", {} conn. failed", p.failed);
+        }
+        s
+    }
+}
+
+const US: &str = "cagnotte";
+
+/// Largest subscriber count at 10 donations/s with p99 < 100 ms and nothing lost.
+pub fn capacity(res: &Results, server: &str) -> (u64, bool) {
+    let cells: Vec<&Phase> = res.fanout.iter().filter(|p| p.server == server && p.rate == 10.0).collect();
+    let max_tested = cells.iter().map(|p| p.subs).max().unwrap_or(0);
+    let best = cells.iter().filter(|p| p.p99_ms < 100.0 && p.clean()).map(|p| p.subs).max().unwrap_or(0);
+    (best, best == max_tested && best > 0)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn cpu_at_10(res: &Results, server: &str) -> f64 {
+    median(
+        res.fanout
+            .iter()
+            .filter(|p| p.server == server && p.rate == 10.0 && p.clean() && p.delivered > 0)
+            .map(|p| p.cpu_us_per_frame)
+            .collect(),
+    )
+}
+
+fn writes_at_100(res: &Results, server: &str) -> f64 {
+    median(
+        res.fanout
+            .iter()
+            .filter(|p| p.server == server && p.rate == 100.0 && p.delivered > 0)
+            .map(|p| p.writes_per_frame)
+            .collect(),
+    )
+}
+
+fn syscalls_at_100(res: &Results, server: &str) -> f64 {
+    median(
+        res.fanout
+            .iter()
+            .filter(|p| p.server == server && p.rate == 100.0 && p.delivered > 0)
+            .map(|p| p.syscalls_per_frame)
+            .collect(),
+    )
+}
+
+fn idle_kib(res: &Results, server: &str) -> f64 {
+    res.idle.iter().find(|i| i.server == server).map_or(0.0, |i| i.kib_per_conn)
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "met" } else { "**not met**" }
+}
+
+pub fn markdown(res: &Results, svg: &str) -> String {
+    let peers: Vec<&String> = res.servers.iter().filter(|s| *s != US).collect();
+    let mut m = String::new();
+    let _ = writeln!(m, "# Benchmarks\n");
+    let _ = writeln!(
+        m,
+        "Generated by `bench/run.sh` from measurements taken in one run (mode `{}`, started {}). \
+         Nothing in this file is typed by hand: rerun the command to refresh it.\n",
+        res.mode, res.started
+    );
+    let _ = writeln!(m, "```\n{}\n```\n", res.command);
+    let _ = writeln!(m, "## Machine\n\n| | |\n|---|---|");
+    for (k, v) in &res.machine {
+        let _ = writeln!(m, "| {k} | {v} |");
+    }
+    let _ = writeln!(
+        m,
+        "\nServers, load generator and subscribers share the machine's cores. Subscribers are \
+         real WebSocket clients in several `cagnotte-bench sub` processes (at most 4 000 each, one \
+         thread each), each bound to its own source address 127.0.0.x. Donations are HTTP POSTs \
+         (nats-server: `PUB` on a plain NATS TCP connection, since it has no HTTP ingest) whose \
+         message carries the send time and a per-live index; every subscriber checks it receives \
+         every index exactly once and seqs strictly increasing, and records POST→receipt latency \
+         in an HdrHistogram. Server CPU time (utime+stime), RSS come from `/proc/PID/{{stat,status}}` \
+         of the server process and its syscalls from `perf stat` tracepoints attached to it \
+         (`raw_syscalls:sys_enter`; writes = write, writev, sendto, sendmsg), sampled before and \
+         after each phase (after the subscribers have drained). \"CPU µs/frame\" = server CPU \
+         time ÷ frames delivered: it does not depend on the load generator sharing the machine. \
+         Cells that are repeated (rates ≤ 10/s) show the run with the median p99; losses of \
+         every repetition are summed.\n"
+    );
+    let _ = writeln!(
+        m,
+        "Ratios are *peer ÷ Cagnotte* for costs (latency, CPU, memory: above 1× Cagnotte is \
+         better) and *Cagnotte ÷ peer* for capacity.\n"
+    );
+
+    // Targets.
+    let _ = writeln!(m, "## Targets\n");
+    let _ = writeln!(m, "| target | Cagnotte | verdict |");
+    let _ = writeln!(m, "|---|---|---|");
+    let (cap, capped) = capacity(res, US);
+    if res.fanout.iter().any(|p| p.server == US) {
+        let _ = writeln!(
+            m,
+            "| W3: ≥ 6 000 subscribers in one live at p99 < 100 ms, no loss, 10/s (stretch 8 000) | {}{} | {} |",
+            cap,
+            if capped { " (largest size tested)" } else { "" },
+            verdict(cap >= 6000)
+        );
+        let c = cpu_at_10(res, US);
+        let _ = writeln!(
+            m,
+            "| ≤ 12 µs server CPU per delivered frame at 10/s (median of clean W2 cells) | {} µs | {} |",
+            f(c),
+            verdict(c > 0.0 && c <= 12.0)
+        );
+        let a = syscalls_at_100(res, US);
+        let w = writes_at_100(res, US);
+        let _ = writeln!(
+            m,
+            "| fewer syscalls than frames at 100/s (median of W2 cells) | {} syscalls/frame ({} of them writes) | {} |",
+            f(a),
+            f(w),
+            verdict(a > 0.0 && a < 1.0)
+        );
+    }
+    if res.idle.iter().any(|i| i.server == US) {
+        let k = idle_kib(res, US);
+        let _ = writeln!(m, "| ≤ 6 KiB server RSS per idle subscriber (W1) | {} KiB | {} |", f(k), verdict(k <= 6.0));
+    }
+    for i in &res.ingest {
+        let (goal, name) = if i.subs == 0 {
+            (30_000.0, "W5: ≥ 30 000 durable donations/s, POST p99 < 10 ms, no subscribers")
+        } else {
+            (10_000.0, "W5: ≥ 10 000 durable donations/s while fanning out")
+        };
+        let _ = writeln!(
+            m,
+            "| {name} ({} subscribers) | {:.0}/s, POST p99 {} ms | {} |",
+            i.subs,
+            i.per_sec,
+            f(i.post_p99_ms),
+            verdict(i.per_sec >= goal && i.post_p99_ms < 10.0)
+        );
+    }
+    if let Some(r) = &res.replay {
+        let rate = r.events as f64 / r.ready_s.max(1e-9);
+        let _ = writeln!(
+            m,
+            "| start-up replay of 1 000 000 events < 2 s | {} events replayed, healthy in {} s ({:.0} events/s; 1 000 000 not measured in this run) | {} |",
+            r.events,
+            f(r.ready_s),
+            rate,
+            if r.events >= 1_000_000 { verdict(r.ready_s < 2.0) } else { "not measured at that size" }
+        );
+    }
+
+    // Headline vs peers.
+    if !res.fanout.is_empty() {
+        let _ = writeln!(m, "\n## Side by side\n");
+        let mut h = "| figure |".to_string();
+        let mut sep = "|---|".to_string();
+        for s in &res.servers {
+            let _ = write!(h, " {s} |");
+            sep.push_str("---|");
+        }
+        for p in &peers {
+            let _ = write!(h, " vs {p} |");
+            sep.push_str("---|");
+        }
+        let _ = writeln!(m, "{h}\n{sep}");
+        let row = |m: &mut String, name: &str, val: &dyn Fn(&str) -> f64, cost: bool, unit: &str| {
+            let mut r = format!("| {name} |");
+            for s in &res.servers {
+                let _ = write!(r, " {}{unit} |", f(val(s)));
+            }
+            for p in &peers {
+                let (a, b) = if cost { (val(p), val(US)) } else { (val(US), val(p)) };
+                let _ = write!(r, " {} |", ratio(a, b));
+            }
+            let _ = writeln!(m, "{r}");
+        };
+        row(
+            &mut m,
+            "W3 capacity at 10/s (subscribers, p99 < 100 ms, no loss)",
+            &|s| capacity(res, s).0 as f64,
+            false,
+            "",
+        );
+        row(&mut m, "server CPU per delivered frame at 10/s (median)", &|s| cpu_at_10(res, s), true, " µs");
+        row(&mut m, "syscalls per frame at 100/s (median)", &|s| syscalls_at_100(res, s), true, "");
+        row(&mut m, "write syscalls per frame at 100/s (median)", &|s| writes_at_100(res, s), true, "");
+        if !res.idle.is_empty() {
+            row(&mut m, "RSS per idle subscriber (W1)", &|s| idle_kib(res, s), true, " KiB");
+        }
+        let _ = writeln!(m, "\n![p99 against subscribers]({svg})\n");
+    }
+
+    // W1.
+    if !res.idle.is_empty() {
+        let _ = writeln!(m, "## W1 idle subscribers\n");
+        let _ = writeln!(
+            m,
+            "| server | subscribers | failed | RSS before | RSS after | per connection | vs Cagnotte | connect time |"
+        );
+        let _ = writeln!(m, "|---|---|---|---|---|---|---|---|");
+        let ours = idle_kib(res, US);
+        for i in &res.idle {
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} MiB | {} MiB | {} KiB | {} | {} s |",
+                i.server,
+                i.subs,
+                i.failed,
+                f(i.rss_before_kib as f64 / 1024.0),
+                f(i.rss_after_kib as f64 / 1024.0),
+                f(i.kib_per_conn),
+                if i.server == US { "–".into() } else { ratio(i.kib_per_conn, ours) },
+                f(i.connect_s)
+            );
+        }
+        let _ = writeln!(m);
+    }
+
+    // W2 / W3.
+    if !res.fanout.is_empty() {
+        let _ = writeln!(m, "## W2 fan-out, one live\n");
+        let _ = writeln!(
+            m,
+            "p50 / p99 / p99.9 are POST→receipt in ms over every subscriber; \"lost\" counts \
+             (subscriber, donation) pairs missing after the drain time; \"closed\" is the number \
+             of subscribers the server dropped. CPU is the server's.\n"
+        );
+        let _ = writeln!(
+            m,
+            "| subscribers | rate/s | server | p50 | p99 | p99.9 | lost | closed | CPU µs/frame | syscalls/frame | writes/frame | peak RSS | frame bytes | p99 vs ours | CPU vs ours |"
+        );
+        let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        let mut cells: Vec<&Phase> = res.fanout.iter().collect();
+        cells.sort_by(|a, b| {
+            (a.subs, a.rate as u64, res.servers.iter().position(|s| *s == a.server)).cmp(&(
+                b.subs,
+                b.rate as u64,
+                res.servers.iter().position(|s| *s == b.server),
+            ))
+        });
+        for p in cells {
+            let ours = res.fanout.iter().find(|o| o.server == US && o.subs == p.subs && o.rate == p.rate);
+            let (pr, cr) = match ours {
+                Some(o) if p.server != US => (ratio(p.p99_ms, o.p99_ms), ratio(p.cpu_us_per_frame, o.cpu_us_per_frame)),
+                _ => ("–".into(), "–".into()),
+            };
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} MiB | {:.0} | {} | {} |",
+                p.subs,
+                p.rate,
+                p.server,
+                f(p.p50_ms),
+                f(p.p99_ms),
+                f(p.p999_ms),
+                loss(p),
+                p.closed,
+                f(p.cpu_us_per_frame),
+                f(p.syscalls_per_frame),
+                f(p.writes_per_frame),
+                f(p.rss_peak_kib as f64 / 1024.0),
+                p.frame_bytes,
+                pr,
+                cr
+            );
+        }
+        let _ = writeln!(m, "\n## W3 capacity at 10 donations/s\n");
+        let _ = writeln!(m, "| server | largest clean size with p99 < 100 ms | Cagnotte ÷ server |");
+        let _ = writeln!(m, "|---|---|---|");
+        for s in &res.servers {
+            let (c, capped) = capacity(res, s);
+            let _ = writeln!(
+                m,
+                "| {s} | {c}{} | {} |",
+                if capped { " (largest size tested; may hold more)" } else { "" },
+                if s == US { "–".into() } else { ratio(cap as f64, c as f64) }
+            );
+        }
+        let _ = writeln!(m);
+    }
+
+    if !res.many.is_empty() {
+        let _ = writeln!(m, "## W4 many lives\n");
+        let _ = writeln!(m, "80 % of the donations go to 1 % of the lives (at least 3), the rest to all.\n");
+        let _ = writeln!(
+            m,
+            "| server | lives × subscribers | rate/s | p50 | p99 | p99.9 | lost | CPU µs/frame | writes/frame | peak RSS | POST p99 |"
+        );
+        let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|---|");
+        for p in &res.many {
+            let _ = writeln!(
+                m,
+                "| {} | {} × {} | {} | {} | {} | {} | {} | {} | {} | {} MiB | {} ms |",
+                p.server,
+                p.lives,
+                p.subs / p.lives.max(1),
+                p.rate,
+                f(p.p50_ms),
+                f(p.p99_ms),
+                f(p.p999_ms),
+                loss(p),
+                f(p.cpu_us_per_frame),
+                f(p.writes_per_frame),
+                f(p.rss_peak_kib as f64 / 1024.0),
+                f(p.post_p99_ms)
+            );
+        }
+        let _ = writeln!(m);
+    }
+
+    if !res.ingest.is_empty() {
+        let _ = writeln!(m, "## W5 durable ingest (Cagnotte only)\n");
+        let _ = writeln!(
+            m,
+            "Closed loop: N clients post back to back over keep-alive connections; a 201 means \
+             committed (SQLite WAL, synchronous=FULL, group commit). The peers are not durable, \
+             so they are not compared here.\n"
+        );
+        let _ = writeln!(
+            m,
+            "| subscribers | clients | seconds | donations | donations/s | POST p50 | POST p99 | POST p99.9 | errors | lost | dup | server CPU s |"
+        );
+        let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for i in &res.ingest {
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} | {:.0} | {} ms | {} ms | {} ms | {} | {} | {} | {} |",
+                i.subs,
+                i.concurrency,
+                f(i.secs),
+                i.donations,
+                i.per_sec,
+                f(i.post_p50_ms),
+                f(i.post_p99_ms),
+                f(i.post_p999_ms),
+                i.errors,
+                i.lost,
+                i.dups,
+                f(i.cpu_s)
+            );
+        }
+        if let Some(r) = &res.replay {
+            let _ = writeln!(
+                m,
+                "\nRestart after `kill -9`: {} events replayed, `/healthz` answered 200 after {} s (process start included).",
+                r.events,
+                f(r.ready_s)
+            );
+        }
+        let _ = writeln!(m);
+    }
+
+    if !res.slow.is_empty() {
+        let _ = writeln!(m, "## W6 slow consumers\n");
+        let _ = writeln!(
+            m,
+            "Every 100th subscriber (16 KiB receive buffer) stops reading; the phase with stalled \
+             clients runs twice as long as the baseline. Figures are over the subscribers that keep reading.\n"
+        );
+        let _ = writeln!(
+            m,
+            "| server | subscribers | rate/s | stalled | p99 all reading | p99 with stalled | lost (readers) | RSS start → peak → end |"
+        );
+        let _ = writeln!(m, "|---|---|---|---|---|---|---|---|");
+        for s in &res.slow {
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} | {} ms | {} ms | {} | {} → {} → {} MiB |",
+                s.server,
+                s.baseline.subs,
+                s.baseline.rate,
+                s.stalled_conns,
+                f(s.baseline.p99_ms),
+                f(s.stalled.p99_ms),
+                loss(&s.stalled),
+                f(s.stalled.rss_start_kib as f64 / 1024.0),
+                f(s.stalled.rss_peak_kib as f64 / 1024.0),
+                f(s.stalled.rss_end_kib as f64 / 1024.0)
+            );
+        }
+        let _ = writeln!(m);
+    }
+
+    if !res.storm.is_empty() {
+        let _ = writeln!(m, "## W7 reconnect storm (Cagnotte only)\n");
+        let _ = writeln!(
+            m,
+            "Every subscriber closes and reconnects with `after=` its last seq at a random moment \
+             within one second while donations keep coming at 10/s. The peers have no resume.\n"
+        );
+        let _ = writeln!(
+            m,
+            "| subscribers | resumed | failed | all back after | lost | dup | out of order | p99 (live frames) |"
+        );
+        let _ = writeln!(m, "|---|---|---|---|---|---|---|---|");
+        for s in &res.storm {
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} ms | {} | {} | {} | {} ms |",
+                s.subs,
+                s.reconnected,
+                s.failed,
+                s.slowest_ms,
+                s.lost,
+                s.dups,
+                s.disorder,
+                f(s.p99_ms)
+            );
+        }
+        let _ = writeln!(m);
+    }
+    if !res.problems.is_empty() {
+        let _ = writeln!(m, "## Problems seen in this run\n");
+        for p in &res.problems {
+            let _ = writeln!(m, "- {p}");
+        }
+    }
+    m
+}
+
+/// p99 against subscribers at 10 donations/s (solid) and 100/s (dashed), log scale.
+pub fn svg(res: &Results) -> String {
+    let (w, h) = (720.0, 420.0);
+    let (l, r, t, b) = (70.0, 170.0, 30.0, 50.0);
+    let pts: Vec<&Phase> = res.fanout.iter().filter(|p| p.p99_ms > 0.0).collect();
+    let xmax = pts.iter().map(|p| p.subs).max().unwrap_or(1000) as f64;
+    let ymax = pts.iter().map(|p| p.p99_ms).fold(1000.0f64, f64::max);
+    let (lo, hi) = (0.1f64.log10(), ymax.log10().ceil());
+    let x = |v: f64| l + (w - l - r) * v / xmax;
+    let y = |v: f64| t + (h - t - b) * (1.0 - (v.max(0.1).log10() - lo) / (hi - lo));
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+         <text x=\"{}\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">p99 POST→receipt vs subscribers in one live (solid 10/s, dashed 100/s)</text>\n",
+        w / 2.0
+    );
+    let mut e = lo as i32;
+    while e as f64 <= hi {
+        let v = 10f64.powi(e);
+        let _ = writeln!(
+            s,
+            "<line x1=\"{l}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#ddd\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{} ms</text>",
+            w - r,
+            y(v),
+            y(v),
+            l - 6.0,
+            y(v) + 4.0,
+            v
+        );
+        e += 1;
+    }
+    let _ = writeln!(
+        s,
+        "<line x1=\"{l}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#c00\" stroke-dasharray=\"2,3\"/><text x=\"{}\" y=\"{:.1}\" fill=\"#c00\">100 ms</text>",
+        w - r,
+        y(100.0),
+        y(100.0),
+        w - r + 4.0,
+        y(100.0) + 4.0
+    );
+    let mut sizes: Vec<u64> = pts.iter().map(|p| p.subs).collect();
+    sizes.sort();
+    sizes.dedup();
+    for n in &sizes {
+        let _ = writeln!(s, "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{n}</text>", x(*n as f64), h - b + 18.0);
+    }
+    let _ = writeln!(
+        s,
+        "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">subscribers</text>",
+        l + (w - l - r) / 2.0,
+        h - 8.0
+    );
+    let colors = ["#1b7f3b", "#d9730d", "#2b5fb4", "#777"];
+    for (k, server) in res.servers.iter().enumerate() {
+        let c = colors[k.min(colors.len() - 1)];
+        for (rate, dash) in [(10.0, ""), (100.0, " stroke-dasharray=\"6,4\"")] {
+            let mut line: Vec<&&Phase> = pts.iter().filter(|p| &p.server == server && p.rate == rate).collect();
+            line.sort_by_key(|p| p.subs);
+            if line.is_empty() {
+                continue;
+            }
+            let d: Vec<String> = line.iter().map(|p| format!("{:.1},{:.1}", x(p.subs as f64), y(p.p99_ms))).collect();
+            let _ = writeln!(
+                s,
+                "<polyline fill=\"none\" stroke=\"{c}\" stroke-width=\"2\"{dash} points=\"{}\"/>",
+                d.join(" ")
+            );
+            for p in line {
+                let _ = writeln!(
+                    s,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{c}\"/>",
+                    x(p.subs as f64),
+                    y(p.p99_ms)
+                );
+            }
+        }
+        let _ = writeln!(
+            s,
+            "<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"4\" fill=\"{c}\"/><text x=\"{}\" y=\"{}\">{server}</text>",
+            w - r + 10.0,
+            t + 20.0 * k as f64 + 10.0,
+            w - r + 30.0,
+            t + 20.0 * k as f64 + 15.0
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}

@@ -1,0 +1,779 @@
+//! The workloads W1..W7, run side by side on Cagnotte and its peers.
+
+use crate::fleet::{Fleet, Spec};
+use crate::proto::{Proto, Result, Stats};
+use crate::servers::{Paths, Publisher, RssWatch, Server, SyscallCount, sample};
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug)]
+pub struct Opts {
+    pub mode: String,
+    pub servers: Vec<Proto>,
+    pub workloads: Vec<String>,
+    pub sizes: Vec<usize>,
+    pub rates: Vec<f64>,
+    pub secs: f64,
+    pub repeat: usize,
+    pub drain: Duration,
+    pub per_process: usize,
+    pub idle_subs: usize,
+    pub w4_lives: usize,
+    pub w4_per_live: usize,
+    pub w4_rate: f64,
+    pub w5_secs: f64,
+    pub w5_concurrency: usize,
+    pub w5_subs: usize,
+    pub w6_subs: usize,
+    pub w6_rate: f64,
+    pub w6_secs: f64,
+    pub w7_subs: usize,
+}
+
+impl Opts {
+    pub fn preset(mode: &str) -> Opts {
+        let all = ["w1", "w2", "w4", "w5", "w6", "w7"].map(String::from).to_vec();
+        match mode {
+            "smoke" => Opts {
+                mode: mode.into(),
+                servers: vec![Proto::Cagnotte, Proto::Ws, Proto::Nats],
+                workloads: all,
+                sizes: vec![200],
+                rates: vec![10.0, 100.0],
+                secs: 2.0,
+                repeat: 1,
+                drain: Duration::from_secs(3),
+                per_process: 4000,
+                idle_subs: 300,
+                w4_lives: 20,
+                w4_per_live: 10,
+                w4_rate: 100.0,
+                w5_secs: 2.0,
+                w5_concurrency: 32,
+                w5_subs: 100,
+                w6_subs: 200,
+                w6_rate: 20.0,
+                w6_secs: 2.0,
+                w7_subs: 200,
+            },
+            "full" => Opts {
+                mode: mode.into(),
+                servers: vec![Proto::Cagnotte, Proto::Ws, Proto::Nats],
+                workloads: all,
+                sizes: vec![1000, 2000, 4000, 6000, 8000],
+                rates: vec![1.0, 10.0, 100.0],
+                secs: 10.0,
+                repeat: 3,
+                drain: Duration::from_secs(5),
+                per_process: 4000,
+                idle_subs: 10_000,
+                w4_lives: 1000,
+                w4_per_live: 15,
+                w4_rate: 2000.0,
+                w5_secs: 10.0,
+                w5_concurrency: 256,
+                w5_subs: 1000,
+                w6_subs: 2000,
+                w6_rate: 50.0,
+                w6_secs: 20.0,
+                w7_subs: 5000,
+            },
+            _ => Opts {
+                mode: "quick".into(),
+                servers: vec![Proto::Cagnotte, Proto::Ws, Proto::Nats],
+                workloads: all,
+                sizes: vec![1000, 2000, 4000, 6000],
+                rates: vec![1.0, 10.0, 100.0],
+                secs: 5.0,
+                repeat: 3,
+                drain: Duration::from_secs(4),
+                per_process: 4000,
+                idle_subs: 4000,
+                w4_lives: 200,
+                w4_per_live: 15,
+                w4_rate: 500.0,
+                w5_secs: 5.0,
+                w5_concurrency: 128,
+                w5_subs: 1000,
+                w6_subs: 1000,
+                w6_rate: 50.0,
+                w6_secs: 10.0,
+                w7_subs: 2000,
+            },
+        }
+    }
+}
+
+/// One measured phase: a fleet subscribed, donations published at a rate, drained.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Phase {
+    pub server: String,
+    pub workload: String,
+    pub subs: u64,
+    pub lives: u64,
+    pub rate: f64,
+    pub secs: f64,
+    pub published: u64,
+    pub post_errors: u64,
+    pub delivered: u64,
+    pub lost: u64,
+    pub dups: u64,
+    pub disorder: u64,
+    pub closed: u64,
+    pub failed: u64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub max_ms: f64,
+    pub post_p50_ms: f64,
+    pub post_p99_ms: f64,
+    pub cpu_s: f64,
+    pub cpu_us_per_frame: f64,
+    /// Write-family syscalls (write, writev, sendto, sendmsg) of the server.
+    pub writes: u64,
+    pub writes_per_frame: f64,
+    /// Every syscall of the server.
+    pub syscalls: u64,
+    pub syscalls_per_frame: f64,
+    /// Where the syscall counts come from: `perf` or `/proc io` (misses send/sendto).
+    pub syscall_source: String,
+    pub rss_start_kib: u64,
+    pub rss_peak_kib: u64,
+    pub rss_end_kib: u64,
+    pub frame_bytes: f64,
+}
+
+impl Phase {
+    pub fn clean(&self) -> bool {
+        self.lost == 0 && self.dups == 0 && self.disorder == 0 && self.failed == 0
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Idle {
+    pub server: String,
+    pub subs: u64,
+    pub failed: u64,
+    pub rss_before_kib: u64,
+    pub rss_after_kib: u64,
+    pub kib_per_conn: f64,
+    pub connect_s: f64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Ingest {
+    pub server: String,
+    pub subs: u64,
+    pub concurrency: u64,
+    pub secs: f64,
+    pub donations: u64,
+    pub errors: u64,
+    pub per_sec: f64,
+    pub post_p50_ms: f64,
+    pub post_p99_ms: f64,
+    pub post_p999_ms: f64,
+    pub lost: u64,
+    pub dups: u64,
+    pub delivered: u64,
+    pub cpu_s: f64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Replay {
+    pub events: u64,
+    pub ready_s: f64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Storm {
+    pub server: String,
+    pub subs: u64,
+    pub reconnected: u64,
+    pub failed: u64,
+    pub slowest_ms: u64,
+    pub lost: u64,
+    pub dups: u64,
+    pub disorder: u64,
+    pub delivered: u64,
+    pub p99_ms: f64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Slow {
+    pub server: String,
+    pub baseline: Phase,
+    pub stalled: Phase,
+    pub stalled_conns: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Results {
+    pub mode: String,
+    pub started: String,
+    pub command: String,
+    pub machine: Vec<(String, String)>,
+    pub servers: Vec<String>,
+    pub idle: Vec<Idle>,
+    pub fanout: Vec<Phase>,
+    pub many: Vec<Phase>,
+    pub ingest: Vec<Ingest>,
+    pub replay: Option<Replay>,
+    pub slow: Vec<Slow>,
+    pub storm: Vec<Storm>,
+    pub problems: Vec<String>,
+}
+
+fn ms(h: &Histogram<u64>, q: f64) -> f64 {
+    if h.is_empty() {
+        return 0.0;
+    }
+    h.value_at_quantile(q) as f64 / 1000.0
+}
+
+fn hist_of(s: &Stats) -> Histogram<u64> {
+    let mut h = Histogram::new_with_bounds(1, 120_000_000, 3).expect("bounds");
+    for &(v, c) in &s.hist {
+        let _ = h.record_n(v.max(1), c);
+    }
+    h
+}
+
+/// Which live each donation goes to.
+#[derive(Clone, Copy)]
+pub enum Pick {
+    /// Round robin over all lives.
+    Uniform(usize),
+    /// Always this live.
+    Fixed(usize),
+    /// 80 % to the first `hot` lives, the rest spread over all of them.
+    Skewed { lives: usize, hot: usize },
+}
+
+impl Pick {
+    fn live(self, i: u64) -> usize {
+        let mut x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xDEAD_BEEF;
+        x ^= x >> 29;
+        x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x ^= x >> 32;
+        match self {
+            Pick::Uniform(n) => (i as usize) % n.max(1),
+            Pick::Fixed(l) => l,
+            Pick::Skewed { lives, hot } => {
+                if x % 10 < 8 {
+                    (x as usize / 10) % hot.max(1)
+                } else {
+                    (x as usize / 10) % lives.max(1)
+                }
+            }
+        }
+    }
+}
+
+/// Open loop: donation k leaves at k / rate seconds, whatever the answers do.
+async fn publish_rate(p: &Arc<Publisher>, rate: f64, secs: f64, pick: Pick) {
+    let total = (rate * secs).round().max(1.0) as u64;
+    let mut js = tokio::task::JoinSet::new();
+    let start = Instant::now();
+    let mut sent = 0u64;
+    while sent < total {
+        let due = ((start.elapsed().as_secs_f64() * rate) as u64 + 1).min(total);
+        while sent < due {
+            let p = p.clone();
+            let live = pick.live(sent);
+            js.spawn(async move { p.send(live).await });
+            sent += 1;
+        }
+        while js.try_join_next().is_some() {}
+        let next = Duration::from_secs_f64(sent as f64 / rate);
+        let now = start.elapsed();
+        if next > now {
+            tokio::time::sleep((next - now).min(Duration::from_millis(50))).await;
+        }
+    }
+    while js.join_next().await.is_some() {}
+}
+
+/// Closed loop: `conc` clients post back to back for `secs`.
+async fn publish_closed(p: &Arc<Publisher>, conc: usize, secs: f64, pick: Pick) {
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let mut js = tokio::task::JoinSet::new();
+    for w in 0..conc {
+        let p = p.clone();
+        js.spawn(async move {
+            let mut i = w as u64;
+            while Instant::now() < deadline {
+                p.send(pick.live(i)).await;
+                i += conc as u64;
+            }
+        });
+    }
+    while js.join_next().await.is_some() {}
+}
+
+struct Ctx<'a> {
+    opts: &'a Opts,
+    paths: &'a Paths,
+    client: reqwest::Client,
+    res: Results,
+}
+
+/// Publishes at `rate` for `secs`, waits until every subscriber has everything
+/// (or the drain time passes), and measures.
+#[allow(clippy::too_many_arguments)]
+async fn phase(
+    srv: &Server,
+    fleet: &mut Fleet,
+    publ: &Arc<Publisher>,
+    workload: &str,
+    subs: usize,
+    lives: usize,
+    rate: f64,
+    secs: f64,
+    pick: Pick,
+    drain: Duration,
+    work: &std::path::Path,
+) -> Result<Phase> {
+    let acked0 = publ.acked();
+    let before = fleet.stats(&acked0, true).await?;
+    let errors0 = publ.errors.load(std::sync::atomic::Ordering::Relaxed);
+    publ.take_post_hist();
+    let s0 = sample(srv.pid);
+    let watch = RssWatch::start(srv.pid);
+    let perf = SyscallCount::start(srv.pid, work);
+    publish_rate(publ, rate, secs, pick).await;
+    let acked = publ.acked();
+    let end = Instant::now() + drain;
+    loop {
+        let st = fleet.stats(&acked, false).await?;
+        if st.lost <= before.lost || Instant::now() > end {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let s1 = sample(srv.pid);
+    let peak = watch.stop();
+    let counted = perf.and_then(SyscallCount::stop);
+    let st = fleet.stats(&acked, true).await?;
+    let h = hist_of(&st);
+    let post = publ.take_post_hist();
+    let delivered = st.received.saturating_sub(before.received);
+    let published: u64 = acked.iter().sum::<u64>() - acked0.iter().sum::<u64>();
+    let cpu = s1.cpu_s - s0.cpu_s;
+    let (syscalls, writes, source) = match counted {
+        Some((all, w)) => (all, w, "perf"),
+        None => {
+            ((s1.syscw + s1.syscr).saturating_sub(s0.syscw + s0.syscr), s1.syscw.saturating_sub(s0.syscw), "/proc io")
+        }
+    };
+    let per = |n: u64| if delivered > 0 { n as f64 / delivered as f64 } else { 0.0 };
+    Ok(Phase {
+        server: srv.proto.name().into(),
+        workload: workload.into(),
+        subs: subs as u64,
+        lives: lives as u64,
+        rate,
+        secs,
+        published,
+        post_errors: publ.errors.load(std::sync::atomic::Ordering::Relaxed) - errors0,
+        delivered,
+        lost: st.lost.saturating_sub(before.lost),
+        dups: st.dups.saturating_sub(before.dups),
+        disorder: st.disorder.saturating_sub(before.disorder),
+        closed: st.closed,
+        failed: st.failed,
+        p50_ms: ms(&h, 0.5),
+        p99_ms: ms(&h, 0.99),
+        p999_ms: ms(&h, 0.999),
+        max_ms: h.max() as f64 / 1000.0,
+        post_p50_ms: ms(&post, 0.5),
+        post_p99_ms: ms(&post, 0.99),
+        cpu_s: cpu,
+        cpu_us_per_frame: if delivered > 0 { cpu * 1e6 / delivered as f64 } else { 0.0 },
+        writes,
+        writes_per_frame: per(writes),
+        syscalls,
+        syscalls_per_frame: per(syscalls),
+        syscall_source: source.into(),
+        rss_start_kib: s0.rss_kib,
+        rss_peak_kib: peak,
+        rss_end_kib: s1.rss_kib,
+        frame_bytes: if st.received > 0 { st.bytes as f64 / st.received as f64 } else { 0.0 },
+    })
+}
+
+fn conns_for(lives: usize, per_live: usize) -> Vec<u32> {
+    (0..lives * per_live).map(|i| (i % lives) as u32).collect()
+}
+
+impl Ctx<'_> {
+    async fn start(&self, proto: Proto) -> Result<Server> {
+        Ok(Server::start(proto, self.paths, &self.client, None).await?.0)
+    }
+
+    async fn fleet(
+        &self,
+        proto: Proto,
+        targets: &[crate::proto::Target],
+        conns: Vec<u32>,
+        stall_every: u32,
+    ) -> Result<Fleet> {
+        let f = Fleet::spawn(Spec { proto, targets, conns, stall_every, per_process: self.opts.per_process }).await?;
+        eprintln!("    {} subscribers ready, {} failed, in {:.1} s", f.ready, f.failed, f.connect_time.as_secs_f64());
+        Ok(f)
+    }
+
+    fn note(&mut self, p: &Phase) {
+        eprintln!(
+            "    {:<11} subs {:>5} rate {:>6}/s: p50 {:>8.2} ms p99 {:>8.2} ms p99.9 {:>8.2} ms | lost {} dup {} disorder {} closed {} | {:.1} µs CPU/frame, {:.2} writes/frame",
+            p.server,
+            p.subs,
+            p.rate,
+            p.p50_ms,
+            p.p99_ms,
+            p.p999_ms,
+            p.lost,
+            p.dups,
+            p.disorder,
+            p.closed,
+            p.cpu_us_per_frame,
+            p.writes_per_frame
+        );
+        if !p.clean() && self.opts.mode == "smoke" {
+            self.res.problems.push(format!(
+                "{} {} subs {} rate {}: lost {} dups {} disorder {} failed {}",
+                p.workload, p.server, p.subs, p.rate, p.lost, p.dups, p.disorder, p.failed
+            ));
+        }
+    }
+
+    async fn w1(&mut self, proto: Proto) -> Result<()> {
+        eprintln!("W1 idle: {} × {}", proto.name(), self.opts.idle_subs);
+        let srv = self.start(proto).await?;
+        let (targets, _p) = srv.lives(&self.client, 1).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let before = sample(srv.pid).rss_kib;
+        let fleet = self.fleet(proto, &targets, conns_for(1, self.opts.idle_subs), 0).await?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let after = sample(srv.pid).rss_kib;
+        let idle = Idle {
+            server: proto.name().into(),
+            subs: fleet.ready,
+            failed: fleet.failed,
+            rss_before_kib: before,
+            rss_after_kib: after,
+            kib_per_conn: after.saturating_sub(before) as f64 / fleet.ready.max(1) as f64,
+            connect_s: fleet.connect_time.as_secs_f64(),
+        };
+        eprintln!("    {:.2} KiB per idle connection", idle.kib_per_conn);
+        if idle.failed > 0 && self.opts.mode == "smoke" {
+            self.res.problems.push(format!("W1 {}: {} connections failed", proto.name(), idle.failed));
+        }
+        self.res.idle.push(idle);
+        fleet.quit().await;
+        srv.kill().await;
+        Ok(())
+    }
+
+    async fn w2(&mut self, proto: Proto, n: usize) -> Result<()> {
+        eprintln!("W2 fan-out: {} × {n}", proto.name());
+        let srv = self.start(proto).await?;
+        let (targets, publ) = srv.lives(&self.client, 1).await?;
+        let publ = Arc::new(publ);
+        let mut fleet = self.fleet(proto, &targets, conns_for(1, n), 0).await?;
+        for &rate in &self.opts.rates.clone() {
+            let reps = if rate <= 10.0 { self.opts.repeat } else { 1 };
+            let mut runs = Vec::new();
+            for _ in 0..reps {
+                let p = phase(
+                    &srv,
+                    &mut fleet,
+                    &publ,
+                    "W2",
+                    n,
+                    1,
+                    rate,
+                    self.opts.secs,
+                    Pick::Uniform(1),
+                    self.opts.drain,
+                    &self.paths.work,
+                )
+                .await?;
+                self.note(&p);
+                runs.push(p);
+            }
+            // The median run by p99 stands for the cell.
+            runs.sort_by(|a, b| a.p99_ms.total_cmp(&b.p99_ms));
+            let mid = runs.len() / 2;
+            let mut m = runs[mid].clone();
+            // Losses of any run count.
+            m.lost = runs.iter().map(|r| r.lost).sum();
+            m.dups = runs.iter().map(|r| r.dups).sum();
+            m.disorder = runs.iter().map(|r| r.disorder).sum();
+            self.res.fanout.push(m);
+        }
+        fleet.quit().await;
+        srv.kill().await;
+        Ok(())
+    }
+
+    async fn w4(&mut self, proto: Proto) -> Result<()> {
+        let (l, k) = (self.opts.w4_lives, self.opts.w4_per_live);
+        eprintln!("W4 many lives: {} × {l} lives × {k}", proto.name());
+        let srv = self.start(proto).await?;
+        let (targets, publ) = srv.lives(&self.client, l).await?;
+        let publ = Arc::new(publ);
+        let mut fleet = self.fleet(proto, &targets, conns_for(l, k), 0).await?;
+        let p = phase(
+            &srv,
+            &mut fleet,
+            &publ,
+            "W4",
+            l * k,
+            l,
+            self.opts.w4_rate,
+            self.opts.secs,
+            Pick::Skewed { lives: l, hot: (l / 100).max(3) },
+            self.opts.drain,
+            &self.paths.work,
+        )
+        .await?;
+        self.note(&p);
+        self.res.many.push(p);
+        fleet.quit().await;
+        srv.kill().await;
+        Ok(())
+    }
+
+    async fn w5(&mut self) -> Result<()> {
+        let proto = Proto::Cagnotte;
+        let srv = self.start(proto).await?;
+        // Live 0 without subscribers, live 1 with: each subscriber sees all of its live.
+        let (targets, publ) = srv.lives(&self.client, 2).await?;
+        let publ = Arc::new(publ);
+        for (live, subs) in [(0, 0), (1, self.opts.w5_subs)] {
+            eprintln!("W5 durable ingest: {} with {subs} subscribers", proto.name());
+            let mut fleet =
+                if subs > 0 { Some(self.fleet(proto, &targets[1..], conns_for(1, subs), 0).await?) } else { None };
+            let acked0 = publ.acked();
+            let received0 = match fleet.as_mut() {
+                Some(f) => f.stats(&acked0[1..], true).await?.received,
+                None => 0,
+            };
+            let errors0 = publ.errors.load(std::sync::atomic::Ordering::Relaxed);
+            publ.take_post_hist();
+            let c0 = sample(srv.pid).cpu_s;
+            let start = Instant::now();
+            publish_closed(&publ, self.opts.w5_concurrency, self.opts.w5_secs, Pick::Fixed(live)).await;
+            let secs = start.elapsed().as_secs_f64();
+            let cpu = sample(srv.pid).cpu_s - c0;
+            let post = publ.take_post_hist();
+            let acked = publ.acked();
+            let donations = acked[live] - acked0[live];
+            let (mut lost, mut dups, mut delivered) = (0, 0, 0);
+            if let Some(f) = fleet.as_mut() {
+                let end = Instant::now() + self.opts.drain;
+                loop {
+                    let st = f.stats(&acked[1..], false).await?;
+                    if st.lost == 0 || Instant::now() > end {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                let st = f.stats(&acked[1..], true).await?;
+                lost = st.lost;
+                dups = st.dups;
+                delivered = st.received - received0;
+            }
+            let r = Ingest {
+                server: proto.name().into(),
+                subs: subs as u64,
+                concurrency: self.opts.w5_concurrency as u64,
+                secs,
+                donations,
+                errors: publ.errors.load(std::sync::atomic::Ordering::Relaxed) - errors0,
+                per_sec: donations as f64 / secs,
+                post_p50_ms: ms(&post, 0.5),
+                post_p99_ms: ms(&post, 0.99),
+                post_p999_ms: ms(&post, 0.999),
+                lost,
+                dups,
+                delivered,
+                cpu_s: cpu,
+            };
+            eprintln!(
+                "    {:.0} donations/s, POST p50 {:.2} ms p99 {:.2} ms, errors {}, lost {} dups {}",
+                r.per_sec, r.post_p50_ms, r.post_p99_ms, r.errors, r.lost, r.dups
+            );
+            if self.opts.mode == "smoke" && (r.lost > 0 || r.dups > 0 || r.errors > 0) {
+                self.res
+                    .problems
+                    .push(format!("W5 with {subs} subscribers: errors {} lost {} dups {}", r.errors, r.lost, r.dups));
+            }
+            self.res.ingest.push(r);
+            if let Some(f) = fleet {
+                f.quit().await;
+            }
+        }
+        // Start-up replay of everything W5 wrote.
+        let events: u64 = publ.acked().iter().sum::<u64>() + 2;
+        let dir = srv.kill().await;
+        let (srv, up) = Server::start(proto, self.paths, &self.client, dir).await?;
+        eprintln!("    restart replayed {events} events, healthy after {:.2} s", up.as_secs_f64());
+        self.res.replay = Some(Replay { events, ready_s: up.as_secs_f64() });
+        if let Some(d) = srv.kill().await {
+            let _ = std::fs::remove_dir_all(d);
+        }
+        Ok(())
+    }
+
+    async fn w6(&mut self, proto: Proto) -> Result<()> {
+        let n = self.opts.w6_subs;
+        eprintln!("W6 slow consumers: {} × {n}, 1 % stop reading", proto.name());
+        let srv = self.start(proto).await?;
+        let (targets, publ) = srv.lives(&self.client, 1).await?;
+        let publ = Arc::new(publ);
+        let mut fleet = self.fleet(proto, &targets, conns_for(1, n), 100).await?;
+        let rate = self.opts.w6_rate;
+        let base = phase(
+            &srv,
+            &mut fleet,
+            &publ,
+            "W6 all reading",
+            n,
+            1,
+            rate,
+            self.opts.w6_secs,
+            Pick::Uniform(1),
+            self.opts.drain,
+            &self.paths.work,
+        )
+        .await?;
+        self.note(&base);
+        fleet.stall().await?;
+        let stalled = phase(
+            &srv,
+            &mut fleet,
+            &publ,
+            "W6 1 % stalled",
+            n,
+            1,
+            rate,
+            self.opts.w6_secs * 2.0,
+            Pick::Uniform(1),
+            self.opts.drain,
+            &self.paths.work,
+        )
+        .await?;
+        self.note(&stalled);
+        let st = fleet.stats(&publ.acked(), false).await?;
+        self.res.slow.push(Slow { server: proto.name().into(), baseline: base, stalled, stalled_conns: st.stalled });
+        fleet.quit().await;
+        srv.kill().await;
+        Ok(())
+    }
+
+    async fn w7(&mut self) -> Result<()> {
+        let proto = Proto::Cagnotte;
+        let n = self.opts.w7_subs;
+        eprintln!("W7 reconnect storm: {} × {n}", proto.name());
+        let srv = self.start(proto).await?;
+        let (targets, publ) = srv.lives(&self.client, 1).await?;
+        let publ = Arc::new(publ);
+        let mut fleet = self.fleet(proto, &targets, conns_for(1, n), 0).await?;
+        let acked0 = publ.acked();
+        let before = fleet.stats(&acked0, true).await?;
+        publish_rate(&publ, 10.0, 1.0, Pick::Uniform(1)).await;
+        fleet.drop_start(1000).await?;
+        publish_rate(&publ, 10.0, 3.0, Pick::Uniform(1)).await;
+        let (reconnected, failed, slowest) = fleet.drop_done().await?;
+        publish_rate(&publ, 10.0, 1.0, Pick::Uniform(1)).await;
+        let acked = publ.acked();
+        let end = Instant::now() + self.opts.drain;
+        loop {
+            let st = fleet.stats(&acked, false).await?;
+            if st.lost == 0 || Instant::now() > end {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let st = fleet.stats(&acked, true).await?;
+        let h = hist_of(&st);
+        let s = Storm {
+            server: proto.name().into(),
+            subs: n as u64,
+            reconnected,
+            failed,
+            slowest_ms: slowest,
+            lost: st.lost,
+            dups: st.dups,
+            disorder: st.disorder,
+            delivered: st.received - before.received,
+            p99_ms: ms(&h, 0.99),
+        };
+        eprintln!(
+            "    {reconnected} resumed, {failed} failed, slowest process {slowest} ms, lost {} dups {} disorder {}",
+            s.lost, s.dups, s.disorder
+        );
+        if (s.lost > 0 || s.dups > 0 || s.disorder > 0 || s.failed > 0) && self.opts.mode == "smoke" {
+            self.res
+                .problems
+                .push(format!("W7: failed {} lost {} dups {} disorder {}", s.failed, s.lost, s.dups, s.disorder));
+        }
+        self.res.storm.push(s);
+        fleet.quit().await;
+        srv.kill().await;
+        Ok(())
+    }
+}
+
+pub async fn run(opts: &Opts, paths: &Paths, command: String) -> Result<Results> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(1024).timeout(Duration::from_secs(30)).build()?;
+    let mut ctx = Ctx { opts, paths, client, res: Results { mode: opts.mode.clone(), command, ..Default::default() } };
+    let servers: Vec<Proto> = opts
+        .servers
+        .iter()
+        .copied()
+        .filter(|&p| {
+            let ok = crate::servers::check(paths, p);
+            if !ok {
+                eprintln!("skipping {}: not installed", p.name());
+            }
+            ok
+        })
+        .collect();
+    ctx.res.servers = servers.iter().map(|p| p.name().to_string()).collect();
+    let has = |w: &str| opts.workloads.iter().any(|x| x == w);
+    if has("w1") {
+        for &p in &servers {
+            ctx.w1(p).await?;
+        }
+    }
+    if has("w2") {
+        for &n in &opts.sizes {
+            for &p in &servers {
+                ctx.w2(p, n).await?;
+            }
+        }
+    }
+    if has("w4") {
+        for &p in &servers {
+            ctx.w4(p).await?;
+        }
+    }
+    if has("w6") {
+        for &p in &servers {
+            ctx.w6(p).await?;
+        }
+    }
+    if servers.contains(&Proto::Cagnotte) {
+        if has("w7") {
+            ctx.w7().await?;
+        }
+        if has("w5") {
+            ctx.w5().await?;
+        }
+    }
+    Ok(ctx.res)
+}

@@ -1,0 +1,454 @@
+//! Starting the three servers, creating their lives, publishing donations, and
+//! reading the server process's CPU time, RSS and write syscalls from /proc.
+
+use crate::proto::{Proto, Result, Target, message, now_ns};
+use hdrhistogram::Histogram;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+pub const ADMIN_TOKEN: &str = "bench-admin-token-0123456789";
+
+/// Where the binaries and files of the three servers are.
+#[derive(Clone, Debug)]
+pub struct Paths {
+    pub cagnotte: PathBuf,
+    pub node_server: PathBuf,
+    pub nats_conf: PathBuf,
+    pub nats_bin: PathBuf,
+    pub work: PathBuf,
+}
+
+pub struct Server {
+    pub proto: Proto,
+    child: Child,
+    pub pid: u32,
+    pub http: String,
+    ws: String,
+    nats: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Snapshot of the server process from /proc.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProcSample {
+    pub cpu_s: f64,
+    pub rss_kib: u64,
+    pub syscw: u64,
+    pub syscr: u64,
+}
+
+pub fn sample(pid: u32) -> ProcSample {
+    let mut s = ProcSample::default();
+    if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        && let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r)
+    {
+        // Fields after the command name: state is field 3; utime 14, stime 15.
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: u64 =
+            f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
+        // USER_HZ is 100 on Linux.
+        s.cpu_s = ticks as f64 / 100.0;
+    }
+    if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+        for l in status.lines() {
+            if let Some(v) = l.strip_prefix("VmRSS:") {
+                s.rss_kib = v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    if let Ok(io) = std::fs::read_to_string(format!("/proc/{pid}/io")) {
+        for l in io.lines() {
+            if let Some(v) = l.strip_prefix("syscw:") {
+                s.syscw = v.trim().parse().unwrap_or(0);
+            }
+            if let Some(v) = l.strip_prefix("syscr:") {
+                s.syscr = v.trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    s
+}
+
+/// Samples RSS every 100 ms in the background; `stop` gives the peak.
+pub struct RssWatch {
+    peak: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RssWatch {
+    pub fn start(pid: u32) -> RssWatch {
+        let peak = Arc::new(AtomicU64::new(sample(pid).rss_kib));
+        let p = peak.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                p.fetch_max(sample(pid).rss_kib, Ordering::Relaxed);
+            }
+        });
+        RssWatch { peak, task }
+    }
+
+    pub fn stop(self) -> u64 {
+        self.task.abort();
+        self.peak.load(Ordering::Relaxed)
+    }
+}
+
+async fn wait_port(addr: &str, limit: Duration) -> Result<()> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if TcpStream::connect(addr).await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Err(format!("{addr} did not open within {limit:?}").into())
+}
+
+async fn wait_health(client: &reqwest::Client, base: &str, limit: Duration) -> Result<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
+            && r.status().is_success()
+        {
+            return Ok(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Err(format!("{base} not healthy within {limit:?}").into())
+}
+
+impl Server {
+    /// Starts a server; for Cagnotte `data_dir` reuses a data directory (replay).
+    pub async fn start(
+        proto: Proto,
+        paths: &Paths,
+        client: &reqwest::Client,
+        data_dir: Option<PathBuf>,
+    ) -> Result<(Server, Duration)> {
+        let (mut cmd, http, ws, nats, dir) = match proto {
+            Proto::Cagnotte => {
+                let dir =
+                    data_dir.unwrap_or_else(|| paths.work.join(format!("cagnotte-data-{}", now_ns() % 1_000_000_000)));
+                std::fs::create_dir_all(&dir)?;
+                let mut c = Command::new(&paths.cagnotte);
+                c.args(["--listen", "127.0.0.1:18091", "--data-dir"]).arg(&dir).args([
+                    "--admin-token",
+                    ADMIN_TOKEN,
+                    "--log",
+                    "warn",
+                ]);
+                (c, "http://127.0.0.1:18091".to_string(), "ws://127.0.0.1:18091".to_string(), None, Some(dir))
+            }
+            Proto::Ws => {
+                let mut c = Command::new("node");
+                c.arg(&paths.node_server).arg("18090");
+                (c, "http://127.0.0.1:18090".to_string(), "ws://127.0.0.1:18090".to_string(), None, None)
+            }
+            Proto::Nats => {
+                let base = std::fs::read_to_string(&paths.nats_conf)?;
+                let conf = base.replace("websocket {", "websocket {\n  port: 18094");
+                let path = paths.work.join("nats.conf");
+                std::fs::write(&path, conf)?;
+                let mut c = Command::new(&paths.nats_bin);
+                c.arg("-c").arg(&path).args(["-a", "127.0.0.1", "-p", "18093"]);
+                (c, String::new(), "ws://127.0.0.1:18094".to_string(), Some("127.0.0.1:18093".to_string()), None)
+            }
+        };
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            // nats-server logs every start at length on stderr.
+            .stderr(if proto == Proto::Nats { Stdio::null() } else { Stdio::inherit() })
+            .kill_on_drop(true);
+        let start = Instant::now();
+        let child = cmd.spawn()?;
+        let pid = child.id().ok_or("server exited at once")?;
+        match proto {
+            Proto::Nats => {
+                wait_port("127.0.0.1:18094", Duration::from_secs(20)).await?;
+                wait_port("127.0.0.1:18093", Duration::from_secs(20)).await?;
+            }
+            _ => {
+                wait_health(client, &http, Duration::from_secs(120)).await?;
+            }
+        }
+        let up = start.elapsed();
+        Ok((Server { proto, child, pid, http, ws, nats, data_dir: dir }, up))
+    }
+
+    /// Kills the process (SIGKILL: Cagnotte's log must survive it) and waits for it.
+    pub async fn kill(mut self) -> Option<PathBuf> {
+        let _ = self.child.kill().await;
+        let _ = self.child.wait().await;
+        // Let the kernel release the listening port.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.data_dir.take()
+    }
+
+    /// Creates `n` lives; returns what subscribers and the publisher need.
+    pub async fn lives(&self, client: &reqwest::Client, n: usize) -> Result<(Vec<Target>, Publisher)> {
+        let mut targets = Vec::with_capacity(n);
+        let mut sinks = Vec::with_capacity(n);
+        match self.proto {
+            Proto::Cagnotte => {
+                let admin = format!("Bearer {ADMIN_TOKEN}");
+                let c: Value = client
+                    .post(format!("{}/api/v1/campaigns", self.http))
+                    .header("authorization", &admin)
+                    .json(&json!({"name": "Benchmark", "currency": "EUR"}))
+                    .send()
+                    .await?
+                    .error_for_status()?
+                    .json()
+                    .await?;
+                let cid = c["id"].as_str().ok_or("campaign without id")?.to_string();
+                for i in 0..n {
+                    let l: Value = client
+                        .post(format!("{}/api/v1/campaigns/{cid}/lives", self.http))
+                        .header("authorization", &admin)
+                        .json(&json!({"host": format!("host {i}")}))
+                        .send()
+                        .await?
+                        .error_for_status()?
+                        .json()
+                        .await?;
+                    let id = l["id"].as_str().ok_or("live without id")?;
+                    let token = l["overlay_token"].as_str().ok_or("no overlay_token")?;
+                    let key = l["key"].as_str().ok_or("no key")?;
+                    targets.push(Target {
+                        url: format!("{}/ws/lives/{id}?token={token}", self.ws),
+                        subject: String::new(),
+                    });
+                    sinks.push(Sink::Http {
+                        url: format!("{}/api/v1/lives/{id}/donations", self.http),
+                        auth: Some(format!("Bearer {key}")),
+                    });
+                }
+            }
+            Proto::Ws => {
+                for i in 0..n {
+                    targets.push(Target { url: format!("{}/ws/lives/l{i}", self.ws), subject: String::new() });
+                    sinks.push(Sink::Http { url: format!("{}/lives/l{i}/donations", self.http), auth: None });
+                }
+            }
+            Proto::Nats => {
+                for i in 0..n {
+                    targets.push(Target { url: self.ws.clone(), subject: format!("live.l{i}") });
+                    sinks.push(Sink::Nats { subject: format!("live.l{i}") });
+                }
+            }
+        }
+        let nats = match &self.nats {
+            Some(addr) => Some(NatsPub::connect(addr).await?),
+            None => None,
+        };
+        Ok((targets, Publisher::new(client.clone(), sinks, nats)))
+    }
+}
+
+enum Sink {
+    Http { url: String, auth: Option<String> },
+    Nats { subject: String },
+}
+
+/// One plain-TCP NATS connection the load generator publishes on.
+struct NatsPub {
+    w: tokio::sync::Mutex<tokio::net::tcp::OwnedWriteHalf>,
+}
+
+impl NatsPub {
+    async fn connect(addr: &str) -> Result<Arc<NatsPub>> {
+        let s = TcpStream::connect(addr).await?;
+        s.set_nodelay(true)?;
+        let (r, mut w) = s.into_split();
+        w.write_all(b"CONNECT {\"verbose\":false,\"pedantic\":false}\r\n").await?;
+        let p = Arc::new(NatsPub { w: tokio::sync::Mutex::new(w) });
+        let pp = Arc::downgrade(&p);
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(r).lines();
+            while let Ok(Some(l)) = lines.next_line().await {
+                if l == "PING" {
+                    let Some(p) = pp.upgrade() else { break };
+                    let _ = p.w.lock().await.write_all(b"PONG\r\n").await;
+                }
+            }
+        });
+        Ok(p)
+    }
+}
+
+/// Sends donations and counts, per live, those the server acknowledged.
+pub struct Publisher {
+    client: reqwest::Client,
+    sinks: Vec<Sink>,
+    nats: Option<Arc<NatsPub>>,
+    next: Vec<AtomicU64>,
+    acked: Vec<AtomicU64>,
+    pub errors: AtomicU64,
+    post: Mutex<Histogram<u64>>,
+}
+
+impl Publisher {
+    fn new(client: reqwest::Client, sinks: Vec<Sink>, nats: Option<Arc<NatsPub>>) -> Publisher {
+        let n = sinks.len();
+        Publisher {
+            client,
+            sinks,
+            nats,
+            next: (0..n).map(|_| AtomicU64::new(0)).collect(),
+            acked: (0..n).map(|_| AtomicU64::new(0)).collect(),
+            errors: AtomicU64::new(0),
+            post: Mutex::new(Histogram::new_with_bounds(1, 120_000_000, 3).expect("bounds")),
+        }
+    }
+
+    pub fn acked(&self) -> Vec<u64> {
+        self.acked.iter().map(|a| a.load(Ordering::Relaxed)).collect()
+    }
+
+    /// Takes the POST latency histogram (µs) recorded since the last call.
+    pub fn take_post_hist(&self) -> Histogram<u64> {
+        let mut h = self.post.lock().unwrap_or_else(|e| e.into_inner());
+        let out = h.clone();
+        h.reset();
+        out
+    }
+
+    pub async fn send(&self, live: usize) {
+        match &self.sinks[live] {
+            Sink::Http { url, auth } => {
+                let i = self.next[live].fetch_add(1, Ordering::Relaxed);
+                let t = now_ns();
+                let body = format!("{{\"amount\":100,\"currency\":\"EUR\",\"message\":\"{}\"}}", message(t, i));
+                let mut req = self.client.post(url).header("content-type", "application/json").body(body);
+                if let Some(a) = auth {
+                    req = req.header("authorization", a);
+                }
+                let start = Instant::now();
+                let ok = match req.send().await {
+                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                    Err(_) => false,
+                };
+                if ok {
+                    self.acked[live].fetch_add(1, Ordering::Relaxed);
+                    let us = start.elapsed().as_micros() as u64;
+                    let _ = self.post.lock().unwrap_or_else(|e| e.into_inner()).record(us.max(1));
+                } else {
+                    self.errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Sink::Nats { subject } => {
+                let Some(nats) = &self.nats else { return };
+                let mut w = nats.w.lock().await;
+                // Seq assigned under the lock: frames go out in seq order.
+                let i = self.next[live].fetch_add(1, Ordering::Relaxed);
+                let t = now_ns();
+                let frame = nats_frame(live, i, t);
+                let msg = format!("PUB {subject} {}\r\n{frame}\r\n", frame.len());
+                let start = Instant::now();
+                if w.write_all(msg.as_bytes()).await.is_ok() {
+                    self.acked[live].fetch_add(1, Ordering::Relaxed);
+                    let us = start.elapsed().as_micros() as u64;
+                    let _ = self.post.lock().unwrap_or_else(|e| e.into_inner()).record(us.max(1));
+                } else {
+                    self.errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+}
+
+/// The frame a NATS publisher sends: the same fields as Cagnotte's donation frame.
+fn nats_frame(live: usize, i: u64, t: u64) -> String {
+    let n = i + 1;
+    let raised = n * 100;
+    json!({
+        "type": "donation",
+        "seq": n,
+        "donation": {
+            "id": format!("d{live}-{n}"), "live_id": format!("l{live}"), "amount": 100,
+            "currency": "EUR", "matched": 0, "donor": null, "message": message(t, i),
+            "platform": null, "at": "2026-01-01T00:00:00Z", "refunded": false
+        },
+        "totals": {"raised": raised, "matched": 0, "total": raised, "donations": n},
+        "campaign_totals": {"raised": raised, "matched": 0, "total": raised, "donations": n}
+    })
+    .to_string()
+}
+
+/// Which paths exist on this machine.
+pub fn check(paths: &Paths, proto: Proto) -> bool {
+    match proto {
+        Proto::Cagnotte => paths.cagnotte.exists(),
+        Proto::Ws => {
+            paths.node_server.exists() && paths.node_server.parent().is_some_and(|d| d.join("node_modules/ws").exists())
+        }
+        Proto::Nats => paths.nats_bin.exists() && Path::new(&paths.nats_conf).exists(),
+    }
+}
+
+/// Counts the server's syscalls with `perf stat` (tracepoints) while it runs:
+/// `/proc/PID/io` misses `send`/`sendto`, which Rust's std uses on sockets.
+pub struct SyscallCount {
+    child: std::process::Child,
+    out: PathBuf,
+}
+
+/// (all syscalls, write-family syscalls: write, writev, sendto, sendmsg)
+pub type Syscalls = (u64, u64);
+
+const WRITE_EVENTS: [&str; 4] = [
+    "syscalls:sys_enter_write",
+    "syscalls:sys_enter_writev",
+    "syscalls:sys_enter_sendto",
+    "syscalls:sys_enter_sendmsg",
+];
+
+impl SyscallCount {
+    pub fn start(pid: u32, work: &Path) -> Option<SyscallCount> {
+        let out = work.join(format!("perf-{pid}-{}.csv", now_ns() % 1_000_000_000));
+        let events = format!("raw_syscalls:sys_enter,{}", WRITE_EVENTS.join(","));
+        let child = std::process::Command::new("perf")
+            .args(["stat", "-x", ",", "-e", &events, "-o"])
+            .arg(&out)
+            .args(["-p", &pid.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        // perf needs a moment to attach.
+        std::thread::sleep(Duration::from_millis(150));
+        Some(SyscallCount { child, out })
+    }
+
+    pub fn stop(mut self) -> Option<Syscalls> {
+        let _ = std::process::Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+        let text = std::fs::read_to_string(&self.out).ok()?;
+        let _ = std::fs::remove_file(&self.out);
+        let (mut all, mut writes, mut seen) = (0, 0, false);
+        for l in text.lines() {
+            let f: Vec<&str> = l.split(',').collect();
+            if f.len() < 3 {
+                continue;
+            }
+            let Ok(n) = f[0].parse::<u64>() else { continue };
+            if f[2] == "raw_syscalls:sys_enter" {
+                all = n;
+                seen = true;
+            } else if WRITE_EVENTS.contains(&f[2]) {
+                writes += n;
+            }
+        }
+        seen.then_some((all, writes))
+    }
+}
