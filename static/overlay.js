@@ -68,6 +68,7 @@
     sound: params.get("sound") === "1" || params.get("sound") === "true",
     volume: num("volume", 70, 0, 100) / 100,
     goal: params.get("goal") === "campaign" ? "campaign" : "live",
+    refresh: num("refresh", 10, 2, 300) * 1000,
     tickerCount: num("ticker_count", 10, 1, 20),
     topCount: num("top_count", 5, 1, 10)
   };
@@ -112,6 +113,7 @@
   var viewSeq = -1;           // seq of the data the other widgets show
   var snap = null;            // last snapshot (live, goals)
   var totals = null, campaignTotals = null;
+  var campaignSeq = -1;       // seq the campaign totals and matches are as of
   var recent = [];            // newest first
   var donors = {};            // name -> {amount, donations}
   var matches = [];
@@ -375,6 +377,7 @@
     viewSeq = ev.seq;
     totals = ev.totals;
     campaignTotals = ev.campaign_totals;
+    campaignSeq = ev.seq;
     recent = (ev.recent || []).slice();
     donors = {};
     (ev.top_donors || []).forEach(function (r) { donors[r.donor] = { amount: r.amount, donations: r.donations }; });
@@ -391,15 +394,18 @@
     if (typeof ev.seq !== "number" || ev.seq <= viewSeq) return;
     viewSeq = ev.seq;
     if (ev.totals) totals = ev.totals;
-    if (ev.campaign_totals) campaignTotals = ev.campaign_totals;
-    (ev.matches || []).forEach(function (b) {
-      matches.forEach(function (m) { if (m.id === b.id) { m.used = b.used; m.left = b.left; } });
-    });
-    if (ev.match && ev.match.id) {
-      // match_started / match_used_up / match_ended carry the whole match.
-      var found = false;
-      matches = matches.map(function (m) { if (m.id === ev.match.id) { found = true; return ev.match; } return m; });
-      if (!found) matches.push(ev.match);
+    if (ev.seq > campaignSeq && (ev.campaign_totals || ev.matches || ev.match)) {
+      campaignSeq = ev.seq;
+      if (ev.campaign_totals) campaignTotals = ev.campaign_totals;
+      (ev.matches || []).forEach(function (b) {
+        matches.forEach(function (m) { if (m.id === b.id) { m.used = b.used; m.left = b.left; } });
+      });
+      if (ev.match && ev.match.id) {
+        // match_started / match_used_up / match_ended carry the whole match.
+        var found = false;
+        matches = matches.map(function (m) { if (m.id === ev.match.id) { found = true; return ev.match; } return m; });
+        if (!found) matches.push(ev.match);
+      }
     }
     var d = ev.donation;
     if (d) {
@@ -421,6 +427,29 @@
     if (ev.type === "snapshot") { onSnapshot(ev); return; }
     applyToView(ev);
     considerAlert(ev);
+  }
+
+  // ---- campaign ------------------------------------------------------------
+  // Donations to the campaign's other lives and match events are not in this
+  // live's stream: the campaign-wide widgets also read the public campaign
+  // document now and then, and keep whichever data has the higher seq.
+  function pollCampaign() {
+    if (!snap || !snap.live.campaign_id) return;
+    fetch("/api/v1/campaigns/" + encodeURIComponent(snap.live.campaign_id), { cache: "no-store", credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (c) {
+        if (!c || typeof c.seq !== "number" || c.seq < campaignSeq) return;
+        campaignSeq = c.seq;
+        if (c.totals) campaignTotals = c.totals;
+        if (Array.isArray(c.matches)) matches = c.matches;
+        renderGoal();
+        renderCampaign();
+        renderMatch();
+      })
+      .catch(function () { /* offline for a moment: the next poll will do */ });
+  }
+  if (el("w-campaign") || el("w-match") || el("w-goal")) {
+    setInterval(pollCampaign, cfg.refresh);
   }
 
   // ---- connection ---------------------------------------------------------

@@ -652,36 +652,39 @@ async fn builder_previews_a_widget_and_produces_its_url() {
 
 #[tokio::test]
 async fn demo_command_serves_moving_overlays() {
-    use tokio::io::AsyncBufReadExt;
-    let mut child = tokio::process::Command::new(crate::helpers::binary())
-        .args(["--listen", "127.0.0.1:0", "demo", "--every", "0.3"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start cagnotte demo");
-    let pid = child.id().expect("pid");
-    let data_dir = std::env::temp_dir().join(format!("cagnotte-demo-{pid}"));
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut printed = Vec::new();
-    let page = tokio::time::timeout(WAIT, async {
-        while let Some(line) = lines.next_line().await.expect("demo output") {
-            printed.push(line.clone());
-            if line.trim_start().starts_with("overlay builder") {
-                break;
-            }
-        }
-        printed.iter().find(|l| l.trim_start().starts_with("all widgets")).cloned()
-    })
-    .await
-    .expect("the demo prints its URLs")
-    .expect("an URL for all widgets");
-    let page = page.split_whitespace().last().unwrap().to_owned();
-    for widget in ["alert", "goal", "campaign", "match", "ticker", "top", "cta"] {
-        assert!(printed.iter().any(|l| l.contains(&format!("/{widget}?token="))), "{widget}: {printed:?}");
-    }
-    assert!(data_dir.exists(), "the demo data lives in {}", data_dir.display());
+    // The demo starts once the browser is ours: its donations would otherwise pile
+    // up (and use up its match) while other tests hold the browser.
     with_browser(async |b| {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::new(crate::helpers::binary())
+            .args(["--listen", "127.0.0.1:0", "demo", "--every", "0.3"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start cagnotte demo");
+        let pid = child.id().expect("pid");
+        let data_dir = std::env::temp_dir().join(format!("cagnotte-demo-{pid}"));
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut printed = Vec::new();
+        let page = tokio::time::timeout(WAIT, async {
+            while let Some(line) = lines.next_line().await.expect("demo output") {
+                printed.push(line.clone());
+                if line.trim_start().starts_with("overlay builder") {
+                    break;
+                }
+            }
+            printed.iter().find(|l| l.trim_start().starts_with("all widgets")).cloned()
+        })
+        .await
+        .expect("the demo prints its URLs")
+        .expect("an URL for all widgets");
+        let page = page.split_whitespace().last().unwrap().to_owned();
+        for widget in ["alert", "goal", "campaign", "match", "ticker", "top", "cta"] {
+            assert!(printed.iter().any(|l| l.contains(&format!("/{widget}?token="))), "{widget}: {printed:?}");
+        }
+        assert!(data_dir.exists(), "the demo data lives in {}", data_dir.display());
+
         b.goto(&page).await;
         b.wait_live().await;
         eventually("a simulated donation's alert", WAIT, || async { (!alert(b).await.is_null()).then_some(()) }).await;
@@ -692,15 +695,66 @@ async fn demo_command_serves_moving_overlays() {
         })
         .await;
         eventually("the campaign total moves", WAIT, || async { (total().await != first).then_some(()) }).await;
-        assert_eq!(b.js("return document.getElementById('w-match').hidden").await, false);
-        assert_eq!(b.js("return document.getElementById('w-cta').hidden").await, false);
-        assert_eq!(b.js("return document.getElementById('w-ticker').hidden").await, false);
+        eventually("every widget of the demo on screen", WAIT, || async {
+            let hidden = b
+                .js(r#"return ["w-match", "w-cta", "w-ticker", "w-top", "w-goal", "w-campaign"]
+                        .filter(function (id) { return document.getElementById(id).hidden; })"#)
+                .await;
+            (hidden == json!([])).then_some(())
+        })
+        .await;
+
+        // ctrl-c / SIGTERM: a clean stop that throws the demo data away.
+        let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+        assert!(killed.success());
+        let status = tokio::time::timeout(WAIT, child.wait()).await.expect("the demo stops").expect("wait");
+        assert!(status.success(), "{status}");
+        assert!(!data_dir.exists(), "demo data removed");
     })
     .await;
-    // ctrl-c / SIGTERM: a clean stop that throws the demo data away.
-    let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
-    assert!(killed.success());
-    let status = tokio::time::timeout(WAIT, child.wait()).await.expect("the demo stops").expect("wait");
-    assert!(status.success(), "{status}");
-    assert!(!data_dir.exists(), "demo data removed");
+}
+
+#[tokio::test]
+async fn campaign_widgets_follow_the_other_lives_of_the_campaign() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/campaigns/{}/matches", live.campaign_id),
+            Some(ADMIN),
+            json!({"sponsor": "Fondation", "ratio": [1, 1], "cap": 5000}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "", "&widgets=campaign,match&refresh=2&lang=en")).await;
+        b.wait_live().await;
+        let text = |id: &'static str| async move {
+            b.js(&format!("return document.getElementById('{id}').textContent")).await
+        };
+        eventually("campaign total at zero", WAIT, || async {
+            (text("campaign-total").await == "€0.00 / €5,000.00").then_some(())
+        })
+        .await;
+        assert_eq!(text("match-left").await, "Budget left: €50.00");
+        // 30 € on another live: doubled, 30 € of the 50 € budget used.
+        donate(&app, &other, json!({"amount": 3000, "currency": "EUR", "donor": "Ailleurs"})).await;
+        eventually("campaign total and budget from the other live", WAIT, || async {
+            (text("campaign-total").await == "€60.00 / €5,000.00" && text("match-left").await == "Budget left: €20.00")
+                .then_some(())
+        })
+        .await;
+        // The other live uses the rest of the budget: the badge goes away here too.
+        donate(&app, &other, json!({"amount": 5000, "currency": "EUR", "donor": "Ailleurs"})).await;
+        eventually("the badge hides once the budget is used elsewhere", WAIT, || async {
+            (b.js("return document.getElementById('w-match').hidden").await == true).then_some(())
+        })
+        .await;
+        eventually("the campaign total with the second gift", WAIT, || async {
+            (text("campaign-total").await == "€130.00 / €5,000.00").then_some(())
+        })
+        .await;
+    })
+    .await;
 }
