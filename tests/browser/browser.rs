@@ -158,12 +158,18 @@ impl Browser {
             .await;
     }
 
-    /// A PNG of one element, written to `docs/screenshots/{name}.png` for the docs.
+    /// A PNG of one element, saved as `{name}.png`: in `docs/screenshots/` when
+    /// `UPDATE_SCREENSHOTS=1` (to refresh the docs' pictures), else under the
+    /// target directory, so a plain test run leaves the source tree untouched.
     pub async fn screenshot_element(&self, css: &str, name: &str) -> Vec<u8> {
         self.transparent_backdrop().await;
         let el = self.client.find(fantoccini::Locator::Css(css)).await.expect("element to screenshot");
         let png = el.screenshot().await.expect("element screenshot");
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        let dir = if std::env::var_os("UPDATE_SCREENSHOTS").is_some_and(|v| v == "1") {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots")
+        } else {
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
+        };
         std::fs::create_dir_all(&dir).expect("screenshots dir");
         std::fs::write(dir.join(format!("{name}.png")), &png).expect("write screenshot");
         png

@@ -1,7 +1,8 @@
 //! Browser tests of the overlays in real headless Chromium (OBS browser sources
 //! are Chromium too), against a real server on 127.0.0.1:0. They need Debian's
 //! `chromium` and `chromium-driver` (`scripts/install-test-deps.sh`). The
-//! screenshots in `docs/screenshots/` are written by these tests.
+//! screenshots in `docs/screenshots/` are written by these tests when run with
+//! `UPDATE_SCREENSHOTS=1`.
 
 #[path = "../api/helpers.rs"]
 mod helpers;

@@ -260,6 +260,7 @@ async fn goal_bar_width_follows_the_total() {
         let (s, v) = donate_raw(&app, &live, 37550).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         wait_bar(b, 0.6255, &eur_fr("625,50_€ / 1~000,00_€")).await;
+        b.screenshot_element("#w-goal", "goal").await;
         // A refund moves it back.
         let id = v["donation"]["id"].as_str().unwrap();
         let (s, _) = app.post(&format!("/api/v1/donations/{id}/refund"), Some(&live.key), json!({})).await;
@@ -269,7 +270,6 @@ async fn goal_bar_width_follows_the_total() {
         donate(&app, &live, json!({"amount": 100000, "currency": "EUR"})).await;
         wait_bar(b, 1.0, &eur_fr("1~250,00_€ / 1~000,00_€")).await;
         assert_eq!(b.js("return document.getElementById('goal-pct').textContent").await, format!("125{NBSP}%"));
-        b.screenshot_element("#w-goal", "goal").await;
 
         // The campaign goal on request, in English.
         b.goto(&url(&app, &live, "goal", "&goal=campaign&lang=en")).await;
@@ -568,6 +568,8 @@ async fn every_widget_shows_its_data_and_is_screenshotted() {
                     .filter(|n| *n == 0)
             })
             .await;
+            // The ticker scrolls forever: picture it from its start.
+            b.js("document.getAnimations().forEach(function (a) { a.pause(); a.currentTime = 0; })").await;
             b.screenshot_element(css, widget).await;
         }
     })
