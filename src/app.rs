@@ -41,6 +41,8 @@ pub struct Inner {
     /// Cancelled when the server stops: WebSocket sessions close with 1001.
     pub shutdown: CancellationToken,
     pub limits: crate::http::limits::Limits,
+    /// Dashboard sessions by digest of their cookie (in memory: a restart signs out).
+    pub logins: dashmap::DashMap<TokenHash, crate::http::auth::Login>,
     /// WebSocket sessions, awaited on shutdown.
     pub sessions: TaskTracker,
 }
@@ -113,6 +115,7 @@ pub async fn run_with_clock(
     let app = AppState(Arc::new(Inner {
         readers: Readers::new(Path::new(&config.data_dir)),
         limits: crate::http::limits::Limits::from_config(&config),
+        logins: dashmap::DashMap::new(),
         config,
         ledger,
         views,

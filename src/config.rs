@@ -77,6 +77,10 @@ pub struct Config {
     #[arg(long, env = "CAGNOTTE_WS_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub ws_allowed_origins: Vec<String>,
 
+    /// Lifetime of a dashboard session, in seconds.
+    #[arg(long, env = "CAGNOTTE_SESSION_TTL_SECS", default_value_t = 12 * 3600)]
+    pub session_ttl_secs: u64,
+
     /// Log filter (tracing's EnvFilter syntax), e.g. `info` or `cagnotte=debug`.
     #[arg(long, env = "CAGNOTTE_LOG", default_value = "info")]
     pub log: String,

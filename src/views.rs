@@ -3,6 +3,7 @@
 //! commit, from the [`Change`]s it computed while folding; readers clone what
 //! they need and never hold a guard across an `.await` or a second map.
 
+use crate::domain::moderation::Moderation;
 use crate::domain::state::{MatchState, MilestoneState, PlatformTotals, State, Stream};
 use crate::domain::{Campaign, Donation, Integration, Live, Subscriber, Timestamp, TokenHash, Totals};
 use crate::money::Currency;
@@ -20,6 +21,8 @@ pub const DEFAULT_LIVE_MINUTES: u32 = 120;
 
 /// What one committed event changed, captured by the writer right after folding it.
 #[derive(Debug, Clone)]
+// Each lives for one batch in the writer; boxing the donation variant buys nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Change {
     Campaign(Campaign),
     /// The campaign's own fields were edited.
@@ -53,6 +56,10 @@ pub enum Change {
     },
     Integration(Integration),
     Subscriber(Subscriber),
+    Moderation {
+        live_id: String,
+        moderation: Moderation,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +138,9 @@ pub struct LiveView {
     /// Seq of the newest event of this live's stream.
     pub last_seq: u64,
     pub board: Board,
+    pub moderation: Moderation,
+    /// Donations whose text waits for moderation, oldest first.
+    pub pending: Vec<Donation>,
 }
 
 #[derive(Default)]
@@ -168,6 +178,9 @@ impl Views {
                 board: boards.remove(c.campaign.id.as_str()).unwrap_or_default(),
             });
             for l in lives {
+                let mut pending: Vec<_> =
+                    donations.iter().filter(|d| d.donation.live_id == l.live.id && d.donation.pending).collect();
+                pending.sort_by_key(|d| d.seq);
                 self.insert_live(LiveView {
                     live: l.live.clone(),
                     currency: c.campaign.currency,
@@ -175,6 +188,8 @@ impl Views {
                     platforms: l.platforms.clone(),
                     last_seq: l.stream_seq,
                     board: boards.remove(l.live.id.as_str()).unwrap_or_default(),
+                    moderation: l.moderation.clone(),
+                    pending: pending.into_iter().map(|d| d.donation.clone()).collect(),
                 });
             }
         }
@@ -240,6 +255,8 @@ impl Views {
                     platforms: PlatformTotals::new(),
                     last_seq: seq,
                     board: Board::default(),
+                    moderation: Moderation::default(),
+                    pending: vec![],
                 });
                 if let Some(mut c) = self.campaigns.get_mut(&live.campaign_id) {
                     c.lives.push(live.id.clone());
@@ -258,6 +275,10 @@ impl Views {
                     l.totals = *live_totals;
                     l.platforms.insert(donation.platform.clone(), *live_platform);
                     l.board.record(before.as_ref(), donation);
+                    l.pending.retain(|d| d.id != donation.id);
+                    if donation.pending {
+                        l.pending.push(donation.clone());
+                    }
                 }
                 if let Some(mut c) = self.campaigns.get_mut(&donation.campaign_id) {
                     c.totals = *campaign_totals;
@@ -279,6 +300,11 @@ impl Views {
                 }
                 if let Some(mut l) = self.lives.get_mut(&live.id) {
                     l.live = live.clone();
+                }
+            }
+            Change::Moderation { live_id, moderation } => {
+                if let Some(mut l) = self.lives.get_mut(live_id) {
+                    l.moderation = moderation.clone();
                 }
             }
             Change::Integration(i) => {

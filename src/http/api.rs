@@ -20,11 +20,11 @@ use std::collections::HashMap;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/campaigns", post(create_campaign))
-        .route("/api/v1/campaigns/{id}", get(get_campaign))
+        .route("/api/v1/campaigns/{id}", get(get_campaign).patch(edit_campaign))
         .route("/api/v1/campaigns/{id}/matches", post(create_match))
         .route("/api/v1/campaigns/{id}/lives", post(create_live))
         .route("/api/v1/campaigns/{id}/milestones", post(create_milestone))
-        .route("/api/v1/lives/{id}", get(get_live))
+        .route("/api/v1/lives/{id}", get(get_live).patch(edit_live))
         .route("/api/v1/lives/{id}/donations", post(donate))
         .route("/api/v1/lives/{id}/events", get(events))
         .route("/api/v1/lives/{id}/rotate", post(rotate))
@@ -458,4 +458,128 @@ async fn create_milestone(
         .and_then(|c| c.milestones.iter().find(|m| m.milestone.id == id).map(crate::views::milestone_json))
         .ok_or_else(|| ApiError::internal("milestone missing after commit"))?;
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+/// A field of a PATCH body: absent keeps the value, `null` clears it.
+#[derive(Debug, Default)]
+enum Patch<T> {
+    #[default]
+    Keep,
+    Clear,
+    Set(T),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Option::<T>::deserialize(d)? {
+            Some(v) => Patch::Set(v),
+            None => Patch::Clear,
+        })
+    }
+}
+
+impl<T> Patch<T> {
+    /// The new value of an optional field, parsed with `parse`.
+    fn apply<U>(
+        self,
+        old: Option<U>,
+        parse: impl FnOnce(T) -> Result<Option<U>, ApiError>,
+    ) -> Result<Option<U>, ApiError> {
+        match self {
+            Patch::Keep => Ok(old),
+            Patch::Clear => Ok(None),
+            Patch::Set(v) => parse(v),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EditCampaign {
+    name: Option<String>,
+    #[serde(default)]
+    goal: Patch<Value>,
+    #[serde(default)]
+    charity: Patch<String>,
+    #[serde(default)]
+    starts_at: Patch<String>,
+    #[serde(default)]
+    ends_at: Patch<String>,
+    #[serde(default)]
+    donate_url: Patch<String>,
+}
+
+/// `PATCH /api/v1/campaigns/{id}`: edits what organisers may change after the
+/// start (not the currency, which every amount depends on).
+async fn edit_campaign(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<EditCampaign>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let mut c = app
+        .views
+        .campaign(&id)
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?
+        .campaign;
+    if let Some(name) = b.name {
+        c.name = text::required("name", &name, text::NAME_MAX)?;
+    }
+    c.goal = b.goal.apply(c.goal, |v| minor("goal", Some(&v)))?;
+    c.charity = b.charity.apply(c.charity, |v| Ok(text::optional("charity", Some(&v), text::NAME_MAX)?))?;
+    c.starts_at = b.starts_at.apply(c.starts_at, |v| time("starts_at", Some(&v)))?;
+    c.ends_at = b.ends_at.apply(c.ends_at, |v| time("ends_at", Some(&v)))?;
+    window(c.starts_at, c.ends_at)?;
+    c.donate_url = b.donate_url.apply(c.donate_url, |v| Ok(text::url("donate_url", Some(&v))?))?;
+    app.ledger.submit(Command::UpdateCampaign(c)).await?;
+    let body = app.views.campaign_json(&id, app.now()).ok_or_else(|| ApiError::internal("campaign missing"))?;
+    Ok(axum::Json(body).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EditLive {
+    host: Option<String>,
+    #[serde(default)]
+    title: Patch<String>,
+    #[serde(default)]
+    platform: Patch<String>,
+    #[serde(default)]
+    scheduled_at: Patch<String>,
+    #[serde(default)]
+    duration_minutes: Patch<u32>,
+    #[serde(default)]
+    goal: Patch<Value>,
+    #[serde(default)]
+    donate_url: Patch<String>,
+}
+
+/// `PATCH /api/v1/lives/{id}`: the host, title and schedule of a live (admin).
+async fn edit_live(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<EditLive>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let mut l = app.views.live(&id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?.live;
+    if let Some(host) = b.host {
+        l.host = text::required("host", &host, text::NAME_MAX)?;
+    }
+    l.title = b.title.apply(l.title, |v| Ok(text::optional("title", Some(&v), text::NAME_MAX)?))?;
+    l.platform = b.platform.apply(l.platform, |v| Ok(text::platform(Some(&v))?))?;
+    l.scheduled_at = b.scheduled_at.apply(l.scheduled_at, |v| time("scheduled_at", Some(&v)))?;
+    l.duration_minutes = b.duration_minutes.apply(l.duration_minutes, |m| {
+        if (1..=24 * 60).contains(&m) {
+            Ok(Some(m))
+        } else {
+            Err(ApiError::invalid("invalid_field", "duration_minutes must be between 1 and 1440"))
+        }
+    })?;
+    l.goal = b.goal.apply(l.goal, |v| minor("goal", Some(&v)))?;
+    l.donate_url = b.donate_url.apply(l.donate_url, |v| Ok(text::url("donate_url", Some(&v))?))?;
+    app.ledger.submit(Command::UpdateLive(l)).await?;
+    let body = app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;
+    Ok(axum::Json(body).into_response())
 }

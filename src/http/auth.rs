@@ -17,6 +17,27 @@ pub enum Access {
     CampaignOverlay(String),
 }
 
+/// Name of the dashboard's session cookie.
+pub const SESSION_COOKIE: &str = "cagnotte_session";
+
+/// A signed-in dashboard: its CSRF token and when it expires.
+pub struct Login {
+    pub csrf: String,
+    pub expires: std::time::Instant,
+}
+
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
@@ -51,8 +72,29 @@ impl AppState {
         self.identify(token).ok_or_else(|| ApiError::unauthorized("this token is not valid"))
     }
 
+    /// The bearer token, or else a dashboard session cookie (which stands for the admin).
+    fn access_headers(&self, headers: &HeaderMap) -> Result<Access, ApiError> {
+        if bearer(headers).is_none() && self.session(headers).is_some() {
+            return Ok(Access::Admin);
+        }
+        self.access(bearer(headers))
+    }
+
+    /// The signed-in dashboard session of this request, if any: (digest, CSRF token).
+    pub fn session(&self, headers: &HeaderMap) -> Option<(crate::domain::TokenHash, String)> {
+        let id = session_cookie(headers)?;
+        let hash = secret::hash(id);
+        let s = self.logins.get(&hash)?;
+        if s.expires <= std::time::Instant::now() {
+            drop(s);
+            self.logins.remove(&hash);
+            return None;
+        }
+        Some((hash, s.csrf.clone()))
+    }
+
     pub fn require_admin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        match self.access(bearer(headers))? {
+        match self.access_headers(headers)? {
             Access::Admin => Ok(()),
             _ => Err(ApiError::forbidden("only the admin token may do this")),
         }
@@ -60,7 +102,7 @@ impl AppState {
 
     /// Admin or the write key of this live (`live_id = None`: of any live; the ledger checks ownership).
     pub fn require_writer(&self, headers: &HeaderMap, live_id: Option<&str>) -> Result<Principal, ApiError> {
-        match self.access(bearer(headers))? {
+        match self.access_headers(headers)? {
             Access::Admin => Ok(Principal::Admin),
             Access::LiveKey(l) if live_id.is_none_or(|id| id == l) => Ok(Principal::LiveKey(l)),
             Access::LiveKey(_) => Err(ApiError::forbidden("this key belongs to another live")),

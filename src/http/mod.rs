@@ -1,6 +1,7 @@
 //! HTTP edge: one router per module, merged here. Handlers are thin: parse,
 //! authenticate, submit to the ledger or read the views, answer.
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod limits;
@@ -22,11 +23,13 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
+        .merge(admin::router())
         .merge(ws::router())
         .merge(overlay::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found("not_found", "no such endpoint") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), admin::csrf_guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_requests))
         .layer(axum::middleware::map_response(limits::security_headers))
         .layer(axum::middleware::from_fn(limits::log_requests))

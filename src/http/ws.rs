@@ -30,6 +30,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/ws/lives/{id}", get(upgrade_live))
         .route("/ws/campaigns/{id}", get(upgrade_campaign))
+        .route("/ws/public/lives/{id}", get(upgrade_public_live))
+        .route("/ws/public/campaigns/{id}", get(upgrade_public_campaign))
         .route("/static/{file}", get(super::serve_static))
 }
 
@@ -94,6 +96,40 @@ async fn upgrade_campaign(
         return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
     }
     app.require_campaign_reader(q.get("token").map(String::as_str), &campaign_id)?;
+    upgrade(app, Source::Campaign { campaign_id }, &q, &headers, peer, ws)
+}
+
+/// The streams carry no secret and only moderated text: viewer pages follow
+/// them without a token (connections still capped per address, and together
+/// per stream as if they shared one token).
+async fn upgrade_public_live(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+    peer: ConnectInfo<SocketAddr>,
+    query: QueryResult,
+    ws: UpgradeResult,
+) -> Result<Response, ApiError> {
+    let Query(mut q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let source =
+        Source::live(&app, &live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    q.insert("token".into(), format!("public:{live_id}"));
+    upgrade(app, source, &q, &headers, peer, ws)
+}
+
+async fn upgrade_public_campaign(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+    peer: ConnectInfo<SocketAddr>,
+    query: QueryResult,
+    ws: UpgradeResult,
+) -> Result<Response, ApiError> {
+    let Query(mut q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    if app.views.campaign(&campaign_id).is_none() {
+        return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
+    }
+    q.insert("token".into(), format!("public:campaign:{campaign_id}"));
     upgrade(app, Source::Campaign { campaign_id }, &q, &headers, peer, ws)
 }
 

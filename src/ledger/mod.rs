@@ -330,7 +330,9 @@ impl Writer {
             }
             Fact::CampaignUpdated { campaign } => Some(Change::CampaignInfo(campaign.clone())),
             Fact::LiveUpdated { live } => Some(Change::LiveInfo(live.clone())),
-            Fact::ModerationSet { .. } => None,
+            Fact::ModerationSet { live_id, moderation } => {
+                Some(Change::Moderation { live_id: live_id.clone(), moderation: moderation.clone() })
+            }
             Fact::IntegrationCreated { integration } => Some(Change::Integration(integration.clone())),
             Fact::SubscriberCreated { subscriber } => Some(Change::Subscriber(subscriber.clone())),
             Fact::MilestoneCreated { milestone } => s.milestone_state(&milestone.id).cloned().map(Change::Milestone),

@@ -170,6 +170,25 @@ impl Readers {
         })
     }
 
+    /// The donation events of a campaign (received, refunded, text released or
+    /// hidden), oldest first: what exports fold.
+    pub fn campaign_events(&self, campaign_id: &str) -> Result<Vec<Event>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, data FROM events WHERE campaign_id = ?1 AND frame IS NOT NULL \
+                 AND kind IN ('donation', 'refund', 'text_released', 'text_hidden') ORDER BY seq",
+            )?;
+            let mut rows = stmt.query([campaign_id])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let seq: i64 = row.get(0)?;
+                let data = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+                out.push(serde_json::from_str(data).map_err(|err| StoreError::Corrupt { seq: seq as u64, err })?);
+            }
+            Ok(out)
+        })
+    }
+
     /// Frames of a stream with `after < seq <= upto`, oldest first, at most `limit`:
     /// a live's (its own events and its campaign's) or, with `live_id = None`, the campaign's.
     pub fn stream_frames(

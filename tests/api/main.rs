@@ -6,6 +6,7 @@ mod core;
 mod crash;
 mod fold;
 mod matching;
+mod moderation;
 mod security;
 mod validation;
 mod websocket;

@@ -1,0 +1,389 @@
+//! What the dashboard needs beyond the contract: sign-in sessions with CSRF
+//! tokens, editing campaigns and lives, moderation (mode, word list, approve,
+//! hide), test alerts, and the campaign's donations as JSON or CSV.
+
+use super::JsonBody;
+use super::auth::{Login, SESSION_COOKIE};
+use crate::app::AppState;
+use crate::domain::moderation::{Mode, Moderation};
+use crate::domain::state::{Command, Event, Fact};
+use crate::domain::{Donation, Timestamp, text};
+use crate::error::ApiError;
+use crate::ledger::Outcome;
+use crate::money::Amount;
+use crate::secret;
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use subtle::ConstantTimeEq;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/session", post(sign_in).get(session).delete(sign_out))
+        .route("/api/v1/campaigns/{id}/donations", get(campaign_donations))
+        .route("/api/v1/campaigns/{id}/donations.csv", get(campaign_csv))
+        .route("/api/v1/lives/{id}/moderation", get(get_moderation).put(put_moderation))
+        .route("/api/v1/lives/{id}/test-alert", post(test_alert))
+        .route("/api/v1/donations/{id}/approve", post(approve))
+        .route("/api/v1/donations/{id}/hide", post(hide))
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignIn {
+    token: String,
+}
+
+fn cookie(app: &AppState, value: &str, max_age: u64) -> HeaderValue {
+    let secure = app.config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+    let c = format!(
+        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{}",
+        if secure { "; Secure" } else { "" }
+    );
+    HeaderValue::from_str(&c).unwrap_or(HeaderValue::from_static("cagnotte_session=; Max-Age=0"))
+}
+
+/// `POST /api/v1/session {token}`: the admin token opens a session cookie; the
+/// answer's `csrf_token` must come back in `X-CSRF-Token` on every write.
+async fn sign_in(State(app): State<AppState>, JsonBody(b): JsonBody<SignIn>) -> Result<Response, ApiError> {
+    if !secret::matches(&b.token, &app.admin_hash) {
+        return Err(ApiError::unauthorized("this is not the admin token"));
+    }
+    let id = secret::new_token("cs_");
+    let csrf = secret::new_token("");
+    let now = Instant::now();
+    app.logins.retain(|_, l| l.expires > now);
+    let ttl = Duration::from_secs(app.config.session_ttl_secs.max(1));
+    app.logins.insert(secret::hash(&id), Login { csrf: csrf.clone(), expires: now + ttl });
+    let mut res = axum::Json(json!({ "csrf_token": csrf })).into_response();
+    res.headers_mut().insert(header::SET_COOKIE, cookie(&app, &id, ttl.as_secs()));
+    Ok(res)
+}
+
+async fn session(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let (_, csrf) = app.session(&headers).ok_or_else(|| ApiError::unauthorized("not signed in"))?;
+    Ok(axum::Json(json!({ "csrf_token": csrf })).into_response())
+}
+
+async fn sign_out(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some((hash, _)) = app.session(&headers) {
+        app.logins.remove(&hash);
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().insert(header::SET_COOKIE, cookie(&app, "", 0));
+    res
+}
+
+/// A write that relies on the session cookie must carry the session's CSRF token:
+/// another site can make a browser send the cookie, never read the token.
+pub async fn csrf_guard(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe
+        && super::auth::bearer(req.headers()).is_none()
+        && let Some((_, csrf)) = app.session(req.headers())
+    {
+        let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !bool::from(sent.as_bytes().ct_eq(csrf.as_bytes())) {
+            return ApiError::new(StatusCode::FORBIDDEN, "csrf", "missing or wrong X-CSRF-Token for this session")
+                .into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// A donation as the organisers see it: the public view plus the real text.
+fn admin_donation(d: &Donation, host: &str, refunded_at: Option<Timestamp>) -> Value {
+    let mut v = serde_json::to_value(d.view()).unwrap_or(Value::Null);
+    v["host"] = json!(host);
+    v["donor_name"] = json!(d.donor);
+    v["anonymous"] = json!(d.anonymous);
+    v["message_text"] = json!(d.message);
+    v["donor_hidden"] = json!(d.donor_hidden);
+    v["message_hidden"] = json!(d.message_hidden);
+    v["refunded_at"] = json!(refunded_at);
+    v
+}
+
+/// Every donation of a campaign as it stands now, newest first, from the log.
+async fn donations_of(app: &AppState, campaign_id: &str) -> Result<Vec<(Donation, Option<Timestamp>)>, ApiError> {
+    let app2 = app.clone();
+    let cid = campaign_id.to_owned();
+    let events = tokio::task::spawn_blocking(move || app2.readers.campaign_events(&cid))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(fold_donations(&events))
+}
+
+/// Folds a campaign's donation events into each donation's current state.
+pub fn fold_donations(events: &[Event]) -> Vec<(Donation, Option<Timestamp>)> {
+    let mut order = Vec::new();
+    let mut by_id: HashMap<String, (Donation, Option<Timestamp>)> = HashMap::new();
+    for e in events {
+        match &e.fact {
+            Fact::DonationReceived { donation, .. } => {
+                order.push(donation.id.clone());
+                by_id.insert(donation.id.clone(), (donation.clone(), None));
+            }
+            Fact::DonationRefunded { donation_id } => {
+                if let Some((d, at)) = by_id.get_mut(donation_id) {
+                    d.refunded = true;
+                    *at = Some(e.at);
+                }
+            }
+            Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
+                if let Some((d, _)) = by_id.get_mut(donation_id) {
+                    d.pending = false;
+                    if let Fact::TextHidden { donor, message, .. } = &e.fact {
+                        d.donor_hidden |= *donor;
+                        d.message_hidden |= *message;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    order.iter().rev().filter_map(|id| by_id.remove(id)).collect()
+}
+
+fn hosts(app: &AppState, campaign_id: &str) -> HashMap<String, String> {
+    let lives = app.views.campaign(campaign_id).map(|c| c.lives).unwrap_or_default();
+    lives.into_iter().filter_map(|id| app.views.live(&id).map(|l| (id, l.live.host))).collect()
+}
+
+async fn campaign_donations(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    if app.views.campaign(&campaign_id).is_none() {
+        return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
+    }
+    let hosts = hosts(&app, &campaign_id);
+    let list: Vec<Value> = donations_of(&app, &campaign_id)
+        .await?
+        .iter()
+        .map(|(d, at)| admin_donation(d, hosts.get(&d.live_id).map_or("", String::as_str), *at))
+        .collect();
+    Ok(axum::Json(json!({ "donations": list })).into_response())
+}
+
+/// `GET /api/v1/campaigns/{id}/donations.csv`: for the charity's receipts. Amounts
+/// are decimal strings in the campaign currency; the real donor name is given
+/// with the anonymous flag (receipts need it; viewers never see it).
+async fn campaign_csv(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let campaign = app
+        .views
+        .campaign(&campaign_id)
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let currency = campaign.campaign.currency;
+    let hosts = hosts(&app, &campaign_id);
+    let mut donations = donations_of(&app, &campaign_id).await?;
+    donations.reverse(); // oldest first, as a ledger reads
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "donation_id",
+        "received_at",
+        "live_id",
+        "host",
+        "donor",
+        "anonymous",
+        "message",
+        "amount",
+        "matched",
+        "total",
+        "currency",
+        "platform",
+        "refunded",
+        "refunded_at",
+    ];
+    let csv_err = |e: csv::Error| ApiError::internal(e.to_string());
+    w.write_record(header).map_err(csv_err)?;
+    for (d, refunded_at) in &donations {
+        let row = [
+            d.id.clone(),
+            d.at.to_string(),
+            d.live_id.clone(),
+            hosts.get(&d.live_id).cloned().unwrap_or_default(),
+            d.donor.clone().unwrap_or_default(),
+            if d.anonymous { "yes" } else { "no" }.to_owned(),
+            d.message.clone().unwrap_or_default(),
+            currency.format_plain(d.amount),
+            currency.format_plain(d.matched),
+            currency.format_plain(d.amount.saturating_add(d.matched)),
+            currency.code().to_owned(),
+            d.platform.clone(),
+            if d.refunded { "yes" } else { "no" }.to_owned(),
+            refunded_at.map(|t| t.to_string()).unwrap_or_default(),
+        ];
+        w.write_record(&row).map_err(csv_err)?;
+    }
+    let body = w.into_inner().map_err(|e| ApiError::internal(e.to_string()))?;
+    let disposition = format!("attachment; filename=\"{campaign_id}-donations.csv\"");
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+        body,
+    )
+        .into_response())
+}
+
+fn moderation_json(app: &AppState, live_id: &str) -> Option<Value> {
+    let l = app.views.live(live_id)?;
+    let m = &l.moderation;
+    let words: Vec<String> = match &m.words {
+        Some(w) => w.clone(),
+        None => crate::domain::moderation::DEFAULT_WORDS.iter().map(|w| (*w).to_owned()).collect(),
+    };
+    let pending: Vec<Value> = l.pending.iter().map(|d| admin_donation(d, &l.live.host, None)).collect();
+    Some(json!({
+        "live_id": live_id, "mode": m.mode, "delay_seconds": m.delay_seconds,
+        "words": words, "default_words": m.words.is_none(), "pending": pending,
+    }))
+}
+
+async fn get_moderation(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if app.views.live(&live_id).is_none() {
+        return Err(ApiError::not_found("live_not_found", "no live has this id"));
+    }
+    app.require_writer(&headers, Some(&live_id))?;
+    Ok(axum::Json(moderation_json(&app, &live_id)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModerationBody {
+    mode: Mode,
+    delay_seconds: Option<u32>,
+    /// `null` or absent: the default list.
+    words: Option<Vec<String>>,
+}
+
+async fn put_moderation(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<ModerationBody>,
+) -> Result<Response, ApiError> {
+    if app.views.live(&live_id).is_none() {
+        return Err(ApiError::not_found("live_not_found", "no live has this id"));
+    }
+    let by = app.require_writer(&headers, Some(&live_id))?;
+    let delay_seconds = b.delay_seconds.unwrap_or(30);
+    if !(1..=600).contains(&delay_seconds) {
+        return Err(ApiError::invalid("invalid_field", "delay_seconds must be between 1 and 600"));
+    }
+    let words = match b.words {
+        None => None,
+        Some(list) => {
+            if list.len() > 1000 {
+                return Err(ApiError::invalid("invalid_field", "words: at most 1000 entries"));
+            }
+            let mut out = Vec::with_capacity(list.len());
+            for w in &list {
+                if let Some(w) = text::optional("words", Some(w), 64)? {
+                    out.push(w);
+                }
+            }
+            Some(out)
+        }
+    };
+    let moderation = Moderation { mode: b.mode, delay_seconds, words };
+    app.ledger.submit(Command::SetModeration { by, live_id: live_id.clone(), moderation }).await?;
+    Ok(axum::Json(moderation_json(&app, &live_id)).into_response())
+}
+
+async fn approve(
+    State(app): State<AppState>,
+    Path(donation_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let by = app.require_writer(&headers, None)?;
+    match app.ledger.submit(Command::Approve { by, donation_id }).await? {
+        Outcome::Appended { body, .. } => Ok(json_response(StatusCode::OK, body.unwrap_or_default())),
+        Outcome::Unchanged { body } => Ok(json_response(StatusCode::OK, body)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HideBody {
+    #[serde(default)]
+    donor: bool,
+    #[serde(default)]
+    message: bool,
+}
+
+async fn hide(
+    State(app): State<AppState>,
+    Path(donation_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<HideBody>,
+) -> Result<Response, ApiError> {
+    let by = app.require_writer(&headers, None)?;
+    if !b.donor && !b.message {
+        return Err(ApiError::invalid("nothing_to_hide", "set donor and/or message to true"));
+    }
+    match app.ledger.submit(Command::Hide { by, donation_id, donor: b.donor, message: b.message }).await? {
+        Outcome::Appended { body, .. } => Ok(json_response(StatusCode::OK, body.unwrap_or_default())),
+        Outcome::Unchanged { body } => Ok(json_response(StatusCode::OK, body)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestAlertBody {
+    donor: Option<String>,
+    message: Option<String>,
+    amount: Option<Value>,
+}
+
+/// `POST /api/v1/lives/{id}/test-alert`: a `test_alert` frame that overlays show
+/// and that no total, list or export ever counts.
+async fn test_alert(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<TestAlertBody>,
+) -> Result<Response, ApiError> {
+    let live = app.views.live(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let by = app.require_writer(&headers, Some(&live_id))?;
+    let amount = match &b.amount {
+        Some(v) => Amount::from_json(v)?.minor(),
+        None => live.currency.minor_units(5),
+    };
+    let donation = Donation::new(
+        format!("test-{}", secret::new_id()),
+        live_id,
+        amount,
+        live.currency,
+        text::optional("donor", b.donor.as_deref(), text::DONOR_MAX)?.or_else(|| Some("Cagnotte".to_owned())),
+        false,
+        text::optional("message", b.message.as_deref(), text::MESSAGE_MAX)?,
+        "test".to_owned(),
+    );
+    match app.ledger.submit(Command::TestAlert { by, donation }).await? {
+        Outcome::Appended { body, .. } => Ok(json_response(StatusCode::CREATED, body.unwrap_or_default())),
+        Outcome::Unchanged { body } => Ok(json_response(StatusCode::OK, body)),
+    }
+}

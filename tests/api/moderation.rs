@@ -1,0 +1,423 @@
+//! Dashboard sessions and CSRF, moderation (delay, manual approval, word list,
+//! hiding after the fact), test alerts, edits, the donations export, public streams.
+
+use super::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+async fn until(ws: &mut Ws, kind: &str) -> Value {
+    loop {
+        let v = ws.next().await;
+        if v["type"] == kind {
+            return v;
+        }
+    }
+}
+
+async fn moderate(app: &TestApp, live: &TestLive, body: Value) -> Value {
+    let (s, v) = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/lives/{}/moderation", live.id),
+            Some(&live.key),
+            &[],
+            Some(body.to_string()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v
+}
+
+#[tokio::test]
+async fn sessions_need_the_admin_token_and_writes_need_the_csrf_token() {
+    let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), |c| c.session_ttl_secs = 2).await;
+    let cid = app.eur_campaign().await;
+    let client = reqwest::Client::new();
+    let url = |p: &str| format!("{}{p}", app.base);
+    let r =
+        client.post(url("/api/v1/session")).json(&json!({"token": "wrong-token-wrong-token"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.headers().get("set-cookie").is_none());
+
+    let r = client.post(url("/api/v1/session")).json(&json!({"token": ADMIN})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let set_cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(set_cookie.starts_with("cagnotte_session=cs_"), "{set_cookie}");
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set_cookie.contains(attr), "{set_cookie}");
+    }
+    assert!(!set_cookie.contains("Secure"), "plain HTTP here");
+    let csrf = r.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_owned();
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+
+    let (s, v) = app.request(reqwest::Method::GET, "/api/v1/session", None, &[("cookie", &cookie)], None).await;
+    assert_eq!((s, v["csrf_token"].as_str()), (StatusCode::OK, Some(csrf.as_str())));
+    let body = json!({"host": "Par le tableau de bord"}).to_string();
+    let path = format!("/api/v1/campaigns/{cid}/lives");
+    let (s, v) = app.request(reqwest::Method::POST, &path, None, &[("cookie", &cookie)], Some(body.clone())).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::FORBIDDEN, Some("csrf")), "no CSRF token");
+    let (s, _) = app
+        .request(
+            reqwest::Method::POST,
+            &path,
+            None,
+            &[("cookie", &cookie), ("x-csrf-token", "nope")],
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "wrong CSRF token");
+    let (s, v) = app
+        .request(
+            reqwest::Method::POST,
+            &path,
+            None,
+            &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    // A forged cookie is nobody.
+    let (s, _) = app
+        .request(
+            reqwest::Method::POST,
+            &path,
+            None,
+            &[("cookie", "cagnotte_session=cs_forged"), ("x-csrf-token", &csrf)],
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // Sessions expire.
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    let (s, _) = app.request(reqwest::Method::GET, "/api/v1/session", None, &[("cookie", &cookie)], None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "expired");
+    let (s, _) = app
+        .request(reqwest::Method::POST, &path, None, &[("cookie", &cookie), ("x-csrf-token", &csrf)], Some(body))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // Signing out ends the session at once.
+    let r = client.post(url("/api/v1/session")).json(&json!({"token": ADMIN})).send().await.unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let (s, _) = app.request(reqwest::Method::DELETE, "/api/v1/session", None, &[("cookie", &cookie)], None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "signing out is a write: it needs the CSRF token too");
+    let csrf =
+        app.request(reqwest::Method::GET, "/api/v1/session", None, &[("cookie", &cookie)], None).await.1["csrf_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let (s, _) = app
+        .request(
+            reqwest::Method::DELETE,
+            "/api/v1/session",
+            None,
+            &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = app.request(reqwest::Method::GET, "/api/v1/session", None, &[("cookie", &cookie)], None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn delayed_text_reaches_overlays_after_the_delay_while_totals_do_not_wait() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let m = moderate(&app, &live, json!({"mode": "delay", "delay_seconds": 1})).await;
+    assert_eq!((m["mode"].as_str(), m["delay_seconds"].as_u64()), (Some("delay"), Some(1)));
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+    let posted = Instant::now();
+    let (_, d) =
+        app.donate(&live, json!({"amount": 500, "currency": "EUR", "donor": "Léa", "message": "Courage !"})).await;
+    assert_eq!(d["donation"]["moderation"], "pending");
+    let ev = until(&mut ws, "donation").await;
+    assert_eq!(ev["donation"]["donor"], Value::Null);
+    assert_eq!(ev["donation"]["message"], Value::Null);
+    assert_eq!(ev["donation"]["moderation"], "pending");
+    assert_eq!(ev["totals"]["total"], 500, "totals never wait");
+    let upd = until(&mut ws, "donation_updated").await;
+    let waited = posted.elapsed();
+    assert!(waited >= Duration::from_millis(900) && waited < Duration::from_secs(4), "{waited:?}");
+    assert_eq!(upd["donation"]["donor"], "Léa");
+    assert_eq!(upd["donation"]["message"], "Courage !");
+    assert_eq!(upd["donation"]["moderation"], "shown");
+
+    // Hidden before the delay ends: it never goes on air.
+    let (_, d) = app.donate(&live, json!({"amount": 100, "currency": "EUR", "message": "spam spam"})).await;
+    let id = d["donation"]["id"].as_str().unwrap();
+    let (s, h) = app.post(&format!("/api/v1/donations/{id}/hide"), Some(&live.key), json!({"message": true})).await;
+    assert_eq!(s, StatusCode::OK, "{h}");
+    until(&mut ws, "donation").await;
+    let upd = until(&mut ws, "donation_updated").await;
+    assert_eq!((upd["donation"]["moderation"].as_str(), upd["donation"]["message"].as_str()), (Some("hidden"), None));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "no release after a hide");
+}
+
+#[tokio::test]
+async fn manual_approval_and_hiding_after_the_fact() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    moderate(&app, &live, json!({"mode": "manual"})).await;
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+    let (_, d) = app
+        .donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": "Pour les Restos"}))
+        .await;
+    let id = d["donation"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(until(&mut ws, "donation").await["donation"]["moderation"], "pending");
+    let (_, m) = app
+        .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/moderation", live.id), Some(ADMIN), &[], None)
+        .await;
+    assert_eq!(m["pending"].as_array().unwrap().len(), 1);
+    assert_eq!(m["pending"][0]["message_text"], "Pour les Restos", "organisers see the text they judge");
+    assert!(ws.try_next(Duration::from_millis(600)).await.is_none(), "nothing goes on air without approval");
+
+    let (s, a) = app.post(&format!("/api/v1/donations/{id}/approve"), Some(&live.overlay_token), json!({})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{a}");
+    let (s, a) = app.post(&format!("/api/v1/donations/{id}/approve"), Some(&live.key), json!({})).await;
+    assert_eq!((s, a["donation"]["message"].as_str()), (StatusCode::OK, Some("Pour les Restos")));
+    let upd = until(&mut ws, "donation_updated").await;
+    assert_eq!(upd["donation"]["donor"], "Zoé");
+    let (_, m) = app
+        .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/moderation", live.id), Some(ADMIN), &[], None)
+        .await;
+    assert_eq!(m["pending"], json!([]));
+
+    // Hidden after the fact: open overlays update, new ones never see it.
+    let (_, h) = app.post(&format!("/api/v1/donations/{id}/hide"), Some(ADMIN), json!({"donor": true})).await;
+    assert_eq!((h["donation"]["donor"].as_str(), h["donation"]["message"].as_str()), (None, Some("Pour les Restos")));
+    let upd = until(&mut ws, "donation_updated").await;
+    assert_eq!(upd["donation"]["donor"], Value::Null);
+    assert_eq!(upd["donation"]["moderation"], "hidden");
+    let mut fresh = app.ws(&live, None).await;
+    let snap = fresh.next().await;
+    assert_eq!(snap["recent"][0]["donor"], Value::Null);
+    assert_eq!(snap["top_donors"], json!([]), "a hidden name leaves the leaderboard");
+    let (_, again) = app.post(&format!("/api/v1/donations/{id}/hide"), Some(ADMIN), json!({"donor": true})).await;
+    assert_eq!(again["donation"]["moderation"], "hidden");
+    assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "hiding twice writes nothing");
+    // Moderation never changed the money.
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(l["totals"], json!({"raised": 700, "matched": 0, "total": 700, "donations": 1}));
+}
+
+#[tokio::test]
+async fn the_word_list_masks_whole_words_case_and_accent_insensitively() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let (_, d) = app
+        .donate(&live, json!({"amount": 100, "currency": "EUR", "donor": "Le Bâtard", "message": "gros CONNARD va"}))
+        .await;
+    assert_eq!(d["donation"]["donor"], "Le ******");
+    assert_eq!(d["donation"]["message"], "gros ******* va");
+    let m = moderate(&app, &live, json!({"mode": "off", "words": ["Brocoli", "épinards"]})).await;
+    assert_eq!(m["words"], json!(["Brocoli", "épinards"]));
+    assert_eq!(m["default_words"], false);
+    let (_, d) = app
+        .donate(&live, json!({"amount": 100, "currency": "EUR", "message": "Des EPINARDS et du brocoli, connard"}))
+        .await;
+    assert_eq!(d["donation"]["message"], "Des ******** et du *******, connard");
+    let (s, e) = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/lives/{}/moderation", live.id),
+            Some(&live.key),
+            &[],
+            Some(json!({"mode": "sometimes"}).to_string()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (s, _) = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/lives/{}/moderation", live.id),
+            Some(&live.key),
+            &[],
+            Some(json!({"mode": "delay", "delay_seconds": 0}).to_string()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn test_alerts_reach_overlays_and_count_nowhere() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    app.donate_ok(&live, 300).await;
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+    let (s, t) = app
+        .post(
+            &format!("/api/v1/lives/{}/test-alert", live.id),
+            Some(&live.key),
+            json!({"donor": "Test", "message": "Ceci est un test"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let ev = until(&mut ws, "test_alert").await;
+    assert_eq!(ev["donation"]["test"], true);
+    assert_eq!(ev["donation"]["donor"], "Test");
+    assert_eq!(ev["donation"]["amount"], 500);
+    assert!(ev.get("totals").is_none());
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(l["totals"], json!({"raised": 300, "matched": 0, "total": 300, "donations": 1}));
+    let snap = app.ws(&live, None).await.next().await;
+    assert_eq!(snap["recent"].as_array().unwrap().len(), 1);
+    let (_, list) = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/campaigns/{}/donations", live.campaign_id),
+            Some(ADMIN),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(list["donations"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn campaigns_and_lives_can_be_edited() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let path = format!("/api/v1/campaigns/{}", live.campaign_id);
+    let (s, c) = app
+        .request(
+            reqwest::Method::PATCH,
+            &path,
+            Some(ADMIN),
+            &[],
+            Some(json!({"name": "Restos 2026", "goal": null, "charity": "Restos du cœur"}).to_string()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    assert_eq!(
+        (c["name"].as_str(), c["goal"].as_i64(), c["charity"].as_str(), c["currency"].as_str()),
+        (Some("Restos 2026"), None, Some("Restos du cœur"), Some("EUR"))
+    );
+    let (s, _) =
+        app.request(reqwest::Method::PATCH, &path, Some(&live.key), &[], Some(json!({"name": "x"}).to_string())).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, e) = app
+        .request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], Some(json!({"currency": "USD"}).to_string()))
+        .await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_field")));
+    let lpath = format!("/api/v1/lives/{}", live.id);
+    let (s, l) = app
+        .request(
+            reqwest::Method::PATCH,
+            &lpath,
+            Some(ADMIN),
+            &[],
+            Some(
+                json!({"title": "Concert du mercredi", "scheduled_at": "2026-11-25T19:00:00Z", "duration_minutes": 90})
+                    .to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{l}");
+    assert_eq!(l["title"], "Concert du mercredi");
+    assert_eq!(l["scheduled_at"], "2026-11-25T19:00:00.000Z");
+    assert_eq!(l["host"], "Corentin");
+    let (s, _) = app
+        .request(reqwest::Method::PATCH, &lpath, Some(ADMIN), &[], Some(json!({"duration_minutes": 0}).to_string()))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let app = app.restart().await;
+    assert_eq!(app.get(&lpath).await.1["title"], "Concert du mercredi");
+    assert_eq!(app.get(&path).await.1["name"], "Restos 2026");
+}
+
+#[tokio::test]
+async fn the_csv_export_parses_back_to_the_same_rows() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    app.post(
+        &format!("/api/v1/campaigns/{}/matches", live.campaign_id),
+        Some(ADMIN),
+        json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 600}),
+    )
+    .await;
+    let tricky = "Dupont, \"Jojo\" & fils";
+    let (_, a) = app
+        .donate(&live, json!({"amount": 1050, "currency": "EUR", "donor": tricky, "message": "ligne 1; \"citée\""}))
+        .await;
+    let (_, b) = app.donate(&live, json!({"amount": 200, "currency": "EUR", "donor": "Anne", "anonymous": true})).await;
+    app.post(&format!("/api/v1/donations/{}/refund", b["donation"]["id"].as_str().unwrap()), Some(ADMIN), json!({}))
+        .await;
+    let res = app
+        .client
+        .get(format!("{}/api/v1/campaigns/{}/donations.csv", app.base, live.campaign_id))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = res.text().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("export.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import csv, json, sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))))")
+        .arg(&file)
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["donation_id"], a["donation"]["id"]);
+    assert_eq!(rows[0]["donor"], tricky);
+    assert_eq!(rows[0]["message"], "ligne 1; \"citée\"");
+    assert_eq!(
+        (rows[0]["amount"].as_str(), rows[0]["matched"].as_str(), rows[0]["total"].as_str()),
+        (Some("10.50"), Some("6.00"), Some("16.50"))
+    );
+    assert_eq!(
+        (rows[0]["currency"].as_str(), rows[0]["refunded"].as_str(), rows[0]["host"].as_str()),
+        (Some("EUR"), Some("no"), Some("Corentin"))
+    );
+    assert_eq!(rows[1]["donor"], "Anne");
+    assert_eq!(rows[1]["anonymous"], "yes");
+    assert_eq!(rows[1]["refunded"], "yes");
+    assert!(rows[1]["refunded_at"].as_str().unwrap().ends_with('Z'));
+    let (s, _) = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/campaigns/{}/donations.csv", live.campaign_id),
+            Some(&live.key),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "organisers only");
+}
+
+#[tokio::test]
+async fn public_streams_need_no_token_and_show_only_moderated_text() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    moderate(&app, &live, json!({"mode": "manual"})).await;
+    let (stream, _) =
+        tokio_tungstenite::connect_async(format!("ws://{}/ws/public/lives/{}", app.addr, live.id)).await.unwrap();
+    let mut ws = Ws { stream };
+    ws.next().await;
+    app.donate(&live, json!({"amount": 100, "currency": "EUR", "donor": "Secret", "message": "pas encore"})).await;
+    let ev = until(&mut ws, "donation").await;
+    assert_eq!(ev["totals"]["total"], 100);
+    assert!(!ev.to_string().contains("pas encore") && !ev.to_string().contains("Secret"));
+    let (mut cws, _) =
+        tokio_tungstenite::connect_async(format!("ws://{}/ws/public/campaigns/{}", app.addr, live.campaign_id))
+            .await
+            .unwrap();
+    let first = futures_util::StreamExt::next(&mut cws).await.unwrap().unwrap();
+    let snap: Value = serde_json::from_str(first.to_text().unwrap()).unwrap();
+    assert_eq!(snap["type"], "snapshot");
+    assert_eq!(snap["totals"]["total"], 100);
+    assert!(!snap.to_string().contains("overlay_token"));
+}
