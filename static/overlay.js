@@ -214,7 +214,7 @@
   function renderTicker() {
     var box = el("w-ticker");
     if (!box) return;
-    var items = recent.filter(function (d) { return !d.refunded; }).slice(0, cfg.tickerCount);
+    var items = recent.filter(function (d) { return !d.refunded && d.moderation !== "pending"; }).slice(0, cfg.tickerCount);
     box.hidden = items.length === 0;
     el("ticker-label").textContent = T.ticker;
     var track = el("ticker-track");
@@ -300,16 +300,31 @@
   function isKnown(id) {
     return shown.indexOf(id) >= 0 || queue.some(function (q) { return q.id === id; });
   }
+  // The alert to show next: the one interrupted by a reload if it is still
+  // queued, else the oldest whose text is not waiting for moderation (a
+  // pending one never blocks the others; it goes on air once released).
+  function pickAlert() {
+    var i;
+    if (current !== null) {
+      for (i = 0; i < queue.length; i++) if (queue[i].id === current.id) return i;
+      current = null;
+      save("current", null);
+    }
+    for (i = 0; i < queue.length; i++) if (queue[i].moderation !== "pending") return i;
+    return -1;
+  }
   function nextAlert() {
-    if (!hasAlert || showing || queue.length === 0) return;
-    var d = queue[0];
+    if (!hasAlert || showing) return;
+    var index = pickAlert();
+    if (index < 0) return;
+    var d = queue[index];
     var now = Date.now();
     var remaining = cfg.duration;
     var resumed = current !== null && current.id === d.id;
     if (resumed) {
       // Back after a reload or a scene switch mid-alert: finish it, never start it over.
       remaining = current.until - now;
-      if (remaining < 400) { finishAlert(); return; }
+      if (remaining < 400) { finishAlert(d.id); return; }
     } else {
       current = { id: d.id, until: now + cfg.duration };
       save("current", current);
@@ -329,6 +344,7 @@
     msg.hidden = !withMessage;
     msg.textContent = withMessage ? d.message : "";
     box.dataset.id = d.id;
+    box.classList.toggle("test", !!d.test);
     box.classList.remove("leaving");
     box.hidden = false;
     if (audio && !resumed) {
@@ -340,15 +356,15 @@
     }
     setTimeout(function () {
       box.classList.add("leaving");
-      setTimeout(finishAlert, 450);
+      setTimeout(function () { finishAlert(d.id); }, 450);
     }, remaining);
   }
-  function finishAlert() {
+  function finishAlert(id) {
     var box = el("alert");
     box.hidden = true;
     box.classList.remove("leaving");
     delete box.dataset.id;
-    queue.shift();
+    queue = queue.filter(function (q) { return q.id !== id; });
     current = null;
     save("queue", queue);
     save("current", null);
@@ -360,11 +376,16 @@
     if (!hasAlert || typeof ev.seq !== "number" || cursor === null || ev.seq <= cursor) return;
     cursor = ev.seq;
     var d = ev.donation;
-    if (ev.type === "donation" && d && !d.refunded && d.amount >= cfg.minAlert && !isKnown(d.id)) {
+    var onScreen = function (q) { return showing && current !== null && current.id === q.id; };
+    if ((ev.type === "donation" || ev.type === "test_alert") && d && !d.refunded &&
+        d.amount >= cfg.minAlert && !isKnown(d.id)) {
       queue.push(d);
+    } else if (ev.type === "donation_updated" && d) {
+      // Moderation released or hid its text: the queued alert takes the new version.
+      queue = queue.map(function (q) { return q.id === d.id && !onScreen(q) ? d : q; });
     } else if (ev.type === "refund" && d) {
       // A refunded donation not yet on screen is not announced.
-      queue = queue.filter(function (q, i) { return q.id !== d.id || (i === 0 && showing); });
+      queue = queue.filter(function (q) { return q.id !== d.id || onScreen(q); });
     }
     save("queue", queue);
     save("seq", cursor);
@@ -408,20 +429,26 @@
       }
     }
     var d = ev.donation;
-    if (d) {
-      var i;
+    if (d && ev.type !== "test_alert" && !d.test) {
+      var i, before = null;
       for (i = 0; i < recent.length && recent[i].id !== d.id; i++) { /* find */ }
-      if (i < recent.length) recent[i] = d;
+      if (i < recent.length) { before = recent[i]; recent[i] = d; }
       else if (ev.type === "donation") { recent.unshift(d); recent = recent.slice(0, 20); }
-      if (d.donor) {
-        var sign = ev.type === "refund" ? -1 : 1;
-        var row = donors[d.donor] || (donors[d.donor] = { amount: 0, donations: 0 });
-        row.amount += sign * d.amount;
-        row.donations += sign;
-        if (row.donations <= 0) delete donors[d.donor];
+      if (ev.type === "donation" && d.donor) countDonor(d.donor, d.amount, 1);
+      else if (ev.type === "refund" && d.donor) countDonor(d.donor, -d.amount, -1);
+      else if (ev.type === "donation_updated" && before && !d.refunded && before.donor !== d.donor) {
+        // A name released (or hidden) by moderation joins (or leaves) the top donors.
+        if (before.donor) countDonor(before.donor, -d.amount, -1);
+        if (d.donor) countDonor(d.donor, d.amount, 1);
       }
     }
     renderAll();
+  }
+  function countDonor(name, amount, count) {
+    var row = donors[name] || (donors[name] = { amount: 0, donations: 0 });
+    row.amount += amount;
+    row.donations += count;
+    if (row.donations <= 0) delete donors[name];
   }
   function onFrame(ev) {
     if (ev.type === "snapshot") { onSnapshot(ev); return; }

@@ -1,7 +1,7 @@
 //! What viewers see: alerts, queue, goal bar, widgets, formats, safety, resume.
 
 use crate::browser::{Browser, HEIGHT, WIDTH, decode_png, eventually, with_browser};
-use crate::helpers::{ADMIN, TestApp, TestLive, spawn_app};
+use crate::helpers::{ADMIN, TestApp, TestLive, spawn_app, spawn_app_at};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -348,7 +348,7 @@ async fn server_restart_and_page_reload_neither_lose_nor_repeat_an_alert() {
     let app = spawn_app().await;
     let live = setup(&app).await;
     with_browser(async move |b| {
-        let page = url(&app, &live, "alert", "&duration=1");
+        let page = url(&app, &live, "", "&widgets=alert,goal&duration=1");
         b.goto(&page).await;
         b.wait_live().await;
         record_alerts(b).await;
@@ -357,8 +357,20 @@ async fn server_restart_and_page_reload_neither_lose_nor_repeat_an_alert() {
         wait_recorded(b, &[&before]).await;
         wait_alert_gone(b).await;
 
-        // The server goes away mid-session; a donation lands while the page is still reconnecting.
-        let app = app.restart().await;
+        // The server goes away mid-session: nothing changes on screen meanwhile.
+        let screen = r#"return [document.getElementById("w-goal").hidden, document.getElementById("goal-label").textContent,
+                                document.getElementById("alert").hidden, document.body.innerText]"#;
+        let shown_before = b.js(screen).await;
+        let addr = app.addr.to_string();
+        let dir = app.stop().await;
+        eventually("the page notices the drop", WAIT, || async {
+            (b.js("return document.body.dataset.state").await == "reconnecting").then_some(())
+        })
+        .await;
+        assert_eq!(b.js(screen).await, shown_before, "a dropped connection shows nothing");
+        assert_eq!(shown_before[1], eur_fr("1,00_€ / 1~000,00_€"));
+        // Back on the same port; a donation lands while the page is still reconnecting.
+        let app = spawn_app_at(dir, &addr, |_| {}).await;
         donate(&app, &live, json!({"amount": 200, "currency": "EUR", "donor": "Pendant"})).await;
         let during = eur_fr("Pendant 2,00_€");
         wait_recorded(b, &[&before, &during]).await;
@@ -465,6 +477,7 @@ async fn page_loads_nothing_from_outside_and_has_a_strict_csp() {
         let loaded: Vec<String> = serde_json::from_value(loaded).unwrap();
         assert!(loaded.iter().any(|u| u.ends_with("/static/overlay.js")), "{loaded:?}");
         assert!(loaded.iter().any(|u| u.ends_with("/static/overlay.css")), "{loaded:?}");
+        assert!(loaded.iter().any(|u| u.ends_with("/static/alert.wav")), "sound=1 loads our sound: {loaded:?}");
         for u in &loaded {
             assert!(
                 u.starts_with(&format!("{}/", app.base)) || u.starts_with(&format!("ws://{}/", app.addr)),
@@ -757,6 +770,103 @@ async fn campaign_widgets_follow_the_other_lives_of_the_campaign() {
             (text("campaign-total").await == "€130.00 / €5,000.00").then_some(())
         })
         .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn moderation_holds_an_alert_until_its_text_is_released_and_test_alerts_show() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let (s, v) = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/lives/{}/moderation", live.id),
+            Some(ADMIN),
+            &[],
+            Some(json!({"mode": "manual"}).to_string()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "", "&widgets=alert,goal,ticker&duration=1")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        let held = donate(
+            &app,
+            &live,
+            json!({"amount": 1000, "currency": "EUR", "donor": "Patience", "message": "à valider"}),
+        )
+        .await;
+        let held_id = held["donation"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(held["donation"]["moderation"], "pending", "{held}");
+        // A test alert is not held back by the pending one, and counts nowhere.
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/lives/{}/test-alert", live.id),
+                Some(&live.key),
+                json!({"donor": "Essai", "message": "Ceci est un test", "amount": 300}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let a = eventually("the test alert", WAIT, || async {
+            let a = alert(b).await;
+            (a["donor"] == "Essai").then_some(a)
+        })
+        .await;
+        assert_eq!(a["amount"], eur_fr("3,00_€"));
+        assert_eq!(a["message"], "Ceci est un test");
+        wait_alert_gone(b).await;
+        assert_eq!(recorded(b).await, [eur_fr("Essai 3,00_€")], "the pending donation waits");
+        eventually("the goal counts the real donation only", WAIT, || async {
+            (b.js("return document.getElementById('goal-label').textContent").await == eur_fr("10,00_€ / 1~000,00_€"))
+                .then_some(())
+        })
+        .await;
+        assert_eq!(
+            b.js("return document.getElementById('ticker-track').textContent").await,
+            "",
+            "no name on air before approval"
+        );
+        // Approved: the alert goes on air with the donor's text.
+        let (s, v) = app.post(&format!("/api/v1/donations/{held_id}/approve"), Some(ADMIN), json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let a = eventually("the approved alert", WAIT, || async {
+            let a = alert(b).await;
+            (a["donor"] == "Patience").then_some(a)
+        })
+        .await;
+        assert_eq!(a["message"], "à valider");
+        eventually("the ticker shows the approved name", WAIT, || async {
+            (b.js("return document.getElementById('ticker-track').textContent")
+                .await
+                .as_str()?
+                .starts_with(&eur_fr("Patience 10,00_€")))
+            .then_some(())
+        })
+        .await;
+        wait_alert_gone(b).await;
+        // Hidden by the moderator: the alert shows the amount without the text.
+        let v = donate(
+            &app,
+            &live,
+            json!({"amount": 500, "currency": "EUR", "donor": "Grossier", "message": "pas pour le live"}),
+        )
+        .await;
+        let id = v["donation"]["id"].as_str().unwrap();
+        let (s, v) = app
+            .post(&format!("/api/v1/donations/{id}/hide"), Some(ADMIN), json!({"donor": true, "message": true}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let a = eventually("the hidden-text alert", WAIT, || async {
+            let a = alert(b).await;
+            (a["amount"] == eur_fr("5,00_€")).then_some(a)
+        })
+        .await;
+        assert_eq!(a["donor"], "Anonyme");
+        assert_eq!(a["message"], Value::Null);
+        wait_alert_gone(b).await;
+        assert_eq!(recorded(b).await, [eur_fr("Essai 3,00_€"), eur_fr("Patience 10,00_€"), eur_fr("Anonyme 5,00_€")]);
     })
     .await;
 }
