@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod limits;
 pub mod overlay;
+pub mod pages;
 pub mod ws;
 
 use crate::app::AppState;
@@ -26,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(ws::router())
         .merge(overlay::router())
+        .merge(pages::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found("not_found", "no such endpoint") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -80,7 +82,7 @@ pub fn static_file(name: &str) -> Option<(&'static str, &'static [u8])> {
     Some(match name {
         "overlay.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/overlay.js")),
         "overlay.css" => ("text/css; charset=utf-8", include_bytes!("../../static/overlay.css")),
-        _ => return overlay::asset(name),
+        _ => return overlay::asset(name).or_else(|| pages::asset(name)),
     })
 }
 

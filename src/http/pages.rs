@@ -1,0 +1,326 @@
+//! The pages people open in a browser: the organisers' dashboard and the public
+//! pages of a live and of a campaign.
+//!
+//! - `GET /dashboard`: served to anyone. The page holds no data: `static/dashboard.js`
+//!   asks `GET /api/v1/session`, shows the sign-in form on `401`, and otherwise
+//!   works through the JSON API with the session cookie and its CSRF token.
+//! - `GET /dashboard/campaigns`: the campaigns the dashboard lists (admin only;
+//!   the API has no list of campaigns).
+//! - `GET /lives/{id}`, `GET /campaigns/{id}`: what viewers see. The page renders
+//!   the fixed parts (names, donate link, QR code); `static/public.js` fills the
+//!   totals, goal, matching, schedule and recent donations from the public
+//!   WebSocket stream, which carries no secret and no text awaiting moderation.
+//!
+//! Labels are rendered here in French or English (`?lang=fr|en`, French by
+//! default). Every page allows only our own script, style and socket.
+
+use super::overlay::{lang, qr_svg};
+use crate::app::AppState;
+use crate::error::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// Public pages: our own script, style and socket; never framed elsewhere; no form posts.
+pub const PUBLIC_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The dashboard also frames overlay previews (pages of this server).
+pub const DASHBOARD_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard", get(dashboard))
+        .route("/dashboard/campaigns", get(campaigns))
+        .route("/lives/{id}", get(live_page))
+        .route("/campaigns/{id}", get(campaign_page))
+}
+
+/// Files of these pages, compiled into the binary (served under `/static/`).
+pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
+    Some(match name {
+        "dashboard.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/dashboard.js")),
+        "public.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/public.js")),
+        "pages.css" => ("text/css; charset=utf-8", include_bytes!("../../static/pages.css")),
+        _ => return None,
+    })
+}
+
+/// The labels of the pages: key, French, English.
+const LABELS: &[(&str, &str, &str)] = &[
+    ("dashboard", "Tableau de bord", "Dashboard"),
+    ("sign_in", "Se connecter", "Sign in"),
+    ("sign_out", "Se déconnecter", "Sign out"),
+    ("admin_token", "Jeton d'administration", "Admin token"),
+    (
+        "sign_in_help",
+        "Le jeton affiché au premier démarrage du serveur.",
+        "The token printed when the server first started.",
+    ),
+    ("campaigns", "Campagnes", "Campaigns"),
+    ("new_campaign", "Nouvelle campagne", "New campaign"),
+    ("name", "Nom", "Name"),
+    ("currency", "Devise", "Currency"),
+    ("goal", "Objectif", "Goal"),
+    ("charity", "Association", "Charity"),
+    ("starts_at", "Début", "Starts"),
+    ("ends_at", "Fin", "Ends"),
+    ("donate_url", "Lien de don", "Donate link"),
+    ("create", "Créer", "Create"),
+    ("save", "Enregistrer", "Save"),
+    ("edit_campaign", "Modifier la campagne", "Edit campaign"),
+    ("public_page", "Page publique", "Public page"),
+    ("export_csv", "Exporter les dons (CSV)", "Export donations (CSV)"),
+    ("matches", "Abondements", "Matching"),
+    ("new_match", "Nouvel abondement", "New match"),
+    ("sponsor", "Mécène", "Sponsor"),
+    ("ratio", "Ratio (mécène : donateur)", "Ratio (sponsor : donor)"),
+    ("cap", "Plafond", "Cap"),
+    ("min_amount", "Don minimum", "Minimum donation"),
+    ("used", "Utilisé", "Used"),
+    ("left", "Restant", "Left"),
+    ("status", "État", "Status"),
+    ("lives", "Lives", "Lives"),
+    ("new_live", "Nouveau live", "New live"),
+    ("host", "Hôte", "Host"),
+    ("title", "Titre", "Title"),
+    ("platform", "Plateforme", "Platform"),
+    ("scheduled_at", "Date", "Date"),
+    ("duration_minutes", "Durée (minutes)", "Duration (minutes)"),
+    ("edit_live", "Modifier", "Edit"),
+    ("rotate_overlay", "Nouveau lien d'overlay", "New overlay link"),
+    ("rotate_key", "Nouvelle clé d'écriture", "New write key"),
+    ("test_alert", "Alerte de test", "Test alert"),
+    ("add_donation", "Ajouter un don", "Add a donation"),
+    ("amount", "Montant", "Amount"),
+    ("donor", "Donateur", "Donor"),
+    ("message", "Message", "Message"),
+    ("anonymous", "Anonyme", "Anonymous"),
+    ("moderation", "Modération", "Moderation"),
+    ("mode", "Mode", "Mode"),
+    ("mode_off", "Aucune", "Off"),
+    ("mode_delay", "Délai", "Delay"),
+    ("mode_manual", "Validation manuelle", "Manual approval"),
+    ("delay_seconds", "Délai (secondes)", "Delay (seconds)"),
+    ("words", "Mots masqués (un par ligne)", "Masked words (one per line)"),
+    ("pending", "En attente", "Pending"),
+    ("secrets", "Liens secrets", "Secret links"),
+    (
+        "secrets_help",
+        "Affichés une seule fois : copiez-les maintenant. Un nouveau lien remplace l'ancien.",
+        "Shown once: copy them now. A new link replaces the old one.",
+    ),
+    ("overlay_url", "URL de l'overlay (source navigateur OBS)", "Overlay URL (OBS browser source)"),
+    ("write_key", "Clé d'écriture du live", "Live write key"),
+    ("copy", "Copier", "Copy"),
+    ("preview", "Aperçu", "Preview"),
+    ("builder", "Personnaliser", "Customize"),
+    ("donations", "Dons", "Donations"),
+    ("date", "Date", "Date"),
+    ("matched", "Abondé", "Matched"),
+    ("actions", "Actions", "Actions"),
+    ("no_campaign", "Choisissez ou créez une campagne.", "Pick or create a campaign."),
+    ("total", "Total", "Total"),
+    ("raised", "Dons", "Donations"),
+    ("donations_count", "Nombre de dons", "Number of donations"),
+    ("donate", "Faire un don", "Donate"),
+    ("scan", "Scannez pour donner", "Scan to donate"),
+    ("recent", "Derniers dons", "Latest donations"),
+    ("top_donors", "Meilleurs donateurs", "Top donors"),
+    ("schedule", "Programme", "Schedule"),
+    ("next_live", "Prochain live", "Next live"),
+    ("campaign", "Campagne", "Campaign"),
+    ("language", "English", "Français"),
+    ("no_js", "Cette page a besoin de JavaScript.", "This page needs JavaScript."),
+];
+
+/// The labels of one language, for templates: `{{ t.get("key") }}`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr(&'static str);
+
+impl Tr {
+    pub fn get(&self, key: &str) -> &'static str {
+        match LABELS.iter().find(|(k, _, _)| *k == key) {
+            Some((_, fr, en)) => {
+                if self.0 == "en" {
+                    en
+                } else {
+                    fr
+                }
+            }
+            None => "?",
+        }
+    }
+
+    /// The other language, for the language switch link.
+    pub fn other(&self) -> &'static str {
+        if self.0 == "en" { "fr" } else { "en" }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    lang: &'static str,
+    t: Tr,
+}
+
+#[derive(Template)]
+#[template(path = "live_page.html")]
+struct LivePage<'a> {
+    lang: &'static str,
+    t: Tr,
+    live_id: &'a str,
+    campaign_id: &'a str,
+    campaign: &'a str,
+    charity: &'a str,
+    host: &'a str,
+    title: &'a str,
+    currency: &'a str,
+    donate_url: &'a str,
+    qr_svg: String,
+}
+
+#[derive(Template)]
+#[template(path = "campaign_page.html")]
+struct CampaignPage<'a> {
+    lang: &'static str,
+    t: Tr,
+    campaign_id: &'a str,
+    campaign: &'a str,
+    charity: &'a str,
+    currency: &'a str,
+    donate_url: &'a str,
+    qr_svg: String,
+}
+
+fn html(csp: &'static str, page: impl Template) -> Result<Response, ApiError> {
+    let html = page.render().map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(([(header::CONTENT_SECURITY_POLICY, csp), (header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+}
+
+/// A donate link is only ever an http(s) URL in a page (the API validates it; this is belt and braces).
+fn safe_url(url: Option<&String>) -> &str {
+    url.map(String::as_str).filter(|u| u.starts_with("https://") || u.starts_with("http://")).unwrap_or("")
+}
+
+async fn dashboard(Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+    let lang = lang(&q);
+    html(DASHBOARD_CSP, DashboardPage { lang, t: Tr(lang) })
+}
+
+/// `GET /dashboard/campaigns`: every campaign, newest first (admin: bearer or session).
+async fn campaigns(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let now = app.now();
+    let mut list: Vec<(crate::domain::Timestamp, String)> =
+        app.views.campaigns.iter().map(|c| (c.campaign.created_at, c.campaign.id.clone())).collect();
+    list.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let campaigns: Vec<Value> = list.iter().filter_map(|(_, id)| app.views.campaign_json(id, now)).collect();
+    Ok(axum::Json(json!({ "campaigns": campaigns })).into_response())
+}
+
+async fn live_page(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let live = app.views.live(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let campaign = app
+        .views
+        .campaign(&live.live.campaign_id)
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let donate_url = safe_url(live.live.donate_url.as_ref().or(campaign.campaign.donate_url.as_ref()));
+    let lang = lang(&q);
+    html(
+        PUBLIC_CSP,
+        LivePage {
+            lang,
+            t: Tr(lang),
+            live_id: &live_id,
+            campaign_id: &campaign.campaign.id,
+            campaign: &campaign.campaign.name,
+            charity: campaign.campaign.charity.as_deref().unwrap_or(""),
+            host: &live.live.host,
+            title: live.live.title.as_deref().unwrap_or(""),
+            currency: live.currency.code(),
+            donate_url,
+            qr_svg: if donate_url.is_empty() { String::new() } else { qr_svg(donate_url).unwrap_or_default() },
+        },
+    )
+}
+
+async fn campaign_page(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let campaign = app
+        .views
+        .campaign(&campaign_id)
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let donate_url = safe_url(campaign.campaign.donate_url.as_ref());
+    let lang = lang(&q);
+    html(
+        PUBLIC_CSP,
+        CampaignPage {
+            lang,
+            t: Tr(lang),
+            campaign_id: &campaign_id,
+            campaign: &campaign.campaign.name,
+            charity: campaign.campaign.charity.as_deref().unwrap_or(""),
+            currency: campaign.campaign.currency.code(),
+            donate_url,
+            qr_svg: if donate_url.is_empty() { String::new() } else { qr_svg(donate_url).unwrap_or_default() },
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `t.get("…")` in the page templates names a label that exists, in both languages.
+    #[test]
+    fn every_label_used_exists() {
+        let templates = [
+            include_str!("../../templates/dashboard.html"),
+            include_str!("../../templates/live_page.html"),
+            include_str!("../../templates/campaign_page.html"),
+        ];
+        let mut used = 0;
+        for t in templates {
+            for part in t.split("t.get(\"").skip(1) {
+                let key = part.split('"').next().unwrap();
+                assert!(LABELS.iter().any(|(k, _, _)| *k == key), "label {key:?} is missing");
+                used += 1;
+            }
+        }
+        assert!(used > 50, "only {used} labels found: the scan is broken");
+        for (k, fr, en) in LABELS {
+            assert!(!fr.is_empty() && !en.is_empty(), "{k}");
+            assert_eq!(LABELS.iter().filter(|(x, _, _)| x == k).count(), 1, "{k} twice");
+        }
+    }
+
+    #[test]
+    fn labels_follow_the_language() {
+        assert_eq!(Tr("fr").get("sign_in"), "Se connecter");
+        assert_eq!(Tr("en").get("sign_in"), "Sign in");
+        assert_eq!(Tr("en").other(), "fr");
+        assert_eq!(Tr("xx").get("nope"), "?");
+    }
+
+    #[test]
+    fn only_web_links_are_rendered() {
+        assert_eq!(safe_url(Some(&"javascript:alert(1)".to_owned())), "");
+        assert_eq!(safe_url(Some(&"https://dons.org".to_owned())), "https://dons.org");
+        assert_eq!(safe_url(None), "");
+    }
+}

@@ -1,0 +1,617 @@
+// Cagnotte dashboard. The page holds no data: this script signs in with the
+// admin token (an HttpOnly session cookie; the CSRF token stays in memory and
+// goes in X-CSRF-Token on every write), then works through the JSON API.
+//
+// - Campaign data comes from GET /api/v1/campaigns/{id} (schedule, matches),
+//   the admin list of donations (full text, moderation state) and each live's
+//   moderation settings. The public campaign stream is only a signal: any frame
+//   on it reloads those, so donations appear as they arrive.
+// - Secrets (overlay URL, write key) exist only in the answers to creating a
+//   live or rotating them: they are shown once, never stored.
+// - Donor text is only ever inserted with textContent.
+(function () {
+  "use strict";
+  var body = document.body;
+  var lang = body.dataset.lang === "en" ? "en" : "fr";
+  var locale = lang === "fr" ? "fr-FR" : "en-US";
+  var el = function (id) { return document.getElementById(id); };
+
+  var T = {
+    fr: {
+      wrongToken: "Ce jeton n'est pas le bon.", expired: "Session expirée : reconnectez-vous.",
+      saved: "Enregistré.", created: "Créé.", copied: "Copié !", testSent: "Alerte de test envoyée.",
+      badAmount: "Montant invalide : ", anonymous: "anonyme", hidden: "masqué",
+      st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé", st_test: "Test",
+      approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message", refund: "Rembourser",
+      confirm: "Confirmer ?", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé",
+      live_unscheduled: "non programmé", m_pending: "pas encore ouvert", m_active: "actif", m_used_up: "épuisé",
+      m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
+      total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
+      goal: "objectif", none: "Aucun.", error: "Erreur : "
+    },
+    en: {
+      wrongToken: "This is not the admin token.", expired: "Session expired: sign in again.",
+      saved: "Saved.", created: "Created.", copied: "Copied!", testSent: "Test alert sent.",
+      badAmount: "Invalid amount: ", anonymous: "anonymous", hidden: "hidden",
+      st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded", st_test: "Test",
+      approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message", refund: "Refund",
+      confirm: "Confirm?", live_upcoming: "upcoming", live_current: "live now", live_past: "ended",
+      live_unscheduled: "not scheduled", m_pending: "not open yet", m_active: "active", m_used_up: "used up",
+      m_ended: "ended", mode_off: "off", mode_delay: "delay", mode_manual: "approval",
+      total: "Total", raised: "donations", matched: "matched", donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
+      goal: "goal", none: "None.", error: "Error: "
+    }
+  }[lang];
+
+  // ---- state ----------------------------------------------------------------
+  var csrf = null;
+  var campaign = null;    // GET /api/v1/campaigns/{id}
+  var currentId = null;
+  var moderations = {};   // live id -> GET /api/v1/lives/{id}/moderation
+  var seenDonations = null; // ids in the table, to mark the new ones
+  var socket = null, attempt = 0, refreshTimer = null, loading = null, again = false;
+
+  // ---- helpers ----------------------------------------------------------------
+  function ApiError(status, code, message) { this.status = status; this.code = code; this.message = message; }
+  function api(method, path, payload) {
+    var headers = {};
+    if (method !== "GET" && method !== "HEAD") {
+      headers["X-CSRF-Token"] = csrf || "";
+      if (payload !== undefined) headers["Content-Type"] = "application/json";
+    }
+    return fetch(path, {
+      method: method, headers: headers, credentials: "same-origin", cache: "no-store",
+      body: payload === undefined ? undefined : JSON.stringify(payload)
+    }).then(function (r) {
+      return r.text().then(function (text) {
+        var v = null;
+        try { v = text ? JSON.parse(text) : null; } catch (e) { v = null; }
+        if (!r.ok) {
+          if (r.status === 401 && path !== "/api/v1/session") signedOut(true);
+          throw new ApiError(r.status, v && v.error, (v && v.message) || r.statusText);
+        }
+        return v;
+      });
+    });
+  }
+  function notice(text, isError) {
+    var n = el("notice");
+    n.textContent = text;
+    n.className = "notice" + (isError ? " error" : "");
+    n.hidden = !text;
+  }
+  function fail(e) {
+    notice(T.error + (e && e.message ? e.message : String(e)), true);
+  }
+  function make(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text !== undefined && text !== null) n.textContent = text;
+    return n;
+  }
+
+  var fmts = {};
+  function fmt(currency) {
+    return fmts[currency] || (fmts[currency] = new Intl.NumberFormat(locale, { style: "currency", currency: currency }));
+  }
+  function exponent(currency) { return fmt(currency).resolvedOptions().maximumFractionDigits; }
+  function money(minor, currency) { return fmt(currency).format(minor / Math.pow(10, exponent(currency))); }
+  // "10,50", "10.5", "1 000" -> minor units, exactly (no float arithmetic); "" -> null.
+  function parseMoney(text, currency) {
+    var s = String(text || "").replace(/[\s\u00a0\u202f]/g, "").replace(",", ".");
+    if (s === "") return null;
+    var m = /^(\d{1,12})(?:\.(\d*))?$/.exec(s);
+    var exp = exponent(currency);
+    if (!m || (m[2] || "").length > exp) throw new Error(T.badAmount + text);
+    var frac = (m[2] || "");
+    while (frac.length < exp) frac += "0";
+    var v = parseInt(m[1] + frac, 10);
+    if (!(v > 0)) throw new Error(T.badAmount + text);
+    return v;
+  }
+  function moneyInput(minor, currency) {
+    if (minor === null || minor === undefined) return "";
+    var exp = exponent(currency);
+    return (minor / Math.pow(10, exp)).toFixed(exp);
+  }
+  // datetime-local (local time) <-> RFC 3339 UTC.
+  function toIso(local) {
+    if (!local) return null;
+    var d = new Date(local);
+    if (isNaN(d.getTime())) throw new Error(local);
+    return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+  function toLocal(iso) {
+    if (!iso) return "";
+    var d = new Date(iso);
+    var pad = function (n) { return n < 10 ? "0" + n : String(n); };
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+  var dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
+  function when(iso) { return iso ? dateFmt.format(new Date(iso)) : ""; }
+  function text(v) { var s = String(v || "").trim(); return s === "" ? null : s; }
+
+  function field(form, name) { return form.elements.namedItem(name); }
+  function setFields(form, values) {
+    Object.keys(values).forEach(function (k) {
+      var f = field(form, k);
+      if (f) f.value = values[k] === null || values[k] === undefined ? "" : values[k];
+    });
+  }
+
+  // ---- session ------------------------------------------------------------------
+  function showSignIn() {
+    body.dataset.state = "signin";
+    el("signin").hidden = false;
+    el("app").hidden = true;
+    el("sign-out").hidden = true;
+    disconnect();
+  }
+  function signedOut(expired) {
+    csrf = null;
+    showSignIn();
+    if (expired) notice(T.expired, true);
+  }
+  function showApp() {
+    el("signin").hidden = true;
+    el("app").hidden = false;
+    el("sign-out").hidden = false;
+    body.dataset.state = "app";
+    loadCampaigns(null);
+  }
+  el("signin-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var input = el("signin-token");
+    el("signin-error").hidden = true;
+    api("POST", "/api/v1/session", { token: input.value }).then(function (v) {
+      csrf = v.csrf_token;
+      input.value = "";
+      notice("", false);
+      showApp();
+    }).catch(function (err) {
+      var box = el("signin-error");
+      box.textContent = err.status === 401 ? T.wrongToken : T.error + err.message;
+      box.hidden = false;
+    });
+  });
+  el("sign-out").addEventListener("click", function () {
+    api("DELETE", "/api/v1/session").then(function () { signedOut(false); }, function () { signedOut(false); });
+  });
+
+  // ---- campaigns ----------------------------------------------------------------
+  function loadCampaigns(select) {
+    return api("GET", "/dashboard/campaigns").then(function (v) {
+      var list = el("campaign-list");
+      list.textContent = "";
+      v.campaigns.forEach(function (c) {
+        var li = make("li");
+        var a = make("a", null, c.name);
+        a.href = "#c=" + encodeURIComponent(c.id);
+        a.dataset.id = c.id;
+        li.appendChild(a);
+        list.appendChild(li);
+      });
+      var wanted = select || (/^#c=(.+)$/.exec(location.hash) || [])[1];
+      if (wanted) wanted = decodeURIComponent(wanted);
+      var found = v.campaigns.some(function (c) { return c.id === wanted; });
+      if (!found) wanted = v.campaigns.length ? v.campaigns[0].id : null;
+      if (wanted) selectCampaign(wanted);
+    }).catch(fail);
+  }
+  window.addEventListener("hashchange", function () {
+    var m = /^#c=(.+)$/.exec(location.hash);
+    if (m && csrf && decodeURIComponent(m[1]) !== currentId) selectCampaign(decodeURIComponent(m[1]));
+  });
+
+  function selectCampaign(id) {
+    if (currentId !== id) {
+      currentId = id;
+      campaign = null;
+      moderations = {};
+      seenDonations = null;
+      el("lives").textContent = "";
+      el("secrets").hidden = true;
+      el("overlay-preview").removeAttribute("src");
+      if (location.hash !== "#c=" + encodeURIComponent(id)) history.replaceState(null, "", "#c=" + encodeURIComponent(id));
+      disconnect();
+    }
+    Array.prototype.forEach.call(el("campaign-list").querySelectorAll("a"), function (a) {
+      a.classList.toggle("current", a.dataset.id === id);
+    });
+    el("no-campaign").hidden = true;
+    el("campaign-view").hidden = false;
+    return refresh(true).then(connect);
+  }
+
+  // Reloads the campaign, its donations and its lives' moderation. One load at a time;
+  // a signal during a load asks for one more.
+  function refresh(fillForms) {
+    if (loading) { again = true; return loading; }
+    var id = currentId;
+    loading = Promise.all([
+      api("GET", "/api/v1/campaigns/" + encodeURIComponent(id)),
+      api("GET", "/api/v1/campaigns/" + encodeURIComponent(id) + "/donations")
+    ]).then(function (r) {
+      if (id !== currentId) return null;
+      return Promise.all(r[0].lives.map(function (l) {
+        return api("GET", "/api/v1/lives/" + encodeURIComponent(l.id) + "/moderation");
+      })).then(function (mods) {
+        if (id !== currentId) return;
+        campaign = r[0];
+        mods.forEach(function (m) { moderations[m.live_id] = m; });
+        render(r[1].donations, fillForms);
+      });
+    }).catch(fail).then(function () {
+      loading = null;
+      if (again) { again = false; return refresh(false); }
+    });
+    return loading;
+  }
+  function scheduleRefresh() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(function () { if (currentId && csrf) refresh(false); }, 100);
+  }
+
+  // ---- rendering -------------------------------------------------------------------
+  function render(donations, fillForms) {
+    var c = campaign, cur = c.currency;
+    el("c-name").textContent = c.name;
+    el("c-public").href = "/campaigns/" + encodeURIComponent(c.id) + "?lang=" + lang;
+    el("c-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/donations.csv";
+    var t = c.totals;
+    var line = T.total + " " + money(t.total, cur) + " (" + T.raised + " " + money(t.raised, cur) + " + " +
+      T.matched + " " + money(t.matched, cur) + ") — " + T.donations(t.donations);
+    if (c.goal) line += " — " + T.goal + " " + money(c.goal, cur);
+    el("c-totals").textContent = line;
+    if (fillForms) {
+      setFields(el("edit-campaign"), {
+        name: c.name, goal: moneyInput(c.goal, cur), charity: c.charity, donate_url: c.donate_url,
+        starts_at: toLocal(c.starts_at), ends_at: toLocal(c.ends_at)
+      });
+    }
+    renderMatches(c);
+    renderLives(c);
+    renderDonations(donations, cur);
+  }
+
+  function renderMatches(c) {
+    var tb = el("matches").tBodies[0];
+    tb.textContent = "";
+    c.matches.forEach(function (m) {
+      var tr = make("tr");
+      tr.dataset.id = m.id;
+      [m.sponsor, m.ratio[0] + " : " + m.ratio[1], money(m.cap, c.currency), money(m.used, c.currency),
+        money(m.left, c.currency), T["m_" + m.status] || m.status].forEach(function (v) { tr.appendChild(make("td", null, v)); });
+      tb.appendChild(tr);
+    });
+  }
+
+  function renderLives(c) {
+    var box = el("lives");
+    var keep = {};
+    c.lives.forEach(function (l) {
+      keep[l.id] = true;
+      var card = box.querySelector('article[data-live="' + CSS.escape(l.id) + '"]');
+      var fresh = !card;
+      if (fresh) {
+        card = el("tpl-live").content.firstElementChild.cloneNode(true);
+        card.dataset.live = l.id;
+      }
+      box.appendChild(card); // keeps the schedule order
+      var f = function (name) { return card.querySelector('[data-f="' + name + '"]'); };
+      f("host").textContent = l.host;
+      f("title").textContent = l.title || "";
+      f("status").textContent = T["live_" + l.status] || l.status;
+      f("status").dataset.status = l.status;
+      f("when").textContent = when(l.scheduled_at);
+      f("totals").textContent = money(l.totals.total, c.currency) + " — " + T.donations(l.totals.donations);
+      f("public").href = "/lives/" + encodeURIComponent(l.id) + "?lang=" + lang;
+      var mod = moderations[l.id];
+      if (mod) {
+        f("mode").textContent = T["mode_" + mod.mode];
+        renderPending(f("pending"), mod.pending, c.currency);
+      }
+      if (fresh) fillLiveForms(card, l, c.currency);
+    });
+    Array.prototype.forEach.call(box.querySelectorAll("article[data-live]"), function (a) {
+      if (!keep[a.dataset.live]) a.remove();
+    });
+  }
+  function fillLiveForms(card, l, currency) {
+    setFields(card.querySelector('[data-form="edit"]'), {
+      host: l.host, title: l.title, platform: l.platform, scheduled_at: toLocal(l.scheduled_at),
+      duration_minutes: l.duration_minutes, goal: moneyInput(l.goal, currency)
+    });
+    var live = card.querySelector('[data-form="edit"]');
+    // The public campaign document has no per-live donate link: read the live's.
+    api("GET", "/api/v1/lives/" + encodeURIComponent(l.id)).then(function (v) {
+      var own = v.donate_url && v.donate_url !== (campaign && campaign.donate_url) ? v.donate_url : "";
+      field(live, "donate_url").value = own;
+    }).catch(function () { /* the field stays empty */ });
+    fillModeration(card, moderations[l.id]);
+  }
+  function fillModeration(card, mod) {
+    if (!mod) return;
+    var form = card.querySelector('[data-form="moderation"]');
+    setFields(form, { mode: mod.mode, delay_seconds: mod.delay_seconds, words: mod.words.join("\n") });
+    form.dataset.defaultWords = mod.default_words ? mod.words.join("\n") : "";
+  }
+  function renderPending(ul, pending, currency) {
+    ul.textContent = "";
+    if (!pending.length) { ul.appendChild(make("li", "help", T.none)); return; }
+    pending.forEach(function (d) {
+      var li = make("li");
+      li.dataset.id = d.id;
+      li.appendChild(make("strong", null, d.donor_name || "—"));
+      li.appendChild(document.createTextNode(" " + money(d.amount, currency) + " "));
+      li.appendChild(make("q", null, d.message_text || ""));
+      li.appendChild(actionButton("approve", d.id, T.approve));
+      if (d.message_text) li.appendChild(actionButton("hide-message", d.id, T.hideMessage));
+      if (d.donor_name) li.appendChild(actionButton("hide-donor", d.id, T.hideDonor));
+      ul.appendChild(li);
+    });
+  }
+  function actionButton(act, id, label) {
+    var b = make("button", "small", label);
+    b.type = "button";
+    b.dataset.act = act;
+    b.dataset.id = id;
+    return b;
+  }
+
+  function renderDonations(list, currency) {
+    var tb = el("donations").tBodies[0];
+    tb.textContent = "";
+    var seen = {};
+    list.forEach(function (d) {
+      seen[d.id] = true;
+      var tr = make("tr");
+      tr.dataset.id = d.id;
+      if (seenDonations && !seenDonations[d.id]) tr.className = "new";
+      var status = d.refunded ? "refunded" : d.moderation;
+      tr.dataset.status = status;
+      tr.appendChild(make("td", null, when(d.at)));
+      tr.appendChild(make("td", null, d.host));
+      var who = make("td", "donor", d.donor_name || "—");
+      if (d.anonymous) who.appendChild(make("small", "badge", T.anonymous));
+      if (d.donor_hidden) who.appendChild(make("small", "badge", T.hidden));
+      tr.appendChild(who);
+      var msg = make("td", "message", d.message_text || "");
+      if (d.message_hidden) msg.appendChild(make("small", "badge", T.hidden));
+      tr.appendChild(msg);
+      tr.appendChild(make("td", "num amount", money(d.amount, currency)));
+      tr.appendChild(make("td", "num matched", d.matched ? money(d.matched, currency) : ""));
+      tr.appendChild(make("td", "status", T["st_" + status] || status));
+      var acts = make("td", "actions");
+      if (d.pending || d.moderation === "pending") acts.appendChild(actionButton("approve", d.id, T.approve));
+      if (d.donor_name && !d.donor_hidden) acts.appendChild(actionButton("hide-donor", d.id, T.hideDonor));
+      if (d.message_text && !d.message_hidden) acts.appendChild(actionButton("hide-message", d.id, T.hideMessage));
+      if (!d.refunded) acts.appendChild(actionButton("refund", d.id, T.refund));
+      tr.appendChild(acts);
+      tb.appendChild(tr);
+    });
+    seenDonations = seen;
+  }
+
+  // ---- writes ------------------------------------------------------------------
+  function guard(fn) {
+    return function (e) {
+      e.preventDefault();
+      var form = e.target;
+      var run;
+      try { run = fn(form); } catch (err) { fail(err); return; }
+      form.dataset.busy = "1";
+      Promise.resolve(run).catch(fail).then(function () { delete form.dataset.busy; });
+    };
+  }
+  function formValues(form, currency) {
+    var out = {};
+    Array.prototype.forEach.call(form.elements, function (f) {
+      if (!f.name) return;
+      if (f.type === "checkbox") out[f.name] = f.checked;
+      else if (f.hasAttribute("data-money")) out[f.name] = parseMoney(f.value, currency);
+      else if (f.type === "datetime-local") out[f.name] = toIso(f.value);
+      else if (f.type === "number") out[f.name] = f.value === "" ? null : parseInt(f.value, 10);
+      else out[f.name] = text(f.value);
+    });
+    return out;
+  }
+  function dropNulls(o) {
+    Object.keys(o).forEach(function (k) { if (o[k] === null) delete o[k]; });
+    return o;
+  }
+
+  el("new-campaign").addEventListener("submit", guard(function (form) {
+    var v = dropNulls(formValues(form, field(form, "currency").value));
+    return api("POST", "/api/v1/campaigns", v).then(function (c) {
+      form.reset();
+      el("new-campaign-box").open = false;
+      notice(T.created, false);
+      return loadCampaigns(c.id);
+    });
+  }));
+
+  el("edit-campaign").addEventListener("submit", guard(function (form) {
+    var v = formValues(form, campaign.currency);
+    return api("PATCH", "/api/v1/campaigns/" + encodeURIComponent(currentId), v).then(function () {
+      notice(T.saved, false);
+      return Promise.all([refresh(true), loadCampaignNames()]);
+    });
+  }));
+  function loadCampaignNames() {
+    return api("GET", "/dashboard/campaigns").then(function (v) {
+      v.campaigns.forEach(function (c) {
+        var a = el("campaign-list").querySelector('a[data-id="' + CSS.escape(c.id) + '"]');
+        if (a) a.textContent = c.name;
+      });
+    });
+  }
+
+  el("new-match").addEventListener("submit", guard(function (form) {
+    var v = formValues(form, campaign.currency);
+    var payload = dropNulls({
+      sponsor: v.sponsor, ratio: [v.ratio_num, v.ratio_den], cap: v.cap, min_amount: v.min_amount,
+      starts_at: v.starts_at, ends_at: v.ends_at
+    });
+    return api("POST", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/matches", payload).then(function () {
+      form.reset();
+      notice(T.created, false);
+      return refresh(false);
+    });
+  }));
+
+  el("new-live").addEventListener("submit", guard(function (form) {
+    var v = dropNulls(formValues(form, campaign.currency));
+    return api("POST", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/lives", v).then(function (l) {
+      form.reset();
+      notice(T.created, false);
+      showSecrets(l.host, l.overlay_url, l.key);
+      return refresh(false);
+    });
+  }));
+
+  function showSecrets(host, overlayUrl, key) {
+    el("secrets").hidden = false;
+    el("secret-host").textContent = host;
+    el("secret-overlay-box").hidden = !overlayUrl;
+    el("secret-key-box").hidden = !key;
+    if (overlayUrl) {
+      el("overlay-url").value = overlayUrl;
+      var u = new URL(overlayUrl, location.href);
+      el("builder-link").href = u.pathname + "/builder" + u.search;
+      // A separate alert instance: the preview never marks alerts as shown for OBS.
+      el("overlay-preview").src = u.pathname + u.search + "&instance=dashboard-preview&lang=" + lang;
+    }
+    if (key) el("live-key").value = key;
+    Array.prototype.forEach.call(el("secrets").querySelectorAll("[data-copy]"), function (b) { delete b.dataset.copied; });
+    el("secrets").scrollIntoView({ block: "nearest" });
+  }
+
+  // Per-live forms, inside the cards.
+  el("lives").addEventListener("submit", guard(function (form) {
+    var card = form.closest("article[data-live]");
+    var id = card.dataset.live;
+    var path = "/api/v1/lives/" + encodeURIComponent(id);
+    var cur = campaign.currency;
+    var kind = form.dataset.form;
+    if (kind === "donate") {
+      var d = formValues(form, cur);
+      var payload = dropNulls({ amount: d.amount, currency: cur, donor: d.donor, message: d.message });
+      if (d.anonymous) payload.anonymous = true;
+      return api("POST", path + "/donations", payload).then(function () {
+        form.reset();
+        notice(T.created, false);
+        return refresh(false);
+      });
+    }
+    if (kind === "moderation") {
+      var words = field(form, "words").value;
+      var list = words.split("\n").map(function (w) { return w.trim(); }).filter(function (w) { return w !== ""; });
+      var m = {
+        mode: field(form, "mode").value,
+        delay_seconds: parseInt(field(form, "delay_seconds").value, 10) || 30,
+        words: form.dataset.defaultWords && form.dataset.defaultWords === words ? null : list
+      };
+      return api("PUT", path + "/moderation", m).then(function (v) {
+        moderations[id] = v;
+        fillModeration(card, v);
+        notice(T.saved, false);
+        return refresh(false);
+      });
+    }
+    if (kind === "edit") {
+      return api("PATCH", path, formValues(form, cur)).then(function () {
+        notice(T.saved, false);
+        return refresh(false);
+      });
+    }
+    return null;
+  }));
+
+  // Buttons: per live (rotate, test alert) and per donation (approve, hide, refund).
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest("button[data-act], button[data-copy]");
+    if (!b) return;
+    if (b.dataset.copy) { copy(b); return; }
+    var act = b.dataset.act;
+    if (act === "refund" && b.dataset.armed !== "1") {
+      // Two clicks: a refund cannot be undone.
+      b.dataset.armed = "1";
+      b.textContent = T.confirm;
+      return;
+    }
+    var card = b.closest("article[data-live]");
+    var liveId = card && card.dataset.live;
+    var live = "/api/v1/lives/" + encodeURIComponent(liveId || "");
+    var don = "/api/v1/donations/" + encodeURIComponent(b.dataset.id || "");
+    var call = {
+      "rotate-overlay": function () {
+        return api("POST", live + "/rotate", { overlay_token: true }).then(function (v) {
+          showSecrets(card.querySelector('[data-f="host"]').textContent, v.overlay_url, null);
+        });
+      },
+      "rotate-key": function () {
+        return api("POST", live + "/rotate", { key: true }).then(function (v) {
+          showSecrets(card.querySelector('[data-f="host"]').textContent, null, v.key);
+        });
+      },
+      "test-alert": function () {
+        return api("POST", live + "/test-alert", {}).then(function () { notice(T.testSent, false); });
+      },
+      "approve": function () { return api("POST", don + "/approve"); },
+      "hide-donor": function () { return api("POST", don + "/hide", { donor: true }); },
+      "hide-message": function () { return api("POST", don + "/hide", { message: true }); },
+      "refund": function () { return api("POST", don + "/refund"); }
+    }[act];
+    if (!call) return;
+    b.disabled = true;
+    call().then(function () { if (act !== "test-alert" && act.indexOf("rotate") !== 0) notice(T.saved, false); return refresh(false); })
+      .catch(fail)
+      .then(function () { b.disabled = false; });
+  });
+
+  function copy(button) {
+    var input = el(button.dataset.copy);
+    var done = function () { button.dataset.copied = "1"; notice(T.copied, false); };
+    var fallback = function () {
+      input.select();
+      try { document.execCommand("copy"); } catch (err) { /* selected: the user can copy it */ }
+      done();
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(input.value).then(done, fallback);
+    else fallback();
+  }
+
+  // ---- live signal -------------------------------------------------------------
+  function disconnect() {
+    if (socket) { var s = socket; socket = null; s.close(); }
+  }
+  function connect() {
+    if (!currentId || !csrf || socket) return;
+    var proto = location.protocol === "https:" ? "wss:" : "ws:";
+    var id = currentId;
+    var ws = new WebSocket(proto + "//" + location.host + "/ws/public/campaigns/" + encodeURIComponent(id));
+    socket = ws;
+    ws.onopen = function () { attempt = 0; };
+    ws.onmessage = function (m) {
+      var ev;
+      try { ev = JSON.parse(m.data); } catch (err) { return; }
+      // The snapshot after a reconnect may follow missed events: reload then too.
+      if (ev.type !== "snapshot" || attempt > 0 || ws.reconnected) scheduleRefresh();
+    };
+    ws.onclose = function () {
+      if (socket !== ws) return;
+      socket = null;
+      var delay = Math.min(10000, 300 * Math.pow(2, attempt++)) * (0.5 + Math.random() / 2);
+      setTimeout(function () {
+        if (currentId === id && csrf && !socket) { connect(); if (socket) socket.reconnected = true; }
+      }, delay);
+    };
+  }
+
+  // ---- start -------------------------------------------------------------------
+  api("GET", "/api/v1/session").then(function (v) {
+    csrf = v.csrf_token;
+    showApp();
+  }, function () { showSignIn(); });
+})();

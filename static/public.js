@@ -1,0 +1,299 @@
+// Cagnotte public pages (a live's, a campaign's): what viewers see, on a phone
+// as well as on a desktop.
+//
+// - Data: the public WebSocket stream of the live or campaign (no token: it
+//   carries no secret and no text awaiting moderation). The first frame is a
+//   snapshot; donation, refund and donation_updated frames then update totals,
+//   the goal bar, matching and the recent donations; after a drop the page
+//   reconnects with backoff and takes a fresh snapshot.
+// - Leaderboards depend on every donation's visible name: they are read from
+//   the public JSON document after events, never guessed.
+// - Only donations whose text passed moderation are listed; donor text is
+//   inserted with textContent only.
+(function () {
+  "use strict";
+  var body = document.body;
+  var kind = body.dataset.kind === "campaign" ? "campaign" : "live";
+  var id = body.dataset.id;
+  var currency = body.dataset.currency;
+  var lang = body.dataset.lang === "en" ? "en" : "fr";
+  var locale = lang === "fr" ? "fr-FR" : "en-US";
+  var el = function (x) { return document.getElementById(x); };
+
+  var T = {
+    fr: {
+      anonymous: "Anonyme", raised: "dons", matched: "abondés", of: " sur ",
+      donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
+      campaign: "Campagne : ", doubled: function (s) { return "Votre don est doublé par " + s + " !"; },
+      tripled: function (s) { return "Votre don est triplé par " + s + " !"; },
+      matchedBy: function (s, p) { return s + " ajoute " + p + " à chaque don !"; },
+      budgetLeft: "Budget restant : ", plus: "+", plusMatched: " abondés",
+      st_upcoming: "À venir", st_current: "En direct", st_past: "Terminé", st_unscheduled: "Date à venir",
+      none: "Pas encore de don : soyez le premier !"
+    },
+    en: {
+      anonymous: "Anonymous", raised: "donations", matched: "matched", of: " of ",
+      donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
+      campaign: "Campaign: ", doubled: function (s) { return "Your donation is doubled by " + s + "!"; },
+      tripled: function (s) { return "Your donation is tripled by " + s + "!"; },
+      matchedBy: function (s, p) { return s + " adds " + p + " to every donation!"; },
+      budgetLeft: "Budget left: ", plus: "+", plusMatched: " matched",
+      st_upcoming: "Upcoming", st_current: "Live now", st_past: "Ended", st_unscheduled: "Date to come",
+      none: "No donation yet: be the first!"
+    }
+  }[lang];
+
+  var fmt = new Intl.NumberFormat(locale, { style: "currency", currency: currency });
+  var scale = Math.pow(10, fmt.resolvedOptions().maximumFractionDigits);
+  var pctFmt = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 });
+  var dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: "full", timeStyle: "short" });
+  var timeFmt = new Intl.DateTimeFormat(locale, { timeStyle: "short" });
+  function money(minor) { return fmt.format(minor / scale); }
+  function make(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text !== undefined && text !== null) n.textContent = text;
+    return n;
+  }
+
+  // ---- state ------------------------------------------------------------------
+  var seq = -1;
+  var goal = null, totals = null;          // this page's own goal and totals (the live's, or the campaign's)
+  var campaignGoal = null, campaignTotals = null; // live page: the campaign's
+  var recent = [];   // newest first, as sent (public view)
+  var matches = [];
+  var lives = [];    // campaign page: the schedule
+
+  // ---- rendering ----------------------------------------------------------------
+  function renderTotals() {
+    if (!totals) return;
+    el("total").textContent = money(totals.total);
+    var parts = [T.donations(totals.donations)];
+    if (totals.matched > 0) parts.push(money(totals.raised) + " " + T.raised + " + " + money(totals.matched) + " " + T.matched);
+    el("breakdown").textContent = parts.join(" — ");
+    // A live without its own goal measures the campaign's total against the campaign's goal.
+    var g = goal || campaignGoal;
+    var t = goal ? totals : campaignTotals;
+    var box = el("goal");
+    box.hidden = !g || !t;
+    if (g && t) {
+      var f = Math.max(0, Math.min(1, t.total / g));
+      el("goal-fill").style.transform = "scaleX(" + f + ")";
+      box.dataset.fraction = String(f);
+      el("goal-label").textContent = (goal ? "" : T.campaign) + money(t.total) + T.of + money(g) + " (" +
+        pctFmt.format(Math.floor(t.total * 100 / g) / 100) + ")";
+    }
+    if (kind === "live" && campaignTotals) el("campaign-total").textContent = T.campaign + money(campaignTotals.total);
+  }
+
+  function activeMatch() {
+    var now = Date.now();
+    for (var i = 0; i < matches.length; i++) {
+      var m = matches[i];
+      if (m.left <= 0 || m.status === "ended" || m.status === "used_up") continue;
+      if (m.starts_at && Date.parse(m.starts_at) > now) continue;
+      if (m.ends_at && Date.parse(m.ends_at) <= now) continue;
+      return m;
+    }
+    return null;
+  }
+  function renderMatch() {
+    var m = activeMatch();
+    el("match").hidden = !m;
+    if (!m) return;
+    var n = m.ratio[0], d = m.ratio[1];
+    el("match-line").textContent = n === d ? T.doubled(m.sponsor) : n === 2 * d ? T.tripled(m.sponsor)
+      : T.matchedBy(m.sponsor, pctFmt.format(n / d));
+    el("match-left").textContent = T.budgetLeft + money(m.left);
+  }
+
+  function renderRecent() {
+    var ol = el("recent");
+    ol.textContent = "";
+    var shown = recent.filter(function (d) { return !d.refunded && !d.test && d.moderation !== "pending"; });
+    if (!shown.length) { ol.appendChild(make("li", "help", T.none)); return; }
+    shown.slice(0, 15).forEach(function (d) {
+      var li = make("li");
+      li.dataset.id = d.id;
+      var head = make("div", "recent-head");
+      head.appendChild(make("span", "donor", d.donor || T.anonymous));
+      head.appendChild(make("span", "amount", money(d.amount)));
+      li.appendChild(head);
+      if (d.matched > 0) li.appendChild(make("div", "matched", T.plus + money(d.matched) + T.plusMatched));
+      if (d.message) li.appendChild(make("div", "message", d.message));
+      li.appendChild(make("time", "at", timeFmt.format(new Date(d.at))));
+      ol.appendChild(li);
+    });
+  }
+
+  function renderTop(rows) {
+    var box = el("top-box");
+    var ol = el("top");
+    ol.textContent = "";
+    (rows || []).slice(0, 10).forEach(function (r) {
+      var li = make("li");
+      li.appendChild(make("span", "donor", r.donor));
+      li.appendChild(make("span", "amount", money(r.amount)));
+      ol.appendChild(li);
+    });
+    box.hidden = !rows || rows.length === 0;
+  }
+
+  function statusLabel(s) { return T["st_" + s] || s; }
+
+  function renderLiveHead(live) {
+    if (!live) return;
+    var st = el("status");
+    st.hidden = false;
+    st.textContent = statusLabel(live.status);
+    st.dataset.status = live.status;
+    el("when").textContent = live.scheduled_at ? dateFmt.format(new Date(live.scheduled_at)) : "";
+  }
+
+  function renderSchedule() {
+    var tb = el("schedule").tBodies[0];
+    tb.textContent = "";
+    lives.forEach(function (l) {
+      var tr = make("tr");
+      tr.dataset.id = l.id;
+      tr.dataset.status = l.status;
+      tr.appendChild(make("td", "when", l.scheduled_at ? dateFmt.format(new Date(l.scheduled_at)) : "—"));
+      var who = make("td", "host");
+      var a = make("a", null, l.host);
+      a.href = "/lives/" + encodeURIComponent(l.id) + "?lang=" + lang;
+      who.appendChild(a);
+      if (l.title) { who.appendChild(document.createTextNode(" ")); who.appendChild(make("small", null, l.title)); }
+      tr.appendChild(who);
+      tr.appendChild(make("td", "status", statusLabel(l.status)));
+      tr.appendChild(make("td", "num total", money(l.totals.total)));
+      tb.appendChild(tr);
+    });
+  }
+
+  function renderNext(next) {
+    var box = el("next-box");
+    box.hidden = !next;
+    if (!next) return;
+    var p = el("next");
+    p.textContent = "";
+    var a = make("a", null, next.host + (next.title ? " — " + next.title : ""));
+    a.href = "/lives/" + encodeURIComponent(next.id) + "?lang=" + lang;
+    p.appendChild(a);
+    if (next.scheduled_at) p.appendChild(document.createTextNode(" — " + dateFmt.format(new Date(next.scheduled_at))));
+  }
+
+  function renderDates(c) {
+    var parts = [];
+    if (c.starts_at) parts.push(dateFmt.format(new Date(c.starts_at)));
+    if (c.ends_at) parts.push(dateFmt.format(new Date(c.ends_at)));
+    el("dates").textContent = parts.join(" → ");
+  }
+
+  function renderAll() {
+    renderTotals();
+    renderMatch();
+    renderRecent();
+    if (kind === "campaign") renderSchedule();
+  }
+
+  // ---- frames -------------------------------------------------------------------
+  function onSnapshot(ev) {
+    seq = ev.seq;
+    recent = (ev.recent || []).slice();
+    matches = (ev.matches || []).slice();
+    if (kind === "live") {
+      goal = ev.goal || null;
+      campaignGoal = ev.campaign_goal || null;
+      totals = ev.totals;
+      campaignTotals = ev.campaign_totals;
+      renderLiveHead(ev.live);
+      renderTop(ev.top_donors);
+    } else {
+      goal = ev.goal || null;
+      totals = ev.totals;
+      lives = (ev.lives || []).slice();
+      renderNext(ev.next_live);
+      renderDates(ev);
+      renderTop(ev.leaderboard && ev.leaderboard.donors);
+    }
+    body.dataset.state = "live";
+    renderAll();
+  }
+
+  function onEvent(ev) {
+    if (typeof ev.seq !== "number" || ev.seq <= seq) return;
+    seq = ev.seq;
+    if (ev.type === "test_alert") return; // for overlays only: counted nowhere, listed nowhere
+    var d = ev.donation;
+    if (kind === "live") {
+      if (ev.totals) totals = ev.totals;
+      if (ev.campaign_totals) campaignTotals = ev.campaign_totals;
+    } else {
+      if (ev.campaign_totals) totals = ev.campaign_totals;
+      if (d && ev.totals) lives.forEach(function (l) { if (l.id === d.live_id) l.totals = ev.totals; });
+    }
+    (ev.matches || []).forEach(function (b) {
+      matches.forEach(function (m) { if (m.id === b.id) { m.used = b.used; m.left = b.left; } });
+    });
+    if (ev.match && ev.match.id) {
+      var found = false;
+      matches = matches.map(function (m) { if (m.id === ev.match.id) { found = true; return ev.match; } return m; });
+      if (!found) matches.push(ev.match);
+    }
+    if (d) {
+      var i;
+      for (i = 0; i < recent.length && recent[i].id !== d.id; i++) { /* find */ }
+      if (i < recent.length) recent[i] = d;
+      else if (ev.type === "donation") { recent.unshift(d); recent = recent.slice(0, 20); }
+      scheduleBoards();
+    }
+    renderAll();
+  }
+
+  // ---- leaderboards ---------------------------------------------------------------
+  var boardTimer = null;
+  function scheduleBoards() {
+    clearTimeout(boardTimer);
+    boardTimer = setTimeout(loadBoards, 300);
+  }
+  function loadBoards() {
+    var path = kind === "live" ? "/api/v1/lives/" : "/api/v1/campaigns/";
+    fetch(path + encodeURIComponent(id), { cache: "no-store", credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (v) {
+        if (!v) return;
+        if (kind === "live") renderTop(v.top_donors);
+        else {
+          renderTop(v.leaderboard && v.leaderboard.donors);
+          renderNext(v.next_live);
+          if (v.seq >= seq && Array.isArray(v.lives)) { lives = v.lives; renderSchedule(); }
+        }
+      })
+      .catch(function () { /* the next event will try again */ });
+  }
+
+  // ---- connection -------------------------------------------------------------------
+  var attempt = 0, socket = null;
+  function connect() {
+    var proto = location.protocol === "https:" ? "wss:" : "ws:";
+    var path = kind === "live" ? "/ws/public/lives/" : "/ws/public/campaigns/";
+    var ws = new WebSocket(proto + "//" + location.host + path + encodeURIComponent(id));
+    socket = ws;
+    ws.onopen = function () { attempt = 0; };
+    ws.onmessage = function (m) {
+      var ev;
+      try { ev = JSON.parse(m.data); } catch (e) { return; }
+      if (ev.type === "snapshot") onSnapshot(ev);
+      else onEvent(ev);
+    };
+    ws.onclose = function () {
+      if (socket !== ws) return;
+      socket = null;
+      body.dataset.state = "reconnecting";
+      var delay = Math.min(10000, 300 * Math.pow(2, attempt++)) * (0.5 + Math.random() / 2);
+      setTimeout(connect, delay);
+    };
+  }
+  setInterval(renderMatch, 5000);
+  connect();
+})();
