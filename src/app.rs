@@ -149,6 +149,8 @@ pub async fn run_with_clock(
             }
         }
     });
+    // Outgoing webhooks follow the log; they stop with `app.shutdown`.
+    crate::webhooks::outbox::spawn(&app);
     let signal = stop.clone();
     tokio::spawn(async move {
         shutdown.await;

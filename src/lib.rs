@@ -21,3 +21,4 @@ pub mod ledger;
 pub mod money;
 pub mod secret;
 pub mod views;
+pub mod webhooks;

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod integrations;
 pub mod limits;
 pub mod overlay;
 pub mod pages;
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(ws::router())
         .merge(overlay::router())
+        .merge(integrations::router())
         .merge(pages::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found("not_found", "no such endpoint") })

@@ -35,9 +35,10 @@ pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {
     let amount = Amount::from_json(&b.amount).map_err(|e| WebhookError::payload(e.to_string()))?;
     let currency = Currency::parse(&b.currency).map_err(|e| WebhookError::payload(e.to_string()))?;
     // Our own format: text that breaks the rules is refused, as in the REST API.
-    let donor = text::optional("donor", b.donor.as_deref(), DONOR_MAX).map_err(|e| WebhookError::payload(e.to_string()))?;
-    let message =
-        text::optional("message", b.message.as_deref(), MESSAGE_MAX).map_err(|e| WebhookError::payload(e.to_string()))?;
+    let donor =
+        text::optional("donor", b.donor.as_deref(), DONOR_MAX).map_err(|e| WebhookError::payload(e.to_string()))?;
+    let message = text::optional("message", b.message.as_deref(), MESSAGE_MAX)
+        .map_err(|e| WebhookError::payload(e.to_string()))?;
     Ok(Parsed::Donation(Incoming {
         payment_id: event_id.clone(),
         event_id,

@@ -34,8 +34,9 @@ pub fn verify_and_parse(secret: &[u8], body: &[u8]) -> Result<Parsed, WebhookErr
     let code = ev["currency"].as_str().unwrap_or_default();
     let currency = Currency::parse(code)
         .map_err(|_| WebhookError::payload(format!("currency {code:?} is not an ISO 4217 code")))?;
-    let value =
-        ev["amount"].as_str().ok_or_else(|| WebhookError::payload("amount must be a decimal string such as \"3.00\""))?;
+    let value = ev["amount"]
+        .as_str()
+        .ok_or_else(|| WebhookError::payload("amount must be a decimal string such as \"3.00\""))?;
     let amount = super::decimal::parse_minor(value, currency.exponent())
         .map_err(|e| WebhookError::payload(format!("amount: {e}")))?;
     if amount == 0 {
@@ -73,7 +74,8 @@ mod tests {
 
     #[test]
     fn tokens_types_and_privacy() {
-        let Parsed::Donation(d) = verify_and_parse(b"tok-123", &form(event("Donation", true, "tok-123"))).unwrap() else {
+        let Parsed::Donation(d) = verify_and_parse(b"tok-123", &form(event("Donation", true, "tok-123"))).unwrap()
+        else {
             panic!()
         };
         assert_eq!((d.amount, d.donor.as_deref(), d.message.as_deref()), (350, Some("Jo"), Some("Good luck!")));

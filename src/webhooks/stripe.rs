@@ -50,7 +50,9 @@ pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {
         "payment_intent.succeeded" => {
             let payment_id = provider_id("data.object.id", obj["id"].as_str())?;
             let received = &obj["amount_received"];
-            let amount = if received.is_null() { integer(&obj["amount"], "data.object.amount")? } else {
+            let amount = if received.is_null() {
+                integer(&obj["amount"], "data.object.amount")?
+            } else {
                 integer(received, "data.object.amount_received")?
             };
             donation(event_id, payment_id, amount, obj)
@@ -73,8 +75,9 @@ fn integer(v: &Value, field: &str) -> Result<i64, WebhookError> {
 
 fn donation(event_id: String, payment_id: String, amount: i64, obj: &Value) -> Result<Parsed, WebhookError> {
     let code = obj["currency"].as_str().unwrap_or_default().to_ascii_uppercase();
-    let currency = Currency::parse(&code)
-        .map_err(|_| WebhookError::payload(format!("data.object.currency {:?} is not an ISO 4217 code", obj["currency"])))?;
+    let currency = Currency::parse(&code).map_err(|_| {
+        WebhookError::payload(format!("data.object.currency {:?} is not an ISO 4217 code", obj["currency"]))
+    })?;
     let amount = to_iso_minor(amount, currency)?;
     if amount <= 0 {
         return Ok(Parsed::Ignored { event_id, reason: "a payment of zero: nothing to count".into() });

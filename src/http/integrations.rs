@@ -1,0 +1,289 @@
+//! Webhooks at the edge: integrations of a live (`POST/GET
+//! /api/v1/lives/{id}/integrations`), the receiver the providers post to
+//! (`POST /hooks/{integration_id}`), and outgoing subscribers (`POST/GET
+//! /api/v1/webhooks`). Verifying and reading providers' payloads is
+//! [`crate::webhooks`]; this module answers, and only after the ledger commit.
+
+use super::JsonBody;
+use crate::app::AppState;
+use crate::domain::state::{Command, IdempotencyKey, Principal, Refusal};
+use crate::domain::{Donation, Integration, Provider, Subscriber, Timestamp, text};
+use crate::error::ApiError;
+use crate::ledger::{LedgerError, Outcome};
+use crate::secret;
+use crate::webhooks::{self, Parsed, WebhookError};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/lives/{id}/integrations", post(create_integration).get(list_integrations))
+        .route("/hooks/{id}", post(receive))
+        .route("/api/v1/webhooks", post(create_subscriber).get(list_subscribers))
+}
+
+/// Where this server is reached from outside (as the API's other absolute URLs).
+fn base_url(app: &AppState, headers: &HeaderMap) -> String {
+    if let Some(u) = &app.config.public_url {
+        return u.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
+        .unwrap_or(&app.config.listen);
+    format!("http://{host}")
+}
+
+fn proposed_id(id: Option<&str>) -> Result<String, ApiError> {
+    Ok(match id {
+        Some(p) => text::id(p)?,
+        None => secret::new_id(),
+    })
+}
+
+/// A shared secret: 16 to 512 visible ASCII characters.
+fn shared_secret(v: &str) -> Result<String, ApiError> {
+    if !(16..=512).contains(&v.len()) || !v.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::invalid(
+            "invalid_secret",
+            "secret must be 16 to 512 visible ASCII characters (the provider's signing secret or token)",
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewIntegration {
+    id: Option<String>,
+    provider: String,
+    secret: String,
+}
+
+fn integration_json(i: &Integration, base: &str) -> Value {
+    json!({
+        "id": i.id,
+        "live_id": i.live_id,
+        "provider": i.provider.as_str(),
+        "url": format!("{base}/hooks/{}", i.id),
+        "created_at": i.created_at,
+    })
+}
+
+async fn create_integration(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<NewIntegration>,
+) -> Result<Response, ApiError> {
+    if app.views.live(&live_id).is_none() {
+        return Err(ApiError::not_found("live_not_found", "no live has this id"));
+    }
+    let by = app.require_writer(&headers, Some(&live_id))?;
+    let provider = Provider::parse(&b.provider).ok_or_else(|| {
+        ApiError::invalid("invalid_provider", "provider must be one of stripe, tiltify, kofi or generic")
+    })?;
+    let integration = Integration {
+        id: proposed_id(b.id.as_deref())?,
+        live_id,
+        provider,
+        secret: shared_secret(&b.secret)?,
+        created_at: Timestamp::default(),
+    };
+    let id = integration.id.clone();
+    app.ledger.submit(Command::CreateIntegration { by, integration }).await?;
+    let i = app
+        .views
+        .integrations
+        .get(&id)
+        .map(|e| e.value().clone())
+        .ok_or_else(|| ApiError::internal("integration missing after commit"))?;
+    Ok((StatusCode::CREATED, axum::Json(integration_json(&i, &base_url(&app, &headers)))).into_response())
+}
+
+async fn list_integrations(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if app.views.live(&live_id).is_none() {
+        return Err(ApiError::not_found("live_not_found", "no live has this id"));
+    }
+    app.require_writer(&headers, Some(&live_id))?;
+    let mut list: Vec<Integration> =
+        app.views.integrations.iter().filter(|e| e.value().live_id == live_id).map(|e| e.value().clone()).collect();
+    list.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    let base = base_url(&app, &headers);
+    let items: Vec<Value> = list.iter().map(|i| integration_json(i, &base)).collect();
+    Ok(axum::Json(json!({ "integrations": items })).into_response())
+}
+
+fn answer(status: &str, event_id: &str, donation_id: Option<&str>, reason: Option<&str>) -> Response {
+    let mut body = json!({ "status": status, "event_id": event_id });
+    if let Some(d) = donation_id {
+        body["donation_id"] = json!(d);
+    }
+    if let Some(r) = reason {
+        body["reason"] = json!(r);
+    }
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+/// `POST /hooks/{integration_id}`: verify, read, submit, and answer `2xx` only
+/// once the ledger has committed (or already had) what the event asks for.
+async fn receive(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let integration = app
+        .views
+        .integrations
+        .get(&id)
+        .map(|e| e.value().clone())
+        .ok_or_else(|| ApiError::not_found("integration_not_found", "no integration has this id"))?;
+    // The body limit applies here, before any HMAC is computed.
+    let body = body.map_err(super::body_rejection)?;
+    let parsed = webhooks::verify_and_parse(&integration, &headers, &body, app.now()).map_err(|e| match e {
+        WebhookError::Signature(m) => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", m),
+        WebhookError::Payload(m) => ApiError::invalid("invalid_payload", m),
+    })?;
+    let provider = integration.provider;
+    // The integration acts for its own live only: the ledger refuses anything else.
+    let by = Principal::LiveKey(integration.live_id.clone());
+    match parsed {
+        Parsed::Ignored { event_id, reason } => Ok(answer("ignored", &event_id, None, Some(&reason))),
+        Parsed::Donation(d) => {
+            let donation_id = webhooks::donation_id(provider, &d.payment_id);
+            let canonical = json!({
+                "amount": d.amount, "currency": d.currency, "donor": d.donor,
+                "message": d.message, "anonymous": d.anonymous,
+            });
+            let idempotency = IdempotencyKey {
+                key: format!("{}:{}", provider.as_str(), d.payment_id),
+                body_hash: secret::digest_hex(canonical.to_string().as_bytes()),
+            };
+            let donation = Donation::new(
+                donation_id.clone(),
+                integration.live_id.clone(),
+                d.amount,
+                d.currency,
+                d.donor,
+                d.anonymous,
+                d.message,
+                provider.as_str().to_owned(),
+            );
+            let cmd = Command::Donate { by, donation, idempotency: Some(idempotency) };
+            match app.ledger.submit(cmd).await {
+                Ok(Outcome::Appended { .. }) => Ok(answer("counted", &d.event_id, Some(&donation_id), None)),
+                Ok(Outcome::Unchanged { .. }) => Ok(answer("already_counted", &d.event_id, Some(&donation_id), None)),
+                // Another event of the same payment (Checkout's session and intent), or the
+                // same payment already counted through another integration: counted once.
+                Err(LedgerError::Refused(Refusal::IdempotencyConflict | Refusal::IdTaken("donation"))) => {
+                    Ok(answer("already_counted", &d.event_id, Some(&donation_id), None))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Parsed::Refund { payment_id, event_id } => {
+            let donation_id = webhooks::donation_id(provider, &payment_id);
+            match app.ledger.submit(Command::Refund { by, donation_id: donation_id.clone() }).await {
+                Ok(Outcome::Appended { .. }) => Ok(answer("refunded", &event_id, Some(&donation_id), None)),
+                Ok(Outcome::Unchanged { .. }) => Ok(answer("already_refunded", &event_id, Some(&donation_id), None)),
+                Err(LedgerError::Refused(Refusal::DonationNotFound)) => Err(ApiError::not_found(
+                    "donation_not_found",
+                    "no donation of this payment is counted yet; the provider's retry will refund it once it is",
+                )),
+                Err(LedgerError::Refused(Refusal::Forbidden)) => Ok(answer(
+                    "ignored",
+                    &event_id,
+                    None,
+                    Some("this payment was counted on another live; its integration refunds it"),
+                )),
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewSubscriber {
+    id: Option<String>,
+    url: String,
+    secret: String,
+    campaign_id: Option<String>,
+}
+
+/// An `http://host[:port]/path` URL the outbox can post to.
+fn subscriber_url(v: &str) -> Result<String, ApiError> {
+    let bad = |m: &str| ApiError::invalid("invalid_url", m.to_owned());
+    if v.len() > 2000 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("url must be at most 2000 characters, without spaces"));
+    }
+    if v.starts_with("https://") {
+        return Err(bad(
+            "https URLs are not supported yet: deliveries are plain http (put a TLS proxy in front of the receiver, see docs/webhooks.md)",
+        ));
+    }
+    let uri: axum::http::Uri = v.parse().map_err(|_| bad("url must be an absolute http:// URL"))?;
+    if uri.scheme_str() != Some("http") || uri.host().is_none_or(str::is_empty) {
+        return Err(bad("url must be an absolute http:// URL"));
+    }
+    Ok(v.to_owned())
+}
+
+fn subscriber_json(s: &Subscriber, status: Option<&webhooks::outbox::Status>) -> Value {
+    let status = status.map_or_else(|| webhooks::outbox::Status::default().to_json(), |s| s.to_json());
+    json!({
+        "id": s.id,
+        "url": s.url,
+        "campaign_id": s.campaign_id,
+        "created_at": s.created_at,
+        "events": ["donation.created", "donation.refunded", "milestone.reached", "match.used_up"],
+        "status": status,
+    })
+}
+
+async fn create_subscriber(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<NewSubscriber>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let sub = Subscriber {
+        id: proposed_id(b.id.as_deref())?,
+        campaign_id: b.campaign_id,
+        url: subscriber_url(&b.url)?,
+        secret: shared_secret(&b.secret)?,
+        created_at: Timestamp::default(),
+    };
+    let id = sub.id.clone();
+    app.ledger.submit(Command::CreateSubscriber(sub)).await?;
+    let s = app
+        .views
+        .subscribers
+        .get(&id)
+        .map(|e| e.value().clone())
+        .ok_or_else(|| ApiError::internal("subscriber missing after commit"))?;
+    Ok((StatusCode::CREATED, axum::Json(subscriber_json(&s, None))).into_response())
+}
+
+async fn list_subscribers(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let statuses = webhooks::outbox::statuses(&app.config.data_dir).await.map_err(ApiError::internal)?;
+    let mut subs: Vec<Subscriber> = app.views.subscribers.iter().map(|e| e.value().clone()).collect();
+    subs.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    let items: Vec<Value> =
+        subs.iter().map(|s| subscriber_json(s, statuses.iter().find(|st| st.subscriber_id == s.id))).collect();
+    Ok(axum::Json(json!({ "webhooks": items })).into_response())
+}

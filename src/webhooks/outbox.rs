@@ -1,0 +1,573 @@
+//! The durable outbox of outgoing webhooks. It follows the event log and posts
+//! `donation.created`, `donation.refunded`, `milestone.reached` and
+//! `match.used_up` to each subscriber, signed like our incoming generic scheme
+//! (`Cagnotte-Signature: t=…,v1=…`). Per subscriber, one table row in the same
+//! SQLite file holds a cursor (every event up to it is delivered or given up),
+//! the failed attempts of the next event, when to retry and the last result:
+//! nothing is kept in memory that a restart would lose.
+//!
+//! Events go out in log order, one at a time per subscriber, at least once (a
+//! crash between the receiver's answer and our bookkeeping sends it again:
+//! receivers deduplicate on `id`). A failed delivery is retried with exponential
+//! backoff (`CAGNOTTE_WEBHOOK_RETRY_BASE_MS`, default 1000 ms, doubling, at most
+//! an hour apart) until the event is 24 hours old, then given up and counted.
+//! Only `http://` URLs are served: TLS is a known gap (docs/webhooks.md).
+
+use crate::app::AppState;
+use crate::domain::{Subscriber, Timestamp};
+use crate::ledger::Clock;
+use crate::views::Views;
+use axum::body::Bytes;
+use axum::http::{Request, header};
+use http_body_util::Full;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// How long one delivery may take, connection included.
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS webhook_outbox (
+    subscriber_id   TEXT PRIMARY KEY,
+    cursor          INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    last_attempt_at INTEGER,
+    last_status     INTEGER,
+    last_error      TEXT,
+    last_event      TEXT,
+    delivered       INTEGER NOT NULL DEFAULT 0,
+    dropped         INTEGER NOT NULL DEFAULT 0
+);
+";
+
+/// The log's event kinds that subscribers receive, and their outgoing names.
+const KINDS: [(&str, &str); 4] = [
+    ("donation", "donation.created"),
+    ("refund", "donation.refunded"),
+    ("milestone_reached", "milestone.reached"),
+    ("match_used_up", "match.used_up"),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Wait after the first failure; doubles after each further one.
+    pub base: Duration,
+    /// The longest wait between two attempts.
+    pub max: Duration,
+    /// An event this old (by the server's clock) that still fails is given up.
+    pub give_up_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            base: Duration::from_millis(1000),
+            max: Duration::from_secs(3600),
+            give_up_after: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The default, with `CAGNOTTE_WEBHOOK_RETRY_BASE_MS` as the first wait when set.
+    pub fn from_env() -> Self {
+        let mut p = RetryPolicy::default();
+        if let Some(ms) = std::env::var("CAGNOTTE_WEBHOOK_RETRY_BASE_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+            p.base = Duration::from_millis(ms.max(1));
+        }
+        p
+    }
+
+    /// The wait after `failures` failed attempts (1 = the first failure).
+    pub fn delay(&self, failures: u32) -> Duration {
+        let factor = 1u32.checked_shl(failures.saturating_sub(1).min(31)).unwrap_or(u32::MAX);
+        self.base.saturating_mul(factor).min(self.max)
+    }
+}
+
+/// One subscriber's delivery state, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Status {
+    pub subscriber_id: String,
+    pub cursor: u64,
+    pub attempts: u32,
+    /// Wall-clock milliseconds.
+    pub next_attempt_at: Option<i64>,
+    pub last_attempt_at: Option<i64>,
+    /// HTTP status of the last attempt (none when it did not get an answer).
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+    pub last_event: Option<String>,
+    pub delivered: u64,
+    pub dropped: u64,
+}
+
+impl Status {
+    /// The `status` object of `GET /api/v1/webhooks`.
+    pub fn to_json(&self) -> Value {
+        let time = |ms: Option<i64>| ms.map(|m| Timestamp::from_millis(m).to_string());
+        let state = match (self.last_attempt_at, self.attempts) {
+            (None, _) => "waiting",
+            (_, 0) => "ok",
+            _ => "retrying",
+        };
+        json!({
+            "state": state,
+            "cursor": self.cursor,
+            "delivered": self.delivered,
+            "dropped": self.dropped,
+            "attempts": self.attempts,
+            "last_status": self.last_status,
+            "last_error": self.last_error,
+            "last_event": self.last_event,
+            "last_attempt_at": time(self.last_attempt_at),
+            "next_attempt_at": time(self.next_attempt_at),
+        })
+    }
+}
+
+/// An event of the log, ready to send.
+#[derive(Debug, Clone)]
+struct Outgoing {
+    seq: u64,
+    kind: &'static str,
+    at: String,
+    campaign_id: Option<String>,
+    frame: String,
+}
+
+/// The outbox's own connection to the database file.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> rusqlite::Result<Store> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // Losing the newest bookkeeping on power loss only sends an event again.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Store { conn })
+    }
+
+    /// The stored state of a subscriber; a new one starts right after the event that created it.
+    fn load_or_init(&self, subscriber_id: &str) -> rusqlite::Result<Status> {
+        if let Some(s) = self.load(subscriber_id)? {
+            return Ok(s);
+        }
+        let created: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT seq FROM events WHERE kind = 'subscriber_created' AND json_extract(data, '$.subscriber.id') = ?1",
+                [subscriber_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let start = match created {
+            Some(s) => s,
+            None => self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?,
+        };
+        self.conn.execute(
+            "INSERT OR IGNORE INTO webhook_outbox (subscriber_id, cursor) VALUES (?1, ?2)",
+            params![subscriber_id, start],
+        )?;
+        Ok(self.load(subscriber_id)?.unwrap_or_default())
+    }
+
+    fn load(&self, subscriber_id: &str) -> rusqlite::Result<Option<Status>> {
+        self.conn
+            .query_row(
+                "SELECT subscriber_id, cursor, attempts, next_attempt_at, last_attempt_at, last_status, last_error, \
+                 last_event, delivered, dropped FROM webhook_outbox WHERE subscriber_id = ?1",
+                [subscriber_id],
+                row_status,
+            )
+            .optional()
+    }
+
+    /// Every subscriber's state.
+    pub fn all(&self) -> rusqlite::Result<Vec<Status>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT subscriber_id, cursor, attempts, next_attempt_at, last_attempt_at, last_status, last_error, \
+             last_event, delivered, dropped FROM webhook_outbox",
+        )?;
+        let rows = stmt.query_map([], row_status)?;
+        rows.collect()
+    }
+
+    fn save(&self, s: &Status) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE webhook_outbox SET cursor = ?2, attempts = ?3, next_attempt_at = ?4, last_attempt_at = ?5, \
+             last_status = ?6, last_error = ?7, last_event = ?8, delivered = ?9, dropped = ?10 WHERE subscriber_id = ?1",
+            params![
+                s.subscriber_id,
+                s.cursor as i64,
+                s.attempts,
+                s.next_attempt_at,
+                s.last_attempt_at,
+                s.last_status,
+                s.last_error,
+                s.last_event,
+                s.delivered as i64,
+                s.dropped as i64
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The first event after `after` that this subscriber receives, and the newest seq looked at.
+    fn next(&self, after: u64, campaign_id: Option<&str>) -> rusqlite::Result<(Option<Outgoing>, u64)> {
+        let newest: i64 = self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
+        let ev = self
+            .conn
+            .query_row(
+                "SELECT seq, kind, campaign_id, json_extract(data, '$.at'), frame FROM events \
+                 WHERE seq > ?1 AND seq <= ?3 AND frame IS NOT NULL \
+                 AND kind IN ('donation', 'refund', 'milestone_reached', 'match_used_up') \
+                 AND (?2 IS NULL OR campaign_id = ?2) ORDER BY seq LIMIT 1",
+                params![after as i64, campaign_id, newest],
+                |r| {
+                    let kind: String = r.get(1)?;
+                    Ok(Outgoing {
+                        seq: r.get::<_, i64>(0)? as u64,
+                        kind: KINDS.iter().find(|(k, _)| *k == kind).map_or("unknown", |(_, name)| name),
+                        campaign_id: r.get(2)?,
+                        at: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                        frame: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?;
+        Ok((ev, newest as u64))
+    }
+}
+
+fn row_status(r: &rusqlite::Row<'_>) -> rusqlite::Result<Status> {
+    Ok(Status {
+        subscriber_id: r.get(0)?,
+        cursor: r.get::<_, i64>(1)? as u64,
+        attempts: r.get(2)?,
+        next_attempt_at: r.get(3)?,
+        last_attempt_at: r.get(4)?,
+        last_status: r.get(5)?,
+        last_error: r.get(6)?,
+        last_event: r.get(7)?,
+        delivered: r.get::<_, i64>(8)? as u64,
+        dropped: r.get::<_, i64>(9)? as u64,
+    })
+}
+
+/// The stored delivery state of every subscriber (for `GET /api/v1/webhooks`).
+pub async fn statuses(data_dir: &Path) -> Result<Vec<Status>, String> {
+    let path = crate::ledger::sqlite::db_path(data_dir);
+    tokio::task::spawn_blocking(move || Store::open(&path).and_then(|s| s.all()))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
+}
+
+/// The body a subscriber receives for an event of the log: the stream frame's
+/// content (donation, totals as of that event, ...) under `data`.
+fn payload(ev: &Outgoing) -> String {
+    let mut data: Value = serde_json::from_str(&ev.frame).unwrap_or(Value::Null);
+    if let Some(o) = data.as_object_mut() {
+        o.remove("type");
+        o.remove("seq");
+    }
+    json!({
+        "id": format!("evt_{}", ev.seq),
+        "type": ev.kind,
+        "seq": ev.seq,
+        "created_at": ev.at,
+        "campaign_id": ev.campaign_id,
+        "data": data,
+    })
+    .to_string()
+}
+
+fn wall_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+struct Ctx {
+    views: Arc<Views>,
+    committed: watch::Receiver<u64>,
+    shutdown: CancellationToken,
+    tracker: TaskTracker,
+    clock: Clock,
+    store: Arc<Mutex<Store>>,
+    client: Client<HttpConnector, Full<Bytes>>,
+    policy: RetryPolicy,
+}
+
+impl Ctx {
+    async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, String> {
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || {
+            let s = store.lock().unwrap_or_else(|e| e.into_inner());
+            f(&s)
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
+    }
+
+    /// Sleeps `d`; false when the server stops first.
+    async fn sleep(&self, d: Duration) -> bool {
+        tokio::select! {
+            _ = self.shutdown.cancelled() => false,
+            _ = tokio::time::sleep(d) => true,
+        }
+    }
+}
+
+/// Starts the outbox for a running server (`CAGNOTTE_WEBHOOK_RETRY_BASE_MS` read here).
+pub fn spawn(app: &AppState) {
+    start(
+        Arc::clone(&app.views),
+        app.committed.clone(),
+        app.shutdown.clone(),
+        app.sessions.clone(),
+        app.clock.clone(),
+        crate::ledger::sqlite::db_path(&app.config.data_dir),
+        RetryPolicy::from_env(),
+    );
+}
+
+/// Starts the outbox: a task that starts one delivery task per subscriber, all on
+/// `tracker` and all ending when `shutdown` is cancelled. It holds no ledger
+/// handle, so it never keeps the writer alive.
+pub fn start(
+    views: Arc<Views>,
+    committed: watch::Receiver<u64>,
+    shutdown: CancellationToken,
+    tracker: TaskTracker,
+    clock: Clock,
+    db: PathBuf,
+    policy: RetryPolicy,
+) {
+    let t = tracker.clone();
+    t.spawn(async move {
+        let store = loop {
+            let path = db.clone();
+            match tokio::task::spawn_blocking(move || Store::open(&path)).await {
+                Ok(Ok(s)) => break s,
+                Ok(Err(err)) => tracing::error!(%err, "webhook outbox: cannot open the database; retrying"),
+                Err(err) => tracing::error!(%err, "webhook outbox: cannot open the database; retrying"),
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        };
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(Duration::from_secs(5)));
+        connector.set_nodelay(true);
+        let client = Client::builder(TokioExecutor::new()).build(connector);
+        let ctx = Arc::new(Ctx {
+            views,
+            committed,
+            shutdown,
+            tracker,
+            clock,
+            store: Arc::new(Mutex::new(store)),
+            client,
+            policy,
+        });
+        supervise(ctx).await;
+    });
+}
+
+/// Starts a delivery task for each subscriber, the existing ones and each new one.
+async fn supervise(ctx: Arc<Ctx>) {
+    let mut committed = ctx.committed.clone();
+    let mut running = HashSet::new();
+    loop {
+        committed.borrow_and_update();
+        let subs: Vec<Subscriber> = ctx.views.subscribers.iter().map(|e| e.value().clone()).collect();
+        for s in subs {
+            if running.insert(s.id.clone()) {
+                ctx.tracker.spawn(deliver_all(Arc::clone(&ctx), s));
+            }
+        }
+        tokio::select! {
+            _ = ctx.shutdown.cancelled() => return,
+            r = committed.changed() => if r.is_err() { return },
+        }
+    }
+}
+
+/// Delivers one subscriber's events in order, forever (until shutdown).
+async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
+    let mut committed = ctx.committed.clone();
+    let id = sub.id.clone();
+    let mut status = loop {
+        let id = id.clone();
+        match ctx.db(move |s| s.load_or_init(&id)).await {
+            Ok(s) => break s,
+            Err(err) => {
+                tracing::error!(%err, subscriber = %sub.id, "webhook outbox: cannot read the delivery state");
+                if !ctx.sleep(Duration::from_secs(1)).await {
+                    return;
+                }
+            }
+        }
+    };
+    // Events after the cursor that are not for this subscriber are skipped in memory only.
+    let mut scanned = status.cursor;
+    loop {
+        committed.borrow_and_update();
+        let campaign = sub.campaign_id.clone();
+        let next = match ctx.db(move |s| s.next(scanned, campaign.as_deref())).await {
+            Ok(n) => n,
+            Err(err) => {
+                tracing::error!(%err, "webhook outbox: cannot read the log");
+                if !ctx.sleep(Duration::from_secs(1)).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        let ev = match next {
+            (Some(ev), _) => ev,
+            (None, newest) => {
+                scanned = scanned.max(newest);
+                tokio::select! {
+                    _ = ctx.shutdown.cancelled() => return,
+                    r = committed.changed() => if r.is_err() { return },
+                }
+                continue;
+            }
+        };
+        scanned = ev.seq - 1;
+        if let Some(at) = status.next_attempt_at {
+            let wait = at.saturating_sub(wall_ms());
+            if wait > 0 && !ctx.sleep(Duration::from_millis(wait as u64)).await {
+                return;
+            }
+        }
+        let body = payload(&ev);
+        let result = tokio::select! {
+            _ = ctx.shutdown.cancelled() => return,
+            r = post(&ctx.client, &sub, &ev, body) => r,
+        };
+        status.last_attempt_at = Some(wall_ms());
+        status.last_event = Some(format!("evt_{}", ev.seq));
+        match result {
+            Ok(code) if (200..300).contains(&code) => {
+                status.last_status = Some(code);
+                status.last_error = None;
+                status.cursor = ev.seq;
+                status.attempts = 0;
+                status.next_attempt_at = None;
+                status.delivered += 1;
+                scanned = ev.seq;
+            }
+            failed => {
+                let (code, err) = match failed {
+                    Ok(code) => (Some(code), format!("the receiver answered {code}")),
+                    Err(e) => (None, e),
+                };
+                status.last_status = code;
+                status.attempts = status.attempts.saturating_add(1);
+                let at = Timestamp::parse(&ev.at).map_or(0, |t| t.millis());
+                let age = (ctx.clock)().millis().saturating_sub(at);
+                if age >= ctx.policy.give_up_after.as_millis() as i64 {
+                    tracing::warn!(subscriber = %sub.id, seq = ev.seq, attempts = status.attempts, "webhook given up");
+                    status.last_error = Some(format!("{err}; given up after {} attempts", status.attempts));
+                    status.cursor = ev.seq;
+                    status.attempts = 0;
+                    status.next_attempt_at = None;
+                    status.dropped += 1;
+                    scanned = ev.seq;
+                } else {
+                    let delay = ctx.policy.delay(status.attempts);
+                    tracing::info!(subscriber = %sub.id, seq = ev.seq, attempts = status.attempts, ?delay, %err, "webhook delivery failed; will retry");
+                    status.last_error = Some(err);
+                    status.next_attempt_at = Some(wall_ms() + delay.as_millis() as i64);
+                }
+            }
+        }
+        let saved = status.clone();
+        if let Err(err) = ctx.db(move |s| s.save(&saved)).await {
+            tracing::error!(%err, "webhook outbox: cannot save the delivery state");
+        }
+    }
+}
+
+/// One attempt: the HTTP status, or why there was none.
+async fn post(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    sub: &Subscriber,
+    ev: &Outgoing,
+    body: String,
+) -> Result<u16, String> {
+    let seconds = wall_ms() / 1000;
+    let signature = super::sign(sub.secret.as_bytes(), seconds, body.as_bytes());
+    let req = Request::post(&sub.url)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::USER_AGENT, concat!("cagnotte/", env!("CARGO_PKG_VERSION")))
+        .header("cagnotte-signature", signature)
+        .header("cagnotte-event-id", format!("evt_{}", ev.seq))
+        .header("cagnotte-event-type", ev.kind)
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| format!("invalid request: {e}"))?;
+    match tokio::time::timeout(DELIVERY_TIMEOUT, client.request(req)).await {
+        Err(_) => Err(format!("no answer within {} s", DELIVERY_TIMEOUT.as_secs())),
+        Ok(Err(e)) => Err(format!("could not deliver: {e}")),
+        Ok(Ok(res)) => Ok(res.status().as_u16()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let p = RetryPolicy { base: Duration::from_millis(100), ..RetryPolicy::default() };
+        assert_eq!(p.delay(1), Duration::from_millis(100));
+        assert_eq!(p.delay(2), Duration::from_millis(200));
+        assert_eq!(p.delay(5), Duration::from_millis(1600));
+        assert_eq!(p.delay(40), Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn kinds_match_the_log() {
+        use crate::domain::state::Fact;
+        let d = crate::domain::Donation::new(
+            "d".into(),
+            "l".into(),
+            1,
+            crate::money::Currency::parse("EUR").unwrap(),
+            None,
+            false,
+            None,
+            "x".into(),
+        );
+        let facts = [
+            Fact::DonationReceived { donation: d, idempotency: None },
+            Fact::DonationRefunded { donation_id: "d".into() },
+            Fact::MilestoneReached { milestone_id: "m".into() },
+            Fact::MatchUsedUp { match_id: "m".into() },
+        ];
+        for f in facts {
+            assert!(KINDS.iter().any(|(k, _)| *k == f.kind()), "{}", f.kind());
+        }
+    }
+}
