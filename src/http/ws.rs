@@ -244,6 +244,7 @@ async fn session(app: &AppState, socket: &mut WebSocket, source: &Source, after:
     let silence_limit = ping_every + app.config.ws_pong_timeout();
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
     let mut last_heard = Instant::now();
+    let mut out: Vec<Message> = Vec::with_capacity(COALESCE);
     loop {
         tokio::select! {
             _ = app.shutdown.cancelled() => return End::Close(close_code::AWAY, "server shutting down"),
@@ -253,7 +254,8 @@ async fn session(app: &AppState, socket: &mut WebSocket, source: &Source, after:
                     Err(RecvError::Lagged(_)) => return End::Close(close_code::AGAIN, "too slow: resume with after="),
                     Err(RecvError::Closed) => return End::Close(close_code::AWAY, "stream closed"),
                 };
-                let mut out = Vec::with_capacity(4);
+                // One buffer for the whole session: no allocation per event.
+                out.clear();
                 if first.seq > snapshot_seq {
                     out.push(Message::Text(first.text));
                 }
@@ -267,7 +269,7 @@ async fn session(app: &AppState, socket: &mut WebSocket, source: &Source, after:
                         Err(_) => break,
                     }
                 }
-                if !out.is_empty() && !write(socket, out, send_timeout).await {
+                if !out.is_empty() && !write(socket, out.drain(..), send_timeout).await {
                     return End::Drop;
                 }
             }
