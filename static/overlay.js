@@ -26,14 +26,14 @@
 
   var T = {
     fr: {
-      anonymous: "Anonyme", doubled: "doublé ! +", matched: "abondé ! +",
+      anonymous: "Anonyme", doubled: "doublé ! +", matched: "abondé ! +", milestone: "Palier atteint !",
       liveGoal: "Objectif du live", campaignGoal: "Objectif de la campagne", raised: "récoltés",
       ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don",
       sponsorDoubles: " double vos dons !", sponsorMatches: " abonde vos dons !",
       budgetLeft: "Budget restant : ", timeLeft: function (s) { return "Encore " + s; }
     },
     en: {
-      anonymous: "Anonymous", doubled: "doubled! +", matched: "matched! +",
+      anonymous: "Anonymous", doubled: "doubled! +", matched: "matched! +", milestone: "Milestone reached!",
       liveGoal: "Live goal", campaignGoal: "Campaign goal", raised: "raised",
       ticker: "Latest donations", top: "Top donors", cta: "Donate",
       sponsorDoubles: " doubles your donations!", sponsorMatches: " matches your donations!",
@@ -117,6 +117,7 @@
   var recent = [];            // newest first
   var donors = {};            // name -> {amount, donations}
   var matches = [];
+  var reached = {};           // milestone id -> true once known as reached
 
   // ---- smooth numbers -----------------------------------------------------
   // A displayed amount eases from its old value to the new one; the goal bar
@@ -334,17 +335,19 @@
     }
     showing = true;
     var box = el("alert");
-    el("alert-donor").textContent = d.donor || T.anonymous;
+    var milestone = d.kind === "milestone";
+    el("alert-donor").textContent = milestone ? T.milestone : d.donor || T.anonymous;
     el("alert-amount").textContent = money(d.amount);
     var matched = el("alert-matched");
     matched.hidden = !(d.matched > 0);
     matched.textContent = d.matched > 0 ? (d.matched === d.amount ? T.doubled : T.matched) + money(d.matched) : "";
     var msg = el("alert-message");
-    var withMessage = !!d.message && d.amount >= cfg.minMessage;
+    var withMessage = !!d.message && (milestone || d.amount >= cfg.minMessage);
     msg.hidden = !withMessage;
     msg.textContent = withMessage ? d.message : "";
     box.dataset.id = d.id;
     box.classList.toggle("test", !!d.test);
+    box.classList.toggle("milestone", milestone);
     box.classList.remove("leaving");
     box.hidden = false;
     if (audio && !resumed) {
@@ -372,6 +375,18 @@
     // A short gap between two alerts, so they read as two.
     setTimeout(nextAlert, 150);
   }
+  // A milestone reached goes on air once, as an alert of its own. From the
+  // stream (replays included) the cursor already says it is new; from a poll,
+  // only a milestone not reached at the last look is.
+  function milestoneReached(m, fromStream) {
+    if (!fromStream && reached[m.id]) return;
+    reached[m.id] = true;
+    var id = "milestone:" + m.id;
+    if (!hasAlert || isKnown(id)) return;
+    queue.push({ id: id, kind: "milestone", amount: m.amount, message: m.label });
+    save("queue", queue);
+    nextAlert();
+  }
   function considerAlert(ev) {
     if (!hasAlert || typeof ev.seq !== "number" || cursor === null || ev.seq <= cursor) return;
     cursor = ev.seq;
@@ -380,6 +395,8 @@
     if ((ev.type === "donation" || ev.type === "test_alert") && d && !d.refunded &&
         d.amount >= cfg.minAlert && !isKnown(d.id)) {
       queue.push(d);
+    } else if (ev.type === "milestone_reached" && ev.milestone) {
+      milestoneReached(ev.milestone, true);
     } else if (ev.type === "donation_updated" && d) {
       // Moderation released or hid its text: the queued alert takes the new version.
       queue = queue.map(function (q) { return q.id === d.id && !onScreen(q) ? d : q; });
@@ -403,6 +420,7 @@
     donors = {};
     (ev.top_donors || []).forEach(function (r) { donors[r.donor] = { amount: r.amount, donations: r.donations }; });
     matches = (ev.matches || []).slice();
+    (ev.milestones || []).forEach(function (m) { if (m.reached) reached[m.id] = true; });
     if (hasAlert && (cursor === null || ev.seq < cursor)) {
       // First visit (start from now, no flood of old alerts), or the server's data was reset.
       cursor = ev.seq;
@@ -469,13 +487,17 @@
         campaignSeq = c.seq;
         if (c.totals) campaignTotals = c.totals;
         if (Array.isArray(c.matches)) matches = c.matches;
+        // Campaign-wide milestones are not in the live's stream.
+        (c.milestones || []).forEach(function (m) {
+          if (m.reached && (!m.live_id || m.live_id === liveId)) milestoneReached(m, false);
+        });
         renderGoal();
         renderCampaign();
         renderMatch();
       })
       .catch(function () { /* offline for a moment: the next poll will do */ });
   }
-  if (el("w-campaign") || el("w-match") || el("w-goal")) {
+  if (hasAlert || el("w-campaign") || el("w-match") || el("w-goal")) {
     setInterval(pollCampaign, cfg.refresh);
   }
 

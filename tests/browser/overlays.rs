@@ -870,3 +870,43 @@ async fn moderation_holds_an_alert_until_its_text_is_released_and_test_alerts_sh
     })
     .await;
 }
+
+#[tokio::test]
+async fn milestones_of_the_live_and_of_the_campaign_show_once() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    for body in [
+        json!({"amount": 2000, "label": "On chante !", "live_id": live.id}),
+        json!({"amount": 5000, "label": "Cap des 50 €"}),
+    ] {
+        let (s, v) = app.post(&format!("/api/v1/campaigns/{}/milestones", live.campaign_id), Some(ADMIN), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "alert", "&duration=1&refresh=2")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        donate(&app, &live, json!({"amount": 2500, "currency": "EUR", "donor": "Ana"})).await;
+        let live_milestone = eventually("the live's milestone", WAIT, || async {
+            let a = alert(b).await;
+            (a["donor"] == "Palier atteint !").then_some(a)
+        })
+        .await;
+        assert_eq!(live_milestone["amount"], eur_fr("20,00_€"));
+        assert_eq!(live_milestone["message"], "On chante !");
+        // The campaign's milestone is crossed on another live.
+        donate(&app, &other, json!({"amount": 3000, "currency": "EUR", "donor": "Ailleurs"})).await;
+        let expected = [eur_fr("Ana 25,00_€"), eur_fr("Palier atteint ! 20,00_€"), eur_fr("Palier atteint ! 50,00_€")];
+        wait_recorded(b, &expected.iter().map(String::as_str).collect::<Vec<_>>()).await;
+        wait_alert_gone(b).await;
+        // More money, later polls: no milestone comes back.
+        donate(&app, &live, json!({"amount": 100, "currency": "EUR", "donor": "Léa"})).await;
+        let mut all = expected.to_vec();
+        all.push(eur_fr("Léa 1,00_€"));
+        wait_recorded(b, &all.iter().map(String::as_str).collect::<Vec<_>>()).await;
+        wait_alert_gone(b).await;
+        assert_eq!(recorded(b).await, all);
+    })
+    .await;
+}
