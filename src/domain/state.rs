@@ -11,17 +11,18 @@ use crate::money::{Currency, apply_ratio};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// One entry of the durable log.
+/// One entry of the durable log, stored as `{"seq", "at", "fact": {"<kind>": {...}}}`.
+/// The fact is externally tagged and nothing is flattened, so serde decodes each
+/// event in one pass without buffering it (replay speed depends on it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub seq: u64,
     pub at: Timestamp,
-    #[serde(flatten)]
     pub fact: Fact,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Fact {
     CampaignCreated {
         campaign: Campaign,
