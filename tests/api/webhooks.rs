@@ -1,0 +1,620 @@
+//! Webhooks in (Stripe, Tiltify, Ko-fi, generic) and out (the outbox), against a
+//! real server. Known-answer signatures were computed with
+//! `openssl dgst -sha256 -hmac` when these tests were written and are pasted as
+//! literals; other signatures are computed here with the `hmac` crate, never by
+//! the code under test.
+
+use crate::helpers::{ADMIN, ManualClock, TestApp, TestLive, spawn_app, spawn_app_clocked};
+use hmac::{Hmac, Mac};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const STRIPE_SECRET: &str = "whsec_cagnotte_test_0123456789abcdef";
+/// A real-shaped `checkout.session.completed` of a Payment Link, as Stripe sends it.
+const STRIPE_BODY: &str = r#"{"id":"evt_1OEdL2Kx9aQ0cGnQvT1x3abc","object":"event","api_version":"2023-10-16","created":1699999990,"data":{"object":{"id":"cs_test_a1b2c3d4e5f6","object":"checkout.session","amount_subtotal":2000,"amount_total":2000,"currency":"eur","customer_details":{"email":"card.holder@example.com","name":"Card Holder"},"custom_fields":[{"key":"donor","label":{"custom":"Pseudo","type":"custom"},"optional":true,"text":{"value":"Mélanie"},"type":"text"},{"key":"message","label":{"custom":"Message","type":"custom"},"optional":true,"text":{"value":"Pour les Restos !"},"type":"text"}],"livemode":false,"metadata":{},"mode":"payment","payment_intent":"pi_3OEdL1Kx9aQ0cGnQ1abcdEFG","payment_link":"plink_1OEdKzKx9aQ0cGnQ","payment_status":"paid","status":"complete"}},"livemode":false,"pending_webhooks":1,"type":"checkout.session.completed"}"#;
+/// `openssl dgst -sha256 -hmac "$STRIPE_SECRET"` of "1700000000.$STRIPE_BODY".
+const STRIPE_V1: &str = "78d840d728a9a718a184a15502da1762a45a9e9838b3707cece8626786d761ce";
+/// The same with a rotated-out secret (`whsec_old_rotated_secret_0123456789`).
+const STRIPE_V1_OLD: &str = "d0bc87e71defcc359485f137b8a56422a886901fee222162efe30288f51cbf75";
+
+/// Tiltify's documented example (developers.tiltify.com, "Verifying Webhook Signature").
+const TILTIFY_KEY: &str = "13c3b68914487acd1c68d85857ee1cfc308f15510f2d8e71273ee0f8a42d9d00";
+const TILTIFY_SIG: &str = "4OSwlhTt0EcrlSQFlqgE18FOtT+EKX4qTJdJeC8oV/o=";
+const TILTIFY_TS: &str = "2023-04-18T16:49:00.617031Z";
+const TILTIFY_BODY: &str = r#"{"data":{"amount":{"currency":"USD","value":"82.95"},"campaign_id":"a4fd5207-bd9f-4712-920a-85f8d92cf4e6","completed_at":"2023-04-18T16:48:26.510702Z","created_at":"2023-04-18T03:36:36.510717Z","donor_comment":"Rerum quo necessitatibus voluptas provident ad molestiae ipsam.","donor_name":"Jirachi","fundraising_event_id":null,"id":"dfa25dcc-2026-4320-a5b7-5da076efeb05","legacy_id":0,"poll_id":null,"poll_option_id":null,"reward_id":null,"sustained":false,"target_id":null,"team_event_id":null},"meta":{"attempted_at":"2023-04-18T16:49:00.617031Z","event_type":"public:direct:donation_updated","generated_at":"2023-04-18T16:48:59.510758Z","id":"d8768e26-1092-4f4c-a829-a2698cd19664","subscription_source_id":"00000000-0000-0000-0000-000000000000","subscription_source_type":"test"}}"#;
+
+const GENERIC_SECRET: &str = "generic-secret-0123456789";
+const GENERIC_BODY: &str =
+    r#"{"event_id":"order-1001","amount":2500,"currency":"EUR","donor":"Léa","message":"Merci !"}"#;
+/// `openssl dgst -sha256 -hmac "$GENERIC_SECRET"` of "1700000000.$GENERIC_BODY".
+const GENERIC_V1: &str = "bf3bd9778a89422cff9095d7d8c863f0353a86fd1542d0c83cf74fbdfeb5c95d";
+
+fn hmac_hex(secret: &str, t: i64, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// Posts raw bytes to a webhook URL with exactly these headers.
+async fn hook(app: &TestApp, url: &str, headers: &[(&str, &str)], body: impl Into<Vec<u8>>) -> (StatusCode, Value) {
+    let mut req = app.client.post(url).body(body.into());
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+async fn integration(app: &TestApp, live: &TestLive, provider: &str, secret: &str) -> String {
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/lives/{}/integrations", live.id),
+            Some(&live.key),
+            json!({"provider": provider, "secret": secret}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["provider"], provider);
+    let url = v["url"].as_str().unwrap().to_owned();
+    assert_eq!(url, format!("{}/hooks/{}", app.base, v["id"].as_str().unwrap()));
+    url
+}
+
+async fn live_totals(app: &TestApp, live: &TestLive) -> Value {
+    let (s, v) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(s, StatusCode::OK);
+    v["totals"].clone()
+}
+
+async fn setup_in(app: &TestApp, currency: &str) -> TestLive {
+    let c = app.campaign(json!({"name": "Restos", "currency": currency})).await;
+    app.live(c["id"].as_str().unwrap(), json!({"host": "Corentin"})).await
+}
+
+fn expected_id(prefix: &str, payment: &str) -> String {
+    format!("{prefix}-{}", &hex::encode(Sha256::digest(payment.as_bytes()))[..24])
+}
+
+/// Polls `f` every 20 ms until it gives a value, for at most `secs`.
+async fn until<T>(secs: u64, what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn stripe_known_answer_with_rotated_secrets_reaches_the_overlay() {
+    let clock = ManualClock::at("2023-11-14T22:13:20Z"); // unix 1700000000
+    let app = spawn_app_clocked(&clock).await;
+    let live = setup_in(&app, "EUR").await;
+    let url = integration(&app, &live, "stripe", STRIPE_SECRET).await;
+    let mut ws = app.ws(&live, None).await;
+    assert_eq!(ws.next().await["type"], "snapshot");
+
+    // A flipped bit anywhere in the body: 401, nothing counted.
+    let mut flipped = STRIPE_BODY.as_bytes().to_vec();
+    let at = STRIPE_BODY.find("\"amount_total\":2000").unwrap() + "\"amount_total\":".len();
+    flipped[at] ^= 0x01; // '2' → '3': 3000 instead of 2000
+    let good = format!("t=1700000000,v1={STRIPE_V1}");
+    let (s, v) = hook(&app, &url, &[("stripe-signature", &good)], flipped).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_signature")), "{v}");
+    // Only the rotated-out secret's signature: 401.
+    let old = format!("t=1700000000,v1={STRIPE_V1_OLD}");
+    let (s, _) = hook(&app, &url, &[("stripe-signature", &old)], STRIPE_BODY).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = hook(&app, &url, &[], STRIPE_BODY).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(live_totals(&app, &live).await["donations"], 0);
+
+    // Several v1 (old and new secret during a rotation), a v0 to ignore: counted.
+    let header = format!("t=1700000000,v1={STRIPE_V1_OLD},v1={STRIPE_V1},v0=deadbeef");
+    let (s, v) = hook(&app, &url, &[("stripe-signature", &header)], STRIPE_BODY).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("counted")), "{v}");
+    let id = expected_id("stripe", "pi_3OEdL1Kx9aQ0cGnQ1abcdEFG");
+    assert_eq!(v["donation_id"], id.as_str());
+    let f = ws.next().await;
+    assert_eq!(f["type"], "donation");
+    let d = &f["donation"];
+    assert_eq!(
+        (d["id"].as_str(), d["amount"].as_i64(), d["currency"].as_str()),
+        (Some(id.as_str()), Some(2000), Some("EUR"))
+    );
+    assert_eq!((d["donor"].as_str(), d["message"].as_str()), (Some("Mélanie"), Some("Pour les Restos !")));
+    assert_eq!(d["platform"], "stripe");
+
+    // The same delivery again: 200, counted once.
+    let (s, v) = hook(&app, &url, &[("stripe-signature", &header)], STRIPE_BODY).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("already_counted")));
+    // Five minutes and one second later the same signature is stale.
+    clock.set("2023-11-14T22:18:21Z");
+    let (s, v) = hook(&app, &url, &[("stripe-signature", &header)], STRIPE_BODY).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("301 s"), "{v}");
+    let totals = live_totals(&app, &live).await;
+    assert_eq!((totals["donations"].as_i64(), totals["raised"].as_i64()), (Some(1), Some(2000)));
+
+    let (s, v) = hook(&app, &format!("{}/hooks/nope", app.base), &[("stripe-signature", &header)], STRIPE_BODY).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("integration_not_found")));
+}
+
+#[tokio::test]
+async fn tiltify_documented_example_reaches_the_overlay() {
+    let clock = ManualClock::at("2023-04-18T16:49:20Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = setup_in(&app, "USD").await;
+    let url = integration(&app, &live, "tiltify", TILTIFY_KEY).await;
+    let mut ws = app.ws(&live, None).await;
+    assert_eq!(ws.next().await["type"], "snapshot");
+
+    let mut flipped = TILTIFY_BODY.as_bytes().to_vec();
+    let at = TILTIFY_BODY.find("Jirachi").unwrap();
+    flipped[at] ^= 0x20; // 'J' → 'j'
+    let headers = [("x-tiltify-signature", TILTIFY_SIG), ("x-tiltify-timestamp", TILTIFY_TS)];
+    let (s, _) = hook(&app, &url, &headers, flipped).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(live_totals(&app, &live).await["donations"], 0);
+
+    let (s, v) = hook(&app, &url, &headers, TILTIFY_BODY).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("counted")), "{v}");
+    let d = ws.next().await["donation"].clone();
+    assert_eq!((d["amount"].as_i64(), d["currency"].as_str()), (Some(8295), Some("USD")));
+    assert_eq!(d["donor"], "Jirachi");
+    assert_eq!(d["message"], "Rerum quo necessitatibus voluptas provident ad molestiae ipsam.");
+    assert_eq!(d["id"], expected_id("tiltify", "dfa25dcc-2026-4320-a5b7-5da076efeb05").as_str());
+
+    // More than a minute after the attempt: stale.
+    clock.set("2023-04-18T16:50:01Z");
+    let (s, _) = hook(&app, &url, &headers, TILTIFY_BODY).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(live_totals(&app, &live).await["raised"], 8295);
+}
+
+fn kofi_form(token: &str, kind: &str, public: bool, txid: &str, amount: &str) -> String {
+    let data = json!({
+        "verification_token": token, "message_id": format!("msg-{txid}"), "timestamp": "2025-03-01T20:15:00Z",
+        "type": kind, "is_public": public, "from_name": "Jo Example", "message": "Bon courage pour le live !",
+        "amount": amount, "url": "https://ko-fi.com/Home/CoffeeShop?txid=00000000-1111-2222-3333-444444444444",
+        "email": "jo@example.com", "currency": "EUR", "is_subscription_payment": false,
+        "is_first_subscription_payment": false, "kofi_transaction_id": txid, "shop_items": null,
+        "tiers_name": null, "shipping": null
+    });
+    serde_urlencoded::to_string([("data", data.to_string())]).unwrap()
+}
+
+#[tokio::test]
+async fn kofi_donations_tips_and_privacy() {
+    let app = spawn_app().await;
+    let live = setup_in(&app, "EUR").await;
+    let token = "3f2a8c1e-5b7d-4e9f-a0c2-7d6b5e4f3a21";
+    let url = integration(&app, &live, "kofi", token).await;
+    let mut ws = app.ws(&live, None).await;
+    assert_eq!(ws.next().await["type"], "snapshot");
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+
+    let (s, v) = hook(&app, &url, &form, kofi_form("wrong-token-0000", "Donation", true, "tx-1", "3.00")).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_signature")));
+    let (s, _) = hook(&app, &url, &form, "data=not-json").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    let (s, v) = hook(&app, &url, &form, kofi_form(token, "Donation", true, "tx-1", "3.50")).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("counted")), "{v}");
+    let d = ws.next().await["donation"].clone();
+    assert_eq!((d["amount"].as_i64(), d["donor"].as_str()), (Some(350), Some("Jo Example")));
+    assert_eq!(d["message"], "Bon courage pour le live !");
+
+    // is_public false: neither the name nor the message is shown.
+    let (s, _) = hook(&app, &url, &form, kofi_form(token, "Tip", false, "tx-2", "10")).await;
+    assert_eq!(s, StatusCode::OK);
+    let d = ws.next().await["donation"].clone();
+    assert_eq!((d["amount"].as_i64(), &d["donor"], &d["message"]), (Some(1000), &Value::Null, &Value::Null));
+
+    // Not a donation: acknowledged, nothing counted. A float-looking amount is exact.
+    let (s, v) = hook(&app, &url, &form, kofi_form(token, "Shop Order", true, "tx-3", "25.00")).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("ignored")));
+    let (s, v) = hook(&app, &url, &form, kofi_form(token, "Donation", true, "tx-4", "0.1e2")).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_payload")));
+    let (s, v) = hook(&app, &url, &form, kofi_form(token, "Donation", true, "tx-1", "3.50")).await;
+    assert_eq!(v["status"], "already_counted", "{s} {v}");
+    let totals = live_totals(&app, &live).await;
+    assert_eq!((totals["donations"].as_i64(), totals["raised"].as_i64()), (Some(2), Some(1350)));
+}
+
+#[tokio::test]
+async fn generic_known_answer_and_every_refusal_changes_nothing() {
+    let clock = ManualClock::at("2023-11-14T22:13:20Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = setup_in(&app, "EUR").await;
+    let url = integration(&app, &live, "generic", GENERIC_SECRET).await;
+
+    let kat = format!("t=1700000000,v1={GENERIC_V1}");
+    let (s, v) = hook(&app, &url, &[("cagnotte-signature", &kat)], GENERIC_BODY).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("counted")), "{v}");
+    assert_eq!(v["donation_id"], expected_id("generic", "order-1001").as_str());
+    let before = live_totals(&app, &live).await;
+    assert_eq!((before["donations"].as_i64(), before["raised"].as_i64()), (Some(1), Some(2500)));
+
+    let signed = |body: &str| format!("t=1700000000,v1={}", hmac_hex(GENERIC_SECRET, 1_700_000_000, body.as_bytes()));
+    let cases: Vec<(String, String, StatusCode, &str)> = vec![
+        (
+            r#"{"event_id":"e-2","amount":10.5,"currency":"EUR"}"#.into(),
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_payload",
+        ),
+        (
+            r#"{"event_id":"e-3","amount":"1050","currency":"EUR"}"#.into(),
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_payload",
+        ),
+        (
+            r#"{"event_id":"e-4","amount":1050,"currency":"EUR","extra":true}"#.into(),
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_payload",
+        ),
+        (
+            r#"{"event_id":"e-5","amount":1050,"currency":"USD"}"#.into(),
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "currency_mismatch",
+        ),
+        (
+            r#"{"event_id":"e-6","amount":100000001,"currency":"EUR"}"#.into(),
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "amount_too_large",
+        ),
+        (
+            r#"{"event_id":"e-7","amount":1050,"currency":"EUR"}"#.into(),
+            "t=1700000000,v1=00".into(),
+            StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+        ),
+        (
+            r#"{"event_id":"e-8","amount":1050,"currency":"EUR"}"#.into(),
+            "garbage".into(),
+            StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+        ),
+    ];
+    for (body, header, status, code) in cases {
+        let header = if header.is_empty() { signed(&body) } else { header };
+        let (s, v) = hook(&app, &url, &[("cagnotte-signature", &header)], body.clone()).await;
+        assert_eq!((s, v["error"].as_str()), (status, Some(code)), "{body}: {v}");
+        assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    // A signature made 301 s before the server's clock: stale.
+    let body = r#"{"event_id":"e-9","amount":1050,"currency":"EUR"}"#;
+    let old = format!("t=1699999699,v1={}", hmac_hex(GENERIC_SECRET, 1_699_999_699, body.as_bytes()));
+    let (s, _) = hook(&app, &url, &[("cagnotte-signature", &old)], body).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // A body over the limit is refused before any HMAC.
+    let huge = format!(r#"{{"event_id":"e-10","amount":1050,"currency":"EUR","message":"{}"}}"#, "x".repeat(70_000));
+    let (s, v) = hook(&app, &url, &[("cagnotte-signature", &signed(&huge))], huge.clone()).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large")));
+    assert_eq!(live_totals(&app, &live).await, before);
+}
+
+fn stripe_event(id: &str, kind: &str, object: Value) -> String {
+    json!({"id": id, "object": "event", "api_version": "2023-10-16", "created": unix_now(), "livemode": false,
+        "pending_webhooks": 1, "type": kind, "data": {"object": object}})
+    .to_string()
+}
+
+#[tokio::test]
+async fn duplicated_shuffled_and_out_of_order_events_count_once() {
+    let app = spawn_app().await;
+    let live = setup_in(&app, "EUR").await;
+    let url = integration(&app, &live, "stripe", STRIPE_SECRET).await;
+    let session = stripe_event(
+        "evt_session_a",
+        "checkout.session.completed",
+        json!({"id": "cs_a", "object": "checkout.session", "amount_total": 1500, "currency": "eur",
+            "payment_intent": "pi_a", "payment_status": "paid", "metadata": {"donor": "Ana", "message": "Go"}}),
+    );
+    let intent_a = stripe_event(
+        "evt_intent_a",
+        "payment_intent.succeeded",
+        json!({"id": "pi_a", "object": "payment_intent", "amount": 1500, "amount_received": 1500,
+            "currency": "eur", "metadata": {}, "status": "succeeded"}),
+    );
+    let intent_b = stripe_event(
+        "evt_intent_b",
+        "payment_intent.succeeded",
+        json!({"id": "pi_b", "object": "payment_intent", "amount": 700, "amount_received": 700,
+            "currency": "eur", "metadata": {"donor": "Bo"}, "status": "succeeded"}),
+    );
+    let refund_a = stripe_event(
+        "evt_refund_a",
+        "charge.refunded",
+        json!({"id": "ch_a", "object": "charge", "payment_intent": "pi_a", "amount": 1500,
+            "amount_refunded": 1500, "refunded": true}),
+    );
+    let mut deliveries: Vec<String> = Vec::new();
+    for _ in 0..5 {
+        for e in [&session, &intent_a, &intent_b, &refund_a] {
+            deliveries.push(e.clone());
+        }
+    }
+    // A fixed shuffle (a small LCG).
+    let mut seed: u64 = 0x5eed;
+    for i in (1..deliveries.len()).rev() {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        deliveries.swap(i, (seed >> 33) as usize % (i + 1));
+    }
+
+    // The refund before its donation: not counted yet, answered non-2xx so the provider retries.
+    let t = unix_now();
+    let sig = format!("t={t},v1={}", hmac_hex(STRIPE_SECRET, t, refund_a.as_bytes()));
+    let (s, v) = hook(&app, &url, &[("stripe-signature", &sig)], refund_a.clone()).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("donation_not_found")), "{v}");
+
+    // All at once, and like a provider: what did not get a 2xx is delivered again.
+    let mut pending = deliveries;
+    let mut rounds = 0;
+    while !pending.is_empty() {
+        rounds += 1;
+        assert!(rounds < 50, "deliveries never all succeeded");
+        let mut set = tokio::task::JoinSet::new();
+        for body in pending.drain(..) {
+            let client = app.client.clone();
+            let url = url.clone();
+            set.spawn(async move {
+                let t = unix_now();
+                let sig = format!("t={t},v1={}", hmac_hex(STRIPE_SECRET, t, body.as_bytes()));
+                let res = client.post(&url).header("stripe-signature", sig).body(body.clone()).send().await.unwrap();
+                (res.status(), body)
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            let (status, body) = r.unwrap();
+            // 404: a refund that overtook its donation, retried in the next round.
+            assert!(status == StatusCode::OK || status == StatusCode::NOT_FOUND, "{status} {body}");
+            if !status.is_success() {
+                pending.push(body);
+            }
+        }
+    }
+    let totals = live_totals(&app, &live).await;
+    assert_eq!((totals["donations"].as_i64(), totals["raised"].as_i64()), (Some(1), Some(700)), "{totals}");
+    let events = app.events(&live, 0).await;
+    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "donation").count(), 2, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "refund").count(), 1, "{kinds:?}");
+    let refunded = events.iter().find(|e| e["type"] == "refund").unwrap();
+    assert_eq!(refunded["donation"]["id"], expected_id("stripe", "pi_a").as_str());
+}
+
+#[tokio::test]
+async fn integrations_endpoint_rules() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Autre"})).await;
+    let path = format!("/api/v1/lives/{}/integrations", live.id);
+    let body = json!({"provider": "stripe", "secret": STRIPE_SECRET});
+    let (s, v) = app.post(&path, Some(ADMIN), body.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert!(v["url"].as_str().unwrap().starts_with("http://127.0.0.1:"));
+    assert!(v.get("secret").is_none());
+    for (token, body, status, code) in [
+        (None, body.clone(), StatusCode::UNAUTHORIZED, "unauthorized"),
+        (Some(live.overlay_token.as_str()), body.clone(), StatusCode::FORBIDDEN, "forbidden"),
+        (Some(other.key.as_str()), body.clone(), StatusCode::FORBIDDEN, "forbidden"),
+        (
+            Some(live.key.as_str()),
+            json!({"provider": "paypal", "secret": STRIPE_SECRET}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_provider",
+        ),
+        (
+            Some(live.key.as_str()),
+            json!({"provider": "kofi", "secret": "short"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_secret",
+        ),
+        (
+            Some(live.key.as_str()),
+            json!({"provider": "kofi", "secret": "has spaces in it, 1234"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_secret",
+        ),
+        (
+            Some(live.key.as_str()),
+            json!({"provider": "kofi", "secret": STRIPE_SECRET, "x": 1}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_field",
+        ),
+    ] {
+        let (s, v) = app.post(&path, token, body).await;
+        assert_eq!((s, v["error"].as_str()), (status, Some(code)), "{v}");
+    }
+    let (s, v) = app
+        .post("/api/v1/lives/nope/integrations", Some(ADMIN), json!({"provider": "kofi", "secret": STRIPE_SECRET}))
+        .await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("live_not_found")));
+    let (s, v) = app.request(reqwest::Method::GET, &path, Some(&live.key), &[], None).await;
+    assert_eq!(s, StatusCode::OK);
+    let list = v["integrations"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["provider"], "stripe");
+    assert!(list[0].get("secret").is_none());
+}
+
+/// A local receiver for the outbox: records every request and answers 503 while
+/// `failures` is above zero.
+#[derive(Clone, Default)]
+struct Receiver {
+    seen: Arc<Mutex<Vec<(String, String, String, u16)>>>,
+    failures: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Receiver {
+    async fn start(&self) -> String {
+        let me = self.clone();
+        let handler = move |axum::extract::Path(path): axum::extract::Path<String>,
+                            headers: axum::http::HeaderMap,
+                            body: String| {
+            let me = me.clone();
+            async move {
+                use std::sync::atomic::Ordering;
+                let fail = me.failures.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
+                let status = if fail { 503 } else { 200 };
+                let sig = headers.get("cagnotte-signature").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                me.seen.lock().unwrap().push((path, sig, body, status));
+                axum::http::StatusCode::from_u16(status).unwrap()
+            }
+        };
+        let router = axum::Router::new().route("/{path}", axum::routing::post(handler));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        format!("http://{addr}")
+    }
+
+    /// Accepted deliveries to `path`, as (parsed body, signature checked).
+    fn accepted(&self, path: &str, secret: &str) -> Vec<Value> {
+        let seen = self.seen.lock().unwrap();
+        seen.iter()
+            .filter(|(p, _, _, status)| p == path && *status == 200)
+            .map(|(_, sig, body, _)| {
+                let (t, v1) = sig.split_once(",v1=").expect("t=…,v1=…");
+                let t: i64 = t.strip_prefix("t=").unwrap().parse().unwrap();
+                assert_eq!(v1, hmac_hex(secret, t, body.as_bytes()), "signature of {body}");
+                assert!((unix_now() - t).abs() < 300);
+                serde_json::from_str(body).unwrap()
+            })
+            .collect()
+    }
+
+    fn attempts(&self, path: &str) -> usize {
+        self.seen.lock().unwrap().iter().filter(|(p, ..)| p == path).count()
+    }
+}
+
+#[tokio::test]
+async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
+    let receiver = Receiver::default();
+    let base = receiver.start().await;
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let other_campaign = app.eur_campaign().await;
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/campaigns/{}/matches", live.campaign_id),
+            Some(ADMIN),
+            json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 500}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let path = format!("/api/v1/campaigns/{}/milestones", live.campaign_id);
+    let (s, _) = app.post(&path, Some(ADMIN), json!({"amount": 1200, "label": "Une chanson de plus"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let secret = "subscriber-secret-0123456789";
+    let (s, v) = app
+        .post(
+            "/api/v1/webhooks",
+            Some(ADMIN),
+            json!({"url": format!("{base}/bot"), "secret": secret, "campaign_id": live.campaign_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert!(v.get("secret").is_none());
+    let (s, _) = app
+        .post(
+            "/api/v1/webhooks",
+            Some(ADMIN),
+            json!({"url": format!("{base}/elsewhere"), "secret": secret, "campaign_id": other_campaign}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    // The receiver fails the first two attempts; the server stops after the first.
+    receiver.failures.store(2, std::sync::atomic::Ordering::SeqCst);
+    let d = app.donate_ok(&live, 1000).await;
+    let donation_id = d["donation"]["id"].as_str().unwrap().to_owned();
+    until(10, "a first attempt", async || (receiver.attempts("bot") >= 1).then_some(())).await;
+    let app = app.restart().await;
+    until(15, "delivery after the restart", async || (receiver.accepted("bot", secret).len() >= 3).then_some(())).await;
+    let (s, _) = app.post(&format!("/api/v1/donations/{donation_id}/refund"), Some(&live.key), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let got = until(15, "the refund", async || {
+        let got = receiver.accepted("bot", secret);
+        (got.len() >= 4).then_some(got)
+    })
+    .await;
+
+    let types: Vec<&str> = got.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["donation.created", "match.used_up", "milestone.reached", "donation.refunded"]);
+    let seqs: Vec<u64> = got.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in log order, each once: {seqs:?}");
+    assert_eq!(got[0]["id"], format!("evt_{}", seqs[0]));
+    assert_eq!(got[0]["data"]["donation"]["id"], donation_id.as_str());
+    assert_eq!(
+        (got[0]["data"]["donation"]["amount"].as_i64(), got[0]["data"]["donation"]["matched"].as_i64()),
+        (Some(1000), Some(500))
+    );
+    assert_eq!(got[0]["data"]["campaign_totals"]["total"], 1500);
+    assert_eq!(got[1]["data"]["match"]["sponsor"], "Acme");
+    assert_eq!(got[2]["data"]["milestone"]["label"], "Une chanson de plus");
+    assert_eq!(got[3]["data"]["donation"]["refunded"], true);
+    assert!(receiver.attempts("bot") >= 5, "two failed attempts were retried");
+    assert_eq!(receiver.attempts("elsewhere"), 0, "another campaign's subscriber gets nothing");
+
+    let (s, v) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
+    assert_eq!(s, StatusCode::OK);
+    let bot = v["webhooks"].as_array().unwrap().iter().find(|w| w["url"] == format!("{base}/bot")).unwrap().clone();
+    let st = &bot["status"];
+    assert_eq!(
+        (st["state"].as_str(), st["last_status"].as_u64(), st["delivered"].as_u64()),
+        (Some("ok"), Some(200), Some(4)),
+        "{bot}"
+    );
+    assert!(bot.get("secret").is_none());
+    let (s, _) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(&live.key), &[], None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn subscriber_validation() {
+    let app = spawn_app().await;
+    let ok = json!({"url": "http://127.0.0.1:9/x", "secret": "subscriber-secret-0123456789"});
+    let live = app.setup().await;
+    let (s, _) = app.post("/api/v1/webhooks", Some(&live.key), ok.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    for (body, code) in [
+        (json!({"url": "https://example.com/x", "secret": "subscriber-secret-0123456789"}), "invalid_url"),
+        (json!({"url": "ftp://example.com/x", "secret": "subscriber-secret-0123456789"}), "invalid_url"),
+        (json!({"url": "not a url", "secret": "subscriber-secret-0123456789"}), "invalid_url"),
+        (json!({"url": "http://127.0.0.1:9/x", "secret": "short"}), "invalid_secret"),
+        (
+            json!({"url": "http://127.0.0.1:9/x", "secret": "subscriber-secret-0123456789", "events": []}),
+            "unknown_field",
+        ),
+    ] {
+        let (s, v) = app.post("/api/v1/webhooks", Some(ADMIN), body).await;
+        assert_eq!((s, v["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{v}");
+    }
+    let mut unknown = ok.clone();
+    unknown["campaign_id"] = json!("nope");
+    let (s, v) = app.post("/api/v1/webhooks", Some(ADMIN), unknown).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("campaign_not_found")));
+    let (s, v) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["webhooks"].as_array().unwrap().len(), 0, "nothing was created");
+}
