@@ -6,6 +6,7 @@
 //! server from /proc, and writes BENCHMARKS.md, a p99 plot and the raw JSON.
 //! Run it from the repository root (bench/run.sh does).
 
+mod flame;
 mod fleet;
 mod proto;
 mod report;
@@ -20,6 +21,7 @@ const USAGE: &str = "usage: cagnotte-bench run [--mode quick|full|smoke] [--serv
 [--workloads w1,w2,w4,w5,w6,w7] [--sizes 1000,2000] [--rates 1,10,100] [--secs S] [--repeat R] \
 [--out BENCHMARKS.md] [--svg docs/bench-p99.svg] [--json target/bench/results.json] [--cagnotte PATH]
        cagnotte-bench report --json FILE [--out FILE] [--svg FILE]
+       cagnotte-bench flame PERF_SCRIPT_OUTPUT OUT.svg
        cagnotte-bench sub   (internal: a subscriber process)";
 
 fn list<T: std::str::FromStr>(v: &str) -> Result<Vec<T>> {
@@ -35,6 +37,7 @@ fn main() {
         Some("sub") => sub::main(),
         Some("run") => cli_run(&args[1..]),
         Some("report") => cli_report(&args[1..]),
+        Some("flame") => flame::main(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);

@@ -352,10 +352,12 @@ async fn phase(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Sampled once the subscribers have answered: under overload they are still
+    // receiving while the drain loop waits for them.
+    let st = fleet.stats(&acked, true).await?;
     let s1 = sample(srv.pid);
     let peak = watch.stop();
     let counted = perf.and_then(SyscallCount::stop);
-    let st = fleet.stats(&acked, true).await?;
     let h = hist_of(&st);
     let post = publ.take_post_hist();
     let delivered = st.received.saturating_sub(before.received);
