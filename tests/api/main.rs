@@ -9,4 +9,5 @@ mod matching;
 mod moderation;
 mod security;
 mod validation;
+mod webhooks;
 mod websocket;
