@@ -432,6 +432,7 @@ fn live_json(l: &LiveView, c: &CampaignView, now: Timestamp) -> Value {
         "campaign_goal": c.campaign.goal, "totals": l.totals, "campaign_totals": c.totals, "seq": l.last_seq,
         "donate_url": lv.donate_url.as_ref().or(c.campaign.donate_url.as_ref()),
         "platform_totals": l.platforms, "top_donors": l.board.top_donors(),
+        "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),
     })
 }
 
