@@ -173,6 +173,8 @@ pub fn markdown(res: &Results, svg: &str) -> String {
          (`raw_syscalls:sys_enter`; writes = write, writev, sendto, sendmsg), sampled before and \
          after each phase (after the subscribers have drained). \"CPU µs/frame\" = server CPU \
          time ÷ frames delivered: it does not depend on the load generator sharing the machine. \
+         Cagnotte runs with its edge protections off \
+         (`CAGNOTTE_RATE_LIMIT_PER_SEC=0`, `CAGNOTTE_WS_MAX_PER_IP=0`, `CAGNOTTE_WS_MAX_PER_TOKEN=0`). \
          Cells that are repeated (rates ≤ 10/s) show the run with the median p99; losses of \
          every repetition are summed.\n"
     );
