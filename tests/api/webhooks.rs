@@ -456,11 +456,14 @@ async fn integrations_endpoint_rules() {
     assert!(list[0].get("secret").is_none());
 }
 
+/// One request the receiver got: path, `Cagnotte-Signature`, body, the status it answered.
+type Seen = (String, String, String, u16);
+
 /// A local receiver for the outbox: records every request and answers 503 while
 /// `failures` is above zero.
 #[derive(Clone, Default)]
 struct Receiver {
-    seen: Arc<Mutex<Vec<(String, String, String, u16)>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
     failures: Arc<std::sync::atomic::AtomicUsize>,
 }
 
