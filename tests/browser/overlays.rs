@@ -680,6 +680,14 @@ async fn demo_command_serves_moving_overlays() {
             .expect("start cagnotte demo");
         let pid = child.id().expect("pid");
         let data_dir = std::env::temp_dir().join(format!("cagnotte-demo-{pid}"));
+        // If the test fails, the demo is killed without its own cleanup: ours runs.
+        struct RemoveOnDrop(std::path::PathBuf);
+        impl Drop for RemoveOnDrop {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+        let _cleanup = RemoveOnDrop(data_dir.clone());
         let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
         let mut printed = Vec::new();
         let page = tokio::time::timeout(WAIT, async {
