@@ -1,5 +1,7 @@
 //! Per-live fan-out. Each event's frame is serialized once by the ledger writer and
-//! shared by every subscriber (a cheap reference-counted clone). The broadcast is
+//! shared by every subscriber (a cheap reference-counted clone). The frames of one
+//! group commit travel as one [`Batch`]: a subscriber wakes once for all of them
+//! and writes them to its socket at once. The broadcast is
 //! bounded: a subscriber that falls behind is told it lagged and is closed by its
 //! session, never waited for. A short ring of recent frames lets a reconnecting
 //! client resume without touching the database.
@@ -29,6 +31,10 @@ impl Frame {
     }
 }
 
+/// The frames of one stream committed together, oldest first.
+pub type Batch = Arc<[Frame]>;
+
+/// Batches a subscriber may fall behind before it is closed.
 pub const BROADCAST_CAPACITY: usize = 512;
 pub const RING_CAPACITY: usize = 256;
 
@@ -39,7 +45,7 @@ struct Ring {
 }
 
 pub struct Channel {
-    tx: broadcast::Sender<Frame>,
+    tx: broadcast::Sender<Batch>,
     ring: Mutex<Ring>,
 }
 
@@ -53,7 +59,7 @@ impl Channel {
         Some(ring.frames.iter().filter(|f| f.seq > after && f.seq <= upto).cloned().collect())
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Frame> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Batch> {
         self.tx.subscribe()
     }
 
@@ -87,22 +93,23 @@ impl Hub {
         self.channels.get(live_id).map(|c| Arc::clone(c.value()))
     }
 
-    /// Called by the ledger writer only, after the commit, in seq order.
-    pub fn publish(&self, live_id: &str, frame: Frame) {
-        let Some(ch) = self.channel(live_id) else {
-            return;
-        };
+    /// Called by the ledger writer only, after the commit: the stream's frames of
+    /// one batch, in seq order.
+    pub fn publish(&self, key: &str, frames: Vec<Frame>) {
+        let Some(ch) = self.channel(key) else { return };
         {
             let mut ring = ch.ring.lock().unwrap_or_else(|e| e.into_inner());
-            if ring.frames.len() == RING_CAPACITY
-                && let Some(old) = ring.frames.pop_front()
-            {
-                ring.floor = old.seq;
+            for frame in &frames {
+                if ring.frames.len() == RING_CAPACITY
+                    && let Some(old) = ring.frames.pop_front()
+                {
+                    ring.floor = old.seq;
+                }
+                ring.frames.push_back(frame.clone());
             }
-            ring.frames.push_back(frame.clone());
         }
         // No subscriber is not an error.
-        let _ = ch.tx.send(frame);
+        let _ = ch.tx.send(frames.into());
     }
 }
 
@@ -115,7 +122,7 @@ mod tests {
         let hub = Hub::default();
         hub.open("l", 10);
         for seq in 11..=(10 + RING_CAPACITY as u64 + 5) {
-            hub.publish("l", Frame::new(seq, format!("{{\"seq\":{seq}}}")));
+            hub.publish("l", vec![Frame::new(seq, format!("{{\"seq\":{seq}}}"))]);
         }
         let ch = hub.channel("l").unwrap();
         assert!(ch.since(10, 1000).is_none(), "evicted frames must come from the log");

@@ -250,19 +250,18 @@ async fn session(app: &AppState, socket: &mut WebSocket, source: &Source, after:
             _ = app.shutdown.cancelled() => return End::Close(close_code::AWAY, "server shutting down"),
             r = rx.recv() => {
                 let first = match r {
-                    Ok(f) => f,
+                    Ok(batch) => batch,
                     Err(RecvError::Lagged(_)) => return End::Close(close_code::AGAIN, "too slow: resume with after="),
                     Err(RecvError::Closed) => return End::Close(close_code::AWAY, "stream closed"),
                 };
                 // One buffer for the whole session: no allocation per event.
                 out.clear();
-                if first.seq > snapshot_seq {
-                    out.push(Message::Text(first.text));
-                }
+                out.extend(first.iter().filter(|f| f.seq > snapshot_seq).map(|f| Message::Text(f.text.clone())));
                 while out.len() < COALESCE {
                     match rx.try_recv() {
-                        Ok(f) if f.seq > snapshot_seq => out.push(Message::Text(f.text)),
-                        Ok(_) => {}
+                        Ok(batch) => {
+                            out.extend(batch.iter().filter(|f| f.seq > snapshot_seq).map(|f| Message::Text(f.text.clone())))
+                        }
                         Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => {
                             return End::Close(close_code::AGAIN, "too slow: resume with after=");
                         }

@@ -201,6 +201,7 @@ impl Writer {
             self.rebuild();
             return;
         }
+        let mut outgoing: Vec<(String, Vec<Frame>)> = Vec::new();
         for p in pending {
             if let Some(Change::Live { live, .. }) = &p.change {
                 // The channel exists before the live is visible, so a subscriber always finds it.
@@ -215,9 +216,13 @@ impl Writer {
             if let Some(stream) = &p.stream {
                 self.views.bump(p.seq, stream);
                 if let Some(frame) = p.frame {
-                    self.publish(stream, frame);
+                    self.route(stream, frame, &mut outgoing);
                 }
             }
+        }
+        // Every view is up to date: now each stream gets its frames of the batch at once.
+        for (key, frames) in outgoing {
+            self.hub.publish(&key, frames);
         }
         self.committed.send_replace(self.state.last_seq);
         for (tx, r) in replies {
@@ -226,21 +231,28 @@ impl Writer {
         }
     }
 
-    fn publish(&self, stream: &Stream, frame: Frame) {
+    /// Adds a frame to the batch of every channel that shows it, keeping seq order.
+    fn route(&self, stream: &Stream, frame: Frame, outgoing: &mut Vec<(String, Vec<Frame>)>) {
+        let mut keys = Vec::new();
         match stream {
             Stream::Live(l) => {
                 if let Some(c) = self.state.lives.get(l) {
-                    self.hub.publish(&Hub::campaign_key(&c.live.campaign_id), frame.clone());
+                    keys.push(Hub::campaign_key(&c.live.campaign_id));
                 }
-                self.hub.publish(l, frame);
+                keys.push(l.clone());
             }
             Stream::Campaign(cid) => {
                 if let Some(c) = self.state.campaigns.get(cid) {
-                    for l in &c.lives {
-                        self.hub.publish(l, frame.clone());
-                    }
+                    keys.extend(c.lives.iter().cloned());
                 }
-                self.hub.publish(&Hub::campaign_key(cid), frame);
+                keys.push(Hub::campaign_key(cid));
+            }
+        }
+        for key in keys {
+            // Few streams per batch: a linear search beats hashing here.
+            match outgoing.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, frames)) => frames.push(frame.clone()),
+                None => outgoing.push((key, vec![frame.clone()])),
             }
         }
     }
