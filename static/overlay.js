@@ -219,7 +219,8 @@
     box.hidden = items.length === 0;
     el("ticker-label").textContent = T.ticker;
     var track = el("ticker-track");
-    var key = items.map(function (d) { return d.id; }).join(",");
+    // The names are part of the key: a name hidden after the fact must leave the ticker.
+    var key = items.map(function (d) { return d.id + "=" + (d.donor || ""); }).join(",");
     if (track.dataset.key === key) return;
     track.dataset.key = key;
     track.textContent = "";
@@ -400,6 +401,13 @@
     } else if (ev.type === "donation_updated" && d) {
       // Moderation released or hid its text: the queued alert takes the new version.
       queue = queue.map(function (q) { return q.id === d.id && !onScreen(q) ? d : q; });
+      var box = el("alert");
+      if (showing && box.dataset.id === d.id) {
+        // Hidden while on screen: the name or message leaves at once.
+        el("alert-donor").textContent = d.donor || T.anonymous;
+        var msg = el("alert-message");
+        if (!d.message) { msg.hidden = true; msg.textContent = ""; }
+      }
     } else if (ev.type === "refund" && d) {
       // A refunded donation not yet on screen is not announced.
       queue = queue.filter(function (q) { return q.id !== d.id || onScreen(q); });
