@@ -81,6 +81,7 @@
     n.hidden = !text;
   }
   function fail(e) {
+    if (e && e.status === 401 && !csrf) return; // signed out: the sign-in form says why
     notice(T.error + (e && e.message ? e.message : String(e)), true);
   }
   function make(tag, cls, text) {
@@ -209,6 +210,7 @@
       campaign = null;
       moderations = {};
       seenDonations = null;
+      donationsKey = null;
       el("lives").textContent = "";
       el("secrets").hidden = true;
       el("overlay-preview").removeAttribute("src");
@@ -359,7 +361,12 @@
     return b;
   }
 
+  var donationsKey = null;
   function renderDonations(list, currency) {
+    // Rebuilt only when something changed: a button is not swapped under the pointer for nothing.
+    var key = currency + JSON.stringify(list);
+    if (key === donationsKey) return;
+    donationsKey = key;
     var tb = el("donations").tBodies[0];
     tb.textContent = "";
     var seen = {};

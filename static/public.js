@@ -197,20 +197,39 @@
   }
 
   // ---- frames -------------------------------------------------------------------
+  // Campaign-wide data (campaign totals, match budgets) also comes from the other
+  // lives of the campaign: on a live page it is taken from whichever stream has
+  // the newer seq (the live's, or the campaign's).
+  var campaignSeq = -1;
+  function campaignData(ev, campaignTotalsOf) {
+    if (typeof ev.seq !== "number" || ev.seq <= campaignSeq) return;
+    campaignSeq = ev.seq;
+    if (campaignTotalsOf) campaignTotals = campaignTotalsOf;
+    if (ev.type === "snapshot") { matches = (ev.matches || []).slice(); return; }
+    (ev.matches || []).forEach(function (b) {
+      matches.forEach(function (m) { if (m.id === b.id) { m.used = b.used; m.left = b.left; } });
+    });
+    if (ev.match && ev.match.id) {
+      var found = false;
+      matches = matches.map(function (m) { if (m.id === ev.match.id) { found = true; return ev.match; } return m; });
+      if (!found) matches.push(ev.match);
+    }
+  }
+
   function onSnapshot(ev) {
     seq = ev.seq;
     recent = (ev.recent || []).slice();
-    matches = (ev.matches || []).slice();
     if (kind === "live") {
       goal = ev.goal || null;
       campaignGoal = ev.campaign_goal || null;
       totals = ev.totals;
-      campaignTotals = ev.campaign_totals;
+      campaignData(ev, ev.campaign_totals);
       renderLiveHead(ev.live);
       renderTop(ev.top_donors);
     } else {
       goal = ev.goal || null;
       totals = ev.totals;
+      campaignData(ev, ev.totals);
       lives = (ev.lives || []).slice();
       renderNext(ev.next_live);
       renderDates(ev);
@@ -225,20 +244,12 @@
     seq = ev.seq;
     if (ev.type === "test_alert") return; // for overlays only: counted nowhere, listed nowhere
     var d = ev.donation;
+    campaignData(ev, ev.campaign_totals);
     if (kind === "live") {
       if (ev.totals) totals = ev.totals;
-      if (ev.campaign_totals) campaignTotals = ev.campaign_totals;
     } else {
-      if (ev.campaign_totals) totals = ev.campaign_totals;
+      totals = campaignTotals;
       if (d && ev.totals) lives.forEach(function (l) { if (l.id === d.live_id) l.totals = ev.totals; });
-    }
-    (ev.matches || []).forEach(function (b) {
-      matches.forEach(function (m) { if (m.id === b.id) { m.used = b.used; m.left = b.left; } });
-    });
-    if (ev.match && ev.match.id) {
-      var found = false;
-      matches = matches.map(function (m) { if (m.id === ev.match.id) { found = true; return ev.match; } return m; });
-      if (!found) matches.push(ev.match);
     }
     if (d) {
       var i;
@@ -248,6 +259,14 @@
       scheduleBoards();
     }
     renderAll();
+  }
+
+  // Live page: the campaign's stream, for its totals and matching only.
+  function onCampaignFrame(ev) {
+    if (ev.type === "test_alert") return;
+    campaignData(ev, ev.type === "snapshot" ? ev.totals : ev.campaign_totals);
+    renderTotals();
+    renderMatch();
   }
 
   // ---- leaderboards ---------------------------------------------------------------
@@ -273,27 +292,38 @@
   }
 
   // ---- connection -------------------------------------------------------------------
-  var attempt = 0, socket = null;
-  function connect() {
-    var proto = location.protocol === "https:" ? "wss:" : "ws:";
-    var path = kind === "live" ? "/ws/public/lives/" : "/ws/public/campaigns/";
-    var ws = new WebSocket(proto + "//" + location.host + path + encodeURIComponent(id));
-    socket = ws;
-    ws.onopen = function () { attempt = 0; };
-    ws.onmessage = function (m) {
-      var ev;
-      try { ev = JSON.parse(m.data); } catch (e) { return; }
-      if (ev.type === "snapshot") onSnapshot(ev);
-      else onEvent(ev);
-    };
-    ws.onclose = function () {
-      if (socket !== ws) return;
-      socket = null;
-      body.dataset.state = "reconnecting";
-      var delay = Math.min(10000, 300 * Math.pow(2, attempt++)) * (0.5 + Math.random() / 2);
-      setTimeout(connect, delay);
-    };
+  // Reconnects with backoff and jitter; each connection starts with a fresh snapshot.
+  function follow(path, onFrame, main) {
+    var attempt = 0, socket = null;
+    function connect() {
+      var proto = location.protocol === "https:" ? "wss:" : "ws:";
+      var ws = new WebSocket(proto + "//" + location.host + path);
+      socket = ws;
+      ws.onopen = function () { attempt = 0; };
+      ws.onmessage = function (m) {
+        var ev;
+        try { ev = JSON.parse(m.data); } catch (e) { return; }
+        onFrame(ev);
+      };
+      ws.onclose = function () {
+        if (socket !== ws) return;
+        socket = null;
+        if (main) body.dataset.state = "reconnecting";
+        var delay = Math.min(10000, 300 * Math.pow(2, attempt++)) * (0.5 + Math.random() / 2);
+        setTimeout(connect, delay);
+      };
+    }
+    connect();
+  }
+  function onFrame(ev) {
+    if (ev.type === "snapshot") onSnapshot(ev);
+    else onEvent(ev);
+  }
+  if (kind === "live") {
+    follow("/ws/public/lives/" + encodeURIComponent(id), onFrame, true);
+    follow("/ws/public/campaigns/" + encodeURIComponent(body.dataset.campaign), onCampaignFrame, false);
+  } else {
+    follow("/ws/public/campaigns/" + encodeURIComponent(id), onFrame, true);
   }
   setInterval(renderMatch, 5000);
-  connect();
 })();

@@ -8,4 +8,6 @@
 mod helpers;
 
 mod browser;
+mod dashboard;
 mod overlays;
+mod public_pages;

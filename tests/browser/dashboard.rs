@@ -1,0 +1,647 @@
+//! The dashboard in real headless Chromium: sign-in, sessions and CSRF, every
+//! form (campaign, match, live, donation, edits, moderation), copying the
+//! overlay URL, test alerts, moderation reaching an open overlay, hiding and
+//! refunding after the fact.
+
+use crate::browser::{Browser, eventually, with_browser};
+use crate::helpers::{ADMIN, TestApp, spawn_app, spawn_app_with};
+use fantoccini::Locator;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// fr-FR money: `~` stands for the narrow no-break space, `_` for the no-break space.
+pub fn fr(s: &str) -> String {
+    s.replace('~', "\u{202f}").replace('_', "\u{a0}")
+}
+
+pub async fn fill(b: &Browser, css: &str, text: &str) {
+    let e = b.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    e.clear().await.expect("clear");
+    e.send_keys(text).await.expect("type");
+}
+
+/// Clicks the first match; found again if the page re-rendered it between find and click.
+pub async fn click(b: &Browser, css: &str) {
+    for _ in 0..5 {
+        let e = b.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        match e.click().await {
+            Ok(()) => return,
+            Err(err) if err.to_string().contains("stale element") => continue,
+            Err(err) => panic!("click {css}: {err}"),
+        }
+    }
+    panic!("{css} kept being replaced");
+}
+
+/// Runs `script` with `arguments[0] = css` and returns its value.
+pub async fn on(b: &Browser, css: &str, script: &str) -> Value {
+    b.client.execute(script, vec![json!(css)]).await.expect("script")
+}
+
+/// `textContent` of the first match, or null when there is none.
+pub async fn text(b: &Browser, css: &str) -> Value {
+    on(b, css, "var n = document.querySelector(arguments[0]); return n ? n.textContent : null;").await
+}
+
+pub async fn wait_text(b: &Browser, css: &str, expected: &str) {
+    eventually(&format!("{css} reads {expected:?}"), WAIT, || async { (text(b, css).await == expected).then_some(()) })
+        .await;
+    let _ = b;
+}
+
+async fn state(b: &Browser) -> Value {
+    b.js("return document.body.dataset.state").await
+}
+
+async fn wait_state(b: &Browser, wanted: &str) {
+    eventually(&format!("the dashboard is in state {wanted}"), WAIT, || async {
+        (state(b).await == wanted).then_some(())
+    })
+    .await;
+}
+
+/// Sets a `datetime-local` input (typing into it depends on the browser's locale).
+async fn set_local_time(b: &Browser, css: &str, value: &str) {
+    b.client
+        .execute("document.querySelector(arguments[0]).value = arguments[1];", vec![json!(css), json!(value)])
+        .await
+        .expect("set time");
+}
+
+pub async fn sign_in(b: &Browser, app: &TestApp, query: &str) {
+    b.goto(&format!("{}/dashboard{query}", app.base)).await;
+    wait_state(b, "signin").await;
+    fill(b, "#signin-token", ADMIN).await;
+    click(b, "#signin-form button[type=submit]").await;
+    wait_state(b, "app").await;
+}
+
+/// Creates a campaign through the form; waits until it is selected.
+async fn create_campaign(b: &Browser, name: &str, goal: &str, donate_url: &str) {
+    click(b, "#new-campaign-box > summary").await;
+    fill(b, "#new-campaign [name=name]", name).await;
+    fill(b, "#new-campaign [name=goal]", goal).await;
+    fill(b, "#new-campaign [name=charity]", "Les Restos du cœur").await;
+    fill(b, "#new-campaign [name=donate_url]", donate_url).await;
+    click(b, "#new-campaign button[type=submit]").await;
+    wait_text(b, "#c-name", name).await;
+}
+
+/// Creates a live through the form; waits for its card and the secrets box.
+async fn create_live(b: &Browser, host: &str) {
+    click(b, "details:has(#new-live) > summary").await;
+    fill(b, "#new-live [name=host]", host).await;
+    click(b, "#new-live button[type=submit]").await;
+    wait_text(b, "#secret-host", host).await;
+    wait_text(b, "#lives article [data-f=host]", host).await;
+}
+
+async fn input_value(b: &Browser, css: &str) -> String {
+    on(b, css, "return document.querySelector(arguments[0]).value;").await.as_str().unwrap_or_default().to_owned()
+}
+
+/// The rows of the donations table: `[donor, message, amount, matched, status]` each.
+async fn donation_rows(b: &Browser) -> Vec<Vec<String>> {
+    let v = b
+        .js(r##"return Array.from(document.querySelectorAll("#donations tbody tr")).map(function (tr) {
+            var c = function (s) { return tr.querySelector(s).textContent; };
+            return [c("td.donor"), c("td.message"), c("td.amount"), c("td.matched"), c("td.status")];
+        });"##)
+        .await;
+    serde_json::from_value(v).expect("rows")
+}
+
+async fn wait_rows(b: &Browser, expected: &[[&str; 5]]) {
+    let expected: Vec<Vec<String>> = expected.iter().map(|r| r.iter().map(|c| fr(c)).collect()).collect();
+    eventually(&format!("donation rows {expected:?}"), WAIT, || async {
+        let rows = donation_rows(b).await;
+        (rows == expected).then_some(())
+    })
+    .await;
+}
+
+/// The session cookie the browser holds (HttpOnly: only WebDriver can read it).
+async fn session_cookie(b: &Browser) -> fantoccini::cookies::Cookie<'static> {
+    b.client.get_named_cookie("cagnotte_session").await.expect("session cookie")
+}
+
+async fn campaign_names(app: &TestApp) -> Vec<String> {
+    let (s, v) = app.request(reqwest::Method::GET, "/dashboard/campaigns", Some(ADMIN), &[], None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["campaigns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn sign_in_wrong_token_reload_sign_out_and_forged_cookie() {
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        b.goto(&format!("{}/dashboard", app.base)).await;
+        wait_state(b, "signin").await;
+        assert_eq!(on(b, "#app", "return document.querySelector(arguments[0]).hidden").await, true);
+
+        fill(b, "#signin-token", "not-the-admin-token-at-all").await;
+        click(b, "#signin-form button[type=submit]").await;
+        wait_text(b, "#signin-error", "Ce jeton n'est pas le bon.").await;
+        assert_eq!(state(b).await, "signin");
+
+        fill(b, "#signin-token", ADMIN).await;
+        click(b, "#signin-form button[type=submit]").await;
+        wait_state(b, "app").await;
+        assert_eq!(input_value(b, "#signin-token").await, "", "the token does not stay in the form");
+        let cookie = session_cookie(b).await;
+        assert_eq!(cookie.http_only(), Some(true));
+        assert_eq!(cookie.same_site().map(|s| s.to_string()).as_deref(), Some("Strict"));
+        assert_eq!(cookie.path(), Some("/"));
+        let js_cookies = b.js("return document.cookie").await;
+        assert!(!js_cookies.as_str().unwrap().contains("cagnotte_session"), "HttpOnly: {js_cookies}");
+
+        // The session outlives a reload; signing out ends it on the server too.
+        b.client.refresh().await.unwrap();
+        wait_state(b, "app").await;
+        let old = format!("cagnotte_session={}", session_cookie(b).await.value());
+        click(b, "#sign-out").await;
+        wait_state(b, "signin").await;
+        let (s, _) = app.request(reqwest::Method::GET, "/api/v1/session", None, &[("cookie", &old)], None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "a signed-out cookie is dead");
+        b.client.refresh().await.unwrap();
+        wait_state(b, "signin").await;
+
+        // A forged cookie shows the sign-in form, and the API refuses it.
+        let forged = fantoccini::cookies::Cookie::parse(format!(
+            "cagnotte_session=cs_forged0000000000000000000000000000; Domain={}; Path=/; HttpOnly; SameSite=Strict",
+            app.addr.ip()
+        ))
+        .unwrap();
+        b.client.add_cookie(forged).await.unwrap();
+        b.client.refresh().await.unwrap();
+        wait_state(b, "signin").await;
+        let r = b
+            .client
+            .execute_async(
+                r##"var done = arguments[0];
+                fetch("/api/v1/campaigns", {method: "POST", credentials: "same-origin",
+                    headers: {"Content-Type": "application/json", "X-CSRF-Token": "whatever"},
+                    body: JSON.stringify({name: "Forgée", currency: "EUR"})})
+                  .then(function (r) { return r.json().then(function (v) { done([r.status, v.error]); }); });"##,
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(r, json!([401, "unauthorized"]));
+    })
+    .await;
+    assert!(campaign_names(&app).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_expired_session_is_refused_and_asks_to_sign_in_again() {
+    let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), |c| c.session_ttl_secs = 2).await;
+    with_browser(async |b| {
+        sign_in(b, &app, "").await;
+        let cookie = format!("cagnotte_session={}", session_cookie(b).await.value());
+        eventually("the session expires", WAIT, || async {
+            let (s, _) = app.request(reqwest::Method::GET, "/api/v1/session", None, &[("cookie", &cookie)], None).await;
+            (s == StatusCode::UNAUTHORIZED).then_some(())
+        })
+        .await;
+        click(b, "#new-campaign-box > summary").await;
+        fill(b, "#new-campaign [name=name]", "Trop tard").await;
+        click(b, "#new-campaign button[type=submit]").await;
+        wait_state(b, "signin").await;
+        wait_text(b, "#notice", "Session expirée : reconnectez-vous.").await;
+    })
+    .await;
+    assert!(campaign_names(&app).await.is_empty(), "nothing written with an expired session");
+}
+
+#[tokio::test]
+async fn writes_without_the_csrf_token_or_from_another_site_are_refused() {
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        sign_in(b, &app, "").await;
+        // Same page, cookie sent, but no (or a wrong) CSRF header: 403 csrf.
+        let r = b
+            .client
+            .execute_async(
+                r##"var done = arguments[0];
+                var post = function (headers) {
+                  headers["Content-Type"] = "application/json";
+                  return fetch("/api/v1/campaigns", {method: "POST", credentials: "same-origin", headers: headers,
+                      body: JSON.stringify({name: "Sans jeton", currency: "EUR"})})
+                    .then(function (r) { return r.json().then(function (v) { return [r.status, v.error]; }); });
+                };
+                Promise.all([post({}), post({"X-CSRF-Token": "0123456789abcdef"})]).then(done);"##,
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(r, json!([[403, "csrf"], [403, "csrf"]]));
+
+        // A form on another site posting to us: the SameSite=Strict cookie stays home.
+        let form = format!(
+            "<form id=f method=post enctype=text/plain action='{}/api/v1/campaigns'>\
+             <input name='{{\"name\":\"Pirate\",\"currency\":\"EUR\",\"charity\":\"' value='\"}}'></form>\
+             <script>document.getElementById('f').submit()</script>",
+            app.base
+        );
+        let data_url = format!("data:text/html;charset=utf-8,{}", urlencode(&form));
+        b.goto(&data_url).await;
+        eventually("the cross-site post is answered", WAIT, || async {
+            let body = b.js("return location.href.startsWith('http') ? document.body.textContent : null").await;
+            body.as_str().map(str::to_owned)
+        })
+        .await
+        .contains("\"error\":\"unauthorized\"")
+        .then_some(())
+        .expect("refused as unauthenticated");
+    })
+    .await;
+    assert!(campaign_names(&app).await.is_empty(), "no campaign created by the forged requests");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn campaign_match_live_copy_url_then_donations_reach_dashboard_and_public_page() {
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        sign_in(b, &app, "").await;
+        create_campaign(b, "Restos 2026", "5000", "https://dons.example.org/restos").await;
+        wait_text(b, "#campaign-list a.current", "Restos 2026").await;
+        wait_text(b, "#c-totals", &fr("Total 0,00_€ (dons 0,00_€ + abondés 0,00_€) — 0 don — objectif 5~000,00_€"))
+            .await;
+
+        // A sponsor doubles donations up to 100 €.
+        click(b, "details:has(#new-match) > summary").await;
+        fill(b, "#new-match [name=sponsor]", "Fondation Tartempion").await;
+        fill(b, "#new-match [name=cap]", "100").await;
+        click(b, "#new-match button[type=submit]").await;
+        wait_text(b, "#matches tbody tr td:nth-child(1)", "Fondation Tartempion").await;
+        assert_eq!(text(b, "#matches tbody tr td:nth-child(3)").await, fr("100,00_€"));
+        assert_eq!(text(b, "#matches tbody tr td:nth-child(6)").await, "actif");
+
+        // A live with its schedule; its secrets are shown once.
+        click(b, "details:has(#new-live) > summary").await;
+        fill(b, "#new-live [name=host]", "Corentin").await;
+        fill(b, "#new-live [name=title]", "Soirée jeux").await;
+        set_local_time(b, "#new-live [name=scheduled_at]", "2030-12-01T20:00").await;
+        fill(b, "#new-live [name=duration_minutes]", "180").await;
+        fill(b, "#new-live [name=goal]", "1000").await;
+        click(b, "#new-live button[type=submit]").await;
+        wait_text(b, "#secret-host", "Corentin").await;
+        wait_text(b, "#lives article [data-f=status]", "à venir").await;
+        assert_eq!(text(b, "#lives article [data-f=title]").await, "Soirée jeux");
+        let overlay_url = input_value(b, "#overlay-url").await;
+        let key = input_value(b, "#live-key").await;
+        let live_id = on(b, "#lives article", "return document.querySelector(arguments[0]).dataset.live").await;
+        let live_id = live_id.as_str().unwrap().to_owned();
+        assert!(overlay_url.starts_with(&format!("{}/overlay/lives/{live_id}?token=ot_", app.base)), "{overlay_url}");
+        assert!(key.starts_with("ck_"), "{key}");
+
+        // Copy: the clipboard gets the URL.
+        click(b, "#copy-overlay").await;
+        wait_text(b, "#notice", "Copié !").await;
+        // Paste it into a field of the page: what was copied is the URL shown.
+        b.js("var t = document.createElement('textarea'); t.id = 'paste'; document.body.appendChild(t); t.focus();")
+            .await;
+        let paste = b.client.find(Locator::Css("#paste")).await.unwrap();
+        paste.send_keys(&format!("{}v", &*fantoccini::key::Key::Control)).await.unwrap();
+        assert_eq!(input_value(b, "#paste").await, overlay_url, "the clipboard holds the overlay URL");
+        b.js("document.getElementById('paste').remove()").await;
+        // The preview is a real overlay of this live.
+        wait_preview_live(b).await;
+
+        // A donation with the key the dashboard showed, as a streamer's tool would post it.
+        let tricky = "Zoë, \"la\" fan";
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/lives/{live_id}/donations"),
+                Some(&key),
+                json!({"amount": 1050, "currency": "EUR", "donor": tricky, "message": "Allez, on lâche rien !"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        wait_rows(b, &[[tricky, "Allez, on lâche rien !", "10,50_€", "10,50_€", "Affiché"]]).await;
+        wait_text(b, "#c-totals", &fr("Total 21,00_€ (dons 10,50_€ + abondés 10,50_€) — 1 don — objectif 5~000,00_€"))
+            .await;
+        wait_text(b, "#lives article [data-f=totals]", &fr("21,00_€ — 1 don")).await;
+
+        // A donation typed into the live's form (a cheque, say), anonymous.
+        click(b, "#lives article details[data-box=donate] > summary").await;
+        fill(b, "#lives article [data-form=donate] [name=amount]", "5,5").await;
+        fill(b, "#lives article [data-form=donate] [name=donor]", "Mairie").await;
+        click(b, "#lives article [data-form=donate] [name=anonymous]").await;
+        click(b, "#lives article [data-form=donate] button[type=submit]").await;
+        wait_rows(
+            b,
+            &[
+                ["Mairieanonyme", "", "5,50_€", "5,50_€", "Affiché"],
+                [tricky, "Allez, on lâche rien !", "10,50_€", "10,50_€", "Affiché"],
+            ],
+        )
+        .await;
+
+        // The public page shows the same, without the anonymous name.
+        b.goto(&format!("{}/lives/{live_id}", app.base)).await;
+        wait_text(b, "#total", &fr("32,00_€")).await;
+        assert_eq!(text(b, "#breakdown").await, fr("2 dons — 16,00_€ dons + 16,00_€ abondés"));
+        assert_eq!(text(b, "#recent li:nth-child(1) .donor").await, "Anonyme");
+        assert_eq!(text(b, "#recent li:nth-child(2) .donor").await, tricky);
+        assert_eq!(text(b, "#recent li:nth-child(2) .message").await, "Allez, on lâche rien !");
+        assert_eq!(text(b, "#match-line").await, "Votre don est doublé par Fondation Tartempion !");
+        let page = b.client.source().await.unwrap();
+        assert!(!page.contains("Mairie") && !page.contains(&key), "no secret, no anonymous name");
+
+        // The copied URL is a working overlay.
+        b.goto(&overlay_url).await;
+        b.wait_live().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn edits_rotation_and_a_test_alert_that_totals_ignore() {
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        sign_in(b, &app, "?lang=en").await;
+        create_campaign(b, "Spring drive", "2000", "https://dons.example.org/spring").await;
+        create_live(b, "Ana").await;
+        let first_url = input_value(b, "#overlay-url").await;
+        let live_id = on(b, "#lives article", "return document.querySelector(arguments[0]).dataset.live").await;
+        let live_id = live_id.as_str().unwrap().to_owned();
+
+        // Edit the campaign: the list and the heading follow.
+        click(b, "details:has(#edit-campaign) > summary").await;
+        assert_eq!(input_value(b, "#edit-campaign [name=goal]").await, "2000.00");
+        fill(b, "#edit-campaign [name=name]", "Spring drive 2026").await;
+        fill(b, "#edit-campaign [name=goal]", "3000").await;
+        fill(b, "#edit-campaign [name=charity]", "").await;
+        click(b, "#edit-campaign button[type=submit]").await;
+        wait_text(b, "#campaign-list a.current", "Spring drive 2026").await;
+        wait_text(b, "#c-name", "Spring drive 2026").await;
+        wait_text(b, "#c-totals", "Total €0.00 (donations €0.00 + matched €0.00) — 0 donations — goal €3,000.00").await;
+        let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live_id_campaign(&app, &live_id).await)).await;
+        assert_eq!((c["goal"].clone(), c["charity"].clone()), (json!(300000), Value::Null), "{c}");
+
+        // Edit the live: host, title, schedule.
+        click(b, "#lives article details[data-box=edit] > summary").await;
+        fill(b, "#lives article [data-form=edit] [name=host]", "Ana & Léo").await;
+        fill(b, "#lives article [data-form=edit] [name=title]", "Marathon").await;
+        set_local_time(b, "#lives article [data-form=edit] [name=scheduled_at]", "2020-01-01T10:00").await;
+        click(b, "#lives article [data-form=edit] button[type=submit]").await;
+        wait_text(b, "#lives article [data-f=host]", "Ana & Léo").await;
+        wait_text(b, "#lives article [data-f=status]", "ended").await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{live_id}")).await;
+        assert_eq!(l["title"], "Marathon");
+
+        // New overlay link: the old one stops working, the new one works.
+        click(b, "#lives article [data-act=rotate-overlay]").await;
+        eventually("a new overlay URL", WAIT, || async {
+            let u = input_value(b, "#overlay-url").await;
+            (u != first_url && !u.is_empty()).then_some(())
+        })
+        .await;
+        let new_url = input_value(b, "#overlay-url").await;
+        let old = reqwest::get(&first_url).await.unwrap().status();
+        let new = reqwest::get(&new_url).await.unwrap().status();
+        assert_eq!((old, new), (StatusCode::UNAUTHORIZED, StatusCode::OK));
+        click(b, "#lives article [data-act=rotate-key]").await;
+        eventually("a new key", WAIT, || async { input_value(b, "#live-key").await.starts_with("ck_").then_some(()) })
+            .await;
+
+        // The test alert shows in the preview overlay and is counted nowhere.
+        wait_preview_live(b).await;
+        click(b, "#lives article [data-act=test-alert]").await;
+        wait_text(b, "#notice", "Test alert sent.").await;
+        let alert = eventually("the test alert in the preview", WAIT, || async {
+            let a = b
+                .js("var d = document.getElementById('overlay-preview').contentDocument; \
+                     var a = d.getElementById('alert'); \
+                     return a.hidden ? null : [d.getElementById('alert-donor').textContent, \
+                       d.getElementById('alert-amount').textContent];")
+                .await;
+            (!a.is_null()).then_some(a)
+        })
+        .await;
+        assert_eq!(alert, json!(["Cagnotte", "€5.00"]));
+        assert_eq!(
+            text(b, "#c-totals").await,
+            "Total €0.00 (donations €0.00 + matched €0.00) — 0 donations — goal €3,000.00"
+        );
+        assert!(donation_rows(b).await.is_empty());
+        let (_, l) = app.get(&format!("/api/v1/lives/{live_id}")).await;
+        assert_eq!(l["totals"]["donations"], 0);
+    })
+    .await;
+}
+
+async fn live_id_campaign(app: &TestApp, live_id: &str) -> String {
+    let (_, l) = app.get(&format!("/api/v1/lives/{live_id}")).await;
+    l["campaign_id"].as_str().unwrap().to_owned()
+}
+
+/// State of the alert box of the overlay framed in the dashboard's preview.
+async fn preview_alert(b: &Browser) -> Value {
+    b.js(r##"var f = document.getElementById('overlay-preview');
+        var d = f && f.contentDocument;
+        if (!d || !d.getElementById('alert')) return null;
+        var a = d.getElementById('alert');
+        if (a.hidden) return null;
+        var t = function (id) { var n = d.getElementById(id); return n.hidden ? null : n.textContent; };
+        return {donor: t('alert-donor'), amount: t('alert-amount'), message: t('alert-message')};"##)
+        .await
+}
+
+async fn preview_ticker(b: &Browser) -> Value {
+    b.js(r##"var d = document.getElementById('overlay-preview').contentDocument;
+        var g = d.querySelector('#ticker-track .ticker-group');
+        return g ? Array.from(g.querySelectorAll('.ticker-donor')).map(function (n) { return n.textContent; }) : [];"##)
+        .await
+}
+
+async fn wait_preview_live(b: &Browser) {
+    eventually("the preview overlay is live", WAIT, || async {
+        let s = b
+            .js("var f = document.getElementById('overlay-preview'); \
+                 return f.contentDocument && f.contentDocument.body ? f.contentDocument.body.dataset.state : null;")
+            .await;
+        (s == "live").then_some(())
+    })
+    .await;
+}
+
+/// Points the dashboard's preview at the overlay URL shown, plus `extra` parameters; waits until it is live.
+async fn open_preview(b: &Browser, extra: &str) {
+    let overlay = input_value(b, "#overlay-url").await;
+    let src = format!("{overlay}{extra}");
+    b.client.execute("document.getElementById('overlay-preview').src = arguments[0];", vec![json!(src)]).await.unwrap();
+    eventually("the preview overlay is live", WAIT, || async {
+        let s = b
+            .client
+            .execute(
+                "var f = document.getElementById('overlay-preview'); var d = f.contentDocument; \
+                 return d && d.body && f.contentWindow.location.href === arguments[0] ? d.body.dataset.state : null;",
+                vec![json!(src)],
+            )
+            .await
+            .unwrap();
+        (s == "live").then_some(())
+    })
+    .await;
+}
+
+/// Sets a live's moderation through its form (the first live card).
+async fn moderate(b: &Browser, mode: &str, delay: &str, badge: &str) {
+    if on(b, "#lives article details[data-box=moderation]", "return document.querySelector(arguments[0]).open").await
+        == false
+    {
+        click(b, "#lives article details[data-box=moderation] > summary").await;
+    }
+    let select = b.client.find(Locator::Css("#lives article [data-form=moderation] [name=mode]")).await.unwrap();
+    select.select_by_value(mode).await.expect("select mode");
+    fill(b, "#lives article [data-form=moderation] [name=delay_seconds]", delay).await;
+    click(b, "#lives article [data-form=moderation] button[type=submit]").await;
+    wait_text(b, "#lives article [data-f=mode]", badge).await;
+}
+
+#[tokio::test]
+async fn moderation_delay_and_manual_approval_reach_the_overlay_at_the_right_time() {
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        sign_in(b, &app, "").await;
+        create_campaign(b, "Modérée", "1000", "https://dons.example.org/m").await;
+        create_live(b, "Lou").await;
+        let key = input_value(b, "#live-key").await;
+        let live_id = on(b, "#lives article", "return document.querySelector(arguments[0]).dataset.live").await;
+        let live_id = live_id.as_str().unwrap().to_owned();
+        open_preview(b, "&instance=moderation-test&duration=1").await;
+        let donate = |donor: &'static str, message: &'static str| {
+            let app = &app;
+            let (key, live_id) = (key.clone(), live_id.clone());
+            async move {
+                let (s, v) = app
+                    .post(
+                        &format!("/api/v1/lives/{live_id}/donations"),
+                        Some(&key),
+                        json!({"amount": 700, "currency": "EUR", "donor": donor, "message": message}),
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::CREATED, "{v}");
+                assert_eq!(v["totals"]["raised"].as_i64().unwrap() % 700, 0, "totals never wait: {v}");
+                v
+            }
+        };
+
+        // Delay: the text (and so the alert) goes on air 3 s after the donation.
+        moderate(b, "delay", "3", "délai").await;
+        let posted = Instant::now();
+        let v = donate("Léa", "Coucou le chat").await;
+        assert_eq!(v["donation"]["moderation"], "pending");
+        wait_rows(b, &[["Léa", "Coucou le chat", "7,00_€", "", "En attente"]]).await;
+        wait_text(b, "#lives article [data-f=pending] li strong", "Léa").await;
+        let shown = eventually("the delayed alert", WAIT, || async {
+            let a = preview_alert(b).await;
+            (!a.is_null()).then_some(a)
+        })
+        .await;
+        let after = posted.elapsed();
+        assert!(after >= Duration::from_millis(2900), "shown {after:?} after the donation: before the delay");
+        assert!(after < Duration::from_secs(8), "shown {after:?} after the donation");
+        assert_eq!(shown, json!({"donor": "Léa", "amount": fr("7,00_€"), "message": "Coucou le chat"}));
+        wait_rows(b, &[["Léa", "Coucou le chat", "7,00_€", "", "Affiché"]]).await;
+
+        // Manual: nothing on air until "Valider" is clicked on the dashboard.
+        moderate(b, "manual", "3", "validation").await;
+        donate("Max", "Bisous").await;
+        wait_text(b, "#lives article [data-f=pending] li strong", "Max").await;
+        let held_since = Instant::now();
+        while held_since.elapsed() < Duration::from_secs(4) {
+            let a = preview_alert(b).await;
+            assert!(a.is_null() || a["donor"] == "Léa", "a pending donation went on air: {a}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(!preview_ticker(b).await.as_array().unwrap().contains(&json!("Max")));
+        let clicked = Instant::now();
+        click(b, "#lives article [data-f=pending] li button[data-act=approve]").await;
+        let shown = eventually("the approved alert", WAIT, || async {
+            let a = preview_alert(b).await;
+            (a["donor"] == "Max").then_some(a)
+        })
+        .await;
+        assert!(clicked.elapsed() < Duration::from_secs(3), "approval took {:?}", clicked.elapsed());
+        assert_eq!(shown["message"], "Bisous");
+        wait_rows(b, &[["Max", "Bisous", "7,00_€", "", "Affiché"], ["Léa", "Coucou le chat", "7,00_€", "", "Affiché"]])
+            .await;
+        wait_text(b, "#lives article [data-f=pending] li", "Aucun.").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn hiding_after_the_fact_updates_open_overlays_and_refund_updates_totals() {
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        sign_in(b, &app, "").await;
+        create_campaign(b, "Après coup", "1000", "https://dons.example.org/a").await;
+        create_live(b, "Sam").await;
+        let key = input_value(b, "#live-key").await;
+        let live_id = on(b, "#lives article", "return document.querySelector(arguments[0]).dataset.live").await;
+        let live_id = live_id.as_str().unwrap().to_owned();
+        // A long alert, so it is still on screen when the message is hidden.
+        open_preview(b, "&instance=hide-test&duration=30").await;
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/lives/{live_id}/donations"),
+                Some(&key),
+                json!({"amount": 2000, "currency": "EUR", "donor": "Gros Malin", "message": "Un message à cacher"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        eventually("the alert with its message", WAIT, || async {
+            (preview_alert(b).await["message"] == "Un message à cacher").then_some(())
+        })
+        .await;
+        wait_rows(b, &[["Gros Malin", "Un message à cacher", "20,00_€", "", "Affiché"]]).await;
+
+        click(b, "#donations tbody tr button[data-act=hide-message]").await;
+        let a = eventually("the message leaves the open overlay", WAIT, || async {
+            let a = preview_alert(b).await;
+            (a["message"].is_null()).then_some(a)
+        })
+        .await;
+        assert_eq!(a["donor"], "Gros Malin", "still on screen, without its message: {a}");
+        wait_rows(b, &[["Gros Malin", "Un message à cachermasqué", "20,00_€", "", "Masqué"]]).await;
+
+        click(b, "#donations tbody tr button[data-act=hide-donor]").await;
+        eventually("the name leaves the alert and the ticker", WAIT, || async {
+            let a = preview_alert(b).await;
+            let ticker = preview_ticker(b).await;
+            (a["donor"] == "Anonyme" && ticker == json!(["Anonyme"])).then_some(())
+        })
+        .await;
+
+        // Refund: two clicks; totals drop everywhere.
+        wait_text(b, "#c-totals", &fr("Total 20,00_€ (dons 20,00_€ + abondés 0,00_€) — 1 don — objectif 1~000,00_€"))
+            .await;
+        click(b, "#donations tbody tr button[data-act=refund]").await;
+        wait_text(b, "#donations tbody tr button[data-act=refund]", "Confirmer ?").await;
+        click(b, "#donations tbody tr button[data-act=refund]").await;
+        wait_text(b, "#donations tbody tr td.status", "Remboursé").await;
+        wait_text(b, "#c-totals", &fr("Total 0,00_€ (dons 0,00_€ + abondés 0,00_€) — 0 don — objectif 1~000,00_€"))
+            .await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{live_id}")).await;
+        assert_eq!(l["totals"]["raised"], 0);
+    })
+    .await;
+}

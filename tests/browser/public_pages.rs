@@ -1,0 +1,348 @@
+//! The public pages in real headless Chromium, at a phone's size: what viewers
+//! see of a live and of a campaign, updated live over the public stream; and
+//! the CSV export downloaded from the dashboard, parsed back by Python.
+
+use crate::browser::{Browser, eventually, with_browser};
+use crate::dashboard::{fr, on, sign_in, text, wait_text};
+use crate::helpers::{ADMIN, TestApp, TestLive, spawn_app};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A EUR campaign (goal 5 000 €) with a sponsor doubling up to 50 €, and two lives.
+async fn setup(app: &TestApp) -> (TestLive, TestLive) {
+    let c = app
+        .campaign(json!({
+            "name": "Restos 2026", "currency": "EUR", "goal": 500000, "charity": "Les Restos du cœur",
+            "donate_url": "https://dons.example.org/restos",
+        }))
+        .await;
+    let cid = c["id"].as_str().unwrap().to_owned();
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/campaigns/{cid}/matches"),
+            Some(ADMIN),
+            json!({"sponsor": "Fondation Tartempion", "ratio": [1, 1], "cap": 5000}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let a = app
+        .live(
+            &cid,
+            json!({"host": "Corentin", "title": "Soirée jeux", "goal": 100000, "scheduled_at": "2020-01-01T20:00:00Z",
+                   "duration_minutes": 60}),
+        )
+        .await;
+    let b = app.live(&cid, json!({"host": "Ana", "scheduled_at": "2040-06-01T18:00:00Z"})).await;
+    (a, b)
+}
+
+async fn donate(app: &TestApp, live: &TestLive, body: Value) -> Value {
+    let (s, v) = app.donate(live, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v
+}
+
+async fn phone(b: &Browser) {
+    b.client.set_window_size(390, 844).await.expect("phone size");
+}
+
+/// No sideways scrolling: everything fits the phone's width.
+async fn fits_width(b: &Browser) {
+    let v = b.js("return [document.documentElement.scrollWidth, window.innerWidth]").await;
+    let (w, inner) = (v[0].as_i64().unwrap(), v[1].as_i64().unwrap());
+    assert!(w <= inner, "page is {w}px wide in a {inner}px window");
+}
+
+async fn wait_page_live(b: &Browser) {
+    eventually("the page receives its snapshot", WAIT, || async {
+        (b.js("return document.body.dataset.state").await == "live").then_some(())
+    })
+    .await;
+}
+
+async fn recent(b: &Browser) -> Vec<Vec<String>> {
+    let v = b
+        .js(r##"return Array.from(document.querySelectorAll("#recent li[data-id]")).map(function (li) {
+            var t = function (s) { var n = li.querySelector(s); return n ? n.textContent : ""; };
+            return [t(".donor"), t(".amount"), t(".matched"), t(".message")];
+        });"##)
+        .await;
+    serde_json::from_value(v).expect("recent rows")
+}
+
+async fn wait_recent(b: &Browser, expected: &[[&str; 4]]) {
+    let expected: Vec<Vec<String>> = expected.iter().map(|r| r.iter().map(|c| fr(c)).collect()).collect();
+    eventually(&format!("recent donations {expected:?}"), WAIT, || async {
+        (recent(b).await == expected).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn live_page_on_a_phone_updates_live_and_shows_only_moderated_text() {
+    let app = spawn_app().await;
+    let (live, other) = setup(&app).await;
+    donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Zoé", "message": "Courage !"})).await;
+    with_browser(async |b| {
+        phone(b).await;
+        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
+        wait_page_live(b).await;
+        assert_eq!(text(b, "#host").await, "Corentin");
+        assert_eq!(text(b, "#title").await, "Soirée jeux");
+        assert_eq!(text(b, "#campaign-link").await, "Restos 2026");
+        assert_eq!(text(b, "#charity").await, "Les Restos du cœur");
+        assert_eq!(text(b, "#status").await, "Terminé");
+        wait_text(b, "#total", &fr("20,00_€")).await;
+        assert_eq!(text(b, "#breakdown").await, fr("1 don — 10,00_€ dons + 10,00_€ abondés"));
+        assert_eq!(text(b, "#goal-label").await, fr("20,00_€ sur 1~000,00_€ (2_%)"));
+        assert_eq!(text(b, "#campaign-total").await, fr("Campagne : 20,00_€"));
+        assert_eq!(text(b, "#match-line").await, "Votre don est doublé par Fondation Tartempion !");
+        assert_eq!(text(b, "#match-left").await, fr("Budget restant : 40,00_€"));
+        wait_recent(b, &[["Zoé", "10,00_€", "+10,00_€ abondés", "Courage !"]]).await;
+        assert_eq!(
+            on(b, "#donate-link", "return document.querySelector(arguments[0]).href").await,
+            "https://dons.example.org/restos"
+        );
+        assert_eq!(on(b, "svg.qr", "return !!document.querySelector(arguments[0])").await, true);
+        fits_width(b).await;
+
+        // Live: a new donation, and one to the other live (campaign total only).
+        donate(&app, &live, json!({"amount": 4500, "currency": "EUR", "donor": "Max"})).await;
+        wait_text(b, "#total", &fr("105,00_€")).await;
+        wait_recent(
+            b,
+            &[["Max", "45,00_€", "+40,00_€ abondés", ""], ["Zoé", "10,00_€", "+10,00_€ abondés", "Courage !"]],
+        )
+        .await;
+        // The sponsor's budget is used up: no more "doubled" banner.
+        eventually("the match banner leaves", WAIT, || async {
+            (on(b, "#match", "return document.querySelector(arguments[0]).hidden").await == true).then_some(())
+        })
+        .await;
+        donate(&app, &other, json!({"amount": 300, "currency": "EUR", "donor": "Ailleurs"})).await;
+        wait_text(b, "#campaign-total", &fr("Campagne : 108,00_€")).await;
+        assert_eq!(text(b, "#total").await, fr("105,00_€"), "another live's donation is not this live's");
+
+        // Manual moderation: the amount counts at once, the text waits.
+        let (s, v) = app
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v1/lives/{}/moderation", live.id),
+                Some(ADMIN),
+                &[],
+                Some(json!({"mode": "manual"}).to_string()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let held =
+            donate(&app, &live, json!({"amount": 200, "currency": "EUR", "donor": "Secret", "message": "Pas encore"}))
+                .await;
+        wait_text(b, "#total", &fr("107,00_€")).await;
+        assert_eq!(recent(b).await.len(), 2, "a pending text is not listed");
+        assert!(!b.client.source().await.unwrap().contains("Pas encore"));
+        let id = held["donation"]["id"].as_str().unwrap();
+        let (s, _) = app.post(&format!("/api/v1/donations/{id}/approve"), Some(ADMIN), json!({})).await;
+        assert_eq!(s, StatusCode::OK);
+        wait_recent(
+            b,
+            &[
+                ["Secret", "2,00_€", "", "Pas encore"],
+                ["Max", "45,00_€", "+40,00_€ abondés", ""],
+                ["Zoé", "10,00_€", "+10,00_€ abondés", "Courage !"],
+            ],
+        )
+        .await;
+
+        // Hidden after the fact: the open page drops the text.
+        let zoe = recent_id(b, 2).await;
+        let (s, _) = app.post(&format!("/api/v1/donations/{zoe}/hide"), Some(ADMIN), json!({"message": true})).await;
+        assert_eq!(s, StatusCode::OK);
+        wait_recent(
+            b,
+            &[
+                ["Secret", "2,00_€", "", "Pas encore"],
+                ["Max", "45,00_€", "+40,00_€ abondés", ""],
+                ["Zoé", "10,00_€", "+10,00_€ abondés", ""],
+            ],
+        )
+        .await;
+
+        // A test alert and a refund: the first changes nothing here, the second the totals.
+        let (s, _) = app.post(&format!("/api/v1/lives/{}/test-alert", live.id), Some(ADMIN), json!({})).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let max = recent_id(b, 1).await;
+        let (s, _) = app.post(&format!("/api/v1/donations/{max}/refund"), Some(ADMIN), json!({})).await;
+        assert_eq!(s, StatusCode::OK);
+        wait_text(b, "#total", &fr("22,00_€")).await;
+        wait_recent(b, &[["Secret", "2,00_€", "", "Pas encore"], ["Zoé", "10,00_€", "+10,00_€ abondés", ""]]).await;
+
+        // English.
+        b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
+        wait_page_live(b).await;
+        wait_text(b, "#total", "€22.00").await;
+        assert_eq!(text(b, "#breakdown").await, "2 donations — €12.00 donations + €10.00 matched");
+        assert_eq!(text(b, "#status").await, "Ended");
+        assert_eq!(text(b, "#donate-link").await, "Donate");
+        let html = b.client.source().await.unwrap();
+        assert!(!html.contains(&live.key) && !html.contains(&live.overlay_token), "no secret in the page");
+    })
+    .await;
+}
+
+async fn recent_id(b: &Browser, index: usize) -> String {
+    let v = b.js("return Array.from(document.querySelectorAll('#recent li[data-id]')).map(function (l) { return l.dataset.id; })").await;
+    v[index].as_str().expect("a listed donation").to_owned()
+}
+
+#[tokio::test]
+async fn campaign_page_shows_schedule_totals_and_matching_and_follows_every_live() {
+    let app = spawn_app().await;
+    let (live, other) = setup(&app).await;
+    with_browser(async |b| {
+        phone(b).await;
+        b.goto(&format!("{}/campaigns/{}", app.base, live.campaign_id)).await;
+        wait_page_live(b).await;
+        assert_eq!(text(b, "#name").await, "Restos 2026");
+        assert_eq!(text(b, "#charity").await, "Les Restos du cœur");
+        wait_text(b, "#total", &fr("0,00_€")).await;
+        assert_eq!(text(b, "#goal-label").await, fr("0,00_€ sur 5~000,00_€ (0_%)"));
+        assert_eq!(text(b, "#match-line").await, "Votre don est doublé par Fondation Tartempion !");
+        let schedule = b
+            .js(r##"return Array.from(document.querySelectorAll("#schedule tbody tr")).map(function (tr) {
+                return [tr.querySelector(".host a").textContent, tr.querySelector(".status").textContent,
+                        tr.querySelector(".total").textContent, tr.querySelector(".host a").getAttribute("href")];
+            });"##)
+            .await;
+        assert_eq!(
+            schedule,
+            json!([
+                ["Corentin", "Terminé", fr("0,00_€"), format!("/lives/{}?lang=fr", live.id)],
+                ["Ana", "À venir", fr("0,00_€"), format!("/lives/{}?lang=fr", other.id)],
+            ])
+        );
+        assert_eq!(text(b, "#next a").await, "Ana");
+        fits_width(b).await;
+
+        donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Zoé"})).await;
+        donate(&app, &other, json!({"amount": 250, "currency": "EUR", "anonymous": true, "donor": "Caché"})).await;
+        wait_text(b, "#total", &fr("25,00_€")).await;
+        wait_text(b, "#schedule tbody tr:nth-child(1) .total", &fr("20,00_€")).await;
+        wait_text(b, "#schedule tbody tr:nth-child(2) .total", &fr("5,00_€")).await;
+        wait_recent(b, &[["Anonyme", "2,50_€", "+2,50_€ abondés", ""], ["Zoé", "10,00_€", "+10,00_€ abondés", ""]])
+            .await;
+        wait_text(b, "#top li .donor", "Zoé").await;
+        assert!(!b.client.source().await.unwrap().contains("Caché"));
+    })
+    .await;
+}
+
+/// Parses CSV text with Python's csv module; returns the rows as JSON.
+fn python_csv(csv_text: &str) -> Vec<Vec<String>> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", "import csv, sys, json; json.dump(list(csv.reader(sys.stdin)), sys.stdout)"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child.stdin.take().unwrap().write_all(csv_text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "python3 failed");
+    serde_json::from_slice(&out.stdout).expect("python's json")
+}
+
+fn plain(minor: i64) -> String {
+    format!("{}.{:02}", minor / 100, minor % 100)
+}
+
+#[tokio::test]
+async fn csv_downloaded_from_the_dashboard_parses_back_to_the_api_rows() {
+    let app = spawn_app().await;
+    let (live, other) = setup(&app).await;
+    donate(
+        &app,
+        &live,
+        json!({"amount": 1234, "currency": "EUR", "donor": "Dupont, \"Jean\"", "message": "Merci, \"vraiment\""}),
+    )
+    .await;
+    let refunded = donate(&app, &other, json!({"amount": 700, "currency": "EUR", "donor": "Ana; O'Brien"})).await;
+    donate(&app, &live, json!({"amount": 5000, "currency": "EUR", "donor": "Anonyme réel", "anonymous": true})).await;
+    let id = refunded["donation"]["id"].as_str().unwrap();
+    let (s, _) = app.post(&format!("/api/v1/donations/{id}/refund"), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, api) = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/campaigns/{}/donations", live.campaign_id),
+            Some(ADMIN),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{api}");
+
+    let csv_text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    with_browser(async |b| {
+        sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        wait_text(b, "#c-name", "Restos 2026").await;
+        let href = on(b, "#c-csv", "return document.querySelector(arguments[0]).getAttribute('href')").await;
+        assert_eq!(href, format!("/api/v1/campaigns/{}/donations.csv", live.campaign_id));
+        // What the link downloads, fetched by the page with its session cookie.
+        let got = b
+            .client
+            .execute_async(
+                "var done = arguments[0]; fetch(document.getElementById('c-csv').href, {credentials: 'same-origin'}) \
+                 .then(function (r) { return r.text().then(function (t) { done([r.status, r.headers.get('content-type'), t]); }); });",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(got[0], 200);
+        assert_eq!(got[1], "text/csv; charset=utf-8");
+        *csv_text.lock().unwrap() = got[2].as_str().unwrap().to_owned();
+    })
+    .await;
+    let rows = python_csv(&csv_text.lock().unwrap());
+    let header = &rows[0];
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let mut expected: Vec<Vec<(usize, String)>> = Vec::new();
+    // The API lists newest first; the CSV reads oldest first.
+    for d in api["donations"].as_array().unwrap().iter().rev() {
+        let s = |v: &Value| v.as_str().unwrap_or("").to_owned();
+        let amount = d["amount"].as_i64().unwrap();
+        let matched = d["matched"].as_i64().unwrap();
+        let yes = |b: bool| if b { "yes" } else { "no" }.to_owned();
+        expected.push(vec![
+            (col("donation_id"), s(&d["id"])),
+            (col("live_id"), s(&d["live_id"])),
+            (col("host"), s(&d["host"])),
+            (col("donor"), s(&d["donor_name"])),
+            (col("anonymous"), yes(d["anonymous"].as_bool().unwrap())),
+            (col("message"), s(&d["message_text"])),
+            (col("amount"), plain(amount)),
+            (col("matched"), plain(matched)),
+            (col("total"), plain(amount + matched)),
+            (col("currency"), "EUR".to_owned()),
+            (col("refunded"), yes(d["refunded"].as_bool().unwrap())),
+        ]);
+    }
+    assert_eq!(rows.len(), 1 + expected.len(), "{rows:?}");
+    for (row, want) in rows[1..].iter().zip(&expected) {
+        assert_eq!(row.len(), header.len(), "{row:?}");
+        for (i, v) in want {
+            assert_eq!(&row[*i], v, "column {} of {row:?}", header[*i]);
+        }
+    }
+    // The tricky names survived exactly, and the refund and the matching are there.
+    let donor = col("donor");
+    assert_eq!(rows[1][donor], "Dupont, \"Jean\"");
+    assert_eq!(rows[1][col("message")], "Merci, \"vraiment\"");
+    assert_eq!(rows[1][col("matched")], "12.34");
+    assert_eq!(rows[2][donor], "Ana; O'Brien");
+    assert_eq!(rows[2][col("refunded")], "yes");
+    assert!(!rows[2][col("refunded_at")].is_empty());
+    assert_eq!((rows[3][donor].as_str(), rows[3][col("anonymous")].as_str()), ("Anonyme réel", "yes"));
+}
