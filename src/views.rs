@@ -88,19 +88,34 @@ impl Board {
             self.recent.push_front(d.clone());
             self.recent.truncate(RECENT);
         }
-        let counted = |d: &Donation| (!d.refunded).then(|| d.shown_donor().map(|n| (n.to_owned(), d.amount))).flatten();
-        if let Some((name, amount)) = before.and_then(counted) {
-            let e = self.donors.entry(name.clone()).or_insert((0, 0));
-            e.0 -= amount;
-            e.1 = e.1.saturating_sub(1);
-            if e.1 == 0 {
-                self.donors.remove(&name);
+        if let Some(before) = before {
+            self.uncount(before);
+        }
+        self.count(d);
+    }
+
+    /// The name a donation counts under on the leaderboard, if it counts.
+    fn counted(d: &Donation) -> Option<&str> {
+        if d.refunded { None } else { d.shown_donor() }
+    }
+
+    fn count(&mut self, d: &Donation) {
+        let Some(name) = Self::counted(d) else { return };
+        match self.donors.get_mut(name) {
+            Some(e) => *e = (e.0 + d.amount, e.1 + 1),
+            None => {
+                self.donors.insert(name.to_owned(), (d.amount, 1));
             }
         }
-        if let Some((name, amount)) = counted(d) {
-            let e = self.donors.entry(name).or_insert((0, 0));
-            e.0 += amount;
-            e.1 += 1;
+    }
+
+    fn uncount(&mut self, d: &Donation) {
+        let Some(name) = Self::counted(d) else { return };
+        if let Some(e) = self.donors.get_mut(name) {
+            *e = (e.0 - d.amount, e.1.saturating_sub(1));
+            if e.1 == 0 {
+                self.donors.remove(name);
+            }
         }
     }
 
@@ -156,12 +171,26 @@ pub struct Views {
 impl Views {
     /// Fills an empty read model from a replayed state.
     pub fn load(&self, state: &State) {
-        let mut donations: Vec<_> = state.donations.values().collect();
-        donations.sort_by_key(|d| d.seq);
+        // One pass for the leaderboards and the texts waiting for moderation...
         let mut boards: HashMap<&str, Board> = HashMap::new();
-        for d in &donations {
+        let mut pending: HashMap<&str, Vec<&crate::domain::state::DonationState>> = HashMap::new();
+        for d in state.donations.values() {
+            if d.donation.pending {
+                pending.entry(d.donation.live_id.as_str()).or_default().push(d);
+            }
             for id in [d.donation.live_id.as_str(), d.donation.campaign_id.as_str()] {
-                boards.entry(id).or_default().record(None, &d.donation);
+                boards.entry(id).or_default().count(&d.donation);
+            }
+        }
+        // ...then the newest donations of each live and campaign, newest first.
+        let mut donations: Vec<_> = state.donations.values().collect();
+        donations.sort_unstable_by_key(|d| std::cmp::Reverse(d.seq));
+        for d in donations {
+            for id in [d.donation.live_id.as_str(), d.donation.campaign_id.as_str()] {
+                let b = boards.entry(id).or_default();
+                if b.recent.len() < RECENT {
+                    b.recent.push_back(d.donation.clone());
+                }
             }
         }
         for c in state.campaigns.values() {
@@ -178,8 +207,7 @@ impl Views {
                 board: boards.remove(c.campaign.id.as_str()).unwrap_or_default(),
             });
             for l in lives {
-                let mut pending: Vec<_> =
-                    donations.iter().filter(|d| d.donation.live_id == l.live.id && d.donation.pending).collect();
+                let mut pending = pending.remove(l.live.id.as_str()).unwrap_or_default();
                 pending.sort_by_key(|d| d.seq);
                 self.insert_live(LiveView {
                     live: l.live.clone(),

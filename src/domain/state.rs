@@ -715,40 +715,7 @@ impl State {
                 );
             }
             Fact::DonationReceived { donation, idempotency } => {
-                let c = self.campaigns.get_mut(&donation.campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
-                if allocate(c, donation.amount, donation.at) != donation.allocations {
-                    self.diverged += 1;
-                }
-                let l = self.lives.get_mut(&donation.live_id).ok_or(FoldError::Unknown(ev.seq))?;
-                let (lt, ct) = match (
-                    l.totals.with(donation.amount, donation.matched, 1),
-                    c.totals.with(donation.amount, donation.matched, 1),
-                ) {
-                    (Some(lt), Some(ct)) => (lt, ct),
-                    _ => return Err(FoldError::Unknown(ev.seq)),
-                };
-                l.totals = lt;
-                c.totals = ct;
-                for p in [&mut l.platforms, &mut c.platforms] {
-                    let t = p.entry(donation.platform.clone()).or_default();
-                    *t = t.with(donation.amount, donation.matched, 1).unwrap_or(*t);
-                }
-                for a in &donation.allocations {
-                    if let Some(m) = c.matches.iter_mut().find(|m| m.r#match.id == a.match_id) {
-                        m.used += a.amount;
-                    }
-                }
-                if let Some(k) = idempotency {
-                    self.idempotency
-                        .insert((donation.live_id.clone(), k.key.clone()), (k.body_hash.clone(), donation.id.clone()));
-                }
-                let release_at = (donation.pending && l.moderation.mode == Mode::Delay)
-                    .then(|| donation.at.millis().saturating_add(i64::from(l.moderation.delay_seconds) * 1000));
-                if let Some(at) = release_at {
-                    self.releases.insert((at, donation.id.clone()));
-                }
-                self.donations
-                    .insert(donation.id.clone(), DonationState { donation: donation.clone(), seq: ev.seq, release_at });
+                return self.receive(ev.seq, donation.clone(), idempotency.clone());
             }
             Fact::DonationRefunded { donation_id } => {
                 let d = self.donations.get_mut(donation_id).ok_or(FoldError::Unknown(ev.seq))?;
@@ -862,6 +829,64 @@ impl State {
             }
             None => {}
         }
+        Ok(())
+    }
+
+    /// Folds an event it may consume: replay moves each donation into the state
+    /// instead of copying it.
+    pub fn apply_owned(&mut self, ev: Event) -> Result<(), FoldError> {
+        match ev.fact {
+            Fact::DonationReceived { donation, idempotency } => {
+                if ev.seq <= self.last_seq {
+                    return Err(FoldError::OutOfOrder { seq: ev.seq, last: self.last_seq });
+                }
+                self.last_seq = ev.seq;
+                self.receive(ev.seq, donation, idempotency)
+            }
+            fact => self.apply(&Event { seq: ev.seq, at: ev.at, fact }),
+        }
+    }
+
+    /// A donation received (the hottest fact of the log).
+    fn receive(&mut self, seq: u64, donation: Donation, idempotency: Option<IdempotencyKey>) -> Result<(), FoldError> {
+        let c = self.campaigns.get_mut(&donation.campaign_id).ok_or(FoldError::Unknown(seq))?;
+        if allocate(c, donation.amount, donation.at) != donation.allocations {
+            self.diverged += 1;
+        }
+        let l = self.lives.get_mut(&donation.live_id).ok_or(FoldError::Unknown(seq))?;
+        let (Some(lt), Some(ct)) =
+            (l.totals.with(donation.amount, donation.matched, 1), c.totals.with(donation.amount, donation.matched, 1))
+        else {
+            return Err(FoldError::Unknown(seq));
+        };
+        l.totals = lt;
+        c.totals = ct;
+        for p in [&mut l.platforms, &mut c.platforms] {
+            match p.get_mut(&donation.platform) {
+                Some(t) => *t = t.with(donation.amount, donation.matched, 1).unwrap_or(*t),
+                None => {
+                    let t = Totals::default().with(donation.amount, donation.matched, 1).unwrap_or_default();
+                    p.insert(donation.platform.clone(), t);
+                }
+            }
+        }
+        for a in &donation.allocations {
+            if let Some(m) = c.matches.iter_mut().find(|m| m.r#match.id == a.match_id) {
+                m.used += a.amount;
+            }
+        }
+        // The stream of this live (and its campaign's) moved to this seq.
+        l.stream_seq = seq;
+        c.stream_seq = seq;
+        let release_at = (donation.pending && l.moderation.mode == Mode::Delay)
+            .then(|| donation.at.millis().saturating_add(i64::from(l.moderation.delay_seconds) * 1000));
+        if let Some(k) = idempotency {
+            self.idempotency.insert((donation.live_id.clone(), k.key), (k.body_hash, donation.id.clone()));
+        }
+        if let Some(at) = release_at {
+            self.releases.insert((at, donation.id.clone()));
+        }
+        self.donations.insert(donation.id.clone(), DonationState { donation, seq, release_at });
         Ok(())
     }
 

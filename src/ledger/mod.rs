@@ -71,13 +71,14 @@ pub fn open(dir: &Path, limits: Limits) -> Result<(Store, State), StoreError> {
 }
 
 fn replay(store: &Store, limits: Limits) -> Result<State, StoreError> {
-    let events = store.load_all()?;
     let mut state = State::new(limits);
-    for e in &events {
-        if let Err(err) = state.apply(e) {
-            tracing::error!(%err, "skipping an event that does not fit the log");
+    store.for_each_chunk(|events| {
+        for e in events {
+            if let Err(err) = state.apply_owned(e) {
+                tracing::error!(%err, "skipping an event that does not fit the log");
+            }
         }
-    }
+    })?;
     if state.diverged > 0 {
         tracing::warn!(
             count = state.diverged,

@@ -54,15 +54,17 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 /// The write side. Only the ledger writer holds one.
 pub struct Store {
     conn: Connection,
+    path: PathBuf,
 }
 
 impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir)?;
-        let conn = Connection::open(db_path(dir))?;
+        let path = db_path(dir);
+        let conn = Connection::open(&path)?;
         configure(&conn)?;
         conn.execute_batch(SCHEMA)?;
-        Ok(Store { conn })
+        Ok(Store { conn, path })
     }
 
     /// Appends a batch in one transaction: one fsync for all of it.
@@ -89,7 +91,44 @@ impl Store {
         Ok(())
     }
 
-    /// Every event, oldest first: what replay folds on start.
+    /// Every event, oldest first, decoded on a thread of its own and handed over in
+    /// chunks to `fold`, which runs on the caller's thread: reading and decoding
+    /// overlap with folding.
+    pub fn for_each_chunk(&self, mut fold: impl FnMut(Vec<Event>)) -> Result<(), StoreError> {
+        const CHUNK: usize = 4096;
+        let path = self.path.clone();
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Event>, StoreError>>(8);
+        let reader = std::thread::Builder::new().name("ledger-replay".into()).spawn(move || {
+            let run = || -> Result<(), StoreError> {
+                let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+                let mut stmt = conn.prepare("SELECT seq, data FROM events ORDER BY seq")?;
+                let mut rows = stmt.query([])?;
+                let mut chunk = Vec::with_capacity(CHUNK);
+                while let Some(row) = rows.next()? {
+                    let seq: i64 = row.get(0)?;
+                    let data = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+                    chunk.push(serde_json::from_str(data).map_err(|err| StoreError::Corrupt { seq: seq as u64, err })?);
+                    if chunk.len() == CHUNK
+                        && tx.send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))).is_err()
+                    {
+                        return Ok(());
+                    }
+                }
+                let _ = tx.send(Ok(chunk));
+                Ok(())
+            };
+            if let Err(e) = run() {
+                let _ = tx.send(Err(e));
+            }
+        })?;
+        for chunk in rx {
+            fold(chunk?);
+        }
+        let _ = reader.join();
+        Ok(())
+    }
+
+    /// Every event, oldest first.
     pub fn load_all(&self) -> Result<Vec<Event>, StoreError> {
         let mut stmt = self.conn.prepare("SELECT seq, data FROM events ORDER BY seq")?;
         let mut rows = stmt.query([])?;

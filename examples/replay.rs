@@ -1,0 +1,112 @@
+//! Measures start-up replay: writes N donation events (spread over 100 lives of
+//! one campaign, with a sponsor match) into a fresh log, then times opening it
+//! (read + fold) and filling the read model, as the server does on start.
+//!
+//!     cargo run --release --example replay -- 1000000
+
+use cagnotte::domain::state::{Command, Decision, Event, Limits, Principal, State};
+use cagnotte::domain::{Campaign, Donation, Live, Match, Timestamp};
+use cagnotte::hub::Hub;
+use cagnotte::ledger::sqlite::{Row, Store};
+use cagnotte::money::Currency;
+use cagnotte::views::Views;
+use std::time::Instant;
+
+fn main() {
+    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let eur = Currency::parse("EUR").expect("EUR");
+    let mut state = State::new(Limits::default());
+    let mut store = Store::open(dir.path()).expect("open");
+    let mut rows = Vec::new();
+    let now = Timestamp::now();
+    let push = |state: &mut State, rows: &mut Vec<Row>, cmd: Command| {
+        if let Ok(Decision::Append(fact)) = state.decide(&cmd) {
+            let ev = Event { seq: state.last_seq + 1, at: now, fact };
+            state.apply(&ev).expect("fold");
+            rows.push(Row { event: ev, live_id: None, campaign_id: None, frame: None });
+        }
+    };
+    let campaign = Campaign {
+        id: "c".into(),
+        name: "Bench".into(),
+        currency: eur,
+        goal: None,
+        charity: None,
+        starts_at: None,
+        ends_at: None,
+        donate_url: None,
+        created_at: now,
+        overlay_hash: None,
+    };
+    push(&mut state, &mut rows, Command::CreateCampaign(campaign));
+    let m = Match {
+        id: "m".into(),
+        campaign_id: "c".into(),
+        sponsor: "S".into(),
+        ratio: [1, 1],
+        cap: 1_000_000,
+        starts_at: None,
+        ends_at: None,
+        min_amount: None,
+        max_per_donation: None,
+        created_at: now,
+    };
+    push(&mut state, &mut rows, Command::CreateMatch(m));
+    for l in 0..100 {
+        let live = Live {
+            id: format!("live-{l}"),
+            campaign_id: "c".into(),
+            host: "H".into(),
+            title: None,
+            platform: None,
+            scheduled_at: None,
+            goal: None,
+            donate_url: None,
+            duration_minutes: None,
+            created_at: now,
+            key_hash: cagnotte::secret::hash(&format!("k{l}")),
+            overlay_hash: cagnotte::secret::hash(&format!("o{l}")),
+        };
+        push(&mut state, &mut rows, Command::CreateLive(live));
+    }
+    let started = Instant::now();
+    for i in 0..n {
+        let live = format!("live-{}", i % 100);
+        let d = Donation::new(
+            format!("d{i}"),
+            live.clone(),
+            100 + (i % 5000) as i64,
+            eur,
+            Some(format!("Donor {}", i % 997)),
+            i % 10 == 0,
+            (i % 3 == 0).then(|| "Merci pour ce live, bravo à tous !".to_owned()),
+            "twitch".into(),
+        );
+        push(&mut state, &mut rows, Command::Donate { by: Principal::LiveKey(live), donation: d, idempotency: None });
+        if rows.len() >= 10_000 {
+            store.append(&rows).expect("append");
+            rows.clear();
+        }
+    }
+    store.append(&rows).expect("append");
+    drop(store);
+    println!("wrote {} events in {:.2} s", state.last_seq, started.elapsed().as_secs_f64());
+
+    let started = Instant::now();
+    let (_store, replayed) = cagnotte::ledger::open(dir.path(), Limits::default()).expect("replay");
+    let folded = started.elapsed();
+    let views = Views::default();
+    let hub = Hub::default();
+    cagnotte::ledger::load_views(&replayed, &views, &hub);
+    let total = started.elapsed();
+    assert_eq!(replayed, state, "replay gives the state the writer had");
+    println!(
+        "replayed {} events: read and fold {:.2} s, read model {:.2} s, total {:.2} s ({:.0} events/s)",
+        replayed.last_seq,
+        folded.as_secs_f64(),
+        (total - folded).as_secs_f64(),
+        total.as_secs_f64(),
+        replayed.last_seq as f64 / total.as_secs_f64()
+    );
+}
