@@ -35,7 +35,7 @@ fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-fn id_or_new(proposed: Option<&str>) -> Result<String, ApiError> {
+pub(crate) fn id_or_new(proposed: Option<&str>) -> Result<String, ApiError> {
     Ok(match proposed {
         Some(p) => text::id(p)?,
         None => secret::new_id(),
@@ -67,7 +67,8 @@ fn minor(field: &'static str, v: Option<&Value>) -> Result<Option<i64>, ApiError
     }
 }
 
-fn base_url(app: &AppState, headers: &HeaderMap) -> String {
+/// Where this server is reached from outside: `--public-url`, else the request's Host.
+pub(crate) fn base_url(app: &AppState, headers: &HeaderMap) -> String {
     if let Some(u) = &app.config.public_url {
         return u.trim_end_matches('/').to_owned();
     }

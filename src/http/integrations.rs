@@ -5,9 +5,10 @@
 //! [`crate::webhooks`]; this module answers, and only after the ledger commit.
 
 use super::JsonBody;
+use super::api::{base_url, id_or_new};
 use crate::app::AppState;
 use crate::domain::state::{Command, IdempotencyKey, Principal, Refusal};
-use crate::domain::{Donation, Integration, Provider, Subscriber, Timestamp, text};
+use crate::domain::{Donation, Integration, Provider, Subscriber, Timestamp};
 use crate::error::ApiError;
 use crate::ledger::{LedgerError, Outcome};
 use crate::secret;
@@ -16,7 +17,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::Deserialize;
@@ -27,26 +28,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/integrations", post(create_integration).get(list_integrations))
         .route("/hooks/{id}", post(receive))
         .route("/api/v1/webhooks", post(create_subscriber).get(list_subscribers))
-}
-
-/// Where this server is reached from outside (as the API's other absolute URLs).
-fn base_url(app: &AppState, headers: &HeaderMap) -> String {
-    if let Some(u) = &app.config.public_url {
-        return u.trim_end_matches('/').to_owned();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
-        .unwrap_or(&app.config.listen);
-    format!("http://{host}")
-}
-
-fn proposed_id(id: Option<&str>) -> Result<String, ApiError> {
-    Ok(match id {
-        Some(p) => text::id(p)?,
-        None => secret::new_id(),
-    })
 }
 
 /// A shared secret: 16 to 512 visible ASCII characters.
@@ -92,7 +73,7 @@ async fn create_integration(
         ApiError::invalid("invalid_provider", "provider must be one of stripe, tiltify, kofi or generic")
     })?;
     let integration = Integration {
-        id: proposed_id(b.id.as_deref())?,
+        id: id_or_new(b.id.as_deref())?,
         live_id,
         provider,
         secret: shared_secret(&b.secret)?,
@@ -261,7 +242,7 @@ async fn create_subscriber(
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
     let sub = Subscriber {
-        id: proposed_id(b.id.as_deref())?,
+        id: id_or_new(b.id.as_deref())?,
         campaign_id: b.campaign_id,
         url: subscriber_url(&b.url)?,
         secret: shared_secret(&b.secret)?,

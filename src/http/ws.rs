@@ -66,72 +66,75 @@ impl Source {
 type QueryResult = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
 type UpgradeResult = Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>;
 
-async fn upgrade_live(
-    State(app): State<AppState>,
-    Path(live_id): Path<String>,
+/// Which stream a WebSocket route opens, and with which token.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// A live's stream, with its overlay token.
+    Live,
+    /// A campaign's stream, with the campaign's overlay token.
+    Campaign,
+    /// The same streams without a token: they carry no secret and only moderated
+    /// text, for viewer pages. Connections are still capped per address, and
+    /// together per stream as if they shared one token.
+    PublicLive,
+    PublicCampaign,
+}
+
+async fn open(
+    kind: Kind,
+    app: AppState,
+    id: String,
     headers: HeaderMap,
     peer: ConnectInfo<SocketAddr>,
     query: QueryResult,
     ws: UpgradeResult,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    let source =
-        Source::live(&app, &live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let Query(mut q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let source = match kind {
+        Kind::Live | Kind::PublicLive => {
+            Source::live(&app, &id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?
+        }
+        Kind::Campaign | Kind::PublicCampaign => {
+            if app.views.campaign(&id).is_none() {
+                return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
+            }
+            Source::Campaign { campaign_id: id.clone() }
+        }
+    };
     // Checked before the upgrade: a refused client never gets a socket.
     let token = q.get("token").map(String::as_str);
-    app.require_overlay(token, &live_id)?;
+    match kind {
+        Kind::Live => app.require_overlay(token, &id)?,
+        Kind::Campaign => app.require_campaign_reader(token, &id)?,
+        Kind::PublicLive => {
+            q.insert("token".into(), format!("public:{id}"));
+        }
+        Kind::PublicCampaign => {
+            q.insert("token".into(), format!("public:campaign:{id}"));
+        }
+    }
     upgrade(app, source, &q, &headers, peer, ws)
 }
 
-async fn upgrade_campaign(
-    State(app): State<AppState>,
-    Path(campaign_id): Path<String>,
-    headers: HeaderMap,
-    peer: ConnectInfo<SocketAddr>,
-    query: QueryResult,
-    ws: UpgradeResult,
-) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    if app.views.campaign(&campaign_id).is_none() {
-        return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
-    }
-    app.require_campaign_reader(q.get("token").map(String::as_str), &campaign_id)?;
-    upgrade(app, Source::Campaign { campaign_id }, &q, &headers, peer, ws)
+macro_rules! route_to {
+    ($name:ident, $kind:expr) => {
+        async fn $name(
+            State(app): State<AppState>,
+            Path(id): Path<String>,
+            headers: HeaderMap,
+            peer: ConnectInfo<SocketAddr>,
+            query: QueryResult,
+            ws: UpgradeResult,
+        ) -> Result<Response, ApiError> {
+            open($kind, app, id, headers, peer, query, ws).await
+        }
+    };
 }
 
-/// The streams carry no secret and only moderated text: viewer pages follow
-/// them without a token (connections still capped per address, and together
-/// per stream as if they shared one token).
-async fn upgrade_public_live(
-    State(app): State<AppState>,
-    Path(live_id): Path<String>,
-    headers: HeaderMap,
-    peer: ConnectInfo<SocketAddr>,
-    query: QueryResult,
-    ws: UpgradeResult,
-) -> Result<Response, ApiError> {
-    let Query(mut q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    let source =
-        Source::live(&app, &live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
-    q.insert("token".into(), format!("public:{live_id}"));
-    upgrade(app, source, &q, &headers, peer, ws)
-}
-
-async fn upgrade_public_campaign(
-    State(app): State<AppState>,
-    Path(campaign_id): Path<String>,
-    headers: HeaderMap,
-    peer: ConnectInfo<SocketAddr>,
-    query: QueryResult,
-    ws: UpgradeResult,
-) -> Result<Response, ApiError> {
-    let Query(mut q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    if app.views.campaign(&campaign_id).is_none() {
-        return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
-    }
-    q.insert("token".into(), format!("public:campaign:{campaign_id}"));
-    upgrade(app, Source::Campaign { campaign_id }, &q, &headers, peer, ws)
-}
+route_to!(upgrade_live, Kind::Live);
+route_to!(upgrade_campaign, Kind::Campaign);
+route_to!(upgrade_public_live, Kind::PublicLive);
+route_to!(upgrade_public_campaign, Kind::PublicCampaign);
 
 fn upgrade(
     app: AppState,

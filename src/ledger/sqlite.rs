@@ -105,9 +105,7 @@ impl Store {
                 let mut rows = stmt.query([])?;
                 let mut chunk = Vec::with_capacity(CHUNK);
                 while let Some(row) = rows.next()? {
-                    let seq: i64 = row.get(0)?;
-                    let data = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-                    chunk.push(serde_json::from_str(data).map_err(|err| StoreError::Corrupt { seq: seq as u64, err })?);
+                    chunk.push(decode(row)?);
                     if chunk.len() == CHUNK
                         && tx.send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))).is_err()
                     {
@@ -134,10 +132,7 @@ impl Store {
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
-            let seq: i64 = row.get(0)?;
-            let data = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            let ev: Event = serde_json::from_str(data).map_err(|err| StoreError::Corrupt { seq: seq as u64, err })?;
-            out.push(ev);
+            out.push(decode(row)?);
         }
         Ok(out)
     }
@@ -151,6 +146,13 @@ impl Store {
         self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
+}
+
+/// An event from a `SELECT seq, data` row.
+fn decode(row: &rusqlite::Row<'_>) -> Result<Event, StoreError> {
+    let seq: i64 = row.get(0)?;
+    let data = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+    serde_json::from_str(data).map_err(|err| StoreError::Corrupt { seq: seq as u64, err })
 }
 
 fn frame(conn: &Connection, seq: u64) -> Result<Option<String>, StoreError> {
@@ -201,9 +203,7 @@ impl Readers {
             let mut rows = stmt.query(params![after as i64, limit as i64])?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
-                let seq: i64 = row.get(0)?;
-                let data = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-                out.push(serde_json::from_str(data).map_err(|err| StoreError::Corrupt { seq: seq as u64, err })?);
+                out.push(decode(row)?);
             }
             Ok(out)
         })
@@ -220,9 +220,7 @@ impl Readers {
             let mut rows = stmt.query([campaign_id])?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
-                let seq: i64 = row.get(0)?;
-                let data = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-                out.push(serde_json::from_str(data).map_err(|err| StoreError::Corrupt { seq: seq as u64, err })?);
+                out.push(decode(row)?);
             }
             Ok(out)
         })
