@@ -603,15 +603,16 @@
     ws.onmessage = function (m) {
       var ev;
       try { ev = JSON.parse(m.data); } catch (err) { return; }
-      // The snapshot after a reconnect may follow missed events: reload then too.
-      if (ev.type !== "snapshot" || attempt > 0 || ws.reconnected) scheduleRefresh();
+      // Any frame, the snapshot too (events may have come between the last load
+      // and this connection): reload.
+      if (ev && ev.type) scheduleRefresh();
     };
     ws.onclose = function () {
       if (socket !== ws) return;
       socket = null;
       var delay = Math.min(10000, 300 * Math.pow(2, attempt++)) * (0.5 + Math.random() / 2);
       setTimeout(function () {
-        if (currentId === id && csrf && !socket) { connect(); if (socket) socket.reconnected = true; }
+        if (currentId === id && csrf && !socket) connect();
       }, delay);
     };
   }
