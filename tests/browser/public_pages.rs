@@ -346,3 +346,83 @@ async fn csv_downloaded_from_the_dashboard_parses_back_to_the_api_rows() {
     assert!(!rows[2][col("refunded_at")].is_empty());
     assert_eq!((rows[3][donor].as_str(), rows[3][col("anonymous")].as_str()), ("Anonyme réel", "yes"));
 }
+
+#[tokio::test]
+async fn pages_load_nothing_from_outside_keep_a_strict_csp_and_show_markup_as_text() {
+    let app = spawn_app().await;
+    let (live, _) = setup(&app).await;
+    let xss = "<img src=x onerror=\"window.__pwned=1\">";
+    donate(
+        &app,
+        &live,
+        json!({"amount": 1000, "currency": "EUR", "donor": xss, "message": "<script>window.__pwned=2</script>"}),
+    )
+    .await;
+    let pages = [
+        format!("{}/dashboard", app.base),
+        format!("{}/lives/{}", app.base, live.id),
+        format!("{}/campaigns/{}", app.base, live.campaign_id),
+    ];
+    for page in &pages {
+        let res = reqwest::get(page).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{page}");
+        let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        for part in [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "connect-src 'self'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(csp.contains(part), "{page}: {csp}");
+        }
+        assert!(!csp.contains("unsafe"), "{csp}");
+        let html = res.text().await.unwrap();
+        assert!(!html.contains("<script>") && !html.contains("style="), "{page}: no inline script or style");
+        assert!(!html.contains(&live.key) && !html.contains(&live.overlay_token), "{page}: no secret");
+    }
+    // Unknown ids are a plain 404.
+    for path in ["/lives/nope", "/campaigns/nope"] {
+        let (s, v) = app.get(path).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{path}: {v}");
+    }
+    // The dashboard's campaign list is for the admin only.
+    let (s, _) = app.get("/dashboard/campaigns").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = app.request(reqwest::Method::GET, "/dashboard/campaigns", Some(&live.key), &[], None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a live's write key is not the admin");
+
+    with_browser(async |b| {
+        for (i, page) in pages.iter().enumerate() {
+            if i == 0 {
+                sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+                wait_text(b, "#donations tbody tr td.donor", xss).await;
+            } else {
+                b.goto(page).await;
+                wait_page_live(b).await;
+                wait_text(b, "#recent li .donor", xss).await;
+                assert_eq!(text(b, "#recent li .message").await, "<script>window.__pwned=2</script>");
+            }
+            assert_eq!(b.js("return window.__pwned === undefined").await, true, "{page}");
+            let loaded = b
+                .js(r##"return performance.getEntriesByType("resource").map(function (e) { return e.name; })
+                        .concat([location.href]);"##)
+                .await;
+            let loaded: Vec<String> = serde_json::from_value(loaded).unwrap();
+            for u in &loaded {
+                assert!(
+                    u.starts_with(&format!("{}/", app.base)) || u.starts_with(&format!("ws://{}/", app.addr)),
+                    "{u} is not from our server"
+                );
+            }
+        }
+    })
+    .await;
+    for file in ["dashboard.js", "public.js", "pages.css"] {
+        let (s, body) = app.get(&format!("/static/{file}")).await;
+        assert_eq!(s, StatusCode::OK, "{file}");
+        let body = body.as_str().unwrap();
+        assert!(!body.contains("http://") && !body.contains("https://") && !body.contains("@import"), "{file}");
+    }
+}
