@@ -29,6 +29,7 @@
       anonymous: "Anonyme", doubled: "doublé ! +", matched: "abondé ! +", milestone: "Palier atteint !",
       liveGoal: "Objectif du live", campaignGoal: "Objectif de la campagne", raised: "récoltés",
       ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don",
+      lives: "Meilleurs lives", next: "Prochain live",
       sponsorDoubles: " double vos dons !", sponsorMatches: " abonde vos dons !",
       budgetLeft: "Budget restant : ", timeLeft: function (s) { return "Encore " + s; }
     },
@@ -36,6 +37,7 @@
       anonymous: "Anonymous", doubled: "doubled! +", matched: "matched! +", milestone: "Milestone reached!",
       liveGoal: "Live goal", campaignGoal: "Campaign goal", raised: "raised",
       ticker: "Latest donations", top: "Top donors", cta: "Donate",
+      lives: "Top lives", next: "Next live",
       sponsorDoubles: " doubles your donations!", sponsorMatches: " matches your donations!",
       budgetLeft: "Budget left: ", timeLeft: function (s) { return s + " left"; }
     }
@@ -279,6 +281,42 @@
     });
   }
 
+  // The campaign's leaderboard of lives and its next live come from the public
+  // campaign document (see pollCampaign).
+  var campaignDoc = null;
+  function renderLives() {
+    var box = el("w-lives");
+    if (!box || !campaignDoc) return;
+    var list = ((campaignDoc.leaderboard || {}).lives || []).filter(function (l) { return l.totals.total > 0; })
+      .slice(0, cfg.topCount);
+    box.hidden = list.length === 0;
+    el("lives-title").textContent = T.lives;
+    var ol = el("lives-list");
+    ol.textContent = "";
+    list.forEach(function (l) {
+      var li = document.createElement("li");
+      var who = document.createElement("span");
+      who.className = "top-donor";
+      who.textContent = l.title ? l.host + " — " + l.title : l.host;
+      var amt = document.createElement("span");
+      amt.className = "top-amount";
+      amt.textContent = money(l.totals.total);
+      li.appendChild(who);
+      li.appendChild(amt);
+      ol.appendChild(li);
+    });
+  }
+  var whenFmt = new Intl.DateTimeFormat(locale, { weekday: "long", hour: "2-digit", minute: "2-digit" });
+  function renderSchedule() {
+    var box = el("w-schedule");
+    if (!box || !campaignDoc) return;
+    var next = campaignDoc.next_live;
+    box.hidden = !next || !next.scheduled_at;
+    if (box.hidden) return;
+    el("schedule-title").textContent = T.next;
+    el("schedule-next").textContent = whenFmt.format(new Date(next.scheduled_at)) + " — " + next.host;
+  }
+
   function renderCta() {
     if (el("cta-title")) el("cta-title").textContent = T.cta;
   }
@@ -436,6 +474,7 @@
     }
     body.dataset.state = "live";
     renderAll();
+    if (!campaignDoc && (el("w-lives") || el("w-schedule"))) pollCampaign();
   }
   function applyToView(ev) {
     if (typeof ev.seq !== "number" || ev.seq <= viewSeq) return;
@@ -491,7 +530,12 @@
     fetch("/api/v1/campaigns/" + encodeURIComponent(snap.live.campaign_id), { cache: "no-store", credentials: "omit" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (c) {
-        if (!c || typeof c.seq !== "number" || c.seq < campaignSeq) return;
+        if (!c || typeof c.seq !== "number") return;
+        // The schedule and the lives' ranking have no seq of their own: always the newest read.
+        campaignDoc = c;
+        renderLives();
+        renderSchedule();
+        if (c.seq < campaignSeq) return;
         campaignSeq = c.seq;
         if (c.totals) campaignTotals = c.totals;
         if (Array.isArray(c.matches)) matches = c.matches;
@@ -505,7 +549,7 @@
       })
       .catch(function () { /* offline for a moment: the next poll will do */ });
   }
-  if (hasAlert || el("w-campaign") || el("w-match") || el("w-goal")) {
+  if (hasAlert || el("w-campaign") || el("w-match") || el("w-goal") || el("w-lives") || el("w-schedule")) {
     setInterval(pollCampaign, cfg.refresh);
   }
 

@@ -32,7 +32,7 @@ pub const BUILDER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 
      media-src 'self'; font-src 'self'; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// Every widget, in the order they stack on a combined page.
-pub const WIDGETS: [&str; 7] = ["alert", "goal", "campaign", "match", "ticker", "top", "cta"];
+pub const WIDGETS: [&str; 9] = ["alert", "goal", "campaign", "match", "ticker", "top", "lives", "schedule", "cta"];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -60,12 +60,26 @@ pub struct Widgets {
     pub matching: bool,
     pub ticker: bool,
     pub top: bool,
+    /// Leaderboard of the campaign's lives.
+    pub lives: bool,
+    /// The campaign's next live.
+    pub schedule: bool,
     pub cta: bool,
 }
 
 impl Widgets {
     pub fn all() -> Widgets {
-        Widgets { alert: true, goal: true, campaign: true, matching: true, ticker: true, top: true, cta: true }
+        Widgets {
+            alert: true,
+            goal: true,
+            campaign: true,
+            matching: true,
+            ticker: true,
+            top: true,
+            lives: true,
+            schedule: true,
+            cta: true,
+        }
     }
 
     /// Turns one widget on; `false` if the name is not a widget.
@@ -77,6 +91,8 @@ impl Widgets {
             "match" => &mut self.matching,
             "ticker" => &mut self.ticker,
             "top" => &mut self.top,
+            "lives" => &mut self.lives,
+            "schedule" => &mut self.schedule,
             "cta" => &mut self.cta,
             _ => return false,
         };
@@ -99,10 +115,20 @@ impl Widgets {
     }
 
     fn count(&self) -> usize {
-        [self.alert, self.goal, self.campaign, self.matching, self.ticker, self.top, self.cta]
-            .iter()
-            .filter(|on| **on)
-            .count()
+        [
+            self.alert,
+            self.goal,
+            self.campaign,
+            self.matching,
+            self.ticker,
+            self.top,
+            self.lives,
+            self.schedule,
+            self.cta,
+        ]
+        .iter()
+        .filter(|on| **on)
+        .count()
     }
 }
 

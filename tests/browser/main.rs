@@ -8,6 +8,7 @@
 mod helpers;
 
 mod browser;
+mod campaign_widgets;
 mod dashboard;
 mod overlays;
 mod public_pages;

@@ -1,0 +1,56 @@
+//! The campaign widgets any live overlay can show: the leaderboard of the
+//! campaign's lives and its next live.
+
+use crate::browser::{eventually, with_browser};
+use crate::helpers::*;
+use serde_json::json;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+#[tokio::test]
+async fn the_lives_leaderboard_and_the_next_live_follow_the_campaign() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    // Next Wednesday at 19:00 UTC, whatever today is, so the live is always upcoming.
+    let today = OffsetDateTime::now_utc();
+    let ahead = (7 + 2 - i64::from(today.weekday().number_days_from_monday())) % 7 + 7;
+    let wednesday = (today + time::Duration::days(ahead)).replace_time(time::macros::time!(19:00));
+    let at = wednesday.format(&time::format_description::well_known::Rfc3339).unwrap();
+    let next = app.live(&live.campaign_id, json!({"host": "Zoé", "title": "Concert", "scheduled_at": at})).await;
+    app.donate_ok(&live, 3000).await;
+    app.donate_ok(&next, 1200).await;
+    let url = |widget: &str, lang: &str| {
+        format!("{}/overlay/lives/{}/{widget}?token={}&lang={lang}&refresh=2", app.base, live.id, live.overlay_token)
+    };
+    with_browser(async |b| {
+        b.goto(&url("schedule", "fr")).await;
+        b.wait_live().await;
+        let text = eventually("the next live shows", Duration::from_secs(10), || async {
+            let t =
+                b.js("var e = document.getElementById('w-schedule'); return e && !e.hidden ? e.innerText : null").await;
+            t.as_str().map(str::to_owned)
+        })
+        .await;
+        assert_eq!(text.replace('\n', " | "), "Prochain live | mercredi 19:00 — Zoé");
+
+        b.goto(&url("lives", "en")).await;
+        b.wait_live().await;
+        let rows = eventually("the lives are ranked", Duration::from_secs(10), || async {
+            let v =
+                b.js("return Array.from(document.querySelectorAll('#lives-list li')).map(li => li.innerText)").await;
+            v.as_array().filter(|a| a.len() == 2).cloned()
+        })
+        .await;
+        let rows: Vec<String> =
+            rows.iter().map(|r| r.as_str().unwrap().replace('\n', " ").replace('\t', " ")).collect();
+        assert_eq!(rows, ["Corentin €30.00", "Zoé — Concert €12.00"]);
+        // A donation to another live reorders the board at the next poll.
+        app.donate_ok(&next, 2000).await;
+        eventually("the ranking follows", Duration::from_secs(10), || async {
+            let first = b.js("var li = document.querySelector('#lives-list li'); return li ? li.innerText : ''").await;
+            first.as_str().filter(|t| t.starts_with("Zoé")).map(|_| ())
+        })
+        .await;
+    })
+    .await;
+}
