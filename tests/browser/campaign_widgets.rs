@@ -42,7 +42,7 @@ async fn the_lives_leaderboard_and_the_next_live_follow_the_campaign() {
         })
         .await;
         let rows: Vec<String> =
-            rows.iter().map(|r| r.as_str().unwrap().replace('\n', " ").replace('\t', " ")).collect();
+            rows.iter().map(|r| r.as_str().unwrap().replace(['\n', '\t'], " ")).collect();
         assert_eq!(rows, ["Corentin €30.00", "Zoé — Concert €12.00"]);
         // A donation to another live reorders the board at the next poll.
         app.donate_ok(&next, 2000).await;
