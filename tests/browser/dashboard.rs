@@ -645,3 +645,62 @@ async fn hiding_after_the_fact_updates_open_overlays_and_refund_updates_totals()
     })
     .await;
 }
+
+#[tokio::test]
+async fn word_list_edited_in_the_dashboard_masks_text_on_the_overlay() {
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        sign_in(b, &app, "").await;
+        create_campaign(b, "Mots", "1000", "https://dons.example.org/mots").await;
+        create_live(b, "Léo").await;
+        let key = input_value(b, "#live-key").await;
+        let live_id = on(b, "#lives article", "return document.querySelector(arguments[0]).dataset.live").await;
+        let live_id = live_id.as_str().unwrap().to_owned();
+        open_preview(b, "&instance=words-test&duration=5").await;
+
+        click(b, "#lives article details[data-box=moderation] > summary").await;
+        let words = input_value(b, "#lives article [data-form=moderation] [name=words]").await;
+        assert!(words.lines().any(|w| w == "connard") && words.lines().any(|w| w == "fuck"), "defaults: {words}");
+        fill(b, "#lives article [data-form=moderation] [name=words]", "brocoli\nnavet").await;
+        click(b, "#lives article [data-form=moderation] button[type=submit]").await;
+        wait_text(b, "#notice", "Enregistré.").await;
+        let (s, m) = app
+            .request(reqwest::Method::GET, &format!("/api/v1/lives/{live_id}/moderation"), Some(ADMIN), &[], None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{m}");
+        assert_eq!((m["mode"].clone(), m["words"].clone()), (json!("off"), json!(["brocoli", "navet"])));
+
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/lives/{live_id}/donations"),
+                Some(&key),
+                json!({"amount": 300, "currency": "EUR", "donor": "Navet Man", "message": "Vive le BROCOLÎ !"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let a = eventually("the masked alert", WAIT, || async {
+            let a = preview_alert(b).await;
+            (!a.is_null()).then_some(a)
+        })
+        .await;
+        assert_eq!(a, json!({"donor": "***** Man", "amount": fr("3,00_€"), "message": "Vive le ******* !"}));
+        // The organisers still read what was written.
+        wait_rows(b, &[["Navet Man", "Vive le BROCOLÎ !", "3,00_€", "", "Affiché"]]).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_behind_https() {
+    let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), |c| {
+        c.public_url = Some("https://dons.example.org".into())
+    })
+    .await;
+    let r =
+        app.client.post(format!("{}/api/v1/session", app.base)).json(&json!({"token": ADMIN})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let set_cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/", "Secure"] {
+        assert!(set_cookie.split("; ").any(|a| a == attr), "{attr} missing: {set_cookie}");
+    }
+}
