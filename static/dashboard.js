@@ -27,7 +27,8 @@
       live_unscheduled: "non programmé", m_pending: "pas encore ouvert", m_active: "actif", m_used_up: "épuisé",
       m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
       total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
-      goal: "objectif", none: "Aucun.", error: "Erreur : "
+      goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
+      wholeCampaign: "toute la campagne"
     },
     en: {
       wrongToken: "This is not the admin token.", expired: "Session expired: sign in again.",
@@ -39,7 +40,8 @@
       live_unscheduled: "not scheduled", m_pending: "not open yet", m_active: "active", m_used_up: "used up",
       m_ended: "ended", mode_off: "off", mode_delay: "delay", mode_manual: "approval",
       total: "Total", raised: "donations", matched: "matched", donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
-      goal: "goal", none: "None.", error: "Error: "
+      goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
+      wholeCampaign: "whole campaign"
     }
   }[lang];
 
@@ -272,6 +274,7 @@
       });
     }
     renderMatches(c);
+    renderMilestones(c);
     renderLives(c);
     renderDonations(donations, cur);
   }
@@ -286,6 +289,31 @@
         money(m.left, c.currency), T["m_" + m.status] || m.status].forEach(function (v) { tr.appendChild(make("td", null, v)); });
       tb.appendChild(tr);
     });
+  }
+
+  function renderMilestones(c) {
+    var host = {};
+    c.lives.forEach(function (l) { host[l.id] = l.host; });
+    var tb = el("milestones").tBodies[0];
+    tb.textContent = "";
+    c.milestones.forEach(function (m) {
+      var tr = make("tr");
+      tr.dataset.id = m.id;
+      [m.label, money(m.amount, c.currency), m.live_id ? (host[m.live_id] || m.live_id) : T.wholeCampaign,
+        m.reached ? T.reached : T.notReached].forEach(function (v) { tr.appendChild(make("td", null, v)); });
+      tb.appendChild(tr);
+    });
+    // The scope choice follows the lives, keeping what is selected.
+    var select = field(el("new-milestone"), "live_id");
+    var chosen = select.value;
+    while (select.options.length > 1) select.remove(1);
+    c.lives.forEach(function (l) {
+      var o = make("option", null, l.host + (l.title ? " — " + l.title : ""));
+      o.value = l.id;
+      select.appendChild(o);
+    });
+    select.value = chosen;
+    if (select.value !== chosen) select.value = "";
   }
 
   function renderLives(c) {
@@ -461,6 +489,15 @@
       starts_at: v.starts_at, ends_at: v.ends_at
     });
     return api("POST", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/matches", payload).then(function () {
+      form.reset();
+      notice(T.created, false);
+      return refresh(false);
+    });
+  }));
+
+  el("new-milestone").addEventListener("submit", guard(function (form) {
+    var v = dropNulls(formValues(form, campaign.currency));
+    return api("POST", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/milestones", v).then(function () {
       form.reset();
       notice(T.created, false);
       return refresh(false);

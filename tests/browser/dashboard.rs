@@ -405,6 +405,17 @@ async fn edits_rotation_and_a_test_alert_that_totals_ignore() {
         let (_, l) = app.get(&format!("/api/v1/lives/{live_id}")).await;
         assert_eq!(l["title"], "Marathon");
 
+        // A milestone of the live, chosen by its (new) host's name.
+        click(b, "details:has(#new-milestone) > summary").await;
+        fill(b, "#new-milestone [name=label]", "Premier palier").await;
+        fill(b, "#new-milestone [name=amount]", "1").await;
+        let scope = b.client.find(Locator::Css("#new-milestone [name=live_id]")).await.unwrap();
+        scope.select_by_label("Ana & Léo — Marathon").await.expect("the live is offered as a scope");
+        click(b, "#new-milestone button[type=submit]").await;
+        wait_text(b, "#milestones tbody tr td:nth-child(1)", "Premier palier").await;
+        let row = b.js("return Array.from(document.querySelectorAll('#milestones tbody td')).map(function (t) { return t.textContent; })").await;
+        assert_eq!(row, json!(["Premier palier", "€1.00", "Ana & Léo", "not yet"]));
+
         // New overlay link: the old one stops working, the new one works.
         click(b, "#lives article [data-act=rotate-overlay]").await;
         eventually("a new overlay URL", WAIT, || async {
@@ -442,6 +453,8 @@ async fn edits_rotation_and_a_test_alert_that_totals_ignore() {
         assert!(donation_rows(b).await.is_empty());
         let (_, l) = app.get(&format!("/api/v1/lives/{live_id}")).await;
         assert_eq!(l["totals"]["donations"], 0);
+        let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live_id_campaign(&app, &live_id).await)).await;
+        assert_eq!(c["milestones"][0]["reached"], false, "a test alert reaches no milestone: {c}");
     })
     .await;
 }
