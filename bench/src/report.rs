@@ -43,6 +43,15 @@ pub fn machine() -> Vec<(String, String)> {
         ("memory".into(), mem),
         ("kernel".into(), std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim().into()),
         ("open files per process".into(), files),
+        (
+            "load average at the end (1, 5, 15 min; other work on the machine shows here)".into(),
+            std::fs::read_to_string("/proc/loadavg")
+                .unwrap_or_default()
+                .split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
         ("cagnotte commit".into(), cmd_out("git", &["rev-parse", "--short", "HEAD"])),
         ("node".into(), cmd_out("node", &["--version"])),
         (
@@ -270,13 +279,20 @@ pub fn markdown(res: &Results, svg: &str) -> String {
             }
             let _ = writeln!(m, "{r}");
         };
-        row(
-            &mut m,
-            "W3 capacity at 10/s (subscribers, p99 < 100 ms, no loss)",
-            &|s| capacity(res, s).0 as f64,
-            false,
-            "",
-        );
+        let smallest = res.fanout.iter().map(|p| p.subs).min().unwrap_or(0);
+        let mut r = "| W3 capacity at 10/s (subscribers, p99 < 100 ms, no loss) |".to_string();
+        for s in &res.servers {
+            let (c, _) = capacity(res, s);
+            if c == 0 {
+                let _ = write!(r, " < {smallest} |");
+            } else {
+                let _ = write!(r, " {c} |");
+            }
+        }
+        for p in &peers {
+            let _ = write!(r, " {} |", ratio(capacity(res, US).0 as f64, capacity(res, p).0 as f64));
+        }
+        let _ = writeln!(m, "{r}");
         row(&mut m, "server CPU per delivered frame at 10/s (median)", &|s| cpu_at_10(res, s), true, " µs");
         row(&mut m, "syscalls per frame at 100/s (median)", &|s| syscalls_at_100(res, s), true, "");
         row(&mut m, "write syscalls per frame at 100/s (median)", &|s| writes_at_100(res, s), true, "");
@@ -410,7 +426,8 @@ pub fn markdown(res: &Results, svg: &str) -> String {
             m,
             "Closed loop: N clients post back to back over keep-alive connections; a 201 means \
              committed (SQLite WAL, synchronous=FULL, group commit). The peers are not durable, \
-             so they are not compared here.\n"
+             so they are not compared here. With subscribers, \"lost\" counts frames not received \
+             within the drain time after the last POST (the fan-out falls behind the ingest).\n"
         );
         let _ = writeln!(
             m,
@@ -504,6 +521,14 @@ pub fn markdown(res: &Results, svg: &str) -> String {
             );
         }
         let _ = writeln!(m);
+    }
+    if std::path::Path::new("docs/bench-flame.svg").exists() {
+        let _ = writeln!(
+            m,
+            "## Profile\n\n`bench/profile.sh [SUBS] [RATE]` records the server with `perf record` \
+             while the harness runs W2 and draws [docs/bench-flame.svg](docs/bench-flame.svg) \
+             (a separate run, not the one above); `target/bench/perf-top.txt` has the flat profile.\n"
+        );
     }
     if !res.problems.is_empty() {
         let _ = writeln!(m, "## Problems seen in this run\n");
