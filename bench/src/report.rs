@@ -381,9 +381,14 @@ pub fn markdown(res: &Results, svg: &str) -> String {
         let _ = writeln!(m, "|---|---|---|");
         for s in &res.servers {
             let (c, capped) = capacity(res, s);
+            let shown = if c == 0 {
+                format!("< {}", res.fanout.iter().map(|p| p.subs).min().unwrap_or(0))
+            } else {
+                c.to_string()
+            };
             let _ = writeln!(
                 m,
-                "| {s} | {c}{} | {} |",
+                "| {s} | {shown}{} | {} |",
                 if capped { " (largest size tested; may hold more)" } else { "" },
                 if s == US { "–".into() } else { ratio(cap as f64, c as f64) }
             );
@@ -442,7 +447,7 @@ pub fn markdown(res: &Results, svg: &str) -> String {
                 i.concurrency,
                 f(i.secs),
                 i.donations,
-                i.per_sec,
+                i.per_se
                 f(i.post_p50_ms),
                 f(i.post_p99_ms),
                 f(i.post_p999_ms),
