@@ -51,7 +51,7 @@
   var currentId = null;
   var moderations = {};   // live id -> GET /api/v1/lives/{id}/moderation
   var seenDonations = null; // ids in the table, to mark the new ones
-  var socket = null, attempt = 0, refreshTimer = null, loading = null, again = false;
+  var socket = null, attempt = 0, refreshTimer = null, loading = null, again = false, fillAgain = false;
 
   // ---- helpers ----------------------------------------------------------------
   function ApiError(status, code, message) { this.status = status; this.code = code; this.message = message; }
@@ -230,7 +230,12 @@
   // Reloads the campaign, its donations and its lives' moderation. One load at a time;
   // a signal during a load asks for one more.
   function refresh(fillForms) {
-    if (loading) { again = true; return loading; }
+    if (loading) {
+      // The next load runs when this one ends (and fills the forms if either asked).
+      again = true;
+      fillAgain = fillAgain || !!fillForms;
+      return loading;
+    }
     var id = currentId;
     loading = Promise.all([
       api("GET", "/api/v1/campaigns/" + encodeURIComponent(id)),
@@ -247,7 +252,12 @@
       });
     }).catch(fail).then(function () {
       loading = null;
-      if (again) { again = false; return refresh(false); }
+      if (again) {
+        var fill = fillAgain;
+        again = false;
+        fillAgain = false;
+        return refresh(fill);
+      }
     });
     return loading;
   }

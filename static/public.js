@@ -271,9 +271,11 @@
 
   // ---- leaderboards ---------------------------------------------------------------
   var boardTimer = null;
+  // At most one read per burst of donations, a few seconds later and spread at
+  // random: thousands of open pages must not all ask at the same instant.
   function scheduleBoards() {
-    clearTimeout(boardTimer);
-    boardTimer = setTimeout(loadBoards, 300);
+    if (boardTimer) return;
+    boardTimer = setTimeout(function () { boardTimer = null; loadBoards(); }, 2000 + Math.random() * 3000);
   }
   function loadBoards() {
     var path = kind === "live" ? "/api/v1/lives/" : "/api/v1/campaigns/";

@@ -455,6 +455,19 @@ async fn edits_rotation_and_a_test_alert_that_totals_ignore() {
         assert_eq!(l["totals"]["donations"], 0);
         let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live_id_campaign(&app, &live_id).await)).await;
         assert_eq!(c["milestones"][0]["reached"], false, "a test alert reaches no milestone: {c}");
+
+        // A second campaign; switching back through the list shows the first one's data and forms.
+        click(b, "#new-campaign-box > summary").await;
+        fill(b, "#new-campaign [name=name]", "Autumn drive").await;
+        click(b, "#new-campaign button[type=submit]").await;
+        wait_text(b, "#c-name", "Autumn drive").await;
+        wait_text(b, "#lives", "").await;
+        assert_eq!(input_value(b, "#edit-campaign [name=name]").await, "Autumn drive");
+        click(b, "#campaign-list a:not(.current)").await;
+        wait_text(b, "#c-name", "Spring drive 2026").await;
+        wait_text(b, "#lives article [data-f=host]", "Ana & Léo").await;
+        assert_eq!(input_value(b, "#edit-campaign [name=name]").await, "Spring drive 2026");
+        assert_eq!(input_value(b, "#edit-campaign [name=goal]").await, "3000.00");
     })
     .await;
 }
