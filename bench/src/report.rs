@@ -447,7 +447,7 @@ pub fn markdown(res: &Results, svg: &str) -> String {
                 i.concurrency,
                 f(i.secs),
                 i.donations,
-                i.per_se
+                i.per_sec,
                 f(i.post_p50_ms),
                 f(i.post_p99_ms),
                 f(i.post_p999_ms),
