@@ -10,7 +10,8 @@ use crate::money::Currency;
 use dashmap::DashMap;
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::collections::{HashMap, VecDeque};
+use crate::domain::state::HashMap;
+use std::collections::VecDeque;
 
 /// How many recent donations a snapshot carries.
 pub const RECENT: usize = 20;
@@ -171,27 +172,30 @@ pub struct Views {
 impl Views {
     /// Fills an empty read model from a replayed state.
     pub fn load(&self, state: &State) {
-        // One pass for the leaderboards and the texts waiting for moderation...
-        let mut boards: HashMap<&str, Board> = HashMap::new();
-        let mut pending: HashMap<&str, Vec<&crate::domain::state::DonationState>> = HashMap::new();
+        // One pass: the leaderboards, the texts waiting for moderation, and for each
+        // live and campaign the newest donations (kept as candidates, cloned at the end).
+        let mut boards: HashMap<&str, Board> = HashMap::default();
+        let mut newest: HashMap<&str, Vec<&crate::domain::state::DonationState>> = HashMap::default();
+        let mut pending: HashMap<&str, Vec<&crate::domain::state::DonationState>> = HashMap::default();
         for d in state.donations.values() {
             if d.donation.pending {
                 pending.entry(d.donation.live_id.as_str()).or_default().push(d);
             }
             for id in [d.donation.live_id.as_str(), d.donation.campaign_id.as_str()] {
                 boards.entry(id).or_default().count(&d.donation);
-            }
-        }
-        // ...then the newest donations of each live and campaign, newest first.
-        let mut donations: Vec<_> = state.donations.values().collect();
-        donations.sort_unstable_by_key(|d| std::cmp::Reverse(d.seq));
-        for d in donations {
-            for id in [d.donation.live_id.as_str(), d.donation.campaign_id.as_str()] {
-                let b = boards.entry(id).or_default();
-                if b.recent.len() < RECENT {
-                    b.recent.push_back(d.donation.clone());
+                let top = newest.entry(id).or_default();
+                if top.len() < RECENT {
+                    top.push(d);
+                } else if let Some((i, oldest)) = top.iter().enumerate().min_by_key(|(_, x)| x.seq)
+                    && oldest.seq < d.seq
+                {
+                    top[i] = d;
                 }
             }
+        }
+        for (id, mut top) in newest {
+            top.sort_unstable_by_key(|d| std::cmp::Reverse(d.seq));
+            boards.entry(id).or_default().recent = top.into_iter().map(|d| d.donation.clone()).collect();
         }
         for c in state.campaigns.values() {
             let mut lives: Vec<_> = c.lives.iter().filter_map(|l| state.lives.get(l)).collect();

@@ -9,7 +9,11 @@ use super::{
 };
 use crate::money::{Currency, apply_ratio};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The fold's maps hash with foldhash (randomly seeded per process): SipHash
+/// was half of the replay's time. Keys are ids, not secrets.
+pub type HashMap<K, V> = foldhash::HashMap<K, V>;
 
 /// One entry of the durable log, stored as `{"seq", "at", "fact": {"<kind>": {...}}}`.
 /// The fact is externally tagged and nothing is flattened, so serde decodes each
