@@ -151,7 +151,9 @@ fn upgrade(
     let slot =
         app.limits.connections.acquire(peer.ip(), token, app.config.ws_max_per_ip, app.config.ws_max_per_token)?;
     Ok(ws
-        .read_buffer_size(4 * 1024)
+        // Clients send only pongs and closes; tungstenite clears this buffer on every
+        // read, so small is cheaper as well as leaner.
+        .read_buffer_size(512)
         // Frames queued with `feed` leave together at the flush: one write for many.
         .write_buffer_size(16 * 1024)
         .max_write_buffer_size(1024 * 1024)
@@ -247,7 +249,8 @@ async fn session(app: &AppState, socket: &mut WebSocket, source: &Source, after:
     let silence_limit = ping_every + app.config.ws_pong_timeout();
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
     let mut last_heard = Instant::now();
-    let mut out: Vec<Message> = Vec::with_capacity(COALESCE);
+    // Grows on first use only: an idle subscriber keeps no frame buffer.
+    let mut out: Vec<Message> = Vec::new();
     loop {
         tokio::select! {
             _ = app.shutdown.cancelled() => return End::Close(close_code::AWAY, "server shutting down"),

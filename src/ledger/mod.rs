@@ -221,14 +221,15 @@ impl Writer {
                 }
             }
         }
-        // Every view is up to date: now each stream gets its frames of the batch at once.
-        for (key, frames) in outgoing {
-            self.hub.publish(&key, frames);
-        }
         self.committed.send_replace(self.state.last_seq);
+        // Every view is up to date: answer first (a reply must not queue behind
+        // thousands of woken subscribers), then each stream gets its frames at once.
         for (tx, r) in replies {
             // The requester may have gone away; what was committed stays committed.
             let _ = tx.send(r);
+        }
+        for (key, frames) in outgoing {
+            self.hub.publish(&key, frames);
         }
     }
 
