@@ -48,4 +48,24 @@ fi
 ulimit -n 20000 2>/dev/null || true
 
 BENCH_COMMAND="${CAGNOTTE_BIN:+CAGNOTTE_BIN=$CAGNOTTE_BIN }bench/run.sh --$mode${args[*]:+ }${args[*]:-}" \
-  exec target/release/cagnotte-bench run --mode "$mode" "${args[@]}"
+  target/release/cagnotte-bench run --mode "$mode" "${args[@]}"
+
+# Start-up replay of a large log (not part of the smoke run): the example writes
+# REPLAY_EVENTS donation events into a fresh log, then times the server's own
+# replay path (read, fold, read model). Three runs; the report keeps all three.
+if [ "$mode" != smoke ]; then
+  events="${REPLAY_EVENTS:-1000000}"
+  cargo build --release --example replay
+  {
+    echo
+    echo "## Start-up replay of $events events"
+    echo
+    echo "\`cargo run --release --example replay -- $events\`: the log is written first, then replayed"
+    echo "with the server's own code (decode on one thread, fold on another, then the read model)."
+    echo "Three runs, on the same shared machine as everything above:"
+    echo
+    echo '```'
+    for _ in 1 2 3; do target/release/examples/replay "$events" | tail -n 1; done
+    echo '```'
+  } >> BENCHMARKS.md
+fi
