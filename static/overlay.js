@@ -553,6 +553,22 @@
     setInterval(pollCampaign, cfg.refresh);
   }
 
+  // Between snapshots the top donors are summed from frames, which only know the
+  // donors they saw; the live's public document has the server's exact ranking.
+  // It replaces the local one whenever it is at least as new as what is shown.
+  function pollTop() {
+    fetch("/api/v1/lives/" + encodeURIComponent(liveId), { cache: "no-store", credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (l) {
+        if (!l || typeof l.seq !== "number" || l.seq < viewSeq || !Array.isArray(l.top_donors)) return;
+        donors = {};
+        l.top_donors.forEach(function (r) { donors[r.donor] = { amount: r.amount, donations: r.donations }; });
+        renderTop();
+      })
+      .catch(function () { /* the next poll will do */ });
+  }
+  if (el("w-top")) setInterval(pollTop, cfg.refresh);
+
   // ---- connection ---------------------------------------------------------
   var attempt = 0;
   var socket = null;

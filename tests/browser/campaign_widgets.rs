@@ -41,8 +41,7 @@ async fn the_lives_leaderboard_and_the_next_live_follow_the_campaign() {
             v.as_array().filter(|a| a.len() == 2).cloned()
         })
         .await;
-        let rows: Vec<String> =
-            rows.iter().map(|r| r.as_str().unwrap().replace(['\n', '\t'], " ")).collect();
+        let rows: Vec<String> = rows.iter().map(|r| r.as_str().unwrap().replace(['\n', '\t'], " ")).collect();
         assert_eq!(rows, ["Corentin €30.00", "Zoé — Concert €12.00"]);
         // A donation to another live reorders the board at the next poll.
         app.donate_ok(&next, 2000).await;
@@ -51,6 +50,34 @@ async fn the_lives_leaderboard_and_the_next_live_follow_the_campaign() {
             first.as_str().filter(|t| t.starts_with("Zoé")).map(|_| ())
         })
         .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn top_donors_match_the_server_even_for_a_donor_the_snapshot_did_not_list() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    // Eleven named donors: "Onze" (1,00 €) is not in the snapshot's top ten.
+    let names = ["Un", "Deux", "Trois", "Quatre", "Cinq", "Six", "Sept", "Huit", "Neuf", "Dix", "Onze"];
+    for (i, name) in names.iter().enumerate() {
+        let amount = 1100 - 100 * i as i64;
+        let (s, _) = app.donate(&live, json!({"amount": amount, "currency": "EUR", "donor": name})).await;
+        assert_eq!(s, reqwest::StatusCode::CREATED);
+    }
+    let url = format!("{}/overlay/lives/{}/top?token={}&lang=en&refresh=2", app.base, live.id, live.overlay_token);
+    with_browser(async |b| {
+        b.goto(&url).await;
+        b.wait_live().await;
+        // Onze gives 20,00 € more: its total is 21,00 €, which puts it first.
+        let (s, _) = app.donate(&live, json!({"amount": 2000, "currency": "EUR", "donor": "Onze"})).await;
+        assert_eq!(s, reqwest::StatusCode::CREATED);
+        let first = eventually("the ranking is the server's", Duration::from_secs(15), || async {
+            let v = b.js("var li = document.querySelector('#top-list li'); return li ? li.innerText : ''").await;
+            v.as_str().map(|t| t.replace(['\n', '\t'], " ")).filter(|t| t.contains("€21.00"))
+        })
+        .await;
+        assert_eq!(first, "Onze €21.00");
     })
     .await;
 }
