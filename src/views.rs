@@ -4,13 +4,13 @@
 //! they need and never hold a guard across an `.await` or a second map.
 
 use crate::domain::moderation::Moderation;
+use crate::domain::state::HashMap;
 use crate::domain::state::{MatchState, MilestoneState, PlatformTotals, State, Stream};
 use crate::domain::{Campaign, Donation, Integration, Live, Subscriber, Timestamp, TokenHash, Totals};
 use crate::money::Currency;
 use dashmap::DashMap;
 use serde::Serialize;
 use serde_json::{Value, json};
-use crate::domain::state::HashMap;
 use std::collections::VecDeque;
 
 /// How many recent donations a snapshot carries.
