@@ -265,13 +265,17 @@
     list = list.slice(0, cfg.topCount);
     box.hidden = list.length === 0;
     el("top-title").textContent = T.top;
-    var ol = el("top-list");
+    fillRanking(el("top-list"), list.map(function (r) { return { who: r.donor, amount: r.amount }; }));
+  }
+
+  // A ranked list of names and amounts, as text only.
+  function fillRanking(ol, rows) {
     ol.textContent = "";
-    list.forEach(function (r) {
+    rows.forEach(function (r) {
       var li = document.createElement("li");
       var who = document.createElement("span");
       who.className = "top-donor";
-      who.textContent = r.donor;
+      who.textContent = r.who;
       var amt = document.createElement("span");
       amt.className = "top-amount";
       amt.textContent = money(r.amount);
@@ -291,20 +295,9 @@
       .slice(0, cfg.topCount);
     box.hidden = list.length === 0;
     el("lives-title").textContent = T.lives;
-    var ol = el("lives-list");
-    ol.textContent = "";
-    list.forEach(function (l) {
-      var li = document.createElement("li");
-      var who = document.createElement("span");
-      who.className = "top-donor";
-      who.textContent = l.title ? l.host + " — " + l.title : l.host;
-      var amt = document.createElement("span");
-      amt.className = "top-amount";
-      amt.textContent = money(l.totals.total);
-      li.appendChild(who);
-      li.appendChild(amt);
-      ol.appendChild(li);
-    });
+    fillRanking(el("lives-list"), list.map(function (l) {
+      return { who: l.title ? l.host + " — " + l.title : l.host, amount: l.totals.total };
+    }));
   }
   var whenFmt = new Intl.DateTimeFormat(locale, { weekday: "long", hour: "2-digit", minute: "2-digit" });
   function renderSchedule() {

@@ -263,10 +263,7 @@ async fn get_moderation(
     Path(live_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if app.views.live(&live_id).is_none() {
-        return Err(ApiError::not_found("live_not_found", "no live has this id"));
-    }
-    app.require_writer(&headers, Some(&live_id))?;
+    app.require_live_writer(&headers, &live_id)?;
     Ok(axum::Json(moderation_json(&app, &live_id)).into_response())
 }
 
@@ -285,10 +282,7 @@ async fn put_moderation(
     headers: HeaderMap,
     JsonBody(b): JsonBody<ModerationBody>,
 ) -> Result<Response, ApiError> {
-    if app.views.live(&live_id).is_none() {
-        return Err(ApiError::not_found("live_not_found", "no live has this id"));
-    }
-    let by = app.require_writer(&headers, Some(&live_id))?;
+    let by = app.require_live_writer(&headers, &live_id)?;
     let delay_seconds = b.delay_seconds.unwrap_or(30);
     if !(1..=600).contains(&delay_seconds) {
         return Err(ApiError::invalid("invalid_field", "delay_seconds must be between 1 and 600"));

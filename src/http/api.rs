@@ -290,10 +290,7 @@ async fn donate(
     headers: HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
-    if app.views.live(&live_id).is_none() {
-        return Err(ApiError::not_found("live_not_found", "no live has this id"));
-    }
-    let by = app.require_writer(&headers, Some(&live_id))?;
+    let by = app.require_live_writer(&headers, &live_id)?;
     let key = idempotency_key(&headers)?;
     let b: NewDonation = super::parse_json(&body.map_err(super::body_rejection)?)?;
     let amount = Amount::from_json(&b.amount)?;
@@ -394,10 +391,7 @@ async fn rotate(
     headers: HeaderMap,
     JsonBody(b): JsonBody<Rotate>,
 ) -> Result<Response, ApiError> {
-    if app.views.live(&live_id).is_none() {
-        return Err(ApiError::not_found("live_not_found", "no live has this id"));
-    }
-    let by = app.require_writer(&headers, Some(&live_id))?;
+    let by = app.require_live_writer(&headers, &live_id)?;
     if !b.key && !b.overlay_token {
         return Err(ApiError::invalid("nothing_to_rotate", "set key and/or overlay_token to true"));
     }

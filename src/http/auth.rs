@@ -112,6 +112,14 @@ impl AppState {
         }
     }
 
+    /// An existing live (`404` otherwise) and a token that may write to it.
+    pub fn require_live_writer(&self, headers: &HeaderMap, live_id: &str) -> Result<Principal, ApiError> {
+        if self.views.live(live_id).is_none() {
+            return Err(ApiError::not_found("live_not_found", "no live has this id"));
+        }
+        self.require_writer(headers, Some(live_id))
+    }
+
     /// Admin, or the key or overlay token of this live.
     pub fn require_reader(&self, token: Option<&str>, live_id: &str) -> Result<Access, ApiError> {
         let a = self.access(token)?;

@@ -65,10 +65,7 @@ async fn create_integration(
     headers: HeaderMap,
     JsonBody(b): JsonBody<NewIntegration>,
 ) -> Result<Response, ApiError> {
-    if app.views.live(&live_id).is_none() {
-        return Err(ApiError::not_found("live_not_found", "no live has this id"));
-    }
-    let by = app.require_writer(&headers, Some(&live_id))?;
+    let by = app.require_live_writer(&headers, &live_id)?;
     let provider = Provider::parse(&b.provider).ok_or_else(|| {
         ApiError::invalid("invalid_provider", "provider must be one of stripe, tiltify, kofi or generic")
     })?;
@@ -95,10 +92,7 @@ async fn list_integrations(
     Path(live_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if app.views.live(&live_id).is_none() {
-        return Err(ApiError::not_found("live_not_found", "no live has this id"));
-    }
-    app.require_writer(&headers, Some(&live_id))?;
+    app.require_live_writer(&headers, &live_id)?;
     let mut list: Vec<Integration> =
         app.views.integrations.iter().filter(|e| e.value().live_id == live_id).map(|e| e.value().clone()).collect();
     list.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
