@@ -3,13 +3,13 @@
 //! hide), test alerts, and the campaign's donations as JSON or CSV.
 
 use super::JsonBody;
+use super::api::outcome_response;
 use super::auth::{Login, SESSION_COOKIE};
 use crate::app::AppState;
 use crate::domain::moderation::{Mode, Moderation};
 use crate::domain::state::{Command, Event, Fact};
 use crate::domain::{Donation, Timestamp, text};
 use crate::error::ApiError;
-use crate::ledger::Outcome;
 use crate::money::Amount;
 use crate::secret;
 use axum::Router;
@@ -33,10 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/test-alert", post(test_alert))
         .route("/api/v1/donations/{id}/approve", post(approve))
         .route("/api/v1/donations/{id}/hide", post(hide))
-}
-
-fn json_response(status: StatusCode, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 #[derive(Deserialize)]
@@ -313,10 +309,7 @@ async fn approve(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let by = app.require_writer(&headers, None)?;
-    match app.ledger.submit(Command::Approve { by, donation_id }).await? {
-        Outcome::Appended { body, .. } => Ok(json_response(StatusCode::OK, body.unwrap_or_default())),
-        Outcome::Unchanged { body } => Ok(json_response(StatusCode::OK, body)),
-    }
+    Ok(outcome_response(app.ledger.submit(Command::Approve { by, donation_id }).await?, StatusCode::OK))
 }
 
 #[derive(Deserialize)]
@@ -338,10 +331,10 @@ async fn hide(
     if !b.donor && !b.message {
         return Err(ApiError::invalid("nothing_to_hide", "set donor and/or message to true"));
     }
-    match app.ledger.submit(Command::Hide { by, donation_id, donor: b.donor, message: b.message }).await? {
-        Outcome::Appended { body, .. } => Ok(json_response(StatusCode::OK, body.unwrap_or_default())),
-        Outcome::Unchanged { body } => Ok(json_response(StatusCode::OK, body)),
-    }
+    Ok(outcome_response(
+        app.ledger.submit(Command::Hide { by, donation_id, donor: b.donor, message: b.message }).await?,
+        StatusCode::OK,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -376,8 +369,5 @@ async fn test_alert(
         text::optional("message", b.message.as_deref(), text::MESSAGE_MAX)?,
         "test".to_owned(),
     );
-    match app.ledger.submit(Command::TestAlert { by, donation }).await? {
-        Outcome::Appended { body, .. } => Ok(json_response(StatusCode::CREATED, body.unwrap_or_default())),
-        Outcome::Unchanged { body } => Ok(json_response(StatusCode::OK, body)),
-    }
+    Ok(outcome_response(app.ledger.submit(Command::TestAlert { by, donation }).await?, StatusCode::CREATED))
 }

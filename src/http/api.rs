@@ -35,6 +35,15 @@ fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
+/// The answer to a write: `created` (201 or 200) when it appended an event, 200
+/// with the unchanged state when it wrote nothing (a repeat).
+pub(crate) fn outcome_response(outcome: Outcome, created: StatusCode) -> Response {
+    match outcome {
+        Outcome::Appended { body, .. } => json_response(created, body.unwrap_or_default()),
+        Outcome::Unchanged { body } => json_response(StatusCode::OK, body),
+    }
+}
+
 pub(crate) fn id_or_new(proposed: Option<&str>) -> Result<String, ApiError> {
     Ok(match proposed {
         Some(p) => text::id(p)?,
@@ -318,10 +327,7 @@ async fn donate(
         platform,
     );
 
-    match app.ledger.submit(Command::Donate { by, donation, idempotency }).await? {
-        Outcome::Appended { body, .. } => Ok(json_response(StatusCode::CREATED, body.unwrap_or_default())),
-        Outcome::Unchanged { body } => Ok(json_response(StatusCode::OK, body)),
-    }
+    Ok(outcome_response(app.ledger.submit(Command::Donate { by, donation, idempotency }).await?, StatusCode::CREATED))
 }
 
 async fn refund(
@@ -330,10 +336,7 @@ async fn refund(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let by = app.require_writer(&headers, None)?;
-    match app.ledger.submit(Command::Refund { by, donation_id }).await? {
-        Outcome::Appended { body, .. } => Ok(json_response(StatusCode::OK, body.unwrap_or_default())),
-        Outcome::Unchanged { body } => Ok(json_response(StatusCode::OK, body)),
-    }
+    Ok(outcome_response(app.ledger.submit(Command::Refund { by, donation_id }).await?, StatusCode::OK))
 }
 
 /// Events per page of `GET /events`.
