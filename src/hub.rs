@@ -93,23 +93,33 @@ impl Hub {
         self.channels.get(live_id).map(|c| Arc::clone(c.value()))
     }
 
-    /// Called by the ledger writer only, after the commit: the stream's frames of
-    /// one batch, in seq order.
-    pub fn publish(&self, key: &str, frames: Vec<Frame>) {
+    /// Keeps a committed frame for resumes. The ledger writer calls it before the
+    /// read model shows the frame's seq, so a snapshot at seq S always finds
+    /// every frame up to S here or in the log.
+    pub fn record(&self, key: &str, frame: &Frame) {
         let Some(ch) = self.channel(key) else { return };
+        let mut ring = ch.ring.lock().unwrap_or_else(|e| e.into_inner());
+        if ring.frames.len() == RING_CAPACITY
+            && let Some(old) = ring.frames.pop_front()
         {
-            let mut ring = ch.ring.lock().unwrap_or_else(|e| e.into_inner());
-            for frame in &frames {
-                if ring.frames.len() == RING_CAPACITY
-                    && let Some(old) = ring.frames.pop_front()
-                {
-                    ring.floor = old.seq;
-                }
-                ring.frames.push_back(frame.clone());
-            }
+            ring.floor = old.seq;
         }
+        ring.frames.push_back(frame.clone());
+    }
+
+    /// Sends a stream's frames of one batch (already recorded), in seq order.
+    pub fn send(&self, key: &str, frames: Vec<Frame>) {
+        let Some(ch) = self.channel(key) else { return };
         // No subscriber is not an error.
         let _ = ch.tx.send(frames.into());
+    }
+
+    /// `record` then `send`.
+    pub fn publish(&self, key: &str, frames: Vec<Frame>) {
+        for f in &frames {
+            self.record(key, f);
+        }
+        self.send(key, frames);
     }
 }
 

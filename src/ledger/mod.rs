@@ -211,14 +211,15 @@ impl Writer {
             if let Some(Change::Campaign(c)) = &p.change {
                 self.hub.open(&Hub::campaign_key(&c.id), p.seq);
             }
+            // Rings first, views second: once a view shows this seq, a resume finds its frame.
+            if let (Some(stream), Some(frame)) = (&p.stream, p.frame) {
+                self.route(stream, frame, &mut outgoing);
+            }
             if let Some(change) = &p.change {
                 self.views.apply(p.seq, change);
             }
             if let Some(stream) = &p.stream {
                 self.views.bump(p.seq, stream);
-                if let Some(frame) = p.frame {
-                    self.route(stream, frame, &mut outgoing);
-                }
             }
         }
         self.committed.send_replace(self.state.last_seq);
@@ -229,11 +230,12 @@ impl Writer {
             let _ = tx.send(r);
         }
         for (key, frames) in outgoing {
-            self.hub.publish(&key, frames);
+            self.hub.send(&key, frames);
         }
     }
 
-    /// Adds a frame to the batch of every channel that shows it, keeping seq order.
+    /// Records a frame in the ring of every channel that shows it and adds it to
+    /// that channel's batch, keeping seq order.
     fn route(&self, stream: &Stream, frame: Frame, outgoing: &mut Vec<(String, Vec<Frame>)>) {
         let mut keys = Vec::new();
         match stream {
@@ -251,6 +253,7 @@ impl Writer {
             }
         }
         for key in keys {
+            self.hub.record(&key, &frame);
             // Few streams per batch: a linear search beats hashing here.
             match outgoing.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, frames)) => frames.push(frame.clone()),
