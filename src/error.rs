@@ -94,6 +94,8 @@ impl From<Refusal> for ApiError {
             Refusal::AmountTooLarge { .. } => ApiError::invalid("amount_too_large", msg),
             Refusal::Forbidden => ApiError::forbidden(msg),
             Refusal::TotalsOverflow => ApiError::invalid("totals_overflow", msg),
+            Refusal::MatchNotFound => ApiError::not_found("match_not_found", msg),
+            Refusal::CapBelowUsed { .. } => ApiError::invalid("cap_below_used", msg),
         }
     }
 }

@@ -55,6 +55,12 @@ pub enum Change {
         old_key: TokenHash,
         old_overlay: TokenHash,
     },
+    /// The campaign's overlay token was replaced.
+    CampaignOverlay {
+        campaign_id: String,
+        old: Option<TokenHash>,
+        new: TokenHash,
+    },
     Integration(Integration),
     Subscriber(Subscriber),
     Moderation {
@@ -261,7 +267,19 @@ impl Views {
             }),
             Change::CampaignInfo(info) => {
                 if let Some(mut c) = self.campaigns.get_mut(&info.id) {
+                    // Only a rotation replaces the overlay token (as in the fold).
+                    let overlay_hash = c.campaign.overlay_hash;
                     c.campaign = info.clone();
+                    c.campaign.overlay_hash = overlay_hash;
+                }
+            }
+            Change::CampaignOverlay { campaign_id, old, new } => {
+                if let Some(old) = old {
+                    self.tokens.remove(old);
+                }
+                self.tokens.insert(*new, (campaign_id.clone(), TokenOwner::CampaignOverlay));
+                if let Some(mut c) = self.campaigns.get_mut(campaign_id) {
+                    c.campaign.overlay_hash = Some(*new);
                 }
             }
             Change::LiveInfo(info) => {

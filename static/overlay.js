@@ -16,7 +16,11 @@
 (function () {
   "use strict";
   var body = document.body;
-  var liveId = body.dataset.live;
+  // A live's overlay follows the live's stream; a campaign's overlay follows the
+  // campaign's stream (every live's donations, the campaign totals and goal).
+  var isCampaign = body.dataset.scope === "campaign";
+  var ownId = body.dataset.id;
+  var liveId = isCampaign ? null : ownId;
   var currency = body.dataset.currency;
   var params = new URLSearchParams(location.search);
   var token = params.get("token") || "";
@@ -69,7 +73,7 @@
     minMessage: Math.round(num("min_message", 0, 0, 1e9) * scale),
     sound: params.get("sound") === "1" || params.get("sound") === "true",
     volume: num("volume", 70, 0, 100) / 100,
-    goal: params.get("goal") === "campaign" ? "campaign" : "live",
+    goal: params.get("goal") === "campaign" || isCampaign ? "campaign" : "live",
     refresh: num("refresh", 10, 2, 300) * 1000,
     tickerCount: num("ticker_count", 10, 1, 20),
     topCount: num("top_count", 5, 1, 10)
@@ -97,7 +101,7 @@
 
   // ---- persistence ------------------------------------------------------
   var instance = params.get("instance") || (location.pathname + "?" + (params.get("widgets") || ""));
-  var storeKey = "cagnotte:v1:" + liveId + ":" + instance + ":";
+  var storeKey = "cagnotte:v1:" + (isCampaign ? "campaign:" : "") + ownId + ":" + instance + ":";
   function load(name, fallback) {
     try { var v = localStorage.getItem(storeKey + name); return v === null ? fallback : JSON.parse(v); }
     catch (e) { return fallback; }
@@ -450,14 +454,23 @@
 
   // ---- frames -------------------------------------------------------------
   function onSnapshot(ev) {
-    snap = { goal: ev.goal, campaign_goal: ev.campaign_goal, live: ev.live || {} };
+    if (isCampaign) {
+      // The campaign's snapshot is its public document: totals are the campaign's.
+      snap = { goal: ev.goal, campaign_goal: ev.goal, live: { campaign_id: ev.id } };
+      totals = ev.totals;
+      campaignTotals = ev.totals;
+      campaignDoc = ev;
+    } else {
+      snap = { goal: ev.goal, campaign_goal: ev.campaign_goal, live: ev.live || {} };
+      totals = ev.totals;
+      campaignTotals = ev.campaign_totals;
+    }
     viewSeq = ev.seq;
-    totals = ev.totals;
-    campaignTotals = ev.campaign_totals;
     campaignSeq = ev.seq;
     recent = (ev.recent || []).slice();
     donors = {};
-    (ev.top_donors || []).forEach(function (r) { donors[r.donor] = { amount: r.amount, donations: r.donations }; });
+    var top = isCampaign ? (ev.leaderboard || {}).donors : ev.top_donors;
+    (top || []).forEach(function (r) { donors[r.donor] = { amount: r.amount, donations: r.donations }; });
     matches = (ev.matches || []).slice();
     (ev.milestones || []).forEach(function (m) { if (m.reached) reached[m.id] = true; });
     if (hasAlert && (cursor === null || ev.seq < cursor)) {
@@ -467,15 +480,19 @@
     }
     body.dataset.state = "live";
     renderAll();
+    renderLives();
+    renderSchedule();
     if (!campaignDoc && (el("w-lives") || el("w-schedule"))) pollCampaign();
   }
   function applyToView(ev) {
     if (typeof ev.seq !== "number" || ev.seq <= viewSeq) return;
     viewSeq = ev.seq;
-    if (ev.totals) totals = ev.totals;
+    // On the campaign's stream, `totals` are those of the live the event belongs to.
+    if (ev.totals && !isCampaign) totals = ev.totals;
     if (ev.seq > campaignSeq && (ev.campaign_totals || ev.matches || ev.match)) {
       campaignSeq = ev.seq;
       if (ev.campaign_totals) campaignTotals = ev.campaign_totals;
+      if (isCampaign) totals = campaignTotals;
       (ev.matches || []).forEach(function (b) {
         matches.forEach(function (m) { if (m.id === b.id) { m.used = b.used; m.left = b.left; } });
       });
@@ -530,11 +547,18 @@
         renderSchedule();
         if (c.seq < campaignSeq) return;
         campaignSeq = c.seq;
+        if (isCampaign && c.seq >= viewSeq && c.leaderboard && Array.isArray(c.leaderboard.donors)) {
+          // The server's exact ranking of the campaign's donors (see pollTop for a live's).
+          donors = {};
+          c.leaderboard.donors.forEach(function (r) { donors[r.donor] = { amount: r.amount, donations: r.donations }; });
+          renderTop();
+        }
         if (c.totals) campaignTotals = c.totals;
+        if (isCampaign && c.totals) totals = c.totals;
         if (Array.isArray(c.matches)) matches = c.matches;
         // Campaign-wide milestones are not in the live's stream.
         (c.milestones || []).forEach(function (m) {
-          if (m.reached && (!m.live_id || m.live_id === liveId)) milestoneReached(m, false);
+          if (m.reached && (isCampaign || !m.live_id || m.live_id === liveId)) milestoneReached(m, false);
         });
         renderGoal();
         renderCampaign();
@@ -542,7 +566,8 @@
       })
       .catch(function () { /* offline for a moment: the next poll will do */ });
   }
-  if (hasAlert || el("w-campaign") || el("w-match") || el("w-goal") || el("w-lives") || el("w-schedule")) {
+  if (hasAlert || el("w-campaign") || el("w-match") || el("w-goal") || el("w-lives") || el("w-schedule") ||
+      (isCampaign && el("w-top"))) {
     setInterval(pollCampaign, cfg.refresh);
   }
 
@@ -560,7 +585,7 @@
       })
       .catch(function () { /* the next poll will do */ });
   }
-  if (el("w-top")) setInterval(pollTop, cfg.refresh);
+  if (el("w-top") && !isCampaign) setInterval(pollTop, cfg.refresh);
 
   // ---- connection ---------------------------------------------------------
   var attempt = 0;
@@ -574,7 +599,7 @@
   }
   function connect() {
     var proto = location.protocol === "https:" ? "wss:" : "ws:";
-    var url = proto + "//" + location.host + "/ws/lives/" + encodeURIComponent(liveId) +
+    var url = proto + "//" + location.host + (isCampaign ? "/ws/campaigns/" : "/ws/lives/") + encodeURIComponent(ownId) +
       "?token=" + encodeURIComponent(token) + (cursor !== null ? "&after=" + cursor : "");
     var ws = new WebSocket(url);
     socket = ws;

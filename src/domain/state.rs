@@ -99,6 +99,15 @@ pub enum Fact {
     TestAlert {
         donation: Donation,
     },
+    /// A match's terms changed; what it already matched stays as recorded.
+    MatchUpdated {
+        r#match: Match,
+    },
+    /// The campaign's overlay token was replaced (the old one stops working).
+    CampaignOverlayRotated {
+        campaign_id: String,
+        overlay_hash: TokenHash,
+    },
 }
 
 impl Fact {
@@ -123,6 +132,8 @@ impl Fact {
             Fact::TextReleased { .. } => "text_released",
             Fact::TextHidden { .. } => "text_hidden",
             Fact::TestAlert { .. } => "test_alert",
+            Fact::MatchUpdated { .. } => "match_updated",
+            Fact::CampaignOverlayRotated { .. } => "campaign_overlay_rotated",
         }
     }
 }
@@ -202,6 +213,12 @@ pub enum Command {
         by: Principal,
         donation: Donation,
     },
+    /// New terms for an existing match (admin).
+    UpdateMatch(Match),
+    RotateCampaignOverlay {
+        campaign_id: String,
+        overlay_hash: TokenHash,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,6 +262,10 @@ pub enum Refusal {
     Forbidden,
     #[error("the totals would overflow")]
     TotalsOverflow,
+    #[error("no match has this id")]
+    MatchNotFound,
+    #[error("the cap cannot go below what the match already gave ({used} minor units)")]
+    CapBelowUsed { used: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -498,6 +519,25 @@ impl State {
                 };
                 Ok(Decision::Append(Fact::TestAlert { donation }))
             }
+            Command::UpdateMatch(m) => {
+                let current = self.match_state(&m.id).ok_or(Refusal::MatchNotFound)?;
+                if current.r#match.campaign_id != m.campaign_id {
+                    return Err(Refusal::MatchNotFound);
+                }
+                if m.cap < current.used {
+                    return Err(Refusal::CapBelowUsed { used: current.used });
+                }
+                Ok(Decision::Append(Fact::MatchUpdated { r#match: m.clone() }))
+            }
+            Command::RotateCampaignOverlay { campaign_id, overlay_hash } => {
+                if !self.campaigns.contains_key(campaign_id) {
+                    return Err(Refusal::CampaignNotFound);
+                }
+                Ok(Decision::Append(Fact::CampaignOverlayRotated {
+                    campaign_id: campaign_id.clone(),
+                    overlay_hash: *overlay_hash,
+                }))
+            }
         }
     }
 
@@ -588,6 +628,8 @@ impl State {
                 self.donations.get(donation_id)?.donation.campaign_id.clone()
             }
             Fact::TestAlert { donation } => donation.campaign_id.clone(),
+            Fact::MatchUpdated { r#match } => r#match.campaign_id.clone(),
+            Fact::CampaignOverlayRotated { campaign_id, .. } => campaign_id.clone(),
         })
     }
 
@@ -615,9 +657,10 @@ impl State {
                     None => Stream::Campaign(m.campaign_id.clone()),
                 })
             }
-            Fact::MatchStarted { .. } | Fact::MatchEnded { .. } | Fact::MatchUsedUp { .. } => {
-                Some(Stream::Campaign(self.campaign_of(fact)?))
-            }
+            Fact::MatchStarted { .. }
+            | Fact::MatchEnded { .. }
+            | Fact::MatchUsedUp { .. }
+            | Fact::MatchUpdated { .. } => Some(Stream::Campaign(self.campaign_of(fact)?)),
             Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
                 Some(Stream::Live(self.donations.get(donation_id)?.donation.live_id.clone()))
             }
@@ -777,7 +820,33 @@ impl State {
             }
             Fact::CampaignUpdated { campaign } => {
                 let c = self.campaigns.get_mut(&campaign.id).ok_or(FoldError::Unknown(ev.seq))?;
+                // Only a rotation replaces the overlay token: an edit keeps it.
+                let overlay_hash = c.campaign.overlay_hash;
                 c.campaign = campaign.clone();
+                c.campaign.overlay_hash = overlay_hash;
+            }
+            Fact::CampaignOverlayRotated { campaign_id, overlay_hash } => {
+                let c = self.campaigns.get_mut(campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
+                c.campaign.overlay_hash = Some(*overlay_hash);
+            }
+            Fact::MatchUpdated { r#match } => {
+                let c = self.campaigns.get_mut(&r#match.campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
+                let m = c.matches.iter_mut().find(|m| m.r#match.id == r#match.id).ok_or(FoldError::Unknown(ev.seq))?;
+                m.r#match = r#match.clone();
+                // The recorded window and budget events are re-derived against the new terms:
+                // a raised cap reopens a used-up match, a window moved ahead reopens an ended
+                // one, a start moved later makes a started match wait again. The writer then
+                // records the matching match_started / match_used_up / match_ended.
+                let now = ev.at;
+                if m.used < r#match.cap {
+                    m.used_up = false;
+                }
+                if r#match.ends_at.is_none_or(|e| now < e) {
+                    m.ended = false;
+                }
+                if r#match.starts_at.is_some_and(|s| now < s) {
+                    m.started = false;
+                }
             }
             Fact::LiveUpdated { live } => {
                 let l = self.lives.get_mut(&live.id).ok_or(FoldError::Unknown(ev.seq))?;

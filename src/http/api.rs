@@ -22,6 +22,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns", post(create_campaign))
         .route("/api/v1/campaigns/{id}", get(get_campaign).patch(edit_campaign))
         .route("/api/v1/campaigns/{id}/matches", post(create_match))
+        .route("/api/v1/campaigns/{id}/matches/{match_id}", axum::routing::patch(edit_match))
+        .route("/api/v1/campaigns/{id}/rotate", post(rotate_campaign))
         .route("/api/v1/campaigns/{id}/lives", post(create_live))
         .route("/api/v1/campaigns/{id}/milestones", post(create_milestone))
         .route("/api/v1/lives/{id}", get(get_live).patch(edit_live))
@@ -129,9 +131,35 @@ async fn create_campaign(
     let mut body =
         app.views.campaign_json(&id, app.now()).ok_or_else(|| ApiError::internal("campaign missing after commit"))?;
     let base = base_url(&app, &headers);
-    body["ws_url"] = json!(format!("{}/ws/campaigns/{id}?token={overlay_token}", base.replacen("http", "ws", 1)));
-    body["overlay_token"] = json!(overlay_token);
+    campaign_links(&mut body, &base, &id, &overlay_token);
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+/// The campaign's overlay token and the two URLs that carry it: its overlay page and its stream.
+fn campaign_links(body: &mut Value, base: &str, id: &str, overlay_token: &str) {
+    body["ws_url"] = json!(format!("{}/ws/campaigns/{id}?token={overlay_token}", base.replacen("http", "ws", 1)));
+    body["overlay_url"] = json!(format!("{base}/overlay/campaigns/{id}?token={overlay_token}"));
+    body["overlay_token"] = json!(overlay_token);
+}
+
+/// `POST /api/v1/campaigns/{id}/rotate` (admin): a new campaign overlay token; the
+/// old one stops working at once (its open streams are not cut, like a live's).
+async fn rotate_campaign(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    if app.views.campaign(&id).is_none() {
+        return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
+    }
+    let overlay_token = secret::new_token("ot_");
+    app.ledger
+        .submit(Command::RotateCampaignOverlay { campaign_id: id.clone(), overlay_hash: secret::hash(&overlay_token) })
+        .await?;
+    let mut body = json!({ "id": id });
+    campaign_links(&mut body, &base_url(&app, &headers), &id, &overlay_token);
+    Ok(axum::Json(body).into_response())
 }
 
 async fn get_campaign(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
@@ -200,6 +228,66 @@ async fn create_match(
         .and_then(|c| c.matches.iter().find(|m| m.r#match.id == id).map(crate::views::match_json))
         .ok_or_else(|| ApiError::internal("match missing after commit"))?;
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EditMatch {
+    sponsor: Option<String>,
+    ratio: Option<Value>,
+    cap: Option<Value>,
+    #[serde(default)]
+    starts_at: Patch<String>,
+    #[serde(default)]
+    ends_at: Patch<String>,
+    #[serde(default)]
+    min_amount: Patch<Value>,
+    #[serde(default)]
+    max_per_donation: Patch<Value>,
+}
+
+/// `PATCH /api/v1/campaigns/{id}/matches/{match_id}` (admin): new terms for the
+/// donations to come. What the match already gave stays as recorded; the cap
+/// cannot go below it (`422 cap_below_used`, decided by the writer).
+async fn edit_match(
+    State(app): State<AppState>,
+    Path((campaign_id, match_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<EditMatch>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let c = app
+        .views
+        .campaign(&campaign_id)
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let mut m = c
+        .matches
+        .iter()
+        .find(|m| m.r#match.id == match_id)
+        .ok_or_else(|| ApiError::not_found("match_not_found", "this campaign has no match with this id"))?
+        .r#match
+        .clone();
+    if let Some(sponsor) = b.sponsor {
+        m.sponsor = text::required("sponsor", &sponsor, text::NAME_MAX)?;
+    }
+    if let Some(r) = b.ratio {
+        m.ratio = ratio(&r)?;
+    }
+    if let Some(cap) = b.cap {
+        m.cap = minor("cap", Some(&cap))?.unwrap_or_default();
+    }
+    m.starts_at = b.starts_at.apply(m.starts_at, |v| time("starts_at", Some(&v)))?;
+    m.ends_at = b.ends_at.apply(m.ends_at, |v| time("ends_at", Some(&v)))?;
+    window(m.starts_at, m.ends_at)?;
+    m.min_amount = b.min_amount.apply(m.min_amount, |v| minor("min_amount", Some(&v)))?;
+    m.max_per_donation = b.max_per_donation.apply(m.max_per_donation, |v| minor("max_per_donation", Some(&v)))?;
+    app.ledger.submit(Command::UpdateMatch(m)).await?;
+    let body = app
+        .views
+        .campaign(&campaign_id)
+        .and_then(|c| c.matches.iter().find(|m| m.r#match.id == match_id).map(crate::views::match_json))
+        .ok_or_else(|| ApiError::internal("match missing after commit"))?;
+    Ok(axum::Json(body).into_response())
 }
 
 #[derive(Deserialize)]

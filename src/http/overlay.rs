@@ -4,7 +4,9 @@
 //! - `GET /overlay/lives/{id}?token=…[&widgets=alert,goal,…]`: several widgets on one page
 //!   (all of them when `widgets` is absent);
 //! - `GET /overlay/lives/{id}/{widget}?token=…`: one widget alone, one browser source each;
-//! - `GET /overlay/lives/{id}/builder?token=…`: the overlay builder.
+//! - `GET /overlay/lives/{id}/builder?token=…`: the overlay builder;
+//! - the same three under `/overlay/campaigns/{id}` with the campaign's overlay
+//!   token: every widget follows the whole campaign (all its lives' donations).
 //!
 //! The pages hold no live data: `static/overlay.js` reads everything from the
 //! WebSocket, so a reload or a scene switch resumes where it left off. The only
@@ -39,6 +41,9 @@ pub fn router() -> Router<AppState> {
         .route("/overlay/lives/{id}", get(combined))
         .route("/overlay/lives/{id}/builder", get(builder))
         .route("/overlay/lives/{id}/{widget}", get(single))
+        .route("/overlay/campaigns/{id}", get(campaign_combined))
+        .route("/overlay/campaigns/{id}/builder", get(campaign_builder))
+        .route("/overlay/campaigns/{id}/{widget}", get(campaign_single))
 }
 
 /// Files of the overlays, compiled into the binary (served under `/static/`).
@@ -135,8 +140,11 @@ impl Widgets {
 #[derive(Template)]
 #[template(path = "overlay.html")]
 struct OverlayPage<'a> {
-    live_id: &'a str,
-    host: &'a str,
+    /// `live` or `campaign`: which stream the page follows.
+    scope: &'static str,
+    id: &'a str,
+    /// The host of the live, or the campaign's name.
+    title: &'a str,
     campaign: &'a str,
     currency: &'a str,
     lang: &'a str,
@@ -152,8 +160,9 @@ struct OverlayPage<'a> {
 #[derive(Template)]
 #[template(path = "builder.html")]
 struct BuilderPage<'a> {
-    live_id: &'a str,
-    host: &'a str,
+    /// The overlay pages' path: `/overlay/lives/{id}` or `/overlay/campaigns/{id}`.
+    base: String,
+    title: &'a str,
     lang: &'a str,
     widgets: &'static [&'static str],
 }
@@ -193,22 +202,60 @@ fn html(csp: &'static str, page: impl Template) -> Result<Response, ApiError> {
     Ok(([(header::CONTENT_SECURITY_POLICY, csp), (header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
 }
 
-fn render(app: &AppState, live_id: &str, q: &HashMap<String, String>, w: Widgets) -> Result<Response, ApiError> {
-    let live = app.views.live(live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
-    app.require_overlay(q.get("token").map(String::as_str), live_id)?;
-    let campaign = app.views.campaign(&live.live.campaign_id);
+/// Whose overlay a page is.
+#[derive(Clone, Copy)]
+enum Scope {
+    Live,
+    Campaign,
+}
+
+/// The page of `widgets` for the live or campaign `id`, if the token is its overlay token.
+fn render(
+    app: &AppState,
+    scope: Scope,
+    id: &str,
+    q: &HashMap<String, String>,
+    w: Widgets,
+) -> Result<Response, ApiError> {
+    let token = q.get("token").map(String::as_str);
+    let (live, campaign) = match scope {
+        Scope::Live => {
+            let live =
+                app.views.live(id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+            app.require_overlay(token, id)?;
+            let campaign = app.views.campaign(&live.live.campaign_id);
+            (Some(live), campaign)
+        }
+        Scope::Campaign => {
+            let campaign = app
+                .views
+                .campaign(id)
+                .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+            app.require_campaign_reader(token, id)?;
+            (None, Some(campaign))
+        }
+    };
     let donate_url = live
-        .live
-        .donate_url
-        .clone()
+        .as_ref()
+        .and_then(|l| l.live.donate_url.clone())
         .or_else(|| campaign.as_ref().and_then(|c| c.campaign.donate_url.clone()))
         .unwrap_or_default();
     let qr = if w.cta && !donate_url.is_empty() { qr_svg(&donate_url).unwrap_or_default() } else { String::new() };
+    let campaign_name = campaign.as_ref().map_or("", |c| c.campaign.name.as_str());
+    let currency = match (&live, &campaign) {
+        (Some(l), _) => l.currency,
+        (None, Some(c)) => c.campaign.currency,
+        (None, None) => return Err(ApiError::not_found("campaign_not_found", "no campaign has this id")),
+    };
     let page = OverlayPage {
-        live_id,
-        host: &live.live.host,
-        campaign: campaign.as_ref().map_or("", |c| c.campaign.name.as_str()),
-        currency: live.currency.code(),
+        scope: match scope {
+            Scope::Live => "live",
+            Scope::Campaign => "campaign",
+        },
+        id,
+        title: live.as_ref().map_or(campaign_name, |l| l.live.host.as_str()),
+        campaign: campaign_name,
+        currency: currency.code(),
         lang: lang(q),
         w,
         layout: if w.count() == 1 { "single" } else { "stack" },
@@ -219,16 +266,28 @@ fn render(app: &AppState, live_id: &str, q: &HashMap<String, String>, w: Widgets
     html(CSP, page)
 }
 
+/// `widgets=…` of a combined page; all of them when absent.
+fn widget_list(q: &HashMap<String, String>) -> Result<Widgets, ApiError> {
+    match q.get("widgets") {
+        Some(list) => Widgets::parse(list).map_err(|m| ApiError::bad_request("invalid_widgets", m)),
+        None => Ok(Widgets::all()),
+    }
+}
+
+fn one_widget(name: &str) -> Result<Widgets, ApiError> {
+    let mut w = Widgets::default();
+    if !w.set(name) {
+        return Err(ApiError::not_found("widget_not_found", "no widget has this name"));
+    }
+    Ok(w)
+}
+
 async fn combined(
     State(app): State<AppState>,
     Path(live_id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let w = match q.get("widgets") {
-        Some(list) => Widgets::parse(list).map_err(|m| ApiError::bad_request("invalid_widgets", m))?,
-        None => Widgets::all(),
-    };
-    render(&app, &live_id, &q, w)
+    render(&app, Scope::Live, &live_id, &q, widget_list(&q)?)
 }
 
 async fn single(
@@ -236,11 +295,23 @@ async fn single(
     Path((live_id, widget)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let mut w = Widgets::default();
-    if !w.set(&widget) {
-        return Err(ApiError::not_found("widget_not_found", "no widget has this name"));
-    }
-    render(&app, &live_id, &q, w)
+    render(&app, Scope::Live, &live_id, &q, one_widget(&widget)?)
+}
+
+async fn campaign_combined(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    render(&app, Scope::Campaign, &campaign_id, &q, widget_list(&q)?)
+}
+
+async fn campaign_single(
+    State(app): State<AppState>,
+    Path((campaign_id, widget)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    render(&app, Scope::Campaign, &campaign_id, &q, one_widget(&widget)?)
 }
 
 async fn builder(
@@ -250,7 +321,22 @@ async fn builder(
 ) -> Result<Response, ApiError> {
     let live = app.views.live(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     app.require_overlay(q.get("token").map(String::as_str), &live_id)?;
-    html(BUILDER_CSP, BuilderPage { live_id: &live_id, host: &live.live.host, lang: lang(&q), widgets: &WIDGETS })
+    let base = format!("/overlay/lives/{live_id}");
+    html(BUILDER_CSP, BuilderPage { base, title: &live.live.host, lang: lang(&q), widgets: &WIDGETS })
+}
+
+async fn campaign_builder(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let c = app
+        .views
+        .campaign(&campaign_id)
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    app.require_campaign_reader(q.get("token").map(String::as_str), &campaign_id)?;
+    let base = format!("/overlay/campaigns/{campaign_id}");
+    html(BUILDER_CSP, BuilderPage { base, title: &c.campaign.name, lang: lang(&q), widgets: &WIDGETS })
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 pub mod sqlite;
 
 use crate::domain::state::{CampaignState, Command, Decision, Event, Fact, Limits, Refusal, State, Stream};
-use crate::domain::{Donation, Timestamp, Totals};
+use crate::domain::{Donation, Match, Timestamp, Totals};
 use crate::hub::{Frame, Hub};
 use crate::views::{Change, Views};
 use sqlite::{Row, Store, StoreError};
@@ -372,7 +372,14 @@ impl Writer {
                 }
                 m.map(Change::Milestone)
             }
-            Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
+            Fact::CampaignOverlayRotated { campaign_id, overlay_hash } => {
+                let old = self.views.campaign(campaign_id).and_then(|c| c.campaign.overlay_hash);
+                Some(Change::CampaignOverlay { campaign_id: campaign_id.clone(), old, new: *overlay_hash })
+            }
+            Fact::MatchStarted { match_id }
+            | Fact::MatchEnded { match_id }
+            | Fact::MatchUsedUp { match_id }
+            | Fact::MatchUpdated { r#match: Match { id: match_id, .. } } => {
                 let m = s.match_state(match_id).cloned();
                 if let Some(m) = &m {
                     let c = &s.campaigns[&m.r#match.campaign_id];
@@ -488,7 +495,9 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         | Command::UpdateLive(_)
         | Command::SetModeration { .. }
         | Command::Approve { .. }
-        | Command::Hide { .. } => {}
+        | Command::Hide { .. }
+        | Command::UpdateMatch(_)
+        | Command::RotateCampaignOverlay { .. } => {}
         Command::Refund { .. } | Command::RotateLiveSecrets { .. } | Command::Tick => {}
     }
 }

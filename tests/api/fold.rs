@@ -3,7 +3,7 @@
 //! never exceeds a cap or a ratio.
 
 use cagnotte::domain::moderation::{Mode, Moderation};
-use cagnotte::domain::state::{Command, Decision, Event, IdempotencyKey, Limits, Principal, State};
+use cagnotte::domain::state::{Command, Decision, Event, Fact, IdempotencyKey, Limits, Principal, State};
 use cagnotte::domain::{Campaign, Donation, Live, Match, Milestone, Timestamp};
 use cagnotte::ledger::sqlite::{Row, Store};
 use cagnotte::money::{Currency, apply_ratio};
@@ -23,6 +23,8 @@ enum Op {
     Moderate { l: usize, mode: u8, delay: u32 },
     Approve { d: usize },
     Hide { d: usize, donor: bool, message: bool },
+    EditMatch { m: usize, num: i64, den: i64, cap: i64, window: Option<(i64, i64)> },
+    RotateCampaign { c: usize },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -41,6 +43,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..4usize, 0..3u8, 1..5u32).prop_map(|(l, mode, delay)| Op::Moderate { l, mode, delay }),
         1 => (0..40usize).prop_map(|d| Op::Approve { d }),
         1 => (0..40usize, any::<bool>(), any::<bool>()).prop_map(|(d, donor, message)| Op::Hide { d, donor, message }),
+        1 => (0..4usize, 1..4i64, 1..4i64, 0..6000i64, proptest::option::of((0..60i64, 1..30i64)))
+            .prop_map(|(m, num, den, cap, window)| Op::EditMatch { m, num, den, cap, window }),
+        1 => (0..3usize).prop_map(|c| Op::RotateCampaign { c }),
     ]
 }
 
@@ -49,6 +54,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
     let mut s = State::new(Limits::default());
     let mut events = Vec::new();
     let (mut campaigns, mut lives, mut donations) = (Vec::<String>::new(), Vec::<String>::new(), Vec::<String>::new());
+    let mut matches = Vec::<Match>::new();
     for (i, op) in ops.iter().enumerate() {
         let now = Timestamp::from_millis(1_000 * i as i64);
         let at = |o: i64| Some(Timestamp::from_millis(1_000 * o));
@@ -158,6 +164,23 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                 let Some(did) = donations.get(*d) else { continue };
                 Command::Hide { by: Principal::Admin, donation_id: did.clone(), donor: *donor, message: *message }
             }
+            Op::EditMatch { m, num, den, cap, window } => {
+                let Some(old) = matches.get(*m) else { continue };
+                Command::UpdateMatch(Match {
+                    ratio: [*num, *den],
+                    cap: *cap,
+                    starts_at: window.and_then(|(s, _)| at(s)),
+                    ends_at: window.and_then(|(s, len)| at(s + len)),
+                    ..old.clone()
+                })
+            }
+            Op::RotateCampaign { c } => {
+                let Some(cid) = campaigns.get(*c) else { continue };
+                Command::RotateCampaignOverlay {
+                    campaign_id: cid.clone(),
+                    overlay_hash: secret::hash(&format!("o{i}")),
+                }
+            }
             Op::Rotate { l } => {
                 let Some(lid) = lives.get(*l) else { continue };
                 Command::RotateLiveSecrets {
@@ -173,10 +196,20 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                 let campaign = s.campaign_of(&fact);
                 let ev = Event { seq: s.last_seq + 1, at: now, fact };
                 s.apply(&ev).expect("the writer's own events always fold");
+                if let Fact::DonationReceived { donation: d, .. } = &ev.fact {
+                    // Each share is within the terms the match had when the donation came
+                    // (an edit later changes the terms of the donations to come only).
+                    for a in &d.allocations {
+                        let m = &s.match_state(&a.match_id).unwrap().r#match;
+                        assert!(a.amount > 0 && a.amount <= apply_ratio(d.amount, m.ratio[0], m.ratio[1]));
+                        assert!(m.max_per_donation.is_none_or(|max| a.amount <= max));
+                    }
+                }
                 match &cmd {
                     Command::CreateCampaign(c) => campaigns.push(c.id.clone()),
                     Command::CreateLive(l) => lives.push(l.id.clone()),
                     Command::Donate { donation, .. } => donations.push(donation.id.clone()),
+                    Command::CreateMatch(m) => matches.push(m.clone()),
                     _ => {}
                 }
                 events.push(ev);
@@ -212,13 +245,6 @@ fn check_invariants(s: &State) {
                 .map(|a| a.amount)
                 .sum();
             assert_eq!(m.used, from_kept, "a refund gives back exactly what it consumed");
-        }
-        for d in &live_ones {
-            for a in &d.donation.allocations {
-                let m = &c.matches.iter().find(|m| m.r#match.id == a.match_id).unwrap().r#match;
-                assert!(a.amount > 0 && a.amount <= apply_ratio(d.donation.amount, m.ratio[0], m.ratio[1]));
-                assert!(m.max_per_donation.is_none_or(|max| a.amount <= max));
-            }
         }
     }
     for c in s.campaigns.values() {

@@ -301,3 +301,167 @@ async fn leaderboards_platform_totals_and_schedule() {
     let (_, l) = app.get(&format!("/api/v1/lives/{}", now.id)).await;
     assert_eq!(l["status"], "past");
 }
+
+async fn edit_match(app: &TestApp, campaign: &str, id: &str, token: &str, body: Value) -> (StatusCode, Value) {
+    let path = format!("/api/v1/campaigns/{campaign}/matches/{id}");
+    app.request(reqwest::Method::PATCH, &path, Some(token), &[], Some(body.to_string())).await
+}
+
+/// Editing a match changes the terms of the donations to come; what it already
+/// gave stays, the cap never goes below it, and replay agrees after a restart.
+#[tokio::test]
+async fn a_match_is_edited_for_the_donations_to_come() {
+    let clock = ManualClock::at("2026-11-25T18:00:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    let cid = live.campaign_id.clone();
+    let m = add_match(&app, &cid, json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 1000})).await;
+    let mid = m["id"].as_str().unwrap().to_owned();
+    let mut ws = app.ws(&live, None).await;
+    assert_eq!(app.donate_ok(&live, 600).await["donation"]["matched"], 600);
+    assert_eq!(app.donate_ok(&live, 600).await["donation"]["matched"], 400);
+    assert_eq!(until(&mut ws, "match_used_up").await["match"]["left"], 0);
+
+    // Refused, and nothing changes.
+    let (s, e) = edit_match(&app, &cid, &mid, ADMIN, json!({"cap": 999})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("cap_below_used")), "{e}");
+    let (s, e) = edit_match(&app, &cid, &mid, &live.key, json!({"cap": 5000})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    let (s, e) = edit_match(&app, &cid, "nope", ADMIN, json!({"cap": 5000})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("match_not_found")), "{e}");
+    let (s, e) = edit_match(&app, &cid, &mid, ADMIN, json!({"cap": 5000, "colour": "red"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (s, e) = edit_match(&app, &cid, &mid, ADMIN, json!({"ratio": [1, 0]})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_ratio")), "{e}");
+    let (_, c) = app.get(&format!("/api/v1/campaigns/{cid}")).await;
+    assert_eq!((c["matches"][0]["cap"].as_i64(), c["matches"][0]["sponsor"].as_str()), (Some(1000), Some("Acme")));
+
+    // A raised cap and a new ratio: the used-up match is active again, announced on the streams.
+    let (s, m) = edit_match(&app, &cid, &mid, ADMIN, json!({"cap": 3000, "ratio": [1, 2], "sponsor": "Acme SA"})).await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    assert_eq!(
+        (&m["cap"], &m["used"], &m["left"], &m["status"], &m["ratio"], &m["sponsor"]),
+        (&json!(3000), &json!(1000), &json!(2000), &json!("active"), &json!([1, 2]), &json!("Acme SA"))
+    );
+    let updated = until(&mut ws, "match_updated").await;
+    assert_eq!(updated["match"], m);
+    assert_eq!(updated["campaign_totals"], json!({"raised": 1200, "matched": 1000, "total": 2200, "donations": 2}));
+    assert_eq!(app.donate_ok(&live, 1000).await["donation"]["matched"], 500, "half, now");
+
+    // A window closed by an edit ends the match at that time; cleared, it reopens.
+    let (s, m) = edit_match(&app, &cid, &mid, ADMIN, json!({"ends_at": "2026-11-25T19:00:00Z"})).await;
+    assert_eq!((s, m["ends_at"].as_str()), (StatusCode::OK, Some("2026-11-25T19:00:00.000Z")));
+    clock.set("2026-11-25T19:00:00Z");
+    assert_eq!(until(&mut ws, "match_ended").await["match"]["status"], "ended");
+    assert_eq!(app.donate_ok(&live, 1000).await["donation"]["matched"], 0, "closed");
+    let (s, m) = edit_match(&app, &cid, &mid, ADMIN, json!({"ends_at": null, "min_amount": 2000})).await;
+    assert_eq!(
+        (s, &m["status"], &m["ends_at"], &m["min_amount"]),
+        (StatusCode::OK, &json!("active"), &Value::Null, &json!(2000))
+    );
+    assert_eq!(app.donate_ok(&live, 1000).await["donation"]["matched"], 0, "below the new minimum");
+    assert_eq!(app.donate_ok(&live, 2000).await["donation"]["matched"], 1000);
+
+    let events = app.events(&live, 0).await;
+    let kinds: Vec<_> = events.iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "match_started",
+            "donation",
+            "donation",
+            "match_used_up",
+            "match_updated",
+            "donation",
+            "match_updated",
+            "match_ended",
+            "donation",
+            "match_updated",
+            "donation",
+            "donation"
+        ]
+    );
+    let (_, before) = app.get(&format!("/api/v1/campaigns/{cid}")).await;
+    assert_eq!(before["totals"], json!({"raised": 6200, "matched": 2500, "total": 8700, "donations": 6}));
+    let addr = app.addr.to_string();
+    let dir = app.stop().await;
+    let app = spawn_app_full(dir, &addr, clock.clock(), |_| {}).await;
+    tokio::time::sleep(Duration::from_millis(600)).await; // a few ticks of the new server
+    assert_eq!(app.events(&live, 0).await, events, "nothing announced again");
+    let (_, after) = app.get(&format!("/api/v1/campaigns/{cid}")).await;
+    assert_eq!(after["matches"], before["matches"]);
+    assert_eq!(after["totals"], before["totals"]);
+}
+
+/// The campaign's overlay pages open with the campaign's overlay token only; a
+/// rotation replaces it (the old one is refused at once, also after a restart).
+#[tokio::test]
+async fn the_campaign_overlay_takes_the_campaign_token_and_rotates() {
+    let app = spawn_app().await;
+    let c = app.campaign(json!({"name": "Restos", "currency": "EUR"})).await;
+    let cid = c["id"].as_str().unwrap().to_owned();
+    let token = c["overlay_token"].as_str().unwrap().to_owned();
+    let live = app.live(&cid, json!({"host": "Corentin"})).await;
+    let page = |path: String| {
+        let client = app.client.clone();
+        let url = format!("{}{path}", app.base);
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            let (s, csp) = (r.status(), r.headers().get("content-security-policy").cloned());
+            (s, csp.is_some(), r.text().await.unwrap())
+        }
+    };
+    let (s, csp, html) = page(format!("/overlay/campaigns/{cid}?token={token}")).await;
+    assert_eq!((s, csp), (StatusCode::OK, true));
+    assert!(html.contains(&format!(r#"data-scope="campaign" data-id="{cid}""#)), "{html}");
+    assert!(html.contains("<title>Cagnotte — Restos</title>"));
+    let (s, _, html) = page(format!("/overlay/campaigns/{cid}/lives?token={token}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains(r#"id="w-lives""#) && !html.contains(r#"id="w-alert""#));
+    let (s, _, html) = page(format!("/overlay/campaigns/{cid}/builder?token={token}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains(&format!(r#"data-base="/overlay/campaigns/{cid}""#)), "{html}");
+    assert_eq!(page(format!("/overlay/campaigns/{cid}/nope?token={token}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(page(format!("/overlay/campaigns/nope?token={token}")).await.0, StatusCode::NOT_FOUND);
+    // A live's overlay token or key opens the live's overlay, never the campaign's; and the other way round.
+    let live_token = &live.overlay_token;
+    assert_eq!(page(format!("/overlay/campaigns/{cid}?token={live_token}")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(page(format!("/overlay/campaigns/{cid}?token={}", live.key)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(page(format!("/overlay/campaigns/{cid}?token=ot_wrong")).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(page(format!("/overlay/campaigns/{cid}")).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(page(format!("/overlay/lives/{}?token={token}", live.id)).await.0, StatusCode::FORBIDDEN);
+
+    // Rotation: admin only; the new token works, the old one no longer does.
+    let path = format!("/api/v1/campaigns/{cid}/rotate");
+    assert_eq!(app.post(&path, Some(&live.key), json!({})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.post("/api/v1/campaigns/nope/rotate", Some(ADMIN), json!({})).await.0, StatusCode::NOT_FOUND);
+    let (s, r) = app.post(&path, Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let fresh = r["overlay_token"].as_str().unwrap().to_owned();
+    assert_ne!(fresh, token);
+    assert_eq!(r["overlay_url"], json!(format!("{}/overlay/campaigns/{cid}?token={fresh}", app.base)));
+    assert_eq!(r["ws_url"], json!(format!("ws://{}/ws/campaigns/{cid}?token={fresh}", app.addr)));
+    assert_eq!(page(format!("/overlay/campaigns/{cid}?token={token}")).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(page(format!("/overlay/campaigns/{cid}?token={fresh}")).await.0, StatusCode::OK);
+    // An edit of the campaign keeps the token.
+    let (s, _) = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/campaigns/{cid}"),
+            Some(ADMIN),
+            &[],
+            Some(r#"{"name":"Restos du cœur"}"#.into()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let mut ws = campaign_ws(&app, &cid, &fresh, None).await;
+    assert_eq!(ws.next().await["name"], "Restos du cœur");
+    drop(ws);
+    let app = app.restart().await;
+    assert_eq!(page_status(&app, &format!("/overlay/campaigns/{cid}?token={token}")).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(page_status(&app, &format!("/overlay/campaigns/{cid}?token={fresh}")).await, StatusCode::OK);
+}
+
+async fn page_status(app: &TestApp, path: &str) -> StatusCode {
+    app.client.get(format!("{}{path}", app.base)).send().await.unwrap().status()
+}

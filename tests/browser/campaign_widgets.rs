@@ -81,3 +81,83 @@ async fn top_donors_match_the_server_even_for_a_donor_the_snapshot_did_not_list(
     })
     .await;
 }
+
+/// The campaign's own overlay (`/overlay/campaigns/{id}`, campaign overlay token):
+/// every live's donations alert, and the goal, totals and top donors are the campaign's.
+#[tokio::test]
+async fn the_campaign_overlay_follows_every_live_of_the_campaign() {
+    let app = spawn_app().await;
+    let c = app.campaign(json!({"name": "Restos", "currency": "EUR", "goal": 500000})).await;
+    let campaign_id = c["id"].as_str().unwrap().to_owned();
+    let overlay_url = c["overlay_url"].as_str().unwrap().to_owned();
+    let token = c["overlay_token"].as_str().unwrap();
+    assert_eq!(overlay_url, format!("{}/overlay/campaigns/{campaign_id}?token={token}", app.base));
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/campaigns/{campaign_id}/matches"),
+            Some(ADMIN),
+            json!({"sponsor": "Fondation", "ratio": [1, 1], "cap": 2000}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED);
+    let mardi = app.live(&campaign_id, json!({"host": "Corentin", "goal": 100000})).await;
+    let jeudi = app.live(&campaign_id, json!({"host": "Zoé"})).await;
+    with_browser(async |b| {
+        b.goto(&format!("{overlay_url}&widgets=alert,goal,campaign,top,lives&lang=en&duration=1&refresh=2")).await;
+        b.wait_live().await;
+        b.js(r#"
+            var a = document.getElementById("alert");
+            window.__alerts = [];
+            var last = null;
+            new MutationObserver(function () {
+                var id = a.hidden ? null : (a.dataset.id || null);
+                if (id && id !== last) {
+                    window.__alerts.push([document.getElementById("alert-donor").textContent,
+                        document.getElementById("alert-amount").textContent,
+                        document.getElementById("alert-matched").hidden ? "" : document.getElementById("alert-matched").textContent]);
+                }
+                last = id;
+            }).observe(a, {attributes: true, subtree: true, childList: true, characterData: true});
+        "#)
+        .await;
+        let (s, _) = app.donate(&mardi, json!({"amount": 1500, "currency": "EUR", "donor": "Ana"})).await;
+        assert_eq!(s, reqwest::StatusCode::CREATED);
+        let (s, _) = app.donate(&jeudi, json!({"amount": 3000, "currency": "EUR", "donor": "Bob"})).await;
+        assert_eq!(s, reqwest::StatusCode::CREATED);
+        let alerts = eventually("both lives' donations alert", Duration::from_secs(15), || async {
+            let v = b.js("return window.__alerts").await;
+            v.as_array().filter(|a| a.len() == 2).cloned()
+        })
+        .await;
+        assert_eq!(
+            serde_json::Value::Array(alerts),
+            json!([["Ana", "€15.00", "doubled! +€15.00"], ["Bob", "€30.00", "matched! +€5.00"]])
+        );
+        let text = |id: &'static str| async move {
+            b.js(&format!("return document.getElementById('{id}').textContent")).await.as_str().unwrap().to_owned()
+        };
+        // 45,00 € given, 20,00 € matched (the cap), against the campaign's 5 000,00 € goal.
+        eventually("the campaign's totals", Duration::from_secs(10), || async {
+            (text("campaign-total").await == "€65.00 / €5,000.00" && text("goal-label").await == "€65.00 / €5,000.00")
+                .then_some(())
+        })
+        .await;
+        assert_eq!(text("goal-title").await, "Campaign goal");
+        let rows = eventually("the campaign's donors are ranked", Duration::from_secs(10), || async {
+            let v = b.js("return Array.from(document.querySelectorAll('#top-list li')).map(li => li.innerText)").await;
+            v.as_array().filter(|a| a.len() == 2).cloned()
+        })
+        .await;
+        let rows: Vec<String> = rows.iter().map(|r| r.as_str().unwrap().replace(['\n', '\t'], " ")).collect();
+        assert_eq!(rows, ["Bob €30.00", "Ana €15.00"]);
+        let lives = eventually("the lives are ranked", Duration::from_secs(10), || async {
+            let v =
+                b.js("return Array.from(document.querySelectorAll('#lives-list li')).map(li => li.innerText)").await;
+            v.as_array().filter(|a| a.len() == 2).cloned()
+        })
+        .await;
+        let lives: Vec<String> = lives.iter().map(|r| r.as_str().unwrap().replace(['\n', '\t'], " ")).collect();
+        assert_eq!(lives, ["Zoé €35.00", "Corentin €30.00"]);
+    })
+    .await;
+}
