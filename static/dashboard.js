@@ -23,7 +23,7 @@
       badAmount: "Montant invalide : ", anonymous: "anonyme", hidden: "masqué",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé", st_test: "Test",
       approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message", refund: "Rembourser",
-      confirm: "Confirmer ?", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé",
+      confirm: "Confirmer ?", edit: "Modifier", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé",
       live_unscheduled: "non programmé", m_pending: "pas encore ouvert", m_active: "actif", m_used_up: "épuisé",
       m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
       total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
@@ -36,7 +36,7 @@
       badAmount: "Invalid amount: ", anonymous: "anonymous", hidden: "hidden",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded", st_test: "Test",
       approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message", refund: "Refund",
-      confirm: "Confirm?", live_upcoming: "upcoming", live_current: "live now", live_past: "ended",
+      confirm: "Confirm?", edit: "Edit", live_upcoming: "upcoming", live_current: "live now", live_past: "ended",
       live_unscheduled: "not scheduled", m_pending: "not open yet", m_active: "active", m_used_up: "used up",
       m_ended: "ended", mode_off: "off", mode_delay: "delay", mode_manual: "approval",
       total: "Total", raised: "donations", matched: "matched", donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
@@ -297,6 +297,9 @@
       tr.dataset.id = m.id;
       [m.sponsor, m.ratio[0] + " : " + m.ratio[1], money(m.cap, c.currency), money(m.used, c.currency),
         money(m.left, c.currency), T["m_" + m.status] || m.status].forEach(function (v) { tr.appendChild(make("td", null, v)); });
+      var acts = make("td");
+      acts.appendChild(actionButton("edit-match", m.id, T.edit));
+      tr.appendChild(acts);
       tb.appendChild(tr);
     });
   }
@@ -472,7 +475,8 @@
       form.reset();
       el("new-campaign-box").open = false;
       notice(T.created, false);
-      return loadCampaigns(c.id);
+      // The campaign's overlay link is shown once, like a live's.
+      return loadCampaigns(c.id).then(function () { showSecrets(c.name, c.overlay_url, null); });
     });
   }));
 
@@ -496,11 +500,44 @@
     var v = formValues(form, campaign.currency);
     var payload = dropNulls({
       sponsor: v.sponsor, ratio: [v.ratio_num, v.ratio_den], cap: v.cap, min_amount: v.min_amount,
-      starts_at: v.starts_at, ends_at: v.ends_at
+      max_per_donation: v.max_per_donation, starts_at: v.starts_at, ends_at: v.ends_at
     });
     return api("POST", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/matches", payload).then(function () {
       form.reset();
       notice(T.created, false);
+      return refresh(false);
+    });
+  }));
+
+  // Editing a match: the form is filled from the campaign's answer; an emptied
+  // optional field clears it (null in the PATCH).
+  function openMatchEditor(id) {
+    var m = (campaign.matches || []).filter(function (x) { return x.id === id; })[0];
+    if (!m) return;
+    var form = el("edit-match");
+    var cur = campaign.currency;
+    form.dataset.id = id;
+    setFields(form, {
+      sponsor: m.sponsor, ratio_num: m.ratio[0], ratio_den: m.ratio[1], cap: moneyInput(m.cap, cur),
+      min_amount: moneyInput(m.min_amount, cur), max_per_donation: moneyInput(m.max_per_donation, cur),
+      starts_at: toLocal(m.starts_at), ends_at: toLocal(m.ends_at)
+    });
+    el("edit-match-name").textContent = m.sponsor;
+    var box = el("edit-match-box");
+    box.hidden = false;
+    box.open = true;
+    box.scrollIntoView({ block: "nearest" });
+  }
+  el("edit-match").addEventListener("submit", guard(function (form) {
+    var v = formValues(form, campaign.currency);
+    var payload = {
+      sponsor: v.sponsor, ratio: [v.ratio_num, v.ratio_den], cap: v.cap, min_amount: v.min_amount,
+      max_per_donation: v.max_per_donation, starts_at: v.starts_at, ends_at: v.ends_at
+    };
+    var path = "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/matches/" + encodeURIComponent(form.dataset.id);
+    return api("PATCH", path, payload).then(function () {
+      el("edit-match-box").hidden = true;
+      notice(T.saved, false);
       return refresh(false);
     });
   }));
@@ -598,7 +635,13 @@
     var liveId = card && card.dataset.live;
     var live = "/api/v1/lives/" + encodeURIComponent(liveId || "");
     var don = "/api/v1/donations/" + encodeURIComponent(b.dataset.id || "");
+    if (act === "edit-match") { openMatchEditor(b.dataset.id); return; }
     var call = {
+      "rotate-campaign": function () {
+        return api("POST", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/rotate").then(function (v) {
+          showSecrets(campaign.name, v.overlay_url, null);
+        });
+      },
       "rotate-overlay": function () {
         return api("POST", live + "/rotate", { overlay_token: true }).then(function (v) {
           showSecrets(card.querySelector('[data-f="host"]').textContent, v.overlay_url, null);

@@ -730,3 +730,82 @@ async fn the_session_cookie_is_secure_behind_https() {
         assert!(set_cookie.split("; ").any(|a| a == attr), "{attr} missing: {set_cookie}");
     }
 }
+
+/// The campaign's overlay link is shown at creation and after a rotation (the old
+/// one stops working), and a match is edited from its row: the new terms apply to
+/// the next donations, a cap below what was given is refused.
+#[tokio::test]
+async fn campaign_overlay_link_and_editing_a_match() {
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        sign_in(b, &app, "?lang=en").await;
+        create_campaign(b, "Spring drive", "2000", "https://dons.example.org/spring").await;
+        wait_text(b, "#secret-host", "Spring drive").await;
+        let first = input_value(b, "#overlay-url").await;
+        let cid = b.js("return decodeURIComponent(location.hash.slice(3))").await.as_str().unwrap().to_owned();
+        assert!(first.starts_with(&format!("{}/overlay/campaigns/{cid}?token=ot_", app.base)), "{first}");
+        assert_eq!(app.client.get(&first).send().await.unwrap().status(), StatusCode::OK);
+        // The preview frame shows the campaign's overlay.
+        eventually("the preview follows the campaign", WAIT, || async {
+            let v = b
+                .js("var f = document.getElementById('overlay-preview'); var d = f.contentDocument; \
+                     return d && d.body ? d.body.dataset.scope + ':' + d.body.dataset.state : null")
+                .await;
+            (v == "campaign:live").then_some(())
+        })
+        .await;
+
+        click(b, "details:has(#new-match) > summary").await;
+        fill(b, "#new-match [name=sponsor]", "Acme").await;
+        fill(b, "#new-match [name=cap]", "100").await;
+        click(b, "#new-match button[type=submit]").await;
+        wait_text(b, "#matches tbody tr td:nth-child(1)", "Acme").await;
+        create_live(b, "Ana").await;
+        let key = input_value(b, "#live-key").await;
+        let live_id = on(b, "#lives article", "return document.querySelector(arguments[0]).dataset.live").await;
+        let donate = |amount: i64| {
+            let (app, key, path) = (&app, key.clone(), format!("/api/v1/lives/{}/donations", live_id.as_str().unwrap()));
+            async move {
+                let (s, v) = app.post(&path, Some(&key), json!({"amount": amount, "currency": "EUR"})).await;
+                assert_eq!(s, StatusCode::CREATED, "{v}");
+                v["donation"]["matched"].as_i64().unwrap()
+            }
+        };
+        assert_eq!(donate(8000).await, 8000);
+        wait_text(b, "#matches tbody tr td:nth-child(4)", "€80.00").await;
+
+        click(b, "#matches tbody tr button[data-act=edit-match]").await;
+        wait_text(b, "#edit-match-name", "Acme").await;
+        assert_eq!(input_value(b, "#edit-match [name=cap]").await, "100.00");
+        assert_eq!(input_value(b, "#edit-match [name=ratio_den]").await, "1");
+        fill(b, "#edit-match [name=cap]", "50").await;
+        click(b, "#edit-match button[type=submit]").await;
+        wait_text(b, "#notice", "Error: the cap cannot go below what the match already gave (8000 minor units)").await;
+        fill(b, "#edit-match [name=sponsor]", "Acme SA").await;
+        fill(b, "#edit-match [name=cap]", "300").await;
+        fill(b, "#edit-match [name=ratio_den]", "2").await;
+        fill(b, "#edit-match [name=max_per_donation]", "40").await;
+        click(b, "#edit-match button[type=submit]").await;
+        wait_text(b, "#notice", "Saved.").await;
+        wait_text(b, "#matches tbody tr td:nth-child(1)", "Acme SA").await;
+        let row = b
+            .js("return Array.from(document.querySelectorAll('#matches tbody tr td')).slice(0, 6).map(td => td.textContent)")
+            .await;
+        assert_eq!(row, json!(["Acme SA", "1 : 2", "€300.00", "€80.00", "€220.00", "active"]));
+        // Half of 100,00 € is 50,00 €, above the new 40,00 € per donation.
+        assert_eq!(donate(10000).await, 4000);
+        wait_text(b, "#matches tbody tr td:nth-child(5)", "€180.00").await;
+
+        // A new campaign overlay link: shown once, the old one refused.
+        click(b, "button[data-act=rotate-campaign]").await;
+        let second = eventually("a new link", WAIT, || async {
+            let v = input_value(b, "#overlay-url").await;
+            (v != first && v.contains("/overlay/campaigns/")).then_some(v)
+        })
+        .await;
+        assert!(second.starts_with(&format!("{}/overlay/campaigns/{cid}?token=ot_", app.base)), "{second}");
+        assert_eq!(app.client.get(&first).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(app.client.get(&second).send().await.unwrap().status(), StatusCode::OK);
+    })
+    .await;
+}
