@@ -41,8 +41,8 @@ pub struct Inner {
     /// Cancelled when the server stops: WebSocket sessions close with 1001.
     pub shutdown: CancellationToken,
     pub limits: crate::http::limits::Limits,
-    /// Dashboard sessions by digest of their cookie (in memory: a restart signs out).
-    pub logins: dashmap::DashMap<TokenHash, crate::http::auth::Login>,
+    /// Dashboard sessions by digest of their cookie (kept on disk across restarts).
+    pub logins: crate::sessions::Sessions,
     /// WebSocket sessions, awaited on shutdown.
     pub sessions: TaskTracker,
 }
@@ -105,6 +105,7 @@ pub async fn run_with_clock(
     let dir = config.data_dir.clone();
     let started = std::time::Instant::now();
     let (store, state) = tokio::task::spawn_blocking(move || ledger::open(&dir, limits)).await??;
+    let logins = crate::sessions::Sessions::open(Path::new(&config.data_dir), &admin_hash)?;
     let views = Arc::new(Views::default());
     let hub = Arc::new(Hub::default());
     ledger::load_views(&state, &views, &hub);
@@ -115,7 +116,7 @@ pub async fn run_with_clock(
     let app = AppState(Arc::new(Inner {
         readers: Readers::new(Path::new(&config.data_dir)),
         limits: crate::http::limits::Limits::from_config(&config),
-        logins: dashmap::DashMap::new(),
+        logins,
         config,
         ledger,
         views,

@@ -7,7 +7,8 @@
 //!   publishes each event's frame, serialized once, to the per-live [`hub`];
 //! - WebSocket sessions ([`http::ws`]) forward frames to overlays and viewers.
 //!
-//! [`money`] holds amounts and currencies; [`secret`] ids and tokens; [`app`] wires it all
+//! [`money`] holds amounts and currencies; [`secret`] ids and tokens; [`sessions`] the
+//! dashboard's sign-ins; [`app`] wires it all
 //! and [`config`] reads flags and `CAGNOTTE_*` variables; [`demo`] runs a demo campaign.
 
 pub mod app;
@@ -20,5 +21,6 @@ pub mod hub;
 pub mod ledger;
 pub mod money;
 pub mod secret;
+pub mod sessions;
 pub mod views;
 pub mod webhooks;

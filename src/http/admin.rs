@@ -4,7 +4,7 @@
 
 use super::JsonBody;
 use super::api::outcome_response;
-use super::auth::{Login, SESSION_COOKIE};
+use super::auth::SESSION_COOKIE;
 use crate::app::AppState;
 use crate::domain::moderation::{Mode, Moderation};
 use crate::domain::state::{Command, Event, Fact};
@@ -21,7 +21,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use subtle::ConstantTimeEq;
 
 pub fn router() -> Router<AppState> {
@@ -58,10 +58,15 @@ async fn sign_in(State(app): State<AppState>, JsonBody(b): JsonBody<SignIn>) -> 
     }
     let id = secret::new_token("cs_");
     let csrf = secret::new_token("");
-    let now = Instant::now();
-    app.logins.retain(|_, l| l.expires > now);
     let ttl = Duration::from_secs(app.config.session_ttl_secs.max(1));
-    app.logins.insert(secret::hash(&id), Login { csrf: csrf.clone(), expires: now + ttl });
+    app.logins.insert(secret::hash(&id), csrf.clone(), ttl).await.map_err(|e| {
+        tracing::error!(error = %e, "a session could not be stored");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_unavailable",
+            "the session could not be stored; try again",
+        )
+    })?;
     let mut res = axum::Json(json!({ "csrf_token": csrf })).into_response();
     res.headers_mut().insert(header::SET_COOKIE, cookie(&app, &id, ttl.as_secs()));
     Ok(res)
@@ -73,8 +78,11 @@ async fn session(State(app): State<AppState>, headers: HeaderMap) -> Result<Resp
 }
 
 async fn sign_out(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some((hash, _)) = app.session(&headers) {
-        app.logins.remove(&hash);
+    if let Some((hash, _)) = app.session(&headers)
+        && let Err(e) = app.logins.remove(&hash).await
+    {
+        // Closed in memory already; on disk it still expires on time.
+        tracing::error!(error = %e, "a closed session could not be removed from disk");
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
     res.headers_mut().insert(header::SET_COOKIE, cookie(&app, "", 0));

@@ -20,12 +20,6 @@ pub enum Access {
 /// Name of the dashboard's session cookie.
 pub const SESSION_COOKIE: &str = "cagnotte_session";
 
-/// A signed-in dashboard: its CSRF token and when it expires.
-pub struct Login {
-    pub csrf: String,
-    pub expires: std::time::Instant,
-}
-
 pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
     headers
         .get_all(header::COOKIE)
@@ -84,13 +78,8 @@ impl AppState {
     pub fn session(&self, headers: &HeaderMap) -> Option<(crate::domain::TokenHash, String)> {
         let id = session_cookie(headers)?;
         let hash = secret::hash(id);
-        let s = self.logins.get(&hash)?;
-        if s.expires <= std::time::Instant::now() {
-            drop(s);
-            self.logins.remove(&hash);
-            return None;
-        }
-        Some((hash, s.csrf.clone()))
+        let csrf = self.logins.get(&hash)?;
+        Some((hash, csrf))
     }
 
     pub fn require_admin(&self, headers: &HeaderMap) -> Result<(), ApiError> {

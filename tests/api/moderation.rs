@@ -30,6 +30,57 @@ async fn moderate(app: &TestApp, live: &TestLive, body: Value) -> Value {
     v
 }
 
+async fn sign_in(app: &TestApp) -> (String, String) {
+    let r =
+        app.client.post(format!("{}/api/v1/session", app.base)).json(&json!({"token": ADMIN})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let csrf = r.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_owned();
+    (cookie, csrf)
+}
+
+async fn session_of(app: &TestApp, cookie: &str) -> (StatusCode, Value) {
+    app.request(reqwest::Method::GET, "/api/v1/session", None, &[("cookie", cookie)], None).await
+}
+
+/// A restart keeps the dashboard signed in; a sign-out, or a new admin token, does not survive it.
+#[tokio::test]
+async fn sessions_survive_a_restart_but_not_a_sign_out_or_a_new_admin_token() {
+    let app = spawn_app().await;
+    let (kept, kept_csrf) = sign_in(&app).await;
+    let (closed, closed_csrf) = sign_in(&app).await;
+    let headers = [("cookie", closed.as_str()), ("x-csrf-token", closed_csrf.as_str())];
+    let (s, _) = app.request(reqwest::Method::DELETE, "/api/v1/session", None, &headers, None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(session_of(&app, &closed).await.0, StatusCode::UNAUTHORIZED);
+
+    let app = app.restart().await;
+    let (s, v) = session_of(&app, &kept).await;
+    assert_eq!((s, v["csrf_token"].as_str()), (StatusCode::OK, Some(kept_csrf.as_str())));
+    assert_eq!(session_of(&app, &closed).await.0, StatusCode::UNAUTHORIZED);
+    // The same CSRF token still guards writes.
+    let cid = app.eur_campaign().await;
+    let (s, v) = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/campaigns/{cid}/lives"),
+            None,
+            &[("cookie", &kept), ("x-csrf-token", &kept_csrf)],
+            Some(json!({"host": "Après redémarrage"}).to_string()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    // The file keeps digests only: no cookie in it.
+    let stored = std::fs::read(app.data_dir().join("sessions.sqlite")).unwrap();
+    let cookie_value = kept.split_once('=').unwrap().1;
+    assert!(!stored.windows(cookie_value.len()).any(|w| w == cookie_value.as_bytes()));
+
+    let addr = app.addr.to_string();
+    let dir = app.stop().await;
+    let app = spawn_app_at(dir, &addr, |c| c.admin_token = Some("another-admin-token-0123456789".into())).await;
+    assert_eq!(session_of(&app, &kept).await.0, StatusCode::UNAUTHORIZED, "signed in with the old admin token");
+}
+
 #[tokio::test]
 async fn sessions_need_the_admin_token_and_writes_need_the_csrf_token() {
     let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), |c| c.session_ttl_secs = 2).await;
