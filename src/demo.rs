@@ -137,6 +137,7 @@ async fn demo(
     }
     println!("  in English       {base}?token={token}&lang=en");
     println!("  overlay builder  {base}/builder?token={token}");
+    println!("  whole campaign   {}", str_field(&campaign, "overlay_url")?);
     println!("Admin token: {admin}");
     println!("Live key:    {key}");
     println!("A simulated donation arrives about every {} s.", args.every);

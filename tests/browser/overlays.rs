@@ -693,7 +693,7 @@ async fn demo_command_serves_moving_overlays() {
         let page = tokio::time::timeout(WAIT, async {
             while let Some(line) = lines.next_line().await.expect("demo output") {
                 printed.push(line.clone());
-                if line.trim_start().starts_with("overlay builder") {
+                if line.trim_start().starts_with("whole campaign") {
                     break;
                 }
             }
@@ -706,6 +706,8 @@ async fn demo_command_serves_moving_overlays() {
         for widget in ["alert", "goal", "campaign", "match", "ticker", "top", "cta"] {
             assert!(printed.iter().any(|l| l.contains(&format!("/{widget}?token="))), "{widget}: {printed:?}");
         }
+        let campaign = printed.iter().find(|l| l.trim_start().starts_with("whole campaign")).unwrap();
+        assert!(campaign.contains("/overlay/campaigns/") && campaign.contains("?token=ot_"), "{campaign}");
         assert!(data_dir.exists(), "the demo data lives in {}", data_dir.display());
 
         b.goto(&page).await;
