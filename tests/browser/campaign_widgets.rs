@@ -1,11 +1,21 @@
 //! The campaign widgets any live overlay can show: the leaderboard of the
 //! campaign's lives and its next live.
 
-use crate::browser::{eventually, with_browser};
+use crate::browser::{Browser, eventually, with_browser};
 use crate::helpers::*;
 use serde_json::json;
 use std::time::Duration;
 use time::OffsetDateTime;
+
+/// The rows of the ranked list `#{list}` once it has `len` of them, as `name amount`.
+async fn ranking(b: &Browser, list: &str, len: usize) -> Vec<String> {
+    let script = format!("return Array.from(document.querySelectorAll('#{list} li')).map(li => li.innerText)");
+    let rows = eventually(&format!("{list} has {len} rows"), Duration::from_secs(10), || async {
+        b.js(&script).await.as_array().filter(|a| a.len() == len).cloned()
+    })
+    .await;
+    rows.iter().map(|r| r.as_str().unwrap().replace(['\n', '\t'], " ")).collect()
+}
 
 #[tokio::test]
 async fn the_lives_leaderboard_and_the_next_live_follow_the_campaign() {
@@ -35,14 +45,7 @@ async fn the_lives_leaderboard_and_the_next_live_follow_the_campaign() {
 
         b.goto(&url("lives", "en")).await;
         b.wait_live().await;
-        let rows = eventually("the lives are ranked", Duration::from_secs(10), || async {
-            let v =
-                b.js("return Array.from(document.querySelectorAll('#lives-list li')).map(li => li.innerText)").await;
-            v.as_array().filter(|a| a.len() == 2).cloned()
-        })
-        .await;
-        let rows: Vec<String> = rows.iter().map(|r| r.as_str().unwrap().replace(['\n', '\t'], " ")).collect();
-        assert_eq!(rows, ["Corentin €30.00", "Zoé — Concert €12.00"]);
+        assert_eq!(ranking(b, "lives-list", 2).await, ["Corentin €30.00", "Zoé — Concert €12.00"]);
         // A donation to another live reorders the board at the next poll.
         app.donate_ok(&next, 2000).await;
         eventually("the ranking follows", Duration::from_secs(10), || async {
@@ -143,21 +146,8 @@ async fn the_campaign_overlay_follows_every_live_of_the_campaign() {
         })
         .await;
         assert_eq!(text("goal-title").await, "Campaign goal");
-        let rows = eventually("the campaign's donors are ranked", Duration::from_secs(10), || async {
-            let v = b.js("return Array.from(document.querySelectorAll('#top-list li')).map(li => li.innerText)").await;
-            v.as_array().filter(|a| a.len() == 2).cloned()
-        })
-        .await;
-        let rows: Vec<String> = rows.iter().map(|r| r.as_str().unwrap().replace(['\n', '\t'], " ")).collect();
-        assert_eq!(rows, ["Bob €30.00", "Ana €15.00"]);
-        let lives = eventually("the lives are ranked", Duration::from_secs(10), || async {
-            let v =
-                b.js("return Array.from(document.querySelectorAll('#lives-list li')).map(li => li.innerText)").await;
-            v.as_array().filter(|a| a.len() == 2).cloned()
-        })
-        .await;
-        let lives: Vec<String> = lives.iter().map(|r| r.as_str().unwrap().replace(['\n', '\t'], " ")).collect();
-        assert_eq!(lives, ["Zoé €35.00", "Corentin €30.00"]);
+        assert_eq!(ranking(b, "top-list", 2).await, ["Bob €30.00", "Ana €15.00"]);
+        assert_eq!(ranking(b, "lives-list", 2).await, ["Zoé €35.00", "Corentin €30.00"]);
     })
     .await;
 }
