@@ -95,6 +95,8 @@ impl From<Refusal> for ApiError {
             Refusal::Forbidden => ApiError::forbidden(msg),
             Refusal::TotalsOverflow => ApiError::invalid("totals_overflow", msg),
             Refusal::MatchNotFound => ApiError::not_found("match_not_found", msg),
+            Refusal::IntegrationNotFound => ApiError::not_found("integration_not_found", msg),
+            Refusal::SubscriberNotFound => ApiError::not_found("subscriber_not_found", msg),
             Refusal::CapBelowUsed { .. } => ApiError::invalid("cap_below_used", msg),
         }
     }

@@ -61,8 +61,12 @@ pub enum Change {
         old: Option<TokenHash>,
         new: TokenHash,
     },
+    /// Inserted, or replaced by id.
     Integration(Integration),
+    IntegrationRemoved(String),
+    /// Inserted, or replaced by id.
     Subscriber(Subscriber),
+    SubscriberRemoved(String),
     Moderation {
         live_id: String,
         moderation: Moderation,
@@ -359,6 +363,12 @@ impl Views {
             }
             Change::Integration(i) => {
                 self.integrations.insert(i.id.clone(), i.clone());
+            }
+            Change::IntegrationRemoved(id) => {
+                self.integrations.remove(id);
+            }
+            Change::SubscriberRemoved(id) => {
+                self.subscribers.remove(id);
             }
             Change::Subscriber(s) => {
                 self.subscribers.insert(s.id.clone(), s.clone());

@@ -108,6 +108,23 @@ pub enum Fact {
         campaign_id: String,
         overlay_hash: TokenHash,
     },
+    /// An integration's signing secret was replaced (the old one stops working).
+    IntegrationSecretReplaced {
+        integration_id: String,
+        secret: String,
+    },
+    /// An integration was deleted: its URL takes nothing more.
+    IntegrationRemoved {
+        integration_id: String,
+    },
+    /// A subscriber's URL and/or secret changed.
+    SubscriberUpdated {
+        subscriber: Subscriber,
+    },
+    /// A subscriber was deleted: it receives nothing more.
+    SubscriberRemoved {
+        subscriber_id: String,
+    },
 }
 
 impl Fact {
@@ -134,6 +151,10 @@ impl Fact {
             Fact::TestAlert { .. } => "test_alert",
             Fact::MatchUpdated { .. } => "match_updated",
             Fact::CampaignOverlayRotated { .. } => "campaign_overlay_rotated",
+            Fact::IntegrationSecretReplaced { .. } => "integration_secret_replaced",
+            Fact::IntegrationRemoved { .. } => "integration_removed",
+            Fact::SubscriberUpdated { .. } => "subscriber_updated",
+            Fact::SubscriberRemoved { .. } => "subscriber_removed",
         }
     }
 }
@@ -219,6 +240,20 @@ pub enum Command {
         campaign_id: String,
         overlay_hash: TokenHash,
     },
+    ReplaceIntegrationSecret {
+        by: Principal,
+        integration_id: String,
+        secret: String,
+    },
+    RemoveIntegration {
+        by: Principal,
+        integration_id: String,
+    },
+    /// New URL or secret of a subscriber (admin).
+    UpdateSubscriber(Subscriber),
+    RemoveSubscriber {
+        subscriber_id: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,6 +299,10 @@ pub enum Refusal {
     TotalsOverflow,
     #[error("no match has this id")]
     MatchNotFound,
+    #[error("no integration has this id")]
+    IntegrationNotFound,
+    #[error("no webhook subscriber has this id")]
+    SubscriberNotFound,
     #[error("the cap cannot go below what the match already gave ({used} minor units)")]
     CapBelowUsed { used: i64 },
 }
@@ -374,6 +413,9 @@ pub struct State {
     pub idempotency: HashMap<(String, String), (String, String)>,
     pub integrations: HashMap<String, Integration>,
     pub subscribers: HashMap<String, Subscriber>,
+    /// Ids of deleted integrations and subscribers: never given again, so that
+    /// nothing meant for the old one can reach a new one.
+    pub retired: BTreeSet<String>,
     /// Donations whose recorded matching differs from what the rules give on
     /// replay; always 0 unless the log was written by different rules.
     pub diverged: u64,
@@ -441,7 +483,7 @@ impl State {
                 if !by.may_write(&integration.live_id) {
                     return Err(Refusal::Forbidden);
                 }
-                if self.integrations.contains_key(&integration.id) {
+                if self.integrations.contains_key(&integration.id) || self.retired.contains(&integration.id) {
                     return Err(Refusal::IdTaken("integration"));
                 }
                 Ok(Decision::Append(Fact::IntegrationCreated { integration: integration.clone() }))
@@ -450,7 +492,7 @@ impl State {
                 if sub.campaign_id.as_ref().is_some_and(|c| !self.campaigns.contains_key(c)) {
                     return Err(Refusal::CampaignNotFound);
                 }
-                if self.subscribers.contains_key(&sub.id) {
+                if self.subscribers.contains_key(&sub.id) || self.retired.contains(&sub.id) {
                     return Err(Refusal::IdTaken("subscriber"));
                 }
                 Ok(Decision::Append(Fact::SubscriberCreated { subscriber: sub.clone() }))
@@ -528,6 +570,35 @@ impl State {
                     return Err(Refusal::CapBelowUsed { used: current.used });
                 }
                 Ok(Decision::Append(Fact::MatchUpdated { r#match: m.clone() }))
+            }
+            Command::ReplaceIntegrationSecret { by, integration_id, secret } => {
+                let i = self.integrations.get(integration_id).ok_or(Refusal::IntegrationNotFound)?;
+                if !by.may_write(&i.live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                Ok(Decision::Append(Fact::IntegrationSecretReplaced {
+                    integration_id: integration_id.clone(),
+                    secret: secret.clone(),
+                }))
+            }
+            Command::RemoveIntegration { by, integration_id } => {
+                let i = self.integrations.get(integration_id).ok_or(Refusal::IntegrationNotFound)?;
+                if !by.may_write(&i.live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                Ok(Decision::Append(Fact::IntegrationRemoved { integration_id: integration_id.clone() }))
+            }
+            Command::UpdateSubscriber(sub) => {
+                if !self.subscribers.contains_key(&sub.id) {
+                    return Err(Refusal::SubscriberNotFound);
+                }
+                Ok(Decision::Append(Fact::SubscriberUpdated { subscriber: sub.clone() }))
+            }
+            Command::RemoveSubscriber { subscriber_id } => {
+                if !self.subscribers.contains_key(subscriber_id) {
+                    return Err(Refusal::SubscriberNotFound);
+                }
+                Ok(Decision::Append(Fact::SubscriberRemoved { subscriber_id: subscriber_id.clone() }))
             }
             Command::RotateCampaignOverlay { campaign_id, overlay_hash } => {
                 if !self.campaigns.contains_key(campaign_id) {
@@ -630,6 +701,12 @@ impl State {
             Fact::TestAlert { donation } => donation.campaign_id.clone(),
             Fact::MatchUpdated { r#match } => r#match.campaign_id.clone(),
             Fact::CampaignOverlayRotated { campaign_id, .. } => campaign_id.clone(),
+            Fact::IntegrationSecretReplaced { integration_id, .. } | Fact::IntegrationRemoved { integration_id } => {
+                let live_id = &self.integrations.get(integration_id)?.live_id;
+                self.lives.get(live_id)?.live.campaign_id.clone()
+            }
+            Fact::SubscriberUpdated { subscriber } => subscriber.campaign_id.clone()?,
+            Fact::SubscriberRemoved { subscriber_id } => self.subscribers.get(subscriber_id)?.campaign_id.clone()?,
         })
     }
 
@@ -824,6 +901,22 @@ impl State {
                 let overlay_hash = c.campaign.overlay_hash;
                 c.campaign = campaign.clone();
                 c.campaign.overlay_hash = overlay_hash;
+            }
+            Fact::IntegrationSecretReplaced { integration_id, secret } => {
+                let i = self.integrations.get_mut(integration_id).ok_or(FoldError::Unknown(ev.seq))?;
+                i.secret = secret.clone();
+            }
+            Fact::IntegrationRemoved { integration_id } => {
+                self.integrations.remove(integration_id).ok_or(FoldError::Unknown(ev.seq))?;
+                self.retired.insert(integration_id.clone());
+            }
+            Fact::SubscriberUpdated { subscriber } => {
+                let s = self.subscribers.get_mut(&subscriber.id).ok_or(FoldError::Unknown(ev.seq))?;
+                *s = subscriber.clone();
+            }
+            Fact::SubscriberRemoved { subscriber_id } => {
+                self.subscribers.remove(subscriber_id).ok_or(FoldError::Unknown(ev.seq))?;
+                self.retired.insert(subscriber_id.clone());
             }
             Fact::CampaignOverlayRotated { campaign_id, overlay_hash } => {
                 let c = self.campaigns.get_mut(campaign_id).ok_or(FoldError::Unknown(ev.seq))?;

@@ -19,7 +19,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{patch, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -28,6 +28,95 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/integrations", post(create_integration).get(list_integrations))
         .route("/hooks/{id}", post(receive))
         .route("/api/v1/webhooks", post(create_subscriber).get(list_subscribers))
+        .route("/api/v1/integrations/{id}", patch(replace_integration_secret).delete(remove_integration))
+        .route("/api/v1/webhooks/{id}", patch(edit_subscriber).delete(remove_subscriber))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewSecret {
+    secret: String,
+}
+
+/// `PATCH /api/v1/integrations/{id}` `{secret}` (admin or the live's key): the
+/// provider's new signing secret. The old one stops working at once (Stripe signs
+/// with both while it rotates a secret, so deliveries keep verifying).
+async fn replace_integration_secret(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<NewSecret>,
+) -> Result<Response, ApiError> {
+    let by = app.require_writer(&headers, None)?;
+    let secret = shared_secret(&b.secret)?;
+    app.ledger.submit(Command::ReplaceIntegrationSecret { by, integration_id: id.clone(), secret }).await?;
+    let i = app
+        .views
+        .integrations
+        .get(&id)
+        .map(|e| e.value().clone())
+        .ok_or_else(|| ApiError::internal("integration missing after commit"))?;
+    Ok(axum::Json(integration_json(&i, &base_url(&app, &headers))).into_response())
+}
+
+/// `DELETE /api/v1/integrations/{id}` (admin or the live's key): its URL answers 404 from now on.
+async fn remove_integration(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let by = app.require_writer(&headers, None)?;
+    app.ledger.submit(Command::RemoveIntegration { by, integration_id: id }).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EditSubscriber {
+    url: Option<String>,
+    secret: Option<String>,
+}
+
+/// `PATCH /api/v1/webhooks/{id}` `{url?, secret?}` (admin): the next deliveries use them.
+async fn edit_subscriber(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<EditSubscriber>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let mut sub = app
+        .views
+        .subscribers
+        .get(&id)
+        .map(|e| e.value().clone())
+        .ok_or_else(|| ApiError::not_found("subscriber_not_found", "no webhook subscriber has this id"))?;
+    if let Some(url) = b.url {
+        sub.url = subscriber_url(&url)?;
+    }
+    if let Some(secret) = b.secret {
+        sub.secret = shared_secret(&secret)?;
+    }
+    app.ledger.submit(Command::UpdateSubscriber(sub)).await?;
+    let statuses = webhooks::outbox::statuses(&app.config.data_dir).await.map_err(ApiError::internal)?;
+    let s = app
+        .views
+        .subscribers
+        .get(&id)
+        .map(|e| e.value().clone())
+        .ok_or_else(|| ApiError::internal("subscriber missing after commit"))?;
+    Ok(axum::Json(subscriber_json(&s, statuses.iter().find(|st| st.subscriber_id == id))).into_response())
+}
+
+/// `DELETE /api/v1/webhooks/{id}` (admin): nothing more is sent to it, pending deliveries included.
+async fn remove_subscriber(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    app.ledger.submit(Command::RemoveSubscriber { subscriber_id: id }).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// A shared secret: 16 to 512 visible ASCII characters.

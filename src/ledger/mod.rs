@@ -351,7 +351,14 @@ impl Writer {
                 Some(Change::Moderation { live_id: live_id.clone(), moderation: moderation.clone() })
             }
             Fact::IntegrationCreated { integration } => Some(Change::Integration(integration.clone())),
-            Fact::SubscriberCreated { subscriber } => Some(Change::Subscriber(subscriber.clone())),
+            Fact::SubscriberCreated { subscriber } | Fact::SubscriberUpdated { subscriber } => {
+                Some(Change::Subscriber(subscriber.clone()))
+            }
+            Fact::IntegrationSecretReplaced { integration_id, .. } => {
+                s.integrations.get(integration_id).cloned().map(Change::Integration)
+            }
+            Fact::IntegrationRemoved { integration_id } => Some(Change::IntegrationRemoved(integration_id.clone())),
+            Fact::SubscriberRemoved { subscriber_id } => Some(Change::SubscriberRemoved(subscriber_id.clone())),
             Fact::MilestoneCreated { milestone } => s.milestone_state(&milestone.id).cloned().map(Change::Milestone),
             Fact::MilestoneReached { milestone_id } => {
                 let m = s.milestone_state(milestone_id).cloned();
@@ -497,7 +504,11 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         | Command::Approve { .. }
         | Command::Hide { .. }
         | Command::UpdateMatch(_)
-        | Command::RotateCampaignOverlay { .. } => {}
+        | Command::RotateCampaignOverlay { .. }
+        | Command::ReplaceIntegrationSecret { .. }
+        | Command::RemoveIntegration { .. }
+        | Command::UpdateSubscriber(_)
+        | Command::RemoveSubscriber { .. } => {}
         Command::Refund { .. } | Command::RotateLiveSecrets { .. } | Command::Tick => {}
     }
 }

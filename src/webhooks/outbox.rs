@@ -162,6 +162,11 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// Drops a deleted subscriber's delivery state (and with it what was pending).
+    fn forget(&self, subscriber_id: &str) -> rusqlite::Result<()> {
+        self.conn.execute("DELETE FROM webhook_outbox WHERE subscriber_id = ?1", params![subscriber_id]).map(drop)
+    }
+
     /// The stored state of a subscriber; a new one starts right after the event that created it.
     fn load_or_init(&self, subscriber_id: &str) -> rusqlite::Result<Status> {
         if let Some(s) = self.load(subscriber_id)? {
@@ -430,8 +435,24 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
     };
     // Events after the cursor that are not for this subscriber are skipped in memory only.
     let mut scanned = status.cursor;
+    // The subscriber as the last failed attempt used it.
+    let mut tried: Option<Subscriber> = None;
     loop {
         committed.borrow_and_update();
+        // The subscriber as it is now: a new URL or secret applies to the next
+        // attempt; once deleted, nothing more is sent and its state is dropped.
+        let Some(sub) = ctx.views.subscribers.get(&id).map(|e| e.value().clone()) else {
+            let gone = id.clone();
+            if let Err(err) = ctx.db(move |s| s.forget(&gone)).await {
+                tracing::error!(%err, "webhook outbox: cannot drop a deleted subscriber's state");
+            }
+            return;
+        };
+        if tried.as_ref().is_some_and(|t| *t != sub) {
+            // A new URL or secret is tried at once, not after the old backoff.
+            status.next_attempt_at = None;
+            tried = None;
+        }
         let campaign = sub.campaign_id.clone();
         let next = match ctx.db(move |s| s.next(scanned, campaign.as_deref())).await {
             Ok(n) => n,
@@ -457,9 +478,23 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
         scanned = ev.seq - 1;
         if let Some(at) = status.next_attempt_at {
             let wait = at.saturating_sub(wall_ms());
-            if wait > 0 && !ctx.sleep(Duration::from_millis(wait as u64)).await {
-                return;
+            if wait > 0 {
+                // A commit (maybe this subscriber edited or deleted) ends the wait early.
+                tokio::select! {
+                    _ = ctx.shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
+                    r = committed.changed() => {
+                        if r.is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                }
             }
+        }
+        // Deleted (or changed) during the wait: the loop's top sees it first.
+        if ctx.views.subscribers.get(&id).is_none_or(|s| *s.value() != sub) {
+            continue;
         }
         let body = payload(&ev);
         let result = tokio::select! {
@@ -470,6 +505,7 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
         status.last_event = Some(format!("evt_{}", ev.seq));
         match result {
             Ok(code) if (200..300).contains(&code) => {
+                tried = None;
                 status.last_status = Some(code);
                 status.last_error = None;
                 status.cursor = ev.seq;
@@ -500,6 +536,7 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
                     tracing::info!(subscriber = %sub.id, seq = ev.seq, attempts = status.attempts, ?delay, %err, "webhook delivery failed; will retry");
                     status.last_error = Some(err);
                     status.next_attempt_at = Some(wall_ms() + delay.as_millis() as i64);
+                    tried = Some(sub.clone());
                 }
             }
         }

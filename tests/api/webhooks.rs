@@ -621,3 +621,134 @@ async fn subscriber_validation() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["webhooks"].as_array().unwrap().len(), 0, "nothing was created");
 }
+
+const PATCH: reqwest::Method = reqwest::Method::PATCH;
+const DELETE: reqwest::Method = reqwest::Method::DELETE;
+
+/// `method path` with a bearer token and a JSON body (none for `null`).
+async fn send(app: &TestApp, method: reqwest::Method, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+    let body = (!body.is_null()).then(|| body.to_string());
+    app.request(method, path, Some(token), &[], body).await
+}
+
+/// Posts a generic event for `amount` signed with `secret` now.
+async fn generic_hook(app: &TestApp, url: &str, secret: &str, event_id: &str, amount: i64) -> (StatusCode, Value) {
+    let body = json!({"event_id": event_id, "amount": amount, "currency": "EUR"}).to_string();
+    let t = unix_now();
+    let sig = format!("t={t},v1={}", hmac_hex(secret, t, body.as_bytes()));
+    hook(app, url, &[("cagnotte-signature", &sig)], body).await
+}
+
+#[tokio::test]
+async fn an_integration_secret_is_replaced_and_an_integration_deleted() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Zoé"})).await;
+    let old = "generic-secret-old-0123456789";
+    let new = "generic-secret-new-0123456789";
+    let url = integration(&app, &live, "generic", old).await;
+    let id = url.rsplit('/').next().unwrap().to_owned();
+    let path = format!("/api/v1/integrations/{id}");
+    assert_eq!(
+        send(&app, PATCH, &path, &other.key, json!({"secret": new})).await.0,
+        StatusCode::FORBIDDEN,
+        "another live's key"
+    );
+    assert_eq!(send(&app, PATCH, &path, &live.overlay_token, json!({"secret": new})).await.0, StatusCode::FORBIDDEN);
+    let (s, e) = send(&app, PATCH, &path, &live.key, json!({"secret": "short"})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_secret")));
+    let (s, e) = send(&app, PATCH, &path, &live.key, json!({"secret": new, "provider": "stripe"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(generic_hook(&app, &url, old, "e-1", 1000).await.0, StatusCode::OK, "unchanged so far");
+
+    let (s, v) = send(&app, PATCH, &path, &live.key, json!({"secret": new})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!((v["id"].as_str(), v["url"].as_str()), (Some(id.as_str()), Some(url.as_str())));
+    assert!(v.get("secret").is_none());
+    let (s, e) = generic_hook(&app, &url, old, "e-2", 2000).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_signature")), "the old secret");
+    assert_eq!(generic_hook(&app, &url, new, "e-3", 3000).await.0, StatusCode::OK);
+    assert_eq!(live_totals(&app, &live).await["raised"], 4000);
+
+    // Deleted: its URL takes nothing more, also after a restart, and its id is never given again.
+    assert_eq!(send(&app, DELETE, &path, &other.key, Value::Null).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, DELETE, &path, &live.key, Value::Null).await.0, StatusCode::NO_CONTENT);
+    let (s, e) = send(&app, DELETE, &path, &live.key, Value::Null).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("integration_not_found")));
+    let (s, e) = generic_hook(&app, &url, new, "e-4", 4000).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("integration_not_found")));
+    let app = app.restart().await;
+    assert_eq!(generic_hook(&app, &url, new, "e-5", 5000).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(live_totals(&app, &live).await["raised"], 4000);
+    let (s, v) = app
+        .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/integrations", live.id), Some(&live.key), &[], None)
+        .await;
+    assert_eq!((s, v["integrations"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)));
+    let (s, e) = app
+        .post(
+            &format!("/api/v1/lives/{}/integrations", live.id),
+            Some(&live.key),
+            json!({"id": id, "provider": "generic", "secret": new}),
+        )
+        .await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::CONFLICT, Some("id_taken")));
+    let (s, _) = app
+        .request(
+            reqwest::Method::PATCH,
+            "/api/v1/integrations/nope",
+            Some(ADMIN),
+            &[],
+            Some(json!({"secret": new}).to_string()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_subscriber_is_edited_then_deleted_and_receives_nothing_more() {
+    let receiver = Receiver::default();
+    let base = receiver.start().await;
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let (old, new) = ("subscriber-secret-old-0123", "subscriber-secret-new-0123");
+    let (s, v) = app.post("/api/v1/webhooks", Some(ADMIN), json!({"url": format!("{base}/bot"), "secret": old})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let path = format!("/api/v1/webhooks/{}", v["id"].as_str().unwrap());
+    app.donate_ok(&live, 100).await;
+    until(10, "the first delivery", async || (receiver.accepted("bot", old).len() == 1).then_some(())).await;
+
+    // A new URL and secret: the next event goes there, signed with the new secret.
+    assert_eq!(send(&app, PATCH, &path, &live.key, json!({"secret": new})).await.0, StatusCode::FORBIDDEN);
+    let (s, e) = send(&app, PATCH, &path, ADMIN, json!({"url": "ftp://example.org/x"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (s, v) = send(&app, PATCH, &path, ADMIN, json!({"url": format!("{base}/bot2"), "secret": new})).await;
+    assert_eq!((s, v["url"].as_str()), (StatusCode::OK, Some(format!("{base}/bot2").as_str())), "{v}");
+    assert!(v.get("secret").is_none());
+    app.donate_ok(&live, 200).await;
+    let got = until(10, "delivery to the new URL", async || {
+        let got = receiver.accepted("bot2", new);
+        (got.len() == 1).then_some(got)
+    })
+    .await;
+    assert_eq!(got[0]["data"]["donation"]["amount"], 200);
+    assert_eq!(receiver.attempts("bot"), 1, "nothing more to the old URL");
+
+    // Failing, then deleted: the pending event is dropped and nothing more is sent.
+    receiver.failures.store(1000, std::sync::atomic::Ordering::SeqCst);
+    app.donate_ok(&live, 300).await;
+    until(10, "a failed attempt", async || (receiver.attempts("bot2") >= 2).then_some(())).await;
+    assert_eq!(app.request(reqwest::Method::DELETE, &path, Some(&live.key), &[], None).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.request(reqwest::Method::DELETE, &path, Some(ADMIN), &[], None).await.0, StatusCode::NO_CONTENT);
+    let (_, v) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
+    assert_eq!(v["webhooks"], json!([]));
+    receiver.failures.store(0, std::sync::atomic::Ordering::SeqCst);
+    let attempts = receiver.attempts("bot2");
+    app.donate_ok(&live, 400).await;
+    let app = app.restart().await;
+    app.donate_ok(&live, 500).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(receiver.attempts("bot2"), attempts, "a deleted subscriber receives nothing more");
+    assert_eq!(receiver.accepted("bot2", new).len(), 1);
+    let (s, e) = app.request(reqwest::Method::DELETE, &path, Some(ADMIN), &[], None).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("subscriber_not_found")));
+}
