@@ -23,7 +23,8 @@
       badAmount: "Montant invalide : ", anonymous: "anonyme", hidden: "masqué",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé", st_test: "Test",
       approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message", refund: "Rembourser",
-      confirm: "Confirmer ?", edit: "Modifier", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé",
+      confirm: "Confirmer ?", edit: "Modifier", remove: "Supprimer", copy: "Copier",
+      h_waiting: "en attente", h_ok: "à jour", h_retrying: "nouvel essai prévu", allCampaigns: " (toutes les campagnes)", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé",
       live_unscheduled: "non programmé", m_pending: "pas encore ouvert", m_active: "actif", m_used_up: "épuisé",
       m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
       total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
@@ -36,7 +37,8 @@
       badAmount: "Invalid amount: ", anonymous: "anonymous", hidden: "hidden",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded", st_test: "Test",
       approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message", refund: "Refund",
-      confirm: "Confirm?", edit: "Edit", live_upcoming: "upcoming", live_current: "live now", live_past: "ended",
+      confirm: "Confirm?", edit: "Edit", remove: "Delete", copy: "Copy",
+      h_waiting: "waiting", h_ok: "up to date", h_retrying: "retry planned", allCampaigns: " (all campaigns)", live_upcoming: "upcoming", live_current: "live now", live_past: "ended",
       live_unscheduled: "not scheduled", m_pending: "not open yet", m_active: "active", m_used_up: "used up",
       m_ended: "ended", mode_off: "off", mode_delay: "delay", mode_manual: "approval",
       total: "Total", raised: "donations", matched: "matched", donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
@@ -285,6 +287,7 @@
     }
     renderMatches(c);
     renderMilestones(c);
+    loadHooks();
     renderLives(c);
     renderDonations(donations, cur);
   }
@@ -303,6 +306,88 @@
       tb.appendChild(tr);
     });
   }
+
+  // Integrations (webhooks in) of the campaign's lives and subscribers (webhooks
+  // out) of this campaign or of every campaign, with their delivery state.
+  var hooksLoading = false;
+  function loadHooks() {
+    var c = campaign;
+    if (!c || hooksLoading) return;
+    hooksLoading = true;
+    Promise.all([
+      Promise.all(c.lives.map(function (l) {
+        return api("GET", "/api/v1/lives/" + encodeURIComponent(l.id) + "/integrations").then(function (v) {
+          return v.integrations.map(function (i) { i.host = l.host; return i; });
+        });
+      })),
+      api("GET", "/api/v1/webhooks")
+    ]).then(function (r) {
+      if (campaign !== c) return;
+      renderIntegrations([].concat.apply([], r[0]));
+      renderSubscribers(r[1].webhooks.filter(function (w) { return !w.campaign_id || w.campaign_id === c.id; }));
+    }).catch(fail).then(function () { hooksLoading = false; });
+  }
+  function fillSelect(select, items) {
+    var chosen = select.value;
+    select.textContent = "";
+    items.forEach(function (it) {
+      var o = make("option", null, it[1]);
+      o.value = it[0];
+      select.appendChild(o);
+    });
+    if (chosen) select.value = chosen;
+  }
+  function renderIntegrations(list) {
+    var tb = el("integrations").tBodies[0];
+    tb.textContent = "";
+    list.forEach(function (i) {
+      var tr = make("tr");
+      tr.dataset.id = i.id;
+      tr.appendChild(make("td", null, i.host));
+      tr.appendChild(make("td", null, i.provider));
+      var u = make("td", "url");
+      var input = make("input");
+      input.readOnly = true;
+      input.value = i.url;
+      input.id = "hook-url-" + i.id;
+      u.appendChild(input);
+      tr.appendChild(u);
+      var acts = make("td");
+      var copyButton = actionButton("copy", i.id, T.copy);
+      copyButton.removeAttribute("data-act");
+      copyButton.dataset.copy = input.id;
+      acts.appendChild(copyButton);
+      acts.appendChild(actionButton("remove-integration", i.id, T.remove));
+      tr.appendChild(acts);
+      tb.appendChild(tr);
+    });
+    fillSelect(field(el("new-integration"), "live_id"), campaign.lives.map(function (l) {
+      return [l.id, l.host + (l.title ? " — " + l.title : "")];
+    }));
+    fillSelect(field(el("integration-secret"), "id"), list.map(function (i) { return [i.id, i.host + " — " + i.provider]; }));
+  }
+  function renderSubscribers(list) {
+    var tb = el("subscribers").tBodies[0];
+    tb.textContent = "";
+    list.forEach(function (w) {
+      var st = w.status;
+      var tr = make("tr");
+      tr.dataset.id = w.id;
+      var result = st.last_status ? String(st.last_status) : "";
+      if (st.last_error) result += (result ? " — " : "") + st.last_error;
+      [w.url + (w.campaign_id ? "" : T.allCampaigns), T["h_" + st.state] || st.state, String(st.delivered), result,
+        when(st.next_attempt_at)].forEach(function (v, k) {
+        var td = make("td", ["url", "state", "delivered", "result", "next"][k], v);
+        tr.appendChild(td);
+      });
+      var acts = make("td");
+      acts.appendChild(actionButton("remove-subscriber", w.id, T.remove));
+      tr.appendChild(acts);
+      tb.appendChild(tr);
+    });
+  }
+  // Delivery states change without any campaign event: look again now and then.
+  setInterval(function () { if (campaign && csrf && !document.hidden) loadHooks(); }, 5000);
 
   function renderMilestones(c) {
     var host = {};
@@ -542,6 +627,33 @@
     });
   }));
 
+  el("new-integration").addEventListener("submit", guard(function (form) {
+    var live = field(form, "live_id").value;
+    var body = { provider: field(form, "provider").value, secret: field(form, "secret").value };
+    return api("POST", "/api/v1/lives/" + encodeURIComponent(live) + "/integrations", body).then(function () {
+      field(form, "secret").value = "";
+      notice(T.created, false);
+      loadHooks();
+    });
+  }));
+  el("integration-secret").addEventListener("submit", guard(function (form) {
+    var id = field(form, "id").value;
+    return api("PATCH", "/api/v1/integrations/" + encodeURIComponent(id), { secret: field(form, "secret").value })
+      .then(function () {
+        field(form, "secret").value = "";
+        notice(T.saved, false);
+        loadHooks();
+      });
+  }));
+  el("new-subscriber").addEventListener("submit", guard(function (form) {
+    var body = { url: field(form, "url").value.trim(), secret: field(form, "secret").value, campaign_id: currentId };
+    return api("POST", "/api/v1/webhooks", body).then(function () {
+      form.reset();
+      notice(T.created, false);
+      loadHooks();
+    });
+  }));
+
   el("new-milestone").addEventListener("submit", guard(function (form) {
     var v = dropNulls(formValues(form, campaign.currency));
     return api("POST", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/milestones", v).then(function () {
@@ -625,7 +737,7 @@
     if (!b) return;
     if (b.dataset.copy) { copy(b); return; }
     var act = b.dataset.act;
-    if (act === "refund" && b.dataset.armed !== "1") {
+    if ((act === "refund" || act.indexOf("remove-") === 0) && b.dataset.armed !== "1") {
       // Two clicks: a refund cannot be undone.
       b.dataset.armed = "1";
       b.textContent = T.confirm;
@@ -658,7 +770,13 @@
       "approve": function () { return api("POST", don + "/approve"); },
       "hide-donor": function () { return api("POST", don + "/hide", { donor: true }); },
       "hide-message": function () { return api("POST", don + "/hide", { message: true }); },
-      "refund": function () { return api("POST", don + "/refund"); }
+      "refund": function () { return api("POST", don + "/refund"); },
+      "remove-integration": function () {
+        return api("DELETE", "/api/v1/integrations/" + encodeURIComponent(b.dataset.id)).then(loadHooks);
+      },
+      "remove-subscriber": function () {
+        return api("DELETE", "/api/v1/webhooks/" + encodeURIComponent(b.dataset.id)).then(loadHooks);
+      }
     }[act];
     if (!call) return;
     b.disabled = true;

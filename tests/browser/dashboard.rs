@@ -809,3 +809,88 @@ async fn campaign_overlay_link_and_editing_a_match() {
     })
     .await;
 }
+
+/// Payments in and events out from the dashboard: an integration created on the
+/// page takes a signed webhook; a receiver added on the page gets the next
+/// donation and the table shows it delivered; a deleted integration takes nothing.
+#[tokio::test]
+async fn integrations_and_outgoing_webhooks_from_the_dashboard() {
+    use hmac::{Hmac, Mac};
+    let received = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = Arc::clone(&received);
+    let router = axum::Router::new().route(
+        "/bot",
+        axum::routing::post(move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async { "ok" }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let receiver = format!("http://{}/bot", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        sign_in(b, &app, "?lang=en").await;
+        create_campaign(b, "Spring drive", "2000", "https://dons.example.org/spring").await;
+        create_live(b, "Ana").await;
+        let key = input_value(b, "#live-key").await;
+
+        click(b, "details:has(#new-integration) > summary").await;
+        b.js("document.querySelector('#new-integration [name=provider]').value = 'generic'").await;
+        let secret = "generic-secret-0123456789";
+        fill(b, "#new-integration [name=secret]", secret).await;
+        click(b, "#new-integration button[type=submit]").await;
+        wait_text(b, "#integrations tbody tr td:nth-child(2)", "generic").await;
+        assert_eq!(text(b, "#integrations tbody tr td:nth-child(1)").await, "Ana");
+        let url = input_value(b, "#integrations tbody tr td.url input").await;
+        assert!(url.starts_with(&format!("{}/hooks/", app.base)), "{url}");
+        let post = |event: &'static str| {
+            let (client, url) = (app.client.clone(), url.clone());
+            async move {
+                let body = json!({"event_id": event, "amount": 2500, "currency": "EUR", "donor": "Léa"}).to_string();
+                let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+                let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+                mac.update(format!("{t}.{body}").as_bytes());
+                let sig = format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()));
+                client.post(&url).header("cagnotte-signature", sig).body(body).send().await.unwrap().status()
+            }
+        };
+        assert_eq!(post("order-1").await, StatusCode::OK);
+        wait_text(b, "#c-totals", "Total €25.00 (donations €25.00 + matched €0.00) — 1 donation — goal €2,000.00")
+            .await;
+
+        click(b, "details:has(#new-subscriber) > summary").await;
+        fill(b, "#new-subscriber [name=url]", &receiver).await;
+        fill(b, "#new-subscriber [name=secret]", "subscriber-secret-0123456789").await;
+        click(b, "#new-subscriber button[type=submit]").await;
+        wait_text(b, "#subscribers tbody tr td.url", &receiver).await;
+        assert_eq!(text(b, "#subscribers tbody tr td.state").await, "waiting");
+        let live_id = on(b, "#lives article", "return document.querySelector(arguments[0]).dataset.live").await;
+        let path = format!("/api/v1/lives/{}/donations", live_id.as_str().unwrap());
+        let (s, _) = app.post(&path, Some(&key), json!({"amount": 1000, "currency": "EUR"})).await;
+        assert_eq!(s, StatusCode::CREATED);
+        wait_text(b, "#subscribers tbody tr td.delivered", "1").await;
+        assert_eq!(text(b, "#subscribers tbody tr td.state").await, "up to date");
+        assert_eq!(text(b, "#subscribers tbody tr td.result").await, "200");
+        assert_eq!(received.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+        // Deleting takes two clicks; then the URL adds nothing.
+        click(b, "#integrations button[data-act=remove-integration]").await;
+        wait_text(b, "#integrations button[data-act=remove-integration]", "Confirm?").await;
+        click(b, "#integrations button[data-act=remove-integration]").await;
+        eventually("the integration is gone", WAIT, || async {
+            (b.js("return document.querySelectorAll('#integrations tbody tr').length").await == 0).then_some(())
+        })
+        .await;
+        assert_eq!(post("order-2").await, StatusCode::NOT_FOUND);
+        click(b, "#subscribers button[data-act=remove-subscriber]").await;
+        click(b, "#subscribers button[data-act=remove-subscriber]").await;
+        eventually("the receiver is gone", WAIT, || async {
+            (b.js("return document.querySelectorAll('#subscribers tbody tr').length").await == 0).then_some(())
+        })
+        .await;
+        let (_, v) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
+        assert_eq!(v["webhooks"], json!([]));
+    })
+    .await;
+}
