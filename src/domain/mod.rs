@@ -162,7 +162,11 @@ impl Provider {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Integration {
     pub id: String,
-    pub live_id: String,
+    /// The live it posts donations to; `None` for a campaign-wide integration.
+    pub live_id: Option<String>,
+    /// Set for a campaign-wide integration (donations go to the campaign's live on air).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<String>,
     pub provider: Provider,
     pub secret: String,
     pub created_at: Timestamp,

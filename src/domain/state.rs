@@ -172,15 +172,8 @@ pub enum Principal {
     Admin,
     /// Holder of this live's write key.
     LiveKey(String),
-}
-
-impl Principal {
-    fn may_write(&self, live_id: &str) -> bool {
-        match self {
-            Principal::Admin => true,
-            Principal::LiveKey(l) => l == live_id,
-        }
-    }
+    /// A campaign-wide integration: any live of this campaign.
+    Campaign(String),
 }
 
 /// A command whose fields are already validated at the edge.
@@ -426,6 +419,23 @@ impl State {
         State { limits, ..State::default() }
     }
 
+    /// Whether `by` may write to this live.
+    fn may(&self, by: &Principal, live_id: &str) -> bool {
+        match by {
+            Principal::Admin => true,
+            Principal::LiveKey(l) => l == live_id,
+            Principal::Campaign(c) => self.lives.get(live_id).is_some_and(|l| &l.live.campaign_id == c),
+        }
+    }
+
+    /// Whether `by` may manage this integration: its live's key, or the admin.
+    fn may_manage(&self, by: &Principal, i: &Integration) -> bool {
+        match &i.live_id {
+            Some(l) => self.may(by, l),
+            None => *by == Principal::Admin,
+        }
+    }
+
     pub fn decide(&self, cmd: &Command) -> Result<Decision, Refusal> {
         match cmd {
             Command::CreateCampaign(c) => {
@@ -455,7 +465,7 @@ impl State {
             Command::Donate { by, donation, idempotency } => self.decide_donation(by, donation, idempotency),
             Command::Refund { by, donation_id } => {
                 let d = self.donations.get(donation_id).ok_or(Refusal::DonationNotFound)?;
-                if !by.may_write(&d.donation.live_id) {
+                if !self.may(by, &d.donation.live_id) {
                     return Err(Refusal::Forbidden);
                 }
                 if d.donation.refunded {
@@ -467,7 +477,7 @@ impl State {
                 if !self.lives.contains_key(live_id) {
                     return Err(Refusal::LiveNotFound);
                 }
-                if !by.may_write(live_id) {
+                if !self.may(by, live_id) {
                     return Err(Refusal::Forbidden);
                 }
                 Ok(Decision::Append(Fact::LiveSecretsRotated {
@@ -477,10 +487,13 @@ impl State {
                 }))
             }
             Command::CreateIntegration { by, integration } => {
-                if !self.lives.contains_key(&integration.live_id) {
-                    return Err(Refusal::LiveNotFound);
+                match (&integration.live_id, &integration.campaign_id) {
+                    (Some(l), None) if !self.lives.contains_key(l) => return Err(Refusal::LiveNotFound),
+                    (None, Some(c)) if !self.campaigns.contains_key(c) => return Err(Refusal::CampaignNotFound),
+                    (Some(_), None) | (None, Some(_)) => {}
+                    _ => return Err(Refusal::LiveNotFound),
                 }
-                if !by.may_write(&integration.live_id) {
+                if !self.may_manage(by, integration) {
                     return Err(Refusal::Forbidden);
                 }
                 if self.integrations.contains_key(&integration.id) || self.retired.contains(&integration.id) {
@@ -526,7 +539,7 @@ impl State {
                 if !self.lives.contains_key(live_id) {
                     return Err(Refusal::LiveNotFound);
                 }
-                if !by.may_write(live_id) {
+                if !self.may(by, live_id) {
                     return Err(Refusal::Forbidden);
                 }
                 Ok(Decision::Append(Fact::ModerationSet { live_id: live_id.clone(), moderation: moderation.clone() }))
@@ -549,7 +562,7 @@ impl State {
             }
             Command::TestAlert { by, donation } => {
                 let live = self.lives.get(&donation.live_id).ok_or(Refusal::LiveNotFound)?;
-                if !by.may_write(&donation.live_id) {
+                if !self.may(by, &donation.live_id) {
                     return Err(Refusal::Forbidden);
                 }
                 let donation = Donation {
@@ -573,7 +586,7 @@ impl State {
             }
             Command::ReplaceIntegrationSecret { by, integration_id, secret } => {
                 let i = self.integrations.get(integration_id).ok_or(Refusal::IntegrationNotFound)?;
-                if !by.may_write(&i.live_id) {
+                if !self.may_manage(by, i) {
                     return Err(Refusal::Forbidden);
                 }
                 Ok(Decision::Append(Fact::IntegrationSecretReplaced {
@@ -583,7 +596,7 @@ impl State {
             }
             Command::RemoveIntegration { by, integration_id } => {
                 let i = self.integrations.get(integration_id).ok_or(Refusal::IntegrationNotFound)?;
-                if !by.may_write(&i.live_id) {
+                if !self.may_manage(by, i) {
                     return Err(Refusal::Forbidden);
                 }
                 Ok(Decision::Append(Fact::IntegrationRemoved { integration_id: integration_id.clone() }))
@@ -614,7 +627,7 @@ impl State {
 
     fn donation_for(&self, by: &Principal, donation_id: &str) -> Result<&Donation, Refusal> {
         let d = &self.donations.get(donation_id).ok_or(Refusal::DonationNotFound)?.donation;
-        if !by.may_write(&d.live_id) {
+        if !self.may(by, &d.live_id) {
             return Err(Refusal::Forbidden);
         }
         Ok(d)
@@ -685,7 +698,7 @@ impl State {
             Fact::DonationReceived { donation, .. } => donation.campaign_id.clone(),
             Fact::DonationRefunded { donation_id } => self.donations.get(donation_id)?.donation.campaign_id.clone(),
             Fact::LiveSecretsRotated { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
-            Fact::IntegrationCreated { integration } => self.lives.get(&integration.live_id)?.live.campaign_id.clone(),
+            Fact::IntegrationCreated { integration } => self.integration_campaign(integration)?,
             Fact::SubscriberCreated { subscriber } => subscriber.campaign_id.clone()?,
             Fact::MilestoneCreated { milestone } => milestone.campaign_id.clone(),
             Fact::MilestoneReached { milestone_id } => self.milestone_index.get(milestone_id)?.clone(),
@@ -702,12 +715,20 @@ impl State {
             Fact::MatchUpdated { r#match } => r#match.campaign_id.clone(),
             Fact::CampaignOverlayRotated { campaign_id, .. } => campaign_id.clone(),
             Fact::IntegrationSecretReplaced { integration_id, .. } | Fact::IntegrationRemoved { integration_id } => {
-                let live_id = &self.integrations.get(integration_id)?.live_id;
-                self.lives.get(live_id)?.live.campaign_id.clone()
+                self.integration_campaign(self.integrations.get(integration_id)?)?
             }
             Fact::SubscriberUpdated { subscriber } => subscriber.campaign_id.clone()?,
             Fact::SubscriberRemoved { subscriber_id } => self.subscribers.get(subscriber_id)?.campaign_id.clone()?,
         })
+    }
+
+    /// The campaign an integration serves: its own, or its live's.
+    pub fn integration_campaign(&self, i: &Integration) -> Option<String> {
+        match (&i.campaign_id, &i.live_id) {
+            (Some(c), _) => Some(c.clone()),
+            (None, Some(l)) => Some(self.lives.get(l)?.live.campaign_id.clone()),
+            (None, None) => None,
+        }
     }
 
     pub fn match_state(&self, match_id: &str) -> Option<&MatchState> {
@@ -753,7 +774,7 @@ impl State {
         idempotency: &Option<IdempotencyKey>,
     ) -> Result<Decision, Refusal> {
         let live = self.lives.get(&d.live_id).ok_or(Refusal::LiveNotFound)?;
-        if !by.may_write(&d.live_id) {
+        if !self.may(by, &d.live_id) {
             return Err(Refusal::Forbidden);
         }
         if let Some(k) = idempotency

@@ -26,6 +26,7 @@ use serde_json::{Value, json};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/lives/{id}/integrations", post(create_integration).get(list_integrations))
+        .route("/api/v1/campaigns/{id}/integrations", post(create_campaign_integration).get(list_campaign_integrations))
         .route("/hooks/{id}", post(receive))
         .route("/api/v1/webhooks", post(create_subscriber).get(list_subscribers))
         .route("/api/v1/integrations/{id}", patch(replace_integration_secret).delete(remove_integration))
@@ -142,6 +143,7 @@ fn integration_json(i: &Integration, base: &str) -> Value {
     json!({
         "id": i.id,
         "live_id": i.live_id,
+        "campaign_id": i.campaign_id,
         "provider": i.provider.as_str(),
         "url": format!("{base}/hooks/{}", i.id),
         "created_at": i.created_at,
@@ -155,12 +157,51 @@ async fn create_integration(
     JsonBody(b): JsonBody<NewIntegration>,
 ) -> Result<Response, ApiError> {
     let by = app.require_live_writer(&headers, &live_id)?;
+    add_integration(&app, &headers, by, b, Some(live_id), None).await
+}
+
+/// `POST /api/v1/campaigns/{id}/integrations` (admin): one URL for the whole
+/// campaign; each donation goes to the campaign's live on air (see [`live_for`]).
+async fn create_campaign_integration(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<NewIntegration>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    if app.views.campaign(&campaign_id).is_none() {
+        return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
+    }
+    add_integration(&app, &headers, Principal::Admin, b, None, Some(campaign_id)).await
+}
+
+async fn list_campaign_integrations(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    if app.views.campaign(&campaign_id).is_none() {
+        return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
+    }
+    Ok(integration_list(&app, &headers, |i| i.campaign_id.as_deref() == Some(&campaign_id)))
+}
+
+async fn add_integration(
+    app: &AppState,
+    headers: &HeaderMap,
+    by: Principal,
+    b: NewIntegration,
+    live_id: Option<String>,
+    campaign_id: Option<String>,
+) -> Result<Response, ApiError> {
     let provider = Provider::parse(&b.provider).ok_or_else(|| {
         ApiError::invalid("invalid_provider", "provider must be one of stripe, tiltify, kofi or generic")
     })?;
     let integration = Integration {
         id: id_or_new(b.id.as_deref())?,
         live_id,
+        campaign_id,
         provider,
         secret: shared_secret(&b.secret)?,
         created_at: Timestamp::default(),
@@ -173,7 +214,7 @@ async fn create_integration(
         .get(&id)
         .map(|e| e.value().clone())
         .ok_or_else(|| ApiError::internal("integration missing after commit"))?;
-    Ok((StatusCode::CREATED, axum::Json(integration_json(&i, &base_url(&app, &headers)))).into_response())
+    Ok((StatusCode::CREATED, axum::Json(integration_json(&i, &base_url(app, headers)))).into_response())
 }
 
 async fn list_integrations(
@@ -182,12 +223,42 @@ async fn list_integrations(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     app.require_live_writer(&headers, &live_id)?;
+    Ok(integration_list(&app, &headers, |i| i.live_id.as_deref() == Some(&live_id)))
+}
+
+fn integration_list(app: &AppState, headers: &HeaderMap, keep: impl Fn(&Integration) -> bool) -> Response {
     let mut list: Vec<Integration> =
-        app.views.integrations.iter().filter(|e| e.value().live_id == live_id).map(|e| e.value().clone()).collect();
+        app.views.integrations.iter().filter(|e| keep(e.value())).map(|e| e.value().clone()).collect();
     list.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-    let base = base_url(&app, &headers);
+    let base = base_url(app, headers);
     let items: Vec<Value> = list.iter().map(|i| integration_json(i, &base)).collect();
-    Ok(axum::Json(json!({ "integrations": items })).into_response())
+    axum::Json(json!({ "integrations": items })).into_response()
+}
+
+/// The live a campaign-wide integration's donation goes to, at `now`: the live on
+/// air per the schedule (the latest started if several), else the one that
+/// started last, else the next one scheduled, else the newest unscheduled one.
+fn live_for(app: &AppState, campaign_id: &str, now: Timestamp) -> Option<String> {
+    let c = app.views.campaign(campaign_id)?;
+    let lives: Vec<_> = c.lives.iter().filter_map(|id| app.views.live(id)).map(|l| l.live).collect();
+    let started = |status: &str| {
+        lives
+            .iter()
+            .filter(|l| crate::views::live_status(l, now) == status)
+            .max_by_key(|l| l.scheduled_at)
+            .map(|l| l.id.clone())
+    };
+    started("current")
+        .or_else(|| started("past"))
+        .or_else(|| {
+            lives
+                .iter()
+                .filter(|l| l.scheduled_at.is_some_and(|s| s > now))
+                .min_by_key(|l| l.scheduled_at)
+                .map(|l| l.id.clone())
+        })
+        // `lives` is in creation order.
+        .or_else(|| lives.iter().rev().find(|l| l.scheduled_at.is_none()).map(|l| l.id.clone()))
 }
 
 fn answer(status: &str, event_id: &str, donation_id: Option<&str>, reason: Option<&str>) -> Response {
@@ -222,11 +293,22 @@ async fn receive(
         WebhookError::Payload(m) => ApiError::invalid("invalid_payload", m),
     })?;
     let provider = integration.provider;
-    // The integration acts for its own live only: the ledger refuses anything else.
-    let by = Principal::LiveKey(integration.live_id.clone());
+    // The integration acts for its own live (or campaign) only: the ledger refuses anything else.
+    let by = match (&integration.live_id, &integration.campaign_id) {
+        (Some(l), _) => Principal::LiveKey(l.clone()),
+        (None, Some(c)) => Principal::Campaign(c.clone()),
+        (None, None) => return Err(ApiError::internal("an integration without a live or a campaign")),
+    };
     match parsed {
         Parsed::Ignored { event_id, reason } => Ok(answer("ignored", &event_id, None, Some(&reason))),
         Parsed::Donation(d) => {
+            let live_id = match (&integration.live_id, &integration.campaign_id) {
+                (Some(l), _) => l.clone(),
+                (None, Some(c)) => live_for(&app, c, app.now()).ok_or_else(|| {
+                    ApiError::invalid("no_live", "this campaign has no live yet to receive the donation; create one")
+                })?,
+                (None, None) => return Err(ApiError::internal("an integration without a live or a campaign")),
+            };
             let donation_id = webhooks::donation_id(provider, &d.payment_id);
             let canonical = json!({
                 "amount": d.amount, "currency": d.currency, "donor": d.donor,
@@ -238,7 +320,7 @@ async fn receive(
             };
             let donation = Donation::new(
                 donation_id.clone(),
-                integration.live_id.clone(),
+                live_id,
                 d.amount,
                 d.currency,
                 d.donor,

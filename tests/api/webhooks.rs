@@ -752,3 +752,67 @@ async fn a_subscriber_is_edited_then_deleted_and_receives_nothing_more() {
     let (s, e) = app.request(reqwest::Method::DELETE, &path, Some(ADMIN), &[], None).await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("subscriber_not_found")));
 }
+
+fn secs(rfc3339: &str) -> i64 {
+    cagnotte::domain::Timestamp::parse(rfc3339).unwrap().millis() / 1000
+}
+
+#[tokio::test]
+async fn a_campaign_integration_sends_each_donation_to_the_live_on_air() {
+    let clock = ManualClock::at("2026-11-25T20:30:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let cid = app.eur_campaign().await;
+    let path = format!("/api/v1/campaigns/{cid}/integrations");
+    let secret = "generic-campaign-secret-0123";
+    let (s, e) = app.post(&path, Some(ADMIN), json!({"provider": "generic", "secret": secret})).await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    let url = e["url"].as_str().unwrap().to_owned();
+    assert_eq!((e["campaign_id"].as_str(), &e["live_id"]), (Some(cid.as_str()), &Value::Null));
+    let signed = async |event: &str, amount: i64, at: i64| {
+        let body = json!({"event_id": event, "amount": amount, "currency": "EUR"}).to_string();
+        let sig = format!("t={at},v1={}", hmac_hex(secret, at, body.as_bytes()));
+        hook(&app, &url, &[("cagnotte-signature", &sig)], body).await
+    };
+    // No live yet: refused clearly (the provider retries later).
+    let (s, e) = signed("p-0", 100, secs("2026-11-25T20:30:00Z")).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("no_live")), "{e}");
+
+    let lundi = app.live(&cid, json!({"host": "Lundi", "scheduled_at": "2026-11-23T19:00:00Z"})).await;
+    let mercredi = app
+        .live(&cid, json!({"host": "Mercredi", "scheduled_at": "2026-11-25T20:00:00Z", "duration_minutes": 90}))
+        .await;
+    let vendredi = app.live(&cid, json!({"host": "Vendredi", "scheduled_at": "2026-11-27T19:00:00Z"})).await;
+    let mut ws = app.ws(&mercredi, None).await;
+    assert_eq!(ws.next().await["type"], "snapshot");
+    // 2026-11-25T20:30:00Z: Mercredi is on air.
+    let (s, v) = signed("p-1", 1250, secs("2026-11-25T20:30:00Z")).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("counted")), "{v}");
+    let frame = ws.next().await;
+    assert_eq!((frame["type"].as_str(), frame["donation"]["amount"].as_i64()), (Some("donation"), Some(1250)));
+    assert_eq!(frame["donation"]["live_id"], mercredi.id.as_str());
+    // The next morning nothing is on air: the live that started last.
+    clock.set("2026-11-26T09:00:00Z");
+    assert_eq!(signed("p-2", 300, secs("2026-11-26T09:00:00Z")).await.0, StatusCode::OK);
+    // Friday evening: Vendredi.
+    clock.set("2026-11-27T19:30:00Z");
+    assert_eq!(signed("p-3", 700, secs("2026-11-27T19:30:00Z")).await.0, StatusCode::OK);
+    // The same payment again, after the schedule moved on: counted once.
+    let (s, v) = signed("p-1", 1250, secs("2026-11-27T19:30:00Z")).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("already_counted")), "{v}");
+    let raised = async |l: &TestLive| live_totals(&app, l).await["raised"].as_i64().unwrap();
+    assert_eq!((raised(&lundi).await, raised(&mercredi).await, raised(&vendredi).await), (0, 1550, 700));
+
+    // Admin only, listed with the campaign, never with its secret.
+    let (s, _) = app.post(&path, Some(&vendredi.key), json!({"provider": "generic", "secret": secret})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = app.request(reqwest::Method::GET, &path, Some(ADMIN), &[], None).await;
+    assert_eq!((s, v["integrations"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+    assert!(v["integrations"][0].get("secret").is_none());
+    let id = v["integrations"][0]["id"].as_str().unwrap();
+    let (s, _) = send(&app, DELETE, &format!("/api/v1/integrations/{id}"), &vendredi.key, Value::Null).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a live's key does not manage the campaign's integration");
+    let app = app.restart().await;
+    assert_eq!(live_totals(&app, &mercredi).await["raised"], 1550);
+    let (s, _) = send(&app, DELETE, &format!("/api/v1/integrations/{id}"), ADMIN, Value::Null).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+}
