@@ -304,9 +304,18 @@ async fn receive(
         Parsed::Donation(d) => {
             let live_id = match (&integration.live_id, &integration.campaign_id) {
                 (Some(l), _) => l.clone(),
-                (None, Some(c)) => live_for(&app, c, app.now()).ok_or_else(|| {
-                    ApiError::invalid("no_live", "this campaign has no live yet to receive the donation; create one")
-                })?,
+                // A live named by the payment, if it is one of this campaign's; else the schedule's.
+                (None, Some(c)) => d
+                    .live_id
+                    .clone()
+                    .filter(|l| app.views.live(l).is_some_and(|l| &l.live.campaign_id == c))
+                    .or_else(|| live_for(&app, c, app.now()))
+                    .ok_or_else(|| {
+                        ApiError::invalid(
+                            "no_live",
+                            "this campaign has no live yet to receive the donation; create one",
+                        )
+                    })?,
                 (None, None) => return Err(ApiError::internal("an integration without a live or a campaign")),
             };
             let donation_id = webhooks::donation_id(provider, &d.payment_id);

@@ -27,6 +27,8 @@ struct Body {
     donor: Option<String>,
     message: Option<String>,
     anonymous: Option<bool>,
+    /// An extension of API.md's body: the live a campaign-wide integration counts it for.
+    live_id: Option<String>,
 }
 
 pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {
@@ -47,6 +49,7 @@ pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {
         donor,
         message,
         anonymous: b.anonymous.unwrap_or(false),
+        live_id: b.live_id,
     }))
 }
 

@@ -52,6 +52,7 @@ pub fn verify_and_parse(secret: &[u8], body: &[u8]) -> Result<Parsed, WebhookErr
         donor: public.then(|| super::clean_text("donor", ev["from_name"].as_str(), DONOR_MAX)).flatten(),
         message: public.then(|| super::clean_text("message", ev["message"].as_str(), MESSAGE_MAX)).flatten(),
         anonymous: !public,
+        live_id: None,
     }))
 }
 

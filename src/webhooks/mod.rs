@@ -37,6 +37,9 @@ pub struct Incoming {
     pub donor: Option<String>,
     pub message: Option<String>,
     pub anonymous: bool,
+    /// The live the payer chose, when the payload names one (Stripe metadata
+    /// `live_id`, generic `live_id`): used by campaign-wide integrations.
+    pub live_id: Option<String>,
 }
 
 /// What a verified webhook asks for.

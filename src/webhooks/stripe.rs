@@ -93,6 +93,7 @@ fn donation(event_id: String, payment_id: String, amount: i64, obj: &Value) -> R
         donor: super::clean_text("donor", donor.as_deref(), DONOR_MAX),
         message: super::clean_text("message", message.as_deref(), MESSAGE_MAX),
         anonymous,
+        live_id: obj["metadata"]["live_id"].as_str().map(str::to_owned),
     }))
 }
 

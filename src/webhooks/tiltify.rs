@@ -73,6 +73,7 @@ pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {
         donor: super::clean_text("donor", d["donor_name"].as_str(), DONOR_MAX),
         message: super::clean_text("message", d["donor_comment"].as_str(), MESSAGE_MAX),
         anonymous: false,
+        live_id: None,
     }))
 }
 

@@ -796,11 +796,22 @@ async fn a_campaign_integration_sends_each_donation_to_the_live_on_air() {
     // Friday evening: Vendredi.
     clock.set("2026-11-27T19:30:00Z");
     assert_eq!(signed("p-3", 700, secs("2026-11-27T19:30:00Z")).await.0, StatusCode::OK);
+    // A payment that names its live goes there (a live of another campaign is ignored).
+    let named = async |event: &str, live: &str, amount: i64| {
+        let body = json!({"event_id": event, "amount": amount, "currency": "EUR", "live_id": live}).to_string();
+        let at = secs("2026-11-27T19:30:00Z");
+        let sig = format!("t={at},v1={}", hmac_hex(secret, at, body.as_bytes()));
+        hook(&app, &url, &[("cagnotte-signature", &sig)], body).await
+    };
+    assert_eq!(named("p-4", &lundi.id, 40).await.0, StatusCode::OK);
+    let stranger = app.setup().await;
+    assert_eq!(named("p-5", &stranger.id, 60).await.0, StatusCode::OK);
+    assert_eq!(live_totals(&app, &stranger).await["raised"], 0);
     // The same payment again, after the schedule moved on: counted once.
     let (s, v) = signed("p-1", 1250, secs("2026-11-27T19:30:00Z")).await;
     assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("already_counted")), "{v}");
     let raised = async |l: &TestLive| live_totals(&app, l).await["raised"].as_i64().unwrap();
-    assert_eq!((raised(&lundi).await, raised(&mercredi).await, raised(&vendredi).await), (0, 1550, 700));
+    assert_eq!((raised(&lundi).await, raised(&mercredi).await, raised(&vendredi).await), (40, 1550, 760));
 
     // Admin only, listed with the campaign, never with its secret.
     let (s, _) = app.post(&path, Some(&vendredi.key), json!({"provider": "generic", "secret": secret})).await;
