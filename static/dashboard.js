@@ -314,12 +314,15 @@
     var c = campaign;
     if (!c || hooksLoading) return;
     hooksLoading = true;
+    var campaignWide = api("GET", "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/integrations").then(function (v) {
+      return v.integrations.map(function (i) { i.host = T.wholeCampaign; return i; });
+    });
     Promise.all([
-      Promise.all(c.lives.map(function (l) {
+      Promise.all([campaignWide].concat(c.lives.map(function (l) {
         return api("GET", "/api/v1/lives/" + encodeURIComponent(l.id) + "/integrations").then(function (v) {
           return v.integrations.map(function (i) { i.host = l.host; return i; });
         });
-      })),
+      }))),
       api("GET", "/api/v1/webhooks")
     ]).then(function (r) {
       if (campaign !== c) return;
@@ -361,9 +364,10 @@
       tr.appendChild(acts);
       tb.appendChild(tr);
     });
-    fillSelect(field(el("new-integration"), "live_id"), campaign.lives.map(function (l) {
+    // The whole campaign: each payment goes to the live on air.
+    fillSelect(field(el("new-integration"), "live_id"), [["", T.wholeCampaign]].concat(campaign.lives.map(function (l) {
       return [l.id, l.host + (l.title ? " — " + l.title : "")];
-    }));
+    })));
     fillSelect(field(el("integration-secret"), "id"), list.map(function (i) { return [i.id, i.host + " — " + i.provider]; }));
   }
   function renderSubscribers(list) {
@@ -630,7 +634,9 @@
   el("new-integration").addEventListener("submit", guard(function (form) {
     var live = field(form, "live_id").value;
     var body = { provider: field(form, "provider").value, secret: field(form, "secret").value };
-    return api("POST", "/api/v1/lives/" + encodeURIComponent(live) + "/integrations", body).then(function () {
+    var path = live ? "/api/v1/lives/" + encodeURIComponent(live) + "/integrations"
+      : "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/integrations";
+    return api("POST", path, body).then(function () {
       field(form, "secret").value = "";
       notice(T.created, false);
       loadHooks();

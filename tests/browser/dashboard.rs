@@ -835,7 +835,14 @@ async fn integrations_and_outgoing_webhooks_from_the_dashboard() {
         create_live(b, "Ana").await;
         let key = input_value(b, "#live-key").await;
 
+        let live_id = on(b, "#lives article", "return document.querySelector(arguments[0]).dataset.live").await;
+        let live_id = live_id.as_str().unwrap().to_owned();
         click(b, "details:has(#new-integration) > summary").await;
+        let pick = format!(
+            "var s = document.querySelector('#new-integration [name=live_id]'); s.value = '{live_id}'; return s.value"
+        );
+        eventually("the live is offered", WAIT, || async { (b.js(&pick).await == live_id.as_str()).then_some(()) })
+            .await;
         b.js("document.querySelector('#new-integration [name=provider]').value = 'generic'").await;
         let secret = "generic-secret-0123456789";
         fill(b, "#new-integration [name=secret]", secret).await;
@@ -865,8 +872,7 @@ async fn integrations_and_outgoing_webhooks_from_the_dashboard() {
         click(b, "#new-subscriber button[type=submit]").await;
         wait_text(b, "#subscribers tbody tr td.url", &receiver).await;
         assert_eq!(text(b, "#subscribers tbody tr td.state").await, "waiting");
-        let live_id = on(b, "#lives article", "return document.querySelector(arguments[0]).dataset.live").await;
-        let path = format!("/api/v1/lives/{}/donations", live_id.as_str().unwrap());
+        let path = format!("/api/v1/lives/{live_id}/donations");
         let (s, _) = app.post(&path, Some(&key), json!({"amount": 1000, "currency": "EUR"})).await;
         assert_eq!(s, StatusCode::CREATED);
         wait_text(b, "#subscribers tbody tr td.delivered", "1").await;
@@ -891,6 +897,20 @@ async fn integrations_and_outgoing_webhooks_from_the_dashboard() {
         .await;
         let (_, v) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
         assert_eq!(v["webhooks"], json!([]));
+
+        // A campaign-wide integration (the first choice of the form).
+        b.js("document.querySelector('#new-integration [name=live_id]').value = ''").await;
+        fill(b, "#new-integration [name=secret]", secret).await;
+        click(b, "#new-integration button[type=submit]").await;
+        wait_text(b, "#integrations tbody tr td:nth-child(1)", "whole campaign").await;
+        let cid = b.js("return decodeURIComponent(location.hash.slice(3))").await.as_str().unwrap().to_owned();
+        let (_, v) = app
+            .request(reqwest::Method::GET, &format!("/api/v1/campaigns/{cid}/integrations"), Some(ADMIN), &[], None)
+            .await;
+        assert_eq!(
+            v["integrations"][0]["url"].as_str(),
+            Some(input_value(b, "#integrations tbody tr td.url input").await.as_str())
+        );
     })
     .await;
 }
