@@ -101,6 +101,8 @@ pub async fn run_with_clock(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), BoxError> {
     let admin_hash = admin_token(&config)?;
+    // Checked before anything starts: a bad CA file is a configuration error.
+    let tls = crate::webhooks::outbox::tls_config(config.webhook_ca_file.as_deref())?;
     let limits = Limits { max_amount_major: config.max_amount };
     let dir = config.data_dir.clone();
     let started = std::time::Instant::now();
@@ -151,7 +153,7 @@ pub async fn run_with_clock(
         }
     });
     // Outgoing webhooks follow the log; they stop with `app.shutdown`.
-    crate::webhooks::outbox::spawn(&app);
+    crate::webhooks::outbox::spawn(&app, tls);
     let signal = stop.clone();
     tokio::spawn(async move {
         shutdown.await;

@@ -77,6 +77,11 @@ pub struct Config {
     #[arg(long, env = "CAGNOTTE_WS_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub ws_allowed_origins: Vec<String>,
 
+    /// Extra certificate authorities (PEM file) trusted for `https://` webhook
+    /// subscribers, besides the public web roots (for a receiver on a private network).
+    #[arg(long, env = "CAGNOTTE_WEBHOOK_CA_FILE")]
+    pub webhook_ca_file: Option<PathBuf>,
+
     /// Lifetime of a dashboard session, in seconds.
     #[arg(long, env = "CAGNOTTE_SESSION_TTL_SECS", default_value_t = 12 * 3600)]
     pub session_ttl_secs: u64,

@@ -385,14 +385,9 @@ fn subscriber_url(v: &str) -> Result<String, ApiError> {
     if v.len() > 2000 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad("url must be at most 2000 characters, without spaces"));
     }
-    if v.starts_with("https://") {
-        return Err(bad(
-            "https URLs are not supported yet: deliveries are plain http (put a TLS proxy in front of the receiver, see docs/webhooks.md)",
-        ));
-    }
-    let uri: axum::http::Uri = v.parse().map_err(|_| bad("url must be an absolute http:// URL"))?;
-    if uri.scheme_str() != Some("http") || uri.host().is_none_or(str::is_empty) {
-        return Err(bad("url must be an absolute http:// URL"));
+    let uri: axum::http::Uri = v.parse().map_err(|_| bad("url must be an absolute http:// or https:// URL"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none_or(str::is_empty) {
+        return Err(bad("url must be an absolute http:// or https:// URL"));
     }
     Ok(v.to_owned())
 }

@@ -11,7 +11,8 @@
 //! receivers deduplicate on `id`). A failed delivery is retried with exponential
 //! backoff (`CAGNOTTE_WEBHOOK_RETRY_BASE_MS`, default 1000 ms, doubling, at most
 //! an hour apart) until the event is 24 hours old, then given up and counted.
-//! Only `http://` URLs are served: TLS is a known gap (docs/webhooks.md).
+//! `https://` URLs are verified against the public web roots (webpki-roots) and
+//! the authorities of `--webhook-ca-file`, with rustls.
 
 use crate::app::AppState;
 use crate::domain::{Subscriber, Timestamp};
@@ -20,13 +21,14 @@ use crate::views::Views;
 use axum::body::Bytes;
 use axum::http::{Request, header};
 use http_body_util::Full;
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
@@ -313,7 +315,7 @@ struct Ctx {
     tracker: TaskTracker,
     clock: Clock,
     store: Arc<Mutex<Store>>,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     policy: RetryPolicy,
 }
 
@@ -341,31 +343,43 @@ impl Ctx {
     }
 }
 
-/// Starts the outbox for a running server (`CAGNOTTE_WEBHOOK_RETRY_BASE_MS` read here).
-pub fn spawn(app: &AppState) {
-    start(
-        Arc::clone(&app.views),
-        app.committed.clone(),
-        app.shutdown.clone(),
-        app.sessions.clone(),
-        app.clock.clone(),
-        crate::ledger::sqlite::db_path(&app.config.data_dir),
-        RetryPolicy::from_env(),
-    );
+/// The TLS settings of deliveries: the public web roots, plus the authorities
+/// of `ca_file` (PEM) when given.
+pub fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    if let Some(path) = ca_file {
+        let certs = CertificateDer::pem_file_iter(path)
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if certs.is_empty() {
+            return Err(format!("{}: no PEM certificate in it", path.display()));
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
-/// Starts the outbox: a task that starts one delivery task per subscriber, all on
-/// `tracker` and all ending when `shutdown` is cancelled. It holds no ledger
-/// handle, so it never keeps the writer alive.
-pub fn start(
-    views: Arc<Views>,
-    committed: watch::Receiver<u64>,
-    shutdown: CancellationToken,
-    tracker: TaskTracker,
-    clock: Clock,
-    db: PathBuf,
-    policy: RetryPolicy,
-) {
+/// Starts the outbox for a running server (`CAGNOTTE_WEBHOOK_RETRY_BASE_MS` read
+/// here): a task that starts one delivery task per subscriber, all on the
+/// server's tracker and all ending at shutdown. It holds no ledger handle, so it
+/// never keeps the writer alive.
+pub fn spawn(app: &AppState, tls: rustls::ClientConfig) {
+    let views = Arc::clone(&app.views);
+    let committed = app.committed.clone();
+    let shutdown = app.shutdown.clone();
+    let tracker = app.sessions.clone();
+    let clock = app.clock.clone();
+    let db = crate::ledger::sqlite::db_path(&app.config.data_dir);
+    let policy = RetryPolicy::from_env();
     let t = tracker.clone();
     t.spawn(async move {
         let store = loop {
@@ -383,6 +397,12 @@ pub fn start(
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(Duration::from_secs(5)));
         connector.set_nodelay(true);
+        connector.enforce_http(false);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
         let client = Client::builder(TokioExecutor::new()).build(connector);
         let ctx = Arc::new(Ctx {
             views,
@@ -549,7 +569,7 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
 
 /// One attempt: the HTTP status, or why there was none.
 async fn post(
-    client: &Client<HttpConnector, Full<Bytes>>,
+    client: &Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     sub: &Subscriber,
     ev: &Outgoing,
     body: String,
@@ -566,7 +586,16 @@ async fn post(
         .map_err(|e| format!("invalid request: {e}"))?;
     match tokio::time::timeout(DELIVERY_TIMEOUT, client.request(req)).await {
         Err(_) => Err(format!("no answer within {} s", DELIVERY_TIMEOUT.as_secs())),
-        Ok(Err(e)) => Err(format!("could not deliver: {e}")),
+        Ok(Err(e)) => {
+            // The causes say what failed: a refused connection, an untrusted certificate...
+            let mut why = format!("could not deliver: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                why.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            Err(why)
+        }
         Ok(Ok(res)) => Ok(res.status().as_u16()),
     }
 }

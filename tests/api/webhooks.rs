@@ -601,7 +601,7 @@ async fn subscriber_validation() {
     let (s, _) = app.post("/api/v1/webhooks", Some(&live.key), ok.clone()).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     for (body, code) in [
-        (json!({"url": "https://example.com/x", "secret": "subscriber-secret-0123456789"}), "invalid_url"),
+        (json!({"url": "https:///x", "secret": "subscriber-secret-0123456789"}), "invalid_url"),
         (json!({"url": "ftp://example.com/x", "secret": "subscriber-secret-0123456789"}), "invalid_url"),
         (json!({"url": "not a url", "secret": "subscriber-secret-0123456789"}), "invalid_url"),
         (json!({"url": "http://127.0.0.1:9/x", "secret": "short"}), "invalid_secret"),
@@ -826,4 +826,115 @@ async fn a_campaign_integration_sends_each_donation_to_the_live_on_air() {
     assert_eq!(live_totals(&app, &mercredi).await["raised"], 1550);
     let (s, _) = send(&app, DELETE, &format!("/api/v1/integrations/{id}"), ADMIN, Value::Null).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
+}
+
+/// A one-request-per-connection HTTPS receiver with a self-signed certificate for
+/// 127.0.0.1: records (signature header, body) of each request and answers 200.
+async fn tls_receiver() -> (String, String, Arc<Mutex<Vec<(String, String)>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let key = rcgen::KeyPair::generate().unwrap();
+    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let pem = cert.pem();
+    let der = rustls::pki_types::CertificateDer::from(cert.der().to_vec());
+    let key_der = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![der], key_der)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}/bot", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    tokio::spawn(async move {
+        loop {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let (acceptor, record) = (acceptor.clone(), Arc::clone(&record));
+            tokio::spawn(async move {
+                // A failed handshake (an untrusted certificate) just ends the connection.
+                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let (head_end, length) = loop {
+                    let n = tls.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..i]).to_lowercase();
+                        let len = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+                        break (i + 4, len);
+                    }
+                };
+                while buf.len() < head_end + length {
+                    let n = tls.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+                let sig = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_lowercase().starts_with("cagnotte-signature:").then(|| l[19..].trim().to_owned())
+                    })
+                    .unwrap_or_default();
+                let body = String::from_utf8_lossy(&buf[head_end..head_end + length]).to_string();
+                record.lock().unwrap().push((sig, body));
+                let _ = tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (url, pem, seen)
+}
+
+#[tokio::test]
+async fn https_deliveries_trust_the_configured_authority_only() {
+    let (url, pem, seen) = tls_receiver().await;
+    let secret = "subscriber-secret-0123456789";
+    // Without the authority: the certificate is refused, the delivery retried, the error shown.
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let (s, v) = app.post("/api/v1/webhooks", Some(ADMIN), json!({"url": url, "secret": secret})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    app.donate_ok(&live, 700).await;
+    let status = until(15, "a failed https attempt", async || {
+        let (_, v) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
+        let st = v["webhooks"][0]["status"].clone();
+        (st["state"] == "retrying").then_some(st)
+    })
+    .await;
+    let error = status["last_error"].as_str().unwrap().to_lowercase();
+    assert!(error.contains("certificate"), "{status}");
+    assert!(seen.lock().unwrap().is_empty());
+    let dir = app.stop().await;
+
+    // With it: the pending event is delivered, signed.
+    let ca = dir.path().join("receiver-ca.pem");
+    std::fs::write(&ca, &pem).unwrap();
+    let app = crate::helpers::spawn_app_with(dir, |c| c.webhook_ca_file = Some(ca.clone())).await;
+    let got = until(20, "the https delivery", async || {
+        let got = seen.lock().unwrap().clone();
+        (!got.is_empty()).then_some(got)
+    })
+    .await;
+    let (sig, body) = &got[0];
+    let (t, v1) = sig.split_once(",v1=").expect("t=…,v1=…");
+    let t: i64 = t.strip_prefix("t=").unwrap().parse().unwrap();
+    assert_eq!(v1, hmac_hex(secret, t, body.as_bytes()));
+    let event: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        (event["type"].as_str(), event["data"]["donation"]["amount"].as_i64()),
+        (Some("donation.created"), Some(700))
+    );
+    drop(app);
 }
