@@ -51,12 +51,7 @@ async fn replace_integration_secret(
     let by = app.require_writer(&headers, None)?;
     let secret = shared_secret(&b.secret)?;
     app.ledger.submit(Command::ReplaceIntegrationSecret { by, integration_id: id.clone(), secret }).await?;
-    let i = app
-        .views
-        .integrations
-        .get(&id)
-        .map(|e| e.value().clone())
-        .ok_or_else(|| ApiError::internal("integration missing after commit"))?;
+    let i = after_commit(&app.views.integrations, &id)?;
     Ok(axum::Json(integration_json(&i, &base_url(&app, &headers))).into_response())
 }
 
@@ -100,12 +95,7 @@ async fn edit_subscriber(
     }
     app.ledger.submit(Command::UpdateSubscriber(sub)).await?;
     let statuses = webhooks::outbox::statuses(&app.config.data_dir).await.map_err(ApiError::internal)?;
-    let s = app
-        .views
-        .subscribers
-        .get(&id)
-        .map(|e| e.value().clone())
-        .ok_or_else(|| ApiError::internal("subscriber missing after commit"))?;
+    let s = after_commit(&app.views.subscribers, &id)?;
     Ok(axum::Json(subscriber_json(&s, statuses.iter().find(|st| st.subscriber_id == id))).into_response())
 }
 
@@ -118,6 +108,11 @@ async fn remove_subscriber(
     app.require_admin(&headers)?;
     app.ledger.submit(Command::RemoveSubscriber { subscriber_id: id }).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// What the read model holds for `id` once the ledger has committed it.
+fn after_commit<T: Clone>(map: &dashmap::DashMap<String, T>, id: &str) -> Result<T, ApiError> {
+    map.get(id).map(|e| e.value().clone()).ok_or_else(|| ApiError::internal(format!("{id} missing after commit")))
 }
 
 /// A shared secret: 16 to 512 visible ASCII characters.
@@ -208,12 +203,7 @@ async fn add_integration(
     };
     let id = integration.id.clone();
     app.ledger.submit(Command::CreateIntegration { by, integration }).await?;
-    let i = app
-        .views
-        .integrations
-        .get(&id)
-        .map(|e| e.value().clone())
-        .ok_or_else(|| ApiError::internal("integration missing after commit"))?;
+    let i = after_commit(&app.views.integrations, &id)?;
     Ok((StatusCode::CREATED, axum::Json(integration_json(&i, &base_url(app, headers)))).into_response())
 }
 
@@ -419,12 +409,7 @@ async fn create_subscriber(
     };
     let id = sub.id.clone();
     app.ledger.submit(Command::CreateSubscriber(sub)).await?;
-    let s = app
-        .views
-        .subscribers
-        .get(&id)
-        .map(|e| e.value().clone())
-        .ok_or_else(|| ApiError::internal("subscriber missing after commit"))?;
+    let s = after_commit(&app.views.subscribers, &id)?;
     Ok((StatusCode::CREATED, axum::Json(subscriber_json(&s, None))).into_response())
 }
 
