@@ -2,7 +2,10 @@
 //! one campaign, with a sponsor match) into a fresh log, then times opening it
 //! (read + fold) and filling the read model, as the server does on start.
 //!
-//!     cargo run --release --example replay -- 1000000
+//!     cargo run --release --example replay -- 1000000 [DIR]
+//!
+//! With DIR, the log is kept there, and a log already in DIR is replayed as it is
+//! (to profile the replay alone).
 
 use cagnotte::domain::state::{Command, Decision, Event, Limits, Principal, State};
 use cagnotte::domain::{Campaign, Donation, Live, Match, Timestamp};
@@ -14,10 +17,26 @@ use std::time::Instant;
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
-    let dir = tempfile::tempdir().expect("tempdir");
+    let kept = std::env::args().nth(2).map(std::path::PathBuf::from);
+    if let Some(dir) = kept.as_deref().filter(|d| cagnotte::ledger::sqlite::db_path(d).exists()) {
+        let started = Instant::now();
+        let (_store, replayed) = cagnotte::ledger::open(dir, Limits::default()).expect("replay");
+        let folded = started.elapsed();
+        cagnotte::ledger::load_views(&replayed, &Views::default(), &Hub::default());
+        let total = started.elapsed();
+        println!(
+            "replayed {} events: read and fold {:.2} s, total {:.2} s",
+            replayed.last_seq,
+            folded.as_secs_f64(),
+            total.as_secs_f64()
+        );
+        return;
+    }
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = kept.unwrap_or_else(|| temp.path().to_owned());
     let eur = Currency::parse("EUR").expect("EUR");
     let mut state = State::new(Limits::default());
-    let mut store = Store::open(dir.path()).expect("open");
+    let mut store = Store::open(&dir).expect("open");
     let mut rows = Vec::new();
     let now = Timestamp::now();
     let push = |state: &mut State, rows: &mut Vec<Row>, cmd: Command| {
@@ -94,7 +113,7 @@ fn main() {
     println!("wrote {} events in {:.2} s", state.last_seq, started.elapsed().as_secs_f64());
 
     let started = Instant::now();
-    let (_store, replayed) = cagnotte::ledger::open(dir.path(), Limits::default()).expect("replay");
+    let (_store, replayed) = cagnotte::ledger::open(&dir, Limits::default()).expect("replay");
     let folded = started.elapsed();
     let views = Views::default();
     let hub = Hub::default();

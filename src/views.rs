@@ -5,7 +5,7 @@
 
 use crate::domain::moderation::Moderation;
 use crate::domain::state::HashMap;
-use crate::domain::state::{MatchState, MilestoneState, PlatformTotals, State, Stream};
+use crate::domain::state::{DonationState, MatchState, MilestoneState, PlatformTotals, State, Stream};
 use crate::domain::{Campaign, Donation, Integration, Live, Subscriber, Timestamp, TokenHash, Totals};
 use crate::money::Currency;
 use dashmap::DashMap;
@@ -185,27 +185,20 @@ impl Views {
         // One pass: the leaderboards, the texts waiting for moderation, and for each
         // live and campaign the newest donations (kept as candidates, cloned at the end).
         let mut boards: HashMap<&str, Board> = HashMap::default();
-        let mut newest: HashMap<&str, Vec<&crate::domain::state::DonationState>> = HashMap::default();
-        let mut pending: HashMap<&str, Vec<&crate::domain::state::DonationState>> = HashMap::default();
+        let mut newest: HashMap<&str, Newest> = HashMap::default();
+        let mut pending: HashMap<&str, Vec<&DonationState>> = HashMap::default();
         for d in state.donations.values() {
             if d.donation.pending {
                 pending.entry(d.donation.live_id.as_str()).or_default().push(d);
             }
             for id in [d.donation.live_id.as_str(), d.donation.campaign_id.as_str()] {
                 boards.entry(id).or_default().count(&d.donation);
-                let top = newest.entry(id).or_default();
-                if top.len() < RECENT {
-                    top.push(d);
-                } else if let Some((i, oldest)) = top.iter().enumerate().min_by_key(|(_, x)| x.seq)
-                    && oldest.seq < d.seq
-                {
-                    top[i] = d;
-                }
+                newest.entry(id).or_default().offer(d);
             }
         }
         for (id, mut top) in newest {
-            top.sort_unstable_by_key(|d| std::cmp::Reverse(d.seq));
-            boards.entry(id).or_default().recent = top.into_iter().map(|d| d.donation.clone()).collect();
+            top.kept.sort_unstable_by_key(|(seq, _)| std::cmp::Reverse(*seq));
+            boards.entry(id).or_default().recent = top.kept.into_iter().map(|(_, d)| d.donation.clone()).collect();
         }
         for c in state.campaigns.values() {
             let mut lives: Vec<_> = c.lives.iter().filter_map(|l| state.lives.get(l)).collect();
@@ -586,4 +579,28 @@ pub fn milestone_json(m: &MilestoneState) -> Value {
         "id": ms.id, "campaign_id": ms.campaign_id, "live_id": ms.live_id, "amount": ms.amount,
         "label": ms.label, "reached": m.reached.is_some(), "created_at": ms.created_at,
     })
+}
+
+/// The [`RECENT`] newest donations of one stream, gathered in any order.
+#[derive(Default)]
+struct Newest<'a> {
+    kept: Vec<(u64, &'a DonationState)>,
+    /// The lowest seq in `kept` once it is full: most offers stop at this test.
+    floor: u64,
+}
+
+impl<'a> Newest<'a> {
+    fn offer(&mut self, d: &'a DonationState) {
+        if self.kept.len() < RECENT {
+            self.kept.push((d.seq, d));
+            if self.kept.len() == RECENT {
+                self.floor = self.kept.iter().map(|(seq, _)| *seq).min().unwrap_or(0);
+            }
+        } else if d.seq > self.floor {
+            if let Some(slot) = self.kept.iter_mut().find(|(seq, _)| *seq == self.floor) {
+                *slot = (d.seq, d);
+            }
+            self.floor = self.kept.iter().map(|(seq, _)| *seq).min().unwrap_or(0);
+        }
+    }
 }

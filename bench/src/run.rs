@@ -5,6 +5,7 @@ use crate::proto::{Proto, Result, Stats};
 use crate::servers::{Paths, Publisher, RssWatch, Server, SyscallCount, sample};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,6 +31,9 @@ pub struct Opts {
     pub w6_rate: f64,
     pub w6_secs: f64,
     pub w7_subs: usize,
+    /// A log written beforehand (by `examples/replay.rs`) and its event count:
+    /// the server is started on it three times, cold, to time the start-up replay.
+    pub replay_log: Option<(PathBuf, u64)>,
 }
 
 impl Opts {
@@ -57,6 +61,7 @@ impl Opts {
                 w6_rate: 20.0,
                 w6_secs: 2.0,
                 w7_subs: 200,
+                replay_log: None,
             },
             "full" => Opts {
                 mode: mode.into(),
@@ -79,6 +84,7 @@ impl Opts {
                 w6_rate: 50.0,
                 w6_secs: 20.0,
                 w7_subs: 5000,
+                replay_log: None,
             },
             _ => Opts {
                 mode: "quick".into(),
@@ -101,6 +107,7 @@ impl Opts {
                 w6_rate: 50.0,
                 w6_secs: 10.0,
                 w7_subs: 2000,
+                replay_log: None,
             },
         }
     }
@@ -186,6 +193,21 @@ pub struct Replay {
     pub ready_s: f64,
 }
 
+/// Server starts on a large log written beforehand: seconds until `/healthz` answered.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct BigReplay {
+    pub events: u64,
+    pub starts_s: Vec<f64>,
+}
+
+impl BigReplay {
+    pub fn median_s(&self) -> f64 {
+        let mut v = self.starts_s.clone();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    }
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Storm {
     pub server: String,
@@ -220,6 +242,8 @@ pub struct Results {
     pub many: Vec<Phase>,
     pub ingest: Vec<Ingest>,
     pub replay: Option<Replay>,
+    #[serde(default)]
+    pub big_replay: Option<BigReplay>,
     pub slow: Vec<Slow>,
     pub storm: Vec<Storm>,
     pub problems: Vec<String>,
@@ -630,6 +654,21 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// Starts the server three times on a large log, each time in a fresh process
+    /// (the log file is in the page cache after the first start, as after a crash).
+    async fn big_replay(&mut self, dir: &std::path::Path, events: u64) -> Result<()> {
+        eprintln!("start-up replay: {events} events in {}", dir.display());
+        let mut starts_s = Vec::new();
+        for _ in 0..3 {
+            let (srv, up) = Server::start(Proto::Cagnotte, self.paths, &self.client, Some(dir.to_owned())).await?;
+            eprintln!("    healthy after {:.2} s", up.as_secs_f64());
+            starts_s.push(up.as_secs_f64());
+            srv.kill().await;
+        }
+        self.res.big_replay = Some(BigReplay { events, starts_s });
+        Ok(())
+    }
+
     async fn w6(&mut self, proto: Proto) -> Result<()> {
         let n = self.opts.w6_subs;
         eprintln!("W6 slow consumers: {} × {n}, 1 % stop reading", proto.name());
@@ -775,6 +814,9 @@ pub async fn run(opts: &Opts, paths: &Paths, command: String) -> Result<Results>
         }
         if has("w5") {
             ctx.w5().await?;
+        }
+        if let Some((dir, events)) = &opts.replay_log {
+            ctx.big_replay(dir, *events).await?;
         }
     }
     Ok(ctx.res)

@@ -72,6 +72,8 @@ pub fn open(dir: &Path, limits: Limits) -> Result<(Store, State), StoreError> {
 
 fn replay(store: &Store, limits: Limits) -> Result<State, StoreError> {
     let mut state = State::new(limits);
+    // Most events are donations: room for them all up front, no rehash on the way.
+    state.donations.reserve(store.last_seq()? as usize);
     store.for_each_chunk(|events| {
         for e in events {
             if let Err(err) = state.apply_owned(e) {

@@ -126,6 +126,12 @@ impl Store {
         Ok(())
     }
 
+    /// The seq of the newest event (0 for an empty log).
+    pub fn last_seq(&self) -> Result<u64, StoreError> {
+        let seq: Option<i64> = self.conn.query_row("SELECT max(seq) FROM events", [], |r| r.get(0))?;
+        Ok(seq.unwrap_or(0) as u64)
+    }
+
     /// Every event, oldest first.
     pub fn load_all(&self) -> Result<Vec<Event>, StoreError> {
         let mut stmt = self.conn.prepare("SELECT seq, data FROM events ORDER BY seq")?;
