@@ -2,6 +2,11 @@ use cagnotte::config::{Cmd, Config};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// Many threads allocate small, short-lived buffers (requests, frames, answers):
+/// mimalloc serves them from per-thread pages instead of glibc's shared arenas.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let mut config = Config::parse();

@@ -107,13 +107,41 @@ pub fn mask(text: &str, words: &[String]) -> Option<String> {
     // Each folded char remembers which original char it came from.
     let mut folded: Vec<(char, usize)> = Vec::with_capacity(original.len());
     for (i, c) in original.iter().enumerate() {
-        folded.extend(fold(*c).map(|f| (f, i)));
+        if c.is_ascii() {
+            folded.push((c.to_ascii_lowercase(), i));
+        } else {
+            folded.extend(fold(*c).map(|f| (f, i)));
+        }
     }
     let mut hide = vec![false; original.len()];
     let is_word = |c: char| c.is_alphanumeric();
-    for w in words {
+    let mut hidden = false;
+    let mut cover = |span: &[(char, usize)]| {
+        for (_, i) in span {
+            hide[*i] = true;
+        }
+        hidden = true;
+    };
+    // A word of letters and digits only matches a whole run of them.
+    let mut token = String::new();
+    let mut start = 0;
+    while start < folded.len() {
+        if !is_word(folded[start].0) {
+            start += 1;
+            continue;
+        }
+        let end = folded[start..].iter().position(|(c, _)| !is_word(*c)).map_or(folded.len(), |n| start + n);
+        token.clear();
+        token.extend(folded[start..end].iter().map(|(c, _)| *c));
+        if words.contains(&token) {
+            cover(&folded[start..end]);
+        }
+        start = end;
+    }
+    // A word with spaces or signs in it ("fils de pute") is looked for everywhere.
+    for w in words.iter().filter(|w| !w.chars().all(is_word)) {
         let w: Vec<char> = w.chars().collect();
-        if w.is_empty() || w.len() > folded.len() {
+        if w.len() > folded.len() {
             continue;
         }
         for start in 0..=folded.len() - w.len() {
@@ -126,12 +154,10 @@ pub fn mask(text: &str, words: &[String]) -> Option<String> {
             if before.is_some_and(is_word) || after.is_some_and(is_word) {
                 continue;
             }
-            for (_, i) in &folded[start..end] {
-                hide[*i] = true;
-            }
+            cover(&folded[start..end]);
         }
     }
-    if !hide.contains(&true) {
+    if !hidden {
         return None;
     }
     Some(original.iter().zip(&hide).map(|(c, h)| if *h { '*' } else { *c }).collect())
@@ -162,5 +188,15 @@ mod tests {
         assert_eq!(mask("Bâtard", &w).as_deref(), Some("******"));
         assert!(!m.holds_text());
         assert!(Moderation { mode: Mode::Delay, ..m }.holds_text());
+    }
+
+    #[test]
+    fn words_with_spaces_or_signs_match_across_tokens() {
+        let w = words(&["fils de pute", "f*ck", "con"]);
+        assert_eq!(mask("Espèce de FILS DE PUTE.", &w).as_deref(), Some("Espèce de ************."));
+        assert_eq!(mask("f*ck, con!", &w).as_deref(), Some("****, ***!"));
+        assert_eq!(mask("les fils de puterie", &w), None, "still on word boundaries");
+        assert_eq!(mask("CON CON con", &w).as_deref(), Some("*** *** ***"));
+        assert_eq!(mask("", &w), None);
     }
 }
