@@ -58,6 +58,8 @@ if [ "$mode" != smoke ]; then
   cargo build --release --example replay
   replay_dir=$(mktemp -d)
   trap 'rm -rf "$replay_dir"' EXIT
+  target/release/examples/replay "$events" "$replay_dir"
+  # Once more in a fresh process, as the server does, stage by stage.
   target/release/examples/replay "$events" "$replay_dir" | tee target/bench-replay-stages.txt
   replay_args=(--replay-log "$events:$replay_dir")
 fi
@@ -68,8 +70,8 @@ BENCH_COMMAND="${CAGNOTTE_BIN:+CAGNOTTE_BIN=$CAGNOTTE_BIN }bench/run.sh --$mode$
 if [ -n "$replay_dir" ]; then
   {
     echo
-    echo "In-process stages of the same replay (\`examples/replay.rs\`, the server's own code: decode"
-    echo "on one thread, fold on another, then the read model), right after writing the log:"
+    echo "Stages of the same replay in a fresh process (\`examples/replay.rs\` on the kept log, the"
+    echo "server's own code: decode on one thread, fold on another, then the read model):"
     echo
     echo '```'
     tail -n 1 target/bench-replay-stages.txt

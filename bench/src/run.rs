@@ -78,7 +78,7 @@ impl Opts {
                 w4_per_live: 15,
                 w4_rate: 2000.0,
                 w5_secs: 10.0,
-                w5_concurrency: 256,
+                w5_concurrency: 128,
                 w5_subs: 1000,
                 w6_subs: 2000,
                 w6_rate: 50.0,
@@ -184,6 +184,9 @@ pub struct Ingest {
     pub lost: u64,
     pub dups: u64,
     pub delivered: u64,
+    /// Subscribers the server closed during the phase (too slow to follow).
+    #[serde(default)]
+    pub closed: u64,
     pub cpu_s: f64,
 }
 
@@ -597,7 +600,7 @@ impl Ctx<'_> {
             let post = publ.take_post_hist();
             let acked = publ.acked();
             let donations = acked[live] - acked0[live];
-            let (mut lost, mut dups, mut delivered) = (0, 0, 0);
+            let (mut lost, mut dups, mut delivered, mut closed) = (0, 0, 0, 0);
             if let Some(f) = fleet.as_mut() {
                 let end = Instant::now() + self.opts.drain;
                 loop {
@@ -610,6 +613,7 @@ impl Ctx<'_> {
                 let st = f.stats(&acked[1..], true).await?;
                 lost = st.lost;
                 dups = st.dups;
+                closed = st.closed;
                 delivered = st.received - received0;
             }
             let r = Ingest {
@@ -626,6 +630,7 @@ impl Ctx<'_> {
                 lost,
                 dups,
                 delivered,
+                closed,
                 cpu_s: cpu,
             };
             eprintln!(
