@@ -67,7 +67,7 @@ impl Opts {
                 mode: mode.into(),
                 servers: vec![Proto::Cagnotte, Proto::Ws, Proto::Nats],
                 workloads: all,
-                sizes: vec![1000, 2000, 4000, 6000, 8000],
+                sizes: vec![1000, 2000, 4000, 6000, 8000, 10_000],
                 rates: vec![1.0, 10.0, 100.0],
                 secs: 10.0,
                 repeat: 3,
