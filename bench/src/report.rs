@@ -211,6 +211,18 @@ pub fn markdown(res: &Results, svg: &str) -> String {
             if capped { " (largest size tested)" } else { "" },
             verdict(cap >= 6000)
         );
+        // The issue also asks for ≥ 2× nats-server and ≥ 3× Node `ws`, as measured here.
+        for (peer, goal) in [("nats-server", 2.0), ("node-ws", 3.0)] {
+            let (theirs, _) = capacity(res, peer);
+            if res.servers.iter().any(|s| s == peer) && theirs > 0 {
+                let r = cap as f64 / theirs as f64;
+                let _ = writeln!(
+                    m,
+                    "| W3 capacity ≥ {goal}× {peer}'s, measured in this run | {cap} vs {theirs}: {r:.2}× | {} |",
+                    verdict(r >= goal)
+                );
+            }
+        }
         let c = cpu_at_10(res, US);
         let _ = writeln!(
             m,
