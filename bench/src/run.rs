@@ -663,6 +663,10 @@ impl Ctx<'_> {
     /// (the log file is in the page cache after the first start, as after a crash).
     async fn big_replay(&mut self, dir: &std::path::Path, events: u64) -> Result<()> {
         eprintln!("start-up replay: {events} events in {}", dir.display());
+        // Let the writeback of the workloads before settle, so that it does not
+        // land on the first start.
+        let _ = tokio::process::Command::new("sync").status().await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
         let mut starts_s = Vec::new();
         for _ in 0..3 {
             let (srv, up) = Server::start(Proto::Cagnotte, self.paths, &self.client, Some(dir.to_owned())).await?;
