@@ -29,7 +29,7 @@
       m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
       total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
       goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
-      wholeCampaign: "toute la campagne"
+      wholeCampaign: "toute la campagne", nothingToChange: "Rien à modifier : donnez une URL ou un secret."
     },
     en: {
       wrongToken: "This is not the admin token.", expired: "Session expired: sign in again.",
@@ -43,7 +43,7 @@
       m_ended: "ended", mode_off: "off", mode_delay: "delay", mode_manual: "approval",
       total: "Total", raised: "donations", matched: "matched", donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
       goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
-      wholeCampaign: "whole campaign"
+      wholeCampaign: "whole campaign", nothingToChange: "Nothing to change: give a URL or a secret."
     }
   }[lang];
 
@@ -389,6 +389,7 @@
       tr.appendChild(acts);
       tb.appendChild(tr);
     });
+    fillSelect(field(el("edit-subscriber"), "id"), list.map(function (w) { return [w.id, w.url]; }));
   }
   // Delivery states change without any campaign event: look again now and then.
   setInterval(function () { if (campaign && csrf && !document.hidden) loadHooks(); }, 5000);
@@ -656,6 +657,24 @@
     return api("POST", "/api/v1/webhooks", body).then(function () {
       form.reset();
       notice(T.created, false);
+      loadHooks();
+    });
+  }));
+
+  // Empty fields keep what the receiver has.
+  el("edit-subscriber").addEventListener("submit", guard(function (form) {
+    var body = {};
+    var url = field(form, "url").value.trim(), secret = field(form, "secret").value;
+    if (url) body.url = url;
+    if (secret) body.secret = secret;
+    if (!url && !secret) {
+      notice(T.nothingToChange, true);
+      return null;
+    }
+    return api("PATCH", "/api/v1/webhooks/" + encodeURIComponent(field(form, "id").value), body).then(function () {
+      field(form, "url").value = "";
+      field(form, "secret").value = "";
+      notice(T.saved, false);
       loadHooks();
     });
   }));

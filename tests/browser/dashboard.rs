@@ -818,15 +818,28 @@ async fn integrations_and_outgoing_webhooks_from_the_dashboard() {
     use hmac::{Hmac, Mac};
     let received = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = Arc::clone(&received);
-    let router = axum::Router::new().route(
-        "/bot",
-        axum::routing::post(move || {
-            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            async { "ok" }
-        }),
-    );
+    // The second receiver keeps each delivery's signature header and body.
+    let signed: Arc<std::sync::Mutex<Vec<(String, String)>>> = Arc::default();
+    let keep = Arc::clone(&signed);
+    let router = axum::Router::new()
+        .route(
+            "/bot",
+            axum::routing::post(move || {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                async { "ok" }
+            }),
+        )
+        .route(
+            "/bot2",
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+                let sig = headers.get("cagnotte-signature").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                keep.lock().unwrap().push((sig, body));
+                async { "ok" }
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let receiver = format!("http://{}/bot", listener.local_addr().unwrap());
+    let receiver2 = format!("{receiver}2");
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let app = spawn_app().await;
     with_browser(async |b| {
@@ -879,6 +892,31 @@ async fn integrations_and_outgoing_webhooks_from_the_dashboard() {
         assert_eq!(text(b, "#subscribers tbody tr td.state").await, "up to date");
         assert_eq!(text(b, "#subscribers tbody tr td.result").await, "200");
         assert_eq!(received.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+        // Editing the receiver: empty fields change nothing; a new URL and secret
+        // take the next delivery.
+        click(b, "details:has(#edit-subscriber) > summary").await;
+        click(b, "#edit-subscriber button[type=submit]").await;
+        wait_text(b, "#notice", "Nothing to change: give a URL or a secret.").await;
+        fill(b, "#edit-subscriber [name=url]", &receiver2).await;
+        let new_secret = "another-secret-0123456789";
+        fill(b, "#edit-subscriber [name=secret]", new_secret).await;
+        click(b, "#edit-subscriber button[type=submit]").await;
+        wait_text(b, "#notice", "Saved.").await;
+        wait_text(b, "#subscribers tbody tr td.url", &receiver2).await;
+        assert_eq!(input_value(b, "#edit-subscriber [name=url]").await, "");
+        let (s, _) = app.post(&path, Some(&key), json!({"amount": 500, "currency": "EUR"})).await;
+        assert_eq!(s, StatusCode::CREATED);
+        wait_text(b, "#subscribers tbody tr td.delivered", "2").await;
+        assert_eq!(received.load(std::sync::atomic::Ordering::SeqCst), 1, "the old URL gets nothing more");
+        let (sig, body) = signed.lock().unwrap().first().cloned().expect("the new URL got the delivery");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["data"]["donation"]["amount"], json!(500), "{body}");
+        let (t, v1) = sig.split_once(",v1=").unwrap();
+        let t = t.trim_start_matches("t=");
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(new_secret.as_bytes()).unwrap();
+        mac.update(format!("{t}.{body}").as_bytes());
+        assert_eq!(v1, hex::encode(mac.finalize().into_bytes()), "signed with the new secret");
 
         // Deleting takes two clicks; then the URL adds nothing.
         click(b, "#integrations button[data-act=remove-integration]").await;
