@@ -251,9 +251,12 @@ async fn session(app: &AppState, socket: &mut WebSocket, source: &Source, after:
     let mut last_heard = Instant::now();
     // Grows on first use only: an idle subscriber keeps no frame buffer.
     let mut out: Vec<Message> = Vec::new();
+    // Registered once with the shared token, not at every wake-up of every session.
+    let shutdown = app.shutdown.cancelled();
+    tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            _ = app.shutdown.cancelled() => return End::Close(close_code::AWAY, "server shutting down"),
+            _ = &mut shutdown => return End::Close(close_code::AWAY, "server shutting down"),
             r = rx.recv() => {
                 let first = match r {
                     Ok(batch) => batch,
