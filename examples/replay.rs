@@ -19,17 +19,7 @@ fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let kept = std::env::args().nth(2).map(std::path::PathBuf::from);
     if let Some(dir) = kept.as_deref().filter(|d| cagnotte::ledger::sqlite::db_path(d).exists()) {
-        let started = Instant::now();
-        let (_store, replayed) = cagnotte::ledger::open(dir, Limits::default()).expect("replay");
-        let folded = started.elapsed();
-        cagnotte::ledger::load_views(&replayed, &Views::default(), &Hub::default());
-        let total = started.elapsed();
-        println!(
-            "replayed {} events: read and fold {:.2} s, total {:.2} s",
-            replayed.last_seq,
-            folded.as_secs_f64(),
-            total.as_secs_f64()
-        );
+        replay(dir);
         return;
     }
     let temp = tempfile::tempdir().expect("tempdir");
@@ -112,14 +102,17 @@ fn main() {
     drop(store);
     println!("wrote {} events in {:.2} s", state.last_seq, started.elapsed().as_secs_f64());
 
+    assert_eq!(replay(&dir), state, "replay gives the state the writer had");
+}
+
+/// Opens the log in `dir` as the server does on start (read, fold, read model),
+/// prints the time of each stage, and returns the replayed state.
+fn replay(dir: &std::path::Path) -> State {
     let started = Instant::now();
-    let (_store, replayed) = cagnotte::ledger::open(&dir, Limits::default()).expect("replay");
+    let (_store, replayed) = cagnotte::ledger::open(dir, Limits::default()).expect("replay");
     let folded = started.elapsed();
-    let views = Views::default();
-    let hub = Hub::default();
-    cagnotte::ledger::load_views(&replayed, &views, &hub);
+    cagnotte::ledger::load_views(&replayed, &Views::default(), &Hub::default());
     let total = started.elapsed();
-    assert_eq!(replayed, state, "replay gives the state the writer had");
     println!(
         "replayed {} events: read and fold {:.2} s, read model {:.2} s, total {:.2} s ({:.0} events/s)",
         replayed.last_seq,
@@ -128,4 +121,5 @@ fn main() {
         total.as_secs_f64(),
         replayed.last_seq as f64 / total.as_secs_f64()
     );
+    replayed
 }

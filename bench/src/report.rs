@@ -270,7 +270,7 @@ pub fn markdown(res: &Results, svg: &str) -> String {
         );
     }
     if let Some(r) = &res.big_replay {
-        let ready = r.median_s();
+        let ready = median(r.starts_s.clone());
         let _ = writeln!(
             m,
             "| start-up replay of 1 000 000 events < 2 s | {} events, `/healthz` answered after {} s (median of {}; {:.0} events/s) | {} |",

@@ -203,14 +203,6 @@ pub struct BigReplay {
     pub starts_s: Vec<f64>,
 }
 
-impl BigReplay {
-    pub fn median_s(&self) -> f64 {
-        let mut v = self.starts_s.clone();
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-    }
-}
-
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Storm {
     pub server: String,

@@ -115,12 +115,10 @@ pub fn mask(text: &str, words: &[String]) -> Option<String> {
     }
     let mut hide = vec![false; original.len()];
     let is_word = |c: char| c.is_alphanumeric();
-    let mut hidden = false;
     let mut cover = |span: &[(char, usize)]| {
         for (_, i) in span {
             hide[*i] = true;
         }
-        hidden = true;
     };
     // A word of letters and digits only matches a whole run of them.
     let mut token = String::new();
@@ -157,7 +155,7 @@ pub fn mask(text: &str, words: &[String]) -> Option<String> {
             cover(&folded[start..end]);
         }
     }
-    if !hidden {
+    if !hide.contains(&true) {
         return None;
     }
     Some(original.iter().zip(&hide).map(|(c, h)| if *h { '*' } else { *c }).collect())

@@ -128,8 +128,7 @@ impl Store {
 
     /// The seq of the newest event (0 for an empty log).
     pub fn last_seq(&self) -> Result<u64, StoreError> {
-        let seq: Option<i64> = self.conn.query_row("SELECT max(seq) FROM events", [], |r| r.get(0))?;
-        Ok(seq.unwrap_or(0) as u64)
+        Ok(newest_seq(&self.conn)?)
     }
 
     /// Every event, oldest first.
@@ -159,6 +158,11 @@ fn decode(row: &rusqlite::Row<'_>) -> Result<Event, StoreError> {
     let seq: i64 = row.get(0)?;
     let data = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
     serde_json::from_str(data).map_err(|err| StoreError::Corrupt { seq: seq as u64, err })
+}
+
+/// The seq of the newest event in the log at `conn` (0 for an empty log).
+pub fn newest_seq(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get::<_, i64>(0)).map(|s| s as u64)
 }
 
 fn frame(conn: &Connection, seq: u64) -> Result<Option<String>, StoreError> {

@@ -184,7 +184,7 @@ impl Store {
             .optional()?;
         let start = match created {
             Some(s) => s,
-            None => self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?,
+            None => crate::ledger::sqlite::newest_seq(&self.conn)? as i64,
         };
         self.conn.execute(
             "INSERT OR IGNORE INTO webhook_outbox (subscriber_id, cursor) VALUES (?1, ?2)",
@@ -236,7 +236,7 @@ impl Store {
 
     /// The first event after `after` that this subscriber receives, and the newest seq looked at.
     fn next(&self, after: u64, campaign_id: Option<&str>) -> rusqlite::Result<(Option<Outgoing>, u64)> {
-        let newest: i64 = self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
+        let newest = crate::ledger::sqlite::newest_seq(&self.conn)?;
         let ev = self
             .conn
             .query_row(
@@ -244,7 +244,7 @@ impl Store {
                  WHERE seq > ?1 AND seq <= ?3 AND frame IS NOT NULL \
                  AND kind IN ('donation', 'refund', 'milestone_reached', 'match_used_up') \
                  AND (?2 IS NULL OR campaign_id = ?2) ORDER BY seq LIMIT 1",
-                params![after as i64, campaign_id, newest],
+                params![after as i64, campaign_id, newest as i64],
                 |r| {
                     let kind: String = r.get(1)?;
                     Ok(Outgoing {
@@ -257,7 +257,7 @@ impl Store {
                 },
             )
             .optional()?;
-        Ok((ev, newest as u64))
+        Ok((ev, newest))
     }
 }
 
