@@ -177,7 +177,7 @@ impl Store {
         let created: Option<i64> = self
             .conn
             .query_row(
-                "SELECT seq FROM events WHERE kind = 'subscriber_created' AND json_extract(data, '$.subscriber.id') = ?1",
+                "SELECT seq FROM events WHERE kind = 'subscriber_created' AND json_extract(data, '$.fact.subscriber_created.subscriber.id') = ?1",
                 [subscriber_id],
                 |r| r.get(0),
             )
@@ -611,6 +611,38 @@ mod tests {
         assert_eq!(p.delay(2), Duration::from_millis(200));
         assert_eq!(p.delay(5), Duration::from_millis(1600));
         assert_eq!(p.delay(40), Duration::from_secs(3600));
+    }
+
+    /// A new subscriber starts right after the event that created it, even when the
+    /// log has moved on before its delivery task first looks.
+    #[test]
+    fn a_new_subscriber_starts_after_its_creation_not_at_the_newest_event() {
+        use crate::domain::state::{Event, Fact};
+        use crate::ledger::sqlite::{self, Row};
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = sqlite::Store::open(dir.path()).unwrap();
+        let at = Timestamp::from_millis(1_764_000_000_000);
+        let sub = |id: &str| Subscriber {
+            id: id.into(),
+            campaign_id: None,
+            url: "http://127.0.0.1:9/x".into(),
+            secret: "subscriber-secret-0123".into(),
+            created_at: at,
+        };
+        let row = |seq, fact| Row { event: Event { seq, at, fact }, live_id: None, campaign_id: None, frame: None };
+        ledger
+            .append(&[
+                row(1, Fact::SubscriberCreated { subscriber: sub("sub_a") }),
+                row(2, Fact::MatchUsedUp { match_id: "m".into() }),
+                row(3, Fact::SubscriberCreated { subscriber: sub("sub_b") }),
+                row(4, Fact::MilestoneReached { milestone_id: "x".into() }),
+            ])
+            .unwrap();
+        let store = Store::open(&sqlite::db_path(dir.path())).unwrap();
+        assert_eq!(store.load_or_init("sub_b").unwrap().cursor, 3);
+        assert_eq!(store.load_or_init("sub_a").unwrap().cursor, 1);
+        // Unknown to the log (created before it was kept): from the newest event.
+        assert_eq!(store.load_or_init("sub_c").unwrap().cursor, 4);
     }
 
     #[test]
