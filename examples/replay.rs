@@ -15,6 +15,10 @@ use cagnotte::money::Currency;
 use cagnotte::views::Views;
 use std::time::Instant;
 
+/// The server's allocator, so that the stages cost what they cost in the server.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let kept = std::env::args().nth(2).map(std::path::PathBuf::from);

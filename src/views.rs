@@ -187,7 +187,7 @@ impl Views {
         let mut boards: HashMap<&str, Board> = HashMap::default();
         let mut newest: HashMap<&str, Newest> = HashMap::default();
         let mut pending: HashMap<&str, Vec<&DonationState>> = HashMap::default();
-        for d in state.donations.values() {
+        for d in state.donations.values().map(|d| &**d) {
             if d.donation.pending {
                 pending.entry(d.donation.live_id.as_str()).or_default().push(d);
             }

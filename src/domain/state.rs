@@ -395,7 +395,8 @@ pub struct State {
     pub last_seq: u64,
     pub campaigns: HashMap<String, CampaignState>,
     pub lives: HashMap<String, LiveState>,
-    pub donations: HashMap<String, DonationState>,
+    /// Boxed: the map's table stays small (a million donations are replayed into it on start).
+    pub donations: HashMap<String, Box<DonationState>>,
     /// Match id → campaign id.
     pub match_index: HashMap<String, String>,
     /// Milestone id → campaign id.
@@ -1073,7 +1074,7 @@ impl State {
         if let Some(at) = release_at {
             self.releases.insert((at, donation.id.clone()));
         }
-        self.donations.insert(donation.id.clone(), DonationState { donation, seq, release_at });
+        self.donations.insert(donation.id.clone(), Box::new(DonationState { donation, seq, release_at }));
         Ok(())
     }
 
