@@ -12,6 +12,7 @@ use dashmap::DashMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// How many recent donations a snapshot carries.
 pub const RECENT: usize = 20;
@@ -152,7 +153,8 @@ pub struct CampaignView {
     pub platforms: PlatformTotals,
     /// Seq of the newest event of the campaign stream.
     pub last_seq: u64,
-    pub board: Board,
+    /// Shared with the copies readers take; the writer copies it only if one is still held.
+    pub board: Arc<Board>,
 }
 
 #[derive(Debug, Clone)]
@@ -163,7 +165,8 @@ pub struct LiveView {
     pub platforms: PlatformTotals,
     /// Seq of the newest event of this live's stream.
     pub last_seq: u64,
-    pub board: Board,
+    /// Shared with the copies readers take; the writer copies it only if one is still held.
+    pub board: Arc<Board>,
     pub moderation: Moderation,
     /// Donations whose text waits for moderation, oldest first.
     pub pending: Vec<Donation>,
@@ -211,7 +214,7 @@ impl Views {
                 lives: lives.iter().map(|l| l.live.id.clone()).collect(),
                 platforms: c.platforms.clone(),
                 last_seq: c.stream_seq,
-                board: boards.remove(c.campaign.id.as_str()).unwrap_or_default(),
+                board: Arc::new(boards.remove(c.campaign.id.as_str()).unwrap_or_default()),
             });
             for l in lives {
                 let mut pending = pending.remove(l.live.id.as_str()).unwrap_or_default();
@@ -222,7 +225,7 @@ impl Views {
                     totals: l.totals,
                     platforms: l.platforms.clone(),
                     last_seq: l.stream_seq,
-                    board: boards.remove(l.live.id.as_str()).unwrap_or_default(),
+                    board: Arc::new(boards.remove(l.live.id.as_str()).unwrap_or_default()),
                     moderation: l.moderation.clone(),
                     pending: pending.into_iter().map(|d| d.donation.clone()).collect(),
                 });
@@ -260,7 +263,7 @@ impl Views {
                 lives: vec![],
                 platforms: PlatformTotals::new(),
                 last_seq: seq,
-                board: Board::default(),
+                board: Arc::default(),
             }),
             Change::CampaignInfo(info) => {
                 if let Some(mut c) = self.campaigns.get_mut(&info.id) {
@@ -301,7 +304,7 @@ impl Views {
                     totals: Totals::default(),
                     platforms: PlatformTotals::new(),
                     last_seq: seq,
-                    board: Board::default(),
+                    board: Arc::default(),
                     moderation: Moderation::default(),
                     pending: vec![],
                 });
@@ -321,7 +324,7 @@ impl Views {
                 if let Some(mut l) = self.lives.get_mut(&donation.live_id) {
                     l.totals = *live_totals;
                     l.platforms.insert(donation.platform.clone(), *live_platform);
-                    l.board.record(before.as_ref(), donation);
+                    Arc::make_mut(&mut l.board).record(before.as_ref(), donation);
                     l.pending.retain(|d| d.id != donation.id);
                     if donation.pending {
                         l.pending.push(donation.clone());
@@ -330,7 +333,7 @@ impl Views {
                 if let Some(mut c) = self.campaigns.get_mut(&donation.campaign_id) {
                     c.totals = *campaign_totals;
                     c.platforms.insert(donation.platform.clone(), *campaign_platform);
-                    c.board.record(before.as_ref(), donation);
+                    Arc::make_mut(&mut c.board).record(before.as_ref(), donation);
                     for m in matches {
                         upsert(&mut c.matches, m.clone(), |x| x.r#match.id == m.r#match.id);
                     }
@@ -391,6 +394,25 @@ impl Views {
 
     pub fn live(&self, id: &str) -> Option<LiveView> {
         self.lives.get(id).map(|l| l.clone())
+    }
+
+    pub fn has_live(&self, id: &str) -> bool {
+        self.lives.contains_key(id)
+    }
+
+    pub fn has_campaign(&self, id: &str) -> bool {
+        self.campaigns.contains_key(id)
+    }
+
+    /// Reads a part of a live without copying the rest. `f` runs under the map's
+    /// read lock: it must be short and must not touch `lives` again.
+    pub fn with_live<R>(&self, id: &str, f: impl FnOnce(&LiveView) -> R) -> Option<R> {
+        self.lives.get(id).map(|l| f(&l))
+    }
+
+    /// Like [`Views::with_live`], for a campaign.
+    pub fn with_campaign<R>(&self, id: &str, f: impl FnOnce(&CampaignView) -> R) -> Option<R> {
+        self.campaigns.get(id).map(|c| f(&c))
     }
 
     pub fn campaign(&self, id: &str) -> Option<CampaignView> {

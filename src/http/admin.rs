@@ -162,8 +162,8 @@ pub fn fold_donations(events: &[Event]) -> Vec<(Donation, Option<Timestamp>)> {
 }
 
 fn hosts(app: &AppState, campaign_id: &str) -> HashMap<String, String> {
-    let lives = app.views.campaign(campaign_id).map(|c| c.lives).unwrap_or_default();
-    lives.into_iter().filter_map(|id| app.views.live(&id).map(|l| (id, l.live.host))).collect()
+    let lives = app.views.with_campaign(campaign_id, |c| c.lives.clone()).unwrap_or_default();
+    lives.into_iter().filter_map(|id| app.views.with_live(&id, |l| l.live.host.clone()).map(|h| (id, h))).collect()
 }
 
 async fn campaign_donations(
@@ -172,7 +172,7 @@ async fn campaign_donations(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
-    if app.views.campaign(&campaign_id).is_none() {
+    if !app.views.has_campaign(&campaign_id) {
         return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
     }
     let hosts = hosts(&app, &campaign_id);

@@ -150,7 +150,7 @@ async fn rotate_campaign(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
-    if app.views.campaign(&id).is_none() {
+    if !app.views.has_campaign(&id) {
         return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
     }
     let overlay_token = secret::new_token("ot_");
@@ -202,7 +202,7 @@ async fn create_match(
     JsonBody(b): JsonBody<NewMatch>,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
-    if app.views.campaign(&campaign_id).is_none() {
+    if !app.views.has_campaign(&campaign_id) {
         return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
     }
     let starts_at = time("starts_at", b.starts_at.as_deref())?;
@@ -310,7 +310,7 @@ async fn create_live(
     JsonBody(b): JsonBody<NewLive>,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
-    if app.views.campaign(&campaign_id).is_none() {
+    if !app.views.has_campaign(&campaign_id) {
         return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
     }
     let key = secret::new_token("ck_");
@@ -438,12 +438,15 @@ async fn events(
 ) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let token = q.get("token").map(String::as_str).or_else(|| super::auth::bearer(&headers));
-    let live = app.views.live(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let (campaign_id, last_seq) = app
+        .views
+        .with_live(&live_id, |l| (l.live.campaign_id.clone(), l.last_seq))
+        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     app.require_reader(token, &live_id)?;
     let after = parse_u64(&q, "after")?.unwrap_or(0);
     let limit = parse_u64(&q, "limit")?.map_or(EVENTS_MAX, |l| (l as usize).clamp(1, EVENTS_MAX));
-    let source = super::ws::Source::Live { live_id: live_id.clone(), campaign_id: live.live.campaign_id.clone() };
-    let frames = app.frames_between(&source, after, live.last_seq, limit + 1).await?;
+    let source = super::ws::Source::Live { live_id: live_id.clone(), campaign_id };
+    let frames = app.frames_between(&source, after, last_seq, limit + 1).await?;
     let has_more = frames.len() > limit;
     let mut body = String::with_capacity(64 + frames.iter().map(|f| f.text.len() + 1).sum::<usize>());
     body.push_str("{\"events\":[");
@@ -453,7 +456,7 @@ async fn events(
         }
         body.push_str(f.text.as_str());
     }
-    body.push_str(&format!("],\"has_more\":{has_more},\"last_seq\":{}}}", live.last_seq));
+    body.push_str(&format!("],\"has_more\":{has_more},\"last_seq\":{last_seq}}}"));
     Ok(json_response(StatusCode::OK, body))
 }
 
@@ -525,7 +528,7 @@ async fn create_milestone(
     JsonBody(b): JsonBody<NewMilestone>,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
-    if app.views.campaign(&campaign_id).is_none() {
+    if !app.views.has_campaign(&campaign_id) {
         return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
     }
     let m = crate::domain::Milestone {
@@ -649,7 +652,10 @@ async fn edit_live(
     JsonBody(b): JsonBody<EditLive>,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
-    let mut l = app.views.live(&id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?.live;
+    let mut l = app
+        .views
+        .with_live(&id, |l| l.live.clone())
+        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     if let Some(host) = b.host {
         l.host = text::required("host", &host, text::NAME_MAX)?;
     }

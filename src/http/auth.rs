@@ -48,14 +48,14 @@ impl AppState {
         // compared in constant time.
         let (live_id, owner) = self.views.tokens.get(&secret::hash(token)).map(|e| e.value().clone())?;
         if owner == TokenOwner::CampaignOverlay {
-            let c = self.views.campaign(&live_id)?;
-            let ok = c.campaign.overlay_hash.is_some_and(|h| secret::matches(token, &h));
+            let hash = self.views.with_campaign(&live_id, |c| c.campaign.overlay_hash)?;
+            let ok = hash.is_some_and(|h| secret::matches(token, &h));
             return ok.then_some(Access::CampaignOverlay(live_id));
         }
-        let live = self.views.live(&live_id)?;
+        let (key, overlay) = self.views.with_live(&live_id, |l| (l.live.key_hash, l.live.overlay_hash))?;
         match owner {
-            TokenOwner::LiveKey if secret::matches(token, &live.live.key_hash) => Some(Access::LiveKey(live_id)),
-            TokenOwner::Overlay if secret::matches(token, &live.live.overlay_hash) => Some(Access::Overlay(live_id)),
+            TokenOwner::LiveKey if secret::matches(token, &key) => Some(Access::LiveKey(live_id)),
+            TokenOwner::Overlay if secret::matches(token, &overlay) => Some(Access::Overlay(live_id)),
             TokenOwner::LiveKey | TokenOwner::Overlay | TokenOwner::CampaignOverlay => None,
         }
     }
@@ -103,7 +103,7 @@ impl AppState {
 
     /// An existing live (`404` otherwise) and a token that may write to it.
     pub fn require_live_writer(&self, headers: &HeaderMap, live_id: &str) -> Result<Principal, ApiError> {
-        if self.views.live(live_id).is_none() {
+        if !self.views.has_live(live_id) {
             return Err(ApiError::not_found("live_not_found", "no live has this id"));
         }
         self.require_writer(headers, Some(live_id))

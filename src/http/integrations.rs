@@ -164,7 +164,7 @@ async fn create_campaign_integration(
     JsonBody(b): JsonBody<NewIntegration>,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
-    if app.views.campaign(&campaign_id).is_none() {
+    if !app.views.has_campaign(&campaign_id) {
         return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
     }
     add_integration(&app, &headers, Principal::Admin, b, None, Some(campaign_id)).await
@@ -176,7 +176,7 @@ async fn list_campaign_integrations(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
-    if app.views.campaign(&campaign_id).is_none() {
+    if !app.views.has_campaign(&campaign_id) {
         return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
     }
     Ok(integration_list(&app, &headers, |i| i.campaign_id.as_deref() == Some(&campaign_id)))
@@ -229,8 +229,8 @@ fn integration_list(app: &AppState, headers: &HeaderMap, keep: impl Fn(&Integrat
 /// air per the schedule (the latest started if several), else the one that
 /// started last, else the next one scheduled, else the newest unscheduled one.
 fn live_for(app: &AppState, campaign_id: &str, now: Timestamp) -> Option<String> {
-    let c = app.views.campaign(campaign_id)?;
-    let lives: Vec<_> = c.lives.iter().filter_map(|id| app.views.live(id)).map(|l| l.live).collect();
+    let ids = app.views.with_campaign(campaign_id, |c| c.lives.clone())?;
+    let lives: Vec<_> = ids.iter().filter_map(|id| app.views.with_live(id, |l| l.live.clone())).collect();
     let started = |status: &str| {
         lives
             .iter()
@@ -298,7 +298,7 @@ async fn receive(
                 (None, Some(c)) => d
                     .live_id
                     .clone()
-                    .filter(|l| app.views.live(l).is_some_and(|l| &l.live.campaign_id == c))
+                    .filter(|l| app.views.with_live(l, |l| &l.live.campaign_id == c).unwrap_or(false))
                     .or_else(|| live_for(&app, c, app.now()))
                     .ok_or_else(|| {
                         ApiError::invalid(

@@ -44,7 +44,7 @@ pub enum Source {
 
 impl Source {
     pub fn live(app: &AppState, live_id: &str) -> Option<Source> {
-        let campaign_id = app.views.live(live_id)?.live.campaign_id;
+        let campaign_id = app.views.with_live(live_id, |l| l.live.campaign_id.clone())?;
         Some(Source::Live { live_id: live_id.to_owned(), campaign_id })
     }
 
@@ -95,7 +95,7 @@ async fn open(
             Source::live(&app, &id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?
         }
         Kind::Campaign | Kind::PublicCampaign => {
-            if app.views.campaign(&id).is_none() {
+            if !app.views.has_campaign(&id) {
                 return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
             }
             Source::Campaign { campaign_id: id.clone() }

@@ -326,7 +326,7 @@ impl Writer {
                 Some(change)
             }
             Fact::LiveSecretsRotated { live_id, .. } => {
-                let old = self.views.live(live_id).map(|l| (l.live.key_hash, l.live.overlay_hash));
+                let old = self.views.with_live(live_id, |l| (l.live.key_hash, l.live.overlay_hash));
                 let live = s.lives[live_id].live.clone();
                 let (old_key, old_overlay) = old.unwrap_or((live.key_hash, live.overlay_hash));
                 Some(Change::Secrets { live, old_key, old_overlay })
@@ -382,7 +382,7 @@ impl Writer {
                 m.map(Change::Milestone)
             }
             Fact::CampaignOverlayRotated { campaign_id, overlay_hash } => {
-                let old = self.views.campaign(campaign_id).and_then(|c| c.campaign.overlay_hash);
+                let old = self.views.with_campaign(campaign_id, |c| c.campaign.overlay_hash).flatten();
                 Some(Change::CampaignOverlay { campaign_id: campaign_id.clone(), old, new: *overlay_hash })
             }
             Fact::MatchStarted { match_id }
