@@ -121,6 +121,18 @@ impl Board {
         }
     }
 
+    /// Adds another board's donor sums to this one's (a campaign's from its lives').
+    fn absorb(&mut self, other: &Board) {
+        for (name, (sum, n)) in &other.donors {
+            match self.donors.get_mut(name) {
+                Some(e) => *e = (e.0 + sum, e.1 + n),
+                None => {
+                    self.donors.insert(name.clone(), (*sum, *n));
+                }
+            }
+        }
+    }
+
     fn uncount(&mut self, d: &Donation) {
         let Some(name) = Self::counted(d) else { return };
         if let Some(e) = self.donors.get_mut(name) {
@@ -185,19 +197,32 @@ pub struct Views {
 impl Views {
     /// Fills an empty read model from a replayed state.
     pub fn load(&self, state: &State) {
-        // One pass: the leaderboards, the texts waiting for moderation, and for each
-        // live and campaign the newest donations (kept as candidates, cloned at the end).
-        let mut boards: HashMap<&str, Board> = HashMap::default();
-        let mut newest: HashMap<&str, Newest> = HashMap::default();
+        // One pass over the donations gathers each live's leaderboard, newest
+        // donations (candidates, cloned at the end) and texts waiting for moderation.
+        // A campaign's are then merged from its lives' (every donation of a live is
+        // in the live's campaign): one lookup per donation instead of two.
+        let mut lives: HashMap<&str, (&str, Board, Newest)> = HashMap::default();
         let mut pending: HashMap<&str, Vec<&DonationState>> = HashMap::default();
         for d in state.donations.values().map(|d| &**d) {
             if d.donation.pending {
                 pending.entry(d.donation.live_id.as_str()).or_default().push(d);
             }
-            for id in [d.donation.live_id.as_str(), d.donation.campaign_id.as_str()] {
-                boards.entry(id).or_default().count(&d.donation);
-                newest.entry(id).or_default().offer(d);
+            let (_, board, newest) = lives
+                .entry(d.donation.live_id.as_str())
+                .or_insert_with(|| (d.donation.campaign_id.as_str(), Board::default(), Newest::default()));
+            board.count(&d.donation);
+            newest.offer(d);
+        }
+        let mut boards: HashMap<&str, Board> = HashMap::default();
+        let mut newest: HashMap<&str, Newest> = HashMap::default();
+        for (live, (campaign, board, top)) in lives {
+            boards.entry(campaign).or_default().absorb(&board);
+            let merged = newest.entry(campaign).or_default();
+            for (_, d) in &top.kept {
+                merged.offer(d);
             }
+            boards.insert(live, board);
+            newest.insert(live, top);
         }
         for (id, mut top) in newest {
             top.kept.sort_unstable_by_key(|(seq, _)| std::cmp::Reverse(*seq));

@@ -254,7 +254,8 @@ async fn the_campaign_stream_carries_every_live_and_resumes() {
 async fn leaderboards_platform_totals_and_schedule() {
     let clock = ManualClock::at("2026-11-25T20:30:00Z");
     let app = spawn_app_clocked(&clock).await;
-    let cid = app.eur_campaign().await;
+    let campaign = app.campaign(json!({"name": "Restos", "currency": "EUR", "goal": 500000})).await;
+    let (cid, ctoken) = (campaign["id"].as_str().unwrap().to_owned(), campaign["overlay_token"].as_str().unwrap());
     let past = app.live(&cid, json!({"host": "Lundi", "scheduled_at": "2026-11-23T19:00:00Z"})).await;
     let now = app
         .live(&cid, json!({"host": "Mercredi", "scheduled_at": "2026-11-25T20:00:00Z", "duration_minutes": 90}))
@@ -300,6 +301,27 @@ async fn leaderboards_platform_totals_and_schedule() {
     clock.set("2026-11-25T21:30:00Z");
     let (_, l) = app.get(&format!("/api/v1/lives/{}", now.id)).await;
     assert_eq!(l["status"], "past");
+
+    // After a restart the boards are rebuilt from the log: the campaign's from its
+    // lives', the newest donations in the same order.
+    let recent = |snap: &Value| -> Vec<(String, i64)> {
+        let r = snap["recent"].as_array().unwrap();
+        r.iter().map(|d| (d["id"].as_str().unwrap().to_owned(), d["amount"].as_i64().unwrap())).collect()
+    };
+    let before = recent(&app.ws(&now, None).await.next().await);
+    assert_eq!(before.iter().map(|r| r.1).collect::<Vec<_>>(), [9000, 700, 3000]);
+    let campaign_before = recent(&campaign_ws(&app, &cid, ctoken, None).await.next().await);
+    assert_eq!(campaign_before.iter().map(|r| r.1).collect::<Vec<_>>(), [9000, 700, 3000, 500]);
+    let app = app.restart().await;
+    assert_eq!(recent(&campaign_ws(&app, &cid, ctoken, None).await.next().await), campaign_before);
+    let (_, c2) = app.get(&format!("/api/v1/campaigns/{cid}")).await;
+    assert_eq!(c2["leaderboard"]["donors"], c["leaderboard"]["donors"]);
+    assert_eq!(c2["platform_totals"], c["platform_totals"]);
+    let (_, l2) = app.get(&format!("/api/v1/lives/{}", now.id)).await;
+    assert_eq!(l2["top_donors"], l["top_donors"]);
+    assert_eq!(recent(&app.ws(&now, None).await.next().await), before);
+    let (_, p) = app.get(&format!("/api/v1/lives/{}", past.id)).await;
+    assert_eq!(p["top_donors"], json!([{"donor": "Ana", "amount": 500, "donations": 1}]));
 }
 
 async fn edit_match(app: &TestApp, campaign: &str, id: &str, token: &str, body: Value) -> (StatusCode, Value) {
