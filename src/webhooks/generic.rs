@@ -1,8 +1,9 @@
 //! Our own scheme, for any other tool: `Cagnotte-Signature: t=<unix seconds>,
 //! v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` (several v1 allowed, 300 s
 //! tolerance) over `{"event_id", "amount", "currency", "donor"?, "message"?,
-//! "anonymous"?}` with `amount` in integer minor units. The same header signs
-//! what the outbox sends to subscribers. See docs/webhooks.md.
+//! "anonymous"?}` with `amount` in integer minor units; a refund of a whole
+//! donation is `{"event_id", "refund_of": "<event_id of the donation>"}`. The
+//! same header signs what the outbox sends to subscribers. See docs/webhooks.md.
 
 use super::{Incoming, Parsed, WebhookError, provider_id};
 use crate::domain::Timestamp;
@@ -31,8 +32,26 @@ struct Body {
     live_id: Option<String>,
 }
 
+/// An extension of API.md's scheme: the donation posted as `refund_of` is
+/// refunded whole (its sponsor matching follows the campaign's refund policy).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefundBody {
+    event_id: String,
+    refund_of: String,
+}
+
 pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {
-    let b: Body = serde_json::from_slice(body).map_err(|e| WebhookError::payload(format!("invalid body: {e}")))?;
+    let invalid = |e: serde_json::Error| WebhookError::payload(format!("invalid body: {e}"));
+    let v: Value = serde_json::from_slice(body).map_err(invalid)?;
+    if v.get("refund_of").is_some() {
+        let r: RefundBody = serde_json::from_slice(body).map_err(invalid)?;
+        let event_id = provider_id("event_id", Some(&r.event_id))?;
+        let payment_id = provider_id("refund_of", Some(&r.refund_of))?;
+        return Ok(Parsed::Refund { payment_id, event_id });
+    }
+    // Typed from the raw bytes too, so a repeated field is refused.
+    let b: Body = serde_json::from_slice(body).map_err(invalid)?;
     let event_id = provider_id("event_id", Some(&b.event_id))?;
     let amount = Amount::from_json(&b.amount).map_err(|e| WebhookError::payload(e.to_string()))?;
     let currency = Currency::parse(&b.currency).map_err(|e| WebhookError::payload(e.to_string()))?;
@@ -62,6 +81,8 @@ mod tests {
         let ok = parse(br#"{"event_id":"e-1","amount":1050,"currency":"EUR","donor":"Ana"}"#).unwrap();
         let Parsed::Donation(d) = ok else { panic!() };
         assert_eq!((d.payment_id.as_str(), d.amount, d.donor.as_deref()), ("e-1", 1050, Some("Ana")));
+        let refund = parse(br#"{"event_id":"r-1","refund_of":"e-1"}"#).unwrap();
+        assert_eq!(refund, Parsed::Refund { payment_id: "e-1".into(), event_id: "r-1".into() });
         for bad in [
             r#"{"event_id":"e","amount":10.5,"currency":"EUR"}"#,
             r#"{"event_id":"e","amount":"1050","currency":"EUR"}"#,
@@ -70,6 +91,10 @@ mod tests {
             r#"{"event_id":"","amount":100,"currency":"EUR"}"#,
             r#"{"event_id":"e","amount":100,"currency":"EUR","extra":1}"#,
             r#"{"amount":100,"currency":"EUR"}"#,
+            r#"{"event_id":"r","refund_of":""}"#,
+            r#"{"event_id":"r","refund_of":"e-1","amount":100}"#,
+            r#"{"refund_of":"e-1"}"#,
+            r#"{"event_id":"e","amount":100,"amount":200,"currency":"EUR"}"#,
         ] {
             assert!(matches!(parse(bad.as_bytes()), Err(WebhookError::Payload(_))), "{bad}");
         }

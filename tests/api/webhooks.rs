@@ -311,6 +311,50 @@ async fn generic_known_answer_and_every_refusal_changes_nothing() {
     assert_eq!(live_totals(&app, &live).await, before);
 }
 
+#[tokio::test]
+async fn a_generic_refund_takes_the_whole_donation_back_once() {
+    let app = spawn_app().await;
+    let live = setup_in(&app, "EUR").await;
+    let url = integration(&app, &live, "generic", GENERIC_SECRET).await;
+    let post = async |body: Value| {
+        let body = body.to_string();
+        let t = unix_now();
+        let sig = format!("t={t},v1={}", hmac_hex(GENERIC_SECRET, t, body.as_bytes()));
+        hook(&app, &url, &[("cagnotte-signature", &sig)], body).await
+    };
+    assert_eq!(generic_hook(&app, &url, GENERIC_SECRET, "order-1", 1500).await.0, StatusCode::OK);
+    assert_eq!(generic_hook(&app, &url, GENERIC_SECRET, "order-2", 700).await.0, StatusCode::OK);
+    let mut ws = app.ws(&live, None).await;
+    let seq = ws.next().await["seq"].as_u64().unwrap();
+
+    // Not counted yet (or never): 404, so that the sender's retry refunds it once it is.
+    let (s, e) = post(json!({"event_id": "refund-0", "refund_of": "order-9"})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("donation_not_found")), "{e}");
+    // A refund carries nothing else.
+    let (s, e) = post(json!({"event_id": "refund-1", "refund_of": "order-1", "amount": 1500})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_payload")), "{e}");
+    let totals = live_totals(&app, &live).await;
+    assert_eq!((totals["raised"].as_i64(), totals["donations"].as_i64()), (Some(2200), Some(2)));
+
+    let (s, v) = post(json!({"event_id": "refund-1", "refund_of": "order-1"})).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("refunded")), "{v}");
+    assert_eq!(v["donation_id"], expected_id("generic", "order-1").as_str());
+    let frame = ws.next().await;
+    assert_eq!((frame["type"].as_str(), frame["seq"].as_u64()), (Some("refund"), Some(seq + 1)));
+    assert_eq!(frame["donation"]["id"], expected_id("generic", "order-1").as_str());
+    assert_eq!(frame["donation"]["refunded"], true);
+    assert_eq!((frame["totals"]["raised"].as_i64(), frame["totals"]["donations"].as_i64()), (Some(700), Some(1)));
+
+    // The same refund again (a retry, or another event id for it): nothing changes.
+    let (s, v) = post(json!({"event_id": "refund-1", "refund_of": "order-1"})).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("already_refunded")), "{v}");
+    let (s, v) = post(json!({"event_id": "refund-1b", "refund_of": "order-1"})).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("already_refunded")), "{v}");
+    assert!(ws.try_next(Duration::from_millis(300)).await.is_none());
+    let totals = live_totals(&app, &live).await;
+    assert_eq!((totals["raised"].as_i64(), totals["donations"].as_i64()), (Some(700), Some(1)));
+}
+
 fn stripe_event(id: &str, kind: &str, object: Value) -> String {
     json!({"id": id, "object": "event", "api_version": "2023-10-16", "created": unix_now(), "livemode": false,
         "pending_webhooks": 1, "type": kind, "data": {"object": object}})
