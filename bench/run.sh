@@ -71,7 +71,7 @@ if [ -n "$replay_dir" ]; then
   {
     echo
     echo "Stages of the same replay in a fresh process (\`examples/replay.rs\` on the kept log, the"
-    echo "server's own code: decode on one thread, fold on another, then the read model):"
+    echo "server's own code: two threads decode stripes of the log while a third folds them, then the read model):"
     echo
     echo '```'
     tail -n 1 target/bench-replay-stages.txt
