@@ -197,22 +197,21 @@ pub struct Views {
 impl Views {
     /// Fills an empty read model from a replayed state.
     pub fn load(&self, state: &State) {
-        // One pass over the donations gathers each live's leaderboard, newest
-        // donations (candidates, cloned at the end) and texts waiting for moderation.
-        // A campaign's are then merged from its lives' (every donation of a live is
-        // in the live's campaign): one lookup per donation instead of two.
-        let mut lives: HashMap<&str, (&str, Board, Newest)> = HashMap::default();
-        let mut pending: HashMap<&str, Vec<&DonationState>> = HashMap::default();
-        for d in state.donations.values().map(|d| &**d) {
-            if d.donation.pending {
-                pending.entry(d.donation.live_id.as_str()).or_default().push(d);
-            }
-            let (_, board, newest) = lives
-                .entry(d.donation.live_id.as_str())
-                .or_insert_with(|| (d.donation.campaign_id.as_str(), Board::default(), Newest::default()));
-            board.count(&d.donation);
-            newest.offer(d);
-        }
+        // The donations are grouped by live (leaderboard, newest donations kept as
+        // candidates and cloned at the end, texts waiting for moderation), a long
+        // list in two halves on two threads. A campaign's are then merged from its
+        // lives' (every donation of a live is in the live's campaign).
+        let all: Vec<&DonationState> = state.donations.values().map(|d| &**d).collect();
+        let (lives, mut pending) = if all.len() < 100_000 {
+            ByLive::of(&all)
+        } else {
+            let (first, second) = all.split_at(all.len() / 2);
+            std::thread::scope(|s| {
+                let other = s.spawn(|| ByLive::of(second));
+                let mine = ByLive::of(first);
+                ByLive::merge(mine, other.join().expect("a read-model thread panicked"))
+            })
+        };
         let mut boards: HashMap<&str, Board> = HashMap::default();
         let mut newest: HashMap<&str, Newest> = HashMap::default();
         for (live, (campaign, board, top)) in lives {
@@ -628,6 +627,50 @@ pub fn milestone_json(m: &MilestoneState) -> Value {
     })
 }
 
+/// Each live's campaign, leaderboard and newest donations; and each live's texts
+/// waiting for moderation.
+type Grouped<'a> = (HashMap<&'a str, (&'a str, Board, Newest<'a>)>, HashMap<&'a str, Vec<&'a DonationState>>);
+
+struct ByLive;
+
+impl ByLive {
+    fn of<'a>(donations: &[&'a DonationState]) -> Grouped<'a> {
+        let (mut lives, mut pending): Grouped<'a> = Default::default();
+        for &d in donations {
+            if d.donation.pending {
+                pending.entry(d.donation.live_id.as_str()).or_default().push(d);
+            }
+            let (_, board, newest) = lives
+                .entry(d.donation.live_id.as_str())
+                .or_insert_with(|| (d.donation.campaign_id.as_str(), Board::default(), Newest::default()));
+            board.count(&d.donation);
+            newest.offer(d);
+        }
+        (lives, pending)
+    }
+
+    fn merge<'a>((mut lives, mut pending): Grouped<'a>, (other, other_pending): Grouped<'a>) -> Grouped<'a> {
+        for (live, (campaign, board, top)) in other {
+            match lives.entry(live) {
+                std::collections::hash_map::Entry::Occupied(mut e) => {
+                    let (_, mine, newest) = e.get_mut();
+                    mine.absorb(&board);
+                    for (_, d) in top.kept {
+                        newest.offer(d);
+                    }
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert((campaign, board, top));
+                }
+            }
+        }
+        for (live, texts) in other_pending {
+            pending.entry(live).or_default().extend(texts);
+        }
+        (lives, pending)
+    }
+}
+
 /// The [`RECENT`] newest donations of one stream, gathered in any order.
 #[derive(Default)]
 struct Newest<'a> {
@@ -649,5 +692,78 @@ impl<'a> Newest<'a> {
             }
             self.floor = self.kept.iter().map(|(seq, _)| *seq).min().unwrap_or(0);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Donation;
+
+    fn donations(n: u64) -> Vec<DonationState> {
+        let eur = crate::money::Currency::parse("EUR").unwrap();
+        (1..=n)
+            .map(|seq| {
+                let live = format!("live-{}", seq % 7);
+                let mut d = Donation::new(
+                    format!("d{seq}"),
+                    live,
+                    100 + (seq % 13) as i64,
+                    eur,
+                    Some(format!("Donor {}", seq % 11)),
+                    seq % 5 == 0,
+                    None,
+                    "twitch".into(),
+                );
+                d.campaign_id = format!("c{}", seq % 7 % 2);
+                d.refunded = seq % 17 == 0;
+                d.pending = seq % 19 == 0;
+                DonationState { donation: d, seq, release_at: None }
+            })
+            .collect()
+    }
+
+    /// Grouping two halves and merging them gives what one pass over all gives.
+    #[test]
+    fn halves_merged_equal_one_pass() {
+        let all = donations(5_000);
+        // An order unrelated to seq, as a hash map's.
+        let mut refs: Vec<&DonationState> = all.iter().collect();
+        refs.sort_by_key(|d| (d.seq * 7919) % 5_003);
+        let (first, second) = refs.split_at(refs.len() / 2);
+        let one = ByLive::of(&refs);
+        let two = ByLive::merge(ByLive::of(first), ByLive::of(second));
+        let summary = |(lives, pending): Grouped<'_>| {
+            let mut lives: Vec<_> = lives
+                .into_iter()
+                .map(|(live, (campaign, board, top))| {
+                    let mut donors: Vec<_> = board.donors.into_iter().collect();
+                    donors.sort();
+                    let mut kept: Vec<u64> = top.kept.iter().map(|(seq, _)| *seq).collect();
+                    kept.sort_unstable();
+                    (live.to_owned(), campaign.to_owned(), donors, kept)
+                })
+                .collect();
+            lives.sort();
+            let mut pending: Vec<_> = pending
+                .into_iter()
+                .map(|(live, ds)| {
+                    let mut seqs: Vec<u64> = ds.iter().map(|d| d.seq).collect();
+                    seqs.sort_unstable();
+                    (live.to_owned(), seqs)
+                })
+                .collect();
+            pending.sort();
+            (lives, pending)
+        };
+        let (lives, pending) = summary(one);
+        assert_eq!((lives.clone(), pending.clone()), summary(two));
+        // And the result is the expected one: each live keeps its newest seqs.
+        assert_eq!(lives.len(), 7);
+        let (live, campaign, _, kept) = &lives[0];
+        assert_eq!((live.as_str(), campaign.as_str()), ("live-0", "c0"));
+        let newest: Vec<u64> = (1..=5_000u64).filter(|s| s % 7 == 0).rev().take(RECENT).collect();
+        assert_eq!(kept, &newest.into_iter().rev().collect::<Vec<_>>());
+        assert_eq!(pending.iter().map(|(_, s)| s.len()).sum::<usize>(), 5_000 / 19);
     }
 }
