@@ -108,7 +108,9 @@ impl Store {
             let path = self.path.clone();
             std::thread::Builder::new().name("ledger-replay".into()).spawn(move || {
                 let run = || -> Result<(), StoreError> {
-                    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+                    // One connection per thread: SQLite's own locking is not needed.
+                    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                    let conn = Connection::open_with_flags(&path, flags)?;
                     let mut stmt =
                         conn.prepare("SELECT seq, data FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq")?;
                     for stripe in (first..stripes).step_by(decoders as usize) {
