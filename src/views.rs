@@ -203,23 +203,20 @@ impl Views {
         // lives' (every donation of a live is in the live's campaign).
         let all: Vec<&DonationState> = state.donations.values().map(|d| &**d).collect();
         let (lives, mut pending) = if all.len() < 100_000 {
-            ByLive::of(&all)
+            group_by_live(&all)
         } else {
             let (first, second) = all.split_at(all.len() / 2);
             std::thread::scope(|s| {
-                let other = s.spawn(|| ByLive::of(second));
-                let mine = ByLive::of(first);
-                ByLive::merge(mine, other.join().expect("a read-model thread panicked"))
+                let other = s.spawn(|| group_by_live(second));
+                let mine = group_by_live(first);
+                merge_groups(mine, other.join().expect("a read-model thread panicked"))
             })
         };
         let mut boards: HashMap<&str, Board> = HashMap::default();
         let mut newest: HashMap<&str, Newest> = HashMap::default();
         for (live, (campaign, board, top)) in lives {
             boards.entry(campaign).or_default().absorb(&board);
-            let merged = newest.entry(campaign).or_default();
-            for (_, d) in &top.kept {
-                merged.offer(d);
-            }
+            newest.entry(campaign).or_default().absorb(&top);
             boards.insert(live, board);
             newest.insert(live, top);
         }
@@ -631,44 +628,31 @@ pub fn milestone_json(m: &MilestoneState) -> Value {
 /// waiting for moderation.
 type Grouped<'a> = (HashMap<&'a str, (&'a str, Board, Newest<'a>)>, HashMap<&'a str, Vec<&'a DonationState>>);
 
-struct ByLive;
-
-impl ByLive {
-    fn of<'a>(donations: &[&'a DonationState]) -> Grouped<'a> {
-        let (mut lives, mut pending): Grouped<'a> = Default::default();
-        for &d in donations {
-            if d.donation.pending {
-                pending.entry(d.donation.live_id.as_str()).or_default().push(d);
-            }
-            let (_, board, newest) = lives
-                .entry(d.donation.live_id.as_str())
-                .or_insert_with(|| (d.donation.campaign_id.as_str(), Board::default(), Newest::default()));
-            board.count(&d.donation);
-            newest.offer(d);
+fn group_by_live<'a>(donations: &[&'a DonationState]) -> Grouped<'a> {
+    let (mut lives, mut pending): Grouped<'a> = Default::default();
+    for &d in donations {
+        if d.donation.pending {
+            pending.entry(d.donation.live_id.as_str()).or_default().push(d);
         }
-        (lives, pending)
+        let (_, board, newest) = lives
+            .entry(d.donation.live_id.as_str())
+            .or_insert_with(|| (d.donation.campaign_id.as_str(), Board::default(), Newest::default()));
+        board.count(&d.donation);
+        newest.offer(d);
     }
+    (lives, pending)
+}
 
-    fn merge<'a>((mut lives, mut pending): Grouped<'a>, (other, other_pending): Grouped<'a>) -> Grouped<'a> {
-        for (live, (campaign, board, top)) in other {
-            match lives.entry(live) {
-                std::collections::hash_map::Entry::Occupied(mut e) => {
-                    let (_, mine, newest) = e.get_mut();
-                    mine.absorb(&board);
-                    for (_, d) in top.kept {
-                        newest.offer(d);
-                    }
-                }
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert((campaign, board, top));
-                }
-            }
-        }
-        for (live, texts) in other_pending {
-            pending.entry(live).or_default().extend(texts);
-        }
-        (lives, pending)
+fn merge_groups<'a>((mut lives, mut pending): Grouped<'a>, (other, other_pending): Grouped<'a>) -> Grouped<'a> {
+    for (live, (campaign, board, top)) in other {
+        let (_, mine, newest) = lives.entry(live).or_insert_with(|| (campaign, Board::default(), Newest::default()));
+        mine.absorb(&board);
+        newest.absorb(&top);
     }
+    for (live, texts) in other_pending {
+        pending.entry(live).or_default().extend(texts);
+    }
+    (lives, pending)
 }
 
 /// The [`RECENT`] newest donations of one stream, gathered in any order.
@@ -691,6 +675,13 @@ impl<'a> Newest<'a> {
                 *slot = (d.seq, d);
             }
             self.floor = self.kept.iter().map(|(seq, _)| *seq).min().unwrap_or(0);
+        }
+    }
+
+    /// Keeps the newest of both (a campaign's from its lives').
+    fn absorb(&mut self, other: &Newest<'a>) {
+        for (_, d) in &other.kept {
+            self.offer(d);
         }
     }
 }
@@ -731,8 +722,8 @@ mod tests {
         let mut refs: Vec<&DonationState> = all.iter().collect();
         refs.sort_by_key(|d| (d.seq * 7919) % 5_003);
         let (first, second) = refs.split_at(refs.len() / 2);
-        let one = ByLive::of(&refs);
-        let two = ByLive::merge(ByLive::of(first), ByLive::of(second));
+        let one = group_by_live(&refs);
+        let two = merge_groups(group_by_live(first), group_by_live(second));
         let summary = |(lives, pending): Grouped<'_>| {
             let mut lives: Vec<_> = lives
                 .into_iter()

@@ -1,7 +1,7 @@
 //! The durable log in embedded SQLite: one append-only `events` table (WAL,
 //! `synchronous=FULL`), written by the writer only, read by a small pool.
 
-use crate::domain::state::Event;
+use crate::domain::state::{Event, Fact};
 use rusqlite::{Connection, OpenFlags, params};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -184,6 +184,20 @@ fn decode(row: &rusqlite::Row<'_>) -> Result<Event, StoreError> {
     serde_json::from_str(data).map_err(|err| StoreError::Corrupt { seq: seq as u64, err })
 }
 
+/// The seq of the event that created subscriber `id`, read with the log's own
+/// decoder (so it follows the event format wherever that goes).
+pub fn subscriber_created_seq(conn: &Connection, id: &str) -> Result<Option<u64>, StoreError> {
+    let mut stmt = conn.prepare("SELECT seq, data FROM events WHERE kind = 'subscriber_created'")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let ev = decode(row)?;
+        if matches!(&ev.fact, Fact::SubscriberCreated { subscriber } if subscriber.id == id) {
+            return Ok(Some(ev.seq));
+        }
+    }
+    Ok(None)
+}
+
 /// The seq of the newest event in the log at `conn` (0 for an empty log).
 pub fn newest_seq(conn: &Connection) -> rusqlite::Result<u64> {
     conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get::<_, i64>(0)).map(|s| s as u64)
@@ -291,7 +305,6 @@ impl Readers {
 mod tests {
     use super::*;
     use crate::domain::Timestamp;
-    use crate::domain::state::Fact;
 
     fn rows(seqs: std::ops::RangeInclusive<u64>) -> Vec<Row> {
         let at = Timestamp::from_millis(1_764_000_000_000);

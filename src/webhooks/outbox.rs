@@ -17,6 +17,7 @@
 use crate::app::AppState;
 use crate::domain::{Subscriber, Timestamp};
 use crate::ledger::Clock;
+use crate::ledger::sqlite::{self, StoreError};
 use crate::views::Views;
 use axum::body::Bytes;
 use axum::http::{Request, header};
@@ -170,22 +171,14 @@ impl Store {
     }
 
     /// The stored state of a subscriber; a new one starts right after the event that created it.
-    fn load_or_init(&self, subscriber_id: &str) -> rusqlite::Result<Status> {
+    fn load_or_init(&self, subscriber_id: &str) -> Result<Status, StoreError> {
         if let Some(s) = self.load(subscriber_id)? {
             return Ok(s);
         }
-        let created: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT seq FROM events WHERE kind = 'subscriber_created' AND json_extract(data, '$.fact.subscriber_created.subscriber.id') = ?1",
-                [subscriber_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let start = match created {
+        let start = match sqlite::subscriber_created_seq(&self.conn, subscriber_id)? {
             Some(s) => s,
-            None => crate::ledger::sqlite::newest_seq(&self.conn)? as i64,
-        };
+            None => sqlite::newest_seq(&self.conn)?,
+        } as i64;
         self.conn.execute(
             "INSERT OR IGNORE INTO webhook_outbox (subscriber_id, cursor) VALUES (?1, ?2)",
             params![subscriber_id, start],
@@ -236,7 +229,7 @@ impl Store {
 
     /// The first event after `after` that this subscriber receives, and the newest seq looked at.
     fn next(&self, after: u64, campaign_id: Option<&str>) -> rusqlite::Result<(Option<Outgoing>, u64)> {
-        let newest = crate::ledger::sqlite::newest_seq(&self.conn)?;
+        let newest = sqlite::newest_seq(&self.conn)?;
         let ev = self
             .conn
             .query_row(
@@ -320,9 +313,9 @@ struct Ctx {
 }
 
 impl Ctx {
-    async fn db<T: Send + 'static>(
+    async fn db<T: Send + 'static, E: std::fmt::Display + Send + 'static>(
         &self,
-        f: impl FnOnce(&Store) -> rusqlite::Result<T> + Send + 'static,
+        f: impl FnOnce(&Store) -> Result<T, E> + Send + 'static,
     ) -> Result<T, String> {
         let store = Arc::clone(&self.store);
         tokio::task::spawn_blocking(move || {
@@ -618,7 +611,7 @@ mod tests {
     #[test]
     fn a_new_subscriber_starts_after_its_creation_not_at_the_newest_event() {
         use crate::domain::state::{Event, Fact};
-        use crate::ledger::sqlite::{self, Row};
+        use crate::ledger::sqlite::Row;
         let dir = tempfile::tempdir().unwrap();
         let mut ledger = sqlite::Store::open(dir.path()).unwrap();
         let at = Timestamp::from_millis(1_764_000_000_000);
