@@ -98,6 +98,7 @@ impl From<Refusal> for ApiError {
             Refusal::IntegrationNotFound => ApiError::not_found("integration_not_found", msg),
             Refusal::SubscriberNotFound => ApiError::not_found("subscriber_not_found", msg),
             Refusal::CapBelowUsed { .. } => ApiError::invalid("cap_below_used", msg),
+            Refusal::RefundOutOfRange { .. } => ApiError::invalid("refund_out_of_range", msg),
         }
     }
 }

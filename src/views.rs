@@ -86,7 +86,7 @@ pub enum TokenOwner {
 pub struct Board {
     /// Newest first.
     pub recent: VecDeque<Donation>,
-    /// Named (not anonymous) donors: name → (sum not refunded, count).
+    /// Named (not anonymous) donors: name → (sum kept after refunds, count not refunded whole).
     pub donors: HashMap<String, (i64, u64)>,
 }
 
@@ -114,9 +114,9 @@ impl Board {
     fn count(&mut self, d: &Donation) {
         let Some(name) = Self::counted(d) else { return };
         match self.donors.get_mut(name) {
-            Some(e) => *e = (e.0 + d.amount, e.1 + 1),
+            Some(e) => *e = (e.0 + d.kept(), e.1 + 1),
             None => {
-                self.donors.insert(name.to_owned(), (d.amount, 1));
+                self.donors.insert(name.to_owned(), (d.kept(), 1));
             }
         }
     }
@@ -136,7 +136,7 @@ impl Board {
     fn uncount(&mut self, d: &Donation) {
         let Some(name) = Self::counted(d) else { return };
         if let Some(e) = self.donors.get_mut(name) {
-            *e = (e.0 - d.amount, e.1.saturating_sub(1));
+            *e = (e.0 - d.kept(), e.1.saturating_sub(1));
             if e.1 == 0 {
                 self.donors.remove(name);
             }

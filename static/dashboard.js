@@ -23,6 +23,7 @@
       badAmount: "Montant invalide : ", anonymous: "anonyme", hidden: "masqué",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé", st_test: "Test",
       approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message", refund: "Rembourser",
+      partRefunded: "remboursé : ",
       confirm: "Confirmer ?", edit: "Modifier", remove: "Supprimer", copy: "Copier",
       h_waiting: "en attente", h_ok: "à jour", h_retrying: "nouvel essai prévu", allCampaigns: " (toutes les campagnes)", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé",
       live_unscheduled: "non programmé", m_pending: "pas encore ouvert", m_active: "actif", m_used_up: "épuisé",
@@ -37,6 +38,7 @@
       badAmount: "Invalid amount: ", anonymous: "anonymous", hidden: "hidden",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded", st_test: "Test",
       approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message", refund: "Refund",
+      partRefunded: "refunded: ",
       confirm: "Confirm?", edit: "Edit", remove: "Delete", copy: "Copy",
       h_waiting: "waiting", h_ok: "up to date", h_retrying: "retry planned", allCampaigns: " (all campaigns)", live_upcoming: "upcoming", live_current: "live now", live_past: "ended",
       live_unscheduled: "not scheduled", m_pending: "not open yet", m_active: "active", m_used_up: "used up",
@@ -517,7 +519,12 @@
       var msg = make("td", "message", d.message_text || "");
       if (d.message_hidden) msg.appendChild(make("small", "badge", T.hidden));
       tr.appendChild(msg);
-      tr.appendChild(make("td", "num amount", money(d.amount, currency)));
+      var amount = make("td", "num amount", money(d.amount, currency));
+      if (!d.refunded && d.refunded_amount > 0) {
+        // Given back in part (by the payment provider or the API).
+        amount.appendChild(make("small", "badge", T.partRefunded + money(d.refunded_amount, currency)));
+      }
+      tr.appendChild(amount);
       tr.appendChild(make("td", "num matched", d.matched ? money(d.matched, currency) : ""));
       tr.appendChild(make("td", "status", T["st_" + status] || status));
       var acts = make("td", "actions");

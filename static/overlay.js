@@ -225,8 +225,9 @@
     box.hidden = items.length === 0;
     el("ticker-label").textContent = T.ticker;
     var track = el("ticker-track");
-    // The names are part of the key: a name hidden after the fact must leave the ticker.
-    var key = items.map(function (d) { return d.id + "=" + (d.donor || ""); }).join(",");
+    // Names and amounts are part of the key: a name hidden after the fact must
+    // leave the ticker, an amount given back in part must shrink there.
+    var key = items.map(function (d) { return d.id + "=" + (d.donor || "") + "=" + kept(d); }).join(",");
     if (track.dataset.key === key) return;
     track.dataset.key = key;
     track.textContent = "";
@@ -243,7 +244,7 @@
         who.textContent = d.donor || T.anonymous;
         var amt = document.createElement("span");
         amt.className = "ticker-amount";
-        amt.textContent = money(d.amount);
+        amt.textContent = money(kept(d));
         item.appendChild(who);
         item.appendChild(document.createTextNode(" "));
         item.appendChild(amt);
@@ -373,12 +374,12 @@
     var box = el("alert");
     var milestone = d.kind === "milestone";
     el("alert-donor").textContent = milestone ? T.milestone : d.donor || T.anonymous;
-    el("alert-amount").textContent = money(d.amount);
+    el("alert-amount").textContent = money(kept(d));
     var matched = el("alert-matched");
     matched.hidden = !(d.matched > 0);
-    matched.textContent = d.matched > 0 ? (d.matched === d.amount ? T.doubled : T.matched) + money(d.matched) : "";
+    matched.textContent = d.matched > 0 ? (d.matched === kept(d) ? T.doubled : T.matched) + money(d.matched) : "";
     var msg = el("alert-message");
-    var withMessage = !!d.message && (milestone || d.amount >= cfg.minMessage);
+    var withMessage = !!d.message && (milestone || kept(d) >= cfg.minMessage);
     msg.hidden = !withMessage;
     msg.textContent = withMessage ? d.message : "";
     box.dataset.id = d.id;
@@ -433,8 +434,9 @@
       queue.push(d);
     } else if (ev.type === "milestone_reached" && ev.milestone) {
       milestoneReached(ev.milestone, true);
-    } else if (ev.type === "donation_updated" && d) {
-      // Moderation released or hid its text: the queued alert takes the new version.
+    } else if ((ev.type === "donation_updated" || ev.type === "partial_refund") && d) {
+      // Moderation released or hid its text, or part of it was given back: the
+      // queued alert takes the new version.
       queue = queue.map(function (q) { return q.id === d.id && !onScreen(q) ? d : q; });
       var box = el("alert");
       if (showing && box.dataset.id === d.id) {
@@ -509,16 +511,21 @@
       for (i = 0; i < recent.length && recent[i].id !== d.id; i++) { /* find */ }
       if (i < recent.length) { before = recent[i]; recent[i] = d; }
       else if (ev.type === "donation") { recent.unshift(d); recent = recent.slice(0, 20); }
+      // A refund frame says what it gave back (`amount_refunded`); older ones, all of it.
+      var back = typeof ev.amount_refunded === "number" ? ev.amount_refunded : d.amount;
       if (ev.type === "donation" && d.donor) countDonor(d.donor, d.amount, 1);
-      else if (ev.type === "refund" && d.donor) countDonor(d.donor, -d.amount, -1);
+      else if (ev.type === "refund" && d.donor) countDonor(d.donor, -back, -1);
+      else if (ev.type === "partial_refund" && d.donor) countDonor(d.donor, -back, 0);
       else if (ev.type === "donation_updated" && before && !d.refunded && before.donor !== d.donor) {
         // A name released (or hidden) by moderation joins (or leaves) the top donors.
-        if (before.donor) countDonor(before.donor, -d.amount, -1);
-        if (d.donor) countDonor(d.donor, d.amount, 1);
+        if (before.donor) countDonor(before.donor, -kept(d), -1);
+        if (d.donor) countDonor(d.donor, kept(d), 1);
       }
     }
     renderAll();
   }
+  // What a donation still counts for once part of it was given back.
+  function kept(d) { return d.amount - (d.refunded_amount || 0); }
   function countDonor(name, amount, count) {
     var row = donors[name] || (donors[name] = { amount: 0, donations: 0 });
     row.amount += amount;

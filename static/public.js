@@ -117,7 +117,8 @@
       li.dataset.id = d.id;
       var head = make("div", "recent-head");
       head.appendChild(make("span", "donor", d.donor || T.anonymous));
-      head.appendChild(make("span", "amount", money(d.amount)));
+      // What it still counts for, once part of it was given back.
+      head.appendChild(make("span", "amount", money(d.amount - (d.refunded_amount || 0))));
       li.appendChild(head);
       if (d.matched > 0) li.appendChild(make("div", "matched", T.plus + money(d.matched) + T.plusMatched));
       if (d.message) li.appendChild(make("div", "message", d.message));

@@ -50,6 +50,20 @@ impl Totals {
         let donations = if sign > 0 { self.donations.checked_add(1)? } else { self.donations.checked_sub(1)? };
         Some(Totals { raised, matched, total: raised.checked_add(matched)?, donations })
     }
+
+    /// The totals after giving back `raised` and `matched` and uncounting
+    /// `donations` (a refund, whole or in part). Refunds only take back what
+    /// was counted, so this saturates instead of failing.
+    pub fn less(self, raised: i64, matched: i64, donations: u64) -> Totals {
+        let raised = self.raised.saturating_sub(raised);
+        let matched = self.matched.saturating_sub(matched);
+        Totals {
+            raised,
+            matched,
+            total: raised.saturating_add(matched),
+            donations: self.donations.saturating_sub(donations),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +197,10 @@ pub struct Subscriber {
     pub created_at: Timestamp,
 }
 
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
 /// The part of a donation a match paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allocation {
@@ -207,7 +225,12 @@ pub struct Donation {
     pub message: Option<String>,
     pub platform: String,
     pub at: Timestamp,
+    /// Refunded whole: counted nowhere any more.
     pub refunded: bool,
+    /// The part of `amount` given back so far (`amount` once refunded whole).
+    /// `matched` follows it: each match keeps its share of what is left.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refunded_amount: i64,
     /// The text waits for moderation (delay or manual approval).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pending: bool,
@@ -239,6 +262,8 @@ pub struct DonationView<'a> {
     pub platform: &'a str,
     pub at: Timestamp,
     pub refunded: bool,
+    /// The part of `amount` given back so far.
+    pub refunded_amount: i64,
     /// `shown`, `pending` (text waiting for moderation) or `hidden`.
     pub moderation: &'static str,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -272,6 +297,35 @@ impl Donation {
         }
     }
 
+    /// What the donation still counts for: its amount less what was given back.
+    pub fn kept(&self) -> i64 {
+        self.amount - self.refunded_amount
+    }
+
+    /// A match's share of this donation once `refunded_amount` of it is given back:
+    /// the share first allocated, scaled to the part kept and rounded down, so a
+    /// sponsor never pays more than in proportion to what the charity keeps.
+    pub fn share_kept(&self, allocated: i64, refunded_amount: i64) -> i64 {
+        if self.amount <= 0 {
+            return 0;
+        }
+        let kept = i128::from(self.amount - refunded_amount).max(0);
+        (i128::from(allocated) * kept / i128::from(self.amount)) as i64
+    }
+
+    /// Gives back part of the donation: `refunded_amount` is the total given back
+    /// so far (below `amount`); `matched` becomes the matches' shares of the rest.
+    pub fn refund_part(&mut self, refunded_amount: i64) {
+        self.matched = self.allocations.iter().map(|a| self.share_kept(a.amount, refunded_amount)).sum();
+        self.refunded_amount = refunded_amount;
+    }
+
+    /// Gives back the whole donation (what a match paid stays shown in `matched`).
+    pub fn refund_whole(&mut self) {
+        self.refunded = true;
+        self.refunded_amount = self.amount;
+    }
+
     /// A donation as received, before matching and moderation decide the rest.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -298,6 +352,7 @@ impl Donation {
             platform,
             at: Timestamp::default(),
             refunded: false,
+            refunded_amount: 0,
             pending: false,
             donor_hidden: false,
             message_hidden: false,
@@ -319,6 +374,7 @@ impl Donation {
             platform: &self.platform,
             at: self.at,
             refunded: self.refunded,
+            refunded_amount: self.refunded_amount,
             moderation: self.moderation(),
             test: self.test,
         }

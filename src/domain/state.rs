@@ -42,8 +42,12 @@ pub enum Fact {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         idempotency: Option<IdempotencyKey>,
     },
+    /// The donation given back: whole, or (`refunded_amount`) in part, up to
+    /// that total so far, which is below its amount.
     DonationRefunded {
         donation_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        refunded_amount: Option<i64>,
     },
     LiveSecretsRotated {
         live_id: String,
@@ -134,7 +138,8 @@ impl Fact {
             Fact::MatchCreated { .. } => "match_created",
             Fact::LiveCreated { .. } => "live_created",
             Fact::DonationReceived { .. } => "donation",
-            Fact::DonationRefunded { .. } => "refund",
+            Fact::DonationRefunded { refunded_amount: None, .. } => "refund",
+            Fact::DonationRefunded { refunded_amount: Some(_), .. } => "partial_refund",
             Fact::LiveSecretsRotated { .. } => "live_secrets_rotated",
             Fact::IntegrationCreated { .. } => "integration_created",
             Fact::SubscriberCreated { .. } => "subscriber_created",
@@ -177,6 +182,14 @@ pub enum Principal {
 }
 
 /// A command whose fields are already validated at the edge.
+/// How much of a donation was given back in all, as a provider reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefundTotal {
+    pub amount: i64,
+    /// Checked against the donation's when the report names one.
+    pub currency: Option<Currency>,
+}
+
 #[derive(Debug, Clone)]
 pub enum Command {
     CreateCampaign(Campaign),
@@ -190,6 +203,9 @@ pub enum Command {
     Refund {
         by: Principal,
         donation_id: String,
+        /// `None`: the whole donation. Otherwise the total given back so far
+        /// (providers report it this way, so a repeated or late report changes nothing).
+        so_far: Option<RefundTotal>,
     },
     RotateLiveSecrets {
         by: Principal,
@@ -298,6 +314,8 @@ pub enum Refusal {
     SubscriberNotFound,
     #[error("the cap cannot go below what the match already gave ({used} minor units)")]
     CapBelowUsed { used: i64 },
+    #[error("the amount refunded must be from 1 to the donation's amount ({amount} minor units)")]
+    RefundOutOfRange { amount: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -464,15 +482,31 @@ impl State {
                 Ok(Decision::Append(Fact::LiveCreated { live: l.clone() }))
             }
             Command::Donate { by, donation, idempotency } => self.decide_donation(by, donation, idempotency),
-            Command::Refund { by, donation_id } => {
-                let d = self.donations.get(donation_id).ok_or(Refusal::DonationNotFound)?;
-                if !self.may(by, &d.donation.live_id) {
-                    return Err(Refusal::Forbidden);
+            Command::Refund { by, donation_id, so_far } => {
+                let d = self.donation_for(by, donation_id)?;
+                let unchanged = Ok(Decision::AlreadyRefunded { donation_id: donation_id.clone() });
+                if d.refunded {
+                    return unchanged;
                 }
-                if d.donation.refunded {
-                    return Ok(Decision::AlreadyRefunded { donation_id: donation_id.clone() });
-                }
-                Ok(Decision::Append(Fact::DonationRefunded { donation_id: donation_id.clone() }))
+                let refunded_amount = match so_far {
+                    None => None,
+                    Some(t) => {
+                        if let Some(got) = t.currency
+                            && got != d.currency
+                        {
+                            return Err(Refusal::CurrencyMismatch { expected: d.currency, got });
+                        }
+                        if t.amount < 1 || t.amount > d.amount {
+                            return Err(Refusal::RefundOutOfRange { amount: d.amount });
+                        }
+                        if t.amount <= d.refunded_amount {
+                            // Already given back (a repeated or late report).
+                            return unchanged;
+                        }
+                        (t.amount < d.amount).then_some(t.amount)
+                    }
+                };
+                Ok(Decision::Append(Fact::DonationRefunded { donation_id: donation_id.clone(), refunded_amount }))
             }
             Command::RotateLiveSecrets { by, live_id, key_hash, overlay_hash } => {
                 if !self.lives.contains_key(live_id) {
@@ -637,7 +671,7 @@ impl State {
     /// The donation a fact is about, as it is before the fact is folded.
     pub fn donation_before(&self, fact: &Fact) -> Option<Donation> {
         match fact {
-            Fact::DonationRefunded { donation_id }
+            Fact::DonationRefunded { donation_id, .. }
             | Fact::TextReleased { donation_id }
             | Fact::TextHidden { donation_id, .. } => Some(self.donations.get(donation_id)?.donation.clone()),
             _ => None,
@@ -697,7 +731,7 @@ impl State {
             Fact::MatchCreated { r#match } => r#match.campaign_id.clone(),
             Fact::LiveCreated { live } => live.campaign_id.clone(),
             Fact::DonationReceived { donation, .. } => donation.campaign_id.clone(),
-            Fact::DonationRefunded { donation_id } => self.donations.get(donation_id)?.donation.campaign_id.clone(),
+            Fact::DonationRefunded { donation_id, .. } => self.donations.get(donation_id)?.donation.campaign_id.clone(),
             Fact::LiveSecretsRotated { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
             Fact::IntegrationCreated { integration } => self.integration_campaign(integration)?,
             Fact::SubscriberCreated { subscriber } => subscriber.campaign_id.clone()?,
@@ -746,7 +780,7 @@ impl State {
     pub fn stream_of(&self, fact: &Fact) -> Option<Stream> {
         match fact {
             Fact::DonationReceived { donation, .. } => Some(Stream::Live(donation.live_id.clone())),
-            Fact::DonationRefunded { donation_id } => {
+            Fact::DonationRefunded { donation_id, .. } => {
                 Some(Stream::Live(self.donations.get(donation_id)?.donation.live_id.clone()))
             }
             Fact::MilestoneReached { milestone_id } => {
@@ -863,28 +897,42 @@ impl State {
             Fact::DonationReceived { donation, idempotency } => {
                 return self.receive(ev.seq, donation.clone(), idempotency.clone());
             }
-            Fact::DonationRefunded { donation_id } => {
-                let d = self.donations.get_mut(donation_id).ok_or(FoldError::Unknown(ev.seq))?;
-                if d.donation.refunded {
+            Fact::DonationRefunded { donation_id, refunded_amount } => {
+                let d = &mut self.donations.get_mut(donation_id).ok_or(FoldError::Unknown(ev.seq))?.donation;
+                let before = d.refunded_amount;
+                let whole = match *refunded_amount {
+                    None => true,
+                    Some(r) if r > before && r < d.amount => false,
+                    Some(_) => return Err(FoldError::Unknown(ev.seq)),
+                };
+                if d.refunded {
                     return Err(FoldError::Unknown(ev.seq));
                 }
-                d.donation.refunded = true;
-                let d = &d.donation;
+                let matched_before = d.matched;
+                match refunded_amount {
+                    Some(r) => d.refund_part(*r),
+                    None => d.refund_whole(),
+                }
+                let d = &*d;
+                let raised_back = d.refunded_amount - before;
+                let matched_back = if whole { matched_before } else { matched_before - d.matched };
+                let uncounted = u64::from(whole);
                 let (Some(l), Some(c)) = (self.lives.get_mut(&d.live_id), self.campaigns.get_mut(&d.campaign_id))
                 else {
                     return Err(FoldError::Unknown(ev.seq));
                 };
-                // Refunding can only go back to totals that existed before: no overflow.
-                l.totals = l.totals.with(d.amount, d.matched, -1).unwrap_or_default();
+                l.totals = l.totals.less(raised_back, matched_back, uncounted);
                 for p in [&mut l.platforms, &mut c.platforms] {
                     let t = p.entry(d.platform.clone()).or_default();
-                    *t = t.with(d.amount, d.matched, -1).unwrap_or_default();
+                    *t = t.less(raised_back, matched_back, uncounted);
                 }
-                c.totals = c.totals.with(d.amount, d.matched, -1).unwrap_or_default();
-                // The refund gives the sponsor back what the donation consumed.
+                c.totals = c.totals.less(raised_back, matched_back, uncounted);
+                // The sponsor gets back its share of what was given back: all of it
+                // for a whole refund, its share of the refunded part otherwise.
                 for a in &d.allocations {
                     if let Some(m) = c.matches.iter_mut().find(|m| m.r#match.id == a.match_id) {
-                        m.used -= a.amount;
+                        let now = if whole { 0 } else { d.share_kept(a.amount, d.refunded_amount) };
+                        m.used -= d.share_kept(a.amount, before) - now;
                         if m.used < m.r#match.cap {
                             m.used_up = false;
                         }

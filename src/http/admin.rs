@@ -140,9 +140,12 @@ pub fn fold_donations(events: &[Event]) -> Vec<(Donation, Option<Timestamp>)> {
                 order.push(donation.id.clone());
                 by_id.insert(donation.id.clone(), (donation.clone(), None));
             }
-            Fact::DonationRefunded { donation_id } => {
+            Fact::DonationRefunded { donation_id, refunded_amount } => {
                 if let Some((d, at)) = by_id.get_mut(donation_id) {
-                    d.refunded = true;
+                    match refunded_amount {
+                        Some(r) => d.refund_part(*r),
+                        None => d.refund_whole(),
+                    }
                     *at = Some(e.at);
                 }
             }
@@ -217,6 +220,7 @@ async fn campaign_csv(
         "platform",
         "refunded",
         "refunded_at",
+        "refunded_amount",
     ];
     let csv_err = |e: csv::Error| ApiError::internal(e.to_string());
     w.write_record(header).map_err(csv_err)?;
@@ -236,6 +240,7 @@ async fn campaign_csv(
             d.platform.clone(),
             if d.refunded { "yes" } else { "no" }.to_owned(),
             refunded_at.map(|t| t.to_string()).unwrap_or_default(),
+            currency.format_plain(d.refunded_amount),
         ];
         w.write_record(&row).map_err(csv_err)?;
     }

@@ -2,7 +2,7 @@
 
 use super::JsonBody;
 use crate::app::AppState;
-use crate::domain::state::{Command, IdempotencyKey};
+use crate::domain::state::{Command, IdempotencyKey, RefundTotal};
 use crate::domain::{Campaign, Donation, Live, Match, Timestamp, text};
 use crate::error::ApiError;
 use crate::ledger::Outcome;
@@ -418,13 +418,41 @@ async fn donate(
     Ok(outcome_response(app.ledger.submit(Command::Donate { by, donation, idempotency }).await?, StatusCode::CREATED))
 }
 
+/// Optional body of a refund: without it (or with `{}`) the whole donation.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefundBody {
+    /// The total given back so far, in minor units; the whole amount refunds it whole.
+    refunded_amount: Option<Value>,
+}
+
 async fn refund(
     State(app): State<AppState>,
     Path(donation_id): Path<String>,
     headers: HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
     let by = app.require_writer(&headers, None)?;
-    Ok(outcome_response(app.ledger.submit(Command::Refund { by, donation_id }).await?, StatusCode::OK))
+    let body = body.map_err(super::body_rejection)?;
+    let so_far = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        let b: RefundBody = super::parse_json(&body)?;
+        match b.refunded_amount {
+            None => None,
+            Some(v) => {
+                let amount = Amount::from_json(&v).map_err(|_| {
+                    ApiError::invalid(
+                        "invalid_refunded_amount",
+                        "refunded_amount must be an integer number of minor units, from 1 to the donation's amount",
+                    )
+                })?;
+                Some(RefundTotal { amount: amount.minor(), currency: None })
+            }
+        }
+    };
+    let cmd = Command::Refund { by, donation_id, so_far };
+    Ok(outcome_response(app.ledger.submit(cmd).await?, StatusCode::OK))
 }
 
 /// Events per page of `GET /events`.

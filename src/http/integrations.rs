@@ -339,9 +339,9 @@ async fn receive(
                 Err(e) => Err(e.into()),
             }
         }
-        Parsed::Refund { payment_id, event_id } => {
+        Parsed::Refund { payment_id, event_id, so_far } => {
             let donation_id = webhooks::donation_id(provider, &payment_id);
-            match app.ledger.submit(Command::Refund { by, donation_id: donation_id.clone() }).await {
+            match app.ledger.submit(Command::Refund { by, donation_id: donation_id.clone(), so_far }).await {
                 Ok(Outcome::Appended { .. }) => Ok(answer("refunded", &event_id, Some(&donation_id), None)),
                 Ok(Outcome::Unchanged { .. }) => Ok(answer("already_refunded", &event_id, Some(&donation_id), None)),
                 Err(LedgerError::Refused(Refusal::DonationNotFound)) => Err(ApiError::not_found(
@@ -389,7 +389,7 @@ fn subscriber_json(s: &Subscriber, status: Option<&webhooks::outbox::Status>) ->
         "url": s.url,
         "campaign_id": s.campaign_id,
         "created_at": s.created_at,
-        "events": ["donation.created", "donation.refunded", "milestone.reached", "match.used_up"],
+        "events": ["donation.created", "donation.refunded", "donation.partially_refunded", "milestone.reached", "match.used_up"],
         "status": status,
     })
 }

@@ -319,9 +319,15 @@ impl Writer {
                 body = Some(format!("{{{inner}}}"));
                 Some(change)
             }
-            Fact::DonationRefunded { donation_id } => {
+            Fact::DonationRefunded { donation_id, .. } => {
+                // What this refund gave back, next to the donation's total refunded so far.
+                let back = s.donations[donation_id].donation.refunded_amount
+                    - before.as_ref().map_or(0, |b| b.refunded_amount);
                 let (change, inner) = self.donation_change(donation_id, before);
-                frame = Some(Frame::new(seq, format!("{{\"type\":\"refund\",\"seq\":{seq},{inner}}}")));
+                frame = Some(Frame::new(
+                    seq,
+                    format!("{{\"type\":\"{}\",\"seq\":{seq},\"amount_refunded\":{back},{inner}}}", ev.fact.kind()),
+                ));
                 body = Some(format!("{{{inner}}}"));
                 Some(change)
             }

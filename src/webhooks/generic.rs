@@ -1,12 +1,14 @@
 //! Our own scheme, for any other tool: `Cagnotte-Signature: t=<unix seconds>,
 //! v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` (several v1 allowed, 300 s
 //! tolerance) over `{"event_id", "amount", "currency", "donor"?, "message"?,
-//! "anonymous"?}` with `amount` in integer minor units; a refund of a whole
-//! donation is `{"event_id", "refund_of": "<event_id of the donation>"}`. The
+//! "anonymous"?}` with `amount` in integer minor units; a refund is
+//! `{"event_id", "refund_of": "<event_id of the donation>", "refunded_amount"?}`
+//! (whole without `refunded_amount`, else up to that total so far). The
 //! same header signs what the outbox sends to subscribers. See docs/webhooks.md.
 
 use super::{Incoming, Parsed, WebhookError, provider_id};
 use crate::domain::Timestamp;
+use crate::domain::state::RefundTotal;
 use crate::domain::text::{self, DONOR_MAX, MESSAGE_MAX};
 use crate::money::{Amount, Currency};
 use serde::Deserialize;
@@ -33,12 +35,14 @@ struct Body {
 }
 
 /// An extension of API.md's scheme: the donation posted as `refund_of` is
-/// refunded whole (its sponsor matching follows the campaign's refund policy).
+/// refunded whole, or up to `refunded_amount` (the total given back so far, in
+/// minor units); the sponsor gets back its share of what is given back.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RefundBody {
     event_id: String,
     refund_of: String,
+    refunded_amount: Option<Value>,
 }
 
 pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {
@@ -48,7 +52,15 @@ pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {
         let r: RefundBody = serde_json::from_slice(body).map_err(invalid)?;
         let event_id = provider_id("event_id", Some(&r.event_id))?;
         let payment_id = provider_id("refund_of", Some(&r.refund_of))?;
-        return Ok(Parsed::Refund { payment_id, event_id });
+        let so_far = match &r.refunded_amount {
+            None => None,
+            Some(v) => {
+                let amount =
+                    Amount::from_json(v).map_err(|e| WebhookError::payload(format!("refunded_amount: {e}")))?.minor();
+                Some(RefundTotal { amount, currency: None })
+            }
+        };
+        return Ok(Parsed::Refund { payment_id, event_id, so_far });
     }
     // Typed from the raw bytes too, so a repeated field is refused.
     let b: Body = serde_json::from_slice(body).map_err(invalid)?;
@@ -82,7 +94,10 @@ mod tests {
         let Parsed::Donation(d) = ok else { panic!() };
         assert_eq!((d.payment_id.as_str(), d.amount, d.donor.as_deref()), ("e-1", 1050, Some("Ana")));
         let refund = parse(br#"{"event_id":"r-1","refund_of":"e-1"}"#).unwrap();
-        assert_eq!(refund, Parsed::Refund { payment_id: "e-1".into(), event_id: "r-1".into() });
+        assert_eq!(refund, Parsed::Refund { payment_id: "e-1".into(), event_id: "r-1".into(), so_far: None });
+        let part = parse(br#"{"event_id":"r-2","refund_of":"e-1","refunded_amount":250}"#).unwrap();
+        let so_far = Some(RefundTotal { amount: 250, currency: None });
+        assert_eq!(part, Parsed::Refund { payment_id: "e-1".into(), event_id: "r-2".into(), so_far });
         for bad in [
             r#"{"event_id":"e","amount":10.5,"currency":"EUR"}"#,
             r#"{"event_id":"e","amount":"1050","currency":"EUR"}"#,
@@ -94,6 +109,9 @@ mod tests {
             r#"{"event_id":"r","refund_of":""}"#,
             r#"{"event_id":"r","refund_of":"e-1","amount":100}"#,
             r#"{"refund_of":"e-1"}"#,
+            r#"{"event_id":"r","refund_of":"e-1","refunded_amount":0}"#,
+            r#"{"event_id":"r","refund_of":"e-1","refunded_amount":2.5}"#,
+            r#"{"event_id":"r","refund_of":"e-1","refunded_amount":"250"}"#,
             r#"{"event_id":"e","amount":100,"amount":200,"currency":"EUR"}"#,
         ] {
             assert!(matches!(parse(bad.as_bytes()), Err(WebhookError::Payload(_))), "{bad}");

@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod stripe;
 pub mod tiltify;
 
+use crate::domain::state::RefundTotal;
 use crate::domain::text;
 use crate::domain::{Integration, Provider, Timestamp};
 use crate::money::Currency;
@@ -46,13 +47,15 @@ pub struct Incoming {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed {
     Donation(Incoming),
-    /// The whole payment was refunded.
+    /// The payment was refunded: whole (`so_far` is `None`), or in part up to
+    /// the total the provider reports.
     Refund {
         payment_id: String,
         event_id: String,
+        so_far: Option<RefundTotal>,
     },
     /// A verified event that changes nothing here (another event type, an unpaid
-    /// session, a partial refund...). Answered `200` so the provider stops retrying.
+    /// session...). Answered `200` so the provider stops retrying.
     Ignored {
         event_id: String,
         reason: String,

@@ -1,7 +1,7 @@
 //! The durable outbox of outgoing webhooks. It follows the event log and posts
-//! `donation.created`, `donation.refunded`, `milestone.reached` and
-//! `match.used_up` to each subscriber, signed like our incoming generic scheme
-//! (`Cagnotte-Signature: t=…,v1=…`). Per subscriber, one table row in the same
+//! `donation.created`, `donation.refunded`, `donation.partially_refunded`,
+//! `milestone.reached` and `match.used_up` to each subscriber, signed like our
+//! incoming generic scheme (`Cagnotte-Signature: t=…,v1=…`). Per subscriber, one table row in the same
 //! SQLite file holds a cursor (every event up to it is delivered or given up),
 //! the failed attempts of the next event, when to retry and the last result:
 //! nothing is kept in memory that a restart would lose.
@@ -55,9 +55,10 @@ CREATE TABLE IF NOT EXISTS webhook_outbox (
 ";
 
 /// The log's event kinds that subscribers receive, and their outgoing names.
-const KINDS: [(&str, &str); 4] = [
+const KINDS: [(&str, &str); 5] = [
     ("donation", "donation.created"),
     ("refund", "donation.refunded"),
+    ("partial_refund", "donation.partially_refunded"),
     ("milestone_reached", "milestone.reached"),
     ("match_used_up", "match.used_up"),
 ];
@@ -235,7 +236,7 @@ impl Store {
             .query_row(
                 "SELECT seq, kind, campaign_id, json_extract(data, '$.at'), frame FROM events \
                  WHERE seq > ?1 AND seq <= ?3 AND frame IS NOT NULL \
-                 AND kind IN ('donation', 'refund', 'milestone_reached', 'match_used_up') \
+                 AND kind IN ('donation', 'refund', 'partial_refund', 'milestone_reached', 'match_used_up') \
                  AND (?2 IS NULL OR campaign_id = ?2) ORDER BY seq LIMIT 1",
                 params![after as i64, campaign_id, newest as i64],
                 |r| {
@@ -653,7 +654,8 @@ mod tests {
         );
         let facts = [
             Fact::DonationReceived { donation: d, idempotency: None },
-            Fact::DonationRefunded { donation_id: "d".into() },
+            Fact::DonationRefunded { donation_id: "d".into(), refunded_amount: None },
+            Fact::DonationRefunded { donation_id: "d".into(), refunded_amount: Some(1) },
             Fact::MilestoneReached { milestone_id: "m".into() },
             Fact::MatchUsedUp { match_id: "m".into() },
         ];

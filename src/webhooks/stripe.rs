@@ -6,13 +6,15 @@
 //! Donations: `checkout.session.completed` (when `payment_status` is `paid`),
 //! `checkout.session.async_payment_succeeded` and `payment_intent.succeeded`.
 //! All are keyed by the PaymentIntent id, so a Checkout payment whose session and
-//! intent events both arrive counts once. Refunds: `charge.refunded` when the
-//! whole charge is refunded. The donor name and message come from the metadata or
+//! intent events both arrive counts once. Refunds: `charge.refunded`, whole when
+//! the charge is (`refunded: true`), otherwise up to its `amount_refunded` (the
+//! total refunded so far, so a repeated or late event changes nothing). The donor name and message come from the metadata or
 //! the Checkout custom fields keyed `donor` (or `name`, `pseudo`) and `message`;
 //! never from the card holder's name, which is not for the stream.
 
 use super::{Incoming, Parsed, WebhookError, provider_id};
 use crate::domain::Timestamp;
+use crate::domain::state::RefundTotal;
 use crate::domain::text::{DONOR_MAX, MESSAGE_MAX};
 use crate::money::Currency;
 use serde_json::Value;
@@ -58,12 +60,18 @@ pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {
             donation(event_id, payment_id, amount, obj)
         }
         "charge.refunded" => {
-            if obj["refunded"].as_bool() != Some(true) {
-                return ignored("a partial refund: only a full refund takes a donation back".into());
-            }
             let payment = obj["payment_intent"].as_str().or(obj["id"].as_str());
             let payment_id = provider_id("data.object.payment_intent", payment)?;
-            Ok(Parsed::Refund { payment_id, event_id })
+            let so_far = if obj["refunded"].as_bool() == Some(true) {
+                None
+            } else {
+                let amount = integer(&obj["amount_refunded"], "data.object.amount_refunded")?;
+                if amount <= 0 {
+                    return ignored("the charge reports nothing refunded".into());
+                }
+                Some(RefundTotal { amount, currency: Some(currency(obj)?) })
+            };
+            Ok(Parsed::Refund { payment_id, event_id, so_far })
         }
         other => ignored(format!("Stripe event type {other} is not a donation or a refund")),
     }
@@ -73,11 +81,15 @@ fn integer(v: &Value, field: &str) -> Result<i64, WebhookError> {
     v.as_i64().filter(|_| v.is_i64()).ok_or_else(|| WebhookError::payload(format!("{field} must be an integer")))
 }
 
-fn donation(event_id: String, payment_id: String, amount: i64, obj: &Value) -> Result<Parsed, WebhookError> {
+fn currency(obj: &Value) -> Result<Currency, WebhookError> {
     let code = obj["currency"].as_str().unwrap_or_default().to_ascii_uppercase();
-    let currency = Currency::parse(&code).map_err(|_| {
+    Currency::parse(&code).map_err(|_| {
         WebhookError::payload(format!("data.object.currency {:?} is not an ISO 4217 code", obj["currency"]))
-    })?;
+    })
+}
+
+fn donation(event_id: String, payment_id: String, amount: i64, obj: &Value) -> Result<Parsed, WebhookError> {
+    let currency = currency(obj)?;
     let amount = to_iso_minor(amount, currency)?;
     if amount <= 0 {
         return Ok(Parsed::Ignored { event_id, reason: "a payment of zero: nothing to count".into() });
@@ -167,10 +179,21 @@ mod tests {
         assert!(matches!(parse_json(unpaid), Ok(Parsed::Ignored { .. })));
         let refund = json!({"id": "e", "type": "charge.refunded", "data": {"object": {
             "id": "ch_1", "payment_intent": "pi_1", "refunded": true}}});
-        assert_eq!(parse_json(refund), Ok(Parsed::Refund { payment_id: "pi_1".into(), event_id: "e".into() }));
+        assert_eq!(
+            parse_json(refund),
+            Ok(Parsed::Refund { payment_id: "pi_1".into(), event_id: "e".into(), so_far: None })
+        );
         let partial = json!({"id": "e", "type": "charge.refunded", "data": {"object": {
-            "id": "ch_1", "payment_intent": "pi_1", "refunded": false}}});
-        assert!(matches!(parse_json(partial), Ok(Parsed::Ignored { .. })));
+            "id": "ch_1", "payment_intent": "pi_1", "refunded": false, "amount": 5000,
+            "amount_refunded": 1250, "currency": "eur"}}});
+        let so_far = Some(RefundTotal { amount: 1250, currency: Some(Currency::parse("EUR").unwrap()) });
+        assert_eq!(parse_json(partial), Ok(Parsed::Refund { payment_id: "pi_1".into(), event_id: "e".into(), so_far }));
+        let nothing = json!({"id": "e", "type": "charge.refunded", "data": {"object": {
+            "id": "ch_1", "payment_intent": "pi_1", "refunded": false, "amount_refunded": 0, "currency": "eur"}}});
+        assert!(matches!(parse_json(nothing), Ok(Parsed::Ignored { .. })));
+        let no_total = json!({"id": "e", "type": "charge.refunded", "data": {"object": {
+            "id": "ch_1", "payment_intent": "pi_1", "refunded": false, "currency": "eur"}}});
+        assert!(matches!(parse_json(no_total), Err(WebhookError::Payload(_))));
         let other = json!({"id": "e", "type": "customer.created", "data": {"object": {"id": "cus"}}});
         assert!(matches!(parse_json(other), Ok(Parsed::Ignored { .. })));
         let float = json!({"id": "e", "type": "payment_intent.succeeded", "data": {"object": {

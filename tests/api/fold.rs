@@ -3,7 +3,7 @@
 //! never exceeds a cap or a ratio.
 
 use cagnotte::domain::moderation::{Mode, Moderation};
-use cagnotte::domain::state::{Command, Decision, Event, Fact, IdempotencyKey, Limits, Principal, State};
+use cagnotte::domain::state::{Command, Decision, Event, Fact, IdempotencyKey, Limits, Principal, RefundTotal, State};
 use cagnotte::domain::{Campaign, Donation, Live, Match, Milestone, Timestamp};
 use cagnotte::ledger::sqlite::{Row, Store};
 use cagnotte::money::{Currency, apply_ratio};
@@ -12,19 +12,65 @@ use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Campaign { jpy: bool },
-    Match { c: usize, num: i64, den: i64, cap: i64, min: Option<i64>, max: Option<i64>, window: Option<(i64, i64)> },
-    Live { c: usize },
-    Donate { l: usize, amount: i64, key: Option<u8>, anonymous: bool, by_other: bool },
-    Refund { d: usize },
-    Rotate { l: usize },
-    Milestone { c: usize, live: Option<usize>, amount: i64 },
+    Campaign {
+        jpy: bool,
+    },
+    Match {
+        c: usize,
+        num: i64,
+        den: i64,
+        cap: i64,
+        min: Option<i64>,
+        max: Option<i64>,
+        window: Option<(i64, i64)>,
+    },
+    Live {
+        c: usize,
+    },
+    Donate {
+        l: usize,
+        amount: i64,
+        key: Option<u8>,
+        anonymous: bool,
+        by_other: bool,
+    },
+    /// `part`: refund up to this many thousandths of the amount in all; `None`: whole.
+    Refund {
+        d: usize,
+        part: Option<u16>,
+    },
+    Rotate {
+        l: usize,
+    },
+    Milestone {
+        c: usize,
+        live: Option<usize>,
+        amount: i64,
+    },
     Tick,
-    Moderate { l: usize, mode: u8, delay: u32 },
-    Approve { d: usize },
-    Hide { d: usize, donor: bool, message: bool },
-    EditMatch { m: usize, num: i64, den: i64, cap: i64, window: Option<(i64, i64)> },
-    RotateCampaign { c: usize },
+    Moderate {
+        l: usize,
+        mode: u8,
+        delay: u32,
+    },
+    Approve {
+        d: usize,
+    },
+    Hide {
+        d: usize,
+        donor: bool,
+        message: bool,
+    },
+    EditMatch {
+        m: usize,
+        num: i64,
+        den: i64,
+        cap: i64,
+        window: Option<(i64, i64)>,
+    },
+    RotateCampaign {
+        c: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -36,7 +82,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..3usize).prop_map(|c| Op::Live { c }),
         8 => (0..4usize, prop_oneof![1..2000i64, Just(100_000_001i64), Just(i64::MAX)], proptest::option::of(0..4u8), any::<bool>(), proptest::bool::weighted(0.1))
             .prop_map(|(l, amount, key, anonymous, by_other)| Op::Donate { l, amount, key, anonymous, by_other }),
-        2 => (0..40usize).prop_map(|d| Op::Refund { d }),
+        2 => (0..40usize, proptest::option::of(0..1100u16)).prop_map(|(d, part)| Op::Refund { d, part }),
         1 => (0..4usize).prop_map(|l| Op::Rotate { l }),
         1 => (0..3usize, proptest::option::of(0..4usize), 1..8000i64).prop_map(|(c, live, amount)| Op::Milestone { c, live, amount }),
         2 => Just(Op::Tick),
@@ -129,11 +175,18 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     idempotency: key.map(|k| IdempotencyKey { key: format!("k{k}"), body_hash: format!("{amount}") }),
                 }
             }
-            Op::Refund { d } => {
-                let Some(did) = donations.get(*d) else {
+            Op::Refund { d, part } => {
+                // Any donation made so far, so that refunds of every kind happen often.
+                let Some(did) = donations.get(d.checked_rem(donations.len()).unwrap_or(0)) else {
                     continue;
                 };
-                Command::Refund { by: Principal::Admin, donation_id: did.clone() }
+                // Partial totals go up, down (a late report), to the whole amount and beyond it.
+                let so_far = part.map(|p| {
+                    let amount = s.donations.get(did).map_or(1, |x| x.donation.amount);
+                    let amount = (i128::from(amount) * i128::from(p) / 1000) as i64;
+                    RefundTotal { amount, currency: None }
+                });
+                Command::Refund { by: Principal::Admin, donation_id: did.clone(), so_far }
             }
             Op::Milestone { c, live, amount } => {
                 let Some(cid) = campaigns.get(*c) else { continue };
@@ -232,7 +285,7 @@ fn check_invariants(s: &State) {
     for c in s.campaigns.values() {
         let live_ones: Vec<_> = s.donations.values().filter(|d| d.donation.campaign_id == c.campaign.id).collect();
         let kept: Vec<_> = live_ones.iter().filter(|d| !d.donation.refunded).collect();
-        assert_eq!(c.totals.raised, kept.iter().map(|d| d.donation.amount).sum::<i64>());
+        assert_eq!(c.totals.raised, kept.iter().map(|d| d.donation.kept()).sum::<i64>());
         assert_eq!(c.totals.matched, kept.iter().map(|d| d.donation.matched).sum::<i64>());
         assert_eq!(c.totals.total, c.totals.raised + c.totals.matched);
         assert_eq!(c.totals.donations, kept.len() as u64);
@@ -240,11 +293,11 @@ fn check_invariants(s: &State) {
             assert!(m.used >= 0 && m.used <= m.r#match.cap, "used {} of cap {}", m.used, m.r#match.cap);
             let from_kept: i64 = kept
                 .iter()
-                .flat_map(|d| d.donation.allocations.iter())
-                .filter(|a| a.match_id == m.r#match.id)
-                .map(|a| a.amount)
+                .flat_map(|d| d.donation.allocations.iter().map(|a| (&d.donation, a)))
+                .filter(|(_, a)| a.match_id == m.r#match.id)
+                .map(|(d, a)| d.share_kept(a.amount, d.refunded_amount))
                 .sum();
-            assert_eq!(m.used, from_kept, "a refund gives back exactly what it consumed");
+            assert_eq!(m.used, from_kept, "a refund gives back exactly the share of what it took back");
         }
     }
     for c in s.campaigns.values() {
@@ -253,6 +306,16 @@ fn check_invariants(s: &State) {
         }
     }
     for (id, d) in &s.donations {
+        let x = &d.donation;
+        assert!((0..=x.amount).contains(&x.refunded_amount));
+        assert_eq!(x.refunded, x.refunded_amount == x.amount, "refunded whole exactly when all is given back");
+        if !x.refunded {
+            let shares: i64 = x.allocations.iter().map(|a| x.share_kept(a.amount, x.refunded_amount)).sum();
+            assert_eq!(x.matched, shares, "matched is the matches' shares of what is kept");
+            // Never more than in proportion to what is kept.
+            let first: i64 = x.allocations.iter().map(|a| a.amount).sum();
+            assert!(i128::from(x.matched) * i128::from(x.amount) <= i128::from(first) * i128::from(x.kept()));
+        }
         // A delayed text is queued for release exactly while it is pending.
         assert_eq!(d.release_at.is_some(), s.releases.iter().any(|(_, r)| r == id));
         if d.release_at.is_some() {
@@ -267,7 +330,7 @@ fn check_invariants(s: &State) {
             .donations
             .values()
             .filter(|d| d.donation.live_id == l.live.id && !d.donation.refunded)
-            .map(|d| d.donation.amount)
+            .map(|d| d.donation.kept())
             .sum();
         assert_eq!(l.totals.raised, kept);
     }

@@ -487,3 +487,96 @@ async fn the_campaign_overlay_takes_the_campaign_token_and_rotates() {
 async fn page_status(app: &TestApp, path: &str) -> StatusCode {
     app.client.get(format!("{}{path}", app.base)).send().await.unwrap().status()
 }
+
+#[tokio::test]
+async fn a_partial_refund_takes_back_part_and_the_sponsors_share_of_it() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let m = add_match(&app, &live.campaign_id, json!({"sponsor": "Acme", "ratio": [1, 3], "cap": 10_000})).await;
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+    let (s, d) = app.donate(&live, json!({"amount": 1000, "currency": "EUR", "donor": "Ana"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    assert_eq!(d["donation"]["matched"], 333);
+    let id = d["donation"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/donations/{id}/refund");
+    let totals = |v: &Value| {
+        let t = &v["totals"];
+        (
+            t["raised"].as_i64().unwrap(),
+            t["matched"].as_i64().unwrap(),
+            t["total"].as_i64().unwrap(),
+            t["donations"].as_i64().unwrap(),
+        )
+    };
+    let received = until(&mut ws, "donation").await["seq"].as_u64().unwrap();
+
+    // One cent back: the sponsor's share of the rest is rounded down (333 × 999 / 1000).
+    let (s, r) = app.post(&path, Some(&live.key), json!({"refunded_amount": 1})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(
+        (r["donation"]["refunded"].as_bool(), r["donation"]["refunded_amount"].as_i64()),
+        (Some(false), Some(1))
+    );
+    assert_eq!(r["donation"]["amount"], 1000);
+    assert_eq!(r["donation"]["matched"], 332);
+    assert_eq!(totals(&r), (999, 332, 1331, 1));
+    assert_eq!(r["campaign_totals"]["total"], 1331);
+    assert_eq!(r["matches"][0]["left"], 10_000 - 332);
+    let f = ws.next().await;
+    assert_eq!((f["type"].as_str(), f["seq"].as_u64()), (Some("partial_refund"), Some(received + 1)), "{f}");
+    assert_eq!(f["amount_refunded"], 1);
+    assert_eq!(totals(&f), (999, 332, 1331, 1));
+
+    // 400 in all: 399 more back, the sponsor keeps 333 × 600 / 1000 = 199.8 → 199.
+    let (_, r) = app.post(&path, Some(ADMIN), json!({"refunded_amount": 400})).await;
+    assert_eq!((r["donation"]["refunded_amount"].as_i64(), r["donation"]["matched"].as_i64()), (Some(400), Some(199)));
+    assert_eq!(totals(&r), (600, 199, 799, 1));
+    let f = ws.next().await;
+    assert_eq!((f["type"].as_str(), f["amount_refunded"].as_i64()), (Some("partial_refund"), Some(399)));
+
+    // The same total again, or an older one (a late report): nothing changes.
+    for again in [400, 250] {
+        let (s, r) = app.post(&path, Some(ADMIN), json!({"refunded_amount": again})).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(totals(&r), (600, 199, 799, 1));
+    }
+    // Out of range or not an amount: refused, nothing changes.
+    for (body, code) in [
+        (json!({"refunded_amount": 1001}), "refund_out_of_range"),
+        (json!({"refunded_amount": 0}), "invalid_refunded_amount"),
+        (json!({"refunded_amount": 2.5}), "invalid_refunded_amount"),
+        (json!({"amount": 100}), "unknown_field"),
+    ] {
+        let (s, e) = app.post(&path, Some(ADMIN), body).await;
+        assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{e}");
+    }
+    assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "nothing new in the stream");
+    // The leaderboard counts what is kept.
+    let mut fresh = app.ws(&live, None).await;
+    let snap = fresh.next().await;
+    assert_eq!(snap["top_donors"], json!([{"donor": "Ana", "amount": 600, "donations": 1}]));
+    assert_eq!(snap["recent"][0]["refunded_amount"], 400);
+
+    // The whole amount in all is a whole refund: the rest and the sponsor's share come back.
+    let (_, r) = app.post(&path, Some(ADMIN), json!({"refunded_amount": 1000})).await;
+    assert_eq!(
+        (r["donation"]["refunded"].as_bool(), r["donation"]["refunded_amount"].as_i64()),
+        (Some(true), Some(1000))
+    );
+    assert_eq!(totals(&r), (0, 0, 0, 0));
+    assert_eq!(r["matches"][0]["left"], 10_000);
+    let f = ws.next().await;
+    assert_eq!((f["type"].as_str(), f["amount_refunded"].as_i64()), (Some("refund"), Some(600)));
+    let (s, r) = app.post(&path, Some(ADMIN), json!({})).await;
+    assert_eq!((s, totals(&r)), (StatusCode::OK, (0, 0, 0, 0)), "refunding twice changes nothing");
+
+    // The same after a restart.
+    let events = app.events(&live, 0).await;
+    let app = app.restart().await;
+    assert_eq!(app.events(&live, 0).await, events);
+    let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+    assert_eq!((c["totals"]["raised"].as_i64(), c["totals"]["matched"].as_i64()), (Some(0), Some(0)));
+    assert_eq!(c["matches"][0]["id"], m["id"]);
+    assert_eq!(c["matches"][0]["left"], 10_000);
+}

@@ -437,6 +437,10 @@ async fn the_csv_export_parses_back_to_the_same_rows() {
     assert_eq!(rows[1]["anonymous"], "yes");
     assert_eq!(rows[1]["refunded"], "yes");
     assert!(rows[1]["refunded_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(
+        (rows[0]["refunded_amount"].as_str(), rows[1]["refunded_amount"].as_str()),
+        (Some("0.00"), Some("2.00"))
+    );
     let (s, _) = app
         .request(
             reqwest::Method::GET,

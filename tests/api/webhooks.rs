@@ -982,3 +982,86 @@ async fn https_deliveries_trust_the_configured_authority_only() {
     );
     drop(app);
 }
+
+#[tokio::test]
+async fn stripe_partial_refunds_take_back_what_stripe_reports_once_and_go_out() {
+    let receiver = Receiver::default();
+    let base = receiver.start().await;
+    let app = spawn_app().await;
+    let live = setup_in(&app, "EUR").await;
+    let url = integration(&app, &live, "stripe", STRIPE_SECRET).await;
+    let secret = "subscriber-secret-0123456789";
+    let (s, v) = app
+        .post(
+            "/api/v1/webhooks",
+            Some(ADMIN),
+            json!({"url": format!("{base}/bot"), "secret": secret, "campaign_id": live.campaign_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let send = async |body: &str| {
+        let t = unix_now();
+        let sig = format!("t={t},v1={}", hmac_hex(STRIPE_SECRET, t, body.as_bytes()));
+        hook(&app, &url, &[("stripe-signature", &sig)], body.to_owned()).await
+    };
+    let refund = |id: &str, refunded: bool, so_far: i64, currency: &str| {
+        stripe_event(
+            id,
+            "charge.refunded",
+            json!({"id": "ch_p", "object": "charge", "payment_intent": "pi_p", "amount": 5000,
+                "amount_refunded": so_far, "refunded": refunded, "currency": currency}),
+        )
+    };
+    let intent = stripe_event(
+        "evt_intent_p",
+        "payment_intent.succeeded",
+        json!({"id": "pi_p", "object": "payment_intent", "amount": 5000, "amount_received": 5000,
+            "currency": "eur", "metadata": {"donor": "Ana"}, "status": "succeeded"}),
+    );
+    assert_eq!(send(&intent).await.1["status"], "counted");
+    let raised = async || {
+        let t = live_totals(&app, &live).await;
+        (t["raised"].as_i64().unwrap(), t["donations"].as_i64().unwrap())
+    };
+
+    let (s, v) = send(&refund("evt_r1", false, 1250, "eur")).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("refunded")), "{v}");
+    assert_eq!(v["donation_id"], expected_id("stripe", "pi_p").as_str());
+    assert_eq!(raised().await, (3750, 1));
+    let (s, v) = send(&refund("evt_r2", false, 3000, "eur")).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("refunded")), "{v}");
+    assert_eq!(raised().await, (2000, 1));
+    // A retry of the first, late: its total is already given back.
+    let (s, v) = send(&refund("evt_r1", false, 1250, "eur")).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("already_refunded")), "{v}");
+    // Another currency than the donation's: refused, nothing changes.
+    let (s, v) = send(&refund("evt_r3", false, 3500, "usd")).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("currency_mismatch")), "{v}");
+    assert_eq!(raised().await, (2000, 1));
+    let (s, v) = send(&refund("evt_r4", true, 5000, "eur")).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("refunded")), "{v}");
+    assert_eq!(raised().await, (0, 0));
+
+    let events = app.events(&live, 0).await;
+    let seen: Vec<(&str, i64)> =
+        events.iter().map(|e| (e["type"].as_str().unwrap(), e["amount_refunded"].as_i64().unwrap_or(0))).collect();
+    assert_eq!(seen, [("donation", 0), ("partial_refund", 1250), ("partial_refund", 1750), ("refund", 2000)]);
+
+    let got = until(15, "four deliveries", async || {
+        let got = receiver.accepted("bot", secret);
+        (got.len() >= 4).then_some(got)
+    })
+    .await;
+    let types: Vec<&str> = got.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        ["donation.created", "donation.partially_refunded", "donation.partially_refunded", "donation.refunded"]
+    );
+    let d = &got[2]["data"];
+    assert_eq!(
+        (d["amount_refunded"].as_i64(), d["donation"]["refunded_amount"].as_i64(), d["donation"]["refunded"].as_bool()),
+        (Some(1750), Some(3000), Some(false))
+    );
+    assert_eq!(d["totals"]["raised"], 2000);
+    assert_eq!(got[3]["data"]["donation"]["refunded_amount"], 5000);
+}

@@ -552,7 +552,7 @@ async fn every_widget_shows_its_data_and_is_screenshotted() {
         assert_eq!(b.js("return document.querySelectorAll('#w-cta svg.qr path').length").await, 1);
 
         // A live donation updates everything at once.
-        donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Léa", "message": "Encore !"})).await;
+        let lea = donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Léa", "message": "Encore !"})).await;
         eventually("updated widgets", WAIT, || async {
             (text("campaign-total").await == eur_fr("650,00_€ / 5~000,00_€")
                 && text("match-left").await == eur_fr("Budget restant : 675,00_€")
@@ -563,6 +563,18 @@ async fn every_widget_shows_its_data_and_is_screenshotted() {
         .await;
         // Ana 60 €, Hugo 50 €, Léa 25 €.
         assert_eq!(text("top-list").await, eur_fr("Ana60,00_€Hugo50,00_€Léa25,00_€"));
+        // 4 € of Léa's 10 € are given back, and with them the sponsor's 4 €.
+        let path = format!("/api/v1/donations/{}/refund", lea["donation"]["id"].as_str().unwrap());
+        let (s, r) = app.post(&path, Some(&live.key), json!({"refunded_amount": 400})).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        eventually("a partial refund shown", WAIT, || async {
+            (text("top-list").await == eur_fr("Ana60,00_€Hugo50,00_€Léa21,00_€")
+                && text("campaign-total").await == eur_fr("642,00_€ / 5~000,00_€")
+                && text("match-left").await == eur_fr("Budget restant : 679,00_€")
+                && text("ticker-track").await.as_str()?.starts_with(&eur_fr("Léa 6,00_€")))
+                .then_some(())
+        })
+        .await;
         wait_alert_gone(b).await;
 
         for (widget, css) in [("ticker", "#w-ticker"), ("top", "#w-top"), ("match", "#w-match"), ("cta", "#w-cta"), ("campaign", "#w-campaign")] {
