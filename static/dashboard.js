@@ -23,7 +23,7 @@
       badAmount: "Montant invalide : ", anonymous: "anonyme", hidden: "masqué",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé", st_test: "Test",
       approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message", refund: "Rembourser",
-      partRefunded: "remboursé : ",
+      partRefunded: "remboursé : ", partRefund: "En partie…",
       confirm: "Confirmer ?", edit: "Modifier", remove: "Supprimer", copy: "Copier",
       h_waiting: "en attente", h_ok: "à jour", h_retrying: "nouvel essai prévu", allCampaigns: " (toutes les campagnes)", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé",
       live_unscheduled: "non programmé", m_pending: "pas encore ouvert", m_active: "actif", m_used_up: "épuisé",
@@ -38,7 +38,7 @@
       badAmount: "Invalid amount: ", anonymous: "anonymous", hidden: "hidden",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded", st_test: "Test",
       approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message", refund: "Refund",
-      partRefunded: "refunded: ",
+      partRefunded: "refunded: ", partRefund: "In part…",
       confirm: "Confirm?", edit: "Edit", remove: "Delete", copy: "Copy",
       h_waiting: "waiting", h_ok: "up to date", h_retrying: "retry planned", allCampaigns: " (all campaigns)", live_upcoming: "upcoming", live_current: "live now", live_past: "ended",
       live_unscheduled: "not scheduled", m_pending: "not open yet", m_active: "active", m_used_up: "used up",
@@ -495,6 +495,7 @@
   }
 
   var donationsKey = null;
+  var donationsById = {};
   function renderDonations(list, currency) {
     // Rebuilt only when something changed: a button is not swapped under the pointer for nothing.
     var key = currency + JSON.stringify(list);
@@ -503,8 +504,10 @@
     var tb = el("donations").tBodies[0];
     tb.textContent = "";
     var seen = {};
+    donationsById = {};
     list.forEach(function (d) {
       seen[d.id] = true;
+      donationsById[d.id] = d;
       var tr = make("tr");
       tr.dataset.id = d.id;
       if (seenDonations && !seenDonations[d.id]) tr.className = "new";
@@ -531,7 +534,10 @@
       if (d.pending || d.moderation === "pending") acts.appendChild(actionButton("approve", d.id, T.approve));
       if (d.donor_name && !d.donor_hidden) acts.appendChild(actionButton("hide-donor", d.id, T.hideDonor));
       if (d.message_text && !d.message_hidden) acts.appendChild(actionButton("hide-message", d.id, T.hideMessage));
-      if (!d.refunded) acts.appendChild(actionButton("refund", d.id, T.refund));
+      if (!d.refunded) {
+        acts.appendChild(actionButton("refund", d.id, T.refund));
+        acts.appendChild(actionButton("part-refund", d.id, T.partRefund));
+      }
       tr.appendChild(acts);
       tb.appendChild(tr);
     });
@@ -634,6 +640,30 @@
     var path = "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/matches/" + encodeURIComponent(form.dataset.id);
     return api("PATCH", path, payload).then(function () {
       el("edit-match-box").hidden = true;
+      notice(T.saved, false);
+      return refresh(false);
+    });
+  }));
+
+  // Giving back part of a donation: the form asks for the total refunded so far.
+  function openPartRefund(id) {
+    var d = donationsById[id];
+    if (!d) return;
+    var form = el("part-refund");
+    form.dataset.id = id;
+    setFields(form, { refunded_amount: d.refunded_amount ? moneyInput(d.refunded_amount, campaign.currency) : "" });
+    el("part-refund-name").textContent = (d.donor_name || T.anonymous) + " " + money(d.amount, campaign.currency);
+    var box = el("part-refund-box");
+    box.hidden = false;
+    box.open = true;
+    box.scrollIntoView({ block: "nearest" });
+    field(form, "refunded_amount").focus();
+  }
+  el("part-refund").addEventListener("submit", guard(function (form) {
+    var v = formValues(form, campaign.currency);
+    var path = "/api/v1/donations/" + encodeURIComponent(form.dataset.id) + "/refund";
+    return api("POST", path, { refunded_amount: v.refunded_amount }).then(function () {
+      el("part-refund-box").hidden = true;
       notice(T.saved, false);
       return refresh(false);
     });
@@ -780,6 +810,7 @@
     var live = "/api/v1/lives/" + encodeURIComponent(liveId || "");
     var don = "/api/v1/donations/" + encodeURIComponent(b.dataset.id || "");
     if (act === "edit-match") { openMatchEditor(b.dataset.id); return; }
+    if (act === "part-refund") { openPartRefund(b.dataset.id); return; }
     var call = {
       "rotate-campaign": function () {
         return api("POST", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/rotate").then(function (v) {

@@ -90,6 +90,13 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Les nouvelles conditions valent pour les dons à venir ; ce qui est déjà abondé ne change pas.",
         "New terms apply to the donations to come; what was already matched stays.",
     ),
+    ("part_refund", "Rembourser en partie", "Refund in part"),
+    (
+        "part_refund_help",
+        "Le total rendu sur ce don jusqu'ici (son montant entier le rembourse en entier). Le mécène reprend sa part de ce qui est rendu.",
+        "The total given back on this donation so far (its whole amount refunds it whole). The sponsor takes back its share of what is given back.",
+    ),
+    ("refunded_amount", "Total remboursé", "Total refunded"),
     ("rotate_campaign_overlay", "Nouveau lien d'overlay de la campagne", "New campaign overlay link"),
     ("integrations", "Paiements reçus (webhooks entrants)", "Payments in (incoming webhooks)"),
     (

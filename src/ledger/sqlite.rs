@@ -263,7 +263,7 @@ impl Readers {
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, data FROM events WHERE campaign_id = ?1 AND frame IS NOT NULL \
-                 AND kind IN ('donation', 'refund', 'text_released', 'text_hidden') ORDER BY seq",
+                 AND kind IN ('donation', 'refund', 'partial_refund', 'text_released', 'text_hidden') ORDER BY seq",
             )?;
             let mut rows = stmt.query([campaign_id])?;
             let mut out = Vec::new();

@@ -400,6 +400,15 @@ async fn the_csv_export_parses_back_to_the_same_rows() {
     let (_, b) = app.donate(&live, json!({"amount": 200, "currency": "EUR", "donor": "Anne", "anonymous": true})).await;
     app.post(&format!("/api/v1/donations/{}/refund", b["donation"]["id"].as_str().unwrap()), Some(ADMIN), json!({}))
         .await;
+    let (_, c) = app.donate(&live, json!({"amount": 1000, "currency": "EUR", "donor": "Cléo"})).await;
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/donations/{}/refund", c["donation"]["id"].as_str().unwrap()),
+            Some(ADMIN),
+            json!({"refunded_amount": 250}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
     let res = app
         .client
         .get(format!("{}/api/v1/campaigns/{}/donations.csv", app.base, live.campaign_id))
@@ -421,7 +430,7 @@ async fn the_csv_export_parses_back_to_the_same_rows() {
         .expect("python3");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.len(), 3);
     assert_eq!(rows[0]["donation_id"], a["donation"]["id"]);
     assert_eq!(rows[0]["donor"], tricky);
     assert_eq!(rows[0]["message"], "ligne 1; \"citée\"");

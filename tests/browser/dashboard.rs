@@ -660,6 +660,15 @@ async fn hiding_after_the_fact_updates_open_overlays_and_refund_updates_totals()
         // Refund: two clicks; totals drop everywhere.
         wait_text(b, "#c-totals", &fr("Total 20,00_€ (dons 20,00_€ + abondés 0,00_€) — 1 don — objectif 1~000,00_€"))
             .await;
+        // In part first: 5 € of the 20 € given back.
+        click(b, "#donations tbody tr button[data-act=part-refund]").await;
+        fill(b, "#part-refund [name=refunded_amount]", "5").await;
+        click(b, "#part-refund button[type=submit]").await;
+        wait_text(b, "#c-totals", &fr("Total 15,00_€ (dons 15,00_€ + abondés 0,00_€) — 1 don — objectif 1~000,00_€"))
+            .await;
+        wait_text(b, "#donations tbody tr td.amount", &fr("20,00_€remboursé : 5,00_€")).await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{live_id}")).await;
+        assert_eq!((l["totals"]["raised"].as_i64(), l["totals"]["donations"].as_i64()), (Some(1500), Some(1)));
         click(b, "#donations tbody tr button[data-act=refund]").await;
         wait_text(b, "#donations tbody tr button[data-act=refund]", "Confirmer ?").await;
         click(b, "#donations tbody tr button[data-act=refund]").await;
