@@ -437,8 +437,10 @@ async fn refund(
     let so_far = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        let b: RefundBody = super::parse_json(&body)?;
-        match b.refunded_amount {
+        // `null` is no body; any other field is refused rather than taken for a
+        // whole refund (`{"amount": 500}` must not give back everything).
+        let b: Option<RefundBody> = super::parse_json(&body)?;
+        match b.and_then(|b| b.refunded_amount) {
             None => None,
             Some(v) => {
                 let amount = Amount::from_json(&v).map_err(|_| {
