@@ -148,9 +148,14 @@ fn cli_run(args: &[String]) -> Result<()> {
     let command = std::env::var("BENCH_COMMAND").unwrap_or_else(|_| format!("cagnotte-bench run {}", args.join(" ")));
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let started = report::now_utc();
+    let probe_before = report::speed_probe();
     let mut res = rt.block_on(run::run(&opts, &paths, command))?;
     res.started = started;
     res.machine = report::machine();
+    res.machine.push((
+        "speed probe: a fixed single-thread loop, before and after the run (lower is faster; compares runs on this shared machine)".into(),
+        format!("{probe_before:.0} ms, {:.0} ms", report::speed_probe()),
+    ));
     let _ = std::fs::remove_dir_all(&work);
     write_outputs(&res, &o)?;
     if !res.problems.is_empty() {

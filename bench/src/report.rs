@@ -19,6 +19,29 @@ pub fn now_utc() -> String {
     cmd_out("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"])
 }
 
+/// Milliseconds this machine takes for a fixed single-thread integer loop (the
+/// median of three): a yardstick for comparing runs on a shared, noisy host.
+pub fn speed_probe() -> f64 {
+    let mut times: Vec<f64> = (0..3)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+            let mut acc: u64 = 0;
+            for _ in 0..50_000_000u32 {
+                // xorshift64: a data dependency every step, so nothing is skipped or vectorized.
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                acc = acc.wrapping_add(x);
+            }
+            std::hint::black_box(acc);
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[1]
+}
+
 pub fn machine() -> Vec<(String, String)> {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
