@@ -582,3 +582,34 @@ async fn a_partial_refund_takes_back_part_and_the_sponsors_share_of_it() {
     assert_eq!(c["matches"][0]["id"], m["id"]);
     assert_eq!(c["matches"][0]["left"], 10_000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_partial_refund_reports_give_back_the_highest_total_once() {
+    let app = Arc::new(spawn_app().await);
+    let live = app.setup().await;
+    add_match(&app, &live.campaign_id, json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 100_000})).await;
+    let d = app.donate_ok(&live, 2000).await;
+    let path = format!("/api/v1/donations/{}/refund", d["donation"]["id"].as_str().unwrap());
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..60 {
+        let (app, path) = (Arc::clone(&app), path.clone());
+        // Reports of 3 €, 5 € and 7 € in all, in any order, each many times.
+        let so_far = [300, 500, 700][i % 3];
+        tasks.spawn(async move { app.post(&path, Some(ADMIN), json!({"refunded_amount": so_far})).await.0 });
+    }
+    while let Some(s) = tasks.join_next().await {
+        assert_eq!(s.unwrap(), StatusCode::OK);
+    }
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    let t = &l["totals"];
+    assert_eq!(
+        (t["raised"].as_i64(), t["matched"].as_i64(), t["donations"].as_i64()),
+        (Some(1300), Some(1300), Some(1))
+    );
+    let events = app.events(&live, 0).await;
+    let back: i64 =
+        events.iter().filter(|e| e["type"] == "partial_refund").map(|e| e["amount_refunded"].as_i64().unwrap()).sum();
+    assert_eq!(back, 700, "each cent given back once, whatever the order");
+    let n = events.iter().filter(|e| e["type"] == "partial_refund").count();
+    assert!((1..=3).contains(&n), "{n} partial refunds");
+}
