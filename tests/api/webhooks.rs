@@ -554,6 +554,16 @@ impl Receiver {
     }
 }
 
+const SUBSCRIBER_SECRET: &str = "subscriber-secret-0123456789";
+
+/// Adds a subscriber of one campaign's events, signed with [`SUBSCRIBER_SECRET`].
+async fn subscribe(app: &TestApp, url: &str, campaign_id: &str) -> Value {
+    let body = json!({"url": url, "secret": SUBSCRIBER_SECRET, "campaign_id": campaign_id});
+    let (s, v) = app.post("/api/v1/webhooks", Some(ADMIN), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v
+}
+
 #[tokio::test]
 async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
     let receiver = Receiver::default();
@@ -572,15 +582,8 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
     let path = format!("/api/v1/campaigns/{}/milestones", live.campaign_id);
     let (s, _) = app.post(&path, Some(ADMIN), json!({"amount": 1200, "label": "Une chanson de plus"})).await;
     assert_eq!(s, StatusCode::CREATED);
-    let secret = "subscriber-secret-0123456789";
-    let (s, v) = app
-        .post(
-            "/api/v1/webhooks",
-            Some(ADMIN),
-            json!({"url": format!("{base}/bot"), "secret": secret, "campaign_id": live.campaign_id}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let secret = SUBSCRIBER_SECRET;
+    let v = subscribe(&app, &format!("{base}/bot"), &live.campaign_id).await;
     assert!(v.get("secret").is_none());
     let (s, _) = app
         .post(
@@ -990,15 +993,8 @@ async fn stripe_partial_refunds_take_back_what_stripe_reports_once_and_go_out() 
     let app = spawn_app().await;
     let live = setup_in(&app, "EUR").await;
     let url = integration(&app, &live, "stripe", STRIPE_SECRET).await;
-    let secret = "subscriber-secret-0123456789";
-    let (s, v) = app
-        .post(
-            "/api/v1/webhooks",
-            Some(ADMIN),
-            json!({"url": format!("{base}/bot"), "secret": secret, "campaign_id": live.campaign_id}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let secret = SUBSCRIBER_SECRET;
+    subscribe(&app, &format!("{base}/bot"), &live.campaign_id).await;
     let send = async |body: &str| {
         let t = unix_now();
         let sig = format!("t={t},v1={}", hmac_hex(STRIPE_SECRET, t, body.as_bytes()));
