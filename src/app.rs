@@ -60,6 +60,39 @@ impl Deref for AppState {
     }
 }
 
+/// The file of the data directory that keeps the generated admin token's digest.
+const ADMIN_DIGEST: &str = "admin-token.sha256";
+
+/// `cagnotte backup DIR`: a copy of the data directory that a server can serve
+/// (`--data-dir DIR`), taken while the server may be running. Dashboard
+/// sign-ins are not copied. Returns what to tell the operator.
+pub fn backup(config: &Config, to: &Path) -> Result<String, BoxError> {
+    if to.exists() && std::fs::read_dir(to)?.next().is_some() {
+        return Err(format!("{} is not empty: a backup goes into a new or empty directory", to.display()).into());
+    }
+    std::fs::create_dir_all(to)?;
+    let copied = match ledger::sqlite::backup(&config.data_dir, to) {
+        Ok(s) => s,
+        Err(err) => {
+            // Nothing half-written stays behind.
+            let _ = std::fs::remove_file(ledger::sqlite::db_path(to));
+            return Err(format!("backup of {} failed: {err}", config.data_dir.display()).into());
+        }
+    };
+    let digest = config.data_dir.join(ADMIN_DIGEST);
+    if digest.is_file() {
+        std::fs::copy(&digest, to.join(ADMIN_DIGEST))?;
+    }
+    Ok(format!(
+        "Backed up {} events (up to seq {}) from {} to {}; serve the copy with --data-dir {}",
+        copied.events,
+        copied.last_seq,
+        config.data_dir.display(),
+        to.display(),
+        to.display()
+    ))
+}
+
 /// Uses the configured admin token, or the stored digest of the generated one;
 /// on first start without either, generates one, stores its digest and prints it once.
 fn admin_token(config: &Config) -> Result<TokenHash, BoxError> {
@@ -69,7 +102,7 @@ fn admin_token(config: &Config) -> Result<TokenHash, BoxError> {
         }
         return Ok(secret::hash(t));
     }
-    let path = config.data_dir.join("admin-token.sha256");
+    let path = config.data_dir.join(ADMIN_DIGEST);
     if let Ok(stored) = std::fs::read_to_string(&path) {
         let mut h = [0u8; 32];
         hex::decode_to_slice(stored.trim(), &mut h).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -100,6 +100,17 @@ pub enum Cmd {
     /// Serves a demo campaign with simulated donations on a throwaway data
     /// directory and prints the overlay URLs.
     Demo(DemoArgs),
+    /// Copies the data directory (the log, with the outgoing webhooks' state, and
+    /// the admin token's digest) into a new or empty directory, consistently, even
+    /// while the server runs. A server started with `--data-dir` on the copy
+    /// serves the same campaigns, totals and events.
+    Backup(BackupArgs),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct BackupArgs {
+    /// Where the copy goes: a new or empty directory.
+    pub to: PathBuf,
 }
 
 #[derive(clap::Args, Debug, Clone)]

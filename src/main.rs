@@ -16,6 +16,19 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    if let Some(Cmd::Backup(args)) = &cmd {
+        // No listener: the server may be running on this data directory.
+        return match cagnotte::app::backup(&config, &args.to) {
+            Ok(done) => {
+                println!("{done}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(err) => {
+                tracing::error!(%err, "backup failed");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     // A file-size limit (RLIMIT_FSIZE) must fail the write, which the ledger
     // answers with 503 and survives, instead of killing the process.
     #[cfg(target_os = "linux")]
@@ -33,6 +46,7 @@ async fn main() -> std::process::ExitCode {
     }
     let served = match cmd {
         Some(Cmd::Demo(args)) => cagnotte::demo::run(listener, config, args, cagnotte::app::shutdown_signal()).await,
+        Some(Cmd::Backup(_)) => Ok(()),
         None => cagnotte::app::run(listener, config, cagnotte::app::shutdown_signal()).await,
     };
     match served {

@@ -51,6 +51,39 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// What [`backup`] copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackupSummary {
+    pub events: u64,
+    pub last_seq: u64,
+}
+
+/// Copies the log of data directory `from` into `to`'s, consistently, while a
+/// server may be writing to it: `VACUUM INTO` reads one snapshot (a read
+/// transaction, which never blocks the writer) into a new, compact file, which
+/// is then checked. `to` must not hold a log already.
+pub fn backup(from: &Path, to: &Path) -> Result<BackupSummary, StoreError> {
+    let src = db_path(from);
+    if !src.is_file() {
+        return Err(StoreError::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("no log at {}", src.display()),
+        )));
+    }
+    let dest = db_path(to);
+    let conn = Connection::open_with_flags(&src, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.execute("VACUUM INTO ?1", [dest.to_string_lossy()])?;
+    let copy = Connection::open_with_flags(&dest, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let check: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(StoreError::Io(std::io::Error::other(format!("the copy fails its integrity check: {check}"))));
+    }
+    let (events, last_seq): (i64, Option<i64>) =
+        copy.query_row("SELECT count(*), max(seq) FROM events", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(BackupSummary { events: events as u64, last_seq: last_seq.unwrap_or(0) as u64 })
+}
+
 /// The write side. Only the ledger writer holds one.
 pub struct Store {
     conn: Connection,

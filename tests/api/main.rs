@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod backup;
 mod core;
 mod crash;
 mod fold;
