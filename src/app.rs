@@ -136,6 +136,11 @@ pub async fn run_with_clock(
     let admin_hash = admin_token(&config)?;
     // Checked before anything starts: a bad CA file is a configuration error.
     let tls = crate::webhooks::outbox::tls_config(config.webhook_ca_file.as_deref())?;
+    let server_tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key)?),
+        (None, None) => None,
+        _ => return Err("--tls-cert and --tls-key go together".into()),
+    };
     let limits = Limits { max_amount_major: config.max_amount };
     let dir = config.data_dir.clone();
     let started = std::time::Instant::now();
@@ -164,13 +169,13 @@ pub async fn run_with_clock(
     }));
     let router = crate::http::router(app.clone());
     let send_buffer = app.config.socket_send_buffer;
-    let listener = listener.tap_io(move |tcp| {
+    let prepare = move |tcp: &tokio::net::TcpStream| {
         // Frames must leave at once, not wait 40 ms for Nagle.
         let _ = tcp.set_nodelay(true);
         if send_buffer > 0 {
-            let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer);
+            let _ = socket2::SockRef::from(tcp).set_send_buffer_size(send_buffer);
         }
-    });
+    };
     // Match windows open and close with time, not only with donations.
     let ticker = app.clone();
     app.sessions.spawn(async move {
@@ -193,9 +198,19 @@ pub async fn run_with_clock(
         signal.cancel();
     });
     let graceful = stop.clone();
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async move { graceful.cancelled().await })
-        .await?;
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    match server_tls {
+        None => {
+            axum::serve(listener.tap_io(move |tcp| prepare(tcp)), service)
+                .with_graceful_shutdown(async move { graceful.cancelled().await })
+                .await?
+        }
+        Some(tls) => {
+            // `tap_io` only to reuse axum's connect-info for wrapped listeners.
+            let listener = crate::tls::TlsListener::new(listener, tls, prepare, stop.clone())?.tap_io(|_| {});
+            axum::serve(listener, service).with_graceful_shutdown(async move { graceful.cancelled().await }).await?
+        }
+    }
 
     stop.cancel();
     app.sessions.close();

@@ -11,6 +11,15 @@ pub struct Config {
     #[arg(long, env = "CAGNOTTE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
 
+    /// PEM certificate chain: with `--tls-key`, the server speaks HTTPS and WSS
+    /// itself (no reverse proxy needed). Without both, plain HTTP.
+    #[arg(long, env = "CAGNOTTE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of `--tls-cert`.
+    #[arg(long, env = "CAGNOTTE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
     /// Directory of the embedded database and the admin token digest.
     #[arg(long, env = "CAGNOTTE_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
@@ -126,6 +135,11 @@ impl Config {
         let mut c = Config::parse_from(["cagnotte"]);
         c.data_dir = dir.into();
         c
+    }
+
+    /// Whether the server itself speaks TLS.
+    pub fn tls(&self) -> bool {
+        self.tls_cert.is_some() && self.tls_key.is_some()
     }
 
     pub fn ws_ping(&self) -> Duration {

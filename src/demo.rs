@@ -55,6 +55,9 @@ pub async fn run(
     config.data_dir = dir.clone();
     let admin = crate::secret::new_token("demo_");
     config.admin_token = Some(admin.clone());
+    // A local demo: plain HTTP, which its own simulated donors speak.
+    config.tls_cert = None;
+    config.tls_key = None;
     let local = listener.local_addr()?;
     // The demo's own client always uses loopback, whatever the listen address.
     let addr = SocketAddr::new(

@@ -9,7 +9,8 @@
 //!
 //! [`money`] holds amounts and currencies; [`secret`] ids and tokens; [`sessions`] the
 //! dashboard's sign-ins; [`app`] wires it all
-//! and [`config`] reads flags and `CAGNOTTE_*` variables; [`demo`] runs a demo campaign.
+//! and [`config`] reads flags and `CAGNOTTE_*` variables; [`tls`] serves HTTPS when
+//! configured; [`demo`] runs a demo campaign.
 
 pub mod app;
 pub mod config;
@@ -22,5 +23,6 @@ pub mod ledger;
 pub mod money;
 pub mod secret;
 pub mod sessions;
+pub mod tls;
 pub mod views;
 pub mod webhooks;

@@ -41,7 +41,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     match listener.local_addr() {
-        Ok(addr) => tracing::info!("listening on http://{addr}"),
+        Ok(addr) => tracing::info!("listening on {}://{addr}", if config.tls() { "https" } else { "http" }),
         Err(err) => tracing::warn!(%err, "listening, address unknown"),
     }
     let served = match cmd {

@@ -42,7 +42,7 @@ struct SignIn {
 }
 
 fn cookie(app: &AppState, value: &str, max_age: u64) -> HeaderValue {
-    let secure = app.config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+    let secure = app.config.tls() || app.config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
     let c = format!(
         "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{}",
         if secure { "; Secure" } else { "" }

@@ -88,7 +88,8 @@ pub(crate) fn base_url(app: &AppState, headers: &HeaderMap) -> String {
         .and_then(|h| h.to_str().ok())
         .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
         .unwrap_or(&app.config.listen);
-    format!("http://{host}")
+    let scheme = if app.config.tls() { "https" } else { "http" };
+    format!("{scheme}://{host}")
 }
 
 #[derive(Deserialize)]

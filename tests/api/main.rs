@@ -9,6 +9,7 @@ mod fold;
 mod matching;
 mod moderation;
 mod security;
+mod tls;
 mod validation;
 mod webhooks;
 mod websocket;
