@@ -312,10 +312,15 @@
   // Integrations (webhooks in) of the campaign's lives and subscribers (webhooks
   // out) of this campaign or of every campaign, with their delivery state.
   var hooksLoading = false;
+  // Asked again while a load was in flight: that load may predate the change
+  // that asked (a deletion), so one more follows it.
+  var hooksAgain = false;
   function loadHooks() {
     var c = campaign;
-    if (!c || hooksLoading) return;
+    if (!c) return;
+    if (hooksLoading) { hooksAgain = true; return; }
     hooksLoading = true;
+    hooksAgain = false;
     var campaignWide = api("GET", "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/integrations").then(function (v) {
       return v.integrations.map(function (i) { i.host = T.wholeCampaign; return i; });
     });
@@ -330,7 +335,10 @@
       if (campaign !== c) return;
       renderIntegrations([].concat.apply([], r[0]));
       renderSubscribers(r[1].webhooks.filter(function (w) { return !w.campaign_id || w.campaign_id === c.id; }));
-    }).catch(fail).then(function () { hooksLoading = false; });
+    }).catch(fail).then(function () {
+      hooksLoading = false;
+      if (hooksAgain) loadHooks();
+    });
   }
   function fillSelect(select, items) {
     var chosen = select.value;
