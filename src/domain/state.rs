@@ -181,7 +181,6 @@ pub enum Principal {
     Campaign(String),
 }
 
-/// A command whose fields are already validated at the edge.
 /// How much of a donation was given back in all, as a provider reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RefundTotal {
@@ -190,6 +189,7 @@ pub struct RefundTotal {
     pub currency: Option<Currency>,
 }
 
+/// A command whose fields are already validated at the edge.
 #[derive(Debug, Clone)]
 pub enum Command {
     CreateCampaign(Campaign),
