@@ -137,7 +137,7 @@ pub async fn run_with_clock(
     // Checked before anything starts: a bad CA file is a configuration error.
     let tls = crate::webhooks::outbox::tls_config(config.webhook_ca_file.as_deref())?;
     let server_tls = match (&config.tls_cert, &config.tls_key) {
-        (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key)?),
+        (Some(cert), Some(key)) => Some(Arc::new(crate::tls::ServerTls::new(cert, key)?)),
         (None, None) => None,
         _ => return Err("--tls-cert and --tls-key go together".into()),
     };
@@ -207,7 +207,9 @@ pub async fn run_with_clock(
         }
         Some(tls) => {
             // `tap_io` only to reuse axum's connect-info for wrapped listeners.
-            let listener = crate::tls::TlsListener::new(listener, tls, prepare, stop.clone())?.tap_io(|_| {});
+            tls.watch(stop.clone());
+            let listener =
+                crate::tls::TlsListener::new(listener, Arc::clone(&tls.config), prepare, stop.clone())?.tap_io(|_| {});
             axum::serve(listener, service).with_graceful_shutdown(async move { graceful.cancelled().await }).await?
         }
     }
