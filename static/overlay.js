@@ -351,6 +351,13 @@
     for (i = 0; i < queue.length; i++) if (queue[i].moderation !== "pending") return i;
     return -1;
   }
+  // The amount of the alert on screen and its matching line.
+  function showAmounts(d) {
+    el("alert-amount").textContent = money(kept(d));
+    var matched = el("alert-matched");
+    matched.hidden = !(d.matched > 0);
+    matched.textContent = d.matched > 0 ? (d.matched === kept(d) ? T.doubled : T.matched) + money(d.matched) : "";
+  }
   function nextAlert() {
     if (!hasAlert || showing) return;
     var index = pickAlert();
@@ -374,10 +381,7 @@
     var box = el("alert");
     var milestone = d.kind === "milestone";
     el("alert-donor").textContent = milestone ? T.milestone : d.donor || T.anonymous;
-    el("alert-amount").textContent = money(kept(d));
-    var matched = el("alert-matched");
-    matched.hidden = !(d.matched > 0);
-    matched.textContent = d.matched > 0 ? (d.matched === kept(d) ? T.doubled : T.matched) + money(d.matched) : "";
+    showAmounts(d);
     var msg = el("alert-message");
     var withMessage = !!d.message && (milestone || kept(d) >= cfg.minMessage);
     msg.hidden = !withMessage;
@@ -437,13 +441,19 @@
     } else if ((ev.type === "donation_updated" || ev.type === "partial_refund") && d) {
       // Moderation released or hid its text, or part of it was given back: the
       // queued alert takes the new version.
-      queue = queue.map(function (q) { return q.id === d.id && !onScreen(q) ? d : q; });
+      var partial = ev.type === "partial_refund";
+      queue = queue.map(function (q) { return q.id === d.id && (partial || !onScreen(q)) ? d : q; });
       var box = el("alert");
       if (showing && box.dataset.id === d.id) {
-        // Hidden while on screen: the name or message leaves at once.
-        el("alert-donor").textContent = d.donor || T.anonymous;
-        var msg = el("alert-message");
-        if (!d.message) { msg.hidden = true; msg.textContent = ""; }
+        if (partial) {
+          // Given back in part while on screen: the amounts follow at once.
+          showAmounts(d);
+        } else {
+          // Hidden while on screen: the name or message leaves at once.
+          el("alert-donor").textContent = d.donor || T.anonymous;
+          var msg = el("alert-message");
+          if (!d.message) { msg.hidden = true; msg.textContent = ""; }
+        }
       }
     } else if (ev.type === "refund" && d) {
       // A refunded donation not yet on screen is not announced.

@@ -168,6 +168,23 @@ async fn matched_donation_shows_doubled_line_in_english_and_french() {
         .await;
         assert_eq!(a["amount"], eur_fr("10,50_€"));
         assert_eq!(a["matched"], eur_fr("doublé ! +10,50_€"));
+        wait_alert_gone(b).await;
+
+        // Given back in part while on screen (4,50 € of 10,00 €): the amounts follow.
+        b.goto(&url(&app, &live, "alert", "&lang=fr&duration=30&instance=part")).await;
+        b.wait_live().await;
+        let d = donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Bo"})).await;
+        eventually("the alert on screen", WAIT, || async { (alert(b).await["donor"] == "Bo").then_some(()) }).await;
+        let path = format!("/api/v1/donations/{}/refund", d["donation"]["id"].as_str().unwrap());
+        let (s, r) = app.post(&path, Some(&live.key), json!({"refunded_amount": 450})).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let a = eventually("the amounts of what is kept", WAIT, || async {
+            let a = alert(b).await;
+            (a["amount"] == eur_fr("5,50_€")).then_some(a)
+        })
+        .await;
+        assert_eq!(a["matched"], eur_fr("doublé ! +5,50_€"));
+        assert_eq!(a["donor"], "Bo");
     })
     .await;
 }
