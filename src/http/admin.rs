@@ -15,7 +15,6 @@ use crate::secret;
 use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -91,7 +90,7 @@ async fn sign_out(State(app): State<AppState>, headers: HeaderMap) -> Response {
 
 /// A write that relies on the session cookie must carry the session's CSRF token:
 /// another site can make a browser send the cookie, never read the token.
-pub async fn csrf_guard(State(app): State<AppState>, req: Request, next: Next) -> Response {
+pub fn check_csrf(app: &AppState, req: &Request) -> Result<(), ApiError> {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe
         && super::auth::bearer(req.headers()).is_none()
@@ -99,11 +98,10 @@ pub async fn csrf_guard(State(app): State<AppState>, req: Request, next: Next) -
     {
         let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
         if !bool::from(sent.as_bytes().ct_eq(csrf.as_bytes())) {
-            return ApiError::new(StatusCode::FORBIDDEN, "csrf", "missing or wrong X-CSRF-Token for this session")
-                .into_response();
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", "missing or wrong X-CSRF-Token for this session"));
         }
     }
-    next.run(req).await
+    Ok(())
 }
 
 /// A donation as the organisers see it: the public view plus the real text.

@@ -153,14 +153,42 @@ fn client_ip(req: &Request) -> IpAddr {
     req.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip())
 }
 
-/// Writes are limited per bearer token (per address without one); an address that
-/// keeps presenting bad tokens is slowed down before its requests are even read.
-pub async fn limit_requests(State(app): State<AppState>, req: Request, next: Next) -> Response {
+/// Every request's way in and out, in one layer: the limits and the CSRF check
+/// on the way in, then the security headers and, at debug level, a log line
+/// with tokens redacted on the way out.
+pub async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let log = tracing::enabled!(tracing::Level::DEBUG).then(|| {
+        let uri = redact(req.uri().path_and_query().map_or("/", |p| p.as_str()));
+        (req.method().clone(), uri, Instant::now())
+    });
     let ip = client_ip(&req).to_string();
+    let res = match refusal(&app, &req, &ip) {
+        Some(refused) => refused,
+        None => {
+            let res = next.run(req).await;
+            if res.status() == StatusCode::UNAUTHORIZED
+                && let Some(failures) = &app.limits.auth_failures
+            {
+                let _ = failures.take(&ip);
+            }
+            res
+        }
+    };
+    let res = security_headers(res);
+    if let Some((method, uri, started)) = log {
+        tracing::debug!(%method, %uri, status = res.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
+    }
+    res
+}
+
+/// Why a request is refused before it is read, if it is: writes are limited per
+/// bearer token (per address without one); an address that keeps presenting bad
+/// tokens is slowed down; a write relying on the session cookie needs its CSRF token.
+fn refusal(app: &AppState, req: &Request, ip: &str) -> Option<Response> {
     if let Some(failures) = &app.limits.auth_failures
-        && let Err(wait) = failures.check(&ip)
+        && let Err(wait) = failures.check(ip)
     {
-        return rate_limited(wait);
+        return Some(rate_limited(wait));
     }
     if req.method() == Method::POST
         && let Some(writes) = &app.limits.writes
@@ -170,16 +198,10 @@ pub async fn limit_requests(State(app): State<AppState>, req: Request, next: Nex
             None => format!("a:{ip}"),
         };
         if let Err(wait) = writes.take(&key) {
-            return rate_limited(wait);
+            return Some(rate_limited(wait));
         }
     }
-    let res = next.run(req).await;
-    if res.status() == StatusCode::UNAUTHORIZED
-        && let Some(failures) = &app.limits.auth_failures
-    {
-        let _ = failures.take(&ip);
-    }
-    res
+    super::admin::check_csrf(app, req).err().map(IntoResponse::into_response)
 }
 
 /// Refuses a cross-site WebSocket (a page elsewhere opening our stream with a
@@ -201,7 +223,7 @@ pub fn check_origin(app: &AppState, headers: &HeaderMap) -> Result<(), ApiError>
 }
 
 /// Security headers on every answer; pages that need a looser policy set their own CSP.
-pub async fn security_headers(mut res: Response) -> Response {
+fn security_headers(mut res: Response) -> Response {
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -225,19 +247,6 @@ pub fn redact(path_and_query: &str) -> String {
         })
         .collect();
     format!("{path}?{}", q.join("&"))
-}
-
-/// One debug line per request: method, path with tokens redacted, status, time.
-pub async fn log_requests(req: Request, next: Next) -> Response {
-    if !tracing::enabled!(tracing::Level::DEBUG) {
-        return next.run(req).await;
-    }
-    let method = req.method().clone();
-    let uri = redact(req.uri().path_and_query().map_or("/", |p| p.as_str()));
-    let started = Instant::now();
-    let res = next.run(req).await;
-    tracing::debug!(%method, %uri, status = res.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
-    res
 }
 
 /// The limits of one server, from its configuration.

@@ -33,10 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found("not_found", "no such endpoint") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), admin::csrf_guard))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_requests))
-        .layer(axum::middleware::map_response(limits::security_headers))
-        .layer(axum::middleware::from_fn(limits::log_requests))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::edge))
         .with_state(state)
 }
 
