@@ -295,3 +295,107 @@ impl Ws {
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_cagnotte"))
 }
+
+/// A server speaking HTTPS and WSS itself (`--tls-cert`, `--tls-key`) with a
+/// self-signed certificate for 127.0.0.1, and an HTTPS client that trusts it.
+pub struct TlsApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub client: TlsClient,
+    /// The client settings that trust the server's certificate.
+    pub trust: rustls::ClientConfig,
+    stop: Option<oneshot::Sender<()>>,
+    pub task: Option<tokio::task::JoinHandle<Result<(), cagnotte::app::BoxError>>>,
+}
+
+pub type TlsClient = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    http_body_util::Full<axum::body::Bytes>,
+>;
+
+/// Starts a TLS server; `before` runs while it starts (e.g. a silent client).
+pub async fn spawn_tls_app(before: impl AsyncFnOnce(SocketAddr)) -> TlsApp {
+    init_log();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap().self_signed(&key).unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(rustls::pki_types::CertificateDer::from(cert.der().to_vec())).unwrap();
+    let trust = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let mut config = cagnotte::config::Config::with_data_dir(dir.path().join("data"));
+    config.admin_token = Some(ADMIN.to_owned());
+    config.tls_cert = Some(cert_path);
+    config.tls_key = Some(key_path);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(cagnotte::app::run(listener, config, async move {
+        let _ = stopped.await;
+    }));
+    before(addr).await;
+    let connector =
+        hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(trust.clone()).https_only().enable_http1().build();
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
+    TlsApp { addr, base: format!("https://{addr}"), dir, client, trust, stop: Some(stop), task: Some(task) }
+}
+
+impl TlsApp {
+    /// Waits for `/healthz` over HTTPS for at most `within`.
+    pub async fn healthy(&self, within: Duration) -> bool {
+        let url: axum::http::Uri = format!("{}/healthz", self.base).parse().unwrap();
+        tokio::time::timeout(within, async {
+            loop {
+                if let Ok(res) = self.client.get(url.clone()).await {
+                    return res.status() == 200;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await
+        .unwrap_or(false)
+    }
+
+    /// A request over HTTPS with `token` as bearer: (status, JSON body or text).
+    pub async fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+        use http_body_util::BodyExt;
+        let req = axum::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base))
+            .header("authorization", format!("Bearer {token}"))
+            .body(http_body_util::Full::new(body.map(|b| b.to_string()).unwrap_or_default().into()))
+            .unwrap();
+        let res = self.client.request(req).await.expect("https request");
+        let status = res.status().as_u16();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// A EUR campaign with one live: the live's creation answer.
+    pub async fn setup(&self) -> Value {
+        let (s, c) =
+            self.call("POST", "/api/v1/campaigns", ADMIN, Some(json!({"name": "Restos", "currency": "EUR"}))).await;
+        assert_eq!(s, 201, "{c}");
+        let path = format!("/api/v1/campaigns/{}/lives", c["id"].as_str().unwrap());
+        let (s, l) = self.call("POST", &path, ADMIN, Some(json!({"host": "Corentin"}))).await;
+        assert_eq!(s, 201, "{l}");
+        l
+    }
+
+    /// Graceful stop (the directory stays until `self` is dropped); the server's own result.
+    pub async fn stop(&mut self) -> Result<(), cagnotte::app::BoxError> {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let task = self.task.take().unwrap();
+        tokio::time::timeout(Duration::from_secs(20), task).await.expect("stops in time").expect("server task")
+    }
+}

@@ -86,6 +86,8 @@ impl Browser {
         .await;
         let profile = tempfile::tempdir().expect("profile dir");
         let mut caps = Capabilities::new();
+        // The HTTPS test's server has a self-signed certificate.
+        caps.insert("acceptInsecureCerts".into(), json!(true));
         caps.insert(
             "goog:chromeOptions".into(),
             json!({

@@ -949,3 +949,29 @@ async fn milestones_of_the_live_and_of_the_campaign_show_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_overlay_works_over_https_and_wss() {
+    let mut app = crate::helpers::spawn_tls_app(async |_| {}).await;
+    assert!(app.healthy(Duration::from_secs(10)).await);
+    let l = app.setup().await;
+    let (live, key) = (l["id"].as_str().unwrap().to_owned(), l["key"].as_str().unwrap().to_owned());
+    let overlay = format!("{}&lang=fr&duration=30", l["overlay_url"].as_str().unwrap());
+    assert!(overlay.starts_with("https://"), "{overlay}");
+    with_browser(async |b| {
+        b.goto(&overlay).await;
+        b.wait_live().await;
+        assert_eq!(b.js("return location.protocol").await, "https:");
+        let body = json!({"amount": 2500, "currency": "EUR", "donor": "Ana"});
+        let (s, d) = app.call("POST", &format!("/api/v1/lives/{live}/donations"), &key, Some(body)).await;
+        assert_eq!(s, 201, "{d}");
+        let a = eventually("the alert, through wss", WAIT, || async {
+            let a = alert(b).await;
+            (a["donor"] == "Ana").then_some(a)
+        })
+        .await;
+        assert_eq!(a["amount"], eur_fr("25,00_€"));
+    })
+    .await;
+    app.stop().await.expect("clean stop");
+}
