@@ -43,11 +43,12 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// The totals after adding (or, with `sign = -1`, removing) one donation; `None` on overflow.
-    pub fn with(self, amount: i64, matched: i64, sign: i64) -> Option<Totals> {
-        let raised = self.raised.checked_add(amount.checked_mul(sign)?)?;
-        let matched = self.matched.checked_add(matched.checked_mul(sign)?)?;
-        let donations = if sign > 0 { self.donations.checked_add(1)? } else { self.donations.checked_sub(1)? };
+    /// The totals after adding one donation; `None` on overflow. (A refund takes
+    /// back with [`Totals::less`].)
+    pub fn plus(self, amount: i64, matched: i64) -> Option<Totals> {
+        let raised = self.raised.checked_add(amount)?;
+        let matched = self.matched.checked_add(matched)?;
+        let donations = self.donations.checked_add(1)?;
         Some(Totals { raised, matched, total: raised.checked_add(matched)?, donations })
     }
 

@@ -834,8 +834,8 @@ impl State {
         }
         let allocations = allocate(campaign, d.amount, d.at);
         let matched = allocations.iter().map(|a| a.amount).sum::<i64>();
-        live.totals.with(d.amount, matched, 1).ok_or(Refusal::TotalsOverflow)?;
-        campaign.totals.with(d.amount, matched, 1).ok_or(Refusal::TotalsOverflow)?;
+        live.totals.plus(d.amount, matched).ok_or(Refusal::TotalsOverflow)?;
+        campaign.totals.plus(d.amount, matched).ok_or(Refusal::TotalsOverflow)?;
         let has_text = d.message.is_some() || (d.donor.is_some() && !d.anonymous);
         let donation = Donation {
             live_id: d.live_id.clone(),
@@ -1091,7 +1091,7 @@ impl State {
         }
         let l = self.lives.get_mut(&donation.live_id).ok_or(FoldError::Unknown(seq))?;
         let (Some(lt), Some(ct)) =
-            (l.totals.with(donation.amount, donation.matched, 1), c.totals.with(donation.amount, donation.matched, 1))
+            (l.totals.plus(donation.amount, donation.matched), c.totals.plus(donation.amount, donation.matched))
         else {
             return Err(FoldError::Unknown(seq));
         };
@@ -1099,9 +1099,9 @@ impl State {
         c.totals = ct;
         for p in [&mut l.platforms, &mut c.platforms] {
             match p.get_mut(&donation.platform) {
-                Some(t) => *t = t.with(donation.amount, donation.matched, 1).unwrap_or(*t),
+                Some(t) => *t = t.plus(donation.amount, donation.matched).unwrap_or(*t),
                 None => {
-                    let t = Totals::default().with(donation.amount, donation.matched, 1).unwrap_or_default();
+                    let t = Totals::default().plus(donation.amount, donation.matched).unwrap_or_default();
                     p.insert(donation.platform.clone(), t);
                 }
             }
