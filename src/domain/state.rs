@@ -132,6 +132,10 @@ pub enum Fact {
 }
 
 impl Fact {
+    /// The kinds of the events that make or change a donation: what exports fold.
+    pub const DONATION_KINDS: [&'static str; 5] =
+        ["donation", "refund", "partial_refund", "text_released", "text_hidden"];
+
     pub fn kind(&self) -> &'static str {
         match self {
             Fact::CampaignCreated { .. } => "campaign_created",

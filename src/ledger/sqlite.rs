@@ -51,6 +51,13 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// `kind IN ('a', 'b')`: the SQL condition that an event is of one of `kinds`
+/// (our own constants, never input).
+pub fn kind_in(kinds: &[&str]) -> String {
+    let quoted: Vec<String> = kinds.iter().map(|k| format!("'{k}'")).collect();
+    format!("kind IN ({})", quoted.join(", "))
+}
+
 /// What [`backup`] copied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BackupSummary {
@@ -290,14 +297,17 @@ impl Readers {
         })
     }
 
-    /// The donation events of a campaign (received, refunded, text released or
-    /// hidden), oldest first: what exports fold.
+    /// The donation events of a campaign ([`Fact::DONATION_KINDS`]), oldest
+    /// first: what exports fold.
     pub fn campaign_events(&self, campaign_id: &str) -> Result<Vec<Event>, StoreError> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "SELECT seq, data FROM events WHERE campaign_id = ?1 AND frame IS NOT NULL AND {} ORDER BY seq",
+                kind_in(&Fact::DONATION_KINDS)
+            )
+        });
         self.with(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT seq, data FROM events WHERE campaign_id = ?1 AND frame IS NOT NULL \
-                 AND kind IN ('donation', 'refund', 'partial_refund', 'text_released', 'text_hidden') ORDER BY seq",
-            )?;
+            let mut stmt = conn.prepare_cached(&SQL)?;
             let mut rows = stmt.query([campaign_id])?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
@@ -368,6 +378,37 @@ mod tests {
             .unwrap();
         assert_eq!(seen.len() as u64, n);
         assert!(seen.iter().zip(1..).all(|((seq, id), want)| *seq == want && *id == format!("m{want}")));
+    }
+
+    /// Exports read every event that makes or changes a donation, and nothing else.
+    #[test]
+    fn a_campaigns_donation_events_are_all_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let eur = crate::money::Currency::parse("EUR").unwrap();
+        let donation = crate::domain::Donation::new("d".into(), "l".into(), 1000, eur, None, false, None, "x".into());
+        let d = || "d".to_owned();
+        let facts = [
+            Fact::DonationReceived { donation, idempotency: None },
+            Fact::DonationRefunded { donation_id: d(), refunded_amount: Some(100) },
+            Fact::TextReleased { donation_id: d() },
+            Fact::TextHidden { donation_id: d(), donor: true, message: false },
+            Fact::MatchUsedUp { match_id: "m".into() },
+            Fact::DonationRefunded { donation_id: d(), refunded_amount: None },
+        ];
+        let at = Timestamp::from_millis(1_764_000_000_000);
+        let rows: Vec<Row> = (1..)
+            .zip(facts)
+            .map(|(seq, fact)| Row {
+                event: Event { seq, at, fact },
+                live_id: Some("l".into()),
+                campaign_id: Some("c".into()),
+                frame: Some("{}".into()),
+            })
+            .collect();
+        store.append(&rows).unwrap();
+        let got: Vec<u64> = Readers::new(dir.path()).campaign_events("c").unwrap().iter().map(|e| e.seq).collect();
+        assert_eq!(got, [1, 2, 3, 4, 6]);
     }
 
     /// A row that cannot be read, in the second decoder's stripe, fails the replay.

@@ -230,26 +230,28 @@ impl Store {
 
     /// The first event after `after` that this subscriber receives, and the newest seq looked at.
     fn next(&self, after: u64, campaign_id: Option<&str>) -> rusqlite::Result<(Option<Outgoing>, u64)> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            let kinds: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
+            format!(
+                "SELECT seq, kind, campaign_id, json_extract(data, '$.at'), frame FROM events \
+                 WHERE seq > ?1 AND seq <= ?3 AND frame IS NOT NULL AND {} \
+                 AND (?2 IS NULL OR campaign_id = ?2) ORDER BY seq LIMIT 1",
+                sqlite::kind_in(&kinds)
+            )
+        });
         let newest = sqlite::newest_seq(&self.conn)?;
         let ev = self
             .conn
-            .query_row(
-                "SELECT seq, kind, campaign_id, json_extract(data, '$.at'), frame FROM events \
-                 WHERE seq > ?1 AND seq <= ?3 AND frame IS NOT NULL \
-                 AND kind IN ('donation', 'refund', 'partial_refund', 'milestone_reached', 'match_used_up') \
-                 AND (?2 IS NULL OR campaign_id = ?2) ORDER BY seq LIMIT 1",
-                params![after as i64, campaign_id, newest as i64],
-                |r| {
-                    let kind: String = r.get(1)?;
-                    Ok(Outgoing {
-                        seq: r.get::<_, i64>(0)? as u64,
-                        kind: KINDS.iter().find(|(k, _)| *k == kind).map_or("unknown", |(_, name)| name),
-                        campaign_id: r.get(2)?,
-                        at: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                        frame: r.get(4)?,
-                    })
-                },
-            )
+            .query_row(&SQL, params![after as i64, campaign_id, newest as i64], |r| {
+                let kind: String = r.get(1)?;
+                Ok(Outgoing {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    kind: KINDS.iter().find(|(k, _)| *k == kind).map_or("unknown", |(_, name)| name),
+                    campaign_id: r.get(2)?,
+                    at: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    frame: r.get(4)?,
+                })
+            })
             .optional()?;
         Ok((ev, newest))
     }
