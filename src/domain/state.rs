@@ -193,6 +193,14 @@ pub struct RefundTotal {
     pub currency: Option<Currency>,
 }
 
+impl RefundTotal {
+    /// A `refunded_amount` as our API and our webhook scheme take it: integer
+    /// minor units, in the donation's currency.
+    pub fn from_json(v: &serde_json::Value) -> Result<RefundTotal, crate::money::AmountError> {
+        Ok(RefundTotal { amount: crate::money::Amount::from_json(v)?.minor(), currency: None })
+    }
+}
+
 /// A command whose fields are already validated at the edge.
 #[derive(Debug, Clone)]
 pub enum Command {

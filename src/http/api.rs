@@ -443,15 +443,12 @@ async fn refund(
         let b: Option<RefundBody> = super::parse_json(&body)?;
         match b.and_then(|b| b.refunded_amount) {
             None => None,
-            Some(v) => {
-                let amount = Amount::from_json(&v).map_err(|_| {
-                    ApiError::invalid(
-                        "invalid_refunded_amount",
-                        "refunded_amount must be an integer number of minor units, from 1 to the donation's amount",
-                    )
-                })?;
-                Some(RefundTotal { amount: amount.minor(), currency: None })
-            }
+            Some(v) => Some(RefundTotal::from_json(&v).map_err(|_| {
+                ApiError::invalid(
+                    "invalid_refunded_amount",
+                    "refunded_amount must be an integer number of minor units, from 1 to the donation's amount",
+                )
+            })?),
         }
     };
     let cmd = Command::Refund { by, donation_id, so_far };

@@ -52,14 +52,12 @@ pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {
         let r: RefundBody = serde_json::from_slice(body).map_err(invalid)?;
         let event_id = provider_id("event_id", Some(&r.event_id))?;
         let payment_id = provider_id("refund_of", Some(&r.refund_of))?;
-        let so_far = match &r.refunded_amount {
-            None => None,
-            Some(v) => {
-                let amount =
-                    Amount::from_json(v).map_err(|e| WebhookError::payload(format!("refunded_amount: {e}")))?.minor();
-                Some(RefundTotal { amount, currency: None })
-            }
-        };
+        let so_far = r
+            .refunded_amount
+            .as_ref()
+            .map(RefundTotal::from_json)
+            .transpose()
+            .map_err(|e| WebhookError::payload(format!("refunded_amount: {e}")))?;
         return Ok(Parsed::Refund { payment_id, event_id, so_far });
     }
     // Typed from the raw bytes too, so a repeated field is refused.
