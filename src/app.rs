@@ -206,8 +206,9 @@ pub async fn run_with_clock(
                 .await?
         }
         Some(tls) => {
-            // `tap_io` only to reuse axum's connect-info for wrapped listeners.
+            // A renewed certificate is picked up while serving.
             tls.watch(stop.clone());
+            // `tap_io` only to reuse axum's connect-info for wrapped listeners.
             let listener =
                 crate::tls::TlsListener::new(listener, Arc::clone(&tls.config), prepare, stop.clone())?.tap_io(|_| {});
             axum::serve(listener, service).with_graceful_shutdown(async move { graceful.cancelled().await }).await?

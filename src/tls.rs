@@ -49,7 +49,8 @@ impl ResolvesServerCert for Current {
     }
 }
 
-fn provider() -> Arc<CryptoProvider> {
+/// The crypto of every TLS connection, in and out (webhook deliveries too).
+pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 

@@ -356,8 +356,7 @@ pub fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, String
             roots.add(cert).map_err(|e| format!("{}: {e}", path.display()))?;
         }
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
+    Ok(rustls::ClientConfig::builder_with_provider(crate::tls::provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
         .with_root_certificates(roots)
