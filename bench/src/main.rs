@@ -8,6 +8,7 @@
 
 mod flame;
 mod fleet;
+mod post;
 mod proto;
 mod report;
 mod run;

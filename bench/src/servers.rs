@@ -1,6 +1,7 @@
 //! Starting the three servers, creating their lives, publishing donations, and
 //! reading the server process's CPU time, RSS and write syscalls from /proc.
 
+use crate::post::{Endpoint, Pool};
 use crate::proto::{Proto, Result, Target, message, now_ns};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
@@ -232,16 +233,17 @@ impl Server {
                         url: format!("{}/ws/lives/{id}?token={token}", self.ws),
                         subject: String::new(),
                     });
-                    sinks.push(Sink::Http {
-                        url: format!("{}/api/v1/lives/{id}/donations", self.http),
-                        auth: Some(format!("Bearer {key}")),
-                    });
+                    sinks.push(Sink::Http(Endpoint::new(
+                        &self.http,
+                        &format!("/api/v1/lives/{id}/donations"),
+                        Some(&format!("Bearer {key}")),
+                    )?));
                 }
             }
             Proto::Ws => {
                 for i in 0..n {
                     targets.push(Target { url: format!("{}/ws/lives/l{i}", self.ws), subject: String::new() });
-                    sinks.push(Sink::Http { url: format!("{}/lives/l{i}/donations", self.http), auth: None });
+                    sinks.push(Sink::Http(Endpoint::new(&self.http, &format!("/lives/l{i}/donations"), None)?));
                 }
             }
             Proto::Nats => {
@@ -255,12 +257,12 @@ impl Server {
             Some(addr) => Some(NatsPub::connect(addr).await?),
             None => None,
         };
-        Ok((targets, Publisher::new(client.clone(), sinks, nats)))
+        Ok((targets, Publisher::new(sinks, nats)))
     }
 }
 
 enum Sink {
-    Http { url: String, auth: Option<String> },
+    Http(Endpoint),
     Nats { subject: String },
 }
 
@@ -292,7 +294,7 @@ impl NatsPub {
 
 /// Sends donations and counts, per live, those the server acknowledged.
 pub struct Publisher {
-    client: reqwest::Client,
+    http: Pool,
     sinks: Vec<Sink>,
     nats: Option<Arc<NatsPub>>,
     next: Vec<AtomicU64>,
@@ -302,10 +304,10 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    fn new(client: reqwest::Client, sinks: Vec<Sink>, nats: Option<Arc<NatsPub>>) -> Publisher {
+    fn new(sinks: Vec<Sink>, nats: Option<Arc<NatsPub>>) -> Publisher {
         let n = sinks.len();
         Publisher {
-            client,
+            http: Pool::default(),
             sinks,
             nats,
             next: (0..n).map(|_| AtomicU64::new(0)).collect(),
@@ -329,19 +331,12 @@ impl Publisher {
 
     pub async fn send(&self, live: usize) {
         match &self.sinks[live] {
-            Sink::Http { url, auth } => {
+            Sink::Http(endpoint) => {
                 let i = self.next[live].fetch_add(1, Ordering::Relaxed);
                 let t = now_ns();
                 let body = format!("{{\"amount\":100,\"currency\":\"EUR\",\"message\":\"{}\"}}", message(t, i));
-                let mut req = self.client.post(url).header("content-type", "application/json").body(body);
-                if let Some(a) = auth {
-                    req = req.header("authorization", a);
-                }
                 let start = Instant::now();
-                let ok = match req.send().await {
-                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                    Err(_) => false,
-                };
+                let ok = matches!(self.http.post(endpoint, &body).await, Ok(200..=299));
                 if ok {
                     self.acked[live].fetch_add(1, Ordering::Relaxed);
                     let us = start.elapsed().as_micros() as u64;
