@@ -13,7 +13,7 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
-use futures_util::SinkExt;
+use futures_util::{FutureExt, SinkExt};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -255,8 +255,11 @@ async fn session(app: &AppState, socket: &mut WebSocket, source: &Source, after:
     let shutdown = app.shutdown.cancelled();
     tokio::pin!(shutdown);
     loop {
+        // Frames first: a wake-up for a frame polls nothing else. The other
+        // branches are polled whenever no frame is waiting (the broadcast's
+        // cooperative budget bounds a run of ready frames).
         tokio::select! {
-            _ = &mut shutdown => return End::Close(close_code::AWAY, "server shutting down"),
+            biased;
             r = rx.recv() => {
                 let first = match r {
                     Ok(batch) => batch,
@@ -281,6 +284,7 @@ async fn session(app: &AppState, socket: &mut WebSocket, source: &Source, after:
                     return End::Drop;
                 }
             }
+            _ = &mut shutdown => return End::Close(close_code::AWAY, "server shutting down"),
             m = socket.recv() => match m {
                 Some(Ok(Message::Close(_))) | None => return End::Drop,
                 Some(Err(_)) => return End::Close(close_code::SIZE, "message too big or malformed"),
@@ -306,5 +310,11 @@ async fn write(socket: &mut WebSocket, msgs: impl IntoIterator<Item = Message>, 
         }
         socket.flush().await
     };
+    let mut fut = std::pin::pin!(fut);
+    // Nearly every write fits in the socket's buffer and is done at the first
+    // poll: the timer is only armed for a write that has to wait.
+    if let Some(done) = (&mut fut).now_or_never() {
+        return done.is_ok();
+    }
     matches!(tokio::time::timeout(timeout, fut).await, Ok(Ok(())))
 }
