@@ -201,7 +201,9 @@ pub fn markdown(res: &Results, svg: &str) -> String {
         m,
         "\nServers, load generator and subscribers share the machine's cores. Subscribers are \
          real WebSocket clients in several `cagnotte-bench sub` processes (at most 4 000 each, one \
-         thread each), each bound to its own source address 127.0.0.x. Donations are HTTP POSTs \
+         thread each), each bound to its own source address 127.0.0.x. Donations are HTTP/1.1 POSTs \
+         over keep-alive connections from a minimal client (the request head built once per live, \
+         one write per request, so that the load generator leaves the CPU to the server) \
          (nats-server: `PUB` on a plain NATS TCP connection, since it has no HTTP ingest) whose \
          message carries the send time and a per-live index; every subscriber checks it receives \
          every index exactly once and seqs strictly increasing, and records POST→receipt latency \
