@@ -4,7 +4,8 @@
 use crate::domain::state::{Event, Fact};
 use rusqlite::{Connection, OpenFlags, params};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// A committed event as stored: the fact, and the frame a live stream sends for it.
 pub struct Row {
@@ -42,6 +43,12 @@ CREATE INDEX IF NOT EXISTS events_by_campaign ON events(campaign_id, seq) WHERE 
 
 pub fn db_path(dir: &Path) -> PathBuf {
     dir.join("cagnotte.sqlite3")
+}
+
+fn wal_path(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push("-wal");
+    PathBuf::from(p)
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -91,10 +98,59 @@ pub fn backup(from: &Path, to: &Path) -> Result<BackupSummary, StoreError> {
     Ok(BackupSummary { events: events as u64, last_seq: last_seq.unwrap_or(0) as u64 })
 }
 
+/// Events appended between two requests for a background checkpoint.
+const CHECKPOINT_EVERY: usize = 512;
+/// WAL size past which the writer, once a background pass has copied most of
+/// it, copies the rest itself so that the next transaction starts the WAL over.
+const WAL_RESTART_BYTES: u64 = 8 << 20;
+/// The writer's automatic checkpoint, a backstop should the background thread
+/// fall behind (pages; SQLite's default is 1 000).
+const WRITER_CHECKPOINT_PAGES: u32 = 16_384;
+
 /// The write side. Only the ledger writer holds one.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    checkpointer: Option<Checkpointer>,
+    since_checkpoint: usize,
+    passes_seen: u64,
+}
+
+/// A thread with its own connection that copies the WAL back into the database
+/// (`PRAGMA wal_checkpoint(PASSIVE)`, which never blocks the writer), so that
+/// commits and their answers do not wait behind a checkpoint's page copies and
+/// fsyncs. A passive checkpoint cannot start the WAL over while the writer keeps
+/// appending; the writer does that (see [`Store::append`]).
+struct Checkpointer {
+    wake: std::sync::mpsc::SyncSender<()>,
+    passes: Arc<AtomicU64>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Result<Checkpointer, StoreError> {
+        let conn = Connection::open(path)?;
+        configure(&conn)?;
+        let (wake, asked) = std::sync::mpsc::sync_channel::<()>(1);
+        let passes = Arc::new(AtomicU64::new(0));
+        let done = Arc::clone(&passes);
+        let thread = std::thread::Builder::new().name("wal-checkpoint".into()).spawn(move || {
+            while asked.recv().is_ok() {
+                match conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                    Ok(()) => {
+                        done.fetch_add(1, Ordering::Release);
+                    }
+                    Err(err) => tracing::warn!(%err, "background WAL checkpoint failed"),
+                }
+            }
+        })?;
+        Ok(Checkpointer { wake, passes, thread })
+    }
+
+    fn stop(self) {
+        drop(self.wake);
+        let _ = self.thread.join();
+    }
 }
 
 impl Store {
@@ -104,11 +160,34 @@ impl Store {
         let conn = Connection::open(&path)?;
         configure(&conn)?;
         conn.execute_batch(SCHEMA)?;
-        Ok(Store { conn, path })
+        conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
+        let checkpointer = Some(Checkpointer::start(&path)?);
+        Ok(Store { conn, path, checkpointer, since_checkpoint: 0, passes_seen: 0 })
     }
 
     /// Appends a batch in one transaction: one fsync for all of it.
     pub fn append(&mut self, rows: &[Row]) -> Result<(), StoreError> {
+        self.append_rows(rows)?;
+        let Some(c) = &self.checkpointer else { return Ok(()) };
+        self.since_checkpoint += rows.len();
+        if self.since_checkpoint >= CHECKPOINT_EVERY {
+            // Full means a pass is already asked for.
+            let _ = c.wake.try_send(());
+            self.since_checkpoint = 0;
+        }
+        let passes = c.passes.load(Ordering::Acquire);
+        if passes != self.passes_seen {
+            self.passes_seen = passes;
+            let wal = std::fs::metadata(wal_path(&self.path)).map(|m| m.len()).unwrap_or(0);
+            if wal > WAL_RESTART_BYTES {
+                // Only what was appended since that pass is left to copy.
+                self.conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn append_rows(&mut self, rows: &[Row]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
@@ -211,7 +290,10 @@ impl Store {
     }
 
     /// Folds the WAL back into the main file; called on clean shutdown.
-    pub fn checkpoint(&self) -> Result<(), StoreError> {
+    pub fn checkpoint(&mut self) -> Result<(), StoreError> {
+        if let Some(c) = self.checkpointer.take() {
+            c.stop();
+        }
         self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
@@ -378,6 +460,28 @@ mod tests {
             .unwrap();
         assert_eq!(seen.len() as u64, n);
         assert!(seen.iter().zip(1..).all(|((seq, id), want)| *seq == want && *id == format!("m{want}")));
+    }
+
+    /// Checkpoints run beside the writer, yet the WAL starts over instead of
+    /// growing with the log: 48 MB of events leave a WAL of about the restart size.
+    #[test]
+    fn the_wal_stays_bounded_while_the_writer_appends() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let frame = "x".repeat(1500);
+        let mut peak = 0;
+        for batch in 0..320u64 {
+            let mut rs = rows(batch * 100 + 1..=batch * 100 + 100);
+            for r in &mut rs {
+                r.frame = Some(frame.clone());
+            }
+            store.append(&rs).unwrap();
+            peak = peak.max(std::fs::metadata(wal_path(&store.path)).unwrap().len());
+        }
+        assert!(peak < 3 * WAL_RESTART_BYTES, "the WAL grew to {peak} bytes");
+        assert_eq!(store.last_seq().unwrap(), 32_000);
+        store.checkpoint().unwrap();
+        assert_eq!(std::fs::metadata(wal_path(&store.path)).unwrap().len(), 0, "a clean stop empties the WAL");
     }
 
     /// Exports read every event that makes or changes a donation, and nothing else.
