@@ -19,7 +19,7 @@ use proto::{Proto, Result};
 use std::path::PathBuf;
 
 const USAGE: &str = "usage: cagnotte-bench run [--mode quick|full|smoke] [--servers cagnotte,ws,nats] \
-[--workloads w1,w2,w4,w5,w6,w7] [--sizes 1000,2000] [--rates 1,10,100] [--secs S] [--repeat R] [--w5-clients N] \
+[--workloads w1,w2,w4,w5,w6,w7] [--sizes 1000,2000] [--rates 1,10,100] [--secs S] [--repeat R] [--w5-clients 32,128] \
 [--replay-log EVENTS:DIR] [--out BENCHMARKS.md] [--svg docs/bench-p99.svg] [--json target/bench/results.json] [--cagnotte PATH]
        cagnotte-bench report --json FILE [--out FILE] [--svg FILE]
        cagnotte-bench flame PERF_SCRIPT_OUTPUT OUT.svg
@@ -135,7 +135,7 @@ fn cli_run(args: &[String]) -> Result<()> {
             "--rates" => opts.rates = list(&v)?,
             "--secs" => opts.secs = v.parse()?,
             "--repeat" => opts.repeat = v.parse()?,
-            "--w5-clients" => opts.w5_concurrency = v.parse()?,
+            "--w5-clients" => opts.w5_clients = list(&v)?,
             "--out" => o.out = v.into(),
             "--svg" => o.svg = v.into(),
             "--json" => o.json = v.into(),

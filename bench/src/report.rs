@@ -1,6 +1,6 @@
 //! BENCHMARKS.md and the p99 plot, generated from the measured [`Results`] only.
 
-use crate::run::{Phase, Results};
+use crate::run::{Ingest, Phase, Results};
 use std::fmt::Write;
 
 fn cmd_out(cmd: &str, args: &[&str]) -> String {
@@ -269,7 +269,13 @@ pub fn markdown(res: &Results, svg: &str) -> String {
         let k = idle_kib(res, US);
         let _ = writeln!(m, "| ≤ 6 KiB server RSS per idle subscriber (W1) | {} KiB | {} |", f(k), verdict(k <= 6.0));
     }
-    for i in &res.ingest {
+    // Without subscribers, the best rate among the client counts tried that kept
+    // POST p99 under 10 ms (else the best rate at all).
+    let fastest = |ok: &dyn Fn(&Ingest) -> bool| {
+        res.ingest.iter().filter(|i| i.subs == 0 && ok(i)).max_by(|a, b| a.per_sec.total_cmp(&b.per_sec))
+    };
+    let best = fastest(&|i| i.post_p99_ms < 10.0 && i.errors == 0).or_else(|| fastest(&|_| true));
+    for i in best.into_iter().chain(res.ingest.iter().filter(|i| i.subs > 0)) {
         let (goal, name) = if i.subs == 0 {
             (30_000.0, "W5: ≥ 30 000 durable donations/s, POST p99 < 10 ms, no subscribers")
         } else {
@@ -277,9 +283,10 @@ pub fn markdown(res: &Results, svg: &str) -> String {
         };
         let _ = writeln!(
             m,
-            "| {name} ({} subscribers) | {:.0}/s, POST p99 {} ms{} | {} |",
+            "| {name} ({} subscribers) | {:.0}/s with {} clients, POST p99 {} ms{} | {} |",
             i.subs,
             i.per_sec,
+            i.concurrency,
             f(i.post_p99_ms),
             if i.subs > 0 {
                 format!(", {} frames lost, {} subscribers closed", i.lost, i.closed)
@@ -504,7 +511,9 @@ pub fn markdown(res: &Results, svg: &str) -> String {
              within the drain time after the last POST (the fan-out falls behind the ingest), and \
              \"closed\" the subscribers the server closed as too slow (a real client resumes with \
              `after=`; these do not). By Little's law the number of clients sets the latency at a \
-             given rate: 128 in flight at 30 000/s is about 4 ms each.\n"
+             given rate: 128 in flight at 30 000/s is about 4 ms each. Without subscribers the run \
+             tries several client counts; the target line takes the best rate whose POST p99 \
+             stayed under 10 ms.\n"
         );
         let _ = writeln!(
             m,

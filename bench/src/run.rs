@@ -25,7 +25,9 @@ pub struct Opts {
     pub w4_per_live: usize,
     pub w4_rate: f64,
     pub w5_secs: f64,
-    pub w5_concurrency: usize,
+    /// Closed-loop client counts W5 runs without subscribers, one phase each;
+    /// the fan-out phase uses the largest.
+    pub w5_clients: Vec<usize>,
     pub w5_subs: usize,
     pub w6_subs: usize,
     pub w6_rate: f64,
@@ -55,7 +57,7 @@ impl Opts {
                 w4_per_live: 10,
                 w4_rate: 100.0,
                 w5_secs: 2.0,
-                w5_concurrency: 32,
+                w5_clients: vec![32],
                 w5_subs: 100,
                 w6_subs: 200,
                 w6_rate: 20.0,
@@ -78,7 +80,7 @@ impl Opts {
                 w4_per_live: 15,
                 w4_rate: 2000.0,
                 w5_secs: 10.0,
-                w5_concurrency: 128,
+                w5_clients: vec![16, 32, 64, 128],
                 w5_subs: 1000,
                 w6_subs: 2000,
                 w6_rate: 50.0,
@@ -101,7 +103,7 @@ impl Opts {
                 w4_per_live: 15,
                 w4_rate: 500.0,
                 w5_secs: 5.0,
-                w5_concurrency: 128,
+                w5_clients: vec![32, 128],
                 w5_subs: 1000,
                 w6_subs: 1000,
                 w6_rate: 50.0,
@@ -573,8 +575,10 @@ impl Ctx<'_> {
         // Live 0 without subscribers, live 1 with: each subscriber sees all of its live.
         let (targets, publ) = srv.lives(&self.client, 2).await?;
         let publ = Arc::new(publ);
-        for (live, subs) in [(0, 0), (1, self.opts.w5_subs)] {
-            eprintln!("W5 durable ingest: {} with {subs} subscribers", proto.name());
+        let most = self.opts.w5_clients.iter().copied().max().unwrap_or(32);
+        let phases = self.opts.w5_clients.iter().map(|&c| (0, 0, c)).chain([(1, self.opts.w5_subs, most)]);
+        for (live, subs, clients) in phases {
+            eprintln!("W5 durable ingest: {} with {subs} subscribers, {clients} clients", proto.name());
             let mut fleet =
                 if subs > 0 { Some(self.fleet(proto, &targets[1..], conns_for(1, subs), 0).await?) } else { None };
             let acked0 = publ.acked();
@@ -586,7 +590,7 @@ impl Ctx<'_> {
             publ.take_post_hist();
             let c0 = sample(srv.pid).cpu_s;
             let start = Instant::now();
-            publish_closed(&publ, self.opts.w5_concurrency, self.opts.w5_secs, Pick::Fixed(live)).await;
+            publish_closed(&publ, clients, self.opts.w5_secs, Pick::Fixed(live)).await;
             let secs = start.elapsed().as_secs_f64();
             let cpu = sample(srv.pid).cpu_s - c0;
             let post = publ.take_post_hist();
@@ -611,7 +615,7 @@ impl Ctx<'_> {
             let r = Ingest {
                 server: proto.name().into(),
                 subs: subs as u64,
-                concurrency: self.opts.w5_concurrency as u64,
+                concurrency: clients as u64,
                 secs,
                 donations,
                 errors: publ.errors.load(std::sync::atomic::Ordering::Relaxed) - errors0,
