@@ -153,6 +153,16 @@ impl Checkpointer {
     }
 }
 
+impl Drop for Store {
+    /// The checkpointer's connection closes first, so the writer's is the last
+    /// one: SQLite then folds the WAL back and removes it, here and now.
+    fn drop(&mut self) {
+        if let Some(c) = self.checkpointer.take() {
+            c.stop();
+        }
+    }
+}
+
 impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir)?;
@@ -481,7 +491,10 @@ mod tests {
         assert!(peak < 3 * WAL_RESTART_BYTES, "the WAL grew to {peak} bytes");
         assert_eq!(store.last_seq().unwrap(), 32_000);
         store.checkpoint().unwrap();
-        assert_eq!(std::fs::metadata(wal_path(&store.path)).unwrap().len(), 0, "a clean stop empties the WAL");
+        let wal = wal_path(&store.path);
+        assert_eq!(std::fs::metadata(&wal).unwrap().len(), 0, "a clean stop empties the WAL");
+        drop(store);
+        assert!(!wal.exists(), "the last connection closed removes the WAL");
     }
 
     /// Exports read every event that makes or changes a donation, and nothing else.
