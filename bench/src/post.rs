@@ -89,51 +89,61 @@ fn bad(msg: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg.to_owned())
 }
 
+/// What a response head says about the body that follows.
+struct Head {
+    /// Its length (after the head), when known.
+    len: usize,
+    status: u16,
+    length: Option<usize>,
+    chunked: bool,
+    keep: bool,
+}
+
+/// Parses the response head at the start of `buf`, once it is all there.
+fn head(buf: &[u8]) -> io::Result<Option<Head>> {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut res = httparse::Response::new(&mut headers);
+    let httparse::Status::Complete(len) = res.parse(buf).map_err(|e| bad(&e.to_string()))? else {
+        return Ok(None);
+    };
+    let status = res.code.ok_or_else(|| bad("no status"))?;
+    // HTTP/1.1 keeps the connection unless told otherwise; 1.0 closes it.
+    let mut h = Head { len, status, length: None, chunked: false, keep: res.version == Some(1) };
+    for header in res.headers.iter() {
+        let value = std::str::from_utf8(header.value).map_err(|_| bad("header value is not UTF-8"))?.trim();
+        if header.name.eq_ignore_ascii_case("content-length") {
+            h.length = Some(value.parse().map_err(|_| bad("bad content-length"))?);
+        } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
+            h.chunked = value.eq_ignore_ascii_case("chunked");
+        } else if header.name.eq_ignore_ascii_case("connection") {
+            h.keep = !value.eq_ignore_ascii_case("close");
+        }
+    }
+    Ok(Some(h))
+}
+
 /// Writes the request, reads one response; returns its status and whether the
 /// connection can be used again.
 async fn exchange(c: &mut Conn, req: &[u8]) -> io::Result<(u16, bool)> {
     c.stream.write_all(req).await?;
     c.buf.clear();
-    let head_end = loop {
-        if let Some(i) = find(&c.buf, b"\r\n\r\n") {
-            break i + 4;
+    let h = loop {
+        if let Some(h) = head(&c.buf)? {
+            break h;
         }
         fill(c).await?;
     };
-    let head = std::str::from_utf8(&c.buf[..head_end]).map_err(|_| bad("response head is not UTF-8"))?;
-    let status: u16 = head
-        .strip_prefix("HTTP/1.1 ")
-        .and_then(|s| s.get(..3))
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| bad("no HTTP/1.1 status line"))?;
-    let mut length = None;
-    let mut chunked = false;
-    let mut keep = true;
-    for line in head.split("\r\n").skip(1) {
-        let Some((name, value)) = line.split_once(':') else { continue };
-        let value = value.trim();
-        if name.eq_ignore_ascii_case("content-length") {
-            length = Some(value.parse::<usize>().map_err(|_| bad("bad content-length"))?);
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            chunked = value.eq_ignore_ascii_case("chunked");
-        } else if name.eq_ignore_ascii_case("connection") {
-            keep = !value.eq_ignore_ascii_case("close");
-        }
-    }
-    if chunked {
-        let mut at = head_end;
+    if h.chunked {
+        let mut at = h.len;
         loop {
-            let line_end = loop {
-                if let Some(i) = find(&c.buf[at..], b"\r\n") {
-                    break at + i;
+            let (data, size) = loop {
+                match httparse::parse_chunk_size(&c.buf[at..]).map_err(|_| bad("bad chunk size"))? {
+                    httparse::Status::Complete((n, size)) => break (at + n, size as usize),
+                    httparse::Status::Partial => fill(c).await?,
                 }
-                fill(c).await?;
             };
-            let size_text = std::str::from_utf8(&c.buf[at..line_end]).map_err(|_| bad("bad chunk size"))?;
-            let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-                .map_err(|_| bad("bad chunk size"))?;
             // The chunk and its CRLF (the last chunk: its empty trailer's CRLF).
-            let end = line_end + 2 + size + 2;
+            let end = data + size + 2;
             while c.buf.len() < end {
                 fill(c).await?;
             }
@@ -143,16 +153,16 @@ async fn exchange(c: &mut Conn, req: &[u8]) -> io::Result<(u16, bool)> {
             }
         }
     } else {
-        let Some(len) = length else {
+        let Some(len) = h.length else {
             // Until the server closes: not reusable.
             while fill(c).await.is_ok() {}
-            return Ok((status, false));
+            return Ok((h.status, false));
         };
-        while c.buf.len() < head_end + len {
+        while c.buf.len() < h.len + len {
             fill(c).await?;
         }
     }
-    Ok((status, keep))
+    Ok((h.status, h.keep))
 }
 
 async fn fill(c: &mut Conn) -> io::Result<()> {
@@ -166,13 +176,10 @@ async fn fill(c: &mut Conn) -> io::Result<()> {
     Ok(())
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::find;
     use tokio::net::TcpListener;
 
     /// A server answering each request with `reply`, on one connection.

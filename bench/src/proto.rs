@@ -101,6 +101,11 @@ pub fn parse_message(m: &str) -> Option<(u64, u64)> {
     Some((t.parse().ok()?, i.parse().ok()?))
 }
 
+/// Where `needle` first occurs in `hay`.
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
 pub fn now_ns() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
 }

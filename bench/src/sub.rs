@@ -10,7 +10,7 @@
 //!   last seq at a random moment within MS; answers once all are back;
 //! - `quit`.
 
-use crate::proto::{ChildConfig, Frame, Proto, Result, Stats, now_ns, parse_message};
+use crate::proto::{ChildConfig, Frame, Proto, Result, Stats, find, now_ns, parse_message};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use std::cell::RefCell;
@@ -342,10 +342,6 @@ async fn open(env: &ConnEnv, after: Option<u64>) -> Result<(Ws, Vec<u8>)> {
             _ => {}
         }
     }
-}
-
-fn find(h: &[u8], n: &[u8]) -> Option<usize> {
-    h.windows(n.len()).position(|w| w == n)
 }
 
 async fn read_loop(env: &mut ConnEnv, (mut ws, mut buf): (Ws, Vec<u8>)) -> End {

@@ -98,6 +98,8 @@ pub fn backup(from: &Path, to: &Path) -> Result<BackupSummary, StoreError> {
     Ok(BackupSummary { events: events as u64, last_seq: last_seq.unwrap_or(0) as u64 })
 }
 
+/// A checkpoint that copies what it can without waiting for, or blocking, anyone.
+const PASSIVE_CHECKPOINT: &str = "PRAGMA wal_checkpoint(PASSIVE);";
 /// Events appended between two requests for a background checkpoint.
 const CHECKPOINT_EVERY: usize = 512;
 /// WAL size past which the writer, once a background pass has copied most of
@@ -136,7 +138,7 @@ impl Checkpointer {
         let done = Arc::clone(&passes);
         let thread = std::thread::Builder::new().name("wal-checkpoint".into()).spawn(move || {
             while asked.recv().is_ok() {
-                match conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                match conn.execute_batch(PASSIVE_CHECKPOINT) {
                     Ok(()) => {
                         done.fetch_add(1, Ordering::Release);
                     }
@@ -157,9 +159,7 @@ impl Drop for Store {
     /// The checkpointer's connection closes first, so the writer's is the last
     /// one: SQLite then folds the WAL back and removes it, here and now.
     fn drop(&mut self) {
-        if let Some(c) = self.checkpointer.take() {
-            c.stop();
-        }
+        self.stop_checkpointer();
     }
 }
 
@@ -191,10 +191,16 @@ impl Store {
             let wal = std::fs::metadata(wal_path(&self.path)).map(|m| m.len()).unwrap_or(0);
             if wal > WAL_RESTART_BYTES {
                 // Only what was appended since that pass is left to copy.
-                self.conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);")?;
+                self.conn.execute_batch(PASSIVE_CHECKPOINT)?;
             }
         }
         Ok(())
+    }
+
+    fn stop_checkpointer(&mut self) {
+        if let Some(c) = self.checkpointer.take() {
+            c.stop();
+        }
     }
 
     fn append_rows(&mut self, rows: &[Row]) -> Result<(), StoreError> {
@@ -301,9 +307,7 @@ impl Store {
 
     /// Folds the WAL back into the main file; called on clean shutdown.
     pub fn checkpoint(&mut self) -> Result<(), StoreError> {
-        if let Some(c) = self.checkpointer.take() {
-            c.stop();
-        }
+        self.stop_checkpointer();
         self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
