@@ -12,6 +12,16 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 /// TIME_WAIT by one fleet never starve the next.
 static NEXT_ADDR: AtomicU32 = AtomicU32::new(0);
 
+/// The next source address for a process of subscribers (or of readers).
+pub fn next_source() -> String {
+    format!("127.0.0.{}", NEXT_ADDR.fetch_add(1, Ordering::Relaxed) % 250 + 2)
+}
+
+/// How many processes share `n` connections, at most `per_process` each.
+pub fn processes(n: usize, per_process: usize) -> usize {
+    n.div_ceil(per_process.max(1)).max(2).min(n.max(1))
+}
+
 struct Kid {
     child: Child,
     stdin: ChildStdin,
@@ -37,16 +47,15 @@ pub struct Spec<'a> {
 impl Fleet {
     pub async fn spawn(spec: Spec<'_>) -> Result<Fleet> {
         let n = spec.conns.len();
-        let procs = n.div_ceil(spec.per_process.max(1)).max(2).min(n.max(1));
+        let procs = processes(n, spec.per_process);
         let exe = std::env::current_exe()?;
         let start = Instant::now();
         let mut kids = Vec::with_capacity(procs);
         for p in 0..procs {
             let conns: Vec<u32> = spec.conns.iter().skip(p).step_by(procs).copied().collect();
-            let a = NEXT_ADDR.fetch_add(1, Ordering::Relaxed) % 250 + 2;
             let cfg = ChildConfig {
                 proto: spec.proto,
-                bind: format!("127.0.0.{a}"),
+                bind: next_source(),
                 targets: spec.targets.to_vec(),
                 conns,
                 stall_every: spec.stall_every,

@@ -8,6 +8,7 @@
 
 mod flame;
 mod fleet;
+mod floor;
 mod post;
 mod proto;
 mod report;
@@ -23,7 +24,8 @@ const USAGE: &str = "usage: cagnotte-bench run [--mode quick|full|smoke] [--serv
 [--replay-log EVENTS:DIR] [--out BENCHMARKS.md] [--svg docs/bench-p99.svg] [--json target/bench/results.json] [--cagnotte PATH]
        cagnotte-bench report --json FILE [--out FILE] [--svg FILE]
        cagnotte-bench flame PERF_SCRIPT_OUTPUT OUT.svg
-       cagnotte-bench sub   (internal: a subscriber process)";
+       cagnotte-bench sub   (internal: a subscriber process)
+       cagnotte-bench floor-write N RATE SECS BYTES | floor-read PORT BIND COUNT   (internal: the floor)";
 
 fn list<T: std::str::FromStr>(v: &str) -> Result<Vec<T>> {
     v.split(',')
@@ -39,6 +41,8 @@ fn main() {
         Some("run") => cli_run(&args[1..]),
         Some("report") => cli_report(&args[1..]),
         Some("flame") => flame::main(&args[1..]),
+        Some("floor-write") => floor::write_main(&args[1..]),
+        Some("floor-read") => floor::read_main(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);

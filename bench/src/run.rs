@@ -236,6 +236,9 @@ pub struct Results {
     pub servers: Vec<String>,
     pub idle: Vec<Idle>,
     pub fanout: Vec<Phase>,
+    /// A bare `write()` loop over as many sockets, beside W2 at 10/s.
+    #[serde(default)]
+    pub floor: Vec<crate::floor::Floor>,
     pub many: Vec<Phase>,
     pub ingest: Vec<Ingest>,
     pub replay: Option<Replay>,
@@ -497,6 +500,26 @@ impl Ctx<'_> {
         fleet.quit().await;
         srv.kill().await;
         Ok(())
+    }
+
+    /// The floor for `n` sockets at 10/s, with frames the size of ours in the
+    /// W2 cell just measured.
+    async fn floor(&mut self, n: usize) {
+        let bytes = self
+            .res
+            .fanout
+            .iter()
+            .rev()
+            .find(|p| p.server == Proto::Cagnotte.name() && p.subs == n as u64 && p.frame_bytes > 0.0)
+            .map_or(400, |p| p.frame_bytes.round() as usize);
+        eprintln!("floor: a bare write() loop × {n}, {bytes}-byte frames");
+        match crate::floor::measure(n, 10.0, self.opts.secs, bytes, self.opts.per_process).await {
+            Ok(f) => {
+                eprintln!("    {:.1} µs CPU per write", f.cpu_us_per_write);
+                self.res.floor.push(f);
+            }
+            Err(e) => self.res.problems.push(format!("floor × {n}: {e}")),
+        }
     }
 
     async fn w2(&mut self, proto: Proto, n: usize) -> Result<()> {
@@ -800,6 +823,9 @@ pub async fn run(opts: &Opts, paths: &Paths, command: String) -> Result<Results>
         for &n in &opts.sizes {
             for &p in &servers {
                 ctx.w2(p, n).await?;
+            }
+            if opts.rates.contains(&10.0) {
+                ctx.floor(n).await;
             }
         }
     }
