@@ -10,7 +10,7 @@
 //! own source addresses and read and drop everything, as subscribers would.
 
 use crate::fleet::{next_source, processes};
-use crate::proto::Result;
+use crate::proto::{Result, socket_from};
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::process::Stdio;
@@ -94,9 +94,7 @@ pub fn read_main(args: &[String]) -> Result<()> {
         let to = SocketAddr::from(([127, 0, 0, 1], port));
         let mut readers = Vec::with_capacity(count);
         for _ in 0..count {
-            let sock = tokio::net::TcpSocket::new_v4()?;
-            sock.bind(SocketAddr::new(bind, 0))?;
-            let mut s = sock.connect(to).await?;
+            let mut s = socket_from(bind)?.connect(to).await?;
             readers.push(tokio::spawn(async move {
                 let mut buf = [0u8; 4096];
                 while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}

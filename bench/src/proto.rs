@@ -6,6 +6,14 @@ use serde::{Deserialize, Serialize};
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// A TCP socket bound to the source address `bind` (any port), ready to connect:
+/// clients spread over 127.0.0.x so that no address runs out of ports.
+pub fn socket_from(bind: std::net::IpAddr) -> std::io::Result<tokio::net::TcpSocket> {
+    let sock = tokio::net::TcpSocket::new_v4()?;
+    sock.bind(std::net::SocketAddr::new(bind, 0))?;
+    Ok(sock)
+}
+
 /// How subscribers talk to a server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -10,7 +10,7 @@
 //!   last seq at a random moment within MS; answers once all are back;
 //! - `quit`.
 
-use crate::proto::{ChildConfig, Frame, Proto, Result, Stats, find, now_ns, parse_message};
+use crate::proto::{ChildConfig, Frame, Proto, Result, Stats, find, now_ns, parse_message, socket_from};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use std::cell::RefCell;
@@ -18,7 +18,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, watch};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -290,8 +290,7 @@ async fn open(env: &ConnEnv, after: Option<u64>) -> Result<(Ws, Vec<u8>)> {
     };
     let hostport = url.strip_prefix("ws://").and_then(|r| r.split('/').next()).ok_or("bad url")?;
     let addr: SocketAddr = hostport.parse()?;
-    let sock = TcpSocket::new_v4()?;
-    sock.bind(SocketAddr::new(env.bind, 0))?;
+    let sock = socket_from(env.bind)?;
     if env.sh.borrow().conns[env.idx].stallable {
         // A small receive buffer, so a stalled client pushes back on the server soon.
         sock.set_recv_buffer_size(16 * 1024)?;
