@@ -25,8 +25,45 @@ impl Timestamp {
 
     /// Parses any RFC 3339 date-time (any offset) into UTC.
     pub fn parse(s: &str) -> Option<Self> {
+        if let Some(t) = Self::parse_canonical(s) {
+            return Some(t);
+        }
         let dt = OffsetDateTime::parse(s, &Rfc3339).ok()?;
         Some(Timestamp((dt.unix_timestamp_nanos() / 1_000_000) as i64))
+    }
+}
+
+impl Timestamp {
+    /// The form this type writes, `YYYY-MM-DDTHH:MM:SS.mmmZ`, read without the
+    /// general parser: the log holds two per event and a replay reads them all.
+    /// Anything else (another offset, precision or a leap second) is `None` and
+    /// goes to the general parser.
+    fn parse_canonical(s: &str) -> Option<Self> {
+        let b: &[u8; 24] = s.as_bytes().try_into().ok()?;
+        let shape_ok = b[4] == b'-'
+            && b[7] == b'-'
+            && b[10] == b'T'
+            && b[13] == b':'
+            && b[16] == b':'
+            && b[19] == b'.'
+            && b[23] == b'Z';
+        if !shape_ok {
+            return None;
+        }
+        let num = |from: usize, to: usize| -> Option<u32> {
+            b[from..to].iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+        };
+        let (year, month, day) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
+        let (hour, minute, second, milli) = (num(11, 13)?, num(14, 16)?, num(17, 19)?, num(20, 23)?);
+        if hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+        let date = time::Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?).ok()?;
+        // 2 440 588 is the Julian day of 1970-01-01.
+        let days = i64::from(date.to_julian_day()) - 2_440_588;
+        let ms = i64::from(((hour * 60 + minute) * 60 + second) * 1000 + milli);
+        Some(Timestamp(days * 86_400_000 + ms))
     }
 }
 
@@ -76,5 +113,45 @@ mod tests {
         assert_eq!(Timestamp::parse(&t.to_string()), Some(t));
         assert_eq!(Timestamp::from_millis(0).to_string(), "1970-01-01T00:00:00.000Z");
         assert!(Timestamp::parse("yesterday").is_none());
+    }
+
+    #[test]
+    fn the_canonical_form_reads_as_the_general_parser_reads_it() {
+        for s in [
+            "1970-01-01T00:00:00.000Z",
+            "1969-12-31T23:59:59.999Z",
+            "2024-02-29T12:34:56.789Z",
+            "2026-12-31T23:59:59.001Z",
+            "0001-01-01T00:00:00.000Z",
+            "9999-12-31T23:59:59.999Z",
+        ] {
+            let general = OffsetDateTime::parse(s, &Rfc3339).unwrap().unix_timestamp_nanos() / 1_000_000;
+            assert_eq!(Timestamp::parse_canonical(s), Some(Timestamp::from_millis(general as i64)), "{s}");
+            assert_eq!(Timestamp::parse_canonical(s).unwrap().to_string(), s);
+        }
+        // Not the canonical form, or not a date: left to the general parser.
+        for s in [
+            "2023-02-29T00:00:00.000Z",
+            "2026-13-01T00:00:00.000Z",
+            "2026-12-01T24:00:00.000Z",
+            "2026-12-01T23:60:00.000Z",
+            "2026-12-01T23:59:60.000Z",
+            "2026-12-01T23:59:59.000+00:00",
+            "2026-12-01T23:59:59Z",
+            "2026-12-01 23:59:59.000Z",
+            "2026-12-01T23:59:5x.000Z",
+            "+026-12-01T23:59:59.000Z",
+        ] {
+            assert_eq!(Timestamp::parse_canonical(s), None, "{s}");
+        }
+        assert_eq!(Timestamp::parse("2023-02-29T00:00:00.000Z"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_written_instant_reads_back_through_the_fast_path(ms in -62_135_596_800_000i64..253_402_300_799_999) {
+            let t = Timestamp::from_millis(ms);
+            proptest::prop_assert_eq!(Timestamp::parse_canonical(&t.to_string()), Some(t));
+        }
     }
 }
