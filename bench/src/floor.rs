@@ -7,15 +7,18 @@
 //!
 //! `floor-write` is one thread that accepts N connections and writes a frame to
 //! each in turn, RATE times a second; `floor-read` processes connect from their
-//! own source addresses and read and drop everything, as subscribers would.
+//! own source addresses and read and drop everything, as subscribers would. The
+//! writer carries the same syscall counter (`perf stat` tracepoints) as the
+//! servers while it writes, so that its CPU per write is measured as theirs is.
 
 use crate::fleet::{next_source, processes};
 use crate::proto::{Result, socket_from};
+use crate::servers::SyscallCount;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 /// One measurement of the floor.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -25,6 +28,9 @@ pub struct Floor {
     pub frame_bytes: usize,
     pub writes: u64,
     pub cpu_us_per_write: f64,
+    /// Write-family syscalls counted while it wrote (one per write expected).
+    #[serde(default)]
+    pub write_syscalls: Option<u64>,
 }
 
 fn arg<T: std::str::FromStr>(args: &[String], i: usize, what: &str) -> Result<T> {
@@ -45,7 +51,8 @@ fn ws_frame(bytes: usize) -> Vec<u8> {
 }
 
 /// `cagnotte-bench floor-write N RATE SECS BYTES`: prints its port, accepts N
-/// connections, writes, then prints what its writes cost (JSON).
+/// connections, prints `ready`, waits for a line on stdin, writes, then prints
+/// what its writes cost (JSON).
 pub fn write_main(args: &[String]) -> Result<()> {
     let n: usize = arg(args, 0, "N")?;
     let rate: f64 = arg(args, 1, "RATE")?;
@@ -61,6 +68,9 @@ pub fn write_main(args: &[String]) -> Result<()> {
         s.set_nodelay(true)?;
         socks.push(s);
     }
+    writeln!(out, "ready")?;
+    out.flush()?;
+    std::io::stdin().read_line(&mut String::new())?;
     let frame = ws_frame(bytes);
     let pid = std::process::id();
     let before = crate::servers::sample(pid).cpu_s;
@@ -109,11 +119,18 @@ pub fn read_main(args: &[String]) -> Result<()> {
 
 /// Measures the floor for `n` sockets: the writer and its readers as child
 /// processes of this one, spread like a fleet of `per_process` subscribers.
-pub async fn measure(n: usize, rate: f64, secs: f64, frame_bytes: usize, per_process: usize) -> Result<Floor> {
+pub async fn measure(
+    n: usize,
+    rate: f64,
+    secs: f64,
+    frame_bytes: usize,
+    per_process: usize,
+    work: &std::path::Path,
+) -> Result<Floor> {
     let exe = std::env::current_exe()?;
     let mut writer = tokio::process::Command::new(&exe)
         .args(["floor-write", &n.to_string(), &rate.to_string(), &secs.to_string(), &frame_bytes.to_string()])
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()?;
@@ -132,8 +149,19 @@ pub async fn measure(n: usize, rate: f64, secs: f64, frame_bytes: usize, per_pro
                 .spawn()?,
         );
     }
+    let ready = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+        .await
+        .map_err(|_| "floor writer: readers not connected")??;
+    if ready.as_deref() != Some("ready") {
+        return Err("floor writer: readers not connected".into());
+    }
+    let pid = writer.id().ok_or("floor writer: gone")?;
+    let perf = SyscallCount::start(pid, work);
+    let mut go = writer.stdin.take().ok_or("floor writer: no stdin")?;
+    go.write_all(b"go\n").await?;
     let limit = Duration::from_secs_f64(secs + 60.0);
     let line = tokio::time::timeout(limit, lines.next_line()).await.map_err(|_| "floor writer: no answer")??;
+    let write_syscalls = perf.and_then(SyscallCount::stop).map(|(_, writes)| writes);
     let v: serde_json::Value = serde_json::from_str(&line.ok_or("floor writer: no result")?)?;
     let _ = writer.wait().await;
     for mut r in readers {
@@ -146,7 +174,7 @@ pub async fn measure(n: usize, rate: f64, secs: f64, frame_bytes: usize, per_pro
     if writes == 0 {
         return Err("floor writer: nothing written".into());
     }
-    Ok(Floor { subs: n, rate, frame_bytes, writes, cpu_us_per_write: cpu_s * 1e6 / writes as f64 })
+    Ok(Floor { subs: n, rate, frame_bytes, writes, cpu_us_per_write: cpu_s * 1e6 / writes as f64, write_syscalls })
 }
 
 #[cfg(test)]

@@ -464,11 +464,14 @@ pub fn markdown(res: &Results, svg: &str) -> String {
                  beside each size: one thread accepts as many loopback connections and `write()`s a frame \
                  of our size to each in turn, 10 times a second, while other processes read and drop \
                  them (`bench/src/floor.rs`). It is mostly the kernel's send path, waking the reader \
-                 included; it moves with the load on this shared machine, which is why every run measures it again.\n"
+                 included; it moves with the load on this shared machine, which is why every run measures it again. \
+                 The writer carries the same syscall counter as the servers while it writes.\n"
             );
-            let _ =
-                writeln!(m, "| sockets | frame bytes | floor µs/write | each server's CPU µs/frame at 10/s ÷ floor |");
-            let _ = writeln!(m, "|---|---|---|---|");
+            let _ = writeln!(
+                m,
+                "| sockets | frame bytes | floor µs/write | syscalls/write | each server's CPU µs/frame at 10/s ÷ floor |"
+            );
+            let _ = writeln!(m, "|---|---|---|---|---|");
             for fl in &res.floor {
                 let mut each = Vec::new();
                 for s in &res.servers {
@@ -478,12 +481,14 @@ pub fn markdown(res: &Results, svg: &str) -> String {
                         each.push(format!("{s} {}×", f(p.cpu_us_per_frame / fl.cpu_us_per_write)));
                     }
                 }
+                let per_write = fl.write_syscalls.map_or("–".into(), |n| f(n as f64 / fl.writes.max(1) as f64));
                 let _ = writeln!(
                     m,
-                    "| {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} |",
                     fl.subs,
                     fl.frame_bytes,
                     f(fl.cpu_us_per_write),
+                    per_write,
                     each.join(", ")
                 );
             }

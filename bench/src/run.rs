@@ -513,7 +513,7 @@ impl Ctx<'_> {
             .find(|p| p.server == Proto::Cagnotte.name() && p.subs == n as u64 && p.frame_bytes > 0.0)
             .map_or(400, |p| p.frame_bytes.round() as usize);
         eprintln!("floor: a bare write() loop × {n}, {bytes}-byte frames");
-        match crate::floor::measure(n, 10.0, self.opts.secs, bytes, self.opts.per_process).await {
+        match crate::floor::measure(n, 10.0, self.opts.secs, bytes, self.opts.per_process, &self.paths.work).await {
             Ok(f) => {
                 eprintln!("    {:.1} µs CPU per write", f.cpu_us_per_write);
                 self.res.floor.push(f);
