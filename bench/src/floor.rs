@@ -40,12 +40,14 @@ fn arg<T: std::str::FromStr>(args: &[String], i: usize, what: &str) -> Result<T>
 /// A WebSocket text frame (server to client: no mask) of `bytes` bytes in all.
 fn ws_frame(bytes: usize) -> Vec<u8> {
     let bytes = bytes.max(8);
-    let (head, len): (Vec<u8>, usize) =
-        if bytes - 2 < 126 { (vec![0x81, (bytes - 2) as u8], bytes - 2) } else { (vec![0x81, 126], bytes - 4) };
-    let mut f = head;
-    if len >= 126 {
-        f.extend_from_slice(&(len as u16).to_be_bytes());
-    }
+    let mut f = if bytes - 2 < 126 {
+        vec![0x81, (bytes - 2) as u8]
+    } else {
+        // A 16-bit payload length follows the 126 marker.
+        let mut head = vec![0x81, 126];
+        head.extend_from_slice(&((bytes - 4) as u16).to_be_bytes());
+        head
+    };
     f.resize(bytes, b'x');
     f
 }

@@ -91,10 +91,11 @@ fn bad(msg: &str) -> io::Error {
 
 /// What a response head says about the body that follows.
 struct Head {
-    /// Its length (after the head), when known.
-    len: usize,
+    /// The head's own length: the body starts there.
+    head_len: usize,
     status: u16,
-    length: Option<usize>,
+    /// The body's length, when the head gives it.
+    content_length: Option<usize>,
     chunked: bool,
     keep: bool,
 }
@@ -108,11 +109,11 @@ fn head(buf: &[u8]) -> io::Result<Option<Head>> {
     };
     let status = res.code.ok_or_else(|| bad("no status"))?;
     // HTTP/1.1 keeps the connection unless told otherwise; 1.0 closes it.
-    let mut h = Head { len, status, length: None, chunked: false, keep: res.version == Some(1) };
+    let mut h = Head { head_len: len, status, content_length: None, chunked: false, keep: res.version == Some(1) };
     for header in res.headers.iter() {
         let value = std::str::from_utf8(header.value).map_err(|_| bad("header value is not UTF-8"))?.trim();
         if header.name.eq_ignore_ascii_case("content-length") {
-            h.length = Some(value.parse().map_err(|_| bad("bad content-length"))?);
+            h.content_length = Some(value.parse().map_err(|_| bad("bad content-length"))?);
         } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
             h.chunked = value.eq_ignore_ascii_case("chunked");
         } else if header.name.eq_ignore_ascii_case("connection") {
@@ -134,7 +135,7 @@ async fn exchange(c: &mut Conn, req: &[u8]) -> io::Result<(u16, bool)> {
         fill(c).await?;
     };
     if h.chunked {
-        let mut at = h.len;
+        let mut at = h.head_len;
         loop {
             let (data, size) = loop {
                 match httparse::parse_chunk_size(&c.buf[at..]).map_err(|_| bad("bad chunk size"))? {
@@ -153,12 +154,12 @@ async fn exchange(c: &mut Conn, req: &[u8]) -> io::Result<(u16, bool)> {
             }
         }
     } else {
-        let Some(len) = h.length else {
+        let Some(len) = h.content_length else {
             // Until the server closes: not reusable.
             while fill(c).await.is_ok() {}
             return Ok((h.status, false));
         };
-        while c.buf.len() < h.len + len {
+        while c.buf.len() < h.head_len + len {
             fill(c).await?;
         }
     }

@@ -31,9 +31,7 @@ impl Timestamp {
         let dt = OffsetDateTime::parse(s, &Rfc3339).ok()?;
         Some(Timestamp((dt.unix_timestamp_nanos() / 1_000_000) as i64))
     }
-}
 
-impl Timestamp {
     /// The form this type writes, `YYYY-MM-DDTHH:MM:SS.mmmZ`, read without the
     /// general parser: the log holds two per event and a replay reads them all.
     /// Anything else (another offset, precision or a leap second) is `None` and
