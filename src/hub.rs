@@ -1,16 +1,20 @@
-//! Per-live fan-out. Each event's frame is serialized once by the ledger writer and
-//! shared by every subscriber (a cheap reference-counted clone). The frames of one
-//! group commit travel as one [`Batch`]: a subscriber wakes once for all of them
-//! and writes them to its socket at once. The broadcast is
-//! bounded: a subscriber that falls behind is told it lagged and is closed by its
-//! session, never waited for. A short ring of recent frames lets a reconnecting
-//! client resume without touching the database.
+//! Per-live fan-out. Each event's frame is serialized once by the ledger writer,
+//! and the frames of one group commit travel as one [`Batch`], framed for
+//! WebSocket once: every subscriber gets the same bytes in one write (see
+//! [`crate::fanout`]). The broadcast to the fan-out tasks is bounded: a
+//! subscriber that falls behind is told it lagged and is closed, never waited
+//! for. A short ring of recent frames lets a reconnecting client resume without
+//! touching the database.
 
-use axum::extract::ws::Utf8Bytes;
+use crate::fanout::{Outbox, Shard};
+use axum::body::Bytes;
 use dashmap::DashMap;
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::broadcast;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
 /// One serialized event of a live stream.
 #[derive(Debug, Clone)]
@@ -31,8 +35,38 @@ impl Frame {
     }
 }
 
-/// The frames of one stream committed together, oldest first.
-pub type Batch = Arc<[Frame]>;
+/// The frames of one stream committed together, oldest first, with their
+/// WebSocket bytes end to end.
+pub struct Batch {
+    pub frames: Vec<Frame>,
+    pub wire: Bytes,
+    /// Where each frame's bytes end in `wire`.
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    pub fn new(frames: Vec<Frame>) -> Batch {
+        let mut wire = Vec::with_capacity(frames.iter().map(|f| f.text.len() + 4).sum());
+        let mut ends = Vec::with_capacity(frames.len());
+        let header = FrameHeader { opcode: OpCode::Data(Data::Text), ..FrameHeader::default() };
+        for f in &frames {
+            header.format(f.text.len() as u64, &mut wire).expect("writing to a Vec cannot fail");
+            wire.extend_from_slice(f.text.as_bytes());
+            ends.push(wire.len());
+        }
+        Batch { frames, wire: wire.into(), ends }
+    }
+
+    pub fn first_seq(&self) -> Option<u64> {
+        self.frames.first().map(|f| f.seq)
+    }
+
+    /// Each frame's seq and WebSocket bytes.
+    pub fn wires(&self) -> impl Iterator<Item = (u64, Bytes)> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        self.frames.iter().zip(starts.zip(&self.ends)).map(|(f, (a, &b))| (f.seq, self.wire.slice(a..b)))
+    }
+}
 
 /// Batches a subscriber may fall behind before it is closed.
 pub const BROADCAST_CAPACITY: usize = 512;
@@ -45,8 +79,10 @@ struct Ring {
 }
 
 pub struct Channel {
-    tx: broadcast::Sender<Batch>,
+    tx: broadcast::Sender<Arc<Batch>>,
     ring: Mutex<Ring>,
+    /// The fan-out tasks, each with up to [`crate::fanout::SHARD_SIZE`] subscribers.
+    shards: Mutex<Vec<Arc<Shard>>>,
 }
 
 impl Channel {
@@ -59,12 +95,16 @@ impl Channel {
         Some(ring.frames.iter().filter(|f| f.seq > after && f.seq <= upto).cloned().collect())
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Batch> {
-        self.tx.subscribe()
-    }
-
-    pub fn subscribers(&self) -> usize {
-        self.tx.receiver_count()
+    /// Adds a socket to this stream's fan-out; its live frames are held until
+    /// the session releases them ([`Outbox::release`]).
+    pub fn join(&self, outbox: &Arc<Outbox>) {
+        let mut shards = self.shards.lock().unwrap_or_else(PoisonError::into_inner);
+        if shards.iter().any(|s| s.try_add(outbox)) {
+            return;
+        }
+        let shard = Shard::spawn(self.tx.subscribe());
+        shard.try_add(outbox);
+        shards.push(shard);
     }
 }
 
@@ -85,6 +125,7 @@ impl Hub {
             Arc::new(Channel {
                 tx: broadcast::channel(BROADCAST_CAPACITY).0,
                 ring: Mutex::new(Ring { frames: VecDeque::with_capacity(16), floor }),
+                shards: Mutex::new(Vec::new()),
             })
         });
     }
@@ -110,8 +151,11 @@ impl Hub {
     /// Sends a stream's frames of one batch (already recorded), in seq order.
     pub fn send(&self, key: &str, frames: Vec<Frame>) {
         let Some(ch) = self.channel(key) else { return };
+        if frames.is_empty() || ch.tx.receiver_count() == 0 {
+            return;
+        }
         // No subscriber is not an error.
-        let _ = ch.tx.send(frames.into());
+        let _ = ch.tx.send(Arc::new(Batch::new(frames)));
     }
 
     /// `record` then `send`.

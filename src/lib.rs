@@ -17,6 +17,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod fanout;
 pub mod http;
 pub mod hub;
 pub mod ledger;

@@ -1,28 +1,41 @@
-//! `GET /ws/lives/{id}`: one task per socket. It sends the snapshot, replays
-//! `after=N` from the hub's ring or the log, then forwards the hub's frames.
-//! Frames already waiting leave in one write. A client that lags behind the
-//! bounded broadcast, blocks a write past the send timeout, or stays silent
-//! after a ping is closed; it resumes with `after=`.
+//! `GET /ws/lives/{id}`: the WebSocket handshake is answered here, so that the
+//! session owns the upgraded connection. The session sends the snapshot, replays
+//! `after=N` from the hub's ring or the log, then hands the socket to the
+//! stream's fan-out ([`crate::fanout`]), which writes the live frames to it
+//! directly; the session reads the client's pongs and closes, sends pings, and
+//! writes whatever the socket could not take at once. A client that lags behind,
+//! blocks a write past the send timeout, or stays silent after a ping is closed;
+//! it resumes with `after=`.
 
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::fanout::{Io, Outbox, SessionIo, Stop};
 use crate::hub::{Frame, Hub};
 use axum::Router;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::HeaderMap;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::header::{CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
-use futures_util::{FutureExt, SinkExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use hyper::upgrade::OnUpgrade;
+use hyper_util::rt::TokioIo;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::broadcast::error::RecvError;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+
+type Ws = WebSocketStream<SessionIo>;
 
 /// Clients only send control frames; anything bigger is refused (close 1009).
 const MAX_CLIENT_MESSAGE: usize = 4 * 1024;
-/// Frames forwarded in one write when several are waiting.
-const COALESCE: usize = 64;
 /// Frames read from the log per query on a long resume.
 const REPLAY_CHUNK: usize = 1000;
 
@@ -64,7 +77,67 @@ impl Source {
 }
 
 type QueryResult = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
-type UpgradeResult = Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>;
+type UpgradeResult = Result<Handshake, ApiError>;
+
+/// A WebSocket opening handshake (RFC 6455, over HTTP/1.1), checked before any
+/// token so that the refusal order stays: unknown stream, token, then upgrade.
+pub struct Handshake {
+    accept: String,
+    on_upgrade: OnUpgrade,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Handshake {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let headers = &parts.headers;
+        let lists = |name: HeaderName, token: &str| {
+            headers
+                .get_all(name)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .any(|t| t.trim().eq_ignore_ascii_case(token))
+        };
+        let refuse = |message: &str| Err(ApiError::bad_request("websocket_required", message));
+        if parts.method != Method::GET || !lists(CONNECTION, "upgrade") || !lists(UPGRADE, "websocket") {
+            return refuse("this endpoint speaks WebSocket: send a WebSocket upgrade request");
+        }
+        if headers.get(SEC_WEBSOCKET_VERSION).map(|v| v.as_bytes()) != Some(b"13") {
+            return refuse("Sec-WebSocket-Version must be 13");
+        }
+        let Some(key) = headers.get(SEC_WEBSOCKET_KEY) else {
+            return refuse("Sec-WebSocket-Key is missing");
+        };
+        let accept = derive_accept_key(key.as_bytes());
+        let Some(on_upgrade) = parts.extensions.remove::<OnUpgrade>() else {
+            return refuse("this connection cannot be upgraded");
+        };
+        Ok(Handshake { accept, on_upgrade })
+    }
+}
+
+impl Handshake {
+    /// Answers 101 and runs `session` on the connection once it is upgraded.
+    fn accept<F: Future<Output = ()> + Send + 'static>(
+        self,
+        session: impl FnOnce(Io) -> F + Send + 'static,
+    ) -> Result<Response, ApiError> {
+        let Handshake { accept, on_upgrade } = self;
+        tokio::spawn(async move {
+            if let Ok(upgraded) = on_upgrade.await {
+                session(TokioIo::new(upgraded)).await;
+            }
+        });
+        Response::builder()
+            .status(StatusCode::SWITCHING_PROTOCOLS)
+            .header(CONNECTION, "upgrade")
+            .header(UPGRADE, "websocket")
+            .header(SEC_WEBSOCKET_ACCEPT, accept)
+            .body(Body::empty())
+            .map_err(|e| ApiError::internal(e.to_string()))
+    }
+}
 
 /// Which stream a WebSocket route opens, and with which token.
 #[derive(Clone, Copy)]
@@ -146,26 +219,17 @@ fn upgrade(
 ) -> Result<Response, ApiError> {
     super::limits::check_origin(&app, headers)?;
     let after = super::api::parse_u64(q, "after")?;
-    let ws = ws.map_err(|e| ApiError::bad_request("websocket_required", e.body_text()))?;
+    let ws = ws?;
     let token = q.get("token").map(String::as_str).unwrap_or("");
     let slot =
         app.limits.connections.acquire(peer.ip(), token, app.config.ws_max_per_ip, app.config.ws_max_per_token)?;
-    Ok(ws
-        // Clients send only pongs and closes; tungstenite clears this buffer on every
-        // read, so small is cheaper as well as leaner.
-        .read_buffer_size(512)
-        // Frames queued with `feed` leave together at the flush: one write for many.
-        .write_buffer_size(16 * 1024)
-        .max_write_buffer_size(1024 * 1024)
-        .max_message_size(MAX_CLIENT_MESSAGE)
-        .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| {
-            let tracker = app.sessions.clone();
-            tracker.track_future(async move {
-                run_session(app, socket, source, after).await;
-                drop(slot);
-            })
-        }))
+    ws.accept(move |io| {
+        let tracker = app.sessions.clone();
+        tracker.track_future(async move {
+            run_session(app, io, source, after).await;
+            drop(slot);
+        })
+    })
 }
 
 impl AppState {
@@ -204,31 +268,45 @@ impl AppState {
 
 enum End {
     /// Close with this code and reason.
-    Close(u16, &'static str),
+    Close(CloseCode, &'static str),
     /// The peer is gone or unwritable: just drop the socket.
     Drop,
 }
 
-async fn run_session(app: AppState, mut socket: WebSocket, source: Source, after: Option<u64>) {
-    let end = session(&app, &mut socket, &source, after).await;
+async fn run_session(app: AppState, io: Io, source: Source, after: Option<u64>) {
+    let outbox = Arc::new(Outbox::new(io));
+    let config = WebSocketConfig::default()
+        // Clients send only pongs and closes; tungstenite clears this buffer on
+        // every read, so small is cheaper as well as leaner.
+        .read_buffer_size(512)
+        // Every frame goes straight to the outbox's queue; a flush writes the
+        // queue at once.
+        .write_buffer_size(0)
+        .max_message_size(Some(MAX_CLIENT_MESSAGE))
+        .max_frame_size(Some(MAX_CLIENT_MESSAGE));
+    let mut ws =
+        WebSocketStream::from_raw_socket(SessionIo::new(Arc::clone(&outbox)), Role::Server, Some(config)).await;
+    let end = session(&app, &mut ws, &outbox, &source, after).await;
+    // Nothing live is written after the session's last frame.
+    outbox.halt(Stop::Gone);
     if let End::Close(code, reason) = end {
         let close = Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }));
-        let _ = tokio::time::timeout(app.config.ws_send_timeout(), socket.send(close)).await;
+        let _ = tokio::time::timeout(app.config.ws_send_timeout(), ws.send(close)).await;
     }
 }
 
-async fn session(app: &AppState, socket: &mut WebSocket, source: &Source, after: Option<u64>) -> End {
+async fn session(app: &AppState, ws: &mut Ws, outbox: &Arc<Outbox>, source: &Source, after: Option<u64>) -> End {
     let send_timeout = app.config.ws_send_timeout();
     let Some(channel) = app.hub.channel(&source.channel_key()) else {
-        return End::Close(close_code::AWAY, "stream unavailable");
+        return End::Close(CloseCode::Away, "stream unavailable");
     };
-    // Subscribe before the snapshot: nothing published in between is missed, and
-    // frames the snapshot already covers are skipped below.
-    let mut rx = channel.subscribe();
+    // Join before the snapshot: nothing published in between is missed, and the
+    // frames the snapshot already covers are dropped at the release below.
+    channel.join(outbox);
     let Some((snapshot_seq, snapshot)) = source.snapshot(app) else {
-        return End::Close(close_code::AWAY, "stream unavailable");
+        return End::Close(CloseCode::Away, "stream unavailable");
     };
-    if !write(socket, [Message::Text(snapshot.into())], send_timeout).await {
+    if !write(ws, [Message::Text(snapshot.into())], send_timeout).await {
         return End::Drop;
     }
     if let Some(mut from) = after {
@@ -239,62 +317,46 @@ async fn session(app: &AppState, socket: &mut WebSocket, source: &Source, after:
             };
             from = frames.last().map_or(snapshot_seq, |f| f.seq);
             let msgs: Vec<Message> = frames.iter().map(|f| Message::Text(f.replayed())).collect();
-            if !write(socket, msgs, send_timeout).await {
+            if !write(ws, msgs, send_timeout).await {
                 return End::Drop;
             }
         }
     }
+    outbox.release(snapshot_seq);
 
     let ping_every = app.config.ws_ping();
     let silence_limit = ping_every + app.config.ws_pong_timeout();
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
     let mut last_heard = Instant::now();
-    // Grows on first use only: an idle subscriber keeps no frame buffer.
-    let mut out: Vec<Message> = Vec::new();
     // Registered once with the shared token, not at every wake-up of every session.
     let shutdown = app.shutdown.cancelled();
     tokio::pin!(shutdown);
     loop {
-        // Frames first: a wake-up for a frame polls nothing else. The other
-        // branches are polled whenever no frame is waiting (the broadcast's
-        // cooperative budget bounds a run of ready frames).
+        match outbox.stopped() {
+            None => {}
+            Some(Stop::Lagged) => return End::Close(CloseCode::Again, "too slow: resume with after="),
+            Some(Stop::Closed) => return End::Close(CloseCode::Away, "stream closed"),
+            Some(Stop::Gone) => return End::Drop,
+        }
         tokio::select! {
             biased;
-            r = rx.recv() => {
-                let first = match r {
-                    Ok(batch) => batch,
-                    Err(RecvError::Lagged(_)) => return End::Close(close_code::AGAIN, "too slow: resume with after="),
-                    Err(RecvError::Closed) => return End::Close(close_code::AWAY, "stream closed"),
-                };
-                // One buffer for the whole session: no allocation per event.
-                out.clear();
-                out.extend(first.iter().filter(|f| f.seq > snapshot_seq).map(|f| Message::Text(f.text.clone())));
-                while out.len() < COALESCE {
-                    match rx.try_recv() {
-                        Ok(batch) => {
-                            out.extend(batch.iter().filter(|f| f.seq > snapshot_seq).map(|f| Message::Text(f.text.clone())))
-                        }
-                        Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => {
-                            return End::Close(close_code::AGAIN, "too slow: resume with after=");
-                        }
-                        Err(_) => break,
-                    }
-                }
-                if !out.is_empty() && !write(socket, out.drain(..), send_timeout).await {
+            // The fan-out could not write everything at once: the rest is ours.
+            () = outbox.notified() => {
+                if outbox.stopped().is_none() && !write(ws, [], send_timeout).await {
                     return End::Drop;
                 }
             }
-            _ = &mut shutdown => return End::Close(close_code::AWAY, "server shutting down"),
-            m = socket.recv() => match m {
+            _ = &mut shutdown => return End::Close(CloseCode::Away, "server shutting down"),
+            m = ws.next() => match m {
                 Some(Ok(Message::Close(_))) | None => return End::Drop,
-                Some(Err(_)) => return End::Close(close_code::SIZE, "message too big or malformed"),
+                Some(Err(_)) => return End::Close(CloseCode::Size, "message too big or malformed"),
                 Some(Ok(_)) => last_heard = Instant::now(),
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > silence_limit {
-                    return End::Close(close_code::AWAY, "no pong");
+                    return End::Close(CloseCode::Away, "no pong");
                 }
-                if !write(socket, [Message::Ping(Default::default())], send_timeout).await {
+                if !write(ws, [Message::Ping(Default::default())], send_timeout).await {
                     return End::Drop;
                 }
             }
@@ -302,13 +364,14 @@ async fn session(app: &AppState, socket: &mut WebSocket, source: &Source, after:
     }
 }
 
-/// Queues the messages and flushes once; false when the client is gone or too slow.
-async fn write(socket: &mut WebSocket, msgs: impl IntoIterator<Item = Message>, timeout: std::time::Duration) -> bool {
+/// Queues the messages and flushes once (with nothing to queue, writes out what
+/// the fan-out left); false when the client is gone or too slow.
+async fn write(ws: &mut Ws, msgs: impl IntoIterator<Item = Message>, timeout: std::time::Duration) -> bool {
     let fut = async {
         for m in msgs {
-            socket.feed(m).await?;
+            ws.feed(m).await?;
         }
-        socket.flush().await
+        ws.flush().await
     };
     let mut fut = std::pin::pin!(fut);
     // Nearly every write fits in the socket's buffer and is done at the first

@@ -287,3 +287,107 @@ async fn a_subscriber_that_stops_reading_is_closed_and_never_slows_the_others() 
     assert!(closed || received < n + 1, "the slow subscriber must be closed (got {received} frames)");
     assert!(received < n + 1, "the slow subscriber was closed before the end (got {received} of {})", n + 1);
 }
+
+/// Posts `n` donations carrying `message`, 16 at a time; every one is created.
+async fn donate_many(app: &Arc<TestApp>, live: &TestLive, n: usize, message: &str) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (app, live, message) = (Arc::clone(app), live.clone(), message.to_owned());
+        tasks.spawn(async move {
+            let (s, _) = app.donate(&live, json!({"amount": 1, "currency": "EUR", "message": message})).await;
+            assert_eq!(s, StatusCode::CREATED);
+        });
+        if tasks.len() >= 16 {
+            tasks.join_next().await.unwrap().unwrap();
+        }
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.unwrap();
+    }
+}
+
+/// A subscriber with a tiny receive buffer that reads slowly makes the server's
+/// writes block again and again (the rest is queued and written later): it still
+/// receives every event once, in order, and stays connected.
+#[tokio::test]
+async fn a_slow_reader_that_keeps_up_gets_every_event_once_in_order() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let app = Arc::new(spawn_app_with(dir, |c| c.socket_send_buffer = 4096).await);
+    let live = app.setup().await;
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let tcp = sock.connect(app.addr).await.unwrap();
+    let req = app.ws_url(&live.id, &live.overlay_token, None).into_client_request().unwrap();
+    let tcp = tokio_tungstenite::MaybeTlsStream::Plain(tcp);
+    let (stream, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
+    let mut slow = Ws { stream };
+    let snapshot = slow.next().await;
+    let first = snapshot["seq"].as_u64().unwrap() + 1;
+
+    let n = 600;
+    let reader = tokio::spawn(async move {
+        let mut seqs = Vec::new();
+        while seqs.len() < n {
+            let ev = slow.next().await;
+            seqs.push(ev["seq"].as_u64().unwrap());
+            if seqs.len() % 8 == 0 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }
+        (seqs, slow)
+    });
+    donate_many(&app, &live, n, &"m".repeat(480)).await;
+    let (got, mut slow) = tokio::time::timeout(Duration::from_secs(60), reader).await.expect("kept up").unwrap();
+    assert_eq!(got, (first..first + n as u64).collect::<Vec<_>>(), "every event once, in order");
+    // Still subscribed: the next event arrives too.
+    let d = app.donate_ok(&live, 7).await;
+    assert_eq!(slow.next().await["donation"]["id"], d["donation"]["id"]);
+}
+
+/// A subscriber that stops reading while the send timeout is long is closed once
+/// it is more than a megabyte behind, with 1013 and a reason telling it to
+/// resume; it then resumes with `after=` without a gap.
+#[tokio::test]
+async fn a_subscriber_far_behind_is_closed_with_try_again_and_resumes() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let app = Arc::new(
+        spawn_app_with(dir, |c| {
+            c.socket_send_buffer = 4096;
+            c.ws_send_timeout_secs = 120;
+        })
+        .await,
+    );
+    let live = app.setup().await;
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let tcp = sock.connect(app.addr).await.unwrap();
+    let req = app.ws_url(&live.id, &live.overlay_token, None).into_client_request().unwrap();
+    let (mut stalled, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
+
+    // About 2 MB of frames, never read.
+    let n = 3000;
+    donate_many(&app, &live, n, &"m".repeat(480)).await;
+    let mut last_seq = 0;
+    let close = loop {
+        match tokio::time::timeout(Duration::from_secs(20), stalled.next()).await.expect("closed in time") {
+            Some(Ok(Message::Text(t))) => {
+                let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+                last_seq = v["seq"].as_u64().unwrap();
+            }
+            Some(Ok(Message::Close(f))) => break f.expect("a close frame with a code"),
+            Some(Ok(_)) => {}
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(u16::from(close.code), 1013);
+    assert_eq!(close.reason.as_str(), "too slow: resume with after=");
+
+    let mut again = app.ws(&live, Some(last_seq)).await;
+    let total = again.next().await["seq"].as_u64().unwrap();
+    assert!(last_seq < total, "closed before the end ({last_seq} of {total})");
+    let mut resumed = Vec::new();
+    while resumed.len() < (total - last_seq) as usize {
+        resumed.push(again.next().await["seq"].as_u64().unwrap());
+    }
+    assert_eq!(resumed, (last_seq + 1..=total).collect::<Vec<_>>());
+}
