@@ -5,7 +5,9 @@
 //! - the [`ledger`] writer decides it against the fold state ([`domain::state`]), commits a
 //!   batch to the durable log ([`ledger::sqlite`]), then updates the read model ([`views`]) and
 //!   publishes each event's frame, serialized once, to the per-live [`hub`];
-//! - WebSocket sessions ([`http::ws`]) forward frames to overlays and viewers.
+//! - the [`fanout`] tasks write each batch's WebSocket bytes, framed once, to the sockets of
+//!   overlays and viewers, whose sessions ([`http::ws`]) send the snapshot and replay, read
+//!   pongs and closes, and write what a socket could not take at once.
 //!
 //! [`money`] holds amounts and currencies; [`secret`] ids and tokens; [`sessions`] the
 //! dashboard's sign-ins; [`app`] wires it all
