@@ -233,15 +233,10 @@ async fn a_subscriber_that_stops_reading_is_closed_and_never_slows_the_others() 
     let app = Arc::new(spawn_app_with(dir, |c| c.ws_send_timeout_secs = 1).await);
     let live = app.setup().await;
 
-    let sock = tokio::net::TcpSocket::new_v4().unwrap();
-    sock.set_recv_buffer_size(4096).unwrap();
-    let tcp = sock.connect(app.addr).await.unwrap();
-    let req = app.ws_url(&live.id, &live.overlay_token, None).into_client_request().unwrap();
-    let (mut slow, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
+    let mut slow = tiny_buffer_ws(&app, &live).await;
     let mut good = app.ws(&live, None).await;
     good.next().await;
 
-    let big = "m".repeat(480);
     let n = 2500;
     let reader = tokio::spawn(async move {
         let mut seqs = Vec::new();
@@ -251,22 +246,7 @@ async fn a_subscriber_that_stops_reading_is_closed_and_never_slows_the_others() 
         }
         seqs
     });
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..n {
-        let app = Arc::clone(&app);
-        let live = live.clone();
-        let big = big.clone();
-        tasks.spawn(async move {
-            let (s, _) = app.donate(&live, json!({"amount": 1, "currency": "EUR", "message": big})).await;
-            assert_eq!(s, StatusCode::CREATED);
-        });
-        if tasks.len() >= 16 {
-            tasks.join_next().await.unwrap().unwrap();
-        }
-    }
-    while let Some(r) = tasks.join_next().await {
-        r.unwrap();
-    }
+    donate_many(&app, &live, n, &"m".repeat(480)).await;
     let got = tokio::time::timeout(Duration::from_secs(60), reader).await.expect("good subscriber kept up").unwrap();
     assert_eq!(got.len(), n);
     assert!(got.windows(2).all(|w| w[0] < w[1]), "in order, no duplicate");
@@ -274,7 +254,7 @@ async fn a_subscriber_that_stops_reading_is_closed_and_never_slows_the_others() 
     // The slow one was cut off: it ends before the last event.
     let mut received = 0;
     let mut closed = false;
-    while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(5), slow.next()).await {
+    while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(5), slow.stream.next()).await {
         match msg {
             Ok(Message::Text(_)) => received += 1,
             Ok(Message::Close(_)) | Err(_) => {
@@ -286,6 +266,17 @@ async fn a_subscriber_that_stops_reading_is_closed_and_never_slows_the_others() 
     }
     assert!(closed || received < n + 1, "the slow subscriber must be closed (got {received} frames)");
     assert!(received < n + 1, "the slow subscriber was closed before the end (got {received} of {})", n + 1);
+}
+
+/// A subscriber whose socket has a 4 KiB receive buffer, so that the server's
+/// writes block as soon as it stops reading.
+async fn tiny_buffer_ws(app: &TestApp, live: &TestLive) -> Ws {
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let tcp = tokio_tungstenite::MaybeTlsStream::Plain(sock.connect(app.addr).await.unwrap());
+    let req = app.ws_url(&live.id, &live.overlay_token, None).into_client_request().unwrap();
+    let (stream, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
+    Ws { stream }
 }
 
 /// Posts `n` donations carrying `message`, 16 at a time; every one is created.
@@ -314,13 +305,7 @@ async fn a_slow_reader_that_keeps_up_gets_every_event_once_in_order() {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let app = Arc::new(spawn_app_with(dir, |c| c.socket_send_buffer = 4096).await);
     let live = app.setup().await;
-    let sock = tokio::net::TcpSocket::new_v4().unwrap();
-    sock.set_recv_buffer_size(4096).unwrap();
-    let tcp = sock.connect(app.addr).await.unwrap();
-    let req = app.ws_url(&live.id, &live.overlay_token, None).into_client_request().unwrap();
-    let tcp = tokio_tungstenite::MaybeTlsStream::Plain(tcp);
-    let (stream, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
-    let mut slow = Ws { stream };
+    let mut slow = tiny_buffer_ws(&app, &live).await;
     let snapshot = slow.next().await;
     let first = snapshot["seq"].as_u64().unwrap() + 1;
 
@@ -358,18 +343,14 @@ async fn a_subscriber_far_behind_is_closed_with_try_again_and_resumes() {
         .await,
     );
     let live = app.setup().await;
-    let sock = tokio::net::TcpSocket::new_v4().unwrap();
-    sock.set_recv_buffer_size(4096).unwrap();
-    let tcp = sock.connect(app.addr).await.unwrap();
-    let req = app.ws_url(&live.id, &live.overlay_token, None).into_client_request().unwrap();
-    let (mut stalled, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
+    let mut stalled = tiny_buffer_ws(&app, &live).await;
 
     // About 2 MB of frames, never read.
     let n = 3000;
     donate_many(&app, &live, n, &"m".repeat(480)).await;
     let mut last_seq = 0;
     let close = loop {
-        match tokio::time::timeout(Duration::from_secs(20), stalled.next()).await.expect("closed in time") {
+        match tokio::time::timeout(Duration::from_secs(20), stalled.stream.next()).await.expect("closed in time") {
             Some(Ok(Message::Text(t))) => {
                 let v: serde_json::Value = serde_json::from_str(&t).unwrap();
                 last_seq = v["seq"].as_u64().unwrap();
