@@ -19,6 +19,7 @@ use hyper_util::rt::TokioIo;
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker, ready};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -314,12 +315,15 @@ impl AsyncWrite for SessionIo {
 /// The subscribers one fan-out task writes to.
 pub struct Shard {
     members: Mutex<Vec<Arc<Outbox>>>,
+    /// `members.len()` as of its last change, read without the lock (which the
+    /// fan-out holds for a whole pass), so that a join skips full shards at once.
+    len: AtomicUsize,
 }
 
 impl Shard {
     /// Starts a fan-out task that reads the stream's batches from `rx`.
     pub fn spawn(rx: broadcast::Receiver<Arc<Batch>>) -> Arc<Shard> {
-        let shard = Arc::new(Shard { members: Mutex::new(Vec::new()) });
+        let shard = Arc::new(Shard { members: Mutex::new(Vec::new()), len: AtomicUsize::new(0) });
         tokio::spawn(run(Arc::clone(&shard), rx));
         shard
     }
@@ -328,21 +332,31 @@ impl Shard {
         self.members.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Adds `outbox` if this shard has room.
-    pub fn try_add(&self, outbox: &Arc<Outbox>) -> bool {
-        let mut members = self.members();
-        members.retain(|m| !m.finished());
-        if members.len() >= SHARD_SIZE {
+    /// Adds `outbox` if this shard has room. Without `prune`, a shard that
+    /// looked full at its last change is skipped without waiting for its lock;
+    /// with it, members that have finished since are dropped first.
+    pub fn try_add(&self, outbox: &Arc<Outbox>, prune: bool) -> bool {
+        if !prune && self.len.load(Ordering::Relaxed) >= SHARD_SIZE {
             return false;
         }
-        members.push(Arc::clone(outbox));
-        true
+        let mut members = self.members();
+        if prune {
+            members.retain(|m| !m.finished());
+        }
+        let fits = members.len() < SHARD_SIZE;
+        if fits {
+            members.push(Arc::clone(outbox));
+        }
+        self.len.store(members.len(), Ordering::Relaxed);
+        fits
     }
 
     fn halt_all(&self, why: Stop) {
-        for m in self.members().drain(..) {
+        let mut members = self.members();
+        for m in members.drain(..) {
             m.halt(why);
         }
+        self.len.store(0, Ordering::Relaxed);
     }
 }
 
@@ -388,6 +402,8 @@ async fn run(shard: Arc<Shard>, mut rx: broadcast::Receiver<Arc<Batch>>) {
                 Bytes::from(joined)
             }
         };
-        shard.members().retain(|m| m.deliver(&batches, &all));
+        let mut members = shard.members();
+        members.retain(|m| m.deliver(&batches, &all));
+        shard.len.store(members.len(), Ordering::Relaxed);
     }
 }

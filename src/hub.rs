@@ -99,11 +99,12 @@ impl Channel {
     /// the session releases them ([`Outbox::release`]).
     pub fn join(&self, outbox: &Arc<Outbox>) {
         let mut shards = self.shards.lock().unwrap_or_else(PoisonError::into_inner);
-        if shards.iter().any(|s| s.try_add(outbox)) {
+        // Room first where there was some; then room left by finished members.
+        if shards.iter().any(|s| s.try_add(outbox, false)) || shards.iter().any(|s| s.try_add(outbox, true)) {
             return;
         }
         let shard = Shard::spawn(self.tx.subscribe());
-        shard.try_add(outbox);
+        shard.try_add(outbox, false);
         shards.push(shard);
     }
 }

@@ -372,3 +372,34 @@ async fn a_subscriber_far_behind_is_closed_with_try_again_and_resumes() {
     }
     assert_eq!(resumed, (last_seq + 1..=total).collect::<Vec<_>>());
 }
+
+/// 300 subscribers of one live span three fan-out tasks: each receives every
+/// event once. Half of them leave and others join in their place (reusing the
+/// room they left), and every subscriber still receives the next event.
+#[tokio::test]
+async fn subscribers_across_several_fan_out_tasks_all_receive_every_event() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let mut subs = Vec::new();
+    for _ in 0..300 {
+        let mut ws = app.ws(&live, None).await;
+        ws.next().await;
+        subs.push(ws);
+    }
+    let d1 = app.donate_ok(&live, 101).await;
+    let d2 = app.donate_ok(&live, 102).await;
+    for ws in &mut subs {
+        assert_eq!(ws.next().await["donation"]["id"], d1["donation"]["id"]);
+        assert_eq!(ws.next().await["donation"]["id"], d2["donation"]["id"]);
+    }
+    subs.truncate(150);
+    for _ in 0..150 {
+        let mut ws = app.ws(&live, None).await;
+        ws.next().await;
+        subs.push(ws);
+    }
+    let d3 = app.donate_ok(&live, 103).await;
+    for ws in &mut subs {
+        assert_eq!(ws.next().await["donation"]["id"], d3["donation"]["id"]);
+    }
+}
