@@ -178,9 +178,9 @@ impl Outbox {
         self.out.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// One pass of the fan-out: `all` is the batches' bytes end to end. False once
-    /// this subscriber takes no more frames.
-    fn deliver(&self, batches: &[Arc<Batch>], all: &Bytes) -> bool {
+    /// One pass of the fan-out: `all` is the batches' bytes end to end, from the
+    /// frame with seq `first`. False once this subscriber takes no more frames.
+    fn deliver(&self, batches: &[Arc<Batch>], first: u64, all: &Bytes) -> bool {
         let mut out = self.lock();
         if out.stop.is_some() {
             return false;
@@ -194,7 +194,7 @@ impl Outbox {
                 out.stop = Some(Stop::Lagged);
             }
             out.stop.is_some()
-        } else if batches.first().and_then(|b| b.first_seq()).is_some_and(|s| s > out.skip_upto) {
+        } else if first > out.skip_upto {
             out.push_live(all.clone())
         } else {
             // Rare: frames the snapshot already showed are still in flight.
@@ -402,8 +402,9 @@ async fn run(shard: Arc<Shard>, mut rx: broadcast::Receiver<Arc<Batch>>) {
                 Bytes::from(joined)
             }
         };
+        let Some(first) = batches[0].first_seq() else { continue };
         let mut members = shard.members();
-        members.retain(|m| m.deliver(&batches, &all));
+        members.retain(|m| m.deliver(&batches, first, &all));
         shard.len.store(members.len(), Ordering::Relaxed);
     }
 }

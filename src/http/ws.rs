@@ -14,9 +14,8 @@ use crate::hub::{Frame, Hub};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
-use axum::http::header::{CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
+use axum::http::{HeaderMap, Request};
 use axum::response::Response;
 use axum::routing::get;
 use futures_util::{FutureExt, SinkExt, StreamExt};
@@ -27,7 +26,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::handshake::server::create_response_with_body;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
@@ -82,7 +81,8 @@ type UpgradeResult = Result<Handshake, ApiError>;
 /// A WebSocket opening handshake (RFC 6455, over HTTP/1.1), checked before any
 /// token so that the refusal order stays: unknown stream, token, then upgrade.
 pub struct Handshake {
-    accept: String,
+    /// The `101 Switching Protocols` answer.
+    response: Response,
     on_upgrade: OnUpgrade,
 }
 
@@ -90,30 +90,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Handshake {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let headers = &parts.headers;
-        let lists = |name: HeaderName, token: &str| {
-            headers
-                .get_all(name)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .any(|t| t.trim().eq_ignore_ascii_case(token))
-        };
-        let refuse = |message: &str| Err(ApiError::bad_request("websocket_required", message));
-        if parts.method != Method::GET || !lists(CONNECTION, "upgrade") || !lists(UPGRADE, "websocket") {
-            return refuse("this endpoint speaks WebSocket: send a WebSocket upgrade request");
-        }
-        if headers.get(SEC_WEBSOCKET_VERSION).map(|v| v.as_bytes()) != Some(b"13") {
-            return refuse("Sec-WebSocket-Version must be 13");
-        }
-        let Some(key) = headers.get(SEC_WEBSOCKET_KEY) else {
-            return refuse("Sec-WebSocket-Key is missing");
-        };
-        let accept = derive_accept_key(key.as_bytes());
-        let Some(on_upgrade) = parts.extensions.remove::<OnUpgrade>() else {
-            return refuse("this connection cannot be upgraded");
-        };
-        Ok(Handshake { accept, on_upgrade })
+        // tungstenite checks the method, version and headers, and derives the accept key.
+        let response = create_response_with_body(&Request::from_parts(parts.clone(), ()), Body::empty)
+            .map_err(|e| ApiError::bad_request("websocket_required", e.to_string()))?;
+        let on_upgrade = parts
+            .extensions
+            .remove::<OnUpgrade>()
+            .ok_or_else(|| ApiError::bad_request("websocket_required", "this connection cannot be upgraded"))?;
+        Ok(Handshake { response, on_upgrade })
     }
 }
 
@@ -122,20 +106,14 @@ impl Handshake {
     fn accept<F: Future<Output = ()> + Send + 'static>(
         self,
         session: impl FnOnce(Io) -> F + Send + 'static,
-    ) -> Result<Response, ApiError> {
-        let Handshake { accept, on_upgrade } = self;
+    ) -> Response {
+        let Handshake { response, on_upgrade } = self;
         tokio::spawn(async move {
             if let Ok(upgraded) = on_upgrade.await {
                 session(TokioIo::new(upgraded)).await;
             }
         });
-        Response::builder()
-            .status(StatusCode::SWITCHING_PROTOCOLS)
-            .header(CONNECTION, "upgrade")
-            .header(UPGRADE, "websocket")
-            .header(SEC_WEBSOCKET_ACCEPT, accept)
-            .body(Body::empty())
-            .map_err(|e| ApiError::internal(e.to_string()))
+        response
     }
 }
 
@@ -223,13 +201,13 @@ fn upgrade(
     let token = q.get("token").map(String::as_str).unwrap_or("");
     let slot =
         app.limits.connections.acquire(peer.ip(), token, app.config.ws_max_per_ip, app.config.ws_max_per_token)?;
-    ws.accept(move |io| {
+    Ok(ws.accept(move |io| {
         let tracker = app.sessions.clone();
         tracker.track_future(async move {
             run_session(app, io, source, after).await;
             drop(slot);
         })
-    })
+    }))
 }
 
 impl AppState {
