@@ -15,6 +15,7 @@ mod report;
 mod run;
 mod servers;
 mod sub;
+mod wsclient;
 
 use proto::{Proto, Result};
 use std::path::PathBuf;

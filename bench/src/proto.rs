@@ -118,6 +118,46 @@ pub fn now_ns() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
 }
 
+/// What a subscriber needs from a donation frame: its seq, whether it is a
+/// replay, and the send time and index the harness put in its message.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub seq: u64,
+    pub replay: bool,
+    pub sent_ns: u64,
+    pub index: u64,
+}
+
+/// Reads a donation frame's [`Seen`] fields straight from its bytes, without
+/// parsing the rest of it (totals, ids, ...): this runs for every frame every
+/// subscriber receives. `None` for any other frame. Relies on what JSON
+/// guarantees: a `"key":` pattern cannot occur inside a string value, where
+/// quotes are escaped, and the harness's message marker `bench t=` is only in
+/// donation messages; every server puts the frame's own `type` and `seq` keys
+/// before any nested object that could repeat them.
+pub fn scan_donation(text: &[u8]) -> Option<Seen> {
+    use memchr::memmem::find;
+    fn after<'a>(text: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+        find(text, key).map(|at| &text[at + key.len()..])
+    }
+    fn number(text: &[u8]) -> Option<(u64, &[u8])> {
+        let digits = text.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 || digits > 19 {
+            return None;
+        }
+        let n = text[..digits].iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+        Some((n, &text[digits..]))
+    }
+    if !after(text, br#""type":""#)?.starts_with(br#"donation""#) {
+        return None;
+    }
+    let (seq, _) = number(after(text, br#""seq":"#)?)?;
+    let replay = find(text, br#""replay":true"#).is_some();
+    let (sent_ns, rest) = number(after(text, br#""message":"bench t="#)?)?;
+    let (index, rest) = number(rest.strip_prefix(b" i=")?)?;
+    rest.starts_with(b"\"").then_some(Seen { seq, replay, sent_ns, index })
+}
+
 /// The fields of a server frame the load generator reads.
 #[derive(Deserialize)]
 pub struct Frame<'a> {
@@ -156,5 +196,33 @@ mod tests {
         assert!(f.replay);
         let m = f.donation.unwrap().message.unwrap();
         assert_eq!(parse_message(&m), Some((5, 2)));
+    }
+
+    /// The scan agrees with a full parse on the three servers' frame shapes,
+    /// and refuses what is not a harness donation.
+    #[test]
+    fn scan_agrees_with_a_full_parse() {
+        let shapes = [
+            // Cagnotte, live and replayed.
+            r#"{"type":"donation","seq":12,"donation":{"id":"a","live_id":"b","amount":100,"donor":"sq \"seq\":9","message":"bench t=1700000000000000000 i=41","at":"x"},"totals":{"raised":100},"campaign_totals":{"raised":100}}"#,
+            r#"{"type":"donation","seq":3,"replay":true,"donation":{"message":"bench t=5 i=2"},"totals":{}}"#,
+            // The Node.js `ws` peer and the NATS frames the harness publishes.
+            r#"{"type":"donation","seq":8,"donation":{"id":"d0-8","live_id":"l0","amount":100,"currency":"EUR","matched":0,"donor":null,"message":"bench t=99 i=7","platform":null},"totals":{"raised":800}}"#,
+            &crate::servers::nats_frame_for_test(0, 4, 123),
+        ];
+        for text in shapes {
+            let f: Frame = serde_json::from_str(text).unwrap();
+            let (sent_ns, index) = parse_message(&f.donation.unwrap().message.unwrap()).unwrap();
+            let want = Seen { seq: f.seq, replay: f.replay, sent_ns, index };
+            assert_eq!(scan_donation(text.as_bytes()), Some(want), "{text}");
+        }
+        for other in [
+            r#"{"type":"snapshot","seq":4,"totals":{}}"#,
+            r#"{"type":"donation","seq":4,"donation":{"message":"hello"}}"#,
+            r#"{"type":"donation","seq":4,"donation":{"message":"bench t=5 i=x"}}"#,
+            r#"{"type":"milestone","seq":4,"donation":{"message":"bench t=5 i=2"}}"#,
+        ] {
+            assert_eq!(scan_donation(other.as_bytes()), None, "{other}");
+        }
     }
 }

@@ -384,6 +384,11 @@ fn nats_frame(live: usize, i: u64, t: u64) -> String {
     .to_string()
 }
 
+#[cfg(test)]
+pub fn nats_frame_for_test(live: usize, i: u64, t: u64) -> String {
+    nats_frame(live, i, t)
+}
+
 /// Which paths exist on this machine.
 pub fn check(paths: &Paths, proto: Proto) -> bool {
     match proto {

@@ -10,21 +10,15 @@
 //!   last seq at a random moment within MS; answers once all are back;
 //! - `quit`.
 
-use crate::proto::{ChildConfig, Frame, Proto, Result, Stats, find, now_ns, parse_message, socket_from};
-use futures_util::{SinkExt, StreamExt};
+use crate::proto::{ChildConfig, Frame, Proto, Result, Stats, find, now_ns, scan_donation, socket_from};
+use crate::wsclient::{Client, Msg, Read};
 use hdrhistogram::Histogram;
 use std::cell::RefCell;
 use std::net::{IpAddr, SocketAddr};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, watch};
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-
-type Ws = WebSocketStream<TcpStream>;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -281,7 +275,7 @@ async fn conn_task(mut env: ConnEnv) {
 }
 
 /// Connects, subscribes and waits for the first frame (snapshot, or PONG for NATS).
-async fn open(env: &ConnEnv, after: Option<u64>) -> Result<(Ws, Vec<u8>)> {
+async fn open(env: &ConnEnv, after: Option<u64>) -> Result<(Client, Vec<u8>)> {
     let t = &env.cfg.targets[env.sh.borrow().conns[env.idx].target as usize];
     let url = match after {
         Some(a) if t.url.contains('?') => format!("{}&after={a}", t.url),
@@ -297,71 +291,79 @@ async fn open(env: &ConnEnv, after: Option<u64>) -> Result<(Ws, Vec<u8>)> {
     }
     let tcp = tokio::time::timeout(Duration::from_secs(20), sock.connect(addr)).await??;
     tcp.set_nodelay(true)?;
-    let config = WebSocketConfig::default().read_buffer_size(8 * 1024).write_buffer_size(0);
-    let (mut ws, _) = tokio::time::timeout(
-        Duration::from_secs(20),
-        tokio_tungstenite::client_async_with_config(url.as_str(), tcp, Some(config)),
-    )
-    .await??;
+    let mut ws = tokio::time::timeout(Duration::from_secs(20), Client::connect(url.as_str(), tcp)).await??;
     let mut pending = Vec::new();
     if env.cfg.proto == Proto::Nats {
         let sub = format!(
             "CONNECT {{\"verbose\":false,\"pedantic\":false,\"protocol\":1}}\r\nSUB {} 1\r\nPING\r\n",
             t.subject
         );
-        ws.send(Message::binary(sub.into_bytes())).await?;
+        ws.send_binary(sub.as_bytes()).await?;
     }
     // Wait for the first frame: snapshot (or PONG for NATS) means subscribed.
+    // Frames after it in the same read are handled as the read loop would.
     loop {
-        let m = tokio::time::timeout(Duration::from_secs(20), ws.next())
-            .await?
-            .ok_or("closed before the first frame")??;
-        match m {
-            Message::Text(t) => {
-                let mut s = env.sh.borrow_mut();
-                let s = &mut *s;
-                let f: Frame = serde_json::from_str(t.as_str())?;
-                if f.ty == "snapshot" {
-                    if after.is_none() {
-                        s.conns[env.idx].last_seq = f.seq;
+        let mut first: Option<Result<()>> = None;
+        let r = tokio::time::timeout(
+            Duration::from_secs(20),
+            ws.read(|m| match m {
+                Msg::Text(t) if first.is_none() => {
+                    first = Some(match serde_json::from_slice::<Frame>(t) {
+                        Ok(f) if f.ty == "snapshot" => {
+                            if after.is_none() {
+                                env.sh.borrow_mut().conns[env.idx].last_seq = f.seq;
+                            }
+                            Ok(())
+                        }
+                        Ok(f) => Err(format!("first frame is not a snapshot: {}", f.ty).into()),
+                        Err(e) => Err(e.into()),
+                    });
+                }
+                Msg::Text(t) => on_frame(&env.sh, env.idx, t),
+                Msg::Binary(b) => {
+                    pending.extend_from_slice(b);
+                    // INFO first, then PONG once CONNECT and SUB are processed.
+                    if first.is_none()
+                        && let Some(pos) = find(&pending, b"PONG\r\n")
+                    {
+                        pending.drain(..pos + 6);
+                        first = Some(Ok(()));
                     }
-                    return Ok((ws, pending));
                 }
-                return Err(format!("first frame is not a snapshot: {}", f.ty).into());
-            }
-            Message::Binary(b) => {
-                pending.extend_from_slice(&b);
-                // INFO first, then PONG once CONNECT and SUB are processed.
-                if let Some(pos) = find(&pending, b"PONG\r\n") {
-                    pending.drain(..pos + 6);
-                    return Ok((ws, pending));
-                }
-            }
-            Message::Close(_) => return Err("closed before the first frame".into()),
-            _ => {}
+            }),
+        )
+        .await??;
+        match first {
+            Some(res) => return res.map(|()| (ws, pending)),
+            None if r == Read::Closed => return Err("closed before the first frame".into()),
+            None => {}
         }
     }
 }
 
-async fn read_loop(env: &mut ConnEnv, (mut ws, mut buf): (Ws, Vec<u8>)) -> End {
+async fn read_loop(env: &mut ConnEnv, (mut ws, mut buf): (Client, Vec<u8>)) -> End {
     let nats = env.cfg.proto == Proto::Nats;
+    let (sh, idx) = (env.sh.clone(), env.idx);
+    // NATS messages already received with the PONG that ended the subscription.
+    if nats && nats_parse(&sh, idx, &mut buf) && ws.send_binary(b"PONG\r\n").await.is_err() {
+        return End::Closed;
+    }
     loop {
+        let mut pinged = false;
         tokio::select! {
-            m = ws.next() => {
-                let m = match m {
-                    Some(Ok(m)) => m,
-                    _ => return End::Closed,
-                };
-                match m {
-                    Message::Text(t) => on_frame(env, t.as_str()),
-                    Message::Binary(b) if nats => {
-                        buf.extend_from_slice(&b);
-                        if nats_parse(env, &mut buf) && ws.send(Message::binary(&b"PONG\r\n"[..])).await.is_err() {
-                            return End::Closed;
-                        }
-                    }
-                    Message::Close(_) => return End::Closed,
-                    _ => {}
+            r = ws.read(|m| match m {
+                Msg::Text(t) => on_frame(&sh, idx, t),
+                Msg::Binary(b) if nats => {
+                    buf.extend_from_slice(b);
+                    pinged |= nats_parse(&sh, idx, &mut buf);
+                }
+                Msg::Binary(_) => {}
+            }) => {
+                if !matches!(r, Ok(Read::Messages)) {
+                    return End::Closed;
+                }
+                if pinged && ws.send_binary(b"PONG\r\n").await.is_err() {
+                    return End::Closed;
                 }
             }
             r = env.stall.changed(), if env.sh.borrow().conns[env.idx].stallable => {
@@ -384,35 +386,29 @@ async fn read_loop(env: &mut ConnEnv, (mut ws, mut buf): (Ws, Vec<u8>)) -> End {
                 loop {
                     tokio::select! {
                         _ = tokio::time::sleep_until(deadline) => break,
-                        m = ws.next() => match m {
-                            Some(Ok(Message::Text(t))) => on_frame(env, t.as_str()),
-                            Some(Ok(_)) => {}
-                            _ => break,
+                        r = ws.read(|m| if let Msg::Text(t) = m { on_frame(&sh, idx, t) }) => {
+                            if !matches!(r, Ok(Read::Messages)) {
+                                break;
+                            }
                         }
                     }
                 }
-                let _ = ws.close(None).await;
+                let _ = ws.close().await;
                 return End::Reconnect;
             }
         }
     }
 }
 
-fn on_frame(env: &ConnEnv, text: &str) {
+fn on_frame(sh: &RefCell<Shared>, idx: usize, text: &[u8]) {
     let now = now_ns();
-    let Ok(f) = serde_json::from_str::<Frame>(text) else {
-        return;
-    };
-    let mut s = env.sh.borrow_mut();
+    let mut s = sh.borrow_mut();
     s.bytes += text.len() as u64;
-    if f.ty != "donation" {
-        return;
-    }
-    let Some((sent, index)) = f.donation.as_ref().and_then(|d| d.message.as_deref()).and_then(parse_message) else {
+    let Some(f) = scan_donation(text) else {
         return;
     };
-    let c = &mut s.conns[env.idx];
-    let fresh = c.mark(index);
+    let c = &mut s.conns[idx];
+    let fresh = c.mark(f.index);
     if fresh {
         c.unique += 1;
         if f.seq <= c.last_seq {
@@ -423,13 +419,13 @@ fn on_frame(env: &ConnEnv, text: &str) {
     }
     c.last_seq = c.last_seq.max(f.seq);
     if !f.replay && fresh {
-        let us = now.saturating_sub(sent) / 1000;
+        let us = now.saturating_sub(f.sent_ns) / 1000;
         let _ = s.hist.record(us.max(1));
     }
 }
 
 /// Consumes whole NATS protocol lines and messages from `buf`; true when the server pinged.
-fn nats_parse(env: &ConnEnv, buf: &mut Vec<u8>) -> bool {
+fn nats_parse(sh: &RefCell<Shared>, idx: usize, buf: &mut Vec<u8>) -> bool {
     let mut pinged = false;
     let mut at = 0;
     while let Some(eol) = find(&buf[at..], b"\r\n") {
@@ -444,9 +440,7 @@ fn nats_parse(env: &ConnEnv, buf: &mut Vec<u8>) -> bool {
             if buf.len() < start + size + 2 {
                 break;
             }
-            if let Ok(text) = std::str::from_utf8(&buf[start..start + size]) {
-                on_frame(env, text);
-            }
+            on_frame(sh, idx, &buf[start..start + size]);
             at = start + size + 2;
         } else {
             if line == b"PING" {
