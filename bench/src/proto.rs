@@ -103,12 +103,6 @@ pub fn message(sent_ns: u64, index: u64) -> String {
     format!("bench t={sent_ns} i={index}")
 }
 
-pub fn parse_message(m: &str) -> Option<(u64, u64)> {
-    let rest = m.strip_prefix("bench t=")?;
-    let (t, i) = rest.split_once(" i=")?;
-    Some((t.parse().ok()?, i.parse().ok()?))
-}
-
 /// Where `needle` first occurs in `hay`.
 pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
@@ -158,28 +152,41 @@ pub fn scan_donation(text: &[u8]) -> Option<Seen> {
     rest.starts_with(b"\"").then_some(Seen { seq, replay, sent_ns, index })
 }
 
-/// The fields of a server frame the load generator reads.
+/// The fields of a subscription's first frame the load generator reads.
 #[derive(Deserialize)]
 pub struct Frame<'a> {
     #[serde(rename = "type", borrow)]
     pub ty: std::borrow::Cow<'a, str>,
     #[serde(default)]
     pub seq: u64,
-    #[serde(default)]
-    pub replay: bool,
-    #[serde(default, borrow)]
-    pub donation: Option<DonationRef<'a>>,
-}
-
-#[derive(Deserialize)]
-pub struct DonationRef<'a> {
-    #[serde(default, borrow)]
-    pub message: Option<std::borrow::Cow<'a, str>>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A whole donation frame, parsed the slow way, to check [`scan_donation`].
+    #[derive(Deserialize)]
+    struct Full<'a> {
+        #[serde(flatten, borrow)]
+        frame: Frame<'a>,
+        #[serde(default)]
+        replay: bool,
+        #[serde(default, borrow)]
+        donation: Option<DonationRef<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    struct DonationRef<'a> {
+        #[serde(default, borrow)]
+        message: Option<std::borrow::Cow<'a, str>>,
+    }
+
+    fn parse_message(m: &str) -> Option<(u64, u64)> {
+        let rest = m.strip_prefix("bench t=")?;
+        let (t, i) = rest.split_once(" i=")?;
+        Some((t.parse().ok()?, i.parse().ok()?))
+    }
 
     #[test]
     fn message_round_trip() {
@@ -190,9 +197,9 @@ mod tests {
     #[test]
     fn frame_parses_cagnotte_shape() {
         let text = r#"{"replay":true,"type":"donation","seq":7,"donation":{"id":"x","message":"bench t=5 i=2","donor":null},"totals":{"raised":1}}"#;
-        let f: Frame = serde_json::from_str(text).unwrap();
-        assert_eq!(f.ty, "donation");
-        assert_eq!(f.seq, 7);
+        let f: Full = serde_json::from_str(text).unwrap();
+        assert_eq!(f.frame.ty, "donation");
+        assert_eq!(f.frame.seq, 7);
         assert!(f.replay);
         let m = f.donation.unwrap().message.unwrap();
         assert_eq!(parse_message(&m), Some((5, 2)));
@@ -211,9 +218,9 @@ mod tests {
             &crate::servers::nats_frame_for_test(0, 4, 123),
         ];
         for text in shapes {
-            let f: Frame = serde_json::from_str(text).unwrap();
+            let f: Full = serde_json::from_str(text).unwrap();
             let (sent_ns, index) = parse_message(&f.donation.unwrap().message.unwrap()).unwrap();
-            let want = Seen { seq: f.seq, replay: f.replay, sent_ns, index };
+            let want = Seen { seq: f.frame.seq, replay: f.replay, sent_ns, index };
             assert_eq!(scan_donation(text.as_bytes()), Some(want), "{text}");
         }
         for other in [
