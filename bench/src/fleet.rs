@@ -111,6 +111,11 @@ impl Fleet {
         Ok(total)
     }
 
+    /// CPU time (s) the subscriber processes have used so far.
+    pub fn cpu_s(&self) -> f64 {
+        self.kids.iter().filter_map(|k| k.child.id()).map(|pid| crate::servers::sample(pid).cpu_s).sum()
+    }
+
     pub async fn stall(&mut self) -> Result<()> {
         self.send_all("stall").await?;
         self.read_all().await?;

@@ -140,6 +140,9 @@ pub struct Phase {
     pub post_p99_ms: f64,
     pub cpu_s: f64,
     pub cpu_us_per_frame: f64,
+    /// CPU the subscriber processes (the load generator) spent per frame received.
+    #[serde(default)]
+    pub sub_cpu_us_per_frame: f64,
     /// Write-family syscalls (write, writev, sendto, sendmsg) of the server.
     pub writes: u64,
     pub writes_per_frame: f64,
@@ -364,6 +367,7 @@ async fn phase(
     let errors0 = publ.errors.load(std::sync::atomic::Ordering::Relaxed);
     publ.take_post_hist();
     let s0 = sample(srv.pid);
+    let subs0 = fleet.cpu_s();
     let watch = RssWatch::start(srv.pid);
     let perf = SyscallCount::start(srv.pid, work);
     publish_rate(publ, rate, secs, pick).await;
@@ -380,6 +384,7 @@ async fn phase(
     // receiving while the drain loop waits for them.
     let st = fleet.stats(&acked, true).await?;
     let s1 = sample(srv.pid);
+    let subs_cpu = fleet.cpu_s() - subs0;
     let peak = watch.stop();
     let counted = perf.and_then(SyscallCount::stop);
     let h = hist_of(&st);
@@ -417,6 +422,7 @@ async fn phase(
         post_p99_ms: ms(&post, 0.99),
         cpu_s: cpu,
         cpu_us_per_frame: if delivered > 0 { cpu * 1e6 / delivered as f64 } else { 0.0 },
+        sub_cpu_us_per_frame: if delivered > 0 { subs_cpu * 1e6 / delivered as f64 } else { 0.0 },
         writes,
         writes_per_frame: per(writes),
         syscalls,

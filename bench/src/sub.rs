@@ -348,6 +348,26 @@ async fn read_loop(env: &mut ConnEnv, (mut ws, mut buf): (Client, Vec<u8>)) -> E
     if nats && nats_parse(&sh, idx, &mut buf) && ws.send_binary(b"PONG\r\n").await.is_err() {
         return End::Closed;
     }
+    // The orchestrator's next order for this connection, awaited by one future
+    // for the whole loop rather than by new ones for every frame.
+    let stallable = env.sh.borrow().conns[env.idx].stallable;
+    let (stall, drops) = (&mut env.stall, &mut env.drops);
+    let order = async move {
+        loop {
+            tokio::select! {
+                r = stall.changed(), if stallable => {
+                    if r.is_ok() && *stall.borrow() {
+                        return None;
+                    }
+                }
+                r = drops.changed() => match r {
+                    Ok(()) => return Some(*drops.borrow()),
+                    Err(_) => std::future::pending::<()>().await,
+                },
+            }
+        }
+    };
+    tokio::pin!(order);
     loop {
         let mut pinged = false;
         tokio::select! {
@@ -366,21 +386,15 @@ async fn read_loop(env: &mut ConnEnv, (mut ws, mut buf): (Client, Vec<u8>)) -> E
                     return End::Closed;
                 }
             }
-            r = env.stall.changed(), if env.sh.borrow().conns[env.idx].stallable => {
-                if r.is_ok() && *env.stall.borrow() {
-                    env.sh.borrow_mut().conns[env.idx].state = State::Stalled;
+            o = &mut order => {
+                let Some((generation, spread)) = o else {
+                    sh.borrow_mut().conns[idx].state = State::Stalled;
                     // Hold the socket without reading until the process ends.
                     std::future::pending::<()>().await;
                     drop(ws);
                     return End::Stalled;
-                }
-            }
-            r = env.drops.changed() => {
-                if r.is_err() {
-                    continue;
-                }
-                let (generation, spread) = *env.drops.borrow();
-                let delay = xorshift(((env.idx as u64 + 1) * 0x9E37_79B9) ^ generation) % spread.max(1);
+                };
+                let delay = xorshift(((idx as u64 + 1) * 0x9E37_79B9) ^ generation) % spread.max(1);
                 let deadline = tokio::time::Instant::now() + Duration::from_millis(delay);
                 // Keep reading until the moment comes, then close and resume.
                 loop {
