@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker, ready};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
@@ -312,6 +312,24 @@ impl AsyncWrite for SessionIo {
     }
 }
 
+/// The threads the fan-out tasks run on, apart from the ones serving HTTP: a
+/// stream with thousands of subscribers then does not hold requests, and the
+/// replies of the next commit, in the queue behind its writes; the kernel shares
+/// the cores between both. The tasks only write to sockets without waiting on
+/// them (see [`Outbox::deliver`]), so they need no I/O driver of their own.
+/// Created once per process and never dropped.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        let threads = std::thread::available_parallelism().map_or(2, usize::from);
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("fanout")
+            .build()
+            .expect("the fan-out threads start")
+    })
+}
+
 /// The subscribers one fan-out task writes to.
 pub struct Shard {
     members: Mutex<Vec<Arc<Outbox>>>,
@@ -324,7 +342,7 @@ impl Shard {
     /// Starts a fan-out task that reads the stream's batches from `rx`.
     pub fn spawn(rx: broadcast::Receiver<Arc<Batch>>) -> Arc<Shard> {
         let shard = Arc::new(Shard { members: Mutex::new(Vec::new()), len: AtomicUsize::new(0) });
-        tokio::spawn(run(Arc::clone(&shard), rx));
+        runtime().spawn(run(Arc::clone(&shard), rx));
         shard
     }
 
