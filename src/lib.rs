@@ -5,9 +5,9 @@
 //! - the [`ledger`] writer decides it against the fold state ([`domain::state`]), commits a
 //!   batch to the durable log ([`ledger::sqlite`]), then updates the read model ([`views`]) and
 //!   publishes each event's frame, serialized once, to the per-live [`hub`];
-//! - the [`fanout`] tasks write each batch's WebSocket bytes, framed once, to the sockets of
-//!   overlays and viewers, whose sessions ([`http::ws`]) send the snapshot and replay, read
-//!   pongs and closes, and write what a socket could not take at once.
+//! - the [`fanout`] tasks, on threads of their own, write each batch's WebSocket bytes, framed
+//!   once, to the sockets of overlays and viewers, whose sessions ([`http::ws`]) send the
+//!   snapshot and replay, read pongs and closes, and write what a socket could not take at once.
 //!
 //! [`money`] holds amounts and currencies; [`secret`] ids and tokens; [`sessions`] the
 //! dashboard's sign-ins; [`app`] wires it all
