@@ -81,12 +81,32 @@ impl Client {
             }
             self.buf.reserve(READ_CHUNK);
             self.tcp.readable().await?;
-            match self.tcp.try_read_buf(&mut self.buf) {
+            match self.read_some() {
                 Ok(0) => return Ok(Read::Closed),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// One `read()` into the buffer's spare room. A read that leaves room
+    /// unfilled has emptied the socket, so the readiness is cleared then and
+    /// there instead of by a second `read()` failing with `EAGAIN`: one
+    /// syscall per wake-up instead of two. tokio clears it only if no new
+    /// event came in since the readiness was seen, which was before this read,
+    /// so bytes arriving meanwhile still wake the connection.
+    fn read_some(&mut self) -> io::Result<usize> {
+        let room = self.buf.capacity() - self.buf.len();
+        let mut got = None;
+        let cleared = self.tcp.try_io(tokio::io::Interest::READABLE, || {
+            let n = self.tcp.try_read_buf(&mut self.buf)?;
+            got = Some(n);
+            if n > 0 && n < room { Err(io::ErrorKind::WouldBlock.into()) } else { Ok(n) }
+        });
+        match (cleared, got) {
+            (Err(e), Some(n)) if e.kind() == io::ErrorKind::WouldBlock => Ok(n),
+            (result, _) => result,
         }
     }
 
@@ -263,6 +283,16 @@ mod tests {
     /// A server that answers the upgrade and, in the same write, sends the
     /// frames given; then reads what the client sends and returns it.
     async fn serve(frames: Vec<u8>) -> (std::net::SocketAddr, tokio::task::JoinHandle<Vec<u8>>) {
+        serve_in_writes(vec![frames], 0).await
+    }
+
+    /// The same, the first write carrying the upgrade's answer and each
+    /// further one written on its own, every `pause_every` writes after a
+    /// short pause (the others back to back, racing the client's reads).
+    async fn serve_in_writes(
+        writes: Vec<Vec<u8>>,
+        pause_every: usize,
+    ) -> (std::net::SocketAddr, tokio::task::JoinHandle<Vec<u8>>) {
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
         let h = tokio::spawn(async move {
@@ -285,8 +315,15 @@ mod tests {
                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
             )
             .into_bytes();
-            answer.extend_from_slice(&frames);
+            let mut writes = writes.into_iter();
+            answer.extend(writes.next().unwrap_or_default());
             s.write_all(&answer).await.unwrap();
+            for (i, w) in writes.enumerate() {
+                if pause_every > 0 && i % pause_every == 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                }
+                s.write_all(&w).await.unwrap();
+            }
             let mut rest = Vec::new();
             s.read_to_end(&mut rest).await.unwrap();
             rest
@@ -356,5 +393,74 @@ mod tests {
                 (OpCode::Control(Control::Close), Vec::new()),
             ]
         );
+    }
+
+    /// Frames that arrive while the client is between a read and the clearing
+    /// of its readiness still wake it. The server, a plain thread, writes
+    /// frames in pairs, the second 0 to 2 ms after the first (often while the
+    /// client handles the first), and writes the next pair only once the
+    /// client has answered the second: a lost wake-up leaves the client
+    /// waiting, and the test times out. The runtime has a worker with nothing
+    /// else to do, so its I/O driver takes in events while the client reads.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_frame_arriving_during_a_read_still_wakes_the_client() {
+        use std::io::{Read as _, Write as _};
+        const PAIRS: usize = 300;
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            s.set_nodelay(true).unwrap();
+            let mut req = Vec::new();
+            while !req.ends_with(b"\r\n\r\n") {
+                let mut b = [0u8; 1];
+                s.read_exact(&mut b).unwrap();
+                req.push(b[0]);
+            }
+            let text = String::from_utf8(req).unwrap();
+            let key = text
+                .lines()
+                .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: ").or_else(|| l.strip_prefix("sec-websocket-key: ")))
+                .unwrap()
+                .trim()
+                .to_string();
+            let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+            let answer = format!(
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+            );
+            s.write_all(answer.as_bytes()).unwrap();
+            for k in 0..PAIRS {
+                s.write_all(&frame(OpCode::Data(Data::Text), true, format!("a{k}").as_bytes())).unwrap();
+                std::thread::sleep(std::time::Duration::from_micros((k % 40) as u64 * 50));
+                s.write_all(&frame(OpCode::Data(Data::Text), true, format!("b{k}").as_bytes())).unwrap();
+                // The client's answer: a masked binary "ack", 9 bytes.
+                let mut ack = [0u8; 9];
+                s.read_exact(&mut ack).unwrap();
+            }
+        });
+        let tcp = TcpStream::connect(addr).await.unwrap();
+        tcp.set_nodelay(true).unwrap();
+        let mut c = Client::connect(&format!("ws://{addr}/ws"), tcp).await.unwrap();
+        let mut got = Vec::new();
+        let all = async {
+            while got.len() < 2 * PAIRS {
+                let mut answer = false;
+                c.read(|m| {
+                    if let Msg::Text(t) = m {
+                        answer |= t[0] == b'b';
+                        got.push(String::from_utf8(t.to_vec()).unwrap());
+                    }
+                })
+                .await
+                .unwrap();
+                if answer {
+                    c.send_binary(b"ack").await.unwrap();
+                }
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(20), all).await.expect("every frame wakes the client");
+        let want: Vec<String> = (0..PAIRS).flat_map(|k| [format!("a{k}"), format!("b{k}")]).collect();
+        assert_eq!(got, want);
+        server.join().unwrap();
     }
 }
