@@ -130,9 +130,15 @@ pub struct Seen {
 /// donation messages; every server puts the frame's own `type` and `seq` keys
 /// before any nested object that could repeat them.
 pub fn scan_donation(text: &[u8]) -> Option<Seen> {
-    use memchr::memmem::find;
-    fn after<'a>(text: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
-        find(text, key).map(|at| &text[at + key.len()..])
+    use memchr::memmem::Finder;
+    use std::sync::LazyLock;
+    // Searchers built once: building one costs more than a search of a frame.
+    static TYPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""type":""#));
+    static SEQ: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""seq":"#));
+    static REPLAY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""replay":true"#));
+    static MESSAGE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(br#""message":"bench t="#));
+    fn after<'a>(text: &'a [u8], key: &Finder<'_>) -> Option<&'a [u8]> {
+        key.find(text).map(|at| &text[at + key.needle().len()..])
     }
     fn number(text: &[u8]) -> Option<(u64, &[u8])> {
         let digits = text.iter().take_while(|b| b.is_ascii_digit()).count();
@@ -142,12 +148,12 @@ pub fn scan_donation(text: &[u8]) -> Option<Seen> {
         let n = text[..digits].iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
         Some((n, &text[digits..]))
     }
-    if !after(text, br#""type":""#)?.starts_with(br#"donation""#) {
+    if !after(text, &TYPE)?.starts_with(br#"donation""#) {
         return None;
     }
-    let (seq, _) = number(after(text, br#""seq":"#)?)?;
-    let replay = find(text, br#""replay":true"#).is_some();
-    let (sent_ns, rest) = number(after(text, br#""message":"bench t="#)?)?;
+    let (seq, _) = number(after(text, &SEQ)?)?;
+    let replay = REPLAY.find(text).is_some();
+    let (sent_ns, rest) = number(after(text, &MESSAGE)?)?;
     let (index, rest) = number(rest.strip_prefix(b" i=")?)?;
     rest.starts_with(b"\"").then_some(Seen { seq, replay, sent_ns, index })
 }
