@@ -201,7 +201,7 @@ impl Views {
         // candidates and cloned at the end, texts waiting for moderation), a long
         // list in two halves on two threads. A campaign's are then merged from its
         // lives' (every donation of a live is in the live's campaign).
-        let mut all: Vec<&DonationState> = state.donations.values().map(|d| &**d).collect();
+        let mut all: Vec<&DonationState> = state.donations.values().collect();
         // In memory order rather than the map's hash order: the donations were
         // allocated one after another as the log was folded, so this walks memory
         // forward instead of missing the cache at every donation.

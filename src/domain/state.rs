@@ -10,6 +10,7 @@ use super::{
 use crate::money::{Currency, apply_ratio};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::BuildHasher;
 
 /// The fold's maps hash with foldhash (randomly seeded per process): SipHash
 /// was half of the replay's time. Keys are ids, not secrets.
@@ -419,14 +420,94 @@ pub struct DonationState {
     pub release_at: Option<i64>,
 }
 
+/// The donations, found by id. A million of them are replayed into it on
+/// start, so each is boxed once (the table holds a pointer per donation and
+/// stays small) and found by hashing its own id: no second copy of the id is
+/// kept as a key.
+#[derive(Clone, Default)]
+pub struct Donations {
+    table: hashbrown::HashTable<Box<DonationState>>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl Donations {
+    fn hash(&self, id: &str) -> u64 {
+        self.hasher.hash_one(id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// Room for `more` donations without growing the table on the way.
+    pub fn reserve(&mut self, more: usize) {
+        let hasher = &self.hasher;
+        self.table.reserve(more, |d| hasher.hash_one(d.donation.id.as_str()));
+    }
+
+    pub fn get(&self, id: &str) -> Option<&DonationState> {
+        self.table.find(self.hash(id), |d| d.donation.id == id).map(|d| &**d)
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut DonationState> {
+        let hash = self.hash(id);
+        self.table.find_mut(hash, |d| d.donation.id == id).map(|d| &mut **d)
+    }
+
+    pub fn contains_key(&self, id: &str) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// Adds a donation, or replaces the one with its id.
+    pub fn insert(&mut self, d: Box<DonationState>) {
+        let hash = self.hash(&d.donation.id);
+        let hasher = &self.hasher;
+        match self.table.entry(hash, |x| x.donation.id == d.donation.id, |x| hasher.hash_one(x.donation.id.as_str())) {
+            hashbrown::hash_table::Entry::Occupied(mut e) => *e.get_mut() = d,
+            hashbrown::hash_table::Entry::Vacant(e) => drop(e.insert(d)),
+        }
+    }
+
+    /// Every donation, in no particular order.
+    pub fn values(&self) -> impl Iterator<Item = &DonationState> {
+        self.table.iter().map(|d| &**d)
+    }
+}
+
+impl<Q: AsRef<str> + ?Sized> std::ops::Index<&Q> for Donations {
+    type Output = DonationState;
+
+    /// The donation with this id; panics when there is none, like a map's index.
+    fn index(&self, id: &Q) -> &DonationState {
+        self.get(id.as_ref()).expect("no donation with this id")
+    }
+}
+
+impl PartialEq for Donations {
+    fn eq(&self, other: &Donations) -> bool {
+        self.len() == other.len() && self.values().all(|d| other.get(&d.donation.id) == Some(d))
+    }
+}
+
+impl Eq for Donations {}
+
+impl std::fmt::Debug for Donations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.values().map(|d| (&d.donation.id, d))).finish()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct State {
     pub limits: Limits,
     pub last_seq: u64,
     pub campaigns: HashMap<String, CampaignState>,
     pub lives: HashMap<String, LiveState>,
-    /// Boxed: the map's table stays small (a million donations are replayed into it on start).
-    pub donations: HashMap<String, Box<DonationState>>,
+    pub donations: Donations,
     /// Match id → campaign id.
     pub match_index: HashMap<String, String>,
     /// Milestone id → campaign id.
@@ -1134,7 +1215,7 @@ impl State {
         if let Some(at) = release_at {
             self.releases.insert((at, donation.id.clone()));
         }
-        self.donations.insert(donation.id.clone(), Box::new(DonationState { donation, seq, release_at }));
+        self.donations.insert(Box::new(DonationState { donation, seq, release_at }));
         Ok(())
     }
 
@@ -1176,4 +1257,67 @@ pub enum FoldError {
     OutOfOrder { seq: u64, last: u64 },
     #[error("event {0} refers to something the log never created")]
     Unknown(u64),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DonationState, Donations};
+    use crate::domain::Donation;
+    use crate::money::Currency;
+
+    fn donation(id: &str, amount: i64, seq: u64) -> Box<DonationState> {
+        let eur = Currency::parse("EUR").expect("EUR");
+        let donation = Donation::new(id.into(), "live".into(), amount, eur, None, false, None, "twitch".into());
+        Box::new(DonationState { donation, seq, release_at: None })
+    }
+
+    #[test]
+    fn donations_are_found_by_their_own_id() {
+        let mut all = Donations::default();
+        assert!(all.is_empty());
+        all.reserve(3);
+        for (i, id) in ["a", "b", "c"].into_iter().enumerate() {
+            all.insert(donation(id, 100 * (i as i64 + 1), i as u64 + 1));
+        }
+        assert_eq!(all.len(), 3);
+        assert_eq!(all.get("b").map(|d| (d.donation.amount, d.seq)), Some((200, 2)));
+        assert_eq!(all[&"c".to_owned()].donation.amount, 300);
+        assert!(all.contains_key("a"));
+        assert!(all.get("d").is_none());
+        // Changed in place, found again by the same id.
+        all.get_mut("a").expect("a").donation.refunded_amount = 40;
+        assert_eq!(all["a"].donation.refunded_amount, 40);
+        // The same id again replaces the donation instead of adding one.
+        all.insert(donation("b", 999, 9));
+        assert_eq!(all.len(), 3);
+        assert_eq!((all["b"].donation.amount, all["b"].seq), (999, 9));
+        let mut amounts: Vec<i64> = all.values().map(|d| d.donation.amount).collect();
+        amounts.sort_unstable();
+        assert_eq!(amounts, [100, 300, 999]);
+    }
+
+    #[test]
+    fn equal_donations_compare_equal_whatever_the_order_they_came_in() {
+        let mut one = Donations::default();
+        let mut two = Donations::default();
+        for id in ["x", "y", "z"] {
+            one.insert(donation(id, 5, 1));
+        }
+        for id in ["z", "x", "y"] {
+            two.insert(donation(id, 5, 1));
+        }
+        assert_eq!(one, two);
+        two.get_mut("y").expect("y").seq = 2;
+        assert_ne!(one, two);
+        two.get_mut("y").expect("y").seq = 1;
+        two.insert(donation("w", 5, 1));
+        assert_ne!(one, two);
+        assert_eq!(one.clone(), one);
+    }
+
+    #[test]
+    #[should_panic(expected = "no donation with this id")]
+    fn indexing_an_unknown_id_panics_like_a_map() {
+        let _ = &Donations::default()["missing"];
+    }
 }

@@ -305,8 +305,9 @@ fn check_invariants(s: &State) {
             assert_eq!(m.used_up, m.used >= m.r#match.cap, "used_up is recorded exactly when the cap is reached");
         }
     }
-    for (id, d) in &s.donations {
+    for d in s.donations.values() {
         let x = &d.donation;
+        let id = &x.id;
         assert!((0..=x.amount).contains(&x.refunded_amount));
         assert_eq!(x.refunded, x.refunded_amount == x.amount, "refunded whole exactly when all is given back");
         if !x.refunded {
