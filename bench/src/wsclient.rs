@@ -280,50 +280,35 @@ mod tests {
     use tokio::io::AsyncReadExt;
     use tokio::net::TcpListener;
 
+    /// The server's answer to an upgrade request (its whole head).
+    fn switching(request: Vec<u8>) -> String {
+        let text = String::from_utf8(request).unwrap();
+        let key = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: ").or_else(|| l.strip_prefix("sec-websocket-key: ")))
+            .unwrap()
+            .trim()
+            .to_string();
+        let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+        format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+        )
+    }
+
     /// A server that answers the upgrade and, in the same write, sends the
     /// frames given; then reads what the client sends and returns it.
     async fn serve(frames: Vec<u8>) -> (std::net::SocketAddr, tokio::task::JoinHandle<Vec<u8>>) {
-        serve_in_writes(vec![frames], 0).await
-    }
-
-    /// The same, the first write carrying the upgrade's answer and each
-    /// further one written on its own, every `pause_every` writes after a
-    /// short pause (the others back to back, racing the client's reads).
-    async fn serve_in_writes(
-        writes: Vec<Vec<u8>>,
-        pause_every: usize,
-    ) -> (std::net::SocketAddr, tokio::task::JoinHandle<Vec<u8>>) {
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
         let h = tokio::spawn(async move {
             let (mut s, _) = l.accept().await.unwrap();
             let mut req = Vec::new();
             while !req.ends_with(b"\r\n\r\n") {
-                let mut b = [0u8; 1];
-                s.read_exact(&mut b).await.unwrap();
-                req.push(b[0]);
+                req.push(s.read_u8().await.unwrap());
             }
-            let text = String::from_utf8(req).unwrap();
-            let key = text
-                .lines()
-                .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: ").or_else(|| l.strip_prefix("sec-websocket-key: ")))
-                .unwrap()
-                .trim()
-                .to_string();
-            let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
-            let mut answer = format!(
-                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
-            )
-            .into_bytes();
-            let mut writes = writes.into_iter();
-            answer.extend(writes.next().unwrap_or_default());
+            let mut answer = switching(req).into_bytes();
+            answer.extend_from_slice(&frames);
             s.write_all(&answer).await.unwrap();
-            for (i, w) in writes.enumerate() {
-                if pause_every > 0 && i % pause_every == 0 {
-                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-                }
-                s.write_all(&w).await.unwrap();
-            }
             let mut rest = Vec::new();
             s.read_to_end(&mut rest).await.unwrap();
             rest
@@ -417,17 +402,7 @@ mod tests {
                 s.read_exact(&mut b).unwrap();
                 req.push(b[0]);
             }
-            let text = String::from_utf8(req).unwrap();
-            let key = text
-                .lines()
-                .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: ").or_else(|| l.strip_prefix("sec-websocket-key: ")))
-                .unwrap()
-                .trim()
-                .to_string();
-            let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
-            let answer = format!(
-                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
-            );
+            let answer = switching(req);
             s.write_all(answer.as_bytes()).unwrap();
             for k in 0..PAIRS {
                 s.write_all(&frame(OpCode::Data(Data::Text), true, format!("a{k}").as_bytes())).unwrap();
