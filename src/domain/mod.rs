@@ -218,8 +218,8 @@ pub struct Donation {
     pub currency: Currency,
     /// Sum of `allocations`: sponsor money this donation earned.
     pub matched: i64,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub allocations: Vec<Allocation>,
+    #[serde(default, skip_serializing_if = "<[Allocation]>::is_empty")]
+    pub allocations: Box<[Allocation]>,
     /// The name as given; shown only when `anonymous` is false.
     pub donor: Option<String>,
     pub anonymous: bool,
@@ -241,10 +241,10 @@ pub struct Donation {
     pub message_hidden: bool,
     /// The name as shown, when the word list masked part of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub donor_masked: Option<String>,
+    pub donor_masked: Option<Box<str>>,
     /// The message as shown, when the word list masked part of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_masked: Option<String>,
+    pub message_masked: Option<Box<str>>,
     /// A test alert: shown by overlays, counted nowhere.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub test: bool,
@@ -346,7 +346,7 @@ impl Donation {
             amount,
             currency,
             matched: 0,
-            allocations: vec![],
+            allocations: Box::default(),
             donor,
             anonymous,
             message,
