@@ -272,6 +272,15 @@ pub struct DonationView<'a> {
 }
 
 impl Donation {
+    /// The donation with its name and message masked by a live's word list
+    /// (`donor_masked` and `message_masked` set, or cleared when nothing matched).
+    pub fn masked_with(mut self, words: &[String]) -> Donation {
+        let mask = |text: Option<&str>| text.and_then(|t| moderation::mask(t, words)).map(String::into_boxed_str);
+        self.donor_masked = mask(self.donor.as_deref());
+        self.message_masked = mask(self.message.as_deref());
+        self
+    }
+
     /// The donor name viewers may see, if any.
     pub fn shown_donor(&self) -> Option<&str> {
         if self.anonymous || self.pending || self.donor_hidden {

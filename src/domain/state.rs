@@ -3,7 +3,7 @@
 //! event into the state. Both are synchronous, deterministic and free of I/O, so
 //! replaying the log on start rebuilds exactly the state the writer had.
 
-use super::moderation::{self, Mode, Moderation};
+use super::moderation::{Mode, Moderation};
 use super::{
     Allocation, Campaign, Donation, Integration, Live, Match, Milestone, Subscriber, Timestamp, TokenHash, Totals,
 };
@@ -430,9 +430,14 @@ pub struct Donations {
     hasher: foldhash::fast::RandomState,
 }
 
+/// Where a donation's id hashes to in a [`Donations`] table.
+fn hash_id(hasher: &foldhash::fast::RandomState, id: &str) -> u64 {
+    hasher.hash_one(id)
+}
+
 impl Donations {
     fn hash(&self, id: &str) -> u64 {
-        self.hasher.hash_one(id)
+        hash_id(&self.hasher, id)
     }
 
     pub fn len(&self) -> usize {
@@ -446,7 +451,7 @@ impl Donations {
     /// Room for `more` donations without growing the table on the way.
     pub fn reserve(&mut self, more: usize) {
         let hasher = &self.hasher;
-        self.table.reserve(more, |d| hasher.hash_one(d.donation.id.as_str()));
+        self.table.reserve(more, |d| hash_id(hasher, &d.donation.id));
     }
 
     pub fn get(&self, id: &str) -> Option<&DonationState> {
@@ -466,7 +471,7 @@ impl Donations {
     pub fn insert(&mut self, d: Box<DonationState>) {
         let hash = self.hash(&d.donation.id);
         let hasher = &self.hasher;
-        match self.table.entry(hash, |x| x.donation.id == d.donation.id, |x| hasher.hash_one(x.donation.id.as_str())) {
+        match self.table.entry(hash, |x| x.donation.id == d.donation.id, |x| hash_id(hasher, &x.donation.id)) {
             hashbrown::hash_table::Entry::Occupied(mut e) => *e.get_mut() = d,
             hashbrown::hash_table::Entry::Vacant(e) => drop(e.insert(d)),
         }
@@ -693,21 +698,8 @@ impl State {
                 if !self.may(by, &donation.live_id) {
                     return Err(Refusal::Forbidden);
                 }
-                let donation = Donation {
-                    campaign_id: live.live.campaign_id.clone(),
-                    test: true,
-                    donor_masked: donation
-                        .donor
-                        .as_deref()
-                        .and_then(|t| moderation::mask(t, &live.words))
-                        .map(String::into_boxed_str),
-                    message_masked: donation
-                        .message
-                        .as_deref()
-                        .and_then(|t| moderation::mask(t, &live.words))
-                        .map(String::into_boxed_str),
-                    ..donation.clone()
-                };
+                let donation = Donation { campaign_id: live.live.campaign_id.clone(), test: true, ..donation.clone() }
+                    .masked_with(&live.words);
                 Ok(Decision::Append(Fact::TestAlert { donation }))
             }
             Command::UpdateMatch(m) => {
@@ -945,14 +937,9 @@ impl State {
             allocations: allocations.into_boxed_slice(),
             refunded: false,
             pending: has_text && live.moderation.holds_text(),
-            donor_masked: d.donor.as_deref().and_then(|t| moderation::mask(t, &live.words)).map(String::into_boxed_str),
-            message_masked: d
-                .message
-                .as_deref()
-                .and_then(|t| moderation::mask(t, &live.words))
-                .map(String::into_boxed_str),
             ..d.clone()
-        };
+        }
+        .masked_with(&live.words);
         Ok(Decision::Append(Fact::DonationReceived { donation, idempotency: idempotency.clone() }))
     }
 
