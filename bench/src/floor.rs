@@ -8,12 +8,11 @@
 //! `floor-write` is one thread that accepts N connections and writes a frame to
 //! each in turn, RATE times a second; `floor-read` processes connect from their
 //! own source addresses and read and drop everything, as subscribers would. The
-//! writer carries the same syscall counter (`perf stat` tracepoints) as the
-//! servers while it writes, so that its CPU per write is measured as theirs is.
+//! writer counts its own `write()` calls, and runs, like the servers at 10/s,
+//! without a syscall tracer (which would slow every syscall on the machine).
 
 use crate::fleet::{next_source, processes};
 use crate::proto::{Result, socket_from};
-use crate::servers::SyscallCount;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::process::Stdio;
@@ -28,7 +27,7 @@ pub struct Floor {
     pub frame_bytes: usize,
     pub writes: u64,
     pub cpu_us_per_write: f64,
-    /// Write-family syscalls counted while it wrote (one per write expected).
+    /// `write()` calls the writer made (one per frame unless a write was partial).
     #[serde(default)]
     pub write_syscalls: Option<u64>,
 }
@@ -78,20 +77,34 @@ pub fn write_main(args: &[String]) -> Result<()> {
     let before = crate::servers::sample(pid).cpu_s;
     let start = Instant::now();
     let rounds = (rate * secs).round().max(1.0) as u64;
-    let mut writes = 0u64;
+    let (mut writes, mut calls) = (0u64, 0u64);
     for r in 0..rounds {
         let due = start + Duration::from_secs_f64(r as f64 / rate);
         if let Some(wait) = due.checked_duration_since(Instant::now()) {
             std::thread::sleep(wait);
         }
         for s in &mut socks {
-            if s.write_all(&frame).is_ok() {
+            if write_counted(s, &frame, &mut calls).is_ok() {
                 writes += 1;
             }
         }
     }
     let cpu_s = crate::servers::sample(pid).cpu_s - before;
-    writeln!(out, "{}", serde_json::json!({ "writes": writes, "cpu_s": cpu_s }))?;
+    writeln!(out, "{}", serde_json::json!({ "writes": writes, "calls": calls, "cpu_s": cpu_s }))?;
+    Ok(())
+}
+
+/// Writes all of `buf` (a blocking socket), counting the `write()` calls.
+fn write_counted(w: &mut impl Write, mut buf: &[u8], calls: &mut u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        *calls += 1;
+        match w.write(buf) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => buf = &buf[n..],
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
     Ok(())
 }
 
@@ -121,14 +134,7 @@ pub fn read_main(args: &[String]) -> Result<()> {
 
 /// Measures the floor for `n` sockets: the writer and its readers as child
 /// processes of this one, spread like a fleet of `per_process` subscribers.
-pub async fn measure(
-    n: usize,
-    rate: f64,
-    secs: f64,
-    frame_bytes: usize,
-    per_process: usize,
-    work: &std::path::Path,
-) -> Result<Floor> {
+pub async fn measure(n: usize, rate: f64, secs: f64, frame_bytes: usize, per_process: usize) -> Result<Floor> {
     let exe = std::env::current_exe()?;
     let mut writer = tokio::process::Command::new(&exe)
         .args(["floor-write", &n.to_string(), &rate.to_string(), &secs.to_string(), &frame_bytes.to_string()])
@@ -157,13 +163,10 @@ pub async fn measure(
     if ready.as_deref() != Some("ready") {
         return Err("floor writer: readers not connected".into());
     }
-    let pid = writer.id().ok_or("floor writer: gone")?;
-    let perf = SyscallCount::start(pid, work);
     let mut go = writer.stdin.take().ok_or("floor writer: no stdin")?;
     go.write_all(b"go\n").await?;
     let limit = Duration::from_secs_f64(secs + 60.0);
     let line = tokio::time::timeout(limit, lines.next_line()).await.map_err(|_| "floor writer: no answer")??;
-    let write_syscalls = perf.and_then(SyscallCount::stop).map(|(_, writes)| writes);
     let v: serde_json::Value = serde_json::from_str(&line.ok_or("floor writer: no result")?)?;
     let _ = writer.wait().await;
     for mut r in readers {
@@ -173,6 +176,7 @@ pub async fn measure(
     }
     let writes = v["writes"].as_u64().unwrap_or(0);
     let cpu_s = v["cpu_s"].as_f64().unwrap_or(0.0);
+    let write_syscalls = v["calls"].as_u64();
     if writes == 0 {
         return Err("floor writer: nothing written".into());
     }
@@ -181,7 +185,37 @@ pub async fn measure(
 
 #[cfg(test)]
 mod tests {
-    use super::ws_frame;
+    use super::{write_counted, ws_frame};
+
+    /// A writer that takes at most `chunk` bytes per call.
+    struct Trickle {
+        chunk: usize,
+        got: Vec<u8>,
+    }
+
+    impl std::io::Write for Trickle {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.chunk);
+            self.got.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_write_call_is_counted_partial_ones_included() {
+        let frame = ws_frame(100);
+        let mut calls = 0;
+        let mut whole = Trickle { chunk: 4096, got: Vec::new() };
+        write_counted(&mut whole, &frame, &mut calls).unwrap();
+        assert_eq!(calls, 1);
+        let mut trickle = Trickle { chunk: 30, got: Vec::new() };
+        write_counted(&mut trickle, &frame, &mut calls).unwrap();
+        assert_eq!(calls, 1 + 4);
+        assert_eq!(trickle.got, frame);
+    }
 
     #[test]
     fn frames_have_the_asked_size_and_a_valid_header() {

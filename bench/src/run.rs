@@ -143,13 +143,15 @@ pub struct Phase {
     /// CPU the subscriber processes (the load generator) spent per frame received.
     #[serde(default)]
     pub sub_cpu_us_per_frame: f64,
-    /// Write-family syscalls (write, writev, sendto, sendmsg) of the server.
-    pub writes: u64,
-    pub writes_per_frame: f64,
-    /// Every syscall of the server.
-    pub syscalls: u64,
-    pub syscalls_per_frame: f64,
-    /// Where the syscall counts come from: `perf` or `/proc io` (misses send/sendto).
+    /// Write-family syscalls (write, writev, sendto, sendmsg) of the server, in
+    /// the phases that count syscalls (see [`phase`]).
+    pub writes: Option<u64>,
+    pub writes_per_frame: Option<f64>,
+    /// Every syscall of the server, in the phases that count them.
+    pub syscalls: Option<u64>,
+    pub syscalls_per_frame: Option<f64>,
+    /// Where the syscall counts come from: `perf`, `/proc io` (misses send/sendto)
+    /// or `none` (not counted in this phase).
     pub syscall_source: String,
     pub rss_start_kib: u64,
     pub rss_peak_kib: u64,
@@ -348,6 +350,13 @@ struct Ctx<'a> {
 
 /// Publishes at `rate` for `secs`, waits until every subscriber has everything
 /// (or the drain time passes), and measures.
+///
+/// Syscalls are counted only when `count_syscalls` is set: the counter is a set
+/// of `perf` tracepoints, and while any is attached every syscall of every
+/// process on the machine takes the kernel's traced path, which made the
+/// server's CPU per frame about 10 % higher at 10/s (16.6 and 15.6 µs against
+/// 14.3 and 14.4 in alternated W2 runs at 4 000 × 10/s) and slowed the load
+/// generator as much.
 #[allow(clippy::too_many_arguments)]
 async fn phase(
     srv: &Server,
@@ -361,6 +370,7 @@ async fn phase(
     pick: Pick,
     drain: Duration,
     work: &std::path::Path,
+    count_syscalls: bool,
 ) -> Result<Phase> {
     let acked0 = publ.acked();
     let before = fleet.stats(&acked0, true).await?;
@@ -369,7 +379,7 @@ async fn phase(
     let s0 = sample(srv.pid);
     let subs0 = fleet.cpu_s();
     let watch = RssWatch::start(srv.pid);
-    let perf = SyscallCount::start(srv.pid, work);
+    let perf = if count_syscalls { SyscallCount::start(srv.pid, work) } else { None };
     publish_rate(publ, rate, secs, pick).await;
     let acked = publ.acked();
     let end = Instant::now() + drain;
@@ -393,12 +403,15 @@ async fn phase(
     let published: u64 = acked.iter().sum::<u64>() - acked0.iter().sum::<u64>();
     let cpu = s1.cpu_s - s0.cpu_s;
     let (syscalls, writes, source) = match counted {
-        Some((all, w)) => (all, w, "perf"),
-        None => {
-            ((s1.syscw + s1.syscr).saturating_sub(s0.syscw + s0.syscr), s1.syscw.saturating_sub(s0.syscw), "/proc io")
-        }
+        Some((all, w)) => (Some(all), Some(w), "perf"),
+        None if count_syscalls => (
+            Some((s1.syscw + s1.syscr).saturating_sub(s0.syscw + s0.syscr)),
+            Some(s1.syscw.saturating_sub(s0.syscw)),
+            "/proc io",
+        ),
+        None => (None, None, "none"),
     };
-    let per = |n: u64| if delivered > 0 { n as f64 / delivered as f64 } else { 0.0 };
+    let per = |n: Option<u64>| n.map(|n| if delivered > 0 { n as f64 / delivered as f64 } else { 0.0 });
     Ok(Phase {
         server: srv.proto.name().into(),
         workload: workload.into(),
@@ -458,7 +471,7 @@ impl Ctx<'_> {
 
     fn note(&mut self, p: &Phase) {
         eprintln!(
-            "    {:<11} subs {:>5} rate {:>6}/s: p50 {:>8.2} ms p99 {:>8.2} ms p99.9 {:>8.2} ms | lost {} dup {} disorder {} closed {} | {:.1} µs CPU/frame, {:.2} writes/frame",
+            "    {:<11} subs {:>5} rate {:>6}/s: p50 {:>8.2} ms p99 {:>8.2} ms p99.9 {:>8.2} ms | lost {} dup {} disorder {} closed {} | {:.1} µs CPU/frame{}",
             p.server,
             p.subs,
             p.rate,
@@ -470,7 +483,7 @@ impl Ctx<'_> {
             p.disorder,
             p.closed,
             p.cpu_us_per_frame,
-            p.writes_per_frame
+            p.writes_per_frame.map(|w| format!(", {w:.2} writes/frame")).unwrap_or_default()
         );
         if !p.clean() && self.opts.mode == "smoke" {
             self.res.problems.push(format!(
@@ -519,7 +532,7 @@ impl Ctx<'_> {
             .find(|p| p.server == Proto::Cagnotte.name() && p.subs == n as u64 && p.frame_bytes > 0.0)
             .map_or(400, |p| p.frame_bytes.round() as usize);
         eprintln!("floor: a bare write() loop × {n}, {bytes}-byte frames");
-        match crate::floor::measure(n, 10.0, self.opts.secs, bytes, self.opts.per_process, &self.paths.work).await {
+        match crate::floor::measure(n, 10.0, self.opts.secs, bytes, self.opts.per_process).await {
             Ok(f) => {
                 eprintln!("    {:.1} µs CPU per write", f.cpu_us_per_write);
                 self.res.floor.push(f);
@@ -550,6 +563,8 @@ impl Ctx<'_> {
                     Pick::Uniform(1),
                     self.opts.drain,
                     &self.paths.work,
+                    // Coalescing is the question at 100/s: count syscalls there.
+                    rate >= 100.0,
                 )
                 .await?;
                 self.note(&p);
@@ -589,6 +604,8 @@ impl Ctx<'_> {
             Pick::Skewed { lives: l, hot: (l / 100).max(3) },
             self.opts.drain,
             &self.paths.work,
+            // Many lives at 2 000/s: count syscalls to see the writes coalesce.
+            true,
         )
         .await?;
         self.note(&p);
@@ -723,6 +740,7 @@ impl Ctx<'_> {
             Pick::Uniform(1),
             self.opts.drain,
             &self.paths.work,
+            false,
         )
         .await?;
         self.note(&base);
@@ -739,6 +757,7 @@ impl Ctx<'_> {
             Pick::Uniform(1),
             self.opts.drain,
             &self.paths.work,
+            false,
         )
         .await?;
         self.note(&stalled);
