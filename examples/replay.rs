@@ -2,12 +2,13 @@
 //! one campaign, with a sponsor match) into a fresh log, then times opening it
 //! (read + fold) and filling the read model, as the server does on start.
 //!
-//!     cargo run --release --example replay -- 1000000 [DIR]
+//!     cargo run --release --example replay -- 1000000 [DIR] [--keyed]
 //!
 //! With DIR, the log is kept there, and a log already in DIR is replayed as it is
-//! (to profile the replay alone).
+//! (to profile the replay alone). With `--keyed`, every donation carries an
+//! idempotency key, as those from integrations do.
 
-use cagnotte::domain::state::{Command, Decision, Event, Limits, Principal, State};
+use cagnotte::domain::state::{Command, Decision, Event, IdempotencyKey, Limits, Principal, State};
 use cagnotte::domain::{Campaign, Donation, Live, Match, Timestamp};
 use cagnotte::hub::Hub;
 use cagnotte::ledger::sqlite::{Row, Store};
@@ -20,8 +21,11 @@ use std::time::Instant;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
-    let kept = std::env::args().nth(2).map(std::path::PathBuf::from);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let keyed = args.iter().any(|a| a == "--keyed");
+    let mut args = args.into_iter().filter(|a| a != "--keyed");
+    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let kept = args.next().map(std::path::PathBuf::from);
     if let Some(dir) = kept.as_deref().filter(|d| cagnotte::ledger::sqlite::db_path(d).exists()) {
         replay(dir);
         return;
@@ -96,7 +100,12 @@ fn main() {
             (i % 3 == 0).then(|| "Merci pour ce live, bravo à tous !".to_owned()),
             "twitch".into(),
         );
-        push(&mut state, &mut rows, Command::Donate { by: Principal::LiveKey(live), donation: d, idempotency: None });
+        // A key the shape of a UUID, and the digest of a request body.
+        let idempotency = keyed.then(|| IdempotencyKey {
+            key: format!("{:08x}-4b1d-4e2a-9c3f-{:012x}", i, i * 7919),
+            body_hash: cagnotte::secret::digest_hex(i.to_string().as_bytes()),
+        });
+        push(&mut state, &mut rows, Command::Donate { by: Principal::LiveKey(live), donation: d, idempotency });
         if rows.len() >= 10_000 {
             store.append(&rows).expect("append");
             rows.clear();
