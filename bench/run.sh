@@ -49,8 +49,9 @@ ulimit -n 20000 2>/dev/null || true
 
 # Start-up replay of a large log (not part of the smoke run): the example writes
 # REPLAY_EVENTS donation events into a fresh log (and times the replay path in
-# its own process, stage by stage); the harness then starts the server on that
-# log, cold, three times, and times each start until /healthz answers.
+# its own process, stage by stage), then a second log of the same donations each
+# with an idempotency key; the harness starts the server on each log, cold, three
+# times, and times each start until /healthz answers.
 replay_args=()
 replay_dir=
 if [ "$mode" != smoke ]; then
@@ -58,10 +59,12 @@ if [ "$mode" != smoke ]; then
   cargo build --release --example replay
   replay_dir=$(mktemp -d)
   trap 'rm -rf "$replay_dir"' EXIT
-  target/release/examples/replay "$events" "$replay_dir"
+  target/release/examples/replay "$events" "$replay_dir/plain"
   # Once more in a fresh process, as the server does, stage by stage.
-  target/release/examples/replay "$events" "$replay_dir" | tee target/bench-replay-stages.txt
-  replay_args=(--replay-log "$events:$replay_dir")
+  target/release/examples/replay "$events" "$replay_dir/plain" | tee target/bench-replay-stages.txt
+  # The same donations, each with an idempotency key (as from integrations).
+  target/release/examples/replay "$events" "$replay_dir/keyed" --keyed
+  replay_args=(--replay-log "$events:$replay_dir/plain" --replay-keyed-log "$events:$replay_dir/keyed")
 fi
 
 BENCH_COMMAND="${CAGNOTTE_BIN:+CAGNOTTE_BIN=$CAGNOTTE_BIN }bench/run.sh --$mode${args[*]:+ }${args[*]:-}" \

@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 const USAGE: &str = "usage: cagnotte-bench run [--mode quick|full|smoke] [--servers cagnotte,ws,nats] \
 [--workloads w1,w2,w4,w5,w6,w7] [--sizes 1000,2000] [--rates 1,10,100] [--secs S] [--repeat R] [--w5-clients 32,128] \
-[--replay-log EVENTS:DIR] [--out BENCHMARKS.md] [--svg docs/bench-p99.svg] [--json target/bench/results.json] [--cagnotte PATH]
+[--replay-log EVENTS:DIR] [--replay-keyed-log EVENTS:DIR] [--out BENCHMARKS.md] [--svg docs/bench-p99.svg] [--json target/bench/results.json] [--cagnotte PATH]
        cagnotte-bench report --json FILE [--out FILE] [--svg FILE]
        cagnotte-bench flame PERF_SCRIPT_OUTPUT OUT.svg
        cagnotte-bench sub   (internal: a subscriber process)
@@ -145,9 +145,14 @@ fn cli_run(args: &[String]) -> Result<()> {
             "--svg" => o.svg = v.into(),
             "--json" => o.json = v.into(),
             "--cagnotte" => paths.cagnotte = v.into(),
-            "--replay-log" => {
+            "--replay-log" | "--replay-keyed-log" => {
                 let (events, dir) = v.split_once(':').ok_or("--replay-log takes EVENTS:DIR")?;
-                opts.replay_log = Some((dir.into(), events.parse()?));
+                let log = Some((dir.into(), events.parse()?));
+                if a == "--replay-log" {
+                    opts.replay_log = log;
+                } else {
+                    opts.replay_keyed_log = log;
+                }
             }
             _ => return Err(USAGE.into()),
         }

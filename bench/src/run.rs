@@ -36,6 +36,8 @@ pub struct Opts {
     /// A log written beforehand (by `examples/replay.rs`) and its event count:
     /// the server is started on it three times, cold, to time the start-up replay.
     pub replay_log: Option<(PathBuf, u64)>,
+    /// The same, with an idempotency key on every donation (`--keyed`).
+    pub replay_keyed_log: Option<(PathBuf, u64)>,
 }
 
 impl Opts {
@@ -64,6 +66,7 @@ impl Opts {
                 w6_secs: 2.0,
                 w7_subs: 200,
                 replay_log: None,
+                replay_keyed_log: None,
             },
             "full" => Opts {
                 mode: mode.into(),
@@ -87,6 +90,7 @@ impl Opts {
                 w6_secs: 20.0,
                 w7_subs: 5000,
                 replay_log: None,
+                replay_keyed_log: None,
             },
             _ => Opts {
                 mode: "quick".into(),
@@ -110,6 +114,7 @@ impl Opts {
                 w6_secs: 10.0,
                 w7_subs: 2000,
                 replay_log: None,
+                replay_keyed_log: None,
             },
         }
     }
@@ -203,11 +208,14 @@ pub struct Replay {
     pub ready_s: f64,
 }
 
-/// Server starts on a large log written beforehand: seconds until `/healthz` answered.
+/// Server starts on a large log written beforehand: seconds until `/healthz`
+/// answered, and the server's peak RSS by then.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct BigReplay {
     pub events: u64,
     pub starts_s: Vec<f64>,
+    #[serde(default)]
+    pub peak_rss_kib: Vec<u64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -249,6 +257,9 @@ pub struct Results {
     pub replay: Option<Replay>,
     #[serde(default)]
     pub big_replay: Option<BigReplay>,
+    /// The same on a log whose donations all carry an idempotency key.
+    #[serde(default)]
+    pub big_replay_keyed: Option<BigReplay>,
     pub slow: Vec<Slow>,
     pub storm: Vec<Storm>,
     pub problems: Vec<String>,
@@ -703,21 +714,22 @@ impl Ctx<'_> {
 
     /// Starts the server three times on a large log, each time in a fresh process
     /// (the log file is in the page cache after the first start, as after a crash).
-    async fn big_replay(&mut self, dir: &std::path::Path, events: u64) -> Result<()> {
+    async fn big_replay(&mut self, dir: &std::path::Path, events: u64) -> Result<BigReplay> {
         eprintln!("start-up replay: {events} events in {}", dir.display());
         // Let the writeback of the workloads before settle, so that it does not
         // land on the first start.
         let _ = tokio::process::Command::new("sync").status().await;
         tokio::time::sleep(Duration::from_secs(3)).await;
-        let mut starts_s = Vec::new();
+        let (mut starts_s, mut peak_rss_kib) = (Vec::new(), Vec::new());
         for _ in 0..3 {
             let (srv, up) = Server::start(Proto::Cagnotte, self.paths, &self.client, Some(dir.to_owned())).await?;
-            eprintln!("    healthy after {:.2} s", up.as_secs_f64());
+            let peak = crate::servers::peak_rss_kib(srv.pid);
+            eprintln!("    healthy after {:.2} s, peak RSS {} MiB", up.as_secs_f64(), peak / 1024);
             starts_s.push(up.as_secs_f64());
+            peak_rss_kib.push(peak);
             srv.kill().await;
         }
-        self.res.big_replay = Some(BigReplay { events, starts_s });
-        Ok(())
+        Ok(BigReplay { events, starts_s, peak_rss_kib })
     }
 
     async fn w6(&mut self, proto: Proto) -> Result<()> {
@@ -872,7 +884,10 @@ pub async fn run(opts: &Opts, paths: &Paths, command: String) -> Result<Results>
             ctx.w5().await?;
         }
         if let Some((dir, events)) = &opts.replay_log {
-            ctx.big_replay(dir, *events).await?;
+            ctx.res.big_replay = Some(ctx.big_replay(dir, *events).await?);
+        }
+        if let Some((dir, events)) = &opts.replay_keyed_log {
+            ctx.res.big_replay_keyed = Some(ctx.big_replay(dir, *events).await?);
         }
     }
     Ok(ctx.res)

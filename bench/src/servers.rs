@@ -46,6 +46,20 @@ pub struct ProcSample {
     pub syscr: u64,
 }
 
+/// A `/proc/PID/status` field in KiB (`VmRSS`, `VmHWM`), 0 if unreadable.
+fn status_kib(status: &str, field: &str) -> u64 {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The peak RSS of a process so far (`VmHWM`), in KiB.
+pub fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status")).map_or(0, |s| status_kib(&s, "VmHWM"))
+}
+
 pub fn sample(pid: u32) -> ProcSample {
     let mut s = ProcSample::default();
     if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -59,11 +73,7 @@ pub fn sample(pid: u32) -> ProcSample {
         s.cpu_s = ticks as f64 / 100.0;
     }
     if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-        for l in status.lines() {
-            if let Some(v) = l.strip_prefix("VmRSS:") {
-                s.rss_kib = v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
-            }
-        }
+        s.rss_kib = status_kib(&status, "VmRSS");
     }
     if let Ok(io) = std::fs::read_to_string(format!("/proc/{pid}/io")) {
         for l in io.lines() {
@@ -455,5 +465,18 @@ impl SyscallCount {
             }
         }
         seen.then_some((all, writes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_kib;
+
+    #[test]
+    fn status_fields_are_read_in_kib() {
+        let status = "Name:\tcagnotte\nVmPeak:\t  900 kB\nVmHWM:\t  401234 kB\nVmRSS:\t  398000 kB\n";
+        assert_eq!(status_kib(status, "VmHWM"), 401_234);
+        assert_eq!(status_kib(status, "VmRSS"), 398_000);
+        assert_eq!(status_kib(status, "VmSwap"), 0);
     }
 }
