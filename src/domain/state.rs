@@ -1281,7 +1281,8 @@ impl State {
     /// A donation received (the hottest fact of the log).
     fn receive(&mut self, seq: u64, donation: Donation, idempotency: Option<IdempotencyKey>) -> Result<(), FoldError> {
         let c = self.campaigns.get_mut(&donation.campaign_id).ok_or(FoldError::Unknown(seq))?;
-        if allocate(c, donation.amount, donation.at)[..] != donation.allocations[..] {
+        let recorded = donation.allocations.iter().map(|a| (a.match_id.as_str(), a.amount));
+        if !shares(c, donation.amount, donation.at).eq(recorded) {
             self.diverged += 1;
         }
         let l = self.lives.get_mut(&donation.live_id).ok_or(FoldError::Unknown(seq))?;
@@ -1335,22 +1336,24 @@ impl State {
 /// `floor(amount × num / den)`, at most `max_per_donation`, at most what is left
 /// of the cap (so the donation that reaches the cap gets exactly what remains).
 pub fn allocate(c: &CampaignState, amount: i64, at: Timestamp) -> Vec<Allocation> {
-    let mut out = Vec::new();
-    for m in &c.matches {
+    shares(c, amount, at).map(|(id, amount)| Allocation { match_id: id.to_owned(), amount }).collect()
+}
+
+/// [`allocate`]'s (match id, share) pairs, without building them: a replay
+/// checks every donation's recorded allocations against them.
+fn shares(c: &CampaignState, amount: i64, at: Timestamp) -> impl Iterator<Item = (&str, i64)> {
+    c.matches.iter().filter_map(move |m| {
         let r = &m.r#match;
         if !r.is_active(at) || r.min_amount.is_some_and(|min| amount < min) {
-            continue;
+            return None;
         }
         let mut share = apply_ratio(amount, r.ratio[0], r.ratio[1]);
         if let Some(max) = r.max_per_donation {
             share = share.min(max);
         }
         share = share.min(m.left());
-        if share > 0 {
-            out.push(Allocation { match_id: r.id.clone(), amount: share });
-        }
-    }
-    out
+        (share > 0).then_some((r.id.as_str(), share))
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -1470,5 +1473,89 @@ mod tests {
         assert_ne!(body_digest("500"), body_digest("501"));
         assert_ne!(body_digest(&hex.to_uppercase()), bytes);
         assert_ne!(body_digest(&hex[..62]), body_digest(&hex[..63]));
+    }
+
+    /// A campaign "c" whose sponsor "m" doubles every donation up to 10 000
+    /// cents, and its live "live".
+    fn matched_campaign() -> super::State {
+        use super::{Event, Fact, Limits, State};
+        use crate::domain::{Campaign, Live, Match, Timestamp};
+        let now = Timestamp::now();
+        let eur = Currency::parse("EUR").expect("EUR");
+        let campaign = Campaign {
+            id: "c".into(),
+            name: "C".into(),
+            currency: eur,
+            goal: None,
+            charity: None,
+            starts_at: None,
+            ends_at: None,
+            donate_url: None,
+            created_at: now,
+            overlay_hash: None,
+        };
+        let r#match = Match {
+            id: "m".into(),
+            campaign_id: "c".into(),
+            sponsor: "S".into(),
+            ratio: [1, 1],
+            cap: 10_000,
+            starts_at: None,
+            ends_at: None,
+            min_amount: None,
+            max_per_donation: None,
+            created_at: now,
+        };
+        let live = Live {
+            id: "live".into(),
+            campaign_id: "c".into(),
+            host: "H".into(),
+            title: None,
+            platform: None,
+            scheduled_at: None,
+            goal: None,
+            donate_url: None,
+            duration_minutes: None,
+            created_at: now,
+            key_hash: crate::secret::hash("k"),
+            overlay_hash: crate::secret::hash("o"),
+        };
+        let mut state = State::new(Limits::default());
+        let facts = [Fact::CampaignCreated { campaign }, Fact::MatchCreated { r#match }, Fact::LiveCreated { live }];
+        for (i, fact) in facts.into_iter().enumerate() {
+            state.apply(&Event { seq: i as u64 + 1, at: now, fact }).expect("fold");
+        }
+        state
+    }
+
+    #[test]
+    fn a_replayed_donation_whose_recorded_matching_differs_is_counted_and_kept() {
+        use super::{Allocation, Event, Fact};
+        let mut state = matched_campaign();
+        let mut seq = state.last_seq;
+        let mut fold = |state: &mut super::State, id: &str, amount: i64, allocations: Vec<Allocation>| {
+            seq += 1;
+            let mut donation = donation(id, amount, seq).donation;
+            donation.campaign_id = "c".into();
+            donation.matched = allocations.iter().map(|a| a.amount).sum();
+            donation.allocations = allocations.into_boxed_slice();
+            let fact = Fact::DonationReceived { donation, idempotency: None };
+            state.apply(&Event { seq, at: crate::domain::Timestamp::now(), fact }).expect("fold");
+        };
+        let m = |amount| vec![Allocation { match_id: "m".into(), amount }];
+        // As the rules give: doubled, then the cap's last 1 000 cents.
+        fold(&mut state, "d1", 9_000, m(9_000));
+        fold(&mut state, "d2", 5_000, m(1_000));
+        assert_eq!(state.diverged, 0);
+        // The cap is reached: the rules give nothing, the log recorded a share.
+        fold(&mut state, "d3", 500, m(500));
+        assert_eq!(state.diverged, 1);
+        // Recorded values are kept: the campaign counts the 500 cents matched.
+        assert_eq!(state.campaigns["c"].totals.matched, 10_500);
+        assert_eq!(state.donations["d3"].donation.matched, 500);
+        // A share the rules give, left out of the log, differs too.
+        let mut fresh = matched_campaign();
+        fold(&mut fresh, "d4", 700, Vec::new());
+        assert_eq!(fresh.diverged, 1);
     }
 }
