@@ -1475,87 +1475,60 @@ mod tests {
         assert_ne!(body_digest(&hex[..62]), body_digest(&hex[..63]));
     }
 
-    /// A campaign "c" whose sponsor "m" doubles every donation up to 10 000
-    /// cents, and its live "live".
-    fn matched_campaign() -> super::State {
-        use super::{Event, Fact, Limits, State};
-        use crate::domain::{Campaign, Live, Match, Timestamp};
-        let now = Timestamp::now();
-        let eur = Currency::parse("EUR").expect("EUR");
-        let campaign = Campaign {
-            id: "c".into(),
-            name: "C".into(),
-            currency: eur,
-            goal: None,
-            charity: None,
-            starts_at: None,
-            ends_at: None,
-            donate_url: None,
-            created_at: now,
-            overlay_hash: None,
-        };
-        let r#match = Match {
-            id: "m".into(),
-            campaign_id: "c".into(),
-            sponsor: "S".into(),
-            ratio: [1, 1],
-            cap: 10_000,
-            starts_at: None,
-            ends_at: None,
-            min_amount: None,
-            max_per_donation: None,
-            created_at: now,
-        };
-        let live = Live {
-            id: "live".into(),
-            campaign_id: "c".into(),
-            host: "H".into(),
-            title: None,
-            platform: None,
-            scheduled_at: None,
-            goal: None,
-            donate_url: None,
-            duration_minutes: None,
-            created_at: now,
-            key_hash: crate::secret::hash("k"),
-            overlay_hash: crate::secret::hash("o"),
-        };
-        let mut state = State::new(Limits::default());
-        let facts = [Fact::CampaignCreated { campaign }, Fact::MatchCreated { r#match }, Fact::LiveCreated { live }];
-        for (i, fact) in facts.into_iter().enumerate() {
-            state.apply(&Event { seq: i as u64 + 1, at: now, fact }).expect("fold");
+    /// Folds log events written as the log keeps them.
+    fn replayed(lines: &[String]) -> super::State {
+        let mut state = super::State::new(super::Limits::default());
+        for l in lines {
+            let event: super::Event = serde_json::from_str(l).expect("an event of the log");
+            state.apply(&event).expect("fold");
         }
         state
     }
 
+    /// A log: campaign "c", whose sponsor "m" doubles every donation up to
+    /// 10 000 cents, its live "live", then donations of (id, amount, share
+    /// recorded for "m").
+    fn matched_log(donations: &[(&str, i64, Option<i64>)]) -> Vec<String> {
+        let at = "2026-12-01T20:00:00.000Z";
+        let (key, overlay) = ("0".repeat(64), "1".repeat(64));
+        let mut facts = vec![
+            format!(
+                r#"{{"campaign_created":{{"campaign":{{"id":"c","name":"C","currency":"EUR","created_at":"{at}"}}}}}}"#
+            ),
+            format!(
+                r#"{{"match_created":{{"match":{{"id":"m","campaign_id":"c","sponsor":"S","ratio":[1,1],"cap":10000,"created_at":"{at}"}}}}}}"#
+            ),
+            format!(
+                r#"{{"live_created":{{"live":{{"id":"live","campaign_id":"c","host":"H","key_hash":"{key}","overlay_hash":"{overlay}","created_at":"{at}"}}}}}}"#
+            ),
+        ];
+        for (id, amount, share) in donations {
+            let allocations =
+                share.map_or(String::new(), |s| format!(r#","allocations":[{{"match_id":"m","amount":{s}}}]"#));
+            facts.push(format!(
+                r#"{{"donation_received":{{"donation":{{"id":"{id}","live_id":"live","campaign_id":"c","amount":{amount},"currency":"EUR","matched":{}{allocations},"anonymous":false,"platform":"direct","at":"{at}","refunded":false}}}}}}"#,
+                share.unwrap_or(0)
+            ));
+        }
+        facts.iter().enumerate().map(|(i, f)| format!(r#"{{"seq":{},"at":"{at}","fact":{f}}}"#, i + 1)).collect()
+    }
+
     #[test]
     fn a_replayed_donation_whose_recorded_matching_differs_is_counted_and_kept() {
-        use super::{Allocation, Event, Fact};
-        let mut state = matched_campaign();
-        let mut seq = state.last_seq;
-        let mut fold = |state: &mut super::State, id: &str, amount: i64, allocations: Vec<Allocation>| {
-            seq += 1;
-            let mut donation = donation(id, amount, seq).donation;
-            donation.campaign_id = "c".into();
-            donation.matched = allocations.iter().map(|a| a.amount).sum();
-            donation.allocations = allocations.into_boxed_slice();
-            let fact = Fact::DonationReceived { donation, idempotency: None };
-            state.apply(&Event { seq, at: crate::domain::Timestamp::now(), fact }).expect("fold");
-        };
-        let m = |amount| vec![Allocation { match_id: "m".into(), amount }];
         // As the rules give: doubled, then the cap's last 1 000 cents.
-        fold(&mut state, "d1", 9_000, m(9_000));
-        fold(&mut state, "d2", 5_000, m(1_000));
+        let state = replayed(&matched_log(&[("d1", 9_000, Some(9_000)), ("d2", 5_000, Some(1_000))]));
         assert_eq!(state.diverged, 0);
+        assert_eq!(state.campaigns["c"].totals.matched, 10_000);
         // The cap is reached: the rules give nothing, the log recorded a share.
-        fold(&mut state, "d3", 500, m(500));
+        let lines = matched_log(&[("d1", 9_000, Some(9_000)), ("d2", 5_000, Some(1_000)), ("d3", 500, Some(500))]);
+        let state = replayed(&lines);
         assert_eq!(state.diverged, 1);
-        // Recorded values are kept: the campaign counts the 500 cents matched.
+        // Recorded values are kept.
         assert_eq!(state.campaigns["c"].totals.matched, 10_500);
         assert_eq!(state.donations["d3"].donation.matched, 500);
         // A share the rules give, left out of the log, differs too.
-        let mut fresh = matched_campaign();
-        fold(&mut fresh, "d4", 700, Vec::new());
-        assert_eq!(fresh.diverged, 1);
+        let state = replayed(&matched_log(&[("d4", 700, None)]));
+        assert_eq!(state.diverged, 1);
+        assert_eq!(state.campaigns["c"].totals.matched, 0);
     }
 }
