@@ -430,6 +430,21 @@ pub struct Donations {
     hasher: foldhash::fast::RandomState,
 }
 
+/// Puts `value` in `table` at `hash`, in place of the entry that is `same` as
+/// it if there is one (`rehash` places entries again when the table grows).
+fn put<T>(
+    table: &mut hashbrown::HashTable<T>,
+    hash: u64,
+    value: T,
+    same: impl Fn(&T, &T) -> bool,
+    rehash: impl Fn(&T) -> u64,
+) {
+    match table.entry(hash, |x| same(x, &value), rehash) {
+        hashbrown::hash_table::Entry::Occupied(mut e) => *e.get_mut() = value,
+        hashbrown::hash_table::Entry::Vacant(e) => drop(e.insert(value)),
+    }
+}
+
 /// Where a donation's id hashes to in a [`Donations`] table.
 fn hash_id(hasher: &foldhash::fast::RandomState, id: &str) -> u64 {
     hasher.hash_one(id)
@@ -471,10 +486,7 @@ impl Donations {
     pub fn insert(&mut self, d: Box<DonationState>) {
         let hash = self.hash(&d.donation.id);
         let hasher = &self.hasher;
-        match self.table.entry(hash, |x| x.donation.id == d.donation.id, |x| hash_id(hasher, &x.donation.id)) {
-            hashbrown::hash_table::Entry::Occupied(mut e) => *e.get_mut() = d,
-            hashbrown::hash_table::Entry::Vacant(e) => drop(e.insert(d)),
-        }
+        put(&mut self.table, hash, d, |x, d| x.donation.id == d.donation.id, |x| hash_id(hasher, &x.donation.id));
     }
 
     /// Every donation, in no particular order.
@@ -580,10 +592,7 @@ impl IdempotencyKeys {
             body,
             donation_id: donation_id.into(),
         };
-        match self.table.entry(hash, |k| k.hash == hash && k.live_and_key() == (live_id, key), |k| k.hash) {
-            hashbrown::hash_table::Entry::Occupied(mut e) => *e.get_mut() = entry,
-            hashbrown::hash_table::Entry::Vacant(e) => drop(e.insert(entry)),
-        }
+        put(&mut self.table, hash, entry, |x, k| x.hash == k.hash && x.live_and_key() == k.live_and_key(), |k| k.hash);
     }
 
     /// Every entry: (live id, key, body digest, donation id), in no particular order.
