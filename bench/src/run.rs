@@ -362,7 +362,7 @@ struct Ctx<'a> {
 /// Publishes at `rate` for `secs`, waits until every subscriber has everything
 /// (or the drain time passes), and measures.
 ///
-/// Syscalls are counted only when `count_syscalls` is set: the counter is a set
+/// Syscalls are counted only with `count_in` (where `perf` writes): the counter is a set
 /// of `perf` tracepoints, and while any is attached every syscall of every
 /// process on the machine takes the kernel's traced path, which made the
 /// server's CPU per frame about 10 % higher at 10/s (16.6 and 15.6 µs against
@@ -380,8 +380,7 @@ async fn phase(
     secs: f64,
     pick: Pick,
     drain: Duration,
-    work: &std::path::Path,
-    count_syscalls: bool,
+    count_in: Option<&std::path::Path>,
 ) -> Result<Phase> {
     let acked0 = publ.acked();
     let before = fleet.stats(&acked0, true).await?;
@@ -390,7 +389,7 @@ async fn phase(
     let s0 = sample(srv.pid);
     let subs0 = fleet.cpu_s();
     let watch = RssWatch::start(srv.pid);
-    let perf = if count_syscalls { SyscallCount::start(srv.pid, work) } else { None };
+    let perf = count_in.and_then(|work| SyscallCount::start(srv.pid, work));
     publish_rate(publ, rate, secs, pick).await;
     let acked = publ.acked();
     let end = Instant::now() + drain;
@@ -415,7 +414,7 @@ async fn phase(
     let cpu = s1.cpu_s - s0.cpu_s;
     let (syscalls, writes, source) = match counted {
         Some((all, w)) => (Some(all), Some(w), "perf"),
-        None if count_syscalls => (
+        None if count_in.is_some() => (
             Some((s1.syscw + s1.syscr).saturating_sub(s0.syscw + s0.syscr)),
             Some(s1.syscw.saturating_sub(s0.syscw)),
             "/proc io",
@@ -573,9 +572,8 @@ impl Ctx<'_> {
                     self.opts.secs,
                     Pick::Uniform(1),
                     self.opts.drain,
-                    &self.paths.work,
                     // Coalescing is the question at 100/s: count syscalls there.
-                    rate >= 100.0,
+                    (rate >= 100.0).then_some(&*self.paths.work),
                 )
                 .await?;
                 self.note(&p);
@@ -614,9 +612,8 @@ impl Ctx<'_> {
             self.opts.secs,
             Pick::Skewed { lives: l, hot: (l / 100).max(3) },
             self.opts.drain,
-            &self.paths.work,
             // Many lives at 2 000/s: count syscalls to see the writes coalesce.
-            true,
+            Some(&self.paths.work),
         )
         .await?;
         self.note(&p);
@@ -751,8 +748,7 @@ impl Ctx<'_> {
             self.opts.w6_secs,
             Pick::Uniform(1),
             self.opts.drain,
-            &self.paths.work,
-            false,
+            None,
         )
         .await?;
         self.note(&base);
@@ -768,8 +764,7 @@ impl Ctx<'_> {
             self.opts.w6_secs * 2.0,
             Pick::Uniform(1),
             self.opts.drain,
-            &self.paths.work,
-            false,
+            None,
         )
         .await?;
         self.note(&stalled);
