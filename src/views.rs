@@ -346,7 +346,7 @@ impl Views {
                 campaign_platform,
                 matches,
             } => {
-                if let Some(mut l) = self.lives.get_mut(&donation.live_id) {
+                if let Some(mut l) = self.lives.get_mut(donation.live_id.as_str()) {
                     l.totals = *live_totals;
                     l.platforms.insert(donation.platform.clone(), *live_platform);
                     Arc::make_mut(&mut l.board).record(before.as_ref(), donation);
@@ -355,7 +355,7 @@ impl Views {
                         l.pending.push(donation.clone());
                     }
                 }
-                if let Some(mut c) = self.campaigns.get_mut(&donation.campaign_id) {
+                if let Some(mut c) = self.campaigns.get_mut(donation.campaign_id.as_str()) {
                     c.totals = *campaign_totals;
                     c.platforms.insert(donation.platform.clone(), *campaign_platform);
                     Arc::make_mut(&mut c.board).record(before.as_ref(), donation);
@@ -710,7 +710,7 @@ mod tests {
                     None,
                     "twitch".into(),
                 );
-                d.campaign_id = format!("c{}", seq % 7 % 2);
+                d.campaign_id = format!("c{}", seq % 7 % 2).into();
                 d.refunded = seq % 17 == 0;
                 d.pending = seq % 19 == 0;
                 DonationState { donation: d, seq, release_at: None }

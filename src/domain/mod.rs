@@ -9,6 +9,9 @@ pub mod time;
 
 use crate::money::Currency;
 use serde::{Deserialize, Serialize};
+/// Ids, platforms and names of donations: most are short, so they live inline
+/// in the donation, without an allocation each (a replay reads a million).
+pub use smol_str::SmolStr;
 pub use time::Timestamp;
 
 /// SHA-256 of a secret token: what the log stores instead of the token itself.
@@ -205,15 +208,15 @@ fn is_zero(n: &i64) -> bool {
 /// The part of a donation a match paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allocation {
-    pub match_id: String,
+    pub match_id: SmolStr,
     pub amount: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Donation {
-    pub id: String,
-    pub live_id: String,
-    pub campaign_id: String,
+    pub id: SmolStr,
+    pub live_id: SmolStr,
+    pub campaign_id: SmolStr,
     pub amount: i64,
     pub currency: Currency,
     /// Sum of `allocations`: sponsor money this donation earned.
@@ -221,10 +224,10 @@ pub struct Donation {
     #[serde(default, skip_serializing_if = "<[Allocation]>::is_empty")]
     pub allocations: Box<[Allocation]>,
     /// The name as given; shown only when `anonymous` is false.
-    pub donor: Option<String>,
+    pub donor: Option<SmolStr>,
     pub anonymous: bool,
-    pub message: Option<String>,
-    pub platform: String,
+    pub message: Option<SmolStr>,
+    pub platform: SmolStr,
     pub at: Timestamp,
     /// Refunded whole: counted nowhere any more.
     pub refunded: bool,
@@ -349,17 +352,17 @@ impl Donation {
         platform: String,
     ) -> Donation {
         Donation {
-            id,
-            live_id,
-            campaign_id: String::new(),
+            id: id.into(),
+            live_id: live_id.into(),
+            campaign_id: SmolStr::default(),
             amount,
             currency,
             matched: 0,
             allocations: Box::default(),
-            donor,
+            donor: donor.map(Into::into),
             anonymous,
-            message,
-            platform,
+            message: message.map(Into::into),
+            platform: platform.into(),
             at: Timestamp::default(),
             refunded: false,
             refunded_amount: 0,

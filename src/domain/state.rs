@@ -5,7 +5,8 @@
 
 use super::moderation::{Mode, Moderation};
 use super::{
-    Allocation, Campaign, Donation, Integration, Live, Match, Milestone, Subscriber, Timestamp, TokenHash, Totals,
+    Allocation, Campaign, Donation, Integration, Live, Match, Milestone, SmolStr, Subscriber, Timestamp, TokenHash,
+    Totals,
 };
 use crate::money::{Currency, apply_ratio};
 use serde::{Deserialize, Serialize};
@@ -373,7 +374,7 @@ pub struct MilestoneState {
 }
 
 /// Totals by platform (`twitch`, `tiktok`, `direct`, ...).
-pub type PlatformTotals = BTreeMap<String, Totals>;
+pub type PlatformTotals = BTreeMap<SmolStr, Totals>;
 
 /// The streams an event is shown in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -630,7 +631,7 @@ pub struct State {
     /// Milestone id → campaign id.
     pub milestone_index: HashMap<String, String>,
     /// Delayed texts by release time: (milliseconds, donation id).
-    pub releases: BTreeSet<(i64, String)>,
+    pub releases: BTreeSet<(i64, SmolStr)>,
     /// (live id, key) → (body digest, donation id).
     pub idempotency: IdempotencyKeys,
     pub integrations: HashMap<String, Integration>,
@@ -806,12 +807,13 @@ impl State {
                 Ok(Decision::Append(Fact::TextHidden { donation_id: donation_id.clone(), donor, message }))
             }
             Command::TestAlert { by, donation } => {
-                let live = self.lives.get(&donation.live_id).ok_or(Refusal::LiveNotFound)?;
+                let live = self.lives.get(donation.live_id.as_str()).ok_or(Refusal::LiveNotFound)?;
                 if !self.may(by, &donation.live_id) {
                     return Err(Refusal::Forbidden);
                 }
-                let donation = Donation { campaign_id: live.live.campaign_id.clone(), test: true, ..donation.clone() }
-                    .masked_with(&live.words);
+                let donation =
+                    Donation { campaign_id: live.live.campaign_id.as_str().into(), test: true, ..donation.clone() }
+                        .masked_with(&live.words);
                 Ok(Decision::Append(Fact::TestAlert { donation }))
             }
             Command::UpdateMatch(m) => {
@@ -894,7 +896,7 @@ impl State {
                 if let Some((at, id)) = self.releases.first()
                     && *at <= now.millis()
                 {
-                    return Some(Fact::TextReleased { donation_id: id.clone() });
+                    return Some(Fact::TextReleased { donation_id: id.to_string() });
                 }
                 let mut ids: Vec<&String> = self.campaigns.keys().collect();
                 ids.sort();
@@ -935,8 +937,10 @@ impl State {
             Fact::CampaignCreated { campaign } => campaign.id.clone(),
             Fact::MatchCreated { r#match } => r#match.campaign_id.clone(),
             Fact::LiveCreated { live } => live.campaign_id.clone(),
-            Fact::DonationReceived { donation, .. } => donation.campaign_id.clone(),
-            Fact::DonationRefunded { donation_id, .. } => self.donations.get(donation_id)?.donation.campaign_id.clone(),
+            Fact::DonationReceived { donation, .. } => donation.campaign_id.to_string(),
+            Fact::DonationRefunded { donation_id, .. } => {
+                self.donations.get(donation_id)?.donation.campaign_id.to_string()
+            }
             Fact::LiveSecretsRotated { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
             Fact::IntegrationCreated { integration } => self.integration_campaign(integration)?,
             Fact::SubscriberCreated { subscriber } => subscriber.campaign_id.clone()?,
@@ -949,9 +953,9 @@ impl State {
             Fact::LiveUpdated { live } => live.campaign_id.clone(),
             Fact::ModerationSet { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
             Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
-                self.donations.get(donation_id)?.donation.campaign_id.clone()
+                self.donations.get(donation_id)?.donation.campaign_id.to_string()
             }
-            Fact::TestAlert { donation } => donation.campaign_id.clone(),
+            Fact::TestAlert { donation } => donation.campaign_id.to_string(),
             Fact::MatchUpdated { r#match } => r#match.campaign_id.clone(),
             Fact::CampaignOverlayRotated { campaign_id, .. } => campaign_id.clone(),
             Fact::IntegrationSecretReplaced { integration_id, .. } | Fact::IntegrationRemoved { integration_id } => {
@@ -984,9 +988,9 @@ impl State {
     /// Which streams show an event; `None` for events no stream shows.
     pub fn stream_of(&self, fact: &Fact) -> Option<Stream> {
         match fact {
-            Fact::DonationReceived { donation, .. } => Some(Stream::Live(donation.live_id.clone())),
+            Fact::DonationReceived { donation, .. } => Some(Stream::Live(donation.live_id.to_string())),
             Fact::DonationRefunded { donation_id, .. } => {
-                Some(Stream::Live(self.donations.get(donation_id)?.donation.live_id.clone()))
+                Some(Stream::Live(self.donations.get(donation_id)?.donation.live_id.to_string()))
             }
             Fact::MilestoneReached { milestone_id } => {
                 let m = &self.milestone_state(milestone_id)?.milestone;
@@ -1000,9 +1004,9 @@ impl State {
             | Fact::MatchUsedUp { .. }
             | Fact::MatchUpdated { .. } => Some(Stream::Campaign(self.campaign_of(fact)?)),
             Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
-                Some(Stream::Live(self.donations.get(donation_id)?.donation.live_id.clone()))
+                Some(Stream::Live(self.donations.get(donation_id)?.donation.live_id.to_string()))
             }
-            Fact::TestAlert { donation } => Some(Stream::Live(donation.live_id.clone())),
+            Fact::TestAlert { donation } => Some(Stream::Live(donation.live_id.to_string())),
             _ => None,
         }
     }
@@ -1013,7 +1017,7 @@ impl State {
         d: &Donation,
         idempotency: &Option<IdempotencyKey>,
     ) -> Result<Decision, Refusal> {
-        let live = self.lives.get(&d.live_id).ok_or(Refusal::LiveNotFound)?;
+        let live = self.lives.get(d.live_id.as_str()).ok_or(Refusal::LiveNotFound)?;
         if !self.may(by, &d.live_id) {
             return Err(Refusal::Forbidden);
         }
@@ -1044,7 +1048,7 @@ impl State {
         let has_text = d.message.is_some() || (d.donor.is_some() && !d.anonymous);
         let donation = Donation {
             live_id: d.live_id.clone(),
-            campaign_id: live.live.campaign_id.clone(),
+            campaign_id: live.live.campaign_id.as_str().into(),
             matched,
             allocations: allocations.into_boxed_slice(),
             refunded: false,
@@ -1121,7 +1125,8 @@ impl State {
                 let raised_back = d.refunded_amount - before;
                 let matched_back = if whole { matched_before } else { matched_before - d.matched };
                 let uncounted = u64::from(whole);
-                let (Some(l), Some(c)) = (self.lives.get_mut(&d.live_id), self.campaigns.get_mut(&d.campaign_id))
+                let (Some(l), Some(c)) =
+                    (self.lives.get_mut(d.live_id.as_str()), self.campaigns.get_mut(d.campaign_id.as_str()))
                 else {
                     return Err(FoldError::Unknown(ev.seq));
                 };
@@ -1227,7 +1232,7 @@ impl State {
             Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
                 let d = self.donations.get_mut(donation_id).ok_or(FoldError::Unknown(ev.seq))?;
                 if let Some(at) = d.release_at.take() {
-                    self.releases.remove(&(at, donation_id.clone()));
+                    self.releases.remove(&(at, SmolStr::from(donation_id.as_str())));
                 }
                 // Releasing or hiding both settle a pending text.
                 d.donation.pending = false;
@@ -1289,12 +1294,12 @@ impl State {
 
     /// A donation received (the hottest fact of the log).
     fn receive(&mut self, seq: u64, donation: Donation, idempotency: Option<IdempotencyKey>) -> Result<(), FoldError> {
-        let c = self.campaigns.get_mut(&donation.campaign_id).ok_or(FoldError::Unknown(seq))?;
+        let c = self.campaigns.get_mut(donation.campaign_id.as_str()).ok_or(FoldError::Unknown(seq))?;
         let recorded = donation.allocations.iter().map(|a| (a.match_id.as_str(), a.amount));
         if !shares(c, donation.amount, donation.at).eq(recorded) {
             self.diverged += 1;
         }
-        let l = self.lives.get_mut(&donation.live_id).ok_or(FoldError::Unknown(seq))?;
+        let l = self.lives.get_mut(donation.live_id.as_str()).ok_or(FoldError::Unknown(seq))?;
         let (Some(lt), Some(ct)) =
             (l.totals.plus(donation.amount, donation.matched), c.totals.plus(donation.amount, donation.matched))
         else {
@@ -1345,7 +1350,7 @@ impl State {
 /// `floor(amount × num / den)`, at most `max_per_donation`, at most what is left
 /// of the cap (so the donation that reaches the cap gets exactly what remains).
 pub fn allocate(c: &CampaignState, amount: i64, at: Timestamp) -> Vec<Allocation> {
-    shares(c, amount, at).map(|(id, amount)| Allocation { match_id: id.to_owned(), amount }).collect()
+    shares(c, amount, at).map(|(id, amount)| Allocation { match_id: id.into(), amount }).collect()
 }
 
 /// [`allocate`]'s (match id, share) pairs, without building them: a replay

@@ -8,7 +8,7 @@ use super::auth::SESSION_COOKIE;
 use crate::app::AppState;
 use crate::domain::moderation::{Mode, Moderation};
 use crate::domain::state::{Command, Event, Fact};
-use crate::domain::{Donation, Timestamp, text};
+use crate::domain::{Donation, SmolStr, Timestamp, text};
 use crate::error::ApiError;
 use crate::money::Amount;
 use crate::secret;
@@ -131,7 +131,7 @@ async fn donations_of(app: &AppState, campaign_id: &str) -> Result<Vec<(Donation
 /// Folds a campaign's donation events into each donation's current state.
 pub fn fold_donations(events: &[Event]) -> Vec<(Donation, Option<Timestamp>)> {
     let mut order = Vec::new();
-    let mut by_id: HashMap<String, (Donation, Option<Timestamp>)> = HashMap::new();
+    let mut by_id: HashMap<SmolStr, (Donation, Option<Timestamp>)> = HashMap::new();
     for e in events {
         match &e.fact {
             Fact::DonationReceived { donation, .. } => {
@@ -139,7 +139,7 @@ pub fn fold_donations(events: &[Event]) -> Vec<(Donation, Option<Timestamp>)> {
                 by_id.insert(donation.id.clone(), (donation.clone(), None));
             }
             Fact::DonationRefunded { donation_id, refunded_amount } => {
-                if let Some((d, at)) = by_id.get_mut(donation_id) {
+                if let Some((d, at)) = by_id.get_mut(donation_id.as_str()) {
                     match refunded_amount {
                         Some(r) => d.refund_part(*r),
                         None => d.refund_whole(),
@@ -148,7 +148,7 @@ pub fn fold_donations(events: &[Event]) -> Vec<(Donation, Option<Timestamp>)> {
                 }
             }
             Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
-                if let Some((d, _)) = by_id.get_mut(donation_id) {
+                if let Some((d, _)) = by_id.get_mut(donation_id.as_str()) {
                     d.pending = false;
                     if let Fact::TextHidden { donor, message, .. } = &e.fact {
                         d.donor_hidden |= *donor;
@@ -180,7 +180,7 @@ async fn campaign_donations(
     let list: Vec<Value> = donations_of(&app, &campaign_id)
         .await?
         .iter()
-        .map(|(d, at)| admin_donation(d, hosts.get(&d.live_id).map_or("", String::as_str), *at))
+        .map(|(d, at)| admin_donation(d, hosts.get(d.live_id.as_str()).map_or("", String::as_str), *at))
         .collect();
     Ok(axum::Json(json!({ "donations": list })).into_response())
 }
@@ -224,18 +224,18 @@ async fn campaign_csv(
     w.write_record(header).map_err(csv_err)?;
     for (d, refunded_at) in &donations {
         let row = [
-            d.id.clone(),
+            d.id.to_string(),
             d.at.to_string(),
-            d.live_id.clone(),
-            hosts.get(&d.live_id).cloned().unwrap_or_default(),
-            d.donor.clone().unwrap_or_default(),
+            d.live_id.to_string(),
+            hosts.get(d.live_id.as_str()).cloned().unwrap_or_default(),
+            d.donor.as_deref().unwrap_or_default().to_owned(),
             if d.anonymous { "yes" } else { "no" }.to_owned(),
-            d.message.clone().unwrap_or_default(),
+            d.message.as_deref().unwrap_or_default().to_owned(),
             currency.format_plain(d.amount),
             currency.format_plain(d.matched),
             currency.format_plain(d.amount.saturating_add(d.matched)),
             currency.code().to_owned(),
-            d.platform.clone(),
+            d.platform.to_string(),
             if d.refunded { "yes" } else { "no" }.to_owned(),
             refunded_at.map(|t| t.to_string()).unwrap_or_default(),
             currency.format_plain(d.refunded_amount),

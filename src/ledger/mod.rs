@@ -418,8 +418,8 @@ impl Writer {
     fn donation_change(&self, donation_id: &str, before: Option<Donation>) -> (Change, String) {
         let s = &self.state;
         let d = &s.donations[donation_id].donation;
-        let live = &s.lives[&d.live_id];
-        let campaign = &s.campaigns[&d.campaign_id];
+        let live = &s.lives[d.live_id.as_str()];
+        let campaign = &s.campaigns[d.campaign_id.as_str()];
         let inner = response_inner(d, live.totals, campaign);
         let touched = d
             .allocations
@@ -458,8 +458,8 @@ impl Writer {
     /// The donation and totals as they are now (for a repeated refund).
     fn current_response(&self, donation_id: &str) -> String {
         let d = &self.state.donations[donation_id].donation;
-        let lt = self.state.lives[&d.live_id].totals;
-        let c = &self.state.campaigns[&d.campaign_id];
+        let lt = self.state.lives[d.live_id.as_str()].totals;
+        let c = &self.state.campaigns[d.campaign_id.as_str()];
         format!("{{{}}}", response_inner(d, lt, c))
     }
 

@@ -261,7 +261,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                 match &cmd {
                     Command::CreateCampaign(c) => campaigns.push(c.id.clone()),
                     Command::CreateLive(l) => lives.push(l.id.clone()),
-                    Command::Donate { donation, .. } => donations.push(donation.id.clone()),
+                    Command::Donate { donation, .. } => donations.push(donation.id.to_string()),
                     Command::CreateMatch(m) => matches.push(m.clone()),
                     _ => {}
                 }
