@@ -494,11 +494,18 @@
       ul.appendChild(li);
     });
   }
+  // Buttons waiting for their confirming click, by action and id: a table that
+  // is redrawn (the receivers' table every few seconds) keeps them waiting.
+  var armedActs = {};
   function actionButton(act, id, label) {
     var b = make("button", "small", label);
     b.type = "button";
     b.dataset.act = act;
     b.dataset.id = id;
+    if (armedActs[act + " " + id]) {
+      b.dataset.armed = "1";
+      b.textContent = T.confirm;
+    }
     return b;
   }
 
@@ -811,8 +818,10 @@
       // Two clicks: a refund cannot be undone.
       b.dataset.armed = "1";
       b.textContent = T.confirm;
+      armedActs[act + " " + b.dataset.id] = true;
       return;
     }
+    delete armedActs[act + " " + b.dataset.id];
     var card = b.closest("article[data-live]");
     var liveId = card && card.dataset.live;
     var live = "/api/v1/lives/" + encodeURIComponent(liveId || "");

@@ -930,6 +930,15 @@ async fn integrations_and_outgoing_webhooks_from_the_dashboard() {
         // Deleting takes two clicks; then the URL adds nothing.
         click(b, "#integrations button[data-act=remove-integration]").await;
         wait_text(b, "#integrations button[data-act=remove-integration]", "Confirm?").await;
+        // The table is redrawn every few seconds; a button waiting for its
+        // confirming click keeps waiting in the new table.
+        b.js("document.querySelector('#integrations tbody tr').dataset.drawn = 'before'; return null").await;
+        eventually("the integrations table is redrawn", WAIT, || async {
+            (b.js("return document.querySelector('#integrations tbody tr').dataset.drawn === undefined").await == true)
+                .then_some(())
+        })
+        .await;
+        assert_eq!(text(b, "#integrations button[data-act=remove-integration]").await, "Confirm?");
         click(b, "#integrations button[data-act=remove-integration]").await;
         eventually("the integration is gone", WAIT, || async {
             (b.js("return document.querySelectorAll('#integrations tbody tr').length").await == 0).then_some(())
