@@ -494,19 +494,21 @@
       ul.appendChild(li);
     });
   }
-  // Buttons waiting for their confirming click, by action and id: a table that
-  // is redrawn (the receivers' table every few seconds) keeps them waiting.
+  // Buttons armed by a first click, by action and id: a table that is redrawn
+  // (the receivers' table every few seconds) keeps them armed, and a confirming
+  // click that failed can be made again.
   var armedActs = {};
   function actionButton(act, id, label) {
     var b = make("button", "small", label);
     b.type = "button";
     b.dataset.act = act;
     b.dataset.id = id;
-    if (armedActs[act + " " + id]) {
-      b.dataset.armed = "1";
-      b.textContent = T.confirm;
-    }
+    if (armedActs[act + " " + id]) arm(b);
     return b;
+  }
+  function arm(b) {
+    b.dataset.armed = "1";
+    b.textContent = T.confirm;
   }
 
   var donationsKey = null;
@@ -814,14 +816,13 @@
     if (!b) return;
     if (b.dataset.copy) { copy(b); return; }
     var act = b.dataset.act;
-    if ((act === "refund" || act.indexOf("remove-") === 0) && b.dataset.armed !== "1") {
+    var armedKey = act + " " + b.dataset.id;
+    if ((act === "refund" || act.indexOf("remove-") === 0) && !armedActs[armedKey]) {
       // Two clicks: a refund cannot be undone.
-      b.dataset.armed = "1";
-      b.textContent = T.confirm;
-      armedActs[act + " " + b.dataset.id] = true;
+      armedActs[armedKey] = true;
+      arm(b);
       return;
     }
-    delete armedActs[act + " " + b.dataset.id];
     var card = b.closest("article[data-live]");
     var liveId = card && card.dataset.live;
     var live = "/api/v1/lives/" + encodeURIComponent(liveId || "");
