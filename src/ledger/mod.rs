@@ -8,7 +8,7 @@
 pub mod sqlite;
 
 use crate::domain::state::{CampaignState, Command, Decision, Event, Fact, Limits, Refusal, State, Stream};
-use crate::domain::{Donation, Match, Timestamp, Totals};
+use crate::domain::{Donation, Match, Timestamp, TokenHash, Totals};
 use crate::hub::{Frame, Hub};
 use crate::views::{Change, Views};
 use sqlite::{Row, Store, StoreError};
@@ -136,6 +136,35 @@ struct Pending {
     change: Option<Change>,
     stream: Option<Stream>,
     frame: Option<Frame>,
+}
+
+/// What an event replaces, read from the state just before it is folded. The
+/// read model cannot tell: it catches up only once the batch is committed, so
+/// two rotations in one batch would both name the hashes from before the first.
+struct Before {
+    donation: Option<Donation>,
+    /// A live's key and overlay hashes, before a rotation of its secrets.
+    live_tokens: Option<(TokenHash, TokenHash)>,
+    /// A campaign's overlay hash, before its rotation.
+    campaign_overlay: Option<TokenHash>,
+}
+
+impl Before {
+    fn of(state: &State, fact: &Fact) -> Before {
+        let live_tokens = match fact {
+            Fact::LiveSecretsRotated { live_id, .. } => {
+                state.lives.get(live_id).map(|l| (l.live.key_hash, l.live.overlay_hash))
+            }
+            _ => None,
+        };
+        let campaign_overlay = match fact {
+            Fact::CampaignOverlayRotated { campaign_id, .. } => {
+                state.campaigns.get(campaign_id).and_then(|c| c.campaign.overlay_hash)
+            }
+            _ => None,
+        };
+        Before { donation: state.donation_before(fact), live_tokens, campaign_overlay }
+    }
 }
 
 type Reply = (oneshot::Sender<Result<Outcome, LedgerError>>, Result<Outcome, LedgerError>);
@@ -275,7 +304,7 @@ impl Writer {
     ) -> Result<(u64, Option<String>), LedgerError> {
         let seq = self.state.last_seq + 1;
         let event = Event { seq, at: now, fact };
-        let before = self.state.donation_before(&event.fact);
+        let before = Before::of(&self.state, &event.fact);
         self.state.apply(&event).map_err(|e| LedgerError::Storage(e.to_string()))?;
         let (p, body) = self.pending(&event, before);
         let (live_id, campaign_id) = match &p.stream {
@@ -300,7 +329,7 @@ impl Writer {
     }
 
     /// Captures, right after folding `ev`, what the read model and the streams need.
-    fn pending(&self, ev: &Event, before: Option<Donation>) -> (Pending, Option<String>) {
+    fn pending(&self, ev: &Event, before: Before) -> (Pending, Option<String>) {
         let seq = ev.seq;
         let s = &self.state;
         let stream = s.stream_of(&ev.fact);
@@ -314,7 +343,7 @@ impl Writer {
                 Some(Change::Live { live: live.clone(), currency })
             }
             Fact::DonationReceived { donation, .. } => {
-                let (change, inner) = self.donation_change(&donation.id, before);
+                let (change, inner) = self.donation_change(&donation.id, before.donation);
                 frame = Some(Frame::new(seq, format!("{{\"type\":\"donation\",\"seq\":{seq},{inner}}}")));
                 body = Some(format!("{{{inner}}}"));
                 Some(change)
@@ -322,8 +351,8 @@ impl Writer {
             Fact::DonationRefunded { donation_id, .. } => {
                 // What this refund gave back, next to the donation's total refunded so far.
                 let back = s.donations[donation_id].donation.refunded_amount
-                    - before.as_ref().map_or(0, |b| b.refunded_amount);
-                let (change, inner) = self.donation_change(donation_id, before);
+                    - before.donation.as_ref().map_or(0, |b| b.refunded_amount);
+                let (change, inner) = self.donation_change(donation_id, before.donation);
                 frame = Some(Frame::new(
                     seq,
                     format!("{{\"type\":\"{}\",\"seq\":{seq},\"amount_refunded\":{back},{inner}}}", ev.fact.kind()),
@@ -332,13 +361,12 @@ impl Writer {
                 Some(change)
             }
             Fact::LiveSecretsRotated { live_id, .. } => {
-                let old = self.views.with_live(live_id, |l| (l.live.key_hash, l.live.overlay_hash));
                 let live = s.lives[live_id].live.clone();
-                let (old_key, old_overlay) = old.unwrap_or((live.key_hash, live.overlay_hash));
+                let (old_key, old_overlay) = before.live_tokens.unwrap_or((live.key_hash, live.overlay_hash));
                 Some(Change::Secrets { live, old_key, old_overlay })
             }
             Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
-                let (change, _) = self.donation_change(donation_id, before);
+                let (change, _) = self.donation_change(donation_id, before.donation);
                 let view = json(&s.donations[donation_id].donation.view());
                 frame = Some(Frame::new(
                     seq,
@@ -387,10 +415,11 @@ impl Writer {
                 }
                 m.map(Change::Milestone)
             }
-            Fact::CampaignOverlayRotated { campaign_id, overlay_hash } => {
-                let old = self.views.with_campaign(campaign_id, |c| c.campaign.overlay_hash).flatten();
-                Some(Change::CampaignOverlay { campaign_id: campaign_id.clone(), old, new: *overlay_hash })
-            }
+            Fact::CampaignOverlayRotated { campaign_id, overlay_hash } => Some(Change::CampaignOverlay {
+                campaign_id: campaign_id.clone(),
+                old: before.campaign_overlay,
+                new: *overlay_hash,
+            }),
             Fact::MatchStarted { match_id }
             | Fact::MatchEnded { match_id }
             | Fact::MatchUsedUp { match_id }
@@ -518,5 +547,90 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         | Command::UpdateSubscriber(_)
         | Command::RemoveSubscriber { .. } => {}
         Command::Refund { .. } | Command::RotateLiveSecrets { .. } | Command::Tick => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::state::Principal;
+    use crate::domain::{Campaign, Live};
+    use crate::secret::hash;
+    use crate::views::TokenOwner;
+
+    fn writer(dir: &Path) -> Writer {
+        let (store, state) = open(dir, Limits::default()).unwrap();
+        let (committed, _) = watch::channel(state.last_seq);
+        let now = Timestamp::now();
+        Writer { store, state, views: Arc::default(), hub: Arc::default(), clock: Arc::new(move || now), committed }
+    }
+
+    /// Commits `cmds` in one batch, as when they arrive together; returns the answers.
+    fn batch(w: &mut Writer, cmds: Vec<Command>) -> Vec<Result<Outcome, LedgerError>> {
+        let (mut requests, mut answers) = (Vec::new(), Vec::new());
+        for cmd in cmds {
+            let (reply, rx) = oneshot::channel();
+            requests.push(Request { cmd, reply });
+            answers.push(rx);
+        }
+        w.process(&mut requests);
+        answers.into_iter().map(|mut rx| rx.try_recv().unwrap()).collect()
+    }
+
+    #[test]
+    fn two_rotations_in_one_batch_leave_only_the_newest_tokens_in_the_read_model() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = writer(dir.path());
+        let now = Timestamp::now();
+        let campaign = Campaign {
+            id: "c".into(),
+            name: "C".into(),
+            currency: crate::money::Currency::parse("EUR").unwrap(),
+            goal: None,
+            charity: None,
+            starts_at: None,
+            ends_at: None,
+            donate_url: None,
+            created_at: now,
+            overlay_hash: Some(hash("c0")),
+        };
+        let live = Live {
+            id: "l".into(),
+            campaign_id: "c".into(),
+            host: "H".into(),
+            title: None,
+            platform: None,
+            scheduled_at: None,
+            goal: None,
+            donate_url: None,
+            duration_minutes: None,
+            created_at: now,
+            key_hash: hash("k0"),
+            overlay_hash: hash("o0"),
+        };
+        let created = batch(&mut w, vec![Command::CreateCampaign(campaign), Command::CreateLive(live)]);
+        assert!(created.iter().all(|r| r.is_ok()), "{created:?}");
+        assert_eq!(w.views.tokens.len(), 3);
+
+        let rotate = |k: &str, o: &str| Command::RotateLiveSecrets {
+            by: Principal::Admin,
+            live_id: "l".into(),
+            key_hash: Some(hash(k)),
+            overlay_hash: Some(hash(o)),
+        };
+        let overlay = |o: &str| Command::RotateCampaignOverlay { campaign_id: "c".into(), overlay_hash: hash(o) };
+        let rotated = batch(&mut w, vec![rotate("k1", "o1"), overlay("c1"), rotate("k2", "o2"), overlay("c2")]);
+        assert!(rotated.iter().all(|r| matches!(r, Ok(Outcome::Appended { .. }))), "{rotated:?}");
+
+        // Exactly the three newest hashes are known, each with its owner.
+        for (token, owner) in [("k2", TokenOwner::LiveKey), ("o2", TokenOwner::Overlay)] {
+            assert_eq!(w.views.tokens.get(&hash(token)).map(|e| e.value().clone()), Some(("l".into(), owner)));
+        }
+        let campaign_overlay = w.views.tokens.get(&hash("c2")).map(|e| e.value().clone());
+        assert_eq!(campaign_overlay, Some(("c".into(), TokenOwner::CampaignOverlay)));
+        for gone in ["k0", "o0", "c0", "k1", "o1", "c1"] {
+            assert!(w.views.tokens.get(&hash(gone)).is_none(), "{gone} is still in the token index");
+        }
+        assert_eq!(w.views.tokens.len(), 3);
     }
 }
