@@ -142,17 +142,43 @@ fn loss(p: &Phase) -> String {
 
 const US: &str = "cagnotte";
 
+/// Every phase at 10 donations/s: the W2 grid's and the W3 probes'.
+fn at_10<'a>(res: &'a Results, server: &'a str) -> impl Iterator<Item = &'a Phase> {
+    res.fanout.iter().chain(&res.capacity).filter(move |p| p.server == server && p.rate == 10.0)
+}
+
+/// The sizes tried at 10 donations/s, smallest first.
+pub fn sizes_at_10(res: &Results, server: &str) -> Vec<u64> {
+    let mut v: Vec<u64> = at_10(res, server).map(|p| p.subs).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The size W3 tries next: halfway (rounded up to `step`) between the largest
+/// size held at 10/s and the next size tried, which was not; `None` once they
+/// are `step` apart or the largest size tried held.
+pub fn next_probe(res: &Results, server: &str, step: u64) -> Option<u64> {
+    let (held, _) = capacity(res, server);
+    let failed = sizes_at_10(res, server).into_iter().find(|&n| n > held)?;
+    if step == 0 || failed - held <= step {
+        return None;
+    }
+    let mid = (held + failed) / 2;
+    // Round sizes read better, unless rounding reaches the size that failed.
+    Some(Some(mid.div_ceil(step) * step).filter(|&n| n < failed).unwrap_or(mid))
+}
+
 /// Largest subscriber count at 10 donations/s whose repetitions have a median
-/// p99 < 100 ms and lost nothing.
+/// p99 < 100 ms and lost nothing; also says whether it is the largest size tried.
 pub fn capacity(res: &Results, server: &str) -> (u64, bool) {
-    let cells: Vec<&Phase> = res.fanout.iter().filter(|p| p.server == server && p.rate == 10.0).collect();
-    let max_tested = cells.iter().map(|p| p.subs).max().unwrap_or(0);
     let holds = |subs: u64| {
-        let runs: Vec<&&Phase> = cells.iter().filter(|p| p.subs == subs).collect();
+        let runs: Vec<&Phase> = at_10(res, server).filter(|p| p.subs == subs).collect();
         runs.iter().all(|p| p.clean()) && median(runs.iter().map(|p| p.p99_ms).collect()) < 100.0
     };
-    let best = cells.iter().map(|p| p.subs).filter(|&n| holds(n)).max().unwrap_or(0);
-    (best, best == max_tested && best > 0)
+    let sizes = sizes_at_10(res, server);
+    let best = sizes.iter().copied().filter(|&n| holds(n)).max().unwrap_or(0);
+    (best, best > 0 && sizes.last() == Some(&best))
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -530,6 +556,34 @@ pub fn markdown(res: &Results, svg: &str) -> String {
             }
         }
         let _ = writeln!(m, "\n## W3 capacity at 10 donations/s\n");
+        if !res.capacity.is_empty() {
+            let _ = writeln!(
+                m,
+                "The grid's sizes are far apart. Between the largest size a server held at 10/s and \
+                 the next, sizes halfway were tried in turn, each on a fresh server with the same \
+                 repetitions (median p99, the losses of every run counted):\n"
+            );
+            let _ = writeln!(m, "| server | subscribers | p50 | p99 | p99.9 | lost | closed | CPU µs/frame | holds |");
+            let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|");
+            let mut probes: Vec<&Phase> = res.capacity.iter().collect();
+            probes.sort_by_key(|p| (res.servers.iter().position(|s| *s == p.server), p.subs));
+            for p in probes {
+                let _ = writeln!(
+                    m,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    p.server,
+                    p.subs,
+                    f(p.p50_ms),
+                    f(p.p99_ms),
+                    f(p.p999_ms),
+                    loss(p),
+                    p.closed,
+                    f(p.cpu_us_per_frame),
+                    if p.clean() && p.p99_ms < 100.0 { "yes" } else { "no" }
+                );
+            }
+            let _ = writeln!(m);
+        }
         let _ = writeln!(m, "| server | largest clean size with p99 < 100 ms | Cagnotte ÷ server |");
         let _ = writeln!(m, "|---|---|---|");
         for s in &res.servers {
@@ -745,7 +799,7 @@ pub fn markdown(res: &Results, svg: &str) -> String {
 pub fn svg(res: &Results) -> String {
     let (w, h) = (720.0, 420.0);
     let (l, r, t, b) = (70.0, 170.0, 30.0, 50.0);
-    let pts: Vec<&Phase> = res.fanout.iter().filter(|p| p.p99_ms > 0.0).collect();
+    let pts: Vec<&Phase> = res.fanout.iter().chain(&res.capacity).filter(|p| p.p99_ms > 0.0).collect();
     let xmax = pts.iter().map(|p| p.subs).max().unwrap_or(1000) as f64;
     let ymax = pts.iter().map(|p| p.p99_ms).fold(1000.0f64, f64::max);
     let (lo, hi) = (0.1f64.log10(), ymax.log10().ceil());
@@ -781,7 +835,8 @@ pub fn svg(res: &Results) -> String {
         w - r + 4.0,
         y(100.0) + 4.0
     );
-    let mut sizes: Vec<u64> = pts.iter().map(|p| p.subs).collect();
+    // The grid's sizes label the axis (the W3 probes fall between them).
+    let mut sizes: Vec<u64> = res.fanout.iter().map(|p| p.subs).collect();
     sizes.sort();
     sizes.dedup();
     for n in &sizes {
@@ -828,4 +883,59 @@ pub fn svg(res: &Results) -> String {
     }
     s.push_str("</svg>\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(server: &str, subs: u64, rate: f64, p99_ms: f64, lost: u64) -> Phase {
+        Phase { server: server.into(), subs, rate, p99_ms, lost, ..Default::default() }
+    }
+
+    #[test]
+    fn w3_halves_the_gap_between_the_grid_sizes_until_it_is_one_step() {
+        let mut res = Results {
+            fanout: vec![
+                cell(US, 2000, 10.0, 40.0, 0),
+                cell(US, 8000, 10.0, 260.0, 0),
+                // Other rates and servers do not count.
+                cell(US, 8000, 100.0, 50.0, 0),
+                cell("node-ws", 8000, 10.0, 20.0, 0),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(capacity(&res, US), (2000, false));
+        assert_eq!(next_probe(&res, US, 500), Some(5000));
+        res.capacity.push(cell(US, 5000, 10.0, 94.0, 0));
+        assert_eq!(capacity(&res, US), (5000, false));
+        assert_eq!(next_probe(&res, US, 500), Some(6500));
+        // A loss fails a size whatever its p99.
+        res.capacity.push(cell(US, 6500, 10.0, 80.0, 1));
+        assert_eq!(next_probe(&res, US, 500), Some(6000));
+        res.capacity.push(cell(US, 6000, 10.0, 99.0, 0));
+        assert_eq!(capacity(&res, US), (6000, false));
+        assert_eq!(next_probe(&res, US, 500), None);
+        // A server that held the largest size tried is not probed.
+        assert_eq!(capacity(&res, "node-ws"), (8000, true));
+        assert_eq!(next_probe(&res, "node-ws", 500), None);
+        // Nor is any with no step.
+        assert_eq!(next_probe(&res, US, 0), None);
+    }
+
+    #[test]
+    fn w3_probes_below_the_smallest_size_when_even_that_failed() {
+        let res = Results { fanout: vec![cell("nats-server", 1000, 10.0, 150.0, 0)], ..Default::default() };
+        assert_eq!(capacity(&res, "nats-server"), (0, false));
+        assert_eq!(next_probe(&res, "nats-server", 250), Some(500));
+    }
+
+    #[test]
+    fn a_w3_probe_is_always_between_the_two_sizes() {
+        let res = Results {
+            fanout: vec![cell(US, 1499, 10.0, 90.0, 0), cell(US, 2000, 10.0, 120.0, 0)],
+            ..Default::default()
+        };
+        assert_eq!(next_probe(&res, US, 500), Some(1749));
+    }
 }

@@ -18,6 +18,9 @@ pub struct Opts {
     pub rates: Vec<f64>,
     pub secs: f64,
     pub repeat: usize,
+    /// W3 probes sizes between the grid's last clean size at 10/s and the next
+    /// until the two are this close (0: the grid alone decides).
+    pub w3_step: usize,
     pub drain: Duration,
     pub per_process: usize,
     pub idle_subs: usize,
@@ -42,7 +45,7 @@ pub struct Opts {
 
 impl Opts {
     pub fn preset(mode: &str) -> Opts {
-        let all = ["w1", "w2", "w4", "w5", "w6", "w7"].map(String::from).to_vec();
+        let all = ["w1", "w2", "w3", "w4", "w5", "w6", "w7"].map(String::from).to_vec();
         match mode {
             "smoke" => Opts {
                 mode: mode.into(),
@@ -52,6 +55,7 @@ impl Opts {
                 rates: vec![10.0, 100.0],
                 secs: 2.0,
                 repeat: 1,
+                w3_step: 0,
                 drain: Duration::from_secs(3),
                 per_process: 4000,
                 idle_subs: 300,
@@ -76,6 +80,7 @@ impl Opts {
                 rates: vec![1.0, 10.0, 100.0],
                 secs: 10.0,
                 repeat: 3,
+                w3_step: 500,
                 drain: Duration::from_secs(5),
                 per_process: 4000,
                 idle_subs: 10_000,
@@ -100,6 +105,7 @@ impl Opts {
                 rates: vec![1.0, 10.0, 100.0],
                 secs: 5.0,
                 repeat: 3,
+                w3_step: 500,
                 drain: Duration::from_secs(4),
                 per_process: 4000,
                 idle_subs: 4000,
@@ -249,6 +255,9 @@ pub struct Results {
     pub servers: Vec<String>,
     pub idle: Vec<Idle>,
     pub fanout: Vec<Phase>,
+    /// W3: sizes probed at 10/s between two sizes of the W2 grid.
+    #[serde(default)]
+    pub capacity: Vec<Phase>,
     /// A bare `write()` loop over as many sockets, beside W2 at 10/s.
     #[serde(default)]
     pub floor: Vec<crate::floor::Floor>,
@@ -559,38 +568,70 @@ impl Ctx<'_> {
         let mut fleet = self.fleet(proto, &targets, conns_for(1, n), 0).await?;
         for &rate in &self.opts.rates.clone() {
             let reps = if rate <= 10.0 { self.opts.repeat } else { 1 };
-            let mut runs = Vec::new();
-            for _ in 0..reps {
-                let p = phase(
-                    &srv,
-                    &mut fleet,
-                    &publ,
-                    "W2",
-                    n,
-                    1,
-                    rate,
-                    self.opts.secs,
-                    Pick::Uniform(1),
-                    self.opts.drain,
-                    // Coalescing is the question at 100/s: count syscalls there.
-                    (rate >= 100.0).then_some(&*self.paths.work),
-                )
-                .await?;
-                self.note(&p);
-                runs.push(p);
-            }
-            // The median run by p99 stands for the cell.
-            runs.sort_by(|a, b| a.p99_ms.total_cmp(&b.p99_ms));
-            let mid = runs.len() / 2;
-            let mut m = runs[mid].clone();
-            // Losses of any run count.
-            m.lost = runs.iter().map(|r| r.lost).sum();
-            m.dups = runs.iter().map(|r| r.dups).sum();
-            m.disorder = runs.iter().map(|r| r.disorder).sum();
+            let m = self.cell(&srv, &mut fleet, &publ, "W2", n, rate, reps).await?;
             self.res.fanout.push(m);
         }
         fleet.quit().await;
         srv.kill().await;
+        Ok(())
+    }
+
+    /// `reps` phases of one live with `n` subscribers at `rate`; the median run
+    /// by p99 stands for the cell, and the losses of every run count.
+    #[allow(clippy::too_many_arguments)]
+    async fn cell(
+        &mut self,
+        srv: &Server,
+        fleet: &mut Fleet,
+        publ: &Arc<Publisher>,
+        workload: &str,
+        n: usize,
+        rate: f64,
+        reps: usize,
+    ) -> Result<Phase> {
+        let mut runs = Vec::new();
+        for _ in 0..reps {
+            let p = phase(
+                srv,
+                fleet,
+                publ,
+                workload,
+                n,
+                1,
+                rate,
+                self.opts.secs,
+                Pick::Uniform(1),
+                self.opts.drain,
+                // Coalescing is the question at 100/s: count syscalls there.
+                (rate >= 100.0).then_some(&*self.paths.work),
+            )
+            .await?;
+            self.note(&p);
+            runs.push(p);
+        }
+        runs.sort_by(|a, b| a.p99_ms.total_cmp(&b.p99_ms));
+        let mut m = runs[runs.len() / 2].clone();
+        m.lost = runs.iter().map(|r| r.lost).sum();
+        m.dups = runs.iter().map(|r| r.dups).sum();
+        m.disorder = runs.iter().map(|r| r.disorder).sum();
+        Ok(m)
+    }
+
+    /// W3: the grid's sizes are far apart, so between the last size a server held
+    /// at 10/s and the next, which it did not, sizes halfway are tried in turn
+    /// until the two are `w3_step` apart.
+    async fn w3(&mut self, proto: Proto) -> Result<()> {
+        while let Some(n) = crate::report::next_probe(&self.res, proto.name(), self.opts.w3_step as u64) {
+            eprintln!("W3 capacity: {} × {n}", proto.name());
+            let srv = self.start(proto).await?;
+            let (targets, publ) = srv.lives(&self.client, 1).await?;
+            let publ = Arc::new(publ);
+            let mut fleet = self.fleet(proto, &targets, conns_for(1, n as usize), 0).await?;
+            let m = self.cell(&srv, &mut fleet, &publ, "W3", n as usize, 10.0, self.opts.repeat).await;
+            fleet.quit().await;
+            srv.kill().await;
+            self.res.capacity.push(m?);
+        }
         Ok(())
     }
 
@@ -858,6 +899,11 @@ pub async fn run(opts: &Opts, paths: &Paths, command: String) -> Result<Results>
             }
             if opts.rates.contains(&10.0) {
                 ctx.floor(n).await;
+            }
+        }
+        if has("w3") && opts.w3_step > 0 && opts.rates.contains(&10.0) {
+            for &p in &servers {
+                ctx.w3(p).await?;
             }
         }
     }
