@@ -44,18 +44,7 @@ fn main() {
             rows.push(Row { event: ev, live_id: None, campaign_id: None, frame: None });
         }
     };
-    let campaign = Campaign {
-        id: "c".into(),
-        name: "Bench".into(),
-        currency: eur,
-        goal: None,
-        charity: None,
-        starts_at: None,
-        ends_at: None,
-        donate_url: None,
-        created_at: now,
-        overlay_hash: None,
-    };
+    let campaign = Campaign { created_at: now, ..Campaign::new("c", "Bench", eur) };
     push(&mut state, &mut rows, Command::CreateCampaign(campaign));
     let m = Match {
         id: "m".into(),
@@ -71,20 +60,8 @@ fn main() {
     };
     push(&mut state, &mut rows, Command::CreateMatch(m));
     for l in 0..100 {
-        let live = Live {
-            id: format!("live-{l}"),
-            campaign_id: "c".into(),
-            host: "H".into(),
-            title: None,
-            platform: None,
-            scheduled_at: None,
-            goal: None,
-            donate_url: None,
-            duration_minutes: None,
-            created_at: now,
-            key_hash: cagnotte::secret::hash(&format!("k{l}")),
-            overlay_hash: cagnotte::secret::hash(&format!("o{l}")),
-        };
+        let (key, overlay) = (cagnotte::secret::hash(&format!("k{l}")), cagnotte::secret::hash(&format!("o{l}")));
+        let live = Live { created_at: now, ..Live::new(format!("live-{l}"), "c", "H", key, overlay) };
         push(&mut state, &mut rows, Command::CreateLive(live));
     }
     let started = Instant::now();

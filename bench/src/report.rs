@@ -142,6 +142,19 @@ fn loss(p: &Phase) -> String {
 
 const US: &str = "cagnotte";
 
+/// A fan-out phase's cells: p50, p99, p99.9, lost, closed, server CPU µs/frame.
+fn delivery(p: &Phase) -> String {
+    format!(
+        "{} | {} | {} | {} | {} | {}",
+        f(p.p50_ms),
+        f(p.p99_ms),
+        f(p.p999_ms),
+        loss(p),
+        p.closed,
+        f(p.cpu_us_per_frame)
+    )
+}
+
 /// Every phase at 10 donations/s: the W2 grid's and the W3 probes'.
 fn at_10<'a>(res: &'a Results, server: &'a str) -> impl Iterator<Item = &'a Phase> {
     res.fanout.iter().chain(&res.capacity).filter(move |p| p.server == server && p.rate == 10.0)
@@ -499,16 +512,11 @@ pub fn markdown(res: &Results, svg: &str) -> String {
             };
             let _ = writeln!(
                 m,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} MiB | {:.0} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} MiB | {:.0} | {} | {} |",
                 p.subs,
                 p.rate,
                 p.server,
-                f(p.p50_ms),
-                f(p.p99_ms),
-                f(p.p999_ms),
-                loss(p),
-                p.closed,
-                f(p.cpu_us_per_frame),
+                delivery(p),
                 f(p.sub_cpu_us_per_frame),
                 fo(p.syscalls_per_frame),
                 fo(p.writes_per_frame),
@@ -570,15 +578,10 @@ pub fn markdown(res: &Results, svg: &str) -> String {
             for p in probes {
                 let _ = writeln!(
                     m,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} |",
                     p.server,
                     p.subs,
-                    f(p.p50_ms),
-                    f(p.p99_ms),
-                    f(p.p999_ms),
-                    loss(p),
-                    p.closed,
-                    f(p.cpu_us_per_frame),
+                    delivery(p),
                     if p.clean() && p.p99_ms < 100.0 { "yes" } else { "no" }
                 );
             }

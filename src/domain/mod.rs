@@ -88,6 +88,25 @@ pub struct Campaign {
     pub overlay_hash: Option<TokenHash>,
 }
 
+impl Campaign {
+    /// A campaign with only what it needs: no goal, charity, window, donate URL
+    /// or overlay token. The writer stamps `created_at`.
+    pub fn new(id: impl Into<String>, name: impl Into<String>, currency: Currency) -> Campaign {
+        Campaign {
+            id: id.into(),
+            name: name.into(),
+            currency,
+            goal: None,
+            charity: None,
+            starts_at: None,
+            ends_at: None,
+            donate_url: None,
+            created_at: Timestamp::default(),
+            overlay_hash: None,
+        }
+    }
+}
+
 /// An amount with a label ("at 5 000 € the artist plays an extra song"): reached
 /// once, by the campaign's total, or by one live's total when `live_id` is set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +139,33 @@ pub struct Live {
     pub key_hash: TokenHash,
     /// Read secret for overlays and the live WebSocket.
     pub overlay_hash: TokenHash,
+}
+
+impl Live {
+    /// A live with only what it needs: its campaign, host and two secrets. The
+    /// writer stamps `created_at`.
+    pub fn new(
+        id: impl Into<String>,
+        campaign_id: impl Into<String>,
+        host: impl Into<String>,
+        key_hash: TokenHash,
+        overlay_hash: TokenHash,
+    ) -> Live {
+        Live {
+            id: id.into(),
+            campaign_id: campaign_id.into(),
+            host: host.into(),
+            title: None,
+            platform: None,
+            scheduled_at: None,
+            goal: None,
+            donate_url: None,
+            duration_minutes: None,
+            created_at: Timestamp::default(),
+            key_hash,
+            overlay_hash,
+        }
+    }
 }
 
 /// A sponsor's promise: `ratio` of every eligible donation, up to `cap` in all.

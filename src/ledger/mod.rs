@@ -581,33 +581,9 @@ mod tests {
     fn two_rotations_in_one_batch_leave_only_the_newest_tokens_in_the_read_model() {
         let dir = tempfile::tempdir().unwrap();
         let mut w = writer(dir.path());
-        let now = Timestamp::now();
-        let campaign = Campaign {
-            id: "c".into(),
-            name: "C".into(),
-            currency: crate::money::Currency::parse("EUR").unwrap(),
-            goal: None,
-            charity: None,
-            starts_at: None,
-            ends_at: None,
-            donate_url: None,
-            created_at: now,
-            overlay_hash: Some(hash("c0")),
-        };
-        let live = Live {
-            id: "l".into(),
-            campaign_id: "c".into(),
-            host: "H".into(),
-            title: None,
-            platform: None,
-            scheduled_at: None,
-            goal: None,
-            donate_url: None,
-            duration_minutes: None,
-            created_at: now,
-            key_hash: hash("k0"),
-            overlay_hash: hash("o0"),
-        };
+        let eur = crate::money::Currency::parse("EUR").unwrap();
+        let campaign = Campaign { overlay_hash: Some(hash("c0")), ..Campaign::new("c", "C", eur) };
+        let live = Live::new("l", "c", "H", hash("k0"), hash("o0"));
         let created = batch(&mut w, vec![Command::CreateCampaign(campaign), Command::CreateLive(live)]);
         assert!(created.iter().all(|r| r.is_ok()), "{created:?}");
         assert_eq!(w.views.tokens.len(), 3);

@@ -105,18 +105,10 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
         let now = Timestamp::from_millis(1_000 * i as i64);
         let at = |o: i64| Some(Timestamp::from_millis(1_000 * o));
         let cmd = match op {
-            Op::Campaign { jpy } => Command::CreateCampaign(Campaign {
-                id: format!("c{i}"),
-                name: "C".into(),
-                currency: Currency::parse(if *jpy { "JPY" } else { "EUR" }).unwrap(),
-                goal: None,
-                charity: None,
-                starts_at: None,
-                ends_at: None,
-                donate_url: None,
-                created_at: now,
-                overlay_hash: None,
-            }),
+            Op::Campaign { jpy } => {
+                let currency = Currency::parse(if *jpy { "JPY" } else { "EUR" }).unwrap();
+                Command::CreateCampaign(Campaign { created_at: now, ..Campaign::new(format!("c{i}"), "C", currency) })
+            }
             Op::Match { c, num, den, cap, min, max, window } => {
                 let Some(cid) = campaigns.get(*c) else {
                     continue;
@@ -138,19 +130,10 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                 let Some(cid) = campaigns.get(*c) else {
                     continue;
                 };
+                let (key, overlay) = (secret::hash(&format!("k{i}")), secret::hash(&format!("o{i}")));
                 Command::CreateLive(Live {
-                    id: format!("l{i}"),
-                    campaign_id: cid.clone(),
-                    host: "H".into(),
-                    title: None,
-                    platform: None,
-                    scheduled_at: None,
-                    goal: None,
-                    donate_url: None,
-                    duration_minutes: None,
                     created_at: now,
-                    key_hash: secret::hash(&format!("k{i}")),
-                    overlay_hash: secret::hash(&format!("o{i}")),
+                    ..Live::new(format!("l{i}"), cid.clone(), "H", key, overlay)
                 })
             }
             Op::Donate { l, amount, key, anonymous, by_other } => {
