@@ -8,7 +8,7 @@
 //! (to profile the replay alone). With `--keyed`, every donation carries an
 //! idempotency key, as those from integrations do.
 
-use cagnotte::domain::state::{Command, Decision, Event, IdempotencyKey, Limits, Principal, State};
+use cagnotte::domain::state::{BodyDigest, Command, Decision, Event, IdempotencyKey, Limits, Principal, State};
 use cagnotte::domain::{Campaign, Donation, Live, Match, Timestamp};
 use cagnotte::hub::Hub;
 use cagnotte::ledger::sqlite::{Row, Store};
@@ -80,7 +80,7 @@ fn main() {
         // A key the shape of a UUID, and the digest of a request body.
         let idempotency = keyed.then(|| IdempotencyKey {
             key: format!("{:08x}-4b1d-4e2a-9c3f-{:012x}", i, i * 7919),
-            body_hash: cagnotte::secret::digest_hex(i.to_string().as_bytes()),
+            body_hash: BodyDigest::of(i.to_string().as_bytes()),
         });
         push(&mut state, &mut rows, Command::Donate { by: Principal::LiveKey(live), donation: d, idempotency });
         if rows.len() >= 10_000 {

@@ -32,11 +32,6 @@ pub fn matches(token: &str, stored: &TokenHash) -> bool {
     hash(token).0.ct_eq(&stored.0).into()
 }
 
-/// Hex SHA-256 of arbitrary bytes (request digests for idempotency).
-pub fn digest_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

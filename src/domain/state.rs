@@ -174,7 +174,61 @@ impl Fact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdempotencyKey {
     pub key: String,
-    pub body_hash: String,
+    pub body_hash: BodyDigest,
+}
+
+/// The SHA-256 digest of a request body, as 32 bytes. The log keeps it as 64
+/// lowercase hex digits, decoded as the event is read (on the replay's decoder
+/// threads, not on the fold's); any other text found there (a log written by
+/// other means) is read as the digest of that text, so that equal texts still
+/// give equal digests.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct BodyDigest(pub [u8; 32]);
+
+impl BodyDigest {
+    pub fn of(bytes: &[u8]) -> BodyDigest {
+        BodyDigest(<sha2::Sha256 as sha2::Digest>::digest(bytes).into())
+    }
+
+    fn from_text(text: &str) -> BodyDigest {
+        // Decoded, then encoded again: only the lowercase text that the
+        // digest itself writes is read as hex.
+        let (mut out, mut again) = ([0u8; 32], [0u8; 64]);
+        let hex = hex::decode_to_slice(text, &mut out).is_ok()
+            && hex::encode_to_slice(out, &mut again).is_ok()
+            && again == text.as_bytes();
+        if hex { BodyDigest(out) } else { BodyDigest::of(text.as_bytes()) }
+    }
+}
+
+impl std::fmt::Debug for BodyDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl Serialize for BodyDigest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut text = [0u8; 64];
+        hex::encode_to_slice(self.0, &mut text).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?)
+    }
+}
+
+impl<'de> Deserialize<'de> for BodyDigest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<BodyDigest, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = BodyDigest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a request digest")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<BodyDigest, E> {
+                Ok(BodyDigest::from_text(text))
+            }
+        }
+        deserializer.deserialize_str(Text)
+    }
 }
 
 /// Who asks. Overlay tokens only read, so they never reach a command.
@@ -553,18 +607,6 @@ impl Keyed {
     fn donation_id(&self) -> &str {
         &self.text[(self.live_len + self.key_len) as usize..]
     }
-}
-
-/// A request body's digest as 32 bytes: the 64 lowercase hex digits that the
-/// API and the integrations record, decoded; any other text (a log written by
-/// other means) is digested, so that equal texts still give equal bytes.
-pub fn body_digest(hash: &str) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    let lower_hex = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if lower_hex && hex::decode_to_slice(hash, &mut out).is_ok() {
-        return out;
-    }
-    <sha2::Sha256 as sha2::Digest>::digest(hash.as_bytes()).into()
 }
 
 impl IdempotencyKeys {
@@ -1029,7 +1071,7 @@ impl State {
         if let Some(k) = idempotency
             && let Some((body, donation_id)) = self.idempotency.get(&d.live_id, &k.key)
         {
-            if *body != body_digest(&k.body_hash) {
+            if *body != k.body_hash.0 {
                 return Err(Refusal::IdempotencyConflict);
             }
             return Ok(Decision::Repeat { donation_id: donation_id.to_owned() });
@@ -1332,7 +1374,7 @@ impl State {
         let release_at = (donation.pending && l.moderation.mode == Mode::Delay)
             .then(|| donation.at.millis().saturating_add(i64::from(l.moderation.delay_seconds) * 1000));
         if let Some(k) = idempotency {
-            self.idempotency.insert(&donation.live_id, &k.key, body_digest(&k.body_hash), &donation.id);
+            self.idempotency.insert(&donation.live_id, &k.key, k.body_hash.0, &donation.id);
         }
         if let Some(at) = release_at {
             self.releases.insert((at, donation.id.clone()));
@@ -1385,7 +1427,7 @@ pub enum FoldError {
 
 #[cfg(test)]
 mod tests {
-    use super::{DonationState, Donations, IdempotencyKeys, body_digest};
+    use super::{BodyDigest, DonationState, Donations, IdempotencyKeys};
     use crate::domain::Donation;
     use crate::money::Currency;
 
@@ -1492,15 +1534,18 @@ mod tests {
     }
 
     #[test]
-    fn a_body_digest_keeps_the_recorded_hex_as_bytes_and_digests_anything_else() {
-        let hex = crate::secret::digest_hex(b"{\"amount\":500}");
-        let bytes = body_digest(&hex);
-        assert_eq!(::hex::encode(bytes), hex);
-        // Other texts: equal texts give equal bytes, different ones differ.
-        assert_eq!(body_digest("500"), body_digest("500"));
-        assert_ne!(body_digest("500"), body_digest("501"));
-        assert_ne!(body_digest(&hex.to_uppercase()), bytes);
-        assert_ne!(body_digest(&hex[..62]), body_digest(&hex[..63]));
+    fn a_body_digest_reads_the_recorded_hex_as_bytes_and_digests_any_other_text() {
+        let digest = BodyDigest::of(b"{\"amount\":500}");
+        let text = serde_json::to_string(&digest).unwrap();
+        assert_eq!(text, format!("\"{}\"", ::hex::encode(digest.0)));
+        assert_eq!(serde_json::from_str::<BodyDigest>(&text).unwrap(), digest);
+        let read = |t: &str| serde_json::from_value::<BodyDigest>(serde_json::Value::from(t)).unwrap();
+        // Other texts: equal texts give equal digests, different ones differ.
+        assert_eq!(read("500"), BodyDigest::of(b"500"));
+        assert_ne!(read("500"), read("501"));
+        let hex = ::hex::encode(digest.0);
+        assert_ne!(read(&hex.to_uppercase()), digest);
+        assert_ne!(read(&hex[..62]), read(&hex[..63]));
     }
 
     /// Folds log events written as the log keeps them.

@@ -2,7 +2,7 @@
 
 use super::JsonBody;
 use crate::app::AppState;
-use crate::domain::state::{Command, IdempotencyKey, RefundTotal};
+use crate::domain::state::{BodyDigest, Command, IdempotencyKey, RefundTotal};
 use crate::domain::{Campaign, Donation, Live, Match, Timestamp, text};
 use crate::error::ApiError;
 use crate::ledger::Outcome;
@@ -403,7 +403,7 @@ async fn donate(
             "id": b.id, "amount": amount.minor(), "currency": currency, "donor": donor,
             "message": message, "anonymous": anonymous, "platform": platform,
         });
-        IdempotencyKey { key, body_hash: secret::digest_hex(canonical.to_string().as_bytes()) }
+        IdempotencyKey { key, body_hash: BodyDigest::of(canonical.to_string().as_bytes()) }
     });
     let donation = Donation::new(
         id_or_new(b.id.as_deref())?,

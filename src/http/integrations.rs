@@ -7,11 +7,10 @@
 use super::JsonBody;
 use super::api::{base_url, id_or_new};
 use crate::app::AppState;
-use crate::domain::state::{Command, IdempotencyKey, Principal, Refusal};
+use crate::domain::state::{BodyDigest, Command, IdempotencyKey, Principal, Refusal};
 use crate::domain::{Donation, Integration, Provider, Subscriber, Timestamp};
 use crate::error::ApiError;
 use crate::ledger::{LedgerError, Outcome};
-use crate::secret;
 use crate::webhooks::{self, Parsed, WebhookError};
 use axum::Router;
 use axum::body::Bytes;
@@ -315,7 +314,7 @@ async fn receive(
             });
             let idempotency = IdempotencyKey {
                 key: format!("{}:{}", provider.as_str(), d.payment_id),
-                body_hash: secret::digest_hex(canonical.to_string().as_bytes()),
+                body_hash: BodyDigest::of(canonical.to_string().as_bytes()),
             };
             let donation = Donation::new(
                 donation_id.clone(),

@@ -3,7 +3,9 @@
 //! never exceeds a cap or a ratio.
 
 use cagnotte::domain::moderation::{Mode, Moderation};
-use cagnotte::domain::state::{Command, Decision, Event, Fact, IdempotencyKey, Limits, Principal, RefundTotal, State};
+use cagnotte::domain::state::{
+    BodyDigest, Command, Decision, Event, Fact, IdempotencyKey, Limits, Principal, RefundTotal, State,
+};
 use cagnotte::domain::{Campaign, Donation, Live, Match, Milestone, Timestamp};
 use cagnotte::ledger::sqlite::{Row, Store};
 use cagnotte::money::{Currency, apply_ratio};
@@ -155,7 +157,10 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                         Some("bravo !".into()),
                         "direct".into(),
                     ),
-                    idempotency: key.map(|k| IdempotencyKey { key: format!("k{k}"), body_hash: format!("{amount}") }),
+                    idempotency: key.map(|k| IdempotencyKey {
+                        key: format!("k{k}"),
+                        body_hash: BodyDigest::of(amount.to_string().as_bytes()),
+                    }),
                 }
             }
             Op::Refund { d, part } => {
