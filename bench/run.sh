@@ -6,7 +6,8 @@
 #
 #   bench/run.sh [--quick | --full] [cagnotte-bench run options, e.g. --workloads w1,w2 --sizes 1000,4000]
 #
-# --quick (default) takes about a quarter of an hour on 2 cores, --full about an hour.
+# --full takes about an hour on 2 cores; --quick (default) runs fewer sizes and shorter
+# phases. BENCHMARKS.md says how long its run took.
 # CAGNOTTE_BIN=/path/to/cagnotte benchmarks that server binary instead of building this tree's.
 set -euo pipefail
 cd "$(dirname "$0")/.."

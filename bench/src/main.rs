@@ -161,9 +161,11 @@ fn cli_run(args: &[String]) -> Result<()> {
     let command = std::env::var("BENCH_COMMAND").unwrap_or_else(|_| format!("cagnotte-bench run {}", args.join(" ")));
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let started = report::now_utc();
+    let clock = std::time::Instant::now();
     let probe_before = report::speed_probe();
     let mut res = rt.block_on(run::run(&opts, &paths, command))?;
     res.started = started;
+    res.minutes = clock.elapsed().as_secs_f64() / 60.0;
     res.machine = report::machine();
     res.machine.push((
         "speed probe: a fixed single-thread loop, before and after the run (lower is faster; compares runs on this shared machine)".into(),

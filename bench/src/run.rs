@@ -250,6 +250,9 @@ pub struct Slow {
 pub struct Results {
     pub mode: String,
     pub started: String,
+    /// How long the whole run took, in minutes (0 in results from before it was kept).
+    #[serde(default)]
+    pub minutes: f64,
     pub command: String,
     pub machine: Vec<(String, String)>,
     pub servers: Vec<String>,
