@@ -323,7 +323,7 @@ pub struct DonationView<'a> {
 impl Donation {
     /// The donation with its name and message masked by a live's word list
     /// (`donor_masked` and `message_masked` set, or cleared when nothing matched).
-    pub fn masked_with(mut self, words: &[String]) -> Donation {
+    pub fn masked_with(mut self, words: &moderation::WordList) -> Donation {
         let mask = |text: Option<&str>| text.and_then(|t| moderation::mask(t, words)).map(String::into_boxed_str);
         self.donor_masked = mask(self.donor.as_deref());
         self.message_masked = mask(self.message.as_deref());

@@ -458,7 +458,7 @@ pub struct LiveState {
     pub live: Live,
     pub moderation: Moderation,
     /// `moderation.word_list()`, computed once per change.
-    pub words: Vec<String>,
+    pub words: crate::domain::moderation::WordList,
     pub totals: Totals,
     pub created_seq: u64,
     /// Seq of the newest event of this live's stream.

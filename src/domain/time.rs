@@ -67,13 +67,47 @@ impl Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.canonical() {
+            Some(b) => f.write_str(std::str::from_utf8(&b).map_err(|_| fmt::Error)?),
+            None => f.write_str(&self.formatted()?),
+        }
+    }
+}
+
+impl Timestamp {
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` written digit by digit: every event, frame and
+    /// answer carries timestamps, and the writer thread formats them all.
+    /// `None` outside years 0 to 9999, which [`Timestamp::formatted`] writes.
+    fn canonical(self) -> Option<[u8; 24]> {
+        let days = self.0.div_euclid(86_400_000);
+        let ms = self.0.rem_euclid(86_400_000);
+        // 2 440 588 is the Julian day of 1970-01-01.
+        let date = time::Date::from_julian_day(i32::try_from(days + 2_440_588).ok()?).ok()?;
+        let year = u32::try_from(date.year()).ok().filter(|y| *y <= 9999)?;
+        let mut b = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, width: usize, mut n: u32| {
+            for i in (at..at + width).rev() {
+                b[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        };
+        let secs = (ms / 1000) as u32;
+        put(0, 4, year);
+        put(5, 2, u32::from(u8::from(date.month())));
+        put(8, 2, u32::from(date.day()));
+        put(11, 2, secs / 3600);
+        put(14, 2, secs / 60 % 60);
+        put(17, 2, secs % 60);
+        put(20, 3, (ms % 1000) as u32);
+        Some(b)
+    }
+
+    /// The general formatter, for instants outside [`Timestamp::canonical`]'s years.
+    fn formatted(self) -> Result<String, fmt::Error> {
         let dt = OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
             .unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-        match dt.format(&fmt) {
-            Ok(s) => f.write_str(&s),
-            Err(_) => Err(fmt::Error),
-        }
+        dt.format(&fmt).map_err(|_| fmt::Error)
     }
 }
 
@@ -114,6 +148,17 @@ mod tests {
     }
 
     #[test]
+    fn years_outside_0_to_9999_go_to_the_general_formatter() {
+        let year_0 = Timestamp::from_millis(-62_167_219_200_000);
+        assert_eq!(year_0.to_string(), "0000-01-01T00:00:00.000Z");
+        assert_eq!(year_0.to_string(), year_0.formatted().unwrap());
+        let before = Timestamp::from_millis(year_0.millis() - 1);
+        assert_eq!(before.canonical(), None);
+        assert_eq!(before.to_string(), before.formatted().unwrap());
+        assert_eq!(Timestamp::from_millis(i64::MAX).canonical(), None);
+    }
+
+    #[test]
     fn the_canonical_form_reads_as_the_general_parser_reads_it() {
         for s in [
             "1970-01-01T00:00:00.000Z",
@@ -150,6 +195,13 @@ mod tests {
         fn every_written_instant_reads_back_through_the_fast_path(ms in -62_135_596_800_000i64..253_402_300_799_999) {
             let t = Timestamp::from_millis(ms);
             proptest::prop_assert_eq!(Timestamp::parse_canonical(&t.to_string()), Some(t));
+        }
+
+        #[test]
+        fn the_digit_by_digit_form_is_the_general_formatters(ms in -62_135_596_800_000i64..253_402_300_799_999) {
+            let t = Timestamp::from_millis(ms);
+            let fast = t.canonical().expect("a year between 1 and 9999");
+            proptest::prop_assert_eq!(std::str::from_utf8(&fast).unwrap(), t.formatted().unwrap());
         }
     }
 }
