@@ -14,8 +14,22 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 }
 
 /// A server-chosen id: 12 characters of an unambiguous lower-case alphabet (60 bits).
+/// Ids are not secrets, so their random bytes come from a small per-thread pool
+/// the OS generator refills, rather than from one system call per id.
 pub fn new_id() -> String {
-    random_bytes::<12>().iter().map(|b| ID_ALPHABET[usize::from(b % 32)] as char).collect()
+    const ID: usize = 12;
+    thread_local! {
+        static POOL: std::cell::RefCell<([u8; 64 * ID], usize)> = const { std::cell::RefCell::new(([0; 64 * ID], 64 * ID)) };
+    }
+    POOL.with_borrow_mut(|(bytes, used)| {
+        if *used == bytes.len() {
+            *bytes = random_bytes();
+            *used = 0;
+        }
+        let id = bytes[*used..*used + ID].iter().map(|b| ID_ALPHABET[usize::from(b % 32)] as char).collect();
+        *used += ID;
+        id
+    })
 }
 
 /// A secret token with a readable prefix (`ck_` live key, `ot_` overlay token, `ca_` admin): 256 random bits.
@@ -29,7 +43,13 @@ pub fn hash(token: &str) -> TokenHash {
 
 /// Compares a presented token with a stored digest in constant time.
 pub fn matches(token: &str, stored: &TokenHash) -> bool {
-    hash(token).0.ct_eq(&stored.0).into()
+    same(&hash(token), stored)
+}
+
+/// Compares the digest of a presented token with a stored one in constant time
+/// (for a caller that has the digest already).
+pub fn same(digest: &TokenHash, stored: &TokenHash) -> bool {
+    digest.0.ct_eq(&stored.0).into()
 }
 
 #[cfg(test)]
@@ -47,5 +67,14 @@ mod tests {
         let id = new_id();
         assert_eq!(id.len(), 12);
         assert!(crate::domain::text::id(&id).is_ok());
+    }
+
+    #[test]
+    fn ids_stay_distinct_across_refills_of_the_pool_and_across_threads() {
+        let mut ids: std::collections::HashSet<String> = (0..1000).map(|_| new_id()).collect();
+        let other = std::thread::spawn(|| (0..1000).map(|_| new_id()).collect::<Vec<_>>()).join().unwrap();
+        ids.extend(other);
+        assert_eq!(ids.len(), 2000);
+        assert!(ids.iter().all(|id| id.len() == 12 && crate::domain::text::id(id).is_ok()));
     }
 }

@@ -41,21 +41,22 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 impl AppState {
     /// Which secret this token is, if any.
     pub fn identify(&self, token: &str) -> Option<Access> {
-        if secret::matches(token, &self.admin_hash) {
+        let digest = secret::hash(token);
+        if secret::same(&digest, &self.admin_hash) {
             return Some(Access::Admin);
         }
         // The digest index only narrows the search; the stored digest is still
         // compared in constant time.
-        let (live_id, owner) = self.views.tokens.get(&secret::hash(token)).map(|e| e.value().clone())?;
+        let (live_id, owner) = self.views.tokens.get(&digest).map(|e| e.value().clone())?;
         if owner == TokenOwner::CampaignOverlay {
             let hash = self.views.with_campaign(&live_id, |c| c.campaign.overlay_hash)?;
-            let ok = hash.is_some_and(|h| secret::matches(token, &h));
+            let ok = hash.is_some_and(|h| secret::same(&digest, &h));
             return ok.then_some(Access::CampaignOverlay(live_id));
         }
         let (key, overlay) = self.views.with_live(&live_id, |l| (l.live.key_hash, l.live.overlay_hash))?;
         match owner {
-            TokenOwner::LiveKey if secret::matches(token, &key) => Some(Access::LiveKey(live_id)),
-            TokenOwner::Overlay if secret::matches(token, &overlay) => Some(Access::Overlay(live_id)),
+            TokenOwner::LiveKey if secret::same(&digest, &key) => Some(Access::LiveKey(live_id)),
+            TokenOwner::Overlay if secret::same(&digest, &overlay) => Some(Access::Overlay(live_id)),
             TokenOwner::LiveKey | TokenOwner::Overlay | TokenOwner::CampaignOverlay => None,
         }
     }

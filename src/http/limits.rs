@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use dashmap::DashMap;
+use std::hash::Hash;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,15 +28,15 @@ struct Bucket {
 }
 
 /// A token bucket per key: `burst` requests at once, refilled at `per_sec`.
-pub struct RateLimiter {
-    buckets: DashMap<String, Bucket>,
+pub struct RateLimiter<K: Hash + Eq> {
+    buckets: DashMap<K, Bucket>,
     per_sec: f64,
     burst: f64,
 }
 
-impl RateLimiter {
+impl<K: Hash + Eq + Clone> RateLimiter<K> {
     /// `None` when `per_sec` is 0 (no limit).
-    pub fn new(per_sec: u32, burst: u32) -> Option<RateLimiter> {
+    pub fn new(per_sec: u32, burst: u32) -> Option<RateLimiter<K>> {
         (per_sec > 0).then(|| RateLimiter {
             buckets: DashMap::new(),
             per_sec: f64::from(per_sec),
@@ -50,31 +51,38 @@ impl RateLimiter {
     }
 
     /// Takes one token for `key`, or says how long to wait for one.
-    pub fn take(&self, key: &str) -> Result<(), Duration> {
-        self.spend(key, true)
-    }
-
-    /// Whether `key` has a token left, without taking it.
-    pub fn check(&self, key: &str) -> Result<(), Duration> {
-        self.spend(key, false)
-    }
-
-    fn spend(&self, key: &str, take: bool) -> Result<(), Duration> {
+    pub fn take(&self, key: &K) -> Result<(), Duration> {
         let now = Instant::now();
         if self.buckets.len() > 10_000 {
             self.buckets.retain(|_, b| now.saturating_duration_since(b.last) < IDLE);
         }
-        let mut b = self.buckets.entry(key.to_owned()).or_insert(Bucket { tokens: self.burst, last: now });
+        let mut b = self.buckets.entry(key.clone()).or_insert(Bucket { tokens: self.burst, last: now });
         self.refill(&mut b, now);
-        if b.tokens >= 1.0 {
-            if take {
-                b.tokens -= 1.0;
-            }
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64((1.0 - b.tokens) / self.per_sec))
+        let left = self.left(&b);
+        if left.is_ok() {
+            b.tokens -= 1.0;
         }
+        left
     }
+
+    /// Whether `key` has a token left, without taking it. A key never seen has
+    /// a full bucket, and checking it stores nothing.
+    pub fn check(&self, key: &K) -> Result<(), Duration> {
+        let Some(mut b) = self.buckets.get_mut(key) else { return Ok(()) };
+        self.refill(&mut b, Instant::now());
+        self.left(&b)
+    }
+
+    fn left(&self, b: &Bucket) -> Result<(), Duration> {
+        if b.tokens >= 1.0 { Ok(()) } else { Err(Duration::from_secs_f64((1.0 - b.tokens) / self.per_sec)) }
+    }
+}
+
+/// Whose writes a bucket counts: a bearer token's (by its digest), else an address's.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum Writer {
+    Token(crate::domain::TokenHash),
+    Address(IpAddr),
 }
 
 /// Live WebSocket connections per address and per token.
@@ -161,8 +169,8 @@ pub async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Resp
         let uri = redact(req.uri().path_and_query().map_or("/", |p| p.as_str()));
         (req.method().clone(), uri, Instant::now())
     });
-    let ip = client_ip(&req).to_string();
-    let res = match refusal(&app, &req, &ip) {
+    let ip = client_ip(&req);
+    let res = match refusal(&app, &req, ip) {
         Some(refused) => refused,
         None => {
             let res = next.run(req).await;
@@ -184,9 +192,9 @@ pub async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Resp
 /// Why a request is refused before it is read, if it is: writes are limited per
 /// bearer token (per address without one); an address that keeps presenting bad
 /// tokens is slowed down; a write relying on the session cookie needs its CSRF token.
-fn refusal(app: &AppState, req: &Request, ip: &str) -> Option<Response> {
+fn refusal(app: &AppState, req: &Request, ip: IpAddr) -> Option<Response> {
     if let Some(failures) = &app.limits.auth_failures
-        && let Err(wait) = failures.check(ip)
+        && let Err(wait) = failures.check(&ip)
     {
         return Some(rate_limited(wait));
     }
@@ -194,8 +202,8 @@ fn refusal(app: &AppState, req: &Request, ip: &str) -> Option<Response> {
         && let Some(writes) = &app.limits.writes
     {
         let key = match super::auth::bearer(req.headers()) {
-            Some(t) => format!("t:{}", hex::encode(secret::hash(t).0)),
-            None => format!("a:{ip}"),
+            Some(t) => Writer::Token(secret::hash(t)),
+            None => Writer::Address(ip),
         };
         if let Err(wait) = writes.take(&key) {
             return Some(rate_limited(wait));
@@ -251,8 +259,8 @@ pub fn redact(path_and_query: &str) -> String {
 
 /// The limits of one server, from its configuration.
 pub struct Limits {
-    pub writes: Option<RateLimiter>,
-    pub auth_failures: Option<RateLimiter>,
+    pub writes: Option<RateLimiter<Writer>>,
+    pub auth_failures: Option<RateLimiter<IpAddr>>,
     pub connections: Arc<ConnectionCaps>,
 }
 
@@ -273,12 +281,13 @@ mod tests {
     #[test]
     fn buckets_allow_a_burst_then_refill() {
         let r = RateLimiter::new(1000, 3).unwrap();
-        assert!(r.take("a").is_ok() && r.take("a").is_ok() && r.take("a").is_ok());
-        assert!(r.take("a").is_err());
-        assert!(r.take("b").is_ok(), "keys are independent");
+        assert!(r.check(&"a").is_ok() && r.buckets.is_empty(), "checking a new key stores nothing");
+        assert!(r.take(&"a").is_ok() && r.take(&"a").is_ok() && r.check(&"a").is_ok() && r.take(&"a").is_ok());
+        assert!(r.take(&"a").is_err() && r.check(&"a").is_err());
+        assert!(r.take(&"b").is_ok(), "keys are independent");
         std::thread::sleep(Duration::from_millis(5));
-        assert!(r.take("a").is_ok(), "refilled");
-        assert!(RateLimiter::new(0, 10).is_none());
+        assert!(r.check(&"a").is_ok() && r.take(&"a").is_ok(), "refilled");
+        assert!(RateLimiter::<&str>::new(0, 10).is_none());
     }
 
     #[test]
