@@ -8,11 +8,12 @@
 //! (to profile the replay alone). With `--keyed`, every donation carries an
 //! idempotency key, as those from integrations do.
 
-use cagnotte::domain::state::{BodyDigest, Command, Decision, Event, IdempotencyKey, Limits, Principal, State};
-use cagnotte::domain::{Campaign, Donation, Live, Match, Timestamp};
+mod common;
+
+use cagnotte::domain::Timestamp;
+use cagnotte::domain::state::{Command, Decision, Event, Limits, Principal, State};
 use cagnotte::hub::Hub;
 use cagnotte::ledger::sqlite::{Row, Store};
-use cagnotte::money::Currency;
 use cagnotte::views::Views;
 use std::time::Instant;
 
@@ -32,7 +33,6 @@ fn main() {
     }
     let temp = tempfile::tempdir().expect("tempdir");
     let dir = kept.unwrap_or_else(|| temp.path().to_owned());
-    let eur = Currency::parse("EUR").expect("EUR");
     let mut state = State::new(Limits::default());
     let mut store = Store::open(&dir).expect("open");
     let mut rows = Vec::new();
@@ -44,45 +44,16 @@ fn main() {
             rows.push(Row { event: ev, live_id: None, campaign_id: None, frame: None });
         }
     };
-    let campaign = Campaign { created_at: now, ..Campaign::new("c", "Bench", eur) };
-    push(&mut state, &mut rows, Command::CreateCampaign(campaign));
-    let m = Match {
-        id: "m".into(),
-        campaign_id: "c".into(),
-        sponsor: "S".into(),
-        ratio: [1, 1],
-        cap: 1_000_000,
-        starts_at: None,
-        ends_at: None,
-        min_amount: None,
-        max_per_donation: None,
-        created_at: now,
-    };
-    push(&mut state, &mut rows, Command::CreateMatch(m));
-    for l in 0..100 {
-        let (key, overlay) = (cagnotte::secret::hash(&format!("k{l}")), cagnotte::secret::hash(&format!("o{l}")));
-        let live = Live { created_at: now, ..Live::new(format!("live-{l}"), "c", "H", key, overlay) };
-        push(&mut state, &mut rows, Command::CreateLive(live));
+    push(&mut state, &mut rows, Command::CreateCampaign(common::campaign(now)));
+    push(&mut state, &mut rows, Command::CreateMatch(common::sponsor_match(1_000_000, now)));
+    for l in 0..common::LIVES {
+        push(&mut state, &mut rows, Command::CreateLive(common::live(l, now)));
     }
     let started = Instant::now();
     for i in 0..n {
-        let live = format!("live-{}", i % 100);
-        let d = Donation::new(
-            format!("d{i}"),
-            live.clone(),
-            100 + (i % 5000) as i64,
-            eur,
-            Some(format!("Donor {}", i % 997)),
-            i % 10 == 0,
-            (i % 3 == 0).then(|| "Merci pour ce live, bravo à tous !".to_owned()),
-            "twitch".into(),
-        );
-        // A key the shape of a UUID, and the digest of a request body.
-        let idempotency = keyed.then(|| IdempotencyKey {
-            key: format!("{:08x}-4b1d-4e2a-9c3f-{:012x}", i, i * 7919),
-            body_hash: BodyDigest::of(i.to_string().as_bytes()),
-        });
-        push(&mut state, &mut rows, Command::Donate { by: Principal::LiveKey(live), donation: d, idempotency });
+        let (donation, idempotency) = common::donation(i, format!("d{i}"), keyed);
+        let by = Principal::LiveKey(donation.live_id.to_string());
+        push(&mut state, &mut rows, Command::Donate { by, donation, idempotency });
         if rows.len() >= 10_000 {
             store.append(&rows).expect("append");
             rows.clear();

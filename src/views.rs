@@ -94,11 +94,12 @@ impl Board {
     /// Records a donation's new state (`before`: its previous one, `None` when new).
     /// Donors count only under the name viewers may see, and not once refunded.
     pub fn record(&mut self, before: Option<&Donation>, d: &Donation) {
-        if let Some(r) = self.recent.iter_mut().find(|r| r.id == d.id) {
-            *r = d.clone();
-        } else if before.is_none() {
+        if before.is_none() {
+            // New: not among the recent ones yet.
             self.recent.push_front(d.clone());
             self.recent.truncate(RECENT);
+        } else if let Some(r) = self.recent.iter_mut().find(|r| r.id == d.id) {
+            *r = d.clone();
         }
         if let Some(before) = before {
             self.uncount(before);

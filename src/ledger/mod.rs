@@ -193,8 +193,8 @@ impl Writer {
 
     fn process(&mut self, batch: &mut Vec<Request>) {
         let now = (self.clock)();
-        let mut rows: Vec<Row> = Vec::new();
-        let mut pending: Vec<Pending> = Vec::new();
+        let mut rows: Vec<Row> = Vec::with_capacity(batch.len());
+        let mut pending: Vec<Pending> = Vec::with_capacity(batch.len());
         let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
         for Request { mut cmd, reply } in batch.drain(..) {
             stamp(&mut cmd, now);
