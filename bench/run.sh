@@ -57,7 +57,7 @@ replay_args=()
 replay_dir=
 if [ "$mode" != smoke ]; then
   events="${REPLAY_EVENTS:-1000000}"
-  cargo build --release --example replay
+  cargo build --release --example replay --example ingest
   replay_dir=$(mktemp -d)
   trap 'rm -rf "$replay_dir"' EXIT
   target/release/examples/replay "$events" "$replay_dir/plain"
@@ -66,6 +66,12 @@ if [ "$mode" != smoke ]; then
   # The same donations, each with an idempotency key (as from integrations).
   target/release/examples/replay "$events" "$replay_dir/keyed" --keyed
   replay_args=(--replay-log "$events:$replay_dir/plain" --replay-keyed-log "$events:$replay_dir/keyed")
+  # The write path alone, without HTTP or a load generator: tasks in the same
+  # process submit donations to the ledger writer, 32 then 1 024 at a time.
+  {
+    target/release/examples/ingest 200000 32
+    target/release/examples/ingest 200000 1024
+  } | tee target/bench-ingest.txt
 fi
 
 BENCH_COMMAND="${CAGNOTTE_BIN:+CAGNOTTE_BIN=$CAGNOTTE_BIN }bench/run.sh --$mode${args[*]:+ }${args[*]:-}" \
@@ -79,6 +85,14 @@ if [ -n "$replay_dir" ]; then
     echo
     echo '```'
     tail -n 1 target/bench-replay-stages.txt
+    echo '```'
+    echo
+    echo "The durable write path alone (\`examples/ingest.rs\`, run before the workloads: tasks in one process submit"
+    echo "donations straight to the ledger writer, with no HTTP and no load generator; each batch is one transaction"
+    echo "and one fsync; CPU per donation is the whole process's, then the writer thread's alone):"
+    echo
+    echo '```'
+    cat target/bench-ingest.txt
     echo '```'
   } >> BENCHMARKS.md
 fi
