@@ -312,7 +312,7 @@ impl Writer {
             Some(Stream::Campaign(c)) => (None, Some(c.clone())),
             None => (None, None),
         };
-        rows.push(Row { live_id, campaign_id, frame: p.frame.as_ref().map(|f| f.text.as_str().to_owned()), event });
+        rows.push(Row { live_id, campaign_id, frame: p.frame.as_ref().map(|f| f.text.clone()), event });
         pending.push(p);
         Ok((seq, body))
     }
@@ -344,8 +344,8 @@ impl Writer {
             }
             Fact::DonationReceived { donation, .. } => {
                 let (change, inner) = self.donation_change(&donation.id, before.donation);
-                frame = Some(Frame::new(seq, format!("{{\"type\":\"donation\",\"seq\":{seq},{inner}}}")));
-                body = Some(format!("{{{inner}}}"));
+                frame = Some(Frame::new(seq, object(&format!("\"type\":\"donation\",\"seq\":{seq},"), &inner)));
+                body = Some(object("", &inner));
                 Some(change)
             }
             Fact::DonationRefunded { donation_id, .. } => {
@@ -357,7 +357,7 @@ impl Writer {
                     seq,
                     format!("{{\"type\":\"{}\",\"seq\":{seq},\"amount_refunded\":{back},{inner}}}", ev.fact.kind()),
                 ));
-                body = Some(format!("{{{inner}}}"));
+                body = Some(object("", &inner));
                 Some(change)
             }
             Fact::LiveSecretsRotated { live_id, .. } => {
@@ -472,7 +472,7 @@ impl Writer {
     fn original_response(&self, donation_id: &str, rows: &[Row]) -> Result<Outcome, LedgerError> {
         let seq = self.state.donations[donation_id].seq;
         let frame = match rows.iter().find(|r| r.event.seq == seq) {
-            Some(r) => r.frame.clone(),
+            Some(r) => r.frame.as_ref().map(|f| f.as_str().to_owned()),
             None => self.store.frame(seq).map_err(|e| LedgerError::Storage(e.to_string()))?,
         };
         let frame = frame.ok_or_else(|| LedgerError::Storage(format!("event {seq} has no frame")))?;
@@ -489,7 +489,7 @@ impl Writer {
         let d = &self.state.donations[donation_id].donation;
         let lt = self.state.lives[d.live_id.as_str()].totals;
         let c = &self.state.campaigns[d.campaign_id.as_str()];
-        format!("{{{}}}", response_inner(d, lt, c))
+        object("", &response_inner(d, lt, c))
     }
 
     fn rebuild(&mut self) {
@@ -511,12 +511,28 @@ fn response_inner(d: &Donation, live: Totals, campaign: &CampaignState) -> Strin
     }
     let budgets: Vec<_> =
         campaign.matches.iter().map(|m| Budget { id: &m.r#match.id, used: m.used, left: m.left() }).collect();
-    // Serializing plain structs cannot fail.
-    let donation = serde_json::to_string(&d.view()).unwrap_or_default();
-    let lt = serde_json::to_string(&live).unwrap_or_default();
-    let ct = serde_json::to_string(&campaign.totals).unwrap_or_default();
-    let ms = serde_json::to_string(&budgets).unwrap_or_default();
-    format!("\"donation\":{donation},\"totals\":{lt},\"campaign_totals\":{ct},\"matches\":{ms}")
+    // One buffer for the four parts; serializing plain structs into memory cannot fail.
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(b"\"donation\":");
+    let _ = serde_json::to_writer(&mut out, &d.view());
+    out.extend_from_slice(b",\"totals\":");
+    let _ = serde_json::to_writer(&mut out, &live);
+    out.extend_from_slice(b",\"campaign_totals\":");
+    let _ = serde_json::to_writer(&mut out, &campaign.totals);
+    out.extend_from_slice(b",\"matches\":");
+    let _ = serde_json::to_writer(&mut out, &budgets);
+    // serde_json writes UTF-8 only.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `{`, `head`, `inner`, `}`: a frame or an answer around a [`response_inner`], in one allocation.
+fn object(head: &str, inner: &str) -> String {
+    let mut s = String::with_capacity(head.len() + inner.len() + 2);
+    s.push('{');
+    s.push_str(head);
+    s.push_str(inner);
+    s.push('}');
+    s
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {

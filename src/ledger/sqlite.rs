@@ -6,6 +6,7 @@ use rusqlite::{Connection, OpenFlags, params};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// A committed event as stored: the fact, and the frame a live stream sends for it.
 pub struct Row {
@@ -15,7 +16,8 @@ pub struct Row {
     /// Set for every stream event: the campaign stream shows them all, and the
     /// events of the whole campaign (no `live_id`) are in every live's stream.
     pub campaign_id: Option<String>,
-    pub frame: Option<String>,
+    /// The frame's text, shared with the frame the hub keeps and sends.
+    pub frame: Option<Utf8Bytes>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -218,7 +220,7 @@ impl Store {
                     r.live_id,
                     r.campaign_id,
                     data,
-                    r.frame
+                    r.frame.as_ref().map(Utf8Bytes::as_str)
                 ])?;
             }
         }
@@ -487,7 +489,7 @@ mod tests {
         for batch in 0..320u64 {
             let mut rs = rows(batch * 100 + 1..=batch * 100 + 100);
             for r in &mut rs {
-                r.frame = Some(frame.clone());
+                r.frame = Some(frame.clone().into());
             }
             store.append(&rs).unwrap();
             peak = peak.max(std::fs::metadata(wal_path(&store.path)).unwrap().len());
