@@ -39,8 +39,9 @@ CREATE TABLE IF NOT EXISTS events (
     data        TEXT NOT NULL,
     frame       TEXT
 );
-CREATE INDEX IF NOT EXISTS events_by_live ON events(live_id, seq) WHERE frame IS NOT NULL;
-CREATE INDEX IF NOT EXISTS events_by_campaign ON events(campaign_id, seq) WHERE frame IS NOT NULL;
+DROP INDEX IF EXISTS events_by_live;
+DROP INDEX IF EXISTS events_by_campaign;
+CREATE INDEX IF NOT EXISTS events_by_stream ON events(campaign_id, seq, live_id) WHERE frame IS NOT NULL;
 ";
 
 pub fn db_path(dir: &Path) -> PathBuf {
@@ -427,8 +428,8 @@ impl Readers {
     ) -> Result<Vec<(u64, String)>, StoreError> {
         self.with(|conn| {
             let sql = if live_id.is_some() {
-                "SELECT seq, frame FROM events WHERE frame IS NOT NULL AND seq > ?2 AND seq <= ?3 \
-                 AND (live_id = ?5 OR (live_id IS NULL AND campaign_id = ?1)) ORDER BY seq LIMIT ?4"
+                "SELECT seq, frame FROM events WHERE frame IS NOT NULL AND campaign_id = ?1 AND seq > ?2 AND seq <= ?3 \
+                 AND (live_id = ?5 OR live_id IS NULL) ORDER BY seq LIMIT ?4"
             } else {
                 "SELECT seq, frame FROM events WHERE frame IS NOT NULL AND seq > ?2 AND seq <= ?3 \
                  AND campaign_id = ?1 AND ?5 IS NULL ORDER BY seq LIMIT ?4"
@@ -532,6 +533,64 @@ mod tests {
         store.append(&rows).unwrap();
         let got: Vec<u64> = Readers::new(dir.path()).campaign_events("c").unwrap().iter().map(|e| e.seq).collect();
         assert_eq!(got, [1, 2, 3, 4, 6]);
+    }
+
+    /// One index serves every stream: a log made with the two indexes of before
+    /// (one by live, one by campaign) loses them on open, and a live's stream
+    /// still reads its own frames and its campaign's, and nothing of other lives.
+    #[test]
+    fn a_live_reads_its_frames_and_its_campaigns_from_the_one_index() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(db_path(dir.path())).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE events (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, live_id TEXT, campaign_id TEXT,
+                     data TEXT NOT NULL, frame TEXT);
+                 CREATE INDEX events_by_live ON events(live_id, seq) WHERE frame IS NOT NULL;
+                 CREATE INDEX events_by_campaign ON events(campaign_id, seq) WHERE frame IS NOT NULL;",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(dir.path()).unwrap();
+        let indexes: Vec<String> = store
+            .conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(indexes, ["events_by_stream"]);
+        // seq: (campaign, live); every row has a frame but seq 7, which no stream shows.
+        let streams = [
+            (1, "c", Some("l1")),
+            (2, "c", Some("l2")),
+            (3, "c", None),
+            (4, "c2", Some("l3")),
+            (5, "c", Some("l1")),
+            (6, "c2", None),
+            (7, "c", Some("l1")),
+            (8, "c", Some("l2")),
+            (9, "c", Some("l1")),
+        ];
+        let mut rows = rows(1..=9);
+        for (r, (seq, campaign, live)) in rows.iter_mut().zip(streams) {
+            r.campaign_id = Some(campaign.into());
+            r.live_id = live.map(Into::into);
+            r.frame = (seq != 7).then(|| format!("{{\"seq\":{seq}}}").into());
+        }
+        store.append(&rows).unwrap();
+        let readers = Readers::new(dir.path());
+        let seqs = |campaign, live, after, upto, limit| -> Vec<u64> {
+            readers.stream_frames(campaign, live, after, upto, limit).unwrap().iter().map(|(s, _)| *s).collect()
+        };
+        assert_eq!(seqs("c", Some("l1"), 0, 9, 100), [1, 3, 5, 9]);
+        assert_eq!(seqs("c", Some("l1"), 1, 8, 100), [3, 5]);
+        assert_eq!(seqs("c", Some("l1"), 0, 9, 2), [1, 3]);
+        assert_eq!(seqs("c", Some("l2"), 0, 9, 100), [2, 3, 8]);
+        assert_eq!(seqs("c", None, 0, 9, 100), [1, 2, 3, 5, 8, 9]);
+        assert_eq!(seqs("c2", Some("l3"), 0, 9, 100), [4, 6]);
+        assert_eq!(readers.stream_frames("c", Some("l1"), 4, 5, 100).unwrap(), [(5, "{\"seq\":5}".to_owned())]);
     }
 
     /// A row that cannot be read, in the second decoder's stripe, fails the replay.
