@@ -172,6 +172,14 @@ impl Store {
         let path = db_path(dir);
         let conn = Connection::open(&path)?;
         configure(&conn)?;
+        let upgrading: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'events_by_live')",
+            [],
+            |r| r.get(0),
+        )?;
+        if upgrading {
+            tracing::info!("building the log's stream index, once after an upgrade: this reads the whole log");
+        }
         conn.execute_batch(SCHEMA)?;
         conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
         let checkpointer = Some(Checkpointer::start(&path)?);
