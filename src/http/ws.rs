@@ -269,7 +269,15 @@ async fn run_session(app: AppState, io: Io, source: Source, after: Option<u64>) 
     outbox.halt(Stop::Gone);
     if let End::Close(code, reason) = end {
         let close = Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }));
-        let _ = tokio::time::timeout(app.config.ws_send_timeout(), ws.send(close)).await;
+        // The closing handshake: after our close, read until the client's (or
+        // until it goes), so that a frame it sends meanwhile (a pong) does not
+        // meet a closed socket, whose reset would destroy our close unread.
+        let closing = async {
+            ws.send(close).await?;
+            while ws.next().await.transpose()?.is_some() {}
+            Ok::<(), tokio_tungstenite::tungstenite::Error>(())
+        };
+        let _ = tokio::time::timeout(app.config.ws_send_timeout(), closing).await;
     }
 }
 

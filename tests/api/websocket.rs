@@ -194,6 +194,10 @@ async fn silent_clients_are_closed_after_a_ping() {
     silent.next().await;
     let started = std::time::Instant::now();
     tokio::time::sleep(Duration::from_millis(3500)).await;
+    // A frame sent after the server's close (as a client answering a ping it has
+    // just read would) must not destroy that close before the client reads it.
+    silent.send_text("still there?").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
     // Reading now surfaces what the server did while we were silent.
     let code = silent.closed(Duration::from_secs(5)).await;
     assert_eq!(code, Some(1001));
