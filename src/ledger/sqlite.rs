@@ -435,14 +435,12 @@ impl Readers {
         limit: usize,
     ) -> Result<Vec<(u64, String)>, StoreError> {
         self.with(|conn| {
-            let sql = if live_id.is_some() {
+            // The campaign's range of the stream index; a live keeps its own rows
+            // and the campaign-wide ones.
+            let mut stmt = conn.prepare_cached(
                 "SELECT seq, frame FROM events WHERE frame IS NOT NULL AND campaign_id = ?1 AND seq > ?2 AND seq <= ?3 \
-                 AND (live_id = ?5 OR live_id IS NULL) ORDER BY seq LIMIT ?4"
-            } else {
-                "SELECT seq, frame FROM events WHERE frame IS NOT NULL AND seq > ?2 AND seq <= ?3 \
-                 AND campaign_id = ?1 AND ?5 IS NULL ORDER BY seq LIMIT ?4"
-            };
-            let mut stmt = conn.prepare_cached(sql)?;
+                 AND (?5 IS NULL OR live_id = ?5 OR live_id IS NULL) ORDER BY seq LIMIT ?4",
+            )?;
             let rows = stmt.query_map(params![campaign_id, after as i64, upto as i64, limit as i64, live_id], |r| {
                 Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
             })?;
