@@ -787,7 +787,10 @@ pub fn markdown(res: &Results, svg: &str) -> String {
             m,
             "## Profile\n\n`bench/profile.sh [SUBS] [RATE]` records the server with `perf record` \
              while the harness runs W2 and draws [docs/bench-flame.svg](docs/bench-flame.svg) \
-             (a separate run, not the one above); `target/bench/perf-top.txt` has the flat profile.\n"
+             (a separate run, not the one above); `target/bench/perf-top.txt` has the flat profile. \
+             `bench/profile.sh --w5 [CLIENTS]` does the same under W5 (durable ingest) and splits the \
+             server's samples by thread (HTTP workers, ledger writer, WAL checkpoint) in \
+             `target/bench/perf-w5-top.txt`.\n"
         );
     }
     if !res.problems.is_empty() {
