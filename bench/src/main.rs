@@ -163,6 +163,7 @@ fn cli_run(args: &[String]) -> Result<()> {
     let started = report::now_utc();
     let clock = std::time::Instant::now();
     let probe_before = report::speed_probe();
+    let disk_before = report::disk_probe(&work);
     let mut res = rt.block_on(run::run(&opts, &paths, command))?;
     res.started = started;
     res.minutes = clock.elapsed().as_secs_f64() / 60.0;
@@ -170,6 +171,15 @@ fn cli_run(args: &[String]) -> Result<()> {
     res.machine.push((
         "speed probe: a fixed single-thread loop, before and after the run (lower is faster; compares runs on this shared machine)".into(),
         format!("{probe_before:.0} ms, {:.0} ms", report::speed_probe()),
+    ));
+    let disk = |p: std::io::Result<(f64, f64)>| match p {
+        Ok((median, p90)) => format!("median {median:.2} ms, p90 {p90:.2} ms"),
+        Err(e) => format!("failed: {e}"),
+    };
+    res.machine.push((
+        "disk probe: a 4 KiB overwrite then `fdatasync`, 100 times, before and after the run (the durable workloads follow it)"
+            .into(),
+        format!("{}; {}", disk(disk_before), disk(report::disk_probe(&work))),
     ));
     let _ = std::fs::remove_dir_all(&work);
     write_outputs(&res, &o)?;

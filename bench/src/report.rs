@@ -42,6 +42,32 @@ pub fn speed_probe() -> f64 {
     times[1]
 }
 
+/// The median and the 90th percentile, in milliseconds, of 100 durable
+/// overwrites of one 4 KiB block of a file in `dir` (`write` then `fdatasync`,
+/// as a commit to a log that no longer grows): a yardstick for the durable
+/// workloads, whose figures follow the disk of this shared host more than
+/// anything else.
+pub fn disk_probe(dir: &std::path::Path) -> std::io::Result<(f64, f64)> {
+    use std::io::{Seek, SeekFrom, Write};
+    let path = dir.join("disk-probe");
+    let mut f = std::fs::OpenOptions::new().create(true).truncate(true).read(true).write(true).open(&path)?;
+    let block = [0x5au8; 4096];
+    f.write_all(&block)?;
+    f.sync_all()?;
+    let mut times = Vec::with_capacity(100);
+    for _ in 0..100 {
+        f.seek(SeekFrom::Start(0))?;
+        let t = std::time::Instant::now();
+        f.write_all(&block)?;
+        f.sync_data()?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    drop(f);
+    let _ = std::fs::remove_file(&path);
+    times.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2], times[times.len() * 9 / 10]))
+}
+
 pub fn machine() -> Vec<(String, String)> {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
@@ -898,6 +924,18 @@ mod tests {
 
     fn cell(server: &str, subs: u64, rate: f64, p99_ms: f64, lost: u64) -> Phase {
         Phase { server: server.into(), subs, rate, p99_ms, lost, ..Default::default() }
+    }
+
+    #[test]
+    fn the_disk_probe_times_durable_overwrites_and_leaves_nothing_behind() {
+        let dir = std::env::temp_dir().join(format!("disk-probe-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (median, p90) = disk_probe(&dir).unwrap();
+        assert!(median > 0.0 && median <= p90, "median {median} ms, p90 {p90} ms");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "the probe's file is removed");
+        std::fs::remove_dir(&dir).unwrap();
+        // Where nothing can be written, the probe says why instead of a figure.
+        assert!(disk_probe(&dir).is_err());
     }
 
     #[test]
