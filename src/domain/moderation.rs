@@ -92,9 +92,21 @@ impl Moderation {
     }
 }
 
-/// Lower case without accents: `Enculé` → `encule`.
+/// Lower case without accents: `Enculé` → `encule`. ASCII (most names and
+/// messages) folds by lower-casing.
 pub fn normalize(s: &str) -> String {
-    s.chars().flat_map(fold).collect()
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    let mut folded = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            folded.push(c.to_ascii_lowercase());
+        } else {
+            folded.extend(fold(c));
+        }
+    }
+    folded
 }
 
 fn fold(c: char) -> impl Iterator<Item = char> {
@@ -140,22 +152,10 @@ impl WordList {
 /// text's length and everything else. `None` when nothing matched.
 ///
 /// The text is folded once (lower case, accents off) into a string the words are
-/// looked for in; only when one is found does the text map back to it, char by
-/// char. ASCII text (most names and messages) folds by lower-casing in place.
+/// looked for in ([`normalize`]); only when one is found does the text map back
+/// to it, char by char.
 pub fn mask(text: &str, words: &WordList) -> Option<String> {
-    let folded = if text.is_ascii() {
-        text.to_ascii_lowercase()
-    } else {
-        let mut folded = String::with_capacity(text.len());
-        for c in text.chars() {
-            if c.is_ascii() {
-                folded.push(c.to_ascii_lowercase());
-            } else {
-                folded.extend(fold(c));
-            }
-        }
-        folded
-    };
+    let folded = normalize(text);
     // The folded bytes of every match.
     let mut hide: Option<Vec<bool>> = None;
     let mut cover =
