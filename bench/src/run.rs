@@ -32,6 +32,9 @@ pub struct Opts {
     /// the fan-out phase uses the largest.
     pub w5_clients: Vec<usize>,
     pub w5_subs: usize,
+    /// Paced rates (donations/s) W5 tries in turn with `w5_subs` subscribers,
+    /// until one leaves a subscriber behind: the durable ingest the fan-out keeps up with.
+    pub w5_rates: Vec<f64>,
     pub w6_subs: usize,
     pub w6_rate: f64,
     pub w6_secs: f64,
@@ -65,6 +68,7 @@ impl Opts {
                 w5_secs: 2.0,
                 w5_clients: vec![32],
                 w5_subs: 100,
+                w5_rates: vec![200.0],
                 w6_subs: 200,
                 w6_rate: 20.0,
                 w6_secs: 2.0,
@@ -90,6 +94,7 @@ impl Opts {
                 w5_secs: 10.0,
                 w5_clients: vec![16, 32, 64, 128],
                 w5_subs: 1000,
+                w5_rates: vec![250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16_000.0],
                 w6_subs: 2000,
                 w6_rate: 50.0,
                 w6_secs: 20.0,
@@ -115,6 +120,7 @@ impl Opts {
                 w5_secs: 5.0,
                 w5_clients: vec![32, 128],
                 w5_subs: 1000,
+                w5_rates: vec![500.0, 1000.0, 2000.0, 4000.0],
                 w6_subs: 1000,
                 w6_rate: 50.0,
                 w6_secs: 10.0,
@@ -173,6 +179,12 @@ pub struct Phase {
 impl Phase {
     pub fn clean(&self) -> bool {
         self.lost == 0 && self.dups == 0 && self.disorder == 0 && self.failed == 0
+    }
+
+    /// Every subscriber got every frame, none was closed, every POST succeeded
+    /// and p99 stayed under 100 ms.
+    pub fn kept_up(&self) -> bool {
+        self.clean() && self.closed == 0 && self.post_errors == 0 && self.p99_ms < 100.0
     }
 }
 
@@ -266,6 +278,10 @@ pub struct Results {
     pub floor: Vec<crate::floor::Floor>,
     pub many: Vec<Phase>,
     pub ingest: Vec<Ingest>,
+    /// W5 with subscribers at paced rates, slowest first, up to the first that
+    /// left a subscriber behind.
+    #[serde(default)]
+    pub ingest_paced: Vec<Phase>,
     pub replay: Option<Replay>,
     #[serde(default)]
     pub big_replay: Option<BigReplay>,
@@ -673,6 +689,9 @@ impl Ctx<'_> {
         // Live 0 without subscribers, live 1 with: each subscriber sees all of its live.
         let (targets, publ) = srv.lives(&self.client, 2).await?;
         let publ = Arc::new(publ);
+        if self.opts.w5_subs > 0 {
+            self.w5_paced(&srv, &targets, &publ).await?;
+        }
         let most = self.opts.w5_clients.iter().copied().max().unwrap_or(32);
         let phases = self.opts.w5_clients.iter().map(|&c| (0, 0, c)).chain([(1, self.opts.w5_subs, most)]);
         for (live, subs, clients) in phases {
@@ -750,6 +769,34 @@ impl Ctx<'_> {
         if let Some(d) = srv.kill().await {
             let _ = std::fs::remove_dir_all(d);
         }
+        Ok(())
+    }
+
+    /// W5 with subscribers, open loop: each rate of `w5_rates` in turn, to the
+    /// subscribers of live 1, until a rate leaves one behind (a frame lost or
+    /// late past the drain time, a subscriber closed, p99 at 100 ms or more).
+    async fn w5_paced(&mut self, srv: &Server, targets: &[crate::proto::Target], publ: &Arc<Publisher>) -> Result<()> {
+        let subs = self.opts.w5_subs;
+        // Every subscriber on target 1 (live 1), so that the fleet's targets line up with the publisher's lives.
+        let mut fleet = self.fleet(Proto::Cagnotte, targets, vec![1; subs], 0).await?;
+        for &rate in &self.opts.w5_rates {
+            eprintln!("W5 durable ingest, paced: {subs} subscribers, {rate}/s");
+            let (secs, drain) = (self.opts.w5_secs, self.opts.drain);
+            let p = phase(srv, &mut fleet, publ, "w5", subs, 1, rate, secs, Pick::Fixed(1), drain, None).await?;
+            self.note(&p);
+            if self.opts.mode == "smoke" && (p.closed > 0 || p.post_errors > 0) {
+                self.res.problems.push(format!(
+                    "W5 paced at {rate}/s with {subs} subscribers: {} closed, {} POST errors",
+                    p.closed, p.post_errors
+                ));
+            }
+            let kept_up = p.kept_up();
+            self.res.ingest_paced.push(p);
+            if !kept_up {
+                break;
+            }
+        }
+        fleet.quit().await;
         Ok(())
     }
 
