@@ -147,7 +147,7 @@ pub async fn run_with_clock(
     let (store, state) = tokio::task::spawn_blocking(move || ledger::open(&dir, limits)).await??;
     let logins = crate::sessions::Sessions::open(Path::new(&config.data_dir), &admin_hash)?;
     let views = Arc::new(Views::default());
-    let hub = Arc::new(Hub::default());
+    let hub = Arc::new(Hub::with_linger(config.ws_coalesce()));
     ledger::load_views(&state, &views, &hub);
     tracing::info!(events = state.last_seq, elapsed_ms = started.elapsed().as_millis() as u64, "ledger replayed");
     let (ledger, committed, writer) = ledger::start(store, state, Arc::clone(&views), Arc::clone(&hub), clock.clone());

@@ -49,6 +49,14 @@ pub struct Config {
     #[arg(long, env = "CAGNOTTE_WS_SEND_TIMEOUT_SECS", default_value_t = 5)]
     pub ws_send_timeout_secs: u64,
 
+    /// Least milliseconds between two writes of live frames to one WebSocket
+    /// client while a live's events come faster than that: the frames of the
+    /// meantime leave together, in one write (fewer syscalls and wake-ups on a
+    /// busy live). A quiet live's event leaves at once. 0 writes every commit
+    /// at once; at most 1000.
+    #[arg(long, env = "CAGNOTTE_WS_COALESCE_MS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=1000))]
+    pub ws_coalesce_ms: u64,
+
     /// Kernel send buffer per connection, in bytes (0: the kernel's autotuning, up to
     /// several MB). Bounds what a client that stops reading can hold on the server.
     #[arg(long, env = "CAGNOTTE_SOCKET_SEND_BUFFER", default_value_t = 256 * 1024)]
@@ -152,5 +160,9 @@ impl Config {
 
     pub fn ws_send_timeout(&self) -> Duration {
         Duration::from_secs(self.ws_send_timeout_secs.max(1))
+    }
+
+    pub fn ws_coalesce(&self) -> Duration {
+        Duration::from_millis(self.ws_coalesce_ms)
     }
 }

@@ -25,6 +25,7 @@ use std::task::{Context, Poll, Waker, ready};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
+use tokio::time::{Duration, Instant};
 
 /// An upgraded connection, plain TCP or TLS.
 pub type Io = TokioIo<Upgraded>;
@@ -325,6 +326,7 @@ fn runtime() -> &'static tokio::runtime::Runtime {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
             .thread_name("fanout")
+            .enable_time()
             .build()
             .expect("the fan-out threads start")
     })
@@ -339,10 +341,11 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// Starts a fan-out task that reads the stream's batches from `rx`.
-    pub fn spawn(rx: broadcast::Receiver<Arc<Batch>>) -> Arc<Shard> {
+    /// Starts a fan-out task that reads the stream's batches from `rx`, making at
+    /// most one pass per `linger` (see [`run`]).
+    pub fn spawn(rx: broadcast::Receiver<Arc<Batch>>, linger: Duration) -> Arc<Shard> {
         let shard = Arc::new(Shard { members: Mutex::new(Vec::new()), len: AtomicUsize::new(0) });
-        runtime().spawn(run(Arc::clone(&shard), rx));
+        runtime().spawn(run(Arc::clone(&shard), rx, linger));
         shard
     }
 
@@ -378,8 +381,16 @@ impl Shard {
     }
 }
 
-async fn run(shard: Arc<Shard>, mut rx: broadcast::Receiver<Arc<Batch>>) {
+/// The fan-out task of one shard. A batch that comes less than `linger` after
+/// the start of the last pass waits for the rest of that time, and leaves with
+/// the batches that come meanwhile: a busy stream then costs each socket one
+/// write per `linger` instead of one per commit, while a quiet one (a commit
+/// every `linger` or less often) gets every frame at once.
+async fn run(shard: Arc<Shard>, mut rx: broadcast::Receiver<Arc<Batch>>, linger: Duration) {
     let mut batches: Vec<Arc<Batch>> = Vec::new();
+    let mut last_pass: Option<Instant> = None;
+    // The last pass left frames waiting: the next goes at once.
+    let mut behind = false;
     loop {
         batches.clear();
         match rx.recv().await {
@@ -393,6 +404,13 @@ async fn run(shard: Arc<Shard>, mut rx: broadcast::Receiver<Arc<Batch>>) {
                 return;
             }
         }
+        if let Some(last) = last_pass
+            && !behind
+            && last.elapsed() < linger
+        {
+            tokio::time::sleep_until(last + linger).await;
+        }
+        last_pass = Some(Instant::now());
         // Batches already waiting leave in the same write.
         let mut frames = batches[0].frames.len();
         while frames < COALESCE {
@@ -409,6 +427,7 @@ async fn run(shard: Arc<Shard>, mut rx: broadcast::Receiver<Arc<Batch>>) {
                 Err(_) => break,
             }
         }
+        behind = frames >= COALESCE;
         let all = match batches.as_slice() {
             [] => continue,
             [one] => one.wire.clone(),

@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use dashmap::DashMap;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
@@ -83,6 +84,7 @@ pub struct Channel {
     ring: Mutex<Ring>,
     /// The fan-out tasks, each with up to [`crate::fanout::SHARD_SIZE`] subscribers.
     shards: Mutex<Vec<Arc<Shard>>>,
+    linger: Duration,
 }
 
 impl Channel {
@@ -103,7 +105,7 @@ impl Channel {
         if shards.iter().any(|s| s.try_add(outbox, false)) || shards.iter().any(|s| s.try_add(outbox, true)) {
             return;
         }
-        let shard = Shard::spawn(self.tx.subscribe());
+        let shard = Shard::spawn(self.tx.subscribe(), self.linger);
         shard.try_add(outbox, false);
         shards.push(shard);
     }
@@ -112,9 +114,17 @@ impl Channel {
 #[derive(Default)]
 pub struct Hub {
     channels: DashMap<String, Arc<Channel>>,
+    /// The least time between two fan-out passes of one shard (0: a pass per batch).
+    linger: Duration,
 }
 
 impl Hub {
+    /// A hub whose streams fan out at most once per `linger` per shard when
+    /// batches come faster than that (see [`crate::fanout::Shard::spawn`]).
+    pub fn with_linger(linger: Duration) -> Hub {
+        Hub { channels: DashMap::new(), linger }
+    }
+
     /// The channel key of a campaign stream (live ids never contain `:`).
     pub fn campaign_key(campaign_id: &str) -> String {
         format!("campaign:{campaign_id}")
@@ -127,6 +137,7 @@ impl Hub {
                 tx: broadcast::channel(BROADCAST_CAPACITY).0,
                 ring: Mutex::new(Ring { frames: VecDeque::with_capacity(16), floor }),
                 shards: Mutex::new(Vec::new()),
+                linger: self.linger,
             })
         });
     }

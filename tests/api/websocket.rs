@@ -407,3 +407,42 @@ async fn subscribers_across_several_fan_out_tasks_all_receive_every_event() {
         assert_eq!(ws.next().await["donation"]["id"], d3["donation"]["id"]);
     }
 }
+
+#[tokio::test]
+async fn a_busy_stream_coalesces_its_writes_and_a_quiet_one_gets_each_event_at_once() {
+    const LINGER: Duration = Duration::from_millis(400);
+    let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), |c| c.ws_coalesce_ms = 400).await;
+    let live = app.setup().await;
+    let mut ws = app.ws(&live, None).await;
+    assert_eq!(ws.next().await["type"], "snapshot");
+    let mut ids = Vec::new();
+
+    // A quiet stream: the first event leaves as soon as it is committed.
+    let posted = std::time::Instant::now();
+    ids.push(app.donate_ok(&live, 101).await["donation"]["id"].clone());
+    let first = ws.next().await;
+    let first_at = std::time::Instant::now();
+    assert!(posted.elapsed() < LINGER / 2, "a lone event waited {:?}", posted.elapsed());
+
+    // Two more at once: they wait out the rest of the linger after the first
+    // pass, which began before the first frame arrived.
+    for amount in [102, 103] {
+        ids.push(app.donate_ok(&live, amount).await["donation"]["id"].clone());
+    }
+    let second = ws.next().await;
+    let third = ws.next().await;
+    assert!(first_at.elapsed() >= LINGER * 3 / 4, "a busy stream wrote again after {:?}", first_at.elapsed());
+
+    // Quiet again: the next event leaves at once.
+    tokio::time::sleep(LINGER + Duration::from_millis(100)).await;
+    let posted = std::time::Instant::now();
+    ids.push(app.donate_ok(&live, 104).await["donation"]["id"].clone());
+    let fourth = ws.next().await;
+    assert!(posted.elapsed() < LINGER / 2, "an event after a quiet time waited {:?}", posted.elapsed());
+
+    let got: Vec<_> = [&first, &second, &third, &fourth].iter().map(|f| f["donation"]["id"].clone()).collect();
+    assert_eq!(got, ids, "every event once, in order");
+    let seqs: Vec<u64> = [&first, &second, &third, &fourth].iter().map(|f| f["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert_eq!((&fourth["totals"]["total"], &fourth["totals"]["donations"]), (&json!(410), &json!(4)), "{fourth}");
+}
