@@ -416,33 +416,54 @@ async fn a_busy_stream_coalesces_its_writes_and_a_quiet_one_gets_each_event_at_o
     let mut ws = app.ws(&live, None).await;
     assert_eq!(ws.next().await["type"], "snapshot");
     let mut ids = Vec::new();
+    let mut got = Vec::new();
+    let mut donate = async |amount: i64| {
+        let posted = std::time::Instant::now();
+        ids.push(app.donate_ok(&live, amount).await["donation"]["id"].clone());
+        posted
+    };
 
-    // A quiet stream: the first event leaves as soon as it is committed.
-    let posted = std::time::Instant::now();
-    ids.push(app.donate_ok(&live, 101).await["donation"]["id"].clone());
-    let first = ws.next().await;
+    // One subscriber: its shard pauses 1/128 of the linger, so a burst is not held back.
+    let posted = donate(101).await;
+    donate(102).await;
+    got.push(ws.next().await);
+    got.push(ws.next().await);
+    assert!(posted.elapsed() < LINGER / 2, "a small shard held a burst for {:?}", posted.elapsed());
+
+    // A full shard pauses the whole linger between two passes.
+    let mut others = Vec::new();
+    for _ in 1..cagnotte::fanout::SHARD_SIZE {
+        let mut o = app.ws(&live, None).await;
+        o.next().await;
+        others.push(o);
+    }
+    tokio::time::sleep(LINGER).await;
+    // Quiet: the first event leaves as soon as it is committed.
+    let posted = donate(103).await;
+    got.push(ws.next().await);
     let first_at = std::time::Instant::now();
     assert!(posted.elapsed() < LINGER / 2, "a lone event waited {:?}", posted.elapsed());
-
     // Two more at once: they wait out the rest of the linger after the first
     // pass, which began before the first frame arrived.
-    for amount in [102, 103] {
-        ids.push(app.donate_ok(&live, amount).await["donation"]["id"].clone());
-    }
-    let second = ws.next().await;
-    let third = ws.next().await;
+    donate(104).await;
+    donate(105).await;
+    got.push(ws.next().await);
+    got.push(ws.next().await);
     assert!(first_at.elapsed() >= LINGER * 3 / 4, "a busy stream wrote again after {:?}", first_at.elapsed());
-
     // Quiet again: the next event leaves at once.
     tokio::time::sleep(LINGER + Duration::from_millis(100)).await;
-    let posted = std::time::Instant::now();
-    ids.push(app.donate_ok(&live, 104).await["donation"]["id"].clone());
-    let fourth = ws.next().await;
+    let posted = donate(106).await;
+    got.push(ws.next().await);
     assert!(posted.elapsed() < LINGER / 2, "an event after a quiet time waited {:?}", posted.elapsed());
 
-    let got: Vec<_> = [&first, &second, &third, &fourth].iter().map(|f| f["donation"]["id"].clone()).collect();
-    assert_eq!(got, ids, "every event once, in order");
-    let seqs: Vec<u64> = [&first, &second, &third, &fourth].iter().map(|f| f["seq"].as_u64().unwrap()).collect();
-    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
-    assert_eq!((&fourth["totals"]["total"], &fourth["totals"]["donations"]), (&json!(410), &json!(4)), "{fourth}");
+    let got_ids: Vec<_> = got.iter().map(|f| f["donation"]["id"].clone()).collect();
+    assert_eq!(got_ids, ids, "every event once, in order");
+    assert!(got.windows(2).all(|w| w[0]["seq"].as_u64() < w[1]["seq"].as_u64()), "{got:?}");
+    let last = &got[5];
+    assert_eq!((&last["totals"]["total"], &last["totals"]["donations"]), (&json!(621), &json!(6)), "{last}");
+    for o in &mut others {
+        let seqs: Vec<_> =
+            [o.next().await, o.next().await, o.next().await, o.next().await].iter().map(|f| f["seq"].clone()).collect();
+        assert_eq!(seqs, got[2..].iter().map(|f| f["seq"].clone()).collect::<Vec<_>>());
+    }
 }
