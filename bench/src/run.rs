@@ -750,7 +750,11 @@ impl Ctx<'_> {
                 "    {:.0} donations/s, POST p50 {:.2} ms p99 {:.2} ms, errors {}, lost {} dups {}",
                 r.per_sec, r.post_p50_ms, r.post_p99_ms, r.errors, r.lost, r.dups
             );
-            if self.opts.mode == "smoke" && (r.lost > 0 || r.dups > 0 || r.errors > 0) {
+            // Closed loop with subscribers overloads the fan-out on purpose: frames
+            // lost to subscribers closed as too slow are its expected outcome (the
+            // paced phase checks delivery); a duplicate or a failed POST never is.
+            let overload = subs > 0;
+            if self.opts.mode == "smoke" && ((r.lost > 0 && !overload) || r.dups > 0 || r.errors > 0) {
                 self.res
                     .problems
                     .push(format!("W5 with {subs} subscribers: errors {} lost {} dups {}", r.errors, r.lost, r.dups));
