@@ -32,9 +32,9 @@ ulimit -n 20000 2>/dev/null || true
 
 if [ -n "$w5" ]; then
   clients=${1:-32}
-  # The full mode's W5 runs 10 s without subscribers first, then 10 s with.
+  # 10 s of closed-loop ingest, without subscribers.
   target/release/cagnotte-bench run --mode full --servers cagnotte --workloads w5 \
-    --w5-clients "$clients" --cagnotte "$bin" \
+    --w5-clients "$clients" --w5-subs 0 --cagnotte "$bin" \
     --out "$out/profile.md" --svg "$out/profile.svg" --json "$out/profile.json" &
   wait_first=2
   record=6

@@ -194,13 +194,26 @@ pub fn sizes_at_10(res: &Results, server: &str) -> Vec<u64> {
     v
 }
 
+/// The largest size W3 tries: within the 20 000 open files a server process
+/// may have here, and well past what this machine holds with the load
+/// generator on it.
+pub const W3_CEILING: u64 = 16_000;
+
 /// The size W3 tries next: halfway (rounded up to `step`) between the largest
-/// size held at 10/s and the next size tried, which was not; `None` once they
-/// are `step` apart or the largest size tried held.
+/// size held at 10/s and the next size tried, which was not; a quarter above
+/// the largest size tried when that held (up to [`W3_CEILING`]); `None` once
+/// the two are `step` apart.
 pub fn next_probe(res: &Results, server: &str, step: u64) -> Option<u64> {
-    let (held, _) = capacity(res, server);
+    let (held, largest) = capacity(res, server);
+    if step == 0 {
+        return None;
+    }
+    if largest {
+        let above = (held + held / 4).div_ceil(step) * step;
+        return Some(above.min(W3_CEILING)).filter(|&n| n > held);
+    }
     let failed = sizes_at_10(res, server).into_iter().find(|&n| n > held)?;
-    if step == 0 || failed - held <= step {
+    if failed - held <= step {
         return None;
     }
     let mid = (held + failed) / 2;
@@ -627,8 +640,9 @@ pub fn markdown(res: &Results, svg: &str) -> String {
             let _ = writeln!(
                 m,
                 "The grid's sizes are far apart. Between the largest size a server held at 10/s and \
-                 the next, sizes halfway were tried in turn, each on a fresh server with the same \
-                 repetitions (median p99, the losses of every run counted):\n"
+                 the next, sizes halfway were tried in turn; a server that held the grid's largest \
+                 size was tried a quarter above it, and again, up to {W3_CEILING}. Each size ran on a \
+                 fresh server with the same repetitions (median p99, the losses of every run counted):\n"
             );
             let _ = writeln!(m, "| server | subscribers | p50 | p99 | p99.9 | lost | closed | CPU µs/frame | holds |");
             let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|");
@@ -1025,11 +1039,28 @@ mod tests {
         res.capacity.push(cell(US, 6000, 10.0, 99.0, 0));
         assert_eq!(capacity(&res, US), (6000, false));
         assert_eq!(next_probe(&res, US, 500), None);
-        // A server that held the largest size tried is not probed.
-        assert_eq!(capacity(&res, "node-ws"), (8000, true));
-        assert_eq!(next_probe(&res, "node-ws", 500), None);
-        // Nor is any with no step.
+        // No server is probed without a step.
         assert_eq!(next_probe(&res, US, 0), None);
+        assert_eq!(next_probe(&res, "node-ws", 0), None);
+    }
+
+    #[test]
+    fn w3_probes_above_the_grid_when_its_largest_size_held_up_to_the_ceiling() {
+        let mut res = Results { fanout: vec![cell("node-ws", 8000, 10.0, 20.0, 0)], ..Default::default() };
+        assert_eq!(capacity(&res, "node-ws"), (8000, true));
+        assert_eq!(next_probe(&res, "node-ws", 500), Some(10_000));
+        res.capacity.push(cell("node-ws", 10_000, 10.0, 60.0, 0));
+        assert_eq!(next_probe(&res, "node-ws", 500), Some(12_500));
+        // The first size above that fails: back to halving the gap.
+        res.capacity.push(cell("node-ws", 12_500, 10.0, 300.0, 0));
+        assert_eq!(capacity(&res, "node-ws"), (10_000, false));
+        assert_eq!(next_probe(&res, "node-ws", 500), Some(11_500));
+        // Up to the ceiling and no further.
+        res.capacity.push(cell("node-ws", 14_000, 10.0, 90.0, 0));
+        assert_eq!(next_probe(&res, "node-ws", 500), Some(W3_CEILING));
+        res.capacity.push(cell("node-ws", W3_CEILING, 10.0, 90.0, 0));
+        assert_eq!(capacity(&res, "node-ws"), (W3_CEILING, true));
+        assert_eq!(next_probe(&res, "node-ws", 500), None);
     }
 
     #[test]

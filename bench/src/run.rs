@@ -92,7 +92,7 @@ impl Opts {
                 w4_per_live: 15,
                 w4_rate: 2000.0,
                 w5_secs: 10.0,
-                w5_clients: vec![16, 32, 64, 128],
+                w5_clients: vec![16, 24, 32, 64, 128],
                 w5_subs: 1000,
                 w5_rates: vec![250.0, 500.0, 1000.0, 1500.0, 2000.0, 3000.0, 4000.0, 6000.0, 8000.0, 10_000.0],
                 w6_subs: 2000,
@@ -693,7 +693,8 @@ impl Ctx<'_> {
             self.w5_paced(&srv, &targets, &publ).await?;
         }
         let most = self.opts.w5_clients.iter().copied().max().unwrap_or(32);
-        let phases = self.opts.w5_clients.iter().map(|&c| (0, 0, c)).chain([(1, self.opts.w5_subs, most)]);
+        let with_subs = (self.opts.w5_subs > 0).then_some((1, self.opts.w5_subs, most));
+        let phases = self.opts.w5_clients.iter().map(|&c| (0, 0, c)).chain(with_subs);
         for (live, subs, clients) in phases {
             eprintln!("W5 durable ingest: {} with {subs} subscribers, {clients} clients", proto.name());
             let mut fleet =
