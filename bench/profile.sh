@@ -34,7 +34,7 @@ if [ -n "$w5" ]; then
   clients=${1:-32}
   # 10 s of closed-loop ingest, without subscribers.
   target/release/cagnotte-bench run --mode full --servers cagnotte --workloads w5 \
-    --w5-clients "$clients" --w5-subs 0 --cagnotte "$bin" \
+    --w5-clients "$clients" --w5-rounds 1 --w5-subs 0 --cagnotte "$bin" \
     --out "$out/profile.md" --svg "$out/profile.svg" --json "$out/profile.json" &
   wait_first=2
   record=6

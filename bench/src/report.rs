@@ -221,6 +221,30 @@ pub fn next_probe(res: &Results, server: &str, step: u64) -> Option<u64> {
     Some(Some(mid.div_ceil(step) * step).filter(|&n| n < failed).unwrap_or(mid))
 }
 
+/// W5 without subscribers, per client count (fewest first): the median rate and
+/// the median POST p99 over the runs of that count, their errors summed; and
+/// how many runs there were.
+pub fn ingest_by_clients(res: &Results) -> Vec<(Ingest, usize)> {
+    let mut counts: Vec<u64> = res.ingest.iter().filter(|i| i.subs == 0).map(|i| i.concurrency).collect();
+    counts.sort();
+    counts.dedup();
+    counts
+        .into_iter()
+        .map(|c| {
+            let runs: Vec<&Ingest> = res.ingest.iter().filter(|i| i.subs == 0 && i.concurrency == c).collect();
+            let m = Ingest {
+                server: US.into(),
+                concurrency: c,
+                per_sec: median(runs.iter().map(|i| i.per_sec).collect()),
+                post_p99_ms: median(runs.iter().map(|i| i.post_p99_ms).collect()),
+                errors: runs.iter().map(|i| i.errors).sum(),
+                ..Default::default()
+            };
+            (m, runs.len())
+        })
+        .collect()
+}
+
 /// Largest subscriber count at 10 donations/s whose repetitions have a median
 /// p99 < 100 ms and lost nothing; also says whether it is the largest size tried.
 pub fn capacity(res: &Results, server: &str) -> (u64, bool) {
@@ -384,10 +408,11 @@ pub fn markdown(res: &Results, svg: &str) -> String {
         let k = idle_kib(res, US);
         let _ = writeln!(m, "| ≤ 6 KiB server RSS per idle subscriber (W1) | {} KiB | {} |", f(k), verdict(k <= 6.0));
     }
-    // Without subscribers, the best rate among the client counts tried that kept
-    // POST p99 under 10 ms (else the best rate at all).
+    // Without subscribers, the best median rate among the client counts tried
+    // whose median POST p99 stayed under 10 ms (else the best median rate at all).
+    let counts = ingest_by_clients(res);
     let fastest = |ok: &dyn Fn(&Ingest) -> bool| {
-        res.ingest.iter().filter(|i| i.subs == 0 && ok(i)).max_by(|a, b| a.per_sec.total_cmp(&b.per_sec))
+        counts.iter().filter(|(i, _)| ok(i)).max_by(|a, b| a.0.per_sec.total_cmp(&b.0.per_sec))
     };
     let best = fastest(&|i| i.post_p99_ms < 10.0 && i.errors == 0).or_else(|| fastest(&|_| true));
     let closed_loop_fanout = res.ingest.iter().filter(|i| i.subs > 0);
@@ -421,31 +446,29 @@ pub fn markdown(res: &Results, svg: &str) -> String {
             verdict(best.is_some_and(|p| p.rate >= 10_000.0))
         );
     }
-    let closed_loop_fanout = closed_loop_fanout.filter(|_| res.ingest_paced.is_empty());
-    for i in best.into_iter().chain(closed_loop_fanout) {
-        let (goal, name) = if i.subs == 0 {
-            (30_000.0, "W5: ≥ 30 000 durable donations/s, POST p99 < 10 ms, no subscribers")
-        } else {
-            (10_000.0, "W5: ≥ 10 000 durable donations/s while fanning out")
-        };
+    if let Some((i, runs)) = best {
+        let medians = if *runs > 1 { format!(" (medians of {runs} runs)") } else { String::new() };
         let _ = writeln!(
             m,
-            "| {name} ({} subscribers) | {:.0}/s with {} clients, POST p99 {} ms{} | {} |",
+            "| W5: ≥ 30 000 durable donations/s, POST p99 < 10 ms, no subscribers | {:.0}/s with {} clients, POST p99 {} ms{medians} | {} |",
+            i.per_sec,
+            i.concurrency,
+            f(i.post_p99_ms),
+            verdict(i.per_sec >= 30_000.0 && i.post_p99_ms < 10.0 && i.errors == 0)
+        );
+    }
+    for i in closed_loop_fanout.filter(|_| res.ingest_paced.is_empty()) {
+        let _ = writeln!(
+            m,
+            "| W5: ≥ 10 000 durable donations/s while fanning out ({} subscribers) | {:.0}/s with {} clients, POST p99 {} ms, {} frames lost, {} subscribers closed | {} |",
             i.subs,
             i.per_sec,
             i.concurrency,
             f(i.post_p99_ms),
-            if i.subs > 0 {
-                format!(", {} frames lost, {} subscribers closed", i.lost, i.closed)
-            } else {
-                String::new()
-            },
-            if i.subs == 0 {
-                verdict(i.per_sec >= goal && i.post_p99_ms < 10.0)
-            } else {
-                // Fanning out means every subscriber gets every frame.
-                verdict(i.per_sec >= goal && i.lost == 0 && i.dups == 0 && i.closed == 0)
-            }
+            i.lost,
+            i.closed,
+            // Fanning out means every subscriber gets every frame.
+            verdict(i.per_sec >= 10_000.0 && i.lost == 0 && i.dups == 0 && i.closed == 0)
         );
     }
     if let Some(r) = &res.big_replay {
@@ -725,8 +748,9 @@ pub fn markdown(res: &Results, svg: &str) -> String {
              \"closed\" the subscribers the server closed as too slow (a real client resumes with \
              `after=`; these do not). By Little's law the number of clients sets the latency at a \
              given rate: 128 in flight at 30 000/s is about 4 ms each. Without subscribers the run \
-             tries several client counts; the target line takes the best rate whose POST p99 \
-             stayed under 10 ms.\n"
+             tries several client counts in turn, round after round; the target line takes each \
+             count's median rate and median POST p99 over its runs, and the best median rate whose \
+             POST p99 stayed under 10 ms.\n"
         );
         let _ = writeln!(
             m,
@@ -1086,6 +1110,57 @@ mod tests {
         assert!(head(&res).contains("(mode `full`, started 2026-12-02 21:20 UTC)."), "{}", head(&res));
         res.minutes = 54.4;
         assert!(head(&res).contains("(mode `full`, started 2026-12-02 21:20 UTC, took 54 min)."), "{}", head(&res));
+    }
+
+    #[test]
+    fn the_ingest_target_takes_the_best_median_over_the_rounds_of_each_client_count() {
+        let run = |concurrency: u64, per_sec: f64, post_p99_ms: f64| Ingest {
+            server: US.into(),
+            concurrency,
+            per_sec,
+            post_p99_ms,
+            ..Default::default()
+        };
+        let mut res = Results {
+            ingest: vec![
+                run(16, 22_000.0, 2.0),
+                run(32, 31_000.0, 4.0),
+                run(128, 36_000.0, 12.0),
+                run(16, 25_000.0, 2.5),
+                // One fast run of 32 among slow ones does not meet the target.
+                run(32, 14_000.0, 9.0),
+                run(128, 35_000.0, 11.0),
+                run(16, 23_000.0, 2.2),
+                run(32, 29_000.0, 4.5),
+                run(128, 37_000.0, 9.5),
+            ],
+            ..Default::default()
+        };
+        let line = |res: &Results| {
+            markdown(res, "p99.svg").lines().find(|l| l.contains("no subscribers |")).unwrap_or_default().to_owned()
+        };
+        // 128 clients: median p99 11 ms, over the bound; 32: median 29 000/s, p99 4.5 ms.
+        assert_eq!(
+            line(&res),
+            "| W5: ≥ 30 000 durable donations/s, POST p99 < 10 ms, no subscribers | 29000/s with 32 clients, POST p99 \
+             4.50 ms (medians of 3 runs) | **not met** |"
+        );
+        res.ingest[4].per_sec = 30_500.0;
+        assert!(
+            line(&res).starts_with(
+                "| W5: ≥ 30 000 durable donations/s, POST p99 < 10 ms, no subscribers | 30500/s with 32 clients"
+            ),
+            "{}",
+            line(&res)
+        );
+        assert!(line(&res).ends_with("| met |"), "{}", line(&res));
+        // When no count keeps p99 under 10 ms, the best median rate is shown, not met.
+        res.ingest.retain(|i| i.concurrency == 128);
+        assert_eq!(
+            line(&res),
+            "| W5: ≥ 30 000 durable donations/s, POST p99 < 10 ms, no subscribers | 36000/s with 128 clients, POST p99 \
+             11.0 ms (medians of 3 runs) | **not met** |"
+        );
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub struct Opts {
     /// Closed-loop client counts W5 runs without subscribers, one phase each;
     /// the fan-out phase uses the largest.
     pub w5_clients: Vec<usize>,
+    /// How many times W5 goes through `w5_clients` without subscribers (the
+    /// target takes the median of each count).
+    pub w5_rounds: usize,
     pub w5_subs: usize,
     /// Paced rates (donations/s) W5 tries in turn with `w5_subs` subscribers,
     /// until one leaves a subscriber behind: the durable ingest the fan-out keeps up with.
@@ -67,6 +70,7 @@ impl Opts {
                 w4_rate: 100.0,
                 w5_secs: 2.0,
                 w5_clients: vec![32],
+                w5_rounds: 1,
                 w5_subs: 100,
                 w5_rates: vec![200.0],
                 w6_subs: 200,
@@ -93,6 +97,7 @@ impl Opts {
                 w4_rate: 2000.0,
                 w5_secs: 10.0,
                 w5_clients: vec![16, 24, 32, 64, 128],
+                w5_rounds: 3,
                 w5_subs: 1000,
                 w5_rates: vec![250.0, 500.0, 1000.0, 1500.0, 2000.0, 3000.0, 4000.0, 6000.0, 8000.0, 10_000.0],
                 w6_subs: 2000,
@@ -119,6 +124,7 @@ impl Opts {
                 w4_rate: 500.0,
                 w5_secs: 5.0,
                 w5_clients: vec![32, 128],
+                w5_rounds: 1,
                 w5_subs: 1000,
                 w5_rates: vec![500.0, 1000.0, 1500.0, 2000.0, 3000.0],
                 w6_subs: 1000,
@@ -694,7 +700,11 @@ impl Ctx<'_> {
         }
         let most = self.opts.w5_clients.iter().copied().max().unwrap_or(32);
         let with_subs = (self.opts.w5_subs > 0).then_some((1, self.opts.w5_subs, most));
-        let phases = self.opts.w5_clients.iter().map(|&c| (0, 0, c)).chain(with_subs);
+        // The client counts in turn, round after round, so that a slow moment of
+        // the machine does not fall on one count's every run.
+        let rounds = self.opts.w5_rounds.max(1);
+        let phases = (0..rounds).flat_map(|_| self.opts.w5_clients.iter().map(|&c| (0, 0, c))).chain(with_subs);
+        let phases: Vec<_> = phases.collect();
         for (live, subs, clients) in phases {
             eprintln!("W5 durable ingest: {} with {subs} subscribers, {clients} clients", proto.name());
             let mut fleet =
