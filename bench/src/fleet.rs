@@ -111,6 +111,21 @@ impl Fleet {
         Ok(total)
     }
 
+    /// Waits until the subscribers miss no more than `lost_before` frames of
+    /// `acked` (what they missed before the phase) or `drain` passes, then takes
+    /// the counters and the latency histograms.
+    pub async fn drain(&mut self, acked: &[u64], lost_before: u64, drain: Duration) -> Result<Stats> {
+        let end = Instant::now() + drain;
+        loop {
+            let st = self.stats(acked, false).await?;
+            if st.lost <= lost_before || Instant::now() > end {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.stats(acked, true).await
+    }
+
     /// CPU time (s) the subscriber processes have used so far.
     pub fn cpu_s(&self) -> f64 {
         self.kids.iter().filter_map(|k| k.child.id()).map(|pid| crate::servers::sample(pid).cpu_s).sum()

@@ -426,17 +426,9 @@ async fn phase(
     let perf = count_in.and_then(|work| SyscallCount::start(srv.pid, work));
     publish_rate(publ, rate, secs, pick).await;
     let acked = publ.acked();
-    let end = Instant::now() + drain;
-    loop {
-        let st = fleet.stats(&acked, false).await?;
-        if st.lost <= before.lost || Instant::now() > end {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     // Sampled once the subscribers have answered: under overload they are still
-    // receiving while the drain loop waits for them.
-    let st = fleet.stats(&acked, true).await?;
+    // receiving while the drain waits for them.
+    let st = fleet.drain(&acked, before.lost, drain).await?;
     let s1 = sample(srv.pid);
     let subs_cpu = fleet.cpu_s() - subs0;
     let peak = watch.stop();
@@ -703,8 +695,8 @@ impl Ctx<'_> {
         // The client counts in turn, round after round, so that a slow moment of
         // the machine does not fall on one count's every run.
         let rounds = self.opts.w5_rounds.max(1);
-        let phases = (0..rounds).flat_map(|_| self.opts.w5_clients.iter().map(|&c| (0, 0, c))).chain(with_subs);
-        let phases: Vec<_> = phases.collect();
+        let phases: Vec<_> =
+            (0..rounds).flat_map(|_| self.opts.w5_clients.iter().map(|&c| (0, 0, c))).chain(with_subs).collect();
         for (live, subs, clients) in phases {
             eprintln!("W5 durable ingest: {} with {subs} subscribers, {clients} clients", proto.name());
             let mut fleet =
@@ -728,15 +720,7 @@ impl Ctx<'_> {
             let donations = acked[live] - acked0[live];
             let (mut lost, mut dups, mut delivered, mut closed) = (0, 0, 0, 0);
             if let Some(f) = fleet.as_mut() {
-                let end = Instant::now() + self.opts.drain;
-                loop {
-                    let st = f.stats(&acked[1..], false).await?;
-                    if st.lost <= before.lost || Instant::now() > end {
-                        break;
-                    }
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                let st = f.stats(&acked[1..], true).await?;
+                let st = f.drain(&acked[1..], before.lost, self.opts.drain).await?;
                 lost = st.lost.saturating_sub(before.lost);
                 dups = st.dups.saturating_sub(before.dups);
                 closed = st.closed.saturating_sub(before.closed);
