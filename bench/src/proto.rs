@@ -73,6 +73,8 @@ pub struct Stats {
     pub received: u64,
     /// Expected minus received over the reading connections.
     pub lost: u64,
+    /// The part of `lost` missed by connections still open.
+    pub lost_open: u64,
     /// Received more than expected (a donation the publisher saw fail).
     pub extra: u64,
     pub dups: u64,
@@ -90,6 +92,7 @@ impl Stats {
         self.stalled += o.stalled;
         self.received += o.received;
         self.lost += o.lost;
+        self.lost_open += o.lost_open;
         self.extra += o.extra;
         self.dups += o.dups;
         self.disorder += o.disorder;

@@ -195,6 +195,9 @@ fn stats(s: &mut Shared, k: &[u64], reset: bool) -> Stats {
         if let Some(&want) = k.get(c.target as usize) {
             if want > c.unique {
                 st.lost += want - c.unique;
+                if c.state == State::Ready {
+                    st.lost_open += want - c.unique;
+                }
             } else {
                 st.extra += c.unique - want;
             }
@@ -465,4 +468,27 @@ fn nats_parse(sh: &RefCell<Shared>, idx: usize, buf: &mut Vec<u8>) -> bool {
     }
     buf.drain(..at);
     pinged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(state: State, unique: u64) -> Conn {
+        Conn { target: 0, state, stallable: false, last_seq: 0, seen: Vec::new(), unique, dups: 0, disorder: 0 }
+    }
+
+    #[test]
+    fn losses_of_connections_still_open_are_counted_apart_from_closed_ones() {
+        let mut s = Shared {
+            conns: vec![conn(State::Ready, 10), conn(State::Ready, 7), conn(State::Closed, 4), conn(State::Stalled, 0)],
+            hist: new_hist(),
+            bytes: 0,
+            pending_back: 0,
+            drop_started: Instant::now(),
+            drop_failed: 0,
+        };
+        let st = stats(&mut s, &[10], false);
+        assert_eq!((st.lost, st.lost_open, st.closed, st.stalled, st.received), (9, 3, 1, 1, 21));
+    }
 }
