@@ -94,6 +94,15 @@ pub struct Config {
     #[arg(long, env = "CAGNOTTE_WS_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub ws_allowed_origins: Vec<String>,
 
+    /// Reverse proxies in front of the server (comma-separated addresses or
+    /// networks, e.g. `127.0.0.1,10.0.0.0/8`). A request from one of them is
+    /// counted against its client's address, the nearest one in its
+    /// `X-Forwarded-For` that is not itself a trusted proxy, for the rate limits,
+    /// the failed-authentication brake and the WebSocket cap per address. From
+    /// anyone else the header is ignored (it could be forged).
+    #[arg(long, env = "CAGNOTTE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Extra certificate authorities (PEM file) trusted for `https://` webhook
     /// subscribers, besides the public web roots (for a receiver on a private network).
     #[arg(long, env = "CAGNOTTE_WEBHOOK_CA_FILE")]
@@ -137,6 +146,14 @@ pub struct DemoArgs {
     pub every: f64,
 }
 
+/// An address (`10.0.0.1`, `::1`) or a network (`10.0.0.0/8`, `fd00::/8`).
+fn parse_network(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{s}` is neither an IP address nor a network such as 10.0.0.0/8"))
+}
+
 impl Config {
     /// The defaults with another data directory: for tests and tools.
     pub fn with_data_dir(dir: impl Into<PathBuf>) -> Config {
@@ -164,5 +181,20 @@ impl Config {
 
     pub fn ws_coalesce(&self) -> Duration {
         Duration::from_millis(self.ws_coalesce_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let c = Config::try_parse_from(["cagnotte", "--trusted-proxies", "127.0.0.1, 10.0.0.0/8,::1"]).unwrap();
+        let shown: Vec<String> = c.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+        let err = Config::try_parse_from(["cagnotte", "--trusted-proxies", "10.0.0.0/8,proxy.lan"]).unwrap_err();
+        assert!(err.to_string().contains("`proxy.lan` is neither an IP address nor a network"), "{err}");
+        assert!(Config::parse_from(["cagnotte"]).trusted_proxies.is_empty());
     }
 }

@@ -1,7 +1,8 @@
 //! Protections at the edge: rate limits on writes (per token, else per address),
 //! a brake on failed authentication per address, caps on WebSocket connections
 //! per address and per token, the WebSocket Origin check, security headers on
-//! every answer, and request logs that never contain a token.
+//! every answer, and request logs that never contain a token. Behind a trusted
+//! reverse proxy, the address is the client's, from `X-Forwarded-For`.
 //!
 //! The token bucket is written here rather than taken from `governor`, which would
 //! bring a third copy of `hashbrown` into the build for a dozen lines of arithmetic.
@@ -14,6 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use dashmap::DashMap;
+use ipnet::IpNet;
 use std::hash::Hash;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -157,8 +159,50 @@ fn rate_limited(wait: Duration) -> Response {
     res
 }
 
-fn client_ip(req: &Request) -> IpAddr {
-    req.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip())
+/// The address a request is counted against: its TCP peer's, or, when the peer
+/// is one of `trusted` (reverse proxies), the nearest address of its
+/// `X-Forwarded-For` that is not itself a trusted proxy. The header is read from
+/// its end, which the proxies wrote, and reading stops at the first entry that
+/// is not an address: what a client wrote further left is never believed.
+pub fn client_ip(trusted: &[IpNet], headers: &HeaderMap, peer: IpAddr) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    let mut client = peer.to_canonical();
+    if !is_trusted(&client) {
+        return client;
+    }
+    for line in headers.get_all(X_FORWARDED_FOR).iter().rev() {
+        let Ok(line) = line.to_str() else { return client };
+        for hop in line.rsplit(',') {
+            let Some(ip) = parse_hop(hop) else { return client };
+            client = ip;
+            if !is_trusted(&client) {
+                return client;
+            }
+        }
+    }
+    client
+}
+
+const X_FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// One `X-Forwarded-For` entry: an address, possibly with a port (`1.2.3.4:80`,
+/// `[::1]:80`) or in brackets.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    let ip = hop
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|a| a.ip()))
+        .or_else(|| hop.strip_prefix('[')?.strip_suffix(']')?.parse().ok())?;
+    Some(ip.to_canonical())
+}
+
+fn request_ip(app: &AppState, req: &Request) -> IpAddr {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip());
+    client_ip(&app.config.trusted_proxies, req.headers(), peer)
 }
 
 /// Every request's way in and out, in one layer: the limits and the CSRF check
@@ -169,7 +213,7 @@ pub async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Resp
         let uri = redact(req.uri().path_and_query().map_or("/", |p| p.as_str()));
         (req.method().clone(), uri, Instant::now())
     });
-    let ip = client_ip(&req);
+    let ip = request_ip(&app, &req);
     let res = match refusal(&app, &req, ip) {
         Some(refused) => refused,
         None => {
@@ -288,6 +332,42 @@ mod tests {
         std::thread::sleep(Duration::from_millis(5));
         assert!(r.check(&"a").is_ok() && r.take(&"a").is_ok(), "refilled");
         assert!(RateLimiter::<&str>::new(0, 10).is_none());
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn forwarded(lines: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for l in lines {
+            h.append(X_FORWARDED_FOR, HeaderValue::from_str(l).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn the_client_address_comes_from_trusted_proxies_only() {
+        let trusted: Vec<IpNet> = vec!["127.0.0.1/32".parse().unwrap(), "10.0.0.0/8".parse().unwrap()];
+        let client = |lines: &[&str], peer: &str| client_ip(&trusted, &forwarded(lines), ip(peer));
+        // Nothing trusted, or a peer that is not a proxy: the header is ignored.
+        assert_eq!(client_ip(&[], &forwarded(&["203.0.113.7"]), ip("127.0.0.1")), ip("127.0.0.1"));
+        assert_eq!(client(&["203.0.113.7"], "198.51.100.1"), ip("198.51.100.1"));
+        // One proxy; then a chain of them, where the client's own claim (leftmost) is not believed.
+        assert_eq!(client(&["203.0.113.7"], "127.0.0.1"), ip("203.0.113.7"));
+        assert_eq!(client(&["6.6.6.6, 203.0.113.7, 10.1.2.3"], "127.0.0.1"), ip("203.0.113.7"));
+        assert_eq!(client(&["6.6.6.6", "203.0.113.7, 10.1.2.3"], "127.0.0.1"), ip("203.0.113.7"), "several lines");
+        // Ports, brackets, IPv6 and IPv4 written as IPv6.
+        assert_eq!(client(&["203.0.113.7:4711"], "127.0.0.1"), ip("203.0.113.7"));
+        assert_eq!(client(&["[2001:db8::7]:4711"], "127.0.0.1"), ip("2001:db8::7"));
+        assert_eq!(client(&["[2001:db8::7]"], "::ffff:127.0.0.1"), ip("2001:db8::7"));
+        assert_eq!(client(&["::ffff:203.0.113.7"], "127.0.0.1"), ip("203.0.113.7"));
+        // Reading stops at an entry that is not an address: the nearest address known stands.
+        assert_eq!(client(&["203.0.113.7, unknown"], "127.0.0.1"), ip("127.0.0.1"));
+        assert_eq!(client(&["203.0.113.7, garbage, 10.1.2.3"], "127.0.0.1"), ip("10.1.2.3"));
+        // No header, or only proxies in it.
+        assert_eq!(client(&[], "10.9.9.9"), ip("10.9.9.9"));
+        assert_eq!(client(&["10.1.2.3, 127.0.0.1"], "127.0.0.1"), ip("10.1.2.3"));
     }
 
     #[test]

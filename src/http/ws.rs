@@ -199,8 +199,8 @@ fn upgrade(
     let after = super::api::parse_u64(q, "after")?;
     let ws = ws?;
     let token = q.get("token").map(String::as_str).unwrap_or("");
-    let slot =
-        app.limits.connections.acquire(peer.ip(), token, app.config.ws_max_per_ip, app.config.ws_max_per_token)?;
+    let ip = super::limits::client_ip(&app.config.trusted_proxies, headers, peer.ip());
+    let slot = app.limits.connections.acquire(ip, token, app.config.ws_max_per_ip, app.config.ws_max_per_token)?;
     Ok(ws.accept(move |io| {
         let tracker = app.sessions.clone();
         tracker.track_future(async move {

@@ -94,6 +94,89 @@ async fn websocket_connections_are_capped_per_address_and_per_token() {
     }
 }
 
+/// A donation with a wrong key, sent as if through a proxy for `client` (no header when `None`).
+async fn bad_key_through(app: &TestApp, live: &TestLive, client: Option<&str>) -> (StatusCode, Value) {
+    let mut req = app
+        .client
+        .post(format!("{}/api/v1/lives/{}/donations", app.base, live.id))
+        .bearer_auth("ck_guessed")
+        .json(&json!({"amount": 100, "currency": "EUR"}));
+    if let Some(c) = client {
+        req = req.header("x-forwarded-for", c);
+    }
+    let res = req.send().await.unwrap();
+    (res.status(), res.json().await.unwrap())
+}
+
+/// A WebSocket to `live` as if through a proxy for `client`: the upgrade's status.
+async fn ws_through(app: &TestApp, live: &TestLive, client: &str) -> (u16, Option<Ws>) {
+    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(app.ws_url(
+        &live.id,
+        &live.overlay_token,
+        None,
+    ))
+    .unwrap();
+    req.headers_mut().insert("x-forwarded-for", client.parse().unwrap());
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((stream, _)) => (101, Some(Ws { stream })),
+        Err(e) => (ws_status(Err::<(), _>(e)), None),
+    }
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_address_has_its_own_limits() {
+    let app = spawn_with(|c| {
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        c.auth_failures_burst = 3;
+        c.ws_max_per_ip = 2;
+    })
+    .await;
+    let live = app.setup().await;
+    // The proxy appends the client's address to what the client sent: the client's own claim is not believed.
+    for _ in 0..3 {
+        assert_eq!(bad_key_through(&app, &live, Some("198.51.100.9, 203.0.113.1")).await.0, StatusCode::UNAUTHORIZED);
+    }
+    let (s, v) = bad_key_through(&app, &live, Some("198.51.100.9, 203.0.113.1")).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+    let (s, v) = bad_key_through(&app, &live, Some("198.51.100.10, 203.0.113.1")).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")), "same client");
+    // Another client behind the same proxy, and the proxy's own requests, are not braked.
+    assert_eq!(bad_key_through(&app, &live, Some("203.0.113.2")).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(bad_key_through(&app, &live, None).await.0, StatusCode::UNAUTHORIZED);
+    app.donate_ok(&live, 100).await;
+
+    // A braked client is refused everything, its WebSockets too; the others are not.
+    assert_eq!(ws_through(&app, &live, "203.0.113.1").await.0, 429);
+    // WebSockets: two per client address.
+    let (a1, _w1) = ws_through(&app, &live, "203.0.113.5").await;
+    let (a2, _w2) = ws_through(&app, &live, "198.51.100.9, 203.0.113.5").await;
+    let (a3, _) = ws_through(&app, &live, "203.0.113.5").await;
+    let (b1, _w3) = ws_through(&app, &live, "203.0.113.6").await;
+    assert_eq!((a1, a2, a3, b1), (101, 101, 429, 101));
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(l["totals"]["donations"], 1);
+}
+
+#[tokio::test]
+async fn a_forged_forwarded_for_from_an_untrusted_peer_is_ignored() {
+    // The default: no trusted proxy. Changing the header at each try does not escape the brake.
+    let app = spawn_with(|c| {
+        c.auth_failures_burst = 3;
+        c.ws_max_per_ip = 1;
+    })
+    .await;
+    let live = app.setup().await;
+    let (a, _w) = ws_through(&app, &live, "203.0.113.1").await;
+    let (b, _) = ws_through(&app, &live, "203.0.113.2").await;
+    assert_eq!((a, b), (101, 429));
+    for i in 0..3 {
+        let (s, _) = bad_key_through(&app, &live, Some(&format!("203.0.113.{i}"))).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, v) = bad_key_through(&app, &live, Some("203.0.113.99")).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+}
+
 #[tokio::test]
 async fn cross_site_websockets_are_refused() {
     let app = spawn_with(|c| c.ws_allowed_origins = vec!["https://partner.example".into()]).await;
