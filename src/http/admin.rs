@@ -40,8 +40,8 @@ struct SignIn {
     token: String,
 }
 
-fn cookie(app: &AppState, value: &str, max_age: u64) -> HeaderValue {
-    let secure = app.config.tls() || app.config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+fn cookie(app: &AppState, headers: &HeaderMap, value: &str, max_age: u64) -> HeaderValue {
+    let secure = super::api::https(app, headers);
     let c = format!(
         "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{}",
         if secure { "; Secure" } else { "" }
@@ -51,7 +51,11 @@ fn cookie(app: &AppState, value: &str, max_age: u64) -> HeaderValue {
 
 /// `POST /api/v1/session {token}`: the admin token opens a session cookie; the
 /// answer's `csrf_token` must come back in `X-CSRF-Token` on every write.
-async fn sign_in(State(app): State<AppState>, JsonBody(b): JsonBody<SignIn>) -> Result<Response, ApiError> {
+async fn sign_in(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<SignIn>,
+) -> Result<Response, ApiError> {
     if !secret::matches(&b.token, &app.admin_hash) {
         return Err(ApiError::unauthorized("this is not the admin token"));
     }
@@ -67,7 +71,7 @@ async fn sign_in(State(app): State<AppState>, JsonBody(b): JsonBody<SignIn>) -> 
         )
     })?;
     let mut res = axum::Json(json!({ "csrf_token": csrf })).into_response();
-    res.headers_mut().insert(header::SET_COOKIE, cookie(&app, &id, ttl.as_secs()));
+    res.headers_mut().insert(header::SET_COOKIE, cookie(&app, &headers, &id, ttl.as_secs()));
     Ok(res)
 }
 
@@ -84,7 +88,7 @@ async fn sign_out(State(app): State<AppState>, headers: HeaderMap) -> Response {
         tracing::error!(error = %e, "a closed session could not be removed from disk");
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut().insert(header::SET_COOKIE, cookie(&app, "", 0));
+    res.headers_mut().insert(header::SET_COOKIE, cookie(&app, &headers, "", 0));
     res
 }
 

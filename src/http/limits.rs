@@ -2,7 +2,8 @@
 //! a brake on failed authentication per address, caps on WebSocket connections
 //! per address and per token, the WebSocket Origin check, security headers on
 //! every answer, and request logs that never contain a token. Behind a trusted
-//! reverse proxy, the address is the client's, from `X-Forwarded-For`.
+//! reverse proxy, the address is the client's, from `X-Forwarded-For`, and
+//! `X-Forwarded-Proto` is believed (from anyone else it is dropped here).
 //!
 //! The token bucket is written here rather than taken from `governor`, which would
 //! bring a third copy of `hashbrown` into the build for a dozen lines of arithmetic.
@@ -197,23 +198,33 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
     Some(ip.to_canonical())
 }
 
-fn request_ip(app: &AppState, req: &Request) -> IpAddr {
+/// The header in which a trusted proxy says whether its client spoke HTTPS.
+pub const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
+
+/// The address the request is counted against. A request that does not come
+/// from a trusted proxy loses its `X-Forwarded-Proto`, so that what follows may
+/// believe the header whenever it is there.
+fn request_ip(app: &AppState, req: &mut Request) -> IpAddr {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip());
-    client_ip(&app.config.trusted_proxies, req.headers(), peer)
+    let trusted = &app.config.trusted_proxies;
+    if !trusted.iter().any(|n| n.contains(&peer.to_canonical())) {
+        req.headers_mut().remove(X_FORWARDED_PROTO);
+    }
+    client_ip(trusted, req.headers(), peer)
 }
 
 /// Every request's way in and out, in one layer: the limits and the CSRF check
 /// on the way in, then the security headers and, at debug level, a log line
 /// with tokens redacted on the way out.
-pub async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn edge(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
     let log = tracing::enabled!(tracing::Level::DEBUG).then(|| {
         let uri = redact(req.uri().path_and_query().map_or("/", |p| p.as_str()));
         (req.method().clone(), uri, Instant::now())
     });
-    let ip = request_ip(&app, &req);
+    let ip = request_ip(&app, &mut req);
     let res = match refusal(&app, &req, ip) {
         Some(refused) => refused,
         None => {

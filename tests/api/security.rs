@@ -123,6 +123,33 @@ async fn ws_through(app: &TestApp, live: &TestLive, client: &str) -> (u16, Optio
     }
 }
 
+/// What a proxy's `X-Forwarded-Proto: https` changes: the scheme of a new live's
+/// overlay URL, and whether the session cookie is `Secure`.
+async fn behind_https(app: &TestApp, campaign_id: &str) -> (String, bool) {
+    let res = app
+        .client
+        .post(format!("{}/api/v1/campaigns/{campaign_id}/lives", app.base))
+        .bearer_auth(ADMIN)
+        .header("x-forwarded-proto", "https")
+        .json(&json!({"host": "Inès"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let v: Value = res.json().await.unwrap();
+    let url = v["overlay_url"].as_str().unwrap().to_owned();
+    let res = app
+        .client
+        .post(format!("{}/api/v1/session", app.base))
+        .header("x-forwarded-proto", "https")
+        .json(&json!({"token": ADMIN}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    (url, cookie.contains("; Secure"))
+}
+
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_client_address_has_its_own_limits() {
     let app = spawn_with(|c| {
@@ -155,6 +182,10 @@ async fn behind_a_trusted_proxy_each_client_address_has_its_own_limits() {
     assert_eq!((a1, a2, a3, b1), (101, 101, 429, 101));
     let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
     assert_eq!(l["totals"]["donations"], 1);
+    // The proxy's word on HTTPS is believed.
+    let (url, secure) = behind_https(&app, &live.campaign_id).await;
+    assert!(url.starts_with(&format!("https://{}/overlay/lives/", app.addr)), "{url}");
+    assert!(secure, "the session cookie is Secure behind an HTTPS proxy");
 }
 
 #[tokio::test]
@@ -175,6 +206,12 @@ async fn a_forged_forwarded_for_from_an_untrusted_peer_is_ignored() {
     }
     let (s, v) = bad_key_through(&app, &live, Some("203.0.113.99")).await;
     assert_eq!((s, v["error"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+    // Nor is its word on HTTPS (from another address: this one is braked now).
+    let app = spawn_app().await;
+    let campaign_id = app.eur_campaign().await;
+    let (url, secure) = behind_https(&app, &campaign_id).await;
+    assert!(url.starts_with(&format!("http://{}/overlay/lives/", app.addr)), "{url}");
+    assert!(!secure);
 }
 
 #[tokio::test]
