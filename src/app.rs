@@ -45,6 +45,10 @@ pub struct Inner {
     pub logins: crate::sessions::Sessions,
     /// WebSocket sessions, awaited on shutdown.
     pub sessions: TaskTracker,
+    /// Counters for `GET /metrics`.
+    pub metrics: crate::metrics::Metrics,
+    /// How long the start-up replay took.
+    pub replayed_in: Duration,
 }
 
 impl AppState {
@@ -149,7 +153,8 @@ pub async fn run_with_clock(
     let views = Arc::new(Views::default());
     let hub = Arc::new(Hub::with_linger(config.ws_coalesce()));
     ledger::load_views(&state, &views, &hub);
-    tracing::info!(events = state.last_seq, elapsed_ms = started.elapsed().as_millis() as u64, "ledger replayed");
+    let replayed_in = started.elapsed();
+    tracing::info!(events = state.last_seq, elapsed_ms = replayed_in.as_millis() as u64, "ledger replayed");
     let (ledger, committed, writer) = ledger::start(store, state, Arc::clone(&views), Arc::clone(&hub), clock.clone());
 
     let stop = CancellationToken::new();
@@ -166,6 +171,8 @@ pub async fn run_with_clock(
         committed,
         shutdown: stop.clone(),
         sessions: TaskTracker::new(),
+        metrics: crate::metrics::Metrics::default(),
+        replayed_in,
     }));
     let router = crate::http::router(app.clone());
     let send_buffer = app.config.socket_send_buffer;

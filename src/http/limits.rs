@@ -10,6 +10,7 @@
 
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::metrics::Refusal;
 use crate::secret;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -225,6 +226,7 @@ pub async fn edge(State(app): State<AppState>, mut req: Request, next: Next) -> 
         (req.method().clone(), uri, Instant::now())
     });
     let ip = request_ip(&app, &mut req);
+    let post = (req.method() == Method::POST).then(Instant::now);
     let res = match refusal(&app, &req, ip) {
         Some(refused) => refused,
         None => {
@@ -238,6 +240,7 @@ pub async fn edge(State(app): State<AppState>, mut req: Request, next: Next) -> 
         }
     };
     let res = security_headers(res);
+    app.metrics.answered(res.status().as_u16(), post.map(|t| t.elapsed()));
     if let Some((method, uri, started)) = log {
         tracing::debug!(%method, %uri, status = res.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
     }
@@ -251,6 +254,7 @@ fn refusal(app: &AppState, req: &Request, ip: IpAddr) -> Option<Response> {
     if let Some(failures) = &app.limits.auth_failures
         && let Err(wait) = failures.check(&ip)
     {
+        app.metrics.refused(Refusal::AuthBrake);
         return Some(rate_limited(wait));
     }
     if req.method() == Method::POST
@@ -261,6 +265,7 @@ fn refusal(app: &AppState, req: &Request, ip: IpAddr) -> Option<Response> {
             None => Writer::Address(ip),
         };
         if let Err(wait) = writes.take(&key) {
+            app.metrics.refused(Refusal::RateLimited);
             return Some(rate_limited(wait));
         }
     }

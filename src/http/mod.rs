@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod integrations;
 pub mod limits;
+pub mod metrics;
 pub mod overlay;
 pub mod pages;
 pub mod ws;
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .merge(overlay::router())
         .merge(integrations::router())
         .merge(pages::router())
+        .merge(metrics::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found("not_found", "no such endpoint") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::fanout::{Io, Outbox, SessionIo, Stop};
 use crate::hub::{Frame, Hub};
+use crate::metrics::SessionEnd;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
@@ -26,10 +27,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::handshake::server::create_response_with_body;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
 type Ws = WebSocketStream<SessionIo>;
 
@@ -246,7 +248,7 @@ impl AppState {
 
 enum End {
     /// Close with this code and reason.
-    Close(CloseCode, &'static str),
+    Close(CloseCode, &'static str, SessionEnd),
     /// The peer is gone or unwritable: just drop the socket.
     Drop,
 }
@@ -264,10 +266,15 @@ async fn run_session(app: AppState, io: Io, source: Source, after: Option<u64>) 
         .max_frame_size(Some(MAX_CLIENT_MESSAGE));
     let mut ws =
         WebSocketStream::from_raw_socket(SessionIo::new(Arc::clone(&outbox)), Role::Server, Some(config)).await;
+    app.metrics.session_opened();
     let end = session(&app, &mut ws, &outbox, &source, after).await;
     // Nothing live is written after the session's last frame.
     outbox.halt(Stop::Gone);
-    if let End::Close(code, reason) = end {
+    app.metrics.session_ended(match end {
+        End::Close(.., why) => why,
+        End::Drop => SessionEnd::Left,
+    });
+    if let End::Close(code, reason, _) = end {
         let close = Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }));
         // The closing handshake: after our close, read until the client's (or
         // until it goes), so that a frame it sends meanwhile (a pong) does not
@@ -284,13 +291,13 @@ async fn run_session(app: AppState, io: Io, source: Source, after: Option<u64>) 
 async fn session(app: &AppState, ws: &mut Ws, outbox: &Arc<Outbox>, source: &Source, after: Option<u64>) -> End {
     let send_timeout = app.config.ws_send_timeout();
     let Some(channel) = app.hub.channel(&source.channel_key()) else {
-        return End::Close(CloseCode::Away, "stream unavailable");
+        return End::Close(CloseCode::Away, "stream unavailable", SessionEnd::StreamClosed);
     };
     // Join before the snapshot: nothing published in between is missed, and the
     // frames the snapshot already covers are dropped at the release below.
     channel.join(outbox);
     let Some((snapshot_seq, snapshot)) = source.snapshot(app) else {
-        return End::Close(CloseCode::Away, "stream unavailable");
+        return End::Close(CloseCode::Away, "stream unavailable", SessionEnd::StreamClosed);
     };
     if !write(ws, [Message::Text(snapshot.into())], send_timeout).await {
         return End::Drop;
@@ -320,8 +327,10 @@ async fn session(app: &AppState, ws: &mut Ws, outbox: &Arc<Outbox>, source: &Sou
     loop {
         match outbox.stopped() {
             None => {}
-            Some(Stop::Lagged) => return End::Close(CloseCode::Again, "too slow: resume with after="),
-            Some(Stop::Closed) => return End::Close(CloseCode::Away, "stream closed"),
+            Some(Stop::Lagged) => {
+                return End::Close(CloseCode::Again, "too slow: resume with after=", SessionEnd::TooSlow);
+            }
+            Some(Stop::Closed) => return End::Close(CloseCode::Away, "stream closed", SessionEnd::StreamClosed),
             Some(Stop::Gone) => return End::Drop,
         }
         tokio::select! {
@@ -332,21 +341,35 @@ async fn session(app: &AppState, ws: &mut Ws, outbox: &Arc<Outbox>, source: &Sou
                     return End::Drop;
                 }
             }
-            _ = &mut shutdown => return End::Close(CloseCode::Away, "server shutting down"),
+            _ = &mut shutdown => return End::Close(CloseCode::Away, "server shutting down", SessionEnd::Shutdown),
             m = ws.next() => match m {
                 Some(Ok(Message::Close(_))) | None => return End::Drop,
-                Some(Err(_)) => return End::Close(CloseCode::Size, "message too big or malformed"),
+                Some(Err(e)) if client_fault(&e) => {
+                    return End::Close(CloseCode::Size, "message too big or malformed", SessionEnd::BadMessage);
+                }
+                // A client that went without closing is gone, not at fault.
+                Some(Err(_)) => return End::Drop,
                 Some(Ok(_)) => last_heard = Instant::now(),
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > silence_limit {
-                    return End::Close(CloseCode::Away, "no pong");
+                    return End::Close(CloseCode::Away, "no pong", SessionEnd::NoPong);
                 }
                 if !write(ws, [Message::Ping(Default::default())], send_timeout).await {
                     return End::Drop;
                 }
             }
         }
+    }
+}
+
+/// Whether a read failed over what the client sent (too big, not WebSocket, not
+/// UTF-8) rather than because the client went away.
+fn client_fault(e: &WsError) -> bool {
+    match e {
+        WsError::Capacity(_) | WsError::Utf8(_) => true,
+        WsError::Protocol(p) => !matches!(p, ProtocolError::ResetWithoutClosingHandshake),
+        _ => false,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod sqlite;
 use crate::domain::state::{CampaignState, Command, Decision, Event, Fact, Limits, Refusal, State, Stream};
 use crate::domain::{Donation, Match, Timestamp, TokenHash, Totals};
 use crate::hub::{Frame, Hub};
+use crate::metrics::LedgerStats;
 use crate::views::{Change, Views};
 use sqlite::{Row, Store, StoreError};
 use std::path::Path;
@@ -52,9 +53,15 @@ struct Request {
 #[derive(Clone)]
 pub struct Ledger {
     tx: mpsc::Sender<Request>,
+    stats: Arc<LedgerStats>,
 }
 
 impl Ledger {
+    /// The writer's counters (commits, their time).
+    pub fn stats(&self) -> &LedgerStats {
+        &self.stats
+    }
+
     /// Submits a command and waits until it is committed (or refused).
     pub async fn submit(&self, cmd: Command) -> Result<Outcome, LedgerError> {
         let (reply, rx) = oneshot::channel();
@@ -112,12 +119,13 @@ pub fn start(
 ) -> (Ledger, watch::Receiver<u64>, std::thread::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(16 * 1024);
     let (committed, committed_rx) = watch::channel(state.last_seq);
-    let writer = Writer { store, state, views, hub, clock, committed };
+    let stats = Arc::new(LedgerStats::default());
+    let writer = Writer { store, state, views, hub, clock, committed, stats: Arc::clone(&stats) };
     let handle = std::thread::Builder::new()
         .name("ledger-writer".into())
         .spawn(move || writer.run(rx))
         .expect("could not start the ledger writer thread");
-    (Ledger { tx }, committed_rx, handle)
+    (Ledger { tx, stats }, committed_rx, handle)
 }
 
 struct Writer {
@@ -128,6 +136,7 @@ struct Writer {
     clock: Clock,
     /// The newest committed seq, for followers of the log (outgoing webhooks).
     committed: watch::Sender<u64>,
+    stats: Arc<LedgerStats>,
 }
 
 /// What an appended event leaves to do once it is committed.
@@ -223,6 +232,7 @@ impl Writer {
             };
             replies.push((reply, result));
         }
+        let started = std::time::Instant::now();
         if !rows.is_empty()
             && let Err(err) = self.store.append(&rows)
         {
@@ -232,6 +242,9 @@ impl Writer {
             }
             self.rebuild();
             return;
+        }
+        if !rows.is_empty() {
+            self.stats.committed(rows.len(), started.elapsed());
         }
         let mut outgoing: Vec<(String, Vec<Frame>)> = Vec::new();
         for p in pending {
@@ -578,7 +591,15 @@ mod tests {
         let (store, state) = open(dir, Limits::default()).unwrap();
         let (committed, _) = watch::channel(state.last_seq);
         let now = Timestamp::now();
-        Writer { store, state, views: Arc::default(), hub: Arc::default(), clock: Arc::new(move || now), committed }
+        Writer {
+            store,
+            state,
+            views: Arc::default(),
+            hub: Arc::default(),
+            clock: Arc::new(move || now),
+            committed,
+            stats: Arc::default(),
+        }
     }
 
     /// Commits `cmds` in one batch, as when they arrive together; returns the answers.

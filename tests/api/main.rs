@@ -7,6 +7,7 @@ mod core;
 mod crash;
 mod fold;
 mod matching;
+mod metrics;
 mod moderation;
 mod security;
 mod tls;
