@@ -10,6 +10,7 @@ use crate::fanout::{Outbox, Shard};
 use axum::body::Bytes;
 use dashmap::DashMap;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::broadcast;
@@ -85,9 +86,42 @@ pub struct Channel {
     /// The fan-out tasks, each with up to [`crate::fanout::SHARD_SIZE`] subscribers.
     shards: Mutex<Vec<Arc<Shard>>>,
     linger: Duration,
+    /// Open sessions with a token (overlays, bots), then public ones (viewer pages).
+    watchers: [AtomicUsize; 2],
+}
+
+/// Who follows a stream: a session with a token (an overlay in OBS, a bot) or a
+/// public page's viewer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Watcher {
+    Overlay,
+    Viewer,
+}
+
+/// Counts a session among its stream's watchers until it is dropped.
+pub struct Watching {
+    channel: Arc<Channel>,
+    who: Watcher,
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        self.channel.watchers[self.who as usize].fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Channel {
+    /// Counts `who` among this stream's watchers while the result is held.
+    pub fn watch(self: &Arc<Self>, who: Watcher) -> Watching {
+        self.watchers[who as usize].fetch_add(1, Ordering::Relaxed);
+        Watching { channel: Arc::clone(self), who }
+    }
+
+    /// Open sessions: (with a token, public).
+    pub fn watchers(&self) -> (usize, usize) {
+        (self.watchers[0].load(Ordering::Relaxed), self.watchers[1].load(Ordering::Relaxed))
+    }
+
     /// Frames with `after < seq <= upto`, if the ring still holds all of them.
     pub fn since(&self, after: u64, upto: u64) -> Option<Vec<Frame>> {
         let ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
@@ -138,12 +172,18 @@ impl Hub {
                 ring: Mutex::new(Ring { frames: VecDeque::with_capacity(16), floor }),
                 shards: Mutex::new(Vec::new()),
                 linger: self.linger,
+                watchers: Default::default(),
             })
         });
     }
 
     pub fn channel(&self, live_id: &str) -> Option<Arc<Channel>> {
         self.channels.get(live_id).map(|c| Arc::clone(c.value()))
+    }
+
+    /// Open sessions of a stream: (with a token, public); none for a stream not open.
+    pub fn watchers(&self, key: &str) -> (usize, usize) {
+        self.channels.get(key).map_or((0, 0), |c| c.watchers())
     }
 
     /// Keeps a committed frame for resumes. The ledger writer calls it before the

@@ -30,7 +30,11 @@
       m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
       total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
       goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
-      wholeCampaign: "toute la campagne", nothingToChange: "Rien à modifier : donnez une URL ou un secret."
+      wholeCampaign: "toute la campagne", nothingToChange: "Rien à modifier : donnez une URL ou un secret.",
+      connected: function (o, v) {
+        return (o ? o + (o > 1 ? " overlays connectés" : " overlay connecté") : "Aucun overlay connecté") +
+          " · " + v + (v > 1 ? " spectateurs" : " spectateur") + " sur la page publique";
+      }
     },
     en: {
       wrongToken: "This is not the admin token.", expired: "Session expired: sign in again.",
@@ -45,7 +49,11 @@
       m_ended: "ended", mode_off: "off", mode_delay: "delay", mode_manual: "approval",
       total: "Total", raised: "donations", matched: "matched", donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
       goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
-      wholeCampaign: "whole campaign", nothingToChange: "Nothing to change: give a URL or a secret."
+      wholeCampaign: "whole campaign", nothingToChange: "Nothing to change: give a URL or a secret.",
+      connected: function (o, v) {
+        return (o ? o + (o === 1 ? " overlay connected" : " overlays connected") : "No overlay connected") +
+          " · " + v + (v === 1 ? " viewer" : " viewers") + " on the public page";
+      }
     }
   }[lang];
 
@@ -292,6 +300,32 @@
     loadHooks();
     renderLives(c);
     renderDonations(donations, cur);
+    loadConnections();
+  }
+
+  // Who follows each stream now (an overlay in OBS, viewers of the public page).
+  function loadConnections() {
+    var c = campaign;
+    if (!c) return;
+    api("GET", "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/connections").then(function (v) {
+      if (campaign !== c) return;
+      // This page's own sessions are not counted: its socket on the campaign
+      // stream, and the overlay of its preview.
+      var preview = el("overlay-preview").getAttribute("src") || "";
+      var show = function (node, n, key) {
+        if (!node || !n) return;
+        var overlays = Math.max(0, n.overlays - (preview.indexOf(key + "?") === 0 ? 1 : 0));
+        var viewers = Math.max(0, n.viewers - (key.indexOf("/overlay/campaigns/") === 0 && socket && socket.readyState === 1 ? 1 : 0));
+        node.textContent = T.connected(overlays, viewers);
+        node.dataset.overlays = overlays;
+        node.dataset.viewers = viewers;
+      };
+      show(el("c-connected"), v.campaign, "/overlay/campaigns/" + encodeURIComponent(c.id));
+      Object.keys(v.lives).forEach(function (id) {
+        var card = el("lives").querySelector('article[data-live="' + CSS.escape(id) + '"]');
+        if (card) show(card.querySelector('[data-f="connected"]'), v.lives[id], "/overlay/lives/" + encodeURIComponent(id));
+      });
+    }).catch(function () { /* shown again at the next look */ });
   }
 
   function renderMatches(c) {
@@ -402,7 +436,7 @@
     fillSelect(field(el("edit-subscriber"), "id"), list.map(function (w) { return [w.id, w.url]; }));
   }
   // Delivery states change without any campaign event: look again now and then.
-  setInterval(function () { if (campaign && csrf && !document.hidden) loadHooks(); }, 5000);
+  setInterval(function () { if (campaign && csrf && !document.hidden) { loadHooks(); loadConnections(); } }, 5000);
 
   function renderMilestones(c) {
     var host = {};

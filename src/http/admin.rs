@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/session", post(sign_in).get(session).delete(sign_out))
         .route("/api/v1/campaigns/{id}/donations", get(campaign_donations))
+        .route("/api/v1/campaigns/{id}/connections", get(connections))
         .route("/api/v1/campaigns/{id}/donations.csv", get(campaign_csv))
         .route("/api/v1/lives/{id}/moderation", get(get_moderation).put(put_moderation))
         .route("/api/v1/lives/{id}/test-alert", post(test_alert))
@@ -169,6 +170,32 @@ pub fn fold_donations(events: &[Event]) -> Vec<(Donation, Option<Timestamp>)> {
 fn hosts(app: &AppState, campaign_id: &str) -> HashMap<String, String> {
     let lives = app.views.with_campaign(campaign_id, |c| c.lives.clone()).unwrap_or_default();
     lives.into_iter().filter_map(|id| app.views.with_live(&id, |l| l.live.host.clone()).map(|h| (id, h))).collect()
+}
+
+/// `GET /api/v1/campaigns/{id}/connections` (admin): the sessions open now on
+/// the campaign's stream and on each of its lives' (`overlays`: with a token, as
+/// OBS browser sources; `viewers`: public pages), so a streamer sees that the
+/// overlay in OBS is connected before going on air.
+async fn connections(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let lives = app
+        .views
+        .with_campaign(&campaign_id, |c| c.lives.clone())
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let counts = |key: &str| {
+        let (overlays, viewers) = app.hub.watchers(key);
+        json!({ "overlays": overlays, "viewers": viewers })
+    };
+    let per_live: serde_json::Map<String, Value> = lives.iter().map(|id| (id.clone(), counts(id))).collect();
+    Ok(axum::Json(json!({
+        "campaign": counts(&crate::hub::Hub::campaign_key(&campaign_id)),
+        "lives": per_live,
+    }))
+    .into_response())
 }
 
 async fn campaign_donations(

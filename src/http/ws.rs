@@ -10,7 +10,7 @@
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::fanout::{Io, Outbox, SessionIo, Stop};
-use crate::hub::{Frame, Hub};
+use crate::hub::{Frame, Hub, Watcher};
 use crate::metrics::SessionEnd;
 use axum::Router;
 use axum::body::Body;
@@ -166,7 +166,11 @@ async fn open(
             q.insert("token".into(), format!("public:campaign:{id}"));
         }
     }
-    upgrade(app, source, &q, &headers, peer, ws)
+    let who = match kind {
+        Kind::Live | Kind::Campaign => Watcher::Overlay,
+        Kind::PublicLive | Kind::PublicCampaign => Watcher::Viewer,
+    };
+    upgrade(app, source, who, &q, &headers, peer, ws)
 }
 
 macro_rules! route_to {
@@ -192,6 +196,7 @@ route_to!(upgrade_public_campaign, Kind::PublicCampaign);
 fn upgrade(
     app: AppState,
     source: Source,
+    who: Watcher,
     q: &HashMap<String, String>,
     headers: &HeaderMap,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -206,7 +211,7 @@ fn upgrade(
     Ok(ws.accept(move |io| {
         let tracker = app.sessions.clone();
         tracker.track_future(async move {
-            run_session(app, io, source, after).await;
+            run_session(app, io, source, who, after).await;
             drop(slot);
         })
     }))
@@ -253,7 +258,7 @@ enum End {
     Drop,
 }
 
-async fn run_session(app: AppState, io: Io, source: Source, after: Option<u64>) {
+async fn run_session(app: AppState, io: Io, source: Source, who: Watcher, after: Option<u64>) {
     let outbox = Arc::new(Outbox::new(io));
     let config = WebSocketConfig::default()
         // Clients send only pongs and closes; tungstenite clears this buffer on
@@ -267,7 +272,7 @@ async fn run_session(app: AppState, io: Io, source: Source, after: Option<u64>) 
     let mut ws =
         WebSocketStream::from_raw_socket(SessionIo::new(Arc::clone(&outbox)), Role::Server, Some(config)).await;
     app.metrics.session_opened();
-    let end = session(&app, &mut ws, &outbox, &source, after).await;
+    let end = session(&app, &mut ws, &outbox, &source, who, after).await;
     // Nothing live is written after the session's last frame.
     outbox.halt(Stop::Gone);
     app.metrics.session_ended(match end {
@@ -288,11 +293,20 @@ async fn run_session(app: AppState, io: Io, source: Source, after: Option<u64>) 
     }
 }
 
-async fn session(app: &AppState, ws: &mut Ws, outbox: &Arc<Outbox>, source: &Source, after: Option<u64>) -> End {
+async fn session(
+    app: &AppState,
+    ws: &mut Ws,
+    outbox: &Arc<Outbox>,
+    source: &Source,
+    who: Watcher,
+    after: Option<u64>,
+) -> End {
     let send_timeout = app.config.ws_send_timeout();
     let Some(channel) = app.hub.channel(&source.channel_key()) else {
         return End::Close(CloseCode::Away, "stream unavailable", SessionEnd::StreamClosed);
     };
+    // Counted until the session ends (the dashboard shows who follows each stream).
+    let _watching = channel.watch(who);
     // Join before the snapshot: nothing published in between is missed, and the
     // frames the snapshot already covers are dropped at the release below.
     channel.join(outbox);

@@ -1,4 +1,4 @@
-//! `GET /metrics`: the admin's view of the server for Prometheus.
+//! What the admin sees of the server: `GET /metrics`, and who follows each stream now.
 
 use super::helpers::*;
 use reqwest::StatusCode;
@@ -106,4 +106,47 @@ async fn metrics_are_for_the_admin_and_count_exactly() {
     );
     a.stream.close(None).await.unwrap();
     until(&app, "cagnotte_websocket_sessions", 0.0).await;
+}
+
+#[tokio::test]
+async fn connections_count_overlays_and_viewers_of_each_stream() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let path = format!("/api/v1/campaigns/{}/connections", live.campaign_id);
+    let (s, _) = app.request(reqwest::Method::GET, &path, Some(&live.key), &[], None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "the admin's only");
+    let (s, v) = app.request(reqwest::Method::GET, "/api/v1/campaigns/nope/connections", Some(ADMIN), &[], None).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("campaign_not_found")));
+
+    let overlay = app.ws(&live, None).await;
+    let public = |p: String| tokio_tungstenite::connect_async(format!("ws://{}{p}", app.addr));
+    let (viewer, _) = public(format!("/ws/public/lives/{}", live.id)).await.unwrap();
+    let (campaign_viewer, _) = public(format!("/ws/public/campaigns/{}", live.campaign_id)).await.unwrap();
+    let expected = json!({
+        "campaign": {"overlays": 0, "viewers": 1},
+        "lives": {(live.id.clone()): {"overlays": 1, "viewers": 1}},
+    });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (s, v) = app.request(reqwest::Method::GET, &path, Some(ADMIN), &[], None).await;
+        assert_eq!(s, StatusCode::OK);
+        if v == expected {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{v}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop((overlay, viewer, campaign_viewer));
+    let nobody = json!({
+        "campaign": {"overlays": 0, "viewers": 0},
+        "lives": {(live.id.clone()): {"overlays": 0, "viewers": 0}},
+    });
+    loop {
+        let (_, v) = app.request(reqwest::Method::GET, &path, Some(ADMIN), &[], None).await;
+        if v == nobody {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{v}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

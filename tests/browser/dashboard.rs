@@ -970,3 +970,36 @@ async fn integrations_and_outgoing_webhooks_from_the_dashboard() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_who_follows_each_stream() {
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        sign_in(b, &app, "?lang=en").await;
+        create_campaign(b, "Winter drive", "1000", "https://dons.example.org/winter").await;
+        create_live(b, "Maëlle").await;
+        let overlay_url = input_value(b, "#overlay-url").await;
+        let live_id = on(b, "#lives article", "return document.querySelector(arguments[0]).dataset.live").await;
+        let live_id = live_id.as_str().unwrap().to_owned();
+        // The dashboard's own preview of the overlay, and its own socket, are not counted.
+        let nobody = "No overlay connected · 0 viewers on the public page";
+        wait_text(b, "#lives article [data-f=connected]", nobody).await;
+        wait_text(b, "#c-connected", nobody).await;
+
+        // OBS opens the overlay; two viewers open the public page's stream.
+        let token = overlay_url.split("token=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+        let ws = |path: String| tokio_tungstenite::connect_async(format!("ws://{}{path}", app.addr));
+        let (obs, _) = ws(format!("/ws/lives/{live_id}?token={token}")).await.expect("overlay stream");
+        let (v1, _) = ws(format!("/ws/public/lives/{live_id}")).await.expect("public stream");
+        let (v2, _) = ws(format!("/ws/public/lives/{live_id}")).await.expect("public stream");
+        wait_text(b, "#lives article [data-f=connected]", "1 overlay connected · 2 viewers on the public page").await;
+        wait_text(b, "#c-connected", nobody).await;
+
+        // OBS closes; one viewer leaves.
+        drop(obs);
+        drop(v1);
+        wait_text(b, "#lives article [data-f=connected]", "No overlay connected · 1 viewer on the public page").await;
+        drop(v2);
+    })
+    .await;
+}
