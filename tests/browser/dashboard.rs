@@ -994,6 +994,7 @@ async fn the_dashboard_shows_who_follows_each_stream() {
         let (v2, _) = ws(format!("/ws/public/lives/{live_id}")).await.expect("public stream");
         wait_text(b, "#lives article [data-f=connected]", "1 overlay connected · 2 viewers on the public page").await;
         wait_text(b, "#c-connected", nobody).await;
+        b.screenshot_element("#lives article header", "dashboard-live-connected").await;
 
         // OBS closes; one viewer leaves.
         drop(obs);
