@@ -97,9 +97,10 @@ pub struct Config {
     /// Reverse proxies in front of the server (comma-separated addresses or
     /// networks, e.g. `127.0.0.1,10.0.0.0/8`). A request from one of them is
     /// counted against its client's address, the nearest one in its
-    /// `X-Forwarded-For` that is not itself a trusted proxy, for the rate limits,
-    /// the failed-authentication brake and the WebSocket cap per address. From
-    /// anyone else the header is ignored (it could be forged).
+    /// `X-Forwarded-For` (or `Forwarded`) that is not itself a trusted proxy, for
+    /// the rate limits, the failed-authentication brake and the WebSocket cap per
+    /// address, and its word on HTTPS is believed. From anyone else these
+    /// headers are ignored (they could be forged).
     #[arg(long, env = "CAGNOTTE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 

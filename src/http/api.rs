@@ -80,7 +80,7 @@ fn minor(field: &'static str, v: Option<&Value>) -> Result<Option<i64>, ApiError
 
 /// Where this server is reached from outside: `--public-url`, else the request's
 /// Host, over HTTPS when the server speaks it or a trusted proxy says its client
-/// did (`X-Forwarded-Proto`, which the edge drops from anyone else).
+/// did (`X-Forwarded-Proto` or `Forwarded`, which the edge drops from anyone else).
 pub(crate) fn base_url(app: &AppState, headers: &HeaderMap) -> String {
     if let Some(u) = &app.config.public_url {
         return u.trim_end_matches('/').to_owned();
@@ -95,8 +95,8 @@ pub(crate) fn base_url(app: &AppState, headers: &HeaderMap) -> String {
 }
 
 /// Whether clients reach this server over HTTPS: the server speaks it, else
-/// `--public-url` says so, else a trusted proxy's `X-Forwarded-Proto` (the first
-/// of its list, the outermost proxy's) says `https`.
+/// `--public-url` says so, else a trusted proxy says so
+/// ([`super::limits::forwarded_https`]).
 pub(crate) fn https(app: &AppState, headers: &HeaderMap) -> bool {
     if app.config.tls() {
         return true;
@@ -104,11 +104,7 @@ pub(crate) fn https(app: &AppState, headers: &HeaderMap) -> bool {
     if let Some(u) = &app.config.public_url {
         return u.starts_with("https://");
     }
-    headers
-        .get(super::limits::X_FORWARDED_PROTO)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+    super::limits::forwarded_https(headers)
 }
 
 #[derive(Deserialize)]

@@ -2,8 +2,9 @@
 //! a brake on failed authentication per address, caps on WebSocket connections
 //! per address and per token, the WebSocket Origin check, security headers on
 //! every answer, and request logs that never contain a token. Behind a trusted
-//! reverse proxy, the address is the client's, from `X-Forwarded-For`, and
-//! `X-Forwarded-Proto` is believed (from anyone else it is dropped here).
+//! reverse proxy, the address is the client's, from `X-Forwarded-For` or
+//! `Forwarded`, and the proxy's word on HTTPS is believed (from anyone else
+//! those headers are dropped here).
 //!
 //! The token bucket is written here rather than taken from `governor`, which would
 //! bring a third copy of `hashbrown` into the build for a dozen lines of arithmetic.
@@ -163,19 +164,22 @@ fn rate_limited(wait: Duration) -> Response {
 
 /// The address a request is counted against: its TCP peer's, or, when the peer
 /// is one of `trusted` (reverse proxies), the nearest address of its
-/// `X-Forwarded-For` that is not itself a trusted proxy. The header is read from
-/// its end, which the proxies wrote, and reading stops at the first entry that
-/// is not an address: what a client wrote further left is never believed.
+/// `X-Forwarded-For` (else of the `for=` of its `Forwarded`, RFC 7239) that is
+/// not itself a trusted proxy. The header is read from its end, which the
+/// proxies wrote, and reading stops at the first entry that is not an address
+/// (`unknown`, a hidden name): what a client wrote further left is never believed.
 pub fn client_ip(trusted: &[IpNet], headers: &HeaderMap, peer: IpAddr) -> IpAddr {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
     let mut client = peer.to_canonical();
     if !is_trusted(&client) {
         return client;
     }
-    for line in headers.get_all(X_FORWARDED_FOR).iter().rev() {
+    let (name, hop_of): (&str, fn(&str) -> Option<&str>) =
+        if headers.contains_key(X_FORWARDED_FOR) { (X_FORWARDED_FOR, whole) } else { (FORWARDED, forwarded_for) };
+    for line in headers.get_all(name).iter().rev() {
         let Ok(line) = line.to_str() else { return client };
-        for hop in line.rsplit(',') {
-            let Some(ip) = parse_hop(hop) else { return client };
+        for element in line.rsplit(',') {
+            let Some(ip) = hop_of(element).and_then(parse_hop) else { return client };
             client = ip;
             if !is_trusted(&client) {
                 return client;
@@ -185,7 +189,39 @@ pub fn client_ip(trusted: &[IpNet], headers: &HeaderMap, peer: IpAddr) -> IpAddr
     client
 }
 
+/// Whether a trusted proxy says its client spoke HTTPS: `X-Forwarded-Proto`,
+/// else the `proto=` of `Forwarded`, as the outermost proxy (the first value)
+/// wrote it. The edge drops both headers from anyone else.
+pub fn forwarded_https(headers: &HeaderMap) -> bool {
+    let first = |name: &str| headers.get(name)?.to_str().ok()?.split(',').next();
+    let proto = match first(X_FORWARDED_PROTO) {
+        Some(p) => Some(p.trim()),
+        None => first(FORWARDED).and_then(|element| forwarded_param(element, "proto")),
+    };
+    proto.is_some_and(|p| p.eq_ignore_ascii_case("https"))
+}
+
+/// An `X-Forwarded-For` entry is the address itself.
+fn whole(entry: &str) -> Option<&str> {
+    Some(entry)
+}
+
+/// The address of one element of a `Forwarded` header.
+fn forwarded_for(element: &str) -> Option<&str> {
+    forwarded_param(element, "for")
+}
+
+/// The value of `key` in one element of a `Forwarded` header
+/// (`for=192.0.2.60;proto=https`), without its quotes.
+fn forwarded_param<'a>(element: &'a str, key: &str) -> Option<&'a str> {
+    element.split(';').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        k.trim().eq_ignore_ascii_case(key).then(|| v.trim().trim_matches('"'))
+    })
+}
+
 const X_FORWARDED_FOR: &str = "x-forwarded-for";
+const FORWARDED: &str = "forwarded";
 
 /// One `X-Forwarded-For` entry: an address, possibly with a port (`1.2.3.4:80`,
 /// `[::1]:80`) or in brackets.
@@ -200,11 +236,11 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 }
 
 /// The header in which a trusted proxy says whether its client spoke HTTPS.
-pub const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
+const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
 
 /// The address the request is counted against. A request that does not come
-/// from a trusted proxy loses its `X-Forwarded-Proto`, so that what follows may
-/// believe the header whenever it is there.
+/// from a trusted proxy loses its `X-Forwarded-Proto` and `Forwarded`, so that
+/// what follows may believe them whenever they are there.
 fn request_ip(app: &AppState, req: &mut Request) -> IpAddr {
     let peer = req
         .extensions()
@@ -213,6 +249,7 @@ fn request_ip(app: &AppState, req: &mut Request) -> IpAddr {
     let trusted = &app.config.trusted_proxies;
     if !trusted.iter().any(|n| n.contains(&peer.to_canonical())) {
         req.headers_mut().remove(X_FORWARDED_PROTO);
+        req.headers_mut().remove(FORWARDED);
     }
     client_ip(trusted, req.headers(), peer)
 }
@@ -384,6 +421,34 @@ mod tests {
         // No header, or only proxies in it.
         assert_eq!(client(&[], "10.9.9.9"), ip("10.9.9.9"));
         assert_eq!(client(&["10.1.2.3, 127.0.0.1"], "127.0.0.1"), ip("10.1.2.3"));
+    }
+
+    #[test]
+    fn the_forwarded_header_serves_when_there_is_no_x_forwarded_for() {
+        let trusted: Vec<IpNet> = vec!["127.0.0.1/32".parse().unwrap(), "10.0.0.0/8".parse().unwrap()];
+        let with = |pairs: &[(&'static str, &str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.append(*k, HeaderValue::from_str(v).unwrap());
+            }
+            h
+        };
+        let client = |h: &HeaderMap| client_ip(&trusted, h, ip("127.0.0.1"));
+        let chain = with(&[("forwarded", "for=6.6.6.6, for=203.0.113.7;proto=https, For=\"10.1.2.3\";by=10.0.0.1")]);
+        assert_eq!(client(&chain), ip("203.0.113.7"));
+        assert_eq!(client(&with(&[("forwarded", "for=\"[2001:db8:cafe::17]:4711\"")])), ip("2001:db8:cafe::17"));
+        assert_eq!(client(&with(&[("forwarded", "for=203.0.113.7, for=unknown")])), ip("127.0.0.1"));
+        assert_eq!(client(&with(&[("forwarded", "proto=https")])), ip("127.0.0.1"), "no for=");
+        // X-Forwarded-For first when a proxy sends both.
+        let both = with(&[("forwarded", "for=203.0.113.7"), ("x-forwarded-for", "198.51.100.4")]);
+        assert_eq!(client(&both), ip("198.51.100.4"));
+        // HTTPS: X-Forwarded-Proto, else Forwarded's proto of the outermost proxy.
+        assert!(forwarded_https(&with(&[("x-forwarded-proto", "https")])));
+        assert!(forwarded_https(&with(&[("x-forwarded-proto", "HTTPS, http")])));
+        assert!(!forwarded_https(&with(&[("x-forwarded-proto", "http"), ("forwarded", "proto=https")])));
+        assert!(forwarded_https(&with(&[("forwarded", "for=203.0.113.7;proto=https, for=10.1.2.3;proto=http")])));
+        assert!(!forwarded_https(&with(&[("forwarded", "for=203.0.113.7")])));
+        assert!(!forwarded_https(&HeaderMap::new()));
     }
 
     #[test]

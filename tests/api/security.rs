@@ -110,27 +110,34 @@ async fn bad_key_through(app: &TestApp, live: &TestLive, client: Option<&str>) -
 
 /// A WebSocket to `live` as if through a proxy for `client`: the upgrade's status.
 async fn ws_through(app: &TestApp, live: &TestLive, client: &str) -> (u16, Option<Ws>) {
+    ws_with(app, live, "x-forwarded-for", client).await
+}
+
+/// A WebSocket to `live` with one more header: the upgrade's status.
+async fn ws_with(app: &TestApp, live: &TestLive, name: &'static str, value: &str) -> (u16, Option<Ws>) {
     let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(app.ws_url(
         &live.id,
         &live.overlay_token,
         None,
     ))
     .unwrap();
-    req.headers_mut().insert("x-forwarded-for", client.parse().unwrap());
+    req.headers_mut().insert(name, value.parse().unwrap());
     match tokio_tungstenite::connect_async(req).await {
         Ok((stream, _)) => (101, Some(Ws { stream })),
         Err(e) => (ws_status(Err::<(), _>(e)), None),
     }
 }
 
-/// What a proxy's `X-Forwarded-Proto: https` changes: the scheme of a new live's
+/// What a proxy's word on HTTPS (`X-Forwarded-Proto: https`, or `Forwarded`
+/// with `proto=https` when `rfc` is true) changes: the scheme of a new live's
 /// overlay URL, and whether the session cookie is `Secure`.
-async fn behind_https(app: &TestApp, campaign_id: &str) -> (String, bool) {
+async fn behind_https(app: &TestApp, campaign_id: &str, rfc: bool) -> (String, bool) {
+    let (name, value) = if rfc { ("forwarded", "for=203.0.113.8;proto=https") } else { ("x-forwarded-proto", "https") };
     let res = app
         .client
         .post(format!("{}/api/v1/campaigns/{campaign_id}/lives", app.base))
         .bearer_auth(ADMIN)
-        .header("x-forwarded-proto", "https")
+        .header(name, value)
         .json(&json!({"host": "Inès"}))
         .send()
         .await
@@ -141,7 +148,7 @@ async fn behind_https(app: &TestApp, campaign_id: &str) -> (String, bool) {
     let res = app
         .client
         .post(format!("{}/api/v1/session", app.base))
-        .header("x-forwarded-proto", "https")
+        .header(name, value)
         .json(&json!({"token": ADMIN}))
         .send()
         .await
@@ -182,10 +189,16 @@ async fn behind_a_trusted_proxy_each_client_address_has_its_own_limits() {
     assert_eq!((a1, a2, a3, b1), (101, 101, 429, 101));
     let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
     assert_eq!(l["totals"]["donations"], 1);
-    // The proxy's word on HTTPS is believed.
-    let (url, secure) = behind_https(&app, &live.campaign_id).await;
-    assert!(url.starts_with(&format!("https://{}/overlay/lives/", app.addr)), "{url}");
-    assert!(secure, "the session cookie is Secure behind an HTTPS proxy");
+    // The proxy's word on HTTPS is believed, in either header.
+    for rfc in [false, true] {
+        let (url, secure) = behind_https(&app, &live.campaign_id, rfc).await;
+        assert!(url.starts_with(&format!("https://{}/overlay/lives/", app.addr)), "{url}");
+        assert!(secure, "the session cookie is Secure behind an HTTPS proxy");
+    }
+    // A proxy speaking RFC 7239 instead: the same client address as above.
+    let (f1, _w4) = ws_with(&app, &live, "forwarded", "for=198.51.100.9, for=\"203.0.113.6\";proto=https").await;
+    let (f2, _) = ws_with(&app, &live, "forwarded", "for=203.0.113.6").await;
+    assert_eq!((f1, f2), (101, 429));
 }
 
 #[tokio::test]
@@ -209,9 +222,11 @@ async fn a_forged_forwarded_for_from_an_untrusted_peer_is_ignored() {
     // Nor is its word on HTTPS (from another address: this one is braked now).
     let app = spawn_app().await;
     let campaign_id = app.eur_campaign().await;
-    let (url, secure) = behind_https(&app, &campaign_id).await;
-    assert!(url.starts_with(&format!("http://{}/overlay/lives/", app.addr)), "{url}");
-    assert!(!secure);
+    for rfc in [false, true] {
+        let (url, secure) = behind_https(&app, &campaign_id, rfc).await;
+        assert!(url.starts_with(&format!("http://{}/overlay/lives/", app.addr)), "{url}");
+        assert!(!secure);
+    }
 }
 
 #[tokio::test]
