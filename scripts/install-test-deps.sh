@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use, if missing: Debian's chromium and
-# chromium-driver (browser tests of the overlays and pages). Needs root for apt-get.
+# chromium-driver (browser tests of the overlays and pages) and nginx-core (the
+# reverse proxy test). Needs root for apt-get.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx-core)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing ${need[*]}: run as root, or install them with apt-get" >&2
@@ -13,5 +15,16 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq "${need[@]}" >/dev/null
+  # The tests start nginx themselves: the package must not start it as a service.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy"
+    chmod +x "$policy"
+    own_policy=1
+  fi
+  status=0
+  apt-get install -y -qq "${need[@]}" >/dev/null || status=$?
+  if [ "$own_policy" = 1 ]; then rm -f "$policy"; fi
+  exit "$status"
 fi

@@ -9,6 +9,7 @@ mod fold;
 mod matching;
 mod metrics;
 mod moderation;
+mod proxy;
 mod security;
 mod tls;
 mod validation;

@@ -1,0 +1,135 @@
+//! Behind a real reverse proxy: nginx, configured with the block that
+//! `docs/deploy.md` gives (only its ports changed, and TLS left out), in front
+//! of a real server with `--trusted-proxies`.
+
+use super::helpers::*;
+use futures_util::StreamExt;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio::net::TcpSocket;
+
+/// The ```nginx block of `docs/deploy.md`.
+fn documented_block() -> String {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/deploy.md")).expect("docs/deploy.md");
+    let start = doc.find("```nginx\n").expect("an nginx block in docs/deploy.md") + "```nginx\n".len();
+    let len = doc[start..].find("```").expect("the block's end");
+    doc[start..start + len].to_owned()
+}
+
+/// nginx in the foreground, stopped when dropped.
+struct Nginx(Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts nginx on `port` in front of `upstream`, with the documented block.
+async fn nginx(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr) -> Nginx {
+    let block = documented_block();
+    assert!(block.contains("proxy_pass http://127.0.0.1:8080;") && block.contains("listen 443 ssl;"), "{block}");
+    let block = block
+        .replace("proxy_pass http://127.0.0.1:8080;", &format!("proxy_pass http://{upstream};"))
+        .replace("listen 443 ssl;", &format!("listen 127.0.0.1:{port};"));
+    let d = dir.display();
+    let temps: String = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
+        .iter()
+        .map(|t| format!("{t}_temp_path {d}/{t};\n"))
+        .collect();
+    let conf = format!(
+        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\n\
+         http {{\naccess_log off;\n{temps}{block}\n}}\n"
+    );
+    let path = dir.join("nginx.conf");
+    std::fs::write(&path, conf).unwrap();
+    // Workers may run as another user when the test runs as root.
+    let _ = Command::new("chmod").arg("-R").arg("a+rwx").arg(dir).status();
+    let bin = if std::path::Path::new("/usr/sbin/nginx").exists() { "/usr/sbin/nginx" } else { "nginx" };
+    let child = Command::new(bin)
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("nginx (Debian's nginx-core; scripts/install-test-deps.sh installs it)");
+    let nginx = Nginx(child);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "nginx did not start: {}",
+            std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    nginx
+}
+
+/// A WebSocket to `path` through the proxy, from the source address `from`
+/// (and its own `X-Forwarded-For`, when given): the status, and the stream if open.
+async fn ws_from(
+    from: [u8; 4],
+    port: u16,
+    path: &str,
+    forged: Option<&str>,
+) -> (u16, Option<tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>>) {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind((from, 0).into()).unwrap();
+    let tcp = socket.connect(([127, 0, 0, 1], port).into()).await.unwrap();
+    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
+        "ws://127.0.0.1:{port}{path}"
+    ))
+    .unwrap();
+    if let Some(f) = forged {
+        req.headers_mut().insert("x-forwarded-for", f.parse().unwrap());
+    }
+    match tokio_tungstenite::client_async(req, tcp).await {
+        Ok((ws, _)) => (101, Some(ws)),
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => (r.status().as_u16(), None),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// The next frame, as JSON.
+async fn next_json(ws: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>) -> serde_json::Value {
+    let m = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a frame").unwrap().unwrap();
+    serde_json::from_str(m.to_text().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn nginx_as_documented_passes_websockets_and_each_client_address() {
+    let app = spawn_app_with(std::sync::Arc::new(tempfile::tempdir().unwrap()), |c| {
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        c.ws_max_per_ip = 1;
+    })
+    .await;
+    let live = app.setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let _nginx = nginx(dir.path(), port, app.addr).await;
+    let path = format!("/ws/lives/{}?token={}", live.id, live.overlay_token);
+
+    // A viewer at 127.0.0.2 gets its snapshot, then a donation, through the proxy.
+    let (status, ws) = ws_from([127, 0, 0, 2], port, &path, None).await;
+    assert_eq!(status, 101);
+    let mut ws = ws.unwrap();
+    assert_eq!(next_json(&mut ws).await["type"], "snapshot");
+    app.donate_ok(&live, 1234).await;
+    let frame = next_json(&mut ws).await;
+    assert_eq!((frame["type"].as_str(), frame["donation"]["amount"].as_i64()), (Some("donation"), Some(1234)));
+
+    // One WebSocket per address: 127.0.0.2 is full, even when it claims another
+    // address; 127.0.0.3, behind the same proxy, is not.
+    assert_eq!(ws_from([127, 0, 0, 2], port, &path, None).await.0, 429);
+    assert_eq!(ws_from([127, 0, 0, 2], port, &path, Some("127.0.0.9")).await.0, 429);
+    let (other, _ws3) = ws_from([127, 0, 0, 3], port, &path, None).await;
+    assert_eq!(other, 101);
+
+    // Donations keep flowing to the first viewer.
+    app.donate_ok(&live, 100).await;
+    assert_eq!(next_json(&mut ws).await["donation"]["amount"], 100);
+}
