@@ -61,6 +61,7 @@ pub enum SessionEnd {
 }
 
 impl SessionEnd {
+    /// Every reason, in declaration order (a reason's index is `as usize`).
     const ALL: [SessionEnd; 6] = [
         SessionEnd::Left,
         SessionEnd::TooSlow,
@@ -122,8 +123,7 @@ impl Metrics {
     }
 
     pub fn session_ended(&self, why: SessionEnd) {
-        let i = SessionEnd::ALL.iter().position(|w| *w == why).unwrap_or(0);
-        self.sessions_ended[i].fetch_add(1, Relaxed);
+        self.sessions_ended[why as usize].fetch_add(1, Relaxed);
     }
 
     pub fn write(&self, out: &mut Text) {

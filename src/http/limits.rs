@@ -168,8 +168,8 @@ fn rate_limited(wait: Duration) -> Response {
 /// not itself a trusted proxy. The header is read from its end, which the
 /// proxies wrote, and reading stops at the first entry that is not an address
 /// (`unknown`, a hidden name): what a client wrote further left is never believed.
-pub fn client_ip(trusted: &[IpNet], headers: &HeaderMap, peer: IpAddr) -> IpAddr {
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+fn client_ip(trusted: &[IpNet], headers: &HeaderMap, peer: IpAddr) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusts(trusted, ip);
     let mut client = peer.to_canonical();
     if !is_trusted(&client) {
         return client;
@@ -187,6 +187,11 @@ pub fn client_ip(trusted: &[IpNet], headers: &HeaderMap, peer: IpAddr) -> IpAddr
         }
     }
     client
+}
+
+/// Whether `ip` is one of the trusted proxies.
+fn trusts(trusted: &[IpNet], ip: &IpAddr) -> bool {
+    trusted.iter().any(|n| n.contains(ip))
 }
 
 /// Whether a trusted proxy says its client spoke HTTPS: `X-Forwarded-Proto`,
@@ -238,20 +243,29 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 /// The header in which a trusted proxy says whether its client spoke HTTPS.
 const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
 
-/// The address the request is counted against. A request that does not come
-/// from a trusted proxy loses its `X-Forwarded-Proto` and `Forwarded`, so that
-/// what follows may believe them whenever they are there.
+/// The address a request is counted against ([`client_ip`]), found once by the
+/// edge and kept in the request's extensions for the handlers that count per
+/// address too (the WebSocket cap).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub IpAddr);
+
+/// The address the request is counted against, also left in its extensions as
+/// [`ClientIp`]. A request that does not come from a trusted proxy loses its
+/// `X-Forwarded-Proto` and `Forwarded`, so that what follows may believe them
+/// whenever they are there.
 fn request_ip(app: &AppState, req: &mut Request) -> IpAddr {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip());
     let trusted = &app.config.trusted_proxies;
-    if !trusted.iter().any(|n| n.contains(&peer.to_canonical())) {
+    if !trusts(trusted, &peer.to_canonical()) {
         req.headers_mut().remove(X_FORWARDED_PROTO);
         req.headers_mut().remove(FORWARDED);
     }
-    client_ip(trusted, req.headers(), peer)
+    let ip = client_ip(trusted, req.headers(), peer);
+    req.extensions_mut().insert(ClientIp(ip));
+    ip
 }
 
 /// Every request's way in and out, in one layer: the limits and the CSRF check

@@ -7,14 +7,16 @@
 //! blocks a write past the send timeout, or stays silent after a ping is closed;
 //! it resumes with `after=`.
 
+use super::limits::ClientIp;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::fanout::{Io, Outbox, SessionIo, Stop};
 use crate::hub::{Frame, Hub, Watcher};
 use crate::metrics::SessionEnd;
+use axum::Extension;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Request};
 use axum::response::Response;
@@ -23,7 +25,6 @@ use futures_util::{FutureExt, SinkExt, StreamExt};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio_tungstenite::WebSocketStream;
@@ -138,7 +139,7 @@ async fn open(
     app: AppState,
     id: String,
     headers: HeaderMap,
-    peer: ConnectInfo<SocketAddr>,
+    client: Extension<ClientIp>,
     query: QueryResult,
     ws: UpgradeResult,
 ) -> Result<Response, ApiError> {
@@ -170,7 +171,7 @@ async fn open(
         Kind::Live | Kind::Campaign => Watcher::Overlay,
         Kind::PublicLive | Kind::PublicCampaign => Watcher::Viewer,
     };
-    upgrade(app, source, who, &q, &headers, peer, ws)
+    upgrade(app, source, who, &q, &headers, client, ws)
 }
 
 macro_rules! route_to {
@@ -179,11 +180,11 @@ macro_rules! route_to {
             State(app): State<AppState>,
             Path(id): Path<String>,
             headers: HeaderMap,
-            peer: ConnectInfo<SocketAddr>,
+            client: Extension<ClientIp>,
             query: QueryResult,
             ws: UpgradeResult,
         ) -> Result<Response, ApiError> {
-            open($kind, app, id, headers, peer, query, ws).await
+            open($kind, app, id, headers, client, query, ws).await
         }
     };
 }
@@ -199,14 +200,13 @@ fn upgrade(
     who: Watcher,
     q: &HashMap<String, String>,
     headers: &HeaderMap,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
     ws: UpgradeResult,
 ) -> Result<Response, ApiError> {
     super::limits::check_origin(&app, headers)?;
     let after = super::api::parse_u64(q, "after")?;
     let ws = ws?;
     let token = q.get("token").map(String::as_str).unwrap_or("");
-    let ip = super::limits::client_ip(&app.config.trusted_proxies, headers, peer.ip());
     let slot = app.limits.connections.acquire(ip, token, app.config.ws_max_per_ip, app.config.ws_max_per_token)?;
     Ok(ws.accept(move |io| {
         let tracker = app.sessions.clone();
