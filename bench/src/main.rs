@@ -21,7 +21,7 @@ use proto::{Proto, Result};
 use std::path::PathBuf;
 
 const USAGE: &str = "usage: cagnotte-bench run [--mode quick|full|smoke] [--servers cagnotte,ws,nats] \
-[--workloads w1,w2,w3,w4,w5,w6,w7] [--sizes 1000,2000] [--rates 1,10,100] [--secs S] [--repeat R] [--w3-step 500] [--w5-clients 32,128] [--w5-rounds 3] [--w5-subs 1000] [--w5-rates 500,1000] \
+[--workloads w1,w2,w3,w4,w5,w6,w7] [--sizes 1000,2000] [--rates 1,10,100] [--secs S] [--repeat R] [--w3-step 500] [--w5-clients 32,128] [--w5-rounds 3] [--w5-subs 1000] [--w5-rates 500,1000] [--w5-spread 100] [--w5-spread-rates 5000,10000] \
 [--replay-log EVENTS:DIR] [--replay-keyed-log EVENTS:DIR] [--out BENCHMARKS.md] [--svg docs/bench-p99.svg] [--json target/bench/results.json] [--cagnotte PATH]
        cagnotte-bench report --json FILE [--out FILE] [--svg FILE]
        cagnotte-bench flame PERF_SCRIPT_OUTPUT OUT.svg
@@ -145,6 +145,8 @@ fn cli_run(args: &[String]) -> Result<()> {
             "--w5-rounds" => opts.w5_rounds = v.parse()?,
             "--w5-subs" => opts.w5_subs = v.parse()?,
             "--w5-rates" => opts.w5_rates = list(&v)?,
+            "--w5-spread" => opts.w5_spread = v.parse()?,
+            "--w5-spread-rates" => opts.w5_spread_rates = list(&v)?,
             "--out" => o.out = v.into(),
             "--svg" => o.svg = v.into(),
             "--json" => o.json = v.into(),

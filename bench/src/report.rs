@@ -224,6 +224,12 @@ pub fn next_probe(res: &Results, server: &str, step: u64) -> Option<u64> {
 /// W5 without subscribers, per client count (fewest first): the median rate and
 /// the median POST p99 over the runs of that count, their errors summed; and
 /// how many runs there were.
+/// How many subscribers each donation of a W5 paced phase reaches: those of
+/// its live, the subscribers being spread evenly over the lives.
+fn frames_per_donation(p: &Phase) -> f64 {
+    p.subs as f64 / p.lives.max(1) as f64
+}
+
 pub fn ingest_by_clients(res: &Results) -> Vec<(Ingest, usize)> {
     let mut counts: Vec<u64> = res.ingest.iter().filter(|i| i.subs == 0).map(|i| i.concurrency).collect();
     counts.sort();
@@ -416,34 +422,43 @@ pub fn markdown(res: &Results, svg: &str) -> String {
     };
     let best = fastest(&|i| i.post_p99_ms < 10.0 && i.errors == 0).or_else(|| fastest(&|_| true));
     let closed_loop_fanout = res.ingest.iter().filter(|i| i.subs > 0);
-    if let Some(first) = res.ingest_paced.first() {
-        // Fanning out means every subscriber gets every frame: the paced rates
-        // say how much durable ingest the fan-out keeps up with.
-        let best = res.ingest_paced.iter().filter(|p| p.kept_up()).max_by(|a, b| a.rate.total_cmp(&b.rate));
+    let (one_live, spread): (Vec<&Phase>, Vec<&Phase>) = res.ingest_paced.iter().partition(|p| p.lives <= 1);
+    for paced in [one_live, spread] {
+        let Some(first) = paced.first() else { continue };
+        // Fanning out means every subscriber gets every frame of its live: the
+        // paced rates say how much durable ingest the fan-out keeps up with. The
+        // target is met by a rate of 10 000/s or more that kept up with a POST
+        // p99 under 10 ms, as without subscribers.
+        let best = paced.iter().filter(|p| p.kept_up()).max_by(|a, b| a.rate.total_cmp(&b.rate));
         let held = best.map_or_else(
             || format!("none of the paced rates (from {}/s) kept every subscriber", first.rate),
             |p| {
                 format!(
                     "{}/s paced with every frame delivered ({} frames/s), p99 {} ms, POST p99 {} ms",
                     p.rate,
-                    p.rate * p.subs as f64,
+                    p.rate * frames_per_donation(p),
                     f(p.p99_ms),
                     f(p.post_p99_ms)
                 )
             },
         );
-        let next = res.ingest_paced.iter().find(|p| !p.kept_up()).map_or(String::new(), |p| {
+        let next = paced.iter().find(|p| !p.kept_up()).map_or(String::new(), |p| {
             format!("; {}/s left subscribers behind (p99 {} ms, {} closed)", p.rate, f(p.p99_ms), p.closed)
         });
-        let closed = closed_loop_fanout
-            .clone()
-            .map(|i| format!("; closed loop: {:.0}/s ingested, {} subscribers closed", i.per_sec, i.closed))
-            .collect::<String>();
+        let (whom, closed) = if first.lives <= 1 {
+            let closed = closed_loop_fanout
+                .clone()
+                .map(|i| format!("; closed loop: {:.0}/s ingested, {} subscribers closed", i.per_sec, i.closed))
+                .collect::<String>();
+            (format!("{} subscribers of one live", first.subs), closed)
+        } else {
+            (format!("{} subscribers spread over {} lives", first.subs, first.lives), String::new())
+        };
         let _ = writeln!(
             m,
-            "| W5: ≥ 10 000 durable donations/s while fanning out ({} subscribers) | {held}{next}{closed} | {} |",
-            first.subs,
-            verdict(best.is_some_and(|p| p.rate >= 10_000.0))
+            "| W5: ≥ 10 000 durable donations/s while fanning out ({whom}) | {held}{next}{closed} | {} |",
+            // Durable ingest answers within 10 ms, with subscribers as without.
+            verdict(paced.iter().any(|p| p.kept_up() && p.rate >= 10_000.0 && p.post_p99_ms < 10.0))
         );
     }
     if let Some((i, runs)) = best {
@@ -460,7 +475,7 @@ pub fn markdown(res: &Results, svg: &str) -> String {
     for i in closed_loop_fanout.filter(|_| res.ingest_paced.is_empty()) {
         let _ = writeln!(
             m,
-            "| W5: ≥ 10 000 durable donations/s while fanning out ({} subscribers) | {:.0}/s with {} clients, POST p99 {} ms, {} frames lost, {} subscribers closed | {} |",
+            "| W5: ≥ 10 000 durable donations/s while fanning out ({} subscribers of one live) | {:.0}/s with {} clients, POST p99 {} ms, {} frames lost, {} subscribers closed | {} |",
             i.subs,
             i.per_sec,
             i.concurrency,
@@ -468,7 +483,7 @@ pub fn markdown(res: &Results, svg: &str) -> String {
             i.lost,
             i.closed,
             // Fanning out means every subscriber gets every frame.
-            verdict(i.per_sec >= 10_000.0 && i.lost == 0 && i.dups == 0 && i.closed == 0)
+            verdict(i.post_p99_ms < 10.0 && i.per_sec >= 10_000.0 && i.lost == 0 && i.dups == 0 && i.closed == 0)
         );
     }
     if let Some(r) = &res.big_replay {
@@ -793,23 +808,28 @@ pub fn markdown(res: &Results, svg: &str) -> String {
         if !res.ingest_paced.is_empty() {
             let _ = writeln!(
                 m,
-                "\nWith subscribers at paced rates (open loop: donation k leaves at k / rate seconds, \
-                 to the live all the subscribers follow), each rate in turn until one leaves a \
-                 subscriber behind: a frame lost or later than the drain time, a subscriber \
-                 closed, or an end-to-end p99 of 100 ms or more.\n"
+                "\nWith subscribers at paced rates (open loop: donation k leaves at k / rate seconds), \
+                 each rate in turn until one leaves a subscriber behind: a frame lost or later than \
+                 the drain time, a subscriber closed, or an end-to-end p99 of 100 ms or more. With \
+                 one live, every subscriber follows it and gets every donation. Spread over many \
+                 lives of one campaign (an evening when many streamers are on air for the same \
+                 charity), the subscribers follow the lives evenly, the donations go to the lives \
+                 in turn, and each reaches its live's subscribers only; this runs on a server of its \
+                 own.\n"
             );
             let _ = writeln!(
                 m,
-                "| subscribers | donations/s | frames/s | p50 | p99 | p99.9 | POST p99 | lost | closed | server CPU µs/frame | subscribers' CPU µs/frame | kept up |"
+                "| subscribers | lives | donations/s | frames/s | p50 | p99 | p99.9 | POST p99 | lost | closed | server CPU µs/frame | subscribers' CPU µs/frame | kept up |"
             );
-            let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|---|---|");
+            let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             for p in &res.ingest_paced {
                 let _ = writeln!(
                     m,
-                    "| {} | {} | {} | {} ms | {} ms | {} ms | {} ms | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} ms | {} ms | {} ms | {} ms | {} | {} | {} | {} | {} |",
                     p.subs,
+                    p.lives.max(1),
                     p.rate,
-                    p.rate * p.subs as f64,
+                    p.rate * frames_per_donation(p),
                     f(p.p50_ms),
                     f(p.p99_ms),
                     f(p.p999_ms),
@@ -1191,7 +1211,7 @@ mod tests {
         };
         assert_eq!(
             line(&res),
-            "| W5: ≥ 10 000 durable donations/s while fanning out (1000 subscribers) | 1000/s paced with every frame \
+            "| W5: ≥ 10 000 durable donations/s while fanning out (1000 subscribers of one live) | 1000/s paced with every frame \
              delivered (1000000 frames/s), p99 40.5 ms, POST p99 3.20 ms; 2000/s left subscribers behind (p99 850 ms, 12 \
              closed); closed loop: 20467/s ingested, 994 subscribers closed | **not met** |"
         );
@@ -1200,5 +1220,54 @@ mod tests {
         res.ingest_paced[0].lost = 1;
         assert!(line(&res).contains("none of the paced rates (from 12000/s) kept every subscriber"), "{}", line(&res));
         assert!(line(&res).ends_with("| **not met** |"), "{}", line(&res));
+    }
+
+    #[test]
+    fn subscribers_spread_over_many_lives_get_a_target_line_of_their_own() {
+        let paced = |lives: u64, rate: f64, p99_ms: f64| Phase {
+            server: US.into(),
+            workload: "w5".into(),
+            subs: 1000,
+            lives,
+            rate,
+            p99_ms,
+            post_p99_ms: 4.5,
+            ..Default::default()
+        };
+        let res = Results {
+            ingest_paced: vec![
+                paced(1, 1000.0, 40.0),
+                paced(1, 2000.0, 300.0),
+                paced(100, 5000.0, 20.0),
+                paced(100, 10_000.0, 61.0),
+                paced(100, 15_000.0, 900.0),
+            ],
+            ingest: vec![Ingest { server: US.into(), concurrency: 64, per_sec: 30_000.0, ..Default::default() }],
+            ..Default::default()
+        };
+        let md = markdown(&res, "p99.svg");
+        let lines: Vec<&str> = md.lines().filter(|l| l.contains("while fanning out")).collect();
+        assert_eq!(
+            lines,
+            [
+                "| W5: ≥ 10 000 durable donations/s while fanning out (1000 subscribers of one live) | 1000/s paced with \
+                 every frame delivered (1000000 frames/s), p99 40.0 ms, POST p99 4.50 ms; 2000/s left subscribers behind \
+                 (p99 300 ms, 0 closed) | **not met** |",
+                "| W5: ≥ 10 000 durable donations/s while fanning out (1000 subscribers spread over 100 lives) | 10000/s \
+                 paced with every frame delivered (100000 frames/s), p99 61.0 ms, POST p99 4.50 ms; 15000/s left \
+                 subscribers behind (p99 900 ms, 0 closed) | met |",
+            ]
+        );
+        // Kept up, but the POSTs waited: not met.
+        let mut slow = res.clone();
+        slow.ingest_paced[3].post_p99_ms = 12.0;
+        let md = markdown(&slow, "p99.svg");
+        let spread = md.lines().find(|l| l.contains("spread over 100 lives")).unwrap_or_default();
+        assert!(
+            spread
+                .ends_with("POST p99 12.0 ms; 15000/s left subscribers behind (p99 900 ms, 0 closed) | **not met** |"),
+            "{spread}"
+        );
+        assert!(md.contains("| 1000 | 100 | 10000 | 100000 | "), "{md}");
     }
 }

@@ -38,6 +38,13 @@ pub struct Opts {
     /// Paced rates (donations/s) W5 tries in turn with `w5_subs` subscribers,
     /// until one leaves a subscriber behind: the durable ingest the fan-out keeps up with.
     pub w5_rates: Vec<f64>,
+    /// W5 again with the `w5_subs` subscribers spread evenly over this many
+    /// lives of one campaign (an evening when many streamers are on air for one
+    /// charity), each donation to one of them (0: not run).
+    pub w5_spread: usize,
+    /// Paced rates W5 tries in turn with the subscribers spread, until one
+    /// leaves a subscriber behind.
+    pub w5_spread_rates: Vec<f64>,
     pub w6_subs: usize,
     pub w6_rate: f64,
     pub w6_secs: f64,
@@ -73,6 +80,8 @@ impl Opts {
                 w5_rounds: 1,
                 w5_subs: 100,
                 w5_rates: vec![200.0],
+                w5_spread: 10,
+                w5_spread_rates: vec![200.0],
                 w6_subs: 200,
                 w6_rate: 20.0,
                 w6_secs: 2.0,
@@ -100,6 +109,8 @@ impl Opts {
                 w5_rounds: 3,
                 w5_subs: 1000,
                 w5_rates: vec![250.0, 500.0, 1000.0, 1500.0, 2000.0, 3000.0, 4000.0, 6000.0, 8000.0, 10_000.0],
+                w5_spread: 100,
+                w5_spread_rates: vec![2500.0, 5000.0, 7500.0, 10_000.0, 12_500.0, 15_000.0, 20_000.0],
                 w6_subs: 2000,
                 w6_rate: 50.0,
                 w6_secs: 20.0,
@@ -127,6 +138,8 @@ impl Opts {
                 w5_rounds: 1,
                 w5_subs: 1000,
                 w5_rates: vec![500.0, 1000.0, 1500.0, 2000.0, 3000.0],
+                w5_spread: 100,
+                w5_spread_rates: vec![2500.0, 5000.0, 10_000.0],
                 w6_subs: 1000,
                 w6_rate: 50.0,
                 w6_secs: 10.0,
@@ -688,7 +701,7 @@ impl Ctx<'_> {
         let (targets, publ) = srv.lives(&self.client, 2).await?;
         let publ = Arc::new(publ);
         if self.opts.w5_subs > 0 {
-            self.w5_paced(&srv, &targets, &publ).await?;
+            self.w5_paced(&srv, &targets, &publ, None).await?;
         }
         let most = self.opts.w5_clients.iter().copied().max().unwrap_or(32);
         let with_subs = (self.opts.w5_subs > 0).then_some((1, self.opts.w5_subs, most));
@@ -768,21 +781,33 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    /// W5 with subscribers, open loop: each rate of `w5_rates` in turn, to the
-    /// subscribers of live 1, until a rate leaves one behind (a frame lost or
-    /// late past the drain time, a subscriber closed, p99 at 100 ms or more).
-    async fn w5_paced(&mut self, srv: &Server, targets: &[crate::proto::Target], publ: &Arc<Publisher>) -> Result<()> {
+    /// W5 with subscribers, open loop: each rate in turn until one leaves a
+    /// subscriber behind (a frame lost or late past the drain time, a
+    /// subscriber closed, p99 at 100 ms or more). With one live, every
+    /// subscriber follows live 1 and gets every donation; spread, they follow
+    /// `lives` lives evenly and each donation goes to one of them, round robin.
+    async fn w5_paced(
+        &mut self,
+        srv: &Server,
+        targets: &[crate::proto::Target],
+        publ: &Arc<Publisher>,
+        spread: Option<usize>,
+    ) -> Result<()> {
         let subs = self.opts.w5_subs;
-        // Every subscriber on target 1 (live 1), so that the fleet's targets line up with the publisher's lives.
-        let mut fleet = self.fleet(Proto::Cagnotte, targets, vec![1; subs], 0).await?;
-        for &rate in &self.opts.w5_rates {
-            eprintln!("W5 durable ingest, paced: {subs} subscribers, {rate}/s");
+        let (conns, lives, pick, rates) = match spread {
+            // Target i is live i, so that the fleet's targets line up with the publisher's lives.
+            None => (vec![1; subs], 1, Pick::Fixed(1), self.opts.w5_rates.clone()),
+            Some(n) => (conns_for(n, subs / n), n, Pick::Uniform(n), self.opts.w5_spread_rates.clone()),
+        };
+        let mut fleet = self.fleet(Proto::Cagnotte, targets, conns, 0).await?;
+        for rate in rates {
+            eprintln!("W5 durable ingest, paced: {subs} subscribers over {lives} lives, {rate}/s");
             let (secs, drain) = (self.opts.w5_secs, self.opts.drain);
-            let p = phase(srv, &mut fleet, publ, "w5", subs, 1, rate, secs, Pick::Fixed(1), drain, None).await?;
+            let p = phase(srv, &mut fleet, publ, "w5", subs, lives, rate, secs, pick, drain, None).await?;
             self.note(&p);
             if self.opts.mode == "smoke" && (p.closed > 0 || p.post_errors > 0) {
                 self.res.problems.push(format!(
-                    "W5 paced at {rate}/s with {subs} subscribers: {} closed, {} POST errors",
+                    "W5 paced at {rate}/s with {subs} subscribers over {lives} lives: {} closed, {} POST errors",
                     p.closed, p.post_errors
                 ));
             }
@@ -794,6 +819,18 @@ impl Ctx<'_> {
         }
         fleet.quit().await;
         Ok(())
+    }
+
+    /// W5 with the subscribers spread over many lives, on a server of its own.
+    async fn w5_spread(&mut self) -> Result<()> {
+        let n = self.opts.w5_spread;
+        let srv = self.start(Proto::Cagnotte).await?;
+        let (targets, publ) = srv.lives(&self.client, n).await?;
+        let r = self.w5_paced(&srv, &targets, &Arc::new(publ), Some(n)).await;
+        if let Some(d) = srv.kill().await {
+            let _ = std::fs::remove_dir_all(d);
+        }
+        r
     }
 
     /// Starts the server three times on a large log, each time in a fresh process
@@ -969,6 +1006,9 @@ pub async fn run(opts: &Opts, paths: &Paths, command: String) -> Result<Results>
         }
         if has("w5") {
             ctx.w5().await?;
+            if ctx.opts.w5_subs > 0 && ctx.opts.w5_spread > 0 {
+                ctx.w5_spread().await?;
+            }
         }
         if let Some((dir, events)) = &opts.replay_log {
             ctx.res.big_replay = Some(ctx.big_replay(dir, *events).await?);
