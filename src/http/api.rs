@@ -78,18 +78,16 @@ fn minor(field: &'static str, v: Option<&Value>) -> Result<Option<i64>, ApiError
     }
 }
 
-/// Where this server is reached from outside: `--public-url`, else the request's
-/// Host, over HTTPS when the server speaks it or a trusted proxy says its client
-/// did (`X-Forwarded-Proto` or `Forwarded`, which the edge drops from anyone else).
+/// Where this server is reached from outside: `--public-url`, else the host the
+/// client asked for (a trusted proxy's `X-Forwarded-Host` or `Forwarded`, else
+/// `Host`), over HTTPS when the server speaks it or a trusted proxy says its
+/// client did (`X-Forwarded-Proto` or `Forwarded`). The edge drops the proxy
+/// headers from anyone else.
 pub(crate) fn base_url(app: &AppState, headers: &HeaderMap) -> String {
     if let Some(u) = &app.config.public_url {
         return u.trim_end_matches('/').to_owned();
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
-        .unwrap_or(&app.config.listen);
+    let host = super::limits::request_host(headers).unwrap_or(&app.config.listen);
     let scheme = if https(app, headers) { "https" } else { "http" };
     format!("{scheme}://{host}")
 }

@@ -206,6 +206,26 @@ pub fn forwarded_https(headers: &HeaderMap) -> bool {
     proto.is_some_and(|p| p.eq_ignore_ascii_case("https"))
 }
 
+/// The host clients asked for: a trusted proxy's `X-Forwarded-Host`, else the
+/// `host=` of `Forwarded`, as the outermost proxy (the first value) wrote it,
+/// else `Host`. The edge drops the first two from anyone else. A value that is
+/// not a plain `host[:port]` is passed over.
+pub fn request_host(headers: &HeaderMap) -> Option<&str> {
+    let first = |name: &str| headers.get(name)?.to_str().ok()?.split(',').next();
+    let forwarded = match first(X_FORWARDED_HOST) {
+        Some(h) => Some(h.trim()),
+        None => first(FORWARDED).and_then(|element| forwarded_param(element, "host")),
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    forwarded.filter(|h| plain_host(h)).or(host.filter(|h| plain_host(h)))
+}
+
+/// A host name or address, with or without a port: nothing that could break
+/// out of a URL built from it.
+fn plain_host(h: &str) -> bool {
+    !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+}
+
 /// An `X-Forwarded-For` entry is the address itself.
 fn whole(entry: &str) -> Option<&str> {
     Some(entry)
@@ -242,6 +262,7 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 
 /// The header in which a trusted proxy says whether its client spoke HTTPS.
 const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
+const X_FORWARDED_HOST: &str = "x-forwarded-host";
 
 /// The address a request is counted against ([`client_ip`]), found once by the
 /// edge and kept in the request's extensions for the handlers that count per
@@ -251,8 +272,8 @@ pub struct ClientIp(pub IpAddr);
 
 /// The address the request is counted against, also left in its extensions as
 /// [`ClientIp`]. A request that does not come from a trusted proxy loses its
-/// `X-Forwarded-Proto` and `Forwarded`, so that what follows may believe them
-/// whenever they are there.
+/// `X-Forwarded-Proto`, `X-Forwarded-Host` and `Forwarded`, so that what
+/// follows may believe them whenever they are there.
 fn request_ip(app: &AppState, req: &mut Request) -> IpAddr {
     let peer = req
         .extensions()
@@ -261,6 +282,7 @@ fn request_ip(app: &AppState, req: &mut Request) -> IpAddr {
     let trusted = &app.config.trusted_proxies;
     if !trusts(trusted, &peer.to_canonical()) {
         req.headers_mut().remove(X_FORWARDED_PROTO);
+        req.headers_mut().remove(X_FORWARDED_HOST);
         req.headers_mut().remove(FORWARDED);
     }
     let ip = client_ip(trusted, req.headers(), peer);
@@ -325,14 +347,15 @@ fn refusal(app: &AppState, req: &Request, ip: IpAddr) -> Option<Response> {
 
 /// Refuses a cross-site WebSocket (a page elsewhere opening our stream with a
 /// token it stole or guessed): the `Origin`, when a browser sends one, must be
-/// this server or one of `--ws-allowed-origins`.
+/// this server (as the browser asked for it: [`request_host`]) or one of
+/// `--ws-allowed-origins`.
 pub fn check_origin(app: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else { return Ok(()) };
     let allowed = &app.config.ws_allowed_origins;
     if allowed.iter().any(|a| a == "*" || a.eq_ignore_ascii_case(origin)) {
         return Ok(());
     }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let host = request_host(headers).unwrap_or("");
     let same = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host);
     let public = app.config.public_url.as_deref().is_some_and(|u| u.trim_end_matches('/').eq_ignore_ascii_case(origin));
     if same || public {
@@ -463,6 +486,36 @@ mod tests {
         assert!(forwarded_https(&with(&[("forwarded", "for=203.0.113.7;proto=https, for=10.1.2.3;proto=http")])));
         assert!(!forwarded_https(&with(&[("forwarded", "for=203.0.113.7")])));
         assert!(!forwarded_https(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn the_host_asked_for_is_the_proxys_word_else_host() {
+        let with = |pairs: &[(&'static str, &str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.append(*k, HeaderValue::from_str(v).unwrap());
+            }
+            h
+        };
+        let host = ("host", "127.0.0.1:8080");
+        assert_eq!(request_host(&with(&[host])), Some("127.0.0.1:8080"));
+        assert_eq!(request_host(&with(&[host, ("x-forwarded-host", "dons.example.org")])), Some("dons.example.org"));
+        // The outermost proxy's, the first value.
+        let chain = with(&[host, ("x-forwarded-host", " dons.example.org:8443 , inner.lan")]);
+        assert_eq!(request_host(&chain), Some("dons.example.org:8443"));
+        let rfc = with(&[host, ("forwarded", "for=203.0.113.7;host=\"dons.example.org\";proto=https, host=inner.lan")]);
+        assert_eq!(request_host(&rfc), Some("dons.example.org"));
+        assert_eq!(request_host(&with(&[host, ("forwarded", "for=203.0.113.7")])), Some("127.0.0.1:8080"), "no host=");
+        // X-Forwarded-Host first when a proxy sends both.
+        let both = with(&[host, ("forwarded", "host=a.example"), ("x-forwarded-host", "b.example")]);
+        assert_eq!(request_host(&both), Some("b.example"));
+        // Anything that could break out of a URL is passed over.
+        for bad in ["evil.example/path", "a b", "evil.example?x", "user@evil.example", ""] {
+            assert_eq!(request_host(&with(&[host, ("x-forwarded-host", bad)])), Some("127.0.0.1:8080"), "{bad:?}");
+        }
+        assert_eq!(request_host(&with(&[("host", "x/y")])), None);
+        assert_eq!(request_host(&HeaderMap::new()), None);
+        assert_eq!(request_host(&with(&[("host", "[::1]:8080")])), Some("[::1]:8080"));
     }
 
     #[test]

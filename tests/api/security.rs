@@ -128,16 +128,27 @@ async fn ws_with(app: &TestApp, live: &TestLive, name: &'static str, value: &str
     }
 }
 
-/// What a proxy's word on HTTPS (`X-Forwarded-Proto: https`, or `Forwarded`
-/// with `proto=https` when `rfc` is true) changes: the scheme of a new live's
-/// overlay URL, and whether the session cookie is `Secure`.
+/// The headers of a proxy whose client asked for `https://dons.example.org`:
+/// `X-Forwarded-Proto` and `X-Forwarded-Host`, or `Forwarded` when `rfc` is true.
+fn proxy_says_https(rfc: bool) -> reqwest::header::HeaderMap {
+    let mut h = reqwest::header::HeaderMap::new();
+    if rfc {
+        h.insert("forwarded", "for=203.0.113.8;proto=https;host=dons.example.org".parse().unwrap());
+    } else {
+        h.insert("x-forwarded-proto", "https".parse().unwrap());
+        h.insert("x-forwarded-host", "dons.example.org".parse().unwrap());
+    }
+    h
+}
+
+/// What a proxy's word on HTTPS and on the host its client asked for changes:
+/// a new live's overlay URL, and whether the session cookie is `Secure`.
 async fn behind_https(app: &TestApp, campaign_id: &str, rfc: bool) -> (String, bool) {
-    let (name, value) = if rfc { ("forwarded", "for=203.0.113.8;proto=https") } else { ("x-forwarded-proto", "https") };
     let res = app
         .client
         .post(format!("{}/api/v1/campaigns/{campaign_id}/lives", app.base))
         .bearer_auth(ADMIN)
-        .header(name, value)
+        .headers(proxy_says_https(rfc))
         .json(&json!({"host": "Inès"}))
         .send()
         .await
@@ -148,7 +159,7 @@ async fn behind_https(app: &TestApp, campaign_id: &str, rfc: bool) -> (String, b
     let res = app
         .client
         .post(format!("{}/api/v1/session", app.base))
-        .header(name, value)
+        .headers(proxy_says_https(rfc))
         .json(&json!({"token": ADMIN}))
         .send()
         .await
@@ -189,11 +200,13 @@ async fn behind_a_trusted_proxy_each_client_address_has_its_own_limits() {
     assert_eq!((a1, a2, a3, b1), (101, 101, 429, 101));
     let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
     assert_eq!(l["totals"]["donations"], 1);
-    // The proxy's word on HTTPS is believed, in either header.
+    // The proxy's word on HTTPS and on the host is believed, in either form.
     for rfc in [false, true] {
         let (url, secure) = behind_https(&app, &live.campaign_id, rfc).await;
-        assert!(url.starts_with(&format!("https://{}/overlay/lives/", app.addr)), "{url}");
+        assert!(url.starts_with("https://dons.example.org/overlay/lives/"), "{url}");
         assert!(secure, "the session cookie is Secure behind an HTTPS proxy");
+        // A page of that host may open WebSockets (the Host header is the proxy's upstream).
+        assert_eq!(ws_from_site(&app, &live, rfc).await, 101);
     }
     // A proxy speaking RFC 7239 instead: the same client address as above.
     let (f1, _w4) = ws_with(&app, &live, "forwarded", "for=198.51.100.9, for=\"203.0.113.6\";proto=https").await;
@@ -227,6 +240,30 @@ async fn a_forged_forwarded_for_from_an_untrusted_peer_is_ignored() {
         assert!(url.starts_with(&format!("http://{}/overlay/lives/", app.addr)), "{url}");
         assert!(!secure);
     }
+    // Nor its word on the host, which would let another site open our WebSockets.
+    let live = app.setup().await;
+    for rfc in [false, true] {
+        assert_eq!(ws_from_site(&app, &live, rfc).await, 403);
+    }
+}
+
+/// A WebSocket opened by a page of `https://dons.example.org` through a proxy
+/// that says so (see [`proxy_says_https`]).
+async fn ws_from_site(app: &TestApp, live: &TestLive, rfc: bool) -> u16 {
+    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(app.ws_url(
+        &live.id,
+        &live.overlay_token,
+        None,
+    ))
+    .unwrap();
+    req.headers_mut().insert("origin", "https://dons.example.org".parse().unwrap());
+    for (k, v) in &proxy_says_https(rfc) {
+        req.headers_mut().insert(
+            k.as_str().parse::<tokio_tungstenite::tungstenite::http::HeaderName>().unwrap(),
+            v.to_str().unwrap().parse().unwrap(),
+        );
+    }
+    ws_status(tokio_tungstenite::connect_async(req).await.map(|_| ()))
 }
 
 #[tokio::test]
