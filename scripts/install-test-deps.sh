@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use, if missing: Debian's chromium and
-# chromium-driver (browser tests of the overlays and pages) and nginx-core (the
-# reverse proxy test). Needs root for apt-get.
+# chromium-driver (browser tests of the overlays and pages), nginx-core and
+# caddy (the reverse proxy tests). Needs root for apt-get.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx-core)
+command -v caddy >/dev/null 2>&1 || need+=(caddy)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing ${need[*]}: run as root, or install them with apt-get" >&2
@@ -15,7 +16,7 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  # The tests start nginx themselves: the package must not start it as a service.
+  # The tests start nginx and caddy themselves: the packages must not start them as services.
   policy=/usr/sbin/policy-rc.d
   own_policy=0
   if [ ! -e "$policy" ]; then

@@ -1,6 +1,6 @@
-//! Behind a real reverse proxy: nginx, configured with the block that
-//! `docs/deploy.md` gives (only its ports changed, and TLS left out), in front
-//! of a real server with `--trusted-proxies`.
+//! Behind a real reverse proxy: nginx or Caddy, configured with the block that
+//! `docs/deploy.md` gives (only its addresses changed, and TLS left out), in
+//! front of a real server with `--trusted-proxies`.
 
 use super::helpers::*;
 use futures_util::StreamExt;
@@ -8,27 +8,40 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use tokio::net::TcpSocket;
 
-/// The ```nginx block of `docs/deploy.md`.
-fn documented_block() -> String {
+/// The block of `docs/deploy.md` fenced as ```` ```lang ````.
+fn documented_block(lang: &str) -> String {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/deploy.md")).expect("docs/deploy.md");
-    let start = doc.find("```nginx\n").expect("an nginx block in docs/deploy.md") + "```nginx\n".len();
+    let fence = format!("```{lang}\n");
+    let start = doc.find(&fence).unwrap_or_else(|| panic!("a {lang} block in docs/deploy.md")) + fence.len();
     let len = doc[start..].find("```").expect("the block's end");
     doc[start..start + len].to_owned()
 }
 
-/// nginx in the foreground, stopped when dropped.
-struct Nginx(Child);
+/// A proxy in the foreground, stopped when dropped.
+struct Proxy(Child);
 
-impl Drop for Nginx {
+impl Drop for Proxy {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
 }
 
+impl Proxy {
+    /// Waits until the proxy accepts connections on `port`; `log` says why not.
+    async fn ready(self, port: u16, log: impl Fn() -> String) -> Proxy {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            assert!(tokio::time::Instant::now() < deadline, "the proxy did not start: {}", log());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self
+    }
+}
+
 /// Starts nginx on `port` in front of `upstream`, with the documented block.
-async fn nginx(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr) -> Nginx {
-    let block = documented_block();
+async fn nginx(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr) -> Proxy {
+    let block = documented_block("nginx");
     assert!(block.contains("proxy_pass http://127.0.0.1:8080;") && block.contains("listen 443 ssl;"), "{block}");
     let block = block
         .replace("proxy_pass http://127.0.0.1:8080;", &format!("proxy_pass http://{upstream};"))
@@ -56,17 +69,35 @@ async fn nginx(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr)
         .stderr(Stdio::inherit())
         .spawn()
         .expect("nginx (Debian's nginx-core; scripts/install-test-deps.sh installs it)");
-    let nginx = Nginx(child);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "nginx did not start: {}",
-            std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    nginx
+    Proxy(child).ready(port, || std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()).await
+}
+
+/// Starts Caddy on `port` in front of `upstream`, with the documented block
+/// (its site address made plain HTTP on loopback, Caddy's admin endpoint off).
+async fn caddy(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr) -> Proxy {
+    let block = documented_block("caddyfile");
+    assert!(block.contains("dons.example.org {") && block.contains("reverse_proxy 127.0.0.1:8080"), "{block}");
+    let block = block
+        .replace("dons.example.org {", &format!("http://127.0.0.1:{port} {{\n    bind 127.0.0.1"))
+        .replace("reverse_proxy 127.0.0.1:8080", &format!("reverse_proxy {upstream}"));
+    let path = dir.join("Caddyfile");
+    std::fs::write(&path, format!("{{\n    admin off\n}}\n\n{block}")).unwrap();
+    let log = dir.join("caddy.log");
+    let child = Command::new("caddy")
+        .arg("run")
+        .arg("--config")
+        .arg(&path)
+        .arg("--adapter")
+        .arg("caddyfile")
+        // Caddy keeps its state under HOME and XDG_*: here, in the test's directory.
+        .env("HOME", dir)
+        .env("XDG_DATA_HOME", dir)
+        .env("XDG_CONFIG_HOME", dir)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("caddy (Debian's caddy; scripts/install-test-deps.sh installs it)");
+    Proxy(child).ready(port, || std::fs::read_to_string(&log).unwrap_or_default()).await
 }
 
 /// A WebSocket to `path` through the proxy, from the source address `from`
@@ -100,8 +131,18 @@ async fn next_json(ws: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpSt
     serde_json::from_str(m.to_text().unwrap()).unwrap()
 }
 
-#[tokio::test]
-async fn nginx_as_documented_passes_websockets_and_each_client_address() {
+/// Which proxy [`passes_websockets_and_each_client_address`] runs.
+#[derive(Clone, Copy)]
+enum Kind {
+    Nginx,
+    Caddy,
+}
+
+/// Through the proxy as documented: a viewer's WebSocket gets its snapshot and
+/// the donations; the cap of one WebSocket per address counts each client, even
+/// one forging `X-Forwarded-For`; a live created through the proxy hands out
+/// the proxy's address in its URLs.
+async fn passes_websockets_and_each_client_address(kind: Kind) {
     let app = spawn_app_with(std::sync::Arc::new(tempfile::tempdir().unwrap()), |c| {
         c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
         c.ws_max_per_ip = 1;
@@ -110,7 +151,10 @@ async fn nginx_as_documented_passes_websockets_and_each_client_address() {
     let live = app.setup().await;
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let _nginx = nginx(dir.path(), port, app.addr).await;
+    let _proxy = match kind {
+        Kind::Nginx => nginx(dir.path(), port, app.addr).await,
+        Kind::Caddy => caddy(dir.path(), port, app.addr).await,
+    };
     let path = format!("/ws/lives/{}?token={}", live.id, live.overlay_token);
 
     // A viewer at 127.0.0.2 gets its snapshot, then a donation, through the proxy.
@@ -132,4 +176,28 @@ async fn nginx_as_documented_passes_websockets_and_each_client_address() {
     // Donations keep flowing to the first viewer.
     app.donate_ok(&live, 100).await;
     assert_eq!(next_json(&mut ws).await["donation"]["amount"], 100);
+
+    // The URLs a live created through the proxy hands out are the proxy's.
+    let res = app
+        .client
+        .post(format!("http://127.0.0.1:{port}/api/v1/campaigns/{}/lives", live.campaign_id))
+        .bearer_auth(ADMIN)
+        .json(&serde_json::json!({"host": "Inès"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    let created: serde_json::Value = res.json().await.unwrap();
+    let url = created["overlay_url"].as_str().unwrap();
+    assert!(url.starts_with(&format!("http://127.0.0.1:{port}/overlay/lives/")), "{url}");
+}
+
+#[tokio::test]
+async fn nginx_as_documented_passes_websockets_and_each_client_address() {
+    passes_websockets_and_each_client_address(Kind::Nginx).await;
+}
+
+#[tokio::test]
+async fn caddy_as_documented_passes_websockets_and_each_client_address() {
+    passes_websockets_and_each_client_address(Kind::Caddy).await;
 }
