@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use, if missing: Debian's chromium and
-# chromium-driver (browser tests of the overlays and pages), nginx-core and
-# caddy (the reverse proxy tests). Needs root for apt-get.
+# chromium-driver (browser tests of the overlays and pages), nginx-core, caddy
+# and apache2-bin (the reverse proxy tests). Needs root for apt-get.
 set -euo pipefail
 
 need=()
@@ -9,6 +9,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx-core)
 command -v caddy >/dev/null 2>&1 || need+=(caddy)
+[ -x /usr/sbin/apache2 ] || need+=(apache2-bin)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing ${need[*]}: run as root, or install them with apt-get" >&2

@@ -1,4 +1,4 @@
-//! Behind a real reverse proxy: nginx or Caddy, configured with the block that
+//! Behind a real reverse proxy: nginx, Caddy or Apache, configured with the block that
 //! `docs/deploy.md` gives (only its addresses changed, and TLS left out), in
 //! front of a real server with `--trusted-proxies`.
 
@@ -131,11 +131,50 @@ async fn next_json(ws: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpSt
     serde_json::from_str(m.to_text().unwrap()).unwrap()
 }
 
+/// Starts Apache on `port` in front of `upstream`, with the documented block
+/// (its virtual host on loopback, the modules it needs loaded).
+async fn apache(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr) -> Proxy {
+    let block = documented_block("apache");
+    assert!(block.contains("<VirtualHost *:443>") && block.contains("http://127.0.0.1:8080/"), "{block}");
+    let block = block
+        .replace("<VirtualHost *:443>", &format!("<VirtualHost 127.0.0.1:{port}>"))
+        .replace("http://127.0.0.1:8080/", &format!("http://{upstream}/"));
+    let d = dir.display();
+    let modules: String = [
+        ("mpm_event", "mod_mpm_event"),
+        ("authz_core", "mod_authz_core"),
+        ("proxy", "mod_proxy"),
+        ("proxy_http", "mod_proxy_http"),
+        ("headers", "mod_headers"),
+    ]
+    .iter()
+    .map(|(name, file)| format!("LoadModule {name}_module /usr/lib/apache2/modules/{file}.so\n"))
+    .collect();
+    let conf = format!(
+        "ServerRoot {d}\n{modules}PidFile {d}/httpd.pid\nErrorLog {d}/error.log\nMutex file:{d} default\n\
+         Listen 127.0.0.1:{port}\nServerName localhost\nUser nobody\nGroup nogroup\n{block}"
+    );
+    let path = dir.join("httpd.conf");
+    std::fs::write(&path, conf).unwrap();
+    // Its workers run as nobody when the test runs as root.
+    let _ = Command::new("chmod").arg("-R").arg("a+rwx").arg(dir).status();
+    let child = Command::new("/usr/sbin/apache2")
+        .arg("-f")
+        .arg(&path)
+        .arg("-DFOREGROUND")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("apache2 (Debian's apache2-bin; scripts/install-test-deps.sh installs it)");
+    Proxy(child).ready(port, || std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()).await
+}
+
 /// Which proxy [`passes_websockets_and_each_client_address`] runs.
 #[derive(Clone, Copy)]
 enum Kind {
     Nginx,
     Caddy,
+    Apache,
 }
 
 /// Through the proxy as documented: a viewer's WebSocket gets its snapshot and
@@ -154,6 +193,7 @@ async fn passes_websockets_and_each_client_address(kind: Kind) {
     let _proxy = match kind {
         Kind::Nginx => nginx(dir.path(), port, app.addr).await,
         Kind::Caddy => caddy(dir.path(), port, app.addr).await,
+        Kind::Apache => apache(dir.path(), port, app.addr).await,
     };
     let path = format!("/ws/lives/{}?token={}", live.id, live.overlay_token);
 
@@ -177,7 +217,9 @@ async fn passes_websockets_and_each_client_address(kind: Kind) {
     app.donate_ok(&live, 100).await;
     assert_eq!(next_json(&mut ws).await["donation"]["amount"], 100);
 
-    // The URLs a live created through the proxy hands out are the proxy's.
+    // The URLs a live created through the proxy hands out are the proxy's
+    // (Apache's block says HTTPS whatever the client spoke: that block is the
+    // one made for a TLS virtual host).
     let res = app
         .client
         .post(format!("http://127.0.0.1:{port}/api/v1/campaigns/{}/lives", live.campaign_id))
@@ -189,7 +231,8 @@ async fn passes_websockets_and_each_client_address(kind: Kind) {
     assert_eq!(res.status(), reqwest::StatusCode::CREATED);
     let created: serde_json::Value = res.json().await.unwrap();
     let url = created["overlay_url"].as_str().unwrap();
-    assert!(url.starts_with(&format!("http://127.0.0.1:{port}/overlay/lives/")), "{url}");
+    let scheme = if matches!(kind, Kind::Apache) { "https" } else { "http" };
+    assert!(url.starts_with(&format!("{scheme}://127.0.0.1:{port}/overlay/lives/")), "{url}");
 }
 
 #[tokio::test]
@@ -200,4 +243,9 @@ async fn nginx_as_documented_passes_websockets_and_each_client_address() {
 #[tokio::test]
 async fn caddy_as_documented_passes_websockets_and_each_client_address() {
     passes_websockets_and_each_client_address(Kind::Caddy).await;
+}
+
+#[tokio::test]
+async fn apache_as_documented_passes_websockets_and_each_client_address() {
+    passes_websockets_and_each_client_address(Kind::Apache).await;
 }
