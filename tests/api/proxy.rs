@@ -17,14 +17,25 @@ fn documented_block(lang: &str) -> String {
     doc[start..start + len].to_owned()
 }
 
-/// A proxy in the foreground, stopped when dropped.
+/// A proxy in the foreground, in a process group of its own, stopped with its
+/// workers when dropped (killing the main process alone leaves nginx's and
+/// Apache's workers running).
 struct Proxy(Child);
 
 impl Drop for Proxy {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// `program`, to be started in a process group of its own.
+fn grouped(program: &str) -> Command {
+    let mut c = Command::new(program);
+    std::os::unix::process::CommandExt::process_group(&mut c, 0);
+    c
 }
 
 impl Proxy {
@@ -60,7 +71,7 @@ async fn nginx(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr)
     // Workers may run as another user when the test runs as root.
     let _ = Command::new("chmod").arg("-R").arg("a+rwx").arg(dir).status();
     let bin = if std::path::Path::new("/usr/sbin/nginx").exists() { "/usr/sbin/nginx" } else { "nginx" };
-    let child = Command::new(bin)
+    let child = grouped(bin)
         .arg("-p")
         .arg(dir)
         .arg("-c")
@@ -83,7 +94,7 @@ async fn caddy(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr)
     let path = dir.join("Caddyfile");
     std::fs::write(&path, format!("{{\n    admin off\n}}\n\n{block}")).unwrap();
     let log = dir.join("caddy.log");
-    let child = Command::new("caddy")
+    let child = grouped("caddy")
         .arg("run")
         .arg("--config")
         .arg(&path)
@@ -158,7 +169,7 @@ async fn apache(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr
     std::fs::write(&path, conf).unwrap();
     // Its workers run as nobody when the test runs as root.
     let _ = Command::new("chmod").arg("-R").arg("a+rwx").arg(dir).status();
-    let child = Command::new("/usr/sbin/apache2")
+    let child = grouped("/usr/sbin/apache2")
         .arg("-f")
         .arg(&path)
         .arg("-DFOREGROUND")
