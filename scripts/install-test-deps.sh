@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use, if missing: Debian's chromium and
 # chromium-driver (browser tests of the overlays and pages), nginx-core, caddy
-# and apache2-bin (the reverse proxy tests). Needs root for apt-get.
+# and apache2-bin (the reverse proxy tests) and systemd's systemd-analyze (the
+# documented unit's check). Needs root for apt-get.
 set -euo pipefail
 
 need=()
@@ -10,6 +11,7 @@ command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx-core)
 command -v caddy >/dev/null 2>&1 || need+=(caddy)
 [ -x /usr/sbin/apache2 ] || need+=(apache2-bin)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing ${need[*]}: run as root, or install them with apt-get" >&2

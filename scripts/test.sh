@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite. On a fresh machine it first installs what the tests need
-# (Debian's chromium and chromium-driver for the browser tests, nginx, caddy and
-# apache2 for the reverse proxy tests, when run as root),
+# (Debian's chromium and chromium-driver for the browser tests, nginx, caddy,
+# apache2 and systemd-analyze for the deployment tests, when run as root),
 # then runs every test of the workspace and the benchmark's smoke run.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -5,6 +5,7 @@ mod helpers;
 mod backup;
 mod core;
 mod crash;
+mod deploy;
 mod fold;
 mod matching;
 mod metrics;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::net::TcpSocket;
 
 /// The block of `docs/deploy.md` fenced as ```` ```lang ````.
-fn documented_block(lang: &str) -> String {
+pub(crate) fn documented_block(lang: &str) -> String {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/deploy.md")).expect("docs/deploy.md");
     let fence = format!("```{lang}\n");
     let start = doc.find(&fence).unwrap_or_else(|| panic!("a {lang} block in docs/deploy.md")) + fence.len();
