@@ -1183,18 +1183,23 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_fan_out_target_takes_the_fastest_paced_rate_that_kept_every_subscriber() {
-        let paced = |rate: f64, p99_ms: f64, closed: u64| Phase {
+    /// A paced W5 phase of 1 000 subscribers over `lives` lives, every frame delivered.
+    fn w5_paced(lives: u64, rate: f64, p99_ms: f64, post_p99_ms: f64) -> Phase {
+        Phase {
             server: US.into(),
             workload: "w5".into(),
             subs: 1000,
+            lives,
             rate,
             p99_ms,
-            post_p99_ms: 3.2,
-            closed,
+            post_p99_ms,
             ..Default::default()
-        };
+        }
+    }
+
+    #[test]
+    fn the_fan_out_target_takes_the_fastest_paced_rate_that_kept_every_subscriber() {
+        let paced = |rate: f64, p99_ms: f64, closed: u64| Phase { closed, ..w5_paced(1, rate, p99_ms, 3.2) };
         let mut res = Results {
             ingest: vec![Ingest {
                 server: US.into(),
@@ -1224,16 +1229,7 @@ mod tests {
 
     #[test]
     fn subscribers_spread_over_many_lives_get_a_target_line_of_their_own() {
-        let paced = |lives: u64, rate: f64, p99_ms: f64| Phase {
-            server: US.into(),
-            workload: "w5".into(),
-            subs: 1000,
-            lives,
-            rate,
-            p99_ms,
-            post_p99_ms: 4.5,
-            ..Default::default()
-        };
+        let paced = |lives: u64, rate: f64, p99_ms: f64| w5_paced(lives, rate, p99_ms, 4.5);
         let res = Results {
             ingest_paced: vec![
                 paced(1, 1000.0, 40.0),

@@ -198,12 +198,7 @@ fn trusts(trusted: &[IpNet], ip: &IpAddr) -> bool {
 /// else the `proto=` of `Forwarded`, as the outermost proxy (the first value)
 /// wrote it. The edge drops both headers from anyone else.
 pub fn forwarded_https(headers: &HeaderMap) -> bool {
-    let first = |name: &str| headers.get(name)?.to_str().ok()?.split(',').next();
-    let proto = match first(X_FORWARDED_PROTO) {
-        Some(p) => Some(p.trim()),
-        None => first(FORWARDED).and_then(|element| forwarded_param(element, "proto")),
-    };
-    proto.is_some_and(|p| p.eq_ignore_ascii_case("https"))
+    outermost(headers, X_FORWARDED_PROTO, "proto").is_some_and(|p| p.eq_ignore_ascii_case("https"))
 }
 
 /// The host clients asked for: a trusted proxy's `X-Forwarded-Host`, else the
@@ -211,13 +206,18 @@ pub fn forwarded_https(headers: &HeaderMap) -> bool {
 /// else `Host`. The edge drops the first two from anyone else. A value that is
 /// not a plain `host[:port]` is passed over.
 pub fn request_host(headers: &HeaderMap) -> Option<&str> {
-    let first = |name: &str| headers.get(name)?.to_str().ok()?.split(',').next();
-    let forwarded = match first(X_FORWARDED_HOST) {
-        Some(h) => Some(h.trim()),
-        None => first(FORWARDED).and_then(|element| forwarded_param(element, "host")),
-    };
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    forwarded.filter(|h| plain_host(h)).or(host.filter(|h| plain_host(h)))
+    outermost(headers, X_FORWARDED_HOST, "host").filter(|h| plain_host(h)).or(host.filter(|h| plain_host(h)))
+}
+
+/// What the outermost proxy (the first value) wrote in `x_header`, else in the
+/// `param=` of `Forwarded`'s first element.
+fn outermost<'a>(headers: &'a HeaderMap, x_header: &str, param: &str) -> Option<&'a str> {
+    let first = |name: &str| headers.get(name)?.to_str().ok()?.split(',').next();
+    match first(x_header) {
+        Some(v) => Some(v.trim()),
+        None => first(FORWARDED).and_then(|element| forwarded_param(element, param)),
+    }
 }
 
 /// A host name or address, with or without a port: nothing that could break
@@ -262,6 +262,7 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 
 /// The header in which a trusted proxy says whether its client spoke HTTPS.
 const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
+/// The header in which a trusted proxy says which host its client asked for.
 const X_FORWARDED_HOST: &str = "x-forwarded-host";
 
 /// The address a request is counted against ([`client_ip`]), found once by the
@@ -428,12 +429,9 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// `X-Forwarded-For` lines.
     fn forwarded(lines: &[&str]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for l in lines {
-            h.append(X_FORWARDED_FOR, HeaderValue::from_str(l).unwrap());
-        }
-        h
+        with(&lines.iter().map(|l| (X_FORWARDED_FOR, *l)).collect::<Vec<_>>())
     }
 
     #[test]
@@ -460,16 +458,18 @@ mod tests {
         assert_eq!(client(&["10.1.2.3, 127.0.0.1"], "127.0.0.1"), ip("10.1.2.3"));
     }
 
+    /// Headers from (name, value) pairs, a name given twice making two lines.
+    fn with(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
     #[test]
     fn the_forwarded_header_serves_when_there_is_no_x_forwarded_for() {
         let trusted: Vec<IpNet> = vec!["127.0.0.1/32".parse().unwrap(), "10.0.0.0/8".parse().unwrap()];
-        let with = |pairs: &[(&'static str, &str)]| {
-            let mut h = HeaderMap::new();
-            for (k, v) in pairs {
-                h.append(*k, HeaderValue::from_str(v).unwrap());
-            }
-            h
-        };
         let client = |h: &HeaderMap| client_ip(&trusted, h, ip("127.0.0.1"));
         let chain = with(&[("forwarded", "for=6.6.6.6, for=203.0.113.7;proto=https, For=\"10.1.2.3\";by=10.0.0.1")]);
         assert_eq!(client(&chain), ip("203.0.113.7"));
@@ -490,13 +490,6 @@ mod tests {
 
     #[test]
     fn the_host_asked_for_is_the_proxys_word_else_host() {
-        let with = |pairs: &[(&'static str, &str)]| {
-            let mut h = HeaderMap::new();
-            for (k, v) in pairs {
-                h.append(*k, HeaderValue::from_str(v).unwrap());
-            }
-            h
-        };
         let host = ("host", "127.0.0.1:8080");
         assert_eq!(request_host(&with(&[host])), Some("127.0.0.1:8080"));
         assert_eq!(request_host(&with(&[host, ("x-forwarded-host", "dons.example.org")])), Some("dons.example.org"));

@@ -86,7 +86,7 @@ async fn setup_live(client: &reqwest::Client, base: &str) -> (String, String, St
     )
 }
 
-async fn ready(client: &reqwest::Client, base: &str) {
+pub(super) async fn ready(client: &reqwest::Client, base: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(r) = client.get(format!("{base}/healthz")).send().await

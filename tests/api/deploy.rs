@@ -5,7 +5,6 @@
 use super::helpers::*;
 use super::proxy::documented_block;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 /// The unit, with `ExecStart` pointing at the binary under test.
 fn unit() -> String {
@@ -71,11 +70,7 @@ async fn the_units_environment_configures_the_server() {
     let _server = Server(cmd.spawn().unwrap());
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
-        assert!(tokio::time::Instant::now() < deadline, "the server did not start with the unit's environment");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    super::crash::ready(&client, &base).await;
     // The public URL makes the links; the log is in the data directory.
     let created: serde_json::Value = client
         .post(format!("{base}/api/v1/campaigns"))

@@ -17,6 +17,17 @@ pub(crate) fn documented_block(lang: &str) -> String {
     doc[start..start + len].to_owned()
 }
 
+/// The block of `docs/deploy.md` fenced as `lang`, with each `(from, to)` of
+/// `changes` made (each `from` must be there: the test follows the page).
+fn adapted_block(lang: &str, changes: &[(&str, String)]) -> String {
+    let mut block = documented_block(lang);
+    for (from, to) in changes {
+        assert!(block.contains(from), "{from:?} is no longer in the {lang} block: {block}");
+        block = block.replace(from, to);
+    }
+    block
+}
+
 /// A proxy in the foreground, in a process group of its own, stopped with its
 /// workers when dropped (killing the main process alone leaves nginx's and
 /// Apache's workers running).
@@ -31,32 +42,39 @@ impl Drop for Proxy {
     }
 }
 
-/// `program`, to be started in a process group of its own.
-fn grouped(program: &str) -> Command {
-    let mut c = Command::new(program);
-    std::os::unix::process::CommandExt::process_group(&mut c, 0);
-    c
-}
-
 impl Proxy {
-    /// Waits until the proxy accepts connections on `port`; `log` says why not.
-    async fn ready(self, port: u16, log: impl Fn() -> String) -> Proxy {
+    /// Starts `cmd` in a process group of its own and waits until it accepts
+    /// connections on `port`; `log` is where it says why not, `what` the
+    /// package it comes from.
+    async fn start(cmd: &mut Command, what: &str, port: u16, log: &std::path::Path) -> Proxy {
+        std::os::unix::process::CommandExt::process_group(cmd, 0);
+        let child = cmd
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{what} ({e}; scripts/install-test-deps.sh installs it)"));
+        let proxy = Proxy(child);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-            assert!(tokio::time::Instant::now() < deadline, "the proxy did not start: {}", log());
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{what} did not start: {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        self
+        proxy
     }
 }
 
 /// Starts nginx on `port` in front of `upstream`, with the documented block.
 async fn nginx(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr) -> Proxy {
-    let block = documented_block("nginx");
-    assert!(block.contains("proxy_pass http://127.0.0.1:8080;") && block.contains("listen 443 ssl;"), "{block}");
-    let block = block
-        .replace("proxy_pass http://127.0.0.1:8080;", &format!("proxy_pass http://{upstream};"))
-        .replace("listen 443 ssl;", &format!("listen 127.0.0.1:{port};"));
+    let block = adapted_block(
+        "nginx",
+        &[
+            ("proxy_pass http://127.0.0.1:8080;", format!("proxy_pass http://{upstream};")),
+            ("listen 443 ssl;", format!("listen 127.0.0.1:{port};")),
+        ],
+    );
     let d = dir.display();
     let temps: String = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
         .iter()
@@ -71,44 +89,33 @@ async fn nginx(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr)
     // Workers may run as another user when the test runs as root.
     let _ = Command::new("chmod").arg("-R").arg("a+rwx").arg(dir).status();
     let bin = if std::path::Path::new("/usr/sbin/nginx").exists() { "/usr/sbin/nginx" } else { "nginx" };
-    let child = grouped(bin)
-        .arg("-p")
-        .arg(dir)
-        .arg("-c")
-        .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("nginx (Debian's nginx-core; scripts/install-test-deps.sh installs it)");
-    Proxy(child).ready(port, || std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()).await
+    let mut cmd = Command::new(bin);
+    cmd.arg("-p").arg(dir).arg("-c").arg(&path);
+    Proxy::start(&mut cmd, "nginx, Debian's nginx-core", port, &dir.join("error.log")).await
 }
 
 /// Starts Caddy on `port` in front of `upstream`, with the documented block
 /// (its site address made plain HTTP on loopback, Caddy's admin endpoint off).
 async fn caddy(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr) -> Proxy {
-    let block = documented_block("caddyfile");
-    assert!(block.contains("dons.example.org {") && block.contains("reverse_proxy 127.0.0.1:8080"), "{block}");
-    let block = block
-        .replace("dons.example.org {", &format!("http://127.0.0.1:{port} {{\n    bind 127.0.0.1"))
-        .replace("reverse_proxy 127.0.0.1:8080", &format!("reverse_proxy {upstream}"));
+    let block = adapted_block(
+        "caddyfile",
+        &[
+            ("dons.example.org {", format!("http://127.0.0.1:{port} {{\n    bind 127.0.0.1")),
+            ("reverse_proxy 127.0.0.1:8080", format!("reverse_proxy {upstream}")),
+        ],
+    );
     let path = dir.join("Caddyfile");
     std::fs::write(&path, format!("{{\n    admin off\n}}\n\n{block}")).unwrap();
     let log = dir.join("caddy.log");
-    let child = grouped("caddy")
-        .arg("run")
-        .arg("--config")
+    let mut cmd = Command::new("caddy");
+    cmd.args(["run", "--adapter", "caddyfile", "--config"])
         .arg(&path)
-        .arg("--adapter")
-        .arg("caddyfile")
         // Caddy keeps its state under HOME and XDG_*: here, in the test's directory.
         .env("HOME", dir)
         .env("XDG_DATA_HOME", dir)
         .env("XDG_CONFIG_HOME", dir)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .expect("caddy (Debian's caddy; scripts/install-test-deps.sh installs it)");
-    Proxy(child).ready(port, || std::fs::read_to_string(&log).unwrap_or_default()).await
+        .stderr(std::fs::File::create(&log).unwrap());
+    Proxy::start(&mut cmd, "caddy, Debian's caddy", port, &log).await
 }
 
 /// A WebSocket to `path` through the proxy, from the source address `from`
@@ -145,22 +152,18 @@ async fn next_json(ws: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpSt
 /// Starts Apache on `port` in front of `upstream`, with the documented block
 /// (its virtual host on loopback, the modules it needs loaded).
 async fn apache(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr) -> Proxy {
-    let block = documented_block("apache");
-    assert!(block.contains("<VirtualHost *:443>") && block.contains("http://127.0.0.1:8080/"), "{block}");
-    let block = block
-        .replace("<VirtualHost *:443>", &format!("<VirtualHost 127.0.0.1:{port}>"))
-        .replace("http://127.0.0.1:8080/", &format!("http://{upstream}/"));
+    let block = adapted_block(
+        "apache",
+        &[
+            ("<VirtualHost *:443>", format!("<VirtualHost 127.0.0.1:{port}>")),
+            ("http://127.0.0.1:8080/", format!("http://{upstream}/")),
+        ],
+    );
     let d = dir.display();
-    let modules: String = [
-        ("mpm_event", "mod_mpm_event"),
-        ("authz_core", "mod_authz_core"),
-        ("proxy", "mod_proxy"),
-        ("proxy_http", "mod_proxy_http"),
-        ("headers", "mod_headers"),
-    ]
-    .iter()
-    .map(|(name, file)| format!("LoadModule {name}_module /usr/lib/apache2/modules/{file}.so\n"))
-    .collect();
+    let modules: String = ["mpm_event", "authz_core", "proxy", "proxy_http", "headers"]
+        .iter()
+        .map(|m| format!("LoadModule {m}_module /usr/lib/apache2/modules/mod_{m}.so\n"))
+        .collect();
     let conf = format!(
         "ServerRoot {d}\n{modules}PidFile {d}/httpd.pid\nErrorLog {d}/error.log\nMutex file:{d} default\n\
          Listen 127.0.0.1:{port}\nServerName localhost\nUser nobody\nGroup nogroup\n{block}"
@@ -169,15 +172,9 @@ async fn apache(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr
     std::fs::write(&path, conf).unwrap();
     // Its workers run as nobody when the test runs as root.
     let _ = Command::new("chmod").arg("-R").arg("a+rwx").arg(dir).status();
-    let child = grouped("/usr/sbin/apache2")
-        .arg("-f")
-        .arg(&path)
-        .arg("-DFOREGROUND")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("apache2 (Debian's apache2-bin; scripts/install-test-deps.sh installs it)");
-    Proxy(child).ready(port, || std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()).await
+    let mut cmd = Command::new("/usr/sbin/apache2");
+    cmd.arg("-f").arg(&path).arg("-DFOREGROUND");
+    Proxy::start(&mut cmd, "apache2, Debian's apache2-bin", port, &dir.join("error.log")).await
 }
 
 /// Which proxy [`passes_websockets_and_each_client_address`] runs.
