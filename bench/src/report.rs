@@ -815,7 +815,9 @@ pub fn markdown(res: &Results, svg: &str) -> String {
                  lives of one campaign (an evening when many streamers are on air for the same \
                  charity), the subscribers follow the lives evenly, the donations go to the lives \
                  in turn, and each reaches its live's subscribers only; this runs on a server of its \
-                 own.\n"
+                 own. With rounds (`--w5-rounds`, three in a full run), each rate runs once a \
+                 round and the run with the median POST p99 stands for it, with what every run \
+                 lost or closed.\n"
             );
             let _ = writeln!(
                 m,
