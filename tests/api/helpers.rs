@@ -314,13 +314,12 @@ pub type TlsClient = hyper_util::client::legacy::Client<
     http_body_util::Full<axum::body::Bytes>,
 >;
 
-/// Starts a TLS server; `before` runs while it starts (e.g. a silent client).
-pub async fn spawn_tls_app(before: impl AsyncFnOnce(SocketAddr)) -> TlsApp {
-    init_log();
-    let dir = tempfile::tempdir().expect("tempdir");
+/// A self-signed certificate for 127.0.0.1 written in `dir` as `cert.pem` and
+/// `key.pem`: their paths, and client settings that trust it.
+pub fn self_signed(dir: &Path) -> (PathBuf, PathBuf, rustls::ClientConfig) {
     let key = rcgen::KeyPair::generate().unwrap();
     let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap().self_signed(&key).unwrap();
-    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cert_path, cert.pem()).unwrap();
     std::fs::write(&key_path, key.serialize_pem()).unwrap();
     let mut roots = rustls::RootCertStore::empty();
@@ -330,6 +329,37 @@ pub async fn spawn_tls_app(before: impl AsyncFnOnce(SocketAddr)) -> TlsApp {
         .unwrap()
         .with_root_certificates(roots)
         .with_no_client_auth();
+    (cert_path, key_path, trust)
+}
+
+/// An HTTPS-only client with the `trust` settings.
+pub fn https_client(trust: &rustls::ClientConfig) -> TlsClient {
+    let connector =
+        hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(trust.clone()).https_only().enable_http1().build();
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector)
+}
+
+/// A request to `url` over HTTPS with `token` as bearer: (status, JSON body or text).
+pub async fn https_call(client: &TlsClient, method: &str, url: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    use http_body_util::BodyExt;
+    let req = axum::http::Request::builder()
+        .method(method)
+        .uri(url)
+        .header("authorization", format!("Bearer {token}"))
+        .body(http_body_util::Full::new(body.map(|b| b.to_string()).unwrap_or_default().into()))
+        .unwrap();
+    let res = client.request(req).await.expect("https request");
+    let status = res.status().as_u16();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8_lossy(&bytes).to_string();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// Starts a TLS server; `before` runs while it starts (e.g. a silent client).
+pub async fn spawn_tls_app(before: impl AsyncFnOnce(SocketAddr)) -> TlsApp {
+    init_log();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cert_path, key_path, trust) = self_signed(dir.path());
     let mut config = cagnotte::config::Config::with_data_dir(dir.path().join("data"));
     config.admin_token = Some(ADMIN.to_owned());
     config.tls_cert = Some(cert_path);
@@ -341,9 +371,7 @@ pub async fn spawn_tls_app(before: impl AsyncFnOnce(SocketAddr)) -> TlsApp {
         let _ = stopped.await;
     }));
     before(addr).await;
-    let connector =
-        hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(trust.clone()).https_only().enable_http1().build();
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
+    let client = https_client(&trust);
     TlsApp { addr, base: format!("https://{addr}"), dir, client, trust, stop: Some(stop), task: Some(task) }
 }
 
@@ -365,18 +393,7 @@ impl TlsApp {
 
     /// A request over HTTPS with `token` as bearer: (status, JSON body or text).
     pub async fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-        use http_body_util::BodyExt;
-        let req = axum::http::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base))
-            .header("authorization", format!("Bearer {token}"))
-            .body(http_body_util::Full::new(body.map(|b| b.to_string()).unwrap_or_default().into()))
-            .unwrap();
-        let res = self.client.request(req).await.expect("https request");
-        let status = res.status().as_u16();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let text = String::from_utf8_lossy(&bytes).to_string();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        https_call(&self.client, method, &format!("{}{path}", self.base), token, body).await
     }
 
     /// A EUR campaign with one live: the live's creation answer.

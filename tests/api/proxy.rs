@@ -1,12 +1,30 @@
 //! Behind a real reverse proxy: nginx, Caddy or Apache, configured with the block that
-//! `docs/deploy.md` gives (only its addresses changed, and TLS left out), in
-//! front of a real server with `--trusted-proxies`.
+//! `docs/deploy.md` gives (only its addresses and certificate paths changed: a
+//! self-signed certificate for 127.0.0.1), speaking HTTPS and WSS to its clients
+//! in front of a real server with `--trusted-proxies`.
 
 use super::helpers::*;
 use futures_util::StreamExt;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpSocket;
+
+/// Where the documented blocks expect the certificate and its key.
+const DOC_CERT: &str = "/etc/letsencrypt/live/dons.example.org/fullchain.pem";
+const DOC_KEY: &str = "/etc/letsencrypt/live/dons.example.org/privkey.pem";
+
+/// A WebSocket over TLS, through the proxy.
+type Wss = tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
+
+/// The test's certificate and key, and the port the proxy listens on.
+struct Front<'a> {
+    dir: &'a Path,
+    port: u16,
+    cert: &'a Path,
+    key: &'a Path,
+}
 
 /// The block of `docs/deploy.md` fenced as ```` ```lang ````.
 pub(crate) fn documented_block(lang: &str) -> String {
@@ -66,13 +84,16 @@ impl Proxy {
     }
 }
 
-/// Starts nginx on `port` in front of `upstream`, with the documented block.
-async fn nginx(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr) -> Proxy {
+/// Starts nginx in front of `upstream`, with the documented block.
+async fn nginx(f: &Front<'_>, upstream: std::net::SocketAddr) -> Proxy {
+    let (dir, port) = (f.dir, f.port);
     let block = adapted_block(
         "nginx",
         &[
             ("proxy_pass http://127.0.0.1:8080;", format!("proxy_pass http://{upstream};")),
-            ("listen 443 ssl;", format!("listen 127.0.0.1:{port};")),
+            ("listen 443 ssl;", format!("listen 127.0.0.1:{port} ssl;")),
+            (DOC_CERT, f.cert.display().to_string()),
+            (DOC_KEY, f.key.display().to_string()),
         ],
     );
     let d = dir.display();
@@ -94,18 +115,19 @@ async fn nginx(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr)
     Proxy::start(&mut cmd, "nginx, Debian's nginx-core", port, &dir.join("error.log")).await
 }
 
-/// Starts Caddy on `port` in front of `upstream`, with the documented block
-/// (its site address made plain HTTP on loopback, Caddy's admin endpoint off).
-async fn caddy(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr) -> Proxy {
+/// Starts Caddy in front of `upstream`, with the documented block (its site
+/// address on loopback with the test's certificate instead of one it would
+/// fetch; Caddy's admin endpoint and its redirects from port 80 off).
+async fn caddy(f: &Front<'_>, upstream: std::net::SocketAddr) -> Proxy {
+    let (dir, port) = (f.dir, f.port);
+    let site =
+        format!("https://127.0.0.1:{port} {{\n    bind 127.0.0.1\n    tls {} {}", f.cert.display(), f.key.display());
     let block = adapted_block(
         "caddyfile",
-        &[
-            ("dons.example.org {", format!("http://127.0.0.1:{port} {{\n    bind 127.0.0.1")),
-            ("reverse_proxy 127.0.0.1:8080", format!("reverse_proxy {upstream}")),
-        ],
+        &[("dons.example.org {", site), ("reverse_proxy 127.0.0.1:8080", format!("reverse_proxy {upstream}"))],
     );
     let path = dir.join("Caddyfile");
-    std::fs::write(&path, format!("{{\n    admin off\n}}\n\n{block}")).unwrap();
+    std::fs::write(&path, format!("{{\n    admin off\n    auto_https disable_redirects\n}}\n\n{block}")).unwrap();
     let log = dir.join("caddy.log");
     let mut cmd = Command::new("caddy");
     cmd.args(["run", "--adapter", "caddyfile", "--config"])
@@ -118,25 +140,29 @@ async fn caddy(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr)
     Proxy::start(&mut cmd, "caddy, Debian's caddy", port, &log).await
 }
 
-/// A WebSocket to `path` through the proxy, from the source address `from`
-/// (and its own `X-Forwarded-For`, when given): the status, and the stream if open.
+/// A WebSocket over TLS to `path` through the proxy, from the source address
+/// `from` (and its own `X-Forwarded-For`, when given): the status, and the
+/// stream if open.
 async fn ws_from(
+    trust: &rustls::ClientConfig,
     from: [u8; 4],
     port: u16,
     path: &str,
     forged: Option<&str>,
-) -> (u16, Option<tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>>) {
+) -> (u16, Option<Wss>) {
     let socket = TcpSocket::new_v4().unwrap();
     socket.bind((from, 0).into()).unwrap();
     let tcp = socket.connect(([127, 0, 0, 1], port).into()).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(trust.clone())).connect(name, tcp).await.expect("TLS");
     let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
-        "ws://127.0.0.1:{port}{path}"
+        "wss://127.0.0.1:{port}{path}"
     ))
     .unwrap();
     if let Some(f) = forged {
         req.headers_mut().insert("x-forwarded-for", f.parse().unwrap());
     }
-    match tokio_tungstenite::client_async(req, tcp).await {
+    match tokio_tungstenite::client_async(req, tls).await {
         Ok((ws, _)) => (101, Some(ws)),
         Err(tokio_tungstenite::tungstenite::Error::Http(r)) => (r.status().as_u16(), None),
         Err(e) => panic!("{e}"),
@@ -144,29 +170,32 @@ async fn ws_from(
 }
 
 /// The next frame, as JSON.
-async fn next_json(ws: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>) -> serde_json::Value {
+async fn next_json(ws: &mut Wss) -> serde_json::Value {
     let m = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a frame").unwrap().unwrap();
     serde_json::from_str(m.to_text().unwrap()).unwrap()
 }
 
-/// Starts Apache on `port` in front of `upstream`, with the documented block
-/// (its virtual host on loopback, the modules it needs loaded).
-async fn apache(dir: &std::path::Path, port: u16, upstream: std::net::SocketAddr) -> Proxy {
+/// Starts Apache in front of `upstream`, with the documented block (its
+/// virtual host on loopback, the modules it needs loaded).
+async fn apache(f: &Front<'_>, upstream: std::net::SocketAddr) -> Proxy {
+    let (dir, port) = (f.dir, f.port);
     let block = adapted_block(
         "apache",
         &[
             ("<VirtualHost *:443>", format!("<VirtualHost 127.0.0.1:{port}>")),
             ("http://127.0.0.1:8080/", format!("http://{upstream}/")),
+            (DOC_CERT, f.cert.display().to_string()),
+            (DOC_KEY, f.key.display().to_string()),
         ],
     );
     let d = dir.display();
-    let modules: String = ["mpm_event", "authz_core", "proxy", "proxy_http", "headers"]
+    let modules: String = ["mpm_event", "authz_core", "proxy", "proxy_http", "headers", "ssl"]
         .iter()
         .map(|m| format!("LoadModule {m}_module /usr/lib/apache2/modules/mod_{m}.so\n"))
         .collect();
     let conf = format!(
         "ServerRoot {d}\n{modules}PidFile {d}/httpd.pid\nErrorLog {d}/error.log\nMutex file:{d} default\n\
-         Listen 127.0.0.1:{port}\nServerName localhost\nUser nobody\nGroup nogroup\n{block}"
+         Listen 127.0.0.1:{port} https\nServerName localhost\nUser nobody\nGroup nogroup\n{block}"
     );
     let path = dir.join("httpd.conf");
     std::fs::write(&path, conf).unwrap();
@@ -185,10 +214,10 @@ enum Kind {
     Apache,
 }
 
-/// Through the proxy as documented: a viewer's WebSocket gets its snapshot and
-/// the donations; the cap of one WebSocket per address counts each client, even
-/// one forging `X-Forwarded-For`; a live created through the proxy hands out
-/// the proxy's address in its URLs.
+/// Through the proxy as documented, over TLS: a viewer's WebSocket gets its
+/// snapshot and the donations; the cap of one WebSocket per address counts each
+/// client, even one forging `X-Forwarded-For`; a live created through the proxy
+/// hands out the proxy's `https://` and `wss://` addresses.
 async fn passes_websockets_and_each_client_address(kind: Kind) {
     let app = spawn_app_with(std::sync::Arc::new(tempfile::tempdir().unwrap()), |c| {
         c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
@@ -198,15 +227,17 @@ async fn passes_websockets_and_each_client_address(kind: Kind) {
     let live = app.setup().await;
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (cert, key, trust) = self_signed(dir.path());
+    let front = Front { dir: dir.path(), port, cert: &cert, key: &key };
     let _proxy = match kind {
-        Kind::Nginx => nginx(dir.path(), port, app.addr).await,
-        Kind::Caddy => caddy(dir.path(), port, app.addr).await,
-        Kind::Apache => apache(dir.path(), port, app.addr).await,
+        Kind::Nginx => nginx(&front, app.addr).await,
+        Kind::Caddy => caddy(&front, app.addr).await,
+        Kind::Apache => apache(&front, app.addr).await,
     };
     let path = format!("/ws/lives/{}?token={}", live.id, live.overlay_token);
 
     // A viewer at 127.0.0.2 gets its snapshot, then a donation, through the proxy.
-    let (status, ws) = ws_from([127, 0, 0, 2], port, &path, None).await;
+    let (status, ws) = ws_from(&trust, [127, 0, 0, 2], port, &path, None).await;
     assert_eq!(status, 101);
     let mut ws = ws.unwrap();
     assert_eq!(next_json(&mut ws).await["type"], "snapshot");
@@ -216,31 +247,28 @@ async fn passes_websockets_and_each_client_address(kind: Kind) {
 
     // One WebSocket per address: 127.0.0.2 is full, even when it claims another
     // address; 127.0.0.3, behind the same proxy, is not.
-    assert_eq!(ws_from([127, 0, 0, 2], port, &path, None).await.0, 429);
-    assert_eq!(ws_from([127, 0, 0, 2], port, &path, Some("127.0.0.9")).await.0, 429);
-    let (other, _ws3) = ws_from([127, 0, 0, 3], port, &path, None).await;
+    assert_eq!(ws_from(&trust, [127, 0, 0, 2], port, &path, None).await.0, 429);
+    assert_eq!(ws_from(&trust, [127, 0, 0, 2], port, &path, Some("127.0.0.9")).await.0, 429);
+    let (other, _ws3) = ws_from(&trust, [127, 0, 0, 3], port, &path, None).await;
     assert_eq!(other, 101);
 
     // Donations keep flowing to the first viewer.
     app.donate_ok(&live, 100).await;
     assert_eq!(next_json(&mut ws).await["donation"]["amount"], 100);
 
-    // The URLs a live created through the proxy hands out are the proxy's
-    // (Apache's block says HTTPS whatever the client spoke: that block is the
-    // one made for a TLS virtual host).
-    let res = app
-        .client
-        .post(format!("http://127.0.0.1:{port}/api/v1/campaigns/{}/lives", live.campaign_id))
-        .bearer_auth(ADMIN)
-        .json(&serde_json::json!({"host": "Inès"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
-    let created: serde_json::Value = res.json().await.unwrap();
-    let url = created["overlay_url"].as_str().unwrap();
-    let scheme = if matches!(kind, Kind::Apache) { "https" } else { "http" };
-    assert!(url.starts_with(&format!("{scheme}://127.0.0.1:{port}/overlay/lives/")), "{url}");
+    // The URLs a live created through the proxy hands out are the proxy's.
+    let (status, created) = https_call(
+        &https_client(&trust),
+        "POST",
+        &format!("https://127.0.0.1:{port}/api/v1/campaigns/{}/lives", live.campaign_id),
+        ADMIN,
+        Some(serde_json::json!({"host": "Inès"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let (overlay, ws_url) = (created["overlay_url"].as_str().unwrap(), created["ws_url"].as_str().unwrap());
+    assert!(overlay.starts_with(&format!("https://127.0.0.1:{port}/overlay/lives/")), "{overlay}");
+    assert!(ws_url.starts_with(&format!("wss://127.0.0.1:{port}/ws/lives/")), "{ws_url}");
 }
 
 #[tokio::test]
