@@ -27,9 +27,11 @@ struct Front<'a> {
 }
 
 impl Front<'_> {
-    /// The documented block's certificate paths replaced by the test's.
-    fn certificates(&self) -> [(&'static str, String); 2] {
-        [(DOC_CERT, self.cert.display().to_string()), (DOC_KEY, self.key.display().to_string())]
+    /// The block of `docs/deploy.md` fenced as `lang`, with `changes` made and
+    /// its certificate paths replaced by the test's.
+    fn block(&self, lang: &str, changes: [(&str, String); 2]) -> String {
+        let certificates = [(DOC_CERT, self.cert.display().to_string()), (DOC_KEY, self.key.display().to_string())];
+        adapted_block(lang, &[changes, certificates].concat())
     }
 }
 
@@ -94,12 +96,13 @@ impl Proxy {
 /// Starts nginx in front of `upstream`, with the documented block.
 async fn nginx(f: &Front<'_>, upstream: std::net::SocketAddr) -> Proxy {
     let (dir, port) = (f.dir, f.port);
-    let mut changes = vec![
-        ("proxy_pass http://127.0.0.1:8080;", format!("proxy_pass http://{upstream};")),
-        ("listen 443 ssl;", format!("listen 127.0.0.1:{port} ssl;")),
-    ];
-    changes.extend(f.certificates());
-    let block = adapted_block("nginx", &changes);
+    let block = f.block(
+        "nginx",
+        [
+            ("proxy_pass http://127.0.0.1:8080;", format!("proxy_pass http://{upstream};")),
+            ("listen 443 ssl;", format!("listen 127.0.0.1:{port} ssl;")),
+        ],
+    );
     let d = dir.display();
     let temps: String = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
         .iter()
@@ -183,12 +186,13 @@ async fn next_json(ws: &mut Wss) -> serde_json::Value {
 /// virtual host on loopback, the modules it needs loaded).
 async fn apache(f: &Front<'_>, upstream: std::net::SocketAddr) -> Proxy {
     let (dir, port) = (f.dir, f.port);
-    let mut changes = vec![
-        ("<VirtualHost *:443>", format!("<VirtualHost 127.0.0.1:{port}>")),
-        ("http://127.0.0.1:8080/", format!("http://{upstream}/")),
-    ];
-    changes.extend(f.certificates());
-    let block = adapted_block("apache", &changes);
+    let block = f.block(
+        "apache",
+        [
+            ("<VirtualHost *:443>", format!("<VirtualHost 127.0.0.1:{port}>")),
+            ("http://127.0.0.1:8080/", format!("http://{upstream}/")),
+        ],
+    );
     let d = dir.display();
     let modules: String = ["mpm_event", "authz_core", "proxy", "proxy_http", "headers", "ssl"]
         .iter()
