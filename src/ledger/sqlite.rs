@@ -246,7 +246,7 @@ impl Store {
     /// `fold` takes each chunk's events by value, and the emptied chunk goes back
     /// to its decoder to be filled again: a chunk is over a megabyte, and fresh
     /// memory for each one (the allocator gives a freed block that size back to
-    /// the system) cost a third of the decoders' time, the kernel zeroing pages.
+    /// the system) cost about a quarter of the decoders' time, the kernel zeroing pages.
     pub fn for_each_chunk(&self, mut fold: impl FnMut(std::vec::Drain<'_, Event>)) -> Result<(), StoreError> {
         const CHUNK: usize = 4096;
         const STRIPE: u64 = 16 * CHUNK as u64;
