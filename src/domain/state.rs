@@ -575,45 +575,44 @@ impl std::fmt::Debug for Donations {
 
 /// The idempotency keys used so far: (live id, key) → (digest of the request
 /// body, donation id). Every donation from an integration carries a key, so a
-/// log of a million of them keeps a million entries. Each entry is one box
-/// holding the body digest as its 32 bytes (the log keeps it as 64 hex digits)
-/// and one allocation for the live id, key and donation id together; the table
-/// itself holds a pointer a slot, as it keeps up to twice as many slots as
-/// entries.
+/// log of a million of them keeps a million entries, and each entry is kept
+/// small:
+/// - no text of the key: (live id, key) is kept as a 128-bit digest under keys
+///   drawn at random once per process (the standard library's keyed hasher,
+///   twice). Without those keys no client can aim a key of its own at another
+///   one, and two of a million keys meet by chance with odds of about 2^-88;
+/// - the body digest as its 32 bytes (the log keeps it as 64 hex digits);
+/// - the donation id inline, without an allocation of its own, up to 23 bytes
+///   (the server's ids are 12).
+///
+/// Entries sit in blocks of [`KEY_BLOCK`] that never move, found through a
+/// table of their indices (4 bytes a slot): growing the table or adding a block
+/// copies no entry, and no memory is taken but what entries fill.
 #[derive(Clone, Default)]
 pub struct IdempotencyKeys {
-    table: hashbrown::HashTable<Box<Keyed>>,
-    hasher: foldhash::fast::RandomState,
+    blocks: Vec<Vec<Keyed>>,
+    /// Indices into `blocks`, placed by the first half of each entry's key digest.
+    table: hashbrown::HashTable<u32>,
 }
+
+/// Entries in one block of [`IdempotencyKeys`].
+const KEY_BLOCK: usize = 4096;
 
 #[derive(Clone)]
 struct Keyed {
-    /// Where (live id, key) hashes to, kept so that growing the table does not
-    /// read the strings again.
-    hash: u64,
+    key: [u64; 2],
     body: [u8; 32],
-    /// The live id, the key, then the donation id.
-    text: Box<str>,
-    live_len: u32,
-    key_len: u32,
+    donation_id: SmolStr,
 }
 
-impl Keyed {
-    fn live_and_key(&self) -> (&str, &str) {
-        let (live, rest) = self.text.split_at(self.live_len as usize);
-        (live, &rest[..self.key_len as usize])
-    }
-
-    fn donation_id(&self) -> &str {
-        &self.text[(self.live_len + self.key_len) as usize..]
-    }
+/// The digest that stands for (live id, key) in [`IdempotencyKeys`].
+fn key_digest(live_id: &str, key: &str) -> [u64; 2] {
+    static KEYS: std::sync::OnceLock<std::hash::RandomState> = std::sync::OnceLock::new();
+    let keys = KEYS.get_or_init(std::hash::RandomState::new);
+    [keys.hash_one((0u8, live_id, key)), keys.hash_one((1u8, live_id, key))]
 }
 
 impl IdempotencyKeys {
-    fn hash(hasher: &foldhash::fast::RandomState, live_id: &str, key: &str) -> u64 {
-        hasher.hash_one((live_id, key))
-    }
-
     pub fn len(&self) -> usize {
         self.table.len()
     }
@@ -622,39 +621,58 @@ impl IdempotencyKeys {
         self.table.is_empty()
     }
 
+    fn at(blocks: &[Vec<Keyed>], i: u32) -> &Keyed {
+        let i = i as usize;
+        &blocks[i / KEY_BLOCK][i % KEY_BLOCK]
+    }
+
+    fn find(&self, key: [u64; 2]) -> Option<&Keyed> {
+        let blocks = &self.blocks;
+        self.table.find(key[0], |&i| Self::at(blocks, i).key == key).map(|&i| Self::at(blocks, i))
+    }
+
     /// The body digest and the donation id that this key of this live was first used for.
     pub fn get(&self, live_id: &str, key: &str) -> Option<(&[u8; 32], &str)> {
-        let hash = Self::hash(&self.hasher, live_id, key);
-        self.table
-            .find(hash, |k| k.hash == hash && k.live_and_key() == (live_id, key))
-            .map(|k| (&k.body, k.donation_id()))
+        self.find(key_digest(live_id, key)).map(|k| (&k.body, k.donation_id.as_str()))
     }
 
     /// Records a key's first use (or replaces it).
     pub fn insert(&mut self, live_id: &str, key: &str, body: [u8; 32], donation_id: &str) {
-        let hash = Self::hash(&self.hasher, live_id, key);
-        let entry = Box::new(Keyed {
-            hash,
-            body,
-            text: [live_id, key, donation_id].concat().into_boxed_str(),
-            live_len: u32::try_from(live_id.len()).expect("a live id shorter than 4 GiB"),
-            key_len: u32::try_from(key.len()).expect("a key shorter than 4 GiB"),
-        });
-        put(&mut self.table, hash, entry, |x, k| x.hash == k.hash && x.live_and_key() == k.live_and_key(), |k| k.hash);
+        let key = key_digest(live_id, key);
+        let keyed = Keyed { key, body, donation_id: donation_id.into() };
+        let next = u32::try_from(self.table.len()).expect("fewer than 2^32 idempotency keys");
+        let blocks = &mut self.blocks;
+        let entry = self.table.entry(key[0], |&i| Self::at(blocks, i).key == key, |&i| Self::at(blocks, i).key[0]);
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => {
+                let i = *e.get() as usize;
+                blocks[i / KEY_BLOCK][i % KEY_BLOCK] = keyed;
+            }
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert(next);
+                match blocks.last_mut() {
+                    Some(last) if last.len() < KEY_BLOCK => last.push(keyed),
+                    _ => {
+                        let mut block = Vec::with_capacity(KEY_BLOCK);
+                        block.push(keyed);
+                        blocks.push(block);
+                    }
+                }
+            }
+        }
     }
 
-    /// Every entry: (live id, key, body digest, donation id), in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str, &[u8; 32], &str)> {
-        self.table.iter().map(|k| {
-            let (l, key) = k.live_and_key();
-            (l, key, &k.body, k.donation_id())
-        })
+    fn entries(&self) -> impl Iterator<Item = &Keyed> {
+        self.blocks.iter().flatten()
     }
 }
 
 impl PartialEq for IdempotencyKeys {
     fn eq(&self, other: &IdempotencyKeys) -> bool {
-        self.len() == other.len() && self.iter().all(|(l, k, b, d)| other.get(l, k) == Some((b, d)))
+        self.len() == other.len()
+            && self
+                .entries()
+                .all(|k| other.find(k.key).is_some_and(|o| o.body == k.body && o.donation_id == k.donation_id))
     }
 }
 
@@ -662,7 +680,9 @@ impl Eq for IdempotencyKeys {}
 
 impl std::fmt::Debug for IdempotencyKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_map().entries(self.iter().map(|(l, k, b, d)| ((l, k), (hex::encode(b), d)))).finish()
+        let entry =
+            |k: &Keyed| (format!("{:016x}{:016x}", k.key[0], k.key[1]), (hex::encode(k.body), k.donation_id.clone()));
+        f.debug_map().entries(self.entries().map(entry)).finish()
     }
 }
 
@@ -1489,11 +1509,12 @@ mod tests {
         assert!(std::mem::size_of::<DonationState>() <= 256, "{} bytes", std::mem::size_of::<DonationState>());
     }
 
-    /// Every idempotency key is one boxed `Keyed` for the life of the process:
-    /// 64 bytes is one of the allocator's classes.
+    /// Every idempotency key is one `Keyed` for the life of the process, in a
+    /// block with no allocation of its own for a donation id of the server's.
     #[test]
-    fn an_idempotency_key_fits_a_64_byte_block() {
-        assert!(std::mem::size_of::<super::Keyed>() <= 64, "{} bytes", std::mem::size_of::<super::Keyed>());
+    fn an_idempotency_key_takes_72_bytes() {
+        assert_eq!(std::mem::size_of::<super::Keyed>(), 72);
+        assert!(!smol_str::SmolStr::from(crate::secret::new_id()).is_heap_allocated());
     }
 
     #[test]
@@ -1519,6 +1540,28 @@ mod tests {
         keys.insert("ab", "c", [4; 32], "d4");
         assert_eq!(keys.len(), 3);
         assert_eq!(keys.get("ab", "c"), Some((&[4; 32], "d4")));
+    }
+
+    #[test]
+    fn idempotency_keys_are_found_across_blocks_and_replaced_in_place() {
+        let mut keys = IdempotencyKeys::default();
+        let n = 3 * super::KEY_BLOCK + 17;
+        for i in 0..n {
+            keys.insert(&format!("live-{}", i % 7), &format!("key-{i}"), [(i % 251) as u8; 32], &format!("d{i}"));
+        }
+        assert_eq!((keys.len(), keys.blocks.len()), (n, 4));
+        for i in [0, 1, super::KEY_BLOCK - 1, super::KEY_BLOCK, 2 * super::KEY_BLOCK + 5, n - 1] {
+            let id = format!("d{i}");
+            let live = format!("live-{}", i % 7);
+            assert_eq!(keys.get(&live, &format!("key-{i}")), Some((&[(i % 251) as u8; 32], id.as_str())));
+            assert_eq!(keys.get(&format!("live-{}", (i + 1) % 7), &format!("key-{i}")), None);
+        }
+        // 4101 % 7 == 6: the same key of the same live.
+        keys.insert("live-6", "key-4101", [9; 32], "again");
+        assert_eq!((keys.len(), keys.blocks.len()), (n, 4));
+        assert_eq!(keys.get("live-6", "key-4101"), Some((&[9; 32], "again")));
+        assert_eq!(keys.get("live-5", "key-4101"), None);
+        assert_eq!(keys.get("live-5", "key-4100"), Some((&[(4100 % 251) as u8; 32], "d4100")));
     }
 
     #[test]
