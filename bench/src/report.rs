@@ -181,6 +181,23 @@ fn delivery(p: &Phase) -> String {
     )
 }
 
+/// The cores a phase kept busy: the server's, then the whole machine's with
+/// what the hypervisor took ("–" in results of runs that did not measure them).
+fn cores(p: &Phase) -> String {
+    if p.wall_s <= 0.0 {
+        return "–".into();
+    }
+    format!("{} / {} ({})", f(p.cpu_s / p.wall_s), f(p.machine_cores), f(p.steal_cores))
+}
+
+/// ", machine N cores busy" for a phase that measured it, else nothing.
+fn machine_busy(p: &Phase) -> String {
+    if p.wall_s <= 0.0 {
+        return String::new();
+    }
+    format!(", machine {} cores busy", f(p.machine_cores))
+}
+
 /// Every phase at 10 donations/s: the W2 grid's and the W3 probes'.
 fn at_10<'a>(res: &'a Results, server: &'a str) -> impl Iterator<Item = &'a Phase> {
     res.fanout.iter().chain(&res.capacity).filter(move |p| p.server == server && p.rate == 10.0)
@@ -351,6 +368,12 @@ pub fn markdown(res: &Results, svg: &str) -> String {
          which added about 10 % to the server's and the load generator's CPU per frame at 10/s; \
          other cells show \"–\". \"CPU µs/frame\" = server CPU \
          time ÷ frames delivered: it does not depend on the load generator sharing the machine. \
+         \"cores: server / machine (steal)\" (W3 and W5 tables) is CPU time over the phase's wall \
+         time, from the first donation to the end of the drain: the server's own, then the whole \
+         machine's from `/proc/stat` (the server, the subscriber processes, the publisher, anything \
+         else, and the kernel's interrupt work), then in brackets the time the hypervisor ran \
+         other machines instead (steal). A machine near 2.00 has no core left: there the next \
+         step waits for a core whatever the server does. \
          Cagnotte runs with its edge protections off \
          (`CAGNOTTE_RATE_LIMIT_PER_SEC=0`, `CAGNOTTE_WS_MAX_PER_IP=0`, `CAGNOTTE_WS_MAX_PER_TOKEN=0`). \
          Cells that are repeated (rates ≤ 10/s) show the run with the median p99; losses of \
@@ -434,16 +457,23 @@ pub fn markdown(res: &Results, svg: &str) -> String {
             || format!("none of the paced rates (from {}/s) kept every subscriber", first.rate),
             |p| {
                 format!(
-                    "{}/s paced with every frame delivered ({} frames/s), p99 {} ms, POST p99 {} ms",
+                    "{}/s paced with every frame delivered ({} frames/s), p99 {} ms, POST p99 {} ms{}",
                     p.rate,
                     p.rate * frames_per_donation(p),
                     f(p.p99_ms),
-                    f(p.post_p99_ms)
+                    f(p.post_p99_ms),
+                    machine_busy(p)
                 )
             },
         );
         let next = paced.iter().find(|p| !p.kept_up()).map_or(String::new(), |p| {
-            format!("; {}/s left subscribers behind (p99 {} ms, {} closed)", p.rate, f(p.p99_ms), p.closed)
+            format!(
+                "; {}/s left subscribers behind (p99 {} ms, {} closed{})",
+                p.rate,
+                f(p.p99_ms),
+                p.closed,
+                machine_busy(p)
+            )
         });
         let (whom, closed) = if first.lives <= 1 {
             let closed = closed_loop_fanout
@@ -682,17 +712,21 @@ pub fn markdown(res: &Results, svg: &str) -> String {
                  size was tried a quarter above it, and again, up to {W3_CEILING}. Each size ran on a \
                  fresh server with the same repetitions (median p99, the losses of every run counted):\n"
             );
-            let _ = writeln!(m, "| server | subscribers | p50 | p99 | p99.9 | lost | closed | CPU µs/frame | holds |");
-            let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|");
+            let _ = writeln!(
+                m,
+                "| server | subscribers | p50 | p99 | p99.9 | lost | closed | CPU µs/frame | cores: server / machine (steal) | holds |"
+            );
+            let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|");
             let mut probes: Vec<&Phase> = res.capacity.iter().collect();
             probes.sort_by_key(|p| (res.servers.iter().position(|s| *s == p.server), p.subs));
             for p in probes {
                 let _ = writeln!(
                     m,
-                    "| {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} |",
                     p.server,
                     p.subs,
                     delivery(p),
+                    cores(p),
                     if p.clean() && p.p99_ms < 100.0 { "yes" } else { "no" }
                 );
             }
@@ -821,13 +855,13 @@ pub fn markdown(res: &Results, svg: &str) -> String {
             );
             let _ = writeln!(
                 m,
-                "| subscribers | lives | donations/s | frames/s | p50 | p99 | p99.9 | POST p99 | lost | closed | server CPU µs/frame | subscribers' CPU µs/frame | kept up |"
+                "| subscribers | lives | donations/s | frames/s | p50 | p99 | p99.9 | POST p99 | lost | closed | server CPU µs/frame | subscribers' CPU µs/frame | cores: server / machine (steal) | kept up |"
             );
-            let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             for p in &res.ingest_paced {
                 let _ = writeln!(
                     m,
-                    "| {} | {} | {} | {} | {} ms | {} ms | {} ms | {} ms | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} ms | {} ms | {} ms | {} ms | {} | {} | {} | {} | {} | {} |",
                     p.subs,
                     p.lives.max(1),
                     p.rate,
@@ -840,6 +874,7 @@ pub fn markdown(res: &Results, svg: &str) -> String {
                     p.closed,
                     f(p.cpu_us_per_frame),
                     f(p.sub_cpu_us_per_frame),
+                    cores(p),
                     if p.kept_up() { "yes" } else { "no" }
                 );
             }
@@ -1267,5 +1302,20 @@ mod tests {
             "{spread}"
         );
         assert!(md.contains("| 1000 | 100 | 10000 | 100000 | "), "{md}");
+        // Runs that measured the machine say how busy it was.
+        let mut measured = res.clone();
+        for p in &mut measured.ingest_paced {
+            (p.wall_s, p.cpu_s, p.machine_cores, p.steal_cores) = (10.0, 12.0, 1.96, 0.03);
+        }
+        let md = markdown(&measured, "p99.svg");
+        let spread = md.lines().find(|l| l.contains("spread over 100 lives")).unwrap_or_default();
+        assert!(
+            spread.contains(
+                "POST p99 4.50 ms, machine 1.96 cores busy; 15000/s left subscribers behind (p99 900 ms, 0 closed, \
+                 machine 1.96 cores busy) | met |"
+            ),
+            "{spread}"
+        );
+        assert!(md.contains(" | 1.20 / 1.96 (0.03) | yes |"), "{md}");
     }
 }

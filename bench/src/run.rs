@@ -2,7 +2,7 @@
 
 use crate::fleet::{Fleet, Spec};
 use crate::proto::{Proto, Result, Stats};
-use crate::servers::{Paths, Publisher, RssWatch, Server, SyscallCount, sample};
+use crate::servers::{Paths, Publisher, RssWatch, Server, SyscallCount, machine_cpu, sample};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -180,6 +180,17 @@ pub struct Phase {
     /// CPU the subscriber processes (the load generator) spent per frame received.
     #[serde(default)]
     pub sub_cpu_us_per_frame: f64,
+    /// Seconds from the first donation to the end of the drain.
+    #[serde(default)]
+    pub wall_s: f64,
+    /// The whole machine's busy CPU over `wall_s`, in cores: the server, the
+    /// subscriber processes, the publisher and anything else that ran, the
+    /// kernel's interrupt work included.
+    #[serde(default)]
+    pub machine_cores: f64,
+    /// CPU the hypervisor ran elsewhere over `wall_s`, in cores.
+    #[serde(default)]
+    pub steal_cores: f64,
     /// Write-family syscalls (write, writev, sendto, sendmsg) of the server, in
     /// the phases that count syscalls (see [`phase`]).
     pub writes: Option<u64>,
@@ -455,6 +466,7 @@ async fn phase(
     let subs0 = fleet.cpu_s();
     let watch = RssWatch::start(srv.pid);
     let perf = count_in.and_then(|work| SyscallCount::start(srv.pid, work));
+    let (m0, t0) = (machine_cpu(), Instant::now());
     publish_rate(publ, rate, secs, pick).await;
     let acked = publ.acked();
     // Sampled once the subscribers have answered: under overload they are still
@@ -462,6 +474,7 @@ async fn phase(
     let st = fleet.drain(&acked, before.lost, drain).await?;
     let s1 = sample(srv.pid);
     let subs_cpu = fleet.cpu_s() - subs0;
+    let (m1, wall) = (machine_cpu(), t0.elapsed().as_secs_f64());
     let peak = watch.stop();
     let counted = perf.and_then(SyscallCount::stop);
     let h = hist_of(&st);
@@ -503,6 +516,9 @@ async fn phase(
         cpu_s: cpu,
         cpu_us_per_frame: if delivered > 0 { cpu * 1e6 / delivered as f64 } else { 0.0 },
         sub_cpu_us_per_frame: if delivered > 0 { subs_cpu * 1e6 / delivered as f64 } else { 0.0 },
+        wall_s: wall,
+        machine_cores: (m1.busy_s - m0.busy_s) / wall,
+        steal_cores: (m1.steal_s - m0.steal_s) / wall,
         writes,
         writes_per_frame: per(writes),
         syscalls,

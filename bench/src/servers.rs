@@ -88,6 +88,28 @@ pub fn sample(pid: u32) -> ProcSample {
     s
 }
 
+/// The whole machine's CPU time so far, from the first line of `/proc/stat`, in
+/// seconds summed over its cores: `busy` is every process and the kernel's
+/// interrupt work, `steal` what the hypervisor ran elsewhere meanwhile.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MachineCpu {
+    pub busy_s: f64,
+    pub steal_s: f64,
+}
+
+pub fn machine_cpu() -> MachineCpu {
+    std::fs::read_to_string("/proc/stat").map(|s| parse_proc_stat(&s)).unwrap_or_default()
+}
+
+fn parse_proc_stat(stat: &str) -> MachineCpu {
+    let Some(line) = stat.lines().find(|l| l.starts_with("cpu ")) else { return MachineCpu::default() };
+    // user nice system idle iowait irq softirq steal (guest time is already in user).
+    let v: Vec<u64> = line.split_whitespace().skip(1).map(|x| x.parse().unwrap_or(0)).collect();
+    let at = |i: usize| v.get(i).copied().unwrap_or(0);
+    // USER_HZ is 100 on Linux.
+    MachineCpu { busy_s: (at(0) + at(1) + at(2) + at(5) + at(6)) as f64 / 100.0, steal_s: at(7) as f64 / 100.0 }
+}
+
 /// Samples RSS every 100 ms in the background; `stop` gives the peak.
 pub struct RssWatch {
     peak: Arc<AtomicU64>,
@@ -470,7 +492,7 @@ impl SyscallCount {
 
 #[cfg(test)]
 mod tests {
-    use super::status_kib;
+    use super::{MachineCpu, parse_proc_stat, status_kib};
 
     #[test]
     fn status_fields_are_read_in_kib() {
@@ -478,5 +500,13 @@ mod tests {
         assert_eq!(status_kib(status, "VmHWM"), 401_234);
         assert_eq!(status_kib(status, "VmRSS"), 398_000);
         assert_eq!(status_kib(status, "VmSwap"), 0);
+    }
+
+    #[test]
+    fn the_machine_cpu_counts_busy_and_stolen_ticks() {
+        let stat = "cpu  100 20 30 5000 40 5 7 9 11 0\ncpu0 50 10 15 2500 20 2 3 4 5 0\nintr 1 2 3\n";
+        // user + nice + system + irq + softirq; iowait and idle are not busy.
+        assert_eq!(parse_proc_stat(stat), MachineCpu { busy_s: 1.62, steal_s: 0.09 });
+        assert_eq!(parse_proc_stat("intr 1 2 3\n"), MachineCpu::default());
     }
 }
