@@ -184,18 +184,13 @@ fn delivery(p: &Phase) -> String {
 /// The cores a phase kept busy: the server's, then the whole machine's with
 /// what the hypervisor took ("–" in results of runs that did not measure them).
 fn cores(p: &Phase) -> String {
-    if p.wall_s <= 0.0 {
-        return "–".into();
-    }
-    format!("{} / {} ({})", f(p.cpu_s / p.wall_s), f(p.machine_cores), f(p.steal_cores))
+    p.cores()
+        .map_or_else(|| "–".into(), |(server, machine, steal)| format!("{} / {} ({})", f(server), f(machine), f(steal)))
 }
 
 /// ", machine N cores busy" for a phase that measured it, else nothing.
 fn machine_busy(p: &Phase) -> String {
-    if p.wall_s <= 0.0 {
-        return String::new();
-    }
-    format!(", machine {} cores busy", f(p.machine_cores))
+    p.cores().map_or_else(String::new, |(_, machine, _)| format!(", machine {} cores busy", f(machine)))
 }
 
 /// Every phase at 10 donations/s: the W2 grid's and the W3 probes'.

@@ -208,6 +208,12 @@ pub struct Phase {
 }
 
 impl Phase {
+    /// The cores kept busy over the phase: the server's, the whole machine's and
+    /// the hypervisor's steal; `None` in results of runs that did not measure them.
+    pub fn cores(&self) -> Option<(f64, f64, f64)> {
+        (self.wall_s > 0.0).then(|| (self.cpu_s / self.wall_s, self.machine_cores, self.steal_cores))
+    }
+
     pub fn clean(&self) -> bool {
         self.lost == 0 && self.dups == 0 && self.disorder == 0 && self.failed == 0
     }

@@ -626,6 +626,11 @@ impl IdempotencyKeys {
         &blocks[i / KEY_BLOCK][i % KEY_BLOCK]
     }
 
+    fn at_mut(blocks: &mut [Vec<Keyed>], i: u32) -> &mut Keyed {
+        let i = i as usize;
+        &mut blocks[i / KEY_BLOCK][i % KEY_BLOCK]
+    }
+
     fn find(&self, key: [u64; 2]) -> Option<&Keyed> {
         let blocks = &self.blocks;
         self.table.find(key[0], |&i| Self::at(blocks, i).key == key).map(|&i| Self::at(blocks, i))
@@ -644,10 +649,7 @@ impl IdempotencyKeys {
         let blocks = &mut self.blocks;
         let entry = self.table.entry(key[0], |&i| Self::at(blocks, i).key == key, |&i| Self::at(blocks, i).key[0]);
         match entry {
-            hashbrown::hash_table::Entry::Occupied(e) => {
-                let i = *e.get() as usize;
-                blocks[i / KEY_BLOCK][i % KEY_BLOCK] = keyed;
-            }
+            hashbrown::hash_table::Entry::Occupied(e) => *Self::at_mut(blocks, *e.get()) = keyed,
             hashbrown::hash_table::Entry::Vacant(e) => {
                 e.insert(next);
                 match blocks.last_mut() {
