@@ -1,6 +1,6 @@
 //! BENCHMARKS.md and the p99 plot, generated from the measured [`Results`] only.
 
-use crate::run::{Ingest, Phase, Results};
+use crate::run::{Ingest, Load, Phase, Results};
 use std::fmt::Write;
 
 fn cmd_out(cmd: &str, args: &[&str]) -> String {
@@ -183,14 +183,22 @@ fn delivery(p: &Phase) -> String {
 
 /// The cores a phase kept busy: the server's, then the whole machine's with
 /// what the hypervisor took ("–" in results of runs that did not measure them).
-fn cores(p: &Phase) -> String {
-    p.cores()
-        .map_or_else(|| "–".into(), |(server, machine, steal)| format!("{} / {} ({})", f(server), f(machine), f(steal)))
+fn cores(load: Option<Load>) -> String {
+    load.map_or_else(|| "–".into(), |l| format!("{} / {} ({})", f(l.server), f(l.machine), f(l.steal)))
 }
 
-/// ", machine N cores busy" for a phase that measured it, else nothing.
-fn machine_busy(p: &Phase) -> String {
-    p.cores().map_or_else(String::new, |(_, machine, _)| format!(", machine {} cores busy", f(machine)))
+/// How many of the server's threads waited for a core, on average ("–" where not measured).
+fn waiting(load: Option<Load>) -> String {
+    load.and_then(|l| l.waiting).map_or_else(|| "–".into(), f)
+}
+
+/// ", machine N cores busy, M server threads waiting for a core" for a phase
+/// that measured it, else nothing.
+fn machine_busy(load: Option<Load>) -> String {
+    load.map_or_else(String::new, |l| {
+        let waiting = l.waiting.map_or_else(String::new, |w| format!(", {} server threads waiting for a core", f(w)));
+        format!(", machine {} cores busy{waiting}", f(l.machine))
+    })
 }
 
 /// Every phase at 10 donations/s: the W2 grid's and the W3 probes'.
@@ -250,12 +258,21 @@ pub fn ingest_by_clients(res: &Results) -> Vec<(Ingest, usize)> {
         .into_iter()
         .map(|c| {
             let runs: Vec<&Ingest> = res.ingest.iter().filter(|i| i.subs == 0 && i.concurrency == c).collect();
+            // A figure every run measured, as its median.
+            let measured =
+                |of: fn(&Ingest) -> Option<f64>| runs.iter().map(|i| of(i)).collect::<Option<Vec<f64>>>().map(median);
             let m = Ingest {
                 server: US.into(),
                 concurrency: c,
                 per_sec: median(runs.iter().map(|i| i.per_sec).collect()),
                 post_p99_ms: median(runs.iter().map(|i| i.post_p99_ms).collect()),
                 errors: runs.iter().map(|i| i.errors).sum(),
+                // The server's median cores, as CPU seconds over one second.
+                secs: 1.0,
+                cpu_s: median(runs.iter().map(|i| i.cpu_s / i.secs.max(f64::MIN_POSITIVE)).collect()),
+                machine_cores: measured(|i| i.machine_cores),
+                steal_cores: measured(|i| i.steal_cores),
+                wait_threads: measured(|i| i.wait_threads),
                 ..Default::default()
             };
             (m, runs.len())
@@ -369,6 +386,10 @@ pub fn markdown(res: &Results, svg: &str) -> String {
          else, and the kernel's interrupt work), then in brackets the time the hypervisor ran \
          other machines instead (steal). A machine near 2.00 has no core left: there the next \
          step waits for a core whatever the server does. \
+         \"Server threads waiting for a core\" (same tables) is how many of the server's threads \
+         were, on average over the phase, ready to run while no core was free for them (their \
+         run-queue time from `/proc/PID/task/TID/schedstat` ÷ wall time; 0.50 means that half \
+         a thread's worth of the server's work stood waiting all along). \
          Cagnotte runs with its edge protections off \
          (`CAGNOTTE_RATE_LIMIT_PER_SEC=0`, `CAGNOTTE_WS_MAX_PER_IP=0`, `CAGNOTTE_WS_MAX_PER_TOKEN=0`). \
          Cells that are repeated (rates ≤ 10/s) show the run with the median p99; losses of \
@@ -457,7 +478,7 @@ pub fn markdown(res: &Results, svg: &str) -> String {
                     p.rate * frames_per_donation(p),
                     f(p.p99_ms),
                     f(p.post_p99_ms),
-                    machine_busy(p)
+                    machine_busy(p.load())
                 )
             },
         );
@@ -467,7 +488,7 @@ pub fn markdown(res: &Results, svg: &str) -> String {
                 p.rate,
                 f(p.p99_ms),
                 p.closed,
-                machine_busy(p)
+                machine_busy(p.load())
             )
         });
         let (whom, closed) = if first.lives <= 1 {
@@ -490,10 +511,11 @@ pub fn markdown(res: &Results, svg: &str) -> String {
         let medians = if *runs > 1 { format!(" (medians of {runs} runs)") } else { String::new() };
         let _ = writeln!(
             m,
-            "| W5: ≥ 30 000 durable donations/s, POST p99 < 10 ms, no subscribers | {:.0}/s with {} clients, POST p99 {} ms{medians} | {} |",
+            "| W5: ≥ 30 000 durable donations/s, POST p99 < 10 ms, no subscribers | {:.0}/s with {} clients, POST p99 {} ms{}{medians} | {} |",
             i.per_sec,
             i.concurrency,
             f(i.post_p99_ms),
+            machine_busy(i.load()),
             verdict(i.per_sec >= 30_000.0 && i.post_p99_ms < 10.0 && i.errors == 0)
         );
     }
@@ -709,19 +731,20 @@ pub fn markdown(res: &Results, svg: &str) -> String {
             );
             let _ = writeln!(
                 m,
-                "| server | subscribers | p50 | p99 | p99.9 | lost | closed | CPU µs/frame | cores: server / machine (steal) | holds |"
+                "| server | subscribers | p50 | p99 | p99.9 | lost | closed | CPU µs/frame | cores: server / machine (steal) | server threads waiting for a core | holds |"
             );
-            let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|");
+            let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|---|");
             let mut probes: Vec<&Phase> = res.capacity.iter().collect();
             probes.sort_by_key(|p| (res.servers.iter().position(|s| *s == p.server), p.subs));
             for p in probes {
                 let _ = writeln!(
                     m,
-                    "| {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} |",
                     p.server,
                     p.subs,
                     delivery(p),
-                    cores(p),
+                    cores(p.load()),
+                    waiting(p.load()),
                     if p.clean() && p.p99_ms < 100.0 { "yes" } else { "no" }
                 );
             }
@@ -798,13 +821,13 @@ pub fn markdown(res: &Results, svg: &str) -> String {
         );
         let _ = writeln!(
             m,
-            "| subscribers | clients | seconds | donations | donations/s | POST p50 | POST p99 | POST p99.9 | errors | lost | dup | closed | server CPU s |"
+            "| subscribers | clients | seconds | donations | donations/s | POST p50 | POST p99 | POST p99.9 | errors | lost | dup | closed | server CPU s | cores: server / machine (steal) | server threads waiting for a core |"
         );
-        let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for i in &res.ingest {
             let _ = writeln!(
                 m,
-                "| {} | {} | {} | {} | {:.0} | {} ms | {} ms | {} ms | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {:.0} | {} ms | {} ms | {} ms | {} | {} | {} | {} | {} | {} | {} |",
                 i.subs,
                 i.concurrency,
                 f(i.secs),
@@ -817,7 +840,9 @@ pub fn markdown(res: &Results, svg: &str) -> String {
                 i.lost,
                 i.dups,
                 i.closed,
-                f(i.cpu_s)
+                f(i.cpu_s),
+                cores(i.load()),
+                waiting(i.load())
             );
         }
         for i in res.ingest.iter().filter(|i| i.subs > 0 && i.delivered > 0) {
@@ -850,13 +875,13 @@ pub fn markdown(res: &Results, svg: &str) -> String {
             );
             let _ = writeln!(
                 m,
-                "| subscribers | lives | donations/s | frames/s | p50 | p99 | p99.9 | POST p99 | lost | closed | server CPU µs/frame | subscribers' CPU µs/frame | cores: server / machine (steal) | kept up |"
+                "| subscribers | lives | donations/s | frames/s | p50 | p99 | p99.9 | POST p99 | lost | closed | server CPU µs/frame | subscribers' CPU µs/frame | cores: server / machine (steal) | server threads waiting for a core | kept up |"
             );
-            let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             for p in &res.ingest_paced {
                 let _ = writeln!(
                     m,
-                    "| {} | {} | {} | {} | {} ms | {} ms | {} ms | {} ms | {} | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} ms | {} ms | {} ms | {} ms | {} | {} | {} | {} | {} | {} | {} |",
                     p.subs,
                     p.lives.max(1),
                     p.rate,
@@ -869,7 +894,8 @@ pub fn markdown(res: &Results, svg: &str) -> String {
                     p.closed,
                     f(p.cpu_us_per_frame),
                     f(p.sub_cpu_us_per_frame),
-                    cores(p),
+                    cores(p.load()),
+                    waiting(p.load()),
                     if p.kept_up() { "yes" } else { "no" }
                 );
             }
@@ -1213,6 +1239,24 @@ mod tests {
             "| W5: ≥ 30 000 durable donations/s, POST p99 < 10 ms, no subscribers | 36000/s with 128 clients, POST p99 \
              11.0 ms (medians of 3 runs) | **not met** |"
         );
+        // Runs that measured the machine: the medians of how busy it was, and a row each.
+        for (i, (machine, waiting)) in res.ingest.iter_mut().zip([(1.9, 0.6), (1.7, 0.2), (1.95, 0.9)]) {
+            (i.secs, i.cpu_s, i.machine_cores, i.steal_cores, i.wait_threads) =
+                (10.0, 12.0, Some(machine), Some(0.01), Some(waiting));
+        }
+        assert!(
+            line(&res).contains(
+                "POST p99 11.0 ms, machine 1.90 cores busy, 0.60 server threads waiting for a core (medians of 3 runs)"
+            ),
+            "{}",
+            line(&res)
+        );
+        let md = markdown(&res, "p99.svg");
+        assert!(md.contains(" ms | 0 | 0 | 0 | 0 | 12.0 | 1.20 / 1.95 (0.01) | 0.90 |"), "{md}");
+        // One run without the figure: no median of it is given.
+        res.ingest[1].wait_threads = None;
+        assert!(line(&res).contains("POST p99 11.0 ms, machine 1.90 cores busy (medians of 3 runs)"), "{}", line(&res));
+        assert!(markdown(&res, "p99.svg").contains(" | 1.20 / 1.70 (0.01) | – |"));
     }
 
     /// A paced W5 phase of 1 000 subscribers over `lives` lives, every frame delivered.
@@ -1311,6 +1355,21 @@ mod tests {
             ),
             "{spread}"
         );
-        assert!(md.contains(" | 1.20 / 1.96 (0.03) | yes |"), "{md}");
+        assert!(md.contains(" | 1.20 / 1.96 (0.03) | – | yes |"), "{md}");
+        // And, where the kernel keeps it, how many server threads waited for a core.
+        for p in &mut measured.ingest_paced {
+            p.wait_threads = Some(0.85);
+        }
+        let md = markdown(&measured, "p99.svg");
+        let spread = md.lines().find(|l| l.contains("spread over 100 lives")).unwrap_or_default();
+        assert!(
+            spread.contains(
+                "POST p99 4.50 ms, machine 1.96 cores busy, 0.85 server threads waiting for a core; 15000/s left \
+                 subscribers behind (p99 900 ms, 0 closed, machine 1.96 cores busy, 0.85 server threads waiting for a \
+                 core) | met |"
+            ),
+            "{spread}"
+        );
+        assert!(md.contains(" | 1.20 / 1.96 (0.03) | 0.85 | yes |"), "{md}");
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::fleet::{Fleet, Spec};
 use crate::proto::{Proto, Result, Stats};
-use crate::servers::{Paths, Publisher, RssWatch, Server, SyscallCount, machine_cpu, sample};
+use crate::servers::{Paths, Publisher, RssWatch, RunQueueWait, Server, SyscallCount, machine_cpu, sample};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -191,6 +191,10 @@ pub struct Phase {
     /// CPU the hypervisor ran elsewhere over `wall_s`, in cores.
     #[serde(default)]
     pub steal_cores: f64,
+    /// How many of the server's threads were, on average over `wall_s`, ready
+    /// to run but waiting for a core (run-queue time ÷ wall time).
+    #[serde(default)]
+    pub wait_threads: Option<f64>,
     /// Write-family syscalls (write, writev, sendto, sendmsg) of the server, in
     /// the phases that count syscalls (see [`phase`]).
     pub writes: Option<u64>,
@@ -212,6 +216,11 @@ impl Phase {
     /// the hypervisor's steal; `None` in results of runs that did not measure them.
     pub fn cores(&self) -> Option<(f64, f64, f64)> {
         (self.wall_s > 0.0).then(|| (self.cpu_s / self.wall_s, self.machine_cores, self.steal_cores))
+    }
+
+    pub fn load(&self) -> Option<Load> {
+        let (server, machine, steal) = self.cores()?;
+        Some(Load { server, machine, steal, waiting: self.wait_threads })
     }
 
     pub fn clean(&self) -> bool {
@@ -255,6 +264,34 @@ pub struct Ingest {
     #[serde(default)]
     pub closed: u64,
     pub cpu_s: f64,
+    /// The machine's busy cores over the phase (`None` in results of runs that
+    /// did not measure them).
+    #[serde(default)]
+    pub machine_cores: Option<f64>,
+    #[serde(default)]
+    pub steal_cores: Option<f64>,
+    /// The server's threads ready to run but waiting for a core, on average.
+    #[serde(default)]
+    pub wait_threads: Option<f64>,
+}
+
+impl Ingest {
+    pub fn load(&self) -> Option<Load> {
+        let (machine, steal) = (self.machine_cores?, self.steal_cores?);
+        (self.secs > 0.0).then(|| Load { server: self.cpu_s / self.secs, machine, steal, waiting: self.wait_threads })
+    }
+}
+
+/// How busy the machine was over a phase, in cores: the server, the whole
+/// machine (every process and the kernel's interrupt work), what the hypervisor
+/// ran elsewhere (steal), and how many of the server's threads were ready to run
+/// but waiting for a core, on average.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Load {
+    pub server: f64,
+    pub machine: f64,
+    pub steal: f64,
+    pub waiting: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -472,7 +509,7 @@ async fn phase(
     let subs0 = fleet.cpu_s();
     let watch = RssWatch::start(srv.pid);
     let perf = count_in.and_then(|work| SyscallCount::start(srv.pid, work));
-    let (m0, t0) = (machine_cpu(), Instant::now());
+    let (m0, w0, t0) = (machine_cpu(), RunQueueWait::of(srv.pid), Instant::now());
     publish_rate(publ, rate, secs, pick).await;
     let acked = publ.acked();
     // Sampled once the subscribers have answered: under overload they are still
@@ -480,7 +517,7 @@ async fn phase(
     let st = fleet.drain(&acked, before.lost, drain).await?;
     let s1 = sample(srv.pid);
     let subs_cpu = fleet.cpu_s() - subs0;
-    let (m1, wall) = (machine_cpu(), t0.elapsed().as_secs_f64());
+    let (m1, w1, wall) = (machine_cpu(), RunQueueWait::of(srv.pid), t0.elapsed().as_secs_f64());
     let peak = watch.stop();
     let counted = perf.and_then(SyscallCount::stop);
     let h = hist_of(&st);
@@ -525,6 +562,7 @@ async fn phase(
         wall_s: wall,
         machine_cores: (m1.busy_s - m0.busy_s) / wall,
         steal_cores: (m1.steal_s - m0.steal_s) / wall,
+        wait_threads: w1.since(&w0).map(|w| w / wall),
         writes,
         writes_per_frame: per(writes),
         syscalls,
@@ -752,11 +790,12 @@ impl Ctx<'_> {
             let acked0 = publ.acked();
             let errors0 = publ.errors.load(std::sync::atomic::Ordering::Relaxed);
             publ.take_post_hist();
-            let c0 = sample(srv.pid).cpu_s;
+            let (c0, m0, w0) = (sample(srv.pid).cpu_s, machine_cpu(), RunQueueWait::of(srv.pid));
             let start = Instant::now();
             publish_closed(&publ, clients, self.opts.w5_secs, Pick::Fixed(live)).await;
             let secs = start.elapsed().as_secs_f64();
-            let cpu = sample(srv.pid).cpu_s - c0;
+            let (c1, m1, w1) = (sample(srv.pid).cpu_s, machine_cpu(), RunQueueWait::of(srv.pid));
+            let cpu = c1 - c0;
             let post = publ.take_post_hist();
             let acked = publ.acked();
             let donations = acked[live] - acked0[live];
@@ -784,6 +823,9 @@ impl Ctx<'_> {
                 delivered,
                 closed,
                 cpu_s: cpu,
+                machine_cores: Some((m1.busy_s - m0.busy_s) / secs),
+                steal_cores: Some((m1.steal_s - m0.steal_s) / secs),
+                wait_threads: w1.since(&w0).map(|w| w / secs),
             };
             eprintln!(
                 "    {:.0} donations/s, POST p50 {:.2} ms p99 {:.2} ms, errors {}, lost {} dups {}",

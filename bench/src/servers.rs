@@ -110,6 +110,45 @@ fn parse_proc_stat(stat: &str) -> MachineCpu {
     MachineCpu { busy_s: (at(0) + at(1) + at(2) + at(5) + at(6)) as f64 / 100.0, steal_s: at(7) as f64 / 100.0 }
 }
 
+/// How long each thread of a process has been ready to run but waiting for a
+/// core, in ns, by thread id: the second field of `/proc/PID/task/TID/schedstat`
+/// (empty where the kernel does not keep it).
+#[derive(Clone, Debug, Default)]
+pub struct RunQueueWait(std::collections::HashMap<u32, u64>);
+
+impl RunQueueWait {
+    pub fn of(pid: u32) -> RunQueueWait {
+        let mut waits = std::collections::HashMap::new();
+        if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+            for t in tasks.flatten() {
+                let tid = t.file_name().to_str().and_then(|n| n.parse().ok());
+                let wait = std::fs::read_to_string(t.path().join("schedstat")).ok();
+                if let (Some(tid), Some(ns)) = (tid, wait.as_deref().and_then(schedstat_wait_ns)) {
+                    waits.insert(tid, ns);
+                }
+            }
+        }
+        RunQueueWait(waits)
+    }
+
+    /// Seconds the threads alive now waited for a core since `earlier` (a thread
+    /// born since then counts from its start); `None` if either was not read.
+    pub fn since(&self, earlier: &RunQueueWait) -> Option<f64> {
+        if self.0.is_empty() || earlier.0.is_empty() {
+            return None;
+        }
+        let ns: u64 =
+            self.0.iter().map(|(tid, now)| now.saturating_sub(earlier.0.get(tid).copied().unwrap_or(0))).sum();
+        Some(ns as f64 / 1e9)
+    }
+}
+
+/// The run-queue wait of a `schedstat` line: time on the CPU, time waiting for
+/// it, time slices run (both times in ns).
+fn schedstat_wait_ns(schedstat: &str) -> Option<u64> {
+    schedstat.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// Samples RSS every 100 ms in the background; `stop` gives the peak.
 pub struct RssWatch {
     peak: Arc<AtomicU64>,
@@ -492,7 +531,7 @@ impl SyscallCount {
 
 #[cfg(test)]
 mod tests {
-    use super::{MachineCpu, parse_proc_stat, status_kib};
+    use super::{MachineCpu, RunQueueWait, parse_proc_stat, schedstat_wait_ns, status_kib};
 
     #[test]
     fn status_fields_are_read_in_kib() {
@@ -508,5 +547,22 @@ mod tests {
         // user + nice + system + irq + softirq; iowait and idle are not busy.
         assert_eq!(parse_proc_stat(stat), MachineCpu { busy_s: 1.62, steal_s: 0.09 });
         assert_eq!(parse_proc_stat("intr 1 2 3\n"), MachineCpu::default());
+    }
+
+    #[test]
+    fn run_queue_waits_are_summed_over_the_threads_alive_at_the_end() {
+        assert_eq!(schedstat_wait_ns("4118630622 5583479348 54328\n"), Some(5_583_479_348));
+        assert_eq!(schedstat_wait_ns("12\n"), None);
+        let waits = |w: &[(u32, u64)]| RunQueueWait(w.iter().copied().collect());
+        let before = waits(&[(10, 1_000_000_000), (11, 500_000_000), (12, 7)]);
+        // 10 waited 0.25 s more, 11 0.5 s more, 12 ended, 13 began and waited 0.125 s.
+        let after = waits(&[(10, 1_250_000_000), (11, 1_000_000_000), (13, 125_000_000)]);
+        assert_eq!(after.since(&before), Some(0.875));
+        assert_eq!(after.since(&RunQueueWait::default()), None, "not read before: not measured");
+        // This process, where the kernel keeps the figure: read, and nothing waited between a reading and itself.
+        if std::path::Path::new("/proc/self/schedstat").exists() {
+            let me = RunQueueWait::of(std::process::id());
+            assert_eq!(me.since(&me), Some(0.0));
+        }
     }
 }
