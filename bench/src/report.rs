@@ -387,9 +387,11 @@ pub fn markdown(res: &Results, svg: &str) -> String {
          other machines instead (steal). A machine near 2.00 has no core left: there the next \
          step waits for a core whatever the server does. \
          \"Server threads waiting for a core\" (same tables) is how many of the server's threads \
-         were, on average over the phase, ready to run while no core was free for them (their \
-         run-queue time from `/proc/PID/task/TID/schedstat` ÷ wall time; 0.50 means that half \
-         a thread's worth of the server's work stood waiting all along). \
+         were, on average over the phase, ready to run but not running: in a core's run queue \
+         behind another thread, or while that core woke up (their run-queue time from \
+         `/proc/PID/task/TID/schedstat` ÷ wall time; 0.50 means half a thread's worth of the \
+         server's work stood waiting all along). It can be high while the machine as a whole \
+         has idle time: a thread woken on a busy core waits there. \
          Cagnotte runs with its edge protections off \
          (`CAGNOTTE_RATE_LIMIT_PER_SEC=0`, `CAGNOTTE_WS_MAX_PER_IP=0`, `CAGNOTTE_WS_MAX_PER_TOKEN=0`). \
          Cells that are repeated (rates ≤ 10/s) show the run with the median p99; losses of \

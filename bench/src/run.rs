@@ -212,15 +212,15 @@ pub struct Phase {
 }
 
 impl Phase {
-    /// The cores kept busy over the phase: the server's, the whole machine's and
-    /// the hypervisor's steal; `None` in results of runs that did not measure them.
-    pub fn cores(&self) -> Option<(f64, f64, f64)> {
-        (self.wall_s > 0.0).then(|| (self.cpu_s / self.wall_s, self.machine_cores, self.steal_cores))
-    }
-
+    /// How busy the machine was over the phase; `None` in results of runs that
+    /// did not measure it.
     pub fn load(&self) -> Option<Load> {
-        let (server, machine, steal) = self.cores()?;
-        Some(Load { server, machine, steal, waiting: self.wait_threads })
+        (self.wall_s > 0.0).then(|| Load {
+            server: self.cpu_s / self.wall_s,
+            machine: self.machine_cores,
+            steal: self.steal_cores,
+            waiting: self.wait_threads,
+        })
     }
 
     pub fn clean(&self) -> bool {
