@@ -2,7 +2,7 @@
 
 use crate::fleet::{Fleet, Spec};
 use crate::proto::{Proto, Result, Stats};
-use crate::servers::{Paths, Publisher, RssWatch, RunQueueWait, Server, SyscallCount, machine_cpu, sample};
+use crate::servers::{LoadMeter, Paths, Publisher, RssWatch, Server, SyscallCount, sample};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -509,7 +509,7 @@ async fn phase(
     let subs0 = fleet.cpu_s();
     let watch = RssWatch::start(srv.pid);
     let perf = count_in.and_then(|work| SyscallCount::start(srv.pid, work));
-    let (m0, w0, t0) = (machine_cpu(), RunQueueWait::of(srv.pid), Instant::now());
+    let (meter, t0) = (LoadMeter::start(srv.pid), Instant::now());
     publish_rate(publ, rate, secs, pick).await;
     let acked = publ.acked();
     // Sampled once the subscribers have answered: under overload they are still
@@ -517,7 +517,8 @@ async fn phase(
     let st = fleet.drain(&acked, before.lost, drain).await?;
     let s1 = sample(srv.pid);
     let subs_cpu = fleet.cpu_s() - subs0;
-    let (m1, w1, wall) = (machine_cpu(), RunQueueWait::of(srv.pid), t0.elapsed().as_secs_f64());
+    let wall = t0.elapsed().as_secs_f64();
+    let load = meter.read(wall);
     let peak = watch.stop();
     let counted = perf.and_then(SyscallCount::stop);
     let h = hist_of(&st);
@@ -560,9 +561,9 @@ async fn phase(
         cpu_us_per_frame: if delivered > 0 { cpu * 1e6 / delivered as f64 } else { 0.0 },
         sub_cpu_us_per_frame: if delivered > 0 { subs_cpu * 1e6 / delivered as f64 } else { 0.0 },
         wall_s: wall,
-        machine_cores: (m1.busy_s - m0.busy_s) / wall,
-        steal_cores: (m1.steal_s - m0.steal_s) / wall,
-        wait_threads: w1.since(&w0).map(|w| w / wall),
+        machine_cores: load.machine_cores,
+        steal_cores: load.steal_cores,
+        wait_threads: load.wait_threads,
         writes,
         writes_per_frame: per(writes),
         syscalls,
@@ -790,12 +791,11 @@ impl Ctx<'_> {
             let acked0 = publ.acked();
             let errors0 = publ.errors.load(std::sync::atomic::Ordering::Relaxed);
             publ.take_post_hist();
-            let (c0, m0, w0) = (sample(srv.pid).cpu_s, machine_cpu(), RunQueueWait::of(srv.pid));
+            let (c0, meter) = (sample(srv.pid).cpu_s, LoadMeter::start(srv.pid));
             let start = Instant::now();
             publish_closed(&publ, clients, self.opts.w5_secs, Pick::Fixed(live)).await;
             let secs = start.elapsed().as_secs_f64();
-            let (c1, m1, w1) = (sample(srv.pid).cpu_s, machine_cpu(), RunQueueWait::of(srv.pid));
-            let cpu = c1 - c0;
+            let (cpu, load) = (sample(srv.pid).cpu_s - c0, meter.read(secs));
             let post = publ.take_post_hist();
             let acked = publ.acked();
             let donations = acked[live] - acked0[live];
@@ -823,9 +823,9 @@ impl Ctx<'_> {
                 delivered,
                 closed,
                 cpu_s: cpu,
-                machine_cores: Some((m1.busy_s - m0.busy_s) / secs),
-                steal_cores: Some((m1.steal_s - m0.steal_s) / secs),
-                wait_threads: w1.since(&w0).map(|w| w / secs),
+                machine_cores: Some(load.machine_cores),
+                steal_cores: Some(load.steal_cores),
+                wait_threads: load.wait_threads,
             };
             eprintln!(
                 "    {:.0} donations/s, POST p50 {:.2} ms p99 {:.2} ms, errors {}, lost {} dups {}",

@@ -97,7 +97,7 @@ pub struct MachineCpu {
     pub steal_s: f64,
 }
 
-pub fn machine_cpu() -> MachineCpu {
+fn machine_cpu() -> MachineCpu {
     std::fs::read_to_string("/proc/stat").map(|s| parse_proc_stat(&s)).unwrap_or_default()
 }
 
@@ -114,10 +114,10 @@ fn parse_proc_stat(stat: &str) -> MachineCpu {
 /// core, in ns, by thread id: the second field of `/proc/PID/task/TID/schedstat`
 /// (empty where the kernel does not keep it).
 #[derive(Clone, Debug, Default)]
-pub struct RunQueueWait(std::collections::HashMap<u32, u64>);
+struct RunQueueWait(std::collections::HashMap<u32, u64>);
 
 impl RunQueueWait {
-    pub fn of(pid: u32) -> RunQueueWait {
+    fn of(pid: u32) -> RunQueueWait {
         let mut waits = std::collections::HashMap::new();
         if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
             for t in tasks.flatten() {
@@ -133,13 +133,43 @@ impl RunQueueWait {
 
     /// Seconds the threads alive now waited for a core since `earlier` (a thread
     /// born since then counts from its start); `None` if either was not read.
-    pub fn since(&self, earlier: &RunQueueWait) -> Option<f64> {
+    fn since(&self, earlier: &RunQueueWait) -> Option<f64> {
         if self.0.is_empty() || earlier.0.is_empty() {
             return None;
         }
         let ns: u64 =
             self.0.iter().map(|(tid, now)| now.saturating_sub(earlier.0.get(tid).copied().unwrap_or(0))).sum();
         Some(ns as f64 / 1e9)
+    }
+}
+
+/// How busy the machine was from one moment on, and how long a server's
+/// threads waited for a core meanwhile: read at a phase's start and end.
+pub struct LoadMeter {
+    pid: u32,
+    cpu: MachineCpu,
+    waits: RunQueueWait,
+}
+
+/// What a [`LoadMeter`] read over `wall_s` seconds, in cores (threads for `wait_threads`).
+pub struct LoadReading {
+    pub machine_cores: f64,
+    pub steal_cores: f64,
+    pub wait_threads: Option<f64>,
+}
+
+impl LoadMeter {
+    pub fn start(pid: u32) -> LoadMeter {
+        LoadMeter { pid, cpu: machine_cpu(), waits: RunQueueWait::of(pid) }
+    }
+
+    pub fn read(&self, wall_s: f64) -> LoadReading {
+        let (cpu, waits) = (machine_cpu(), RunQueueWait::of(self.pid));
+        LoadReading {
+            machine_cores: (cpu.busy_s - self.cpu.busy_s) / wall_s,
+            steal_cores: (cpu.steal_s - self.cpu.steal_s) / wall_s,
+            wait_threads: waits.since(&self.waits).map(|w| w / wall_s),
+        }
     }
 }
 
