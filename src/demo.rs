@@ -83,14 +83,16 @@ async fn demo(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), BoxError> {
     ready(addr).await?;
-    let ends_at = (time::OffsetDateTime::now_utc() + time::Duration::hours(2))
-        .format(&time::format_description::well_known::Rfc3339)?;
+    let rfc3339 = &time::format_description::well_known::Rfc3339;
+    let start = time::OffsetDateTime::now_utc();
+    let now = start.format(rfc3339)?;
+    let ends_at = (start + time::Duration::hours(2)).format(rfc3339)?;
     let campaign = call(
         addr,
         "/api/v1/campaigns",
         admin,
         json!({
-            "name": "#Doubletesdons — Restos du cœur",
+            "name": "#Doubletesdons",
             "currency": "EUR",
             "goal": 1_000_000,
             "charity": "Les Restos du cœur",
@@ -113,6 +115,9 @@ async fn demo(
         json!({
             "host": "Corentin",
             "title": "Live démo",
+            // On air now, for as long as the sponsor's match: the pages say "live now".
+            "scheduled_at": now,
+            "duration_minutes": 120,
             "goal": 250_000,
             "donate_url": "https://dons.example.org/doubletesdons/corentin",
         }),

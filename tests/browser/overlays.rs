@@ -690,6 +690,16 @@ async fn builder_previews_a_widget_and_produces_its_url() {
         .await;
         b.client.enter_parent_frame().await.expect("leave the frame");
         b.screenshot_element(".builder", "builder").await;
+        // The ticker's 1920 px source is scaled down into the page: nothing scrolls sideways.
+        let v = b
+            .js(r#"var f = document.getElementById("form");
+                   f.elements.widget.value = "ticker";
+                   f.dispatchEvent(new Event("change"));
+                   var box = document.getElementById("preview-box").getBoundingClientRect();
+                   return [document.documentElement.scrollWidth <= window.innerWidth, box.right <= window.innerWidth,
+                           document.getElementById("preview").style.transform !== "scale(1)"]"#)
+            .await;
+        assert_eq!(v, json!([true, true, true]), "the builder fits a {WIDTH} px window");
     })
     .await;
 }
@@ -755,6 +765,19 @@ async fn demo_command_serves_moving_overlays() {
                         .filter(function (id) { return document.getElementById(id).hidden; })"#)
                 .await;
             (hidden == json!([])).then_some(())
+        })
+        .await;
+        // The demo's live is on air: its public page says so.
+        let public = page.replace("/overlay/lives/", "/lives/");
+        let public = format!("{}?lang=en", public.split('?').next().unwrap());
+        b.goto(&public).await;
+        eventually("the demo live on air", WAIT, || async {
+            let v = b
+                .js(r#"return [document.getElementById("status").textContent,
+                        document.getElementById("campaign-link").textContent,
+                        document.getElementById("charity").textContent]"#)
+                .await;
+            (v == json!(["Live now", "#Doubletesdons", "Les Restos du cœur"])).then_some(())
         })
         .await;
 
