@@ -152,7 +152,9 @@ struct OverlayPage<'a> {
     /// `single` when the page shows one widget (it is positioned in the viewport).
     layout: &'static str,
     donate_url: &'a str,
-    donate_label: &'a str,
+    /// The URL as shown, cut after each `/`: a narrow card breaks the line there
+    /// rather than inside a word.
+    donate_label: Vec<&'a str>,
     /// Inline SVG made by us from `donate_url`; empty without one.
     qr_svg: String,
 }
@@ -260,7 +262,7 @@ fn render(
         w,
         layout: if w.count() == 1 { "single" } else { "stack" },
         donate_url: &donate_url,
-        donate_label: display_url(&donate_url),
+        donate_label: display_url(&donate_url).split_inclusive('/').collect(),
         qr_svg: qr,
     };
     html(CSP, page)

@@ -767,6 +767,27 @@ async fn demo_command_serves_moving_overlays() {
             (hidden == json!([])).then_some(())
         })
         .await;
+        // In OBS at the card's suggested size (640 × 280) the donation URL is longer
+        // than the card is wide: the line breaks after a `/`, never inside a word
+        // (each part between breaks lies on one line).
+        let cta = printed.iter().find(|l| l.trim_start().starts_with("call to action")).unwrap();
+        b.client.set_window_size(640, 280).await.expect("the card's size");
+        b.goto(cta.split_whitespace().last().unwrap()).await;
+        b.wait_live().await;
+        let parts = b
+            .js(r#"var url = document.getElementById("cta-url");
+                   return Array.from(url.childNodes).filter(function (n) { return n.nodeType === 3; })
+                     .map(function (n) { var r = document.createRange(); r.selectNode(n);
+                                         return [n.textContent, r.getClientRects().length, r.getBoundingClientRect().top]; })"#)
+            .await;
+        let lines: Vec<_> = parts.as_array().unwrap().iter().map(|p| (p[0].clone(), p[1].clone())).collect();
+        assert_eq!(
+            lines,
+            [("dons.example.org/", 1), ("doubletesdons/", 1), ("corentin", 1)].map(|(t, n)| (json!(t), json!(n))),
+            "{parts}"
+        );
+        assert!(parts[2][2].as_f64() > parts[0][2].as_f64(), "the URL takes two lines here: {parts}");
+        b.client.set_window_size(WIDTH, HEIGHT).await.expect("the usual size");
         // The demo's live is on air: its public page says so.
         let public = page.replace("/overlay/lives/", "/lives/");
         let public = format!("{}?lang=en", public.split('?').next().unwrap());
