@@ -3,6 +3,7 @@
 //! hide), test alerts, and the campaign's donations as JSON or CSV.
 
 use super::JsonBody;
+use super::Path;
 use super::api::outcome_response;
 use super::auth::SESSION_COOKIE;
 use crate::app::AppState;
@@ -13,7 +14,7 @@ use crate::error::ApiError;
 use crate::money::Amount;
 use crate::secret;
 use axum::Router;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};

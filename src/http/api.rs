@@ -1,6 +1,7 @@
 //! The JSON API of API.md: campaigns, matches, lives, donations, refunds, events.
 
 use super::JsonBody;
+use super::Path;
 use crate::app::AppState;
 use crate::domain::state::{BodyDigest, Command, IdempotencyKey, RefundTotal};
 use crate::domain::{Campaign, Donation, Live, Match, Timestamp, text};
@@ -9,7 +10,7 @@ use crate::ledger::Outcome;
 use crate::money::{Amount, Currency};
 use crate::secret;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};

@@ -5,6 +5,7 @@
 //! [`crate::webhooks`]; this module answers, and only after the ledger commit.
 
 use super::JsonBody;
+use super::Path;
 use super::api::{base_url, id_or_new};
 use crate::app::AppState;
 use crate::domain::state::{BodyDigest, Command, IdempotencyKey, Principal, Refusal};
@@ -14,8 +15,8 @@ use crate::ledger::{LedgerError, Outcome};
 use crate::webhooks::{self, Parsed, WebhookError};
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{patch, post};

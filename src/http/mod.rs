@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde::de::DeserializeOwned;
@@ -34,9 +34,31 @@ pub fn router(state: AppState) -> Router {
         .merge(metrics::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found("not_found", "no such endpoint") })
+        // After every route: it applies to the routes present (axum keeps the `Allow` header).
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not take this method; the Allow header lists those it takes",
+            )
+        })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::edge))
         .with_state(state)
+}
+
+/// Path parameters, with a malformed path (say, a percent-encoded byte that is
+/// not UTF-8) answered in our error shape instead of axum's plain text.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(e: axum::extract::rejection::PathRejection) -> ApiError {
+        let text = e.body_text();
+        let why = text.strip_prefix("Invalid URL: ").unwrap_or(&text);
+        ApiError::new(e.status(), "invalid_path", format!("the URL's path is not valid: {why}"))
+    }
 }
 
 /// A JSON body parsed into our error shape: a syntax error is `400 invalid_json`,
@@ -87,7 +109,7 @@ pub fn static_file(name: &str) -> Option<(&'static str, &'static [u8])> {
     })
 }
 
-pub async fn serve_static(axum::extract::Path(name): axum::extract::Path<String>) -> axum::response::Response {
+pub async fn serve_static(Path(name): Path<String>) -> axum::response::Response {
     match static_file(&name) {
         Some((ct, body)) => ([(header::CONTENT_TYPE, ct), (header::CACHE_CONTROL, "no-cache")], body).into_response(),
         None => ApiError::not_found("not_found", "no such file").into_response(),

@@ -15,11 +15,12 @@
 //! script from the URL and applied through CSS custom properties, so the pages
 //! need no inline style and the CSP allows only our own files.
 
+use super::Path;
 use crate::app::AppState;
 use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;

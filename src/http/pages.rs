@@ -14,12 +14,13 @@
 //! Labels are rendered here in French or English (`?lang=fr|en`, French by
 //! default). Every page allows only our own script, style and socket.
 
+use super::Path;
 use super::overlay::{lang, qr_svg};
 use crate::app::AppState;
 use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;

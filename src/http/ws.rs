@@ -7,6 +7,7 @@
 //! blocks a write past the send timeout, or stays silent after a ping is closed;
 //! it resumes with `after=`.
 
+use super::Path;
 use super::limits::ClientIp;
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -16,7 +17,7 @@ use crate::metrics::SessionEnd;
 use axum::Extension;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Request};
 use axum::response::Response;

@@ -283,3 +283,44 @@ async fn bad_campaigns_lives_and_matches_are_refused() {
     assert_eq!(c["lives"].as_array().unwrap().len(), 1);
     assert_eq!(c["matches"], json!([]));
 }
+
+#[tokio::test]
+async fn wrong_methods_and_malformed_paths_get_the_error_shape() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let error = |code: &str, message: &str| json!({"error": code, "message": message});
+    let wrong_method =
+        error("method_not_allowed", "this endpoint does not take this method; the Allow header lists those it takes");
+    for (method, path, allow) in [
+        (reqwest::Method::PUT, "/api/v1/campaigns".to_owned(), "POST"),
+        (reqwest::Method::DELETE, format!("/api/v1/lives/{}/donations", live.id), "POST"),
+        (reqwest::Method::POST, "/healthz".to_owned(), "GET,HEAD"),
+        (reqwest::Method::POST, format!("/lives/{}", live.id), "GET,HEAD"),
+    ] {
+        let res = app.client.request(method.clone(), format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_eq!(res.headers()["allow"], allow, "{method} {path}");
+        assert_eq!(res.headers()["content-type"], "application/json", "{method} {path}");
+        assert_eq!(res.json::<Value>().await.unwrap(), wrong_method, "{method} {path}");
+    }
+    // A percent-encoded byte that is not UTF-8 where an id goes.
+    for (path, param) in [
+        ("/api/v1/lives/%ff".to_owned(), "id"),
+        ("/campaigns/%ff".to_owned(), "id"),
+        ("/static/%ff".to_owned(), "file"),
+        ("/ws/lives/%ff?token=x".to_owned(), "id"),
+        ("/overlay/lives/%fe/goal?token=x".to_owned(), "id"),
+    ] {
+        let (s, v) = app.get(&path).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(
+            v,
+            error("invalid_path", &format!("the URL's path is not valid: Invalid UTF-8 in `{param}`")),
+            "{path}"
+        );
+    }
+    // Nothing was changed: the live has no donation and the log only the setup's events.
+    let (s, v) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["totals"], json!({"raised": 0, "matched": 0, "total": 0, "donations": 0}));
+}
