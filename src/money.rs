@@ -23,10 +23,19 @@ impl Amount {
     pub fn from_json(value: &serde_json::Value) -> Result<Self, AmountError> {
         let n = match value {
             serde_json::Value::Number(n) if n.is_i64() => n.as_i64().unwrap_or(0),
-            // u64 above i64::MAX is an integer, just an absurdly large one.
+            // u64 above i64::MAX is an integer, just an absurdly large one; so are
+            // the digits of one beyond u64, which JSON parsing turns into a float
+            // (as it does `1e19`: a number that large is too large either way).
             serde_json::Value::Number(n) if n.is_u64() => {
                 return Err(AmountError::TooLarge { max: i64::MAX });
             }
+            serde_json::Value::Number(n) => match n.as_f64() {
+                Some(f) if f.fract() == 0.0 && f >= i64::MAX as f64 => {
+                    return Err(AmountError::TooLarge { max: i64::MAX });
+                }
+                Some(f) if f.fract() == 0.0 && f <= i64::MIN as f64 => return Err(AmountError::NotPositive),
+                _ => return Err(AmountError::NotAnInteger),
+            },
             _ => return Err(AmountError::NotAnInteger),
         };
         Self::new(n)
@@ -37,6 +46,16 @@ impl Amount {
             return Err(AmountError::NotPositive);
         }
         Ok(Amount(minor))
+    }
+
+    /// Parses an amount of `currency` that may be at most `max_major` whole units:
+    /// an integer too large to hold is refused with that maximum, like any other
+    /// amount above it (which the ledger refuses).
+    pub fn from_json_in(value: &serde_json::Value, currency: Currency, max_major: i64) -> Result<Self, AmountError> {
+        Self::from_json(value).map_err(|e| match e {
+            AmountError::TooLarge { .. } => AmountError::TooLarge { max: currency.minor_units(max_major) },
+            e => e,
+        })
     }
 
     /// Checks the amount against a maximum expressed in minor units.
@@ -137,6 +156,11 @@ mod tests {
         assert_eq!(Amount::from_json(&json!("1050")), Err(AmountError::NotAnInteger));
         assert_eq!(Amount::from_json(&json!(null)), Err(AmountError::NotAnInteger));
         assert!(matches!(Amount::from_json(&json!(u64::MAX)), Err(AmountError::TooLarge { .. })));
+        let parse = |text: &str| Amount::from_json(&serde_json::from_str(text).unwrap());
+        assert_eq!(parse("100000000000000000000000"), Err(AmountError::TooLarge { max: i64::MAX }));
+        assert_eq!(parse("-100000000000000000000000"), Err(AmountError::NotPositive));
+        assert_eq!(parse("1e3"), Err(AmountError::NotAnInteger));
+        assert_eq!(parse("1050.5"), Err(AmountError::NotAnInteger));
         assert!(Amount::new(100).unwrap().at_most(99).is_err());
         assert!(Amount::new(99).unwrap().at_most(99).is_ok());
     }

@@ -405,7 +405,10 @@ async fn donate(
     let by = app.require_live_writer(&headers, &live_id)?;
     let key = idempotency_key(&headers)?;
     let b: NewDonation = super::parse_json(&body.map_err(super::body_rejection)?)?;
-    let amount = Amount::from_json(&b.amount)?;
+    let amount = match Currency::parse(&b.currency) {
+        Ok(c) => Amount::from_json_in(&b.amount, c, app.config.max_amount),
+        Err(_) => Amount::from_json(&b.amount),
+    }?;
     let currency = Currency::parse(&b.currency)?;
     let donor = text::optional("donor", b.donor.as_deref(), text::DONOR_MAX)?;
     let message = text::optional("message", b.message.as_deref(), text::MESSAGE_MAX)?;

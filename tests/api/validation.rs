@@ -69,7 +69,14 @@ async fn bad_donations_are_refused_and_change_nothing() {
             Some(&live.key),
             r#"{"amount": 100000000000000000000, "currency": "EUR"}"#.into(),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_amount",
+            "amount_too_large",
+        ),
+        (
+            "2^63",
+            Some(&live.key),
+            r#"{"amount": 9223372036854775808, "currency": "EUR"}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "amount_too_large",
         ),
         (
             "just above max",
@@ -198,6 +205,17 @@ async fn bad_donations_are_refused_and_change_nothing() {
         assert_eq!(s, status, "{name}: {v}");
         assert_eq!(v["error"], code, "{name}: {v}");
         assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{name}: {v}");
+    }
+    // However large, an amount above the maximum is told the configured maximum.
+    for amount in ["100000001", "9223372036854775807", "9223372036854775808", "100000000000000000000000"] {
+        let body = format!(r#"{{"amount": {amount}, "currency": "EUR"}}"#);
+        let (s, v) = app.post_raw(&path, Some(&live.key), &[], &body).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{amount}");
+        assert_eq!(
+            v,
+            json!({"error": "amount_too_large", "message": "amount is above the maximum of 100000000 minor units"}),
+            "{amount}"
+        );
     }
     let (s, v) =
         app.post_raw(&path, Some(&live.key), &[("Idempotency-Key", "")], r#"{"amount":1,"currency":"EUR"}"#).await;
