@@ -90,6 +90,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
+            // Every body is an object: serde's word for another value would name our types.
+            Category::Data if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') => {
+                ApiError::invalid("invalid_body", "the body must be a JSON object")
+            }
             Category::Data => {
                 let msg = e.to_string();
                 let code = if msg.starts_with("unknown field") { "unknown_field" } else { "invalid_body" };

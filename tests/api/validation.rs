@@ -303,7 +303,7 @@ async fn bad_campaigns_lives_and_matches_are_refused() {
 }
 
 #[tokio::test]
-async fn wrong_methods_and_malformed_paths_get_the_error_shape() {
+async fn wrong_methods_bad_paths_and_non_object_bodies_get_the_error_shape() {
     let app = spawn_app().await;
     let live = app.setup().await;
     let error = |code: &str, message: &str| json!({"error": code, "message": message});
@@ -337,6 +337,15 @@ async fn wrong_methods_and_malformed_paths_get_the_error_shape() {
             "{path}"
         );
     }
+    // A body of valid JSON that is not an object.
+    for body in ["[]", "[\"Restos\", \"EUR\"]", "\"Restos\"", "1", "true", "null"] {
+        let (s, v) = app.post_raw("/api/v1/campaigns", Some(ADMIN), &[], body).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(v, error("invalid_body", "the body must be a JSON object"), "{body}");
+    }
+    let (s, v) =
+        app.post_raw(&format!("/api/v1/lives/{}/donations", live.id), Some(&live.key), &[], "[1000, \"EUR\"]").await;
+    assert_eq!((s, v), (StatusCode::UNPROCESSABLE_ENTITY, error("invalid_body", "the body must be a JSON object")));
     // Nothing was changed: the live has no donation and the log only the setup's events.
     let (s, v) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
     assert_eq!(s, StatusCode::OK);
