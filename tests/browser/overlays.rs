@@ -567,6 +567,13 @@ async fn every_widget_shows_its_data_and_is_screenshotted() {
         assert_eq!(text("cta-url").await, "dons.example.org/restos");
         assert_eq!(text("cta-title").await, "Faites un don");
         assert_eq!(b.js("return document.querySelectorAll('#w-cta svg.qr path').length").await, 1);
+        // However short the URL, the QR code keeps to the card's right edge (its padding apart).
+        let gap = b
+            .js(r#"var card = document.getElementById("w-cta"), qr = card.querySelector("svg.qr");
+                   return card.getBoundingClientRect().right - qr.getBoundingClientRect().right
+                          - parseFloat(getComputedStyle(card).paddingRight)"#)
+            .await;
+        assert!(gap.as_f64().is_some_and(|g| g.abs() < 1.0), "QR {gap} px from the card's padding");
 
         // A live donation updates everything at once.
         let lea = donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Léa", "message": "Encore !"})).await;
