@@ -64,7 +64,13 @@
       if (input.value.toLowerCase() !== input.dataset.default) q.set(name, input.value.replace("#", ""));
     });
     if (f.sound.checked) q.set("sound", "1");
-    return { url: location.origin + path + "?" + q.toString(), size: SIZES[widget] || SIZES.all };
+    // The widget grows with its size setting: so must the source, or OBS crops it
+    // (the overlay reads `size` the same way: a number from 30 to 400, else 100).
+    var pct = Number(f.size.value.trim().replace(",", "."));
+    var k = f.size.value.trim() === "" || !isFinite(pct) ? 1 : Math.min(400, Math.max(30, pct)) / 100;
+    var wh = SIZES[widget] || SIZES.all;
+    return { url: location.origin + path + "?" + q.toString(),
+             size: [Math.round(wh[0] * k), Math.round(wh[1] * k)] };
   }
   var last = "";
   function update() {

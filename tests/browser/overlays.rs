@@ -683,6 +683,12 @@ async fn builder_previews_a_widget_and_produces_its_url() {
         );
         assert_eq!(b.js("return document.getElementById('url').value").await, expected);
         assert_eq!(b.js("return document.getElementById('preview').src").await, expected);
+        // The goal bar's 800 × 160 source, at 150 %: the widget grows, so must the source.
+        assert_eq!(
+            b.js("return document.getElementById('size-hint').textContent").await,
+            "Suggested source size: 1200 × 240"
+        );
+        assert_eq!(b.js("return document.getElementById('preview').style.width").await, "1200px");
         // The preview is the real widget, with the chosen settings applied.
         b.client.enter_frame(0).await.expect("enter the preview frame");
         b.wait_live().await;
