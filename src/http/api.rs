@@ -405,11 +405,12 @@ async fn donate(
     let by = app.require_live_writer(&headers, &live_id)?;
     let key = idempotency_key(&headers)?;
     let b: NewDonation = super::parse_json(&body.map_err(super::body_rejection)?)?;
-    let amount = match Currency::parse(&b.currency) {
-        Ok(c) => Amount::from_json_in(&b.amount, c, app.config.max_amount),
+    let currency = Currency::parse(&b.currency);
+    let amount = match &currency {
+        Ok(c) => Amount::from_json_in(&b.amount, *c, app.config.max_amount),
         Err(_) => Amount::from_json(&b.amount),
     }?;
-    let currency = Currency::parse(&b.currency)?;
+    let currency = currency?;
     let donor = text::optional("donor", b.donor.as_deref(), text::DONOR_MAX)?;
     let message = text::optional("message", b.message.as_deref(), text::MESSAGE_MAX)?;
     let platform = text::platform(b.platform.as_deref())?.unwrap_or_else(|| "direct".to_owned());

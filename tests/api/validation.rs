@@ -306,6 +306,7 @@ async fn bad_campaigns_lives_and_matches_are_refused() {
 async fn wrong_methods_bad_paths_and_non_object_bodies_get_the_error_shape() {
     let app = spawn_app().await;
     let live = app.setup().await;
+    let before = app.events(&live, 0).await;
     let error = |code: &str, message: &str| json!({"error": code, "message": message});
     let wrong_method =
         error("method_not_allowed", "this endpoint does not take this method; the Allow header lists those it takes");
@@ -346,8 +347,9 @@ async fn wrong_methods_bad_paths_and_non_object_bodies_get_the_error_shape() {
     let (s, v) =
         app.post_raw(&format!("/api/v1/lives/{}/donations", live.id), Some(&live.key), &[], "[1000, \"EUR\"]").await;
     assert_eq!((s, v), (StatusCode::UNPROCESSABLE_ENTITY, error("invalid_body", "the body must be a JSON object")));
-    // Nothing was changed: the live has no donation and the log only the setup's events.
+    // Nothing was changed: the live has no donation and no new event.
     let (s, v) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["totals"], json!({"raised": 0, "matched": 0, "total": 0, "donations": 0}));
+    assert_eq!(app.events(&live, 0).await, before);
 }
