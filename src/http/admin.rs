@@ -217,6 +217,15 @@ async fn campaign_donations(
     Ok(axum::Json(json!({ "donations": list })).into_response())
 }
 
+/// A text cell of the export. Donors choose their name and message, and a
+/// spreadsheet reads a cell that starts with `=`, `+`, `-` or `@` (or a tab or
+/// carriage return) as a formula, which can fetch a URL or run a command: such a
+/// cell gets a `'` in front, so that it is read as text (OWASP's advice on CSV
+/// injection). Names and messages that start otherwise are exported as they are.
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() }
+}
+
 /// `GET /api/v1/campaigns/{id}/donations.csv`: for the charity's receipts. Amounts
 /// are decimal strings in the campaign currency; the real donor name is given
 /// with the anonymous flag (receipts need it; viewers never see it).
@@ -259,15 +268,15 @@ async fn campaign_csv(
             d.id.to_string(),
             d.at.to_string(),
             d.live_id.to_string(),
-            hosts.get(d.live_id.as_str()).cloned().unwrap_or_default(),
-            d.donor.as_deref().unwrap_or_default().to_owned(),
+            cell(hosts.get(d.live_id.as_str()).map_or("", String::as_str)),
+            cell(d.donor.as_deref().unwrap_or_default()),
             if d.anonymous { "yes" } else { "no" }.to_owned(),
-            d.message.as_deref().unwrap_or_default().to_owned(),
+            cell(d.message.as_deref().unwrap_or_default()),
             currency.format_plain(d.amount),
             currency.format_plain(d.matched),
             currency.format_plain(d.amount.saturating_add(d.matched)),
             currency.code().to_owned(),
-            d.platform.to_string(),
+            cell(&d.platform),
             if d.refunded { "yes" } else { "no" }.to_owned(),
             refunded_at.map(|t| t.to_string()).unwrap_or_default(),
             currency.format_plain(d.refunded_amount),

@@ -401,6 +401,17 @@ async fn the_csv_export_parses_back_to_the_same_rows() {
     app.post(&format!("/api/v1/donations/{}/refund", b["donation"]["id"].as_str().unwrap()), Some(ADMIN), json!({}))
         .await;
     let (_, c) = app.donate(&live, json!({"amount": 1000, "currency": "EUR", "donor": "Cléo"})).await;
+    // Texts a spreadsheet would run as a formula.
+    let formulas = [
+        ("=HYPERLINK(\"https://example.com\",\"Reçu\")", "+33 6 12 34 56 78"),
+        ("-Anne-", "@SUM(A1:A9)"),
+        ("Léa", "=1+1"),
+    ];
+    for (donor, message) in formulas {
+        let (s, v) =
+            app.donate(&live, json!({"amount": 100, "currency": "EUR", "donor": donor, "message": message})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
     let (s, _) = app
         .post(
             &format!("/api/v1/donations/{}/refund", c["donation"]["id"].as_str().unwrap()),
@@ -430,7 +441,17 @@ async fn the_csv_export_parses_back_to_the_same_rows() {
         .expect("python3");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.len(), 6);
+    let texts: Vec<_> = rows[3..].iter().map(|r| (r["donor"].clone(), r["message"].clone())).collect();
+    assert_eq!(
+        texts,
+        [
+            ("'=HYPERLINK(\"https://example.com\",\"Reçu\")", "'+33 6 12 34 56 78"),
+            ("'-Anne-", "'@SUM(A1:A9)"),
+            ("Léa", "'=1+1"),
+        ]
+        .map(|(d, m)| (json!(d), json!(m)))
+    );
     assert_eq!(rows[0]["donation_id"], a["donation"]["id"]);
     assert_eq!(rows[0]["donor"], tricky);
     assert_eq!(rows[0]["message"], "ligne 1; \"citée\"");
