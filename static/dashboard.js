@@ -565,7 +565,7 @@
       var status = d.refunded ? "refunded" : d.moderation;
       tr.dataset.status = status;
       tr.appendChild(make("td", null, when(d.at)));
-      tr.appendChild(make("td", null, d.host));
+      tr.appendChild(make("td", "host", d.host));
       var who = make("td", "donor", d.donor_name || "—");
       if (d.anonymous) who.appendChild(make("small", "badge", T.anonymous));
       if (d.donor_hidden) who.appendChild(make("small", "badge", T.hidden));

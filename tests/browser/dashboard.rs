@@ -682,6 +682,38 @@ async fn hiding_after_the_fact_updates_open_overlays_and_refund_updates_totals()
 }
 
 #[tokio::test]
+async fn long_names_and_messages_wrap_and_leave_the_actions_in_sight() {
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        sign_in(b, &app, "").await;
+        create_campaign(b, "Longs", "1000", "https://dons.example.org/longs").await;
+        create_live(b, "Un_pseudo_de_streamer_sans_la_moindre_espace_2026").await;
+        let key = input_value(b, "#live-key").await;
+        let live_id = on(b, "#lives article", "return document.querySelector(arguments[0]).dataset.live").await;
+        let live_id = live_id.as_str().unwrap().to_owned();
+        let donor = "X".repeat(64);
+        let message = format!("https://dons.example.org/{}", "y".repeat(400));
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/lives/{live_id}/donations"),
+                Some(&key),
+                json!({"amount": 2000, "currency": "EUR", "donor": donor, "message": message}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        wait_rows(b, &[[donor.as_str(), message.as_str(), "20,00_€", "", "Affiché"]]).await;
+        let v = b
+            .js(r##"var wrap = document.querySelector("#donations").closest(".table-wrap");
+                    var refund = document.querySelector("#donations tbody tr button[data-act=refund]");
+                    return [wrap.scrollWidth <= wrap.clientWidth,
+                            refund.getBoundingClientRect().right <= wrap.getBoundingClientRect().right]"##)
+            .await;
+        assert_eq!(v, json!([true, true]), "the table fits its card, the refund button in sight");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn word_list_edited_in_the_dashboard_masks_text_on_the_overlay() {
     let app = spawn_app().await;
     with_browser(async |b| {
