@@ -82,6 +82,39 @@ async fn wait_recent(b: &Browser, expected: &[[&str; 4]]) {
 }
 
 #[tokio::test]
+async fn names_without_spaces_wrap_on_a_phone() {
+    let app = spawn_app().await;
+    let c = app
+        .campaign(json!({"name": "Campagne_sans_la_moindre_espace_pour_voir_2026", "currency": "EUR",
+                         "charity": "Association_au_nom_interminable_et_sans_espace"}))
+        .await;
+    let cid = c["id"].as_str().unwrap().to_owned();
+    let live = app
+        .live(
+            &cid,
+            json!({"host": "Un_pseudo_de_streamer_sans_la_moindre_espace_2026",
+                           "title": "Titre_sans_espaces_pour_voir_ce_qui_se_passe"}),
+        )
+        .await;
+    donate(
+        &app,
+        &live,
+        json!({"amount": 1000, "currency": "EUR", "donor": "X".repeat(64), "message": "y".repeat(300)}),
+    )
+    .await;
+    with_browser(async |b| {
+        phone(b).await;
+        for page in [format!("/lives/{}", live.id), format!("/campaigns/{cid}")] {
+            b.goto(&format!("{}{page}", app.base)).await;
+            wait_page_live(b).await;
+            wait_text(b, "#recent li[data-id] .donor", &"X".repeat(64)).await;
+            fits_width(b).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn live_page_on_a_phone_updates_live_and_shows_only_moderated_text() {
     let app = spawn_app().await;
     let (live, other) = setup(&app).await;
