@@ -56,6 +56,13 @@ async fn metrics_are_for_the_admin_and_count_exactly() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let webhook = v["id"].as_str().unwrap().to_owned();
 
+    // A second live, on air since ten minutes ago for an hour, and still unfollowed.
+    let start = (time::OffsetDateTime::now_utc() - time::Duration::minutes(10))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let on_air =
+        app.live(&live.campaign_id, json!({"host": "Ana", "scheduled_at": start, "duration_minutes": 60})).await;
+
     let mut a = app.ws(&live, None).await;
     let b = app.ws(&live, None).await;
     app.donate_ok(&live, 1050).await;
@@ -65,16 +72,27 @@ async fn metrics_are_for_the_admin_and_count_exactly() {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 
     let values = until(&app, "cagnotte_websocket_sessions", 2.0).await;
-    let c = &live.campaign_id;
+    let (c, l, o) = (&live.campaign_id, &live.id, &on_air.id);
     let expected = [
         (format!("cagnotte_campaign_raised_minor_units{{campaign=\"{c}\",currency=\"EUR\"}}"), 1300.0),
         (format!("cagnotte_campaign_matched_minor_units{{campaign=\"{c}\",currency=\"EUR\"}}"), 0.0),
         (format!("cagnotte_campaign_donations{{campaign=\"{c}\",currency=\"EUR\"}}"), 2.0),
+        (format!("cagnotte_campaign_overlays{{campaign=\"{c}\"}}"), 0.0),
+        (format!("cagnotte_campaign_viewers{{campaign=\"{c}\"}}"), 0.0),
         ("cagnotte_campaigns".to_owned(), 1.0),
-        ("cagnotte_lives".to_owned(), 1.0),
+        ("cagnotte_lives".to_owned(), 2.0),
+        (format!("cagnotte_live_raised_minor_units{{campaign=\"{c}\",live=\"{l}\",currency=\"EUR\"}}"), 1300.0),
+        (format!("cagnotte_live_matched_minor_units{{campaign=\"{c}\",live=\"{l}\",currency=\"EUR\"}}"), 0.0),
+        (format!("cagnotte_live_donations{{campaign=\"{c}\",live=\"{l}\",currency=\"EUR\"}}"), 2.0),
+        (format!("cagnotte_live_donations{{campaign=\"{c}\",live=\"{o}\",currency=\"EUR\"}}"), 0.0),
+        (format!("cagnotte_live_on_air{{campaign=\"{c}\",live=\"{l}\"}}"), 0.0),
+        (format!("cagnotte_live_on_air{{campaign=\"{c}\",live=\"{o}\"}}"), 1.0),
+        (format!("cagnotte_live_overlays{{campaign=\"{c}\",live=\"{l}\"}}"), 2.0),
+        (format!("cagnotte_live_overlays{{campaign=\"{c}\",live=\"{o}\"}}"), 0.0),
+        (format!("cagnotte_live_viewers{{campaign=\"{c}\",live=\"{l}\"}}"), 0.0),
         ("cagnotte_websocket_sessions_opened_total".to_owned(), 2.0),
-        // Campaign, live, webhook, two donations and the refused one: six writes.
-        ("cagnotte_http_write_duration_seconds_count".to_owned(), 6.0),
+        // Campaign, two lives, webhook, two donations and the refused one: seven writes.
+        ("cagnotte_http_write_duration_seconds_count".to_owned(), 7.0),
         ("cagnotte_http_responses_total{class=\"4xx\"}".to_owned(), 3.0),
         ("cagnotte_http_refused_total{reason=\"auth_brake\"}".to_owned(), 0.0),
         (format!("cagnotte_webhook_delivered_total{{webhook=\"{webhook}\"}}"), 0.0),
@@ -85,7 +103,7 @@ async fn metrics_are_for_the_admin_and_count_exactly() {
     }
     // Every event of this fresh log was committed by this process.
     let seq = values["cagnotte_ledger_seq"];
-    assert!(seq >= 5.0, "campaign, live, webhook and two donations: {seq}");
+    assert!(seq >= 6.0, "campaign, two lives, webhook and two donations: {seq}");
     assert_eq!(values["cagnotte_ledger_committed_events_total"], seq);
     assert!(values["cagnotte_ledger_commits_total"] >= 1.0);
     assert!(values["cagnotte_ledger_commit_duration_seconds_count"] >= 1.0);
@@ -100,6 +118,7 @@ async fn metrics_are_for_the_admin_and_count_exactly() {
     drop(b);
     let values = until(&app, "cagnotte_websocket_sessions_ended_total{reason=\"left\"}", 1.0).await;
     assert_eq!(values["cagnotte_websocket_sessions"], 1.0);
+    until(&app, &format!("cagnotte_live_overlays{{campaign=\"{c}\",live=\"{l}\"}}"), 1.0).await;
     assert_eq!(
         values["cagnotte_websocket_sessions_ended_total{reason=\"bad_message\"}"], 0.0,
         "it left, it did not misbehave"
