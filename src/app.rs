@@ -112,10 +112,11 @@ fn admin_token(config: &Config) -> Result<TokenHash, BoxError> {
         hex::decode_to_slice(stored.trim(), &mut h).map_err(|e| format!("{}: {e}", path.display()))?;
         return Ok(TokenHash(h));
     }
-    std::fs::create_dir_all(&config.data_dir)?;
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create the data directory {}: {e}", config.data_dir.display()))?;
     let token = secret::new_token("ca_");
     let hash = secret::hash(&token);
-    std::fs::write(&path, hex::encode(hash.0))?;
+    std::fs::write(&path, hex::encode(hash.0)).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     // Printed once, on purpose to stdout and not to the logs.
     println!("Generated admin token (shown only this once; keep it safe): {token}");
     Ok(hash)
@@ -148,8 +149,11 @@ pub async fn run_with_clock(
     let limits = Limits { max_amount_major: config.max_amount };
     let dir = config.data_dir.clone();
     let started = std::time::Instant::now();
-    let (store, state) = tokio::task::spawn_blocking(move || ledger::open(&dir, limits)).await??;
-    let logins = crate::sessions::Sessions::open(Path::new(&config.data_dir), &admin_hash)?;
+    let (store, state) = tokio::task::spawn_blocking(move || ledger::open(&dir, limits))
+        .await?
+        .map_err(|e| format!("cannot open the log in the data directory {}: {e}", config.data_dir.display()))?;
+    let logins = crate::sessions::Sessions::open(Path::new(&config.data_dir), &admin_hash)
+        .map_err(|e| format!("cannot open the sessions in the data directory {}: {e}", config.data_dir.display()))?;
     let views = Arc::new(Views::default());
     let hub = Arc::new(Hub::with_linger(config.ws_coalesce()));
     ledger::load_views(&state, &views, &hub);

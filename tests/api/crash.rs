@@ -410,3 +410,44 @@ async fn tokens_never_reach_the_logs() {
         assert!(!log.contains(secret), "a token reached the logs");
     }
 }
+
+#[test]
+fn a_data_directory_that_cannot_be_used_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let data = file.join("data");
+    let run = |extra: &[&str]| {
+        let mut child = Command::new(binary())
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
+            .arg("--data-dir")
+            .arg(&data)
+            .env("CAGNOTTE_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start cagnotte");
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(std::time::Instant::now() < deadline, "the server should stop");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut log = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+        assert!(!status.success(), "{log}");
+        log
+    };
+    // The first start generates the admin token and stores its digest there.
+    let log = run(&[]);
+    let expected = format!("cannot create the data directory {}: Not a directory (os error 20)", data.display());
+    assert!(log.contains(&expected), "{log}");
+    // With the token given, the log is the first thing the directory is needed for.
+    let log = run(&["--admin-token", ADMIN]);
+    let expected =
+        format!("cannot open the log in the data directory {}: io: Not a directory (os error 20)", data.display());
+    assert!(log.contains(&expected), "{log}");
+}
