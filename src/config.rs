@@ -30,11 +30,12 @@ pub struct Config {
 
     /// Public base URL (e.g. https://dons.example.org) used in the URLs the API hands out.
     /// Default: taken from the request's Host header.
-    #[arg(long, env = "CAGNOTTE_PUBLIC_URL")]
+    #[arg(long, env = "CAGNOTTE_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
 
-    /// Largest accepted donation, in whole units of the campaign currency.
-    #[arg(long, env = "CAGNOTTE_MAX_AMOUNT", default_value_t = 1_000_000)]
+    /// Largest accepted donation, in whole units of the campaign currency (from 1 to 10^12).
+    #[arg(long, env = "CAGNOTTE_MAX_AMOUNT", default_value_t = 1_000_000,
+          value_parser = clap::value_parser!(i64).range(1..=1_000_000_000_000))]
     pub max_amount: i64,
 
     /// Seconds between the server's WebSocket pings.
@@ -155,6 +156,23 @@ fn parse_network(s: &str) -> Result<ipnet::IpNet, String> {
         .map_err(|_| format!("`{s}` is neither an IP address nor a network such as 10.0.0.0/8"))
 }
 
+/// `--public-url`: an absolute `http://` or `https://` URL (a path is kept, for a
+/// server behind a prefix), without its trailing slash. Without a scheme, every
+/// URL handed out would be relative and broken.
+fn parse_public_url(s: &str) -> Result<String, String> {
+    let url = s.trim().trim_end_matches('/');
+    let lower = url.to_ascii_lowercase();
+    let scheme = ["https://", "http://"].into_iter().find(|p| lower.starts_with(p));
+    let rest = scheme.map_or("", |p| &url[p.len()..]);
+    let host = rest.split('/').next().unwrap_or("");
+    match scheme {
+        Some(p) if !host.is_empty() && !rest.contains(|c: char| c.is_whitespace() || c == '?' || c == '#') => {
+            Ok(format!("{p}{rest}"))
+        }
+        _ => Err(format!("`{s}` is not an absolute http:// or https:// URL such as https://dons.example.org")),
+    }
+}
+
 impl Config {
     /// The defaults with another data directory: for tests and tools.
     pub fn with_data_dir(dir: impl Into<PathBuf>) -> Config {
@@ -197,5 +215,29 @@ mod tests {
         let err = Config::try_parse_from(["cagnotte", "--trusted-proxies", "10.0.0.0/8,proxy.lan"]).unwrap_err();
         assert!(err.to_string().contains("`proxy.lan` is neither an IP address nor a network"), "{err}");
         assert!(Config::parse_from(["cagnotte"]).trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn the_public_url_is_absolute() {
+        let url = |v: &str| Config::try_parse_from(["cagnotte", "--public-url", v]).map(|c| c.public_url.unwrap());
+        assert_eq!(url("https://dons.example.org/").unwrap(), "https://dons.example.org");
+        assert_eq!(url("HTTPS://Dons.example.org").unwrap(), "https://Dons.example.org");
+        assert_eq!(url(" http://127.0.0.1:8080/cagnotte/ ").unwrap(), "http://127.0.0.1:8080/cagnotte");
+        for bad in
+            ["dons.example.org", "https://", "ftp://dons.example.org", "https://dons.example.org/?a=1", "https://a b"]
+        {
+            let err = url(bad).unwrap_err().to_string();
+            assert!(err.contains(&format!("`{bad}` is not an absolute http:// or https:// URL")), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_largest_donation_is_at_least_one_unit() {
+        let max = |v: &str| Config::try_parse_from(["cagnotte", &format!("--max-amount={v}")]).map(|c| c.max_amount);
+        assert_eq!(max("1").unwrap(), 1);
+        assert_eq!(max("1000000000000").unwrap(), 1_000_000_000_000);
+        for bad in ["0", "-5", "1000000000001"] {
+            assert!(max(bad).unwrap_err().to_string().contains("not in 1..=1000000000000"), "{bad}");
+        }
     }
 }
