@@ -10,10 +10,10 @@ use crate::fanout::{Outbox, Shard};
 use axum::body::Bytes;
 use dashmap::DashMap;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
@@ -88,6 +88,10 @@ pub struct Channel {
     linger: Duration,
     /// Open sessions with a token (overlays, bots), then public ones (viewer pages).
     watchers: [AtomicUsize; 2],
+    /// Bumped each time the stream's overlay token is replaced: the sessions
+    /// opened with the old one end (see [`Channel::overlay_revoked`]).
+    overlay_generation: AtomicU64,
+    revoked: Notify,
 }
 
 /// Who follows a stream: a session with a token (an overlay in OBS, a bot) or a
@@ -115,6 +119,34 @@ impl Channel {
     pub fn watch(self: &Arc<Self>, who: Watcher) -> Watching {
         self.watchers[who as usize].fetch_add(1, Ordering::Relaxed);
         Watching { channel: Arc::clone(self), who }
+    }
+
+    /// Which overlay token of this stream is current, as a count of its replacements.
+    /// Read before a token is checked, it tells a session opened with a token
+    /// that was replaced in between (see [`Channel::overlay_revoked`]).
+    pub fn overlay_generation(&self) -> u64 {
+        self.overlay_generation.load(Ordering::Acquire)
+    }
+
+    /// Ends every session opened with the stream's overlay token so far; the
+    /// read model must already refuse the old token.
+    pub fn revoke_overlays(&self) {
+        self.overlay_generation.fetch_add(1, Ordering::AcqRel);
+        self.revoked.notify_waiters();
+    }
+
+    /// Completes once the overlay token current at `generation` has been replaced.
+    pub async fn overlay_revoked(&self, generation: u64) {
+        loop {
+            let notified = self.revoked.notified();
+            tokio::pin!(notified);
+            // Registered before the check: a replacement in between still wakes us.
+            notified.as_mut().enable();
+            if self.overlay_generation() != generation {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// Open sessions: (with a token, public).
@@ -173,6 +205,8 @@ impl Hub {
                 shards: Mutex::new(Vec::new()),
                 linger: self.linger,
                 watchers: Default::default(),
+                overlay_generation: AtomicU64::new(0),
+                revoked: Notify::new(),
             })
         });
     }

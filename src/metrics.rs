@@ -58,17 +58,20 @@ pub enum SessionEnd {
     StreamClosed,
     /// The server is stopping.
     Shutdown,
+    /// The overlay token it was opened with was replaced.
+    Revoked,
 }
 
 impl SessionEnd {
     /// Every reason, in declaration order (a reason's index is `as usize`).
-    const ALL: [SessionEnd; 6] = [
+    const ALL: [SessionEnd; 7] = [
         SessionEnd::Left,
         SessionEnd::TooSlow,
         SessionEnd::NoPong,
         SessionEnd::BadMessage,
         SessionEnd::StreamClosed,
         SessionEnd::Shutdown,
+        SessionEnd::Revoked,
     ];
 
     fn label(self) -> &'static str {
@@ -79,6 +82,7 @@ impl SessionEnd {
             SessionEnd::BadMessage => "bad_message",
             SessionEnd::StreamClosed => "stream_closed",
             SessionEnd::Shutdown => "shutdown",
+            SessionEnd::Revoked => "revoked",
         }
     }
 }

@@ -25,6 +25,8 @@
       approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message", refund: "Rembourser",
       partRefunded: "remboursé : ", partRefund: "En partie…",
       confirm: "Confirmer ?", edit: "Modifier", remove: "Supprimer", copy: "Copier",
+      rotateLink: "L'ancien lien cessera de fonctionner tout de suite, y compris dans OBS : cliquez encore pour confirmer.",
+      rotateKey: "L'ancienne clé sera refusée tout de suite : cliquez encore pour confirmer.",
       h_waiting: "en attente", h_ok: "à jour", h_retrying: "nouvel essai prévu", allCampaigns: " (toutes les campagnes)", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé",
       live_unscheduled: "non programmé", m_pending: "pas encore ouvert", m_active: "actif", m_used_up: "épuisé",
       m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
@@ -44,6 +46,8 @@
       approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message", refund: "Refund",
       partRefunded: "refunded: ", partRefund: "In part…",
       confirm: "Confirm?", edit: "Edit", remove: "Delete", copy: "Copy",
+      rotateLink: "The old link stops working at once, in OBS too: click again to confirm.",
+      rotateKey: "The old key is refused at once: click again to confirm.",
       h_waiting: "waiting", h_ok: "up to date", h_retrying: "retry planned", allCampaigns: " (all campaigns)", live_upcoming: "upcoming", live_current: "live now", live_past: "ended",
       live_unscheduled: "not scheduled", m_pending: "not open yet", m_active: "active", m_used_up: "used up",
       m_ended: "ended", mode_off: "off", mode_delay: "delay", mode_manual: "approval",
@@ -850,15 +854,27 @@
     if (!b) return;
     if (b.dataset.copy) { copy(b); return; }
     var act = b.dataset.act;
-    var armedKey = act + " " + b.dataset.id;
-    if ((act === "refund" || act.indexOf("remove-") === 0) && !armedActs[armedKey]) {
-      // Two clicks: a refund cannot be undone.
+    var card = b.closest("article[data-live]");
+    var liveId = card && card.dataset.live;
+    var rotate = act.indexOf("rotate-") === 0;
+    var armedKey = act + " " + (b.dataset.id || liveId || currentId);
+    if ((act === "refund" || act.indexOf("remove-") === 0 || rotate) && !armedActs[armedKey]) {
+      // Two clicks: a refund cannot be undone, and a replaced link or key stops
+      // at once (an overlay open in OBS with the old link is cut).
       armedActs[armedKey] = true;
+      if (rotate) {
+        b.dataset.label = b.textContent;
+        notice(act === "rotate-key" ? T.rotateKey : T.rotateLink, false);
+      }
       arm(b);
       return;
     }
-    var card = b.closest("article[data-live]");
-    var liveId = card && card.dataset.live;
+    if (rotate) {
+      delete armedActs[armedKey];
+      delete b.dataset.armed;
+      b.textContent = b.dataset.label;
+      notice("", false);
+    }
     var live = "/api/v1/lives/" + encodeURIComponent(liveId || "");
     var don = "/api/v1/donations/" + encodeURIComponent(b.dataset.id || "");
     if (act === "edit-match") { openMatchEditor(b.dataset.id); return; }

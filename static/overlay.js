@@ -627,10 +627,16 @@
       try { ev = JSON.parse(m.data); } catch (e) { return; /* a bad frame never stops the overlay */ }
       onFrame(ev);
     };
-    ws.onclose = function () {
+    ws.onclose = function (e) {
       if (socket !== ws) return;
       socket = null;
       clearTimeout(silence);
+      if (e.code === 1008) {
+        // This link's token was replaced: it will never connect again. The display
+        // keeps its last state until the new link is pasted into OBS.
+        body.dataset.state = "revoked";
+        return;
+      }
       body.dataset.state = "reconnecting";
       // Exponential backoff with jitter, capped at 10 s; the display keeps its last state.
       var delay = Math.min(10000, 300 * Math.pow(2, attempt++)) * (0.5 + Math.random() / 2);

@@ -158,7 +158,7 @@ fn campaign_links(body: &mut Value, base: &str, id: &str, overlay_token: &str) {
 }
 
 /// `POST /api/v1/campaigns/{id}/rotate` (admin): a new campaign overlay token; the
-/// old one stops working at once (its open streams are not cut, like a live's).
+/// old one stops working at once, and the streams opened with it are closed (1008).
 async fn rotate_campaign(
     State(app): State<AppState>,
     Path(id): Path<String>,

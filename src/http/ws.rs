@@ -156,6 +156,9 @@ async fn open(
             Source::Campaign { campaign_id: id.clone() }
         }
     };
+    // Read before the token is checked: if the token is replaced after the
+    // check, the session sees the generation move and ends.
+    let generation = app.hub.channel(&source.channel_key()).map_or(0, |c| c.overlay_generation());
     // Checked before the upgrade: a refused client never gets a socket.
     let token = q.get("token").map(String::as_str);
     match kind {
@@ -172,7 +175,9 @@ async fn open(
         Kind::Live | Kind::Campaign => Watcher::Overlay,
         Kind::PublicLive | Kind::PublicCampaign => Watcher::Viewer,
     };
-    upgrade(app, source, who, &q, &headers, client, ws)
+    // Overlay sessions end when their token is replaced; public ones have none.
+    let token_generation = (who == Watcher::Overlay).then_some(generation);
+    upgrade(app, source, (who, token_generation), &q, &headers, client, ws)
 }
 
 macro_rules! route_to {
@@ -198,7 +203,7 @@ route_to!(upgrade_public_campaign, Kind::PublicCampaign);
 fn upgrade(
     app: AppState,
     source: Source,
-    who: Watcher,
+    who: (Watcher, Option<u64>),
     q: &HashMap<String, String>,
     headers: &HeaderMap,
     Extension(ClientIp(ip)): Extension<ClientIp>,
@@ -259,7 +264,9 @@ enum End {
     Drop,
 }
 
-async fn run_session(app: AppState, io: Io, source: Source, who: Watcher, after: Option<u64>) {
+/// `who` is the kind of session, with the generation of the overlay token it was
+/// opened with (see [`crate::hub::Channel::overlay_revoked`]), for a session with one.
+async fn run_session(app: AppState, io: Io, source: Source, who: (Watcher, Option<u64>), after: Option<u64>) {
     let outbox = Arc::new(Outbox::new(io));
     let config = WebSocketConfig::default()
         // Clients send only pongs and closes; tungstenite clears this buffer on
@@ -299,7 +306,7 @@ async fn session(
     ws: &mut Ws,
     outbox: &Arc<Outbox>,
     source: &Source,
-    who: Watcher,
+    (who, token_generation): (Watcher, Option<u64>),
     after: Option<u64>,
 ) -> End {
     let send_timeout = app.config.ws_send_timeout();
@@ -308,6 +315,14 @@ async fn session(
     };
     // Counted until the session ends (the dashboard shows who follows each stream).
     let _watching = channel.watch(who);
+    // Pending for ever without a token to revoke.
+    let revoked = async {
+        match token_generation {
+            Some(g) => channel.overlay_revoked(g).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(revoked);
     // Join before the snapshot: nothing published in between is missed, and the
     // frames the snapshot already covers are dropped at the release below.
     channel.join(outbox);
@@ -357,6 +372,9 @@ async fn session(
                 }
             }
             _ = &mut shutdown => return End::Close(CloseCode::Away, "server shutting down", SessionEnd::Shutdown),
+            () = &mut revoked => {
+                return End::Close(CloseCode::Policy, "overlay token replaced", SessionEnd::Revoked);
+            }
             m = ws.next() => match m {
                 Some(Ok(Message::Close(_))) | None => return End::Drop,
                 Some(Err(e)) if client_fault(&e) => {

@@ -261,6 +261,16 @@ impl Writer {
             }
             if let Some(change) = &p.change {
                 self.views.apply(p.seq, change);
+                // The views refuse a replaced overlay token now: the sessions opened with it end.
+                match change {
+                    Change::Secrets { live, old_overlay, .. } if *old_overlay != live.overlay_hash => {
+                        self.hub.channel(&live.id).inspect(|c| c.revoke_overlays());
+                    }
+                    Change::CampaignOverlay { campaign_id, old: Some(_), .. } => {
+                        self.hub.channel(&Hub::campaign_key(campaign_id)).inspect(|c| c.revoke_overlays());
+                    }
+                    _ => {}
+                }
             }
             if let Some(stream) = &p.stream {
                 self.views.bump(p.seq, stream);

@@ -139,6 +139,26 @@ async fn tokens_are_checked_before_the_upgrade() {
 async fn rotated_secrets_stop_working_at_once() {
     let app = spawn_app().await;
     let live = app.setup().await;
+    let rotate_campaign = || async {
+        let (s, v) = app.post(&format!("/api/v1/campaigns/{}/rotate", live.campaign_id), Some(ADMIN), json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["overlay_token"].as_str().unwrap().to_owned()
+    };
+    let campaign_token = rotate_campaign().await;
+    // Open before the rotations: an overlay with the token about to be replaced, a
+    // public page of the same live, and the campaign's overlay.
+    let mut overlay = app.ws(&live, None).await;
+    overlay.next().await;
+    let (public, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/public/lives/{}", app.addr, live.id))
+        .await
+        .expect("public stream");
+    let mut public = Ws { stream: public };
+    public.next().await;
+    let campaign_url = format!("ws://{}/ws/campaigns/{}?token={campaign_token}", app.addr, live.campaign_id);
+    let (campaign, _) = tokio_tungstenite::connect_async(campaign_url).await.expect("campaign stream");
+    let mut campaign = Ws { stream: campaign };
+    campaign.next().await;
+
     let (s, v) = app
         .post(
             &format!("/api/v1/lives/{}/rotate", live.id),
@@ -147,6 +167,9 @@ async fn rotated_secrets_stop_working_at_once() {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
+    // The overlay opened with the replaced token is closed at once (1008), its
+    // campaign's overlay is not (its token is another), nor the public page.
+    assert_eq!(overlay.closed(Duration::from_secs(10)).await, Some(1008));
     let new_key = v["key"].as_str().unwrap();
     let (s, _) = app.donate(&live, json!({"amount": 1, "currency": "EUR"})).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
@@ -154,9 +177,24 @@ async fn rotated_secrets_stop_working_at_once() {
         .post(&format!("/api/v1/lives/{}/donations", live.id), Some(new_key), json!({"amount": 1, "currency": "EUR"}))
         .await;
     assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(public.next().await["type"], "donation");
+    assert_eq!(campaign.next().await["type"], "donation");
     assert!(tokio_tungstenite::connect_async(app.ws_url(&live.id, &live.overlay_token, None)).await.is_err());
     let new_overlay = v["overlay_token"].as_str().unwrap();
-    assert!(tokio_tungstenite::connect_async(app.ws_url(&live.id, new_overlay, None)).await.is_ok());
+    let (fresh, _) =
+        tokio_tungstenite::connect_async(app.ws_url(&live.id, new_overlay, None)).await.expect("new token");
+    let mut fresh = Ws { stream: fresh };
+    fresh.next().await;
+    // A new campaign overlay token closes the campaign's overlay, and only it.
+    rotate_campaign().await;
+    assert_eq!(campaign.closed(Duration::from_secs(10)).await, Some(1008));
+    let (s, _) = app
+        .post(&format!("/api/v1/lives/{}/donations", live.id), Some(new_key), json!({"amount": 2, "currency": "EUR"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(fresh.next().await["donation"]["amount"], 2);
+    assert_eq!(public.next().await["donation"]["amount"], 2);
+
     // Still true after a restart (the rotation is in the log).
     let app = app.restart().await;
     let (s, _) = app

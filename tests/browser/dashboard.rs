@@ -416,7 +416,12 @@ async fn edits_rotation_and_a_test_alert_that_totals_ignore() {
         let row = b.js("return Array.from(document.querySelectorAll('#milestones tbody td')).map(function (t) { return t.textContent; })").await;
         assert_eq!(row, json!(["Premier palier", "€1.00", "Ana & Léo", "not yet"]));
 
-        // New overlay link: the old one stops working, the new one works.
+        // New overlay link, in two clicks (the first only warns): the old one
+        // stops working, the new one works.
+        click(b, "#lives article [data-act=rotate-overlay]").await;
+        wait_text(b, "#notice", "The old link stops working at once, in OBS too: click again to confirm.").await;
+        wait_text(b, "#lives article [data-act=rotate-overlay]", "Confirm?").await;
+        assert_eq!(input_value(b, "#overlay-url").await, first_url, "not replaced yet");
         click(b, "#lives article [data-act=rotate-overlay]").await;
         eventually("a new overlay URL", WAIT, || async {
             let u = input_value(b, "#overlay-url").await;
@@ -427,6 +432,9 @@ async fn edits_rotation_and_a_test_alert_that_totals_ignore() {
         let old = reqwest::get(&first_url).await.unwrap().status();
         let new = reqwest::get(&new_url).await.unwrap().status();
         assert_eq!((old, new), (StatusCode::UNAUTHORIZED, StatusCode::OK));
+        assert_eq!(text(b, "#lives article [data-act=rotate-overlay]").await, "New overlay link");
+        click(b, "#lives article [data-act=rotate-key]").await;
+        wait_text(b, "#notice", "The old key is refused at once: click again to confirm.").await;
         click(b, "#lives article [data-act=rotate-key]").await;
         eventually("a new key", WAIT, || async { input_value(b, "#live-key").await.starts_with("ck_").then_some(()) })
             .await;
@@ -837,7 +845,8 @@ async fn campaign_overlay_link_and_editing_a_match() {
         assert_eq!(donate(10000).await, 4000);
         wait_text(b, "#matches tbody tr td:nth-child(5)", "€180.00").await;
 
-        // A new campaign overlay link: shown once, the old one refused.
+        // A new campaign overlay link (two clicks): shown once, the old one refused.
+        click(b, "button[data-act=rotate-campaign]").await;
         click(b, "button[data-act=rotate-campaign]").await;
         let second = eventually("a new link", WAIT, || async {
             let v = input_value(b, "#overlay-url").await;

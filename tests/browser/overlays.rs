@@ -1032,3 +1032,39 @@ async fn the_overlay_works_over_https_and_wss() {
     .await;
     app.stop().await.expect("clean stop");
 }
+
+#[tokio::test]
+async fn an_overlay_whose_link_is_replaced_stops_and_keeps_its_display() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    donate(&app, &live, json!({"amount": 1500, "currency": "EUR", "donor": "Ana"})).await;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "goal", "&lang=en")).await;
+        b.wait_live().await;
+        let goal = || async { b.js("return document.getElementById('goal-label').textContent").await };
+        eventually("the goal", WAIT, || async { (goal().await == "€15.00 / €1,000.00").then_some(()) }).await;
+        let (s, v) = app
+            .post(&format!("/api/v1/lives/{}/rotate", live.id), Some(&live.key), json!({"overlay_token": true}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        eventually("the overlay told its link was replaced", WAIT, || async {
+            (b.js("return document.body.dataset.state").await == "revoked").then_some(())
+        })
+        .await;
+        // It does not try again with a token that can never work, and shows what it showed.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(b.js("return document.body.dataset.state").await, "revoked");
+        assert_eq!(goal().await, "€15.00 / €1,000.00");
+        let (_, connections) = app
+            .request(
+                reqwest::Method::GET,
+                &format!("/api/v1/campaigns/{}/connections", live.campaign_id),
+                Some(ADMIN),
+                &[],
+                None,
+            )
+            .await;
+        assert_eq!(connections["lives"][&live.id], json!({"overlays": 0, "viewers": 0}));
+    })
+    .await;
+}
