@@ -45,30 +45,33 @@ async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Result<Resp
         app.views.campaigns.iter().map(|c| (c.key().clone(), c.campaign.currency.code(), c.totals)).collect();
     campaigns.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     out.gauge("cagnotte_campaigns", "Campaigns.", campaigns.len());
-    let per_campaign = [
-        ("cagnotte_campaign_raised_minor_units", "Donations not refunded, in minor units of the currency."),
-        ("cagnotte_campaign_matched_minor_units", "Sponsor money those donations earned, in minor units."),
-        ("cagnotte_campaign_donations", "Donations not refunded."),
-    ];
-    for (i, (name, help)) in per_campaign.into_iter().enumerate() {
-        out.head(name, "gauge", help);
-        for (id, currency, t) in &campaigns {
-            let value = [t.raised, t.matched, t.donations as i64][i];
-            out.sample(name, &[("campaign", id), ("currency", currency)], value);
-        }
-    }
-    let campaign_watchers: Vec<(usize, usize)> =
-        campaigns.iter().map(|(id, _, _)| app.hub.watchers(&crate::hub::Hub::campaign_key(id))).collect();
-    let per_campaign_watchers = [
-        ("cagnotte_campaign_overlays", "Overlay sessions (with a token) following the campaign's own stream."),
-        ("cagnotte_campaign_viewers", "Public page sessions following the campaign's own stream."),
-    ];
-    for (i, (name, help)) in per_campaign_watchers.into_iter().enumerate() {
-        out.head(name, "gauge", help);
-        for ((id, _, _), w) in campaigns.iter().zip(&campaign_watchers) {
-            out.sample(name, &[("campaign", id)], [w.0, w.1][i]);
-        }
-    }
+    let gauge = "gauge";
+    families(
+        &mut out,
+        [
+            ("cagnotte_campaign_raised_minor_units", gauge, "Donations not refunded, in minor units of the currency."),
+            ("cagnotte_campaign_matched_minor_units", gauge, "Sponsor money those donations earned, in minor units."),
+            ("cagnotte_campaign_donations", gauge, "Donations not refunded."),
+        ],
+        campaigns.iter().map(|(id, currency, t)| {
+            (vec![("campaign", id.as_str()), ("currency", *currency)], [t.raised, t.matched, t.donations as i64])
+        }),
+    );
+    families(
+        &mut out,
+        [
+            (
+                "cagnotte_campaign_overlays",
+                gauge,
+                "Overlay sessions (with a token) following the campaign's own stream.",
+            ),
+            ("cagnotte_campaign_viewers", gauge, "Public page sessions following the campaign's own stream."),
+        ],
+        campaigns.iter().map(|(id, _, _)| {
+            let (overlays, viewers) = app.hub.watchers(&crate::hub::Hub::campaign_key(id));
+            (vec![("campaign", id.as_str())], [overlays as i64, viewers as i64])
+        }),
+    );
 
     // A series per live (a campaign of three lives a week for a month has a
     // dozen): an operator can be told when a live is on air and no overlay follows it.
@@ -86,48 +89,75 @@ async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Result<Resp
         })
         .collect();
     lives.sort_unstable_by(|a, b| (&a.campaign, &a.id).cmp(&(&b.campaign, &b.id)));
-    let watchers: Vec<(usize, usize)> = lives.iter().map(|l| app.hub.watchers(&l.id)).collect();
-    let per_live_totals = [
-        ("cagnotte_live_raised_minor_units", "The live's donations not refunded, in minor units of the currency."),
-        ("cagnotte_live_matched_minor_units", "Sponsor money the live's donations earned, in minor units."),
-        ("cagnotte_live_donations", "The live's donations not refunded."),
-    ];
-    for (i, (name, help)) in per_live_totals.into_iter().enumerate() {
-        out.head(name, "gauge", help);
-        for l in &lives {
-            let value = [l.totals.raised, l.totals.matched, l.totals.donations as i64][i];
-            out.sample(name, &[("campaign", &l.campaign), ("live", &l.id), ("currency", l.currency)], value);
-        }
-    }
-    let per_live = [
-        ("cagnotte_live_on_air", "1 while the live's schedule says it is on air (scheduled_at, for its duration)."),
-        ("cagnotte_live_overlays", "Overlay sessions (with a token) following the live."),
-        ("cagnotte_live_viewers", "Public page sessions following the live."),
-    ];
-    for (i, (name, help)) in per_live.into_iter().enumerate() {
-        out.head(name, "gauge", help);
-        for (l, w) in lives.iter().zip(&watchers) {
-            out.sample(name, &[("campaign", &l.campaign), ("live", &l.id)], [usize::from(l.on_air), w.0, w.1][i]);
-        }
-    }
+    families(
+        &mut out,
+        [
+            (
+                "cagnotte_live_raised_minor_units",
+                gauge,
+                "The live's donations not refunded, in minor units of the currency.",
+            ),
+            ("cagnotte_live_matched_minor_units", gauge, "Sponsor money the live's donations earned, in minor units."),
+            ("cagnotte_live_donations", gauge, "The live's donations not refunded."),
+        ],
+        lives.iter().map(|l| {
+            let labels = vec![("campaign", l.campaign.as_str()), ("live", l.id.as_str()), ("currency", l.currency)];
+            (labels, [l.totals.raised, l.totals.matched, l.totals.donations as i64])
+        }),
+    );
+    families(
+        &mut out,
+        [
+            (
+                "cagnotte_live_on_air",
+                gauge,
+                "1 while the live's schedule says it is on air (scheduled_at, for its duration).",
+            ),
+            ("cagnotte_live_overlays", gauge, "Overlay sessions (with a token) following the live."),
+            ("cagnotte_live_viewers", gauge, "Public page sessions following the live."),
+        ],
+        lives.iter().map(|l| {
+            let (overlays, viewers) = app.hub.watchers(&l.id);
+            (
+                vec![("campaign", l.campaign.as_str()), ("live", l.id.as_str())],
+                [i64::from(l.on_air), overlays as i64, viewers as i64],
+            )
+        }),
+    );
 
-    let per_webhook = [
-        ("cagnotte_webhook_delivered_total", "counter", "Events delivered to the receiver."),
-        ("cagnotte_webhook_dropped_total", "counter", "Events given up after a day of retries."),
-        (
-            "cagnotte_webhook_backlog_events",
-            "gauge",
-            "Events of the log after the receiver's position (not all of them may be for it).",
-        ),
-        ("cagnotte_webhook_failed_attempts", "gauge", "Failed attempts in a row (0 once delivered)."),
-    ];
-    for (i, (name, kind, help)) in per_webhook.into_iter().enumerate() {
-        out.head(name, kind, help);
-        for s in &webhooks {
-            let value = [s.delivered, s.dropped, committed.saturating_sub(s.cursor), u64::from(s.attempts)][i];
-            out.sample(name, &[("webhook", &s.subscriber_id)], value);
-        }
-    }
+    families(
+        &mut out,
+        [
+            ("cagnotte_webhook_delivered_total", "counter", "Events delivered to the receiver."),
+            ("cagnotte_webhook_dropped_total", "counter", "Events given up after a day of retries."),
+            (
+                "cagnotte_webhook_backlog_events",
+                gauge,
+                "Events of the log after the receiver's position (not all of them may be for it).",
+            ),
+            ("cagnotte_webhook_failed_attempts", gauge, "Failed attempts in a row (0 once delivered)."),
+        ],
+        webhooks.iter().map(|s| {
+            let values = [s.delivered, s.dropped, committed.saturating_sub(s.cursor), u64::from(s.attempts)];
+            (vec![("webhook", s.subscriber_id.as_str())], values.map(|v| v as i64))
+        }),
+    );
     write_process(&mut out);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out.finish()).into_response())
+}
+
+/// Families of samples over the same rows: each family's head (name, type, help),
+/// then one sample a row, the row's `i`-th value for the `i`-th family.
+fn families<'a, const N: usize>(
+    out: &mut Text,
+    heads: [(&str, &str, &str); N],
+    rows: impl Iterator<Item = (Vec<(&'a str, &'a str)>, [i64; N])>,
+) {
+    let rows: Vec<_> = rows.collect();
+    for (i, (name, kind, help)) in heads.into_iter().enumerate() {
+        out.head(name, kind, help);
+        for (labels, values) in &rows {
+            out.sample(name, labels, values[i]);
+        }
+    }
 }
