@@ -50,6 +50,8 @@ pub enum Stop {
     Closed,
     /// The socket failed, or the session is ending.
     Gone,
+    /// The overlay token the session was opened with was replaced.
+    Revoked,
 }
 
 struct Out {
@@ -155,11 +157,14 @@ impl Out {
 pub struct Outbox {
     out: Mutex<Out>,
     wake: Notify,
+    /// Opened with an overlay token, so ended when that token is replaced.
+    revocable: bool,
 }
 
 impl Outbox {
-    /// A socket whose live frames are held until [`Outbox::release`].
-    pub fn new(io: Io) -> Outbox {
+    /// A socket whose live frames are held until [`Outbox::release`]; a
+    /// `revocable` one was opened with an overlay token.
+    pub fn new(io: Io, revocable: bool) -> Outbox {
         Outbox {
             out: Mutex::new(Out {
                 io: Some(io),
@@ -172,6 +177,7 @@ impl Outbox {
                 stop: None,
             }),
             wake: Notify::new(),
+            revocable,
         }
     }
 
@@ -347,6 +353,13 @@ impl Shard {
         let shard = Arc::new(Shard { members: Mutex::new(Vec::new()), len: AtomicUsize::new(0) });
         runtime().spawn(run(Arc::clone(&shard), rx, linger));
         shard
+    }
+
+    /// Ends the members opened with an overlay token (see [`Outbox::new`]).
+    pub fn halt_revocable(&self) {
+        for m in self.members().iter().filter(|m| m.revocable) {
+            m.halt(Stop::Revoked);
+        }
     }
 
     fn members(&self) -> MutexGuard<'_, Vec<Arc<Outbox>>> {

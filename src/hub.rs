@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::broadcast;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
@@ -88,10 +88,9 @@ pub struct Channel {
     linger: Duration,
     /// Open sessions with a token (overlays, bots), then public ones (viewer pages).
     watchers: [AtomicUsize; 2],
-    /// Bumped each time the stream's overlay token is replaced: the sessions
-    /// opened with the old one end (see [`Channel::overlay_revoked`]).
+    /// Bumped each time the stream's overlay token is replaced (see
+    /// [`Channel::revoke_overlays`]).
     overlay_generation: AtomicU64,
-    revoked: Notify,
 }
 
 /// Who follows a stream: a session with a token (an overlay in OBS, a bot) or a
@@ -121,31 +120,21 @@ impl Channel {
         Watching { channel: Arc::clone(self), who }
     }
 
-    /// Which overlay token of this stream is current, as a count of its replacements.
-    /// Read before a token is checked, it tells a session opened with a token
-    /// that was replaced in between (see [`Channel::overlay_revoked`]).
+    /// Which overlay token of this stream is current, as a count of its
+    /// replacements. A session reads it before its token is checked, and
+    /// compares once it has joined: a replacement in between ends it too.
     pub fn overlay_generation(&self) -> u64 {
         self.overlay_generation.load(Ordering::Acquire)
     }
 
-    /// Ends every session opened with the stream's overlay token so far; the
-    /// read model must already refuse the old token.
+    /// Ends every session that joined with the stream's overlay token so far
+    /// (those joining later see the generation move); the read model must
+    /// already refuse the old token.
     pub fn revoke_overlays(&self) {
+        let shards = self.shards.lock().unwrap_or_else(PoisonError::into_inner);
         self.overlay_generation.fetch_add(1, Ordering::AcqRel);
-        self.revoked.notify_waiters();
-    }
-
-    /// Completes once the overlay token current at `generation` has been replaced.
-    pub async fn overlay_revoked(&self, generation: u64) {
-        loop {
-            let notified = self.revoked.notified();
-            tokio::pin!(notified);
-            // Registered before the check: a replacement in between still wakes us.
-            notified.as_mut().enable();
-            if self.overlay_generation() != generation {
-                return;
-            }
-            notified.await;
+        for shard in shards.iter() {
+            shard.halt_revocable();
         }
     }
 
@@ -206,7 +195,6 @@ impl Hub {
                 linger: self.linger,
                 watchers: Default::default(),
                 overlay_generation: AtomicU64::new(0),
-                revoked: Notify::new(),
             })
         });
     }

@@ -267,7 +267,7 @@ enum End {
 /// `who` is the kind of session, with the generation of the overlay token it was
 /// opened with (see [`crate::hub::Channel::overlay_revoked`]), for a session with one.
 async fn run_session(app: AppState, io: Io, source: Source, who: (Watcher, Option<u64>), after: Option<u64>) {
-    let outbox = Arc::new(Outbox::new(io));
+    let outbox = Arc::new(Outbox::new(io, who.1.is_some()));
     let config = WebSocketConfig::default()
         // Clients send only pongs and closes; tungstenite clears this buffer on
         // every read, so small is cheaper as well as leaner.
@@ -315,17 +315,14 @@ async fn session(
     };
     // Counted until the session ends (the dashboard shows who follows each stream).
     let _watching = channel.watch(who);
-    // Pending for ever without a token to revoke.
-    let revoked = async {
-        match token_generation {
-            Some(g) => channel.overlay_revoked(g).await,
-            None => std::future::pending().await,
-        }
-    };
-    tokio::pin!(revoked);
     // Join before the snapshot: nothing published in between is missed, and the
     // frames the snapshot already covers are dropped at the release below.
     channel.join(outbox);
+    // Its token was replaced after it was checked, before this session joined
+    // (once joined, a replacement halts the outbox).
+    if token_generation.is_some_and(|g| channel.overlay_generation() != g) {
+        return revoked();
+    }
     let Some((snapshot_seq, snapshot)) = source.snapshot(app) else {
         return End::Close(CloseCode::Away, "stream unavailable", SessionEnd::StreamClosed);
     };
@@ -362,6 +359,7 @@ async fn session(
             }
             Some(Stop::Closed) => return End::Close(CloseCode::Away, "stream closed", SessionEnd::StreamClosed),
             Some(Stop::Gone) => return End::Drop,
+            Some(Stop::Revoked) => return revoked(),
         }
         tokio::select! {
             biased;
@@ -372,9 +370,6 @@ async fn session(
                 }
             }
             _ = &mut shutdown => return End::Close(CloseCode::Away, "server shutting down", SessionEnd::Shutdown),
-            () = &mut revoked => {
-                return End::Close(CloseCode::Policy, "overlay token replaced", SessionEnd::Revoked);
-            }
             m = ws.next() => match m {
                 Some(Ok(Message::Close(_))) | None => return End::Drop,
                 Some(Err(e)) if client_fault(&e) => {
@@ -394,6 +389,10 @@ async fn session(
             }
         }
     }
+}
+
+fn revoked() -> End {
+    End::Close(CloseCode::Policy, "overlay token replaced", SessionEnd::Revoked)
 }
 
 /// Whether a read failed over what the client sent (too big, not WebSocket, not
