@@ -265,7 +265,7 @@ enum End {
 }
 
 /// `who` is the kind of session, with the generation of the overlay token it was
-/// opened with (see [`crate::hub::Channel::overlay_revoked`]), for a session with one.
+/// opened with (see [`crate::hub::Channel::overlay_generation`]), for a session with one.
 async fn run_session(app: AppState, io: Io, source: Source, who: (Watcher, Option<u64>), after: Option<u64>) {
     let outbox = Arc::new(Outbox::new(io, who.1.is_some()));
     let config = WebSocketConfig::default()
