@@ -8,7 +8,7 @@ use std::time::Duration;
 #[command(name = "cagnotte", version, about = "Live donation totals and overlays for charity streams")]
 pub struct Config {
     /// Address to listen on.
-    #[arg(long, env = "CAGNOTTE_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "CAGNOTTE_LISTEN", default_value = "127.0.0.1:8080", global = true)]
     pub listen: String,
 
     /// PEM certificate chain: with `--tls-key`, the server speaks HTTPS and WSS
@@ -21,7 +21,7 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
 
     /// Directory of the embedded database and the admin token digest.
-    #[arg(long, env = "CAGNOTTE_DATA_DIR", default_value = "./data")]
+    #[arg(long, env = "CAGNOTTE_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
 
     /// Admin token. If unset, one is generated on first start, printed once, and its digest kept in the data directory.
@@ -115,7 +115,7 @@ pub struct Config {
     pub session_ttl_secs: u64,
 
     /// Log filter (tracing's EnvFilter syntax), e.g. `info` or `cagnotte=debug`.
-    #[arg(long, env = "CAGNOTTE_LOG", default_value = "info")]
+    #[arg(long, env = "CAGNOTTE_LOG", default_value = "info", global = true)]
     pub log: String,
 
     /// Without a subcommand, the server serves.
@@ -215,6 +215,17 @@ mod tests {
         let err = Config::try_parse_from(["cagnotte", "--trusted-proxies", "10.0.0.0/8,proxy.lan"]).unwrap_err();
         assert!(err.to_string().contains("`proxy.lan` is neither an IP address nor a network"), "{err}");
         assert!(Config::parse_from(["cagnotte"]).trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn the_data_directory_and_the_address_may_follow_a_subcommand() {
+        let c = Config::try_parse_from(["cagnotte", "backup", "/backups/b1", "--data-dir", "/srv/cagnotte"]).unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/srv/cagnotte"));
+        assert!(matches!(c.cmd, Some(Cmd::Backup(BackupArgs { to })) if to == PathBuf::from("/backups/b1")));
+        let c = Config::try_parse_from(["cagnotte", "--data-dir", "/srv/cagnotte", "backup", "/backups/b1"]).unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/srv/cagnotte"));
+        let c = Config::try_parse_from(["cagnotte", "demo", "--listen", "0.0.0.0:9000", "--log", "debug"]).unwrap();
+        assert_eq!((c.listen.as_str(), c.log.as_str()), ("0.0.0.0:9000", "debug"));
     }
 
     #[test]
