@@ -83,7 +83,12 @@
       el("goal-label").textContent = (goal ? "" : T.campaign) + money(t.total) + T.of + money(g) + " (" +
         pctFmt.format(Math.floor(t.total * 100 / g) / 100) + ")";
     }
-    if (kind === "live" && campaignTotals) el("campaign-total").textContent = T.campaign + money(campaignTotals.total);
+    if (kind === "live" && campaignTotals) {
+      var line = el("campaign-total");
+      line.textContent = T.campaign + money(campaignTotals.total);
+      // Said already by the goal line when it measures the campaign's total.
+      line.hidden = !goal && !!campaignGoal;
+    }
   }
 
   function activeMatch() {

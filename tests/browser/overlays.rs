@@ -1068,3 +1068,43 @@ async fn an_overlay_whose_link_is_replaced_stops_and_keeps_its_display() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn right_to_left_names_leave_the_amount_whole_beside_them() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "", "&widgets=alert,ticker&lang=fr&duration=30")).await;
+        b.wait_live().await;
+        donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "محمد 123", "message": "شكرا لكم 2024!"}))
+            .await;
+        // The amount is one piece, after the name, in the alert and in the ticker.
+        let layout = |donor: &'static str, amount: &'static str| async move {
+            b.js(&format!(
+                r#"var d = document.querySelector("{donor}"), a = document.querySelector("{amount}");
+                   if (!d || !a || !a.textContent) return null;
+                   return [a.textContent, a.getClientRects().length, a.getBoundingClientRect().left >= d.getBoundingClientRect().right]"#
+            ))
+            .await
+        };
+        let whole = json!([eur_fr("10,00_€"), 1, true]);
+        eventually("the alert's amount after the name", WAIT, || async {
+            (layout("#alert-donor", "#alert-amount").await == whole).then_some(())
+        })
+        .await;
+        eventually("the ticker's amount after the name", WAIT, || async {
+            (layout(".ticker-item .ticker-donor", ".ticker-item .ticker-amount").await == whole).then_some(())
+        })
+        .await;
+        // The message reads right to left: its closing "!" ends it on the left of
+        // its first letter, not on the far right as in a left-to-right line.
+        let ends_left = b
+            .js(r#"var t = document.getElementById("alert-message").firstChild;
+                   var at = function (i) { var r = document.createRange(); r.setStart(t, i); r.setEnd(t, i + 1);
+                                           return r.getBoundingClientRect().left; };
+                   return t.textContent === "شكرا لكم 2024!" && at(t.length - 1) < at(0)"#)
+            .await;
+        assert_eq!(ends_left, true);
+    })
+    .await;
+}

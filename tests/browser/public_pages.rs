@@ -115,6 +115,26 @@ async fn names_without_spaces_wrap_on_a_phone() {
 }
 
 #[tokio::test]
+async fn a_live_without_its_own_goal_says_the_campaign_total_once() {
+    let app = spawn_app().await;
+    let (with_goal, without) = setup(&app).await;
+    donate(&app, &without, json!({"amount": 1000, "currency": "EUR", "donor": "Zoé"})).await;
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}", app.base, without.id)).await;
+        wait_page_live(b).await;
+        // The goal line is the campaign's: the campaign's total is not said twice.
+        wait_text(b, "#goal-label", &fr("Campagne : 20,00_€ sur 5~000,00_€ (0_%)")).await;
+        assert_eq!(b.js("return document.getElementById('campaign-total').hidden").await, true);
+        b.goto(&format!("{}/lives/{}", app.base, with_goal.id)).await;
+        wait_page_live(b).await;
+        wait_text(b, "#goal-label", &fr("0,00_€ sur 1~000,00_€ (0_%)")).await;
+        assert_eq!(b.js("return document.getElementById('campaign-total').hidden").await, false);
+        assert_eq!(text(b, "#campaign-total").await, fr("Campagne : 20,00_€"));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn live_page_on_a_phone_updates_live_and_shows_only_moderated_text() {
     let app = spawn_app().await;
     let (live, other) = setup(&app).await;
