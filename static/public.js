@@ -29,7 +29,8 @@
       matchedBy: function (s, p) { return s + " ajoute " + p + " à chaque don !"; },
       budgetLeft: "Budget restant : ", plus: "+", plusMatched: " abondés",
       st_upcoming: "À venir", st_current: "En direct", st_past: "Terminé", st_unscheduled: "Date à venir",
-      none: "Pas encore de don : soyez le premier !"
+      none: "Pas encore de don : soyez le premier !",
+      announce: function (who, amount) { return "Nouveau don : " + who + ", " + amount; }
     },
     en: {
       anonymous: "Anonymous", raised: "donations", matched: "matched", of: " of ",
@@ -39,7 +40,8 @@
       matchedBy: function (s, p) { return s + " adds " + p + " to every donation!"; },
       budgetLeft: "Budget left: ", plus: "+", plusMatched: " matched",
       st_upcoming: "Upcoming", st_current: "Live now", st_past: "Ended", st_unscheduled: "Date to come",
-      none: "No donation yet: be the first!"
+      none: "No donation yet: be the first!",
+      announce: function (who, amount) { return "New donation: " + who + ", " + amount; }
     }
   }[lang];
 
@@ -79,6 +81,7 @@
     if (g && t) {
       var f = Math.max(0, Math.min(1, t.total / g));
       el("goal-fill").style.transform = "scaleX(" + f + ")";
+      el("goal-track").setAttribute("aria-valuenow", String(Math.floor(f * 100)));
       box.dataset.fraction = String(f);
       el("goal-label").textContent = (goal ? "" : T.campaign) + money(t.total) + T.of + money(g) + " (" +
         pctFmt.format(Math.floor(t.total * 100 / g) / 100) + ")";
@@ -261,7 +264,12 @@
       var i;
       for (i = 0; i < recent.length && recent[i].id !== d.id; i++) { /* find */ }
       if (i < recent.length) recent[i] = d;
-      else if (ev.type === "donation") { recent.unshift(d); recent = recent.slice(0, 20); }
+      else if (ev.type === "donation") {
+        recent.unshift(d);
+        recent = recent.slice(0, 20);
+        // The list is redrawn whole; screen readers are told of the new donation alone.
+        if (!d.test && d.moderation !== "pending") el("announce").textContent = T.announce(d.donor || T.anonymous, money(d.amount));
+      }
       scheduleBoards();
     }
     renderAll();

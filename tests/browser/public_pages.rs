@@ -135,6 +135,39 @@ async fn a_live_without_its_own_goal_says_the_campaign_total_once() {
 }
 
 #[tokio::test]
+async fn screen_readers_hear_each_new_donation_and_the_goal_progress() {
+    let app = spawn_app().await;
+    let (live, _) = setup(&app).await;
+    with_browser(async |b| {
+        // 37,50 € doubled: 75 € of the live's 1 000 € (7 %); then 37,50 € more and the
+        // 12,50 € left of the match: 125 € of the campaign's 5 000 € (2 %).
+        for (page, progress) in
+            [(format!("/lives/{}", live.id), "7"), (format!("/campaigns/{}", live.campaign_id), "2")]
+        {
+            b.goto(&format!("{}{page}", app.base)).await;
+            wait_page_live(b).await;
+            let announce = || async { b.js("return document.getElementById('announce').textContent").await };
+            assert_eq!(announce().await, "", "nothing said before a donation");
+            donate(&app, &live, json!({"amount": 3750, "currency": "EUR", "donor": "Zoé", "message": "Courage !"}))
+                .await;
+            wait_text(b, "#announce", &fr("Nouveau don : Zoé, 37,50_€")).await;
+            let bar = b
+                .js(r#"var t = document.getElementById("goal-track");
+                       return [t.getAttribute("role"), t.getAttribute("aria-valuenow"),
+                               document.getElementById(t.getAttribute("aria-labelledby")).textContent !== ""]"#)
+                .await;
+            assert_eq!(bar, json!(["progressbar", progress, true]), "{page}");
+            // Read, not shown.
+            let size = b
+                .js("var r = document.getElementById('announce').getBoundingClientRect(); return r.width * r.height")
+                .await;
+            assert!(size.as_f64().unwrap() <= 1.0, "{size}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn live_page_on_a_phone_updates_live_and_shows_only_moderated_text() {
     let app = spawn_app().await;
     let (live, other) = setup(&app).await;
