@@ -102,6 +102,24 @@ impl Currency {
         major.saturating_mul(10i64.pow(self.exponent()))
     }
 
+    /// Minor units for a reader, with the currency's code: `1 234,50 EUR` in
+    /// French (a narrow no-break space between thousands), `1,234.50 EUR` in English.
+    pub fn format_for(self, minor: i64, french: bool) -> String {
+        let plain = self.format_plain(minor);
+        let (int, frac) = plain.split_once('.').map_or((plain.as_str(), None), |(i, f)| (i, Some(f)));
+        let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+        let (group, point) = if french { ('\u{202f}', ',') } else { (',', '.') };
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(group);
+            }
+            grouped.push(c);
+        }
+        let frac = frac.map(|f| format!("{point}{f}")).unwrap_or_default();
+        format!("{sign}{grouped}{frac}\u{a0}{}", self.code())
+    }
+
     /// Formats minor units as a plain decimal string (`1050` → `10.50`), for exports and logs.
     pub fn format_plain(self, minor: i64) -> String {
         let exp = self.exponent();
@@ -193,5 +211,18 @@ mod tests {
         assert_eq!(apply_ratio(1000, 1, 1), 1000);
         assert_eq!(apply_ratio(333, 3, 2), 499);
         assert_eq!(apply_ratio(i64::MAX, 2, 1), i64::MAX);
+    }
+
+    #[test]
+    fn amounts_for_a_reader() {
+        let eur = Currency::parse("EUR").unwrap();
+        assert_eq!(eur.format_for(123_450, true), "1\u{202f}234,50\u{a0}EUR");
+        assert_eq!(eur.format_for(123_450, false), "1,234.50\u{a0}EUR");
+        assert_eq!(eur.format_for(5, false), "0.05\u{a0}EUR");
+        assert_eq!(eur.format_for(123_456_789_00, false), "123,456,789.00\u{a0}EUR");
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(jpy.format_for(1_000_000, true), "1\u{202f}000\u{202f}000\u{a0}JPY");
+        let kwd = Currency::parse("KWD").unwrap();
+        assert_eq!(kwd.format_for(1234, false), "1.234\u{a0}KWD");
     }
 }

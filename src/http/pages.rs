@@ -17,7 +17,9 @@
 use super::Path;
 use super::overlay::{lang, qr_svg};
 use crate::app::AppState;
+use crate::domain::Totals;
 use crate::error::ApiError;
+use crate::money::Currency;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -223,6 +225,8 @@ struct LivePage<'a> {
     currency: &'a str,
     donate_url: &'a str,
     qr_svg: String,
+    /// What a link to the page shows where it is shared (the totals as of this request).
+    summary: String,
 }
 
 #[derive(Template)]
@@ -236,6 +240,23 @@ struct CampaignPage<'a> {
     currency: &'a str,
     donate_url: &'a str,
     qr_svg: String,
+    summary: String,
+}
+
+/// The description of a page where its link is shared (chat apps and social
+/// networks read it without running the page's script): the total raised so
+/// far, for whom, and by how many donations.
+fn summary(lang: &str, currency: Currency, totals: &Totals, beneficiary: &str) -> String {
+    let french = lang != "en";
+    let total = currency.format_for(totals.total, french);
+    let n = totals.donations;
+    if french {
+        let dons = if n > 1 { "dons" } else { "don" };
+        format!("{total} collectés pour {beneficiary} ({n} {dons}). Suivez le direct et faites un don !")
+    } else {
+        let donations = if n == 1 { "donation" } else { "donations" };
+        format!("{total} raised for {beneficiary} ({n} {donations}). Follow along and donate!")
+    }
 }
 
 fn html(csp: &'static str, page: impl Template) -> Result<Response, ApiError> {
@@ -290,8 +311,14 @@ async fn live_page(
             currency: live.currency.code(),
             donate_url,
             qr_svg: if donate_url.is_empty() { String::new() } else { qr_svg(donate_url).unwrap_or_default() },
+            summary: summary(lang, live.currency, &live.totals, beneficiary(&campaign.campaign)),
         },
     )
+}
+
+/// Who the money goes to: the charity, else the campaign.
+fn beneficiary(c: &crate::domain::Campaign) -> &str {
+    c.charity.as_deref().filter(|s| !s.is_empty()).unwrap_or(&c.name)
 }
 
 async fn campaign_page(
@@ -316,6 +343,7 @@ async fn campaign_page(
             currency: campaign.campaign.currency.code(),
             donate_url,
             qr_svg: if donate_url.is_empty() { String::new() } else { qr_svg(donate_url).unwrap_or_default() },
+            summary: summary(lang, campaign.campaign.currency, &campaign.totals, beneficiary(&campaign.campaign)),
         },
     )
 }

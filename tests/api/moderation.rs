@@ -506,3 +506,38 @@ async fn public_streams_need_no_token_and_show_only_moderated_text() {
     assert_eq!(snap["totals"]["total"], 100);
     assert!(!snap.to_string().contains("overlay_token"));
 }
+
+#[tokio::test]
+async fn a_shared_link_to_a_public_page_says_what_was_raised_for_whom() {
+    let app = spawn_app().await;
+    let c = app
+        .campaign(json!({"name": "Doubletesdons", "currency": "EUR", "goal": 500000, "charity": "Les Restos du cœur"}))
+        .await;
+    let cid = c["id"].as_str().unwrap().to_owned();
+    let live = app.live(&cid, json!({"host": "Corentin"})).await;
+    app.donate_ok(&live, 123_450).await;
+    let other = app.live(&cid, json!({"host": "Ana"})).await;
+    app.donate_ok(&other, 50).await;
+    // What a chat app or a social network reads of the page, without running it.
+    let meta = |path: String| {
+        let app = &app;
+        async move {
+            let html = app.client.get(format!("{}{path}", app.base)).send().await.unwrap().text().await.unwrap();
+            let read = |attr: &str| {
+                let start = html.find(attr).unwrap_or_else(|| panic!("{attr} in {path}")) + attr.len();
+                html[start..][..html[start..].find('"').unwrap()].to_owned()
+            };
+            (read("<meta name=\"description\" content=\""), read("<meta property=\"og:description\" content=\""))
+        }
+    };
+    let (description, og) = meta(format!("/lives/{}", live.id)).await;
+    assert_eq!(
+        description,
+        "1\u{202f}234,50\u{a0}EUR collectés pour Les Restos du cœur (1 don). Suivez le direct et faites un don !"
+    );
+    assert_eq!(og, description);
+    let (description, _) = meta(format!("/lives/{}?lang=en", live.id)).await;
+    assert_eq!(description, "1,234.50\u{a0}EUR raised for Les Restos du cœur (1 donation). Follow along and donate!");
+    let (description, _) = meta(format!("/campaigns/{cid}?lang=en")).await;
+    assert_eq!(description, "1,235.00\u{a0}EUR raised for Les Restos du cœur (2 donations). Follow along and donate!");
+}
