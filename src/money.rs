@@ -219,7 +219,7 @@ mod tests {
         assert_eq!(eur.format_for(123_450, true), "1\u{202f}234,50\u{a0}EUR");
         assert_eq!(eur.format_for(123_450, false), "1,234.50\u{a0}EUR");
         assert_eq!(eur.format_for(5, false), "0.05\u{a0}EUR");
-        assert_eq!(eur.format_for(123_456_789_00, false), "123,456,789.00\u{a0}EUR");
+        assert_eq!(eur.format_for(12_345_678_900, false), "123,456,789.00\u{a0}EUR");
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(jpy.format_for(1_000_000, true), "1\u{202f}000\u{202f}000\u{a0}JPY");
         let kwd = Currency::parse("KWD").unwrap();
