@@ -278,10 +278,13 @@ async fn receive(
         .ok_or_else(|| ApiError::not_found("integration_not_found", "no integration has this id"))?;
     // The body limit applies here, before any HMAC is computed.
     let body = body.map_err(super::body_rejection)?;
-    let parsed = webhooks::verify_and_parse(&integration, &headers, &body, app.now()).map_err(|e| match e {
-        WebhookError::Signature(m) => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", m),
-        WebhookError::Payload(m) => ApiError::invalid("invalid_payload", m),
-    })?;
+    let parsed = webhooks::verify_and_parse(&integration, &headers, &body, app.now(), app.config.max_amount).map_err(
+        |e| match e {
+            WebhookError::Signature(m) => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", m),
+            WebhookError::Payload(m) => ApiError::invalid("invalid_payload", m),
+            WebhookError::AmountTooLarge(m) => ApiError::invalid("amount_too_large", m),
+        },
+    )?;
     let provider = integration.provider;
     // The integration acts for its own live (or campaign) only: the ledger refuses anything else.
     let by = match (&integration.live_id, &integration.campaign_id) {

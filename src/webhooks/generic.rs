@@ -10,7 +10,7 @@ use super::{Incoming, Parsed, WebhookError, provider_id};
 use crate::domain::Timestamp;
 use crate::domain::state::RefundTotal;
 use crate::domain::text::{self, DONOR_MAX, MESSAGE_MAX};
-use crate::money::{Amount, Currency};
+use crate::money::{Amount, AmountError, Currency};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -45,7 +45,7 @@ struct RefundBody {
     refunded_amount: Option<Value>,
 }
 
-pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {
+pub fn parse(body: &[u8], max_major: i64) -> Result<Parsed, WebhookError> {
     let invalid = |e: serde_json::Error| WebhookError::payload(format!("invalid body: {e}"));
     let v: Value = serde_json::from_slice(body).map_err(invalid)?;
     if v.get("refund_of").is_some() {
@@ -63,8 +63,11 @@ pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {
     // Typed from the raw bytes too, so a repeated field is refused.
     let b: Body = serde_json::from_slice(body).map_err(invalid)?;
     let event_id = provider_id("event_id", Some(&b.event_id))?;
-    let amount = Amount::from_json(&b.amount).map_err(|e| WebhookError::payload(e.to_string()))?;
     let currency = Currency::parse(&b.currency).map_err(|e| WebhookError::payload(e.to_string()))?;
+    let amount = Amount::from_json_in(&b.amount, currency, max_major).map_err(|e| match e {
+        AmountError::TooLarge { .. } => WebhookError::AmountTooLarge(e.to_string()),
+        e => WebhookError::payload(e.to_string()),
+    })?;
     // Our own format: text that breaks the rules is refused, as in the REST API.
     let donor =
         text::optional("donor", b.donor.as_deref(), DONOR_MAX).map_err(|e| WebhookError::payload(e.to_string()))?;
@@ -86,14 +89,19 @@ pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {
 mod tests {
     use super::*;
 
+    /// With the default maximum of 1 000 000 whole units.
+    fn parse_1m(body: &[u8]) -> Result<Parsed, WebhookError> {
+        parse(body, 1_000_000)
+    }
+
     #[test]
     fn strict_body() {
-        let ok = parse(br#"{"event_id":"e-1","amount":1050,"currency":"EUR","donor":"Ana"}"#).unwrap();
+        let ok = parse_1m(br#"{"event_id":"e-1","amount":1050,"currency":"EUR","donor":"Ana"}"#).unwrap();
         let Parsed::Donation(d) = ok else { panic!() };
         assert_eq!((d.payment_id.as_str(), d.amount, d.donor.as_deref()), ("e-1", 1050, Some("Ana")));
-        let refund = parse(br#"{"event_id":"r-1","refund_of":"e-1"}"#).unwrap();
+        let refund = parse_1m(br#"{"event_id":"r-1","refund_of":"e-1"}"#).unwrap();
         assert_eq!(refund, Parsed::Refund { payment_id: "e-1".into(), event_id: "r-1".into(), so_far: None });
-        let part = parse(br#"{"event_id":"r-2","refund_of":"e-1","refunded_amount":250}"#).unwrap();
+        let part = parse_1m(br#"{"event_id":"r-2","refund_of":"e-1","refunded_amount":250}"#).unwrap();
         let so_far = Some(RefundTotal { amount: 250, currency: None });
         assert_eq!(part, Parsed::Refund { payment_id: "e-1".into(), event_id: "r-2".into(), so_far });
         for bad in [
@@ -112,7 +120,14 @@ mod tests {
             r#"{"event_id":"r","refund_of":"e-1","refunded_amount":"250"}"#,
             r#"{"event_id":"e","amount":100,"amount":200,"currency":"EUR"}"#,
         ] {
-            assert!(matches!(parse(bad.as_bytes()), Err(WebhookError::Payload(_))), "{bad}");
+            assert!(matches!(parse_1m(bad.as_bytes()), Err(WebhookError::Payload(_))), "{bad}");
+        }
+        // Too large to hold is said with the maximum of the currency (the ledger
+        // refuses any other amount above it, in the same words).
+        for amount in ["9223372036854775808", "100000000000000000000000"] {
+            let body = format!(r#"{{"event_id":"e","amount":{amount},"currency":"EUR"}}"#);
+            let err = WebhookError::AmountTooLarge("amount is above the maximum of 100000000 minor units".into());
+            assert_eq!(parse_1m(body.as_bytes()), Err(err), "{amount}");
         }
     }
 }

@@ -70,6 +70,9 @@ pub enum WebhookError {
     /// A verified body we cannot read as the provider documents it: `422`.
     #[error("{0}")]
     Payload(String),
+    /// An amount above the configured maximum, however large: `422`, as the REST API says it.
+    #[error("{0}")]
+    AmountTooLarge(String),
 }
 
 impl WebhookError {
@@ -83,12 +86,14 @@ impl WebhookError {
 }
 
 /// Verifies a delivery to `integration` and reads it. `now` is the server's clock,
-/// against which timestamps are judged.
+/// against which timestamps are judged; `max_major` the largest donation, in
+/// whole units (the ledger checks it too; an amount too large to hold never gets there).
 pub fn verify_and_parse(
     integration: &Integration,
     headers: &HeaderMap,
     body: &[u8],
     now: Timestamp,
+    max_major: i64,
 ) -> Result<Parsed, WebhookError> {
     let secret = integration.secret.as_bytes();
     match integration.provider {
@@ -109,7 +114,7 @@ pub fn verify_and_parse(
         Provider::Kofi => kofi::verify_and_parse(secret, body),
         Provider::Generic => {
             generic::verify(secret, header(headers, generic::HEADER), body, now)?;
-            generic::parse(body)
+            generic::parse(body, max_major)
         }
     }
 }

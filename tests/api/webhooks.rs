@@ -281,6 +281,13 @@ async fn generic_known_answer_and_every_refusal_changes_nothing() {
             "amount_too_large",
         ),
         (
+            // Too large to hold: refused like any amount above the maximum.
+            r#"{"event_id":"e-6b","amount":100000000000000000000000,"currency":"EUR"}"#.into(),
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "amount_too_large",
+        ),
+        (
             r#"{"event_id":"e-7","amount":1050,"currency":"EUR"}"#.into(),
             "t=1700000000,v1=00".into(),
             StatusCode::UNAUTHORIZED,
@@ -298,6 +305,9 @@ async fn generic_known_answer_and_every_refusal_changes_nothing() {
         let (s, v) = hook(&app, &url, &[("cagnotte-signature", &header)], body.clone()).await;
         assert_eq!((s, v["error"].as_str()), (status, Some(code)), "{body}: {v}");
         assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()));
+        if code == "amount_too_large" {
+            assert_eq!(v["message"], "amount is above the maximum of 100000000 minor units", "{body}");
+        }
     }
     // A signature made 301 s before the server's clock: stale.
     let body = r#"{"event_id":"e-9","amount":1050,"currency":"EUR"}"#;
