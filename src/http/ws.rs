@@ -171,13 +171,12 @@ async fn open(
             q.insert("token".into(), format!("public:campaign:{id}"));
         }
     }
-    let who = match kind {
-        Kind::Live | Kind::Campaign => Watcher::Overlay,
-        Kind::PublicLive | Kind::PublicCampaign => Watcher::Viewer,
-    };
     // Overlay sessions end when their token is replaced; public ones have none.
-    let token_generation = (who == Watcher::Overlay).then_some(generation);
-    upgrade(app, source, (who, token_generation), &q, &headers, client, ws)
+    let token_generation = match kind {
+        Kind::Live | Kind::Campaign => Some(generation),
+        Kind::PublicLive | Kind::PublicCampaign => None,
+    };
+    upgrade(app, source, token_generation, &q, &headers, client, ws)
 }
 
 macro_rules! route_to {
@@ -203,7 +202,7 @@ route_to!(upgrade_public_campaign, Kind::PublicCampaign);
 fn upgrade(
     app: AppState,
     source: Source,
-    who: (Watcher, Option<u64>),
+    token_generation: Option<u64>,
     q: &HashMap<String, String>,
     headers: &HeaderMap,
     Extension(ClientIp(ip)): Extension<ClientIp>,
@@ -217,7 +216,7 @@ fn upgrade(
     Ok(ws.accept(move |io| {
         let tracker = app.sessions.clone();
         tracker.track_future(async move {
-            run_session(app, io, source, who, after).await;
+            run_session(app, io, source, token_generation, after).await;
             drop(slot);
         })
     }))
@@ -264,10 +263,11 @@ enum End {
     Drop,
 }
 
-/// `who` is the kind of session, with the generation of the overlay token it was
-/// opened with (see [`crate::hub::Channel::overlay_generation`]), for a session with one.
-async fn run_session(app: AppState, io: Io, source: Source, who: (Watcher, Option<u64>), after: Option<u64>) {
-    let outbox = Arc::new(Outbox::new(io, who.1.is_some()));
+/// `token_generation` is the generation of the overlay token the session was
+/// opened with (see [`crate::hub::Channel::overlay_generation`]); `None` for a
+/// public session, which has no token.
+async fn run_session(app: AppState, io: Io, source: Source, token_generation: Option<u64>, after: Option<u64>) {
+    let outbox = Arc::new(Outbox::new(io, token_generation.is_some()));
     let config = WebSocketConfig::default()
         // Clients send only pongs and closes; tungstenite clears this buffer on
         // every read, so small is cheaper as well as leaner.
@@ -280,7 +280,7 @@ async fn run_session(app: AppState, io: Io, source: Source, who: (Watcher, Optio
     let mut ws =
         WebSocketStream::from_raw_socket(SessionIo::new(Arc::clone(&outbox)), Role::Server, Some(config)).await;
     app.metrics.session_opened();
-    let end = session(&app, &mut ws, &outbox, &source, who, after).await;
+    let end = session(&app, &mut ws, &outbox, &source, token_generation, after).await;
     // Nothing live is written after the session's last frame.
     outbox.halt(Stop::Gone);
     app.metrics.session_ended(match end {
@@ -306,7 +306,7 @@ async fn session(
     ws: &mut Ws,
     outbox: &Arc<Outbox>,
     source: &Source,
-    (who, token_generation): (Watcher, Option<u64>),
+    token_generation: Option<u64>,
     after: Option<u64>,
 ) -> End {
     let send_timeout = app.config.ws_send_timeout();
@@ -314,7 +314,7 @@ async fn session(
         return End::Close(CloseCode::Away, "stream unavailable", SessionEnd::StreamClosed);
     };
     // Counted until the session ends (the dashboard shows who follows each stream).
-    let _watching = channel.watch(who);
+    let _watching = channel.watch(if token_generation.is_some() { Watcher::Overlay } else { Watcher::Viewer });
     // Join before the snapshot: nothing published in between is missed, and the
     // frames the snapshot already covers are dropped at the release below.
     channel.join(outbox);
