@@ -228,7 +228,10 @@ fn cell(text: &str) -> String {
 
 /// `GET /api/v1/campaigns/{id}/donations.csv`: for the charity's receipts. Amounts
 /// are decimal strings in the campaign currency; the real donor name is given
-/// with the anonymous flag (receipts need it; viewers never see it).
+/// with the anonymous flag (receipts need it; viewers never see it). `kept`,
+/// `matched` and `total` are what each donation counts for now, refunds taken
+/// off, so that each column sums to the campaign's `raised`, `matched` and
+/// `total`; `amount` is what was given.
 async fn campaign_csv(
     State(app): State<AppState>,
     Path(campaign_id): Path<String>,
@@ -253,6 +256,7 @@ async fn campaign_csv(
         "anonymous",
         "message",
         "amount",
+        "kept",
         "matched",
         "total",
         "currency",
@@ -264,6 +268,9 @@ async fn campaign_csv(
     let csv_err = |e: csv::Error| ApiError::internal(e.to_string());
     w.write_record(header).map_err(csv_err)?;
     for (d, refunded_at) in &donations {
+        // A donation given back whole still shows what its matches paid; the
+        // sponsors got it back, so it counts for nothing here.
+        let matched = if d.refunded { 0 } else { d.matched };
         let row = [
             d.id.to_string(),
             d.at.to_string(),
@@ -273,8 +280,9 @@ async fn campaign_csv(
             if d.anonymous { "yes" } else { "no" }.to_owned(),
             cell(d.message.as_deref().unwrap_or_default()),
             currency.format_plain(d.amount),
-            currency.format_plain(d.matched),
-            currency.format_plain(d.amount.saturating_add(d.matched)),
+            currency.format_plain(d.kept()),
+            currency.format_plain(matched),
+            currency.format_plain(d.kept().saturating_add(matched)),
             currency.code().to_owned(),
             cell(&d.platform),
             if d.refunded { "yes" } else { "no" }.to_owned(),

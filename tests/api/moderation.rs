@@ -390,7 +390,7 @@ async fn the_csv_export_parses_back_to_the_same_rows() {
     app.post(
         &format!("/api/v1/campaigns/{}/matches", live.campaign_id),
         Some(ADMIN),
-        json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 600}),
+        json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 2000}),
     )
     .await;
     let tricky = "Dupont, \"Jojo\" & fils";
@@ -455,9 +455,31 @@ async fn the_csv_export_parses_back_to_the_same_rows() {
     assert_eq!(rows[0]["donation_id"], a["donation"]["id"]);
     assert_eq!(rows[0]["donor"], tricky);
     assert_eq!(rows[0]["message"], "ligne 1; \"citée\"");
+    // What each donation counts for now, refunds taken off: given back whole
+    // (the sponsor's share back too), in part (the share scaled down).
+    let money: Vec<_> = rows[..3]
+        .iter()
+        .map(|r| ["amount", "kept", "matched", "total"].map(|k| r[k].as_str().unwrap().to_owned()))
+        .collect();
     assert_eq!(
-        (rows[0]["amount"].as_str(), rows[0]["matched"].as_str(), rows[0]["total"].as_str()),
-        (Some("10.50"), Some("6.00"), Some("16.50"))
+        money,
+        [
+            ["10.50", "10.50", "10.50", "21.00"],
+            ["2.00", "0.00", "0.00", "0.00"],
+            ["10.00", "7.50", "7.12", "14.62"]
+        ]
+    );
+    // Each column sums to the campaign's totals, to the cent.
+    let cents = |s: &str| -> i64 { s.replace('.', "").parse().unwrap() };
+    let sum = |k: &str| rows.iter().map(|r| cents(r[k].as_str().unwrap())).sum::<i64>();
+    let campaign = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await.1;
+    assert_eq!(
+        json!({"raised": sum("kept"), "matched": sum("matched"), "total": sum("total")}),
+        json!({"raised": 2100, "matched": 1762, "total": 3862})
+    );
+    assert_eq!(
+        [&campaign["totals"]["raised"], &campaign["totals"]["matched"], &campaign["totals"]["total"]],
+        [2100, 1762, 3862]
     );
     assert_eq!(
         (rows[0]["currency"].as_str(), rows[0]["refunded"].as_str(), rows[0]["host"].as_str()),
