@@ -147,7 +147,13 @@
     return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + pad(d.getHours()) + ":" + pad(d.getMinutes());
   }
   var dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
-  function when(iso) { return iso ? dateFmt.format(new Date(iso)) : ""; }
+  // This year's dates go without their year: shorter in the donations' table.
+  var thisYearFmt = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  function when(iso) {
+    if (!iso) return "";
+    var d = new Date(iso);
+    return (d.getFullYear() === new Date().getFullYear() ? thisYearFmt : dateFmt).format(d);
+  }
   function text(v) { var s = String(v || "").trim(); return s === "" ? null : s; }
 
   function field(form, name) { return form.elements.namedItem(name); }
@@ -484,7 +490,7 @@
       f("title").textContent = l.title || "";
       f("status").textContent = T["live_" + l.status] || l.status;
       f("status").dataset.status = l.status;
-      f("when").textContent = when(l.scheduled_at);
+      f("when").textContent = l.scheduled_at ? when(l.scheduled_at) + " ·" : "";
       f("totals").textContent = money(l.totals.total, c.currency) + " — " + T.donations(l.totals.donations);
       f("public").href = "/lives/" + encodeURIComponent(l.id) + "?lang=" + lang;
       var mod = moderations[l.id];

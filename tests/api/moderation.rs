@@ -463,11 +463,7 @@ async fn the_csv_export_parses_back_to_the_same_rows() {
         .collect();
     assert_eq!(
         money,
-        [
-            ["10.50", "10.50", "10.50", "21.00"],
-            ["2.00", "0.00", "0.00", "0.00"],
-            ["10.00", "7.50", "7.12", "14.62"]
-        ]
+        [["10.50", "10.50", "10.50", "21.00"], ["2.00", "0.00", "0.00", "0.00"], ["10.00", "7.50", "7.12", "14.62"]]
     );
     // Each column sums to the campaign's totals, to the cent.
     let cents = |s: &str| -> i64 { s.replace('.', "").parse().unwrap() };

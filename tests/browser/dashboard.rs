@@ -302,6 +302,7 @@ async fn campaign_match_live_copy_url_then_donations_reach_dashboard_and_public_
         wait_text(b, "#secret-host", "Corentin").await;
         wait_text(b, "#lives article [data-f=status]", "à venir").await;
         assert_eq!(text(b, "#lives article [data-f=title]").await, "Soirée jeux");
+        assert_eq!(text(b, "#lives article [data-f=when]").await, "1 déc. 2030, 20:00 ·", "kept apart from the total");
         let overlay_url = input_value(b, "#overlay-url").await;
         let key = input_value(b, "#live-key").await;
         let live_id = on(b, "#lives article", "return document.querySelector(arguments[0]).dataset.live").await;
@@ -336,6 +337,10 @@ async fn campaign_match_live_copy_url_then_donations_reach_dashboard_and_public_
         wait_text(b, "#c-totals", &fr("Total 21,00_€ (dons 10,50_€ + abondés 10,50_€) — 1 don — objectif 5~000,00_€"))
             .await;
         wait_text(b, "#lives article [data-f=totals]", &fr("21,00_€ — 1 don")).await;
+        // This year's donations are dated without the year: "4 déc., 14:30".
+        let date = text(b, "#donations tbody tr td:nth-child(1)").await.as_str().unwrap_or_default().to_owned();
+        let year = time::OffsetDateTime::now_utc().year().to_string();
+        assert!(!date.contains(&year) && date.contains(':') && date.len() < 20, "{date}");
 
         // A donation typed into the live's form (a cheque, say), anonymous.
         click(b, "#lives article details[data-box=donate] > summary").await;
@@ -700,16 +705,16 @@ async fn long_names_and_messages_wrap_and_leave_the_actions_in_sight() {
         let live_id = on(b, "#lives article", "return document.querySelector(arguments[0]).dataset.live").await;
         let live_id = live_id.as_str().unwrap().to_owned();
         let donor = "X".repeat(64);
-        let message = format!("https://dons.example.org/{}", "y".repeat(400));
+        let message_long = format!("https://dons.example.org/{}", "y".repeat(400));
         let (s, v) = app
             .post(
                 &format!("/api/v1/lives/{live_id}/donations"),
                 Some(&key),
-                json!({"amount": 2000, "currency": "EUR", "donor": donor, "message": message}),
+                json!({"amount": 2000, "currency": "EUR", "donor": donor, "message": message_long}),
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
-        wait_rows(b, &[[donor.as_str(), message.as_str(), "20,00_€", "", "Affiché"]]).await;
+        wait_rows(b, &[[donor.as_str(), message_long.as_str(), "20,00_€", "", "Affiché"]]).await;
         let v = b
             .js(r##"var wrap = document.querySelector("#donations").closest(".table-wrap");
                     var refund = document.querySelector("#donations tbody tr button[data-act=refund]");
@@ -717,6 +722,43 @@ async fn long_names_and_messages_wrap_and_leave_the_actions_in_sight() {
                             refund.getBoundingClientRect().right <= wrap.getBoundingClientRect().right]"##)
             .await;
         assert_eq!(v, json!([true, true]), "the table fits its card, the refund button in sight");
+
+        // Beside them, an ordinary host and donor name stay whole, on one line.
+        let campaign_id = app.get(&format!("/api/v1/lives/{live_id}")).await.1["campaign_id"].clone();
+        let (s, other) = app
+            .post(
+                &format!("/api/v1/campaigns/{}/lives", campaign_id.as_str().unwrap()),
+                Some(ADMIN),
+                json!({"host": "Corentin"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{other}");
+        let message = "Un petit don pour les Restos, avec tout mon soutien depuis Lyon, bravo à toute l'équipe !";
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/lives/{}/donations", other["id"].as_str().unwrap()),
+                Some(ADMIN),
+                json!({"amount": 1050, "currency": "EUR", "donor": "Maxime", "message": message}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        wait_rows(
+            b,
+            &[
+                ["Maxime", message, "10,50_€", "", "Affiché"],
+                [donor.as_str(), message_long.as_str(), "20,00_€", "", "Affiché"],
+            ],
+        )
+        .await;
+        let lines = b
+            .js(r##"var td = document.querySelectorAll("#donations tbody tr")[0];
+                    return ["td.host", "td.donor"].map(function (css) {
+                      var r = document.createRange();
+                      r.selectNodeContents(td.querySelector(css).firstChild);
+                      return r.getClientRects().length;
+                    })"##)
+            .await;
+        assert_eq!(lines, json!([1, 1]), "Corentin and Maxime on one line each");
     })
     .await;
 }
