@@ -50,6 +50,14 @@
   var pctFmt = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 });
   var dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: "full", timeStyle: "short" });
   var timeFmt = new Intl.DateTimeFormat(locale, { timeStyle: "short" });
+  // The schedule's column: "ven. 4 déc., 14:28", with the year when it is not this one.
+  var shortDate = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+  var thisYearFmt = new Intl.DateTimeFormat(locale, shortDate);
+  var otherYearFmt = new Intl.DateTimeFormat(locale, Object.assign({ year: "numeric" }, shortDate));
+  function shortWhen(iso) {
+    var d = new Date(iso);
+    return (d.getFullYear() === new Date().getFullYear() ? thisYearFmt : otherYearFmt).format(d);
+  }
   function money(minor) { return fmt.format(minor / scale); }
   function make(tag, cls, text) {
     var n = document.createElement(tag);
@@ -166,7 +174,7 @@
       var tr = make("tr");
       tr.dataset.id = l.id;
       tr.dataset.status = l.status;
-      tr.appendChild(make("td", "when", l.scheduled_at ? dateFmt.format(new Date(l.scheduled_at)) : "—"));
+      tr.appendChild(make("td", "when", l.scheduled_at ? shortWhen(l.scheduled_at) : "—"));
       var who = make("td", "host");
       var a = make("a", null, l.host);
       a.href = "/lives/" + encodeURIComponent(l.id) + "?lang=" + lang;

@@ -296,17 +296,34 @@ async fn campaign_page_shows_schedule_totals_and_matching_and_follows_every_live
         wait_text(b, "#total", &fr("0,00_€")).await;
         assert_eq!(text(b, "#goal-label").await, fr("0,00_€ sur 5~000,00_€ (0_%)"));
         assert_eq!(text(b, "#match-line").await, "Votre don est doublé par Fondation Tartempion !");
+        // The schedule's short dates, in the browser's time zone, with the year
+        // since neither is this year's: "mer. 1 janv. 2020, 20:00".
+        let when = async |iso: &str| {
+            let minutes_behind = on(b, iso, "return new Date(arguments[0]).getTimezoneOffset()").await;
+            let t = time::OffsetDateTime::parse(iso, &time::format_description::well_known::Rfc3339).unwrap()
+                - time::Duration::minutes(minutes_behind.as_i64().unwrap());
+            let day = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."]
+                [t.weekday().number_days_from_monday() as usize];
+            let months =
+                ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."];
+            let month = months[t.month() as usize - 1];
+            format!("{day} {} {month} {}, {:02}:{:02}", t.day(), t.year(), t.hour(), t.minute())
+        };
+        let (old, new) = (when("2020-01-01T20:00:00Z").await, when("2040-06-01T18:00:00Z").await);
         let schedule = b
             .js(r##"return Array.from(document.querySelectorAll("#schedule tbody tr")).map(function (tr) {
-                return [tr.querySelector(".host a").textContent, tr.querySelector(".status").textContent,
+                var r = document.createRange();
+                r.selectNodeContents(tr.querySelector(".host a"));
+                return [tr.querySelector(".host a").textContent, r.getClientRects().length,
+                        tr.querySelector(".when").textContent, tr.querySelector(".status").textContent,
                         tr.querySelector(".total").textContent, tr.querySelector(".host a").getAttribute("href")];
             });"##)
             .await;
         assert_eq!(
             schedule,
             json!([
-                ["Corentin", "Terminé", fr("0,00_€"), format!("/lives/{}?lang=fr", live.id)],
-                ["Ana", "À venir", fr("0,00_€"), format!("/lives/{}?lang=fr", other.id)],
+                ["Corentin", 1, old, "Terminé", fr("0,00_€"), format!("/lives/{}?lang=fr", live.id)],
+                ["Ana", 1, new, "À venir", fr("0,00_€"), format!("/lives/{}?lang=fr", other.id)],
             ])
         );
         assert_eq!(text(b, "#next a").await, "Ana");
