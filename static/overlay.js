@@ -293,11 +293,19 @@
   // The campaign's leaderboard of lives and its next live come from the public
   // campaign document (see pollCampaign).
   var campaignDoc = null;
+  // A live's totals from its own frames, newer than the document's: its place
+  // in the ranking moves with each donation, not at the next read.
+  var liveTotals = {};
   function renderLives() {
     var box = el("w-lives");
     if (!box || !campaignDoc) return;
-    var list = ((campaignDoc.leaderboard || {}).lives || []).filter(function (l) { return l.totals.total > 0; })
-      .slice(0, cfg.topCount);
+    var docSeq = campaignDoc.seq || 0;
+    var list = ((campaignDoc.leaderboard || {}).lives || []).map(function (l) {
+      var seen = liveTotals[l.id];
+      return seen && seen.seq > docSeq ? Object.assign({}, l, { totals: seen.totals }) : l;
+    }).filter(function (l) { return l.totals.total > 0; }).sort(function (a, b) {
+      return b.totals.total - a.totals.total || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    }).slice(0, cfg.topCount);
     box.hidden = list.length === 0;
     el("lives-title").textContent = T.lives;
     fillRanking(el("lives-list"), list.map(function (l) {
@@ -516,6 +524,11 @@
       }
     }
     var d = ev.donation;
+    // On the campaign's stream, `totals` are those of the donation's live.
+    var owner = isCampaign ? d && d.live_id : liveId;
+    if (ev.totals && owner && ev.type !== "test_alert" && !(liveTotals[owner] && liveTotals[owner].seq > ev.seq)) {
+      liveTotals[owner] = { seq: ev.seq, totals: ev.totals };
+    }
     if (d && ev.type !== "test_alert" && !d.test) {
       var i, before = null;
       for (i = 0; i < recent.length && recent[i].id !== d.id; i++) { /* find */ }
@@ -533,6 +546,7 @@
       }
     }
     renderAll();
+    renderLives();
   }
   // What a donation still counts for once part of it was given back.
   function kept(d) { return d.amount - (d.refunded_amount || 0); }

@@ -150,7 +150,9 @@ struct OverlayPage<'a> {
     currency: &'a str,
     lang: &'a str,
     w: Widgets,
-    /// `single` when the page shows one widget (it is positioned in the viewport).
+    /// `single` when the page shows one widget (it is positioned in the viewport);
+    /// `scene` for every widget without `widgets=` (the `overlay_url`), laid out
+    /// over a whole 16:9 source; `stack` for the widgets listed in `widgets=`.
     layout: &'static str,
     donate_url: &'a str,
     /// The URL as shown, cut after each `/`: a narrow card breaks the line there
@@ -261,7 +263,11 @@ fn render(
         currency: currency.code(),
         lang: lang(q),
         w,
-        layout: if w.count() == 1 { "single" } else { "stack" },
+        layout: match (w.count(), q.contains_key("widgets")) {
+            (1, _) => "single",
+            (_, false) => "scene",
+            (_, true) => "stack",
+        },
         donate_url: &donate_url,
         donate_label: display_url(&donate_url).split_inclusive('/').collect(),
         qr_svg: qr,

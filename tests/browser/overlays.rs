@@ -1108,3 +1108,132 @@ async fn right_to_left_names_leave_the_amount_whole_beside_them() {
     })
     .await;
 }
+
+/// Where each shown widget of the page is: `[id, left, top, right, bottom]`, and the viewport.
+async fn layout(b: &Browser) -> Value {
+    b.js(r##"var out = [];
+            document.querySelectorAll("#overlay > .widget, #overlay > .col > .widget").forEach(function (w) {
+              var n = w.id === "w-alert" ? document.getElementById("alert") : w;
+              if (n.hidden || w.hidden) return;
+              var r = n.getBoundingClientRect();
+              out.push([w.id, Math.round(r.left), Math.round(r.top), Math.round(r.right), Math.round(r.bottom)]);
+            });
+            return {widgets: out, viewport: [innerWidth, innerHeight]};"##)
+        .await
+}
+
+#[tokio::test]
+async fn the_overlay_url_lays_every_widget_out_over_a_16_9_source_and_nothing_moves_for_an_alert() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let (s, m) = app
+        .post(
+            &format!("/api/v1/campaigns/{}/matches", live.campaign_id),
+            Some(ADMIN),
+            json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 100000}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    for (donor, amount) in [("Ana", 2500), ("Léo", 1000), ("Zoé", 500)] {
+        donate(&app, &live, json!({"amount": amount, "currency": "EUR", "donor": donor})).await;
+    }
+    with_browser(async |b| {
+        // The link the API hands out, in OBS's usual 1280 × 720 source.
+        b.goto(&url(&app, &live, "", "&duration=4&refresh=300")).await;
+        let chrome = b.js("return [outerWidth - innerWidth, outerHeight - innerHeight]").await;
+        let (dw, dh) = (chrome[0].as_u64().unwrap() as u32, chrome[1].as_u64().unwrap() as u32);
+        b.client.set_window_size(1280 + dw, 720 + dh).await.expect("a 1280 x 720 viewport");
+        b.wait_live().await;
+        assert_eq!(b.js("return document.body.classList.contains('scene')").await, true);
+        let all = ["w-goal", "w-campaign", "w-match", "w-ticker", "w-top", "w-lives", "w-cta"];
+        let settled = |want_alert: bool| async move {
+            let l = layout(b).await;
+            let ids: Vec<&str> = l["widgets"].as_array().unwrap().iter().map(|w| w[0].as_str().unwrap()).collect();
+            let ok = all.iter().all(|id| ids.contains(id)) && ids.contains(&"w-alert") == want_alert;
+            let still =
+                b.js("return document.getAnimations().every(function (x) { return x.playState !== 'running' || x.effect.target.closest('.ticker-track'); })").await;
+            (ok && still == true).then_some(l)
+        };
+        // The ranking of lives, read once from the campaign's document (the next
+        // read is 300 s away), then moved by the live's own frames.
+        let lives_amount = || async {
+            b.js("var a = document.querySelector('#lives-list .top-amount'); return a && a.textContent;").await
+        };
+        eventually("the lives' ranking", WAIT, || async { (lives_amount().await == eur_fr("80,00_€")).then_some(()) })
+            .await;
+        donate(&app, &live, json!({"amount": 5000, "currency": "EUR", "donor": "Camille", "message": "Allez !"})).await;
+        eventually("the live's new total in the ranking", WAIT, || async {
+            (lives_amount().await == eur_fr("180,00_€")).then_some(())
+        })
+        .await;
+        let with_alert = eventually("every widget and the alert on screen", WAIT, || settled(true)).await;
+        assert_eq!(with_alert["viewport"], json!([1280, 720]));
+        let boxes = with_alert["widgets"].as_array().unwrap();
+        assert_eq!(boxes.len(), all.len() + 1, "{with_alert}");
+        for w in boxes {
+            let [l, t, r, btm] = [1, 2, 3, 4].map(|i| w[i].as_i64().unwrap());
+            assert!(l >= 0 && t >= 0 && r <= 1280 && btm <= 720, "{w} inside 1280 x 720");
+        }
+        for (i, a) in boxes.iter().enumerate() {
+            for c in &boxes[i + 1..] {
+                let (a4, c4) = ([1, 2, 3, 4].map(|k| a[k].as_i64().unwrap()), [1, 2, 3, 4].map(|k| c[k].as_i64().unwrap()));
+                let apart = a4[2] <= c4[0] || c4[2] <= a4[0] || a4[3] <= c4[1] || c4[3] <= a4[1];
+                assert!(apart, "{a} and {c} overlap");
+            }
+        }
+        let place = |l: &Value, id: &str| l["widgets"].as_array().unwrap().iter().find(|w| w[0] == id).cloned();
+        // The alert at the top centre, the ticker along the bottom.
+        let alert = place(&with_alert, "w-alert").unwrap();
+        let centre = (alert[1].as_i64().unwrap() + alert[3].as_i64().unwrap()) / 2;
+        assert!((centre - 640).abs() <= 2 && alert[2].as_i64().unwrap() <= 20, "{alert}");
+        let ticker = place(&with_alert, "w-ticker").unwrap();
+        assert!(ticker[4].as_i64().unwrap() >= 700 && ticker[3].as_i64().unwrap() - ticker[1].as_i64().unwrap() >= 1240);
+        b.screenshot_element("main", "scene").await;
+
+        // Once the alert is gone, every other widget is where it was.
+        let without = eventually("the alert gone", WAIT, || settled(false)).await;
+        for id in all {
+            assert_eq!(place(&without, id), place(&with_alert, id), "{id} did not move");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_lives_ranking_of_a_campaign_overlay_moves_with_each_frame() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    donate(&app, &live, json!({"amount": 2000, "currency": "EUR"})).await;
+    donate(&app, &other, json!({"amount": 1000, "currency": "EUR"})).await;
+    let (s, c) = app.post(&format!("/api/v1/campaigns/{}/rotate", live.campaign_id), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let page = format!(
+        "{}/overlay/campaigns/{}/lives?token={}&lang=en&refresh=300",
+        app.base,
+        live.campaign_id,
+        c["overlay_token"].as_str().unwrap()
+    );
+    with_browser(async |b| {
+        b.goto(&page).await;
+        b.wait_live().await;
+        let ranking = || async {
+            b.js(r##"return Array.from(document.querySelectorAll("#lives-list li")).map(function (li) {
+                       return [li.children[0].textContent, li.querySelector(".top-amount").textContent]; })"##)
+                .await
+        };
+        let wait_ranking = |want: Value| async move {
+            eventually(&format!("the ranking {want}"), WAIT, || async {
+                let got = ranking().await;
+                (got == want).then_some(())
+            })
+            .await
+        };
+        wait_ranking(json!([["Corentin", "€20.00"], ["Inès", "€10.00"]])).await;
+        // The campaign's document is read again only in 300 s: the frame of the
+        // other live's donation puts it first.
+        donate(&app, &other, json!({"amount": 2500, "currency": "EUR"})).await;
+        wait_ranking(json!([["Inès", "€35.00"], ["Corentin", "€20.00"]])).await;
+    })
+    .await;
+}
