@@ -1237,3 +1237,41 @@ async fn the_lives_ranking_of_a_campaign_overlay_moves_with_each_frame() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn listed_widgets_stay_put_while_alerts_come_and_go() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "", "&widgets=alert,goal,ticker&duration=3")).await;
+        b.wait_live().await;
+        let places = || async {
+            b.js(r##"return ["w-goal", "w-ticker"].map(function (id) {
+                       var r = document.getElementById(id).getBoundingClientRect();
+                       return [Math.round(r.left), Math.round(r.top), Math.round(r.bottom)]; })"##)
+                .await
+        };
+        donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Ana"})).await;
+        let with_alert = eventually("an alert, settled, and the ticker", WAIT, || async {
+            let shown = b
+                .js(r#"var a = document.getElementById("alert");
+                       return !a.hidden && !document.getElementById("w-ticker").hidden &&
+                              a.getAnimations().every(function (x) { return x.playState === "finished"; });"#)
+                .await;
+            if shown == true { Some(places().await) } else { None }
+        })
+        .await;
+        wait_alert_gone(b).await;
+        assert_eq!(places().await, with_alert, "the goal bar and the ticker did not move");
+        // A taller alert, with a message: the same places still.
+        donate(
+            &app,
+            &live,
+            json!({"amount": 2000, "currency": "EUR", "donor": "Léo", "message": "Bravo à toute l'équipe !"}),
+        )
+        .await;
+        eventually("the second alert", WAIT, || async { (alert(b).await["donor"] == "Léo").then_some(()) }).await;
+        assert_eq!(places().await, with_alert);
+    })
+    .await;
+}
