@@ -416,7 +416,10 @@ async fn csv_downloaded_from_the_dashboard_parses_back_to_the_api_rows() {
     for d in api["donations"].as_array().unwrap().iter().rev() {
         let s = |v: &Value| v.as_str().unwrap_or("").to_owned();
         let amount = d["amount"].as_i64().unwrap();
-        let matched = d["matched"].as_i64().unwrap();
+        let refunded = d["refunded"].as_bool().unwrap();
+        // What the donation counts for now: a whole refund takes the sponsor's share too.
+        let kept = amount - d["refunded_amount"].as_i64().unwrap();
+        let matched = if refunded { 0 } else { d["matched"].as_i64().unwrap() };
         let yes = |b: bool| if b { "yes" } else { "no" }.to_owned();
         expected.push(vec![
             (col("donation_id"), s(&d["id"])),
@@ -426,10 +429,11 @@ async fn csv_downloaded_from_the_dashboard_parses_back_to_the_api_rows() {
             (col("anonymous"), yes(d["anonymous"].as_bool().unwrap())),
             (col("message"), s(&d["message_text"])),
             (col("amount"), plain(amount)),
+            (col("kept"), plain(kept)),
             (col("matched"), plain(matched)),
-            (col("total"), plain(amount + matched)),
+            (col("total"), plain(kept + matched)),
             (col("currency"), "EUR".to_owned()),
-            (col("refunded"), yes(d["refunded"].as_bool().unwrap())),
+            (col("refunded"), yes(refunded)),
         ]);
     }
     assert_eq!(rows.len(), 1 + expected.len(), "{rows:?}");
@@ -446,6 +450,7 @@ async fn csv_downloaded_from_the_dashboard_parses_back_to_the_api_rows() {
     assert_eq!(rows[1][col("matched")], "12.34");
     assert_eq!(rows[2][donor], "Ana; O'Brien");
     assert_eq!(rows[2][col("refunded")], "yes");
+    assert_eq!([&rows[2][col("amount")], &rows[2][col("kept")], &rows[2][col("total")]], ["7.00", "0.00", "0.00"]);
     assert!(!rows[2][col("refunded_at")].is_empty());
     assert_eq!((rows[3][donor].as_str(), rows[3][col("anonymous")].as_str()), ("Anonyme réel", "yes"));
 }
