@@ -141,7 +141,9 @@ async fn sign_in_wrong_token_reload_sign_out_and_forged_cookie() {
     with_browser(async |b| {
         b.goto(&format!("{}/dashboard", app.base)).await;
         wait_state(b, "signin").await;
-        assert_eq!(on(b, "#app", "return document.querySelector(arguments[0]).hidden").await, true);
+        // Not only flagged hidden: nothing of the signed-in page is drawn.
+        let drawn = "return document.querySelector(arguments[0]).getClientRects().length > 0";
+        assert_eq!(on(b, "#app", drawn).await, false);
 
         fill(b, "#signin-token", "not-the-admin-token-at-all").await;
         click(b, "#signin-form button[type=submit]").await;
@@ -165,6 +167,7 @@ async fn sign_in_wrong_token_reload_sign_out_and_forged_cookie() {
         let old = format!("cagnotte_session={}", session_cookie(b).await.value());
         click(b, "#sign-out").await;
         wait_state(b, "signin").await;
+        assert_eq!(on(b, "#app", drawn).await, false);
         let (s, _) = app.request(reqwest::Method::GET, "/api/v1/session", None, &[("cookie", &old)], None).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "a signed-out cookie is dead");
         b.client.refresh().await.unwrap();
