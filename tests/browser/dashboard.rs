@@ -697,6 +697,13 @@ async fn hiding_after_the_fact_updates_open_overlays_and_refund_updates_totals()
     .await;
 }
 
+/// On how many lines the newest donation's host and donor are drawn.
+const COUNT_LINES: &str = r##"["td.host", "td.donor"].map(function (css) {
+    var r = document.createRange();
+    r.selectNodeContents(document.querySelector("#donations tbody tr " + css).firstChild);
+    return r.getClientRects().length;
+})"##;
+
 #[tokio::test]
 async fn long_names_and_messages_wrap_and_leave_the_actions_in_sight() {
     let app = spawn_app().await;
@@ -753,15 +760,12 @@ async fn long_names_and_messages_wrap_and_leave_the_actions_in_sight() {
             ],
         )
         .await;
-        let lines = b
-            .js(r##"var td = document.querySelectorAll("#donations tbody tr")[0];
-                    return ["td.host", "td.donor"].map(function (css) {
-                      var r = document.createRange();
-                      r.selectNodeContents(td.querySelector(css).firstChild);
-                      return r.getClientRects().length;
-                    })"##)
-            .await;
+        let lines = b.js(&format!("return {};", COUNT_LINES)).await;
         assert_eq!(lines, json!([1, 1]), "Corentin and Maxime on one line each");
+        // On a phone too, where the table scrolls sideways rather than cut names.
+        b.client.set_window_size(500, 900).await.expect("a phone's width");
+        let lines = b.js(&format!("return {};", COUNT_LINES)).await;
+        assert_eq!(lines, json!([1, 1]), "at 500 px, Corentin and Maxime on one line each");
     })
     .await;
 }
