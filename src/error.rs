@@ -1,4 +1,7 @@
-//! [`ApiError`]: every failure a client sees, as `{"error": "<code>", "message": "<sentence>"}`.
+//! [`ApiError`]: every failure a client sees, as `{"error": "<code>", "message": "<sentence>"}`,
+//! with one fact beside them when the sentence names one (`"max": 100000000`,
+//! `"used": 8000`, `"field": "donor"`…), so that a client can say it in its own
+//! language and format.
 
 use crate::domain::state::Refusal;
 use crate::domain::text::TextError;
@@ -12,11 +15,19 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// The fact the message names, as its own field of the body.
+    pub detail: Option<(&'static str, serde_json::Value)>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), detail: None }
+    }
+
+    /// Adds the fact the message names as a field of the body.
+    pub fn with(mut self, key: &'static str, value: impl Into<serde_json::Value>) -> Self {
+        self.detail = Some((key, value.into()));
+        self
     }
 
     pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
@@ -52,7 +63,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": self.code, "message": self.message }).to_string();
+        let mut body = serde_json::json!({ "error": self.code, "message": self.message });
+        if let Some((key, value)) = self.detail {
+            body[key] = value;
+        }
+        let body = body.to_string();
         let mut res = (self.status, body).into_response();
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         res
@@ -61,17 +76,16 @@ impl IntoResponse for ApiError {
 
 impl From<TextError> for ApiError {
     fn from(e: TextError) -> Self {
-        ApiError::invalid("invalid_field", e.to_string())
+        ApiError::invalid("invalid_field", e.to_string()).with("field", e.field)
     }
 }
 
 impl From<AmountError> for ApiError {
     fn from(e: AmountError) -> Self {
-        let code = match e {
-            AmountError::TooLarge { .. } => "amount_too_large",
-            _ => "invalid_amount",
-        };
-        ApiError::invalid(code, e.to_string())
+        match e {
+            AmountError::TooLarge { max } => ApiError::invalid("amount_too_large", e.to_string()).with("max", max),
+            _ => ApiError::invalid("invalid_amount", e.to_string()),
+        }
     }
 }
 
@@ -90,15 +104,19 @@ impl From<Refusal> for ApiError {
             Refusal::DonationNotFound => ApiError::not_found("donation_not_found", msg),
             Refusal::IdTaken(_) => ApiError::new(StatusCode::CONFLICT, "id_taken", msg),
             Refusal::IdempotencyConflict => ApiError::new(StatusCode::CONFLICT, "idempotency_conflict", msg),
-            Refusal::CurrencyMismatch { .. } => ApiError::invalid("currency_mismatch", msg),
-            Refusal::AmountTooLarge { .. } => ApiError::invalid("amount_too_large", msg),
+            Refusal::CurrencyMismatch { expected, .. } => {
+                ApiError::invalid("currency_mismatch", msg).with("expected", expected.code())
+            }
+            Refusal::AmountTooLarge { max } => ApiError::invalid("amount_too_large", msg).with("max", max),
             Refusal::Forbidden => ApiError::forbidden(msg),
             Refusal::TotalsOverflow => ApiError::invalid("totals_overflow", msg),
             Refusal::MatchNotFound => ApiError::not_found("match_not_found", msg),
             Refusal::IntegrationNotFound => ApiError::not_found("integration_not_found", msg),
             Refusal::SubscriberNotFound => ApiError::not_found("subscriber_not_found", msg),
-            Refusal::CapBelowUsed { .. } => ApiError::invalid("cap_below_used", msg),
-            Refusal::RefundOutOfRange { .. } => ApiError::invalid("refund_out_of_range", msg),
+            Refusal::CapBelowUsed { used } => ApiError::invalid("cap_below_used", msg).with("used", used),
+            Refusal::RefundOutOfRange { amount } => {
+                ApiError::invalid("refund_out_of_range", msg).with("amount", amount)
+            }
         }
     }
 }

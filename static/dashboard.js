@@ -33,6 +33,24 @@
       total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
       goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
       wholeCampaign: "toute la campagne", nothingToChange: "Rien à modifier : donnez une URL ou un secret.",
+      // The API's refusals in French (`m` formats an amount of the campaign's currency).
+      errors: {
+        cap_below_used: function (b, m) { return "le plafond ne peut pas descendre sous ce que ce match a déjà versé (" + m(b.used) + ")."; },
+        refund_out_of_range: function (b, m) { return "le remboursement va de " + m(1) + " au montant du don (" + m(b.amount) + ")."; },
+        amount_too_large: function (b, m) { return "montant trop élevé : " + m(b.max) + " au plus."; },
+        rate_limited: function (b) { return "trop de demandes d'un coup : réessayez dans " + b.retry_after + " s."; },
+        invalid_field: function (b) {
+          return "le champ « " + (FIELDS[b.field] || b.field) + " » est refusé : vide, trop long ou avec un caractère invisible.";
+        },
+        storage_unavailable: "le serveur n'a pas pu écrire sur son disque : rien n'a été enregistré. Réessayez plus tard.",
+        shutting_down: "le serveur s'arrête : réessayez dans un instant.",
+        invalid_url: "l'adresse doit être une URL complète, en http:// ou https://.",
+        invalid_time: "date invalide, ou une fin qui ne vient pas après le début.",
+        invalid_ratio: "ratio invalide : deux nombres entiers de 1 à 1000.",
+        id_taken: "cet identifiant est déjà pris.",
+        totals_overflow: "les totaux dépasseraient ce que le serveur peut compter.",
+        csrf: "la page a perdu sa session : rechargez-la."
+      },
       connected: function (o, v) {
         return (o ? o + (o > 1 ? " overlays connectés" : " overlay connecté") : "Aucun overlay connecté") +
           " · " + v + (v > 1 ? " spectateurs" : " spectateur") + " sur la page publique";
@@ -54,12 +72,25 @@
       total: "Total", raised: "donations", matched: "matched", donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
       goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
       wholeCampaign: "whole campaign", nothingToChange: "Nothing to change: give a URL or a secret.",
+      // The API's own sentences, with amounts in the campaign's currency.
+      errors: {
+        cap_below_used: function (b, m) { return "the cap cannot go below what this match already gave (" + m(b.used) + ")."; },
+        refund_out_of_range: function (b, m) { return "the refund goes from " + m(1) + " to the donation's amount (" + m(b.amount) + ")."; },
+        amount_too_large: function (b, m) { return "amount too large: " + m(b.max) + " at most."; }
+      },
       connected: function (o, v) {
         return (o ? o + (o === 1 ? " overlay connected" : " overlays connected") : "No overlay connected") +
           " · " + v + (v === 1 ? " viewer" : " viewers") + " on the public page";
       }
     }
   }[lang];
+
+  // The API's field names, as the French forms call them.
+  var FIELDS = {
+    name: "nom", charity: "association", host: "hôte", title: "titre", platform: "plateforme", sponsor: "sponsor",
+    donor: "donateur", message: "message", label: "libellé", duration_minutes: "durée", delay_seconds: "délai",
+    words: "mots masqués"
+  };
 
   // ---- state ----------------------------------------------------------------
   var csrf = null;
@@ -70,7 +101,19 @@
   var socket = null, attempt = 0, refreshTimer = null, loading = null, again = false, fillAgain = false;
 
   // ---- helpers ----------------------------------------------------------------
-  function ApiError(status, code, message) { this.status = status; this.code = code; this.message = message; }
+  function ApiError(status, code, message, body) {
+    this.status = status; this.code = code; this.message = message; this.body = body || {};
+  }
+  // A refusal in the page's language, its amount in the campaign's currency;
+  // the API's own sentence for the rare ones not listed, or with no currency
+  // to show an amount in.
+  function explain(e) {
+    var said = T.errors[e.code];
+    if (typeof said !== "function") return said || e.message;
+    var cur = campaign && campaign.currency, b = e.body;
+    if (!cur && ("used" in b || "amount" in b || "max" in b)) return e.message;
+    return said(b, function (minor) { return money(minor, cur); });
+  }
   function api(method, path, payload) {
     var headers = {};
     if (method !== "GET" && method !== "HEAD") {
@@ -86,7 +129,7 @@
         try { v = text ? JSON.parse(text) : null; } catch (e) { v = null; }
         if (!r.ok) {
           if (r.status === 401 && path !== "/api/v1/session") signedOut(true);
-          throw new ApiError(r.status, v && v.error, (v && v.message) || r.statusText);
+          throw new ApiError(r.status, v && v.error, (v && v.message) || r.statusText, v);
         }
         return v;
       });
@@ -100,7 +143,7 @@
   }
   function fail(e) {
     if (e && e.status === 401 && !csrf) return; // signed out: the sign-in form says why
-    notice(T.error + (e && e.message ? e.message : String(e)), true);
+    notice(T.error + (e instanceof ApiError ? explain(e) : e && e.message ? e.message : String(e)), true);
   }
   function make(tag, cls, text) {
     var n = document.createElement(tag);
@@ -148,7 +191,9 @@
   }
   var dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
   // This year's dates go without their year: shorter in the donations' table.
-  var thisYearFmt = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  var thisYearFmt = new Intl.DateTimeFormat(locale, {
+    day: "numeric", month: "short", hour: lang === "fr" ? "2-digit" : "numeric", minute: "2-digit"
+  });
   function when(iso) {
     if (!iso) return "";
     var d = new Date(iso);
@@ -195,7 +240,7 @@
       showApp();
     }).catch(function (err) {
       var box = el("signin-error");
-      box.textContent = err.status === 401 ? T.wrongToken : T.error + err.message;
+      box.textContent = err.status === 401 ? T.wrongToken : T.error + explain(err);
       box.hidden = false;
     });
   });

@@ -51,7 +51,7 @@
   var dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: "full", timeStyle: "short" });
   var timeFmt = new Intl.DateTimeFormat(locale, { timeStyle: "short" });
   // The schedule's column: "ven. 4 déc., 14:28", with the year when it is not this one.
-  var shortDate = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+  var shortDate = { weekday: "short", day: "numeric", month: "short", hour: lang === "fr" ? "2-digit" : "numeric", minute: "2-digit" };
   var thisYearFmt = new Intl.DateTimeFormat(locale, shortDate);
   var otherYearFmt = new Intl.DateTimeFormat(locale, Object.assign({ year: "numeric" }, shortDate));
   function shortWhen(iso) {

@@ -341,13 +341,14 @@ async fn put_moderation(
     let by = app.require_live_writer(&headers, &live_id)?;
     let delay_seconds = b.delay_seconds.unwrap_or(30);
     if !(1..=600).contains(&delay_seconds) {
-        return Err(ApiError::invalid("invalid_field", "delay_seconds must be between 1 and 600"));
+        return Err(ApiError::invalid("invalid_field", "delay_seconds must be between 1 and 600")
+            .with("field", "delay_seconds"));
     }
     let words = match b.words {
         None => None,
         Some(list) => {
             if list.len() > 1000 {
-                return Err(ApiError::invalid("invalid_field", "words: at most 1000 entries"));
+                return Err(ApiError::invalid("invalid_field", "words: at most 1000 entries").with("field", "words"));
             }
             let mut out = Vec::with_capacity(list.len());
             for w in &list {

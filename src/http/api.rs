@@ -341,7 +341,8 @@ async fn create_live(
         donate_url: text::url("donate_url", b.donate_url.as_deref())?,
         duration_minutes: match b.duration_minutes {
             Some(m) if !(1..=24 * 60).contains(&m) => {
-                return Err(ApiError::invalid("invalid_field", "duration_minutes must be between 1 and 1440"));
+                return Err(ApiError::invalid("invalid_field", "duration_minutes must be between 1 and 1440")
+                    .with("field", "duration_minutes"));
             }
             m => m,
         },
@@ -712,7 +713,8 @@ async fn edit_live(
         if (1..=24 * 60).contains(&m) {
             Ok(Some(m))
         } else {
-            Err(ApiError::invalid("invalid_field", "duration_minutes must be between 1 and 1440"))
+            Err(ApiError::invalid("invalid_field", "duration_minutes must be between 1 and 1440")
+                .with("field", "duration_minutes"))
         }
     })?;
     l.goal = b.goal.apply(l.goal, |v| minor("goal", Some(&v)))?;

@@ -157,6 +157,7 @@ fn rate_limited(wait: Duration) -> Response {
     let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
     let mut res =
         ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many requests; retry in {secs} s"))
+            .with("retry_after", secs)
             .into_response();
     res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     res

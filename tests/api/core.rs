@@ -293,6 +293,7 @@ async fn currencies_use_their_own_minor_units() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let (s, v) = app.donate(&live, json!({"amount": 1_000_001, "currency": "JPY"})).await;
     assert_eq!((s, v["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("amount_too_large")));
+    assert_eq!(v["max"], 1_000_000, "the maximum, in the currency's minor units, for a client to show: {v}");
     let eur = app.setup().await;
     let (s, _) = app.donate(&eur, json!({"amount": 100_000_000, "currency": "EUR"})).await;
     assert_eq!(s, StatusCode::CREATED);

@@ -347,6 +347,7 @@ async fn a_match_is_edited_for_the_donations_to_come() {
     // Refused, and nothing changes.
     let (s, e) = edit_match(&app, &cid, &mid, ADMIN, json!({"cap": 999})).await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("cap_below_used")), "{e}");
+    assert_eq!(e["used"], 1000, "what the match already gave: {e}");
     let (s, e) = edit_match(&app, &cid, &mid, &live.key, json!({"cap": 5000})).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
     let (s, e) = edit_match(&app, &cid, "nope", ADMIN, json!({"cap": 5000})).await;
@@ -550,6 +551,9 @@ async fn a_partial_refund_takes_back_part_and_the_sponsors_share_of_it() {
     ] {
         let (s, e) = app.post(&path, Some(ADMIN), body).await;
         assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{e}");
+        if code == "refund_out_of_range" {
+            assert_eq!(e["amount"], 1000, "the donation's amount: {e}");
+        }
     }
     assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "nothing new in the stream");
     // The leaderboard counts what is kept.

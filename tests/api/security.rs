@@ -44,6 +44,7 @@ async fn writes_over_the_rate_limit_get_429_and_change_nothing() {
     assert!((1..=2).contains(&retry));
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["error"], "rate_limited");
+    assert_eq!(v["retry_after"], retry, "the header's seconds, in the body too");
     let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
     assert_eq!(l["totals"]["donations"], 3);
     // Reads are not limited.

@@ -213,7 +213,11 @@ async fn bad_donations_are_refused_and_change_nothing() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{amount}");
         assert_eq!(
             v,
-            json!({"error": "amount_too_large", "message": "amount is above the maximum of 100000000 minor units"}),
+            json!({
+                "error": "amount_too_large",
+                "message": "amount is above the maximum of 100000000 minor units",
+                "max": 100_000_000
+            }),
             "{amount}"
         );
     }

@@ -340,6 +340,17 @@ async fn campaign_match_live_copy_url_then_donations_reach_dashboard_and_public_
         wait_text(b, "#c-totals", &fr("Total 21,00_€ (dons 10,50_€ + abondés 10,50_€) — 1 don — objectif 5~000,00_€"))
             .await;
         wait_text(b, "#lives article [data-f=totals]", &fr("21,00_€ — 1 don")).await;
+        // A refusal of the API, said in French with the amount it names.
+        click(b, "#matches tbody tr button[data-act=edit-match]").await;
+        fill(b, "#edit-match [name=cap]", "5").await;
+        click(b, "#edit-match button[type=submit]").await;
+        wait_text(
+            b,
+            "#notice",
+            &fr("Erreur : le plafond ne peut pas descendre sous ce que ce match a déjà versé (10,50_€)."),
+        )
+        .await;
+        click(b, "#edit-match-box > summary").await;
         // This year's donations are dated without the year: "4 déc., 14:30".
         let date = text(b, "#donations tbody tr td:nth-child(1)").await.as_str().unwrap_or_default().to_owned();
         let year = time::OffsetDateTime::now_utc().year().to_string();
@@ -878,7 +889,7 @@ async fn campaign_overlay_link_and_editing_a_match() {
         assert_eq!(input_value(b, "#edit-match [name=ratio_den]").await, "1");
         fill(b, "#edit-match [name=cap]", "50").await;
         click(b, "#edit-match button[type=submit]").await;
-        wait_text(b, "#notice", "Error: the cap cannot go below what the match already gave (8000 minor units)").await;
+        wait_text(b, "#notice", "Error: the cap cannot go below what this match already gave (€80.00).").await;
         fill(b, "#edit-match [name=sponsor]", "Acme SA").await;
         fill(b, "#edit-match [name=cap]", "300").await;
         fill(b, "#edit-match [name=ratio_den]", "2").await;
