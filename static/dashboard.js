@@ -44,7 +44,7 @@
         },
         storage_unavailable: "le serveur n'a pas pu écrire sur son disque : rien n'a été enregistré. Réessayez plus tard.",
         shutting_down: "le serveur s'arrête : réessayez dans un instant.",
-        invalid_url: "l'adresse doit être une URL complète, en http:// ou https://.",
+        invalid_url: "l'adresse doit être une URL complète, qui commence par « http » ou « https ».",
         invalid_time: "date invalide, ou une fin qui ne vient pas après le début.",
         invalid_ratio: "ratio invalide : deux nombres entiers de 1 à 1000.",
         id_taken: "cet identifiant est déjà pris.",
