@@ -127,7 +127,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("milestones", "Paliers", "Milestones"),
     ("new_milestone", "Nouveau palier", "New milestone"),
     ("label", "Libellé", "Label"),
-    ("scope", "Compte", "Counts"),
+    ("scope", "Mesuré sur", "Measured on"),
     ("whole_campaign", "Toute la campagne", "Whole campaign"),
     ("lives", "Lives", "Lives"),
     ("new_live", "Nouveau live", "New live"),

@@ -434,6 +434,8 @@ async fn edits_rotation_and_a_test_alert_that_totals_ignore() {
         wait_text(b, "#milestones tbody tr td:nth-child(1)", "Premier palier").await;
         let row = b.js("return Array.from(document.querySelectorAll('#milestones tbody td')).map(function (t) { return t.textContent; })").await;
         assert_eq!(row, json!(["Premier palier", "€1.00", "Ana & Léo", "not yet"]));
+        let head = b.js("return Array.from(document.querySelectorAll('#milestones thead th')).map(function (t) { return t.textContent; })").await;
+        assert_eq!(head, json!(["Label", "Amount", "Measured on", "Status"]), "whose total the milestone watches");
 
         // New overlay link, in two clicks (the first only warns): the old one
         // stops working, the new one works.
