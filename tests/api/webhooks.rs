@@ -636,9 +636,14 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
     assert!(receiver.attempts("bot") >= 5, "two failed attempts were retried");
     assert_eq!(receiver.attempts("elsewhere"), 0, "another campaign's subscriber gets nothing");
 
-    let (s, v) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
-    assert_eq!(s, StatusCode::OK);
-    let bot = v["webhooks"].as_array().unwrap().iter().find(|w| w["url"] == format!("{base}/bot")).unwrap().clone();
+    // The delivery state is saved just after the receiver's answer: read it once saved.
+    let bot = until(10, "the fourth delivery saved", async || {
+        let (s, v) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
+        assert_eq!(s, StatusCode::OK);
+        let bot = v["webhooks"].as_array().unwrap().iter().find(|w| w["url"] == format!("{base}/bot")).unwrap().clone();
+        (bot["status"]["delivered"].as_u64() >= Some(4)).then_some(bot)
+    })
+    .await;
     let st = &bot["status"];
     assert_eq!(
         (st["state"].as_str(), st["last_status"].as_u64(), st["delivered"].as_u64()),
