@@ -121,6 +121,12 @@ pub struct Config {
     /// Without a subcommand, the server serves.
     #[command(subcommand)]
     pub cmd: Option<Cmd>,
+
+    /// A pause of each WebSocket session between its token check and its joining
+    /// the stream. Not an option: tests set it to make a token replacement land
+    /// in that window, which is otherwise too short to hit on purpose.
+    #[arg(skip)]
+    pub join_pause: Option<Duration>,
 }
 
 #[derive(clap::Subcommand, Debug, Clone)]

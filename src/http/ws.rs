@@ -313,6 +313,9 @@ async fn session(
     let Some(channel) = app.hub.channel(&source.channel_key()) else {
         return End::Close(CloseCode::Away, "stream unavailable", SessionEnd::StreamClosed);
     };
+    if let Some(pause) = app.config.join_pause {
+        tokio::time::sleep(pause).await;
+    }
     // Counted until the session ends (the dashboard shows who follows each stream).
     let _watching = channel.watch(if token_generation.is_some() { Watcher::Overlay } else { Watcher::Viewer });
     // Join before the snapshot: nothing published in between is missed, and the

@@ -136,6 +136,34 @@ async fn tokens_are_checked_before_the_upgrade() {
 }
 
 #[tokio::test]
+async fn a_token_replaced_between_its_check_and_the_join_still_ends_the_session() {
+    // Each session pauses between its token check (before the upgrade) and its
+    // joining the stream: a replacement lands there on purpose.
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let app = spawn_app_with(dir, |c| c.join_pause = Some(Duration::from_millis(600))).await;
+    let live = app.setup().await;
+    let (stream, _) =
+        tokio_tungstenite::connect_async(app.ws_url(&live.id, &live.overlay_token, None)).await.expect("checked");
+    let mut old = Ws { stream };
+    let (s, v) =
+        app.post(&format!("/api/v1/lives/{}/rotate", live.id), Some(ADMIN), json!({"overlay_token": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Not a snapshot first, not a frame: closed as replaced.
+    let first = tokio::time::timeout(Duration::from_secs(10), old.stream.next()).await.expect("an answer");
+    match first {
+        Some(Ok(Message::Close(Some(f)))) => {
+            assert_eq!((u16::from(f.code), f.reason.as_str()), (1008, "overlay token replaced"));
+        }
+        other => panic!("expected a close 1008, got {other:?}"),
+    }
+    // The new token, through the same pause, gets its snapshot.
+    let new_token = v["overlay_token"].as_str().unwrap();
+    let (stream, _) = tokio_tungstenite::connect_async(app.ws_url(&live.id, new_token, None)).await.expect("new token");
+    let mut fresh = Ws { stream };
+    assert_eq!(fresh.next().await["type"], "snapshot");
+}
+
+#[tokio::test]
 async fn rotated_secrets_stop_working_at_once() {
     let app = spawn_app().await;
     let live = app.setup().await;
