@@ -102,8 +102,11 @@ impl Currency {
         major.saturating_mul(10i64.pow(self.exponent()))
     }
 
-    /// Minor units for a reader, with the currency's code: `1 234,50 EUR` in
-    /// French (a narrow no-break space between thousands), `1,234.50 EUR` in English.
+    /// Minor units for a reader, as the pages' own `Intl.NumberFormat` writes
+    /// them: `1 234,50 €` in French (a narrow no-break space between thousands),
+    /// `€1,234.50` in English; the pound and the dollar with their sign too
+    /// (`£GB` and `$US` in French, as there); any other currency with its code
+    /// (`1 000 000 JPY`, `1.234 KWD`).
     pub fn format_for(self, minor: i64, french: bool) -> String {
         let plain = self.format_plain(minor);
         let (int, frac) = plain.split_once('.').map_or((plain.as_str(), None), |(i, f)| (i, Some(f)));
@@ -117,7 +120,19 @@ impl Currency {
             grouped.push(c);
         }
         let frac = frac.map(|f| format!("{point}{f}")).unwrap_or_default();
-        format!("{sign}{grouped}{frac}\u{a0}{}", self.code())
+        let symbol = match (self.code(), french) {
+            ("EUR", _) => Some("€"),
+            ("GBP", false) => Some("£"),
+            ("GBP", true) => Some("£GB"),
+            ("USD", false) => Some("$"),
+            ("USD", true) => Some("$US"),
+            _ => None,
+        };
+        match symbol {
+            Some(symbol) if !french => format!("{sign}{symbol}{grouped}{frac}"),
+            Some(symbol) => format!("{sign}{grouped}{frac}\u{a0}{symbol}"),
+            None => format!("{sign}{grouped}{frac}\u{a0}{}", self.code()),
+        }
     }
 
     /// Formats minor units as a plain decimal string (`1050` → `10.50`), for exports and logs.
@@ -216,10 +231,21 @@ mod tests {
     #[test]
     fn amounts_for_a_reader() {
         let eur = Currency::parse("EUR").unwrap();
-        assert_eq!(eur.format_for(123_450, true), "1\u{202f}234,50\u{a0}EUR");
-        assert_eq!(eur.format_for(123_450, false), "1,234.50\u{a0}EUR");
-        assert_eq!(eur.format_for(5, false), "0.05\u{a0}EUR");
-        assert_eq!(eur.format_for(12_345_678_900, false), "123,456,789.00\u{a0}EUR");
+        assert_eq!(eur.format_for(123_450, true), "1\u{202f}234,50\u{a0}€");
+        assert_eq!(eur.format_for(123_450, false), "€1,234.50");
+        assert_eq!(eur.format_for(5, false), "€0.05");
+        assert_eq!(eur.format_for(12_345_678_900, false), "€123,456,789.00");
+        let (usd, gbp) = (Currency::parse("USD").unwrap(), Currency::parse("GBP").unwrap());
+        assert_eq!(
+            (usd.format_for(1050, false), usd.format_for(1050, true)),
+            ("$10.50".into(), "10,50\u{a0}$US".into())
+        );
+        assert_eq!(
+            (gbp.format_for(1050, false), gbp.format_for(1050, true)),
+            ("£10.50".into(), "10,50\u{a0}£GB".into())
+        );
+        let chf = Currency::parse("CHF").unwrap();
+        assert_eq!(chf.format_for(123_450, false), "1,234.50\u{a0}CHF");
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(jpy.format_for(1_000_000, true), "1\u{202f}000\u{202f}000\u{a0}JPY");
         let kwd = Currency::parse("KWD").unwrap();
