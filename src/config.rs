@@ -28,7 +28,7 @@ pub struct Config {
     #[arg(long, env = "CAGNOTTE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
 
-    /// Public base URL (e.g. https://dons.example.org) used in the URLs the API hands out.
+    /// Public base URL (e.g. `https://dons.example.org`) used in the URLs the API hands out.
     /// Default: taken from the request's Host header.
     #[arg(long, env = "CAGNOTTE_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,

@@ -348,7 +348,7 @@ pub struct Shard {
 
 impl Shard {
     /// Starts a fan-out task that reads the stream's batches from `rx`, making at
-    /// most one pass per `linger` (see [`run`]).
+    /// most one pass per `linger` (see `run`).
     pub fn spawn(rx: broadcast::Receiver<Arc<Batch>>, linger: Duration) -> Arc<Shard> {
         let shard = Arc::new(Shard { members: Mutex::new(Vec::new()), len: AtomicUsize::new(0) });
         runtime().spawn(run(Arc::clone(&shard), rx, linger));

@@ -585,7 +585,7 @@ impl std::fmt::Debug for Donations {
 /// - the donation id inline, without an allocation of its own, up to 23 bytes
 ///   (the server's ids are 12).
 ///
-/// Entries sit in blocks of [`KEY_BLOCK`] that never move, found through a
+/// Entries sit in blocks of `KEY_BLOCK` that never move, found through a
 /// table of their indices (4 bytes a slot): growing the table or adding a block
 /// copies no entry, and no memory is taken but what entries fill.
 #[derive(Clone, Default)]

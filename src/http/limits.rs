@@ -266,7 +266,7 @@ const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
 /// The header in which a trusted proxy says which host its client asked for.
 const X_FORWARDED_HOST: &str = "x-forwarded-host";
 
-/// The address a request is counted against ([`client_ip`]), found once by the
+/// The address a request is counted against (`client_ip`), found once by the
 /// edge and kept in the request's extensions for the handlers that count per
 /// address too (the WebSocket cap).
 #[derive(Clone, Copy, Debug)]
