@@ -689,6 +689,19 @@ async fn builder_previews_a_widget_and_produces_its_url() {
             "Suggested source size: 1200 × 240"
         );
         assert_eq!(b.js("return document.getElementById('preview').style.width").await, "1200px");
+        // The ticker spans the canvas at any size: only its height follows.
+        b.js(r##"var f = document.getElementById("form");
+                f.elements.widget.value = "ticker";
+                f.dispatchEvent(new Event("change"));"##)
+            .await;
+        assert_eq!(
+            b.js("return document.getElementById('size-hint').textContent").await,
+            "Suggested source size: 1920 × 120"
+        );
+        b.js(r##"var f = document.getElementById("form");
+                f.elements.widget.value = "goal";
+                f.dispatchEvent(new Event("change"));"##)
+            .await;
         // The preview is the real widget, with the chosen settings applied.
         b.client.enter_frame(0).await.expect("enter the preview frame");
         b.wait_live().await;
