@@ -312,7 +312,10 @@ async fn campaign_combined(
     Path(campaign_id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    render(&app, Scope::Campaign, &campaign_id, &q, widget_list(&q)?)
+    // On a campaign's own overlay the goal bar is already the campaign's total:
+    // its page of every widget leaves out the campaign card that would repeat it.
+    let w = if q.contains_key("widgets") { widget_list(&q)? } else { Widgets { campaign: false, ..Widgets::all() } };
+    render(&app, Scope::Campaign, &campaign_id, &q, w)
 }
 
 async fn campaign_single(

@@ -1228,6 +1228,12 @@ async fn the_lives_ranking_of_a_campaign_overlay_moves_with_each_frame() {
         c["overlay_token"].as_str().unwrap()
     );
     with_browser(async |b| {
+        // The campaign's page of every widget: its goal bar is the campaign's
+        // total, with no campaign card to say it twice.
+        b.goto(&page.replace("/lives?", "?")).await;
+        b.wait_live().await;
+        let v = b.js("return [document.body.className.split(' ')[0], document.getElementById('w-campaign'), document.getElementById('goal-title').textContent]").await;
+        assert_eq!(v, json!(["scene", null, "Campaign goal"]));
         b.goto(&page).await;
         b.wait_live().await;
         let ranking = || async {
