@@ -69,7 +69,9 @@
     var pct = Number(f.size.value.trim().replace(",", "."));
     var k = f.size.value.trim() === "" || !isFinite(pct) ? 1 : Math.min(400, Math.max(30, pct)) / 100;
     var wh = SIZES[widget] || SIZES.all;
-    // The ticker runs the whole width of its source, whatever its size: only its height grows.
+    // The ticker runs the whole width of its source, whatever its size: only its
+    // height grows. The scene of every widget scales with its source by itself.
+    if (widget === "all") k = 1;
     return { url: location.origin + path + "?" + q.toString(),
              size: [widget === "ticker" ? wh[0] : Math.round(wh[0] * k), Math.round(wh[1] * k)] };
   }

@@ -698,6 +698,15 @@ async fn builder_previews_a_widget_and_produces_its_url() {
             b.js("return document.getElementById('size-hint').textContent").await,
             "Suggested source size: 1920 × 120"
         );
+        // The scene of every widget scales with its source by itself.
+        b.js(r##"var f = document.getElementById("form");
+                f.elements.widget.value = "all";
+                f.dispatchEvent(new Event("change"));"##)
+            .await;
+        assert_eq!(
+            b.js("return document.getElementById('size-hint').textContent").await,
+            "Suggested source size: 1280 × 720"
+        );
         b.js(r##"var f = document.getElementById("form");
                 f.elements.widget.value = "goal";
                 f.dispatchEvent(new Event("change"));"##)
@@ -1181,19 +1190,8 @@ async fn the_overlay_url_lays_every_widget_out_over_a_16_9_source_and_nothing_mo
         .await;
         let with_alert = eventually("every widget and the alert on screen", WAIT, || settled(true)).await;
         assert_eq!(with_alert["viewport"], json!([1280, 720]));
-        let boxes = with_alert["widgets"].as_array().unwrap();
-        assert_eq!(boxes.len(), all.len() + 1, "{with_alert}");
-        for w in boxes {
-            let [l, t, r, btm] = [1, 2, 3, 4].map(|i| w[i].as_i64().unwrap());
-            assert!(l >= 0 && t >= 0 && r <= 1280 && btm <= 720, "{w} inside 1280 x 720");
-        }
-        for (i, a) in boxes.iter().enumerate() {
-            for c in &boxes[i + 1..] {
-                let (a4, c4) = ([1, 2, 3, 4].map(|k| a[k].as_i64().unwrap()), [1, 2, 3, 4].map(|k| c[k].as_i64().unwrap()));
-                let apart = a4[2] <= c4[0] || c4[2] <= a4[0] || a4[3] <= c4[1] || c4[3] <= a4[1];
-                assert!(apart, "{a} and {c} overlap");
-            }
-        }
+        assert_eq!(with_alert["widgets"].as_array().unwrap().len(), all.len() + 1, "{with_alert}");
+        inside_and_apart(&with_alert);
         let place = |l: &Value, id: &str| l["widgets"].as_array().unwrap().iter().find(|w| w[0] == id).cloned();
         // The alert at the top centre, the ticker along the bottom.
         let alert = place(&with_alert, "w-alert").unwrap();
@@ -1208,8 +1206,48 @@ async fn the_overlay_url_lays_every_widget_out_over_a_16_9_source_and_nothing_mo
         for id in all {
             assert_eq!(place(&without, id), place(&with_alert, id), "{id} did not move");
         }
+
+        // The scene scales with its source: OBS's default 800 x 600, and 1920 x 1080
+        // where everything is half as big again.
+        let width = |l: &Value, id: &str| place(l, id).map(|w| w[3].as_i64().unwrap() - w[1].as_i64().unwrap());
+        for (w, h) in [(800, 600), (1920, 1080)] {
+            b.client.set_window_size(w + dw, h + dh).await.expect("another source size");
+            let l = eventually("the resized scene", WAIT, || async {
+                let l = settled(false).await?;
+                (l["viewport"] == json!([w, h])).then_some(l)
+            })
+            .await;
+            inside_and_apart(&l);
+            if w == 800 {
+                // An alert there too, between the columns, not over them.
+                donate(&app, &live, json!({"amount": 700, "currency": "EUR", "donor": "Maxime-Alexandre"})).await;
+                inside_and_apart(&eventually("an alert at 800 x 600", WAIT, || settled(true)).await);
+            }
+            if w == 1920 {
+                let (big, usual) = (width(&l, "w-goal").unwrap(), width(&without, "w-goal").unwrap());
+                assert!((big * 2 - usual * 3).abs() <= 4, "the goal bar {usual} px wide at 1280, {big} px at 1920");
+            }
+        }
     })
     .await;
+}
+
+/// Every widget of `layout` inside its viewport, and none over another.
+fn inside_and_apart(layout: &Value) {
+    let (vw, vh) = (layout["viewport"][0].as_i64().unwrap(), layout["viewport"][1].as_i64().unwrap());
+    let boxes = layout["widgets"].as_array().unwrap();
+    let edges = |w: &Value| [1, 2, 3, 4].map(|i| w[i].as_i64().unwrap());
+    for w in boxes {
+        let [l, t, r, b] = edges(w);
+        assert!(l >= 0 && t >= 0 && r <= vw && b <= vh, "{w} inside {vw} x {vh}");
+    }
+    for (i, a) in boxes.iter().enumerate() {
+        for c in &boxes[i + 1..] {
+            let (a4, c4) = (edges(a), edges(c));
+            let apart = a4[2] <= c4[0] || c4[2] <= a4[0] || a4[3] <= c4[1] || c4[3] <= a4[1];
+            assert!(apart, "{a} and {c} overlap at {vw} x {vh}");
+        }
+    }
 }
 
 #[tokio::test]
