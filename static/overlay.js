@@ -312,7 +312,15 @@
       return { who: l.title ? l.host + " — " + l.title : l.host, amount: l.totals.total };
     }));
   }
-  var whenFmt = new Intl.DateTimeFormat(locale, { weekday: "long", hour: "2-digit", minute: "2-digit" });
+  // "mercredi 19:00" within the coming week; further ahead the date too
+  // ("mercredi 16 décembre à 19:00"), or a weekday alone would name the wrong week.
+  var hour = lang === "fr" ? "2-digit" : "numeric";
+  var whenFmt = new Intl.DateTimeFormat(locale, { weekday: "long", hour: hour, minute: "2-digit" });
+  var laterFmt = new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "long", hour: hour, minute: "2-digit" });
+  function nextWhen(iso) {
+    var at = new Date(iso);
+    return (at - Date.now() < 6 * 24 * 3600 * 1000 ? whenFmt : laterFmt).format(at);
+  }
   function renderSchedule() {
     var box = el("w-schedule");
     if (!box || !campaignDoc) return;
@@ -320,7 +328,7 @@
     box.hidden = !next || !next.scheduled_at;
     if (box.hidden) return;
     el("schedule-title").textContent = T.next;
-    el("schedule-next").textContent = whenFmt.format(new Date(next.scheduled_at)) + " — " + next.host;
+    el("schedule-next").textContent = nextWhen(next.scheduled_at) + " — " + next.host;
   }
 
   function renderCta() {
