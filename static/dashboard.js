@@ -33,6 +33,9 @@
       total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
       goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
       wholeCampaign: "toute la campagne", nothingToChange: "Rien à modifier : donnez une URL ou un secret.",
+      moreDonations: function (n, all) {
+        return "Les " + n + " dons les plus récents sur " + all.toLocaleString("fr-FR") + " : l'export CSV les contient tous.";
+      },
       // The API's refusals in French (`m` formats an amount of the campaign's currency).
       errors: {
         cap_below_used: function (b, m) { return "le plafond ne peut pas descendre sous ce que ce match a déjà versé (" + m(b.used) + ")."; },
@@ -72,6 +75,9 @@
       total: "Total", raised: "donations", matched: "matched", donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
       goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
       wholeCampaign: "whole campaign", nothingToChange: "Nothing to change: give a URL or a secret.",
+      moreDonations: function (n, all) {
+        return "The " + n + " most recent of " + all.toLocaleString("en-US") + " donations: the CSV export has them all.";
+      },
       // The API's own sentences, with amounts in the campaign's currency.
       errors: {
         cap_below_used: function (b, m) { return "the cap cannot go below what this match already gave (" + m(b.used) + ")."; },
@@ -91,6 +97,10 @@
     donor: "donateur", message: "message", label: "libellé", duration_minutes: "durée", delay_seconds: "délai",
     words: "mots masqués"
   };
+
+  // The donations table shows the newest ones: a campaign of thousands would
+  // not redraw at each donation (the CSV export has them all).
+  var SHOWN = 200;
 
   // ---- state ----------------------------------------------------------------
   var csrf = null;
@@ -306,7 +316,7 @@
     var id = currentId;
     loading = Promise.all([
       api("GET", "/api/v1/campaigns/" + encodeURIComponent(id)),
-      api("GET", "/api/v1/campaigns/" + encodeURIComponent(id) + "/donations")
+      api("GET", "/api/v1/campaigns/" + encodeURIComponent(id) + "/donations?limit=" + SHOWN)
     ]).then(function (r) {
       if (id !== currentId) return null;
       return Promise.all(r[0].lives.map(function (l) {
@@ -315,7 +325,7 @@
         if (id !== currentId) return;
         campaign = r[0];
         mods.forEach(function (m) { moderations[m.live_id] = m; });
-        render(r[1].donations, fillForms);
+        render(r[1].donations, fillForms, r[1].count);
       });
     }).catch(fail).then(function () {
       loading = null;
@@ -334,7 +344,7 @@
   }
 
   // ---- rendering -------------------------------------------------------------------
-  function render(donations, fillForms) {
+  function render(donations, fillForms, count) {
     var c = campaign, cur = c.currency;
     el("c-name").textContent = c.name;
     el("c-public").href = "/campaigns/" + encodeURIComponent(c.id) + "?lang=" + lang;
@@ -355,6 +365,9 @@
     loadHooks();
     renderLives(c);
     renderDonations(donations, cur);
+    var more = el("donations-more");
+    more.hidden = !(count > donations.length);
+    more.textContent = more.hidden ? "" : T.moreDonations(donations.length, count);
     loadConnections();
   }
 

@@ -199,22 +199,29 @@ async fn connections(
     .into_response())
 }
 
+/// `GET /api/v1/campaigns/{id}/donations[?limit=N]`: newest first, all of them or
+/// the newest `N`, with `count`, how many there are in all (the dashboard shows a
+/// page of them: a campaign of thousands of donations would not redraw quickly).
 async fn campaign_donations(
     State(app): State<AppState>,
     Path(campaign_id): Path<String>,
     headers: HeaderMap,
+    query: Result<axum::extract::Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let axum::extract::Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     app.require_admin(&headers)?;
     if !app.views.has_campaign(&campaign_id) {
         return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
     }
+    let limit = super::api::parse_u64(&q, "limit")?.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
     let hosts = hosts(&app, &campaign_id);
-    let list: Vec<Value> = donations_of(&app, &campaign_id)
-        .await?
+    let all = donations_of(&app, &campaign_id).await?;
+    let list: Vec<Value> = all
         .iter()
+        .take(limit)
         .map(|(d, at)| admin_donation(d, hosts.get(d.live_id.as_str()).map_or("", String::as_str), *at))
         .collect();
-    Ok(axum::Json(json!({ "donations": list })).into_response())
+    Ok(axum::Json(json!({ "donations": list, "count": all.len() })).into_response())
 }
 
 /// A text cell of the export. Donors choose their name and message, and a

@@ -559,3 +559,27 @@ async fn a_shared_link_to_a_public_page_says_what_was_raised_for_whom() {
     let (description, _) = meta(format!("/campaigns/{cid}?lang=en")).await;
     assert_eq!(description, "€1,235.00 raised for Les Restos du cœur (2 donations). Follow along and donate!");
 }
+
+#[tokio::test]
+async fn the_donations_list_gives_the_newest_first_and_how_many_in_all() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    for amount in [100, 200, 300] {
+        app.donate_ok(&live, amount).await;
+    }
+    let list = |query: &'static str| {
+        let app = &app;
+        let path = format!("/api/v1/campaigns/{}/donations{query}", live.campaign_id);
+        async move { app.request(reqwest::Method::GET, &path, Some(ADMIN), &[], None).await }
+    };
+    let amounts =
+        |v: &Value| v["donations"].as_array().unwrap().iter().map(|d| d["amount"].clone()).collect::<Vec<_>>();
+    let (s, all) = list("").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!((amounts(&all), all["count"].clone()), (vec![json!(300), json!(200), json!(100)], json!(3)));
+    let (s, two) = list("?limit=2").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!((amounts(&two), two["count"].clone()), (vec![json!(300), json!(200)], json!(3)));
+    let (s, e) = list("?limit=-1").await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")), "{e}");
+}

@@ -1107,3 +1107,25 @@ async fn the_dashboard_shows_who_follows_each_stream() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_campaign_of_many_donations_shows_the_newest_and_says_how_many_in_all() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    for i in 1..=203 {
+        app.donate_ok(&live, 100 + i).await;
+    }
+    with_browser(async |b| {
+        sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        wait_text(b, "#donations-more", "Les 200 dons les plus récents sur 203 : l'export CSV les contient tous.")
+            .await;
+        let shown = b.js("return document.querySelectorAll('#donations tbody tr').length").await;
+        assert_eq!(shown, 200);
+        // A new one comes first, and the count follows.
+        app.donate_ok(&live, 9999).await;
+        wait_text(b, "#donations-more", "Les 200 dons les plus récents sur 204 : l'export CSV les contient tous.")
+            .await;
+        assert_eq!(text(b, "#donations tbody tr td.amount").await, fr("99,99_€"));
+    })
+    .await;
+}
