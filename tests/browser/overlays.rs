@@ -689,28 +689,21 @@ async fn builder_previews_a_widget_and_produces_its_url() {
             "Suggested source size: 1200 × 240"
         );
         assert_eq!(b.js("return document.getElementById('preview').style.width").await, "1200px");
-        // The ticker spans the canvas at any size: only its height follows.
-        b.js(r##"var f = document.getElementById("form");
-                f.elements.widget.value = "ticker";
-                f.dispatchEvent(new Event("change"));"##)
-            .await;
-        assert_eq!(
-            b.js("return document.getElementById('size-hint').textContent").await,
-            "Suggested source size: 1920 × 120"
-        );
-        // The scene of every widget scales with its source by itself.
-        b.js(r##"var f = document.getElementById("form");
-                f.elements.widget.value = "all";
-                f.dispatchEvent(new Event("change"));"##)
-            .await;
-        assert_eq!(
-            b.js("return document.getElementById('size-hint').textContent").await,
-            "Suggested source size: 1280 × 720"
-        );
-        b.js(r##"var f = document.getElementById("form");
-                f.elements.widget.value = "goal";
-                f.dispatchEvent(new Event("change"));"##)
-            .await;
+        // The ticker spans the canvas at any size: only its height follows; the
+        // scene of every widget scales with its source by itself.
+        let hint_for = |widget: &'static str| async move {
+            b.client
+                .execute(
+                    "var f = document.getElementById('form'); f.elements.widget.value = arguments[0]; \
+                     f.dispatchEvent(new Event('change')); return document.getElementById('size-hint').textContent;",
+                    vec![json!(widget)],
+                )
+                .await
+                .expect("script")
+        };
+        assert_eq!(hint_for("ticker").await, "Suggested source size: 1920 × 120");
+        assert_eq!(hint_for("all").await, "Suggested source size: 1280 × 720");
+        assert_eq!(hint_for("goal").await, "Suggested source size: 1200 × 240");
         // The preview is the real widget, with the chosen settings applied.
         b.client.enter_frame(0).await.expect("enter the preview frame");
         b.wait_live().await;
