@@ -213,15 +213,37 @@ async fn campaign_donations(
     if !app.views.has_campaign(&campaign_id) {
         return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
     }
-    let limit = super::api::parse_u64(&q, "limit")?.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+    let limit = super::api::parse_u64(&q, "limit")?;
     let hosts = hosts(&app, &campaign_id);
-    let all = donations_of(&app, &campaign_id).await?;
-    let list: Vec<Value> = all
+    let (count, donations) = match limit {
+        None => {
+            let all = donations_of(&app, &campaign_id).await?;
+            (all.len() as u64, all)
+        }
+        Some(n) => newest_donations(&app, &campaign_id, n).await?,
+    };
+    let list: Vec<Value> = donations
         .iter()
-        .take(limit)
+        .take(limit.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)))
         .map(|(d, at)| admin_donation(d, hosts.get(d.live_id.as_str()).map_or("", String::as_str), *at))
         .collect();
-    Ok(axum::Json(json!({ "donations": list, "count": all.len() })).into_response())
+    Ok(axum::Json(json!({ "donations": list, "count": count })).into_response())
+}
+
+/// How many donations a campaign received, and its `n` newest as they stand
+/// now (newest first), read from the part of the log that holds them.
+async fn newest_donations(
+    app: &AppState,
+    campaign_id: &str,
+    n: u64,
+) -> Result<(u64, Vec<(Donation, Option<Timestamp>)>), ApiError> {
+    let app2 = app.clone();
+    let cid = campaign_id.to_owned();
+    let (count, events) = tokio::task::spawn_blocking(move || app2.readers.newest_donation_events(&cid, n))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok((count, fold_donations(&events)))
 }
 
 /// A text cell of the export. Donors choose their name and message, and a

@@ -2,7 +2,7 @@
 //! `synchronous=FULL`), written by the writer only, read by a small pool.
 
 use crate::domain::state::{Event, Fact};
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -63,6 +63,23 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 
 /// `kind IN ('a', 'b')`: the SQL condition that an event is of one of `kinds`
 /// (our own constants, never input).
+/// A campaign's donation events with `seq >= from`, oldest first.
+fn donation_events_from(conn: &Connection, campaign_id: &str, from: u64) -> Result<Vec<Event>, StoreError> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT seq, data FROM events WHERE campaign_id = ?1 AND frame IS NOT NULL AND seq >= ?2 AND {} ORDER BY seq",
+            kind_in(&Fact::DONATION_KINDS)
+        )
+    });
+    let mut stmt = conn.prepare_cached(&SQL)?;
+    let mut rows = stmt.query(params![campaign_id, from as i64])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(decode(row)?);
+    }
+    Ok(out)
+}
+
 pub fn kind_in(kinds: &[&str]) -> String {
     let quoted: Vec<String> = kinds.iter().map(|k| format!("'{k}'")).collect();
     format!("kind IN ({})", quoted.join(", "))
@@ -419,20 +436,27 @@ impl Readers {
     /// The donation events of a campaign ([`Fact::DONATION_KINDS`]), oldest
     /// first: what exports fold.
     pub fn campaign_events(&self, campaign_id: &str) -> Result<Vec<Event>, StoreError> {
-        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            format!(
-                "SELECT seq, data FROM events WHERE campaign_id = ?1 AND frame IS NOT NULL AND {} ORDER BY seq",
-                kind_in(&Fact::DONATION_KINDS)
-            )
-        });
+        self.with(|conn| donation_events_from(conn, campaign_id, 0))
+    }
+
+    /// How many donations a campaign received, and the events of its donations
+    /// from its `newest`-th newest donation on (with what later befell them),
+    /// oldest first, both from one snapshot of the log: what a page of its
+    /// newest donations needs, without reading the older part of its log.
+    pub fn newest_donation_events(&self, campaign_id: &str, newest: u64) -> Result<(u64, Vec<Event>), StoreError> {
+        const COUNT: &str =
+            "SELECT count(*) FROM events WHERE campaign_id = ?1 AND frame IS NOT NULL AND kind = 'donation'";
+        const NTH: &str = "SELECT seq FROM events WHERE campaign_id = ?1 AND frame IS NOT NULL AND kind = 'donation'
+                           ORDER BY seq DESC LIMIT 1 OFFSET ?2";
         self.with(|conn| {
-            let mut stmt = conn.prepare_cached(&SQL)?;
-            let mut rows = stmt.query([campaign_id])?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                out.push(decode(row)?);
-            }
-            Ok(out)
+            let tx = conn.unchecked_transaction()?;
+            let count: i64 = tx.prepare_cached(COUNT)?.query_row([campaign_id], |r| r.get(0))?;
+            let offset = i64::try_from(newest.saturating_sub(1)).unwrap_or(i64::MAX);
+            let from: Option<i64> =
+                tx.prepare_cached(NTH)?.query_row(params![campaign_id, offset], |r| r.get(0)).optional()?;
+            let events = donation_events_from(&tx, campaign_id, from.unwrap_or(0) as u64)?;
+            tx.finish()?;
+            Ok((count as u64, events))
         })
     }
 

@@ -564,9 +564,23 @@ async fn a_shared_link_to_a_public_page_says_what_was_raised_for_whom() {
 async fn the_donations_list_gives_the_newest_first_and_how_many_in_all() {
     let app = spawn_app().await;
     let live = app.setup().await;
-    for amount in [100, 200, 300] {
-        app.donate_ok(&live, amount).await;
-    }
+    let ids: Vec<String> = {
+        let mut ids = Vec::new();
+        for amount in [100, 200, 300] {
+            ids.push(app.donate_ok(&live, amount).await["donation"]["id"].as_str().unwrap().to_owned());
+        }
+        ids
+    };
+    // After the newest: the oldest given back whole, the middle one in part.
+    let refund = |id: &str, body: Value| {
+        let (app, path) = (&app, format!("/api/v1/donations/{id}/refund"));
+        async move {
+            let (s, v) = app.post(&path, Some(ADMIN), body).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+    };
+    refund(&ids[0], json!({})).await;
+    refund(&ids[1], json!({"refunded_amount": 50})).await;
     let list = |query: &'static str| {
         let app = &app;
         let path = format!("/api/v1/campaigns/{}/donations{query}", live.campaign_id);
@@ -580,6 +594,14 @@ async fn the_donations_list_gives_the_newest_first_and_how_many_in_all() {
     let (s, two) = list("?limit=2").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!((amounts(&two), two["count"].clone()), (vec![json!(300), json!(200)], json!(3)));
+    // Read from the newer part of the log only, they stand as in the whole list.
+    assert_eq!(two["donations"][1]["refunded_amount"], 50);
+    assert_eq!(two["donations"].as_array().unwrap()[..], all["donations"].as_array().unwrap()[..2]);
+    let (_, three) = list("?limit=3").await;
+    assert_eq!(three["donations"], all["donations"]);
+    assert_eq!(three["donations"][2]["refunded"], true);
+    let (_, none) = list("?limit=0").await;
+    assert_eq!((none["donations"].clone(), none["count"].clone()), (json!([]), json!(3)));
     let (s, e) = list("?limit=-1").await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")), "{e}");
 }
