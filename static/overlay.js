@@ -178,6 +178,10 @@
 
   function renderCampaign() {
     if (!el("w-campaign") || !campaignTotals || !snap) return;
+    // In the scene, a goal bar that follows the campaign's goal already says
+    // what this card would (a live without a goal of its own).
+    el("w-campaign").hidden = body.classList.contains("scene") && !!el("w-goal") &&
+      (cfg.goal === "campaign" || !snap.goal);
     var goal = snap.campaign_goal;
     tweenMoney(el("campaign-total"), "campaign", campaignTotals.total,
       goal ? " / " + money(goal) : " " + T.raised);

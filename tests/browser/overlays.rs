@@ -1265,6 +1265,16 @@ async fn the_lives_ranking_of_a_campaign_overlay_moves_with_each_frame() {
         b.wait_live().await;
         let v = b.js("return [document.body.className.split(' ')[0], document.getElementById('w-campaign'), document.getElementById('goal-title').textContent]").await;
         assert_eq!(v, json!(["scene", null, "Campaign goal"]));
+        // So for a live without a goal of its own: its goal bar is the campaign's.
+        b.goto(&format!("{}/overlay/lives/{}?token={}&lang=en", app.base, other.id, other.overlay_token)).await;
+        b.wait_live().await;
+        let v = eventually("the live's scene", WAIT, || async {
+            let v = b.js("var g = document.getElementById('w-goal'), c = document.getElementById('w-campaign'); \
+                          return g.hidden ? null : [document.getElementById('goal-title').textContent, c.hidden];").await;
+            (!v.is_null()).then_some(v)
+        })
+        .await;
+        assert_eq!(v, json!(["Campaign goal", true]));
         b.goto(&page).await;
         b.wait_live().await;
         let ranking = || async {
