@@ -3,9 +3,9 @@
 //! hide), test alerts, and the campaign's donations as JSON or CSV.
 
 use super::JsonBody;
-use super::Path;
 use super::api::outcome_response;
 use super::auth::SESSION_COOKIE;
+use super::{Path, Query};
 use crate::app::AppState;
 use crate::domain::moderation::{Mode, Moderation};
 use crate::domain::state::{Command, Event, Fact};
@@ -123,15 +123,21 @@ fn admin_donation(d: &Donation, host: &str, refunded_at: Option<Timestamp>) -> V
     v
 }
 
-/// Every donation of a campaign as it stands now, newest first, from the log.
-async fn donations_of(app: &AppState, campaign_id: &str) -> Result<Vec<(Donation, Option<Timestamp>)>, ApiError> {
+/// How many donations a campaign received, and its `newest` newest donations
+/// (all of them with `u64::MAX`) as they stand now, newest first, read from the
+/// part of the log that holds them.
+async fn donations_of(
+    app: &AppState,
+    campaign_id: &str,
+    newest: u64,
+) -> Result<(u64, Vec<(Donation, Option<Timestamp>)>), ApiError> {
     let app2 = app.clone();
     let cid = campaign_id.to_owned();
-    let events = tokio::task::spawn_blocking(move || app2.readers.campaign_events(&cid))
+    let (count, events) = tokio::task::spawn_blocking(move || app2.readers.newest_donation_events(&cid, newest))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(fold_donations(&events))
+    Ok((count, fold_donations(&events)))
 }
 
 /// Folds a campaign's donation events into each donation's current state.
@@ -206,44 +212,20 @@ async fn campaign_donations(
     State(app): State<AppState>,
     Path(campaign_id): Path<String>,
     headers: HeaderMap,
-    query: Result<axum::extract::Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let axum::extract::Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     app.require_admin(&headers)?;
     if !app.views.has_campaign(&campaign_id) {
         return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
     }
-    let limit = super::api::parse_u64(&q, "limit")?;
+    let newest = super::api::parse_u64(&q, "limit")?.unwrap_or(u64::MAX);
     let hosts = hosts(&app, &campaign_id);
-    let (count, donations) = match limit {
-        None => {
-            let all = donations_of(&app, &campaign_id).await?;
-            (all.len() as u64, all)
-        }
-        Some(n) => newest_donations(&app, &campaign_id, n).await?,
-    };
+    let (count, donations) = donations_of(&app, &campaign_id, newest).await?;
     let list: Vec<Value> = donations
         .iter()
-        .take(limit.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)))
         .map(|(d, at)| admin_donation(d, hosts.get(d.live_id.as_str()).map_or("", String::as_str), *at))
         .collect();
     Ok(axum::Json(json!({ "donations": list, "count": count })).into_response())
-}
-
-/// How many donations a campaign received, and its `n` newest as they stand
-/// now (newest first), read from the part of the log that holds them.
-async fn newest_donations(
-    app: &AppState,
-    campaign_id: &str,
-    n: u64,
-) -> Result<(u64, Vec<(Donation, Option<Timestamp>)>), ApiError> {
-    let app2 = app.clone();
-    let cid = campaign_id.to_owned();
-    let (count, events) = tokio::task::spawn_blocking(move || app2.readers.newest_donation_events(&cid, n))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok((count, fold_donations(&events)))
 }
 
 /// A text cell of the export. Donors choose their name and message, and a
@@ -273,7 +255,7 @@ async fn campaign_csv(
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     let currency = campaign.campaign.currency;
     let hosts = hosts(&app, &campaign_id);
-    let mut donations = donations_of(&app, &campaign_id).await?;
+    let (_, mut donations) = donations_of(&app, &campaign_id, u64::MAX).await?;
     donations.reverse(); // oldest first, as a ledger reads
     let mut w = csv::Writer::from_writer(Vec::new());
     let header = [

@@ -1,7 +1,7 @@
 //! The JSON API of API.md: campaigns, matches, lives, donations, refunds, events.
 
 use super::JsonBody;
-use super::Path;
+use super::{Path, Query};
 use crate::app::AppState;
 use crate::domain::state::{BodyDigest, Command, IdempotencyKey, RefundTotal};
 use crate::domain::{Campaign, Donation, Live, Match, Timestamp, text};
@@ -10,7 +10,7 @@ use crate::ledger::Outcome;
 use crate::money::{Amount, Currency};
 use crate::secret;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -481,9 +481,8 @@ async fn events(
     State(app): State<AppState>,
     Path(live_id): Path<String>,
     headers: HeaderMap,
-    query: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let token = q.get("token").map(String::as_str).or_else(|| super::auth::bearer(&headers));
     let (campaign_id, last_seq) = app
         .views

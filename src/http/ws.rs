@@ -7,8 +7,8 @@
 //! blocks a write past the send timeout, or stays silent after a ping is closed;
 //! it resumes with `after=`.
 
-use super::Path;
 use super::limits::ClientIp;
+use super::{Path, Query};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::fanout::{Io, Outbox, SessionIo, Stop};
@@ -17,7 +17,7 @@ use crate::metrics::SessionEnd;
 use axum::Extension;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Request};
 use axum::response::Response;
@@ -79,7 +79,6 @@ impl Source {
     }
 }
 
-type QueryResult = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
 type UpgradeResult = Result<Handshake, ApiError>;
 
 /// A WebSocket opening handshake (RFC 6455, over HTTP/1.1), checked before any
@@ -141,10 +140,9 @@ async fn open(
     id: String,
     headers: HeaderMap,
     client: Extension<ClientIp>,
-    query: QueryResult,
+    Query(mut q): Query<HashMap<String, String>>,
     ws: UpgradeResult,
 ) -> Result<Response, ApiError> {
-    let Query(mut q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let source = match kind {
         Kind::Live | Kind::PublicLive => {
             Source::live(&app, &id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?
@@ -186,7 +184,7 @@ macro_rules! route_to {
             Path(id): Path<String>,
             headers: HeaderMap,
             client: Extension<ClientIp>,
-            query: QueryResult,
+            query: Query<HashMap<String, String>>,
             ws: UpgradeResult,
         ) -> Result<Response, ApiError> {
             open($kind, app, id, headers, client, query, ws).await

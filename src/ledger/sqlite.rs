@@ -61,8 +61,6 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// `kind IN ('a', 'b')`: the SQL condition that an event is of one of `kinds`
-/// (our own constants, never input).
 /// A campaign's donation events with `seq >= from`, oldest first.
 fn donation_events_from(conn: &Connection, campaign_id: &str, from: u64) -> Result<Vec<Event>, StoreError> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -80,6 +78,8 @@ fn donation_events_from(conn: &Connection, campaign_id: &str, from: u64) -> Resu
     Ok(out)
 }
 
+/// `kind IN ('a', 'b')`: the SQL condition that an event is of one of `kinds`
+/// (our own constants, never input).
 pub fn kind_in(kinds: &[&str]) -> String {
     let quoted: Vec<String> = kinds.iter().map(|k| format!("'{k}'")).collect();
     format!("kind IN ({})", quoted.join(", "))
@@ -433,16 +433,11 @@ impl Readers {
         })
     }
 
-    /// The donation events of a campaign ([`Fact::DONATION_KINDS`]), oldest
-    /// first: what exports fold.
-    pub fn campaign_events(&self, campaign_id: &str) -> Result<Vec<Event>, StoreError> {
-        self.with(|conn| donation_events_from(conn, campaign_id, 0))
-    }
-
-    /// How many donations a campaign received, and the events of its donations
-    /// from its `newest`-th newest donation on (with what later befell them),
-    /// oldest first, both from one snapshot of the log: what a page of its
-    /// newest donations needs, without reading the older part of its log.
+    /// How many donations a campaign received, and its donation events
+    /// ([`Fact::DONATION_KINDS`]) from its `newest`-th newest donation on (with
+    /// what later befell them), oldest first, both from one snapshot of the log:
+    /// what the exports fold, all of it (`u64::MAX`) or a page of the newest
+    /// without reading the older part of the log.
     pub fn newest_donation_events(&self, campaign_id: &str, newest: u64) -> Result<(u64, Vec<Event>), StoreError> {
         const COUNT: &str =
             "SELECT count(*) FROM events WHERE campaign_id = ?1 AND frame IS NOT NULL AND kind = 'donation'";
@@ -451,6 +446,9 @@ impl Readers {
         self.with(|conn| {
             let tx = conn.unchecked_transaction()?;
             let count: i64 = tx.prepare_cached(COUNT)?.query_row([campaign_id], |r| r.get(0))?;
+            if newest == 0 {
+                return Ok((count as u64, Vec::new()));
+            }
             let offset = i64::try_from(newest.saturating_sub(1)).unwrap_or(i64::MAX);
             let from: Option<i64> =
                 tx.prepare_cached(NTH)?.query_row(params![campaign_id, offset], |r| r.get(0)).optional()?;
@@ -573,7 +571,8 @@ mod tests {
             })
             .collect();
         store.append(&rows).unwrap();
-        let got: Vec<u64> = Readers::new(dir.path()).campaign_events("c").unwrap().iter().map(|e| e.seq).collect();
+        let got: Vec<u64> =
+            Readers::new(dir.path()).newest_donation_events("c", u64::MAX).unwrap().1.iter().map(|e| e.seq).collect();
         assert_eq!(got, [1, 2, 3, 4, 6]);
     }
 
