@@ -7,7 +7,7 @@ use super::api::outcome_response;
 use super::auth::SESSION_COOKIE;
 use super::{Path, Query};
 use crate::app::AppState;
-use crate::domain::moderation::{Mode, Moderation};
+use crate::domain::moderation::{Mode, Moderation, normalize};
 use crate::domain::state::{Command, Event, Fact};
 use crate::domain::{Donation, SmolStr, Timestamp, text};
 use crate::error::ApiError;
@@ -205,9 +205,12 @@ async fn connections(
     .into_response())
 }
 
-/// `GET /api/v1/campaigns/{id}/donations[?limit=N]`: newest first, all of them or
-/// the newest `N`, with `count`, how many there are in all (the dashboard shows a
-/// page of them: a campaign of thousands of donations would not redraw quickly).
+/// `GET /api/v1/campaigns/{id}/donations[?limit=N][&q=text]`: newest first, all
+/// of them or the newest `N`, with `count`, how many there are in all (the
+/// dashboard shows a page of them: a campaign of thousands of donations would not
+/// redraw quickly). With `q`, only the donations it finds (see [`Search`]), and
+/// `count` is how many it found: an organiser looks up the donation a donor
+/// writes about, however old it is.
 async fn campaign_donations(
     State(app): State<AppState>,
     Path(campaign_id): Path<String>,
@@ -215,17 +218,74 @@ async fn campaign_donations(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
-    if !app.views.has_campaign(&campaign_id) {
-        return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
-    }
+    let currency = app
+        .views
+        .with_campaign(&campaign_id, |c| c.campaign.currency)
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     let newest = super::api::parse_u64(&q, "limit")?.unwrap_or(u64::MAX);
+    let search = q.get("q").map(|text| Search::new(text, currency)).transpose()?.flatten();
     let hosts = hosts(&app, &campaign_id);
-    let (count, donations) = donations_of(&app, &campaign_id, newest).await?;
-    let list: Vec<Value> = donations
-        .iter()
-        .map(|(d, at)| admin_donation(d, hosts.get(d.live_id.as_str()).map_or("", String::as_str), *at))
-        .collect();
+    let host = |d: &Donation| hosts.get(d.live_id.as_str()).map_or("", String::as_str);
+    let (count, donations) = match &search {
+        None => donations_of(&app, &campaign_id, newest).await?,
+        Some(search) => {
+            let (_, all) = donations_of(&app, &campaign_id, u64::MAX).await?;
+            let found: Vec<_> = all.into_iter().filter(|(d, _)| search.finds(d, host(d))).collect();
+            let count = found.len() as u64;
+            (count, found.into_iter().take(usize::try_from(newest).unwrap_or(usize::MAX)).collect())
+        }
+    };
+    let list: Vec<Value> = donations.iter().map(|(d, at)| admin_donation(d, host(d), *at)).collect();
     Ok(axum::Json(json!({ "donations": list, "count": count })).into_response())
+}
+
+/// What an organiser types to find a donation: a part of the donor's name (the
+/// real one, anonymous or not), of the message, of the host's name or of the
+/// platform, without regard to case or accents ("chloe" finds "Chloé"); a
+/// donation's whole id (from the export or a receipt); or an amount in the campaign's currency
+/// ("50", "12,50 €", "12.50"), which finds the donations of exactly that amount.
+struct Search {
+    text: String,
+    folded: String,
+    amount: Option<i64>,
+}
+
+impl Search {
+    const MAX_CHARS: usize = 200;
+
+    /// `None` for blank text: a search for nothing is no search.
+    fn new(text: &str, currency: crate::money::Currency) -> Result<Option<Search>, ApiError> {
+        let text = text.trim();
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!("q must be at most {} characters", Self::MAX_CHARS),
+            )
+            .with("max", Self::MAX_CHARS));
+        }
+        if text.is_empty() {
+            return Ok(None);
+        }
+        // "1 234,50 €" as the French dashboard writes it, "€1,234.50" as the
+        // English one does, or "1234.50".
+        let english = text.contains('.');
+        let digits: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace() && !"€£$".contains(*c) && !(english && *c == ','))
+            .map(|c| if c == ',' { '.' } else { c })
+            .collect();
+        let amount = crate::webhooks::decimal::parse_minor(&digits, currency.exponent()).ok();
+        Ok(Some(Search { text: text.to_owned(), folded: normalize(text), amount }))
+    }
+
+    fn finds(&self, d: &Donation, host: &str) -> bool {
+        self.amount == Some(d.amount)
+            || d.id == self.text
+            || [d.donor.as_deref(), d.message.as_deref(), Some(host), Some(d.platform.as_str())]
+                .into_iter()
+                .flatten()
+                .any(|field| normalize(field).contains(&self.folded))
+    }
 }
 
 /// A text cell of the export. Donors choose their name and message, and a

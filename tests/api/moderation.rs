@@ -605,3 +605,66 @@ async fn the_donations_list_gives_the_newest_first_and_how_many_in_all() {
     let (s, e) = list("?limit=-1").await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")), "{e}");
 }
+
+#[tokio::test]
+async fn the_donations_list_finds_a_donation_by_name_message_host_id_or_amount() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Léa Dumont"})).await;
+    let mut ids = Vec::new();
+    for (to, body) in [
+        (&live, json!({"amount": 5000, "currency": "EUR", "donor": "Chloé Martin", "anonymous": true})),
+        (&live, json!({"amount": 1250, "currency": "EUR", "donor": "Bob", "message": "Pour les RESTOS !"})),
+        (&other, json!({"amount": 123450, "currency": "EUR", "donor": "Zoé", "message": "merci Chloé"})),
+        (&other, json!({"amount": 700, "currency": "EUR"})),
+    ] {
+        let (s, v) = app.donate(to, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        ids.push(v["donation"]["id"].as_str().unwrap().to_owned());
+    }
+    let (s, _) = app.post(&format!("/api/v1/donations/{}/refund", ids[0]), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let find = |q: &str| {
+        let app = &app;
+        let path = format!("/api/v1/campaigns/{}/donations?q={}", live.campaign_id, urlencoding(q));
+        async move {
+            let (s, v) = app.request(reqwest::Method::GET, &path, Some(ADMIN), &[], None).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let found: Vec<String> =
+                v["donations"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap().to_owned()).collect();
+            (found, v["count"].as_u64().unwrap(), v)
+        }
+    };
+    // Newest first; the real name of an anonymous donor; without case or accents.
+    let (found, count, v) = find("chloe").await;
+    assert_eq!((found, count), (vec![ids[2].clone(), ids[0].clone()], 2));
+    assert_eq!(v["donations"][1]["donor_name"], "Chloé Martin");
+    assert_eq!(v["donations"][1]["refunded"], true);
+    assert_eq!(find("restos").await.0, vec![ids[1].clone()]);
+    assert_eq!(find(" lea ").await.0, vec![ids[3].clone(), ids[2].clone()]);
+    assert_eq!(find(&ids[3]).await.0, vec![ids[3].clone()]);
+    // Amounts as the dashboard writes them, in either language.
+    assert_eq!(find("12,50").await.0, vec![ids[1].clone()]);
+    assert_eq!(find("12.5").await.0, vec![ids[1].clone()]);
+    assert_eq!(find("1 234,50 €").await.0, vec![ids[2].clone()]);
+    assert_eq!(find("€1,234.50").await.0, vec![ids[2].clone()]);
+    assert_eq!(find("50").await.0, vec![ids[0].clone()]);
+    assert_eq!(find("7").await.0, vec![ids[3].clone()]);
+    // A limit keeps the count of all it found.
+    let path = format!("/api/v1/campaigns/{}/donations?q=chloe&limit=1", live.campaign_id);
+    let (_, v) = app.request(reqwest::Method::GET, &path, Some(ADMIN), &[], None).await;
+    assert_eq!((v["donations"].as_array().unwrap().len(), v["count"].clone()), (1, json!(2)));
+    // Nothing found; a blank search is no search.
+    assert_eq!(find("nobody").await.1, 0);
+    assert_eq!(find("  ").await.1, 4);
+    let path = format!("/api/v1/campaigns/{}/donations?q={}", live.campaign_id, "x".repeat(201));
+    let (s, e) = app.request(reqwest::Method::GET, &path, Some(ADMIN), &[], None).await;
+    assert_eq!(
+        (s, e["error"].as_str(), e["max"].as_u64()),
+        (StatusCode::BAD_REQUEST, Some("invalid_query"), Some(200))
+    );
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
