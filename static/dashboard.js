@@ -36,6 +36,12 @@
       moreDonations: function (n, all) {
         return "Les " + n + " dons les plus récents sur " + all.toLocaleString("fr-FR") + " : l'export CSV les contient tous.";
       },
+      found: function (n, all) {
+        if (all === 0) return "Aucun don trouvé.";
+        if (n < all) return "Les " + n + " plus récents des " + all.toLocaleString("fr-FR") + " dons trouvés.";
+        return all + (all > 1 ? " dons trouvés." : " don trouvé.");
+      },
+      showMore: function (n) { return "Afficher " + n + " de plus"; },
       // The API's refusals in French (`m` formats an amount of the campaign's currency).
       errors: {
         cap_below_used: function (b, m) { return "le plafond ne peut pas descendre sous ce que ce match a déjà versé (" + m(b.used) + ")."; },
@@ -78,6 +84,12 @@
       moreDonations: function (n, all) {
         return "The " + n + " most recent of " + all.toLocaleString("en-US") + " donations: the CSV export has them all.";
       },
+      found: function (n, all) {
+        if (all === 0) return "No donation found.";
+        if (n < all) return "The " + n + " most recent of " + all.toLocaleString("en-US") + " donations found.";
+        return all + (all === 1 ? " donation found." : " donations found.");
+      },
+      showMore: function (n) { return "Show " + n + " more"; },
       // The API's own sentences, with amounts in the campaign's currency.
       errors: {
         cap_below_used: function (b, m) { return "the cap cannot go below what this match already gave (" + m(b.used) + ")."; },
@@ -99,8 +111,11 @@
   };
 
   // The donations table shows the newest ones: a campaign of thousands would
-  // not redraw at each donation (the CSV export has them all).
+  // not redraw at each donation (the CSV export has them all). An organiser
+  // asks for more, a page at a time, or searches them all.
   var SHOWN = 200;
+  var shown = SHOWN;
+  var search = "";        // the search box's text, trimmed
 
   // ---- state ----------------------------------------------------------------
   var csrf = null;
@@ -290,6 +305,9 @@
       moderations = {};
       seenDonations = null;
       donationsKey = null;
+      shown = SHOWN;
+      search = "";
+      el("donation-search").reset();
       el("lives").textContent = "";
       el("secrets").hidden = true;
       el("overlay-preview").removeAttribute("src");
@@ -316,7 +334,8 @@
     var id = currentId;
     loading = Promise.all([
       api("GET", "/api/v1/campaigns/" + encodeURIComponent(id)),
-      api("GET", "/api/v1/campaigns/" + encodeURIComponent(id) + "/donations?limit=" + SHOWN)
+      api("GET", "/api/v1/campaigns/" + encodeURIComponent(id) + "/donations?limit=" + shown +
+        (search ? "&q=" + encodeURIComponent(search) : ""))
     ]).then(function (r) {
       if (id !== currentId) return null;
       return Promise.all(r[0].lives.map(function (l) {
@@ -338,6 +357,28 @@
     });
     return loading;
   }
+  // Searching: the table then holds what the search finds, newest first. A new
+  // search starts again from one page, and its rows are not marked new.
+  var searchTimer = null;
+  function searchChanged(e) {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(function () {
+      var text = e.target.value.trim();
+      if (text === search || !currentId) return;
+      search = text;
+      shown = SHOWN;
+      seenDonations = null;
+      refresh(false);
+    }, 250);
+  }
+  // Typing, and the box's own clear button; `change` when it is emptied otherwise.
+  el("donation-search").addEventListener("input", searchChanged);
+  el("donation-search").addEventListener("change", searchChanged);
+  el("donation-search").addEventListener("submit", function (e) { e.preventDefault(); });
+  el("show-more").addEventListener("click", function () {
+    shown += SHOWN;
+    refresh(false);
+  });
   function scheduleRefresh() {
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(function () { if (currentId && csrf) refresh(false); }, 100);
@@ -366,8 +407,12 @@
     renderLives(c);
     renderDonations(donations, cur);
     var more = el("donations-more");
-    more.hidden = !(count > donations.length);
-    more.textContent = more.hidden ? "" : T.moreDonations(donations.length, count);
+    more.hidden = !search && !(count > donations.length);
+    el("donations-count").textContent = search ? T.found(donations.length, count)
+      : more.hidden ? "" : T.moreDonations(donations.length, count);
+    var next = Math.min(SHOWN, count - donations.length);
+    el("show-more").hidden = !(next > 0);
+    el("show-more").textContent = T.showMore(next);
     loadConnections();
   }
 

@@ -165,6 +165,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("preview", "Aperçu", "Preview"),
     ("builder", "Personnaliser", "Customize"),
     ("donations", "Dons", "Donations"),
+    ("search_donations", "Rechercher un don", "Find a donation"),
+    ("search_help", "donateur, message, hôte, montant ou identifiant", "donor, message, host, amount or id"),
     ("date", "Date", "Date"),
     ("matched", "Abondé", "Matched"),
     ("actions", "Actions", "Actions"),

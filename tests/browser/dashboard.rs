@@ -1109,23 +1109,59 @@ async fn the_dashboard_shows_who_follows_each_stream() {
 }
 
 #[tokio::test]
-async fn a_campaign_of_many_donations_shows_the_newest_and_says_how_many_in_all() {
+async fn a_campaign_of_many_donations_shows_the_newest_and_finds_any_of_them() {
     let app = spawn_app().await;
     let live = app.setup().await;
-    for i in 1..=203 {
+    // The oldest, long out of the first page, is the one a donor writes about.
+    let (s, v) = app
+        .donate(&live, json!({"amount": 4242, "currency": "EUR", "donor": "Chloé Martin", "message": "Bravo"}))
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");
+    for i in 1..=202 {
         app.donate_ok(&live, 100 + i).await;
     }
     with_browser(async |b| {
         sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
-        wait_text(b, "#donations-more", "Les 200 dons les plus récents sur 203 : l'export CSV les contient tous.")
+        wait_text(b, "#donations-count", "Les 200 dons les plus récents sur 203 : l'export CSV les contient tous.")
             .await;
-        let shown = b.js("return document.querySelectorAll('#donations tbody tr').length").await;
-        assert_eq!(shown, 200);
+        let rows = || b.js("return document.querySelectorAll('#donations tbody tr').length");
+        assert_eq!(rows().await, 200);
         // A new one comes first, and the count follows.
         app.donate_ok(&live, 9999).await;
-        wait_text(b, "#donations-more", "Les 200 dons les plus récents sur 204 : l'export CSV les contient tous.")
+        wait_text(b, "#donations-count", "Les 200 dons les plus récents sur 204 : l'export CSV les contient tous.")
             .await;
         assert_eq!(text(b, "#donations tbody tr td.amount").await, fr("99,99_€"));
+
+        // The next page on request: the four older ones, the oldest last.
+        wait_text(b, "#show-more", "Afficher 4 de plus").await;
+        click(b, "#show-more").await;
+        eventually("204 rows", WAIT, || async { (rows().await == 204).then_some(()) }).await;
+        assert_eq!(text(b, "#donations tbody tr:last-child td.donor").await, "Chloé Martin");
+        assert_eq!(on(b, "#donations-more", "return document.querySelector(arguments[0]).hidden").await, true);
+
+        // Found by a part of the name, without its accent, and given back from there.
+        fill(b, "#donation-search input", "chloe").await;
+        wait_text(b, "#donations-count", "1 don trouvé.").await;
+        assert_eq!(rows().await, 1);
+        assert_eq!(text(b, "#donations tbody tr td.amount").await, fr("42,42_€"));
+        assert_eq!(on(b, "#show-more", "return document.querySelector(arguments[0]).hidden").await, true);
+        click(b, "#donations tbody tr button[data-act=refund]").await;
+        wait_text(b, "#donations tbody tr button[data-act=refund]", "Confirmer ?").await;
+        click(b, "#donations tbody tr button[data-act=refund]").await;
+        wait_text(b, "#donations tbody tr td.status", "Remboursé").await;
+        assert_eq!(rows().await, 1, "the search holds through the refund's reload");
+        // An amount as the table writes it; then nothing found.
+        fill(b, "#donation-search input", "99,99 €").await;
+        wait_text(b, "#donations tbody tr td.amount", &fr("99,99_€")).await;
+        assert_eq!((rows().await, text(b, "#donations-count").await), (json!(1), json!("1 don trouvé.")));
+        fill(b, "#donation-search input", "personne").await;
+        wait_text(b, "#donations-count", "Aucun don trouvé.").await;
+        assert_eq!(rows().await, 0);
+        // Emptied, the search gives the newest page back.
+        fill(b, "#donation-search input", "").await;
+        wait_text(b, "#donations-count", "Les 200 dons les plus récents sur 204 : l'export CSV les contient tous.")
+            .await;
+        assert_eq!(rows().await, 200);
     })
     .await;
 }
