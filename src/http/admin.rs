@@ -271,7 +271,7 @@ impl Search {
         let english = text.contains('.');
         let digits: String = text
             .chars()
-            .filter(|c| !c.is_whitespace() && !"€£$".contains(*c) && !(english && *c == ','))
+            .filter(|c| !(c.is_whitespace() || "€£$".contains(*c) || english && *c == ','))
             .map(|c| if c == ',' { '.' } else { c })
             .collect();
         let amount = crate::webhooks::decimal::parse_minor(&digits, currency.exponent()).ok();
