@@ -379,9 +379,15 @@
     shown += SHOWN;
     refresh(false);
   });
+  // At most one reload per pause, however fast the events come (a burst of
+  // donations still shows as it goes). A search reads the campaign's whole log,
+  // so with one open the pause is longer.
   function scheduleRefresh() {
-    clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(function () { if (currentId && csrf) refresh(false); }, 100);
+    if (refreshTimer) return;
+    refreshTimer = setTimeout(function () {
+      refreshTimer = null;
+      if (currentId && csrf) refresh(false);
+    }, search ? 1000 : 100);
   }
 
   // ---- rendering -------------------------------------------------------------------

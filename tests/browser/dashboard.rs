@@ -1165,3 +1165,27 @@ async fn a_campaign_of_many_donations_shows_the_newest_and_finds_any_of_them() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_burst_of_donations_shows_on_the_dashboard_while_it_lasts() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    with_browser(async |b| {
+        sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        wait_text(b, "#c-name", "Restos").await;
+        // A donation every 40 ms for 4 s: the table must not wait for a lull.
+        let started = Instant::now();
+        let mut sent = 0;
+        let shown = loop {
+            app.donate_ok(&live, 100).await;
+            sent += 1;
+            tokio::time::sleep(Duration::from_millis(40)).await;
+            let rows = b.js("return document.querySelectorAll('#donations tbody tr').length").await;
+            if rows.as_u64().unwrap() > 0 || started.elapsed() > Duration::from_secs(4) {
+                break rows;
+            }
+        };
+        assert!(shown.as_u64().unwrap() > 0, "nothing shown after {sent} donations");
+    })
+    .await;
+}
