@@ -304,7 +304,9 @@
     var box = el("w-lives");
     if (!box || !campaignDoc) return;
     var docSeq = campaignDoc.seq || 0;
-    var list = ((campaignDoc.leaderboard || {}).lives || []).map(function (l) {
+    // Every live of the document, not only its leaderboard's ten: a live below
+    // them that a donation lifts to the top shows at once.
+    var list = (campaignDoc.lives || []).map(function (l) {
       var seen = liveTotals[l.id];
       return seen && seen.seq > docSeq ? Object.assign({}, l, { totals: seen.totals }) : l;
     }).filter(function (l) { return l.totals.total > 0; }).sort(function (a, b) {

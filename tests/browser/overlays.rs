@@ -1277,23 +1277,54 @@ async fn the_lives_ranking_of_a_campaign_overlay_moves_with_each_frame() {
         assert_eq!(v, json!(["Campaign goal", true]));
         b.goto(&page).await;
         b.wait_live().await;
-        let ranking = || async {
-            b.js(r##"return Array.from(document.querySelectorAll("#lives-list li")).map(function (li) {
-                       return [li.children[0].textContent, li.querySelector(".top-amount").textContent]; })"##)
-                .await
-        };
-        let wait_ranking = |want: Value| async move {
-            eventually(&format!("the ranking {want}"), WAIT, || async {
-                let got = ranking().await;
-                (got == want).then_some(())
-            })
-            .await
-        };
-        wait_ranking(json!([["Corentin", "€20.00"], ["Inès", "€10.00"]])).await;
+        wait_lives_ranking(b, json!([["Corentin", "€20.00"], ["Inès", "€10.00"]])).await;
         // The campaign's document is read again only in 300 s: the frame of the
         // other live's donation puts it first.
         donate(&app, &other, json!({"amount": 2500, "currency": "EUR"})).await;
-        wait_ranking(json!([["Inès", "€35.00"], ["Corentin", "€20.00"]])).await;
+        wait_lives_ranking(b, json!([["Inès", "€35.00"], ["Corentin", "€20.00"]])).await;
+    })
+    .await;
+}
+
+/// Waits for the lives leaderboard to read `want`: `[[who, amount], …]`.
+async fn wait_lives_ranking(b: &Browser, want: Value) {
+    eventually(&format!("the ranking {want}"), WAIT, || async {
+        let got = b
+            .js(r##"return Array.from(document.querySelectorAll("#lives-list li")).map(function (li) {
+                       return [li.children[0].textContent, li.querySelector(".top-amount").textContent]; })"##)
+            .await;
+        (got == want).then_some(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_live_below_the_campaigns_ten_best_that_a_donation_lifts_shows_at_once() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    // Ten lives with donations (the campaign document's leaderboard) and one
+    // without, below them all.
+    donate(&app, &live, json!({"amount": 1000, "currency": "EUR"})).await;
+    for i in 2..=10 {
+        let l = app.live(&live.campaign_id, json!({"host": format!("Hôte {i:02}")})).await;
+        donate(&app, &l, json!({"amount": 1000 + 100 * i, "currency": "EUR"})).await;
+    }
+    let last = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    let (s, c) = app.post(&format!("/api/v1/campaigns/{}/rotate", live.campaign_id), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let page = format!(
+        "{}/overlay/campaigns/{}/lives?token={}&lang=en&refresh=300&top_count=3",
+        app.base,
+        live.campaign_id,
+        c["overlay_token"].as_str().unwrap()
+    );
+    with_browser(async |b| {
+        b.goto(&page).await;
+        b.wait_live().await;
+        wait_lives_ranking(b, json!([["Hôte 10", "€20.00"], ["Hôte 09", "€19.00"], ["Hôte 08", "€18.00"]])).await;
+        // The next read is 300 s away: the frame alone puts the eleventh live first.
+        donate(&app, &last, json!({"amount": 5000, "currency": "EUR"})).await;
+        wait_lives_ranking(b, json!([["Inès", "€50.00"], ["Hôte 10", "€20.00"], ["Hôte 09", "€19.00"]])).await;
     })
     .await;
 }
