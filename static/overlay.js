@@ -672,6 +672,25 @@
     };
   }
 
+  // The scene's columns: one whose widgets are taller than its room (ten
+  // donors and ten lives, a large `size`) is drawn smaller until it fits, rather
+  // than cut at the ticker. Its widgets are sized in em, so a smaller font
+  // shrinks them all; measured again whenever a widget or the source changes size.
+  function fitColumn(col) {
+    col.style.fontSize = "";
+    for (var i = 0, scale = 1; i < 4 && col.scrollHeight > col.clientHeight + 1; i++) {
+      scale *= col.clientHeight / col.scrollHeight;
+      col.style.fontSize = (Math.floor(scale * 1000) / 10) + "%";
+    }
+  }
+  if (body.classList.contains("scene") && window.ResizeObserver) {
+    Array.prototype.forEach.call(document.querySelectorAll(".scene .col"), function (col) {
+      var watch = new ResizeObserver(function () { fitColumn(col); });
+      watch.observe(col);
+      Array.prototype.forEach.call(col.children, function (w) { watch.observe(w); });
+    });
+  }
+
   renderCta();
   if (el("w-match")) setInterval(renderMatch, 1000);
   nextAlert();

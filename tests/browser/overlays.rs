@@ -1225,6 +1225,50 @@ async fn the_overlay_url_lays_every_widget_out_over_a_16_9_source_and_nothing_mo
     .await;
 }
 
+#[tokio::test]
+async fn a_scene_column_taller_than_its_source_is_drawn_smaller_not_cut() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    // A campaign's scene with its right column full: ten donors, ten lives, the
+    // next live and the call to action, with `top_count=10`.
+    donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Donateur 01"})).await;
+    for i in 2..=10 {
+        let l = app.live(&live.campaign_id, json!({"host": format!("Hôte {i:02}"), "title": "Un live"})).await;
+        donate(&app, &l, json!({"amount": 1000 + 100 * i, "currency": "EUR", "donor": format!("Donateur {i:02}")}))
+            .await;
+    }
+    app.live(&live.campaign_id, json!({"host": "Inès", "scheduled_at": "2099-01-01T19:00:00Z"})).await;
+    let (s, c) = app.post(&format!("/api/v1/campaigns/{}/rotate", live.campaign_id), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let token = c["overlay_token"].as_str().unwrap();
+    with_browser(async |b| {
+        b.goto(&format!("{}/overlay/campaigns/{}?token={token}&top_count=10", app.base, live.campaign_id)).await;
+        let chrome = b.js("return [outerWidth - innerWidth, outerHeight - innerHeight]").await;
+        let (dw, dh) = (chrome[0].as_u64().unwrap() as u32, chrome[1].as_u64().unwrap() as u32);
+        for (w, h) in [(1280, 720), (800, 600)] {
+            b.client.set_window_size(w + dw, h + dh).await.expect("a source's size");
+            b.wait_live().await;
+            let l = eventually("the full right column", WAIT, || async {
+                let l = layout(b).await;
+                let rows = b.js("return [document.querySelectorAll('#top-list li').length, document.querySelectorAll('#lives-list li').length]").await;
+                let ids: Vec<&str> = l["widgets"].as_array().unwrap().iter().map(|w| w[0].as_str().unwrap()).collect();
+                let full = ["w-top", "w-lives", "w-schedule", "w-cta"].iter().all(|id| ids.contains(id));
+                (full && rows == json!([10, 10]) && l["viewport"] == json!([w, h])).then_some(l)
+            })
+            .await;
+            // Without fitting, the call to action is cut at the ticker (below 720 px).
+            inside_and_apart(&l);
+            let sizes = b.js("return ['col-left', 'col-right'].map(function (c) { var s = getComputedStyle(document.querySelector('.' + c)); return parseFloat(s.fontSize) / parseFloat(getComputedStyle(document.body).fontSize); })").await;
+            let right = sizes[1].as_f64().unwrap();
+            assert_eq!(sizes[0].as_f64(), Some(1.0), "the left column fits as it is");
+            // 4:3 leaves a taller room for the same width: there the column fits as it is.
+            let shrunk = if w == 1280 { right < 1.0 && right > 0.6 } else { right == 1.0 };
+            assert!(shrunk, "{sizes} at {w} x {h}");
+        }
+    })
+    .await;
+}
+
 /// Every widget of `layout` inside its viewport, and none over another.
 fn inside_and_apart(layout: &Value) {
     let (vw, vh) = (layout["viewport"][0].as_i64().unwrap(), layout["viewport"][1].as_i64().unwrap());
