@@ -413,6 +413,7 @@
     box.classList.toggle("milestone", milestone);
     box.classList.remove("leaving");
     box.hidden = false;
+    fitAlert(box);
     if (audio && !resumed) {
       try {
         audio.currentTime = 0;
@@ -424,6 +425,35 @@
       box.classList.add("leaving");
       setTimeout(function () { finishAlert(d.id); }, 450);
     }, remaining);
+  }
+  // An alert taller than its room (the longest message in the 800 × 300 source
+  // the docs suggest, or the 8 em a stack keeps for it above the next widget) is
+  // drawn smaller until it fits, rather than cut at the source's edge or laid
+  // over the widgets below; never below 40 %, where it would no longer be read.
+  // It keeps its width, so that smaller text also takes fewer lines.
+  function fitAlert(box) {
+    box.style.fontSize = "";
+    box.style.width = "";
+    box.style.maxWidth = "";
+    var room;
+    if (body.classList.contains("single")) {
+      var pad = getComputedStyle(body);
+      room = document.documentElement.clientHeight - parseFloat(pad.paddingTop) - parseFloat(pad.paddingBottom);
+    } else {
+      room = el("w-alert").clientHeight;
+    }
+    if (box.offsetHeight <= room + 1) return;
+    box.style.width = getComputedStyle(box).width;
+    box.style.maxWidth = "none";
+    // The largest size that fits, by halving: the height falls faster than the
+    // size (the lines get shorter and fewer), so no one ratio gives it.
+    var fits = 0.4, over = 1;
+    for (var i = 0; i < 7; i++) {
+      var size = (fits + over) / 2;
+      box.style.fontSize = size * 100 + "%";
+      if (box.offsetHeight <= room + 1) fits = size; else over = size;
+    }
+    box.style.fontSize = fits * 100 + "%";
   }
   function finishAlert(id) {
     var box = el("alert");

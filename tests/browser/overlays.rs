@@ -1374,6 +1374,46 @@ async fn a_live_below_the_campaigns_ten_best_that_a_donation_lifts_shows_at_once
 }
 
 #[tokio::test]
+async fn the_longest_alert_fits_its_source_and_its_room_in_a_stack() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    // The longest message the API takes, and a long name.
+    let message = "MERCI POUR CE LIVE ET POUR TOUT CE QUE VOUS FAITES, ON CONTINUE ! ".repeat(8)[..500].to_owned();
+    let long = json!({"amount": 2000, "currency": "EUR", "donor": "Marie-Charlotte de La Tour", "message": message});
+    // The alert box alone, in the 800 x 300 source the docs suggest; then in a
+    // stack over the goal bar.
+    for (query, source) in [("", Some((800, 300))), ("&widgets=alert,goal", None)] {
+        with_browser(async |b| {
+            let widget = if source.is_some() { "alert" } else { "" };
+            b.goto(&url(&app, &live, widget, &format!("{query}&duration=30&instance={widget}x"))).await;
+            if let Some((w, h)) = source {
+                let chrome = b.js("return [outerWidth - innerWidth, outerHeight - innerHeight]").await;
+                let (dw, dh) = (chrome[0].as_u64().unwrap() as u32, chrome[1].as_u64().unwrap() as u32);
+                b.client.set_window_size(w + dw, h + dh).await.expect("the alert's source size");
+            }
+            b.wait_live().await;
+            donate(&app, &live, long.clone()).await;
+            let (bottom, room, font) = eventually("the long alert, settled", WAIT, || async {
+                let v = b
+                    .js(r#"var a = document.getElementById("alert"), g = document.getElementById("w-goal");
+                       if (a.hidden || !a.getAnimations().every(function (x) { return x.playState === "finished"; })) return null;
+                       var r = a.getBoundingClientRect();
+                       return [r.bottom, g ? g.getBoundingClientRect().top : innerHeight, parseFloat(getComputedStyle(a).fontSize)];"#)
+                    .await;
+                (!v.is_null()).then(|| (v[0].as_f64().unwrap(), v[1].as_f64().unwrap(), v[2].as_f64().unwrap()))
+            })
+            .await;
+            assert_eq!(alert(b).await["message"], json!(message), "the whole message");
+            // Without fitting, the alert ends below the source (about 430 px) or over the goal bar.
+            assert!(bottom <= room, "the alert ends at {bottom} px, its room at {room} px");
+            // As large as fits: at most one halving step under it (the first try, by one ratio, gave 6 px).
+            assert!(font < 16.0 && font >= 8.0, "drawn smaller, still readable: {font} px ({bottom} / {room})");
+        })
+        .await;
+    }
+}
+
+#[tokio::test]
 async fn listed_widgets_stay_put_while_alerts_come_and_go() {
     let app = spawn_app().await;
     let live = setup(&app).await;
