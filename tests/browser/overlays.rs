@@ -1407,7 +1407,7 @@ async fn the_longest_alert_fits_its_source_and_its_room_in_a_stack() {
             // Without fitting, the alert ends below the source (about 430 px) or over the goal bar.
             assert!(bottom <= room, "the alert ends at {bottom} px, its room at {room} px");
             // As large as fits: at most one halving step under it (the first try, by one ratio, gave 6 px).
-            assert!(font < 16.0 && font >= 8.0, "drawn smaller, still readable: {font} px ({bottom} / {room})");
+            assert!((8.0..16.0).contains(&font), "drawn smaller, still readable: {font} px ({bottom} / {room})");
         })
         .await;
     }
