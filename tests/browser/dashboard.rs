@@ -1126,6 +1126,17 @@ async fn a_campaign_of_many_donations_shows_the_newest_and_finds_any_of_them() {
             .await;
         let rows = || b.js("return document.querySelectorAll('#donations tbody tr').length");
         assert_eq!(rows().await, 200);
+        // The 200 rows scroll in a box of their own, their header kept in sight:
+        // the matches, milestones and integrations below are a short scroll away,
+        // not 200 rows down.
+        let v = b
+            .js("var box = document.querySelector('#donations').parentNode, th = document.querySelector('#donations th'); \
+                 box.scrollTop = 2000; \
+                 var below = document.querySelector('#matches').getBoundingClientRect().top + scrollY - (box.getBoundingClientRect().top + scrollY); \
+                 return [box.clientHeight <= innerHeight * 0.75, box.scrollHeight > box.clientHeight, \
+                         Math.round(th.getBoundingClientRect().top - box.getBoundingClientRect().top), below < innerHeight];")
+            .await;
+        assert_eq!(v, json!([true, true, 0, true]));
         // A new one comes first, and the count follows.
         app.donate_ok(&live, 9999).await;
         wait_text(b, "#donations-count", "Les 200 dons les plus récents sur 204 : l'export CSV les contient tous.")
