@@ -48,7 +48,14 @@
   var fmt = new Intl.NumberFormat(locale, { style: "currency", currency: currency });
   var scale = Math.pow(10, fmt.resolvedOptions().maximumFractionDigits);
   var pctFmt = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 });
-  var dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: "full", timeStyle: "short" });
+  // "vendredi 4 décembre à 19:00", with the year when it is not this one.
+  var longDate = { weekday: "long", day: "numeric", month: "long", hour: lang === "fr" ? "2-digit" : "numeric", minute: "2-digit" };
+  var longThisYearFmt = new Intl.DateTimeFormat(locale, longDate);
+  var longOtherYearFmt = new Intl.DateTimeFormat(locale, Object.assign({ year: "numeric" }, longDate));
+  function longWhen(iso) {
+    var d = new Date(iso);
+    return (d.getFullYear() === new Date().getFullYear() ? longThisYearFmt : longOtherYearFmt).format(d);
+  }
   var timeFmt = new Intl.DateTimeFormat(locale, { timeStyle: "short" });
   // The schedule's column: "ven. 4 déc., 14:28", with the year when it is not this one.
   var shortDate = { weekday: "short", day: "numeric", month: "short", hour: lang === "fr" ? "2-digit" : "numeric", minute: "2-digit" };
@@ -164,7 +171,7 @@
     st.hidden = false;
     st.textContent = statusLabel(live.status);
     st.dataset.status = live.status;
-    el("when").textContent = live.scheduled_at ? dateFmt.format(new Date(live.scheduled_at)) : "";
+    el("when").textContent = live.scheduled_at ? longWhen(live.scheduled_at) : "";
   }
 
   function renderSchedule() {
@@ -196,13 +203,13 @@
     var a = make("a", null, next.host + (next.title ? " — " + next.title : ""));
     a.href = "/lives/" + encodeURIComponent(next.id) + "?lang=" + lang;
     p.appendChild(a);
-    if (next.scheduled_at) p.appendChild(document.createTextNode(" — " + dateFmt.format(new Date(next.scheduled_at))));
+    if (next.scheduled_at) p.appendChild(document.createTextNode(" — " + longWhen(next.scheduled_at)));
   }
 
   function renderDates(c) {
     var parts = [];
-    if (c.starts_at) parts.push(dateFmt.format(new Date(c.starts_at)));
-    if (c.ends_at) parts.push(dateFmt.format(new Date(c.ends_at)));
+    if (c.starts_at) parts.push(longWhen(c.starts_at));
+    if (c.ends_at) parts.push(longWhen(c.ends_at));
     el("dates").textContent = parts.join(" → ");
   }
 

@@ -534,3 +534,52 @@ async fn pages_load_nothing_from_outside_keep_a_strict_csp_and_show_markup_as_te
         assert!(!body.contains("http://") && !body.contains("https://") && !body.contains("@import"), "{file}");
     }
 }
+
+/// fr-FR's long date of `iso` in the browser's time zone: "vendredi 4 décembre à 19:00",
+/// with the year before "à" when `with_year`.
+async fn long_fr(b: &Browser, iso: &str, with_year: bool) -> String {
+    let minutes_behind = on(b, iso, "return new Date(arguments[0]).getTimezoneOffset()").await;
+    let t = time::OffsetDateTime::parse(iso, &time::format_description::well_known::Rfc3339).unwrap()
+        - time::Duration::minutes(minutes_behind.as_i64().unwrap());
+    let day = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+        [t.weekday().number_days_from_monday() as usize];
+    let months = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let year = if with_year { format!(" {}", t.year()) } else { String::new() };
+    format!("{day} {} {}{year} à {:02}:{:02}", t.day(), months[t.month() as usize - 1], t.hour(), t.minute())
+}
+
+#[tokio::test]
+async fn long_dates_give_the_year_only_when_it_is_not_this_one() {
+    let app = spawn_app().await;
+    let cid = app.eur_campaign().await;
+    let now = time::OffsetDateTime::now_utc();
+    let soon = (now + time::Duration::hours(3)).replace_second(0).unwrap().replace_nanosecond(0).unwrap();
+    let soon = soon.format(&time::format_description::well_known::Rfc3339).unwrap();
+    let later = app.live(&cid, json!({"host": "Ana", "scheduled_at": "2040-06-01T18:00:00Z"})).await;
+    app.live(&cid, json!({"host": "Zoé", "scheduled_at": soon})).await;
+    with_browser(async |b| {
+        // Three hours from now is this year, except in the last hours of December 31st.
+        let this_year = on(b, &soon, "return new Date(arguments[0]).getFullYear() === new Date().getFullYear()").await;
+        b.goto(&format!("{}/campaigns/{cid}", app.base)).await;
+        wait_page_live(b).await;
+        let next = format!("Zoé — {}", long_fr(b, &soon, this_year != json!(true)).await);
+        wait_text(b, "#next", &next).await;
+        b.goto(&format!("{}/lives/{}", app.base, later.id)).await;
+        wait_page_live(b).await;
+        wait_text(b, "#when", &long_fr(b, "2040-06-01T18:00:00Z", true).await).await;
+    })
+    .await;
+}
