@@ -601,6 +601,12 @@
       var f = function (name) { return card.querySelector('[data-f="' + name + '"]'); };
       f("host").textContent = l.host;
       f("title").textContent = l.title || "";
+      // A finished live folds to its header line, so that the current one is
+      // not ten cards down in a month of lives; it opens again on a click, and
+      // a live that is not over is always open.
+      card.classList.toggle("past", l.status === "past");
+      if (l.status !== "past") f("manage").open = true;
+      else if (fresh) f("manage").open = false;
       f("status").textContent = T["live_" + l.status] || l.status;
       f("status").dataset.status = l.status;
       f("when").textContent = l.scheduled_at ? when(l.scheduled_at) + " ·" : "";

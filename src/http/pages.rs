@@ -165,6 +165,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("preview", "Aperçu", "Preview"),
     ("builder", "Personnaliser", "Customize"),
     ("donations", "Dons", "Donations"),
+    ("manage_live", "Gérer ce live", "Manage this live"),
     ("search_donations", "Rechercher un don", "Find a donation"),
     ("search_help", "donateur, message, hôte, montant ou identifiant", "donor, message, host, amount or id"),
     ("date", "Date", "Date"),

@@ -1097,7 +1097,7 @@ async fn the_dashboard_shows_who_follows_each_stream() {
         let (v2, _) = ws(format!("/ws/public/lives/{live_id}")).await.expect("public stream");
         wait_text(b, "#lives article [data-f=connected]", "1 overlay connected · 2 viewers on the public page").await;
         wait_text(b, "#c-connected", nobody).await;
-        b.screenshot_element("#lives article header", "dashboard-live-connected").await;
+        b.screenshot_element("#lives article", "dashboard-live-connected").await;
 
         // OBS closes; one viewer leaves.
         drop(obs);
@@ -1212,6 +1212,52 @@ async fn a_burst_of_donations_shows_on_the_dashboard_while_it_lasts() {
             .expect("script");
         let reloads = reloads.as_u64().unwrap();
         assert!((2..=5).contains(&reloads), "{reloads} reloads of the donations in 3 s");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_finished_live_folds_to_its_header_and_the_others_stay_open() {
+    let app = spawn_app().await;
+    let cid = app.eur_campaign().await;
+    let at = |hours: i64| {
+        (time::OffsetDateTime::now_utc() + time::Duration::hours(hours))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    for (host, start) in [("Passé", at(-48)), ("Maintenant", at(0)), ("Bientôt", at(48))] {
+        app.live(&cid, json!({"host": host, "scheduled_at": start, "duration_minutes": 120})).await;
+    }
+    with_browser(async |b| {
+        sign_in(b, &app, &format!("#c={cid}")).await;
+        let cards = || async {
+            b.js(r##"return Array.from(document.querySelectorAll("#lives article")).map(function (a) {
+                       var m = a.querySelector("details.manage"), s = m.querySelector("summary");
+                       return [a.querySelector("[data-f=host]").textContent, m.open,
+                               s.checkVisibility() ? s.textContent : null,
+                               a.querySelector("[data-act=test-alert]").checkVisibility(),
+                               a.getBoundingClientRect().height < 150]; })"##)
+                .await
+        };
+        let folded = json!([
+            ["Passé", false, "Gérer ce live", false, true],
+            ["Maintenant", true, null, true, false],
+            ["Bientôt", true, null, true, false],
+        ]);
+        let got = eventually("the lives' cards", WAIT, || async {
+            let c = cards().await;
+            (c.as_array().is_some_and(|a| a.len() == 3)).then_some(c)
+        })
+        .await;
+        assert_eq!(got, folded);
+        // A click opens the finished one: a late cheque can still be added to it.
+        click(b, "#lives article.past details.manage > summary").await;
+        click(b, "#lives article.past details[data-box=donate] > summary").await;
+        fill(b, "#lives article.past [data-form=donate] [name=amount]", "20").await;
+        click(b, "#lives article.past [data-form=donate] button[type=submit]").await;
+        wait_text(b, "#lives article.past [data-f=totals]", &fr("20,00_€ — 1 don")).await;
+        let v = b.js("var a = document.querySelector('#lives article.past'); return [a.querySelector('details.manage').open, a.querySelector('[data-act=test-alert]').checkVisibility()]").await;
+        assert_eq!(v, json!([true, true]), "it stays open through the reload");
     })
     .await;
 }
