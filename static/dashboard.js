@@ -693,7 +693,7 @@
       if (seenDonations && !seenDonations[d.id]) tr.className = "new";
       var status = d.refunded ? "refunded" : d.moderation;
       tr.dataset.status = status;
-      tr.appendChild(make("td", null, when(d.at)));
+      tr.appendChild(make("td", "when", when(d.at)));
       tr.appendChild(make("td", "host", d.host));
       var who = make("td", "donor", d.donor_name || "—");
       if (d.anonymous) who.appendChild(make("small", "badge", T.anonymous));
