@@ -297,7 +297,79 @@ fn cell(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() }
 }
 
-/// `GET /api/v1/campaigns/{id}/donations.csv`: for the charity's receipts. Amounts
+/// How the export is written. By default for programs (`,`, decimal points, the
+/// column names below, RFC 3339 times). With `?excel=1`, for a spreadsheet opened
+/// with a double click: a UTF-8 byte order mark first (without it Excel reads
+/// "Inès" as "InÃ¨s"), times as "2026-12-04 17:38:40" (UTC), which it reads as
+/// dates, and column names for people; with `lang=fr` (the French dashboard's),
+/// `;` between cells and decimal commas, as French Excel splits and reads numbers
+/// (with `,` it shows each row in one cell, and "20.00" as text), French column
+/// names and oui/non.
+#[derive(Clone, Copy)]
+struct CsvStyle {
+    excel: bool,
+    french: bool,
+}
+
+impl CsvStyle {
+    const COLUMNS: [[&'static str; 3]; 16] = [
+        ["donation_id", "identifiant", "donation id"],
+        ["received_at", "reçu le (UTC)", "received (UTC)"],
+        ["live_id", "live", "live id"],
+        ["host", "hôte", "host"],
+        ["donor", "donateur", "donor"],
+        ["anonymous", "anonyme", "anonymous"],
+        ["message", "message", "message"],
+        ["amount", "montant", "amount"],
+        ["kept", "conservé", "kept"],
+        ["matched", "abondé", "matched"],
+        ["total", "total", "total"],
+        ["currency", "devise", "currency"],
+        ["platform", "plateforme", "platform"],
+        ["refunded", "remboursé", "refunded"],
+        ["refunded_at", "remboursé le (UTC)", "refunded (UTC)"],
+        ["refunded_amount", "montant remboursé", "refunded amount"],
+    ];
+
+    fn of(q: &HashMap<String, String>) -> CsvStyle {
+        let excel = q.get("excel").is_some_and(|v| v == "1" || v == "true");
+        CsvStyle { excel, french: excel && q.get("lang").is_some_and(|l| l == "fr") }
+    }
+
+    fn header(self) -> impl Iterator<Item = &'static str> {
+        let col = match (self.excel, self.french) {
+            (false, _) => 0,
+            (true, true) => 1,
+            (true, false) => 2,
+        };
+        Self::COLUMNS.iter().map(move |c| c[col])
+    }
+
+    fn money(self, currency: crate::money::Currency, minor: i64) -> String {
+        let plain = currency.format_plain(minor);
+        if self.french { plain.replace('.', ",") } else { plain }
+    }
+
+    fn time(self, t: Timestamp) -> String {
+        let iso = t.to_string();
+        match iso.get(..19) {
+            Some(second) if self.excel => second.replacen('T', " ", 1),
+            _ => iso,
+        }
+    }
+
+    fn yes_no(self, yes: bool) -> &'static str {
+        match (yes, self.french) {
+            (true, true) => "oui",
+            (false, true) => "non",
+            (true, false) => "yes",
+            (false, false) => "no",
+        }
+    }
+}
+
+/// `GET /api/v1/campaigns/{id}/donations.csv[?excel=1[&lang=fr]]`: for the
+/// charity's receipts (see [`CsvStyle`] for the spreadsheet variant). Amounts
 /// are decimal strings in the campaign currency; the real donor name is given
 /// with the anonymous flag (receipts need it; viewers never see it). `kept`,
 /// `matched` and `total` are what each donation counts for now, refunds taken
@@ -307,6 +379,7 @@ async fn campaign_csv(
     State(app): State<AppState>,
     Path(campaign_id): Path<String>,
     headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
     let campaign = app
@@ -314,56 +387,42 @@ async fn campaign_csv(
         .campaign(&campaign_id)
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     let currency = campaign.campaign.currency;
+    let style = CsvStyle::of(&q);
     let hosts = hosts(&app, &campaign_id);
     let (_, mut donations) = donations_of(&app, &campaign_id, u64::MAX).await?;
     donations.reverse(); // oldest first, as a ledger reads
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let header = [
-        "donation_id",
-        "received_at",
-        "live_id",
-        "host",
-        "donor",
-        "anonymous",
-        "message",
-        "amount",
-        "kept",
-        "matched",
-        "total",
-        "currency",
-        "platform",
-        "refunded",
-        "refunded_at",
-        "refunded_amount",
-    ];
+    let out = if style.excel { "\u{feff}".as_bytes().to_vec() } else { Vec::new() };
+    let mut w = csv::WriterBuilder::new().delimiter(if style.french { b';' } else { b',' }).from_writer(out);
     let csv_err = |e: csv::Error| ApiError::internal(e.to_string());
-    w.write_record(header).map_err(csv_err)?;
+    w.write_record(style.header()).map_err(csv_err)?;
+    let money = |minor: i64| style.money(currency, minor);
     for (d, refunded_at) in &donations {
         // A donation given back whole still shows what its matches paid; the
         // sponsors got it back, so it counts for nothing here.
         let matched = if d.refunded { 0 } else { d.matched };
         let row = [
             d.id.to_string(),
-            d.at.to_string(),
+            style.time(d.at),
             d.live_id.to_string(),
             cell(hosts.get(d.live_id.as_str()).map_or("", String::as_str)),
             cell(d.donor.as_deref().unwrap_or_default()),
-            if d.anonymous { "yes" } else { "no" }.to_owned(),
+            style.yes_no(d.anonymous).to_owned(),
             cell(d.message.as_deref().unwrap_or_default()),
-            currency.format_plain(d.amount),
-            currency.format_plain(d.kept()),
-            currency.format_plain(matched),
-            currency.format_plain(d.kept().saturating_add(matched)),
+            money(d.amount),
+            money(d.kept()),
+            money(matched),
+            money(d.kept().saturating_add(matched)),
             currency.code().to_owned(),
             cell(&d.platform),
-            if d.refunded { "yes" } else { "no" }.to_owned(),
-            refunded_at.map(|t| t.to_string()).unwrap_or_default(),
-            currency.format_plain(d.refunded_amount),
+            style.yes_no(d.refunded).to_owned(),
+            refunded_at.map(|t| style.time(t)).unwrap_or_default(),
+            money(d.refunded_amount),
         ];
         w.write_record(&row).map_err(csv_err)?;
     }
     let body = w.into_inner().map_err(|e| ApiError::internal(e.to_string()))?;
-    let disposition = format!("attachment; filename=\"{campaign_id}-donations.csv\"");
+    let name = if style.french { "dons" } else { "donations" };
+    let disposition = format!("attachment; filename=\"{campaign_id}-{name}.csv\"");
     Ok((
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
         body,

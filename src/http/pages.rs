@@ -80,6 +80,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("edit_campaign", "Modifier la campagne", "Edit campaign"),
     ("public_page", "Page publique", "Public page"),
     ("export_csv", "Exporter les dons (CSV)", "Export donations (CSV)"),
+    ("export_excel", "Exporter pour Excel", "Export for Excel"),
     ("matches", "Abondements", "Matching"),
     ("new_match", "Nouvel abondement", "New match"),
     ("sponsor", "Mécène", "Sponsor"),

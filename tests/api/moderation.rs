@@ -489,6 +489,62 @@ async fn the_csv_export_parses_back_to_the_same_rows() {
         (rows[0]["refunded_amount"].as_str(), rows[1]["refunded_amount"].as_str()),
         (Some("0.00"), Some("2.00"))
     );
+
+    // For a spreadsheet opened with a double click: a byte order mark, and in
+    // French `;` between cells, decimal commas, French names, oui/non, and times
+    // a spreadsheet reads as dates; the same rows.
+    for (query, sep, names) in [
+        (
+            "excel=1&lang=fr",
+            ";",
+            ["identifiant", "donateur", "message", "montant", "abondé", "anonyme", "reçu le (UTC)"],
+        ),
+        (
+            "excel=1&lang=en",
+            ",",
+            ["donation id", "donor", "message", "amount", "matched", "anonymous", "received (UTC)"],
+        ),
+    ] {
+        let res = app
+            .client
+            .get(format!("{}/api/v1/campaigns/{}/donations.csv?{query}", app.base, live.campaign_id))
+            .bearer_auth(ADMIN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let bytes = res.bytes().await.unwrap();
+        assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "{query}: a UTF-8 byte order mark");
+        std::fs::write(&file, &bytes).unwrap();
+        let out = std::process::Command::new("python3")
+            .arg("-c")
+            .arg("import csv, json, sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8-sig'), delimiter=sys.argv[2]))))")
+            .arg(&file)
+            .arg(sep)
+            .output()
+            .expect("python3");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let sheet: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(sheet.len(), rows.len(), "{query}");
+        let [id, donor, message, amount, matched, anonymous, received] = names;
+        let french = sep == ";";
+        for (r, plain) in sheet.iter().zip(&rows) {
+            assert_eq!((&r[id], &r[donor], &r[message]), (&plain["donation_id"], &plain["donor"], &plain["message"]));
+            let decimal =
+                |v: &Value| if french { v.as_str().unwrap().replace('.', ",") } else { v.as_str().unwrap().to_owned() };
+            assert_eq!(
+                (r[amount].as_str().unwrap(), r[matched].as_str().unwrap()),
+                (decimal(&plain["amount"]).as_str(), decimal(&plain["matched"]).as_str())
+            );
+            let yes = if french { ["oui", "non"] } else { ["yes", "no"] };
+            assert_eq!(r[anonymous], if plain["anonymous"] == "yes" { yes[0] } else { yes[1] });
+            // "2026-12-04 17:38:40": the RFC 3339 time to the second, without its T and zone.
+            let iso = plain["received_at"].as_str().unwrap();
+            assert_eq!(r[received].as_str().unwrap(), iso[..19].replace('T', " "));
+        }
+        assert_eq!(sheet[0][message], "ligne 1; \"citée\"", "a `;` inside a cell stays in it");
+        assert_eq!(sheet[2][amount], if french { "10,00" } else { "10.00" });
+    }
     let (s, _) = app
         .request(
             reqwest::Method::GET,

@@ -393,6 +393,19 @@ async fn csv_downloaded_from_the_dashboard_parses_back_to_the_api_rows() {
         wait_text(b, "#c-name", "Restos 2026").await;
         let href = on(b, "#c-csv", "return document.querySelector(arguments[0]).getAttribute('href')").await;
         assert_eq!(href, format!("/api/v1/campaigns/{}/donations.csv", live.campaign_id));
+        let excel = on(b, "#c-excel", "return document.querySelector(arguments[0]).getAttribute('href')").await;
+        assert_eq!(excel, format!("/api/v1/campaigns/{}/donations.csv?excel=1&lang=fr", live.campaign_id));
+        let head = b
+            .client
+            .execute_async(
+                "var done = arguments[0]; fetch(document.getElementById('c-excel').href, {credentials: 'same-origin'}) \
+                 .then(function (r) { return r.arrayBuffer().then(function (t) { \
+                   var bytes = new Uint8Array(t); done([bytes[0], bytes[1], bytes[2], new TextDecoder().decode(bytes).split('\\n')[0]]); }); });",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(head, json!([0xEF, 0xBB, 0xBF, "identifiant;reçu le (UTC);live;hôte;donateur;anonyme;message;montant;conservé;abondé;total;devise;plateforme;remboursé;remboursé le (UTC);montant remboursé"]));
         // What the link downloads, fetched by the page with its session cookie.
         let got = b
             .client
