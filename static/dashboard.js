@@ -42,6 +42,7 @@
         return all + (all > 1 ? " dons trouvés." : " don trouvé.");
       },
       showMore: function (n) { return "Afficher " + n + " de plus"; },
+      waiting: function (n) { return n + " en attente"; },
       // The API's refusals in French (`m` formats an amount of the campaign's currency).
       errors: {
         cap_below_used: function (b, m) { return "le plafond ne peut pas descendre sous ce que ce match a déjà versé (" + m(b.used) + ")."; },
@@ -90,6 +91,7 @@
         return all + (all === 1 ? " donation found." : " donations found.");
       },
       showMore: function (n) { return "Show " + n + " more"; },
+      waiting: function (n) { return n + " waiting"; },
       // The API's own sentences, with amounts in the campaign's currency.
       errors: {
         cap_below_used: function (b, m) { return "the cap cannot go below what this match already gave (" + m(b.used) + ")."; },
@@ -616,7 +618,10 @@
       f("public").href = "/lives/" + encodeURIComponent(l.id) + "?lang=" + lang;
       var mod = moderations[l.id];
       if (mod) {
-        f("mode").textContent = T["mode_" + mod.mode];
+        // The texts waiting for approval, counted on the closed box's line.
+        var waiting = mod.pending.length;
+        f("mode").textContent = T["mode_" + mod.mode] + (waiting ? " · " + T.waiting(waiting) : "");
+        f("mode").dataset.waiting = waiting ? "1" : "";
         renderPending(f("pending"), mod.pending, c.currency);
       }
       if (fresh) fillLiveForms(card, l, c.currency);

@@ -620,6 +620,8 @@ async fn moderation_delay_and_manual_approval_reach_the_overlay_at_the_right_tim
         moderate(b, "manual", "3", "validation").await;
         donate("Max", "Bisous").await;
         wait_text(b, "#lives article [data-f=pending] li strong", "Max").await;
+        // Counted on the moderation box's line, closed or not.
+        wait_text(b, "#lives article [data-f=mode]", "validation · 1 en attente").await;
         let held_since = Instant::now();
         while held_since.elapsed() < Duration::from_secs(4) {
             let a = preview_alert(b).await;
@@ -639,6 +641,7 @@ async fn moderation_delay_and_manual_approval_reach_the_overlay_at_the_right_tim
         wait_rows(b, &[["Max", "Bisous", "7,00_€", "", "Affiché"], ["Léa", "Coucou le chat", "7,00_€", "", "Affiché"]])
             .await;
         wait_text(b, "#lives article [data-f=pending] li", "Aucun.").await;
+        wait_text(b, "#lives article [data-f=mode]", "validation").await;
     })
     .await;
 }
