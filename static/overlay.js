@@ -138,7 +138,9 @@
     var state = { value: from, raf: 0 };
     tweens[key] = state;
     function frame(now) {
-      var k = Math.min(1, (now - start) / dur);
+      // A frame's time can precede the moment the tween began (it is when the
+      // frame started): never before its start, or the amount would first dip.
+      var k = Math.max(0, Math.min(1, (now - start) / dur));
       var e = 1 - Math.pow(1 - k, 3);
       state.value = Math.round(from + (to - from) * e);
       node.textContent = money(state.value) + (suffix || "");

@@ -48,23 +48,21 @@
   var fmt = new Intl.NumberFormat(locale, { style: "currency", currency: currency });
   var scale = Math.pow(10, fmt.resolvedOptions().maximumFractionDigits);
   var pctFmt = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 });
-  // "vendredi 4 décembre à 19:00", with the year when it is not this one.
-  var longDate = { weekday: "long", day: "numeric", month: "long", hour: lang === "fr" ? "2-digit" : "numeric", minute: "2-digit" };
-  var longThisYearFmt = new Intl.DateTimeFormat(locale, longDate);
-  var longOtherYearFmt = new Intl.DateTimeFormat(locale, Object.assign({ year: "numeric" }, longDate));
-  function longWhen(iso) {
-    var d = new Date(iso);
-    return (d.getFullYear() === new Date().getFullYear() ? longThisYearFmt : longOtherYearFmt).format(d);
-  }
   var timeFmt = new Intl.DateTimeFormat(locale, { timeStyle: "short" });
-  // The schedule's column: "ven. 4 déc., 14:28", with the year when it is not this one.
-  var shortDate = { weekday: "short", day: "numeric", month: "short", hour: lang === "fr" ? "2-digit" : "numeric", minute: "2-digit" };
-  var thisYearFmt = new Intl.DateTimeFormat(locale, shortDate);
-  var otherYearFmt = new Intl.DateTimeFormat(locale, Object.assign({ year: "numeric" }, shortDate));
-  function shortWhen(iso) {
-    var d = new Date(iso);
-    return (d.getFullYear() === new Date().getFullYear() ? thisYearFmt : otherYearFmt).format(d);
+  // A date as `options` write it, with the year only when it is not this one.
+  function dated(options) {
+    var thisYear = new Intl.DateTimeFormat(locale, options);
+    var otherYear = new Intl.DateTimeFormat(locale, Object.assign({ year: "numeric" }, options));
+    return function (iso) {
+      var d = new Date(iso);
+      return (d.getFullYear() === new Date().getFullYear() ? thisYear : otherYear).format(d);
+    };
   }
+  var hour = lang === "fr" ? "2-digit" : "numeric";
+  // The schedule's column: "ven. 4 déc., 14:28".
+  var shortWhen = dated({ weekday: "short", day: "numeric", month: "short", hour: hour, minute: "2-digit" });
+  // A live's date, the next live, the campaign's dates: "vendredi 4 décembre à 19:00".
+  var longWhen = dated({ weekday: "long", day: "numeric", month: "long", hour: hour, minute: "2-digit" });
   function money(minor) { return fmt.format(minor / scale); }
   function make(tag, cls, text) {
     var n = document.createElement(tag);
@@ -82,9 +80,29 @@
   var lives = [];    // campaign page: the schedule
 
   // ---- rendering ----------------------------------------------------------------
+  // The big total climbs to its new value (0.8 s, easing out) rather than jump,
+  // so that viewers see it rise; at once the first time, in a hidden tab, and for
+  // a visitor who asks for less motion.
+  var shownTotal = null, totalFrame = 0;
+  var calm = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  function showTotal(to) {
+    var node = el("total");
+    cancelAnimationFrame(totalFrame);
+    var from = shownTotal === null ? to : shownTotal;
+    if (from === to || calm || document.hidden) { shownTotal = to; node.textContent = money(to); return; }
+    var start = performance.now();
+    function frame(now) {
+      // A frame's time can precede the moment the tween began: never before its start.
+      var k = Math.max(0, Math.min(1, (now - start) / 800));
+      shownTotal = k < 1 ? Math.round(from + (to - from) * (1 - Math.pow(1 - k, 3))) : to;
+      node.textContent = money(shownTotal);
+      if (k < 1) totalFrame = requestAnimationFrame(frame);
+    }
+    totalFrame = requestAnimationFrame(frame);
+  }
   function renderTotals() {
     if (!totals) return;
-    el("total").textContent = money(totals.total);
+    showTotal(totals.total);
     var parts = [T.donations(totals.donations)];
     if (totals.matched > 0) parts.push(money(totals.raised) + " " + T.raised + " + " + money(totals.matched) + " " + T.matched);
     el("breakdown").textContent = parts.join(" — ");

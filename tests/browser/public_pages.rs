@@ -3,7 +3,7 @@
 //! the CSV export downloaded from the dashboard, parsed back by Python.
 
 use crate::browser::{Browser, eventually, with_browser};
-use crate::dashboard::{fr, on, sign_in, text, wait_text};
+use crate::dashboard::{FR_DAYS, FR_MONTHS, fr, on, sign_in, text, wait_text};
 use crate::helpers::{ADMIN, TestApp, TestLive, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -196,8 +196,16 @@ async fn live_page_on_a_phone_updates_live_and_shows_only_moderated_text() {
         fits_width(b).await;
 
         // Live: a new donation, and one to the other live (campaign total only).
+        // The big total climbs to it through amounts in between.
+        b.js("window.seen = []; new MutationObserver(function () { \
+                window.seen.push(parseFloat(document.getElementById('total').textContent.replace(/[^0-9,]/g, '').replace(',', '.'))); \
+              }).observe(document.getElementById('total'), {childList: true, characterData: true, subtree: true}); return null")
+            .await;
         donate(&app, &live, json!({"amount": 4500, "currency": "EUR", "donor": "Max"})).await;
         wait_text(b, "#total", &fr("105,00_€")).await;
+        let seen: Vec<f64> = serde_json::from_value(b.js("return window.seen").await).unwrap();
+        let between = seen.iter().filter(|v| **v > 20.0 && **v < 105.0).count();
+        assert!(between >= 3 && seen.windows(2).all(|w| w[0] <= w[1]) && seen.last() == Some(&105.0), "{seen:?}");
         wait_recent(
             b,
             &[["Max", "45,00_€", "+40,00_€ abondés", ""], ["Zoé", "10,00_€", "+10,00_€ abondés", "Courage !"]],
@@ -554,24 +562,9 @@ async fn long_fr(b: &Browser, iso: &str, with_year: bool) -> String {
     let minutes_behind = on(b, iso, "return new Date(arguments[0]).getTimezoneOffset()").await;
     let t = time::OffsetDateTime::parse(iso, &time::format_description::well_known::Rfc3339).unwrap()
         - time::Duration::minutes(minutes_behind.as_i64().unwrap());
-    let day = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-        [t.weekday().number_days_from_monday() as usize];
-    let months = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
+    let day = FR_DAYS[t.weekday().number_days_from_monday() as usize];
     let year = if with_year { format!(" {}", t.year()) } else { String::new() };
-    format!("{day} {} {}{year} à {:02}:{:02}", t.day(), months[t.month() as usize - 1], t.hour(), t.minute())
+    format!("{day} {} {}{year} à {:02}:{:02}", t.day(), FR_MONTHS[t.month() as usize - 1], t.hour(), t.minute())
 }
 
 #[tokio::test]
