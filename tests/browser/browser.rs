@@ -127,6 +127,14 @@ impl Browser {
         self.client.execute(script, vec![]).await.expect("execute script")
     }
 
+    /// Resizes the window so that the page's viewport is `w` × `h`, as an OBS
+    /// source of that size (the window adds its own frame around it).
+    pub async fn set_viewport(&self, w: u32, h: u32) {
+        let chrome = self.js("return [outerWidth - innerWidth, outerHeight - innerHeight]").await;
+        let (dw, dh) = (chrome[0].as_u64().unwrap() as u32, chrome[1].as_u64().unwrap() as u32);
+        self.client.set_window_size(w + dw, h + dh).await.expect("a viewport's size");
+    }
+
     /// Waits until the overlay has its snapshot (`data-state="live"`).
     pub async fn wait_live(&self) {
         eventually("the overlay receives its snapshot", Duration::from_secs(20), || async {

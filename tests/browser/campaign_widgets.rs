@@ -2,6 +2,7 @@
 //! campaign's lives and its next live.
 
 use crate::browser::{Browser, eventually, with_browser};
+use crate::dashboard::{FR_DAYS, FR_MONTHS};
 use crate::helpers::*;
 use serde_json::json;
 use std::time::Duration;
@@ -42,28 +43,13 @@ async fn the_lives_leaderboard_and_the_next_live_follow_the_campaign() {
         })
         .await;
         // A week or more ahead: the date too, or "mercredi" would name the wrong week.
-        let months = [
-            "janvier",
-            "février",
-            "mars",
-            "avril",
-            "mai",
-            "juin",
-            "juillet",
-            "août",
-            "septembre",
-            "octobre",
-            "novembre",
-            "décembre",
-        ];
-        let date = format!("{} {}", wednesday.day(), months[wednesday.month() as usize - 1]);
+        let date = format!("{} {}", wednesday.day(), FR_MONTHS[wednesday.month() as usize - 1]);
         assert_eq!(text.replace('\n', " | "), format!("Prochain live | mercredi {date} à 19:00 — Zoé"));
         // Within the coming week, the weekday is enough.
         let soon = (today + time::Duration::days(2)).replace_time(time::macros::time!(19:00));
         let at = soon.format(&time::format_description::well_known::Rfc3339).unwrap();
         app.live(&live.campaign_id, json!({"host": "Léa", "scheduled_at": at})).await;
-        let days = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
-        let want = format!("{} 19:00 — Léa", days[soon.weekday().number_days_from_monday() as usize]);
+        let want = format!("{} 19:00 — Léa", FR_DAYS[soon.weekday().number_days_from_monday() as usize]);
         eventually("the sooner live", Duration::from_secs(10), || async {
             let t = b.js("return document.getElementById('schedule-next').textContent").await;
             (t == want.as_str()).then_some(())

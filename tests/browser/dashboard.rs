@@ -13,6 +13,23 @@ use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);
 
+/// fr-FR's weekdays, Monday first, and months, as `Intl` writes them in long dates.
+pub const FR_DAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+pub const FR_MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
 /// fr-FR money: `~` stands for the narrow no-break space, `_` for the no-break space.
 pub fn fr(s: &str) -> String {
     s.replace('~', "\u{202f}").replace('_', "\u{a0}")

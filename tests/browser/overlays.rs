@@ -274,9 +274,18 @@ async fn goal_bar_width_follows_the_total() {
         wait_bar(b, 0.25, &eur_fr("250,00_€ / 1~000,00_€")).await;
         assert_eq!(b.js("return document.getElementById('goal-pct').textContent").await, format!("25{NBSP}%"));
         assert_eq!(b.js("return document.getElementById('goal-title').textContent").await, "Objectif du live");
+        // The amount eases up to the new total, never below the old one on the way.
+        b.js("window.seen = []; var n = document.getElementById('goal-label'); new MutationObserver(function () { \
+                window.seen.push(parseFloat(n.textContent.split(' / ')[0].replace(/[^0-9,]/g, '').replace(',', '.'))); \
+              }).observe(n, {childList: true, characterData: true, subtree: true}); return null")
+            .await;
         let (s, v) = donate_raw(&app, &live, 37550).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         wait_bar(b, 0.6255, &eur_fr("625,50_€ / 1~000,00_€")).await;
+        let seen: Vec<f64> = serde_json::from_value(b.js("return window.seen").await).unwrap();
+        let between = seen.iter().filter(|v| **v > 250.0 && **v < 625.5).count();
+        let rising = seen.windows(2).all(|w| w[0] <= w[1]) && seen.first() >= Some(&250.0);
+        assert!(between >= 3 && rising && seen.last() == Some(&625.5), "{seen:?}");
         b.screenshot_element("#w-goal", "goal").await;
         // A refund moves it back.
         let id = v["donation"]["id"].as_str().unwrap();
@@ -1155,9 +1164,7 @@ async fn the_overlay_url_lays_every_widget_out_over_a_16_9_source_and_nothing_mo
     with_browser(async |b| {
         // The link the API hands out, in OBS's usual 1280 × 720 source.
         b.goto(&url(&app, &live, "", "&duration=4&refresh=300")).await;
-        let chrome = b.js("return [outerWidth - innerWidth, outerHeight - innerHeight]").await;
-        let (dw, dh) = (chrome[0].as_u64().unwrap() as u32, chrome[1].as_u64().unwrap() as u32);
-        b.client.set_window_size(1280 + dw, 720 + dh).await.expect("a 1280 x 720 viewport");
+        b.set_viewport(1280, 720).await;
         b.wait_live().await;
         assert_eq!(b.js("return document.body.classList.contains('scene')").await, true);
         let all = ["w-goal", "w-campaign", "w-match", "w-ticker", "w-top", "w-lives", "w-cta"];
@@ -1204,7 +1211,7 @@ async fn the_overlay_url_lays_every_widget_out_over_a_16_9_source_and_nothing_mo
         // where everything is half as big again.
         let width = |l: &Value, id: &str| place(l, id).map(|w| w[3].as_i64().unwrap() - w[1].as_i64().unwrap());
         for (w, h) in [(800, 600), (1920, 1080)] {
-            b.client.set_window_size(w + dw, h + dh).await.expect("another source size");
+            b.set_viewport(w, h).await;
             let l = eventually("the resized scene", WAIT, || async {
                 let l = settled(false).await?;
                 (l["viewport"] == json!([w, h])).then_some(l)
@@ -1243,10 +1250,8 @@ async fn a_scene_column_taller_than_its_source_is_drawn_smaller_not_cut() {
     let token = c["overlay_token"].as_str().unwrap();
     with_browser(async |b| {
         b.goto(&format!("{}/overlay/campaigns/{}?token={token}&top_count=10", app.base, live.campaign_id)).await;
-        let chrome = b.js("return [outerWidth - innerWidth, outerHeight - innerHeight]").await;
-        let (dw, dh) = (chrome[0].as_u64().unwrap() as u32, chrome[1].as_u64().unwrap() as u32);
         for (w, h) in [(1280, 720), (800, 600)] {
-            b.client.set_window_size(w + dw, h + dh).await.expect("a source's size");
+            b.set_viewport(w, h).await;
             b.wait_live().await;
             let l = eventually("the full right column", WAIT, || async {
                 let l = layout(b).await;
@@ -1387,9 +1392,7 @@ async fn the_longest_alert_fits_its_source_and_its_room_in_a_stack() {
             let widget = if source.is_some() { "alert" } else { "" };
             b.goto(&url(&app, &live, widget, &format!("{query}&duration=30&instance={widget}x"))).await;
             if let Some((w, h)) = source {
-                let chrome = b.js("return [outerWidth - innerWidth, outerHeight - innerHeight]").await;
-                let (dw, dh) = (chrome[0].as_u64().unwrap() as u32, chrome[1].as_u64().unwrap() as u32);
-                b.client.set_window_size(w + dw, h + dh).await.expect("the alert's source size");
+                b.set_viewport(w, h).await;
             }
             b.wait_live().await;
             donate(&app, &live, long.clone()).await;
