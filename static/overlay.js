@@ -76,7 +76,8 @@
     goal: params.get("goal") === "campaign" || isCampaign ? "campaign" : "live",
     refresh: num("refresh", 10, 2, 300) * 1000,
     tickerCount: num("ticker_count", 10, 1, 20),
-    topCount: num("top_count", 5, 1, 10)
+    topCount: num("top_count", 5, 1, 10),
+    catchUp: params.get("catch_up") !== "0"
   };
 
   (function applyStyle() {
@@ -388,14 +389,14 @@
     if (index < 0) return;
     var d = queue[index];
     var now = Date.now();
-    var remaining = cfg.duration;
+    var remaining = alertTime();
     var resumed = current !== null && current.id === d.id;
     if (resumed) {
       // Back after a reload or a scene switch mid-alert: finish it, never start it over.
       remaining = current.until - now;
       if (remaining < 400) { finishAlert(d.id); return; }
     } else {
-      current = { id: d.id, until: now + cfg.duration };
+      current = { id: d.id, since: now, until: now + remaining };
       save("current", current);
       shown.push(d.id);
       if (shown.length > 1000) shown = shown.slice(-1000);
@@ -423,10 +424,34 @@
         if (p && p.catch) p.catch(function () { /* autoplay refused: silent alert */ });
       } catch (e) { /* no audio output */ }
     }
-    setTimeout(function () {
-      box.classList.add("leaving");
-      setTimeout(function () { finishAlert(d.id); }, 450);
-    }, remaining);
+    leaveTimer = setTimeout(leave, remaining);
+  }
+  var leaveTimer = 0;
+  function leave() {
+    var box = el("alert");
+    var id = box.dataset.id;
+    box.classList.add("leaving");
+    setTimeout(function () { finishAlert(id); }, 450);
+  }
+  // With alerts waiting behind it, an alert is shown shorter, so that a burst of
+  // donations at a call to give does not leave the overlay minutes behind the
+  // stream: `duration` alone, two thirds of it with one alert waiting, half with
+  // two, a third with four…, never under 2 s (or `duration` if that is shorter).
+  // `catch_up=0` gives every alert its whole duration.
+  function alertTime() {
+    var waiting = queue.filter(function (q) { return q.moderation !== "pending"; }).length - 1;
+    if (!cfg.catchUp || waiting <= 0) return cfg.duration;
+    return Math.max(Math.min(2000, cfg.duration), cfg.duration * 2 / (waiting + 2));
+  }
+  // Alerts came while one is on screen: it leaves sooner if they call for it.
+  function hurry() {
+    if (!showing || current === null || !current.since || el("alert").classList.contains("leaving")) return;
+    var until = current.since + alertTime();
+    if (until >= current.until) return;
+    current.until = until;
+    save("current", current);
+    clearTimeout(leaveTimer);
+    leaveTimer = setTimeout(leave, Math.max(0, until - Date.now()));
   }
   // An alert taller than its room (the longest message in the 800 × 300 source
   // the docs suggest, or the 8 em a stack keeps for it above the next widget) is
@@ -481,6 +506,7 @@
     queue.push({ id: id, kind: "milestone", amount: m.amount, message: m.label });
     save("queue", queue);
     nextAlert();
+    hurry();
   }
   function considerAlert(ev) {
     if (!hasAlert || typeof ev.seq !== "number" || cursor === null || ev.seq <= cursor) return;
@@ -516,6 +542,7 @@
     save("queue", queue);
     save("seq", cursor);
     nextAlert();
+    hurry();
   }
 
   // ---- frames -------------------------------------------------------------

@@ -1416,6 +1416,65 @@ async fn the_longest_alert_fits_its_source_and_its_room_in_a_stack() {
     }
 }
 
+/// How long each alert stayed on screen, in order, polling the alert box until
+/// `count` alerts have come and gone (or only the first, with `first_only`).
+async fn alert_times(b: &Browser, count: usize, first_only: bool) -> Vec<(String, Duration)> {
+    let mut times: Vec<(String, Duration)> = Vec::new();
+    let mut on: Option<(String, Instant)> = None;
+    let started = Instant::now();
+    while times.len() < count && started.elapsed() < Duration::from_secs(60) {
+        let id = b.js("var a = document.getElementById('alert'); return a.hidden ? null : a.dataset.id || null").await;
+        let id = id.as_str().map(str::to_owned);
+        match (&on, id) {
+            (None, Some(id)) => on = Some((id, Instant::now())),
+            (Some((shown, since)), id) if id.as_ref() != Some(shown) => {
+                times.push((shown.clone(), since.elapsed()));
+                if first_only {
+                    break;
+                }
+                on = id.map(|id| (id, Instant::now()));
+            }
+            _ => {}
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    times
+}
+
+#[tokio::test]
+async fn a_burst_of_alerts_is_shown_shorter_until_the_overlay_has_caught_up() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    with_browser(async |b| {
+        // Six donations at once to an alert box of 6 s: the first ones leave after
+        // about 2 s while others wait, the last one gets its whole 6 s.
+        b.goto(&url(&app, &live, "alert", "&duration=6&instance=burst")).await;
+        b.wait_live().await;
+        let mut ids = Vec::new();
+        for i in 0..6 {
+            let v = donate(&app, &live, json!({"amount": 100 + i, "currency": "EUR", "donor": format!("D{i}")})).await;
+            ids.push(v["donation"]["id"].as_str().unwrap().to_owned());
+        }
+        let times = alert_times(b, 6, false).await;
+        let shown: Vec<&str> = times.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(shown, ids.iter().map(String::as_str).collect::<Vec<_>>(), "each once, in order");
+        let secs: Vec<f64> = times.iter().map(|(_, t)| t.as_secs_f64()).collect();
+        assert!(secs[0] < 3.5 && secs[1] < 3.5, "the first ones shorter: {secs:?}");
+        assert!(secs[5] > 5.5, "the last one, with none waiting, its whole duration: {secs:?}");
+        assert!(secs.iter().sum::<f64>() < 30.0, "six alerts of 6 s in well under 36 s: {secs:?}");
+
+        // `catch_up=0`: every alert its whole duration, however many wait.
+        b.goto(&url(&app, &live, "alert", "&duration=6&catch_up=0&instance=full")).await;
+        b.wait_live().await;
+        for i in 0..3 {
+            donate(&app, &live, json!({"amount": 200 + i, "currency": "EUR", "donor": format!("E{i}")})).await;
+        }
+        let times = alert_times(b, 1, true).await;
+        assert!(times[0].1 > Duration::from_millis(5500), "{times:?}");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn listed_widgets_stay_put_while_alerts_come_and_go() {
     let app = spawn_app().await;
