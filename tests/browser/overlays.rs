@@ -698,6 +698,20 @@ async fn builder_previews_a_widget_and_produces_its_url() {
             "Suggested source size: 1200 × 240"
         );
         assert_eq!(b.js("return document.getElementById('preview').style.width").await, "1200px");
+        // Alerts catch up after a burst unless told not to.
+        b.js(r##"var f = document.getElementById("form");
+                f.elements.widget.value = "alert";
+                f.elements.catch_up.checked = false;
+                f.dispatchEvent(new Event("change"));"##)
+            .await;
+        let url_now = b.js("return document.getElementById('url').value").await;
+        assert!(url_now.as_str().unwrap().ends_with("&catch_up=0"), "{url_now}");
+        b.js(r##"var f = document.getElementById("form");
+                f.elements.widget.value = "goal";
+                f.elements.catch_up.checked = true;
+                f.dispatchEvent(new Event("change"));"##)
+            .await;
+        assert_eq!(b.js("return document.getElementById('url').value").await, expected);
         // The ticker spans the canvas at any size: only its height follows; the
         // scene of every widget scales with its source by itself.
         let hint_for = |widget: &'static str| async move {
