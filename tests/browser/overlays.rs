@@ -28,6 +28,15 @@ fn url(app: &TestApp, live: &TestLive, widget: &str, query: &str) -> String {
     format!("{}/overlay/lives/{}{path}?token={}{query}", app.base, live.id, live.overlay_token)
 }
 
+/// A campaign overlay's page (`widget` empty for every widget), with a new
+/// campaign overlay token (the one given at creation is not kept).
+async fn campaign_url(app: &TestApp, campaign_id: &str, widget: &str, query: &str) -> String {
+    let (s, c) = app.post(&format!("/api/v1/campaigns/{campaign_id}/rotate"), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let path = if widget.is_empty() { String::new() } else { format!("/{widget}") };
+    format!("{}/overlay/campaigns/{campaign_id}{path}?token={}{query}", app.base, c["overlay_token"].as_str().unwrap())
+}
+
 async fn donate(app: &TestApp, live: &TestLive, body: Value) -> Value {
     let (s, v) = app.donate(live, body).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
@@ -1259,11 +1268,9 @@ async fn a_scene_column_taller_than_its_source_is_drawn_smaller_not_cut() {
             .await;
     }
     app.live(&live.campaign_id, json!({"host": "Inès", "scheduled_at": "2099-01-01T19:00:00Z"})).await;
-    let (s, c) = app.post(&format!("/api/v1/campaigns/{}/rotate", live.campaign_id), Some(ADMIN), json!({})).await;
-    assert_eq!(s, StatusCode::OK, "{c}");
-    let token = c["overlay_token"].as_str().unwrap();
+    let page = campaign_url(&app, &live.campaign_id, "", "&top_count=10").await;
     with_browser(async |b| {
-        b.goto(&format!("{}/overlay/campaigns/{}?token={token}&top_count=10", app.base, live.campaign_id)).await;
+        b.goto(&page).await;
         for (w, h) in [(1280, 720), (800, 600)] {
             b.set_viewport(w, h).await;
             b.wait_live().await;
@@ -1313,14 +1320,7 @@ async fn the_lives_ranking_of_a_campaign_overlay_moves_with_each_frame() {
     let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
     donate(&app, &live, json!({"amount": 2000, "currency": "EUR"})).await;
     donate(&app, &other, json!({"amount": 1000, "currency": "EUR"})).await;
-    let (s, c) = app.post(&format!("/api/v1/campaigns/{}/rotate", live.campaign_id), Some(ADMIN), json!({})).await;
-    assert_eq!(s, StatusCode::OK, "{c}");
-    let page = format!(
-        "{}/overlay/campaigns/{}/lives?token={}&lang=en&refresh=300",
-        app.base,
-        live.campaign_id,
-        c["overlay_token"].as_str().unwrap()
-    );
+    let page = campaign_url(&app, &live.campaign_id, "lives", "&lang=en&refresh=300").await;
     with_browser(async |b| {
         // The campaign's page of every widget: its goal bar is the campaign's
         // total, with no campaign card to say it twice.
@@ -1373,14 +1373,7 @@ async fn a_live_below_the_campaigns_ten_best_that_a_donation_lifts_shows_at_once
         donate(&app, &l, json!({"amount": 1000 + 100 * i, "currency": "EUR"})).await;
     }
     let last = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
-    let (s, c) = app.post(&format!("/api/v1/campaigns/{}/rotate", live.campaign_id), Some(ADMIN), json!({})).await;
-    assert_eq!(s, StatusCode::OK, "{c}");
-    let page = format!(
-        "{}/overlay/campaigns/{}/lives?token={}&lang=en&refresh=300&top_count=3",
-        app.base,
-        live.campaign_id,
-        c["overlay_token"].as_str().unwrap()
-    );
+    let page = campaign_url(&app, &live.campaign_id, "lives", "&lang=en&refresh=300&top_count=3").await;
     with_browser(async |b| {
         b.goto(&page).await;
         b.wait_live().await;
