@@ -230,7 +230,16 @@ async fn campaign_donations(
         None => donations_of(&app, &campaign_id, newest).await?,
         Some(search) => {
             let (_, all) = donations_of(&app, &campaign_id, u64::MAX).await?;
-            let found: Vec<_> = all.into_iter().filter(|(d, _)| search.finds(d, host(d))).collect();
+            // Each live's host and title, as one text to look in.
+            let lives: HashMap<String, String> = hosts
+                .iter()
+                .map(|(id, host)| {
+                    let title = app.views.with_live(id, |l| l.live.title.clone()).flatten().unwrap_or_default();
+                    (id.clone(), format!("{host} {title}"))
+                })
+                .collect();
+            let live = |d: &Donation| lives.get(d.live_id.as_str()).map_or("", String::as_str);
+            let found: Vec<_> = all.into_iter().filter(|(d, _)| search.finds(d, live(d))).collect();
             let count = found.len() as u64;
             (count, found.into_iter().take(usize::try_from(newest).unwrap_or(usize::MAX)).collect())
         }
@@ -240,8 +249,8 @@ async fn campaign_donations(
 }
 
 /// What an organiser types to find a donation: a part of the donor's name (the
-/// real one, anonymous or not), of the message, of the host's name or of the
-/// platform, without regard to case or accents ("chloe" finds "Chloé"); a
+/// real one, anonymous or not), of the message, of the host's name, of the
+/// live's title or of the platform, without regard to case or accents ("chloe" finds "Chloé"); a
 /// donation's whole id (from the export or a receipt); or an amount in the campaign's currency
 /// ("50", "12,50 €", "12.50"), which finds the donations of exactly that amount.
 struct Search {
@@ -278,10 +287,11 @@ impl Search {
         Ok(Some(Search { text: text.to_owned(), folded: normalize(text), amount }))
     }
 
-    fn finds(&self, d: &Donation, host: &str) -> bool {
+    /// `live`: the host's name and the live's title.
+    fn finds(&self, d: &Donation, live: &str) -> bool {
         self.amount == Some(d.amount)
             || d.id == self.text
-            || [d.donor.as_deref(), d.message.as_deref(), Some(host), Some(d.platform.as_str())]
+            || [d.donor.as_deref(), d.message.as_deref(), Some(live), Some(d.platform.as_str())]
                 .into_iter()
                 .flatten()
                 .any(|field| normalize(field).contains(&self.folded))

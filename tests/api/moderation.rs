@@ -659,7 +659,7 @@ async fn the_donations_list_gives_the_newest_first_and_how_many_in_all() {
 async fn the_donations_list_finds_a_donation_by_name_message_host_id_or_amount() {
     let app = spawn_app().await;
     let live = app.setup().await;
-    let other = app.live(&live.campaign_id, json!({"host": "Léa Dumont"})).await;
+    let other = app.live(&live.campaign_id, json!({"host": "Léa Dumont", "title": "Concert du soir"})).await;
     let mut ids = Vec::new();
     for (to, body) in [
         (&live, json!({"amount": 5000, "currency": "EUR", "donor": "Chloé Martin", "anonymous": true})),
@@ -691,6 +691,7 @@ async fn the_donations_list_finds_a_donation_by_name_message_host_id_or_amount()
     assert_eq!(v["donations"][1]["refunded"], true);
     assert_eq!(find("restos").await.0, vec![ids[1].clone()]);
     assert_eq!(find(" lea ").await.0, vec![ids[3].clone(), ids[2].clone()]);
+    assert_eq!(find("CONCERT").await.0, vec![ids[3].clone(), ids[2].clone()], "the live's title");
     assert_eq!(find(&ids[3]).await.0, vec![ids[3].clone()]);
     // Amounts as the dashboard writes them, in either language.
     assert_eq!(find("12,50").await.0, vec![ids[1].clone()]);
