@@ -168,7 +168,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("donations", "Dons", "Donations"),
     ("manage_live", "Gérer ce live", "Manage this live"),
     ("search_donations", "Rechercher un don", "Find a donation"),
-    ("search_help", "donateur, message, hôte, montant ou identifiant", "donor, message, host, amount or id"),
+    ("search_help", "donateur, message, live, montant ou identifiant", "donor, message, live, amount or id"),
     ("date", "Date", "Date"),
     ("matched", "Abondé", "Matched"),
     ("actions", "Actions", "Actions"),
