@@ -389,7 +389,7 @@
     if (index < 0) return;
     var d = queue[index];
     var now = Date.now();
-    var remaining = alertTime();
+    var remaining = alertTime(d);
     var resumed = current !== null && current.id === d.id;
     if (resumed) {
       // Back after a reload or a scene switch mid-alert: finish it, never start it over.
@@ -436,17 +436,22 @@
   // With alerts waiting behind it, an alert is shown shorter, so that a burst of
   // donations at a call to give does not leave the overlay minutes behind the
   // stream: `duration` alone, two thirds of it with one alert waiting, half with
-  // two, a third with four…, never under 2 s (or `duration` if that is shorter).
-  // `catch_up=0` gives every alert its whole duration.
-  function alertTime() {
+  // two, a third with four…, never under 2 s, nor under the time it takes to
+  // read its name and message (about 15 characters a second), nor over
+  // `duration`. `catch_up=0` gives every alert its whole duration.
+  function alertTime(d) {
     var waiting = queue.filter(function (q) { return q.moderation !== "pending"; }).length - 1;
     if (!cfg.catchUp || waiting <= 0) return cfg.duration;
-    return Math.max(Math.min(2000, cfg.duration), cfg.duration * 2 / (waiting + 2));
+    var text = (d.donor || "").length + (d.message || "").length;
+    var floor = Math.min(cfg.duration, Math.max(2000, text * 66));
+    return Math.max(floor, cfg.duration * 2 / (waiting + 2));
   }
   // Alerts came while one is on screen: it leaves sooner if they call for it.
   function hurry() {
     if (!showing || current === null || !current.since || el("alert").classList.contains("leaving")) return;
-    var until = current.since + alertTime();
+    var d = queue.filter(function (q) { return q.id === current.id; })[0];
+    if (!d) return;
+    var until = current.since + alertTime(d);
     if (until >= current.until) return;
     current.until = until;
     save("current", current);

@@ -1457,16 +1457,21 @@ async fn a_burst_of_alerts_is_shown_shorter_until_the_overlay_has_caught_up() {
         // about 2 s while others wait, the last one gets its whole 6 s.
         b.goto(&url(&app, &live, "alert", "&duration=6&instance=burst")).await;
         b.wait_live().await;
+        // The first one has a message: it stays long enough to be read (55
+        // characters with its name, about 4 s).
         let mut ids = Vec::new();
         for i in 0..6 {
-            let v = donate(&app, &live, json!({"amount": 100 + i, "currency": "EUR", "donor": format!("D{i}")})).await;
+            let message = if i == 0 { "Merci pour ce live, on continue jusqu'au bout !!" } else { "" };
+            let body = json!({"amount": 100 + i, "currency": "EUR", "donor": format!("Donor {i}"), "message": message});
+            let v = donate(&app, &live, body).await;
             ids.push(v["donation"]["id"].as_str().unwrap().to_owned());
         }
         let times = alert_times(b, 6, false).await;
         let shown: Vec<&str> = times.iter().map(|(id, _)| id.as_str()).collect();
         assert_eq!(shown, ids.iter().map(String::as_str).collect::<Vec<_>>(), "each once, in order");
         let secs: Vec<f64> = times.iter().map(|(_, t)| t.as_secs_f64()).collect();
-        assert!(secs[0] < 3.5 && secs[1] < 3.5, "the first ones shorter: {secs:?}");
+        assert!(secs[0] > 3.5 && secs[0] < 5.0, "long enough to read its message: {secs:?}");
+        assert!(secs[1] < 3.0 && secs[2] < 3.5, "the next ones shorter: {secs:?}");
         assert!(secs[5] > 5.5, "the last one, with none waiting, its whole duration: {secs:?}");
         assert!(secs.iter().sum::<f64>() < 30.0, "six alerts of 6 s in well under 36 s: {secs:?}");
 
