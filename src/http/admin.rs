@@ -250,9 +250,10 @@ async fn campaign_donations(
 
 /// What an organiser types to find a donation: a part of the donor's name (the
 /// real one, anonymous or not), of the message, of the host's name, of the
-/// live's title or of the platform, without regard to case or accents ("chloe" finds "Chloé"); a
-/// donation's whole id (from the export or a receipt); or an amount in the campaign's currency
-/// ("50", "12,50 €", "12.50"), which finds the donations of exactly that amount.
+/// live's title or of the platform, without regard to case or accents ("chloe"
+/// finds "Chloé"); a donation's whole id (from the export or a receipt); or an
+/// amount in the campaign's currency ("50", "12,50 €", "12.50"), which finds the
+/// donations of exactly that amount.
 struct Search {
     text: String,
     folded: String,
