@@ -1470,10 +1470,10 @@ async fn a_burst_of_alerts_is_shown_shorter_until_the_overlay_has_caught_up() {
         let shown: Vec<&str> = times.iter().map(|(id, _)| id.as_str()).collect();
         assert_eq!(shown, ids.iter().map(String::as_str).collect::<Vec<_>>(), "each once, in order");
         let secs: Vec<f64> = times.iter().map(|(_, t)| t.as_secs_f64()).collect();
-        assert!(secs[0] > 3.5 && secs[0] < 5.0, "long enough to read its message: {secs:?}");
-        assert!(secs[1] < 3.0 && secs[2] < 3.5, "the next ones shorter: {secs:?}");
+        assert!(secs[0] > 3.5 && secs[0] < 5.5, "long enough to read its message: {secs:?}");
+        assert!(secs[1] < 3.5 && secs[2] < 4.0, "the next ones shorter: {secs:?}");
         assert!(secs[5] > 5.5, "the last one, with none waiting, its whole duration: {secs:?}");
-        assert!(secs.iter().sum::<f64>() < 30.0, "six alerts of 6 s in well under 36 s: {secs:?}");
+        assert!(secs.iter().sum::<f64>() < 32.0, "six alerts of 6 s in well under 36 s: {secs:?}");
 
         // `catch_up=0`: every alert its whole duration, however many wait.
         b.goto(&url(&app, &live, "alert", "&duration=6&catch_up=0&instance=full")).await;
