@@ -458,6 +458,21 @@
     clearTimeout(leaveTimer);
     leaveTimer = setTimeout(leave, Math.max(0, until - Date.now()));
   }
+  // Draws `node` at the largest font size, a fraction from `floor` to 1 of its
+  // own, at which `fits()` holds (else at `floor`). Found by halving: the height
+  // falls faster than the size (lines get shorter and fewer), so no one ratio
+  // gives it (one overshot an alert to 6 px text). Its contents are sized in em.
+  function shrinkToFit(node, floor, fits) {
+    node.style.fontSize = "";
+    if (fits()) return;
+    var fitting = floor, over = 1;
+    for (var i = 0; i < 7; i++) {
+      var size = (fitting + over) / 2;
+      node.style.fontSize = size * 100 + "%";
+      if (fits()) fitting = size; else over = size;
+    }
+    node.style.fontSize = fitting * 100 + "%";
+  }
   // An alert taller than its room (the longest message in the 800 × 300 source
   // the docs suggest, or the 8 em a stack keeps for it above the next widget) is
   // drawn smaller until it fits, rather than cut at the source's edge or laid
@@ -474,18 +489,11 @@
     } else {
       room = el("w-alert").clientHeight;
     }
-    if (box.offsetHeight <= room + 1) return;
+    var fits = function () { return box.offsetHeight <= room + 1; };
+    if (fits()) return;
     box.style.width = getComputedStyle(box).width;
     box.style.maxWidth = "none";
-    // The largest size that fits, by halving: the height falls faster than the
-    // size (the lines get shorter and fewer), so no one ratio gives it.
-    var fits = 0.4, over = 1;
-    for (var i = 0; i < 7; i++) {
-      var size = (fits + over) / 2;
-      box.style.fontSize = size * 100 + "%";
-      if (box.offsetHeight <= room + 1) fits = size; else over = size;
-    }
-    box.style.fontSize = fits * 100 + "%";
+    shrinkToFit(box, 0.4, fits);
   }
   function finishAlert(id) {
     var box = el("alert");
@@ -738,14 +746,10 @@
 
   // The scene's columns: one whose widgets are taller than its room (ten
   // donors and ten lives, a large `size`) is drawn smaller until it fits, rather
-  // than cut at the ticker. Its widgets are sized in em, so a smaller font
-  // shrinks them all; measured again whenever a widget or the source changes size.
+  // than cut at the ticker; measured again whenever a widget or the source
+  // changes size.
   function fitColumn(col) {
-    col.style.fontSize = "";
-    for (var i = 0, scale = 1; i < 4 && col.scrollHeight > col.clientHeight + 1; i++) {
-      scale *= col.clientHeight / col.scrollHeight;
-      col.style.fontSize = (Math.floor(scale * 1000) / 10) + "%";
-    }
+    shrinkToFit(col, 0, function () { return col.scrollHeight <= col.clientHeight + 1; });
   }
   if (body.classList.contains("scene") && window.ResizeObserver) {
     Array.prototype.forEach.call(document.querySelectorAll(".scene .col"), function (col) {
