@@ -616,6 +616,7 @@
       f("when").textContent = l.scheduled_at ? when(l.scheduled_at) + " ·" : "";
       f("totals").textContent = money(l.totals.total, c.currency) + " — " + T.donations(l.totals.donations);
       f("public").href = "/lives/" + encodeURIComponent(l.id) + "?lang=" + lang;
+      f("host-space").href = "/lives/" + encodeURIComponent(l.id) + "/host?lang=" + lang;
       var mod = moderations[l.id];
       if (mod) {
         // The texts waiting for approval, counted on the closed box's line.
@@ -657,7 +658,7 @@
       li.dataset.id = d.id;
       li.appendChild(make("strong", null, d.donor_name || "—"));
       li.appendChild(document.createTextNode(" " + money(d.amount, currency) + " "));
-      li.appendChild(make("q", null, d.message_text || ""));
+      if (d.message_text) li.appendChild(make("q", null, d.message_text));
       li.appendChild(actionButton("approve", d.id, T.approve));
       if (d.message_text) li.appendChild(actionButton("hide-message", d.id, T.hideMessage));
       if (d.donor_name) li.appendChild(actionButton("hide-donor", d.id, T.hideDonor));
@@ -917,12 +918,13 @@
     return api("POST", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/lives", v).then(function (l) {
       form.reset();
       notice(T.created, false);
-      showSecrets(l.host, l.overlay_url, l.key);
+      showSecrets(l.host, l.overlay_url, l.key, l.id);
       return refresh(false);
     });
   }));
 
-  function showSecrets(host, overlayUrl, key) {
+  // `liveId` with a `key`: the host's space link, the key after "#key=".
+  function showSecrets(host, overlayUrl, key, liveId) {
     el("secrets").hidden = false;
     el("secret-host").textContent = host;
     el("secret-overlay-box").hidden = !overlayUrl;
@@ -934,7 +936,11 @@
       // A separate alert instance: the preview never marks alerts as shown for OBS.
       el("overlay-preview").src = u.pathname + u.search + "&instance=dashboard-preview&lang=" + lang;
     }
-    if (key) el("live-key").value = key;
+    if (key) {
+      el("live-key").value = key;
+      el("host-link").value = location.origin + "/lives/" + encodeURIComponent(liveId) + "/host?lang=" + lang +
+        "#key=" + encodeURIComponent(key);
+    }
     Array.prototype.forEach.call(el("secrets").querySelectorAll("[data-copy]"), function (b) { delete b.dataset.copied; });
     el("secrets").scrollIntoView({ block: "nearest" });
   }
@@ -1024,7 +1030,7 @@
       },
       "rotate-key": function () {
         return api("POST", live + "/rotate", { key: true }).then(function (v) {
-          showSecrets(card.querySelector('[data-f="host"]').textContent, null, v.key);
+          showSecrets(card.querySelector('[data-f="host"]').textContent, null, v.key, liveId);
         });
       },
       "test-alert": function () {

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/session", post(sign_in).get(session).delete(sign_out))
         .route("/api/v1/campaigns/{id}/donations", get(campaign_donations))
+        .route("/api/v1/lives/{id}/donations", get(live_donations))
         .route("/api/v1/campaigns/{id}/connections", get(connections))
         .route("/api/v1/campaigns/{id}/donations.csv", get(campaign_csv))
         .route("/api/v1/lives/{id}/moderation", get(get_moderation).put(put_moderation))
@@ -126,14 +127,18 @@ fn admin_donation(d: &Donation, host: &str, refunded_at: Option<Timestamp>) -> V
 /// How many donations a campaign received, and its `newest` newest donations
 /// (all of them with `u64::MAX`) as they stand now, newest first, read from the
 /// part of the log that holds them.
+/// With a `live_id`, that live's.
 async fn donations_of(
     app: &AppState,
     campaign_id: &str,
+    live_id: Option<&str>,
     newest: u64,
 ) -> Result<(u64, Vec<(Donation, Option<Timestamp>)>), ApiError> {
     let app2 = app.clone();
     let cid = campaign_id.to_owned();
-    let (count, events) = tokio::task::spawn_blocking(move || app2.readers.newest_donation_events(&cid, newest))
+    let lid = live_id.map(str::to_owned);
+    let (count, events) =
+        tokio::task::spawn_blocking(move || app2.readers.newest_donation_events(&cid, lid.as_deref(), newest))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?
         .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -227,9 +232,9 @@ async fn campaign_donations(
     let hosts = hosts(&app, &campaign_id);
     let host = |d: &Donation| hosts.get(d.live_id.as_str()).map_or("", String::as_str);
     let (count, donations) = match &search {
-        None => donations_of(&app, &campaign_id, newest).await?,
+        None => donations_of(&app, &campaign_id, None, newest).await?,
         Some(search) => {
-            let (_, all) = donations_of(&app, &campaign_id, u64::MAX).await?;
+            let (_, all) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
             // Each live's host and title, as one text to look in.
             let lives: HashMap<String, String> = hosts
                 .iter()
@@ -245,6 +250,28 @@ async fn campaign_donations(
         }
     };
     let list: Vec<Value> = donations.iter().map(|(d, at)| admin_donation(d, host(d), *at)).collect();
+    Ok(axum::Json(json!({ "donations": list, "count": count })).into_response())
+}
+
+/// `GET /api/v1/lives/{id}/donations[?limit=N]` (admin or the live's key): the
+/// live's donations with their real text, newest first, all of them or the
+/// newest `N`, and `count`, how many it received. The host of a live follows
+/// and moderates their own live's donations with the key they were given,
+/// without the organiser's admin token.
+async fn live_donations(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let (campaign_id, host) = app
+        .views
+        .with_live(&live_id, |l| (l.live.campaign_id.clone(), l.live.host.clone()))
+        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    app.require_live_writer(&headers, &live_id)?;
+    let newest = super::api::parse_u64(&q, "limit")?.unwrap_or(u64::MAX);
+    let (count, donations) = donations_of(&app, &campaign_id, Some(&live_id), newest).await?;
+    let list: Vec<Value> = donations.iter().map(|(d, at)| admin_donation(d, &host, *at)).collect();
     Ok(axum::Json(json!({ "donations": list, "count": count })).into_response())
 }
 
@@ -400,7 +427,7 @@ async fn campaign_csv(
     let currency = campaign.campaign.currency;
     let style = CsvStyle::of(&q);
     let hosts = hosts(&app, &campaign_id);
-    let (_, mut donations) = donations_of(&app, &campaign_id, u64::MAX).await?;
+    let (_, mut donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
     donations.reverse(); // oldest first, as a ledger reads
     let out = if style.excel { "\u{feff}".as_bytes().to_vec() } else { Vec::new() };
     let mut w = csv::WriterBuilder::new().delimiter(if style.french { b';' } else { b',' }).from_writer(out);

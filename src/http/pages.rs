@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard", get(dashboard))
         .route("/dashboard/campaigns", get(campaigns))
         .route("/lives/{id}", get(live_page))
+        .route("/lives/{id}/host", get(host_page))
         .route("/campaigns/{id}", get(campaign_page))
 }
 
@@ -50,6 +51,7 @@ pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
     Some(match name {
         "dashboard.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/dashboard.js")),
         "public.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/public.js")),
+        "host.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/host.js")),
         "pages.css" => ("text/css; charset=utf-8", include_bytes!("../../static/pages.css")),
         _ => return None,
     })
@@ -177,6 +179,26 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("donate", "Faire un don", "Donate"),
     ("scan", "Scannez pour donner", "Scan to donate"),
     ("recent", "Derniers dons", "Latest donations"),
+    ("host_space", "Espace hôte", "Host's space"),
+    ("forget_key", "Oublier la clé", "Forget the key"),
+    (
+        "host_key_help",
+        "La clé d'écriture de votre live, donnée par l'organisation (elle commence par ck_). Elle reste dans cet onglet seulement.",
+        "Your live's write key, given by the organisers (it starts with ck_). It stays in this tab only.",
+    ),
+    ("pending_texts", "Textes en attente", "Texts waiting"),
+    ("host_link", "Lien de l'espace hôte (avec la clé)", "Host's space link (with the key)"),
+    (
+        "host_link_help",
+        "À donner à l'hôte du live : ses dons, la validation des messages, une alerte de test. La clé permet aussi d'ajouter des dons à ce live.",
+        "For the live's host: its donations, approving messages, a test alert. The key can also add donations to this live.",
+    ),
+    ("send_test_alert", "Envoyer une alerte de test", "Send a test alert"),
+    (
+        "test_alert_help",
+        "Vos overlays l'affichent comme un don ; elle ne compte dans aucun total.",
+        "Your overlays show it like a donation; it counts in no total.",
+    ),
     ("top_donors", "Meilleurs donateurs", "Top donors"),
     ("schedule", "Programme", "Schedule"),
     ("next_live", "Prochain live", "Next live"),
@@ -317,6 +339,34 @@ async fn live_page(
             qr_svg: if donate_url.is_empty() { String::new() } else { qr_svg(donate_url).unwrap_or_default() },
             summary: summary(lang, live.currency, &live.totals, beneficiary(&campaign.campaign)),
         },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "host_page.html")]
+struct HostPage<'a> {
+    lang: &'static str,
+    t: Tr,
+    live_id: &'a str,
+    host: &'a str,
+    currency: &'a str,
+}
+
+/// `GET /lives/{id}/host`: the host's space, where the host of a live follows
+/// its donations, approves or hides their texts, sends a test alert and sets
+/// the live's moderation, signed in with the live's write key (kept in the
+/// tab's `sessionStorage`, sent as a bearer token; a link may carry it after
+/// `#key=`, which never reaches a server). The page itself holds no secret.
+async fn host_page(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let live = app.views.live(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let lang = lang(&q);
+    html(
+        PUBLIC_CSP,
+        HostPage { lang, t: Tr(lang), live_id: &live_id, host: &live.live.host, currency: live.currency.code() },
     )
 }
 

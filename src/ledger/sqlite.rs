@@ -61,16 +61,23 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// A campaign's donation events with `seq >= from`, oldest first.
-fn donation_events_from(conn: &Connection, campaign_id: &str, from: u64) -> Result<Vec<Event>, StoreError> {
+/// A campaign's donation events with `seq >= from`, oldest first; with a
+/// `live_id`, that live's only.
+fn donation_events_from(
+    conn: &Connection,
+    campaign_id: &str,
+    live_id: Option<&str>,
+    from: u64,
+) -> Result<Vec<Event>, StoreError> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
-            "SELECT seq, data FROM events WHERE campaign_id = ?1 AND frame IS NOT NULL AND seq >= ?2 AND {} ORDER BY seq",
+            "SELECT seq, data FROM events WHERE campaign_id = ?1 AND frame IS NOT NULL AND seq >= ?2 \
+             AND (?3 IS NULL OR live_id = ?3) AND {} ORDER BY seq",
             kind_in(&Fact::DONATION_KINDS)
         )
     });
     let mut stmt = conn.prepare_cached(&SQL)?;
-    let mut rows = stmt.query(params![campaign_id, from as i64])?;
+    let mut rows = stmt.query(params![campaign_id, from as i64, live_id])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
         out.push(decode(row)?);
@@ -433,26 +440,31 @@ impl Readers {
         })
     }
 
-    /// How many donations a campaign received, and its donation events
-    /// ([`Fact::DONATION_KINDS`]) from its `newest`-th newest donation on (with
-    /// what later befell them), oldest first, both from one snapshot of the log:
-    /// what the exports fold, all of it (`u64::MAX`) or a page of the newest
-    /// without reading the older part of the log.
-    pub fn newest_donation_events(&self, campaign_id: &str, newest: u64) -> Result<(u64, Vec<Event>), StoreError> {
-        const COUNT: &str =
-            "SELECT count(*) FROM events WHERE campaign_id = ?1 AND frame IS NOT NULL AND kind = 'donation'";
+    /// How many donations a campaign received (with a `live_id`, that live), and
+    /// its donation events ([`Fact::DONATION_KINDS`]) from its `newest`-th newest
+    /// donation on (with what later befell them), oldest first, both from one
+    /// snapshot of the log: what the exports fold, all of it (`u64::MAX`) or a
+    /// page of the newest without reading the older part of the log.
+    pub fn newest_donation_events(
+        &self,
+        campaign_id: &str,
+        live_id: Option<&str>,
+        newest: u64,
+    ) -> Result<(u64, Vec<Event>), StoreError> {
+        const COUNT: &str = "SELECT count(*) FROM events WHERE campaign_id = ?1 AND frame IS NOT NULL \
+                             AND kind = 'donation' AND (?2 IS NULL OR live_id = ?2)";
         const NTH: &str = "SELECT seq FROM events WHERE campaign_id = ?1 AND frame IS NOT NULL AND kind = 'donation'
-                           ORDER BY seq DESC LIMIT 1 OFFSET ?2";
+                           AND (?2 IS NULL OR live_id = ?2) ORDER BY seq DESC LIMIT 1 OFFSET ?3";
         self.with(|conn| {
             let tx = conn.unchecked_transaction()?;
-            let count: i64 = tx.prepare_cached(COUNT)?.query_row([campaign_id], |r| r.get(0))?;
+            let count: i64 = tx.prepare_cached(COUNT)?.query_row(params![campaign_id, live_id], |r| r.get(0))?;
             if newest == 0 {
                 return Ok((count as u64, Vec::new()));
             }
             let offset = i64::try_from(newest.saturating_sub(1)).unwrap_or(i64::MAX);
             let from: Option<i64> =
-                tx.prepare_cached(NTH)?.query_row(params![campaign_id, offset], |r| r.get(0)).optional()?;
-            let events = donation_events_from(&tx, campaign_id, from.unwrap_or(0) as u64)?;
+                tx.prepare_cached(NTH)?.query_row(params![campaign_id, live_id, offset], |r| r.get(0)).optional()?;
+            let events = donation_events_from(&tx, campaign_id, live_id, from.unwrap_or(0) as u64)?;
             tx.finish()?;
             Ok((count as u64, events))
         })
@@ -572,7 +584,7 @@ mod tests {
             .collect();
         store.append(&rows).unwrap();
         let got: Vec<u64> =
-            Readers::new(dir.path()).newest_donation_events("c", u64::MAX).unwrap().1.iter().map(|e| e.seq).collect();
+            Readers::new(dir.path()).newest_donation_events("c", None, u64::MAX).unwrap().1.iter().map(|e| e.seq).collect();
         assert_eq!(got, [1, 2, 3, 4, 6]);
     }
 

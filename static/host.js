@@ -1,0 +1,342 @@
+// The host's space (/lives/{id}/host): the host of a live follows its
+// donations, approves or hides their texts, sends a test alert and sets the
+// live's moderation, with the live's write key. The key comes from the sign-in
+// form or after "#key=" in a link from the organisers (a fragment never reaches
+// a server); it is kept in this tab's sessionStorage only, taken out of the
+// address bar at once (a shared screen must not show it) and sent as a bearer
+// token, so no cookie is involved. The live's public stream is only a signal:
+// any frame asks for a reload of what this page shows.
+(function () {
+  "use strict";
+  var body = document.body;
+  var liveId = body.dataset.live;
+  var currency = body.dataset.currency;
+  var lang = body.dataset.lang === "en" ? "en" : "fr";
+  var locale = lang === "en" ? "en-GB" : "fr-FR";
+  var T = {
+    fr: {
+      badKey: "Cette clé n'ouvre pas ce live. Vérifiez-la auprès de l'organisation.",
+      error: "Erreur : ", saved: "Enregistré.", testSent: "Alerte de test envoyée à vos overlays.",
+      confirm: "Confirmer ?", approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message",
+      approved: "Texte validé : il passe à l'antenne.", hiddenDone: "Masqué sur les overlays et la page publique.",
+      st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé",
+      anonymous: "anonyme", hidden: "masqué", none: "Aucun texte en attente.", noDonation: "Aucun don pour l'instant.",
+      count: function (n, all) {
+        return all > n ? "(les " + n + " plus récents sur " + all + ")" : "(" + all + (all > 1 ? " dons)" : " don)");
+      },
+      totals: function (t, r, m, n) {
+        return t + " (dons " + r + " + abondés " + m + ") — " + n + (n > 1 ? " dons" : " don");
+      },
+      goal: function (g, p) { return "Objectif " + g + " : " + p + " %"; },
+      help_off: "Modération : aucune. Les textes passent à l'antenne aussitôt ; vous pouvez encore les masquer ci-dessous.",
+      help_delay: function (s) { return "Modération : délai de " + s + " s. Un texte passe à l'antenne après ce délai, sauf si vous le masquez avant."; },
+      help_manual: "Modération : validation manuelle. Un texte ne passe à l'antenne qu'une fois validé. Les montants comptent tout de suite.",
+      onAirAt: function (t) { return "à l'antenne à " + t; },
+      st_current: "en cours", st_upcoming: "à venir", st_past: "terminé", st_unscheduled: "non programmé",
+      words_default: "Liste par défaut"
+    },
+    en: {
+      badKey: "This key does not open this live. Check it with the organisers.",
+      error: "Error: ", saved: "Saved.", testSent: "Test alert sent to your overlays.",
+      confirm: "Confirm?", approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message",
+      approved: "Text approved: it goes on air.", hiddenDone: "Hidden from the overlays and the public page.",
+      st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded",
+      anonymous: "anonymous", hidden: "hidden", none: "No text waiting.", noDonation: "No donation yet.",
+      count: function (n, all) {
+        return all > n ? "(the " + n + " newest of " + all + ")" : "(" + all + (all === 1 ? " donation)" : " donations)");
+      },
+      totals: function (t, r, m, n) {
+        return t + " (donations " + r + " + matched " + m + ") — " + n + (n === 1 ? " donation" : " donations");
+      },
+      goal: function (g, p) { return "Goal " + g + ": " + p + "%"; },
+      help_off: "Moderation: off. Texts go on air at once; you can still hide them below.",
+      help_delay: function (s) { return "Moderation: " + s + " s delay. A text goes on air after that delay unless you hide it first."; },
+      help_manual: "Moderation: manual approval. A text goes on air only once approved. Amounts count at once.",
+      onAirAt: function (t) { return "on air at " + t; },
+      st_current: "on air", st_upcoming: "upcoming", st_past: "over", st_unscheduled: "not scheduled",
+      words_default: "Default list"
+    }
+  }[lang];
+
+  var LIMIT = 200;
+  var storeKey = "cagnotte-host-" + liveId;
+  var fromLink = /(?:^#|&)key=([^&]+)/.exec(location.hash);
+  if (fromLink) {
+    try { sessionStorage.setItem(storeKey, decodeURIComponent(fromLink[1])); } catch (e) { /* storage off */ }
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  var key = null;
+  try { key = sessionStorage.getItem(storeKey); } catch (e) { key = null; }
+  if (!key && fromLink) key = decodeURIComponent(fromLink[1]);
+
+  function el(id) { return document.getElementById(id); }
+  function make(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text !== undefined && text !== null) n.textContent = text;
+    return n;
+  }
+  var fmtMoney = new Intl.NumberFormat(locale, { style: "currency", currency: currency });
+  var exp = fmtMoney.resolvedOptions().maximumFractionDigits;
+  function money(minor) { return fmtMoney.format(minor / Math.pow(10, exp)); }
+  var fmtWhen = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  var fmtTime = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  function when(ms) { return ms ? fmtWhen.format(new Date(ms)) : ""; }
+
+  function ApiError(status, code, message) { this.status = status; this.code = code; this.message = message; }
+  function api(method, path, payload) {
+    var headers = { "Authorization": "Bearer " + key };
+    if (payload !== undefined) headers["Content-Type"] = "application/json";
+    return fetch(path, {
+      method: method, headers: headers, cache: "no-store", credentials: "omit",
+      body: payload === undefined ? undefined : JSON.stringify(payload)
+    }).then(function (r) {
+      return r.text().then(function (text) {
+        var v = null;
+        try { v = text ? JSON.parse(text) : null; } catch (e) { v = null; }
+        if (!r.ok) throw new ApiError(r.status, v && v.error, (v && v.message) || r.statusText);
+        return v;
+      });
+    });
+  }
+  function notice(text, isError) {
+    var n = el("notice");
+    n.textContent = text;
+    n.className = "notice" + (isError ? " error" : "");
+    n.hidden = !text;
+  }
+  function fail(e) {
+    if (e && (e.status === 401 || e.status === 403)) { signedOut(true); return; }
+    notice(T.error + (e && e.message ? e.message : String(e)), true);
+  }
+
+  function signedOut(badKey) {
+    key = null;
+    try { sessionStorage.removeItem(storeKey); } catch (e) { /* storage off */ }
+    el("app").hidden = true;
+    el("forget").hidden = true;
+    el("signin").hidden = false;
+    el("signin-error").hidden = !badKey;
+    el("signin-error").textContent = badKey ? T.badKey : "";
+    notice("", false);
+    body.dataset.state = "signed-out";
+  }
+
+  el("signin-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    key = el("signin-key").value.trim();
+    el("signin-key").value = "";
+    try { sessionStorage.setItem(storeKey, key); } catch (e) { /* storage off: this page's memory only */ }
+    start();
+  });
+  el("forget").addEventListener("click", function () { signedOut(false); });
+
+  // What the page shows: the live (public), its moderation and its donations (with the key).
+  var live = null, moderation = null, donations = null;
+  var loading = null, again = false;
+  function load() {
+    if (loading) { again = true; return loading; }
+    var enc = encodeURIComponent(liveId);
+    loading = Promise.all([
+      fetch("/api/v1/lives/" + enc, { cache: "no-store" }).then(function (r) { return r.json(); }),
+      api("GET", "/api/v1/lives/" + enc + "/moderation"),
+      api("GET", "/api/v1/lives/" + enc + "/donations?limit=" + LIMIT)
+    ]).then(function (all) {
+      live = all[0]; moderation = all[1]; donations = all[2];
+      render();
+    }).finally(function () {
+      loading = null;
+      if (again) { again = false; load().catch(fail); }
+    });
+    return loading;
+  }
+
+  function render() {
+    el("signin").hidden = true;
+    el("app").hidden = false;
+    el("forget").hidden = false;
+    var t = live.totals;
+    var status = el("status");
+    status.textContent = T["st_" + live.status] || live.status || "";
+    status.dataset.status = live.status || "";
+    el("when").textContent = live.scheduled_at ? when(Date.parse(live.scheduled_at)) : "";
+    el("totals").textContent = T.totals(money(t.total), money(t.raised), money(t.matched), t.donations);
+    el("goal").hidden = !live.goal;
+    if (live.goal) el("goal").textContent = T.goal(money(live.goal), Math.floor(t.total * 100 / live.goal));
+    renderModeration();
+    renderPending();
+    renderDonations();
+    body.dataset.state = "ready";
+  }
+
+  function renderModeration() {
+    var m = moderation;
+    el("pending-help").textContent = m.mode === "manual" ? T.help_manual
+      : m.mode === "delay" ? T.help_delay(m.delay_seconds) : T.help_off;
+    var form = el("moderation-form");
+    // A form being edited is not overwritten by a reload.
+    if (form.contains(document.activeElement) || form.dataset.dirty) return;
+    form.elements.mode.value = m.mode;
+    form.elements.delay_seconds.value = m.delay_seconds;
+    form.elements.words.value = m.words.join("\n");
+    form.elements.words.placeholder = T.words_default;
+    form.dataset.defaultWords = m.default_words ? m.words.join("\n") : "";
+  }
+  el("moderation-form").addEventListener("input", function () { el("moderation-form").dataset.dirty = "1"; });
+
+  // Buttons armed by a first click, by action and id, so a redraw keeps them armed.
+  var armed = {};
+  function button(act, id, label) {
+    var b = make("button", "small", armed[act + " " + id] ? T.confirm : label);
+    b.type = "button";
+    b.dataset.act = act;
+    b.dataset.id = id;
+    if (armed[act + " " + id]) b.dataset.armed = "1";
+    return b;
+  }
+
+  function renderPending() {
+    var ul = el("pending");
+    var list = moderation.pending;
+    ul.textContent = "";
+    el("pending-count").textContent = String(list.length);
+    el("pending-count").dataset.waiting = list.length ? "1" : "";
+    if (!list.length) { ul.appendChild(make("li", "help", T.none)); return; }
+    list.forEach(function (d) {
+      var li = make("li");
+      li.dataset.id = d.id;
+      li.appendChild(make("strong", null, d.donor_name || "—"));
+      li.appendChild(document.createTextNode(" " + money(d.amount) + " "));
+      if (d.message_text) li.appendChild(make("q", null, d.message_text));
+      if (moderation.mode === "delay" && d.at) {
+        li.appendChild(make("small", "badge", T.onAirAt(fmtTime.format(new Date(Date.parse(d.at) + moderation.delay_seconds * 1000)))));
+      }
+      li.appendChild(document.createTextNode(" "));
+      if (moderation.mode === "manual") li.appendChild(button("approve", d.id, T.approve));
+      if (d.message_text) li.appendChild(button("hide-message", d.id, T.hideMessage));
+      if (d.donor_name && !d.anonymous) li.appendChild(button("hide-donor", d.id, T.hideDonor));
+      ul.appendChild(li);
+    });
+  }
+
+  function renderDonations() {
+    var tb = el("donations");
+    var list = donations.donations;
+    tb.textContent = "";
+    el("donations-count").textContent = list.length ? T.count(list.length, donations.count) : "";
+    if (!list.length) {
+      var tr0 = make("tr");
+      var td0 = make("td", "help", T.noDonation);
+      td0.colSpan = 6;
+      tr0.appendChild(td0);
+      tb.appendChild(tr0);
+      return;
+    }
+    list.forEach(function (d) {
+      var tr = make("tr");
+      tr.dataset.id = d.id;
+      var status = d.refunded ? "refunded" : d.moderation;
+      tr.dataset.status = status;
+      tr.appendChild(make("td", "when", when(d.at)));
+      var who = make("td", "donor", d.donor_name || "—");
+      if (d.anonymous) who.appendChild(make("small", "badge", T.anonymous));
+      if (d.donor_hidden) who.appendChild(make("small", "badge", T.hidden));
+      tr.appendChild(who);
+      var msg = make("td", "message", d.message_text || "");
+      if (d.message_hidden) msg.appendChild(make("small", "badge", T.hidden));
+      tr.appendChild(msg);
+      tr.appendChild(make("td", "num amount", money(d.amount)));
+      tr.appendChild(make("td", "status", T["st_" + status] || status));
+      var acts = make("td", "actions");
+      if (d.moderation === "pending" && moderation.mode === "manual") acts.appendChild(button("approve", d.id, T.approve));
+      if (d.donor_name && !d.anonymous && !d.donor_hidden) acts.appendChild(button("hide-donor", d.id, T.hideDonor));
+      if (d.message_text && !d.message_hidden) acts.appendChild(button("hide-message", d.id, T.hideMessage));
+      tr.appendChild(acts);
+      tb.appendChild(tr);
+    });
+  }
+
+  // Approve and hide: a first click arms the button, a second one acts.
+  el("app").addEventListener("click", function (ev) {
+    var b = ev.target.closest("button[data-act]");
+    if (!b) return;
+    var slot = b.dataset.act + " " + b.dataset.id;
+    if (!b.dataset.armed) {
+      armed[slot] = true;
+      b.dataset.armed = "1";
+      b.textContent = T.confirm;
+      return;
+    }
+    delete armed[slot];
+    b.disabled = true;
+    var path = "/api/v1/donations/" + encodeURIComponent(b.dataset.id);
+    var done = b.dataset.act === "approve" ? T.approved : T.hiddenDone;
+    var call = b.dataset.act === "approve" ? api("POST", path + "/approve")
+      : api("POST", path + "/hide", b.dataset.act === "hide-donor" ? { donor: true } : { message: true });
+    call.then(function () { notice(done, false); return load(); }).catch(function (e) {
+      b.disabled = false;
+      fail(e);
+    });
+  });
+
+  el("test-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var f = ev.target;
+    var payload = {};
+    if (f.elements.donor.value.trim()) payload.donor = f.elements.donor.value.trim();
+    if (f.elements.message.value.trim()) payload.message = f.elements.message.value.trim();
+    api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/test-alert", payload)
+      .then(function () { notice(T.testSent, false); })
+      .catch(fail);
+  });
+
+  el("moderation-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var f = ev.target;
+    var words = f.elements.words.value;
+    var m = { mode: f.elements.mode.value, delay_seconds: parseInt(f.elements.delay_seconds.value, 10) || 30 };
+    // The default list unchanged stays the default (it follows the server's updates).
+    m.words = f.dataset.defaultWords && words === f.dataset.defaultWords ? null
+      : words.split("\n").map(function (w) { return w.trim(); }).filter(Boolean);
+    api("PUT", "/api/v1/lives/" + encodeURIComponent(liveId) + "/moderation", m).then(function (v) {
+      moderation = v;
+      delete f.dataset.dirty;
+      if (document.activeElement && f.contains(document.activeElement)) document.activeElement.blur();
+      renderModeration();
+      renderPending();
+      notice(T.saved, false);
+    }).catch(fail);
+  });
+
+  // The public stream: each frame asks for a reload, the first 100 ms later,
+  // then at most one a second however fast donations come.
+  var timer = null, lastReload = 0;
+  function soon() {
+    if (timer || !key) return;
+    var wait = Math.max(100, lastReload + 1000 - Date.now());
+    timer = setTimeout(function () {
+      timer = null;
+      lastReload = Date.now();
+      if (key) load().catch(fail);
+    }, wait);
+  }
+  var socket = null;
+  function follow() {
+    if (socket) return;
+    var proto = location.protocol === "https:" ? "wss:" : "ws:";
+    socket = new WebSocket(proto + "//" + location.host + "/ws/public/lives/" + encodeURIComponent(liveId));
+    socket.onmessage = function (m) {
+      var f = null;
+      try { f = JSON.parse(m.data); } catch (e) { return; }
+      soon();
+    };
+    socket.onclose = function () { socket = null; setTimeout(follow, 2000); };
+  }
+
+  function start() {
+    el("signin-error").hidden = true;
+    load().then(function () { follow(); }).catch(fail);
+  }
+
+  if (key) start(); else signedOut(false);
+})();
