@@ -718,3 +718,72 @@ async fn the_donations_list_finds_a_donation_by_name_message_host_id_or_amount()
 fn urlencoding(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
+
+/// A live's key lists that live's donations only, with their real text and
+/// what befell them, newest first; another live's key, an overlay token or no
+/// token are refused.
+#[tokio::test]
+async fn a_live_key_lists_its_own_live_s_donations_with_their_real_text() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    moderate(&app, &live, json!({"mode": "manual"})).await;
+    let (_, first) = app
+        .donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": "Pour les Restos"}))
+        .await;
+    app.donate_ok(&other, 900).await;
+    let (_, second) = app
+        .donate(&live, json!({"amount": 1250, "currency": "EUR", "donor": "Chloé", "anonymous": true}))
+        .await;
+    app.donate_ok(&other, 300).await;
+    let (_, third) = app.donate(&live, json!({"amount": 500, "currency": "EUR", "donor": "Hugo"})).await;
+    let id = |v: &Value| v["donation"]["id"].as_str().unwrap().to_owned();
+    let (first, second, third) = (id(&first), id(&second), id(&third));
+    let (s, v) = app.post(&format!("/api/v1/donations/{second}/refund"), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app.post(&format!("/api/v1/donations/{third}/hide"), Some(&live.key), json!({"donor": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    let list = |query: &str, token: Option<&str>| {
+        let (app, path) = (&app, format!("/api/v1/lives/{}/donations{query}", live.id));
+        let token = token.map(str::to_owned);
+        async move { app.request(reqwest::Method::GET, &path, token.as_deref(), &[], None).await }
+    };
+    let (s, all) = list("", Some(&live.key)).await;
+    assert_eq!(s, StatusCode::OK, "{all}");
+    assert_eq!(all["count"], 3, "the other live's donations are not counted");
+    let ds = all["donations"].as_array().unwrap();
+    let ids: Vec<&str> = ds.iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [third.as_str(), second.as_str(), first.as_str()]);
+    // Hugo's name hidden: the host still sees it, marked.
+    assert_eq!((ds[0]["donor_name"].as_str(), ds[0]["donor"].as_str()), (Some("Hugo"), None));
+    assert_eq!((ds[0]["donor_hidden"].clone(), ds[0]["moderation"].clone()), (json!(true), json!("hidden")));
+    // Chloé's, anonymous and refunded.
+    assert_eq!((ds[1]["donor_name"].as_str(), ds[1]["anonymous"].clone()), (Some("Chloé"), json!(true)));
+    assert_eq!((ds[1]["amount"].clone(), ds[1]["refunded"].clone()), (json!(1250), json!(true)));
+    // Zoé's text waits for approval: the host reads it to judge it.
+    assert_eq!((ds[2]["message_text"].as_str(), ds[2]["message"].as_str()), (Some("Pour les Restos"), None));
+    assert_eq!(ds[2]["moderation"], "pending");
+    assert_eq!(ds.iter().map(|d| d["host"].as_str().unwrap()).collect::<Vec<_>>(), ["Corentin"; 3]);
+
+    let (s, two) = list("?limit=2", Some(&live.key)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!((two["donations"].as_array().unwrap().to_vec(), two["count"].clone()), (ds[..2].to_vec(), json!(3)));
+    let (s, admin) = list("?limit=1", Some(ADMIN)).await;
+    assert_eq!((s, admin["donations"][0]["id"].as_str()), (StatusCode::OK, Some(third.as_str())));
+
+    let (s, e) = list("", Some(&other.key)).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    // An overlay token is on stream: it never reads texts held back or hidden.
+    let (s, e) = list("", Some(&live.overlay_token)).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    let (s, e) = list("", None).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")), "{e}");
+    let (s, e) = list("?limit=x", Some(&live.key)).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")), "{e}");
+    let (s, e) = app.request(reqwest::Method::GET, "/api/v1/lives/nope/donations", Some(ADMIN), &[], None).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("live_not_found")), "{e}");
+    // Donating still works on the same path.
+    let (s, _) = app.donate(&live, json!({"amount": 100, "currency": "EUR"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+}
