@@ -139,9 +139,9 @@ async fn donations_of(
     let lid = live_id.map(str::to_owned);
     let (count, events) =
         tokio::task::spawn_blocking(move || app2.readers.newest_donation_events(&cid, lid.as_deref(), newest))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?
+            .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok((count, fold_donations(&events)))
 }
 

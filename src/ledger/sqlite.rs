@@ -583,8 +583,13 @@ mod tests {
             })
             .collect();
         store.append(&rows).unwrap();
-        let got: Vec<u64> =
-            Readers::new(dir.path()).newest_donation_events("c", None, u64::MAX).unwrap().1.iter().map(|e| e.seq).collect();
+        let got: Vec<u64> = Readers::new(dir.path())
+            .newest_donation_events("c", None, u64::MAX)
+            .unwrap()
+            .1
+            .iter()
+            .map(|e| e.seq)
+            .collect();
         assert_eq!(got, [1, 2, 3, 4, 6]);
     }
 

@@ -732,9 +732,8 @@ async fn a_live_key_lists_its_own_live_s_donations_with_their_real_text() {
         .donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": "Pour les Restos"}))
         .await;
     app.donate_ok(&other, 900).await;
-    let (_, second) = app
-        .donate(&live, json!({"amount": 1250, "currency": "EUR", "donor": "Chloé", "anonymous": true}))
-        .await;
+    let (_, second) =
+        app.donate(&live, json!({"amount": 1250, "currency": "EUR", "donor": "Chloé", "anonymous": true})).await;
     app.donate_ok(&other, 300).await;
     let (_, third) = app.donate(&live, json!({"amount": 500, "currency": "EUR", "donor": "Hugo"})).await;
     let id = |v: &Value| v["donation"]["id"].as_str().unwrap().to_owned();

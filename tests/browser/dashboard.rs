@@ -98,7 +98,7 @@ pub async fn sign_in(b: &Browser, app: &TestApp, query: &str) {
 }
 
 /// Creates a campaign through the form; waits until it is selected.
-async fn create_campaign(b: &Browser, name: &str, goal: &str, donate_url: &str) {
+pub async fn create_campaign(b: &Browser, name: &str, goal: &str, donate_url: &str) {
     click(b, "#new-campaign-box > summary").await;
     fill(b, "#new-campaign [name=name]", name).await;
     fill(b, "#new-campaign [name=goal]", goal).await;
@@ -109,7 +109,7 @@ async fn create_campaign(b: &Browser, name: &str, goal: &str, donate_url: &str) 
 }
 
 /// Creates a live through the form; waits for its card and the secrets box.
-async fn create_live(b: &Browser, host: &str) {
+pub async fn create_live(b: &Browser, host: &str) {
     click(b, "details:has(#new-live) > summary").await;
     fill(b, "#new-live [name=host]", host).await;
     click(b, "#new-live button[type=submit]").await;
@@ -117,7 +117,7 @@ async fn create_live(b: &Browser, host: &str) {
     wait_text(b, "#lives article [data-f=host]", host).await;
 }
 
-async fn input_value(b: &Browser, css: &str) -> String {
+pub async fn input_value(b: &Browser, css: &str) -> String {
     on(b, css, "return document.querySelector(arguments[0]).value;").await.as_str().unwrap_or_default().to_owned()
 }
 

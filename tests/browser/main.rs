@@ -10,5 +10,6 @@ mod helpers;
 mod browser;
 mod campaign_widgets;
 mod dashboard;
+mod host_space;
 mod overlays;
 mod public_pages;

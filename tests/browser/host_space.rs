@@ -1,0 +1,197 @@
+//! The host's space in real headless Chromium: opened from the link the
+//! dashboard gives with a new live, the host follows the live's donations,
+//! approves and hides texts, sends a test alert and sets the moderation with
+//! the live's key only; a wrong key is refused.
+
+use crate::browser::{Browser, eventually, with_browser};
+use crate::dashboard::{click, create_campaign, create_live, fill, fr, input_value, sign_in, text, wait_text};
+use crate::helpers::{ADMIN, TestApp, TestLive, spawn_app};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn wait_ready(b: &Browser) {
+    eventually("the host's space is ready", WAIT, || async {
+        (b.js("return document.body.dataset.state").await == "ready").then_some(())
+    })
+    .await;
+}
+
+/// The rows of the page's donations table: `[donor, message, amount, status]` each.
+async fn rows(b: &Browser) -> Vec<Vec<String>> {
+    let v = b
+        .js(r##"return Array.from(document.querySelectorAll("#donations tr[data-id]")).map(function (tr) {
+            var c = function (s) { return tr.querySelector(s).textContent; };
+            return [c("td.donor"), c("td.message"), c("td.amount"), c("td.status")];
+        });"##)
+        .await;
+    serde_json::from_value(v).expect("rows")
+}
+
+async fn wait_rows(b: &Browser, expected: &[[&str; 4]]) {
+    let expected: Vec<Vec<String>> = expected.iter().map(|r| r.iter().map(|c| fr(c)).collect()).collect();
+    eventually(&format!("rows {expected:?}"), WAIT, || async { (rows(b).await == expected).then_some(()) }).await;
+}
+
+/// Clicks an action of a donation twice: the first click arms it, the second acts.
+async fn act(b: &Browser, scope: &str, act: &str, id: &str) {
+    let css = format!("{scope} button[data-act={act}][data-id='{id}']");
+    click(b, &css).await;
+    wait_text(b, &css, "Confirmer ?").await;
+    click(b, &css).await;
+}
+
+async fn live_donations(app: &TestApp, live_id: &str) -> Value {
+    let (s, v) =
+        app.request(reqwest::Method::GET, &format!("/api/v1/lives/{live_id}/donations"), Some(ADMIN), &[], None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v
+}
+
+/// The live the dashboard just created, as the tests' helpers know lives.
+async fn created_live(app: &TestApp, host_link: &str) -> TestLive {
+    let id = host_link.split("/lives/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let key = host_link.split("#key=").nth(1).unwrap().to_owned();
+    let (_, l) = app.get(&format!("/api/v1/lives/{id}")).await;
+    TestLive {
+        id,
+        campaign_id: l["campaign_id"].as_str().unwrap().to_owned(),
+        key,
+        overlay_token: String::new(),
+        body: l,
+    }
+}
+
+#[tokio::test]
+async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        sign_in(b, &app, "").await;
+        create_campaign(b, "Téléthon des créateurs", "5000", "https://dons.example.org").await;
+        create_live(b, "Corentin").await;
+        let link = input_value(b, "#host-link").await;
+        let key = input_value(b, "#live-key").await;
+        assert!(link.starts_with(&format!("{}/lives/", app.base)), "{link}");
+        assert!(link.ends_with(&format!("/host?lang=fr#key={key}")), "{link}");
+        let live = created_live(&app, &link).await;
+        let card_link = b.js("return document.querySelector('#lives article [data-f=host-space]').href").await;
+        assert_eq!(card_link, format!("{}/lives/{}/host?lang=fr", app.base, live.id));
+        // Texts wait for approval; another live of the campaign gets a donation too.
+        let (s, v) = app
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v1/lives/{}/moderation", live.id),
+                Some(&live.key),
+                &[],
+                Some(json!({"mode": "manual"}).to_string()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+        app.donate_ok(&other, 4000).await;
+        let (_, zoe) = app
+            .donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": "Pour les Restos"}))
+            .await;
+        let (_, hugo) = app.donate(&live, json!({"amount": 500, "currency": "EUR", "donor": "Hugo"})).await;
+        let zoe = zoe["donation"]["id"].as_str().unwrap().to_owned();
+        let hugo = hugo["donation"]["id"].as_str().unwrap().to_owned();
+
+        // The dashboard's session is not what opens the host's space: the key is.
+        b.client.delete_all_cookies().await.unwrap();
+        b.goto(&link).await;
+        wait_ready(b).await;
+        let address = b.js("return location.href").await;
+        assert_eq!(address, format!("{}/lives/{}/host?lang=fr", app.base, live.id), "the key leaves the address bar");
+        assert_eq!(b.js(&format!("return sessionStorage.getItem('cagnotte-host-{}')", live.id)).await, key.as_str());
+        assert_eq!(text(b, "#totals").await, fr("12,00_€ (dons 12,00_€ + abondés 0,00_€) — 2 dons"));
+        assert_eq!(text(b, "#pending-count").await, "2");
+        let pending = b.js("return Array.from(document.querySelectorAll('#pending li')).map(l => l.dataset.id)").await;
+        assert_eq!(pending, json!([zoe, hugo]), "oldest first");
+        wait_rows(b, &[["Hugo", "", "5,00_€", "En attente"], ["Zoé", "Pour les Restos", "7,00_€", "En attente"]]).await;
+
+        act(b, "#pending", "approve", &zoe).await;
+        wait_rows(b, &[["Hugo", "", "5,00_€", "En attente"], ["Zoé", "Pour les Restos", "7,00_€", "Affiché"]]).await;
+        wait_text(b, "#pending-count", "1").await;
+        act(b, "#donations", "hide-donor", &hugo).await;
+        wait_rows(b, &[["Hugomasqué", "", "5,00_€", "Masqué"], ["Zoé", "Pour les Restos", "7,00_€", "Affiché"]]).await;
+        let list = live_donations(&app, &live.id).await;
+        assert_eq!(
+            list["donations"].as_array().unwrap().iter().map(|d| d["moderation"].clone()).collect::<Vec<_>>(),
+            [json!("hidden"), json!("shown")]
+        );
+        assert_eq!(list["donations"][0]["donor_hidden"], true);
+
+        // A new donation shows without a reload of the page.
+        app.donate_ok(&live, 1250).await;
+        eventually("the new donation's row", WAIT, || async { (rows(b).await.len() == 3).then_some(()) }).await;
+        wait_text(b, "#totals", &fr("24,50_€ (dons 24,50_€ + abondés 0,00_€) — 3 dons")).await;
+
+        // A test alert reaches the live's overlays.
+        let mut ws = app.ws(&live_with_overlay(&app, &live).await, None).await;
+        ws.next().await;
+        fill(b, "#test-form [name=donor]", "Essai OBS").await;
+        click(b, "#test-form button[type=submit]").await;
+        let alert = loop {
+            let f = ws.next().await;
+            if f["type"] == "test_alert" {
+                break f;
+            }
+        };
+        assert_eq!(alert["donation"]["donor"], "Essai OBS");
+        wait_text(b, "#notice", "Alerte de test envoyée à vos overlays.").await;
+
+        // The moderation's settings.
+        b.client
+            .execute("document.querySelector('#moderation-form [name=mode]').value = 'delay';", vec![])
+            .await
+            .unwrap();
+        fill(b, "#moderation-form [name=delay_seconds]", "45").await;
+        click(b, "#moderation-form button[type=submit]").await;
+        wait_text(b, "#notice", "Enregistré.").await;
+        let (_, m) = app
+            .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/moderation", live.id), Some(ADMIN), &[], None)
+            .await;
+        assert_eq!((m["mode"].as_str(), m["delay_seconds"].as_u64()), (Some("delay"), Some(45)));
+        assert_eq!(m["default_words"], true, "the default word list stays the default");
+        wait_text(
+            b,
+            "#pending-help",
+            "Modération : délai de 45 s. Un texte passe à l'antenne après ce délai, sauf si vous le masquez avant.",
+        )
+        .await;
+
+        // Forgotten, then a wrong key (another live's), then the right one.
+        click(b, "#forget").await;
+        eventually("the sign-in form", WAIT, || async {
+            (b.js("return document.body.dataset.state").await == "signed-out").then_some(())
+        })
+        .await;
+        assert_eq!(b.js(&format!("return sessionStorage.getItem('cagnotte-host-{}')", live.id)).await, Value::Null);
+        assert_eq!(b.js("return document.getElementById('app').hidden").await, true);
+        fill(b, "#signin-key", &other.key).await;
+        click(b, "#signin-form button[type=submit]").await;
+        wait_text(b, "#signin-error", "Cette clé n'ouvre pas ce live. Vérifiez-la auprès de l'organisation.").await;
+        assert_eq!(b.js("return document.getElementById('app').hidden").await, true);
+        fill(b, "#signin-key", &key).await;
+        click(b, "#signin-form button[type=submit]").await;
+        wait_ready(b).await;
+        assert_eq!(rows(b).await.len(), 3);
+
+        // In English.
+        b.goto(&format!("{}/lives/{}/host?lang=en", app.base, live.id)).await;
+        wait_ready(b).await;
+        assert_eq!(text(b, "h1").await, "Corentin — Host's space");
+        assert_eq!(text(b, "#totals").await, "€24.50 (donations €24.50 + matched €0.00) — 3 donations");
+    })
+    .await;
+}
+
+/// The live with a fresh overlay token (the dashboard showed the first one only once).
+async fn live_with_overlay(app: &TestApp, live: &TestLive) -> TestLive {
+    let (s, v) =
+        app.post(&format!("/api/v1/lives/{}/rotate", live.id), Some(ADMIN), json!({"overlay_token": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    TestLive { overlay_token: v["overlay_token"].as_str().unwrap().to_owned(), ..live.clone() }
+}
