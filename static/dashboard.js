@@ -31,6 +31,9 @@
       live_unscheduled: "non programmé", m_pending: "pas encore ouvert", m_active: "actif", m_used_up: "épuisé",
       m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
       total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
+      noMatch: "Aucun abondement pour l'instant.", noMilestone: "Aucun palier pour l'instant.",
+      noIntegration: "Aucune intégration : les dons viennent de l'API ou du formulaire d'un live.",
+      noSubscriber: "Aucun destinataire.",
       goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
       wholeCampaign: "toute la campagne", nothingToChange: "Rien à modifier : donnez une URL ou un secret.",
       moreDonations: function (n, all) {
@@ -80,6 +83,9 @@
       live_unscheduled: "not scheduled", m_pending: "not open yet", m_active: "active", m_used_up: "used up",
       m_ended: "ended", mode_off: "off", mode_delay: "delay", mode_manual: "approval",
       total: "Total", raised: "donations", matched: "matched", donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
+      noMatch: "No match yet.", noMilestone: "No milestone yet.",
+      noIntegration: "No integration: donations come from the API or a live's form.",
+      noSubscriber: "No receiver.",
       goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
       wholeCampaign: "whole campaign", nothingToChange: "Nothing to change: give a URL or a secret.",
       moreDonations: function (n, all) {
@@ -455,6 +461,15 @@
     }).catch(function () { /* shown again at the next look */ });
   }
 
+  // One row across the table saying it is empty (rather than headers over nothing).
+  function emptyRow(tb, text) {
+    var tr = make("tr", "empty");
+    var td = make("td", "help", text);
+    td.colSpan = tb.parentNode.tHead.rows[0].cells.length;
+    tr.appendChild(td);
+    tb.appendChild(tr);
+  }
+
   function renderMatches(c) {
     var tb = el("matches").tBodies[0];
     tb.textContent = "";
@@ -468,6 +483,7 @@
       tr.appendChild(acts);
       tb.appendChild(tr);
     });
+    if (!c.matches.length) emptyRow(tb, T.noMatch);
   }
 
   // Integrations (webhooks in) of the campaign's lives and subscribers (webhooks
@@ -535,6 +551,7 @@
       tr.appendChild(acts);
       tb.appendChild(tr);
     });
+    if (!list.length) emptyRow(tb, T.noIntegration);
     // The whole campaign: each payment goes to the live on air.
     fillSelect(field(el("new-integration"), "live_id"), [["", T.wholeCampaign]].concat(campaign.lives.map(function (l) {
       return [l.id, l.host + (l.title ? " — " + l.title : "")];
@@ -560,6 +577,7 @@
       tr.appendChild(acts);
       tb.appendChild(tr);
     });
+    if (!list.length) emptyRow(tb, T.noSubscriber);
     fillSelect(field(el("edit-subscriber"), "id"), list.map(function (w) { return [w.id, w.url]; }));
   }
   // Delivery states change without any campaign event: look again now and then.
@@ -577,6 +595,7 @@
         m.reached ? T.reached : T.notReached].forEach(function (v) { tr.appendChild(make("td", null, v)); });
       tb.appendChild(tr);
     });
+    if (!c.milestones.length) emptyRow(tb, T.noMilestone);
     // The scope choice follows the lives, keeping what is selected.
     var select = field(el("new-milestone"), "live_id");
     var chosen = select.value;
@@ -630,6 +649,7 @@
     Array.prototype.forEach.call(box.querySelectorAll("article[data-live]"), function (a) {
       if (!keep[a.dataset.live]) a.remove();
     });
+    el("no-live").hidden = c.lives.length > 0;
   }
   function fillLiveForms(card, l, currency) {
     setFields(card.querySelector('[data-form="edit"]'), {

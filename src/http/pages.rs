@@ -134,6 +134,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("whole_campaign", "Toute la campagne", "Whole campaign"),
     ("lives", "Lives", "Lives"),
     ("new_live", "Nouveau live", "New live"),
+    (
+        "no_live",
+        "Aucun live pour l'instant : créez-en un ci-dessous, un par stream (hôte, date, objectif).",
+        "No live yet: create one below, one per stream (host, date, goal).",
+    ),
     ("host", "Hôte", "Host"),
     ("title", "Titre", "Title"),
     ("platform", "Plateforme", "Platform"),

@@ -301,6 +301,26 @@ async fn campaign_match_live_copy_url_then_donations_reach_dashboard_and_public_
         wait_text(b, "#campaign-list a.current", "Restos 2026").await;
         wait_text(b, "#c-totals", &fr("Total 0,00_€ (dons 0,00_€ + abondés 0,00_€) — 0 don — objectif 5~000,00_€"))
             .await;
+        // A new campaign's empty tables say so, across their columns.
+        let empty = |table: &'static str| async move {
+            on(
+                b,
+                table,
+                "var t = document.querySelector(arguments[0]); var td = t.querySelector('tbody tr.empty td'); \
+                 return td && [td.textContent, td.colSpan === t.tHead.rows[0].cells.length];",
+            )
+            .await
+        };
+        assert_eq!(empty("#matches").await, json!(["Aucun abondement pour l'instant.", true]));
+        assert_eq!(empty("#milestones").await, json!(["Aucun palier pour l'instant.", true]));
+        eventually("the integrations' empty row", WAIT, || async {
+            (empty("#integrations").await
+                == json!(["Aucune intégration : les dons viennent de l'API ou du formulaire d'un live.", true]))
+            .then_some(())
+        })
+        .await;
+        assert_eq!(empty("#subscribers").await, json!(["Aucun destinataire.", true]));
+        assert_eq!(b.js("return document.getElementById('no-live').hidden").await, false);
 
         // A sponsor doubles donations up to 100 €.
         click(b, "details:has(#new-match) > summary").await;
@@ -321,6 +341,8 @@ async fn campaign_match_live_copy_url_then_donations_reach_dashboard_and_public_
         click(b, "#new-live button[type=submit]").await;
         wait_text(b, "#secret-host", "Corentin").await;
         wait_text(b, "#lives article [data-f=status]", "à venir").await;
+        assert_eq!(b.js("return document.getElementById('no-live').hidden").await, true);
+        assert_eq!(b.js("return document.querySelectorAll('#matches tbody tr').length").await, 1);
         assert_eq!(text(b, "#lives article [data-f=title]").await, "Soirée jeux");
         assert_eq!(text(b, "#lives article [data-f=when]").await, "1 déc. 2030, 20:00 ·", "kept apart from the total");
         let overlay_url = input_value(b, "#overlay-url").await;
