@@ -509,11 +509,15 @@ fn upsert<T>(v: &mut Vec<T>, item: T, same: impl Fn(&T) -> bool) {
     }
 }
 
+/// When the schedule says a live ends: `duration_minutes` (120 by default) after its start.
+pub fn live_end(l: &Live) -> Option<Timestamp> {
+    let minutes = i64::from(l.duration_minutes.unwrap_or(DEFAULT_LIVE_MINUTES));
+    l.scheduled_at.map(|start| Timestamp::from_millis(start.millis().saturating_add(minutes * 60_000)))
+}
+
 /// `upcoming`, `current` or `past` at `now`; `unscheduled` without `scheduled_at`.
 pub fn live_status(l: &Live, now: Timestamp) -> &'static str {
-    let Some(start) = l.scheduled_at else { return "unscheduled" };
-    let minutes = i64::from(l.duration_minutes.unwrap_or(DEFAULT_LIVE_MINUTES));
-    let end = Timestamp::from_millis(start.millis().saturating_add(minutes * 60_000));
+    let (Some(start), Some(end)) = (l.scheduled_at, live_end(l)) else { return "unscheduled" };
     if now < start {
         "upcoming"
     } else if now < end {
@@ -528,7 +532,7 @@ fn live_json(l: &LiveView, c: &CampaignView, now: Timestamp) -> Value {
     json!({
         "id": lv.id, "campaign_id": lv.campaign_id, "host": lv.host, "title": lv.title,
         "platform": lv.platform, "scheduled_at": lv.scheduled_at, "duration_minutes": lv.duration_minutes,
-        "status": live_status(lv, now), "goal": lv.goal,
+        "ends_at": live_end(lv), "status": live_status(lv, now), "goal": lv.goal,
         "created_at": lv.created_at, "currency": l.currency, "campaign_name": c.campaign.name,
         "campaign_goal": c.campaign.goal, "totals": l.totals, "campaign_totals": c.totals, "seq": l.last_seq,
         "donate_url": lv.donate_url.as_ref().or(c.campaign.donate_url.as_ref()),
@@ -547,7 +551,7 @@ fn campaign_json(c: &CampaignView, lives: &[LiveView], now: Timestamp) -> Value 
             json!({
                 "id": l.live.id, "host": l.live.host, "title": l.live.title, "platform": l.live.platform,
                 "scheduled_at": l.live.scheduled_at, "duration_minutes": l.live.duration_minutes,
-                "status": live_status(&l.live, now), "goal": l.live.goal, "totals": l.totals,
+                "ends_at": live_end(&l.live), "status": live_status(&l.live, now), "goal": l.live.goal, "totals": l.totals,
             })
         })
         .collect();

@@ -627,9 +627,11 @@
       // A finished live folds to its header line, so that the current one is
       // not ten cards down in a month of lives; it opens again on a click, and
       // a live that is not over is always open.
+      // One that ends while the page is open folds too, unless it is being worked in.
       card.classList.toggle("past", l.status === "past");
       if (l.status !== "past") f("manage").open = true;
-      else if (fresh) f("manage").open = false;
+      else if (fresh || card.dataset.status !== "past" && !card.contains(document.activeElement)) f("manage").open = false;
+      card.dataset.status = l.status;
       f("status").textContent = T["live_" + l.status] || l.status;
       f("status").dataset.status = l.status;
       f("when").textContent = l.scheduled_at ? when(l.scheduled_at) + " ·" : "";
@@ -650,6 +652,22 @@
       if (!keep[a.dataset.live]) a.remove();
     });
     el("no-live").hidden = c.lives.length > 0;
+    followSchedule(c);
+  }
+  // A live's state changes with the clock, not with an event: the page reloads
+  // when the next live starts or ends, so "en cours" and the fold come on time.
+  var scheduleTimer = null;
+  function followSchedule(c) {
+    clearTimeout(scheduleTimer);
+    var now = Date.now(), next = Infinity;
+    c.lives.forEach(function (l) {
+      [l.scheduled_at, l.ends_at].forEach(function (t) {
+        var at = t ? Date.parse(t) : NaN;
+        if (at > now && at < next) next = at;
+      });
+    });
+    // setTimeout takes at most about 24 days; the next reload looks again.
+    if (next !== Infinity) scheduleTimer = setTimeout(function () { refresh(false); }, Math.min(next - now + 250, 86400000));
   }
   function fillLiveForms(card, l, currency) {
     setFields(card.querySelector('[data-form="edit"]'), {

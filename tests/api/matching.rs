@@ -280,6 +280,9 @@ async fn leaderboards_platform_totals_and_schedule() {
         .map(|l| (l["host"].as_str().unwrap(), l["status"].as_str().unwrap()))
         .collect();
     assert_eq!(statuses, [("Lundi", "past"), ("Mercredi", "current"), ("Vendredi", "upcoming")]);
+    // When each ends: its duration after its start, 120 minutes without one.
+    let ends: Vec<_> = c["lives"].as_array().unwrap().iter().map(|l| l["ends_at"].as_str().unwrap()).collect();
+    assert_eq!(ends, ["2026-11-23T21:00:00.000Z", "2026-11-25T21:30:00.000Z", "2026-11-27T21:00:00.000Z"]);
     assert_eq!(c["next_live"]["id"], next.id.as_str());
     assert_eq!(c["next_live"]["title"], "Concert");
     assert_eq!(

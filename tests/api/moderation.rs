@@ -373,6 +373,7 @@ async fn campaigns_and_lives_can_be_edited() {
     assert_eq!(s, StatusCode::OK, "{l}");
     assert_eq!(l["title"], "Concert du mercredi");
     assert_eq!(l["scheduled_at"], "2026-11-25T19:00:00.000Z");
+    assert_eq!(l["ends_at"], "2026-11-25T20:30:00.000Z");
     assert_eq!(l["host"], "Corentin");
     let (s, _) = app
         .request(reqwest::Method::PATCH, &lpath, Some(ADMIN), &[], Some(json!({"duration_minutes": 0}).to_string()))

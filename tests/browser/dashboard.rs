@@ -1262,6 +1262,46 @@ async fn a_burst_of_donations_shows_on_the_dashboard_while_it_lasts() {
     .await;
 }
 
+/// A live's state follows the clock while the page is open, with no event to
+/// tell it: the one that ends folds, the one that starts says so.
+#[tokio::test]
+async fn lives_start_and_end_on_time_on_an_open_dashboard() {
+    let app = spawn_app().await;
+    let cid = app.eur_campaign().await;
+    let at = |seconds: i64| {
+        (time::OffsetDateTime::now_utc() + time::Duration::seconds(seconds))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    // One minute long, ending in 5 s; and one starting in 7 s.
+    app.live(&cid, json!({"host": "Ending", "scheduled_at": at(-55), "duration_minutes": 1})).await;
+    app.live(&cid, json!({"host": "Starting", "scheduled_at": at(7), "duration_minutes": 60})).await;
+    with_browser(async |b| {
+        sign_in(b, &app, &format!("#c={cid}")).await;
+        let cards = || async {
+            b.js(r##"return Array.from(document.querySelectorAll("#lives article")).map(function (a) {
+                       return [a.querySelector("[data-f=host]").textContent, a.querySelector("[data-f=status]").textContent,
+                               a.querySelector("details.manage").open]; })"##)
+                .await
+        };
+        let first = eventually("the lives' cards", WAIT, || async {
+            let c = cards().await;
+            (c.as_array().is_some_and(|a| a.len() == 2)).then_some(c)
+        })
+        .await;
+        assert_eq!(first, json!([["Ending", "en cours", true], ["Starting", "à venir", true]]));
+        eventually("the first live ends and folds", WAIT, || async {
+            (cards().await == json!([["Ending", "terminé", false], ["Starting", "à venir", true]])).then_some(())
+        })
+        .await;
+        eventually("the second live starts", WAIT, || async {
+            (cards().await == json!([["Ending", "terminé", false], ["Starting", "en cours", true]])).then_some(())
+        })
+        .await;
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_finished_live_folds_to_its_header_and_the_others_stay_open() {
     let app = spawn_app().await;
