@@ -614,6 +614,8 @@
     var owner = isCampaign ? d && d.live_id : liveId;
     if (ev.totals && owner && ev.type !== "test_alert" && !(liveTotals[owner] && liveTotals[owner].seq > ev.seq)) {
       liveTotals[owner] = { seq: ev.seq, totals: ev.totals };
+      // A live created since the document's last read: read it again now, not at the next `refresh`.
+      if (campaignDoc && !(campaignDoc.lives || []).some(function (l) { return l.id === owner; })) readDocSoon();
     }
     if (d && ev.type !== "test_alert" && !d.test) {
       var i, before = null;
@@ -682,6 +684,16 @@
         renderMatch();
       })
       .catch(function () { /* offline for a moment: the next poll will do */ });
+  }
+  // At most one extra read a second, however many new lives' frames come.
+  var docTimer = null, docLast = 0;
+  function readDocSoon() {
+    if (docTimer) return;
+    docTimer = setTimeout(function () {
+      docTimer = null;
+      docLast = Date.now();
+      pollCampaign();
+    }, Math.max(0, docLast + 1000 - Date.now()));
   }
   if (hasAlert || el("w-campaign") || el("w-match") || el("w-goal") || el("w-lives") || el("w-schedule") ||
       (isCampaign && el("w-top"))) {

@@ -1381,6 +1381,10 @@ async fn a_live_below_the_campaigns_ten_best_that_a_donation_lifts_shows_at_once
         // The next read is 300 s away: the frame alone puts the eleventh live first.
         donate(&app, &last, json!({"amount": 5000, "currency": "EUR"})).await;
         wait_lives_ranking(b, json!([["Inès", "€50.00"], ["Hôte 10", "€20.00"], ["Hôte 09", "€19.00"]])).await;
+        // A live created after the page read the document: its first donation's frame shows it.
+        let late = app.live(&live.campaign_id, json!({"host": "Nour", "title": "Concert"})).await;
+        donate(&app, &late, json!({"amount": 6000, "currency": "EUR"})).await;
+        wait_lives_ranking(b, json!([["Nour — Concert", "€60.00"], ["Inès", "€50.00"], ["Hôte 10", "€20.00"]])).await;
     })
     .await;
 }
