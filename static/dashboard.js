@@ -46,24 +46,6 @@
       },
       showMore: function (n) { return "Afficher " + n + " de plus"; },
       waiting: function (n) { return n + " en attente"; },
-      // The API's refusals in French (`m` formats an amount of the campaign's currency).
-      errors: {
-        cap_below_used: function (b, m) { return "le plafond ne peut pas descendre sous ce que ce match a déjà versé (" + m(b.used) + ")."; },
-        refund_out_of_range: function (b, m) { return "le remboursement va de " + m(1) + " au montant du don (" + m(b.amount) + ")."; },
-        amount_too_large: function (b, m) { return "montant trop élevé : " + m(b.max) + " au plus."; },
-        rate_limited: function (b) { return "trop de demandes d'un coup : réessayez dans " + b.retry_after + " s."; },
-        invalid_field: function (b) {
-          return "le champ « " + (FIELDS[b.field] || b.field) + " » est refusé : vide, trop long ou avec un caractère invisible.";
-        },
-        storage_unavailable: "le serveur n'a pas pu écrire sur son disque : rien n'a été enregistré. Réessayez plus tard.",
-        shutting_down: "le serveur s'arrête : réessayez dans un instant.",
-        invalid_url: "l'adresse doit être une URL complète, qui commence par « http » ou « https ».",
-        invalid_time: "date invalide, ou une fin qui ne vient pas après le début.",
-        invalid_ratio: "ratio invalide : deux nombres entiers de 1 à 1000.",
-        id_taken: "cet identifiant est déjà pris.",
-        totals_overflow: "les totaux dépasseraient ce que le serveur peut compter.",
-        csrf: "la page a perdu sa session : rechargez-la."
-      },
       connected: function (o, v) {
         return (o ? o + (o > 1 ? " overlays connectés" : " overlay connecté") : "Aucun overlay connecté") +
           " · " + v + (v > 1 ? " spectateurs" : " spectateur") + " sur la page publique";
@@ -99,11 +81,6 @@
       showMore: function (n) { return "Show " + n + " more"; },
       waiting: function (n) { return n + " waiting"; },
       // The API's own sentences, with amounts in the campaign's currency.
-      errors: {
-        cap_below_used: function (b, m) { return "the cap cannot go below what this match already gave (" + m(b.used) + ")."; },
-        refund_out_of_range: function (b, m) { return "the refund goes from " + m(1) + " to the donation's amount (" + m(b.amount) + ")."; },
-        amount_too_large: function (b, m) { return "amount too large: " + m(b.max) + " at most."; }
-      },
       connected: function (o, v) {
         return (o ? o + (o === 1 ? " overlay connected" : " overlays connected") : "No overlay connected") +
           " · " + v + (v === 1 ? " viewer" : " viewers") + " on the public page";
@@ -111,12 +88,6 @@
     }
   }[lang];
 
-  // The API's field names, as the French forms call them.
-  var FIELDS = {
-    name: "nom", charity: "association", host: "hôte", title: "titre", platform: "plateforme", sponsor: "sponsor",
-    donor: "donateur", message: "message", label: "libellé", duration_minutes: "durée", delay_seconds: "délai",
-    words: "mots masqués"
-  };
 
   // The donations table shows the newest ones: a campaign of thousands would
   // not redraw at each donation (the CSV export has them all). An organiser
@@ -137,15 +108,10 @@
   function ApiError(status, code, message, body) {
     this.status = status; this.code = code; this.message = message; this.body = body || {};
   }
-  // A refusal in the page's language, its amount in the campaign's currency;
-  // the API's own sentence for the rare ones not listed, or with no currency
-  // to show an amount in.
+  // A refusal in the page's language, its amounts in the campaign's currency (errors.js).
   function explain(e) {
-    var said = T.errors[e.code];
-    if (typeof said !== "function") return said || e.message;
-    var cur = campaign && campaign.currency, b = e.body;
-    if (!cur && ("used" in b || "amount" in b || "max" in b)) return e.message;
-    return said(b, function (minor) { return money(minor, cur); });
+    var cur = campaign && campaign.currency;
+    return cagnotteExplain(lang, e, cur ? function (minor) { return money(minor, cur); } : null);
   }
   function api(method, path, payload) {
     var headers = {};

@@ -83,7 +83,9 @@
   var fmtTime = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   function when(ms) { return ms ? fmtWhen.format(new Date(ms)) : ""; }
 
-  function ApiError(status, code, message) { this.status = status; this.code = code; this.message = message; }
+  function ApiError(status, code, message, body) {
+    this.status = status; this.code = code; this.message = message; this.body = body || {};
+  }
   function api(method, path, payload) {
     var headers = { "Authorization": "Bearer " + key };
     if (payload !== undefined) headers["Content-Type"] = "application/json";
@@ -94,7 +96,7 @@
       return r.text().then(function (text) {
         var v = null;
         try { v = text ? JSON.parse(text) : null; } catch (e) { v = null; }
-        if (!r.ok) throw new ApiError(r.status, v && v.error, (v && v.message) || r.statusText);
+        if (!r.ok) throw new ApiError(r.status, v && v.error, (v && v.message) || r.statusText, v);
         return v;
       });
     });
@@ -107,7 +109,8 @@
   }
   function fail(e) {
     if (e && (e.status === 401 || e.status === 403)) { signedOut(true); return; }
-    notice(T.error + (e && e.message ? e.message : String(e)), true);
+    // A refusal in the page's language (errors.js).
+    notice(T.error + (e instanceof ApiError ? cagnotteExplain(lang, e, money) : e && e.message ? e.message : String(e)), true);
   }
 
   function signedOut(badKey) {

@@ -52,6 +52,7 @@ pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
         "dashboard.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/dashboard.js")),
         "public.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/public.js")),
         "host.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/host.js")),
+        "errors.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/errors.js")),
         "pages.css" => ("text/css; charset=utf-8", include_bytes!("../../static/pages.css")),
         _ => return None,
     })

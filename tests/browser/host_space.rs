@@ -162,6 +162,42 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         )
         .await;
 
+        // A refusal, said in French: a masked word longer than 64 characters.
+        b.client
+            .execute("document.querySelector('#moderation-form [name=words]').value = 'x'.repeat(65);", vec![])
+            .await
+            .unwrap();
+        click(b, "#moderation-form button[type=submit]").await;
+        wait_text(
+            b,
+            "#notice",
+            "Erreur : le champ « mots masqués » est refusé : vide, trop long ou avec un caractère invisible.",
+        )
+        .await;
+
+        // The pages' shared table of refusals: French for the codes it knows,
+        // the API's sentence otherwise (and in English, but for amounts).
+        let said = b
+            .js("var m = function (minor) { return (minor / 100).toFixed(2) + ' €'; }; return [\
+                   cagnotteExplain('fr', {code: 'currency_mismatch', message: 'x', body: {expected: 'EUR'}}, m), \
+                   cagnotteExplain('fr', {code: 'donation_not_found', message: 'x', body: {}}, m), \
+                   cagnotteExplain('fr', {code: 'amount_too_large', message: 'x', body: {max: 123450}}, m), \
+                   cagnotteExplain('fr', {code: 'amount_too_large', message: 'the API says', body: {max: 1}}, null), \
+                   cagnotteExplain('fr', {code: 'something_new', message: 'the API says', body: {}}, m), \
+                   cagnotteExplain('en', {code: 'donation_not_found', message: 'the API says', body: {}}, m)];")
+            .await;
+        assert_eq!(
+            said,
+            json!([
+                "la devise doit être celle de la campagne (EUR).",
+                "ce don est introuvable. Rechargez la page.",
+                "montant trop élevé : 1234.50 € au plus.",
+                "the API says",
+                "the API says",
+                "the API says"
+            ])
+        );
+
         // Forgotten, then a wrong key (another live's), then the right one.
         click(b, "#forget").await;
         eventually("the sign-in form", WAIT, || async {

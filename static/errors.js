@@ -1,0 +1,63 @@
+// The API's refusals said in the page's language, for the dashboard and the
+// host's space: `cagnotteExplain(lang, error, money)` with `error` an object
+// holding `code`, `message` (the API's sentence) and `body` (the whole answer,
+// whose `max`, `used`, `amount`, `expected`, `field` and `retry_after` the
+// sentences name), and `money(minor)` writing an amount in the campaign's
+// currency (or null when the page has none to write it in). A code not listed
+// keeps the API's own sentence.
+var cagnotteExplain = (function () {
+  "use strict";
+  // The API's field names, as the French forms call them.
+  var FIELDS = {
+    name: "nom", charity: "association", host: "hôte", title: "titre", platform: "plateforme", sponsor: "sponsor",
+    donor: "donateur", message: "message", label: "libellé", duration_minutes: "durée", delay_seconds: "délai",
+    words: "mots masqués"
+  };
+  var SAID = {
+    fr: {
+      cap_below_used: function (b, m) { return "le plafond ne peut pas descendre sous ce que ce match a déjà versé (" + m(b.used) + ")."; },
+      refund_out_of_range: function (b, m) { return "le remboursement va de " + m(1) + " au montant du don (" + m(b.amount) + ")."; },
+      amount_too_large: function (b, m) { return "montant trop élevé : " + m(b.max) + " au plus."; },
+      rate_limited: function (b) { return "trop de demandes d'un coup : réessayez dans " + b.retry_after + " s."; },
+      invalid_field: function (b) {
+        return "le champ « " + (FIELDS[b.field] || b.field) + " » est refusé : vide, trop long ou avec un caractère invisible.";
+      },
+      currency_mismatch: function (b) { return "la devise doit être celle de la campagne (" + b.expected + ")."; },
+      invalid_query: function (b) { return "recherche trop longue : " + b.max + " caractères au plus."; },
+      invalid_amount: "montant invalide : un nombre positif, avec au plus les décimales de la devise.",
+      invalid_currency: "devise inconnue : un code à trois lettres comme EUR, GBP ou USD.",
+      storage_unavailable: "le serveur n'a pas pu écrire sur son disque : rien n'a été enregistré. Réessayez plus tard.",
+      shutting_down: "le serveur s'arrête : réessayez dans un instant.",
+      invalid_url: "l'adresse doit être une URL complète, qui commence par « http » ou « https ».",
+      invalid_time: "date invalide, ou une fin qui ne vient pas après le début.",
+      invalid_ratio: "ratio invalide : deux nombres entiers de 1 à 1000.",
+      invalid_provider: "prestataire inconnu : Stripe, Tiltify, Ko-fi ou générique.",
+      id_taken: "cet identifiant est déjà pris.",
+      totals_overflow: "les totaux dépasseraient ce que le serveur peut compter.",
+      nothing_to_hide: "rien à masquer : choisissez le nom, le message ou les deux.",
+      nothing_to_rotate: "rien à remplacer : choisissez la clé, le lien d'overlay ou les deux.",
+      campaign_not_found: "cette campagne n'existe plus. Rechargez la page.",
+      live_not_found: "ce live n'existe plus. Rechargez la page.",
+      donation_not_found: "ce don est introuvable. Rechargez la page.",
+      match_not_found: "cet abondement n'existe plus. Rechargez la page.",
+      integration_not_found: "cette intégration n'existe plus. Rechargez la page.",
+      subscriber_not_found: "ce destinataire n'existe plus. Rechargez la page.",
+      forbidden: "cette clé ou ce jeton ne permet pas cette action.",
+      invalid_json: "la demande envoyée n'était pas lisible. Rechargez la page.",
+      invalid_body: "la demande envoyée n'était pas complète. Rechargez la page.",
+      csrf: "la page a perdu sa session : rechargez-la."
+    },
+    en: {
+      cap_below_used: function (b, m) { return "the cap cannot go below what this match already gave (" + m(b.used) + ")."; },
+      refund_out_of_range: function (b, m) { return "the refund goes from " + m(1) + " to the donation's amount (" + m(b.amount) + ")."; },
+      amount_too_large: function (b, m) { return "amount too large: " + m(b.max) + " at most."; }
+    }
+  };
+  return function (lang, e, money) {
+    var said = SAID[lang === "en" ? "en" : "fr"][e.code];
+    if (typeof said !== "function") return said || e.message;
+    var b = e.body || {};
+    if (!money && ("used" in b || "amount" in b || "max" in b)) return e.message;
+    return said(b, money);
+  };
+})();
