@@ -33,7 +33,11 @@
       help_manual: "Modération : validation manuelle. Un texte ne passe à l'antenne qu'une fois validé. Les montants comptent tout de suite.",
       onAirAt: function (t) { return "à l'antenne à " + t; },
       st_current: "en cours", st_upcoming: "à venir", st_past: "terminé", st_unscheduled: "non programmé",
-      words_default: "Liste par défaut"
+      words_default: "Liste par défaut",
+      overlays: function (n) {
+        return n ? (n > 1 ? n + " overlays connectés à ce live." : "Overlay connecté à ce live.")
+          : "Aucun overlay connecté : ajoutez le lien d'overlay comme source navigateur dans OBS.";
+      }
     },
     en: {
       badKey: "This key does not open this live. Check it with the organisers.",
@@ -54,7 +58,11 @@
       help_manual: "Moderation: manual approval. A text goes on air only once approved. Amounts count at once.",
       onAirAt: function (t) { return "on air at " + t; },
       st_current: "on air", st_upcoming: "upcoming", st_past: "over", st_unscheduled: "not scheduled",
-      words_default: "Default list"
+      words_default: "Default list",
+      overlays: function (n) {
+        return n ? (n > 1 ? n + " overlays connected to this live." : "Overlay connected to this live.")
+          : "No overlay connected: add the overlay link as a browser source in OBS.";
+      }
     }
   }[lang];
 
@@ -185,7 +193,9 @@
     form.elements.words.placeholder = T.words_default;
     form.dataset.defaultWords = m.default_words ? m.words.join("\n") : "";
   }
-  el("moderation-form").addEventListener("input", function () { el("moderation-form").dataset.dirty = "1"; });
+  ["input", "change"].forEach(function (type) {
+    el("moderation-form").addEventListener(type, function () { el("moderation-form").dataset.dirty = "1"; });
+  });
 
   // Buttons armed by a first click, by action and id, so a redraw keeps them armed.
   var armed = {};
@@ -336,9 +346,20 @@
     socket.onclose = function () { socket = null; setTimeout(follow, 2000); };
   }
 
+  // Whether the overlay in OBS is connected: looked at now and then (no event says it).
+  function loadOverlays() {
+    if (!key || document.hidden) return;
+    api("GET", "/api/v1/lives/" + encodeURIComponent(liveId) + "/connections").then(function (v) {
+      var p = el("overlays");
+      p.textContent = T.overlays(v.overlays);
+      p.dataset.connected = v.overlays ? "1" : "";
+    }).catch(function () { /* shown again at the next look */ });
+  }
+  setInterval(loadOverlays, 5000);
+
   function start() {
     el("signin-error").hidden = true;
-    load().then(function () { follow(); }).catch(fail);
+    load().then(function () { follow(); loadOverlays(); }).catch(fail);
   }
 
   if (key) start(); else signedOut(false);

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/session", post(sign_in).get(session).delete(sign_out))
         .route("/api/v1/campaigns/{id}/donations", get(campaign_donations))
         .route("/api/v1/lives/{id}/donations", get(live_donations))
+        .route("/api/v1/lives/{id}/connections", get(live_connections))
         .route("/api/v1/campaigns/{id}/connections", get(connections))
         .route("/api/v1/campaigns/{id}/donations.csv", get(campaign_csv))
         .route("/api/v1/lives/{id}/moderation", get(get_moderation).put(put_moderation))
@@ -251,6 +252,21 @@ async fn campaign_donations(
     };
     let list: Vec<Value> = donations.iter().map(|(d, at)| admin_donation(d, host(d), *at)).collect();
     Ok(axum::Json(json!({ "donations": list, "count": count })).into_response())
+}
+
+/// `GET /api/v1/lives/{id}/connections` (admin or the live's key): the sessions
+/// open now on the live's stream, `overlays` (with its overlay token, as OBS
+/// browser sources) and `viewers` (public pages), so that the host sees the
+/// overlay in OBS connected before going on air.
+async fn live_connections(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    app.views.live(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    app.require_live_writer(&headers, &live_id)?;
+    let (overlays, viewers) = app.hub.watchers(&live_id);
+    Ok(axum::Json(json!({ "overlays": overlays, "viewers": viewers })).into_response())
 }
 
 /// `GET /api/v1/lives/{id}/donations[?limit=N]` (admin or the live's key): the

@@ -145,6 +145,22 @@ async fn connections_count_overlays_and_viewers_of_each_stream() {
         "campaign": {"overlays": 0, "viewers": 1},
         "lives": {(live.id.clone()): {"overlays": 1, "viewers": 1}},
     });
+    // The host, with the live's key, sees the live's own.
+    let live_path = format!("/api/v1/lives/{}/connections", live.id);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (s, v) = app.request(reqwest::Method::GET, &live_path, Some(&live.key), &[], None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        if v == json!({"overlays": 1, "viewers": 1}) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{v}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (s, _) = app.request(reqwest::Method::GET, &live_path, Some(&live.overlay_token), &[], None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app.request(reqwest::Method::GET, &live_path, None, &[], None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let (s, v) = app.request(reqwest::Method::GET, &path, Some(ADMIN), &[], None).await;

@@ -128,9 +128,16 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         eventually("the new donation's row", WAIT, || async { (rows(b).await.len() == 3).then_some(()) }).await;
         wait_text(b, "#totals", &fr("24,50_€ (dons 24,50_€ + abondés 0,00_€) — 3 dons")).await;
 
-        // A test alert reaches the live's overlays.
+        wait_text(
+            b,
+            "#overlays",
+            "Aucun overlay connecté : ajoutez le lien d'overlay comme source navigateur dans OBS.",
+        )
+        .await;
+        // A test alert reaches the live's overlays; the page sees one connect.
         let mut ws = app.ws(&live_with_overlay(&app, &live).await, None).await;
         ws.next().await;
+        wait_text(b, "#overlays", "Overlay connecté à ce live.").await;
         fill(b, "#test-form [name=donor]", "Essai OBS").await;
         click(b, "#test-form button[type=submit]").await;
         let alert = loop {
@@ -144,7 +151,11 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
 
         // The moderation's settings.
         b.client
-            .execute("document.querySelector('#moderation-form [name=mode]').value = 'delay';", vec![])
+            .execute(
+                "var s = document.querySelector('#moderation-form [name=mode]'); s.value = 'delay'; \
+                 s.dispatchEvent(new Event('change', {bubbles: true}));",
+                vec![],
+            )
             .await
             .unwrap();
         fill(b, "#moderation-form [name=delay_seconds]", "45").await;
@@ -164,7 +175,11 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
 
         // A refusal, said in French: a masked word longer than 64 characters.
         b.client
-            .execute("document.querySelector('#moderation-form [name=words]').value = 'x'.repeat(65);", vec![])
+            .execute(
+                "var w = document.querySelector('#moderation-form [name=words]'); w.value = 'x'.repeat(65); \
+                 w.dispatchEvent(new Event('input', {bubbles: true}));",
+                vec![],
+            )
             .await
             .unwrap();
         click(b, "#moderation-form button[type=submit]").await;
