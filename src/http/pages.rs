@@ -419,6 +419,7 @@ mod tests {
             include_str!("../../templates/dashboard.html"),
             include_str!("../../templates/live_page.html"),
             include_str!("../../templates/campaign_page.html"),
+            include_str!("../../templates/host_page.html"),
         ];
         let mut used = 0;
         for t in templates {
