@@ -593,11 +593,14 @@
       // A finished live folds to its header line, so that the current one is
       // not ten cards down in a month of lives; it opens again on a click, and
       // a live that is not over is always open.
-      // One that ends while the page is open folds too, unless it is being worked in.
+      // One that ends while the page is open folds too when the clock ended
+      // it, not an edit of its schedule (the organiser is working in it).
       card.classList.toggle("past", l.status === "past");
+      var ended = card.dataset.status && card.dataset.status !== "past" && card.dataset.ends === String(l.ends_at);
       if (l.status !== "past") f("manage").open = true;
-      else if (fresh || card.dataset.status !== "past" && !card.contains(document.activeElement)) f("manage").open = false;
+      else if (fresh || ended) f("manage").open = false;
       card.dataset.status = l.status;
+      card.dataset.ends = String(l.ends_at);
       f("status").textContent = T["live_" + l.status] || l.status;
       f("status").dataset.status = l.status;
       f("when").textContent = l.scheduled_at ? when(l.scheduled_at) + " ·" : "";

@@ -316,7 +316,7 @@ async fn wrong_methods_bad_paths_and_non_object_bodies_get_the_error_shape() {
         error("method_not_allowed", "this endpoint does not take this method; the Allow header lists those it takes");
     for (method, path, allow) in [
         (reqwest::Method::PUT, "/api/v1/campaigns".to_owned(), "POST"),
-        (reqwest::Method::DELETE, format!("/api/v1/lives/{}/donations", live.id), "POST"),
+        (reqwest::Method::DELETE, format!("/api/v1/lives/{}/donations", live.id), "POST,GET,HEAD"),
         (reqwest::Method::POST, "/healthz".to_owned(), "GET,HEAD"),
         (reqwest::Method::POST, format!("/lives/{}", live.id), "GET,HEAD"),
     ] {

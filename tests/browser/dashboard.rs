@@ -1090,14 +1090,15 @@ async fn integrations_and_outgoing_webhooks_from_the_dashboard() {
         assert_eq!(text(b, "#integrations button[data-act=remove-integration]").await, "Confirm?");
         click(b, "#integrations button[data-act=remove-integration]").await;
         eventually("the integration is gone", WAIT, || async {
-            (b.js("return document.querySelectorAll('#integrations tbody tr').length").await == 0).then_some(())
+            (b.js("return document.querySelectorAll('#integrations tbody tr[data-id]').length").await == 0)
+                .then_some(())
         })
         .await;
         assert_eq!(post("order-2").await, StatusCode::NOT_FOUND);
         click(b, "#subscribers button[data-act=remove-subscriber]").await;
         click(b, "#subscribers button[data-act=remove-subscriber]").await;
         eventually("the receiver is gone", WAIT, || async {
-            (b.js("return document.querySelectorAll('#subscribers tbody tr').length").await == 0).then_some(())
+            (b.js("return document.querySelectorAll('#subscribers tbody tr[data-id]').length").await == 0).then_some(())
         })
         .await;
         let (_, v) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
@@ -1273,23 +1274,23 @@ async fn lives_start_and_end_on_time_on_an_open_dashboard() {
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap()
     };
-    // One minute long, ending in 5 s; and one starting in 7 s.
-    app.live(&cid, json!({"host": "Ending", "scheduled_at": at(-55), "duration_minutes": 1})).await;
-    app.live(&cid, json!({"host": "Starting", "scheduled_at": at(7), "duration_minutes": 60})).await;
     with_browser(async |b| {
         sign_in(b, &app, &format!("#c={cid}")).await;
+        wait_text(b, "#c-name", "Restos").await;
+        // Created once the page is open (each creation's frame redraws it): one
+        // minute long, ending in 12 s; and one starting in 16 s.
+        app.live(&cid, json!({"host": "Ending", "scheduled_at": at(-48), "duration_minutes": 1})).await;
+        app.live(&cid, json!({"host": "Starting", "scheduled_at": at(16), "duration_minutes": 60})).await;
         let cards = || async {
             b.js(r##"return Array.from(document.querySelectorAll("#lives article")).map(function (a) {
                        return [a.querySelector("[data-f=host]").textContent, a.querySelector("[data-f=status]").textContent,
                                a.querySelector("details.manage").open]; })"##)
                 .await
         };
-        let first = eventually("the lives' cards", WAIT, || async {
-            let c = cards().await;
-            (c.as_array().is_some_and(|a| a.len() == 2)).then_some(c)
+        eventually("both lives, the first on air", WAIT, || async {
+            (cards().await == json!([["Ending", "en cours", true], ["Starting", "à venir", true]])).then_some(())
         })
         .await;
-        assert_eq!(first, json!([["Ending", "en cours", true], ["Starting", "à venir", true]]));
         eventually("the first live ends and folds", WAIT, || async {
             (cards().await == json!([["Ending", "terminé", false], ["Starting", "à venir", true]])).then_some(())
         })
