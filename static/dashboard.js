@@ -108,7 +108,7 @@
   function ApiError(status, code, message, body) {
     this.status = status; this.code = code; this.message = message; this.body = body || {};
   }
-  // A refusal in the page's language, its amounts in the campaign's currency (errors.js).
+  // A refusal in the page's language, its amounts in the campaign's currency (shared.js).
   function explain(e) {
     var cur = campaign && campaign.currency;
     return cagnotteExplain(lang, e, cur ? function (minor) { return money(minor, cur); } : null);
@@ -1062,15 +1062,7 @@
   });
 
   function copy(button) {
-    var input = el(button.dataset.copy);
-    var done = function () { button.dataset.copied = "1"; notice(T.copied, false); };
-    var fallback = function () {
-      input.select();
-      try { document.execCommand("copy"); } catch (err) { /* selected: the user can copy it */ }
-      done();
-    };
-    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(input.value).then(done, fallback);
-    else fallback();
+    cagnotteCopy(el(button.dataset.copy), function () { button.dataset.copied = "1"; notice(T.copied, false); });
   }
 
   // ---- live signal -------------------------------------------------------------

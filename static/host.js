@@ -33,7 +33,9 @@
       help_manual: "Modération : validation manuelle. Un texte ne passe à l'antenne qu'une fois validé. Les montants comptent tout de suite.",
       onAirAt: function (t) { return "à l'antenne à " + t; },
       st_current: "en cours", st_upcoming: "à venir", st_past: "terminé", st_unscheduled: "non programmé",
-      words_default: "Liste par défaut",
+      words_default: "Liste par défaut", copied: "Copié !",
+      rotateWarn: "L'ancien lien d'overlay cesse aussitôt de fonctionner, dans OBS aussi : cliquez de nouveau pour confirmer.",
+      rotated: "Nouveau lien d'overlay créé : collez-le dans la source navigateur d'OBS.",
       overlays: function (n) {
         return n ? (n > 1 ? n + " overlays connectés à ce live." : "Overlay connecté à ce live.")
           : "Aucun overlay connecté : ajoutez le lien d'overlay comme source navigateur dans OBS.";
@@ -58,7 +60,9 @@
       help_manual: "Moderation: manual approval. A text goes on air only once approved. Amounts count at once.",
       onAirAt: function (t) { return "on air at " + t; },
       st_current: "on air", st_upcoming: "upcoming", st_past: "over", st_unscheduled: "not scheduled",
-      words_default: "Default list",
+      words_default: "Default list", copied: "Copied!",
+      rotateWarn: "The old overlay link stops working at once, in OBS too: click again to confirm.",
+      rotated: "New overlay link made: paste it into OBS's browser source.",
       overlays: function (n) {
         return n ? (n > 1 ? n + " overlays connected to this live." : "Overlay connected to this live.")
           : "No overlay connected: add the overlay link as a browser source in OBS.";
@@ -117,7 +121,7 @@
   }
   function fail(e) {
     if (e && (e.status === 401 || e.status === 403)) { signedOut(true); return; }
-    // A refusal in the page's language (errors.js).
+    // A refusal in the page's language (shared.js).
     notice(T.error + (e instanceof ApiError ? cagnotteExplain(lang, e, money) : e && e.message ? e.message : String(e)), true);
   }
 
@@ -290,6 +294,30 @@
       b.disabled = false;
       fail(e);
     });
+  });
+
+  // A new overlay link, in two clicks: the first says that the old one stops.
+  el("rotate-overlay").addEventListener("click", function () {
+    var b = el("rotate-overlay");
+    if (!b.dataset.armed) {
+      b.dataset.armed = "1";
+      b.textContent = T.confirm;
+      notice(T.rotateWarn, false);
+      return;
+    }
+    delete b.dataset.armed;
+    b.textContent = b.dataset.label;
+    b.disabled = true;
+    api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/rotate", { overlay_token: true }).then(function (v) {
+      el("overlay-new").hidden = false;
+      el("overlay-url").value = v.overlay_url;
+      var u = new URL(v.overlay_url, location.href);
+      el("builder-link").href = u.pathname + "/builder" + u.search + "&lang=" + lang;
+      notice(T.rotated, false);
+    }).catch(fail).then(function () { b.disabled = false; });
+  });
+  el("copy-overlay").addEventListener("click", function () {
+    cagnotteCopy(el("overlay-url"), function () { notice(T.copied, false); });
   });
 
   el("test-form").addEventListener("submit", function (ev) {

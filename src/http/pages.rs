@@ -52,7 +52,7 @@ pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
         "dashboard.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/dashboard.js")),
         "public.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/public.js")),
         "host.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/host.js")),
-        "errors.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/errors.js")),
+        "shared.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/shared.js")),
         "pages.css" => ("text/css; charset=utf-8", include_bytes!("../../static/pages.css")),
         _ => return None,
     })
@@ -200,6 +200,12 @@ const LABELS: &[(&str, &str, &str)] = &[
         "For the live's host: its donations, approving messages, a test alert. The key can also add donations to this live.",
     ),
     ("send_test_alert", "Envoyer une alerte de test", "Send a test alert"),
+    ("overlay_obs", "Overlay pour OBS", "Overlay for OBS"),
+    (
+        "overlay_obs_help",
+        "Le lien d'overlay s'ajoute dans OBS comme source navigateur (1280 × 720). Il n'est affiché qu'une fois : perdu, il se remplace par un nouveau, et l'ancien cesse aussitôt de fonctionner, dans OBS aussi.",
+        "The overlay link goes into OBS as a browser source (1280 × 720). It is shown only once: if lost, it is replaced by a new one, and the old one stops working at once, in OBS too.",
+    ),
     (
         "test_alert_help",
         "Vos overlays l'affichent comme un don ; elle ne compte dans aucun total.",

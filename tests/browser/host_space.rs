@@ -149,6 +149,32 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         assert_eq!(alert["donation"]["donor"], "Essai OBS");
         wait_text(b, "#notice", "Alerte de test envoyée à vos overlays.").await;
 
+        // The overlay link lost: a new one, in two clicks. The overlay open
+        // with the old one is closed; the new one reads the live.
+        click(b, "#rotate-overlay").await;
+        wait_text(
+            b,
+            "#notice",
+            "L'ancien lien d'overlay cesse aussitôt de fonctionner, dans OBS aussi : cliquez de nouveau pour confirmer.",
+        )
+        .await;
+        assert_eq!(b.js("return document.getElementById('overlay-new').hidden").await, true);
+        click(b, "#rotate-overlay").await;
+        wait_text(b, "#notice", "Nouveau lien d'overlay créé : collez-le dans la source navigateur d'OBS.").await;
+        assert_eq!(ws.closed(Duration::from_secs(10)).await, Some(1008));
+        let new_url = input_value(b, "#overlay-url").await;
+        let prefix = format!("{}/overlay/lives/{}?token=", app.base, live.id);
+        let token = new_url.strip_prefix(&prefix).unwrap_or_else(|| panic!("{new_url}")).to_owned();
+        assert!(token.starts_with("ot_"), "{new_url}");
+        let builder = b.js("return document.getElementById('builder-link').href").await;
+        assert_eq!(builder, format!("{}/overlay/lives/{}/builder?token={token}&lang=fr", app.base, live.id));
+        let (s, _) = app
+            .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/events?after=0", live.id), Some(&token), &[], None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        wait_text(b, "#overlays", "Aucun overlay connecté : ajoutez le lien d'overlay comme source navigateur dans OBS.")
+            .await;
+
         // The moderation's settings.
         b.client
             .execute(

@@ -1,5 +1,7 @@
-// The API's refusals said in the page's language, for the dashboard and the
-// host's space: `cagnotteExplain(lang, error, money)` with `error` an object
+// What the dashboard and the host's space share.
+//
+// The API's refusals said in the page's language:
+// `cagnotteExplain(lang, error, money)` with `error` an object
 // holding `code`, `message` (the API's sentence) and `body` (the whole answer,
 // whose `max`, `used`, `amount`, `expected`, `field` and `retry_after` the
 // sentences name), and `money(minor)` writing an amount in the campaign's
@@ -61,3 +63,17 @@ var cagnotteExplain = (function () {
     return said(b, money);
   };
 })();
+
+// Copies an input's text to the clipboard (selecting it where the clipboard
+// API is not offered, a page served over plain HTTP to another machine), then
+// calls `done`.
+function cagnotteCopy(input, done) {
+  "use strict";
+  var fallback = function () {
+    input.select();
+    try { document.execCommand("copy"); } catch (err) { /* selected: the user can copy it */ }
+    done();
+  };
+  if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(input.value).then(done, fallback);
+  else fallback();
+}
