@@ -105,44 +105,24 @@
   var socket = null, attempt = 0, refreshTimer = null, loading = null, again = false, fillAgain = false;
 
   // ---- helpers ----------------------------------------------------------------
-  function ApiError(status, code, message, body) {
-    this.status = status; this.code = code; this.message = message; this.body = body || {};
-  }
   // A refusal in the page's language, its amounts in the campaign's currency (shared.js).
   function explain(e) {
     var cur = campaign && campaign.currency;
     return cagnotteExplain(lang, e, cur ? function (minor) { return money(minor, cur); } : null);
   }
+  // Writes carry the session's CSRF token; a 401 ends the session on the page.
   function api(method, path, payload) {
     var headers = {};
-    if (method !== "GET" && method !== "HEAD") {
-      headers["X-CSRF-Token"] = csrf || "";
-      if (payload !== undefined) headers["Content-Type"] = "application/json";
-    }
-    return fetch(path, {
-      method: method, headers: headers, credentials: "same-origin", cache: "no-store",
-      body: payload === undefined ? undefined : JSON.stringify(payload)
-    }).then(function (r) {
-      return r.text().then(function (text) {
-        var v = null;
-        try { v = text ? JSON.parse(text) : null; } catch (e) { v = null; }
-        if (!r.ok) {
-          if (r.status === 401 && path !== "/api/v1/session") signedOut(true);
-          throw new ApiError(r.status, v && v.error, (v && v.message) || r.statusText, v);
-        }
-        return v;
-      });
+    if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrf || "";
+    return cagnotteRequest(method, path, payload, headers, "same-origin").catch(function (e) {
+      if (e.status === 401 && path !== "/api/v1/session") signedOut(true);
+      throw e;
     });
   }
-  function notice(text, isError) {
-    var n = el("notice");
-    n.textContent = text;
-    n.className = "notice" + (isError ? " error" : "");
-    n.hidden = !text;
-  }
+  var notice = cagnotteNotice;
   function fail(e) {
     if (e && e.status === 401 && !csrf) return; // signed out: the sign-in form says why
-    notice(T.error + (e instanceof ApiError ? explain(e) : e && e.message ? e.message : String(e)), true);
+    notice(T.error + (e instanceof CagnotteApiError ? explain(e) : e && e.message ? e.message : String(e)), true);
   }
   function make(tag, cls, text) {
     var n = document.createElement(tag);

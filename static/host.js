@@ -95,34 +95,15 @@
   var fmtTime = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   function when(ms) { return ms ? fmtWhen.format(new Date(ms)) : ""; }
 
-  function ApiError(status, code, message, body) {
-    this.status = status; this.code = code; this.message = message; this.body = body || {};
-  }
+  // Every call carries the key; no cookie goes with it.
   function api(method, path, payload) {
-    var headers = { "Authorization": "Bearer " + key };
-    if (payload !== undefined) headers["Content-Type"] = "application/json";
-    return fetch(path, {
-      method: method, headers: headers, cache: "no-store", credentials: "omit",
-      body: payload === undefined ? undefined : JSON.stringify(payload)
-    }).then(function (r) {
-      return r.text().then(function (text) {
-        var v = null;
-        try { v = text ? JSON.parse(text) : null; } catch (e) { v = null; }
-        if (!r.ok) throw new ApiError(r.status, v && v.error, (v && v.message) || r.statusText, v);
-        return v;
-      });
-    });
+    return cagnotteRequest(method, path, payload, { "Authorization": "Bearer " + key }, "omit");
   }
-  function notice(text, isError) {
-    var n = el("notice");
-    n.textContent = text;
-    n.className = "notice" + (isError ? " error" : "");
-    n.hidden = !text;
-  }
+  var notice = cagnotteNotice;
   function fail(e) {
     if (e && (e.status === 401 || e.status === 403)) { signedOut(true); return; }
     // A refusal in the page's language (shared.js).
-    notice(T.error + (e instanceof ApiError ? cagnotteExplain(lang, e, money) : e && e.message ? e.message : String(e)), true);
+    notice(T.error + (e instanceof CagnotteApiError ? cagnotteExplain(lang, e, money) : e && e.message ? e.message : String(e)), true);
   }
 
   function signedOut(badKey) {

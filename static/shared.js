@@ -1,5 +1,36 @@
 // What the dashboard and the host's space share.
 //
+// `cagnotteRequest(method, path, payload, headers, credentials)`: a call to the
+// API, its JSON answer, or a `CagnotteApiError` carrying the refusal.
+function CagnotteApiError(status, code, message, body) {
+  "use strict";
+  this.status = status; this.code = code; this.message = message; this.body = body || {};
+}
+function cagnotteRequest(method, path, payload, headers, credentials) {
+  "use strict";
+  if (payload !== undefined) headers["Content-Type"] = "application/json";
+  return fetch(path, {
+    method: method, headers: headers, credentials: credentials, cache: "no-store",
+    body: payload === undefined ? undefined : JSON.stringify(payload)
+  }).then(function (r) {
+    return r.text().then(function (text) {
+      var v = null;
+      try { v = text ? JSON.parse(text) : null; } catch (e) { v = null; }
+      if (!r.ok) throw new CagnotteApiError(r.status, v && v.error, (v && v.message) || r.statusText, v);
+      return v;
+    });
+  });
+}
+
+// Says `text` in the page's notice line (an error in red); nothing hides it.
+function cagnotteNotice(text, isError) {
+  "use strict";
+  var n = document.getElementById("notice");
+  n.textContent = text;
+  n.className = "notice" + (isError ? " error" : "");
+  n.hidden = !text;
+}
+//
 // The API's refusals said in the page's language:
 // `cagnotteExplain(lang, error, money)` with `error` an object
 // holding `code`, `message` (the API's sentence) and `body` (the whole answer,
