@@ -690,13 +690,7 @@
       tr.dataset.status = status;
       tr.appendChild(make("td", "when", when(d.at)));
       tr.appendChild(make("td", "host", d.host));
-      var who = make("td", "donor", d.donor_name || "—");
-      if (d.anonymous) who.appendChild(make("small", "badge", T.anonymous));
-      if (d.donor_hidden) who.appendChild(make("small", "badge", T.hidden));
-      tr.appendChild(who);
-      var msg = make("td", "message", d.message_text || "");
-      if (d.message_hidden) msg.appendChild(make("small", "badge", T.hidden));
-      tr.appendChild(msg);
+      cagnotteTextCells(tr, d, T);
       var amount = make("td", "num amount", money(d.amount, currency));
       if (!d.refunded && d.refunded_amount > 0) {
         // Given back in part (by the payment provider or the API).

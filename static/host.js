@@ -236,13 +236,7 @@
       var status = d.refunded ? "refunded" : d.moderation;
       tr.dataset.status = status;
       tr.appendChild(make("td", "when", when(d.at)));
-      var who = make("td", "donor", d.donor_name || "—");
-      if (d.anonymous) who.appendChild(make("small", "badge", T.anonymous));
-      if (d.donor_hidden) who.appendChild(make("small", "badge", T.hidden));
-      tr.appendChild(who);
-      var msg = make("td", "message", d.message_text || "");
-      if (d.message_hidden) msg.appendChild(make("small", "badge", T.hidden));
-      tr.appendChild(msg);
+      cagnotteTextCells(tr, d, T);
       tr.appendChild(make("td", "num amount", money(d.amount)));
       tr.appendChild(make("td", "status", T["st_" + status] || status));
       var acts = make("td", "actions");

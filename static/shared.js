@@ -108,3 +108,27 @@ function cagnotteCopy(input, done) {
   if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(input.value).then(done, fallback);
   else fallback();
 }
+
+// A donation's donor and message cells as organisers and hosts see them: the
+// real text, marked anonymous or hidden (`labels.anonymous`, `labels.hidden`).
+function cagnotteTextCells(tr, d, labels) {
+  "use strict";
+  var cell = function (cls, text) {
+    var td = document.createElement("td");
+    td.className = cls;
+    td.textContent = text;
+    tr.appendChild(td);
+    return td;
+  };
+  var badge = function (td, text) {
+    var b = document.createElement("small");
+    b.className = "badge";
+    b.textContent = text;
+    td.appendChild(b);
+  };
+  var who = cell("donor", d.donor_name || "—");
+  if (d.anonymous) badge(who, labels.anonymous);
+  if (d.donor_hidden) badge(who, labels.hidden);
+  var msg = cell("message", d.message_text || "");
+  if (d.message_hidden) badge(msg, labels.hidden);
+}

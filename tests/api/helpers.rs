@@ -218,6 +218,21 @@ impl TestApp {
         self.live(&c, json!({"host": "Corentin", "goal": 100000})).await
     }
 
+    /// Sets a live's moderation with its key.
+    pub async fn moderate(&self, live: &TestLive, body: Value) -> Value {
+        let (s, v) = self
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v1/lives/{}/moderation", live.id),
+                Some(&live.key),
+                &[],
+                Some(body.to_string()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
+    }
+
     pub async fn donate(&self, live: &TestLive, body: Value) -> (StatusCode, Value) {
         self.post(&format!("/api/v1/lives/{}/donations", live.id), Some(&live.key), body).await
     }

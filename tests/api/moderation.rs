@@ -16,20 +16,6 @@ async fn until(ws: &mut Ws, kind: &str) -> Value {
     }
 }
 
-async fn moderate(app: &TestApp, live: &TestLive, body: Value) -> Value {
-    let (s, v) = app
-        .request(
-            reqwest::Method::PUT,
-            &format!("/api/v1/lives/{}/moderation", live.id),
-            Some(&live.key),
-            &[],
-            Some(body.to_string()),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    v
-}
-
 async fn sign_in(app: &TestApp) -> (String, String) {
     let r =
         app.client.post(format!("{}/api/v1/session", app.base)).json(&json!({"token": ADMIN})).send().await.unwrap();
@@ -177,7 +163,7 @@ async fn sessions_need_the_admin_token_and_writes_need_the_csrf_token() {
 async fn delayed_text_reaches_overlays_after_the_delay_while_totals_do_not_wait() {
     let app = spawn_app().await;
     let live = app.setup().await;
-    let m = moderate(&app, &live, json!({"mode": "delay", "delay_seconds": 1})).await;
+    let m = app.moderate(&live, json!({"mode": "delay", "delay_seconds": 1})).await;
     assert_eq!((m["mode"].as_str(), m["delay_seconds"].as_u64()), (Some("delay"), Some(1)));
     let mut ws = app.ws(&live, None).await;
     ws.next().await;
@@ -213,7 +199,7 @@ async fn delayed_text_reaches_overlays_after_the_delay_while_totals_do_not_wait(
 async fn manual_approval_and_hiding_after_the_fact() {
     let app = spawn_app().await;
     let live = app.setup().await;
-    moderate(&app, &live, json!({"mode": "manual"})).await;
+    app.moderate(&live, json!({"mode": "manual"})).await;
     let mut ws = app.ws(&live, None).await;
     ws.next().await;
     let (_, d) = app
@@ -266,7 +252,7 @@ async fn the_word_list_masks_whole_words_case_and_accent_insensitively() {
         .await;
     assert_eq!(d["donation"]["donor"], "Le ******");
     assert_eq!(d["donation"]["message"], "gros ******* va");
-    let m = moderate(&app, &live, json!({"mode": "off", "words": ["Brocoli", "épinards"]})).await;
+    let m = app.moderate(&live, json!({"mode": "off", "words": ["Brocoli", "épinards"]})).await;
     assert_eq!(m["words"], json!(["Brocoli", "épinards"]));
     assert_eq!(m["default_words"], false);
     let (_, d) = app
@@ -555,7 +541,7 @@ async fn the_csv_export_parses_back_to_the_same_rows() {
 async fn public_streams_need_no_token_and_show_only_moderated_text() {
     let app = spawn_app().await;
     let live = app.setup().await;
-    moderate(&app, &live, json!({"mode": "manual"})).await;
+    app.moderate(&live, json!({"mode": "manual"})).await;
     let (stream, _) =
         tokio_tungstenite::connect_async(format!("ws://{}/ws/public/lives/{}", app.addr, live.id)).await.unwrap();
     let mut ws = Ws { stream };
@@ -728,7 +714,7 @@ async fn a_live_key_lists_its_own_live_s_donations_with_their_real_text() {
     let app = spawn_app().await;
     let live = app.setup().await;
     let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
-    moderate(&app, &live, json!({"mode": "manual"})).await;
+    app.moderate(&live, json!({"mode": "manual"})).await;
     let (_, first) = app
         .donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": "Pour les Restos"}))
         .await;

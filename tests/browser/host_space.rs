@@ -79,16 +79,7 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         let card_link = b.js("return document.querySelector('#lives article [data-f=host-space]').href").await;
         assert_eq!(card_link, format!("{}/lives/{}/host?lang=fr", app.base, live.id));
         // Texts wait for approval; another live of the campaign gets a donation too.
-        let (s, v) = app
-            .request(
-                reqwest::Method::PUT,
-                &format!("/api/v1/lives/{}/moderation", live.id),
-                Some(&live.key),
-                &[],
-                Some(json!({"mode": "manual"}).to_string()),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+        app.moderate(&live, json!({"mode": "manual"})).await;
         let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
         app.donate_ok(&other, 4000).await;
         let (_, zoe) = app
