@@ -356,6 +356,7 @@
     el("c-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/donations.csv";
     // The same rows for a spreadsheet opened with a double click, in this page's language.
     el("c-excel").href = el("c-csv").getAttribute("href") + "?excel=1&lang=" + lang;
+    el("c-lives-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/lives.csv?excel=1&lang=" + lang;
     var t = c.totals;
     var line = T.total + " " + money(t.total, cur) + " (" + T.raised + " " + money(t.raised, cur) + " + " +
       T.matched + " " + money(t.matched, cur) + ") — " + T.donations(t.donations);

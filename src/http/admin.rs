@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/connections", get(live_connections))
         .route("/api/v1/campaigns/{id}/connections", get(connections))
         .route("/api/v1/campaigns/{id}/donations.csv", get(campaign_csv))
+        .route("/api/v1/campaigns/{id}/lives.csv", get(lives_csv))
         .route("/api/v1/lives/{id}/moderation", get(get_moderation).put(put_moderation))
         .route("/api/v1/lives/{id}/test-alert", post(test_alert))
         .route("/api/v1/donations/{id}/approve", post(approve))
@@ -390,13 +391,46 @@ impl CsvStyle {
         CsvStyle { excel, french: excel && q.get("lang").is_some_and(|l| l == "fr") }
     }
 
-    fn header(self) -> impl Iterator<Item = &'static str> {
+    /// Each live's totals, in the lives export.
+    const LIVE_COLUMNS: [[&'static str; 3]; 10] = [
+        ["live_id", "live", "live id"],
+        ["host", "hôte", "host"],
+        ["title", "titre", "title"],
+        ["scheduled_at", "date (UTC)", "date (UTC)"],
+        ["status", "état", "status"],
+        ["donations", "dons", "donations"],
+        ["raised", "collecté", "raised"],
+        ["matched", "abondé", "matched"],
+        ["total", "total", "total"],
+        ["currency", "devise", "currency"],
+    ];
+
+    /// `columns`' names for this style.
+    fn header<const N: usize>(self, columns: &'static [[&'static str; 3]; N]) -> impl Iterator<Item = &'static str> {
         let col = match (self.excel, self.french) {
             (false, _) => 0,
             (true, true) => 1,
             (true, false) => 2,
         };
-        Self::COLUMNS.iter().map(move |c| c[col])
+        columns.iter().map(move |c| c[col])
+    }
+
+    /// A writer for this style: the byte order mark and the separator.
+    fn writer(self) -> csv::Writer<Vec<u8>> {
+        let out = if self.excel { "\u{feff}".as_bytes().to_vec() } else { Vec::new() };
+        csv::WriterBuilder::new().delimiter(if self.french { b';' } else { b',' }).from_writer(out)
+    }
+
+    /// The download: `{campaign}-{name}.csv`, `name` in French for the French spreadsheet.
+    fn attachment(self, w: csv::Writer<Vec<u8>>, campaign_id: &str, [fr, en]: [&str; 2]) -> Result<Response, ApiError> {
+        let body = w.into_inner().map_err(|e| ApiError::internal(e.to_string()))?;
+        let name = if self.french { fr } else { en };
+        let disposition = format!("attachment; filename=\"{campaign_id}-{name}.csv\"");
+        Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+            body,
+        )
+            .into_response())
     }
 
     fn money(self, currency: crate::money::Currency, minor: i64) -> String {
@@ -445,10 +479,9 @@ async fn campaign_csv(
     let hosts = hosts(&app, &campaign_id);
     let (_, mut donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
     donations.reverse(); // oldest first, as a ledger reads
-    let out = if style.excel { "\u{feff}".as_bytes().to_vec() } else { Vec::new() };
-    let mut w = csv::WriterBuilder::new().delimiter(if style.french { b';' } else { b',' }).from_writer(out);
+    let mut w = style.writer();
     let csv_err = |e: csv::Error| ApiError::internal(e.to_string());
-    w.write_record(style.header()).map_err(csv_err)?;
+    w.write_record(style.header(&CsvStyle::COLUMNS)).map_err(csv_err)?;
     let money = |minor: i64| style.money(currency, minor);
     for (d, refunded_at) in &donations {
         // A donation given back whole still shows what its matches paid; the
@@ -474,14 +507,79 @@ async fn campaign_csv(
         ];
         w.write_record(&row).map_err(csv_err)?;
     }
-    let body = w.into_inner().map_err(|e| ApiError::internal(e.to_string()))?;
-    let name = if style.french { "dons" } else { "donations" };
-    let disposition = format!("attachment; filename=\"{campaign_id}-{name}.csv\"");
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
-        body,
-    )
-        .into_response())
+    style.attachment(w, &campaign_id, ["dons", "donations"])
+}
+
+/// `GET /api/v1/campaigns/{id}/lives.csv[?excel=1[&lang=fr]]`: one row per
+/// live, in schedule order, with what it raised: for the charity's report and
+/// to thank each host. `donations`, `raised`, `matched` and `total` are the
+/// live's totals (refunds taken off), so each column sums to the campaign's;
+/// the spreadsheet variant ends with that sum, as the campaign's own row.
+async fn lives_csv(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let (campaign, currency) = app
+        .views
+        .campaign_json(&campaign_id, app.now())
+        .zip(app.views.with_campaign(&campaign_id, |c| c.campaign.currency))
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let style = CsvStyle::of(&q);
+    let mut w = style.writer();
+    let csv_err = |e: csv::Error| ApiError::internal(e.to_string());
+    w.write_record(style.header(&CsvStyle::LIVE_COLUMNS)).map_err(csv_err)?;
+    let text = |v: &Value| cell(v.as_str().unwrap_or_default());
+    let money = |v: &Value| style.money(currency, v.as_i64().unwrap_or_default());
+    let status = |s: &str| -> String {
+        let fr = match s {
+            "upcoming" => "à venir",
+            "current" => "en cours",
+            "past" => "terminé",
+            _ => "non programmé",
+        };
+        if style.french { fr.to_owned() } else { s.to_owned() }
+    };
+    let totals_cells =
+        |t: &Value| [t["donations"].to_string(), money(&t["raised"]), money(&t["matched"]), money(&t["total"])];
+    for l in campaign["lives"].as_array().into_iter().flatten() {
+        let when = serde_json::from_value::<Timestamp>(l["scheduled_at"].clone()).ok().map(|t| style.time(t));
+        let [donations, raised, matched, total] = totals_cells(&l["totals"]);
+        let row = [
+            text(&l["id"]),
+            text(&l["host"]),
+            text(&l["title"]),
+            when.unwrap_or_default(),
+            status(l["status"].as_str().unwrap_or_default()),
+            donations,
+            raised,
+            matched,
+            total,
+            currency.code().to_owned(),
+        ];
+        w.write_record(&row).map_err(csv_err)?;
+    }
+    if style.excel {
+        let [donations, raised, matched, total] = totals_cells(&campaign["totals"]);
+        let label = if style.french { "Total de la campagne" } else { "Campaign total" };
+        let name = cell(campaign["name"].as_str().unwrap_or_default());
+        let row = [
+            label.to_owned(),
+            name,
+            String::new(),
+            String::new(),
+            String::new(),
+            donations,
+            raised,
+            matched,
+            total,
+            currency.code().to_owned(),
+        ];
+        w.write_record(&row).map_err(csv_err)?;
+    }
+    style.attachment(w, &campaign_id, ["lives", "lives"])
 }
 
 fn moderation_json(app: &AppState, live_id: &str) -> Option<Value> {

@@ -84,6 +84,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("public_page", "Page publique", "Public page"),
     ("export_csv", "Exporter les dons (CSV)", "Export donations (CSV)"),
     ("export_excel", "Exporter pour Excel", "Export for Excel"),
+    ("export_lives", "Bilan par live (Excel)", "Totals by live (Excel)"),
     ("matches", "Abondements", "Matching"),
     ("new_match", "Nouvel abondement", "New match"),
     ("sponsor", "Mécène", "Sponsor"),

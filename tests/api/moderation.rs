@@ -416,17 +416,7 @@ async fn the_csv_export_parses_back_to_the_same_rows() {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let csv = res.text().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("export.csv");
-    std::fs::write(&file, &csv).unwrap();
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg("import csv, json, sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))))")
-        .arg(&file)
-        .output()
-        .expect("python3");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = python_csv(csv.as_bytes(), ",");
     assert_eq!(rows.len(), 6);
     let texts: Vec<_> = rows[3..].iter().map(|r| (r["donor"].clone(), r["message"].clone())).collect();
     assert_eq!(
@@ -495,16 +485,7 @@ async fn the_csv_export_parses_back_to_the_same_rows() {
         assert_eq!(res.status(), StatusCode::OK);
         let bytes = res.bytes().await.unwrap();
         assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "{query}: a UTF-8 byte order mark");
-        std::fs::write(&file, &bytes).unwrap();
-        let out = std::process::Command::new("python3")
-            .arg("-c")
-            .arg("import csv, json, sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8-sig'), delimiter=sys.argv[2]))))")
-            .arg(&file)
-            .arg(sep)
-            .output()
-            .expect("python3");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let sheet: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let sheet = python_csv(&bytes, sep);
         assert_eq!(sheet.len(), rows.len(), "{query}");
         let [id, donor, message, amount, matched, anonymous, received] = names;
         let french = sep == ";";
@@ -772,4 +753,123 @@ async fn a_live_key_lists_its_own_live_s_donations_with_their_real_text() {
     // Donating still works on the same path.
     let (s, _) = app.donate(&live, json!({"amount": 100, "currency": "EUR"})).await;
     assert_eq!(s, StatusCode::CREATED);
+}
+
+/// An export as Python's `csv` module reads it (a byte order mark skipped), one
+/// object per row keyed by the header's names.
+fn python_csv(bytes: &[u8], sep: &str) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("export.csv");
+    std::fs::write(&file, bytes).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import csv, json, sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8-sig'), delimiter=sys.argv[2]))))")
+        .arg(&file)
+        .arg(sep)
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The totals by live: one row per live in schedule order, summing to the
+/// campaign's totals to the cent, refunds taken off; in a spreadsheet, with the
+/// campaign's own row under them.
+#[tokio::test]
+async fn the_lives_export_gives_each_live_s_totals_summing_to_the_campaign_s() {
+    let app = spawn_app().await;
+    let campaign = app.campaign(json!({"name": "Restos 2026", "currency": "EUR"})).await;
+    let cid = campaign["id"].as_str().unwrap().to_owned();
+    let (s, m) = app
+        .post(
+            &format!("/api/v1/campaigns/{cid}/matches"),
+            Some(ADMIN),
+            json!({"sponsor": "Fondation", "ratio": [1, 1], "cap": 100000}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    let unscheduled = app.live(&cid, json!({"host": "=Inès"})).await;
+    let played = app
+        .live(&cid, json!({"host": "Corentin", "title": "Soirée jeux", "scheduled_at": "2026-11-25T19:00:00Z"}))
+        .await;
+    app.donate_ok(&played, 2000).await;
+    let back = app.donate_ok(&played, 500).await;
+    let (s, v) = app
+        .post(&format!("/api/v1/donations/{}/refund", back["donation"]["id"].as_str().unwrap()), Some(ADMIN), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    app.donate_ok(&unscheduled, 1250).await;
+    let (_, c) = app.get(&format!("/api/v1/campaigns/{cid}")).await;
+    assert_eq!(c["totals"], json!({"raised": 3250, "matched": 3250, "total": 6500, "donations": 2}));
+
+    let export = |query: &'static str| {
+        let request =
+            app.client.get(format!("{}/api/v1/campaigns/{cid}/lives.csv{query}", app.base)).bearer_auth(ADMIN);
+        async move {
+            let res = request.send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
+            (disposition, res.bytes().await.unwrap())
+        }
+    };
+    let (disposition, plain) = export("").await;
+    assert_eq!(disposition, format!("attachment; filename=\"{cid}-lives.csv\""));
+    let rows = python_csv(&plain, ",");
+    let cells =
+        |r: &Value, names: &[&str]| names.iter().map(|n| r[*n].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let names =
+        ["live_id", "host", "title", "scheduled_at", "status", "donations", "raised", "matched", "total", "currency"];
+    assert_eq!(
+        rows.iter().map(|r| cells(r, &names)).collect::<Vec<_>>(),
+        [
+            [
+                played.id.as_str(),
+                "Corentin",
+                "Soirée jeux",
+                "2026-11-25T19:00:00.000Z",
+                "past",
+                "1",
+                "20.00",
+                "20.00",
+                "40.00",
+                "EUR"
+            ],
+            [unscheduled.id.as_str(), "'=Inès", "", "", "unscheduled", "1", "12.50", "12.50", "25.00", "EUR"],
+        ]
+    );
+
+    let (disposition, sheet) = export("?excel=1&lang=fr").await;
+    assert_eq!(disposition, format!("attachment; filename=\"{cid}-lives.csv\""));
+    assert_eq!(&sheet[..3], b"\xEF\xBB\xBF");
+    let rows = python_csv(&sheet, ";");
+    let names = ["live", "hôte", "titre", "date (UTC)", "état", "dons", "collecté", "abondé", "total", "devise"];
+    assert_eq!(
+        rows.iter().map(|r| cells(r, &names)).collect::<Vec<_>>(),
+        [
+            [
+                played.id.as_str(),
+                "Corentin",
+                "Soirée jeux",
+                "2026-11-25 19:00:00",
+                "terminé",
+                "1",
+                "20,00",
+                "20,00",
+                "40,00",
+                "EUR"
+            ],
+            [unscheduled.id.as_str(), "'=Inès", "", "", "non programmé", "1", "12,50", "12,50", "25,00", "EUR"],
+            ["Total de la campagne", "Restos 2026", "", "", "", "2", "32,50", "32,50", "65,00", "EUR"],
+        ]
+    );
+    let (_, english) = export("?excel=1&lang=en").await;
+    let rows = python_csv(&english, ",");
+    assert_eq!(rows[2]["live id"], "Campaign total");
+    assert_eq!((rows[2]["raised"].as_str(), rows[1]["status"].as_str()), (Some("32.50"), Some("unscheduled")));
+
+    let path = format!("/api/v1/campaigns/{cid}/lives.csv");
+    let (s, _) = app.request(reqwest::Method::GET, &path, Some(&played.key), &[], None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "organisers only");
+    let (s, e) = app.request(reqwest::Method::GET, "/api/v1/campaigns/nope/lives.csv", Some(ADMIN), &[], None).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("campaign_not_found")));
 }

@@ -414,6 +414,25 @@ async fn csv_downloaded_from_the_dashboard_parses_back_to_the_api_rows() {
             .await
             .unwrap();
         assert_eq!(head, json!([0xEF, 0xBB, 0xBF, "identifiant;reçu le (UTC);live;hôte;donateur;anonyme;message;montant;conservé;abondé;total;devise;plateforme;remboursé;remboursé le (UTC);montant remboursé"]));
+        // The totals by live, for the charity's report, with the session cookie too.
+        let lives = b
+            .client
+            .execute_async(
+                "var done = arguments[0], a = document.getElementById('c-lives-csv'); \
+                 fetch(a.href, {credentials: 'same-origin'}).then(function (r) { return r.text().then(function (t) { \
+                   done([a.getAttribute('href'), a.textContent, t.split('\\n')[0]]); }); });",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            lives,
+            json!([
+                format!("/api/v1/campaigns/{}/lives.csv?excel=1&lang=fr", live.campaign_id),
+                "Bilan par live (Excel)",
+                "live;hôte;titre;date (UTC);état;dons;collecté;abondé;total;devise"
+            ])
+        );
         // What the link downloads, fetched by the page with its session cookie.
         let got = b
             .client
