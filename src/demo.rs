@@ -146,6 +146,10 @@ async fn demo(
     println!("  in English       {base}?token={token}&lang=en");
     println!("  overlay builder  {base}/builder?token={token}");
     println!("  whole campaign   {}", str_field(&campaign, "overlay_url")?);
+    println!("Pages:");
+    println!("  dashboard        http://{addr}/dashboard (sign in with the admin token)");
+    println!("  host's space     http://{addr}/lives/{live_id}/host#key={key}");
+    println!("  public page      http://{addr}/lives/{live_id}");
     println!("Admin token: {admin}");
     println!("Live key:    {key}");
     println!("A simulated donation arrives about every {} s.", args.every);

@@ -792,7 +792,7 @@ async fn demo_command_serves_moving_overlays() {
         let page = tokio::time::timeout(WAIT, async {
             while let Some(line) = lines.next_line().await.expect("demo output") {
                 printed.push(line.clone());
-                if line.trim_start().starts_with("whole campaign") {
+                if line.starts_with("Live key:") {
                     break;
                 }
             }
@@ -859,6 +859,15 @@ async fn demo_command_serves_moving_overlays() {
                         document.getElementById("charity").textContent]"#)
                 .await;
             (v == json!(["Live now", "#Doubletesdons", "Les Restos du cœur"])).then_some(())
+        })
+        .await;
+        // The host's space, opened with the key its link carries.
+        let host = printed.iter().find(|l| l.trim_start().starts_with("host's space")).unwrap();
+        let host = host.split_whitespace().last().unwrap();
+        assert!(host.contains("/host#key=ck_"), "{host}");
+        b.goto(host).await;
+        eventually("the host's space of the demo live", WAIT, || async {
+            (b.js("return document.body.dataset.state").await == "ready").then_some(())
         })
         .await;
 
