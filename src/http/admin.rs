@@ -126,10 +126,9 @@ fn admin_donation(d: &Donation, host: &str, refunded_at: Option<Timestamp>) -> V
     v
 }
 
-/// How many donations a campaign received, and its `newest` newest donations
-/// (all of them with `u64::MAX`) as they stand now, newest first, read from the
-/// part of the log that holds them.
-/// With a `live_id`, that live's.
+/// How many donations a campaign (with a `live_id`, that live) received, and
+/// its `newest` newest donations (all of them with `u64::MAX`) as they stand
+/// now, newest first, read from the part of the log that holds them.
 async fn donations_of(
     app: &AppState,
     campaign_id: &str,
