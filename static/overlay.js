@@ -32,6 +32,7 @@
     fr: {
       anonymous: "Anonyme", doubled: "doublé ! +", matched: "abondé ! +", milestone: "Palier atteint !",
       liveGoal: "Objectif du live", campaignGoal: "Objectif de la campagne", raised: "récoltés",
+      liveGoalReached: "Objectif du live atteint !", campaignGoalReached: "Objectif de la campagne atteint !",
       ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don",
       lives: "Meilleurs lives", next: "Prochain live",
       sponsorDoubles: " double vos dons !", sponsorMatches: " abonde vos dons !",
@@ -40,6 +41,7 @@
     en: {
       anonymous: "Anonymous", doubled: "doubled! +", matched: "matched! +", milestone: "Milestone reached!",
       liveGoal: "Live goal", campaignGoal: "Campaign goal", raised: "raised",
+      liveGoalReached: "Live goal reached!", campaignGoalReached: "Campaign goal reached!",
       ticker: "Latest donations", top: "Top donors", cta: "Donate",
       lives: "Top lives", next: "Next live",
       sponsorDoubles: " doubles your donations!", sponsorMatches: " matches your donations!",
@@ -164,7 +166,13 @@
     var goal = useCampaign ? snap.campaign_goal : snap.goal;
     var t = useCampaign ? campaignTotals : totals;
     if (!t) return;
-    el("goal-title").textContent = useCampaign ? T.campaignGoal : T.liveGoal;
+    // Reached, the bar says so and changes colour (a pulse the first time it is seen crossing).
+    var reached = !!goal && t.total >= goal;
+    el("goal-title").textContent = reached ? (useCampaign ? T.campaignGoalReached : T.liveGoalReached)
+      : useCampaign ? T.campaignGoal : T.liveGoal;
+    if (reached && box.dataset.reached === "") box.dataset.pulse = "1";
+    if (!reached) delete box.dataset.pulse;
+    box.dataset.reached = reached ? "1" : "";
     box.hidden = false;
     if (goal) {
       el("goal-track").hidden = false;

@@ -305,6 +305,22 @@ async fn goal_bar_width_follows_the_total() {
         donate(&app, &live, json!({"amount": 100000, "currency": "EUR"})).await;
         wait_bar(b, 1.0, &eur_fr("1~250,00_€ / 1~000,00_€")).await;
         assert_eq!(b.js("return document.getElementById('goal-pct').textContent").await, format!("125{NBSP}%"));
+        // Reached: the bar says so in its colour, with a glow for having crossed it on air.
+        let reached = "var g = document.getElementById('w-goal'); \
+                       return [document.getElementById('goal-title').textContent, g.dataset.reached, g.dataset.pulse || null, \
+                               getComputedStyle(document.getElementById('goal-pct')).color];";
+        assert_eq!(
+            b.js(reached).await,
+            json!(["Objectif du live atteint !", "1", "1", "rgb(124, 242, 154)"])
+        );
+        b.goto(&url(&app, &live, "goal", "")).await;
+        b.wait_live().await;
+        wait_bar(b, 1.0, &eur_fr("1~250,00_€ / 1~000,00_€")).await;
+        assert_eq!(
+            b.js(reached).await,
+            json!(["Objectif du live atteint !", "1", null, "rgb(124, 242, 154)"]),
+            "reached before the page opened: no glow"
+        );
 
         // The campaign goal on request, in English.
         b.goto(&url(&app, &live, "goal", "&goal=campaign&lang=en")).await;
