@@ -22,7 +22,7 @@
 
   var T = {
     fr: {
-      anonymous: "Anonyme", raised: "dons", matched: "abondés", of: " sur ",
+      anonymous: "Anonyme", raised: "dons", matched: "abondés", of: " sur ", reached: " — objectif atteint, merci !",
       donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
       campaign: "Campagne : ", doubled: function (s) { return "Votre don est doublé par " + s + " !"; },
       tripled: function (s) { return "Votre don est triplé par " + s + " !"; },
@@ -33,7 +33,7 @@
       announce: function (who, amount) { return "Nouveau don : " + who + ", " + amount; }
     },
     en: {
-      anonymous: "Anonymous", raised: "donations", matched: "matched", of: " of ",
+      anonymous: "Anonymous", raised: "donations", matched: "matched", of: " of ", reached: " — goal reached, thank you!",
       donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
       campaign: "Campaign: ", doubled: function (s) { return "Your donation is doubled by " + s + "!"; },
       tripled: function (s) { return "Your donation is tripled by " + s + "!"; },
@@ -116,8 +116,10 @@
       el("goal-fill").style.transform = "scaleX(" + f + ")";
       el("goal-track").setAttribute("aria-valuenow", String(Math.floor(f * 100)));
       box.dataset.fraction = String(f);
+      // Reached: the page thanks its viewers (and the bar turns green).
+      box.dataset.reached = t.total >= g ? "1" : "";
       el("goal-label").textContent = (goal ? "" : T.campaign) + money(t.total) + T.of + money(g) + " (" +
-        pctFmt.format(Math.floor(t.total * 100 / g) / 100) + ")";
+        pctFmt.format(Math.floor(t.total * 100 / g) / 100) + ")" + (t.total >= g ? T.reached : "");
     }
     if (kind === "live" && campaignTotals) {
       var line = el("campaign-total");

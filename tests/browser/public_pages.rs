@@ -608,3 +608,33 @@ async fn long_dates_give_the_year_only_when_it_is_not_this_one() {
     })
     .await;
 }
+
+/// A goal reached: the viewers' page thanks them and its bar turns green, as
+/// the donation that crosses it arrives.
+#[tokio::test]
+async fn a_live_page_thanks_its_viewers_once_the_goal_is_reached() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    donate(&app, &live, json!({"amount": 90000, "currency": "EUR", "donor": "Ana"})).await;
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
+        wait_page_live(b).await;
+        let goal = || async {
+            b.js("var g = document.getElementById('goal'); return [document.getElementById('goal-label').textContent, \
+                  g.dataset.reached, getComputedStyle(document.getElementById('goal-fill')).backgroundColor];")
+                .await
+        };
+        wait_text(b, "#goal-label", &fr("900,00_€ sur 1~000,00_€ (90_%)")).await;
+        assert_eq!(goal().await[1], "");
+        donate(&app, &live, json!({"amount": 15000, "currency": "EUR", "donor": "Léa"})).await;
+        wait_text(b, "#goal-label", &fr("1~050,00_€ sur 1~000,00_€ (105_%) — objectif atteint, merci !")).await;
+        assert_eq!(
+            goal().await,
+            json!([fr("1~050,00_€ sur 1~000,00_€ (105_%) — objectif atteint, merci !"), "1", "rgb(43, 138, 62)"])
+        );
+        b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
+        wait_page_live(b).await;
+        wait_text(b, "#goal-label", "€1,050.00 of €1,000.00 (105%) — goal reached, thank you!").await;
+    })
+    .await;
+}
