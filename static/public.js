@@ -184,23 +184,38 @@
   }
 
   function statusLabel(s) { return T["st_" + s] || s; }
+  // A live's state by this device's clock, from its schedule (`scheduled_at`,
+  // `ends_at`): a page left open sees it start and end without a new snapshot.
+  function statusNow(l) {
+    var start = Date.parse(l.scheduled_at || ""), end = Date.parse(l.ends_at || ""), now = Date.now();
+    if (isNaN(start) || isNaN(end)) return l.status;
+    return now < start ? "upcoming" : now < end ? "current" : "past";
+  }
 
+  // The states last drawn, to draw them again when the clock changes one.
+  var headLive = null, drawnStates = "";
+  function states() {
+    return (kind === "live" ? [headLive] : lives).map(function (l) { return l ? statusNow(l) : ""; }).join();
+  }
   function renderLiveHead(live) {
     if (!live) return;
-    var st = el("status");
+    headLive = live;
+    drawnStates = states();
+    var st = el("status"), status = statusNow(live);
     st.hidden = false;
-    st.textContent = statusLabel(live.status);
-    st.dataset.status = live.status;
+    st.textContent = statusLabel(status);
+    st.dataset.status = status;
     el("when").textContent = live.scheduled_at ? longWhen(live.scheduled_at) : "";
   }
 
   function renderSchedule() {
+    drawnStates = states();
     var tb = el("schedule").tBodies[0];
     tb.textContent = "";
     lives.forEach(function (l) {
-      var tr = make("tr");
+      var tr = make("tr"), status = statusNow(l);
       tr.dataset.id = l.id;
-      tr.dataset.status = l.status;
+      tr.dataset.status = status;
       tr.appendChild(make("td", "when", l.scheduled_at ? shortWhen(l.scheduled_at) : "—"));
       var who = make("td", "host");
       var a = make("a", null, l.host);
@@ -208,7 +223,7 @@
       who.appendChild(a);
       if (l.title) { who.appendChild(document.createTextNode(" ")); who.appendChild(make("small", null, l.title)); }
       tr.appendChild(who);
-      tr.appendChild(make("td", "status", statusLabel(l.status)));
+      tr.appendChild(make("td", "status", statusLabel(status)));
       tr.appendChild(make("td", "num total", money(l.totals.total)));
       tb.appendChild(tr);
     });
@@ -377,4 +392,10 @@
     follow("/ws/public/campaigns/" + encodeURIComponent(id), onFrame, true);
   }
   setInterval(renderMatch, 5000);
+  // The lives' states as the clock moves: drawn again when one changes.
+  setInterval(function () {
+    if (states() === drawnStates) return;
+    if (kind === "live") renderLiveHead(headLive);
+    else renderSchedule();
+  }, 1000);
 })();
