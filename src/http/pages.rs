@@ -427,6 +427,7 @@ mod tests {
             include_str!("../../templates/live_page.html"),
             include_str!("../../templates/campaign_page.html"),
             include_str!("../../templates/host_page.html"),
+            include_str!("../../templates/parts.html"),
         ];
         let mut used = 0;
         for t in templates {

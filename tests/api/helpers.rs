@@ -307,6 +307,13 @@ impl Ws {
 }
 
 /// Path of the compiled `cagnotte` binary, for tests that run it as a child process.
+/// Now plus `seconds` (in the past when negative), in RFC 3339 as the API takes times.
+pub fn from_now(seconds: i64) -> String {
+    (time::OffsetDateTime::now_utc() + time::Duration::seconds(seconds))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_cagnotte"))
 }

@@ -4,7 +4,7 @@
 //! refunding after the fact.
 
 use crate::browser::{Browser, eventually, with_browser};
-use crate::helpers::{ADMIN, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{ADMIN, TestApp, from_now, spawn_app, spawn_app_with};
 use fantoccini::Locator;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -1269,18 +1269,13 @@ async fn a_burst_of_donations_shows_on_the_dashboard_while_it_lasts() {
 async fn lives_start_and_end_on_time_on_an_open_dashboard() {
     let app = spawn_app().await;
     let cid = app.eur_campaign().await;
-    let at = |seconds: i64| {
-        (time::OffsetDateTime::now_utc() + time::Duration::seconds(seconds))
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap()
-    };
     with_browser(async |b| {
         sign_in(b, &app, &format!("#c={cid}")).await;
         wait_text(b, "#c-name", "Restos").await;
         // Created once the page is open (each creation's frame redraws it): one
         // minute long, ending in 12 s; and one starting in 16 s.
-        app.live(&cid, json!({"host": "Ending", "scheduled_at": at(-48), "duration_minutes": 1})).await;
-        app.live(&cid, json!({"host": "Starting", "scheduled_at": at(16), "duration_minutes": 60})).await;
+        app.live(&cid, json!({"host": "Ending", "scheduled_at": from_now(-48), "duration_minutes": 1})).await;
+        app.live(&cid, json!({"host": "Starting", "scheduled_at": from_now(16), "duration_minutes": 60})).await;
         let cards = || async {
             b.js(r##"return Array.from(document.querySelectorAll("#lives article")).map(function (a) {
                        return [a.querySelector("[data-f=host]").textContent, a.querySelector("[data-f=status]").textContent,
@@ -1307,12 +1302,9 @@ async fn lives_start_and_end_on_time_on_an_open_dashboard() {
 async fn a_finished_live_folds_to_its_header_and_the_others_stay_open() {
     let app = spawn_app().await;
     let cid = app.eur_campaign().await;
-    let at = |hours: i64| {
-        (time::OffsetDateTime::now_utc() + time::Duration::hours(hours))
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap()
-    };
-    for (host, start) in [("Passé", at(-48)), ("Maintenant", at(0)), ("Bientôt", at(48))] {
+    for (host, start) in
+        [("Passé", from_now(-48 * 3600)), ("Maintenant", from_now(0)), ("Bientôt", from_now(48 * 3600))]
+    {
         app.live(&cid, json!({"host": host, "scheduled_at": start, "duration_minutes": 120})).await;
     }
     with_browser(async |b| {

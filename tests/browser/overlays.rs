@@ -1,7 +1,7 @@
 //! What viewers see: alerts, queue, goal bar, widgets, formats, safety, resume.
 
 use crate::browser::{Browser, HEIGHT, WIDTH, decode_png, eventually, with_browser};
-use crate::helpers::{ADMIN, TestApp, TestLive, spawn_app, spawn_app_at};
+use crate::helpers::{ADMIN, TestApp, TestLive, from_now, spawn_app, spawn_app_at};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -551,9 +551,7 @@ async fn page_loads_nothing_from_outside_and_has_a_strict_csp() {
 async fn every_widget_shows_its_data_and_is_screenshotted() {
     let app = spawn_app().await;
     let live = setup(&app).await;
-    let ends = (time::OffsetDateTime::now_utc() + time::Duration::minutes(90))
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
+    let ends = from_now(90 * 60);
     let (s, v) = app
         .post(
             &format!("/api/v1/campaigns/{}/matches", live.campaign_id),

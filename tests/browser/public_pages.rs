@@ -4,7 +4,7 @@
 
 use crate::browser::{Browser, eventually, with_browser};
 use crate::dashboard::{FR_DAYS, FR_MONTHS, fr, on, sign_in, text, wait_text};
-use crate::helpers::{ADMIN, TestApp, TestLive, spawn_app};
+use crate::helpers::{ADMIN, TestApp, TestLive, from_now, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -645,20 +645,17 @@ async fn a_live_page_thanks_its_viewers_once_the_goal_is_reached() {
 async fn an_open_page_sees_lives_start_and_end_on_time() {
     let app = spawn_app().await;
     let cid = app.eur_campaign().await;
-    let at = |seconds: i64| {
-        (time::OffsetDateTime::now_utc() + time::Duration::seconds(seconds))
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap()
-    };
     with_browser(async |b| {
         // One minute long, ending in 8 s.
-        let ending = app.live(&cid, json!({"host": "Corentin", "scheduled_at": at(-52), "duration_minutes": 1})).await;
+        let ending =
+            app.live(&cid, json!({"host": "Corentin", "scheduled_at": from_now(-52), "duration_minutes": 1})).await;
         b.goto(&format!("{}/lives/{}", app.base, ending.id)).await;
         wait_page_live(b).await;
         wait_text(b, "#status", "En direct").await;
         wait_text(b, "#status", "Terminé").await;
         // Starting in 8 s, on the campaign's schedule.
-        let starting = app.live(&cid, json!({"host": "Inès", "scheduled_at": at(8), "duration_minutes": 60})).await;
+        let starting =
+            app.live(&cid, json!({"host": "Inès", "scheduled_at": from_now(8), "duration_minutes": 60})).await;
         b.goto(&format!("{}/campaigns/{cid}", app.base)).await;
         wait_page_live(b).await;
         let row = format!("#schedule tr[data-id='{}'] td.status", starting.id);
