@@ -16,7 +16,8 @@
       w_lives: "Classement des lives", w_schedule: "Prochain live",
       lang: "Langue", pos: "Position", size: "Taille (%)", font: "Police (installée localement)", color: "Texte", accent: "Accent",
       bg: "Fond des cartes", bar: "Barre", duration: "Durée d'une alerte (s)", min_alert: "Montant minimum d'une alerte",
-      min_message: "Montant minimum pour afficher le message", sound: "Son à chaque alerte", catch_up: "Alertes plus courtes quand d'autres attendent", goal: "Objectif",
+      min_message: "Montant minimum pour afficher le message", sound: "Son à chaque alerte", catch_up: "Alertes plus courtes quand d'autres attendent",
+      goal_alert: "Une alerte quand un objectif est atteint", goal: "Objectif",
       goal_live: "du live", goal_campaign: "de la campagne", url: "URL de la source Navigateur", copy: "Copier",
       copied: "Copié !", hint: "Taille conseillée de la source : "
     },
@@ -27,7 +28,8 @@
       w_lives: "Lives leaderboard", w_schedule: "Next live",
       lang: "Language", pos: "Position", size: "Size (%)", font: "Font (installed locally)", color: "Text", accent: "Accent",
       bg: "Card background", bar: "Bar", duration: "Alert duration (s)", min_alert: "Minimum amount for an alert",
-      min_message: "Minimum amount to show the message", sound: "Sound on each alert", catch_up: "Shorter alerts while others wait", goal: "Goal",
+      min_message: "Minimum amount to show the message", sound: "Sound on each alert", catch_up: "Shorter alerts while others wait",
+      goal_alert: "An alert when a goal is reached", goal: "Goal",
       goal_live: "of the live", goal_campaign: "of the campaign", url: "Browser source URL", copy: "Copy",
       copied: "Copied!", hint: "Suggested source size: "
     }
@@ -65,6 +67,7 @@
     });
     if (f.sound.checked) q.set("sound", "1");
     if (!f.catch_up.checked) q.set("catch_up", "0");
+    if (!f.goal_alert.checked) q.set("goal_alert", "0");
     // The widget grows with its size setting: so must the source, or OBS crops it
     // (the overlay reads `size` the same way: a number from 30 to 400, else 100).
     var pct = Number(f.size.value.trim().replace(",", "."));

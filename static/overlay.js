@@ -31,6 +31,7 @@
   var T = {
     fr: {
       anonymous: "Anonyme", doubled: "doublé ! +", matched: "abondé ! +", milestone: "Palier atteint !",
+      thanks: "Merci à toutes et à tous !",
       liveGoal: "Objectif du live", campaignGoal: "Objectif de la campagne", raised: "récoltés",
       liveGoalReached: "Objectif du live atteint !", campaignGoalReached: "Objectif de la campagne atteint !",
       ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don",
@@ -40,6 +41,7 @@
     },
     en: {
       anonymous: "Anonymous", doubled: "doubled! +", matched: "matched! +", milestone: "Milestone reached!",
+      thanks: "Thank you all!",
       liveGoal: "Live goal", campaignGoal: "Campaign goal", raised: "raised",
       liveGoalReached: "Live goal reached!", campaignGoalReached: "Campaign goal reached!",
       ticker: "Latest donations", top: "Top donors", cta: "Donate",
@@ -79,7 +81,8 @@
     refresh: num("refresh", 10, 2, 300) * 1000,
     tickerCount: num("ticker_count", 10, 1, 20),
     topCount: num("top_count", 5, 1, 10),
-    catchUp: params.get("catch_up") !== "0"
+    catchUp: params.get("catch_up") !== "0",
+    goalAlert: params.get("goal_alert") !== "0"
   };
 
   (function applyStyle() {
@@ -127,6 +130,7 @@
   var donors = {};            // name -> {amount, donations}
   var matches = [];
   var reached = {};           // milestone id -> true once known as reached
+  var milestones = [];        // the live's and the campaign's milestones, as last read
 
   // ---- smooth numbers -----------------------------------------------------
   // A displayed amount eases from its old value to the new one; the goal bar
@@ -412,8 +416,8 @@
     }
     showing = true;
     var box = el("alert");
-    var milestone = d.kind === "milestone";
-    el("alert-donor").textContent = milestone ? T.milestone : d.donor || T.anonymous;
+    var milestone = d.kind === "milestone" || d.kind === "goal";
+    el("alert-donor").textContent = d.kind === "goal" ? d.title : milestone ? T.milestone : d.donor || T.anonymous;
     showAmounts(d);
     var msg = el("alert-message");
     var withMessage = !!d.message && (milestone || kept(d) >= cfg.minMessage);
@@ -529,6 +533,39 @@
     nextAlert();
     hurry();
   }
+  // A goal crossed goes on air once too, after the donation that crossed it:
+  // the live's (on a live's overlay) and the campaign's. Only a crossing seen
+  // (from below to reached) counts, never a page opened past the goal; a goal
+  // that a milestone of the same amount already marks is left to it;
+  // `goal_alert=0` turns these alerts off.
+  function goalsReached() {
+    if (!snap) return {};
+    return {
+      live: !isCampaign && !!snap.goal && !!totals && totals.total >= snap.goal,
+      campaign: !!snap.campaign_goal && !!campaignTotals && campaignTotals.total >= snap.campaign_goal
+    };
+  }
+  function goalsCrossed(before) {
+    if (!hasAlert || !cfg.goalAlert || !snap) return;
+    var after = goalsReached(), added = false;
+    ["live", "campaign"].forEach(function (scope) {
+      if (before[scope] !== false || !after[scope]) return;
+      var goal = scope === "live" ? snap.goal : snap.campaign_goal;
+      var owner = scope === "live" ? liveId : snap.live.campaign_id;
+      var marked = milestones.some(function (m) {
+        return m.amount === goal && (scope === "live" ? m.live_id === liveId : !m.live_id);
+      });
+      var id = "goal:" + scope + ":" + owner + ":" + goal;
+      if (marked || isKnown(id)) return;
+      var title = scope === "live" ? T.liveGoalReached : T.campaignGoalReached;
+      queue.push({ id: id, kind: "goal", title: title, amount: goal, message: T.thanks });
+      added = true;
+    });
+    if (!added) return;
+    save("queue", queue);
+    nextAlert();
+    hurry();
+  }
   function considerAlert(ev) {
     if (!hasAlert || typeof ev.seq !== "number" || cursor === null || ev.seq <= cursor) return;
     cursor = ev.seq;
@@ -586,7 +623,8 @@
     var top = isCampaign ? (ev.leaderboard || {}).donors : ev.top_donors;
     (top || []).forEach(function (r) { donors[r.donor] = { amount: r.amount, donations: r.donations }; });
     matches = (ev.matches || []).slice();
-    (ev.milestones || []).forEach(function (m) { if (m.reached) reached[m.id] = true; });
+    milestones = (ev.milestones || []).slice();
+    milestones.forEach(function (m) { if (m.reached) reached[m.id] = true; });
     if (hasAlert && (cursor === null || ev.seq < cursor)) {
       // First visit (start from now, no flood of old alerts), or the server's data was reset.
       cursor = ev.seq;
@@ -654,8 +692,11 @@
   }
   function onFrame(ev) {
     if (ev.type === "snapshot") { onSnapshot(ev); return; }
+    var fresh = hasAlert && typeof ev.seq === "number" && cursor !== null && ev.seq > cursor;
+    var before = goalsReached();
     applyToView(ev);
     considerAlert(ev);
+    if (fresh) goalsCrossed(before);
   }
 
   // ---- campaign ------------------------------------------------------------
@@ -680,6 +721,7 @@
           c.leaderboard.donors.forEach(function (r) { donors[r.donor] = { amount: r.amount, donations: r.donations }; });
           renderTop();
         }
+        var before = goalsReached();
         if (c.totals) campaignTotals = c.totals;
         if (isCampaign && c.totals) totals = c.totals;
         if (Array.isArray(c.matches)) matches = c.matches;
@@ -687,6 +729,11 @@
         (c.milestones || []).forEach(function (m) {
           if (m.reached && (isCampaign || !m.live_id || m.live_id === liveId)) milestoneReached(m, false);
         });
+        if (Array.isArray(c.milestones)) {
+          milestones = c.milestones.filter(function (m) { return isCampaign || !m.live_id || m.live_id === liveId; });
+        }
+        // A campaign goal crossed on another live's donation is seen here.
+        goalsCrossed({ live: null, campaign: before.campaign });
         renderGoal();
         renderCampaign();
         renderMatch();

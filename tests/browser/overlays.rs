@@ -725,13 +725,15 @@ async fn builder_previews_a_widget_and_produces_its_url() {
         b.js(r##"var f = document.getElementById("form");
                 f.elements.widget.value = "alert";
                 f.elements.catch_up.checked = false;
+                f.elements.goal_alert.checked = false;
                 f.dispatchEvent(new Event("change"));"##)
             .await;
         let url_now = b.js("return document.getElementById('url').value").await;
-        assert!(url_now.as_str().unwrap().ends_with("&catch_up=0"), "{url_now}");
+        assert!(url_now.as_str().unwrap().ends_with("&catch_up=0&goal_alert=0"), "{url_now}");
         b.js(r##"var f = document.getElementById("form");
                 f.elements.widget.value = "goal";
                 f.elements.catch_up.checked = true;
+                f.elements.goal_alert.checked = true;
                 f.dispatchEvent(new Event("change"));"##)
             .await;
         assert_eq!(b.js("return document.getElementById('url').value").await, expected);
@@ -1073,6 +1075,80 @@ async fn milestones_of_the_live_and_of_the_campaign_show_once() {
         wait_recorded(b, &all.iter().map(String::as_str).collect::<Vec<_>>()).await;
         wait_alert_gone(b).await;
         assert_eq!(recorded(b).await, all);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_goal_crossed_on_air_is_an_alert_of_its_own_once() {
+    let app = spawn_app().await;
+    // The live's goal is 1 000,00 €, the campaign's 5 000,00 €.
+    let live = setup(&app).await;
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "alert", "&duration=1&refresh=2")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        donate(&app, &live, json!({"amount": 60000, "currency": "EUR", "donor": "Ana"})).await;
+        let bea = donate(&app, &live, json!({"amount": 50000, "currency": "EUR", "donor": "Bea"})).await;
+        let goal = eventually("the live's goal alert", WAIT, || async {
+            let a = alert(b).await;
+            (a["donor"] == "Objectif du live atteint !").then_some(a)
+        })
+        .await;
+        assert_eq!(goal["amount"], eur_fr("1~000,00_€"));
+        assert_eq!(goal["message"], "Merci à toutes et à tous !");
+        assert_eq!(goal["matched"], Value::Null);
+        // Past the goal, more money is no new goal alert; the campaign's goal,
+        // crossed by a donation to another live, is seen by the next read.
+        donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Léa"})).await;
+        donate(&app, &other, json!({"amount": 400000, "currency": "EUR", "donor": "Ailleurs"})).await;
+        let expected = [
+            eur_fr("Ana 600,00_€"),
+            eur_fr("Bea 500,00_€"),
+            eur_fr("Objectif du live atteint ! 1~000,00_€"),
+            eur_fr("Léa 10,00_€"),
+            eur_fr("Objectif de la campagne atteint ! 5~000,00_€"),
+        ];
+        wait_recorded(b, &expected.iter().map(String::as_str).collect::<Vec<_>>()).await;
+        wait_alert_gone(b).await;
+        // Opened again past both goals: Bea's refund takes the live below its
+        // goal (610,00 €) and a donation crosses it again, already celebrated.
+        b.goto(&url(&app, &live, "alert", "&duration=1&refresh=2&lang=en")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        let id = bea["donation"]["id"].as_str().unwrap();
+        let (s, v) = app.post(&format!("/api/v1/donations/{id}/refund"), Some(ADMIN), json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        donate(&app, &live, json!({"amount": 90000, "currency": "EUR", "donor": "Yann"})).await;
+        wait_recorded(b, &["Yann €900.00"]).await;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        assert_eq!(recorded(b).await, ["Yann €900.00"]);
+    })
+    .await;
+
+    // A goal that a milestone of the same amount marks is left to the
+    // milestone; `goal_alert=0` leaves goals out.
+    let c = app.campaign(json!({"name": "Noël", "currency": "EUR", "goal": 10000})).await;
+    let campaign_id = c["id"].as_str().unwrap().to_owned();
+    let live = app.live(&campaign_id, json!({"host": "Maël", "goal": 5000})).await;
+    let body = json!({"amount": 5000, "label": "Le live a son objectif", "live_id": live.id});
+    let (s, v) = app.post(&format!("/api/v1/campaigns/{campaign_id}/milestones"), Some(ADMIN), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "alert", "&duration=1")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        donate(&app, &live, json!({"amount": 6000, "currency": "EUR", "donor": "Ana"})).await;
+        wait_recorded(b, &[&eur_fr("Ana 60,00_€"), &eur_fr("Palier atteint ! 50,00_€")]).await;
+        wait_alert_gone(b).await;
+        b.goto(&url(&app, &live, "alert", "&duration=1&goal_alert=0")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        donate(&app, &live, json!({"amount": 5000, "currency": "EUR", "donor": "Bea"})).await;
+        wait_recorded(b, &[&eur_fr("Bea 50,00_€")]).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(recorded(b).await, [eur_fr("Bea 50,00_€")], "the campaign's goal crossed, goal_alert=0");
     })
     .await;
 }
