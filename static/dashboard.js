@@ -349,14 +349,19 @@
   }
 
   // ---- rendering -------------------------------------------------------------------
+  var zone = (function () {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return ""; }
+  })();
   function render(donations, fillForms, count) {
     var c = campaign, cur = c.currency;
     el("c-name").textContent = c.name;
     el("c-public").href = "/campaigns/" + encodeURIComponent(c.id) + "?lang=" + lang;
     el("c-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/donations.csv";
-    // The same rows for a spreadsheet opened with a double click, in this page's language.
-    el("c-excel").href = el("c-csv").getAttribute("href") + "?excel=1&lang=" + lang;
-    el("c-lives-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/lives.csv?excel=1&lang=" + lang;
+    // The same rows for a spreadsheet opened with a double click, in this page's
+    // language, its times on this computer's clock (a receipt's date is the donor's day).
+    var excel = "?excel=1&lang=" + lang + (zone ? "&tz=" + encodeURIComponent(zone) : "");
+    el("c-excel").href = el("c-csv").getAttribute("href") + excel;
+    el("c-lives-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/lives.csv" + excel;
     var t = c.totals;
     var line = T.total + " " + money(t.total, cur) + " (" + T.raised + " " + money(t.raised, cur) + " + " +
       T.matched + " " + money(t.matched, cur) + ") — " + T.donations(t.donations);

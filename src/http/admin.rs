@@ -342,6 +342,11 @@ impl Search {
     }
 }
 
+fn unknown_zone(name: &str) -> ApiError {
+    ApiError::bad_request("invalid_query", format!("tz must be a time zone such as Europe/Paris, not {name:?}"))
+        .with("field", "tz")
+}
+
 /// A text cell of the export. Donors choose their name and message, and a
 /// spreadsheet reads a cell that starts with `=`, `+`, `-` or `@` (or a tab or
 /// carriage return) as a formula, which can fetch a URL or run a command: such a
@@ -358,11 +363,17 @@ fn cell(text: &str) -> String {
 /// dates, and column names for people; with `lang=fr` (the French dashboard's),
 /// `;` between cells and decimal commas, as French Excel splits and reads numbers
 /// (with `,` it shows each row in one cell, and "20.00" as text), French column
-/// names and oui/non.
-#[derive(Clone, Copy)]
+/// names and oui/non. With `tz=` (an IANA time zone, `Europe/Paris`, which the
+/// dashboard sends as its browser's), the spreadsheet's times are that zone's
+/// wall clock, its columns named after it: a donation given at 00:30 in Paris on
+/// January 1st belongs to the new year on its receipt, not to December 31st
+/// (UTC). The export for programs keeps RFC 3339 UTC times; an unknown zone is
+/// refused in either.
 struct CsvStyle {
     excel: bool,
     french: bool,
+    /// The spreadsheet's time zone, with its name; none for UTC.
+    zone: Option<(jiff::tz::TimeZone, String)>,
 }
 
 impl CsvStyle {
@@ -385,9 +396,20 @@ impl CsvStyle {
         ["refunded_amount", "montant remboursé", "refunded amount"],
     ];
 
-    fn of(q: &HashMap<String, String>) -> CsvStyle {
+    fn of(q: &HashMap<String, String>) -> Result<CsvStyle, ApiError> {
         let excel = q.get("excel").is_some_and(|v| v == "1" || v == "true");
-        CsvStyle { excel, french: excel && q.get("lang").is_some_and(|l| l == "fr") }
+        let zone = match q.get("tz").map(|z| z.trim()).filter(|z| !z.is_empty()) {
+            None => None,
+            // A name of the IANA database only: never a path, never a POSIX rule.
+            Some(name) if name.len() > 64 || name.starts_with(['/', '.']) || name.contains("..") => {
+                return Err(unknown_zone(name));
+            }
+            Some(name) => {
+                let zone = jiff::tz::TimeZone::get(name).map_err(|_| unknown_zone(name))?;
+                Some((zone, name.to_owned())).filter(|_| excel)
+            }
+        };
+        Ok(CsvStyle { excel, french: excel && q.get("lang").is_some_and(|l| l == "fr"), zone })
     }
 
     /// Each live's totals, in the lives export.
@@ -404,24 +426,33 @@ impl CsvStyle {
         ["currency", "devise", "currency"],
     ];
 
-    /// `columns`' names for this style.
-    fn header<const N: usize>(self, columns: &'static [[&'static str; 3]; N]) -> impl Iterator<Item = &'static str> {
+    /// `columns`' names for this style; a time's names the spreadsheet's zone.
+    fn header<const N: usize>(&self, columns: &'static [[&'static str; 3]; N]) -> impl Iterator<Item = String> {
         let col = match (self.excel, self.french) {
             (false, _) => 0,
             (true, true) => 1,
             (true, false) => 2,
         };
-        columns.iter().map(move |c| c[col])
+        let zone = self.zone.as_ref().map(|(_, name)| format!("({name})"));
+        columns.iter().map(move |c| match &zone {
+            Some(zone) => c[col].replace("(UTC)", zone),
+            None => c[col].to_owned(),
+        })
     }
 
     /// A writer for this style: the byte order mark and the separator.
-    fn writer(self) -> csv::Writer<Vec<u8>> {
+    fn writer(&self) -> csv::Writer<Vec<u8>> {
         let out = if self.excel { "\u{feff}".as_bytes().to_vec() } else { Vec::new() };
         csv::WriterBuilder::new().delimiter(if self.french { b';' } else { b',' }).from_writer(out)
     }
 
     /// The download: `{campaign}-{name}.csv`, `name` in French for the French spreadsheet.
-    fn attachment(self, w: csv::Writer<Vec<u8>>, campaign_id: &str, [fr, en]: [&str; 2]) -> Result<Response, ApiError> {
+    fn attachment(
+        &self,
+        w: csv::Writer<Vec<u8>>,
+        campaign_id: &str,
+        [fr, en]: [&str; 2],
+    ) -> Result<Response, ApiError> {
         let body = w.into_inner().map_err(|e| ApiError::internal(e.to_string()))?;
         let name = if self.french { fr } else { en };
         let disposition = format!("attachment; filename=\"{campaign_id}-{name}.csv\"");
@@ -432,12 +463,19 @@ impl CsvStyle {
             .into_response())
     }
 
-    fn money(self, currency: crate::money::Currency, minor: i64) -> String {
+    fn money(&self, currency: crate::money::Currency, minor: i64) -> String {
         let plain = currency.format_plain(minor);
         if self.french { plain.replace('.', ",") } else { plain }
     }
 
-    fn time(self, t: Timestamp) -> String {
+    fn time(&self, t: Timestamp) -> String {
+        let zoned = self.zone.as_ref().and_then(|(zone, _)| {
+            let at = jiff::Timestamp::from_millisecond(t.millis()).ok()?;
+            Some(zone.to_datetime(at).strftime("%Y-%m-%d %H:%M:%S").to_string())
+        });
+        if let Some(local) = zoned {
+            return local;
+        }
         let iso = t.to_string();
         match iso.get(..19) {
             Some(second) if self.excel => second.replacen('T', " ", 1),
@@ -445,7 +483,7 @@ impl CsvStyle {
         }
     }
 
-    fn yes_no(self, yes: bool) -> &'static str {
+    fn yes_no(&self, yes: bool) -> &'static str {
         match (yes, self.french) {
             (true, true) => "oui",
             (false, true) => "non",
@@ -474,7 +512,7 @@ async fn campaign_csv(
         .campaign(&campaign_id)
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     let currency = campaign.campaign.currency;
-    let style = CsvStyle::of(&q);
+    let style = CsvStyle::of(&q)?;
     let hosts = hosts(&app, &campaign_id);
     let (_, mut donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
     donations.reverse(); // oldest first, as a ledger reads
@@ -526,7 +564,7 @@ async fn lives_csv(
         .campaign_json(&campaign_id, app.now())
         .zip(app.views.with_campaign(&campaign_id, |c| c.campaign.currency))
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
-    let style = CsvStyle::of(&q);
+    let style = CsvStyle::of(&q)?;
     let mut w = style.writer();
     let csv_err = |e: csv::Error| ApiError::internal(e.to_string());
     w.write_record(style.header(&CsvStyle::LIVE_COLUMNS)).map_err(csv_err)?;

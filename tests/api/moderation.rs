@@ -873,3 +873,72 @@ async fn the_lives_export_gives_each_live_s_totals_summing_to_the_campaign_s() {
     let (s, e) = app.request(reqwest::Method::GET, "/api/v1/campaigns/nope/lives.csv", Some(ADMIN), &[], None).await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("campaign_not_found")));
 }
+
+/// The spreadsheets' times on the organiser's clock (`tz=`, the dashboard's
+/// browser zone): a live at 23:30 UTC on December 31st is on January 1st in
+/// Paris, and summer time counts; the export for programs stays in UTC.
+#[tokio::test]
+async fn the_spreadsheets_give_times_in_the_organiser_s_time_zone() {
+    let app = spawn_app().await;
+    let campaign = app.campaign(json!({"name": "Restos 2026", "currency": "EUR"})).await;
+    let cid = campaign["id"].as_str().unwrap().to_owned();
+    let summer = app.live(&cid, json!({"host": "Été", "scheduled_at": "2026-07-14T19:00:00Z"})).await;
+    app.live(&cid, json!({"host": "Réveillon", "scheduled_at": "2026-12-31T23:30:00Z"})).await;
+    app.donate_ok(&summer, 2000).await;
+    let get = |path: String| {
+        let request = app.client.get(format!("{}{path}", app.base)).bearer_auth(ADMIN);
+        async move {
+            let res = request.send().await.unwrap();
+            (res.status(), res.bytes().await.unwrap())
+        }
+    };
+    let lives = format!("/api/v1/campaigns/{cid}/lives.csv");
+    let dates = |bytes: &[u8], sep: &str, column: &str| -> Vec<String> {
+        let rows = python_csv(bytes, sep);
+        rows[..2].iter().map(|r| r[column].as_str().unwrap().to_owned()).collect()
+    };
+    let (s, sheet) = get(format!("{lives}?excel=1&lang=fr&tz=Europe/Paris")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(dates(&sheet, ";", "date (Europe/Paris)"), ["2026-07-14 21:00:00", "2027-01-01 00:30:00"]);
+    let (_, sheet) = get(format!("{lives}?excel=1&lang=en&tz=America%2FNew_York")).await;
+    assert_eq!(dates(&sheet, ",", "date (America/New_York)"), ["2026-07-14 15:00:00", "2026-12-31 18:30:00"]);
+    let (_, sheet) = get(format!("{lives}?excel=1&lang=en")).await;
+    assert_eq!(dates(&sheet, ",", "date (UTC)"), ["2026-07-14 19:00:00", "2026-12-31 23:30:00"]);
+    let (_, plain) = get(format!("{lives}?tz=Europe/Paris")).await;
+    assert_eq!(dates(&plain, ",", "scheduled_at"), ["2026-07-14T19:00:00.000Z", "2026-12-31T23:30:00.000Z"]);
+
+    // A donation's time, against Python's own conversion of its UTC time.
+    let donations = format!("/api/v1/campaigns/{cid}/donations.csv");
+    let (_, plain) = get(donations.clone()).await;
+    let utc = python_csv(&plain, ",")[0]["received_at"].as_str().unwrap().to_owned();
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys, datetime, zoneinfo; t = datetime.datetime.fromisoformat(sys.argv[1].replace('Z', '+00:00')); \
+             print(t.astimezone(zoneinfo.ZoneInfo('Europe/Paris')).strftime('%Y-%m-%d %H:%M:%S'))",
+        )
+        .arg(&utc)
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let paris = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let (_, sheet) = get(format!("{donations}?excel=1&lang=fr&tz=Europe/Paris")).await;
+    let rows = python_csv(&sheet, ";");
+    assert_eq!(rows[0]["reçu le (Europe/Paris)"], paris.as_str(), "{utc}");
+    assert_eq!(rows[0]["remboursé le (Europe/Paris)"], "");
+    let (_, same) = get(format!("{donations}?tz=Europe/Paris")).await;
+    assert_eq!(same, plain, "the export for programs keeps UTC");
+
+    // Anything but a zone's name is refused, and names the parameter.
+    for tz in ["Mars/Olympus", "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Flocaltime", "UTC%2B1"] {
+        for path in [&lives, &donations] {
+            let (s, e) =
+                app.request(reqwest::Method::GET, &format!("{path}?excel=1&tz={tz}"), Some(ADMIN), &[], None).await;
+            assert_eq!(
+                (s, e["error"].as_str(), e["field"].as_str()),
+                (StatusCode::BAD_REQUEST, Some("invalid_query"), Some("tz")),
+                "{tz}: {e}"
+            );
+        }
+    }
+}

@@ -401,8 +401,13 @@ async fn csv_downloaded_from_the_dashboard_parses_back_to_the_api_rows() {
         wait_text(b, "#c-name", "Restos 2026").await;
         let href = on(b, "#c-csv", "return document.querySelector(arguments[0]).getAttribute('href')").await;
         assert_eq!(href, format!("/api/v1/campaigns/{}/donations.csv", live.campaign_id));
+        // The spreadsheets' times on the browser's clock (the API's tests check other zones).
+        let zone = b.js("return Intl.DateTimeFormat().resolvedOptions().timeZone").await;
+        let zone = zone.as_str().expect("the browser's time zone");
+        assert!(!zone.is_empty());
         let excel = on(b, "#c-excel", "return document.querySelector(arguments[0]).getAttribute('href')").await;
-        assert_eq!(excel, format!("/api/v1/campaigns/{}/donations.csv?excel=1&lang=fr", live.campaign_id));
+        let tz = zone.replace('/', "%2F").replace('+', "%2B");
+        assert_eq!(excel, format!("/api/v1/campaigns/{}/donations.csv?excel=1&lang=fr&tz={tz}", live.campaign_id));
         let head = b
             .client
             .execute_async(
@@ -413,7 +418,7 @@ async fn csv_downloaded_from_the_dashboard_parses_back_to_the_api_rows() {
             )
             .await
             .unwrap();
-        assert_eq!(head, json!([0xEF, 0xBB, 0xBF, "identifiant;reçu le (UTC);live;hôte;donateur;anonyme;message;montant;conservé;abondé;total;devise;plateforme;remboursé;remboursé le (UTC);montant remboursé"]));
+        assert_eq!(head, json!([0xEF, 0xBB, 0xBF, format!("identifiant;reçu le ({zone});live;hôte;donateur;anonyme;message;montant;conservé;abondé;total;devise;plateforme;remboursé;remboursé le ({zone});montant remboursé")]));
         // The totals by live, for the charity's report, with the session cookie too.
         let lives = b
             .client
@@ -428,9 +433,9 @@ async fn csv_downloaded_from_the_dashboard_parses_back_to_the_api_rows() {
         assert_eq!(
             lives,
             json!([
-                format!("/api/v1/campaigns/{}/lives.csv?excel=1&lang=fr", live.campaign_id),
+                format!("/api/v1/campaigns/{}/lives.csv?excel=1&lang=fr&tz={tz}", live.campaign_id),
                 "Bilan par live (Excel)",
-                "live;hôte;titre;date (UTC);état;dons;collecté;abondé;total;devise"
+                format!("live;hôte;titre;date ({zone});état;dons;collecté;abondé;total;devise")
             ])
         );
         // What the link downloads, fetched by the page with its session cookie.
