@@ -148,7 +148,7 @@ async fn demo(
     println!("  whole campaign   {}", str_field(&campaign, "overlay_url")?);
     println!("Pages:");
     println!("  dashboard        http://{addr}/dashboard (sign in with the admin token)");
-    println!("  host's space     http://{addr}/lives/{live_id}/host#key={key}");
+    println!("  host's space     {}", str_field(&live, "host_url")?);
     println!("  public page      http://{addr}/lives/{live_id}");
     println!("Admin token: {admin}");
     println!("Live key:    {key}");

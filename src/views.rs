@@ -55,6 +55,7 @@ pub enum Change {
         live: Live,
         old_key: TokenHash,
         old_overlay: TokenHash,
+        old_host: Option<TokenHash>,
     },
     /// The campaign's overlay token was replaced.
     CampaignOverlay {
@@ -78,6 +79,8 @@ pub enum Change {
 pub enum TokenOwner {
     LiveKey,
     Overlay,
+    /// A live's host's space.
+    Host,
     CampaignOverlay,
 }
 
@@ -275,6 +278,9 @@ impl Views {
     fn insert_live(&self, v: LiveView) {
         self.tokens.insert(v.live.key_hash, (v.live.id.clone(), TokenOwner::LiveKey));
         self.tokens.insert(v.live.overlay_hash, (v.live.id.clone(), TokenOwner::Overlay));
+        if let Some(h) = v.live.host_hash {
+            self.tokens.insert(h, (v.live.id.clone(), TokenOwner::Host));
+        }
         self.lives.insert(v.live.id.clone(), v);
     }
 
@@ -365,7 +371,15 @@ impl Views {
                     }
                 }
             }
-            Change::Secrets { live, old_key, old_overlay } => {
+            Change::Secrets { live, old_key, old_overlay, old_host } => {
+                if *old_host != live.host_hash {
+                    if let Some(old) = old_host {
+                        self.tokens.remove(old);
+                    }
+                    if let Some(new) = live.host_hash {
+                        self.tokens.insert(new, (live.id.clone(), TokenOwner::Host));
+                    }
+                }
                 if *old_key != live.key_hash {
                     self.tokens.remove(old_key);
                     self.tokens.insert(live.key_hash, (live.id.clone(), TokenOwner::LiveKey));

@@ -139,6 +139,11 @@ pub struct Live {
     pub key_hash: TokenHash,
     /// Read secret for overlays and the live WebSocket.
     pub overlay_hash: TokenHash,
+    /// The host's secret, for the live's host's space: moderation, test alerts
+    /// and a new overlay link, never donations. Lives created before it had none
+    /// until one is made (a rotation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_hash: Option<TokenHash>,
 }
 
 impl Live {
@@ -164,6 +169,7 @@ impl Live {
             created_at: Timestamp::default(),
             key_hash,
             overlay_hash,
+            host_hash: None,
         }
     }
 }

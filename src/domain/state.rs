@@ -55,6 +55,8 @@ pub enum Fact {
         live_id: String,
         key_hash: Option<TokenHash>,
         overlay_hash: Option<TokenHash>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host_hash: Option<TokenHash>,
     },
     IntegrationCreated {
         integration: Integration,
@@ -280,6 +282,7 @@ pub enum Command {
         live_id: String,
         key_hash: Option<TokenHash>,
         overlay_hash: Option<TokenHash>,
+        host_hash: Option<TokenHash>,
     },
     CreateIntegration {
         by: Principal,
@@ -788,7 +791,7 @@ impl State {
                 };
                 Ok(Decision::Append(Fact::DonationRefunded { donation_id: donation_id.clone(), refunded_amount }))
             }
-            Command::RotateLiveSecrets { by, live_id, key_hash, overlay_hash } => {
+            Command::RotateLiveSecrets { by, live_id, key_hash, overlay_hash, host_hash } => {
                 if !self.lives.contains_key(live_id) {
                     return Err(Refusal::LiveNotFound);
                 }
@@ -799,6 +802,7 @@ impl State {
                     live_id: live_id.clone(),
                     key_hash: *key_hash,
                     overlay_hash: *overlay_hash,
+                    host_hash: *host_hash,
                 }))
             }
             Command::CreateIntegration { by, integration } => {
@@ -1217,13 +1221,16 @@ impl State {
                     }
                 }
             }
-            Fact::LiveSecretsRotated { live_id, key_hash, overlay_hash } => {
+            Fact::LiveSecretsRotated { live_id, key_hash, overlay_hash, host_hash } => {
                 let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;
                 if let Some(h) = key_hash {
                     l.live.key_hash = *h;
                 }
                 if let Some(h) = overlay_hash {
                     l.live.overlay_hash = *h;
+                }
+                if host_hash.is_some() {
+                    l.live.host_hash = *host_hash;
                 }
             }
             Fact::IntegrationCreated { integration } => {

@@ -263,17 +263,16 @@ async fn live_connections(
     Path(live_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    app.views.live(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
-    app.require_live_writer(&headers, &live_id)?;
+    app.require_host(&headers, Some(&live_id))?;
     let (overlays, viewers) = app.hub.watchers(&live_id);
     Ok(axum::Json(json!({ "overlays": overlays, "viewers": viewers })).into_response())
 }
 
-/// `GET /api/v1/lives/{id}/donations[?limit=N]` (admin or the live's key): the
-/// live's donations with their real text, newest first, all of them or the
-/// newest `N`, and `count`, how many it received. The host of a live follows
-/// and moderates their own live's donations with the key they were given,
-/// without the organiser's admin token.
+/// `GET /api/v1/lives/{id}/donations[?limit=N]` (admin, the live's key or its
+/// host token): the live's donations with their real text, newest first, all of
+/// them or the newest `N`, and `count`, how many it received. The host of a live
+/// follows and moderates their own live's donations with the link they were
+/// given, without the organiser's admin token.
 async fn live_donations(
     State(app): State<AppState>,
     Path(live_id): Path<String>,
@@ -284,7 +283,7 @@ async fn live_donations(
         .views
         .with_live(&live_id, |l| (l.live.campaign_id.clone(), l.live.host.clone()))
         .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
-    app.require_live_writer(&headers, &live_id)?;
+    app.require_host(&headers, Some(&live_id))?;
     let newest = super::api::parse_u64(&q, "limit")?.unwrap_or(u64::MAX);
     let (count, donations) = donations_of(&app, &campaign_id, Some(&live_id), newest).await?;
     let list: Vec<Value> = donations.iter().map(|(d, at)| admin_donation(d, &host, *at)).collect();
@@ -638,7 +637,7 @@ async fn get_moderation(
     Path(live_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    app.require_live_writer(&headers, &live_id)?;
+    app.require_host(&headers, Some(&live_id))?;
     Ok(axum::Json(moderation_json(&app, &live_id)).into_response())
 }
 
@@ -657,7 +656,7 @@ async fn put_moderation(
     headers: HeaderMap,
     JsonBody(b): JsonBody<ModerationBody>,
 ) -> Result<Response, ApiError> {
-    let by = app.require_live_writer(&headers, &live_id)?;
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
     let delay_seconds = b.delay_seconds.unwrap_or(30);
     if !(1..=600).contains(&delay_seconds) {
         return Err(ApiError::invalid("invalid_field", "delay_seconds must be between 1 and 600")
@@ -688,7 +687,7 @@ async fn approve(
     Path(donation_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let by = app.require_writer(&headers, None)?;
+    let (by, _) = app.require_host(&headers, None)?;
     Ok(outcome_response(app.ledger.submit(Command::Approve { by, donation_id }).await?, StatusCode::OK))
 }
 
@@ -707,7 +706,7 @@ async fn hide(
     headers: HeaderMap,
     JsonBody(b): JsonBody<HideBody>,
 ) -> Result<Response, ApiError> {
-    let by = app.require_writer(&headers, None)?;
+    let (by, _) = app.require_host(&headers, None)?;
     if !b.donor && !b.message {
         return Err(ApiError::invalid("nothing_to_hide", "set donor and/or message to true"));
     }
@@ -734,7 +733,7 @@ async fn test_alert(
     JsonBody(b): JsonBody<TestAlertBody>,
 ) -> Result<Response, ApiError> {
     let live = app.views.live(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
-    let by = app.require_writer(&headers, Some(&live_id))?;
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
     let amount = match &b.amount {
         Some(v) => Amount::from_json(v)?.minor(),
         None => live.currency.minor_units(5),

@@ -330,6 +330,7 @@ async fn create_live(
     }
     let key = secret::new_token("ck_");
     let overlay_token = secret::new_token("ot_");
+    let host_token = secret::new_token("ht_");
     let live = Live {
         id: id_or_new(b.id.as_deref())?,
         campaign_id,
@@ -349,6 +350,7 @@ async fn create_live(
         created_at: Timestamp::default(),
         key_hash: secret::hash(&key),
         overlay_hash: secret::hash(&overlay_token),
+        host_hash: Some(secret::hash(&host_token)),
     };
     let id = live.id.clone();
     app.ledger.submit(Command::CreateLive(live)).await?;
@@ -363,6 +365,8 @@ async fn create_live(
         );
         o.insert("key".into(), json!(key));
         o.insert("overlay_token".into(), json!(overlay_token));
+        o.insert("host_url".into(), json!(host_url(&base, &id, &host_token)));
+        o.insert("host_token".into(), json!(host_token));
     }
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
@@ -522,27 +526,36 @@ struct Rotate {
     key: bool,
     #[serde(default)]
     overlay_token: bool,
+    #[serde(default)]
+    host_token: bool,
 }
 
-/// Replaces a live's write key and/or overlay token; the old ones stop working at once.
+/// Replaces a live's write key, overlay token and/or host token; the old ones
+/// stop working at once. The host's link replaces the overlay token and its own,
+/// never the key.
 async fn rotate(
     State(app): State<AppState>,
     Path(live_id): Path<String>,
     headers: HeaderMap,
     JsonBody(b): JsonBody<Rotate>,
 ) -> Result<Response, ApiError> {
-    let by = app.require_live_writer(&headers, &live_id)?;
-    if !b.key && !b.overlay_token {
-        return Err(ApiError::invalid("nothing_to_rotate", "set key and/or overlay_token to true"));
+    let (by, host) = app.require_host(&headers, Some(&live_id))?;
+    if !b.key && !b.overlay_token && !b.host_token {
+        return Err(ApiError::invalid("nothing_to_rotate", "set key, overlay_token and/or host_token to true"));
+    }
+    if host && b.key {
+        return Err(ApiError::forbidden("a host link cannot replace the live's key"));
     }
     let key = b.key.then(|| secret::new_token("ck_"));
     let overlay = b.overlay_token.then(|| secret::new_token("ot_"));
+    let host_token = b.host_token.then(|| secret::new_token("ht_"));
     app.ledger
         .submit(Command::RotateLiveSecrets {
             by,
             live_id: live_id.clone(),
             key_hash: key.as_deref().map(secret::hash),
             overlay_hash: overlay.as_deref().map(secret::hash),
+            host_hash: host_token.as_deref().map(secret::hash),
         })
         .await?;
     let mut body = json!({ "id": live_id });
@@ -553,7 +566,17 @@ async fn rotate(
         body["overlay_url"] = json!(format!("{}/overlay/lives/{live_id}?token={o}", base_url(&app, &headers)));
         body["overlay_token"] = json!(o);
     }
+    if let Some(h) = host_token {
+        body["host_url"] = json!(host_url(&base_url(&app, &headers), &live_id, &h));
+        body["host_token"] = json!(h);
+    }
     Ok(axum::Json(body).into_response())
+}
+
+/// The host's space with its token after `#key=`: a fragment never reaches a
+/// server or a proxy's log, and the page takes it out of the address bar.
+fn host_url(base: &str, live_id: &str, token: &str) -> String {
+    format!("{base}/lives/{live_id}/host#key={token}")
 }
 
 #[derive(Deserialize)]

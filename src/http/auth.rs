@@ -1,5 +1,5 @@
-//! Who is asking: the admin, the holder of a live's write key, or of its overlay
-//! token. Tokens are never compared as strings: their SHA-256 digests are
+//! Who is asking: the admin, the holder of a live's write key, of its host
+//! token, or of its overlay token. Tokens are never compared as strings: their SHA-256 digests are
 //! compared in constant time with the stored digests.
 
 use crate::app::AppState;
@@ -13,6 +13,9 @@ use axum::http::{HeaderMap, header};
 pub enum Access {
     Admin,
     LiveKey(String),
+    /// A live's host token: the host's space (moderation, test alerts, a new
+    /// overlay or host link), never a donation, a refund or the write key.
+    Host(String),
     Overlay(String),
     CampaignOverlay(String),
 }
@@ -53,11 +56,13 @@ impl AppState {
             let ok = hash.is_some_and(|h| secret::same(&digest, &h));
             return ok.then_some(Access::CampaignOverlay(live_id));
         }
-        let (key, overlay) = self.views.with_live(&live_id, |l| (l.live.key_hash, l.live.overlay_hash))?;
+        let (key, overlay, host) =
+            self.views.with_live(&live_id, |l| (l.live.key_hash, l.live.overlay_hash, l.live.host_hash))?;
         match owner {
             TokenOwner::LiveKey if secret::same(&digest, &key) => Some(Access::LiveKey(live_id)),
             TokenOwner::Overlay if secret::same(&digest, &overlay) => Some(Access::Overlay(live_id)),
-            TokenOwner::LiveKey | TokenOwner::Overlay | TokenOwner::CampaignOverlay => None,
+            TokenOwner::Host if host.is_some_and(|h| secret::same(&digest, &h)) => Some(Access::Host(live_id)),
+            TokenOwner::LiveKey | TokenOwner::Overlay | TokenOwner::Host | TokenOwner::CampaignOverlay => None,
         }
     }
 
@@ -92,13 +97,22 @@ impl AppState {
 
     /// Admin or the write key of this live (`live_id = None`: of any live; the ledger checks ownership).
     pub fn require_writer(&self, headers: &HeaderMap, live_id: Option<&str>) -> Result<Principal, ApiError> {
+        writer(self.access_headers(headers)?, live_id)
+    }
+
+    /// What the host's space does (moderation, test alerts, a new overlay link):
+    /// the admin, the live's write key, or its host token; `live_id = None` for a
+    /// donation's live, which the ledger checks. `true` with a host token.
+    pub fn require_host(&self, headers: &HeaderMap, live_id: Option<&str>) -> Result<(Principal, bool), ApiError> {
+        if let Some(id) = live_id
+            && !self.views.has_live(id)
+        {
+            return Err(ApiError::not_found("live_not_found", "no live has this id"));
+        }
         match self.access_headers(headers)? {
-            Access::Admin => Ok(Principal::Admin),
-            Access::LiveKey(l) if live_id.is_none_or(|id| id == l) => Ok(Principal::LiveKey(l)),
-            Access::LiveKey(_) => Err(ApiError::forbidden("this key belongs to another live")),
-            Access::Overlay(_) | Access::CampaignOverlay(_) => {
-                Err(ApiError::forbidden("an overlay token can only read"))
-            }
+            Access::Host(l) if live_id.is_none_or(|id| id == l) => Ok((Principal::LiveKey(l), true)),
+            Access::Host(_) => Err(ApiError::forbidden("this host link belongs to another live")),
+            a => writer(a, live_id).map(|p| (p, false)),
         }
     }
 
@@ -115,7 +129,7 @@ impl AppState {
         let a = self.access(token)?;
         match &a {
             Access::Admin => Ok(a),
-            Access::LiveKey(l) | Access::Overlay(l) if l == live_id => Ok(a),
+            Access::LiveKey(l) | Access::Host(l) | Access::Overlay(l) if l == live_id => Ok(a),
             _ => Err(ApiError::forbidden("this token belongs to another live")),
         }
     }
@@ -135,5 +149,18 @@ impl AppState {
             Access::Overlay(_) => Err(ApiError::forbidden("this overlay token belongs to another live")),
             _ => Err(ApiError::forbidden("use the live's overlay_token in this URL, never a write key")),
         }
+    }
+}
+
+/// Admin or the write key of this live (`None`: of any live).
+fn writer(access: Access, live_id: Option<&str>) -> Result<Principal, ApiError> {
+    match access {
+        Access::Admin => Ok(Principal::Admin),
+        Access::LiveKey(l) if live_id.is_none_or(|id| id == l) => Ok(Principal::LiveKey(l)),
+        Access::LiveKey(_) => Err(ApiError::forbidden("this key belongs to another live")),
+        Access::Host(_) => Err(ApiError::forbidden(
+            "a host link moderates, sends test alerts and replaces the overlay link; this needs the live's key",
+        )),
+        Access::Overlay(_) | Access::CampaignOverlay(_) => Err(ApiError::forbidden("an overlay token can only read")),
     }
 }

@@ -152,8 +152,8 @@ struct Pending {
 /// two rotations in one batch would both name the hashes from before the first.
 struct Before {
     donation: Option<Donation>,
-    /// A live's key and overlay hashes, before a rotation of its secrets.
-    live_tokens: Option<(TokenHash, TokenHash)>,
+    /// A live's key, overlay and host hashes, before a rotation of its secrets.
+    live_tokens: Option<(TokenHash, TokenHash, Option<TokenHash>)>,
     /// A campaign's overlay hash, before its rotation.
     campaign_overlay: Option<TokenHash>,
 }
@@ -162,7 +162,7 @@ impl Before {
     fn of(state: &State, fact: &Fact) -> Before {
         let live_tokens = match fact {
             Fact::LiveSecretsRotated { live_id, .. } => {
-                state.lives.get(live_id).map(|l| (l.live.key_hash, l.live.overlay_hash))
+                state.lives.get(live_id).map(|l| (l.live.key_hash, l.live.overlay_hash, l.live.host_hash))
             }
             _ => None,
         };
@@ -385,8 +385,9 @@ impl Writer {
             }
             Fact::LiveSecretsRotated { live_id, .. } => {
                 let live = s.lives[live_id].live.clone();
-                let (old_key, old_overlay) = before.live_tokens.unwrap_or((live.key_hash, live.overlay_hash));
-                Some(Change::Secrets { live, old_key, old_overlay })
+                let (old_key, old_overlay, old_host) =
+                    before.live_tokens.unwrap_or((live.key_hash, live.overlay_hash, live.host_hash));
+                Some(Change::Secrets { live, old_key, old_overlay, old_host })
             }
             Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
                 let (change, _) = self.donation_change(donation_id, before.donation);
@@ -630,30 +631,41 @@ mod tests {
         let mut w = writer(dir.path());
         let eur = crate::money::Currency::parse("EUR").unwrap();
         let campaign = Campaign { overlay_hash: Some(hash("c0")), ..Campaign::new("c", "C", eur) };
+        // A live of before the host token: it has none until a rotation makes one.
         let live = Live::new("l", "c", "H", hash("k0"), hash("o0"));
         let created = batch(&mut w, vec![Command::CreateCampaign(campaign), Command::CreateLive(live)]);
         assert!(created.iter().all(|r| r.is_ok()), "{created:?}");
         assert_eq!(w.views.tokens.len(), 3);
 
-        let rotate = |k: &str, o: &str| Command::RotateLiveSecrets {
+        let rotate = |k: &str, o: &str, h: Option<&str>| Command::RotateLiveSecrets {
             by: Principal::Admin,
             live_id: "l".into(),
             key_hash: Some(hash(k)),
             overlay_hash: Some(hash(o)),
+            host_hash: h.map(hash),
         };
         let overlay = |o: &str| Command::RotateCampaignOverlay { campaign_id: "c".into(), overlay_hash: hash(o) };
-        let rotated = batch(&mut w, vec![rotate("k1", "o1"), overlay("c1"), rotate("k2", "o2"), overlay("c2")]);
+        let rotated = batch(
+            &mut w,
+            vec![rotate("k1", "o1", Some("h1")), overlay("c1"), rotate("k2", "o2", Some("h2")), overlay("c2")],
+        );
         assert!(rotated.iter().all(|r| matches!(r, Ok(Outcome::Appended { .. }))), "{rotated:?}");
 
-        // Exactly the three newest hashes are known, each with its owner.
-        for (token, owner) in [("k2", TokenOwner::LiveKey), ("o2", TokenOwner::Overlay)] {
+        // Exactly the four newest hashes are known, each with its owner.
+        for (token, owner) in [("k2", TokenOwner::LiveKey), ("o2", TokenOwner::Overlay), ("h2", TokenOwner::Host)] {
             assert_eq!(w.views.tokens.get(&hash(token)).map(|e| e.value().clone()), Some(("l".into(), owner)));
         }
         let campaign_overlay = w.views.tokens.get(&hash("c2")).map(|e| e.value().clone());
         assert_eq!(campaign_overlay, Some(("c".into(), TokenOwner::CampaignOverlay)));
-        for gone in ["k0", "o0", "c0", "k1", "o1", "c1"] {
+        for gone in ["k0", "o0", "c0", "k1", "o1", "c1", "h1"] {
             assert!(w.views.tokens.get(&hash(gone)).is_none(), "{gone} is still in the token index");
         }
-        assert_eq!(w.views.tokens.len(), 3);
+        assert_eq!(w.views.tokens.len(), 4);
+
+        // A rotation without the host token keeps it.
+        let kept = batch(&mut w, vec![rotate("k3", "o3", None)]);
+        assert!(kept.iter().all(|r| r.is_ok()), "{kept:?}");
+        assert_eq!(w.views.tokens.get(&hash("h2")).map(|e| e.value().1), Some(TokenOwner::Host));
+        assert_eq!(w.views.tokens.len(), 4);
     }
 }

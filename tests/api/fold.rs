@@ -229,6 +229,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     live_id: lid.clone(),
                     key_hash: Some(secret::hash(&format!("k{i}"))),
                     overlay_hash: None,
+                    host_hash: (i % 2 == 0).then(|| secret::hash(&format!("h{i}"))),
                 }
             }
         };

@@ -942,3 +942,95 @@ async fn the_spreadsheets_give_times_in_the_organiser_s_time_zone() {
         }
     }
 }
+
+/// A live's host token opens its host's space and no more: it follows and
+/// moderates the live's donations, sends a test alert and replaces the overlay
+/// link and its own, but never donates, refunds, edits or replaces the key; a
+/// new one stops the old at once, and both outlive a restart.
+#[tokio::test]
+async fn a_host_token_moderates_its_live_and_never_writes_money() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    assert!(host.starts_with("ht_"), "{host}");
+    assert_eq!(live.body["host_url"], format!("{}/lives/{}/host#key={host}", app.base, live.id));
+    app.moderate(&live, json!({"mode": "manual"})).await;
+    let (_, d) =
+        app.donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": "Coucou"})).await;
+    let donation = d["donation"]["id"].as_str().unwrap().to_owned();
+    let (_, elsewhere) = app.donate(&other, json!({"amount": 300, "currency": "EUR", "donor": "Léo"})).await;
+    let elsewhere = elsewhere["donation"]["id"].as_str().unwrap().to_owned();
+    let call = |method: reqwest::Method, path: String, token: String, body: Option<Value>| {
+        let app = &app;
+        async move { app.request(method, &path, Some(&token), &[], body.map(|b| b.to_string())).await }
+    };
+    let get = |path: String, token: &str| call(reqwest::Method::GET, path, token.to_owned(), None);
+    let post = |path: String, token: &str, body: Value| call(reqwest::Method::POST, path, token.to_owned(), Some(body));
+    let lives = format!("/api/v1/lives/{}", live.id);
+
+    // What the host's space does.
+    let (s, list) = get(format!("{lives}/donations"), &host).await;
+    assert_eq!((s, list["count"].clone()), (StatusCode::OK, json!(1)), "{list}");
+    assert_eq!(list["donations"][0]["message_text"], "Coucou");
+    let (s, m) = get(format!("{lives}/moderation"), &host).await;
+    assert_eq!((s, m["pending"][0]["id"].as_str()), (StatusCode::OK, Some(donation.as_str())), "{m}");
+    let (s, v) = post(format!("/api/v1/donations/{donation}/approve"), &host, json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = post(format!("/api/v1/donations/{donation}/hide"), &host, json!({"donor": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = post(format!("{lives}/test-alert"), &host, json!({"donor": "Essai"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = get(format!("{lives}/connections"), &host).await;
+    assert_eq!((s, v), (StatusCode::OK, json!({"overlays": 0, "viewers": 0})));
+    let (s, v) =
+        call(reqwest::Method::PUT, format!("{lives}/moderation"), host.clone(), Some(json!({"mode": "off"}))).await;
+    assert_eq!((s, v["mode"].as_str()), (StatusCode::OK, Some("off")), "{v}");
+
+    // What it never does: money, the key, the organisers' tools, another live.
+    let (s, e) = post(format!("{lives}/donations"), &host, json!({"amount": 100, "currency": "EUR"})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    let (s, e) = post(format!("/api/v1/donations/{donation}/refund"), &host, json!({})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    let (s, e) = post(format!("{lives}/rotate"), &host, json!({"key": true, "overlay_token": true})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    let (s, e) = call(reqwest::Method::PATCH, lives.clone(), host.clone(), Some(json!({"title": "Piraté"}))).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    let (s, e) = get(format!("/api/v1/campaigns/{}/donations", live.campaign_id), &host).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    let (s, e) = get(format!("/api/v1/lives/{}/donations", other.id), &host).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    let (s, e) = post(format!("/api/v1/donations/{elsewhere}/hide"), &host, json!({"donor": true})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    let (s, e) = get(format!("{lives}/donations"), &other.body["host_token"].as_str().unwrap().to_owned()).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    let (s, _) = app.get(&format!("/overlay/lives/{}?token={host}", live.id)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "not an overlay link");
+    let (_, totals) = app.get(&lives).await;
+    assert_eq!(totals["totals"]["raised"], 700, "{totals}");
+
+    // A new overlay link and a new host link, from the host's own link.
+    let (s, r) = post(format!("{lives}/rotate"), &host, json!({"overlay_token": true, "host_token": true})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let new_host = r["host_token"].as_str().unwrap().to_owned();
+    assert_eq!(r["host_url"], format!("{}/lives/{}/host#key={new_host}", app.base, live.id));
+    assert!(r["overlay_token"].as_str().unwrap().starts_with("ot_") && r.get("key").is_none(), "{r}");
+    let (s, _) = get(format!("{lives}/donations"), &host).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the old host link stops at once");
+    // The organiser gives a host link at any time, the key untouched.
+    let (s, r) = post(format!("{lives}/rotate"), ADMIN, json!({"host_token": true})).await;
+    assert_eq!((s, r.get("key"), r.get("overlay_token")), (StatusCode::OK, None, None), "{r}");
+    let given = r["host_token"].as_str().unwrap().to_owned();
+    let (s, _) = get(format!("{lives}/donations"), &new_host).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = app.donate(&live, json!({"amount": 100, "currency": "EUR"})).await;
+    assert_eq!(s, StatusCode::CREATED, "the write key still donates");
+    let (s, e) = post(format!("{lives}/rotate"), &given, json!({})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("nothing_to_rotate")), "{e}");
+
+    let app = app.restart().await;
+    let (s, list) = app.request(reqwest::Method::GET, &format!("{lives}/donations"), Some(&given), &[], None).await;
+    assert_eq!((s, list["count"].clone()), (StatusCode::OK, json!(2)), "after a restart: {list}");
+    let (s, _) = app.request(reqwest::Method::GET, &format!("{lives}/donations"), Some(&host), &[], None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
