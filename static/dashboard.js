@@ -27,6 +27,7 @@
       confirm: "Confirmer ?", edit: "Modifier", remove: "Supprimer", copy: "Copier",
       rotateLink: "L'ancien lien cessera de fonctionner tout de suite, y compris dans OBS : cliquez encore pour confirmer.",
       rotateKey: "L'ancienne clé sera refusée tout de suite : cliquez encore pour confirmer.",
+      rotateHost: "L'ancien lien hôte cessera de fonctionner tout de suite : cliquez encore pour confirmer.",
       h_waiting: "en attente", h_ok: "à jour", h_retrying: "nouvel essai prévu", allCampaigns: " (toutes les campagnes)", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé",
       live_unscheduled: "non programmé", m_pending: "pas encore ouvert", m_active: "actif", m_used_up: "épuisé",
       m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
@@ -61,6 +62,7 @@
       confirm: "Confirm?", edit: "Edit", remove: "Delete", copy: "Copy",
       rotateLink: "The old link stops working at once, in OBS too: click again to confirm.",
       rotateKey: "The old key is refused at once: click again to confirm.",
+      rotateHost: "The old host link stops working at once: click again to confirm.",
       h_waiting: "waiting", h_ok: "up to date", h_retrying: "retry planned", allCampaigns: " (all campaigns)", live_upcoming: "upcoming", live_current: "live now", live_past: "ended",
       live_unscheduled: "not scheduled", m_pending: "not open yet", m_active: "active", m_used_up: "used up",
       m_ended: "ended", mode_off: "off", mode_delay: "delay", mode_manual: "approval",
@@ -905,17 +907,19 @@
     return api("POST", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/lives", v).then(function (l) {
       form.reset();
       notice(T.created, false);
-      showSecrets(l.host, l.overlay_url, l.key, l.id);
+      showSecrets(l.host, l.overlay_url, l.key, l.host_url);
       return refresh(false);
     });
   }));
 
-  // `liveId` with a `key`: the host's space link, the key after "#key=".
-  function showSecrets(host, overlayUrl, key, liveId) {
+  // The secrets just made, each shown once: an overlay link, a write key, a host
+  // link (its token after "#key=", the page in this page's language).
+  function showSecrets(host, overlayUrl, key, hostUrl) {
     el("secrets").hidden = false;
     el("secret-host").textContent = host;
     el("secret-overlay-box").hidden = !overlayUrl;
     el("secret-key-box").hidden = !key;
+    el("secret-host-box").hidden = !hostUrl;
     if (overlayUrl) {
       el("overlay-url").value = overlayUrl;
       var u = new URL(overlayUrl, location.href);
@@ -923,10 +927,10 @@
       // A separate alert instance: the preview never marks alerts as shown for OBS.
       el("overlay-preview").src = u.pathname + u.search + "&instance=dashboard-preview&lang=" + lang;
     }
-    if (key) {
-      el("live-key").value = key;
-      el("host-link").value = location.origin + "/lives/" + encodeURIComponent(liveId) + "/host?lang=" + lang +
-        "#key=" + encodeURIComponent(key);
+    if (key) el("live-key").value = key;
+    if (hostUrl) {
+      var cut = hostUrl.indexOf("#");
+      el("host-link").value = hostUrl.slice(0, cut) + "?lang=" + lang + hostUrl.slice(cut);
     }
     Array.prototype.forEach.call(el("secrets").querySelectorAll("[data-copy]"), function (b) { delete b.dataset.copied; });
     el("secrets").scrollIntoView({ block: "nearest" });
@@ -989,7 +993,7 @@
       armedActs[armedKey] = true;
       if (rotate) {
         b.dataset.label = b.textContent;
-        notice(act === "rotate-key" ? T.rotateKey : T.rotateLink, false);
+        notice(act === "rotate-key" ? T.rotateKey : act === "rotate-host" ? T.rotateHost : T.rotateLink, false);
       }
       arm(b);
       return;
@@ -1017,7 +1021,12 @@
       },
       "rotate-key": function () {
         return api("POST", live + "/rotate", { key: true }).then(function (v) {
-          showSecrets(card.querySelector('[data-f="host"]').textContent, null, v.key, liveId);
+          showSecrets(card.querySelector('[data-f="host"]').textContent, null, v.key, null);
+        });
+      },
+      "rotate-host": function () {
+        return api("POST", live + "/rotate", { host_token: true }).then(function (v) {
+          showSecrets(card.querySelector('[data-f="host"]').textContent, null, null, v.host_url);
         });
       },
       "test-alert": function () {

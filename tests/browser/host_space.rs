@@ -1,7 +1,7 @@
 //! The host's space in real headless Chromium: opened from the link the
 //! dashboard gives with a new live, the host follows the live's donations,
 //! approves and hides texts, sends a test alert and sets the moderation with
-//! the live's key only; a wrong key is refused.
+//! the live's host key only; a wrong key is refused.
 
 use crate::browser::{Browser, eventually, with_browser};
 use crate::dashboard::{click, create_campaign, create_live, fill, fr, input_value, sign_in, text, wait_text};
@@ -51,9 +51,8 @@ async fn live_donations(app: &TestApp, live_id: &str) -> Value {
 }
 
 /// The live the dashboard just created, as the tests' helpers know lives.
-async fn created_live(app: &TestApp, host_link: &str) -> TestLive {
+async fn created_live(app: &TestApp, host_link: &str, key: String) -> TestLive {
     let id = host_link.split("/lives/").nth(1).unwrap().split('/').next().unwrap().to_owned();
-    let key = host_link.split("#key=").nth(1).unwrap().to_owned();
     let (_, l) = app.get(&format!("/api/v1/lives/{id}")).await;
     TestLive {
         id,
@@ -71,11 +70,31 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         sign_in(b, &app, "").await;
         create_campaign(b, "Téléthon des créateurs", "5000", "https://dons.example.org").await;
         create_live(b, "Corentin").await;
+        let first = input_value(b, "#host-link").await;
+        let write_key = input_value(b, "#live-key").await;
+        assert!(first.starts_with(&format!("{}/lives/", app.base)), "{first}");
+        assert!(first.contains("/host?lang=fr#key=ht_"), "its own host key, not the write key: {first}");
+        let live = created_live(&app, &first, write_key).await;
+        // A new host link at any time, in two clicks, the write key untouched:
+        // the old link stops at once.
+        click(b, "#lives article [data-act=rotate-host]").await;
+        wait_text(b, "#notice", "L'ancien lien hôte cessera de fonctionner tout de suite : cliquez encore pour confirmer.")
+            .await;
+        click(b, "#lives article [data-act=rotate-host]").await;
+        eventually("a new host link", WAIT, || async {
+            let l = input_value(b, "#host-link").await;
+            (l != first && l.contains("#key=ht_")).then_some(())
+        })
+        .await;
+        assert_eq!(b.js("return document.getElementById('secret-key-box').hidden").await, true, "no new write key");
         let link = input_value(b, "#host-link").await;
-        let key = input_value(b, "#live-key").await;
-        assert!(link.starts_with(&format!("{}/lives/", app.base)), "{link}");
-        assert!(link.ends_with(&format!("/host?lang=fr#key={key}")), "{link}");
-        let live = created_live(&app, &link).await;
+        let key = link.split("#key=").nth(1).unwrap().to_owned();
+        let old = first.split("#key=").nth(1).unwrap();
+        let donations = format!("/api/v1/lives/{}/donations", live.id);
+        let (s, _) = app.request(reqwest::Method::GET, &donations, Some(old), &[], None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "the old host link");
+        let (s, _) = app.request(reqwest::Method::GET, &donations, Some(&key), &[], None).await;
+        assert_eq!(s, StatusCode::OK, "the new host link");
         let card_link = b.js("return document.querySelector('#lives article [data-f=host-space]').href").await;
         assert_eq!(card_link, format!("{}/lives/{}/host?lang=fr", app.base, live.id));
         // Texts wait for approval; another live of the campaign gets a donation too.

@@ -877,10 +877,10 @@ async fn demo_command_serves_moving_overlays() {
             (v == json!(["Live now", "#Doubletesdons", "Les Restos du cœur"])).then_some(())
         })
         .await;
-        // The host's space, opened with the key its link carries.
+        // The host's space, opened with the host key its link carries.
         let host = printed.iter().find(|l| l.trim_start().starts_with("host's space")).unwrap();
         let host = host.split_whitespace().last().unwrap();
-        assert!(host.contains("/host#key=ck_"), "{host}");
+        assert!(host.contains("/host#key=ht_"), "{host}");
         b.goto(host).await;
         eventually("the host's space of the demo live", WAIT, || async {
             (b.js("return document.body.dataset.state").await == "ready").then_some(())
