@@ -117,6 +117,8 @@ impl From<Refusal> for ApiError {
             Refusal::RefundOutOfRange { amount } => {
                 ApiError::invalid("refund_out_of_range", msg).with("amount", amount)
             }
+            Refusal::DonationRefunded => ApiError::new(StatusCode::CONFLICT, "donation_refunded", msg),
+            Refusal::TextPending => ApiError::new(StatusCode::CONFLICT, "text_pending", msg),
         }
     }
 }

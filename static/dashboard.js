@@ -24,6 +24,7 @@
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé", st_test: "Test",
       approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message", refund: "Rembourser",
       partRefunded: "remboursé : ", partRefund: "En partie…",
+      replay: "Rejouer l'alerte", replayed: "Alerte rejouée sur les overlays du live.",
       confirm: "Confirmer ?", edit: "Modifier", remove: "Supprimer", copy: "Copier",
       rotateLink: "L'ancien lien cessera de fonctionner tout de suite, y compris dans OBS : cliquez encore pour confirmer.",
       rotateKey: "L'ancienne clé sera refusée tout de suite : cliquez encore pour confirmer.",
@@ -59,6 +60,7 @@
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded", st_test: "Test",
       approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message", refund: "Refund",
       partRefunded: "refunded: ", partRefund: "In part…",
+      replay: "Replay alert", replayed: "Alert shown again on the live's overlays.",
       confirm: "Confirm?", edit: "Edit", remove: "Delete", copy: "Copy",
       rotateLink: "The old link stops working at once, in OBS too: click again to confirm.",
       rotateKey: "The old key is refused at once: click again to confirm.",
@@ -712,6 +714,7 @@
       if (d.donor_name && !d.donor_hidden) acts.appendChild(actionButton("hide-donor", d.id, T.hideDonor));
       if (d.message_text && !d.message_hidden) acts.appendChild(actionButton("hide-message", d.id, T.hideMessage));
       if (!d.refunded) {
+        if (!(d.pending || d.moderation === "pending")) acts.appendChild(actionButton("replay", d.id, T.replay));
         acts.appendChild(actionButton("refund", d.id, T.refund));
         acts.appendChild(actionButton("part-refund", d.id, T.partRefund));
       }
@@ -1036,6 +1039,7 @@
       "hide-donor": function () { return api("POST", don + "/hide", { donor: true }); },
       "hide-message": function () { return api("POST", don + "/hide", { message: true }); },
       "refund": function () { return api("POST", don + "/refund"); },
+      "replay": function () { return api("POST", don + "/replay").then(function () { notice(T.replayed, false); }); },
       "remove-integration": function () {
         return api("DELETE", "/api/v1/integrations/" + encodeURIComponent(b.dataset.id)).then(loadHooks);
       },
@@ -1045,7 +1049,10 @@
     }[act];
     if (!call) return;
     b.disabled = true;
-    call().then(function () { if (act !== "test-alert" && act.indexOf("rotate") !== 0) notice(T.saved, false); return refresh(false); })
+    call().then(function () {
+      if (act !== "test-alert" && act !== "replay" && act.indexOf("rotate") !== 0) notice(T.saved, false);
+      return refresh(false);
+    })
       .catch(fail)
       .then(function () { b.disabled = false; });
   });

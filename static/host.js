@@ -18,6 +18,7 @@
       badKey: "Cette clé n'ouvre pas ce live. Vérifiez-la auprès de l'organisation.",
       error: "Erreur : ", saved: "Enregistré.", testSent: "Alerte de test envoyée à vos overlays.",
       confirm: "Confirmer ?", approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message",
+      replay: "Rejouer l'alerte", replayed: "Alerte rejouée sur vos overlays.",
       approved: "Texte validé : il passe à l'antenne.", hiddenDone: "Masqué sur les overlays et la page publique.",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé",
       anonymous: "anonyme", hidden: "masqué", none: "Aucun texte en attente.", noDonation: "Aucun don pour l'instant.",
@@ -45,6 +46,7 @@
       badKey: "This key does not open this live. Check it with the organisers.",
       error: "Error: ", saved: "Saved.", testSent: "Test alert sent to your overlays.",
       confirm: "Confirm?", approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message",
+      replay: "Replay alert", replayed: "Alert shown again on your overlays.",
       approved: "Text approved: it goes on air.", hiddenDone: "Hidden from the overlays and the public page.",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded",
       anonymous: "anonymous", hidden: "hidden", none: "No text waiting.", noDonation: "No donation yet.",
@@ -243,15 +245,24 @@
       if (d.moderation === "pending" && moderation.mode === "manual") acts.appendChild(button("approve", d.id, T.approve));
       if (d.donor_name && !d.anonymous && !d.donor_hidden) acts.appendChild(button("hide-donor", d.id, T.hideDonor));
       if (d.message_text && !d.message_hidden) acts.appendChild(button("hide-message", d.id, T.hideMessage));
+      if (!d.refunded && d.moderation !== "pending") acts.appendChild(button("replay", d.id, T.replay));
       tr.appendChild(acts);
       tb.appendChild(tr);
     });
   }
 
-  // Approve and hide: a first click arms the button, a second one acts.
+  // Approve and hide: a first click arms the button, a second one acts. A
+  // replay, which changes nothing, goes at the first.
   el("app").addEventListener("click", function (ev) {
     var b = ev.target.closest("button[data-act]");
     if (!b) return;
+    var path = "/api/v1/donations/" + encodeURIComponent(b.dataset.id);
+    if (b.dataset.act === "replay") {
+      b.disabled = true;
+      api("POST", path + "/replay").then(function () { notice(T.replayed, false); }).catch(fail)
+        .then(function () { b.disabled = false; });
+      return;
+    }
     var slot = b.dataset.act + " " + b.dataset.id;
     if (!b.dataset.armed) {
       armed[slot] = true;
@@ -261,7 +272,6 @@
     }
     delete armed[slot];
     b.disabled = true;
-    var path = "/api/v1/donations/" + encodeURIComponent(b.dataset.id);
     var done = b.dataset.act === "approve" ? T.approved : T.hiddenDone;
     var call = b.dataset.act === "approve" ? api("POST", path + "/approve")
       : api("POST", path + "/hide", b.dataset.act === "hide-donor" ? { donor: true } : { message: true });

@@ -424,6 +424,7 @@
     msg.hidden = !withMessage;
     msg.textContent = withMessage ? d.message : "";
     box.dataset.id = d.id;
+    if (d.of) box.dataset.of = d.of; else delete box.dataset.of;
     box.classList.toggle("test", !!d.test);
     box.classList.toggle("milestone", milestone);
     box.classList.remove("leaving");
@@ -512,6 +513,7 @@
     box.hidden = true;
     box.classList.remove("leaving");
     delete box.dataset.id;
+    delete box.dataset.of;
     queue = queue.filter(function (q) { return q.id !== id; });
     current = null;
     save("queue", queue);
@@ -566,6 +568,8 @@
     nextAlert();
     hurry();
   }
+  // An alert of this donation: its own, or a replay of it.
+  function sameDonation(q, id) { return q.id === id || q.of === id; }
   function considerAlert(ev) {
     if (!hasAlert || typeof ev.seq !== "number" || cursor === null || ev.seq <= cursor) return;
     cursor = ev.seq;
@@ -574,15 +578,22 @@
     if ((ev.type === "donation" || ev.type === "test_alert") && d && !d.refunded &&
         d.amount >= cfg.minAlert && !isKnown(d.id)) {
       queue.push(d);
+    } else if (ev.type === "alert_replay" && d && !d.refunded) {
+      // Asked for again by the streamer: shown whatever `min_alert` says, as an
+      // alert of its own (the first showing is already marked as shown).
+      queue.push(Object.assign({}, d, { id: "replay:" + ev.seq + ":" + d.id, of: d.id }));
     } else if (ev.type === "milestone_reached" && ev.milestone) {
       milestoneReached(ev.milestone, true);
     } else if ((ev.type === "donation_updated" || ev.type === "partial_refund") && d) {
       // Moderation released or hid its text, or part of it was given back: the
       // queued alert takes the new version.
       var partial = ev.type === "partial_refund";
-      queue = queue.map(function (q) { return q.id === d.id && (partial || !onScreen(q)) ? d : q; });
+      queue = queue.map(function (q) {
+        if (!sameDonation(q, d.id) || !(partial || !onScreen(q))) return q;
+        return q.of ? Object.assign({}, d, { id: q.id, of: q.of }) : d;
+      });
       var box = el("alert");
-      if (showing && box.dataset.id === d.id) {
+      if (showing && (box.dataset.id === d.id || box.dataset.of === d.id)) {
         if (partial) {
           // Given back in part while on screen: the amounts follow at once.
           showAmounts(d);
@@ -595,7 +606,7 @@
       }
     } else if (ev.type === "refund" && d) {
       // A refunded donation not yet on screen is not announced.
-      queue = queue.filter(function (q) { return q.id !== d.id || onScreen(q); });
+      queue = queue.filter(function (q) { return !sameDonation(q, d.id) || onScreen(q); });
     }
     save("queue", queue);
     save("seq", cursor);
@@ -663,7 +674,7 @@
       // A live created since the document's last read: read it again now, not at the next `refresh`.
       if (campaignDoc && !(campaignDoc.lives || []).some(function (l) { return l.id === owner; })) readDocSoon();
     }
-    if (d && ev.type !== "test_alert" && !d.test) {
+    if (d && ev.type !== "test_alert" && ev.type !== "alert_replay" && !d.test) {
       var i, before = null;
       for (i = 0; i < recent.length && recent[i].id !== d.id; i++) { /* find */ }
       if (i < recent.length) { before = recent[i]; recent[i] = d; }

@@ -301,7 +301,8 @@
   function onEvent(ev) {
     if (typeof ev.seq !== "number" || ev.seq <= seq) return;
     seq = ev.seq;
-    if (ev.type === "test_alert") return; // for overlays only: counted nowhere, listed nowhere
+    // For overlays only: counted nowhere, listed nowhere (a replayed alert changes nothing).
+    if (ev.type === "test_alert" || ev.type === "alert_replay") return;
     var d = ev.donation;
     campaignData(ev, ev.campaign_totals);
     if (kind === "live") {
@@ -327,7 +328,7 @@
 
   // Live page: the campaign's stream, for its totals and matching only.
   function onCampaignFrame(ev) {
-    if (ev.type === "test_alert") return;
+    if (ev.type === "test_alert" || ev.type === "alert_replay") return;
     campaignData(ev, ev.type === "snapshot" ? ev.totals : ev.campaign_totals);
     renderTotals();
     renderMatch();

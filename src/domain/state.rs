@@ -107,6 +107,11 @@ pub enum Fact {
     TestAlert {
         donation: Donation,
     },
+    /// A donation's alert shown again on the live's overlays, as the donation is
+    /// now; nothing else changes.
+    AlertReplayed {
+        donation_id: String,
+    },
     /// A match's terms changed; what it already matched stays as recorded.
     MatchUpdated {
         r#match: Match,
@@ -162,6 +167,7 @@ impl Fact {
             Fact::TextReleased { .. } => "text_released",
             Fact::TextHidden { .. } => "text_hidden",
             Fact::TestAlert { .. } => "test_alert",
+            Fact::AlertReplayed { .. } => "alert_replay",
             Fact::MatchUpdated { .. } => "match_updated",
             Fact::CampaignOverlayRotated { .. } => "campaign_overlay_rotated",
             Fact::IntegrationSecretReplaced { .. } => "integration_secret_replaced",
@@ -314,6 +320,10 @@ pub enum Command {
         by: Principal,
         donation: Donation,
     },
+    ReplayAlert {
+        by: Principal,
+        donation_id: String,
+    },
     /// New terms for an existing match (admin).
     UpdateMatch(Match),
     RotateCampaignOverlay {
@@ -387,6 +397,10 @@ pub enum Refusal {
     CapBelowUsed { used: i64 },
     #[error("the amount refunded must be from 1 to the donation's amount ({amount} minor units)")]
     RefundOutOfRange { amount: i64 },
+    #[error("this donation was refunded: its alert is not shown again")]
+    DonationRefunded,
+    #[error("this donation's text waits for approval: approve or hide it first")]
+    TextPending,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -889,6 +903,16 @@ impl State {
                         .masked_with(&live.words);
                 Ok(Decision::Append(Fact::TestAlert { donation }))
             }
+            Command::ReplayAlert { by, donation_id } => {
+                let d = self.donation_for(by, donation_id)?;
+                if d.refunded {
+                    return Err(Refusal::DonationRefunded);
+                }
+                if d.pending {
+                    return Err(Refusal::TextPending);
+                }
+                Ok(Decision::Append(Fact::AlertReplayed { donation_id: donation_id.clone() }))
+            }
             Command::UpdateMatch(m) => {
                 let current = self.match_state(&m.id).ok_or(Refusal::MatchNotFound)?;
                 if current.r#match.campaign_id != m.campaign_id {
@@ -1025,9 +1049,9 @@ impl State {
             Fact::CampaignUpdated { campaign } => campaign.id.clone(),
             Fact::LiveUpdated { live } => live.campaign_id.clone(),
             Fact::ModerationSet { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
-            Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
-                self.donations.get(donation_id)?.donation.campaign_id.to_string()
-            }
+            Fact::TextReleased { donation_id }
+            | Fact::TextHidden { donation_id, .. }
+            | Fact::AlertReplayed { donation_id } => self.donations.get(donation_id)?.donation.campaign_id.to_string(),
             Fact::TestAlert { donation } => donation.campaign_id.to_string(),
             Fact::MatchUpdated { r#match } => r#match.campaign_id.clone(),
             Fact::CampaignOverlayRotated { campaign_id, .. } => campaign_id.clone(),
@@ -1076,7 +1100,9 @@ impl State {
             | Fact::MatchEnded { .. }
             | Fact::MatchUsedUp { .. }
             | Fact::MatchUpdated { .. } => Some(Stream::Campaign(self.campaign_of(fact)?)),
-            Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
+            Fact::TextReleased { donation_id }
+            | Fact::TextHidden { donation_id, .. }
+            | Fact::AlertReplayed { donation_id } => {
                 Some(Stream::Live(self.donations.get(donation_id)?.donation.live_id.to_string()))
             }
             Fact::TestAlert { donation } => Some(Stream::Live(donation.live_id.to_string())),
@@ -1317,7 +1343,7 @@ impl State {
                     d.donation.message_hidden |= *message;
                 }
             }
-            Fact::TestAlert { .. } => {}
+            Fact::TestAlert { .. } | Fact::AlertReplayed { .. } => {}
             Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
                 let cid = self.match_index.get(match_id).ok_or(FoldError::Unknown(ev.seq))?;
                 let c = self.campaigns.get_mut(cid).ok_or(FoldError::Unknown(ev.seq))?;

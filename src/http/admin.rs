@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/test-alert", post(test_alert))
         .route("/api/v1/donations/{id}/approve", post(approve))
         .route("/api/v1/donations/{id}/hide", post(hide))
+        .route("/api/v1/donations/{id}/replay", post(replay))
 }
 
 #[derive(Deserialize)]
@@ -714,6 +715,20 @@ async fn hide(
         app.ledger.submit(Command::Hide { by, donation_id, donor: b.donor, message: b.message }).await?,
         StatusCode::OK,
     ))
+}
+
+/// `POST /api/v1/donations/{id}/replay` (admin, the live's key or its host key):
+/// the donation's alert once more on the live's overlays (an `alert_replay`
+/// frame, the donation as it is now), for a streamer who missed reading it or
+/// whose overlay was not yet in OBS; no total, list or export changes. A
+/// refunded donation or a text waiting for approval is refused (`409`).
+async fn replay(
+    State(app): State<AppState>,
+    Path(donation_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, None)?;
+    Ok(outcome_response(app.ledger.submit(Command::ReplayAlert { by, donation_id }).await?, StatusCode::OK))
 }
 
 #[derive(Deserialize)]

@@ -405,6 +405,13 @@ impl Writer {
                 body = Some(format!("{{\"donation\":{view}}}"));
                 None
             }
+            Fact::AlertReplayed { donation_id } => {
+                let view = json(&s.donations[donation_id].donation.view());
+                frame =
+                    Some(Frame::new(seq, format!("{{\"type\":\"alert_replay\",\"seq\":{seq},\"donation\":{view}}}")));
+                body = Some(format!("{{\"donation\":{view}}}"));
+                None
+            }
             Fact::CampaignUpdated { campaign } => Some(Change::CampaignInfo(campaign.clone())),
             Fact::LiveUpdated { live } => Some(Change::LiveInfo(live.clone())),
             Fact::ModerationSet { live_id, moderation } => {
@@ -580,6 +587,7 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         | Command::SetModeration { .. }
         | Command::Approve { .. }
         | Command::Hide { .. }
+        | Command::ReplayAlert { .. }
         | Command::UpdateMatch(_)
         | Command::RotateCampaignOverlay { .. }
         | Command::ReplaceIntegrationSecret { .. }

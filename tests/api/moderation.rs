@@ -317,6 +317,72 @@ async fn test_alerts_reach_overlays_and_count_nowhere() {
     assert_eq!(list["donations"].as_array().unwrap().len(), 1);
 }
 
+/// A donation's alert asked for again reaches the live's overlays as it is now
+/// (a hidden name stays hidden) and changes nothing else; the host's link may
+/// ask, a refunded donation or a text waiting for approval may not.
+#[tokio::test]
+async fn an_alert_replayed_reaches_overlays_and_changes_nothing() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    let (_, d) =
+        app.donate(&live, json!({"amount": 1200, "currency": "EUR", "donor": "Zoé", "message": "Bravo"})).await;
+    let id = d["donation"]["id"].as_str().unwrap().to_owned();
+    let (s, v) = app.post(&format!("/api/v1/donations/{id}/hide"), Some(&live.key), json!({"donor": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let before = app.get(&format!("/api/v1/lives/{}", live.id)).await.1;
+    let mut ws = app.ws(&live, None).await;
+    let snap = ws.next().await;
+    let host = live.body["host_token"].as_str().unwrap();
+    let replay = format!("/api/v1/donations/{id}/replay");
+    let (s, v) = app.post(&replay, Some(host), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!((v["donation"]["id"].as_str(), v["donation"]["donor"].clone()), (Some(id.as_str()), Value::Null));
+    let ev = until(&mut ws, "alert_replay").await;
+    assert_eq!(ev["seq"], snap["seq"].as_u64().unwrap() + 1);
+    assert_eq!(
+        (ev["donation"]["id"].as_str(), ev["donation"]["amount"].clone(), ev["donation"]["donor"].clone()),
+        (Some(id.as_str()), json!(1200), Value::Null),
+        "the name hidden stays hidden: {ev}"
+    );
+    assert_eq!(ev["donation"]["message"], "Bravo");
+    assert!(ev.get("totals").is_none(), "{ev}");
+    for token in [ADMIN, live.key.as_str()] {
+        let (s, v) = app.post(&replay, Some(token), json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let mut after = app.get(&format!("/api/v1/lives/{}", live.id)).await.1;
+    assert_eq!(after["seq"], before["seq"].as_u64().unwrap() + 3, "the stream's three frames");
+    after["seq"] = before["seq"].clone();
+    assert_eq!(after, before, "nothing else changed");
+    let events = app.events(&live, snap["seq"].as_u64().unwrap()).await;
+    assert_eq!(events.iter().map(|e| e["type"].as_str().unwrap()).collect::<Vec<_>>(), ["alert_replay"; 3]);
+
+    // Refused: another live's key or host link, an overlay token, a refunded
+    // donation, a text waiting for approval, a donation that does not exist.
+    let other_host = other.body["host_token"].as_str().unwrap();
+    for token in [other.key.as_str(), other_host, live.overlay_token.as_str()] {
+        let (s, e) = app.post(&replay, Some(token), json!({})).await;
+        assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    }
+    let (s, v) = app.post(&format!("/api/v1/donations/{id}/refund"), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, e) = app.post(&replay, Some(host), json!({})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::CONFLICT, Some("donation_refunded")), "{e}");
+    app.moderate(&live, json!({"mode": "manual"})).await;
+    let (_, p) = app.donate(&live, json!({"amount": 500, "currency": "EUR", "donor": "Hugo", "message": "?"})).await;
+    let pending = p["donation"]["id"].as_str().unwrap();
+    let (s, e) = app.post(&format!("/api/v1/donations/{pending}/replay"), Some(host), json!({})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::CONFLICT, Some("text_pending")), "{e}");
+    let (s, e) = app.post("/api/v1/donations/nope/replay", Some(ADMIN), json!({})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("donation_not_found")), "{e}");
+
+    // The log replays with it.
+    let totals = app.get(&format!("/api/v1/lives/{}", live.id)).await.1["totals"].clone();
+    let app = app.restart().await;
+    assert_eq!(app.get(&format!("/api/v1/lives/{}", live.id)).await.1["totals"], totals);
+}
+
 #[tokio::test]
 async fn campaigns_and_lives_can_be_edited() {
     let app = spawn_app().await;
