@@ -727,6 +727,18 @@ async fn hiding_after_the_fact_updates_open_overlays_and_refund_updates_totals()
             (a["donor"] == "Anonyme" && ticker == json!(["Anonyme"])).then_some(())
         })
         .await;
+        // Its alert again, in one click: an `alert_replay` frame, the name hidden.
+        click(b, "#donations tbody tr button[data-act=replay]").await;
+        wait_text(b, "#notice", "Alerte rejouée sur les overlays du live.").await;
+        let (_, events) = app
+            .request(reqwest::Method::GET, &format!("/api/v1/lives/{live_id}/events?after=0"), Some(&key), &[], None)
+            .await;
+        let last = events["events"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(
+            (last["type"].as_str(), last["donation"]["donor"].clone()),
+            (Some("alert_replay"), Value::Null),
+            "{last}"
+        );
 
         // Refund: two clicks; totals drop everywhere.
         wait_text(b, "#c-totals", &fr("Total 20,00_€ (dons 20,00_€ + abondés 0,00_€) — 1 don — objectif 1~000,00_€"))

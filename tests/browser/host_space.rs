@@ -158,6 +158,18 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         };
         assert_eq!(alert["donation"]["donor"], "Essai OBS");
         wait_text(b, "#notice", "Alerte de test envoyée à vos overlays.").await;
+        // A donation's alert again, in one click (it changes nothing).
+        let replay = format!("#donations button[data-act=replay][data-id='{zoe}']");
+        assert_eq!(text(b, &replay).await, "Rejouer l'alerte");
+        click(b, &replay).await;
+        let again = loop {
+            let f = ws.next().await;
+            if f["type"] == "alert_replay" {
+                break f;
+            }
+        };
+        assert_eq!((again["donation"]["id"].as_str(), again["donation"]["donor"].as_str()), (Some(zoe.as_str()), Some("Zoé")));
+        wait_text(b, "#notice", "Alerte rejouée sur vos overlays.").await;
 
         // The overlay link lost: a new one, in two clicks. The overlay open
         // with the old one is closed; the new one reads the live.

@@ -1154,6 +1154,53 @@ async fn a_goal_crossed_on_air_is_an_alert_of_its_own_once() {
 }
 
 #[tokio::test]
+async fn a_replayed_alert_shows_again_as_the_donation_is_now() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let replay = async |id: &str| {
+        let (s, v) = app.post(&format!("/api/v1/donations/{id}/replay"), Some(&host), json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    };
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "alert", "&duration=1&min_alert=20")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        let ana =
+            donate(&app, &live, json!({"amount": 2500, "currency": "EUR", "donor": "Ana", "message": "Allez !"})).await;
+        let ana = ana["donation"]["id"].as_str().unwrap().to_owned();
+        wait_recorded(b, &[&eur_fr("Ana 25,00_€")]).await;
+        wait_alert_gone(b).await;
+        // Its name hidden since: the replay shows it as it is now.
+        let (s, v) = app.post(&format!("/api/v1/donations/{ana}/hide"), Some(ADMIN), json!({"donor": true})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        replay(&ana).await;
+        let a = eventually("the replayed alert", WAIT, || async {
+            let a = alert(b).await;
+            (a["donor"] == "Anonyme").then_some(a)
+        })
+        .await;
+        assert_eq!((a["amount"].clone(), a["message"].clone()), (json!(eur_fr("25,00_€")), json!("Allez !")));
+        wait_alert_gone(b).await;
+        // Under `min_alert`, no alert; asked for, it shows.
+        let bob = donate(&app, &live, json!({"amount": 500, "currency": "EUR", "donor": "Bob"})).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(recorded(b).await, [eur_fr("Ana 25,00_€"), eur_fr("Anonyme 25,00_€")]);
+        replay(bob["donation"]["id"].as_str().unwrap()).await;
+        let expected = [eur_fr("Ana 25,00_€"), eur_fr("Anonyme 25,00_€"), eur_fr("Bob 5,00_€")];
+        wait_recorded(b, &expected.iter().map(String::as_str).collect::<Vec<_>>()).await;
+        wait_alert_gone(b).await;
+        // Opened again: nothing shows twice.
+        b.goto(&url(&app, &live, "alert", "&duration=1&min_alert=20")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(recorded(b).await.is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_overlay_works_over_https_and_wss() {
     let mut app = crate::helpers::spawn_tls_app(async |_| {}).await;
     assert!(app.healthy(Duration::from_secs(10)).await);
