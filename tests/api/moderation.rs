@@ -1068,7 +1068,7 @@ async fn a_host_token_moderates_its_live_and_never_writes_money() {
     assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
     let (s, e) = post(format!("/api/v1/donations/{elsewhere}/hide"), &host, json!({"donor": true})).await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
-    let (s, e) = get(format!("{lives}/donations"), &other.body["host_token"].as_str().unwrap().to_owned()).await;
+    let (s, e) = get(format!("{lives}/donations"), other.body["host_token"].as_str().unwrap()).await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
     let (s, _) = app.get(&format!("/overlay/lives/{}?token={host}", live.id)).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "not an overlay link");
