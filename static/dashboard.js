@@ -41,12 +41,6 @@
       moreDonations: function (n, all) {
         return "Les " + n + " dons les plus récents sur " + all.toLocaleString("fr-FR") + " : l'export CSV les contient tous.";
       },
-      found: function (n, all) {
-        if (all === 0) return "Aucun don trouvé.";
-        if (n < all) return "Les " + n + " plus récents des " + all.toLocaleString("fr-FR") + " dons trouvés.";
-        return all + (all > 1 ? " dons trouvés." : " don trouvé.");
-      },
-      showMore: function (n) { return "Afficher " + n + " de plus"; },
       waiting: function (n) { return n + " en attente"; },
       connected: function (o, v) {
         return (o ? o + (o > 1 ? " overlays connectés" : " overlay connecté") : "Aucun overlay connecté") +
@@ -77,12 +71,6 @@
       moreDonations: function (n, all) {
         return "The " + n + " most recent of " + all.toLocaleString("en-US") + " donations: the CSV export has them all.";
       },
-      found: function (n, all) {
-        if (all === 0) return "No donation found.";
-        if (n < all) return "The " + n + " most recent of " + all.toLocaleString("en-US") + " donations found.";
-        return all + (all === 1 ? " donation found." : " donations found.");
-      },
-      showMore: function (n) { return "Show " + n + " more"; },
       waiting: function (n) { return n + " waiting"; },
       // The API's own sentences, with amounts in the campaign's currency.
       connected: function (o, v) {
@@ -384,11 +372,12 @@
     renderDonations(donations, cur);
     var more = el("donations-more");
     more.hidden = !search && !(count > donations.length);
-    el("donations-count").textContent = search ? T.found(donations.length, count)
+    var words = cagnotteListWords[lang];
+    el("donations-count").textContent = search ? words.found(donations.length, count)
       : more.hidden ? "" : T.moreDonations(donations.length, count);
     var next = Math.min(SHOWN, count - donations.length);
     el("show-more").hidden = !(next > 0);
-    el("show-more").textContent = T.showMore(next);
+    el("show-more").textContent = words.showMore(next);
     loadConnections();
   }
 

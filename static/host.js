@@ -72,7 +72,9 @@
     }
   }[lang];
 
+  // The newest donations, a page at a time; or, with a search, what it finds.
   var LIMIT = 200;
+  var shown = LIMIT, search = "";
   var storeKey = "cagnotte-host-" + liveId;
   var fromLink = /(?:^#|&)key=([^&]+)/.exec(location.hash);
   if (fromLink) {
@@ -138,7 +140,7 @@
     loading = Promise.all([
       fetch("/api/v1/lives/" + enc, { cache: "no-store" }).then(function (r) { return r.json(); }),
       api("GET", "/api/v1/lives/" + enc + "/moderation"),
-      api("GET", "/api/v1/lives/" + enc + "/donations?limit=" + LIMIT)
+      api("GET", "/api/v1/lives/" + enc + "/donations?limit=" + shown + (search ? "&q=" + encodeURIComponent(search) : ""))
     ]).then(function (all) {
       live = all[0]; moderation = all[1]; donations = all[2];
       render();
@@ -223,10 +225,15 @@
     var tb = el("donations");
     var list = donations.donations;
     tb.textContent = "";
-    el("donations-count").textContent = list.length ? T.count(list.length, donations.count) : "";
+    var words = cagnotteListWords[lang];
+    el("donations-count").textContent = search ? words.found(list.length, donations.count)
+      : list.length ? T.count(list.length, donations.count) : "";
+    var next = Math.min(LIMIT, donations.count - list.length);
+    el("show-more").hidden = !(next > 0);
+    el("show-more").textContent = words.showMore(next);
     if (!list.length) {
       var tr0 = make("tr");
-      var td0 = make("td", "help", T.noDonation);
+      var td0 = make("td", "help", search ? words.found(0, 0) : T.noDonation);
       td0.colSpan = 6;
       tr0.appendChild(td0);
       tb.appendChild(tr0);
@@ -346,6 +353,27 @@
       if (key) load().catch(fail);
     }, wait);
   }
+  // Searching: the table holds what the search finds; a new search starts again
+  // from one page.
+  var searchTimer = null;
+  function searchChanged(ev) {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(function () {
+      var text = ev.target.value.trim();
+      if (text === search) return;
+      search = text;
+      shown = LIMIT;
+      load().catch(fail);
+    }, 250);
+  }
+  el("donation-search").addEventListener("input", searchChanged);
+  el("donation-search").addEventListener("change", searchChanged);
+  el("donation-search").addEventListener("submit", function (ev) { ev.preventDefault(); });
+  el("show-more").addEventListener("click", function () {
+    shown += LIMIT;
+    load().catch(fail);
+  });
+
   var socket = null;
   function follow() {
     if (socket) return;

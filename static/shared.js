@@ -134,3 +134,24 @@ function cagnotteTextCells(tr, d, labels) {
   var msg = cell("message", d.message_text || "");
   if (d.message_hidden) badge(msg, labels.hidden);
 }
+
+// What a list of donations says under a search, and its "more" button, in the
+// dashboard's and the host's space's words.
+var cagnotteListWords = {
+  fr: {
+    found: function (n, all) {
+      if (all === 0) return "Aucun don trouvé.";
+      if (n < all) return "Les " + n + " plus récents des " + all.toLocaleString("fr-FR") + " dons trouvés.";
+      return all + (all > 1 ? " dons trouvés." : " don trouvé.");
+    },
+    showMore: function (n) { return "Afficher " + n + " de plus"; }
+  },
+  en: {
+    found: function (n, all) {
+      if (all === 0) return "No donation found.";
+      if (n < all) return "The " + n + " most recent of " + all.toLocaleString("en-US") + " donations found.";
+      return all + (all === 1 ? " donation found." : " donations found.");
+    },
+    showMore: function (n) { return "Show " + n + " more"; }
+  }
+};

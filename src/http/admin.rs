@@ -229,20 +229,34 @@ async fn campaign_donations(
         .views
         .with_campaign(&campaign_id, |c| c.campaign.currency)
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
-    let newest = super::api::parse_u64(&q, "limit")?.unwrap_or(u64::MAX);
-    let search = q.get("q").map(|text| Search::new(text, currency)).transpose()?.flatten();
     let hosts = hosts(&app, &campaign_id);
+    listed(&app, &campaign_id, None, currency, &q, &hosts).await
+}
+
+/// The donations of a campaign, or of one of its lives, newest first with their
+/// real text: the newest `limit` (all by default) and how many there are; with
+/// `q`, those it finds (see [`Search`]) and how many it found.
+async fn listed(
+    app: &AppState,
+    campaign_id: &str,
+    live_id: Option<&str>,
+    currency: crate::money::Currency,
+    q: &HashMap<String, String>,
+    hosts: &HashMap<String, String>,
+) -> Result<Response, ApiError> {
+    let newest = super::api::parse_u64(q, "limit")?.unwrap_or(u64::MAX);
+    let search = q.get("q").map(|text| Search::new(text, currency)).transpose()?.flatten();
     let host = |d: &Donation| hosts.get(d.live_id.as_str()).map_or("", String::as_str);
     let (count, donations) = match &search {
-        None => donations_of(&app, &campaign_id, None, newest).await?,
+        None => donations_of(app, campaign_id, live_id, newest).await?,
         Some(search) => {
-            let (_, all) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
+            let (_, all) = donations_of(app, campaign_id, live_id, u64::MAX).await?;
             // Each live's host and title, as one text to look in.
-            let lives: HashMap<String, String> = hosts
+            let lives: HashMap<&str, String> = hosts
                 .iter()
                 .map(|(id, host)| {
                     let title = app.views.with_live(id, |l| l.live.title.clone()).flatten().unwrap_or_default();
-                    (id.clone(), format!("{host} {title}"))
+                    (id.as_str(), format!("{host} {title}"))
                 })
                 .collect();
             let live = |d: &Donation| lives.get(d.live_id.as_str()).map_or("", String::as_str);
@@ -269,9 +283,10 @@ async fn live_connections(
     Ok(axum::Json(json!({ "overlays": overlays, "viewers": viewers })).into_response())
 }
 
-/// `GET /api/v1/lives/{id}/donations[?limit=N]` (admin, the live's key or its
-/// host token): the live's donations with their real text, newest first, all of
-/// them or the newest `N`, and `count`, how many it received. The host of a live
+/// `GET /api/v1/lives/{id}/donations[?limit=N][&q=…]` (admin, the live's key or
+/// its host token): the live's donations with their real text, newest first, all
+/// of them or the newest `N`, and `count`, how many it received; with `q`, those
+/// found as on the campaign's list. The host of a live
 /// follows and moderates their own live's donations with the link they were
 /// given, without the organiser's admin token.
 async fn live_donations(
@@ -280,15 +295,13 @@ async fn live_donations(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let (campaign_id, host) = app
+    let (campaign_id, host, currency) = app
         .views
-        .with_live(&live_id, |l| (l.live.campaign_id.clone(), l.live.host.clone()))
+        .with_live(&live_id, |l| (l.live.campaign_id.clone(), l.live.host.clone(), l.currency))
         .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     app.require_host(&headers, Some(&live_id))?;
-    let newest = super::api::parse_u64(&q, "limit")?.unwrap_or(u64::MAX);
-    let (count, donations) = donations_of(&app, &campaign_id, Some(&live_id), newest).await?;
-    let list: Vec<Value> = donations.iter().map(|(d, at)| admin_donation(d, &host, *at)).collect();
-    Ok(axum::Json(json!({ "donations": list, "count": count })).into_response())
+    let hosts = HashMap::from([(live_id.clone(), host)]);
+    listed(&app, &campaign_id, Some(&live_id), currency, &q, &hosts).await
 }
 
 /// What an organiser types to find a donation: a part of the donor's name (the

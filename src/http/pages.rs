@@ -184,6 +184,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("manage_live", "Gérer ce live", "Manage this live"),
     ("search_donations", "Rechercher un don", "Find a donation"),
     ("search_help", "donateur, message, live, montant ou identifiant", "donor, message, live, amount or id"),
+    ("search_help_live", "donateur, message, montant ou identifiant", "donor, message, amount or id"),
     ("date", "Date", "Date"),
     ("matched", "Abondé", "Matched"),
     ("actions", "Actions", "Actions"),

@@ -804,6 +804,20 @@ async fn a_live_key_lists_its_own_live_s_donations_with_their_real_text() {
     assert_eq!((two["donations"].as_array().unwrap().to_vec(), two["count"].clone()), (ds[..2].to_vec(), json!(3)));
     let (s, admin) = list("?limit=1", Some(ADMIN)).await;
     assert_eq!((s, admin["donations"][0]["id"].as_str()), (StatusCode::OK, Some(third.as_str())));
+    // Found as on the campaign's list: a name without its accent (anonymous
+    // and refunded included), an amount, never another live's.
+    let (s, found) = list("?q=chloe", Some(&live.key)).await;
+    assert_eq!((s, found["count"].clone()), (StatusCode::OK, json!(1)), "{found}");
+    assert_eq!(found["donations"][0]["id"], second.as_str());
+    let (_, found) = list("?q=5,00", Some(&live.key)).await;
+    assert_eq!((found["count"].clone(), found["donations"][0]["id"].as_str()), (json!(1), Some(third.as_str())));
+    let (_, found) = list("?q=9,00", Some(&live.key)).await;
+    assert_eq!(found, json!({"donations": [], "count": 0}), "the other live's 9,00 €");
+    let (s, e) = list(&format!("?q={}", "x".repeat(201)), Some(&live.key)).await;
+    assert_eq!(
+        (s, e["error"].as_str(), e["max"].clone()),
+        (StatusCode::BAD_REQUEST, Some("invalid_query"), json!(200))
+    );
 
     let (s, e) = list("", Some(&other.key)).await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");

@@ -294,3 +294,48 @@ async fn live_with_overlay(app: &TestApp, live: &TestLive) -> TestLive {
     assert_eq!(s, StatusCode::OK, "{v}");
     TestLive { overlay_token: v["overlay_token"].as_str().unwrap().to_owned(), ..live.clone() }
 }
+
+/// A long live: the host's space shows the 200 newest, the next ones on request,
+/// and finds any donation of the live (not another live's) to hide its name.
+#[tokio::test]
+async fn a_host_finds_any_donation_of_a_long_live() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    let (_, chloe) = app
+        .donate(&live, json!({"amount": 4242, "currency": "EUR", "donor": "Chloé Martin", "message": "Bravo"}))
+        .await;
+    let chloe = chloe["donation"]["id"].as_str().unwrap().to_owned();
+    app.donate(&other, json!({"amount": 4343, "currency": "EUR", "donor": "Chloé Ailleurs"})).await;
+    for i in 1..=202 {
+        app.donate_ok(&live, 100 + i).await;
+    }
+    let host = live.body["host_token"].as_str().unwrap();
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        let count = || text(b, "#donations-count");
+        let n = || b.js("return document.querySelectorAll('#donations tr[data-id]').length");
+        assert_eq!((count().await, n().await), (json!("(les 200 plus récents sur 203)"), json!(200)));
+        wait_text(b, "#show-more", "Afficher 3 de plus").await;
+        click(b, "#show-more").await;
+        eventually("203 rows", WAIT, || async { (n().await == 203).then_some(()) }).await;
+        assert_eq!(rows(b).await.last().unwrap()[0], "Chloé Martin", "the oldest last");
+        assert_eq!(b.js("return document.getElementById('show-more').hidden").await, true);
+
+        // Found without its accent, the other live's Chloé left out; hidden from there.
+        fill(b, "#donation-search input", "chloe").await;
+        wait_text(b, "#donations-count", "1 don trouvé.").await;
+        wait_rows(b, &[["Chloé Martin", "Bravo", "42,42_€", "Affiché"]]).await;
+        act(b, "#donations", "hide-donor", &chloe).await;
+        wait_rows(b, &[["Chloé Martinmasqué", "Bravo", "42,42_€", "Masqué"]]).await;
+        fill(b, "#donation-search input", "1,05 €").await;
+        wait_rows(b, &[["Ana", "", "1,05_€", "Affiché"]]).await;
+        fill(b, "#donation-search input", "43,43").await;
+        wait_text(b, "#donations-count", "Aucun don trouvé.").await;
+        assert_eq!(text(b, "#donations td.help").await, "Aucun don trouvé.");
+        fill(b, "#donation-search input", "").await;
+        wait_text(b, "#donations-count", "(les 200 plus récents sur 203)").await;
+    })
+    .await;
+}
