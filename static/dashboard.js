@@ -354,6 +354,7 @@
     var excel = "?excel=1&lang=" + lang + (zone ? "&tz=" + encodeURIComponent(zone) : "");
     el("c-excel").href = el("c-csv").getAttribute("href") + excel;
     el("c-lives-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/lives.csv" + excel;
+    el("c-matches-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/matches.csv" + excel;
     var t = c.totals;
     var line = T.total + " " + money(t.total, cur) + " (" + T.raised + " " + money(t.raised, cur) + " + " +
       T.matched + " " + money(t.matched, cur) + ") — " + T.donations(t.donations);

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/connections", get(connections))
         .route("/api/v1/campaigns/{id}/donations.csv", get(campaign_csv))
         .route("/api/v1/campaigns/{id}/lives.csv", get(lives_csv))
+        .route("/api/v1/campaigns/{id}/matches.csv", get(matches_csv))
         .route("/api/v1/lives/{id}/moderation", get(get_moderation).put(put_moderation))
         .route("/api/v1/lives/{id}/test-alert", post(test_alert))
         .route("/api/v1/donations/{id}/approve", post(approve))
@@ -439,6 +440,20 @@ impl CsvStyle {
         ["currency", "devise", "currency"],
     ];
 
+    /// Each match, in the sponsors' export.
+    const MATCH_COLUMNS: [[&'static str; 3]; 10] = [
+        ["match_id", "abondement", "match id"],
+        ["sponsor", "mécène", "sponsor"],
+        ["ratio", "ratio", "ratio"],
+        ["cap", "plafond", "cap"],
+        ["used", "abondé", "matched"],
+        ["left", "reste", "left"],
+        ["starts_at", "début (UTC)", "starts (UTC)"],
+        ["ends_at", "fin (UTC)", "ends (UTC)"],
+        ["status", "état", "status"],
+        ["currency", "devise", "currency"],
+    ];
+
     /// `columns`' names for this style; a time's names the spreadsheet's zone.
     fn header<const N: usize>(&self, columns: &'static [[&'static str; 3]; N]) -> impl Iterator<Item = String> {
         let col = match (self.excel, self.french) {
@@ -630,6 +645,65 @@ async fn lives_csv(
         w.write_record(&row).map_err(csv_err)?;
     }
     style.attachment(w, &campaign_id, ["lives", "lives"])
+}
+
+/// `GET /api/v1/campaigns/{id}/matches.csv[?excel=1[&lang=fr][&tz=…]]`: one row
+/// per sponsor's match, in the order they were made, with what each gave
+/// (`used`: the matching its donations earned, refunds taken off), which is what
+/// the charity asks each sponsor for; the `used` column sums to the campaign's
+/// `matched`, which the spreadsheet variant's last row gives.
+async fn matches_csv(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let (matches, currency, matched) = app
+        .views
+        .with_campaign(&campaign_id, |c| (c.matches.clone(), c.campaign.currency, c.totals.matched))
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let style = CsvStyle::of(&q)?;
+    let mut w = style.writer();
+    let csv_err = |e: csv::Error| ApiError::internal(e.to_string());
+    w.write_record(style.header(&CsvStyle::MATCH_COLUMNS)).map_err(csv_err)?;
+    let status = |m: &crate::domain::state::MatchState| -> &'static str {
+        let (fr, en) = if m.ended {
+            ("terminé", "ended")
+        } else if m.used_up {
+            ("épuisé", "used_up")
+        } else if m.started {
+            ("en cours", "active")
+        } else {
+            ("à venir", "pending")
+        };
+        if style.french { fr } else { en }
+    };
+    for m in &matches {
+        let r = &m.r#match;
+        let row = [
+            r.id.clone(),
+            cell(&r.sponsor),
+            format!("{}:{}", r.ratio[0], r.ratio[1]),
+            style.money(currency, r.cap),
+            style.money(currency, m.used),
+            style.money(currency, m.left()),
+            r.starts_at.map(|t| style.time(t)).unwrap_or_default(),
+            r.ends_at.map(|t| style.time(t)).unwrap_or_default(),
+            status(m).to_owned(),
+            currency.code().to_owned(),
+        ];
+        w.write_record(&row).map_err(csv_err)?;
+    }
+    if style.excel {
+        let label = if style.french { "Total des abondements" } else { "Total matched" };
+        let mut row = vec![String::new(); CsvStyle::MATCH_COLUMNS.len()];
+        row[0] = label.to_owned();
+        row[4] = style.money(currency, matched);
+        row[9] = currency.code().to_owned();
+        w.write_record(&row).map_err(csv_err)?;
+    }
+    style.attachment(w, &campaign_id, ["abondements", "matches"])
 }
 
 fn moderation_json(app: &AppState, live_id: &str) -> Option<Value> {

@@ -85,6 +85,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("export_csv", "Exporter les dons (CSV)", "Export donations (CSV)"),
     ("export_excel", "Exporter pour Excel", "Export for Excel"),
     ("export_lives", "Bilan par live (Excel)", "Totals by live (Excel)"),
+    ("export_matches", "Bilan des abondements (Excel)", "Sponsors' matching (Excel)"),
     ("matches", "Abondements", "Matching"),
     ("new_match", "Nouvel abondement", "New match"),
     ("sponsor", "Mécène", "Sponsor"),

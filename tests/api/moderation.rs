@@ -1114,3 +1114,112 @@ async fn a_host_token_moderates_its_live_and_never_writes_money() {
     let (s, _) = app.request(reqwest::Method::GET, &format!("{lives}/donations"), Some(&host), &[], None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
+
+/// What each sponsor gave, for the charity's invoice: one row per match in the
+/// order they were made, `used` summing to the campaign's `matched` (refunds
+/// taken off), and the spreadsheet's total row.
+#[tokio::test]
+async fn the_matches_export_says_what_each_sponsor_gave() {
+    let app = spawn_app().await;
+    let campaign = app.campaign(json!({"name": "Restos 2026", "currency": "EUR"})).await;
+    let cid = campaign["id"].as_str().unwrap().to_owned();
+    for body in [
+        json!({"id": "fondation", "sponsor": "Fondation Exemple", "ratio": [1, 1], "cap": 3000}),
+        json!({"id": "mairie", "sponsor": "=Mairie", "ratio": [1, 2], "cap": 10000}),
+        json!({"id": "noel", "sponsor": "Père Noël", "ratio": [1, 1], "cap": 5000,
+               "starts_at": "2040-12-24T23:00:00Z", "ends_at": "2040-12-25T23:00:00Z"}),
+    ] {
+        let (s, m) = app.post(&format!("/api/v1/campaigns/{cid}/matches"), Some(ADMIN), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{m}");
+    }
+    let live = app.live(&cid, json!({"host": "Corentin"})).await;
+    app.donate_ok(&live, 2000).await;
+    let second = app.donate_ok(&live, 2000).await;
+    let export = |query: &'static str| {
+        let request =
+            app.client.get(format!("{}/api/v1/campaigns/{cid}/matches.csv{query}", app.base)).bearer_auth(ADMIN);
+        async move {
+            let res = request.send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
+            (disposition, res.bytes().await.unwrap())
+        }
+    };
+    let cells =
+        |r: &Value, names: &[&str]| names.iter().map(|n| r[*n].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let names = ["match_id", "sponsor", "ratio", "cap", "used", "left", "starts_at", "ends_at", "status", "currency"];
+    // 20 € and 20 €: the foundation doubles 30 € of them and is used up, the
+    // town hall gives half of each.
+    let (disposition, plain) = export("").await;
+    assert_eq!(disposition, format!("attachment; filename=\"{cid}-matches.csv\""));
+    assert_eq!(
+        python_csv(&plain, ",").iter().map(|r| cells(r, &names)).collect::<Vec<_>>(),
+        [
+            ["fondation", "Fondation Exemple", "1:1", "30.00", "30.00", "0.00", "", "", "used_up", "EUR"],
+            ["mairie", "'=Mairie", "1:2", "100.00", "20.00", "80.00", "", "", "active", "EUR"],
+            [
+                "noel",
+                "Père Noël",
+                "1:1",
+                "50.00",
+                "0.00",
+                "50.00",
+                "2040-12-24T23:00:00.000Z",
+                "2040-12-25T23:00:00.000Z",
+                "pending",
+                "EUR"
+            ],
+        ]
+    );
+    // The second donation given back: each sponsor gets its share back.
+    let id = second["donation"]["id"].as_str().unwrap();
+    let (s, v) = app.post(&format!("/api/v1/donations/{id}/refund"), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, c) = app.get(&format!("/api/v1/campaigns/{cid}")).await;
+    assert_eq!(c["totals"]["matched"], 3000, "{c}");
+    let (_, sheet) = export("?excel=1&lang=fr&tz=Europe/Paris").await;
+    let rows = python_csv(&sheet, ";");
+    let names = [
+        "abondement",
+        "mécène",
+        "ratio",
+        "plafond",
+        "abondé",
+        "reste",
+        "début (Europe/Paris)",
+        "fin (Europe/Paris)",
+        "état",
+        "devise",
+    ];
+    assert_eq!(
+        rows.iter().map(|r| cells(r, &names)).collect::<Vec<_>>(),
+        [
+            ["fondation", "Fondation Exemple", "1:1", "30,00", "20,00", "10,00", "", "", "en cours", "EUR"],
+            ["mairie", "'=Mairie", "1:2", "100,00", "10,00", "90,00", "", "", "en cours", "EUR"],
+            [
+                "noel",
+                "Père Noël",
+                "1:1",
+                "50,00",
+                "0,00",
+                "50,00",
+                "2040-12-25 00:00:00",
+                "2040-12-26 00:00:00",
+                "à venir",
+                "EUR"
+            ],
+            ["Total des abondements", "", "", "", "30,00", "", "", "", "", "EUR"],
+        ]
+    );
+    let (_, english) = export("?excel=1&lang=en").await;
+    let rows = python_csv(&english, ",");
+    assert_eq!((rows[3]["match id"].as_str(), rows[3]["matched"].as_str()), (Some("Total matched"), Some("30.00")));
+
+    let path = format!("/api/v1/campaigns/{cid}/matches.csv");
+    let (s, _) = app.request(reqwest::Method::GET, &path, Some(&live.key), &[], None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "organisers only");
+    let (s, e) = app.request(reqwest::Method::GET, "/api/v1/campaigns/nope/matches.csv", Some(ADMIN), &[], None).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("campaign_not_found")));
+    let (s, e) = app.request(reqwest::Method::GET, &format!("{path}?excel=1&tz=Nowhere"), Some(ADMIN), &[], None).await;
+    assert_eq!((s, e["field"].as_str()), (StatusCode::BAD_REQUEST, Some("tz")));
+}

@@ -438,6 +438,25 @@ async fn csv_downloaded_from_the_dashboard_parses_back_to_the_api_rows() {
                 format!("live;hôte;titre;date ({zone});état;dons;collecté;abondé;total;devise")
             ])
         );
+        // What each sponsor gave, for the charity's invoices.
+        let matches = b
+            .client
+            .execute_async(
+                "var done = arguments[0], a = document.getElementById('c-matches-csv'); \
+                 fetch(a.href, {credentials: 'same-origin'}).then(function (r) { return r.text().then(function (t) { \
+                   done([a.getAttribute('href'), a.textContent, t.split('\\n')[0]]); }); });",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            matches,
+            json!([
+                format!("/api/v1/campaigns/{}/matches.csv?excel=1&lang=fr&tz={tz}", live.campaign_id),
+                "Bilan des abondements (Excel)",
+                format!("abondement;mécène;ratio;plafond;abondé;reste;début ({zone});fin ({zone});état;devise")
+            ])
+        );
         // What the link downloads, fetched by the page with its session cookie.
         let got = b
             .client
