@@ -16,6 +16,7 @@
       w_lives: "Classement des lives", w_schedule: "Prochain live",
       lang: "Langue", pos: "Position", size: "Taille (%)", font: "Police (installée localement)", color: "Texte", accent: "Accent",
       bg: "Fond des cartes", bar: "Barre", duration: "Durée d'une alerte (s)", min_alert: "Montant minimum d'une alerte",
+      big: "Grande alerte à partir de (plus grande, plus longue)",
       min_message: "Montant minimum pour afficher le message", sound: "Son à chaque alerte", catch_up: "Alertes plus courtes quand d'autres attendent",
       goal_alert: "Une alerte quand un objectif est atteint", goal: "Objectif",
       goal_live: "du live", goal_campaign: "de la campagne", url: "URL de la source Navigateur", copy: "Copier",
@@ -28,6 +29,7 @@
       w_lives: "Lives leaderboard", w_schedule: "Next live",
       lang: "Language", pos: "Position", size: "Size (%)", font: "Font (installed locally)", color: "Text", accent: "Accent",
       bg: "Card background", bar: "Bar", duration: "Alert duration (s)", min_alert: "Minimum amount for an alert",
+      big: "Big alert from (larger, longer)",
       min_message: "Minimum amount to show the message", sound: "Sound on each alert", catch_up: "Shorter alerts while others wait",
       goal_alert: "An alert when a goal is reached", goal: "Goal",
       goal_live: "of the live", goal_campaign: "of the campaign", url: "Browser source URL", copy: "Copy",
@@ -57,7 +59,7 @@
     var q = new URLSearchParams();
     q.set("token", token);
     if (f.lang.value !== "fr") q.set("lang", f.lang.value);
-    ["pos", "size", "font", "duration", "min_alert", "min_message", "goal"].forEach(function (name) {
+    ["pos", "size", "font", "duration", "min_alert", "big", "min_message", "goal"].forEach(function (name) {
       var v = f[name].value.trim();
       if (v !== "") q.set(name, v);
     });

@@ -75,6 +75,7 @@
     duration: num("duration", 6, 1, 60) * 1000,
     minAlert: Math.round(num("min_alert", 0, 0, 1e9) * scale),
     minMessage: Math.round(num("min_message", 0, 0, 1e9) * scale),
+    big: Math.round(num("big", 0, 0, 1e9) * scale),
     sound: params.get("sound") === "1" || params.get("sound") === "true",
     volume: num("volume", 70, 0, 100) / 100,
     goal: params.get("goal") === "campaign" || isCampaign ? "campaign" : "live",
@@ -427,6 +428,7 @@
     if (d.of) box.dataset.of = d.of; else delete box.dataset.of;
     box.classList.toggle("test", !!d.test);
     box.classList.toggle("milestone", milestone);
+    box.classList.toggle("big", isBig(d));
     box.classList.remove("leaving");
     box.hidden = false;
     fitAlert(box);
@@ -453,11 +455,17 @@
   // read its name and message (about 15 characters a second), nor over
   // `duration`. `catch_up=0` gives every alert its whole duration.
   function alertTime(d) {
+    var duration = isBig(d) ? Math.min(60000, cfg.duration * 1.5) : cfg.duration;
     var waiting = queue.filter(function (q) { return q.moderation !== "pending"; }).length - 1;
-    if (!cfg.catchUp || waiting <= 0) return cfg.duration;
+    if (!cfg.catchUp || waiting <= 0) return duration;
     var text = (d.donor || "").length + (d.message || "").length;
-    var floor = Math.min(cfg.duration, Math.max(2000, text * 66));
-    return Math.max(floor, cfg.duration * 2 / (waiting + 2));
+    var floor = Math.min(duration, Math.max(2000, text * 66));
+    return Math.max(floor, duration * 2 / (waiting + 2));
+  }
+  // A big donation (`big=`, in currency units; off by default) gets a bigger
+  // alert, half as long again as the others.
+  function isBig(d) {
+    return cfg.big > 0 && !d.kind && !d.test && kept(d) >= cfg.big;
   }
   // Alerts came while one is on screen: it leaves sooner if they call for it.
   function hurry() {

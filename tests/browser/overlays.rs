@@ -726,11 +726,14 @@ async fn builder_previews_a_widget_and_produces_its_url() {
                 f.elements.widget.value = "alert";
                 f.elements.catch_up.checked = false;
                 f.elements.goal_alert.checked = false;
+                f.elements.big.value = "50";
                 f.dispatchEvent(new Event("change"));"##)
             .await;
         let url_now = b.js("return document.getElementById('url').value").await;
         assert!(url_now.as_str().unwrap().ends_with("&catch_up=0&goal_alert=0"), "{url_now}");
+        assert!(url_now.as_str().unwrap().contains("&size=150&big=50&"), "{url_now}");
         b.js(r##"var f = document.getElementById("form");
+                f.elements.big.value = "";
                 f.elements.widget.value = "goal";
                 f.elements.catch_up.checked = true;
                 f.elements.goal_alert.checked = true;
@@ -1196,6 +1199,39 @@ async fn a_replayed_alert_shows_again_as_the_donation_is_now() {
         record_alerts(b).await;
         tokio::time::sleep(Duration::from_millis(1500)).await;
         assert!(recorded(b).await.is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_big_donation_gets_a_bigger_longer_alert() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "alert", "&duration=2&big=50")).await;
+        b.wait_live().await;
+        // What the alert on screen is: its donor, whether big, how long it stays, its title's size.
+        let shown = r#"var a = document.getElementById("alert");
+            if (a.hidden) return null;
+            var key = Object.keys(localStorage).filter(function (k) { return /:current$/.test(k); })[0];
+            var c = JSON.parse(localStorage.getItem(key));
+            return [document.getElementById("alert-donor").textContent, a.classList.contains("big"), c.until - c.since,
+                    getComputedStyle(a.querySelector(".alert-head")).fontSize];"#;
+        let wait_for = async |donor: &str| {
+            eventually(&format!("{donor}'s alert"), WAIT, || async {
+                let v = b.js(shown).await;
+                (v[0] == donor).then_some(v)
+            })
+            .await
+        };
+        donate(&app, &live, json!({"amount": 4999, "currency": "EUR", "donor": "Ana"})).await;
+        assert_eq!(wait_for("Ana").await, json!(["Ana", false, 2000, "28px"]));
+        wait_alert_gone(b).await;
+        donate(&app, &live, json!({"amount": 5000, "currency": "EUR", "donor": "Bea"})).await;
+        assert_eq!(wait_for("Bea").await, json!(["Bea", true, 3000, "35.2px"]), "from 50,00 €, half as long again");
+        let border = b.js("return getComputedStyle(document.getElementById('alert')).borderTopStyle").await;
+        assert_eq!(border, "solid");
+        wait_alert_gone(b).await;
     })
     .await;
 }
