@@ -305,22 +305,13 @@
   }
   // Searching: the table then holds what the search finds, newest first. A new
   // search starts again from one page, and its rows are not marked new.
-  var searchTimer = null;
-  function searchChanged(e) {
-    clearTimeout(searchTimer);
-    searchTimer = setTimeout(function () {
-      var text = e.target.value.trim();
-      if (text === search || !currentId) return;
-      search = text;
-      shown = SHOWN;
-      seenDonations = null;
-      refresh(false);
-    }, 250);
-  }
-  // Typing, and the box's own clear button; `change` when it is emptied otherwise.
-  el("donation-search").addEventListener("input", searchChanged);
-  el("donation-search").addEventListener("change", searchChanged);
-  el("donation-search").addEventListener("submit", function (e) { e.preventDefault(); });
+  cagnotteSearchBox(el("donation-search"), function (text) {
+    if (text === search || !currentId) return;
+    search = text;
+    shown = SHOWN;
+    seenDonations = null;
+    refresh(false);
+  });
   el("show-more").addEventListener("click", function () {
     shown += SHOWN;
     refresh(false);

@@ -355,20 +355,12 @@
   }
   // Searching: the table holds what the search finds; a new search starts again
   // from one page.
-  var searchTimer = null;
-  function searchChanged(ev) {
-    clearTimeout(searchTimer);
-    searchTimer = setTimeout(function () {
-      var text = ev.target.value.trim();
-      if (text === search) return;
-      search = text;
-      shown = LIMIT;
-      load().catch(fail);
-    }, 250);
-  }
-  el("donation-search").addEventListener("input", searchChanged);
-  el("donation-search").addEventListener("change", searchChanged);
-  el("donation-search").addEventListener("submit", function (ev) { ev.preventDefault(); });
+  cagnotteSearchBox(el("donation-search"), function (text) {
+    if (text === search) return;
+    search = text;
+    shown = LIMIT;
+    load().catch(fail);
+  });
   el("show-more").addEventListener("click", function () {
     shown += LIMIT;
     load().catch(fail);

@@ -155,3 +155,17 @@ var cagnotteListWords = {
     showMore: function (n) { return "Show " + n + " more"; }
   }
 };
+
+// A search box: `changed(text)` 250 ms after its text last changed, on typing,
+// on the box's own clear button, and on `change` when it is emptied otherwise;
+// the form itself is never sent.
+function cagnotteSearchBox(form, changed) {
+  var timer = null;
+  function later(ev) {
+    clearTimeout(timer);
+    timer = setTimeout(function () { changed(ev.target.value.trim()); }, 250);
+  }
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+  form.addEventListener("submit", function (ev) { ev.preventDefault(); });
+}

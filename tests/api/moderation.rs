@@ -852,6 +852,19 @@ fn python_csv(bytes: &[u8], sep: &str) -> Vec<Value> {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// An export downloaded by the admin: its status, file name and bytes.
+async fn download(app: &TestApp, path: &str) -> (StatusCode, String, Vec<u8>) {
+    let res = app.client.get(format!("{}{path}", app.base)).bearer_auth(ADMIN).send().await.unwrap();
+    let disposition =
+        res.headers().get("content-disposition").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (res.status(), disposition, res.bytes().await.unwrap().to_vec())
+}
+
+/// The named cells of an export's row, as Python's `csv` read them.
+fn cells(row: &Value, names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| row[*n].as_str().unwrap().to_owned()).collect()
+}
+
 /// The totals by live: one row per live in schedule order, summing to the
 /// campaign's totals to the cent, refunds taken off; in a spreadsheet, with the
 /// campaign's own row under them.
@@ -882,21 +895,14 @@ async fn the_lives_export_gives_each_live_s_totals_summing_to_the_campaign_s() {
     let (_, c) = app.get(&format!("/api/v1/campaigns/{cid}")).await;
     assert_eq!(c["totals"], json!({"raised": 3250, "matched": 3250, "total": 6500, "donations": 2}));
 
-    let export = |query: &'static str| {
-        let request =
-            app.client.get(format!("{}/api/v1/campaigns/{cid}/lives.csv{query}", app.base)).bearer_auth(ADMIN);
-        async move {
-            let res = request.send().await.unwrap();
-            assert_eq!(res.status(), StatusCode::OK);
-            let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
-            (disposition, res.bytes().await.unwrap())
-        }
+    let export = async |query: &str| {
+        let (s, disposition, bytes) = download(&app, &format!("/api/v1/campaigns/{cid}/lives.csv{query}")).await;
+        assert_eq!(s, StatusCode::OK);
+        (disposition, bytes)
     };
     let (disposition, plain) = export("").await;
     assert_eq!(disposition, format!("attachment; filename=\"{cid}-lives.csv\""));
     let rows = python_csv(&plain, ",");
-    let cells =
-        |r: &Value, names: &[&str]| names.iter().map(|n| r[*n].as_str().unwrap().to_owned()).collect::<Vec<_>>();
     let names =
         ["live_id", "host", "title", "scheduled_at", "status", "donations", "raised", "matched", "total", "currency"];
     assert_eq!(
@@ -965,12 +971,9 @@ async fn the_spreadsheets_give_times_in_the_organiser_s_time_zone() {
     let summer = app.live(&cid, json!({"host": "Été", "scheduled_at": "2026-07-14T19:00:00Z"})).await;
     app.live(&cid, json!({"host": "Réveillon", "scheduled_at": "2026-12-31T23:30:00Z"})).await;
     app.donate_ok(&summer, 2000).await;
-    let get = |path: String| {
-        let request = app.client.get(format!("{}{path}", app.base)).bearer_auth(ADMIN);
-        async move {
-            let res = request.send().await.unwrap();
-            (res.status(), res.bytes().await.unwrap())
-        }
+    let get = async |path: String| {
+        let (s, _, bytes) = download(&app, &path).await;
+        (s, bytes)
     };
     let lives = format!("/api/v1/campaigns/{cid}/lives.csv");
     let dates = |bytes: &[u8], sep: &str, column: &str| -> Vec<String> {
@@ -1135,18 +1138,11 @@ async fn the_matches_export_says_what_each_sponsor_gave() {
     let live = app.live(&cid, json!({"host": "Corentin"})).await;
     app.donate_ok(&live, 2000).await;
     let second = app.donate_ok(&live, 2000).await;
-    let export = |query: &'static str| {
-        let request =
-            app.client.get(format!("{}/api/v1/campaigns/{cid}/matches.csv{query}", app.base)).bearer_auth(ADMIN);
-        async move {
-            let res = request.send().await.unwrap();
-            assert_eq!(res.status(), StatusCode::OK);
-            let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
-            (disposition, res.bytes().await.unwrap())
-        }
+    let export = async |query: &str| {
+        let (s, disposition, bytes) = download(&app, &format!("/api/v1/campaigns/{cid}/matches.csv{query}")).await;
+        assert_eq!(s, StatusCode::OK);
+        (disposition, bytes)
     };
-    let cells =
-        |r: &Value, names: &[&str]| names.iter().map(|n| r[*n].as_str().unwrap().to_owned()).collect::<Vec<_>>();
     let names = ["match_id", "sponsor", "ratio", "cap", "used", "left", "starts_at", "ends_at", "status", "currency"];
     // 20 € and 20 €: the foundation doubles 30 € of them and is used up, the
     // town hall gives half of each.

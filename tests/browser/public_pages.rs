@@ -419,38 +419,30 @@ async fn csv_downloaded_from_the_dashboard_parses_back_to_the_api_rows() {
             .await
             .unwrap();
         assert_eq!(head, json!([0xEF, 0xBB, 0xBF, format!("identifiant;reçu le ({zone});live;hôte;donateur;anonyme;message;montant;conservé;abondé;total;devise;plateforme;remboursé;remboursé le ({zone});montant remboursé")]));
-        // The totals by live, for the charity's report, with the session cookie too.
-        let lives = b
-            .client
-            .execute_async(
-                "var done = arguments[0], a = document.getElementById('c-lives-csv'); \
-                 fetch(a.href, {credentials: 'same-origin'}).then(function (r) { return r.text().then(function (t) { \
-                   done([a.getAttribute('href'), a.textContent, t.split('\\n')[0]]); }); });",
-                vec![],
-            )
-            .await
-            .unwrap();
+        // The totals by live, for the charity's report, and what each sponsor
+        // gave, for its invoices, with the session cookie too: each link's
+        // address, its text and the header it downloads.
+        let link = async |id: &str| {
+            b.client
+                .execute_async(
+                    "var done = arguments[1], a = document.getElementById(arguments[0]); \
+                     fetch(a.href, {credentials: 'same-origin'}).then(function (r) { return r.text().then(function (t) { \
+                       done([a.getAttribute('href'), a.textContent, t.split('\\n')[0]]); }); });",
+                    vec![json!(id)],
+                )
+                .await
+                .unwrap()
+        };
         assert_eq!(
-            lives,
+            link("c-lives-csv").await,
             json!([
                 format!("/api/v1/campaigns/{}/lives.csv?excel=1&lang=fr&tz={tz}", live.campaign_id),
                 "Bilan par live (Excel)",
                 format!("live;hôte;titre;date ({zone});état;dons;collecté;abondé;total;devise")
             ])
         );
-        // What each sponsor gave, for the charity's invoices.
-        let matches = b
-            .client
-            .execute_async(
-                "var done = arguments[0], a = document.getElementById('c-matches-csv'); \
-                 fetch(a.href, {credentials: 'same-origin'}).then(function (r) { return r.text().then(function (t) { \
-                   done([a.getAttribute('href'), a.textContent, t.split('\\n')[0]]); }); });",
-                vec![],
-            )
-            .await
-            .unwrap();
         assert_eq!(
-            matches,
+            link("c-matches-csv").await,
             json!([
                 format!("/api/v1/campaigns/{}/matches.csv?excel=1&lang=fr&tz={tz}", live.campaign_id),
                 "Bilan des abondements (Excel)",
