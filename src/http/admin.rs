@@ -287,9 +287,9 @@ async fn live_connections(
 /// `GET /api/v1/lives/{id}/donations[?limit=N][&q=…]` (admin, the live's key or
 /// its host token): the live's donations with their real text, newest first, all
 /// of them or the newest `N`, and `count`, how many it received; with `q`, those
-/// found as on the campaign's list. The host of a live
-/// follows and moderates their own live's donations with the link they were
-/// given, without the organiser's admin token.
+/// found as on the campaign's list. The host of a live follows and moderates
+/// their own live's donations with the link they were given, without the
+/// organiser's admin token.
 async fn live_donations(
     State(app): State<AppState>,
     Path(live_id): Path<String>,

@@ -1,6 +1,6 @@
 //! Who is asking: the admin, the holder of a live's write key, of its host
-//! token, or of its overlay token. Tokens are never compared as strings: their SHA-256 digests are
-//! compared in constant time with the stored digests.
+//! token, or of its overlay token. Tokens are never compared as strings: their
+//! SHA-256 digests are compared in constant time with the stored digests.
 
 use crate::app::AppState;
 use crate::domain::state::Principal;
