@@ -117,6 +117,13 @@ pub struct Milestone {
     pub amount: i64,
     pub label: String,
     pub created_at: Timestamp,
+    /// A challenge's deadline: not reached by then, it never is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<Timestamp>,
+    /// A challenge's start: the live's total when it was set (`amount` is that
+    /// total plus what the challenge asks for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

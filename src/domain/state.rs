@@ -296,6 +296,13 @@ pub enum Command {
     },
     CreateSubscriber(Subscriber),
     CreateMilestone(Milestone),
+    /// A challenge set during a live: `milestone.amount` more on the live's total
+    /// within `minutes` (the writer turns it into a milestone with a deadline).
+    CreateChallenge {
+        by: Principal,
+        milestone: Milestone,
+        minutes: u32,
+    },
     /// Time passed: lets the writer record match windows that opened or closed,
     /// and release texts whose moderation delay is over.
     Tick,
@@ -855,6 +862,27 @@ impl State {
                 }
                 Ok(Decision::Append(Fact::MilestoneCreated { milestone: m.clone() }))
             }
+            Command::CreateChallenge { by, milestone: m, minutes } => {
+                let live_id = m.live_id.as_deref().ok_or(Refusal::LiveNotFound)?;
+                let live = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
+                if !self.may(by, live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if self.milestone_index.contains_key(&m.id) {
+                    return Err(Refusal::IdTaken("milestone"));
+                }
+                let from = live.totals.total;
+                let amount = from.checked_add(m.amount).ok_or(Refusal::TotalsOverflow)?;
+                let ends_at = Timestamp::from_millis(m.created_at.millis() + i64::from(*minutes) * 60_000);
+                let milestone = Milestone {
+                    campaign_id: live.live.campaign_id.clone(),
+                    amount,
+                    from: Some(from),
+                    ends_at: Some(ends_at),
+                    ..m.clone()
+                };
+                Ok(Decision::Append(Fact::MilestoneCreated { milestone }))
+            }
             Command::Tick => Ok(Decision::Nothing),
             Command::UpdateCampaign(c) => {
                 if !self.campaigns.contains_key(&c.id) {
@@ -1017,6 +1045,10 @@ impl State {
         }
         for ms in c.milestones.iter().filter(|m| m.reached.is_none()) {
             let m = &ms.milestone;
+            // A challenge's time is up: reached later, it no longer counts.
+            if m.ends_at.is_some_and(|e| now > e) {
+                continue;
+            }
             let total = match &m.live_id {
                 Some(l) => self.lives.get(l).map_or(0, |l| l.totals.total),
                 None => c.totals.total,

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/donations", post(donate))
         .route("/api/v1/lives/{id}/events", get(events))
         .route("/api/v1/lives/{id}/rotate", post(rotate))
+        .route("/api/v1/lives/{id}/challenges", post(create_challenge))
         .route("/api/v1/donations/{id}/refund", post(refund))
 }
 
@@ -607,6 +608,8 @@ async fn create_milestone(
         amount: minor("amount", Some(&b.amount))?.unwrap_or_default(),
         label: text::required("label", &b.label, text::MESSAGE_MAX)?,
         created_at: Timestamp::default(),
+        ends_at: None,
+        from: None,
     };
     let id = m.id.clone();
     app.ledger.submit(Command::CreateMilestone(m)).await?;
@@ -615,6 +618,52 @@ async fn create_milestone(
         .campaign(&campaign_id)
         .and_then(|c| c.milestones.iter().find(|m| m.milestone.id == id).map(crate::views::milestone_json))
         .ok_or_else(|| ApiError::internal("milestone missing after commit"))?;
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewChallenge {
+    label: String,
+    amount: Value,
+    minutes: u32,
+}
+
+/// `POST /api/v1/lives/{id}/challenges {label, amount, minutes}` (admin, the
+/// live's key or its host key): a challenge set on air, "50 € more in 15
+/// minutes and I sing": a milestone of the live at its total now plus `amount`,
+/// which fires `milestone_reached` if reached before `ends_at` and never after.
+async fn create_challenge(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<NewChallenge>,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
+    let campaign_id = app
+        .views
+        .with_live(&live_id, |l| l.live.campaign_id.clone())
+        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    if !(1..=24 * 60).contains(&b.minutes) {
+        return Err(ApiError::invalid("invalid_field", "minutes must be between 1 and 1440").with("field", "minutes"));
+    }
+    let milestone = crate::domain::Milestone {
+        id: secret::new_id(),
+        campaign_id: String::new(),
+        live_id: Some(live_id),
+        amount: minor("amount", Some(&b.amount))?.unwrap_or_default(),
+        label: text::required("label", &b.label, text::MESSAGE_MAX)?,
+        created_at: Timestamp::default(),
+        ends_at: None,
+        from: None,
+    };
+    let id = milestone.id.clone();
+    app.ledger.submit(Command::CreateChallenge { by, milestone, minutes: b.minutes }).await?;
+    let body = app
+        .views
+        .campaign(&campaign_id)
+        .and_then(|c| c.milestones.iter().find(|m| m.milestone.id == id).map(crate::views::milestone_json))
+        .ok_or_else(|| ApiError::internal("challenge missing after commit"))?;
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 

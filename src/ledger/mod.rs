@@ -581,6 +581,7 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         Command::CreateIntegration { integration, .. } => integration.created_at = now,
         Command::CreateSubscriber(s) => s.created_at = now,
         Command::CreateMilestone(m) => m.created_at = now,
+        Command::CreateChallenge { milestone, .. } => milestone.created_at = now,
         Command::TestAlert { donation, .. } => donation.at = now,
         Command::UpdateCampaign(_)
         | Command::UpdateLive(_)

@@ -185,6 +185,8 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     amount: *amount,
                     label: "song".into(),
                     created_at: now,
+                    ends_at: None,
+                    from: None,
                 })
             }
             Op::Tick => Command::Tick,

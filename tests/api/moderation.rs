@@ -1219,3 +1219,66 @@ async fn the_matches_export_says_what_each_sponsor_gave() {
     let (s, e) = app.request(reqwest::Method::GET, &format!("{path}?excel=1&tz=Nowhere"), Some(ADMIN), &[], None).await;
     assert_eq!((s, e["field"].as_str()), (StatusCode::BAD_REQUEST, Some("tz")));
 }
+
+/// A challenge set on air by the host: "50 € more in 15 minutes". Reached in
+/// time, it fires `milestone_reached` once; its time up, more money changes
+/// nothing.
+#[tokio::test]
+async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
+    let clock = ManualClock::at("2026-12-04T20:00:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    app.donate_ok(&live, 1000).await;
+    let path = format!("/api/v1/lives/{}/challenges", live.id);
+    let (s, c) = app.post(&path, Some(&host), json!({"label": "Je chante", "amount": 5000, "minutes": 15})).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let id = c["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (c["amount"].clone(), c["from"].clone(), c["ends_at"].clone(), c["reached"].clone(), c["live_id"].clone()),
+        (json!(6000), json!(1000), json!("2026-12-04T20:15:00.000Z"), json!(false), json!(live.id)),
+        "{c}"
+    );
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+    clock.set("2026-12-04T20:10:00Z");
+    app.donate_ok(&live, 3000).await;
+    app.donate_ok(&other, 9000).await; // another live's money is not this challenge's
+    clock.set("2026-12-04T20:14:59Z");
+    app.donate_ok(&live, 2000).await;
+    let ev = until(&mut ws, "milestone_reached").await;
+    assert_eq!(
+        (ev["milestone"]["id"].as_str(), ev["milestone"]["label"].as_str()),
+        (Some(id.as_str()), Some("Je chante"))
+    );
+
+    // Another, missed: its time is up when the money comes.
+    let (s, late) =
+        app.post(&path, Some(&live.key), json!({"label": "Je danse", "amount": 1000, "minutes": 1})).await;
+    assert_eq!(s, StatusCode::CREATED, "{late}");
+    assert_eq!((late["amount"].clone(), late["from"].clone()), (json!(7000), json!(6000)));
+    clock.set("2026-12-04T20:16:00Z");
+    app.donate_ok(&live, 5000).await;
+    let (_, campaign) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+    let reached: Vec<(Value, Value)> =
+        campaign["milestones"].as_array().unwrap().iter().map(|m| (m["label"].clone(), m["reached"].clone())).collect();
+    assert_eq!(reached, [(json!("Je chante"), json!(true)), (json!("Je danse"), json!(false))]);
+    assert!(ws.try_next(Duration::from_millis(300)).await.is_some_and(|f| f["type"] == "donation"));
+    assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "no milestone for the missed challenge");
+
+    // Refused: out-of-range minutes, no amount, another live's host link, an overlay token.
+    for (body, code) in [
+        (json!({"label": "x", "amount": 100, "minutes": 0}), "invalid_field"),
+        (json!({"label": "x", "amount": 0, "minutes": 5}), "invalid_amount"),
+        (json!({"label": " ", "amount": 100, "minutes": 5}), "invalid_field"),
+    ] {
+        let (s, e) = app.post(&path, Some(&host), body).await;
+        assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{e}");
+    }
+    let other_host = other.body["host_token"].as_str().unwrap();
+    for token in [other_host, live.overlay_token.as_str()] {
+        let (s, e) = app.post(&path, Some(token), json!({"label": "x", "amount": 100, "minutes": 5})).await;
+        assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    }
+}
