@@ -476,8 +476,10 @@ async fn subscribers_across_several_fan_out_tasks_all_receive_every_event() {
 
 #[tokio::test]
 async fn a_busy_stream_coalesces_its_writes_and_a_quiet_one_gets_each_event_at_once() {
-    const LINGER: Duration = Duration::from_millis(400);
-    let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), |c| c.ws_coalesce_ms = 400).await;
+    // Long enough that a loaded machine's slow POST (a commit waiting for a core)
+    // is not mistaken for an event held back.
+    const LINGER: Duration = Duration::from_millis(1000);
+    let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), |c| c.ws_coalesce_ms = 1000).await;
     let live = app.setup().await;
     let mut ws = app.ws(&live, None).await;
     assert_eq!(ws.next().await["type"], "snapshot");
