@@ -32,6 +32,7 @@
     fr: {
       anonymous: "Anonyme", doubled: "doublé ! +", matched: "abondé ! +", milestone: "Palier atteint !",
       thanks: "Merci à toutes et à tous !",
+      challenge: "Défi : ", challengeMet: "Défi réussi !", challengeLeft: function (s) { return "encore " + s; },
       liveGoal: "Objectif du live", campaignGoal: "Objectif de la campagne", raised: "récoltés",
       liveGoalReached: "Objectif du live atteint !", campaignGoalReached: "Objectif de la campagne atteint !",
       ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don",
@@ -42,6 +43,7 @@
     en: {
       anonymous: "Anonymous", doubled: "doubled! +", matched: "matched! +", milestone: "Milestone reached!",
       thanks: "Thank you all!",
+      challenge: "Challenge: ", challengeMet: "Challenge met!", challengeLeft: function (s) { return s + " left"; },
       liveGoal: "Live goal", campaignGoal: "Campaign goal", raised: "raised",
       liveGoalReached: "Live goal reached!", campaignGoalReached: "Campaign goal reached!",
       ticker: "Latest donations", top: "Top donors", cta: "Donate",
@@ -190,6 +192,36 @@
       el("goal-pct").textContent = "";
       tweenMoney(el("goal-label"), "goal", t.total, "");
     }
+    renderChallenge();
+  }
+
+  // The live's challenge on air, under its goal bar: the newest not yet over,
+  // or one just met (for a minute). Its progress counts from its start.
+  var MET_SHOWN = 60000;
+  function currentChallenge(now) {
+    var open = milestones.filter(function (m) {
+      if (!m.ends_at || typeof m.from !== "number" || m.live_id !== liveId) return false;
+      var end = Date.parse(m.ends_at);
+      return m.reached ? (metAt[m.id] || 0) + MET_SHOWN > now : end > now;
+    });
+    return open.sort(function (a, b) { return Date.parse(b.created_at) - Date.parse(a.created_at); })[0] || null;
+  }
+  var metAt = {};             // challenge id -> when this page saw it met
+  function renderChallenge() {
+    var box = el("goal-challenge");
+    if (!box || isCampaign) return;
+    var now = Date.now();
+    var c = currentChallenge(now);
+    box.hidden = !c;
+    if (!c) return;
+    var target = c.amount - c.from;
+    var done = Math.max(0, Math.min(target, (totals ? totals.total : c.from) - c.from));
+    if (c.reached) done = target;
+    box.dataset.met = c.reached ? "1" : "";
+    el("challenge-label").textContent = T.challenge + c.label;
+    el("challenge-time").textContent = c.reached ? T.challengeMet : T.challengeLeft(duration(Date.parse(c.ends_at) - now));
+    setBar(el("challenge-fill"), target > 0 ? done / target : 1);
+    el("challenge-amounts").textContent = money(done) + " / " + money(target);
   }
 
   function renderCampaign() {
@@ -418,7 +450,7 @@
     showing = true;
     var box = el("alert");
     var milestone = d.kind === "milestone" || d.kind === "goal";
-    el("alert-donor").textContent = d.kind === "goal" ? d.title : milestone ? T.milestone : d.donor || T.anonymous;
+    el("alert-donor").textContent = milestone ? d.title || T.milestone : d.donor || T.anonymous;
     showAmounts(d);
     var msg = el("alert-message");
     var withMessage = !!d.message && (milestone || kept(d) >= cfg.minMessage);
@@ -536,9 +568,12 @@
   function milestoneReached(m, fromStream) {
     if (!fromStream && reached[m.id]) return;
     reached[m.id] = true;
+    // A challenge met has its own alert title, with what it asked for.
     var id = "milestone:" + m.id;
     if (!hasAlert || isKnown(id)) return;
-    queue.push({ id: id, kind: "milestone", amount: m.amount, message: m.label });
+    var challenge = !!m.ends_at && typeof m.from === "number";
+    queue.push({ id: id, kind: "milestone", title: challenge ? T.challengeMet : T.milestone,
+      amount: challenge ? m.amount - m.from : m.amount, message: m.label });
     save("queue", queue);
     nextAlert();
     hurry();
@@ -658,6 +693,14 @@
   function applyToView(ev) {
     if (typeof ev.seq !== "number" || ev.seq <= viewSeq) return;
     viewSeq = ev.seq;
+    // A challenge set on air, or met: the goal bar's challenge line follows.
+    var m = ev.milestone;
+    if (ev.type === "challenge_started" && m && !milestones.some(function (x) { return x.id === m.id; })) {
+      milestones.push(m);
+    } else if (ev.type === "milestone_reached" && m) {
+      milestones.forEach(function (x) { if (x.id === m.id) x.reached = true; });
+      if (m.ends_at) metAt[m.id] = Date.now();
+    }
     // On the campaign's stream, `totals` are those of the live the event belongs to.
     if (ev.totals && !isCampaign) totals = ev.totals;
     if (ev.seq > campaignSeq && (ev.campaign_totals || ev.matches || ev.match)) {
@@ -847,6 +890,7 @@
 
   renderCta();
   if (el("w-match")) setInterval(renderMatch, 1000);
+  if (el("goal-challenge") && !isCampaign) setInterval(renderChallenge, 1000);
   nextAlert();
   connect();
 })();

@@ -302,7 +302,7 @@
     if (typeof ev.seq !== "number" || ev.seq <= seq) return;
     seq = ev.seq;
     // For overlays only: counted nowhere, listed nowhere (a replayed alert changes nothing).
-    if (ev.type === "test_alert" || ev.type === "alert_replay") return;
+    if (ev.type === "test_alert" || ev.type === "alert_replay" || ev.type === "challenge_started") return;
     var d = ev.donation;
     campaignData(ev, ev.campaign_totals);
     if (kind === "live") {

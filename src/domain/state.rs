@@ -1128,6 +1128,9 @@ impl State {
                     None => Stream::Campaign(m.campaign_id.clone()),
                 })
             }
+            Fact::MilestoneCreated { milestone } if milestone.ends_at.is_some() => {
+                Some(Stream::Live(milestone.live_id.clone()?))
+            }
             Fact::MatchStarted { .. }
             | Fact::MatchEnded { .. }
             | Fact::MatchUsedUp { .. }

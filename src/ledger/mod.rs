@@ -426,7 +426,19 @@ impl Writer {
             }
             Fact::IntegrationRemoved { integration_id } => Some(Change::IntegrationRemoved(integration_id.clone())),
             Fact::SubscriberRemoved { subscriber_id } => Some(Change::SubscriberRemoved(subscriber_id.clone())),
-            Fact::MilestoneCreated { milestone } => s.milestone_state(&milestone.id).cloned().map(Change::Milestone),
+            Fact::MilestoneCreated { milestone } => {
+                let m = s.milestone_state(&milestone.id).cloned();
+                // A challenge goes on air at once: the live's overlays show it.
+                if let Some(m) = m.as_ref().filter(|m| m.milestone.ends_at.is_some()) {
+                    let view = crate::views::milestone_json(m);
+                    frame = Some(Frame::new(
+                        seq,
+                        format!("{{\"type\":\"challenge_started\",\"seq\":{seq},\"milestone\":{view}}}"),
+                    ));
+                    body = Some(view.to_string());
+                }
+                m.map(Change::Milestone)
+            }
             Fact::MilestoneReached { milestone_id } => {
                 let m = s.milestone_state(milestone_id).cloned();
                 if let Some(m) = &m {

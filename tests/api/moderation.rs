@@ -1254,8 +1254,7 @@ async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
     );
 
     // Another, missed: its time is up when the money comes.
-    let (s, late) =
-        app.post(&path, Some(&live.key), json!({"label": "Je danse", "amount": 1000, "minutes": 1})).await;
+    let (s, late) = app.post(&path, Some(&live.key), json!({"label": "Je danse", "amount": 1000, "minutes": 1})).await;
     assert_eq!(s, StatusCode::CREATED, "{late}");
     assert_eq!((late["amount"].clone(), late["from"].clone()), (json!(7000), json!(6000)));
     clock.set("2026-12-04T20:16:00Z");

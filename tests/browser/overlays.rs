@@ -1237,6 +1237,64 @@ async fn a_big_donation_gets_a_bigger_longer_alert() {
 }
 
 #[tokio::test]
+async fn a_challenge_shows_under_the_goal_bar_and_its_success_is_an_alert() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Ana"})).await;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "", "&widgets=alert,goal&duration=1")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        let line = "var c = document.getElementById('goal-challenge'); \
+                    return c.hidden ? null : [document.getElementById('challenge-label').textContent, \
+                      document.getElementById('challenge-time').textContent, \
+                      document.getElementById('challenge-amounts').textContent, c.dataset.met];";
+        assert_eq!(b.js(line).await, Value::Null, "no challenge yet");
+        // Set by the host on air: 20 € more in 5 minutes, from the live's 10 €.
+        let path = format!("/api/v1/lives/{}/challenges", live.id);
+        let (s, c) = app.post(&path, Some(&host), json!({"label": "Je chante", "amount": 2000, "minutes": 5})).await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        let v = eventually("the challenge under the goal bar", WAIT, || async {
+            let v = b.js(line).await;
+            (!v.is_null()).then_some(v)
+        })
+        .await;
+        assert_eq!(
+            (v[0].clone(), v[2].clone(), v[3].clone()),
+            (json!("Défi : Je chante"), json!(eur_fr("0,00_€ / 20,00_€")), json!(""))
+        );
+        let time = v[1].as_str().unwrap();
+        assert!(time.starts_with("encore 4 min ") || time == "encore 5 min 00 s", "{time}");
+        donate(&app, &live, json!({"amount": 1500, "currency": "EUR", "donor": "Bea"})).await;
+        eventually("15 € of 20", WAIT, || async {
+            (b.js(line).await[2] == eur_fr("15,00_€ / 20,00_€")).then_some(())
+        })
+        .await;
+        // Met: its own alert after the donation, and the line says so.
+        donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Cléo"})).await;
+        let expected = [eur_fr("Bea 15,00_€"), eur_fr("Cléo 10,00_€"), eur_fr("Défi réussi ! 20,00_€")];
+        wait_recorded(b, &expected.iter().map(String::as_str).collect::<Vec<_>>()).await;
+        assert_eq!(b.js(line).await, json!(["Défi : Je chante", "Défi réussi !", eur_fr("20,00_€ / 20,00_€"), "1"]));
+        // Opened again, the challenge met before is not shown.
+        b.goto(&url(&app, &live, "", "&widgets=alert,goal&duration=1&lang=en")).await;
+        b.wait_live().await;
+        assert_eq!(b.js(line).await, Value::Null);
+        // In English, a new one.
+        let (s, _) = app.post(&path, Some(&host), json!({"label": "I dance", "amount": 500, "minutes": 10})).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let v = eventually("the English challenge", WAIT, || async {
+            let v = b.js(line).await;
+            (!v.is_null()).then_some(v)
+        })
+        .await;
+        assert_eq!((v[0].clone(), v[2].clone()), (json!("Challenge: I dance"), json!("€0.00 / €5.00")));
+        assert!(v[1].as_str().unwrap().ends_with(" left"), "{v}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_overlay_works_over_https_and_wss() {
     let mut app = crate::helpers::spawn_tls_app(async |_| {}).await;
     assert!(app.healthy(Duration::from_secs(10)).await);
