@@ -131,15 +131,8 @@
   function money(minor, currency) { return fmt(currency).format(minor / Math.pow(10, exponent(currency))); }
   // "10,50", "10.5", "1 000" -> minor units, exactly (no float arithmetic); "" -> null.
   function parseMoney(text, currency) {
-    var s = String(text || "").replace(/[\s\u00a0\u202f]/g, "").replace(",", ".");
-    if (s === "") return null;
-    var m = /^(\d{1,12})(?:\.(\d*))?$/.exec(s);
-    var exp = exponent(currency);
-    if (!m || (m[2] || "").length > exp) throw new Error(T.badAmount + text);
-    var frac = (m[2] || "");
-    while (frac.length < exp) frac += "0";
-    var v = parseInt(m[1] + frac, 10);
-    if (!(v > 0)) throw new Error(T.badAmount + text);
+    var v = cagnotteMinor(text, exponent(currency));
+    if (v !== null && !(v > 0)) throw new Error(T.badAmount + text);
     return v;
   }
   function moneyInput(minor, currency) {

@@ -19,6 +19,9 @@
       error: "Erreur : ", saved: "Enregistré.", testSent: "Alerte de test envoyée à vos overlays.",
       confirm: "Confirmer ?", approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message",
       replay: "Rejouer l'alerte", replayed: "Alerte rejouée sur vos overlays.",
+      challengeStarted: "Défi lancé : vos overlays l'affichent.", badAmount: "Montant invalide : ",
+      ch_open: function (t) { return "en cours, encore " + t; }, ch_met: "réussi", ch_missed: "temps écoulé",
+      noChallenge: "Aucun défi pour l'instant.",
       approved: "Texte validé : il passe à l'antenne.", hiddenDone: "Masqué sur les overlays et la page publique.",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé",
       anonymous: "anonyme", hidden: "masqué", none: "Aucun texte en attente.", noDonation: "Aucun don pour l'instant.",
@@ -47,6 +50,9 @@
       error: "Error: ", saved: "Saved.", testSent: "Test alert sent to your overlays.",
       confirm: "Confirm?", approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message",
       replay: "Replay alert", replayed: "Alert shown again on your overlays.",
+      challengeStarted: "Challenge started: your overlays show it.", badAmount: "Invalid amount: ",
+      ch_open: function (t) { return "on, " + t + " left"; }, ch_met: "met", ch_missed: "time up",
+      noChallenge: "No challenge yet.",
       approved: "Text approved: it goes on air.", hiddenDone: "Hidden from the overlays and the public page.",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded",
       anonymous: "anonymous", hidden: "hidden", none: "No text waiting.", noDonation: "No donation yet.",
@@ -132,13 +138,21 @@
   el("forget").addEventListener("click", function () { signedOut(false); });
 
   // What the page shows: the live (public), its moderation and its donations (with the key).
-  var live = null, moderation = null, donations = null;
+  var live = null, moderation = null, donations = null, challenges = [];
   var loading = null, again = false;
   function load() {
     if (loading) { again = true; return loading; }
     var enc = encodeURIComponent(liveId);
     loading = Promise.all([
-      fetch("/api/v1/lives/" + enc, { cache: "no-store" }).then(function (r) { return r.json(); }),
+      fetch("/api/v1/lives/" + enc, { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (l) {
+        // The live's challenges are among its campaign's milestones (public too).
+        return fetch("/api/v1/campaigns/" + encodeURIComponent(l.campaign_id), { cache: "no-store" })
+          .then(function (r) { return r.json(); })
+          .then(function (c) {
+            challenges = (c.milestones || []).filter(function (m) { return m.live_id === liveId && m.ends_at; });
+            return l;
+          });
+      }),
       api("GET", "/api/v1/lives/" + enc + "/moderation"),
       api("GET", "/api/v1/lives/" + enc + "/donations?limit=" + shown + (search ? "&q=" + encodeURIComponent(search) : ""))
     ]).then(function (all) {
@@ -164,6 +178,7 @@
     el("goal").hidden = !live.goal;
     if (live.goal) el("goal").textContent = T.goal(money(live.goal), Math.floor(t.total * 100 / live.goal));
     renderModeration();
+    renderChallenges();
     renderPending();
     renderDonations();
     body.dataset.state = "ready";
@@ -310,6 +325,56 @@
   });
   el("copy-overlay").addEventListener("click", function () {
     cagnotteCopy(el("overlay-url"), function () { notice(T.copied, false); });
+  });
+
+  // The live's challenges, newest first: on (with the time left), met, or time up.
+  function renderChallenges() {
+    var ul = el("challenges");
+    ul.textContent = "";
+    if (!challenges.length) { ul.appendChild(make("li", "help", T.noChallenge)); return; }
+    var now = Date.now();
+    challenges.slice().sort(function (a, b) { return Date.parse(b.created_at) - Date.parse(a.created_at); })
+      .forEach(function (m) {
+        var end = Date.parse(m.ends_at);
+        var state = m.reached ? "met" : end > now ? "open" : "missed";
+        var li = make("li");
+        li.dataset.id = m.id;
+        li.dataset.state = state;
+        li.appendChild(make("strong", null, m.label));
+        var done = Math.max(0, Math.min(m.amount - m.from, (live ? live.totals.total : m.from) - m.from));
+        if (m.reached) done = m.amount - m.from;
+        li.appendChild(make("span", "num", " " + money(done) + " / " + money(m.amount - m.from) + " — "));
+        li.appendChild(make("span", "badge", state === "open" ? T.ch_open(fmtLeft(end - now))
+          : state === "met" ? T.ch_met : T.ch_missed));
+        ul.appendChild(li);
+      });
+  }
+  function fmtLeft(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    var m = Math.floor(s / 60);
+    return m + " min " + (s % 60 < 10 ? "0" : "") + (s % 60) + " s";
+  }
+  // The time left moves on while a challenge is on.
+  setInterval(function () {
+    if (live && challenges.some(function (m) { return !m.reached && Date.parse(m.ends_at) > Date.now() - 1000; })) {
+      renderChallenges();
+    }
+  }, 1000);
+
+  el("challenge-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var f = ev.target;
+    var amount = cagnotteMinor(f.elements.amount.value, exp);
+    if (!(amount > 0)) { notice(T.badAmount + f.elements.amount.value, true); return; }
+    var payload = { label: f.elements.label.value.trim(), amount: amount, minutes: parseInt(f.elements.minutes.value, 10) };
+    api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/challenges", payload)
+      .then(function () {
+        f.elements.label.value = "";
+        f.elements.amount.value = "";
+        notice(T.challengeStarted, false);
+        return load();
+      })
+      .catch(fail);
   });
 
   el("test-form").addEventListener("submit", function (ev) {

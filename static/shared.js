@@ -169,3 +169,17 @@ function cagnotteSearchBox(form, changed) {
   form.addEventListener("change", later);
   form.addEventListener("submit", function (ev) { ev.preventDefault(); });
 }
+
+// "10,50", "10.5", "1 000" typed in a form -> minor units of a currency with
+// `exp` decimals, exactly (no float arithmetic); "" -> null; anything else, or
+// zero, -> NaN.
+function cagnotteMinor(text, exp) {
+  var s = String(text || "").replace(/[\s\u00a0\u202f]/g, "").replace(",", ".");
+  if (s === "") return null;
+  var m = /^(\d{1,12})(?:\.(\d*))?$/.exec(s);
+  if (!m || (m[2] || "").length > exp) return NaN;
+  var frac = m[2] || "";
+  while (frac.length < exp) frac += "0";
+  var v = parseInt(m[1] + frac, 10);
+  return v > 0 ? v : NaN;
+}

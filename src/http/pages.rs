@@ -203,6 +203,16 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Your live's host key, at the end of the link the organisers gave you (it starts with ht_; the live's write key, ck_, works too). It stays in this tab only.",
     ),
     ("pending_texts", "Textes en attente", "Texts waiting"),
+    ("challenges", "Défis", "Challenges"),
+    (
+        "challenges_help",
+        "Un défi lancé en direct : « 50 € de plus en 15 minutes et je chante ». Vos overlays l'affichent sous la barre d'objectif avec le temps qui reste, et annoncent sa réussite.",
+        "A challenge set on air: \"€50 more in 15 minutes and I sing\". Your overlays show it under the goal bar with the time left, and announce it when it is met.",
+    ),
+    ("challenge_label", "Défi", "Challenge"),
+    ("challenge_amount", "Montant à récolter", "Amount to raise"),
+    ("challenge_minutes", "En combien de minutes", "Within minutes"),
+    ("start_challenge", "Lancer le défi", "Start the challenge"),
     ("host_link", "Lien de l'espace hôte", "Host's space link"),
     (
         "host_link_help",

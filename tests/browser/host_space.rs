@@ -339,3 +339,44 @@ async fn a_host_finds_any_donation_of_a_long_live() {
     })
     .await;
 }
+
+/// The host starts a challenge from the host's space and sees it met.
+#[tokio::test]
+async fn a_host_starts_a_challenge_and_sees_it_met() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    app.donate_ok(&live, 1000).await;
+    let host = live.body["host_token"].as_str().unwrap();
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        assert_eq!(text(b, "#challenges").await, "Aucun défi pour l'instant.");
+        fill(b, "#challenge-form [name=amount]", "vingt").await;
+        fill(b, "#challenge-form [name=label]", "Je chante").await;
+        click(b, "#challenge-form button[type=submit]").await;
+        wait_text(b, "#notice", "Montant invalide : vingt").await;
+        fill(b, "#challenge-form [name=amount]", "20").await;
+        fill(b, "#challenge-form [name=minutes]", "5").await;
+        click(b, "#challenge-form button[type=submit]").await;
+        wait_text(b, "#notice", "Défi lancé : vos overlays l'affichent.").await;
+        let item = || text(b, "#challenges li");
+        eventually("the challenge on", WAIT, || async {
+            let t = item().await;
+            let t = t.as_str()?.to_owned();
+            (t.starts_with(&fr("Je chante 0,00_€ / 20,00_€ — en cours, encore 4 min "))
+                || t.ends_with("encore 5 min 00 s"))
+            .then_some(())
+        })
+        .await;
+        let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+        let m = &c["milestones"][0];
+        assert_eq!(
+            (m["label"].clone(), m["from"].clone(), m["amount"].clone()),
+            (json!("Je chante"), json!(1000), json!(3000))
+        );
+        app.donate_ok(&live, 2500).await;
+        wait_text(b, "#challenges li", &fr("Je chante 20,00_€ / 20,00_€ — réussi")).await;
+        assert_eq!(b.js("return document.querySelector('#challenges li').dataset.state").await, "met");
+    })
+    .await;
+}
