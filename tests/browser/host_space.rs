@@ -5,7 +5,7 @@
 
 use crate::browser::{Browser, eventually, with_browser};
 use crate::dashboard::{click, create_campaign, create_live, fill, fr, input_value, sign_in, text, wait_text};
-use crate::helpers::{ADMIN, TestApp, TestLive, spawn_app};
+use crate::helpers::{ADMIN, ManualClock, TestApp, TestLive, spawn_app, spawn_app_clocked};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -377,6 +377,39 @@ async fn a_host_starts_a_challenge_and_sees_it_met() {
         app.donate_ok(&live, 2500).await;
         wait_text(b, "#challenges li", &fr("Je chante 20,00_€ / 20,00_€ — réussi")).await;
         assert_eq!(b.js("return document.querySelector('#challenges li').dataset.state").await, "met");
+    })
+    .await;
+}
+
+/// The organisers see each challenge on the dashboard with what it asked for
+/// from its start and whether it was met or its time is up.
+#[tokio::test]
+async fn the_dashboard_lists_challenges_met_and_timed_out() {
+    let clock = ManualClock::at("2026-01-10T20:00:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    app.donate_ok(&live, 1000).await;
+    let host = live.body["host_token"].as_str().unwrap();
+    let path = format!("/api/v1/lives/{}/challenges", live.id);
+    for (label, amount) in [("Je chante", 2000), ("Je danse", 500)] {
+        let (s, v) = app.post(&path, Some(host), json!({"label": label, "amount": amount, "minutes": 5})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    app.donate_ok(&live, 600).await; // meets the second, not the first, whose time is long up
+    with_browser(async |b| {
+        sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        wait_text(b, "#milestones tbody tr td:nth-child(1)", "Je chante").await;
+        let rows = b
+            .js("return Array.from(document.querySelectorAll('#milestones tbody tr')).map(function (tr) { \
+                 return Array.from(tr.cells).map(function (t) { return t.textContent; }); })")
+            .await;
+        assert_eq!(
+            rows,
+            json!([
+                ["Je chante", fr("défi : +20,00_€"), "Corentin", "temps écoulé"],
+                ["Je danse", fr("défi : +5,00_€"), "Corentin", "atteint"]
+            ])
+        );
     })
     .await;
 }
