@@ -1,6 +1,7 @@
 // The host's space (/lives/{id}/host): the host of a live follows its
-// donations, approves or hides their texts, sends a test alert and sets the
-// live's moderation, with the live's host key (or its write key). The key comes from the sign-in
+// donations, approves or hides their texts, replays an alert, starts a
+// challenge, sends a test alert and sets the live's moderation, with the live's
+// host key (or its write key). The key comes from the sign-in
 // form or after "#key=" in a link from the organisers (a fragment never reaches
 // a server); it is kept in this tab's sessionStorage only, taken out of the
 // address bar at once (a shared screen must not show it) and sent as a bearer
