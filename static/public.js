@@ -23,6 +23,9 @@
   var T = {
     fr: {
       anonymous: "Anonyme", raised: "dons", matched: "abondés", of: " sur ", reached: " — objectif atteint, merci !",
+      challenge: "Défi en cours : ", challengeMet: "Défi réussi !", challengeLeft: function (m, s) {
+        return "encore " + m + " min " + (s < 10 ? "0" : "") + s + " s";
+      },
       donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
       campaign: "Campagne : ", doubled: function (s) { return "Votre don est doublé par " + s + " !"; },
       tripled: function (s) { return "Votre don est triplé par " + s + " !"; },
@@ -34,6 +37,9 @@
     },
     en: {
       anonymous: "Anonymous", raised: "donations", matched: "matched", of: " of ", reached: " — goal reached, thank you!",
+      challenge: "Challenge on: ", challengeMet: "Challenge met!", challengeLeft: function (m, s) {
+        return m + " min " + (s < 10 ? "0" : "") + s + " s left";
+      },
       donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
       campaign: "Campaign: ", doubled: function (s) { return "Your donation is doubled by " + s + "!"; },
       tripled: function (s) { return "Your donation is tripled by " + s + "!"; },
@@ -248,8 +254,40 @@
     el("dates").textContent = parts.join(" → ");
   }
 
+  // A live's challenge on air (set by its host): the newest not over, or one
+  // this page saw met, for a minute. What it raised counts from its start.
+  var challenges = [], challengeMetAt = {};
+  function renderChallenge() {
+    var box = el("challenge");
+    if (!box || !totals) return;
+    var now = Date.now();
+    var c = challenges.filter(function (m) {
+      return m.reached ? (challengeMetAt[m.id] || 0) + 60000 > now : Date.parse(m.ends_at) > now;
+    }).sort(function (a, b) { return Date.parse(b.created_at) - Date.parse(a.created_at); })[0];
+    box.hidden = !c;
+    if (!c) return;
+    var asked = c.amount - c.from;
+    var raised = c.reached ? asked : Math.max(0, Math.min(asked, totals.total - c.from));
+    var left = Math.max(0, Math.floor((Date.parse(c.ends_at) - now) / 1000));
+    box.dataset.met = c.reached ? "1" : "";
+    el("challenge-label").textContent = T.challenge + c.label;
+    el("challenge-time").textContent = c.reached ? T.challengeMet : T.challengeLeft(Math.floor(left / 60), left % 60);
+    el("challenge-fill").style.transform = "scaleX(" + (asked > 0 ? raised / asked : 1) + ")";
+    el("challenge-amounts").textContent = money(raised) + T.of + money(asked);
+  }
+  function challengeFrame(ev) {
+    var m = ev.milestone;
+    if (!m || !m.ends_at || m.live_id !== id) return;
+    if (ev.type === "challenge_started" && !challenges.some(function (x) { return x.id === m.id; })) challenges.push(m);
+    if (ev.type === "milestone_reached") {
+      challenges.forEach(function (x) { if (x.id === m.id) x.reached = true; });
+      challengeMetAt[m.id] = Date.now();
+    }
+  }
+
   function renderAll() {
     renderTotals();
+    if (kind === "live") renderChallenge();
     renderMatch();
     renderRecent();
     if (kind === "campaign") renderSchedule();
@@ -285,6 +323,7 @@
       campaignData(ev, ev.campaign_totals);
       renderLiveHead(ev.live);
       renderTop(ev.top_donors);
+      challenges = (ev.milestones || []).filter(function (m) { return m.ends_at && m.live_id === id; });
     } else {
       goal = ev.goal || null;
       totals = ev.totals;
@@ -302,7 +341,9 @@
     if (typeof ev.seq !== "number" || ev.seq <= seq) return;
     seq = ev.seq;
     // For overlays only: counted nowhere, listed nowhere (a replayed alert changes nothing).
-    if (ev.type === "test_alert" || ev.type === "alert_replay" || ev.type === "challenge_started") return;
+    if (ev.type === "test_alert" || ev.type === "alert_replay") return;
+    if (kind === "live") challengeFrame(ev);
+    if (ev.type === "challenge_started") { renderAll(); return; }
     var d = ev.donation;
     campaignData(ev, ev.campaign_totals);
     if (kind === "live") {
@@ -393,6 +434,7 @@
     follow("/ws/public/campaigns/" + encodeURIComponent(id), onFrame, true);
   }
   setInterval(renderMatch, 5000);
+  if (kind === "live") setInterval(renderChallenge, 1000);
   // The lives' states as the clock moves: drawn again when one changes.
   setInterval(function () {
     if (states() === drawnStates) return;

@@ -681,3 +681,46 @@ async fn an_open_page_sees_lives_start_and_end_on_time() {
     })
     .await;
 }
+
+/// Viewers see the challenge their host set on air, its time and progress, and
+/// when it is met; one met before the page opened is not shown.
+#[tokio::test]
+async fn the_live_page_shows_the_challenge_on_air() {
+    let app = spawn_app().await;
+    let (live, _) = setup(&app).await;
+    donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Ana"})).await;
+    let host = live.body["host_token"].as_str().unwrap();
+    with_browser(async |b| {
+        phone(b).await;
+        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
+        wait_page_live(b).await;
+        let line = "var c = document.getElementById('challenge'); \
+                    return c.hidden ? null : [document.getElementById('challenge-label').textContent, \
+                      document.getElementById('challenge-time').textContent, \
+                      document.getElementById('challenge-amounts').textContent, c.dataset.met];";
+        assert_eq!(b.js(line).await, Value::Null);
+        let path = format!("/api/v1/lives/{}/challenges", live.id);
+        let (s, c) = app.post(&path, Some(host), json!({"label": "Je chante", "amount": 2000, "minutes": 5})).await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        let v = eventually("the challenge on the page", WAIT, || async {
+            let v = b.js(line).await;
+            (!v.is_null()).then_some(v)
+        })
+        .await;
+        assert_eq!((v[0].clone(), v[2].clone()), (json!("Défi en cours : Je chante"), json!(fr("0,00_€ sur 20,00_€"))));
+        let time = v[1].as_str().unwrap();
+        assert!(time.starts_with("encore 4 min ") || time == "encore 5 min 00 s", "{time}");
+        fits_width(b).await;
+        // 10 € doubled by the sponsor: 20 € on the live's total, the challenge met.
+        donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Bea"})).await;
+        eventually("the challenge met", WAIT, || async {
+            (b.js(line).await == json!(["Défi en cours : Je chante", "Défi réussi !", fr("20,00_€ sur 20,00_€"), "1"]))
+                .then_some(())
+        })
+        .await;
+        b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
+        wait_page_live(b).await;
+        assert_eq!(b.js(line).await, Value::Null, "met before the page opened");
+    })
+    .await;
+}
