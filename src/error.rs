@@ -119,6 +119,8 @@ impl From<Refusal> for ApiError {
             }
             Refusal::DonationRefunded => ApiError::new(StatusCode::CONFLICT, "donation_refunded", msg),
             Refusal::TextPending => ApiError::new(StatusCode::CONFLICT, "text_pending", msg),
+            Refusal::ChallengeNotFound => ApiError::not_found("challenge_not_found", msg),
+            Refusal::ChallengeOver => ApiError::new(StatusCode::CONFLICT, "challenge_over", msg),
         }
     }
 }

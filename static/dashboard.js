@@ -37,7 +37,7 @@
       noIntegration: "Aucune intégration : les dons viennent de l'API ou du formulaire d'un live.",
       noSubscriber: "Aucun destinataire.",
       goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
-      timeUp: "temps écoulé", challenge: function (a) { return "défi : +" + a; },
+      timeUp: "temps écoulé", calledOff: "annulé", challenge: function (a) { return "défi : +" + a; },
       wholeCampaign: "toute la campagne", nothingToChange: "Rien à modifier : donnez une URL ou un secret.",
       moreDonations: function (n, all) {
         return "Les " + n + " dons les plus récents sur " + all.toLocaleString("fr-FR") + " : l'export CSV les contient tous.";
@@ -68,7 +68,7 @@
       noIntegration: "No integration: donations come from the API or a live's form.",
       noSubscriber: "No receiver.",
       goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
-      timeUp: "time up", challenge: function (a) { return "challenge: +" + a; },
+      timeUp: "time up", calledOff: "called off", challenge: function (a) { return "challenge: +" + a; },
       wholeCampaign: "whole campaign", nothingToChange: "Nothing to change: give a URL or a secret.",
       moreDonations: function (n, all) {
         return "The " + n + " most recent of " + all.toLocaleString("en-US") + " donations: the CSV export has them all.";
@@ -526,7 +526,8 @@
       // A challenge set on air: what it asked for from its start, and its time.
       var challenge = !!m.ends_at && typeof m.from === "number";
       var amount = challenge ? T.challenge(money(m.amount - m.from, c.currency)) : money(m.amount, c.currency);
-      var state = m.reached ? T.reached : challenge && Date.parse(m.ends_at) <= Date.now() ? T.timeUp : T.notReached;
+      var state = m.reached ? T.reached : m.cancelled ? T.calledOff
+        : challenge && Date.parse(m.ends_at) <= Date.now() ? T.timeUp : T.notReached;
       [m.label, amount, m.live_id ? (host[m.live_id] || m.live_id) : T.wholeCampaign, state]
         .forEach(function (v) { tr.appendChild(make("td", null, v)); });
       tb.appendChild(tr);

@@ -22,6 +22,7 @@
       replay: "Rejouer l'alerte", replayed: "Alerte rejouée sur vos overlays.",
       challengeStarted: "Défi lancé : vos overlays l'affichent.", badAmount: "Montant invalide : ",
       ch_open: function (t) { return "en cours, encore " + t; }, ch_met: "réussi", ch_missed: "temps écoulé",
+      ch_cancelled: "annulé", cancelChallenge: "Annuler", challengeCancelled: "Défi annulé : vos overlays ne l'affichent plus.",
       noChallenge: "Aucun défi pour l'instant.",
       approved: "Texte validé : il passe à l'antenne.", hiddenDone: "Masqué sur les overlays et la page publique.",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé",
@@ -53,6 +54,7 @@
       replay: "Replay alert", replayed: "Alert shown again on your overlays.",
       challengeStarted: "Challenge started: your overlays show it.", badAmount: "Invalid amount: ",
       ch_open: function (t) { return "on, " + t + " left"; }, ch_met: "met", ch_missed: "time up",
+      ch_cancelled: "called off", cancelChallenge: "Call off", challengeCancelled: "Challenge called off: your overlays no longer show it.",
       noChallenge: "No challenge yet.",
       approved: "Text approved: it goes on air.", hiddenDone: "Hidden from the overlays and the public page.",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded",
@@ -295,9 +297,11 @@
     }
     delete armed[slot];
     b.disabled = true;
-    var done = b.dataset.act === "approve" ? T.approved : T.hiddenDone;
+    var done = b.dataset.act === "approve" ? T.approved : b.dataset.act === "cancel-challenge" ? T.challengeCancelled : T.hiddenDone;
     var call = b.dataset.act === "approve" ? api("POST", path + "/approve")
-      : api("POST", path + "/hide", b.dataset.act === "hide-donor" ? { donor: true } : { message: true });
+      : b.dataset.act === "cancel-challenge"
+        ? api("DELETE", "/api/v1/lives/" + encodeURIComponent(liveId) + "/challenges/" + encodeURIComponent(b.dataset.id))
+        : api("POST", path + "/hide", b.dataset.act === "hide-donor" ? { donor: true } : { message: true });
     call.then(function () { notice(done, false); return load(); }).catch(function (e) {
       b.disabled = false;
       fail(e);
@@ -337,7 +341,7 @@
     challenges.slice().sort(function (a, b) { return Date.parse(b.created_at) - Date.parse(a.created_at); })
       .forEach(function (m) {
         var end = Date.parse(m.ends_at);
-        var state = m.reached ? "met" : end > now ? "open" : "missed";
+        var state = m.reached ? "met" : m.cancelled ? "cancelled" : end > now ? "open" : "missed";
         var li = make("li");
         li.dataset.id = m.id;
         li.dataset.state = state;
@@ -346,7 +350,11 @@
         if (m.reached) done = m.amount - m.from;
         li.appendChild(make("span", "num", " " + money(done) + " / " + money(m.amount - m.from) + " — "));
         li.appendChild(make("span", "badge", state === "open" ? T.ch_open(fmtLeft(end - now))
-          : state === "met" ? T.ch_met : T.ch_missed));
+          : state === "met" ? T.ch_met : state === "cancelled" ? T.ch_cancelled : T.ch_missed));
+        if (state === "open") {
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(button("cancel-challenge", m.id, T.cancelChallenge));
+        }
         ul.appendChild(li);
       });
   }

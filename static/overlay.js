@@ -697,6 +697,9 @@
     var m = ev.milestone;
     if (ev.type === "challenge_started" && m && !milestones.some(function (x) { return x.id === m.id; })) {
       milestones.push(m);
+    } else if (ev.type === "challenge_ended" && m) {
+      // Called off by its host: over now.
+      milestones = milestones.map(function (x) { return x.id === m.id ? m : x; });
     } else if (ev.type === "milestone_reached" && m) {
       milestones.forEach(function (x) { if (x.id === m.id) x.reached = true; });
       if (m.ends_at) metAt[m.id] = Date.now();

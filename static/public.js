@@ -279,6 +279,8 @@
     var m = ev.milestone;
     if (!m || !m.ends_at || m.live_id !== id) return;
     if (ev.type === "challenge_started" && !challenges.some(function (x) { return x.id === m.id; })) challenges.push(m);
+    // Called off by its host: over now.
+    if (ev.type === "challenge_ended") challenges = challenges.map(function (x) { return x.id === m.id ? m : x; });
     if (ev.type === "milestone_reached") {
       challenges.forEach(function (x) { if (x.id === m.id) x.reached = true; });
       challengeMetAt[m.id] = Date.now();
@@ -343,7 +345,7 @@
     // For overlays only: counted nowhere, listed nowhere (a replayed alert changes nothing).
     if (ev.type === "test_alert" || ev.type === "alert_replay") return;
     if (kind === "live") challengeFrame(ev);
-    if (ev.type === "challenge_started") { renderAll(); return; }
+    if (ev.type === "challenge_started" || ev.type === "challenge_ended") { renderAll(); return; }
     var d = ev.donation;
     campaignData(ev, ev.campaign_totals);
     if (kind === "live") {

@@ -124,6 +124,9 @@ pub struct Milestone {
     /// total plus what the challenge asks for).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<i64>,
+    /// A challenge its host called off: over at that moment (its `ends_at`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

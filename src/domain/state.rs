@@ -112,6 +112,10 @@ pub enum Fact {
     AlertReplayed {
         donation_id: String,
     },
+    /// A challenge called off before its time: over now, never reached.
+    ChallengeCancelled {
+        milestone_id: String,
+    },
     /// A match's terms changed; what it already matched stays as recorded.
     MatchUpdated {
         r#match: Match,
@@ -168,6 +172,7 @@ impl Fact {
             Fact::TextHidden { .. } => "text_hidden",
             Fact::TestAlert { .. } => "test_alert",
             Fact::AlertReplayed { .. } => "alert_replay",
+            Fact::ChallengeCancelled { .. } => "challenge_ended",
             Fact::MatchUpdated { .. } => "match_updated",
             Fact::CampaignOverlayRotated { .. } => "campaign_overlay_rotated",
             Fact::IntegrationSecretReplaced { .. } => "integration_secret_replaced",
@@ -331,6 +336,13 @@ pub enum Command {
         by: Principal,
         donation_id: String,
     },
+    CancelChallenge {
+        by: Principal,
+        live_id: String,
+        milestone_id: String,
+        /// When it is asked (the writer's clock).
+        at: Timestamp,
+    },
     /// New terms for an existing match (admin).
     UpdateMatch(Match),
     RotateCampaignOverlay {
@@ -408,6 +420,10 @@ pub enum Refusal {
     DonationRefunded,
     #[error("this donation's text waits for approval: approve or hide it first")]
     TextPending,
+    #[error("no challenge of this live has this id")]
+    ChallengeNotFound,
+    #[error("this challenge is over: met, called off, or its time is up")]
+    ChallengeOver,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -941,6 +957,20 @@ impl State {
                 }
                 Ok(Decision::Append(Fact::AlertReplayed { donation_id: donation_id.clone() }))
             }
+            Command::CancelChallenge { by, live_id, milestone_id, at: now } => {
+                let ms = self
+                    .milestone_state(milestone_id)
+                    .filter(|m| m.milestone.ends_at.is_some() && m.milestone.live_id.as_deref() == Some(live_id))
+                    .ok_or(Refusal::ChallengeNotFound)?;
+                if !self.may(by, live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                let over = ms.milestone.ends_at.is_some_and(|e| *now > e);
+                if ms.reached.is_some() || ms.milestone.cancelled || over {
+                    return Err(Refusal::ChallengeOver);
+                }
+                Ok(Decision::Append(Fact::ChallengeCancelled { milestone_id: milestone_id.clone() }))
+            }
             Command::UpdateMatch(m) => {
                 let current = self.match_state(&m.id).ok_or(Refusal::MatchNotFound)?;
                 if current.r#match.campaign_id != m.campaign_id {
@@ -1043,7 +1073,7 @@ impl State {
                 return Some(Fact::MatchStarted { match_id: id() });
             }
         }
-        for ms in c.milestones.iter().filter(|m| m.reached.is_none()) {
+        for ms in c.milestones.iter().filter(|m| m.reached.is_none() && !m.milestone.cancelled) {
             let m = &ms.milestone;
             // A challenge's time is up: reached later, it no longer counts.
             if m.ends_at.is_some_and(|e| now > e) {
@@ -1074,7 +1104,9 @@ impl State {
             Fact::IntegrationCreated { integration } => self.integration_campaign(integration)?,
             Fact::SubscriberCreated { subscriber } => subscriber.campaign_id.clone()?,
             Fact::MilestoneCreated { milestone } => milestone.campaign_id.clone(),
-            Fact::MilestoneReached { milestone_id } => self.milestone_index.get(milestone_id)?.clone(),
+            Fact::MilestoneReached { milestone_id } | Fact::ChallengeCancelled { milestone_id } => {
+                self.milestone_index.get(milestone_id)?.clone()
+            }
             Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
                 self.match_index.get(match_id)?.clone()
             }
@@ -1130,6 +1162,9 @@ impl State {
             }
             Fact::MilestoneCreated { milestone } if milestone.ends_at.is_some() => {
                 Some(Stream::Live(milestone.live_id.clone()?))
+            }
+            Fact::ChallengeCancelled { milestone_id } => {
+                Some(Stream::Live(self.milestone_state(milestone_id)?.milestone.live_id.clone()?))
             }
             Fact::MatchStarted { .. }
             | Fact::MatchEnded { .. }
@@ -1310,6 +1345,14 @@ impl State {
                 let c = self.campaigns.get_mut(cid).ok_or(FoldError::Unknown(ev.seq))?;
                 let m = c.milestones.iter_mut().find(|m| &m.milestone.id == milestone_id);
                 m.ok_or(FoldError::Unknown(ev.seq))?.reached = Some(ev.seq);
+            }
+            Fact::ChallengeCancelled { milestone_id } => {
+                let cid = self.milestone_index.get(milestone_id).ok_or(FoldError::Unknown(ev.seq))?;
+                let c = self.campaigns.get_mut(cid).ok_or(FoldError::Unknown(ev.seq))?;
+                let m = c.milestones.iter_mut().find(|m| &m.milestone.id == milestone_id);
+                let m = &mut m.ok_or(FoldError::Unknown(ev.seq))?.milestone;
+                m.cancelled = true;
+                m.ends_at = Some(ev.at);
             }
             Fact::CampaignUpdated { campaign } => {
                 let c = self.campaigns.get_mut(&campaign.id).ok_or(FoldError::Unknown(ev.seq))?;

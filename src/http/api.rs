@@ -13,7 +13,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/events", get(events))
         .route("/api/v1/lives/{id}/rotate", post(rotate))
         .route("/api/v1/lives/{id}/challenges", post(create_challenge))
+        .route("/api/v1/lives/{id}/challenges/{challenge_id}", delete(cancel_challenge))
         .route("/api/v1/donations/{id}/refund", post(refund))
 }
 
@@ -610,6 +611,7 @@ async fn create_milestone(
         created_at: Timestamp::default(),
         ends_at: None,
         from: None,
+        cancelled: false,
     };
     let id = m.id.clone();
     app.ledger.submit(Command::CreateMilestone(m)).await?;
@@ -656,6 +658,7 @@ async fn create_challenge(
         created_at: Timestamp::default(),
         ends_at: None,
         from: None,
+        cancelled: false,
     };
     let id = milestone.id.clone();
     app.ledger.submit(Command::CreateChallenge { by, milestone, minutes: b.minutes }).await?;
@@ -665,6 +668,21 @@ async fn create_challenge(
         .and_then(|c| c.milestones.iter().find(|m| m.milestone.id == id).map(crate::views::milestone_json))
         .ok_or_else(|| ApiError::internal("challenge missing after commit"))?;
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+/// `DELETE /api/v1/lives/{id}/challenges/{challenge_id}` (admin, the live's key
+/// or its host key): calls a challenge off before its time (set by mistake, or
+/// the host changed plans); the overlays take it off at once (a
+/// `challenge_ended` frame) and it is never reached. One met, called off or
+/// whose time is up answers `409 challenge_over`.
+async fn cancel_challenge(
+    State(app): State<AppState>,
+    Path((live_id, challenge_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
+    let cancel = Command::CancelChallenge { by, live_id, milestone_id: challenge_id, at: Timestamp::default() };
+    Ok(outcome_response(app.ledger.submit(cancel).await?, StatusCode::OK))
 }
 
 /// A field of a PATCH body: absent keeps the value, `null` clears it.

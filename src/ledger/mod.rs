@@ -458,6 +458,18 @@ impl Writer {
                 }
                 m.map(Change::Milestone)
             }
+            Fact::ChallengeCancelled { milestone_id } => {
+                let m = s.milestone_state(milestone_id).cloned();
+                if let Some(m) = &m {
+                    let view = crate::views::milestone_json(m);
+                    frame = Some(Frame::new(
+                        seq,
+                        format!("{{\"type\":\"challenge_ended\",\"seq\":{seq},\"milestone\":{view}}}"),
+                    ));
+                    body = Some(view.to_string());
+                }
+                m.map(Change::Milestone)
+            }
             Fact::CampaignOverlayRotated { campaign_id, overlay_hash } => Some(Change::CampaignOverlay {
                 campaign_id: campaign_id.clone(),
                 old: before.campaign_overlay,
@@ -594,6 +606,7 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         Command::CreateSubscriber(s) => s.created_at = now,
         Command::CreateMilestone(m) => m.created_at = now,
         Command::CreateChallenge { milestone, .. } => milestone.created_at = now,
+        Command::CancelChallenge { at, .. } => *at = now,
         Command::TestAlert { donation, .. } => donation.at = now,
         Command::UpdateCampaign(_)
         | Command::UpdateLive(_)

@@ -187,6 +187,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     created_at: now,
                     ends_at: None,
                     from: None,
+                    cancelled: false,
                 })
             }
             Op::Tick => Command::Tick,

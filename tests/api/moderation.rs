@@ -1271,6 +1271,42 @@ async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
     until(&mut ws, "donation").await;
     assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "no milestone for the missed challenge");
 
+    // A third, called off by the host: over at once, never reached after.
+    clock.set("2026-12-04T20:20:00Z");
+    let (_, third) = app.post(&path, Some(&host), json!({"label": "Je jongle", "amount": 1000, "minutes": 30})).await;
+    let third = third["id"].as_str().unwrap().to_owned();
+    until(&mut ws, "challenge_started").await;
+    let one = format!("{path}/{third}");
+    let (s, e) =
+        app.request(reqwest::Method::DELETE, &one, Some(other.body["host_token"].as_str().unwrap()), &[], None).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "another live's host: {e}");
+    clock.set("2026-12-04T20:21:00Z");
+    let (s, v) = app.request(reqwest::Method::DELETE, &one, Some(&host), &[], None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!((v["cancelled"].clone(), v["ends_at"].clone()), (json!(true), json!("2026-12-04T20:21:00.000Z")));
+    let ended = until(&mut ws, "challenge_ended").await;
+    assert_eq!(
+        (ended["milestone"]["id"].as_str(), ended["milestone"]["cancelled"].clone()),
+        (Some(third.as_str()), json!(true))
+    );
+    app.donate_ok(&live, 2000).await;
+    until(&mut ws, "donation").await;
+    assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "no milestone for the called-off challenge");
+    for (url, code, status) in [
+        (one.clone(), "challenge_over", StatusCode::CONFLICT),
+        (format!("{path}/{id}"), "challenge_over", StatusCode::CONFLICT),
+        (format!("{path}/nope"), "challenge_not_found", StatusCode::NOT_FOUND),
+        (format!("/api/v1/lives/{}/challenges/{third}", other.id), "challenge_not_found", StatusCode::NOT_FOUND),
+    ] {
+        let (s, e) = app.request(reqwest::Method::DELETE, &url, Some(ADMIN), &[], None).await;
+        assert_eq!((s, e["error"].as_str()), (status, Some(code)), "{url}: {e}");
+    }
+    let (_, campaign) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+    assert_eq!(
+        (campaign["milestones"][2]["reached"].clone(), campaign["milestones"][2]["cancelled"].clone()),
+        (json!(false), json!(true))
+    );
+
     // Refused: out-of-range minutes, no amount, another live's host link, an overlay token.
     for (body, code) in [
         (json!({"label": "x", "amount": 100, "minutes": 0}), "invalid_field"),

@@ -377,6 +377,20 @@ async fn a_host_starts_a_challenge_and_sees_it_met() {
         app.donate_ok(&live, 2500).await;
         wait_text(b, "#challenges li", &fr("Je chante 20,00_€ / 20,00_€ — réussi")).await;
         assert_eq!(b.js("return document.querySelector('#challenges li').dataset.state").await, "met");
+        assert_eq!(b.js("return document.querySelectorAll('#challenges button').length").await, 0, "a met one is over");
+        // Another, set by mistake: called off in two clicks.
+        fill(b, "#challenge-form [name=label]", "Je jongle").await;
+        fill(b, "#challenge-form [name=amount]", "100").await;
+        click(b, "#challenge-form button[type=submit]").await;
+        let cancel = "#challenges li:first-child button[data-act=cancel-challenge]";
+        wait_text(b, cancel, "Annuler").await;
+        click(b, cancel).await;
+        wait_text(b, cancel, "Confirmer ?").await;
+        click(b, cancel).await;
+        wait_text(b, "#notice", "Défi annulé : vos overlays ne l'affichent plus.").await;
+        wait_text(b, "#challenges li:first-child", &fr("Je jongle 0,00_€ / 100,00_€ — annulé")).await;
+        let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+        assert_eq!(c["milestones"][1]["cancelled"], true);
     })
     .await;
 }
@@ -384,7 +398,7 @@ async fn a_host_starts_a_challenge_and_sees_it_met() {
 /// The organisers see each challenge on the dashboard with what it asked for
 /// from its start and whether it was met or its time is up.
 #[tokio::test]
-async fn the_dashboard_lists_challenges_met_and_timed_out() {
+async fn the_dashboard_lists_challenges_met_timed_out_and_called_off() {
     let clock = ManualClock::at("2026-01-10T20:00:00Z");
     let app = spawn_app_clocked(&clock).await;
     let live = app.setup().await;
@@ -396,6 +410,10 @@ async fn the_dashboard_lists_challenges_met_and_timed_out() {
         assert_eq!(s, StatusCode::CREATED, "{v}");
     }
     app.donate_ok(&live, 600).await; // meets the second, not the first, whose time is long up
+    let (_, third) = app.post(&path, Some(host), json!({"label": "Je jongle", "amount": 5000, "minutes": 60})).await;
+    let one = format!("{path}/{}", third["id"].as_str().unwrap());
+    let (s, v) = app.request(reqwest::Method::DELETE, &one, Some(host), &[], None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     with_browser(async |b| {
         sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
         wait_text(b, "#milestones tbody tr td:nth-child(1)", "Je chante").await;
@@ -407,7 +425,8 @@ async fn the_dashboard_lists_challenges_met_and_timed_out() {
             rows,
             json!([
                 ["Je chante", fr("défi : +20,00_€"), "Corentin", "temps écoulé"],
-                ["Je danse", fr("défi : +5,00_€"), "Corentin", "atteint"]
+                ["Je danse", fr("défi : +5,00_€"), "Corentin", "atteint"],
+                ["Je jongle", fr("défi : +50,00_€"), "Corentin", "annulé"]
             ])
         );
     })

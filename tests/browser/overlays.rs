@@ -1281,8 +1281,8 @@ async fn a_challenge_shows_under_the_goal_bar_and_its_success_is_an_alert() {
         b.wait_live().await;
         assert_eq!(b.js(line).await, Value::Null);
         // In English, a new one.
-        let (s, _) = app.post(&path, Some(&host), json!({"label": "I dance", "amount": 500, "minutes": 10})).await;
-        assert_eq!(s, StatusCode::CREATED);
+        let (s, c2) = app.post(&path, Some(&host), json!({"label": "I dance", "amount": 500, "minutes": 10})).await;
+        assert_eq!(s, StatusCode::CREATED, "{c2}");
         let v = eventually("the English challenge", WAIT, || async {
             let v = b.js(line).await;
             (!v.is_null()).then_some(v)
@@ -1290,6 +1290,13 @@ async fn a_challenge_shows_under_the_goal_bar_and_its_success_is_an_alert() {
         .await;
         assert_eq!((v[0].clone(), v[2].clone()), (json!("Challenge: I dance"), json!("€0.00 / €5.00")));
         assert!(v[1].as_str().unwrap().ends_with(" left"), "{v}");
+        // Called off by the host: the line goes at once.
+        let (s, v) = app
+            .request(reqwest::Method::DELETE, &format!("{path}/{}", c2["id"].as_str().unwrap()), Some(&host), &[], None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        eventually("the challenge called off leaves", WAIT, || async { b.js(line).await.is_null().then_some(()) })
+            .await;
     })
     .await;
 }
