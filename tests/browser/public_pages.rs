@@ -721,6 +721,19 @@ async fn the_live_page_shows_the_challenge_on_air() {
         b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
         wait_page_live(b).await;
         assert_eq!(b.js(line).await, Value::Null, "met before the page opened");
+        // A new one, in English, called off by the host: it leaves the page.
+        let (_, c) = app.post(&path, Some(host), json!({"label": "I juggle", "amount": 500, "minutes": 10})).await;
+        let shown = eventually("the English challenge", WAIT, || async {
+            let v = b.js(line).await;
+            (!v.is_null()).then_some(v)
+        })
+        .await;
+        assert_eq!((shown[0].clone(), shown[2].clone()), (json!("Challenge on: I juggle"), json!("€0.00 of €5.00")));
+        let one = format!("{path}/{}", c["id"].as_str().unwrap());
+        let (s, v) = app.request(reqwest::Method::DELETE, &one, Some(host), &[], None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        eventually("the challenge called off leaves", WAIT, || async { b.js(line).await.is_null().then_some(()) })
+            .await;
     })
     .await;
 }
