@@ -615,9 +615,14 @@ async fn create_milestone(
     };
     let id = m.id.clone();
     app.ledger.submit(Command::CreateMilestone(m)).await?;
+    created_milestone(&app, &campaign_id, &id)
+}
+
+/// The answer to a new milestone or challenge: it, as the campaign now has it.
+fn created_milestone(app: &AppState, campaign_id: &str, id: &str) -> Result<Response, ApiError> {
     let body = app
         .views
-        .campaign(&campaign_id)
+        .campaign(campaign_id)
         .and_then(|c| c.milestones.iter().find(|m| m.milestone.id == id).map(crate::views::milestone_json))
         .ok_or_else(|| ApiError::internal("milestone missing after commit"))?;
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
@@ -662,12 +667,7 @@ async fn create_challenge(
     };
     let id = milestone.id.clone();
     app.ledger.submit(Command::CreateChallenge { by, milestone, minutes: b.minutes }).await?;
-    let body = app
-        .views
-        .campaign(&campaign_id)
-        .and_then(|c| c.milestones.iter().find(|m| m.milestone.id == id).map(crate::views::milestone_json))
-        .ok_or_else(|| ApiError::internal("challenge missing after commit"))?;
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    created_milestone(&app, &campaign_id, &id)
 }
 
 /// `DELETE /api/v1/lives/{id}/challenges/{challenge_id}` (admin, the live's key
