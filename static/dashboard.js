@@ -37,7 +37,7 @@
       noIntegration: "Aucune intégration : les dons viennent de l'API ou du formulaire d'un live.",
       noSubscriber: "Aucun destinataire.",
       goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
-      timeUp: "temps écoulé", calledOff: "annulé", challenge: function (a) { return "défi : +" + a; },
+      timeUp: "temps écoulé", calledOff: "annulé", challengeStarted: "Défi lancé : les overlays du live l'affichent.", challenge: function (a) { return "défi : +" + a; },
       wholeCampaign: "toute la campagne", nothingToChange: "Rien à modifier : donnez une URL ou un secret.",
       moreDonations: function (n, all) {
         return "Les " + n + " dons les plus récents sur " + all.toLocaleString("fr-FR") + " : l'export CSV les contient tous.";
@@ -68,7 +68,7 @@
       noIntegration: "No integration: donations come from the API or a live's form.",
       noSubscriber: "No receiver.",
       goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
-      timeUp: "time up", calledOff: "called off", challenge: function (a) { return "challenge: +" + a; },
+      timeUp: "time up", calledOff: "called off", challengeStarted: "Challenge started: the live's overlays show it.", challenge: function (a) { return "challenge: +" + a; },
       wholeCampaign: "whole campaign", nothingToChange: "Nothing to change: give a URL or a secret.",
       moreDonations: function (n, all) {
         return "The " + n + " most recent of " + all.toLocaleString("en-US") + " donations: the CSV export has them all.";
@@ -934,6 +934,14 @@
       return api("POST", path + "/donations", payload).then(function () {
         form.reset();
         notice(T.created, false);
+        return refresh(false);
+      });
+    }
+    if (kind === "challenge") {
+      var c = formValues(form, cur);
+      return api("POST", path + "/challenges", { label: c.label, amount: c.amount, minutes: c.minutes }).then(function () {
+        form.reset();
+        notice(T.challengeStarted, false);
         return refresh(false);
       });
     }

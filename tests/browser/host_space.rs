@@ -432,3 +432,30 @@ async fn the_dashboard_lists_challenges_met_timed_out_and_called_off() {
     })
     .await;
 }
+
+/// An organiser running a live sets a challenge from the dashboard too.
+#[tokio::test]
+async fn an_organiser_sets_a_challenge_from_the_dashboard() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    app.donate_ok(&live, 1000).await;
+    with_browser(async |b| {
+        sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        wait_text(b, "#lives article [data-f=host]", "Corentin").await;
+        click(b, "#lives article details[data-box=challenge] > summary").await;
+        fill(b, "#lives article [data-form=challenge] [name=label]", "Je chante").await;
+        fill(b, "#lives article [data-form=challenge] [name=amount]", "20,50").await;
+        click(b, "#lives article [data-form=challenge] button[type=submit]").await;
+        wait_text(b, "#notice", "Défi lancé : les overlays du live l'affichent.").await;
+        wait_text(b, "#milestones tbody tr td:nth-child(1)", "Je chante").await;
+        let row = b.js("return Array.from(document.querySelectorAll('#milestones tbody td')).map(function (t) { return t.textContent; })").await;
+        assert_eq!(row, json!(["Je chante", fr("défi : +20,50_€"), "Corentin", "pas encore"]));
+        let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+        let m = &c["milestones"][0];
+        assert_eq!((m["from"].clone(), m["amount"].clone(), m["live_id"].clone()), (json!(1000), json!(3050), json!(live.id)));
+        let ms = |k: &str| cagnotte::domain::Timestamp::parse(m[k].as_str().unwrap()).unwrap().millis();
+        let minutes = (ms("ends_at") - ms("created_at")) / 60_000;
+        assert_eq!(minutes, 15, "the form's default");
+    })
+    .await;
+}
