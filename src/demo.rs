@@ -42,6 +42,13 @@ const MESSAGES: [&str; 8] = [
     "Trop bien ce stream",
 ];
 /// Amounts in cents; small gifts are the most frequent.
+const CHALLENGES: [&str; 4] = [
+    "Je chante le générique de mon enfance",
+    "Le chat passe devant la caméra",
+    "Je joue la prochaine partie les yeux bandés",
+    "Je lis vos messages avec un accent",
+];
+
 const AMOUNTS: [i64; 12] = [200, 300, 500, 500, 1000, 1000, 1050, 1500, 2000, 2500, 5000, 10000];
 
 /// Serves the demo on `listener` until `shutdown` completes.
@@ -157,7 +164,18 @@ async fn demo(
 
     tokio::pin!(shutdown);
     let path = format!("/api/v1/lives/{live_id}/donations");
+    // A challenge on air now and then, as a host would set: under the goal bar.
+    let challenges = format!("/api/v1/lives/{live_id}/challenges");
+    let mut next_challenge = tokio::time::Instant::now();
     loop {
+        if tokio::time::Instant::now() >= next_challenge {
+            let label = CHALLENGES[random(CHALLENGES.len() as u64) as usize];
+            let body = json!({"label": label, "amount": 5000, "minutes": 3});
+            if let Err(err) = call(addr, &challenges, &key, body).await {
+                tracing::warn!(%err, "demo challenge failed");
+            }
+            next_challenge += Duration::from_secs(4 * 60);
+        }
         // Between half and one and a half times the mean interval.
         let wait = args.every.max(0.2) * (0.5 + random(1000) as f64 / 1000.0);
         tokio::select! {

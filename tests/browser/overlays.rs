@@ -846,6 +846,12 @@ async fn demo_command_serves_moving_overlays() {
             (hidden == json!([])).then_some(())
         })
         .await;
+        // The demo's host has set a challenge: under the goal bar.
+        let challenge = b
+            .js("var c = document.getElementById('goal-challenge'); \
+                 return c.hidden ? null : document.getElementById('challenge-label').textContent")
+            .await;
+        assert!(challenge.as_str().is_some_and(|t| t.starts_with("Défi : ")), "{challenge}");
         // In OBS at the card's suggested size (640 × 280) the donation URL is longer
         // than the card is wide: the line breaks after a `/`, never inside a word
         // (each part between breaks lies on one line).
