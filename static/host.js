@@ -42,6 +42,8 @@
       words_default: "Liste par défaut", copied: "Copié !",
       rotateWarn: "L'ancien lien d'overlay cesse aussitôt de fonctionner, dans OBS aussi : cliquez de nouveau pour confirmer.",
       rotated: "Nouveau lien d'overlay créé : collez-le dans la source navigateur d'OBS.",
+      rotateHostWarn: "L'ancien lien de cet espace cesse aussitôt de fonctionner : cliquez de nouveau pour confirmer.",
+      hostRotated: "Nouveau lien créé : gardez-le, l'ancien ne fonctionne plus.",
       overlays: function (n) {
         return n ? (n > 1 ? n + " overlays connectés à ce live." : "Overlay connecté à ce live.")
           : "Aucun overlay connecté : ajoutez le lien d'overlay comme source navigateur dans OBS.";
@@ -74,6 +76,8 @@
       words_default: "Default list", copied: "Copied!",
       rotateWarn: "The old overlay link stops working at once, in OBS too: click again to confirm.",
       rotated: "New overlay link made: paste it into OBS's browser source.",
+      rotateHostWarn: "The old link to this page stops working at once: click again to confirm.",
+      hostRotated: "New link made: keep it, the old one no longer works.",
       overlays: function (n) {
         return n ? (n > 1 ? n + " overlays connected to this live." : "Overlay connected to this live.")
           : "No overlay connected: add the overlay link as a browser source in OBS.";
@@ -309,24 +313,41 @@
   });
 
   // A new overlay link, in two clicks: the first says that the old one stops.
-  el("rotate-overlay").addEventListener("click", function () {
-    var b = el("rotate-overlay");
-    if (!b.dataset.armed) {
-      b.dataset.armed = "1";
-      b.textContent = T.confirm;
-      notice(T.rotateWarn, false);
-      return;
-    }
-    delete b.dataset.armed;
-    b.textContent = b.dataset.label;
-    b.disabled = true;
-    api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/rotate", { overlay_token: true }).then(function (v) {
-      el("overlay-new").hidden = false;
-      el("overlay-url").value = v.overlay_url;
-      var u = new URL(v.overlay_url, location.href);
-      el("builder-link").href = u.pathname + "/builder" + u.search + "&lang=" + lang;
-      notice(T.rotated, false);
-    }).catch(fail).then(function () { b.disabled = false; });
+  // A new secret in two clicks: the first says that the old one stops at once.
+  function rotation(id, what, warn, done) {
+    el(id).addEventListener("click", function () {
+      var b = el(id);
+      if (!b.dataset.armed) {
+        b.dataset.armed = "1";
+        b.textContent = T.confirm;
+        notice(warn, false);
+        return;
+      }
+      delete b.dataset.armed;
+      b.textContent = b.dataset.label;
+      b.disabled = true;
+      api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/rotate", what).then(done)
+        .catch(fail).then(function () { b.disabled = false; });
+    });
+  }
+  rotation("rotate-overlay", { overlay_token: true }, T.rotateWarn, function (v) {
+    el("overlay-new").hidden = false;
+    el("overlay-url").value = v.overlay_url;
+    var u = new URL(v.overlay_url, location.href);
+    el("builder-link").href = u.pathname + "/builder" + u.search + "&lang=" + lang;
+    notice(T.rotated, false);
+  });
+  // The host's own link: this page goes on with the new key.
+  rotation("rotate-host", { host_token: true }, T.rotateHostWarn, function (v) {
+    key = v.host_token;
+    try { sessionStorage.setItem(storeKey, key); } catch (e) { /* storage off: this page's memory only */ }
+    var cut = v.host_url.indexOf("#");
+    el("host-new").hidden = false;
+    el("host-url").value = v.host_url.slice(0, cut) + "?lang=" + lang + v.host_url.slice(cut);
+    notice(T.hostRotated, false);
+  });
+  el("copy-host").addEventListener("click", function () {
+    cagnotteCopy(el("host-url"), function () { notice(T.copied, false); });
   });
   el("copy-overlay").addEventListener("click", function () {
     cagnotteCopy(el("overlay-url"), function () { notice(T.copied, false); });

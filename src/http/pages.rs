@@ -220,6 +220,11 @@ const LABELS: &[(&str, &str, &str)] = &[
         "For the live's host: its donations, approving messages, a test alert, a new overlay link. It can neither add nor refund donations. If lost, \"New host link\" replaces it.",
     ),
     ("send_test_alert", "Envoyer une alerte de test", "Send a test alert"),
+    (
+        "host_link_own_help",
+        "Ce lien ouvre cet espace. S'il a circulé (une capture d'écran, un message), remplacez-le : l'ancien cesse aussitôt, gardez le nouveau.",
+        "This link opens this page. If it went round (a screenshot, a message), replace it: the old one stops at once; keep the new one.",
+    ),
     ("overlay_obs", "Overlay pour OBS", "Overlay for OBS"),
     (
         "overlay_obs_help",

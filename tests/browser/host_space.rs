@@ -459,3 +459,41 @@ async fn an_organiser_sets_a_challenge_from_the_dashboard() {
     })
     .await;
 }
+
+/// A host whose link went round replaces it from the page itself, and the
+/// page goes on with the new one.
+#[tokio::test]
+async fn a_host_replaces_their_own_link() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let old = live.body["host_token"].as_str().unwrap().to_owned();
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={old}", app.base, live.id)).await;
+        wait_ready(b).await;
+        click(b, "#rotate-host").await;
+        wait_text(
+            b,
+            "#notice",
+            "L'ancien lien de cet espace cesse aussitôt de fonctionner : cliquez de nouveau pour confirmer.",
+        )
+        .await;
+        assert_eq!(b.js("return document.getElementById('host-new').hidden").await, true, "not yet");
+        click(b, "#rotate-host").await;
+        wait_text(b, "#notice", "Nouveau lien créé : gardez-le, l'ancien ne fonctionne plus.").await;
+        let link = input_value(b, "#host-url").await;
+        let new = link.split("#key=").nth(1).unwrap().to_owned();
+        assert!(link.starts_with(&format!("{}/lives/{}/host?lang=fr#key=ht_", app.base, live.id)), "{link}");
+        assert_ne!(new, old);
+        assert_eq!(b.js(&format!("return sessionStorage.getItem('cagnotte-host-{}')", live.id)).await, new.as_str());
+        let donations = format!("/api/v1/lives/{}/donations", live.id);
+        let (s, _) = app.request(reqwest::Method::GET, &donations, Some(&old), &[], None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "the old link");
+        // The page goes on with the new key, and after a reload.
+        app.donate_ok(&live, 700).await;
+        wait_rows(b, &[["Ana", "", "7,00_€", "Affiché"]]).await;
+        b.goto(&format!("{}/lives/{}/host", app.base, live.id)).await;
+        wait_ready(b).await;
+        assert_eq!(rows(b).await.len(), 1);
+    })
+    .await;
+}
