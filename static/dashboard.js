@@ -913,8 +913,7 @@
     }
     if (key) el("live-key").value = key;
     if (hostUrl) {
-      var cut = hostUrl.indexOf("#");
-      el("host-link").value = hostUrl.slice(0, cut) + "?lang=" + lang + hostUrl.slice(cut);
+      el("host-link").value = cagnotteHostLink(hostUrl, lang);
     }
     Array.prototype.forEach.call(el("secrets").querySelectorAll("[data-copy]"), function (b) { delete b.dataset.copied; });
     el("secrets").scrollIntoView({ block: "nearest" });

@@ -341,9 +341,8 @@
   rotation("rotate-host", { host_token: true }, T.rotateHostWarn, function (v) {
     key = v.host_token;
     try { sessionStorage.setItem(storeKey, key); } catch (e) { /* storage off: this page's memory only */ }
-    var cut = v.host_url.indexOf("#");
     el("host-new").hidden = false;
-    el("host-url").value = v.host_url.slice(0, cut) + "?lang=" + lang + v.host_url.slice(cut);
+    el("host-url").value = cagnotteHostLink(v.host_url, lang);
     notice(T.hostRotated, false);
   });
   el("copy-host").addEventListener("click", function () {

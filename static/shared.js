@@ -183,3 +183,9 @@ function cagnotteMinor(text, exp) {
   var v = parseInt(m[1] + frac, 10);
   return v > 0 ? v : NaN;
 }
+
+// A host's space link (`…/host#key=…`) that opens the page in `lang`.
+function cagnotteHostLink(url, lang) {
+  var cut = url.indexOf("#");
+  return url.slice(0, cut) + "?lang=" + lang + url.slice(cut);
+}

@@ -356,6 +356,11 @@ impl Search {
     }
 }
 
+/// A row that could not be written (into memory: it does not happen).
+fn csv_err(e: csv::Error) -> ApiError {
+    ApiError::internal(e.to_string())
+}
+
 fn unknown_zone(name: &str) -> ApiError {
     ApiError::bad_request("invalid_query", format!("tz must be a time zone such as Europe/Paris, not {name:?}"))
         .with("field", "tz")
@@ -468,10 +473,16 @@ impl CsvStyle {
         })
     }
 
-    /// A writer for this style: the byte order mark and the separator.
-    fn writer(&self) -> csv::Writer<Vec<u8>> {
+    /// A writer for this style (the byte order mark and the separator), its
+    /// header row of `columns` written.
+    fn writer<const N: usize>(
+        &self,
+        columns: &'static [[&'static str; 3]; N],
+    ) -> Result<csv::Writer<Vec<u8>>, ApiError> {
         let out = if self.excel { "\u{feff}".as_bytes().to_vec() } else { Vec::new() };
-        csv::WriterBuilder::new().delimiter(if self.french { b';' } else { b',' }).from_writer(out)
+        let mut w = csv::WriterBuilder::new().delimiter(if self.french { b';' } else { b',' }).from_writer(out);
+        w.write_record(self.header(columns)).map_err(csv_err)?;
+        Ok(w)
     }
 
     /// The download: `{campaign}-{name}.csv`, `name` in French for the French spreadsheet.
@@ -544,9 +555,7 @@ async fn campaign_csv(
     let hosts = hosts(&app, &campaign_id);
     let (_, mut donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
     donations.reverse(); // oldest first, as a ledger reads
-    let mut w = style.writer();
-    let csv_err = |e: csv::Error| ApiError::internal(e.to_string());
-    w.write_record(style.header(&CsvStyle::COLUMNS)).map_err(csv_err)?;
+    let mut w = style.writer(&CsvStyle::COLUMNS)?;
     let money = |minor: i64| style.money(currency, minor);
     for (d, refunded_at) in &donations {
         // A donation given back whole still shows what its matches paid; the
@@ -593,9 +602,7 @@ async fn lives_csv(
         .zip(app.views.with_campaign(&campaign_id, |c| c.campaign.currency))
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     let style = CsvStyle::of(&q)?;
-    let mut w = style.writer();
-    let csv_err = |e: csv::Error| ApiError::internal(e.to_string());
-    w.write_record(style.header(&CsvStyle::LIVE_COLUMNS)).map_err(csv_err)?;
+    let mut w = style.writer(&CsvStyle::LIVE_COLUMNS)?;
     let text = |v: &Value| cell(v.as_str().unwrap_or_default());
     let money = |v: &Value| style.money(currency, v.as_i64().unwrap_or_default());
     let status = |s: &str| -> String {
@@ -664,9 +671,7 @@ async fn matches_csv(
         .with_campaign(&campaign_id, |c| (c.matches.clone(), c.campaign.currency, c.totals.matched))
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     let style = CsvStyle::of(&q)?;
-    let mut w = style.writer();
-    let csv_err = |e: csv::Error| ApiError::internal(e.to_string());
-    w.write_record(style.header(&CsvStyle::MATCH_COLUMNS)).map_err(csv_err)?;
+    let mut w = style.writer(&CsvStyle::MATCH_COLUMNS)?;
     let status = |m: &crate::domain::state::MatchState| -> &'static str {
         let (fr, en) = if m.ended {
             ("terminé", "ended")
