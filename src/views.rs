@@ -5,7 +5,7 @@
 
 use crate::domain::moderation::Moderation;
 use crate::domain::state::HashMap;
-use crate::domain::state::{DonationState, MatchState, MilestoneState, PlatformTotals, State, Stream};
+use crate::domain::state::{DonationState, MatchState, MilestoneState, PlatformTotals, PollState, State, Stream};
 use crate::domain::{Campaign, Donation, Integration, Live, Subscriber, Timestamp, TokenHash, Totals};
 use crate::money::Currency;
 use dashmap::DashMap;
@@ -50,6 +50,13 @@ pub enum Change {
         campaign_platform: Totals,
         /// The matches this donation drew on, as they are now.
         matches: Vec<MatchState>,
+        /// The poll it voted in, as it is now.
+        poll: Option<PollState>,
+    },
+    /// A poll started or closed: inserted, or replaced by id.
+    Poll {
+        live_id: String,
+        poll: PollState,
     },
     Secrets {
         live: Live,
@@ -186,6 +193,8 @@ pub struct LiveView {
     pub moderation: Moderation,
     /// Donations whose text waits for moderation, oldest first.
     pub pending: Vec<Donation>,
+    /// In the order they were put, the newest last.
+    pub polls: Vec<PollState>,
 }
 
 #[derive(Default)]
@@ -257,6 +266,7 @@ impl Views {
                     board: Arc::new(boards.remove(l.live.id.as_str()).unwrap_or_default()),
                     moderation: l.moderation.clone(),
                     pending: pending.into_iter().map(|d| d.donation.clone()).collect(),
+                    polls: l.polls.clone(),
                 });
             }
         }
@@ -339,6 +349,7 @@ impl Views {
                     board: Arc::default(),
                     moderation: Moderation::default(),
                     pending: vec![],
+                    polls: vec![],
                 });
                 if let Some(mut c) = self.campaigns.get_mut(&live.campaign_id) {
                     c.lives.push(live.id.clone());
@@ -352,9 +363,13 @@ impl Views {
                 live_platform,
                 campaign_platform,
                 matches,
+                poll,
             } => {
                 if let Some(mut l) = self.lives.get_mut(donation.live_id.as_str()) {
                     l.totals = *live_totals;
+                    if let Some(p) = poll {
+                        upsert(&mut l.polls, p.clone(), |x| x.poll.id == p.poll.id);
+                    }
                     l.platforms.insert(donation.platform.clone(), *live_platform);
                     Arc::make_mut(&mut l.board).record(before.as_ref(), donation);
                     l.pending.retain(|d| d.id != donation.id);
@@ -390,6 +405,11 @@ impl Views {
                 }
                 if let Some(mut l) = self.lives.get_mut(&live.id) {
                     l.live = live.clone();
+                }
+            }
+            Change::Poll { live_id, poll } => {
+                if let Some(mut l) = self.lives.get_mut(live_id) {
+                    upsert(&mut l.polls, poll.clone(), |x| x.poll.id == poll.poll.id);
                 }
             }
             Change::Moderation { live_id, moderation } => {
@@ -552,6 +572,7 @@ fn live_json(l: &LiveView, c: &CampaignView, now: Timestamp) -> Value {
         "donate_url": lv.donate_url.as_ref().or(c.campaign.donate_url.as_ref()),
         "platform_totals": l.platforms, "top_donors": l.board.top_donors(),
         "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),
+        "polls": l.polls.iter().map(poll_json).collect::<Vec<_>>(),
     })
 }
 
@@ -637,6 +658,23 @@ pub fn match_json(m: &MatchState) -> Value {
         created_at: r.created_at,
     })
     .unwrap_or(Value::Null)
+}
+
+/// A poll with what each option gathered (`amount`: what its donations still
+/// count for; `donations`: how many). Whether it is open follows the clock:
+/// until `closed_at`, and before `ends_at` when it has one.
+pub fn poll_json(p: &PollState) -> Value {
+    let poll = &p.poll;
+    let options: Vec<Value> = poll
+        .options
+        .iter()
+        .zip(&p.tallies)
+        .map(|(o, t)| json!({"label": o.label, "tag": o.tag, "amount": t.amount, "donations": t.donations}))
+        .collect();
+    json!({
+        "id": poll.id, "live_id": poll.live_id, "question": poll.question, "options": options,
+        "created_at": poll.created_at, "ends_at": poll.ends_at, "closed_at": poll.closed_at,
+    })
 }
 
 pub fn milestone_json(m: &MilestoneState) -> Value {

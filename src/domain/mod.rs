@@ -129,6 +129,83 @@ pub struct Milestone {
     pub cancelled: bool,
 }
 
+/// A question a live's host puts to its donors ("Which game next?"). While it is
+/// open, a donation whose message names an option (its tag, `#zelda`, or its
+/// number, `#2`) counts for that option, by what it gives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Poll {
+    pub id: String,
+    pub campaign_id: String,
+    pub live_id: String,
+    pub question: String,
+    pub options: Vec<PollOption>,
+    pub created_at: Timestamp,
+    /// Its deadline, when it was given one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<Timestamp>,
+    /// When its host closed it (before its deadline, or it had none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PollOption {
+    pub label: String,
+    /// What a message names to vote for it, without its `#`: the label's
+    /// letters and digits, folded (`Mario Kart` → `mariokart`), or the option's
+    /// number when that gives nothing or another option's tag.
+    pub tag: String,
+}
+
+/// The longest tag made from a label, in bytes.
+pub const POLL_TAG_MAX: usize = 24;
+
+impl Poll {
+    /// Open at `at`: not closed, and before its deadline if it has one.
+    pub fn is_open(&self, at: Timestamp) -> bool {
+        self.closed_at.is_none() && self.ends_at.is_none_or(|e| at < e)
+    }
+
+    /// Tags for these labels, one each, all different.
+    pub fn tags(labels: &[String]) -> Vec<String> {
+        let mut tags: Vec<String> = Vec::with_capacity(labels.len());
+        for (i, label) in labels.iter().enumerate() {
+            let mut tag: String = moderation::normalize(label).chars().filter(char::is_ascii_alphanumeric).collect();
+            tag.truncate(POLL_TAG_MAX);
+            // A tag of digits alone would read as an option's number.
+            let usable = !tag.is_empty() && !tag.bytes().all(|b| b.is_ascii_digit()) && !tags.contains(&tag);
+            tags.push(if usable { tag } else { (i + 1).to_string() });
+        }
+        tags
+    }
+
+    /// The option a message votes for: the first `#word` in it that is an
+    /// option's tag or number (1 for the first), without regard to case or accents.
+    pub fn vote_in(&self, message: &str) -> Option<u32> {
+        let folded = moderation::normalize(message);
+        folded.split('#').skip(1).find_map(|after| {
+            let word_end = after.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(after.len());
+            let word = &after[..word_end];
+            if word.is_empty() {
+                return None;
+            }
+            if let Some(i) = self.options.iter().position(|o| o.tag == word) {
+                return u32::try_from(i).ok();
+            }
+            let n: usize = word.parse().ok()?;
+            (1..=self.options.len()).contains(&n).then(|| u32::try_from(n - 1).ok()).flatten()
+        })
+    }
+}
+
+/// The option of a poll a donation counted for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vote {
+    pub poll_id: SmolStr,
+    /// The option's index in the poll (0 for the first).
+    pub option: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Live {
     pub id: String,
@@ -313,6 +390,9 @@ pub struct Donation {
     /// A test alert: shown by overlays, counted nowhere.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub test: bool,
+    /// The poll option its message voted for (boxed: few donations vote).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vote: Option<Box<Vote>>,
 }
 
 /// The public shape of a donation (API.md `donation` object).
@@ -334,6 +414,8 @@ pub struct DonationView<'a> {
     pub moderation: &'static str,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub test: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vote: Option<&'a Vote>,
 }
 
 impl Donation {
@@ -434,6 +516,7 @@ impl Donation {
             donor_masked: None,
             message_masked: None,
             test: false,
+            vote: None,
         }
     }
 
@@ -452,6 +535,7 @@ impl Donation {
             refunded_amount: self.refunded_amount,
             moderation: self.moderation(),
             test: self.test,
+            vote: self.vote.as_deref(),
         }
     }
 }

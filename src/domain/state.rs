@@ -5,8 +5,8 @@
 
 use super::moderation::{Mode, Moderation};
 use super::{
-    Allocation, Campaign, Donation, Integration, Live, Match, Milestone, SmolStr, Subscriber, Timestamp, TokenHash,
-    Totals,
+    Allocation, Campaign, Donation, Integration, Live, Match, Milestone, Poll, SmolStr, Subscriber, Timestamp,
+    TokenHash, Totals, Vote,
 };
 use crate::money::{Currency, apply_ratio};
 use serde::{Deserialize, Serialize};
@@ -116,6 +116,15 @@ pub enum Fact {
     ChallengeCancelled {
         milestone_id: String,
     },
+    /// A poll put to a live's donors: open from now.
+    PollStarted {
+        poll: Poll,
+    },
+    /// A poll closed by its host: no vote counts after it.
+    PollClosed {
+        live_id: String,
+        poll_id: String,
+    },
     /// A match's terms changed; what it already matched stays as recorded.
     MatchUpdated {
         r#match: Match,
@@ -173,6 +182,8 @@ impl Fact {
             Fact::TestAlert { .. } => "test_alert",
             Fact::AlertReplayed { .. } => "alert_replay",
             Fact::ChallengeCancelled { .. } => "challenge_ended",
+            Fact::PollStarted { .. } => "poll_started",
+            Fact::PollClosed { .. } => "poll_closed",
             Fact::MatchUpdated { .. } => "match_updated",
             Fact::CampaignOverlayRotated { .. } => "campaign_overlay_rotated",
             Fact::IntegrationSecretReplaced { .. } => "integration_secret_replaced",
@@ -343,6 +354,20 @@ pub enum Command {
         /// When it is asked (the writer's clock).
         at: Timestamp,
     },
+    /// A poll put to a live's donors (the writer stamps `created_at`, and
+    /// `ends_at` from `minutes`).
+    StartPoll {
+        by: Principal,
+        poll: Poll,
+        minutes: Option<u32>,
+    },
+    ClosePoll {
+        by: Principal,
+        live_id: String,
+        poll_id: String,
+        /// When it is asked (the writer's clock).
+        at: Timestamp,
+    },
     /// New terms for an existing match (admin).
     UpdateMatch(Match),
     RotateCampaignOverlay {
@@ -424,6 +449,12 @@ pub enum Refusal {
     ChallengeNotFound,
     #[error("this challenge is over: met, called off, or its time is up")]
     ChallengeOver,
+    #[error("no poll of this live has this id")]
+    PollNotFound,
+    #[error("this poll is closed: closed by its host or its time is up")]
+    PollOver,
+    #[error("this live already has a poll open: close it first")]
+    PollOpen,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -504,6 +535,42 @@ pub struct LiveState {
     /// Seq of the newest event of this live's stream.
     pub stream_seq: u64,
     pub platforms: PlatformTotals,
+    /// In the order they were put, the newest last.
+    pub polls: Vec<PollState>,
+}
+
+/// A poll and what each of its options gathered so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollState {
+    pub poll: Poll,
+    /// One per option, in the poll's order.
+    pub tallies: Vec<Tally>,
+}
+
+/// What the donations that voted for one option still count for (refunds
+/// taken off), and how many of them do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub amount: i64,
+    pub donations: u64,
+}
+
+impl PollState {
+    pub fn new(poll: Poll) -> PollState {
+        let tallies = vec![Tally::default(); poll.options.len()];
+        PollState { poll, tallies }
+    }
+}
+
+impl LiveState {
+    pub fn poll(&self, id: &str) -> Option<&PollState> {
+        self.polls.iter().find(|p| p.poll.id == id)
+    }
+
+    /// The poll open at `at`, if any (at most one is).
+    pub fn open_poll(&self, at: Timestamp) -> Option<&PollState> {
+        self.polls.last().filter(|p| p.poll.is_open(at))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -971,6 +1038,33 @@ impl State {
                 }
                 Ok(Decision::Append(Fact::ChallengeCancelled { milestone_id: milestone_id.clone() }))
             }
+            Command::StartPoll { by, poll, minutes } => {
+                let live = self.lives.get(&poll.live_id).ok_or(Refusal::LiveNotFound)?;
+                if !self.may(by, &poll.live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if live.poll(&poll.id).is_some() {
+                    return Err(Refusal::IdTaken("poll"));
+                }
+                if live.open_poll(poll.created_at).is_some() {
+                    return Err(Refusal::PollOpen);
+                }
+                let ends_at = minutes.map(|m| Timestamp::from_millis(poll.created_at.millis() + i64::from(m) * 60_000));
+                let poll =
+                    Poll { campaign_id: live.live.campaign_id.clone(), ends_at, closed_at: None, ..poll.clone() };
+                Ok(Decision::Append(Fact::PollStarted { poll }))
+            }
+            Command::ClosePoll { by, live_id, poll_id, at: now } => {
+                let live = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
+                let p = live.poll(poll_id).ok_or(Refusal::PollNotFound)?;
+                if !self.may(by, live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if !p.poll.is_open(*now) {
+                    return Err(Refusal::PollOver);
+                }
+                Ok(Decision::Append(Fact::PollClosed { live_id: live_id.clone(), poll_id: poll_id.clone() }))
+            }
             Command::UpdateMatch(m) => {
                 let current = self.match_state(&m.id).ok_or(Refusal::MatchNotFound)?;
                 if current.r#match.campaign_id != m.campaign_id {
@@ -1107,6 +1201,8 @@ impl State {
             Fact::MilestoneReached { milestone_id } | Fact::ChallengeCancelled { milestone_id } => {
                 self.milestone_index.get(milestone_id)?.clone()
             }
+            Fact::PollStarted { poll } => self.lives.get(&poll.live_id)?.live.campaign_id.clone(),
+            Fact::PollClosed { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
             Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
                 self.match_index.get(match_id)?.clone()
             }
@@ -1176,6 +1272,8 @@ impl State {
                 Some(Stream::Live(self.donations.get(donation_id)?.donation.live_id.to_string()))
             }
             Fact::TestAlert { donation } => Some(Stream::Live(donation.live_id.to_string())),
+            Fact::PollStarted { poll } => Some(Stream::Live(poll.live_id.clone())),
+            Fact::PollClosed { live_id, .. } => Some(Stream::Live(live_id.clone())),
             _ => None,
         }
     }
@@ -1215,7 +1313,12 @@ impl State {
         live.totals.plus(d.amount, matched).ok_or(Refusal::TotalsOverflow)?;
         campaign.totals.plus(d.amount, matched).ok_or(Refusal::TotalsOverflow)?;
         let has_text = d.message.is_some() || (d.donor.is_some() && !d.anonymous);
+        let vote = live.open_poll(d.at).and_then(|p| {
+            let option = p.poll.vote_in(d.message.as_deref()?)?;
+            Some(Box::new(Vote { poll_id: p.poll.id.as_str().into(), option }))
+        });
         let donation = Donation {
+            vote,
             live_id: d.live_id.clone(),
             campaign_id: live.live.campaign_id.as_str().into(),
             matched,
@@ -1268,6 +1371,7 @@ impl State {
                         platforms: PlatformTotals::new(),
                         moderation: Moderation::default(),
                         words: Moderation::default().word_list(),
+                        polls: vec![],
                     },
                 );
             }
@@ -1300,6 +1404,10 @@ impl State {
                     return Err(FoldError::Unknown(ev.seq));
                 };
                 l.totals = l.totals.less(raised_back, matched_back, uncounted);
+                if let Some(t) = d.vote.as_deref().and_then(|v| tally_of(&mut l.polls, v)) {
+                    t.amount -= raised_back;
+                    t.donations -= uncounted;
+                }
                 for p in [&mut l.platforms, &mut c.platforms] {
                     let t = p.entry(d.platform.clone()).or_default();
                     *t = t.less(raised_back, matched_back, uncounted);
@@ -1422,6 +1530,15 @@ impl State {
                 }
             }
             Fact::TestAlert { .. } | Fact::AlertReplayed { .. } => {}
+            Fact::PollStarted { poll } => {
+                let l = self.lives.get_mut(&poll.live_id).ok_or(FoldError::Unknown(ev.seq))?;
+                l.polls.push(PollState::new(poll.clone()));
+            }
+            Fact::PollClosed { live_id, poll_id } => {
+                let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;
+                let p = l.polls.iter_mut().find(|p| &p.poll.id == poll_id).ok_or(FoldError::Unknown(ev.seq))?;
+                p.poll.closed_at = Some(ev.at);
+            }
             Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
                 let cid = self.match_index.get(match_id).ok_or(FoldError::Unknown(ev.seq))?;
                 let c = self.campaigns.get_mut(cid).ok_or(FoldError::Unknown(ev.seq))?;
@@ -1501,6 +1618,10 @@ impl State {
                 m.used += a.amount;
             }
         }
+        if let Some(t) = donation.vote.as_deref().and_then(|v| tally_of(&mut l.polls, v)) {
+            t.amount += donation.amount;
+            t.donations += 1;
+        }
         // The stream of this live (and its campaign's) moved to this seq.
         l.stream_seq = seq;
         c.stream_seq = seq;
@@ -1524,6 +1645,12 @@ impl State {
         }
         Ok(s)
     }
+}
+
+/// The tally a vote counts in, among a live's polls.
+fn tally_of<'a>(polls: &'a mut [PollState], vote: &Vote) -> Option<&'a mut Tally> {
+    let p = polls.iter_mut().rev().find(|p| p.poll.id == vote.poll_id)?;
+    p.tallies.get_mut(usize::try_from(vote.option).ok()?)
 }
 
 /// What each active match of the campaign pays for a donation, in creation order:

@@ -33,6 +33,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/rotate", post(rotate))
         .route("/api/v1/lives/{id}/challenges", post(create_challenge))
         .route("/api/v1/lives/{id}/challenges/{challenge_id}", delete(cancel_challenge))
+        .route("/api/v1/lives/{id}/polls", post(start_poll))
+        .route("/api/v1/lives/{id}/polls/{poll_id}/close", post(close_poll))
         .route("/api/v1/donations/{id}/refund", post(refund))
 }
 
@@ -683,6 +685,80 @@ async fn cancel_challenge(
     let (by, _) = app.require_host(&headers, Some(&live_id))?;
     let cancel = Command::CancelChallenge { by, live_id, milestone_id: challenge_id, at: Timestamp::default() };
     Ok(outcome_response(app.ledger.submit(cancel).await?, StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewPoll {
+    question: String,
+    options: Vec<String>,
+    minutes: Option<u32>,
+}
+
+/// The fewest and the most options a poll has.
+const POLL_OPTIONS: std::ops::RangeInclusive<usize> = 2..=6;
+/// The longest option label, in characters.
+const POLL_OPTION_MAX: usize = 60;
+/// The longest question, in characters.
+const POLL_QUESTION_MAX: usize = 200;
+
+/// `POST /api/v1/lives/{id}/polls {question, options, minutes?}` (admin, the
+/// live's key or its host key): a poll put to the live's donors, "Which game
+/// next?". Each option gets a tag (`Mario Kart` → `mariokart`); while the poll
+/// is open, a donation whose message says `#mariokart` (or `#1`) counts for it,
+/// by its amount. Open until closed, or for `minutes` when given; one open poll
+/// per live (`409 poll_open`).
+async fn start_poll(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<NewPoll>,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
+    if !app.views.has_live(&live_id) {
+        return Err(ApiError::not_found("live_not_found", "no live has this id"));
+    }
+    let question = text::required("question", &b.question, POLL_QUESTION_MAX)?;
+    let invalid = |msg: &str| ApiError::invalid("invalid_field", msg).with("field", "options");
+    if !POLL_OPTIONS.contains(&b.options.len()) {
+        return Err(invalid("a poll has 2 to 6 options"));
+    }
+    let labels =
+        b.options.iter().map(|o| text::required("options", o, POLL_OPTION_MAX)).collect::<Result<Vec<String>, _>>()?;
+    let folded: Vec<String> = labels.iter().map(|l| crate::domain::moderation::normalize(l)).collect();
+    if folded.iter().enumerate().any(|(i, f)| folded[..i].contains(f)) {
+        return Err(invalid("two options have the same label"));
+    }
+    if b.minutes.is_some_and(|m| !(1..=24 * 60).contains(&m)) {
+        return Err(ApiError::invalid("invalid_field", "minutes must be between 1 and 1440").with("field", "minutes"));
+    }
+    let tags = crate::domain::Poll::tags(&labels);
+    let options = labels.into_iter().zip(tags).map(|(label, tag)| crate::domain::PollOption { label, tag }).collect();
+    let poll = crate::domain::Poll {
+        id: secret::new_id(),
+        campaign_id: String::new(),
+        live_id,
+        question,
+        options,
+        created_at: Timestamp::default(),
+        ends_at: None,
+        closed_at: None,
+    };
+    let start = Command::StartPoll { by, poll, minutes: b.minutes };
+    Ok(outcome_response(app.ledger.submit(start).await?, StatusCode::CREATED))
+}
+
+/// `POST /api/v1/lives/{id}/polls/{poll_id}/close` (admin, the live's key or
+/// its host key): closes a poll now; its results stay, and no vote counts after.
+/// One already closed or past its time answers `409 poll_over`.
+async fn close_poll(
+    State(app): State<AppState>,
+    Path((live_id, poll_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
+    let close = Command::ClosePoll { by, live_id, poll_id, at: Timestamp::default() };
+    Ok(outcome_response(app.ledger.submit(close).await?, StatusCode::OK))
 }
 
 /// A field of a PATCH body: absent keeps the value, `null` clears it.

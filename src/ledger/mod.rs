@@ -7,8 +7,8 @@
 
 pub mod sqlite;
 
-use crate::domain::state::{CampaignState, Command, Decision, Event, Fact, Limits, Refusal, State, Stream};
-use crate::domain::{Donation, Match, Timestamp, TokenHash, Totals};
+use crate::domain::state::{CampaignState, Command, Decision, Event, Fact, Limits, LiveState, Refusal, State, Stream};
+use crate::domain::{Donation, Match, Poll, Timestamp, TokenHash};
 use crate::hub::{Frame, Hub};
 use crate::metrics::LedgerStats;
 use crate::views::{Change, Views};
@@ -470,6 +470,18 @@ impl Writer {
                 }
                 m.map(Change::Milestone)
             }
+            Fact::PollStarted { poll: Poll { live_id, id, .. } } | Fact::PollClosed { live_id, poll_id: id } => {
+                let p = s.lives.get(live_id).and_then(|l| l.poll(id)).cloned();
+                if let Some(p) = &p {
+                    let view = crate::views::poll_json(p);
+                    frame = Some(Frame::new(
+                        seq,
+                        format!("{{\"type\":\"{}\",\"seq\":{seq},\"poll\":{view}}}", ev.fact.kind()),
+                    ));
+                    body = Some(view.to_string());
+                }
+                p.map(|poll| Change::Poll { live_id: live_id.clone(), poll })
+            }
             Fact::CampaignOverlayRotated { campaign_id, overlay_hash } => Some(Change::CampaignOverlay {
                 campaign_id: campaign_id.clone(),
                 old: before.campaign_overlay,
@@ -504,7 +516,7 @@ impl Writer {
         let d = &s.donations[donation_id].donation;
         let live = &s.lives[d.live_id.as_str()];
         let campaign = &s.campaigns[d.campaign_id.as_str()];
-        let inner = response_inner(d, live.totals, campaign);
+        let inner = response_inner(d, live, campaign);
         let touched = d
             .allocations
             .iter()
@@ -519,6 +531,7 @@ impl Writer {
             live_platform: live.platforms.get(&d.platform).copied().unwrap_or_default(),
             campaign_platform: campaign.platforms.get(&d.platform).copied().unwrap_or_default(),
             matches: touched,
+            poll: d.vote.as_deref().and_then(|v| live.poll(&v.poll_id)).cloned(),
         };
         (change, inner)
     }
@@ -542,9 +555,9 @@ impl Writer {
     /// The donation and totals as they are now (for a repeated refund).
     fn current_response(&self, donation_id: &str) -> String {
         let d = &self.state.donations[donation_id].donation;
-        let lt = self.state.lives[d.live_id.as_str()].totals;
+        let l = &self.state.lives[d.live_id.as_str()];
         let c = &self.state.campaigns[d.campaign_id.as_str()];
-        object("", &response_inner(d, lt, c))
+        object("", &response_inner(d, l, c))
     }
 
     fn rebuild(&mut self) {
@@ -556,8 +569,9 @@ impl Writer {
 }
 
 /// `"donation":…,"totals":…,"campaign_totals":…,"matches":[…]`: the body shared by
-/// a donation's answer and its stream frame. `matches` gives each match's budget.
-fn response_inner(d: &Donation, live: Totals, campaign: &CampaignState) -> String {
+/// a donation's answer and its stream frame. `matches` gives each match's budget;
+/// a donation that voted adds `"poll"`, its poll's tallies as of it.
+fn response_inner(d: &Donation, live: &LiveState, campaign: &CampaignState) -> String {
     #[derive(serde::Serialize)]
     struct Budget<'a> {
         id: &'a str,
@@ -571,11 +585,15 @@ fn response_inner(d: &Donation, live: Totals, campaign: &CampaignState) -> Strin
     out.extend_from_slice(b"\"donation\":");
     let _ = serde_json::to_writer(&mut out, &d.view());
     out.extend_from_slice(b",\"totals\":");
-    let _ = serde_json::to_writer(&mut out, &live);
+    let _ = serde_json::to_writer(&mut out, &live.totals);
     out.extend_from_slice(b",\"campaign_totals\":");
     let _ = serde_json::to_writer(&mut out, &campaign.totals);
     out.extend_from_slice(b",\"matches\":");
     let _ = serde_json::to_writer(&mut out, &budgets);
+    if let Some(p) = d.vote.as_deref().and_then(|v| live.poll(&v.poll_id)) {
+        out.extend_from_slice(b",\"poll\":");
+        let _ = serde_json::to_writer(&mut out, &crate::views::poll_json(p));
+    }
     // serde_json writes UTF-8 only.
     String::from_utf8(out).unwrap_or_default()
 }
@@ -606,7 +624,8 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         Command::CreateSubscriber(s) => s.created_at = now,
         Command::CreateMilestone(m) => m.created_at = now,
         Command::CreateChallenge { milestone, .. } => milestone.created_at = now,
-        Command::CancelChallenge { at, .. } => *at = now,
+        Command::CancelChallenge { at, .. } | Command::ClosePoll { at, .. } => *at = now,
+        Command::StartPoll { poll, .. } => poll.created_at = now,
         Command::TestAlert { donation, .. } => donation.at = now,
         Command::UpdateCampaign(_)
         | Command::UpdateLive(_)

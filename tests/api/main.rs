@@ -10,6 +10,7 @@ mod fold;
 mod matching;
 mod metrics;
 mod moderation;
+mod polls;
 mod proxy;
 mod security;
 mod tls;
