@@ -6,7 +6,7 @@ use cagnotte::domain::moderation::{Mode, Moderation};
 use cagnotte::domain::state::{
     BodyDigest, Command, Decision, Event, Fact, IdempotencyKey, Limits, Principal, RefundTotal, State,
 };
-use cagnotte::domain::{Campaign, Donation, Live, Match, Milestone, Timestamp};
+use cagnotte::domain::{Campaign, Donation, Live, Match, Milestone, Poll, PollOption, Timestamp};
 use cagnotte::ledger::sqlite::{Row, Store};
 use cagnotte::money::{Currency, apply_ratio};
 use cagnotte::secret;
@@ -35,6 +35,8 @@ enum Op {
         key: Option<u8>,
         anonymous: bool,
         by_other: bool,
+        /// The message: "bravo !", or a vote (`#a`…`#c`, `#1`…`#4`).
+        vote: Option<u8>,
     },
     /// `part`: refund up to this many thousandths of the amount in all; `None`: whole.
     Refund {
@@ -73,6 +75,13 @@ enum Op {
     RotateCampaign {
         c: usize,
     },
+    Poll {
+        l: usize,
+        minutes: Option<u32>,
+    },
+    ClosePoll {
+        l: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -82,8 +91,8 @@ fn op() -> impl Strategy<Value = Op> {
               proptest::option::of((0..40i64, 1..40i64)))
             .prop_map(|(c, num, den, cap, min, max, window)| Op::Match { c, num, den, cap, min, max, window }),
         2 => (0..3usize).prop_map(|c| Op::Live { c }),
-        8 => (0..4usize, prop_oneof![1..2000i64, Just(100_000_001i64), Just(i64::MAX)], proptest::option::of(0..4u8), any::<bool>(), proptest::bool::weighted(0.1))
-            .prop_map(|(l, amount, key, anonymous, by_other)| Op::Donate { l, amount, key, anonymous, by_other }),
+        8 => (0..4usize, prop_oneof![1..2000i64, Just(100_000_001i64), Just(i64::MAX)], proptest::option::of(0..4u8), any::<bool>(), proptest::bool::weighted(0.1), proptest::option::of(0..7u8))
+            .prop_map(|(l, amount, key, anonymous, by_other, vote)| Op::Donate { l, amount, key, anonymous, by_other, vote }),
         2 => (0..40usize, proptest::option::of(0..1100u16)).prop_map(|(d, part)| Op::Refund { d, part }),
         1 => (0..4usize).prop_map(|l| Op::Rotate { l }),
         1 => (0..3usize, proptest::option::of(0..4usize), 1..8000i64).prop_map(|(c, live, amount)| Op::Milestone { c, live, amount }),
@@ -94,6 +103,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..4usize, 1..4i64, 1..4i64, 0..6000i64, proptest::option::of((0..60i64, 1..30i64)))
             .prop_map(|(m, num, den, cap, window)| Op::EditMatch { m, num, den, cap, window }),
         1 => (0..3usize).prop_map(|c| Op::RotateCampaign { c }),
+        1 => (0..4usize, proptest::option::of(1..3u32)).prop_map(|(l, minutes)| Op::Poll { l, minutes }),
+        1 => (0..4usize).prop_map(|l| Op::ClosePoll { l }),
     ]
 }
 
@@ -138,7 +149,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     ..Live::new(format!("l{i}"), cid.clone(), "H", key, overlay)
                 })
             }
-            Op::Donate { l, amount, key, anonymous, by_other } => {
+            Op::Donate { l, amount, key, anonymous, by_other, vote } => {
                 let Some(lid) = lives.get(*l) else { continue };
                 let currency = s.campaigns[&s.lives[lid].live.campaign_id].campaign.currency;
                 Command::Donate {
@@ -147,16 +158,24 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     } else {
                         Principal::LiveKey(lid.clone())
                     },
-                    donation: Donation::new(
-                        format!("d{i}"),
-                        lid.clone(),
-                        *amount,
-                        currency,
-                        Some(if *anonymous { "Ana".into() } else { "Connard".into() }),
-                        *anonymous,
-                        Some("bravo !".into()),
-                        "direct".into(),
-                    ),
+                    // Stamped with the writer's clock, as the ledger does.
+                    donation: Donation {
+                        at: now,
+                        ..Donation::new(
+                            format!("d{i}"),
+                            lid.clone(),
+                            *amount,
+                            currency,
+                            Some(if *anonymous { "Ana".into() } else { "Connard".into() }),
+                            *anonymous,
+                            Some(match vote {
+                                Some(v @ 0..3) => format!("#{}", char::from(b'a' + v)),
+                                Some(v) => format!("#{}", v - 2),
+                                None => "bravo !".into(),
+                            }),
+                            "direct".into(),
+                        )
+                    },
                     idempotency: key.map(|k| IdempotencyKey {
                         key: format!("k{k}"),
                         body_hash: BodyDigest::of(amount.to_string().as_bytes()),
@@ -223,6 +242,39 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                 Command::RotateCampaignOverlay {
                     campaign_id: cid.clone(),
                     overlay_hash: secret::hash(&format!("o{i}")),
+                }
+            }
+            Op::Poll { l, minutes } => {
+                let Some(lid) = lives.get(*l) else { continue };
+                let labels: Vec<String> = ["A", "B", "C"].map(String::from).to_vec();
+                let options = labels
+                    .iter()
+                    .zip(Poll::tags(&labels))
+                    .map(|(label, tag)| PollOption { label: label.clone(), tag })
+                    .collect();
+                Command::StartPoll {
+                    by: Principal::LiveKey(lid.clone()),
+                    poll: Poll {
+                        id: format!("p{i}"),
+                        campaign_id: String::new(),
+                        live_id: lid.clone(),
+                        question: "Q".into(),
+                        options,
+                        created_at: now,
+                        ends_at: None,
+                        closed_at: None,
+                    },
+                    minutes: *minutes,
+                }
+            }
+            Op::ClosePoll { l } => {
+                let Some(lid) = lives.get(*l) else { continue };
+                let Some(p) = s.lives[lid].polls.last() else { continue };
+                Command::ClosePoll {
+                    by: Principal::LiveKey(lid.clone()),
+                    live_id: lid.clone(),
+                    poll_id: p.poll.id.clone(),
+                    at: now,
                 }
             }
             Op::Rotate { l } => {
@@ -326,6 +378,22 @@ fn check_invariants(s: &State) {
             .map(|d| d.donation.kept())
             .sum();
         assert_eq!(l.totals.raised, kept);
+        // Each option has what the donations that voted for it still count for.
+        for p in &l.polls {
+            for (option, tally) in p.tallies.iter().enumerate() {
+                let votes: Vec<_> = s
+                    .donations
+                    .values()
+                    .map(|d| &d.donation)
+                    .filter(|d| {
+                        d.vote.as_deref().is_some_and(|v| v.poll_id == p.poll.id && v.option as usize == option)
+                    })
+                    .collect();
+                assert!(votes.iter().all(|d| d.live_id == l.live.id && p.poll.created_at <= d.at));
+                assert_eq!(tally.amount, votes.iter().map(|d| d.kept()).sum::<i64>());
+                assert_eq!(tally.donations, votes.iter().filter(|d| !d.refunded).count() as u64);
+            }
+        }
     }
 }
 
@@ -369,7 +437,14 @@ fn cap_is_reached_exactly_when_donations_suffice() {
         Op::Match { c: 0, num: 1, den: 1, cap: 10_000, min: None, max: None, window: None },
         Op::Live { c: 0 },
     ];
-    ops.extend((0..500).map(|_| Op::Donate { l: 0, amount: 100, key: None, anonymous: false, by_other: false }));
+    ops.extend((0..500).map(|_| Op::Donate {
+        l: 0,
+        amount: 100,
+        key: None,
+        anonymous: false,
+        by_other: false,
+        vote: None,
+    }));
     let (s, _) = run(&ops);
     let c = s.campaigns.values().next().unwrap();
     assert_eq!(c.matches[0].used, 10_000);
