@@ -13,7 +13,7 @@
       title: "Créateur d'overlay", intro: "Choisissez un widget et ses réglages, puis copiez l'URL dans une source Navigateur d'OBS.",
       widget: "Widget", all: "Tous les widgets", w_alert: "Alertes", w_goal: "Barre d'objectif", w_campaign: "Totaux de la campagne",
       w_match: "Badge de doublement", w_ticker: "Bandeau des derniers dons", w_top: "Top donateurs", w_cta: "Appel au don (QR code)",
-      w_lives: "Classement des lives", w_schedule: "Prochain live",
+      w_lives: "Classement des lives", w_schedule: "Prochain live", w_poll: "Sondage",
       lang: "Langue", pos: "Position", size: "Taille (%)", font: "Police (installée localement)", color: "Texte", accent: "Accent",
       bg: "Fond des cartes", bar: "Barre", duration: "Durée d'une alerte (s)", min_alert: "Montant minimum d'une alerte",
       big: "Grande alerte à partir de (plus grande, plus longue)",
@@ -26,7 +26,7 @@
       title: "Overlay builder", intro: "Pick a widget and its settings, then paste the URL into an OBS Browser source.",
       widget: "Widget", all: "All widgets", w_alert: "Alerts", w_goal: "Goal bar", w_campaign: "Campaign totals",
       w_match: "Matching badge", w_ticker: "Recent donations ticker", w_top: "Top donors", w_cta: "Call to action (QR code)",
-      w_lives: "Lives leaderboard", w_schedule: "Next live",
+      w_lives: "Lives leaderboard", w_schedule: "Next live", w_poll: "Poll",
       lang: "Language", pos: "Position", size: "Size (%)", font: "Font (installed locally)", color: "Text", accent: "Accent",
       bg: "Card background", bar: "Bar", duration: "Alert duration (s)", min_alert: "Minimum amount for an alert",
       big: "Big alert from (larger, longer)",
@@ -39,7 +39,8 @@
   // Suggested OBS browser source sizes, as documented in docs/overlays.md.
   var SIZES = {
     all: [1280, 720], alert: [800, 300], goal: [800, 160], campaign: [800, 140], match: [640, 160],
-    ticker: [1920, 80], top: [480, 400], cta: [640, 280], lives: [480, 400], schedule: [640, 120]
+    ticker: [1920, 80], top: [480, 400], cta: [640, 280], lives: [480, 400], schedule: [640, 120],
+    poll: [640, 360]
   };
   document.getElementById("b-title").textContent = L.title;
   document.getElementById("b-intro").textContent = L.intro;

@@ -33,6 +33,9 @@
       anonymous: "Anonyme", doubled: "doublé ! +", matched: "abondé ! +", milestone: "Palier atteint !",
       thanks: "Merci à toutes et à tous !",
       challenge: "Défi : ", challengeMet: "Défi réussi !", challengeLeft: function (s) { return "encore " + s; },
+      pollOver: "Terminé", pollHint: "Pour voter : le # de votre choix dans votre message",
+      pollWinner: function (l) { return l + " l'emporte !"; }, pollTie: "Égalité !", pollNoVote: "Aucun vote",
+      pollClosed: "Sondage terminé !",
       liveGoal: "Objectif du live", campaignGoal: "Objectif de la campagne", raised: "récoltés",
       liveGoalReached: "Objectif du live atteint !", campaignGoalReached: "Objectif de la campagne atteint !",
       ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don",
@@ -44,6 +47,9 @@
       anonymous: "Anonymous", doubled: "doubled! +", matched: "matched! +", milestone: "Milestone reached!",
       thanks: "Thank you all!",
       challenge: "Challenge: ", challengeMet: "Challenge met!", challengeLeft: function (s) { return s + " left"; },
+      pollOver: "Closed", pollHint: "To vote: the # of your choice in your message",
+      pollWinner: function (l) { return l + " wins!"; }, pollTie: "It's a tie!", pollNoVote: "No votes",
+      pollClosed: "Poll closed!",
       liveGoal: "Live goal", campaignGoal: "Campaign goal", raised: "raised",
       liveGoalReached: "Live goal reached!", campaignGoalReached: "Campaign goal reached!",
       ticker: "Latest donations", top: "Top donors", cta: "Donate",
@@ -134,6 +140,7 @@
   var matches = [];
   var reached = {};           // milestone id -> true once known as reached
   var milestones = [];        // the live's and the campaign's milestones, as last read
+  var polls = [];             // the live's polls, the newest last
 
   // ---- smooth numbers -----------------------------------------------------
   // A displayed amount eases from its old value to the new one; the goal bar
@@ -222,6 +229,75 @@
     el("challenge-time").textContent = c.reached ? T.challengeMet : T.challengeLeft(duration(Date.parse(c.ends_at) - now));
     setBar(el("challenge-fill"), target > 0 ? done / target : 1);
     el("challenge-amounts").textContent = money(done) + " / " + money(target);
+  }
+
+  // The live's poll: the newest, while it is open and for a minute after it
+  // closed (its result). Each option's share is of what all options gathered.
+  var POLL_RESULT_SHOWN = 60000;
+  function renderPoll() {
+    var box = el("w-poll");
+    if (!box) return;
+    var now = Date.now();
+    var p = polls[polls.length - 1];
+    var end = p ? Date.parse(p.closed_at || p.ends_at || "") : NaN;
+    var over = !isNaN(end) && end <= now;
+    box.hidden = !p || (over && end + POLL_RESULT_SHOWN <= now);
+    if (box.hidden) return;
+    box.dataset.over = over ? "1" : "";
+    el("poll-question").textContent = p.question;
+    el("poll-time").textContent = over ? T.pollOver : p.ends_at ? T.challengeLeft(duration(end - now)) : "";
+    var r = pollResult(p), sum = r.sum, leaders = r.leaders;
+    var key = JSON.stringify(p.options) + over;
+    var list = el("poll-options");
+    if (list.dataset.key !== key) {
+      list.dataset.key = key;
+      list.textContent = "";
+      p.options.forEach(function (o) {
+        var li = document.createElement("li");
+        if (leaders.indexOf(o) >= 0) li.className = "lead";
+        var row = document.createElement("div");
+        row.className = "poll-row";
+        var left = document.createElement("span");
+        var label = document.createElement("span");
+        label.className = "poll-label";
+        label.textContent = o.label;
+        var tag = document.createElement("span");
+        tag.className = "poll-tag";
+        tag.textContent = "#" + o.tag;
+        left.appendChild(label);
+        left.appendChild(tag);
+        var amount = document.createElement("span");
+        amount.className = "poll-amount";
+        amount.textContent = money(o.amount) + (sum > 0 ? " · " + pctFmt.format(o.amount / sum) : "");
+        row.appendChild(left);
+        row.appendChild(amount);
+        var track = document.createElement("div");
+        track.className = "goal-track small";
+        var fill = document.createElement("div");
+        fill.className = "goal-fill";
+        track.appendChild(fill);
+        setBar(fill, sum > 0 ? o.amount / sum : 0);
+        li.appendChild(row);
+        li.appendChild(track);
+        list.appendChild(li);
+      });
+    }
+    el("poll-hint").textContent = over ? r.text : T.pollHint;
+  }
+  // What the options gathered in all, the leading ones (none without a vote),
+  // and the result as said once the poll is over.
+  function pollResult(p) {
+    var sum = 0, best = 0;
+    p.options.forEach(function (o) { sum += o.amount; best = Math.max(best, o.amount); });
+    var leaders = p.options.filter(function (o) { return best > 0 && o.amount === best; });
+    var text = leaders.length === 1 ? T.pollWinner(leaders[0].label) : leaders.length > 1 ? T.pollTie : T.pollNoVote;
+    return { sum: sum, best: best, leaders: leaders, text: text };
+  }
+  function putPoll(p) {
+    if (!p || !p.id || p.live_id !== liveId) return;
+    var i;
+    for (i = 0; i < polls.length && polls[i].id !== p.id; i++) { /* find */ }
+    polls[i] = p;
   }
 
   function renderCampaign() {
@@ -395,6 +471,7 @@
     renderMatch();
     renderTicker();
     renderTop();
+    renderPoll();
   }
 
   // ---- alerts -------------------------------------------------------------
@@ -449,7 +526,7 @@
     }
     showing = true;
     var box = el("alert");
-    var milestone = d.kind === "milestone" || d.kind === "goal";
+    var milestone = d.kind === "milestone" || d.kind === "goal" || d.kind === "poll";
     el("alert-donor").textContent = milestone ? d.title || T.milestone : d.donor || T.anonymous;
     showAmounts(d);
     var msg = el("alert-message");
@@ -627,6 +704,13 @@
       queue.push(Object.assign({}, d, { id: "replay:" + ev.seq + ":" + d.id, of: d.id }));
     } else if (ev.type === "milestone_reached" && ev.milestone) {
       milestoneReached(ev.milestone, true);
+    } else if (ev.type === "poll_closed" && ev.poll && !isCampaign) {
+      // A poll's result goes on air once, with what the winner gathered.
+      var r = pollResult(ev.poll), id = "poll:" + ev.poll.id;
+      if (r.best > 0 && !isKnown(id)) {
+        queue.push({ id: id, kind: "poll", title: T.pollClosed, amount: r.best,
+          message: ev.poll.question + " — " + r.text });
+      }
     } else if ((ev.type === "donation_updated" || ev.type === "partial_refund") && d) {
       // Moderation released or hid its text, or part of it was given back: the
       // queued alert takes the new version.
@@ -679,6 +763,7 @@
     matches = (ev.matches || []).slice();
     milestones = (ev.milestones || []).slice();
     milestones.forEach(function (m) { if (m.reached) reached[m.id] = true; });
+    polls = isCampaign ? [] : ((ev.live || {}).polls || []).slice();
     if (hasAlert && (cursor === null || ev.seq < cursor)) {
       // First visit (start from now, no flood of old alerts), or the server's data was reset.
       cursor = ev.seq;
@@ -704,6 +789,8 @@
       milestones.forEach(function (x) { if (x.id === m.id) x.reached = true; });
       if (m.ends_at) metAt[m.id] = Date.now();
     }
+    // A poll put, closed, or voted in by this frame's donation.
+    if (!isCampaign) putPoll(ev.poll);
     // On the campaign's stream, `totals` are those of the live the event belongs to.
     if (ev.totals && !isCampaign) totals = ev.totals;
     if (ev.seq > campaignSeq && (ev.campaign_totals || ev.matches || ev.match)) {
@@ -894,6 +981,7 @@
   renderCta();
   if (el("w-match")) setInterval(renderMatch, 1000);
   if (el("goal-challenge") && !isCampaign) setInterval(renderChallenge, 1000);
+  if (el("w-poll")) setInterval(renderPoll, 1000);
   nextAlert();
   connect();
 })();

@@ -120,7 +120,8 @@ pub enum Fact {
     PollStarted {
         poll: Poll,
     },
-    /// A poll closed by its host: no vote counts after it.
+    /// A poll closed by its host, or by the writer once its time is up: no vote
+    /// counts after it.
     PollClosed {
         live_id: String,
         poll_id: String,
@@ -1167,6 +1168,13 @@ impl State {
                 return Some(Fact::MatchStarted { match_id: id() });
             }
         }
+        // A poll's time is up: closed, once, at its deadline.
+        for l in c.lives.iter().filter_map(|l| self.lives.get(l)) {
+            let due = |p: &&PollState| p.poll.closed_at.is_none() && p.poll.ends_at.is_some_and(|e| now >= e);
+            if let Some(p) = l.polls.iter().find(due) {
+                return Some(Fact::PollClosed { live_id: l.live.id.clone(), poll_id: p.poll.id.clone() });
+            }
+        }
         for ms in c.milestones.iter().filter(|m| m.reached.is_none() && !m.milestone.cancelled) {
             let m = &ms.milestone;
             // A challenge's time is up: reached later, it no longer counts.
@@ -1537,7 +1545,8 @@ impl State {
             Fact::PollClosed { live_id, poll_id } => {
                 let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;
                 let p = l.polls.iter_mut().find(|p| &p.poll.id == poll_id).ok_or(FoldError::Unknown(ev.seq))?;
-                p.poll.closed_at = Some(ev.at);
+                // Closed at its deadline if that came first (the writer's follow-up).
+                p.poll.closed_at = Some(p.poll.ends_at.map_or(ev.at, |e| e.min(ev.at)));
             }
             Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
                 let cid = self.match_index.get(match_id).ok_or(FoldError::Unknown(ev.seq))?;

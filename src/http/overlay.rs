@@ -35,7 +35,12 @@ pub const BUILDER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 
      media-src 'self'; font-src 'self'; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// Every widget, in the order they stack on a combined page.
-pub const WIDGETS: [&str; 9] = ["alert", "goal", "campaign", "match", "ticker", "top", "lives", "schedule", "cta"];
+pub const WIDGETS: [&str; 10] =
+    ["alert", "goal", "campaign", "match", "poll", "ticker", "top", "lives", "schedule", "cta"];
+
+/// The widgets of a campaign's overlay: a poll is a live's.
+pub const CAMPAIGN_WIDGETS: [&str; 9] =
+    ["alert", "goal", "campaign", "match", "ticker", "top", "lives", "schedule", "cta"];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -64,6 +69,8 @@ pub struct Widgets {
     pub goal: bool,
     pub campaign: bool,
     pub matching: bool,
+    /// The live's poll, open or just closed.
+    pub poll: bool,
     pub ticker: bool,
     pub top: bool,
     /// Leaderboard of the campaign's lives.
@@ -80,6 +87,7 @@ impl Widgets {
             goal: true,
             campaign: true,
             matching: true,
+            poll: true,
             ticker: true,
             top: true,
             lives: true,
@@ -95,6 +103,7 @@ impl Widgets {
             "goal" => &mut self.goal,
             "campaign" => &mut self.campaign,
             "match" => &mut self.matching,
+            "poll" => &mut self.poll,
             "ticker" => &mut self.ticker,
             "top" => &mut self.top,
             "lives" => &mut self.lives,
@@ -126,6 +135,7 @@ impl Widgets {
             self.goal,
             self.campaign,
             self.matching,
+            self.poll,
             self.ticker,
             self.top,
             self.lives,
@@ -314,7 +324,11 @@ async fn campaign_combined(
 ) -> Result<Response, ApiError> {
     // On a campaign's own overlay the goal bar is already the campaign's total:
     // its page of every widget leaves out the campaign card that would repeat it.
-    let w = if q.contains_key("widgets") { widget_list(&q)? } else { Widgets { campaign: false, ..Widgets::all() } };
+    let w = if q.contains_key("widgets") {
+        campaign_widgets(widget_list(&q)?)?
+    } else {
+        Widgets { campaign: false, poll: false, ..Widgets::all() }
+    };
     render(&app, Scope::Campaign, &campaign_id, &q, w)
 }
 
@@ -323,7 +337,21 @@ async fn campaign_single(
     Path((campaign_id, widget)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    render(&app, Scope::Campaign, &campaign_id, &q, one_widget(&widget)?)
+    let w = campaign_widgets(one_widget(&widget)?).map_err(|_| {
+        ApiError::not_found("widget_not_found", "a poll is a live's: its widget is on the live's overlay")
+    })?;
+    render(&app, Scope::Campaign, &campaign_id, &q, w)
+}
+
+/// A campaign's page shows no poll (each live has its own).
+fn campaign_widgets(w: Widgets) -> Result<Widgets, ApiError> {
+    if w.poll {
+        return Err(ApiError::bad_request(
+            "invalid_widgets",
+            format!("a poll is a live's: a campaign's overlay takes some of {}", CAMPAIGN_WIDGETS.join(", ")),
+        ));
+    }
+    Ok(w)
 }
 
 async fn builder(
@@ -348,7 +376,7 @@ async fn campaign_builder(
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     app.require_campaign_reader(q.get("token").map(String::as_str), &campaign_id)?;
     let base = format!("/overlay/campaigns/{campaign_id}");
-    html(BUILDER_CSP, BuilderPage { base, title: &c.campaign.name, lang: lang(&q), widgets: &WIDGETS })
+    html(BUILDER_CSP, BuilderPage { base, title: &c.campaign.name, lang: lang(&q), widgets: &CAMPAIGN_WIDGETS })
 }
 
 #[cfg(test)]

@@ -145,6 +145,12 @@ async fn donations_vote_with_a_tag_in_their_message_while_the_poll_is_open() {
     clock.set("2026-12-04T20:12:00Z");
     let (_, after) = app.donate(&live, vote("#face", 100)).await;
     assert!(after["donation"].get("vote").is_none(), "{after}");
+    // The writer closes it at its deadline, for the overlays to say the result.
+    let frame = until(&mut ws, "poll_closed").await;
+    assert_eq!(
+        (frame["poll"]["id"].as_str(), frame["poll"]["closed_at"].as_str(), tallies(&frame["poll"])),
+        (Some(second_id.as_str()), Some("2026-12-04T20:12:00.000Z"), vec![(0, 0), (100, 1)])
+    );
     let (s, e) = app.post(&format!("{path}/{second_id}/close"), Some(&host), json!({})).await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::CONFLICT, Some("poll_over")), "{e}");
 
@@ -178,7 +184,10 @@ async fn donations_vote_with_a_tag_in_their_message_while_the_poll_is_open() {
     let polls = now["polls"].as_array().unwrap();
     assert_eq!(polls.len(), 2, "{now}");
     assert_eq!((tallies(&polls[0]), tallies(&polls[1])), (vec![(400, 1), (300, 1), (700, 1)], vec![(0, 0), (100, 1)]));
-    assert_eq!(polls[0]["closed_at"].as_str(), Some("2026-12-04T20:10:00.000Z"));
+    assert_eq!(
+        (polls[0]["closed_at"].as_str(), polls[1]["closed_at"].as_str()),
+        (Some("2026-12-04T20:10:00.000Z"), Some("2026-12-04T20:12:00.000Z"))
+    );
     let (s, e) = app.post(&format!("{path}/{second_id}/close"), Some(&host), json!({})).await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::CONFLICT, Some("poll_over")), "{e}");
 }
