@@ -1781,3 +1781,127 @@ async fn listed_widgets_stay_put_while_alerts_come_and_go() {
     })
     .await;
 }
+
+/// The poll widget: `[question, time, [label, tag, amount] per option, the
+/// leading labels, hint, over]`, or null while hidden.
+async fn poll_widget(b: &Browser) -> Value {
+    b.js(r##"
+        var w = document.getElementById("w-poll");
+        if (w.hidden) return null;
+        var t = function (id) { return document.getElementById(id).textContent; };
+        var rows = Array.from(document.querySelectorAll("#poll-options li")).map(function (li) {
+            return [li.querySelector(".poll-label").textContent, li.querySelector(".poll-tag").textContent,
+                    li.querySelector(".poll-amount").textContent];
+        });
+        var lead = Array.from(document.querySelectorAll("#poll-options li.lead .poll-label")).map(function (n) {
+            return n.textContent; });
+        return [t("poll-question"), t("poll-time"), rows, lead, t("poll-hint"), w.dataset.over];
+    "##)
+        .await
+}
+
+#[tokio::test]
+async fn a_poll_shows_each_options_tag_amount_and_share_and_its_result_is_an_alert() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/lives/{}/polls", live.id);
+    let vote =
+        |message: &str, amount: i64| json!({"amount": amount, "currency": "EUR", "donor": "Ana", "message": message});
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "", "&widgets=alert,poll&duration=2")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        assert_eq!(poll_widget(b).await, Value::Null, "no poll yet");
+        let body =
+            json!({"question": "Quel jeu ensuite ?", "options": ["Mario Kart", "Zelda", "Tétris"], "minutes": 10});
+        let (s, p) = app.post(&path, Some(&host), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        let v = eventually("the poll on the overlay", WAIT, || async {
+            let v = poll_widget(b).await;
+            (!v.is_null()).then_some(v)
+        })
+        .await;
+        let zero = eur_fr("0,00_€");
+        assert_eq!(
+            (v[0].clone(), v[2].clone(), v[3].clone(), v[4].clone(), v[5].clone()),
+            (
+                json!("Quel jeu ensuite ?"),
+                json!([["Mario Kart", "#mariokart", zero], ["Zelda", "#zelda", zero], ["Tétris", "#tetris", zero]]),
+                json!([]),
+                json!("Pour voter : le # de votre choix dans votre message"),
+                json!("")
+            )
+        );
+        let time = v[1].as_str().unwrap();
+        assert!(time.starts_with("encore 9 min ") || time == "encore 10 min 00 s", "{time}");
+
+        // Votes by tag and by number: the amounts, their shares, the leader.
+        donate(&app, &live, vote("Allez #Zelda !", 3000)).await;
+        donate(&app, &live, vote("#1", 1000)).await;
+        let rows = json!([
+            ["Mario Kart", "#mariokart", eur_fr("10,00_€ · 25_%")],
+            ["Zelda", "#zelda", eur_fr("30,00_€ · 75_%")],
+            ["Tétris", "#tetris", eur_fr("0,00_€ · 0_%")]
+        ]);
+        eventually("the votes counted", WAIT, || async { (poll_widget(b).await[2] == rows).then_some(()) }).await;
+        assert_eq!(poll_widget(b).await[3], json!(["Zelda"]));
+
+        // Closed by the host: the result, and an alert that says it.
+        let (s, closed) =
+            app.post(&format!("{path}/{}/close", p["id"].as_str().unwrap()), Some(&host), json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{closed}");
+        let expected = [eur_fr("Ana 30,00_€"), eur_fr("Ana 10,00_€"), eur_fr("Sondage terminé ! 30,00_€")];
+        let message = eventually("the poll's alert", WAIT, || async {
+            let a = alert(b).await;
+            (a["donor"] == "Sondage terminé !").then(|| a["message"].clone())
+        })
+        .await;
+        assert_eq!(message, json!("Quel jeu ensuite ? — Zelda l'emporte !"));
+        wait_recorded(b, &expected.iter().map(String::as_str).collect::<Vec<_>>()).await;
+        let v = poll_widget(b).await;
+        assert_eq!(
+            (v[1].clone(), v[2].clone(), v[4].clone(), v[5].clone()),
+            (json!("Terminé"), rows, json!("Zelda l'emporte !"), json!("1"))
+        );
+        b.screenshot_element("#w-poll", "poll").await;
+        wait_alert_gone(b).await;
+
+        // Opened again within the minute: the result, no alert again (the
+        // one on screen finished before).
+        b.goto(&url(&app, &live, "", "&widgets=alert,poll&duration=2")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        assert_eq!(poll_widget(b).await[4], json!("Zelda l'emporte !"));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(recorded(b).await, Vec::<String>::new());
+
+        // In English, a tie.
+        b.goto(&url(&app, &live, "", "&widgets=alert,poll&duration=2&lang=en")).await;
+        b.wait_live().await;
+        let (s, p2) = app.post(&path, Some(&live.key), json!({"question": "Again?", "options": ["Yes", "No"]})).await;
+        assert_eq!(s, StatusCode::CREATED, "{p2}");
+        eventually("the English poll", WAIT, || async {
+            let v = poll_widget(b).await;
+            (v[0] == "Again?" && v[1] == "" && v[4] == "To vote: the # of your choice in your message").then_some(())
+        })
+        .await;
+        donate(&app, &live, vote("#yes", 500)).await;
+        donate(&app, &live, vote("#NO", 500)).await;
+        eventually("two votes", WAIT, || async { (poll_widget(b).await[3] == json!(["Yes", "No"])).then_some(()) })
+            .await;
+        app.post(&format!("{path}/{}/close", p2["id"].as_str().unwrap()), Some(&host), json!({})).await;
+        eventually("the tie", WAIT, || async {
+            let v = poll_widget(b).await;
+            (v[1] == "Closed" && v[4] == "It's a tie!").then_some(())
+        })
+        .await;
+    })
+    .await;
+
+    // A campaign's overlay has no poll: each live has its own.
+    let widget = campaign_url(&app, &live.campaign_id, "poll", "").await;
+    assert_eq!(reqwest::get(&widget).await.unwrap().status(), StatusCode::NOT_FOUND);
+    let listed = campaign_url(&app, &live.campaign_id, "", "&widgets=alert,poll").await;
+    assert_eq!(reqwest::get(&listed).await.unwrap().status(), StatusCode::BAD_REQUEST);
+}
