@@ -24,6 +24,11 @@
       ch_open: function (t) { return "en cours, encore " + t; }, ch_met: "réussi", ch_missed: "temps écoulé",
       ch_cancelled: "annulé", cancelChallenge: "Annuler", challengeCancelled: "Défi annulé : vos overlays ne l'affichent plus.",
       noChallenge: "Aucun défi pour l'instant.",
+      pollStarted: "Sondage lancé : vos overlays l'affichent.", noPoll: "Aucun sondage pour l'instant.",
+      closePoll: "Clore", pollClosed: "Sondage clos : vos overlays annoncent le résultat.",
+      poll_open: function (t) { return t ? "en cours, encore " + t : "en cours"; }, poll_over: "terminé",
+      votes: function (n) { return n + (n > 1 ? " dons" : " don"); }, lead: "en tête",
+      badOptions: "Un sondage a de 2 à 6 options, une par ligne.",
       approved: "Texte validé : il passe à l'antenne.", hiddenDone: "Masqué sur les overlays et la page publique.",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé",
       anonymous: "anonyme", hidden: "masqué", none: "Aucun texte en attente.", noDonation: "Aucun don pour l'instant.",
@@ -58,6 +63,11 @@
       ch_open: function (t) { return "on, " + t + " left"; }, ch_met: "met", ch_missed: "time up",
       ch_cancelled: "called off", cancelChallenge: "Call off", challengeCancelled: "Challenge called off: your overlays no longer show it.",
       noChallenge: "No challenge yet.",
+      pollStarted: "Poll started: your overlays show it.", noPoll: "No poll yet.",
+      closePoll: "Close", pollClosed: "Poll closed: your overlays announce the result.",
+      poll_open: function (t) { return t ? "open, " + t + " left" : "open"; }, poll_over: "closed",
+      votes: function (n) { return n + (n === 1 ? " donation" : " donations"); }, lead: "leading",
+      badOptions: "A poll has 2 to 6 options, one per line.",
       approved: "Text approved: it goes on air.", hiddenDone: "Hidden from the overlays and the public page.",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded",
       anonymous: "anonymous", hidden: "hidden", none: "No text waiting.", noDonation: "No donation yet.",
@@ -186,6 +196,7 @@
     if (live.goal) el("goal").textContent = T.goal(money(live.goal), Math.floor(t.total * 100 / live.goal));
     renderModeration();
     renderChallenges();
+    renderPolls();
     renderPending();
     renderDonations();
     body.dataset.state = "ready";
@@ -301,11 +312,13 @@
     }
     delete armed[slot];
     b.disabled = true;
-    var done = b.dataset.act === "approve" ? T.approved : b.dataset.act === "cancel-challenge" ? T.challengeCancelled : T.hiddenDone;
-    var call = b.dataset.act === "approve" ? api("POST", path + "/approve")
-      : b.dataset.act === "cancel-challenge"
-        ? api("DELETE", "/api/v1/lives/" + encodeURIComponent(liveId) + "/challenges/" + encodeURIComponent(b.dataset.id))
-        : api("POST", path + "/hide", b.dataset.act === "hide-donor" ? { donor: true } : { message: true });
+    var act = b.dataset.act, own = "/api/v1/lives/" + encodeURIComponent(liveId);
+    var done = act === "approve" ? T.approved : act === "cancel-challenge" ? T.challengeCancelled
+      : act === "close-poll" ? T.pollClosed : T.hiddenDone;
+    var call = act === "approve" ? api("POST", path + "/approve")
+      : act === "cancel-challenge" ? api("DELETE", own + "/challenges/" + encodeURIComponent(b.dataset.id))
+      : act === "close-poll" ? api("POST", own + "/polls/" + encodeURIComponent(b.dataset.id) + "/close")
+      : api("POST", path + "/hide", act === "hide-donor" ? { donor: true } : { message: true });
     call.then(function () { notice(done, false); return load(); }).catch(function (e) {
       b.disabled = false;
       fail(e);
@@ -383,12 +396,66 @@
     var m = Math.floor(s / 60);
     return m + " min " + (s % 60 < 10 ? "0" : "") + (s % 60) + " s";
   }
-  // The time left moves on while a challenge is on.
+  // The live's polls, newest first: each option's keyword, what it gathered,
+  // the leading one; an open one can be closed (two clicks).
+  function pollEnd(p) { return Date.parse(p.closed_at || p.ends_at || ""); }
+  function renderPolls() {
+    var ul = el("polls");
+    ul.textContent = "";
+    var polls = (live && live.polls) || [];
+    if (!polls.length) { ul.appendChild(make("li", "help", T.noPoll)); return; }
+    var now = Date.now();
+    polls.slice().reverse().forEach(function (p) {
+      var end = pollEnd(p);
+      var open = !(end <= now);
+      var li = make("li");
+      li.dataset.id = p.id;
+      li.dataset.state = open ? "open" : "over";
+      li.appendChild(make("strong", null, p.question));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(make("span", "badge", open ? T.poll_open(isNaN(end) ? "" : fmtLeft(end - now)) : T.poll_over));
+      if (open) {
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(button("close-poll", p.id, T.closePoll));
+      }
+      var best = Math.max.apply(null, p.options.map(function (o) { return o.amount; }));
+      var ol = make("ol", "poll-options");
+      p.options.forEach(function (o) {
+        var row = make("li", best > 0 && o.amount === best ? "lead" : null);
+        row.appendChild(make("span", null, o.label + " "));
+        row.appendChild(make("code", null, "#" + o.tag));
+        row.appendChild(make("span", "num", " — " + money(o.amount) + " (" + T.votes(o.donations) + ")" +
+          (best > 0 && o.amount === best ? " — " + T.lead : "")));
+        ol.appendChild(row);
+      });
+      li.appendChild(ol);
+      ul.appendChild(li);
+    });
+  }
+  // The time left moves on while a challenge or a poll is on.
   setInterval(function () {
     if (live && challenges.some(function (m) { return !m.reached && Date.parse(m.ends_at) > Date.now() - 1000; })) {
       renderChallenges();
     }
+    if (live && (live.polls || []).some(function (p) { return !(pollEnd(p) <= Date.now() - 1000); })) renderPolls();
   }, 1000);
+
+  el("poll-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var f = ev.target;
+    var options = f.elements.options.value.split("\n").map(function (o) { return o.trim(); })
+      .filter(function (o) { return o; });
+    if (options.length < 2 || options.length > 6) { notice(T.badOptions, true); return; }
+    var payload = { question: f.elements.question.value.trim(), options: options };
+    if (f.elements.minutes.value) payload.minutes = parseInt(f.elements.minutes.value, 10);
+    api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/polls", payload)
+      .then(function () {
+        f.reset();
+        notice(T.pollStarted, false);
+        return load();
+      })
+      .catch(fail);
+  });
 
   el("challenge-form").addEventListener("submit", function (ev) {
     ev.preventDefault();

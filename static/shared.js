@@ -44,7 +44,7 @@ var cagnotteExplain = (function () {
   var FIELDS = {
     name: "nom", charity: "association", host: "hôte", title: "titre", platform: "plateforme", sponsor: "sponsor",
     donor: "donateur", message: "message", label: "libellé", duration_minutes: "durée", delay_seconds: "délai",
-    words: "mots masqués"
+    words: "mots masqués", question: "question", options: "options", minutes: "minutes"
   };
   var SAID = {
     fr: {
@@ -71,6 +71,12 @@ var cagnotteExplain = (function () {
       nothing_to_rotate: "rien à remplacer : choisissez la clé, le lien d'overlay ou le lien hôte.",
       donation_refunded: "ce don a été remboursé : son alerte n'est plus montrée.",
       text_pending: "le texte de ce don attend d'être validé : validez-le ou masquez-le d'abord.",
+      challenge_over: "ce défi est terminé : réussi, annulé ou son temps écoulé.",
+      challenge_not_found: "ce défi est introuvable. Rechargez la page.",
+      invalid_options: "un sondage a de 2 à 6 options, toutes différentes.",
+      poll_open: "un sondage est déjà en cours sur ce live : clôturez-le d'abord.",
+      poll_over: "ce sondage est déjà clos.",
+      poll_not_found: "ce sondage est introuvable. Rechargez la page.",
       campaign_not_found: "cette campagne n'existe plus. Rechargez la page.",
       live_not_found: "ce live n'existe plus. Rechargez la page.",
       donation_not_found: "ce don est introuvable. Rechargez la page.",

@@ -719,7 +719,7 @@ async fn start_poll(
         return Err(ApiError::not_found("live_not_found", "no live has this id"));
     }
     let question = text::required("question", &b.question, POLL_QUESTION_MAX)?;
-    let invalid = |msg: &str| ApiError::invalid("invalid_field", msg).with("field", "options");
+    let invalid = |msg: &str| ApiError::invalid("invalid_options", msg).with("field", "options");
     if !POLL_OPTIONS.contains(&b.options.len()) {
         return Err(invalid("a poll has 2 to 6 options"));
     }

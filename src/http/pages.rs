@@ -213,6 +213,16 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("challenge_amount", "Montant à récolter", "Amount to raise"),
     ("challenge_minutes", "En combien de minutes", "Within minutes"),
     ("start_challenge", "Lancer le défi", "Start the challenge"),
+    ("polls", "Sondages", "Polls"),
+    (
+        "polls_help",
+        "Une question à vos donateurs : « Quel jeu ensuite ? ». Chaque option reçoit un mot-clé (#zelda) : un don dont le message le contient (ou le numéro de l'option, #2) compte pour elle, de son montant. Vos overlays et la page publique affichent le sondage, puis son résultat.",
+        "A question for your donors: \"Which game next?\". Each option gets a keyword (#zelda): a donation whose message has it (or the option's number, #2) counts for it, by its amount. Your overlays and the public page show the poll, then its result.",
+    ),
+    ("poll_question", "Question", "Question"),
+    ("poll_options", "Options, une par ligne (2 à 6)", "Options, one per line (2 to 6)"),
+    ("poll_minutes", "Durée en minutes (vide : jusqu'à sa clôture)", "Minutes (empty: until you close it)"),
+    ("start_poll", "Lancer le sondage", "Start the poll"),
     ("host_link", "Lien de l'espace hôte", "Host's space link"),
     (
         "host_link_help",
