@@ -26,6 +26,9 @@
       challenge: "Défi en cours : ", challengeMet: "Défi réussi !", challengeLeft: function (m, s) {
         return "encore " + m + " min " + (s < 10 ? "0" : "") + s + " s";
       },
+      pollOpen: "Sondage en cours", pollOver: "Sondage terminé",
+      pollHint: function (tag) { return "Pour voter, écrivez le mot-clé de votre choix dans le message de votre don (par exemple " + tag + ")."; },
+      pollWinner: function (l) { return l + " l'emporte !"; }, pollTie: "Égalité !", pollNoVote: "Aucun vote.",
       donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
       campaign: "Campagne : ", doubled: function (s) { return "Votre don est doublé par " + s + " !"; },
       tripled: function (s) { return "Votre don est triplé par " + s + " !"; },
@@ -40,6 +43,9 @@
       challenge: "Challenge on: ", challengeMet: "Challenge met!", challengeLeft: function (m, s) {
         return m + " min " + (s < 10 ? "0" : "") + s + " s left";
       },
+      pollOpen: "Poll open", pollOver: "Poll closed",
+      pollHint: function (tag) { return "To vote, write the keyword of your choice in your donation's message (for example " + tag + ")."; },
+      pollWinner: function (l) { return l + " wins!"; }, pollTie: "It's a tie!", pollNoVote: "No votes.",
       donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
       campaign: "Campaign: ", doubled: function (s) { return "Your donation is doubled by " + s + "!"; },
       tripled: function (s) { return "Your donation is tripled by " + s + "!"; },
@@ -287,9 +293,65 @@
     }
   }
 
+  // The live's poll: the newest, while open and for a minute after it closed
+  // (its result), with how to vote.
+  var polls = [];
+  function renderPoll() {
+    var box = el("poll");
+    if (!box) return;
+    var p = polls[polls.length - 1], now = Date.now();
+    var end = p ? Date.parse(p.closed_at || p.ends_at || "") : NaN;
+    var over = end <= now;
+    box.hidden = !p || (over && end + 60000 <= now);
+    if (box.hidden) return;
+    box.dataset.over = over ? "1" : "";
+    el("poll-question").textContent = p.question;
+    var left = Math.max(0, Math.floor((end - now) / 1000));
+    el("poll-time").textContent = over ? T.pollOver : isNaN(end) ? T.pollOpen : T.challengeLeft(Math.floor(left / 60), left % 60);
+    var sum = 0, best = 0;
+    p.options.forEach(function (o) { sum += o.amount; best = Math.max(best, o.amount); });
+    var leaders = p.options.filter(function (o) { return best > 0 && o.amount === best; });
+    var ol = el("poll-options");
+    ol.textContent = "";
+    p.options.forEach(function (o) {
+      var li = document.createElement("li");
+      if (leaders.indexOf(o) >= 0) li.className = "lead";
+      var row = document.createElement("div");
+      row.className = "poll-row";
+      var label = document.createElement("span");
+      label.textContent = o.label;
+      var tag = document.createElement("code");
+      tag.textContent = "#" + o.tag;
+      label.appendChild(tag);
+      var amount = document.createElement("span");
+      amount.textContent = money(o.amount) + (sum > 0 ? " · " + pctFmt.format(o.amount / sum) : "");
+      row.appendChild(label);
+      row.appendChild(amount);
+      var track = document.createElement("div");
+      track.className = "goal-track small";
+      var fill = document.createElement("div");
+      fill.className = "goal-fill";
+      fill.style.transform = "scaleX(" + (sum > 0 ? o.amount / sum : 0) + ")";
+      track.appendChild(fill);
+      li.appendChild(row);
+      li.appendChild(track);
+      ol.appendChild(li);
+    });
+    el("poll-hint").textContent = !over ? T.pollHint("#" + p.options[0].tag)
+      : leaders.length === 1 ? T.pollWinner(leaders[0].label) : leaders.length > 1 ? T.pollTie : T.pollNoVote;
+  }
+  function pollFrame(ev) {
+    var p = ev.poll;
+    if (!p || p.live_id !== id) return;
+    var i;
+    for (i = 0; i < polls.length && polls[i].id !== p.id; i++) { /* find */ }
+    polls[i] = p;
+  }
+
   function renderAll() {
     renderTotals();
     if (kind === "live") renderChallenge();
+    if (kind === "live") renderPoll();
     renderMatch();
     renderRecent();
     if (kind === "campaign") renderSchedule();
@@ -326,6 +388,7 @@
       renderLiveHead(ev.live);
       renderTop(ev.top_donors);
       challenges = (ev.milestones || []).filter(function (m) { return m.ends_at && m.live_id === id; });
+      polls = ((ev.live || {}).polls || []).slice();
     } else {
       goal = ev.goal || null;
       totals = ev.totals;
@@ -344,8 +407,8 @@
     seq = ev.seq;
     // For overlays only: counted nowhere, listed nowhere (a replayed alert changes nothing).
     if (ev.type === "test_alert" || ev.type === "alert_replay") return;
-    if (kind === "live") challengeFrame(ev);
-    if (ev.type === "challenge_started" || ev.type === "challenge_ended") { renderAll(); return; }
+    if (kind === "live") { challengeFrame(ev); pollFrame(ev); }
+    if (/^(challenge_started|challenge_ended|poll_started|poll_closed)$/.test(ev.type)) { renderAll(); return; }
     var d = ev.donation;
     campaignData(ev, ev.campaign_totals);
     if (kind === "live") {
@@ -437,6 +500,7 @@
   }
   setInterval(renderMatch, 5000);
   if (kind === "live") setInterval(renderChallenge, 1000);
+  if (kind === "live") setInterval(renderPoll, 1000);
   // The lives' states as the clock moves: drawn again when one changes.
   setInterval(function () {
     if (states() === drawnStates) return;
