@@ -497,3 +497,78 @@ async fn a_host_replaces_their_own_link() {
     })
     .await;
 }
+
+/// The host puts a poll to their donors from the host's space, sees the votes
+/// come in by keyword and closes it in two clicks.
+#[tokio::test]
+async fn a_host_puts_a_poll_and_closes_it() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap();
+    let vote =
+        |message: &str, amount: i64| json!({"amount": amount, "currency": "EUR", "donor": "Ana", "message": message});
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        assert_eq!(text(b, "#polls").await, "Aucun sondage pour l'instant.");
+        fill(b, "#poll-form [name=question]", "Quel jeu ensuite ?").await;
+        fill(b, "#poll-form [name=options]", "Mario Kart").await;
+        click(b, "#poll-form button[type=submit]").await;
+        wait_text(b, "#notice", "Un sondage a de 2 à 6 options, une par ligne.").await;
+        fill(b, "#poll-form [name=options]", "Mario Kart\n\n Zelda \n").await;
+        fill(b, "#poll-form [name=minutes]", "10").await;
+        click(b, "#poll-form button[type=submit]").await;
+        wait_text(b, "#notice", "Sondage lancé : vos overlays l'affichent.").await;
+        let item = "#polls > li:first-child";
+        eventually("the poll open", WAIT, || async {
+            let t = text(b, item).await;
+            let t = t.as_str()?.to_owned();
+            let open = t.starts_with("Quel jeu ensuite ? en cours, encore 9 min ") || t.contains("encore 10 min 00 s");
+            (open && t.ends_with(&fr(" CloreMario Kart #mariokart — 0,00_€ (0 don)Zelda #zelda — 0,00_€ (0 don)")))
+                .then_some(())
+        })
+        .await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        let poll = &l["polls"][0];
+        assert_eq!(
+            (poll["question"].clone(), poll["options"][1]["label"].clone(), poll["ends_at"].is_string()),
+            (json!("Quel jeu ensuite ?"), json!("Zelda"), true)
+        );
+        // A second one while it is open: refused, said in French.
+        fill(b, "#poll-form [name=question]", "Et après ?").await;
+        fill(b, "#poll-form [name=options]", "Oui\nNon").await;
+        click(b, "#poll-form button[type=submit]").await;
+        wait_text(b, "#notice", "Erreur : un sondage est déjà en cours sur ce live : clôturez-le d'abord.").await;
+
+        app.donate(&live, vote("#zelda !", 2000)).await;
+        app.donate(&live, vote("#1", 500)).await;
+        app.donate(&live, vote("#Zelda encore", 1000)).await;
+        eventually("the votes", WAIT, || async {
+            let t = text(b, &format!("{item} ol")).await;
+            (t == fr("Mario Kart #mariokart — 5,00_€ (1 don)Zelda #zelda — 30,00_€ (2 dons) — en tête")).then_some(())
+        })
+        .await;
+        let close = format!("{item} button[data-act=close-poll]");
+        click(b, &close).await;
+        wait_text(b, &close, "Confirmer ?").await;
+        click(b, &close).await;
+        wait_text(b, "#notice", "Sondage clos : vos overlays annoncent le résultat.").await;
+        eventually("the poll closed", WAIT, || async {
+            let t = text(b, item).await;
+            t.as_str()?.starts_with("Quel jeu ensuite ? terminéMario Kart").then_some(())
+        })
+        .await;
+        assert_eq!(b.js(&format!("return document.querySelectorAll('{item} button').length")).await, 0);
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert!(l["polls"][0]["closed_at"].is_string(), "{l}");
+        // In English, without minutes: open until closed.
+        b.goto(&format!("{}/lives/{}/host?lang=en#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        fill(b, "#poll-form [name=question]", "Again?").await;
+        fill(b, "#poll-form [name=options]", "Yes\nNo").await;
+        click(b, "#poll-form button[type=submit]").await;
+        wait_text(b, "#notice", "Poll started: your overlays show it.").await;
+        wait_text(b, item, "Again? open CloseYes #yes — €0.00 (0 donations)No #no — €0.00 (0 donations)").await;
+    })
+    .await;
+}

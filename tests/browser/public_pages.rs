@@ -737,3 +737,63 @@ async fn the_live_page_shows_the_challenge_on_air() {
     })
     .await;
 }
+
+/// Viewers see their host's poll, how to vote, the votes coming in, and its
+/// result once closed.
+#[tokio::test]
+async fn the_live_page_shows_the_poll_and_how_to_vote() {
+    let app = spawn_app().await;
+    let (live, _) = setup(&app).await;
+    let host = live.body["host_token"].as_str().unwrap();
+    let path = format!("/api/v1/lives/{}/polls", live.id);
+    with_browser(async |b| {
+        phone(b).await;
+        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
+        wait_page_live(b).await;
+        let card = r##"var c = document.getElementById('poll');
+            return c.hidden ? null : [document.getElementById('poll-question').textContent,
+              document.getElementById('poll-time').textContent,
+              Array.from(document.querySelectorAll('#poll-options li')).map(function (li) { return li.textContent; }),
+              document.getElementById('poll-hint').textContent, c.dataset.over];"##;
+        assert_eq!(b.js(card).await, Value::Null);
+        let (s, p) =
+            app.post(&path, Some(host), json!({"question": "Quelle tenue ?", "options": ["Pyjama", "Costume"]})).await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        let v = eventually("the poll on the page", WAIT, || async {
+            let v = b.js(card).await;
+            (!v.is_null()).then_some(v)
+        })
+        .await;
+        assert_eq!(
+            v,
+            json!([
+                "Quelle tenue ?",
+                "Sondage en cours",
+                [fr("Pyjama#pyjama0,00_€"), fr("Costume#costume0,00_€")],
+                "Pour voter, écrivez le mot-clé de votre choix dans le message de votre don (par exemple #pyjama).",
+                ""
+            ])
+        );
+        fits_width(b).await;
+        donate(&app, &live, json!({"amount": 1500, "currency": "EUR", "donor": "Zoé", "message": "#Costume !"})).await;
+        donate(&app, &live, json!({"amount": 500, "currency": "EUR", "message": "#pyjama"})).await;
+        eventually("the votes", WAIT, || async {
+            (b.js(card).await[2] == json!([fr("Pyjama#pyjama5,00_€ · 25_%"), fr("Costume#costume15,00_€ · 75_%")]))
+                .then_some(())
+        })
+        .await;
+        let (s, _) = app.post(&format!("{path}/{}/close", p["id"].as_str().unwrap()), Some(host), json!({})).await;
+        assert_eq!(s, StatusCode::OK);
+        eventually("the result", WAIT, || async {
+            let v = b.js(card).await;
+            (v[1] == "Sondage terminé" && v[3] == "Costume l'emporte !" && v[4] == "1").then_some(())
+        })
+        .await;
+        // In English, the result still shown within the minute.
+        b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
+        wait_page_live(b).await;
+        let v = b.js(card).await;
+        assert_eq!((v[1].clone(), v[3].clone()), (json!("Poll closed"), json!("Costume wins!")));
+    })
+    .await;
+}
