@@ -49,6 +49,12 @@ const CHALLENGES: [&str; 4] = [
     "Je lis vos messages avec un accent",
 ];
 
+/// The demo host's polls: a question and its options.
+const POLLS: [(&str, [&str; 3]); 2] = [
+    ("Quel jeu ensuite ?", ["Mario Kart", "Zelda", "Tetris"]),
+    ("Quelle tenue au prochain live ?", ["Pyjama", "Costume", "Déguisement"]),
+];
+
 const AMOUNTS: [i64; 12] = [200, 300, 500, 500, 1000, 1000, 1050, 1500, 2000, 2500, 5000, 10000];
 
 /// Serves the demo on `listener` until `shutdown` completes.
@@ -144,6 +150,7 @@ async fn demo(
         ("goal", "goal bar"),
         ("campaign", "campaign totals"),
         ("match", "matching badge"),
+        ("poll", "poll"),
         ("ticker", "ticker"),
         ("top", "top donors"),
         ("cta", "call to action"),
@@ -167,7 +174,24 @@ async fn demo(
     // A challenge on air now and then, as a host would set: under the goal bar.
     let challenges = format!("/api/v1/lives/{live_id}/challenges");
     let mut next_challenge = tokio::time::Instant::now();
+    // And a poll: some donors vote with its keywords.
+    let polls = format!("/api/v1/lives/{live_id}/polls");
+    let (mut next_poll, mut asked, mut tags) = (tokio::time::Instant::now(), 0, Vec::<String>::new());
     loop {
+        if tokio::time::Instant::now() >= next_poll {
+            let (question, options) = POLLS[asked % POLLS.len()];
+            asked += 1;
+            match call(addr, &polls, &key, json!({"question": question, "options": options, "minutes": 4})).await {
+                Ok(poll) => {
+                    tags = poll["options"]
+                        .as_array()
+                        .map(|o| o.iter().filter_map(|o| o["tag"].as_str().map(str::to_owned)).collect())
+                        .unwrap_or_default();
+                }
+                Err(err) => tracing::warn!(%err, "demo poll failed"),
+            }
+            next_poll += Duration::from_secs(5 * 60);
+        }
         if tokio::time::Instant::now() >= next_challenge {
             let label = CHALLENGES[random(CHALLENGES.len() as u64) as usize];
             let body = json!({"label": label, "amount": 5000, "minutes": 3});
@@ -182,7 +206,13 @@ async fn demo(
             _ = &mut shutdown => return Ok(()),
             _ = tokio::time::sleep(Duration::from_secs_f64(wait)) => {}
         }
-        if let Err(err) = call(addr, &path, &key, donation()).await {
+        let mut body = donation();
+        if !tags.is_empty() && random(2) == 0 {
+            let tag = &tags[random(tags.len() as u64) as usize];
+            let said = body["message"].as_str().map_or(String::new(), |m| format!("{m} "));
+            body["message"] = json!(format!("{said}#{tag}"));
+        }
+        if let Err(err) = call(addr, &path, &key, body).await {
             tracing::warn!(%err, "demo donation failed");
         }
     }

@@ -821,7 +821,7 @@ async fn demo_command_serves_moving_overlays() {
         .expect("the demo prints its URLs")
         .expect("an URL for all widgets");
         let page = page.split_whitespace().last().unwrap().to_owned();
-        for widget in ["alert", "goal", "campaign", "match", "ticker", "top", "cta"] {
+        for widget in ["alert", "goal", "campaign", "match", "poll", "ticker", "top", "cta"] {
             assert!(printed.iter().any(|l| l.contains(&format!("/{widget}?token="))), "{widget}: {printed:?}");
         }
         let campaign = printed.iter().find(|l| l.trim_start().starts_with("whole campaign")).unwrap();
@@ -840,7 +840,7 @@ async fn demo_command_serves_moving_overlays() {
         eventually("the campaign total moves", WAIT, || async { (total().await != first).then_some(()) }).await;
         eventually("every widget of the demo on screen", WAIT, || async {
             let hidden = b
-                .js(r#"return ["w-match", "w-cta", "w-ticker", "w-top", "w-goal", "w-campaign"]
+                .js(r#"return ["w-match", "w-cta", "w-ticker", "w-top", "w-goal", "w-campaign", "w-poll"]
                         .filter(function (id) { return document.getElementById(id).hidden; })"#)
                 .await;
             (hidden == json!([])).then_some(())
@@ -852,6 +852,8 @@ async fn demo_command_serves_moving_overlays() {
                  return c.hidden ? null : document.getElementById('challenge-label').textContent")
             .await;
         assert!(challenge.as_str().is_some_and(|t| t.starts_with("Défi : ")), "{challenge}");
+        // And put a poll to the donors, some of whom vote.
+        assert_eq!(b.js("return document.getElementById('poll-question').textContent").await, "Quel jeu ensuite ?");
         // In OBS at the card's suggested size (640 × 280) the donation URL is longer
         // than the card is wide: the line breaks after a `/`, never inside a word
         // (each part between breaks lies on one line).
