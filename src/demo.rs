@@ -174,6 +174,10 @@ async fn demo(
     // A challenge on air now and then, as a host would set: under the goal bar.
     let challenges = format!("/api/v1/lives/{live_id}/challenges");
     let mut next_challenge = tokio::time::Instant::now();
+    // About what three fifths of its three minutes bring at this rate (matched
+    // money included), so that it stays on screen a while before it is met.
+    let mean = AMOUNTS.iter().sum::<i64>() as f64 / AMOUNTS.len() as f64;
+    let challenge_amount = ((0.6 * 2.0 * mean * 180.0 / args.every.max(0.2)) / 1000.0).round().max(1.0) as i64 * 1000;
     // And a poll: some donors vote with its keywords.
     let polls = format!("/api/v1/lives/{live_id}/polls");
     let (mut next_poll, mut asked, mut tags) = (tokio::time::Instant::now(), 0, Vec::<String>::new());
@@ -194,7 +198,7 @@ async fn demo(
         }
         if tokio::time::Instant::now() >= next_challenge {
             let label = CHALLENGES[random(CHALLENGES.len() as u64) as usize];
-            let body = json!({"label": label, "amount": 5000, "minutes": 3});
+            let body = json!({"label": label, "amount": challenge_amount, "minutes": 3});
             if let Err(err) = call(addr, &challenges, &key, body).await {
                 tracing::warn!(%err, "demo challenge failed");
             }

@@ -579,8 +579,9 @@ pub struct DonationState {
     pub donation: Donation,
     /// Seq of the event that received it.
     pub seq: u64,
-    /// When a delayed text goes on air (milliseconds since the epoch).
-    pub release_at: Option<i64>,
+    /// When a delayed text goes on air (milliseconds since the epoch, at least
+    /// 1: the niche keeps a donation in its 256-byte block).
+    pub release_at: Option<std::num::NonZeroI64>,
 }
 
 /// The donations, found by id. A million of them are replayed into it on
@@ -1528,7 +1529,7 @@ impl State {
             Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
                 let d = self.donations.get_mut(donation_id).ok_or(FoldError::Unknown(ev.seq))?;
                 if let Some(at) = d.release_at.take() {
-                    self.releases.remove(&(at, SmolStr::from(donation_id.as_str())));
+                    self.releases.remove(&(at.get(), SmolStr::from(donation_id.as_str())));
                 }
                 // Releasing or hiding both settle a pending text.
                 d.donation.pending = false;
@@ -1635,12 +1636,13 @@ impl State {
         l.stream_seq = seq;
         c.stream_seq = seq;
         let release_at = (donation.pending && l.moderation.mode == Mode::Delay)
-            .then(|| donation.at.millis().saturating_add(i64::from(l.moderation.delay_seconds) * 1000));
+            .then(|| donation.at.millis().saturating_add(i64::from(l.moderation.delay_seconds) * 1000).max(1))
+            .and_then(std::num::NonZeroI64::new);
         if let Some(k) = idempotency {
             self.idempotency.insert(&donation.live_id, &k.key, k.body_hash.0, &donation.id);
         }
         if let Some(at) = release_at {
-            self.releases.insert((at, donation.id.clone()));
+            self.releases.insert((at.get(), donation.id.clone()));
         }
         self.donations.insert(Box::new(DonationState { donation, seq, release_at }));
         Ok(())
