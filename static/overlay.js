@@ -35,7 +35,7 @@
       challenge: "Défi : ", challengeMet: "Défi réussi !", challengeLeft: function (s) { return "encore " + s; },
       pollOver: "Terminé", pollHint: "Pour voter : le # de votre choix dans votre message",
       pollWinner: function (l) { return l + " l'emporte !"; }, pollTie: "Égalité !", pollNoVote: "Aucun vote",
-      pollClosed: "Sondage terminé !",
+      pollClosed: "Sondage terminé !", voted: function (l) { return "Vote : " + l; },
       liveGoal: "Objectif du live", campaignGoal: "Objectif de la campagne", raised: "récoltés",
       liveGoalReached: "Objectif du live atteint !", campaignGoalReached: "Objectif de la campagne atteint !",
       ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don",
@@ -49,7 +49,7 @@
       challenge: "Challenge: ", challengeMet: "Challenge met!", challengeLeft: function (s) { return s + " left"; },
       pollOver: "Closed", pollHint: "To vote: the # of your choice in your message",
       pollWinner: function (l) { return l + " wins!"; }, pollTie: "It's a tie!", pollNoVote: "No votes",
-      pollClosed: "Poll closed!",
+      pollClosed: "Poll closed!", voted: function (l) { return "Vote: " + l; },
       liveGoal: "Live goal", campaignGoal: "Campaign goal", raised: "raised",
       liveGoalReached: "Live goal reached!", campaignGoalReached: "Campaign goal reached!",
       ticker: "Latest donations", top: "Top donors", cta: "Donate",
@@ -293,6 +293,12 @@
     var text = leaders.length === 1 ? T.pollWinner(leaders[0].label) : leaders.length > 1 ? T.pollTie : T.pollNoVote;
     return { sum: sum, best: best, leaders: leaders, text: text };
   }
+  // The label of the poll option a donation voted for, if this page knows it.
+  function votedFor(d) {
+    var v = d.vote;
+    var p = v && polls.filter(function (x) { return x.id === v.poll_id; })[0];
+    return p && p.options[v.option] ? p.options[v.option].label : null;
+  }
   function putPoll(p) {
     if (!p || !p.id || p.live_id !== liveId) return;
     var i;
@@ -529,6 +535,10 @@
     var milestone = d.kind === "milestone" || d.kind === "goal" || d.kind === "poll";
     el("alert-donor").textContent = milestone ? d.title || T.milestone : d.donor || T.anonymous;
     showAmounts(d);
+    // A donation that voted in the live's poll: for which option.
+    var vote = el("alert-vote"), option = votedFor(d);
+    vote.hidden = !option;
+    vote.textContent = option ? T.voted(option) : "";
     var msg = el("alert-message");
     var withMessage = !!d.message && (milestone || kept(d) >= cfg.minMessage);
     msg.hidden = !withMessage;

@@ -1838,8 +1838,18 @@ async fn a_poll_shows_each_options_tag_amount_and_share_and_its_result_is_an_ale
         let time = v[1].as_str().unwrap();
         assert!(time.starts_with("encore 9 min ") || time == "encore 10 min 00 s", "{time}");
 
-        // Votes by tag and by number: the amounts, their shares, the leader.
+        // Votes by tag and by number: the amounts, their shares, the leader;
+        // the alert says which option the donation voted for.
         donate(&app, &live, vote("Allez #Zelda !", 3000)).await;
+        let line = eventually("the vote on the alert", WAIT, || async {
+            let v = b
+                .js("var v = document.getElementById('alert-vote'); \
+                     return document.getElementById('alert').hidden ? null : [v.hidden, v.textContent];")
+                .await;
+            (!v.is_null()).then_some(v)
+        })
+        .await;
+        assert_eq!(line, json!([false, "Vote : Zelda"]));
         donate(&app, &live, vote("#1", 1000)).await;
         let rows = json!([
             ["Mario Kart", "#mariokart", eur_fr("10,00_€ · 25_%")],
