@@ -392,7 +392,7 @@ fn subscriber_json(s: &Subscriber, status: Option<&webhooks::outbox::Status>) ->
         "url": s.url,
         "campaign_id": s.campaign_id,
         "created_at": s.created_at,
-        "events": ["donation.created", "donation.refunded", "donation.partially_refunded", "milestone.reached", "match.used_up"],
+        "events": crate::webhooks::outbox::KINDS.map(|(_, name)| name),
         "status": status,
     })
 }

@@ -1,6 +1,6 @@
 //! The durable outbox of outgoing webhooks. It follows the event log and posts
 //! `donation.created`, `donation.refunded`, `donation.partially_refunded`,
-//! `milestone.reached` and `match.used_up` to each subscriber, signed like our
+//! `milestone.reached`, `match.used_up` and `poll.closed` to each subscriber, signed like our
 //! incoming generic scheme (`Cagnotte-Signature: t=…,v1=…`). Per subscriber, one table row in the same
 //! SQLite file holds a cursor (every event up to it is delivered or given up),
 //! the failed attempts of the next event, when to retry and the last result:
@@ -55,12 +55,13 @@ CREATE TABLE IF NOT EXISTS webhook_outbox (
 ";
 
 /// The log's event kinds that subscribers receive, and their outgoing names.
-const KINDS: [(&str, &str); 5] = [
+pub const KINDS: [(&str, &str); 6] = [
     ("donation", "donation.created"),
     ("refund", "donation.refunded"),
     ("partial_refund", "donation.partially_refunded"),
     ("milestone_reached", "milestone.reached"),
     ("match_used_up", "match.used_up"),
+    ("poll_closed", "poll.closed"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -659,6 +660,7 @@ mod tests {
             Fact::DonationRefunded { donation_id: "d".into(), refunded_amount: Some(1) },
             Fact::MilestoneReached { milestone_id: "m".into() },
             Fact::MatchUsedUp { match_id: "m".into() },
+            Fact::PollClosed { live_id: "l".into(), poll_id: "p".into() },
         ];
         for f in facts {
             assert!(KINDS.iter().any(|(k, _)| *k == f.kind()), "{}", f.kind());

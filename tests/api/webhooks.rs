@@ -611,16 +611,23 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
     until(10, "a first attempt", async || (receiver.attempts("bot") >= 1).then_some(())).await;
     let app = app.restart().await;
     until(15, "delivery after the restart", async || (receiver.accepted("bot", secret).len() >= 3).then_some(())).await;
+    // A poll's result, for a bot to announce it.
+    let polls = format!("/api/v1/lives/{}/polls", live.id);
+    let (s, poll) =
+        app.post(&polls, Some(&live.key), json!({"question": "Pile ou face ?", "options": ["Pile", "Face"]})).await;
+    assert_eq!(s, StatusCode::CREATED, "{poll}");
+    let (s, _) = app.post(&format!("{polls}/{}/close", poll["id"].as_str().unwrap()), Some(&live.key), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
     let (s, _) = app.post(&format!("/api/v1/donations/{donation_id}/refund"), Some(&live.key), json!({})).await;
     assert_eq!(s, StatusCode::OK);
     let got = until(15, "the refund", async || {
         let got = receiver.accepted("bot", secret);
-        (got.len() >= 4).then_some(got)
+        (got.len() >= 5).then_some(got)
     })
     .await;
 
     let types: Vec<&str> = got.iter().map(|e| e["type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["donation.created", "match.used_up", "milestone.reached", "donation.refunded"]);
+    assert_eq!(types, ["donation.created", "match.used_up", "milestone.reached", "poll.closed", "donation.refunded"]);
     let seqs: Vec<u64> = got.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in log order, each once: {seqs:?}");
     assert_eq!(got[0]["id"], format!("evt_{}", seqs[0]));
@@ -632,22 +639,26 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
     assert_eq!(got[0]["data"]["campaign_totals"]["total"], 1500);
     assert_eq!(got[1]["data"]["match"]["sponsor"], "Acme");
     assert_eq!(got[2]["data"]["milestone"]["label"], "Une chanson de plus");
-    assert_eq!(got[3]["data"]["donation"]["refunded"], true);
+    assert_eq!(
+        (got[3]["data"]["poll"]["question"].as_str(), got[3]["data"]["poll"]["closed_at"].is_string()),
+        (Some("Pile ou face ?"), true)
+    );
+    assert_eq!(got[4]["data"]["donation"]["refunded"], true);
     assert!(receiver.attempts("bot") >= 5, "two failed attempts were retried");
     assert_eq!(receiver.attempts("elsewhere"), 0, "another campaign's subscriber gets nothing");
 
     // The delivery state is saved just after the receiver's answer: read it once saved.
-    let bot = until(10, "the fourth delivery saved", async || {
+    let bot = until(10, "the fifth delivery saved", async || {
         let (s, v) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
         assert_eq!(s, StatusCode::OK);
         let bot = v["webhooks"].as_array().unwrap().iter().find(|w| w["url"] == format!("{base}/bot")).unwrap().clone();
-        (bot["status"]["delivered"].as_u64() >= Some(4)).then_some(bot)
+        (bot["status"]["delivered"].as_u64() >= Some(5)).then_some(bot)
     })
     .await;
     let st = &bot["status"];
     assert_eq!(
         (st["state"].as_str(), st["last_status"].as_u64(), st["delivered"].as_u64()),
-        (Some("ok"), Some(200), Some(4)),
+        (Some("ok"), Some(200), Some(5)),
         "{bot}"
     );
     assert!(bot.get("secret").is_none());
