@@ -662,6 +662,17 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
         "{bot}"
     );
     assert!(bot.get("secret").is_none());
+    assert_eq!(
+        bot["events"],
+        json!([
+            "donation.created",
+            "donation.refunded",
+            "donation.partially_refunded",
+            "milestone.reached",
+            "match.used_up",
+            "poll.closed"
+        ])
+    );
     let (s, _) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(&live.key), &[], None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
