@@ -587,6 +587,7 @@ fn campaign_json(c: &CampaignView, lives: &[LiveView], now: Timestamp) -> Value 
                 "id": l.live.id, "host": l.live.host, "title": l.live.title, "platform": l.live.platform,
                 "scheduled_at": l.live.scheduled_at, "duration_minutes": l.live.duration_minutes,
                 "ends_at": live_end(&l.live), "status": live_status(&l.live, now), "goal": l.live.goal, "totals": l.totals,
+                "polls": l.polls.iter().map(poll_json).collect::<Vec<_>>(),
             })
         })
         .collect();

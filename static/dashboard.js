@@ -34,6 +34,12 @@
       m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
       total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
       noMatch: "Aucun abondement pour l'instant.", noMilestone: "Aucun palier pour l'instant.",
+      noPoll: "Aucun sondage pour l'instant : un hôte en lance un depuis son espace, ou vous depuis la fiche d'un live.",
+      pollStarted: "Sondage lancé : les overlays du live l'affichent.", closePoll: "Clore",
+      pollOpen: function (t) { return t ? "en cours, encore " + t : "en cours"; }, pollOver: "terminé",
+      pollWinner: function (l) { return "terminé : " + l + " l'emporte"; }, pollTie: "terminé : égalité",
+      votes: function (n) { return n + (n > 1 ? " dons" : " don"); },
+      badOptions: "Un sondage a de 2 à 6 options, une par ligne.",
       noIntegration: "Aucune intégration : les dons viennent de l'API ou du formulaire d'un live.",
       noSubscriber: "Aucun destinataire.",
       goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
@@ -65,6 +71,12 @@
       m_ended: "ended", mode_off: "off", mode_delay: "delay", mode_manual: "approval",
       total: "Total", raised: "donations", matched: "matched", donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
       noMatch: "No match yet.", noMilestone: "No milestone yet.",
+      noPoll: "No poll yet: a host starts one from their space, or you from a live's card.",
+      pollStarted: "Poll started: the live's overlays show it.", closePoll: "Close",
+      pollOpen: function (t) { return t ? "open, " + t + " left" : "open"; }, pollOver: "closed",
+      pollWinner: function (l) { return "closed: " + l + " wins"; }, pollTie: "closed: a tie",
+      votes: function (n) { return n + (n === 1 ? " donation" : " donations"); },
+      badOptions: "A poll has 2 to 6 options, one per line.",
       noIntegration: "No integration: donations come from the API or a live's form.",
       noSubscriber: "No receiver.",
       goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
@@ -354,6 +366,7 @@
     }
     renderMatches(c);
     renderMilestones(c);
+    renderPolls(c);
     loadHooks();
     renderLives(c);
     renderDonations(donations, cur);
@@ -514,6 +527,51 @@
   }
   // Delivery states change without any campaign event: look again now and then.
   setInterval(function () { if (campaign && csrf && !document.hidden) { loadHooks(); loadConnections(); } }, 5000);
+
+  // Every live's polls, newest first: each option's keyword, what it gathered
+  // and from how many donations, the result once closed; an open one can be
+  // closed (two clicks).
+  function renderPolls(c) {
+    var tb = el("polls").tBodies[0];
+    tb.textContent = "";
+    var rows = [];
+    c.lives.forEach(function (l) { (l.polls || []).forEach(function (p) { rows.push([l, p]); }); });
+    rows.sort(function (a, b) { return Date.parse(b[1].created_at) - Date.parse(a[1].created_at); });
+    var now = Date.now();
+    rows.forEach(function (r) {
+      var l = r[0], p = r[1];
+      var end = Date.parse(p.closed_at || p.ends_at || "");
+      var open = !(end <= now);
+      var best = Math.max.apply(null, p.options.map(function (o) { return o.amount; }));
+      var leaders = p.options.filter(function (o) { return best > 0 && o.amount === best; });
+      var tr = make("tr");
+      tr.dataset.id = p.id;
+      tr.dataset.state = open ? "open" : "over";
+      var results = p.options.map(function (o) {
+        return o.label + " #" + o.tag + " : " + money(o.amount, c.currency) + " (" + T.votes(o.donations) + ")";
+      }).join(" · ");
+      var left = Math.max(0, Math.floor((end - now) / 1000));
+      var state = open ? T.pollOpen(isNaN(end) ? "" : Math.floor(left / 60) + " min " + (left % 60 < 10 ? "0" : "") + left % 60 + " s")
+        : leaders.length === 1 ? T.pollWinner(leaders[0].label) : leaders.length > 1 ? T.pollTie : T.pollOver;
+      [l.host, p.question, results, state].forEach(function (v) { tr.appendChild(make("td", null, v)); });
+      var acts = make("td");
+      if (open) {
+        var b = actionButton("close-poll", p.id, T.closePoll);
+        b.dataset.live = l.id;
+        acts.appendChild(b);
+      }
+      tr.appendChild(acts);
+      tb.appendChild(tr);
+    });
+    if (!rows.length) emptyRow(tb, T.noPoll);
+  }
+  // An open poll's time left moves on.
+  setInterval(function () {
+    var open = campaign && campaign.lives.some(function (l) {
+      return (l.polls || []).some(function (p) { return !p.closed_at && p.ends_at && Date.parse(p.ends_at) > Date.now() - 1000; });
+    });
+    if (open) renderPolls(campaign);
+  }, 1000);
 
   function renderMilestones(c) {
     var host = {};
@@ -936,6 +994,19 @@
         return refresh(false);
       });
     }
+    if (kind === "poll") {
+      var options = field(form, "options").value.split("\n").map(function (o) { return o.trim(); })
+        .filter(function (o) { return o; });
+      if (options.length < 2 || options.length > 6) { notice(T.badOptions, true); return null; }
+      var minutes = field(form, "minutes").value;
+      var poll = { question: text(field(form, "question").value), options: options };
+      if (minutes) poll.minutes = parseInt(minutes, 10);
+      return api("POST", path + "/polls", poll).then(function () {
+        form.reset();
+        notice(T.pollStarted, false);
+        return refresh(false);
+      });
+    }
     if (kind === "challenge") {
       var c = formValues(form, cur);
       return api("POST", path + "/challenges", { label: c.label, amount: c.amount, minutes: c.minutes }).then(function () {
@@ -978,7 +1049,7 @@
     var liveId = card && card.dataset.live;
     var rotate = act.indexOf("rotate-") === 0;
     var armedKey = act + " " + (b.dataset.id || liveId || currentId);
-    if ((act === "refund" || act.indexOf("remove-") === 0 || rotate) && !armedActs[armedKey]) {
+    if ((act === "refund" || act === "close-poll" || act.indexOf("remove-") === 0 || rotate) && !armedActs[armedKey]) {
       // Two clicks: a refund cannot be undone, and a replaced link or key stops
       // at once (an overlay open in OBS with the old link is cut).
       armedActs[armedKey] = true;
@@ -1030,6 +1101,10 @@
       "replay": function () { return api("POST", don + "/replay").then(function () { notice(T.replayed, false); }); },
       "remove-integration": function () {
         return api("DELETE", "/api/v1/integrations/" + encodeURIComponent(b.dataset.id)).then(loadHooks);
+      },
+      "close-poll": function () {
+        var owner = "/api/v1/lives/" + encodeURIComponent(b.dataset.live);
+        return api("POST", owner + "/polls/" + encodeURIComponent(b.dataset.id) + "/close");
       },
       "remove-subscriber": function () {
         return api("DELETE", "/api/v1/webhooks/" + encodeURIComponent(b.dataset.id)).then(loadHooks);

@@ -223,6 +223,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("poll_options", "Options, une par ligne (2 à 6)", "Options, one per line (2 to 6)"),
     ("poll_minutes", "Durée en minutes (vide : jusqu'à sa clôture)", "Minutes (empty: until you close it)"),
     ("start_poll", "Lancer le sondage", "Start the poll"),
+    ("poll_results", "Résultats", "Results"),
     ("host_link", "Lien de l'espace hôte", "Host's space link"),
     (
         "host_link_help",

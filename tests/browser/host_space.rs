@@ -572,3 +572,54 @@ async fn a_host_puts_a_poll_and_closes_it() {
     })
     .await;
 }
+
+/// The organisers put a poll from a live's card, see every live's polls with
+/// what each option gathered, and close one in two clicks.
+#[tokio::test]
+async fn an_organiser_puts_a_poll_and_sees_its_results_on_the_dashboard() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let vote =
+        |message: &str, amount: i64| json!({"amount": amount, "currency": "EUR", "donor": "Ana", "message": message});
+    with_browser(async |b| {
+        sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        wait_text(b, "#lives article [data-f=host]", "Corentin").await;
+        wait_text(b, "#polls tbody", "Aucun sondage pour l'instant : un hôte en lance un depuis son espace, ou vous depuis la fiche d'un live.").await;
+        click(b, "#lives article details[data-box=poll] > summary").await;
+        let form = "#lives article [data-form=poll]";
+        fill(b, &format!("{form} [name=question]"), "Quelle tenue ?").await;
+        fill(b, &format!("{form} [name=options]"), "Pyjama").await;
+        click(b, &format!("{form} button[type=submit]")).await;
+        wait_text(b, "#notice", "Un sondage a de 2 à 6 options, une par ligne.").await;
+        fill(b, &format!("{form} [name=options]"), "Pyjama\nCostume").await;
+        fill(b, &format!("{form} [name=minutes]"), "30").await;
+        click(b, &format!("{form} button[type=submit]")).await;
+        wait_text(b, "#notice", "Sondage lancé : les overlays du live l'affichent.").await;
+        app.donate(&live, vote("#costume", 1500)).await;
+        app.donate(&live, vote("#pyjama !", 500)).await;
+        app.donate(&live, vote("#2", 1000)).await;
+        let cells = "return Array.from(document.querySelectorAll('#polls tbody tr:first-child td')).map(function (t) { return t.textContent; })";
+        let row = eventually("the poll's row", WAIT, || async {
+            let row = b.js(cells).await;
+            (row[2] == fr("Pyjama #pyjama : 5,00_€ (1 don) · Costume #costume : 25,00_€ (2 dons)")).then_some(row)
+        })
+        .await;
+        assert_eq!((row[0].clone(), row[1].clone(), row[4].clone()), (json!("Corentin"), json!("Quelle tenue ?"), json!("Clore")));
+        let state = row[3].as_str().unwrap();
+        assert!(state.starts_with("en cours, encore 29 min ") || state == "en cours, encore 30 min 00 s", "{state}");
+        let close = "#polls button[data-act=close-poll]";
+        click(b, close).await;
+        wait_text(b, close, "Confirmer ?").await;
+        click(b, close).await;
+        eventually("the poll closed", WAIT, || async {
+            (b.js(cells).await[3] == "terminé : Costume l'emporte").then_some(())
+        })
+        .await;
+        assert_eq!(b.js("return document.querySelectorAll('#polls button').length").await, 0);
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        let ms = |k: &str| cagnotte::domain::Timestamp::parse(l["polls"][0][k].as_str().unwrap()).unwrap().millis();
+        assert_eq!((ms("ends_at") - ms("created_at")) / 60_000, 30);
+        assert!(ms("closed_at") < ms("ends_at"));
+    })
+    .await;
+}
