@@ -540,10 +540,7 @@
     var now = Date.now();
     rows.forEach(function (r) {
       var l = r[0], p = r[1];
-      var end = Date.parse(p.closed_at || p.ends_at || "");
-      var open = !(end <= now);
-      var best = Math.max.apply(null, p.options.map(function (o) { return o.amount; }));
-      var leaders = p.options.filter(function (o) { return best > 0 && o.amount === best; });
+      var st = cagnottePollState(p, now), end = st.end, open = st.open, leaders = st.leaders;
       var tr = make("tr");
       tr.dataset.id = p.id;
       tr.dataset.state = open ? "open" : "over";

@@ -398,7 +398,6 @@
   }
   // The live's polls, newest first: each option's keyword, what it gathered,
   // the leading one; an open one can be closed (two clicks).
-  function pollEnd(p) { return Date.parse(p.closed_at || p.ends_at || ""); }
   function renderPolls() {
     var ul = el("polls");
     ul.textContent = "";
@@ -406,8 +405,7 @@
     if (!polls.length) { ul.appendChild(make("li", "help", T.noPoll)); return; }
     var now = Date.now();
     polls.slice().reverse().forEach(function (p) {
-      var end = pollEnd(p);
-      var open = !(end <= now);
+      var st = cagnottePollState(p, now), end = st.end, open = st.open;
       var li = make("li");
       li.dataset.id = p.id;
       li.dataset.state = open ? "open" : "over";
@@ -418,14 +416,14 @@
         li.appendChild(document.createTextNode(" "));
         li.appendChild(button("close-poll", p.id, T.closePoll));
       }
-      var best = Math.max.apply(null, p.options.map(function (o) { return o.amount; }));
       var ol = make("ol", "poll-options");
       p.options.forEach(function (o) {
-        var row = make("li", best > 0 && o.amount === best ? "lead" : null);
+        var lead = st.leaders.indexOf(o) >= 0;
+        var row = make("li", lead ? "lead" : null);
         row.appendChild(make("span", null, o.label + " "));
         row.appendChild(make("code", null, "#" + o.tag));
         row.appendChild(make("span", "num", " — " + money(o.amount) + " (" + T.votes(o.donations) + ")" +
-          (best > 0 && o.amount === best ? " — " + T.lead : "")));
+          (lead ? " — " + T.lead : "")));
         ol.appendChild(row);
       });
       li.appendChild(ol);
@@ -437,7 +435,7 @@
     if (live && challenges.some(function (m) { return !m.reached && Date.parse(m.ends_at) > Date.now() - 1000; })) {
       renderChallenges();
     }
-    if (live && (live.polls || []).some(function (p) { return !(pollEnd(p) <= Date.now() - 1000); })) renderPolls();
+    if (live && (live.polls || []).some(function (p) { return cagnottePollState(p, Date.now() - 1000).open; })) renderPolls();
   }, 1000);
 
   el("poll-form").addEventListener("submit", function (ev) {

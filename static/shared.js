@@ -195,3 +195,17 @@ function cagnotteHostLink(url, lang) {
   var cut = url.indexOf("#");
   return url.slice(0, cut) + "?lang=" + lang + url.slice(cut);
 }
+
+// A live's poll as the organisers' pages show it at `now`: whether it is open,
+// when it ends (NaN while it has no deadline), and its leading options (none
+// before a vote).
+function cagnottePollState(p, now) {
+  "use strict";
+  var end = Date.parse(p.closed_at || p.ends_at || "");
+  var best = Math.max.apply(null, p.options.map(function (o) { return o.amount; }));
+  return {
+    open: !(end <= now),
+    end: end,
+    leaders: p.options.filter(function (o) { return best > 0 && o.amount === best; })
+  };
+}

@@ -276,6 +276,16 @@ impl Ws {
         self.try_next(Duration::from_secs(10)).await.expect("a frame within 10 s")
     }
 
+    /// The next frame of this `type`, skipping the others.
+    pub async fn until(&mut self, kind: &str) -> Value {
+        loop {
+            let v = self.next().await;
+            if v["type"] == kind {
+                return v;
+            }
+        }
+    }
+
     pub async fn try_next(&mut self, within: Duration) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + within;
         loop {

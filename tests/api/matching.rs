@@ -14,15 +14,6 @@ async fn add_match(app: &TestApp, campaign: &str, body: Value) -> Value {
 }
 
 /// Reads frames until one of `kind` comes; panics after 10 s.
-async fn until(ws: &mut Ws, kind: &str) -> Value {
-    loop {
-        let v = ws.next().await;
-        if v["type"] == kind {
-            return v;
-        }
-    }
-}
-
 async fn campaign_ws(app: &TestApp, id: &str, token: &str, after: Option<u64>) -> Ws {
     let mut url = format!("ws://{}/ws/campaigns/{id}?token={token}", app.addr);
     if let Some(a) = after {
@@ -109,16 +100,16 @@ async fn match_windows_follow_the_clock_and_streams_announce_them() {
     assert_eq!(before["donation"]["matched"], 0, "not yet open");
 
     clock.set("2026-11-25T19:00:00Z");
-    let started = until(&mut ws, "match_started").await;
+    let started = ws.until("match_started").await;
     assert_eq!(started["match"]["id"], m["id"]);
     assert_eq!(started["match"]["status"], "active");
     // Every live of the campaign hears of it.
-    assert_eq!(until(&mut ws_other, "match_started").await["seq"], started["seq"]);
+    assert_eq!(ws_other.until("match_started").await["seq"], started["seq"]);
     let during = app.donate_ok(&live, 1000).await;
     assert_eq!(during["donation"]["matched"], 1000);
 
     clock.set("2026-11-25T21:00:00Z");
-    let ended = until(&mut ws, "match_ended").await;
+    let ended = ws.until("match_ended").await;
     assert_eq!(ended["match"]["status"], "ended");
     assert_eq!(ended["match"]["used"], 1000);
     let after = app.donate_ok(&live, 1000).await;
@@ -141,9 +132,9 @@ async fn used_up_is_announced_once_and_a_refund_reopens_the_budget() {
     ws.next().await;
     app.donate_ok(&live, 1000).await;
     let b = app.donate_ok(&live, 1000).await;
-    let d = until(&mut ws, "donation").await;
+    let d = ws.until("donation").await;
     assert_eq!(d["donation"]["matched"], 1000);
-    let d = until(&mut ws, "donation").await;
+    let d = ws.until("donation").await;
     assert_eq!(d["donation"]["matched"], 500);
     let used_up = ws.next().await;
     assert_eq!(used_up["type"], "match_used_up");
@@ -151,7 +142,7 @@ async fn used_up_is_announced_once_and_a_refund_reopens_the_budget() {
     assert_eq!(used_up["match"]["id"], m["id"]);
     assert_eq!(used_up["match"]["left"], 0);
     app.donate_ok(&live, 1000).await;
-    assert_eq!(until(&mut ws, "donation").await["donation"]["matched"], 0);
+    assert_eq!(ws.until("donation").await["donation"]["matched"], 0);
     assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "used up only once");
 
     let (_, r) = app
@@ -161,8 +152,8 @@ async fn used_up_is_announced_once_and_a_refund_reopens_the_budget() {
     let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
     assert_eq!(c["matches"][0]["status"], "active");
     app.donate_ok(&live, 2000).await;
-    until(&mut ws, "refund").await;
-    assert_eq!(until(&mut ws, "donation").await["donation"]["matched"], 500);
+    ws.until("refund").await;
+    assert_eq!(ws.until("donation").await["donation"]["matched"], 500);
     assert_eq!(ws.next().await["type"], "match_used_up", "used up again after the refund gave budget back");
 }
 
@@ -184,14 +175,14 @@ async fn milestones_are_reached_exactly_once_across_restarts() {
     let mut ws = app.ws(&live, None).await;
     ws.next().await;
     app.donate_ok(&live, 2500).await;
-    until(&mut ws, "donation").await;
+    ws.until("donation").await;
     let reached = ws.next().await;
     assert_eq!(reached["type"], "milestone_reached");
     assert_eq!(reached["milestone"]["id"], live_ms["id"]);
     assert_eq!(reached["milestone"]["label"], "Solo");
     assert_eq!(reached["totals"]["total"], 2500);
     app.donate_ok(&live, 2500).await;
-    until(&mut ws, "donation").await;
+    ws.until("donation").await;
     let reached = ws.next().await;
     assert_eq!(reached["milestone"]["id"], ms["id"]);
     assert_eq!(reached["campaign_totals"]["total"], 5000);
@@ -345,7 +336,7 @@ async fn a_match_is_edited_for_the_donations_to_come() {
     let mut ws = app.ws(&live, None).await;
     assert_eq!(app.donate_ok(&live, 600).await["donation"]["matched"], 600);
     assert_eq!(app.donate_ok(&live, 600).await["donation"]["matched"], 400);
-    assert_eq!(until(&mut ws, "match_used_up").await["match"]["left"], 0);
+    assert_eq!(ws.until("match_used_up").await["match"]["left"], 0);
 
     // Refused, and nothing changes.
     let (s, e) = edit_match(&app, &cid, &mid, ADMIN, json!({"cap": 999})).await;
@@ -369,7 +360,7 @@ async fn a_match_is_edited_for_the_donations_to_come() {
         (&m["cap"], &m["used"], &m["left"], &m["status"], &m["ratio"], &m["sponsor"]),
         (&json!(3000), &json!(1000), &json!(2000), &json!("active"), &json!([1, 2]), &json!("Acme SA"))
     );
-    let updated = until(&mut ws, "match_updated").await;
+    let updated = ws.until("match_updated").await;
     assert_eq!(updated["match"], m);
     assert_eq!(updated["campaign_totals"], json!({"raised": 1200, "matched": 1000, "total": 2200, "donations": 2}));
     assert_eq!(app.donate_ok(&live, 1000).await["donation"]["matched"], 500, "half, now");
@@ -378,7 +369,7 @@ async fn a_match_is_edited_for_the_donations_to_come() {
     let (s, m) = edit_match(&app, &cid, &mid, ADMIN, json!({"ends_at": "2026-11-25T19:00:00Z"})).await;
     assert_eq!((s, m["ends_at"].as_str()), (StatusCode::OK, Some("2026-11-25T19:00:00.000Z")));
     clock.set("2026-11-25T19:00:00Z");
-    assert_eq!(until(&mut ws, "match_ended").await["match"]["status"], "ended");
+    assert_eq!(ws.until("match_ended").await["match"]["status"], "ended");
     assert_eq!(app.donate_ok(&live, 1000).await["donation"]["matched"], 0, "closed");
     let (s, m) = edit_match(&app, &cid, &mid, ADMIN, json!({"ends_at": null, "min_amount": 2000})).await;
     assert_eq!(
@@ -513,7 +504,7 @@ async fn a_partial_refund_takes_back_part_and_the_sponsors_share_of_it() {
             t["donations"].as_i64().unwrap(),
         )
     };
-    let received = until(&mut ws, "donation").await["seq"].as_u64().unwrap();
+    let received = ws.until("donation").await["seq"].as_u64().unwrap();
 
     // One cent back: the sponsor's share of the rest is rounded down (333 × 999 / 1000).
     let (s, r) = app.post(&path, Some(&live.key), json!({"refunded_amount": 1})).await;

@@ -7,15 +7,6 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-async fn until(ws: &mut Ws, kind: &str) -> Value {
-    loop {
-        let v = ws.next().await;
-        if v["type"] == kind {
-            return v;
-        }
-    }
-}
-
 async fn sign_in(app: &TestApp) -> (String, String) {
     let r =
         app.client.post(format!("{}/api/v1/session", app.base)).json(&json!({"token": ADMIN})).send().await.unwrap();
@@ -171,12 +162,12 @@ async fn delayed_text_reaches_overlays_after_the_delay_while_totals_do_not_wait(
     let (_, d) =
         app.donate(&live, json!({"amount": 500, "currency": "EUR", "donor": "Léa", "message": "Courage !"})).await;
     assert_eq!(d["donation"]["moderation"], "pending");
-    let ev = until(&mut ws, "donation").await;
+    let ev = ws.until("donation").await;
     assert_eq!(ev["donation"]["donor"], Value::Null);
     assert_eq!(ev["donation"]["message"], Value::Null);
     assert_eq!(ev["donation"]["moderation"], "pending");
     assert_eq!(ev["totals"]["total"], 500, "totals never wait");
-    let upd = until(&mut ws, "donation_updated").await;
+    let upd = ws.until("donation_updated").await;
     let waited = posted.elapsed();
     assert!(waited >= Duration::from_millis(900) && waited < Duration::from_secs(4), "{waited:?}");
     assert_eq!(upd["donation"]["donor"], "Léa");
@@ -188,8 +179,8 @@ async fn delayed_text_reaches_overlays_after_the_delay_while_totals_do_not_wait(
     let id = d["donation"]["id"].as_str().unwrap();
     let (s, h) = app.post(&format!("/api/v1/donations/{id}/hide"), Some(&live.key), json!({"message": true})).await;
     assert_eq!(s, StatusCode::OK, "{h}");
-    until(&mut ws, "donation").await;
-    let upd = until(&mut ws, "donation_updated").await;
+    ws.until("donation").await;
+    let upd = ws.until("donation_updated").await;
     assert_eq!((upd["donation"]["moderation"].as_str(), upd["donation"]["message"].as_str()), (Some("hidden"), None));
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "no release after a hide");
@@ -206,7 +197,7 @@ async fn manual_approval_and_hiding_after_the_fact() {
         .donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": "Pour les Restos"}))
         .await;
     let id = d["donation"]["id"].as_str().unwrap().to_owned();
-    assert_eq!(until(&mut ws, "donation").await["donation"]["moderation"], "pending");
+    assert_eq!(ws.until("donation").await["donation"]["moderation"], "pending");
     let (_, m) = app
         .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/moderation", live.id), Some(ADMIN), &[], None)
         .await;
@@ -218,7 +209,7 @@ async fn manual_approval_and_hiding_after_the_fact() {
     assert_eq!(s, StatusCode::FORBIDDEN, "{a}");
     let (s, a) = app.post(&format!("/api/v1/donations/{id}/approve"), Some(&live.key), json!({})).await;
     assert_eq!((s, a["donation"]["message"].as_str()), (StatusCode::OK, Some("Pour les Restos")));
-    let upd = until(&mut ws, "donation_updated").await;
+    let upd = ws.until("donation_updated").await;
     assert_eq!(upd["donation"]["donor"], "Zoé");
     let (_, m) = app
         .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/moderation", live.id), Some(ADMIN), &[], None)
@@ -228,7 +219,7 @@ async fn manual_approval_and_hiding_after_the_fact() {
     // Hidden after the fact: open overlays update, new ones never see it.
     let (_, h) = app.post(&format!("/api/v1/donations/{id}/hide"), Some(ADMIN), json!({"donor": true})).await;
     assert_eq!((h["donation"]["donor"].as_str(), h["donation"]["message"].as_str()), (None, Some("Pour les Restos")));
-    let upd = until(&mut ws, "donation_updated").await;
+    let upd = ws.until("donation_updated").await;
     assert_eq!(upd["donation"]["donor"], Value::Null);
     assert_eq!(upd["donation"]["moderation"], "hidden");
     let mut fresh = app.ws(&live, None).await;
@@ -296,7 +287,7 @@ async fn test_alerts_reach_overlays_and_count_nowhere() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{t}");
-    let ev = until(&mut ws, "test_alert").await;
+    let ev = ws.until("test_alert").await;
     assert_eq!(ev["donation"]["test"], true);
     assert_eq!(ev["donation"]["donor"], "Test");
     assert_eq!(ev["donation"]["amount"], 500);
@@ -338,7 +329,7 @@ async fn an_alert_replayed_reaches_overlays_and_changes_nothing() {
     let (s, v) = app.post(&replay, Some(host), json!({})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!((v["donation"]["id"].as_str(), v["donation"]["donor"].clone()), (Some(id.as_str()), Value::Null));
-    let ev = until(&mut ws, "alert_replay").await;
+    let ev = ws.until("alert_replay").await;
     assert_eq!(ev["seq"], snap["seq"].as_u64().unwrap() + 1);
     assert_eq!(
         (ev["donation"]["id"].as_str(), ev["donation"]["amount"].clone(), ev["donation"]["donor"].clone()),
@@ -594,7 +585,7 @@ async fn public_streams_need_no_token_and_show_only_moderated_text() {
     let mut ws = Ws { stream };
     ws.next().await;
     app.donate(&live, json!({"amount": 100, "currency": "EUR", "donor": "Secret", "message": "pas encore"})).await;
-    let ev = until(&mut ws, "donation").await;
+    let ev = ws.until("donation").await;
     assert_eq!(ev["totals"]["total"], 100);
     assert!(!ev.to_string().contains("pas encore") && !ev.to_string().contains("Secret"));
     let (mut cws, _) =
@@ -1247,7 +1238,7 @@ async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
     app.donate_ok(&other, 9000).await; // another live's money is not this challenge's
     clock.set("2026-12-04T20:14:59Z");
     app.donate_ok(&live, 2000).await;
-    let ev = until(&mut ws, "milestone_reached").await;
+    let ev = ws.until("milestone_reached").await;
     assert_eq!(
         (ev["milestone"]["id"].as_str(), ev["milestone"]["label"].as_str()),
         (Some(id.as_str()), Some("Je chante"))
@@ -1263,19 +1254,19 @@ async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
     let reached: Vec<(Value, Value)> =
         campaign["milestones"].as_array().unwrap().iter().map(|m| (m["label"].clone(), m["reached"].clone())).collect();
     assert_eq!(reached, [(json!("Je chante"), json!(true)), (json!("Je danse"), json!(false))]);
-    let started = until(&mut ws, "challenge_started").await;
+    let started = ws.until("challenge_started").await;
     assert_eq!(
         (started["milestone"]["label"].as_str(), started["milestone"]["from"].clone()),
         (Some("Je danse"), json!(6000))
     );
-    until(&mut ws, "donation").await;
+    ws.until("donation").await;
     assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "no milestone for the missed challenge");
 
     // A third, called off by the host: over at once, never reached after.
     clock.set("2026-12-04T20:20:00Z");
     let (_, third) = app.post(&path, Some(&host), json!({"label": "Je jongle", "amount": 1000, "minutes": 30})).await;
     let third = third["id"].as_str().unwrap().to_owned();
-    until(&mut ws, "challenge_started").await;
+    ws.until("challenge_started").await;
     let one = format!("{path}/{third}");
     let (s, e) =
         app.request(reqwest::Method::DELETE, &one, Some(other.body["host_token"].as_str().unwrap()), &[], None).await;
@@ -1284,13 +1275,13 @@ async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
     let (s, v) = app.request(reqwest::Method::DELETE, &one, Some(&host), &[], None).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!((v["cancelled"].clone(), v["ends_at"].clone()), (json!(true), json!("2026-12-04T20:21:00.000Z")));
-    let ended = until(&mut ws, "challenge_ended").await;
+    let ended = ws.until("challenge_ended").await;
     assert_eq!(
         (ended["milestone"]["id"].as_str(), ended["milestone"]["cancelled"].clone()),
         (Some(third.as_str()), json!(true))
     );
     app.donate_ok(&live, 2000).await;
-    until(&mut ws, "donation").await;
+    ws.until("donation").await;
     assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "no milestone for the called-off challenge");
     for (url, code, status) in [
         (one.clone(), "challenge_over", StatusCode::CONFLICT),

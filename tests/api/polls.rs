@@ -5,15 +5,6 @@ use super::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn until(ws: &mut Ws, kind: &str) -> Value {
-    loop {
-        let v = ws.next().await;
-        if v["type"] == kind {
-            return v;
-        }
-    }
-}
-
 /// Each option's (amount, donations), in order.
 fn tallies(poll: &Value) -> Vec<(i64, u64)> {
     poll["options"]
@@ -67,7 +58,7 @@ async fn donations_vote_with_a_tag_in_their_message_while_the_poll_is_open() {
         )
     );
     assert!(poll["closed_at"].is_null(), "{poll}");
-    let started = until(&mut ws, "poll_started").await;
+    let started = ws.until("poll_started").await;
     assert_eq!(started["poll"]["id"].as_str(), Some(id.as_str()));
 
     // Votes: the tag whatever its case and accents, the number, the first
@@ -79,7 +70,7 @@ async fn donations_vote_with_a_tag_in_their_message_while_the_poll_is_open() {
     assert_eq!(first["donation"]["vote"], json!({"poll_id": id, "option": 0}));
     assert_eq!(first["donation"]["matched"], json!(1000), "matched, yet the vote counts what the donor gave");
     assert_eq!(tallies(&first["poll"]), [(1000, 1), (0, 0), (0, 0)]);
-    let frame = until(&mut ws, "donation").await;
+    let frame = ws.until("donation").await;
     assert_eq!(
         (frame["donation"]["vote"]["option"].clone(), tallies(&frame["poll"])),
         (json!(0), vec![(1000, 1), (0, 0), (0, 0)])
@@ -118,7 +109,7 @@ async fn donations_vote_with_a_tag_in_their_message_while_the_poll_is_open() {
     let (s, closed) = app.post(&close, Some(&host), json!({})).await;
     assert_eq!(s, StatusCode::OK, "{closed}");
     assert_eq!(closed["closed_at"].as_str(), Some("2026-12-04T20:10:00.000Z"));
-    let frame = until(&mut ws, "poll_closed").await;
+    let frame = ws.until("poll_closed").await;
     assert_eq!(
         (frame["poll"]["closed_at"].as_str(), tallies(&frame["poll"])),
         (Some("2026-12-04T20:10:00.000Z"), vec![(400, 1), (300, 1), (700, 1)])
@@ -146,7 +137,7 @@ async fn donations_vote_with_a_tag_in_their_message_while_the_poll_is_open() {
     let (_, after) = app.donate(&live, vote("#face", 100)).await;
     assert!(after["donation"].get("vote").is_none(), "{after}");
     // The writer closes it at its deadline, for the overlays to say the result.
-    let frame = until(&mut ws, "poll_closed").await;
+    let frame = ws.until("poll_closed").await;
     assert_eq!(
         (frame["poll"]["id"].as_str(), frame["poll"]["closed_at"].as_str(), tallies(&frame["poll"])),
         (Some(second_id.as_str()), Some("2026-12-04T20:12:00.000Z"), vec![(0, 0), (100, 1)])
