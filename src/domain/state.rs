@@ -523,6 +523,10 @@ pub struct CampaignState {
     pub platforms: PlatformTotals,
     /// Seq of the newest event of the campaign stream.
     pub stream_seq: u64,
+    /// The deadlines of its lives' polls not closed yet: (deadline, live id,
+    /// poll id). Usually empty: the writer's follow-up check after each event
+    /// looks here, not at every live.
+    pub poll_deadlines: Vec<(Timestamp, String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1170,11 +1174,8 @@ impl State {
             }
         }
         // A poll's time is up: closed, once, at its deadline.
-        for l in c.lives.iter().filter_map(|l| self.lives.get(l)) {
-            let due = |p: &&PollState| p.poll.closed_at.is_none() && p.poll.ends_at.is_some_and(|e| now >= e);
-            if let Some(p) = l.polls.iter().find(due) {
-                return Some(Fact::PollClosed { live_id: l.live.id.clone(), poll_id: p.poll.id.clone() });
-            }
+        if let Some((_, live_id, poll_id)) = c.poll_deadlines.iter().find(|(end, ..)| now >= *end) {
+            return Some(Fact::PollClosed { live_id: live_id.clone(), poll_id: poll_id.clone() });
         }
         for ms in c.milestones.iter().filter(|m| m.reached.is_none() && !m.milestone.cancelled) {
             let m = &ms.milestone;
@@ -1359,6 +1360,7 @@ impl State {
                         milestones: vec![],
                         platforms: PlatformTotals::new(),
                         stream_seq: ev.seq,
+                        poll_deadlines: vec![],
                     },
                 );
             }
@@ -1542,9 +1544,16 @@ impl State {
             Fact::PollStarted { poll } => {
                 let l = self.lives.get_mut(&poll.live_id).ok_or(FoldError::Unknown(ev.seq))?;
                 l.polls.push(PollState::new(poll.clone()));
+                if let Some(end) = poll.ends_at {
+                    let c = self.campaigns.get_mut(&l.live.campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
+                    c.poll_deadlines.push((end, poll.live_id.clone(), poll.id.clone()));
+                }
             }
             Fact::PollClosed { live_id, poll_id } => {
                 let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;
+                if let Some(c) = self.campaigns.get_mut(&l.live.campaign_id) {
+                    c.poll_deadlines.retain(|(_, l, p)| !(l == live_id && p == poll_id));
+                }
                 let p = l.polls.iter_mut().find(|p| &p.poll.id == poll_id).ok_or(FoldError::Unknown(ev.seq))?;
                 // Closed at its deadline if that came first (the writer's follow-up).
                 p.poll.closed_at = Some(p.poll.ends_at.map_or(ev.at, |e| e.min(ev.at)));

@@ -345,6 +345,18 @@ fn check_invariants(s: &State) {
         }
     }
     for c in s.campaigns.values() {
+        // The polls the writer still has to close at their deadline: exactly those not closed.
+        let mut due: Vec<_> = c
+            .lives
+            .iter()
+            .flat_map(|l| s.lives[l].polls.iter())
+            .filter(|p| p.poll.closed_at.is_none())
+            .filter_map(|p| Some((p.poll.ends_at?, p.poll.live_id.clone(), p.poll.id.clone())))
+            .collect();
+        let mut kept = c.poll_deadlines.clone();
+        due.sort();
+        kept.sort();
+        assert_eq!(kept, due);
         for m in &c.matches {
             assert_eq!(m.used_up, m.used >= m.r#match.cap, "used_up is recorded exactly when the cap is reached");
         }
