@@ -91,7 +91,8 @@
     tickerCount: num("ticker_count", 10, 1, 20),
     topCount: num("top_count", 5, 1, 10),
     catchUp: params.get("catch_up") !== "0",
-    goalAlert: params.get("goal_alert") !== "0"
+    goalAlert: params.get("goal_alert") !== "0",
+    pollAlert: params.get("poll_alert") !== "0"
   };
 
   (function applyStyle() {
@@ -714,8 +715,9 @@
       queue.push(Object.assign({}, d, { id: "replay:" + ev.seq + ":" + d.id, of: d.id }));
     } else if (ev.type === "milestone_reached" && ev.milestone) {
       milestoneReached(ev.milestone, true);
-    } else if (ev.type === "poll_closed" && ev.poll && !isCampaign) {
-      // A poll's result goes on air once, with what the winner gathered.
+    } else if (ev.type === "poll_closed" && ev.poll && !isCampaign && cfg.pollAlert) {
+      // A poll's result goes on air once, with what the winner gathered
+      // (`poll_alert=0` leaves it to the poll widget).
       var r = pollResult(ev.poll), id = "poll:" + ev.poll.id;
       if (r.best > 0 && !isKnown(id)) {
         queue.push({ id: id, kind: "poll", title: T.pollClosed, amount: r.best,

@@ -726,17 +726,19 @@ async fn builder_previews_a_widget_and_produces_its_url() {
                 f.elements.widget.value = "alert";
                 f.elements.catch_up.checked = false;
                 f.elements.goal_alert.checked = false;
+                f.elements.poll_alert.checked = false;
                 f.elements.big.value = "50";
                 f.dispatchEvent(new Event("change"));"##)
             .await;
         let url_now = b.js("return document.getElementById('url').value").await;
-        assert!(url_now.as_str().unwrap().ends_with("&catch_up=0&goal_alert=0"), "{url_now}");
+        assert!(url_now.as_str().unwrap().ends_with("&catch_up=0&goal_alert=0&poll_alert=0"), "{url_now}");
         assert!(url_now.as_str().unwrap().contains("&size=150&big=50&"), "{url_now}");
         b.js(r##"var f = document.getElementById("form");
                 f.elements.big.value = "";
                 f.elements.widget.value = "goal";
                 f.elements.catch_up.checked = true;
                 f.elements.goal_alert.checked = true;
+                f.elements.poll_alert.checked = true;
                 f.dispatchEvent(new Event("change"));"##)
             .await;
         assert_eq!(b.js("return document.getElementById('url').value").await, expected);
@@ -1888,9 +1890,10 @@ async fn a_poll_shows_each_options_tag_amount_and_share_and_its_result_is_an_ale
         tokio::time::sleep(Duration::from_millis(1500)).await;
         assert_eq!(recorded(b).await, Vec::<String>::new());
 
-        // In English, a tie.
-        b.goto(&url(&app, &live, "", "&widgets=alert,poll&duration=2&lang=en")).await;
+        // In English, a tie, with `poll_alert=0`: no alert of the result.
+        b.goto(&url(&app, &live, "", "&widgets=alert,poll&duration=1&lang=en&poll_alert=0")).await;
         b.wait_live().await;
+        record_alerts(b).await;
         let (s, p2) = app.post(&path, Some(&live.key), json!({"question": "Again?", "options": ["Yes", "No"]})).await;
         assert_eq!(s, StatusCode::CREATED, "{p2}");
         eventually("the English poll", WAIT, || async {
@@ -1908,6 +1911,10 @@ async fn a_poll_shows_each_options_tag_amount_and_share_and_its_result_is_an_ale
             (v[1] == "Closed" && v[4] == "It's a tie!").then_some(())
         })
         .await;
+        wait_recorded(b, &["Ana €5.00", "Ana €5.00"]).await;
+        wait_alert_gone(b).await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert_eq!(recorded(b).await, ["Ana €5.00", "Ana €5.00"], "no alert of the result");
     })
     .await;
 
