@@ -42,15 +42,35 @@ struct Conn {
     buf: Vec<u8>,
 }
 
+/// The most requests in flight at once, so the most connections the pool opens.
+/// A paced rate the server cannot keep up with would otherwise open one more
+/// connection for each request sent while the others wait, until the server
+/// runs out of file descriptors (20 000) and can accept none, the answers it
+/// owes included; past this many, a request waits for one of them to finish
+/// (and the phase shows the publisher falling behind).
+pub const MAX_IN_FLIGHT: usize = 4096;
+
 /// Idle keep-alive connections, reused most recent first.
-#[derive(Default)]
 pub struct Pool {
     idle: Mutex<Vec<(SocketAddr, Conn)>>,
+    in_flight: tokio::sync::Semaphore,
+}
+
+impl Default for Pool {
+    fn default() -> Pool {
+        Pool::with_cap(MAX_IN_FLIGHT)
+    }
 }
 
 impl Pool {
+    /// A pool with at most `cap` requests in flight.
+    pub fn with_cap(cap: usize) -> Pool {
+        Pool { idle: Mutex::default(), in_flight: tokio::sync::Semaphore::new(cap) }
+    }
+
     /// Posts `body`; returns the response status once the whole response is read.
     pub async fn post(&self, to: &Endpoint, body: &str) -> io::Result<u16> {
+        let _slot = self.in_flight.acquire().await.map_err(|_| io::Error::other("the pool is closed"))?;
         let reused = {
             let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
             idle.iter().rposition(|(a, _)| *a == to.addr).map(|i| idle.swap_remove(i).1)
@@ -224,5 +244,54 @@ mod tests {
         assert_eq!(pool.post(&ep, "{}").await.unwrap(), 422);
         assert_eq!(pool.post(&ep, "").await.unwrap(), 200);
         assert_eq!(pool.idle.lock().unwrap().len(), 1, "one connection, kept alive");
+    }
+
+    /// Requests past the cap wait for a connection to come free instead of
+    /// opening more: a server that is slow to answer sees `cap` connections.
+    #[tokio::test]
+    async fn requests_past_the_cap_wait_instead_of_opening_connections() {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (go, gate) = tokio::sync::watch::channel(false);
+        let count = accepted.clone();
+        tokio::spawn(async move {
+            loop {
+                let (mut s, _) = l.accept().await.unwrap();
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut gate = gate.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    loop {
+                        // One request (head and an empty body) per answer.
+                        let mut got = Vec::new();
+                        while find(&got, b"\r\n\r\n").is_none() {
+                            let n = s.read(&mut buf).await.unwrap();
+                            if n == 0 {
+                                return;
+                            }
+                            got.extend_from_slice(&buf[..n]);
+                        }
+                        let _ = gate.wait_for(|open| *open).await;
+                        s.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n").await.unwrap();
+                    }
+                });
+            }
+        });
+        let ep = std::sync::Arc::new(Endpoint::new(&format!("http://{addr}"), "/x", None).unwrap());
+        let pool = std::sync::Arc::new(Pool::with_cap(2));
+        let posts: Vec<_> = (0..5)
+            .map(|_| {
+                let (pool, ep) = (pool.clone(), ep.clone());
+                tokio::spawn(async move { pool.post(&ep, "").await.unwrap() })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2, "two in flight, three waiting");
+        go.send(true).unwrap();
+        for p in posts {
+            assert_eq!(p.await.unwrap(), 201);
+        }
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2, "the waiting ones reused them");
     }
 }
