@@ -135,7 +135,6 @@ pub struct Milestone {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Poll {
     pub id: String,
-    pub campaign_id: String,
     pub live_id: String,
     pub question: String,
     pub options: Vec<PollOption>,

@@ -1056,8 +1056,7 @@ impl State {
                     return Err(Refusal::PollOpen);
                 }
                 let ends_at = minutes.map(|m| Timestamp::from_millis(poll.created_at.millis() + i64::from(m) * 60_000));
-                let poll =
-                    Poll { campaign_id: live.live.campaign_id.clone(), ends_at, closed_at: None, ..poll.clone() };
+                let poll = Poll { ends_at, closed_at: None, ..poll.clone() };
                 Ok(Decision::Append(Fact::PollStarted { poll }))
             }
             Command::ClosePoll { by, live_id, poll_id, at: now } => {

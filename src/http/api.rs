@@ -345,11 +345,8 @@ async fn create_live(
         goal: minor("goal", b.goal.as_ref())?,
         donate_url: text::url("donate_url", b.donate_url.as_deref())?,
         duration_minutes: match b.duration_minutes {
-            Some(m) if !(1..=24 * 60).contains(&m) => {
-                return Err(ApiError::invalid("invalid_field", "duration_minutes must be between 1 and 1440")
-                    .with("field", "duration_minutes"));
-            }
-            m => m,
+            Some(m) => Some(minutes("duration_minutes", m)?),
+            None => None,
         },
         created_at: Timestamp::default(),
         key_hash: secret::hash(&key),
@@ -653,9 +650,7 @@ async fn create_challenge(
         .views
         .with_live(&live_id, |l| l.live.campaign_id.clone())
         .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
-    if !(1..=24 * 60).contains(&b.minutes) {
-        return Err(ApiError::invalid("invalid_field", "minutes must be between 1 and 1440").with("field", "minutes"));
-    }
+    minutes("minutes", b.minutes)?;
     let milestone = crate::domain::Milestone {
         id: secret::new_id(),
         campaign_id: String::new(),
@@ -729,14 +724,13 @@ async fn start_poll(
     if folded.iter().enumerate().any(|(i, f)| folded[..i].contains(f)) {
         return Err(invalid("two options have the same label"));
     }
-    if b.minutes.is_some_and(|m| !(1..=24 * 60).contains(&m)) {
-        return Err(ApiError::invalid("invalid_field", "minutes must be between 1 and 1440").with("field", "minutes"));
+    if let Some(m) = b.minutes {
+        minutes("minutes", m)?;
     }
     let tags = crate::domain::Poll::tags(&labels);
     let options = labels.into_iter().zip(tags).map(|(label, tag)| crate::domain::PollOption { label, tag }).collect();
     let poll = crate::domain::Poll {
         id: secret::new_id(),
-        campaign_id: String::new(),
         live_id,
         question,
         options,
@@ -759,6 +753,14 @@ async fn close_poll(
     let (by, _) = app.require_host(&headers, Some(&live_id))?;
     let close = Command::ClosePoll { by, live_id, poll_id, at: Timestamp::default() };
     Ok(outcome_response(app.ledger.submit(close).await?, StatusCode::OK))
+}
+
+/// A number of minutes from 1 to a day (a live's length, a challenge's or a poll's time).
+fn minutes(field: &'static str, m: u32) -> Result<u32, ApiError> {
+    if (1..=24 * 60).contains(&m) {
+        return Ok(m);
+    }
+    Err(ApiError::invalid("invalid_field", format!("{field} must be between 1 and 1440")).with("field", field))
 }
 
 /// A field of a PATCH body: absent keeps the value, `null` clears it.
@@ -874,14 +876,7 @@ async fn edit_live(
     l.title = b.title.apply(l.title, |v| Ok(text::optional("title", Some(&v), text::NAME_MAX)?))?;
     l.platform = b.platform.apply(l.platform, |v| Ok(text::platform(Some(&v))?))?;
     l.scheduled_at = b.scheduled_at.apply(l.scheduled_at, |v| time("scheduled_at", Some(&v)))?;
-    l.duration_minutes = b.duration_minutes.apply(l.duration_minutes, |m| {
-        if (1..=24 * 60).contains(&m) {
-            Ok(Some(m))
-        } else {
-            Err(ApiError::invalid("invalid_field", "duration_minutes must be between 1 and 1440")
-                .with("field", "duration_minutes"))
-        }
-    })?;
+    l.duration_minutes = b.duration_minutes.apply(l.duration_minutes, |m| Ok(Some(minutes("duration_minutes", m)?)))?;
     l.goal = b.goal.apply(l.goal, |v| minor("goal", Some(&v)))?;
     l.donate_url = b.donate_url.apply(l.donate_url, |v| Ok(text::url("donate_url", Some(&v))?))?;
     app.ledger.submit(Command::UpdateLive(l)).await?;

@@ -256,7 +256,6 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     by: Principal::LiveKey(lid.clone()),
                     poll: Poll {
                         id: format!("p{i}"),
-                        campaign_id: String::new(),
                         live_id: lid.clone(),
                         question: "Q".into(),
                         options,
