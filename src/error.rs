@@ -124,6 +124,7 @@ impl From<Refusal> for ApiError {
             Refusal::PollNotFound => ApiError::not_found("poll_not_found", msg),
             Refusal::PollOver => ApiError::new(StatusCode::CONFLICT, "poll_over", msg),
             Refusal::PollOpen => ApiError::new(StatusCode::CONFLICT, "poll_open", msg),
+            Refusal::NoEntries => ApiError::new(StatusCode::CONFLICT, "no_entries", msg),
         }
     }
 }

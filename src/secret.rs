@@ -32,6 +32,12 @@ pub fn new_id() -> String {
     })
 }
 
+/// A number drawn at random by the operating system's generator (a prize
+/// draw's seed: no one can tell it beforehand).
+pub fn random_u64() -> u64 {
+    u64::from_le_bytes(random_bytes())
+}
+
 /// A secret token with a readable prefix (`ck_` live key, `ot_` overlay token, `ca_` admin): 256 random bits.
 pub fn new_token(prefix: &str) -> String {
     format!("{prefix}{}", hex::encode(random_bytes::<32>()))

@@ -6,7 +6,7 @@
 use crate::domain::moderation::Moderation;
 use crate::domain::state::HashMap;
 use crate::domain::state::{DonationState, MatchState, MilestoneState, PlatformTotals, PollState, State, Stream};
-use crate::domain::{Campaign, Donation, Integration, Live, Subscriber, Timestamp, TokenHash, Totals};
+use crate::domain::{Campaign, Donation, Draw, Integration, Live, Subscriber, Timestamp, TokenHash, Totals};
 use crate::money::Currency;
 use dashmap::DashMap;
 use serde::Serialize;
@@ -57,6 +57,11 @@ pub enum Change {
     Poll {
         live_id: String,
         poll: PollState,
+    },
+    /// A prize drawn, with its winning donation as it is now.
+    Draw {
+        draw: Draw,
+        winner: Donation,
     },
     Secrets {
         live: Live,
@@ -195,6 +200,8 @@ pub struct LiveView {
     pub pending: Vec<Donation>,
     /// In the order they were put, the newest last.
     pub polls: Vec<PollState>,
+    /// Its prize draws and their winning donations as they are now, the newest last.
+    pub draws: Vec<(Draw, Donation)>,
 }
 
 #[derive(Default)]
@@ -267,6 +274,11 @@ impl Views {
                     moderation: l.moderation.clone(),
                     pending: pending.into_iter().map(|d| d.donation.clone()).collect(),
                     polls: l.polls.clone(),
+                    draws: l
+                        .draws
+                        .iter()
+                        .filter_map(|d| Some((d.clone(), state.donations.get(&d.winner)?.donation.clone())))
+                        .collect(),
                 });
             }
         }
@@ -350,6 +362,7 @@ impl Views {
                     moderation: Moderation::default(),
                     pending: vec![],
                     polls: vec![],
+                    draws: vec![],
                 });
                 if let Some(mut c) = self.campaigns.get_mut(&live.campaign_id) {
                     c.lives.push(live.id.clone());
@@ -375,6 +388,10 @@ impl Views {
                     l.pending.retain(|d| d.id != donation.id);
                     if donation.pending {
                         l.pending.push(donation.clone());
+                    }
+                    // A winner's name hidden or refunded since: its draws show it as it is.
+                    for (_, w) in l.draws.iter_mut().filter(|(_, w)| w.id == donation.id) {
+                        *w = donation.clone();
                     }
                 }
                 if let Some(mut c) = self.campaigns.get_mut(donation.campaign_id.as_str()) {
@@ -410,6 +427,11 @@ impl Views {
             Change::Poll { live_id, poll } => {
                 if let Some(mut l) = self.lives.get_mut(live_id) {
                     upsert(&mut l.polls, poll.clone(), |x| x.poll.id == poll.poll.id);
+                }
+            }
+            Change::Draw { draw, winner } => {
+                if let Some(mut l) = self.lives.get_mut(&draw.live_id) {
+                    l.draws.push((draw.clone(), winner.clone()));
                 }
             }
             Change::Moderation { live_id, moderation } => {
@@ -573,6 +595,7 @@ fn live_json(l: &LiveView, c: &CampaignView, now: Timestamp) -> Value {
         "platform_totals": l.platforms, "top_donors": l.board.top_donors(),
         "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),
         "polls": l.polls.iter().map(poll_json).collect::<Vec<_>>(),
+        "draws": l.draws.iter().map(|(d, w)| draw_json(d, w)).collect::<Vec<_>>(),
     })
 }
 
@@ -588,6 +611,7 @@ fn campaign_json(c: &CampaignView, lives: &[LiveView], now: Timestamp) -> Value 
                 "scheduled_at": l.live.scheduled_at, "duration_minutes": l.live.duration_minutes,
                 "ends_at": live_end(&l.live), "status": live_status(&l.live, now), "goal": l.live.goal, "totals": l.totals,
                 "polls": l.polls.iter().map(poll_json).collect::<Vec<_>>(),
+                "draws": l.draws.iter().map(|(d, w)| draw_json(d, w)).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -675,6 +699,15 @@ pub fn poll_json(p: &PollState) -> Value {
     json!({
         "id": poll.id, "live_id": poll.live_id, "question": poll.question, "options": options,
         "created_at": poll.created_at, "ends_at": poll.ends_at, "closed_at": poll.closed_at,
+    })
+}
+
+/// A prize draw: who entered (`min_amount`, `weighted`, `since`), how many
+/// donations and tickets did, and the winning donation as viewers see it.
+pub fn draw_json(d: &Draw, winner: &Donation) -> Value {
+    json!({
+        "id": d.id, "live_id": d.live_id, "prize": d.prize, "min_amount": d.min_amount, "weighted": d.weighted,
+        "since": d.since, "entries": d.entries, "tickets": d.tickets, "at": d.at, "winner": winner.view(),
     })
 }
 

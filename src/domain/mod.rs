@@ -205,6 +205,29 @@ pub struct Vote {
     pub option: u32,
 }
 
+/// A prize drawn among a live's donors ("an original drawing among the
+/// donations of 10 € and more"). The writer picks the winning donation when the
+/// draw is asked for and the log keeps it, so a replay names the same winner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draw {
+    pub id: String,
+    pub live_id: String,
+    pub prize: String,
+    /// A donation enters when it still counts for at least this much (minor units).
+    pub min_amount: i64,
+    /// One ticket per `min_amount` a donation counts for; otherwise one per donation.
+    pub weighted: bool,
+    /// Only the donations given since then enter, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<Timestamp>,
+    /// How many donations entered, and their tickets.
+    pub entries: u64,
+    pub tickets: u64,
+    /// The winning donation's id.
+    pub winner: String,
+    pub at: Timestamp,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Live {
     pub id: String,

@@ -5,7 +5,7 @@
 
 use super::moderation::{Mode, Moderation};
 use super::{
-    Allocation, Campaign, Donation, Integration, Live, Match, Milestone, Poll, SmolStr, Subscriber, Timestamp,
+    Allocation, Campaign, Donation, Draw, Integration, Live, Match, Milestone, Poll, SmolStr, Subscriber, Timestamp,
     TokenHash, Totals, Vote,
 };
 use crate::money::{Currency, apply_ratio};
@@ -152,6 +152,10 @@ pub enum Fact {
     SubscriberRemoved {
         subscriber_id: String,
     },
+    /// A prize drawn among a live's donations, with its winner.
+    PrizeDrawn {
+        draw: Draw,
+    },
 }
 
 impl Fact {
@@ -191,6 +195,7 @@ impl Fact {
             Fact::IntegrationRemoved { .. } => "integration_removed",
             Fact::SubscriberUpdated { .. } => "subscriber_updated",
             Fact::SubscriberRemoved { .. } => "subscriber_removed",
+            Fact::PrizeDrawn { .. } => "prize_drawn",
         }
     }
 }
@@ -389,6 +394,15 @@ pub enum Command {
     RemoveSubscriber {
         subscriber_id: String,
     },
+    /// A prize drawn among a live's donations: `draw` says who enters (the
+    /// writer stamps `at`, and `since` from `minutes`); `seed`, drawn at random
+    /// by the caller, picks the winning ticket, so deciding stays free of I/O.
+    DrawPrize {
+        by: Principal,
+        draw: Draw,
+        minutes: Option<u32>,
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -456,6 +470,8 @@ pub enum Refusal {
     PollOver,
     #[error("this live already has a poll open: close it first")]
     PollOpen,
+    #[error("no donation of this live enters this draw (each winner is left out of the next draws)")]
+    NoEntries,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -542,6 +558,8 @@ pub struct LiveState {
     pub platforms: PlatformTotals,
     /// In the order they were put, the newest last.
     pub polls: Vec<PollState>,
+    /// Its prize draws, the newest last.
+    pub draws: Vec<Draw>,
 }
 
 /// A poll and what each of its options gathered so far.
@@ -1070,6 +1088,35 @@ impl State {
                 }
                 Ok(Decision::Append(Fact::PollClosed { live_id: live_id.clone(), poll_id: poll_id.clone() }))
             }
+            Command::DrawPrize { by, draw, minutes, seed } => {
+                let live = self.lives.get(&draw.live_id).ok_or(Refusal::LiveNotFound)?;
+                if !self.may(by, &draw.live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if live.draws.iter().any(|d| d.id == draw.id) {
+                    return Err(Refusal::IdTaken("draw"));
+                }
+                let since = minutes.map(|m| Timestamp::from_millis(draw.at.millis() - i64::from(m) * 60_000));
+                let draw = Draw { since, ..draw.clone() };
+                let entries = self.draw_entries(live, &draw);
+                let tickets: u64 = entries.iter().map(|(_, _, t)| t).sum();
+                if tickets == 0 {
+                    return Err(Refusal::NoEntries);
+                }
+                // The ticket `seed` points at, in [0, tickets): the high half of a
+                // 128-bit product (even to within tickets / 2^64).
+                let mut ticket = ((u128::from(*seed) * u128::from(tickets)) >> 64) as u64;
+                let mut winner = &entries[0];
+                for e in &entries {
+                    if ticket < e.2 {
+                        winner = e;
+                        break;
+                    }
+                    ticket -= e.2;
+                }
+                let draw = Draw { entries: entries.len() as u64, tickets, winner: winner.1.to_string(), ..draw };
+                Ok(Decision::Append(Fact::PrizeDrawn { draw }))
+            }
             Command::UpdateMatch(m) => {
                 let current = self.match_state(&m.id).ok_or(Refusal::MatchNotFound)?;
                 if current.r#match.campaign_id != m.campaign_id {
@@ -1193,6 +1240,33 @@ impl State {
         None
     }
 
+    /// The donations that enter a draw of `live`, in the order they came: (seq,
+    /// id, tickets). A donation enters when it still counts for at least the
+    /// draw's `min_amount`, came at or after its `since`, and won none of the
+    /// live's earlier draws. Visits every donation of the server: a draw is rare.
+    pub fn draw_entries<'a>(&'a self, live: &LiveState, draw: &Draw) -> Vec<(u64, &'a str, u64)> {
+        let min = draw.min_amount.max(1);
+        let mut entries: Vec<(u64, &str, u64)> = self
+            .donations
+            .values()
+            .filter(|d| {
+                let x = &d.donation;
+                x.live_id == live.live.id.as_str()
+                    && !x.refunded
+                    && !x.test
+                    && x.kept() >= min
+                    && draw.since.is_none_or(|since| x.at >= since)
+                    && !live.draws.iter().any(|w| w.winner == x.id.as_str())
+            })
+            .map(|d| {
+                let tickets = if draw.weighted { (d.donation.kept() / min) as u64 } else { 1 };
+                (d.seq, d.donation.id.as_str(), tickets)
+            })
+            .collect();
+        entries.sort_unstable_by_key(|e| e.0);
+        entries
+    }
+
     /// The campaign an event belongs to, if any.
     pub fn campaign_of(&self, fact: &Fact) -> Option<String> {
         Some(match fact {
@@ -1229,6 +1303,7 @@ impl State {
             }
             Fact::SubscriberUpdated { subscriber } => subscriber.campaign_id.clone()?,
             Fact::SubscriberRemoved { subscriber_id } => self.subscribers.get(subscriber_id)?.campaign_id.clone()?,
+            Fact::PrizeDrawn { draw } => self.lives.get(&draw.live_id)?.live.campaign_id.clone(),
         })
     }
 
@@ -1283,6 +1358,7 @@ impl State {
             Fact::TestAlert { donation } => Some(Stream::Live(donation.live_id.to_string())),
             Fact::PollStarted { poll } => Some(Stream::Live(poll.live_id.clone())),
             Fact::PollClosed { live_id, .. } => Some(Stream::Live(live_id.clone())),
+            Fact::PrizeDrawn { draw } => Some(Stream::Live(draw.live_id.clone())),
             _ => None,
         }
     }
@@ -1382,6 +1458,7 @@ impl State {
                         moderation: Moderation::default(),
                         words: Moderation::default().word_list(),
                         polls: vec![],
+                        draws: vec![],
                     },
                 );
             }
@@ -1556,6 +1633,10 @@ impl State {
                 let p = l.polls.iter_mut().find(|p| &p.poll.id == poll_id).ok_or(FoldError::Unknown(ev.seq))?;
                 // Closed at its deadline if that came first (the writer's follow-up).
                 p.poll.closed_at = Some(p.poll.ends_at.map_or(ev.at, |e| e.min(ev.at)));
+            }
+            Fact::PrizeDrawn { draw } => {
+                let l = self.lives.get_mut(&draw.live_id).ok_or(FoldError::Unknown(ev.seq))?;
+                l.draws.push(Draw { at: ev.at, ..draw.clone() });
             }
             Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
                 let cid = self.match_index.get(match_id).ok_or(FoldError::Unknown(ev.seq))?;
@@ -1886,6 +1967,79 @@ mod tests {
             ));
         }
         facts.iter().enumerate().map(|(i, f)| format!(r#"{{"seq":{},"at":"{at}","fact":{f}}}"#, i + 1)).collect()
+    }
+
+    /// (winner, entries, tickets) of a draw among the live's donations from
+    /// `min_amount`, with the winning ticket pointed at by `seed`.
+    fn draw(state: &super::State, min_amount: i64, weighted: bool, seed: u64) -> (String, u64, u64) {
+        let draw = crate::domain::Draw {
+            id: "w".into(),
+            live_id: "live".into(),
+            prize: "P".into(),
+            min_amount,
+            weighted,
+            since: None,
+            entries: 0,
+            tickets: 0,
+            winner: String::new(),
+            at: crate::domain::Timestamp::from_millis(0),
+        };
+        match state.decide(&super::Command::DrawPrize { by: super::Principal::Admin, draw, minutes: None, seed }) {
+            Ok(super::Decision::Append(super::Fact::PrizeDrawn { draw })) => (draw.winner, draw.entries, draw.tickets),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_draw_picks_the_ticket_its_seed_points_at_among_the_donations_that_enter() {
+        // d1 1 €, d2 5 €, d3 2 €, in that order.
+        let mut state =
+            replayed(&matched_log(&[("d1", 100, Some(100)), ("d2", 500, Some(500)), ("d3", 200, Some(200))]));
+        let w = |id: &str, entries, tickets| (id.to_owned(), entries, tickets);
+        // One ticket each: the seed's share of 2^64 picks the ticket.
+        let third = u64::MAX / 3;
+        assert_eq!(draw(&state, 1, false, 0), w("d1", 3, 3));
+        assert_eq!(draw(&state, 1, false, third), w("d1", 3, 3));
+        assert_eq!(draw(&state, 1, false, third + 1), w("d2", 3, 3));
+        assert_eq!(draw(&state, 1, false, u64::MAX), w("d3", 3, 3));
+        // One ticket per euro: d1 has ticket 0, d2 tickets 1 to 5, d3 6 and 7.
+        let eighth = 1u64 << 61;
+        assert_eq!(draw(&state, 100, true, eighth - 1), w("d1", 3, 8));
+        assert_eq!(draw(&state, 100, true, eighth), w("d2", 3, 8));
+        assert_eq!(draw(&state, 100, true, 6 * eighth - 1), w("d2", 3, 8));
+        assert_eq!(draw(&state, 100, true, 6 * eighth), w("d3", 3, 8));
+        // From 2 €: d2 and d3 only, one ticket each, or 2 and 1 per 2 €.
+        assert_eq!(draw(&state, 200, false, 0), w("d2", 2, 2));
+        assert_eq!(draw(&state, 200, true, u64::MAX), w("d3", 2, 3));
+        // A winner does not enter the live's next draws; with none left, none is drawn.
+        for (seq, winner) in [(100, "d2"), (101, "d3")] {
+            let (_, entries, _) = draw(&state, 200, false, 0);
+            assert_eq!(entries, 102 - seq);
+            let fact = super::Fact::PrizeDrawn {
+                draw: crate::domain::Draw {
+                    id: format!("w{seq}"),
+                    live_id: "live".into(),
+                    prize: "P".into(),
+                    min_amount: 200,
+                    weighted: false,
+                    since: None,
+                    entries,
+                    tickets: entries,
+                    winner: winner.into(),
+                    at: crate::domain::Timestamp::from_millis(0),
+                },
+            };
+            state.apply(&super::Event { seq, at: crate::domain::Timestamp::from_millis(0), fact }).expect("fold");
+        }
+        assert_eq!(draw(&state, 1, false, u64::MAX), w("d1", 1, 1));
+        let none = crate::domain::Draw { id: "x".into(), ..state.lives["live"].draws[0].clone() };
+        let refused = state.decide(&super::Command::DrawPrize {
+            by: super::Principal::Admin,
+            draw: none,
+            minutes: None,
+            seed: 0,
+        });
+        assert_eq!(refused, Err(super::Refusal::NoEntries));
     }
 
     #[test]

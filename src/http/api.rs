@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/challenges/{challenge_id}", delete(cancel_challenge))
         .route("/api/v1/lives/{id}/polls", post(start_poll))
         .route("/api/v1/lives/{id}/polls/{poll_id}/close", post(close_poll))
+        .route("/api/v1/lives/{id}/draws", post(draw_prize))
         .route("/api/v1/donations/{id}/refund", post(refund))
 }
 
@@ -753,6 +754,65 @@ async fn close_poll(
     let (by, _) = app.require_host(&headers, Some(&live_id))?;
     let close = Command::ClosePoll { by, live_id, poll_id, at: Timestamp::default() };
     Ok(outcome_response(app.ledger.submit(close).await?, StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewDraw {
+    prize: String,
+    min_amount: Option<Value>,
+    #[serde(default)]
+    weighted: bool,
+    minutes: Option<u32>,
+}
+
+/// The longest prize, in characters.
+const PRIZE_MAX: usize = 200;
+
+/// `POST /api/v1/lives/{id}/draws {prize, min_amount?, weighted?, minutes?}`
+/// (admin, the live's key or its host key): a prize drawn now among the live's
+/// donations, "an original drawing among the gifts of 10 € and more". A
+/// donation enters when it still counts for `min_amount` or more (any amount
+/// without it), was given in the last `minutes` when set, and won none of the
+/// live's earlier draws; each has one ticket, or with `weighted` one ticket per
+/// `min_amount` it counts for. The operating system's generator picks the
+/// ticket; the log keeps the winner. `409 no_entries` when none enters.
+async fn draw_prize(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<NewDraw>,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
+    if !app.views.has_live(&live_id) {
+        return Err(ApiError::not_found("live_not_found", "no live has this id"));
+    }
+    let prize = text::required("prize", &b.prize, PRIZE_MAX)?;
+    let min_amount = minor("min_amount", b.min_amount.as_ref())?;
+    if b.weighted && min_amount.is_none() {
+        return Err(ApiError::invalid(
+            "invalid_field",
+            "a weighted draw gives one ticket per min_amount: set min_amount",
+        )
+        .with("field", "min_amount"));
+    }
+    if let Some(m) = b.minutes {
+        minutes("minutes", m)?;
+    }
+    let draw = crate::domain::Draw {
+        id: secret::new_id(),
+        live_id,
+        prize,
+        min_amount: min_amount.unwrap_or(1),
+        weighted: b.weighted,
+        since: None,
+        entries: 0,
+        tickets: 0,
+        winner: String::new(),
+        at: Timestamp::default(),
+    };
+    let draw = Command::DrawPrize { by, draw, minutes: b.minutes, seed: secret::random_u64() };
+    Ok(outcome_response(app.ledger.submit(draw).await?, StatusCode::CREATED))
 }
 
 /// A number of minutes from 1 to a day (a live's length, a challenge's or a poll's time).

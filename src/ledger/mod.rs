@@ -482,6 +482,22 @@ impl Writer {
                 }
                 p.map(|poll| Change::Poll { live_id: live_id.clone(), poll })
             }
+            Fact::PrizeDrawn { draw } => {
+                let draw = s.lives.get(&draw.live_id).and_then(|l| l.draws.iter().find(|d| d.id == draw.id));
+                let winner = draw.and_then(|d| s.donations.get(&d.winner));
+                match (draw, winner) {
+                    (Some(draw), Some(w)) => {
+                        let view = crate::views::draw_json(draw, &w.donation);
+                        frame = Some(Frame::new(
+                            seq,
+                            format!("{{\"type\":\"prize_drawn\",\"seq\":{seq},\"draw\":{view}}}"),
+                        ));
+                        body = Some(view.to_string());
+                        Some(Change::Draw { draw: draw.clone(), winner: w.donation.clone() })
+                    }
+                    _ => None,
+                }
+            }
             Fact::CampaignOverlayRotated { campaign_id, overlay_hash } => Some(Change::CampaignOverlay {
                 campaign_id: campaign_id.clone(),
                 old: before.campaign_overlay,
@@ -626,6 +642,7 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         Command::CreateChallenge { milestone, .. } => milestone.created_at = now,
         Command::CancelChallenge { at, .. } | Command::ClosePoll { at, .. } => *at = now,
         Command::StartPoll { poll, .. } => poll.created_at = now,
+        Command::DrawPrize { draw, .. } => draw.at = now,
         Command::TestAlert { donation, .. } => donation.at = now,
         Command::UpdateCampaign(_)
         | Command::UpdateLive(_)

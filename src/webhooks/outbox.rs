@@ -1,7 +1,7 @@
 //! The durable outbox of outgoing webhooks. It follows the event log and posts
 //! `donation.created`, `donation.refunded`, `donation.partially_refunded`,
-//! `milestone.reached`, `match.used_up` and `poll.closed` to each subscriber, signed like our
-//! incoming generic scheme (`Cagnotte-Signature: t=…,v1=…`). Per subscriber, one table row in the same
+//! `milestone.reached`, `match.used_up`, `poll.closed` and `prize.drawn` to each subscriber,
+//! signed like our incoming generic scheme (`Cagnotte-Signature: t=…,v1=…`). Per subscriber, one table row in the same
 //! SQLite file holds a cursor (every event up to it is delivered or given up),
 //! the failed attempts of the next event, when to retry and the last result:
 //! nothing is kept in memory that a restart would lose.
@@ -55,13 +55,14 @@ CREATE TABLE IF NOT EXISTS webhook_outbox (
 ";
 
 /// The log's event kinds that subscribers receive, and their outgoing names.
-pub const KINDS: [(&str, &str); 6] = [
+pub const KINDS: [(&str, &str); 7] = [
     ("donation", "donation.created"),
     ("refund", "donation.refunded"),
     ("partial_refund", "donation.partially_refunded"),
     ("milestone_reached", "milestone.reached"),
     ("match_used_up", "match.used_up"),
     ("poll_closed", "poll.closed"),
+    ("prize_drawn", "prize.drawn"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -661,6 +662,20 @@ mod tests {
             Fact::MilestoneReached { milestone_id: "m".into() },
             Fact::MatchUsedUp { match_id: "m".into() },
             Fact::PollClosed { live_id: "l".into(), poll_id: "p".into() },
+            Fact::PrizeDrawn {
+                draw: crate::domain::Draw {
+                    id: "w".into(),
+                    live_id: "l".into(),
+                    prize: "p".into(),
+                    min_amount: 1,
+                    weighted: false,
+                    since: None,
+                    entries: 1,
+                    tickets: 1,
+                    winner: "d".into(),
+                    at: Timestamp::default(),
+                },
+            },
         ];
         for f in facts {
             assert!(KINDS.iter().any(|(k, _)| *k == f.kind()), "{}", f.kind());

@@ -6,7 +6,7 @@ use cagnotte::domain::moderation::{Mode, Moderation};
 use cagnotte::domain::state::{
     BodyDigest, Command, Decision, Event, Fact, IdempotencyKey, Limits, Principal, RefundTotal, State,
 };
-use cagnotte::domain::{Campaign, Donation, Live, Match, Milestone, Poll, PollOption, Timestamp};
+use cagnotte::domain::{Campaign, Donation, Draw, Live, Match, Milestone, Poll, PollOption, Timestamp};
 use cagnotte::ledger::sqlite::{Row, Store};
 use cagnotte::money::{Currency, apply_ratio};
 use cagnotte::secret;
@@ -82,6 +82,12 @@ enum Op {
     ClosePoll {
         l: usize,
     },
+    Draw {
+        l: usize,
+        min: i64,
+        weighted: bool,
+        seed: u64,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -105,6 +111,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..3usize).prop_map(|c| Op::RotateCampaign { c }),
         1 => (0..4usize, proptest::option::of(1..3u32)).prop_map(|(l, minutes)| Op::Poll { l, minutes }),
         1 => (0..4usize).prop_map(|l| Op::ClosePoll { l }),
+        1 => (0..4usize, 1..1500i64, any::<bool>(), any::<u64>())
+            .prop_map(|(l, min, weighted, seed)| Op::Draw { l, min, weighted, seed }),
     ]
 }
 
@@ -276,6 +284,26 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     at: now,
                 }
             }
+            Op::Draw { l, min, weighted, seed } => {
+                let Some(lid) = lives.get(*l) else { continue };
+                Command::DrawPrize {
+                    by: Principal::LiveKey(lid.clone()),
+                    draw: Draw {
+                        id: format!("w{i}"),
+                        live_id: lid.clone(),
+                        prize: "P".into(),
+                        min_amount: *min,
+                        weighted: *weighted,
+                        since: None,
+                        entries: 0,
+                        tickets: 0,
+                        winner: String::new(),
+                        at: now,
+                    },
+                    minutes: None,
+                    seed: *seed,
+                }
+            }
             Op::Rotate { l } => {
                 let Some(lid) = lives.get(*l) else { continue };
                 Command::RotateLiveSecrets {
@@ -300,6 +328,21 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                         assert!(a.amount > 0 && a.amount <= apply_ratio(d.amount, m.ratio[0], m.ratio[1]));
                         assert!(m.max_per_donation.is_none_or(|max| a.amount <= max));
                     }
+                }
+                if let Fact::PrizeDrawn { draw } = &ev.fact {
+                    // The winner entered: a donation of the live, counting for the
+                    // minimum, not refunded; it leaves the next draws with its tickets.
+                    let w = &s.donations[&draw.winner].donation;
+                    assert!(
+                        w.live_id == draw.live_id.as_str() && !w.refunded && !w.test && w.kept() >= draw.min_amount
+                    );
+                    let live = &s.lives[&draw.live_id];
+                    assert_eq!(live.draws.iter().filter(|d| d.winner == draw.winner).count(), 1);
+                    let left = s.draw_entries(live, draw);
+                    let its = if draw.weighted { (w.kept() / draw.min_amount) as u64 } else { 1 };
+                    assert!(its >= 1);
+                    assert_eq!(left.len() as u64 + 1, draw.entries);
+                    assert_eq!(left.iter().map(|e| e.2).sum::<u64>() + its, draw.tickets);
                 }
                 match &cmd {
                     Command::CreateCampaign(c) => campaigns.push(c.id.clone()),
@@ -389,6 +432,12 @@ fn check_invariants(s: &State) {
             .map(|d| d.donation.kept())
             .sum();
         assert_eq!(l.totals.raised, kept);
+        // Each draw's winner is a donation of the live, and wins once.
+        let mut winners: Vec<&str> = l.draws.iter().map(|d| d.winner.as_str()).collect();
+        assert!(winners.iter().all(|w| s.donations.get(w).is_some_and(|d| d.donation.live_id == l.live.id.as_str())));
+        winners.sort_unstable();
+        winners.dedup();
+        assert_eq!(winners.len(), l.draws.len());
         // Each option has what the donations that voted for it still count for.
         for p in &l.polls {
             for (option, tally) in p.tallies.iter().enumerate() {

@@ -6,6 +6,7 @@ mod backup;
 mod core;
 mod crash;
 mod deploy;
+mod draws;
 mod fold;
 mod matching;
 mod metrics;

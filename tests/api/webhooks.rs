@@ -618,16 +618,23 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
     assert_eq!(s, StatusCode::CREATED, "{poll}");
     let (s, _) = app.post(&format!("{polls}/{}/close", poll["id"].as_str().unwrap()), Some(&live.key), json!({})).await;
     assert_eq!(s, StatusCode::OK);
+    // A prize drawn, for a bot to name the winner.
+    let draws = format!("/api/v1/lives/{}/draws", live.id);
+    let (s, draw) = app.post(&draws, Some(&live.key), json!({"prize": "Un dessin"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{draw}");
     let (s, _) = app.post(&format!("/api/v1/donations/{donation_id}/refund"), Some(&live.key), json!({})).await;
     assert_eq!(s, StatusCode::OK);
     let got = until(15, "the refund", async || {
         let got = receiver.accepted("bot", secret);
-        (got.len() >= 5).then_some(got)
+        (got.len() >= 6).then_some(got)
     })
     .await;
 
     let types: Vec<&str> = got.iter().map(|e| e["type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["donation.created", "match.used_up", "milestone.reached", "poll.closed", "donation.refunded"]);
+    assert_eq!(
+        types,
+        ["donation.created", "match.used_up", "milestone.reached", "poll.closed", "prize.drawn", "donation.refunded"]
+    );
     let seqs: Vec<u64> = got.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in log order, each once: {seqs:?}");
     assert_eq!(got[0]["id"], format!("evt_{}", seqs[0]));
@@ -643,22 +650,26 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
         (got[3]["data"]["poll"]["question"].as_str(), got[3]["data"]["poll"]["closed_at"].is_string()),
         (Some("Pile ou face ?"), true)
     );
-    assert_eq!(got[4]["data"]["donation"]["refunded"], true);
-    assert!(receiver.attempts("bot") >= 5, "two failed attempts were retried");
+    assert_eq!(
+        (got[4]["data"]["draw"]["prize"].as_str(), got[4]["data"]["draw"]["winner"]["id"].as_str()),
+        (Some("Un dessin"), Some(donation_id.as_str()))
+    );
+    assert_eq!(got[5]["data"]["donation"]["refunded"], true);
+    assert!(receiver.attempts("bot") >= 6, "two failed attempts were retried");
     assert_eq!(receiver.attempts("elsewhere"), 0, "another campaign's subscriber gets nothing");
 
     // The delivery state is saved just after the receiver's answer: read it once saved.
-    let bot = until(10, "the fifth delivery saved", async || {
+    let bot = until(10, "the sixth delivery saved", async || {
         let (s, v) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
         assert_eq!(s, StatusCode::OK);
         let bot = v["webhooks"].as_array().unwrap().iter().find(|w| w["url"] == format!("{base}/bot")).unwrap().clone();
-        (bot["status"]["delivered"].as_u64() >= Some(5)).then_some(bot)
+        (bot["status"]["delivered"].as_u64() >= Some(6)).then_some(bot)
     })
     .await;
     let st = &bot["status"];
     assert_eq!(
         (st["state"].as_str(), st["last_status"].as_u64(), st["delivered"].as_u64()),
-        (Some("ok"), Some(200), Some(5)),
+        (Some("ok"), Some(200), Some(6)),
         "{bot}"
     );
     assert!(bot.get("secret").is_none());
@@ -670,7 +681,8 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
             "donation.partially_refunded",
             "milestone.reached",
             "match.used_up",
-            "poll.closed"
+            "poll.closed",
+            "prize.drawn"
         ])
     );
     let (s, _) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(&live.key), &[], None).await;

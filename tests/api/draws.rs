@@ -1,0 +1,142 @@
+//! Prize draws among a live's donations: who enters, the winner kept in the
+//! log, each winner left out of the next draws, and the refusals.
+
+use super::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// (prize, winner's donation id, entries, tickets) of a draw.
+fn summary(d: &Value) -> (String, String, u64, u64) {
+    (
+        d["prize"].as_str().unwrap().to_owned(),
+        d["winner"]["id"].as_str().unwrap().to_owned(),
+        d["entries"].as_u64().unwrap(),
+        d["tickets"].as_u64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_prize_is_drawn_among_the_donations_that_enter_and_each_winner_leaves_the_next_draws() {
+    let clock = ManualClock::at("2026-12-05T20:00:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+
+    let give = |donor: &str, amount: i64, anonymous: bool| json!({"amount": amount, "currency": "EUR", "donor": donor, "anonymous": anonymous});
+    let mut ids = std::collections::HashMap::new();
+    for (donor, amount, anonymous) in
+        [("Ana", 500, false), ("Bob", 1000, false), ("Chloé", 2000, true), ("Dan", 3000, false), ("Eve", 1500, false)]
+    {
+        let (s, d) = app.donate(&live, give(donor, amount, anonymous)).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        ids.insert(donor, d["donation"]["id"].as_str().unwrap().to_owned());
+    }
+    // Dan's gift given back whole and Eve's down to 8 €: under 10 €, neither enters.
+    let (s, _) = app.post(&format!("/api/v1/donations/{}/refund", ids["Dan"]), Some(&live.key), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app
+        .post(&format!("/api/v1/donations/{}/refund", ids["Eve"]), Some(&live.key), json!({"refunded_amount": 700}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // Neither does a test alert, nor another live's donation.
+    let (s, _) = app
+        .post(&format!("/api/v1/lives/{}/test-alert", live.id), Some(&host), json!({"donor": "Essai", "amount": 5000}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    app.donate(&other, give("Fay", 9000, false)).await;
+
+    // Among the gifts of 10 € and more: Bob's and Chloé's.
+    clock.set("2026-12-05T20:30:00Z");
+    let path = format!("/api/v1/lives/{}/draws", live.id);
+    let (s, first) = app.post(&path, Some(&host), json!({"prize": "Dessin original", "min_amount": 1000})).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let (prize, winner, entries, tickets) = summary(&first);
+    assert_eq!((prize.as_str(), entries, tickets), ("Dessin original", 2, 2), "{first}");
+    assert!(winner == ids["Bob"] || winner == ids["Chloé"], "{first}");
+    assert_eq!(
+        (first["live_id"].as_str(), first["min_amount"].as_i64(), first["weighted"].as_bool(), first["at"].as_str()),
+        (Some(live.id.as_str()), Some(1000), Some(false), Some("2026-12-05T20:30:00.000Z"))
+    );
+    assert!(first["since"].is_null(), "{first}");
+    // The winner as viewers see them: an anonymous donor's name stays out.
+    let (name, amount) = if winner == ids["Bob"] { (json!("Bob"), 1000) } else { (Value::Null, 2000) };
+    assert_eq!((first["winner"]["donor"].clone(), first["winner"]["amount"].as_i64()), (name, Some(amount)));
+    let frame = ws.until("prize_drawn").await;
+    assert_eq!(frame["draw"], first);
+
+    // The second draw leaves the first winner out: the other one wins.
+    let (s, second) = app.post(&path, Some(&live.key), json!({"prize": "Affiche", "min_amount": 1000})).await;
+    assert_eq!(s, StatusCode::CREATED, "{second}");
+    let other_winner = if winner == ids["Bob"] { ids["Chloé"].clone() } else { ids["Bob"].clone() };
+    assert_eq!(summary(&second), ("Affiche".into(), other_winner.clone(), 1, 1));
+    // And a third finds no one.
+    let (s, e) = app.post(&path, Some(&host), json!({"prize": "Mug", "min_amount": 1000})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::CONFLICT, Some("no_entries")), "{e}");
+
+    // One ticket per 5 €: Ana 1, Eve 1 (8 € kept), Gus 4 (20 €, a minute ago).
+    clock.set("2026-12-05T20:44:00Z");
+    let (_, gus) = app.donate(&live, give("Gus", 2000, false)).await;
+    ids.insert("Gus", gus["donation"]["id"].as_str().unwrap().to_owned());
+    clock.set("2026-12-05T20:45:00Z");
+    let (s, weighted) =
+        app.post(&path, Some(ADMIN), json!({"prize": "Tote bag", "min_amount": 500, "weighted": true})).await;
+    assert_eq!(s, StatusCode::CREATED, "{weighted}");
+    let (_, w, entries, tickets) = summary(&weighted);
+    assert_eq!((entries, tickets), (3, 6), "{weighted}");
+    assert!([&ids["Ana"], &ids["Eve"], &ids["Gus"]].contains(&&w), "{weighted}");
+
+    // The last 10 minutes' donations only: Gus's, unless he just won.
+    let (s, recent) = app.post(&path, Some(&host), json!({"prize": "Stickers", "minutes": 10})).await;
+    if w == ids["Gus"] {
+        assert_eq!((s, recent["error"].as_str()), (StatusCode::CONFLICT, Some("no_entries")), "{recent}");
+    } else {
+        assert_eq!(s, StatusCode::CREATED, "{recent}");
+        assert_eq!(summary(&recent), ("Stickers".into(), ids["Gus"].clone(), 1, 1));
+        assert_eq!(recent["since"].as_str(), Some("2026-12-05T20:35:00.000Z"));
+    }
+
+    // A winner's name hidden since: the live's draws show it hidden.
+    let (s, _) = app.post(&format!("/api/v1/donations/{}/hide", ids["Bob"]), Some(&host), json!({"donor": true})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, now) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    let draws: Vec<Value> = now["draws"].as_array().unwrap().clone();
+    let bob = draws.iter().find(|d| d["winner"]["id"].as_str() == Some(ids["Bob"].as_str())).unwrap();
+    assert_eq!((bob["winner"]["donor"].clone(), bob["winner"]["moderation"].as_str()), (Value::Null, Some("hidden")));
+
+    // Refused: a weighted draw without a minimum, an empty prize, minutes or
+    // a minimum out of range, an unknown field; tokens that may not; no live.
+    for (body, code, field) in [
+        (json!({"prize": "P", "weighted": true}), "invalid_field", Some("min_amount")),
+        (json!({"prize": " "}), "invalid_field", Some("prize")),
+        (json!({"prize": "P", "minutes": 0}), "invalid_field", Some("minutes")),
+        (json!({"prize": "P", "min_amount": 0}), "invalid_amount", None),
+        (json!({"prize": "P", "min_amount": 10.5}), "invalid_amount", None),
+        (json!({"prize": "P", "min_amount": "10"}), "invalid_amount", None),
+    ] {
+        let (s, e) = app.post(&path, Some(&host), body.clone()).await;
+        assert_eq!(
+            (s, e["error"].as_str(), e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(code), field),
+            "{body}: {e}"
+        );
+    }
+    let (s, e) = app.post(&path, Some(&host), json!({"prize": "P", "winner": "me"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let other_host = other.body["host_token"].as_str().unwrap();
+    for token in [other_host, other.key.as_str(), live.overlay_token.as_str()] {
+        let (s, e) = app.post(&path, Some(token), json!({"prize": "P"})).await;
+        assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    }
+    let (s, e) = app.post("/api/v1/lives/nope/draws", Some(ADMIN), json!({"prize": "P"})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("live_not_found")), "{e}");
+    let (_, before) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+
+    // The same winners after a restart.
+    let app = app.restart().await;
+    let (_, after) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(after["draws"], before["draws"]);
+    assert_eq!(after["draws"][1]["winner"]["id"].as_str(), Some(other_winner.as_str()));
+}
