@@ -40,6 +40,12 @@
       pollWinner: function (l) { return "terminé : " + l + " l'emporte"; }, pollTie: "terminé : égalité",
       votes: function (n) { return n + (n > 1 ? " dons" : " don"); },
       badOptions: "Un sondage a de 2 à 6 options, une par ligne.",
+      noDraw: "Aucun tirage pour l'instant : un hôte en fait un depuis son espace, ou vous depuis la fiche d'un live.",
+      drawn: function (w) { return "Gagnant : " + w + ". Les overlays du live l'annoncent."; },
+      entries: function (n, t) {
+        return n + (n > 1 ? " participations" : " participation") + (t !== n ? ", " + t + " tickets" : "");
+      },
+      anonymousWinner: "donateur anonyme", needMin: "Un ticket par tranche demande un don minimum.",
       noIntegration: "Aucune intégration : les dons viennent de l'API ou du formulaire d'un live.",
       noSubscriber: "Aucun destinataire.",
       goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
@@ -77,6 +83,12 @@
       pollWinner: function (l) { return "closed: " + l + " wins"; }, pollTie: "closed: a tie",
       votes: function (n) { return n + (n === 1 ? " donation" : " donations"); },
       badOptions: "A poll has 2 to 6 options, one per line.",
+      noDraw: "No draw yet: a host draws one from their space, or you from a live's card.",
+      drawn: function (w) { return "Winner: " + w + ". The live's overlays announce it."; },
+      entries: function (n, t) {
+        return n + (n === 1 ? " entry" : " entries") + (t !== n ? ", " + t + " tickets" : "");
+      },
+      anonymousWinner: "anonymous donor", needMin: "One ticket per step needs a least donation.",
       noIntegration: "No integration: donations come from the API or a live's form.",
       noSubscriber: "No receiver.",
       goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
@@ -370,6 +382,8 @@
     loadHooks();
     renderLives(c);
     renderDonations(donations, cur);
+    // After the donations: their real names are the winners'.
+    renderDraws(c);
     var more = el("donations-more");
     more.hidden = !search && !(count > donations.length);
     var words = cagnotteListWords[lang];
@@ -562,6 +576,50 @@
     });
     if (!rows.length) emptyRow(tb, T.noPoll);
   }
+  // Every live's prize draws, newest first, with the winner's real name (an
+  // anonymous donor's too, marked so) and their donation's id, to find them at
+  // the payment provider. A winner older than the donations the table holds is
+  // looked up once by its id.
+  var winners = {};
+  function winnerOf(id) {
+    var d = donationsById[id] || winners[id];
+    if (d || winners[id] === null || !campaign) return d;
+    winners[id] = null;
+    api("GET", "/api/v1/campaigns/" + encodeURIComponent(campaign.id) + "/donations?limit=1&q=" + encodeURIComponent(id))
+      .then(function (r) {
+        winners[id] = (r.donations || []).filter(function (x) { return x.id === id; })[0] || null;
+        if (winners[id] && campaign) renderDraws(campaign);
+      }).catch(fail);
+    return null;
+  }
+  function winnerName(d, w) {
+    var real = d ? d.donor_name : w.donor;
+    return (real || T.anonymousWinner) + (d && d.anonymous && real ? " (" + T.anonymous + ")" : "");
+  }
+  function renderDraws(c) {
+    var tb = el("draws").tBodies[0];
+    tb.textContent = "";
+    var rows = [];
+    c.lives.forEach(function (l) { (l.draws || []).forEach(function (x) { rows.push([l, x]); }); });
+    rows.sort(function (a, b) { return Date.parse(b[1].at) - Date.parse(a[1].at); });
+    rows.forEach(function (r) {
+      var l = r[0], x = r[1], w = x.winner;
+      var tr = make("tr");
+      tr.dataset.id = x.id;
+      tr.dataset.winner = w.id;
+      tr.appendChild(make("td", "when", when(x.at)));
+      tr.appendChild(make("td", null, l.host));
+      tr.appendChild(make("td", null, x.prize));
+      var who = make("td", "winner", winnerName(winnerOf(w.id), w));
+      who.appendChild(make("small", "help", " " + w.id));
+      tr.appendChild(who);
+      tr.appendChild(make("td", "num", money(w.amount, c.currency)));
+      tr.appendChild(make("td", null, T.entries(x.entries, x.tickets)));
+      tb.appendChild(tr);
+    });
+    if (!rows.length) emptyRow(tb, T.noDraw);
+  }
+
   // An open poll's time left moves on.
   setInterval(function () {
     var open = campaign && campaign.lives.some(function (l) {
@@ -1002,6 +1060,17 @@
         form.reset();
         notice(T.pollStarted, false);
         return refresh(false);
+      });
+    }
+    if (kind === "draw") {
+      var v = formValues(form, cur);
+      if (v.weighted && v.min_amount === null) { notice(T.needMin, true); return null; }
+      var draw = dropNulls({ prize: v.prize, min_amount: v.min_amount, weighted: v.weighted, minutes: v.minutes });
+      return api("POST", path + "/draws", draw).then(function (x) {
+        form.reset();
+        return refresh(false).then(function () {
+          notice(T.drawn(winnerName(winnerOf(x.winner.id), x.winner)), false);
+        });
       });
     }
     if (kind === "challenge") {

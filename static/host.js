@@ -29,6 +29,14 @@
       poll_open: function (t) { return t ? "en cours, encore " + t : "en cours"; }, poll_over: "terminé",
       votes: function (n) { return n + (n > 1 ? " dons" : " don"); }, lead: "en tête",
       badOptions: "Un sondage a de 2 à 6 options, une par ligne.",
+      noDraw: "Aucun tirage pour l'instant.",
+      drawn: function (w) { return "Gagnant : " + w + ". Vos overlays l'annoncent."; },
+      entries: function (n, t) {
+        return n + (n > 1 ? " participations" : " participation") + (t !== n ? ", " + t + " tickets" : "");
+      },
+      won: function (a) { return "don de " + a; },
+      anonymousWinner: "donateur anonyme",
+      needMin: "Un ticket par tranche demande un don minimum.",
       approved: "Texte validé : il passe à l'antenne.", hiddenDone: "Masqué sur les overlays et la page publique.",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé",
       anonymous: "anonyme", hidden: "masqué", none: "Aucun texte en attente.", noDonation: "Aucun don pour l'instant.",
@@ -68,6 +76,14 @@
       poll_open: function (t) { return t ? "open, " + t + " left" : "open"; }, poll_over: "closed",
       votes: function (n) { return n + (n === 1 ? " donation" : " donations"); }, lead: "leading",
       badOptions: "A poll has 2 to 6 options, one per line.",
+      noDraw: "No draw yet.",
+      drawn: function (w) { return "Winner: " + w + ". Your overlays announce it."; },
+      entries: function (n, t) {
+        return n + (n === 1 ? " entry" : " entries") + (t !== n ? ", " + t + " tickets" : "");
+      },
+      won: function (a) { return "donation of " + a; },
+      anonymousWinner: "anonymous donor",
+      needMin: "One ticket per step needs a least donation.",
       approved: "Text approved: it goes on air.", hiddenDone: "Hidden from the overlays and the public page.",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded",
       anonymous: "anonymous", hidden: "hidden", none: "No text waiting.", noDonation: "No donation yet.",
@@ -197,6 +213,7 @@
     renderModeration();
     renderChallenges();
     renderPolls();
+    renderDraws();
     renderPending();
     renderDonations();
     body.dataset.state = "ready";
@@ -430,6 +447,66 @@
       ul.appendChild(li);
     });
   }
+  // The live's prize draws, newest first: the prize, the winner as the host
+  // sees them (the real name, even when the overlays say "anonymous"), what
+  // their donation was, how many entered. A winner older than the donations
+  // this page holds is looked up once by its id.
+  var winners = {};
+  function winnerOf(id) {
+    var d = (donations.donations || []).filter(function (x) { return x.id === id; })[0] || winners[id];
+    if (d || winners[id] === null) return d;
+    winners[id] = null;
+    api("GET", "/api/v1/lives/" + encodeURIComponent(liveId) + "/donations?limit=1&q=" + encodeURIComponent(id))
+      .then(function (r) {
+        winners[id] = (r.donations || []).filter(function (x) { return x.id === id; })[0] || null;
+        if (winners[id]) renderDraws();
+      }).catch(fail);
+    return null;
+  }
+  function winnerName(d, w) {
+    var real = d ? d.donor_name : w.donor;
+    return (real || T.anonymousWinner) + (d && d.anonymous && real ? " (" + T.anonymous + ")" : "");
+  }
+  function renderDraws() {
+    var ul = el("draws");
+    ul.textContent = "";
+    var draws = (live && live.draws) || [];
+    if (!draws.length) { ul.appendChild(make("li", "help", T.noDraw)); return; }
+    draws.slice().reverse().forEach(function (x) {
+      var w = x.winner, d = winnerOf(w.id);
+      var li = make("li");
+      li.dataset.id = x.id;
+      li.dataset.winner = w.id;
+      li.appendChild(make("strong", null, x.prize));
+      li.appendChild(document.createTextNode(" — "));
+      li.appendChild(make("span", "winner", winnerName(d, w)));
+      li.appendChild(document.createTextNode(" (" + T.won(money(w.amount)) + ", " + when(Date.parse(w.at)) + ") "));
+      if (w.refunded) li.appendChild(make("span", "badge", T.st_refunded));
+      li.appendChild(make("small", "help", T.entries(x.entries, x.tickets) + " — " + when(Date.parse(x.at)) + " — " + w.id));
+      ul.appendChild(li);
+    });
+  }
+  el("draw-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var f = ev.target;
+    var payload = { prize: f.elements.prize.value.trim(), weighted: f.elements.weighted.checked };
+    if (f.elements.min_amount.value.trim()) {
+      var min = cagnotteMinor(f.elements.min_amount.value, exp);
+      if (!(min > 0)) { notice(T.badAmount + f.elements.min_amount.value, true); return; }
+      payload.min_amount = min;
+    } else if (payload.weighted) {
+      notice(T.needMin, true);
+      return;
+    }
+    if (f.elements.minutes.value) payload.minutes = parseInt(f.elements.minutes.value, 10);
+    api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/draws", payload)
+      .then(function (x) {
+        f.reset();
+        return load().then(function () { notice(T.drawn(winnerName(winnerOf(x.winner.id), x.winner)), false); });
+      })
+      .catch(fail);
+  });
+
   // The time left moves on while a challenge or a poll is on.
   setInterval(function () {
     if (live && challenges.some(function (m) { return !m.reached && Date.parse(m.ends_at) > Date.now() - 1000; })) {

@@ -36,6 +36,8 @@
       pollOver: "Terminé", pollHint: "Pour voter : le # de votre choix dans votre message",
       pollWinner: function (l) { return l + " l'emporte !"; }, pollTie: "Égalité !", pollNoVote: "Aucun vote",
       pollClosed: "Sondage terminé !", voted: function (l) { return "Vote : " + l; },
+      drawWinner: function (n) { return n + " gagne le tirage au sort !"; }, drawAnonymous: "Un donateur anonyme",
+      drawEntries: function (n) { return n + (n > 1 ? " participations" : " participation"); },
       liveGoal: "Objectif du live", campaignGoal: "Objectif de la campagne", raised: "récoltés",
       liveGoalReached: "Objectif du live atteint !", campaignGoalReached: "Objectif de la campagne atteint !",
       ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don",
@@ -50,6 +52,8 @@
       pollOver: "Closed", pollHint: "To vote: the # of your choice in your message",
       pollWinner: function (l) { return l + " wins!"; }, pollTie: "It's a tie!", pollNoVote: "No votes",
       pollClosed: "Poll closed!", voted: function (l) { return "Vote: " + l; },
+      drawWinner: function (n) { return n + " wins the prize draw!"; }, drawAnonymous: "An anonymous donor",
+      drawEntries: function (n) { return n + (n === 1 ? " entry" : " entries"); },
       liveGoal: "Live goal", campaignGoal: "Campaign goal", raised: "raised",
       liveGoalReached: "Live goal reached!", campaignGoalReached: "Campaign goal reached!",
       ticker: "Latest donations", top: "Top donors", cta: "Donate",
@@ -507,7 +511,9 @@
   }
   // The amount of the alert on screen and its matching line.
   function showAmounts(d) {
-    el("alert-amount").textContent = money(kept(d));
+    // A prize draw's alert names its winner and prize, with no amount.
+    el("alert-amount").hidden = d.kind === "draw";
+    el("alert-amount").textContent = d.kind === "draw" ? "" : money(kept(d));
     var matched = el("alert-matched");
     matched.hidden = !(d.matched > 0);
     matched.textContent = d.matched > 0 ? (d.matched === kept(d) ? T.doubled : T.matched) + money(d.matched) : "";
@@ -533,7 +539,7 @@
     }
     showing = true;
     var box = el("alert");
-    var milestone = d.kind === "milestone" || d.kind === "goal" || d.kind === "poll";
+    var milestone = d.kind === "milestone" || d.kind === "goal" || d.kind === "poll" || d.kind === "draw";
     el("alert-donor").textContent = milestone ? d.title || T.milestone : d.donor || T.anonymous;
     showAmounts(d);
     // A donation that voted in the live's poll: for which option.
@@ -722,6 +728,13 @@
       if (r.best > 0 && !isKnown(id)) {
         queue.push({ id: id, kind: "poll", title: T.pollClosed, amount: r.best,
           message: ev.poll.question + " — " + r.text });
+      }
+    } else if (ev.type === "prize_drawn" && ev.draw && !isCampaign) {
+      // A prize drawn on air: its winner (as viewers may see the name) and prize, once.
+      var x = ev.draw, drawId = "draw:" + x.id;
+      if (!isKnown(drawId)) {
+        queue.push({ id: drawId, kind: "draw", amount: 0, title: T.drawWinner((x.winner && x.winner.donor) || T.drawAnonymous),
+          message: x.prize + " — " + T.drawEntries(x.entries) });
       }
     } else if ((ev.type === "donation_updated" || ev.type === "partial_refund") && d) {
       // Moderation released or hid its text, or part of it was given back: the

@@ -29,6 +29,7 @@
       pollOpen: "Sondage en cours", pollOver: "Sondage terminé",
       pollHint: function (tag) { return "Pour voter, écrivez le mot-clé de votre choix dans le message de votre don (par exemple " + tag + ")."; },
       pollWinner: function (l) { return l + " l'emporte !"; }, pollTie: "Égalité !", pollNoVote: "Aucun vote.",
+      drawWon: function (prize, who) { return prize + " : " + who; },
       donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
       campaign: "Campagne : ", doubled: function (s) { return "Votre don est doublé par " + s + " !"; },
       tripled: function (s) { return "Votre don est triplé par " + s + " !"; },
@@ -46,6 +47,7 @@
       pollOpen: "Poll open", pollOver: "Poll closed",
       pollHint: function (tag) { return "To vote, write the keyword of your choice in your donation's message (for example " + tag + ")."; },
       pollWinner: function (l) { return l + " wins!"; }, pollTie: "It's a tie!", pollNoVote: "No votes.",
+      drawWon: function (prize, who) { return prize + ": " + who; },
       donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
       campaign: "Campaign: ", doubled: function (s) { return "Your donation is doubled by " + s + "!"; },
       tripled: function (s) { return "Your donation is tripled by " + s + "!"; },
@@ -348,10 +350,35 @@
     polls[i] = p;
   }
 
+  // The live's prize draws, newest first: the prize and its winner, as viewers
+  // may see the name (an anonymous donor's is not).
+  var draws = [];
+  function renderDraws() {
+    var box = el("draws-box");
+    if (!box) return;
+    box.hidden = !draws.length;
+    var ul = el("draws");
+    ul.textContent = "";
+    draws.slice().reverse().forEach(function (x) {
+      var li = document.createElement("li");
+      li.textContent = T.drawWon(x.prize, (x.winner && x.winner.donor) || T.anonymous);
+      ul.appendChild(li);
+    });
+  }
+  function drawFrame(ev) {
+    if (ev.type === "prize_drawn" && ev.draw && ev.draw.live_id === id) draws.push(ev.draw);
+    // A winner's name hidden since: the list follows.
+    var d = ev.donation;
+    if (ev.type === "donation_updated" && d) {
+      draws.forEach(function (x) { if (x.winner && x.winner.id === d.id) x.winner = d; });
+    }
+  }
+
   function renderAll() {
     renderTotals();
     if (kind === "live") renderChallenge();
     if (kind === "live") renderPoll();
+    if (kind === "live") renderDraws();
     renderMatch();
     renderRecent();
     if (kind === "campaign") renderSchedule();
@@ -389,6 +416,7 @@
       renderTop(ev.top_donors);
       challenges = (ev.milestones || []).filter(function (m) { return m.ends_at && m.live_id === id; });
       polls = ((ev.live || {}).polls || []).slice();
+      draws = ((ev.live || {}).draws || []).slice();
     } else {
       goal = ev.goal || null;
       totals = ev.totals;
@@ -407,8 +435,8 @@
     seq = ev.seq;
     // For overlays only: counted nowhere, listed nowhere (a replayed alert changes nothing).
     if (ev.type === "test_alert" || ev.type === "alert_replay") return;
-    if (kind === "live") { challengeFrame(ev); pollFrame(ev); }
-    if (/^(challenge_started|challenge_ended|poll_started|poll_closed)$/.test(ev.type)) { renderAll(); return; }
+    if (kind === "live") { challengeFrame(ev); pollFrame(ev); drawFrame(ev); }
+    if (/^(challenge_started|challenge_ended|poll_started|poll_closed|prize_drawn)$/.test(ev.type)) { renderAll(); return; }
     var d = ev.donation;
     campaignData(ev, ev.campaign_totals);
     if (kind === "live") {

@@ -44,7 +44,8 @@ var cagnotteExplain = (function () {
   var FIELDS = {
     name: "nom", charity: "association", host: "hôte", title: "titre", platform: "plateforme", sponsor: "sponsor",
     donor: "donateur", message: "message", label: "libellé", duration_minutes: "durée", delay_seconds: "délai",
-    words: "mots masqués", question: "question", options: "options", minutes: "minutes"
+    words: "mots masqués", question: "question", options: "options", minutes: "minutes",
+    prize: "lot"
   };
   var SAID = {
     fr: {
@@ -77,6 +78,7 @@ var cagnotteExplain = (function () {
       poll_open: "un sondage est déjà en cours sur ce live : clôturez-le d'abord.",
       poll_over: "ce sondage est déjà clos.",
       poll_not_found: "ce sondage est introuvable. Rechargez la page.",
+      no_entries: "aucun don de ce live ne participe à ce tirage (montant minimum, minutes, gagnants déjà tirés).",
       campaign_not_found: "cette campagne n'existe plus. Rechargez la page.",
       live_not_found: "ce live n'existe plus. Rechargez la page.",
       donation_not_found: "ce don est introuvable. Rechargez la page.",

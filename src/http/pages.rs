@@ -224,6 +224,27 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("poll_minutes", "Durée en minutes (vide : jusqu'à sa clôture)", "Minutes (empty: until you close it)"),
     ("start_poll", "Lancer le sondage", "Start the poll"),
     ("poll_results", "Résultats", "Results"),
+    ("draws", "Tirages au sort", "Prize draws"),
+    (
+        "draws_help",
+        "Un lot tiré au sort parmi les dons de ce live : « un dessin original parmi les dons de 10 € et plus ». Le tirage a lieu aussitôt, au hasard ; un don remboursé n'y entre pas, un don déjà gagnant non plus. Vos overlays annoncent le gagnant ; son nom réel et son don sont ici, pour le contacter par la plateforme de paiement. Les règles du tirage (et leur conformité au droit de votre pays) sont celles de l'organisation.",
+        "A prize drawn among this live's donations: \"an original drawing among the gifts of €10 and more\". It is drawn at once, at random; a refunded donation does not enter, nor one that already won. Your overlays announce the winner; their real name and donation are here, to reach them through the payment provider. The draw's rules (and their compliance with your country's law) are the organisers'.",
+    ),
+    ("draw_prize", "Lot", "Prize"),
+    ("draw_min", "Don minimum pour participer (vide : tous)", "Least donation to enter (empty: all)"),
+    (
+        "draw_weighted",
+        "Un ticket par tranche de ce minimum (sinon un par don)",
+        "One ticket per step of that minimum (else one per donation)",
+    ),
+    (
+        "draw_minutes",
+        "Dons des N dernières minutes (vide : tout le live)",
+        "Donations of the last N minutes (empty: the whole live)",
+    ),
+    ("draw_now", "Tirer au sort", "Draw now"),
+    ("draw_winner", "Gagnant", "Winner"),
+    ("draw_entries", "Participations", "Entries"),
     ("host_link", "Lien de l'espace hôte", "Host's space link"),
     (
         "host_link_help",

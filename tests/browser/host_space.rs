@@ -623,3 +623,109 @@ async fn an_organiser_puts_a_poll_and_sees_its_results_on_the_dashboard() {
     })
     .await;
 }
+
+/// A host draws a prize among the live's gifts from a minimum: the winner's
+/// real name (an anonymous donor's too, marked so) and donation, each winner
+/// left out of the next draw, the refusals in French; in English.
+#[tokio::test]
+async fn a_host_draws_a_prize_and_sees_the_winners_real_name() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap();
+    let give = |donor: &str, amount: i64, anonymous: bool| json!({"amount": amount, "currency": "EUR", "donor": donor, "anonymous": anonymous});
+    let (_, chloe) = app.donate(&live, give("Chloé", 2000, true)).await;
+    let chloe = chloe["donation"]["id"].as_str().unwrap().to_owned();
+    app.donate(&live, give("Bob", 300, false)).await;
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        assert_eq!(text(b, "#draws").await, "Aucun tirage pour l'instant.");
+        fill(b, "#draw-form [name=prize]", "Dessin original").await;
+        click(b, "#draw-form [name=weighted]").await;
+        click(b, "#draw-form button[type=submit]").await;
+        wait_text(b, "#notice", "Un ticket par tranche demande un don minimum.").await;
+        click(b, "#draw-form [name=weighted]").await;
+        fill(b, "#draw-form [name=min_amount]", "10").await;
+        click(b, "#draw-form button[type=submit]").await;
+        wait_text(b, "#notice", "Gagnant : Chloé (anonyme). Vos overlays l'annoncent.").await;
+        let item = "#draws > li:first-child";
+        let t = text(b, item).await;
+        let t = t.as_str().unwrap();
+        assert!(t.starts_with(&fr("Dessin original — Chloé (anonyme) (don de 20,00_€, ")), "{t}");
+        assert!(t.contains(") 1 participation — "), "{t}");
+        assert!(t.ends_with(&format!(" — {chloe}")), "{t}");
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!(
+            (l["draws"][0]["winner"]["id"].as_str(), l["draws"][0]["min_amount"].as_i64()),
+            (Some(chloe.as_str()), Some(1000))
+        );
+        // Chloé won: no one else gave 10 €.
+        fill(b, "#draw-form [name=prize]", "Affiche").await;
+        fill(b, "#draw-form [name=min_amount]", "10").await;
+        click(b, "#draw-form button[type=submit]").await;
+        wait_text(
+            b,
+            "#notice",
+            "Erreur : aucun don de ce live ne participe à ce tirage (montant minimum, minutes, gagnants déjà tirés).",
+        )
+        .await;
+
+        // In English, among every gift: Bob.
+        b.goto(&format!("{}/lives/{}/host?lang=en#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        fill(b, "#draw-form [name=prize]", "A poster").await;
+        click(b, "#draw-form button[type=submit]").await;
+        wait_text(b, "#notice", "Winner: Bob. Your overlays announce it.").await;
+        let t = text(b, item).await;
+        assert!(t.as_str().unwrap().starts_with("A poster — Bob (donation of €3.00, "), "{t}");
+        assert!(t.as_str().unwrap().contains(" 1 entry — "), "{t}");
+        let second = text(b, "#draws > li:nth-child(2)").await;
+        assert!(
+            second.as_str().unwrap().starts_with("Dessin original — Chloé (anonymous) (donation of €20.00, "),
+            "{second}"
+        );
+    })
+    .await;
+}
+
+/// The organisers draw a prize from a live's card, weighted by a minimum, and
+/// the draws table gives each winner's real name, their donation and its id.
+#[tokio::test]
+async fn an_organiser_draws_a_prize_and_sees_every_winner_on_the_dashboard() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let (_, d) = app.donate(&live, json!({"amount": 2500, "currency": "EUR", "donor": "Léa", "anonymous": true})).await;
+    let lea = d["donation"]["id"].as_str().unwrap().to_owned();
+    app.donate(&live, json!({"amount": 400, "currency": "EUR", "donor": "Bob"})).await;
+    with_browser(async |b| {
+        sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        wait_text(b, "#lives article [data-f=host]", "Corentin").await;
+        wait_text(b, "#draws tbody", "Aucun tirage pour l'instant : un hôte en fait un depuis son espace, ou vous depuis la fiche d'un live.").await;
+        click(b, "#lives article details[data-box=draw] > summary").await;
+        let form = "#lives article [data-form=draw]";
+        fill(b, &format!("{form} [name=prize]"), "Carte dédicacée").await;
+        click(b, &format!("{form} [name=weighted]")).await;
+        click(b, &format!("{form} button[type=submit]")).await;
+        wait_text(b, "#notice", "Un ticket par tranche demande un don minimum.").await;
+        // One ticket per 5 €: Léa's 25 € has five, Bob's 4 € none.
+        fill(b, &format!("{form} [name=min_amount]"), "5").await;
+        click(b, &format!("{form} button[type=submit]")).await;
+        wait_text(b, "#notice", "Gagnant : Léa (anonyme). Les overlays du live l'annoncent.").await;
+        let cells = "return Array.from(document.querySelectorAll('#draws tbody tr:first-child td')).map(function (t) { return t.textContent; })";
+        let row = eventually("the draw's row", WAIT, || async {
+            let row = b.js(cells).await;
+            (row[3] == format!("Léa (anonyme) {lea}")).then_some(row)
+        })
+        .await;
+        assert_eq!(
+            (row[1].clone(), row[2].clone(), row[4].clone(), row[5].clone()),
+            (json!("Corentin"), json!("Carte dédicacée"), json!(fr("25,00_€")), json!("1 participation, 5 tickets"))
+        );
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!(
+            (l["draws"][0]["weighted"].as_bool(), l["draws"][0]["min_amount"].as_i64(), l["draws"][0]["tickets"].as_u64()),
+            (Some(true), Some(500), Some(5))
+        );
+    })
+    .await;
+}

@@ -1924,3 +1924,65 @@ async fn a_poll_shows_each_options_tag_amount_and_share_and_its_result_is_an_ale
     let listed = campaign_url(&app, &live.campaign_id, "", "&widgets=alert,poll").await;
     assert_eq!(reqwest::get(&listed).await.unwrap().status(), StatusCode::BAD_REQUEST);
 }
+
+/// A prize drawn on air is an alert of its own: the winner as viewers may see
+/// them (an anonymous donor unnamed), the prize and the entries, no amount;
+/// once, not again after a reload; in English too.
+#[tokio::test]
+async fn a_prize_drawn_on_air_names_its_winner_in_an_alert() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/lives/{}/draws", live.id);
+    with_browser(async |b| {
+        donate(&app, &live, json!({"amount": 2000, "currency": "EUR", "donor": "Chloé", "anonymous": true})).await;
+        donate(&app, &live, json!({"amount": 300, "currency": "EUR", "donor": "Bob"})).await;
+        b.goto(&url(&app, &live, "alert", "&duration=2")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        let (s, d) = app.post(&path, Some(&host), json!({"prize": "Dessin original", "min_amount": 1000})).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        let shown = eventually("the draw's alert", WAIT, || async {
+            let a = alert(b).await;
+            (!a.is_null()).then_some(a)
+        })
+        .await;
+        assert_eq!(
+            (shown["donor"].clone(), shown["amount"].clone(), shown["matched"].clone(), shown["message"].clone()),
+            (
+                json!("Un donateur anonyme gagne le tirage au sort !"),
+                Value::Null,
+                Value::Null,
+                json!("Dessin original — 1 participation")
+            )
+        );
+        wait_alert_gone(b).await;
+        // Opened again: not shown again.
+        b.goto(&url(&app, &live, "alert", "&duration=2")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(recorded(b).await, Vec::<String>::new());
+
+        // In English: Bob, the only one left, among every donation.
+        b.goto(&url(&app, &live, "alert", "&duration=2&lang=en")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        let (s, d) = app.post(&path, Some(&host), json!({"prize": "A poster"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        let shown = eventually("the draw's alert in English", WAIT, || async {
+            let a = alert(b).await;
+            (!a.is_null()).then_some(a)
+        })
+        .await;
+        assert_eq!(
+            (shown["donor"].clone(), shown["message"].clone()),
+            (json!("Bob wins the prize draw!"), json!("A poster — 1 entry"))
+        );
+        // A donation after it shows its amount again.
+        wait_alert_gone(b).await;
+        donate(&app, &live, json!({"amount": 500, "currency": "EUR", "donor": "Ana"})).await;
+        wait_recorded(b, &["Bob wins the prize draw! ", "Ana €5.00"]).await;
+    })
+    .await;
+}

@@ -797,3 +797,49 @@ async fn the_live_page_shows_the_poll_and_how_to_vote() {
     })
     .await;
 }
+
+/// The live's public page lists its prize draws and their winners as viewers
+/// may see them: a draw made while it is open, the list again after a reload,
+/// a winner's name hidden since, in English.
+#[tokio::test]
+async fn the_live_page_lists_the_prizes_drawn_and_their_winners() {
+    let app = spawn_app().await;
+    let (live, _) = setup(&app).await;
+    let host = live.body["host_token"].as_str().unwrap();
+    let path = format!("/api/v1/lives/{}/draws", live.id);
+    let give = |donor: &str, amount: i64, anonymous: bool| json!({"amount": amount, "currency": "EUR", "donor": donor, "anonymous": anonymous});
+    let (_, ana) = app.donate(&live, give("Ana", 3000, false)).await;
+    let ana = ana["donation"]["id"].as_str().unwrap().to_owned();
+    app.donate(&live, give("Chloé", 500, true)).await;
+    let list = r##"var c = document.getElementById('draws-box');
+        return c.hidden ? null : Array.from(document.querySelectorAll('#draws li')).map(function (li) { return li.textContent; });"##;
+    with_browser(async |b| {
+        phone(b).await;
+        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
+        wait_page_live(b).await;
+        assert_eq!(b.js(list).await, Value::Null);
+        let (s, d) = app.post(&path, Some(host), json!({"prize": "Dessin original", "min_amount": 1000})).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        eventually("the first draw", WAIT, || async {
+            (b.js(list).await == json!(["Dessin original : Ana"])).then_some(())
+        })
+        .await;
+        let (s, d) = app.post(&path, Some(host), json!({"prize": "Affiche"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        eventually("the second draw, first", WAIT, || async {
+            (b.js(list).await == json!(["Affiche : Anonyme", "Dessin original : Ana"])).then_some(())
+        })
+        .await;
+        // Ana's name hidden: the list follows at once.
+        let (s, _) = app.post(&format!("/api/v1/donations/{ana}/hide"), Some(host), json!({"donor": true})).await;
+        assert_eq!(s, StatusCode::OK);
+        eventually("the hidden name", WAIT, || async {
+            (b.js(list).await == json!(["Affiche : Anonyme", "Dessin original : Anonyme"])).then_some(())
+        })
+        .await;
+        b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
+        wait_page_live(b).await;
+        assert_eq!(b.js(list).await, json!(["Affiche: Anonymous", "Dessin original: Anonymous"]));
+    })
+    .await;
+}
