@@ -49,6 +49,9 @@ const CHALLENGES: [&str; 4] = [
     "Je lis vos messages avec un accent",
 ];
 
+/// The prizes the demo host draws among the gifts of 10 € and more.
+const PRIZES: [&str; 3] = ["Un dessin original", "Une affiche dédicacée", "Un mug de la chaîne"];
+
 /// The demo host's polls: a question and its options.
 const POLLS: [(&str, [&str; 3]); 2] = [
     ("Quel jeu ensuite ?", ["Mario Kart", "Zelda", "Tetris"]),
@@ -181,7 +184,18 @@ async fn demo(
     // And a poll: some donors vote with its keywords.
     let polls = format!("/api/v1/lives/{live_id}/polls");
     let (mut next_poll, mut asked, mut tags) = (tokio::time::Instant::now(), 0, Vec::<String>::new());
+    // And a prize drawn now and then, once a few gifts came: an alert names its winner.
+    let draws = format!("/api/v1/lives/{live_id}/draws");
+    let (mut next_draw, mut drawn) = (tokio::time::Instant::now() + Duration::from_secs(90), 0);
     loop {
+        if tokio::time::Instant::now() >= next_draw {
+            let body = json!({"prize": PRIZES[drawn % PRIZES.len()], "min_amount": 1000});
+            drawn += 1;
+            if let Err(err) = call(addr, &draws, &key, body).await {
+                tracing::warn!(%err, "demo draw failed");
+            }
+            next_draw += Duration::from_secs(6 * 60);
+        }
         if tokio::time::Instant::now() >= next_poll {
             let (question, options) = POLLS[asked % POLLS.len()];
             asked += 1;
