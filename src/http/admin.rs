@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/donations.csv", get(campaign_csv))
         .route("/api/v1/campaigns/{id}/lives.csv", get(lives_csv))
         .route("/api/v1/campaigns/{id}/matches.csv", get(matches_csv))
+        .route("/api/v1/campaigns/{id}/draws.csv", get(draws_csv))
         .route("/api/v1/lives/{id}/moderation", get(get_moderation).put(put_moderation))
         .route("/api/v1/lives/{id}/test-alert", post(test_alert))
         .route("/api/v1/donations/{id}/approve", post(approve))
@@ -459,6 +460,27 @@ impl CsvStyle {
         ["currency", "devise", "currency"],
     ];
 
+    /// Each prize draw, in the draws' export.
+    const DRAW_COLUMNS: [[&'static str; 3]; 17] = [
+        ["draw_id", "tirage", "draw id"],
+        ["drawn_at", "tiré le (UTC)", "drawn (UTC)"],
+        ["live_id", "live", "live id"],
+        ["host", "hôte", "host"],
+        ["prize", "lot", "prize"],
+        ["min_amount", "don minimum", "least donation"],
+        ["weighted", "un ticket par tranche", "one ticket per step"],
+        ["since", "dons depuis (UTC)", "donations since (UTC)"],
+        ["entries", "participations", "entries"],
+        ["tickets", "tickets", "tickets"],
+        ["winner_donation_id", "don gagnant", "winning donation"],
+        ["winner", "gagnant", "winner"],
+        ["anonymous", "anonyme", "anonymous"],
+        ["winner_amount", "montant du don", "donation amount"],
+        ["winner_received_at", "don reçu le (UTC)", "donation received (UTC)"],
+        ["winner_refunded", "don remboursé", "donation refunded"],
+        ["currency", "devise", "currency"],
+    ];
+
     /// `columns`' names for this style; a time's names the spreadsheet's zone.
     fn header<const N: usize>(&self, columns: &'static [[&'static str; 3]; N]) -> impl Iterator<Item = String> {
         let col = match (self.excel, self.french) {
@@ -709,6 +731,55 @@ async fn matches_csv(
         w.write_record(&row).map_err(csv_err)?;
     }
     style.attachment(w, &campaign_id, ["abondements", "matches"])
+}
+
+/// `GET /api/v1/campaigns/{id}/draws.csv[?excel=1[&lang=fr][&tz=…]]`: every
+/// prize drawn in the campaign's lives, oldest first: the draw's terms, how many
+/// donations and tickets entered, and the winner as the organisers need them to
+/// deliver the prize (the name given, even by a donor who gave anonymously, and
+/// the donation's id to find them at the payment provider). The record of each
+/// draw the charity keeps.
+async fn draws_csv(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let (lives, currency) = app
+        .views
+        .with_campaign(&campaign_id, |c| (c.lives.clone(), c.campaign.currency))
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let style = CsvStyle::of(&q)?;
+    let mut w = style.writer(&CsvStyle::DRAW_COLUMNS)?;
+    let mut draws: Vec<(crate::domain::Draw, crate::domain::Donation, String)> = Vec::new();
+    for l in lives.iter().filter_map(|id| app.views.live(id)) {
+        draws.extend(l.draws.into_iter().map(|(d, winner)| (d, winner, l.live.host.clone())));
+    }
+    draws.sort_by_key(|(d, ..)| d.at);
+    for (d, win, host) in &draws {
+        let row = [
+            d.id.clone(),
+            style.time(d.at),
+            d.live_id.clone(),
+            cell(host),
+            cell(&d.prize),
+            style.money(currency, d.min_amount),
+            style.yes_no(d.weighted).to_owned(),
+            d.since.map(|t| style.time(t)).unwrap_or_default(),
+            d.entries.to_string(),
+            d.tickets.to_string(),
+            win.id.to_string(),
+            cell(win.donor.as_deref().unwrap_or_default()),
+            style.yes_no(win.anonymous).to_owned(),
+            style.money(currency, win.amount),
+            style.time(win.at),
+            style.yes_no(win.refunded).to_owned(),
+            currency.code().to_owned(),
+        ];
+        w.write_record(&row).map_err(csv_err)?;
+    }
+    style.attachment(w, &campaign_id, ["tirages", "draws"])
 }
 
 fn moderation_json(app: &AppState, live_id: &str) -> Option<Value> {

@@ -86,6 +86,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("export_excel", "Exporter pour Excel", "Export for Excel"),
     ("export_lives", "Bilan par live (Excel)", "Totals by live (Excel)"),
     ("export_matches", "Bilan des abondements (Excel)", "Sponsors' matching (Excel)"),
+    ("export_draws", "Tirages au sort (Excel)", "Prize draws (Excel)"),
     ("matches", "Abondements", "Matching"),
     ("new_match", "Nouvel abondement", "New match"),
     ("sponsor", "Mécène", "Sponsor"),

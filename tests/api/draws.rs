@@ -140,3 +140,137 @@ async fn a_prize_is_drawn_among_the_donations_that_enter_and_each_winner_leaves_
     assert_eq!(after["draws"], before["draws"]);
     assert_eq!(after["draws"][1]["winner"]["id"].as_str(), Some(other_winner.as_str()));
 }
+
+/// The record of a campaign's draws for the charity: one row per draw, oldest
+/// first, its terms, entries and the winner's name as given (an anonymous
+/// donor's too) with their donation; in a French spreadsheet on Paris's clock.
+#[tokio::test]
+async fn the_draws_export_gives_each_draw_with_its_winner_as_given() {
+    use super::moderation::{cells, download, python_csv};
+    let clock = ManualClock::at("2026-12-31T23:30:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    let cid = live.campaign_id.clone();
+    let (_, chloe) =
+        app.donate(&live, json!({"amount": 2000, "currency": "EUR", "donor": "Chloé", "anonymous": true})).await;
+    clock.set("2026-12-31T23:31:00Z");
+    let (_, bob) = app.donate(&live, json!({"amount": 1500, "currency": "EUR", "donor": "-Bob"})).await;
+    let id = |d: &Value| d["donation"]["id"].as_str().unwrap().to_owned();
+    let (chloe, bob) = (id(&chloe), id(&bob));
+    let path = format!("/api/v1/lives/{}/draws", live.id);
+    clock.set("2026-12-31T23:40:00Z");
+    let (s, first) = app.post(&path, Some(ADMIN), json!({"prize": "=Dessin", "min_amount": 1000})).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    clock.set("2026-12-31T23:45:00Z");
+    let (s, second) = app
+        .post(&path, Some(ADMIN), json!({"prize": "Affiche", "min_amount": 500, "weighted": true, "minutes": 20}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{second}");
+    // The second winner's donation given back since.
+    let second_winner = second["winner"]["id"].as_str().unwrap().to_owned();
+    let (s, _) = app.post(&format!("/api/v1/donations/{second_winner}/refund"), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    // (id, name as given and as written, anonymous, amount, received at) of each winner.
+    let winner = |d: &Value| {
+        if d["winner"]["id"].as_str() == Some(chloe.as_str()) {
+            (chloe.clone(), "Chloé", "yes", "20.00", "2026-12-31T23:30:00.000Z", "4")
+        } else {
+            (bob.clone(), "'-Bob", "no", "15.00", "2026-12-31T23:31:00.000Z", "3")
+        }
+    };
+    let (w1, w2) = (winner(&first), winner(&second));
+    let draw_id = |d: &Value| d["id"].as_str().unwrap().to_owned();
+
+    let (s, disposition, plain) = download(&app, &format!("/api/v1/campaigns/{cid}/draws.csv")).await;
+    assert_eq!((s, disposition), (StatusCode::OK, format!("attachment; filename=\"{cid}-draws.csv\"")));
+    let names = [
+        "draw_id",
+        "drawn_at",
+        "live_id",
+        "host",
+        "prize",
+        "min_amount",
+        "weighted",
+        "since",
+        "entries",
+        "tickets",
+        "winner_donation_id",
+        "winner",
+        "anonymous",
+        "winner_amount",
+        "winner_received_at",
+        "winner_refunded",
+        "currency",
+    ];
+    assert_eq!(
+        python_csv(&plain, ",").iter().map(|r| cells(r, &names)).collect::<Vec<_>>(),
+        [
+            vec![
+                draw_id(&first),
+                "2026-12-31T23:40:00.000Z".into(),
+                live.id.clone(),
+                "Corentin".into(),
+                "'=Dessin".into(),
+                "10.00".into(),
+                "no".into(),
+                "".into(),
+                "2".into(),
+                "2".into(),
+                w1.0.clone(),
+                w1.1.into(),
+                w1.2.into(),
+                w1.3.into(),
+                w1.4.into(),
+                "no".into(),
+                "EUR".into(),
+            ],
+            vec![
+                draw_id(&second),
+                "2026-12-31T23:45:00.000Z".into(),
+                live.id.clone(),
+                "Corentin".into(),
+                "Affiche".into(),
+                "5.00".into(),
+                "yes".into(),
+                "2026-12-31T23:25:00.000Z".into(),
+                "1".into(),
+                w2.5.into(),
+                w2.0.clone(),
+                w2.1.into(),
+                w2.2.into(),
+                w2.3.into(),
+                w2.4.into(),
+                "yes".into(),
+                "EUR".into(),
+            ],
+        ]
+    );
+
+    // In a French spreadsheet, on Paris's clock: the new year.
+    let (_, _, sheet) =
+        download(&app, &format!("/api/v1/campaigns/{cid}/draws.csv?excel=1&lang=fr&tz=Europe/Paris")).await;
+    let rows = python_csv(&sheet, ";");
+    let names = [
+        "tiré le (Europe/Paris)",
+        "dons depuis (Europe/Paris)",
+        "un ticket par tranche",
+        "don minimum",
+        "don remboursé",
+    ];
+    assert_eq!(
+        rows.iter().map(|r| cells(r, &names)).collect::<Vec<_>>(),
+        [
+            ["2027-01-01 00:40:00", "", "non", "10,00", "non"],
+            ["2027-01-01 00:45:00", "2027-01-01 00:25:00", "oui", "5,00", "oui"],
+        ]
+    );
+    assert_eq!(rows[0]["gagnant"].as_str(), Some(w1.1));
+
+    let path = format!("/api/v1/campaigns/{cid}/draws.csv");
+    let (s, _) = app.request(reqwest::Method::GET, &path, Some(&live.key), &[], None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "organisers only");
+    let (s, e) = app.request(reqwest::Method::GET, "/api/v1/campaigns/nope/draws.csv", Some(ADMIN), &[], None).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("campaign_not_found")));
+    let (s, e) = app.request(reqwest::Method::GET, &format!("{path}?excel=1&tz=Nowhere"), Some(ADMIN), &[], None).await;
+    assert_eq!((s, e["field"].as_str()), (StatusCode::BAD_REQUEST, Some("tz")));
+}

@@ -828,7 +828,7 @@ async fn a_live_key_lists_its_own_live_s_donations_with_their_real_text() {
 
 /// An export as Python's `csv` module reads it (a byte order mark skipped), one
 /// object per row keyed by the header's names.
-fn python_csv(bytes: &[u8], sep: &str) -> Vec<Value> {
+pub(super) fn python_csv(bytes: &[u8], sep: &str) -> Vec<Value> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("export.csv");
     std::fs::write(&file, bytes).unwrap();
@@ -844,7 +844,7 @@ fn python_csv(bytes: &[u8], sep: &str) -> Vec<Value> {
 }
 
 /// An export downloaded by the admin: its status, file name and bytes.
-async fn download(app: &TestApp, path: &str) -> (StatusCode, String, Vec<u8>) {
+pub(super) async fn download(app: &TestApp, path: &str) -> (StatusCode, String, Vec<u8>) {
     let res = app.client.get(format!("{}{path}", app.base)).bearer_auth(ADMIN).send().await.unwrap();
     let disposition =
         res.headers().get("content-disposition").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
@@ -852,7 +852,7 @@ async fn download(app: &TestApp, path: &str) -> (StatusCode, String, Vec<u8>) {
 }
 
 /// The named cells of an export's row, as Python's `csv` read them.
-fn cells(row: &Value, names: &[&str]) -> Vec<String> {
+pub(super) fn cells(row: &Value, names: &[&str]) -> Vec<String> {
     names.iter().map(|n| row[*n].as_str().unwrap().to_owned()).collect()
 }
 

@@ -449,6 +449,16 @@ async fn csv_downloaded_from_the_dashboard_parses_back_to_the_api_rows() {
                 format!("abondement;mécène;ratio;plafond;abondé;reste;début ({zone});fin ({zone});état;devise")
             ])
         );
+        assert_eq!(
+            link("c-draws-csv").await,
+            json!([
+                format!("/api/v1/campaigns/{}/draws.csv?excel=1&lang=fr&tz={tz}", live.campaign_id),
+                "Tirages au sort (Excel)",
+                format!(
+                    "tirage;tiré le ({zone});live;hôte;lot;don minimum;un ticket par tranche;dons depuis ({zone});participations;tickets;don gagnant;gagnant;anonyme;montant du don;don reçu le ({zone});don remboursé;devise"
+                )
+            ])
+        );
         // What the link downloads, fetched by the page with its session cookie.
         let got = b
             .client
