@@ -581,22 +581,13 @@
   // anonymous donor's too, marked so) and their donation's id, to find them at
   // the payment provider. A winner older than the donations the table holds is
   // looked up once by its id.
-  var winners = {};
-  function winnerOf(id) {
-    var d = donationsById[id] || winners[id];
-    if (d || winners[id] === null || !campaign) return d;
-    winners[id] = null;
-    api("GET", "/api/v1/campaigns/" + encodeURIComponent(campaign.id) + "/donations?limit=1&q=" + encodeURIComponent(id))
-      .then(function (r) {
-        winners[id] = (r.donations || []).filter(function (x) { return x.id === id; })[0] || null;
-        if (winners[id] && campaign) renderDraws(campaign);
-      }).catch(fail);
-    return null;
-  }
-  function winnerName(d, w) {
-    var real = d ? d.donor_name : w.donor;
-    return (real || T.anonymousWinner) + (d && d.anonymous && real ? " (" + T.anonymous + ")" : "");
-  }
+  var winnerOf = cagnotteWinners(
+    function (id) { return donationsById[id]; },
+    function (id) {
+      return api("GET", "/api/v1/campaigns/" + encodeURIComponent(campaign.id) + "/donations?limit=1&q=" + encodeURIComponent(id));
+    },
+    function () { if (campaign) renderDraws(campaign); }, fail);
+  function winnerName(d, w) { return cagnotteWinnerName(d, w, T); }
   function renderDraws(c) {
     var tb = el("draws").tBodies[0];
     tb.textContent = "";

@@ -451,22 +451,13 @@
   // sees them (the real name, even when the overlays say "anonymous"), what
   // their donation was, how many entered. A winner older than the donations
   // this page holds is looked up once by its id.
-  var winners = {};
-  function winnerOf(id) {
-    var d = (donations.donations || []).filter(function (x) { return x.id === id; })[0] || winners[id];
-    if (d || winners[id] === null) return d;
-    winners[id] = null;
-    api("GET", "/api/v1/lives/" + encodeURIComponent(liveId) + "/donations?limit=1&q=" + encodeURIComponent(id))
-      .then(function (r) {
-        winners[id] = (r.donations || []).filter(function (x) { return x.id === id; })[0] || null;
-        if (winners[id]) renderDraws();
-      }).catch(fail);
-    return null;
-  }
-  function winnerName(d, w) {
-    var real = d ? d.donor_name : w.donor;
-    return (real || T.anonymousWinner) + (d && d.anonymous && real ? " (" + T.anonymous + ")" : "");
-  }
+  var winnerOf = cagnotteWinners(
+    function (id) { return ((donations && donations.donations) || []).filter(function (x) { return x.id === id; })[0]; },
+    function (id) {
+      return api("GET", "/api/v1/lives/" + encodeURIComponent(liveId) + "/donations?limit=1&q=" + encodeURIComponent(id));
+    },
+    function () { renderDraws(); }, fail);
+  function winnerName(d, w) { return cagnotteWinnerName(d, w, T); }
   function renderDraws() {
     var ul = el("draws");
     ul.textContent = "";

@@ -211,3 +211,31 @@ function cagnottePollState(p, now) {
     leaders: p.options.filter(function (o) { return best > 0 && o.amount === best; })
   };
 }
+
+// A prize draw's winner as organisers and hosts see them: the name given (an
+// anonymous donor's too, marked `labels.anonymous`) from their donation `d`
+// with its real text when the page has it, else as viewers see it (`w`, the
+// draw's), else `labels.anonymousWinner`.
+function cagnotteWinnerName(d, w, labels) {
+  "use strict";
+  var real = d ? d.donor_name : w.donor;
+  return (real || labels.anonymousWinner) + (d && d.anonymous && real ? " (" + labels.anonymous + ")" : "");
+}
+
+// Finds draws' winning donations with their real text: `find(id)` among those
+// the page holds, else once by id with `fetchOne(id)` (a promise of a donations
+// list's answer), calling `found()` when it arrives. Returns the lookup.
+function cagnotteWinners(find, fetchOne, found, fail) {
+  "use strict";
+  var fetched = {};
+  return function (id) {
+    var d = find(id) || fetched[id];
+    if (d || fetched[id] === null) return d || null;
+    fetched[id] = null;
+    fetchOne(id).then(function (r) {
+      fetched[id] = (r.donations || []).filter(function (x) { return x.id === id; })[0] || null;
+      if (fetched[id]) found();
+    }).catch(fail);
+    return null;
+  };
+}

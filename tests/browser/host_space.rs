@@ -726,6 +726,17 @@ async fn an_organiser_draws_a_prize_and_sees_every_winner_on_the_dashboard() {
             (l["draws"][0]["weighted"].as_bool(), l["draws"][0]["min_amount"].as_i64(), l["draws"][0]["tickets"].as_u64()),
             (Some(true), Some(500), Some(5))
         );
+        // A search that leaves Léa's donation out of the table: her name is
+        // looked up by the donation's id.
+        fill(b, "#donation-search input", "Bob").await;
+        eventually("Bob alone in the donations", WAIT, || async {
+            (b.js("return document.querySelectorAll('#donations tbody tr').length").await == 1).then_some(())
+        })
+        .await;
+        eventually("the winner still named", WAIT, || async {
+            (b.js(cells).await[3] == format!("Léa (anonyme) {lea}")).then_some(())
+        })
+        .await;
     })
     .await;
 }
