@@ -186,7 +186,7 @@ async fn demo(
     let (mut next_poll, mut asked, mut tags) = (tokio::time::Instant::now(), 0, Vec::<String>::new());
     // And a prize drawn now and then, once a few gifts came: an alert names its winner.
     let draws = format!("/api/v1/lives/{live_id}/draws");
-    let (mut next_draw, mut drawn) = (tokio::time::Instant::now() + Duration::from_secs(90), 0);
+    let (mut next_draw, mut drawn) = (tokio::time::Instant::now() + Duration::from_secs(30), 0);
     loop {
         if tokio::time::Instant::now() >= next_draw {
             let body = json!({"prize": PRIZES[drawn % PRIZES.len()], "min_amount": 1000});

@@ -900,6 +900,13 @@ async fn demo_command_serves_moving_overlays() {
         })
         .await;
 
+        // Half a minute in, the demo's host draws a prize: the host's space names the winner.
+        eventually("the demo's first draw", Duration::from_secs(60), || async {
+            let first = b.js("var d = document.querySelector('#draws > li'); return d ? d.textContent : null").await;
+            first.as_str().is_some_and(|t| t.starts_with("Un dessin original — ")).then_some(())
+        })
+        .await;
+
         // ctrl-c / SIGTERM: a clean stop that throws the demo data away.
         let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
         assert!(killed.success());
