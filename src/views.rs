@@ -707,7 +707,7 @@ pub fn poll_json(p: &PollState) -> Value {
 pub fn draw_json(d: &Draw, winner: &Donation) -> Value {
     json!({
         "id": d.id, "live_id": d.live_id, "prize": d.prize, "min_amount": d.min_amount, "weighted": d.weighted,
-        "since": d.since, "entries": d.entries, "tickets": d.tickets, "at": d.at, "winner": winner.view(),
+        "since": d.since, "campaign_wide": d.campaign_wide, "entries": d.entries, "tickets": d.tickets, "at": d.at, "winner": winner.view(),
     })
 }
 

@@ -606,7 +606,7 @@
       who.appendChild(make("small", "help", " " + w.id));
       tr.appendChild(who);
       tr.appendChild(make("td", "num", money(w.amount, c.currency)));
-      tr.appendChild(make("td", null, T.entries(x.entries, x.tickets)));
+      tr.appendChild(make("td", null, T.entries(x.entries, x.tickets) + (x.campaign_wide ? " — " + T.wholeCampaign : "")));
       tb.appendChild(tr);
     });
     if (!rows.length) emptyRow(tb, T.noDraw);
@@ -1057,7 +1057,9 @@
     if (kind === "draw") {
       var v = formValues(form, cur);
       if (v.weighted && v.min_amount === null) { notice(T.needMin, true); return null; }
-      var draw = dropNulls({ prize: v.prize, min_amount: v.min_amount, weighted: v.weighted, minutes: v.minutes });
+      var draw = dropNulls({
+        prize: v.prize, min_amount: v.min_amount, weighted: v.weighted, minutes: v.minutes, campaign: v.campaign
+      });
       return api("POST", path + "/draws", draw).then(function (x) {
         form.reset();
         return refresh(false).then(function () {

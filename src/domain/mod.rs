@@ -220,6 +220,10 @@ pub struct Draw {
     /// Only the donations given since then enter, when set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<Timestamp>,
+    /// Among the donations of every live of the campaign, not the live's alone
+    /// (drawn by the organisers, announced on this live).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub campaign_wide: bool,
     /// How many donations entered, and their tickets.
     pub entries: u64,
     pub tickets: u64,

@@ -1090,7 +1090,8 @@ impl State {
             }
             Command::DrawPrize { by, draw, minutes, seed } => {
                 let live = self.lives.get(&draw.live_id).ok_or(Refusal::LiveNotFound)?;
-                if !self.may(by, &draw.live_id) {
+                // Among every live's donations: the organisers' call, not one live's.
+                if !self.may(by, &draw.live_id) || (draw.campaign_wide && *by != Principal::Admin) {
                     return Err(Refusal::Forbidden);
                 }
                 if live.draws.iter().any(|d| d.id == draw.id) {
@@ -1241,22 +1242,31 @@ impl State {
     }
 
     /// The donations that enter a draw of `live`, in the order they came: (seq,
-    /// id, tickets). A donation enters when it still counts for at least the
-    /// draw's `min_amount`, came at or after its `since`, and won none of the
-    /// live's earlier draws. Visits every donation of the server: a draw is rare.
+    /// id, tickets). A donation of the live (of any live of its campaign for a
+    /// campaign-wide draw) enters when it still counts for at least the draw's
+    /// `min_amount`, came at or after its `since`, and won none of the
+    /// campaign's earlier draws. Visits every donation of the server: a draw is rare.
     pub fn draw_entries<'a>(&'a self, live: &LiveState, draw: &Draw) -> Vec<(u64, &'a str, u64)> {
         let min = draw.min_amount.max(1);
+        let campaign = live.live.campaign_id.as_str();
+        let lives = self.campaigns.get(campaign).map_or(&[][..], |c| &c.lives[..]);
+        let winners: Vec<&str> = lives
+            .iter()
+            .filter_map(|l| self.lives.get(l))
+            .flat_map(|l| l.draws.iter().map(|d| d.winner.as_str()))
+            .collect();
         let mut entries: Vec<(u64, &str, u64)> = self
             .donations
             .values()
             .filter(|d| {
                 let x = &d.donation;
-                x.live_id == live.live.id.as_str()
-                    && !x.refunded
+                let ours =
+                    if draw.campaign_wide { x.campaign_id == campaign } else { x.live_id == live.live.id.as_str() };
+                ours && !x.refunded
                     && !x.test
                     && x.kept() >= min
                     && draw.since.is_none_or(|since| x.at >= since)
-                    && !live.draws.iter().any(|w| w.winner == x.id.as_str())
+                    && !winners.contains(&x.id.as_str())
             })
             .map(|d| {
                 let tickets = if draw.weighted { (d.donation.kept() / min) as u64 } else { 1 };
@@ -1979,6 +1989,7 @@ mod tests {
             min_amount,
             weighted,
             since: None,
+            campaign_wide: false,
             entries: 0,
             tickets: 0,
             winner: String::new(),
@@ -2023,6 +2034,7 @@ mod tests {
                     min_amount: 200,
                     weighted: false,
                     since: None,
+                    campaign_wide: false,
                     entries,
                     tickets: entries,
                     winner: winner.into(),

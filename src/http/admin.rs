@@ -461,7 +461,7 @@ impl CsvStyle {
     ];
 
     /// Each prize draw, in the draws' export.
-    const DRAW_COLUMNS: [[&'static str; 3]; 17] = [
+    const DRAW_COLUMNS: [[&'static str; 3]; 18] = [
         ["draw_id", "tirage", "draw id"],
         ["drawn_at", "tiré le (UTC)", "drawn (UTC)"],
         ["live_id", "live", "live id"],
@@ -470,6 +470,7 @@ impl CsvStyle {
         ["min_amount", "don minimum", "least donation"],
         ["weighted", "un ticket par tranche", "one ticket per step"],
         ["since", "dons depuis (UTC)", "donations since (UTC)"],
+        ["campaign_wide", "toute la campagne", "whole campaign"],
         ["entries", "participations", "entries"],
         ["tickets", "tickets", "tickets"],
         ["winner_donation_id", "don gagnant", "winning donation"],
@@ -767,6 +768,7 @@ async fn draws_csv(
             style.money(currency, d.min_amount),
             style.yes_no(d.weighted).to_owned(),
             d.since.map(|t| style.time(t)).unwrap_or_default(),
+            style.yes_no(d.campaign_wide).to_owned(),
             d.entries.to_string(),
             d.tickets.to_string(),
             win.id.to_string(),

@@ -764,19 +764,24 @@ struct NewDraw {
     #[serde(default)]
     weighted: bool,
     minutes: Option<u32>,
+    /// Among every live's donations of the campaign (the admin only).
+    #[serde(default)]
+    campaign: bool,
 }
 
 /// The longest prize, in characters.
 const PRIZE_MAX: usize = 200;
 
-/// `POST /api/v1/lives/{id}/draws {prize, min_amount?, weighted?, minutes?}`
-/// (admin, the live's key or its host key): a prize drawn now among the live's
-/// donations, "an original drawing among the gifts of 10 € and more". A
-/// donation enters when it still counts for `min_amount` or more (any amount
-/// without it), was given in the last `minutes` when set, and won none of the
-/// live's earlier draws; each has one ticket, or with `weighted` one ticket per
-/// `min_amount` it counts for. The operating system's generator picks the
-/// ticket; the log keeps the winner. `409 no_entries` when none enters.
+/// `POST /api/v1/lives/{id}/draws {prize, min_amount?, weighted?, minutes?,
+/// campaign?}` (admin, the live's key or its host key): a prize drawn now among
+/// the live's donations, "an original drawing among the gifts of 10 € and
+/// more"; with `campaign` (the admin only), among every live's donations of its
+/// campaign, announced on this live. A donation enters when it still counts for
+/// `min_amount` or more (any amount without it), was given in the last
+/// `minutes` when set, and won none of the campaign's earlier draws; each has
+/// one ticket, or with `weighted` one ticket per `min_amount` it counts for. The
+/// operating system's generator picks the ticket; the log keeps the winner.
+/// `409 no_entries` when none enters.
 async fn draw_prize(
     State(app): State<AppState>,
     Path(live_id): Path<String>,
@@ -806,6 +811,7 @@ async fn draw_prize(
         min_amount: min_amount.unwrap_or(1),
         weighted: b.weighted,
         since: None,
+        campaign_wide: b.campaign,
         entries: 0,
         tickets: 0,
         winner: String::new(),

@@ -244,6 +244,11 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Donations of the last N minutes (empty: the whole live)",
     ),
     ("draw_now", "Tirer au sort", "Draw now"),
+    (
+        "draw_campaign",
+        "Parmi les dons de tous les lives de la campagne (annoncé sur ce live)",
+        "Among every live's donations of the campaign (announced on this live)",
+    ),
     ("draw_winner", "Gagnant", "Winner"),
     ("draw_entries", "Participations", "Entries"),
     ("host_link", "Lien de l'espace hôte", "Host's space link"),

@@ -670,6 +670,7 @@ mod tests {
                     min_amount: 1,
                     weighted: false,
                     since: None,
+                    campaign_wide: false,
                     entries: 1,
                     tickets: 1,
                     winner: "d".into(),

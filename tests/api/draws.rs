@@ -274,3 +274,57 @@ async fn the_draws_export_gives_each_draw_with_its_winner_as_given() {
     let (s, e) = app.request(reqwest::Method::GET, &format!("{path}?excel=1&tz=Nowhere"), Some(ADMIN), &[], None).await;
     assert_eq!((s, e["field"].as_str()), (StatusCode::BAD_REQUEST, Some("tz")));
 }
+
+/// The organisers draw a prize among every live's donations of the campaign,
+/// announced on the live they choose; a donation wins one of the campaign's
+/// draws at most; hosts and write keys draw among their own live's only.
+#[tokio::test]
+async fn the_organisers_draw_a_prize_among_the_whole_campaign() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    let elsewhere = app.setup().await;
+    let give = |donor: &str, amount: i64| json!({"amount": amount, "currency": "EUR", "donor": donor});
+    let id = |d: &Value| d["donation"]["id"].as_str().unwrap().to_owned();
+    let ana = id(&app.donate(&live, give("Ana", 1000)).await.1);
+    let bob = id(&app.donate(&other, give("Bob", 1000)).await.1);
+    let chloe = id(&app.donate(&other, give("Chloé", 200)).await.1);
+    app.donate(&elsewhere, give("Dan", 5000)).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+
+    // The live's own draw: Ana, its only gift.
+    let path = format!("/api/v1/lives/{}/draws", live.id);
+    let (s, own) = app.post(&path, Some(&host), json!({"prize": "Mug", "min_amount": 500})).await;
+    assert_eq!(s, StatusCode::CREATED, "{own}");
+    assert_eq!(summary(&own), ("Mug".into(), ana.clone(), 1, 1));
+    assert!(own.get("campaign_wide").is_some_and(|c| c == false), "{own}");
+    // The whole campaign's, from 5 €: Bob (Ana won, Chloé gave 2 €, Dan gave to another campaign).
+    for token in [host.as_str(), live.key.as_str()] {
+        let (s, e) = app.post(&path, Some(token), json!({"prize": "P", "campaign": true})).await;
+        assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    }
+    let body = json!({"prize": "Affiche", "min_amount": 500, "campaign": true});
+    let (s, wide) = app.post(&path, Some(ADMIN), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{wide}");
+    assert_eq!(summary(&wide), ("Affiche".into(), bob.clone(), 1, 1));
+    assert_eq!(
+        (wide["campaign_wide"].as_bool(), wide["winner"]["live_id"].as_str()),
+        (Some(true), Some(other.id.as_str()))
+    );
+    // Announced on the live it was drawn on.
+    ws.until("prize_drawn").await;
+    assert_eq!(ws.until("prize_drawn").await["draw"], wide);
+    let (s, last) = app.post(&path, Some(ADMIN), json!({"prize": "Carte", "campaign": true})).await;
+    assert_eq!(s, StatusCode::CREATED, "{last}");
+    assert_eq!(summary(&last), ("Carte".into(), chloe.clone(), 1, 1));
+    // Nothing left on the other live: both its gifts won.
+    let other_host = other.body["host_token"].as_str().unwrap();
+    let (s, e) = app.post(&format!("/api/v1/lives/{}/draws", other.id), Some(other_host), json!({"prize": "P"})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::CONFLICT, Some("no_entries")), "{e}");
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(l["draws"].as_array().map(Vec::len), Some(3));
+    let (_, o) = app.get(&format!("/api/v1/lives/{}", other.id)).await;
+    assert_eq!(o["draws"], json!([]));
+}

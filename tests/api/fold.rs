@@ -87,6 +87,7 @@ enum Op {
         min: i64,
         weighted: bool,
         seed: u64,
+        campaign: bool,
     },
 }
 
@@ -111,8 +112,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..3usize).prop_map(|c| Op::RotateCampaign { c }),
         1 => (0..4usize, proptest::option::of(1..3u32)).prop_map(|(l, minutes)| Op::Poll { l, minutes }),
         1 => (0..4usize).prop_map(|l| Op::ClosePoll { l }),
-        1 => (0..4usize, 1..1500i64, any::<bool>(), any::<u64>())
-            .prop_map(|(l, min, weighted, seed)| Op::Draw { l, min, weighted, seed }),
+        1 => (0..4usize, 1..1500i64, any::<bool>(), any::<u64>(), any::<bool>())
+            .prop_map(|(l, min, weighted, seed, campaign)| Op::Draw { l, min, weighted, seed, campaign }),
     ]
 }
 
@@ -284,10 +285,11 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     at: now,
                 }
             }
-            Op::Draw { l, min, weighted, seed } => {
+            Op::Draw { l, min, weighted, seed, campaign } => {
                 let Some(lid) = lives.get(*l) else { continue };
                 Command::DrawPrize {
-                    by: Principal::LiveKey(lid.clone()),
+                    // Among every live's donations: the organisers only.
+                    by: if *campaign { Principal::Admin } else { Principal::LiveKey(lid.clone()) },
                     draw: Draw {
                         id: format!("w{i}"),
                         live_id: lid.clone(),
@@ -295,6 +297,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                         min_amount: *min,
                         weighted: *weighted,
                         since: None,
+                        campaign_wide: *campaign,
                         entries: 0,
                         tickets: 0,
                         winner: String::new(),
@@ -330,14 +333,14 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     }
                 }
                 if let Fact::PrizeDrawn { draw } = &ev.fact {
-                    // The winner entered: a donation of the live, counting for the
-                    // minimum, not refunded; it leaves the next draws with its tickets.
+                    // The winner entered: a donation of the live (of its campaign for a
+                    // campaign-wide draw), counting for the minimum, not refunded; it
+                    // leaves the next draws with its tickets.
                     let w = &s.donations[&draw.winner].donation;
-                    assert!(
-                        w.live_id == draw.live_id.as_str() && !w.refunded && !w.test && w.kept() >= draw.min_amount
-                    );
                     let live = &s.lives[&draw.live_id];
-                    assert_eq!(live.draws.iter().filter(|d| d.winner == draw.winner).count(), 1);
+                    assert!(w.campaign_id == live.live.campaign_id.as_str());
+                    assert!(draw.campaign_wide || w.live_id == draw.live_id.as_str());
+                    assert!(!w.refunded && !w.test && w.kept() >= draw.min_amount);
                     let left = s.draw_entries(live, draw);
                     let its = if draw.weighted { (w.kept() / draw.min_amount) as u64 } else { 1 };
                     assert!(its >= 1);
@@ -387,6 +390,13 @@ fn check_invariants(s: &State) {
         }
     }
     for c in s.campaigns.values() {
+        // A donation wins at most one of the campaign's draws.
+        let mut winners: Vec<&str> =
+            c.lives.iter().flat_map(|l| s.lives[l].draws.iter().map(|d| d.winner.as_str())).collect();
+        let drawn = winners.len();
+        winners.sort_unstable();
+        winners.dedup();
+        assert_eq!(winners.len(), drawn);
         // The polls the writer still has to close at their deadline: exactly those not closed.
         let mut due: Vec<_> = c
             .lives
@@ -432,12 +442,13 @@ fn check_invariants(s: &State) {
             .map(|d| d.donation.kept())
             .sum();
         assert_eq!(l.totals.raised, kept);
-        // Each draw's winner is a donation of the live, and wins once.
-        let mut winners: Vec<&str> = l.draws.iter().map(|d| d.winner.as_str()).collect();
-        assert!(winners.iter().all(|w| s.donations.get(w).is_some_and(|d| d.donation.live_id == l.live.id.as_str())));
-        winners.sort_unstable();
-        winners.dedup();
-        assert_eq!(winners.len(), l.draws.len());
+        // Each draw's winner is a donation of the live (of its campaign for a campaign-wide draw).
+        for d in &l.draws {
+            let w = &s.donations[&d.winner].donation;
+            assert!(
+                w.campaign_id == l.live.campaign_id.as_str() && (d.campaign_wide || w.live_id == l.live.id.as_str())
+            );
+        }
         // Each option has what the donations that voted for it still count for.
         for p in &l.polls {
             for (option, tally) in p.tallies.iter().enumerate() {

@@ -737,6 +737,20 @@ async fn an_organiser_draws_a_prize_and_sees_every_winner_on_the_dashboard() {
             (b.js(cells).await[3] == format!("Léa (anonyme) {lea}")).then_some(())
         })
         .await;
+        // Among every live's gifts of the campaign: Bob, whose 4 € enter without a minimum.
+        // (The form was emptied after the last draw.)
+        fill(b, &format!("{form} [name=prize]"), "Affiche").await;
+        click(b, &format!("{form} [name=campaign]")).await;
+        click(b, &format!("{form} button[type=submit]")).await;
+        wait_text(b, "#notice", "Gagnant : Bob. Les overlays du live l'annoncent.").await;
+        let row = eventually("the campaign's draw", WAIT, || async {
+            let row = b.js(cells).await;
+            (row[2] == "Affiche").then_some(row)
+        })
+        .await;
+        assert_eq!(row[5], "1 participation — toute la campagne");
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!(l["draws"][1]["campaign_wide"].as_bool(), Some(true));
     })
     .await;
 }

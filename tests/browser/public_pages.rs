@@ -455,7 +455,7 @@ async fn csv_downloaded_from_the_dashboard_parses_back_to_the_api_rows() {
                 format!("/api/v1/campaigns/{}/draws.csv?excel=1&lang=fr&tz={tz}", live.campaign_id),
                 "Tirages au sort (Excel)",
                 format!(
-                    "tirage;tiré le ({zone});live;hôte;lot;don minimum;un ticket par tranche;dons depuis ({zone});participations;tickets;don gagnant;gagnant;anonyme;montant du don;don reçu le ({zone});don remboursé;devise"
+                    "tirage;tiré le ({zone});live;hôte;lot;don minimum;un ticket par tranche;dons depuis ({zone});toute la campagne;participations;tickets;don gagnant;gagnant;anonyme;montant du don;don reçu le ({zone});don remboursé;devise"
                 )
             ])
         );
