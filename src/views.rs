@@ -6,7 +6,7 @@
 use crate::domain::moderation::Moderation;
 use crate::domain::state::HashMap;
 use crate::domain::state::{DonationState, MatchState, MilestoneState, PlatformTotals, PollState, State, Stream};
-use crate::domain::{Campaign, Donation, Draw, Integration, Live, Subscriber, Timestamp, TokenHash, Totals};
+use crate::domain::{Campaign, Donation, Draw, Integration, Live, SmolStr, Subscriber, Timestamp, TokenHash, Totals};
 use crate::money::Currency;
 use dashmap::DashMap;
 use serde::Serialize;
@@ -212,6 +212,10 @@ pub struct Views {
     pub tokens: DashMap<TokenHash, (String, TokenOwner)>,
     pub integrations: DashMap<String, Integration>,
     pub subscribers: DashMap<String, Subscriber>,
+    /// Each prize draw's winning donation → the lives whose draws name it (a
+    /// campaign-wide draw's winner may be another live's donation): a hidden
+    /// name or a refund reaches them.
+    pub draw_winners: DashMap<SmolStr, Vec<String>>,
 }
 
 impl Views {
@@ -262,6 +266,9 @@ impl Views {
                 board: Arc::new(boards.remove(c.campaign.id.as_str()).unwrap_or_default()),
             });
             for l in lives {
+                for d in &l.draws {
+                    self.draw_winners.entry(d.winner.as_str().into()).or_default().push(l.live.id.clone());
+                }
                 let mut pending = pending.remove(l.live.id.as_str()).unwrap_or_default();
                 pending.sort_by_key(|d| d.seq);
                 self.insert_live(LiveView {
@@ -389,9 +396,16 @@ impl Views {
                     if donation.pending {
                         l.pending.push(donation.clone());
                     }
-                    // A winner's name hidden or refunded since: its draws show it as it is.
-                    for (_, w) in l.draws.iter_mut().filter(|(_, w)| w.id == donation.id) {
-                        *w = donation.clone();
+                }
+                // A winner's name hidden or its gift refunded since: the draws show
+                // it as it is (a new donation has won nothing yet).
+                let drawn_on =
+                    before.as_ref().and_then(|_| self.draw_winners.get(donation.id.as_str()).map(|l| l.clone()));
+                for live_id in drawn_on.into_iter().flatten() {
+                    if let Some(mut l) = self.lives.get_mut(&live_id) {
+                        for (_, w) in l.draws.iter_mut().filter(|(_, w)| w.id == donation.id) {
+                            *w = donation.clone();
+                        }
                     }
                 }
                 if let Some(mut c) = self.campaigns.get_mut(donation.campaign_id.as_str()) {
@@ -433,6 +447,7 @@ impl Views {
                 if let Some(mut l) = self.lives.get_mut(&draw.live_id) {
                     l.draws.push((draw.clone(), winner.clone()));
                 }
+                self.draw_winners.entry(winner.id.clone()).or_default().push(draw.live_id.clone());
             }
             Change::Moderation { live_id, moderation } => {
                 if let Some(mut l) = self.lives.get_mut(live_id) {

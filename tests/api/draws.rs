@@ -327,4 +327,14 @@ async fn the_organisers_draw_a_prize_among_the_whole_campaign() {
     assert_eq!(l["draws"].as_array().map(Vec::len), Some(3));
     let (_, o) = app.get(&format!("/api/v1/lives/{}", other.id)).await;
     assert_eq!(o["draws"], json!([]));
+    // Bob's name hidden from his own live's host's space: the draw made on this
+    // live shows it hidden too, and after a restart.
+    let (s, _) = app.post(&format!("/api/v1/donations/{bob}/hide"), Some(other_host), json!({"donor": true})).await;
+    assert_eq!(s, StatusCode::OK);
+    let bob_now = |l: &Value| (l["draws"][1]["winner"]["id"].clone(), l["draws"][1]["winner"]["donor"].clone());
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(bob_now(&l), (json!(bob), Value::Null), "{l}");
+    let app = app.restart().await;
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(bob_now(&l), (json!(bob), Value::Null), "{l}");
 }
