@@ -42,10 +42,6 @@
       badOptions: "Un sondage a de 2 à 6 options, une par ligne.",
       noDraw: "Aucun tirage pour l'instant : un hôte en fait un depuis son espace, ou vous depuis la fiche d'un live.",
       drawn: function (w) { return "Gagnant : " + w + ". Les overlays du live l'annoncent."; },
-      entries: function (n, t) {
-        return n + (n > 1 ? " participations" : " participation") + (t !== n ? ", " + t + " tickets" : "");
-      },
-      anonymousWinner: "donateur anonyme", needMin: "Un ticket par tranche demande un don minimum.",
       noIntegration: "Aucune intégration : les dons viennent de l'API ou du formulaire d'un live.",
       noSubscriber: "Aucun destinataire.",
       goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
@@ -85,10 +81,6 @@
       badOptions: "A poll has 2 to 6 options, one per line.",
       noDraw: "No draw yet: a host draws one from their space, or you from a live's card.",
       drawn: function (w) { return "Winner: " + w + ". The live's overlays announce it."; },
-      entries: function (n, t) {
-        return n + (n === 1 ? " entry" : " entries") + (t !== n ? ", " + t + " tickets" : "");
-      },
-      anonymousWinner: "anonymous donor", needMin: "One ticket per step needs a least donation.",
       noIntegration: "No integration: donations come from the API or a live's form.",
       noSubscriber: "No receiver.",
       goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
@@ -587,7 +579,8 @@
       return api("GET", "/api/v1/campaigns/" + encodeURIComponent(campaign.id) + "/donations?limit=1&q=" + encodeURIComponent(id));
     },
     function () { if (campaign) renderDraws(campaign); }, fail);
-  function winnerName(d, w) { return cagnotteWinnerName(d, w, T); }
+  var D = cagnotteDrawWords[lang];
+  function winnerName(d, w) { return cagnotteWinnerName(d, w, D); }
   function renderDraws(c) {
     var tb = el("draws").tBodies[0];
     tb.textContent = "";
@@ -606,7 +599,7 @@
       who.appendChild(make("small", "help", " " + w.id));
       tr.appendChild(who);
       tr.appendChild(make("td", "num", money(w.amount, c.currency)));
-      tr.appendChild(make("td", null, T.entries(x.entries, x.tickets) + (x.campaign_wide ? " — " + T.wholeCampaign : "")));
+      tr.appendChild(make("td", null, D.entries(x.entries, x.tickets) + (x.campaign_wide ? " — " + T.wholeCampaign : "")));
       tb.appendChild(tr);
     });
     if (!rows.length) emptyRow(tb, T.noDraw);
@@ -1056,7 +1049,7 @@
     }
     if (kind === "draw") {
       var v = formValues(form, cur);
-      if (v.weighted && v.min_amount === null) { notice(T.needMin, true); return null; }
+      if (v.weighted && v.min_amount === null) { notice(D.needMin, true); return null; }
       var draw = dropNulls({
         prize: v.prize, min_amount: v.min_amount, weighted: v.weighted, minutes: v.minutes, campaign: v.campaign
       });

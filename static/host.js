@@ -31,12 +31,7 @@
       badOptions: "Un sondage a de 2 à 6 options, une par ligne.",
       noDraw: "Aucun tirage pour l'instant.",
       drawn: function (w) { return "Gagnant : " + w + ". Vos overlays l'annoncent."; },
-      entries: function (n, t) {
-        return n + (n > 1 ? " participations" : " participation") + (t !== n ? ", " + t + " tickets" : "");
-      },
       won: function (a) { return "don de " + a; },
-      anonymousWinner: "donateur anonyme",
-      needMin: "Un ticket par tranche demande un don minimum.",
       approved: "Texte validé : il passe à l'antenne.", hiddenDone: "Masqué sur les overlays et la page publique.",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé",
       anonymous: "anonyme", hidden: "masqué", none: "Aucun texte en attente.", noDonation: "Aucun don pour l'instant.",
@@ -78,12 +73,7 @@
       badOptions: "A poll has 2 to 6 options, one per line.",
       noDraw: "No draw yet.",
       drawn: function (w) { return "Winner: " + w + ". Your overlays announce it."; },
-      entries: function (n, t) {
-        return n + (n === 1 ? " entry" : " entries") + (t !== n ? ", " + t + " tickets" : "");
-      },
       won: function (a) { return "donation of " + a; },
-      anonymousWinner: "anonymous donor",
-      needMin: "One ticket per step needs a least donation.",
       approved: "Text approved: it goes on air.", hiddenDone: "Hidden from the overlays and the public page.",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded",
       anonymous: "anonymous", hidden: "hidden", none: "No text waiting.", noDonation: "No donation yet.",
@@ -457,7 +447,8 @@
       return api("GET", "/api/v1/lives/" + encodeURIComponent(liveId) + "/donations?limit=1&q=" + encodeURIComponent(id));
     },
     function () { renderDraws(); }, fail);
-  function winnerName(d, w) { return cagnotteWinnerName(d, w, T); }
+  var D = cagnotteDrawWords[lang];
+  function winnerName(d, w) { return cagnotteWinnerName(d, w, D); }
   function renderDraws() {
     var ul = el("draws");
     ul.textContent = "";
@@ -473,7 +464,7 @@
       li.appendChild(make("span", "winner", winnerName(d, w)));
       li.appendChild(document.createTextNode(" (" + T.won(money(w.amount)) + ", " + when(Date.parse(w.at)) + ") "));
       if (w.refunded) li.appendChild(make("span", "badge", T.st_refunded));
-      li.appendChild(make("small", "help", T.entries(x.entries, x.tickets) + " — " + when(Date.parse(x.at)) + " — " + w.id));
+      li.appendChild(make("small", "help", D.entries(x.entries, x.tickets) + " — " + when(Date.parse(x.at)) + " — " + w.id));
       ul.appendChild(li);
     });
   }
@@ -486,7 +477,7 @@
       if (!(min > 0)) { notice(T.badAmount + f.elements.min_amount.value, true); return; }
       payload.min_amount = min;
     } else if (payload.weighted) {
-      notice(T.needMin, true);
+      notice(D.needMin, true);
       return;
     }
     if (f.elements.minutes.value) payload.minutes = parseInt(f.elements.minutes.value, 10);

@@ -212,10 +212,28 @@ function cagnottePollState(p, now) {
   };
 }
 
+// What the dashboard and the host's space say of prize draws.
+var cagnotteDrawWords = {
+  fr: {
+    entries: function (n, t) {
+      return n + (n > 1 ? " participations" : " participation") + (t !== n ? ", " + t + " tickets" : "");
+    },
+    anonymous: "anonyme", anonymousWinner: "donateur anonyme",
+    needMin: "Un ticket par tranche demande un don minimum."
+  },
+  en: {
+    entries: function (n, t) {
+      return n + (n === 1 ? " entry" : " entries") + (t !== n ? ", " + t + " tickets" : "");
+    },
+    anonymous: "anonymous", anonymousWinner: "anonymous donor",
+    needMin: "One ticket per step needs a least donation."
+  }
+};
+
 // A prize draw's winner as organisers and hosts see them: the name given (an
 // anonymous donor's too, marked `labels.anonymous`) from their donation `d`
 // with its real text when the page has it, else as viewers see it (`w`, the
-// draw's), else `labels.anonymousWinner`.
+// draw's), else `labels.anonymousWinner` (`labels`: a `cagnotteDrawWords` entry).
 function cagnotteWinnerName(d, w, labels) {
   "use strict";
   var real = d ? d.donor_name : w.donor;

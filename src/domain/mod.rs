@@ -232,6 +232,33 @@ pub struct Draw {
     pub at: Timestamp,
 }
 
+impl Draw {
+    /// A draw as asked for: who enters; the writer decides the rest (`at`,
+    /// `since`, the entries, tickets and winner).
+    pub fn asked(
+        id: String,
+        live_id: String,
+        prize: String,
+        min_amount: i64,
+        weighted: bool,
+        campaign_wide: bool,
+    ) -> Draw {
+        Draw {
+            id,
+            live_id,
+            prize,
+            min_amount,
+            weighted,
+            since: None,
+            campaign_wide,
+            entries: 0,
+            tickets: 0,
+            winner: String::new(),
+            at: Timestamp::default(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Live {
     pub id: String,

@@ -1982,19 +1982,7 @@ mod tests {
     /// (winner, entries, tickets) of a draw among the live's donations from
     /// `min_amount`, with the winning ticket pointed at by `seed`.
     fn draw(state: &super::State, min_amount: i64, weighted: bool, seed: u64) -> (String, u64, u64) {
-        let draw = crate::domain::Draw {
-            id: "w".into(),
-            live_id: "live".into(),
-            prize: "P".into(),
-            min_amount,
-            weighted,
-            since: None,
-            campaign_wide: false,
-            entries: 0,
-            tickets: 0,
-            winner: String::new(),
-            at: crate::domain::Timestamp::from_millis(0),
-        };
+        let draw = crate::domain::Draw::asked("w".into(), "live".into(), "P".into(), min_amount, weighted, false);
         match state.decide(&super::Command::DrawPrize { by: super::Principal::Admin, draw, minutes: None, seed }) {
             Ok(super::Decision::Append(super::Fact::PrizeDrawn { draw })) => (draw.winner, draw.entries, draw.tickets),
             other => panic!("{other:?}"),
@@ -2028,17 +2016,10 @@ mod tests {
             assert_eq!(entries, 102 - seq);
             let fact = super::Fact::PrizeDrawn {
                 draw: crate::domain::Draw {
-                    id: format!("w{seq}"),
-                    live_id: "live".into(),
-                    prize: "P".into(),
-                    min_amount: 200,
-                    weighted: false,
-                    since: None,
-                    campaign_wide: false,
                     entries,
                     tickets: entries,
                     winner: winner.into(),
-                    at: crate::domain::Timestamp::from_millis(0),
+                    ..crate::domain::Draw::asked(format!("w{seq}"), "live".into(), "P".into(), 200, false, false)
                 },
             };
             state.apply(&super::Event { seq, at: crate::domain::Timestamp::from_millis(0), fact }).expect("fold");

@@ -754,8 +754,10 @@ async fn draws_csv(
     let style = CsvStyle::of(&q)?;
     let mut w = style.writer(&CsvStyle::DRAW_COLUMNS)?;
     let mut draws: Vec<(crate::domain::Draw, crate::domain::Donation, String)> = Vec::new();
-    for l in lives.iter().filter_map(|id| app.views.live(id)) {
-        draws.extend(l.draws.into_iter().map(|(d, winner)| (d, winner, l.live.host.clone())));
+    for id in &lives {
+        app.views.with_live(id, |l| {
+            draws.extend(l.draws.iter().map(|(d, winner)| (d.clone(), winner.clone(), l.live.host.clone())));
+        });
     }
     draws.sort_by_key(|(d, ..)| d.at);
     for (d, win, host) in &draws {

@@ -804,19 +804,8 @@ async fn draw_prize(
     if let Some(m) = b.minutes {
         minutes("minutes", m)?;
     }
-    let draw = crate::domain::Draw {
-        id: secret::new_id(),
-        live_id,
-        prize,
-        min_amount: min_amount.unwrap_or(1),
-        weighted: b.weighted,
-        since: None,
-        campaign_wide: b.campaign,
-        entries: 0,
-        tickets: 0,
-        winner: String::new(),
-        at: Timestamp::default(),
-    };
+    let draw =
+        crate::domain::Draw::asked(secret::new_id(), live_id, prize, min_amount.unwrap_or(1), b.weighted, b.campaign);
     let draw = Command::DrawPrize { by, draw, minutes: b.minutes, seed: secret::random_u64() };
     Ok(outcome_response(app.ledger.submit(draw).await?, StatusCode::CREATED))
 }

@@ -664,17 +664,10 @@ mod tests {
             Fact::PollClosed { live_id: "l".into(), poll_id: "p".into() },
             Fact::PrizeDrawn {
                 draw: crate::domain::Draw {
-                    id: "w".into(),
-                    live_id: "l".into(),
-                    prize: "p".into(),
-                    min_amount: 1,
-                    weighted: false,
-                    since: None,
-                    campaign_wide: false,
                     entries: 1,
                     tickets: 1,
                     winner: "d".into(),
-                    at: Timestamp::default(),
+                    ..crate::domain::Draw::asked("w".into(), "l".into(), "p".into(), 1, false, false)
                 },
             },
         ];

@@ -291,17 +291,8 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     // Among every live's donations: the organisers only.
                     by: if *campaign { Principal::Admin } else { Principal::LiveKey(lid.clone()) },
                     draw: Draw {
-                        id: format!("w{i}"),
-                        live_id: lid.clone(),
-                        prize: "P".into(),
-                        min_amount: *min,
-                        weighted: *weighted,
-                        since: None,
-                        campaign_wide: *campaign,
-                        entries: 0,
-                        tickets: 0,
-                        winner: String::new(),
                         at: now,
+                        ..Draw::asked(format!("w{i}"), lid.clone(), "P".into(), *min, *weighted, *campaign)
                     },
                     minutes: None,
                     seed: *seed,
