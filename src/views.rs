@@ -161,9 +161,27 @@ impl Board {
 
     /// The biggest named donors: `[{donor, amount, donations}]`, ties by name.
     pub fn top_donors(&self) -> Value {
+        self.ranked_donors(TOP)
+    }
+
+    /// Like [`Board::top_donors`], the first `n` of them.
+    fn ranked_donors(&self, n: usize) -> Value {
         let mut v: Vec<_> = self.donors.iter().collect();
         v.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(b.0)));
-        v.iter().take(TOP).map(|(name, (amount, n))| json!({"donor": name, "amount": amount, "donations": n})).collect()
+        v.iter().take(n).map(|(name, (amount, n))| json!({"donor": name, "amount": amount, "donations": n})).collect()
+    }
+
+    /// Every named donor, biggest first, and how many of the `donations` that
+    /// still count show no name (anonymous, or a name hidden or waiting for
+    /// moderation): what a credits roll thanks.
+    fn credits(&self, seq: u64, totals: Totals) -> Value {
+        let named: u64 = self.donors.values().map(|(_, n)| n).sum();
+        json!({
+            "seq": seq,
+            "totals": totals,
+            "donors": self.ranked_donors(usize::MAX),
+            "unnamed_donations": totals.donations.saturating_sub(named),
+        })
     }
 
     pub fn recent_json(&self) -> Vec<Value> {
@@ -529,6 +547,19 @@ impl Views {
         let c = self.campaign(id)?;
         let lives: Vec<LiveView> = c.lives.iter().filter_map(|id| self.live(id)).collect();
         Some(campaign_json(&c, &lives, now))
+    }
+
+    /// `GET /api/v1/lives/{id}/donors`: every donor of the live viewers may see by name.
+    pub fn live_donors_json(&self, id: &str) -> Option<Value> {
+        // The board is shared: the sort runs outside the map's lock.
+        let (board, seq, totals) = self.with_live(id, |l| (l.board.clone(), l.last_seq, l.totals))?;
+        Some(board.credits(seq, totals))
+    }
+
+    /// `GET /api/v1/campaigns/{id}/donors`: the same for every live of the campaign.
+    pub fn campaign_donors_json(&self, id: &str) -> Option<Value> {
+        let (board, seq, totals) = self.with_campaign(id, |c| (c.board.clone(), c.last_seq, c.totals))?;
+        Some(board.credits(seq, totals))
     }
 
     /// The first message of a live stream: everything an overlay needs, as of seq `S`.

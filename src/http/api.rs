@@ -22,12 +22,14 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/campaigns", post(create_campaign))
         .route("/api/v1/campaigns/{id}", get(get_campaign).patch(edit_campaign))
+        .route("/api/v1/campaigns/{id}/donors", get(campaign_donors))
         .route("/api/v1/campaigns/{id}/matches", post(create_match))
         .route("/api/v1/campaigns/{id}/matches/{match_id}", axum::routing::patch(edit_match))
         .route("/api/v1/campaigns/{id}/rotate", post(rotate_campaign))
         .route("/api/v1/campaigns/{id}/lives", post(create_live))
         .route("/api/v1/campaigns/{id}/milestones", post(create_milestone))
         .route("/api/v1/lives/{id}", get(get_live).patch(edit_live))
+        .route("/api/v1/lives/{id}/donors", get(live_donors))
         .route("/api/v1/lives/{id}/donations", post(donate))
         .route("/api/v1/lives/{id}/events", get(events))
         .route("/api/v1/lives/{id}/rotate", post(rotate))
@@ -378,6 +380,20 @@ async fn get_live(State(app): State<AppState>, Path(id): Path<String>) -> Result
         .views
         .live_json(&id, app.now())
         .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    Ok(axum::Json(body).into_response())
+}
+
+async fn live_donors(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let body =
+        app.views.live_donors_json(&id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    Ok(axum::Json(body).into_response())
+}
+
+async fn campaign_donors(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let body = app
+        .views
+        .campaign_donors_json(&id)
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     Ok(axum::Json(body).into_response())
 }
 

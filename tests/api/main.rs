@@ -5,6 +5,7 @@ mod helpers;
 mod backup;
 mod core;
 mod crash;
+mod credits;
 mod deploy;
 mod draws;
 mod fold;
