@@ -157,6 +157,7 @@ async fn demo(
         ("ticker", "ticker"),
         ("top", "top donors"),
         ("cta", "call to action"),
+        ("credits", "end credits"),
     ] {
         println!("  {label:<16} {base}/{name}?token={token}");
     }

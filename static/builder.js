@@ -13,7 +13,9 @@
       title: "Créateur d'overlay", intro: "Choisissez un widget et ses réglages, puis copiez l'URL dans une source Navigateur d'OBS.",
       widget: "Widget", all: "Tous les widgets", w_alert: "Alertes", w_goal: "Barre d'objectif", w_campaign: "Totaux de la campagne",
       w_match: "Badge de doublement", w_ticker: "Bandeau des derniers dons", w_top: "Top donateurs", w_cta: "Appel au don (QR code)",
-      w_lives: "Classement des lives", w_schedule: "Prochain live", w_poll: "Sondage",
+      w_lives: "Classement des lives", w_schedule: "Prochain live", w_poll: "Sondage", w_credits: "Générique de fin",
+      credits_amounts: "Générique : montant de chaque donateur", speed: "Générique : vitesse (%)",
+      loop: "Générique : recommencer une fois fini",
       lang: "Langue", pos: "Position", size: "Taille (%)", font: "Police (installée localement)", color: "Texte", accent: "Accent",
       bg: "Fond des cartes", bar: "Barre", duration: "Durée d'une alerte (s)", min_alert: "Montant minimum d'une alerte",
       big: "Grande alerte à partir de (plus grande, plus longue)",
@@ -27,7 +29,9 @@
       title: "Overlay builder", intro: "Pick a widget and its settings, then paste the URL into an OBS Browser source.",
       widget: "Widget", all: "All widgets", w_alert: "Alerts", w_goal: "Goal bar", w_campaign: "Campaign totals",
       w_match: "Matching badge", w_ticker: "Recent donations ticker", w_top: "Top donors", w_cta: "Call to action (QR code)",
-      w_lives: "Lives leaderboard", w_schedule: "Next live", w_poll: "Poll",
+      w_lives: "Lives leaderboard", w_schedule: "Next live", w_poll: "Poll", w_credits: "End credits",
+      credits_amounts: "Credits: each donor's amount", speed: "Credits: speed (%)",
+      loop: "Credits: start again once over",
       lang: "Language", pos: "Position", size: "Size (%)", font: "Font (installed locally)", color: "Text", accent: "Accent",
       bg: "Card background", bar: "Bar", duration: "Alert duration (s)", min_alert: "Minimum amount for an alert",
       big: "Big alert from (larger, longer)",
@@ -42,7 +46,7 @@
   var SIZES = {
     all: [1280, 720], alert: [800, 300], goal: [800, 160], campaign: [800, 140], match: [640, 160],
     ticker: [1920, 80], top: [480, 400], cta: [640, 280], lives: [480, 400], schedule: [640, 120],
-    poll: [640, 360]
+    poll: [640, 360], credits: [1280, 720]
   };
   document.getElementById("b-title").textContent = L.title;
   document.getElementById("b-intro").textContent = L.intro;
@@ -62,7 +66,7 @@
     var q = new URLSearchParams();
     q.set("token", token);
     if (f.lang.value !== "fr") q.set("lang", f.lang.value);
-    ["pos", "size", "font", "duration", "min_alert", "big", "min_message", "goal"].forEach(function (name) {
+    ["pos", "size", "font", "duration", "min_alert", "big", "min_message", "goal", "speed"].forEach(function (name) {
       var v = f[name].value.trim();
       if (v !== "") q.set(name, v);
     });
@@ -74,14 +78,16 @@
     if (!f.catch_up.checked) q.set("catch_up", "0");
     if (!f.goal_alert.checked) q.set("goal_alert", "0");
     if (!f.poll_alert.checked) q.set("poll_alert", "0");
+    if (f.credits_amounts.checked) q.set("credits_amounts", "1");
+    if (!f.loop.checked) q.set("loop", "0");
     // The widget grows with its size setting: so must the source, or OBS crops it
     // (the overlay reads `size` the same way: a number from 30 to 400, else 100).
     var pct = Number(f.size.value.trim().replace(",", "."));
     var k = f.size.value.trim() === "" || !isFinite(pct) ? 1 : Math.min(400, Math.max(30, pct)) / 100;
     var wh = SIZES[widget] || SIZES.all;
     // The ticker runs the whole width of its source, whatever its size: only its
-    // height grows. The scene of every widget scales with its source by itself.
-    if (widget === "all") k = 1;
+    // height grows. The scene of every widget and the credits scale with their source by themselves.
+    if (widget === "all" || widget === "credits") k = 1;
     return { url: location.origin + path + "?" + q.toString(),
              size: [widget === "ticker" ? wh[0] : Math.round(wh[0] * k), Math.round(wh[1] * k)] };
   }

@@ -43,7 +43,13 @@
       ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don",
       lives: "Meilleurs lives", next: "Prochain live",
       sponsorDoubles: " double vos dons !", sponsorMatches: " abonde vos dons !",
-      budgetLeft: "Budget restant : ", timeLeft: function (s) { return "Encore " + s; }
+      budgetLeft: "Budget restant : ", timeLeft: function (s) { return "Encore " + s; },
+      creditsThanks: "Merci !", creditsFor: function (c) { return "Au profit de " + c; }, creditsRaised: "Récolté",
+      creditsSplit: function (d, m) { return "dont " + d + " de vos dons et " + m + " des partenaires"; },
+      creditsDonors: "Merci à", creditsSponsors: "Avec le soutien de", creditsEnd: "À bientôt !",
+      creditsUnnamed: function (n, alone) {
+        return (alone ? "" : "et ") + n + (n > 1 ? " dons anonymes" : " don anonyme");
+      }
     },
     en: {
       anonymous: "Anonymous", doubled: "doubled! +", matched: "matched! +", milestone: "Milestone reached!",
@@ -59,7 +65,13 @@
       ticker: "Latest donations", top: "Top donors", cta: "Donate",
       lives: "Top lives", next: "Next live",
       sponsorDoubles: " doubles your donations!", sponsorMatches: " matches your donations!",
-      budgetLeft: "Budget left: ", timeLeft: function (s) { return s + " left"; }
+      budgetLeft: "Budget left: ", timeLeft: function (s) { return s + " left"; },
+      creditsThanks: "Thank you!", creditsFor: function (c) { return "For " + c; }, creditsRaised: "Raised",
+      creditsSplit: function (d, m) { return d + " from your donations, " + m + " from sponsors"; },
+      creditsDonors: "Thanks to", creditsSponsors: "With the support of", creditsEnd: "See you soon!",
+      creditsUnnamed: function (n, alone) {
+        return (alone ? "" : "and ") + n + (n === 1 ? " anonymous gift" : " anonymous gifts");
+      }
     }
   }[lang];
 
@@ -96,7 +108,11 @@
     topCount: num("top_count", 5, 1, 10),
     catchUp: params.get("catch_up") !== "0",
     goalAlert: params.get("goal_alert") !== "0",
-    pollAlert: params.get("poll_alert") !== "0"
+    pollAlert: params.get("poll_alert") !== "0",
+    creditsAmounts: params.get("credits_amounts") === "1",
+    // The credits roll at two letters' height a second, times `speed` percent.
+    speed: num("speed", 100, 25, 400) / 100,
+    loop: params.get("loop") !== "0"
   };
 
   (function applyStyle() {
@@ -483,6 +499,7 @@
     renderTicker();
     renderTop();
     renderPoll();
+    renderCredits();
   }
 
   // ---- alerts -------------------------------------------------------------
@@ -798,7 +815,7 @@
     renderAll();
     renderLives();
     renderSchedule();
-    if (!campaignDoc && (el("w-lives") || el("w-schedule"))) pollCampaign();
+    if (!campaignDoc && (el("w-lives") || el("w-schedule") || el("w-credits"))) pollCampaign();
   }
   function applyToView(ev) {
     if (typeof ev.seq !== "number" || ev.seq <= viewSeq) return;
@@ -872,6 +889,7 @@
     var fresh = hasAlert && typeof ev.seq === "number" && cursor !== null && ev.seq > cursor;
     var before = goalsReached();
     applyToView(ev);
+    if (ev.donation && el("w-credits")) creditsSoon();
     considerAlert(ev);
     if (fresh) goalsCrossed(before);
   }
@@ -890,6 +908,7 @@
         campaignDoc = c;
         renderLives();
         renderSchedule();
+        renderCredits();
         if (c.seq < campaignSeq) return;
         campaignSeq = c.seq;
         if (isCampaign && c.seq >= viewSeq && c.leaderboard && Array.isArray(c.leaderboard.donors)) {
@@ -914,6 +933,7 @@
         renderGoal();
         renderCampaign();
         renderMatch();
+        renderCredits();
       })
       .catch(function () { /* offline for a moment: the next poll will do */ });
   }
@@ -927,7 +947,7 @@
       pollCampaign();
     }, Math.max(0, docLast + 1000 - Date.now()));
   }
-  if (hasAlert || el("w-campaign") || el("w-match") || el("w-goal") || el("w-lives") || el("w-schedule") ||
+  if (hasAlert || el("w-campaign") || el("w-match") || el("w-goal") || el("w-lives") || el("w-schedule") || el("w-credits") ||
       (isCampaign && el("w-top"))) {
     setInterval(pollCampaign, cfg.refresh);
   }
@@ -947,6 +967,194 @@
       .catch(function () { /* the next poll will do */ });
   }
   if (el("w-top") && !isCampaign) setInterval(pollTop, cfg.refresh);
+
+  // ---- credits roll -------------------------------------------------------
+  // Every donor viewers may see by name (the server's list, read again a second
+  // after each donation and every `refresh`), the totals, the sponsors and the
+  // next live, rolling up like a film's credits. A name that comes while it
+  // rolls takes its place without moving a line on screen: at once when its
+  // place is off screen, else once that place has rolled past.
+  var credits = { doc: null, y: 0, last: 0, stopped: false, sig: "", shape: [], pending: false, tried: 0 };
+  var rollStill = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  function creditsLine(parent, key, cls) {
+    var n = document.createElement("div");
+    n.className = cls;
+    n.dataset.key = key;
+    parent.appendChild(n);
+    return n;
+  }
+  // The roll's lines, in order (not the donors' grid that holds some of them).
+  function creditsLines(roll) {
+    return Array.prototype.filter.call(roll.querySelectorAll("[data-key]"), function (n) {
+      return !n.classList.contains("credits-donors");
+    });
+  }
+  // A line's text, or a donor's name and amount.
+  function fillLine(n, l) {
+    n.textContent = l.amount ? "" : l.text;
+    if (!l.amount) return;
+    var who = document.createElement("span");
+    who.className = "credits-name";
+    who.textContent = l.text;
+    var amt = document.createElement("span");
+    amt.className = "credits-amount";
+    amt.textContent = l.amount;
+    n.appendChild(who);
+    n.appendChild(document.createTextNode(" "));
+    n.appendChild(amt);
+  }
+  function creditsContent() {
+    var c = credits.doc;
+    var lines = [];
+    var add = function (key, cls, text) { lines.push({ key: key, cls: cls, text: text }); };
+    add("thanks", "credits-title", T.creditsThanks);
+    var doc = campaignDoc || {};
+    if (isCampaign) {
+      add("name", "credits-host", doc.name || "");
+    } else {
+      var live = snap.live || {};
+      add("host", "credits-host", live.host || "");
+      if (live.title) add("live-title", "credits-sub", live.title);
+      if (live.campaign_name) add("name", "credits-sub", live.campaign_name);
+    }
+    if (doc.charity) add("charity", "credits-sub", T.creditsFor(doc.charity));
+    // The totals the frames brought, unless the list read is newer.
+    var t = c && c.seq > (isCampaign ? campaignSeq : viewSeq) ? c.totals : totals;
+    if (t && t.total > 0) {
+      add("raised-head", "credits-head", T.creditsRaised);
+      add("raised", "credits-total", money(t.total));
+      if (t.matched > 0) add("split", "credits-split", T.creditsSplit(money(t.raised), money(t.matched)));
+    }
+    var named = c ? c.donors : [];
+    var unnamed = c ? c.unnamed_donations : 0;
+    if (named.length || unnamed) {
+      add("donors-head", "credits-head", T.creditsDonors);
+      // Many names share the width in two or three columns, so the roll stays short.
+      var cols = named.length > 24 ? 3 : named.length > 8 ? 2 : 1;
+      named.forEach(function (d) {
+        lines.push({ key: "d:" + d.donor, cls: "credits-donor", text: d.donor, cols: cols,
+                     amount: cfg.creditsAmounts ? money(d.amount) : null });
+      });
+      if (unnamed) add("unnamed", "credits-unnamed", T.creditsUnnamed(unnamed, !named.length));
+    }
+    // The sponsors that gave: their names (what each gave is the campaign's, not a live's).
+    var sponsors = [];
+    matches.forEach(function (m) { if (m.used > 0 && sponsors.indexOf(m.sponsor) < 0) sponsors.push(m.sponsor); });
+    if (sponsors.length) {
+      add("sponsors-head", "credits-head", T.creditsSponsors);
+      sponsors.forEach(function (name) { add("s:" + name, "credits-sponsor", name); });
+    }
+    var next = doc.next_live;
+    if (next && next.scheduled_at) {
+      add("next-head", "credits-head", T.next);
+      add("next", "credits-next", nextWhen(next.scheduled_at) + " — " + next.host);
+    }
+    add("end", "credits-end", T.creditsEnd);
+    return lines;
+  }
+  function renderCredits() {
+    var roll = el("credits-roll");
+    if (!roll || !snap) return;
+    var lines = creditsContent();
+    var sig = JSON.stringify(lines);
+    credits.pending = false;
+    if (sig === credits.sig) return;
+    // A line added or taken away moves every line after it: while the first of
+    // them is on screen, the change waits until it has rolled past (a text
+    // changed in place, a total, moves nothing).
+    var shape = lines.map(function (l) { return l.key + "/" + (l.cols || 0); });
+    if (!rollStill && !credits.stopped) {
+      var k = 0;
+      while (k < shape.length && k < credits.shape.length && shape[k] === credits.shape[k]) k++;
+      var nodes = creditsLines(roll);
+      var r = nodes[k] && nodes[k].getBoundingClientRect();
+      if (r && r.bottom > 0 && r.top < el("w-credits").clientHeight) {
+        // The lines before it take their new texts (the total) meanwhile.
+        for (var i = 0; i < k; i++) fillLine(nodes[i], lines[i]);
+        credits.pending = true;
+        return;
+      }
+    }
+    credits.sig = sig;
+    credits.shape = shape;
+    // Then the first line at or below the top of the screen stays where it is.
+    var top = credits.y - el("w-credits").clientHeight, anchor = null, anchorTop = 0;
+    creditsLines(roll).some(function (n) {
+      if (n.offsetTop + n.offsetHeight <= top) return false;
+      anchor = n.dataset.key;
+      anchorTop = n.offsetTop;
+      return true;
+    });
+    roll.textContent = "";
+    var grid = null;
+    lines.forEach(function (l) {
+      if (l.cols && !grid) grid = creditsLine(roll, "donors", "credits-donors cols-" + l.cols);
+      fillLine(creditsLine(l.cols ? grid : roll, l.key, l.cls), l);
+    });
+    if (anchor !== null) {
+      var again = creditsLines(roll).filter(function (n) { return n.dataset.key === anchor; })[0];
+      if (again) credits.y += again.offsetTop - anchorTop;
+    }
+    placeRoll();
+    if (rollStill) shrinkToFit(roll, 0, function () { return roll.offsetHeight <= el("w-credits").clientHeight + 1; });
+  }
+  // The roll's place on screen: scrolled `credits.y` up from below the source.
+  function placeRoll() {
+    if (rollStill) return;
+    el("credits-roll").style.transform = "translateY(" + (el("w-credits").clientHeight - credits.y).toFixed(1) + "px)";
+  }
+  function rollCredits(now) {
+    var roll = el("credits-roll"), box = el("w-credits");
+    var dt = credits.last ? Math.min(0.1, (now - credits.last) / 1000) : 0;
+    credits.last = now;
+    var vh = box.clientHeight, ch = roll.offsetHeight;
+    var end = roll.lastElementChild;
+    // Rolled once: the last line rests in the middle of the screen.
+    var stop = ch + (vh - (end ? end.offsetHeight : 0)) / 2;
+    if (credits.stopped) {
+      credits.y = stop;
+    } else {
+      credits.y += dt * 2 * parseFloat(getComputedStyle(roll).fontSize) * cfg.speed;
+      if (!cfg.loop && credits.y >= stop) {
+        credits.y = stop;
+        credits.stopped = true;
+        box.dataset.rolled = "1";
+      } else if (credits.y > ch + vh) {
+        // Off the top: again from the bottom.
+        credits.y = 0;
+        box.dataset.rolls = String(Number(box.dataset.rolls || 0) + 1);
+      }
+    }
+    placeRoll();
+    if (credits.pending && now - credits.tried > 250) {
+      credits.tried = now;
+      renderCredits();
+    }
+    requestAnimationFrame(rollCredits);
+  }
+  function fetchCredits() {
+    fetch("/api/v1/" + (isCampaign ? "campaigns/" : "lives/") + encodeURIComponent(ownId) + "/donors",
+      { cache: "no-store", credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (c) {
+        if (!c || typeof c.seq !== "number" || !Array.isArray(c.donors) || (credits.doc && c.seq < credits.doc.seq)) return;
+        credits.doc = c;
+        renderCredits();
+      })
+      .catch(function () { /* the next read will do */ });
+  }
+  // A second after a donation's frame (at most one read a second in a burst).
+  var creditsTimer = null;
+  function creditsSoon() {
+    if (creditsTimer) return;
+    creditsTimer = setTimeout(function () { creditsTimer = null; fetchCredits(); }, 1000);
+  }
+  if (el("w-credits")) {
+    fetchCredits();
+    setInterval(fetchCredits, cfg.refresh);
+    if (rollStill) el("w-credits").dataset.still = "1";
+    else requestAnimationFrame(rollCredits);
+  }
 
   // ---- connection ---------------------------------------------------------
   var attempt = 0;

@@ -34,13 +34,14 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 pub const BUILDER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      media-src 'self'; font-src 'self'; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// Every widget, in the order they stack on a combined page.
-pub const WIDGETS: [&str; 10] =
-    ["alert", "goal", "campaign", "match", "poll", "ticker", "top", "lives", "schedule", "cta"];
+/// Every widget, in the order they stack on a combined page; the credits roll,
+/// last, is a page of its own (it fills its source).
+pub const WIDGETS: [&str; 11] =
+    ["alert", "goal", "campaign", "match", "poll", "ticker", "top", "lives", "schedule", "cta", "credits"];
 
 /// The widgets of a campaign's overlay: a poll is a live's.
-pub const CAMPAIGN_WIDGETS: [&str; 9] =
-    ["alert", "goal", "campaign", "match", "ticker", "top", "lives", "schedule", "cta"];
+pub const CAMPAIGN_WIDGETS: [&str; 10] =
+    ["alert", "goal", "campaign", "match", "ticker", "top", "lives", "schedule", "cta", "credits"];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -78,6 +79,9 @@ pub struct Widgets {
     /// The campaign's next live.
     pub schedule: bool,
     pub cta: bool,
+    /// The credits roll: every donor, the totals, the sponsors. Alone on its page,
+    /// never in the scene of every widget.
+    pub credits: bool,
 }
 
 impl Widgets {
@@ -93,6 +97,7 @@ impl Widgets {
             lives: true,
             schedule: true,
             cta: true,
+            credits: false,
         }
     }
 
@@ -109,6 +114,7 @@ impl Widgets {
             "lives" => &mut self.lives,
             "schedule" => &mut self.schedule,
             "cta" => &mut self.cta,
+            "credits" => &mut self.credits,
             _ => return false,
         };
         *slot = true;
@@ -126,6 +132,9 @@ impl Widgets {
         if w == Widgets::default() {
             return Err("no widget named".to_owned());
         }
+        if w.credits && w.count() > 1 {
+            return Err("the credits roll fills its source: it is a page of its own (…/credits)".to_owned());
+        }
         Ok(w)
     }
 
@@ -141,6 +150,7 @@ impl Widgets {
             self.lives,
             self.schedule,
             self.cta,
+            self.credits,
         ]
         .iter()
         .filter(|on| **on)
@@ -390,10 +400,14 @@ mod tests {
         assert_eq!(w.count(), 2);
         assert!(Widgets::parse("alert,nope").is_err());
         assert!(Widgets::parse(" , ").is_err());
-        assert_eq!(Widgets::all().count(), WIDGETS.len());
+        // Every widget but the credits roll, a page of its own.
+        assert_eq!(Widgets::all().count(), WIDGETS.len() - 1);
+        assert!(!Widgets::all().credits);
         for name in WIDGETS {
             assert_eq!(Widgets::parse(name).unwrap().count(), 1, "{name}");
         }
+        assert!(Widgets::parse("credits").unwrap().credits);
+        assert!(Widgets::parse("alert,credits").unwrap_err().contains("page of its own"));
     }
 
     #[test]

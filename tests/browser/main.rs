@@ -9,6 +9,7 @@ mod helpers;
 
 mod browser;
 mod campaign_widgets;
+mod credits;
 mod dashboard;
 mod host_space;
 mod overlays;

@@ -742,6 +742,33 @@ async fn builder_previews_a_widget_and_produces_its_url() {
                 f.dispatchEvent(new Event("change"));"##)
             .await;
         assert_eq!(b.js("return document.getElementById('url').value").await, expected);
+        // The credits roll: its speed, each donor's amount, once only; it fills its
+        // source and scales with it, whatever its size.
+        b.js(r##"var f = document.getElementById("form");
+                f.elements.widget.value = "credits";
+                f.elements.speed.value = "50";
+                f.elements.credits_amounts.checked = true;
+                f.elements.loop.checked = false;
+                f.dispatchEvent(new Event("change"));"##)
+            .await;
+        assert_eq!(
+            b.js("return [document.getElementById('url').value, document.getElementById('size-hint').textContent]").await,
+            json!([
+                format!(
+                    "{}/overlay/lives/{}/credits?token={}&lang=en&size=150&speed=50&accent=00ff88&credits_amounts=1&loop=0",
+                    app.base, live.id, live.overlay_token
+                ),
+                "Suggested source size: 1280 × 720"
+            ])
+        );
+        b.js(r##"var f = document.getElementById("form");
+                f.elements.widget.value = "goal";
+                f.elements.speed.value = "";
+                f.elements.credits_amounts.checked = false;
+                f.elements.loop.checked = true;
+                f.dispatchEvent(new Event("change"));"##)
+            .await;
+        assert_eq!(b.js("return document.getElementById('url').value").await, expected);
         // The ticker spans the canvas at any size: only its height follows; the
         // scene of every widget scales with its source by itself.
         let hint_for = |widget: &'static str| async move {
