@@ -1152,8 +1152,12 @@
   if (el("w-credits")) {
     fetchCredits();
     setInterval(fetchCredits, cfg.refresh);
-    if (rollStill) el("w-credits").dataset.still = "1";
-    else requestAnimationFrame(rollCredits);
+    if (rollStill) {
+      el("w-credits").dataset.still = "1";
+      window.addEventListener("resize", function () { credits.sig = ""; renderCredits(); });
+    } else {
+      requestAnimationFrame(rollCredits);
+    }
   }
 
   // ---- connection ---------------------------------------------------------

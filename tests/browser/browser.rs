@@ -163,6 +163,15 @@ impl Browser {
         res.json().await.expect("cdp answer")
     }
 
+    /// The page asks for less motion from now on (`prefers-reduced-motion: reduce`).
+    pub async fn reduce_motion(&self) {
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]}),
+        )
+        .await;
+    }
+
     async fn transparent_backdrop(&self) {
         self.cdp("Emulation.setDefaultBackgroundColorOverride", json!({"color": {"r": 0, "g": 0, "b": 0, "a": 0}}))
             .await;

@@ -230,6 +230,35 @@ async fn a_name_that_comes_while_the_credits_roll_moves_no_line_on_screen() {
 }
 
 #[tokio::test]
+async fn with_less_motion_the_credits_stand_still_and_fit_their_source() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    for i in 1..=30 {
+        let (s, d) =
+            app.donate(&live, json!({"amount": 100 * i, "currency": "EUR", "donor": format!("Donateur {i:02}")})).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+    }
+    let url = format!("{}/overlay/lives/{}/credits?token={}", app.base, live.id, live.overlay_token);
+    with_browser(async |b| {
+        b.reduce_motion().await;
+        b.goto(&url).await;
+        b.wait_live().await;
+        let got = lines(b, |l| l.iter().any(|x| x == "Donateur 01")).await;
+        assert_eq!(&got[got.len() - 3..], ["Donateur 02", "Donateur 01", "À bientôt !"]);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Thirty names in three columns, all of it on screen and not moving.
+        let v = b
+            .js("var w = document.getElementById('w-credits'), r = document.getElementById('credits-roll').getBoundingClientRect();
+                 return [w.dataset.still, document.querySelector('.credits-donors').className, r.top, r.bottom <= innerHeight + 1,
+                         getComputedStyle(document.getElementById('credits-roll')).transform]")
+            .await;
+        assert_eq!(v, json!(["1", "credits-donors cols-3", 0, true, "none"]));
+        b.screenshot_element("#w-credits", "credits").await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_campaigns_credits_thank_every_lives_donors() {
     let app = spawn_app().await;
     let live = app.setup().await;
