@@ -37,7 +37,8 @@
       budgetLeft: "Budget restant : ", plus: "+", plusMatched: " abondés",
       st_upcoming: "À venir", st_current: "En direct", st_past: "Terminé", st_unscheduled: "Date à venir",
       none: "Pas encore de don : soyez le premier !",
-      announce: function (who, amount) { return "Nouveau don : " + who + ", " + amount; }
+      announce: function (who, amount) { return "Nouveau don : " + who + ", " + amount; },
+      unnamed: function (n, alone) { return (alone ? "" : "Et ") + n + (n > 1 ? " dons anonymes." : " don anonyme."); }
     },
     en: {
       anonymous: "Anonymous", raised: "donations", matched: "matched", of: " of ", reached: " — goal reached, thank you!",
@@ -55,7 +56,8 @@
       budgetLeft: "Budget left: ", plus: "+", plusMatched: " matched",
       st_upcoming: "Upcoming", st_current: "Live now", st_past: "Ended", st_unscheduled: "Date to come",
       none: "No donation yet: be the first!",
-      announce: function (who, amount) { return "New donation: " + who + ", " + amount; }
+      announce: function (who, amount) { return "New donation: " + who + ", " + amount; },
+      unnamed: function (n, alone) { return (alone ? "" : "And ") + n + (n === 1 ? " anonymous gift." : " anonymous gifts."); }
     }
   }[lang];
 
@@ -196,6 +198,31 @@
     });
     box.hidden = !rows || rows.length === 0;
   }
+
+  // Every donor by name, read when the list is opened, and again after
+  // donations while it stays open (with the leaderboard).
+  function loadAllDonors() {
+    if (!el("all-donors").open) return;
+    var path = kind === "live" ? "/api/v1/lives/" : "/api/v1/campaigns/";
+    fetch(path + encodeURIComponent(id) + "/donors", { cache: "no-store", credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (v) {
+        if (!v || !Array.isArray(v.donors)) return;
+        var ol = el("all-donors-list");
+        ol.textContent = "";
+        v.donors.forEach(function (r) {
+          var li = make("li");
+          li.appendChild(make("span", "donor", r.donor));
+          li.appendChild(make("span", "amount", money(r.amount)));
+          ol.appendChild(li);
+        });
+        var p = el("all-donors-unnamed");
+        p.hidden = !v.unnamed_donations;
+        p.textContent = v.unnamed_donations ? T.unnamed(v.unnamed_donations, !v.donors.length) : "";
+      })
+      .catch(function () { /* the next event will try again */ });
+  }
+  el("all-donors").addEventListener("toggle", loadAllDonors);
 
   function statusLabel(s) { return T["st_" + s] || s; }
   // A live's state by this device's clock, from its schedule (`scheduled_at`,
@@ -490,6 +517,7 @@
         }
       })
       .catch(function () { /* the next event will try again */ });
+    loadAllDonors();
   }
 
   // ---- connection -------------------------------------------------------------------

@@ -275,6 +275,7 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Your overlays show it like a donation; it counts in no total.",
     ),
     ("top_donors", "Meilleurs donateurs", "Top donors"),
+    ("all_donors", "Voir tous les donateurs", "See every donor"),
     ("schedule", "Programme", "Schedule"),
     ("next_live", "Prochain live", "Next live"),
     ("language", "English", "Français"),

@@ -853,3 +853,62 @@ async fn the_live_page_lists_the_prizes_drawn_and_their_winners() {
     })
     .await;
 }
+
+/// The rows of the open list of every donor once there are `len`, as `name amount`.
+async fn every_donor(b: &Browser, len: usize) -> Vec<String> {
+    let rows = eventually(&format!("{len} donors listed"), WAIT, || async {
+        let v = b
+            .js("return Array.from(document.querySelectorAll('#all-donors-list li'))
+                   .map(li => li.querySelector('.donor').textContent + ' ' + li.querySelector('.amount').textContent)")
+            .await;
+        v.as_array().filter(|a| a.len() == len).cloned()
+    })
+    .await;
+    rows.iter().map(|r| r.as_str().unwrap().replace('\u{a0}', " ").replace('\u{202f}', " ")).collect()
+}
+
+#[tokio::test]
+async fn viewers_open_the_list_of_every_donor_beyond_the_top_ten() {
+    let app = spawn_app().await;
+    let (live, other) = setup(&app).await;
+    for i in 1..=12 {
+        donate(&app, &live, json!({"amount": 100 * i, "currency": "EUR", "donor": format!("Donateur {i:02}")})).await;
+    }
+    donate(&app, &live, json!({"amount": 5000, "currency": "EUR", "donor": "Secret", "anonymous": true})).await;
+    donate(&app, &other, json!({"amount": 9900, "currency": "EUR", "donor": "Zoé"})).await;
+    with_browser(async |b| {
+        phone(b).await;
+        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
+        wait_page_live(b).await;
+        assert_eq!(b.js("return document.querySelectorAll('#top li').length").await, 10);
+        assert_eq!(
+            b.js(
+                "var d = document.getElementById('all-donors'); return [d.open, d.querySelector('summary').textContent]"
+            )
+            .await,
+            json!([false, "Voir tous les donateurs"])
+        );
+        b.js("document.querySelector('#all-donors summary').click()").await;
+        let want: Vec<String> = (1..=12).rev().map(|i| format!("Donateur {i:02} {},00 €", i)).collect();
+        assert_eq!(every_donor(b, 12).await, want);
+        assert_eq!(text(b, "#all-donors-unnamed").await, "Et 1 don anonyme.");
+        fits_width(b).await;
+        // A donation while the list is open: it follows.
+        donate(&app, &live, json!({"amount": 150, "currency": "EUR", "donor": "Ana"})).await;
+        let rows = every_donor(b, 13).await;
+        assert_eq!(rows[11], "Ana 1,50 €");
+
+        // The campaign's page, in English: every live's donors.
+        b.goto(&format!("{}/campaigns/{}?lang=en", app.base, live.campaign_id)).await;
+        wait_page_live(b).await;
+        b.js("document.querySelector('#all-donors summary').click()").await;
+        let rows = every_donor(b, 14).await;
+        assert_eq!(
+            (rows[0].as_str(), rows[12].as_str(), rows[13].as_str()),
+            ("Zoé €99.00", "Ana €1.50", "Donateur 01 €1.00")
+        );
+        assert_eq!(text(b, "#all-donors-unnamed").await, "And 1 anonymous gift.");
+        assert_eq!(b.js("return document.querySelector('#all-donors summary').textContent").await, "See every donor");
+    })
+    .await;
+}
