@@ -864,7 +864,7 @@ async fn every_donor(b: &Browser, len: usize) -> Vec<String> {
         v.as_array().filter(|a| a.len() == len).cloned()
     })
     .await;
-    rows.iter().map(|r| r.as_str().unwrap().replace('\u{a0}', " ").replace('\u{202f}', " ")).collect()
+    rows.iter().map(|r| r.as_str().unwrap().replace(['\u{a0}', '\u{202f}'], " ")).collect()
 }
 
 #[tokio::test]
