@@ -39,6 +39,7 @@
       drawWinner: function (n) { return n + " gagne le tirage au sort !"; }, drawAnonymous: "Un donateur anonyme",
       drawEntries: function (n) { return n + (n > 1 ? " participations" : " participation"); },
       liveGoal: "Objectif du live", campaignGoal: "Objectif de la campagne", raised: "récoltés",
+      nextMilestone: function (amount, label, left) { return "Prochain palier : " + amount + " — " + label + " (encore " + left + ")"; },
       liveGoalReached: "Objectif du live atteint !", campaignGoalReached: "Objectif de la campagne atteint !",
       ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don",
       lives: "Meilleurs lives", next: "Prochain live",
@@ -61,6 +62,7 @@
       drawWinner: function (n) { return n + " wins the prize draw!"; }, drawAnonymous: "An anonymous donor",
       drawEntries: function (n) { return n + (n === 1 ? " entry" : " entries"); },
       liveGoal: "Live goal", campaignGoal: "Campaign goal", raised: "raised",
+      nextMilestone: function (amount, label, left) { return "Next milestone: " + amount + " — " + label + " (" + left + " to go)"; },
       liveGoalReached: "Live goal reached!", campaignGoalReached: "Campaign goal reached!",
       ticker: "Latest donations", top: "Top donors", cta: "Donate",
       lives: "Top lives", next: "Next live",
@@ -109,6 +111,7 @@
     catchUp: params.get("catch_up") !== "0",
     goalAlert: params.get("goal_alert") !== "0",
     pollAlert: params.get("poll_alert") !== "0",
+    milestones: params.get("milestones") !== "0",
     creditsAmounts: params.get("credits_amounts") === "1",
     // The credits roll at two letters' height a second, times `speed` percent.
     speed: num("speed", 100, 25, 400) / 100,
@@ -220,7 +223,33 @@
       el("goal-pct").textContent = "";
       tweenMoney(el("goal-label"), "goal", t.total, "");
     }
+    renderMilestones(useCampaign, goal, t);
     renderChallenge();
+  }
+
+  // The milestones the bar's total climbs to (the live's, or the campaign's
+  // when the bar follows the campaign; challenges have their own line): a mark
+  // on the bar for each below the goal, and the next one to reach under it.
+  function renderMilestones(useCampaign, goal, t) {
+    var line = el("goal-next"), track = el("goal-track");
+    var list = !cfg.milestones ? [] : milestones.filter(function (m) {
+      return !m.ends_at && (useCampaign ? !m.live_id : m.live_id === liveId);
+    }).sort(function (a, b) { return a.amount - b.amount; });
+    var marks = goal ? list.filter(function (m) { return m.amount < goal; }) : [];
+    var key = marks.map(function (m) { return m.id + (m.reached ? "+" : ""); }).join() + "/" + goal;
+    if (track.dataset.marks !== key) {
+      track.dataset.marks = key;
+      Array.prototype.forEach.call(track.querySelectorAll(".goal-mark"), function (n) { n.remove(); });
+      marks.forEach(function (m) {
+        var mark = document.createElement("span");
+        mark.className = "goal-mark" + (m.reached ? " reached" : "");
+        mark.style.left = (m.amount * 100 / goal) + "%";
+        track.appendChild(mark);
+      });
+    }
+    var next = list.filter(function (m) { return !m.reached; })[0];
+    line.hidden = !next;
+    if (next) line.textContent = T.nextMilestone(money(next.amount), next.label, money(Math.max(0, next.amount - t.total)));
   }
 
   // The live's challenge on air, under its goal bar: the newest not yet over,

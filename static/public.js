@@ -38,7 +38,8 @@
       st_upcoming: "À venir", st_current: "En direct", st_past: "Terminé", st_unscheduled: "Date à venir",
       none: "Pas encore de don : soyez le premier !",
       announce: function (who, amount) { return "Nouveau don : " + who + ", " + amount; },
-      unnamed: function (n, alone) { return (alone ? "" : "Et ") + n + (n > 1 ? " dons anonymes." : " don anonyme."); }
+      unnamed: function (n, alone) { return (alone ? "" : "Et ") + n + (n > 1 ? " dons anonymes." : " don anonyme."); },
+      milestoneReached: "atteint ✓", milestoneLeft: function (s) { return "encore " + s; }
     },
     en: {
       anonymous: "Anonymous", raised: "donations", matched: "matched", of: " of ", reached: " — goal reached, thank you!",
@@ -57,7 +58,8 @@
       st_upcoming: "Upcoming", st_current: "Live now", st_past: "Ended", st_unscheduled: "Date to come",
       none: "No donation yet: be the first!",
       announce: function (who, amount) { return "New donation: " + who + ", " + amount; },
-      unnamed: function (n, alone) { return (alone ? "" : "And ") + n + (n === 1 ? " anonymous gift." : " anonymous gifts."); }
+      unnamed: function (n, alone) { return (alone ? "" : "And ") + n + (n === 1 ? " anonymous gift." : " anonymous gifts."); },
+      milestoneReached: "reached ✓", milestoneLeft: function (s) { return s + " to go"; }
     }
   }[lang];
 
@@ -310,6 +312,33 @@
     el("challenge-fill").style.transform = "scaleX(" + (asked > 0 ? raised / asked : 1) + ")";
     el("challenge-amounts").textContent = money(raised) + T.of + money(asked);
   }
+  // The milestones ahead and behind (challenges have their own line): on a live's
+  // page the live's, measured by its total, then the campaign's, by the
+  // campaign's; on a campaign's page the campaign's.
+  var marks = [];
+  function renderMilestones() {
+    var box = el("milestones-box"), ul = el("milestones");
+    var list = marks.filter(function (m) { return !m.ends_at; }).sort(function (a, b) {
+      return (a.live_id ? 0 : 1) - (b.live_id ? 0 : 1) || a.amount - b.amount;
+    });
+    box.hidden = list.length === 0;
+    ul.textContent = "";
+    list.forEach(function (m) {
+      var t = m.live_id ? totals : kind === "live" ? campaignTotals : totals;
+      var li = make("li", m.reached ? "reached" : null);
+      li.appendChild(make("span", "amount", (kind === "live" && !m.live_id ? T.campaign : "") + money(m.amount)));
+      li.appendChild(make("span", "label", m.label));
+      li.appendChild(make("span", "state", m.reached ? T.milestoneReached
+        : t ? T.milestoneLeft(money(Math.max(0, m.amount - t.total))) : ""));
+      ul.appendChild(li);
+    });
+  }
+  function markFrame(ev) {
+    var m = ev.milestone;
+    if (ev.type !== "milestone_reached" || !m) return;
+    marks.forEach(function (x) { if (x.id === m.id) x.reached = true; });
+  }
+
   function challengeFrame(ev) {
     var m = ev.milestone;
     if (!m || !m.ends_at || m.live_id !== id) return;
@@ -406,6 +435,7 @@
     if (kind === "live") renderChallenge();
     if (kind === "live") renderPoll();
     if (kind === "live") renderDraws();
+    renderMilestones();
     renderMatch();
     renderRecent();
     if (kind === "campaign") renderSchedule();
@@ -442,6 +472,7 @@
       renderLiveHead(ev.live);
       renderTop(ev.top_donors);
       challenges = (ev.milestones || []).filter(function (m) { return m.ends_at && m.live_id === id; });
+      marks = (ev.milestones || []).filter(function (m) { return !m.ends_at && (!m.live_id || m.live_id === id); });
       polls = ((ev.live || {}).polls || []).slice();
       draws = ((ev.live || {}).draws || []).slice();
     } else {
@@ -452,6 +483,7 @@
       renderNext(ev.next_live);
       renderDates(ev);
       renderTop(ev.leaderboard && ev.leaderboard.donors);
+      marks = (ev.milestones || []).filter(function (m) { return !m.ends_at && !m.live_id; });
     }
     body.dataset.state = "live";
     renderAll();
@@ -463,6 +495,7 @@
     // For overlays only: counted nowhere, listed nowhere (a replayed alert changes nothing).
     if (ev.type === "test_alert" || ev.type === "alert_replay") return;
     if (kind === "live") { challengeFrame(ev); pollFrame(ev); drawFrame(ev); }
+    markFrame(ev);
     if (/^(challenge_started|challenge_ended|poll_started|poll_closed|prize_drawn)$/.test(ev.type)) { renderAll(); return; }
     var d = ev.donation;
     campaignData(ev, ev.campaign_totals);
@@ -491,8 +524,11 @@
   function onCampaignFrame(ev) {
     if (ev.type === "test_alert" || ev.type === "alert_replay") return;
     campaignData(ev, ev.type === "snapshot" ? ev.totals : ev.campaign_totals);
+    // A campaign-wide milestone is reached on the campaign's stream.
+    markFrame(ev);
     renderTotals();
     renderMatch();
+    renderMilestones();
   }
 
   // ---- leaderboards ---------------------------------------------------------------
@@ -514,6 +550,11 @@
           renderTop(v.leaderboard && v.leaderboard.donors);
           renderNext(v.next_live);
           if (v.seq >= seq && Array.isArray(v.lives)) { lives = v.lives; renderSchedule(); }
+          // Milestones added since the page opened (they have no frame of their own).
+          if (v.seq >= seq && Array.isArray(v.milestones)) {
+            marks = v.milestones.filter(function (m) { return !m.ends_at && !m.live_id; });
+            renderMilestones();
+          }
         }
       })
       .catch(function () { /* the next event will try again */ });

@@ -12,5 +12,6 @@ mod campaign_widgets;
 mod credits;
 mod dashboard;
 mod host_space;
+mod milestones;
 mod overlays;
 mod public_pages;
