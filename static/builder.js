@@ -22,6 +22,7 @@
       min_message: "Montant minimum pour afficher le message", sound: "Son à chaque alerte", catch_up: "Alertes plus courtes quand d'autres attendent",
       goal_alert: "Une alerte quand un objectif est atteint", goal: "Objectif",
       poll_alert: "Une alerte avec le résultat d'un sondage",
+      milestones: "Les paliers sur la barre d'objectif",
       goal_live: "du live", goal_campaign: "de la campagne", url: "URL de la source Navigateur", copy: "Copier",
       copied: "Copié !", hint: "Taille conseillée de la source : "
     },
@@ -38,6 +39,7 @@
       min_message: "Minimum amount to show the message", sound: "Sound on each alert", catch_up: "Shorter alerts while others wait",
       goal_alert: "An alert when a goal is reached", goal: "Goal",
       poll_alert: "An alert with a poll's result",
+      milestones: "Milestones on the goal bar",
       goal_live: "of the live", goal_campaign: "of the campaign", url: "Browser source URL", copy: "Copy",
       copied: "Copied!", hint: "Suggested source size: "
     }
@@ -78,6 +80,7 @@
     if (!f.catch_up.checked) q.set("catch_up", "0");
     if (!f.goal_alert.checked) q.set("goal_alert", "0");
     if (!f.poll_alert.checked) q.set("poll_alert", "0");
+    if (!f.milestones.checked) q.set("milestones", "0");
     if (f.credits_amounts.checked) q.set("credits_amounts", "1");
     if (!f.loop.checked) q.set("loop", "0");
     // The widget grows with its size setting: so must the source, or OBS crops it

@@ -727,11 +727,12 @@ async fn builder_previews_a_widget_and_produces_its_url() {
                 f.elements.catch_up.checked = false;
                 f.elements.goal_alert.checked = false;
                 f.elements.poll_alert.checked = false;
+                f.elements.milestones.checked = false;
                 f.elements.big.value = "50";
                 f.dispatchEvent(new Event("change"));"##)
             .await;
         let url_now = b.js("return document.getElementById('url').value").await;
-        assert!(url_now.as_str().unwrap().ends_with("&catch_up=0&goal_alert=0&poll_alert=0"), "{url_now}");
+        assert!(url_now.as_str().unwrap().ends_with("&catch_up=0&goal_alert=0&poll_alert=0&milestones=0"), "{url_now}");
         assert!(url_now.as_str().unwrap().contains("&size=150&big=50&"), "{url_now}");
         b.js(r##"var f = document.getElementById("form");
                 f.elements.big.value = "";
@@ -739,6 +740,7 @@ async fn builder_previews_a_widget_and_produces_its_url() {
                 f.elements.catch_up.checked = true;
                 f.elements.goal_alert.checked = true;
                 f.elements.poll_alert.checked = true;
+                f.elements.milestones.checked = true;
                 f.dispatchEvent(new Event("change"));"##)
             .await;
         assert_eq!(b.js("return document.getElementById('url').value").await, expected);
