@@ -532,11 +532,18 @@
   }
 
   // ---- alerts -------------------------------------------------------------
-  var audio = null;
+  // A donation's sound, and a fanfare for a big donation and for what the
+  // whole stream celebrates (a milestone, a goal, a poll's result, a draw).
+  var audio = null, fanfare = null;
+  function sound(file) {
+    var a = new Audio("/static/" + file);
+    a.preload = "auto";
+    a.volume = cfg.volume;
+    return a;
+  }
   if (hasAlert && cfg.sound) {
-    audio = new Audio("/static/alert.wav");
-    audio.preload = "auto";
-    audio.volume = cfg.volume;
+    audio = sound("alert.wav");
+    fanfare = sound("fanfare.wav");
   }
   var showing = false;
   function isKnown(id) {
@@ -605,9 +612,10 @@
     box.hidden = false;
     fitAlert(box);
     if (audio && !resumed) {
+      var clip = milestone || isBig(d) ? fanfare : audio;
       try {
-        audio.currentTime = 0;
-        var p = audio.play();
+        clip.currentTime = 0;
+        var p = clip.play();
         if (p && p.catch) p.catch(function () { /* autoplay refused: silent alert */ });
       } catch (e) { /* no audio output */ }
     }

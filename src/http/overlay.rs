@@ -59,6 +59,7 @@ pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
         "builder.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/builder.js")),
         "builder.css" => ("text/css; charset=utf-8", include_bytes!("../../static/builder.css")),
         "alert.wav" => ("audio/wav", include_bytes!("../../static/alert.wav")),
+        "fanfare.wav" => ("audio/wav", include_bytes!("../../static/fanfare.wav")),
         _ => return None,
     })
 }

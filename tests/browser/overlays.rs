@@ -2022,3 +2022,48 @@ async fn a_prize_drawn_on_air_names_its_winner_in_an_alert() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_big_donation_and_a_milestone_play_the_fanfare_the_others_the_alert_sound() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let (s, m) = app
+        .post(
+            &format!("/api/v1/campaigns/{}/milestones", live.campaign_id),
+            Some(ADMIN),
+            json!({"amount": 10000, "label": "Cheveux roses", "live_id": live.id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "alert", "&sound=1&big=50&duration=1")).await;
+        b.wait_live().await;
+        // Which sound each alert plays (the page's own files, played for real otherwise).
+        b.js("window.__played = [];
+              HTMLMediaElement.prototype.play = function () {
+                window.__played.push(this.src.split('/').pop());
+                return Promise.resolve();
+              };")
+            .await;
+        let played = |n: usize| async move {
+            eventually(&format!("{n} sounds"), WAIT, || async {
+                let v = b.js("return window.__played").await;
+                (v.as_array().map(Vec::len) == Some(n)).then_some(v)
+            })
+            .await
+        };
+        donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Ana"})).await;
+        assert_eq!(played(1).await, json!(["alert.wav"]));
+        // 60 € against `big=50`: the fanfare.
+        donate(&app, &live, json!({"amount": 6000, "currency": "EUR", "donor": "Bob"})).await;
+        assert_eq!(played(2).await, json!(["alert.wav", "fanfare.wav"]));
+        // 40 € more crosses the 100 € milestone: the donation's sound, then the milestone's fanfare.
+        donate(&app, &live, json!({"amount": 4000, "currency": "EUR", "donor": "Chloé"})).await;
+        assert_eq!(played(4).await, json!(["alert.wav", "fanfare.wav", "alert.wav", "fanfare.wav"]));
+    })
+    .await;
+    // Served like the alert's sound.
+    let res = reqwest::get(format!("{}/static/fanfare.wav", app.base)).await.unwrap();
+    assert_eq!((res.status(), res.headers()["content-type"].to_str().unwrap()), (StatusCode::OK, "audio/wav"));
+    assert!(res.bytes().await.unwrap().starts_with(b"RIFF"));
+}
