@@ -20,6 +20,9 @@
     fr: {
       wrongToken: "Ce jeton n'est pas le bon.", expired: "Session expirée : reconnectez-vous.",
       saved: "Enregistré.", created: "Créé.", copied: "Copié !", testSent: "Alerte de test envoyée.",
+      seriesCreated: function (n) { return n + " lives créés."; },
+      seriesStopped: function (n, total) { return n + " lives créés sur " + total + ", puis : "; },
+      repeatNeedsDate: "Pour répéter un live, choisissez la date et l'heure du premier.",
       badAmount: "Montant invalide : ", anonymous: "anonyme", hidden: "masqué",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé", st_test: "Test",
       approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message", refund: "Rembourser",
@@ -59,6 +62,9 @@
     en: {
       wrongToken: "This is not the admin token.", expired: "Session expired: sign in again.",
       saved: "Saved.", created: "Created.", copied: "Copied!", testSent: "Test alert sent.",
+      seriesCreated: function (n) { return n + " lives created."; },
+      seriesStopped: function (n, total) { return n + " of " + total + " lives created, then: "; },
+      repeatNeedsDate: "To repeat a live, choose the date and time of the first.",
       badAmount: "Invalid amount: ", anonymous: "anonymous", hidden: "hidden",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded", st_test: "Test",
       approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message", refund: "Refund",
@@ -985,19 +991,87 @@
   }));
 
   el("new-live").addEventListener("submit", guard(function (form) {
+    var days = Array.prototype.filter.call(form.querySelectorAll("[name=repeat_day]"), function (c) { return c.checked; })
+      .map(function (c) { return Number(c.value); });
+    var weeks = Math.min(12, Math.max(1, parseInt(field(form, "repeat_weeks").value, 10) || 1));
     var v = dropNulls(formValues(form, campaign.currency));
-    return api("POST", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/lives", v).then(function (l) {
+    delete v.repeat_day;
+    delete v.repeat_weeks;
+    var path = "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/lives";
+    if (!days.length) {
+      return api("POST", path, v).then(function (l) {
+        form.reset();
+        notice(T.created, false);
+        showSecrets(l.host, l.overlay_url, l.key, l.host_url);
+        return refresh(false);
+      });
+    }
+    if (!v.scheduled_at) throw new Error(T.repeatNeedsDate);
+    // One live a date, one after the other, in the schedule's order.
+    var dates = seriesDates(new Date(v.scheduled_at), days, weeks);
+    var made = [];
+    return dates.reduce(function (chain, at) {
+      return chain.then(function () {
+        return api("POST", path, Object.assign({}, v, { scheduled_at: at.toISOString().replace(/\.\d{3}Z$/, "Z") }))
+          .then(function (l) { made.push(l); });
+      });
+    }, Promise.resolve()).then(function () {
       form.reset();
-      notice(T.created, false);
-      showSecrets(l.host, l.overlay_url, l.key, l.host_url);
+      notice(T.seriesCreated(made.length), false);
+      showSeries(v.host, made);
       return refresh(false);
+    }, function (e) {
+      if (made.length) showSeries(v.host, made);
+      refresh(false);
+      throw new Error(T.seriesStopped(made.length, dates.length) + (e instanceof CagnotteApiError ? explain(e) : e.message));
     });
   }));
+
+  // The first live's date, then each day ticked (`days`: 0 is Sunday) at the
+  // same time on the organiser's clock, for `weeks` weeks.
+  function seriesDates(first, days, weeks) {
+    var out = [first];
+    for (var i = 1; i < weeks * 7; i++) {
+      var d = new Date(first.getFullYear(), first.getMonth(), first.getDate() + i, first.getHours(), first.getMinutes());
+      if (days.indexOf(d.getDay()) >= 0) out.push(d);
+    }
+    return out;
+  }
+
+  // The links of a series just made: each live's overlay link and host's space
+  // link, shown once like a single live's.
+  function showSeries(host, lives) {
+    showSecrets(host, null, null, null);
+    el("secret-series-box").hidden = false;
+    var tb = el("series").querySelector("tbody");
+    tb.textContent = "";
+    lives.forEach(function (l, i) {
+      var tr = make("tr");
+      tr.appendChild(make("td", null, when(l.scheduled_at)));
+      [["series-overlay-", l.overlay_url], ["series-host-", cagnotteHostLink(l.host_url, lang)]].forEach(function (p) {
+        var td = make("td", "url");
+        var row = make("span", "copy-row");
+        var input = make("input");
+        input.readOnly = true;
+        input.value = p[1];
+        input.id = p[0] + i;
+        var b = make("button", null, T.copy);
+        b.type = "button";
+        b.dataset.copy = input.id;
+        row.appendChild(input);
+        row.appendChild(b);
+        td.appendChild(row);
+        tr.appendChild(td);
+      });
+      tb.appendChild(tr);
+    });
+  }
 
   // The secrets just made, each shown once: an overlay link, a write key, a host
   // link (its token after "#key=", the page in this page's language).
   function showSecrets(host, overlayUrl, key, hostUrl) {
     el("secrets").hidden = false;
+    el("secret-series-box").hidden = true;
     el("secret-host").textContent = host;
     el("secret-overlay-box").hidden = !overlayUrl;
     el("secret-key-box").hidden = !key;

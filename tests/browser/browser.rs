@@ -163,6 +163,11 @@ impl Browser {
         res.json().await.expect("cdp answer")
     }
 
+    /// The pages' clock is on `zone` from now on (`Europe/Paris`), as an organiser's browser there.
+    pub async fn time_zone(&self, zone: &str) {
+        self.cdp("Emulation.setTimezoneOverride", json!({"timezoneId": zone})).await;
+    }
+
     /// The page asks for less motion from now on (`prefers-reduced-motion: reduce`).
     pub async fn reduce_motion(&self) {
         self.cdp(

@@ -1352,3 +1352,90 @@ async fn a_finished_live_folds_to_its_header_and_the_others_stay_open() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_organiser_creates_a_month_of_lives_in_one_form() {
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        b.time_zone("Europe/Paris").await;
+        sign_in(b, &app, "").await;
+        create_campaign(b, "Octobre solidaire", "5000", "https://dons.example.org/octobre").await;
+        click(b, "details:has(#new-live) > summary").await;
+        fill(b, "#new-live [name=host]", "Ana").await;
+        fill(b, "#new-live [name=title]", "Dessin en direct").await;
+        // Mondays, Wednesdays and Fridays, for two weeks: without a first date, refused.
+        for day in ["1", "3", "5"] {
+            click(b, &format!("#new-live [name=repeat_day][value='{day}']")).await;
+        }
+        fill(b, "#new-live [name=repeat_weeks]", "2").await;
+        click(b, "#new-live button[type=submit]").await;
+        wait_text(b, "#notice", "Erreur : Pour répéter un live, choisissez la date et l'heure du premier.").await;
+        // From Friday 22 October 2027 at 19:00 in Paris, over the end of summer time.
+        set_local_time(b, "#new-live [name=scheduled_at]", "2027-10-22T19:00").await;
+        click(b, "#new-live button[type=submit]").await;
+        wait_text(b, "#notice", "6 lives créés.").await;
+        wait_text(b, "#secret-host", "Ana").await;
+        // Each live's links, shown once, in the schedule's order.
+        let rows = b
+            .js("return Array.from(document.querySelectorAll('#series tbody tr')).map(tr =>
+                   [tr.cells[0].textContent, tr.cells[1].querySelector('input').value, tr.cells[2].querySelector('input').value])")
+            .await;
+        let rows = rows.as_array().unwrap();
+        let dates: Vec<String> = rows.iter().map(|r| r[0].as_str().unwrap().replace('\u{a0}', " ")).collect();
+        assert_eq!(
+            dates,
+            [
+                "22 oct. 2027, 19:00",
+                "25 oct. 2027, 19:00",
+                "27 oct. 2027, 19:00",
+                "29 oct. 2027, 19:00",
+                "1 nov. 2027, 19:00",
+                "3 nov. 2027, 19:00"
+            ]
+        );
+        assert_eq!(
+            b.js("return [document.getElementById('secret-series-box').hidden, document.getElementById('secret-overlay-box').hidden]")
+                .await,
+            json!([false, true])
+        );
+        // The server's schedule: 19:00 in Paris, summer time then winter time.
+        let live_ids: Vec<String> = b
+            .js("return Array.from(document.querySelectorAll('#lives article')).map(a => a.dataset.live)")
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(live_ids.len(), 6);
+        let mut at = std::collections::HashMap::new();
+        for id in &live_ids {
+            let (s, l) = app.get(&format!("/api/v1/lives/{id}")).await;
+            assert_eq!(s, StatusCode::OK, "{l}");
+            assert_eq!((l["host"].as_str(), l["title"].as_str()), (Some("Ana"), Some("Dessin en direct")));
+            at.insert(id.clone(), l["scheduled_at"].as_str().unwrap().replace(".000", ""));
+        }
+        // Each row's links are that live's (its overlay, its host's space), in the schedule's order.
+        let mut schedule = vec![];
+        for r in rows {
+            let overlay = r[1].as_str().unwrap();
+            let id = overlay.split("/overlay/lives/").nth(1).unwrap().split('?').next().unwrap();
+            schedule.push(at[id].clone());
+            assert!(r[2].as_str().unwrap().contains(&format!("/lives/{id}/host")), "{r}");
+            let (s, _) = app.get(&format!("/overlay/lives/{id}?token={}", overlay.split("token=").nth(1).unwrap())).await;
+            assert_eq!(s, StatusCode::OK);
+        }
+        assert_eq!(
+            schedule,
+            [
+                "2027-10-22T17:00:00Z",
+                "2027-10-25T17:00:00Z",
+                "2027-10-27T17:00:00Z",
+                "2027-10-29T17:00:00Z",
+                "2027-11-01T18:00:00Z",
+                "2027-11-03T18:00:00Z"
+            ]
+        );
+    })
+    .await;
+}
