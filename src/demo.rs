@@ -142,6 +142,16 @@ async fn demo(
     let live_id = str_field(&live, "id")?;
     let key = str_field(&live, "key")?;
     let token = str_field(&live, "overlay_token")?;
+    // The live's milestones, as a host announces them: marked on the goal bar.
+    for (amount, label) in [(100_000, "Je chante une chanson"), (200_000, "Un dessin en direct pour le public")] {
+        call(
+            addr,
+            &format!("/api/v1/campaigns/{campaign_id}/milestones"),
+            admin,
+            json!({"amount": amount, "label": label, "live_id": live_id}),
+        )
+        .await?;
+    }
 
     let base = format!("http://{addr}/overlay/lives/{live_id}");
     println!();

@@ -852,7 +852,7 @@ async fn demo_command_serves_moving_overlays() {
         .expect("the demo prints its URLs")
         .expect("an URL for all widgets");
         let page = page.split_whitespace().last().unwrap().to_owned();
-        for widget in ["alert", "goal", "campaign", "match", "poll", "ticker", "top", "cta"] {
+        for widget in ["alert", "goal", "campaign", "match", "poll", "ticker", "top", "cta", "credits"] {
             assert!(printed.iter().any(|l| l.contains(&format!("/{widget}?token="))), "{widget}: {printed:?}");
         }
         let campaign = printed.iter().find(|l| l.trim_start().starts_with("whole campaign")).unwrap();
@@ -883,6 +883,14 @@ async fn demo_command_serves_moving_overlays() {
                  return c.hidden ? null : document.getElementById('challenge-label').textContent")
             .await;
         assert!(challenge.as_str().is_some_and(|t| t.starts_with("Défi : ")), "{challenge}");
+        // Its milestones are marked on the goal bar, the next one named under it
+        // (unless the simulated donors have already reached both).
+        let v = b
+            .js("var n = document.getElementById('goal-next'), marks = document.querySelectorAll('#goal-track .goal-mark');
+                 return [n.hidden ? null : n.textContent, marks.length, document.querySelectorAll('#goal-track .goal-mark.reached').length]")
+            .await;
+        assert_eq!(v[1], 2, "{v}");
+        assert!(v[0].as_str().is_some_and(|t| t.starts_with("Prochain palier : ")) || v[2] == 2, "{v}");
         // And put a poll to the donors, some of whom vote.
         assert_eq!(b.js("return document.getElementById('poll-question').textContent").await, "Quel jeu ensuite ?");
         // In OBS at the card's suggested size (640 × 280) the donation URL is longer
