@@ -48,7 +48,7 @@
       noIntegration: "Aucune intégration : les dons viennent de l'API ou du formulaire d'un live.",
       noSubscriber: "Aucun destinataire.",
       goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
-      timeUp: "temps écoulé", calledOff: "annulé", challengeStarted: "Défi lancé : les overlays du live l'affichent.", challenge: function (a) { return "défi : +" + a; },
+      timeUp: "temps écoulé", calledOff: "annulé", removed: "retiré", challengeStarted: "Défi lancé : les overlays du live l'affichent.", challenge: function (a) { return "défi : +" + a; },
       wholeCampaign: "toute la campagne", nothingToChange: "Rien à modifier : donnez une URL ou un secret.",
       moreDonations: function (n, all) {
         return "Les " + n + " dons les plus récents sur " + all.toLocaleString("fr-FR") + " : l'export CSV les contient tous.";
@@ -90,7 +90,7 @@
       noIntegration: "No integration: donations come from the API or a live's form.",
       noSubscriber: "No receiver.",
       goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
-      timeUp: "time up", calledOff: "called off", challengeStarted: "Challenge started: the live's overlays show it.", challenge: function (a) { return "challenge: +" + a; },
+      timeUp: "time up", calledOff: "called off", removed: "removed", challengeStarted: "Challenge started: the live's overlays show it.", challenge: function (a) { return "challenge: +" + a; },
       wholeCampaign: "whole campaign", nothingToChange: "Nothing to change: give a URL or a secret.",
       moreDonations: function (n, all) {
         return "The " + n + " most recent of " + all.toLocaleString("en-US") + " donations: the CSV export has them all.";
@@ -630,10 +630,14 @@
       // A challenge set on air: what it asked for from its start, and its time.
       var challenge = !!m.ends_at && typeof m.from === "number";
       var amount = challenge ? T.challenge(money(m.amount - m.from, c.currency)) : money(m.amount, c.currency);
-      var state = m.reached ? T.reached : m.cancelled ? T.calledOff
+      var state = m.reached ? T.reached : m.cancelled ? (challenge ? T.calledOff : T.removed)
         : challenge && Date.parse(m.ends_at) <= Date.now() ? T.timeUp : T.notReached;
       [m.label, amount, m.live_id ? (host[m.live_id] || m.live_id) : T.wholeCampaign, state]
         .forEach(function (v) { tr.appendChild(make("td", null, v)); });
+      // A milestone not reached can be taken off (two clicks); a challenge is its host's to call off.
+      var acts = make("td");
+      if (!challenge && !m.reached && !m.cancelled) acts.appendChild(actionButton("remove-milestone", m.id, T.remove));
+      tr.appendChild(acts);
       tb.appendChild(tr);
     });
     if (!c.milestones.length) emptyRow(tb, T.noMilestone);
@@ -1232,6 +1236,9 @@
       "close-poll": function () {
         var owner = "/api/v1/lives/" + encodeURIComponent(b.dataset.live);
         return api("POST", owner + "/polls/" + encodeURIComponent(b.dataset.id) + "/close");
+      },
+      "remove-milestone": function () {
+        return api("DELETE", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/milestones/" + encodeURIComponent(b.dataset.id));
       },
       "remove-subscriber": function () {
         return api("DELETE", "/api/v1/webhooks/" + encodeURIComponent(b.dataset.id)).then(loadHooks);

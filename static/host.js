@@ -24,6 +24,9 @@
       ch_open: function (t) { return "en cours, encore " + t; }, ch_met: "réussi", ch_missed: "temps écoulé",
       ch_cancelled: "annulé", cancelChallenge: "Annuler", challengeCancelled: "Défi annulé : vos overlays ne l'affichent plus.",
       noChallenge: "Aucun défi pour l'instant.",
+      noMilestone: "Aucun palier pour l'instant.", ms_reached: "atteint", ms_left: function (s) { return "encore " + s; },
+      removeMilestone: "Retirer", milestoneAdded: "Palier ajouté : vos overlays le marquent sur la barre d'objectif.",
+      milestoneRemoved: "Palier retiré : vos overlays ne l'affichent plus.",
       pollStarted: "Sondage lancé : vos overlays l'affichent.", noPoll: "Aucun sondage pour l'instant.",
       closePoll: "Clore", pollClosed: "Sondage clos : vos overlays annoncent le résultat.",
       poll_open: function (t) { return t ? "en cours, encore " + t : "en cours"; }, poll_over: "terminé",
@@ -66,6 +69,9 @@
       ch_open: function (t) { return "on, " + t + " left"; }, ch_met: "met", ch_missed: "time up",
       ch_cancelled: "called off", cancelChallenge: "Call off", challengeCancelled: "Challenge called off: your overlays no longer show it.",
       noChallenge: "No challenge yet.",
+      noMilestone: "No milestone yet.", ms_reached: "reached", ms_left: function (s) { return s + " to go"; },
+      removeMilestone: "Remove", milestoneAdded: "Milestone added: your overlays mark it on the goal bar.",
+      milestoneRemoved: "Milestone removed: your overlays no longer show it.",
       pollStarted: "Poll started: your overlays show it.", noPoll: "No poll yet.",
       closePoll: "Close", pollClosed: "Poll closed: your overlays announce the result.",
       poll_open: function (t) { return t ? "open, " + t + " left" : "open"; }, poll_over: "closed",
@@ -161,7 +167,7 @@
   el("forget").addEventListener("click", function () { signedOut(false); });
 
   // What the page shows: the live (public), its moderation and its donations (with the key).
-  var live = null, moderation = null, donations = null, challenges = [];
+  var live = null, moderation = null, donations = null, challenges = [], milestones = [];
   var loading = null, again = false;
   function load() {
     if (loading) { again = true; return loading; }
@@ -173,6 +179,7 @@
           .then(function (r) { return r.json(); })
           .then(function (c) {
             challenges = (c.milestones || []).filter(function (m) { return m.live_id === liveId && m.ends_at; });
+            milestones = (c.milestones || []).filter(function (m) { return m.live_id === liveId && !m.ends_at && !m.cancelled; });
             return l;
           });
       }),
@@ -202,6 +209,7 @@
     if (live.goal) el("goal").textContent = T.goal(money(live.goal), Math.floor(t.total * 100 / live.goal));
     renderModeration();
     renderChallenges();
+    renderMilestones();
     renderPolls();
     renderDraws();
     renderPending();
@@ -321,9 +329,10 @@
     b.disabled = true;
     var act = b.dataset.act, own = "/api/v1/lives/" + encodeURIComponent(liveId);
     var done = act === "approve" ? T.approved : act === "cancel-challenge" ? T.challengeCancelled
-      : act === "close-poll" ? T.pollClosed : T.hiddenDone;
+      : act === "remove-milestone" ? T.milestoneRemoved : act === "close-poll" ? T.pollClosed : T.hiddenDone;
     var call = act === "approve" ? api("POST", path + "/approve")
       : act === "cancel-challenge" ? api("DELETE", own + "/challenges/" + encodeURIComponent(b.dataset.id))
+      : act === "remove-milestone" ? api("DELETE", own + "/milestones/" + encodeURIComponent(b.dataset.id))
       : act === "close-poll" ? api("POST", own + "/polls/" + encodeURIComponent(b.dataset.id) + "/close")
       : api("POST", path + "/hide", act === "hide-donor" ? { donor: true } : { message: true });
     call.then(function () { notice(done, false); return load(); }).catch(function (e) {
@@ -371,6 +380,29 @@
   el("copy-overlay").addEventListener("click", function () {
     cagnotteCopy(el("overlay-url"), function () { notice(T.copied, false); });
   });
+
+  // The live's milestones by amount: reached, or what is left; one not reached
+  // can be removed (two clicks).
+  function renderMilestones() {
+    var ul = el("host-milestones");
+    ul.textContent = "";
+    if (!milestones.length) { ul.appendChild(make("li", "help", T.noMilestone)); return; }
+    milestones.slice().sort(function (a, b) { return a.amount - b.amount; }).forEach(function (m) {
+      var li = make("li");
+      li.dataset.id = m.id;
+      li.dataset.state = m.reached ? "met" : "open";
+      li.appendChild(make("span", "num", money(m.amount) + " — "));
+      li.appendChild(make("strong", null, m.label));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(make("span", "badge", m.reached ? T.ms_reached
+        : T.ms_left(money(Math.max(0, m.amount - (live ? live.totals.total : 0))))));
+      if (!m.reached) {
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(button("remove-milestone", m.id, T.removeMilestone));
+      }
+      ul.appendChild(li);
+    });
+  }
 
   // The live's challenges, newest first: on (with the time left), met, or time up.
   function renderChallenges() {
@@ -525,6 +557,20 @@
         f.elements.label.value = "";
         f.elements.amount.value = "";
         notice(T.challengeStarted, false);
+        return load();
+      })
+      .catch(fail);
+  });
+
+  el("milestone-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var f = ev.target;
+    var amount = cagnotteMinor(f.elements.amount.value, exp);
+    if (!(amount > 0)) { notice(T.badAmount + f.elements.amount.value, true); return; }
+    api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/milestones", { label: f.elements.label.value.trim(), amount: amount })
+      .then(function () {
+        f.reset();
+        notice(T.milestoneAdded, false);
         return load();
       })
       .catch(fail);

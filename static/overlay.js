@@ -233,7 +233,7 @@
   function renderMilestones(useCampaign, goal, t) {
     var line = el("goal-next"), track = el("goal-track");
     var list = !cfg.milestones ? [] : milestones.filter(function (m) {
-      return !m.ends_at && (useCampaign ? !m.live_id : m.live_id === liveId);
+      return !m.ends_at && !m.cancelled && (useCampaign ? !m.live_id : m.live_id === liveId);
     }).sort(function (a, b) { return a.amount - b.amount; });
     var marks = goal ? list.filter(function (m) { return m.amount < goal; }) : [];
     var key = marks.map(function (m) { return m.id + (m.reached ? "+" : ""); }).join() + "/" + goal;
@@ -861,8 +861,8 @@
     var m = ev.milestone;
     if (ev.type === "challenge_started" && m && !milestones.some(function (x) { return x.id === m.id; })) {
       milestones.push(m);
-    } else if (ev.type === "challenge_ended" && m) {
-      // Called off by its host: over now.
+    } else if ((ev.type === "challenge_ended" || ev.type === "milestone_removed") && m) {
+      // Called off or taken off by its host: over now.
       milestones = milestones.map(function (x) { return x.id === m.id ? m : x; });
     } else if (ev.type === "milestone_reached" && m) {
       milestones.forEach(function (x) { if (x.id === m.id) x.reached = true; });

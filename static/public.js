@@ -318,7 +318,7 @@
   var marks = [];
   function renderMilestones() {
     var box = el("milestones-box"), ul = el("milestones");
-    var list = marks.filter(function (m) { return !m.ends_at; }).sort(function (a, b) {
+    var list = marks.filter(function (m) { return !m.ends_at && !m.cancelled; }).sort(function (a, b) {
       return (a.live_id ? 0 : 1) - (b.live_id ? 0 : 1) || a.amount - b.amount;
     });
     box.hidden = list.length === 0;
@@ -335,8 +335,10 @@
   }
   function markFrame(ev) {
     var m = ev.milestone;
-    if (ev.type !== "milestone_reached" || !m) return;
-    marks.forEach(function (x) { if (x.id === m.id) x.reached = true; });
+    if (!m) return;
+    if (ev.type === "milestone_reached") marks.forEach(function (x) { if (x.id === m.id) x.reached = true; });
+    // Taken off by its host: gone from the list.
+    if (ev.type === "milestone_removed") marks = marks.map(function (x) { return x.id === m.id ? m : x; });
   }
 
   function challengeFrame(ev) {

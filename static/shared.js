@@ -74,6 +74,8 @@ var cagnotteExplain = (function () {
       text_pending: "le texte de ce don attend d'être validé : validez-le ou masquez-le d'abord.",
       challenge_over: "ce défi est terminé : réussi, annulé ou son temps écoulé.",
       challenge_not_found: "ce défi est introuvable. Rechargez la page.",
+      milestone_not_found: "ce palier est introuvable (déjà retiré ?). Rechargez la page.",
+      milestone_reached: "ce palier est déjà atteint : il reste affiché.",
       invalid_options: "un sondage a de 2 à 6 options, toutes différentes.",
       poll_open: "un sondage est déjà en cours sur ce live : clôturez-le d'abord.",
       poll_over: "ce sondage est déjà clos.",

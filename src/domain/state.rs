@@ -116,6 +116,11 @@ pub enum Fact {
     ChallengeCancelled {
         milestone_id: String,
     },
+    /// A milestone taken off before it was reached (set by mistake, or the
+    /// host changed plans): never reached, shown nowhere.
+    MilestoneRemoved {
+        milestone_id: String,
+    },
     /// A poll put to a live's donors: open from now.
     PollStarted {
         poll: Poll,
@@ -187,6 +192,7 @@ impl Fact {
             Fact::TestAlert { .. } => "test_alert",
             Fact::AlertReplayed { .. } => "alert_replay",
             Fact::ChallengeCancelled { .. } => "challenge_ended",
+            Fact::MilestoneRemoved { .. } => "milestone_removed",
             Fact::PollStarted { .. } => "poll_started",
             Fact::PollClosed { .. } => "poll_closed",
             Fact::MatchUpdated { .. } => "match_updated",
@@ -317,7 +323,21 @@ pub enum Command {
         integration: Integration,
     },
     CreateSubscriber(Subscriber),
-    CreateMilestone(Milestone),
+    /// A milestone of the campaign (the admin), or of one live (the admin, the
+    /// live's key or its host key).
+    CreateMilestone {
+        by: Principal,
+        milestone: Milestone,
+    },
+    /// Takes a milestone off before it is reached: one of `live_id`'s when set
+    /// (the admin, the live's key or its host key), else any of the campaign's
+    /// (the admin). Challenges are called off with [`Command::CancelChallenge`].
+    RemoveMilestone {
+        by: Principal,
+        campaign_id: String,
+        live_id: Option<String>,
+        milestone_id: String,
+    },
     /// A challenge set during a live: `milestone.amount` more on the live's total
     /// within `minutes` (the writer turns it into a milestone with a deadline).
     CreateChallenge {
@@ -472,6 +492,10 @@ pub enum Refusal {
     PollOpen,
     #[error("no donation of this live enters this draw (each winner is left out of the next draws)")]
     NoEntries,
+    #[error("no milestone here has this id (a challenge is called off, not removed)")]
+    MilestoneNotFound,
+    #[error("this milestone was reached: it stays on record")]
+    MilestoneReached,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -957,12 +981,19 @@ impl State {
                 }
                 Ok(Decision::Append(Fact::SubscriberCreated { subscriber: sub.clone() }))
             }
-            Command::CreateMilestone(m) => {
+            Command::CreateMilestone { by, milestone: m } => {
                 let c = self.campaigns.get(&m.campaign_id).ok_or(Refusal::CampaignNotFound)?;
                 if let Some(l) = &m.live_id
                     && !c.lives.contains(l)
                 {
                     return Err(Refusal::LiveNotFound);
+                }
+                let allowed = match &m.live_id {
+                    Some(l) => self.may(by, l),
+                    None => *by == Principal::Admin,
+                };
+                if !allowed {
+                    return Err(Refusal::Forbidden);
                 }
                 if self.milestone_index.contains_key(&m.id) {
                     return Err(Refusal::IdTaken("milestone"));
@@ -1061,6 +1092,29 @@ impl State {
                     return Err(Refusal::ChallengeOver);
                 }
                 Ok(Decision::Append(Fact::ChallengeCancelled { milestone_id: milestone_id.clone() }))
+            }
+            Command::RemoveMilestone { by, campaign_id, live_id, milestone_id } => {
+                let ms = self
+                    .milestone_state(milestone_id)
+                    .filter(|m| {
+                        let m = &m.milestone;
+                        &m.campaign_id == campaign_id
+                            && m.ends_at.is_none()
+                            && !m.cancelled
+                            && live_id.as_ref().is_none_or(|l| m.live_id.as_ref() == Some(l))
+                    })
+                    .ok_or(Refusal::MilestoneNotFound)?;
+                let allowed = match live_id {
+                    Some(l) => self.may(by, l),
+                    None => *by == Principal::Admin,
+                };
+                if !allowed {
+                    return Err(Refusal::Forbidden);
+                }
+                if ms.reached.is_some() {
+                    return Err(Refusal::MilestoneReached);
+                }
+                Ok(Decision::Append(Fact::MilestoneRemoved { milestone_id: milestone_id.clone() }))
             }
             Command::StartPoll { by, poll, minutes } => {
                 let live = self.lives.get(&poll.live_id).ok_or(Refusal::LiveNotFound)?;
@@ -1291,9 +1345,9 @@ impl State {
             Fact::IntegrationCreated { integration } => self.integration_campaign(integration)?,
             Fact::SubscriberCreated { subscriber } => subscriber.campaign_id.clone()?,
             Fact::MilestoneCreated { milestone } => milestone.campaign_id.clone(),
-            Fact::MilestoneReached { milestone_id } | Fact::ChallengeCancelled { milestone_id } => {
-                self.milestone_index.get(milestone_id)?.clone()
-            }
+            Fact::MilestoneReached { milestone_id }
+            | Fact::ChallengeCancelled { milestone_id }
+            | Fact::MilestoneRemoved { milestone_id } => self.milestone_index.get(milestone_id)?.clone(),
             Fact::PollStarted { poll } => self.lives.get(&poll.live_id)?.live.campaign_id.clone(),
             Fact::PollClosed { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
             Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
@@ -1343,7 +1397,7 @@ impl State {
             Fact::DonationRefunded { donation_id, .. } => {
                 Some(Stream::Live(self.donations.get(donation_id)?.donation.live_id.to_string()))
             }
-            Fact::MilestoneReached { milestone_id } => {
+            Fact::MilestoneReached { milestone_id } | Fact::MilestoneRemoved { milestone_id } => {
                 let m = &self.milestone_state(milestone_id)?.milestone;
                 Some(match &m.live_id {
                     Some(l) => Stream::Live(l.clone()),
@@ -1550,6 +1604,12 @@ impl State {
                 let c = self.campaigns.get_mut(cid).ok_or(FoldError::Unknown(ev.seq))?;
                 let m = c.milestones.iter_mut().find(|m| &m.milestone.id == milestone_id);
                 m.ok_or(FoldError::Unknown(ev.seq))?.reached = Some(ev.seq);
+            }
+            Fact::MilestoneRemoved { milestone_id } => {
+                let cid = self.milestone_index.get(milestone_id).ok_or(FoldError::Unknown(ev.seq))?;
+                let c = self.campaigns.get_mut(cid).ok_or(FoldError::Unknown(ev.seq))?;
+                let m = c.milestones.iter_mut().find(|m| &m.milestone.id == milestone_id);
+                m.ok_or(FoldError::Unknown(ev.seq))?.milestone.cancelled = true;
             }
             Fact::ChallengeCancelled { milestone_id } => {
                 let cid = self.milestone_index.get(milestone_id).ok_or(FoldError::Unknown(ev.seq))?;

@@ -3,7 +3,7 @@
 use super::JsonBody;
 use super::{Path, Query};
 use crate::app::AppState;
-use crate::domain::state::{BodyDigest, Command, IdempotencyKey, RefundTotal};
+use crate::domain::state::{BodyDigest, Command, IdempotencyKey, Principal, RefundTotal};
 use crate::domain::{Campaign, Donation, Live, Match, Timestamp, text};
 use crate::error::ApiError;
 use crate::ledger::Outcome;
@@ -28,11 +28,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/rotate", post(rotate_campaign))
         .route("/api/v1/campaigns/{id}/lives", post(create_live))
         .route("/api/v1/campaigns/{id}/milestones", post(create_milestone))
+        .route("/api/v1/campaigns/{id}/milestones/{milestone_id}", delete(remove_milestone))
         .route("/api/v1/lives/{id}", get(get_live).patch(edit_live))
         .route("/api/v1/lives/{id}/donors", get(live_donors))
         .route("/api/v1/lives/{id}/donations", post(donate))
         .route("/api/v1/lives/{id}/events", get(events))
         .route("/api/v1/lives/{id}/rotate", post(rotate))
+        .route("/api/v1/lives/{id}/milestones", post(create_live_milestone))
+        .route("/api/v1/lives/{id}/milestones/{milestone_id}", delete(remove_live_milestone))
         .route("/api/v1/lives/{id}/challenges", post(create_challenge))
         .route("/api/v1/lives/{id}/challenges/{challenge_id}", delete(cancel_challenge))
         .route("/api/v1/lives/{id}/polls", post(start_poll))
@@ -630,8 +633,80 @@ async fn create_milestone(
         cancelled: false,
     };
     let id = m.id.clone();
-    app.ledger.submit(Command::CreateMilestone(m)).await?;
+    app.ledger.submit(Command::CreateMilestone { by: Principal::Admin, milestone: m }).await?;
     created_milestone(&app, &campaign_id, &id)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewLiveMilestone {
+    id: Option<String>,
+    amount: Value,
+    label: String,
+}
+
+/// `POST /api/v1/lives/{id}/milestones` (admin, the live's key or its host
+/// key): a milestone of this live, at the live's total `amount` ("à 200 € je
+/// chante"), as the campaign's route makes one with `live_id`.
+async fn create_live_milestone(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<NewLiveMilestone>,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
+    let campaign_id = app
+        .views
+        .with_live(&live_id, |l| l.live.campaign_id.clone())
+        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let m = crate::domain::Milestone {
+        id: id_or_new(b.id.as_deref())?,
+        campaign_id: campaign_id.clone(),
+        live_id: Some(live_id),
+        amount: minor("amount", Some(&b.amount))?.unwrap_or_default(),
+        label: text::required("label", &b.label, text::MESSAGE_MAX)?,
+        created_at: Timestamp::default(),
+        ends_at: None,
+        from: None,
+        cancelled: false,
+    };
+    let id = m.id.clone();
+    app.ledger.submit(Command::CreateMilestone { by, milestone: m }).await?;
+    created_milestone(&app, &campaign_id, &id)
+}
+
+/// `DELETE /api/v1/lives/{id}/milestones/{milestone_id}` (admin, the live's key
+/// or its host key): takes one of the live's milestones off before it is
+/// reached; its streams get `milestone_removed` (`{milestone}`, `cancelled`
+/// true) and the overlays drop its mark. `409 milestone_reached` once reached;
+/// `404 milestone_not_found` for another live's, a challenge, or one removed.
+async fn remove_live_milestone(
+    State(app): State<AppState>,
+    Path((live_id, milestone_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
+    let campaign_id = app
+        .views
+        .with_live(&live_id, |l| l.live.campaign_id.clone())
+        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let remove = Command::RemoveMilestone { by, campaign_id, live_id: Some(live_id), milestone_id };
+    Ok(outcome_response(app.ledger.submit(remove).await?, StatusCode::OK))
+}
+
+/// `DELETE /api/v1/campaigns/{id}/milestones/{milestone_id}` (admin): the same
+/// for any milestone of the campaign.
+async fn remove_milestone(
+    State(app): State<AppState>,
+    Path((campaign_id, milestone_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    if !app.views.has_campaign(&campaign_id) {
+        return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
+    }
+    let remove = Command::RemoveMilestone { by: Principal::Admin, campaign_id, live_id: None, milestone_id };
+    Ok(outcome_response(app.ledger.submit(remove).await?, StatusCode::OK))
 }
 
 /// The answer to a new milestone or challenge: it, as the campaign now has it.

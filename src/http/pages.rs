@@ -226,6 +226,13 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("pending_texts", "Textes en attente", "Texts waiting"),
     ("challenges", "Défis", "Challenges"),
     (
+        "milestones_help",
+        "Un palier du live : « à 200 € je me teins les cheveux en rose ». Vos overlays le marquent sur la barre d'objectif, nomment le prochain, et l'annoncent une fois atteint ; la page publique les liste.",
+        "A milestone of the live: \"at €200 I dye my hair pink\". Your overlays mark it on the goal bar, name the next one, and announce it once reached; the public page lists them.",
+    ),
+    ("milestone_amount", "Total du live à atteindre", "Live total to reach"),
+    ("add_milestone", "Ajouter le palier", "Add the milestone"),
+    (
         "challenges_help",
         "Un défi lancé en direct : « 50 € de plus en 15 minutes et je chante ». Vos overlays l'affichent sous la barre d'objectif avec le temps qui reste, et annoncent sa réussite.",
         "A challenge set on air: \"€50 more in 15 minutes and I sing\". Your overlays show it under the goal bar with the time left, and announce it when it is met.",

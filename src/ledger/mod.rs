@@ -458,13 +458,13 @@ impl Writer {
                 }
                 m.map(Change::Milestone)
             }
-            Fact::ChallengeCancelled { milestone_id } => {
+            Fact::ChallengeCancelled { milestone_id } | Fact::MilestoneRemoved { milestone_id } => {
                 let m = s.milestone_state(milestone_id).cloned();
                 if let Some(m) = &m {
                     let view = crate::views::milestone_json(m);
                     frame = Some(Frame::new(
                         seq,
-                        format!("{{\"type\":\"challenge_ended\",\"seq\":{seq},\"milestone\":{view}}}"),
+                        format!("{{\"type\":\"{}\",\"seq\":{seq},\"milestone\":{view}}}", ev.fact.kind()),
                     ));
                     body = Some(view.to_string());
                 }
@@ -638,7 +638,7 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         Command::Donate { donation, .. } => donation.at = now,
         Command::CreateIntegration { integration, .. } => integration.created_at = now,
         Command::CreateSubscriber(s) => s.created_at = now,
-        Command::CreateMilestone(m) => m.created_at = now,
+        Command::CreateMilestone { milestone, .. } => milestone.created_at = now,
         Command::CreateChallenge { milestone, .. } => milestone.created_at = now,
         Command::CancelChallenge { at, .. } | Command::ClosePoll { at, .. } => *at = now,
         Command::StartPoll { poll, .. } => poll.created_at = now,
@@ -655,7 +655,8 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         | Command::ReplaceIntegrationSecret { .. }
         | Command::RemoveIntegration { .. }
         | Command::UpdateSubscriber(_)
-        | Command::RemoveSubscriber { .. } => {}
+        | Command::RemoveSubscriber { .. }
+        | Command::RemoveMilestone { .. } => {}
         Command::Refund { .. } | Command::RotateLiveSecrets { .. } | Command::Tick => {}
     }
 }

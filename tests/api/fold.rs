@@ -51,6 +51,12 @@ enum Op {
         live: Option<usize>,
         amount: i64,
     },
+    /// Takes off the `m`-th milestone asked for, through its live's route when
+    /// `by_live` (by the live's key), else the campaign's (the admin).
+    RemoveMilestone {
+        m: usize,
+        by_live: bool,
+    },
     Tick,
     Moderate {
         l: usize,
@@ -103,6 +109,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..40usize, proptest::option::of(0..1100u16)).prop_map(|(d, part)| Op::Refund { d, part }),
         1 => (0..4usize).prop_map(|l| Op::Rotate { l }),
         1 => (0..3usize, proptest::option::of(0..4usize), 1..8000i64).prop_map(|(c, live, amount)| Op::Milestone { c, live, amount }),
+        1 => (0..6usize, any::<bool>()).prop_map(|(m, by_live)| Op::RemoveMilestone { m, by_live }),
         2 => Just(Op::Tick),
         1 => (0..4usize, 0..3u8, 1..5u32).prop_map(|(l, mode, delay)| Op::Moderate { l, mode, delay }),
         1 => (0..40usize).prop_map(|d| Op::Approve { d }),
@@ -123,6 +130,8 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
     let mut events = Vec::new();
     let (mut campaigns, mut lives, mut donations) = (Vec::<String>::new(), Vec::<String>::new(), Vec::<String>::new());
     let mut matches = Vec::<Match>::new();
+    // Each milestone asked for: (id, campaign, live).
+    let mut milestones = Vec::<(String, String, Option<String>)>::new();
     for (i, op) in ops.iter().enumerate() {
         let now = Timestamp::from_millis(1_000 * i as i64);
         let at = |o: i64| Some(Timestamp::from_millis(1_000 * o));
@@ -206,17 +215,38 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
             }
             Op::Milestone { c, live, amount } => {
                 let Some(cid) = campaigns.get(*c) else { continue };
-                Command::CreateMilestone(Milestone {
-                    id: format!("ms{i}"),
-                    campaign_id: cid.clone(),
-                    live_id: live.and_then(|l| lives.get(l).cloned()),
-                    amount: *amount,
-                    label: "song".into(),
-                    created_at: now,
-                    ends_at: None,
-                    from: None,
-                    cancelled: false,
-                })
+                milestones.push((format!("ms{i}"), cid.clone(), live.and_then(|l| lives.get(l).cloned())));
+                Command::CreateMilestone {
+                    by: Principal::Admin,
+                    milestone: Milestone {
+                        id: format!("ms{i}"),
+                        campaign_id: cid.clone(),
+                        live_id: live.and_then(|l| lives.get(l).cloned()),
+                        amount: *amount,
+                        label: "song".into(),
+                        created_at: now,
+                        ends_at: None,
+                        from: None,
+                        cancelled: false,
+                    },
+                }
+            }
+            Op::RemoveMilestone { m, by_live } => {
+                let Some((id, cid, live)) = milestones.get(*m).cloned() else { continue };
+                match (by_live, live) {
+                    (true, Some(l)) => Command::RemoveMilestone {
+                        by: Principal::LiveKey(l.clone()),
+                        campaign_id: cid,
+                        live_id: Some(l),
+                        milestone_id: id,
+                    },
+                    _ => Command::RemoveMilestone {
+                        by: Principal::Admin,
+                        campaign_id: cid,
+                        live_id: None,
+                        milestone_id: id,
+                    },
+                }
             }
             Op::Tick => Command::Tick,
             Op::Moderate { l, mode, delay } => {
@@ -468,11 +498,20 @@ proptest! {
         check_invariants(&live);
         prop_assert_eq!(live.diverged, 0);
 
-        // Each milestone is reached at most once, and was crossed when it was.
-        let mut reached = std::collections::HashSet::new();
+        // Each milestone is reached at most once, never once removed, and is
+        // removed only before it is reached.
+        let (mut reached, mut removed) = (std::collections::HashSet::new(), std::collections::HashSet::new());
         for e in &events {
-            if let cagnotte::domain::state::Fact::MilestoneReached { milestone_id } = &e.fact {
-                prop_assert!(reached.insert(milestone_id.clone()), "milestone reached twice");
+            match &e.fact {
+                cagnotte::domain::state::Fact::MilestoneReached { milestone_id } => {
+                    prop_assert!(!removed.contains(milestone_id), "a removed milestone reached");
+                    prop_assert!(reached.insert(milestone_id.clone()), "milestone reached twice");
+                }
+                cagnotte::domain::state::Fact::MilestoneRemoved { milestone_id } => {
+                    prop_assert!(!reached.contains(milestone_id), "a reached milestone removed");
+                    prop_assert!(removed.insert(milestone_id.clone()), "milestone removed twice");
+                }
+                _ => {}
             }
         }
         let replayed = State::replay(Limits::default(), &events).unwrap();

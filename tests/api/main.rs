@@ -11,6 +11,7 @@ mod draws;
 mod fold;
 mod matching;
 mod metrics;
+mod milestones;
 mod moderation;
 mod polls;
 mod proxy;

@@ -2,6 +2,7 @@
 //! it, and listed on the public pages, reached as the donations come.
 
 use crate::browser::{Browser, eventually, with_browser};
+use crate::dashboard::{click, fill, sign_in, wait_text};
 use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -153,6 +154,100 @@ async fn the_public_pages_list_the_milestones_ahead_and_reached() {
         let only = vec!["€2,000.00 | Concert | €1,490.00 to go".to_owned()];
         assert_eq!(listed(b, |l| l == only.as_slice()).await, only);
         assert_eq!(b.js("return document.querySelector('#milestones-box h2').textContent").await, "Milestones");
+    })
+    .await;
+}
+
+/// Clicks a button twice: the first click arms it, the second acts.
+async fn twice(b: &Browser, css: &str) {
+    click(b, css).await;
+    let armed = format!("return document.querySelector({css:?}).dataset.armed");
+    eventually("the button armed", WAIT, || async { (b.js(&armed).await == "1").then_some(()) }).await;
+    click(b, css).await;
+}
+
+#[tokio::test]
+async fn a_host_sets_a_milestone_from_their_space_and_takes_it_off_and_the_overlay_follows() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    app.donate_ok(&live, 5000).await;
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        eventually("the host's space", WAIT, || async {
+            (b.js("return document.body.dataset.state").await == "ready").then_some(())
+        })
+        .await;
+        wait_text(b, "#host-milestones li", "Aucun palier pour l'instant.").await;
+        fill(b, "#milestone-form [name=label]", "Cheveux roses").await;
+        fill(b, "#milestone-form [name=amount]", "200").await;
+        click(b, "#milestone-form button[type=submit]").await;
+        wait_text(b, "#notice", "Palier ajouté : vos overlays le marquent sur la barre d'objectif.").await;
+        fill(b, "#milestone-form [name=label]", "Karaoké").await;
+        fill(b, "#milestone-form [name=amount]", "30").await;
+        click(b, "#milestone-form button[type=submit]").await;
+        // By amount: the karaoke reached at once (50 € given), the pink hair ahead.
+        let list = || async {
+            let v = b.js("return Array.from(document.querySelectorAll('#host-milestones li')).map(li => li.textContent)").await;
+            v.as_array().unwrap().iter().map(plain).collect::<Vec<_>>()
+        };
+        let want = vec!["30,00 € — Karaoké atteint".to_owned(), "200,00 € — Cheveux roses encore 150,00 € Retirer".to_owned()];
+        eventually("both milestones listed", WAIT, || async { (list().await == want).then_some(()) }).await;
+        let pink = b.js("return document.querySelector('#host-milestones li[data-state=open]').dataset.id").await;
+        let pink = pink.as_str().unwrap().to_owned();
+        let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+        let labels: Vec<&str> = c["milestones"].as_array().unwrap().iter().map(|m| m["label"].as_str().unwrap()).collect();
+        assert_eq!(labels, ["Cheveux roses", "Karaoké"]);
+
+        // On the overlay's goal bar (its campaign document read every 300 s: the
+        // removal comes by the live's stream).
+        b.goto(&format!("{}/overlay/lives/{}/goal?token={}&refresh=300", app.base, live.id, live.overlay_token)).await;
+        b.wait_live().await;
+        wait_goal_bar(
+            b,
+            (Some("Prochain palier : 200,00 € — Cheveux roses (encore 150,00 €)"), vec![("3%", true), ("20%", false)]),
+        )
+        .await;
+        let path = format!("/api/v1/lives/{}/milestones/{pink}", live.id);
+        let (s, v) = app.request(reqwest::Method::DELETE, &path, Some(&host), &[], None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        wait_goal_bar(b, (None, vec![("3%", true)])).await;
+
+        // The host's space lists what is left; a reached one cannot be taken off.
+        b.goto(&format!("{}/lives/{}/host?lang=en#key={host}", app.base, live.id)).await;
+        eventually("the list", WAIT, || async { (list().await == ["€30.00 — Karaoké reached"]).then_some(()) }).await;
+        fill(b, "#milestone-form [name=label]", "Dessin").await;
+        fill(b, "#milestone-form [name=amount]", "500").await;
+        click(b, "#milestone-form button[type=submit]").await;
+        eventually("the new one", WAIT, || async { (list().await.len() == 2).then_some(()) }).await;
+        twice(b, "#host-milestones button[data-act=remove-milestone]").await;
+        wait_text(b, "#notice", "Milestone removed: your overlays no longer show it.").await;
+        eventually("taken off", WAIT, || async { (list().await == ["€30.00 — Karaoké reached"]).then_some(()) }).await;
+
+        // The organisers see them removed, and take one off the campaign.
+        let (s, wide) = app
+            .post(&format!("/api/v1/campaigns/{}/milestones", live.campaign_id), Some(ADMIN), json!({"amount": 900000, "label": "Concert"}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{wide}");
+        sign_in(b, &app, "").await;
+        let table = || async {
+            let v = b
+                .js("return Array.from(document.querySelectorAll('#milestones tbody tr')).map(tr => Array.from(tr.cells).map(c => c.textContent).join(' | '))")
+                .await;
+            v.as_array().unwrap().iter().map(plain).collect::<Vec<_>>()
+        };
+        let rows = vec![
+            "Cheveux roses | 200,00 € | Corentin | retiré | ".to_owned(),
+            "Karaoké | 30,00 € | Corentin | atteint | ".to_owned(),
+            "Dessin | 500,00 € | Corentin | retiré | ".to_owned(),
+            "Concert | 9 000,00 € | toute la campagne | pas encore | Supprimer".to_owned(),
+        ];
+        eventually("the milestones' table", WAIT, || async { (table().await == rows).then_some(()) }).await;
+        twice(b, &format!("#milestones button[data-act=remove-milestone][data-id='{}']", wide["id"].as_str().unwrap())).await;
+        eventually("the campaign's taken off", WAIT, || async {
+            (table().await.last().map(String::as_str) == Some("Concert | 9 000,00 € | toute la campagne | retiré | ")).then_some(())
+        })
+        .await;
     })
     .await;
 }
