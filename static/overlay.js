@@ -859,7 +859,8 @@
     viewSeq = ev.seq;
     // A challenge set on air, or met: the goal bar's challenge line follows.
     var m = ev.milestone;
-    if (ev.type === "challenge_started" && m && !milestones.some(function (x) { return x.id === m.id; })) {
+    if ((ev.type === "challenge_started" || ev.type === "milestone_created") && m &&
+        !milestones.some(function (x) { return x.id === m.id; })) {
       milestones.push(m);
     } else if ((ev.type === "challenge_ended" || ev.type === "milestone_removed") && m) {
       // Called off or taken off by its host: over now.

@@ -339,6 +339,10 @@
     if (ev.type === "milestone_reached") marks.forEach(function (x) { if (x.id === m.id) x.reached = true; });
     // Taken off by its host: gone from the list.
     if (ev.type === "milestone_removed") marks = marks.map(function (x) { return x.id === m.id ? m : x; });
+    // Set now (by the organisers, or by the live's host): this page's if it is
+    // the live's or the campaign's.
+    var ours = kind === "live" ? !m.live_id || m.live_id === id : !m.live_id;
+    if (ev.type === "milestone_created" && ours && !m.ends_at && !marks.some(function (x) { return x.id === m.id; })) marks.push(m);
   }
 
   function challengeFrame(ev) {

@@ -1404,9 +1404,11 @@ impl State {
                     None => Stream::Campaign(m.campaign_id.clone()),
                 })
             }
-            Fact::MilestoneCreated { milestone } if milestone.ends_at.is_some() => {
-                Some(Stream::Live(milestone.live_id.clone()?))
-            }
+            // A challenge (always a live's) or a milestone, on its stream at once.
+            Fact::MilestoneCreated { milestone } => Some(match &milestone.live_id {
+                Some(l) => Stream::Live(l.clone()),
+                None => Stream::Campaign(milestone.campaign_id.clone()),
+            }),
             Fact::ChallengeCancelled { milestone_id } => {
                 Some(Stream::Live(self.milestone_state(milestone_id)?.milestone.live_id.clone()?))
             }

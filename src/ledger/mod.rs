@@ -428,13 +428,13 @@ impl Writer {
             Fact::SubscriberRemoved { subscriber_id } => Some(Change::SubscriberRemoved(subscriber_id.clone())),
             Fact::MilestoneCreated { milestone } => {
                 let m = s.milestone_state(&milestone.id).cloned();
-                // A challenge goes on air at once: the live's overlays show it.
-                if let Some(m) = m.as_ref().filter(|m| m.milestone.ends_at.is_some()) {
+                // On air at once: a challenge under the live's goal bar, a
+                // milestone marked on it (and listed on the public pages).
+                if let Some(m) = &m {
                     let view = crate::views::milestone_json(m);
-                    frame = Some(Frame::new(
-                        seq,
-                        format!("{{\"type\":\"challenge_started\",\"seq\":{seq},\"milestone\":{view}}}"),
-                    ));
+                    let kind = if m.milestone.ends_at.is_some() { "challenge_started" } else { "milestone_created" };
+                    frame =
+                        Some(Frame::new(seq, format!("{{\"type\":\"{kind}\",\"seq\":{seq},\"milestone\":{view}}}")));
                     body = Some(view.to_string());
                 }
                 m.map(Change::Milestone)

@@ -28,6 +28,9 @@ async fn a_host_sets_and_removes_the_milestones_of_their_live() {
         (Some(live.id.as_str()), Some(20000), Some("Cheveux roses"), Some(false))
     );
     assert_eq!((pink["cancelled"].as_bool(), pink["ends_at"].clone()), (Some(false), Value::Null));
+    // On the live's stream at once, for its overlays' goal bar.
+    let frame = ws.until("milestone_created").await;
+    assert_eq!(frame["milestone"], pink);
     let (s, song) =
         app.post(&path, Some(&live.key), json!({"amount": 50000, "label": "Karaoké", "id": "karaoke"})).await;
     assert_eq!((s, song["id"].as_str()), (StatusCode::CREATED, Some("karaoke")), "{song}");
@@ -69,7 +72,16 @@ async fn a_host_sets_and_removes_the_milestones_of_their_live() {
     let events = app.events(&live, 0).await;
     let kinds: Vec<(&str, &str)> =
         events.iter().filter_map(|e| Some((e["type"].as_str()?, e["milestone"]["id"].as_str()?))).collect();
-    assert_eq!(kinds, [("milestone_removed", "karaoke"), ("milestone_reached", pink["id"].as_str().unwrap())]);
+    let pink_id = pink["id"].as_str().unwrap();
+    assert_eq!(
+        kinds,
+        [
+            ("milestone_created", pink_id),
+            ("milestone_created", "karaoke"),
+            ("milestone_removed", "karaoke"),
+            ("milestone_reached", pink_id)
+        ]
+    );
     // A milestone reached stays on record.
     let (s, e) = delete(&app, &one(pink["id"].as_str().unwrap()), &host).await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::CONFLICT, Some("milestone_reached")), "{e}");

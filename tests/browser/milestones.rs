@@ -148,10 +148,29 @@ async fn the_public_pages_list_the_milestones_ahead_and_reached() {
         app.donate_ok(&live, 30000).await;
         let then = want("atteint ✓", "encore 1 490,00 €");
         assert_eq!(listed(b, |l| l == then.as_slice()).await, then);
+        // Set while the page is open: listed at once, the live's before the campaign's.
+        for body in [
+            json!({"amount": 100000, "label": "Nuit blanche", "live_id": live.id}),
+            json!({"amount": 300000, "label": "Tournée"}),
+        ] {
+            let (s, m) = app.post(&path, Some(ADMIN), body).await;
+            assert_eq!(s, StatusCode::CREATED, "{m}");
+        }
+        let more = vec![
+            then[0].clone(),
+            then[1].clone(),
+            "1 000,00 € | Nuit blanche | encore 490,00 €".to_owned(),
+            then[2].clone(),
+            "Campagne : 3 000,00 € | Tournée | encore 2 490,00 €".to_owned(),
+        ];
+        assert_eq!(listed(b, |l| l == more.as_slice()).await, more);
 
         // The campaign's page, in English: the campaign's own.
         b.goto(&format!("{}/campaigns/{}?lang=en", app.base, live.campaign_id)).await;
-        let only = vec!["€2,000.00 | Concert | €1,490.00 to go".to_owned()];
+        let only = vec![
+            "€2,000.00 | Concert | €1,490.00 to go".to_owned(),
+            "€3,000.00 | Tournée | €2,490.00 to go".to_owned(),
+        ];
         assert_eq!(listed(b, |l| l == only.as_slice()).await, only);
         assert_eq!(b.js("return document.querySelector('#milestones-box h2').textContent").await, "Milestones");
     })
@@ -212,6 +231,17 @@ async fn a_host_sets_a_milestone_from_their_space_and_takes_it_off_and_the_overl
         let (s, v) = app.request(reqwest::Method::DELETE, &path, Some(&host), &[], None).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         wait_goal_bar(b, (None, vec![("3%", true)])).await;
+        // One set while the overlay is open shows at once, by its frame too.
+        let (s, poster) = app
+            .post(&format!("/api/v1/lives/{}/milestones", live.id), Some(&host), json!({"amount": 10000, "label": "Affiche"}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{poster}");
+        wait_goal_bar(b, (Some("Prochain palier : 100,00 € — Affiche (encore 50,00 €)"), vec![("3%", true), ("10%", false)]))
+            .await;
+        let path = format!("/api/v1/lives/{}/milestones/{}", live.id, poster["id"].as_str().unwrap());
+        let (s, v) = app.request(reqwest::Method::DELETE, &path, Some(&host), &[], None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        wait_goal_bar(b, (None, vec![("3%", true)])).await;
 
         // The host's space lists what is left; a reached one cannot be taken off.
         b.goto(&format!("{}/lives/{}/host?lang=en#key={host}", app.base, live.id)).await;
@@ -239,6 +269,7 @@ async fn a_host_sets_a_milestone_from_their_space_and_takes_it_off_and_the_overl
         let rows = vec![
             "Cheveux roses | 200,00 € | Corentin | retiré | ".to_owned(),
             "Karaoké | 30,00 € | Corentin | atteint | ".to_owned(),
+            "Affiche | 100,00 € | Corentin | retiré | ".to_owned(),
             "Dessin | 500,00 € | Corentin | retiré | ".to_owned(),
             "Concert | 9 000,00 € | toute la campagne | pas encore | Supprimer".to_owned(),
         ];
