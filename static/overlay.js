@@ -48,6 +48,8 @@
       creditsThanks: "Merci !", creditsFor: function (c) { return "Au profit de " + c; }, creditsRaised: "Récolté",
       creditsSplit: function (d, m) { return "dont " + d + " de vos dons et " + m + " des partenaires"; },
       creditsDonors: "Merci à", creditsSponsors: "Avec le soutien de", creditsEnd: "À bientôt !",
+      creditsReached: "Paliers atteints", creditsDraws: "Tirages au sort",
+      creditsDraw: function (prize, who) { return prize + " : " + who; },
       creditsUnnamed: function (n, alone) {
         return (alone ? "" : "et ") + n + (n > 1 ? " dons anonymes" : " don anonyme");
       }
@@ -71,6 +73,8 @@
       creditsThanks: "Thank you!", creditsFor: function (c) { return "For " + c; }, creditsRaised: "Raised",
       creditsSplit: function (d, m) { return d + " from your donations, " + m + " from sponsors"; },
       creditsDonors: "Thanks to", creditsSponsors: "With the support of", creditsEnd: "See you soon!",
+      creditsReached: "Milestones reached", creditsDraws: "Prize draws",
+      creditsDraw: function (prize, who) { return prize + ": " + who; },
       creditsUnnamed: function (n, alone) {
         return (alone ? "" : "and ") + n + (n === 1 ? " anonymous gift" : " anonymous gifts");
       }
@@ -165,6 +169,7 @@
   var reached = {};           // milestone id -> true once known as reached
   var milestones = [];        // the live's and the campaign's milestones, as last read
   var polls = [];             // the live's polls, the newest last
+  var draws = [];             // the live's prize draws, the oldest first
 
   // ---- smooth numbers -----------------------------------------------------
   // A displayed amount eases from its old value to the new one; the goal bar
@@ -843,6 +848,7 @@
     milestones = (ev.milestones || []).slice();
     milestones.forEach(function (m) { if (m.reached) reached[m.id] = true; });
     polls = isCampaign ? [] : ((ev.live || {}).polls || []).slice();
+    draws = isCampaign ? [] : ((ev.live || {}).draws || []).slice();
     if (hasAlert && (cursor === null || ev.seq < cursor)) {
       // First visit (start from now, no flood of old alerts), or the server's data was reset.
       cursor = ev.seq;
@@ -871,6 +877,7 @@
     }
     // A poll put, closed, or voted in by this frame's donation.
     if (!isCampaign) putPoll(ev.poll);
+    if (ev.type === "prize_drawn" && ev.draw && !draws.some(function (x) { return x.id === ev.draw.id; })) draws.push(ev.draw);
     // On the campaign's stream, `totals` are those of the live the event belongs to.
     if (ev.totals && !isCampaign) totals = ev.totals;
     if (ev.seq > campaignSeq && (ev.campaign_totals || ev.matches || ev.match)) {
@@ -1074,6 +1081,26 @@
                      amount: cfg.creditsAmounts ? money(d.amount) : null });
       });
       if (unnamed) add("unnamed", "credits-unnamed", T.creditsUnnamed(unnamed, !named.length));
+    }
+    // What the donors made happen: the milestones and challenges reached (the
+    // live's and the campaign's; every live's on a campaign's credits), and the
+    // prizes drawn with their winners.
+    var met = milestones.filter(function (m) {
+      return m.reached && !m.cancelled && (isCampaign || !m.live_id || m.live_id === liveId);
+    }).sort(function (a, b) { return a.amount - b.amount; });
+    if (met.length) {
+      add("reached-head", "credits-head", T.creditsReached);
+      met.forEach(function (m) { add("r:" + m.id, "credits-sponsor", m.label); });
+    }
+    var won = isCampaign
+      ? (doc.lives || []).reduce(function (all, l) { return all.concat(l.draws || []); }, [])
+        .sort(function (a, b) { return Date.parse(a.at) - Date.parse(b.at); })
+      : draws;
+    if (won.length) {
+      add("draws-head", "credits-head", T.creditsDraws);
+      won.forEach(function (x) {
+        add("w:" + x.id, "credits-sponsor", T.creditsDraw(x.prize, (x.winner && x.winner.donor) || T.drawAnonymous));
+      });
     }
     // The sponsors that gave: their names (what each gave is the campaign's, not a live's).
     var sponsors = [];

@@ -290,3 +290,58 @@ async fn a_campaigns_credits_thank_every_lives_donors() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_credits_recall_the_milestones_reached_and_the_prizes_won() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let milestones = format!("/api/v1/lives/{}/milestones", live.id);
+    for (amount, label) in [(5000, "Cheveux roses"), (90000, "Nuit blanche")] {
+        let (s, m) = app.post(&milestones, Some(&host), json!({"amount": amount, "label": label})).await;
+        assert_eq!(s, StatusCode::CREATED, "{m}");
+    }
+    let (s, c) = app
+        .post(
+            &format!("/api/v1/lives/{}/challenges", live.id),
+            Some(&host),
+            json!({"label": "Je chante", "amount": 1000, "minutes": 30}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    app.donate(&live, json!({"amount": 6000, "currency": "EUR", "donor": "Ana"})).await;
+    let draws = format!("/api/v1/lives/{}/draws", live.id);
+    let (s, d) = app.post(&draws, Some(&host), json!({"prize": "Dessin original"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    // Fast, so that a line added where the roll is on screen joins within seconds.
+    let url = format!("{}/overlay/lives/{}/credits?token={}&speed=400", app.base, live.id, live.overlay_token);
+    with_browser(async |b| {
+        b.goto(&url).await;
+        b.wait_live().await;
+        let got = lines(b, |l| l.iter().any(|x| x == "Tirages au sort")).await;
+        let from = got.iter().position(|x| x == "Paliers atteints").expect("the milestones reached");
+        // By amount: the challenge (met at 10 €), then the pink hair; the night not reached.
+        assert_eq!(
+            got[from..],
+            [
+                "Paliers atteints",
+                "Je chante",
+                "Cheveux roses",
+                "Tirages au sort",
+                "Dessin original : Ana",
+                "À bientôt !"
+            ]
+        );
+        // A prize drawn while the credits are open, won anonymously.
+        app.donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "anonymous": true})).await;
+        let (s, d) = app.post(&draws, Some(&host), json!({"prize": "Affiche"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        let got = lines(b, |l| l.iter().any(|x| x.starts_with("Affiche"))).await;
+        let from = got.iter().position(|x| x == "Tirages au sort").unwrap();
+        assert_eq!(
+            got[from..],
+            ["Tirages au sort", "Dessin original : Ana", "Affiche : Un donateur anonyme", "À bientôt !"]
+        );
+    })
+    .await;
+}
