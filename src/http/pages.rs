@@ -230,6 +230,8 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Un palier du live : « à 200 € je me teins les cheveux en rose ». Vos overlays le marquent sur la barre d'objectif, nomment le prochain, et l'annoncent une fois atteint ; la page publique les liste.",
         "A milestone of the live: \"at €200 I dye my hair pink\". Your overlays mark it on the goal bar, name the next one, and announce it once reached; the public page lists them.",
     ),
+    ("milestone_label", "Palier", "Milestone"),
+    ("milestone_example", "Je me teins les cheveux en rose", "I dye my hair pink"),
     ("milestone_amount", "Total du live à atteindre", "Live total to reach"),
     ("add_milestone", "Ajouter le palier", "Add the milestone"),
     (
