@@ -424,9 +424,9 @@ async fn the_dashboard_lists_challenges_met_timed_out_and_called_off() {
         assert_eq!(
             rows,
             json!([
-                ["Je chante", fr("défi : +20,00_€"), "Corentin", "temps écoulé"],
-                ["Je danse", fr("défi : +5,00_€"), "Corentin", "atteint"],
-                ["Je jongle", fr("défi : +50,00_€"), "Corentin", "annulé"]
+                ["Je chante", fr("défi : +20,00_€"), "Corentin", "temps écoulé", ""],
+                ["Je danse", fr("défi : +5,00_€"), "Corentin", "atteint", ""],
+                ["Je jongle", fr("défi : +50,00_€"), "Corentin", "annulé", ""]
             ])
         );
     })
@@ -449,7 +449,8 @@ async fn an_organiser_sets_a_challenge_from_the_dashboard() {
         wait_text(b, "#notice", "Défi lancé : les overlays du live l'affichent.").await;
         wait_text(b, "#milestones tbody tr td:nth-child(1)", "Je chante").await;
         let row = b.js("return Array.from(document.querySelectorAll('#milestones tbody td')).map(function (t) { return t.textContent; })").await;
-        assert_eq!(row, json!(["Je chante", fr("défi : +20,50_€"), "Corentin", "pas encore"]));
+        // A challenge is its host's to call off: no removal here.
+        assert_eq!(row, json!(["Je chante", fr("défi : +20,50_€"), "Corentin", "pas encore", ""]));
         let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
         let m = &c["milestones"][0];
         assert_eq!((m["from"].clone(), m["amount"].clone(), m["live_id"].clone()), (json!(1000), json!(3050), json!(live.id)));
