@@ -167,6 +167,7 @@ async fn demo(
         ("ticker", "ticker"),
         ("top", "top donors"),
         ("cta", "call to action"),
+        ("countdown", "countdown"),
         ("credits", "end credits"),
     ] {
         println!("  {label:<16} {base}/{name}?token={token}");

@@ -49,6 +49,7 @@
       creditsSplit: function (d, m) { return "dont " + d + " de vos dons et " + m + " des partenaires"; },
       creditsDonors: "Merci à", creditsSponsors: "Avec le soutien de", creditsEnd: "À bientôt !",
       creditsReached: "Paliers atteints", creditsDraws: "Tirages au sort",
+      startsIn: "Le live commence dans", started: "C'est parti !",
       creditsDraw: function (prize, who) { return prize + " : " + who; },
       creditsUnnamed: function (n, alone) {
         return (alone ? "" : "et ") + n + (n > 1 ? " dons anonymes" : " don anonyme");
@@ -74,6 +75,7 @@
       creditsSplit: function (d, m) { return d + " from your donations, " + m + " from sponsors"; },
       creditsDonors: "Thanks to", creditsSponsors: "With the support of", creditsEnd: "See you soon!",
       creditsReached: "Milestones reached", creditsDraws: "Prize draws",
+      startsIn: "Starting in", started: "Here we go!",
       creditsDraw: function (prize, who) { return prize + ": " + who; },
       creditsUnnamed: function (n, alone) {
         return (alone ? "" : "and ") + n + (n === 1 ? " anonymous gift" : " anonymous gifts");
@@ -522,6 +524,35 @@
     el("schedule-next").textContent = nextWhen(next.scheduled_at) + " — " + next.host;
   }
 
+  // "Starting soon": the time left before the live starts (a campaign's overlay:
+  // its next live), "C'est parti !" from its start to its end, then nothing.
+  // Its schedule as last read (the campaign's document, else the snapshot).
+  function countdownTarget() {
+    if (isCampaign) return campaignDoc && campaignDoc.next_live;
+    var read = campaignDoc && (campaignDoc.lives || []).filter(function (l) { return l.id === liveId; })[0];
+    return read || (snap && snap.live);
+  }
+  function clock(ms) {
+    var s = Math.ceil(ms / 1000), h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60), sec = s % 60;
+    var pad = function (n) { return n < 10 ? "0" + n : String(n); };
+    return (h ? h + ":" + pad(m) : String(m)) + ":" + pad(sec);
+  }
+  function renderCountdown() {
+    var box = el("w-countdown");
+    if (!box || !snap) return;
+    var t = countdownTarget(), now = Date.now();
+    var start = t && t.scheduled_at ? Date.parse(t.scheduled_at) : NaN;
+    var over = t && t.ends_at && Date.parse(t.ends_at) <= now;
+    box.hidden = isNaN(start) || !!over;
+    if (box.hidden) return;
+    el("countdown-who").textContent = t.title ? t.host + " — " + t.title : t.host;
+    var on = start <= now;
+    box.dataset.started = on ? "1" : "";
+    el("countdown-label").textContent = on ? T.started : T.startsIn;
+    // Beyond a day, its date; within it, the time left to the second.
+    el("countdown-time").textContent = on ? "" : start - now > 24 * 3600 * 1000 ? nextWhen(t.scheduled_at) : clock(start - now);
+  }
+
   function renderCta() {
     if (el("cta-title")) el("cta-title").textContent = T.cta;
   }
@@ -858,7 +889,8 @@
     renderAll();
     renderLives();
     renderSchedule();
-    if (!campaignDoc && (el("w-lives") || el("w-schedule") || el("w-credits"))) pollCampaign();
+    renderCountdown();
+    if (!campaignDoc && (el("w-lives") || el("w-schedule") || el("w-credits") || el("w-countdown"))) pollCampaign();
   }
   function applyToView(ev) {
     if (typeof ev.seq !== "number" || ev.seq <= viewSeq) return;
@@ -954,6 +986,7 @@
         renderLives();
         renderSchedule();
         renderCredits();
+        renderCountdown();
         if (c.seq < campaignSeq) return;
         campaignSeq = c.seq;
         if (isCampaign && c.seq >= viewSeq && c.leaderboard && Array.isArray(c.leaderboard.donors)) {
@@ -993,6 +1026,7 @@
     }, Math.max(0, docLast + 1000 - Date.now()));
   }
   if (hasAlert || el("w-campaign") || el("w-match") || el("w-goal") || el("w-lives") || el("w-schedule") || el("w-credits") ||
+      el("w-countdown") ||
       (isCampaign && el("w-top"))) {
     setInterval(pollCampaign, cfg.refresh);
   }
@@ -1284,6 +1318,7 @@
   if (el("w-match")) setInterval(renderMatch, 1000);
   if (el("goal-challenge") && !isCampaign) setInterval(renderChallenge, 1000);
   if (el("w-poll")) setInterval(renderPoll, 1000);
+  if (el("w-countdown")) setInterval(renderCountdown, 250);
   nextAlert();
   connect();
 })();

@@ -34,14 +34,16 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 pub const BUILDER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      media-src 'self'; font-src 'self'; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// Every widget, in the order they stack on a combined page; the credits roll,
-/// last, is a page of its own (it fills its source).
-pub const WIDGETS: [&str; 11] =
-    ["alert", "goal", "campaign", "match", "poll", "ticker", "top", "lives", "schedule", "cta", "credits"];
+/// Every widget, in the order they stack on a combined page. The last two are
+/// for before and after the live, so not in the scene of every widget: the
+/// countdown to its start, and the credits roll (a page of its own: it fills
+/// its source).
+pub const WIDGETS: [&str; 12] =
+    ["alert", "goal", "campaign", "match", "poll", "ticker", "top", "lives", "schedule", "cta", "countdown", "credits"];
 
 /// The widgets of a campaign's overlay: a poll is a live's.
-pub const CAMPAIGN_WIDGETS: [&str; 10] =
-    ["alert", "goal", "campaign", "match", "ticker", "top", "lives", "schedule", "cta", "credits"];
+pub const CAMPAIGN_WIDGETS: [&str; 11] =
+    ["alert", "goal", "campaign", "match", "ticker", "top", "lives", "schedule", "cta", "countdown", "credits"];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -80,6 +82,9 @@ pub struct Widgets {
     /// The campaign's next live.
     pub schedule: bool,
     pub cta: bool,
+    /// The time left before the live (a campaign's: its next live) starts, for a
+    /// "starting soon" scene; not in the scene of every widget.
+    pub countdown: bool,
     /// The credits roll: every donor, the totals, the sponsors. Alone on its page,
     /// never in the scene of every widget.
     pub credits: bool,
@@ -98,6 +103,7 @@ impl Widgets {
             lives: true,
             schedule: true,
             cta: true,
+            countdown: false,
             credits: false,
         }
     }
@@ -115,6 +121,7 @@ impl Widgets {
             "lives" => &mut self.lives,
             "schedule" => &mut self.schedule,
             "cta" => &mut self.cta,
+            "countdown" => &mut self.countdown,
             "credits" => &mut self.credits,
             _ => return false,
         };
@@ -151,6 +158,7 @@ impl Widgets {
             self.lives,
             self.schedule,
             self.cta,
+            self.countdown,
             self.credits,
         ]
         .iter()
@@ -401,9 +409,10 @@ mod tests {
         assert_eq!(w.count(), 2);
         assert!(Widgets::parse("alert,nope").is_err());
         assert!(Widgets::parse(" , ").is_err());
-        // Every widget but the credits roll, a page of its own.
-        assert_eq!(Widgets::all().count(), WIDGETS.len() - 1);
-        assert!(!Widgets::all().credits);
+        // Every widget but those for before and after the live.
+        assert_eq!(Widgets::all().count(), WIDGETS.len() - 2);
+        assert!(!Widgets::all().credits && !Widgets::all().countdown);
+        assert!(Widgets::parse("countdown,alert").unwrap().countdown);
         for name in WIDGETS {
             assert_eq!(Widgets::parse(name).unwrap().count(), 1, "{name}");
         }

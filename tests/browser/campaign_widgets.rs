@@ -164,3 +164,68 @@ async fn the_campaign_overlay_follows_every_live_of_the_campaign() {
     })
     .await;
 }
+
+/// The countdown's lines (who, label, time), or `None` while it is hidden.
+async fn countdown(b: &Browser) -> Option<Vec<String>> {
+    let v = b
+        .js("var w = document.getElementById('w-countdown');
+             return w.hidden ? null : ['countdown-who', 'countdown-label', 'countdown-time']
+               .map(id => document.getElementById(id).textContent)")
+        .await;
+    v.as_array().map(|a| a.iter().map(|x| x.as_str().unwrap().to_owned()).collect::<Vec<_>>())
+}
+
+#[tokio::test]
+async fn the_countdown_counts_down_to_the_live_then_says_it_started() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let c = &live.campaign_id;
+    let soon = app
+        .live(c, json!({"host": "Zoé", "title": "Concert", "scheduled_at": from_now(125), "duration_minutes": 60}))
+        .await;
+    let on_air = app.live(c, json!({"host": "Léa", "scheduled_at": from_now(-600), "duration_minutes": 120})).await;
+    let over = app.live(c, json!({"host": "Tom", "scheduled_at": from_now(-5 * 3600), "duration_minutes": 60})).await;
+    let later = app.live(c, json!({"host": "Inès", "scheduled_at": from_now(3 * 24 * 3600)})).await;
+    let page = |l: &TestLive, query: &str| {
+        format!("{}/overlay/lives/{}/countdown?token={}{query}", app.base, l.id, l.overlay_token)
+    };
+    with_browser(async |b| {
+        b.goto(&page(&soon, "")).await;
+        b.wait_live().await;
+        let shown = eventually("the countdown", Duration::from_secs(10), || async { countdown(b).await }).await;
+        assert_eq!(shown[..2], ["Zoé — Concert", "Le live commence dans"]);
+        // Two minutes and a few seconds, to the second.
+        assert!(shown[2].starts_with("2:0") && shown[2].len() == 4, "{shown:?}");
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let again = countdown(b).await.unwrap();
+        assert_ne!(again[2], shown[2], "it counts down");
+
+        b.goto(&page(&on_air, "&lang=en")).await;
+        b.wait_live().await;
+        let shown = eventually("started", Duration::from_secs(10), || async { countdown(b).await }).await;
+        assert_eq!(shown, ["Léa", "Here we go!", ""]);
+
+        // Over: nothing; far ahead: its day and time.
+        b.goto(&page(&over, "")).await;
+        b.wait_live().await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(countdown(b).await, None);
+        b.goto(&page(&later, "")).await;
+        b.wait_live().await;
+        let shown = eventually("far ahead", Duration::from_secs(10), || async { countdown(b).await }).await;
+        let when = OffsetDateTime::now_utc() + time::Duration::days(3);
+        let day = FR_DAYS[when.weekday().number_days_from_monday() as usize];
+        assert!(shown[2].starts_with(day) && shown[2].contains(':'), "{shown:?}");
+
+        // A campaign's overlay counts down to its next live.
+        let (s, r) = app.post(&format!("/api/v1/campaigns/{c}/rotate"), Some(ADMIN), json!({})).await;
+        assert_eq!(s, reqwest::StatusCode::OK, "{r}");
+        b.goto(&format!("{}/overlay/campaigns/{c}/countdown?token={}", app.base, r["overlay_token"].as_str().unwrap()))
+            .await;
+        b.wait_live().await;
+        let shown =
+            eventually("the campaign's next live", Duration::from_secs(10), || async { countdown(b).await }).await;
+        assert_eq!(shown[..2], ["Zoé — Concert", "Le live commence dans"]);
+    })
+    .await;
+}
