@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/lives.csv", get(lives_csv))
         .route("/api/v1/campaigns/{id}/matches.csv", get(matches_csv))
         .route("/api/v1/campaigns/{id}/draws.csv", get(draws_csv))
+        .route("/api/v1/campaigns/{id}/report", get(report))
         .route("/api/v1/lives/{id}/moderation", get(get_moderation).put(put_moderation))
         .route("/api/v1/lives/{id}/test-alert", post(test_alert))
         .route("/api/v1/donations/{id}/approve", post(approve))
@@ -418,18 +419,23 @@ impl CsvStyle {
 
     fn of(q: &HashMap<String, String>) -> Result<CsvStyle, ApiError> {
         let excel = q.get("excel").is_some_and(|v| v == "1" || v == "true");
-        let zone = match q.get("tz").map(|z| z.trim()).filter(|z| !z.is_empty()) {
-            None => None,
+        let zone = Self::zone(q)?.filter(|_| excel);
+        Ok(CsvStyle { excel, french: excel && q.get("lang").is_some_and(|l| l == "fr"), zone })
+    }
+
+    /// The clock of `?tz=` (a name of the IANA database), if one is asked for.
+    fn zone(q: &HashMap<String, String>) -> Result<Option<(jiff::tz::TimeZone, String)>, ApiError> {
+        match q.get("tz").map(|z| z.trim()).filter(|z| !z.is_empty()) {
+            None => Ok(None),
             // A name of the IANA database only: never a path, never a POSIX rule.
             Some(name) if name.len() > 64 || name.starts_with(['/', '.']) || name.contains("..") => {
-                return Err(unknown_zone(name));
+                Err(unknown_zone(name))
             }
             Some(name) => {
                 let zone = jiff::tz::TimeZone::get(name).map_err(|_| unknown_zone(name))?;
-                Some((zone, name.to_owned())).filter(|_| excel)
+                Ok(Some((zone, name.to_owned())))
             }
-        };
-        Ok(CsvStyle { excel, french: excel && q.get("lang").is_some_and(|l| l == "fr"), zone })
+        }
     }
 
     /// Each live's totals, in the lives export.
@@ -530,6 +536,13 @@ impl CsvStyle {
         if self.french { plain.replace('.', ",") } else { plain }
     }
 
+    /// The day of `t` on the style's clock (UTC without one): `2026-12-31`.
+    fn day(&self, t: Timestamp) -> String {
+        let mut time = self.time(t);
+        time.truncate(10);
+        time
+    }
+
     fn time(&self, t: Timestamp) -> String {
         let zoned = self.zone.as_ref().and_then(|(zone, _)| {
             let at = jiff::Timestamp::from_millisecond(t.millis()).ok()?;
@@ -605,6 +618,89 @@ async fn campaign_csv(
         w.write_record(&row).map_err(csv_err)?;
     }
     style.attachment(w, &campaign_id, ["dons", "donations"])
+}
+
+/// `GET /api/v1/campaigns/{id}/report[?tz=…]` (admin): the figures of the
+/// charity's report, from every donation of the campaign as it is now (refunds
+/// taken off, the log read whole like the CSV): how many donations count and
+/// from how many donors (names as given, without regard to case; anonymous
+/// donors by the name they gave), the average, median and largest gift, the
+/// refunds, and each day's donations on the organiser's clock (`tz`, as the
+/// exports; UTC without it), whose sums are the campaign's `raised` and
+/// `matched`.
+async fn report(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let (totals, currency) = app
+        .views
+        .with_campaign(&campaign_id, |c| (c.totals, c.campaign.currency))
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    // Days on the asked clock, whatever the spreadsheet options.
+    let style = CsvStyle { excel: false, french: false, zone: CsvStyle::zone(&q)? };
+    let hosts = hosts(&app, &campaign_id);
+    let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
+    let mut kept = Vec::with_capacity(donations.len());
+    let mut names = std::collections::HashSet::new();
+    let (mut unnamed, mut whole, mut partial, mut given_back) = (0u64, 0u64, 0u64, 0i64);
+    let mut largest: Option<&Donation> = None;
+    let mut days: std::collections::BTreeMap<String, (u64, i64, i64)> = Default::default();
+    // Oldest first: of two largest gifts alike, the first one.
+    for (d, _) in donations.iter().rev() {
+        given_back += d.refunded_amount;
+        if d.refunded {
+            whole += 1;
+            continue;
+        }
+        if d.refunded_amount > 0 {
+            partial += 1;
+        }
+        kept.push(d.kept());
+        match d.donor.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => {
+                names.insert(name.to_lowercase());
+            }
+            None => unnamed += 1,
+        }
+        if largest.is_none_or(|l| d.kept() > l.kept()) {
+            largest = Some(d);
+        }
+        let day = days.entry(style.day(d.at)).or_default();
+        *day = (day.0 + 1, day.1 + d.kept(), day.2 + d.matched);
+    }
+    kept.sort_unstable();
+    let n = kept.len();
+    let sum: i64 = kept.iter().sum();
+    // In minor units, halves rounded up.
+    let average = if n == 0 { 0 } else { (sum + n as i64 / 2) / n as i64 };
+    let median = match n {
+        0 => 0,
+        n if n % 2 == 1 => kept[n / 2],
+        n => (kept[n / 2 - 1] + kept[n / 2] + 1) / 2,
+    };
+    let largest = largest.map(|d| {
+        json!({
+            "id": d.id, "amount": d.kept(), "at": d.at, "live_id": d.live_id,
+            "host": hosts.get(d.live_id.as_str()), "donor": d.donor, "anonymous": d.anonymous,
+        })
+    });
+    let by_day: Vec<Value> = days
+        .into_iter()
+        .map(|(date, (count, raised, matched))| {
+            json!({"date": date, "donations": count, "raised": raised, "matched": matched, "total": raised + matched})
+        })
+        .collect();
+    Ok(axum::Json(json!({
+        "campaign_id": campaign_id, "currency": currency, "time_zone": style.zone.as_ref().map_or("UTC", |(_, name)| name.as_str()),
+        "totals": totals, "donors": names.len(), "unnamed_donations": unnamed,
+        "average": average, "median": median, "largest": largest,
+        "refunds": {"whole": whole, "partial": partial, "amount": given_back},
+        "by_day": by_day,
+    }))
+    .into_response())
 }
 
 /// `GET /api/v1/campaigns/{id}/lives.csv[?excel=1[&lang=fr]]`: one row per

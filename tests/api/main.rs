@@ -15,6 +15,7 @@ mod milestones;
 mod moderation;
 mod polls;
 mod proxy;
+mod report;
 mod security;
 mod tls;
 mod validation;
