@@ -21,6 +21,15 @@
       wrongToken: "Ce jeton n'est pas le bon.", expired: "Session expirée : reconnectez-vous.",
       saved: "Enregistré.", created: "Créé.", copied: "Copié !", testSent: "Alerte de test envoyée.",
       seriesCreated: function (n) { return n + " lives créés."; },
+      reportCount: function (n, donors, unnamed) {
+        return n + (n > 1 ? " dons" : " don") + " de " + donors + (donors > 1 ? " donateurs" : " donateur") +
+          (unnamed ? " (et " + unnamed + (unnamed > 1 ? " dons sans nom)" : " don sans nom)") : "");
+      },
+      reportAverage: function (a, m) { return "Don moyen : " + a + " — don médian : " + m; },
+      reportLargest: function (a, who, host, at) { return "Plus gros don : " + a + " de " + who + " (live de " + host + ", " + at + ")"; },
+      reportRefunds: function (w, p, a) { return "Remboursés : " + w + " en entier, " + p + " en partie — " + a; },
+      reportTotal: "Total", reportAnonymous: " (anonyme)", reportNoName: "un donateur sans nom",
+      reportFor: function (name, charity, zone) { return name + (charity ? " — au profit de " + charity : "") + " — heure : " + zone; },
       seriesStopped: function (n, total) { return n + " lives créés sur " + total + ", puis : "; },
       repeatNeedsDate: "Pour répéter un live, choisissez la date et l'heure du premier.",
       badAmount: "Montant invalide : ", anonymous: "anonyme", hidden: "masqué",
@@ -63,6 +72,15 @@
       wrongToken: "This is not the admin token.", expired: "Session expired: sign in again.",
       saved: "Saved.", created: "Created.", copied: "Copied!", testSent: "Test alert sent.",
       seriesCreated: function (n) { return n + " lives created."; },
+      reportCount: function (n, donors, unnamed) {
+        return n + (n === 1 ? " donation" : " donations") + " from " + donors + (donors === 1 ? " donor" : " donors") +
+          (unnamed ? " (and " + unnamed + (unnamed === 1 ? " without a name)" : " without a name)") : "");
+      },
+      reportAverage: function (a, m) { return "Average gift: " + a + " — median gift: " + m; },
+      reportLargest: function (a, who, host, at) { return "Largest gift: " + a + " from " + who + " (" + host + "'s live, " + at + ")"; },
+      reportRefunds: function (w, p, a) { return "Refunded: " + w + " whole, " + p + " in part — " + a; },
+      reportTotal: "Total", reportAnonymous: " (anonymous)", reportNoName: "a donor without a name",
+      reportFor: function (name, charity, zone) { return name + (charity ? " — for " + charity : "") + " — time: " + zone; },
       seriesStopped: function (n, total) { return n + " of " + total + " lives created, then: "; },
       repeatNeedsDate: "To repeat a live, choose the date and time of the first.",
       badAmount: "Invalid amount: ", anonymous: "anonymous", hidden: "hidden",
@@ -355,6 +373,8 @@
   function render(donations, fillForms, count) {
     var c = campaign, cur = c.currency;
     el("c-name").textContent = c.name;
+    // Another campaign's report is not this one's.
+    if (reportOf !== c.id) { el("report").hidden = true; el("print-report").hidden = true; }
     el("c-public").href = "/campaigns/" + encodeURIComponent(c.id) + "?lang=" + lang;
     el("c-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/donations.csv";
     // The same rows for a spreadsheet opened with a double click, in this page's
@@ -1257,6 +1277,57 @@
   function copy(button) {
     cagnotteCopy(el(button.dataset.copy), function () { button.dataset.copied = "1"; notice(T.copied, false); });
   }
+
+  // ---- the charity's report ------------------------------------------------------
+  // Worked out when asked (the server reads every donation of the campaign), on
+  // this computer's clock; printed alone.
+  var dayFmt = new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+  var reportOf = null;
+  function renderReport(r) {
+    var cur = r.currency;
+    reportOf = r.campaign_id;
+    el("report").hidden = false;
+    el("print-report").hidden = false;
+    el("report-campaign").textContent = T.reportFor(campaign.name, campaign.charity, r.time_zone);
+    var ul = el("report-lines");
+    ul.textContent = "";
+    var lines = [T.reportCount(r.totals.donations, r.donors, r.unnamed_donations),
+      T.reportAverage(money(r.average, cur), money(r.median, cur))];
+    if (r.largest) {
+      var l = r.largest;
+      var who = l.donor ? l.donor + (l.anonymous ? T.reportAnonymous : "") : T.reportNoName;
+      lines.push(T.reportLargest(money(l.amount, cur), who, l.host || l.live_id, when(l.at)));
+    }
+    if (r.refunds.whole || r.refunds.partial) lines.push(T.reportRefunds(r.refunds.whole, r.refunds.partial, money(r.refunds.amount, cur)));
+    lines.forEach(function (t) { ul.appendChild(make("li", null, t)); });
+    var tb = el("report-days").tBodies[0];
+    tb.textContent = "";
+    r.by_day.forEach(function (d) {
+      var p = d.date.split("-").map(Number);
+      var tr = make("tr");
+      tr.appendChild(make("td", null, dayFmt.format(new Date(p[0], p[1] - 1, p[2]))));
+      tr.appendChild(make("td", "num", String(d.donations)));
+      [d.raised, d.matched, d.total].forEach(function (v) { tr.appendChild(make("td", "num", money(v, cur))); });
+      tb.appendChild(tr);
+    });
+    if (!r.by_day.length) { emptyRow(tb, T.none); return; }
+    var t = r.totals, tr = make("tr", "sum");
+    tr.appendChild(make("td", null, T.reportTotal));
+    tr.appendChild(make("td", "num", String(t.donations)));
+    [t.raised, t.matched, t.total].forEach(function (v) { tr.appendChild(make("td", "num", money(v, cur))); });
+    tb.appendChild(tr);
+  }
+  el("make-report").addEventListener("click", function () {
+    var b = el("make-report");
+    b.disabled = true;
+    api("GET", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/report" + (zone ? "?tz=" + encodeURIComponent(zone) : ""))
+      .then(renderReport).catch(fail).then(function () { b.disabled = false; });
+  });
+  el("print-report").addEventListener("click", function () {
+    body.classList.add("printing-report");
+    window.print();
+    body.classList.remove("printing-report");
+  });
 
   // ---- live signal -------------------------------------------------------------
   function disconnect() {

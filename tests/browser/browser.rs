@@ -168,6 +168,11 @@ impl Browser {
         self.cdp("Emulation.setTimezoneOverride", json!({"timezoneId": zone})).await;
     }
 
+    /// The page is laid out for print from now on (`@media print`).
+    pub async fn print_media(&self) {
+        self.cdp("Emulation.setEmulatedMedia", json!({"media": "print"})).await;
+    }
+
     /// The page asks for less motion from now on (`prefers-reduced-motion: reduce`).
     pub async fn reduce_motion(&self) {
         self.cdp(

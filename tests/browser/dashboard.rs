@@ -1440,3 +1440,89 @@ async fn an_organiser_creates_a_month_of_lives_in_one_form() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_charity_report_sums_the_campaign_and_prints_alone() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let mut ids = std::collections::HashMap::new();
+    for (key, donor, amount, anonymous) in [
+        ("ana", Some("Ana"), 1000, false),
+        ("bob", Some("Bob"), 500, false),
+        ("chloe", Some("Chloé"), 3000, true),
+        ("nameless", None, 700, false),
+        ("dan", Some("Dan"), 2500, false),
+        ("eve", Some("Eve"), 1200, false),
+    ] {
+        let (s, d) = app
+            .donate(&live, json!({"amount": amount, "currency": "EUR", "donor": donor, "anonymous": anonymous}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        ids.insert(key, d["donation"]["id"].as_str().unwrap().to_owned());
+    }
+    let refund = |id: &str| format!("/api/v1/donations/{id}/refund");
+    assert_eq!(app.post(&refund(&ids["dan"]), Some(&live.key), json!({})).await.0, StatusCode::OK);
+    let (s, _) = app.post(&refund(&ids["eve"]), Some(&live.key), json!({"refunded_amount": 400})).await;
+    assert_eq!(s, StatusCode::OK);
+    // Today in Paris, as the server's report says, written as the page writes it.
+    let (_, r) = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/campaigns/{}/report?tz=Europe/Paris", live.campaign_id),
+            Some(ADMIN),
+            &[],
+            None,
+        )
+        .await;
+    let date = time::Date::parse(
+        r["by_day"][0]["date"].as_str().unwrap(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .unwrap();
+    let day = format!(
+        "{} {} {} {}",
+        FR_DAYS[date.weekday().number_days_from_monday() as usize],
+        date.day(),
+        FR_MONTHS[date.month() as usize - 1],
+        date.year()
+    );
+    with_browser(async |b| {
+        b.time_zone("Europe/Paris").await;
+        sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        wait_text(b, "#c-name", "Restos").await;
+        assert_eq!(b.js("return document.getElementById('report').hidden").await, true);
+        click(b, "#make-report").await;
+        eventually("the report", WAIT, || async {
+            (b.js("return document.getElementById('report').hidden").await == false).then_some(())
+        })
+        .await;
+        assert_eq!(text(b, "#report-campaign").await, "Restos — heure : Europe/Paris");
+        let lines = b.js("return Array.from(document.querySelectorAll('#report-lines li')).map(li => li.textContent)").await;
+        let lines: Vec<String> = lines.as_array().unwrap().iter().map(|l| l.as_str().unwrap().replace('\u{a0}', " ")).collect();
+        assert_eq!(lines[..2], ["5 dons de 4 donateurs (et 1 don sans nom)", "Don moyen : 12,00 € — don médian : 8,00 €"]);
+        assert!(lines[2].starts_with("Plus gros don : 30,00 € de Chloé (anonyme) (live de Corentin, "), "{lines:?}");
+        assert_eq!(lines[3], "Remboursés : 1 en entier, 1 en partie — 29,00 €");
+        let rows = b
+            .js("return Array.from(document.querySelectorAll('#report-days tbody tr')).map(tr => Array.from(tr.cells).map(c => c.textContent))")
+            .await;
+        let rows: Vec<Vec<String>> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_array().unwrap().iter().map(|c| c.as_str().unwrap().replace('\u{a0}', " ")).collect())
+            .collect();
+        assert_eq!(rows, [[day.as_str(), "5", "60,00 €", "0,00 €", "60,00 €"], ["Total", "5", "60,00 €", "0,00 €", "60,00 €"]]);
+
+        // Printed, the report alone shows.
+        b.js("window.print = function () { window.__printing = document.body.classList.contains('printing-report'); };").await;
+        click(b, "#print-report").await;
+        assert_eq!(b.js("return [window.__printing, document.body.classList.contains('printing-report')]").await, json!([true, false]));
+        b.js("document.body.classList.add('printing-report')").await;
+        b.print_media().await;
+        let seen = b
+            .js("return ['report-days', 'lives', 'donations', 'make-report'].map(id => getComputedStyle(document.getElementById(id)).visibility + '/' + getComputedStyle(document.getElementById(id)).display)")
+            .await;
+        assert_eq!(seen, json!(["visible/table", "hidden/block", "hidden/table", "visible/none"]));
+    })
+    .await;
+}
