@@ -637,6 +637,13 @@ async fn create_milestone(
     created_milestone(&app, &campaign_id, &id)
 }
 
+/// The campaign of a live, or `404 live_not_found`.
+fn campaign_of(app: &AppState, live_id: &str) -> Result<String, ApiError> {
+    app.views
+        .with_live(live_id, |l| l.live.campaign_id.clone())
+        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewLiveMilestone {
@@ -655,10 +662,7 @@ async fn create_live_milestone(
     JsonBody(b): JsonBody<NewLiveMilestone>,
 ) -> Result<Response, ApiError> {
     let (by, _) = app.require_host(&headers, Some(&live_id))?;
-    let campaign_id = app
-        .views
-        .with_live(&live_id, |l| l.live.campaign_id.clone())
-        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let campaign_id = campaign_of(&app, &live_id)?;
     let m = crate::domain::Milestone {
         id: id_or_new(b.id.as_deref())?,
         campaign_id: campaign_id.clone(),
@@ -686,10 +690,7 @@ async fn remove_live_milestone(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (by, _) = app.require_host(&headers, Some(&live_id))?;
-    let campaign_id = app
-        .views
-        .with_live(&live_id, |l| l.live.campaign_id.clone())
-        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let campaign_id = campaign_of(&app, &live_id)?;
     let remove = Command::RemoveMilestone { by, campaign_id, live_id: Some(live_id), milestone_id };
     Ok(outcome_response(app.ledger.submit(remove).await?, StatusCode::OK))
 }
@@ -738,10 +739,7 @@ async fn create_challenge(
     JsonBody(b): JsonBody<NewChallenge>,
 ) -> Result<Response, ApiError> {
     let (by, _) = app.require_host(&headers, Some(&live_id))?;
-    let campaign_id = app
-        .views
-        .with_live(&live_id, |l| l.live.campaign_id.clone())
-        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let campaign_id = campaign_of(&app, &live_id)?;
     minutes("minutes", b.minutes)?;
     let milestone = crate::domain::Milestone {
         id: secret::new_id(),
