@@ -556,7 +556,7 @@
           renderTop(v.leaderboard && v.leaderboard.donors);
           renderNext(v.next_live);
           if (v.seq >= seq && Array.isArray(v.lives)) { lives = v.lives; renderSchedule(); }
-          // Milestones added since the page opened (they have no frame of their own).
+          // The campaign's milestones as the server has them now (as the frames said).
           if (v.seq >= seq && Array.isArray(v.milestones)) {
             marks = v.milestones.filter(function (m) { return !m.ends_at && !m.live_id; });
             renderMilestones();
