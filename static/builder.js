@@ -15,7 +15,8 @@
       w_match: "Badge de doublement", w_ticker: "Bandeau des derniers dons", w_top: "Top donateurs", w_cta: "Appel au don (QR code)",
       w_lives: "Classement des lives", w_schedule: "Prochain live", w_poll: "Sondage", w_credits: "Générique de fin", w_countdown: "Compte à rebours avant le live",
       credits_amounts: "Générique : montant de chaque donateur", speed: "Générique : vitesse (%)",
-      loop: "Générique : recommencer une fois fini",
+      loop: "Générique : recommencer une fois fini", credits_order: "Générique : ordre des donateurs",
+      order_amount: "du plus gros don au plus petit", order_name: "alphabétique",
       lang: "Langue", pos: "Position", size: "Taille (%)", font: "Police (installée localement)", color: "Texte", accent: "Accent",
       bg: "Fond des cartes", bar: "Barre", duration: "Durée d'une alerte (s)", min_alert: "Montant minimum d'une alerte",
       big: "Grande alerte à partir de (plus grande, plus longue)",
@@ -32,7 +33,8 @@
       w_match: "Matching badge", w_ticker: "Recent donations ticker", w_top: "Top donors", w_cta: "Call to action (QR code)",
       w_lives: "Lives leaderboard", w_schedule: "Next live", w_poll: "Poll", w_credits: "End credits", w_countdown: "Countdown to the live",
       credits_amounts: "Credits: each donor's amount", speed: "Credits: speed (%)",
-      loop: "Credits: start again once over",
+      loop: "Credits: start again once over", credits_order: "Credits: donors' order",
+      order_amount: "biggest gift first", order_name: "by name",
       lang: "Language", pos: "Position", size: "Size (%)", font: "Font (installed locally)", color: "Text", accent: "Accent",
       bg: "Card background", bar: "Bar", duration: "Alert duration (s)", min_alert: "Minimum amount for an alert",
       big: "Big alert from (larger, longer)",
@@ -68,7 +70,7 @@
     var q = new URLSearchParams();
     q.set("token", token);
     if (f.lang.value !== "fr") q.set("lang", f.lang.value);
-    ["pos", "size", "font", "duration", "min_alert", "big", "min_message", "goal", "speed"].forEach(function (name) {
+    ["pos", "size", "font", "duration", "min_alert", "big", "min_message", "goal", "speed", "credits_order"].forEach(function (name) {
       var v = f[name].value.trim();
       if (v !== "") q.set(name, v);
     });

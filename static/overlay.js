@@ -119,6 +119,8 @@
     pollAlert: params.get("poll_alert") !== "0",
     milestones: params.get("milestones") !== "0",
     creditsAmounts: params.get("credits_amounts") === "1",
+    // The donors biggest first (the server's order), or by name.
+    creditsByName: params.get("credits_order") === "name",
     // The credits roll at two letters' height a second, times `speed` percent.
     speed: num("speed", 100, 25, 400) / 100,
     loop: params.get("loop") !== "0"
@@ -1104,7 +1106,11 @@
       add("raised", "credits-total", money(t.total));
       if (t.matched > 0) add("split", "credits-split", T.creditsSplit(money(t.raised), money(t.matched)));
     }
-    var named = c ? c.donors : [];
+    var named = c ? c.donors.slice() : [];
+    if (cfg.creditsByName) {
+      var collator = new Intl.Collator(locale, { sensitivity: "base" });
+      named.sort(function (a, b) { return collator.compare(a.donor, b.donor); });
+    }
     var unnamed = c ? c.unnamed_donations : 0;
     if (named.length || unnamed) {
       add("donors-head", "credits-head", T.creditsDonors);

@@ -265,6 +265,7 @@ async fn a_campaigns_credits_thank_every_lives_donors() {
     let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
     app.donate(&live, json!({"amount": 1000, "currency": "EUR", "donor": "Ana"})).await;
     app.donate(&other, json!({"amount": 3000, "currency": "EUR", "donor": "Gus"})).await;
+    app.donate(&other, json!({"amount": 500, "currency": "EUR", "donor": "émile"})).await;
     let (s, c) = app.post(&format!("/api/v1/campaigns/{}/rotate", live.campaign_id), Some(ADMIN), json!({})).await;
     assert_eq!(s, StatusCode::OK, "{c}");
     let token = c["overlay_token"].as_str().unwrap();
@@ -275,11 +276,23 @@ async fn a_campaigns_credits_thank_every_lives_donors() {
     with_browser(async |b| {
         b.goto(&format!("{}/overlay/campaigns/{}/credits?token={token}&lang=en", app.base, live.campaign_id)).await;
         b.wait_live().await;
-        let got = lines(b, |l| l.len() == 8).await;
-        assert_eq!(got, ["Thank you!", "Restos", "Raised", "€40.00", "Thanks to", "Gus", "Ana", "See you soon!"]);
+        let got = lines(b, |l| l.len() == 9).await;
+        assert_eq!(
+            got,
+            ["Thank you!", "Restos", "Raised", "€45.00", "Thanks to", "Gus", "Ana", "émile", "See you soon!"]
+        );
         // The roll ends with its farewell.
         let last = b.js("return document.getElementById('credits-roll').lastElementChild.textContent").await;
         assert_eq!(last, "See you soon!");
+        // By name, as French sorts them (accents and case aside).
+        b.goto(&format!(
+            "{}/overlay/campaigns/{}/credits?token={token}&credits_order=name",
+            app.base, live.campaign_id
+        ))
+        .await;
+        b.wait_live().await;
+        let got = lines(b, |l| l.len() == 9).await;
+        assert_eq!(got[5..8], ["Ana", "émile", "Gus"]);
         // Nor in the scene of every widget.
         b.goto(&format!("{}/overlay/campaigns/{}?token={token}", app.base, live.campaign_id)).await;
         b.wait_live().await;

@@ -751,13 +751,14 @@ async fn builder_previews_a_widget_and_produces_its_url() {
                 f.elements.speed.value = "50";
                 f.elements.credits_amounts.checked = true;
                 f.elements.loop.checked = false;
+                f.elements.credits_order.value = "name";
                 f.dispatchEvent(new Event("change"));"##)
             .await;
         assert_eq!(
             b.js("return [document.getElementById('url').value, document.getElementById('size-hint').textContent]").await,
             json!([
                 format!(
-                    "{}/overlay/lives/{}/credits?token={}&lang=en&size=150&speed=50&accent=00ff88&credits_amounts=1&loop=0",
+                    "{}/overlay/lives/{}/credits?token={}&lang=en&size=150&speed=50&credits_order=name&accent=00ff88&credits_amounts=1&loop=0",
                     app.base, live.id, live.overlay_token
                 ),
                 "Suggested source size: 1280 × 720"
@@ -768,6 +769,7 @@ async fn builder_previews_a_widget_and_produces_its_url() {
                 f.elements.speed.value = "";
                 f.elements.credits_amounts.checked = false;
                 f.elements.loop.checked = true;
+                f.elements.credits_order.value = "";
                 f.dispatchEvent(new Event("change"));"##)
             .await;
         assert_eq!(b.js("return document.getElementById('url').value").await, expected);
