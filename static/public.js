@@ -36,6 +36,7 @@
       matchedBy: function (s, p) { return s + " ajoute " + p + " à chaque don !"; },
       budgetLeft: "Budget restant : ", plus: "+", plusMatched: " abondés",
       st_upcoming: "À venir", st_current: "En direct", st_past: "Terminé", st_unscheduled: "Date à venir",
+      startsIn: function (h, m) { return "dans " + (h ? h + " h " + (m < 10 ? "0" : "") + m : m + " min"); },
       none: "Pas encore de don : soyez le premier !",
       announce: function (who, amount) { return "Nouveau don : " + who + ", " + amount; },
       unnamed: function (n, alone) { return (alone ? "" : "Et ") + n + (n > 1 ? " dons anonymes." : " don anonyme."); },
@@ -56,6 +57,7 @@
       matchedBy: function (s, p) { return s + " adds " + p + " to every donation!"; },
       budgetLeft: "Budget left: ", plus: "+", plusMatched: " matched",
       st_upcoming: "Upcoming", st_current: "Live now", st_past: "Ended", st_unscheduled: "Date to come",
+      startsIn: function (h, m) { return "in " + (h ? h + " h " + (m < 10 ? "0" : "") + m : m + " min"); },
       none: "No donation yet: be the first!",
       announce: function (who, amount) { return "New donation: " + who + ", " + amount; },
       unnamed: function (n, alone) { return (alone ? "" : "And ") + n + (n === 1 ? " anonymous gift." : " anonymous gifts."); },
@@ -248,7 +250,14 @@
     st.hidden = false;
     st.textContent = statusLabel(status);
     st.dataset.status = status;
-    el("when").textContent = live.scheduled_at ? longWhen(live.scheduled_at) : "";
+    el("when").textContent = live.scheduled_at ? longWhen(live.scheduled_at) + startsIn(live) : "";
+  }
+  // Within a day of its start, how long until it starts: " — dans 1 h 30".
+  function startsIn(live) {
+    var left = Date.parse(live.scheduled_at) - Date.now();
+    if (!(left > 0) || left > 24 * 3600 * 1000) return "";
+    var m = Math.ceil(left / 60000);
+    return " — " + T.startsIn(Math.floor(m / 60), m % 60);
   }
 
   function renderSchedule() {
@@ -604,7 +613,11 @@
   setInterval(renderMatch, 5000);
   if (kind === "live") setInterval(renderChallenge, 1000);
   if (kind === "live") setInterval(renderPoll, 1000);
-  // The lives' states as the clock moves: drawn again when one changes.
+  // The lives' states as the clock moves: drawn again when one changes; a
+  // live's page about to start, every few seconds for the time left.
+  setInterval(function () {
+    if (kind === "live" && headLive && statusNow(headLive) === "upcoming") renderLiveHead(headLive);
+  }, 5000);
   setInterval(function () {
     if (states() === drawnStates) return;
     if (kind === "live") renderLiveHead(headLive);

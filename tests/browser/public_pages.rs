@@ -912,3 +912,32 @@ async fn viewers_open_the_list_of_every_donor_beyond_the_top_ten() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_live_page_says_how_long_until_the_live_starts() {
+    let app = spawn_app().await;
+    let c = app.eur_campaign().await;
+    let soon = app.live(&c, json!({"host": "Zoé", "scheduled_at": from_now(90 * 60)})).await;
+    let later = app.live(&c, json!({"host": "Léo", "scheduled_at": from_now(3 * 24 * 3600)})).await;
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}", app.base, soon.id)).await;
+        wait_page_live(b).await;
+        let when = eventually("the time left", WAIT, || async {
+            let t = b.js("return document.getElementById('when').textContent").await;
+            t.as_str().filter(|t| t.contains(" — dans ")).map(str::to_owned)
+        })
+        .await;
+        // An hour and a half, to the minute (a minute may have passed since).
+        assert!(when.ends_with(" — dans 1 h 30") || when.ends_with(" — dans 1 h 29"), "{when}");
+        b.goto(&format!("{}/lives/{}?lang=en", app.base, soon.id)).await;
+        wait_page_live(b).await;
+        let when = b.js("return document.getElementById('when').textContent").await;
+        assert!(when.as_str().is_some_and(|t| t.ends_with(" — in 1 h 30") || t.ends_with(" — in 1 h 29")), "{when}");
+        // Days ahead: its date alone.
+        b.goto(&format!("{}/lives/{}", app.base, later.id)).await;
+        wait_page_live(b).await;
+        let when = b.js("return document.getElementById('when').textContent").await;
+        assert!(when.as_str().is_some_and(|t| !t.is_empty() && !t.contains(" — ")), "{when}");
+    })
+    .await;
+}
