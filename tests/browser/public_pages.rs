@@ -917,9 +917,10 @@ async fn viewers_open_the_list_of_every_donor_beyond_the_top_ten() {
 async fn a_live_page_says_how_long_until_the_live_starts() {
     let app = spawn_app().await;
     let c = app.eur_campaign().await;
-    let soon = app.live(&c, json!({"host": "Zoé", "scheduled_at": from_now(90 * 60)})).await;
     let later = app.live(&c, json!({"host": "Léo", "scheduled_at": from_now(3 * 24 * 3600)})).await;
     with_browser(async |b| {
+        // Made once the browser is ours (other tests may hold it a while).
+        let soon = app.live(&c, json!({"host": "Zoé", "scheduled_at": from_now(90 * 60)})).await;
         b.goto(&format!("{}/lives/{}", app.base, soon.id)).await;
         wait_page_live(b).await;
         let when = eventually("the time left", WAIT, || async {
