@@ -13,7 +13,7 @@
       title: "Créateur d'overlay", intro: "Choisissez un widget et ses réglages, puis copiez l'URL dans une source Navigateur d'OBS.",
       widget: "Widget", all: "Tous les widgets", w_alert: "Alertes", w_goal: "Barre d'objectif", w_campaign: "Totaux de la campagne",
       w_match: "Badge de doublement", w_ticker: "Bandeau des derniers dons", w_top: "Top donateurs", w_cta: "Appel au don (QR code)",
-      w_lives: "Classement des lives", w_schedule: "Prochain live", w_poll: "Sondage", w_credits: "Générique de fin", w_countdown: "Compte à rebours avant le live",
+      w_lives: "Classement des lives", w_schedule: "Prochain live", w_poll: "Sondage", w_credits: "Générique de fin", w_countdown: "Compte à rebours avant le live", w_milestones: "Paliers",
       credits_amounts: "Générique : montant de chaque donateur", speed: "Générique : vitesse (%)",
       loop: "Générique : recommencer une fois fini", credits_order: "Générique : ordre des donateurs",
       order_amount: "du plus gros don au plus petit", order_name: "alphabétique",
@@ -31,7 +31,7 @@
       title: "Overlay builder", intro: "Pick a widget and its settings, then paste the URL into an OBS Browser source.",
       widget: "Widget", all: "All widgets", w_alert: "Alerts", w_goal: "Goal bar", w_campaign: "Campaign totals",
       w_match: "Matching badge", w_ticker: "Recent donations ticker", w_top: "Top donors", w_cta: "Call to action (QR code)",
-      w_lives: "Lives leaderboard", w_schedule: "Next live", w_poll: "Poll", w_credits: "End credits", w_countdown: "Countdown to the live",
+      w_lives: "Lives leaderboard", w_schedule: "Next live", w_poll: "Poll", w_credits: "End credits", w_countdown: "Countdown to the live", w_milestones: "Milestones",
       credits_amounts: "Credits: each donor's amount", speed: "Credits: speed (%)",
       loop: "Credits: start again once over", credits_order: "Credits: donors' order",
       order_amount: "biggest gift first", order_name: "by name",
@@ -50,7 +50,7 @@
   var SIZES = {
     all: [1280, 720], alert: [800, 300], goal: [800, 160], campaign: [800, 140], match: [640, 160],
     ticker: [1920, 80], top: [480, 400], cta: [640, 280], lives: [480, 400], schedule: [640, 120],
-    poll: [640, 360], credits: [1280, 720], countdown: [800, 240]
+    poll: [640, 360], credits: [1280, 720], countdown: [800, 240], milestones: [480, 360]
   };
   document.getElementById("b-title").textContent = L.title;
   document.getElementById("b-intro").textContent = L.intro;

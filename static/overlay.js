@@ -49,7 +49,7 @@
       creditsSplit: function (d, m) { return "dont " + d + " de vos dons et " + m + " des partenaires"; },
       creditsDonors: "Merci à", creditsSponsors: "Avec le soutien de", creditsEnd: "À bientôt !",
       creditsReached: "Paliers atteints", creditsDraws: "Tirages au sort",
-      startsIn: "Le live commence dans", started: "C'est parti !",
+      startsIn: "Le live commence dans", started: "C'est parti !", milestones: "Paliers",
       creditsDraw: function (prize, who) { return prize + " : " + who; },
       creditsUnnamed: function (n, alone) {
         return (alone ? "" : "et ") + n + (n > 1 ? " dons anonymes" : " don anonyme");
@@ -75,7 +75,7 @@
       creditsSplit: function (d, m) { return d + " from your donations, " + m + " from sponsors"; },
       creditsDonors: "Thanks to", creditsSponsors: "With the support of", creditsEnd: "See you soon!",
       creditsReached: "Milestones reached", creditsDraws: "Prize draws",
-      startsIn: "Starting in", started: "Here we go!",
+      startsIn: "Starting in", started: "Here we go!", milestones: "Milestones",
       creditsDraw: function (prize, who) { return prize + ": " + who; },
       creditsUnnamed: function (n, alone) {
         return (alone ? "" : "and ") + n + (n === 1 ? " anonymous gift" : " anonymous gifts");
@@ -239,11 +239,15 @@
   // The milestones the bar's total climbs to (the live's, or the campaign's
   // when the bar follows the campaign; challenges have their own line): a mark
   // on the bar for each below the goal, and the next one to reach under it.
-  function renderMilestones(useCampaign, goal, t) {
-    var line = el("goal-next"), track = el("goal-track");
-    var list = !cfg.milestones ? [] : milestones.filter(function (m) {
+  // The goal bar's milestones by amount: the live's, or the campaign's.
+  function goalMilestones(useCampaign) {
+    return milestones.filter(function (m) {
       return !m.ends_at && !m.cancelled && (useCampaign ? !m.live_id : m.live_id === liveId);
     }).sort(function (a, b) { return a.amount - b.amount; });
+  }
+  function renderMilestones(useCampaign, goal, t) {
+    var line = el("goal-next"), track = el("goal-track");
+    var list = cfg.milestones ? goalMilestones(useCampaign) : [];
     var marks = goal ? list.filter(function (m) { return m.amount < goal; }) : [];
     var key = marks.map(function (m) { return m.id + (m.reached ? "+" : ""); }).join() + "/" + goal;
     if (track.dataset.marks !== key) {
@@ -259,6 +263,36 @@
     var next = list.filter(function (m) { return !m.reached; })[0];
     line.hidden = !next;
     if (next) line.textContent = T.nextMilestone(money(next.amount), next.label, money(Math.max(0, next.amount - t.total)));
+  }
+
+  // The milestones' list (its own widget): those of the goal the bar would
+  // follow, reached ones ticked, the next one with what is left.
+  function renderMilestoneList() {
+    var box = el("w-milestones");
+    if (!box || !snap) return;
+    var useCampaign = cfg.goal === "campaign" || !snap.goal;
+    var t = useCampaign ? campaignTotals : totals;
+    var list = goalMilestones(useCampaign);
+    box.hidden = list.length === 0 || !t;
+    if (box.hidden) return;
+    el("milestones-title").textContent = T.milestones;
+    var next = list.filter(function (m) { return !m.reached; })[0];
+    var ol = el("milestone-list");
+    ol.textContent = "";
+    list.forEach(function (m) {
+      var li = document.createElement("li");
+      li.className = m.reached ? "reached" : m === next ? "next" : "";
+      li.dataset.id = m.id;
+      [["milestone-amount", money(m.amount)], ["milestone-label", m.label],
+       ["milestone-state", m.reached ? "✓" : m === next ? T.challengeLeft(money(Math.max(0, m.amount - t.total))) : ""]]
+        .forEach(function (p) {
+          var span = document.createElement("span");
+          span.className = p[0];
+          span.textContent = p[1];
+          li.appendChild(span);
+        });
+      ol.appendChild(li);
+    });
   }
 
   // The live's challenge on air, under its goal bar: the newest not yet over,
@@ -566,6 +600,7 @@
     renderTicker();
     renderTop();
     renderPoll();
+    renderMilestoneList();
     renderCredits();
   }
 
@@ -1013,6 +1048,7 @@
         renderGoal();
         renderCampaign();
         renderMatch();
+        renderMilestoneList();
         renderCredits();
       })
       .catch(function () { /* offline for a moment: the next poll will do */ });
@@ -1028,7 +1064,7 @@
     }, Math.max(0, docLast + 1000 - Date.now()));
   }
   if (hasAlert || el("w-campaign") || el("w-match") || el("w-goal") || el("w-lives") || el("w-schedule") || el("w-credits") ||
-      el("w-countdown") ||
+      el("w-countdown") || el("w-milestones") ||
       (isCampaign && el("w-top"))) {
     setInterval(pollCampaign, cfg.refresh);
   }

@@ -34,16 +34,42 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 pub const BUILDER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      media-src 'self'; font-src 'self'; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// Every widget, in the order they stack on a combined page. The last two are
-/// for before and after the live, so not in the scene of every widget: the
-/// countdown to its start, and the credits roll (a page of its own: it fills
+/// Every widget, in the order they stack on a combined page. The last three
+/// are not in the scene of every widget: the list of milestones (the goal bar
+/// already names the next one), and for before and after the live, the
+/// countdown to its start and the credits roll (a page of its own: it fills
 /// its source).
-pub const WIDGETS: [&str; 12] =
-    ["alert", "goal", "campaign", "match", "poll", "ticker", "top", "lives", "schedule", "cta", "countdown", "credits"];
+pub const WIDGETS: [&str; 13] = [
+    "alert",
+    "goal",
+    "campaign",
+    "match",
+    "poll",
+    "ticker",
+    "top",
+    "lives",
+    "schedule",
+    "cta",
+    "milestones",
+    "countdown",
+    "credits",
+];
 
 /// The widgets of a campaign's overlay: a poll is a live's.
-pub const CAMPAIGN_WIDGETS: [&str; 11] =
-    ["alert", "goal", "campaign", "match", "ticker", "top", "lives", "schedule", "cta", "countdown", "credits"];
+pub const CAMPAIGN_WIDGETS: [&str; 12] = [
+    "alert",
+    "goal",
+    "campaign",
+    "match",
+    "ticker",
+    "top",
+    "lives",
+    "schedule",
+    "cta",
+    "milestones",
+    "countdown",
+    "credits",
+];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -82,6 +108,9 @@ pub struct Widgets {
     /// The campaign's next live.
     pub schedule: bool,
     pub cta: bool,
+    /// The milestones the goal bar's total climbs to, reached or ahead; not in
+    /// the scene of every widget.
+    pub milestones: bool,
     /// The time left before the live (a campaign's: its next live) starts, for a
     /// "starting soon" scene; not in the scene of every widget.
     pub countdown: bool,
@@ -103,6 +132,7 @@ impl Widgets {
             lives: true,
             schedule: true,
             cta: true,
+            milestones: false,
             countdown: false,
             credits: false,
         }
@@ -121,6 +151,7 @@ impl Widgets {
             "lives" => &mut self.lives,
             "schedule" => &mut self.schedule,
             "cta" => &mut self.cta,
+            "milestones" => &mut self.milestones,
             "countdown" => &mut self.countdown,
             "credits" => &mut self.credits,
             _ => return false,
@@ -158,6 +189,7 @@ impl Widgets {
             self.lives,
             self.schedule,
             self.cta,
+            self.milestones,
             self.countdown,
             self.credits,
         ]
@@ -409,9 +441,9 @@ mod tests {
         assert_eq!(w.count(), 2);
         assert!(Widgets::parse("alert,nope").is_err());
         assert!(Widgets::parse(" , ").is_err());
-        // Every widget but those for before and after the live.
-        assert_eq!(Widgets::all().count(), WIDGETS.len() - 2);
-        assert!(!Widgets::all().credits && !Widgets::all().countdown);
+        // Every widget but the milestones' list and those for before and after the live.
+        assert_eq!(Widgets::all().count(), WIDGETS.len() - 3);
+        assert!(!Widgets::all().credits && !Widgets::all().countdown && !Widgets::all().milestones);
         assert!(Widgets::parse("countdown,alert").unwrap().countdown);
         for name in WIDGETS {
             assert_eq!(Widgets::parse(name).unwrap().count(), 1, "{name}");

@@ -282,3 +282,68 @@ async fn a_host_sets_a_milestone_from_their_space_and_takes_it_off_and_the_overl
     })
     .await;
 }
+
+/// The milestones widget's rows (`class: amount | label | state`), none while hidden.
+async fn milestone_rows(b: &Browser) -> Vec<String> {
+    let v = b
+        .js("var w = document.getElementById('w-milestones'); if (w.hidden) return [];
+             return Array.from(document.querySelectorAll('#milestone-list li'))
+               .map(li => li.className + ': ' + Array.from(li.children).map(c => c.textContent).join(' | '))")
+        .await;
+    v.as_array().unwrap().iter().map(plain).collect()
+}
+
+#[tokio::test]
+async fn the_milestones_widget_lists_them_reached_and_ahead() {
+    let app = spawn_app().await;
+    let live = app.setup().await; // live goal 1 000 €, campaign goal 5 000 €
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/lives/{}/milestones", live.id);
+    for (amount, label) in [(20000, "Cheveux roses"), (50000, "Karaoké"), (150000, "Nuit blanche")] {
+        let (s, m) = app.post(&path, Some(&host), json!({"amount": amount, "label": label})).await;
+        assert_eq!(s, StatusCode::CREATED, "{m}");
+    }
+    let (s, m) = app
+        .post(
+            &format!("/api/v1/campaigns/{}/milestones", live.campaign_id),
+            Some(ADMIN),
+            json!({"amount": 200000, "label": "Concert"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    app.donate_ok(&live, 21000).await;
+    with_browser(async |b| {
+        b.goto(&format!("{}/overlay/lives/{}/milestones?token={}", app.base, live.id, live.overlay_token)).await;
+        b.wait_live().await;
+        let want = [
+            "reached: 200,00 € | Cheveux roses | ✓",
+            "next: 500,00 € | Karaoké | encore 290,00 €",
+            ": 1 500,00 € | Nuit blanche | ",
+        ];
+        eventually("the live's milestones", WAIT, || async { (milestone_rows(b).await == want).then_some(()) }).await;
+        assert_eq!(b.js("return document.getElementById('milestones-title').textContent").await, "Paliers");
+        // Reached on air.
+        app.donate_ok(&live, 30000).await;
+        let want = [
+            "reached: 200,00 € | Cheveux roses | ✓",
+            "reached: 500,00 € | Karaoké | ✓",
+            "next: 1 500,00 € | Nuit blanche | encore 990,00 €",
+        ];
+        eventually("the karaoke reached", WAIT, || async { (milestone_rows(b).await == want).then_some(()) }).await;
+        // The campaign's, in English.
+        b.goto(&format!(
+            "{}/overlay/lives/{}/milestones?token={}&goal=campaign&lang=en",
+            app.base, live.id, live.overlay_token
+        ))
+        .await;
+        b.wait_live().await;
+        let want = ["next: €2,000.00 | Concert | €1,490.00 left"];
+        eventually("the campaign's", WAIT, || async { (milestone_rows(b).await == want).then_some(()) }).await;
+        assert_eq!(b.js("return document.getElementById('milestones-title').textContent").await, "Milestones");
+        // Not in the scene of every widget.
+        b.goto(&format!("{}/overlay/lives/{}?token={}", app.base, live.id, live.overlay_token)).await;
+        b.wait_live().await;
+        assert_eq!(b.js("return !!document.getElementById('w-milestones')").await, false);
+    })
+    .await;
+}
