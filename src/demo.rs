@@ -167,6 +167,7 @@ async fn demo(
         ("ticker", "ticker"),
         ("top", "top donors"),
         ("cta", "call to action"),
+        ("milestones", "milestones"),
         ("countdown", "countdown"),
         ("credits", "end credits"),
     ] {
