@@ -621,20 +621,31 @@ async fn create_milestone(
     if !app.views.has_campaign(&campaign_id) {
         return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
     }
-    let m = crate::domain::Milestone {
-        id: id_or_new(b.id.as_deref())?,
-        campaign_id: campaign_id.clone(),
-        live_id: b.live_id,
-        amount: minor("amount", Some(&b.amount))?.unwrap_or_default(),
-        label: text::required("label", &b.label, text::MESSAGE_MAX)?,
+    let m = milestone_asked(id_or_new(b.id.as_deref())?, &campaign_id, b.live_id, &b.amount, &b.label)?;
+    let id = m.id.clone();
+    app.ledger.submit(Command::CreateMilestone { by: Principal::Admin, milestone: m }).await?;
+    created_milestone(&app, &campaign_id, &id)
+}
+
+/// A milestone as asked: its amount and label checked; the writer stamps it.
+fn milestone_asked(
+    id: String,
+    campaign_id: &str,
+    live_id: Option<String>,
+    amount: &Value,
+    label: &str,
+) -> Result<crate::domain::Milestone, ApiError> {
+    Ok(crate::domain::Milestone {
+        id,
+        campaign_id: campaign_id.to_owned(),
+        live_id,
+        amount: minor("amount", Some(amount))?.unwrap_or_default(),
+        label: text::required("label", label, text::MESSAGE_MAX)?,
         created_at: Timestamp::default(),
         ends_at: None,
         from: None,
         cancelled: false,
-    };
-    let id = m.id.clone();
-    app.ledger.submit(Command::CreateMilestone { by: Principal::Admin, milestone: m }).await?;
-    created_milestone(&app, &campaign_id, &id)
+    })
 }
 
 /// The campaign of a live, or `404 live_not_found`.
@@ -663,17 +674,7 @@ async fn create_live_milestone(
 ) -> Result<Response, ApiError> {
     let (by, _) = app.require_host(&headers, Some(&live_id))?;
     let campaign_id = campaign_of(&app, &live_id)?;
-    let m = crate::domain::Milestone {
-        id: id_or_new(b.id.as_deref())?,
-        campaign_id: campaign_id.clone(),
-        live_id: Some(live_id),
-        amount: minor("amount", Some(&b.amount))?.unwrap_or_default(),
-        label: text::required("label", &b.label, text::MESSAGE_MAX)?,
-        created_at: Timestamp::default(),
-        ends_at: None,
-        from: None,
-        cancelled: false,
-    };
+    let m = milestone_asked(id_or_new(b.id.as_deref())?, &campaign_id, Some(live_id), &b.amount, &b.label)?;
     let id = m.id.clone();
     app.ledger.submit(Command::CreateMilestone { by, milestone: m }).await?;
     created_milestone(&app, &campaign_id, &id)
@@ -741,17 +742,8 @@ async fn create_challenge(
     let (by, _) = app.require_host(&headers, Some(&live_id))?;
     let campaign_id = campaign_of(&app, &live_id)?;
     minutes("minutes", b.minutes)?;
-    let milestone = crate::domain::Milestone {
-        id: secret::new_id(),
-        campaign_id: String::new(),
-        live_id: Some(live_id),
-        amount: minor("amount", Some(&b.amount))?.unwrap_or_default(),
-        label: text::required("label", &b.label, text::MESSAGE_MAX)?,
-        created_at: Timestamp::default(),
-        ends_at: None,
-        from: None,
-        cancelled: false,
-    };
+    // The writer sets its campaign, its total to reach and its deadline.
+    let milestone = milestone_asked(secret::new_id(), "", Some(live_id), &b.amount, &b.label)?;
     let id = milestone.id.clone();
     app.ledger.submit(Command::CreateChallenge { by, milestone, minutes: b.minutes }).await?;
     created_milestone(&app, &campaign_id, &id)
