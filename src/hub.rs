@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
@@ -91,6 +91,9 @@ pub struct Channel {
     /// Bumped each time the stream's overlay token is replaced (see
     /// [`Channel::revoke_overlays`]).
     overlay_generation: AtomicU64,
+    /// Wakes the sessions of other streams opened with this stream's overlay
+    /// token (a host's link that follows their lives) when it is replaced.
+    replaced: Notify,
 }
 
 /// Who follows a stream: a session with a token (an overlay in OBS, a bot) or a
@@ -135,6 +138,21 @@ impl Channel {
         self.overlay_generation.fetch_add(1, Ordering::AcqRel);
         for shard in shards.iter() {
             shard.halt_revocable();
+        }
+        self.replaced.notify_waiters();
+    }
+
+    /// Resolves once the stream's overlay token is replaced after `generation`
+    /// (for a session of another stream opened with it).
+    pub async fn replaced_since(&self, generation: u64) {
+        loop {
+            let woken = self.replaced.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            if self.overlay_generation() != generation {
+                return;
+            }
+            woken.await;
         }
     }
 
@@ -195,6 +213,7 @@ impl Hub {
                 linger: self.linger,
                 watchers: Default::default(),
                 overlay_generation: AtomicU64::new(0),
+                replaced: Notify::new(),
             })
         });
     }

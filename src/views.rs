@@ -20,6 +20,9 @@ pub const RECENT: usize = 20;
 pub const TOP: usize = 10;
 /// A live without a planned duration counts as current this long after its start.
 pub const DEFAULT_LIVE_MINUTES: u32 = 120;
+/// How long a host's link that follows their lives stays on a live after its
+/// planned end (a live that runs late, its credits) before it moves on.
+pub const FOLLOW_GRACE_MINUTES: i64 = 60;
 
 /// What one committed event changed, captured by the writer right after folding it.
 #[derive(Debug, Clone)]
@@ -534,6 +537,26 @@ impl Views {
         self.campaigns.get(id).map(|c| c.clone())
     }
 
+    /// The lives of `live_id`'s campaign with its host (see [`host_key`]), in
+    /// creation order, `live_id`'s own among them.
+    pub fn host_lives(&self, live_id: &str) -> Option<Vec<Live>> {
+        let (campaign_id, key) = self.with_live(live_id, |l| (l.live.campaign_id.clone(), host_key(&l.live.host)))?;
+        let ids = self.with_campaign(&campaign_id, |c| c.lives.clone())?;
+        Some(
+            ids.iter()
+                .filter_map(|id| self.with_live(id, |l| l.live.clone()))
+                .filter(|l| host_key(&l.host) == key)
+                .collect(),
+        )
+    }
+
+    /// Whether two lives are one host's in one campaign: a host's overlay link
+    /// may follow them from one to the other.
+    pub fn same_host(&self, a: &str, b: &str) -> bool {
+        let of = |id: &str| self.with_live(id, |l| (l.live.campaign_id.clone(), host_key(&l.live.host)));
+        matches!((of(a), of(b)), (Some(x), Some(y)) if x == y)
+    }
+
     /// `GET /api/v1/lives/{id}`: the live without its secrets.
     pub fn live_json(&self, id: &str, now: Timestamp) -> Option<Value> {
         let l = self.live(id)?;
@@ -629,6 +652,59 @@ pub fn live_status(l: &Live, now: Timestamp) -> &'static str {
     }
 }
 
+/// Whose lives a follow link goes through: the host as typed, without regard
+/// to case or to spaces around it.
+pub fn host_key(host: &str) -> String {
+    host.trim().to_lowercase()
+}
+
+/// The live a host's follow link shows at `now`, among that host's lives of one
+/// campaign (in creation order): the one on air per the schedule (the latest
+/// started if several); else the last one to end, for an hour after its end
+/// ([`FOLLOW_GRACE_MINUTES`]: a live that runs late, its credits); else the
+/// next one to start (its countdown); else the last one to end; else the newest
+/// unscheduled one.
+pub fn followed<'a>(lives: &[&'a Live], now: Timestamp) -> Option<&'a Live> {
+    let ended = |l: &Live| live_end(l).filter(|end| *end <= now);
+    let grace = FOLLOW_GRACE_MINUTES * 60_000;
+    let last_ended = || lives.iter().copied().filter(|l| ended(l).is_some()).max_by_key(|l| live_end(l));
+    lives
+        .iter()
+        .copied()
+        .filter(|l| live_status(l, now) == "current")
+        .max_by_key(|l| l.scheduled_at)
+        .or_else(|| last_ended().filter(|l| ended(l).is_some_and(|end| now.millis() - end.millis() < grace)))
+        .or_else(|| {
+            lives.iter().copied().filter(|l| l.scheduled_at.is_some_and(|s| s > now)).min_by_key(|l| l.scheduled_at)
+        })
+        .or_else(last_ended)
+        .or_else(|| lives.iter().rev().copied().find(|l| l.scheduled_at.is_none()))
+}
+
+/// The campaign's hosts, in the order of their first live: each one's lives
+/// (in creation order) and the one their follow link shows at `now` (see
+/// [`followed`]).
+fn hosts_json(lives: &[LiveView], now: Timestamp) -> Vec<Value> {
+    let mut hosts: Vec<(String, Vec<&Live>)> = Vec::new();
+    for l in lives {
+        let key = host_key(&l.live.host);
+        match hosts.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, of_host)) => of_host.push(&l.live),
+            None => hosts.push((key, vec![&l.live])),
+        }
+    }
+    hosts
+        .iter()
+        .filter_map(|(_, of_host)| {
+            let shown = followed(of_host, now)?;
+            Some(json!({
+                "host": of_host[0].host, "live_id": shown.id,
+                "lives": of_host.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
+            }))
+        })
+        .collect()
+}
+
 fn live_json(l: &LiveView, c: &CampaignView, now: Timestamp) -> Value {
     let lv = &l.live;
     json!({
@@ -675,7 +751,7 @@ fn campaign_json(c: &CampaignView, lives: &[LiveView], now: Timestamp) -> Value 
     json!({
         "id": cp.id, "name": cp.name, "currency": cp.currency, "goal": cp.goal, "charity": cp.charity,
         "starts_at": cp.starts_at, "ends_at": cp.ends_at, "created_at": cp.created_at, "donate_url": cp.donate_url,
-        "totals": c.totals, "lives": lives_json, "next_live": next_live,
+        "totals": c.totals, "lives": lives_json, "next_live": next_live, "hosts": hosts_json(lives, now),
         "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),
         "milestones": c.milestones.iter().map(milestone_json).collect::<Vec<_>>(),
         "leaderboard": {"donors": c.board.top_donors(), "lives": top_lives},
@@ -832,6 +908,53 @@ impl<'a> Newest<'a> {
 mod tests {
     use super::*;
     use crate::domain::Donation;
+
+    const MIN: i64 = 60_000;
+
+    /// A live of host "Ana" starting `start` minutes from 0 for `minutes` (unscheduled without a start).
+    fn live(id: &str, start: Option<i64>, minutes: u32) -> Live {
+        let mut l = Live::new(id, "c", " Ana ", TokenHash([0; 32]), TokenHash([1; 32]));
+        l.scheduled_at = start.map(|m| Timestamp::from_millis(m * MIN));
+        l.duration_minutes = Some(minutes);
+        l
+    }
+
+    fn shown(lives: &[&Live], at_minute: i64) -> String {
+        followed(lives, Timestamp::from_millis(at_minute * MIN)).unwrap().id.clone()
+    }
+
+    /// Monday 0–120, Wednesday 3 000–3 120, Friday 6 000–6 120, and a live without a date.
+    #[test]
+    fn a_follow_link_goes_from_one_live_to_the_next() {
+        let (mon, wed, fri, later) = (
+            live("mon", Some(0), 120),
+            live("wed", Some(3_000), 120),
+            live("fri", Some(6_000), 120),
+            live("x", None, 60),
+        );
+        let lives = [&mon, &wed, &fri, &later];
+        // Before the first: its countdown.
+        assert_eq!(shown(&lives, -500), "mon");
+        // On air, then for an hour after its planned end (it runs late, its credits).
+        assert_eq!(shown(&lives, 0), "mon");
+        assert_eq!(shown(&lives, 119), "mon");
+        assert_eq!(shown(&lives, 179), "mon");
+        // Then the next one to start.
+        assert_eq!(shown(&lives, 180), "wed");
+        assert_eq!(shown(&lives, 3_000), "wed");
+        assert_eq!(shown(&lives, 3_300), "fri");
+        // After the last, the last.
+        assert_eq!(shown(&lives, 6_180), "fri");
+        assert_eq!(shown(&lives, 100_000), "fri");
+        // Two on air at once: the latest started.
+        let overlap = live("overlap", Some(60), 120);
+        assert_eq!(shown(&[&mon, &overlap], 90), "overlap");
+        // Nothing scheduled: the newest unscheduled.
+        let newer = live("y", None, 60);
+        assert_eq!(shown(&[&later, &newer], 0), "y");
+        assert!(followed(&[], Timestamp::from_millis(0)).is_none());
+        assert_eq!(host_key(" Ana "), host_key("ana"));
+    }
 
     fn donations(n: u64) -> Vec<DonationState> {
         let eur = crate::money::Currency::parse("EUR").unwrap();

@@ -24,6 +24,7 @@
       goal_alert: "Une alerte quand un objectif est atteint", goal: "Objectif",
       poll_alert: "Une alerte avec le résultat d'un sondage",
       milestones: "Les paliers sur la barre d'objectif",
+      follow: "Suivre tous les lives de l'hôte dans la campagne : ce lien passe seul au live suivant",
       goal_live: "du live", goal_campaign: "de la campagne", url: "URL de la source Navigateur", copy: "Copier",
       copied: "Copié !", hint: "Taille conseillée de la source : "
     },
@@ -42,6 +43,7 @@
       goal_alert: "An alert when a goal is reached", goal: "Goal",
       poll_alert: "An alert with a poll's result",
       milestones: "Milestones on the goal bar",
+      follow: "Follow every live of the host in the campaign: this link moves on to the next live by itself",
       goal_live: "of the live", goal_campaign: "of the campaign", url: "Browser source URL", copy: "Copy",
       copied: "Copied!", hint: "Suggested source size: "
     }
@@ -78,6 +80,7 @@
       var input = f[name];
       if (input.value.toLowerCase() !== input.dataset.default) q.set(name, input.value.replace("#", ""));
     });
+    if (f.follow && f.follow.checked) q.set("follow", "host");
     if (f.sound.checked) q.set("sound", "1");
     if (!f.catch_up.checked) q.set("catch_up", "0");
     if (!f.goal_alert.checked) q.set("goal_alert", "0");

@@ -1027,6 +1027,11 @@
         form.reset();
         notice(T.created, false);
         showSecrets(l.host, l.overlay_url, l.key, l.host_url);
+        // The host has other lives in the campaign: one link follows them all.
+        var key = l.host.trim().toLowerCase();
+        if ((campaign.lives || []).some(function (o) { return o.id !== l.id && o.host.trim().toLowerCase() === key; })) {
+          showFollow(l.overlay_url);
+        }
         return refresh(false);
       });
     }
@@ -1066,6 +1071,7 @@
   // link, shown once like a single live's.
   function showSeries(host, lives) {
     showSecrets(host, null, null, null);
+    if (lives.length) showFollow(lives[0].overlay_url);
     el("secret-series-box").hidden = false;
     var tb = el("series").querySelector("tbody");
     tb.textContent = "";
@@ -1093,9 +1099,17 @@
 
   // The secrets just made, each shown once: an overlay link, a write key, a host
   // link (its token after "#key=", the page in this page's language).
+  // A host's link that follows their lives: any of their lives' overlay link
+  // with `follow=host`.
+  function showFollow(overlayUrl) {
+    el("secret-follow-box").hidden = false;
+    el("follow-url").value = overlayUrl + "&follow=host";
+  }
+
   function showSecrets(host, overlayUrl, key, hostUrl) {
     el("secrets").hidden = false;
     el("secret-series-box").hidden = true;
+    el("secret-follow-box").hidden = true;
     el("secret-host").textContent = host;
     el("secret-overlay-box").hidden = !overlayUrl;
     el("secret-key-box").hidden = !key;

@@ -362,6 +362,7 @@
   rotation("rotate-overlay", { overlay_token: true }, T.rotateWarn, function (v) {
     el("overlay-new").hidden = false;
     el("overlay-url").value = v.overlay_url;
+    el("follow-url").value = v.overlay_url + "&follow=host";
     var u = new URL(v.overlay_url, location.href);
     el("builder-link").href = u.pathname + "/builder" + u.search + "&lang=" + lang;
     notice(T.rotated, false);
@@ -377,8 +378,10 @@
   el("copy-host").addEventListener("click", function () {
     cagnotteCopy(el("host-url"), function () { notice(T.copied, false); });
   });
-  el("copy-overlay").addEventListener("click", function () {
-    cagnotteCopy(el("overlay-url"), function () { notice(T.copied, false); });
+  ["overlay", "follow"].forEach(function (name) {
+    el("copy-" + name).addEventListener("click", function () {
+      cagnotteCopy(el(name + "-url"), function () { notice(T.copied, false); });
+    });
   });
 
   // The live's milestones by amount: reached, or what is left; one not reached

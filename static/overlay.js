@@ -1012,6 +1012,22 @@
   // Donations to the campaign's other lives and match events are not in this
   // live's stream: the campaign-wide widgets also read the public campaign
   // document now and then, and keep whichever data has the higher seq.
+  // A host's link that follows their lives (`follow=host`): the server showed the
+  // live the schedule gives their host now; when the campaign's document says it
+  // has moved on (`hosts`), the page is opened again on the next one. At most
+  // once a minute, should the server still show this one.
+  var follows = body.dataset.follow === "host" && !isCampaign;
+  function followHost(doc) {
+    var mine = (doc.hosts || []).filter(function (h) { return (h.lives || []).indexOf(liveId) >= 0; })[0];
+    if (!follows || !mine || mine.live_id === liveId) return;
+    var key = "cagnotte:v1:follow:" + location.pathname + location.search;
+    try {
+      if (Date.now() - (Number(sessionStorage.getItem(key)) || 0) < 60000) return;
+      sessionStorage.setItem(key, String(Date.now()));
+    } catch (e) { /* no storage: the reload itself is the only guard */ }
+    location.reload();
+  }
+
   function pollCampaign() {
     if (!snap || !snap.live.campaign_id) return;
     fetch("/api/v1/campaigns/" + encodeURIComponent(snap.live.campaign_id), { cache: "no-store", credentials: "omit" })
@@ -1020,6 +1036,7 @@
         if (!c || typeof c.seq !== "number") return;
         // The schedule and the lives' ranking have no seq of their own: always the newest read.
         campaignDoc = c;
+        followHost(c);
         renderLives();
         renderSchedule();
         renderCredits();
@@ -1063,8 +1080,8 @@
       pollCampaign();
     }, Math.max(0, docLast + 1000 - Date.now()));
   }
-  if (hasAlert || el("w-campaign") || el("w-match") || el("w-goal") || el("w-lives") || el("w-schedule") || el("w-credits") ||
-      el("w-countdown") || el("w-milestones") ||
+  if (follows || hasAlert || el("w-campaign") || el("w-match") || el("w-goal") || el("w-lives") || el("w-schedule") ||
+      el("w-credits") || el("w-countdown") || el("w-milestones") ||
       (isCampaign && el("w-top"))) {
     setInterval(pollCampaign, cfg.refresh);
   }

@@ -142,10 +142,12 @@ impl AppState {
         }
     }
 
-    /// Exactly this live's overlay token (what browser sources carry in their URL).
-    pub fn require_overlay(&self, token: Option<&str>, live_id: &str) -> Result<(), ApiError> {
+    /// This live's overlay token (what browser sources carry in their URL), or
+    /// the overlay token of another live of its host in its campaign (a host's
+    /// link that follows their lives, `follow=host`). Gives the token's live.
+    pub fn require_overlay(&self, token: Option<&str>, live_id: &str) -> Result<String, ApiError> {
         match self.access(token)? {
-            Access::Overlay(l) if l == live_id => Ok(()),
+            Access::Overlay(l) if l == live_id || self.views.same_host(&l, live_id) => Ok(l),
             Access::Overlay(_) => Err(ApiError::forbidden("this overlay token belongs to another live")),
             _ => Err(ApiError::forbidden("use the live's overlay_token in this URL, never a write key")),
         }

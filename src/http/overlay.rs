@@ -205,6 +205,9 @@ struct OverlayPage<'a> {
     /// `live` or `campaign`: which stream the page follows.
     scope: &'static str,
     id: &'a str,
+    /// `host` on a host's link that follows their lives (`follow=host`): the
+    /// page moves on to the next live when the campaign's schedule says so.
+    follow: &'static str,
     /// The host of the live, or the campaign's name.
     title: &'a str,
     campaign: &'a str,
@@ -231,6 +234,9 @@ struct BuilderPage<'a> {
     title: &'a str,
     lang: &'a str,
     widgets: &'static [&'static str],
+    /// A live's builder offers its host's follow link (`follow=host`), ticked
+    /// when the host has other lives in the campaign; `None` for a campaign's.
+    follow: Option<bool>,
 }
 
 /// `fr` or `en`, from `?lang=`; French by default (the campaigns this serves are French first).
@@ -284,11 +290,21 @@ fn render(
     w: Widgets,
 ) -> Result<Response, ApiError> {
     let token = q.get("token").map(String::as_str);
+    let follow = follow_host(q)?;
+    let mut id = id;
+    let followed;
     let (live, campaign) = match scope {
         Scope::Live => {
+            if !app.views.has_live(id) {
+                return Err(ApiError::not_found("live_not_found", "no live has this id"));
+            }
+            app.require_overlay(token, id)?;
+            if follow {
+                followed = followed_live(app, id)?;
+                id = &followed;
+            }
             let live =
                 app.views.live(id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
-            app.require_overlay(token, id)?;
             let campaign = app.views.campaign(&live.live.campaign_id);
             (Some(live), campaign)
         }
@@ -298,6 +314,9 @@ fn render(
                 .campaign(id)
                 .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
             app.require_campaign_reader(token, id)?;
+            if follow {
+                return Err(ApiError::bad_request("invalid_query", "follow=host is for a live's overlay link"));
+            }
             (None, Some(campaign))
         }
     };
@@ -319,6 +338,7 @@ fn render(
             Scope::Campaign => "campaign",
         },
         id,
+        follow: if follow { "host" } else { "" },
         title: live.as_ref().map_or(campaign_name, |l| l.live.host.as_str()),
         campaign: campaign_name,
         currency: currency.code(),
@@ -334,6 +354,24 @@ fn render(
         qr_svg: qr,
     };
     html(CSP, page)
+}
+
+/// `follow=host`: the page shows the live its host is on now (see
+/// [`crate::views::followed`]); nothing else is a value of `follow`.
+fn follow_host(q: &HashMap<String, String>) -> Result<bool, ApiError> {
+    match q.get("follow").map(String::as_str) {
+        None | Some("") => Ok(false),
+        Some("host") => Ok(true),
+        Some(other) => Err(ApiError::bad_request("invalid_query", format!("follow must be host, not {other:?}"))),
+    }
+}
+
+/// Among the lives of `live_id`'s host in its campaign, the one a follow link shows now.
+fn followed_live(app: &AppState, live_id: &str) -> Result<String, ApiError> {
+    let lives =
+        app.views.host_lives(live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let lives: Vec<&crate::domain::Live> = lives.iter().collect();
+    Ok(crate::views::followed(&lives, app.now()).map_or_else(|| live_id.to_owned(), |l| l.id.clone()))
 }
 
 /// `widgets=…` of a combined page; all of them when absent.
@@ -413,7 +451,11 @@ async fn builder(
     let live = app.views.live(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     app.require_overlay(q.get("token").map(String::as_str), &live_id)?;
     let base = format!("/overlay/lives/{live_id}");
-    html(BUILDER_CSP, BuilderPage { base, title: &live.live.host, lang: lang(&q), widgets: &WIDGETS })
+    let others = app.views.host_lives(&live_id).is_some_and(|l| l.len() > 1);
+    html(
+        BUILDER_CSP,
+        BuilderPage { base, title: &live.live.host, lang: lang(&q), widgets: &WIDGETS, follow: Some(others) },
+    )
 }
 
 async fn campaign_builder(
@@ -427,7 +469,10 @@ async fn campaign_builder(
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     app.require_campaign_reader(q.get("token").map(String::as_str), &campaign_id)?;
     let base = format!("/overlay/campaigns/{campaign_id}");
-    html(BUILDER_CSP, BuilderPage { base, title: &c.campaign.name, lang: lang(&q), widgets: &CAMPAIGN_WIDGETS })
+    html(
+        BUILDER_CSP,
+        BuilderPage { base, title: &c.campaign.name, lang: lang(&q), widgets: &CAMPAIGN_WIDGETS, follow: None },
+    )
 }
 
 #[cfg(test)]

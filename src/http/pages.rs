@@ -165,8 +165,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("series", "Les lives créés", "The lives created"),
     (
         "series_help",
-        "Chacun a son lien d'overlay et son lien d'espace animateur, affichés une seule fois : copiez-les maintenant. Pour un seul lien OBS valable pour tous les lives de la campagne : « Nouveau lien d'overlay de la campagne ».",
-        "Each has its own overlay link and host's space link, shown once: copy them now. For one OBS link that serves every live of the campaign: \"New campaign overlay link\".",
+        "Chacun a son lien d'overlay et son lien d'espace animateur, affichés une seule fois : copiez-les maintenant. Le lien ci-dessus suit l'hôte de l'un à l'autre ; pour un lien qui montre toute la campagne : « Nouveau lien d'overlay de la campagne ».",
+        "Each has its own overlay link and host's space link, shown once: copy them now. The link above follows the host from one to the next; for a link that shows the whole campaign: \"New campaign overlay link\".",
     ),
     (
         "no_live",
@@ -203,6 +203,22 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Shown once: copy them now. A new link replaces the old one.",
     ),
     ("overlay_url", "URL de l'overlay (source navigateur OBS)", "Overlay URL (OBS browser source)"),
+    ("follow_url", "Un seul lien OBS pour tous les lives de cet hôte", "One OBS link for every live of this host"),
+    (
+        "follow_help",
+        "Il montre le live de l'hôte en cours, l'y laisse une heure après sa fin (le temps du générique), puis passe seul au suivant : à coller une fois dans OBS pour tout le mois.",
+        "It shows the host's live on air, stays on it for an hour after its end (time for the credits), then moves on to the next one by itself: paste it into OBS once for the whole month.",
+    ),
+    (
+        "follow_url_own",
+        "Un seul lien OBS pour tous vos lives de la campagne",
+        "One OBS link for all your lives of the campaign",
+    ),
+    (
+        "follow_own_help",
+        "Il montre votre live en cours, y reste une heure après sa fin (le temps du générique), puis passe seul au suivant : à coller une fois dans OBS.",
+        "It shows your live on air, stays on it for an hour after its end (time for the credits), then moves on to the next one by itself: paste it into OBS once.",
+    ),
     ("write_key", "Clé d'écriture du live", "Live write key"),
     (
         "write_key_help",

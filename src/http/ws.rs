@@ -12,7 +12,7 @@ use super::{Path, Query};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::fanout::{Io, Outbox, SessionIo, Stop};
-use crate::hub::{Frame, Hub, Watcher};
+use crate::hub::{Channel, Frame, Hub, Watcher};
 use crate::metrics::SessionEnd;
 use axum::Extension;
 use axum::Router;
@@ -26,6 +26,8 @@ use futures_util::{FutureExt, SinkExt, StreamExt};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio_tungstenite::WebSocketStream;
@@ -159,8 +161,19 @@ async fn open(
     let generation = app.hub.channel(&source.channel_key()).map_or(0, |c| c.overlay_generation());
     // Checked before the upgrade: a refused client never gets a socket.
     let token = q.get("token").map(String::as_str);
+    let mut generation = Generation::Own(generation);
     match kind {
-        Kind::Live => app.require_overlay(token, &id)?,
+        Kind::Live => {
+            let of = app.require_overlay(token, &id)?;
+            if of != id {
+                // A host's follow link: its session ends when the token of the live
+                // it belongs to is replaced. Read, then checked again.
+                let origin =
+                    app.hub.channel(&of).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+                generation = Generation::Origin(Arc::clone(&origin), origin.overlay_generation());
+                app.require_overlay(token, &id)?;
+            }
+        }
         Kind::Campaign => app.require_campaign_reader(token, &id)?,
         Kind::PublicLive => {
             q.insert("token".into(), format!("public:{id}"));
@@ -200,7 +213,7 @@ route_to!(upgrade_public_campaign, Kind::PublicCampaign);
 fn upgrade(
     app: AppState,
     source: Source,
-    token_generation: Option<u64>,
+    token_generation: Option<Generation>,
     q: &HashMap<String, String>,
     headers: &HeaderMap,
     Extension(ClientIp(ip)): Extension<ClientIp>,
@@ -254,6 +267,16 @@ impl AppState {
     }
 }
 
+/// Which overlay token a session was opened with, as a count of its
+/// replacements (see [`crate::hub::Channel::overlay_generation`]).
+enum Generation {
+    /// The stream's own token: its replacement halts the session's outbox.
+    Own(u64),
+    /// The token of another live of the same host (a host's follow link): the
+    /// session ends when that live's token is replaced, not when this one's is.
+    Origin(Arc<Channel>, u64),
+}
+
 enum End {
     /// Close with this code and reason.
     Close(CloseCode, &'static str, SessionEnd),
@@ -264,8 +287,8 @@ enum End {
 /// `token_generation` is the generation of the overlay token the session was
 /// opened with (see [`crate::hub::Channel::overlay_generation`]); `None` for a
 /// public session, which has no token.
-async fn run_session(app: AppState, io: Io, source: Source, token_generation: Option<u64>, after: Option<u64>) {
-    let outbox = Arc::new(Outbox::new(io, token_generation.is_some()));
+async fn run_session(app: AppState, io: Io, source: Source, token_generation: Option<Generation>, after: Option<u64>) {
+    let outbox = Arc::new(Outbox::new(io, matches!(token_generation, Some(Generation::Own(_)))));
     let config = WebSocketConfig::default()
         // Clients send only pongs and closes; tungstenite clears this buffer on
         // every read, so small is cheaper as well as leaner.
@@ -304,7 +327,7 @@ async fn session(
     ws: &mut Ws,
     outbox: &Arc<Outbox>,
     source: &Source,
-    token_generation: Option<u64>,
+    token_generation: Option<Generation>,
     after: Option<u64>,
 ) -> End {
     let send_timeout = app.config.ws_send_timeout();
@@ -321,7 +344,9 @@ async fn session(
     channel.join(outbox);
     // Its token was replaced after it was checked, before this session joined
     // (once joined, a replacement halts the outbox).
-    if token_generation.is_some_and(|g| channel.overlay_generation() != g) {
+    if let Some(Generation::Own(g)) = token_generation
+        && channel.overlay_generation() != g
+    {
         return revoked();
     }
     let Some((snapshot_seq, snapshot)) = source.snapshot(app) else {
@@ -352,6 +377,12 @@ async fn session(
     // Registered once with the shared token, not at every wake-up of every session.
     let shutdown = app.shutdown.cancelled();
     tokio::pin!(shutdown);
+    // A host's follow link also ends when the token of the live it belongs to is
+    // replaced (no allocation for other sessions: `pending` takes no room).
+    let mut origin_replaced: Pin<Box<dyn Future<Output = ()> + Send>> = match token_generation {
+        Some(Generation::Origin(origin, g)) => Box::pin(async move { origin.replaced_since(g).await }),
+        _ => Box::pin(std::future::pending()),
+    };
     loop {
         match outbox.stopped() {
             None => {}
@@ -371,6 +402,7 @@ async fn session(
                 }
             }
             _ = &mut shutdown => return End::Close(CloseCode::Away, "server shutting down", SessionEnd::Shutdown),
+            () = &mut origin_replaced => return revoked(),
             m = ws.next() => match m {
                 Some(Ok(Message::Close(_))) | None => return End::Drop,
                 Some(Err(e)) if client_fault(&e) => {

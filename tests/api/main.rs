@@ -9,6 +9,7 @@ mod credits;
 mod deploy;
 mod draws;
 mod fold;
+mod follow;
 mod matching;
 mod metrics;
 mod milestones;

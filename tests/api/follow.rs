@@ -1,0 +1,163 @@
+//! A host's overlay link that follows their lives (`follow=host`): which live it
+//! shows as the schedule goes, who may open it, and its end when its token is replaced.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// The `data-id` and `data-follow` of an overlay page.
+fn page_live(html: &Value) -> (String, String) {
+    let html = html.as_str().expect("an HTML page");
+    let attr = |name: &str| {
+        let from = html.find(&format!("{name}=\"")).unwrap_or_else(|| panic!("{name} in {html}")) + name.len() + 2;
+        html[from..from + html[from..].find('"').unwrap()].to_owned()
+    };
+    (attr("data-id"), attr("data-follow"))
+}
+
+/// The status of a WebSocket upgrade on a live's stream with `token`.
+async fn status_of(app: &TestApp, live_id: &str, token: &str) -> u16 {
+    match tokio_tungstenite::connect_async(app.ws_url(live_id, token, None)).await {
+        Ok(_) => 101,
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => res.status().as_u16(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// The token of an overlay URL.
+fn token_of(url: &Value) -> String {
+    url.as_str().unwrap().split("token=").nth(1).unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_follow_link_shows_the_host_s_live_of_the_moment() {
+    let clock = ManualClock::at("2027-03-01T12:00:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let c = app.eur_campaign().await;
+    let at = |host: &str, when: &str| json!({"host": host, "scheduled_at": when, "duration_minutes": 120});
+    // Ana on Monday, Wednesday and Friday evenings (once typed " ana "), Zoé on Monday.
+    let mon = app.live(&c, at("Ana", "2027-03-01T19:00:00Z")).await;
+    let zoe = app.live(&c, at("Zoé", "2027-03-01T19:00:00Z")).await;
+    let wed = app.live(&c, at("Ana", "2027-03-03T19:00:00Z")).await;
+    let fri = app.live(&c, at(" ana ", "2027-03-05T19:00:00Z")).await;
+    let hosts = || async {
+        let (s, doc) = app.get(&format!("/api/v1/campaigns/{c}")).await;
+        assert_eq!(s, StatusCode::OK, "{doc}");
+        doc["hosts"].clone()
+    };
+    let follow = |live: &TestLive, token: &str| {
+        format!("/overlay/lives/{}?token={token}&follow=host&widgets=alert,goal", live.id)
+    };
+    assert_eq!(
+        hosts().await,
+        json!([
+            {"host": "Ana", "live_id": mon.id, "lives": [mon.id, wed.id, fri.id]},
+            {"host": "Zoé", "live_id": zoe.id, "lives": [zoe.id]},
+        ])
+    );
+    // Any of Ana's links shows Monday's live before it, on air, and for an hour after its end.
+    for (when, shown) in [
+        ("2027-03-01T12:00:00Z", &mon),
+        ("2027-03-01T20:00:00Z", &mon),
+        ("2027-03-01T21:59:59Z", &mon),
+        ("2027-03-01T22:00:00Z", &wed),
+        ("2027-03-03T20:00:00Z", &wed),
+        ("2027-03-04T12:00:00Z", &fri),
+        ("2027-03-09T12:00:00Z", &fri),
+    ] {
+        clock.set(when);
+        assert_eq!(hosts().await[0]["live_id"], json!(shown.id), "{when}");
+        for link in [&mon, &wed, &fri] {
+            let (s, page) = app.get(&follow(link, &link.overlay_token)).await;
+            assert_eq!(s, StatusCode::OK, "{page}");
+            assert_eq!(page_live(&page), (shown.id.clone(), "host".to_owned()), "{when}, {}'s link", link.id);
+        }
+        // Without `follow`, a live's link stays on its live.
+        let (_, page) = app.get(&format!("/overlay/lives/{}?token={}", mon.id, mon.overlay_token)).await;
+        assert_eq!(page_live(&page), (mon.id.clone(), String::new()));
+    }
+    // Zoé's link follows Zoé: her only live.
+    let (_, page) = app.get(&follow(&zoe, &zoe.overlay_token)).await;
+    assert_eq!(page_live(&page).0, zoe.id);
+
+    // Another host's token, another campaign's Ana, a wrong value, a campaign's overlay.
+    let (s, _) = app.get(&follow(&mon, &zoe.overlay_token)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let elsewhere = app.live(&app.eur_campaign().await, json!({"host": "Ana"})).await;
+    let (s, _) = app.get(&follow(&mon, &elsewhere.overlay_token)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, e) = app.get(&format!("/overlay/lives/{}?token={}&follow=campaign", mon.id, mon.overlay_token)).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")), "{e}");
+    let campaign = app.campaign(json!({"name": "Téléthon", "currency": "EUR"})).await;
+    let (s, e) = app
+        .get(&format!(
+            "/overlay/campaigns/{}?token={}&follow=host",
+            campaign["id"].as_str().unwrap(),
+            token_of(&campaign["overlay_url"])
+        ))
+        .await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")), "{e}");
+    let (s, _) = app.get(&format!("/overlay/lives/nope?token={}&follow=host", mon.overlay_token)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The page's stream: the followed live's, opened with the token of the link's live.
+    assert_eq!(status_of(&app, &fri.id, &mon.overlay_token).await, 101);
+    assert_eq!(status_of(&app, &fri.id, &zoe.overlay_token).await, 403);
+    assert_eq!(status_of(&app, &fri.id, &elsewhere.overlay_token).await, 403);
+    assert_eq!(status_of(&app, &zoe.id, &mon.overlay_token).await, 403);
+    // The other reads keep to the live's own token.
+    let (s, _) = app.get(&format!("/api/v1/lives/{}/events?token={}", fri.id, mon.overlay_token)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app
+        .donate(&TestLive { key: mon.overlay_token.clone(), ..fri.clone() }, json!({"amount": 100, "currency": "EUR"}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "an overlay token never writes");
+}
+
+#[tokio::test]
+async fn a_follow_session_ends_when_the_token_of_its_link_is_replaced() {
+    let app = spawn_app().await;
+    let c = app.eur_campaign().await;
+    let first = app.live(&c, json!({"host": "Ana", "scheduled_at": from_now(-600)})).await;
+    let second = app.live(&c, json!({"host": "Ana", "scheduled_at": from_now(86_400)})).await;
+    // On the second live's stream: a session with the first live's token (a
+    // follow link), one with the second's own.
+    let mut follower = connect(&app, &second, &first.overlay_token).await;
+    let mut own = connect(&app, &second, &second.overlay_token).await;
+
+    // The first live's token replaced: its follow session ends; the second's own goes on.
+    let first_token = rotate(&app, &first).await;
+    assert_eq!(follower.closed(Duration::from_secs(5)).await, Some(1008));
+    let d = app.donate_ok(&second, 700).await;
+    assert_eq!(own.until("donation").await["donation"]["id"], d["donation"]["id"]);
+    assert_eq!(status_of(&app, &second.id, &first.overlay_token).await, 401);
+
+    // The second live's token replaced: its own session ends, not a follow
+    // session opened with the first live's new token.
+    let mut follower = connect(&app, &second, &first_token).await;
+    rotate(&app, &second).await;
+    assert_eq!(own.closed(Duration::from_secs(5)).await, Some(1008));
+    let d = app.donate_ok(&second, 900).await;
+    let got = follower.until("donation").await;
+    assert_eq!(
+        (got["donation"]["id"].clone(), got["totals"]["raised"].clone()),
+        (d["donation"]["id"].clone(), json!(1600))
+    );
+}
+
+/// A session on `live`'s stream with `token`, its snapshot read.
+async fn connect(app: &TestApp, live: &TestLive, token: &str) -> Ws {
+    let (stream, _) = tokio_tungstenite::connect_async(app.ws_url(&live.id, token, None)).await.expect("ws connect");
+    let mut ws = Ws { stream };
+    assert_eq!(ws.next().await["type"], "snapshot");
+    ws
+}
+
+/// A new overlay token for `live`.
+async fn rotate(app: &TestApp, live: &TestLive) -> String {
+    let (s, v) =
+        app.post(&format!("/api/v1/lives/{}/rotate", live.id), Some(ADMIN), json!({"overlay_token": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    token_of(&v["overlay_url"])
+}
