@@ -1382,6 +1382,8 @@ async fn an_organiser_creates_a_month_of_lives_in_one_form() {
                    [tr.cells[0].textContent, tr.cells[1].querySelector('input').value, tr.cells[2].querySelector('input').value])")
             .await;
         let rows = rows.as_array().unwrap();
+        // One link for all six: the first's overlay link, following its host.
+        assert_eq!(input_value(b, "#follow-url").await, format!("{}&follow=host", rows[0][1].as_str().unwrap()));
         let dates: Vec<String> = rows.iter().map(|r| r[0].as_str().unwrap().replace('\u{a0}', " ")).collect();
         assert_eq!(
             dates,

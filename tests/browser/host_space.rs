@@ -188,6 +188,8 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         let prefix = format!("{}/overlay/lives/{}?token=", app.base, live.id);
         let token = new_url.strip_prefix(&prefix).unwrap_or_else(|| panic!("{new_url}")).to_owned();
         assert!(token.starts_with("ot_"), "{new_url}");
+        // The link that follows the host's lives: the same with `follow=host`.
+        assert_eq!(input_value(b, "#follow-url").await, format!("{new_url}&follow=host"));
         let builder = b.js("return document.getElementById('builder-link').href").await;
         assert_eq!(builder, format!("{}/overlay/lives/{}/builder?token={token}&lang=fr", app.base, live.id));
         let (s, _) = app

@@ -11,6 +11,7 @@ mod browser;
 mod campaign_widgets;
 mod credits;
 mod dashboard;
+mod follow;
 mod host_space;
 mod milestones;
 mod overlays;

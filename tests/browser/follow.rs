@@ -1,0 +1,145 @@
+//! A host's overlay link that follows their lives (`follow=host`): one OBS
+//! source for the month, moving on to the next live by itself; offered by the
+//! builder, the dashboard and the host's space.
+
+use crate::browser::{Browser, eventually, with_browser};
+use crate::dashboard::{click, create_campaign, fill, input_value, sign_in, wait_text};
+use crate::helpers::*;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// The live the page shows, and whether its stream is open.
+async fn shown(b: &Browser) -> (String, String) {
+    let v = b.js("return [document.body.dataset.id, document.body.dataset.state]").await;
+    (v[0].as_str().unwrap_or_default().to_owned(), v[1].as_str().unwrap_or_default().to_owned())
+}
+
+/// The donor of the alert on screen, if one is.
+async fn alert_donor(b: &Browser) -> Option<String> {
+    let v: Value = b
+        .js("var a = document.getElementById('alert'); return a.hidden ? null : document.getElementById('alert-donor').textContent")
+        .await;
+    v.as_str().map(str::to_owned)
+}
+
+#[tokio::test]
+async fn a_host_s_follow_link_moves_on_to_their_next_live() {
+    let app = spawn_app().await;
+    let c = app.eur_campaign().await;
+    with_browser(async |b| {
+        // Made once the browser is ours: Monday's live ended 59 minutes and 40
+        // seconds ago (its hour after the end runs out in 20 s); Wednesday's is tomorrow.
+        let monday = app
+            .live(
+                &c,
+                json!({"host": "Ana", "title": "Lundi", "scheduled_at": from_now(-3600 - 60 + 20), "duration_minutes": 1, "goal": 10000}),
+            )
+            .await;
+        let wednesday = app
+            .live(&c, json!({"host": "Ana", "title": "Mercredi", "scheduled_at": from_now(86_400), "goal": 20000}))
+            .await;
+        let link = format!(
+            "{}/overlay/lives/{}?token={}&follow=host&widgets=alert,goal&refresh=2",
+            app.base, monday.id, monday.overlay_token
+        );
+        b.goto(&link).await;
+        b.wait_live().await;
+        assert_eq!(shown(b).await.0, monday.id);
+        // Monday's credits time: its donations still show.
+        app.donate(&monday, json!({"amount": 1500, "currency": "EUR", "donor": "Bob"})).await;
+        eventually("Bob's alert", WAIT, || async { (alert_donor(b).await.as_deref() == Some("Bob")).then_some(()) })
+            .await;
+        wait_text(b, "#goal-label", &crate::dashboard::fr("15,00_€ / 100,00_€")).await;
+        // Its hour over, the same page opens Wednesday's live by itself.
+        let next = eventually("Wednesday's live", Duration::from_secs(40), || async {
+            let s = shown(b).await;
+            (s == (wednesday.id.clone(), "live".to_owned())).then_some(s)
+        })
+        .await;
+        assert_eq!(next.0, wednesday.id);
+        wait_text(b, "#goal-label", &crate::dashboard::fr("0,00_€ / 200,00_€")).await;
+        // Wednesday's donations are the alerts now; Monday's no longer.
+        b.js("window.__seen = []; var n = document.getElementById('alert-donor');
+              new MutationObserver(function () { window.__seen.push(n.textContent); })
+                .observe(n, {childList: true, characterData: true, subtree: true});")
+            .await;
+        app.donate(&monday, json!({"amount": 500, "currency": "EUR", "donor": "Late"})).await;
+        app.donate(&wednesday, json!({"amount": 700, "currency": "EUR", "donor": "Chloé"})).await;
+        eventually("Chloé's alert", WAIT, || async { (alert_donor(b).await.as_deref() == Some("Chloé")).then_some(()) })
+            .await;
+        wait_text(b, "#goal-label", &crate::dashboard::fr("7,00_€ / 200,00_€")).await;
+        assert_eq!(b.js("return window.__seen").await, json!(["Chloé"]));
+        // It stays there: the schedule still gives Wednesday's.
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert_eq!(shown(b).await, (wednesday.id.clone(), "live".to_owned()));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_builder_the_dashboard_and_the_host_s_space_give_the_follow_link() {
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        sign_in(b, &app, "").await;
+        create_campaign(b, "Mars solidaire", "5000", "https://dons.example.org/mars").await;
+        // Ana's first live: a link of its own. Her second: the link that follows both.
+        for (i, title) in ["Lundi", "Mercredi"].into_iter().enumerate() {
+            b.js("document.querySelector('details:has(#new-live)').open = true").await;
+            fill(b, "#new-live [name=host]", "Ana").await;
+            fill(b, "#new-live [name=title]", title).await;
+            click(b, "#new-live button[type=submit]").await;
+            eventually("the new live's card", WAIT, || async {
+                let n = b.js("return document.querySelectorAll('#lives article').length").await;
+                (n == i + 1).then_some(())
+            })
+            .await;
+            wait_text(b, "#secret-host", "Ana").await;
+            let follow_hidden = b.js("return document.getElementById('secret-follow-box').hidden").await;
+            assert_eq!(follow_hidden, i == 0, "the follow link with the live number {}", i + 1);
+        }
+        let overlay = input_value(b, "#overlay-url").await;
+        assert_eq!(input_value(b, "#follow-url").await, format!("{overlay}&follow=host"));
+        assert_eq!(
+            b.js("return document.querySelector('label:has(#follow-url)').firstChild.textContent.trim()").await,
+            "Un seul lien OBS pour tous les lives de cet hôte"
+        );
+
+        // The builder of a live whose host has another offers the follow link, ticked.
+        let (page, query) = overlay.split_once('?').unwrap();
+        b.goto(&format!("{page}/builder?{query}")).await;
+        let url_now = eventually("the builder's URL", WAIT, || async {
+            let v = b.js("return document.getElementById('url').value").await;
+            v.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
+        })
+        .await;
+        assert_eq!(url_now, format!("{overlay}&follow=host"));
+        assert_eq!(
+            b.js("return document.querySelector('label:has([name=follow])').textContent.trim()").await,
+            "Suivre tous les lives de l'hôte dans la campagne : ce lien passe seul au live suivant"
+        );
+        b.js(r##"var f = document.getElementById("form"); f.elements.follow.checked = false; f.dispatchEvent(new Event("change"));"##)
+            .await;
+        assert_eq!(b.js("return document.getElementById('url').value").await, overlay);
+        // A campaign's builder has no such box.
+        let (_, r) =
+            app.post(&format!("/api/v1/campaigns/{}/rotate", live_campaign(&app, page).await), Some(ADMIN), json!({})).await;
+        b.goto(&format!("{}/builder?token={}", r["overlay_url"].as_str().unwrap().split('?').next().unwrap(), r["overlay_token"].as_str().unwrap()))
+            .await;
+        eventually("the campaign's builder", WAIT, || async {
+            let v = b.js("return document.getElementById('url').value").await;
+            v.as_str().is_some_and(|s| !s.is_empty()).then_some(())
+        })
+        .await;
+        assert_eq!(b.js("return document.querySelector('[name=follow]') === null").await, true);
+    })
+    .await;
+}
+
+/// The campaign of the live whose overlay page is at `path`.
+async fn live_campaign(app: &TestApp, path: &str) -> String {
+    let id = path.rsplit('/').next().unwrap();
+    let (_, l) = app.get(&format!("/api/v1/lives/{id}")).await;
+    l["campaign_id"].as_str().unwrap().to_owned()
+}
