@@ -363,6 +363,11 @@ fn csv_err(e: csv::Error) -> ApiError {
     ApiError::internal(e.to_string())
 }
 
+/// The clock of `?tz=` (a name of the IANA database), if one is asked for.
+pub(crate) fn time_zone(q: &HashMap<String, String>) -> Result<Option<(jiff::tz::TimeZone, String)>, ApiError> {
+    CsvStyle::zone(q)
+}
+
 fn unknown_zone(name: &str) -> ApiError {
     ApiError::bad_request("invalid_query", format!("tz must be a time zone such as Europe/Paris, not {name:?}"))
         .with("field", "tz")

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod chat;
 pub mod integrations;
 pub mod limits;
 pub mod metrics;
@@ -26,6 +27,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
+        .merge(chat::router())
         .merge(admin::router())
         .merge(ws::router())
         .merge(overlay::router())

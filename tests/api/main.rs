@@ -3,6 +3,7 @@
 mod helpers;
 
 mod backup;
+mod chat;
 mod core;
 mod crash;
 mod credits;

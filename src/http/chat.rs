@@ -1,0 +1,365 @@
+//! One line of plain text for a chat bot's command (`!cagnotte`, `!top`,
+//! `!palier`, `!prochain`): Nightbot's `$(urlfetch …)`, StreamElements'
+//! `${customapi.…}`, Streamlabs Cloudbot's `{readapi.…}` and the like fetch a URL
+//! and say what it answers in the stream's chat.
+//!
+//! - `GET /api/v1/lives/{id}/chat[?say=…&lang=…&tz=…&follow=host]`
+//! - `GET /api/v1/campaigns/{id}/chat[?say=…&lang=…&tz=…]`
+//!
+//! Public like the live's and the campaign's answers: it says only what their
+//! public pages show. `say` is `total` (the default), `top`, `milestone` or
+//! `next`; `follow=host` answers for the live its host is on now (one command
+//! for a host's month of lives). At most [`MAX_CHARS`] characters, which every
+//! bot and chat takes.
+
+use super::Path;
+use super::overlay::lang;
+use crate::app::AppState;
+use crate::domain::state::MilestoneState;
+use crate::domain::{Live, Timestamp, Totals};
+use crate::error::ApiError;
+use crate::money::Currency;
+use crate::views::{followed, live_status};
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Nightbot's limit, under Twitch's 500 and YouTube's 200 words.
+pub const MAX_CHARS: usize = 400;
+/// How many donors `say=top` names.
+const TOP: usize = 5;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/lives/{id}/chat", get(live_line))
+        .route("/api/v1/campaigns/{id}/chat", get(campaign_line))
+}
+
+/// What the line is about.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Say {
+    Total,
+    Top,
+    Milestone,
+    Next,
+}
+
+/// The request's settings.
+struct Ask {
+    say: Say,
+    french: bool,
+    zone: Option<(jiff::tz::TimeZone, String)>,
+}
+
+impl Ask {
+    fn of(q: &HashMap<String, String>) -> Result<Ask, ApiError> {
+        let say = match q.get("say").map(|s| s.trim()) {
+            None | Some("" | "total") => Say::Total,
+            Some("top") => Say::Top,
+            Some("milestone") => Say::Milestone,
+            Some("next") => Say::Next,
+            Some(other) => {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    format!("say must be total, top, milestone or next, not {other:?}"),
+                )
+                .with("field", "say"));
+            }
+        };
+        Ok(Ask { say, french: lang(q) == "fr", zone: super::admin::time_zone(q)? })
+    }
+
+    fn words(&self, fr: &'static str, en: &'static str) -> &'static str {
+        if self.french { fr } else { en }
+    }
+
+    fn money(&self, currency: Currency, minor: i64) -> String {
+        currency.format_for(minor, self.french)
+    }
+}
+
+/// Everything a line may say about a live or a campaign, read once.
+struct Subject {
+    currency: Currency,
+    totals: Totals,
+    goal: Option<i64>,
+    /// The charity, else the campaign's name.
+    beneficiary: String,
+    /// The whole campaign's totals, on a live's line.
+    campaign_totals: Option<Totals>,
+    donate_url: Option<String>,
+    top: Value,
+    /// The total the milestones are of, and the milestones it climbs to (no
+    /// challenge, none taken off), as the overlay's goal bar: a live's own with
+    /// its goal, else the campaign's.
+    climb: (i64, Vec<MilestoneState>),
+    /// The lives `say=next` looks among: the host's on a live's line, every
+    /// live of the campaign on the campaign's.
+    lives: Vec<Live>,
+}
+
+async fn live_line(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let ask = Ask::of(&q)?;
+    let not_found = || ApiError::not_found("live_not_found", "no live has this id");
+    let host_lives = app.views.host_lives(&id).ok_or_else(not_found)?;
+    let id = match q.get("follow").map(String::as_str) {
+        None | Some("") => id,
+        Some("host") => {
+            let lives: Vec<&Live> = host_lives.iter().collect();
+            followed(&lives, app.now()).map_or(id, |l| l.id.clone())
+        }
+        Some(other) => {
+            return Err(ApiError::bad_request("invalid_query", format!("follow must be host, not {other:?}"))
+                .with("field", "follow"));
+        }
+    };
+    let live = app.views.live(&id).ok_or_else(not_found)?;
+    let campaign = app.views.campaign(&live.live.campaign_id).ok_or_else(not_found)?;
+    let climb = if live.live.goal.is_some() {
+        (live.totals.total, climbing(&campaign.milestones, |m| m.live_id.as_deref() == Some(id.as_str())))
+    } else {
+        (campaign.totals.total, climbing(&campaign.milestones, |m| m.live_id.is_none()))
+    };
+    let subject = Subject {
+        currency: live.currency,
+        totals: live.totals,
+        goal: live.live.goal,
+        beneficiary: campaign.campaign.charity.clone().unwrap_or_else(|| campaign.campaign.name.clone()),
+        campaign_totals: Some(campaign.totals),
+        donate_url: live.live.donate_url.clone().or(campaign.campaign.donate_url.clone()),
+        top: live.board.top_donors(),
+        climb,
+        lives: host_lives,
+    };
+    text(&line(&ask, &subject, &campaign.totals, app.now()))
+}
+
+async fn campaign_line(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let ask = Ask::of(&q)?;
+    let c =
+        app.views.campaign(&id).ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let subject = Subject {
+        currency: c.campaign.currency,
+        totals: c.totals,
+        goal: c.campaign.goal,
+        beneficiary: c.campaign.charity.clone().unwrap_or_else(|| c.campaign.name.clone()),
+        campaign_totals: None,
+        donate_url: c.campaign.donate_url.clone(),
+        top: c.board.top_donors(),
+        climb: (c.totals.total, climbing(&c.milestones, |m| m.live_id.is_none())),
+        lives: c.lives.iter().filter_map(|l| app.views.with_live(l, |l| l.live.clone())).collect(),
+    };
+    text(&line(&ask, &subject, &c.totals, app.now()))
+}
+
+/// The milestones of `which` a total climbs to: no challenge, none taken off.
+fn climbing(all: &[MilestoneState], which: impl Fn(&crate::domain::Milestone) -> bool) -> Vec<MilestoneState> {
+    all.iter()
+        .filter(|m| m.milestone.ends_at.is_none() && !m.milestone.cancelled && which(&m.milestone))
+        .cloned()
+        .collect()
+}
+
+fn text(line: &str) -> Result<Response, ApiError> {
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
+        cut(line, MAX_CHARS),
+    )
+        .into_response())
+}
+
+/// `s` in at most `max` characters, cut after a word with "…" when longer.
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let head: String = s.chars().take(max - 1).collect();
+    let head = head.rfind(' ').map_or(head.as_str(), |i| &head[..i]);
+    format!("{}…", head.trim_end_matches([',', ';', ':', ' ']))
+}
+
+fn line(ask: &Ask, s: &Subject, campaign_totals: &Totals, now: Timestamp) -> String {
+    match ask.say {
+        Say::Total => total_line(ask, s, campaign_totals),
+        Say::Top => top_line(ask, s),
+        Say::Milestone => milestone_line(ask, s),
+        Say::Next => next_line(ask, s, now),
+    }
+}
+
+fn total_line(ask: &Ask, s: &Subject, campaign_totals: &Totals) -> String {
+    let money = |m| ask.money(s.currency, m);
+    let mut out = if ask.french {
+        format!("{} récoltés pour {}", money(s.totals.total), s.beneficiary)
+    } else {
+        format!("{} raised for {}", money(s.totals.total), s.beneficiary)
+    };
+    if s.totals.matched > 0 {
+        out += &if ask.french {
+            format!(" (dont {} des partenaires)", money(s.totals.matched))
+        } else {
+            format!(" ({} of it from sponsors)", money(s.totals.matched))
+        };
+    }
+    if let Some(goal) = s.goal.filter(|g| *g > 0) {
+        let pct = s.totals.total.saturating_mul(100) / goal;
+        out += &if ask.french {
+            format!(", {pct}\u{a0}% de l'objectif de {}", money(goal))
+        } else {
+            format!(", {pct}% of the {} goal", money(goal))
+        };
+    }
+    out.push('.');
+    if s.campaign_totals.is_some() && campaign_totals.total != s.totals.total {
+        out +=
+            &format!(" {} {}.", ask.words("Toute la campagne :", "The whole campaign:"), money(campaign_totals.total));
+    }
+    out += &match (s.totals.donations, ask.french) {
+        (0, _) => format!(" {}", ask.words("Soyez le premier à donner !", "Be the first to give!")),
+        (1, true) => " 1 don, merci !".to_owned(),
+        (n, true) => format!(" {n} dons, merci !"),
+        (1, false) => " 1 donation, thank you!".to_owned(),
+        (n, false) => format!(" {n} donations, thank you!"),
+    };
+    if let Some(url) = &s.donate_url {
+        out += &format!(" {} {url}", ask.words("Pour donner :", "Donate:"));
+    }
+    out
+}
+
+fn top_line(ask: &Ask, s: &Subject) -> String {
+    let donors: Vec<String> = s
+        .top
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .take(TOP)
+        .enumerate()
+        .map(|(i, d)| {
+            let name = d["donor"].as_str().unwrap_or_default();
+            format!("{}. {name} ({})", i + 1, ask.money(s.currency, d["amount"].as_i64().unwrap_or_default()))
+        })
+        .collect();
+    if donors.is_empty() {
+        return ask.words("Pas encore de donateur : soyez le premier !", "No donor yet: be the first!").to_owned();
+    }
+    format!("{} {}", ask.words("Top donateurs :", "Top donors:"), donors.join(", "))
+}
+
+fn milestone_line(ask: &Ask, s: &Subject) -> String {
+    let (total, milestones) = &s.climb;
+    let mut ahead: Vec<&MilestoneState> = milestones.iter().filter(|m| m.reached.is_none()).collect();
+    ahead.sort_by_key(|m| m.milestone.amount);
+    match ahead.first() {
+        Some(m) => {
+            let left = ask.money(s.currency, (m.milestone.amount - total).max(0));
+            let at = ask.money(s.currency, m.milestone.amount);
+            if ask.french {
+                format!("Prochain palier : {at} — {} (encore {left}).", m.milestone.label)
+            } else {
+                format!("Next milestone: {at} — {} ({left} to go).", m.milestone.label)
+            }
+        }
+        None if milestones.is_empty() => ask.words("Pas de palier pour l'instant.", "No milestone yet.").to_owned(),
+        None => {
+            ask.words("Tous les paliers sont atteints : merci !", "Every milestone is reached: thank you!").to_owned()
+        }
+    }
+}
+
+fn next_line(ask: &Ask, s: &Subject, now: Timestamp) -> String {
+    let who = |l: &Live| match &l.title {
+        Some(t) if !t.is_empty() => format!("{} — {t}", l.host),
+        _ => l.host.clone(),
+    };
+    let on_air = s.lives.iter().filter(|l| live_status(l, now) == "current").max_by_key(|l| l.scheduled_at);
+    let next = s.lives.iter().filter(|l| l.scheduled_at.is_some_and(|t| t > now)).min_by_key(|l| l.scheduled_at);
+    let mut out = String::new();
+    if let Some(l) = on_air {
+        out = format!("{} {}.", ask.words("En direct :", "On air:"), who(l));
+    }
+    match next.and_then(|l| Some((l, l.scheduled_at?))) {
+        Some((l, at)) => {
+            let when = when(ask, at);
+            let sep = if out.is_empty() { "" } else { " " };
+            out += &format!("{sep}{} {}, {when}.", ask.words("Prochain live :", "Next live:"), who(l));
+        }
+        None if out.is_empty() => {
+            out = ask.words("Pas de prochain live prévu pour l'instant.", "No next live planned yet.").to_owned();
+        }
+        None => {}
+    }
+    out
+}
+
+const FR_DAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+const FR_MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+const EN_DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const EN_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// "mercredi 3 mars à 19:00 (Europe/Paris)" / "Wednesday 3 March at 19:00
+/// (Europe/Paris)": on the clock of `tz`, UTC without one.
+fn when(ask: &Ask, at: Timestamp) -> String {
+    let instant = jiff::Timestamp::from_millisecond(at.millis()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let (zone, name) = match &ask.zone {
+        Some((zone, name)) => (zone.clone(), name.as_str()),
+        None => (jiff::tz::TimeZone::UTC, "UTC"),
+    };
+    let d = zone.to_datetime(instant);
+    let day = usize::from(d.weekday().to_monday_zero_offset().unsigned_abs());
+    let month = usize::from(d.month().unsigned_abs()) - 1;
+    let (days, months, at_word) = if ask.french { (FR_DAYS, FR_MONTHS, "à") } else { (EN_DAYS, EN_MONTHS, "at") };
+    format!("{} {} {} {at_word} {:02}:{:02} ({name})", days[day], d.day(), months[month], d.hour(), d.minute())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_is_cut_after_a_word() {
+        assert_eq!(cut("abc def", 10), "abc def");
+        assert_eq!(cut("Top donors: 1. Ana (€5.00), 2. Bob (€3.00)", 30), "Top donors: 1. Ana (€5.00)…");
+        let long = "é".repeat(500);
+        assert_eq!(cut(&long, MAX_CHARS).chars().count(), MAX_CHARS);
+    }
+}

@@ -1,0 +1,144 @@
+//! The line a chat bot says (`/chat`): the totals, the top donors, the next
+//! milestone and the next live, in French and English, exactly.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// French text: `~` stands for the narrow no-break space, `_` for the no-break space.
+fn fr(s: &str) -> String {
+    s.replace('~', "\u{202f}").replace('_', "\u{a0}")
+}
+
+async fn say(app: &TestApp, path: &str) -> String {
+    let res = app.client.get(format!("{}{path}", app.base)).send().await.expect("request");
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
+    res.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_next_live() {
+    let clock = ManualClock::at("2027-03-01T12:00:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let c = app
+        .campaign(json!({"name": "Mars solidaire", "currency": "EUR", "goal": 500000, "charity": "Les Restos du cœur",
+                         "donate_url": "https://dons.example.org/mars"}))
+        .await;
+    let c = c["id"].as_str().unwrap().to_owned();
+    let (s, m) = app
+        .post(
+            &format!("/api/v1/campaigns/{c}/matches"),
+            Some(ADMIN),
+            json!({"sponsor": "Boulangerie", "ratio": [1, 1], "cap": 100000}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    let monday = app
+        .live(&c, json!({"host": "Ana", "title": "Dessin", "goal": 10000, "scheduled_at": "2027-03-01T19:00:00Z"}))
+        .await;
+    let zoe = app.live(&c, json!({"host": "Zoé", "scheduled_at": "2027-03-02T18:00:00Z"})).await;
+    let wednesday = app
+        .live(&c, json!({"host": "Ana", "title": "Concert", "goal": 10000, "scheduled_at": "2027-03-03T19:00:00Z"}))
+        .await;
+    let live = |l: &TestLive, q: &str| format!("/api/v1/lives/{}/chat{q}", l.id);
+    let campaign = |q: &str| format!("/api/v1/campaigns/{c}/chat{q}");
+
+    // Nothing given yet.
+    assert_eq!(
+        say(&app, &live(&monday, "")).await,
+        fr(
+            "0,00_€ récoltés pour Les Restos du cœur, 0_% de l'objectif de 100,00_€. Soyez le premier à donner ! Pour donner : https://dons.example.org/mars"
+        )
+    );
+    assert_eq!(say(&app, &live(&monday, "?say=top&lang=en")).await, "No donor yet: be the first!");
+    assert_eq!(say(&app, &live(&monday, "?say=milestone")).await, "Pas de palier pour l'instant.");
+
+    clock.set("2027-03-01T19:30:00Z");
+    for (l, donor, amount, anonymous) in
+        [(&monday, "Bob", 1500, false), (&monday, "Chloé", 500, true), (&zoe, "Dan", 1000, false)]
+    {
+        let (s, d) =
+            app.donate(l, json!({"amount": amount, "currency": "EUR", "donor": donor, "anonymous": anonymous})).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+    }
+    assert_eq!(
+        say(&app, &live(&monday, "")).await,
+        fr(
+            "40,00_€ récoltés pour Les Restos du cœur (dont 20,00_€ des partenaires), 40_% de l'objectif de 100,00_€. Toute la campagne : 60,00_€. 2 dons, merci ! Pour donner : https://dons.example.org/mars"
+        )
+    );
+    assert_eq!(
+        say(&app, &live(&monday, "?lang=en&say=total")).await,
+        "€40.00 raised for Les Restos du cœur (€20.00 of it from sponsors), 40% of the €100.00 goal. The whole campaign: €60.00. 2 donations, thank you! Donate: https://dons.example.org/mars"
+    );
+    assert_eq!(
+        say(&app, &campaign("")).await,
+        fr(
+            "60,00_€ récoltés pour Les Restos du cœur (dont 30,00_€ des partenaires), 1_% de l'objectif de 5~000,00_€. 3 dons, merci ! Pour donner : https://dons.example.org/mars"
+        )
+    );
+    // A host's command for the month: Wednesday's route follows Ana to Monday's live, on air.
+    assert_eq!(say(&app, &live(&wednesday, "?follow=host")).await, say(&app, &live(&monday, "")).await);
+    assert_eq!(say(&app, &live(&wednesday, "?say=top")).await, "Pas encore de donateur : soyez le premier !");
+
+    // Top donors: by name as viewers see them (an anonymous gift has none).
+    assert_eq!(say(&app, &live(&monday, "?say=top")).await, fr("Top donateurs : 1. Bob (15,00_€)"));
+    assert_eq!(say(&app, &campaign("?say=top&lang=en")).await, "Top donors: 1. Bob (€15.00), 2. Dan (€10.00)");
+
+    // The next milestone of the live's goal; a live without a goal climbs the campaign's.
+    let (s, m) = app
+        .post(
+            &format!("/api/v1/lives/{}/milestones", monday.id),
+            Some(ADMIN),
+            json!({"amount": 5000, "label": "Karaoké"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    let (s, m) = app
+        .post(&format!("/api/v1/campaigns/{c}/milestones"), Some(ADMIN), json!({"amount": 10000, "label": "Tatouage"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    assert_eq!(
+        say(&app, &live(&monday, "?say=milestone")).await,
+        fr("Prochain palier : 50,00_€ — Karaoké (encore 10,00_€).")
+    );
+    assert_eq!(
+        say(&app, &live(&zoe, "?say=milestone&lang=en")).await,
+        "Next milestone: €100.00 — Tatouage (€40.00 to go)."
+    );
+    assert_eq!(
+        say(&app, &campaign("?say=milestone")).await,
+        fr("Prochain palier : 100,00_€ — Tatouage (encore 40,00_€).")
+    );
+    app.donate(&monday, json!({"amount": 600, "currency": "EUR", "donor": "Eve"})).await;
+    assert_eq!(say(&app, &live(&monday, "?say=milestone")).await, "Tous les paliers sont atteints : merci !");
+    assert_eq!(
+        say(&app, &campaign("?say=milestone")).await,
+        fr("Prochain palier : 100,00_€ — Tatouage (encore 28,00_€).")
+    );
+
+    // The next live: the host's on a live's line, the campaign's on its own, on the clock asked.
+    assert_eq!(
+        say(&app, &live(&monday, "?say=next&tz=Europe/Paris")).await,
+        "En direct : Ana — Dessin. Prochain live : Ana — Concert, mercredi 3 mars à 20:00 (Europe/Paris)."
+    );
+    assert_eq!(
+        say(&app, &campaign("?say=next&lang=en")).await,
+        "On air: Ana — Dessin. Next live: Zoé, Tuesday 2 March at 18:00 (UTC)."
+    );
+    clock.set("2027-03-04T12:00:00Z");
+    assert_eq!(say(&app, &live(&monday, "?say=next")).await, "Pas de prochain live prévu pour l'instant.");
+
+    // Bad asks: the contract's errors.
+    for (path, status, code) in [
+        (live(&monday, "?say=everything"), StatusCode::BAD_REQUEST, "invalid_query"),
+        (live(&monday, "?say=next&tz=Mars/Olympus"), StatusCode::BAD_REQUEST, "invalid_query"),
+        (live(&monday, "?follow=campaign"), StatusCode::BAD_REQUEST, "invalid_query"),
+        ("/api/v1/lives/nope/chat".to_owned(), StatusCode::NOT_FOUND, "live_not_found"),
+        ("/api/v1/campaigns/nope/chat".to_owned(), StatusCode::NOT_FOUND, "campaign_not_found"),
+    ] {
+        let (s, e) = app.get(&path).await;
+        assert_eq!((s, e["error"].as_str()), (status, Some(code)), "{path}: {e}");
+    }
+}
