@@ -279,6 +279,13 @@
     if (m && csrf && decodeURIComponent(m[1]) !== currentId) selectCampaign(decodeURIComponent(m[1]));
   });
 
+  // The campaign's chat bot commands, with what they answer, when opened.
+  el("chat-details").addEventListener("toggle", function () {
+    if (!el("chat-details").open || !currentId) return;
+    cagnotteChatCommands(el("chat-commands").querySelector("tbody"),
+      "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/chat", lang, { copy: T.copy, copied: T.copied });
+  });
+
   function selectCampaign(id) {
     if (currentId !== id) {
       currentId = id;
@@ -292,6 +299,7 @@
       el("lives").textContent = "";
       el("secrets").hidden = true;
       el("overlay-preview").removeAttribute("src");
+      el("chat-details").open = false;
       if (location.hash !== "#c=" + encodeURIComponent(id)) history.replaceState(null, "", "#c=" + encodeURIComponent(id));
       disconnect();
     }

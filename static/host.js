@@ -378,6 +378,13 @@
   el("copy-host").addEventListener("click", function () {
     cagnotteCopy(el("host-url"), function () { notice(T.copied, false); });
   });
+  // The host's chat bot commands (they follow the host's lives), with what they answer, when opened.
+  el("chat-details").addEventListener("toggle", function () {
+    if (!el("chat-details").open) return;
+    cagnotteChatCommands(el("chat-commands").querySelector("tbody"),
+      "/api/v1/lives/" + encodeURIComponent(liveId) + "/chat?follow=host", lang,
+      { copy: el("copy-overlay").textContent, copied: T.copied });
+  });
   ["overlay", "follow"].forEach(function (name) {
     el("copy-" + name).addEventListener("click", function () {
       cagnotteCopy(el(name + "-url"), function () { notice(T.copied, false); });

@@ -259,3 +259,47 @@ function cagnotteWinners(find, fetchOne, found, fail) {
     return null;
   };
 }
+
+// The chat bot commands of a live or a campaign (`path`: its `/chat` answer,
+// with its query): one row each with the line that adds it to Nightbot
+// (copied in one click) and what the bot answers now. `labels`: `{copy}`.
+function cagnotteChatCommands(tbody, path, lang, labels) {
+  "use strict";
+  var names = lang === "en"
+    ? [["!total", "total"], ["!top", "top"], ["!milestone", "milestone"], ["!next", "next"]]
+    : [["!cagnotte", "total"], ["!top", "top"], ["!palier", "milestone"], ["!prochain", "next"]];
+  var zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* UTC then */ }
+  tbody.textContent = "";
+  names.forEach(function (n, i) {
+    var url = location.origin + path + (path.indexOf("?") < 0 ? "?" : "&") + "say=" + n[1] + "&lang=" + lang +
+      (n[1] === "next" && zone ? "&tz=" + encodeURIComponent(zone) : "");
+    var tr = document.createElement("tr");
+    var name = document.createElement("td");
+    name.textContent = n[0];
+    var cell = document.createElement("td");
+    cell.className = "url";
+    var row = document.createElement("span");
+    row.className = "copy-row";
+    var input = document.createElement("input");
+    input.readOnly = true;
+    input.id = "chat-command-" + i;
+    input.value = "!addcom " + n[0] + " $(urlfetch " + url + ")";
+    var copy = document.createElement("button");
+    copy.type = "button";
+    copy.textContent = labels.copy;
+    copy.addEventListener("click", function () { cagnotteCopy(input, function () { copy.textContent = labels.copied; }); });
+    row.appendChild(input);
+    row.appendChild(copy);
+    cell.appendChild(row);
+    var answer = document.createElement("td");
+    answer.className = "chat-answer";
+    tr.appendChild(name);
+    tr.appendChild(cell);
+    tr.appendChild(answer);
+    tbody.appendChild(tr);
+    fetch(url, { cache: "no-store", credentials: "omit" })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (t) { answer.textContent = t; }, function () { /* offline: the next opening */ });
+  });
+}

@@ -219,6 +219,20 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Il montre votre live en cours, y reste une heure après sa fin (le temps du générique), puis passe seul au suivant : à coller une fois dans OBS.",
         "It shows your live on air, stays on it for an hour after its end (time for the credits), then moves on to the next one by itself: paste it into OBS once.",
     ),
+    ("chat_commands", "Commandes de chat (!cagnotte, !top…)", "Chat commands (!total, !top…)"),
+    (
+        "chat_help",
+        "Pour Nightbot, envoyez chaque ligne dans le chat de la chaîne : il ajoute la commande. StreamElements (${customapi.adresse}) et le Cloudbot de Streamlabs ({readapi.adresse}) prennent la même adresse. La réponse tient en une ligne.",
+        "For Nightbot, send each line in the channel's chat: it adds the command. StreamElements (${customapi.address}) and Streamlabs' Cloudbot ({readapi.address}) take the same address. The answer fits on one line.",
+    ),
+    (
+        "chat_follow_help",
+        "Elles suivent vos lives de la campagne : à ajouter une fois pour le mois.",
+        "They follow your lives of the campaign: add them once for the month.",
+    ),
+    ("chat_command", "Commande", "Command"),
+    ("chat_nightbot", "À envoyer dans le chat (Nightbot)", "Send in the chat (Nightbot)"),
+    ("chat_answer", "Ce que le bot répond maintenant", "What the bot answers now"),
     ("write_key", "Clé d'écriture du live", "Live write key"),
     (
         "write_key_help",

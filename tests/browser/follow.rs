@@ -143,3 +143,78 @@ async fn live_campaign(app: &TestApp, path: &str) -> String {
     let (_, l) = app.get(&format!("/api/v1/lives/{id}")).await;
     l["campaign_id"].as_str().unwrap().to_owned()
 }
+
+/// The chat commands' table: `[command, line to send, answer]` each, once every answer came.
+async fn chat_rows(b: &Browser) -> Vec<[String; 3]> {
+    eventually("the chat commands and their answers", WAIT, || async {
+        let v = b
+            .js("return Array.from(document.querySelectorAll('#chat-commands tbody tr')).map(tr =>
+                   [tr.cells[0].textContent, tr.cells[1].querySelector('input').value, tr.cells[2].textContent])")
+            .await;
+        let rows: Vec<[String; 3]> = v
+            .as_array()?
+            .iter()
+            .map(|r| std::array::from_fn(|i| r[i].as_str().unwrap_or_default().to_owned()))
+            .collect();
+        (rows.len() == 4 && rows.iter().all(|r| !r[2].is_empty())).then_some(rows)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_host_s_space_and_the_dashboard_give_the_chat_commands() {
+    let app = spawn_app().await;
+    let c = app
+        .campaign(json!({"name": "Mars solidaire", "currency": "EUR", "goal": 500000, "charity": "Les Restos du cœur"}))
+        .await;
+    let c = c["id"].as_str().unwrap().to_owned();
+    let first = app.live(&c, json!({"host": "Ana", "scheduled_at": from_now(-600)})).await;
+    let later = app.live(&c, json!({"host": "Ana", "title": "Concert", "scheduled_at": from_now(7 * 86_400)})).await;
+    app.donate(&first, json!({"amount": 1500, "currency": "EUR", "donor": "Bob"})).await;
+    with_browser(async |b| {
+        b.time_zone("Europe/Paris").await;
+        // The host's space of the later live: its commands follow Ana to the live on air.
+        b.goto(later.body["host_url"].as_str().unwrap()).await;
+        eventually("the host's space", WAIT, || async {
+            (b.js("return document.body.dataset.state").await == "ready").then_some(())
+        })
+        .await;
+        click(b, "#chat-details > summary").await;
+        let rows = chat_rows(b).await;
+        let api = format!("{}/api/v1/lives/{}/chat?follow=host", app.base, later.id);
+        let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(names, ["!cagnotte", "!top", "!palier", "!prochain"]);
+        assert_eq!(rows[0][1], format!("!addcom !cagnotte $(urlfetch {api}&say=total&lang=fr)"));
+        assert_eq!(rows[3][1], format!("!addcom !prochain $(urlfetch {api}&say=next&lang=fr&tz=Europe%2FParis)"));
+        assert_eq!(
+            rows[0][2],
+            crate::dashboard::fr("15,00_€ récoltés pour Les Restos du cœur. 1 don, merci !"),
+            "the live on air's total"
+        );
+        assert_eq!(rows[1][2], crate::dashboard::fr("Top donateurs : 1. Bob (15,00_€)"));
+        assert_eq!(rows[2][2], "Pas de palier pour l'instant.");
+        assert!(rows[3][2].starts_with("En direct : Ana. Prochain live : Ana — Concert, "), "{}", rows[3][2]);
+        assert!(rows[3][2].ends_with("(Europe/Paris)."), "{}", rows[3][2]);
+        // Each line in one click.
+        click(b, "#chat-commands tbody tr:first-child button").await;
+        wait_text(b, "#chat-commands tbody tr:first-child button", "Copié !").await;
+
+        // The dashboard's, in English: the campaign's.
+        sign_in(b, &app, "?lang=en").await;
+        b.goto(&format!("{}/dashboard?lang=en#c={c}", app.base)).await;
+        wait_text(b, "#c-name", "Mars solidaire").await;
+        click(b, "#chat-details > summary").await;
+        let rows = chat_rows(b).await;
+        let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(names, ["!total", "!top", "!milestone", "!next"]);
+        assert_eq!(
+            rows[0][1],
+            format!("!addcom !total $(urlfetch {}/api/v1/campaigns/{c}/chat?say=total&lang=en)", app.base)
+        );
+        assert_eq!(
+            rows[0][2],
+            "€15.00 raised for Les Restos du cœur, 0% of the €5,000.00 goal. 1 donation, thank you!"
+        );
+    })
+    .await;
+}
