@@ -705,6 +705,23 @@ fn hosts_json(lives: &[LiveView], now: Timestamp) -> Vec<Value> {
         .collect()
 }
 
+/// A live's own fields as edited (`live_updated` frames): no secret, no totals.
+pub fn live_info_json(lv: &Live) -> Value {
+    json!({
+        "id": lv.id, "campaign_id": lv.campaign_id, "host": lv.host, "title": lv.title,
+        "platform": lv.platform, "scheduled_at": lv.scheduled_at, "duration_minutes": lv.duration_minutes,
+        "ends_at": live_end(lv), "goal": lv.goal, "donate_url": lv.donate_url,
+    })
+}
+
+/// A campaign's own fields as edited (`campaign_updated` frames): no secret, no totals.
+pub fn campaign_info_json(cp: &Campaign) -> Value {
+    json!({
+        "id": cp.id, "name": cp.name, "currency": cp.currency, "goal": cp.goal, "charity": cp.charity,
+        "starts_at": cp.starts_at, "ends_at": cp.ends_at, "donate_url": cp.donate_url,
+    })
+}
+
 fn live_json(l: &LiveView, c: &CampaignView, now: Timestamp) -> Value {
     let lv = &l.live;
     json!({

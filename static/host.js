@@ -26,6 +26,7 @@
       noChallenge: "Aucun défi pour l'instant.",
       noMilestone: "Aucun palier pour l'instant.", ms_reached: "atteint", ms_left: function (s) { return "encore " + s; },
       removeMilestone: "Retirer", milestoneAdded: "Palier ajouté : vos overlays le marquent sur la barre d'objectif.",
+      goalSet: "Objectif changé : vos overlays et la page publique l'affichent dès maintenant.",
       milestoneRemoved: "Palier retiré : vos overlays ne l'affichent plus.",
       pollStarted: "Sondage lancé : vos overlays l'affichent.", noPoll: "Aucun sondage pour l'instant.",
       closePoll: "Clore", pollClosed: "Sondage clos : vos overlays annoncent le résultat.",
@@ -71,6 +72,7 @@
       noChallenge: "No challenge yet.",
       noMilestone: "No milestone yet.", ms_reached: "reached", ms_left: function (s) { return s + " to go"; },
       removeMilestone: "Remove", milestoneAdded: "Milestone added: your overlays mark it on the goal bar.",
+      goalSet: "Goal changed: your overlays and the public page show it now.",
       milestoneRemoved: "Milestone removed: your overlays no longer show it.",
       pollStarted: "Poll started: your overlays show it.", noPoll: "No poll yet.",
       closePoll: "Close", pollClosed: "Poll closed: your overlays announce the result.",
@@ -567,6 +569,21 @@
         f.elements.label.value = "";
         f.elements.amount.value = "";
         notice(T.challengeStarted, false);
+        return load();
+      })
+      .catch(fail);
+  });
+
+  // A new goal on air ("on passe à 1 000 € !"): the overlays follow at once.
+  el("goal-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var f = ev.target;
+    var goal = cagnotteMinor(f.elements.goal.value, exp);
+    if (!(goal > 0)) { notice(T.badAmount + f.elements.goal.value, true); return; }
+    api("PUT", "/api/v1/lives/" + encodeURIComponent(liveId) + "/goal", { goal: goal })
+      .then(function () {
+        f.reset();
+        notice(T.goalSet, false);
         return load();
       })
       .catch(fail);

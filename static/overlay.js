@@ -944,6 +944,21 @@
       milestones.forEach(function (x) { if (x.id === m.id) x.reached = true; });
       if (m.ends_at) metAt[m.id] = Date.now();
     }
+    // Edited on air: a goal raised by the host ("on passe à 1 000 € !"), a time
+    // moved, a title. A campaign's overlay reads its schedule again.
+    if (ev.type === "live_updated" && ev.live) {
+      if (!isCampaign && ev.live.id === liveId) {
+        snap.goal = ev.live.goal;
+        ["host", "title", "platform", "scheduled_at", "duration_minutes", "ends_at", "goal"].forEach(function (k) {
+          snap.live[k] = ev.live[k];
+        });
+      }
+      if (campaignDoc) readDocSoon();
+    } else if (ev.type === "campaign_updated" && ev.campaign) {
+      snap.campaign_goal = ev.campaign.goal;
+      if (isCampaign) snap.goal = ev.campaign.goal;
+      if (campaignDoc) readDocSoon();
+    }
     // A poll put, closed, or voted in by this frame's donation.
     if (!isCampaign) putPoll(ev.poll);
     if (ev.type === "prize_drawn" && ev.draw && !draws.some(function (x) { return x.id === ev.draw.id; })) draws.push(ev.draw);
@@ -1005,7 +1020,8 @@
     applyToView(ev);
     if (ev.donation && el("w-credits")) creditsSoon();
     considerAlert(ev);
-    if (fresh) goalsCrossed(before);
+    // A goal moved under the total is not a goal reached by a donation.
+    if (fresh && ev.type !== "live_updated" && ev.type !== "campaign_updated") goalsCrossed(before);
   }
 
   // ---- campaign ------------------------------------------------------------

@@ -476,6 +476,12 @@
     }
   }
 
+  // The campaign's goal as edited: the campaign page's own, a live page's campaign line.
+  function campaignInfo(c) {
+    if (kind === "campaign") goal = c.goal || null;
+    else campaignGoal = c.goal || null;
+  }
+
   function onSnapshot(ev) {
     seq = ev.seq;
     recent = (ev.recent || []).slice();
@@ -510,6 +516,21 @@
     // For overlays only: counted nowhere, listed nowhere (a replayed alert changes nothing).
     if (ev.type === "test_alert" || ev.type === "alert_replay") return;
     if (kind === "live") { challengeFrame(ev); pollFrame(ev); drawFrame(ev); }
+    // Edited on air: a goal raised by the host, a time moved.
+    if (ev.type === "live_updated" && ev.live) {
+      if (kind === "live" && ev.live.id === id) {
+        goal = ev.live.goal || null;
+        renderLiveHead(Object.assign({}, headLive, ev.live));
+      }
+      if (kind === "campaign") lives = lives.map(function (l) { return l.id === ev.live.id ? Object.assign({}, l, ev.live) : l; });
+      renderAll();
+      return;
+    }
+    if (ev.type === "campaign_updated" && ev.campaign) {
+      campaignInfo(ev.campaign);
+      renderAll();
+      return;
+    }
     markFrame(ev);
     if (/^(challenge_started|challenge_ended|poll_started|poll_closed|prize_drawn)$/.test(ev.type)) { renderAll(); return; }
     var d = ev.donation;
@@ -538,6 +559,7 @@
   // Live page: the campaign's stream, for its totals and matching only.
   function onCampaignFrame(ev) {
     if (ev.type === "test_alert" || ev.type === "alert_replay") return;
+    if (ev.type === "campaign_updated" && ev.campaign) campaignInfo(ev.campaign);
     campaignData(ev, ev.type === "snapshot" ? ev.totals : ev.campaign_totals);
     // A campaign-wide milestone is reached on the campaign's stream.
     markFrame(ev);

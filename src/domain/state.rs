@@ -350,6 +350,13 @@ pub enum Command {
     Tick,
     UpdateCampaign(Campaign),
     UpdateLive(Live),
+    /// A new goal for a live, on air ("on passe à 1 000 € !"): the admin, the
+    /// live's key or its host key. The writer changes it on the live as it is.
+    SetLiveGoal {
+        by: Principal,
+        live_id: String,
+        goal: Option<i64>,
+    },
     SetModeration {
         by: Principal,
         live_id: String,
@@ -1034,6 +1041,13 @@ impl State {
                 }
                 Ok(Decision::Append(Fact::LiveUpdated { live: l.clone() }))
             }
+            Command::SetLiveGoal { by, live_id, goal } => {
+                let l = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
+                if !self.may(by, live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                Ok(Decision::Append(Fact::LiveUpdated { live: Live { goal: *goal, ..l.live.clone() } }))
+            }
             Command::SetModeration { by, live_id, moderation } => {
                 if !self.lives.contains_key(live_id) {
                     return Err(Refusal::LiveNotFound);
@@ -1425,6 +1439,9 @@ impl State {
             Fact::PollStarted { poll } => Some(Stream::Live(poll.live_id.clone())),
             Fact::PollClosed { live_id, .. } => Some(Stream::Live(live_id.clone())),
             Fact::PrizeDrawn { draw } => Some(Stream::Live(draw.live_id.clone())),
+            // An edit on air: a new goal, a new time, a new title.
+            Fact::LiveUpdated { live } => Some(Stream::Live(live.id.clone())),
+            Fact::CampaignUpdated { campaign } => Some(Stream::Campaign(campaign.id.clone())),
             _ => None,
         }
     }

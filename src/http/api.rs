@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/donations", post(donate))
         .route("/api/v1/lives/{id}/events", get(events))
         .route("/api/v1/lives/{id}/rotate", post(rotate))
+        .route("/api/v1/lives/{id}/goal", axum::routing::put(set_goal))
         .route("/api/v1/lives/{id}/milestones", post(create_live_milestone))
         .route("/api/v1/lives/{id}/milestones/{milestone_id}", delete(remove_live_milestone))
         .route("/api/v1/lives/{id}/challenges", post(create_challenge))
@@ -995,6 +996,29 @@ struct EditLive {
 }
 
 /// `PATCH /api/v1/lives/{id}`: the host, title and schedule of a live (admin).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewGoal {
+    /// Minor units, or `null` for none (the campaign's goal then).
+    goal: Value,
+}
+
+/// `PUT /api/v1/lives/{id}/goal {goal}` (the admin, the live's key or its host
+/// key): a new goal on air, "on passe à 1 000 € !". The live's stream gets
+/// `live_updated`, so the overlays' goal bars and the public page follow at once.
+async fn set_goal(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<NewGoal>,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&id))?;
+    let goal = minor("goal", Some(&b.goal))?;
+    app.ledger.submit(Command::SetLiveGoal { by, live_id: id.clone(), goal }).await?;
+    let body = app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;
+    Ok(axum::Json(body).into_response())
+}
+
 async fn edit_live(
     State(app): State<AppState>,
     Path(id): Path<String>,

@@ -219,6 +219,8 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Il montre votre live en cours, y reste une heure après sa fin (le temps du générique), puis passe seul au suivant : à coller une fois dans OBS.",
         "It shows your live on air, stays on it for an hour after its end (time for the credits), then moves on to the next one by itself: paste it into OBS once.",
     ),
+    ("goal_new", "Nouvel objectif du live", "New goal for the live"),
+    ("set_goal", "Changer l'objectif", "Change the goal"),
     ("chat_commands", "Commandes de chat (!cagnotte, !top…)", "Chat commands (!total, !top…)"),
     (
         "chat_help",

@@ -412,8 +412,20 @@ impl Writer {
                 body = Some(format!("{{\"donation\":{view}}}"));
                 None
             }
-            Fact::CampaignUpdated { campaign } => Some(Change::CampaignInfo(campaign.clone())),
-            Fact::LiveUpdated { live } => Some(Change::LiveInfo(live.clone())),
+            Fact::CampaignUpdated { campaign } => {
+                let view = crate::views::campaign_info_json(campaign);
+                frame = Some(Frame::new(
+                    seq,
+                    format!("{{\"type\":\"campaign_updated\",\"seq\":{seq},\"campaign\":{view}}}"),
+                ));
+                Some(Change::CampaignInfo(campaign.clone()))
+            }
+            Fact::LiveUpdated { live } => {
+                let view = crate::views::live_info_json(live);
+                frame = Some(Frame::new(seq, format!("{{\"type\":\"live_updated\",\"seq\":{seq},\"live\":{view}}}")));
+                body = Some(view.to_string());
+                Some(Change::LiveInfo(live.clone()))
+            }
             Fact::ModerationSet { live_id, moderation } => {
                 Some(Change::Moderation { live_id: live_id.clone(), moderation: moderation.clone() })
             }
@@ -646,6 +658,7 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         Command::TestAlert { donation, .. } => donation.at = now,
         Command::UpdateCampaign(_)
         | Command::UpdateLive(_)
+        | Command::SetLiveGoal { .. }
         | Command::SetModeration { .. }
         | Command::Approve { .. }
         | Command::Hide { .. }

@@ -46,6 +46,12 @@ enum Op {
     Rotate {
         l: usize,
     },
+    /// A goal set on air by the live's key (or by another live's: refused).
+    Goal {
+        l: usize,
+        goal: Option<i64>,
+        by_other: bool,
+    },
     Milestone {
         c: usize,
         live: Option<usize>,
@@ -108,6 +114,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(l, amount, key, anonymous, by_other, vote)| Op::Donate { l, amount, key, anonymous, by_other, vote }),
         2 => (0..40usize, proptest::option::of(0..1100u16)).prop_map(|(d, part)| Op::Refund { d, part }),
         1 => (0..4usize).prop_map(|l| Op::Rotate { l }),
+        1 => (0..4usize, proptest::option::of(1..9000i64), any::<bool>()).prop_map(|(l, goal, by_other)| Op::Goal { l, goal, by_other }),
         1 => (0..3usize, proptest::option::of(0..4usize), 1..8000i64).prop_map(|(c, live, amount)| Op::Milestone { c, live, amount }),
         1 => (0..6usize, any::<bool>()).prop_map(|(m, by_live)| Op::RemoveMilestone { m, by_live }),
         2 => Just(Op::Tick),
@@ -328,6 +335,11 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     seed: *seed,
                 }
             }
+            Op::Goal { l, goal, by_other } => {
+                let Some(lid) = lives.get(*l) else { continue };
+                let by = if *by_other { "someone-else".to_owned() } else { lid.clone() };
+                Command::SetLiveGoal { by: Principal::LiveKey(by), live_id: lid.clone(), goal: *goal }
+            }
             Op::Rotate { l } => {
                 let Some(lid) = lives.get(*l) else { continue };
                 Command::RotateLiveSecrets {
@@ -373,6 +385,12 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     Command::CreateLive(l) => lives.push(l.id.clone()),
                     Command::Donate { donation, .. } => donations.push(donation.id.to_string()),
                     Command::CreateMatch(m) => matches.push(m.clone()),
+                    // Only the live's key sets its goal, and only its goal changes.
+                    Command::SetLiveGoal { by, live_id, goal } => {
+                        assert_eq!(*by, Principal::LiveKey(live_id.clone()));
+                        assert_eq!(s.lives[live_id].live.goal, *goal);
+                        assert_eq!(s.lives[live_id].live.host, "H");
+                    }
                     _ => {}
                 }
                 events.push(ev);

@@ -11,6 +11,7 @@ mod deploy;
 mod draws;
 mod fold;
 mod follow;
+mod goal;
 mod matching;
 mod metrics;
 mod milestones;

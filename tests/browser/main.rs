@@ -12,6 +12,7 @@ mod campaign_widgets;
 mod credits;
 mod dashboard;
 mod follow;
+mod goal;
 mod host_space;
 mod milestones;
 mod overlays;

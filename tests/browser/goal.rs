@@ -1,0 +1,77 @@
+//! A goal raised on air: from the host's space, followed at once by the
+//! overlay's goal bar and the public page, without a reload.
+
+use crate::browser::{Browser, eventually, with_browser};
+use crate::dashboard::{click, fill, fr, wait_text};
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn put_goal(app: &TestApp, live: &TestLive, goal: i64) {
+    let path = format!("/api/v1/lives/{}/goal", live.id);
+    let host = live.body["host_token"].as_str().unwrap();
+    let (s, v) =
+        app.request(reqwest::Method::PUT, &path, Some(host), &[], Some(json!({"goal": goal}).to_string())).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+/// Marks the page: a reload would lose the mark.
+async fn mark(b: &Browser) {
+    b.js("window.__same = true").await;
+}
+
+async fn same_page(b: &Browser) -> bool {
+    b.js("return window.__same === true").await == true
+}
+
+#[tokio::test]
+async fn a_goal_raised_on_air_reaches_the_overlay_and_the_public_page_at_once() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    app.donate_ok(&live, 100000).await;
+    with_browser(async |b| {
+        // The overlay's goal bar, reached; the host raises the goal: the same page shows the new one.
+        b.goto(&format!(
+            "{}/overlay/lives/{}/goal?token={}&goal_alert=0&refresh=300",
+            app.base, live.id, live.overlay_token
+        ))
+        .await;
+        b.wait_live().await;
+        wait_text(b, "#goal-label", &fr("1~000,00_€ / 1~000,00_€")).await;
+        assert_eq!(b.js("return document.getElementById('w-goal').dataset.reached").await, "1");
+        mark(b).await;
+        put_goal(&app, &live, 200000).await;
+        wait_text(b, "#goal-label", &fr("1~000,00_€ / 2~000,00_€")).await;
+        assert_eq!(b.js("return document.getElementById('w-goal').dataset.reached").await, "");
+        assert!(same_page(b).await, "no reload");
+
+        // The host's space: its form changes the goal; the public page open follows.
+        b.goto(live.body["host_url"].as_str().unwrap()).await;
+        eventually("the host's space", WAIT, || async {
+            (b.js("return document.body.dataset.state").await == "ready").then_some(())
+        })
+        .await;
+        wait_text(b, "#goal", &fr("Objectif 2~000,00_€ : 50 %")).await;
+        fill(b, "#goal-form [name=goal]", "2500").await;
+        click(b, "#goal-form button[type=submit]").await;
+        wait_text(b, "#notice", "Objectif changé : vos overlays et la page publique l'affichent dès maintenant.").await;
+        wait_text(b, "#goal", &fr("Objectif 2~500,00_€ : 40 %")).await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!(l["goal"], 250000);
+        // Refused in French: nothing changes.
+        fill(b, "#goal-form [name=goal]", "0").await;
+        click(b, "#goal-form button[type=submit]").await;
+        wait_text(b, "#notice", "Montant invalide : 0").await;
+
+        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
+        wait_text(b, "#goal-label", &fr("1~000,00_€ sur 2~500,00_€ (40_%)")).await;
+        mark(b).await;
+        put_goal(&app, &live, 100000).await;
+        wait_text(b, "#goal-label", &fr("1~000,00_€ sur 1~000,00_€ (100_%) — objectif atteint, merci !")).await;
+        assert!(same_page(b).await, "no reload");
+    })
+    .await;
+}
