@@ -387,6 +387,12 @@
       "/api/v1/lives/" + encodeURIComponent(liveId) + "/chat?follow=host", lang,
       { copy: el("copy-overlay").textContent, copied: T.copied });
   });
+  // The public page's link for the month: the host's live of the moment.
+  el("public-follow").value = location.origin + "/lives/" + encodeURIComponent(liveId) + "?follow=host" +
+    (lang === "en" ? "&lang=en" : "");
+  el("copy-public").addEventListener("click", function () {
+    cagnotteCopy(el("public-follow"), function () { notice(T.copied, false); });
+  });
   ["overlay", "follow"].forEach(function (name) {
     el("copy-" + name).addEventListener("click", function () {
       cagnotteCopy(el(name + "-url"), function () { notice(T.copied, false); });

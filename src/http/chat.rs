@@ -19,7 +19,7 @@ use crate::domain::state::MilestoneState;
 use crate::domain::{Live, Timestamp, Totals};
 use crate::error::ApiError;
 use crate::money::Currency;
-use crate::views::{followed, live_status};
+use crate::views::live_status;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -110,17 +110,7 @@ async fn live_line(
     let ask = Ask::of(&q)?;
     let not_found = || ApiError::not_found("live_not_found", "no live has this id");
     let host_lives = app.views.host_lives(&id).ok_or_else(not_found)?;
-    let id = match q.get("follow").map(String::as_str) {
-        None | Some("") => id,
-        Some("host") => {
-            let lives: Vec<&Live> = host_lives.iter().collect();
-            followed(&lives, app.now()).map_or(id, |l| l.id.clone())
-        }
-        Some(other) => {
-            return Err(ApiError::bad_request("invalid_query", format!("follow must be host, not {other:?}"))
-                .with("field", "follow"));
-        }
-    };
+    let id = if super::overlay::follow_host(&q)? { super::overlay::followed_live(&app, &id)? } else { id };
     let live = app.views.live(&id).ok_or_else(not_found)?;
     let campaign = app.views.campaign(&live.live.campaign_id).ok_or_else(not_found)?;
     let climb = if live.live.goal.is_some() {

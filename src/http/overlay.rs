@@ -358,16 +358,17 @@ fn render(
 
 /// `follow=host`: the page shows the live its host is on now (see
 /// [`crate::views::followed`]); nothing else is a value of `follow`.
-fn follow_host(q: &HashMap<String, String>) -> Result<bool, ApiError> {
+pub(crate) fn follow_host(q: &HashMap<String, String>) -> Result<bool, ApiError> {
     match q.get("follow").map(String::as_str) {
         None | Some("") => Ok(false),
         Some("host") => Ok(true),
-        Some(other) => Err(ApiError::bad_request("invalid_query", format!("follow must be host, not {other:?}"))),
+        Some(other) => Err(ApiError::bad_request("invalid_query", format!("follow must be host, not {other:?}"))
+            .with("field", "follow")),
     }
 }
 
 /// Among the lives of `live_id`'s host in its campaign, the one a follow link shows now.
-fn followed_live(app: &AppState, live_id: &str) -> Result<String, ApiError> {
+pub(crate) fn followed_live(app: &AppState, live_id: &str) -> Result<String, ApiError> {
     let lives =
         app.views.host_lives(live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     let lives: Vec<&crate::domain::Live> = lives.iter().collect();

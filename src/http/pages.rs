@@ -221,6 +221,13 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("goal_new", "Nouvel objectif du live", "New goal for the live"),
     ("set_goal", "Changer l'objectif", "Change the goal"),
+    ("public_follow", "Votre page publique", "Your public page"),
+    ("public_follow_url", "Lien pour le panneau de votre chaîne", "Link for your channel's panel"),
+    (
+        "public_follow_help",
+        "Pour le panneau de votre chaîne ou votre bio : il ouvre toujours la page publique de votre live du moment (la cagnotte, l'objectif, les dons), d'un live à l'autre de la campagne.",
+        "For your channel's panel or your bio: it always opens the public page of your live of the moment (the totals, the goal, the donations), from one live of the campaign to the next.",
+    ),
     ("chat_commands", "Commandes de chat (!cagnotte, !top…)", "Chat commands (!total, !top…)"),
     (
         "chat_help",
@@ -464,12 +471,24 @@ async fn live_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let live = app.views.live(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let lang = lang(&q);
+    // A host's one link for the month (their channel's panel, their bio): the
+    // page of the live they are on now.
+    if super::overlay::follow_host(&q)? {
+        let shown = super::overlay::followed_live(&app, &live_id)?;
+        // Ids are `[a-z0-9-]`: nothing to escape.
+        let to = format!("/lives/{shown}?lang={lang}");
+        return Ok((
+            [(header::LOCATION, to.as_str()), (header::CACHE_CONTROL, "no-store")],
+            axum::http::StatusCode::FOUND,
+        )
+            .into_response());
+    }
     let campaign = app
         .views
         .campaign(&live.live.campaign_id)
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     let donate_url = safe_url(live.live.donate_url.as_ref().or(campaign.campaign.donate_url.as_ref()));
-    let lang = lang(&q);
     html(
         PUBLIC_CSP,
         LivePage {

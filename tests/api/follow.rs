@@ -56,6 +56,7 @@ async fn a_follow_link_shows_the_host_s_live_of_the_moment() {
             {"host": "Zoé", "live_id": zoe.id, "lives": [zoe.id]},
         ])
     );
+    let no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     // Any of Ana's links shows Monday's live before it, on air, and for an hour after its end.
     for (when, shown) in [
         ("2027-03-01T12:00:00Z", &mon),
@@ -73,6 +74,10 @@ async fn a_follow_link_shows_the_host_s_live_of_the_moment() {
             assert_eq!(s, StatusCode::OK, "{page}");
             assert_eq!(page_live(&page), (shown.id.clone(), "host".to_owned()), "{when}, {}'s link", link.id);
         }
+        // The public page's link for the month (a channel's panel) opens the live of the moment.
+        let res = no_redirect.get(format!("{}/lives/{}?follow=host&lang=en", app.base, fri.id)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FOUND, "{when}");
+        assert_eq!(res.headers()["location"], format!("/lives/{}?lang=en", shown.id).as_str(), "{when}");
         // Without `follow`, a live's link stays on its live.
         let (_, page) = app.get(&format!("/overlay/lives/{}?token={}", mon.id, mon.overlay_token)).await;
         assert_eq!(page_live(&page), (mon.id.clone(), String::new()));
@@ -97,6 +102,8 @@ async fn a_follow_link_shows_the_host_s_live_of_the_moment() {
             token_of(&campaign["overlay_url"])
         ))
         .await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")), "{e}");
+    let (s, e) = app.get(&format!("/lives/{}?follow=everyone", mon.id)).await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")), "{e}");
     let (s, _) = app.get(&format!("/overlay/lives/nope?token={}&follow=host", mon.overlay_token)).await;
     assert_eq!(s, StatusCode::NOT_FOUND);

@@ -199,6 +199,18 @@ async fn the_host_s_space_and_the_dashboard_give_the_chat_commands() {
         click(b, "#chat-commands tbody tr:first-child button").await;
         wait_text(b, "#chat-commands tbody tr:first-child button", "Copié !").await;
 
+        // The public page's link for the month: it opens the live on air.
+        let public = input_value(b, "#public-follow").await;
+        assert_eq!(public, format!("{}/lives/{}?follow=host", app.base, later.id));
+        b.goto(&public).await;
+        let at = eventually("the live on air's page", WAIT, || async {
+            let v = b.js("return location.pathname + location.search").await;
+            v.as_str().filter(|p| !p.contains("follow")).map(str::to_owned)
+        })
+        .await;
+        assert_eq!(at, format!("/lives/{}?lang=fr", first.id));
+        wait_text(b, "#total", &crate::dashboard::fr("15,00_€")).await;
+
         // The dashboard's, in English: the campaign's.
         sign_in(b, &app, "?lang=en").await;
         b.goto(&format!("{}/dashboard?lang=en#c={c}", app.base)).await;
