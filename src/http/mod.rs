@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod calendar;
 pub mod chat;
 pub mod integrations;
 pub mod limits;
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
         .merge(chat::router())
+        .merge(calendar::router())
         .merge(admin::router())
         .merge(ws::router())
         .merge(overlay::router())

@@ -222,6 +222,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("goal_new", "Nouvel objectif du live", "New goal for the live"),
     ("set_goal", "Changer l'objectif", "Change the goal"),
     ("public_follow", "Votre page publique", "Your public page"),
+    ("host_calendar", "Ses lives dans mon agenda", "Their lives in my calendar"),
+    ("campaign_calendar", "Les lives dans mon agenda", "The lives in my calendar"),
     ("public_follow_url", "Lien pour le panneau de votre chaîne", "Link for your channel's panel"),
     (
         "public_follow_help",

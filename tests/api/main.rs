@@ -3,6 +3,7 @@
 mod helpers;
 
 mod backup;
+mod calendar;
 mod chat;
 mod core;
 mod crash;

@@ -942,3 +942,38 @@ async fn a_live_page_says_how_long_until_the_live_starts() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_public_pages_give_the_schedule_as_a_calendar() {
+    let app = spawn_app().await;
+    let (a, b_live) = setup(&app).await;
+    with_browser(async |b| {
+        phone(b).await;
+        for (page, want_path, uid, label) in [
+            (
+                format!("{}/lives/{}", app.base, b_live.id),
+                format!("/api/v1/lives/{}/calendar.ics?follow=host", b_live.id),
+                &b_live.id,
+                "Ses lives dans mon agenda",
+            ),
+            (
+                format!("{}/campaigns/{}?lang=en", app.base, a.campaign_id),
+                format!("/api/v1/campaigns/{}/calendar.ics?lang=en", a.campaign_id),
+                &a.id,
+                "The lives in my calendar",
+            ),
+        ] {
+            b.goto(&page).await;
+            wait_page_live(b).await;
+            let link = b.js("var a = document.getElementById('calendar-link'); return [a.textContent, a.href]").await;
+            assert_eq!(link, json!([label, format!("{}{want_path}", app.base)]));
+            fits_width(b).await;
+            let res = app.client.get(link[1].as_str().unwrap()).send().await.unwrap();
+            assert_eq!(res.headers()["content-type"], "text/calendar; charset=utf-8");
+            let body = res.text().await.unwrap();
+            assert!(body.starts_with("BEGIN:VCALENDAR\r\n"), "{body}");
+            assert!(body.contains(&format!("UID:{uid}@")), "{body}");
+        }
+    })
+    .await;
+}
