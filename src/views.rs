@@ -652,11 +652,7 @@ pub fn live_status(l: &Live, now: Timestamp) -> &'static str {
     }
 }
 
-/// Whose lives a follow link goes through: the host as typed, without regard
-/// to case or to spaces around it.
-pub fn host_key(host: &str) -> String {
-    host.trim().to_lowercase()
-}
+pub use crate::domain::host_key;
 
 /// The live a host's follow link shows at `now`, among that host's lives of one
 /// campaign (in creation order): the one on air per the schedule (the latest

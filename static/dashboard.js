@@ -1038,7 +1038,7 @@
         // The host has other lives in the campaign: one link follows them all.
         var key = l.host.trim().toLowerCase();
         if ((campaign.lives || []).some(function (o) { return o.id !== l.id && o.host.trim().toLowerCase() === key; })) {
-          showFollow(l.overlay_url);
+          showFollow(l.overlay_url, l.host_url);
         }
         return refresh(false);
       });
@@ -1079,7 +1079,7 @@
   // link, shown once like a single live's.
   function showSeries(host, lives) {
     showSecrets(host, null, null, null);
-    if (lives.length) showFollow(lives[0].overlay_url);
+    if (lives.length) showFollow(lives[0].overlay_url, lives[0].host_url);
     el("secret-series-box").hidden = false;
     var tb = el("series").querySelector("tbody");
     tb.textContent = "";
@@ -1109,9 +1109,12 @@
   // link (its token after "#key=", the page in this page's language).
   // A host's link that follows their lives: any of their lives' overlay link
   // with `follow=host`.
-  function showFollow(overlayUrl) {
+  // Likewise their host's space: any of their host links with `follow=host`.
+  function showFollow(overlayUrl, hostUrl) {
     el("secret-follow-box").hidden = false;
     el("follow-url").value = overlayUrl + "&follow=host";
+    var link = cagnotteHostLink(hostUrl, lang);
+    el("host-follow-url").value = link.replace("#", "&follow=host#");
   }
 
   function showSecrets(host, overlayUrl, key, hostUrl) {

@@ -27,6 +27,7 @@
       noMilestone: "Aucun palier pour l'instant.", ms_reached: "atteint", ms_left: function (s) { return "encore " + s; },
       removeMilestone: "Retirer", milestoneAdded: "Palier ajouté : vos overlays le marquent sur la barre d'objectif.",
       goalSet: "Objectif changé : vos overlays et la page publique l'affichent dès maintenant.",
+      thisPage: "cette page", openLive: "Ouvrir son espace",
       milestoneRemoved: "Palier retiré : vos overlays ne l'affichent plus.",
       pollStarted: "Sondage lancé : vos overlays l'affichent.", noPoll: "Aucun sondage pour l'instant.",
       closePoll: "Clore", pollClosed: "Sondage clos : vos overlays annoncent le résultat.",
@@ -73,6 +74,7 @@
       noMilestone: "No milestone yet.", ms_reached: "reached", ms_left: function (s) { return s + " to go"; },
       removeMilestone: "Remove", milestoneAdded: "Milestone added: your overlays mark it on the goal bar.",
       goalSet: "Goal changed: your overlays and the public page show it now.",
+      thisPage: "this page", openLive: "Open its space",
       milestoneRemoved: "Milestone removed: your overlays no longer show it.",
       pollStarted: "Poll started: your overlays show it.", noPoll: "No poll yet.",
       closePoll: "Close", pollClosed: "Poll closed: your overlays announce the result.",
@@ -169,7 +171,7 @@
   el("forget").addEventListener("click", function () { signedOut(false); });
 
   // What the page shows: the live (public), its moderation and its donations (with the key).
-  var live = null, moderation = null, donations = null, challenges = [], milestones = [];
+  var live = null, moderation = null, donations = null, challenges = [], milestones = [], campaignDoc = null;
   var loading = null, again = false;
   function load() {
     if (loading) { again = true; return loading; }
@@ -180,6 +182,7 @@
         return fetch("/api/v1/campaigns/" + encodeURIComponent(l.campaign_id), { cache: "no-store" })
           .then(function (r) { return r.json(); })
           .then(function (c) {
+            campaignDoc = c;
             challenges = (c.milestones || []).filter(function (m) { return m.live_id === liveId && m.ends_at; });
             milestones = (c.milestones || []).filter(function (m) { return m.live_id === liveId && !m.ends_at && !m.cancelled; });
             return l;
@@ -209,6 +212,7 @@
     el("totals").textContent = T.totals(money(t.total), money(t.raised), money(t.matched), t.donations);
     el("goal").hidden = !live.goal;
     if (live.goal) el("goal").textContent = T.goal(money(live.goal), Math.floor(t.total * 100 / live.goal));
+    renderHostLives();
     renderModeration();
     renderChallenges();
     renderMilestones();
@@ -401,6 +405,31 @@
 
   // The live's milestones by amount: reached, or what is left; one not reached
   // can be removed (two clicks).
+  // The host's other lives of the campaign: this key opens each one's space.
+  function renderHostLives() {
+    var mine = ((campaignDoc && campaignDoc.hosts) || []).filter(function (h) { return h.lives.indexOf(liveId) >= 0; })[0];
+    var ids = mine ? mine.lives : [];
+    el("host-lives-box").hidden = ids.length < 2;
+    var ul = el("host-lives");
+    ul.textContent = "";
+    (campaignDoc ? campaignDoc.lives : []).filter(function (l) { return ids.indexOf(l.id) >= 0; }).forEach(function (l) {
+      var li = make("li");
+      li.dataset.id = l.id;
+      li.dataset.status = l.status || "";
+      var what = (l.scheduled_at ? when(Date.parse(l.scheduled_at)) + " — " : "") + (l.title || l.host) +
+        " (" + (T["st_" + l.status] || l.status) + ")";
+      li.appendChild(make("span", null, what + " "));
+      if (l.id === liveId) {
+        li.appendChild(make("strong", null, T.thisPage));
+      } else {
+        var a = make("a", null, T.openLive);
+        a.href = "/lives/" + encodeURIComponent(l.id) + "/host?lang=" + lang + "#key=" + encodeURIComponent(key);
+        li.appendChild(a);
+      }
+      ul.appendChild(li);
+    });
+  }
+
   function renderMilestones() {
     var ul = el("host-milestones");
     ul.textContent = "";

@@ -259,6 +259,12 @@ impl Draw {
     }
 }
 
+/// Whose lives a host's links and key go through: the host as typed, without
+/// regard to case or to spaces around it, in one campaign.
+pub fn host_key(host: &str) -> String {
+    host.trim().to_lowercase()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Live {
     pub id: String,

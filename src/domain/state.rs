@@ -273,6 +273,9 @@ pub enum Principal {
     Admin,
     /// Holder of this live's write key.
     LiveKey(String),
+    /// Holder of this live's host key: this live and the other lives of its
+    /// host in its campaign (see [`crate::domain::host_key`]).
+    Host(String),
     /// A campaign-wide integration: any live of this campaign.
     Campaign(String),
 }
@@ -885,7 +888,19 @@ impl State {
         match by {
             Principal::Admin => true,
             Principal::LiveKey(l) => l == live_id,
+            Principal::Host(l) => l == live_id || self.same_host(l, live_id),
             Principal::Campaign(c) => self.lives.get(live_id).is_some_and(|l| &l.live.campaign_id == c),
+        }
+    }
+
+    /// Whether two lives are one host's in one campaign.
+    fn same_host(&self, a: &str, b: &str) -> bool {
+        match (self.lives.get(a), self.lives.get(b)) {
+            (Some(a), Some(b)) => {
+                a.live.campaign_id == b.live.campaign_id
+                    && super::host_key(&a.live.host) == super::host_key(&b.live.host)
+            }
+            _ => false,
         }
     }
 

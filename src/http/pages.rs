@@ -206,8 +206,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("follow_url", "Un seul lien OBS pour tous les lives de cet hôte", "One OBS link for every live of this host"),
     (
         "follow_help",
-        "Il montre le live de l'hôte en cours, l'y laisse une heure après sa fin (le temps du générique), puis passe seul au suivant : à coller une fois dans OBS pour tout le mois.",
-        "It shows the host's live on air, stays on it for an hour after its end (time for the credits), then moves on to the next one by itself: paste it into OBS once for the whole month.",
+        "Il montre le live de l'hôte en cours, l'y laisse une heure après sa fin (le temps du générique), puis passe seul au suivant : à coller une fois dans OBS pour tout le mois. Le lien d'espace hôte de n'importe lequel de ses lives ouvre aussi les autres ; celui-ci ouvre celui du moment.",
+        "It shows the host's live on air, stays on it for an hour after its end (time for the credits), then moves on to the next one by itself: paste it into OBS once for the whole month. The host's space link of any of their lives opens the others too; this one opens the live of the moment.",
     ),
     (
         "follow_url_own",
@@ -222,6 +222,17 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("goal_new", "Nouvel objectif du live", "New goal for the live"),
     ("set_goal", "Changer l'objectif", "Change the goal"),
     ("public_follow", "Votre page publique", "Your public page"),
+    ("host_lives", "Vos lives de la campagne", "Your lives of the campaign"),
+    (
+        "host_lives_help",
+        "Votre lien ouvre l'espace de chacun : sa modération, ses paliers, ses défis, ses sondages et ses tirages.",
+        "Your link opens the space of each: its moderation, milestones, challenges, polls and draws.",
+    ),
+    (
+        "host_follow_url",
+        "Un seul lien d'espace hôte pour tous les lives de cet hôte",
+        "One host's space link for every live of this host",
+    ),
     ("host_calendar", "Ses lives dans mon agenda", "Their lives in my calendar"),
     ("campaign_calendar", "Les lives dans mon agenda", "The lives in my calendar"),
     ("public_follow_url", "Lien pour le panneau de votre chaîne", "Link for your channel's panel"),
@@ -478,13 +489,7 @@ async fn live_page(
     // page of the live they are on now.
     if super::overlay::follow_host(&q)? {
         let shown = super::overlay::followed_live(&app, &live_id)?;
-        // Ids are `[a-z0-9-]`: nothing to escape.
-        let to = format!("/lives/{shown}?lang={lang}");
-        return Ok((
-            [(header::LOCATION, to.as_str()), (header::CACHE_CONTROL, "no-store")],
-            axum::http::StatusCode::FOUND,
-        )
-            .into_response());
+        return Ok(found(&format!("/lives/{shown}?lang={lang}")));
     }
     let campaign = app
         .views
@@ -532,10 +537,21 @@ async fn host_page(
 ) -> Result<Response, ApiError> {
     let live = app.views.live(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     let lang = lang(&q);
+    // A host's one link for the month: the space of their live of the moment (the
+    // browser keeps the link's `#key=` across the redirect; the key opens them all).
+    if super::overlay::follow_host(&q)? {
+        let shown = super::overlay::followed_live(&app, &live_id)?;
+        return Ok(found(&format!("/lives/{shown}/host?lang={lang}")));
+    }
     html(
         PUBLIC_CSP,
         HostPage { lang, t: Tr(lang), live_id: &live_id, host: &live.live.host, currency: live.currency.code() },
     )
+}
+
+/// `302` to `to`, a path of ours (ids are `[a-z0-9-]`: nothing to escape).
+fn found(to: &str) -> Response {
+    ([(header::LOCATION, to), (header::CACHE_CONTROL, "no-store")], axum::http::StatusCode::FOUND).into_response()
 }
 
 /// Who the money goes to: the charity, else the campaign.

@@ -168,3 +168,68 @@ async fn rotate(app: &TestApp, live: &TestLive) -> String {
     assert_eq!(s, StatusCode::OK, "{v}");
     token_of(&v["overlay_url"])
 }
+
+#[tokio::test]
+async fn a_host_s_key_opens_their_other_lives_and_no_one_else_s() {
+    let clock = ManualClock::at("2027-03-01T19:30:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let c = app.eur_campaign().await;
+    let mon = app.live(&c, json!({"host": "Ana", "scheduled_at": "2027-03-01T19:00:00Z"})).await;
+    let wed = app.live(&c, json!({"host": "ana", "scheduled_at": "2027-03-03T19:00:00Z"})).await;
+    let zoe = app.live(&c, json!({"host": "Zoé"})).await;
+    let elsewhere = app.live(&app.eur_campaign().await, json!({"host": "Ana"})).await;
+    let key = mon.body["host_token"].as_str().unwrap().to_owned();
+    let put_goal = |live: &TestLive| {
+        let path = format!("/api/v1/lives/{}/goal", live.id);
+        let key = key.clone();
+        let app = &app;
+        async move {
+            app.request(reqwest::Method::PUT, &path, Some(&key), &[], Some(json!({"goal": 5000}).to_string())).await.0
+        }
+    };
+    // Monday's host key on Wednesday's live: its goal, a milestone, its donations' texts.
+    assert_eq!(put_goal(&wed).await, StatusCode::OK);
+    let (s, m) = app
+        .post(&format!("/api/v1/lives/{}/milestones", wed.id), Some(&key), json!({"amount": 3000, "label": "Karaoké"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    app.moderate(&wed, json!({"mode": "manual"})).await;
+    app.moderate(&zoe, json!({"mode": "manual"})).await;
+    let (_, held) =
+        app.donate(&wed, json!({"amount": 500, "currency": "EUR", "donor": "Bob", "message": "Coucou"})).await;
+    let (_, zoe_held) =
+        app.donate(&zoe, json!({"amount": 500, "currency": "EUR", "donor": "Dan", "message": "Salut"})).await;
+    let (s, list) =
+        app.request(reqwest::Method::GET, &format!("/api/v1/lives/{}/donations", wed.id), Some(&key), &[], None).await;
+    assert_eq!((s, list["donations"][0]["message_text"].as_str()), (StatusCode::OK, Some("Coucou")), "{list}");
+    let approve = |d: &Value| format!("/api/v1/donations/{}/approve", d["donation"]["id"].as_str().unwrap());
+    let (s, v) = app.post(&approve(&held), Some(&key), json!({})).await;
+    assert_eq!((s, v["donation"]["moderation"].as_str()), (StatusCode::OK, Some("shown")), "{v}");
+
+    // Another host's live, in the same campaign or another: refused, nothing changes.
+    assert_eq!(put_goal(&zoe).await, StatusCode::FORBIDDEN);
+    assert_eq!(put_goal(&elsewhere).await, StatusCode::FORBIDDEN);
+    let (s, _) = app.post(&approve(&zoe_held), Some(&key), json!({})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) =
+        app.request(reqwest::Method::GET, &format!("/api/v1/lives/{}/donations", zoe.id), Some(&key), &[], None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    for l in [&zoe, &elsewhere] {
+        let (_, v) = app.get(&format!("/api/v1/lives/{}", l.id)).await;
+        assert_eq!(v["goal"], Value::Null);
+    }
+    // Never the live's write key's powers: no donation, no refund.
+    let (s, _) = app
+        .post(&format!("/api/v1/lives/{}/donations", wed.id), Some(&key), json!({"amount": 100, "currency": "EUR"}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // The host's space link for the month opens the space of the live of the moment.
+    let no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = no_redirect.get(format!("{}/lives/{}/host?follow=host", app.base, wed.id)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(res.headers()["location"], format!("/lives/{}/host?lang=fr", mon.id).as_str());
+    clock.set("2027-03-02T12:00:00Z");
+    let res = no_redirect.get(format!("{}/lives/{}/host?follow=host&lang=en", app.base, mon.id)).send().await.unwrap();
+    assert_eq!(res.headers()["location"], format!("/lives/{}/host?lang=en", wed.id).as_str());
+}

@@ -101,6 +101,10 @@ async fn the_builder_the_dashboard_and_the_host_s_space_give_the_follow_link() {
         }
         let overlay = input_value(b, "#overlay-url").await;
         assert_eq!(input_value(b, "#follow-url").await, format!("{overlay}&follow=host"));
+        let host_follow = input_value(b, "#host-follow-url").await;
+        let host_link = input_value(b, "#host-link").await;
+        assert_eq!(host_follow, host_link.replace('#', "&follow=host#"));
+        assert!(host_follow.contains("/host?lang=fr&follow=host#key=ht_"), "{host_follow}");
         assert_eq!(
             b.js("return document.querySelector('label:has(#follow-url)').firstChild.textContent.trim()").await,
             "Un seul lien OBS pour tous les lives de cet hôte"
@@ -198,6 +202,34 @@ async fn the_host_s_space_and_the_dashboard_give_the_chat_commands() {
         // Each line in one click.
         click(b, "#chat-commands tbody tr:first-child button").await;
         wait_text(b, "#chat-commands tbody tr:first-child button", "Copié !").await;
+
+        // The host's other lives, each one's space a click away with this key.
+        let lives = b
+            .js("return Array.from(document.querySelectorAll('#host-lives li')).map(li => [li.dataset.id, li.lastChild.textContent])")
+            .await;
+        assert_eq!(lives, json!([[first.id, "Ouvrir son espace"], [later.id, "cette page"]]));
+        assert_eq!(b.js("return document.getElementById('host-lives-box').hidden").await, false);
+        click(b, "#host-lives li:first-child a").await;
+        eventually("the first live's space, open with the same key", WAIT, || async {
+            let v = b.js("return [location.pathname, document.body.dataset.state]").await;
+            (v == json!([format!("/lives/{}/host", first.id), "ready"])).then_some(())
+        })
+        .await;
+        wait_text(b, "#host-lives li:last-child a", "Ouvrir son espace").await;
+        // The host's space link for the month: the later live's link with `follow=host`
+        // opens the space of the live on air, its key kept across the redirect.
+        let month = later.body["host_url"].as_str().unwrap().replace('#', "?follow=host#");
+        b.goto(&month).await;
+        eventually("the space of the live on air", WAIT, || async {
+            let v = b.js("return [location.pathname, document.body.dataset.state]").await;
+            (v == json!([format!("/lives/{}/host", first.id), "ready"])).then_some(())
+        })
+        .await;
+        b.goto(later.body["host_url"].as_str().unwrap()).await;
+        eventually("the later live's space again", WAIT, || async {
+            (b.js("return document.body.dataset.state").await == "ready").then_some(())
+        })
+        .await;
 
         // The public page's link for the month: it opens the live on air.
         let public = input_value(b, "#public-follow").await;
