@@ -46,11 +46,13 @@ enum Op {
     Rotate {
         l: usize,
     },
-    /// A goal set on air by the live's key (or by another live's: refused).
+    /// A goal set on air by the live's key, by another live's (refused), or by
+    /// the host key of live `host` (every live's host is "H": allowed in its campaign).
     Goal {
         l: usize,
         goal: Option<i64>,
         by_other: bool,
+        host: Option<usize>,
     },
     Milestone {
         c: usize,
@@ -114,7 +116,8 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(l, amount, key, anonymous, by_other, vote)| Op::Donate { l, amount, key, anonymous, by_other, vote }),
         2 => (0..40usize, proptest::option::of(0..1100u16)).prop_map(|(d, part)| Op::Refund { d, part }),
         1 => (0..4usize).prop_map(|l| Op::Rotate { l }),
-        1 => (0..4usize, proptest::option::of(1..9000i64), any::<bool>()).prop_map(|(l, goal, by_other)| Op::Goal { l, goal, by_other }),
+        1 => (0..4usize, proptest::option::of(1..9000i64), any::<bool>(), proptest::option::of(0..4usize))
+            .prop_map(|(l, goal, by_other, host)| Op::Goal { l, goal, by_other, host }),
         1 => (0..3usize, proptest::option::of(0..4usize), 1..8000i64).prop_map(|(c, live, amount)| Op::Milestone { c, live, amount }),
         1 => (0..6usize, any::<bool>()).prop_map(|(m, by_live)| Op::RemoveMilestone { m, by_live }),
         2 => Just(Op::Tick),
@@ -335,10 +338,14 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     seed: *seed,
                 }
             }
-            Op::Goal { l, goal, by_other } => {
+            Op::Goal { l, goal, by_other, host } => {
                 let Some(lid) = lives.get(*l) else { continue };
-                let by = if *by_other { "someone-else".to_owned() } else { lid.clone() };
-                Command::SetLiveGoal { by: Principal::LiveKey(by), live_id: lid.clone(), goal: *goal }
+                let by = match host.and_then(|h| lives.get(h)) {
+                    Some(h) => Principal::Host(h.clone()),
+                    None if *by_other => Principal::LiveKey("someone-else".to_owned()),
+                    None => Principal::LiveKey(lid.clone()),
+                };
+                Command::SetLiveGoal { by, live_id: lid.clone(), goal: *goal }
             }
             Op::Rotate { l } => {
                 let Some(lid) = lives.get(*l) else { continue };
@@ -387,7 +394,13 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     Command::CreateMatch(m) => matches.push(m.clone()),
                     // Only the live's key sets its goal, and only its goal changes.
                     Command::SetLiveGoal { by, live_id, goal } => {
-                        assert_eq!(*by, Principal::LiveKey(live_id.clone()));
+                        match by {
+                            // A host's key: one of the lives of its host ("H") in this campaign.
+                            Principal::Host(h) => {
+                                assert_eq!(s.lives[h].live.campaign_id, s.lives[live_id].live.campaign_id)
+                            }
+                            _ => assert_eq!(*by, Principal::LiveKey(live_id.clone())),
+                        }
                         assert_eq!(s.lives[live_id].live.goal, *goal);
                         assert_eq!(s.lives[live_id].live.host, "H");
                     }
