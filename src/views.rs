@@ -678,24 +678,33 @@ pub fn followed<'a>(lives: &[&'a Live], now: Timestamp) -> Option<&'a Live> {
 }
 
 /// The campaign's hosts, in the order of their first live: each one's lives
-/// (in creation order) and the one their follow link shows at `now` (see
-/// [`followed`]).
+/// (in creation order), the one their follow link shows at `now` (see
+/// [`followed`]) and their lives' totals summed.
 fn hosts_json(lives: &[LiveView], now: Timestamp) -> Vec<Value> {
-    let mut hosts: Vec<(String, Vec<&Live>)> = Vec::new();
+    let mut hosts: Vec<(String, Vec<&Live>, Totals)> = Vec::new();
     for l in lives {
         let key = host_key(&l.live.host);
-        match hosts.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, of_host)) => of_host.push(&l.live),
-            None => hosts.push((key, vec![&l.live])),
-        }
+        let i = match hosts.iter().position(|(k, ..)| *k == key) {
+            Some(i) => i,
+            None => {
+                hosts.push((key, Vec::new(), Totals::default()));
+                hosts.len() - 1
+            }
+        };
+        let (_, of_host, totals) = &mut hosts[i];
+        of_host.push(&l.live);
+        totals.raised += l.totals.raised;
+        totals.matched += l.totals.matched;
+        totals.total += l.totals.total;
+        totals.donations += l.totals.donations;
     }
     hosts
         .iter()
-        .filter_map(|(_, of_host)| {
+        .filter_map(|(_, of_host, totals)| {
             let shown = followed(of_host, now)?;
             Some(json!({
                 "host": of_host[0].host, "live_id": shown.id,
-                "lives": of_host.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
+                "lives": of_host.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), "totals": totals,
             }))
         })
         .collect()

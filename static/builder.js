@@ -17,6 +17,7 @@
       credits_amounts: "Générique : montant de chaque donateur", speed: "Générique : vitesse (%)",
       loop: "Générique : recommencer une fois fini", credits_order: "Générique : ordre des donateurs",
       order_amount: "du plus gros don au plus petit", order_name: "alphabétique",
+      lives_by: "Classement des lives", by_live: "live par live", by_host: "par hôte (ses lives additionnés)",
       lang: "Langue", pos: "Position", size: "Taille (%)", font: "Police (installée localement)", color: "Texte", accent: "Accent",
       bg: "Fond des cartes", bar: "Barre", duration: "Durée d'une alerte (s)", min_alert: "Montant minimum d'une alerte",
       big: "Grande alerte à partir de (plus grande, plus longue)",
@@ -36,6 +37,7 @@
       credits_amounts: "Credits: each donor's amount", speed: "Credits: speed (%)",
       loop: "Credits: start again once over", credits_order: "Credits: donors' order",
       order_amount: "biggest gift first", order_name: "by name",
+      lives_by: "Lives leaderboard", by_live: "live by live", by_host: "by host (their lives added up)",
       lang: "Language", pos: "Position", size: "Size (%)", font: "Font (installed locally)", color: "Text", accent: "Accent",
       bg: "Card background", bar: "Bar", duration: "Alert duration (s)", min_alert: "Minimum amount for an alert",
       big: "Big alert from (larger, longer)",
@@ -72,7 +74,7 @@
     var q = new URLSearchParams();
     q.set("token", token);
     if (f.lang.value !== "fr") q.set("lang", f.lang.value);
-    ["pos", "size", "font", "duration", "min_alert", "big", "min_message", "goal", "speed", "credits_order"].forEach(function (name) {
+    ["pos", "size", "font", "duration", "min_alert", "big", "min_message", "goal", "speed", "credits_order", "lives_by"].forEach(function (name) {
       var v = f[name].value.trim();
       if (v !== "") q.set(name, v);
     });

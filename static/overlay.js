@@ -42,7 +42,7 @@
       nextMilestone: function (amount, label, left) { return "Prochain palier : " + amount + " — " + label + " (encore " + left + ")"; },
       liveGoalReached: "Objectif du live atteint !", campaignGoalReached: "Objectif de la campagne atteint !",
       ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don",
-      lives: "Meilleurs lives", next: "Prochain live",
+      lives: "Meilleurs lives", hosts: "Classement des hôtes", next: "Prochain live",
       sponsorDoubles: " double vos dons !", sponsorMatches: " abonde vos dons !",
       budgetLeft: "Budget restant : ", timeLeft: function (s) { return "Encore " + s; },
       creditsThanks: "Merci !", creditsFor: function (c) { return "Au profit de " + c; }, creditsRaised: "Récolté",
@@ -68,7 +68,7 @@
       nextMilestone: function (amount, label, left) { return "Next milestone: " + amount + " — " + label + " (" + left + " to go)"; },
       liveGoalReached: "Live goal reached!", campaignGoalReached: "Campaign goal reached!",
       ticker: "Latest donations", top: "Top donors", cta: "Donate",
-      lives: "Top lives", next: "Next live",
+      lives: "Top lives", hosts: "Top hosts", next: "Next live",
       sponsorDoubles: " doubles your donations!", sponsorMatches: " matches your donations!",
       budgetLeft: "Budget left: ", timeLeft: function (s) { return s + " left"; },
       creditsThanks: "Thank you!", creditsFor: function (c) { return "For " + c; }, creditsRaised: "Raised",
@@ -114,6 +114,8 @@
     refresh: num("refresh", 10, 2, 300) * 1000,
     tickerCount: num("ticker_count", 10, 1, 20),
     topCount: num("top_count", 5, 1, 10),
+    // The lives leaderboard ranks each host's lives together (a month of lives by several artists).
+    byHost: params.get("lives_by") === "host",
     catchUp: params.get("catch_up") !== "0",
     goalAlert: params.get("goal_alert") !== "0",
     pollAlert: params.get("poll_alert") !== "0",
@@ -523,6 +525,16 @@
   // A live's totals from its own frames, newer than the document's: its place
   // in the ranking moves with each donation, not at the next read.
   var liveTotals = {};
+  // Lives summed by host (their name without regard to case, as the server's `hosts`).
+  function byHost(lives) {
+    var rows = {};
+    lives.forEach(function (l) {
+      var key = l.host.trim().toLowerCase();
+      var row = rows[key] || (rows[key] = { id: key, who: l.host, amount: 0 });
+      row.amount += l.totals.total;
+    });
+    return Object.keys(rows).map(function (k) { return rows[k]; });
+  }
   function renderLives() {
     var box = el("w-lives");
     if (!box || !campaignDoc) return;
@@ -532,14 +544,16 @@
     var list = (campaignDoc.lives || []).map(function (l) {
       var seen = liveTotals[l.id];
       return seen && seen.seq > docSeq ? Object.assign({}, l, { totals: seen.totals }) : l;
-    }).filter(function (l) { return l.totals.total > 0; }).sort(function (a, b) {
-      return b.totals.total - a.totals.total || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    });
+    var rows = cfg.byHost ? byHost(list) : list.map(function (l) {
+      return { id: l.id, who: l.title ? l.host + " — " + l.title : l.host, amount: l.totals.total };
+    });
+    rows = rows.filter(function (r) { return r.amount > 0; }).sort(function (a, b) {
+      return b.amount - a.amount || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     }).slice(0, cfg.topCount);
-    box.hidden = list.length === 0;
-    el("lives-title").textContent = T.lives;
-    fillRanking(el("lives-list"), list.map(function (l) {
-      return { who: l.title ? l.host + " — " + l.title : l.host, amount: l.totals.total };
-    }));
+    box.hidden = rows.length === 0;
+    el("lives-title").textContent = cfg.byHost ? T.hosts : T.lives;
+    fillRanking(el("lives-list"), rows);
   }
   // "mercredi 19:00" within the coming week; further ahead the date too
   // ("mercredi 16 décembre à 19:00"), or a weekday alone would name the wrong week.

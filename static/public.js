@@ -281,6 +281,30 @@
     });
   }
 
+  // The hosts, each one's lives added up, biggest first: shown with two hosts or more.
+  function renderHosts() {
+    var rows = {};
+    lives.forEach(function (l) {
+      var key = l.host.trim().toLowerCase();
+      var r = rows[key] || (rows[key] = { host: l.host, lives: 0, total: 0 });
+      r.lives += 1;
+      r.total += l.totals.total;
+    });
+    var list = Object.keys(rows).map(function (k) { return rows[k]; }).sort(function (a, b) {
+      return b.total - a.total || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
+    });
+    el("hosts-box").hidden = list.length < 2;
+    var tb = el("hosts").tBodies[0];
+    tb.textContent = "";
+    list.forEach(function (r) {
+      var tr = make("tr");
+      tr.appendChild(make("td", "host", r.host));
+      tr.appendChild(make("td", "num", String(r.lives)));
+      tr.appendChild(make("td", "num total", money(r.total)));
+      tb.appendChild(tr);
+    });
+  }
+
   function renderNext(next) {
     var box = el("next-box");
     box.hidden = !next;
@@ -453,7 +477,7 @@
     renderMilestones();
     renderMatch();
     renderRecent();
-    if (kind === "campaign") renderSchedule();
+    if (kind === "campaign") { renderSchedule(); renderHosts(); }
   }
 
   // ---- frames -------------------------------------------------------------------

@@ -368,6 +368,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("top_donors", "Meilleurs donateurs", "Top donors"),
     ("all_donors", "Voir tous les donateurs", "See every donor"),
     ("schedule", "Programme", "Schedule"),
+    ("hosts_board", "Classement des hôtes", "Hosts leaderboard"),
     ("next_live", "Prochain live", "Next live"),
     ("language", "English", "Français"),
     ("no_js", "Cette page a besoin de JavaScript.", "This page needs JavaScript."),

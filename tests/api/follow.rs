@@ -49,11 +49,16 @@ async fn a_follow_link_shows_the_host_s_live_of_the_moment() {
     let follow = |live: &TestLive, token: &str| {
         format!("/overlay/lives/{}?token={token}&follow=host&widgets=alert,goal", live.id)
     };
+    // Each host's lives summed: Ana's three, Zoé's one.
+    for (l, amount) in [(&mon, 500), (&fri, 1200), (&zoe, 300)] {
+        app.donate_ok(l, amount).await;
+    }
+    let totals = |raised: i64, n: u64| json!({"raised": raised, "matched": 0, "total": raised, "donations": n});
     assert_eq!(
         hosts().await,
         json!([
-            {"host": "Ana", "live_id": mon.id, "lives": [mon.id, wed.id, fri.id]},
-            {"host": "Zoé", "live_id": zoe.id, "lives": [zoe.id]},
+            {"host": "Ana", "live_id": mon.id, "lives": [mon.id, wed.id, fri.id], "totals": totals(1700, 2)},
+            {"host": "Zoé", "live_id": zoe.id, "lives": [zoe.id], "totals": totals(300, 1)},
         ])
     );
     let no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();

@@ -230,3 +230,52 @@ async fn the_countdown_counts_down_to_the_live_then_says_it_started() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_hosts_leaderboard_adds_up_each_host_s_lives() {
+    let app = spawn_app().await;
+    let c = app.eur_campaign().await;
+    let mon = app.live(&c, json!({"host": "Ana", "title": "Lundi"})).await;
+    let wed = app.live(&c, json!({"host": "ana", "title": "Mercredi"})).await;
+    let zoe = app.live(&c, json!({"host": "Zoé"})).await;
+    for (l, amount) in [(&mon, 1000), (&wed, 700), (&zoe, 1500)] {
+        app.donate_ok(l, amount).await;
+    }
+    with_browser(async |b| {
+        // The overlay's leaderboard by host: Ana's two lives added up.
+        b.goto(&format!(
+            "{}/overlay/lives/{}/lives?token={}&lives_by=host&refresh=2",
+            app.base, zoe.id, zoe.overlay_token
+        ))
+        .await;
+        b.wait_live().await;
+        assert_eq!(ranking(b, "lives-list", 2).await, [fr("Ana 17,00_€"), fr("Zoé 15,00_€")]);
+        assert_eq!(b.js("return document.getElementById('lives-title').textContent").await, "Classement des hôtes");
+        // Zoé's donation moves her up at once.
+        app.donate_ok(&zoe, 500).await;
+        eventually("Zoé first", Duration::from_secs(10), || async {
+            let first = b.js("return document.querySelector('#lives-list li').innerText").await;
+            (first.as_str().unwrap_or_default().replace(['\n', '\t'], " ") == fr("Zoé 20,00_€")).then_some(())
+        })
+        .await;
+
+        // The campaign's public page: its hosts, each one's lives and total, following donations.
+        b.goto(&format!("{}/campaigns/{c}", app.base)).await;
+        let rows = || async {
+            b.js("var box = document.getElementById('hosts-box'); if (box.hidden) return null;
+                  return Array.from(document.querySelectorAll('#hosts tbody tr')).map(tr => Array.from(tr.cells).map(c => c.textContent))")
+                .await
+        };
+        let want = json!([["Zoé", "1", fr("20,00_€")], ["Ana", "2", fr("17,00_€")]]);
+        eventually("the hosts leaderboard", Duration::from_secs(10), || async { (rows().await == want).then_some(()) })
+            .await;
+        app.donate_ok(&wed, 400).await;
+        let want = json!([["Ana", "2", fr("21,00_€")], ["Zoé", "1", fr("20,00_€")]]);
+        eventually("Ana first again", Duration::from_secs(10), || async { (rows().await == want).then_some(()) }).await;
+    })
+    .await;
+}
+
+fn fr(s: &str) -> String {
+    crate::dashboard::fr(s)
+}

@@ -126,6 +126,18 @@ async fn the_builder_the_dashboard_and_the_host_s_space_give_the_follow_link() {
         b.js(r##"var f = document.getElementById("form"); f.elements.follow.checked = false; f.dispatchEvent(new Event("change"));"##)
             .await;
         assert_eq!(b.js("return document.getElementById('url').value").await, overlay);
+        // The lives leaderboard by host.
+        b.js(r##"var f = document.getElementById("form"); f.elements.widget.value = "lives"; f.elements.lives_by.value = "host"; f.dispatchEvent(new Event("change"));"##)
+            .await;
+        let (page_path, query) = overlay.split_once('?').unwrap();
+        assert_eq!(
+            b.js("return document.getElementById('url').value").await,
+            format!("{page_path}/lives?{query}&lives_by=host")
+        );
+        assert_eq!(
+            b.js("return document.querySelector('label:has([name=lives_by])').firstElementChild.textContent").await,
+            "Classement des lives"
+        );
         // A campaign's builder has no such box.
         let (_, r) =
             app.post(&format!("/api/v1/campaigns/{}/rotate", live_campaign(&app, page).await), Some(ADMIN), json!({})).await;
