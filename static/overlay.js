@@ -48,7 +48,7 @@
       creditsThanks: "Merci !", creditsFor: function (c) { return "Au profit de " + c; }, creditsRaised: "Récolté",
       creditsSplit: function (d, m) { return "dont " + d + " de vos dons et " + m + " des partenaires"; },
       creditsDonors: "Merci à", creditsSponsors: "Avec le soutien de", creditsEnd: "À bientôt !",
-      creditsReached: "Paliers atteints", creditsDraws: "Tirages au sort",
+      creditsReached: "Paliers atteints", creditsDraws: "Tirages au sort", creditsPolls: "Vous avez choisi",
       startsIn: "Le live commence dans", started: "C'est parti !", milestones: "Paliers",
       creditsDraw: function (prize, who) { return prize + " : " + who; },
       creditsUnnamed: function (n, alone) {
@@ -74,7 +74,7 @@
       creditsThanks: "Thank you!", creditsFor: function (c) { return "For " + c; }, creditsRaised: "Raised",
       creditsSplit: function (d, m) { return d + " from your donations, " + m + " from sponsors"; },
       creditsDonors: "Thanks to", creditsSponsors: "With the support of", creditsEnd: "See you soon!",
-      creditsReached: "Milestones reached", creditsDraws: "Prize draws",
+      creditsReached: "Milestones reached", creditsDraws: "Prize draws", creditsPolls: "You chose",
       startsIn: "Starting in", started: "Here we go!", milestones: "Milestones",
       creditsDraw: function (prize, who) { return prize + ": " + who; },
       creditsUnnamed: function (n, alone) {
@@ -1224,6 +1224,18 @@
       won.forEach(function (x) {
         add("w:" + x.id, "credits-sponsor", T.creditsDraw(x.prize, (x.winner && x.winner.donor) || T.drawAnonymous));
       });
+    }
+    // The polls over, each with its result ("Quel jeu ? — Zelda l'emporte !"; every live's on a campaign's).
+    var now = Date.now();
+    var decided = (isCampaign
+      ? (doc.lives || []).reduce(function (all, l) { return all.concat(l.polls || []); }, [])
+      : polls).filter(function (p) {
+      var end = Date.parse(p.closed_at || p.ends_at || "");
+      return !isNaN(end) && end <= now && pollResult(p).leaders.length > 0;
+    }).sort(function (a, b) { return Date.parse(a.created_at) - Date.parse(b.created_at); });
+    if (decided.length) {
+      add("polls-head", "credits-head", T.creditsPolls);
+      decided.forEach(function (p) { add("p:" + p.id, "credits-sponsor", p.question + " — " + pollResult(p).text); });
     }
     // The sponsors that gave: their names (what each gave is the campaign's, not a live's).
     var sponsors = [];

@@ -326,6 +326,24 @@ async fn the_credits_recall_the_milestones_reached_and_the_prizes_won() {
     let draws = format!("/api/v1/lives/{}/draws", live.id);
     let (s, d) = app.post(&draws, Some(&host), json!({"prize": "Dessin original"})).await;
     assert_eq!(s, StatusCode::CREATED, "{d}");
+    // A poll decided by the donors (anonymously: the second draw below is among anonymous gifts).
+    let poll = |question: &'static str, options: [&'static str; 2], vote: &'static str| {
+        let (app, live, host) = (&app, &live, host.clone());
+        async move {
+            let path = format!("/api/v1/lives/{}/polls", live.id);
+            let (s, p) = app.post(&path, Some(&host), json!({"question": question, "options": options})).await;
+            assert_eq!(s, StatusCode::CREATED, "{p}");
+            app.donate(
+                live,
+                json!({"amount": 800, "currency": "EUR", "donor": "Bob", "anonymous": true, "message": vote}),
+            )
+            .await;
+            let close = format!("{path}/{}/close", p["id"].as_str().unwrap());
+            let (s, p) = app.post(&close, Some(&host), json!({})).await;
+            assert_eq!(s, StatusCode::OK, "{p}");
+        }
+    };
+    poll("Quel jeu ensuite ?", ["Zelda", "Mario"], "#zelda").await;
     // Fast, so that a line added where the roll is on screen joins within seconds.
     let url = format!("{}/overlay/lives/{}/credits?token={}&speed=400", app.base, live.id, live.overlay_token);
     with_browser(async |b| {
@@ -342,6 +360,8 @@ async fn the_credits_recall_the_milestones_reached_and_the_prizes_won() {
                 "Cheveux roses",
                 "Tirages au sort",
                 "Dessin original : Ana",
+                "Vous avez choisi",
+                "Quel jeu ensuite ? — Zelda l'emporte !",
                 "À bientôt !"
             ]
         );
@@ -351,9 +371,19 @@ async fn the_credits_recall_the_milestones_reached_and_the_prizes_won() {
         assert_eq!(s, StatusCode::CREATED, "{d}");
         let got = lines(b, |l| l.iter().any(|x| x.starts_with("Affiche"))).await;
         let from = got.iter().position(|x| x == "Tirages au sort").unwrap();
+        assert_eq!(got[from..from + 3], ["Tirages au sort", "Dessin original : Ana", "Affiche : Un donateur anonyme"]);
+        // A poll closed while the credits are open.
+        poll("Et après ?", ["Dodo", "Encore"], "Allez #encore").await;
+        let got = lines(b, |l| l.iter().any(|x| x.starts_with("Et après"))).await;
+        let from = got.iter().position(|x| x == "Vous avez choisi").unwrap();
         assert_eq!(
             got[from..],
-            ["Tirages au sort", "Dessin original : Ana", "Affiche : Un donateur anonyme", "À bientôt !"]
+            [
+                "Vous avez choisi",
+                "Quel jeu ensuite ? — Zelda l'emporte !",
+                "Et après ? — Encore l'emporte !",
+                "À bientôt !"
+            ]
         );
     })
     .await;
