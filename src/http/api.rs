@@ -995,7 +995,6 @@ struct EditLive {
     donate_url: Patch<String>,
 }
 
-/// `PATCH /api/v1/lives/{id}`: the host, title and schedule of a live (admin).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewGoal {
@@ -1019,6 +1018,7 @@ async fn set_goal(
     Ok(axum::Json(body).into_response())
 }
 
+/// `PATCH /api/v1/lives/{id}`: the host, title and schedule of a live (admin).
 async fn edit_live(
     State(app): State<AppState>,
     Path(id): Path<String>,
