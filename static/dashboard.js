@@ -966,13 +966,26 @@
     });
   }));
 
+  // HelloAsso signs nothing for an association: its notification URL carries
+  // the secret (and the form whose payments count), shown once.
+  field(el("new-integration"), "provider").addEventListener("change", function (e) {
+    el("helloasso-form").hidden = e.target.value !== "helloasso";
+  });
   el("new-integration").addEventListener("submit", guard(function (form) {
     var live = field(form, "live_id").value;
     var body = { provider: field(form, "provider").value, secret: field(form, "secret").value };
     var path = live ? "/api/v1/lives/" + encodeURIComponent(live) + "/integrations"
       : "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/integrations";
-    return api("POST", path, body).then(function () {
+    return api("POST", path, body).then(function (i) {
+      el("helloasso-box").hidden = i.provider !== "helloasso";
+      if (i.provider === "helloasso") {
+        // A form's address or its slug: its last part.
+        var slug = field(form, "ha_form").value.trim().replace(/[?#].*$/, "").split("/").filter(Boolean).pop() || "";
+        el("helloasso-url").value = i.url + "?token=" + encodeURIComponent(body.secret) +
+          (slug ? "&form=" + encodeURIComponent(slug) : "");
+      }
       field(form, "secret").value = "";
+      field(form, "ha_form").value = "";
       notice(T.created, false);
       loadHooks();
     });

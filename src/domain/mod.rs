@@ -349,6 +349,7 @@ pub enum Provider {
     Stripe,
     Tiltify,
     Kofi,
+    HelloAsso,
     Generic,
 }
 
@@ -358,6 +359,7 @@ impl Provider {
             "stripe" => Provider::Stripe,
             "tiltify" => Provider::Tiltify,
             "kofi" => Provider::Kofi,
+            "helloasso" => Provider::HelloAsso,
             "generic" => Provider::Generic,
             _ => return None,
         })
@@ -368,6 +370,7 @@ impl Provider {
             Provider::Stripe => "stripe",
             Provider::Tiltify => "tiltify",
             Provider::Kofi => "kofi",
+            Provider::HelloAsso => "helloasso",
             Provider::Generic => "generic",
         }
     }

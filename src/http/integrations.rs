@@ -5,8 +5,8 @@
 //! [`crate::webhooks`]; this module answers, and only after the ledger commit.
 
 use super::JsonBody;
-use super::Path;
 use super::api::{base_url, id_or_new};
+use super::{Path, Query};
 use crate::app::AppState;
 use crate::domain::state::{BodyDigest, Command, IdempotencyKey, Principal, Refusal};
 use crate::domain::{Donation, Integration, Provider, Subscriber, Timestamp};
@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{patch, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -191,7 +192,7 @@ async fn add_integration(
     campaign_id: Option<String>,
 ) -> Result<Response, ApiError> {
     let provider = Provider::parse(&b.provider).ok_or_else(|| {
-        ApiError::invalid("invalid_provider", "provider must be one of stripe, tiltify, kofi or generic")
+        ApiError::invalid("invalid_provider", "provider must be one of stripe, tiltify, kofi, helloasso or generic")
     })?;
     let integration = Integration {
         id: id_or_new(b.id.as_deref())?,
@@ -268,6 +269,7 @@ async fn receive(
     State(app): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let integration = app
@@ -278,13 +280,12 @@ async fn receive(
         .ok_or_else(|| ApiError::not_found("integration_not_found", "no integration has this id"))?;
     // The body limit applies here, before any HMAC is computed.
     let body = body.map_err(super::body_rejection)?;
-    let parsed = webhooks::verify_and_parse(&integration, &headers, &body, app.now(), app.config.max_amount).map_err(
-        |e| match e {
+    let parsed = webhooks::verify_and_parse(&integration, &headers, &q, &body, app.now(), app.config.max_amount)
+        .map_err(|e| match e {
             WebhookError::Signature(m) => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", m),
             WebhookError::Payload(m) => ApiError::invalid("invalid_payload", m),
             WebhookError::AmountTooLarge(m) => ApiError::invalid("amount_too_large", m),
-        },
-    )?;
+        })?;
     let provider = integration.provider;
     // The integration acts for its own live (or campaign) only: the ledger refuses anything else.
     let by = match (&integration.live_id, &integration.campaign_id) {

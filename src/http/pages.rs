@@ -121,8 +121,19 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("integrations", "Paiements reçus (webhooks entrants)", "Payments in (incoming webhooks)"),
     (
         "integrations_help",
-        "Collez l'URL dans les réglages de webhook du prestataire (Stripe, Tiltify, Ko-fi) avec son secret de signature.",
-        "Paste the URL into the provider's webhook settings (Stripe, Tiltify, Ko-fi) with its signing secret.",
+        "Collez l'URL dans les réglages de webhook du prestataire (Stripe, Tiltify, Ko-fi) avec son secret de signature ; pour HelloAsso, inventez un secret : l'URL à coller le contient.",
+        "Paste the URL into the provider's webhook settings (Stripe, Tiltify, Ko-fi) with its signing secret; for HelloAsso, make up a secret: the URL to paste carries it.",
+    ),
+    (
+        "helloasso_form",
+        "Formulaire HelloAsso de la collecte (son adresse, facultatif)",
+        "The fundraiser's HelloAsso form (its address, optional)",
+    ),
+    ("helloasso_url", "URL de notification à coller dans HelloAsso", "Notification URL to paste into HelloAsso"),
+    (
+        "helloasso_help",
+        "Dans HelloAsso : Mon compte > Intégrations et API > URL de notification. Elle contient le secret : elle n'est montrée qu'une fois. Avec un formulaire, seuls ses paiements comptent ; sans, les dons, collectes et paiements de l'association (pas les adhésions, billetteries ni boutiques).",
+        "In HelloAsso: My account > Integrations and API > notification URL. It carries the secret: it is shown only once. With a form, only its payments count; without, the association's donations, crowdfundings and payments (not memberships, events nor shops).",
     ),
     ("provider", "Prestataire", "Provider"),
     ("secret", "Secret de signature", "Signing secret"),

@@ -1,5 +1,5 @@
 //! Payment-provider webhooks. Incoming: each provider's own signature scheme is
-//! checked on the raw body ([`stripe`], [`tiltify`], [`kofi`], and our own
+//! checked on the raw body ([`stripe`], [`tiltify`], [`kofi`], [`helloasso`], and our own
 //! [`generic`] scheme), then the payload becomes a [`Parsed`] donation, refund or
 //! ignored event; the HTTP edge (`http::integrations`) submits it to the ledger
 //! with an idempotency key made of the provider's payment id. Outgoing: the
@@ -10,6 +10,7 @@
 
 pub mod decimal;
 pub mod generic;
+pub mod helloasso;
 pub mod kofi;
 pub mod outbox;
 pub mod stripe;
@@ -22,6 +23,7 @@ use crate::money::Currency;
 use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 pub type HmacSha256 = Hmac<Sha256>;
 
@@ -85,12 +87,14 @@ impl WebhookError {
     }
 }
 
-/// Verifies a delivery to `integration` and reads it. `now` is the server's clock,
+/// Verifies a delivery to `integration` and reads it. `query` is the URL's query
+/// (HelloAsso's unsigned notifications carry the secret there). `now` is the server's clock,
 /// against which timestamps are judged; `max_major` the largest donation, in
 /// whole units (the ledger checks it too; an amount too large to hold never gets there).
 pub fn verify_and_parse(
     integration: &Integration,
     headers: &HeaderMap,
+    query: &HashMap<String, String>,
     body: &[u8],
     now: Timestamp,
     max_major: i64,
@@ -112,6 +116,10 @@ pub fn verify_and_parse(
             tiltify::parse(body)
         }
         Provider::Kofi => kofi::verify_and_parse(secret, body),
+        Provider::HelloAsso => {
+            helloasso::verify(secret, header(headers, helloasso::SIGNATURE_HEADER), query, body)?;
+            helloasso::parse(body, query)
+        }
         Provider::Generic => {
             generic::verify(secret, header(headers, generic::HEADER), body, now)?;
             generic::parse(body, max_major)

@@ -234,6 +234,106 @@ async fn kofi_donations_tips_and_privacy() {
     assert_eq!((totals["donations"].as_i64(), totals["raised"].as_i64()), (Some(2), Some(1350)));
 }
 
+/// A HelloAsso `Payment` notification, as its documentation's example of a donation form's payment.
+fn helloasso_payment(id: i64, state: &str, anonymous: bool, form: (&str, &str), refunds: Value) -> String {
+    json!({
+        "data": {
+            "order": {"id": id + 6709, "date": "2024-06-07T14:11:15.7442115+02:00", "formSlug": form.0,
+                      "formType": form.1, "organizationName": "Restos", "organizationSlug": "restos",
+                      "organizationType": "Association1901", "organizationIsUnderColucheLaw": true,
+                      "formName": "Live caritatif", "isAnonymous": anonymous, "isAmountHidden": false},
+            "payer": {"email": "hugo@example.org", "country": "FRA", "firstName": "Hugo", "lastName": "Dubois"},
+            "items": [{"shareAmount": 2000, "shareItemAmount": 2000, "id": id + 6709, "amount": 2000,
+                       "type": "Donation", "state": "Processed"}],
+            "cashOutState": "Transfered", "id": id, "amount": 2300, "amountTip": 300,
+            "date": "2024-06-07T14:11:15.0825381+02:00", "paymentMeans": "Card", "installmentNumber": 1,
+            "state": state, "refundOperations": refunds
+        },
+        "eventType": "Payment"
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn helloasso_payments_reach_the_overlay_with_the_url_s_token_or_a_partner_s_signature() {
+    let app = spawn_app().await;
+    let live = setup_in(&app, "EUR").await;
+    let secret = "ha-notif-7f3c9a1e5b2d";
+    let url = integration(&app, &live, "helloasso", secret).await;
+    let mut ws = app.ws(&live, None).await;
+    assert_eq!(ws.next().await["type"], "snapshot");
+    let json_ct = [("content-type", "application/json")];
+    let donation_form = ("live-caritatif", "Donation");
+    let paid = helloasso_payment(13790, "Authorized", false, donation_form, json!([]));
+
+    // No token, a wrong one, a wrong signature: refused, nothing counted.
+    for target in [url.clone(), format!("{url}?token=ha-notif-7f3c9a1e5b2e")] {
+        let (s, v) = hook(&app, &target, &json_ct, paid.clone()).await;
+        assert_eq!((s, v["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_signature")), "{v}");
+    }
+    let (s, _) = hook(&app, &url, &[("x-ha-signature", "00ff")], paid.clone()).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(live_totals(&app, &live).await["donations"], 0);
+
+    // The payment less the tip to HelloAsso, "Hugo D.", once however often it is told.
+    let with_token = format!("{url}?token={secret}&form=live-caritatif");
+    let (s, v) = hook(&app, &with_token, &json_ct, paid.clone()).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("counted")), "{v}");
+    let d = ws.next().await["donation"].clone();
+    assert_eq!(
+        (d["amount"].as_i64(), d["currency"].as_str(), d["donor"].as_str()),
+        (Some(2000), Some("EUR"), Some("Hugo D."))
+    );
+    assert_eq!(
+        (d["platform"].as_str(), d["id"].as_str()),
+        (Some("helloasso"), Some(expected_id("helloasso", "13790").as_str()))
+    );
+    let (_, v) = hook(&app, &with_token, &json_ct, paid.clone()).await;
+    assert_eq!(v["status"], "already_counted");
+    // A partner's notification, signed with the URL's signature key, needs no token.
+    let anonymous = helloasso_payment(13791, "Authorized", true, donation_form, json!([]));
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(anonymous.as_bytes());
+    let sig = hex::encode(mac.finalize().into_bytes());
+    let (s, v) = hook(&app, &url, &[("x-ha-signature", sig.as_str())], anonymous).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("counted")), "{v}");
+    let d = ws.next().await["donation"].clone();
+    assert_eq!((d["amount"].as_i64(), &d["donor"]), (Some(2000), &Value::Null));
+    // The organisers see the name given, marked anonymous.
+    let (_, list) = app
+        .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/donations", live.id), Some(&live.key), &[], None)
+        .await;
+    let first = &list["donations"][0];
+    assert_eq!((first["donor_name"].as_str(), first["anonymous"].as_bool()), (Some("Hugo D."), Some(true)), "{list}");
+
+    // Another form of the association, an order, a payment not through: acknowledged, not counted.
+    for body in [
+        helloasso_payment(13792, "Authorized", false, ("adhesion-2027", "Membership"), json!([])),
+        helloasso_payment(13793, "Authorized", false, ("autre-collecte", "Donation"), json!([])),
+        helloasso_payment(13794, "Refused", false, donation_form, json!([])),
+        json!({"eventType": "Order", "data": {"id": 20499}}).to_string(),
+    ] {
+        let (s, v) = hook(&app, &with_token, &json_ct, body).await;
+        assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("ignored")), "{v}");
+    }
+    let (s, v) = hook(&app, &with_token, &json_ct, "{not json").await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_payload")));
+    assert_eq!(live_totals(&app, &live).await["raised"], 4000);
+
+    // Refunds: 5 € processed (another still processing), then the whole payment.
+    let part = json!([{"id": 1, "amount": 500, "amountTip": 0, "status": "Processed"},
+                      {"id": 2, "amount": 700, "amountTip": 0, "status": "Processing"}]);
+    let (s, v) =
+        hook(&app, &with_token, &json_ct, helloasso_payment(13790, "Authorized", false, donation_form, part)).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("refunded")), "{v}");
+    assert_eq!(live_totals(&app, &live).await["raised"], 3500);
+    let (s, v) =
+        hook(&app, &with_token, &json_ct, helloasso_payment(13790, "Refunded", false, donation_form, json!([]))).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("refunded")), "{v}");
+    let totals = live_totals(&app, &live).await;
+    assert_eq!((totals["raised"].as_i64(), totals["donations"].as_i64()), (Some(2000), Some(1)));
+}
+
 #[tokio::test]
 async fn generic_known_answer_and_every_refusal_changes_nothing() {
     let clock = ManualClock::at("2023-11-14T22:13:20Z");

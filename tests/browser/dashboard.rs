@@ -1528,3 +1528,58 @@ async fn the_charity_report_sums_the_campaign_and_prints_alone() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_organiser_connects_helloasso_and_its_payments_count() {
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        sign_in(b, &app, "?lang=en").await;
+        create_campaign(b, "Spring drive", "2000", "https://www.helloasso.com/associations/restos/formulaires/3").await;
+        create_live(b, "Ana").await;
+        // The whole campaign's: HelloAsso, with the fundraiser's form given by its address.
+        click(b, "details:has(#new-integration) > summary").await;
+        assert_eq!(b.js("return document.getElementById('helloasso-form').hidden").await, true);
+        b.js("var s = document.querySelector('#new-integration [name=provider]'); s.value = 'helloasso';
+              s.dispatchEvent(new Event('change'))")
+            .await;
+        assert_eq!(b.js("return document.getElementById('helloasso-form').hidden").await, false);
+        let secret = "ha-secret-0123456789";
+        fill(b, "#new-integration [name=secret]", secret).await;
+        fill(
+            b,
+            "#new-integration [name=ha_form]",
+            "https://www.helloasso.com/associations/restos/formulaires/3?from=mail",
+        )
+        .await;
+        click(b, "#new-integration button[type=submit]").await;
+        wait_text(b, "#integrations tbody tr td:nth-child(2)", "helloasso").await;
+        let hook = input_value(b, "#integrations tbody tr td.url input").await;
+        // Shown once, with the secret and the form: what HelloAsso is given.
+        let url = input_value(b, "#helloasso-url").await;
+        assert_eq!(url, format!("{hook}?token={secret}&form=3"));
+        assert_eq!(b.js("return document.getElementById('helloasso-box').hidden").await, false);
+        let pay = |id: i64, form: &'static str| {
+            let (client, url) = (app.client.clone(), url.clone());
+            async move {
+                let body = json!({"eventType": "Payment", "data": {
+                    "order": {"id": id, "formSlug": form, "formType": "Donation", "isAnonymous": false},
+                    "payer": {"firstName": "Léa", "lastName": "Martin"},
+                    "id": id, "amount": 2500, "amountTip": 0, "state": "Authorized", "refundOperations": []}});
+                let res = client.post(&url).header("content-type", "application/json").body(body.to_string()).send();
+                let v: Value = res.await.unwrap().json().await.unwrap();
+                v["status"].as_str().unwrap_or_default().to_owned()
+            }
+        };
+        assert_eq!(pay(41, "3").await, "counted");
+        assert_eq!(pay(42, "7").await, "ignored", "another form of the association");
+        wait_text(b, "#c-totals", "Total €25.00 (donations €25.00 + matched €0.00) — 1 donation — goal €2,000.00")
+            .await;
+        let rows = eventually("the donation's row", WAIT, || async {
+            let rows = donation_rows(b).await;
+            (rows.len() == 1).then_some(rows)
+        })
+        .await;
+        assert_eq!(rows[0][0], "Léa M.");
+    })
+    .await;
+}
