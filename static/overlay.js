@@ -41,6 +41,7 @@
       liveGoal: "Objectif du live", campaignGoal: "Objectif de la campagne", raised: "récoltés",
       nextMilestone: function (amount, label, left) { return "Prochain palier : " + amount + " — " + label + " (encore " + left + ")"; },
       liveGoalReached: "Objectif du live atteint !", campaignGoalReached: "Objectif de la campagne atteint !",
+      newGoal: "Nouvel objectif !", newGoalSoFar: function (m) { return "Déjà " + m + " : on continue !"; },
       ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don",
       lives: "Meilleurs lives", hosts: "Classement des hôtes", next: "Prochain live",
       sponsorDoubles: " double vos dons !", sponsorMatches: " abonde vos dons !",
@@ -67,6 +68,7 @@
       liveGoal: "Live goal", campaignGoal: "Campaign goal", raised: "raised",
       nextMilestone: function (amount, label, left) { return "Next milestone: " + amount + " — " + label + " (" + left + " to go)"; },
       liveGoalReached: "Live goal reached!", campaignGoalReached: "Campaign goal reached!",
+      newGoal: "New goal!", newGoalSoFar: function (m) { return m + " so far: let's keep going!"; },
       ticker: "Latest donations", top: "Top donors", cta: "Donate",
       lives: "Top lives", hosts: "Top hosts", next: "Next live",
       sponsorDoubles: " doubles your donations!", sponsorMatches: " matches your donations!",
@@ -862,6 +864,14 @@
       queue.push(Object.assign({}, d, { id: "replay:" + ev.seq + ":" + d.id, of: d.id }));
     } else if (ev.type === "milestone_reached" && ev.milestone) {
       milestoneReached(ev.milestone, true);
+    } else if ((ev.type === "live_updated" || ev.type === "campaign_updated") && "goalBefore" in ev) {
+      // A goal raised on air ("on passe à 1 000 € !"): announced once, with what is raised so far.
+      var raised = isCampaign ? ev.campaign.goal : ev.live.goal;
+      var goalId = "new-goal:" + ownId + ":" + raised;
+      if (cfg.goalAlert && raised && raised > (ev.goalBefore || 0) && !isKnown(goalId)) {
+        queue.push({ id: goalId, kind: "goal", title: T.newGoal, amount: raised,
+          message: T.newGoalSoFar(money(totals ? totals.total : 0)) });
+      }
     } else if (ev.type === "poll_closed" && ev.poll && !isCampaign && cfg.pollAlert) {
       // A poll's result goes on air once, with what the winner gathered
       // (`poll_alert=0` leaves it to the poll widget).
@@ -962,6 +972,7 @@
     // moved, a title. A campaign's overlay reads its schedule again.
     if (ev.type === "live_updated" && ev.live) {
       if (!isCampaign && ev.live.id === liveId) {
+        ev.goalBefore = snap.goal;
         snap.goal = ev.live.goal;
         ["host", "title", "platform", "scheduled_at", "duration_minutes", "ends_at", "goal"].forEach(function (k) {
           snap.live[k] = ev.live[k];
@@ -969,6 +980,7 @@
       }
       if (campaignDoc) readDocSoon();
     } else if (ev.type === "campaign_updated" && ev.campaign) {
+      if (isCampaign) ev.goalBefore = snap.goal;
       snap.campaign_goal = ev.campaign.goal;
       if (isCampaign) snap.goal = ev.campaign.goal;
       if (campaignDoc) readDocSoon();

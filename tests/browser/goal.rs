@@ -48,6 +48,30 @@ async fn a_goal_raised_on_air_reaches_the_overlay_and_the_public_page_at_once() 
         assert_eq!(b.js("return document.getElementById('w-goal').dataset.reached").await, "");
         assert!(same_page(b).await, "no reload");
 
+        // The alert box announces a goal raised, once, with what is raised so far.
+        b.goto(&format!("{}/overlay/lives/{}?token={}&widgets=alert,goal", app.base, live.id, live.overlay_token))
+            .await;
+        b.wait_live().await;
+        b.js("window.__alerts = []; var n = document.getElementById('alert');
+              new MutationObserver(function () { if (!n.hidden) window.__alerts.push([
+                document.getElementById('alert-donor').textContent, document.getElementById('alert-amount').textContent,
+                document.getElementById('alert-message').textContent]); })
+                .observe(n, {attributes: true, childList: true, subtree: true, characterData: true});")
+            .await;
+        put_goal(&app, &live, 300000).await;
+        let seen = eventually("the new goal's alert", WAIT, || async {
+            let v = b.js("return window.__alerts.length ? window.__alerts[window.__alerts.length - 1] : null").await;
+            (!v.is_null()).then_some(v)
+        })
+        .await;
+        assert_eq!(seen, json!(["Nouvel objectif !", fr("3~000,00_€"), fr("Déjà 1~000,00_€ : on continue !")]));
+        // Lowered, no alert.
+        b.js("window.__alerts = []").await;
+        put_goal(&app, &live, 200000).await;
+        wait_text(b, "#goal-label", &fr("1~000,00_€ / 2~000,00_€")).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(b.js("return window.__alerts").await, json!([]));
+
         // The host's space: its form changes the goal; the public page open follows.
         b.goto(live.body["host_url"].as_str().unwrap()).await;
         eventually("the host's space", WAIT, || async {
