@@ -180,6 +180,9 @@ async fn demo(
     println!("  dashboard        http://{addr}/dashboard (sign in with the admin token)");
     println!("  host's space     {}", str_field(&live, "host_url")?);
     println!("  public page      http://{addr}/lives/{live_id}");
+    println!("  calendar         http://{addr}/api/v1/lives/{live_id}/calendar.ics?follow=host");
+    println!("Chat bot (!cagnotte, for Nightbot's $(urlfetch …)):");
+    println!("  http://{addr}/api/v1/lives/{live_id}/chat?follow=host");
     println!("Admin token: {admin}");
     println!("Live key:    {key}");
     println!("A simulated donation arrives about every {} s.", args.every);

@@ -860,6 +860,12 @@ async fn demo_command_serves_moving_overlays() {
         let campaign = printed.iter().find(|l| l.trim_start().starts_with("whole campaign")).unwrap();
         assert!(campaign.contains("/overlay/campaigns/") && campaign.contains("?token=ot_"), "{campaign}");
         assert!(data_dir.exists(), "the demo data lives in {}", data_dir.display());
+        // The chat bot's line and the calendar answer at the URLs printed.
+        for (needle, want) in [("/chat?follow=host", "récoltés pour"), ("/calendar.ics?follow=host", "BEGIN:VCALENDAR")] {
+            let url = printed.iter().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}: {printed:?}"));
+            let body = reqwest::get(url.split_whitespace().last().unwrap()).await.unwrap().text().await.unwrap();
+            assert!(body.contains(want), "{needle}: {body}");
+        }
 
         b.goto(&page).await;
         b.wait_live().await;
