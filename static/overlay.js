@@ -1051,9 +1051,6 @@
   }
 
   // ---- campaign ------------------------------------------------------------
-  // Donations to the campaign's other lives and match events are not in this
-  // live's stream: the campaign-wide widgets also read the public campaign
-  // document now and then, and keep whichever data has the higher seq.
   // A host's link that follows their lives (`follow=host`): the server showed the
   // live the schedule gives their host now; when the campaign's document says it
   // has moved on (`hosts`), the page is opened again on the next one. At most
@@ -1070,6 +1067,9 @@
     location.reload();
   }
 
+  // Donations to the campaign's other lives and match events are not in this
+  // live's stream: the campaign-wide widgets also read the public campaign
+  // document now and then, and keep whichever data has the higher seq.
   function pollCampaign() {
     if (!snap || !snap.live.campaign_id) return;
     fetch("/api/v1/campaigns/" + encodeURIComponent(snap.live.campaign_id), { cache: "no-store", credentials: "omit" })
