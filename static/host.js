@@ -394,17 +394,12 @@
   // The public page's link for the month: the host's live of the moment.
   el("public-follow").value = location.origin + "/lives/" + encodeURIComponent(liveId) + "?follow=host" +
     (lang === "en" ? "&lang=en" : "");
-  el("copy-public").addEventListener("click", function () {
-    cagnotteCopy(el("public-follow"), function () { notice(T.copied, false); });
-  });
-  ["overlay", "follow"].forEach(function (name) {
-    el("copy-" + name).addEventListener("click", function () {
-      cagnotteCopy(el(name + "-url"), function () { notice(T.copied, false); });
+  [["copy-overlay", "overlay-url"], ["copy-follow", "follow-url"], ["copy-public", "public-follow"]].forEach(function (p) {
+    el(p[0]).addEventListener("click", function () {
+      cagnotteCopy(el(p[1]), function () { notice(T.copied, false); });
     });
   });
 
-  // The live's milestones by amount: reached, or what is left; one not reached
-  // can be removed (two clicks).
   // The host's other lives of the campaign: this key opens each one's space.
   function renderHostLives() {
     var mine = ((campaignDoc && campaignDoc.hosts) || []).filter(function (h) { return h.lives.indexOf(liveId) >= 0; })[0];
@@ -430,6 +425,8 @@
     });
   }
 
+  // The live's milestones by amount: reached, or what is left; one not reached
+  // can be removed (two clicks).
   function renderMilestones() {
     var ul = el("host-milestones");
     ul.textContent = "";
