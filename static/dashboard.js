@@ -39,6 +39,7 @@
       replay: "Rejouer l'alerte", replayed: "Alerte rejouée sur les overlays du live.",
       confirm: "Confirmer ?", edit: "Modifier", remove: "Supprimer", copy: "Copier",
       rotateLink: "L'ancien lien cessera de fonctionner tout de suite, y compris dans OBS : cliquez encore pour confirmer.",
+      monthLinks: "Liens du mois",
       rotateKey: "L'ancienne clé sera refusée tout de suite : cliquez encore pour confirmer.",
       rotateHost: "L'ancien lien hôte cessera de fonctionner tout de suite : cliquez encore pour confirmer.",
       h_waiting: "en attente", h_ok: "à jour", h_retrying: "nouvel essai prévu", allCampaigns: " (toutes les campagnes)", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé",
@@ -90,6 +91,7 @@
       replay: "Replay alert", replayed: "Alert shown again on the live's overlays.",
       confirm: "Confirm?", edit: "Edit", remove: "Delete", copy: "Copy",
       rotateLink: "The old link stops working at once, in OBS too: click again to confirm.",
+      monthLinks: "Links for the month",
       rotateKey: "The old key is refused at once: click again to confirm.",
       rotateHost: "The old host link stops working at once: click again to confirm.",
       h_waiting: "waiting", h_ok: "up to date", h_retrying: "retry planned", allCampaigns: " (all campaigns)", live_upcoming: "upcoming", live_current: "live now", live_past: "ended",
@@ -408,6 +410,7 @@
     renderPolls(c);
     loadHooks();
     renderLives(c);
+    renderHosts(c);
     renderDonations(donations, cur);
     // After the donations: their real names are the winners'.
     renderDraws(c);
@@ -680,6 +683,27 @@
     });
     select.value = chosen;
     if (select.value !== chosen) select.value = "";
+  }
+
+  // The hosts of several lives, biggest total first, each with their links for the month.
+  function renderHosts(c) {
+    var hosts = (c.hosts || []).filter(function (h) { return h.lives.length > 1; }).sort(function (a, b) {
+      return b.totals.total - a.totals.total || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
+    });
+    el("hosts-card").hidden = !hosts.length;
+    var tb = el("hosts").tBodies[0];
+    tb.textContent = "";
+    hosts.forEach(function (h) {
+      var tr = make("tr");
+      tr.dataset.id = h.live_id;
+      tr.appendChild(make("td", "host", h.host));
+      tr.appendChild(make("td", "num", String(h.lives.length)));
+      tr.appendChild(make("td", "num", money(h.totals.total, c.currency)));
+      var acts = make("td");
+      acts.appendChild(actionButton("rotate-month", h.live_id, T.monthLinks));
+      tr.appendChild(acts);
+      tb.appendChild(tr);
+    });
   }
 
   function renderLives(c) {
@@ -1264,6 +1288,17 @@
         return api("POST", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/rotate").then(function (v) {
           showSecrets(campaign.name, v.overlay_url, null);
         });
+      },
+      // A host's links for the month: their live of the moment's two links replaced,
+      // given with `follow=host`.
+      "rotate-month": function () {
+        var id = b.dataset.id;
+        var host = b.closest("tr").querySelector(".host").textContent;
+        return api("POST", "/api/v1/lives/" + encodeURIComponent(id) + "/rotate", { overlay_token: true, host_token: true })
+          .then(function (v) {
+            showSecrets(host, null, null, null);
+            showFollow(v.overlay_url, v.host_url);
+          });
       },
       "rotate-overlay": function () {
         return api("POST", live + "/rotate", { overlay_token: true }).then(function (v) {

@@ -546,7 +546,14 @@
         goal = ev.live.goal || null;
         renderLiveHead(Object.assign({}, headLive, ev.live));
       }
-      if (kind === "campaign") lives = lives.map(function (l) { return l.id === ev.live.id ? Object.assign({}, l, ev.live) : l; });
+      if (kind === "campaign") {
+        lives = lives.map(function (l) { return l.id === ev.live.id ? Object.assign({}, l, ev.live) : l; });
+        // A live moved: the schedule's order and the next live follow.
+        lives.sort(function (a, b) {
+          return (a.scheduled_at ? 0 : 1) - (b.scheduled_at ? 0 : 1) || Date.parse(a.scheduled_at) - Date.parse(b.scheduled_at) || 0;
+        });
+        renderNext(lives.filter(function (l) { return statusNow(l) === "upcoming"; })[0] || null);
+      }
       renderAll();
       return;
     }

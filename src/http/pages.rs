@@ -380,6 +380,12 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("all_donors", "Voir tous les donateurs", "See every donor"),
     ("schedule", "Programme", "Schedule"),
     ("hosts_board", "Classement des hôtes", "Hosts leaderboard"),
+    ("hosts", "Hôtes", "Hosts"),
+    (
+        "hosts_help",
+        "Chaque hôte de plusieurs lives et ce qu'ils ont récolté. « Liens du mois » remplace le lien d'overlay et le lien d'espace hôte de son live du moment et donne, une fois, ceux qui suivent tous ses lives : l'overlay pour OBS et l'espace hôte. Les anciens liens de ce live cessent aussitôt de fonctionner.",
+        "Each host of several lives and what they raised. \"Links for the month\" replaces the overlay link and the host's space link of their live of the moment and gives, once, those that follow all their lives: the overlay for OBS and the host's space. That live's old links stop working at once.",
+    ),
     ("next_live", "Prochain live", "Next live"),
     ("language", "English", "Français"),
     ("no_js", "Cette page a besoin de JavaScript.", "This page needs JavaScript."),

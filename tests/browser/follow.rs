@@ -274,3 +274,50 @@ async fn the_host_s_space_and_the_dashboard_give_the_chat_commands() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_dashboard_gives_a_host_their_links_for_the_month() {
+    let app = spawn_app().await;
+    let c = app.campaign(json!({"name": "Mars solidaire", "currency": "EUR", "goal": 500000})).await;
+    let c = c["id"].as_str().unwrap().to_owned();
+    let first = app.live(&c, json!({"host": "Ana", "scheduled_at": from_now(-600)})).await;
+    app.live(&c, json!({"host": "ana", "scheduled_at": from_now(7 * 86_400)})).await;
+    app.live(&c, json!({"host": "Zoé"})).await;
+    app.donate_ok(&first, 1500).await;
+    with_browser(async |b| {
+        sign_in(b, &app, "").await;
+        b.goto(&format!("{}/dashboard#c={c}", app.base)).await;
+        wait_text(b, "#c-name", "Mars solidaire").await;
+        // The hosts of several lives (Zoé has one).
+        let rows = eventually("the hosts' table", WAIT, || async {
+            let v = b
+                .js("return Array.from(document.querySelectorAll('#hosts tbody tr')).map(tr => Array.from(tr.cells).map(c => c.textContent))")
+                .await;
+            (v.as_array().is_some_and(|a| !a.is_empty())).then_some(v)
+        })
+        .await;
+        assert_eq!(rows, json!([["Ana", "2", crate::dashboard::fr("15,00_€"), "Liens du mois"]]));
+        // Two clicks: the live of the moment's links are replaced, and given with `follow=host`.
+        click(b, "#hosts button[data-act=rotate-month]").await;
+        wait_text(b, "#notice", "L'ancien lien cessera de fonctionner tout de suite, y compris dans OBS : cliquez encore pour confirmer.")
+            .await;
+        click(b, "#hosts button[data-act=rotate-month]").await;
+        wait_text(b, "#secret-host", "Ana").await;
+        let overlay = eventually("the follow link", WAIT, || async {
+            let v = input_value(b, "#follow-url").await;
+            (!v.is_empty()).then_some(v)
+        })
+        .await;
+        let prefix = format!("{}/overlay/lives/{}?token=ot_", app.base, first.id);
+        assert!(overlay.starts_with(&prefix) && overlay.ends_with("&follow=host"), "{overlay}");
+        let host = input_value(b, "#host-follow-url").await;
+        assert!(host.contains(&format!("/lives/{}/host?lang=fr&follow=host#key=ht_", first.id)), "{host}");
+        // The live's old overlay link is refused; the new one opens the live of the moment.
+        let (s, _) = app.get(&format!("/overlay/lives/{}?token={}", first.id, first.overlay_token)).await;
+        assert_eq!(s, reqwest::StatusCode::UNAUTHORIZED);
+        b.goto(&overlay).await;
+        b.wait_live().await;
+        assert_eq!(shown(b).await.0, first.id);
+    })
+    .await;
+}
