@@ -545,6 +545,9 @@
       if (kind === "live" && ev.live.id === id) {
         goal = ev.live.goal || null;
         renderLiveHead(Object.assign({}, headLive, ev.live));
+        // Its heading too: a host or title corrected by the organisers.
+        el("host").textContent = ev.live.host;
+        el("title").textContent = ev.live.title || "";
       }
       if (kind === "campaign") {
         lives = lives.map(function (l) { return l.id === ev.live.id ? Object.assign({}, l, ev.live) : l; });

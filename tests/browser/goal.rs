@@ -96,6 +96,20 @@ async fn a_goal_raised_on_air_reaches_the_overlay_and_the_public_page_at_once() 
         put_goal(&app, &live, 100000).await;
         wait_text(b, "#goal-label", &fr("1~000,00_€ sur 1~000,00_€ (100_%) — objectif atteint, merci !")).await;
         assert!(same_page(b).await, "no reload");
+        // The organisers correct its host and give it a title: the heading follows.
+        let (s, v) = app
+            .request(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/lives/{}", live.id),
+                Some(ADMIN),
+                &[],
+                Some(json!({"host": "Corentin B.", "title": "Nuit du jeu"}).to_string()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        wait_text(b, "#host", "Corentin B.").await;
+        wait_text(b, "#title", "Nuit du jeu").await;
+        assert!(same_page(b).await, "no reload");
     })
     .await;
 }
