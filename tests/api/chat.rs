@@ -26,14 +26,7 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
                          "donate_url": "https://dons.example.org/mars"}))
         .await;
     let c = c["id"].as_str().unwrap().to_owned();
-    let (s, m) = app
-        .post(
-            &format!("/api/v1/campaigns/{c}/matches"),
-            Some(ADMIN),
-            json!({"sponsor": "Boulangerie", "ratio": [1, 1], "cap": 100000}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{m}");
+    app.add_match(&c, json!({"sponsor": "Boulangerie", "ratio": [1, 1], "cap": 100000})).await;
     let monday = app
         .live(&c, json!({"host": "Ana", "title": "Dessin", "goal": 10000, "scheduled_at": "2027-03-01T19:00:00Z"}))
         .await;

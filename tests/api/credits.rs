@@ -28,15 +28,11 @@ async fn the_donors_list_names_every_donor_viewers_may_see_and_counts_the_others
         ("eve", Some("Eve"), 1200, false),
         ("fay", Some("Fay"), 1000, false),
     ] {
-        let (s, d) = app.donate(&live, give(donor, amount, anonymous)).await;
-        assert_eq!(s, StatusCode::CREATED, "{d}");
-        ids.insert(key, d["donation"]["id"].as_str().unwrap().to_owned());
+        ids.insert(key, app.gift(&live, donor, amount, anonymous).await);
     }
     // Dan's gift given back whole, Eve's down to 8 €, Fay's name hidden by the host.
-    let refund = |id: &str| format!("/api/v1/donations/{id}/refund");
-    assert_eq!(app.post(&refund(&ids["dan"]), Some(&live.key), json!({})).await.0, StatusCode::OK);
-    let (s, _) = app.post(&refund(&ids["eve"]), Some(&live.key), json!({"refunded_amount": 400})).await;
-    assert_eq!(s, StatusCode::OK);
+    assert_eq!(app.refund(&live, &ids["dan"], json!({})).await, StatusCode::OK);
+    assert_eq!(app.refund(&live, &ids["eve"], json!({"refunded_amount": 400})).await, StatusCode::OK);
     let (s, _) =
         app.post(&format!("/api/v1/donations/{}/hide", ids["fay"]), Some(&live.key), json!({"donor": true})).await;
     assert_eq!(s, StatusCode::OK);

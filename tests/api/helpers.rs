@@ -212,6 +212,26 @@ impl TestApp {
         }
     }
 
+    /// A sponsor's match on a campaign (admin), as created.
+    pub async fn add_match(&self, campaign_id: &str, body: Value) -> Value {
+        let (s, m) = self.post(&format!("/api/v1/campaigns/{campaign_id}/matches"), Some(ADMIN), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{m}");
+        m
+    }
+
+    /// A donation to `live` in EUR (`donor` `None`: no name), counted; its id.
+    pub async fn gift(&self, live: &TestLive, donor: Option<&str>, amount: i64, anonymous: bool) -> String {
+        let body = json!({"amount": amount, "currency": "EUR", "donor": donor, "anonymous": anonymous});
+        let (s, d) = self.donate(live, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        d["donation"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Refunds a donation of `live` with its key: `{}` whole, `{"refunded_amount"}` in part.
+    pub async fn refund(&self, live: &TestLive, donation_id: &str, body: Value) -> StatusCode {
+        self.post(&format!("/api/v1/donations/{donation_id}/refund"), Some(&live.key), body).await.0
+    }
+
     /// A campaign in EUR with one live.
     pub async fn setup(&self) -> TestLive {
         let c = self.eur_campaign().await;

@@ -7,12 +7,6 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 
-async fn add_match(app: &TestApp, campaign: &str, body: Value) -> Value {
-    let (s, m) = app.post(&format!("/api/v1/campaigns/{campaign}/matches"), Some(ADMIN), body).await;
-    assert_eq!(s, StatusCode::CREATED, "{m}");
-    m
-}
-
 /// Reads frames until one of `kind` comes; panics after 10 s.
 async fn campaign_ws(app: &TestApp, id: &str, token: &str, after: Option<u64>) -> Ws {
     let mut url = format!("ws://{}/ws/campaigns/{id}?token={token}", app.addr);
@@ -28,7 +22,7 @@ async fn five_hundred_concurrent_donations_match_exactly_the_cap() {
     let app = Arc::new(spawn_app().await);
     for round in 0..2 {
         let live = app.setup().await;
-        add_match(&app, &live.campaign_id, json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 10_000})).await;
+        app.add_match(&live.campaign_id, json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 10_000})).await;
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..500 {
             let (app, live) = (Arc::clone(&app), live.clone());
@@ -60,8 +54,8 @@ async fn five_hundred_concurrent_donations_match_exactly_the_cap() {
 async fn several_matches_pay_in_creation_order_with_their_own_rules() {
     let app = spawn_app().await;
     let live = app.setup().await;
-    add_match(&app, &live.campaign_id, json!({"sponsor": "A", "ratio": [1, 2], "cap": 1000, "min_amount": 500})).await;
-    add_match(&app, &live.campaign_id, json!({"sponsor": "B", "ratio": [1, 1], "cap": 5000, "max_per_donation": 300}))
+    app.add_match(&live.campaign_id, json!({"sponsor": "A", "ratio": [1, 2], "cap": 1000, "min_amount": 500})).await;
+    app.add_match(&live.campaign_id, json!({"sponsor": "B", "ratio": [1, 1], "cap": 5000, "max_per_donation": 300}))
         .await;
     let a = app.donate_ok(&live, 1001).await;
     // A: floor(1001 / 2) = 500; B: min(1001, 300) = 300.
@@ -84,8 +78,7 @@ async fn match_windows_follow_the_clock_and_streams_announce_them() {
     let app = spawn_app_clocked(&clock).await;
     let live = app.setup().await;
     let other = app.live(&live.campaign_id, json!({"host": "Zoé"})).await;
-    let m = add_match(
-        &app,
+    let m = app.add_match(
         &live.campaign_id,
         json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 100_000, "starts_at": "2026-11-25T19:00:00Z", "ends_at": "2026-11-25T21:00:00Z"}),
     )
@@ -127,7 +120,7 @@ async fn match_windows_follow_the_clock_and_streams_announce_them() {
 async fn used_up_is_announced_once_and_a_refund_reopens_the_budget() {
     let app = spawn_app().await;
     let live = app.setup().await;
-    let m = add_match(&app, &live.campaign_id, json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 1500})).await;
+    let m = app.add_match(&live.campaign_id, json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 1500})).await;
     let mut ws = app.ws(&live, None).await;
     ws.next().await;
     app.donate_ok(&live, 1000).await;
@@ -343,7 +336,7 @@ async fn a_match_is_edited_for_the_donations_to_come() {
     let app = spawn_app_clocked(&clock).await;
     let live = app.setup().await;
     let cid = live.campaign_id.clone();
-    let m = add_match(&app, &cid, json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 1000})).await;
+    let m = app.add_match(&cid, json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 1000})).await;
     let mid = m["id"].as_str().unwrap().to_owned();
     let mut ws = app.ws(&live, None).await;
     assert_eq!(app.donate_ok(&live, 600).await["donation"]["matched"], 600);
@@ -499,7 +492,7 @@ async fn page_status(app: &TestApp, path: &str) -> StatusCode {
 async fn a_partial_refund_takes_back_part_and_the_sponsors_share_of_it() {
     let app = spawn_app().await;
     let live = app.setup().await;
-    let m = add_match(&app, &live.campaign_id, json!({"sponsor": "Acme", "ratio": [1, 3], "cap": 10_000})).await;
+    let m = app.add_match(&live.campaign_id, json!({"sponsor": "Acme", "ratio": [1, 3], "cap": 10_000})).await;
     let mut ws = app.ws(&live, None).await;
     ws.next().await;
     let (s, d) = app.donate(&live, json!({"amount": 1000, "currency": "EUR", "donor": "Ana"})).await;
@@ -597,7 +590,7 @@ async fn a_partial_refund_takes_back_part_and_the_sponsors_share_of_it() {
 async fn concurrent_partial_refund_reports_give_back_the_highest_total_once() {
     let app = Arc::new(spawn_app().await);
     let live = app.setup().await;
-    add_match(&app, &live.campaign_id, json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 100_000})).await;
+    app.add_match(&live.campaign_id, json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 100_000})).await;
     let d = app.donate_ok(&live, 2000).await;
     let path = format!("/api/v1/donations/{}/refund", d["donation"]["id"].as_str().unwrap());
     let mut tasks = tokio::task::JoinSet::new();

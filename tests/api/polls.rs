@@ -20,14 +20,7 @@ async fn donations_vote_with_a_tag_in_their_message_while_the_poll_is_open() {
     let clock = ManualClock::at("2026-12-04T20:00:00Z");
     let app = spawn_app_clocked(&clock).await;
     let live = app.setup().await;
-    let (s, m) = app
-        .post(
-            &format!("/api/v1/campaigns/{}/matches", live.campaign_id),
-            Some(ADMIN),
-            json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 100000}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{m}");
+    app.add_match(&live.campaign_id, json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 100000})).await;
     let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
     let host = live.body["host_token"].as_str().unwrap().to_owned();
     let mut ws = app.ws(&live, None).await;

@@ -10,14 +10,7 @@ async fn the_report_sums_the_campaign_by_day_on_the_organisers_clock() {
     let clock = ManualClock::at("2026-12-31T10:00:00Z");
     let app = spawn_app_clocked(&clock).await;
     let live = app.setup().await;
-    let (s, m) = app
-        .post(
-            &format!("/api/v1/campaigns/{}/matches", live.campaign_id),
-            Some(ADMIN),
-            json!({"sponsor": "Fondation", "ratio": [1, 1], "cap": 1000}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{m}");
+    app.add_match(&live.campaign_id, json!({"sponsor": "Fondation", "ratio": [1, 1], "cap": 1000})).await;
     let mut ids = std::collections::HashMap::new();
     for (at, key, donor, amount, anonymous) in [
         ("2026-12-31T10:00:00Z", "ana", Some("Ana"), 1000, false),
@@ -30,16 +23,10 @@ async fn the_report_sums_the_campaign_by_day_on_the_organisers_clock() {
         ("2027-01-01T09:00:00Z", "ana2", Some(" ana "), 200, false),
     ] {
         clock.set(at);
-        let (s, d) = app
-            .donate(&live, json!({"amount": amount, "currency": "EUR", "donor": donor, "anonymous": anonymous}))
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{d}");
-        ids.insert(key, d["donation"]["id"].as_str().unwrap().to_owned());
+        ids.insert(key, app.gift(&live, donor, amount, anonymous).await);
     }
-    let refund = |id: &str| format!("/api/v1/donations/{id}/refund");
-    assert_eq!(app.post(&refund(&ids["dan"]), Some(&live.key), json!({})).await.0, StatusCode::OK);
-    let (s, _) = app.post(&refund(&ids["eve"]), Some(&live.key), json!({"refunded_amount": 400})).await;
-    assert_eq!(s, StatusCode::OK);
+    assert_eq!(app.refund(&live, &ids["dan"], json!({})).await, StatusCode::OK);
+    assert_eq!(app.refund(&live, &ids["eve"], json!({"refunded_amount": 400})).await, StatusCode::OK);
 
     let path = format!("/api/v1/campaigns/{}/report", live.campaign_id);
     let app = &app;

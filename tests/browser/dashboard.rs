@@ -1456,16 +1456,10 @@ async fn the_charity_report_sums_the_campaign_and_prints_alone() {
         ("dan", Some("Dan"), 2500, false),
         ("eve", Some("Eve"), 1200, false),
     ] {
-        let (s, d) = app
-            .donate(&live, json!({"amount": amount, "currency": "EUR", "donor": donor, "anonymous": anonymous}))
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{d}");
-        ids.insert(key, d["donation"]["id"].as_str().unwrap().to_owned());
+        ids.insert(key, app.gift(&live, donor, amount, anonymous).await);
     }
-    let refund = |id: &str| format!("/api/v1/donations/{id}/refund");
-    assert_eq!(app.post(&refund(&ids["dan"]), Some(&live.key), json!({})).await.0, StatusCode::OK);
-    let (s, _) = app.post(&refund(&ids["eve"]), Some(&live.key), json!({"refunded_amount": 400})).await;
-    assert_eq!(s, StatusCode::OK);
+    assert_eq!(app.refund(&live, &ids["dan"], json!({})).await, StatusCode::OK);
+    assert_eq!(app.refund(&live, &ids["eve"], json!({"refunded_amount": 400})).await, StatusCode::OK);
     // Today in Paris, as the server's report says, written as the page writes it.
     let (_, r) = app
         .request(
