@@ -98,7 +98,7 @@ struct Subject {
     /// its goal, else the campaign's.
     climb: (i64, Vec<MilestoneState>),
     /// The lives `say=next` looks among: the host's on a live's line, every
-    /// live of the campaign on the campaign's.
+    /// live of the campaign on the campaign's (read for `say=next` only).
     lives: Vec<Live>,
 }
 
@@ -109,9 +109,13 @@ async fn live_line(
 ) -> Result<Response, ApiError> {
     let ask = Ask::of(&q)?;
     let not_found = || ApiError::not_found("live_not_found", "no live has this id");
-    let host_lives = app.views.host_lives(&id).ok_or_else(not_found)?;
+    if !app.views.has_live(&id) {
+        return Err(not_found());
+    }
     let id = if super::overlay::follow_host(&q)? { super::overlay::followed_live(&app, &id)? } else { id };
     let live = app.views.live(&id).ok_or_else(not_found)?;
+    // Only `say=next` looks at the other lives.
+    let lives = if ask.say == Say::Next { app.views.host_lives(&id).ok_or_else(not_found)? } else { Vec::new() };
     let campaign = app.views.campaign(&live.live.campaign_id).ok_or_else(not_found)?;
     let climb = if live.live.goal.is_some() {
         (live.totals.total, climbing(&campaign.milestones, |m| m.live_id.as_deref() == Some(id.as_str())))
@@ -127,7 +131,7 @@ async fn live_line(
         donate_url: live.live.donate_url.clone().or(campaign.campaign.donate_url.clone()),
         top: live.board.top_donors(),
         climb,
-        lives: host_lives,
+        lives,
     };
     text(&line(&ask, &subject, &campaign.totals, app.now()))
 }
@@ -149,7 +153,11 @@ async fn campaign_line(
         donate_url: c.campaign.donate_url.clone(),
         top: c.board.top_donors(),
         climb: (c.totals.total, climbing(&c.milestones, |m| m.live_id.is_none())),
-        lives: c.lives.iter().filter_map(|l| app.views.with_live(l, |l| l.live.clone())).collect(),
+        lives: if ask.say == Say::Next {
+            c.lives.iter().filter_map(|l| app.views.with_live(l, |l| l.live.clone())).collect()
+        } else {
+            Vec::new()
+        },
     };
     text(&line(&ask, &subject, &c.totals, app.now()))
 }
