@@ -33,6 +33,8 @@ pub struct Inner {
     pub views: Arc<Views>,
     pub hub: Arc<Hub>,
     pub readers: Readers,
+    /// The campaigns' alert images and sounds.
+    pub media: crate::media::MediaStore,
     pub admin_hash: TokenHash,
     /// The writer's clock: schedules and match windows are judged by it.
     pub clock: Clock,
@@ -83,12 +85,19 @@ pub fn backup(config: &Config, to: &Path) -> Result<String, BoxError> {
             return Err(format!("backup of {} failed: {err}", config.data_dir.display()).into());
         }
     };
+    let files = match crate::media::backup(&config.data_dir, to) {
+        Ok(n) => n,
+        Err(err) => {
+            let _ = std::fs::remove_file(ledger::sqlite::db_path(to));
+            return Err(format!("backup of the media library of {} failed: {err}", config.data_dir.display()).into());
+        }
+    };
     let digest = config.data_dir.join(ADMIN_DIGEST);
     if digest.is_file() {
         std::fs::copy(&digest, to.join(ADMIN_DIGEST))?;
     }
     Ok(format!(
-        "Backed up {} events (up to seq {}) from {} to {}; serve the copy with --data-dir {}",
+        "Backed up {} events (up to seq {}) and {files} media files from {} to {}; serve the copy with --data-dir {}",
         copied.events,
         copied.last_seq,
         config.data_dir.display(),
@@ -154,6 +163,9 @@ pub async fn run_with_clock(
         .map_err(|e| format!("cannot open the log in the data directory {}: {e}", config.data_dir.display()))?;
     let logins = crate::sessions::Sessions::open(Path::new(&config.data_dir), &admin_hash)
         .map_err(|e| format!("cannot open the sessions in the data directory {}: {e}", config.data_dir.display()))?;
+    let media = crate::media::MediaStore::open(Path::new(&config.data_dir)).map_err(|e| {
+        format!("cannot open the media library in the data directory {}: {e}", config.data_dir.display())
+    })?;
     let views = Arc::new(Views::default());
     let hub = Arc::new(Hub::with_linger(config.ws_coalesce()));
     ledger::load_views(&state, &views, &hub);
@@ -164,6 +176,7 @@ pub async fn run_with_clock(
     let stop = CancellationToken::new();
     let app = AppState(Arc::new(Inner {
         readers: Readers::new(Path::new(&config.data_dir)),
+        media,
         limits: crate::http::limits::Limits::from_config(&config),
         logins,
         config,

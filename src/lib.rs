@@ -23,6 +23,7 @@ pub mod fanout;
 pub mod http;
 pub mod hub;
 pub mod ledger;
+pub mod media;
 pub mod metrics;
 pub mod money;
 pub mod secret;

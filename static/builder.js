@@ -21,7 +21,11 @@
       lang: "Langue", pos: "Position", size: "Taille (%)", font: "Police (installée localement)", color: "Texte", accent: "Accent",
       bg: "Fond des cartes", bar: "Barre", duration: "Durée d'une alerte (s)", min_alert: "Montant minimum d'une alerte",
       big: "Grande alerte à partir de (plus grande, plus longue)",
-      min_message: "Montant minimum pour afficher le message", sound: "Son à chaque alerte", catch_up: "Alertes plus courtes quand d'autres attendent",
+      min_message: "Montant minimum pour afficher le message", sound: "Son à chaque alerte",
+      alert_image: "Image des alertes", alert_sound: "Son des alertes", big_image: "Image des grandes alertes",
+      big_sound: "Son des grandes alertes", none: "aucune", default_sound: "celui de Cagnotte",
+      same_image: "la même", fanfare: "la fanfare de Cagnotte",
+      media_hint: "Vos images et sons s'ajoutent depuis votre espace hôte ou le tableau de bord (« Images et sons des alertes »).", catch_up: "Alertes plus courtes quand d'autres attendent",
       goal_alert: "Une alerte quand un objectif est atteint", goal: "Objectif",
       poll_alert: "Une alerte avec le résultat d'un sondage",
       milestones: "Les paliers sur la barre d'objectif",
@@ -41,7 +45,11 @@
       lang: "Language", pos: "Position", size: "Size (%)", font: "Font (installed locally)", color: "Text", accent: "Accent",
       bg: "Card background", bar: "Bar", duration: "Alert duration (s)", min_alert: "Minimum amount for an alert",
       big: "Big alert from (larger, longer)",
-      min_message: "Minimum amount to show the message", sound: "Sound on each alert", catch_up: "Shorter alerts while others wait",
+      min_message: "Minimum amount to show the message", sound: "Sound on each alert",
+      alert_image: "Alert image", alert_sound: "Alert sound", big_image: "Big alert image",
+      big_sound: "Big alert sound", none: "none", default_sound: "Cagnotte's",
+      same_image: "the same", fanfare: "Cagnotte's fanfare",
+      media_hint: "Add your images and sounds from your host's space or the dashboard (\u201cAlert images and sounds\u201d).", catch_up: "Shorter alerts while others wait",
       goal_alert: "An alert when a goal is reached", goal: "Goal",
       poll_alert: "An alert with a poll's result",
       milestones: "Milestones on the goal bar",
@@ -74,7 +82,8 @@
     var q = new URLSearchParams();
     q.set("token", token);
     if (f.lang.value !== "fr") q.set("lang", f.lang.value);
-    ["pos", "size", "font", "duration", "min_alert", "big", "min_message", "goal", "speed", "credits_order", "lives_by"].forEach(function (name) {
+    ["pos", "size", "font", "duration", "min_alert", "big", "min_message", "goal", "speed", "credits_order", "lives_by",
+     "alert_image", "alert_sound", "big_image", "big_sound"].forEach(function (name) {
       var v = f[name].value.trim();
       if (v !== "") q.set(name, v);
     });
@@ -114,6 +123,26 @@
     box.style.height = Math.ceil(b.size[1] * k) + "px";
     if (b.url !== last) { last = b.url; frame.src = b.url; }
   }
+  // The campaign's images and sounds, offered by name (read with this page's
+  // overlay token, which may read them).
+  function loadMedia() {
+    var campaign = body.dataset.campaign;
+    fetch("/api/v1/campaigns/" + encodeURIComponent(campaign) + "/media", { headers: { Authorization: "Bearer " + token } })
+      .then(function (r) { return r.ok ? r.json() : { media: [] }; })
+      .then(function (b) {
+        Array.prototype.forEach.call(form.querySelectorAll("#media select"), function (select) {
+          b.media.forEach(function (m) {
+            if (m.kind !== select.dataset.kind) return;
+            var o = document.createElement("option");
+            o.value = m.id;
+            o.textContent = m.name;
+            select.appendChild(o);
+          });
+        });
+        document.getElementById("media").dataset.loaded = String(b.media.length);
+      }, function () { /* offline: the built-in image and sounds only */ });
+  }
+  loadMedia();
   form.addEventListener("input", update);
   form.addEventListener("change", update);
   window.addEventListener("resize", update);

@@ -281,6 +281,19 @@
     if (m && csrf && decodeURIComponent(m[1]) !== currentId) selectCampaign(decodeURIComponent(m[1]));
   });
 
+  // The campaign's alert images and sounds, when opened (the organisers remove any).
+  function mediaLibrary() {
+    if (!el("media-details").open || !currentId) return;
+    cagnotteMediaLibrary({
+      path: "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/media",
+      list: el("media-list"), form: el("media-form"), lang: lang, credentials: "same-origin",
+      headers: function () { return { "X-CSRF-Token": csrf || "" }; },
+      mine: function () { return true; },
+      said: function (text, isError) { notice(isError ? T.error + text : text, isError); },
+      explain: explain
+    });
+  }
+  el("media-details").addEventListener("toggle", mediaLibrary);
   // The campaign's chat bot commands, with what they answer, when opened.
   el("chat-details").addEventListener("toggle", function () {
     if (!el("chat-details").open || !currentId) return;
@@ -301,6 +314,7 @@
       el("lives").textContent = "";
       el("secrets").hidden = true;
       el("overlay-preview").removeAttribute("src");
+      mediaLibrary();
       el("chat-details").open = false;
       if (location.hash !== "#c=" + encodeURIComponent(id)) history.replaceState(null, "", "#c=" + encodeURIComponent(id));
       disconnect();

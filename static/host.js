@@ -384,6 +384,21 @@
   el("copy-host").addEventListener("click", function () {
     cagnotteCopy(el("host-url"), function () { notice(T.copied, false); });
   });
+  // The campaign's alert images and sounds, when opened: the host removes those
+  // sent from a space of theirs (the server says the same).
+  function mediaLibrary() {
+    if (!el("media-details").open || !live) return;
+    var me = live.host.trim().toLowerCase();
+    cagnotteMediaLibrary({
+      path: "/api/v1/campaigns/" + encodeURIComponent(live.campaign_id) + "/media",
+      list: el("media-list"), form: el("media-form"), lang: lang, credentials: "omit",
+      headers: function () { return { "Authorization": "Bearer " + key }; },
+      mine: function (m) { return !!m.host && m.host.trim().toLowerCase() === me; },
+      said: function (text, isError) { notice(isError ? T.error + text : text, isError); },
+      explain: function (e) { return cagnotteExplain(lang, e, money); }
+    });
+  }
+  el("media-details").addEventListener("toggle", mediaLibrary);
   // The host's chat bot commands (they follow the host's lives), with what they answer, when opened.
   el("chat-details").addEventListener("toggle", function () {
     if (!el("chat-details").open) return;

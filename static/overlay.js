@@ -93,6 +93,11 @@
     if (!isFinite(v)) return fallback;
     return Math.min(max, Math.max(min, v));
   }
+  // A file of the media library: its id (letters, digits), else none.
+  function mediaParam(name) {
+    var v = params.get(name);
+    return v && /^[A-Za-z0-9_-]{1,64}$/.test(v) ? v : null;
+  }
   function colorParam(name) {
     var v = params.get(name);
     if (!v) return null;
@@ -111,6 +116,12 @@
     minMessage: Math.round(num("min_message", 0, 0, 1e9) * scale),
     big: Math.round(num("big", 0, 0, 1e9) * scale),
     sound: params.get("sound") === "1" || params.get("sound") === "true",
+    // The streamer's own image and sound from the campaign's media library,
+    // for every donation's alert and for a big one's.
+    image: mediaParam("alert_image"),
+    bigImage: mediaParam("big_image"),
+    soundFile: mediaParam("alert_sound"),
+    bigSound: mediaParam("big_sound"),
     volume: num("volume", 70, 0, 100) / 100,
     goal: params.get("goal") === "campaign" || isCampaign ? "campaign" : "live",
     refresh: num("refresh", 10, 2, 300) * 1000,
@@ -623,16 +634,47 @@
   // ---- alerts -------------------------------------------------------------
   // A donation's sound, and a fanfare for a big donation and for what the
   // whole stream celebrates (a milestone, a goal, a poll's result, a draw).
-  var audio = null, fanfare = null;
+  // A sound of the streamer's own (`alert_sound`, `big_sound`) plays instead of
+  // Cagnotte's; one removed from the library falls back to Cagnotte's.
+  var audio = null, fanfare = null, bigAudio = null;
   function sound(file) {
-    var a = new Audio("/static/" + file);
+    var a = new Audio(file.charAt(0) === "/" ? file : "/static/" + file);
     a.preload = "auto";
     a.volume = cfg.volume;
     return a;
   }
-  if (hasAlert && cfg.sound) {
-    audio = sound("alert.wav");
+  function ownSound(id, file) {
+    if (!id) return null;
+    var a = sound("/media/" + encodeURIComponent(id));
+    a.onerror = function () { a.onerror = null; a.src = "/static/" + file; };
+    return a;
+  }
+  if (hasAlert && (cfg.sound || cfg.soundFile || cfg.bigSound)) {
+    audio = ownSound(cfg.soundFile, "alert.wav") || sound("alert.wav");
     fanfare = sound("fanfare.wav");
+    bigAudio = ownSound(cfg.bigSound, "fanfare.wav") || fanfare;
+  }
+  // The image a donation's alert shows, if the streamer chose one (none for
+  // what the stream celebrates: milestones, goals, polls, draws).
+  function alertImage(d, milestone) {
+    if (milestone) return null;
+    return (isBig(d) && cfg.bigImage) || cfg.image;
+  }
+  function showImage(id) {
+    var img = el("alert-image");
+    var src = id ? "/media/" + encodeURIComponent(id) : "";
+    if (!src || img.dataset.failed === src) { img.hidden = true; return; }
+    if (img.getAttribute("src") !== src) img.setAttribute("src", src);
+    img.hidden = false;
+  }
+  if (hasAlert) {
+    // A file removed from the library leaves the alert without an image.
+    el("alert-image").onerror = function () {
+      this.dataset.failed = this.getAttribute("src");
+      this.hidden = true;
+    };
+    // Loaded before the first alert needs it.
+    if (cfg.image) el("alert-image").setAttribute("src", "/media/" + encodeURIComponent(cfg.image));
   }
   var showing = false;
   function isKnown(id) {
@@ -697,11 +739,12 @@
     box.classList.toggle("test", !!d.test);
     box.classList.toggle("milestone", milestone);
     box.classList.toggle("big", isBig(d));
+    showImage(alertImage(d, milestone));
     box.classList.remove("leaving");
     box.hidden = false;
     fitAlert(box);
     if (audio && !resumed) {
-      var clip = milestone || isBig(d) ? fanfare : audio;
+      var clip = milestone ? fanfare : isBig(d) ? bigAudio : audio;
       try {
         clip.currentTime = 0;
         var p = clip.play();

@@ -90,7 +90,13 @@ var cagnotteExplain = (function () {
       forbidden: "cette clé ou ce jeton ne permet pas cette action.",
       invalid_json: "la demande envoyée n'était pas lisible. Rechargez la page.",
       invalid_body: "la demande envoyée n'était pas complète. Rechargez la page.",
-      csrf: "la page a perdu sa session : rechargez-la."
+      csrf: "la page a perdu sa session : rechargez-la.",
+      media_too_large: "fichier trop lourd : 8 Mo au plus.",
+      unsupported_media: "ce fichier n'est ni une image PNG, GIF, JPEG ou WebP, ni un son MP3, Ogg, WAV, FLAC ou M4A.",
+      media_library_full: "la bibliothèque de la campagne est pleine (100 fichiers ou 256 Mo) : retirez-en un d'abord.",
+      media_not_found: "ce fichier est introuvable (déjà retiré ?). Rechargez la page.",
+      name_too_long: "nom de fichier trop long : 80 caractères au plus.",
+      invalid_name: "nom de fichier refusé : il contient un caractère invisible."
     },
     en: {
       cap_below_used: function (b, m) { return "the cap cannot go below what this match already gave (" + m(b.used) + ")."; },
@@ -302,4 +308,100 @@ function cagnotteChatCommands(tbody, path, lang, labels) {
       .then(function (r) { return r.ok ? r.text() : ""; })
       .then(function (t) { answer.textContent = t; }, function () { /* offline: the next opening */ });
   });
+}
+
+// A campaign's alert images and sounds (`path`: its `/media`): the list, each
+// with its preview, who sent it and, for `mine(file)`, a button that removes
+// it; the form sends a file as it is. `headers()`: the request's headers (a
+// key, or the session's CSRF token); `said(text, isError)`: the page's notice;
+// `explain(error)`: a refusal in the page's language. With `upload`, that file
+// is sent first.
+function cagnotteMediaLibrary(o, upload) {
+  "use strict";
+  var L = o.lang === "en"
+    ? { remove: "Remove", organisers: "organisers", added: "Added: ", removed: "Removed.", empty: "No file yet.", ask: "Remove this file? Overlays that use it go back to Cagnotte's." }
+    : { remove: "Retirer", organisers: "l'organisation", added: "Ajouté : ", removed: "Retiré.", empty: "Aucun fichier pour l'instant.", ask: "Retirer ce fichier ? Les overlays qui l'utilisent reprennent ceux de Cagnotte." };
+  function size(n) {
+    return n >= 1048576 ? (n / 1048576).toFixed(1).replace(".", o.lang === "en" ? "." : ",") + (o.lang === "en" ? " MB" : " Mo")
+      : Math.max(1, Math.round(n / 1024)) + (o.lang === "en" ? " kB" : " ko");
+  }
+  function send(method, url, body) {
+    return fetch(url, { method: method, headers: o.headers(), credentials: o.credentials, cache: "no-store", body: body })
+      .then(function (r) {
+        return r.text().then(function (text) {
+          var v = null;
+          try { v = text ? JSON.parse(text) : null; } catch (e) { v = null; }
+          if (!r.ok) throw new CagnotteApiError(r.status, v && v.error, (v && v.message) || r.statusText, v);
+          return v;
+        });
+      });
+  }
+  function row(m) {
+    var li = document.createElement("li");
+    li.dataset.id = m.id;
+    var preview;
+    if (m.kind === "image") {
+      preview = document.createElement("img");
+      preview.alt = "";
+    } else {
+      preview = document.createElement("audio");
+      preview.controls = true;
+      preview.preload = "none";
+    }
+    preview.src = m.url;
+    preview.className = "media-preview";
+    var name = document.createElement("span");
+    name.className = "media-name";
+    name.textContent = m.name;
+    var meta = document.createElement("span");
+    meta.className = "help";
+    meta.textContent = size(m.size) + " · " + (m.host || L.organisers);
+    li.appendChild(preview);
+    li.appendChild(name);
+    li.appendChild(meta);
+    if (o.mine(m)) {
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "small";
+      remove.textContent = L.remove;
+      remove.addEventListener("click", function () {
+        if (!window.confirm(L.ask)) return;
+        send("DELETE", o.path + "/" + encodeURIComponent(m.id)).then(function () {
+          o.said(L.removed, false);
+          load();
+        }, function (e) { o.said(o.explain(e), true); });
+      });
+      li.appendChild(remove);
+    }
+    return li;
+  }
+  function load() {
+    return send("GET", o.path).then(function (b) {
+      o.list.textContent = "";
+      b.media.forEach(function (m) { o.list.appendChild(row(m)); });
+      if (!b.media.length) {
+        var none = document.createElement("li");
+        none.className = "help";
+        none.textContent = L.empty;
+        o.list.appendChild(none);
+      }
+      o.list.dataset.count = String(b.media.length);
+    }, function (e) { o.said(o.explain(e), true); });
+  }
+  // The form is wired once; it sends to the library it was last given.
+  o.form.cagnotteMedia = o;
+  if (!o.form.dataset.wired) {
+    o.form.dataset.wired = "1";
+    o.form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var file = ev.target.elements.file.files[0];
+      if (file) cagnotteMediaLibrary(ev.target.cagnotteMedia, file);
+    });
+  }
+  if (!upload) return load();
+  return send("POST", o.path + "?name=" + encodeURIComponent(upload.name.slice(0, 80)), upload).then(function (b) {
+    o.form.reset();
+    o.said(L.added + b.media.name, false);
+    return load();
+  }, function (e) { o.said(o.explain(e), true); });
 }

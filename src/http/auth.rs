@@ -145,6 +145,24 @@ impl AppState {
         }
     }
 
+    /// Any token of this campaign: the admin's (or a dashboard session), its
+    /// overlay token, or the key, host or overlay token of one of its lives.
+    /// What may read the campaign's media library.
+    pub fn require_campaign_token(&self, headers: &HeaderMap, campaign_id: &str) -> Result<Access, ApiError> {
+        if !self.views.has_campaign(campaign_id) {
+            return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
+        }
+        let a = self.access_headers(headers)?;
+        let ours = match &a {
+            Access::Admin => true,
+            Access::CampaignOverlay(c) => c == campaign_id,
+            Access::LiveKey(l) | Access::Host(l) | Access::Overlay(l) => {
+                self.views.with_live(l, |l| l.live.campaign_id == campaign_id).unwrap_or(false)
+            }
+        };
+        if ours { Ok(a) } else { Err(ApiError::forbidden("this token belongs to another campaign")) }
+    }
+
     /// This live's overlay token (what browser sources carry in their URL), or
     /// the overlay token of another live of its host in its campaign (a host's
     /// link that follows their lives, `follow=host`). Gives the token's live.

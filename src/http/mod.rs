@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod chat;
 pub mod integrations;
 pub mod limits;
+pub mod media;
 pub mod metrics;
 pub mod overlay;
 pub mod pages;
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(chat::router())
         .merge(calendar::router())
+        .merge(media::router())
         .merge(admin::router())
         .merge(ws::router())
         .merge(overlay::router())

@@ -231,6 +231,8 @@ struct OverlayPage<'a> {
 struct BuilderPage<'a> {
     /// The overlay pages' path: `/overlay/lives/{id}` or `/overlay/campaigns/{id}`.
     base: String,
+    /// Whose media library the alerts' images and sounds come from.
+    campaign_id: &'a str,
     title: &'a str,
     lang: &'a str,
     widgets: &'static [&'static str],
@@ -455,7 +457,14 @@ async fn builder(
     let others = app.views.host_lives(&live_id).is_some_and(|l| l.len() > 1);
     html(
         BUILDER_CSP,
-        BuilderPage { base, title: &live.live.host, lang: lang(&q), widgets: &WIDGETS, follow: Some(others) },
+        BuilderPage {
+            base,
+            campaign_id: &live.live.campaign_id,
+            title: &live.live.host,
+            lang: lang(&q),
+            widgets: &WIDGETS,
+            follow: Some(others),
+        },
     )
 }
 
@@ -472,7 +481,14 @@ async fn campaign_builder(
     let base = format!("/overlay/campaigns/{campaign_id}");
     html(
         BUILDER_CSP,
-        BuilderPage { base, title: &c.campaign.name, lang: lang(&q), widgets: &CAMPAIGN_WIDGETS, follow: None },
+        BuilderPage {
+            base,
+            campaign_id: &campaign_id,
+            title: &c.campaign.name,
+            lang: lang(&q),
+            widgets: &CAMPAIGN_WIDGETS,
+            follow: None,
+        },
     )
 }
 

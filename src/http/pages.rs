@@ -31,11 +31,11 @@ use std::collections::HashMap;
 
 /// Public pages: our own script, style and socket; never framed elsewhere; no form posts.
 pub const PUBLIC_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-     connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+     media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// The dashboard also frames overlay previews (pages of this server).
 pub const DASHBOARD_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-     connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+     media-src 'self'; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -253,6 +253,14 @@ const LABELS: &[(&str, &str, &str)] = &[
         "For your channel's panel or your bio: it always opens the public page of your live of the moment (the totals, the goal, the donations), from one live of the campaign to the next.",
     ),
     ("chat_commands", "Commandes de chat (!cagnotte, !top…)", "Chat commands (!total, !top…)"),
+    ("media_library", "Images et sons des alertes", "Alert images and sounds"),
+    (
+        "media_help",
+        "Vos GIF, images (PNG, JPEG, WebP) et sons (MP3, Ogg, WAV), 8 Mo au plus chacun, pour toute la campagne. Choisissez-les ensuite dans « Personnaliser » (l'image et le son de chaque alerte, ceux des grandes alertes).",
+        "Your GIFs, images (PNG, JPEG, WebP) and sounds (MP3, Ogg, WAV), at most 8 MB each, for the whole campaign. Then pick them in \u{201c}Customize\u{201d} (each alert's image and sound, and a big alert's).",
+    ),
+    ("media_file", "Fichier", "File"),
+    ("media_upload", "Ajouter", "Add"),
     (
         "chat_help",
         "Pour Nightbot, envoyez chaque ligne dans le chat de la chaîne : il ajoute la commande. StreamElements (${customapi.adresse}) et le Cloudbot de Streamlabs ({readapi.adresse}) prennent la même adresse. La réponse tient en une ligne.",

@@ -24,6 +24,10 @@ async fn a_backup_taken_under_load_serves_the_same_totals_and_events() {
     let live = app.setup().await;
     // The generated admin token's digest travels with the log.
     std::fs::write(app.dir.path().join("admin-token.sha256"), "ab".repeat(32)).unwrap();
+    // The media library is copied beside the log.
+    let (s, sent) =
+        super::media::upload(&app, &live.campaign_id, Some(ADMIN), "name=coeur.gif", super::media::GIF.to_vec()).await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{sent}");
     let first = app.donate_ok(&live, 1500).await;
     let path = format!("/api/v1/donations/{}/refund", first["donation"]["id"].as_str().unwrap());
     let (s, _) = app.post(&path, Some(ADMIN), json!({"refunded_amount": 500})).await;
@@ -66,6 +70,13 @@ async fn a_backup_taken_under_load_serves_the_same_totals_and_events() {
     let seq_said = format!("up to seq {})", copied.last().unwrap()["seq"]);
     assert!(said.contains(&seq_said), "{said} / {seq_said}");
     assert_eq!(std::fs::read_to_string(copy.path().join("admin-token.sha256")).unwrap(), "ab".repeat(32));
+    assert!(said.contains(" and 1 media files from "), "{said}");
+    let path = format!("/api/v1/campaigns/{}/media", live.campaign_id);
+    let (_, media) = copied_app.request(reqwest::Method::GET, &path, Some(ADMIN), &[], None).await;
+    assert_eq!(media["media"], json!([sent["media"]]));
+    let url = format!("{}{}", copied_app.base, sent["media"]["url"].as_str().unwrap());
+    let served = copied_app.client.get(url).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(served.as_ref(), super::media::GIF);
     // The live's key still writes to the copy.
     let (s, v) = copied_app.donate(&live, json!({"amount": 700, "currency": "EUR"})).await;
     assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");

@@ -14,6 +14,7 @@ mod fold;
 mod follow;
 mod goal;
 mod matching;
+mod media;
 mod metrics;
 mod milestones;
 mod moderation;

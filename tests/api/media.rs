@@ -1,0 +1,192 @@
+//! A campaign's media library: the images and sounds its alerts show and play
+//! (`/api/v1/campaigns/{id}/media`, `/media/{id}`).
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A 1×1 GIF.
+pub const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xd5\x4a\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
+
+/// A tenth of a second of 8 kHz, 8-bit mono WAV.
+pub fn wav() -> Vec<u8> {
+    let samples = vec![128u8; 800];
+    let mut w = Vec::new();
+    w.extend_from_slice(b"RIFF");
+    w.extend_from_slice(&(36 + samples.len() as u32).to_le_bytes());
+    w.extend_from_slice(b"WAVEfmt ");
+    w.extend_from_slice(&16u32.to_le_bytes());
+    w.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    w.extend_from_slice(&1u16.to_le_bytes()); // mono
+    w.extend_from_slice(&8000u32.to_le_bytes());
+    w.extend_from_slice(&8000u32.to_le_bytes());
+    w.extend_from_slice(&1u16.to_le_bytes());
+    w.extend_from_slice(&8u16.to_le_bytes());
+    w.extend_from_slice(b"data");
+    w.extend_from_slice(&(samples.len() as u32).to_le_bytes());
+    w.extend_from_slice(&samples);
+    w
+}
+
+/// Sends a file to a campaign's library; `query` after `?` (a name).
+pub async fn upload(
+    app: &TestApp,
+    campaign: &str,
+    token: Option<&str>,
+    query: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, Value) {
+    let mut req = app.client.post(format!("{}/api/v1/campaigns/{campaign}/media?{query}", app.base)).body(bytes);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.expect("upload");
+    let status = res.status();
+    (status, res.json().await.expect("json"))
+}
+
+async fn delete(app: &TestApp, campaign: &str, id: &str, token: &str) -> StatusCode {
+    let path = format!("/api/v1/campaigns/{campaign}/media/{id}");
+    app.request(reqwest::Method::DELETE, &path, Some(token), &[], None).await.0
+}
+
+async fn list(app: &TestApp, campaign: &str, token: &str) -> (StatusCode, Value) {
+    app.request(reqwest::Method::GET, &format!("/api/v1/campaigns/{campaign}/media"), Some(token), &[], None).await
+}
+
+/// A file as `/media/{id}` serves it: status, type, bytes.
+async fn fetch(app: &TestApp, id: &str) -> (StatusCode, String, Vec<u8>, reqwest::header::HeaderMap) {
+    let res = app.client.get(format!("{}/media/{id}", app.base)).send().await.expect("media");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    (status, ct, res.bytes().await.unwrap().to_vec(), headers)
+}
+
+#[tokio::test]
+async fn hosts_and_organisers_fill_a_campaigns_media_library_which_overlays_read() {
+    let app = spawn_app().await;
+    let campaign = app.campaign(json!({"name": "Restos", "currency": "EUR"})).await;
+    let cid = campaign["id"].as_str().unwrap().to_owned();
+    let live = app.live(&cid, json!({"host": "Corentin"})).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let zoe = app.live(&cid, json!({"host": "Zoé"})).await;
+    let zoe_host = zoe.body["host_token"].as_str().unwrap().to_owned();
+    let elsewhere = app.live(&app.eur_campaign().await, json!({"host": "Corentin"})).await;
+    let elsewhere_host = elsewhere.body["host_token"].as_str().unwrap().to_owned();
+
+    // A host sends a GIF from their space; its name is kept as given.
+    let (s, sent) = upload(&app, &cid, Some(&host), "name=C%C5%93ur%20qui%20bat.gif", GIF.to_vec()).await;
+    assert_eq!(s, StatusCode::CREATED, "{sent}");
+    let gif = sent["media"].clone();
+    let gif_id = gif["id"].as_str().unwrap().to_owned();
+    assert!(gif["created_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{gif}");
+    let mut expected = json!({
+        "id": gif_id, "campaign_id": cid, "name": "Cœur qui bat.gif", "kind": "image", "content_type": "image/gif",
+        "size": GIF.len(), "host": "Corentin", "url": format!("/media/{gif_id}")
+    });
+    expected["created_at"] = gif["created_at"].clone();
+    assert_eq!(gif, expected);
+    // Served to anyone, with the type its bytes say, for as long as it is kept.
+    let (s, ct, bytes, headers) = fetch(&app, &gif_id).await;
+    assert_eq!((s, ct.as_str(), bytes.as_slice()), (StatusCode::OK, "image/gif", GIF));
+    assert_eq!(headers["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+
+    // The organisers send a sound without a name: it is named by its kind.
+    let (s, sent) = upload(&app, &cid, Some(ADMIN), "", wav()).await;
+    assert_eq!(s, StatusCode::CREATED, "{sent}");
+    let sound = sent["media"].clone();
+    assert_eq!(
+        (&sound["name"], &sound["kind"], &sound["content_type"], &sound["host"], &sound["size"]),
+        (&json!("sound.wav"), &json!("sound"), &json!("audio/wav"), &json!(null), &json!(wav().len()))
+    );
+    let sound_id = sound["id"].as_str().unwrap().to_owned();
+    assert_eq!(fetch(&app, &sound_id).await.2, wav());
+
+    // Any token of the campaign reads the library (an overlay's builder does), oldest first.
+    let campaign_overlay = campaign["overlay_token"].as_str().unwrap();
+    for token in [ADMIN, campaign_overlay, &live.overlay_token, &zoe.key, &zoe_host] {
+        let (s, l) = list(&app, &cid, token).await;
+        assert_eq!((s, l["media"].clone()), (StatusCode::OK, json!([gif, sound])), "{token}");
+    }
+    assert_eq!(list(&app, &cid, &elsewhere.overlay_token).await.0, StatusCode::FORBIDDEN);
+    let (s, e) = app.get(&format!("/api/v1/campaigns/{cid}/media")).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
+
+    // Refused, and nothing kept: a file of another kind, SVG (it can hold
+    // scripts), nothing, too large, a name too long or with a control
+    // character, an overlay token, another campaign's host, no campaign.
+    let long = format!("name={}", "a".repeat(81));
+    let refusals: Vec<(&str, &str, Vec<u8>, StatusCode, &str)> = vec![
+        (&host, "name=notes.txt", b"hello".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media"),
+        (
+            &host,
+            "",
+            b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media",
+        ),
+        (&host, "", Vec::new(), StatusCode::BAD_REQUEST, "invalid_body"),
+        (&host, "", [GIF, &vec![0; 8 << 20]].concat(), StatusCode::PAYLOAD_TOO_LARGE, "media_too_large"),
+        (&host, &long, GIF.to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "name_too_long"),
+        (&host, "name=a%0Ab.gif", GIF.to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_name"),
+        (&live.overlay_token, "", GIF.to_vec(), StatusCode::FORBIDDEN, "forbidden"),
+        (&elsewhere_host, "", GIF.to_vec(), StatusCode::FORBIDDEN, "forbidden"),
+    ];
+    for (token, query, bytes, status, code) in refusals {
+        let (s, e) = upload(&app, &cid, Some(token), query, bytes).await;
+        assert_eq!((s, e["error"].as_str()), (status, Some(code)), "{query}: {e}");
+    }
+    let (s, e) = upload(&app, &cid, Some(&host), "", [GIF, &vec![0; 8 << 20]].concat()).await;
+    assert_eq!((s, e["max"].as_u64()), (StatusCode::PAYLOAD_TOO_LARGE, Some(8 << 20)), "{e}");
+    let (s, e) = upload(&app, "nope", Some(ADMIN), "", GIF.to_vec()).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("campaign_not_found")));
+    assert_eq!(list(&app, &cid, ADMIN).await.1["media"], json!([gif, sound]));
+
+    // A host removes the files sent from their own spaces only; the organisers any.
+    assert_eq!(delete(&app, &cid, &gif_id, &zoe_host).await, StatusCode::FORBIDDEN);
+    assert_eq!(delete(&app, &cid, &sound_id, &host).await, StatusCode::FORBIDDEN);
+    assert_eq!(delete(&app, &cid, &gif_id, &live.overlay_token).await, StatusCode::FORBIDDEN);
+    // Not through another campaign's library.
+    assert_eq!(delete(&app, &elsewhere.campaign_id, &gif_id, ADMIN).await, StatusCode::NOT_FOUND);
+    assert_eq!(delete(&app, &cid, &gif_id, &host).await, StatusCode::NO_CONTENT);
+    let (s, _, body, _) = fetch(&app, &gif_id).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["error"], "media_not_found");
+    assert_eq!(delete(&app, &cid, &gif_id, &host).await, StatusCode::NOT_FOUND);
+    assert_eq!(list(&app, &cid, ADMIN).await.1["media"], json!([sound]));
+
+    // Kept across a restart.
+    let app = app.restart().await;
+    assert_eq!(list(&app, &cid, ADMIN).await.1["media"], json!([sound]));
+    assert_eq!(fetch(&app, &sound_id).await.2, wav());
+    assert_eq!(delete(&app, &cid, &sound_id, ADMIN).await, StatusCode::NO_CONTENT);
+    assert_eq!(list(&app, &cid, ADMIN).await.1["media"], json!([]));
+}
+
+#[tokio::test]
+async fn a_full_library_takes_no_more_until_a_file_is_removed() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let cid = live.campaign_id.clone();
+    let mut first = String::new();
+    for i in 0..100 {
+        let (s, m) = upload(&app, &cid, Some(ADMIN), &format!("name=f{i}.gif"), GIF.to_vec()).await;
+        assert_eq!(s, StatusCode::CREATED, "{i}: {m}");
+        if i == 0 {
+            first = m["media"]["id"].as_str().unwrap().to_owned();
+        }
+    }
+    let (s, e) = upload(&app, &cid, Some(ADMIN), "", GIF.to_vec()).await;
+    assert_eq!(
+        (s, e["error"].as_str(), e["files"].as_u64()),
+        (StatusCode::CONFLICT, Some("media_library_full"), Some(100))
+    );
+    // Another campaign's library is its own.
+    let other = app.eur_campaign().await;
+    assert_eq!(upload(&app, &other, Some(ADMIN), "", GIF.to_vec()).await.0, StatusCode::CREATED);
+    assert_eq!(delete(&app, &cid, &first, ADMIN).await, StatusCode::NO_CONTENT);
+    assert_eq!(upload(&app, &cid, Some(ADMIN), "", GIF.to_vec()).await.0, StatusCode::CREATED);
+    assert_eq!(list(&app, &cid, ADMIN).await.1["media"].as_array().unwrap().len(), 100);
+}
