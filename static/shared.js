@@ -319,8 +319,8 @@ function cagnotteChatCommands(tbody, path, lang, labels) {
 function cagnotteMediaLibrary(o, upload) {
   "use strict";
   var L = o.lang === "en"
-    ? { remove: "Remove", organisers: "organisers", added: "Added: ", removed: "Removed.", empty: "No file yet.", ask: "Remove this file? Overlays that use it go back to Cagnotte's." }
-    : { remove: "Retirer", organisers: "l'organisation", added: "Ajouté : ", removed: "Retiré.", empty: "Aucun fichier pour l'instant.", ask: "Retirer ce fichier ? Les overlays qui l'utilisent reprennent ceux de Cagnotte." };
+    ? { remove: "Remove", confirm: "Confirm?", organisers: "organisers", added: "Added: ", removed: "Removed.", empty: "No file yet.", ask: "Overlays that use this file go back to Cagnotte's image and sound: click again to remove it." }
+    : { remove: "Retirer", confirm: "Confirmer ?", organisers: "l'organisation", added: "Ajouté : ", removed: "Retiré.", empty: "Aucun fichier pour l'instant.", ask: "Les overlays qui utilisent ce fichier reprennent l'image et le son de Cagnotte : cliquez de nouveau pour le retirer." };
   function size(n) {
     return n >= 1048576 ? (n / 1048576).toFixed(1).replace(".", o.lang === "en" ? "." : ",") + (o.lang === "en" ? " MB" : " Mo")
       : Math.max(1, Math.round(n / 1024)) + (o.lang === "en" ? " kB" : " ko");
@@ -364,8 +364,14 @@ function cagnotteMediaLibrary(o, upload) {
       remove.type = "button";
       remove.className = "small";
       remove.textContent = L.remove;
+      // A first click arms it (overlays that use the file lose it), the second removes.
       remove.addEventListener("click", function () {
-        if (!window.confirm(L.ask)) return;
+        if (!remove.dataset.armed) {
+          remove.dataset.armed = "1";
+          remove.textContent = L.confirm;
+          o.said(L.ask, false);
+          return;
+        }
         send("DELETE", o.path + "/" + encodeURIComponent(m.id)).then(function () {
           o.said(L.removed, false);
           load();

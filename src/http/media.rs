@@ -170,20 +170,34 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn serve(State(app): State<AppState>, Path(media_id): Path<String>) -> Result<Response, ApiError> {
-    let (content_type, bytes) = blocking(&app, move |m| Ok(m.get(&media_id)?))
-        .await?
-        .ok_or_else(|| ApiError::not_found("media_not_found", "no file has this id"))?;
+/// A file, checked again at each opening (`no-cache` with its id as `ETag`: a
+/// `304` while it is kept), so that an overlay opened after its removal does
+/// without it instead of showing a cached copy.
+async fn serve(
+    State(app): State<AppState>,
+    Path(media_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::not_found("media_not_found", "no file has this id");
+    let etag = format!("\"{media_id}\"");
+    let cached = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let etag = HeaderValue::from_str(&etag).map_err(|_| not_found())?;
+    let common = [
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox")),
+    ];
+    if cached {
+        // An id is never given to other bytes: being there is being the same.
+        let id = media_id.clone();
+        blocking(&app, move |m| Ok(m.info(&id)?)).await?.ok_or_else(not_found)?;
+        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
+    }
+    let (content_type, bytes) = blocking(&app, move |m| Ok(m.get(&media_id)?)).await?.ok_or_else(not_found)?;
     let content_type =
         HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            // An id is never given to other bytes.
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
-            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, content_type)], common, bytes).into_response())
 }

@@ -25,8 +25,7 @@ async fn a_backup_taken_under_load_serves_the_same_totals_and_events() {
     // The generated admin token's digest travels with the log.
     std::fs::write(app.dir.path().join("admin-token.sha256"), "ab".repeat(32)).unwrap();
     // The media library is copied beside the log.
-    let (s, sent) =
-        super::media::upload(&app, &live.campaign_id, Some(ADMIN), "name=coeur.gif", super::media::GIF.to_vec()).await;
+    let (s, sent) = app.upload_media(&live.campaign_id, Some(ADMIN), "name=coeur.gif", GIF.to_vec()).await;
     assert_eq!(s, reqwest::StatusCode::CREATED, "{sent}");
     let first = app.donate_ok(&live, 1500).await;
     let path = format!("/api/v1/donations/{}/refund", first["donation"]["id"].as_str().unwrap());
@@ -76,7 +75,7 @@ async fn a_backup_taken_under_load_serves_the_same_totals_and_events() {
     assert_eq!(media["media"], json!([sent["media"]]));
     let url = format!("{}{}", copied_app.base, sent["media"]["url"].as_str().unwrap());
     let served = copied_app.client.get(url).send().await.unwrap().bytes().await.unwrap();
-    assert_eq!(served.as_ref(), super::media::GIF);
+    assert_eq!(served.as_ref(), GIF);
     // The live's key still writes to the copy.
     let (s, v) = copied_app.donate(&live, json!({"amount": 700, "currency": "EUR"})).await;
     assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");

@@ -124,6 +124,23 @@ pub async fn spawn_app_full(
 }
 
 impl TestApp {
+    /// Sends a file to a campaign's media library; `query` after `?` (a name).
+    pub async fn upload_media(
+        &self,
+        campaign: &str,
+        token: Option<&str>,
+        query: &str,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.post(format!("{}/api/v1/campaigns/{campaign}/media?{query}", self.base)).body(bytes);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("upload");
+        let status = res.status();
+        (status, res.json().await.expect("json"))
+    }
+
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
     }
@@ -334,6 +351,29 @@ impl Ws {
     pub async fn send_text(&mut self, t: &str) {
         self.stream.send(Message::Text(t.into())).await.expect("send");
     }
+}
+
+/// A 1×1 GIF (for the media library).
+pub const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xd5\x4a\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
+
+/// A tenth of a second of 8 kHz, 8-bit mono WAV.
+pub fn wav() -> Vec<u8> {
+    let samples = vec![128u8; 800];
+    let mut w = Vec::new();
+    w.extend_from_slice(b"RIFF");
+    w.extend_from_slice(&(36 + samples.len() as u32).to_le_bytes());
+    w.extend_from_slice(b"WAVEfmt ");
+    w.extend_from_slice(&16u32.to_le_bytes());
+    w.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    w.extend_from_slice(&1u16.to_le_bytes()); // mono
+    w.extend_from_slice(&8000u32.to_le_bytes());
+    w.extend_from_slice(&8000u32.to_le_bytes());
+    w.extend_from_slice(&1u16.to_le_bytes());
+    w.extend_from_slice(&8u16.to_le_bytes());
+    w.extend_from_slice(b"data");
+    w.extend_from_slice(&(samples.len() as u32).to_le_bytes());
+    w.extend_from_slice(&samples);
+    w
 }
 
 /// Path of the compiled `cagnotte` binary, for tests that run it as a child process.

@@ -5,46 +5,6 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// A 1×1 GIF.
-pub const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xd5\x4a\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
-
-/// A tenth of a second of 8 kHz, 8-bit mono WAV.
-pub fn wav() -> Vec<u8> {
-    let samples = vec![128u8; 800];
-    let mut w = Vec::new();
-    w.extend_from_slice(b"RIFF");
-    w.extend_from_slice(&(36 + samples.len() as u32).to_le_bytes());
-    w.extend_from_slice(b"WAVEfmt ");
-    w.extend_from_slice(&16u32.to_le_bytes());
-    w.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    w.extend_from_slice(&1u16.to_le_bytes()); // mono
-    w.extend_from_slice(&8000u32.to_le_bytes());
-    w.extend_from_slice(&8000u32.to_le_bytes());
-    w.extend_from_slice(&1u16.to_le_bytes());
-    w.extend_from_slice(&8u16.to_le_bytes());
-    w.extend_from_slice(b"data");
-    w.extend_from_slice(&(samples.len() as u32).to_le_bytes());
-    w.extend_from_slice(&samples);
-    w
-}
-
-/// Sends a file to a campaign's library; `query` after `?` (a name).
-pub async fn upload(
-    app: &TestApp,
-    campaign: &str,
-    token: Option<&str>,
-    query: &str,
-    bytes: Vec<u8>,
-) -> (StatusCode, Value) {
-    let mut req = app.client.post(format!("{}/api/v1/campaigns/{campaign}/media?{query}", app.base)).body(bytes);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let res = req.send().await.expect("upload");
-    let status = res.status();
-    (status, res.json().await.expect("json"))
-}
-
 async fn delete(app: &TestApp, campaign: &str, id: &str, token: &str) -> StatusCode {
     let path = format!("/api/v1/campaigns/{campaign}/media/{id}");
     app.request(reqwest::Method::DELETE, &path, Some(token), &[], None).await.0
@@ -76,7 +36,7 @@ async fn hosts_and_organisers_fill_a_campaigns_media_library_which_overlays_read
     let elsewhere_host = elsewhere.body["host_token"].as_str().unwrap().to_owned();
 
     // A host sends a GIF from their space; its name is kept as given.
-    let (s, sent) = upload(&app, &cid, Some(&host), "name=C%C5%93ur%20qui%20bat.gif", GIF.to_vec()).await;
+    let (s, sent) = app.upload_media(&cid, Some(&host), "name=C%C5%93ur%20qui%20bat.gif", GIF.to_vec()).await;
     assert_eq!(s, StatusCode::CREATED, "{sent}");
     let gif = sent["media"].clone();
     let gif_id = gif["id"].as_str().unwrap().to_owned();
@@ -90,11 +50,23 @@ async fn hosts_and_organisers_fill_a_campaigns_media_library_which_overlays_read
     // Served to anyone, with the type its bytes say, for as long as it is kept.
     let (s, ct, bytes, headers) = fetch(&app, &gif_id).await;
     assert_eq!((s, ct.as_str(), bytes.as_slice()), (StatusCode::OK, "image/gif", GIF));
-    assert_eq!(headers["cache-control"], "public, max-age=31536000, immutable");
+    // Checked again at each opening: the same bytes while kept.
+    assert_eq!(
+        (&headers["cache-control"], &headers["etag"]),
+        (&"no-cache".parse().unwrap(), &format!("\"{gif_id}\"").parse().unwrap())
+    );
+    let again = app
+        .client
+        .get(format!("{}/media/{gif_id}", app.base))
+        .header("if-none-match", format!("\"{gif_id}\""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(headers["x-content-type-options"], "nosniff");
 
     // The organisers send a sound without a name: it is named by its kind.
-    let (s, sent) = upload(&app, &cid, Some(ADMIN), "", wav()).await;
+    let (s, sent) = app.upload_media(&cid, Some(ADMIN), "", wav()).await;
     assert_eq!(s, StatusCode::CREATED, "{sent}");
     let sound = sent["media"].clone();
     assert_eq!(
@@ -135,12 +107,12 @@ async fn hosts_and_organisers_fill_a_campaigns_media_library_which_overlays_read
         (&elsewhere_host, "", GIF.to_vec(), StatusCode::FORBIDDEN, "forbidden"),
     ];
     for (token, query, bytes, status, code) in refusals {
-        let (s, e) = upload(&app, &cid, Some(token), query, bytes).await;
+        let (s, e) = app.upload_media(&cid, Some(token), query, bytes).await;
         assert_eq!((s, e["error"].as_str()), (status, Some(code)), "{query}: {e}");
     }
-    let (s, e) = upload(&app, &cid, Some(&host), "", [GIF, &vec![0; 8 << 20]].concat()).await;
+    let (s, e) = app.upload_media(&cid, Some(&host), "", [GIF, &vec![0; 8 << 20]].concat()).await;
     assert_eq!((s, e["max"].as_u64()), (StatusCode::PAYLOAD_TOO_LARGE, Some(8 << 20)), "{e}");
-    let (s, e) = upload(&app, "nope", Some(ADMIN), "", GIF.to_vec()).await;
+    let (s, e) = app.upload_media("nope", Some(ADMIN), "", GIF.to_vec()).await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("campaign_not_found")));
     assert_eq!(list(&app, &cid, ADMIN).await.1["media"], json!([gif, sound]));
 
@@ -154,6 +126,14 @@ async fn hosts_and_organisers_fill_a_campaigns_media_library_which_overlays_read
     let (s, _, body, _) = fetch(&app, &gif_id).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["error"], "media_not_found");
+    let again = app
+        .client
+        .get(format!("{}/media/{gif_id}", app.base))
+        .header("if-none-match", format!("\"{gif_id}\""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_FOUND, "a copy kept by a browser is not confirmed");
     assert_eq!(delete(&app, &cid, &gif_id, &host).await, StatusCode::NOT_FOUND);
     assert_eq!(list(&app, &cid, ADMIN).await.1["media"], json!([sound]));
 
@@ -172,21 +152,21 @@ async fn a_full_library_takes_no_more_until_a_file_is_removed() {
     let cid = live.campaign_id.clone();
     let mut first = String::new();
     for i in 0..100 {
-        let (s, m) = upload(&app, &cid, Some(ADMIN), &format!("name=f{i}.gif"), GIF.to_vec()).await;
+        let (s, m) = app.upload_media(&cid, Some(ADMIN), &format!("name=f{i}.gif"), GIF.to_vec()).await;
         assert_eq!(s, StatusCode::CREATED, "{i}: {m}");
         if i == 0 {
             first = m["media"]["id"].as_str().unwrap().to_owned();
         }
     }
-    let (s, e) = upload(&app, &cid, Some(ADMIN), "", GIF.to_vec()).await;
+    let (s, e) = app.upload_media(&cid, Some(ADMIN), "", GIF.to_vec()).await;
     assert_eq!(
         (s, e["error"].as_str(), e["files"].as_u64()),
         (StatusCode::CONFLICT, Some("media_library_full"), Some(100))
     );
     // Another campaign's library is its own.
     let other = app.eur_campaign().await;
-    assert_eq!(upload(&app, &other, Some(ADMIN), "", GIF.to_vec()).await.0, StatusCode::CREATED);
+    assert_eq!(app.upload_media(&other, Some(ADMIN), "", GIF.to_vec()).await.0, StatusCode::CREATED);
     assert_eq!(delete(&app, &cid, &first, ADMIN).await, StatusCode::NO_CONTENT);
-    assert_eq!(upload(&app, &cid, Some(ADMIN), "", GIF.to_vec()).await.0, StatusCode::CREATED);
+    assert_eq!(app.upload_media(&cid, Some(ADMIN), "", GIF.to_vec()).await.0, StatusCode::CREATED);
     assert_eq!(list(&app, &cid, ADMIN).await.1["media"].as_array().unwrap().len(), 100);
 }

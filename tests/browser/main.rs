@@ -14,6 +14,7 @@ mod dashboard;
 mod follow;
 mod goal;
 mod host_space;
+mod media;
 mod milestones;
 mod overlays;
 mod public_pages;

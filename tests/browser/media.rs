@@ -1,0 +1,186 @@
+//! The alerts' own images and sounds in real headless Chromium: a host sends
+//! them from their space, the builder offers them, the overlay shows and plays
+//! them (and does without a file removed); the organisers remove them from the
+//! dashboard.
+
+use crate::browser::{Browser, eventually, with_browser};
+use crate::dashboard::{click, sign_in, text, wait_text};
+use crate::helpers::*;
+use fantoccini::Locator;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Chooses `path` in the page's file input and sends the form.
+async fn send_file(b: &Browser, path: &std::path::Path) {
+    let input = b.client.find(Locator::Css("#media-file")).await.expect("file input");
+    input.send_keys(&path.display().to_string()).await.expect("choose file");
+    click(b, "#media-form button[type=submit]").await;
+}
+
+async fn listed(b: &Browser) -> Value {
+    b.js(r##"return Array.from(document.querySelectorAll("#media-list li[data-id]")).map(function (li) {
+        var p = li.querySelector(".media-preview");
+        return [li.querySelector(".media-name").textContent, li.querySelector(".help").textContent,
+                p.tagName, p.tagName === "IMG" ? p.naturalWidth : 0, !!li.querySelector("button")];
+    });"##)
+        .await
+}
+
+async fn wait_listed(b: &Browser, expected: Value) {
+    eventually(&format!("the library lists {expected}"), WAIT, || async {
+        (listed(b).await == expected).then_some(())
+    })
+    .await;
+}
+
+async fn library(app: &TestApp, campaign: &str) -> Vec<Value> {
+    let path = format!("/api/v1/campaigns/{campaign}/media");
+    let (_, v) = app.request(reqwest::Method::GET, &path, Some(ADMIN), &[], None).await;
+    v["media"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_hosts_own_alert_image_and_sound_reach_the_overlay() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let (gif_file, wav_file) = (dir.path().join("cœur.gif"), dir.path().join("merci.wav"));
+    std::fs::write(&gif_file, GIF).unwrap();
+    std::fs::write(&wav_file, wav()).unwrap();
+    let text_file = dir.path().join("notes.txt");
+    std::fs::write(&text_file, "pas une image").unwrap();
+    with_browser(async |b| {
+        // The host's space: the library, empty, then a GIF and a sound.
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        eventually("the host's space is ready", WAIT, || async {
+            (b.js("return document.body.dataset.state").await == "ready").then_some(())
+        })
+        .await;
+        click(b, "#media-details > summary").await;
+        wait_text(b, "#media-list li", "Aucun fichier pour l'instant.").await;
+        send_file(b, &text_file).await;
+        wait_text(
+            b,
+            "#notice",
+            "Erreur : ce fichier n'est ni une image PNG, GIF, JPEG ou WebP, ni un son MP3, Ogg, WAV, FLAC ou M4A.",
+        )
+        .await;
+        send_file(b, &gif_file).await;
+        wait_text(b, "#notice", "Ajouté : cœur.gif").await;
+        send_file(b, &wav_file).await;
+        wait_text(b, "#notice", "Ajouté : merci.wav").await;
+        wait_listed(
+            b,
+            json!([["cœur.gif", "1 ko · Corentin", "IMG", 1, true], ["merci.wav", "1 ko · Corentin", "AUDIO", 0, true]]),
+        )
+        .await;
+        let files = library(&app, &live.campaign_id).await;
+        let (gif_id, wav_id) = (files[0]["id"].as_str().unwrap(), files[1]["id"].as_str().unwrap());
+
+        // The builder offers them by name and puts the chosen ones in the URL.
+        b.goto(&format!("{}/overlay/lives/{}/builder?token={}", app.base, live.id, live.overlay_token)).await;
+        eventually("the builder reads the library", WAIT, || async {
+            (b.js("return document.getElementById('media').dataset.loaded").await == "2").then_some(())
+        })
+        .await;
+        let offered = b
+            .js(r#"return ["alert_image", "alert_sound", "big_image", "big_sound"].map(function (n) {
+                return Array.from(document.querySelector("select[name=" + n + "]").options).map(function (o) { return o.textContent; });
+            });"#)
+            .await;
+        assert_eq!(
+            offered,
+            json!([
+                ["aucune", "cœur.gif"],
+                ["celui de Cagnotte", "merci.wav"],
+                ["la même", "cœur.gif"],
+                ["la fanfare de Cagnotte", "merci.wav"]
+            ])
+        );
+        b.client
+            .execute(
+                r#"var f = document.getElementById("form");
+                   f.elements.alert_image.value = arguments[0];
+                   f.elements.alert_sound.value = arguments[1];
+                   f.dispatchEvent(new Event("change"));"#,
+                vec![json!(gif_id), json!(wav_id)],
+            )
+            .await
+            .unwrap();
+        let url = b.js("return document.getElementById('url').value").await;
+        let url = url.as_str().unwrap().to_owned();
+        assert!(url.contains(&format!("&alert_image={gif_id}&alert_sound={wav_id}")), "{url}");
+
+        // The overlay of that URL: a donation's alert shows the GIF and plays the sound.
+        b.goto(&url).await;
+        b.wait_live().await;
+        app.gift(&live, Some("Hugo"), 1500, false).await;
+        eventually("the alert with its image", WAIT, || async {
+            let v = b
+                .js(r#"var img = document.getElementById("alert-image"), box = document.getElementById("alert");
+                   return [box.hidden, document.getElementById("alert-donor").textContent, img.hidden,
+                           img.getAttribute("src"), img.complete && img.naturalWidth];"#)
+                .await;
+            (v == json!([false, "Hugo", false, format!("/media/{gif_id}"), 1])).then_some(())
+        })
+        .await;
+        let fetched = b
+            .js(r#"return performance.getEntriesByType("resource").map(function (e) { return new URL(e.name).pathname; })
+                   .filter(function (p) { return p.indexOf("/media/") === 0 || p.indexOf(".wav") > 0; });"#)
+            .await;
+        let fetched: Vec<String> = serde_json::from_value(fetched).unwrap();
+        assert!(fetched.contains(&format!("/media/{wav_id}")), "{fetched:?}");
+        assert!(!fetched.iter().any(|p| p == "/static/alert.wav"), "Cagnotte's sound is not loaded: {fetched:?}");
+
+        // A file removed from the library: the alert goes on without the image.
+        let path = format!("/api/v1/campaigns/{}/media/{gif_id}", live.campaign_id);
+        let (s, _) = app.request(reqwest::Method::DELETE, &path, Some(&host), &[], None).await;
+        assert_eq!(s, reqwest::StatusCode::NO_CONTENT);
+        b.goto(&format!(
+            "{}/overlay/lives/{}/alert?token={}&alert_image={gif_id}&duration=30",
+            app.base, live.id, live.overlay_token
+        ))
+        .await;
+        b.wait_live().await;
+        app.gift(&live, Some("Inès"), 2000, false).await;
+        eventually("the alert without its image", WAIT, || async {
+            let v = b
+                .js(r#"return [document.getElementById("alert").hidden, document.getElementById("alert-donor").textContent,
+                               document.getElementById("alert-image").hidden];"#)
+                .await;
+            (v == json!([false, "Inès", true])).then_some(())
+        })
+        .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_organisers_see_every_file_and_remove_one() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let (s, v) = app.upload_media(&live.campaign_id, Some(&host), "name=applause.wav", wav()).await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");
+    with_browser(async |b| {
+        sign_in(b, &app, "").await;
+        click(b, "#media-details > summary").await;
+        wait_listed(b, json!([["applause.wav", "1 ko · Corentin", "AUDIO", 0, true]])).await;
+        // Two clicks: the first says what removing it does.
+        click(b, "#media-list li[data-id] button").await;
+        wait_text(b, "#media-list li[data-id] button", "Confirmer ?").await;
+        assert_eq!(
+            text(b, "#notice").await,
+            "Les overlays qui utilisent ce fichier reprennent l'image et le son de Cagnotte : cliquez de nouveau pour le retirer."
+        );
+        assert_eq!(library(&app, &live.campaign_id).await.len(), 1);
+        click(b, "#media-list li[data-id] button").await;
+        wait_text(b, "#notice", "Retiré.").await;
+        wait_text(b, "#media-list li", "Aucun fichier pour l'instant.").await;
+        assert!(library(&app, &live.campaign_id).await.is_empty());
+    })
+    .await;
+}
