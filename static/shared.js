@@ -272,8 +272,8 @@ function cagnotteWinners(find, fetchOne, found, fail) {
 function cagnotteChatCommands(tbody, path, lang, labels) {
   "use strict";
   var names = lang === "en"
-    ? [["!total", "total"], ["!top", "top"], ["!milestone", "milestone"], ["!next", "next"]]
-    : [["!cagnotte", "total"], ["!top", "top"], ["!palier", "milestone"], ["!prochain", "next"]];
+    ? [["!total", "total"], ["!top", "top"], ["!last", "last"], ["!milestone", "milestone"], ["!next", "next"]]
+    : [["!cagnotte", "total"], ["!top", "top"], ["!dernier", "last"], ["!palier", "milestone"], ["!prochain", "next"]];
   var zone = "";
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* UTC then */ }
   tbody.textContent = "";

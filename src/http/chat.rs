@@ -1,5 +1,5 @@
 //! One line of plain text for a chat bot's command (`!cagnotte`, `!top`,
-//! `!palier`, `!prochain`): Nightbot's `$(urlfetch …)`, StreamElements'
+//! `!dernier`, `!palier`, `!prochain`): Nightbot's `$(urlfetch …)`, StreamElements'
 //! `${customapi.…}`, Streamlabs Cloudbot's `{readapi.…}` and the like fetch a URL
 //! and say what it answers in the stream's chat.
 //!
@@ -7,8 +7,8 @@
 //! - `GET /api/v1/campaigns/{id}/chat[?say=…&lang=…&tz=…]`
 //!
 //! Public like the live's and the campaign's answers: it says only what their
-//! public pages show. `say` is `total` (the default), `top`, `milestone` or
-//! `next`; `follow=host` answers for the live its host is on now (one command
+//! public pages show. `say` is `total` (the default), `top`, `last` (the
+//! newest donation), `milestone` or `next`; `follow=host` answers for the live its host is on now (one command
 //! for a host's month of lives). At most [`MAX_CHARS`] characters, which every
 //! bot and chat takes.
 
@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
 enum Say {
     Total,
     Top,
+    Last,
     Milestone,
     Next,
 }
@@ -60,12 +61,13 @@ impl Ask {
         let say = match q.get("say").map(|s| s.trim()) {
             None | Some("" | "total") => Say::Total,
             Some("top") => Say::Top,
+            Some("last") => Say::Last,
             Some("milestone") => Say::Milestone,
             Some("next") => Say::Next,
             Some(other) => {
                 return Err(ApiError::bad_request(
                     "invalid_query",
-                    format!("say must be total, top, milestone or next, not {other:?}"),
+                    format!("say must be total, top, last, milestone or next, not {other:?}"),
                 )
                 .with("field", "say"));
             }
@@ -93,6 +95,8 @@ struct Subject {
     campaign_totals: Option<Totals>,
     donate_url: Option<String>,
     top: Value,
+    /// The newest donation not refunded whole, as viewers see it.
+    last: Option<crate::domain::Donation>,
     /// The total the milestones are of, and the milestones it climbs to (no
     /// challenge, none taken off), as the overlay's goal bar: a live's own with
     /// its goal, else the campaign's.
@@ -130,6 +134,7 @@ async fn live_line(
         campaign_totals: Some(campaign.totals),
         donate_url: live.live.donate_url.clone().or(campaign.campaign.donate_url.clone()),
         top: live.board.top_donors(),
+        last: newest(&live.board),
         climb,
         lives,
     };
@@ -152,6 +157,7 @@ async fn campaign_line(
         campaign_totals: None,
         donate_url: c.campaign.donate_url.clone(),
         top: c.board.top_donors(),
+        last: newest(&c.board),
         climb: (c.totals.total, climbing(&c.milestones, |m| m.live_id.is_none())),
         lives: if ask.say == Say::Next {
             c.lives.iter().filter_map(|l| app.views.with_live(l, |l| l.live.clone())).collect()
@@ -160,6 +166,11 @@ async fn campaign_line(
         },
     };
     text(&line(&ask, &subject, &c.totals, app.now()))
+}
+
+/// The newest donation of a board not refunded whole.
+fn newest(board: &crate::views::Board) -> Option<crate::domain::Donation> {
+    board.recent.iter().find(|d| !d.refunded).cloned()
 }
 
 /// The milestones of `which` a total climbs to: no challenge, none taken off.
@@ -192,6 +203,7 @@ fn line(ask: &Ask, s: &Subject, campaign_totals: &Totals, now: Timestamp) -> Str
     match ask.say {
         Say::Total => total_line(ask, s, campaign_totals),
         Say::Top => top_line(ask, s),
+        Say::Last => last_line(ask, s),
         Say::Milestone => milestone_line(ask, s),
         Say::Next => next_line(ask, s, now),
     }
@@ -255,6 +267,38 @@ fn top_line(ask: &Ask, s: &Subject) -> String {
         return ask.words("Pas encore de donateur : soyez le premier !", "No donor yet: be the first!").to_owned();
     }
     format!("{} {}", ask.words("Top donateurs :", "Top donors:"), donors.join(", "))
+}
+
+/// "Dernier don : Hugo, 15,00 € (doublé : +15,00 €) — « Courage ! ». Merci !":
+/// the name and message as viewers see them (none while held or hidden),
+/// what it still counts for after a partial refund.
+fn last_line(ask: &Ask, s: &Subject) -> String {
+    let Some(d) = &s.last else {
+        return ask.words("Pas encore de don : soyez le premier !", "No donation yet: be the first!").to_owned();
+    };
+    let money = |m| ask.money(s.currency, m);
+    // A name held for moderation is not said; an anonymous gift is said so.
+    let who = match d.shown_donor() {
+        Some(name) => name,
+        None if d.anonymous => ask.words("un donateur anonyme", "an anonymous donor"),
+        None => ask.words("un donateur", "a donor"),
+    };
+    let kept = d.amount - d.refunded_amount;
+    let mut out = format!("{} {who}, {}", ask.words("Dernier don :", "Latest donation:"), money(kept));
+    if d.matched > 0 {
+        let matched = money(d.matched);
+        out += &match (ask.french, d.matched == kept) {
+            (true, true) => format!(" (doublé : +{matched})"),
+            (true, false) => format!(" (abondé : +{matched})"),
+            (false, true) => format!(" (doubled: +{matched})"),
+            (false, false) => format!(" (matched: +{matched})"),
+        };
+    }
+    if let Some(m) = d.shown_message().filter(|m| !m.is_empty()) {
+        out += &if ask.french { format!(" — «\u{a0}{m}\u{a0}»") } else { format!(" — \u{201c}{m}\u{201d}") };
+    }
+    out += ask.words(". Merci !", ". Thank you!");
+    out
 }
 
 fn milestone_line(ask: &Ask, s: &Subject) -> String {

@@ -135,3 +135,52 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
         assert_eq!((s, e["error"].as_str()), (status, Some(code)), "{path}: {e}");
     }
 }
+
+#[tokio::test]
+async fn a_chat_bot_says_the_latest_donation_as_viewers_see_it() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let path = |q: &str| format!("/api/v1/lives/{}/chat?say=last{q}", live.id);
+    let campaign = format!("/api/v1/campaigns/{}/chat?say=last&lang=en", live.campaign_id);
+    assert_eq!(say(&app, &path("")).await, "Pas encore de don : soyez le premier !");
+    assert_eq!(say(&app, &campaign).await, "No donation yet: be the first!");
+
+    app.add_match(&live.campaign_id, json!({"sponsor": "Boulangerie", "ratio": [1, 1], "cap": 100000})).await;
+    let gift = |body: serde_json::Value| {
+        let mut body = body;
+        body["currency"] = json!("EUR");
+        app.donate(&live, body)
+    };
+    let (s, _) = gift(json!({"amount": 1500, "donor": "Bob", "message": "Courage !"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(
+        say(&app, &path("")).await,
+        fr("Dernier don : Bob, 15,00_€ (doublé : +15,00_€) — «_Courage !_». Merci !")
+    );
+    assert_eq!(
+        say(&app, &campaign).await,
+        "Latest donation: Bob, €15.00 (doubled: +€15.00) \u{2014} \u{201c}Courage !\u{201d}. Thank you!"
+    );
+    gift(json!({"amount": 500, "donor": "Chloé", "anonymous": true})).await;
+    assert_eq!(say(&app, &path("")).await, fr("Dernier don : un donateur anonyme, 5,00_€ (doublé : +5,00_€). Merci !"));
+
+    // A text held for moderation: neither its name nor its message is said until approved.
+    app.moderate(&live, json!({"mode": "manual"})).await;
+    let (_, held) = gift(json!({"amount": 2000, "donor": "Inès", "message": "Coucou le chat"})).await;
+    assert_eq!(say(&app, &path("&lang=en")).await, "Latest donation: a donor, €20.00 (doubled: +€20.00). Thank you!");
+    let id = held["donation"]["id"].as_str().unwrap().to_owned();
+    let (s, _) = app.post(&format!("/api/v1/donations/{id}/approve"), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        say(&app, &path("")).await,
+        fr("Dernier don : Inès, 20,00_€ (doublé : +20,00_€) — «_Coucou le chat_». Merci !")
+    );
+    // What it still counts for after a partial refund; refunded whole, the one before.
+    assert_eq!(app.refund(&live, &id, json!({"refunded_amount": 500})).await, StatusCode::OK);
+    assert_eq!(
+        say(&app, &path("")).await,
+        fr("Dernier don : Inès, 15,00_€ (doublé : +15,00_€) — «_Coucou le chat_». Merci !")
+    );
+    assert_eq!(app.refund(&live, &id, json!({})).await, StatusCode::OK);
+    assert_eq!(say(&app, &path("")).await, fr("Dernier don : un donateur anonyme, 5,00_€ (doublé : +5,00_€). Merci !"));
+}

@@ -172,7 +172,7 @@ async fn chat_rows(b: &Browser) -> Vec<[String; 3]> {
             .iter()
             .map(|r| std::array::from_fn(|i| r[i].as_str().unwrap_or_default().to_owned()))
             .collect();
-        (rows.len() == 4 && rows.iter().all(|r| !r[2].is_empty())).then_some(rows)
+        (rows.len() == 5 && rows.iter().all(|r| !r[2].is_empty())).then_some(rows)
     })
     .await
 }
@@ -199,18 +199,19 @@ async fn the_host_s_space_and_the_dashboard_give_the_chat_commands() {
         let rows = chat_rows(b).await;
         let api = format!("{}/api/v1/lives/{}/chat?follow=host", app.base, later.id);
         let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
-        assert_eq!(names, ["!cagnotte", "!top", "!palier", "!prochain"]);
+        assert_eq!(names, ["!cagnotte", "!top", "!dernier", "!palier", "!prochain"]);
         assert_eq!(rows[0][1], format!("!addcom !cagnotte $(urlfetch {api}&say=total&lang=fr)"));
-        assert_eq!(rows[3][1], format!("!addcom !prochain $(urlfetch {api}&say=next&lang=fr&tz=Europe%2FParis)"));
+        assert_eq!(rows[4][1], format!("!addcom !prochain $(urlfetch {api}&say=next&lang=fr&tz=Europe%2FParis)"));
         assert_eq!(
             rows[0][2],
             crate::dashboard::fr("15,00_€ récoltés pour Les Restos du cœur. 1 don, merci !"),
             "the live on air's total"
         );
         assert_eq!(rows[1][2], crate::dashboard::fr("Top donateurs : 1. Bob (15,00_€)"));
-        assert_eq!(rows[2][2], "Pas de palier pour l'instant.");
-        assert!(rows[3][2].starts_with("En direct : Ana. Prochain live : Ana — Concert, "), "{}", rows[3][2]);
-        assert!(rows[3][2].ends_with("(Europe/Paris)."), "{}", rows[3][2]);
+        assert_eq!(rows[2][2], crate::dashboard::fr("Dernier don : Bob, 15,00_€. Merci !"));
+        assert_eq!(rows[3][2], "Pas de palier pour l'instant.");
+        assert!(rows[4][2].starts_with("En direct : Ana. Prochain live : Ana — Concert, "), "{}", rows[4][2]);
+        assert!(rows[4][2].ends_with("(Europe/Paris)."), "{}", rows[4][2]);
         // Each line in one click.
         click(b, "#chat-commands tbody tr:first-child button").await;
         wait_text(b, "#chat-commands tbody tr:first-child button", "Copié !").await;
@@ -262,7 +263,7 @@ async fn the_host_s_space_and_the_dashboard_give_the_chat_commands() {
         click(b, "#chat-details > summary").await;
         let rows = chat_rows(b).await;
         let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
-        assert_eq!(names, ["!total", "!top", "!milestone", "!next"]);
+        assert_eq!(names, ["!total", "!top", "!last", "!milestone", "!next"]);
         assert_eq!(
             rows[0][1],
             format!("!addcom !total $(urlfetch {}/api/v1/campaigns/{c}/chat?say=total&lang=en)", app.base)
