@@ -175,6 +175,9 @@
   // ---- state --------------------------------------------------------------
   var hasAlert = !!el("alert");
   var cursor = hasAlert ? load("seq", null) : null; // highest seq considered for alerts
+  // The goal the alerts last knew: a goal raised while the page was away is
+  // announced when its frame is replayed (the snapshot already holds the new one).
+  var alertGoal = hasAlert ? load("goal", null) : null;
   var queue = hasAlert ? load("queue", []) : [];    // alerts not yet shown (head may be on screen)
   var shown = hasAlert ? load("shown", []) : [];    // ids already shown, newest last (bounded)
   var current = hasAlert ? load("current", null) : null; // {id, until}: the alert on screen
@@ -907,14 +910,18 @@
       queue.push(Object.assign({}, d, { id: "replay:" + ev.seq + ":" + d.id, of: d.id }));
     } else if (ev.type === "milestone_reached" && ev.milestone) {
       milestoneReached(ev.milestone, true);
-    } else if ((ev.type === "live_updated" || ev.type === "campaign_updated") && "goalBefore" in ev) {
+    } else if (isCampaign ? ev.type === "campaign_updated" && ev.campaign
+                          : ev.type === "live_updated" && ev.live && ev.live.id === liveId) {
       // A goal raised on air ("on passe à 1 000 € !"): announced once, with what is raised so far.
       var raised = isCampaign ? ev.campaign.goal : ev.live.goal;
+      var was = alertGoal !== null ? alertGoal : ev.goalBefore;
       var goalId = "new-goal:" + ownId + ":" + raised;
-      if (cfg.goalAlert && raised && raised > (ev.goalBefore || 0) && !isKnown(goalId)) {
+      if (cfg.goalAlert && raised && raised > (was || 0) && !isKnown(goalId)) {
         queue.push({ id: goalId, kind: "goal", title: T.newGoal, amount: raised,
           message: T.newGoalSoFar(money(totals ? totals.total : 0)) });
       }
+      alertGoal = raised;
+      save("goal", alertGoal);
     } else if (ev.type === "poll_closed" && ev.poll && !isCampaign && cfg.pollAlert) {
       // A poll's result goes on air once, with what the winner gathered
       // (`poll_alert=0` leaves it to the poll widget).
@@ -988,6 +995,12 @@
       // First visit (start from now, no flood of old alerts), or the server's data was reset.
       cursor = ev.seq;
       save("seq", cursor);
+      alertGoal = snap.goal;
+      save("goal", alertGoal);
+    } else if (hasAlert && alertGoal === null) {
+      // A page of before this memory: the goal of now.
+      alertGoal = snap.goal;
+      save("goal", alertGoal);
     }
     body.dataset.state = "live";
     renderAll();

@@ -501,6 +501,8 @@
   }
 
   // The campaign's goal as edited: the campaign page's own, a live page's campaign line.
+  // The live page's title is "host — campaign": what follows its host.
+  var titleTail = kind === "live" ? document.title.slice(el("host").textContent.length) : "";
   function campaignInfo(c) {
     if (kind === "campaign") goal = c.goal || null;
     else campaignGoal = c.goal || null;
@@ -545,7 +547,8 @@
       if (kind === "live" && ev.live.id === id) {
         goal = ev.live.goal || null;
         renderLiveHead(Object.assign({}, headLive, ev.live));
-        // Its heading too: a host or title corrected by the organisers.
+        // Its heading and the tab's title too: a host or title corrected by the organisers.
+        document.title = ev.live.host + titleTail;
         el("host").textContent = ev.live.host;
         el("title").textContent = ev.live.title || "";
       }
@@ -562,6 +565,11 @@
     }
     if (ev.type === "campaign_updated" && ev.campaign) {
       campaignInfo(ev.campaign);
+      // A campaign renamed: its page's heading and title follow.
+      if (kind === "campaign" && ev.campaign.name) {
+        el("name").textContent = ev.campaign.name;
+        document.title = ev.campaign.name;
+      }
       renderAll();
       return;
     }
@@ -593,7 +601,15 @@
   // Live page: the campaign's stream, for its totals and matching only.
   function onCampaignFrame(ev) {
     if (ev.type === "test_alert" || ev.type === "alert_replay") return;
-    if (ev.type === "campaign_updated" && ev.campaign) campaignInfo(ev.campaign);
+    if (ev.type === "campaign_updated" && ev.campaign) {
+      campaignInfo(ev.campaign);
+      // The campaign renamed: its link and the tab's title follow.
+      if (ev.campaign.name) {
+        el("campaign-link").textContent = ev.campaign.name;
+        titleTail = " — " + ev.campaign.name;
+        document.title = el("host").textContent + titleTail;
+      }
+    }
     campaignData(ev, ev.type === "snapshot" ? ev.totals : ev.campaign_totals);
     // A campaign-wide milestone is reached on the campaign's stream.
     markFrame(ev);

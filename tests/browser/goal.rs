@@ -71,6 +71,21 @@ async fn a_goal_raised_on_air_reaches_the_overlay_and_the_public_page_at_once() 
         wait_text(b, "#goal-label", &fr("1~000,00_€ / 2~000,00_€")).await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(b.js("return window.__alerts").await, json!([]));
+        // Raised while the overlay was away (OBS closed, its scene not shown):
+        // announced when it comes back, from the frames it missed.
+        let overlay = b.js("return location.href").await;
+        b.goto("about:blank").await;
+        put_goal(&app, &live, 400000).await;
+        b.goto(overlay.as_str().unwrap()).await;
+        eventually("the missed new goal's alert", WAIT, || async {
+            let v = b
+                .js("return [document.getElementById('alert').hidden, document.getElementById('alert-donor').textContent,
+                             document.getElementById('alert-amount').textContent]")
+                .await;
+            (v == json!([false, "Nouvel objectif !", fr("4~000,00_€")])).then_some(())
+        })
+        .await;
+        put_goal(&app, &live, 200000).await;
 
         // The host's space: its form changes the goal; the public page open follows.
         b.goto(live.body["host_url"].as_str().unwrap()).await;
@@ -109,6 +124,37 @@ async fn a_goal_raised_on_air_reaches_the_overlay_and_the_public_page_at_once() 
         assert_eq!(s, StatusCode::OK, "{v}");
         wait_text(b, "#host", "Corentin B.").await;
         wait_text(b, "#title", "Nuit du jeu").await;
+        assert_eq!(b.js("return document.title").await, "Corentin B. — Restos");
+        // The campaign renamed: its link and the tab's title follow.
+        let (s, v) = app
+            .request(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/campaigns/{}", live.campaign_id),
+                Some(ADMIN),
+                &[],
+                Some(json!({"name": "Restos d'hiver"}).to_string()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        wait_text(b, "#campaign-link", "Restos d'hiver").await;
+        assert_eq!(b.js("return document.title").await, "Corentin B. — Restos d'hiver");
+        assert!(same_page(b).await, "no reload");
+        // The campaign's page too.
+        b.goto(&format!("{}/campaigns/{}", app.base, live.campaign_id)).await;
+        wait_text(b, "#name", "Restos d'hiver").await;
+        mark(b).await;
+        let (s, v) = app
+            .request(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/campaigns/{}", live.campaign_id),
+                Some(ADMIN),
+                &[],
+                Some(json!({"name": "Restos 2027"}).to_string()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        wait_text(b, "#name", "Restos 2027").await;
+        assert_eq!(b.js("return document.title").await, "Restos 2027");
         assert!(same_page(b).await, "no reload");
     })
     .await;
