@@ -640,8 +640,12 @@ pub fn live_end(l: &Live) -> Option<Timestamp> {
     l.scheduled_at.map(|start| Timestamp::from_millis(start.millis().saturating_add(minutes * 60_000)))
 }
 
-/// `upcoming`, `current` or `past` at `now`; `unscheduled` without `scheduled_at`.
+/// `upcoming`, `current` or `past` at `now`; `unscheduled` without
+/// `scheduled_at`; `cancelled` once called off.
 pub fn live_status(l: &Live, now: Timestamp) -> &'static str {
+    if l.cancelled {
+        return "cancelled";
+    }
     let (Some(start), Some(end)) = (l.scheduled_at, live_end(l)) else { return "unscheduled" };
     if now < start {
         "upcoming"
@@ -659,8 +663,10 @@ pub use crate::domain::host_key;
 /// started if several); else the last one to end, for an hour after its end
 /// ([`FOLLOW_GRACE_MINUTES`]: a live that runs late, its credits); else the
 /// next one to start (its countdown); else the last one to end; else the newest
-/// unscheduled one.
+/// unscheduled one. Lives called off are passed over, unless the host has no other.
 pub fn followed<'a>(lives: &[&'a Live], now: Timestamp) -> Option<&'a Live> {
+    let on: Vec<&Live> = lives.iter().copied().filter(|l| !l.cancelled).collect();
+    let lives = if on.is_empty() { lives } else { &on };
     let ended = |l: &Live| live_end(l).filter(|end| *end <= now);
     let grace = FOLLOW_GRACE_MINUTES * 60_000;
     let last_ended = || lives.iter().copied().filter(|l| ended(l).is_some()).max_by_key(|l| live_end(l));
@@ -715,7 +721,7 @@ pub fn live_info_json(lv: &Live) -> Value {
     json!({
         "id": lv.id, "campaign_id": lv.campaign_id, "host": lv.host, "title": lv.title,
         "platform": lv.platform, "scheduled_at": lv.scheduled_at, "duration_minutes": lv.duration_minutes,
-        "ends_at": live_end(lv), "goal": lv.goal, "donate_url": lv.donate_url,
+        "ends_at": live_end(lv), "goal": lv.goal, "donate_url": lv.donate_url, "cancelled": lv.cancelled,
     })
 }
 
@@ -732,7 +738,7 @@ fn live_json(l: &LiveView, c: &CampaignView, now: Timestamp) -> Value {
     json!({
         "id": lv.id, "campaign_id": lv.campaign_id, "host": lv.host, "title": lv.title,
         "platform": lv.platform, "scheduled_at": lv.scheduled_at, "duration_minutes": lv.duration_minutes,
-        "ends_at": live_end(lv), "status": live_status(lv, now), "goal": lv.goal,
+        "ends_at": live_end(lv), "status": live_status(lv, now), "goal": lv.goal, "cancelled": lv.cancelled,
         "created_at": lv.created_at, "currency": l.currency, "campaign_name": c.campaign.name,
         "campaign_goal": c.campaign.goal, "totals": l.totals, "campaign_totals": c.totals, "seq": l.last_seq,
         "donate_url": lv.donate_url.as_ref().or(c.campaign.donate_url.as_ref()),
@@ -753,7 +759,8 @@ fn campaign_json(c: &CampaignView, lives: &[LiveView], now: Timestamp) -> Value 
             json!({
                 "id": l.live.id, "host": l.live.host, "title": l.live.title, "platform": l.live.platform,
                 "scheduled_at": l.live.scheduled_at, "duration_minutes": l.live.duration_minutes,
-                "ends_at": live_end(&l.live), "status": live_status(&l.live, now), "goal": l.live.goal, "totals": l.totals,
+                "ends_at": live_end(&l.live), "status": live_status(&l.live, now), "goal": l.live.goal,
+                "cancelled": l.live.cancelled, "totals": l.totals,
                 "polls": l.polls.iter().map(poll_json).collect::<Vec<_>>(),
                 "draws": l.draws.iter().map(|(d, w)| draw_json(d, w)).collect::<Vec<_>>(),
             })

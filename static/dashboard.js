@@ -42,7 +42,10 @@
       monthLinks: "Liens du mois",
       rotateKey: "L'ancienne clé sera refusée tout de suite : cliquez encore pour confirmer.",
       rotateHost: "L'ancien lien hôte cessera de fonctionner tout de suite : cliquez encore pour confirmer.",
-      h_waiting: "en attente", h_ok: "à jour", h_retrying: "nouvel essai prévu", allCampaigns: " (toutes les campagnes)", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé",
+      h_waiting: "en attente", h_ok: "à jour", h_retrying: "nouvel essai prévu", allCampaigns: " (toutes les campagnes)", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé", live_cancelled: "annulé",
+      cancelLive: "Annuler ce live", restoreLive: "Rétablir ce live",
+      cancelWarn: "Un live annulé sort du programme, des liens de suivi, du calendrier et du choix des intégrations de la campagne ; ses dons restent comptés. Cliquez de nouveau pour confirmer.",
+      liveCancelled: "Live annulé : il est marqué « Annulé » sur les pages publiques et dans les agendas.", liveRestored: "Live rétabli.",
       live_unscheduled: "non programmé", m_pending: "pas encore ouvert", m_active: "actif", m_used_up: "épuisé",
       m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
       total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
@@ -94,7 +97,10 @@
       monthLinks: "Links for the month",
       rotateKey: "The old key is refused at once: click again to confirm.",
       rotateHost: "The old host link stops working at once: click again to confirm.",
-      h_waiting: "waiting", h_ok: "up to date", h_retrying: "retry planned", allCampaigns: " (all campaigns)", live_upcoming: "upcoming", live_current: "live now", live_past: "ended",
+      h_waiting: "waiting", h_ok: "up to date", h_retrying: "retry planned", allCampaigns: " (all campaigns)", live_upcoming: "upcoming", live_current: "live now", live_past: "ended", live_cancelled: "cancelled",
+      cancelLive: "Cancel this live", restoreLive: "Restore this live",
+      cancelWarn: "A cancelled live leaves the schedule, the follow links, the calendar and the campaign integrations' choice; its donations still count. Click again to confirm.",
+      liveCancelled: "Live cancelled: the public pages and calendars mark it \u201cCancelled\u201d.", liveRestored: "Live restored.",
       live_unscheduled: "not scheduled", m_pending: "not open yet", m_active: "active", m_used_up: "used up",
       m_ended: "ended", mode_off: "off", mode_delay: "delay", mode_manual: "approval",
       total: "Total", raised: "donations", matched: "matched", donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
@@ -740,14 +746,21 @@
       // a live that is not over is always open.
       // One that ends while the page is open folds too when the clock ended
       // it, not an edit of its schedule (the organiser is working in it).
-      card.classList.toggle("past", l.status === "past");
+      // A live called off folds like one that is over.
+      var over = l.status === "past" || l.status === "cancelled";
+      card.classList.toggle("past", over);
       var ended = card.dataset.status && card.dataset.status !== "past" && card.dataset.ends === String(l.ends_at);
-      if (l.status !== "past") f("manage").open = true;
+      if (!over) f("manage").open = true;
       else if (fresh || ended) f("manage").open = false;
       card.dataset.status = l.status;
       card.dataset.ends = String(l.ends_at);
       f("status").textContent = T["live_" + l.status] || l.status;
       f("status").dataset.status = l.status;
+      // Called off, or on again: one button, two clicks to call off.
+      var cancel = f("cancel");
+      cancel.dataset.act = l.status === "cancelled" ? "restore-live" : "cancel-live";
+      if (armedActs["cancel-live " + l.id] && l.status !== "cancelled") arm(cancel);
+      else cancel.textContent = l.status === "cancelled" ? T.restoreLive : T.cancelLive;
       f("when").textContent = l.scheduled_at ? when(l.scheduled_at) + " ·" : "";
       f("totals").textContent = money(l.totals.total, c.currency) + " — " + T.donations(l.totals.donations);
       f("public").href = "/lives/" + encodeURIComponent(l.id) + "?lang=" + lang;
@@ -1276,7 +1289,8 @@
     var liveId = card && card.dataset.live;
     var rotate = act.indexOf("rotate-") === 0;
     var armedKey = act + " " + (b.dataset.id || liveId || currentId);
-    if ((act === "refund" || act === "close-poll" || act.indexOf("remove-") === 0 || rotate) && !armedActs[armedKey]) {
+    if ((act === "refund" || act === "close-poll" || act === "cancel-live" || act.indexOf("remove-") === 0 || rotate) &&
+        !armedActs[armedKey]) {
       // Two clicks: a refund cannot be undone, and a replaced link or key stops
       // at once (an overlay open in OBS with the old link is cut).
       armedActs[armedKey] = true;
@@ -1284,6 +1298,7 @@
         b.dataset.label = b.textContent;
         notice(act === "rotate-key" ? T.rotateKey : act === "rotate-host" ? T.rotateHost : T.rotateLink, false);
       }
+      if (act === "cancel-live") notice(T.cancelWarn, false);
       arm(b);
       return;
     }
@@ -1329,6 +1344,13 @@
           showSecrets(card.querySelector('[data-f="host"]').textContent, null, null, v.host_url);
         });
       },
+      "cancel-live": function () {
+        delete armedActs[armedKey];
+        return api("PATCH", live, { cancelled: true }).then(function () { notice(T.liveCancelled, false); });
+      },
+      "restore-live": function () {
+        return api("PATCH", live, { cancelled: false }).then(function () { notice(T.liveRestored, false); });
+      },
       "test-alert": function () {
         return api("POST", live + "/test-alert", {}).then(function () { notice(T.testSent, false); });
       },
@@ -1354,7 +1376,7 @@
     if (!call) return;
     b.disabled = true;
     call().then(function () {
-      if (act !== "test-alert" && act !== "replay" && act.indexOf("rotate") !== 0) notice(T.saved, false);
+      if (act !== "test-alert" && act !== "replay" && act.indexOf("rotate") !== 0 && !/-live$/.test(act)) notice(T.saved, false);
       return refresh(false);
     })
       .catch(fail)

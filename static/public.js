@@ -35,7 +35,7 @@
       tripled: function (s) { return "Votre don est triplé par " + s + " !"; },
       matchedBy: function (s, p) { return s + " ajoute " + p + " à chaque don !"; },
       budgetLeft: "Budget restant : ", plus: "+", plusMatched: " abondés",
-      st_upcoming: "À venir", st_current: "En direct", st_past: "Terminé", st_unscheduled: "Date à venir",
+      st_upcoming: "À venir", st_current: "En direct", st_past: "Terminé", st_unscheduled: "Date à venir", st_cancelled: "Annulé",
       startsIn: function (h, m) { return "dans " + (h ? h + " h " + (m < 10 ? "0" : "") + m : m + " min"); },
       none: "Pas encore de don : soyez le premier !",
       announce: function (who, amount) { return "Nouveau don : " + who + ", " + amount; },
@@ -56,7 +56,7 @@
       tripled: function (s) { return "Your donation is tripled by " + s + "!"; },
       matchedBy: function (s, p) { return s + " adds " + p + " to every donation!"; },
       budgetLeft: "Budget left: ", plus: "+", plusMatched: " matched",
-      st_upcoming: "Upcoming", st_current: "Live now", st_past: "Ended", st_unscheduled: "Date to come",
+      st_upcoming: "Upcoming", st_current: "Live now", st_past: "Ended", st_unscheduled: "Date to come", st_cancelled: "Cancelled",
       startsIn: function (h, m) { return "in " + (h ? h + " h " + (m < 10 ? "0" : "") + m : m + " min"); },
       none: "No donation yet: be the first!",
       announce: function (who, amount) { return "New donation: " + who + ", " + amount; },
@@ -232,6 +232,7 @@
   // A live's state by this device's clock, from its schedule (`scheduled_at`,
   // `ends_at`): a page left open sees it start and end without a new snapshot.
   function statusNow(l) {
+    if (l.cancelled) return "cancelled";
     var start = Date.parse(l.scheduled_at || ""), end = Date.parse(l.ends_at || ""), now = Date.now();
     if (isNaN(start) || isNaN(end)) return l.status;
     return now < start ? "upcoming" : now < end ? "current" : "past";

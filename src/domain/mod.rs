@@ -290,6 +290,11 @@ pub struct Live {
     /// until one is made (a rotation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_hash: Option<TokenHash>,
+    /// Called off by the organisers (an artist ill, a date dropped): out of the
+    /// schedule's next live, the follow links, the campaign integrations'
+    /// choice and the chat's; its donations still count.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
 }
 
 impl Live {
@@ -316,6 +321,7 @@ impl Live {
             key_hash,
             overlay_hash,
             host_hash: None,
+            cancelled: false,
         }
     }
 }

@@ -359,6 +359,7 @@ async fn create_live(
         key_hash: secret::hash(&key),
         overlay_hash: secret::hash(&overlay_token),
         host_hash: Some(secret::hash(&host_token)),
+        cancelled: false,
     };
     let id = live.id.clone();
     app.ledger.submit(Command::CreateLive(live)).await?;
@@ -993,6 +994,8 @@ struct EditLive {
     goal: Patch<Value>,
     #[serde(default)]
     donate_url: Patch<String>,
+    /// Called off (`true`), or on again (`false`).
+    cancelled: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -1039,6 +1042,7 @@ async fn edit_live(
     l.duration_minutes = b.duration_minutes.apply(l.duration_minutes, |m| Ok(Some(minutes("duration_minutes", m)?)))?;
     l.goal = b.goal.apply(l.goal, |v| minor("goal", Some(&v)))?;
     l.donate_url = b.donate_url.apply(l.donate_url, |v| Ok(text::url("donate_url", Some(&v))?))?;
+    l.cancelled = b.cancelled.unwrap_or(l.cancelled);
     app.ledger.submit(Command::UpdateLive(l)).await?;
     let body = app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;
     Ok(axum::Json(body).into_response())

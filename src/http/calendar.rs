@@ -7,7 +7,8 @@
 //!   every scheduled live of its host in the campaign.
 //!
 //! Public like the public pages. Times are UTC (`…Z`): every calendar shows
-//! them on its own clock. Written here rather than with a crate: the format
+//! them on its own clock. A live called off stays, marked `STATUS:CANCELLED`
+//! (and "Annulé" in its title), so that subscribers see it go. Written here rather than with a crate: the format
 //! needs a few properties, escaping and line folding, and the calendar crates
 //! bring a second date library.
 
@@ -101,10 +102,14 @@ pub fn calendar(base: &str, french: bool, campaign: &Campaign, name: &str, lives
     for l in scheduled {
         let (Some(start), Some(end)) = (l.scheduled_at, live_end(l)) else { continue };
         let page = format!("{base}/lives/{}{}", l.id, if french { "" } else { "?lang=en" });
-        let summary = match l.title.as_deref().filter(|t| !t.is_empty()) {
+        let mut summary = match l.title.as_deref().filter(|t| !t.is_empty()) {
             Some(t) => format!("{} — {t}", l.host),
             None => l.host.clone(),
         };
+        // Called off: said in its title too, as some calendars leave out `STATUS`.
+        if l.cancelled {
+            summary = format!("{} — {summary}", if french { "Annulé" } else { "Cancelled" });
+        }
         let description = if french {
             format!("Live caritatif au profit de {cause} ({}). Suivre la cagnotte et donner : {page}", campaign.name)
         } else {
@@ -118,6 +123,9 @@ pub fn calendar(base: &str, french: bool, campaign: &Campaign, name: &str, lives
         lines.push(format!("SUMMARY:{}", escape(&summary)));
         lines.push(format!("DESCRIPTION:{}", escape(&description)));
         lines.push(format!("URL:{page}"));
+        if l.cancelled {
+            lines.push("STATUS:CANCELLED".to_owned());
+        }
         if let Some(p) = &l.platform {
             lines.push(format!("LOCATION:{}", escape(p)));
         }

@@ -328,7 +328,11 @@ fn next_line(ask: &Ask, s: &Subject, now: Timestamp) -> String {
         _ => l.host.clone(),
     };
     let on_air = s.lives.iter().filter(|l| live_status(l, now) == "current").max_by_key(|l| l.scheduled_at);
-    let next = s.lives.iter().filter(|l| l.scheduled_at.is_some_and(|t| t > now)).min_by_key(|l| l.scheduled_at);
+    let next = s
+        .lives
+        .iter()
+        .filter(|l| !l.cancelled && l.scheduled_at.is_some_and(|t| t > now))
+        .min_by_key(|l| l.scheduled_at);
     let mut out = String::new();
     if let Some(l) = on_air {
         out = format!("{} {}.", ask.words("En direct :", "On air:"), who(l));

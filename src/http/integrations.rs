@@ -228,10 +228,13 @@ fn integration_list(app: &AppState, headers: &HeaderMap, keep: impl Fn(&Integrat
 
 /// The live a campaign-wide integration's donation goes to, at `now`: the live on
 /// air per the schedule (the latest started if several), else the one that
-/// started last, else the next one scheduled, else the newest unscheduled one.
+/// started last, else the next one scheduled, else the newest unscheduled one;
+/// a live called off only when there is no other.
 fn live_for(app: &AppState, campaign_id: &str, now: Timestamp) -> Option<String> {
     let ids = app.views.with_campaign(campaign_id, |c| c.lives.clone())?;
-    let lives: Vec<_> = ids.iter().filter_map(|id| app.views.with_live(id, |l| l.live.clone())).collect();
+    let all: Vec<_> = ids.iter().filter_map(|id| app.views.with_live(id, |l| l.live.clone())).collect();
+    let on: Vec<_> = all.iter().filter(|l| !l.cancelled).cloned().collect();
+    let lives = if on.is_empty() { all } else { on };
     let started = |status: &str| {
         lives
             .iter()

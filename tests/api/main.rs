@@ -4,6 +4,7 @@ mod helpers;
 
 mod backup;
 mod calendar;
+mod cancelled;
 mod chat;
 mod core;
 mod crash;

@@ -1008,6 +1008,18 @@ async fn a_campaign_integration_sends_each_donation_to_the_live_on_air() {
     assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("already_counted")), "{v}");
     let raised = async |l: &TestLive| live_totals(&app, l).await["raised"].as_i64().unwrap();
     assert_eq!((raised(&lundi).await, raised(&mercredi).await, raised(&vendredi).await), (40, 1550, 760));
+    // Friday's live called off while its time runs: its payments go to the live that started last.
+    let (s, v) = send(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/api/v1/lives/{}", vendredi.id),
+        ADMIN,
+        json!({"cancelled": true}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(signed("p-6", 900, secs("2026-11-27T19:30:00Z")).await.0, StatusCode::OK);
+    assert_eq!((raised(&mercredi).await, raised(&vendredi).await), (2450, 760));
 
     // Admin only, listed with the campaign, never with its secret.
     let (s, _) = app.post(&path, Some(&vendredi.key), json!({"provider": "generic", "secret": secret})).await;
@@ -1019,7 +1031,7 @@ async fn a_campaign_integration_sends_each_donation_to_the_live_on_air() {
     let (s, _) = send(&app, DELETE, &format!("/api/v1/integrations/{id}"), &vendredi.key, Value::Null).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "a live's key does not manage the campaign's integration");
     let app = app.restart().await;
-    assert_eq!(live_totals(&app, &mercredi).await["raised"], 1550);
+    assert_eq!(live_totals(&app, &mercredi).await["raised"], 2450);
     let (s, _) = send(&app, DELETE, &format!("/api/v1/integrations/{id}"), ADMIN, Value::Null).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
 }

@@ -1577,3 +1577,54 @@ async fn an_organiser_connects_helloasso_and_its_payments_count() {
     })
     .await;
 }
+
+/// A live called off from its card in two clicks: the public page marks it and
+/// shows the next live that will be; restored, it is the next again, without a reload.
+#[tokio::test]
+async fn the_organisers_call_a_live_off_and_the_public_page_follows() {
+    let app = spawn_app().await;
+    let c = app.campaign(json!({"name": "Mars solidaire", "currency": "EUR"})).await;
+    let c = c["id"].as_str().unwrap().to_owned();
+    let ana = app.live(&c, json!({"host": "Ana", "title": "Concert", "scheduled_at": from_now(3600)})).await;
+    app.live(&c, json!({"host": "Zoé", "scheduled_at": from_now(86_400)})).await;
+    with_browser(async |b| {
+        sign_in(b, &app, "").await;
+        let card = format!("#lives article[data-live='{}']", ana.id);
+        let button = format!("{card} [data-act$=-live]");
+        wait_text(b, &button, "Annuler ce live").await;
+        click(b, &button).await;
+        wait_text(b, &button, "Confirmer ?").await;
+        assert_eq!(
+            text(b, "#notice").await,
+            "Un live annulé sort du programme, des liens de suivi, du calendrier et du choix des intégrations de la campagne ; ses dons restent comptés. Cliquez de nouveau pour confirmer."
+        );
+        assert_eq!(app.get(&format!("/api/v1/lives/{}", ana.id)).await.1["cancelled"], false);
+        click(b, &button).await;
+        wait_text(b, "#notice", "Live annulé : il est marqué « Annulé » sur les pages publiques et dans les agendas.").await;
+        wait_text(b, &format!("{card} [data-f=status]"), "annulé").await;
+        wait_text(b, &button, "Rétablir ce live").await;
+        assert_eq!(app.get(&format!("/api/v1/lives/{}", ana.id)).await.1["status"], "cancelled");
+
+        // The public page: marked in the schedule, the next live is Zoé's.
+        b.goto(&format!("{}/campaigns/{c}", app.base)).await;
+        let row = format!("#schedule tr[data-id='{}']", ana.id);
+        wait_text(b, &format!("{row} td.status"), "Annulé").await;
+        assert_eq!(on(b, &row, "return document.querySelector(arguments[0]).dataset.status").await, "cancelled");
+        wait_text(b, "#next a", "Zoé").await;
+        b.js("window.__same = true").await;
+        let (s, v) = app
+            .request(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/lives/{}", ana.id),
+                Some(ADMIN),
+                &[],
+                Some(json!({"cancelled": false}).to_string()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        wait_text(b, "#next a", "Ana — Concert").await;
+        wait_text(b, &format!("{row} td.status"), "À venir").await;
+        assert_eq!(b.js("return window.__same === true").await, true, "no reload");
+    })
+    .await;
+}
