@@ -122,6 +122,9 @@
     bigImage: mediaParam("big_image"),
     soundFile: mediaParam("alert_sound"),
     bigSound: mediaParam("big_sound"),
+    // And for what the whole stream celebrates (a milestone, a goal, a poll's result, a draw).
+    milestoneImage: mediaParam("milestone_image"),
+    milestoneSound: mediaParam("milestone_sound"),
     volume: num("volume", 70, 0, 100) / 100,
     goal: params.get("goal") === "campaign" || isCampaign ? "campaign" : "live",
     refresh: num("refresh", 10, 2, 300) * 1000,
@@ -639,7 +642,7 @@
   // whole stream celebrates (a milestone, a goal, a poll's result, a draw).
   // A sound of the streamer's own (`alert_sound`, `big_sound`) plays instead of
   // Cagnotte's; one removed from the library falls back to Cagnotte's.
-  var audio = null, fanfare = null, bigAudio = null;
+  var audio = null, fanfare = null, bigAudio = null, celebration = null;
   function sound(file) {
     var a = new Audio(file.charAt(0) === "/" ? file : "/static/" + file);
     a.preload = "auto";
@@ -652,15 +655,16 @@
     a.onerror = function () { a.onerror = null; a.src = "/static/" + file; };
     return a;
   }
-  if (hasAlert && (cfg.sound || cfg.soundFile || cfg.bigSound)) {
+  if (hasAlert && (cfg.sound || cfg.soundFile || cfg.bigSound || cfg.milestoneSound)) {
     audio = ownSound(cfg.soundFile, "alert.wav") || sound("alert.wav");
     fanfare = sound("fanfare.wav");
     bigAudio = ownSound(cfg.bigSound, "fanfare.wav") || fanfare;
+    celebration = ownSound(cfg.milestoneSound, "fanfare.wav") || fanfare;
   }
-  // The image a donation's alert shows, if the streamer chose one (none for
-  // what the stream celebrates: milestones, goals, polls, draws).
+  // The image an alert shows, if the streamer chose one: a donation's (a big
+  // one's), or that of what the stream celebrates (milestones, goals, polls, draws).
   function alertImage(d, milestone) {
-    if (milestone) return null;
+    if (milestone) return cfg.milestoneImage;
     return (isBig(d) && cfg.bigImage) || cfg.image;
   }
   function showImage(id) {
@@ -677,7 +681,8 @@
       this.hidden = true;
     };
     // Loaded before the first alert needs it.
-    if (cfg.image) el("alert-image").setAttribute("src", "/media/" + encodeURIComponent(cfg.image));
+    var first = cfg.image || cfg.milestoneImage;
+    if (first) el("alert-image").setAttribute("src", "/media/" + encodeURIComponent(first));
   }
   var showing = false;
   function isKnown(id) {
@@ -747,7 +752,7 @@
     box.hidden = false;
     fitAlert(box);
     if (audio && !resumed) {
-      var clip = milestone ? fanfare : isBig(d) ? bigAudio : audio;
+      var clip = milestone ? celebration : isBig(d) ? bigAudio : audio;
       try {
         clip.currentTime = 0;
         var p = clip.play();

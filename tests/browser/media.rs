@@ -87,7 +87,7 @@ async fn a_hosts_own_alert_image_and_sound_reach_the_overlay() {
         })
         .await;
         let offered = b
-            .js(r#"return ["alert_image", "alert_sound", "big_image", "big_sound"].map(function (n) {
+            .js(r#"return ["alert_image", "alert_sound", "big_image", "big_sound", "milestone_image", "milestone_sound"].map(function (n) {
                 return Array.from(document.querySelector("select[name=" + n + "]").options).map(function (o) { return o.textContent; });
             });"#)
             .await;
@@ -97,6 +97,8 @@ async fn a_hosts_own_alert_image_and_sound_reach_the_overlay() {
                 ["aucune", "cœur.gif"],
                 ["celui de Cagnotte", "merci.wav"],
                 ["la même", "cœur.gif"],
+                ["la fanfare de Cagnotte", "merci.wav"],
+                ["aucune", "cœur.gif"],
                 ["la fanfare de Cagnotte", "merci.wav"]
             ])
         );
@@ -134,6 +136,32 @@ async fn a_hosts_own_alert_image_and_sound_reach_the_overlay() {
         let fetched: Vec<String> = serde_json::from_value(fetched).unwrap();
         assert!(fetched.contains(&format!("/media/{wav_id}")), "{fetched:?}");
         assert!(!fetched.iter().any(|p| p == "/static/alert.wav"), "Cagnotte's sound is not loaded: {fetched:?}");
+
+        // What the stream celebrates gets its own image: a milestone reached
+        // shows it, the donation that reached it none.
+        b.goto(&format!(
+            "{}/overlay/lives/{}/alert?token={}&milestone_image={gif_id}&duration=2",
+            app.base, live.id, live.overlay_token
+        ))
+        .await;
+        b.wait_live().await;
+        let (s, m) = app
+            .post(&format!("/api/v1/lives/{}/milestones", live.id), Some(&host), json!({"amount": 2500, "label": "Karaoké"}))
+            .await;
+        assert_eq!(s, reqwest::StatusCode::CREATED, "{m}");
+        b.js("window.__seen = []; var n = document.getElementById('alert');
+              new MutationObserver(function () { if (!n.hidden) window.__seen.push([
+                document.getElementById('alert-donor').textContent, document.getElementById('alert-image').hidden]); })
+                .observe(n, {attributes: true, childList: true, subtree: true});")
+            .await;
+        app.gift(&live, Some("Zoé"), 1000, false).await;
+        eventually("the milestone's alert with its image", WAIT, || async {
+            let seen = b.js("return window.__seen").await;
+            let seen = seen.as_array()?;
+            (seen.contains(&json!(["Zoé", true])) && seen.contains(&json!(["Palier atteint !", false]))).then_some(())
+        })
+        .await;
+        assert_eq!(b.js("return document.getElementById('alert-image').getAttribute('src')").await, format!("/media/{gif_id}"));
 
         // A file removed from the library: the alert goes on without the image.
         let path = format!("/api/v1/campaigns/{}/media/{gif_id}", live.campaign_id);
