@@ -25,6 +25,7 @@
       alert_image: "Image des alertes", alert_sound: "Son des alertes", big_image: "Image des grandes alertes",
       big_sound: "Son des grandes alertes", none: "aucune", default_sound: "celui de Cagnotte",
       same_image: "la même", fanfare: "la fanfare de Cagnotte",
+      alert_text: "Texte des alertes ({donor} : le nom, {amount} : le montant)",
       milestone_image: "Image des paliers, objectifs, sondages et tirages", milestone_sound: "Son des paliers, objectifs, sondages et tirages",
       media_hint: "Vos images et sons s'ajoutent depuis votre espace hôte ou le tableau de bord (« Images et sons des alertes »).", catch_up: "Alertes plus courtes quand d'autres attendent",
       goal_alert: "Une alerte quand un objectif est atteint", goal: "Objectif",
@@ -50,6 +51,7 @@
       alert_image: "Alert image", alert_sound: "Alert sound", big_image: "Big alert image",
       big_sound: "Big alert sound", none: "none", default_sound: "Cagnotte's",
       same_image: "the same", fanfare: "Cagnotte's fanfare",
+      alert_text: "Alert text ({donor}: the name, {amount}: the amount)",
       milestone_image: "Image of milestones, goals, polls and draws", milestone_sound: "Sound of milestones, goals, polls and draws",
       media_hint: "Add your images and sounds from your host's space or the dashboard (\u201cAlert images and sounds\u201d).", catch_up: "Shorter alerts while others wait",
       goal_alert: "An alert when a goal is reached", goal: "Goal",
@@ -84,7 +86,7 @@
     var q = new URLSearchParams();
     q.set("token", token);
     if (f.lang.value !== "fr") q.set("lang", f.lang.value);
-    ["pos", "size", "font", "duration", "min_alert", "big", "min_message", "goal", "speed", "credits_order", "lives_by",
+    ["pos", "size", "font", "duration", "min_alert", "big", "min_message", "alert_text", "goal", "speed", "credits_order", "lives_by",
      "alert_image", "alert_sound", "big_image", "big_sound", "milestone_image", "milestone_sound"].forEach(function (name) {
       var v = f[name].value.trim();
       if (v !== "") q.set(name, v);

@@ -125,6 +125,9 @@
     // And for what the whole stream celebrates (a milestone, a goal, a poll's result, a draw).
     milestoneImage: mediaParam("milestone_image"),
     milestoneSound: mediaParam("milestone_sound"),
+    // A donation's headline in the streamer's words: `{donor}` and `{amount}`
+    // stand for the name and the amount ("Merci {donor} pour {amount} !").
+    text: (params.get("alert_text") || "").slice(0, 120),
     volume: num("volume", 70, 0, 100) / 100,
     goal: params.get("goal") === "campaign" || isCampaign ? "campaign" : "live",
     refresh: num("refresh", 10, 2, 300) * 1000,
@@ -701,10 +704,27 @@
     for (i = 0; i < queue.length; i++) if (queue[i].moderation !== "pending") return i;
     return -1;
   }
+  // The headline's words around the name and the amount: the two spans keep
+  // their places in the streamer's sentence (`alert_text`), or stand alone.
+  function headline(milestone) {
+    var head = el("alert-donor").parentNode, donor = el("alert-donor"), amount = el("alert-amount");
+    var parts = !milestone && cfg.text ? cfg.text.split(/(\{donor\}|\{amount\})/) : ["", "{donor}", " ", "{amount}", ""];
+    while (head.firstChild) head.removeChild(head.firstChild);
+    var used = {};
+    parts.forEach(function (p) {
+      if (p === "{donor}" && !used.donor) { used.donor = true; head.appendChild(donor); }
+      else if (p === "{amount}" && !used.amount) { used.amount = true; head.appendChild(amount); }
+      else if (p) head.appendChild(document.createTextNode(p));
+    });
+    // A sentence without one of them: the span stays, hidden, for what updates it.
+    if (!used.donor) { donor.hidden = true; head.appendChild(donor); } else donor.hidden = false;
+    if (!used.amount) head.appendChild(amount);
+    amount.dataset.off = used.amount ? "" : "1";
+  }
   // The amount of the alert on screen and its matching line.
   function showAmounts(d) {
     // A prize draw's alert names its winner and prize, with no amount.
-    el("alert-amount").hidden = d.kind === "draw";
+    el("alert-amount").hidden = d.kind === "draw" || el("alert-amount").dataset.off === "1";
     el("alert-amount").textContent = d.kind === "draw" ? "" : money(kept(d));
     var matched = el("alert-matched");
     matched.hidden = !(d.matched > 0);
@@ -733,6 +753,7 @@
     var box = el("alert");
     var milestone = d.kind === "milestone" || d.kind === "goal" || d.kind === "poll" || d.kind === "draw";
     el("alert-donor").textContent = milestone ? d.title || T.milestone : d.donor || T.anonymous;
+    headline(milestone);
     showAmounts(d);
     // A donation that voted in the live's poll: for which option.
     var vote = el("alert-vote"), option = votedFor(d);

@@ -2083,3 +2083,48 @@ async fn a_big_donation_and_a_milestone_play_the_fanfare_the_others_the_alert_so
     assert_eq!((res.status(), res.headers()["content-type"].to_str().unwrap()), (StatusCode::OK, "audio/wav"));
     assert!(res.bytes().await.unwrap().starts_with(b"RIFF"));
 }
+
+/// `alert_text`: a donation's headline in the streamer's words, the name and the
+/// amount in their places; a milestone keeps its own; text stays text.
+#[tokio::test]
+async fn alert_text_puts_the_name_and_amount_in_the_streamers_sentence() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let head = "return [document.getElementById('alert').hidden, document.querySelector('.alert-head').innerText,
+                        document.getElementById('alert-amount').hidden, document.querySelector('.alert-head img, .alert-head b')]";
+    with_browser(async |b| {
+        let text = "{amount} de {donor} <b>pour</b> les Restos !";
+        b.goto(&url(&app, &live, "alert", &format!("&duration=2&alert_text={}", urlencode(text)))).await;
+        b.wait_live().await;
+        donate(&app, &live, json!({"amount": 1500, "currency": "EUR", "donor": "Hugo"})).await;
+        eventually("the headline in the streamer's words", WAIT, || async {
+            let v = b.js(head).await;
+            (v == json!([false, eur_fr("15,00_€ de Hugo <b>pour</b> les Restos !"), false, null])).then_some(())
+        })
+        .await;
+        // Without the amount: hidden, a partial refund on screen does not bring it back.
+        b.goto(&url(&app, &live, "alert", "&duration=30&alert_text=Merci%20%7Bdonor%7D%20!")).await;
+        b.wait_live().await;
+        let v = donate(&app, &live, json!({"amount": 2000, "currency": "EUR", "donor": "Inès"})).await;
+        eventually("the headline without the amount", WAIT, || async {
+            (b.js(head).await == json!([false, "Merci Inès !", true, null])).then_some(())
+        })
+        .await;
+        let id = v["donation"]["id"].as_str().unwrap();
+        let path = format!("/api/v1/donations/{id}/refund");
+        let (s, _) = app.post(&path, Some(ADMIN), json!({"refunded_amount": 500})).await;
+        assert_eq!(s, StatusCode::OK);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(b.js(head).await, json!([false, "Merci Inès !", true, null]));
+    })
+    .await;
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|c| match c {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (c as char).to_string(),
+            _ => format!("%{c:02X}"),
+        })
+        .collect()
+}
