@@ -722,6 +722,7 @@ pub fn live_info_json(lv: &Live) -> Value {
         "id": lv.id, "campaign_id": lv.campaign_id, "host": lv.host, "title": lv.title,
         "platform": lv.platform, "scheduled_at": lv.scheduled_at, "duration_minutes": lv.duration_minutes,
         "ends_at": live_end(lv), "goal": lv.goal, "donate_url": lv.donate_url, "cancelled": lv.cancelled,
+        "alerts_paused": lv.alerts_paused,
     })
 }
 
@@ -739,6 +740,7 @@ fn live_json(l: &LiveView, c: &CampaignView, now: Timestamp) -> Value {
         "id": lv.id, "campaign_id": lv.campaign_id, "host": lv.host, "title": lv.title,
         "platform": lv.platform, "scheduled_at": lv.scheduled_at, "duration_minutes": lv.duration_minutes,
         "ends_at": live_end(lv), "status": live_status(lv, now), "goal": lv.goal, "cancelled": lv.cancelled,
+        "alerts_paused": lv.alerts_paused,
         "created_at": lv.created_at, "currency": l.currency, "campaign_name": c.campaign.name,
         "campaign_goal": c.campaign.goal, "totals": l.totals, "campaign_totals": c.totals, "seq": l.last_seq,
         "donate_url": lv.donate_url.as_ref().or(c.campaign.donate_url.as_ref()),
@@ -760,7 +762,7 @@ fn campaign_json(c: &CampaignView, lives: &[LiveView], now: Timestamp) -> Value 
                 "id": l.live.id, "host": l.live.host, "title": l.live.title, "platform": l.live.platform,
                 "scheduled_at": l.live.scheduled_at, "duration_minutes": l.live.duration_minutes,
                 "ends_at": live_end(&l.live), "status": live_status(&l.live, now), "goal": l.live.goal,
-                "cancelled": l.live.cancelled, "totals": l.totals,
+                "cancelled": l.live.cancelled, "alerts_paused": l.live.alerts_paused, "totals": l.totals,
                 "polls": l.polls.iter().map(poll_json).collect::<Vec<_>>(),
                 "draws": l.draws.iter().map(|(d, w)| draw_json(d, w)).collect::<Vec<_>>(),
             })

@@ -44,6 +44,7 @@
       rotateHost: "L'ancien lien hôte cessera de fonctionner tout de suite : cliquez encore pour confirmer.",
       h_waiting: "en attente", h_ok: "à jour", h_retrying: "nouvel essai prévu", allCampaigns: " (toutes les campagnes)", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé", live_cancelled: "annulé",
       cancelLive: "Annuler ce live", restoreLive: "Rétablir ce live",
+      pauseAlerts: "Mettre les alertes en pause", resumeAlerts: "Reprendre les alertes", alertSkipped: "Alerte passée.",
       cancelWarn: "Un live annulé sort du programme, des liens de suivi, du calendrier et du choix des intégrations de la campagne ; ses dons restent comptés. Cliquez de nouveau pour confirmer.",
       liveCancelled: "Live annulé : il est marqué « Annulé » sur les pages publiques et dans les agendas.", liveRestored: "Live rétabli.",
       live_unscheduled: "non programmé", m_pending: "pas encore ouvert", m_active: "actif", m_used_up: "épuisé",
@@ -99,6 +100,7 @@
       rotateHost: "The old host link stops working at once: click again to confirm.",
       h_waiting: "waiting", h_ok: "up to date", h_retrying: "retry planned", allCampaigns: " (all campaigns)", live_upcoming: "upcoming", live_current: "live now", live_past: "ended", live_cancelled: "cancelled",
       cancelLive: "Cancel this live", restoreLive: "Restore this live",
+      pauseAlerts: "Pause the alerts", resumeAlerts: "Resume the alerts", alertSkipped: "Alert skipped.",
       cancelWarn: "A cancelled live leaves the schedule, the follow links, the calendar and the campaign integrations' choice; its donations still count. Click again to confirm.",
       liveCancelled: "Live cancelled: the public pages and calendars mark it \u201cCancelled\u201d.", liveRestored: "Live restored.",
       live_unscheduled: "not scheduled", m_pending: "not open yet", m_active: "active", m_used_up: "used up",
@@ -756,6 +758,9 @@
       card.dataset.ends = String(l.ends_at);
       f("status").textContent = T["live_" + l.status] || l.status;
       f("status").dataset.status = l.status;
+      // Its alerts paused, or on.
+      f("pause").dataset.act = l.alerts_paused ? "resume-alerts" : "pause-alerts";
+      f("pause").textContent = l.alerts_paused ? T.resumeAlerts : T.pauseAlerts;
       // Called off, or on again: one button, two clicks to call off.
       var cancel = f("cancel");
       cancel.dataset.act = l.status === "cancelled" ? "restore-live" : "cancel-live";
@@ -1344,6 +1349,11 @@
           showSecrets(card.querySelector('[data-f="host"]').textContent, null, null, v.host_url);
         });
       },
+      "pause-alerts": function () { return api("PUT", live + "/alerts", { paused: true }); },
+      "resume-alerts": function () { return api("PUT", live + "/alerts", { paused: false }); },
+      "skip-alert": function () {
+        return api("POST", live + "/alerts/skip").then(function () { notice(T.alertSkipped, false); });
+      },
       "cancel-live": function () {
         delete armedActs[armedKey];
         return api("PATCH", live, { cancelled: true }).then(function () { notice(T.liveCancelled, false); });
@@ -1376,7 +1386,9 @@
     if (!call) return;
     b.disabled = true;
     call().then(function () {
-      if (act !== "test-alert" && act !== "replay" && act.indexOf("rotate") !== 0 && !/-live$/.test(act)) notice(T.saved, false);
+      if (act !== "test-alert" && act !== "replay" && act !== "skip-alert" && act.indexOf("rotate") !== 0 && !/-live$/.test(act)) {
+        notice(T.saved, false);
+      }
       return refresh(false);
     })
       .catch(fail)

@@ -17,6 +17,10 @@
   var T = {
     fr: {
       badKey: "Cette clé n'ouvre pas ce live. Vérifiez-la auprès de l'organisation.",
+      alertsOn: "Les alertes passent", alertsPaused: "Alertes en pause : elles attendent la reprise",
+      pauseAlerts: "Mettre les alertes en pause", resumeAlerts: "Reprendre les alertes",
+      alertsPausedSaid: "Alertes en pause : les dons comptent, leurs alertes attendent.", alertsResumed: "Alertes reprises : celles qui attendaient passent.",
+      alertSkipped: "Alerte passée.",
       error: "Erreur : ", saved: "Enregistré.", testSent: "Alerte de test envoyée à vos overlays.",
       confirm: "Confirmer ?", approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message",
       replay: "Rejouer l'alerte", replayed: "Alerte rejouée sur vos overlays.",
@@ -64,6 +68,10 @@
     },
     en: {
       badKey: "This key does not open this live. Check it with the organisers.",
+      alertsOn: "Alerts are on", alertsPaused: "Alerts paused: they wait for you to resume",
+      pauseAlerts: "Pause the alerts", resumeAlerts: "Resume the alerts",
+      alertsPausedSaid: "Alerts paused: donations count, their alerts wait.", alertsResumed: "Alerts resumed: those waiting go on air.",
+      alertSkipped: "Alert skipped.",
       error: "Error: ", saved: "Saved.", testSent: "Test alert sent to your overlays.",
       confirm: "Confirm?", approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message",
       replay: "Replay alert", replayed: "Alert shown again on your overlays.",
@@ -212,6 +220,9 @@
     el("totals").textContent = T.totals(money(t.total), money(t.raised), money(t.matched), t.donations);
     el("goal").hidden = !live.goal;
     if (live.goal) el("goal").textContent = T.goal(money(live.goal), Math.floor(t.total * 100 / live.goal));
+    el("alerts-state").textContent = live.alerts_paused ? T.alertsPaused : T.alertsOn;
+    el("alerts-state").dataset.paused = live.alerts_paused ? "1" : "";
+    el("pause-alerts").textContent = live.alerts_paused ? T.resumeAlerts : T.pauseAlerts;
     renderHostLives();
     renderModeration();
     renderChallenges();
@@ -633,6 +644,22 @@
         notice(T.goalSet, false);
         return load();
       })
+      .catch(fail);
+  });
+
+  // Alerts paused or resumed, and the one on screen skipped, on every overlay of the live.
+  el("pause-alerts").addEventListener("click", function () {
+    var pause = !live.alerts_paused;
+    api("PUT", "/api/v1/lives/" + encodeURIComponent(liveId) + "/alerts", { paused: pause })
+      .then(function () {
+        notice(pause ? T.alertsPausedSaid : T.alertsResumed, false);
+        return load();
+      })
+      .catch(fail);
+  });
+  el("skip-alert").addEventListener("click", function () {
+    api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/alerts/skip")
+      .then(function () { notice(T.alertSkipped, false); })
       .catch(fail);
   });
 

@@ -730,8 +730,14 @@
     matched.hidden = !(d.matched > 0);
     matched.textContent = d.matched > 0 ? (d.matched === kept(d) ? T.doubled : T.matched) + money(d.matched) : "";
   }
+  // The host paused the live's alerts (a serious moment on stream): none starts
+  // until they resume them; the queue keeps every one. A live's overlay only.
+  function paused() {
+    return !isCampaign && !!(snap && snap.live && snap.live.alerts_paused);
+  }
   function nextAlert() {
-    if (!hasAlert || showing) return;
+    body.dataset.paused = paused() ? "1" : "";
+    if (!hasAlert || showing || paused()) return;
     var index = pickAlert();
     if (index < 0) return;
     var d = queue[index];
@@ -983,6 +989,14 @@
           if (!d.message) { msg.hidden = true; msg.textContent = ""; }
         }
       }
+    } else if (ev.type === "alert_skipped") {
+      // The host took the alert on screen off (on a campaign's overlay, if it is that live's).
+      var shownNow = queue.filter(function (q) { return current !== null && q.id === current.id; })[0];
+      if (showing && !el("alert").classList.contains("leaving") &&
+          (!isCampaign || (shownNow && shownNow.live_id === ev.live_id))) {
+        clearTimeout(leaveTimer);
+        leave();
+      }
     } else if (ev.type === "refund" && d) {
       // A refunded donation not yet on screen is not announced.
       queue = queue.filter(function (q) { return !sameDonation(q, d.id) || onScreen(q); });
@@ -1034,6 +1048,8 @@
     renderSchedule();
     renderCountdown();
     if (!campaignDoc && (el("w-lives") || el("w-schedule") || el("w-credits") || el("w-countdown"))) pollCampaign();
+    // Alerts resumed while the page was away: the queue goes on.
+    if (hasAlert) nextAlert();
   }
   function applyToView(ev) {
     if (typeof ev.seq !== "number" || ev.seq <= viewSeq) return;
@@ -1056,7 +1072,7 @@
       if (!isCampaign && ev.live.id === liveId) {
         ev.goalBefore = snap.goal;
         snap.goal = ev.live.goal;
-        ["host", "title", "platform", "scheduled_at", "duration_minutes", "ends_at", "goal"].forEach(function (k) {
+        ["host", "title", "platform", "scheduled_at", "duration_minutes", "ends_at", "goal", "alerts_paused"].forEach(function (k) {
           snap.live[k] = ev.live[k];
         });
       }

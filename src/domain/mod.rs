@@ -295,6 +295,10 @@ pub struct Live {
     /// choice and the chat's; its donations still count.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cancelled: bool,
+    /// Its overlays start no new alert until the host resumes them (a serious
+    /// moment on stream); donations still count and their alerts wait.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub alerts_paused: bool,
 }
 
 impl Live {
@@ -322,6 +326,7 @@ impl Live {
             overlay_hash,
             host_hash: None,
             cancelled: false,
+            alerts_paused: false,
         }
     }
 }

@@ -112,6 +112,11 @@ pub enum Fact {
     AlertReplayed {
         donation_id: String,
     },
+    /// The alert on the live's overlays taken off the screen now (the host's
+    /// "skip"); nothing else changes.
+    AlertSkipped {
+        live_id: String,
+    },
     /// A challenge called off before its time: over now, never reached.
     ChallengeCancelled {
         milestone_id: String,
@@ -191,6 +196,7 @@ impl Fact {
             Fact::TextHidden { .. } => "text_hidden",
             Fact::TestAlert { .. } => "test_alert",
             Fact::AlertReplayed { .. } => "alert_replay",
+            Fact::AlertSkipped { .. } => "alert_skipped",
             Fact::ChallengeCancelled { .. } => "challenge_ended",
             Fact::MilestoneRemoved { .. } => "milestone_removed",
             Fact::PollStarted { .. } => "poll_started",
@@ -382,6 +388,17 @@ pub enum Command {
     ReplayAlert {
         by: Principal,
         donation_id: String,
+    },
+    /// The live's overlays start no new alert (`true`) until resumed (`false`).
+    PauseAlerts {
+        by: Principal,
+        live_id: String,
+        paused: bool,
+    },
+    /// The alert on the live's overlays leaves the screen now.
+    SkipAlert {
+        by: Principal,
+        live_id: String,
     },
     CancelChallenge {
         by: Principal,
@@ -1108,6 +1125,25 @@ impl State {
                 }
                 Ok(Decision::Append(Fact::AlertReplayed { donation_id: donation_id.clone() }))
             }
+            Command::PauseAlerts { by, live_id, paused } => {
+                let l = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
+                if !self.may(by, live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if l.live.alerts_paused == *paused {
+                    return Ok(Decision::Nothing);
+                }
+                Ok(Decision::Append(Fact::LiveUpdated { live: Live { alerts_paused: *paused, ..l.live.clone() } }))
+            }
+            Command::SkipAlert { by, live_id } => {
+                if !self.lives.contains_key(live_id) {
+                    return Err(Refusal::LiveNotFound);
+                }
+                if !self.may(by, live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                Ok(Decision::Append(Fact::AlertSkipped { live_id: live_id.clone() }))
+            }
             Command::CancelChallenge { by, live_id, milestone_id, at: now } => {
                 let ms = self
                     .milestone_state(milestone_id)
@@ -1384,7 +1420,9 @@ impl State {
             }
             Fact::CampaignUpdated { campaign } => campaign.id.clone(),
             Fact::LiveUpdated { live } => live.campaign_id.clone(),
-            Fact::ModerationSet { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
+            Fact::ModerationSet { live_id, .. } | Fact::AlertSkipped { live_id } => {
+                self.lives.get(live_id)?.live.campaign_id.clone()
+            }
             Fact::TextReleased { donation_id }
             | Fact::TextHidden { donation_id, .. }
             | Fact::AlertReplayed { donation_id } => self.donations.get(donation_id)?.donation.campaign_id.to_string(),
@@ -1452,7 +1490,7 @@ impl State {
             }
             Fact::TestAlert { donation } => Some(Stream::Live(donation.live_id.to_string())),
             Fact::PollStarted { poll } => Some(Stream::Live(poll.live_id.clone())),
-            Fact::PollClosed { live_id, .. } => Some(Stream::Live(live_id.clone())),
+            Fact::PollClosed { live_id, .. } | Fact::AlertSkipped { live_id } => Some(Stream::Live(live_id.clone())),
             Fact::PrizeDrawn { draw } => Some(Stream::Live(draw.live_id.clone())),
             // An edit on air: a new goal, a new time, a new title.
             Fact::LiveUpdated { live } => Some(Stream::Live(live.id.clone())),
@@ -1720,7 +1758,7 @@ impl State {
                     d.donation.message_hidden |= *message;
                 }
             }
-            Fact::TestAlert { .. } | Fact::AlertReplayed { .. } => {}
+            Fact::TestAlert { .. } | Fact::AlertReplayed { .. } | Fact::AlertSkipped { .. } => {}
             Fact::PollStarted { poll } => {
                 let l = self.lives.get_mut(&poll.live_id).ok_or(FoldError::Unknown(ev.seq))?;
                 l.polls.push(PollState::new(poll.clone()));

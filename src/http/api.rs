@@ -35,6 +35,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/events", get(events))
         .route("/api/v1/lives/{id}/rotate", post(rotate))
         .route("/api/v1/lives/{id}/goal", axum::routing::put(set_goal))
+        .route("/api/v1/lives/{id}/alerts", axum::routing::put(pause_alerts))
+        .route("/api/v1/lives/{id}/alerts/skip", axum::routing::post(skip_alert))
         .route("/api/v1/lives/{id}/milestones", post(create_live_milestone))
         .route("/api/v1/lives/{id}/milestones/{milestone_id}", delete(remove_live_milestone))
         .route("/api/v1/lives/{id}/challenges", post(create_challenge))
@@ -360,6 +362,7 @@ async fn create_live(
         overlay_hash: secret::hash(&overlay_token),
         host_hash: Some(secret::hash(&host_token)),
         cancelled: false,
+        alerts_paused: false,
     };
     let id = live.id.clone();
     app.ledger.submit(Command::CreateLive(live)).await?;
@@ -1019,6 +1022,42 @@ async fn set_goal(
     app.ledger.submit(Command::SetLiveGoal { by, live_id: id.clone(), goal }).await?;
     let body = app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;
     Ok(axum::Json(body).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertsPaused {
+    paused: bool,
+}
+
+/// `PUT /api/v1/lives/{id}/alerts {paused}` (the admin, the live's key or its
+/// host key): its overlays start no new alert until `paused` is `false` again;
+/// the live as it is then (`alerts_paused`).
+async fn pause_alerts(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<AlertsPaused>,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&id))?;
+    app.ledger.submit(Command::PauseAlerts { by, live_id: id.clone(), paused: b.paused }).await?;
+    let body = app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;
+    Ok(axum::Json(body).into_response())
+}
+
+/// `POST /api/v1/lives/{id}/alerts/skip` (the admin, the live's key or its host
+/// key): the alert on its overlays leaves the screen now (`alert_skipped`).
+async fn skip_alert(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&id))?;
+    let seq = match app.ledger.submit(Command::SkipAlert { by, live_id: id }).await? {
+        crate::ledger::Outcome::Appended { seq, .. } => seq,
+        crate::ledger::Outcome::Unchanged { .. } => return Err(ApiError::internal("a skip wrote nothing")),
+    };
+    Ok(axum::Json(json!({ "seq": seq })).into_response())
 }
 
 /// `PATCH /api/v1/lives/{id}`: the host, title and schedule of a live (admin).

@@ -254,6 +254,13 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("chat_commands", "Commandes de chat (!cagnotte, !top…)", "Chat commands (!total, !top…)"),
     ("media_library", "Images et sons des alertes", "Alert images and sounds"),
+    ("alerts_control", "Alertes à l'écran", "Alerts on screen"),
+    (
+        "alerts_control_help",
+        "Un moment grave, un invité qui parle : mettez les alertes en pause. Les dons comptent toujours et leurs alertes attendent la reprise. « Passer » retire tout de suite l'alerte affichée.",
+        "A serious moment, a guest speaking: pause the alerts. Donations still count and their alerts wait for you to resume. \u{201c}Skip\u{201d} takes the alert on screen off at once.",
+    ),
+    ("skip_alert", "Passer l'alerte affichée", "Skip the alert on screen"),
     (
         "media_help",
         "Vos GIF, images (PNG, JPEG, WebP) et sons (MP3, Ogg, WAV), 8 Mo au plus chacun, pour toute la campagne. Choisissez-les ensuite dans « Personnaliser » (l'image et le son de chaque alerte, ceux des grandes alertes).",

@@ -412,6 +412,11 @@ impl Writer {
                 body = Some(format!("{{\"donation\":{view}}}"));
                 None
             }
+            Fact::AlertSkipped { live_id } => {
+                let id = json(live_id);
+                frame = Some(Frame::new(seq, format!("{{\"type\":\"alert_skipped\",\"seq\":{seq},\"live_id\":{id}}}")));
+                None
+            }
             Fact::CampaignUpdated { campaign } => {
                 let view = crate::views::campaign_info_json(campaign);
                 frame = Some(Frame::new(
@@ -663,6 +668,8 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         | Command::Approve { .. }
         | Command::Hide { .. }
         | Command::ReplayAlert { .. }
+        | Command::PauseAlerts { .. }
+        | Command::SkipAlert { .. }
         | Command::UpdateMatch(_)
         | Command::RotateCampaignOverlay { .. }
         | Command::ReplaceIntegrationSecret { .. }

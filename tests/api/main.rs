@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod alerts;
 mod backup;
 mod calendar;
 mod cancelled;

@@ -2128,3 +2128,64 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// The host's hand on the alerts: the one on screen skipped at once, none
+/// started while paused (the donation still counts), the waiting ones shown on
+/// resume; the host's space's buttons.
+#[tokio::test]
+async fn a_host_skips_pauses_and_resumes_the_alerts() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let alerts = async |paused: bool| {
+        let path = format!("/api/v1/lives/{}/alerts", live.id);
+        let body = json!({"paused": paused}).to_string();
+        let (s, v) = app.request(reqwest::Method::PUT, &path, Some(&host), &[], Some(body)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    };
+    let shown = "return [document.getElementById('alert').hidden, document.getElementById('alert-donor').textContent,
+                         document.body.dataset.paused || '']";
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "alert", "&duration=30")).await;
+        b.wait_live().await;
+        donate(&app, &live, json!({"amount": 1500, "currency": "EUR", "donor": "Hugo"})).await;
+        eventually("Hugo's alert", WAIT, || async { (b.js(shown).await == json!([false, "Hugo", ""])).then_some(()) })
+            .await;
+        // Skipped: off the screen now, not in 30 s.
+        let (s, _) = app.post(&format!("/api/v1/lives/{}/alerts/skip", live.id), Some(&host), json!({})).await;
+        assert_eq!(s, StatusCode::OK);
+        eventually("the alert off the screen", Duration::from_secs(3), || async {
+            (b.js(shown).await[0] == true).then_some(())
+        })
+        .await;
+        // Paused: a donation counts, its alert waits.
+        alerts(true).await;
+        eventually("the page paused", WAIT, || async { (b.js(shown).await[2] == "1").then_some(()) }).await;
+        donate(&app, &live, json!({"amount": 2000, "currency": "EUR", "donor": "Inès"})).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(b.js(shown).await, json!([true, "Hugo", "1"]));
+        // Resumed: the waiting alert goes on air.
+        alerts(false).await;
+        eventually("Inès's alert after the pause", WAIT, || async {
+            (b.js(shown).await == json!([false, "Inès", ""])).then_some(())
+        })
+        .await;
+
+        // The host's space: one button pauses and resumes, one skips.
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        crate::dashboard::wait_text(b, "#alerts-state", "Les alertes passent").await;
+        crate::dashboard::click(b, "#pause-alerts").await;
+        crate::dashboard::wait_text(b, "#notice", "Alertes en pause : les dons comptent, leurs alertes attendent.")
+            .await;
+        crate::dashboard::wait_text(b, "#alerts-state", "Alertes en pause : elles attendent la reprise").await;
+        crate::dashboard::wait_text(b, "#pause-alerts", "Reprendre les alertes").await;
+        assert_eq!(app.get(&format!("/api/v1/lives/{}", live.id)).await.1["alerts_paused"], true);
+        crate::dashboard::click(b, "#skip-alert").await;
+        crate::dashboard::wait_text(b, "#notice", "Alerte passée.").await;
+        crate::dashboard::click(b, "#pause-alerts").await;
+        crate::dashboard::wait_text(b, "#notice", "Alertes reprises : celles qui attendaient passent.").await;
+        crate::dashboard::wait_text(b, "#pause-alerts", "Mettre les alertes en pause").await;
+        assert_eq!(app.get(&format!("/api/v1/lives/{}", live.id)).await.1["alerts_paused"], false);
+    })
+    .await;
+}
