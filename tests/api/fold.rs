@@ -103,6 +103,13 @@ enum Op {
         seed: u64,
         campaign: bool,
     },
+    /// Alerts paused (`Some(true)`), resumed (`Some(false)`) or skipped (`None`),
+    /// by the live's key or by another's (refused).
+    Alerts {
+        l: usize,
+        paused: Option<bool>,
+        by_other: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -131,6 +138,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..4usize).prop_map(|l| Op::ClosePoll { l }),
         1 => (0..4usize, 1..1500i64, any::<bool>(), any::<u64>(), any::<bool>())
             .prop_map(|(l, min, weighted, seed, campaign)| Op::Draw { l, min, weighted, seed, campaign }),
+        1 => (0..4usize, proptest::option::of(any::<bool>()), any::<bool>())
+            .prop_map(|(l, paused, by_other)| Op::Alerts { l, paused, by_other }),
     ]
 }
 
@@ -347,6 +356,18 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                 };
                 Command::SetLiveGoal { by, live_id: lid.clone(), goal: *goal }
             }
+            Op::Alerts { l, paused, by_other } => {
+                let Some(lid) = lives.get(*l) else { continue };
+                let by = if *by_other {
+                    Principal::LiveKey("someone-else".to_owned())
+                } else {
+                    Principal::LiveKey(lid.clone())
+                };
+                match paused {
+                    Some(paused) => Command::PauseAlerts { by, live_id: lid.clone(), paused: *paused },
+                    None => Command::SkipAlert { by, live_id: lid.clone() },
+                }
+            }
             Op::Rotate { l } => {
                 let Some(lid) = lives.get(*l) else { continue };
                 Command::RotateLiveSecrets {
@@ -404,6 +425,13 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                         assert_eq!(s.lives[live_id].live.goal, *goal);
                         assert_eq!(s.lives[live_id].live.host, "H");
                     }
+                    // Only the live's key pauses its alerts, and only that changes.
+                    Command::PauseAlerts { by, live_id, paused } => {
+                        assert_eq!(*by, Principal::LiveKey(live_id.clone()));
+                        assert_eq!(s.lives[live_id].live.alerts_paused, *paused);
+                        assert_eq!(s.lives[live_id].live.host, "H");
+                    }
+                    Command::SkipAlert { by, live_id } => assert_eq!(*by, Principal::LiveKey(live_id.clone())),
                     _ => {}
                 }
                 events.push(ev);
