@@ -433,18 +433,24 @@ pub fn https_client(trust: &rustls::ClientConfig) -> TlsClient {
 
 /// A request to `url` over HTTPS with `token` as bearer: (status, JSON body or text).
 pub async fn https_call(client: &TlsClient, method: &str, url: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let body = body.map(|b| b.to_string()).unwrap_or_default().into_bytes();
+    let (status, bytes) = https_send(client, method, url, token, body).await;
+    let text = String::from_utf8_lossy(&bytes).to_string();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// An HTTPS request with a body of bytes: the status and the answer's bytes.
+pub async fn https_send(client: &TlsClient, method: &str, url: &str, token: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
     use http_body_util::BodyExt;
     let req = axum::http::Request::builder()
         .method(method)
         .uri(url)
         .header("authorization", format!("Bearer {token}"))
-        .body(http_body_util::Full::new(body.map(|b| b.to_string()).unwrap_or_default().into()))
+        .body(http_body_util::Full::new(body.into()))
         .unwrap();
     let res = client.request(req).await.expect("https request");
     let status = res.status().as_u16();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    let text = String::from_utf8_lossy(&bytes).to_string();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (status, res.into_body().collect().await.unwrap().to_bytes().to_vec())
 }
 
 /// Starts a TLS server; `before` runs while it starts (e.g. a silent client).

@@ -274,6 +274,19 @@ async fn passes_websockets_and_each_client_address(kind: Kind) {
     let (overlay, ws_url) = (created["overlay_url"].as_str().unwrap(), created["ws_url"].as_str().unwrap());
     assert!(overlay.starts_with(&format!("https://127.0.0.1:{port}/overlay/lives/")), "{overlay}");
     assert!(ws_url.starts_with(&format!("wss://127.0.0.1:{port}/ws/lives/")), "{ws_url}");
+
+    // An alert's GIF of a few MiB goes through (nginx takes 1 MiB by default).
+    let gif = [GIF, &vec![0u8; 3 << 20]].concat();
+    let client = https_client(&trust);
+    let base = format!("https://127.0.0.1:{port}");
+    let url = format!("{base}/api/v1/campaigns/{}/media?name=big.gif", live.campaign_id);
+    let (status, body) = https_send(&client, "POST", &url, ADMIN, gif.clone()).await;
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let sent: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let url = format!("{base}{}", sent["media"]["url"].as_str().unwrap());
+    let (status, served) = https_send(&client, "GET", &url, ADMIN, Vec::new()).await;
+    assert_eq!((status, served.len()), (200, gif.len()));
+    assert!(served == gif, "the same bytes back");
 }
 
 #[tokio::test]
