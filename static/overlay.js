@@ -701,8 +701,17 @@
       current = null;
       save("current", null);
     }
-    for (i = 0; i < queue.length; i++) if (queue[i].moderation !== "pending") return i;
+    for (i = 0; i < queue.length; i++) if (queue[i].moderation !== "pending" && !heldBack(queue[i])) return i;
     return -1;
+  }
+  // On a campaign's overlay, the alerts of a live whose host paused them wait;
+  // the other lives' go on.
+  var pausedLives = {};
+  function heldBack(q) { return isCampaign && !!q.live_id && !!pausedLives[q.live_id]; }
+  function livesPaused(lives) {
+    if (!isCampaign) return;
+    pausedLives = {};
+    (lives || []).forEach(function (l) { if (l.alerts_paused) pausedLives[l.id] = true; });
   }
   // The headline's words around the name and the amount: the two spans keep
   // their places in the streamer's sentence (`alert_text`), or stand alone.
@@ -1015,6 +1024,7 @@
       totals = ev.totals;
       campaignTotals = ev.totals;
       campaignDoc = ev;
+      livesPaused(ev.lives);
     } else {
       snap = { goal: ev.goal, campaign_goal: ev.campaign_goal, live: ev.live || {} };
       totals = ev.totals;
@@ -1075,6 +1085,9 @@
         ["host", "title", "platform", "scheduled_at", "duration_minutes", "ends_at", "goal", "alerts_paused"].forEach(function (k) {
           snap.live[k] = ev.live[k];
         });
+      }
+      if (isCampaign) {
+        if (ev.live.alerts_paused) pausedLives[ev.live.id] = true; else delete pausedLives[ev.live.id];
       }
       if (campaignDoc) readDocSoon();
     } else if (ev.type === "campaign_updated" && ev.campaign) {
@@ -1176,6 +1189,8 @@
         if (!c || typeof c.seq !== "number") return;
         // The schedule and the lives' ranking have no seq of their own: always the newest read.
         campaignDoc = c;
+        // A live's pause as of this read; its frames say it sooner.
+        if (c.seq >= viewSeq) livesPaused(c.lives);
         followHost(c);
         renderLives();
         renderSchedule();

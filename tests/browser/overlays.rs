@@ -2189,3 +2189,44 @@ async fn a_host_skips_pauses_and_resumes_the_alerts() {
     })
     .await;
 }
+
+/// On a campaign's overlay, a live's pause holds that live's alerts only.
+#[tokio::test]
+async fn a_campaign_overlay_holds_the_alerts_of_a_paused_live_only() {
+    let app = spawn_app().await;
+    let c = app.campaign(json!({"name": "Restos", "currency": "EUR"})).await;
+    let (cid, token) = (c["id"].as_str().unwrap().to_owned(), c["overlay_token"].as_str().unwrap().to_owned());
+    let ana = app.live(&cid, json!({"host": "Ana"})).await;
+    let zoe = app.live(&cid, json!({"host": "Zoé"})).await;
+    let alerts = async |paused: bool| {
+        let path = format!("/api/v1/lives/{}/alerts", ana.id);
+        let body = json!({"paused": paused}).to_string();
+        let (s, v) = app.request(reqwest::Method::PUT, &path, Some(ADMIN), &[], Some(body)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    };
+    with_browser(async |b| {
+        b.goto(&format!("{}/overlay/campaigns/{cid}/alert?token={token}&duration=2", app.base)).await;
+        b.wait_live().await;
+        b.js("window.__seen = []; var n = document.getElementById('alert');
+              new MutationObserver(function () { var d = document.getElementById('alert-donor').textContent;
+                if (!n.hidden && window.__seen[window.__seen.length - 1] !== d) window.__seen.push(d); })
+                .observe(n, {attributes: true, childList: true, subtree: true});")
+            .await;
+        alerts(true).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        donate(&app, &ana, json!({"amount": 1500, "currency": "EUR", "donor": "Hugo"})).await;
+        donate(&app, &zoe, json!({"amount": 1000, "currency": "EUR", "donor": "Inès"})).await;
+        eventually("Zoé's donation shown, Ana's held", WAIT, || async {
+            (b.js("return window.__seen").await == json!(["Inès"])).then_some(())
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        assert_eq!(b.js("return window.__seen").await, json!(["Inès"]));
+        alerts(false).await;
+        eventually("Ana's donation after the resume", WAIT, || async {
+            (b.js("return window.__seen").await == json!(["Inès", "Hugo"])).then_some(())
+        })
+        .await;
+    })
+    .await;
+}
