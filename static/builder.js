@@ -26,6 +26,7 @@
       big_sound: "Son des grandes alertes", none: "aucune", default_sound: "celui de Cagnotte",
       same_image: "la même", fanfare: "la fanfare de Cagnotte",
       alert_text: "Texte des alertes ({donor} : le nom, {amount} : le montant)",
+      goal_style: "Barre d'objectif", style_bar: "horizontale", style_thermo: "thermomètre",
       milestone_image: "Image des paliers, objectifs, sondages et tirages", milestone_sound: "Son des paliers, objectifs, sondages et tirages",
       media_hint: "Vos images et sons s'ajoutent depuis votre espace hôte ou le tableau de bord (« Images et sons des alertes »).", catch_up: "Alertes plus courtes quand d'autres attendent",
       goal_alert: "Une alerte quand un objectif est atteint", goal: "Objectif",
@@ -52,6 +53,7 @@
       big_sound: "Big alert sound", none: "none", default_sound: "Cagnotte's",
       same_image: "the same", fanfare: "Cagnotte's fanfare",
       alert_text: "Alert text ({donor}: the name, {amount}: the amount)",
+      goal_style: "Goal bar", style_bar: "horizontal", style_thermo: "thermometer",
       milestone_image: "Image of milestones, goals, polls and draws", milestone_sound: "Sound of milestones, goals, polls and draws",
       media_hint: "Add your images and sounds from your host's space or the dashboard (\u201cAlert images and sounds\u201d).", catch_up: "Shorter alerts while others wait",
       goal_alert: "An alert when a goal is reached", goal: "Goal",
@@ -86,7 +88,7 @@
     var q = new URLSearchParams();
     q.set("token", token);
     if (f.lang.value !== "fr") q.set("lang", f.lang.value);
-    ["pos", "size", "font", "duration", "min_alert", "big", "min_message", "alert_text", "goal", "speed", "credits_order", "lives_by",
+    ["pos", "size", "font", "duration", "min_alert", "big", "min_message", "alert_text", "goal_style", "goal", "speed", "credits_order", "lives_by",
      "alert_image", "alert_sound", "big_image", "big_sound", "milestone_image", "milestone_sound"].forEach(function (name) {
       var v = f[name].value.trim();
       if (v !== "") q.set(name, v);
@@ -107,7 +109,7 @@
     // (the overlay reads `size` the same way: a number from 30 to 400, else 100).
     var pct = Number(f.size.value.trim().replace(",", "."));
     var k = f.size.value.trim() === "" || !isFinite(pct) ? 1 : Math.min(400, Math.max(30, pct)) / 100;
-    var wh = SIZES[widget] || SIZES.all;
+    var wh = widget === "goal" && f.goal_style.value === "thermometer" ? [480, 360] : SIZES[widget] || SIZES.all;
     // The ticker runs the whole width of its source, whatever its size: only its
     // height grows. The scene of every widget and the credits scale with their source by themselves.
     if (widget === "all" || widget === "credits") k = 1;

@@ -128,6 +128,8 @@
     // A donation's headline in the streamer's words: `{donor}` and `{amount}`
     // stand for the name and the amount ("Merci {donor} pour {amount} !").
     text: (params.get("alert_text") || "").slice(0, 120),
+    // The goal bar standing, with its bulb below: the charity thermometer.
+    thermo: params.get("goal_style") === "thermometer",
     volume: num("volume", 70, 0, 100) / 100,
     goal: params.get("goal") === "campaign" || isCampaign ? "campaign" : "live",
     refresh: num("refresh", 10, 2, 300) * 1000,
@@ -226,8 +228,10 @@
   }
   function setBar(fill, fraction) {
     if (!fill) return;
-    fill.style.transform = "scaleX(" + Math.max(0, Math.min(1, fraction)) + ")";
+    var f = Math.max(0, Math.min(1, fraction));
+    fill.style.transform = (fill.id === "goal-fill" && cfg.thermo ? "scaleY(" : "scaleX(") + f + ")";
   }
+  if (cfg.thermo && el("w-goal")) el("w-goal").classList.add("thermo");
 
   // ---- widgets ------------------------------------------------------------
   function renderGoal() {
@@ -280,7 +284,7 @@
       marks.forEach(function (m) {
         var mark = document.createElement("span");
         mark.className = "goal-mark" + (m.reached ? " reached" : "");
-        mark.style.left = (m.amount * 100 / goal) + "%";
+        mark.style[cfg.thermo ? "bottom" : "left"] = (m.amount * 100 / goal) + "%";
         track.appendChild(mark);
       });
     }

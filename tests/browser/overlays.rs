@@ -2230,3 +2230,57 @@ async fn a_campaign_overlay_holds_the_alerts_of_a_paused_live_only() {
     })
     .await;
 }
+
+/// `goal_style=thermometer`: the goal bar standing, filled from the bottom to
+/// the share reached, its milestones as marks up the tube.
+#[tokio::test]
+async fn the_goal_as_a_thermometer_fills_from_the_bottom() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let (s, m) = app
+        .post(
+            &format!("/api/v1/lives/{}/milestones", live.id),
+            Some(ADMIN),
+            json!({"amount": 50000, "label": "Karaoké"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    let shape = "var t = document.getElementById('goal-track').getBoundingClientRect(),
+                     f = document.getElementById('goal-fill').getBoundingClientRect();
+                 return [document.getElementById('w-goal').classList.contains('thermo'), Math.round(t.height / t.width * 10) / 10,
+                         Math.round(f.height / t.height * 100) / 100, Math.abs(f.bottom - t.bottom) < 1, f.width === t.width,
+                         getComputedStyle(document.getElementById('goal-track'), '::after').borderRadius,
+                         document.querySelector('.goal-mark').style.bottom]";
+    with_browser(async |b| {
+        b.set_viewport(480, 360).await;
+        b.goto(&url(&app, &live, "goal", "&goal_style=thermometer")).await;
+        b.wait_live().await;
+        donate(&app, &live, json!({"amount": 25000, "currency": "EUR", "donor": "Ana"})).await;
+        eventually("the thermometer at a quarter", WAIT, || async {
+            let v = b.js(shape).await;
+            (v == json!([true, 7.5, 0.25, true, true, "50%", "50%"])).then_some(())
+        })
+        .await;
+        let label = eur_fr("250,00_€ / 1~000,00_€");
+        eventually("the amount eased to its total", WAIT, || async {
+            (b.js("return document.getElementById('goal-label').textContent").await == label.as_str()).then_some(())
+        })
+        .await;
+        b.screenshot_element("#w-goal", "goal-thermometer").await;
+        // The builder offers it, with a source of its shape.
+        b.goto(&format!("{}/overlay/lives/{}/builder?token={}", app.base, live.id, live.overlay_token)).await;
+        b.js("var f = document.getElementById('form'); f.elements.widget.value = 'goal';
+              f.elements.goal_style.value = 'thermometer'; f.dispatchEvent(new Event('change'));")
+            .await;
+        let url = b.js("return document.getElementById('url').value").await;
+        assert!(
+            url.as_str().unwrap().contains("/goal?token=") && url.as_str().unwrap().contains("&goal_style=thermometer"),
+            "{url}"
+        );
+        assert_eq!(
+            b.js("return document.getElementById('size-hint').textContent").await,
+            "Taille conseillée de la source : 480 × 360"
+        );
+    })
+    .await;
+}
