@@ -12,7 +12,7 @@
     fr: {
       title: "Créateur d'overlay", intro: "Choisissez un widget et ses réglages, puis copiez l'URL dans une source Navigateur d'OBS.",
       widget: "Widget", all: "Tous les widgets", w_alert: "Alertes", w_goal: "Barre d'objectif", w_campaign: "Totaux de la campagne",
-      w_match: "Badge de doublement", w_ticker: "Bandeau des derniers dons", w_top: "Top donateurs", w_cta: "Appel au don (QR code)",
+      w_match: "Badge de doublement", w_ticker: "Bandeau des derniers dons", w_top: "Top donateurs", w_latest: "Dernier don", latest_message: "Dernier don : avec son message", w_cta: "Appel au don (QR code)",
       w_lives: "Classement des lives", w_schedule: "Prochain live", w_poll: "Sondage", w_credits: "Générique de fin", w_countdown: "Compte à rebours avant le live", w_milestones: "Paliers",
       credits_amounts: "Générique : montant de chaque donateur", speed: "Générique : vitesse (%)",
       loop: "Générique : recommencer une fois fini", credits_order: "Générique : ordre des donateurs",
@@ -39,7 +39,7 @@
     en: {
       title: "Overlay builder", intro: "Pick a widget and its settings, then paste the URL into an OBS Browser source.",
       widget: "Widget", all: "All widgets", w_alert: "Alerts", w_goal: "Goal bar", w_campaign: "Campaign totals",
-      w_match: "Matching badge", w_ticker: "Recent donations ticker", w_top: "Top donors", w_cta: "Call to action (QR code)",
+      w_match: "Matching badge", w_ticker: "Recent donations ticker", w_top: "Top donors", w_latest: "Latest donation", latest_message: "Latest donation: with its message", w_cta: "Call to action (QR code)",
       w_lives: "Lives leaderboard", w_schedule: "Next live", w_poll: "Poll", w_credits: "End credits", w_countdown: "Countdown to the live", w_milestones: "Milestones",
       credits_amounts: "Credits: each donor's amount", speed: "Credits: speed (%)",
       loop: "Credits: start again once over", credits_order: "Credits: donors' order",
@@ -67,7 +67,7 @@
   // Suggested OBS browser source sizes, as documented in docs/overlays.md.
   var SIZES = {
     all: [1280, 720], alert: [800, 300], goal: [800, 160], campaign: [800, 140], match: [640, 160],
-    ticker: [1920, 80], top: [480, 400], cta: [640, 280], lives: [480, 400], schedule: [640, 120],
+    ticker: [1920, 80], top: [480, 400], latest: [640, 140], cta: [640, 280], lives: [480, 400], schedule: [640, 120],
     poll: [640, 360], credits: [1280, 720], countdown: [800, 240], milestones: [480, 360]
   };
   document.getElementById("b-title").textContent = L.title;
@@ -104,6 +104,7 @@
     if (!f.poll_alert.checked) q.set("poll_alert", "0");
     if (!f.milestones.checked) q.set("milestones", "0");
     if (f.credits_amounts.checked) q.set("credits_amounts", "1");
+    if (f.latest_message.checked) q.set("latest_message", "1");
     if (!f.loop.checked) q.set("loop", "0");
     // The widget grows with its size setting: so must the source, or OBS crops it
     // (the overlay reads `size` the same way: a number from 30 to 400, else 100).

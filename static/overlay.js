@@ -42,7 +42,7 @@
       nextMilestone: function (amount, label, left) { return "Prochain palier : " + amount + " — " + label + " (encore " + left + ")"; },
       liveGoalReached: "Objectif du live atteint !", campaignGoalReached: "Objectif de la campagne atteint !",
       newGoal: "Nouvel objectif !", newGoalSoFar: function (m) { return "Déjà " + m + " : on continue !"; },
-      ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don",
+      ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don", latest: "Dernier don",
       lives: "Meilleurs lives", hosts: "Classement des hôtes", next: "Prochain live",
       sponsorDoubles: " double vos dons !", sponsorMatches: " abonde vos dons !",
       budgetLeft: "Budget restant : ", timeLeft: function (s) { return "Encore " + s; },
@@ -69,7 +69,7 @@
       nextMilestone: function (amount, label, left) { return "Next milestone: " + amount + " — " + label + " (" + left + " to go)"; },
       liveGoalReached: "Live goal reached!", campaignGoalReached: "Campaign goal reached!",
       newGoal: "New goal!", newGoalSoFar: function (m) { return m + " so far: let's keep going!"; },
-      ticker: "Latest donations", top: "Top donors", cta: "Donate",
+      ticker: "Latest donations", top: "Top donors", cta: "Donate", latest: "Latest donation",
       lives: "Top lives", hosts: "Top hosts", next: "Next live",
       sponsorDoubles: " doubles your donations!", sponsorMatches: " matches your donations!",
       budgetLeft: "Budget left: ", timeLeft: function (s) { return s + " left"; },
@@ -128,6 +128,7 @@
     // A donation's headline in the streamer's words: `{donor}` and `{amount}`
     // stand for the name and the amount ("Merci {donor} pour {amount} !").
     text: (params.get("alert_text") || "").slice(0, 120),
+    latestMessage: params.get("latest_message") === "1",
     // The goal bar standing, with its bulb below: the charity thermometer.
     thermo: params.get("goal_style") === "thermometer",
     volume: num("volume", 70, 0, 100) / 100,
@@ -515,6 +516,23 @@
     track.classList.add("scrolling");
   }
 
+  // The newest donation viewers may see: not refunded whole, its text not held
+  // for moderation (the one before it meanwhile).
+  function renderLatest() {
+    var box = el("w-latest");
+    if (!box) return;
+    var d = recent.filter(function (r) { return !r.refunded && r.moderation !== "pending" && !r.test; })[0];
+    box.hidden = !d;
+    if (!d) return;
+    box.dataset.id = d.id;
+    el("latest-title").textContent = T.latest;
+    el("latest-donor").textContent = d.donor || T.anonymous;
+    el("latest-amount").textContent = money(kept(d));
+    var msg = el("latest-message"), show = cfg.latestMessage && !!d.message && kept(d) >= cfg.minMessage;
+    msg.hidden = !show;
+    msg.textContent = show ? d.message : "";
+  }
+
   function renderTop() {
     var box = el("w-top");
     if (!box) return;
@@ -639,6 +657,7 @@
     renderMatch();
     renderTicker();
     renderTop();
+    renderLatest();
     renderPoll();
     renderMilestoneList();
     renderCredits();

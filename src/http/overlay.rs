@@ -39,7 +39,7 @@ pub const BUILDER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 
 /// already names the next one), and for before and after the live, the
 /// countdown to its start and the credits roll (a page of its own: it fills
 /// its source).
-pub const WIDGETS: [&str; 13] = [
+pub const WIDGETS: [&str; 14] = [
     "alert",
     "goal",
     "campaign",
@@ -47,6 +47,7 @@ pub const WIDGETS: [&str; 13] = [
     "poll",
     "ticker",
     "top",
+    "latest",
     "lives",
     "schedule",
     "cta",
@@ -56,13 +57,14 @@ pub const WIDGETS: [&str; 13] = [
 ];
 
 /// The widgets of a campaign's overlay: a poll is a live's.
-pub const CAMPAIGN_WIDGETS: [&str; 12] = [
+pub const CAMPAIGN_WIDGETS: [&str; 13] = [
     "alert",
     "goal",
     "campaign",
     "match",
     "ticker",
     "top",
+    "latest",
     "lives",
     "schedule",
     "cta",
@@ -103,6 +105,8 @@ pub struct Widgets {
     pub poll: bool,
     pub ticker: bool,
     pub top: bool,
+    /// The latest donation, always on screen; not in the scene of every widget.
+    pub latest: bool,
     /// Leaderboard of the campaign's lives.
     pub lives: bool,
     /// The campaign's next live.
@@ -129,6 +133,7 @@ impl Widgets {
             poll: true,
             ticker: true,
             top: true,
+            latest: false,
             lives: true,
             schedule: true,
             cta: true,
@@ -148,6 +153,7 @@ impl Widgets {
             "poll" => &mut self.poll,
             "ticker" => &mut self.ticker,
             "top" => &mut self.top,
+            "latest" => &mut self.latest,
             "lives" => &mut self.lives,
             "schedule" => &mut self.schedule,
             "cta" => &mut self.cta,
@@ -186,6 +192,7 @@ impl Widgets {
             self.poll,
             self.ticker,
             self.top,
+            self.latest,
             self.lives,
             self.schedule,
             self.cta,
@@ -503,8 +510,9 @@ mod tests {
         assert_eq!(w.count(), 2);
         assert!(Widgets::parse("alert,nope").is_err());
         assert!(Widgets::parse(" , ").is_err());
-        // Every widget but the milestones' list and those for before and after the live.
-        assert_eq!(Widgets::all().count(), WIDGETS.len() - 3);
+        // Every widget but the milestones' list, the latest donation and those for before and after the live.
+        assert_eq!(Widgets::all().count(), WIDGETS.len() - 4);
+        assert!(!Widgets::all().latest && Widgets::parse("latest").unwrap().latest);
         assert!(!Widgets::all().credits && !Widgets::all().countdown && !Widgets::all().milestones);
         assert!(Widgets::parse("countdown,alert").unwrap().countdown);
         for name in WIDGETS {

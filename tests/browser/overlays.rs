@@ -2284,3 +2284,38 @@ async fn the_goal_as_a_thermometer_fills_from_the_bottom() {
     })
     .await;
 }
+
+/// The latest donation widget: the newest one viewers may see, its message on
+/// demand; a held text or a refund gives way to the one before.
+#[tokio::test]
+async fn the_latest_donation_widget_follows_what_viewers_may_see() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let shown = "var w = document.getElementById('w-latest');
+                 return [w.hidden, document.getElementById('latest-title').textContent, document.querySelector('.latest-line').textContent,
+                         document.getElementById('latest-message').hidden ? null : document.getElementById('latest-message').textContent]";
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "latest", "&latest_message=1")).await;
+        b.wait_live().await;
+        assert_eq!(b.js("return document.getElementById('w-latest').hidden").await, true, "nothing given yet");
+        donate(&app, &live, json!({"amount": 1500, "currency": "EUR", "donor": "Hugo", "message": "Courage !"})).await;
+        let hugo = json!([false, "Dernier don", eur_fr("Hugo 15,00_€"), "Courage !"]);
+        eventually("Hugo's donation", WAIT, || async { (b.js(shown).await == hugo).then_some(()) }).await;
+        // Held for moderation: Hugo's stays until it is approved.
+        app.moderate(&live, json!({"mode": "manual"})).await;
+        let v =
+            donate(&app, &live, json!({"amount": 2000, "currency": "EUR", "donor": "Inès", "message": "Salut"})).await;
+        let id = v["donation"]["id"].as_str().unwrap().to_owned();
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert_eq!(b.js(shown).await, hugo);
+        let (s, _) = app.post(&format!("/api/v1/donations/{id}/approve"), Some(ADMIN), json!({})).await;
+        assert_eq!(s, StatusCode::OK);
+        let ines = json!([false, "Dernier don", eur_fr("Inès 20,00_€"), "Salut"]);
+        eventually("Inès's donation once approved", WAIT, || async { (b.js(shown).await == ines).then_some(()) }).await;
+        // Refunded whole: the one before again.
+        let (s, _) = app.post(&format!("/api/v1/donations/{id}/refund"), Some(ADMIN), json!({})).await;
+        assert_eq!(s, StatusCode::OK);
+        eventually("Hugo's again after the refund", WAIT, || async { (b.js(shown).await == hugo).then_some(()) }).await;
+    })
+    .await;
+}
