@@ -19,6 +19,15 @@
   var T = {
     fr: {
       wrongToken: "Ce jeton n'est pas le bon.", expired: "Session expirée : reconnectez-vous.",
+      importPreview: function (n, total) { return n + (n > 1 ? " dons" : " don") + " pour " + total + " dans ce fichier."; },
+      importGo: function (n) { return "Importer " + n + (n > 1 ? " dons" : " don"); },
+      importBad: function (lines) { return "rien n'est importé : " + lines.join(" ; ") + "."; },
+      importLine: function (n, cell) { return "ligne " + n + ", montant invalide « " + cell + " »"; },
+      importEmpty: "ce fichier ne contient aucun don.",
+      importProgress: function (i, n) { return "Import : " + i + " / " + n + "…"; },
+      imported: function (added, again) {
+        return added + (added > 1 ? " dons importés" : " don importé") + (again ? " (" + again + " déjà importé" + (again > 1 ? "s" : "") + " : comptés une fois)" : "") + ".";
+      },
       saved: "Enregistré.", created: "Créé.", copied: "Copié !", testSent: "Alerte de test envoyée.",
       seriesCreated: function (n) { return n + " lives créés."; },
       reportCount: function (n, donors, unnamed) {
@@ -75,6 +84,15 @@
     },
     en: {
       wrongToken: "This is not the admin token.", expired: "Session expired: sign in again.",
+      importPreview: function (n, total) { return n + (n > 1 ? " donations" : " donation") + " for " + total + " in this file."; },
+      importGo: function (n) { return "Import " + n + (n > 1 ? " donations" : " donation"); },
+      importBad: function (lines) { return "nothing imported: " + lines.join("; ") + "."; },
+      importLine: function (n, cell) { return "line " + n + ", invalid amount \u201c" + cell + "\u201d"; },
+      importEmpty: "this file holds no donation.",
+      importProgress: function (i, n) { return "Importing: " + i + " / " + n + "…"; },
+      imported: function (added, again) {
+        return added + (added > 1 ? " donations imported" : " donation imported") + (again ? " (" + again + " imported before: counted once)" : "") + ".";
+      },
       saved: "Saved.", created: "Created.", copied: "Copied!", testSent: "Test alert sent.",
       seriesCreated: function (n) { return n + " lives created."; },
       reportCount: function (n, donors, unnamed) {
@@ -1209,6 +1227,98 @@
     el("secrets").scrollIntoView({ block: "nearest" });
   }
 
+  // ---- donations taken off line, from a spreadsheet ------------------------
+  // A CSV file (as spreadsheets save it: `;`, `,` or a tab between cells,
+  // quotes around a cell that holds one): one gift per line, its amount, then
+  // its donor and message if any; a header line names the columns. Each gift
+  // goes with an idempotency key made of the live, the line and how many equal
+  // lines came before it, so the same file imported again counts nothing twice,
+  // and a file with lines added counts only those.
+  function csvCells(line, sep) {
+    var cells = [], cell = "", quoted = false;
+    for (var i = 0; i < line.length; i++) {
+      var c = line.charAt(i);
+      if (quoted) {
+        if (c === '"' && line.charAt(i + 1) === '"') { cell += '"'; i++; }
+        else if (c === '"') quoted = false;
+        else cell += c;
+      } else if (c === '"') quoted = true;
+      else if (c === sep) { cells.push(cell); cell = ""; }
+      else cell += c;
+    }
+    cells.push(cell);
+    return cells.map(function (x) { return x.trim(); });
+  }
+  // Two FNV-1a hashes of a text: a stable key of 64 bits in hex.
+  function lineKey(text) {
+    var a = 0x811c9dc5, b = 0x01000193 ^ 0x5bd1e995;
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193) >>> 0;
+      b = Math.imul(b ^ c, 0x01000193 + 2) >>> 0;
+    }
+    return ("0000000" + a.toString(16)).slice(-8) + ("0000000" + b.toString(16)).slice(-8);
+  }
+  function readImport(text, liveId, currency) {
+    var lines = text.replace(/^\ufeff/, "").split(/\r\n|\n|\r/).filter(function (l) { return l.trim(); });
+    var first = lines[0] || "";
+    var sep = first.indexOf(";") >= 0 ? ";" : first.indexOf("\t") >= 0 ? "\t" : ",";
+    var cols = { amount: 0, donor: 1, message: 2 };
+    var exp = exponent(currency), rows = [], bad = [], seen = {}, start = 0;
+    var head = csvCells(first, sep).map(function (h) { return h.toLowerCase(); });
+    var amountCell = function (cell) { return cagnotteMinor(String(cell || "").replace(/[€$£]|EUR|USD|GBP/gi, ""), exp); };
+    if (head.length && !(amountCell(head[0]) > 0) && /[a-zà-ÿ]/.test(head.join(""))) {
+      start = 1;
+      var find = function (names, fallback) {
+        for (var i = 0; i < head.length; i++) if (names.indexOf(head[i]) >= 0) return i;
+        return fallback;
+      };
+      cols = {
+        amount: find(["montant", "amount", "somme", "don"], 0),
+        donor: find(["donateur", "donatrice", "donor", "nom", "name"], -1),
+        message: find(["message", "commentaire", "comment"], -1)
+      };
+    }
+    for (var n = start; n < lines.length; n++) {
+      var cells = csvCells(lines[n], sep);
+      var amount = amountCell(cells[cols.amount]);
+      if (!(amount > 0)) { bad.push(T.importLine(n + 1, cells[cols.amount] || "")); continue; }
+      var norm = cells.join("\u001f");
+      seen[norm] = (seen[norm] || 0) + 1;
+      rows.push({
+        amount: amount,
+        donor: cols.donor >= 0 && cells[cols.donor] ? cells[cols.donor] : null,
+        message: cols.message >= 0 && cells[cols.message] ? cells[cols.message] : null,
+        key: "import-" + lineKey(liveId + "\n" + norm + "\n" + seen[norm])
+      });
+    }
+    return { rows: rows, bad: bad };
+  }
+  // Sends the gifts read, one after the other: how many were new, how many had been imported before.
+  function sendImport(liveId, rows, currency, progress) {
+    var added = 0, again = 0, i = 0;
+    var path = "/api/v1/lives/" + encodeURIComponent(liveId) + "/donations";
+    function next() {
+      if (i >= rows.length) return Promise.resolve({ added: added, again: again });
+      var r = rows[i++];
+      progress(i);
+      var body = dropNulls({ amount: r.amount, currency: currency, donor: r.donor, message: r.message, platform: "offline" });
+      return fetch(path, {
+        method: "POST", credentials: "same-origin", cache: "no-store",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf || "", "Idempotency-Key": r.key },
+        body: JSON.stringify(body)
+      }).then(function (res) {
+        return res.json().catch(function () { return {}; }).then(function (v) {
+          if (res.status === 201) added++;
+          else if (res.status === 200) again++;
+          else throw new CagnotteApiError(res.status, v.error, v.message || res.statusText, v);
+          return next();
+        });
+      });
+    }
+    return next();
+  }
+
   // Per-live forms, inside the cards.
   el("lives").addEventListener("submit", guard(function (form) {
     var card = form.closest("article[data-live]");
@@ -1224,6 +1334,26 @@
         form.reset();
         notice(T.created, false);
         return refresh(false);
+      });
+    }
+    if (kind === "import") {
+      var file = form.elements.file.files[0];
+      if (!file) return null;
+      var preview = card.querySelector('[data-f="import-preview"]'), go = card.querySelector('[data-f="import-go"]');
+      return file.text().then(function (text) {
+        var read = readImport(text, id, cur);
+        card.importRows = null;
+        go.hidden = true;
+        preview.hidden = true;
+        if (read.bad.length) { notice(T.error + T.importBad(read.bad.slice(0, 5)), true); return; }
+        if (!read.rows.length) { notice(T.error + T.importEmpty, true); return; }
+        card.importRows = read.rows;
+        var total = read.rows.reduce(function (s, r) { return s + r.amount; }, 0);
+        preview.textContent = T.importPreview(read.rows.length, money(total, cur));
+        preview.hidden = false;
+        go.textContent = T.importGo(read.rows.length);
+        go.hidden = false;
+        notice("", false);
       });
     }
     if (kind === "poll") {
@@ -1316,6 +1446,21 @@
     var live = "/api/v1/lives/" + encodeURIComponent(liveId || "");
     var don = "/api/v1/donations/" + encodeURIComponent(b.dataset.id || "");
     if (act === "edit-match") { openMatchEditor(b.dataset.id); return; }
+    if (act === "import-confirm") {
+      var rows = card.importRows, preview = card.querySelector('[data-f="import-preview"]');
+      if (!rows) return;
+      card.importRows = null;
+      b.hidden = true;
+      sendImport(liveId, rows, campaign.currency, function (i) { preview.textContent = T.importProgress(i, rows.length); })
+        .then(function (done) {
+          preview.hidden = true;
+          card.querySelector('[data-form="import"]').reset();
+          notice(T.imported(done.added, done.again), false);
+          return refresh(false);
+        })
+        .catch(fail);
+      return;
+    }
     if (act === "part-refund") { openPartRefund(b.dataset.id); return; }
     var call = {
       "rotate-campaign": function () {

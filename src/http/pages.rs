@@ -254,6 +254,14 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("chat_commands", "Commandes de chat (!cagnotte, !top…)", "Chat commands (!total, !top…)"),
     ("media_library", "Images et sons des alertes", "Alert images and sounds"),
+    ("import_donations", "Importer des dons (tableur)", "Import donations (spreadsheet)"),
+    (
+        "import_help",
+        "Les dons reçus hors ligne (espèces, chèques) : un fichier CSV, une ligne par don, avec le montant, puis le donateur et le message s'il y en a ; une ligne d'en-tête (montant, donateur, message) est reconnue. Importer de nouveau le même fichier ne compte aucun don deux fois.",
+        "Donations taken off line (cash, cheques): a CSV file, one line per gift, its amount, then the donor and the message if any; a header line (amount, donor, message) is recognised. Importing the same file again counts no gift twice.",
+    ),
+    ("import_file", "Fichier CSV", "CSV file"),
+    ("import_read", "Lire le fichier", "Read the file"),
     ("alerts_control", "Alertes à l'écran", "Alerts on screen"),
     (
         "alerts_control_help",

@@ -1628,3 +1628,73 @@ async fn the_organisers_call_a_live_off_and_the_public_page_follows() {
     })
     .await;
 }
+
+/// Donations taken off line, imported from a spreadsheet's CSV into a live:
+/// read and totalled first, then sent; the same file again counts nothing
+/// twice; a file with a bad amount imports nothing.
+#[tokio::test]
+async fn the_organisers_import_offline_donations_from_a_spreadsheet() {
+    let app = spawn_app().await;
+    let c = app.campaign(json!({"name": "Mars solidaire", "currency": "EUR"})).await;
+    let c = c["id"].as_str().unwrap().to_owned();
+    let live = app.live(&c, json!({"host": "Ana"})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("dons.csv");
+    std::fs::write(&good, "\u{feff}Montant;Donateur;Message\r\n12,50 €;Hugo;Merci\r\n5;;\r\n\"20,00\";Inès;\"Bravo; vraiment\"\r\n5;;\r\n")
+        .unwrap();
+    let bad = dir.path().join("erreur.csv");
+    std::fs::write(&bad, "Montant;Donateur\n10;Zoé\nabc;Léo\n").unwrap();
+    let raised = async || app.get(&format!("/api/v1/lives/{}", live.id)).await.1["totals"]["raised"].clone();
+    with_browser(async |b| {
+        sign_in(b, &app, "").await;
+        let card = format!("#lives article[data-live='{}']", live.id);
+        wait_text(b, &format!("{card} [data-f=host]"), "Ana").await;
+        click(b, &format!("{card} details[data-box=import] > summary")).await;
+        let import = async |path: &std::path::Path| {
+            let input =
+                b.client.find(Locator::Css(&format!("{card} [data-form=import] input[type=file]"))).await.unwrap();
+            input.send_keys(&path.display().to_string()).await.unwrap();
+            click(b, &format!("{card} [data-form=import] button[type=submit]")).await;
+        };
+        import(&good).await;
+        wait_text(b, &format!("{card} [data-f=import-preview]"), &fr("4 dons pour 42,50_€ dans ce fichier.")).await;
+        wait_text(b, &format!("{card} [data-f=import-go]"), "Importer 4 dons").await;
+        assert_eq!(raised().await, 0, "nothing sent before the click");
+        click(b, &format!("{card} [data-f=import-go]")).await;
+        wait_text(b, "#notice", "4 dons importés.").await;
+        assert_eq!(raised().await, 4250);
+        let (_, list) = app
+            .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/donations", live.id), Some(ADMIN), &[], None)
+            .await;
+        let rows: Vec<(i64, Value, Value, Value)> = list["donations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["amount"].as_i64().unwrap(), d["donor"].clone(), d["message"].clone(), d["platform"].clone()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (500, Value::Null, Value::Null, json!("offline")),
+                (2000, json!("Inès"), json!("Bravo; vraiment"), json!("offline")),
+                (500, Value::Null, Value::Null, json!("offline")),
+                (1250, json!("Hugo"), json!("Merci"), json!("offline")),
+            ]
+        );
+        // The same file again: counted once.
+        import(&good).await;
+        wait_text(b, &format!("{card} [data-f=import-go]"), "Importer 4 dons").await;
+        click(b, &format!("{card} [data-f=import-go]")).await;
+        wait_text(b, "#notice", "0 don importé (4 déjà importés : comptés une fois).").await;
+        assert_eq!(raised().await, 4250);
+        // A bad amount: nothing at all.
+        import(&bad).await;
+        wait_text(b, "#notice", "Erreur : rien n'est importé : ligne 3, montant invalide « abc ».").await;
+        assert_eq!(
+            on(b, &format!("{card} [data-f=import-go]"), "return document.querySelector(arguments[0]).hidden").await,
+            true
+        );
+        assert_eq!(raised().await, 4250);
+    })
+    .await;
+}
