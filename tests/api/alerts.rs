@@ -23,11 +23,7 @@ async fn a_host_pauses_resumes_and_skips_the_alerts_of_their_overlays() {
     let elsewhere = app.setup().await;
     let mut ws = app.ws(&live, None).await;
     assert_eq!(ws.next().await["live"]["alerts_paused"], false);
-    let (campaign_stream, _) =
-        tokio_tungstenite::connect_async(format!("ws://{}/ws/public/campaigns/{}", app.addr, live.campaign_id))
-            .await
-            .expect("ws");
-    let mut campaign_ws = Ws { stream: campaign_stream };
+    let mut campaign_ws = app.campaign_ws(&live.campaign_id).await;
     campaign_ws.next().await;
 
     // Paused from the host's space: on the live's stream and in its answer.

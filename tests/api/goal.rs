@@ -24,11 +24,7 @@ async fn a_host_raises_the_goal_on_air_and_the_streams_follow() {
     let mut ws = app.ws(&live, None).await;
     let snapshot = ws.next().await;
     assert_eq!(snapshot["goal"], 100000);
-    let (campaign_stream, _) =
-        tokio_tungstenite::connect_async(format!("ws://{}/ws/public/campaigns/{}", app.addr, live.campaign_id))
-            .await
-            .expect("ws");
-    let mut campaign_ws = Ws { stream: campaign_stream };
+    let mut campaign_ws = app.campaign_ws(&live.campaign_id).await;
     campaign_ws.next().await;
     app.donate_ok(&live, 100000).await;
     ws.until("donation").await;

@@ -301,6 +301,13 @@ impl TestApp {
             .expect("ws connect");
         Ws { stream }
     }
+
+    /// The campaign's public stream (what its viewers' page follows).
+    pub async fn campaign_ws(&self, campaign_id: &str) -> Ws {
+        let url = format!("ws://{}/ws/public/campaigns/{campaign_id}", self.addr);
+        let (stream, _) = tokio_tungstenite::connect_async(url).await.expect("ws connect");
+        Ws { stream }
+    }
 }
 
 pub struct Ws {

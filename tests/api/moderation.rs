@@ -588,12 +588,7 @@ async fn public_streams_need_no_token_and_show_only_moderated_text() {
     let ev = ws.until("donation").await;
     assert_eq!(ev["totals"]["total"], 100);
     assert!(!ev.to_string().contains("pas encore") && !ev.to_string().contains("Secret"));
-    let (mut cws, _) =
-        tokio_tungstenite::connect_async(format!("ws://{}/ws/public/campaigns/{}", app.addr, live.campaign_id))
-            .await
-            .unwrap();
-    let first = futures_util::StreamExt::next(&mut cws).await.unwrap().unwrap();
-    let snap: Value = serde_json::from_str(first.to_text().unwrap()).unwrap();
+    let snap = app.campaign_ws(&live.campaign_id).await.next().await;
     assert_eq!(snap["type"], "snapshot");
     assert_eq!(snap["totals"]["total"], 100);
     assert!(!snap.to_string().contains("overlay_token"));

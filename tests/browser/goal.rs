@@ -18,6 +18,14 @@ async fn put_goal(app: &TestApp, live: &TestLive, goal: i64) {
     assert_eq!(s, StatusCode::OK, "{v}");
 }
 
+/// Renames the campaign (admin).
+async fn rename(app: &TestApp, live: &TestLive, name: &str) {
+    let path = format!("/api/v1/campaigns/{}", live.campaign_id);
+    let body = Some(json!({"name": name}).to_string());
+    let (s, v) = app.request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], body).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
 /// Marks the page: a reload would lose the mark.
 async fn mark(b: &Browser) {
     b.js("window.__same = true").await;
@@ -126,16 +134,7 @@ async fn a_goal_raised_on_air_reaches_the_overlay_and_the_public_page_at_once() 
         wait_text(b, "#title", "Nuit du jeu").await;
         assert_eq!(b.js("return document.title").await, "Corentin B. — Restos");
         // The campaign renamed: its link and the tab's title follow.
-        let (s, v) = app
-            .request(
-                reqwest::Method::PATCH,
-                &format!("/api/v1/campaigns/{}", live.campaign_id),
-                Some(ADMIN),
-                &[],
-                Some(json!({"name": "Restos d'hiver"}).to_string()),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+        rename(&app, &live, "Restos d'hiver").await;
         wait_text(b, "#campaign-link", "Restos d'hiver").await;
         assert_eq!(b.js("return document.title").await, "Corentin B. — Restos d'hiver");
         assert!(same_page(b).await, "no reload");
@@ -143,16 +142,7 @@ async fn a_goal_raised_on_air_reaches_the_overlay_and_the_public_page_at_once() 
         b.goto(&format!("{}/campaigns/{}", app.base, live.campaign_id)).await;
         wait_text(b, "#name", "Restos d'hiver").await;
         mark(b).await;
-        let (s, v) = app
-            .request(
-                reqwest::Method::PATCH,
-                &format!("/api/v1/campaigns/{}", live.campaign_id),
-                Some(ADMIN),
-                &[],
-                Some(json!({"name": "Restos 2027"}).to_string()),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+        rename(&app, &live, "Restos 2027").await;
         wait_text(b, "#name", "Restos 2027").await;
         assert_eq!(b.js("return document.title").await, "Restos 2027");
         assert!(same_page(b).await, "no reload");
