@@ -129,6 +129,7 @@ async fn a_hosts_own_alert_image_and_sound_reach_the_overlay() {
             (v == json!([false, "Hugo", false, format!("/media/{gif_id}"), 1])).then_some(())
         })
         .await;
+        b.screenshot_element("#alert", "alert-image").await;
         let fetched = b
             .js(r#"return performance.getEntriesByType("resource").map(function (e) { return new URL(e.name).pathname; })
                    .filter(function (p) { return p.indexOf("/media/") === 0 || p.indexOf(".wav") > 0; });"#)
