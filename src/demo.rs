@@ -166,6 +166,7 @@ async fn demo(
         ("poll", "poll"),
         ("ticker", "ticker"),
         ("top", "top donors"),
+        ("latest", "latest donation"),
         ("cta", "call to action"),
         ("milestones", "milestones"),
         ("countdown", "countdown"),
@@ -173,6 +174,7 @@ async fn demo(
     ] {
         println!("  {label:<16} {base}/{name}?token={token}");
     }
+    println!("  thermometer      {base}/goal?token={token}&goal_style=thermometer");
     println!("  in English       {base}?token={token}&lang=en");
     println!("  overlay builder  {base}/builder?token={token}");
     println!("  whole campaign   {}", str_field(&campaign, "overlay_url")?);

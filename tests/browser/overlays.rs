@@ -854,7 +854,7 @@ async fn demo_command_serves_moving_overlays() {
         .expect("the demo prints its URLs")
         .expect("an URL for all widgets");
         let page = page.split_whitespace().last().unwrap().to_owned();
-        for widget in ["alert", "goal", "campaign", "match", "poll", "ticker", "top", "cta", "milestones", "countdown", "credits"] {
+        for widget in ["alert", "goal", "campaign", "match", "poll", "ticker", "top", "latest", "cta", "milestones", "countdown", "credits"] {
             assert!(printed.iter().any(|l| l.contains(&format!("/{widget}?token="))), "{widget}: {printed:?}");
         }
         let campaign = printed.iter().find(|l| l.trim_start().starts_with("whole campaign")).unwrap();
