@@ -220,6 +220,7 @@
     el("totals").textContent = T.totals(money(t.total), money(t.raised), money(t.matched), t.donations);
     el("goal").hidden = !live.goal;
     if (live.goal) el("goal").textContent = T.goal(money(live.goal), Math.floor(t.total * 100 / live.goal));
+    el("dock-url").value = dockUrl();
     el("alerts-state").textContent = live.alerts_paused ? T.alertsPaused : T.alertsOn;
     el("alerts-state").dataset.paused = live.alerts_paused ? "1" : "";
     el("pause-alerts").textContent = live.alerts_paused ? T.resumeAlerts : T.pauseAlerts;
@@ -420,7 +421,12 @@
   // The public page's link for the month: the host's live of the moment.
   el("public-follow").value = location.origin + "/lives/" + encodeURIComponent(liveId) + "?follow=host" +
     (lang === "en" ? "&lang=en" : "");
-  [["copy-overlay", "overlay-url"], ["copy-follow", "follow-url"], ["copy-public", "public-follow"]].forEach(function (p) {
+  // This space as an OBS dock, following the host's lives, with the key after `#key=`.
+  function dockUrl() {
+    return location.origin + "/lives/" + encodeURIComponent(liveId) + "/host?lang=" + lang + "&dock=1&follow=host#key=" +
+      encodeURIComponent(key || "");
+  }
+  [["copy-overlay", "overlay-url"], ["copy-follow", "follow-url"], ["copy-public", "public-follow"], ["copy-dock", "dock-url"]].forEach(function (p) {
     el(p[0]).addEventListener("click", function () {
       cagnotteCopy(el(p[1]), function () { notice(T.copied, false); });
     });

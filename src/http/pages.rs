@@ -269,6 +269,13 @@ const LABELS: &[(&str, &str, &str)] = &[
         "A serious moment, a guest speaking: pause the alerts. Donations still count and their alerts wait for you to resume. \u{201c}Skip\u{201d} takes the alert on screen off at once.",
     ),
     ("skip_alert", "Passer l'alerte affichée", "Skip the alert on screen"),
+    ("obs_dock", "Cet espace dans OBS", "This space in OBS"),
+    (
+        "obs_dock_help",
+        "Dans OBS : Docks → Docks de navigateur personnalisés, un nom (« Cagnotte ») et ce lien. Vous y gardez sous la main les totaux, la pause des alertes, les textes en attente, les dons et l'alerte de test, d'un live à l'autre de la campagne. Il contient votre clé : ne le montrez pas à l'écran.",
+        "In OBS: Docks → Custom Browser Docks, a name (\u{201c}Cagnotte\u{201d}) and this link. It keeps the totals, the alerts' pause, the held texts, the donations and the test alert at hand, from one live of the campaign to the next. It holds your key: do not show it on stream.",
+    ),
+    ("obs_dock_url", "Lien du dock", "Dock link"),
     (
         "media_help",
         "Vos GIF, images (PNG, JPEG, WebP) et sons (MP3, Ogg, WAV), 8 Mo au plus chacun, pour toute la campagne. Choisissez-les ensuite dans « Personnaliser » (l'image et le son de chaque alerte, ceux des grandes alertes).",
@@ -564,6 +571,9 @@ struct HostPage<'a> {
     live_id: &'a str,
     host: &'a str,
     currency: &'a str,
+    /// `?dock=1`: the page as an OBS browser dock, narrow and dark, with what a
+    /// host needs on air (totals, alerts, held texts, donations, test alert).
+    dock: bool,
 }
 
 /// `GET /lives/{id}/host`: the host's space, where the host of a live follows
@@ -578,15 +588,17 @@ async fn host_page(
 ) -> Result<Response, ApiError> {
     let live = app.views.live(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     let lang = lang(&q);
+    let dock = q.get("dock").is_some_and(|d| d == "1");
     // A host's one link for the month: the space of their live of the moment (the
     // browser keeps the link's `#key=` across the redirect; the key opens them all).
     if super::overlay::follow_host(&q)? {
         let shown = super::overlay::followed_live(&app, &live_id)?;
-        return Ok(found(&format!("/lives/{shown}/host?lang={lang}")));
+        let dock = if dock { "&dock=1" } else { "" };
+        return Ok(found(&format!("/lives/{shown}/host?lang={lang}{dock}")));
     }
     html(
         PUBLIC_CSP,
-        HostPage { lang, t: Tr(lang), live_id: &live_id, host: &live.live.host, currency: live.currency.code() },
+        HostPage { lang, t: Tr(lang), live_id: &live_id, host: &live.live.host, currency: live.currency.code(), dock },
     )
 }
 

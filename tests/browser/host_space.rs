@@ -757,3 +757,48 @@ async fn an_organiser_draws_a_prize_and_sees_every_winner_on_the_dashboard() {
     })
     .await;
 }
+
+/// The host's space as an OBS dock: the link the space gives (following the
+/// host's lives, the key after `#key=`), narrow and dark, with the totals, the
+/// alerts' pause, the held texts, the donations and the test alert only.
+#[tokio::test]
+async fn the_host_s_space_fits_in_an_obs_dock() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    app.donate_ok(&live, 1500).await;
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        let dock = input_value(b, "#dock-url").await;
+        assert_eq!(dock, format!("{}/lives/{}/host?lang=fr&dock=1&follow=host#key={host}", app.base, live.id));
+        assert_eq!(b.js("return document.body.classList.contains('dock')").await, false);
+
+        b.set_viewport(380, 900).await;
+        b.goto(&dock).await;
+        wait_ready(b).await;
+        let v = b
+            .js("var shown = function (id) { var n = document.getElementById(id); return !!n && getComputedStyle(n).display !== 'none'; };
+                 return [location.pathname + location.search, document.body.classList.contains('dock'),
+                         ['alerts-box', 'pending-box', 'test-form', 'donations'].map(shown),
+                         ['milestone-box', 'poll-box', 'draw-box', 'overlay-box', 'chat-box', 'media-box', 'dock-box', 'host-link-box'].map(shown),
+                         document.documentElement.scrollWidth <= 380, getComputedStyle(document.body).backgroundColor]")
+            .await;
+        assert_eq!(
+            v,
+            json!([
+                format!("/lives/{}/host?lang=fr&dock=1", live.id),
+                true,
+                [true, true, true, true],
+                [false, false, false, false, false, false, false, false],
+                true,
+                "rgb(31, 33, 41)"
+            ])
+        );
+        // It works there as anywhere: the alerts paused from the dock.
+        click(b, "#pause-alerts").await;
+        wait_text(b, "#alerts-state", "Alertes en pause : elles attendent la reprise").await;
+        assert_eq!(app.get(&format!("/api/v1/lives/{}", live.id)).await.1["alerts_paused"], true);
+    })
+    .await;
+}
