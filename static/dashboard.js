@@ -320,6 +320,11 @@
     });
   }
   el("media-details").addEventListener("toggle", mediaLibrary);
+  el("embed-details").addEventListener("toggle", function () {
+    if (el("embed-details").open && currentId) {
+      el("embed-preview").src = "/campaigns/" + encodeURIComponent(currentId) + "/embed" + (lang === "en" ? "?lang=en" : "");
+    }
+  });
   // The campaign's chat bot commands, with what they answer, when opened.
   el("chat-details").addEventListener("toggle", function () {
     if (!el("chat-details").open || !currentId) return;
@@ -426,6 +431,11 @@
     // Another campaign's report is not this one's.
     if (reportOf !== c.id) { el("report").hidden = true; el("print-report").hidden = true; }
     el("c-public").href = "/campaigns/" + encodeURIComponent(c.id) + "?lang=" + lang;
+    // The counter for the charity's website, and its preview.
+    var embed = location.origin + "/campaigns/" + encodeURIComponent(c.id) + "/embed" + (lang === "en" ? "?lang=en" : "");
+    el("embed-code").value = '<iframe src="' + embed + '" width="360" height="230" style="border:0" title="' +
+      c.name.replace(/[&"<>]/g, function (x) { return { "&": "&amp;", '"': "&quot;", "<": "&lt;", ">": "&gt;" }[x]; }) + '"></iframe>';
+    if (el("embed-details").open && el("embed-preview").getAttribute("src") !== embed) el("embed-preview").src = embed;
     el("c-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/donations.csv";
     // The same rows for a spreadsheet opened with a double click, in this page's
     // language, its times on this computer's clock (a receipt's date is the donor's day).

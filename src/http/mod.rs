@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod calendar;
 pub mod chat;
+pub mod embed;
 pub mod integrations;
 pub mod limits;
 pub mod media;
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(chat::router())
         .merge(calendar::router())
         .merge(media::router())
+        .merge(embed::router())
         .merge(admin::router())
         .merge(ws::router())
         .merge(overlay::router())
@@ -127,7 +129,7 @@ pub fn static_file(name: &str) -> Option<(&'static str, &'static [u8])> {
     Some(match name {
         "overlay.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/overlay.js")),
         "overlay.css" => ("text/css; charset=utf-8", include_bytes!("../../static/overlay.css")),
-        _ => return overlay::asset(name).or_else(|| pages::asset(name)),
+        _ => return overlay::asset(name).or_else(|| pages::asset(name)).or_else(|| embed::asset(name)),
     })
 }
 

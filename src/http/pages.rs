@@ -270,6 +270,13 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("skip_alert", "Passer l'alerte affichée", "Skip the alert on screen"),
     ("obs_dock", "Cet espace dans OBS", "This space in OBS"),
+    ("embed", "Le compteur sur votre site", "The counter on your website"),
+    (
+        "embed_help",
+        "Collez ce code dans une page du site de l'association : le total, l'objectif et le bouton de don, à jour en direct. Pour un live : /lives/…/embed ; en anglais : lang=en ; sur fond sombre : theme=dark.",
+        "Paste this code in a page of the charity's website: the total, the goal and the donate button, current live. For a live: /lives/…/embed; in French: lang=fr; on a dark background: theme=dark.",
+    ),
+    ("embed_code", "Code à coller", "Code to paste"),
     (
         "obs_dock_help",
         "Dans OBS : Docks → Docks de navigateur personnalisés, un nom (« Cagnotte ») et ce lien. Vous y gardez sous la main les totaux, la pause des alertes, les textes en attente, les dons et l'alerte de test, d'un live à l'autre de la campagne. Il contient votre clé : ne le montrez pas à l'écran.",

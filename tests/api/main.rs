@@ -12,6 +12,7 @@ mod crash;
 mod credits;
 mod deploy;
 mod draws;
+mod embed;
 mod fold;
 mod follow;
 mod goal;

@@ -991,3 +991,74 @@ async fn the_public_pages_give_the_schedule_as_a_calendar() {
     })
     .await;
 }
+
+/// The charity's website frames the counter (a page of another origin): it
+/// shows the total and follows the donations; the dashboard gives its code.
+#[tokio::test]
+async fn the_counter_framed_on_another_site_follows_the_donations() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let c = app.campaign(json!({"name": "Mars solidaire", "currency": "EUR", "goal": 100000})).await;
+    let cid = c["id"].as_str().unwrap().to_owned();
+    let live = app.live(&cid, json!({"host": "Ana"})).await;
+    app.donate_ok(&live, 25000).await;
+    // The charity's site: another origin, one page with the code the dashboard gives.
+    let site = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site_addr = site.local_addr().unwrap();
+    let frame = format!(
+        "<!doctype html><title>Association</title><h1>Nos actions</h1>\
+         <iframe src=\"{}/campaigns/{cid}/embed\" width=\"360\" height=\"230\" style=\"border:0\" title=\"Mars solidaire\"></iframe>",
+        app.base
+    );
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = site.accept().await else { return };
+            let body = frame.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 2048];
+                let _ = s.read(&mut buf).await;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(head.as_bytes()).await;
+                let _ = s.write_all(body.as_bytes()).await;
+            });
+        }
+    });
+    with_browser(async |b| {
+        b.goto(&format!("http://{site_addr}/")).await;
+        eventually("the framed counter", WAIT, || async {
+            b.client.enter_frame(0).await.ok()?;
+            let v = b.js("return [document.body.dataset.state, document.getElementById('e-total').textContent, document.getElementById('e-goal').textContent]").await;
+            b.client.enter_parent_frame().await.ok()?;
+            (v == json!(["live", fr("250,00_€"), fr("25_% de l'objectif de 1~000,00_€")])).then_some(())
+        })
+        .await;
+        app.donate_ok(&live, 25000).await;
+        eventually("the counter following a donation", WAIT, || async {
+            b.client.enter_frame(0).await.ok()?;
+            let v = b.js("var f = document.getElementById('e-fill'), t = document.getElementById('e-track');
+                          return [document.getElementById('e-total').textContent, document.getElementById('e-goal').textContent, f.style.width]").await;
+            b.client.enter_parent_frame().await.ok()?;
+            (v == json!([fr("500,00_€"), fr("50_% de l'objectif de 1~000,00_€"), "50%"])).then_some(())
+        })
+        .await;
+
+        // The dashboard's code for it, and its preview.
+        sign_in(b, &app, "").await;
+        crate::dashboard::click(b, "#embed-details > summary").await;
+        let code = crate::dashboard::input_value(b, "#embed-code").await;
+        assert_eq!(
+            code,
+            format!("<iframe src=\"{}/campaigns/{cid}/embed\" width=\"360\" height=\"230\" style=\"border:0\" title=\"Mars solidaire\"></iframe>", app.base)
+        );
+        eventually("the preview", WAIT, || async {
+            (b.js("return document.getElementById('embed-preview').getAttribute('src')").await
+                == format!("/campaigns/{cid}/embed"))
+            .then_some(())
+        })
+        .await;
+    })
+    .await;
+}

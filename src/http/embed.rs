@@ -1,0 +1,171 @@
+//! The counter a charity puts on its own website, in an `<iframe>`: the total
+//! raised, the goal and its bar, a donate button, kept current from the public
+//! stream. Public data only and no action, so any site may frame it.
+//!
+//! - `GET /campaigns/{id}/embed[?lang=en&theme=dark]`: the campaign's;
+//! - `GET /lives/{id}/embed[?lang=en&theme=dark]`: a live's (its own goal).
+
+use super::Path;
+use super::overlay::lang;
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::money::Currency;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use std::collections::HashMap;
+
+/// Framed by any site: it shows what the public pages show and does nothing.
+pub const EMBED_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+     base-uri 'none'; form-action 'none'; frame-ancestors *";
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/campaigns/{id}/embed", get(campaign_embed)).route("/lives/{id}/embed", get(live_embed))
+}
+
+/// Its files, compiled into the binary (served under `/static/`).
+pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
+    Some(match name {
+        "embed.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/embed.js")),
+        "embed.css" => ("text/css; charset=utf-8", include_bytes!("../../static/embed.css")),
+        _ => return None,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "embed.html")]
+struct EmbedPage<'a> {
+    lang: &'static str,
+    theme: &'static str,
+    kind: &'static str,
+    id: &'a str,
+    name: &'a str,
+    /// The page viewers follow it on.
+    page: String,
+    currency: &'static str,
+    /// Minor units, for the script.
+    total: i64,
+    total_text: String,
+    raised_for: String,
+    /// Minor units, empty without a goal.
+    goal: String,
+    goal_text: String,
+    donate_url: &'a str,
+    donate: &'static str,
+}
+
+/// What one counter shows.
+struct Counter<'a> {
+    kind: &'static str,
+    id: &'a str,
+    name: &'a str,
+    beneficiary: &'a str,
+    currency: Currency,
+    total: i64,
+    goal: Option<i64>,
+    donate_url: Option<&'a String>,
+}
+
+fn render(q: &HashMap<String, String>, c: Counter<'_>) -> Result<Response, ApiError> {
+    let lang = lang(q);
+    let french = lang == "fr";
+    let theme = match q.get("theme").map(String::as_str) {
+        None | Some("light") => "light",
+        Some("dark") => "dark",
+        Some(other) => {
+            return Err(ApiError::bad_request("invalid_query", format!("theme is light or dark, not {other:?}"))
+                .with("field", "theme"));
+        }
+    };
+    let money = |m| c.currency.format_for(m, french);
+    let goal = c.goal.filter(|g| *g > 0);
+    let goal_text = goal.map_or(String::new(), |g| {
+        let pct = c.total.saturating_mul(100) / g;
+        if french {
+            format!("{pct}\u{a0}% de l'objectif de {}", money(g))
+        } else {
+            format!("{pct}% of the {} goal", money(g))
+        }
+    });
+    let page = EmbedPage {
+        lang,
+        theme,
+        kind: c.kind,
+        id: c.id,
+        name: c.name,
+        page: format!("/{}s/{}?lang={lang}", c.kind, c.id),
+        currency: c.currency.code(),
+        total: c.total,
+        total_text: money(c.total),
+        raised_for: if french {
+            format!("récoltés pour {}", c.beneficiary)
+        } else {
+            format!("raised for {}", c.beneficiary)
+        },
+        goal: goal.map_or(String::new(), |g| g.to_string()),
+        goal_text,
+        donate_url: c
+            .donate_url
+            .map(String::as_str)
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+            .unwrap_or(""),
+        donate: if french { "Faire un don" } else { "Donate" },
+    };
+    let html = page.render().map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(([(header::CONTENT_SECURITY_POLICY, EMBED_CSP), (header::CACHE_CONTROL, "no-store")], Html(html))
+        .into_response())
+}
+
+async fn campaign_embed(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let c =
+        app.views.campaign(&id).ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let cp = &c.campaign;
+    render(
+        &q,
+        Counter {
+            kind: "campaign",
+            id: &cp.id,
+            name: &cp.name,
+            beneficiary: cp.charity.as_deref().filter(|s| !s.is_empty()).unwrap_or(&cp.name),
+            currency: cp.currency,
+            total: c.totals.total,
+            goal: cp.goal,
+            donate_url: cp.donate_url.as_ref(),
+        },
+    )
+}
+
+async fn live_embed(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::not_found("live_not_found", "no live has this id");
+    let l = app.views.live(&id).ok_or_else(not_found)?;
+    let c = app.views.campaign(&l.live.campaign_id).ok_or_else(not_found)?;
+    let cp = &c.campaign;
+    let name = match l.live.title.as_deref().filter(|t| !t.is_empty()) {
+        Some(t) => format!("{} — {t}", l.live.host),
+        None => l.live.host.clone(),
+    };
+    render(
+        &q,
+        Counter {
+            kind: "live",
+            id: &l.live.id,
+            name: &name,
+            beneficiary: cp.charity.as_deref().filter(|s| !s.is_empty()).unwrap_or(&cp.name),
+            currency: l.currency,
+            total: l.totals.total,
+            goal: l.live.goal,
+            donate_url: l.live.donate_url.as_ref().or(cp.donate_url.as_ref()),
+        },
+    )
+}
