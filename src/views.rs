@@ -807,6 +807,9 @@ struct MatchJson<'a> {
     /// `pending` (window not open yet), `active`, `used_up` or `ended`, as last recorded.
     status: &'static str,
     created_at: Timestamp,
+    /// The sponsor's logo (a media library's image) and where it is served.
+    logo: Option<&'a str>,
+    logo_url: Option<String>,
 }
 
 pub fn match_json(m: &MatchState) -> Value {
@@ -834,6 +837,8 @@ pub fn match_json(m: &MatchState) -> Value {
         max_per_donation: r.max_per_donation,
         status,
         created_at: r.created_at,
+        logo: r.logo.as_deref(),
+        logo_url: r.logo.as_ref().map(|id| format!("/media/{id}")),
     })
     .unwrap_or(Value::Null)
 }

@@ -980,11 +980,29 @@
     });
   }
 
+  // A sponsor's logo is one of the campaign's images ("Images et sons des
+  // alertes"): the lists offer them by name, keeping the one chosen.
+  function fillLogos(form, chosen) {
+    var select = form.querySelector("select[data-logos]");
+    return api("GET", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/media").then(function (v) {
+      while (select.options.length > 1) select.remove(1);
+      v.media.filter(function (m) { return m.kind === "image"; }).forEach(function (m) {
+        var o = document.createElement("option");
+        o.value = m.id;
+        o.textContent = m.name;
+        select.appendChild(o);
+      });
+      select.value = chosen || "";
+    });
+  }
+  el("new-match").closest("details").addEventListener("toggle", function (e) {
+    if (e.target.open && currentId) fillLogos(el("new-match"), "").catch(fail);
+  });
   el("new-match").addEventListener("submit", guard(function (form) {
     var v = formValues(form, campaign.currency);
     var payload = dropNulls({
       sponsor: v.sponsor, ratio: [v.ratio_num, v.ratio_den], cap: v.cap, min_amount: v.min_amount,
-      max_per_donation: v.max_per_donation, starts_at: v.starts_at, ends_at: v.ends_at
+      max_per_donation: v.max_per_donation, starts_at: v.starts_at, ends_at: v.ends_at, logo: v.logo
     });
     return api("POST", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/matches", payload).then(function () {
       form.reset();
@@ -1007,6 +1025,7 @@
       starts_at: toLocal(m.starts_at), ends_at: toLocal(m.ends_at)
     });
     el("edit-match-name").textContent = m.sponsor;
+    fillLogos(form, m.logo).catch(fail);
     var box = el("edit-match-box");
     box.hidden = false;
     box.open = true;
@@ -1016,7 +1035,7 @@
     var v = formValues(form, campaign.currency);
     var payload = {
       sponsor: v.sponsor, ratio: [v.ratio_num, v.ratio_den], cap: v.cap, min_amount: v.min_amount,
-      max_per_donation: v.max_per_donation, starts_at: v.starts_at, ends_at: v.ends_at
+      max_per_donation: v.max_per_donation, starts_at: v.starts_at, ends_at: v.ends_at, logo: v.logo
     };
     var path = "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/matches/" + encodeURIComponent(form.dataset.id);
     return api("PATCH", path, payload).then(function () {

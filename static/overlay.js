@@ -472,6 +472,17 @@
     el("match-sponsor").textContent = m.sponsor + (n === d ? T.sponsorDoubles : T.sponsorMatches);
     el("match-left").textContent = T.budgetLeft + money(m.left);
     el("match-time").textContent = m.ends_at ? T.timeLeft(duration(Date.parse(m.ends_at) - now)) : "";
+    // The sponsor's logo, when one was chosen (none if its file was removed).
+    var logo = el("match-logo");
+    if (m.logo_url && logo.dataset.failed !== m.logo_url) {
+      if (logo.getAttribute("src") !== m.logo_url) logo.setAttribute("src", m.logo_url);
+      logo.hidden = false;
+    } else {
+      logo.hidden = true;
+    }
+  }
+  if (el("match-logo")) {
+    el("match-logo").onerror = function () { this.dataset.failed = this.getAttribute("src"); this.hidden = true; };
   }
 
   function renderTicker() {
@@ -1304,6 +1315,14 @@
   // A line's text, or a donor's name and amount.
   function fillLine(n, l) {
     n.textContent = l.amount ? "" : l.text;
+    if (l.logo) {
+      var img = document.createElement("img");
+      img.className = "credits-logo";
+      img.alt = "";
+      img.src = l.logo;
+      img.onerror = function () { img.remove(); };
+      n.insertBefore(img, n.firstChild);
+    }
     if (!l.amount) return;
     var who = document.createElement("span");
     who.className = "credits-name";
@@ -1386,11 +1405,17 @@
       decided.forEach(function (p) { add("p:" + p.id, "credits-sponsor", p.question + " — " + pollResult(p).text); });
     }
     // The sponsors that gave: their names (what each gave is the campaign's, not a live's).
-    var sponsors = [];
-    matches.forEach(function (m) { if (m.used > 0 && sponsors.indexOf(m.sponsor) < 0) sponsors.push(m.sponsor); });
+    var sponsors = [], logos = {};
+    matches.forEach(function (m) {
+      if (m.used > 0 && sponsors.indexOf(m.sponsor) < 0) sponsors.push(m.sponsor);
+      if (m.used > 0 && m.logo_url && !logos[m.sponsor]) logos[m.sponsor] = m.logo_url;
+    });
     if (sponsors.length) {
       add("sponsors-head", "credits-head", T.creditsSponsors);
-      sponsors.forEach(function (name) { add("s:" + name, "credits-sponsor", name); });
+      // Each with its logo, when one was chosen.
+      sponsors.forEach(function (name) {
+        lines.push({ key: "s:" + name, cls: "credits-sponsor", text: name, logo: logos[name] || null });
+      });
     }
     var next = doc.next_live;
     if (next && next.scheduled_at) {

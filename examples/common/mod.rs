@@ -28,6 +28,7 @@ pub fn sponsor_match(cap: i64, now: Timestamp) -> Match {
         min_amount: None,
         max_per_donation: None,
         created_at: now,
+        logo: None,
     }
 }
 

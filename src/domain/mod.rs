@@ -345,6 +345,10 @@ pub struct Match {
     pub min_amount: Option<i64>,
     pub max_per_donation: Option<i64>,
     pub created_at: Timestamp,
+    /// The sponsor's logo: an image of the campaign's media library, shown by
+    /// the matching badge and the credits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
 }
 
 impl Match {

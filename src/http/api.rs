@@ -209,6 +209,27 @@ struct NewMatch {
     ends_at: Option<String>,
     min_amount: Option<Value>,
     max_per_donation: Option<Value>,
+    /// An image of the campaign's media library.
+    logo: Option<String>,
+}
+
+/// A sponsor's logo: the id of an image of the campaign's media library.
+async fn logo(app: &AppState, campaign_id: &str, id: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(id) = id else { return Ok(None) };
+    let bad = || {
+        ApiError::invalid("invalid_logo", "logo must be the id of an image of this campaign's media library")
+            .with("field", "logo")
+    };
+    let lookup = id.clone();
+    let app2 = app.clone();
+    let file = tokio::task::spawn_blocking(move || app2.media.info(&lookup))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    match file {
+        Some(f) if f.campaign_id == campaign_id && f.kind == crate::media::Kind::Image => Ok(Some(id)),
+        _ => Err(bad()),
+    }
 }
 
 fn ratio(v: &Value) -> Result<[i64; 2], ApiError> {
@@ -236,6 +257,7 @@ async fn create_match(
     let starts_at = time("starts_at", b.starts_at.as_deref())?;
     let ends_at = time("ends_at", b.ends_at.as_deref())?;
     window(starts_at, ends_at)?;
+    let logo = logo(&app, &campaign_id, b.logo).await?;
     let m = Match {
         id: id_or_new(b.id.as_deref())?,
         campaign_id,
@@ -247,6 +269,7 @@ async fn create_match(
         min_amount: minor("min_amount", b.min_amount.as_ref())?,
         max_per_donation: minor("max_per_donation", b.max_per_donation.as_ref())?,
         created_at: Timestamp::default(),
+        logo,
     };
     let (id, cid) = (m.id.clone(), m.campaign_id.clone());
     app.ledger.submit(Command::CreateMatch(m)).await?;
@@ -272,6 +295,8 @@ struct EditMatch {
     min_amount: Patch<Value>,
     #[serde(default)]
     max_per_donation: Patch<Value>,
+    #[serde(default)]
+    logo: Patch<String>,
 }
 
 /// `PATCH /api/v1/campaigns/{id}/matches/{match_id}` (admin): new terms for the
@@ -309,6 +334,11 @@ async fn edit_match(
     window(m.starts_at, m.ends_at)?;
     m.min_amount = b.min_amount.apply(m.min_amount, |v| minor("min_amount", Some(&v)))?;
     m.max_per_donation = b.max_per_donation.apply(m.max_per_donation, |v| minor("max_per_donation", Some(&v)))?;
+    m.logo = match b.logo {
+        Patch::Keep => m.logo,
+        Patch::Clear => None,
+        Patch::Set(id) => logo(&app, &campaign_id, Some(id)).await?,
+    };
     app.ledger.submit(Command::UpdateMatch(m)).await?;
     let body = app
         .views

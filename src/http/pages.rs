@@ -271,6 +271,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("skip_alert", "Passer l'alerte affichée", "Skip the alert on screen"),
     ("obs_dock", "Cet espace dans OBS", "This space in OBS"),
     ("embed", "Le compteur sur votre site", "The counter on your website"),
+    ("sponsor_logo", "Logo (images des alertes)", "Logo (alert images)"),
+    ("no_logo", "aucun", "none"),
     (
         "embed_help",
         "Collez ce code dans une page du site de l'association : le total, l'objectif et le bouton de don, à jour en direct. Pour un live : /lives/…/embed ; en anglais : lang=en ; sur fond sombre : theme=dark.",

@@ -174,6 +174,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     min_amount: *min,
                     max_per_donation: *max,
                     created_at: now,
+                    logo: None,
                 })
             }
             Op::Live { c } => {

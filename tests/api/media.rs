@@ -162,3 +162,50 @@ async fn a_full_library_takes_no_more_until_a_file_is_removed() {
     assert_eq!(app.upload_media(&cid, Some(ADMIN), "", GIF.to_vec()).await.0, StatusCode::CREATED);
     assert_eq!(list(&app, &cid, ADMIN).await.1["media"].as_array().unwrap().len(), 100);
 }
+
+#[tokio::test]
+async fn a_sponsor_s_logo_is_an_image_of_the_campaign_s_library() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let cid = live.campaign_id.clone();
+    let id_of = |v: &Value| v["media"]["id"].as_str().unwrap().to_owned();
+    let logo = id_of(&app.upload_media(&cid, Some(ADMIN), "name=boulangerie.gif", GIF.to_vec()).await.1);
+    let sound = id_of(&app.upload_media(&cid, Some(ADMIN), "", wav()).await.1);
+    let other = app.eur_campaign().await;
+    let elsewhere = id_of(&app.upload_media(&other, Some(ADMIN), "", GIF.to_vec()).await.1);
+    let mut ws = app.campaign_ws(&cid).await;
+    ws.next().await;
+
+    let path = format!("/api/v1/campaigns/{cid}/matches");
+    let terms = |logo: &str| json!({"sponsor": "Boulangerie", "ratio": [1, 1], "cap": 50000, "logo": logo});
+    // Not a sound, not another campaign's image, not nothing at all.
+    for bad in [sound.as_str(), elsewhere.as_str(), "nope"] {
+        let (s, e) = app.post(&path, Some(ADMIN), terms(bad)).await;
+        assert_eq!(
+            (s, e["error"].as_str(), e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_logo"), Some("logo"))
+        );
+    }
+    assert_eq!(app.get(&format!("/api/v1/campaigns/{cid}")).await.1["matches"], json!([]));
+    let (s, m) = app.post(&path, Some(ADMIN), terms(&logo)).await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    assert_eq!((m["logo"].as_str(), m["logo_url"].clone()), (Some(logo.as_str()), json!(format!("/media/{logo}"))));
+    let mid = m["id"].as_str().unwrap().to_owned();
+    // Changed and taken off on air: the match's frame carries it.
+    let edit = async |body: Value| {
+        let path = format!("/api/v1/campaigns/{cid}/matches/{mid}");
+        app.request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], Some(body.to_string())).await
+    };
+    let (s, m) = edit(json!({"logo": null})).await;
+    assert_eq!((s, &m["logo"], &m["logo_url"]), (StatusCode::OK, &json!(null), &json!(null)));
+    assert_eq!(ws.until("match_updated").await["match"]["logo_url"], json!(null));
+    let (s, e) = edit(json!({"logo": sound})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_logo")));
+    let (s, m) = edit(json!({"logo": logo})).await;
+    assert_eq!((s, m["logo_url"].clone()), (StatusCode::OK, json!(format!("/media/{logo}"))));
+    assert_eq!(ws.until("match_updated").await["match"]["logo"], logo.as_str());
+    // Kept across a restart, in the campaign's answer.
+    let app = app.restart().await;
+    let (_, c) = app.get(&format!("/api/v1/campaigns/{cid}")).await;
+    assert_eq!(c["matches"][0]["logo_url"], json!(format!("/media/{logo}")));
+}

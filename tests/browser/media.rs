@@ -213,3 +213,51 @@ async fn the_organisers_see_every_file_and_remove_one() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_sponsor_s_logo_shows_on_the_matching_badge_and_in_the_credits() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let (s, v) = app.upload_media(&live.campaign_id, Some(ADMIN), "name=boulangerie.gif", GIF.to_vec()).await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");
+    let logo = v["media"]["id"].as_str().unwrap().to_owned();
+    with_browser(async |b| {
+        // The organisers pick it among the campaign's images for a new match.
+        sign_in(b, &app, "").await;
+        click(b, "details:has(#new-match) > summary").await;
+        crate::dashboard::fill(b, "#new-match [name=sponsor]", "Boulangerie Dupont").await;
+        crate::dashboard::fill(b, "#new-match [name=cap]", "500").await;
+        eventually("the logos offered", WAIT, || async {
+            let v = b.js("return Array.from(document.querySelectorAll('#new-match [name=logo] option')).map(function (o) { return o.textContent; })").await;
+            (v == json!(["aucun", "boulangerie.gif"])).then_some(())
+        })
+        .await;
+        b.client
+            .execute("document.querySelector('#new-match [name=logo]').value = arguments[0];", vec![json!(logo)])
+            .await
+            .unwrap();
+        click(b, "#new-match button[type=submit]").await;
+        wait_text(b, "#notice", "Créé.").await;
+        let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+        assert_eq!(c["matches"][0]["logo"], logo.as_str());
+
+        // The matching badge shows it beside the sponsor.
+        b.goto(&format!("{}/overlay/lives/{}/match?token={}", app.base, live.id, live.overlay_token)).await;
+        b.wait_live().await;
+        eventually("the badge's logo", WAIT, || async {
+            let v = b.js("var i = document.getElementById('match-logo'); return [i.hidden, i.getAttribute('src'), i.complete && i.naturalWidth]").await;
+            (v == json!([false, format!("/media/{logo}"), 1])).then_some(())
+        })
+        .await;
+        // And the credits, once it gave.
+        app.gift(&live, Some("Hugo"), 1000, false).await;
+        b.goto(&format!("{}/overlay/lives/{}/credits?token={}", app.base, live.id, live.overlay_token)).await;
+        b.wait_live().await;
+        eventually("the sponsor's logo in the credits", WAIT, || async {
+            let v = b.js("var l = document.querySelector('.credits-logo'); return l ? [l.parentNode.textContent, l.getAttribute('src')] : null").await;
+            (v == json!(["Boulangerie Dupont", format!("/media/{logo}")])).then_some(())
+        })
+        .await;
+    })
+    .await;
+}
