@@ -168,7 +168,12 @@
     el("match-line").textContent = n === d ? T.doubled(m.sponsor) : n === 2 * d ? T.tripled(m.sponsor)
       : T.matchedBy(m.sponsor, pctFmt.format(n / d));
     el("match-left").textContent = T.budgetLeft + money(m.left);
+    // The sponsor's logo, when one was chosen.
+    var logo = el("match-logo");
+    logo.hidden = !m.logo_url || logo.dataset.failed === m.logo_url;
+    if (m.logo_url && logo.getAttribute("src") !== m.logo_url) logo.setAttribute("src", m.logo_url);
   }
+  el("match-logo").onerror = function () { this.dataset.failed = this.getAttribute("src"); this.hidden = true; };
 
   function renderRecent() {
     var ol = el("recent");

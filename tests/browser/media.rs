@@ -258,6 +258,13 @@ async fn a_sponsor_s_logo_shows_on_the_matching_badge_and_in_the_credits() {
             (v == json!(["Boulangerie Dupont", format!("/media/{logo}")])).then_some(())
         })
         .await;
+        // The viewers' page too.
+        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
+        eventually("the public page's logo", WAIT, || async {
+            let v = b.js("var i = document.getElementById('match-logo'); return [i.hidden, i.getAttribute('src')]").await;
+            (v == json!([false, format!("/media/{logo}")])).then_some(())
+        })
+        .await;
     })
     .await;
 }
