@@ -221,12 +221,7 @@ async fn logo(app: &AppState, campaign_id: &str, id: Option<String>) -> Result<O
             .with("field", "logo")
     };
     let lookup = id.clone();
-    let app2 = app.clone();
-    let file = tokio::task::spawn_blocking(move || app2.media.info(&lookup))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    match file {
+    match super::media::blocking(app, move |m| Ok(m.info(&lookup)?)).await? {
         Some(f) if f.campaign_id == campaign_id && f.kind == crate::media::Kind::Image => Ok(Some(id)),
         _ => Err(bad()),
     }

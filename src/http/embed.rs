@@ -7,6 +7,7 @@
 
 use super::Path;
 use super::overlay::lang;
+use super::pages::{beneficiary, safe_url};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::money::Currency;
@@ -107,11 +108,7 @@ fn render(q: &HashMap<String, String>, c: Counter<'_>) -> Result<Response, ApiEr
         },
         goal: goal.map_or(String::new(), |g| g.to_string()),
         goal_text,
-        donate_url: c
-            .donate_url
-            .map(String::as_str)
-            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-            .unwrap_or(""),
+        donate_url: safe_url(c.donate_url),
         donate: if french { "Faire un don" } else { "Donate" },
     };
     let html = page.render().map_err(|e| ApiError::internal(e.to_string()))?;
@@ -133,7 +130,7 @@ async fn campaign_embed(
             kind: "campaign",
             id: &cp.id,
             name: &cp.name,
-            beneficiary: cp.charity.as_deref().filter(|s| !s.is_empty()).unwrap_or(&cp.name),
+            beneficiary: beneficiary(cp),
             currency: cp.currency,
             total: c.totals.total,
             goal: cp.goal,
@@ -161,7 +158,7 @@ async fn live_embed(
             kind: "live",
             id: &l.live.id,
             name: &name,
-            beneficiary: cp.charity.as_deref().filter(|s| !s.is_empty()).unwrap_or(&cp.name),
+            beneficiary: beneficiary(cp),
             currency: l.currency,
             total: l.totals.total,
             goal: l.live.goal,

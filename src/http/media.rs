@@ -38,7 +38,7 @@ fn media_json(m: &MediaInfo) -> serde_json::Value {
 }
 
 /// Runs a blocking call on the media library off the async workers.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     app: &AppState,
     f: impl FnOnce(&media::MediaStore) -> Result<T, MediaError> + Send + 'static,
 ) -> Result<T, ApiError> {

@@ -515,7 +515,7 @@ fn html(csp: &'static str, page: impl Template) -> Result<Response, ApiError> {
 }
 
 /// A donate link is only ever an http(s) URL in a page (the API validates it; this is belt and braces).
-fn safe_url(url: Option<&String>) -> &str {
+pub(crate) fn safe_url(url: Option<&String>) -> &str {
     url.map(String::as_str).filter(|u| u.starts_with("https://") || u.starts_with("http://")).unwrap_or("")
 }
 
@@ -617,7 +617,7 @@ fn found(to: &str) -> Response {
 }
 
 /// Who the money goes to: the charity, else the campaign.
-fn beneficiary(c: &crate::domain::Campaign) -> &str {
+pub(crate) fn beneficiary(c: &crate::domain::Campaign) -> &str {
     c.charity.as_deref().filter(|s| !s.is_empty()).unwrap_or(&c.name)
 }
 
