@@ -45,24 +45,7 @@
     }
     render();
   }
-  var attempt = 0, socket = null;
-  function connect() {
-    var proto = location.protocol === "https:" ? "wss:" : "ws:";
-    var ws = new WebSocket(proto + "//" + location.host + "/ws/public/" + (kind === "live" ? "lives/" : "campaigns/") + encodeURIComponent(id));
-    socket = ws;
-    ws.onopen = function () { attempt = 0; };
-    ws.onmessage = function (m) {
-      var ev;
-      try { ev = JSON.parse(m.data); } catch (e) { return; }
-      onFrame(ev);
-    };
-    ws.onclose = function () {
-      if (socket !== ws) return;
-      socket = null;
-      body.dataset.state = "reconnecting";
-      setTimeout(connect, Math.min(10000, 300 * Math.pow(2, attempt++)) * (0.5 + Math.random() / 2));
-    };
-  }
   render();
-  connect();
+  cagnotteFollow("/ws/public/" + (kind === "live" ? "lives/" : "campaigns/") + encodeURIComponent(id), onFrame,
+    function () { body.dataset.state = "reconnecting"; });
 })();

@@ -656,27 +656,9 @@
 
   // ---- connection -------------------------------------------------------------------
   // Reconnects with backoff and jitter; each connection starts with a fresh snapshot.
+  // The page's own stream says when it is reconnecting (`stream.js`).
   function follow(path, onFrame, main) {
-    var attempt = 0, socket = null;
-    function connect() {
-      var proto = location.protocol === "https:" ? "wss:" : "ws:";
-      var ws = new WebSocket(proto + "//" + location.host + path);
-      socket = ws;
-      ws.onopen = function () { attempt = 0; };
-      ws.onmessage = function (m) {
-        var ev;
-        try { ev = JSON.parse(m.data); } catch (e) { return; }
-        onFrame(ev);
-      };
-      ws.onclose = function () {
-        if (socket !== ws) return;
-        socket = null;
-        if (main) body.dataset.state = "reconnecting";
-        var delay = Math.min(10000, 300 * Math.pow(2, attempt++)) * (0.5 + Math.random() / 2);
-        setTimeout(connect, delay);
-      };
-    }
-    connect();
+    cagnotteFollow(path, onFrame, main ? function () { body.dataset.state = "reconnecting"; } : null);
   }
   function onFrame(ev) {
     if (ev.type === "snapshot") onSnapshot(ev);

@@ -53,6 +53,7 @@ pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
         "public.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/public.js")),
         "host.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/host.js")),
         "shared.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/shared.js")),
+        "stream.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/stream.js")),
         "pages.css" => ("text/css; charset=utf-8", include_bytes!("../../static/pages.css")),
         _ => return None,
     })

@@ -1,0 +1,26 @@
+// What the viewers' pages and the website counter share: following a public
+// stream. `cagnotteFollow(path, onFrame, onDrop)` opens the WebSocket at `path`
+// on this server, hands each frame to `onFrame`, and after a drop calls
+// `onDrop` and opens it again, waiting longer after each failure (at most 10 s).
+function cagnotteFollow(path, onFrame, onDrop) {
+  "use strict";
+  var attempt = 0, socket = null;
+  function connect() {
+    var proto = location.protocol === "https:" ? "wss:" : "ws:";
+    var ws = new WebSocket(proto + "//" + location.host + path);
+    socket = ws;
+    ws.onopen = function () { attempt = 0; };
+    ws.onmessage = function (m) {
+      var ev;
+      try { ev = JSON.parse(m.data); } catch (e) { return; }
+      onFrame(ev);
+    };
+    ws.onclose = function () {
+      if (socket !== ws) return;
+      socket = null;
+      if (onDrop) onDrop();
+      setTimeout(connect, Math.min(10000, 300 * Math.pow(2, attempt++)) * (0.5 + Math.random() / 2));
+    };
+  }
+  connect();
+}
