@@ -3,7 +3,8 @@
 //! stream. Public data only and no action, so any site may frame it.
 //!
 //! - `GET /campaigns/{id}/embed[?lang=en&theme=dark]`: the campaign's;
-//! - `GET /lives/{id}/embed[?lang=en&theme=dark]`: a live's (its own goal).
+//! - `GET /lives/{id}/embed[?lang=en&theme=dark&follow=host]`: a live's (its
+//!   own goal); with `follow=host`, `302` to the host's live of the moment.
 
 use super::Path;
 use super::overlay::lang;
@@ -70,17 +71,20 @@ struct Counter<'a> {
     donate_url: Option<&'a String>,
 }
 
+/// `light` (the default) or `dark`.
+fn theme(q: &HashMap<String, String>) -> Result<&'static str, ApiError> {
+    match q.get("theme").map(String::as_str) {
+        None | Some("light") => Ok("light"),
+        Some("dark") => Ok("dark"),
+        Some(other) => Err(ApiError::bad_request("invalid_query", format!("theme is light or dark, not {other:?}"))
+            .with("field", "theme")),
+    }
+}
+
 fn render(q: &HashMap<String, String>, c: Counter<'_>) -> Result<Response, ApiError> {
     let lang = lang(q);
     let french = lang == "fr";
-    let theme = match q.get("theme").map(String::as_str) {
-        None | Some("light") => "light",
-        Some("dark") => "dark",
-        Some(other) => {
-            return Err(ApiError::bad_request("invalid_query", format!("theme is light or dark, not {other:?}"))
-                .with("field", "theme"));
-        }
-    };
+    let theme = theme(q)?;
     let money = |m| c.currency.format_for(m, french);
     let goal = c.goal.filter(|g| *g > 0);
     let goal_text = goal.map_or(String::new(), |g| {
@@ -145,6 +149,15 @@ async fn live_embed(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::not_found("live_not_found", "no live has this id");
+    if !app.views.has_live(&id) {
+        return Err(not_found());
+    }
+    // A host's counter for their month of lives: the one of the moment.
+    if super::overlay::follow_host(&q)? {
+        let shown = super::overlay::followed_live(&app, &id)?;
+        let query = format!("lang={}&theme={}", lang(&q), theme(&q)?);
+        return Ok(super::pages::found(&format!("/lives/{shown}/embed?{query}")));
+    }
     let l = app.views.live(&id).ok_or_else(not_found)?;
     let c = app.views.campaign(&l.live.campaign_id).ok_or_else(not_found)?;
     let cp = &c.campaign;

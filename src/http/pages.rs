@@ -613,7 +613,7 @@ async fn host_page(
 }
 
 /// `302` to `to`, a path of ours (ids are `[a-z0-9-]`: nothing to escape).
-fn found(to: &str) -> Response {
+pub(crate) fn found(to: &str) -> Response {
     ([(header::LOCATION, to), (header::CACHE_CONTROL, "no-store")], axum::http::StatusCode::FOUND).into_response()
 }
 

@@ -52,6 +52,23 @@ async fn a_charity_frames_its_counter_on_its_own_website() {
     let bare = app.campaign(json!({"name": "Sans objectif", "currency": "EUR"})).await;
     let (_, _, html) = page(&app, &format!("/campaigns/{}/embed", bare["id"].as_str().unwrap())).await;
     assert!(html.contains("class=\"e-track\" id=\"e-track\" hidden") && !html.contains("e-donate"), "{html}");
+    // A host's counter for their month of lives: the one of the moment.
+    let later = app.live(&cid, json!({"host": "ana", "scheduled_at": from_now(7 * 86_400)})).await;
+    let res =
+        app.client.get(format!("{}/lives/{}/embed?follow=host&theme=dark", app.base, later.id)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.url().path(), format!("/lives/{}/embed", later.id), "Ana's next live, as her follow link shows");
+    let never = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = never.get(format!("{}/lives/{}/embed?follow=host&theme=dark", app.base, live.id)).send().await.unwrap();
+    assert_eq!(
+        (res.status(), res.headers()["location"].to_str().unwrap()),
+        (StatusCode::FOUND, format!("/lives/{}/embed?lang=fr&theme=dark", later.id).as_str())
+    );
+    assert_eq!(page(&app, &format!("/lives/{}/embed?follow=campaign", live.id)).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        page(&app, &format!("/lives/{}/embed?follow=host&theme=blue", live.id)).await.0,
+        StatusCode::BAD_REQUEST
+    );
     // Refused: a theme of no kind, no such campaign or live.
     let (s, _, body) = page(&app, &format!("/campaigns/{cid}/embed?theme=blue")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
