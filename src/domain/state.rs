@@ -1534,8 +1534,13 @@ impl State {
         live.totals.plus(d.amount, matched).ok_or(Refusal::TotalsOverflow)?;
         campaign.totals.plus(d.amount, matched).ok_or(Refusal::TotalsOverflow)?;
         let has_text = d.message.is_some() || (d.donor.is_some() && !d.anonymous);
+        // The option the request named, if it is of the poll open now; else
+        // the first keyword of the message.
         let vote = live.open_poll(d.at).and_then(|p| {
-            let option = p.poll.vote_in(d.message.as_deref()?)?;
+            let option = match d.vote.as_deref() {
+                Some(v) if v.poll_id == p.poll.id.as_str() && (v.option as usize) < p.poll.options.len() => v.option,
+                _ => p.poll.vote_in(d.message.as_deref()?)?,
+            };
             Some(Box::new(Vote { poll_id: p.poll.id.as_str().into(), option }))
         });
         let donation = Donation {

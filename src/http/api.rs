@@ -4,7 +4,7 @@ use super::JsonBody;
 use super::{Path, Query};
 use crate::app::AppState;
 use crate::domain::state::{BodyDigest, Command, IdempotencyKey, Principal, RefundTotal};
-use crate::domain::{Campaign, Donation, Live, Match, Timestamp, text};
+use crate::domain::{Campaign, Donation, Live, Match, Timestamp, Vote, text};
 use crate::error::ApiError;
 use crate::ledger::Outcome;
 use crate::money::{Amount, Currency};
@@ -440,6 +440,26 @@ struct NewDonation {
     message: Option<String>,
     anonymous: Option<bool>,
     platform: Option<String>,
+    /// An option of the live's open poll (its keyword, with or without `#`, or
+    /// its number), for a form that asks for it beside the message.
+    vote: Option<String>,
+}
+
+/// The option of the live's open poll a donation names, if a poll is open:
+/// `422 invalid_vote` for an option it does not have; no vote without a poll
+/// (the gift counts all the same: a poll may close while it is on its way).
+fn asked_vote(app: &AppState, live_id: &str, asked: Option<&str>) -> Result<Option<Box<Vote>>, ApiError> {
+    let Some(asked) = asked else { return Ok(None) };
+    let now = app.now();
+    let open = app.views.with_live(live_id, |l| l.polls.last().filter(|p| p.poll.is_open(now)).map(|p| p.poll.clone()));
+    let Some(poll) = open.flatten() else { return Ok(None) };
+    let word = asked.trim().trim_start_matches('#');
+    let option = poll.vote_in(&format!("#{word}")).ok_or_else(|| {
+        let tags: Vec<String> = poll.options.iter().map(|o| format!("#{}", o.tag)).collect();
+        ApiError::invalid("invalid_vote", format!("the live's poll has no option {asked:?}: {}", tags.join(", ")))
+            .with("field", "vote")
+    })?;
+    Ok(Some(Box::new(Vote { poll_id: poll.id.as_str().into(), option })))
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
@@ -471,15 +491,20 @@ async fn donate(
     let message = text::optional("message", b.message.as_deref(), text::MESSAGE_MAX)?;
     let platform = text::platform(b.platform.as_deref())?.unwrap_or_else(|| "direct".to_owned());
     let anonymous = b.anonymous.unwrap_or(false);
+    let vote = asked_vote(&app, &live_id, b.vote.as_deref())?;
     let idempotency = key.map(|key| {
         // Digest of the validated request, so a retry that differs only in spacing is the same request.
-        let canonical = json!({
+        let mut canonical = json!({
             "id": b.id, "amount": amount.minor(), "currency": currency, "donor": donor,
             "message": message, "anonymous": anonymous, "platform": platform,
         });
+        // Only when asked: the digests of requests without a vote stay as they were.
+        if let Some(v) = &b.vote {
+            canonical["vote"] = json!(v.trim().trim_start_matches('#').to_lowercase());
+        }
         IdempotencyKey { key, body_hash: BodyDigest::of(canonical.to_string().as_bytes()) }
     });
-    let donation = Donation::new(
+    let mut donation = Donation::new(
         id_or_new(b.id.as_deref())?,
         live_id.clone(),
         amount.minor(),
@@ -489,6 +514,7 @@ async fn donate(
         message,
         platform,
     );
+    donation.vote = vote;
 
     Ok(outcome_response(app.ledger.submit(Command::Donate { by, donation, idempotency }).await?, StatusCode::CREATED))
 }

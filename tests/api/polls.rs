@@ -175,3 +175,52 @@ async fn donations_vote_with_a_tag_in_their_message_while_the_poll_is_open() {
     let (s, e) = app.post(&format!("{path}/{second_id}/close"), Some(&host), json!({})).await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::CONFLICT, Some("poll_over")), "{e}");
 }
+
+/// A form that asks for the vote beside the message sends it as `vote`.
+#[tokio::test]
+async fn a_donation_names_its_vote_in_a_field_of_its_own() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let gift = |vote: &str, message: &str, amount: i64| json!({"amount": amount, "currency": "EUR", "donor": "Ana", "message": message, "vote": vote});
+    // No poll open: the gift counts, without a vote.
+    let (s, d) = app.donate(&live, gift("zelda", "Bravo", 500)).await;
+    assert_eq!((s, d.get("poll")), (StatusCode::CREATED, None), "{d}");
+
+    let path = format!("/api/v1/lives/{}/polls", live.id);
+    let (s, poll) = app
+        .post(&path, Some(&host), json!({"question": "Quel jeu ?", "options": ["Mario Kart", "Zélda", "2048"]}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{poll}");
+    // Its keyword with or without `#`, in any case, or its number; it wins over the message's.
+    for (vote, message, amount) in [("zelda", "", 1000), ("#MarioKart", "#zelda", 700), ("3", "merci", 300)] {
+        let (s, d) = app.donate(&live, gift(vote, message, amount)).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+    }
+    // An option the poll does not have: refused, nothing counted.
+    let (s, e) = app.donate(&live, gift("tetris", "", 900)).await;
+    assert_eq!(
+        (s, e["error"].as_str(), e["field"].as_str(), e["message"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("invalid_vote"),
+            Some("vote"),
+            Some("the live's poll has no option \"tetris\": #mariokart, #zelda, #3")
+        )
+    );
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(tallies(&l["polls"][0]), [(700, 1), (1000, 1), (300, 1)]);
+    assert_eq!(l["totals"]["raised"], 2500);
+    // A retry with its key counts once; the same key with another vote is another request (`409`).
+    let keyed = async |vote: &str| {
+        let body = gift(vote, "", 200).to_string();
+        let path = format!("/api/v1/lives/{}/donations", live.id);
+        app.request(reqwest::Method::POST, &path, Some(&live.key), &[("idempotency-key", "k-1")], Some(body)).await
+    };
+    assert_eq!(keyed("zelda").await.0, StatusCode::CREATED);
+    assert_eq!(keyed("#Zelda").await.0, StatusCode::OK);
+    let (s, e) = keyed("mariokart").await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::CONFLICT, Some("idempotency_conflict")));
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(tallies(&l["polls"][0]), [(700, 1), (1200, 2), (300, 1)]);
+}
