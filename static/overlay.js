@@ -1114,6 +1114,8 @@
     // moved, a title. A campaign's overlay reads its schedule again.
     if (ev.type === "live_updated" && ev.live) {
       if (!isCampaign && ev.live.id === liveId) {
+        // The page's title too ("Cagnotte — host"), should OBS or a browser show it.
+        document.title = "Cagnotte — " + ev.live.host;
         ev.goalBefore = snap.goal;
         snap.goal = ev.live.goal;
         ["host", "title", "platform", "scheduled_at", "duration_minutes", "ends_at", "goal", "alerts_paused"].forEach(function (k) {
@@ -1125,7 +1127,10 @@
       }
       if (campaignDoc) readDocSoon();
     } else if (ev.type === "campaign_updated" && ev.campaign) {
-      if (isCampaign) ev.goalBefore = snap.goal;
+      if (isCampaign) {
+        ev.goalBefore = snap.goal;
+        if (ev.campaign.name) document.title = "Cagnotte — " + ev.campaign.name;
+      }
       snap.campaign_goal = ev.campaign.goal;
       if (isCampaign) snap.goal = ev.campaign.goal;
       if (campaignDoc) readDocSoon();

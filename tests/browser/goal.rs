@@ -146,6 +146,24 @@ async fn a_goal_raised_on_air_reaches_the_overlay_and_the_public_page_at_once() 
         wait_text(b, "#name", "Restos 2027").await;
         assert_eq!(b.js("return document.title").await, "Restos 2027");
         assert!(same_page(b).await, "no reload");
+        // An overlay page's title follows its host too.
+        b.goto(&format!("{}/overlay/lives/{}/goal?token={}", app.base, live.id, live.overlay_token)).await;
+        b.wait_live().await;
+        assert_eq!(b.js("return document.title").await, "Cagnotte — Corentin B.");
+        let (s, v) = app
+            .request(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/lives/{}", live.id),
+                Some(ADMIN),
+                &[],
+                Some(json!({"host": "Corentin"}).to_string()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        eventually("the overlay's title", WAIT, || async {
+            (b.js("return document.title").await == "Cagnotte — Corentin").then_some(())
+        })
+        .await;
     })
     .await;
 }
