@@ -18,12 +18,15 @@ async fn put_goal(app: &TestApp, live: &TestLive, goal: i64) {
     assert_eq!(s, StatusCode::OK, "{v}");
 }
 
-/// Renames the campaign (admin).
-async fn rename(app: &TestApp, live: &TestLive, name: &str) {
-    let path = format!("/api/v1/campaigns/{}", live.campaign_id);
-    let body = Some(json!({"name": name}).to_string());
-    let (s, v) = app.request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], body).await;
+/// An organisers' edit (`PATCH`, admin) of `path`.
+async fn edit(app: &TestApp, path: &str, body: serde_json::Value) {
+    let (s, v) = app.request(reqwest::Method::PATCH, path, Some(ADMIN), &[], Some(body.to_string())).await;
     assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+/// Renames the campaign.
+async fn rename(app: &TestApp, live: &TestLive, name: &str) {
+    edit(app, &format!("/api/v1/campaigns/{}", live.campaign_id), json!({"name": name})).await;
 }
 
 /// Marks the page: a reload would lose the mark.
@@ -120,16 +123,7 @@ async fn a_goal_raised_on_air_reaches_the_overlay_and_the_public_page_at_once() 
         wait_text(b, "#goal-label", &fr("1~000,00_€ sur 1~000,00_€ (100_%) — objectif atteint, merci !")).await;
         assert!(same_page(b).await, "no reload");
         // The organisers correct its host and give it a title: the heading follows.
-        let (s, v) = app
-            .request(
-                reqwest::Method::PATCH,
-                &format!("/api/v1/lives/{}", live.id),
-                Some(ADMIN),
-                &[],
-                Some(json!({"host": "Corentin B.", "title": "Nuit du jeu"}).to_string()),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+        edit(&app, &format!("/api/v1/lives/{}", live.id), json!({"host": "Corentin B.", "title": "Nuit du jeu"})).await;
         wait_text(b, "#host", "Corentin B.").await;
         wait_text(b, "#title", "Nuit du jeu").await;
         assert_eq!(b.js("return document.title").await, "Corentin B. — Restos");
@@ -150,16 +144,7 @@ async fn a_goal_raised_on_air_reaches_the_overlay_and_the_public_page_at_once() 
         b.goto(&format!("{}/overlay/lives/{}/goal?token={}", app.base, live.id, live.overlay_token)).await;
         b.wait_live().await;
         assert_eq!(b.js("return document.title").await, "Cagnotte — Corentin B.");
-        let (s, v) = app
-            .request(
-                reqwest::Method::PATCH,
-                &format!("/api/v1/lives/{}", live.id),
-                Some(ADMIN),
-                &[],
-                Some(json!({"host": "Corentin"}).to_string()),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+        edit(&app, &format!("/api/v1/lives/{}", live.id), json!({"host": "Corentin"})).await;
         eventually("the overlay's title", WAIT, || async {
             (b.js("return document.title").await == "Cagnotte — Corentin").then_some(())
         })
