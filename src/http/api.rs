@@ -448,7 +448,7 @@ struct NewDonation {
 /// The option of the live's open poll a donation names, if a poll is open:
 /// `422 invalid_vote` for an option it does not have; no vote without a poll
 /// (the gift counts all the same: a poll may close while it is on its way).
-fn asked_vote(app: &AppState, live_id: &str, asked: Option<&str>) -> Result<Option<Box<Vote>>, ApiError> {
+pub(crate) fn asked_vote(app: &AppState, live_id: &str, asked: Option<&str>) -> Result<Option<Box<Vote>>, ApiError> {
     let Some(asked) = asked else { return Ok(None) };
     let now = app.now();
     let open = app.views.with_live(live_id, |l| l.polls.last().filter(|p| p.poll.is_open(now)).map(|p| p.poll.clone()));

@@ -324,7 +324,9 @@ async fn receive(
                 key: format!("{}:{}", provider.as_str(), d.payment_id),
                 body_hash: BodyDigest::of(canonical.to_string().as_bytes()),
             };
-            let donation = Donation::new(
+            // A vote the poll cannot take is left out: the payment counts all the same.
+            let vote = super::api::asked_vote(&app, &live_id, d.vote.as_deref()).unwrap_or(None);
+            let mut donation = Donation::new(
                 donation_id.clone(),
                 live_id,
                 d.amount,
@@ -334,6 +336,7 @@ async fn receive(
                 d.message,
                 provider.as_str().to_owned(),
             );
+            donation.vote = vote;
             let cmd = Command::Donate { by, donation, idempotency: Some(idempotency) };
             match app.ledger.submit(cmd).await {
                 Ok(Outcome::Appended { .. }) => Ok(answer("counted", &d.event_id, Some(&donation_id), None)),

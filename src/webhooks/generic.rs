@@ -32,6 +32,8 @@ struct Body {
     anonymous: Option<bool>,
     /// An extension of API.md's body: the live a campaign-wide integration counts it for.
     live_id: Option<String>,
+    /// An option of the live's open poll, as the REST API's `vote`.
+    vote: Option<String>,
 }
 
 /// An extension of API.md's scheme: the donation posted as `refund_of` is
@@ -82,6 +84,7 @@ pub fn parse(body: &[u8], max_major: i64) -> Result<Parsed, WebhookError> {
         message,
         anonymous: b.anonymous.unwrap_or(false),
         live_id: b.live_id,
+        vote: b.vote,
     }))
 }
 

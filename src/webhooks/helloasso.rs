@@ -132,6 +132,7 @@ pub fn parse(body: &[u8], query: &HashMap<String, String>) -> Result<Parsed, Web
         message: None,
         anonymous: order["isAnonymous"].as_bool().unwrap_or(false),
         live_id: None,
+        vote: None,
     }))
 }
 

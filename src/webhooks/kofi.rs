@@ -53,6 +53,7 @@ pub fn verify_and_parse(secret: &[u8], body: &[u8]) -> Result<Parsed, WebhookErr
         message: public.then(|| super::clean_text("message", ev["message"].as_str(), MESSAGE_MAX)).flatten(),
         anonymous: !public,
         live_id: None,
+        vote: None,
     }))
 }
 

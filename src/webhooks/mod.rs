@@ -43,6 +43,10 @@ pub struct Incoming {
     /// The live the payer chose, when the payload names one (Stripe metadata
     /// `live_id`, generic `live_id`): used by campaign-wide integrations.
     pub live_id: Option<String>,
+    /// The option of the live's open poll the payer chose, when the payload
+    /// names one (Stripe metadata `vote`, generic `vote`); one the poll does
+    /// not have is left out, never the money.
+    pub vote: Option<String>,
 }
 
 /// What a verified webhook asks for.

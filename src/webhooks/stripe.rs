@@ -106,6 +106,7 @@ fn donation(event_id: String, payment_id: String, amount: i64, obj: &Value) -> R
         message: super::clean_text("message", message.as_deref(), MESSAGE_MAX),
         anonymous,
         live_id: obj["metadata"]["live_id"].as_str().map(str::to_owned),
+        vote: obj["metadata"]["vote"].as_str().map(str::to_owned),
     }))
 }
 
@@ -170,10 +171,12 @@ mod tests {
     fn intents_refunds_and_the_rest() {
         let p = parse_json(json!({"id": "evt_2", "type": "payment_intent.succeeded", "data": {"object": {
             "id": "pi_1", "amount": 2000, "amount_received": 1500, "currency": "isk",
-            "metadata": {"donor": "Bjork", "anonymous": "true"}}}}))
+            "metadata": {"donor": "Bjork", "anonymous": "true", "vote": "zelda"}}}}))
         .unwrap();
         let Parsed::Donation(d) = p else { panic!("{p:?}") };
         assert_eq!((d.amount, d.currency.code(), d.anonymous), (15, "ISK", true));
+        // The poll's option a Checkout of one's own put in the metadata.
+        assert_eq!(d.vote.as_deref(), Some("zelda"));
         let unpaid = json!({"id": "e", "type": "checkout.session.completed", "data": {"object": {
             "id": "cs", "payment_status": "unpaid", "amount_total": 100, "currency": "eur"}}});
         assert!(matches!(parse_json(unpaid), Ok(Parsed::Ignored { .. })));

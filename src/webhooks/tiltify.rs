@@ -74,6 +74,7 @@ pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {
         message: super::clean_text("message", d["donor_comment"].as_str(), MESSAGE_MAX),
         anonymous: false,
         live_id: None,
+        vote: None,
     }))
 }
 

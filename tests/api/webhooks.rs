@@ -1222,3 +1222,39 @@ async fn stripe_partial_refunds_take_back_what_stripe_reports_once_and_go_out() 
     assert_eq!(d["totals"]["raised"], 2000);
     assert_eq!(got[3]["data"]["donation"]["refunded_amount"], 5000);
 }
+
+#[tokio::test]
+async fn a_generic_payment_names_its_vote_and_a_wrong_one_never_costs_the_money() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let url = integration(&app, &live, "generic", GENERIC_SECRET).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let (s, p) = app
+        .post(
+            &format!("/api/v1/lives/{}/polls", live.id),
+            Some(&host),
+            json!({"question": "Quel jeu ?", "options": ["Mario Kart", "Zelda"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let pay = async |event: &str, amount: i64, vote: &str| {
+        let body = json!({"event_id": event, "amount": amount, "currency": "EUR", "vote": vote}).to_string();
+        let t = unix_now();
+        let sig = format!("t={t},v1={}", hmac_hex(GENERIC_SECRET, t, body.as_bytes()));
+        hook(&app, &url, &[("cagnotte-signature", &sig)], body).await
+    };
+    assert_eq!(pay("p-1", 1500, "#zelda").await.0, StatusCode::OK);
+    assert_eq!(pay("p-2", 500, "2").await.0, StatusCode::OK);
+    // An option the poll does not have: the payment counts, without a vote.
+    let (s, v) = pay("p-3", 900, "tetris").await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("counted")), "{v}");
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    let tallies: Vec<(i64, u64)> = l["polls"][0]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["amount"].as_i64().unwrap(), o["donations"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(tallies, [(0, 0), (2000, 2)]);
+    assert_eq!(l["totals"]["raised"], 2900);
+}
