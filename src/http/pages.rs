@@ -288,8 +288,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("obs_dock_url", "Lien du dock", "Dock link"),
     (
         "media_help",
-        "Vos GIF, images (PNG, JPEG, WebP) et sons (MP3, Ogg, WAV), 8 Mo au plus chacun, pour toute la campagne. Choisissez-les ensuite dans « Personnaliser » (l'image et le son de chaque alerte, ceux des grandes alertes).",
-        "Your GIFs, images (PNG, JPEG, WebP) and sounds (MP3, Ogg, WAV), at most 8 MB each, for the whole campaign. Then pick them in \u{201c}Customize\u{201d} (each alert's image and sound, and a big alert's).",
+        "Vos GIF, images (PNG, JPEG, WebP) et sons (MP3, Ogg, WAV), 8 Mo au plus chacun, pour toute la campagne. Choisissez-les ensuite dans « Personnaliser » (l'image et le son de chaque alerte, des grandes alertes, des paliers), et les logos des sponsors dans leurs abondements.",
+        "Your GIFs, images (PNG, JPEG, WebP) and sounds (MP3, Ogg, WAV), at most 8 MB each, for the whole campaign. Then pick them in \u{201c}Customize\u{201d} (each alert's image and sound, a big alert's, a milestone's), and the sponsors' logos in their matches.",
     ),
     ("media_file", "Fichier", "File"),
     ("media_upload", "Ajouter", "Add"),

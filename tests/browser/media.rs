@@ -77,6 +77,8 @@ async fn a_hosts_own_alert_image_and_sound_reach_the_overlay() {
             json!([["cœur.gif", "1 ko · Corentin", "IMG", 1, true], ["merci.wav", "1 ko · Corentin", "AUDIO", 0, true]]),
         )
         .await;
+        b.js("document.getElementById('media-box').scrollIntoView()").await;
+        b.screenshot_element("#media-box", "host-media").await;
         let files = library(&app, &live.campaign_id).await;
         let (gif_id, wav_id) = (files[0]["id"].as_str().unwrap(), files[1]["id"].as_str().unwrap());
 

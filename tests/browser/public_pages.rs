@@ -1059,6 +1059,8 @@ async fn the_counter_framed_on_another_site_follows_the_donations() {
             .then_some(())
         })
         .await;
+        b.js("document.getElementById('embed-box').scrollIntoView()").await;
+        b.screenshot_element("#embed-box", "dashboard-embed").await;
     })
     .await;
 }
