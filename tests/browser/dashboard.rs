@@ -1659,6 +1659,8 @@ async fn the_organisers_import_offline_donations_from_a_spreadsheet() {
         import(&good).await;
         wait_text(b, &format!("{card} [data-f=import-preview]"), &fr("4 dons pour 42,50_€ dans ce fichier.")).await;
         wait_text(b, &format!("{card} [data-f=import-go]"), "Importer 4 dons").await;
+        on(b, &card, "document.querySelector(arguments[0]).scrollIntoView()").await;
+        b.screenshot_element(&card, "dashboard-live-import").await;
         assert_eq!(raised().await, 0, "nothing sent before the click");
         click(b, &format!("{card} [data-f=import-go]")).await;
         wait_text(b, "#notice", "4 dons importés.").await;
