@@ -426,7 +426,11 @@
     return location.origin + "/lives/" + encodeURIComponent(liveId) + "/host?lang=" + lang + "&dock=1&follow=host#key=" +
       encodeURIComponent(key || "");
   }
-  [["copy-overlay", "overlay-url"], ["copy-follow", "follow-url"], ["copy-public", "public-follow"], ["copy-dock", "dock-url"]].forEach(function (p) {
+  // The counter for the host's own website, following their lives.
+  el("embed-code").value = '<iframe src="' + location.origin + "/lives/" + encodeURIComponent(liveId) + "/embed?follow=host" +
+    (lang === "en" ? "&lang=en" : "") + '" width="360" height="230" style="border:0" title="' +
+    body.dataset.host.replace(/[&"<>]/g, function (x) { return { "&": "&amp;", '"': "&quot;", "<": "&lt;", ">": "&gt;" }[x]; }) + '"></iframe>';
+  [["copy-overlay", "overlay-url"], ["copy-follow", "follow-url"], ["copy-public", "public-follow"], ["copy-dock", "dock-url"], ["copy-embed", "embed-code"]].forEach(function (p) {
     el(p[0]).addEventListener("click", function () {
       cagnotteCopy(el(p[1]), function () { notice(T.copied, false); });
     });

@@ -280,6 +280,12 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Paste this code in a page of the charity's website: the total, the goal and the donate button, current live. For a live: /lives/…/embed; in French: lang=fr; on a dark background: theme=dark.",
     ),
     ("embed_code", "Code à coller", "Code to paste"),
+    ("embed_own", "Le compteur pour votre site", "The counter for your website"),
+    (
+        "embed_own_help",
+        "Ce code dans une page de votre site montre le total de votre live du moment, son objectif et le bouton de don, à jour en direct, d'un live à l'autre de la campagne.",
+        "This code in a page of your website shows the total of your live of the moment, its goal and the donate button, current live, from one live of the campaign to the next.",
+    ),
     (
         "obs_dock_help",
         "Dans OBS : Docks → Docks de navigateur personnalisés, un nom (« Cagnotte ») et ce lien. Vous y gardez sous la main les totaux, la pause des alertes, les textes en attente, les dons et l'alerte de test, d'un live à l'autre de la campagne. Il contient votre clé : ne le montrez pas à l'écran.",

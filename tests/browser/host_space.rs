@@ -773,6 +773,14 @@ async fn the_host_s_space_fits_in_an_obs_dock() {
         let dock = input_value(b, "#dock-url").await;
         assert_eq!(dock, format!("{}/lives/{}/host?lang=fr&dock=1&follow=host#key={host}", app.base, live.id));
         assert_eq!(b.js("return document.body.classList.contains('dock')").await, false);
+        // The counter for the host's own website follows their lives too.
+        assert_eq!(
+            input_value(b, "#embed-code").await,
+            format!(
+                "<iframe src=\"{}/lives/{}/embed?follow=host\" width=\"360\" height=\"230\" style=\"border:0\" title=\"Corentin\"></iframe>",
+                app.base, live.id
+            )
+        );
 
         b.set_viewport(380, 900).await;
         b.goto(&dock).await;
