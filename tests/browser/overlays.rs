@@ -363,7 +363,7 @@ async fn xss_payload_in_donor_and_message_stays_text() {
         .await;
         let injected = b
             .js(r#"return [typeof window.__xss,
-            document.querySelectorAll("main img:not(#alert-image), main script, main b").length]"#)
+            document.querySelectorAll("main img:not(#alert-image):not(#match-logo), main script, main b").length]"#)
             .await;
         assert_eq!(injected, json!(["undefined", 0]));
     })
