@@ -320,10 +320,12 @@
     });
   }
   el("media-details").addEventListener("toggle", mediaLibrary);
+  // The website counter of a campaign, and its preview when its box is open.
+  function embedPath(id) {
+    return "/campaigns/" + encodeURIComponent(id) + "/embed" + (lang === "en" ? "?lang=en" : "");
+  }
   el("embed-details").addEventListener("toggle", function () {
-    if (el("embed-details").open && currentId) {
-      el("embed-preview").src = "/campaigns/" + encodeURIComponent(currentId) + "/embed" + (lang === "en" ? "?lang=en" : "");
-    }
+    if (el("embed-details").open && currentId) el("embed-preview").setAttribute("src", embedPath(currentId));
   });
   // The campaign's chat bot commands, with what they answer, when opened.
   el("chat-details").addEventListener("toggle", function () {
@@ -432,10 +434,10 @@
     if (reportOf !== c.id) { el("report").hidden = true; el("print-report").hidden = true; }
     el("c-public").href = "/campaigns/" + encodeURIComponent(c.id) + "?lang=" + lang;
     // The counter for the charity's website, and its preview.
-    var embed = location.origin + "/campaigns/" + encodeURIComponent(c.id) + "/embed" + (lang === "en" ? "?lang=en" : "");
-    el("embed-code").value = '<iframe src="' + embed + '" width="360" height="230" style="border:0" title="' +
+    var embed = embedPath(c.id);
+    el("embed-code").value = '<iframe src="' + location.origin + embed + '" width="360" height="230" style="border:0" title="' +
       c.name.replace(/[&"<>]/g, function (x) { return { "&": "&amp;", '"': "&quot;", "<": "&lt;", ">": "&gt;" }[x]; }) + '"></iframe>';
-    if (el("embed-details").open && el("embed-preview").getAttribute("src") !== embed) el("embed-preview").src = embed;
+    if (el("embed-details").open && el("embed-preview").getAttribute("src") !== embed) el("embed-preview").setAttribute("src", embed);
     el("c-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/donations.csv";
     // The same rows for a spreadsheet opened with a double click, in this page's
     // language, its times on this computer's clock (a receipt's date is the donor's day).

@@ -198,6 +198,7 @@ async fn the_organisers_see_every_file_and_remove_one() {
     assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");
     with_browser(async |b| {
         sign_in(b, &app, "").await;
+        wait_text(b, "#c-name", "Restos").await;
         click(b, "#media-details > summary").await;
         wait_listed(b, json!([["applause.wav", "1 ko · Corentin", "AUDIO", 0, true]])).await;
         // Two clicks: the first says what removing it does.
@@ -226,6 +227,7 @@ async fn a_sponsor_s_logo_shows_on_the_matching_badge_and_in_the_credits() {
     with_browser(async |b| {
         // The organisers pick it among the campaign's images for a new match.
         sign_in(b, &app, "").await;
+        wait_text(b, "#c-name", "Restos").await;
         click(b, "details:has(#new-match) > summary").await;
         crate::dashboard::fill(b, "#new-match [name=sponsor]", "Boulangerie Dupont").await;
         crate::dashboard::fill(b, "#new-match [name=cap]", "500").await;

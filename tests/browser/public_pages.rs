@@ -1047,6 +1047,7 @@ async fn the_counter_framed_on_another_site_follows_the_donations() {
 
         // The dashboard's code for it, and its preview.
         sign_in(b, &app, "").await;
+        wait_text(b, "#c-name", "Mars solidaire").await;
         crate::dashboard::click(b, "#embed-details > summary").await;
         let code = crate::dashboard::input_value(b, "#embed-code").await;
         assert_eq!(
