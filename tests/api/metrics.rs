@@ -71,6 +71,8 @@ async fn metrics_are_for_the_admin_and_count_exactly() {
         app.donate(&TestLive { key: "ck_wrong".into(), ..live.clone() }, json!({"amount": 1, "currency": "EUR"})).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 
+    // The outbox takes up a new receiver in its own time: its series comes then.
+    until(&app, &format!("cagnotte_webhook_delivered_total{{webhook=\"{webhook}\"}}"), 0.0).await;
     let values = until(&app, "cagnotte_websocket_sessions", 2.0).await;
     let (c, l, o) = (&live.campaign_id, &live.id, &on_air.id);
     let expected = [
