@@ -8,10 +8,12 @@ function CagnotteApiError(status, code, message, body) {
 }
 function cagnotteRequest(method, path, payload, headers, credentials) {
   "use strict";
-  if (payload !== undefined) headers["Content-Type"] = "application/json";
+  // A file (a media library's) goes as it is; anything else as JSON.
+  var raw = typeof Blob !== "undefined" && payload instanceof Blob;
+  if (payload !== undefined && !raw) headers["Content-Type"] = "application/json";
   return fetch(path, {
     method: method, headers: headers, credentials: credentials, cache: "no-store",
-    body: payload === undefined ? undefined : JSON.stringify(payload)
+    body: payload === undefined || raw ? payload : JSON.stringify(payload)
   }).then(function (r) {
     return r.text().then(function (text) {
       var v = null;
@@ -326,15 +328,7 @@ function cagnotteMediaLibrary(o, upload) {
       : Math.max(1, Math.round(n / 1024)) + (o.lang === "en" ? " kB" : " ko");
   }
   function send(method, url, body) {
-    return fetch(url, { method: method, headers: o.headers(), credentials: o.credentials, cache: "no-store", body: body })
-      .then(function (r) {
-        return r.text().then(function (text) {
-          var v = null;
-          try { v = text ? JSON.parse(text) : null; } catch (e) { v = null; }
-          if (!r.ok) throw new CagnotteApiError(r.status, v && v.error, (v && v.message) || r.statusText, v);
-          return v;
-        });
-      });
+    return cagnotteRequest(method, url, body, o.headers(), o.credentials);
   }
   function row(m) {
     var li = document.createElement("li");
