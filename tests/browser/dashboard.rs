@@ -64,10 +64,17 @@ pub async fn text(b: &Browser, css: &str) -> Value {
     on(b, css, "var n = document.querySelector(arguments[0]); return n ? n.textContent : null;").await
 }
 
+/// Waits for `css` to read `expected`; a timeout says what it read last.
 pub async fn wait_text(b: &Browser, css: &str, expected: &str) {
-    eventually(&format!("{css} reads {expected:?}"), WAIT, || async { (text(b, css).await == expected).then_some(()) })
-        .await;
-    let _ = b;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let read = text(b, css).await;
+        if read == expected {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out after {WAIT:?}: {css} reads {read} instead of {expected:?}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }
 
 async fn state(b: &Browser) -> Value {
