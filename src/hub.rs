@@ -241,6 +241,18 @@ impl Hub {
         ring.frames.push_back(frame.clone());
     }
 
+    /// Rewrites the ring's frames that `rewrite` changes (a donor's erased name
+    /// and message): a resume never sends them again as they were.
+    pub fn rewrite(&self, key: &str, rewrite: impl Fn(&str) -> Option<String>) {
+        let Some(ch) = self.channel(key) else { return };
+        let mut ring = ch.ring.lock().unwrap_or_else(|e| e.into_inner());
+        for f in ring.frames.iter_mut() {
+            if let Some(text) = rewrite(f.text.as_str()) {
+                *f = Frame::new(f.seq, text);
+            }
+        }
+    }
+
     /// Sends a stream's frames of one batch (already recorded), in seq order.
     pub fn send(&self, key: &str, frames: Vec<Frame>) {
         let Some(ch) = self.channel(key) else { return };

@@ -470,6 +470,10 @@ pub struct Donation {
     /// The poll option its message voted for (boxed: few donations vote).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vote: Option<Box<Vote>>,
+    /// The donor's name and message erased at their request: gone from the log,
+    /// its frames and the state; the money still counts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub erased: bool,
 }
 
 /// The public shape of a donation (API.md `donation` object).
@@ -493,6 +497,9 @@ pub struct DonationView<'a> {
     pub test: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vote: Option<&'a Vote>,
+    /// The name and message erased at the donor's request.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub erased: bool,
 }
 
 impl Donation {
@@ -503,6 +510,16 @@ impl Donation {
         self.donor_masked = mask(self.donor.as_deref());
         self.message_masked = mask(self.message.as_deref());
         self
+    }
+
+    /// Forgets the donor's name and message (the donor's request): the
+    /// donation as the log's rewritten row holds it.
+    pub fn erase(&mut self) {
+        self.donor = None;
+        self.message = None;
+        self.donor_masked = None;
+        self.message_masked = None;
+        self.erased = true;
     }
 
     /// The donor name viewers may see, if any.
@@ -594,6 +611,7 @@ impl Donation {
             message_masked: None,
             test: false,
             vote: None,
+            erased: false,
         }
     }
 
@@ -613,6 +631,7 @@ impl Donation {
             moderation: self.moderation(),
             test: self.test,
             vote: self.vote.as_deref(),
+            erased: self.erased,
         }
     }
 }

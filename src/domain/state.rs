@@ -166,6 +166,13 @@ pub enum Fact {
     PrizeDrawn {
         draw: Draw,
     },
+    /// The donor's name and message erased at their request (the organisers'
+    /// answer to a data-protection request). The writer rewrote every earlier
+    /// row and frame that held them in the same transaction; the amount still
+    /// counts.
+    DonationErased {
+        donation_id: String,
+    },
 }
 
 impl Fact {
@@ -208,6 +215,7 @@ impl Fact {
             Fact::SubscriberUpdated { .. } => "subscriber_updated",
             Fact::SubscriberRemoved { .. } => "subscriber_removed",
             Fact::PrizeDrawn { .. } => "prize_drawn",
+            Fact::DonationErased { .. } => "donation_erased",
         }
     }
 }
@@ -449,6 +457,10 @@ pub enum Command {
         draw: Draw,
         minutes: Option<u32>,
         seed: u64,
+    },
+    /// The donor's name and message erased for good (admin).
+    EraseDonation {
+        donation_id: String,
     },
 }
 
@@ -1270,6 +1282,13 @@ impl State {
                 }
                 Ok(Decision::Append(Fact::SubscriberUpdated { subscriber: sub.clone() }))
             }
+            Command::EraseDonation { donation_id } => {
+                let d = self.donation_for(&Principal::Admin, donation_id)?;
+                if d.erased {
+                    return Ok(Decision::Current { donation_id: donation_id.clone() });
+                }
+                Ok(Decision::Append(Fact::DonationErased { donation_id: donation_id.clone() }))
+            }
             Command::RemoveSubscriber { subscriber_id } => {
                 if !self.subscribers.contains_key(subscriber_id) {
                     return Err(Refusal::SubscriberNotFound);
@@ -1301,7 +1320,8 @@ impl State {
         match fact {
             Fact::DonationRefunded { donation_id, .. }
             | Fact::TextReleased { donation_id }
-            | Fact::TextHidden { donation_id, .. } => Some(self.donations.get(donation_id)?.donation.clone()),
+            | Fact::TextHidden { donation_id, .. }
+            | Fact::DonationErased { donation_id } => Some(self.donations.get(donation_id)?.donation.clone()),
             _ => None,
         }
     }
@@ -1425,7 +1445,8 @@ impl State {
             }
             Fact::TextReleased { donation_id }
             | Fact::TextHidden { donation_id, .. }
-            | Fact::AlertReplayed { donation_id } => self.donations.get(donation_id)?.donation.campaign_id.to_string(),
+            | Fact::AlertReplayed { donation_id }
+            | Fact::DonationErased { donation_id } => self.donations.get(donation_id)?.donation.campaign_id.to_string(),
             Fact::TestAlert { donation } => donation.campaign_id.to_string(),
             Fact::MatchUpdated { r#match } => r#match.campaign_id.clone(),
             Fact::CampaignOverlayRotated { campaign_id, .. } => campaign_id.clone(),
@@ -1485,7 +1506,8 @@ impl State {
             | Fact::MatchUpdated { .. } => Some(Stream::Campaign(self.campaign_of(fact)?)),
             Fact::TextReleased { donation_id }
             | Fact::TextHidden { donation_id, .. }
-            | Fact::AlertReplayed { donation_id } => {
+            | Fact::AlertReplayed { donation_id }
+            | Fact::DonationErased { donation_id } => {
                 Some(Stream::Live(self.donations.get(donation_id)?.donation.live_id.to_string()))
             }
             Fact::TestAlert { donation } => Some(Stream::Live(donation.live_id.to_string())),
@@ -1762,6 +1784,15 @@ impl State {
                     d.donation.donor_hidden |= *donor;
                     d.donation.message_hidden |= *message;
                 }
+            }
+            Fact::DonationErased { donation_id } => {
+                let d = self.donations.get_mut(donation_id).ok_or(FoldError::Unknown(ev.seq))?;
+                if let Some(at) = d.release_at.take() {
+                    self.releases.remove(&(at.get(), SmolStr::from(donation_id.as_str())));
+                }
+                // Nothing is left to moderate.
+                d.donation.pending = false;
+                d.donation.erase();
             }
             Fact::TestAlert { .. } | Fact::AlertReplayed { .. } | Fact::AlertSkipped { .. } => {}
             Fact::PollStarted { poll } => {

@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/donations/{id}/approve", post(approve))
         .route("/api/v1/donations/{id}/hide", post(hide))
         .route("/api/v1/donations/{id}/replay", post(replay))
+        .route("/api/v1/donations/{id}/erase", post(erase))
 }
 
 #[derive(Deserialize)]
@@ -997,6 +998,38 @@ async fn replay(
 ) -> Result<Response, ApiError> {
     let (by, _) = app.require_host(&headers, None)?;
     Ok(outcome_response(app.ledger.submit(Command::ReplayAlert { by, donation_id }).await?, StatusCode::OK))
+}
+
+/// `POST /api/v1/donations/{id}/erase` (admin): the donor's name and message
+/// erased for good, as a donor may ask under data-protection law. The amount
+/// still counts everywhere (the charity's accounts keep the gift); the name and
+/// message leave the state, the leaderboards, the log's rows and frames (its
+/// event, refunds, texts released or hidden, replayed alerts, prize draws), the
+/// resume rings and the exports; then the WAL is emptied so no older copy of a
+/// rewritten page stays in it. Open pages get a `donation_updated` frame,
+/// webhook subscribers a `donation.erased` event. Erasing again changes nothing.
+async fn erase(
+    State(app): State<AppState>,
+    Path(donation_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let outcome = app.ledger.submit(Command::EraseDonation { donation_id }).await?;
+    if matches!(outcome, crate::ledger::Outcome::Appended { .. }) {
+        let dir = app.config.data_dir.clone();
+        let wiped =
+            tokio::task::spawn_blocking(move || crate::ledger::sqlite::Store::wipe_wal(&dir, Duration::from_secs(5)))
+                .await;
+        match wiped {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => {
+                tracing::warn!("the WAL was busy: an erased row's older copy stays in it until its next checkpoint")
+            }
+            Ok(Err(err)) => tracing::warn!(%err, "could not empty the WAL after an erasure"),
+            Err(err) => tracing::warn!(%err, "could not empty the WAL after an erasure"),
+        }
+    }
+    Ok(outcome_response(outcome, StatusCode::OK))
 }
 
 #[derive(Deserialize)]

@@ -12,7 +12,7 @@ use crate::domain::{Donation, Match, Poll, Timestamp, TokenHash};
 use crate::hub::{Frame, Hub};
 use crate::metrics::LedgerStats;
 use crate::views::{Change, Views};
-use sqlite::{Row, Store, StoreError};
+use sqlite::{Erasure, Row, Store, StoreError};
 use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -205,12 +205,21 @@ impl Writer {
         let mut rows: Vec<Row> = Vec::with_capacity(batch.len());
         let mut pending: Vec<Pending> = Vec::with_capacity(batch.len());
         let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
+        let mut erasures: Vec<Erasure> = Vec::new();
         for Request { mut cmd, reply } in batch.drain(..) {
             stamp(&mut cmd, now);
             let result = match self.state.decide(&cmd) {
                 Err(refusal) => Err(LedgerError::Refused(refusal)),
                 Ok(Decision::Append(fact)) => {
                     let campaign = self.state.campaign_of(&fact);
+                    if let (Fact::DonationErased { donation_id }, Some(campaign_id)) = (&fact, &campaign) {
+                        let from = self.state.donations.get(donation_id).map_or(0, |d| d.seq);
+                        erasures.push(Erasure {
+                            donation_id: donation_id.clone(),
+                            campaign_id: campaign_id.clone(),
+                            from,
+                        });
+                    }
                     let result = self.append(fact, now, &mut rows, &mut pending);
                     if result.is_ok() {
                         self.follow_ups(campaign.as_deref(), now, &mut rows, &mut pending);
@@ -234,7 +243,7 @@ impl Writer {
         }
         let started = std::time::Instant::now();
         if !rows.is_empty()
-            && let Err(err) = self.store.append(&rows)
+            && let Err(err) = self.store.append_erasing(&rows, &erasures)
         {
             tracing::error!(%err, "commit failed; the batch is refused and the state rebuilt from the log");
             for (tx, _) in replies {
@@ -274,6 +283,17 @@ impl Writer {
             }
             if let Some(stream) = &p.stream {
                 self.views.bump(p.seq, stream);
+            }
+        }
+        // A resume must not send an erased name again from memory either.
+        for e in &erasures {
+            let keys = self
+                .state
+                .donations
+                .get(&e.donation_id)
+                .map(|d| [d.donation.live_id.to_string(), Hub::campaign_key(&d.donation.campaign_id)]);
+            for key in keys.iter().flatten() {
+                self.hub.rewrite(key, |text| erased_text(text, &e.donation_id));
             }
         }
         self.committed.send_replace(self.state.last_seq);
@@ -389,7 +409,9 @@ impl Writer {
                     before.live_tokens.unwrap_or((live.key_hash, live.overlay_hash, live.host_hash));
                 Some(Change::Secrets { live, old_key, old_overlay, old_host })
             }
-            Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
+            Fact::TextReleased { donation_id }
+            | Fact::TextHidden { donation_id, .. }
+            | Fact::DonationErased { donation_id } => {
                 let (change, _) = self.donation_change(donation_id, before.donation);
                 let view = json(&s.donations[donation_id].donation.view());
                 frame = Some(Frame::new(
@@ -646,6 +668,40 @@ fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
+/// `text` (an event's row or a frame, JSON) with the donor's name and message
+/// of donation `donation_id` erased wherever that donation appears (an object
+/// with its `id`: the event's donation, or its public view in a frame, a draw's
+/// winner); `None` when nothing there names them.
+pub fn erased_text(text: &str, donation_id: &str) -> Option<String> {
+    fn walk(v: &mut serde_json::Value, id: &str) -> bool {
+        match v {
+            serde_json::Value::Object(o) => {
+                let mut changed = false;
+                if o.get("id").and_then(|v| v.as_str()) == Some(id) && o.contains_key("donor") {
+                    for key in ["donor", "message"] {
+                        if let Some(v) = o.get_mut(key).filter(|v| !v.is_null()) {
+                            *v = serde_json::Value::Null;
+                            changed = true;
+                        }
+                    }
+                    for key in ["donor_masked", "message_masked"] {
+                        changed |= o.remove(key).is_some();
+                    }
+                    if o.get("erased") != Some(&serde_json::Value::Bool(true)) {
+                        o.insert("erased".into(), serde_json::Value::Bool(true));
+                        changed = true;
+                    }
+                }
+                o.values_mut().fold(changed, |c, v| walk(v, id) | c)
+            }
+            serde_json::Value::Array(a) => a.iter_mut().fold(false, |c, v| walk(v, id) | c),
+            _ => false,
+        }
+    }
+    let mut v: serde_json::Value = serde_json::from_str(text).ok()?;
+    walk(&mut v, donation_id).then(|| v.to_string())
+}
+
 /// The writer's clock decides every time in the log, so seq order and time order agree.
 fn stamp(cmd: &mut Command, now: Timestamp) {
     match cmd {
@@ -676,7 +732,8 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         | Command::RemoveIntegration { .. }
         | Command::UpdateSubscriber(_)
         | Command::RemoveSubscriber { .. }
-        | Command::RemoveMilestone { .. } => {}
+        | Command::RemoveMilestone { .. }
+        | Command::EraseDonation { .. } => {}
         Command::Refund { .. } | Command::RotateLiveSecrets { .. } | Command::Tick => {}
     }
 }

@@ -85,6 +85,41 @@ fn donation_events_from(
     Ok(out)
 }
 
+/// A donation whose donor's name and message leave the log: every row of its
+/// campaign from `from` (the donation's own seq) on that names it is rewritten.
+#[derive(Debug, Clone)]
+pub struct Erasure {
+    pub donation_id: String,
+    pub campaign_id: String,
+    pub from: u64,
+}
+
+/// Rewrites the rows that hold the donation of `e` (its event and the frames
+/// showing it: refunds, released or hidden texts, replayed alerts, prize draws).
+/// The writer's connection has `secure_delete` on, so the old bytes are zeroed
+/// in the pages, not left in their free space.
+fn erase_rows(conn: &Connection, e: &Erasure) -> Result<(), StoreError> {
+    let quoted = serde_json::to_string(&e.donation_id).unwrap_or_default();
+    let found: Vec<(i64, String, Option<String>)> = {
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, data, frame FROM events WHERE campaign_id = ?1 AND frame IS NOT NULL AND seq >= ?2 \
+             AND (instr(data, ?3) > 0 OR instr(frame, ?3) > 0)",
+        )?;
+        let rows =
+            stmt.query_map(params![e.campaign_id, e.from as i64, quoted], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut update = conn.prepare_cached("UPDATE events SET data = ?2, frame = ?3 WHERE seq = ?1")?;
+    for (seq, data, frame) in found {
+        let new_data = super::erased_text(&data, &e.donation_id);
+        let new_frame = frame.as_deref().and_then(|f| super::erased_text(f, &e.donation_id));
+        if new_data.is_some() || new_frame.is_some() {
+            update.execute(params![seq, new_data.unwrap_or(data), new_frame.or(frame)])?;
+        }
+    }
+    Ok(())
+}
+
 /// `kind IN ('a', 'b')`: the SQL condition that an event is of one of `kinds`
 /// (our own constants, never input).
 pub fn kind_in(kinds: &[&str]) -> String {
@@ -206,13 +241,22 @@ impl Store {
         }
         conn.execute_batch(SCHEMA)?;
         conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
+        // An erased donor's rewritten row leaves no copy in the pages' free space.
+        // The log only grows otherwise, so this costs nothing on appends.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         let checkpointer = Some(Checkpointer::start(&path)?);
         Ok(Store { conn, path, checkpointer, since_checkpoint: 0, passes_seen: 0 })
     }
 
     /// Appends a batch in one transaction: one fsync for all of it.
     pub fn append(&mut self, rows: &[Row]) -> Result<(), StoreError> {
-        self.append_rows(rows)?;
+        self.append_erasing(rows, &[])
+    }
+
+    /// Appends a batch and, in the same transaction, rewrites the earlier rows
+    /// that hold an erased donor's name or message.
+    pub fn append_erasing(&mut self, rows: &[Row], erasures: &[Erasure]) -> Result<(), StoreError> {
+        self.append_rows(rows, erasures)?;
         let Some(c) = &self.checkpointer else { return Ok(()) };
         self.since_checkpoint += rows.len();
         if self.since_checkpoint >= CHECKPOINT_EVERY {
@@ -238,7 +282,7 @@ impl Store {
         }
     }
 
-    fn append_rows(&mut self, rows: &[Row]) -> Result<(), StoreError> {
+    fn append_rows(&mut self, rows: &[Row], erasures: &[Erasure]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
@@ -257,8 +301,32 @@ impl Store {
                 ])?;
             }
         }
+        for e in erasures {
+            erase_rows(&tx, e)?;
+        }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Copies the WAL back into the database and empties it, so that no earlier
+    /// version of a rewritten row stays in it; waits up to `within` for readers
+    /// and a background checkpoint to finish. Returns whether it did.
+    pub fn wipe_wal(dir: &Path, within: std::time::Duration) -> Result<bool, StoreError> {
+        let conn = Connection::open(db_path(dir))?;
+        configure(&conn)?;
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            // (busy, WAL frames, frames copied): busy when another checkpoint runs.
+            let (busy, left): (i64, i64) =
+                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            if busy == 0 && left == 0 {
+                return Ok(true);
+            }
+            if std::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     /// Every event, oldest first, handed over in chunks to `fold`, which runs on the

@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS webhook_outbox (
 ";
 
 /// The log's event kinds that subscribers receive, and their outgoing names.
-pub const KINDS: [(&str, &str); 7] = [
+pub const KINDS: [(&str, &str); 8] = [
     ("donation", "donation.created"),
     ("refund", "donation.refunded"),
     ("partial_refund", "donation.partially_refunded"),
@@ -63,6 +63,7 @@ pub const KINDS: [(&str, &str); 7] = [
     ("match_used_up", "match.used_up"),
     ("poll_closed", "poll.closed"),
     ("prize_drawn", "prize.drawn"),
+    ("donation_erased", "donation.erased"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -662,6 +663,7 @@ mod tests {
             Fact::MilestoneReached { milestone_id: "m".into() },
             Fact::MatchUsedUp { match_id: "m".into() },
             Fact::PollClosed { live_id: "l".into(), poll_id: "p".into() },
+            Fact::DonationErased { donation_id: "d".into() },
             Fact::PrizeDrawn {
                 draw: crate::domain::Draw {
                     entries: 1,

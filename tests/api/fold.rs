@@ -110,6 +110,10 @@ enum Op {
         paused: Option<bool>,
         by_other: bool,
     },
+    /// The donor's name and message erased (the admin).
+    Erase {
+        d: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -140,6 +144,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(l, min, weighted, seed, campaign)| Op::Draw { l, min, weighted, seed, campaign }),
         1 => (0..4usize, proptest::option::of(any::<bool>()), any::<bool>())
             .prop_map(|(l, paused, by_other)| Op::Alerts { l, paused, by_other }),
+        1 => (0..40usize).prop_map(|d| Op::Erase { d }),
     ]
 }
 
@@ -369,6 +374,10 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     None => Command::SkipAlert { by, live_id: lid.clone() },
                 }
             }
+            Op::Erase { d } => {
+                let Some(did) = donations.get(*d) else { continue };
+                Command::EraseDonation { donation_id: did.clone() }
+            }
             Op::Rotate { l } => {
                 let Some(lid) = lives.get(*l) else { continue };
                 Command::RotateLiveSecrets {
@@ -511,6 +520,11 @@ fn check_invariants(s: &State) {
         if d.release_at.is_some() {
             assert!(d.donation.pending);
         }
+        // An erased donation keeps its money and nothing of its donor's words.
+        if x.erased {
+            assert!(x.donor.is_none() && x.message.is_none() && x.donor_masked.is_none() && x.message_masked.is_none());
+            assert!(!x.pending && d.release_at.is_none(), "nothing is left to moderate");
+        }
         if !d.donation.anonymous && d.donation.donor.as_deref() == Some("Connard") {
             assert_eq!(d.donation.donor_masked.as_deref(), Some("*******"), "the default list masks it");
         }
@@ -588,6 +602,32 @@ proptest! {
         prop_assert_eq!(&loaded, &events);
         let from_disk = State::replay(Limits::default(), &loaded).unwrap();
         prop_assert_eq!(&from_disk, &live);
+
+        // The log as an erasure leaves it (each erased donation's rows rewritten)
+        // holds no erased name or message and replays to the same state.
+        let erased: Vec<&str> = events
+            .iter()
+            .filter_map(|e| match &e.fact {
+                Fact::DonationErased { donation_id } => Some(donation_id.as_str()),
+                _ => None,
+            })
+            .collect();
+        let rewritten: Vec<Event> = events
+            .iter()
+            .map(|e| {
+                let text = erased.iter().fold(serde_json::to_string(e).unwrap(), |text, id| {
+                    cagnotte::ledger::erased_text(&text, id).unwrap_or(text)
+                });
+                serde_json::from_str(&text).unwrap()
+            })
+            .collect();
+        for e in &rewritten {
+            if let Fact::DonationReceived { donation, .. } = &e.fact {
+                prop_assert_eq!(donation.erased, erased.contains(&donation.id.as_str()));
+                prop_assert!(!donation.erased || (donation.donor.is_none() && donation.message.is_none()));
+            }
+        }
+        prop_assert_eq!(&State::replay(Limits::default(), &rewritten).unwrap(), &live);
     }
 }
 

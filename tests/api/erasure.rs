@@ -1,0 +1,143 @@
+//! A donor's name and message erased at their request: gone from the state,
+//! the leaderboards, the frames (live, resumed, read back from the log), the
+//! exports and every file of the data directory; the money still counts.
+
+use crate::helpers::{ADMIN, TestApp, TestLive, spawn_app};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::path::Path;
+
+const NAME: &str = "Inès Lambert";
+const MESSAGE: &str = "Pour ma sœur Clémentine";
+
+/// The files of the data directory that hold `text`, by name.
+fn files_holding(dir: &Path, text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            if bytes.windows(text.len()).any(|w| w == text.as_bytes()) {
+                found.push(path.file_name().unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    found
+}
+
+async fn erase(app: &TestApp, donation_id: &str, token: &str) -> (StatusCode, Value) {
+    app.post(&format!("/api/v1/donations/{donation_id}/erase"), Some(token), json!({})).await
+}
+
+async fn csv(app: &TestApp, live: &TestLive) -> String {
+    let url = format!("{}/api/v1/campaigns/{}/donations.csv", app.base, live.campaign_id);
+    let res = app.client.get(url).bearer_auth(ADMIN).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.text().await.unwrap()
+}
+
+/// No trace of the name or the message in `text`.
+fn clean(what: &str, text: &str) {
+    assert!(!text.contains("Inès") && !text.contains("Clémentine"), "{what} still names her: {text}");
+}
+
+#[tokio::test]
+async fn an_erased_donor_leaves_no_trace_and_their_money_still_counts() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let (s, d) = app.donate(&live, json!({"amount": 2500, "currency": "EUR", "donor": NAME, "message": MESSAGE})).await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let ines = d["donation"]["id"].as_str().unwrap().to_owned();
+    app.donate(&live, json!({"amount": 1000, "currency": "EUR", "donor": "Bob"})).await;
+    // Every kind of frame that shows her gift: a partial refund, her message
+    // hidden, her alert replayed, a prize she wins (alone above 20 €).
+    assert_eq!(app.refund(&live, &ines, json!({"refunded_amount": 500})).await, StatusCode::OK);
+    let (s, _) = app.post(&format!("/api/v1/donations/{ines}/replay"), Some(&live.key), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = app.post(&format!("/api/v1/donations/{ines}/hide"), Some(ADMIN), json!({"message": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, draw) = app
+        .post(
+            &format!("/api/v1/lives/{}/draws", live.id),
+            Some(&live.key),
+            json!({"prize": "Affiche", "min_amount": 1500}),
+        )
+        .await;
+    assert_eq!((s, draw["winner"]["donor"].as_str()), (StatusCode::CREATED, Some(NAME)), "{draw}");
+    assert!(!files_holding(app.data_dir(), NAME).is_empty(), "the log holds her name before");
+    let (_, before) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    let last = app.events(&live, 0).await.last().unwrap()["seq"].as_u64().unwrap();
+    let mut ws = app.ws(&live, None).await;
+    assert_eq!(ws.next().await["type"], "snapshot");
+
+    // Organisers only; an unknown donation is a 404; nothing changes.
+    let (s, e) = erase(&app, &ines, &live.key).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    let (s, e) = erase(&app, "dn_nope", ADMIN).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("donation_not_found")), "{e}");
+    assert_eq!(app.events(&live, last).await, Vec::<Value>::new());
+
+    let (s, v) = erase(&app, &ines, ADMIN).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let erased = &v["donation"];
+    assert_eq!(
+        (erased["donor"].clone(), erased["message"].clone(), erased["erased"].as_bool()),
+        (Value::Null, Value::Null, Some(true))
+    );
+    assert_eq!((erased["amount"].as_i64(), erased["refunded_amount"].as_i64()), (Some(2500), Some(500)));
+    let frame = ws.until("donation_updated").await;
+    assert_eq!(frame["donation"], *erased);
+    assert_eq!(frame["seq"].as_u64(), Some(last + 1));
+    // Again: nothing more is written.
+    let (s, again) = erase(&app, &ines, ADMIN).await;
+    assert_eq!((s, &again["donation"]), (StatusCode::OK, erased));
+    assert_eq!(app.events(&live, last + 1).await, Vec::<Value>::new());
+
+    // The money counts as before; the leaderboard and the draw no longer name her.
+    let (_, after) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(after["totals"], before["totals"]);
+    assert_eq!(after["totals"]["raised"], 3000);
+    assert_eq!(after["top_donors"], json!([{"donor": "Bob", "amount": 1000, "donations": 1}]));
+    assert_eq!(after["draws"][0]["winner"]["id"], ines.as_str());
+    clean("the live", &after.to_string());
+
+    // Every copy: the frames read back from the log, a resume from memory, the
+    // campaign's snapshot, the exports, the data directory's files.
+    let events = app.events(&live, 0).await;
+    assert_eq!(events.last().unwrap()["seq"].as_u64(), Some(last + 1));
+    assert!(events.iter().any(|e| e["type"] == "prize_drawn"), "{events:?}");
+    clean("the log's frames", &serde_json::to_string(&events).unwrap());
+    let mut resumed = app.ws(&live, Some(0)).await;
+    let mut frames = Vec::new();
+    while let Some(f) = resumed.try_next(std::time::Duration::from_millis(500)).await {
+        frames.push(f);
+    }
+    assert_eq!(frames.last().unwrap()["seq"].as_u64(), Some(last + 1), "{frames:?}");
+    clean("the resumed frames", &serde_json::to_string(&frames).unwrap());
+    clean("the campaign's snapshot", &app.campaign_ws(&live.campaign_id).await.next().await.to_string());
+    let sheet = csv(&app, &live).await;
+    clean("the CSV", &sheet);
+    assert!(sheet.contains("Bob") && sheet.contains("25.00"), "{sheet}");
+    let (_, list) = app
+        .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/donations", live.id), Some(ADMIN), &[], None)
+        .await;
+    let row = list["donations"].as_array().unwrap().iter().find(|d| d["id"] == ines.as_str()).unwrap().clone();
+    assert_eq!((row["erased"].as_bool(), row["amount"].as_i64()), (Some(true), Some(2500)), "{row}");
+    clean("the dashboard's list", &list.to_string());
+    for text in [NAME, "Clémentine"] {
+        assert_eq!(files_holding(app.data_dir(), text), Vec::<String>::new(), "{text}");
+    }
+
+    // After a restart: the same state, still without her words.
+    drop((ws, resumed));
+    let app = app.restart().await;
+    let (_, restarted) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(restarted["totals"], before["totals"]);
+    assert_eq!(restarted["top_donors"], after["top_donors"]);
+    clean("the restarted live", &restarted.to_string());
+    let (s, again) = erase(&app, &ines, ADMIN).await;
+    assert_eq!((s, &again["donation"]), (StatusCode::OK, erased));
+    for text in [NAME, "Clémentine"] {
+        assert_eq!(files_holding(app.data_dir(), text), Vec::<String>::new(), "{text}");
+    }
+}
