@@ -41,7 +41,10 @@
       reportFor: function (name, charity, zone) { return name + (charity ? " — au profit de " + charity : "") + " — heure : " + zone; },
       seriesStopped: function (n, total) { return n + " lives créés sur " + total + ", puis : "; },
       repeatNeedsDate: "Pour répéter un live, choisissez la date et l'heure du premier.",
-      badAmount: "Montant invalide : ", anonymous: "anonyme", hidden: "masqué",
+      badAmount: "Montant invalide : ", anonymous: "anonyme", hidden: "masqué", erased: "effacé à sa demande",
+      erase: "Effacer ses données",
+      eraseWarn: "Le nom et le message de ce don seront effacés pour de bon, partout (journal, exports, overlays), comme le donateur peut le demander (RGPD) ; le montant reste compté. Cliquez de nouveau pour confirmer.",
+      erasedDone: "Nom et message effacés. Pensez aux exports et sauvegardes déjà faits.",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé", st_test: "Test",
       approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message", refund: "Rembourser",
       partRefunded: "remboursé : ", partRefund: "En partie…",
@@ -106,7 +109,10 @@
       reportFor: function (name, charity, zone) { return name + (charity ? " — for " + charity : "") + " — time: " + zone; },
       seriesStopped: function (n, total) { return n + " of " + total + " lives created, then: "; },
       repeatNeedsDate: "To repeat a live, choose the date and time of the first.",
-      badAmount: "Invalid amount: ", anonymous: "anonymous", hidden: "hidden",
+      badAmount: "Invalid amount: ", anonymous: "anonymous", hidden: "hidden", erased: "erased at their request",
+      erase: "Erase their data",
+      eraseWarn: "This donation's name and message will be erased for good, everywhere (log, exports, overlays), as a donor may ask (GDPR); the amount still counts. Click again to confirm.",
+      erasedDone: "Name and message erased. Mind the exports and backups already made.",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded", st_test: "Test",
       approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message", refund: "Refund",
       partRefunded: "refunded: ", partRefund: "In part…",
@@ -921,6 +927,7 @@
         acts.appendChild(actionButton("refund", d.id, T.refund));
         acts.appendChild(actionButton("part-refund", d.id, T.partRefund));
       }
+      if (!d.erased && (d.donor_name || d.message_text)) acts.appendChild(actionButton("erase", d.id, T.erase));
       tr.appendChild(acts);
       tb.appendChild(tr);
     });
@@ -1455,7 +1462,8 @@
     var liveId = card && card.dataset.live;
     var rotate = act.indexOf("rotate-") === 0;
     var armedKey = act + " " + (b.dataset.id || liveId || currentId);
-    if ((act === "refund" || act === "close-poll" || act === "cancel-live" || act.indexOf("remove-") === 0 || rotate) &&
+    if ((act === "refund" || act === "erase" || act === "close-poll" || act === "cancel-live" || act.indexOf("remove-") === 0 ||
+        rotate) &&
         !armedActs[armedKey]) {
       // Two clicks: a refund cannot be undone, and a replaced link or key stops
       // at once (an overlay open in OBS with the old link is cut).
@@ -1465,6 +1473,7 @@
         notice(act === "rotate-key" ? T.rotateKey : act === "rotate-host" ? T.rotateHost : T.rotateLink, false);
       }
       if (act === "cancel-live") notice(T.cancelWarn, false);
+      if (act === "erase") notice(T.eraseWarn, false);
       arm(b);
       return;
     }
@@ -1544,6 +1553,7 @@
       "hide-donor": function () { return api("POST", don + "/hide", { donor: true }); },
       "hide-message": function () { return api("POST", don + "/hide", { message: true }); },
       "refund": function () { return api("POST", don + "/refund"); },
+      "erase": function () { return api("POST", don + "/erase").then(function () { notice(T.erasedDone, false); }); },
       "replay": function () { return api("POST", don + "/replay").then(function () { notice(T.replayed, false); }); },
       "remove-integration": function () {
         return api("DELETE", "/api/v1/integrations/" + encodeURIComponent(b.dataset.id)).then(loadHooks);
@@ -1562,7 +1572,8 @@
     if (!call) return;
     b.disabled = true;
     call().then(function () {
-      if (act !== "test-alert" && act !== "replay" && act !== "skip-alert" && act.indexOf("rotate") !== 0 && !/-live$/.test(act)) {
+      if (act !== "test-alert" && act !== "replay" && act !== "skip-alert" && act !== "erase" && act.indexOf("rotate") !== 0 &&
+          !/-live$/.test(act)) {
         notice(T.saved, false);
       }
       return refresh(false);

@@ -43,7 +43,7 @@
       won: function (a) { return "don de " + a; },
       approved: "Texte validé : il passe à l'antenne.", hiddenDone: "Masqué sur les overlays et la page publique.",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé",
-      anonymous: "anonyme", hidden: "masqué", none: "Aucun texte en attente.", noDonation: "Aucun don pour l'instant.",
+      anonymous: "anonyme", hidden: "masqué", erased: "effacé à sa demande", none: "Aucun texte en attente.", noDonation: "Aucun don pour l'instant.",
       count: function (n, all) {
         return all > n ? "(les " + n + " plus récents sur " + all + ")" : "(" + all + (all > 1 ? " dons)" : " don)");
       },
@@ -94,7 +94,7 @@
       won: function (a) { return "donation of " + a; },
       approved: "Text approved: it goes on air.", hiddenDone: "Hidden from the overlays and the public page.",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded",
-      anonymous: "anonymous", hidden: "hidden", none: "No text waiting.", noDonation: "No donation yet.",
+      anonymous: "anonymous", hidden: "hidden", erased: "erased at their request", none: "No text waiting.", noDonation: "No donation yet.",
       count: function (n, all) {
         return all > n ? "(the " + n + " newest of " + all + ")" : "(" + all + (all === 1 ? " donation)" : " donations)");
       },

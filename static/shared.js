@@ -147,6 +147,7 @@ function cagnotteTextCells(tr, d, labels) {
     td.appendChild(b);
   };
   var who = cell("donor", d.donor_name || "—");
+  if (d.erased) badge(who, labels.erased);
   if (d.anonymous) badge(who, labels.anonymous);
   if (d.donor_hidden) badge(who, labels.hidden);
   var msg = cell("message", d.message_text || "");

@@ -782,11 +782,53 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
             "milestone.reached",
             "match.used_up",
             "poll.closed",
-            "prize.drawn"
+            "prize.drawn",
+            "donation.erased"
         ])
     );
     let (s, _) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(&live.key), &[], None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+/// A donor erased while a delivery waits for its retry: the subscriber gets the
+/// donation without the name it had, then `donation.erased` to erase its copy.
+#[tokio::test]
+async fn subscribers_hear_of_an_erasure_and_get_no_erased_name() {
+    let receiver = Receiver::default();
+    let base = receiver.start().await;
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    subscribe(&app, &format!("{base}/crm"), &live.campaign_id).await;
+    receiver.failures.store(1, std::sync::atomic::Ordering::SeqCst);
+    let (s, d) = app
+        .donate(
+            &live,
+            json!({"amount": 1500, "currency": "EUR", "donor": "Yasmine Haddad", "message": "De la part de Yasmine"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let id = d["donation"]["id"].as_str().unwrap().to_owned();
+    until(10, "a first attempt", async || (receiver.attempts("crm") >= 1).then_some(())).await;
+    let (s, v) = app.post(&format!("/api/v1/donations/{id}/erase"), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let got = until(15, "both deliveries", async || {
+        let got = receiver.accepted("crm", SUBSCRIBER_SECRET);
+        (got.len() >= 2).then_some(got)
+    })
+    .await;
+    let types: Vec<&str> = got.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["donation.created", "donation.erased"]);
+    for e in &got {
+        let donation = &e["data"]["donation"];
+        assert_eq!((donation["id"].as_str(), donation["amount"].as_i64()), (Some(id.as_str()), Some(1500)));
+        assert_eq!((donation["donor"].clone(), donation["message"].clone()), (Value::Null, Value::Null));
+        assert_eq!(donation["erased"], true);
+    }
+    assert_eq!(got[0]["data"]["totals"]["raised"], 1500);
+    let seen = receiver.seen.lock().unwrap();
+    let failed = seen.iter().find(|(p, .., status)| p == "crm" && *status == 503).unwrap();
+    assert!(failed.2.contains("Yasmine Haddad"), "the attempt before the erasure had the name");
+    assert!(seen.iter().filter(|(.., status)| *status == 200).all(|(_, _, body, _)| !body.contains("Yasmine")));
 }
 
 #[tokio::test]

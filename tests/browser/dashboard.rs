@@ -772,6 +772,42 @@ async fn hiding_after_the_fact_updates_open_overlays_and_refund_updates_totals()
     .await;
 }
 
+/// A donor asks for their data to be erased: two clicks on their row (the
+/// first says what it does), then the row keeps the amount without the name.
+#[tokio::test]
+async fn an_organiser_erases_a_donors_name_and_message_in_two_clicks() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let (_, d) = app
+        .donate(&live, json!({"amount": 1200, "currency": "EUR", "donor": "Margaux Petit", "message": "Bises à Léon"}))
+        .await;
+    let id = d["donation"]["id"].as_str().unwrap().to_owned();
+    app.donate(&live, json!({"amount": 300, "currency": "EUR", "anonymous": true})).await;
+    with_browser(async |b| {
+        sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        wait_rows(b, &[["—anonyme", "", "3,00_€", "", "Affiché"], ["Margaux Petit", "Bises à Léon", "12,00_€", "", "Affiché"]])
+            .await;
+        // Nothing to erase on a gift without a name or a message.
+        assert_eq!(b.js("return document.querySelectorAll('#donations button[data-act=erase]').length").await, 1);
+        let button = format!("#donations tbody tr[data-id='{id}'] button[data-act=erase]");
+        click(b, &button).await;
+        wait_text(b, "#notice", "Le nom et le message de ce don seront effacés pour de bon, partout (journal, exports, overlays), comme le donateur peut le demander (RGPD) ; le montant reste compté. Cliquez de nouveau pour confirmer.").await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!(l["top_donors"][0]["donor"], "Margaux Petit", "one click erases nothing");
+        click(b, &button).await;
+        wait_text(b, "#notice", "Nom et message effacés. Pensez aux exports et sauvegardes déjà faits.").await;
+        wait_rows(b, &[["—anonyme", "", "3,00_€", "", "Affiché"], ["—effacé à sa demande", "", "12,00_€", "", "Affiché"]])
+            .await;
+        assert_eq!(b.js("return document.querySelectorAll('#donations button[data-act=erase]').length").await, 0);
+        wait_text(b, "#c-totals", &fr("Total 15,00_€ (dons 15,00_€ + abondés 0,00_€) — 2 dons — objectif 5~000,00_€"))
+            .await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!(l["top_donors"], json!([]));
+        assert_eq!(l["totals"]["raised"], 1500);
+    })
+    .await;
+}
+
 /// On how many lines the newest donation's host and donor are drawn.
 const COUNT_LINES: &str = r##"["td.host", "td.donor", "td.when"].map(function (css) {
     var r = document.createRange();
