@@ -687,6 +687,11 @@ pub fn erased_text(text: &str, donation_id: &str) -> Option<String> {
                     for key in ["donor_masked", "message_masked"] {
                         changed |= o.remove(key).is_some();
                     }
+                    // Nothing is left to moderate (the event's own row).
+                    if let Some(p) = o.get_mut("pending").filter(|p| **p == serde_json::Value::Bool(true)) {
+                        *p = serde_json::Value::Bool(false);
+                        changed = true;
+                    }
                     if o.get("erased") != Some(&serde_json::Value::Bool(true)) {
                         o.insert("erased".into(), serde_json::Value::Bool(true));
                         changed = true;

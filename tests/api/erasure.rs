@@ -141,3 +141,30 @@ async fn an_erased_donor_leaves_no_trace_and_their_money_still_counts() {
         assert_eq!(files_holding(app.data_dir(), text), Vec::<String>::new(), "{text}");
     }
 }
+
+/// A text waiting for approval, erased: nothing is left to approve, in the
+/// moderation queue nor in the organisers' list, before and after a restart.
+#[tokio::test]
+async fn an_erased_text_waiting_for_approval_leaves_the_queue() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    app.moderate(&live, json!({"mode": "manual"})).await;
+    let (_, d) =
+        app.donate(&live, json!({"amount": 800, "currency": "EUR", "donor": "Noé", "message": "coucou"})).await;
+    let id = d["donation"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(d["donation"]["moderation"], "pending");
+    let list = format!("/api/v1/lives/{}/donations", live.id);
+    let moderation = |v: &Value| v["donations"][0]["moderation"].as_str().map(str::to_owned);
+    let (_, before) = app.request(reqwest::Method::GET, &list, Some(ADMIN), &[], None).await;
+    assert_eq!(moderation(&before).as_deref(), Some("pending"));
+    let (s, v) = erase(&app, &id, ADMIN).await;
+    assert_eq!((s, v["donation"]["moderation"].as_str()), (StatusCode::OK, Some("shown")), "{v}");
+    let (s, e) = app.post(&format!("/api/v1/donations/{id}/approve"), Some(ADMIN), json!({})).await;
+    assert_eq!((s, e["donation"]["erased"].as_bool()), (StatusCode::OK, Some(true)), "nothing left to approve: {e}");
+    let app = app.restart().await;
+    let (_, after) = app.request(reqwest::Method::GET, &list, Some(ADMIN), &[], None).await;
+    assert_eq!(moderation(&after).as_deref(), Some("shown"), "the log as rewritten holds nothing pending: {after}");
+    assert_eq!(after["donations"][0]["erased"], true);
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(l["totals"]["raised"], 800);
+}
