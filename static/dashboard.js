@@ -745,6 +745,8 @@
 
   // The hosts of several lives, biggest total first, each with their links for the month.
   function renderHosts(c) {
+    var cancelled = {};
+    c.lives.forEach(function (l) { if (l.cancelled) cancelled[l.id] = true; });
     var hosts = (c.hosts || []).filter(function (h) { return h.lives.length > 1; }).sort(function (a, b) {
       return b.totals.total - a.totals.total || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
     });
@@ -755,7 +757,8 @@
       var tr = make("tr");
       tr.dataset.id = h.live_id;
       tr.appendChild(make("td", "host", h.host));
-      tr.appendChild(make("td", "num", String(h.lives.length)));
+      // Lives called off are not counted (their donations are, in the total).
+      tr.appendChild(make("td", "num", String(h.lives.filter(function (id) { return !cancelled[id]; }).length)));
       tr.appendChild(make("td", "num", money(h.totals.total, c.currency)));
       var acts = make("td");
       acts.appendChild(actionButton("rotate-month", h.live_id, T.monthLinks));

@@ -50,7 +50,7 @@
       creditsSplit: function (d, m) { return "dont " + d + " de vos dons et " + m + " des partenaires"; },
       creditsDonors: "Merci à", creditsSponsors: "Avec le soutien de", creditsEnd: "À bientôt !",
       creditsReached: "Paliers atteints", creditsDraws: "Tirages au sort", creditsPolls: "Vous avez choisi",
-      startsIn: "Le live commence dans", started: "C'est parti !", milestones: "Paliers",
+      startsIn: "Le live commence dans", started: "C'est parti !", liveCancelled: "Live annulé", milestones: "Paliers",
       creditsDraw: function (prize, who) { return prize + " : " + who; },
       creditsUnnamed: function (n, alone) {
         return (alone ? "" : "et ") + n + (n > 1 ? " dons anonymes" : " don anonyme");
@@ -77,7 +77,7 @@
       creditsSplit: function (d, m) { return d + " from your donations, " + m + " from sponsors"; },
       creditsDonors: "Thanks to", creditsSponsors: "With the support of", creditsEnd: "See you soon!",
       creditsReached: "Milestones reached", creditsDraws: "Prize draws", creditsPolls: "You chose",
-      startsIn: "Starting in", started: "Here we go!", milestones: "Milestones",
+      startsIn: "Starting in", started: "Here we go!", liveCancelled: "Live cancelled", milestones: "Milestones",
       creditsDraw: function (prize, who) { return prize + ": " + who; },
       creditsUnnamed: function (n, alone) {
         return (alone ? "" : "and ") + n + (n === 1 ? " anonymous gift" : " anonymous gifts");
@@ -651,6 +651,14 @@
     box.hidden = isNaN(start) || !!over;
     if (box.hidden) return;
     el("countdown-who").textContent = t.title ? t.host + " — " + t.title : t.host;
+    // Called off: no count down to a live that will not be.
+    box.dataset.cancelled = t.cancelled ? "1" : "";
+    if (t.cancelled) {
+      box.dataset.started = "";
+      el("countdown-label").textContent = T.liveCancelled;
+      el("countdown-time").textContent = "";
+      return;
+    }
     var on = start <= now;
     box.dataset.started = on ? "1" : "";
     el("countdown-label").textContent = on ? T.started : T.startsIn;
@@ -1118,7 +1126,7 @@
         document.title = "Cagnotte — " + ev.live.host;
         ev.goalBefore = snap.goal;
         snap.goal = ev.live.goal;
-        ["host", "title", "platform", "scheduled_at", "duration_minutes", "ends_at", "goal", "alerts_paused"].forEach(function (k) {
+        ["host", "title", "platform", "scheduled_at", "duration_minutes", "ends_at", "goal", "alerts_paused", "cancelled"].forEach(function (k) {
           snap.live[k] = ev.live[k];
         });
       }

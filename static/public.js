@@ -293,7 +293,8 @@
     lives.forEach(function (l) {
       var key = l.host.trim().toLowerCase();
       var r = rows[key] || (rows[key] = { host: l.host, lives: 0, total: 0 });
-      r.lives += 1;
+      // A live called off is not counted; its donations are.
+      if (!l.cancelled) r.lives += 1;
       r.total += l.totals.total;
     });
     var list = Object.keys(rows).map(function (k) { return rows[k]; }).sort(function (a, b) {

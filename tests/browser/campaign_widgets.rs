@@ -227,6 +227,24 @@ async fn the_countdown_counts_down_to_the_live_then_says_it_started() {
         let shown =
             eventually("the campaign's next live", Duration::from_secs(10), || async { countdown(b).await }).await;
         assert_eq!(shown[..2], ["Zoé — Concert", "Le live commence dans"]);
+
+        // Called off: the live's own countdown says so at once and counts no more.
+        b.goto(&page(&soon, "")).await;
+        b.wait_live().await;
+        eventually("the countdown", Duration::from_secs(10), || async { countdown(b).await }).await;
+        let (s, _) = app
+            .request(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/lives/{}", soon.id),
+                Some(ADMIN),
+                &[],
+                Some(json!({"cancelled": true}).to_string()),
+            )
+            .await;
+        assert_eq!(s, reqwest::StatusCode::OK);
+        let want = ["Zoé — Concert".to_owned(), "Live annulé".to_owned(), String::new()];
+        eventually("cancelled", Duration::from_secs(10), || async { (countdown(b).await? == want).then_some(()) })
+            .await;
     })
     .await;
 }
@@ -272,6 +290,20 @@ async fn the_hosts_leaderboard_adds_up_each_host_s_lives() {
         app.donate_ok(&wed, 400).await;
         let want = json!([["Ana", "2", fr("21,00_€")], ["Zoé", "1", fr("20,00_€")]]);
         eventually("Ana first again", Duration::from_secs(10), || async { (rows().await == want).then_some(()) }).await;
+        // Her Monday called off: one live of hers left, her total kept (its gifts count).
+        let (s, _) = app
+            .request(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/lives/{}", mon.id),
+                Some(ADMIN),
+                &[],
+                Some(json!({"cancelled": true}).to_string()),
+            )
+            .await;
+        assert_eq!(s, reqwest::StatusCode::OK);
+        let want = json!([["Ana", "1", fr("21,00_€")], ["Zoé", "1", fr("20,00_€")]]);
+        eventually("Monday not counted", Duration::from_secs(10), || async { (rows().await == want).then_some(()) })
+            .await;
     })
     .await;
 }

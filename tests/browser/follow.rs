@@ -285,6 +285,18 @@ async fn the_dashboard_gives_a_host_their_links_for_the_month() {
     app.live(&c, json!({"host": "ana", "scheduled_at": from_now(7 * 86_400)})).await;
     app.live(&c, json!({"host": "Zoé"})).await;
     app.donate_ok(&first, 1500).await;
+    // A third of Ana's lives, called off: not counted among her lives.
+    let gone = app.live(&c, json!({"host": "Ana", "scheduled_at": from_now(14 * 86_400)})).await;
+    let (s, _) = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/lives/{}", gone.id),
+            Some(crate::helpers::ADMIN),
+            &[],
+            Some(json!({"cancelled": true}).to_string()),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::OK);
     with_browser(async |b| {
         sign_in(b, &app, "").await;
         b.goto(&format!("{}/dashboard#c={c}", app.base)).await;
