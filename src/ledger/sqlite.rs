@@ -314,6 +314,10 @@ impl Store {
     pub fn wipe_wal(dir: &Path, within: std::time::Duration) -> Result<bool, StoreError> {
         let conn = Connection::open(db_path(dir))?;
         configure(&conn)?;
+        // A truncating checkpoint holds the write lock while it waits for
+        // readers (an export may read for a second): it waits briefly each
+        // time and tries again, so the ledger writer never waits long behind it.
+        conn.busy_timeout(std::time::Duration::from_millis(100))?;
         let deadline = std::time::Instant::now() + within;
         loop {
             // (busy, WAL frames, frames copied): busy when another checkpoint runs.
