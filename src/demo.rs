@@ -175,6 +175,7 @@ async fn demo(
         println!("  {label:<16} {base}/{name}?token={token}");
     }
     println!("  thermometer      {base}/goal?token={token}&goal_style=thermometer");
+    println!("  marathon timer   {base}/timer?token={token}&timer_step=10&timer_add=2");
     println!("  in English       {base}?token={token}&lang=en");
     println!("  overlay builder  {base}/builder?token={token}");
     println!("  whole campaign   {}", str_field(&campaign, "overlay_url")?);

@@ -14,6 +14,8 @@
       widget: "Widget", all: "Tous les widgets", w_alert: "Alertes", w_goal: "Barre d'objectif", w_campaign: "Totaux de la campagne",
       w_match: "Badge de doublement", w_ticker: "Bandeau des derniers dons", w_top: "Top donateurs", w_latest: "Dernier don", latest_message: "Dernier don : avec son message", w_cta: "Appel au don (QR code)",
       w_lives: "Classement des lives", w_schedule: "Prochain live", w_poll: "Sondage", w_credits: "Générique de fin", w_countdown: "Compte à rebours avant le live", w_milestones: "Paliers",
+      w_timer: "Minuteur du marathon (les dons ajoutent du temps)", timer_minutes: "Marathon : durée de départ (min, sinon celle du live)",
+      timer_step: "Marathon : chaque tranche de (montant)", timer_add: "Marathon : ajoute (min)", timer_max: "Marathon : durée maximale (min)",
       credits_amounts: "Générique : montant de chaque donateur", speed: "Générique : vitesse (%)",
       loop: "Générique : recommencer une fois fini", credits_order: "Générique : ordre des donateurs",
       order_amount: "du plus gros don au plus petit", order_name: "alphabétique",
@@ -41,6 +43,8 @@
       widget: "Widget", all: "All widgets", w_alert: "Alerts", w_goal: "Goal bar", w_campaign: "Campaign totals",
       w_match: "Matching badge", w_ticker: "Recent donations ticker", w_top: "Top donors", w_latest: "Latest donation", latest_message: "Latest donation: with its message", w_cta: "Call to action (QR code)",
       w_lives: "Lives leaderboard", w_schedule: "Next live", w_poll: "Poll", w_credits: "End credits", w_countdown: "Countdown to the live", w_milestones: "Milestones",
+      w_timer: "Marathon timer (donations add time)", timer_minutes: "Marathon: starting length (min, else the live's)",
+      timer_step: "Marathon: for every (amount)", timer_add: "Marathon: adds (min)", timer_max: "Marathon: longest length (min)",
       credits_amounts: "Credits: each donor's amount", speed: "Credits: speed (%)",
       loop: "Credits: start again once over", credits_order: "Credits: donors' order",
       order_amount: "biggest gift first", order_name: "by name",
@@ -68,7 +72,7 @@
   var SIZES = {
     all: [1280, 720], alert: [800, 300], goal: [800, 160], campaign: [800, 140], match: [640, 160],
     ticker: [1920, 80], top: [480, 400], latest: [640, 140], cta: [640, 280], lives: [480, 400], schedule: [640, 120],
-    poll: [640, 360], credits: [1280, 720], countdown: [800, 240], milestones: [480, 360]
+    poll: [640, 360], credits: [1280, 720], countdown: [800, 240], timer: [800, 260], milestones: [480, 360]
   };
   document.getElementById("b-title").textContent = L.title;
   document.getElementById("b-intro").textContent = L.intro;
@@ -89,7 +93,8 @@
     q.set("token", token);
     if (f.lang.value !== "fr") q.set("lang", f.lang.value);
     ["pos", "size", "font", "duration", "min_alert", "big", "min_message", "alert_text", "goal_style", "goal", "speed", "credits_order", "lives_by",
-     "alert_image", "alert_sound", "big_image", "big_sound", "milestone_image", "milestone_sound"].forEach(function (name) {
+     "alert_image", "alert_sound", "big_image", "big_sound", "milestone_image", "milestone_sound",
+     "timer_minutes", "timer_step", "timer_add", "timer_max"].forEach(function (name) {
       var v = f[name].value.trim();
       if (v !== "") q.set(name, v);
     });

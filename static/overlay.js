@@ -50,7 +50,11 @@
       creditsSplit: function (d, m) { return "dont " + d + " de vos dons et " + m + " des partenaires"; },
       creditsDonors: "Merci à", creditsSponsors: "Avec le soutien de", creditsEnd: "À bientôt !",
       creditsReached: "Paliers atteints", creditsDraws: "Tirages au sort", creditsPolls: "Vous avez choisi",
-      startsIn: "Le live commence dans", started: "C'est parti !", liveCancelled: "Live annulé", milestones: "Paliers",
+      startsIn: "Le live commence dans", started: "C'est parti !", liveCancelled: "Live annulé",
+      timerBefore: "Durée du marathon", timerOn: "Fin du marathon dans", timerOver: "Marathon terminé !",
+      timerRule: function (add, step) { return "+" + add + " par tranche de " + step; },
+      timerAdded: function (m) { return "· déjà +" + m; },
+      timerPlus: function (m) { return "+" + m + " de marathon !"; }, milestones: "Paliers",
       creditsDraw: function (prize, who) { return prize + " : " + who; },
       creditsUnnamed: function (n, alone) {
         return (alone ? "" : "et ") + n + (n > 1 ? " dons anonymes" : " don anonyme");
@@ -77,7 +81,11 @@
       creditsSplit: function (d, m) { return d + " from your donations, " + m + " from sponsors"; },
       creditsDonors: "Thanks to", creditsSponsors: "With the support of", creditsEnd: "See you soon!",
       creditsReached: "Milestones reached", creditsDraws: "Prize draws", creditsPolls: "You chose",
-      startsIn: "Starting in", started: "Here we go!", liveCancelled: "Live cancelled", milestones: "Milestones",
+      startsIn: "Starting in", started: "Here we go!", liveCancelled: "Live cancelled",
+      timerBefore: "Marathon length", timerOn: "Marathon ends in", timerOver: "Marathon over!",
+      timerRule: function (add, step) { return "+" + add + " for every " + step; },
+      timerAdded: function (m) { return "· +" + m + " so far"; },
+      timerPlus: function (m) { return "+" + m + " of marathon!"; }, milestones: "Milestones",
       creditsDraw: function (prize, who) { return prize + ": " + who; },
       creditsUnnamed: function (n, alone) {
         return (alone ? "" : "and ") + n + (n === 1 ? " anonymous gift" : " anonymous gifts");
@@ -147,7 +155,14 @@
     creditsByName: params.get("credits_order") === "name",
     // The credits roll at two letters' height a second, times `speed` percent.
     speed: num("speed", 100, 25, 400) / 100,
-    loop: params.get("loop") !== "0"
+    loop: params.get("loop") !== "0",
+    // The marathon's timer: its length in minutes (else the live's planned
+    // length, else an hour), `timer_add` minutes more for each `timer_step`
+    // raised, at most `timer_max` minutes in all (none: no cap).
+    timerBase: num("timer_minutes", 0, 0, 10080),
+    timerStep: Math.max(1, Math.round(num("timer_step", 10, 0.01, 1e9) * scale)),
+    timerAdd: num("timer_add", 1, 0, 1440),
+    timerMax: num("timer_max", 0, 0, 100000)
   };
 
   (function applyStyle() {
@@ -664,6 +679,42 @@
     el("countdown-label").textContent = on ? T.started : T.startsIn;
     // Beyond a day, its date; within it, the time left to the second.
     el("countdown-time").textContent = on ? "" : start - now > 24 * 3600 * 1000 ? nextWhen(t.scheduled_at) : clock(start - now);
+  }
+
+  // The marathon's timer, from the live's start. Every overlay works it out
+  // from the same figures (the live's total, sponsor matching included, as its
+  // goal; a refund takes its time back), so every scene shows the same end.
+  function spoken(minutes) {
+    var s = Math.round(minutes * 60), h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60), parts = [];
+    if (h) parts.push(h + " h");
+    if (m) parts.push(m + " min");
+    if (s % 60) parts.push(s % 60 + " s");
+    return parts.join(" ") || "0 min";
+  }
+  var timerAdded = null, flash = { text: "", until: 0 };
+  function renderTimer() {
+    var box = el("w-timer");
+    if (!box || !snap || !totals) return;
+    var live = snap.live || {};
+    var base = cfg.timerBase || live.duration_minutes || 60;
+    var added = Math.floor(totals.total / cfg.timerStep) * cfg.timerAdd;
+    if (cfg.timerMax) added = Math.max(0, Math.min(added, cfg.timerMax - base));
+    var length = (base + added) * 60000, start = live.scheduled_at ? Date.parse(live.scheduled_at) : NaN, now = Date.now();
+    var state = live.cancelled ? "cancelled" : isNaN(start) || now < start ? "before" : now < start + length ? "on" : "over";
+    // Time won by a donation: the label says "+2 min de marathon !" for three seconds.
+    if (timerAdded !== null && added > timerAdded && (state === "before" || state === "on")) {
+      flash = { text: T.timerPlus(spoken(added - timerAdded)), until: now + 3000 };
+    }
+    timerAdded = added;
+    var flashing = now < flash.until && (state === "before" || state === "on");
+    box.hidden = false;
+    box.dataset.state = state;
+    box.dataset.plus = flashing ? "1" : "";
+    el("timer-label").textContent = flashing ? flash.text
+      : { cancelled: T.liveCancelled, before: T.timerBefore, on: T.timerOn, over: T.timerOver }[state];
+    el("timer-time").textContent = state === "before" ? clock(length) : state === "on" ? clock(start + length - now) : "";
+    el("timer-rule").textContent = T.timerRule(spoken(cfg.timerAdd), money(cfg.timerStep));
+    el("timer-added").textContent = added > 0 ? T.timerAdded(spoken(added)) : "";
   }
 
   function renderCta() {
@@ -1606,6 +1657,7 @@
   if (el("goal-challenge") && !isCampaign) setInterval(renderChallenge, 1000);
   if (el("w-poll")) setInterval(renderPoll, 1000);
   if (el("w-countdown")) setInterval(renderCountdown, 250);
+  if (el("w-timer")) setInterval(renderTimer, 250);
   nextAlert();
   connect();
 })();

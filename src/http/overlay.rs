@@ -34,12 +34,12 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 pub const BUILDER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      media-src 'self'; font-src 'self'; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// Every widget, in the order they stack on a combined page. The last three
+/// Every widget, in the order they stack on a combined page. The last four
 /// are not in the scene of every widget: the list of milestones (the goal bar
-/// already names the next one), and for before and after the live, the
-/// countdown to its start and the credits roll (a page of its own: it fills
-/// its source).
-pub const WIDGETS: [&str; 14] = [
+/// already names the next one), the countdown to the live's start, the
+/// marathon's timer that donations lengthen, and the credits roll (a page of
+/// its own: it fills its source).
+pub const WIDGETS: [&str; 15] = [
     "alert",
     "goal",
     "campaign",
@@ -53,10 +53,11 @@ pub const WIDGETS: [&str; 14] = [
     "cta",
     "milestones",
     "countdown",
+    "timer",
     "credits",
 ];
 
-/// The widgets of a campaign's overlay: a poll is a live's.
+/// The widgets of a campaign's overlay: a poll and a marathon's timer are a live's.
 pub const CAMPAIGN_WIDGETS: [&str; 13] = [
     "alert",
     "goal",
@@ -118,6 +119,9 @@ pub struct Widgets {
     /// The time left before the live (a campaign's: its next live) starts, for a
     /// "starting soon" scene; not in the scene of every widget.
     pub countdown: bool,
+    /// The marathon's time left, which donations lengthen (`timer_add` minutes
+    /// per `timer_step` raised), for a live; not in the scene of every widget.
+    pub timer: bool,
     /// The credits roll: every donor, the totals, the sponsors. Alone on its page,
     /// never in the scene of every widget.
     pub credits: bool,
@@ -139,6 +143,7 @@ impl Widgets {
             cta: true,
             milestones: false,
             countdown: false,
+            timer: false,
             credits: false,
         }
     }
@@ -159,6 +164,7 @@ impl Widgets {
             "cta" => &mut self.cta,
             "milestones" => &mut self.milestones,
             "countdown" => &mut self.countdown,
+            "timer" => &mut self.timer,
             "credits" => &mut self.credits,
             _ => return false,
         };
@@ -198,6 +204,7 @@ impl Widgets {
             self.cta,
             self.milestones,
             self.countdown,
+            self.timer,
             self.credits,
         ]
         .iter()
@@ -437,17 +444,23 @@ async fn campaign_single(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let w = campaign_widgets(one_widget(&widget)?).map_err(|_| {
-        ApiError::not_found("widget_not_found", "a poll is a live's: its widget is on the live's overlay")
+        ApiError::not_found(
+            "widget_not_found",
+            "a poll and a marathon's timer are a live's: their widgets are on the live's overlay",
+        )
     })?;
     render(&app, Scope::Campaign, &campaign_id, &q, w)
 }
 
-/// A campaign's page shows no poll (each live has its own).
+/// A campaign's page shows no poll nor marathon's timer (each live has its own).
 fn campaign_widgets(w: Widgets) -> Result<Widgets, ApiError> {
-    if w.poll {
+    if w.poll || w.timer {
         return Err(ApiError::bad_request(
             "invalid_widgets",
-            format!("a poll is a live's: a campaign's overlay takes some of {}", CAMPAIGN_WIDGETS.join(", ")),
+            format!(
+                "a poll and a marathon's timer are a live's: a campaign's overlay takes some of {}",
+                CAMPAIGN_WIDGETS.join(", ")
+            ),
         ));
     }
     Ok(w)

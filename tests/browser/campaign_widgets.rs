@@ -249,6 +249,88 @@ async fn the_countdown_counts_down_to_the_live_then_says_it_started() {
     .await;
 }
 
+/// The marathon timer's lines (label, time, rule, added), or `None` while hidden.
+async fn timer(b: &Browser) -> Option<Vec<String>> {
+    let v = b
+        .js("var w = document.getElementById('w-timer');
+             return w.hidden ? null : ['timer-label', 'timer-time', 'timer-rule', 'timer-added']
+               .map(id => document.getElementById(id).textContent)")
+        .await;
+    v.as_array().map(|a| a.iter().map(|x| x.as_str().unwrap().to_owned()).collect::<Vec<_>>())
+}
+
+/// Waits until the timer reads `label`, a time for which `time` holds, `rule` and `added`.
+async fn wait_timer(b: &Browser, label: &str, time: impl Fn(&str) -> bool, rule: &str, added: &str) -> String {
+    let (rule, added) = (fr(rule), fr(added));
+    eventually(&format!("the timer: {label}, {rule}, {added}"), Duration::from_secs(10), || async {
+        let t = timer(b).await?;
+        (t[0] == label && time(&t[1]) && t[2] == rule && t[3] == added).then(|| t[1].clone())
+    })
+    .await
+}
+
+/// A marathon whose donations add time: from the live's start, its length and
+/// what the live's total added ("+2 min" for every 10 €), a refund taking its
+/// time back, a cap, before the start and after the end.
+#[tokio::test]
+async fn donations_add_time_to_the_marathon_timer() {
+    let app = spawn_app().await;
+    let c = app.eur_campaign().await;
+    // On air for ten minutes of its two hours.
+    let on_air = app.live(&c, json!({"host": "Léa", "scheduled_at": from_now(-600), "duration_minutes": 120})).await;
+    let later = app.live(&c, json!({"host": "Tom", "scheduled_at": from_now(3600)})).await;
+    let over = app.live(&c, json!({"host": "Zoé", "scheduled_at": from_now(-3 * 3600), "duration_minutes": 60})).await;
+    let page =
+        |l: &TestLive, q: &str| format!("{}/overlay/lives/{}/timer?token={}{q}", app.base, l.id, l.overlay_token);
+    with_browser(async |b| {
+        b.goto(&page(&on_air, "&timer_step=10&timer_add=2")).await;
+        b.wait_live().await;
+        // 1:50:00 less the seconds since it was made.
+        let near = |lo: &'static str, at: &'static str| move |t: &str| t.starts_with(lo) || t == at;
+        let rule = "+2 min par tranche de 10,00_€";
+        let first = wait_timer(b, "Fin du marathon dans", near("1:49:", "1:50:00"), rule, "").await;
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        assert_ne!(timer(b).await.unwrap()[1], first, "it counts down");
+        // 25 €: two steps of 10 €, four minutes more, flashed.
+        app.donate(&on_air, json!({"amount": 2500, "currency": "EUR", "donor": "Ana"})).await;
+        wait_timer(b, "+4 min de marathon !", near("1:53:", "1:54:00"), rule, "· déjà +4 min").await;
+        assert_eq!(b.js("return document.getElementById('w-timer').dataset.plus").await, "1");
+        // Three seconds later, the label again.
+        wait_timer(b, "Fin du marathon dans", near("1:53:", "1:54:00"), rule, "· déjà +4 min").await;
+        // 10 € of it given back: one step left.
+        let id = app.events(&on_air, 0).await.iter().find(|e| e["type"] == "donation").unwrap()["donation"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(app.refund(&on_air, &id, json!({"refunded_amount": 1000})).await, reqwest::StatusCode::OK);
+        wait_timer(b, "Fin du marathon dans", near("1:51:", "1:52:00"), rule, "· déjà +2 min").await;
+
+        // Before its start: the length won so far, up to its cap (90 minutes, 10 at most from gifts).
+        b.goto(&page(&later, "&timer_minutes=90&timer_max=100&timer_step=5&timer_add=0.5&lang=en")).await;
+        b.wait_live().await;
+        let exactly = |at: &'static str| move |t: &str| t == at;
+        let rule = "+30 s for every €5.00";
+        wait_timer(b, "Marathon length", exactly("1:30:00"), rule, "").await;
+        app.donate(&later, json!({"amount": 1500, "currency": "EUR", "donor": "Bob"})).await;
+        wait_timer(b, "+1 min 30 s of marathon!", exactly("1:31:30"), rule, "· +1 min 30 s so far").await;
+        app.donate(&later, json!({"amount": 50000, "currency": "EUR", "donor": "Bob"})).await;
+        wait_timer(b, "Marathon length", exactly("1:40:00"), rule, "· +10 min so far").await;
+
+        // Over: it says so, with what the donations added.
+        app.donate(&over, json!({"amount": 1000, "currency": "EUR", "donor": "Eve"})).await;
+        b.goto(&page(&over, "")).await;
+        b.wait_live().await;
+        wait_timer(b, "Marathon terminé !", exactly(""), "+1 min par tranche de 10,00_€", "· déjà +1 min").await;
+    })
+    .await;
+    // A campaign's overlay has no marathon timer: each live has its own.
+    let (s, r) = app.post(&format!("/api/v1/campaigns/{c}/rotate"), Some(ADMIN), json!({})).await;
+    assert_eq!(s, reqwest::StatusCode::OK, "{r}");
+    let token = r["overlay_token"].as_str().unwrap();
+    let (s, e) = app.get(&format!("/overlay/campaigns/{c}/timer?token={token}")).await;
+    assert_eq!((s, e["error"].as_str()), (reqwest::StatusCode::NOT_FOUND, Some("widget_not_found")), "{e}");
+}
+
 #[tokio::test]
 async fn the_hosts_leaderboard_adds_up_each_host_s_lives() {
     let app = spawn_app().await;

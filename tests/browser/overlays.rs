@@ -773,6 +773,31 @@ async fn builder_previews_a_widget_and_produces_its_url() {
                 f.dispatchEvent(new Event("change"));"##)
             .await;
         assert_eq!(b.js("return document.getElementById('url').value").await, expected);
+        // The marathon timer: its rule, shown only on a live's builder.
+        b.js(r##"var f = document.getElementById("form");
+                f.elements.widget.value = "timer";
+                f.elements.timer_step.value = "5";
+                f.elements.timer_add.value = "2";
+                f.elements.timer_max.value = "300";
+                f.dispatchEvent(new Event("change"));"##)
+            .await;
+        assert_eq!(
+            b.js("return [document.getElementById('url').value, document.getElementById('size-hint').textContent, document.getElementById('timer').hidden]").await,
+            json!([
+                format!(
+                    "{}/overlay/lives/{}/timer?token={}&lang=en&size=150&timer_step=5&timer_add=2&timer_max=300&accent=00ff88",
+                    app.base, live.id, live.overlay_token
+                ),
+                "Suggested source size: 1200 × 390",
+                false
+            ])
+        );
+        b.js(r##"var f = document.getElementById("form");
+                f.elements.widget.value = "goal";
+                ["timer_step", "timer_add", "timer_max"].forEach(function (n) { f.elements[n].value = ""; });
+                f.dispatchEvent(new Event("change"));"##)
+            .await;
+        assert_eq!(b.js("return document.getElementById('url').value").await, expected);
         // The ticker spans the canvas at any size: only its height follows; the
         // scene of every widget scales with its source by itself.
         let hint_for = |widget: &'static str| async move {
