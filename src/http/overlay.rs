@@ -523,10 +523,12 @@ mod tests {
         assert_eq!(w.count(), 2);
         assert!(Widgets::parse("alert,nope").is_err());
         assert!(Widgets::parse(" , ").is_err());
-        // Every widget but the milestones' list, the latest donation and those for before and after the live.
-        assert_eq!(Widgets::all().count(), WIDGETS.len() - 4);
+        // Every widget but the milestones' list, the latest donation, the
+        // marathon's timer and those for before and after the live.
+        assert_eq!(Widgets::all().count(), WIDGETS.len() - 5);
         assert!(!Widgets::all().latest && Widgets::parse("latest").unwrap().latest);
         assert!(!Widgets::all().credits && !Widgets::all().countdown && !Widgets::all().milestones);
+        assert!(!Widgets::all().timer && Widgets::parse("timer").unwrap().timer);
         assert!(Widgets::parse("countdown,alert").unwrap().countdown);
         for name in WIDGETS {
             assert_eq!(Widgets::parse(name).unwrap().count(), 1, "{name}");
