@@ -1019,13 +1019,14 @@ async fn erase(
         let dir = app.config.data_dir.clone();
         let wiped =
             tokio::task::spawn_blocking(move || crate::ledger::sqlite::Store::wipe_wal(&dir, Duration::from_secs(5)))
-                .await;
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()));
         match wiped {
-            Ok(Ok(true)) => {}
-            Ok(Ok(false)) => {
+            Ok(true) => {}
+            Ok(false) => {
                 tracing::warn!("the WAL was busy: an erased row's older copy stays in it until its next checkpoint")
             }
-            Ok(Err(err)) => tracing::warn!(%err, "could not empty the WAL after an erasure"),
             Err(err) => tracing::warn!(%err, "could not empty the WAL after an erasure"),
         }
     }
