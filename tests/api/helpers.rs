@@ -270,6 +270,12 @@ impl TestApp {
         v
     }
 
+    /// Edits a live as the organisers do (`PATCH /api/v1/lives/{id}`: its time, called off…).
+    pub async fn patch_live(&self, live_id: &str, body: Value) -> (StatusCode, Value) {
+        let path = format!("/api/v1/lives/{live_id}");
+        self.request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], Some(body.to_string())).await
+    }
+
     pub async fn donate(&self, live: &TestLive, body: Value) -> (StatusCode, Value) {
         self.post(&format!("/api/v1/lives/{}/donations", live.id), Some(&live.key), body).await
     }

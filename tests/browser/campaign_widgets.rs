@@ -232,15 +232,7 @@ async fn the_countdown_counts_down_to_the_live_then_says_it_started() {
         b.goto(&page(&soon, "")).await;
         b.wait_live().await;
         eventually("the countdown", Duration::from_secs(10), || async { countdown(b).await }).await;
-        let (s, _) = app
-            .request(
-                reqwest::Method::PATCH,
-                &format!("/api/v1/lives/{}", soon.id),
-                Some(ADMIN),
-                &[],
-                Some(json!({"cancelled": true}).to_string()),
-            )
-            .await;
+        let (s, _) = app.patch_live(&soon.id, json!({"cancelled": true})).await;
         assert_eq!(s, reqwest::StatusCode::OK);
         let want = ["Zoé — Concert".to_owned(), "Live annulé".to_owned(), String::new()];
         eventually("cancelled", Duration::from_secs(10), || async { (countdown(b).await? == want).then_some(()) })
@@ -373,15 +365,7 @@ async fn the_hosts_leaderboard_adds_up_each_host_s_lives() {
         let want = json!([["Ana", "2", fr("21,00_€")], ["Zoé", "1", fr("20,00_€")]]);
         eventually("Ana first again", Duration::from_secs(10), || async { (rows().await == want).then_some(()) }).await;
         // Her Monday called off: one live of hers left, her total kept (its gifts count).
-        let (s, _) = app
-            .request(
-                reqwest::Method::PATCH,
-                &format!("/api/v1/lives/{}", mon.id),
-                Some(ADMIN),
-                &[],
-                Some(json!({"cancelled": true}).to_string()),
-            )
-            .await;
+        let (s, _) = app.patch_live(&mon.id, json!({"cancelled": true})).await;
         assert_eq!(s, reqwest::StatusCode::OK);
         let want = json!([["Ana", "1", fr("21,00_€")], ["Zoé", "1", fr("20,00_€")]]);
         eventually("Monday not counted", Duration::from_secs(10), || async { (rows().await == want).then_some(()) })

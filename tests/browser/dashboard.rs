@@ -1655,15 +1655,7 @@ async fn the_organisers_call_a_live_off_and_the_public_page_follows() {
         assert_eq!(on(b, &row, "return document.querySelector(arguments[0]).dataset.status").await, "cancelled");
         wait_text(b, "#next a", "Zoé").await;
         b.js("window.__same = true").await;
-        let (s, v) = app
-            .request(
-                reqwest::Method::PATCH,
-                &format!("/api/v1/lives/{}", ana.id),
-                Some(ADMIN),
-                &[],
-                Some(json!({"cancelled": false}).to_string()),
-            )
-            .await;
+        let (s, v) = app.patch_live(&ana.id, json!({"cancelled": false})).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         wait_text(b, "#next a", "Ana — Concert").await;
         wait_text(b, &format!("{row} td.status"), "À venir").await;

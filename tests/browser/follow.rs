@@ -287,15 +287,7 @@ async fn the_dashboard_gives_a_host_their_links_for_the_month() {
     app.donate_ok(&first, 1500).await;
     // A third of Ana's lives, called off: not counted among her lives.
     let gone = app.live(&c, json!({"host": "Ana", "scheduled_at": from_now(14 * 86_400)})).await;
-    let (s, _) = app
-        .request(
-            reqwest::Method::PATCH,
-            &format!("/api/v1/lives/{}", gone.id),
-            Some(crate::helpers::ADMIN),
-            &[],
-            Some(json!({"cancelled": true}).to_string()),
-        )
-        .await;
+    let (s, _) = app.patch_live(&gone.id, json!({"cancelled": true})).await;
     assert_eq!(s, reqwest::StatusCode::OK);
     with_browser(async |b| {
         sign_in(b, &app, "").await;

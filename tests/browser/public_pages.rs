@@ -338,15 +338,7 @@ async fn campaign_page_shows_schedule_totals_and_matching_and_follows_every_live
         fits_width(b).await;
         // A live moved by the organisers: the next live follows at once, and back.
         for (at, next) in [("2035-01-01T20:00:00Z", "Corentin — Soirée jeux"), ("2020-01-01T20:00:00Z", "Ana")] {
-            let (s, v) = app
-                .request(
-                    reqwest::Method::PATCH,
-                    &format!("/api/v1/lives/{}", live.id),
-                    Some(ADMIN),
-                    &[],
-                    Some(json!({"scheduled_at": at}).to_string()),
-                )
-                .await;
+            let (s, v) = app.patch_live(&live.id, json!({"scheduled_at": at})).await;
             assert_eq!(s, StatusCode::OK, "{v}");
             wait_text(b, "#next a", next).await;
         }
