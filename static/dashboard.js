@@ -614,7 +614,8 @@
       tr.dataset.id = w.id;
       var result = st.last_status ? String(st.last_status) : "";
       if (st.last_error) result += (result ? " — " : "") + st.last_error;
-      [w.url + (w.campaign_id ? "" : T.allCampaigns), T["h_" + st.state] || st.state, String(st.delivered), result,
+      var kind = w.format === "discord" ? " (Discord)" : w.format === "slack" ? " (Slack)" : "";
+      [w.url + kind + (w.campaign_id ? "" : T.allCampaigns), T["h_" + st.state] || st.state, String(st.delivered), result,
         when(st.next_attempt_at)].forEach(function (v, k) {
         var td = make("td", ["url", "state", "delivered", "result", "next"][k], v);
         tr.appendChild(td);
@@ -1114,10 +1115,24 @@
         loadHooks();
       });
   }));
+  // A chat's incoming webhook (Discord, Slack) takes lines of text in a
+  // language, and checks no signature: no secret to give.
+  function hookFormat() {
+    var form = el("new-subscriber"), chat = field(form, "format").value !== "cagnotte";
+    Array.prototype.forEach.call(form.querySelectorAll("[data-chat]"), function (n) { n.hidden = !chat; });
+    Array.prototype.forEach.call(form.querySelectorAll("[data-signed]"), function (n) { n.hidden = chat; });
+    field(form, "secret").required = !chat;
+    field(form, "url").placeholder = chat ? "https://discord.com/api/webhooks/…" : "http://bot.internal:8000/cagnotte";
+  }
+  field(el("new-subscriber"), "format").addEventListener("change", hookFormat);
   el("new-subscriber").addEventListener("submit", guard(function (form) {
-    var body = { url: field(form, "url").value.trim(), secret: field(form, "secret").value, campaign_id: currentId };
+    var format = field(form, "format").value;
+    var body = { url: field(form, "url").value.trim(), campaign_id: currentId, format: format };
+    if (format === "cagnotte") body.secret = field(form, "secret").value;
+    else body.lang = field(form, "lang").value;
     return api("POST", "/api/v1/webhooks", body).then(function () {
       form.reset();
+      hookFormat();
       notice(T.created, false);
       loadHooks();
     });

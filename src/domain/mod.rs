@@ -415,6 +415,47 @@ pub struct Subscriber {
     pub url: String,
     pub secret: String,
     pub created_at: Timestamp,
+    /// Signed JSON events, or a chat's incoming webhook (one line of text).
+    #[serde(default, skip_serializing_if = "HookFormat::is_signed")]
+    pub format: HookFormat,
+    /// A chat's lines in English rather than French.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub english: bool,
+}
+
+/// What a webhook subscriber receives: our signed JSON events, or, for a
+/// Discord or Slack channel's incoming webhook, a line of text for each event
+/// viewers celebrate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HookFormat {
+    #[default]
+    Cagnotte,
+    Discord,
+    Slack,
+}
+
+impl HookFormat {
+    pub fn is_signed(&self) -> bool {
+        *self == HookFormat::Cagnotte
+    }
+
+    pub fn parse(s: &str) -> Option<HookFormat> {
+        Some(match s {
+            "cagnotte" => HookFormat::Cagnotte,
+            "discord" => HookFormat::Discord,
+            "slack" => HookFormat::Slack,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            HookFormat::Cagnotte => "cagnotte",
+            HookFormat::Discord => "discord",
+            HookFormat::Slack => "slack",
+        }
+    }
 }
 
 fn is_zero(n: &i64) -> bool {

@@ -9,7 +9,7 @@ use super::api::{base_url, id_or_new};
 use super::{Path, Query};
 use crate::app::AppState;
 use crate::domain::state::{BodyDigest, Command, IdempotencyKey, Principal, Refusal};
-use crate::domain::{Donation, Integration, Provider, Subscriber, Timestamp};
+use crate::domain::{Donation, HookFormat, Integration, Provider, Subscriber, Timestamp};
 use crate::error::ApiError;
 use crate::ledger::{LedgerError, Outcome};
 use crate::webhooks::{self, Parsed, WebhookError};
@@ -72,9 +72,10 @@ async fn remove_integration(
 struct EditSubscriber {
     url: Option<String>,
     secret: Option<String>,
+    lang: Option<String>,
 }
 
-/// `PATCH /api/v1/webhooks/{id}` `{url?, secret?}` (admin): the next deliveries use them.
+/// `PATCH /api/v1/webhooks/{id}` `{url?, secret?, lang?}` (admin): the next deliveries use them.
 async fn edit_subscriber(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -93,6 +94,9 @@ async fn edit_subscriber(
     }
     if let Some(secret) = b.secret {
         sub.secret = shared_secret(&secret)?;
+    }
+    if let Some(lang) = b.lang {
+        sub.english = chat_english(&lang)?;
     }
     app.ledger.submit(Command::UpdateSubscriber(sub)).await?;
     let statuses = webhooks::outbox::statuses(&app.config.data_dir).await.map_err(ApiError::internal)?;
@@ -375,8 +379,22 @@ async fn receive(
 struct NewSubscriber {
     id: Option<String>,
     url: String,
-    secret: String,
+    /// Required for signed events; a chat's webhook needs none.
+    secret: Option<String>,
     campaign_id: Option<String>,
+    /// `cagnotte` (signed JSON, the default), `discord` or `slack`.
+    format: Option<String>,
+    /// A chat's lines: `fr` (the default) or `en`.
+    lang: Option<String>,
+}
+
+/// `fr` or `en`: whether a chat's lines are in English.
+fn chat_english(lang: &str) -> Result<bool, ApiError> {
+    match lang {
+        "fr" => Ok(false),
+        "en" => Ok(true),
+        _ => Err(ApiError::invalid("invalid_lang", "lang must be fr or en").with("field", "lang")),
+    }
 }
 
 /// An `http://host[:port]/path` URL the outbox can post to.
@@ -399,7 +417,13 @@ fn subscriber_json(s: &Subscriber, status: Option<&webhooks::outbox::Status>) ->
         "url": s.url,
         "campaign_id": s.campaign_id,
         "created_at": s.created_at,
-        "events": crate::webhooks::outbox::KINDS.map(|(_, name)| name),
+        "format": s.format.as_str(),
+        "lang": if s.english { "en" } else { "fr" },
+        "events": if s.format.is_signed() {
+            crate::webhooks::outbox::KINDS.map(|(_, name)| name).to_vec()
+        } else {
+            crate::webhooks::chat::KINDS.to_vec()
+        },
         "status": status,
     })
 }
@@ -410,12 +434,32 @@ async fn create_subscriber(
     JsonBody(b): JsonBody<NewSubscriber>,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
+    let format = match b.format.as_deref() {
+        None => HookFormat::Cagnotte,
+        Some(f) => HookFormat::parse(f).ok_or_else(|| {
+            ApiError::invalid("invalid_format", "format must be cagnotte (signed JSON events), discord or slack")
+                .with("field", "format")
+        })?,
+    };
+    let secret = match (&b.secret, format) {
+        (Some(s), _) => shared_secret(s)?,
+        // A chat's incoming webhook checks no signature: its own URL is its secret.
+        (None, HookFormat::Discord | HookFormat::Slack) => crate::secret::new_token("whsec_"),
+        (None, HookFormat::Cagnotte) => {
+            return Err(ApiError::invalid(
+                "invalid_secret",
+                "secret is required: 16 to 512 visible ASCII characters, to sign each event (a chat's format needs none)",
+            ));
+        }
+    };
     let sub = Subscriber {
         id: id_or_new(b.id.as_deref())?,
         campaign_id: b.campaign_id,
         url: subscriber_url(&b.url)?,
-        secret: shared_secret(&b.secret)?,
+        secret,
         created_at: Timestamp::default(),
+        format,
+        english: b.lang.as_deref().map(chat_english).transpose()?.unwrap_or(false),
     };
     let id = sub.id.clone();
     app.ledger.submit(Command::CreateSubscriber(sub)).await?;

@@ -8,6 +8,7 @@
 //! Nothing here parses before verifying, except Ko-fi, whose token travels inside
 //! the form body it authenticates.
 
+pub mod chat;
 pub mod decimal;
 pub mod generic;
 pub mod helloasso;

@@ -514,7 +514,17 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
         if ctx.views.subscribers.get(&id).is_none_or(|s| *s.value() != sub) {
             continue;
         }
-        let body = payload(&ev);
+        let body = if sub.format.is_signed() { Some(payload(&ev)) } else { chat_body(&ctx.views, &sub, &ev) };
+        let Some(body) = body else {
+            // An event a chat is not told of (a refund, an erasure): passed over.
+            status.cursor = ev.seq;
+            scanned = ev.seq;
+            let saved = status.clone();
+            if let Err(err) = ctx.db(move |s| s.save(&saved)).await {
+                tracing::error!(%err, "webhook outbox: cannot save the delivery state");
+            }
+            continue;
+        };
         let result = tokio::select! {
             _ = ctx.shutdown.cancelled() => return,
             r = post(&ctx.client, &sub, &ev, body) => r,
@@ -563,6 +573,18 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
             tracing::error!(%err, "webhook outbox: cannot save the delivery state");
         }
     }
+}
+
+/// A chat's line for `ev` (in the campaign's currency), or `None` for an event
+/// a chat is not told of.
+fn chat_body(views: &Views, sub: &Subscriber, ev: &Outgoing) -> Option<String> {
+    let frame: Value = serde_json::from_str(&ev.frame).ok()?;
+    let currency = ev
+        .campaign_id
+        .as_deref()
+        .and_then(|c| views.with_campaign(c, |c| c.campaign.currency))
+        .or_else(|| frame["donation"]["currency"].as_str().and_then(|c| crate::money::Currency::parse(c).ok()))?;
+    super::chat::body(sub.format, ev.kind, &frame, currency, !sub.english)
 }
 
 /// One attempt: the HTTP status, or why there was none.
@@ -626,6 +648,8 @@ mod tests {
             url: "http://127.0.0.1:9/x".into(),
             secret: "subscriber-secret-0123".into(),
             created_at: at,
+            format: crate::domain::HookFormat::Cagnotte,
+            english: false,
         };
         let row = |seq, fact| Row { event: Event { seq, at, fact }, live_id: None, campaign_id: None, frame: None };
         ledger

@@ -831,6 +831,110 @@ async fn subscribers_hear_of_an_erasure_and_get_no_erased_name() {
     assert!(seen.iter().filter(|(.., status)| *status == 200).all(|(_, _, body, _)| !body.contains("Yasmine")));
 }
 
+/// A Discord channel's and a Slack channel's incoming webhooks: a line of text
+/// for what viewers celebrate, in their language, the donors' words inert;
+/// a refund passed over.
+#[tokio::test]
+async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
+    let receiver = Receiver::default();
+    let base = receiver.start().await;
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let c = &live.campaign_id;
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/campaigns/{c}/milestones"),
+            Some(ADMIN),
+            json!({"amount": 2000, "label": "Une chanson"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // Refused: an unknown format, a language, a signed subscriber without a secret; nothing is added.
+    for (body, code) in [
+        (json!({"url": format!("{base}/x"), "format": "teams"}), "invalid_format"),
+        (json!({"url": format!("{base}/x"), "format": "discord", "lang": "de"}), "invalid_lang"),
+        (json!({"url": format!("{base}/x")}), "invalid_secret"),
+    ] {
+        let (s, e) = app.post("/api/v1/webhooks", Some(ADMIN), body).await;
+        assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{e}");
+    }
+    let (s, discord) = app
+        .post(
+            "/api/v1/webhooks",
+            Some(ADMIN),
+            json!({"url": format!("{base}/discord"), "format": "discord", "campaign_id": c}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{discord}");
+    assert_eq!((discord["format"].as_str(), discord["lang"].as_str()), (Some("discord"), Some("fr")));
+    assert_eq!(
+        discord["events"],
+        json!(["donation.created", "milestone.reached", "match.used_up", "poll.closed", "prize.drawn"])
+    );
+    let (s, _) = app
+        .post(
+            "/api/v1/webhooks",
+            Some(ADMIN),
+            json!({"url": format!("{base}/slack"), "format": "slack", "lang": "en", "campaign_id": c}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    let (_, d) = app
+        .donate(
+            &live,
+            json!({"amount": 1500, "currency": "EUR", "donor": "Ana", "message": "@everyone <!channel> bravo"}),
+        )
+        .await;
+    let ana = d["donation"]["id"].as_str().unwrap().to_owned();
+    app.donate(&live, json!({"amount": 800, "currency": "EUR", "anonymous": true, "donor": "Bob"})).await;
+    assert_eq!(app.refund(&live, &ana, json!({})).await, StatusCode::OK);
+    app.donate(&live, json!({"amount": 3000, "currency": "EUR", "donor": "Chloé"})).await;
+    let lines = |path: &'static str, key: &'static str, n: usize| {
+        let receiver = receiver.clone();
+        async move {
+            until(15, path, async || {
+                let seen = receiver.seen.lock().unwrap();
+                let got: Vec<Value> = seen
+                    .iter()
+                    .filter(|(p, ..)| p == path)
+                    .map(|(_, _, body, _)| serde_json::from_str::<Value>(body).unwrap())
+                    .collect();
+                (got.len() >= n).then_some(got)
+            })
+            .await
+            .iter()
+            .map(|v| {
+                if key == "content" {
+                    assert_eq!((&v["allowed_mentions"], &v["flags"]), (&json!({"parse": []}), &json!(4)), "{v}");
+                }
+                v[key].as_str().unwrap().to_owned()
+            })
+            .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        lines("discord", "content", 4).await,
+        [
+            "💛 Ana a donné 15,00\u{a0}€ — «\u{a0}\\@everyone \\<!channel\\> bravo\u{a0}». Total du live\u{a0}: 15,00\u{a0}€.",
+            "💛 Nouveau don de 8,00\u{a0}€. Total du live\u{a0}: 23,00\u{a0}€.",
+            "🎉 Palier atteint\u{a0}: 20,00\u{a0}€ — «\u{a0}Une chanson\u{a0}»\u{a0}!",
+            "💛 Chloé a donné 30,00\u{a0}€. Total du live\u{a0}: 38,00\u{a0}€.",
+        ]
+    );
+    assert_eq!(
+        lines("slack", "text", 4).await,
+        [
+            "💛 Ana gave €15.00 — \u{201c}@everyone &lt;!channel&gt; bravo\u{201d}. Live total: €15.00.",
+            "💛 New donation of €8.00. Live total: €23.00.",
+            "🎉 Milestone reached: €20.00 — \u{201c}Une chanson\u{201d}!",
+            "💛 Chloé gave €30.00. Live total: €38.00.",
+        ]
+    );
+    // The refund was passed over, not retried: each channel got four posts.
+    assert_eq!((receiver.attempts("discord"), receiver.attempts("slack")), (4, 4));
+}
+
 #[tokio::test]
 async fn subscriber_validation() {
     let app = spawn_app().await;

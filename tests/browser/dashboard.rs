@@ -1024,6 +1024,47 @@ async fn campaign_overlay_link_and_editing_a_match() {
     .await;
 }
 
+/// A Discord channel added from the dashboard: no secret asked, a language
+/// instead, and the next donation posted there as a line of text.
+#[tokio::test]
+async fn a_discord_channel_gets_each_donation_as_a_line() {
+    let posted: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let keep = Arc::clone(&posted);
+    let router = axum::Router::new().route(
+        "/api/webhooks/1/abc",
+        axum::routing::post(move |body: String| {
+            keep.lock().unwrap().push(body);
+            async { axum::http::StatusCode::NO_CONTENT }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/api/webhooks/1/abc", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    with_browser(async |b| {
+        sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        wait_text(b, "#lives article [data-f=host]", "Corentin").await;
+        click(b, "details:has(#new-subscriber) > summary").await;
+        let shown = "return ['[data-signed]', '[data-chat]'].map(function (s) { \
+                     return !document.querySelector('#new-subscriber ' + s).hidden; })";
+        assert_eq!(b.js(shown).await, json!([true, false]));
+        b.js("var s = document.querySelector('#new-subscriber [name=format]'); s.value = 'discord'; \
+              s.dispatchEvent(new Event('change')); return null")
+            .await;
+        assert_eq!(b.js(shown).await, json!([false, true]));
+        fill(b, "#new-subscriber [name=url]", &hook).await;
+        click(b, "#new-subscriber button[type=submit]").await;
+        wait_text(b, "#subscribers tbody tr td.url", &format!("{hook} (Discord)")).await;
+        app.donate(&live, json!({"amount": 1200, "currency": "EUR", "donor": "Léa", "message": "Allez !"})).await;
+        wait_text(b, "#subscribers tbody tr td.delivered", "1").await;
+        wait_text(b, "#subscribers tbody tr td.result", "204").await;
+    })
+    .await;
+    let body: Value = serde_json::from_str(&posted.lock().unwrap()[0]).unwrap();
+    assert_eq!(body["content"], fr("💛 Léa a donné 12,00_€ — «_Allez !_». Total du live_: 12,00_€.").as_str());
+}
+
 /// Payments in and events out from the dashboard: an integration created on the
 /// page takes a signed webhook; a receiver added on the page gets the next
 /// donation and the table shows it delivered; a deleted integration takes nothing.

@@ -1,0 +1,311 @@
+//! Outgoing events as a chat's incoming webhook takes them: a Discord or Slack
+//! channel of the stream's community gets one line of text for what viewers
+//! celebrate (a donation, a milestone or challenge reached, a sponsor's budget
+//! used up, a poll's result, a prize drawn), in French or English, with the
+//! names and messages as viewers see them. Refunds and erasures are not said:
+//! a channel's line cannot be taken back.
+//!
+//! Donors write the names and messages: a chat must not read them as markup.
+//! Discord gets no mention parsed (`allowed_mentions`), no link preview
+//! (`flags`: suppress embeds) and its markdown characters escaped; Slack gets
+//! `&`, `<` and `>` escaped, as its formatting rules ask, so `<!channel>` in a
+//! message stays text.
+
+use crate::domain::HookFormat;
+use crate::money::Currency;
+use serde_json::{Value, json};
+
+/// The body to post for an event of `kind` (its outgoing name) whose frame is
+/// `frame`, or `None` for an event a chat is not told of.
+pub fn body(format: HookFormat, kind: &str, frame: &Value, currency: Currency, french: bool) -> Option<String> {
+    let words = Words { format, currency, french };
+    let line = match kind {
+        "donation.created" => words.donation(frame)?,
+        "milestone.reached" => words.milestone(frame)?,
+        "match.used_up" => words.used_up(frame)?,
+        "poll.closed" => words.poll(frame)?,
+        "prize.drawn" => words.draw(frame)?,
+        _ => return None,
+    };
+    Some(match format {
+        HookFormat::Cagnotte => return None,
+        // 4: SUPPRESS_EMBEDS. Discord cuts at 2 000 characters.
+        HookFormat::Discord => {
+            json!({"content": cut(&line, 2000), "allowed_mentions": {"parse": []}, "flags": 4}).to_string()
+        }
+        HookFormat::Slack => json!({"text": cut(&line, 3000)}).to_string(),
+    })
+}
+
+/// The kinds of events a chat is told of.
+pub const KINDS: [&str; 5] = ["donation.created", "milestone.reached", "match.used_up", "poll.closed", "prize.drawn"];
+
+struct Words {
+    format: HookFormat,
+    currency: Currency,
+    french: bool,
+}
+
+impl Words {
+    fn pick<'a>(&self, fr: &'a str, en: &'a str) -> &'a str {
+        if self.french { fr } else { en }
+    }
+
+    fn money(&self, v: &Value) -> Option<String> {
+        Some(self.currency.format_for(v.as_i64()?, self.french))
+    }
+
+    /// A donor's or organiser's text, safe as this chat's markup.
+    fn text(&self, s: &str) -> String {
+        match self.format {
+            HookFormat::Slack => s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"),
+            _ => {
+                let mut out = String::with_capacity(s.len());
+                for c in s.chars() {
+                    if matches!(
+                        c,
+                        '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '<' | '[' | ']' | '(' | ')' | '#' | '@' | ':'
+                    ) {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                out
+            }
+        }
+    }
+
+    fn quoted(&self, s: &str) -> String {
+        if self.french {
+            format!("«\u{a0}{}\u{a0}»", self.text(s))
+        } else {
+            format!("\u{201c}{}\u{201d}", self.text(s))
+        }
+    }
+
+    /// "💛 Ana a donné 10,00 € (doublé : +10,00 €) — « Courage ! ». Total du live : 1 234,00 €."
+    fn donation(&self, f: &Value) -> Option<String> {
+        let d = &f["donation"];
+        let kept = d["amount"].as_i64()? - d["refunded_amount"].as_i64().unwrap_or(0);
+        let amount = self.money(&json!(kept))?;
+        let mut out = match d["donor"].as_str().filter(|n| !n.is_empty()) {
+            Some(name) => {
+                let name = self.text(name);
+                if self.french {
+                    format!("💛 {name} a donné {amount}")
+                } else {
+                    format!("💛 {name} gave {amount}")
+                }
+            }
+            None => format!("💛 {} {amount}", self.pick("Nouveau don de", "New donation of")),
+        };
+        let matched = d["matched"].as_i64().unwrap_or(0);
+        if matched > 0 {
+            let m = self.money(&json!(matched))?;
+            out += &match (self.french, matched == kept) {
+                (true, true) => format!(" (doublé\u{a0}: +{m})"),
+                (true, false) => format!(" (abondé\u{a0}: +{m})"),
+                (false, true) => format!(" (doubled: +{m})"),
+                (false, false) => format!(" (matched: +{m})"),
+            };
+        }
+        if let Some(m) = d["message"].as_str().filter(|m| !m.is_empty()) {
+            out += &format!(" — {}", self.quoted(m));
+        }
+        if let Some(total) = self.money(&f["totals"]["total"]) {
+            out += &if self.french {
+                format!(". Total du live\u{a0}: {total}.")
+            } else {
+                format!(". Live total: {total}.")
+            };
+        }
+        Some(out)
+    }
+
+    /// "🎉 Palier atteint : 500,00 € — « Une chanson de plus » !" (a challenge: "Défi réussi").
+    fn milestone(&self, f: &Value) -> Option<String> {
+        let m = &f["milestone"];
+        let at = self.money(&m["amount"])?;
+        let label = self.quoted(m["label"].as_str().unwrap_or_default());
+        let challenge = !m["ends_at"].is_null();
+        Some(match (self.french, challenge) {
+            (true, false) => format!("🎉 Palier atteint\u{a0}: {at} — {label}\u{a0}!"),
+            (true, true) => format!("🎉 Défi réussi\u{a0}: {label}\u{a0}!"),
+            (false, false) => format!("🎉 Milestone reached: {at} — {label}!"),
+            (false, true) => format!("🎉 Challenge met: {label}!"),
+        })
+    }
+
+    /// "🤝 Acme a doublé 500,00 € de dons : merci !"
+    fn used_up(&self, f: &Value) -> Option<String> {
+        let m = &f["match"];
+        let sponsor = self.text(m["sponsor"].as_str()?);
+        let used = self.money(&m["used"]).or_else(|| self.money(&m["cap"]))?;
+        Some(if self.french {
+            format!("🤝 {sponsor} a abondé {used} de dons, tout son budget\u{a0}: merci\u{a0}!")
+        } else {
+            format!("🤝 {sponsor} matched {used} of donations, its whole budget: thank you!")
+        })
+    }
+
+    /// "📊 Quel jeu ensuite ? — Zelda l'emporte avec 45,00 € !" (a tie names the tied options).
+    fn poll(&self, f: &Value) -> Option<String> {
+        let p = &f["poll"];
+        let question = self.text(p["question"].as_str()?);
+        let options = p["options"].as_array()?;
+        let best = options.iter().filter_map(|o| o["amount"].as_i64()).max().unwrap_or(0);
+        if best == 0 {
+            return Some(format!("📊 {question} — {}", self.pick("aucun vote.", "no vote.")));
+        }
+        let winners: Vec<String> = options
+            .iter()
+            .filter(|o| o["amount"].as_i64() == Some(best))
+            .filter_map(|o| o["label"].as_str().map(|l| self.text(l)))
+            .collect();
+        let amount = self.money(&json!(best))?;
+        Some(match (self.french, winners.len()) {
+            (true, 1) => format!("📊 {question} — {} l'emporte avec {amount}\u{a0}!", winners[0]),
+            (true, _) => format!("📊 {question} — égalité entre {} ({amount} chacun)\u{a0}!", winners.join(", ")),
+            (false, 1) => format!("📊 {question} — {} wins with {amount}!", winners[0]),
+            (false, _) => format!("📊 {question} — a tie between {} ({amount} each)!", winners.join(", ")),
+        })
+    }
+
+    /// "🎁 Tirage au sort « Affiche » : Ana gagne !"
+    fn draw(&self, f: &Value) -> Option<String> {
+        let d = &f["draw"];
+        let prize = self.quoted(d["prize"].as_str()?);
+        let who = match d["winner"]["donor"].as_str().filter(|n| !n.is_empty()) {
+            Some(name) => self.text(name),
+            None => self.pick("un donateur anonyme", "an anonymous donor").to_owned(),
+        };
+        Some(if self.french {
+            format!("🎁 Tirage au sort {prize}\u{a0}: {who} gagne\u{a0}!")
+        } else {
+            format!("🎁 Prize draw {prize}: {who} wins!")
+        })
+    }
+}
+
+fn cut(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max - 1) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eur() -> Currency {
+        Currency::parse("EUR").unwrap()
+    }
+
+    fn content(format: HookFormat, kind: &str, frame: Value, french: bool) -> Value {
+        serde_json::from_str(&body(format, kind, &frame, eur(), french).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_donation_is_one_line_with_its_matching_message_and_total() {
+        let frame = json!({
+            "donation": {"id": "d", "amount": 1000, "refunded_amount": 0, "matched": 1000, "donor": "Ana", "message": "Courage !"},
+            "totals": {"total": 123400}
+        });
+        let v = content(HookFormat::Discord, "donation.created", frame.clone(), true);
+        assert_eq!(
+            v,
+            json!({
+                "content": "💛 Ana a donné 10,00\u{a0}€ (doublé\u{a0}: +10,00\u{a0}€) — «\u{a0}Courage !\u{a0}». Total du live\u{a0}: 1\u{202f}234,00\u{a0}€.",
+                "allowed_mentions": {"parse": []},
+                "flags": 4
+            })
+        );
+        let v = content(HookFormat::Slack, "donation.created", frame, false);
+        assert_eq!(
+            v,
+            json!({"text": "💛 Ana gave €10.00 (doubled: +€10.00) — \u{201c}Courage !\u{201d}. Live total: €1,234.00."})
+        );
+        // No name (anonymous, held or hidden), no message: the amount alone.
+        let frame = json!({"donation": {"amount": 500, "matched": 0, "donor": null, "message": null}, "totals": {"total": 500}});
+        assert_eq!(
+            content(HookFormat::Discord, "donation.created", frame, true)["content"],
+            "💛 Nouveau don de 5,00\u{a0}€. Total du live\u{a0}: 5,00\u{a0}€."
+        );
+    }
+
+    #[test]
+    fn donors_words_are_never_markup_nor_mentions() {
+        let frame = json!({
+            "donation": {"amount": 100, "matched": 0, "donor": "@everyone", "message": "<!channel> **gras** [lien](https://x.example)"},
+            "totals": {"total": 100}
+        });
+        let d = content(HookFormat::Discord, "donation.created", frame.clone(), false);
+        assert_eq!(
+            d["content"],
+            "💛 \\@everyone gave €1.00 — \u{201c}\\<!channel\\> \\*\\*gras\\*\\* \\[lien\\]\\(https\\://x.example\\)\u{201d}. Live total: €1.00."
+        );
+        assert_eq!(d["allowed_mentions"], json!({"parse": []}));
+        let s = content(HookFormat::Slack, "donation.created", frame, false);
+        assert_eq!(
+            s["text"],
+            "💛 @everyone gave €1.00 — \u{201c}&lt;!channel&gt; **gras** [lien](https://x.example)\u{201d}. Live total: €1.00."
+        );
+    }
+
+    #[test]
+    fn milestones_challenges_matches_polls_and_draws() {
+        let say =
+            |kind: &str, frame: Value, french: bool| content(HookFormat::Slack, kind, frame, french)["text"].clone();
+        let milestone = json!({"milestone": {"amount": 50000, "label": "Une chanson", "ends_at": null}});
+        assert_eq!(
+            say("milestone.reached", milestone, true),
+            "🎉 Palier atteint\u{a0}: 500,00\u{a0}€ — «\u{a0}Une chanson\u{a0}»\u{a0}!"
+        );
+        let challenge = json!({"milestone": {"amount": 5000, "label": "Je chante", "ends_at": "2026-12-05T20:00:00Z"}});
+        assert_eq!(say("milestone.reached", challenge, false), "🎉 Challenge met: \u{201c}Je chante\u{201d}!");
+        let used = json!({"match": {"sponsor": "Acme", "used": 50000, "cap": 50000}});
+        assert_eq!(
+            say("match.used_up", used, true),
+            "🤝 Acme a abondé 500,00\u{a0}€ de dons, tout son budget\u{a0}: merci\u{a0}!"
+        );
+        let poll = |a: i64, b: i64| json!({"poll": {"question": "Quel jeu ?", "options": [{"label": "Zelda", "amount": a}, {"label": "Mario", "amount": b}]}});
+        assert_eq!(
+            say("poll.closed", poll(4500, 1000), true),
+            "📊 Quel jeu ? — Zelda l'emporte avec 45,00\u{a0}€\u{a0}!"
+        );
+        assert_eq!(
+            say("poll.closed", poll(1000, 1000), false),
+            "📊 Quel jeu ? — a tie between Zelda, Mario (€10.00 each)!"
+        );
+        assert_eq!(say("poll.closed", poll(0, 0), false), "📊 Quel jeu ? — no vote.");
+        let draw = |donor: Value| json!({"draw": {"prize": "Affiche", "winner": {"donor": donor}}});
+        assert_eq!(
+            say("prize.drawn", draw(json!("Bob")), true),
+            "🎁 Tirage au sort «\u{a0}Affiche\u{a0}»\u{a0}: Bob gagne\u{a0}!"
+        );
+        assert_eq!(
+            say("prize.drawn", draw(Value::Null), false),
+            "🎁 Prize draw \u{201c}Affiche\u{201d}: an anonymous donor wins!"
+        );
+    }
+
+    #[test]
+    fn refunds_erasures_and_signed_subscribers_get_no_line() {
+        let frame = json!({"donation": {"amount": 100, "matched": 0, "donor": "Ana"}, "totals": {"total": 0}});
+        for kind in ["donation.refunded", "donation.partially_refunded", "donation.erased"] {
+            assert_eq!(body(HookFormat::Discord, kind, &frame, eur(), true), None, "{kind}");
+        }
+        assert_eq!(body(HookFormat::Cagnotte, "donation.created", &frame, eur(), true), None);
+        assert!(KINDS.iter().all(|k| crate::webhooks::outbox::KINDS.iter().any(|(_, name)| name == k)));
+    }
+
+    #[test]
+    fn a_long_line_is_cut_for_the_chat() {
+        let long = "a".repeat(2500);
+        let frame = json!({"donation": {"amount": 100, "matched": 0, "donor": "Ana", "message": long}, "totals": {"total": 100}});
+        let v = content(HookFormat::Discord, "donation.created", frame, true);
+        assert_eq!(v["content"].as_str().unwrap().chars().count(), 2000);
+        assert!(v["content"].as_str().unwrap().ends_with("a…"));
+    }
+}
