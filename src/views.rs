@@ -782,6 +782,7 @@ fn campaign_json(c: &CampaignView, lives: &[LiveView], now: Timestamp) -> Value 
     json!({
         "id": cp.id, "name": cp.name, "currency": cp.currency, "goal": cp.goal, "charity": cp.charity,
         "starts_at": cp.starts_at, "ends_at": cp.ends_at, "created_at": cp.created_at, "donate_url": cp.donate_url,
+        "cover": cp.cover, "cover_url": cp.cover.as_ref().map(|id| format!("/media/{id}")),
         "totals": c.totals, "lives": lives_json, "next_live": next_live, "hosts": hosts_json(lives, now),
         "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),
         "milestones": c.milestones.iter().map(milestone_json).collect::<Vec<_>>(),

@@ -460,7 +460,7 @@
     if (fillForms) {
       setFields(el("edit-campaign"), {
         name: c.name, goal: moneyInput(c.goal, cur), charity: c.charity, donate_url: c.donate_url,
-        starts_at: toLocal(c.starts_at), ends_at: toLocal(c.ends_at)
+        starts_at: toLocal(c.starts_at), ends_at: toLocal(c.ends_at), cover: c.cover || ""
       });
     }
     renderMatches(c);
@@ -1008,6 +1008,10 @@
       select.value = chosen || "";
     });
   }
+  // The campaign's picture is one of its images too.
+  el("edit-campaign").closest("details").addEventListener("toggle", function (e) {
+    if (e.target.open && currentId) fillLogos(el("edit-campaign"), campaign && campaign.cover).catch(fail);
+  });
   el("new-match").closest("details").addEventListener("toggle", function (e) {
     if (e.target.open && currentId) fillLogos(el("new-match"), "").catch(fail);
   });

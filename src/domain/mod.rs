@@ -86,6 +86,10 @@ pub struct Campaign {
     /// Read secret of the campaign stream and campaign overlays.
     #[serde(default)]
     pub overlay_hash: Option<TokenHash>,
+    /// The campaign's picture (an image of its media library): on its public
+    /// pages and in the previews of their links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover: Option<String>,
 }
 
 impl Campaign {
@@ -103,6 +107,7 @@ impl Campaign {
             donate_url: None,
             created_at: Timestamp::default(),
             overlay_hash: None,
+            cover: None,
         }
     }
 }

@@ -153,6 +153,8 @@ async fn create_campaign(
         donate_url: text::url("donate_url", b.donate_url.as_deref())?,
         created_at: Timestamp::default(),
         overlay_hash: Some(secret::hash(&overlay_token)),
+        // Its media library is empty until the campaign exists.
+        cover: None,
     };
     let id = c.id.clone();
     app.ledger.submit(Command::CreateCampaign(c)).await?;
@@ -215,10 +217,20 @@ struct NewMatch {
 
 /// A sponsor's logo: the id of an image of the campaign's media library.
 async fn logo(app: &AppState, campaign_id: &str, id: Option<String>) -> Result<Option<String>, ApiError> {
+    library_image(app, campaign_id, id, ("logo", "invalid_logo")).await
+}
+
+/// The id of an image of the campaign's media library, for `field` (refused with `code`).
+async fn library_image(
+    app: &AppState,
+    campaign_id: &str,
+    id: Option<String>,
+    (field, code): (&'static str, &'static str),
+) -> Result<Option<String>, ApiError> {
     let Some(id) = id else { return Ok(None) };
     let bad = || {
-        ApiError::invalid("invalid_logo", "logo must be the id of an image of this campaign's media library")
-            .with("field", "logo")
+        ApiError::invalid(code, format!("{field} must be the id of an image of this campaign's media library"))
+            .with("field", field)
     };
     let lookup = id.clone();
     match super::media::blocking(app, move |m| Ok(m.info(&lookup)?)).await? {
@@ -1002,6 +1014,9 @@ struct EditCampaign {
     ends_at: Patch<String>,
     #[serde(default)]
     donate_url: Patch<String>,
+    /// An image of the campaign's media library, for its pages and their previews.
+    #[serde(default)]
+    cover: Patch<String>,
 }
 
 /// `PATCH /api/v1/campaigns/{id}`: edits what organisers may change after the
@@ -1027,6 +1042,11 @@ async fn edit_campaign(
     c.ends_at = b.ends_at.apply(c.ends_at, |v| time("ends_at", Some(&v)))?;
     window(c.starts_at, c.ends_at)?;
     c.donate_url = b.donate_url.apply(c.donate_url, |v| Ok(text::url("donate_url", Some(&v))?))?;
+    c.cover = match b.cover {
+        Patch::Keep => c.cover,
+        Patch::Clear => None,
+        Patch::Set(image) => library_image(&app, &id, Some(image), ("cover", "invalid_cover")).await?,
+    };
     app.ledger.submit(Command::UpdateCampaign(c)).await?;
     let body = app.views.campaign_json(&id, app.now()).ok_or_else(|| ApiError::internal("campaign missing"))?;
     Ok(axum::Json(body).into_response())

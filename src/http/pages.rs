@@ -293,6 +293,12 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("sponsor_logo", "Logo (images des alertes)", "Logo (alert images)"),
     ("no_logo", "aucun", "none"),
     (
+        "cover",
+        "Image des pages publiques et de leurs aperçus de lien (images des alertes)",
+        "Picture of the public pages and their link previews (alert images)",
+    ),
+    ("no_cover", "aucune", "none"),
+    (
         "embed_help",
         "Collez ce code dans une page du site de l'association : le total, l'objectif et le bouton de don, à jour en direct. Pour un live : /lives/…/embed ; en anglais : lang=en ; sur fond sombre : theme=dark.",
         "Paste this code in a page of the charity's website: the total, the goal and the donate button, current live. For a live: /lives/…/embed; in French: lang=fr; on a dark background: theme=dark.",
@@ -502,6 +508,10 @@ struct LivePage<'a> {
     qr_svg: String,
     /// What a link to the page shows where it is shared (the totals as of this request).
     summary: String,
+    /// The campaign's picture: its media id, and its absolute URL for link
+    /// previews (both empty without one, or once its file is removed).
+    cover: String,
+    cover_url: String,
 }
 
 #[derive(Template)]
@@ -516,6 +526,20 @@ struct CampaignPage<'a> {
     donate_url: &'a str,
     qr_svg: String,
     summary: String,
+    cover: String,
+    cover_url: String,
+}
+
+/// The campaign's picture, if its file is still in the library: its id and
+/// its absolute URL (link previews need one); empty strings without.
+async fn cover(app: &AppState, headers: &HeaderMap, c: &crate::domain::Campaign) -> Result<(String, String), ApiError> {
+    let Some(id) = c.cover.clone() else { return Ok(Default::default()) };
+    let lookup = id.clone();
+    if super::media::blocking(app, move |m| Ok(m.info(&lookup)?)).await?.is_none() {
+        return Ok(Default::default());
+    }
+    let url = format!("{}/media/{id}", super::api::base_url(app, headers));
+    Ok((id, url))
 }
 
 /// The description of a page where its link is shared (chat apps and social
@@ -564,6 +588,7 @@ async fn live_page(
     State(app): State<AppState>,
     Path(live_id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let live = app.views.live(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     let lang = lang(&q);
@@ -578,6 +603,7 @@ async fn live_page(
         .campaign(&live.live.campaign_id)
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     let donate_url = safe_url(live.live.donate_url.as_ref().or(campaign.campaign.donate_url.as_ref()));
+    let (cover, cover_url) = cover(&app, &headers, &campaign.campaign).await?;
     html(
         PUBLIC_CSP,
         LivePage {
@@ -593,6 +619,8 @@ async fn live_page(
             donate_url,
             qr_svg: if donate_url.is_empty() { String::new() } else { qr_svg(donate_url).unwrap_or_default() },
             summary: summary(lang, live.currency, &live.totals, beneficiary(&campaign.campaign)),
+            cover,
+            cover_url,
         },
     )
 }
@@ -650,6 +678,7 @@ async fn campaign_page(
     State(app): State<AppState>,
     Path(campaign_id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let campaign = app
         .views
@@ -657,6 +686,7 @@ async fn campaign_page(
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     let donate_url = safe_url(campaign.campaign.donate_url.as_ref());
     let lang = lang(&q);
+    let (cover, cover_url) = cover(&app, &headers, &campaign.campaign).await?;
     html(
         PUBLIC_CSP,
         CampaignPage {
@@ -669,6 +699,8 @@ async fn campaign_page(
             donate_url,
             qr_svg: if donate_url.is_empty() { String::new() } else { qr_svg(donate_url).unwrap_or_default() },
             summary: summary(lang, campaign.campaign.currency, &campaign.totals, beneficiary(&campaign.campaign)),
+            cover,
+            cover_url,
         },
     )
 }

@@ -209,3 +209,67 @@ async fn a_sponsor_s_logo_is_an_image_of_the_campaign_s_library() {
     let (_, c) = app.get(&format!("/api/v1/campaigns/{cid}")).await;
     assert_eq!(c["matches"][0]["logo_url"], json!(format!("/media/{logo}")));
 }
+
+/// A public page's HTML.
+async fn page(app: &TestApp, path: &str) -> String {
+    app.client.get(format!("{}{path}", app.base)).send().await.unwrap().text().await.unwrap()
+}
+
+async fn edit_campaign(app: &TestApp, campaign: &str, body: Value) -> (StatusCode, Value) {
+    let path = format!("/api/v1/campaigns/{campaign}");
+    app.request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], Some(body.to_string())).await
+}
+
+/// The campaign's picture: an image of its library, on its public pages and in
+/// their links' previews (an absolute URL), gone with its file or taken off.
+#[tokio::test]
+async fn a_campaign_s_picture_shows_on_its_pages_and_their_link_previews() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let cid = live.campaign_id.clone();
+    let id_of = |v: &Value| v["media"]["id"].as_str().unwrap().to_owned();
+    let picture = id_of(&app.upload_media(&cid, Some(ADMIN), "name=affiche.gif", GIF.to_vec()).await.1);
+    let sound = id_of(&app.upload_media(&cid, Some(ADMIN), "", wav()).await.1);
+    let other = app.eur_campaign().await;
+    let elsewhere = id_of(&app.upload_media(&other, Some(ADMIN), "", GIF.to_vec()).await.1);
+    let meta = format!("<meta property=\"og:image\" content=\"{}/media/{picture}\">", app.base);
+    let img = format!("<img class=\"cover\" id=\"cover\" src=\"/media/{picture}\" alt=\"\">");
+    let campaign_page = format!("/campaigns/{cid}");
+    let live_page = format!("/lives/{}", live.id);
+
+    // Not a sound, not another campaign's image, not nothing; nothing changes.
+    for bad in [sound.as_str(), elsewhere.as_str(), "nope"] {
+        let (s, e) = edit_campaign(&app, &cid, json!({"cover": bad})).await;
+        assert_eq!(
+            (s, e["error"].as_str(), e["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_cover"), Some("cover")),
+            "{e}"
+        );
+    }
+    assert!(!page(&app, &campaign_page).await.contains("og:image"));
+    let (s, c) = edit_campaign(&app, &cid, json!({"cover": picture})).await;
+    assert_eq!((s, c["cover"].as_str()), (StatusCode::OK, Some(picture.as_str())), "{c}");
+    assert_eq!(c["cover_url"], format!("/media/{picture}"));
+    for p in [&campaign_page, &live_page] {
+        let html = page(&app, p).await;
+        assert!(html.contains(&meta) && html.contains(&img), "{p}: {html}");
+        assert!(html.contains("<meta name=\"twitter:card\" content=\"summary_large_image\">"), "{p}");
+    }
+    // Another edit keeps it; a restart too.
+    let (_, c) = edit_campaign(&app, &cid, json!({"name": "Renamed"})).await;
+    assert_eq!(c["cover"].as_str(), Some(picture.as_str()));
+    let app = app.restart().await;
+    assert!(page(&app, &campaign_page).await.contains(&meta));
+    // Its file removed: the pages do without it.
+    assert_eq!(delete(&app, &cid, &picture, ADMIN).await, StatusCode::NO_CONTENT);
+    let html = page(&app, &live_page).await;
+    assert!(!html.contains("og:image") && !html.contains("class=\"cover\""), "{html}");
+    // Another picture, then none.
+    let again = id_of(&app.upload_media(&cid, Some(ADMIN), "", GIF.to_vec()).await.1);
+    let (_, c) = edit_campaign(&app, &cid, json!({"cover": again})).await;
+    assert_eq!(c["cover"].as_str(), Some(again.as_str()));
+    assert!(page(&app, &campaign_page).await.contains(&format!("/media/{again}")));
+    let (_, c) = edit_campaign(&app, &cid, json!({"cover": null})).await;
+    assert_eq!((c["cover"].clone(), c["cover_url"].clone()), (Value::Null, Value::Null));
+    assert!(!page(&app, &campaign_page).await.contains("og:image"));
+}

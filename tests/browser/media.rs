@@ -272,3 +272,44 @@ async fn a_sponsor_s_logo_shows_on_the_matching_badge_and_in_the_credits() {
     })
     .await;
 }
+
+/// The campaign's picture, picked on the dashboard among its images, across
+/// the top of its public pages.
+#[tokio::test]
+async fn the_organisers_give_the_campaign_a_picture_for_its_public_pages() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let (s, v) = app.upload_media(&live.campaign_id, Some(ADMIN), "name=affiche.gif", GIF.to_vec()).await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");
+    let picture = v["media"]["id"].as_str().unwrap().to_owned();
+    with_browser(async |b| {
+        sign_in(b, &app, "").await;
+        wait_text(b, "#c-name", "Restos").await;
+        click(b, "details:has(#edit-campaign) > summary").await;
+        eventually("the images offered", WAIT, || async {
+            let v = b.js("return Array.from(document.querySelectorAll('#edit-campaign [name=cover] option')).map(function (o) { return o.textContent; })").await;
+            (v == json!(["aucune", "affiche.gif"])).then_some(())
+        })
+        .await;
+        b.client
+            .execute("document.querySelector('#edit-campaign [name=cover]').value = arguments[0];", vec![json!(picture)])
+            .await
+            .unwrap();
+        click(b, "#edit-campaign button[type=submit]").await;
+        wait_text(b, "#notice", "Enregistré.").await;
+        let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+        assert_eq!((c["cover"].as_str(), c["name"].as_str()), (Some(picture.as_str()), Some("Restos")));
+        // Still chosen in the form once it reloads the campaign.
+        assert_eq!(b.js("return document.querySelector('#edit-campaign [name=cover]').value").await, picture.as_str());
+        for page in [format!("/campaigns/{}", live.campaign_id), format!("/lives/{}", live.id)] {
+            b.goto(&format!("{}{page}", app.base)).await;
+            let shown = eventually("the picture", WAIT, || async {
+                let v = b.js("var i = document.getElementById('cover'); return i && i.complete ? [i.getAttribute('src'), i.naturalWidth, i.getBoundingClientRect().width > 300] : null").await;
+                (!v.is_null()).then_some(v)
+            })
+            .await;
+            assert_eq!(shown, json!([format!("/media/{picture}"), 1, true]), "{page}");
+        }
+    })
+    .await;
+}
