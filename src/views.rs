@@ -731,7 +731,13 @@ pub fn campaign_info_json(cp: &Campaign) -> Value {
     json!({
         "id": cp.id, "name": cp.name, "currency": cp.currency, "goal": cp.goal, "charity": cp.charity,
         "starts_at": cp.starts_at, "ends_at": cp.ends_at, "donate_url": cp.donate_url,
+        "cover": cp.cover, "cover_url": cover_url(cp),
     })
+}
+
+/// Where the campaign's picture is served, if it has one.
+fn cover_url(cp: &Campaign) -> Option<String> {
+    cp.cover.as_ref().map(|id| format!("/media/{id}"))
 }
 
 fn live_json(l: &LiveView, c: &CampaignView, now: Timestamp) -> Value {
@@ -782,7 +788,7 @@ fn campaign_json(c: &CampaignView, lives: &[LiveView], now: Timestamp) -> Value 
     json!({
         "id": cp.id, "name": cp.name, "currency": cp.currency, "goal": cp.goal, "charity": cp.charity,
         "starts_at": cp.starts_at, "ends_at": cp.ends_at, "created_at": cp.created_at, "donate_url": cp.donate_url,
-        "cover": cp.cover, "cover_url": cp.cover.as_ref().map(|id| format!("/media/{id}")),
+        "cover": cp.cover, "cover_url": cover_url(cp),
         "totals": c.totals, "lives": lives_json, "next_live": next_live, "hosts": hosts_json(lives, now),
         "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),
         "milestones": c.milestones.iter().map(milestone_json).collect::<Vec<_>>(),

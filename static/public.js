@@ -513,6 +513,27 @@
   function campaignInfo(c) {
     if (kind === "campaign") goal = c.goal || null;
     else campaignGoal = c.goal || null;
+    renderCover(c.cover_url);
+  }
+  // The campaign's picture, given or taken off on the dashboard: at once, and
+  // hidden rather than broken should its file be gone.
+  function renderCover(url) {
+    var img = el("cover");
+    if (!url) {
+      if (img) img.remove();
+      return;
+    }
+    if (!img) {
+      img = make("img", "cover");
+      img.id = "cover";
+      img.alt = "";
+      document.querySelector("header.top").prepend(img);
+    }
+    if (img.getAttribute("src") !== url) {
+      img.hidden = false;
+      img.onerror = function () { img.hidden = true; };
+      img.setAttribute("src", url);
+    }
   }
 
   function onSnapshot(ev) {

@@ -310,6 +310,16 @@ async fn the_organisers_give_the_campaign_a_picture_for_its_public_pages() {
             .await;
             assert_eq!(shown, json!([format!("/media/{picture}"), 1, true]), "{page}");
         }
+        // Taken off then given again on the dashboard: the open page follows, without a reload.
+        b.js("window.__same = true; return null").await;
+        let cover = || async { b.js("var i = document.getElementById('cover'); return i ? i.getAttribute('src') : null").await };
+        let path = format!("/api/v1/campaigns/{}", live.campaign_id);
+        for (body, want) in [(json!({"cover": null}), Value::Null), (json!({"cover": picture}), json!(format!("/media/{picture}")))] {
+            let (s, _) = app.request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], Some(body.to_string())).await;
+            assert_eq!(s, reqwest::StatusCode::OK);
+            eventually("the picture follows", WAIT, || async { (cover().await == want).then_some(()) }).await;
+        }
+        assert_eq!(b.js("return window.__same === true").await, true, "no reload");
     })
     .await;
 }
