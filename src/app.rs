@@ -51,6 +51,8 @@ pub struct Inner {
     pub metrics: crate::metrics::Metrics,
     /// How long the start-up replay took.
     pub replayed_in: Duration,
+    /// What outgoing webhooks are posted with (the outbox, and a test from the dashboard).
+    pub webhook_client: crate::webhooks::outbox::HttpClient,
 }
 
 impl AppState {
@@ -149,7 +151,8 @@ pub async fn run_with_clock(
 ) -> Result<(), BoxError> {
     let admin_hash = admin_token(&config)?;
     // Checked before anything starts: a bad CA file is a configuration error.
-    let tls = crate::webhooks::outbox::tls_config(config.webhook_ca_file.as_deref())?;
+    let webhook_client =
+        crate::webhooks::outbox::client(crate::webhooks::outbox::tls_config(config.webhook_ca_file.as_deref())?);
     let server_tls = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => Some(Arc::new(crate::tls::ServerTls::new(cert, key)?)),
         (None, None) => None,
@@ -190,6 +193,7 @@ pub async fn run_with_clock(
         sessions: TaskTracker::new(),
         metrics: crate::metrics::Metrics::default(),
         replayed_in,
+        webhook_client,
     }));
     let router = crate::http::router(app.clone());
     let send_buffer = app.config.socket_send_buffer;
@@ -215,7 +219,7 @@ pub async fn run_with_clock(
         }
     });
     // Outgoing webhooks follow the log; they stop with `app.shutdown`.
-    crate::webhooks::outbox::spawn(&app, tls);
+    crate::webhooks::outbox::spawn(&app);
     let signal = stop.clone();
     tokio::spawn(async move {
         shutdown.await;

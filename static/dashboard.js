@@ -72,7 +72,10 @@
       noDraw: "Aucun tirage pour l'instant : un hôte en fait un depuis son espace, ou vous depuis la fiche d'un live.",
       drawn: function (w) { return "Gagnant : " + w + ". Les overlays du live l'annoncent."; },
       noIntegration: "Aucune intégration : les dons viennent de l'API ou du formulaire d'un live.",
-      noSubscriber: "Aucun destinataire.",
+      noSubscriber: "Aucun destinataire.", testHook: "Tester",
+      hookTested: function (code) { return "Essai reçu : le destinataire a répondu " + code + "."; },
+      hookRefused: function (code) { return "Essai refusé : le destinataire a répondu " + code + ". Vérifiez son URL."; },
+      hookFailed: function (why) { return "Essai non remis : " + why; },
       goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
       timeUp: "temps écoulé", calledOff: "annulé", removed: "retiré", challengeStarted: "Défi lancé : les overlays du live l'affichent.", challenge: function (a) { return "défi : +" + a; },
       wholeCampaign: "toute la campagne", nothingToChange: "Rien à modifier : donnez une URL ou un secret.",
@@ -140,7 +143,10 @@
       noDraw: "No draw yet: a host draws one from their space, or you from a live's card.",
       drawn: function (w) { return "Winner: " + w + ". The live's overlays announce it."; },
       noIntegration: "No integration: donations come from the API or a live's form.",
-      noSubscriber: "No receiver.",
+      noSubscriber: "No receiver.", testHook: "Test",
+      hookTested: function (code) { return "Test received: the receiver answered " + code + "."; },
+      hookRefused: function (code) { return "Test refused: the receiver answered " + code + ". Check its URL."; },
+      hookFailed: function (why) { return "Test not delivered: " + why; },
       goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
       timeUp: "time up", calledOff: "called off", removed: "removed", challengeStarted: "Challenge started: the live's overlays show it.", challenge: function (a) { return "challenge: +" + a; },
       wholeCampaign: "whole campaign", nothingToChange: "Nothing to change: give a URL or a secret.",
@@ -621,6 +627,7 @@
         tr.appendChild(td);
       });
       var acts = make("td");
+      acts.appendChild(actionButton("test-subscriber", w.id, T.testHook));
       acts.appendChild(actionButton("remove-subscriber", w.id, T.remove));
       tr.appendChild(acts);
       tb.appendChild(tr);
@@ -1587,6 +1594,12 @@
       "remove-milestone": function () {
         return api("DELETE", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/milestones/" + encodeURIComponent(b.dataset.id));
       },
+      "test-subscriber": function () {
+        return api("POST", "/api/v1/webhooks/" + encodeURIComponent(b.dataset.id) + "/test").then(function (r) {
+          var ok = r.delivered;
+          notice(ok ? T.hookTested(r.status) : r.status ? T.hookRefused(r.status) : T.hookFailed(r.error), !ok);
+        });
+      },
       "remove-subscriber": function () {
         return api("DELETE", "/api/v1/webhooks/" + encodeURIComponent(b.dataset.id)).then(loadHooks);
       }
@@ -1594,7 +1607,8 @@
     if (!call) return;
     b.disabled = true;
     call().then(function () {
-      if (act !== "test-alert" && act !== "replay" && act !== "skip-alert" && act !== "erase" && act.indexOf("rotate") !== 0 &&
+      if (act !== "test-alert" && act !== "replay" && act !== "skip-alert" && act !== "erase" && act !== "test-subscriber" &&
+          act.indexOf("rotate") !== 0 &&
           !/-live$/.test(act)) {
         notice(T.saved, false);
       }

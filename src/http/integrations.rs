@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/webhooks", post(create_subscriber).get(list_subscribers))
         .route("/api/v1/integrations/{id}", patch(replace_integration_secret).delete(remove_integration))
         .route("/api/v1/webhooks/{id}", patch(edit_subscriber).delete(remove_subscriber))
+        .route("/api/v1/webhooks/{id}/test", post(test_subscriber))
 }
 
 #[derive(Deserialize)]
@@ -102,6 +103,31 @@ async fn edit_subscriber(
     let statuses = webhooks::outbox::statuses(&app.config.data_dir).await.map_err(ApiError::internal)?;
     let s = after_commit(&app.views.subscribers, &id)?;
     Ok(axum::Json(subscriber_json(&s, statuses.iter().find(|st| st.subscriber_id == id))).into_response())
+}
+
+/// `POST /api/v1/webhooks/{id}/test` (admin): one delivery now, outside the
+/// log (a signed `ping` event, or for a chat "🧪 Ce salon est relié à
+/// Cagnotte…"), so that organisers see a receiver works before the live:
+/// `{delivered, status, error}`, with the receiver's HTTP status or why there
+/// was none. The outbox's own state is left as it was.
+async fn test_subscriber(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let sub = app
+        .views
+        .subscribers
+        .get(&id)
+        .map(|e| e.value().clone())
+        .ok_or_else(|| ApiError::not_found("subscriber_not_found", "no webhook subscriber has this id"))?;
+    let campaign = sub.campaign_id.as_deref().and_then(|c| app.views.with_campaign(c, |c| c.campaign.name.clone()));
+    let answer = match webhooks::outbox::ping(&app.webhook_client, &sub, campaign.as_deref(), app.now()).await {
+        Ok(code) => json!({"delivered": (200..300).contains(&code), "status": code, "error": null}),
+        Err(err) => json!({"delivered": false, "status": null, "error": err}),
+    };
+    Ok(axum::Json(answer).into_response())
 }
 
 /// `DELETE /api/v1/webhooks/{id}` (admin): nothing more is sent to it, pending deliveries included.

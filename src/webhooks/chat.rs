@@ -37,6 +37,28 @@ pub fn body(format: HookFormat, kind: &str, frame: &Value, currency: Currency, f
     })
 }
 
+/// The line a chat gets when organisers test its webhook.
+pub fn connected(format: HookFormat, campaign: Option<&str>, french: bool) -> String {
+    let line = match (campaign, french) {
+        (Some(c), true) => {
+            format!(
+                "🧪 Ce salon est relié à Cagnotte\u{a0}: les dons de {} y seront annoncés.",
+                quote(format, french, c)
+            )
+        }
+        (Some(c), false) => format!(
+            "🧪 This channel is connected to Cagnotte: the donations of {} will be announced here.",
+            quote(format, french, c)
+        ),
+        (None, true) => "🧪 Ce salon est relié à Cagnotte\u{a0}: les dons y seront annoncés.".to_owned(),
+        (None, false) => "🧪 This channel is connected to Cagnotte: the donations will be announced here.".to_owned(),
+    };
+    match format {
+        HookFormat::Slack => json!({"text": line}).to_string(),
+        _ => json!({"content": line, "allowed_mentions": {"parse": []}, "flags": 4}).to_string(),
+    }
+}
+
 /// The kinds of events a chat is told of.
 pub const KINDS: [&str; 5] = ["donation.created", "milestone.reached", "match.used_up", "poll.closed", "prize.drawn"];
 
@@ -55,32 +77,12 @@ impl Words {
         Some(self.currency.format_for(v.as_i64()?, self.french))
     }
 
-    /// A donor's or organiser's text, safe as this chat's markup.
     fn text(&self, s: &str) -> String {
-        match self.format {
-            HookFormat::Slack => s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"),
-            _ => {
-                let mut out = String::with_capacity(s.len());
-                for c in s.chars() {
-                    if matches!(
-                        c,
-                        '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '<' | '[' | ']' | '(' | ')' | '#' | '@' | ':'
-                    ) {
-                        out.push('\\');
-                    }
-                    out.push(c);
-                }
-                out
-            }
-        }
+        escape(self.format, s)
     }
 
     fn quoted(&self, s: &str) -> String {
-        if self.french {
-            format!("«\u{a0}{}\u{a0}»", self.text(s))
-        } else {
-            format!("\u{201c}{}\u{201d}", self.text(s))
-        }
+        quote(self.format, self.french, s)
     }
 
     /// "💛 Ana a donné 10,00 € (doublé : +10,00 €) — « Courage ! ». Total du live : 1 234,00 €."
@@ -184,6 +186,33 @@ impl Words {
         } else {
             format!("🎁 Prize draw {prize}: {who} wins!")
         })
+    }
+}
+
+/// A donor's or organiser's text, safe as this chat's markup.
+fn escape(format: HookFormat, s: &str) -> String {
+    match format {
+        HookFormat::Slack => s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"),
+        _ => {
+            let mut out = String::with_capacity(s.len());
+            for c in s.chars() {
+                if matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '<' | '[' | ']' | '(' | ')' | '#' | '@' | ':')
+                {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            out
+        }
+    }
+}
+
+/// `s` escaped, between the language's quotation marks.
+fn quote(format: HookFormat, french: bool, s: &str) -> String {
+    if french {
+        format!("«\u{a0}{}\u{a0}»", escape(format, s))
+    } else {
+        format!("\u{201c}{}\u{201d}", escape(format, s))
     }
 }
 

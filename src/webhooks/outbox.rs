@@ -307,6 +307,24 @@ fn wall_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
+/// The HTTP client the outbox posts with.
+pub type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// A client for the receivers: `http://`, or `https://` verified with `tls`
+/// (the public roots and `--webhook-ca-file`), connecting within 5 s.
+pub fn client(tls: rustls::ClientConfig) -> HttpClient {
+    let mut connector = HttpConnector::new();
+    connector.set_connect_timeout(Some(Duration::from_secs(5)));
+    connector.set_nodelay(true);
+    connector.enforce_http(false);
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(connector);
+    Client::builder(TokioExecutor::new()).build(connector)
+}
+
 struct Ctx {
     views: Arc<Views>,
     committed: watch::Receiver<u64>,
@@ -314,7 +332,7 @@ struct Ctx {
     tracker: TaskTracker,
     clock: Clock,
     store: Arc<Mutex<Store>>,
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: HttpClient,
     policy: RetryPolicy,
 }
 
@@ -370,7 +388,8 @@ pub fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, String
 /// here): a task that starts one delivery task per subscriber, all on the
 /// server's tracker and all ending at shutdown. It holds no ledger handle, so it
 /// never keeps the writer alive.
-pub fn spawn(app: &AppState, tls: rustls::ClientConfig) {
+pub fn spawn(app: &AppState) {
+    let client = app.webhook_client.clone();
     let views = Arc::clone(&app.views);
     let committed = app.committed.clone();
     let shutdown = app.shutdown.clone();
@@ -392,16 +411,6 @@ pub fn spawn(app: &AppState, tls: rustls::ClientConfig) {
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             }
         };
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(Duration::from_secs(5)));
-        connector.set_nodelay(true);
-        connector.enforce_http(false);
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(connector);
-        let client = Client::builder(TokioExecutor::new()).build(connector);
         let ctx = Arc::new(Ctx {
             views,
             committed,
@@ -525,9 +534,10 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
             }
             continue;
         };
+        let event_id = format!("evt_{}", ev.seq);
         let result = tokio::select! {
             _ = ctx.shutdown.cancelled() => return,
-            r = post(&ctx.client, &sub, &ev, body) => r,
+            r = post(&ctx.client, &sub, (&event_id, ev.kind), body) => r,
         };
         status.last_attempt_at = Some(wall_ms());
         status.last_event = Some(format!("evt_{}", ev.seq));
@@ -587,21 +597,37 @@ fn chat_body(views: &Views, sub: &Subscriber, ev: &Outgoing) -> Option<String> {
     super::chat::body(sub.format, ev.kind, &frame, currency, !sub.english)
 }
 
-/// One attempt: the HTTP status, or why there was none.
-async fn post(
-    client: &Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+/// One delivery now, outside the log, so that organisers see a receiver works
+/// before the live: a signed `ping` event, or for a chat a line saying the
+/// channel is connected (to the campaign named `campaign`). The HTTP status,
+/// or why there was none.
+pub async fn ping(
+    client: &HttpClient,
     sub: &Subscriber,
-    ev: &Outgoing,
-    body: String,
+    campaign: Option<&str>,
+    now: Timestamp,
 ) -> Result<u16, String> {
+    let id = format!("evt_test_{}", crate::secret::new_id());
+    let body = match sub.format {
+        crate::domain::HookFormat::Cagnotte => json!({
+            "id": id, "type": "ping", "created_at": now, "campaign_id": sub.campaign_id, "data": {},
+        })
+        .to_string(),
+        chat => super::chat::connected(chat, campaign, !sub.english),
+    };
+    post(client, sub, (&id, "ping"), body).await
+}
+
+/// One attempt of the event `(id, kind)`: the HTTP status, or why there was none.
+async fn post(client: &HttpClient, sub: &Subscriber, (id, kind): (&str, &str), body: String) -> Result<u16, String> {
     let seconds = wall_ms() / 1000;
     let signature = super::sign(sub.secret.as_bytes(), seconds, body.as_bytes());
     let req = Request::post(&sub.url)
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::USER_AGENT, concat!("cagnotte/", env!("CARGO_PKG_VERSION")))
         .header("cagnotte-signature", signature)
-        .header("cagnotte-event-id", format!("evt_{}", ev.seq))
-        .header("cagnotte-event-type", ev.kind)
+        .header("cagnotte-event-id", id)
+        .header("cagnotte-event-type", kind)
         .body(Full::new(Bytes::from(body)))
         .map_err(|e| format!("invalid request: {e}"))?;
     match tokio::time::timeout(DELIVERY_TIMEOUT, client.request(req)).await {

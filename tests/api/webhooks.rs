@@ -935,6 +935,67 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
     assert_eq!((receiver.attempts("discord"), receiver.attempts("slack")), (4, 4));
 }
 
+/// A receiver tested from the dashboard before the live: one delivery now
+/// (a signed `ping`, or a chat's line), its answer said, the outbox's state untouched.
+#[tokio::test]
+async fn a_receiver_is_tested_before_the_live() {
+    let receiver = Receiver::default();
+    let base = receiver.start().await;
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let c = &live.campaign_id;
+    let signed = subscribe(&app, &format!("{base}/bot"), c).await["id"].as_str().unwrap().to_owned();
+    let (_, discord) = app
+        .post(
+            "/api/v1/webhooks",
+            Some(ADMIN),
+            json!({"url": format!("{base}/discord"), "format": "discord", "campaign_id": c}),
+        )
+        .await;
+    let discord = discord["id"].as_str().unwrap().to_owned();
+    let app = &app;
+    let test =
+        |id: String| async move { app.post(&format!("/api/v1/webhooks/{id}/test"), Some(ADMIN), json!({})).await };
+
+    let (s, v) = test(signed.clone()).await;
+    assert_eq!((s, v), (StatusCode::OK, json!({"delivered": true, "status": 200, "error": null})));
+    let ping = &receiver.accepted("bot", SUBSCRIBER_SECRET)[0];
+    assert_eq!((ping["type"].as_str(), ping["campaign_id"].as_str()), (Some("ping"), Some(c.as_str())), "{ping}");
+    assert!(ping["id"].as_str().unwrap().starts_with("evt_test_"), "{ping}");
+    let (s, v) = test(discord.clone()).await;
+    assert_eq!((s, v["delivered"].as_bool()), (StatusCode::OK, Some(true)), "{v}");
+    let line: Value = serde_json::from_str(&receiver.seen.lock().unwrap().last().unwrap().2).unwrap();
+    assert_eq!(
+        line["content"],
+        "🧪 Ce salon est relié à Cagnotte\u{a0}: les dons de «\u{a0}Restos\u{a0}» y seront annoncés."
+    );
+    // A receiver that refuses it, and one that is not there.
+    receiver.failures.store(1, std::sync::atomic::Ordering::SeqCst);
+    let (_, v) = test(signed.clone()).await;
+    assert_eq!(v, json!({"delivered": false, "status": 503, "error": null}));
+    let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let (_, nowhere) = app
+        .post(
+            "/api/v1/webhooks",
+            Some(ADMIN),
+            json!({"url": format!("http://{gone}/x"), "format": "slack", "campaign_id": c}),
+        )
+        .await;
+    let (_, v) = test(nowhere["id"].as_str().unwrap().to_owned()).await;
+    assert_eq!((v["delivered"].as_bool(), v["status"].clone()), (Some(false), Value::Null), "{v}");
+    assert!(v["error"].as_str().unwrap().starts_with("could not deliver"), "{v}");
+    // Organisers only; an unknown receiver is a 404.
+    let (s, _) = app.post(&format!("/api/v1/webhooks/{signed}/test"), Some(&live.key), json!({})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, e) = test("nope".into()).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("subscriber_not_found")));
+    // No event of the log was delivered or skipped by the tests.
+    let (_, list) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
+    for w in list["webhooks"].as_array().unwrap() {
+        assert_eq!((w["status"]["delivered"].as_u64(), w["status"]["attempts"].as_u64()), (Some(0), Some(0)), "{w}");
+    }
+}
+
 #[tokio::test]
 async fn subscriber_validation() {
     let app = spawn_app().await;

@@ -1056,13 +1056,23 @@ async fn a_discord_channel_gets_each_donation_as_a_line() {
         fill(b, "#new-subscriber [name=url]", &hook).await;
         click(b, "#new-subscriber button[type=submit]").await;
         wait_text(b, "#subscribers tbody tr td.url", &format!("{hook} (Discord)")).await;
+        // Tested before the live: the channel gets a line, the page says it arrived.
+        click(b, "#subscribers button[data-act=test-subscriber]").await;
+        wait_text(b, "#notice", "Essai reçu : le destinataire a répondu 204.").await;
         app.donate(&live, json!({"amount": 1200, "currency": "EUR", "donor": "Léa", "message": "Allez !"})).await;
         wait_text(b, "#subscribers tbody tr td.delivered", "1").await;
         wait_text(b, "#subscribers tbody tr td.result", "204").await;
     })
     .await;
-    let body: Value = serde_json::from_str(&posted.lock().unwrap()[0]).unwrap();
-    assert_eq!(body["content"], fr("💛 Léa a donné 12,00_€ — «_Allez !_». Total du live_: 12,00_€.").as_str());
+    let posted: Vec<Value> = posted.lock().unwrap().iter().map(|b| serde_json::from_str(b).unwrap()).collect();
+    let lines: Vec<&str> = posted.iter().map(|b| b["content"].as_str().unwrap()).collect();
+    assert_eq!(
+        lines,
+        [
+            fr("🧪 Ce salon est relié à Cagnotte_: les dons de «_Restos_» y seront annoncés."),
+            fr("💛 Léa a donné 12,00_€ — «_Allez !_». Total du live_: 12,00_€."),
+        ]
+    );
 }
 
 /// Payments in and events out from the dashboard: an integration created on the
