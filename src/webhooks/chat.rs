@@ -17,8 +17,17 @@ use serde_json::{Value, json};
 
 /// The body to post for an event of `kind` (its outgoing name) whose frame is
 /// `frame`, or `None` for an event a chat is not told of.
-pub fn body(format: HookFormat, kind: &str, frame: &Value, currency: Currency, french: bool) -> Option<String> {
-    let words = Words { format, currency, french };
+/// What a line needs beyond its event: the campaign's currency, and the goals
+/// a donation may cross (its live's, its campaign's).
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    pub currency: Currency,
+    pub live_goal: Option<i64>,
+    pub campaign_goal: Option<i64>,
+}
+
+pub fn body(format: HookFormat, kind: &str, frame: &Value, setting: Setting, french: bool) -> Option<String> {
+    let words = Words { format, setting, french };
     let line = match kind {
         "donation.created" => words.donation(frame)?,
         "milestone.reached" => words.milestone(frame)?,
@@ -64,7 +73,7 @@ pub const KINDS: [&str; 5] = ["donation.created", "milestone.reached", "match.us
 
 struct Words {
     format: HookFormat,
-    currency: Currency,
+    setting: Setting,
     french: bool,
 }
 
@@ -74,7 +83,7 @@ impl Words {
     }
 
     fn money(&self, v: &Value) -> Option<String> {
-        Some(self.currency.format_for(v.as_i64()?, self.french))
+        Some(self.setting.currency.format_for(v.as_i64()?, self.french))
     }
 
     fn text(&self, s: &str) -> String {
@@ -119,6 +128,28 @@ impl Words {
                 format!(". Total du live\u{a0}: {total}.")
             } else {
                 format!(". Live total: {total}.")
+            };
+        }
+        // The goal this gift crossed: the moment the channel celebrates.
+        let added = kept + matched;
+        let crossed = |goal: Option<i64>, total: &Value| {
+            let (goal, total) = (goal?, total.as_i64()?);
+            (goal > 0 && total >= goal && total - added < goal).then_some(goal)
+        };
+        if let Some(goal) = crossed(self.setting.live_goal, &f["totals"]["total"]) {
+            let goal = self.money(&json!(goal))?;
+            out += &if self.french {
+                format!(" 🎯 Objectif du live atteint\u{a0}: {goal}\u{a0}!")
+            } else {
+                format!(" 🎯 Live goal reached: {goal}!")
+            };
+        }
+        if let Some(goal) = crossed(self.setting.campaign_goal, &f["campaign_totals"]["total"]) {
+            let goal = self.money(&json!(goal))?;
+            out += &if self.french {
+                format!(" 🏆 Objectif de la campagne atteint\u{a0}: {goal}\u{a0}!")
+            } else {
+                format!(" 🏆 Campaign goal reached: {goal}!")
             };
         }
         Some(out)
@@ -231,8 +262,12 @@ mod tests {
         Currency::parse("EUR").unwrap()
     }
 
+    fn setting() -> Setting {
+        Setting { currency: eur(), live_goal: None, campaign_goal: None }
+    }
+
     fn content(format: HookFormat, kind: &str, frame: Value, french: bool) -> Value {
-        serde_json::from_str(&body(format, kind, &frame, eur(), french).unwrap()).unwrap()
+        serde_json::from_str(&body(format, kind, &frame, setting(), french).unwrap()).unwrap()
     }
 
     #[test]
@@ -261,6 +296,37 @@ mod tests {
             content(HookFormat::Discord, "donation.created", frame, true)["content"],
             "💛 Nouveau don de 5,00\u{a0}€. Total du live\u{a0}: 5,00\u{a0}€."
         );
+    }
+
+    #[test]
+    fn the_gift_that_crosses_a_goal_says_so_once() {
+        let gift = |amount: i64, matched: i64, live: i64, campaign: i64| {
+            json!({
+                "donation": {"amount": amount, "matched": matched, "donor": "Ana", "message": null},
+                "totals": {"total": live}, "campaign_totals": {"total": campaign}
+            })
+        };
+        let goals = Setting { currency: eur(), live_goal: Some(10000), campaign_goal: Some(50000) };
+        let say = |frame: Value| {
+            let v: Value =
+                serde_json::from_str(&body(HookFormat::Slack, "donation.created", &frame, goals, true).unwrap())
+                    .unwrap();
+            v["text"].as_str().unwrap().to_owned()
+        };
+        // 30 € doubled takes the live from 40 € to 100 €: its goal, exactly.
+        assert_eq!(
+            say(gift(3000, 3000, 10000, 20000)),
+            "💛 Ana a donné 30,00\u{a0}€ (doublé\u{a0}: +30,00\u{a0}€). Total du live\u{a0}: 100,00\u{a0}€. 🎯 Objectif du live atteint\u{a0}: 100,00\u{a0}€\u{a0}!"
+        );
+        // The next gift, past it: nothing more; one that crosses the campaign's.
+        assert!(!say(gift(500, 0, 10500, 20500)).contains('🎯'));
+        assert!(
+            say(gift(1000, 0, 11500, 50500))
+                .ends_with(" 🏆 Objectif de la campagne atteint\u{a0}: 500,00\u{a0}€\u{a0}!")
+        );
+        let english =
+            body(HookFormat::Discord, "donation.created", &gift(3000, 3000, 10000, 52000), goals, false).unwrap();
+        assert!(english.contains("🎯 Live goal reached: €100.00! 🏆 Campaign goal reached: €500.00!"), "{english}");
     }
 
     #[test]
@@ -323,9 +389,9 @@ mod tests {
     fn refunds_erasures_and_signed_subscribers_get_no_line() {
         let frame = json!({"donation": {"amount": 100, "matched": 0, "donor": "Ana"}, "totals": {"total": 0}});
         for kind in ["donation.refunded", "donation.partially_refunded", "donation.erased"] {
-            assert_eq!(body(HookFormat::Discord, kind, &frame, eur(), true), None, "{kind}");
+            assert_eq!(body(HookFormat::Discord, kind, &frame, setting(), true), None, "{kind}");
         }
-        assert_eq!(body(HookFormat::Cagnotte, "donation.created", &frame, eur(), true), None);
+        assert_eq!(body(HookFormat::Cagnotte, "donation.created", &frame, setting(), true), None);
         assert!(KINDS.iter().all(|k| crate::webhooks::outbox::KINDS.iter().any(|(_, name)| name == k)));
     }
 

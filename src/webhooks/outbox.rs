@@ -589,12 +589,15 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
 /// a chat is not told of.
 fn chat_body(views: &Views, sub: &Subscriber, ev: &Outgoing) -> Option<String> {
     let frame: Value = serde_json::from_str(&ev.frame).ok()?;
-    let currency = ev
+    let (currency, campaign_goal) = ev
         .campaign_id
         .as_deref()
-        .and_then(|c| views.with_campaign(c, |c| c.campaign.currency))
-        .or_else(|| frame["donation"]["currency"].as_str().and_then(|c| crate::money::Currency::parse(c).ok()))?;
-    super::chat::body(sub.format, ev.kind, &frame, currency, !sub.english)
+        .and_then(|c| views.with_campaign(c, |c| (c.campaign.currency, c.campaign.goal)))
+        .or_else(|| Some((crate::money::Currency::parse(frame["donation"]["currency"].as_str()?).ok()?, None)))?;
+    // The goals as they are now (a retried delivery may find one changed since).
+    let live_goal = frame["donation"]["live_id"].as_str().and_then(|l| views.with_live(l, |l| l.live.goal)).flatten();
+    let setting = super::chat::Setting { currency, live_goal, campaign_goal };
+    super::chat::body(sub.format, ev.kind, &frame, setting, !sub.english)
 }
 
 /// One delivery now, outside the log, so that organisers see a receiver works

@@ -890,6 +890,8 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
     app.donate(&live, json!({"amount": 800, "currency": "EUR", "anonymous": true, "donor": "Bob"})).await;
     assert_eq!(app.refund(&live, &ana, json!({})).await, StatusCode::OK);
     app.donate(&live, json!({"amount": 3000, "currency": "EUR", "donor": "Chloé"})).await;
+    // The gift that takes the live to its 1 000 € goal says so.
+    app.donate(&live, json!({"amount": 96200, "currency": "EUR", "donor": "Dan"})).await;
     let lines = |path: &'static str, key: &'static str, n: usize| {
         let receiver = receiver.clone();
         async move {
@@ -914,25 +916,27 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
         }
     };
     assert_eq!(
-        lines("discord", "content", 4).await,
+        lines("discord", "content", 5).await,
         [
             "💛 Ana a donné 15,00\u{a0}€ — «\u{a0}\\@everyone \\<!channel\\> bravo\u{a0}». Total du live\u{a0}: 15,00\u{a0}€.",
             "💛 Nouveau don de 8,00\u{a0}€. Total du live\u{a0}: 23,00\u{a0}€.",
             "🎉 Palier atteint\u{a0}: 20,00\u{a0}€ — «\u{a0}Une chanson\u{a0}»\u{a0}!",
             "💛 Chloé a donné 30,00\u{a0}€. Total du live\u{a0}: 38,00\u{a0}€.",
+            "💛 Dan a donné 962,00\u{a0}€. Total du live\u{a0}: 1\u{202f}000,00\u{a0}€. 🎯 Objectif du live atteint\u{a0}: 1\u{202f}000,00\u{a0}€\u{a0}!",
         ]
     );
     assert_eq!(
-        lines("slack", "text", 4).await,
+        lines("slack", "text", 5).await,
         [
             "💛 Ana gave €15.00 — \u{201c}@everyone &lt;!channel&gt; bravo\u{201d}. Live total: €15.00.",
             "💛 New donation of €8.00. Live total: €23.00.",
             "🎉 Milestone reached: €20.00 — \u{201c}Une chanson\u{201d}!",
             "💛 Chloé gave €30.00. Live total: €38.00.",
+            "💛 Dan gave €962.00. Live total: €1,000.00. 🎯 Live goal reached: €1,000.00!",
         ]
     );
-    // The refund was passed over, not retried: each channel got four posts.
-    assert_eq!((receiver.attempts("discord"), receiver.attempts("slack")), (4, 4));
+    // The refund was passed over, not retried: each channel got five posts.
+    assert_eq!((receiver.attempts("discord"), receiver.attempts("slack")), (5, 5));
 }
 
 /// A receiver tested from the dashboard before the live: one delivery now
