@@ -15,8 +15,6 @@ use crate::domain::HookFormat;
 use crate::money::Currency;
 use serde_json::{Value, json};
 
-/// The body to post for an event of `kind` (its outgoing name) whose frame is
-/// `frame`, or `None` for an event a chat is not told of.
 /// What a line needs beyond its event: the campaign's currency, and the goals
 /// a donation may cross (its live's, its campaign's).
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +24,8 @@ pub struct Setting {
     pub campaign_goal: Option<i64>,
 }
 
+/// The body to post for an event of `kind` (its outgoing name) whose frame is
+/// `frame`, or `None` for an event a chat is not told of.
 pub fn body(format: HookFormat, kind: &str, frame: &Value, setting: Setting, french: bool) -> Option<String> {
     let words = Words { format, setting, french };
     let line = match kind {
@@ -36,18 +36,23 @@ pub fn body(format: HookFormat, kind: &str, frame: &Value, setting: Setting, fre
         "prize.drawn" => words.draw(frame)?,
         _ => return None,
     };
+    envelope(format, &line)
+}
+
+/// `line` as the chat's webhook takes it (`None` for signed subscribers).
+fn envelope(format: HookFormat, line: &str) -> Option<String> {
     Some(match format {
         HookFormat::Cagnotte => return None,
         // 4: SUPPRESS_EMBEDS. Discord cuts at 2 000 characters.
         HookFormat::Discord => {
-            json!({"content": cut(&line, 2000), "allowed_mentions": {"parse": []}, "flags": 4}).to_string()
+            json!({"content": cut(line, 2000), "allowed_mentions": {"parse": []}, "flags": 4}).to_string()
         }
-        HookFormat::Slack => json!({"text": cut(&line, 3000)}).to_string(),
+        HookFormat::Slack => json!({"text": cut(line, 3000)}).to_string(),
     })
 }
 
-/// The line a chat gets when organisers test its webhook.
-pub fn connected(format: HookFormat, campaign: Option<&str>, french: bool) -> String {
+/// The line a chat gets when organisers test its webhook (`None` for signed subscribers).
+pub fn connected(format: HookFormat, campaign: Option<&str>, french: bool) -> Option<String> {
     let line = match (campaign, french) {
         (Some(c), true) => {
             format!(
@@ -62,10 +67,7 @@ pub fn connected(format: HookFormat, campaign: Option<&str>, french: bool) -> St
         (None, true) => "🧪 Ce salon est relié à Cagnotte\u{a0}: les dons y seront annoncés.".to_owned(),
         (None, false) => "🧪 This channel is connected to Cagnotte: the donations will be announced here.".to_owned(),
     };
-    match format {
-        HookFormat::Slack => json!({"text": line}).to_string(),
-        _ => json!({"content": line, "allowed_mentions": {"parse": []}, "flags": 4}).to_string(),
-    }
+    envelope(format, &line)
 }
 
 /// The kinds of events a chat is told of.

@@ -611,13 +611,9 @@ pub async fn ping(
     now: Timestamp,
 ) -> Result<u16, String> {
     let id = format!("evt_test_{}", crate::secret::new_id());
-    let body = match sub.format {
-        crate::domain::HookFormat::Cagnotte => json!({
-            "id": id, "type": "ping", "created_at": now, "campaign_id": sub.campaign_id, "data": {},
-        })
-        .to_string(),
-        chat => super::chat::connected(chat, campaign, !sub.english),
-    };
+    let body = super::chat::connected(sub.format, campaign, !sub.english).unwrap_or_else(|| {
+        json!({"id": id, "type": "ping", "created_at": now, "campaign_id": sub.campaign_id, "data": {}}).to_string()
+    });
     post(client, sub, (&id, "ping"), body).await
 }
 
