@@ -84,12 +84,7 @@ async fn edit_subscriber(
     JsonBody(b): JsonBody<EditSubscriber>,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
-    let mut sub = app
-        .views
-        .subscribers
-        .get(&id)
-        .map(|e| e.value().clone())
-        .ok_or_else(|| ApiError::not_found("subscriber_not_found", "no webhook subscriber has this id"))?;
+    let mut sub = subscriber(&app, &id)?;
     if let Some(url) = b.url {
         sub.url = subscriber_url(&url)?;
     }
@@ -105,6 +100,15 @@ async fn edit_subscriber(
     Ok(axum::Json(subscriber_json(&s, statuses.iter().find(|st| st.subscriber_id == id))).into_response())
 }
 
+/// The webhook subscriber `id`, as it is now.
+fn subscriber(app: &AppState, id: &str) -> Result<Subscriber, ApiError> {
+    app.views
+        .subscribers
+        .get(id)
+        .map(|e| e.value().clone())
+        .ok_or_else(|| ApiError::not_found("subscriber_not_found", "no webhook subscriber has this id"))
+}
+
 /// `POST /api/v1/webhooks/{id}/test` (admin): one delivery now, outside the
 /// log (a signed `ping` event, or for a chat "🧪 Ce salon est relié à
 /// Cagnotte…"), so that organisers see a receiver works before the live:
@@ -116,12 +120,7 @@ async fn test_subscriber(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
-    let sub = app
-        .views
-        .subscribers
-        .get(&id)
-        .map(|e| e.value().clone())
-        .ok_or_else(|| ApiError::not_found("subscriber_not_found", "no webhook subscriber has this id"))?;
+    let sub = subscriber(&app, &id)?;
     let campaign = sub.campaign_id.as_deref().and_then(|c| app.views.with_campaign(c, |c| c.campaign.name.clone()));
     let answer = match webhooks::outbox::ping(&app.webhook_client, &sub, campaign.as_deref(), app.now()).await {
         Ok(code) => json!({"delivered": (200..300).contains(&code), "status": code, "error": null}),
