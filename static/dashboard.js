@@ -1133,7 +1133,8 @@
     Array.prototype.forEach.call(form.querySelectorAll("[data-chat]"), function (n) { n.hidden = !chat; });
     Array.prototype.forEach.call(form.querySelectorAll("[data-signed]"), function (n) { n.hidden = chat; });
     field(form, "secret").required = !chat;
-    field(form, "url").placeholder = chat ? "https://discord.com/api/webhooks/…" : "http://bot.internal:8000/cagnotte";
+    var url = field(form, "url");
+    url.placeholder = chat ? url.dataset.chatPlaceholder : url.dataset.signedPlaceholder;
   }
   field(el("new-subscriber"), "format").addEventListener("change", hookFormat);
   el("new-subscriber").addEventListener("submit", guard(function (form) {
