@@ -285,15 +285,12 @@ impl Writer {
                 self.views.bump(p.seq, stream);
             }
         }
-        // A resume must not send an erased name again from memory either.
+        // A resume must not send an erased name again from memory either: every
+        // ring of the campaign (a campaign-wide draw shows its winner on another live).
         for e in &erasures {
-            let keys = self
-                .state
-                .donations
-                .get(&e.donation_id)
-                .map(|d| [d.donation.live_id.to_string(), Hub::campaign_key(&d.donation.campaign_id)]);
-            for key in keys.iter().flatten() {
-                self.hub.rewrite(key, |text| erased_text(text, &e.donation_id));
+            let Some(c) = self.state.campaigns.get(&e.campaign_id) else { continue };
+            for key in c.lives.iter().cloned().chain([Hub::campaign_key(&e.campaign_id)]) {
+                self.hub.rewrite(&key, |text| erased_text(text, &e.donation_id));
             }
         }
         self.committed.send_replace(self.state.last_seq);
@@ -702,6 +699,10 @@ pub fn erased_text(text: &str, donation_id: &str) -> Option<String> {
             serde_json::Value::Array(a) => a.iter_mut().fold(false, |c, v| walk(v, id) | c),
             _ => false,
         }
+    }
+    // Most frames do not name it: no need to read them.
+    if !text.contains(donation_id) {
+        return None;
     }
     let mut v: serde_json::Value = serde_json::from_str(text).ok()?;
     walk(&mut v, donation_id).then(|| v.to_string())

@@ -45,6 +45,8 @@ fn clean(what: &str, text: &str) {
 async fn an_erased_donor_leaves_no_trace_and_their_money_still_counts() {
     let app = spawn_app().await;
     let live = app.setup().await;
+    // Where the live's stream stands before her gift: a resume from there is served from memory.
+    let start = app.ws(&live, None).await.next().await["seq"].as_u64().unwrap();
     let (s, d) = app.donate(&live, json!({"amount": 2500, "currency": "EUR", "donor": NAME, "message": MESSAGE})).await;
     assert_eq!(s, StatusCode::CREATED, "{d}");
     let ines = d["donation"]["id"].as_str().unwrap().to_owned();
@@ -107,7 +109,7 @@ async fn an_erased_donor_leaves_no_trace_and_their_money_still_counts() {
     assert_eq!(events.last().unwrap()["seq"].as_u64(), Some(last + 1));
     assert!(events.iter().any(|e| e["type"] == "prize_drawn"), "{events:?}");
     clean("the log's frames", &serde_json::to_string(&events).unwrap());
-    let mut resumed = app.ws(&live, Some(0)).await;
+    let mut resumed = app.ws(&live, Some(start)).await;
     let mut frames = Vec::new();
     while let Some(f) = resumed.try_next(std::time::Duration::from_millis(500)).await {
         frames.push(f);
@@ -167,4 +169,34 @@ async fn an_erased_text_waiting_for_approval_leaves_the_queue() {
     assert_eq!(after["donations"][0]["erased"], true);
     let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
     assert_eq!(l["totals"]["raised"], 800);
+}
+
+/// A campaign-wide draw won by the erased donor, announced on another live:
+/// that live's resume, from memory and from the log, no longer names her.
+#[tokio::test]
+async fn an_erased_winner_leaves_the_other_live_that_announced_her() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Zoé"})).await;
+    let (_, d) = app.donate(&live, json!({"amount": 2000, "currency": "EUR", "donor": NAME, "message": MESSAGE})).await;
+    let ines = d["donation"]["id"].as_str().unwrap().to_owned();
+    // Where the other live's stream stood before the draw: a resume from there is served from memory.
+    let before = app.ws(&other, None).await.next().await["seq"].as_u64().unwrap();
+    let (s, draw) = app
+        .post(&format!("/api/v1/lives/{}/draws", other.id), Some(ADMIN), json!({"prize": "Affiche", "campaign": true}))
+        .await;
+    assert_eq!((s, draw["winner"]["donor"].as_str()), (StatusCode::CREATED, Some(NAME)), "{draw}");
+    let (s, _) = erase(&app, &ines, ADMIN).await;
+    assert_eq!(s, StatusCode::OK);
+    let mut resumed = app.ws(&other, Some(before)).await;
+    let mut frames = Vec::new();
+    while let Some(f) = resumed.try_next(std::time::Duration::from_millis(500)).await {
+        frames.push(f);
+    }
+    assert!(
+        frames.iter().any(|f| f["type"] == "prize_drawn" && f["draw"]["winner"]["id"] == ines.as_str()),
+        "{frames:?}"
+    );
+    clean("the other live's resumed frames", &serde_json::to_string(&frames).unwrap());
+    clean("the other live's log", &serde_json::to_string(&app.events(&other, 0).await).unwrap());
 }
