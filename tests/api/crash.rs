@@ -451,3 +451,49 @@ fn a_data_directory_that_cannot_be_used_is_named_in_the_error() {
         format!("cannot open the log in the data directory {}: io: Not a directory (os error 20)", data.display());
     assert!(log.contains(&expected), "{log}");
 }
+
+/// An erasure survives a SIGKILL right after its answer: the restarted server
+/// has the donation without the name, and no file of the data directory holds it.
+#[tokio::test]
+async fn an_erasure_answered_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let mut server = start(dir.path());
+    ready(&client, &server.base).await;
+    let (live, key, _) = setup_live(&client, &server.base).await;
+    let name = "Bérénice Quintard";
+    let gift = json!({"amount": 4200, "currency": "EUR", "donor": name, "message": "pour Papi"});
+    let (s, d) =
+        post(&client, format!("{}/api/v1/lives/{live}/donations", server.base), &key, None, &gift).await.unwrap();
+    assert_eq!(s, 201, "{d}");
+    let id = d["donation"]["id"].as_str().unwrap().to_owned();
+    let (s, v) =
+        post(&client, format!("{}/api/v1/donations/{id}/erase", server.base), ADMIN, None, &json!({})).await.unwrap();
+    assert_eq!((s, v["donation"]["erased"].as_bool()), (200, Some(true)), "{v}");
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    let holding = |text: &str| {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| std::fs::read(e.unwrap().path()).ok())
+            .any(|bytes| bytes.windows(text.len()).any(|w| w == text.as_bytes()))
+    };
+    assert!(!holding(name) && !holding("pour Papi"), "a file still holds the erased words");
+    let mut server = start(dir.path());
+    ready(&client, &server.base).await;
+    let events = client
+        .get(format!("{}/api/v1/lives/{live}/events?after=0", server.base))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(events.contains(&id) && !events.contains("Bérénice") && !events.contains("Papi"), "{events}");
+    let l: Value =
+        client.get(format!("{}/api/v1/lives/{live}", server.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!((l["totals"]["raised"].as_i64(), l["top_donors"].clone()), (Some(4200), json!([])), "{l}");
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+}
