@@ -110,10 +110,7 @@ async fn an_erased_donor_leaves_no_trace_and_their_money_still_counts() {
     assert!(events.iter().any(|e| e["type"] == "prize_drawn"), "{events:?}");
     clean("the log's frames", &serde_json::to_string(&events).unwrap());
     let mut resumed = app.ws(&live, Some(start)).await;
-    let mut frames = Vec::new();
-    while let Some(f) = resumed.try_next(std::time::Duration::from_millis(500)).await {
-        frames.push(f);
-    }
+    let frames = resumed.until_quiet(std::time::Duration::from_millis(500)).await;
     assert_eq!(frames.last().unwrap()["seq"].as_u64(), Some(last + 1), "{frames:?}");
     clean("the resumed frames", &serde_json::to_string(&frames).unwrap());
     clean("the campaign's snapshot", &app.campaign_ws(&live.campaign_id).await.next().await.to_string());
@@ -189,10 +186,7 @@ async fn an_erased_winner_leaves_the_other_live_that_announced_her() {
     let (s, _) = erase(&app, &ines, ADMIN).await;
     assert_eq!(s, StatusCode::OK);
     let mut resumed = app.ws(&other, Some(before)).await;
-    let mut frames = Vec::new();
-    while let Some(f) = resumed.try_next(std::time::Duration::from_millis(500)).await {
-        frames.push(f);
-    }
+    let frames = resumed.until_quiet(std::time::Duration::from_millis(500)).await;
     assert!(
         frames.iter().any(|f| f["type"] == "prize_drawn" && f["draw"]["winner"]["id"] == ines.as_str()),
         "{frames:?}"

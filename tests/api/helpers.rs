@@ -336,6 +336,15 @@ impl Ws {
         }
     }
 
+    /// Every frame until none comes for `quiet` (a resume's replayed frames).
+    pub async fn until_quiet(&mut self, quiet: Duration) -> Vec<Value> {
+        let mut frames = Vec::new();
+        while let Some(f) = self.try_next(quiet).await {
+            frames.push(f);
+        }
+        frames
+    }
+
     pub async fn try_next(&mut self, within: Duration) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
