@@ -287,8 +287,9 @@ async fn donations_add_time_to_the_marathon_timer() {
         app.donate(&on_air, json!({"amount": 2500, "currency": "EUR", "donor": "Ana"})).await;
         wait_timer(b, "+4 min de marathon !", near("1:53:", "1:54:00"), rule, "· déjà +4 min").await;
         assert_eq!(b.js("return document.getElementById('w-timer').dataset.plus").await, "1");
-        // Three seconds later, the label again.
+        // Three seconds later, the label again (the picture of docs/overlays.md).
         wait_timer(b, "Fin du marathon dans", near("1:53:", "1:54:00"), rule, "· déjà +4 min").await;
+        b.screenshot_element("#w-timer", "timer").await;
         // 10 € of it given back: one step left.
         let id = app.events(&on_air, 0).await.iter().find(|e| e["type"] == "donation").unwrap()["donation"]["id"]
             .as_str()
