@@ -447,8 +447,7 @@
     el("c-public").href = "/campaigns/" + encodeURIComponent(c.id) + "?lang=" + lang;
     // The counter for the charity's website, and its preview.
     var embed = embedPath(c.id);
-    el("embed-code").value = '<iframe src="' + location.origin + embed + '" width="360" height="230" style="border:0" title="' +
-      c.name.replace(/[&"<>]/g, function (x) { return { "&": "&amp;", '"': "&quot;", "<": "&lt;", ">": "&gt;" }[x]; }) + '"></iframe>';
+    el("embed-code").value = cagnotteEmbedCode(embed, c.name);
     if (el("embed-details").open && el("embed-preview").getAttribute("src") !== embed) el("embed-preview").setAttribute("src", embed);
     el("c-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/donations.csv";
     // The same rows for a spreadsheet opened with a double click, in this page's

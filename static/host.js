@@ -393,9 +393,6 @@
     el("host-url").value = cagnotteHostLink(v.host_url, lang);
     notice(T.hostRotated, false);
   });
-  el("copy-host").addEventListener("click", function () {
-    cagnotteCopy(el("host-url"), function () { notice(T.copied, false); });
-  });
   // The campaign's alert images and sounds, when opened: the host removes those
   // sent from a space of theirs (the server says the same).
   function mediaLibrary() {
@@ -427,10 +424,10 @@
       encodeURIComponent(key || "");
   }
   // The counter for the host's own website, following their lives.
-  el("embed-code").value = '<iframe src="' + location.origin + "/lives/" + encodeURIComponent(liveId) + "/embed?follow=host" +
-    (lang === "en" ? "&lang=en" : "") + '" width="360" height="230" style="border:0" title="' +
-    body.dataset.host.replace(/[&"<>]/g, function (x) { return { "&": "&amp;", '"': "&quot;", "<": "&lt;", ">": "&gt;" }[x]; }) + '"></iframe>';
-  [["copy-overlay", "overlay-url"], ["copy-follow", "follow-url"], ["copy-public", "public-follow"], ["copy-dock", "dock-url"], ["copy-embed", "embed-code"]].forEach(function (p) {
+  el("embed-code").value = cagnotteEmbedCode("/lives/" + encodeURIComponent(liveId) + "/embed?follow=host" +
+    (lang === "en" ? "&lang=en" : ""), body.dataset.host);
+  [["copy-overlay", "overlay-url"], ["copy-follow", "follow-url"], ["copy-public", "public-follow"], ["copy-dock", "dock-url"],
+   ["copy-embed", "embed-code"], ["copy-host", "host-url"]].forEach(function (p) {
     el(p[0]).addEventListener("click", function () {
       cagnotteCopy(el(p[1]), function () { notice(T.copied, false); });
     });

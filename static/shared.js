@@ -129,6 +129,17 @@ function cagnotteCopy(input, done) {
   else fallback();
 }
 
+// The `<iframe>` code of a website counter at `path` (this server's), titled
+// `title` (escaped for the attribute), at the counter's 360 × 230.
+function cagnotteEmbedCode(path, title) {
+  "use strict";
+  var escaped = String(title).replace(/[&"<>]/g, function (x) {
+    return { "&": "&amp;", '"': "&quot;", "<": "&lt;", ">": "&gt;" }[x];
+  });
+  return '<iframe src="' + location.origin + path + '" width="360" height="230" style="border:0" title="' + escaped +
+    '"></iframe>';
+}
+
 // A donation's donor and message cells as organisers and hosts see them: the
 // real text, marked anonymous or hidden (`labels.anonymous`, `labels.hidden`).
 function cagnotteTextCells(tr, d, labels) {
