@@ -138,21 +138,20 @@ impl Words {
             let (goal, total) = (goal?, total.as_i64()?);
             (goal > 0 && total >= goal && total - added < goal).then_some(goal)
         };
-        if let Some(goal) = crossed(self.setting.live_goal, &f["totals"]["total"]) {
-            let goal = self.money(&json!(goal))?;
-            out += &if self.french {
-                format!(" 🎯 Objectif du live atteint\u{a0}: {goal}\u{a0}!")
-            } else {
-                format!(" 🎯 Live goal reached: {goal}!")
-            };
-        }
-        if let Some(goal) = crossed(self.setting.campaign_goal, &f["campaign_totals"]["total"]) {
-            let goal = self.money(&json!(goal))?;
-            out += &if self.french {
-                format!(" 🏆 Objectif de la campagne atteint\u{a0}: {goal}\u{a0}!")
-            } else {
-                format!(" 🏆 Campaign goal reached: {goal}!")
-            };
+        let goals = [
+            (self.setting.live_goal, "totals", "🎯 Objectif du live atteint", "🎯 Live goal reached"),
+            (
+                self.setting.campaign_goal,
+                "campaign_totals",
+                "🏆 Objectif de la campagne atteint",
+                "🏆 Campaign goal reached",
+            ),
+        ];
+        for (goal, totals, fr, en) in goals {
+            if let Some(goal) = crossed(goal, &f[totals]["total"]) {
+                let goal = self.money(&json!(goal))?;
+                out += &if self.french { format!(" {fr}\u{a0}: {goal}\u{a0}!") } else { format!(" {en}: {goal}!") };
+            }
         }
         Some(out)
     }
