@@ -163,16 +163,23 @@ async fn a_full_library_takes_no_more_until_a_file_is_removed() {
     assert_eq!(list(&app, &cid, ADMIN).await.1["media"].as_array().unwrap().len(), 100);
 }
 
+/// The files an image field is tried with: an image of the campaign named
+/// `name`, one of its sounds, and an image of another campaign; their ids.
+async fn image_sound_and_another_s(app: &TestApp, campaign: &str, name: &str) -> (String, String, String) {
+    let id_of = |v: &Value| v["media"]["id"].as_str().unwrap().to_owned();
+    let image = id_of(&app.upload_media(campaign, Some(ADMIN), &format!("name={name}"), GIF.to_vec()).await.1);
+    let sound = id_of(&app.upload_media(campaign, Some(ADMIN), "", wav()).await.1);
+    let other = app.eur_campaign().await;
+    let elsewhere = id_of(&app.upload_media(&other, Some(ADMIN), "", GIF.to_vec()).await.1);
+    (image, sound, elsewhere)
+}
+
 #[tokio::test]
 async fn a_sponsor_s_logo_is_an_image_of_the_campaign_s_library() {
     let app = spawn_app().await;
     let live = app.setup().await;
     let cid = live.campaign_id.clone();
-    let id_of = |v: &Value| v["media"]["id"].as_str().unwrap().to_owned();
-    let logo = id_of(&app.upload_media(&cid, Some(ADMIN), "name=boulangerie.gif", GIF.to_vec()).await.1);
-    let sound = id_of(&app.upload_media(&cid, Some(ADMIN), "", wav()).await.1);
-    let other = app.eur_campaign().await;
-    let elsewhere = id_of(&app.upload_media(&other, Some(ADMIN), "", GIF.to_vec()).await.1);
+    let (logo, sound, elsewhere) = image_sound_and_another_s(&app, &cid, "boulangerie.gif").await;
     let mut ws = app.campaign_ws(&cid).await;
     ws.next().await;
 
@@ -227,11 +234,8 @@ async fn a_campaign_s_picture_shows_on_its_pages_and_their_link_previews() {
     let app = spawn_app().await;
     let live = app.setup().await;
     let cid = live.campaign_id.clone();
+    let (picture, sound, elsewhere) = image_sound_and_another_s(&app, &cid, "affiche.gif").await;
     let id_of = |v: &Value| v["media"]["id"].as_str().unwrap().to_owned();
-    let picture = id_of(&app.upload_media(&cid, Some(ADMIN), "name=affiche.gif", GIF.to_vec()).await.1);
-    let sound = id_of(&app.upload_media(&cid, Some(ADMIN), "", wav()).await.1);
-    let other = app.eur_campaign().await;
-    let elsewhere = id_of(&app.upload_media(&other, Some(ADMIN), "", GIF.to_vec()).await.1);
     let meta = format!("<meta property=\"og:image\" content=\"{}/media/{picture}\">", app.base);
     let img = format!("<img class=\"cover\" id=\"cover\" src=\"/media/{picture}\" alt=\"\">");
     let campaign_page = format!("/campaigns/{cid}");

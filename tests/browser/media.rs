@@ -35,6 +35,27 @@ async fn wait_listed(b: &Browser, expected: Value) {
     .await;
 }
 
+/// Waits for the dashboard's list `select` to offer `offered` (its first
+/// option, then the images by name), then chooses the image `id`.
+async fn pick_image(b: &Browser, select: &str, offered: [&str; 2], id: &str) {
+    eventually("the images offered", WAIT, || async {
+        let v = b
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll(arguments[0] + ' option')).map(function (o) { return o.textContent; })",
+                vec![json!(select)],
+            )
+            .await
+            .unwrap();
+        (v == json!(offered)).then_some(())
+    })
+    .await;
+    b.client
+        .execute("document.querySelector(arguments[0]).value = arguments[1];", vec![json!(select), json!(id)])
+        .await
+        .unwrap();
+}
+
 async fn library(app: &TestApp, campaign: &str) -> Vec<Value> {
     let path = format!("/api/v1/campaigns/{campaign}/media");
     let (_, v) = app.request(reqwest::Method::GET, &path, Some(ADMIN), &[], None).await;
@@ -231,15 +252,7 @@ async fn a_sponsor_s_logo_shows_on_the_matching_badge_and_in_the_credits() {
         click(b, "details:has(#new-match) > summary").await;
         crate::dashboard::fill(b, "#new-match [name=sponsor]", "Boulangerie Dupont").await;
         crate::dashboard::fill(b, "#new-match [name=cap]", "500").await;
-        eventually("the logos offered", WAIT, || async {
-            let v = b.js("return Array.from(document.querySelectorAll('#new-match [name=logo] option')).map(function (o) { return o.textContent; })").await;
-            (v == json!(["aucun", "boulangerie.gif"])).then_some(())
-        })
-        .await;
-        b.client
-            .execute("document.querySelector('#new-match [name=logo]').value = arguments[0];", vec![json!(logo)])
-            .await
-            .unwrap();
+        pick_image(b, "#new-match [name=logo]", ["aucun", "boulangerie.gif"], &logo).await;
         click(b, "#new-match button[type=submit]").await;
         wait_text(b, "#notice", "Créé.").await;
         let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
@@ -286,15 +299,7 @@ async fn the_organisers_give_the_campaign_a_picture_for_its_public_pages() {
         sign_in(b, &app, "").await;
         wait_text(b, "#c-name", "Restos").await;
         click(b, "details:has(#edit-campaign) > summary").await;
-        eventually("the images offered", WAIT, || async {
-            let v = b.js("return Array.from(document.querySelectorAll('#edit-campaign [name=cover] option')).map(function (o) { return o.textContent; })").await;
-            (v == json!(["aucune", "affiche.gif"])).then_some(())
-        })
-        .await;
-        b.client
-            .execute("document.querySelector('#edit-campaign [name=cover]').value = arguments[0];", vec![json!(picture)])
-            .await
-            .unwrap();
+        pick_image(b, "#edit-campaign [name=cover]", ["aucune", "affiche.gif"], &picture).await;
         click(b, "#edit-campaign button[type=submit]").await;
         wait_text(b, "#notice", "Enregistré.").await;
         let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
