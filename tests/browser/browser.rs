@@ -212,12 +212,29 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
+    until_found(what, within, || {
+        let poll = f();
+        async move { poll.await.ok_or_else(String::new) }
+    })
+    .await
+}
+
+/// Like [`eventually`], with `f` saying what it found instead (`Err`): a
+/// timeout reports the last of it.
+pub async fn until_found<T, F, Fut>(what: &str, within: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
     let deadline = Instant::now() + within;
     loop {
-        if let Some(v) = f().await {
-            return v;
+        match f().await {
+            Ok(v) => return v,
+            Err(found) => {
+                let found = if found.is_empty() { String::new() } else { format!(" (found {found})") };
+                assert!(Instant::now() < deadline, "timed out after {within:?}: {what}{found}");
+            }
         }
-        assert!(Instant::now() < deadline, "timed out after {within:?}: {what}");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }

@@ -3,7 +3,7 @@
 //! overlay URL, test alerts, moderation reaching an open overlay, hiding and
 //! refunding after the fact.
 
-use crate::browser::{Browser, eventually, with_browser};
+use crate::browser::{Browser, eventually, until_found, with_browser};
 use crate::helpers::{ADMIN, TestApp, from_now, spawn_app, spawn_app_with};
 use fantoccini::Locator;
 use reqwest::StatusCode;
@@ -66,15 +66,11 @@ pub async fn text(b: &Browser, css: &str) -> Value {
 
 /// Waits for `css` to read `expected`; a timeout says what it read last.
 pub async fn wait_text(b: &Browser, css: &str, expected: &str) {
-    let deadline = Instant::now() + WAIT;
-    loop {
+    until_found(&format!("{css} reads {expected:?}"), WAIT, || async {
         let read = text(b, css).await;
-        if read == expected {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out after {WAIT:?}: {css} reads {read} instead of {expected:?}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+        if read == expected { Ok(()) } else { Err(read.to_string()) }
+    })
+    .await
 }
 
 async fn state(b: &Browser) -> Value {
