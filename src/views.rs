@@ -784,18 +784,21 @@ fn campaign_json(c: &CampaignView, lives: &[LiveView], now: Timestamp) -> Value 
         .take(TOP)
         .map(|l| json!({"id": l.live.id, "host": l.live.host, "title": l.live.title, "totals": l.totals}))
         .collect();
-    let cp = &c.campaign;
-    json!({
-        "id": cp.id, "name": cp.name, "currency": cp.currency, "goal": cp.goal, "charity": cp.charity,
-        "starts_at": cp.starts_at, "ends_at": cp.ends_at, "created_at": cp.created_at, "donate_url": cp.donate_url,
-        "cover": cp.cover, "cover_url": cover_url(cp),
+    // The campaign's own fields as its edits' frames give them, and the rest.
+    let mut out = campaign_info_json(&c.campaign);
+    let more = json!({
+        "created_at": c.campaign.created_at,
         "totals": c.totals, "lives": lives_json, "next_live": next_live, "hosts": hosts_json(lives, now),
         "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),
         "milestones": c.milestones.iter().map(milestone_json).collect::<Vec<_>>(),
         "leaderboard": {"donors": c.board.top_donors(), "lives": top_lives},
         "platform_totals": c.platforms,
         "seq": c.last_seq,
-    })
+    });
+    if let (Some(o), Value::Object(more)) = (out.as_object_mut(), more) {
+        o.extend(more);
+    }
+    out
 }
 
 #[derive(Serialize)]
