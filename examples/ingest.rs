@@ -91,7 +91,7 @@ async fn setup(ledger: &Ledger) {
 /// The `i`th donation, as the donation endpoint would submit it (a fresh id).
 fn donation(i: usize, keyed: bool) -> Command {
     let (donation, idempotency) = common::donation(i, cagnotte::secret::new_id(), keyed);
-    Command::Donate { by: Principal::LiveKey(donation.live_id.to_string()), donation, idempotency }
+    Command::Donate { by: Principal::LiveKey(donation.live_id.to_string()), donation, idempotency, reward: None }
 }
 
 /// User and system time of this process so far.

@@ -53,7 +53,7 @@ fn main() {
     for i in 0..n {
         let (donation, idempotency) = common::donation(i, format!("d{i}"), keyed);
         let by = Principal::LiveKey(donation.live_id.to_string());
-        push(&mut state, &mut rows, Command::Donate { by, donation, idempotency });
+        push(&mut state, &mut rows, Command::Donate { by, donation, idempotency, reward: None });
         if rows.len() >= 10_000 {
             store.append(&rows).expect("append");
             rows.clear();

@@ -126,6 +126,12 @@ impl From<Refusal> for ApiError {
             Refusal::PollNotFound => ApiError::not_found("poll_not_found", msg),
             Refusal::PollOver => ApiError::new(StatusCode::CONFLICT, "poll_over", msg),
             Refusal::PollOpen => ApiError::new(StatusCode::CONFLICT, "poll_open", msg),
+            Refusal::RewardNotFound => ApiError::not_found("reward_not_found", msg),
+            Refusal::RewardClosed => ApiError::new(StatusCode::CONFLICT, "reward_closed", msg),
+            Refusal::TooManyRewards { max } => {
+                ApiError::new(StatusCode::CONFLICT, "too_many_rewards", msg).with("max", max)
+            }
+            Refusal::ClaimNotFound => ApiError::not_found("claim_not_found", msg),
             Refusal::NoEntries => ApiError::new(StatusCode::CONFLICT, "no_entries", msg),
         }
     }

@@ -5,7 +5,9 @@
 
 use crate::domain::moderation::Moderation;
 use crate::domain::state::HashMap;
-use crate::domain::state::{DonationState, MatchState, MilestoneState, PlatformTotals, PollState, State, Stream};
+use crate::domain::state::{
+    DonationState, MatchState, MilestoneState, PlatformTotals, PollState, RewardState, State, Stream,
+};
 use crate::domain::{Campaign, Donation, Draw, Integration, Live, SmolStr, Subscriber, Timestamp, TokenHash, Totals};
 use crate::money::Currency;
 use dashmap::DashMap;
@@ -55,6 +57,14 @@ pub enum Change {
         matches: Vec<MatchState>,
         /// The poll it voted in, as it is now.
         poll: Option<PollState>,
+        /// The reward it claimed, as it is now.
+        reward: Option<RewardState>,
+    },
+    /// A reward offered, closed, or one of its claims given: inserted, or
+    /// replaced by id.
+    Reward {
+        live_id: String,
+        reward: RewardState,
     },
     /// A poll started or closed: inserted, or replaced by id.
     Poll {
@@ -223,6 +233,10 @@ pub struct LiveView {
     pub polls: Vec<PollState>,
     /// Its prize draws and their winning donations as they are now, the newest last.
     pub draws: Vec<(Draw, Donation)>,
+    /// The rewards it offers or offered, in the order they were offered.
+    pub rewards: Vec<RewardState>,
+    /// The donations that claimed them, as they are now, by id.
+    pub claimants: HashMap<SmolStr, Donation>,
 }
 
 #[derive(Default)]
@@ -306,6 +320,15 @@ impl Views {
                         .draws
                         .iter()
                         .filter_map(|d| Some((d.clone(), state.donations.get(&d.winner)?.donation.clone())))
+                        .collect(),
+                    rewards: l.rewards.clone(),
+                    claimants: l
+                        .rewards
+                        .iter()
+                        .flat_map(|r| &r.claims)
+                        .filter_map(|c| {
+                            Some((c.donation_id.clone(), state.donations.get(&c.donation_id)?.donation.clone()))
+                        })
                         .collect(),
                 });
             }
@@ -391,6 +414,8 @@ impl Views {
                     pending: vec![],
                     polls: vec![],
                     draws: vec![],
+                    rewards: vec![],
+                    claimants: HashMap::default(),
                 });
                 if let Some(mut c) = self.campaigns.get_mut(&live.campaign_id) {
                     c.lives.push(live.id.clone());
@@ -405,11 +430,18 @@ impl Views {
                 campaign_platform,
                 matches,
                 poll,
+                reward,
             } => {
                 if let Some(mut l) = self.lives.get_mut(donation.live_id.as_str()) {
                     l.totals = *live_totals;
                     if let Some(p) = poll {
                         upsert(&mut l.polls, p.clone(), |x| x.poll.id == p.poll.id);
+                    }
+                    if let Some(r) = reward {
+                        upsert(&mut l.rewards, r.clone(), |x| x.reward.id == r.reward.id);
+                    }
+                    if reward.is_some() {
+                        l.claimants.insert(donation.id.clone(), donation.clone());
                     }
                     l.platforms.insert(donation.platform.clone(), *live_platform);
                     Arc::make_mut(&mut l.board).record(before.as_ref(), donation);
@@ -462,6 +494,11 @@ impl Views {
             Change::Poll { live_id, poll } => {
                 if let Some(mut l) = self.lives.get_mut(live_id) {
                     upsert(&mut l.polls, poll.clone(), |x| x.poll.id == poll.poll.id);
+                }
+            }
+            Change::Reward { live_id, reward } => {
+                if let Some(mut l) = self.lives.get_mut(live_id) {
+                    upsert(&mut l.rewards, reward.clone(), |x| x.reward.id == reward.reward.id);
                 }
             }
             Change::Draw { draw, winner } => {
@@ -754,6 +791,7 @@ fn live_json(l: &LiveView, c: &CampaignView, now: Timestamp) -> Value {
         "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),
         "polls": l.polls.iter().map(poll_json).collect::<Vec<_>>(),
         "draws": l.draws.iter().map(|(d, w)| draw_json(d, w)).collect::<Vec<_>>(),
+        "rewards": l.rewards.iter().map(reward_json).collect::<Vec<_>>(),
     })
 }
 
@@ -868,6 +906,38 @@ pub fn poll_json(p: &PollState) -> Value {
         "id": poll.id, "live_id": poll.live_id, "question": poll.question, "options": options,
         "created_at": poll.created_at, "ends_at": poll.ends_at, "closed_at": poll.closed_at,
     })
+}
+
+/// A reward as viewers see it: what it takes, how many were claimed and given
+/// (`delivered`), and how many are `left` when it has a quantity.
+pub fn reward_json(r: &RewardState) -> Value {
+    let w = &r.reward;
+    json!({
+        "id": w.id, "live_id": w.live_id, "title": w.title, "amount": w.amount, "quantity": w.quantity,
+        "tag": w.tag, "claimed": r.claimed(), "delivered": r.claims.iter().filter(|c| c.delivered && !c.refunded).count(),
+        "left": r.left(), "created_at": w.created_at, "closed_at": w.closed_at,
+    })
+}
+
+/// A live's rewards with their claims, oldest first (for its host and the
+/// organisers): each claim's donation as viewers see it, and whether it was given.
+pub fn reward_claims_json(l: &LiveView) -> Vec<Value> {
+    l.rewards
+        .iter()
+        .map(|r| {
+            let claims: Vec<Value> = r
+                .claims
+                .iter()
+                .filter_map(|c| {
+                    let d = l.claimants.get(&c.donation_id)?;
+                    Some(json!({"donation": d.view(), "delivered": c.delivered}))
+                })
+                .collect();
+            let mut v = reward_json(r);
+            v["claims"] = Value::Array(claims);
+            v
+        })
+        .collect()
 }
 
 /// A prize draw: who entered (`min_amount`, `weighted`, `since`), how many

@@ -174,8 +174,7 @@ impl Poll {
     pub fn tags(labels: &[String]) -> Vec<String> {
         let mut tags: Vec<String> = Vec::with_capacity(labels.len());
         for (i, label) in labels.iter().enumerate() {
-            let mut tag: String = moderation::normalize(label).chars().filter(char::is_ascii_alphanumeric).collect();
-            tag.truncate(POLL_TAG_MAX);
+            let tag = folded_tag(label);
             // A tag of digits alone would read as an option's number.
             let usable = !tag.is_empty() && !tag.bytes().all(|b| b.is_ascii_digit()) && !tags.contains(&tag);
             tags.push(if usable { tag } else { (i + 1).to_string() });
@@ -187,18 +186,70 @@ impl Poll {
     /// option's tag or number (1 for the first), without regard to case or accents.
     pub fn vote_in(&self, message: &str) -> Option<u32> {
         let folded = moderation::normalize(message);
-        folded.split('#').skip(1).find_map(|after| {
-            let word_end = after.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(after.len());
-            let word = &after[..word_end];
-            if word.is_empty() {
-                return None;
-            }
+        hashtags(&folded).find_map(|word| {
             if let Some(i) = self.options.iter().position(|o| o.tag == word) {
                 return u32::try_from(i).ok();
             }
             let n: usize = word.parse().ok()?;
             (1..=self.options.len()).contains(&n).then(|| u32::try_from(n - 1).ok()).flatten()
         })
+    }
+}
+
+/// A label's letters and digits, folded (`Mario Kart` → `mariokart`), at most
+/// [`POLL_TAG_MAX`] bytes: what a message names with `#` to choose it.
+pub fn folded_tag(label: &str) -> String {
+    let mut tag: String = moderation::normalize(label).chars().filter(char::is_ascii_alphanumeric).collect();
+    tag.truncate(POLL_TAG_MAX);
+    tag
+}
+
+/// The words a folded text names with `#` (`#zelda`, `#2`), in order.
+pub fn hashtags(folded: &str) -> impl Iterator<Item = &str> {
+    folded.split('#').skip(1).filter_map(|after| {
+        let end = after.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(after.len());
+        (end > 0).then(|| &after[..end])
+    })
+}
+
+/// Something a live's host gives in return for a gift of at least `amount`
+/// ("a portrait drawn on stream, from 30 €"), at most `quantity` times when it
+/// has one. A donation claims it by naming its keyword in its message
+/// (`#portrait`) or in its `reward` field, and gets it when it gives enough
+/// while the reward is offered and some are left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reward {
+    pub id: String,
+    pub live_id: String,
+    pub title: String,
+    /// The least a donation gives to claim it (minor units).
+    pub amount: i64,
+    /// How many donations can claim it; without it, as many as come.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<u32>,
+    /// What a message names after `#` to claim it, different from the live's
+    /// other rewards' (the writer picks it from the title).
+    pub tag: String,
+    pub created_at: Timestamp,
+    /// When its host stopped offering it: no donation claims it after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Timestamp>,
+}
+
+impl Reward {
+    /// A tag for a reward of this title that none of `taken` is: the title's
+    /// folded letters and digits, followed by 2, 3… when that is taken, is
+    /// empty or is digits alone (which would read as a poll option's number).
+    pub fn tag_for(title: &str, taken: &[&str]) -> String {
+        let mut base = folded_tag(title);
+        if base.is_empty() || base.bytes().all(|b| b.is_ascii_digit()) {
+            base = "reward".to_owned();
+        }
+        if !taken.contains(&base.as_str()) {
+            return base;
+        }
+        base.truncate(POLL_TAG_MAX - 3);
+        (2..).map(|n| format!("{base}{n}")).find(|t| !taken.contains(&t.as_str())).unwrap_or(base)
     }
 }
 

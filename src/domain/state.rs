@@ -5,8 +5,8 @@
 
 use super::moderation::{Mode, Moderation};
 use super::{
-    Allocation, Campaign, Donation, Draw, Integration, Live, Match, Milestone, Poll, SmolStr, Subscriber, Timestamp,
-    TokenHash, Totals, Vote,
+    Allocation, Campaign, Donation, Draw, Integration, Live, Match, Milestone, Poll, Reward, SmolStr, Subscriber,
+    Timestamp, TokenHash, Totals, Vote,
 };
 use crate::money::{Currency, apply_ratio};
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,9 @@ pub enum Fact {
         donation: Donation,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         idempotency: Option<IdempotencyKey>,
+        /// The reward of its live it claimed and got (its id).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reward: Option<SmolStr>,
     },
     /// The donation given back: whole, or (`refunded_amount`) in part, up to
     /// that total so far, which is below its amount.
@@ -136,6 +139,21 @@ pub enum Fact {
         live_id: String,
         poll_id: String,
     },
+    /// A reward offered to a live's donors: claimed from now.
+    RewardOffered {
+        reward: Reward,
+    },
+    /// A reward its host stopped offering: its claims stay.
+    RewardClosed {
+        live_id: String,
+        reward_id: String,
+    },
+    /// A donation's reward given (the portrait drawn), or not yet after all.
+    RewardDelivered {
+        live_id: String,
+        donation_id: String,
+        delivered: bool,
+    },
     /// A match's terms changed; what it already matched stays as recorded.
     MatchUpdated {
         r#match: Match,
@@ -208,6 +226,9 @@ impl Fact {
             Fact::MilestoneRemoved { .. } => "milestone_removed",
             Fact::PollStarted { .. } => "poll_started",
             Fact::PollClosed { .. } => "poll_closed",
+            Fact::RewardOffered { .. } => "reward_offered",
+            Fact::RewardClosed { .. } => "reward_closed",
+            Fact::RewardDelivered { .. } => "reward_delivered",
             Fact::MatchUpdated { .. } => "match_updated",
             Fact::CampaignOverlayRotated { .. } => "campaign_overlay_rotated",
             Fact::IntegrationSecretReplaced { .. } => "integration_secret_replaced",
@@ -320,6 +341,9 @@ pub enum Command {
         by: Principal,
         donation: Donation,
         idempotency: Option<IdempotencyKey>,
+        /// The reward the request named (its id), claimed if it still can be;
+        /// else the first the message names.
+        reward: Option<SmolStr>,
     },
     Refund {
         by: Principal,
@@ -429,6 +453,23 @@ pub enum Command {
         /// When it is asked (the writer's clock).
         at: Timestamp,
     },
+    /// A reward offered to a live's donors (the writer stamps `created_at` and
+    /// picks its tag).
+    OfferReward {
+        by: Principal,
+        reward: Reward,
+    },
+    CloseReward {
+        by: Principal,
+        live_id: String,
+        reward_id: String,
+    },
+    DeliverReward {
+        by: Principal,
+        live_id: String,
+        donation_id: String,
+        delivered: bool,
+    },
     /// New terms for an existing match (admin).
     UpdateMatch(Match),
     RotateCampaignOverlay {
@@ -529,6 +570,14 @@ pub enum Refusal {
     PollOver,
     #[error("this live already has a poll open: close it first")]
     PollOpen,
+    #[error("no reward of this live has this id")]
+    RewardNotFound,
+    #[error("this reward is no longer offered")]
+    RewardClosed,
+    #[error("this live already offers {max} rewards: close one first")]
+    TooManyRewards { max: usize },
+    #[error("no donation of this live claimed a reward with this id")]
+    ClaimNotFound,
     #[error("no donation of this live enters this draw (each winner is left out of the next draws)")]
     NoEntries,
     #[error("no milestone here has this id (a challenge is called off, not removed)")]
@@ -623,6 +672,46 @@ pub struct LiveState {
     pub polls: Vec<PollState>,
     /// Its prize draws, the newest last.
     pub draws: Vec<Draw>,
+    /// The rewards it offers or offered, in the order they were offered.
+    pub rewards: Vec<RewardState>,
+}
+
+/// The most rewards a live offers at once.
+pub const REWARDS_MAX: usize = 20;
+
+/// A reward and the donations that claimed it, in the order they came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RewardState {
+    pub reward: Reward,
+    pub claims: Vec<Claim>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub donation_id: SmolStr,
+    /// Its host gave it (marked done).
+    pub delivered: bool,
+    /// Its donation was refunded whole: it no longer counts, and its reward
+    /// goes back to the others.
+    pub refunded: bool,
+}
+
+impl RewardState {
+    /// How many are left to claim, when it has a quantity.
+    pub fn left(&self) -> Option<u32> {
+        let claimed = u32::try_from(self.claimed()).unwrap_or(u32::MAX);
+        self.reward.quantity.map(|q| q.saturating_sub(claimed))
+    }
+
+    /// How many donations hold it (their claims still count).
+    pub fn claimed(&self) -> usize {
+        self.claims.iter().filter(|c| !c.refunded).count()
+    }
+
+    /// Whether a donation of `amount` gets it now: offered, enough given, some left.
+    pub fn takes(&self, amount: i64) -> bool {
+        self.reward.closed_at.is_none() && amount >= self.reward.amount && self.left() != Some(0)
+    }
 }
 
 /// A poll and what each of its options gathered so far.
@@ -656,6 +745,29 @@ impl LiveState {
     /// The poll open at `at`, if any (at most one is).
     pub fn open_poll(&self, at: Timestamp) -> Option<&PollState> {
         self.polls.last().filter(|p| p.poll.is_open(at))
+    }
+
+    pub fn reward(&self, id: &str) -> Option<&RewardState> {
+        self.rewards.iter().find(|r| r.reward.id == id)
+    }
+
+    /// The reward a donation of this live claimed, if it did.
+    pub fn reward_of(&self, donation_id: &str) -> Option<&RewardState> {
+        self.rewards.iter().find(|r| r.claims.iter().any(|c| c.donation_id == donation_id))
+    }
+
+    /// The reward a donation gets: the one its request named if it still
+    /// takes it, else the first offered one its message names with `#`.
+    pub fn reward_for(&self, asked: Option<&str>, d: &Donation) -> Option<&RewardState> {
+        if self.rewards.is_empty() || d.test {
+            return None;
+        }
+        let named = || {
+            let folded = crate::domain::moderation::normalize(d.message.as_deref()?);
+            crate::domain::hashtags(&folded)
+                .find_map(|word| self.rewards.iter().find(|r| r.reward.closed_at.is_none() && r.reward.tag == word))
+        };
+        asked.and_then(|id| self.reward(id)).or_else(named).filter(|r| r.takes(d.amount))
     }
 }
 
@@ -967,7 +1079,9 @@ impl State {
                 }
                 Ok(Decision::Append(Fact::LiveCreated { live: l.clone() }))
             }
-            Command::Donate { by, donation, idempotency } => self.decide_donation(by, donation, idempotency),
+            Command::Donate { by, donation, idempotency, reward } => {
+                self.decide_donation(by, donation, idempotency, reward.as_deref())
+            }
             Command::Refund { by, donation_id, so_far } => {
                 let d = self.donation_for(by, donation_id)?;
                 let unchanged = Ok(Decision::AlreadyRefunded { donation_id: donation_id.clone() });
@@ -1219,6 +1333,52 @@ impl State {
                 }
                 Ok(Decision::Append(Fact::PollClosed { live_id: live_id.clone(), poll_id: poll_id.clone() }))
             }
+            Command::OfferReward { by, reward } => {
+                let live = self.lives.get(&reward.live_id).ok_or(Refusal::LiveNotFound)?;
+                if !self.may(by, &reward.live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if live.reward(&reward.id).is_some() {
+                    return Err(Refusal::IdTaken("reward"));
+                }
+                let offered: Vec<&str> = live
+                    .rewards
+                    .iter()
+                    .filter(|r| r.reward.closed_at.is_none())
+                    .map(|r| r.reward.tag.as_str())
+                    .collect();
+                if offered.len() >= REWARDS_MAX {
+                    return Err(Refusal::TooManyRewards { max: REWARDS_MAX });
+                }
+                let tag = Reward::tag_for(&reward.title, &offered);
+                Ok(Decision::Append(Fact::RewardOffered { reward: Reward { tag, closed_at: None, ..reward.clone() } }))
+            }
+            Command::CloseReward { by, live_id, reward_id } => {
+                let live = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
+                let r = live.reward(reward_id).ok_or(Refusal::RewardNotFound)?;
+                if !self.may(by, live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if r.reward.closed_at.is_some() {
+                    return Err(Refusal::RewardClosed);
+                }
+                Ok(Decision::Append(Fact::RewardClosed { live_id: live_id.clone(), reward_id: reward_id.clone() }))
+            }
+            Command::DeliverReward { by, live_id, donation_id, delivered } => {
+                let live = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
+                if !self.may(by, live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                let r = live.reward_of(donation_id).ok_or(Refusal::ClaimNotFound)?;
+                if r.claims.iter().any(|c| c.donation_id == donation_id.as_str() && c.delivered == *delivered) {
+                    return Ok(Decision::Nothing);
+                }
+                Ok(Decision::Append(Fact::RewardDelivered {
+                    live_id: live_id.clone(),
+                    donation_id: donation_id.clone(),
+                    delivered: *delivered,
+                }))
+            }
             Command::DrawPrize { by, draw, minutes, seed } => {
                 let live = self.lives.get(&draw.live_id).ok_or(Refusal::LiveNotFound)?;
                 // Among every live's donations: the organisers' call, not one live's.
@@ -1434,7 +1594,10 @@ impl State {
             | Fact::ChallengeCancelled { milestone_id }
             | Fact::MilestoneRemoved { milestone_id } => self.milestone_index.get(milestone_id)?.clone(),
             Fact::PollStarted { poll } => self.lives.get(&poll.live_id)?.live.campaign_id.clone(),
-            Fact::PollClosed { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
+            Fact::PollClosed { live_id, .. }
+            | Fact::RewardClosed { live_id, .. }
+            | Fact::RewardDelivered { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
+            Fact::RewardOffered { reward } => self.lives.get(&reward.live_id)?.live.campaign_id.clone(),
             Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
                 self.match_index.get(match_id)?.clone()
             }
@@ -1512,7 +1675,11 @@ impl State {
             }
             Fact::TestAlert { donation } => Some(Stream::Live(donation.live_id.to_string())),
             Fact::PollStarted { poll } => Some(Stream::Live(poll.live_id.clone())),
-            Fact::PollClosed { live_id, .. } | Fact::AlertSkipped { live_id } => Some(Stream::Live(live_id.clone())),
+            Fact::PollClosed { live_id, .. }
+            | Fact::AlertSkipped { live_id }
+            | Fact::RewardClosed { live_id, .. }
+            | Fact::RewardDelivered { live_id, .. } => Some(Stream::Live(live_id.clone())),
+            Fact::RewardOffered { reward } => Some(Stream::Live(reward.live_id.clone())),
             Fact::PrizeDrawn { draw } => Some(Stream::Live(draw.live_id.clone())),
             // An edit on air: a new goal, a new time, a new title.
             Fact::LiveUpdated { live } => Some(Stream::Live(live.id.clone())),
@@ -1526,6 +1693,7 @@ impl State {
         by: &Principal,
         d: &Donation,
         idempotency: &Option<IdempotencyKey>,
+        asked_reward: Option<&str>,
     ) -> Result<Decision, Refusal> {
         let live = self.lives.get(d.live_id.as_str()).ok_or(Refusal::LiveNotFound)?;
         if !self.may(by, &d.live_id) {
@@ -1565,6 +1733,7 @@ impl State {
             };
             Some(Box::new(Vote { poll_id: p.poll.id.as_str().into(), option }))
         });
+        let reward = live.reward_for(asked_reward, d).map(|r| SmolStr::from(r.reward.id.as_str()));
         let donation = Donation {
             vote,
             live_id: d.live_id.clone(),
@@ -1576,7 +1745,7 @@ impl State {
             ..d.clone()
         }
         .masked_with(&live.words);
-        Ok(Decision::Append(Fact::DonationReceived { donation, idempotency: idempotency.clone() }))
+        Ok(Decision::Append(Fact::DonationReceived { donation, idempotency: idempotency.clone(), reward }))
     }
 
     /// Folds one committed event. Events come in seq order; an event that does not
@@ -1622,11 +1791,12 @@ impl State {
                         words: Moderation::default().word_list(),
                         polls: vec![],
                         draws: vec![],
+                        rewards: vec![],
                     },
                 );
             }
-            Fact::DonationReceived { donation, idempotency } => {
-                return self.receive(ev.seq, donation.clone(), idempotency.clone());
+            Fact::DonationReceived { donation, idempotency, reward } => {
+                return self.receive(ev.seq, donation.clone(), idempotency.clone(), reward.as_deref());
             }
             Fact::DonationRefunded { donation_id, refunded_amount } => {
                 let d = &mut self.donations.get_mut(donation_id).ok_or(FoldError::Unknown(ev.seq))?.donation;
@@ -1657,6 +1827,14 @@ impl State {
                 if let Some(t) = d.vote.as_deref().and_then(|v| tally_of(&mut l.polls, v)) {
                     t.amount -= raised_back;
                     t.donations -= uncounted;
+                }
+                // Given back whole, its reward goes back to the others.
+                if whole {
+                    for c in l.rewards.iter_mut().flat_map(|r| r.claims.iter_mut()) {
+                        if c.donation_id == d.id {
+                            c.refunded = true;
+                        }
+                    }
                 }
                 for p in [&mut l.platforms, &mut c.platforms] {
                     let t = p.entry(d.platform.clone()).or_default();
@@ -1816,6 +1994,25 @@ impl State {
                 let l = self.lives.get_mut(&draw.live_id).ok_or(FoldError::Unknown(ev.seq))?;
                 l.draws.push(Draw { at: ev.at, ..draw.clone() });
             }
+            Fact::RewardOffered { reward } => {
+                let l = self.lives.get_mut(&reward.live_id).ok_or(FoldError::Unknown(ev.seq))?;
+                l.rewards.push(RewardState { reward: reward.clone(), claims: vec![] });
+            }
+            Fact::RewardClosed { live_id, reward_id } => {
+                let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;
+                let r = l.rewards.iter_mut().find(|r| &r.reward.id == reward_id).ok_or(FoldError::Unknown(ev.seq))?;
+                r.reward.closed_at = Some(ev.at);
+            }
+            Fact::RewardDelivered { live_id, donation_id, delivered } => {
+                let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;
+                let c = l
+                    .rewards
+                    .iter_mut()
+                    .flat_map(|r| r.claims.iter_mut())
+                    .find(|c| c.donation_id == donation_id.as_str())
+                    .ok_or(FoldError::Unknown(ev.seq))?;
+                c.delivered = *delivered;
+            }
             Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
                 let cid = self.match_index.get(match_id).ok_or(FoldError::Unknown(ev.seq))?;
                 let c = self.campaigns.get_mut(cid).ok_or(FoldError::Unknown(ev.seq))?;
@@ -1855,19 +2052,25 @@ impl State {
     /// instead of copying it.
     pub fn apply_owned(&mut self, ev: Event) -> Result<(), FoldError> {
         match ev.fact {
-            Fact::DonationReceived { donation, idempotency } => {
+            Fact::DonationReceived { donation, idempotency, reward } => {
                 if ev.seq <= self.last_seq {
                     return Err(FoldError::OutOfOrder { seq: ev.seq, last: self.last_seq });
                 }
                 self.last_seq = ev.seq;
-                self.receive(ev.seq, donation, idempotency)
+                self.receive(ev.seq, donation, idempotency, reward.as_deref())
             }
             fact => self.apply(&Event { seq: ev.seq, at: ev.at, fact }),
         }
     }
 
     /// A donation received (the hottest fact of the log).
-    fn receive(&mut self, seq: u64, donation: Donation, idempotency: Option<IdempotencyKey>) -> Result<(), FoldError> {
+    fn receive(
+        &mut self,
+        seq: u64,
+        donation: Donation,
+        idempotency: Option<IdempotencyKey>,
+        reward: Option<&str>,
+    ) -> Result<(), FoldError> {
         let c = self.campaigns.get_mut(donation.campaign_id.as_str()).ok_or(FoldError::Unknown(seq))?;
         let recorded = donation.allocations.iter().map(|a| (a.match_id.as_str(), a.amount));
         if !shares(c, donation.amount, donation.at).eq(recorded) {
@@ -1898,6 +2101,10 @@ impl State {
         if let Some(t) = donation.vote.as_deref().and_then(|v| tally_of(&mut l.polls, v)) {
             t.amount += donation.amount;
             t.donations += 1;
+        }
+        if let Some(id) = reward {
+            let r = l.rewards.iter_mut().find(|r| r.reward.id == id).ok_or(FoldError::Unknown(seq))?;
+            r.claims.push(Claim { donation_id: donation.id.clone(), delivered: false, refunded: false });
         }
         // The stream of this live (and its campaign's) moved to this seq.
         l.stream_seq = seq;

@@ -4,7 +4,7 @@ use super::JsonBody;
 use super::{Path, Query};
 use crate::app::AppState;
 use crate::domain::state::{BodyDigest, Command, IdempotencyKey, Principal, RefundTotal};
-use crate::domain::{Campaign, Donation, Live, Match, Timestamp, Vote, text};
+use crate::domain::{Campaign, Donation, Live, Match, SmolStr, Timestamp, Vote, text};
 use crate::error::ApiError;
 use crate::ledger::Outcome;
 use crate::money::{Amount, Currency};
@@ -44,6 +44,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/polls", post(start_poll))
         .route("/api/v1/lives/{id}/polls/{poll_id}/close", post(close_poll))
         .route("/api/v1/lives/{id}/draws", post(draw_prize))
+        .route("/api/v1/lives/{id}/rewards", get(live_rewards).post(offer_reward))
+        .route("/api/v1/lives/{id}/rewards/{reward_id}/close", post(close_reward))
+        .route("/api/v1/lives/{id}/rewards/claims/{donation_id}", axum::routing::put(deliver_reward))
         .route("/api/v1/donations/{id}/refund", post(refund))
 }
 
@@ -455,6 +458,36 @@ struct NewDonation {
     /// An option of the live's open poll (its keyword, with or without `#`, or
     /// its number), for a form that asks for it beside the message.
     vote: Option<String>,
+    /// One of the live's rewards (its keyword, with or without `#`, or its id),
+    /// for a form that offers them beside the message.
+    reward: Option<String>,
+}
+
+/// The reward of the live a donation names (its keyword or id): `422
+/// invalid_reward` when the live has no such reward. Whether the donation gets
+/// it (offered still, enough given, some left) is the writer's call; without
+/// it the gift counts all the same.
+pub(crate) fn asked_reward(app: &AppState, live_id: &str, asked: Option<&str>) -> Result<Option<SmolStr>, ApiError> {
+    let Some(asked) = asked else { return Ok(None) };
+    let word = crate::domain::folded_tag(asked);
+    let found = app.views.with_live(live_id, |l| {
+        let offered = l.rewards.iter().filter(|r| r.reward.closed_at.is_none());
+        let tags: Vec<String> = offered.map(|r| format!("#{}", r.reward.tag)).collect();
+        let found = l.rewards.iter().find(|r| r.reward.tag == word || r.reward.id == asked.trim());
+        (found.map(|r| SmolStr::from(r.reward.id.as_str())), tags)
+    });
+    match found {
+        Some((Some(id), _)) => Ok(Some(id)),
+        Some((None, tags)) => Err(ApiError::invalid(
+            "invalid_reward",
+            format!(
+                "the live offers no reward {asked:?}: {}",
+                if tags.is_empty() { "none".to_owned() } else { tags.join(", ") }
+            ),
+        )
+        .with("field", "reward")),
+        None => Ok(None),
+    }
 }
 
 /// The option of the live's open poll a donation names, if a poll is open:
@@ -504,6 +537,7 @@ async fn donate(
     let platform = text::platform(b.platform.as_deref())?.unwrap_or_else(|| "direct".to_owned());
     let anonymous = b.anonymous.unwrap_or(false);
     let vote = asked_vote(&app, &live_id, b.vote.as_deref())?;
+    let reward = asked_reward(&app, &live_id, b.reward.as_deref())?;
     let idempotency = key.map(|key| {
         // Digest of the validated request, so a retry that differs only in spacing is the same request.
         let mut canonical = json!({
@@ -513,6 +547,9 @@ async fn donate(
         // Only when asked: the digests of requests without a vote stay as they were.
         if let Some(v) = &b.vote {
             canonical["vote"] = json!(v.trim().trim_start_matches('#').to_lowercase());
+        }
+        if let Some(r) = &b.reward {
+            canonical["reward"] = json!(r.trim().trim_start_matches('#').to_lowercase());
         }
         IdempotencyKey { key, body_hash: BodyDigest::of(canonical.to_string().as_bytes()) }
     });
@@ -528,7 +565,8 @@ async fn donate(
     );
     donation.vote = vote;
 
-    Ok(outcome_response(app.ledger.submit(Command::Donate { by, donation, idempotency }).await?, StatusCode::CREATED))
+    let cmd = Command::Donate { by, donation, idempotency, reward };
+    Ok(outcome_response(app.ledger.submit(cmd).await?, StatusCode::CREATED))
 }
 
 /// Optional body of a refund: without it (or with `{}`) the whole donation.
@@ -903,6 +941,119 @@ async fn close_poll(
     let (by, _) = app.require_host(&headers, Some(&live_id))?;
     let close = Command::ClosePoll { by, live_id, poll_id, at: Timestamp::default() };
     Ok(outcome_response(app.ledger.submit(close).await?, StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewReward {
+    title: String,
+    amount: Value,
+    quantity: Option<u32>,
+}
+
+/// The longest reward title, in characters.
+const REWARD_TITLE_MAX: usize = 100;
+/// The most of one reward a live gives.
+const REWARD_QUANTITY_MAX: u32 = 10_000;
+
+/// `POST /api/v1/lives/{id}/rewards {title, amount, quantity?}` (admin, the
+/// live's key or its host key): something the host gives for a gift of at
+/// least `amount` ("a portrait drawn on stream, from 30 €"), `quantity` times at
+/// most when given. Its keyword comes from its title (`#portrait`); a donation
+/// that names it in its message or its `reward` field, gives enough and finds
+/// one left claims it. At most 20 offered at once per live (`409 too_many_rewards`).
+async fn offer_reward(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<NewReward>,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
+    if !app.views.has_live(&live_id) {
+        return Err(ApiError::not_found("live_not_found", "no live has this id"));
+    }
+    let title = text::required("title", &b.title, REWARD_TITLE_MAX)?;
+    let amount = minor("amount", Some(&b.amount))?.unwrap_or_default();
+    if let Some(q) = b.quantity.filter(|q| !(1..=REWARD_QUANTITY_MAX).contains(q)) {
+        return Err(ApiError::invalid(
+            "invalid_field",
+            format!("quantity must be between 1 and {REWARD_QUANTITY_MAX} (got {q}), or left out for no limit"),
+        )
+        .with("field", "quantity"));
+    }
+    let reward = crate::domain::Reward {
+        id: secret::new_id(),
+        live_id,
+        title,
+        amount,
+        quantity: b.quantity,
+        tag: String::new(),
+        created_at: Timestamp::default(),
+        closed_at: None,
+    };
+    Ok(outcome_response(app.ledger.submit(Command::OfferReward { by, reward }).await?, StatusCode::CREATED))
+}
+
+/// `POST /api/v1/lives/{id}/rewards/{reward_id}/close` (admin, the live's key
+/// or its host key): the reward is no longer offered; its claims stay. One
+/// closed already answers `409 reward_closed`.
+async fn close_reward(
+    State(app): State<AppState>,
+    Path((live_id, reward_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
+    Ok(outcome_response(app.ledger.submit(Command::CloseReward { by, live_id, reward_id }).await?, StatusCode::OK))
+}
+
+/// `GET /api/v1/lives/{id}/rewards` (admin, the live's key or its host key):
+/// the live's rewards, each with its claims in the order they came (the
+/// donation as viewers see it, and whether it was given): the host's list of
+/// what to draw, write or send.
+async fn live_rewards(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    app.require_host(&headers, Some(&live_id))?;
+    let rewards = app
+        .views
+        .with_live(&live_id, crate::views::reward_claims_json)
+        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    Ok(axum::Json(json!({ "rewards": rewards })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Delivered {
+    delivered: bool,
+}
+
+/// `PUT /api/v1/lives/{id}/rewards/claims/{donation_id} {delivered}` (admin,
+/// the live's key or its host key): the donation's reward given (the portrait
+/// drawn), or not yet after all. Answers the reward with its claims; the same
+/// again writes nothing. `404 claim_not_found` for a donation of the live that
+/// claimed nothing.
+async fn deliver_reward(
+    State(app): State<AppState>,
+    Path((live_id, donation_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<Delivered>,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
+    let deliver = Command::DeliverReward {
+        by,
+        live_id: live_id.clone(),
+        donation_id: donation_id.clone(),
+        delivered: b.delivered,
+    };
+    app.ledger.submit(deliver).await?;
+    let reward = app.views.with_live(&live_id, |l| {
+        crate::views::reward_claims_json(l).into_iter().find(|r| {
+            r["claims"].as_array().is_some_and(|c| c.iter().any(|c| c["donation"]["id"] == donation_id.as_str()))
+        })
+    });
+    Ok(axum::Json(reward.flatten().ok_or_else(|| ApiError::internal("claim missing"))?).into_response())
 }
 
 #[derive(Deserialize)]

@@ -355,6 +355,7 @@ async fn receive(
             };
             // A vote the poll cannot take is left out: the payment counts all the same.
             let vote = super::api::asked_vote(&app, &live_id, d.vote.as_deref()).unwrap_or(None);
+            let reward = super::api::asked_reward(&app, &live_id, d.reward.as_deref()).unwrap_or(None);
             let mut donation = Donation::new(
                 donation_id.clone(),
                 live_id,
@@ -366,7 +367,7 @@ async fn receive(
                 provider.as_str().to_owned(),
             );
             donation.vote = vote;
-            let cmd = Command::Donate { by, donation, idempotency: Some(idempotency) };
+            let cmd = Command::Donate { by, donation, idempotency: Some(idempotency), reward };
             match app.ledger.submit(cmd).await {
                 Ok(Outcome::Appended { .. }) => Ok(answer("counted", &d.event_id, Some(&donation_id), None)),
                 Ok(Outcome::Unchanged { .. }) => Ok(answer("already_counted", &d.event_id, Some(&donation_id), None)),

@@ -518,6 +518,34 @@ impl Writer {
                 }
                 p.map(|poll| Change::Poll { live_id: live_id.clone(), poll })
             }
+            Fact::RewardOffered { reward: crate::domain::Reward { live_id, id, .. } }
+            | Fact::RewardClosed { live_id, reward_id: id } => {
+                let r = s.lives.get(live_id).and_then(|l| l.reward(id)).cloned();
+                if let Some(r) = &r {
+                    let view = crate::views::reward_json(r);
+                    frame = Some(Frame::new(
+                        seq,
+                        format!("{{\"type\":\"{}\",\"seq\":{seq},\"reward\":{view}}}", ev.fact.kind()),
+                    ));
+                    body = Some(view.to_string());
+                }
+                r.map(|reward| Change::Reward { live_id: live_id.clone(), reward })
+            }
+            Fact::RewardDelivered { live_id, donation_id, delivered } => {
+                let r = s.lives.get(live_id).and_then(|l| l.reward_of(donation_id)).cloned();
+                if let Some(r) = &r {
+                    let view = crate::views::reward_json(r);
+                    frame = Some(Frame::new(
+                        seq,
+                        format!(
+                            "{{\"type\":\"reward_delivered\",\"seq\":{seq},\"donation_id\":{},\"delivered\":{delivered},\"reward\":{view}}}",
+                            json(donation_id)
+                        ),
+                    ));
+                    body = Some(view.to_string());
+                }
+                r.map(|reward| Change::Reward { live_id: live_id.clone(), reward })
+            }
             Fact::PrizeDrawn { draw } => {
                 let draw = s.lives.get(&draw.live_id).and_then(|l| l.draws.iter().find(|d| d.id == draw.id));
                 let winner = draw.and_then(|d| s.donations.get(&d.winner));
@@ -584,6 +612,7 @@ impl Writer {
             campaign_platform: campaign.platforms.get(&d.platform).copied().unwrap_or_default(),
             matches: touched,
             poll: d.vote.as_deref().and_then(|v| live.poll(&v.poll_id)).cloned(),
+            reward: live.reward_of(donation_id).cloned(),
         };
         (change, inner)
     }
@@ -622,7 +651,8 @@ impl Writer {
 
 /// `"donation":…,"totals":…,"campaign_totals":…,"matches":[…]`: the body shared by
 /// a donation's answer and its stream frame. `matches` gives each match's budget;
-/// a donation that voted adds `"poll"`, its poll's tallies as of it.
+/// a donation that voted adds `"poll"`, its poll's tallies as of it, and one
+/// that claimed a reward `"reward"`, that reward as of it.
 fn response_inner(d: &Donation, live: &LiveState, campaign: &CampaignState) -> String {
     #[derive(serde::Serialize)]
     struct Budget<'a> {
@@ -645,6 +675,10 @@ fn response_inner(d: &Donation, live: &LiveState, campaign: &CampaignState) -> S
     if let Some(p) = d.vote.as_deref().and_then(|v| live.poll(&v.poll_id)) {
         out.extend_from_slice(b",\"poll\":");
         let _ = serde_json::to_writer(&mut out, &crate::views::poll_json(p));
+    }
+    if let Some(r) = live.reward_of(&d.id) {
+        out.extend_from_slice(b",\"reward\":");
+        let _ = serde_json::to_writer(&mut out, &crate::views::reward_json(r));
     }
     // serde_json writes UTF-8 only.
     String::from_utf8(out).unwrap_or_default()
@@ -721,6 +755,7 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         Command::CreateChallenge { milestone, .. } => milestone.created_at = now,
         Command::CancelChallenge { at, .. } | Command::ClosePoll { at, .. } => *at = now,
         Command::StartPoll { poll, .. } => poll.created_at = now,
+        Command::OfferReward { reward, .. } => reward.created_at = now,
         Command::DrawPrize { draw, .. } => draw.at = now,
         Command::TestAlert { donation, .. } => donation.at = now,
         Command::UpdateCampaign(_)
@@ -739,7 +774,9 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         | Command::UpdateSubscriber(_)
         | Command::RemoveSubscriber { .. }
         | Command::RemoveMilestone { .. }
-        | Command::EraseDonation { .. } => {}
+        | Command::EraseDonation { .. }
+        | Command::CloseReward { .. }
+        | Command::DeliverReward { .. } => {}
         Command::Refund { .. } | Command::RotateLiveSecrets { .. } | Command::Tick => {}
     }
 }

@@ -637,7 +637,7 @@ mod tests {
         let donation = crate::domain::Donation::new("d".into(), "l".into(), 1000, eur, None, false, None, "x".into());
         let d = || "d".to_owned();
         let facts = [
-            Fact::DonationReceived { donation, idempotency: None },
+            Fact::DonationReceived { donation, idempotency: None, reward: None },
             Fact::DonationRefunded { donation_id: d(), refunded_amount: Some(100) },
             Fact::TextReleased { donation_id: d() },
             Fact::TextHidden { donation_id: d(), donor: true, message: false },

@@ -34,6 +34,8 @@ struct Body {
     live_id: Option<String>,
     /// An option of the live's open poll, as the REST API's `vote`.
     vote: Option<String>,
+    /// A reward of the live, as the REST API's `reward`.
+    reward: Option<String>,
 }
 
 /// An extension of API.md's scheme: the donation posted as `refund_of` is
@@ -85,6 +87,7 @@ pub fn parse(body: &[u8], max_major: i64) -> Result<Parsed, WebhookError> {
         anonymous: b.anonymous.unwrap_or(false),
         live_id: b.live_id,
         vote: b.vote,
+        reward: b.reward,
     }))
 }
 

@@ -133,6 +133,7 @@ pub fn parse(body: &[u8], query: &HashMap<String, String>) -> Result<Parsed, Web
         anonymous: order["isAnonymous"].as_bool().unwrap_or(false),
         live_id: None,
         vote: None,
+        reward: None,
     }))
 }
 

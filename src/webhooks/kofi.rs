@@ -54,6 +54,7 @@ pub fn verify_and_parse(secret: &[u8], body: &[u8]) -> Result<Parsed, WebhookErr
         anonymous: !public,
         live_id: None,
         vote: None,
+        reward: None,
     }))
 }
 

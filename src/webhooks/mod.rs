@@ -48,6 +48,9 @@ pub struct Incoming {
     /// names one (Stripe metadata `vote`, generic `vote`); one the poll does
     /// not have is left out, never the money.
     pub vote: Option<String>,
+    /// The live's reward the payer chose, when the payload names one (Stripe
+    /// metadata `reward`, generic `reward`), beside a `#keyword` in the message.
+    pub reward: Option<String>,
 }
 
 /// What a verified webhook asks for.

@@ -706,7 +706,7 @@ mod tests {
             "x".into(),
         );
         let facts = [
-            Fact::DonationReceived { donation: d, idempotency: None },
+            Fact::DonationReceived { donation: d, idempotency: None, reward: None },
             Fact::DonationRefunded { donation_id: "d".into(), refunded_amount: None },
             Fact::DonationRefunded { donation_id: "d".into(), refunded_amount: Some(1) },
             Fact::MilestoneReached { milestone_id: "m".into() },

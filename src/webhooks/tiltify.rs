@@ -75,6 +75,7 @@ pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {
         anonymous: false,
         live_id: None,
         vote: None,
+        reward: None,
     }))
 }
 

@@ -223,6 +223,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                         key: format!("k{k}"),
                         body_hash: BodyDigest::of(amount.to_string().as_bytes()),
                     }),
+                    reward: None,
                 }
             }
             Op::Refund { d, part } => {
