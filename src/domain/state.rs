@@ -756,18 +756,20 @@ impl LiveState {
         self.rewards.iter().find(|r| r.claims.iter().any(|c| c.donation_id == donation_id))
     }
 
-    /// The reward a donation gets: the one its request named if it still
-    /// takes it, else the first offered one its message names with `#`.
+    /// The reward a donation gets: the one its request named if that takes
+    /// it, else the first its message names with `#` that takes it (a donor
+    /// who names two gets the second when the first is gone or costs more).
     pub fn reward_for(&self, asked: Option<&str>, d: &Donation) -> Option<&RewardState> {
         if self.rewards.is_empty() || d.test {
             return None;
         }
+        let takes = |r: &&RewardState| r.takes(d.amount);
         let named = || {
             let folded = crate::domain::moderation::normalize(d.message.as_deref()?);
             crate::domain::hashtags(&folded)
-                .find_map(|word| self.rewards.iter().find(|r| r.reward.closed_at.is_none() && r.reward.tag == word))
+                .find_map(|word| self.rewards.iter().filter(takes).find(|r| r.reward.tag == word))
         };
-        asked.and_then(|id| self.reward(id)).or_else(named).filter(|r| r.takes(d.amount))
+        asked.and_then(|id| self.reward(id)).filter(takes).or_else(named)
     }
 }
 

@@ -25,6 +25,7 @@ mod moderation;
 mod polls;
 mod proxy;
 mod report;
+mod rewards;
 mod security;
 mod tls;
 mod validation;

@@ -1,0 +1,287 @@
+//! Rewards a live's host offers for a gift of at least an amount ("a portrait
+//! drawn on stream, from 30 €"): a donation claims one by naming its keyword in
+//! its message or its `reward` field, while it is offered and some are left.
+
+use super::helpers::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// A reward's counts: (claimed, delivered, left).
+fn counts(r: &Value) -> (i64, i64, Value) {
+    (r["claimed"].as_i64().unwrap(), r["delivered"].as_i64().unwrap(), r["left"].clone())
+}
+
+/// Each claim of a reward listed by `GET …/rewards`: (donation id, donor, message, refunded, delivered).
+fn claims(r: &Value) -> Vec<(String, Value, Value, bool, bool)> {
+    r["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let d = &c["donation"];
+            (
+                d["id"].as_str().unwrap().to_owned(),
+                d["donor"].clone(),
+                d["message"].clone(),
+                d["refunded"].as_bool().unwrap(),
+                c["delivered"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_donation_claims_a_reward_with_its_keyword_while_some_are_left() {
+    let clock = ManualClock::at("2026-12-05T20:00:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+
+    let path = format!("/api/v1/lives/{}/rewards", live.id);
+    let (s, portrait) =
+        app.post(&path, Some(&host), json!({"title": "Un portrait dessiné", "amount": 3000, "quantity": 2})).await;
+    assert_eq!(s, StatusCode::CREATED, "{portrait}");
+    let pid = portrait["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        portrait,
+        json!({
+            "id": pid, "live_id": live.id, "title": "Un portrait dessiné", "amount": 3000, "quantity": 2,
+            "tag": "unportraitdessine", "claimed": 0, "delivered": 0, "left": 2,
+            "created_at": "2026-12-05T20:00:00.000Z", "closed_at": null,
+        })
+    );
+    let offered = ws.until("reward_offered").await;
+    assert_eq!(offered["reward"], portrait);
+    let (s, merci) = app.post(&path, Some(&live.key), json!({"title": "Merci en direct !", "amount": 500})).await;
+    assert_eq!(s, StatusCode::CREATED, "{merci}");
+    assert_eq!(
+        (merci["tag"].as_str(), merci["quantity"].clone(), merci["left"].clone()),
+        (Some("merciendirect"), Value::Null, Value::Null)
+    );
+    let mid = merci["id"].as_str().unwrap().to_owned();
+
+    let gift =
+        |message: &str, amount: i64| json!({"amount": amount, "currency": "EUR", "donor": "Ana", "message": message});
+    // The keyword whatever its case and accents: claimed, one left.
+    let (s, first) = app.donate(&live, gift("Un #UnPortraitDessiné de mon chat", 3000)).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    assert_eq!((first["reward"]["id"].as_str(), counts(&first["reward"])), (Some(pid.as_str()), (1, 0, json!(1))));
+    let frame = ws.until("donation").await;
+    assert_eq!(frame["reward"], first["reward"]);
+    // Too little for it: the gift counts, no reward.
+    let (_, short) = app.donate(&live, gift("#unportraitdessine", 2999)).await;
+    assert!(short.get("reward").is_none(), "{short}");
+    assert_eq!(short["totals"]["raised"], json!(5999));
+    // Named in its own field (a form's choice): the last one.
+    let (s, field) = app
+        .donate(
+            &live,
+            json!({"amount": 5000, "currency": "EUR", "donor": "Bo", "message": "mon chien", "reward": "#UnPortraitDessine"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{field}");
+    assert_eq!(counts(&field["reward"]), (1 + 1, 0, json!(0)));
+    // None left: the next keyword the message names that takes it.
+    let (_, gone) = app.donate(&live, gift("#unportraitdessine ou sinon #merciendirect", 4000)).await;
+    assert_eq!((gone["reward"]["id"].as_str(), counts(&gone["reward"])), (Some(mid.as_str()), (1, 0, Value::Null)));
+    let (_, none) = app.donate(&live, gift("#unportraitdessine", 9000)).await;
+    assert!(none.get("reward").is_none(), "{none}");
+    // A reward the live does not have: refused, nothing counted.
+    let (s, e) = app.donate(&live, json!({"amount": 3000, "currency": "EUR", "reward": "sticker"})).await;
+    assert_eq!(
+        (s, e["error"].as_str(), e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_reward"), Some("reward")),
+        "{e}"
+    );
+    assert_eq!(
+        e["message"].as_str(),
+        Some("the live offers no reward \"sticker\": #unportraitdessine, #merciendirect")
+    );
+    let (_, now) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(now["totals"]["raised"], json!(3000 + 2999 + 5000 + 4000 + 9000));
+    assert_eq!(now["rewards"].as_array().map(Vec::len), Some(2));
+    assert_eq!(counts(&now["rewards"][0]), (2, 0, json!(0)));
+
+    // A retried request answers as the first time and claims nothing more.
+    let keyed = [("idempotency-key", "retry-1")];
+    let body = gift("#merciendirect", 700).to_string();
+    let donations = format!("/api/v1/lives/{}/donations", live.id);
+    let (_, once) = app.request(Method::POST, &donations, Some(&live.key), &keyed, Some(body.clone())).await;
+    let (s, again) = app.request(Method::POST, &donations, Some(&live.key), &keyed, Some(body)).await;
+    assert_eq!((s, &again), (StatusCode::OK, &once));
+    assert_eq!(counts(&again["reward"]), (2, 0, Value::Null));
+
+    // Refunded whole, its claim goes back: one left again; in part, it keeps it.
+    let first_id = first["donation"]["id"].as_str().unwrap().to_owned();
+    let field_id = field["donation"]["id"].as_str().unwrap().to_owned();
+    let (_, part) = app
+        .post(&format!("/api/v1/donations/{field_id}/refund"), Some(&live.key), json!({"refunded_amount": 1000}))
+        .await;
+    assert_eq!(counts(&part["reward"]), (2, 0, json!(0)));
+    let (_, whole) = app.post(&format!("/api/v1/donations/{first_id}/refund"), Some(&live.key), json!({})).await;
+    assert_eq!(counts(&whole["reward"]), (1, 0, json!(1)));
+    let frame = ws.until("refund").await;
+    assert_eq!(frame["reward"], whole["reward"]);
+    let (_, third) = app.donate(&live, gift("encore un #unportraitdessine", 3500)).await;
+    assert_eq!(counts(&third["reward"]), (2, 0, json!(0)));
+    let third_id = third["donation"]["id"].as_str().unwrap().to_owned();
+
+    // The host's list: each claim in the order it came, the refunded one too.
+    let (s, list) = app.request(Method::GET, &path, Some(&host), &[], None).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let gone_id = gone["donation"]["id"].as_str().unwrap().to_owned();
+    let once_id = once["donation"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        claims(&list["rewards"][0]),
+        [
+            (first_id.clone(), json!("Ana"), json!("Un #UnPortraitDessiné de mon chat"), true, false),
+            (field_id.clone(), json!("Bo"), json!("mon chien"), false, false),
+            (third_id.clone(), json!("Ana"), json!("encore un #unportraitdessine"), false, false),
+        ]
+    );
+    assert_eq!(
+        claims(&list["rewards"][1]),
+        [
+            (gone_id, json!("Ana"), json!("#unportraitdessine ou sinon #merciendirect"), false, false),
+            (once_id, json!("Ana"), json!("#merciendirect"), false, false),
+        ]
+    );
+    let (s, e) = app.request(Method::GET, &path, Some(&live.overlay_token), &[], None).await;
+    assert_eq!(
+        (s, e["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden")),
+        "an overlay's token does not read the claims: {e}"
+    );
+
+    // Given: marked by its host, said on the stream; the same again writes nothing.
+    let claim = |id: &str| format!("{path}/claims/{id}");
+    let put = |url: String, token: String, delivered: bool| {
+        let body = json!({ "delivered": delivered }).to_string();
+        let app = &app;
+        async move { app.request(Method::PUT, &url, Some(&token), &[], Some(body)).await }
+    };
+    let (s, done) = put(claim(&field_id), host.clone(), true).await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    assert_eq!((done["id"].as_str(), counts(&done)), (Some(pid.as_str()), (2, 1, json!(0))));
+    assert_eq!(claims(&done)[1], (field_id.clone(), json!("Bo"), json!("mon chien"), false, true));
+    let frame = ws.until("reward_delivered").await;
+    assert_eq!(
+        (frame["donation_id"].as_str(), frame["delivered"].as_bool(), counts(&frame["reward"])),
+        (Some(field_id.as_str()), Some(true), (2, 1, json!(0)))
+    );
+    let seq = frame["seq"].as_u64().unwrap();
+    let (s, same) = put(claim(&field_id), host.clone(), true).await;
+    assert_eq!((s, counts(&same)), (StatusCode::OK, (2, 1, json!(0))));
+    assert!(app.events(&live, seq).await.is_empty(), "a second mark writes nothing");
+    let (_, undone) = put(claim(&field_id), ADMIN.to_owned(), false).await;
+    assert_eq!(counts(&undone), (2, 0, json!(0)));
+    put(claim(&third_id), host.clone(), true).await;
+    let short_id = short["donation"]["id"].as_str().unwrap();
+    let other_host = other.body["host_token"].as_str().unwrap().to_owned();
+    for (url, token, status, code) in [
+        (claim(short_id), host.clone(), StatusCode::NOT_FOUND, "claim_not_found"),
+        (claim("nope"), host.clone(), StatusCode::NOT_FOUND, "claim_not_found"),
+        (claim(&third_id), other_host.clone(), StatusCode::FORBIDDEN, "forbidden"),
+    ] {
+        let (s, e) = put(url.clone(), token, true).await;
+        assert_eq!((s, e["error"].as_str()), (status, Some(code)), "{url}: {e}");
+    }
+
+    // No longer offered: its claims stay, no donation claims it after.
+    clock.set("2026-12-05T20:30:00Z");
+    let close = format!("{path}/{mid}/close");
+    let (s, e) = app.post(&close, Some(&other_host), json!({})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    let (s, closed) = app.post(&close, Some(&host), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{closed}");
+    assert_eq!(
+        (closed["closed_at"].as_str(), counts(&closed)),
+        (Some("2026-12-05T20:30:00.000Z"), (2, 0, Value::Null))
+    );
+    assert_eq!(ws.until("reward_closed").await["reward"], closed);
+    let (_, late) = app.donate(&live, gift("#merciendirect", 900)).await;
+    assert!(late.get("reward").is_none(), "{late}");
+    for (url, status, code) in [
+        (close.clone(), StatusCode::CONFLICT, "reward_closed"),
+        (format!("{path}/nope/close"), StatusCode::NOT_FOUND, "reward_not_found"),
+        (format!("/api/v1/lives/{}/rewards/{mid}/close", other.id), StatusCode::NOT_FOUND, "reward_not_found"),
+    ] {
+        let (s, e) = app.post(&url, Some(ADMIN), json!({})).await;
+        assert_eq!((s, e["error"].as_str()), (status, Some(code)), "{url}: {e}");
+    }
+
+    // All of it is in the log: the same after a restart.
+    let (_, before) = app.request(Method::GET, &path, Some(ADMIN), &[], None).await;
+    let app = app.restart().await;
+    let (_, after) = app.request(Method::GET, &path, Some(ADMIN), &[], None).await;
+    assert_eq!(after, before);
+    assert_eq!(counts(&after["rewards"][0]), (2, 1, json!(0)));
+}
+
+#[tokio::test]
+async fn a_reward_is_refused_with_what_is_wrong_and_its_keyword_is_its_own() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let path = format!("/api/v1/lives/{}/rewards", live.id);
+    for (body, status, code, field) in [
+        (json!({"title": " ", "amount": 3000}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", Some("title")),
+        (json!({"title": "Portrait", "amount": 0}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_amount", None),
+        (json!({"title": "Portrait", "amount": "30"}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_amount", None),
+        (
+            json!({"title": "Portrait", "amount": 3000, "quantity": 0}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            Some("quantity"),
+        ),
+        (
+            json!({"title": "Portrait", "amount": 3000, "quantity": 10001}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            Some("quantity"),
+        ),
+        (
+            json!({"title": "Portrait", "amount": 3000, "price": 1}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_field",
+            None,
+        ),
+    ] {
+        let (s, e) = app.post(&path, Some(&live.key), body.clone()).await;
+        assert_eq!((s, e["error"].as_str(), e["field"].as_str()), (status, Some(code), field), "{body}: {e}");
+    }
+    let (s, e) = app.post(&path, Some(&live.overlay_token), json!({"title": "Portrait", "amount": 3000})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    let (s, e) =
+        app.post("/api/v1/lives/nope/rewards", Some(ADMIN), json!({"title": "Portrait", "amount": 3000})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("live_not_found")), "{e}");
+    let (_, doc) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(doc["rewards"], json!([]), "nothing refused was offered");
+
+    // Keywords: from the title, one of its own among those offered.
+    let mut tags = vec![];
+    for title in ["Portrait", "Portrait !", "100", "🎨"] {
+        let (s, r) = app.post(&path, Some(&live.key), json!({"title": title, "amount": 1000})).await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        tags.push(r["tag"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(tags, ["portrait", "portrait2", "reward", "reward2"]);
+    let first = app.get(&format!("/api/v1/lives/{}", live.id)).await.1["rewards"][0]["id"].as_str().unwrap().to_owned();
+    app.post(&format!("{path}/{first}/close"), Some(ADMIN), json!({})).await;
+    let (_, again) = app.post(&path, Some(&live.key), json!({"title": "Portrait", "amount": 1000})).await;
+    assert_eq!(again["tag"].as_str(), Some("portrait"), "a closed reward's keyword is free again");
+
+    // Twenty offered at once at most.
+    for i in 0..16 {
+        let (s, r) = app.post(&path, Some(&live.key), json!({"title": format!("Dessin {i}"), "amount": 1000})).await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+    }
+    let (s, e) = app.post(&path, Some(&live.key), json!({"title": "Un de trop", "amount": 1000})).await;
+    assert_eq!(
+        (s, e["error"].as_str(), e["max"].as_u64()),
+        (StatusCode::CONFLICT, Some("too_many_rewards"), Some(20)),
+        "{e}"
+    );
+}
