@@ -6,7 +6,7 @@ use cagnotte::domain::moderation::{Mode, Moderation};
 use cagnotte::domain::state::{
     BodyDigest, Command, Decision, Event, Fact, IdempotencyKey, Limits, Principal, RefundTotal, State,
 };
-use cagnotte::domain::{Campaign, Donation, Draw, Live, Match, Milestone, Poll, PollOption, Timestamp};
+use cagnotte::domain::{Campaign, Donation, Draw, Live, Match, Milestone, Poll, PollOption, Reward, Timestamp};
 use cagnotte::ledger::sqlite::{Row, Store};
 use cagnotte::money::{Currency, apply_ratio};
 use cagnotte::secret;
@@ -37,6 +37,9 @@ enum Op {
         by_other: bool,
         /// The message: "bravo !", or a vote (`#a`…`#c`, `#1`…`#4`).
         vote: Option<u8>,
+        /// A reward claimed: (`k`, in its field): the live's `k`-th reward's
+        /// id in the request's field, else `#r`, `#r2`… in the message.
+        reward: Option<(u8, bool)>,
     },
     /// `part`: refund up to this many thousandths of the amount in all; `None`: whole.
     Refund {
@@ -114,6 +117,22 @@ enum Op {
     Erase {
         d: usize,
     },
+    /// A reward offered on live `l` (titled "R": tagged `r`, `r2`… among those offered).
+    Reward {
+        l: usize,
+        amount: i64,
+        quantity: Option<u32>,
+    },
+    /// The live's `r`-th reward no longer offered.
+    CloseReward {
+        l: usize,
+        r: usize,
+    },
+    /// A donation's reward marked given (or not), by its live's key.
+    Deliver {
+        d: usize,
+        delivered: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -123,8 +142,8 @@ fn op() -> impl Strategy<Value = Op> {
               proptest::option::of((0..40i64, 1..40i64)))
             .prop_map(|(c, num, den, cap, min, max, window)| Op::Match { c, num, den, cap, min, max, window }),
         2 => (0..3usize).prop_map(|c| Op::Live { c }),
-        8 => (0..4usize, prop_oneof![1..2000i64, Just(100_000_001i64), Just(i64::MAX)], proptest::option::of(0..4u8), any::<bool>(), proptest::bool::weighted(0.1), proptest::option::of(0..7u8))
-            .prop_map(|(l, amount, key, anonymous, by_other, vote)| Op::Donate { l, amount, key, anonymous, by_other, vote }),
+        8 => (0..4usize, prop_oneof![1..2000i64, Just(100_000_001i64), Just(i64::MAX)], proptest::option::of(0..4u8), any::<bool>(), proptest::bool::weighted(0.1), proptest::option::of(0..7u8), proptest::option::of((0..2u8, any::<bool>())))
+            .prop_map(|(l, amount, key, anonymous, by_other, vote, reward)| Op::Donate { l, amount, key, anonymous, by_other, vote, reward }),
         2 => (0..40usize, proptest::option::of(0..1100u16)).prop_map(|(d, part)| Op::Refund { d, part }),
         1 => (0..4usize).prop_map(|l| Op::Rotate { l }),
         1 => (0..4usize, proptest::option::of(1..9000i64), any::<bool>(), proptest::option::of(0..4usize))
@@ -145,6 +164,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..4usize, proptest::option::of(any::<bool>()), any::<bool>())
             .prop_map(|(l, paused, by_other)| Op::Alerts { l, paused, by_other }),
         1 => (0..40usize).prop_map(|d| Op::Erase { d }),
+        2 => (0..2usize, 1..800i64, proptest::option::of(1..3u32)).prop_map(|(l, amount, quantity)| Op::Reward { l, amount, quantity }),
+        1 => (0..4usize, 0..4usize).prop_map(|(l, r)| Op::CloseReward { l, r }),
+        1 => (0..40usize, any::<bool>()).prop_map(|(d, delivered)| Op::Deliver { d, delivered }),
     ]
 }
 
@@ -192,8 +214,15 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     ..Live::new(format!("l{i}"), cid.clone(), "H", key, overlay)
                 })
             }
-            Op::Donate { l, amount, key, anonymous, by_other, vote } => {
+            Op::Donate { l, amount, key, anonymous, by_other, vote, reward } => {
                 let Some(lid) = lives.get(*l) else { continue };
+                let (in_message, in_field) = match reward {
+                    Some((k, false)) => (Some(if *k == 0 { " #r".to_owned() } else { format!(" #r{}", k + 1) }), None),
+                    Some((k, true)) => {
+                        (None, s.lives[lid].rewards.get(usize::from(*k)).map(|r| r.reward.id.as_str().into()))
+                    }
+                    None => (None, None),
+                };
                 let currency = s.campaigns[&s.lives[lid].live.campaign_id].campaign.currency;
                 Command::Donate {
                     by: if *by_other {
@@ -211,11 +240,13 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                             currency,
                             Some(if *anonymous { "Ana".into() } else { "Connard".into() }),
                             *anonymous,
-                            Some(match vote {
-                                Some(v @ 0..3) => format!("#{}", char::from(b'a' + v)),
-                                Some(v) => format!("#{}", v - 2),
-                                None => "bravo !".into(),
-                            }),
+                            Some(
+                                match vote {
+                                    Some(v @ 0..3) => format!("#{}", char::from(b'a' + v)),
+                                    Some(v) => format!("#{}", v - 2),
+                                    None => "bravo !".into(),
+                                } + in_message.as_deref().unwrap_or_default(),
+                            ),
                             "direct".into(),
                         )
                     },
@@ -223,7 +254,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                         key: format!("k{k}"),
                         body_hash: BodyDigest::of(amount.to_string().as_bytes()),
                     }),
-                    reward: None,
+                    reward: in_field,
                 }
             }
             Op::Refund { d, part } => {
@@ -379,6 +410,42 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                 let Some(did) = donations.get(*d) else { continue };
                 Command::EraseDonation { donation_id: did.clone() }
             }
+            Op::Reward { l, amount, quantity } => {
+                let Some(lid) = lives.get(*l) else { continue };
+                Command::OfferReward {
+                    by: Principal::LiveKey(lid.clone()),
+                    reward: Reward {
+                        id: format!("r{i}"),
+                        live_id: lid.clone(),
+                        title: "R".into(),
+                        amount: *amount,
+                        quantity: *quantity,
+                        tag: String::new(),
+                        created_at: now,
+                        closed_at: None,
+                    },
+                }
+            }
+            Op::CloseReward { l, r } => {
+                let Some(lid) = lives.get(*l) else { continue };
+                let Some(r) = s.lives[lid].rewards.get(*r) else { continue };
+                Command::CloseReward {
+                    by: Principal::LiveKey(lid.clone()),
+                    live_id: lid.clone(),
+                    reward_id: r.reward.id.clone(),
+                }
+            }
+            Op::Deliver { d, delivered } => {
+                let Some(did) = donations.get(*d) else { continue };
+                let Some(x) = s.donations.get(did) else { continue };
+                let lid = x.donation.live_id.to_string();
+                Command::DeliverReward {
+                    by: Principal::LiveKey(lid.clone()),
+                    live_id: lid,
+                    donation_id: did.clone(),
+                    delivered: *delivered,
+                }
+            }
             Op::Rotate { l } => {
                 let Some(lid) = lives.get(*l) else { continue };
                 Command::RotateLiveSecrets {
@@ -395,7 +462,13 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                 let campaign = s.campaign_of(&fact);
                 let ev = Event { seq: s.last_seq + 1, at: now, fact };
                 s.apply(&ev).expect("the writer's own events always fold");
-                if let Fact::DonationReceived { donation: d, .. } = &ev.fact {
+                if let Fact::DonationReceived { donation: d, reward, .. } = &ev.fact {
+                    // A claim: an offered reward of its live, enough given, within its quantity.
+                    if let Some(r) = reward.as_deref().and_then(|r| s.lives[d.live_id.as_str()].reward(r)) {
+                        assert!(r.reward.closed_at.is_none() && d.amount >= r.reward.amount && !d.test);
+                        assert!(r.left().is_none_or(|_| r.claimed() <= r.reward.quantity.unwrap() as usize));
+                        assert_eq!(r.claims.last().map(|c| &c.donation_id), Some(&d.id));
+                    }
                     // Each share is within the terms the match had when the donation came
                     // (an edit later changes the terms of the donations to come only).
                     for a in &d.allocations {
@@ -502,6 +575,23 @@ fn check_invariants(s: &State) {
         assert_eq!(kept, due);
         for m in &c.matches {
             assert_eq!(m.used_up, m.used >= m.r#match.cap, "used_up is recorded exactly when the cap is reached");
+        }
+    }
+    for l in s.lives.values() {
+        for r in &l.rewards {
+            // Never more claims than its quantity; each claim a gift of the live that
+            // gave enough, counted as long as it is not refunded whole; named once.
+            assert!(r.reward.quantity.is_none_or(|q| r.claimed() <= q as usize));
+            assert_eq!(r.left(), r.reward.quantity.map(|q| q - r.claimed() as u32));
+            for c in &r.claims {
+                let d = &s.donations[c.donation_id.as_str()].donation;
+                assert!(d.live_id == l.live.id.as_str() && d.amount >= r.reward.amount);
+                assert_eq!(c.refunded, d.refunded);
+                assert_eq!(
+                    l.rewards.iter().flat_map(|r| &r.claims).filter(|x| x.donation_id == c.donation_id).count(),
+                    1
+                );
+            }
         }
     }
     for d in s.donations.values() {
@@ -646,6 +736,7 @@ fn cap_is_reached_exactly_when_donations_suffice() {
         anonymous: false,
         by_other: false,
         vote: None,
+        reward: None,
     }));
     let (s, _) = run(&ops);
     let c = s.campaigns.values().next().unwrap();
