@@ -125,6 +125,10 @@ impl Words {
         if let Some(m) = d["message"].as_str().filter(|m| !m.is_empty()) {
             out += &format!(" — {}", self.quoted(m));
         }
+        // The reward it claimed, which the channel may want to see drawn.
+        if let Some(r) = f["reward"]["title"].as_str() {
+            out += &format!(" 🎁 {}", self.quoted(r));
+        }
         if let Some(total) = self.money(&f["totals"]["total"]) {
             out += &if self.french {
                 format!(". Total du live\u{a0}: {total}.")
@@ -290,6 +294,19 @@ mod tests {
         assert_eq!(
             v,
             json!({"text": "💛 Ana gave €10.00 (doubled: +€10.00) — \u{201c}Courage !\u{201d}. Live total: €1,234.00."})
+        );
+        // A reward claimed: its title after the message.
+        let frame = json!({
+            "donation": {"amount": 3000, "matched": 0, "donor": "Ana", "message": "Mon chat #portrait"},
+            "totals": {"total": 3000}, "reward": {"title": "Un portrait *dessiné*"}
+        });
+        assert_eq!(
+            content(HookFormat::Discord, "donation.created", frame.clone(), true)["content"],
+            "💛 Ana a donné 30,00\u{a0}€ — «\u{a0}Mon chat \\#portrait\u{a0}» 🎁 «\u{a0}Un portrait \\*dessiné\\*\u{a0}». Total du live\u{a0}: 30,00\u{a0}€."
+        );
+        assert_eq!(
+            content(HookFormat::Slack, "donation.created", frame, false)["text"],
+            "💛 Ana gave €30.00 — \u{201c}Mon chat #portrait\u{201d} 🎁 \u{201c}Un portrait *dessiné*\u{201d}. Live total: €30.00."
         );
         // No name (anonymous, held or hidden), no message: the amount alone.
         let frame = json!({"donation": {"amount": 500, "matched": 0, "donor": null, "message": null}, "totals": {"total": 500}});

@@ -172,12 +172,12 @@ mod tests {
     fn intents_refunds_and_the_rest() {
         let p = parse_json(json!({"id": "evt_2", "type": "payment_intent.succeeded", "data": {"object": {
             "id": "pi_1", "amount": 2000, "amount_received": 1500, "currency": "isk",
-            "metadata": {"donor": "Bjork", "anonymous": "true", "vote": "zelda"}}}}))
+            "metadata": {"donor": "Bjork", "anonymous": "true", "vote": "zelda", "reward": "portrait"}}}}))
         .unwrap();
         let Parsed::Donation(d) = p else { panic!("{p:?}") };
         assert_eq!((d.amount, d.currency.code(), d.anonymous), (15, "ISK", true));
         // The poll's option a Checkout of one's own put in the metadata.
-        assert_eq!(d.vote.as_deref(), Some("zelda"));
+        assert_eq!((d.vote.as_deref(), d.reward.as_deref()), (Some("zelda"), Some("portrait")));
         let unpaid = json!({"id": "e", "type": "checkout.session.completed", "data": {"object": {
             "id": "cs", "payment_status": "unpaid", "amount_total": 100, "currency": "eur"}}});
         assert!(matches!(parse_json(unpaid), Ok(Parsed::Ignored { .. })));

@@ -1469,3 +1469,38 @@ async fn a_generic_payment_names_its_vote_and_a_wrong_one_never_costs_the_money(
     assert_eq!(tallies, [(0, 0), (2000, 2)]);
     assert_eq!(l["totals"]["raised"], 2900);
 }
+
+#[tokio::test]
+async fn a_generic_payment_claims_the_reward_it_names_and_a_wrong_one_never_costs_the_money() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let url = integration(&app, &live, "generic", GENERIC_SECRET).await;
+    let path = format!("/api/v1/lives/{}/rewards", live.id);
+    let (s, r) = app.post(&path, Some(&live.key), json!({"title": "Portrait", "amount": 2000, "quantity": 3})).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let pay = async |event: &str, amount: i64, reward: Option<&str>, message: &str| {
+        let body =
+            json!({"event_id": event, "amount": amount, "currency": "EUR", "reward": reward, "message": message})
+                .to_string();
+        let t = unix_now();
+        let sig = format!("t={t},v1={}", hmac_hex(GENERIC_SECRET, t, body.as_bytes()));
+        hook(&app, &url, &[("cagnotte-signature", &sig)], body).await
+    };
+    // Its field, its message's keyword; one it does not have, or too little: counted without.
+    assert_eq!(pay("p-1", 2000, Some("portrait"), "").await.0, StatusCode::OK);
+    assert_eq!(pay("p-2", 2500, None, "un #Portrait svp").await.0, StatusCode::OK);
+    let (s, v) = pay("p-3", 9000, Some("sticker"), "").await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("counted")), "{v}");
+    assert_eq!(pay("p-4", 1000, Some("portrait"), "").await.0, StatusCode::OK);
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!((l["rewards"][0]["claimed"].as_i64(), l["rewards"][0]["left"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(l["totals"]["raised"], 14500);
+    let (_, list) = app.request(reqwest::Method::GET, &path, Some(&live.key), &[], None).await;
+    let claimed: Vec<i64> = list["rewards"][0]["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["donation"]["amount"].as_i64().unwrap())
+        .collect();
+    assert_eq!(claimed, [2000, 2500]);
+}
