@@ -52,6 +52,10 @@ const CHALLENGES: [&str; 4] = [
 /// The prizes the demo host draws among the gifts of 10 € and more.
 const PRIZES: [&str; 3] = ["Un dessin original", "Une affiche dédicacée", "Un mug de la chaîne"];
 
+/// The demo host's rewards: a title, the least gift (cents), how many.
+const REWARDS: [(&str, i64, Option<u32>); 2] =
+    [("Un croquis de votre animal", 2000, Some(5)), ("Votre pseudo sur le fond d'écran", 500, None)];
+
 /// The demo host's polls: a question and its options.
 const POLLS: [(&str, [&str; 3]); 2] = [
     ("Quel jeu ensuite ?", ["Mario Kart", "Zelda", "Tetris"]),
@@ -164,6 +168,7 @@ async fn demo(
         ("campaign", "campaign totals"),
         ("match", "matching badge"),
         ("poll", "poll"),
+        ("rewards", "rewards"),
         ("ticker", "ticker"),
         ("top", "top donors"),
         ("latest", "latest donation"),
@@ -203,6 +208,15 @@ async fn demo(
     // And a poll: some donors vote with its keywords.
     let polls = format!("/api/v1/lives/{live_id}/polls");
     let (mut next_poll, mut asked, mut tags) = (tokio::time::Instant::now(), 0, Vec::<String>::new());
+    // Rewards offered from the start: some donors claim them with their keywords.
+    let mut rewards = Vec::new();
+    for (title, amount, quantity) in REWARDS {
+        let body = json!({"title": title, "amount": amount, "quantity": quantity});
+        match call(addr, &format!("/api/v1/lives/{live_id}/rewards"), &key, body).await {
+            Ok(r) => rewards.extend(r["tag"].as_str().map(|t| (t.to_owned(), amount))),
+            Err(err) => tracing::warn!(%err, "demo reward failed"),
+        }
+    }
     // And a prize drawn now and then, once a few gifts came: an alert names its winner.
     let draws = format!("/api/v1/lives/{live_id}/draws");
     let (mut next_draw, mut drawn) = (tokio::time::Instant::now() + Duration::from_secs(30), 0);
@@ -246,6 +260,14 @@ async fn demo(
         let mut body = donation();
         if !tags.is_empty() && random(2) == 0 {
             let tag = &tags[random(tags.len() as u64) as usize];
+            let said = body["message"].as_str().map_or(String::new(), |m| format!("{m} "));
+            body["message"] = json!(format!("{said}#{tag}"));
+        }
+        // One donor in four who gives enough for a reward claims it.
+        let given = body["amount"].as_i64().unwrap_or_default();
+        let affordable: Vec<&String> = rewards.iter().filter(|(_, a)| *a <= given).map(|(t, _)| t).collect();
+        if !affordable.is_empty() && random(4) == 0 {
+            let tag = affordable[random(affordable.len() as u64) as usize];
             let said = body["message"].as_str().map_or(String::new(), |m| format!("{m} "));
             body["message"] = json!(format!("{said}#{tag}"));
         }

@@ -879,12 +879,18 @@ async fn demo_command_serves_moving_overlays() {
         .expect("the demo prints its URLs")
         .expect("an URL for all widgets");
         let page = page.split_whitespace().last().unwrap().to_owned();
-        for widget in ["alert", "goal", "campaign", "match", "poll", "ticker", "top", "latest", "cta", "milestones", "countdown", "credits"] {
+        for widget in ["alert", "goal", "campaign", "match", "poll", "rewards", "ticker", "top", "latest", "cta", "milestones", "countdown", "credits"] {
             assert!(printed.iter().any(|l| l.contains(&format!("/{widget}?token="))), "{widget}: {printed:?}");
         }
         let campaign = printed.iter().find(|l| l.trim_start().starts_with("whole campaign")).unwrap();
         assert!(campaign.contains("/overlay/campaigns/") && campaign.contains("?token=ot_"), "{campaign}");
         assert!(data_dir.exists(), "the demo data lives in {}", data_dir.display());
+        // Its host offers two rewards from the start.
+        let public = printed.iter().find(|l| l.trim_start().starts_with("public page")).unwrap();
+        let doc = public.split_whitespace().last().unwrap().replace("/lives/", "/api/v1/lives/");
+        let doc: serde_json::Value = reqwest::get(&doc).await.unwrap().json().await.unwrap();
+        let offered: Vec<_> = doc["rewards"].as_array().unwrap().iter().map(|r| r["tag"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(offered, ["uncroquisdevotreanimal", "votrepseudosurlefonddecran"]);
         // The chat bot's line and the calendar answer at the URLs printed.
         for (needle, want) in [("/chat?follow=host", "récoltés pour"), ("/calendar.ics?follow=host", "BEGIN:VCALENDAR")] {
             let url = printed.iter().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}: {printed:?}"));
