@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/lives.csv", get(lives_csv))
         .route("/api/v1/campaigns/{id}/matches.csv", get(matches_csv))
         .route("/api/v1/campaigns/{id}/draws.csv", get(draws_csv))
+        .route("/api/v1/campaigns/{id}/rewards.csv", get(rewards_csv))
         .route("/api/v1/campaigns/{id}/report", get(report))
         .route("/api/v1/lives/{id}/moderation", get(get_moderation).put(put_moderation))
         .route("/api/v1/lives/{id}/test-alert", post(test_alert))
@@ -494,6 +495,25 @@ impl CsvStyle {
         ["currency", "devise", "currency"],
     ];
 
+    /// Each claim of a reward, in the rewards' export.
+    const REWARD_COLUMNS: [[&'static str; 3]; 15] = [
+        ["reward_id", "contrepartie", "reward id"],
+        ["reward", "intitulé", "reward"],
+        ["min_amount", "don minimum", "least donation"],
+        ["live_id", "live", "live id"],
+        ["host", "hôte", "host"],
+        ["donation_id", "don", "donation id"],
+        ["received_at", "reçu le (UTC)", "received (UTC)"],
+        ["donor", "donateur", "donor"],
+        ["anonymous", "anonyme", "anonymous"],
+        ["message", "message", "message"],
+        ["amount", "montant", "amount"],
+        ["refunded", "remboursé", "refunded"],
+        ["delivered", "donnée", "given"],
+        ["erased", "données effacées", "data erased"],
+        ["currency", "devise", "currency"],
+    ];
+
     /// `columns`' names for this style; a time's names the spreadsheet's zone.
     fn header<const N: usize>(&self, columns: &'static [[&'static str; 3]; N]) -> impl Iterator<Item = String> {
         let col = match (self.excel, self.french) {
@@ -886,6 +906,61 @@ async fn draws_csv(
         w.write_record(&row).map_err(csv_err)?;
     }
     style.attachment(w, &campaign_id, ["tirages", "draws"])
+}
+
+/// `GET /api/v1/campaigns/{id}/rewards.csv[?excel=1[&lang=fr][&tz=…]]`: every
+/// reward claimed in the campaign's lives, in the order the donations came: the
+/// reward, its live and host, and the donation as the organisers need it to
+/// give the reward (the name and message given, even by a donor who gave
+/// anonymously: the message often says what to draw), whether it was refunded
+/// since and whether it was given.
+async fn rewards_csv(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let (lives, currency) = app
+        .views
+        .with_campaign(&campaign_id, |c| (c.lives.clone(), c.campaign.currency))
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let style = CsvStyle::of(&q)?;
+    let mut w = style.writer(&CsvStyle::REWARD_COLUMNS)?;
+    let mut claims: Vec<(crate::domain::Reward, crate::domain::Donation, bool, String)> = Vec::new();
+    for id in &lives {
+        app.views.with_live(id, |l| {
+            for r in &l.rewards {
+                for c in &r.claims {
+                    if let Some(d) = l.claimants.get(&c.donation_id) {
+                        claims.push((r.reward.clone(), d.clone(), c.delivered, l.live.host.clone()));
+                    }
+                }
+            }
+        });
+    }
+    claims.sort_by_key(|(_, d, ..)| d.at);
+    for (r, d, delivered, host) in &claims {
+        let row = [
+            r.id.clone(),
+            cell(&r.title),
+            style.money(currency, r.amount),
+            r.live_id.clone(),
+            cell(host),
+            d.id.to_string(),
+            style.time(d.at),
+            cell(d.donor.as_deref().unwrap_or_default()),
+            style.yes_no(d.anonymous).to_owned(),
+            cell(d.message.as_deref().unwrap_or_default()),
+            style.money(currency, d.amount),
+            style.yes_no(d.refunded).to_owned(),
+            style.yes_no(*delivered).to_owned(),
+            style.yes_no(d.erased).to_owned(),
+            currency.code().to_owned(),
+        ];
+        w.write_record(&row).map_err(csv_err)?;
+    }
+    style.attachment(w, &campaign_id, ["contreparties", "rewards"])
 }
 
 fn moderation_json(app: &AppState, live_id: &str) -> Option<Value> {

@@ -88,6 +88,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("export_lives", "Bilan par live (Excel)", "Totals by live (Excel)"),
     ("export_matches", "Bilan des abondements (Excel)", "Sponsors' matching (Excel)"),
     ("export_draws", "Tirages au sort (Excel)", "Prize draws (Excel)"),
+    ("export_rewards", "Contreparties (Excel)", "Rewards (Excel)"),
     ("report", "Bilan pour l'association", "Report for the charity"),
     (
         "report_help",

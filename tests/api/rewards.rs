@@ -285,3 +285,119 @@ async fn a_reward_is_refused_with_what_is_wrong_and_its_keyword_is_its_own() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn the_organisers_download_every_claim_to_give_each_reward() {
+    use super::moderation::{cells, download, python_csv};
+    let clock = ManualClock::at("2026-12-31T23:30:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    let cid = live.campaign_id.clone();
+    let offer = async |l: &TestLive, title: &str, amount: i64| {
+        let (s, r) = app
+            .post(&format!("/api/v1/lives/{}/rewards", l.id), Some(&l.key), json!({"title": title, "amount": amount}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        r["id"].as_str().unwrap().to_owned()
+    };
+    let portrait = offer(&live, "=Portrait", 3000).await;
+    let poster = offer(&other, "Affiche", 1500).await;
+    let give = async |l: &TestLive, body: Value| {
+        let (s, d) = app.donate(l, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        d["donation"]["id"].as_str().unwrap().to_owned()
+    };
+    let chloe = give(&live, json!({"amount": 3000, "currency": "EUR", "donor": "Chloé", "anonymous": true, "message": "Mon chat Félix #portrait"})).await;
+    clock.set("2026-12-31T23:31:00Z");
+    give(&live, json!({"amount": 2000, "currency": "EUR", "donor": "Trop peu", "message": "#portrait"})).await;
+    let bob = give(&other, json!({"amount": 1500, "currency": "EUR", "donor": "-Bob", "reward": "affiche"})).await;
+    let put = format!("/api/v1/lives/{}/rewards/claims/{bob}", other.id);
+    let (s, _) =
+        app.request(Method::PUT, &put, Some(&other.key), &[], Some(json!({"delivered": true}).to_string())).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app.post(&format!("/api/v1/donations/{chloe}/refund"), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+
+    let (s, disposition, plain) = download(&app, &format!("/api/v1/campaigns/{cid}/rewards.csv")).await;
+    assert_eq!((s, disposition), (StatusCode::OK, format!("attachment; filename=\"{cid}-rewards.csv\"")));
+    let names = [
+        "reward_id",
+        "reward",
+        "min_amount",
+        "live_id",
+        "host",
+        "donation_id",
+        "received_at",
+        "donor",
+        "anonymous",
+        "message",
+        "amount",
+        "refunded",
+        "delivered",
+        "erased",
+        "currency",
+    ];
+    assert_eq!(
+        python_csv(&plain, ",").iter().map(|r| cells(r, &names)).collect::<Vec<_>>(),
+        [
+            [
+                portrait.as_str(),
+                "'=Portrait",
+                "30.00",
+                live.id.as_str(),
+                "Corentin",
+                chloe.as_str(),
+                "2026-12-31T23:30:00.000Z",
+                "Chloé",
+                "yes",
+                "Mon chat Félix #portrait",
+                "30.00",
+                "yes",
+                "no",
+                "no",
+                "EUR",
+            ],
+            [
+                poster.as_str(),
+                "Affiche",
+                "15.00",
+                other.id.as_str(),
+                "Inès",
+                bob.as_str(),
+                "2026-12-31T23:31:00.000Z",
+                "'-Bob",
+                "no",
+                "",
+                "15.00",
+                "no",
+                "yes",
+                "no",
+                "EUR",
+            ],
+        ]
+    );
+    // In a French spreadsheet, on Paris's clock.
+    let (_, _, sheet) =
+        download(&app, &format!("/api/v1/campaigns/{cid}/rewards.csv?excel=1&lang=fr&tz=Europe/Paris")).await;
+    let rows = python_csv(&sheet, ";");
+    let names = ["intitulé", "reçu le (Europe/Paris)", "donateur", "don minimum", "remboursé", "donnée"];
+    assert_eq!(
+        rows.iter().map(|r| cells(r, &names)).collect::<Vec<_>>(),
+        [
+            ["'=Portrait", "2027-01-01 00:30:00", "Chloé", "30,00", "oui", "non"],
+            ["Affiche", "2027-01-01 00:31:00", "'-Bob", "15,00", "non", "oui"],
+        ]
+    );
+    // Erased at the donor's request: the claim stays, without the words.
+    let (s, _) = app.post(&format!("/api/v1/donations/{bob}/erase"), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, _, plain) = download(&app, &format!("/api/v1/campaigns/{cid}/rewards.csv")).await;
+    let rows = python_csv(&plain, ",");
+    assert_eq!(cells(&rows[1], &["donor", "message", "delivered", "erased"]), ["", "", "yes", "yes"]);
+    let path = format!("/api/v1/campaigns/{cid}/rewards.csv");
+    let (s, _) = app.request(Method::GET, &path, Some(&live.key), &[], None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "organisers only");
+    let (s, e) = app.request(Method::GET, "/api/v1/campaigns/nope/rewards.csv", Some(ADMIN), &[], None).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("campaign_not_found")));
+}
