@@ -424,6 +424,18 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("draw_winner", "Gagnant", "Winner"),
     ("draw_entries", "Participations", "Entries"),
+    ("rewards", "Contreparties", "Rewards"),
+    (
+        "rewards_help",
+        "Ce que vous donnez en échange d'un don d'au moins un montant : « un portrait dessiné en direct, dès 30 € ». Chacune reçoit un mot-clé (#unportrait) : un don assez grand dont le message le contient la prend, tant qu'il en reste. La page publique les affiche ; ci-dessous, ce qu'il vous reste à faire.",
+        "What you give in return for a gift of at least an amount: \"a portrait drawn on stream, from €30\". Each gets a keyword (#aportrait): a gift large enough whose message has it claims one, while some are left. The public page shows them; below, what you still have to do.",
+    ),
+    ("reward_title", "Contrepartie", "Reward"),
+    ("reward_example", "Un portrait dessiné en direct", "A portrait drawn on stream"),
+    ("reward_amount", "Don minimum pour l'obtenir", "Least donation to get it"),
+    ("reward_quantity", "Combien (vide : sans limite)", "How many (empty: no limit)"),
+    ("offer_reward", "Proposer", "Offer it"),
+    ("reward_claims", "À faire", "To do"),
     ("host_link", "Lien de l'espace hôte", "Host's space link"),
     (
         "host_link_help",
