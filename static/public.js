@@ -40,7 +40,9 @@
       none: "Pas encore de don : soyez le premier !",
       announce: function (who, amount) { return "Nouveau don : " + who + ", " + amount; },
       unnamed: function (n, alone) { return (alone ? "" : "Et ") + n + (n > 1 ? " dons anonymes." : " don anonyme."); },
-      milestoneReached: "atteint ✓", milestoneLeft: function (s) { return "encore " + s; }
+      milestoneReached: "atteint ✓", milestoneLeft: function (s) { return "encore " + s; },
+      rewardFrom: function (a) { return "dès " + a; }, rewardHow: ["Écrivez ", " dans le message de votre don"],
+      rewardLeft: function (n) { return n + (n > 1 ? " restantes" : " restante"); }, rewardSoldOut: "épuisée"
     },
     en: {
       anonymous: "Anonymous", raised: "donations", matched: "matched", of: " of ", reached: " — goal reached, thank you!",
@@ -61,7 +63,9 @@
       none: "No donation yet: be the first!",
       announce: function (who, amount) { return "New donation: " + who + ", " + amount; },
       unnamed: function (n, alone) { return (alone ? "" : "And ") + n + (n === 1 ? " anonymous gift." : " anonymous gifts."); },
-      milestoneReached: "reached ✓", milestoneLeft: function (s) { return s + " to go"; }
+      milestoneReached: "reached ✓", milestoneLeft: function (s) { return s + " to go"; },
+      rewardFrom: function (a) { return "from " + a; }, rewardHow: ["Write ", " in your donation's message"],
+      rewardLeft: function (n) { return n + " left"; }, rewardSoldOut: "none left"
     }
   }[lang];
 
@@ -476,11 +480,53 @@
     }
   }
 
+  // The rewards its host still offers, in the order offered: what each is,
+  // the least gift, how to claim it and how many are left (nothing said when
+  // there is no limit). The frames keep them up to date.
+  var rewards = [];
+  function renderRewards() {
+    var box = el("rewards-box");
+    if (!box) return;
+    var offered = rewards.filter(function (r) { return !r.closed_at; });
+    box.hidden = !offered.length;
+    var ul = el("rewards");
+    ul.textContent = "";
+    offered.forEach(function (r) {
+      var li = make("li");
+      li.dataset.id = r.id;
+      li.dataset.state = r.left === 0 ? "sold-out" : "open";
+      var head = make("div", "reward-head");
+      head.appendChild(make("strong", "title", r.title));
+      head.appendChild(make("span", "amount", T.rewardFrom(money(r.amount))));
+      li.appendChild(head);
+      var foot = make("p", "reward-foot");
+      var how = make("span", "how", T.rewardHow[0]);
+      how.appendChild(make("code", null, "#" + r.tag));
+      how.appendChild(document.createTextNode(T.rewardHow[1]));
+      foot.appendChild(how);
+      if (r.left !== null && r.left !== undefined) {
+        foot.appendChild(make("span", "badge left", r.left === 0 ? T.rewardSoldOut : T.rewardLeft(r.left)));
+      }
+      li.appendChild(foot);
+      ul.appendChild(li);
+    });
+  }
+  // A reward offered, withdrawn or given, and one that a donation claimed (or
+  // gave back, refunded): as the frame has it now.
+  function rewardFrame(ev) {
+    var r = ev.reward;
+    if (!r || r.live_id !== id) return;
+    var i;
+    for (i = 0; i < rewards.length && rewards[i].id !== r.id; i++) { /* find */ }
+    rewards[i] = r;
+  }
+
   function renderAll() {
     renderTotals();
     if (kind === "live") renderChallenge();
     if (kind === "live") renderPoll();
     if (kind === "live") renderDraws();
+    if (kind === "live") renderRewards();
     renderMilestones();
     renderMatch();
     renderRecent();
@@ -550,6 +596,7 @@
       marks = (ev.milestones || []).filter(function (m) { return !m.ends_at && (!m.live_id || m.live_id === id); });
       polls = ((ev.live || {}).polls || []).slice();
       draws = ((ev.live || {}).draws || []).slice();
+      rewards = ((ev.live || {}).rewards || []).slice();
     } else {
       goal = ev.goal || null;
       totals = ev.totals;
@@ -569,7 +616,7 @@
     seq = ev.seq;
     // For overlays only: counted nowhere, listed nowhere (a replayed alert changes nothing).
     if (ev.type === "test_alert" || ev.type === "alert_replay") return;
-    if (kind === "live") { challengeFrame(ev); pollFrame(ev); drawFrame(ev); }
+    if (kind === "live") { challengeFrame(ev); pollFrame(ev); drawFrame(ev); rewardFrame(ev); }
     // Edited on air: a goal raised by the host, a time moved.
     if (ev.type === "live_updated" && ev.live) {
       if (kind === "live" && ev.live.id === id) {
@@ -602,7 +649,10 @@
       return;
     }
     markFrame(ev);
-    if (/^(challenge_started|challenge_ended|poll_started|poll_closed|prize_drawn)$/.test(ev.type)) { renderAll(); return; }
+    if (/^(challenge_started|challenge_ended|poll_started|poll_closed|prize_drawn|reward_offered|reward_closed|reward_delivered)$/.test(ev.type)) {
+      renderAll();
+      return;
+    }
     var d = ev.donation;
     campaignData(ev, ev.campaign_totals);
     if (kind === "live") {
