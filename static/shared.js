@@ -286,8 +286,10 @@ function cagnotteWinners(find, fetchOne, found, fail) {
 function cagnotteChatCommands(tbody, path, lang, labels) {
   "use strict";
   var names = lang === "en"
-    ? [["!total", "total"], ["!top", "top"], ["!last", "last"], ["!milestone", "milestone"], ["!next", "next"]]
-    : [["!cagnotte", "total"], ["!top", "top"], ["!dernier", "last"], ["!palier", "milestone"], ["!prochain", "next"]];
+    ? [["!total", "total"], ["!top", "top"], ["!last", "last"], ["!milestone", "milestone"], ["!next", "next"],
+      ["!rewards", "rewards"]]
+    : [["!cagnotte", "total"], ["!top", "top"], ["!dernier", "last"], ["!palier", "milestone"], ["!prochain", "next"],
+      ["!contreparties", "rewards"]];
   var zone = "";
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* UTC then */ }
   tbody.textContent = "";

@@ -8,7 +8,8 @@
 //!
 //! Public like the live's and the campaign's answers: it says only what their
 //! public pages show. `say` is `total` (the default), `top`, `last` (the
-//! newest donation), `milestone` or `next`; `follow=host` answers for the live its host is on now (one command
+//! newest donation), `milestone`, `next` or `rewards` (what the live offers for
+//! a gift, and the keyword that claims it); `follow=host` answers for the live its host is on now (one command
 //! for a host's month of lives). At most [`MAX_CHARS`] characters, which every
 //! bot and chat takes.
 
@@ -47,6 +48,7 @@ enum Say {
     Last,
     Milestone,
     Next,
+    Rewards,
 }
 
 /// The request's settings.
@@ -64,10 +66,11 @@ impl Ask {
             Some("last") => Say::Last,
             Some("milestone") => Say::Milestone,
             Some("next") => Say::Next,
+            Some("rewards") => Say::Rewards,
             Some(other) => {
                 return Err(ApiError::bad_request(
                     "invalid_query",
-                    format!("say must be total, top, last, milestone or next, not {other:?}"),
+                    format!("say must be total, top, last, milestone, next or rewards, not {other:?}"),
                 )
                 .with("field", "say"));
             }
@@ -104,6 +107,14 @@ struct Subject {
     /// The lives `say=next` looks among: the host's on a live's line, every
     /// live of the campaign on the campaign's (read for `say=next` only).
     lives: Vec<Live>,
+    /// The rewards offered now: the live's, or on a campaign's line those of
+    /// its lives on air (read for `say=rewards` only).
+    rewards: Vec<crate::domain::state::RewardState>,
+}
+
+/// The rewards of a live still offered.
+fn offered(l: &crate::views::LiveView) -> Vec<crate::domain::state::RewardState> {
+    l.rewards.iter().filter(|r| r.reward.closed_at.is_none()).cloned().collect()
 }
 
 async fn live_line(
@@ -137,6 +148,7 @@ async fn live_line(
         last: newest(&live.board),
         climb,
         lives,
+        rewards: if ask.say == Say::Rewards { offered(&live) } else { Vec::new() },
     };
     text(&line(&ask, &subject, &campaign.totals, app.now()))
 }
@@ -161,6 +173,18 @@ async fn campaign_line(
         climb: (c.totals.total, climbing(&c.milestones, |m| m.live_id.is_none())),
         lives: if ask.say == Say::Next {
             c.lives.iter().filter_map(|l| app.views.with_live(l, |l| l.live.clone())).collect()
+        } else {
+            Vec::new()
+        },
+        rewards: if ask.say == Say::Rewards {
+            let now = app.now();
+            let on_air = |l: &crate::views::LiveView| live_status(&l.live, now) == "current";
+            c.lives
+                .iter()
+                .filter_map(|l| app.views.with_live(l, |l| on_air(l).then(|| offered(l))))
+                .flatten()
+                .flatten()
+                .collect()
         } else {
             Vec::new()
         },
@@ -206,7 +230,44 @@ fn line(ask: &Ask, s: &Subject, campaign_totals: &Totals, now: Timestamp) -> Str
         Say::Last => last_line(ask, s),
         Say::Milestone => milestone_line(ask, s),
         Say::Next => next_line(ask, s, now),
+        Say::Rewards => rewards_line(ask, s),
     }
+}
+
+/// "🎁 Contreparties : Un portrait (dès 30,00 €, #unportrait dans votre
+/// message, 2 restantes) · …": each reward offered, what it takes and how to
+/// claim it, how many are left when they are counted.
+fn rewards_line(ask: &Ask, s: &Subject) -> String {
+    if s.rewards.is_empty() {
+        return ask.words("Pas de contrepartie pour l'instant.", "No reward on offer right now.").to_owned();
+    }
+    let each: Vec<String> = s
+        .rewards
+        .iter()
+        .map(|r| {
+            let from = ask.money(s.currency, r.reward.amount);
+            let tag = &r.reward.tag;
+            let left = match (r.left(), ask.french) {
+                (None, _) => String::new(),
+                (Some(0), true) => ", épuisée".to_owned(),
+                (Some(0), false) => ", sold out".to_owned(),
+                (Some(1), true) => ", 1 restante".to_owned(),
+                (Some(n), true) => format!(", {n} restantes"),
+                (Some(n), false) => format!(", {n} left"),
+            };
+            let title = &r.reward.title;
+            if ask.french {
+                format!("{title} (dès {from}, #{tag} dans votre message{left})")
+            } else {
+                format!("{title} (from {from}, #{tag} in your message{left})")
+            }
+        })
+        .collect();
+    let mut out = format!("🎁 {} {}.", ask.words("Contreparties :", "Rewards:"), each.join(" · "));
+    if let Some(url) = &s.donate_url {
+        out += &format!(" {} {url}", ask.words("Pour donner :", "Donate:"));
+    }
+    out
 }
 
 fn total_line(ask: &Ask, s: &Subject, campaign_totals: &Totals) -> String {

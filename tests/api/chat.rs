@@ -184,3 +184,47 @@ async fn a_chat_bot_says_the_latest_donation_as_viewers_see_it() {
     assert_eq!(app.refund(&live, &id, json!({})).await, StatusCode::OK);
     assert_eq!(say(&app, &path("")).await, fr("Dernier don : un donateur anonyme, 5,00_€ (doublé : +5,00_€). Merci !"));
 }
+
+#[tokio::test]
+async fn a_chat_bot_says_the_rewards_on_offer_and_how_to_claim_them() {
+    let clock = ManualClock::at("2027-03-01T19:30:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let c = app
+        .campaign(json!({"name": "Mars solidaire", "currency": "EUR", "donate_url": "https://dons.example.org/mars"}))
+        .await;
+    let c = c["id"].as_str().unwrap().to_owned();
+    let on_air = app.live(&c, json!({"host": "Ana", "scheduled_at": "2027-03-01T19:00:00Z"})).await;
+    let later = app.live(&c, json!({"host": "Zoé", "scheduled_at": "2027-03-02T18:00:00Z"})).await;
+    let live = |l: &TestLive, q: &str| format!("/api/v1/lives/{}/chat?say=rewards{q}", l.id);
+    let campaign = format!("/api/v1/campaigns/{c}/chat?say=rewards");
+    assert_eq!(say(&app, &live(&on_air, "")).await, "Pas de contrepartie pour l'instant.");
+    let offer = async |l: &TestLive, body: serde_json::Value| {
+        let (s, r) = app.post(&format!("/api/v1/lives/{}/rewards", l.id), Some(&l.key), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        r["id"].as_str().unwrap().to_owned()
+    };
+    offer(&on_air, json!({"title": "Un portrait", "amount": 3000, "quantity": 2})).await;
+    let thanks = offer(&on_air, json!({"title": "Merci en direct", "amount": 500})).await;
+    offer(&later, json!({"title": "Une affiche", "amount": 2000})).await;
+    let (s, _) = app.donate(&on_air, json!({"amount": 3000, "currency": "EUR", "message": "#unportrait"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(
+        say(&app, &live(&on_air, "")).await,
+        fr(
+            "🎁 Contreparties : Un portrait (dès 30,00_€, #unportrait dans votre message, 1 restante) · Merci en direct (dès 5,00_€, #merciendirect dans votre message). Pour donner : https://dons.example.org/mars"
+        )
+    );
+    app.donate(&on_air, json!({"amount": 5000, "currency": "EUR", "reward": "unportrait"})).await;
+    app.post(&format!("/api/v1/lives/{}/rewards/{thanks}/close", on_air.id), Some(&on_air.key), json!({})).await;
+    // The campaign's line: the rewards of the lives on air.
+    assert_eq!(
+        say(&app, &format!("{campaign}&lang=en")).await,
+        "🎁 Rewards: Un portrait (from €30.00, #unportrait in your message, sold out). Donate: https://dons.example.org/mars"
+    );
+    assert_eq!(
+        say(&app, &live(&later, "&lang=en")).await,
+        "🎁 Rewards: Une affiche (from €20.00, #uneaffiche in your message). Donate: https://dons.example.org/mars"
+    );
+    clock.set("2027-03-02T18:30:00Z");
+    assert!(say(&app, &campaign).await.starts_with(&fr("🎁 Contreparties : Une affiche (dès 20,00_€")));
+}

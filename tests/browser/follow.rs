@@ -199,7 +199,7 @@ async fn the_host_s_space_and_the_dashboard_give_the_chat_commands() {
         let rows = chat_rows(b).await;
         let api = format!("{}/api/v1/lives/{}/chat?follow=host", app.base, later.id);
         let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
-        assert_eq!(names, ["!cagnotte", "!top", "!dernier", "!palier", "!prochain"]);
+        assert_eq!(names, ["!cagnotte", "!top", "!dernier", "!palier", "!prochain", "!contreparties"]);
         assert_eq!(rows[0][1], format!("!addcom !cagnotte $(urlfetch {api}&say=total&lang=fr)"));
         assert_eq!(rows[4][1], format!("!addcom !prochain $(urlfetch {api}&say=next&lang=fr&tz=Europe%2FParis)"));
         assert_eq!(
@@ -212,6 +212,8 @@ async fn the_host_s_space_and_the_dashboard_give_the_chat_commands() {
         assert_eq!(rows[3][2], "Pas de palier pour l'instant.");
         assert!(rows[4][2].starts_with("En direct : Ana. Prochain live : Ana — Concert, "), "{}", rows[4][2]);
         assert!(rows[4][2].ends_with("(Europe/Paris)."), "{}", rows[4][2]);
+        assert_eq!(rows[5][1], format!("!addcom !contreparties $(urlfetch {api}&say=rewards&lang=fr)"));
+        assert_eq!(rows[5][2], "Pas de contrepartie pour l'instant.");
         // Each line in one click.
         click(b, "#chat-commands tbody tr:first-child button").await;
         wait_text(b, "#chat-commands tbody tr:first-child button", "Copié !").await;
@@ -263,7 +265,7 @@ async fn the_host_s_space_and_the_dashboard_give_the_chat_commands() {
         click(b, "#chat-details > summary").await;
         let rows = chat_rows(b).await;
         let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
-        assert_eq!(names, ["!total", "!top", "!last", "!milestone", "!next"]);
+        assert_eq!(names, ["!total", "!top", "!last", "!milestone", "!next", "!rewards"]);
         assert_eq!(
             rows[0][1],
             format!("!addcom !total $(urlfetch {}/api/v1/campaigns/{c}/chat?say=total&lang=en)", app.base)
