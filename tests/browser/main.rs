@@ -18,3 +18,4 @@ mod media;
 mod milestones;
 mod overlays;
 mod public_pages;
+mod rewards_pages;
