@@ -15,6 +15,7 @@
       w_match: "Badge de doublement", w_ticker: "Bandeau des derniers dons", w_top: "Top donateurs", w_latest: "Dernier don", latest_message: "Dernier don : avec son message", w_cta: "Appel au don (QR code)",
       w_lives: "Classement des lives", w_schedule: "Prochain live", w_poll: "Sondage", w_credits: "Générique de fin", w_countdown: "Compte à rebours avant le live", w_milestones: "Paliers",
       w_timer: "Minuteur du marathon (les dons ajoutent du temps)", timer_minutes: "Marathon : durée de départ (min, sinon celle du live)",
+      w_rewards: "Contreparties offertes aux donateurs",
       timer_step: "Marathon : chaque tranche de (montant)", timer_add: "Marathon : ajoute (min)", timer_max: "Marathon : durée maximale (min)",
       credits_amounts: "Générique : montant de chaque donateur", speed: "Générique : vitesse (%)",
       loop: "Générique : recommencer une fois fini", credits_order: "Générique : ordre des donateurs",
@@ -44,6 +45,7 @@
       w_match: "Matching badge", w_ticker: "Recent donations ticker", w_top: "Top donors", w_latest: "Latest donation", latest_message: "Latest donation: with its message", w_cta: "Call to action (QR code)",
       w_lives: "Lives leaderboard", w_schedule: "Next live", w_poll: "Poll", w_credits: "End credits", w_countdown: "Countdown to the live", w_milestones: "Milestones",
       w_timer: "Marathon timer (donations add time)", timer_minutes: "Marathon: starting length (min, else the live's)",
+      w_rewards: "Rewards offered to donors",
       timer_step: "Marathon: for every (amount)", timer_add: "Marathon: adds (min)", timer_max: "Marathon: longest length (min)",
       credits_amounts: "Credits: each donor's amount", speed: "Credits: speed (%)",
       loop: "Credits: start again once over", credits_order: "Credits: donors' order",
@@ -72,7 +74,8 @@
   var SIZES = {
     all: [1280, 720], alert: [800, 300], goal: [800, 160], campaign: [800, 140], match: [640, 160],
     ticker: [1920, 80], top: [480, 400], latest: [640, 140], cta: [640, 280], lives: [480, 400], schedule: [640, 120],
-    poll: [640, 360], credits: [1280, 720], countdown: [800, 240], timer: [800, 260], milestones: [480, 360]
+    poll: [640, 360], credits: [1280, 720], countdown: [800, 240], timer: [800, 260], milestones: [480, 360],
+    rewards: [640, 360]
   };
   document.getElementById("b-title").textContent = L.title;
   document.getElementById("b-intro").textContent = L.intro;

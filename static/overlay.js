@@ -55,6 +55,10 @@
       timerRule: function (add, step) { return "+" + add + " par tranche de " + step; },
       timerAdded: function (m) { return "· déjà +" + m; },
       timerPlus: function (m) { return "+" + m + " de marathon !"; }, milestones: "Paliers",
+      rewards: "Contreparties", rewardFrom: function (m) { return "dès " + m; },
+      rewardLeft: function (n) { return n === 0 ? "épuisé" : n + (n > 1 ? " restants" : " restant"); },
+      rewardsHint: "Pour en obtenir une : son # dans votre message",
+      rewardClaimed: function (t) { return "🎁 " + t; },
       creditsDraw: function (prize, who) { return prize + " : " + who; },
       creditsUnnamed: function (n, alone) {
         return (alone ? "" : "et ") + n + (n > 1 ? " dons anonymes" : " don anonyme");
@@ -86,6 +90,10 @@
       timerRule: function (add, step) { return "+" + add + " for every " + step; },
       timerAdded: function (m) { return "· +" + m + " so far"; },
       timerPlus: function (m) { return "+" + m + " of marathon!"; }, milestones: "Milestones",
+      rewards: "Rewards", rewardFrom: function (m) { return "from " + m; },
+      rewardLeft: function (n) { return n === 0 ? "sold out" : n + " left"; },
+      rewardsHint: "To claim one: its # in your message",
+      rewardClaimed: function (t) { return "🎁 " + t; },
       creditsDraw: function (prize, who) { return prize + ": " + who; },
       creditsUnnamed: function (n, alone) {
         return (alone ? "" : "and ") + n + (n === 1 ? " anonymous gift" : " anonymous gifts");
@@ -205,6 +213,9 @@
   var queue = hasAlert ? load("queue", []) : [];    // alerts not yet shown (head may be on screen)
   var shown = hasAlert ? load("shown", []) : [];    // ids already shown, newest last (bounded)
   var current = hasAlert ? load("current", null) : null; // {id, until}: the alert on screen
+  // The rewards that donations claimed, as their frames said: [donation id,
+  // reward title], the newest 200, newest last. Their alerts name them, a replay too.
+  var claimed = hasAlert ? load("claimed", []) : [];
   var viewSeq = -1;           // seq of the data the other widgets show
   var snap = null;            // last snapshot (live, goals)
   var totals = null, campaignTotals = null;
@@ -216,6 +227,7 @@
   var milestones = [];        // the live's and the campaign's milestones, as last read
   var polls = [];             // the live's polls, the newest last
   var draws = [];             // the live's prize draws, the oldest first
+  var rewards = [];           // the live's rewards, in the order they were offered
 
   // ---- smooth numbers -----------------------------------------------------
   // A displayed amount eases from its old value to the new one; the goal bar
@@ -441,6 +453,54 @@
     var i;
     for (i = 0; i < polls.length && polls[i].id !== p.id; i++) { /* find */ }
     polls[i] = p;
+  }
+
+  // The rewards the live offers ("Un portrait dessiné en direct, dès 30,00 €"),
+  // in the order offered: each one's least gift, the keyword that claims it and
+  // how many are left (nothing said when it has no quantity). A closed one is
+  // gone; none offered, nothing shown.
+  function renderRewards() {
+    var box = el("w-rewards");
+    if (!box) return;
+    var offered = rewards.filter(function (r) { return !r.closed_at; });
+    box.hidden = offered.length === 0;
+    if (box.hidden) return;
+    el("rewards-title").textContent = T.rewards;
+    var list = el("reward-list");
+    var key = JSON.stringify(offered.map(function (r) { return [r.id, r.title, r.amount, r.tag, r.left]; }));
+    if (list.dataset.key !== key) {
+      list.dataset.key = key;
+      list.textContent = "";
+      offered.forEach(function (r) {
+        var li = document.createElement("li");
+        li.dataset.id = r.id;
+        if (r.left === 0) li.className = "gone";
+        [[["reward-title", r.title], ["reward-amount", T.rewardFrom(money(r.amount))]],
+         [["reward-tag", "#" + r.tag], ["reward-left", typeof r.left === "number" ? T.rewardLeft(r.left) : ""]]]
+          .forEach(function (cells, i) {
+            var row = document.createElement("div");
+            row.className = i === 0 ? "reward-row" : "reward-row reward-sub";
+            cells.forEach(function (c) {
+              var span = document.createElement("span");
+              span.className = c[0];
+              span.textContent = c[1];
+              row.appendChild(span);
+            });
+            li.appendChild(row);
+          });
+        list.appendChild(li);
+      });
+    }
+    // How to claim one, while one can be.
+    var hint = el("rewards-hint");
+    hint.hidden = offered.every(function (r) { return r.left === 0; });
+    hint.textContent = T.rewardsHint;
+  }
+  function putReward(r) {
+    if (!r || !r.id || r.live_id !== liveId) return;
+    var i;
+    for (i = 0; i < rewards.length && rewards[i].id !== r.id; i++) { /* find */ }
+    rewards[i] = r;
   }
 
   function renderCampaign() {
@@ -729,6 +789,7 @@
     renderTop();
     renderLatest();
     renderPoll();
+    renderRewards();
     renderMilestoneList();
     renderCredits();
   }
@@ -867,6 +928,10 @@
     var vote = el("alert-vote"), option = votedFor(d);
     vote.hidden = !option;
     vote.textContent = option ? T.voted(option) : "";
+    // A donation that claimed one of the live's rewards: which.
+    var reward = el("alert-reward"), title = milestone ? null : claimOf(d);
+    reward.hidden = !title;
+    reward.textContent = title ? T.rewardClaimed(title) : "";
     var msg = el("alert-message");
     var withMessage = !!d.message && (milestone || kept(d) >= cfg.minMessage);
     msg.hidden = !withMessage;
@@ -907,7 +972,7 @@
     var duration = isBig(d) ? Math.min(60000, cfg.duration * 1.5) : cfg.duration;
     var waiting = queue.filter(function (q) { return q.moderation !== "pending"; }).length - 1;
     if (!cfg.catchUp || waiting <= 0) return duration;
-    var text = (d.donor || "").length + (d.message || "").length;
+    var text = (d.donor || "").length + (d.message || "").length + (claimOf(d) || "").length;
     var floor = Math.min(duration, Math.max(2000, text * 66));
     return Math.max(floor, duration * 2 / (waiting + 2));
   }
@@ -1028,12 +1093,31 @@
     nextAlert();
     hurry();
   }
+  // A donation's frame names the reward it claimed (`reward`); a whole refund
+  // gives the claim back. Remembered for its alert, a replay's too.
+  function noteClaim(ev) {
+    var d = ev.donation;
+    var claims = ev.type === "donation" || ev.type === "partial_refund";
+    if (!d || !d.id || !(ev.type === "refund" || (claims && ev.reward && ev.reward.title))) return;
+    var others = claimed.filter(function (c) { return c[0] !== d.id; });
+    if (ev.type === "refund" && others.length === claimed.length) return;
+    if (ev.type !== "refund") others.push([d.id, ev.reward.title]);
+    claimed = others.slice(-200);
+    save("claimed", claimed);
+  }
+  // The title of the reward an alert's donation claimed, if this page saw it.
+  function claimOf(d) {
+    var id = d.of || d.id;
+    var c = claimed.filter(function (x) { return x[0] === id; })[0];
+    return c ? c[1] : null;
+  }
   // An alert of this donation: its own, or a replay of it.
   function sameDonation(q, id) { return q.id === id || q.of === id; }
   function considerAlert(ev) {
     if (!hasAlert || typeof ev.seq !== "number" || cursor === null || ev.seq <= cursor) return;
     cursor = ev.seq;
     var d = ev.donation;
+    noteClaim(ev);
     var onScreen = function (q) { return showing && current !== null && current.id === q.id; };
     if ((ev.type === "donation" || ev.type === "test_alert") && d && !d.refunded &&
         d.amount >= cfg.minAlert && !isKnown(d.id)) {
@@ -1134,6 +1218,7 @@
     milestones.forEach(function (m) { if (m.reached) reached[m.id] = true; });
     polls = isCampaign ? [] : ((ev.live || {}).polls || []).slice();
     draws = isCampaign ? [] : ((ev.live || {}).draws || []).slice();
+    rewards = isCampaign ? [] : ((ev.live || {}).rewards || []).slice();
     if (hasAlert && (cursor === null || ev.seq < cursor)) {
       // First visit (start from now, no flood of old alerts), or the server's data was reset.
       cursor = ev.seq;
@@ -1196,6 +1281,8 @@
     }
     // A poll put, closed, or voted in by this frame's donation.
     if (!isCampaign) putPoll(ev.poll);
+    // A reward offered, closed or given, or claimed (given back) by this frame's donation.
+    if (!isCampaign) putReward(ev.reward);
     if (ev.type === "prize_drawn" && ev.draw && !draws.some(function (x) { return x.id === ev.draw.id; })) draws.push(ev.draw);
     // On the campaign's stream, `totals` are those of the live the event belongs to.
     if (ev.totals && !isCampaign) totals = ev.totals;

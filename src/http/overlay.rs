@@ -34,12 +34,13 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 pub const BUILDER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      media-src 'self'; font-src 'self'; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// Every widget, in the order they stack on a combined page. The last four
+/// Every widget, in the order they stack on a combined page. The last five
 /// are not in the scene of every widget: the list of milestones (the goal bar
 /// already names the next one), the countdown to the live's start, the
-/// marathon's timer that donations lengthen, and the credits roll (a page of
-/// its own: it fills its source).
-pub const WIDGETS: [&str; 15] = [
+/// marathon's timer that donations lengthen, the rewards the live offers (a
+/// live's own, shown where its host wants them), and the credits roll (a page
+/// of its own: it fills its source).
+pub const WIDGETS: [&str; 16] = [
     "alert",
     "goal",
     "campaign",
@@ -54,10 +55,11 @@ pub const WIDGETS: [&str; 15] = [
     "milestones",
     "countdown",
     "timer",
+    "rewards",
     "credits",
 ];
 
-/// The widgets of a campaign's overlay: a poll and a marathon's timer are a live's.
+/// The widgets of a campaign's overlay: a poll, a marathon's timer and rewards are a live's.
 pub const CAMPAIGN_WIDGETS: [&str; 13] = [
     "alert",
     "goal",
@@ -122,6 +124,10 @@ pub struct Widgets {
     /// The marathon's time left, which donations lengthen (`timer_add` minutes
     /// per `timer_step` raised), for a live; not in the scene of every widget.
     pub timer: bool,
+    /// The rewards the live offers ("a portrait from 30 €"): each one's least
+    /// gift, keyword and how many are left; a live's own, not in the scene of
+    /// every widget.
+    pub rewards: bool,
     /// The credits roll: every donor, the totals, the sponsors. Alone on its page,
     /// never in the scene of every widget.
     pub credits: bool,
@@ -144,6 +150,7 @@ impl Widgets {
             milestones: false,
             countdown: false,
             timer: false,
+            rewards: false,
             credits: false,
         }
     }
@@ -165,6 +172,7 @@ impl Widgets {
             "milestones" => &mut self.milestones,
             "countdown" => &mut self.countdown,
             "timer" => &mut self.timer,
+            "rewards" => &mut self.rewards,
             "credits" => &mut self.credits,
             _ => return false,
         };
@@ -205,6 +213,7 @@ impl Widgets {
             self.milestones,
             self.countdown,
             self.timer,
+            self.rewards,
             self.credits,
         ]
         .iter()
@@ -446,19 +455,19 @@ async fn campaign_single(
     let w = campaign_widgets(one_widget(&widget)?).map_err(|_| {
         ApiError::not_found(
             "widget_not_found",
-            "a poll and a marathon's timer are a live's: their widgets are on the live's overlay",
+            "a poll, a marathon's timer and rewards are a live's: their widgets are on the live's overlay",
         )
     })?;
     render(&app, Scope::Campaign, &campaign_id, &q, w)
 }
 
-/// A campaign's page shows no poll nor marathon's timer (each live has its own).
+/// A campaign's page shows no poll, marathon's timer nor rewards (each live has its own).
 fn campaign_widgets(w: Widgets) -> Result<Widgets, ApiError> {
-    if w.poll || w.timer {
+    if w.poll || w.timer || w.rewards {
         return Err(ApiError::bad_request(
             "invalid_widgets",
             format!(
-                "a poll and a marathon's timer are a live's: a campaign's overlay takes some of {}",
+                "a poll, a marathon's timer and rewards are a live's: a campaign's overlay takes some of {}",
                 CAMPAIGN_WIDGETS.join(", ")
             ),
         ));
@@ -524,17 +533,24 @@ mod tests {
         assert!(Widgets::parse("alert,nope").is_err());
         assert!(Widgets::parse(" , ").is_err());
         // Every widget but the milestones' list, the latest donation, the
-        // marathon's timer and those for before and after the live.
-        assert_eq!(Widgets::all().count(), WIDGETS.len() - 5);
+        // marathon's timer, the rewards and those for before and after the live.
+        assert_eq!(Widgets::all().count(), WIDGETS.len() - 6);
         assert!(!Widgets::all().latest && Widgets::parse("latest").unwrap().latest);
         assert!(!Widgets::all().credits && !Widgets::all().countdown && !Widgets::all().milestones);
         assert!(!Widgets::all().timer && Widgets::parse("timer").unwrap().timer);
+        assert!(!Widgets::all().rewards && Widgets::parse("rewards,alert").unwrap().rewards);
         assert!(Widgets::parse("countdown,alert").unwrap().countdown);
         for name in WIDGETS {
             assert_eq!(Widgets::parse(name).unwrap().count(), 1, "{name}");
         }
         assert!(Widgets::parse("credits").unwrap().credits);
         assert!(Widgets::parse("alert,credits").unwrap_err().contains("page of its own"));
+        // A campaign's overlay takes every widget but a live's own: its poll,
+        // its marathon's timer and its rewards.
+        for name in WIDGETS {
+            let on_campaign = campaign_widgets(Widgets::parse(name).unwrap()).is_ok();
+            assert_eq!(on_campaign, CAMPAIGN_WIDGETS.contains(&name), "{name}");
+        }
     }
 
     #[test]
