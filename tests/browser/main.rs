@@ -18,4 +18,5 @@ mod media;
 mod milestones;
 mod overlays;
 mod public_pages;
+mod rewards_overlay;
 mod rewards_pages;
