@@ -1097,7 +1097,7 @@
   // gives the claim back. Remembered for its alert, a replay's too.
   function noteClaim(ev) {
     var d = ev.donation;
-    var claims = ev.type === "donation" || ev.type === "partial_refund";
+    var claims = ev.type === "donation" || ev.type === "partial_refund" || ev.type === "alert_replay";
     if (!d || !d.id || !(ev.type === "refund" || (claims && ev.reward && ev.reward.title))) return;
     var others = claimed.filter(function (c) { return c[0] !== d.id; });
     if (ev.type === "refund" && others.length === claimed.length) return;

@@ -411,9 +411,10 @@ impl Writer {
             | Fact::DonationErased { donation_id } => {
                 let (change, _) = self.donation_change(donation_id, before.donation);
                 let view = json(&s.donations[donation_id].donation.view());
+                let reward = self.reward_part(donation_id);
                 frame = Some(Frame::new(
                     seq,
-                    format!("{{\"type\":\"donation_updated\",\"seq\":{seq},\"donation\":{view}}}"),
+                    format!("{{\"type\":\"donation_updated\",\"seq\":{seq},\"donation\":{view}{reward}}}"),
                 ));
                 body = Some(format!("{{\"donation\":{view}}}"));
                 Some(change)
@@ -426,8 +427,11 @@ impl Writer {
             }
             Fact::AlertReplayed { donation_id } => {
                 let view = json(&s.donations[donation_id].donation.view());
-                frame =
-                    Some(Frame::new(seq, format!("{{\"type\":\"alert_replay\",\"seq\":{seq},\"donation\":{view}}}")));
+                let reward = self.reward_part(donation_id);
+                frame = Some(Frame::new(
+                    seq,
+                    format!("{{\"type\":\"alert_replay\",\"seq\":{seq},\"donation\":{view}{reward}}}"),
+                ));
                 body = Some(format!("{{\"donation\":{view}}}"));
                 None
             }
@@ -615,6 +619,14 @@ impl Writer {
             reward: live.reward_of(donation_id).cloned(),
         };
         (change, inner)
+    }
+
+    /// `,"reward":{…}` for a donation that claimed a reward (as it is now), so
+    /// that its frames other than its own name it too; empty otherwise.
+    fn reward_part(&self, donation_id: &str) -> String {
+        let d = &self.state.donations[donation_id].donation;
+        let r = self.state.lives.get(d.live_id.as_str()).and_then(|l| l.reward_of(donation_id));
+        r.map(|r| format!(",\"reward\":{}", crate::views::reward_json(r))).unwrap_or_default()
     }
 
     /// The answer first given for this donation, read back from its event's frame.

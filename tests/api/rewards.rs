@@ -125,6 +125,14 @@ async fn a_donation_claims_a_reward_with_its_keyword_while_some_are_left() {
     assert_eq!(counts(&whole["reward"]), (1, 0, json!(1)));
     let frame = ws.until("refund").await;
     assert_eq!(frame["reward"], whole["reward"]);
+    // Its alert shown again names it too (an overlay opened since learns it there).
+    let (s, _) = app.post(&format!("/api/v1/donations/{field_id}/replay"), Some(&host), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let replay = ws.until("alert_replay").await;
+    assert_eq!(
+        (replay["donation"]["id"].as_str(), replay["reward"]["id"].as_str()),
+        (Some(field_id.as_str()), Some(pid.as_str()))
+    );
     let (_, third) = app.donate(&live, gift("encore un #unportraitdessine", 3500)).await;
     assert_eq!(counts(&third["reward"]), (2, 0, json!(0)));
     let third_id = third["donation"]["id"].as_str().unwrap().to_owned();
