@@ -131,6 +131,7 @@ impl From<Refusal> for ApiError {
             Refusal::TooManyRewards { max } => {
                 ApiError::new(StatusCode::CONFLICT, "too_many_rewards", msg).with("max", max)
             }
+            Refusal::TagTaken => ApiError::new(StatusCode::CONFLICT, "tag_taken", msg).with("field", "tag"),
             Refusal::ClaimNotFound => ApiError::not_found("claim_not_found", msg),
             Refusal::NoEntries => ApiError::new(StatusCode::CONFLICT, "no_entries", msg),
         }

@@ -576,6 +576,8 @@ pub enum Refusal {
     RewardClosed,
     #[error("this live already offers {max} rewards: close one first")]
     TooManyRewards { max: usize },
+    #[error("another reward this live offers has this keyword")]
+    TagTaken,
     #[error("no donation of this live claimed a reward with this id")]
     ClaimNotFound,
     #[error("no donation of this live enters this draw (each winner is left out of the next draws)")]
@@ -1352,7 +1354,12 @@ impl State {
                 if offered.len() >= REWARDS_MAX {
                     return Err(Refusal::TooManyRewards { max: REWARDS_MAX });
                 }
-                let tag = Reward::tag_for(&reward.title, &offered);
+                // The keyword its host chose, else one from its title.
+                let tag = match reward.tag.as_str() {
+                    "" => Reward::tag_for(&reward.title, &offered),
+                    asked if offered.contains(&asked) => return Err(Refusal::TagTaken),
+                    asked => asked.to_owned(),
+                };
                 Ok(Decision::Append(Fact::RewardOffered { reward: Reward { tag, closed_at: None, ..reward.clone() } }))
             }
             Command::CloseReward { by, live_id, reward_id } => {

@@ -949,6 +949,9 @@ struct NewReward {
     title: String,
     amount: Value,
     quantity: Option<u32>,
+    /// The keyword that claims it (`portrait`, with or without `#`); from its
+    /// title without it.
+    tag: Option<String>,
 }
 
 /// The longest reward title, in characters.
@@ -956,10 +959,11 @@ const REWARD_TITLE_MAX: usize = 100;
 /// The most of one reward a live gives.
 const REWARD_QUANTITY_MAX: u32 = 10_000;
 
-/// `POST /api/v1/lives/{id}/rewards {title, amount, quantity?}` (admin, the
-/// live's key or its host key): something the host gives for a gift of at
+/// `POST /api/v1/lives/{id}/rewards {title, amount, quantity?, tag?}` (admin,
+/// the live's key or its host key): something the host gives for a gift of at
 /// least `amount` ("a portrait drawn on stream, from 30 €"), `quantity` times at
-/// most when given. Its keyword comes from its title (`#portrait`); a donation
+/// most when given. Its keyword is `tag` folded (letters and digits, `409
+/// tag_taken` when another offered reward has it), else its title's; a donation
 /// that names it in its message or its `reward` field, gives enough and finds
 /// one left claims it. At most 20 offered at once per live (`409 too_many_rewards`).
 async fn offer_reward(
@@ -981,13 +985,27 @@ async fn offer_reward(
         )
         .with("field", "quantity"));
     }
+    let tag = match b.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => String::new(),
+        Some(t) => {
+            let tag = crate::domain::folded_tag(t);
+            if tag.is_empty() || tag.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ApiError::invalid(
+                    "invalid_field",
+                    "tag must have letters (digits alone would read as a poll option's number)",
+                )
+                .with("field", "tag"));
+            }
+            tag
+        }
+    };
     let reward = crate::domain::Reward {
         id: secret::new_id(),
         live_id,
         title,
         amount,
         quantity: b.quantity,
-        tag: String::new(),
+        tag,
         created_at: Timestamp::default(),
         closed_at: None,
     };

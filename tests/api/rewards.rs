@@ -280,9 +280,26 @@ async fn a_reward_is_refused_with_what_is_wrong_and_its_keyword_is_its_own() {
     app.post(&format!("{path}/{first}/close"), Some(ADMIN), json!({})).await;
     let (_, again) = app.post(&path, Some(&live.key), json!({"title": "Portrait", "amount": 1000})).await;
     assert_eq!(again["tag"].as_str(), Some("portrait"), "a closed reward's keyword is free again");
+    // A keyword of the host's choosing, folded; one taken or without letters refused.
+    let (s, chosen) = app
+        .post(
+            &path,
+            Some(&live.key),
+            json!({"title": "Un portrait dessiné en direct", "amount": 1000, "tag": "#Dessin-Live"}),
+        )
+        .await;
+    assert_eq!((s, chosen["tag"].as_str()), (StatusCode::CREATED, Some("dessinlive")), "{chosen}");
+    for (tag, status, code) in [
+        ("portrait", StatusCode::CONFLICT, "tag_taken"),
+        ("#42", StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+        ("🎨", StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+    ] {
+        let (s, e) = app.post(&path, Some(&live.key), json!({"title": "Autre", "amount": 1000, "tag": tag})).await;
+        assert_eq!((s, e["error"].as_str(), e["field"].as_str()), (status, Some(code), Some("tag")), "{tag}: {e}");
+    }
 
     // Twenty offered at once at most.
-    for i in 0..16 {
+    for i in 0..15 {
         let (s, r) = app.post(&path, Some(&live.key), json!({"title": format!("Dessin {i}"), "amount": 1000})).await;
         assert_eq!(s, StatusCode::CREATED, "{r}");
     }
