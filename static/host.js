@@ -58,6 +58,10 @@
           return "ce live propose déjà " + b.max + " contreparties : cliquez « Ne plus proposer » sur l'une d'elles d'abord.";
         },
         reward_closed: "cette contrepartie n'est déjà plus proposée.",
+        tag_taken: "une autre contrepartie proposée a déjà ce mot-clé : choisissez-en un autre.",
+        invalid_field: function (b) {
+          return b.field === "tag" ? "le mot-clé doit avoir des lettres (des chiffres seuls se liraient comme le numéro d'une option de sondage)." : null;
+        },
         reward_not_found: "cette contrepartie est introuvable. Rechargez la page.",
         claim_not_found: "ce don n'a pris aucune contrepartie. Rechargez la page."
       },
@@ -189,7 +193,8 @@
   }
   function explain(e) {
     var own = T.refused[e.code];
-    return typeof own === "function" ? own(e.body || {}) : own || cagnotteExplain(lang, e, money);
+    if (typeof own === "function") own = own(e.body || {});
+    return own || cagnotteExplain(lang, e, money);
   }
 
   function signedOut(badKey) {
@@ -746,6 +751,7 @@
     if (!(amount > 0)) { notice(T.badAmount + f.elements.amount.value, true); return; }
     var payload = { title: f.elements.title.value.trim(), amount: amount };
     if (f.elements.quantity.value) payload.quantity = parseInt(f.elements.quantity.value, 10);
+    if (f.elements.tag.value.trim()) payload.tag = f.elements.tag.value.trim();
     api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/rewards", payload)
       .then(function (r) {
         f.reset();

@@ -218,8 +218,37 @@ async fn a_host_offers_a_reward_and_ticks_off_what_donors_claimed() {
         assert!(rewards(&app, &live, &host).await[0]["closed_at"].is_string());
         assert_eq!(text(b, "#claims-todo").await, "1 à faire");
 
+        // A keyword of the host's own, short where the title would make a
+        // long one; taken already, or digits alone, refused in French.
+        fill(b, "#reward-form [name=title]", "Une dédicace dessinée en direct").await;
+        fill(b, "#reward-form [name=amount]", "12,50").await;
+        fill(b, "#reward-form [name=tag]", "#Dédicace").await;
+        click(b, "#reward-form button[type=submit]").await;
+        wait_text(b, "#notice", "Contrepartie proposée : un don assez grand avec #dedicace dans son message la prend.")
+            .await;
+        eventually("the second reward listed", WAIT, || async {
+            (host_rewards(b).await[1]
+                == json!(["Une dédicace dessinée en direct", "#dedicace", hint, fr("dès 12,50_€"), "0 prise · sans limite", "Ne plus proposer"]))
+            .then_some(())
+        })
+        .await;
+        assert_eq!(b.js("return document.querySelector('#reward-form [name=tag]').value").await, "");
+        fill(b, "#reward-form [name=title]", "Une autre dédicace").await;
+        fill(b, "#reward-form [name=amount]", "20").await;
+        fill(b, "#reward-form [name=tag]", "dedicace").await;
+        click(b, "#reward-form button[type=submit]").await;
+        wait_text(b, "#notice", "Erreur : une autre contrepartie proposée a déjà ce mot-clé : choisissez-en un autre.").await;
+        fill(b, "#reward-form [name=tag]", "#2").await;
+        click(b, "#reward-form button[type=submit]").await;
+        wait_text(
+            b,
+            "#notice",
+            "Erreur : le mot-clé doit avoir des lettres (des chiffres seuls se liraient comme le numéro d'une option de sondage).",
+        )
+        .await;
+
         // Twenty offered at once: the twenty-first is refused, said in French.
-        for n in 1..=20 {
+        for n in 1..=19 {
             let (s, v) = app
                 .post(
                     &format!("/api/v1/lives/{}/rewards", live.id),
@@ -230,6 +259,7 @@ async fn a_host_offers_a_reward_and_ticks_off_what_donors_claimed() {
             assert_eq!(s, StatusCode::CREATED, "{v}");
         }
         fill(b, "#reward-form [name=title]", "Un dessin").await;
+        fill(b, "#reward-form [name=tag]", "").await;
         fill(b, "#reward-form [name=amount]", "12,50").await;
         click(b, "#reward-form button[type=submit]").await;
         wait_text(
@@ -239,6 +269,8 @@ async fn a_host_offers_a_reward_and_ticks_off_what_donors_claimed() {
         )
         .await;
         assert_eq!(rewards(&app, &live, &host).await.as_array().unwrap().len(), 21);
+        // The form keeps what was typed, to try again.
+        assert_eq!(b.js("return document.querySelector('#reward-form [name=title]').value").await, "Un dessin");
 
         // In English.
         b.goto(&format!("{}/lives/{}/host?lang=en#key={host}", app.base, live.id)).await;
@@ -248,7 +280,7 @@ async fn a_host_offers_a_reward_and_ticks_off_what_donors_claimed() {
             (v[0].clone(), v[1].clone(), v.as_array().unwrap().len()),
             (
                 json!([title, "#unportrait", "to write in the donation's message", "from €30.00", "2 claimed · 1 left · 1 done", "no longer offered"]),
-                json!(["Affiche 1", "#affiche1", "to write in the donation's message", "from €10.00", "0 claimed · no limit", "Stop offering"]),
+                json!(["Une dédicace dessinée en direct", "#dedicace", "to write in the donation's message", "from €12.50", "0 claimed · no limit", "Stop offering"]),
                 21
             )
         );
