@@ -856,6 +856,17 @@ async fn the_live_page_lists_the_prizes_drawn_and_their_winners() {
         b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
         wait_page_live(b).await;
         assert_eq!(b.js(list).await, json!(["Affiche: Anonymous", "Dessin original: Anonymous"]));
+
+        // A live without a donate link lists its draws too.
+        let plain = app.live(&app.eur_campaign().await, json!({"host": "Inès"})).await;
+        assert!(plain.body["donate_url"].is_null(), "{}", plain.body);
+        app.donate(&plain, give("Bob", 2000, false)).await;
+        let draw = format!("/api/v1/lives/{}/draws", plain.id);
+        let (s, d) = app.post(&draw, Some(&plain.key), json!({"prize": "Mug"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        b.goto(&format!("{}/lives/{}", app.base, plain.id)).await;
+        wait_page_live(b).await;
+        assert_eq!(b.js(list).await, json!(["Mug : Bob"]));
     })
     .await;
 }
