@@ -52,19 +52,6 @@
       noClaim: "Rien à faire pour l'instant : les dons qui prennent une contrepartie s'ajoutent ici.",
       someone: "Anonyme", claimDone: "Fait", claimRefunded: "remboursé", markedDone: "Marqué fait.", markedTodo: "Remis à faire.",
       todo: function (n) { return n ? n + " à faire" : ""; },
-      // The rewards' refusals (the English ones are the API's own sentences).
-      refused: {
-        too_many_rewards: function (b) {
-          return "ce live propose déjà " + b.max + " contreparties : cliquez « Ne plus proposer » sur l'une d'elles d'abord.";
-        },
-        reward_closed: "cette contrepartie n'est déjà plus proposée.",
-        tag_taken: "une autre contrepartie proposée a déjà ce mot-clé : choisissez-en un autre.",
-        invalid_field: function (b) {
-          return b.field === "tag" ? "le mot-clé doit avoir des lettres (des chiffres seuls se liraient comme le numéro d'une option de sondage)." : null;
-        },
-        reward_not_found: "cette contrepartie est introuvable. Rechargez la page.",
-        claim_not_found: "ce don n'a pris aucune contrepartie. Rechargez la page."
-      },
       approved: "Texte validé : il passe à l'antenne.", hiddenDone: "Masqué sur les overlays et la page publique.",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé",
       anonymous: "anonyme", hidden: "masqué", erased: "effacé à sa demande", none: "Aucun texte en attente.", noDonation: "Aucun don pour l'instant.",
@@ -126,7 +113,6 @@
       noClaim: "Nothing to do yet: the gifts that claim a reward come here.",
       someone: "Anonymous", claimDone: "Done", claimRefunded: "refunded", markedDone: "Marked done.", markedTodo: "Back to do.",
       todo: function (n) { return n ? n + " to do" : ""; },
-      refused: {},
       approved: "Text approved: it goes on air.", hiddenDone: "Hidden from the overlays and the public page.",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded",
       anonymous: "anonymous", hidden: "hidden", erased: "erased at their request", none: "No text waiting.", noDonation: "No donation yet.",
@@ -188,13 +174,8 @@
   var notice = cagnotteNotice;
   function fail(e) {
     if (e && (e.status === 401 || e.status === 403)) { signedOut(true); return; }
-    // A refusal in the page's language (shared.js, and this page's own about rewards).
-    notice(T.error + (e instanceof CagnotteApiError ? explain(e) : e && e.message ? e.message : String(e)), true);
-  }
-  function explain(e) {
-    var own = T.refused[e.code];
-    if (typeof own === "function") own = own(e.body || {});
-    return own || cagnotteExplain(lang, e, money);
+    // A refusal in the page's language (shared.js).
+    notice(T.error + (e instanceof CagnotteApiError ? cagnotteExplain(lang, e, money) : e && e.message ? e.message : String(e)), true);
   }
 
   function signedOut(badKey) {

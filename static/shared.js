@@ -47,7 +47,7 @@ var cagnotteExplain = (function () {
     name: "nom", charity: "association", host: "hôte", title: "titre", platform: "plateforme", sponsor: "sponsor",
     donor: "donateur", message: "message", label: "libellé", duration_minutes: "durée", delay_seconds: "délai",
     words: "mots masqués", question: "question", options: "options", minutes: "minutes",
-    prize: "lot"
+    prize: "lot", tag: "mot-clé", quantity: "quantité"
   };
   var SAID = {
     fr: {
@@ -56,7 +56,12 @@ var cagnotteExplain = (function () {
       amount_too_large: function (b, m) { return "montant trop élevé : " + m(b.max) + " au plus."; },
       rate_limited: function (b) { return "trop de demandes d'un coup : réessayez dans " + b.retry_after + " s."; },
       invalid_field: function (b) {
+        if (b.field === "tag") return "le mot-clé doit avoir des lettres (des chiffres seuls se liraient comme le numéro d'une option de sondage).";
+        if (b.field === "quantity") return "la quantité va de 1 à 10 000 (vide : sans limite).";
         return "le champ « " + (FIELDS[b.field] || b.field) + " » est refusé : vide, trop long ou avec un caractère invisible.";
+      },
+      too_many_rewards: function (b) {
+        return "ce live propose déjà " + b.max + " contreparties : cliquez « Ne plus proposer » sur l'une d'elles d'abord.";
       },
       currency_mismatch: function (b) { return "la devise doit être celle de la campagne (" + b.expected + ")."; },
       invalid_query: function (b) { return "recherche trop longue : " + b.max + " caractères au plus."; },
@@ -82,6 +87,11 @@ var cagnotteExplain = (function () {
       poll_open: "un sondage est déjà en cours sur ce live : clôturez-le d'abord.",
       poll_over: "ce sondage est déjà clos.",
       poll_not_found: "ce sondage est introuvable. Rechargez la page.",
+      reward_closed: "cette contrepartie n'est déjà plus proposée.",
+      tag_taken: "une autre contrepartie proposée a déjà ce mot-clé : choisissez-en un autre.",
+      reward_not_found: "cette contrepartie est introuvable. Rechargez la page.",
+      claim_not_found: "ce don n'a pris aucune contrepartie. Rechargez la page.",
+      invalid_reward: "ce live ne propose pas cette contrepartie.",
       no_entries: "aucun don de ce live ne participe à ce tirage (montant minimum, minutes, gagnants déjà tirés).",
       campaign_not_found: "cette campagne n'existe plus. Rechargez la page.",
       live_not_found: "ce live n'existe plus. Rechargez la page.",
