@@ -56,7 +56,7 @@
       timerAdded: function (m) { return "· déjà +" + m; },
       timerPlus: function (m) { return "+" + m + " de marathon !"; }, milestones: "Paliers",
       rewards: "Contreparties", rewardFrom: function (m) { return "dès " + m; },
-      rewardLeft: function (n) { return n === 0 ? "épuisé" : n + (n > 1 ? " restants" : " restant"); },
+      rewardLeft: function (n) { return n === 0 ? "épuisée" : n + (n > 1 ? " restantes" : " restante"); },
       rewardsHint: "Pour en obtenir une : son # dans votre message",
       rewardClaimed: function (t) { return "🎁 " + t; },
       creditsDraw: function (prize, who) { return prize + " : " + who; },

@@ -115,7 +115,7 @@ async fn the_rewards_widget_follows_claims_refunds_and_closings_and_alerts_name_
         // Offered by the host, then with the live's key: each shows at once, in the order offered.
         let portrait =
             offer(&host, json!({"title": "Portrait en direct", "amount": 3000, "quantity": 2})).await;
-        let two_left = row("Portrait en direct", "dès 30,00_€", "#portraitendirect", "2 restants");
+        let two_left = row("Portrait en direct", "dès 30,00_€", "#portraitendirect", "2 restantes");
         wait_rewards(b, json!({"title": "Contreparties", "rows": [two_left], "gone": [], "hint": hint})).await;
         let card = offer(&live.key, json!({"title": "Carte postale", "amount": 500})).await;
         let postcard = row("Carte postale", "dès 5,00_€", "#cartepostale", "");
@@ -130,7 +130,7 @@ async fn the_rewards_widget_follows_claims_refunds_and_closings_and_alerts_name_
         };
         let ana = donate(&app, &live, gift("Ana", 3000, "Un #PortraitEnDirect svp !")).await;
         assert_eq!((&ana["reward"]["title"], &ana["reward"]["left"]), (&json!("Portrait en direct"), &json!(1)));
-        let one_left = row("Portrait en direct", "dès 30,00_€", "#portraitendirect", "1 restant");
+        let one_left = row("Portrait en direct", "dès 30,00_€", "#portraitendirect", "1 restante");
         wait_rewards(b, want(one_left.clone(), json!([]))).await;
         // Too little for it: no claim, an alert as ever, with no reward line.
         let bob = donate(&app, &live, gift("Bob", 2000, "#portraitendirect")).await;
@@ -139,7 +139,7 @@ async fn the_rewards_widget_follows_claims_refunds_and_closings_and_alerts_name_
         let by_field = json!({"amount": 5000, "currency": "EUR", "donor": "Chloé", "reward": "portraitendirect"});
         let chloe = donate(&app, &live, by_field).await;
         assert_eq!(chloe["reward"]["left"], 0, "{chloe}");
-        let sold_out = row("Portrait en direct", "dès 30,00_€", "#portraitendirect", "épuisé");
+        let sold_out = row("Portrait en direct", "dès 30,00_€", "#portraitendirect", "épuisée");
         wait_rewards(b, want(sold_out, json!(["Portrait en direct"]))).await;
         wait_alerts(
             b,
@@ -173,7 +173,7 @@ async fn the_rewards_widget_follows_claims_refunds_and_closings_and_alerts_name_
         // A third, for one gift only, taken at once.
         let signed = offer(ADMIN, json!({"title": "Dédicace", "amount": 1500, "quantity": 1})).await;
         donate(&app, &live, gift("Dan", 1500, "#dedicace")).await;
-        let dedicace = row("Dédicace", "dès 15,00_€", "#dedicace", "épuisé");
+        let dedicace = row("Dédicace", "dès 15,00_€", "#dedicace", "épuisée");
         let rows = json!([one_left, postcard, dedicace]);
         let three = json!({"title": "Contreparties", "rows": rows, "gone": ["Dédicace"], "hint": hint});
         wait_rewards(b, three.clone()).await;
