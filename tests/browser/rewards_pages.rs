@@ -200,6 +200,7 @@ async fn a_host_offers_a_reward_and_ticks_off_what_donors_claimed() {
             ]),
         )
         .await;
+        b.screenshot_element("#reward-box", "host-rewards").await;
         wait_text(b, "#claims-todo", "1 à faire").await;
         assert_eq!(host_rewards(b).await[0][4], "2 prises · 1 restante · 1 faite");
 
