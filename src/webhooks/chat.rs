@@ -34,6 +34,7 @@ pub fn body(format: HookFormat, kind: &str, frame: &Value, setting: Setting, fre
         "match.used_up" => words.used_up(frame)?,
         "poll.closed" => words.poll(frame)?,
         "prize.drawn" => words.draw(frame)?,
+        "donation.text_released" => words.released(frame)?,
         _ => return None,
     };
     envelope(format, &line)
@@ -71,7 +72,8 @@ pub fn connected(format: HookFormat, campaign: Option<&str>, french: bool) -> Op
 }
 
 /// The kinds of events a chat is told of.
-pub const KINDS: [&str; 5] = ["donation.created", "milestone.reached", "match.used_up", "poll.closed", "prize.drawn"];
+pub const KINDS: [&str; 6] =
+    ["donation.created", "milestone.reached", "match.used_up", "poll.closed", "prize.drawn", "donation.text_released"];
 
 struct Words {
     format: HookFormat,
@@ -158,6 +160,25 @@ impl Words {
             }
         }
         Some(out)
+    }
+
+    /// The name and message of a gift held for moderation, once approved (its
+    /// first line had neither): "💬 Ana (15,00 €) : « Courage ! »".
+    fn released(&self, f: &Value) -> Option<String> {
+        let d = &f["donation"];
+        let kept = d["amount"].as_i64()? - d["refunded_amount"].as_i64().unwrap_or(0);
+        let amount = self.money(&json!(kept))?;
+        let name = d["donor"].as_str().filter(|n| !n.is_empty()).map(|n| self.text(n));
+        let message = d["message"].as_str().filter(|m| !m.is_empty()).map(|m| self.quoted(m));
+        Some(match (name, message, self.french) {
+            (Some(n), Some(m), true) => format!("💬 {n} ({amount})\u{a0}: {m}"),
+            (Some(n), Some(m), false) => format!("💬 {n} ({amount}): {m}"),
+            (Some(n), None, true) => format!("💬 Merci {n} ({amount})\u{a0}!"),
+            (Some(n), None, false) => format!("💬 Thank you {n} ({amount})!"),
+            (None, Some(m), true) => format!("💬 Don de {amount}\u{a0}: {m}"),
+            (None, Some(m), false) => format!("💬 A gift of {amount}: {m}"),
+            (None, None, _) => return None,
+        })
     }
 
     /// "🎉 Palier atteint : 500,00 € — « Une chanson de plus » !" (a challenge: "Défi réussi").
@@ -308,6 +329,22 @@ mod tests {
             content(HookFormat::Slack, "donation.created", frame, false)["text"],
             "💛 Ana gave €30.00 — \u{201c}Mon chat #portrait\u{201d} 🎁 \u{201c}Un portrait *dessiné*\u{201d}. Live total: €30.00."
         );
+        // Held for moderation, then approved: its name and message in a line of their own.
+        let released = |donor: Value, message: Value, lang: bool| {
+            let frame = json!({"donation": {"amount": 1500, "refunded_amount": 0, "donor": donor, "message": message}});
+            content(HookFormat::Slack, "donation.text_released", frame, lang)["text"].clone()
+        };
+        assert_eq!(
+            released(json!("Ana"), json!("Courage !"), true),
+            "💬 Ana (15,00\u{a0}€)\u{a0}: «\u{a0}Courage !\u{a0}»"
+        );
+        assert_eq!(released(json!("Ana"), json!(null), false), "💬 Thank you Ana (€15.00)!");
+        assert_eq!(
+            released(json!(null), json!("<!here>"), false),
+            "💬 A gift of €15.00: \u{201c}&lt;!here&gt;\u{201d}"
+        );
+        let nothing = json!({"donation": {"amount": 1500, "donor": null, "message": null}});
+        assert_eq!(body(HookFormat::Discord, "donation.text_released", &nothing, setting(), true), None);
         // No name (anonymous, held or hidden), no message: the amount alone.
         let frame = json!({"donation": {"amount": 500, "matched": 0, "donor": null, "message": null}, "totals": {"total": 500}});
         assert_eq!(

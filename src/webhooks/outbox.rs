@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS webhook_outbox (
 ";
 
 /// The log's event kinds that subscribers receive, and their outgoing names.
-pub const KINDS: [(&str, &str); 8] = [
+pub const KINDS: [(&str, &str); 9] = [
     ("donation", "donation.created"),
     ("refund", "donation.refunded"),
     ("partial_refund", "donation.partially_refunded"),
@@ -64,6 +64,7 @@ pub const KINDS: [(&str, &str); 8] = [
     ("poll_closed", "poll.closed"),
     ("prize_drawn", "prize.drawn"),
     ("donation_erased", "donation.erased"),
+    ("text_released", "donation.text_released"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -713,6 +714,7 @@ mod tests {
             Fact::MatchUsedUp { match_id: "m".into() },
             Fact::PollClosed { live_id: "l".into(), poll_id: "p".into() },
             Fact::DonationErased { donation_id: "d".into() },
+            Fact::TextReleased { donation_id: "d".into() },
             Fact::PrizeDrawn {
                 draw: crate::domain::Draw {
                     entries: 1,

@@ -783,7 +783,8 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
             "match.used_up",
             "poll.closed",
             "prize.drawn",
-            "donation.erased"
+            "donation.erased",
+            "donation.text_released"
         ])
     );
     let (s, _) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(&live.key), &[], None).await;
@@ -869,7 +870,14 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
     assert_eq!((discord["format"].as_str(), discord["lang"].as_str()), (Some("discord"), Some("fr")));
     assert_eq!(
         discord["events"],
-        json!(["donation.created", "milestone.reached", "match.used_up", "poll.closed", "prize.drawn"])
+        json!([
+            "donation.created",
+            "milestone.reached",
+            "match.used_up",
+            "poll.closed",
+            "prize.drawn",
+            "donation.text_released"
+        ])
     );
     let (s, _) = app
         .post(
@@ -1503,4 +1511,61 @@ async fn a_generic_payment_claims_the_reward_it_names_and_a_wrong_one_never_cost
         .map(|c| c["donation"]["amount"].as_i64().unwrap())
         .collect();
     assert_eq!(claimed, [2000, 2500]);
+}
+
+/// A gift held for moderation is announced without its words; once approved,
+/// the channel hears them in a line of their own, and signed subscribers get
+/// `donation.text_released`.
+#[tokio::test]
+async fn a_held_gift_s_words_are_said_once_approved() {
+    let receiver = Receiver::default();
+    let base = receiver.start().await;
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let c = &live.campaign_id;
+    app.moderate(&live, json!({"mode": "manual"})).await;
+    let (s, _) = app
+        .post(
+            "/api/v1/webhooks",
+            Some(ADMIN),
+            json!({"url": format!("{base}/discord"), "format": "discord", "campaign_id": c}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    subscribe(&app, &format!("{base}/bot"), c).await;
+    let (_, d) =
+        app.donate(&live, json!({"amount": 1500, "currency": "EUR", "donor": "Ana", "message": "Courage !"})).await;
+    let ana = d["donation"]["id"].as_str().unwrap().to_owned();
+    let (s, _) = app.post(&format!("/api/v1/donations/{ana}/approve"), Some(&live.key), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let posted = |path: &'static str, n: usize| {
+        let receiver = receiver.clone();
+        async move {
+            until(15, path, async || {
+                let seen = receiver.seen.lock().unwrap();
+                let got: Vec<Value> = seen
+                    .iter()
+                    .filter(|(p, ..)| p == path)
+                    .map(|(_, _, body, _)| serde_json::from_str::<Value>(body).unwrap())
+                    .collect();
+                (got.len() >= n).then_some(got)
+            })
+            .await
+        }
+    };
+    let lines: Vec<Value> = posted("discord", 2).await.iter().map(|v| v["content"].clone()).collect();
+    assert_eq!(
+        lines,
+        [
+            "💛 Nouveau don de 15,00\u{a0}€. Total du live\u{a0}: 15,00\u{a0}€.",
+            "💬 Ana (15,00\u{a0}€)\u{a0}: «\u{a0}Courage !\u{a0}»",
+        ]
+    );
+    let events = posted("bot", 2).await;
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["donation.created", "donation.text_released"]);
+    assert_eq!(
+        (events[0]["data"]["donation"]["message"].clone(), events[1]["data"]["donation"]["message"].clone()),
+        (Value::Null, json!("Courage !"))
+    );
 }
