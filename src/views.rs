@@ -20,8 +20,7 @@ use std::sync::Arc;
 pub const RECENT: usize = 20;
 /// How many entries a leaderboard shows.
 pub const TOP: usize = 10;
-/// A live without a planned duration counts as current this long after its start.
-pub const DEFAULT_LIVE_MINUTES: u32 = 120;
+pub use crate::domain::DEFAULT_LIVE_MINUTES;
 /// How long a host's link that follows their lives stays on a live after its
 /// planned end (a live that runs late, its credits) before it moves on.
 pub const FOLLOW_GRACE_MINUTES: i64 = 60;
@@ -673,8 +672,7 @@ fn upsert<T>(v: &mut Vec<T>, item: T, same: impl Fn(&T) -> bool) {
 
 /// When the schedule says a live ends: `duration_minutes` (120 by default) after its start.
 pub fn live_end(l: &Live) -> Option<Timestamp> {
-    let minutes = i64::from(l.duration_minutes.unwrap_or(DEFAULT_LIVE_MINUTES));
-    l.scheduled_at.map(|start| Timestamp::from_millis(start.millis().saturating_add(minutes * 60_000)))
+    l.ends_at()
 }
 
 /// `upcoming`, `current` or `past` at `now`; `unscheduled` without

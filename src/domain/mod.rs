@@ -357,7 +357,16 @@ pub struct Live {
     pub alerts_paused: bool,
 }
 
+/// A live's planned length when it has none of its own, in minutes.
+pub const DEFAULT_LIVE_MINUTES: u32 = 120;
+
 impl Live {
+    /// When the schedule says it ends: `duration_minutes` (120 by default) after its start.
+    pub fn ends_at(&self) -> Option<Timestamp> {
+        let minutes = i64::from(self.duration_minutes.unwrap_or(DEFAULT_LIVE_MINUTES));
+        self.scheduled_at.map(|start| Timestamp::from_millis(start.millis().saturating_add(minutes * 60_000)))
+    }
+
     /// A live with only what it needs: its campaign, host and two secrets. The
     /// writer stamps `created_at`.
     pub fn new(

@@ -139,6 +139,13 @@ pub enum Fact {
         live_id: String,
         poll_id: String,
     },
+    /// A live's scheduled start came (the writer's follow-up, once per start
+    /// time): it is on air by the schedule, which chat channels announce.
+    LiveStarted {
+        live_id: String,
+        /// The start announced (a live moved later is announced again at its new time).
+        scheduled_at: Timestamp,
+    },
     /// A reward offered to a live's donors: claimed from now.
     RewardOffered {
         reward: Reward,
@@ -226,6 +233,7 @@ impl Fact {
             Fact::MilestoneRemoved { .. } => "milestone_removed",
             Fact::PollStarted { .. } => "poll_started",
             Fact::PollClosed { .. } => "poll_closed",
+            Fact::LiveStarted { .. } => "live_started",
             Fact::RewardOffered { .. } => "reward_offered",
             Fact::RewardClosed { .. } => "reward_closed",
             Fact::RewardDelivered { .. } => "reward_delivered",
@@ -657,6 +665,31 @@ pub struct CampaignState {
     /// poll id). Usually empty: the writer's follow-up check after each event
     /// looks here, not at every live.
     pub poll_deadlines: Vec<(Timestamp, String, String)>,
+    /// Its lives' scheduled starts not announced yet (`live_started`), the
+    /// soonest first: (start, end, live id). A start whose live ended before it
+    /// was announced (the server was off) is dropped, never announced late.
+    pub starts: Vec<(Timestamp, Timestamp, String)>,
+}
+
+impl CampaignState {
+    /// Schedules the announcement of `live`'s start, in place of any earlier one:
+    /// none for a live called off, without a date, or whose start was announced.
+    fn schedule_start(&mut self, live: &Live, announced: Option<Timestamp>, at: Timestamp) {
+        self.starts.retain(|(.., id)| *id != live.id);
+        let (Some(start), Some(end)) = (live.scheduled_at, live.ends_at()) else { return };
+        if live.cancelled || announced == Some(start) || end <= at {
+            return;
+        }
+        let i = self.starts.partition_point(|(s, ..)| *s <= start);
+        self.starts.insert(i, (start, end, live.id.clone()));
+    }
+
+    /// Forgets the starts first in line whose live ended by `at` unannounced.
+    fn drop_missed_starts(&mut self, at: Timestamp) {
+        while self.starts.first().is_some_and(|(_, end, _)| *end <= at) {
+            self.starts.remove(0);
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -676,6 +709,8 @@ pub struct LiveState {
     pub draws: Vec<Draw>,
     /// The rewards it offers or offered, in the order they were offered.
     pub rewards: Vec<RewardState>,
+    /// The scheduled start last announced (`live_started`).
+    pub started: Option<Timestamp>,
 }
 
 /// The most rewards a live offers at once.
@@ -1528,6 +1563,12 @@ impl State {
                 return Some(Fact::MatchStarted { match_id: id() });
             }
         }
+        // A live's start came while it is on by the schedule: announced once.
+        if let Some((start, _, live_id)) =
+            c.starts.iter().take_while(|(s, ..)| *s <= now).find(|(_, end, _)| now < *end)
+        {
+            return Some(Fact::LiveStarted { live_id: live_id.clone(), scheduled_at: *start });
+        }
         // A poll's time is up: closed, once, at its deadline.
         if let Some((_, live_id, poll_id)) = c.poll_deadlines.iter().find(|(end, ..)| now >= *end) {
             return Some(Fact::PollClosed { live_id: live_id.clone(), poll_id: poll_id.clone() });
@@ -1605,7 +1646,8 @@ impl State {
             Fact::PollStarted { poll } => self.lives.get(&poll.live_id)?.live.campaign_id.clone(),
             Fact::PollClosed { live_id, .. }
             | Fact::RewardClosed { live_id, .. }
-            | Fact::RewardDelivered { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
+            | Fact::RewardDelivered { live_id, .. }
+            | Fact::LiveStarted { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
             Fact::RewardOffered { reward } => self.lives.get(&reward.live_id)?.live.campaign_id.clone(),
             Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
                 self.match_index.get(match_id)?.clone()
@@ -1687,7 +1729,8 @@ impl State {
             Fact::PollClosed { live_id, .. }
             | Fact::AlertSkipped { live_id }
             | Fact::RewardClosed { live_id, .. }
-            | Fact::RewardDelivered { live_id, .. } => Some(Stream::Live(live_id.clone())),
+            | Fact::RewardDelivered { live_id, .. }
+            | Fact::LiveStarted { live_id, .. } => Some(Stream::Live(live_id.clone())),
             Fact::RewardOffered { reward } => Some(Stream::Live(reward.live_id.clone())),
             Fact::PrizeDrawn { draw } => Some(Stream::Live(draw.live_id.clone())),
             // An edit on air: a new goal, a new time, a new title.
@@ -1777,6 +1820,7 @@ impl State {
                         platforms: PlatformTotals::new(),
                         stream_seq: ev.seq,
                         poll_deadlines: vec![],
+                        starts: vec![],
                     },
                 );
             }
@@ -1788,6 +1832,7 @@ impl State {
             Fact::LiveCreated { live } => {
                 let c = self.campaigns.get_mut(&live.campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
                 c.lives.push(live.id.clone());
+                c.schedule_start(live, None, ev.at);
                 self.lives.insert(
                     live.id.clone(),
                     LiveState {
@@ -1801,6 +1846,7 @@ impl State {
                         polls: vec![],
                         draws: vec![],
                         rewards: vec![],
+                        started: None,
                     },
                 );
             }
@@ -1954,6 +2000,16 @@ impl State {
             Fact::LiveUpdated { live } => {
                 let l = self.lives.get_mut(&live.id).ok_or(FoldError::Unknown(ev.seq))?;
                 l.live = live.clone();
+                if let Some(c) = self.campaigns.get_mut(&live.campaign_id) {
+                    c.schedule_start(live, l.started, ev.at);
+                }
+            }
+            Fact::LiveStarted { live_id, scheduled_at } => {
+                let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;
+                l.started = Some(*scheduled_at);
+                if let Some(c) = self.campaigns.get_mut(&l.live.campaign_id) {
+                    c.starts.retain(|(.., id)| id != live_id);
+                }
             }
             Fact::ModerationSet { live_id, moderation } => {
                 let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;
@@ -2039,6 +2095,7 @@ impl State {
                     live.stream_seq = ev.seq;
                     if let Some(c) = self.campaigns.get_mut(&live.live.campaign_id) {
                         c.stream_seq = ev.seq;
+                        c.drop_missed_starts(ev.at);
                     }
                 }
             }

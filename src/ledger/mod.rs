@@ -448,6 +448,11 @@ impl Writer {
                 ));
                 Some(Change::CampaignInfo(campaign.clone()))
             }
+            Fact::LiveStarted { live_id, .. } => {
+                let view = crate::views::live_info_json(&s.lives[live_id].live);
+                frame = Some(Frame::new(seq, format!("{{\"type\":\"live_started\",\"seq\":{seq},\"live\":{view}}}")));
+                None
+            }
             Fact::LiveUpdated { live } => {
                 let view = crate::views::live_info_json(live);
                 frame = Some(Frame::new(seq, format!("{{\"type\":\"live_updated\",\"seq\":{seq},\"live\":{view}}}")));

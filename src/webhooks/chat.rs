@@ -35,6 +35,7 @@ pub fn body(format: HookFormat, kind: &str, frame: &Value, setting: Setting, fre
         "poll.closed" => words.poll(frame)?,
         "prize.drawn" => words.draw(frame)?,
         "donation.text_released" => words.released(frame)?,
+        "live.started" => words.started(frame)?,
         _ => return None,
     };
     envelope(format, &line)
@@ -72,8 +73,15 @@ pub fn connected(format: HookFormat, campaign: Option<&str>, french: bool) -> Op
 }
 
 /// The kinds of events a chat is told of.
-pub const KINDS: [&str; 6] =
-    ["donation.created", "milestone.reached", "match.used_up", "poll.closed", "prize.drawn", "donation.text_released"];
+pub const KINDS: [&str; 7] = [
+    "donation.created",
+    "milestone.reached",
+    "match.used_up",
+    "poll.closed",
+    "prize.drawn",
+    "donation.text_released",
+    "live.started",
+];
 
 struct Words {
     format: HookFormat,
@@ -178,6 +186,18 @@ impl Words {
             (None, Some(m), true) => format!("💬 Don de {amount}\u{a0}: {m}"),
             (None, Some(m), false) => format!("💬 A gift of {amount}: {m}"),
             (None, None, _) => return None,
+        })
+    }
+
+    /// A live's scheduled start: "🔴 Ana est en direct : « Dessin » !".
+    fn started(&self, f: &Value) -> Option<String> {
+        let l = &f["live"];
+        let host = self.text(l["host"].as_str()?);
+        Some(match (l["title"].as_str().filter(|t| !t.is_empty()).map(|t| self.quoted(t)), self.french) {
+            (Some(t), true) => format!("🔴 {host} est en direct\u{a0}: {t}\u{a0}!"),
+            (Some(t), false) => format!("🔴 {host} is live: {t}!"),
+            (None, true) => format!("🔴 {host} est en direct\u{a0}!"),
+            (None, false) => format!("🔴 {host} is live!"),
         })
     }
 
@@ -345,6 +365,16 @@ mod tests {
         );
         let nothing = json!({"donation": {"amount": 1500, "donor": null, "message": null}});
         assert_eq!(body(HookFormat::Discord, "donation.text_released", &nothing, setting(), true), None);
+        // A live's start, by the schedule.
+        let started = |title: Value, lang: bool| {
+            let frame = json!({"live": {"host": "Ana_B", "title": title}});
+            content(HookFormat::Discord, "live.started", frame, lang)["content"].clone()
+        };
+        assert_eq!(
+            started(json!("Dessin *live*"), true),
+            "🔴 Ana\\_B est en direct\u{a0}: «\u{a0}Dessin \\*live\\*\u{a0}»\u{a0}!"
+        );
+        assert_eq!(started(json!(null), false), "🔴 Ana\\_B is live!");
         // No name (anonymous, held or hidden), no message: the amount alone.
         let frame = json!({"donation": {"amount": 500, "matched": 0, "donor": null, "message": null}, "totals": {"total": 500}});
         assert_eq!(

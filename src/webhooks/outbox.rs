@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS webhook_outbox (
 ";
 
 /// The log's event kinds that subscribers receive, and their outgoing names.
-pub const KINDS: [(&str, &str); 9] = [
+pub const KINDS: [(&str, &str); 10] = [
     ("donation", "donation.created"),
     ("refund", "donation.refunded"),
     ("partial_refund", "donation.partially_refunded"),
@@ -65,6 +65,7 @@ pub const KINDS: [(&str, &str); 9] = [
     ("prize_drawn", "prize.drawn"),
     ("donation_erased", "donation.erased"),
     ("text_released", "donation.text_released"),
+    ("live_started", "live.started"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -715,6 +716,7 @@ mod tests {
             Fact::PollClosed { live_id: "l".into(), poll_id: "p".into() },
             Fact::DonationErased { donation_id: "d".into() },
             Fact::TextReleased { donation_id: "d".into() },
+            Fact::LiveStarted { live_id: "l".into(), scheduled_at: crate::domain::Timestamp::from_millis(1) },
             Fact::PrizeDrawn {
                 draw: crate::domain::Draw {
                     entries: 1,

@@ -163,6 +163,13 @@ impl TestApp {
         spawn_app_at(dir, &addr, |_| {}).await
     }
 
+    /// Like [`TestApp::restart`], the new server on `clock`.
+    pub async fn restart_clocked(self, clock: &ManualClock) -> TestApp {
+        let addr = self.addr.to_string();
+        let dir = self.stop().await;
+        spawn_app_full(dir, &addr, clock.clock(), |_| {}).await
+    }
+
     pub async fn request(
         &self,
         method: reqwest::Method,

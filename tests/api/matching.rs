@@ -405,9 +405,7 @@ async fn a_match_is_edited_for_the_donations_to_come() {
     );
     let (_, before) = app.get(&format!("/api/v1/campaigns/{cid}")).await;
     assert_eq!(before["totals"], json!({"raised": 6200, "matched": 2500, "total": 8700, "donations": 6}));
-    let addr = app.addr.to_string();
-    let dir = app.stop().await;
-    let app = spawn_app_full(dir, &addr, clock.clock(), |_| {}).await;
+    let app = app.restart_clocked(&clock).await;
     tokio::time::sleep(Duration::from_millis(600)).await; // a few ticks of the new server
     assert_eq!(app.events(&live, 0).await, events, "nothing announced again");
     let (_, after) = app.get(&format!("/api/v1/campaigns/{cid}")).await;

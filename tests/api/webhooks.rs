@@ -662,6 +662,20 @@ impl Receiver {
     fn attempts(&self, path: &str) -> usize {
         self.seen.lock().unwrap().iter().filter(|(p, ..)| p == path).count()
     }
+
+    /// The bodies posted to `path` once there are at least `n`, parsed, in order.
+    async fn posted(&self, path: &str, n: usize) -> Vec<Value> {
+        until(15, path, async || {
+            let seen = self.seen.lock().unwrap();
+            let got: Vec<Value> = seen
+                .iter()
+                .filter(|(p, ..)| p == path)
+                .map(|(_, _, body, _)| serde_json::from_str(body).unwrap())
+                .collect();
+            (got.len() >= n).then_some(got)
+        })
+        .await
+    }
 }
 
 const SUBSCRIBER_SECRET: &str = "subscriber-secret-0123456789";
@@ -784,7 +798,8 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
             "poll.closed",
             "prize.drawn",
             "donation.erased",
-            "donation.text_released"
+            "donation.text_released",
+            "live.started"
         ])
     );
     let (s, _) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(&live.key), &[], None).await;
@@ -876,7 +891,8 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
             "match.used_up",
             "poll.closed",
             "prize.drawn",
-            "donation.text_released"
+            "donation.text_released",
+            "live.started"
         ])
     );
     let (s, _) = app
@@ -903,24 +919,17 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
     let lines = |path: &'static str, key: &'static str, n: usize| {
         let receiver = receiver.clone();
         async move {
-            until(15, path, async || {
-                let seen = receiver.seen.lock().unwrap();
-                let got: Vec<Value> = seen
-                    .iter()
-                    .filter(|(p, ..)| p == path)
-                    .map(|(_, _, body, _)| serde_json::from_str::<Value>(body).unwrap())
-                    .collect();
-                (got.len() >= n).then_some(got)
-            })
-            .await
-            .iter()
-            .map(|v| {
-                if key == "content" {
-                    assert_eq!((&v["allowed_mentions"], &v["flags"]), (&json!({"parse": []}), &json!(4)), "{v}");
-                }
-                v[key].as_str().unwrap().to_owned()
-            })
-            .collect::<Vec<_>>()
+            receiver
+                .posted(path, n)
+                .await
+                .iter()
+                .map(|v| {
+                    if key == "content" {
+                        assert_eq!((&v["allowed_mentions"], &v["flags"]), (&json!({"parse": []}), &json!(4)), "{v}");
+                    }
+                    v[key].as_str().unwrap().to_owned()
+                })
+                .collect::<Vec<_>>()
         }
     };
     assert_eq!(
@@ -1538,22 +1547,7 @@ async fn a_held_gift_s_words_are_said_once_approved() {
     let ana = d["donation"]["id"].as_str().unwrap().to_owned();
     let (s, _) = app.post(&format!("/api/v1/donations/{ana}/approve"), Some(&live.key), json!({})).await;
     assert_eq!(s, StatusCode::OK);
-    let posted = |path: &'static str, n: usize| {
-        let receiver = receiver.clone();
-        async move {
-            until(15, path, async || {
-                let seen = receiver.seen.lock().unwrap();
-                let got: Vec<Value> = seen
-                    .iter()
-                    .filter(|(p, ..)| p == path)
-                    .map(|(_, _, body, _)| serde_json::from_str::<Value>(body).unwrap())
-                    .collect();
-                (got.len() >= n).then_some(got)
-            })
-            .await
-        }
-    };
-    let lines: Vec<Value> = posted("discord", 2).await.iter().map(|v| v["content"].clone()).collect();
+    let lines: Vec<Value> = receiver.posted("discord", 2).await.iter().map(|v| v["content"].clone()).collect();
     assert_eq!(
         lines,
         [
@@ -1561,11 +1555,74 @@ async fn a_held_gift_s_words_are_said_once_approved() {
             "💬 Ana (15,00\u{a0}€)\u{a0}: «\u{a0}Courage !\u{a0}»",
         ]
     );
-    let events = posted("bot", 2).await;
+    let events = receiver.posted("bot", 2).await;
     let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(types, ["donation.created", "donation.text_released"]);
     assert_eq!(
         (events[0]["data"]["donation"]["message"].clone(), events[1]["data"]["donation"]["message"].clone()),
         (Value::Null, json!("Courage !"))
     );
+}
+
+/// A live's scheduled start is announced once, by the writer's clock: on its
+/// stream, to signed subscribers (`live.started`) and as a chat channel's line;
+/// never for a live called off or already over, again at a new time.
+#[tokio::test]
+async fn a_live_s_start_is_announced_once_at_its_time() {
+    let receiver = Receiver::default();
+    let base = receiver.start().await;
+    let clock = ManualClock::at("2027-03-01T19:59:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let c = app.eur_campaign().await;
+    let (s, _) = app
+        .post(
+            "/api/v1/webhooks",
+            Some(ADMIN),
+            json!({"url": format!("{base}/discord"), "format": "discord", "campaign_id": c}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    subscribe(&app, &format!("{base}/bot"), &c).await;
+    let ana = app
+        .live(
+            &c,
+            json!({"host": "Ana", "title": "Dessin", "scheduled_at": "2027-03-01T20:00:00Z", "duration_minutes": 60}),
+        )
+        .await;
+    // Over before it is created, called off, later: none of them now.
+    app.live(&c, json!({"host": "Bob", "scheduled_at": "2027-03-01T10:00:00Z", "duration_minutes": 60})).await;
+    let off = app.live(&c, json!({"host": "Chloé", "scheduled_at": "2027-03-01T20:00:00Z"})).await;
+    assert_eq!(app.patch_live(&off.id, json!({"cancelled": true})).await.0, StatusCode::OK);
+    let zoe = app.live(&c, json!({"host": "Zoé", "scheduled_at": "2027-03-01T21:00:00Z"})).await;
+    let mut ws = app.ws(&ana, None).await;
+    ws.next().await;
+    clock.set("2027-03-01T20:00:05Z");
+    let frame = ws.until("live_started").await;
+    assert_eq!((frame["live"]["id"].as_str(), frame["live"]["host"].as_str()), (Some(ana.id.as_str()), Some("Ana")));
+    let lines = receiver.posted("discord", 1).await;
+    assert_eq!(lines[0]["content"], "🔴 Ana est en direct\u{a0}: «\u{a0}Dessin\u{a0}»\u{a0}!");
+    let events = receiver.posted("bot", 1).await;
+    assert_eq!(
+        (events[0]["type"].as_str(), events[0]["data"]["live"]["id"].as_str()),
+        (Some("live.started"), Some(ana.id.as_str()))
+    );
+
+    // Zoé's live moved to 22:00 before it starts: announced then, not at 21:00.
+    assert_eq!(app.patch_live(&zoe.id, json!({"scheduled_at": "2027-03-01T22:00:00Z"})).await.0, StatusCode::OK);
+    clock.set("2027-03-01T21:30:00Z");
+    let app = app.restart_clocked(&clock).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    clock.set("2027-03-01T22:00:01Z");
+    let lines = receiver.posted("discord", 2).await;
+    assert_eq!(lines[1]["content"], "🔴 Zoé est en direct\u{a0}!");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let starts: Vec<String> = receiver
+        .posted("bot", 2)
+        .await
+        .iter()
+        .filter(|e| e["type"] == "live.started")
+        .map(|e| e["data"]["live"]["host"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(starts, ["Ana", "Zoé"], "each once, across a restart; Bob's and Chloé's never");
+    assert_eq!(app.events(&zoe, 0).await.iter().filter(|e| e["type"] == "live_started").count(), 1);
 }
