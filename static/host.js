@@ -42,16 +42,6 @@
       noDraw: "Aucun tirage pour l'instant.",
       drawn: function (w) { return "Gagnant : " + w + ". Vos overlays l'annoncent."; },
       won: function (a) { return "don de " + a; },
-      noReward: "Aucune contrepartie pour l'instant.", keywordHint: "à écrire dans le message du don",
-      rewardOffered: function (tag) { return "Contrepartie proposée : un don assez grand avec " + tag + " dans son message la prend."; },
-      from: function (a) { return "dès " + a; }, taken: function (n) { return n + (n > 1 ? " prises" : " prise"); },
-      left: function (n) { return n + (n > 1 ? " restantes" : " restante"); }, soldOut: "épuisée", unlimited: "sans limite",
-      doneCount: function (n) { return n + (n > 1 ? " faites" : " faite"); },
-      notOffered: "plus proposée", closeReward: "Ne plus proposer",
-      rewardClosed: "Contrepartie plus proposée : celles déjà prises restent à faire.",
-      noClaim: "Rien à faire pour l'instant : les dons qui prennent une contrepartie s'ajoutent ici.",
-      someone: "Anonyme", claimDone: "Fait", claimRefunded: "remboursé", markedDone: "Marqué fait.", markedTodo: "Remis à faire.",
-      todo: function (n) { return n ? n + " à faire" : ""; },
       approved: "Texte validé : il passe à l'antenne.", hiddenDone: "Masqué sur les overlays et la page publique.",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé",
       anonymous: "anonyme", hidden: "masqué", erased: "effacé à sa demande", none: "Aucun texte en attente.", noDonation: "Aucun don pour l'instant.",
@@ -103,16 +93,6 @@
       noDraw: "No draw yet.",
       drawn: function (w) { return "Winner: " + w + ". Your overlays announce it."; },
       won: function (a) { return "donation of " + a; },
-      noReward: "No reward yet.", keywordHint: "to write in the donation's message",
-      rewardOffered: function (tag) { return "Reward offered: a gift large enough with " + tag + " in its message claims it."; },
-      from: function (a) { return "from " + a; }, taken: function (n) { return n + " claimed"; },
-      left: function (n) { return n + " left"; }, soldOut: "none left", unlimited: "no limit",
-      doneCount: function (n) { return n + " done"; },
-      notOffered: "no longer offered", closeReward: "Stop offering",
-      rewardClosed: "Reward no longer offered: those claimed already are still to do.",
-      noClaim: "Nothing to do yet: the gifts that claim a reward come here.",
-      someone: "Anonymous", claimDone: "Done", claimRefunded: "refunded", markedDone: "Marked done.", markedTodo: "Back to do.",
-      todo: function (n) { return n ? n + " to do" : ""; },
       approved: "Text approved: it goes on air.", hiddenDone: "Hidden from the overlays and the public page.",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded",
       anonymous: "anonymous", hidden: "hidden", erased: "erased at their request", none: "No text waiting.", noDonation: "No donation yet.",
@@ -201,7 +181,6 @@
 
   // What the page shows: the live (public), its moderation and its donations (with the key).
   var live = null, moderation = null, donations = null, challenges = [], milestones = [], campaignDoc = null;
-  var rewards = [];
   var loading = null, again = false;
   function load() {
     if (loading) { again = true; return loading; }
@@ -221,9 +200,9 @@
       api("GET", "/api/v1/lives/" + enc + "/moderation"),
       api("GET", "/api/v1/lives/" + enc + "/donations?limit=" + shown + (search ? "&q=" + encodeURIComponent(search) : "")),
       // The rewards with their claims: what the host has to draw, write or send.
-      api("GET", "/api/v1/lives/" + enc + "/rewards")
+      rewardsBox.load()
     ]).then(function (all) {
-      live = all[0]; moderation = all[1]; donations = all[2]; rewards = all[3].rewards;
+      live = all[0]; moderation = all[1]; donations = all[2];
       render();
     }).finally(function () {
       loading = null;
@@ -254,7 +233,6 @@
     renderMilestones();
     renderPolls();
     renderDraws();
-    renderRewards();
     renderPending();
     renderDonations();
     body.dataset.state = "ready";
@@ -353,7 +331,8 @@
   // replay, which changes nothing, goes at the first.
   el("app").addEventListener("click", function (ev) {
     var b = ev.target.closest("button[data-act]");
-    if (!b) return;
+    // A reward's close button is the rewards box's own (shared.js).
+    if (!b || b.dataset.act === "close-reward") return;
     var path = "/api/v1/donations/" + encodeURIComponent(b.dataset.id);
     if (b.dataset.act === "replay") {
       b.disabled = true;
@@ -372,13 +351,11 @@
     b.disabled = true;
     var act = b.dataset.act, own = "/api/v1/lives/" + encodeURIComponent(liveId);
     var done = act === "approve" ? T.approved : act === "cancel-challenge" ? T.challengeCancelled
-      : act === "remove-milestone" ? T.milestoneRemoved : act === "close-poll" ? T.pollClosed
-      : act === "close-reward" ? T.rewardClosed : T.hiddenDone;
+      : act === "remove-milestone" ? T.milestoneRemoved : act === "close-poll" ? T.pollClosed : T.hiddenDone;
     var call = act === "approve" ? api("POST", path + "/approve")
       : act === "cancel-challenge" ? api("DELETE", own + "/challenges/" + encodeURIComponent(b.dataset.id))
       : act === "remove-milestone" ? api("DELETE", own + "/milestones/" + encodeURIComponent(b.dataset.id))
       : act === "close-poll" ? api("POST", own + "/polls/" + encodeURIComponent(b.dataset.id) + "/close")
-      : act === "close-reward" ? api("POST", own + "/rewards/" + encodeURIComponent(b.dataset.id) + "/close")
       : api("POST", path + "/hide", act === "hide-donor" ? { donor: true } : { message: true });
     call.then(function () { notice(done, false); return load(); }).catch(function (e) {
       b.disabled = false;
@@ -625,121 +602,11 @@
       .catch(fail);
   });
 
-  // The live's rewards as offered: each one's keyword, least gift, how many
-  // were claimed, are left and were given; one still offered can be withdrawn
-  // (two clicks). Then the queue of claims: those to do first, oldest first,
-  // each ticked "Fait" once given; a refunded one is not to be done.
-  function renderRewards() {
-    var ul = el("rewards");
-    ul.textContent = "";
-    if (!rewards.length) ul.appendChild(make("li", "help", T.noReward));
-    rewards.forEach(function (r) {
-      var li = make("li");
-      li.dataset.id = r.id;
-      li.dataset.state = r.closed_at ? "closed" : r.left === 0 ? "sold-out" : "open";
-      var head = make("p", "reward-name");
-      head.appendChild(make("strong", "title", r.title));
-      head.appendChild(document.createTextNode(" "));
-      head.appendChild(make("code", "tag", "#" + r.tag));
-      head.appendChild(document.createTextNode(" "));
-      head.appendChild(make("small", "help hint", T.keywordHint));
-      li.appendChild(head);
-      var line = make("p", "reward-line");
-      line.appendChild(make("span", "num from", T.from(money(r.amount))));
-      line.appendChild(document.createTextNode(" "));
-      var counts = [T.taken(r.claimed), r.left === null ? T.unlimited : r.left === 0 ? T.soldOut : T.left(r.left)];
-      if (r.claimed || r.delivered) counts.push(T.doneCount(r.delivered));
-      line.appendChild(make("span", "badge count", counts.join(" · ")));
-      line.appendChild(document.createTextNode(" "));
-      if (r.closed_at) line.appendChild(make("span", "badge", T.notOffered));
-      else line.appendChild(button("close-reward", r.id, T.closeReward));
-      li.appendChild(line);
-      ul.appendChild(li);
-    });
-
-    var claims = [];
-    rewards.forEach(function (r) {
-      r.claims.forEach(function (c) {
-        var state = c.donation.refunded ? "refunded" : c.delivered ? "done" : "todo";
-        claims.push({ reward: r, donation: c.donation, delivered: c.delivered, state: state });
-      });
-    });
-    var rank = { todo: 0, done: 1, refunded: 1 };
-    claims.sort(function (a, b) {
-      return rank[a.state] - rank[b.state] || Date.parse(a.donation.at) - Date.parse(b.donation.at);
-    });
-    var todo = claims.filter(function (c) { return c.state === "todo"; }).length;
-    el("claims-todo").textContent = T.todo(todo);
-    el("claims-todo").dataset.waiting = todo ? "1" : "";
-    var queue = el("claims");
-    queue.textContent = "";
-    if (!claims.length) { queue.appendChild(make("li", "help", T.noClaim)); return; }
-    claims.forEach(function (c) {
-      var d = c.donation;
-      var li = make("li");
-      li.dataset.id = d.id;
-      li.dataset.at = d.at;
-      li.dataset.state = c.state;
-      if (c.state !== "refunded") {
-        var check = make("label", "check done");
-        var box = make("input");
-        box.type = "checkbox";
-        box.checked = c.delivered;
-        box.dataset.claim = d.id;
-        check.appendChild(box);
-        check.appendChild(document.createTextNode(" " + T.claimDone));
-        li.appendChild(check);
-      }
-      var what = make("div", "claim");
-      var head = make("p", "claim-head");
-      head.appendChild(make("strong", "reward", c.reward.title));
-      head.appendChild(document.createTextNode(" — "));
-      head.appendChild(make("span", "donor", d.donor || T.someone));
-      if (d.erased) head.appendChild(make("small", "badge", T.erased));
-      head.appendChild(document.createTextNode(" "));
-      head.appendChild(make("span", "num amount", money(d.amount)));
-      head.appendChild(document.createTextNode(" "));
-      head.appendChild(make("small", "help when", when(Date.parse(d.at))));
-      if (c.state === "refunded") head.appendChild(make("span", "badge refunded", T.claimRefunded));
-      what.appendChild(head);
-      if (d.message) what.appendChild(make("q", "message", d.message));
-      li.appendChild(what);
-      queue.appendChild(li);
-    });
-  }
-  // "Fait": the claim given (the portrait drawn), or back to do when unticked.
-  el("claims").addEventListener("change", function (ev) {
-    var box = ev.target;
-    if (!box.dataset || !box.dataset.claim) return;
-    var delivered = box.checked;
-    box.disabled = true;
-    api("PUT", "/api/v1/lives/" + encodeURIComponent(liveId) + "/rewards/claims/" + encodeURIComponent(box.dataset.claim),
-      { delivered: delivered })
-      .then(function () {
-        notice(delivered ? T.markedDone : T.markedTodo, false);
-        return load();
-      })
-      .catch(function (e) {
-        box.checked = !delivered;
-        box.disabled = false;
-        fail(e);
-      });
-  });
-  el("reward-form").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    var f = ev.target;
-    var amount = cagnotteMinor(f.elements.amount.value, exp);
-    if (!(amount > 0)) { notice(T.badAmount + f.elements.amount.value, true); return; }
-    var payload = { title: f.elements.title.value.trim(), amount: amount };
-    if (f.elements.quantity.value) payload.quantity = parseInt(f.elements.quantity.value, 10);
-    if (f.elements.tag.value.trim()) payload.tag = f.elements.tag.value.trim();
-    api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/rewards", payload)
-      .then(function (r) {
-        f.reset();
-        notice(T.rewardOffered("#" + r.tag), false);
-        return load();
-      })
-      .catch(fail);
+  // The live's rewards, their form and the queue of claims ticked "Fait"
+  // (shared.js, as the dashboard's live cards); a change reloads the page.
+  var rewardsBox = cagnotteRewards({
+    box: el("reward-box"), live: liveId, request: api, labels: cagnotteRewardWords[lang], money: money, exp: exp,
+    when: function (iso) { return when(Date.parse(iso)); }, said: notice, fail: fail, reload: load
   });
 
   // The time left moves on while a challenge or a poll is on.

@@ -290,6 +290,221 @@ function cagnotteWinners(find, fetchOne, found, fail) {
   };
 }
 
+// What the dashboard and the host's space say of rewards.
+var cagnotteRewardWords = {
+  fr: {
+    noReward: "Aucune contrepartie pour l'instant.", keywordHint: "à écrire dans le message du don",
+    rewardOffered: function (tag) { return "Contrepartie proposée : un don assez grand avec " + tag + " dans son message la prend."; },
+    from: function (a) { return "dès " + a; }, taken: function (n) { return n + (n > 1 ? " prises" : " prise"); },
+    left: function (n) { return n + (n > 1 ? " restantes" : " restante"); }, soldOut: "épuisée", unlimited: "sans limite",
+    doneCount: function (n) { return n + (n > 1 ? " faites" : " faite"); },
+    notOffered: "plus proposée", closeReward: "Ne plus proposer", confirm: "Confirmer ?",
+    rewardClosed: "Contrepartie plus proposée : celles déjà prises restent à faire.",
+    noClaim: "Rien à faire pour l'instant : les dons qui prennent une contrepartie s'ajoutent ici.",
+    someone: "Anonyme", erased: "effacé à sa demande", claimDone: "Fait", claimRefunded: "remboursé",
+    markedDone: "Marqué fait.", markedTodo: "Remis à faire.", badAmount: "Montant invalide : ",
+    todo: function (n) { return n ? n + " à faire" : ""; }
+  },
+  en: {
+    noReward: "No reward yet.", keywordHint: "to write in the donation's message",
+    rewardOffered: function (tag) { return "Reward offered: a gift large enough with " + tag + " in its message claims it."; },
+    from: function (a) { return "from " + a; }, taken: function (n) { return n + " claimed"; },
+    left: function (n) { return n + " left"; }, soldOut: "none left", unlimited: "no limit",
+    doneCount: function (n) { return n + " done"; },
+    notOffered: "no longer offered", closeReward: "Stop offering", confirm: "Confirm?",
+    rewardClosed: "Reward no longer offered: those claimed already are still to do.",
+    noClaim: "Nothing to do yet: the gifts that claim a reward come here.",
+    someone: "Anonymous", erased: "erased at their request", claimDone: "Done", claimRefunded: "refunded",
+    markedDone: "Marked done.", markedTodo: "Back to do.", badAmount: "Invalid amount: ",
+    todo: function (n) { return n ? n + " to do" : ""; }
+  }
+};
+
+// A live's rewards as its host and the organisers handle them, in `o.box`: its
+// form (`[data-rewards=form]`: title, least amount, quantity, keyword) offers
+// one; the list (`[data-rewards=list]`) gives each one's keyword, least gift,
+// how many were claimed, are left and were given, and stops offering one still
+// offered in two clicks; the queue (`[data-rewards=claims]`) holds every claim,
+// those to do first, oldest first, each ticked "Fait" once given (a refunded
+// one is not to be done), and `[data-rewards=todo]` says how many are to do.
+// `o.live`: the live's id; `o.request(method, path, payload)`: a call to the
+// API with the page's credentials (a promise, as `cagnotteRequest`'s);
+// `o.labels`: a `cagnotteRewardWords` entry; `o.money(minor)` writes an amount
+// in the campaign's currency and `o.exp` is its number of decimals (to read
+// one); `o.when(iso)`: a claim's time as the page writes it;
+// `o.said(text, isError)`: the page's notice; `o.fail(error)`: a refusal, said
+// as the page says them; `o.reload()`, if given, what the page reloads after a
+// change (it shows the rewards again), else the rewards alone. Wired once per
+// box; returns `{load, show}`: `load()` reads the live's rewards and shows
+// them (a promise), `show(rewards)` shows those the page read itself.
+function cagnotteRewards(o) {
+  "use strict";
+  var L = o.labels, box = o.box;
+  var part = function (name) { return box.querySelector('[data-rewards="' + name + '"]'); };
+  var path = "/api/v1/lives/" + encodeURIComponent(o.live) + "/rewards";
+  var rewards = [];
+  // Close buttons armed by a first click, by reward, so a redraw keeps them armed.
+  var armed = {};
+  function make(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text !== undefined && text !== null) n.textContent = text;
+    return n;
+  }
+  function load() {
+    return o.request("GET", path).then(function (v) { show(v.rewards); });
+  }
+  function changed() {
+    return o.reload ? o.reload() : load();
+  }
+
+  function show(list) {
+    rewards = list;
+    var ul = part("list");
+    ul.textContent = "";
+    if (!rewards.length) ul.appendChild(make("li", "help", L.noReward));
+    rewards.forEach(function (r) {
+      var li = make("li");
+      li.dataset.id = r.id;
+      li.dataset.state = r.closed_at ? "closed" : r.left === 0 ? "sold-out" : "open";
+      var head = make("p", "reward-name");
+      head.appendChild(make("strong", "title", r.title));
+      head.appendChild(document.createTextNode(" "));
+      head.appendChild(make("code", "tag", "#" + r.tag));
+      head.appendChild(document.createTextNode(" "));
+      head.appendChild(make("small", "help hint", L.keywordHint));
+      li.appendChild(head);
+      var line = make("p", "reward-line");
+      line.appendChild(make("span", "num from", L.from(o.money(r.amount))));
+      line.appendChild(document.createTextNode(" "));
+      var counts = [L.taken(r.claimed), r.left === null ? L.unlimited : r.left === 0 ? L.soldOut : L.left(r.left)];
+      if (r.claimed || r.delivered) counts.push(L.doneCount(r.delivered));
+      line.appendChild(make("span", "badge count", counts.join(" · ")));
+      line.appendChild(document.createTextNode(" "));
+      if (r.closed_at) {
+        line.appendChild(make("span", "badge", L.notOffered));
+      } else {
+        var b = make("button", "small", armed[r.id] ? L.confirm : L.closeReward);
+        b.type = "button";
+        b.dataset.act = "close-reward";
+        b.dataset.id = r.id;
+        if (armed[r.id]) b.dataset.armed = "1";
+        line.appendChild(b);
+      }
+      li.appendChild(line);
+      ul.appendChild(li);
+    });
+
+    var claims = [];
+    rewards.forEach(function (r) {
+      r.claims.forEach(function (c) {
+        var state = c.donation.refunded ? "refunded" : c.delivered ? "done" : "todo";
+        claims.push({ reward: r, donation: c.donation, delivered: c.delivered, state: state });
+      });
+    });
+    var rank = { todo: 0, done: 1, refunded: 1 };
+    claims.sort(function (a, b) {
+      return rank[a.state] - rank[b.state] || Date.parse(a.donation.at) - Date.parse(b.donation.at);
+    });
+    var todo = claims.filter(function (c) { return c.state === "todo"; }).length;
+    part("todo").textContent = L.todo(todo);
+    part("todo").dataset.waiting = todo ? "1" : "";
+    var queue = part("claims");
+    queue.textContent = "";
+    if (!claims.length) { queue.appendChild(make("li", "help", L.noClaim)); return; }
+    claims.forEach(function (c) {
+      var d = c.donation;
+      var li = make("li");
+      li.dataset.id = d.id;
+      li.dataset.at = d.at;
+      li.dataset.state = c.state;
+      if (c.state !== "refunded") {
+        var check = make("label", "check done");
+        var tick = make("input");
+        tick.type = "checkbox";
+        tick.checked = c.delivered;
+        tick.dataset.claim = d.id;
+        check.appendChild(tick);
+        check.appendChild(document.createTextNode(" " + L.claimDone));
+        li.appendChild(check);
+      }
+      var what = make("div", "claim");
+      var head = make("p", "claim-head");
+      head.appendChild(make("strong", "reward", c.reward.title));
+      head.appendChild(document.createTextNode(" — "));
+      head.appendChild(make("span", "donor", d.donor || L.someone));
+      if (d.erased) head.appendChild(make("small", "badge", L.erased));
+      head.appendChild(document.createTextNode(" "));
+      head.appendChild(make("span", "num amount", o.money(d.amount)));
+      head.appendChild(document.createTextNode(" "));
+      head.appendChild(make("small", "help when", o.when(d.at)));
+      if (c.state === "refunded") head.appendChild(make("span", "badge refunded", L.claimRefunded));
+      what.appendChild(head);
+      if (d.message) what.appendChild(make("q", "message", d.message));
+      li.appendChild(what);
+      queue.appendChild(li);
+    });
+  }
+
+  // "Ne plus proposer": a first click arms it, the second stops offering the
+  // reward (its claims stay to do).
+  part("list").addEventListener("click", function (ev) {
+    var b = ev.target.closest("button[data-act=close-reward]");
+    if (!b) return;
+    var id = b.dataset.id;
+    if (!b.dataset.armed) {
+      armed[id] = true;
+      b.dataset.armed = "1";
+      b.textContent = L.confirm;
+      return;
+    }
+    delete armed[id];
+    b.disabled = true;
+    o.request("POST", path + "/" + encodeURIComponent(id) + "/close").then(function () {
+      o.said(L.rewardClosed, false);
+      return changed();
+    }).catch(function (e) {
+      b.disabled = false;
+      o.fail(e);
+    });
+  });
+  // "Fait": the claim given (the portrait drawn), or back to do when unticked.
+  part("claims").addEventListener("change", function (ev) {
+    var tick = ev.target;
+    if (!tick.dataset || !tick.dataset.claim) return;
+    var delivered = tick.checked;
+    tick.disabled = true;
+    o.request("PUT", path + "/claims/" + encodeURIComponent(tick.dataset.claim), { delivered: delivered })
+      .then(function () {
+        o.said(delivered ? L.markedDone : L.markedTodo, false);
+        return changed();
+      })
+      .catch(function (e) {
+        tick.checked = !delivered;
+        tick.disabled = false;
+        o.fail(e);
+      });
+  });
+  // A new reward; the form keeps what was typed when it is refused.
+  part("form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var f = ev.target;
+    var amount = cagnotteMinor(f.elements.amount.value, o.exp);
+    if (!(amount > 0)) { o.said(L.badAmount + f.elements.amount.value, true); return; }
+    var payload = { title: f.elements.title.value.trim(), amount: amount };
+    if (f.elements.quantity.value) payload.quantity = parseInt(f.elements.quantity.value, 10);
+    if (f.elements.tag.value.trim()) payload.tag = f.elements.tag.value.trim();
+    o.request("POST", path, payload)
+      .then(function (r) {
+        f.reset();
+        o.said(L.rewardOffered("#" + r.tag), false);
+        return changed();
+      })
+      .catch(o.fail);
+  });
+  return { load: load, show: show };
+}
+
 // The chat bot commands of a live or a campaign (`path`: its `/chat` answer,
 // with its query): one row each with the line that adds it to Nightbot
 // (copied in one click) and what the bot answers now. `labels`: `{copy}`.
