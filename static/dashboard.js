@@ -431,7 +431,10 @@
     refreshTimer = setTimeout(function () {
       refreshTimer = null;
       lastReload = Date.now();
-      if (currentId && csrf) refresh(false);
+      if (currentId && csrf) {
+        refresh(false);
+        loadRewards();
+      }
     }, wait);
   }
 
@@ -825,13 +828,44 @@
         f("mode").dataset.waiting = waiting ? "1" : "";
         renderPending(f("pending"), mod.pending, c.currency);
       }
-      if (fresh) fillLiveForms(card, l, c.currency);
+      if (fresh) {
+        fillLiveForms(card, l, c.currency);
+        liveRewards(card, l.id, c.currency);
+      }
     });
     Array.prototype.forEach.call(box.querySelectorAll("article[data-live]"), function (a) {
       if (!keep[a.dataset.live]) a.remove();
     });
     el("no-live").hidden = c.lives.length > 0;
     followSchedule(c);
+  }
+  // A live's rewards, in its card's "Contreparties" (shared.js, as the host's
+  // space): the organisers offer one, stop offering one and tick claims "Fait"
+  // for a host who cannot. Read when the card is made, then again on the frames
+  // that name one of its rewards.
+  function liveRewards(card, liveId, currency) {
+    card.rewards = cagnotteRewards({
+      box: card.querySelector('[data-box="rewards"]'), live: liveId, request: api, labels: cagnotteRewardWords[lang],
+      money: function (minor) { return money(minor, currency); }, exp: exponent(currency), when: when,
+      said: notice, fail: fail
+    });
+    card.rewards.load().catch(fail);
+  }
+  // The lives whose rewards a frame changed: an offer, a close, a claim ticked,
+  // a donation, refund or edit of a donation that claimed one (each names its
+  // reward); every live after a snapshot (frames may have come while the page
+  // was not connected). Read with the next reload.
+  var rewardsDue = {};
+  function noteRewards(ev) {
+    if (ev.type === "snapshot") rewardsDue["*"] = true;
+    else if (ev.reward && ev.reward.live_id) rewardsDue[ev.reward.live_id] = true;
+  }
+  function loadRewards() {
+    var due = rewardsDue;
+    rewardsDue = {};
+    Array.prototype.forEach.call(el("lives").querySelectorAll("article[data-live]"), function (card) {
+      if (card.rewards && (due["*"] || due[card.dataset.live])) card.rewards.load().catch(fail);
+    });
   }
   // A live's state changes with the clock, not with an event: the page reloads
   // when the next live starts or ends, so "en cours" and the fold come on time.
@@ -1690,7 +1724,10 @@
       try { ev = JSON.parse(m.data); } catch (err) { return; }
       // Any frame, the snapshot too (events may have come between the last load
       // and this connection): reload.
-      if (ev && ev.type) scheduleRefresh();
+      if (ev && ev.type) {
+        noteRewards(ev);
+        scheduleRefresh();
+      }
     };
     ws.onclose = function () {
       if (socket !== ws) return;

@@ -437,6 +437,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("reward_tag", "Mot-clé (vide : tiré du titre)", "Keyword (empty: from the title)"),
     ("offer_reward", "Proposer", "Offer it"),
     ("reward_claims", "À faire", "To do"),
+    (
+        "rewards_dashboard_help",
+        "Ce que l'hôte donne en échange d'un don d'au moins un montant : un don assez grand dont le message contient le mot-clé de la contrepartie la prend, tant qu'il en reste. L'hôte les gère depuis son espace ; ici, l'organisation en propose, arrête d'en proposer et coche « Fait » pour un hôte qui ne le peut pas.",
+        "What the host gives in return for a gift of at least an amount: a gift large enough whose message has the reward's keyword claims one, while some are left. The host handles them from their space; here, the organisers offer one, stop offering one and tick \"Done\" for a host who cannot.",
+    ),
     ("host_link", "Lien de l'espace hôte", "Host's space link"),
     (
         "host_link_help",
