@@ -11,6 +11,7 @@ mod browser;
 mod campaign_widgets;
 mod credits;
 mod dashboard;
+mod dashboard_rewards;
 mod follow;
 mod goal;
 mod host_space;
