@@ -114,6 +114,27 @@
     var v = params.get(name);
     return v && /^[A-Za-z0-9_-]{1,64}$/.test(v) ? v : null;
   }
+  // The big alerts' tiers (`big`, `big2`, `big3`, in currency units; each off
+  // by default), each with its own image and sound from the media library.
+  // Given out of order, they are sorted by amount, each keeping its image and
+  // sound: the smallest gives the big alert, the next one a step bigger, the
+  // next one another. A tier without its own image or sound takes that of the
+  // tier below it (else the alert's image, and the fanfare); of two at the
+  // same amount, the later one (`big3` over `big2` over `big`) is kept.
+  function bigTiers() {
+    var given = ["big", "big2", "big3"].map(function (name) {
+      return { amount: Math.round(num(name, 0, 0, 1e9) * scale), image: mediaParam(name + "_image"),
+               sound: mediaParam(name + "_sound") };
+    }).filter(function (t) { return t.amount > 0; });
+    // A stable sort: of two at the same amount, the later stays above.
+    given.sort(function (a, b) { return a.amount - b.amount; });
+    given.forEach(function (t, i) {
+      var below = given[i - 1];
+      if (below && !t.image) t.image = below.image;
+      if (below && !t.sound) t.sound = below.sound;
+    });
+    return given.filter(function (t, i) { return !given[i + 1] || given[i + 1].amount > t.amount; });
+  }
   function colorParam(name) {
     var v = params.get(name);
     if (!v) return null;
@@ -130,14 +151,15 @@
     duration: num("duration", 6, 1, 60) * 1000,
     minAlert: Math.round(num("min_alert", 0, 0, 1e9) * scale),
     minMessage: Math.round(num("min_message", 0, 0, 1e9) * scale),
-    big: Math.round(num("big", 0, 0, 1e9) * scale),
+    // From the smallest amount up, at most three: `{amount, image, sound}`.
+    tiers: bigTiers(),
     sound: params.get("sound") === "1" || params.get("sound") === "true",
     // The streamer's own image and sound from the campaign's media library,
-    // for every donation's alert and for a big one's.
+    // for every donation's alert (a big one's are its tier's).
     image: mediaParam("alert_image"),
-    bigImage: mediaParam("big_image"),
     soundFile: mediaParam("alert_sound"),
-    bigSound: mediaParam("big_sound"),
+    // Any big alert's own sound turns the sound on, as the alert's own does.
+    tierSound: !!(mediaParam("big_sound") || mediaParam("big2_sound") || mediaParam("big3_sound")),
     // And for what the whole stream celebrates (a milestone, a goal, a poll's result, a draw).
     milestoneImage: mediaParam("milestone_image"),
     milestoneSound: mediaParam("milestone_sound"),
@@ -797,9 +819,10 @@
   // ---- alerts -------------------------------------------------------------
   // A donation's sound, and a fanfare for a big donation and for what the
   // whole stream celebrates (a milestone, a goal, a poll's result, a draw).
-  // A sound of the streamer's own (`alert_sound`, `big_sound`) plays instead of
-  // Cagnotte's; one removed from the library falls back to Cagnotte's.
-  var audio = null, fanfare = null, bigAudio = null, celebration = null;
+  // A sound of the streamer's own (`alert_sound`, `big_sound`, `big2_sound`…)
+  // plays instead of Cagnotte's; one removed from the library falls back to Cagnotte's.
+  // Each big alerts' tier plays its own (`tierAudio`, from the smallest up).
+  var audio = null, fanfare = null, tierAudio = [], celebration = null;
   function sound(file) {
     var a = new Audio(file.charAt(0) === "/" ? file : "/static/" + file);
     a.preload = "auto";
@@ -812,17 +835,23 @@
     a.onerror = function () { a.onerror = null; a.src = "/static/" + file; };
     return a;
   }
-  if (hasAlert && (cfg.sound || cfg.soundFile || cfg.bigSound || cfg.milestoneSound)) {
+  if (hasAlert && (cfg.sound || cfg.soundFile || cfg.tierSound || cfg.milestoneSound)) {
     audio = ownSound(cfg.soundFile, "alert.wav") || sound("alert.wav");
     fanfare = sound("fanfare.wav");
-    bigAudio = ownSound(cfg.bigSound, "fanfare.wav") || fanfare;
+    // Tiers that share a sound (one without its own) share its clip.
+    var clips = {};
+    tierAudio = cfg.tiers.map(function (t) {
+      if (!t.sound) return fanfare;
+      return clips[t.sound] || (clips[t.sound] = ownSound(t.sound, "fanfare.wav"));
+    });
     celebration = ownSound(cfg.milestoneSound, "fanfare.wav") || fanfare;
   }
   // The image an alert shows, if the streamer chose one: a donation's (a big
-  // one's), or that of what the stream celebrates (milestones, goals, polls, draws).
+  // one's tier's), or that of what the stream celebrates (milestones, goals, polls, draws).
   function alertImage(d, milestone) {
     if (milestone) return cfg.milestoneImage;
-    return (isBig(d) && cfg.bigImage) || cfg.image;
+    var tier = tierOf(d);
+    return (tier > 0 && cfg.tiers[tier - 1].image) || cfg.image;
   }
   function showImage(id) {
     var img = el("alert-image");
@@ -940,13 +969,17 @@
     if (d.of) box.dataset.of = d.of; else delete box.dataset.of;
     box.classList.toggle("test", !!d.test);
     box.classList.toggle("milestone", milestone);
-    box.classList.toggle("big", isBig(d));
+    // A big donation's alert, a step bigger for each tier above the first: `big`, `big big2`, `big big3`.
+    var tier = tierOf(d);
+    box.classList.toggle("big", tier > 0);
+    box.classList.toggle("big2", tier === 2);
+    box.classList.toggle("big3", tier === 3);
     showImage(alertImage(d, milestone));
     box.classList.remove("leaving");
     box.hidden = false;
     fitAlert(box);
     if (audio && !resumed) {
-      var clip = milestone ? celebration : isBig(d) ? bigAudio : audio;
+      var clip = milestone ? celebration : tier > 0 ? tierAudio[tier - 1] : audio;
       try {
         clip.currentTime = 0;
         var p = clip.play();
@@ -977,9 +1010,17 @@
     return Math.max(floor, duration * 2 / (waiting + 2));
   }
   // A big donation (`big=`, in currency units; off by default) gets a bigger
-  // alert, half as long again as the others.
+  // alert, half as long again as the others, whatever its tier.
   function isBig(d) {
-    return cfg.big > 0 && !d.kind && !d.test && kept(d) >= cfg.big;
+    return tierOf(d) > 0;
+  }
+  // The highest tier of big alerts a donation reaches with what it still
+  // counts for (1 to 3), 0 for none; never a test alert nor a celebration.
+  function tierOf(d) {
+    if (d.kind || d.test) return 0;
+    var amount = kept(d), tier = 0;
+    cfg.tiers.forEach(function (t, i) { if (amount >= t.amount) tier = i + 1; });
+    return tier;
   }
   // Alerts came while one is on screen: it leaves sooner if they call for it.
   function hurry() {
