@@ -24,10 +24,15 @@
       lang: "Langue", pos: "Position", size: "Taille (%)", font: "Police (installée localement)", color: "Texte", accent: "Accent",
       bg: "Fond des cartes", bar: "Barre", duration: "Durée d'une alerte (s)", min_alert: "Montant minimum d'une alerte",
       big: "Grande alerte à partir de (plus grande, plus longue)",
+      big2: "Grande alerte, niveau 2, à partir de (encore plus grande)",
+      big3: "Grande alerte, niveau 3, à partir de (la plus grande)",
       min_message: "Montant minimum pour afficher le message", sound: "Son à chaque alerte",
       alert_image: "Image des alertes", alert_sound: "Son des alertes", big_image: "Image des grandes alertes",
       big_sound: "Son des grandes alertes", none: "aucune", default_sound: "celui de Cagnotte",
       same_image: "la même", fanfare: "la fanfare de Cagnotte",
+      big2_image: "Image des grandes alertes, niveau 2", big2_sound: "Son des grandes alertes, niveau 2",
+      big3_image: "Image des grandes alertes, niveau 3", big3_sound: "Son des grandes alertes, niveau 3",
+      as_big: "comme les grandes alertes", as_big2: "comme le niveau 2",
       alert_text: "Texte des alertes ({donor} : le nom, {amount} : le montant)",
       goal_style: "Barre d'objectif", style_bar: "horizontale", style_thermo: "thermomètre",
       milestone_image: "Image des paliers, objectifs, sondages et tirages", milestone_sound: "Son des paliers, objectifs, sondages et tirages",
@@ -54,10 +59,15 @@
       lang: "Language", pos: "Position", size: "Size (%)", font: "Font (installed locally)", color: "Text", accent: "Accent",
       bg: "Card background", bar: "Bar", duration: "Alert duration (s)", min_alert: "Minimum amount for an alert",
       big: "Big alert from (larger, longer)",
+      big2: "Big alert, level 2, from (larger still)",
+      big3: "Big alert, level 3, from (the largest)",
       min_message: "Minimum amount to show the message", sound: "Sound on each alert",
       alert_image: "Alert image", alert_sound: "Alert sound", big_image: "Big alert image",
       big_sound: "Big alert sound", none: "none", default_sound: "Cagnotte's",
       same_image: "the same", fanfare: "Cagnotte's fanfare",
+      big2_image: "Big alert image, level 2", big2_sound: "Big alert sound, level 2",
+      big3_image: "Big alert image, level 3", big3_sound: "Big alert sound, level 3",
+      as_big: "same as big alerts", as_big2: "same as level 2",
       alert_text: "Alert text ({donor}: the name, {amount}: the amount)",
       goal_style: "Goal bar", style_bar: "horizontal", style_thermo: "thermometer",
       milestone_image: "Image of milestones, goals, polls and draws", milestone_sound: "Sound of milestones, goals, polls and draws",
@@ -95,8 +105,9 @@
     var q = new URLSearchParams();
     q.set("token", token);
     if (f.lang.value !== "fr") q.set("lang", f.lang.value);
-    ["pos", "size", "font", "duration", "min_alert", "big", "min_message", "alert_text", "goal_style", "goal", "speed", "credits_order", "lives_by",
-     "alert_image", "alert_sound", "big_image", "big_sound", "milestone_image", "milestone_sound",
+    ["pos", "size", "font", "duration", "min_alert", "big", "big2", "big3", "min_message", "alert_text", "goal_style", "goal", "speed", "credits_order", "lives_by",
+     "alert_image", "alert_sound", "big_image", "big_sound", "big2_image", "big2_sound", "big3_image", "big3_sound",
+     "milestone_image", "milestone_sound",
      "timer_minutes", "timer_step", "timer_add", "timer_max"].forEach(function (name) {
       var v = f[name].value.trim();
       if (v !== "") q.set(name, v);
