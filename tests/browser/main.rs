@@ -7,6 +7,7 @@
 #[path = "../api/helpers.rs"]
 mod helpers;
 
+mod alert_tiers;
 mod browser;
 mod campaign_widgets;
 mod credits;
