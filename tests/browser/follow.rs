@@ -172,7 +172,7 @@ async fn chat_rows(b: &Browser) -> Vec<[String; 3]> {
             .iter()
             .map(|r| std::array::from_fn(|i| r[i].as_str().unwrap_or_default().to_owned()))
             .collect();
-        (rows.len() == 5 && rows.iter().all(|r| !r[2].is_empty())).then_some(rows)
+        (rows.len() == 6 && rows.iter().all(|r| !r[2].is_empty())).then_some(rows)
     })
     .await
 }
