@@ -42,8 +42,10 @@ async fn record(b: &Browser) {
         new MutationObserver(function () {
             if (box.hidden || !box.dataset.id || box.dataset.id === last) return;
             last = box.dataset.id;
-            var key = Object.keys(localStorage).filter(function (k) { return /:current$/.test(k); })[0];
-            var c = JSON.parse(localStorage.getItem(key));
+            // This alert's record (another source's may be kept beside it).
+            var c = Object.keys(localStorage).filter(function (k) { return /:current$/.test(k); })
+                .map(function (k) { return JSON.parse(localStorage.getItem(k)); })
+                .filter(function (c) { return c && c.id === last; })[0];
             window.__alerts.push([
                 document.getElementById("alert-donor").textContent, document.getElementById("alert-amount").textContent,
                 Array.from(box.classList).filter(function (n) { return /^big/.test(n); }).join(" "),
