@@ -52,9 +52,11 @@ const CHALLENGES: [&str; 4] = [
 /// The prizes the demo host draws among the gifts of 10 € and more.
 const PRIZES: [&str; 3] = ["Un dessin original", "Une affiche dédicacée", "Un mug de la chaîne"];
 
-/// The demo host's rewards: a title, the least gift (cents), how many.
-const REWARDS: [(&str, i64, Option<u32>); 2] =
-    [("Un croquis de votre animal", 2000, Some(5)), ("Votre pseudo sur le fond d'écran", 500, None)];
+/// The demo host's rewards: a title, its keyword, the least gift (cents), how many.
+const REWARDS: [(&str, &str, i64, Option<u32>); 2] = [
+    ("Un croquis de votre animal", "croquis", 2000, Some(5)),
+    ("Votre pseudo sur le fond d'écran", "pseudo", 500, None),
+];
 
 /// The demo host's polls: a question and its options.
 const POLLS: [(&str, [&str; 3]); 2] = [
@@ -158,6 +160,15 @@ async fn demo(
     }
 
     let base = format!("http://{addr}/overlay/lives/{live_id}");
+    // Rewards offered from the start: some donors claim them with their keywords.
+    let mut rewards = Vec::new();
+    for (title, tag, amount, quantity) in REWARDS {
+        let body = json!({"title": title, "tag": tag, "amount": amount, "quantity": quantity});
+        match call(addr, &format!("/api/v1/lives/{live_id}/rewards"), &key, body).await {
+            Ok(r) => rewards.extend(r["tag"].as_str().map(|t| (t.to_owned(), amount))),
+            Err(err) => tracing::warn!(%err, "demo reward failed"),
+        }
+    }
     println!();
     println!("Cagnotte demo on http://{addr} — stop with ctrl-c (its data is thrown away).");
     println!("Open these in a browser or add them to OBS as Browser sources:");
@@ -208,15 +219,6 @@ async fn demo(
     // And a poll: some donors vote with its keywords.
     let polls = format!("/api/v1/lives/{live_id}/polls");
     let (mut next_poll, mut asked, mut tags) = (tokio::time::Instant::now(), 0, Vec::<String>::new());
-    // Rewards offered from the start: some donors claim them with their keywords.
-    let mut rewards = Vec::new();
-    for (title, amount, quantity) in REWARDS {
-        let body = json!({"title": title, "amount": amount, "quantity": quantity});
-        match call(addr, &format!("/api/v1/lives/{live_id}/rewards"), &key, body).await {
-            Ok(r) => rewards.extend(r["tag"].as_str().map(|t| (t.to_owned(), amount))),
-            Err(err) => tracing::warn!(%err, "demo reward failed"),
-        }
-    }
     // And a prize drawn now and then, once a few gifts came: an alert names its winner.
     let draws = format!("/api/v1/lives/{live_id}/draws");
     let (mut next_draw, mut drawn) = (tokio::time::Instant::now() + Duration::from_secs(30), 0);

@@ -54,6 +54,20 @@ pub async fn click(b: &Browser, css: &str) {
     panic!("{css} kept being replaced");
 }
 
+/// Picks the option shown as `label` in the first `<select>` matching `css`;
+/// found again if the page re-rendered it between find and choice (as [`click`]).
+pub async fn choose(b: &Browser, css: &str, label: &str) {
+    for _ in 0..5 {
+        let e = b.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        match e.select_by_label(label).await {
+            Ok(()) => return,
+            Err(err) if err.to_string().contains("stale element") => continue,
+            Err(err) => panic!("{css}: no option {label:?}: {err}"),
+        }
+    }
+    panic!("{css} kept being replaced");
+}
+
 /// Runs `script` with `arguments[0] = css` and returns its value.
 pub async fn on(b: &Browser, css: &str, script: &str) -> Value {
     b.client.execute(script, vec![json!(css)]).await.expect("script")
@@ -470,8 +484,7 @@ async fn edits_rotation_and_a_test_alert_that_totals_ignore() {
         click(b, "details:has(#new-milestone) > summary").await;
         fill(b, "#new-milestone [name=label]", "Premier palier").await;
         fill(b, "#new-milestone [name=amount]", "1").await;
-        let scope = b.client.find(Locator::Css("#new-milestone [name=live_id]")).await.unwrap();
-        scope.select_by_label("Ana & Léo — Marathon").await.expect("the live is offered as a scope");
+        choose(b, "#new-milestone [name=live_id]", "Ana & Léo — Marathon").await;
         click(b, "#new-milestone button[type=submit]").await;
         wait_text(b, "#milestones tbody tr td:nth-child(1)", "Premier palier").await;
         let row = b.js("return Array.from(document.querySelectorAll('#milestones tbody td')).map(function (t) { return t.textContent; })").await;
