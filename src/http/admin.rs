@@ -856,6 +856,13 @@ async fn matches_csv(
     style.attachment(w, &campaign_id, ["abondements", "matches"])
 }
 
+/// A campaign's lives (their ids) and its currency, for the exports that go through its lives.
+fn lives_of(app: &AppState, campaign_id: &str) -> Result<(Vec<String>, crate::money::Currency), ApiError> {
+    app.views
+        .with_campaign(campaign_id, |c| (c.lives.clone(), c.campaign.currency))
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))
+}
+
 /// `GET /api/v1/campaigns/{id}/draws.csv[?excel=1[&lang=fr][&tz=…]]`: every
 /// prize drawn in the campaign's lives, oldest first: the draw's terms, how many
 /// donations and tickets entered, and the winner as the organisers need them to
@@ -869,10 +876,7 @@ async fn draws_csv(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
-    let (lives, currency) = app
-        .views
-        .with_campaign(&campaign_id, |c| (c.lives.clone(), c.campaign.currency))
-        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let (lives, currency) = lives_of(&app, &campaign_id)?;
     let style = CsvStyle::of(&q)?;
     let mut w = style.writer(&CsvStyle::DRAW_COLUMNS)?;
     let mut draws: Vec<(crate::domain::Draw, crate::domain::Donation, String)> = Vec::new();
@@ -921,10 +925,7 @@ async fn rewards_csv(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
-    let (lives, currency) = app
-        .views
-        .with_campaign(&campaign_id, |c| (c.lives.clone(), c.campaign.currency))
-        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let (lives, currency) = lives_of(&app, &campaign_id)?;
     let style = CsvStyle::of(&q)?;
     let mut w = style.writer(&CsvStyle::REWARD_COLUMNS)?;
     let mut claims: Vec<(crate::domain::Reward, crate::domain::Donation, bool, String)> = Vec::new();

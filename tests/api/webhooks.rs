@@ -680,6 +680,14 @@ impl Receiver {
 
 const SUBSCRIBER_SECRET: &str = "subscriber-secret-0123456789";
 
+/// Adds a Discord channel (French) told of one campaign's events, as created.
+async fn discord(app: &TestApp, url: &str, campaign_id: &str) -> Value {
+    let body = json!({"url": url, "format": "discord", "campaign_id": campaign_id});
+    let (s, v) = app.post("/api/v1/webhooks", Some(ADMIN), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v
+}
+
 /// Adds a subscriber of one campaign's events, signed with [`SUBSCRIBER_SECRET`].
 async fn subscribe(app: &TestApp, url: &str, campaign_id: &str) -> Value {
     let body = json!({"url": url, "secret": SUBSCRIBER_SECRET, "campaign_id": campaign_id});
@@ -874,14 +882,7 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
         let (s, e) = app.post("/api/v1/webhooks", Some(ADMIN), body).await;
         assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{e}");
     }
-    let (s, discord) = app
-        .post(
-            "/api/v1/webhooks",
-            Some(ADMIN),
-            json!({"url": format!("{base}/discord"), "format": "discord", "campaign_id": c}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{discord}");
+    let discord = discord(&app, &format!("{base}/discord"), c).await;
     assert_eq!((discord["format"].as_str(), discord["lang"].as_str()), (Some("discord"), Some("fr")));
     assert_eq!(
         discord["events"],
@@ -966,13 +967,7 @@ async fn a_receiver_is_tested_before_the_live() {
     let live = app.setup().await;
     let c = &live.campaign_id;
     let signed = subscribe(&app, &format!("{base}/bot"), c).await["id"].as_str().unwrap().to_owned();
-    let (_, discord) = app
-        .post(
-            "/api/v1/webhooks",
-            Some(ADMIN),
-            json!({"url": format!("{base}/discord"), "format": "discord", "campaign_id": c}),
-        )
-        .await;
+    let discord = discord(&app, &format!("{base}/discord"), c).await;
     let discord = discord["id"].as_str().unwrap().to_owned();
     let app = &app;
     let test =
@@ -1533,14 +1528,7 @@ async fn a_held_gift_s_words_are_said_once_approved() {
     let live = app.setup().await;
     let c = &live.campaign_id;
     app.moderate(&live, json!({"mode": "manual"})).await;
-    let (s, _) = app
-        .post(
-            "/api/v1/webhooks",
-            Some(ADMIN),
-            json!({"url": format!("{base}/discord"), "format": "discord", "campaign_id": c}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    discord(&app, &format!("{base}/discord"), c).await;
     subscribe(&app, &format!("{base}/bot"), c).await;
     let (_, d) =
         app.donate(&live, json!({"amount": 1500, "currency": "EUR", "donor": "Ana", "message": "Courage !"})).await;
@@ -1574,14 +1562,7 @@ async fn a_live_s_start_is_announced_once_at_its_time() {
     let clock = ManualClock::at("2027-03-01T19:59:00Z");
     let app = spawn_app_clocked(&clock).await;
     let c = app.eur_campaign().await;
-    let (s, _) = app
-        .post(
-            "/api/v1/webhooks",
-            Some(ADMIN),
-            json!({"url": format!("{base}/discord"), "format": "discord", "campaign_id": c}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    discord(&app, &format!("{base}/discord"), &c).await;
     subscribe(&app, &format!("{base}/bot"), &c).await;
     let ana = app
         .live(
