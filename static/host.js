@@ -340,14 +340,7 @@
         .then(function () { b.disabled = false; });
       return;
     }
-    var slot = b.dataset.act + " " + b.dataset.id;
-    if (!b.dataset.armed) {
-      armed[slot] = true;
-      b.dataset.armed = "1";
-      b.textContent = T.confirm;
-      return;
-    }
-    delete armed[slot];
+    if (!cagnotteSecondClick(armed, b.dataset.act + " " + b.dataset.id, b, T.confirm)) return;
     b.disabled = true;
     var act = b.dataset.act, own = "/api/v1/lives/" + encodeURIComponent(liveId);
     var done = act === "approve" ? T.approved : act === "cancel-challenge" ? T.challengeCancelled

@@ -125,6 +125,21 @@ var cagnotteExplain = (function () {
   };
 })();
 
+// Whether this click on `b` confirms its action: the first click arms it (its
+// text asks to confirm; `armed[key]` remembers it, so a redrawn button stays
+// armed) and answers false; the second disarms it and answers true.
+function cagnotteSecondClick(armed, key, b, confirmText) {
+  "use strict";
+  if (!b.dataset.armed) {
+    armed[key] = true;
+    b.dataset.armed = "1";
+    b.textContent = confirmText;
+    return false;
+  }
+  delete armed[key];
+  return true;
+}
+
 // Copies an input's text to the clipboard (selecting it where the clipboard
 // API is not offered, a page served over plain HTTP to another machine), then
 // calls `done`.
@@ -452,13 +467,7 @@ function cagnotteRewards(o) {
     var b = ev.target.closest("button[data-act=close-reward]");
     if (!b) return;
     var id = b.dataset.id;
-    if (!b.dataset.armed) {
-      armed[id] = true;
-      b.dataset.armed = "1";
-      b.textContent = L.confirm;
-      return;
-    }
-    delete armed[id];
+    if (!cagnotteSecondClick(armed, id, b, L.confirm)) return;
     b.disabled = true;
     o.request("POST", path + "/" + encodeURIComponent(id) + "/close").then(function () {
       o.said(L.rewardClosed, false);

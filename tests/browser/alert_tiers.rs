@@ -231,11 +231,13 @@ async fn the_builder_sets_the_second_and_third_tiers() {
                     input.tagName === "SELECT" ? Array.from(input.options).map(function (o) { return o.textContent; }) : input.type];
         });"##;
     with_browser(async |b| {
+        let library_read = || {
+            eventually("the builder reads the library", WAIT, || async {
+                (b.js("return document.getElementById('media').dataset.loaded").await == "2").then_some(())
+            })
+        };
         b.goto(&format!("{builder}&lang=en")).await;
-        eventually("the builder reads the library", WAIT, || async {
-            (b.js("return document.getElementById('media').dataset.loaded").await == "2").then_some(())
-        })
-        .await;
+        library_read().await;
         assert_eq!(
             b.js(fields).await,
             json!([
@@ -252,10 +254,7 @@ async fn the_builder_sets_the_second_and_third_tiers() {
         );
 
         b.goto(&builder).await;
-        eventually("the builder reads the library", WAIT, || async {
-            (b.js("return document.getElementById('media').dataset.loaded").await == "2").then_some(())
-        })
-        .await;
+        library_read().await;
         assert_eq!(
             b.js(fields).await,
             json!([
