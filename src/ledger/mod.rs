@@ -7,7 +7,9 @@
 
 pub mod sqlite;
 
-use crate::domain::state::{CampaignState, Command, Decision, Event, Fact, Limits, LiveState, Refusal, State, Stream};
+use crate::domain::state::{
+    CampaignState, Command, Decision, Event, Fact, Limits, LiveState, Refusal, RewardState, State, Stream,
+};
 use crate::domain::{Donation, Match, Poll, Timestamp, TokenHash};
 use crate::hub::{Frame, Hub};
 use crate::metrics::LedgerStats;
@@ -382,8 +384,10 @@ impl Writer {
                 let currency = s.campaigns[&live.campaign_id].campaign.currency;
                 Some(Change::Live { live: live.clone(), currency })
             }
-            Fact::DonationReceived { donation, .. } => {
-                let (change, inner) = self.donation_change(&donation.id, before.donation);
+            Fact::DonationReceived { donation, reward, .. } => {
+                // Its reward is the fact's: no need to look through every claim.
+                let claimed = Some(reward.as_deref());
+                let (change, inner) = self.donation_change(&donation.id, before.donation, claimed);
                 frame = Some(Frame::new(seq, object(&format!("\"type\":\"donation\",\"seq\":{seq},"), &inner)));
                 body = Some(object("", &inner));
                 Some(change)
@@ -392,7 +396,7 @@ impl Writer {
                 // What this refund gave back, next to the donation's total refunded so far.
                 let back = s.donations[donation_id].donation.refunded_amount
                     - before.donation.as_ref().map_or(0, |b| b.refunded_amount);
-                let (change, inner) = self.donation_change(donation_id, before.donation);
+                let (change, inner) = self.donation_change(donation_id, before.donation, None);
                 frame = Some(Frame::new(
                     seq,
                     format!("{{\"type\":\"{}\",\"seq\":{seq},\"amount_refunded\":{back},{inner}}}", ev.fact.kind()),
@@ -409,7 +413,7 @@ impl Writer {
             Fact::TextReleased { donation_id }
             | Fact::TextHidden { donation_id, .. }
             | Fact::DonationErased { donation_id } => {
-                let (change, _) = self.donation_change(donation_id, before.donation);
+                let (change, _) = self.donation_change(donation_id, before.donation, None);
                 let view = json(&s.donations[donation_id].donation.view());
                 let reward = self.reward_part(donation_id);
                 frame = Some(Frame::new(
@@ -600,12 +604,23 @@ impl Writer {
     }
 
     /// The read-model change and the frame body of a donation or refund just folded.
-    fn donation_change(&self, donation_id: &str, before: Option<Donation>) -> (Change, String) {
+    /// `claimed`: the id of the reward the donation claimed when the caller
+    /// knows it (`Some(None)`: none), else `None` to find it among the claims.
+    fn donation_change(
+        &self,
+        donation_id: &str,
+        before: Option<Donation>,
+        claimed: Option<Option<&str>>,
+    ) -> (Change, String) {
         let s = &self.state;
         let d = &s.donations[donation_id].donation;
         let live = &s.lives[d.live_id.as_str()];
         let campaign = &s.campaigns[d.campaign_id.as_str()];
-        let inner = response_inner(d, live, campaign);
+        let reward = match claimed {
+            Some(id) => id.and_then(|id| live.reward(id)),
+            None => live.reward_of(donation_id),
+        };
+        let inner = response_inner(d, live, campaign, reward);
         let touched = d
             .allocations
             .iter()
@@ -621,7 +636,7 @@ impl Writer {
             campaign_platform: campaign.platforms.get(&d.platform).copied().unwrap_or_default(),
             matches: touched,
             poll: d.vote.as_deref().and_then(|v| live.poll(&v.poll_id)).cloned(),
-            reward: live.reward_of(donation_id).cloned(),
+            reward: reward.cloned(),
         };
         (change, inner)
     }
@@ -655,7 +670,7 @@ impl Writer {
         let d = &self.state.donations[donation_id].donation;
         let l = &self.state.lives[d.live_id.as_str()];
         let c = &self.state.campaigns[d.campaign_id.as_str()];
-        object("", &response_inner(d, l, c))
+        object("", &response_inner(d, l, c, l.reward_of(donation_id)))
     }
 
     fn rebuild(&mut self) {
@@ -670,7 +685,7 @@ impl Writer {
 /// a donation's answer and its stream frame. `matches` gives each match's budget;
 /// a donation that voted adds `"poll"`, its poll's tallies as of it, and one
 /// that claimed a reward `"reward"`, that reward as of it.
-fn response_inner(d: &Donation, live: &LiveState, campaign: &CampaignState) -> String {
+fn response_inner(d: &Donation, live: &LiveState, campaign: &CampaignState, reward: Option<&RewardState>) -> String {
     #[derive(serde::Serialize)]
     struct Budget<'a> {
         id: &'a str,
@@ -693,7 +708,7 @@ fn response_inner(d: &Donation, live: &LiveState, campaign: &CampaignState) -> S
         out.extend_from_slice(b",\"poll\":");
         let _ = serde_json::to_writer(&mut out, &crate::views::poll_json(p));
     }
-    if let Some(r) = live.reward_of(&d.id) {
+    if let Some(r) = reward {
         out.extend_from_slice(b",\"reward\":");
         let _ = serde_json::to_writer(&mut out, &crate::views::reward_json(r));
     }
