@@ -128,6 +128,10 @@ impl From<Refusal> for ApiError {
             Refusal::PollOpen => ApiError::new(StatusCode::CONFLICT, "poll_open", msg),
             Refusal::RewardNotFound => ApiError::not_found("reward_not_found", msg),
             Refusal::RewardClosed => ApiError::new(StatusCode::CONFLICT, "reward_closed", msg),
+            Refusal::RewardOpen => ApiError::new(StatusCode::CONFLICT, "reward_open", msg),
+            Refusal::QuantityBelowClaimed { claimed } => {
+                ApiError::invalid("quantity_below_claimed", msg).with("claimed", claimed)
+            }
             Refusal::TooManyRewards { max } => {
                 ApiError::new(StatusCode::CONFLICT, "too_many_rewards", msg).with("max", max)
             }

@@ -917,6 +917,12 @@ pub fn reward_json(r: &RewardState) -> Value {
     })
 }
 
+impl LiveView {
+    pub fn reward(&self, id: &str) -> Option<&RewardState> {
+        self.rewards.iter().find(|r| r.reward.id == id)
+    }
+}
+
 /// A live's rewards with their claims, oldest first (for its host and the
 /// organisers): each claim's donation as viewers see it, and whether it was given.
 pub fn reward_claims_json(l: &LiveView) -> Vec<Value> {

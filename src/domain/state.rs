@@ -150,6 +150,11 @@ pub enum Fact {
     RewardOffered {
         reward: Reward,
     },
+    /// A reward's terms changed (title, least gift, quantity, keyword), or a
+    /// reward offered again: `reward` as it is now. Its claims stay.
+    RewardUpdated {
+        reward: Reward,
+    },
     /// A reward its host stopped offering: its claims stay.
     RewardClosed {
         live_id: String,
@@ -236,6 +241,7 @@ impl Fact {
             Fact::LiveStarted { .. } => "live_started",
             Fact::RewardOffered { .. } => "reward_offered",
             Fact::RewardClosed { .. } => "reward_closed",
+            Fact::RewardUpdated { .. } => "reward_updated",
             Fact::RewardDelivered { .. } => "reward_delivered",
             Fact::MatchUpdated { .. } => "match_updated",
             Fact::CampaignOverlayRotated { .. } => "campaign_overlay_rotated",
@@ -472,6 +478,18 @@ pub enum Command {
         live_id: String,
         reward_id: String,
     },
+    /// New terms for a reward (`reward`: its id and live, the new title,
+    /// amount, quantity and tag; the writer keeps its times). Its claims stay.
+    UpdateReward {
+        by: Principal,
+        reward: Reward,
+    },
+    /// A reward no longer offered, offered again (its keyword as it was).
+    ReopenReward {
+        by: Principal,
+        live_id: String,
+        reward_id: String,
+    },
     DeliverReward {
         by: Principal,
         live_id: String,
@@ -582,6 +600,10 @@ pub enum Refusal {
     RewardNotFound,
     #[error("this reward is no longer offered")]
     RewardClosed,
+    #[error("this reward is offered already")]
+    RewardOpen,
+    #[error("{claimed} donations claimed this reward already: its quantity cannot go below that")]
+    QuantityBelowClaimed { claimed: usize },
     #[error("this live already offers {max} rewards: close one first")]
     TooManyRewards { max: usize },
     #[error("another reward this live offers has this keyword")]
@@ -786,6 +808,15 @@ impl LiveState {
 
     pub fn reward(&self, id: &str) -> Option<&RewardState> {
         self.rewards.iter().find(|r| r.reward.id == id)
+    }
+
+    /// The keywords of the rewards it offers now, but `except`'s.
+    pub fn offered_tags(&self, except: Option<&str>) -> Vec<&str> {
+        self.rewards
+            .iter()
+            .filter(|r| r.reward.closed_at.is_none() && Some(r.reward.id.as_str()) != except)
+            .map(|r| r.reward.tag.as_str())
+            .collect()
     }
 
     /// The reward a donation of this live claimed, if it did.
@@ -1380,12 +1411,7 @@ impl State {
                 if live.reward(&reward.id).is_some() {
                     return Err(Refusal::IdTaken("reward"));
                 }
-                let offered: Vec<&str> = live
-                    .rewards
-                    .iter()
-                    .filter(|r| r.reward.closed_at.is_none())
-                    .map(|r| r.reward.tag.as_str())
-                    .collect();
+                let offered = live.offered_tags(None);
                 if offered.len() >= REWARDS_MAX {
                     return Err(Refusal::TooManyRewards { max: REWARDS_MAX });
                 }
@@ -1407,6 +1433,44 @@ impl State {
                     return Err(Refusal::RewardClosed);
                 }
                 Ok(Decision::Append(Fact::RewardClosed { live_id: live_id.clone(), reward_id: reward_id.clone() }))
+            }
+            Command::UpdateReward { by, reward } => {
+                let live = self.lives.get(&reward.live_id).ok_or(Refusal::LiveNotFound)?;
+                let r = live.reward(&reward.id).ok_or(Refusal::RewardNotFound)?;
+                if !self.may(by, &reward.live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if reward.quantity.is_some_and(|q| (q as usize) < r.claimed()) {
+                    return Err(Refusal::QuantityBelowClaimed { claimed: r.claimed() });
+                }
+                // A keyword another offered reward has would claim either.
+                if r.reward.closed_at.is_none() && live.offered_tags(Some(&reward.id)).contains(&reward.tag.as_str()) {
+                    return Err(Refusal::TagTaken);
+                }
+                let reward =
+                    Reward { created_at: r.reward.created_at, closed_at: r.reward.closed_at, ..reward.clone() };
+                if reward == r.reward {
+                    return Ok(Decision::Nothing);
+                }
+                Ok(Decision::Append(Fact::RewardUpdated { reward }))
+            }
+            Command::ReopenReward { by, live_id, reward_id } => {
+                let live = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
+                let r = live.reward(reward_id).ok_or(Refusal::RewardNotFound)?;
+                if !self.may(by, live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if r.reward.closed_at.is_none() {
+                    return Err(Refusal::RewardOpen);
+                }
+                let offered = live.offered_tags(None);
+                if offered.len() >= REWARDS_MAX {
+                    return Err(Refusal::TooManyRewards { max: REWARDS_MAX });
+                }
+                if offered.contains(&r.reward.tag.as_str()) {
+                    return Err(Refusal::TagTaken);
+                }
+                Ok(Decision::Append(Fact::RewardUpdated { reward: Reward { closed_at: None, ..r.reward.clone() } }))
             }
             Command::DeliverReward { by, live_id, donation_id, delivered } => {
                 let live = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
@@ -1648,7 +1712,9 @@ impl State {
             | Fact::RewardClosed { live_id, .. }
             | Fact::RewardDelivered { live_id, .. }
             | Fact::LiveStarted { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
-            Fact::RewardOffered { reward } => self.lives.get(&reward.live_id)?.live.campaign_id.clone(),
+            Fact::RewardOffered { reward } | Fact::RewardUpdated { reward } => {
+                self.lives.get(&reward.live_id)?.live.campaign_id.clone()
+            }
             Fact::MatchStarted { match_id } | Fact::MatchEnded { match_id } | Fact::MatchUsedUp { match_id } => {
                 self.match_index.get(match_id)?.clone()
             }
@@ -1731,7 +1797,9 @@ impl State {
             | Fact::RewardClosed { live_id, .. }
             | Fact::RewardDelivered { live_id, .. }
             | Fact::LiveStarted { live_id, .. } => Some(Stream::Live(live_id.clone())),
-            Fact::RewardOffered { reward } => Some(Stream::Live(reward.live_id.clone())),
+            Fact::RewardOffered { reward } | Fact::RewardUpdated { reward } => {
+                Some(Stream::Live(reward.live_id.clone()))
+            }
             Fact::PrizeDrawn { draw } => Some(Stream::Live(draw.live_id.clone())),
             // An edit on air: a new goal, a new time, a new title.
             Fact::LiveUpdated { live } => Some(Stream::Live(live.id.clone())),
@@ -2062,6 +2130,11 @@ impl State {
             Fact::RewardOffered { reward } => {
                 let l = self.lives.get_mut(&reward.live_id).ok_or(FoldError::Unknown(ev.seq))?;
                 l.rewards.push(RewardState { reward: reward.clone(), claims: vec![] });
+            }
+            Fact::RewardUpdated { reward } => {
+                let l = self.lives.get_mut(&reward.live_id).ok_or(FoldError::Unknown(ev.seq))?;
+                let r = l.rewards.iter_mut().find(|r| r.reward.id == reward.id).ok_or(FoldError::Unknown(ev.seq))?;
+                r.reward = reward.clone();
             }
             Fact::RewardClosed { live_id, reward_id } => {
                 let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;

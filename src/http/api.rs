@@ -45,7 +45,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/polls/{poll_id}/close", post(close_poll))
         .route("/api/v1/lives/{id}/draws", post(draw_prize))
         .route("/api/v1/lives/{id}/rewards", get(live_rewards).post(offer_reward))
+        .route("/api/v1/lives/{id}/rewards/{reward_id}", axum::routing::patch(edit_reward))
         .route("/api/v1/lives/{id}/rewards/{reward_id}/close", post(close_reward))
+        .route("/api/v1/lives/{id}/rewards/{reward_id}/reopen", post(reopen_reward))
         .route("/api/v1/lives/{id}/rewards/claims/{donation_id}", axum::routing::put(deliver_reward))
         .route("/api/v1/donations/{id}/refund", post(refund))
 }
@@ -978,38 +980,111 @@ async fn offer_reward(
     }
     let title = text::required("title", &b.title, REWARD_TITLE_MAX)?;
     let amount = minor("amount", Some(&b.amount))?.unwrap_or_default();
-    if let Some(q) = b.quantity.filter(|q| !(1..=REWARD_QUANTITY_MAX).contains(q)) {
-        return Err(ApiError::invalid(
-            "invalid_field",
-            format!("quantity must be between 1 and {REWARD_QUANTITY_MAX} (got {q}), or left out for no limit"),
-        )
-        .with("field", "quantity"));
-    }
+    let quantity = b.quantity.map(reward_quantity).transpose()?;
     let tag = match b.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         None => String::new(),
-        Some(t) => {
-            let tag = crate::domain::folded_tag(t);
-            if tag.is_empty() || tag.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(ApiError::invalid(
-                    "invalid_field",
-                    "tag must have letters (digits alone would read as a poll option's number)",
-                )
-                .with("field", "tag"));
-            }
-            tag
-        }
+        Some(t) => reward_tag(t)?,
     };
     let reward = crate::domain::Reward {
         id: secret::new_id(),
         live_id,
         title,
         amount,
-        quantity: b.quantity,
+        quantity,
         tag,
         created_at: Timestamp::default(),
         closed_at: None,
     };
     Ok(outcome_response(app.ledger.submit(Command::OfferReward { by, reward }).await?, StatusCode::CREATED))
+}
+
+/// A reward's quantity as asked, checked: 1 to 10 000.
+fn reward_quantity(q: u32) -> Result<u32, ApiError> {
+    if !(1..=REWARD_QUANTITY_MAX).contains(&q) {
+        return Err(ApiError::invalid(
+            "invalid_field",
+            format!("quantity must be between 1 and {REWARD_QUANTITY_MAX} (got {q}), or left out for no limit"),
+        )
+        .with("field", "quantity"));
+    }
+    Ok(q)
+}
+
+/// A reward's keyword as its host typed it (`#Dessin-Live`), folded (`dessinlive`).
+fn reward_tag(asked: &str) -> Result<String, ApiError> {
+    let tag = crate::domain::folded_tag(asked);
+    if tag.is_empty() || tag.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::invalid(
+            "invalid_field",
+            "tag must have letters (digits alone would read as a poll option's number)",
+        )
+        .with("field", "tag"));
+    }
+    Ok(tag)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EditReward {
+    title: Option<String>,
+    amount: Option<Value>,
+    /// `null` for no limit.
+    #[serde(default)]
+    quantity: Patch<u32>,
+    tag: Option<String>,
+}
+
+/// `PATCH /api/v1/lives/{id}/rewards/{reward_id} {title?, amount?, quantity?,
+/// tag?}` (admin, the live's key or its host key): new terms for the donations
+/// to come ("five more portraits", a title mistyped); those that claimed it keep
+/// it. `quantity` `null` for no limit, never below the claims that still count
+/// (`422 quantity_below_claimed`); a `tag` another offered reward has is `409
+/// tag_taken`. Answers the reward as it is now; the same terms write nothing.
+async fn edit_reward(
+    State(app): State<AppState>,
+    Path((live_id, reward_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<EditReward>,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
+    let mut reward = app
+        .views
+        .with_live(&live_id, |l| l.reward(&reward_id).map(|r| r.reward.clone()))
+        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?
+        .ok_or_else(|| ApiError::not_found("reward_not_found", "no reward of this live has this id"))?;
+    if let Some(title) = b.title {
+        reward.title = text::required("title", &title, REWARD_TITLE_MAX)?;
+    }
+    if let Some(amount) = b.amount {
+        reward.amount = minor("amount", Some(&amount))?.unwrap_or_default();
+    }
+    reward.quantity = b.quantity.apply(reward.quantity, |q| reward_quantity(q).map(Some))?;
+    if let Some(tag) = b.tag {
+        reward.tag = reward_tag(&tag)?;
+    }
+    app.ledger.submit(Command::UpdateReward { by, reward }).await?;
+    reward_answer(&app, &live_id, &reward_id)
+}
+
+/// `POST /api/v1/lives/{id}/rewards/{reward_id}/reopen` (admin, the live's key
+/// or its host key): a reward no longer offered, offered again with its keyword
+/// (`409 tag_taken` when another offered reward took it since, `409
+/// too_many_rewards`, `409 reward_open` when it is offered).
+async fn reopen_reward(
+    State(app): State<AppState>,
+    Path((live_id, reward_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
+    let reopen = Command::ReopenReward { by, live_id: live_id.clone(), reward_id: reward_id.clone() };
+    app.ledger.submit(reopen).await?;
+    reward_answer(&app, &live_id, &reward_id)
+}
+
+/// A reward of a live as its answers give it.
+fn reward_answer(app: &AppState, live_id: &str, reward_id: &str) -> Result<Response, ApiError> {
+    let reward = app.views.with_live(live_id, |l| l.reward(reward_id).map(crate::views::reward_json));
+    Ok(axum::Json(reward.flatten().ok_or_else(|| ApiError::internal("reward missing"))?).into_response())
 }
 
 /// `POST /api/v1/lives/{id}/rewards/{reward_id}/close` (admin, the live's key

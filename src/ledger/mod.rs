@@ -532,6 +532,7 @@ impl Writer {
                 p.map(|poll| Change::Poll { live_id: live_id.clone(), poll })
             }
             Fact::RewardOffered { reward: crate::domain::Reward { live_id, id, .. } }
+            | Fact::RewardUpdated { reward: crate::domain::Reward { live_id, id, .. } }
             | Fact::RewardClosed { live_id, reward_id: id } => {
                 let r = s.lives.get(live_id).and_then(|l| l.reward(id)).cloned();
                 if let Some(r) = &r {
@@ -808,6 +809,8 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         | Command::RemoveMilestone { .. }
         | Command::EraseDonation { .. }
         | Command::CloseReward { .. }
+        | Command::UpdateReward { .. }
+        | Command::ReopenReward { .. }
         | Command::DeliverReward { .. } => {}
         Command::Refund { .. } | Command::RotateLiveSecrets { .. } | Command::Tick => {}
     }

@@ -426,3 +426,149 @@ async fn the_organisers_download_every_claim_to_give_each_reward() {
     let (s, e) = app.request(Method::GET, "/api/v1/campaigns/nope/rewards.csv", Some(ADMIN), &[], None).await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("campaign_not_found")));
 }
+
+#[tokio::test]
+async fn a_reward_s_terms_change_for_the_gifts_to_come_and_it_is_offered_again() {
+    let clock = ManualClock::at("2026-12-05T20:00:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let other_host = other.body["host_token"].as_str().unwrap().to_owned();
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+    let path = format!("/api/v1/lives/{}/rewards", live.id);
+    let (_, portrait) =
+        app.post(&path, Some(&host), json!({"title": "Un portrait", "amount": 3000, "quantity": 1})).await;
+    let pid = portrait["id"].as_str().unwrap().to_owned();
+    let edit = format!("{path}/{pid}");
+    let patch = async |token: &str, body: Value| {
+        app.request(Method::PATCH, &edit, Some(token), &[], Some(body.to_string())).await
+    };
+    let gift =
+        |message: &str, amount: i64| json!({"amount": amount, "currency": "EUR", "donor": "Ana", "message": message});
+    let (_, first) = app.donate(&live, gift("#unportrait", 3000)).await;
+    assert_eq!(counts(&first["reward"]), (1, 0, json!(0)));
+    let (_, sold_out) = app.donate(&live, gift("#unportrait", 3000)).await;
+    assert!(sold_out.get("reward").is_none(), "{sold_out}");
+
+    // Two more, for 20 € from now on, under a better title: the first claim keeps it.
+    clock.set("2026-12-05T20:01:00Z");
+    let (s, more) = patch(&host, json!({"title": "Un portrait dessiné", "amount": 2000, "quantity": 3})).await;
+    assert_eq!(s, StatusCode::OK, "{more}");
+    assert_eq!(
+        more,
+        json!({
+            "id": pid, "live_id": live.id, "title": "Un portrait dessiné", "amount": 2000, "quantity": 3,
+            "tag": "unportrait", "claimed": 1, "delivered": 0, "left": 2,
+            "created_at": "2026-12-05T20:00:00.000Z", "closed_at": null,
+        })
+    );
+    assert_eq!(ws.until("reward_updated").await["reward"], more);
+    let (_, second) = app.donate(&live, gift("Pour moi #UnPortrait", 2000)).await;
+    assert_eq!(
+        (second["reward"]["title"].as_str(), counts(&second["reward"])),
+        (Some("Un portrait dessiné"), (2, 0, json!(1)))
+    );
+    let (_, list) = app.request(Method::GET, &path, Some(&host), &[], None).await;
+    let ids: Vec<String> = claims(&list["rewards"][0]).into_iter().map(|c| c.0).collect();
+    assert_eq!(ids, [first["donation"]["id"].as_str().unwrap(), second["donation"]["id"].as_str().unwrap()]);
+
+    // Never fewer than the claims that count; no limit with null; the same terms write nothing.
+    let (s, e) = patch(&live.key, json!({"quantity": 1})).await;
+    assert_eq!(
+        (s, e["error"].as_str(), e["claimed"].as_u64()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("quantity_below_claimed"), Some(2)),
+        "{e}"
+    );
+    let (s, unlimited) = patch(ADMIN, json!({"quantity": null})).await;
+    assert_eq!(
+        (s, unlimited["quantity"].clone(), unlimited["left"].clone()),
+        (StatusCode::OK, Value::Null, Value::Null)
+    );
+    ws.until("reward_updated").await;
+    let before = app.events(&live, 0).await.len();
+    let (s, same) = patch(&host, json!({"quantity": null, "title": "Un portrait dessiné"})).await;
+    assert_eq!((s, &same), (StatusCode::OK, &unlimited));
+    assert_eq!(app.events(&live, 0).await.len(), before, "the same terms wrote nothing");
+
+    // A keyword of its own: another offered reward's is refused.
+    let (_, poster) = app.post(&path, Some(&host), json!({"title": "Affiche", "amount": 1000})).await;
+    let (s, e) = patch(&host, json!({"tag": "#Affiche"})).await;
+    assert_eq!(
+        (s, e["error"].as_str(), e["field"].as_str()),
+        (StatusCode::CONFLICT, Some("tag_taken"), Some("tag")),
+        "{e}"
+    );
+    let (s, retagged) = patch(&host, json!({"tag": "#Dessin"})).await;
+    assert_eq!((s, retagged["tag"].as_str()), (StatusCode::OK, Some("dessin")), "{retagged}");
+    assert_eq!(ws.until("reward_updated").await["reward"], retagged);
+    let (_, third) = app.donate(&live, gift("#dessin", 2000)).await;
+    assert_eq!(third["reward"]["id"].as_str(), Some(pid.as_str()), "{third}");
+    let (_, old_word) = app.donate(&live, gift("#unportrait", 2000)).await;
+    assert!(old_word.get("reward").is_none(), "{old_word}");
+
+    // Closed, edited while closed, offered again with its keyword; once.
+    app.post(&format!("{edit}/close"), Some(&host), json!({})).await;
+    let (s, closed) = patch(&host, json!({"title": "Un portrait au fusain"})).await;
+    assert_eq!((s, closed["closed_at"].as_str()), (StatusCode::OK, Some("2026-12-05T20:01:00.000Z")), "{closed}");
+    let reopen = format!("{edit}/reopen");
+    let (s, e) = app.post(&reopen, Some(&other_host), json!({})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    clock.set("2026-12-05T20:02:00Z");
+    let (s, reopened) = app.post(&reopen, Some(&host), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{reopened}");
+    assert_eq!(
+        (reopened["title"].as_str(), reopened["tag"].as_str(), reopened["closed_at"].clone(), counts(&reopened)),
+        (Some("Un portrait au fusain"), Some("dessin"), Value::Null, (3, 0, Value::Null))
+    );
+    let frame = ws.until("reward_updated").await;
+    assert_eq!(frame["reward"]["title"], "Un portrait au fusain");
+    let frame = ws.until("reward_updated").await;
+    assert_eq!(frame["reward"], reopened);
+    let (s, e) = app.post(&reopen, Some(&host), json!({})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::CONFLICT, Some("reward_open")), "{e}");
+    // Its keyword taken while it was closed: not offered again until it has another.
+    let poster_id = poster["id"].as_str().unwrap();
+    app.post(&format!("{path}/{poster_id}/close"), Some(&host), json!({})).await;
+    let (_, new_poster) = app.post(&path, Some(&host), json!({"title": "Affiche", "amount": 1500})).await;
+    assert_eq!(new_poster["tag"].as_str(), Some("affiche"));
+    let (s, e) = app.post(&format!("{path}/{poster_id}/reopen"), Some(&host), json!({})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::CONFLICT, Some("tag_taken")), "{e}");
+
+    // Refusals in the contract's shape, changing nothing.
+    let before = app.events(&live, 0).await.len();
+    for (token, target, body, status, code) in [
+        (host.as_str(), format!("{path}/nope"), json!({"title": "X"}), StatusCode::NOT_FOUND, "reward_not_found"),
+        (
+            ADMIN,
+            format!("/api/v1/lives/{}/rewards/{pid}", other.id),
+            json!({"title": "X"}),
+            StatusCode::NOT_FOUND,
+            "reward_not_found",
+        ),
+        (
+            ADMIN,
+            format!("/api/v1/lives/nope/rewards/{pid}"),
+            json!({"title": "X"}),
+            StatusCode::NOT_FOUND,
+            "live_not_found",
+        ),
+        (live.overlay_token.as_str(), edit.clone(), json!({"title": "X"}), StatusCode::FORBIDDEN, "forbidden"),
+        (other_host.as_str(), edit.clone(), json!({"title": "X"}), StatusCode::FORBIDDEN, "forbidden"),
+        (host.as_str(), edit.clone(), json!({"title": " "}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+        (host.as_str(), edit.clone(), json!({"quantity": 0}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+        (host.as_str(), edit.clone(), json!({"amount": -5}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_amount"),
+        (host.as_str(), edit.clone(), json!({"tag": "#42"}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+        (host.as_str(), edit.clone(), json!({"claimed": 0}), StatusCode::UNPROCESSABLE_ENTITY, "unknown_field"),
+    ] {
+        let (s, e) = app.request(Method::PATCH, &target, Some(token), &[], Some(body.to_string())).await;
+        assert_eq!((s, e["error"].as_str()), (status, Some(code)), "{target} {body}: {e}");
+    }
+    assert_eq!(app.events(&live, 0).await.len(), before, "nothing refused was written");
+
+    // Kept by a restart.
+    let app = app.restart_clocked(&clock).await;
+    let (_, doc) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(doc["rewards"][0], reopened);
+}
