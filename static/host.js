@@ -331,8 +331,8 @@
   // replay, which changes nothing, goes at the first.
   el("app").addEventListener("click", function (ev) {
     var b = ev.target.closest("button[data-act]");
-    // A reward's close button is the rewards box's own (shared.js).
-    if (!b || b.dataset.act === "close-reward") return;
+    // The rewards' buttons are the rewards box's own (shared.js).
+    if (!b || b.closest("#reward-box")) return;
     var path = "/api/v1/donations/" + encodeURIComponent(b.dataset.id);
     if (b.dataset.act === "replay") {
       b.disabled = true;

@@ -649,7 +649,7 @@
       return;
     }
     markFrame(ev);
-    if (/^(challenge_started|challenge_ended|poll_started|poll_closed|prize_drawn|reward_offered|reward_closed|reward_delivered)$/.test(ev.type)) {
+    if (/^(challenge_started|challenge_ended|poll_started|poll_closed|prize_drawn|reward_offered|reward_updated|reward_closed|reward_delivered)$/.test(ev.type)) {
       renderAll();
       return;
     }

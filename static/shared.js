@@ -88,6 +88,8 @@ var cagnotteExplain = (function () {
       poll_over: "ce sondage est déjà clos.",
       poll_not_found: "ce sondage est introuvable. Rechargez la page.",
       reward_closed: "cette contrepartie n'est déjà plus proposée.",
+      reward_open: "cette contrepartie est déjà proposée.",
+      quantity_below_claimed: "des dons ont déjà pris plus de cette contrepartie : sa quantité ne peut pas descendre en dessous.",
       tag_taken: "une autre contrepartie proposée a déjà ce mot-clé : choisissez-en un autre.",
       reward_not_found: "cette contrepartie est introuvable. Rechargez la page.",
       claim_not_found: "ce don n'a pris aucune contrepartie. Rechargez la page.",
@@ -318,7 +320,12 @@ var cagnotteRewardWords = {
     noClaim: "Rien à faire pour l'instant : les dons qui prennent une contrepartie s'ajoutent ici.",
     someone: "Anonyme", erased: "effacé à sa demande", claimDone: "Fait", claimRefunded: "remboursé",
     markedDone: "Marqué fait.", markedTodo: "Remis à faire.", badAmount: "Montant invalide : ",
-    todo: function (n) { return n ? n + " à faire" : ""; }
+    todo: function (n) { return n ? n + " à faire" : ""; },
+    edit: "Modifier", save: "Enregistrer", cancel: "Annuler", reopen: "Proposer à nouveau", decimal: ",",
+    fieldTitle: "Contrepartie", fieldAmount: "Don minimum", fieldQuantity: "Combien (vide : sans limite)",
+    fieldTag: "Mot-clé",
+    rewardUpdated: "Contrepartie modifiée : les dons à venir suivent ses nouvelles conditions, celles déjà prises restent.",
+    rewardReopened: function (tag) { return "Contrepartie de nouveau proposée : " + tag + " dans le message d'un don la prend."; }
   },
   en: {
     noReward: "No reward yet.", keywordHint: "to write in the donation's message",
@@ -331,15 +338,22 @@ var cagnotteRewardWords = {
     noClaim: "Nothing to do yet: the gifts that claim a reward come here.",
     someone: "Anonymous", erased: "erased at their request", claimDone: "Done", claimRefunded: "refunded",
     markedDone: "Marked done.", markedTodo: "Back to do.", badAmount: "Invalid amount: ",
-    todo: function (n) { return n ? n + " to do" : ""; }
+    todo: function (n) { return n ? n + " to do" : ""; },
+    edit: "Edit", save: "Save", cancel: "Cancel", reopen: "Offer again", decimal: ".",
+    fieldTitle: "Reward", fieldAmount: "Least donation", fieldQuantity: "How many (empty: no limit)",
+    fieldTag: "Keyword",
+    rewardUpdated: "Reward changed: the gifts to come follow its new terms; those claimed already stay.",
+    rewardReopened: function (tag) { return "Reward offered again: " + tag + " in a gift's message claims it."; }
   }
 };
 
 // A live's rewards as its host and the organisers handle them, in `o.box`: its
 // form (`[data-rewards=form]`: title, least amount, quantity, keyword) offers
 // one; the list (`[data-rewards=list]`) gives each one's keyword, least gift,
-// how many were claimed, are left and were given, and stops offering one still
-// offered in two clicks; the queue (`[data-rewards=claims]`) holds every claim,
+// how many were claimed, are left and were given, stops offering one still
+// offered in two clicks, offers a closed one again, and changes one's terms
+// ("Modifier": its title, least gift, quantity and keyword in a form of its
+// own, kept open and as typed while the list is drawn again); the queue (`[data-rewards=claims]`) holds every claim,
 // those to do first, oldest first, each ticked "Fait" once given (a refunded
 // one is not to be done), and `[data-rewards=todo]` says how many are to do.
 // `o.live`: the live's id; `o.request(method, path, payload)`: a call to the
@@ -360,6 +374,8 @@ function cagnotteRewards(o) {
   var rewards = [];
   // Close buttons armed by a first click, by reward, so a redraw keeps them armed.
   var armed = {};
+  // The rewards whose terms are being changed: what their form holds, by reward.
+  var drafts = {};
   function make(tag, cls, text) {
     var n = document.createElement(tag);
     if (cls) n.className = cls;
@@ -376,6 +392,11 @@ function cagnotteRewards(o) {
   function show(list) {
     rewards = list;
     var ul = part("list");
+    // A field of a reward's form being typed in keeps the focus through the redraw.
+    var at = document.activeElement, keep = null;
+    if (at && at.form && at.form.dataset.id && ul.contains(at)) {
+      keep = { id: at.form.dataset.id, name: at.name, start: at.selectionStart, end: at.selectionEnd };
+    }
     ul.textContent = "";
     if (!rewards.length) ul.appendChild(make("li", "help", L.noReward));
     rewards.forEach(function (r) {
@@ -396,19 +417,28 @@ function cagnotteRewards(o) {
       if (r.claimed || r.delivered) counts.push(L.doneCount(r.delivered));
       line.appendChild(make("span", "badge count", counts.join(" · ")));
       line.appendChild(document.createTextNode(" "));
-      if (r.closed_at) {
-        line.appendChild(make("span", "badge", L.notOffered));
-      } else {
-        var b = make("button", "small", armed[r.id] ? L.confirm : L.closeReward);
-        b.type = "button";
-        b.dataset.act = "close-reward";
-        b.dataset.id = r.id;
-        if (armed[r.id]) b.dataset.armed = "1";
-        line.appendChild(b);
+      if (r.closed_at) line.appendChild(make("span", "badge", L.notOffered));
+      if (!drafts[r.id]) {
+        [["edit-reward", L.edit], r.closed_at ? ["reopen-reward", L.reopen]
+          : ["close-reward", armed[r.id] ? L.confirm : L.closeReward]].forEach(function (a) {
+          var b = make("button", "small", a[1]);
+          b.type = "button";
+          b.dataset.act = a[0];
+          b.dataset.id = r.id;
+          if (a[0] === "close-reward" && armed[r.id]) b.dataset.armed = "1";
+          line.appendChild(document.createTextNode(" "));
+          line.appendChild(b);
+        });
       }
       li.appendChild(line);
+      if (drafts[r.id]) li.appendChild(editForm(r));
       ul.appendChild(li);
     });
+    var again = keep && drafts[keep.id] && ul.querySelector("li[data-id] form.reward-edit[data-id='" + CSS.escape(keep.id) + "']");
+    if (again) {
+      again.elements[keep.name].focus();
+      try { again.elements[keep.name].setSelectionRange(keep.start, keep.end); } catch (e) { /* a number field */ }
+    }
 
     var claims = [];
     rewards.forEach(function (r) {
@@ -461,21 +491,86 @@ function cagnotteRewards(o) {
     });
   }
 
+  // A reward's terms in a form of their own: what was typed stays through a redraw.
+  function editForm(r) {
+    var d = drafts[r.id];
+    var f = make("form", "grid-form reward-edit");
+    f.dataset.id = r.id;
+    f.autocomplete = "off";
+    [["title", L.fieldTitle, "text"], ["amount", L.fieldAmount, "text"], ["quantity", L.fieldQuantity, "number"],
+      ["tag", L.fieldTag, "text"]].forEach(function (x) {
+      var label = make("label", null, x[1] + " ");
+      var input = make("input");
+      input.name = x[0];
+      input.type = x[2];
+      input.value = d[x[0]];
+      if (x[0] === "quantity") { input.min = "1"; input.max = "10000"; }
+      if (x[0] === "amount") input.inputMode = "decimal";
+      if (x[0] === "title" || x[0] === "tag") { input.maxLength = 100; input.required = true; }
+      if (x[0] === "amount") input.required = true;
+      input.addEventListener("input", function () { d[x[0]] = input.value; });
+      label.appendChild(input);
+      f.appendChild(label);
+    });
+    var save = make("button", null, L.save);
+    save.type = "submit";
+    var cancel = make("button", "secondary", L.cancel);
+    cancel.type = "button";
+    cancel.dataset.act = "cancel-edit";
+    cancel.dataset.id = r.id;
+    f.appendChild(save);
+    f.appendChild(cancel);
+    return f;
+  }
+  function draft(r) {
+    var major = (r.amount / Math.pow(10, o.exp)).toFixed(o.exp).replace(".", L.decimal);
+    return { title: r.title, amount: major, quantity: r.quantity === null ? "" : String(r.quantity), tag: "#" + r.tag };
+  }
+  function byId(id) {
+    return rewards.filter(function (r) { return r.id === id; })[0];
+  }
+
   // "Ne plus proposer": a first click arms it, the second stops offering the
-  // reward (its claims stay to do).
+  // reward (its claims stay to do). "Proposer à nouveau" offers a closed one
+  // again; "Modifier" opens its form, "Annuler" closes it.
   part("list").addEventListener("click", function (ev) {
-    var b = ev.target.closest("button[data-act=close-reward]");
+    var b = ev.target.closest("button[data-act]");
     if (!b) return;
-    var id = b.dataset.id;
-    if (!cagnotteSecondClick(armed, id, b, L.confirm)) return;
+    var id = b.dataset.id, act = b.dataset.act;
+    if (act === "edit-reward" || act === "cancel-edit") {
+      if (act === "edit-reward" && byId(id)) drafts[id] = draft(byId(id));
+      else delete drafts[id];
+      show(rewards);
+      return;
+    }
+    if (act === "close-reward" && !cagnotteSecondClick(armed, id, b, L.confirm)) return;
+    if (act !== "close-reward" && act !== "reopen-reward") return;
     b.disabled = true;
-    o.request("POST", path + "/" + encodeURIComponent(id) + "/close").then(function () {
-      o.said(L.rewardClosed, false);
+    var verb = act === "close-reward" ? "/close" : "/reopen";
+    o.request("POST", path + "/" + encodeURIComponent(id) + verb).then(function (r) {
+      o.said(act === "close-reward" ? L.rewardClosed : L.rewardReopened("#" + r.tag), false);
       return changed();
     }).catch(function (e) {
       b.disabled = false;
       o.fail(e);
     });
+  });
+  // A reward's new terms: its claims stay; the form stays as typed when refused.
+  part("list").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var f = ev.target, id = f.dataset.id;
+    var amount = cagnotteMinor(f.elements.amount.value, o.exp);
+    if (!(amount > 0)) { o.said(L.badAmount + f.elements.amount.value, true); return; }
+    var quantity = f.elements.quantity.value;
+    var payload = {
+      title: f.elements.title.value.trim(), amount: amount, quantity: quantity ? parseInt(quantity, 10) : null,
+      tag: f.elements.tag.value.trim()
+    };
+    o.request("PATCH", path + "/" + encodeURIComponent(id), payload).then(function () {
+      delete drafts[id];
+      o.said(L.rewardUpdated, false);
+      return changed();
+    }).catch(o.fail);
   });
   // "Fait": the claim given (the portrait drawn), or back to do when unticked.
   part("claims").addEventListener("change", function (ev) {

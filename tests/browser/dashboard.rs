@@ -35,10 +35,18 @@ pub fn fr(s: &str) -> String {
     s.replace('~', "\u{202f}").replace('_', "\u{a0}")
 }
 
+/// Types `text` in the first match instead of what it held; found again if the
+/// page re-rendered it meanwhile.
 pub async fn fill(b: &Browser, css: &str, text: &str) {
-    let e = b.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
-    e.clear().await.expect("clear");
-    e.send_keys(text).await.expect("type");
+    for _ in 0..5 {
+        let e = b.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        match async { e.clear().await.and(e.send_keys(text).await) }.await {
+            Ok(()) => return,
+            Err(err) if err.to_string().contains("stale element") => continue,
+            Err(err) => panic!("fill {css}: {err}"),
+        }
+    }
+    panic!("{css} kept being replaced");
 }
 
 /// Clicks the first match; found again if the page re-rendered it between find and click.

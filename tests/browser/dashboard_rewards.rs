@@ -21,11 +21,12 @@ async fn rewards(app: &TestApp, live: &TestLive) -> Value {
     v["rewards"].clone()
 }
 
-/// Each reward of a card's list: `[title, keyword, hint, least gift, counts, state]`.
+/// Each reward of a card's list: `[title, keyword, hint, least gift, counts,
+/// its badge and buttons]`.
 async fn card_rewards(b: &Browser, card: &str) -> Value {
     let script = r##"return Array.from(document.querySelectorAll(arguments[0] + " [data-rewards=list] li[data-id]")).map(function (li) {
             var t = function (s) { return li.querySelector(s).textContent; };
-            var last = li.querySelector(".reward-line").lastChild.textContent;
+            var last = Array.from(li.querySelectorAll(".reward-line > .badge:not(.count), .reward-line > button")).map(function (n) { return n.textContent; }).join(" | ");
             return [t(".title"), t(".tag"), t(".hint"), t(".from"), t(".count"), last];
         });"##;
     b.client.execute(script, vec![json!(card)]).await.expect("the rewards")
@@ -103,7 +104,7 @@ async fn an_organiser_offers_a_reward_and_ticks_off_a_claim_from_a_live_card() {
         wait_rewards(
             b,
             &card,
-            json!([["Un portrait", "#unportrait", hint, fr("dès 30,00_€"), "0 prise · 3 restantes", "Ne plus proposer"]]),
+            json!([["Un portrait", "#unportrait", hint, fr("dès 30,00_€"), "0 prise · 3 restantes", "Modifier | Ne plus proposer"]]),
         )
         .await;
         assert_eq!(input_value(b, &format!("{form} [name=title]")).await, "");
@@ -173,7 +174,7 @@ async fn an_organiser_offers_a_reward_and_ticks_off_a_claim_from_a_live_card() {
         wait_rewards(
             b,
             &card,
-            json!([["Un portrait", "#unportrait", hint, fr("dès 30,00_€"), "1 prise · 2 restantes · 0 faite", "plus proposée"]]),
+            json!([["Un portrait", "#unportrait", hint, fr("dès 30,00_€"), "1 prise · 2 restantes · 0 faite", "plus proposée | Modifier | Proposer à nouveau"]]),
         )
         .await;
         assert!(rewards(&app, &live).await[0]["closed_at"].is_string());
@@ -188,8 +189,8 @@ async fn an_organiser_offers_a_reward_and_ticks_off_a_claim_from_a_live_card() {
             b,
             &card,
             json!([
-                ["Un portrait", "#unportrait", hint, fr("dès 30,00_€"), "1 prise · 2 restantes · 0 faite", "plus proposée"],
-                ["Un merci", "#unmerci", hint, fr("dès 5,00_€"), "0 prise · sans limite", "Ne plus proposer"],
+                ["Un portrait", "#unportrait", hint, fr("dès 30,00_€"), "1 prise · 2 restantes · 0 faite", "plus proposée | Modifier | Proposer à nouveau"],
+                ["Un merci", "#unmerci", hint, fr("dès 5,00_€"), "0 prise · sans limite", "Modifier | Ne plus proposer"],
             ]),
         )
         .await;
@@ -204,8 +205,8 @@ async fn an_organiser_offers_a_reward_and_ticks_off_a_claim_from_a_live_card() {
             b,
             &card,
             json!([
-                ["Un portrait", "#unportrait", hint, "from €30.00", "1 claimed · 2 left · 0 done", "no longer offered"],
-                ["Un merci", "#unmerci", hint, "from €5.00", "0 claimed · no limit", "Stop offering"],
+                ["Un portrait", "#unportrait", hint, "from €30.00", "1 claimed · 2 left · 0 done", "no longer offered | Edit | Offer again"],
+                ["Un merci", "#unmerci", hint, "from €5.00", "0 claimed · no limit", "Edit | Stop offering"],
             ]),
         )
         .await;

@@ -35,11 +35,12 @@ async fn rewards(app: &TestApp, live: &TestLive, host: &str) -> Value {
     v["rewards"].clone()
 }
 
-/// Each reward of the host's list: `[title, keyword, hint, least gift, counts, state]`.
+/// Each reward of the host's list: `[title, keyword, hint, least gift, counts,
+/// its badge and buttons]`.
 async fn host_rewards(b: &Browser) -> Value {
     b.js(r##"return Array.from(document.querySelectorAll("#rewards li[data-id]")).map(function (li) {
             var t = function (s) { return li.querySelector(s).textContent; };
-            var last = li.querySelector(".reward-line").lastChild.textContent;
+            var last = Array.from(li.querySelectorAll(".reward-line > .badge:not(.count), .reward-line > button")).map(function (n) { return n.textContent; }).join(" | ");
             return [t(".title"), t(".tag"), t(".hint"), t(".from"), t(".count"), last];
         });"##)
         .await
@@ -106,7 +107,7 @@ async fn a_host_offers_a_reward_and_ticks_off_what_donors_claimed() {
                     hint,
                     fr("dès 30,00_€"),
                     "0 prise · 3 restantes",
-                    "Ne plus proposer"
+                    "Modifier | Ne plus proposer"
                 ]]))
             .then_some(())
         })
@@ -212,7 +213,7 @@ async fn a_host_offers_a_reward_and_ticks_off_what_donors_claimed() {
         wait_text(b, "#notice", "Contrepartie plus proposée : celles déjà prises restent à faire.").await;
         eventually("the reward withdrawn", WAIT, || async {
             (host_rewards(b).await
-                == json!([[title, "#unportrait", hint, fr("dès 30,00_€"), "2 prises · 1 restante · 1 faite", "plus proposée"]]))
+                == json!([[title, "#unportrait", hint, fr("dès 30,00_€"), "2 prises · 1 restante · 1 faite", "plus proposée | Modifier | Proposer à nouveau"]]))
             .then_some(())
         })
         .await;
@@ -229,7 +230,7 @@ async fn a_host_offers_a_reward_and_ticks_off_what_donors_claimed() {
             .await;
         eventually("the second reward listed", WAIT, || async {
             (host_rewards(b).await[1]
-                == json!(["Une dédicace dessinée en direct", "#dedicace", hint, fr("dès 12,50_€"), "0 prise · sans limite", "Ne plus proposer"]))
+                == json!(["Une dédicace dessinée en direct", "#dedicace", hint, fr("dès 12,50_€"), "0 prise · sans limite", "Modifier | Ne plus proposer"]))
             .then_some(())
         })
         .await;
@@ -280,8 +281,8 @@ async fn a_host_offers_a_reward_and_ticks_off_what_donors_claimed() {
         assert_eq!(
             (v[0].clone(), v[1].clone(), v.as_array().unwrap().len()),
             (
-                json!([title, "#unportrait", "to write in the donation's message", "from €30.00", "2 claimed · 1 left · 1 done", "no longer offered"]),
-                json!(["Une dédicace dessinée en direct", "#dedicace", "to write in the donation's message", "from €12.50", "0 claimed · no limit", "Stop offering"]),
+                json!([title, "#unportrait", "to write in the donation's message", "from €30.00", "2 claimed · 1 left · 1 done", "no longer offered | Edit | Offer again"]),
+                json!(["Une dédicace dessinée en direct", "#dedicace", "to write in the donation's message", "from €12.50", "0 claimed · no limit", "Edit | Stop offering"]),
                 21
             )
         );
@@ -314,6 +315,132 @@ async fn a_host_offers_a_reward_and_ticks_off_what_donors_claimed() {
                          document.querySelectorAll('#claims li[data-id]').length]")
             .await;
         assert_eq!(v, json!([[true, true, true, true], true, 3]));
+    })
+    .await;
+}
+
+/// The fields of a reward's own form of new terms: `[title, amount, quantity, keyword]`.
+async fn edit_fields(b: &Browser) -> Value {
+    b.js(r##"var f = document.querySelector("#rewards form.reward-edit");
+        return f ? ["title", "amount", "quantity", "tag"].map(function (n) { return f.elements[n].value; }) : null;"##)
+        .await
+}
+
+#[tokio::test]
+async fn a_host_changes_a_reward_s_terms_and_offers_it_again() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/lives/{}/rewards", live.id);
+    let (_, portrait) =
+        app.post(&path, Some(&host), json!({"title": "Un portrait", "amount": 3000, "quantity": 1})).await;
+    app.post(&path, Some(&host), json!({"title": "Un merci", "amount": 500})).await;
+    let gift =
+        |message: &str, amount: i64| json!({"amount": amount, "currency": "EUR", "donor": "Ana", "message": message});
+    give(&app, &live, gift("#unportrait", 3000)).await;
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        let hint = "à écrire dans le message du don";
+        let first = "#rewards li[data-id]:first-child";
+        assert_eq!(
+            host_rewards(b).await[0],
+            json!([
+                "Un portrait",
+                "#unportrait",
+                hint,
+                fr("dès 30,00_€"),
+                "1 prise · épuisée · 0 faite",
+                "Modifier | Ne plus proposer"
+            ])
+        );
+
+        // Its form holds its terms; what is typed stays while a gift redraws the list.
+        click(b, &format!("{first} button[data-act=edit-reward]")).await;
+        assert_eq!(edit_fields(b).await, json!(["Un portrait", "30,00", "1", "#unportrait"]));
+        fill(b, "#rewards form.reward-edit [name=title]", "Un portrait au fusain").await;
+        fill(b, "#rewards form.reward-edit [name=tag]", "#unmerci").await;
+        give(&app, &live, gift("Bravo", 1000)).await;
+        eventually("the list drawn again with the gift", WAIT, || async {
+            (text(b, "#donations").await.as_str().unwrap_or_default().contains("Bravo")).then_some(())
+        })
+        .await;
+        assert_eq!(edit_fields(b).await, json!(["Un portrait au fusain", "30,00", "1", "#unmerci"]));
+        let focused =
+            "var n = document.activeElement; return [n.name, !!n.closest('form.reward-edit'), n.selectionStart];";
+        assert_eq!(b.js(focused).await, json!(["tag", true, 8]), "the field typed in keeps the focus");
+        b.screenshot_element("#reward-box", "host-reward-edit").await;
+        // Another offered reward's keyword: refused in French, the form as typed.
+        click(b, "#rewards form.reward-edit button[type=submit]").await;
+        wait_text(b, "#notice", "Erreur : une autre contrepartie proposée a déjà ce mot-clé : choisissez-en un autre.")
+            .await;
+        assert_eq!(edit_fields(b).await, json!(["Un portrait au fusain", "30,00", "1", "#unmerci"]));
+        fill(b, "#rewards form.reward-edit [name=tag]", "#Portrait").await;
+        fill(b, "#rewards form.reward-edit [name=amount]", "20").await;
+        fill(b, "#rewards form.reward-edit [name=quantity]", "3").await;
+        click(b, "#rewards form.reward-edit button[type=submit]").await;
+        wait_text(
+            b,
+            "#notice",
+            "Contrepartie modifiée : les dons à venir suivent ses nouvelles conditions, celles déjà prises restent.",
+        )
+        .await;
+        eventually("the new terms listed", WAIT, || async {
+            let v = host_rewards(b).await;
+            (v[0]
+                == json!([
+                    "Un portrait au fusain",
+                    "#portrait",
+                    hint,
+                    fr("dès 20,00_€"),
+                    "1 prise · 2 restantes · 0 faite",
+                    "Modifier | Ne plus proposer"
+                ]))
+            .then_some(())
+        })
+        .await;
+        assert_eq!(edit_fields(b).await, Value::Null);
+        let now = &rewards(&app, &live, &host).await[0];
+        assert_eq!(
+            (
+                now["id"].clone(),
+                now["title"].clone(),
+                now["amount"].clone(),
+                now["quantity"].clone(),
+                now["tag"].clone()
+            ),
+            (portrait["id"].clone(), json!("Un portrait au fusain"), json!(2000), json!(3), json!("portrait"))
+        );
+
+        // "Annuler" closes the form untouched; an empty quantity is no limit.
+        click(b, &format!("{first} button[data-act=edit-reward]")).await;
+        click(b, "#rewards form.reward-edit button[data-act=cancel-edit]").await;
+        assert_eq!(edit_fields(b).await, Value::Null);
+        click(b, &format!("{first} button[data-act=edit-reward]")).await;
+        fill(b, "#rewards form.reward-edit [name=quantity]", "").await;
+        click(b, "#rewards form.reward-edit button[type=submit]").await;
+        eventually("no limit", WAIT, || async {
+            (host_rewards(b).await[0][4] == "1 prise · sans limite · 0 faite").then_some(())
+        })
+        .await;
+
+        // Closed in two clicks, then offered again in one.
+        let close = format!("{first} button[data-act=close-reward]");
+        click(b, &close).await;
+        wait_text(b, &close, "Confirmer ?").await;
+        click(b, &close).await;
+        eventually("closed", WAIT, || async {
+            (host_rewards(b).await[0][5] == "plus proposée | Modifier | Proposer à nouveau").then_some(())
+        })
+        .await;
+        click(b, &format!("{first} button[data-act=reopen-reward]")).await;
+        wait_text(b, "#notice", "Contrepartie de nouveau proposée : #portrait dans le message d'un don la prend.")
+            .await;
+        eventually("offered again", WAIT, || async {
+            (host_rewards(b).await[0][5] == "Modifier | Ne plus proposer").then_some(())
+        })
+        .await;
+        assert_eq!(rewards(&app, &live, &host).await[0]["closed_at"], Value::Null);
     })
     .await;
 }
