@@ -113,6 +113,20 @@ async fn an_organiser_offers_a_reward_and_ticks_off_a_claim_from_a_live_card() {
             (r["title"].clone(), r["amount"].clone(), r["quantity"].clone(), r["tag"].clone(), r["closed_at"].clone()),
             (json!("Un portrait"), json!(3000), json!(3), json!("unportrait"), Value::Null)
         );
+        // Its terms changed from the card: five, for 25 €.
+        let list = format!("{card} [data-rewards=list]");
+        click(b, &format!("{list} button[data-act=edit-reward]")).await;
+        fill(b, &format!("{list} form.reward-edit [name=amount]"), "25").await;
+        fill(b, &format!("{list} form.reward-edit [name=quantity]"), "5").await;
+        click(b, &format!("{list} form.reward-edit button[type=submit]")).await;
+        wait_rewards(
+            b,
+            &card,
+            json!([["Un portrait", "#unportrait", hint, fr("dès 25,00_€"), "0 prise · 5 restantes", "Modifier | Ne plus proposer"]]),
+        )
+        .await;
+        let r = &rewards(&app, &live).await[0];
+        assert_eq!((r["amount"].clone(), r["quantity"].clone()), (json!(2500), json!(5)));
         // The other live's card has none of it.
         click(b, &format!("{other_card} details[data-box=rewards] > summary")).await;
         wait_text(b, &format!("{other_card} [data-rewards=list]"), "Aucune contrepartie pour l'instant.").await;
@@ -131,7 +145,7 @@ async fn an_organiser_offers_a_reward_and_ticks_off_a_claim_from_a_live_card() {
         };
         wait_queue(b, &card, json!([claim("todo", false)])).await;
         wait_text(b, &format!("{details} > summary [data-rewards=todo]"), "1 à faire").await;
-        assert_eq!(card_rewards(b, &card).await[0][4], "1 prise · 2 restantes · 0 faite");
+        assert_eq!(card_rewards(b, &card).await[0][4], "1 prise · 4 restantes · 0 faite");
         assert_eq!(text(b, &format!("{other_card} [data-rewards=claims] li[data-id]")).await, Value::Null);
 
         // Ticked "Fait" for the host: the API says it is given.
@@ -140,7 +154,7 @@ async fn an_organiser_offers_a_reward_and_ticks_off_a_claim_from_a_live_card() {
         wait_queue(b, &card, json!([claim("done", true)])).await;
         wait_text(b, &format!("{details} > summary [data-rewards=todo]"), "").await;
         assert_eq!(delivered(&rewards(&app, &live).await, &ana), true);
-        assert_eq!(card_rewards(b, &card).await[0][4], "1 prise · 2 restantes · 1 faite");
+        assert_eq!(card_rewards(b, &card).await[0][4], "1 prise · 4 restantes · 1 faite");
         // Unticked by the host from their space: the card follows.
         let (s, v) = app
             .request(
@@ -174,7 +188,7 @@ async fn an_organiser_offers_a_reward_and_ticks_off_a_claim_from_a_live_card() {
         wait_rewards(
             b,
             &card,
-            json!([["Un portrait", "#unportrait", hint, fr("dès 30,00_€"), "1 prise · 2 restantes · 0 faite", "plus proposée | Modifier | Proposer à nouveau"]]),
+            json!([["Un portrait", "#unportrait", hint, fr("dès 25,00_€"), "1 prise · 4 restantes · 0 faite", "plus proposée | Modifier | Proposer à nouveau"]]),
         )
         .await;
         assert!(rewards(&app, &live).await[0]["closed_at"].is_string());
@@ -189,7 +203,7 @@ async fn an_organiser_offers_a_reward_and_ticks_off_a_claim_from_a_live_card() {
             b,
             &card,
             json!([
-                ["Un portrait", "#unportrait", hint, fr("dès 30,00_€"), "1 prise · 2 restantes · 0 faite", "plus proposée | Modifier | Proposer à nouveau"],
+                ["Un portrait", "#unportrait", hint, fr("dès 25,00_€"), "1 prise · 4 restantes · 0 faite", "plus proposée | Modifier | Proposer à nouveau"],
                 ["Un merci", "#unmerci", hint, fr("dès 5,00_€"), "0 prise · sans limite", "Modifier | Ne plus proposer"],
             ]),
         )
@@ -205,7 +219,7 @@ async fn an_organiser_offers_a_reward_and_ticks_off_a_claim_from_a_live_card() {
             b,
             &card,
             json!([
-                ["Un portrait", "#unportrait", hint, "from €30.00", "1 claimed · 2 left · 0 done", "no longer offered | Edit | Offer again"],
+                ["Un portrait", "#unportrait", hint, "from €25.00", "1 claimed · 4 left · 0 done", "no longer offered | Edit | Offer again"],
                 ["Un merci", "#unmerci", hint, "from €5.00", "0 claimed · no limit", "Edit | Stop offering"],
             ]),
         )
