@@ -533,6 +533,17 @@ async fn the_live_page_shows_the_rewards_and_how_many_are_left() {
         };
         close(merci).await;
         wait_public(b, json!([["Un portrait", fr("dès 30,00_€"), how("unportrait"), "1 restante"]])).await;
+        close(portrait.clone()).await;
+        wait_public(b, Value::Null).await;
+        // Offered again with new terms: back on the page as they are now.
+        let path = format!("/api/v1/lives/{}/rewards/{portrait}", live.id);
+        let (s, v) = app.post(&format!("{path}/reopen"), Some(&host), json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        wait_public(b, json!([["Un portrait", fr("dès 30,00_€"), how("unportrait"), "1 restante"]])).await;
+        let body = json!({"title": "Un portrait au fusain", "amount": 2500, "quantity": 5}).to_string();
+        let (s, v) = app.request(Method::PATCH, &path, Some(&host), &[], Some(body)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        wait_public(b, json!([["Un portrait au fusain", fr("dès 25,00_€"), how("unportrait"), "3 restantes"]])).await;
         close(portrait).await;
         wait_public(b, Value::Null).await;
         assert_eq!(b.js("return window.sameDocument").await, true);
