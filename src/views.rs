@@ -56,7 +56,7 @@ pub enum Change {
         matches: Vec<MatchState>,
         /// The poll it voted in, as it is now.
         poll: Option<PollState>,
-        /// The reward it claimed, as it is now.
+        /// The reward it claimed, as it is now, or the one it named without getting it.
         reward: Option<RewardState>,
     },
     /// A reward offered, closed, or one of its claims given: inserted, or
@@ -234,7 +234,8 @@ pub struct LiveView {
     pub draws: Vec<(Draw, Donation)>,
     /// The rewards it offers or offered, in the order they were offered.
     pub rewards: Vec<RewardState>,
-    /// The donations that claimed them, as they are now, by id.
+    /// The donations that claimed them or named one without getting it, as
+    /// they are now, by id.
     pub claimants: HashMap<SmolStr, Donation>,
 }
 
@@ -324,10 +325,10 @@ impl Views {
                     claimants: l
                         .rewards
                         .iter()
-                        .flat_map(|r| &r.claims)
-                        .filter_map(|c| {
-                            Some((c.donation_id.clone(), state.donations.get(&c.donation_id)?.donation.clone()))
+                        .flat_map(|r| {
+                            r.claims.iter().map(|c| &c.donation_id).chain(r.missed.iter().map(|m| &m.donation_id))
                         })
+                        .filter_map(|id| Some((id.clone(), state.donations.get(id)?.donation.clone())))
                         .collect(),
                 });
             }
@@ -439,7 +440,8 @@ impl Views {
                     if let Some(r) = reward {
                         upsert(&mut l.rewards, r.clone(), |x| x.reward.id == r.reward.id);
                     }
-                    if reward.is_some() {
+                    // A claim, a reward named without getting it, or one of them changed.
+                    if reward.is_some() || l.claimants.contains_key(&donation.id) {
                         l.claimants.insert(donation.id.clone(), donation.clone());
                     }
                     l.platforms.insert(donation.platform.clone(), *live_platform);
@@ -924,7 +926,8 @@ impl LiveView {
 }
 
 /// A live's rewards with their claims, oldest first (for its host and the
-/// organisers): each claim's donation as viewers see it, and whether it was given.
+/// organisers): each claim's donation as viewers see it, and whether it was
+/// given; and the donations that named it without getting it, and why.
 pub fn reward_claims_json(l: &LiveView) -> Vec<Value> {
     l.rewards
         .iter()
@@ -937,8 +940,17 @@ pub fn reward_claims_json(l: &LiveView) -> Vec<Value> {
                     Some(json!({"donation": d.view(), "delivered": c.delivered}))
                 })
                 .collect();
+            let missed: Vec<Value> = r
+                .missed
+                .iter()
+                .filter_map(|m| l.claimants.get(&m.donation_id).map(|d| (d, m.why)))
+                // An erased one names nothing any more (its message is gone).
+                .filter(|(d, _)| !d.erased)
+                .map(|(d, why)| json!({"donation": d.view(), "why": why}))
+                .collect();
             let mut v = reward_json(r);
             v["claims"] = Value::Array(claims);
+            v["missed"] = Value::Array(missed);
             v
         })
         .collect()

@@ -743,6 +743,28 @@ pub const REWARDS_MAX: usize = 20;
 pub struct RewardState {
     pub reward: Reward,
     pub claims: Vec<Claim>,
+    /// The donations whose message named it but that got no reward, in the
+    /// order they came: its host may want to answer them.
+    pub missed: Vec<Missed>,
+}
+
+/// A donation that named a reward and did not get it, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missed {
+    pub donation_id: SmolStr,
+    pub why: MissedWhy,
+}
+
+/// Why a donation that named a reward did not get it, as things stood when it came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissedWhy {
+    /// It was no longer offered.
+    Closed,
+    /// None was left.
+    NoneLeft,
+    /// The gift was less than the reward's least amount.
+    TooLittle,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -822,6 +844,34 @@ impl LiveState {
     /// The reward a donation of this live claimed, if it did.
     pub fn reward_of(&self, donation_id: &str) -> Option<&RewardState> {
         self.rewards.iter().find(|r| r.claims.iter().any(|c| c.donation_id == donation_id))
+    }
+
+    /// The reward a donation of this live named without getting it, if it did.
+    pub fn reward_missed_by(&self, donation_id: &str) -> Option<&RewardState> {
+        self.rewards.iter().find(|r| r.missed.iter().any(|m| m.donation_id == donation_id))
+    }
+
+    /// The first reward a donation that gets none names in its message, and
+    /// why it does not get it (as things stand before it counts).
+    fn missed_reward(&self, d: &Donation) -> Option<(usize, MissedWhy)> {
+        if self.rewards.is_empty() || d.test {
+            return None;
+        }
+        let folded = crate::domain::moderation::normalize(d.message.as_deref()?);
+        // An offered one of this keyword, else the last closed one that had it.
+        let i = crate::domain::hashtags(&folded).find_map(|w| {
+            let offered = self.rewards.iter().position(|r| r.reward.tag == w && r.reward.closed_at.is_none());
+            offered.or_else(|| self.rewards.iter().rposition(|r| r.reward.tag == w))
+        })?;
+        let r = &self.rewards[i];
+        let why = if r.reward.closed_at.is_some() {
+            MissedWhy::Closed
+        } else if r.left() == Some(0) {
+            MissedWhy::NoneLeft
+        } else {
+            MissedWhy::TooLittle
+        };
+        Some((i, why))
     }
 
     /// The reward a donation gets: the one its request named if that takes
@@ -2104,6 +2154,13 @@ impl State {
                 // Nothing is left to moderate.
                 d.donation.pending = false;
                 d.donation.erase();
+                // Its message gone, it names no reward (as a replay of the rewritten log finds).
+                let live_id = d.donation.live_id.clone();
+                if let Some(l) = self.lives.get_mut(live_id.as_str()) {
+                    for r in &mut l.rewards {
+                        r.missed.retain(|m| m.donation_id != donation_id.as_str());
+                    }
+                }
             }
             Fact::TestAlert { .. } | Fact::AlertReplayed { .. } | Fact::AlertSkipped { .. } => {}
             Fact::PollStarted { poll } => {
@@ -2129,7 +2186,7 @@ impl State {
             }
             Fact::RewardOffered { reward } => {
                 let l = self.lives.get_mut(&reward.live_id).ok_or(FoldError::Unknown(ev.seq))?;
-                l.rewards.push(RewardState { reward: reward.clone(), claims: vec![] });
+                l.rewards.push(RewardState { reward: reward.clone(), claims: vec![], missed: vec![] });
             }
             Fact::RewardUpdated { reward } => {
                 let l = self.lives.get_mut(&reward.live_id).ok_or(FoldError::Unknown(ev.seq))?;
@@ -2244,6 +2301,8 @@ impl State {
         if let Some(id) = reward {
             let r = l.rewards.iter_mut().find(|r| r.reward.id == id).ok_or(FoldError::Unknown(seq))?;
             r.claims.push(Claim { donation_id: donation.id.clone(), delivered: false, refunded: false });
+        } else if let Some((i, why)) = l.missed_reward(&donation) {
+            l.rewards[i].missed.push(Missed { donation_id: donation.id.clone(), why });
         }
         // The stream of this live (and its campaign's) moved to this seq.
         l.stream_seq = seq;

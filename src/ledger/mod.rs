@@ -637,7 +637,16 @@ impl Writer {
             campaign_platform: campaign.platforms.get(&d.platform).copied().unwrap_or_default(),
             matches: touched,
             poll: d.vote.as_deref().and_then(|v| live.poll(&v.poll_id)).cloned(),
-            reward: reward.cloned(),
+            // Or the one it named without getting it (a new donation's is the
+            // last one missed, when it missed one), for its host's list.
+            reward: reward
+                .or_else(|| match claimed {
+                    Some(_) => {
+                        live.rewards.iter().find(|r| r.missed.last().is_some_and(|m| m.donation_id == donation_id))
+                    }
+                    None => live.reward_missed_by(donation_id),
+                })
+                .cloned(),
         };
         (change, inner)
     }

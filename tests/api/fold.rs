@@ -150,7 +150,7 @@ enum Op {
 }
 
 /// Ops about rewards alone, on two lives of one campaign: offers, closes,
-/// edits, reopenings, claims, refunds and ticks, so that claims are many.
+/// edits, reopenings, claims, refunds, ticks and erasures, so that claims are many.
 fn reward_op() -> impl Strategy<Value = Op> {
     prop_oneof![
         2 => (0..2usize, 1..400i64, proptest::option::of(1..4u32)).prop_map(|(l, amount, quantity)| Op::Reward { l, amount, quantity }),
@@ -162,6 +162,7 @@ fn reward_op() -> impl Strategy<Value = Op> {
             .prop_map(|(l, amount, reward)| Op::Donate { l, amount, key: None, anonymous: false, by_other: false, vote: None, reward: Some(reward) }),
         1 => (0..40usize, proptest::option::of(0..1100u16)).prop_map(|(d, part)| Op::Refund { d, part }),
         1 => (0..40usize, any::<bool>()).prop_map(|(d, delivered)| Op::Deliver { d, delivered }),
+        1 => (0..40usize).prop_map(|d| Op::Erase { d }),
     ]
 }
 
@@ -639,6 +640,17 @@ fn check_invariants(s: &State) {
             // came), counted as long as it is not refunded whole; named once.
             assert!(r.reward.quantity.is_none_or(|q| r.claimed() <= q as usize));
             assert_eq!(r.left(), r.reward.quantity.map(|q| q - r.claimed() as u32));
+            // A gift that named it without getting it: of this live, got no reward,
+            // not erased (its message is gone), listed once.
+            for m in &r.missed {
+                let d = &s.donations[m.donation_id.as_str()].donation;
+                assert!(d.live_id == l.live.id.as_str() && !d.erased && !d.test);
+                assert!(l.reward_of(&m.donation_id).is_none());
+                assert_eq!(
+                    l.rewards.iter().flat_map(|r| &r.missed).filter(|x| x.donation_id == m.donation_id).count(),
+                    1
+                );
+            }
             for c in &r.claims {
                 let d = &s.donations[c.donation_id.as_str()].donation;
                 assert!(d.live_id == l.live.id.as_str());

@@ -572,3 +572,66 @@ async fn a_reward_s_terms_change_for_the_gifts_to_come_and_it_is_offered_again()
     let (_, doc) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
     assert_eq!(doc["rewards"][0], reopened);
 }
+
+#[tokio::test]
+async fn the_host_sees_the_gifts_that_named_a_reward_without_getting_it_and_why() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/lives/{}/rewards", live.id);
+    let (_, portrait) =
+        app.post(&path, Some(&host), json!({"title": "Un portrait", "amount": 3000, "quantity": 1})).await;
+    let pid = portrait["id"].as_str().unwrap().to_owned();
+    app.post(&path, Some(&host), json!({"title": "Un merci", "amount": 500})).await;
+    let gift = |donor: &str, message: &str, amount: i64| json!({"amount": amount, "currency": "EUR", "donor": donor, "message": message});
+    let id = |v: &Value| v["donation"]["id"].as_str().unwrap().to_owned();
+    let (_, short) = app.donate(&live, gift("Ana", "Un #UnPortrait ?", 2000)).await;
+    let (_, got) = app.donate(&live, gift("Bob", "#unportrait", 3000)).await;
+    assert_eq!(got["reward"]["id"].as_str(), Some(pid.as_str()));
+    let (_, late) = app.donate(&live, gift("Chloé", "#unportrait svp", 3500)).await;
+    // Another reward it named took it; a keyword no reward has; none named: not listed.
+    let (_, other) = app.donate(&live, gift("Dan", "#unportrait #unmerci", 1000)).await;
+    assert_eq!(other["reward"]["title"].as_str(), Some("Un merci"));
+    app.donate(&live, gift("Eve", "#dessin", 9000)).await;
+    app.donate(&live, gift("Fred", "Bravo", 9000)).await;
+    app.post(&format!("{path}/{pid}/close"), Some(&host), json!({})).await;
+    let (_, closed) = app.donate(&live, gift("Gus", "#UNPORTRAIT", 5000)).await;
+    assert!(short.get("reward").is_none() && late.get("reward").is_none() && closed.get("reward").is_none());
+
+    let missed = async |app: &TestApp| {
+        let (s, v) = app.request(Method::GET, &path, Some(&host), &[], None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let r = v["rewards"].as_array().unwrap().iter().find(|r| r["id"] == pid.as_str()).unwrap().clone();
+        r["missed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                let d = &m["donation"];
+                json!([d["id"], d["donor"], d["amount"], d["message"], m["why"]])
+            })
+            .collect::<Vec<_>>()
+    };
+    let expected = vec![
+        json!([id(&short), "Ana", 2000, "Un #UnPortrait ?", "too_little"]),
+        json!([id(&late), "Chloé", 3500, "#unportrait svp", "none_left"]),
+        json!([id(&closed), "Gus", 5000, "#UNPORTRAIT", "closed"]),
+    ];
+    assert_eq!(missed(&app).await, expected);
+    // The merci's list names none.
+    let (_, v) = app.request(Method::GET, &path, Some(&host), &[], None).await;
+    assert_eq!(v["rewards"][1]["missed"], json!([]));
+
+    // A whole refund shows; erased, its message names nothing any more.
+    assert_eq!(app.refund(&live, &id(&short), json!({})).await, StatusCode::OK);
+    let (s, e) = app.post(&format!("/api/v1/donations/{}/erase", id(&late)), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    let (_, v) = app.request(Method::GET, &path, Some(&host), &[], None).await;
+    assert_eq!(v["rewards"][0]["missed"][0]["donation"]["refunded"], json!(true));
+    let now = missed(&app).await;
+    assert_eq!(now, [expected[0].clone(), expected[2].clone()]);
+
+    // The same after a restart: worked out again from the log.
+    let app = app.restart().await;
+    assert_eq!(missed(&app).await, now);
+}
