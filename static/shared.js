@@ -321,6 +321,7 @@ var cagnotteRewardWords = {
     someone: "Anonyme", erased: "effacé à sa demande", claimDone: "Fait", claimRefunded: "remboursé",
     markedDone: "Marqué fait.", markedTodo: "Remis à faire.", badAmount: "Montant invalide : ",
     todo: function (n) { return n ? n + " à faire" : ""; },
+    why: { too_little: "don trop petit", none_left: "il n'en restait plus", closed: "plus proposée" },
     edit: "Modifier", save: "Enregistrer", cancel: "Annuler", reopen: "Proposer à nouveau", decimal: ",",
     fieldTitle: "Contrepartie", fieldAmount: "Don minimum", fieldQuantity: "Combien (vide : sans limite)",
     fieldTag: "Mot-clé",
@@ -339,6 +340,7 @@ var cagnotteRewardWords = {
     someone: "Anonymous", erased: "erased at their request", claimDone: "Done", claimRefunded: "refunded",
     markedDone: "Marked done.", markedTodo: "Back to do.", badAmount: "Invalid amount: ",
     todo: function (n) { return n ? n + " to do" : ""; },
+    why: { too_little: "gift too small", none_left: "none were left", closed: "no longer offered" },
     edit: "Edit", save: "Save", cancel: "Cancel", reopen: "Offer again", decimal: ".",
     fieldTitle: "Reward", fieldAmount: "Least donation", fieldQuantity: "How many (empty: no limit)",
     fieldTag: "Keyword",
@@ -355,7 +357,9 @@ var cagnotteRewardWords = {
 // ("Modifier": its title, least gift, quantity and keyword in a form of its
 // own, kept open and as typed while the list is drawn again); the queue (`[data-rewards=claims]`) holds every claim,
 // those to do first, oldest first, each ticked "Fait" once given (a refunded
-// one is not to be done), and `[data-rewards=todo]` says how many are to do.
+// one is not to be done), and `[data-rewards=todo]` says how many are to do; `[data-rewards=missed]`
+// (shown in `[data-rewards=missed-box]` when there are some) lists the gifts
+// that named a reward without getting it, and why.
 // `o.live`: the live's id; `o.request(method, path, payload)`: a call to the
 // API with the page's credentials (a promise, as `cagnotteRequest`'s);
 // `o.labels`: a `cagnotteRewardWords` entry; `o.money(minor)` writes an amount
@@ -440,6 +444,25 @@ function cagnotteRewards(o) {
       try { again.elements[keep.name].setSelectionRange(keep.start, keep.end); } catch (e) { /* a number field */ }
     }
 
+    // The gifts that named a reward without getting it, oldest first.
+    var missed = [];
+    rewards.forEach(function (r) {
+      (r.missed || []).forEach(function (m) { missed.push({ reward: r, donation: m.donation, why: m.why }); });
+    });
+    missed.sort(function (a, b) { return Date.parse(a.donation.at) - Date.parse(b.donation.at); });
+    var missedList = part("missed");
+    if (missedList) {
+      part("missed-box").hidden = !missed.length;
+      missedList.textContent = "";
+      missed.forEach(function (m) {
+        var li = make("li");
+        li.dataset.id = m.donation.id;
+        li.dataset.why = m.why;
+        li.appendChild(claimed(m.reward, m.donation, L.why[m.why] || m.why));
+        missedList.appendChild(li);
+      });
+    }
+
     var claims = [];
     rewards.forEach(function (r) {
       r.claims.forEach(function (c) {
@@ -473,22 +496,30 @@ function cagnotteRewards(o) {
         check.appendChild(document.createTextNode(" " + L.claimDone));
         li.appendChild(check);
       }
-      var what = make("div", "claim");
-      var head = make("p", "claim-head");
-      head.appendChild(make("strong", "reward", c.reward.title));
-      head.appendChild(document.createTextNode(" — "));
-      head.appendChild(make("span", "donor", d.donor || L.someone));
-      if (d.erased) head.appendChild(make("small", "badge", L.erased));
-      head.appendChild(document.createTextNode(" "));
-      head.appendChild(make("span", "num amount", o.money(d.amount)));
-      head.appendChild(document.createTextNode(" "));
-      head.appendChild(make("small", "help when", o.when(d.at)));
-      if (c.state === "refunded") head.appendChild(make("span", "badge refunded", L.claimRefunded));
-      what.appendChild(head);
-      if (d.message) what.appendChild(make("q", "message", d.message));
-      li.appendChild(what);
+      li.appendChild(claimed(c.reward, d, null));
       queue.appendChild(li);
     });
+  }
+
+  // A gift and the reward it claimed or named: the reward, the donor as viewers
+  // see them, the amount, the time, `why` it did not get it if it did not,
+  // "remboursé" once refunded whole, and its message.
+  function claimed(r, d, why) {
+    var what = make("div", "claim");
+    var head = make("p", "claim-head");
+    head.appendChild(make("strong", "reward", r.title));
+    head.appendChild(document.createTextNode(" — "));
+    head.appendChild(make("span", "donor", d.donor || L.someone));
+    if (d.erased) head.appendChild(make("small", "badge", L.erased));
+    head.appendChild(document.createTextNode(" "));
+    head.appendChild(make("span", "num amount", o.money(d.amount)));
+    head.appendChild(document.createTextNode(" "));
+    head.appendChild(make("small", "help when", o.when(d.at)));
+    if (why) head.appendChild(make("span", "badge why", why));
+    if (d.refunded) head.appendChild(make("span", "badge refunded", L.claimRefunded));
+    what.appendChild(head);
+    if (d.message) what.appendChild(make("q", "message", d.message));
+    return what;
   }
 
   // A reward's terms in a form of their own: what was typed stays through a redraw.

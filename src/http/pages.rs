@@ -437,6 +437,12 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("reward_tag", "Mot-clé (vide : tiré du titre)", "Keyword (empty: from the title)"),
     ("offer_reward", "Proposer", "Offer it"),
     ("reward_claims", "À faire", "To do"),
+    ("reward_missed", "Demandées sans l'obtenir", "Asked for, not obtained"),
+    (
+        "reward_missed_help",
+        "Ces dons ont écrit le mot-clé d'une contrepartie sans l'obtenir : don trop petit, plus aucune restante ou plus proposée. À vous de voir si vous leur répondez.",
+        "These gifts wrote a reward's keyword without getting it: too small, none left or no longer offered. Yours to answer them or not.",
+    ),
     (
         "rewards_dashboard_help",
         "Ce que l'hôte donne en échange d'un don d'au moins un montant : un don assez grand dont le message contient le mot-clé de la contrepartie la prend, tant qu'il en reste. L'hôte les gère depuis son espace ; ici, l'organisation en propose, arrête d'en proposer et coche « Fait » pour un hôte qui ne le peut pas.",

@@ -108,6 +108,9 @@ async fn an_organiser_offers_a_reward_and_ticks_off_a_claim_from_a_live_card() {
         )
         .await;
         assert_eq!(input_value(b, &format!("{form} [name=title]")).await, "");
+        let script = "return document.querySelector(arguments[0] + ' [data-rewards=missed-box]').hidden";
+        let hidden = b.client.execute(script, vec![json!(card)]).await.expect("the missed box");
+        assert_eq!(hidden, true, "no gift named it without getting it");
         let r = &rewards(&app, &live).await[0];
         assert_eq!(
             (r["title"].clone(), r["amount"].clone(), r["quantity"].clone(), r["tag"].clone(), r["closed_at"].clone()),

@@ -338,11 +338,22 @@ async fn a_host_changes_a_reward_s_terms_and_offers_it_again() {
     let gift =
         |message: &str, amount: i64| json!({"amount": amount, "currency": "EUR", "donor": "Ana", "message": message});
     give(&app, &live, gift("#unportrait", 3000)).await;
+    give(&app, &live, gift("Un #unportrait aussi ?", 2500)).await;
     with_browser(async |b| {
         b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
         wait_ready(b).await;
         let hint = "à écrire dans le message du don";
         let first = "#rewards li[data-id]:first-child";
+        // The gift that came too late for it, and why.
+        let missed = r##"var box = document.querySelector("#reward-box [data-rewards=missed-box]");
+            return [box.hidden, box.querySelector("h3").textContent, Array.from(box.querySelectorAll("li")).map(function (li) {
+                var t = function (s) { return li.querySelector(s).textContent; };
+                return [t(".reward"), t(".donor"), t(".amount"), t(".why"), t(".message")];
+            })];"##;
+        assert_eq!(
+            b.js(missed).await,
+            json!([false, "Demandées sans l'obtenir", [["Un portrait", "Ana", fr("25,00_€"), "il n'en restait plus", "Un #unportrait aussi ?"]]])
+        );
         assert_eq!(
             host_rewards(b).await[0],
             json!([
