@@ -34,6 +34,8 @@
       big3_image: "Image des grandes alertes, niveau 3", big3_sound: "Son des grandes alertes, niveau 3",
       as_big: "comme les grandes alertes", as_big2: "comme le niveau 2",
       alert_text: "Texte des alertes ({donor} : le nom, {amount} : le montant)",
+      big_text: "Texte des grandes alertes (vide : celui des alertes)", big2_text: "Texte des grandes alertes, niveau 2 (vide : celui du niveau 1)",
+      big3_text: "Texte des grandes alertes, niveau 3 (vide : celui du niveau 2)",
       goal_style: "Barre d'objectif", style_bar: "horizontale", style_thermo: "thermomètre",
       milestone_image: "Image des paliers, objectifs, sondages et tirages", milestone_sound: "Son des paliers, objectifs, sondages et tirages",
       media_hint: "Vos images et sons s'ajoutent depuis votre espace hôte ou le tableau de bord (« Images et sons des alertes »).", catch_up: "Alertes plus courtes quand d'autres attendent",
@@ -69,6 +71,8 @@
       big3_image: "Big alert image, level 3", big3_sound: "Big alert sound, level 3",
       as_big: "same as big alerts", as_big2: "same as level 2",
       alert_text: "Alert text ({donor}: the name, {amount}: the amount)",
+      big_text: "Big alert text (empty: the alerts')", big2_text: "Big alert text, level 2 (empty: level 1's)",
+      big3_text: "Big alert text, level 3 (empty: level 2's)",
       goal_style: "Goal bar", style_bar: "horizontal", style_thermo: "thermometer",
       milestone_image: "Image of milestones, goals, polls and draws", milestone_sound: "Sound of milestones, goals, polls and draws",
       media_hint: "Add your images and sounds from your host's space or the dashboard (\u201cAlert images and sounds\u201d).", catch_up: "Shorter alerts while others wait",
@@ -105,7 +109,7 @@
     var q = new URLSearchParams();
     q.set("token", token);
     if (f.lang.value !== "fr") q.set("lang", f.lang.value);
-    ["pos", "size", "font", "duration", "min_alert", "big", "big2", "big3", "min_message", "alert_text", "goal_style", "goal", "speed", "credits_order", "lives_by",
+    ["pos", "size", "font", "duration", "min_alert", "big", "big2", "big3", "min_message", "alert_text", "big_text", "big2_text", "big3_text", "goal_style", "goal", "speed", "credits_order", "lives_by",
      "alert_image", "alert_sound", "big_image", "big_sound", "big2_image", "big2_sound", "big3_image", "big3_sound",
      "milestone_image", "milestone_sound",
      "timer_minutes", "timer_step", "timer_add", "timer_max"].forEach(function (name) {

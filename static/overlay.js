@@ -115,16 +115,18 @@
     return v && /^[A-Za-z0-9_-]{1,64}$/.test(v) ? v : null;
   }
   // The big alerts' tiers (`big`, `big2`, `big3`, in currency units; each off
-  // by default), each with its own image and sound from the media library.
-  // Given out of order, they are sorted by amount, each keeping its image and
-  // sound: the smallest gives the big alert, the next one a step bigger, the
-  // next one another. A tier without its own image or sound takes that of the
-  // tier below it (else the alert's image, and the fanfare); of two at the
-  // same amount, the later one (`big3` over `big2` over `big`) is kept.
+  // by default), each with its own image and sound from the media library and
+  // its own sentence (`big_text`…, as `alert_text`).
+  // Given out of order, they are sorted by amount, each keeping its image,
+  // sound and sentence: the smallest gives the big alert, the next one a step
+  // bigger, the next one another. A tier without its own image, sound or
+  // sentence takes that of the tier below it (else the alert's image and
+  // sentence, and the fanfare); of two at the same amount, the later one
+  // (`big3` over `big2` over `big`) is kept.
   function bigTiers() {
     var given = ["big", "big2", "big3"].map(function (name) {
       return { amount: Math.round(num(name, 0, 0, 1e9) * scale), image: mediaParam(name + "_image"),
-               sound: mediaParam(name + "_sound") };
+               sound: mediaParam(name + "_sound"), text: (params.get(name + "_text") || "").slice(0, 120) };
     }).filter(function (t) { return t.amount > 0; });
     // A stable sort: of two at the same amount, the later stays above.
     given.sort(function (a, b) { return a.amount - b.amount; });
@@ -132,6 +134,7 @@
       var below = given[i - 1];
       if (below && !t.image) t.image = below.image;
       if (below && !t.sound) t.sound = below.sound;
+      if (below && !t.text) t.text = below.text;
     });
     return given.filter(function (t, i) { return !given[i + 1] || given[i + 1].amount > t.amount; });
   }
@@ -897,10 +900,12 @@
     (lives || []).forEach(function (l) { if (l.alerts_paused) pausedLives[l.id] = true; });
   }
   // The headline's words around the name and the amount: the two spans keep
-  // their places in the streamer's sentence (`alert_text`), or stand alone.
-  function headline(milestone) {
+  // their places in the streamer's sentence (`alert_text`, or its big alerts'
+  // tier's: `big_text`…), or stand alone.
+  function headline(milestone, tier) {
     var head = el("alert-donor").parentNode, donor = el("alert-donor"), amount = el("alert-amount");
-    var parts = !milestone && cfg.text ? cfg.text.split(/(\{donor\}|\{amount\})/) : ["", "{donor}", " ", "{amount}", ""];
+    var text = milestone ? "" : (tier > 0 && cfg.tiers[tier - 1].text) || cfg.text;
+    var parts = text ? text.split(/(\{donor\}|\{amount\})/) : ["", "{donor}", " ", "{amount}", ""];
     while (head.firstChild) head.removeChild(head.firstChild);
     var used = {};
     parts.forEach(function (p) {
@@ -951,7 +956,7 @@
     var box = el("alert");
     var milestone = d.kind === "milestone" || d.kind === "goal" || d.kind === "poll" || d.kind === "draw";
     el("alert-donor").textContent = milestone ? d.title || T.milestone : d.donor || T.anonymous;
-    headline(milestone);
+    headline(milestone, tierOf(d));
     showAmounts(d);
     // A donation that voted in the live's poll: for which option.
     var vote = el("alert-vote"), option = votedFor(d);

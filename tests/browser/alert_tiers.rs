@@ -1,7 +1,7 @@
 //! Alert variations by amount: up to three tiers of big alerts (`big`, `big2`,
 //! `big3`), each with its class, image and sound from the media library, a
-//! tier without its own taking the one below's; tiers given out of order; the
-//! builder's fields for them.
+//! tier without its own taking the one below's; each tier's own sentence;
+//! tiers given out of order; the builder's fields for them.
 
 use crate::browser::{Browser, eventually, with_browser};
 use crate::helpers::*;
@@ -204,6 +204,46 @@ async fn tiers_out_of_order_are_sorted_and_the_same_amount_twice_is_one_tier() {
     .await;
 }
 
+#[tokio::test]
+async fn each_tier_says_its_own_sentence_or_the_one_below_s() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    with_browser(async |b| {
+        let query = "&duration=1&catch_up=0&goal_alert=0&alert_text=Merci%20{donor}%20!&big=20\
+                     &big_text=%F0%9F%8E%89%20{donor}%20offre%20{amount}%20!!&big2=50&big3=100&big3_text=WOW%20{amount}%20de%20{donor}";
+        b.goto(&alert_url(&app, &live, query)).await;
+        b.wait_live().await;
+        // Each alert's headline as seen (a hidden amount left out) and its big classes.
+        b.js(r#"window.__heads = [];
+            var box = document.getElementById("alert"), last = null;
+            new MutationObserver(function () {
+                if (box.hidden || !box.dataset.id || box.dataset.id === last) return;
+                last = box.dataset.id;
+                window.__heads.push([box.querySelector(".alert-head").innerText,
+                    Array.from(box.classList).filter(function (n) { return /^big/.test(n); }).join(" ")]);
+            }).observe(box, {attributes: true, childList: true, subtree: true});"#)
+            .await;
+        for (donor, amount) in [("Ana", 1000), ("Bea", 2000), ("Chloé", 5000), ("Dan", 10000)] {
+            app.gift(&live, Some(donor), amount, false).await;
+        }
+        let heads = eventually("four alerts", WAIT * 2, || async {
+            let v = b.js("return window.__heads").await;
+            (v.as_array()?.len() >= 4).then_some(v)
+        })
+        .await;
+        assert_eq!(
+            heads,
+            json!([
+                ["Merci Ana !", ""],
+                [eur_fr("🎉 Bea offre 20,00_€ !!"), "big"],
+                [eur_fr("🎉 Chloé offre 50,00_€ !!"), "big big2"],
+                [eur_fr("WOW 100,00_€ de Dan"), "big big3"],
+            ])
+        );
+    })
+    .await;
+}
+
 /// Sets the builder's fields (`name` → value) and lets it build its URL.
 async fn set_fields(b: &Browser, fields: Value) {
     b.client
@@ -283,6 +323,27 @@ async fn the_builder_sets_the_second_and_third_tiers() {
             )
         );
         assert_eq!(b.js("return document.getElementById('preview').src").await, url);
+        // Each tier's sentence.
+        set_fields(b, json!({"big_text": "Bravo {donor} !", "big3_text": "WOW {amount}"})).await;
+        assert_eq!(
+            b.js("return document.getElementById('url').value").await,
+            format!(
+                "{}/overlay/lives/{}/alert?token={}&big=20&big2=100&big3=500&big_text=Bravo+%7Bdonor%7D+%21&big3_text=WOW+%7Bamount%7D&big2_image={gif}&big3_sound={sound}",
+                app.base, live.id, live.overlay_token
+            )
+        );
+        let labels = r##"return ["big_text", "big2_text", "big3_text"].map(function (n) {
+            return document.querySelector("#form [name=" + n + "]").closest("label").querySelector("span").textContent;
+        });"##;
+        assert_eq!(
+            b.js(labels).await,
+            json!([
+                "Texte des grandes alertes (vide : celui des alertes)",
+                "Texte des grandes alertes, niveau 2 (vide : celui du niveau 1)",
+                "Texte des grandes alertes, niveau 3 (vide : celui du niveau 2)"
+            ])
+        );
+        set_fields(b, json!({"big_text": "", "big3_text": ""})).await;
         // A tier taken off leaves the URL.
         set_fields(b, json!({"big3": "", "big3_sound": ""})).await;
         assert_eq!(
