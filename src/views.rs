@@ -758,7 +758,7 @@ pub fn live_info_json(lv: &Live) -> Value {
     json!({
         "id": lv.id, "campaign_id": lv.campaign_id, "host": lv.host, "title": lv.title,
         "platform": lv.platform, "scheduled_at": lv.scheduled_at, "duration_minutes": lv.duration_minutes,
-        "ends_at": live_end(lv), "goal": lv.goal, "donate_url": lv.donate_url, "cancelled": lv.cancelled,
+        "ends_at": live_end(lv), "goal": lv.goal, "donate_url": lv.donate_url, "stream_url": lv.stream_url, "cancelled": lv.cancelled,
         "alerts_paused": lv.alerts_paused,
     })
 }
@@ -786,7 +786,7 @@ fn live_json(l: &LiveView, c: &CampaignView, now: Timestamp) -> Value {
         "alerts_paused": lv.alerts_paused,
         "created_at": lv.created_at, "currency": l.currency, "campaign_name": c.campaign.name,
         "campaign_goal": c.campaign.goal, "totals": l.totals, "campaign_totals": c.totals, "seq": l.last_seq,
-        "donate_url": lv.donate_url.as_ref().or(c.campaign.donate_url.as_ref()),
+        "donate_url": lv.donate_url.as_ref().or(c.campaign.donate_url.as_ref()), "stream_url": lv.stream_url,
         "platform_totals": l.platforms, "top_donors": l.board.top_donors(),
         "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),
         "polls": l.polls.iter().map(poll_json).collect::<Vec<_>>(),
@@ -804,6 +804,7 @@ fn campaign_json(c: &CampaignView, lives: &[LiveView], now: Timestamp) -> Value 
         .map(|l| {
             json!({
                 "id": l.live.id, "host": l.live.host, "title": l.live.title, "platform": l.live.platform,
+                "stream_url": l.live.stream_url,
                 "scheduled_at": l.live.scheduled_at, "duration_minutes": l.live.duration_minutes,
                 "ends_at": live_end(&l.live), "status": live_status(&l.live, now), "goal": l.live.goal,
                 "cancelled": l.live.cancelled, "alerts_paused": l.live.alerts_paused, "totals": l.totals,
@@ -813,7 +814,7 @@ fn campaign_json(c: &CampaignView, lives: &[LiveView], now: Timestamp) -> Value 
         })
         .collect();
     let next_live = schedule.iter().find(|l| live_status(&l.live, now) == "upcoming").map(
-        |l| json!({"id": l.live.id, "host": l.live.host, "title": l.live.title, "scheduled_at": l.live.scheduled_at}),
+        |l| json!({"id": l.live.id, "host": l.live.host, "title": l.live.title, "scheduled_at": l.live.scheduled_at, "stream_url": l.live.stream_url}),
     );
     let mut top_lives: Vec<&LiveView> = lives.iter().collect();
     top_lives.sort_by(|a, b| b.totals.total.cmp(&a.totals.total).then_with(|| a.live.id.cmp(&b.live.id)));

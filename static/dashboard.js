@@ -885,7 +885,7 @@
   function fillLiveForms(card, l, currency) {
     setFields(card.querySelector('[data-form="edit"]'), {
       host: l.host, title: l.title, platform: l.platform, scheduled_at: toLocal(l.scheduled_at),
-      duration_minutes: l.duration_minutes, goal: moneyInput(l.goal, currency)
+      duration_minutes: l.duration_minutes, goal: moneyInput(l.goal, currency), stream_url: l.stream_url
     });
     var live = card.querySelector('[data-form="edit"]');
     // The public campaign document has no per-live donate link: read the live's.

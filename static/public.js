@@ -36,6 +36,7 @@
       matchedBy: function (s, p) { return s + " ajoute " + p + " à chaque don !"; },
       budgetLeft: "Budget restant : ", plus: "+", plusMatched: " abondés",
       st_upcoming: "À venir", st_current: "En direct", st_past: "Terminé", st_unscheduled: "Date à venir", st_cancelled: "Annulé",
+      watch: function (site) { return "Regarder sur " + site; },
       startsIn: function (h, m) { return "dans " + (h ? h + " h " + (m < 10 ? "0" : "") + m : m + " min"); },
       none: "Pas encore de don : soyez le premier !",
       announce: function (who, amount) { return "Nouveau don : " + who + ", " + amount; },
@@ -59,6 +60,7 @@
       matchedBy: function (s, p) { return s + " adds " + p + " to every donation!"; },
       budgetLeft: "Budget left: ", plus: "+", plusMatched: " matched",
       st_upcoming: "Upcoming", st_current: "Live now", st_past: "Ended", st_unscheduled: "Date to come", st_cancelled: "Cancelled",
+      watch: function (site) { return "Watch on " + site; },
       startsIn: function (h, m) { return "in " + (h ? h + " h " + (m < 10 ? "0" : "") + m : m + " min"); },
       none: "No donation yet: be the first!",
       announce: function (who, amount) { return "New donation: " + who + ", " + amount; },
@@ -261,6 +263,19 @@
     st.textContent = statusLabel(status);
     st.dataset.status = status;
     el("when").textContent = live.scheduled_at ? longWhen(live.scheduled_at) + startsIn(live) : "";
+    watchLink(el("watch"), live, true);
+  }
+  // Where a live is watched (its channel), as a link, when it has one: its
+  // words ("▶ Regarder sur twitch.tv") or, without `words`, "▶" alone, titled so.
+  function watchLink(a, live, words) {
+    var url = live.stream_url, site = null;
+    try { site = url && /^https?:$/.test(new URL(url).protocol) ? new URL(url).hostname.replace(/^www\./, "") : null; } catch (e) { site = null; }
+    a.hidden = !site;
+    if (!site) { a.removeAttribute("href"); a.textContent = ""; return; }
+    a.href = url;
+    a.textContent = words ? "▶ " + T.watch(site) : "▶";
+    a.title = T.watch(site);
+    if (!words) a.setAttribute("aria-label", T.watch(site));
   }
   // Within a day of its start, how long until it starts: " — dans 1 h 30".
   function startsIn(live) {
@@ -284,6 +299,11 @@
       a.href = "/lives/" + encodeURIComponent(l.id) + "?lang=" + lang;
       who.appendChild(a);
       if (l.title) { who.appendChild(document.createTextNode(" ")); who.appendChild(make("small", null, l.title)); }
+      var watch = make("a", "watch");
+      watch.rel = "noopener noreferrer";
+      watch.target = "_blank";
+      watchLink(watch, l, false);
+      if (!watch.hidden) { who.appendChild(document.createTextNode(" ")); who.appendChild(watch); }
       tr.appendChild(who);
       tr.appendChild(make("td", "status", statusLabel(status)));
       tr.appendChild(make("td", "num total", money(l.totals.total)));

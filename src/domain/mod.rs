@@ -333,6 +333,10 @@ pub struct Live {
     /// Overrides the campaign's donate URL for this live.
     #[serde(default)]
     pub donate_url: Option<String>,
+    /// Where viewers watch it (its Twitch or YouTube channel): the pages' link
+    /// and the announcements'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_url: Option<String>,
     /// Planned length, for the schedule (current until `scheduled_at + duration`).
     #[serde(default)]
     pub duration_minutes: Option<u32>,
@@ -385,6 +389,7 @@ impl Live {
             scheduled_at: None,
             goal: None,
             donate_url: None,
+            stream_url: None,
             duration_minutes: None,
             created_at: Timestamp::default(),
             key_hash,

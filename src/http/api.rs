@@ -371,6 +371,8 @@ struct NewLive {
     duration_minutes: Option<u32>,
     goal: Option<Value>,
     donate_url: Option<String>,
+    /// Where viewers watch it (`https://twitch.tv/…`).
+    stream_url: Option<String>,
 }
 
 async fn create_live(
@@ -395,6 +397,7 @@ async fn create_live(
         scheduled_at: time("scheduled_at", b.scheduled_at.as_deref())?,
         goal: minor("goal", b.goal.as_ref())?,
         donate_url: text::url("donate_url", b.donate_url.as_deref())?,
+        stream_url: text::url("stream_url", b.stream_url.as_deref())?,
         duration_minutes: match b.duration_minutes {
             Some(m) => Some(minutes("duration_minutes", m)?),
             None => None,
@@ -1312,6 +1315,8 @@ struct EditLive {
     goal: Patch<Value>,
     #[serde(default)]
     donate_url: Patch<String>,
+    #[serde(default)]
+    stream_url: Patch<String>,
     /// Called off (`true`), or on again (`false`).
     cancelled: Option<bool>,
 }
@@ -1396,6 +1401,7 @@ async fn edit_live(
     l.duration_minutes = b.duration_minutes.apply(l.duration_minutes, |m| Ok(Some(minutes("duration_minutes", m)?)))?;
     l.goal = b.goal.apply(l.goal, |v| minor("goal", Some(&v)))?;
     l.donate_url = b.donate_url.apply(l.donate_url, |v| Ok(text::url("donate_url", Some(&v))?))?;
+    l.stream_url = b.stream_url.apply(l.stream_url, |v| Ok(text::url("stream_url", Some(&v))?))?;
     l.cancelled = b.cancelled.unwrap_or(l.cancelled);
     app.ledger.submit(Command::UpdateLive(l)).await?;
     let body = app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;

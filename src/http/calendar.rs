@@ -110,11 +110,14 @@ pub fn calendar(base: &str, french: bool, campaign: &Campaign, name: &str, lives
         if l.cancelled {
             summary = format!("{} — {summary}", if french { "Annulé" } else { "Cancelled" });
         }
-        let description = if french {
+        let mut description = if french {
             format!("Live caritatif au profit de {cause} ({}). Suivre la cagnotte et donner : {page}", campaign.name)
         } else {
             format!("Charity live for {cause} ({}). Follow the fundraiser and donate: {page}", campaign.name)
         };
+        if let Some(url) = &l.stream_url {
+            description += &if french { format!(" Regarder le live : {url}") } else { format!(" Watch it: {url}") };
+        }
         lines.push("BEGIN:VEVENT".to_owned());
         lines.push(format!("UID:{}@{host}", l.id));
         lines.push(format!("DTSTAMP:{}", utc(now)));
@@ -126,7 +129,8 @@ pub fn calendar(base: &str, french: bool, campaign: &Campaign, name: &str, lives
         if l.cancelled {
             lines.push("STATUS:CANCELLED".to_owned());
         }
-        if let Some(p) = &l.platform {
+        // Where it is watched: its link (calendars make it one), else its platform's name.
+        if let Some(p) = l.stream_url.as_ref().or(l.platform.as_ref()) {
             lines.push(format!("LOCATION:{}", escape(p)));
         }
         lines.push("END:VEVENT".to_owned());

@@ -384,9 +384,16 @@ fn milestone_line(ask: &Ask, s: &Subject) -> String {
 }
 
 fn next_line(ask: &Ask, s: &Subject, now: Timestamp) -> String {
-    let who = |l: &Live| match &l.title {
-        Some(t) if !t.is_empty() => format!("{} — {t}", l.host),
-        _ => l.host.clone(),
+    // The host and title, and where to watch when the live has its link.
+    let who = |l: &Live| {
+        let mut who = match &l.title {
+            Some(t) if !t.is_empty() => format!("{} — {t}", l.host),
+            _ => l.host.clone(),
+        };
+        if let Some(url) = &l.stream_url {
+            who = format!("{who} ({url})");
+        }
+        who
     };
     let on_air = s.lives.iter().filter(|l| live_status(l, now) == "current").max_by_key(|l| l.scheduled_at);
     let next = s

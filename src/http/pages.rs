@@ -79,6 +79,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("starts_at", "Début", "Starts"),
     ("ends_at", "Fin", "Ends"),
     ("donate_url", "Lien de don", "Donate link"),
+    ("stream_url", "Lien du stream (sa chaîne)", "Stream link (its channel)"),
     ("create", "Créer", "Create"),
     ("save", "Enregistrer", "Save"),
     ("edit_campaign", "Modifier la campagne", "Edit campaign"),

@@ -106,6 +106,15 @@ impl Words {
         quote(self.format, self.french, s)
     }
 
+    /// An http(s) URL the organisers gave, as a link of the channel's: bare
+    /// for Discord (no preview: the line's `flags`), between `<>` for Slack.
+    fn link(&self, url: &str) -> String {
+        match self.format {
+            HookFormat::Slack => format!("<{}>", escape(HookFormat::Slack, url)),
+            _ => url.to_owned(),
+        }
+    }
+
     /// "💛 Ana a donné 10,00 € (doublé : +10,00 €) — « Courage ! ». Total du live : 1 234,00 €."
     fn donation(&self, f: &Value) -> Option<String> {
         let d = &f["donation"];
@@ -189,16 +198,21 @@ impl Words {
         })
     }
 
-    /// A live's scheduled start: "🔴 Ana est en direct : « Dessin » !".
+    /// A live's scheduled start: "🔴 Ana est en direct : « Dessin » !", and
+    /// where to watch it when the live has its link.
     fn started(&self, f: &Value) -> Option<String> {
         let l = &f["live"];
         let host = self.text(l["host"].as_str()?);
-        Some(match (l["title"].as_str().filter(|t| !t.is_empty()).map(|t| self.quoted(t)), self.french) {
+        let mut out = match (l["title"].as_str().filter(|t| !t.is_empty()).map(|t| self.quoted(t)), self.french) {
             (Some(t), true) => format!("🔴 {host} est en direct\u{a0}: {t}\u{a0}!"),
             (Some(t), false) => format!("🔴 {host} is live: {t}!"),
             (None, true) => format!("🔴 {host} est en direct\u{a0}!"),
             (None, false) => format!("🔴 {host} is live!"),
-        })
+        };
+        if let Some(url) = l["stream_url"].as_str() {
+            out = format!("{out} {}", self.link(url));
+        }
+        Some(out)
     }
 
     /// "🎉 Palier atteint : 500,00 € — « Une chanson de plus » !" (a challenge: "Défi réussi").
@@ -375,6 +389,17 @@ mod tests {
             "🔴 Ana\\_B est en direct\u{a0}: «\u{a0}Dessin \\*live\\*\u{a0}»\u{a0}!"
         );
         assert_eq!(started(json!(null), false), "🔴 Ana\\_B is live!");
+        // Where to watch it: bare for Discord, a Slack link between `<>`.
+        let frame =
+            json!({"live": {"host": "Ana", "title": null, "stream_url": "https://www.twitch.tv/ana_b?a=1&b=2"}});
+        assert_eq!(
+            content(HookFormat::Discord, "live.started", frame.clone(), true)["content"],
+            "🔴 Ana est en direct\u{a0}! https://www.twitch.tv/ana_b?a=1&b=2"
+        );
+        assert_eq!(
+            content(HookFormat::Slack, "live.started", frame, false)["text"],
+            "🔴 Ana is live! <https://www.twitch.tv/ana_b?a=1&amp;b=2>"
+        );
         // No name (anonymous, held or hidden), no message: the amount alone.
         let frame = json!({"donation": {"amount": 500, "matched": 0, "donor": null, "message": null}, "totals": {"total": 500}});
         assert_eq!(

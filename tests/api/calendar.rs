@@ -110,6 +110,27 @@ async fn the_schedule_is_a_calendar_to_subscribe_to() {
     let lines = ics(&app, &format!("/api/v1/campaigns/{c}/calendar.ics")).await;
     assert_eq!(lines.iter().filter(|l| l.starts_with("DTSTART:")).count(), 3);
     assert_eq!(lines.iter().rev().find(|l| l.starts_with("DTSTART:")).unwrap(), "DTSTART:20270304T180000Z");
+    // Given where to watch it: its place, and a line of its description.
+    let (s, l) = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/lives/{}", mon.id),
+            Some(ADMIN),
+            &[],
+            Some(json!({"stream_url": "https://www.twitch.tv/ana"}).to_string()),
+        )
+        .await;
+    assert_eq!((s, l["stream_url"].as_str()), (StatusCode::OK, Some("https://www.twitch.tv/ana")), "{l}");
+    let lines = ics(&app, &format!("/api/v1/lives/{}/calendar.ics?lang=en", mon.id)).await;
+    let page = format!("{}/lives/{}?lang=en", app.base, mon.id);
+    let event = [
+        format!(
+            "DESCRIPTION:Charity live for Les Restos du cœur\\, Paris (Mars solidaire). Follow the fundraiser and donate: {page} Watch it: https://www.twitch.tv/ana"
+        ),
+        format!("URL:{page}"),
+        "LOCATION:https://www.twitch.tv/ana".to_owned(),
+    ];
+    assert!(lines.windows(3).any(|w| w == event), "{lines:?}");
 
     for (path, status, code) in [
         (format!("/api/v1/lives/{}/calendar.ics?follow=all", mon.id), StatusCode::BAD_REQUEST, "invalid_query"),

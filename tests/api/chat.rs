@@ -120,6 +120,13 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
         say(&app, &campaign("?say=next&lang=en")).await,
         "On air: Ana — Dessin. Next live: Zoé, Tuesday 2 March at 18:00 (UTC)."
     );
+    // A live given where to watch it: its link beside it.
+    let (s, l) = app.patch_live(&wednesday.id, json!({"stream_url": "https://www.twitch.tv/ana"})).await;
+    assert_eq!(s, StatusCode::OK, "{l}");
+    assert_eq!(
+        say(&app, &live(&monday, "?say=next&tz=Europe/Paris")).await,
+        "En direct : Ana — Dessin. Prochain live : Ana — Concert (https://www.twitch.tv/ana), mercredi 3 mars à 20:00 (Europe/Paris)."
+    );
     clock.set("2027-03-04T12:00:00Z");
     assert_eq!(say(&app, &live(&monday, "?say=next")).await, "Pas de prochain live prévu pour l'instant.");
 

@@ -298,9 +298,12 @@ async fn bad_campaigns_lives_and_matches_are_refused() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
         assert_eq!(v["error"], code, "{body}: {v}");
     }
-    let (s, v) =
-        app.post(&format!("/api/v1/campaigns/{}/lives", live.campaign_id), Some(ADMIN), json!({"host": "  "})).await;
-    assert_eq!((s, v["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_field")));
+    for body in [json!({"host": "  "}), json!({"host": "Ana", "stream_url": "twitch.tv/ana"})] {
+        let (s, v) = app.post(&format!("/api/v1/campaigns/{}/lives", live.campaign_id), Some(ADMIN), body).await;
+        assert_eq!((s, v["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_field")), "{v}");
+    }
+    let (s, v) = app.patch_live(&live.id, json!({"stream_url": "javascript:alert(1)"})).await;
+    assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("stream_url")), "{v}");
     let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
     assert_eq!(c["lives"].as_array().unwrap().len(), 1);
     assert_eq!(c["matches"], json!([]));

@@ -477,16 +477,22 @@ async fn edits_rotation_and_a_test_alert_that_totals_ignore() {
         let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live_id_campaign(&app, &live_id).await)).await;
         assert_eq!((c["goal"].clone(), c["charity"].clone()), (json!(300000), Value::Null), "{c}");
 
-        // Edit the live: host, title, schedule.
+        // Edit the live: host, title, schedule, where it is watched.
         click(b, "#lives article details[data-box=edit] > summary").await;
         fill(b, "#lives article [data-form=edit] [name=host]", "Ana & Léo").await;
         fill(b, "#lives article [data-form=edit] [name=title]", "Marathon").await;
         set_local_time(b, "#lives article [data-form=edit] [name=scheduled_at]", "2020-01-01T10:00").await;
+        fill(b, "#lives article [data-form=edit] [name=stream_url]", "https://www.twitch.tv/analeo").await;
         click(b, "#lives article [data-form=edit] button[type=submit]").await;
         wait_text(b, "#lives article [data-f=host]", "Ana & Léo").await;
         wait_text(b, "#lives article [data-f=status]", "ended").await;
         let (_, l) = app.get(&format!("/api/v1/lives/{live_id}")).await;
-        assert_eq!(l["title"], "Marathon");
+        assert_eq!((l["title"].as_str(), l["stream_url"].as_str()), (Some("Marathon"), Some("https://www.twitch.tv/analeo")));
+        assert_eq!(
+            input_value(b, "#lives article [data-form=edit] [name=stream_url]").await,
+            "https://www.twitch.tv/analeo",
+            "the form shows the live's link again"
+        );
 
         // A milestone of the live, chosen by its (new) host's name.
         click(b, "details:has(#new-milestone) > summary").await;

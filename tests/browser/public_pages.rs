@@ -1068,3 +1068,50 @@ async fn the_counter_framed_on_another_site_follows_the_donations() {
     })
     .await;
 }
+
+/// Where a live is watched: a link on its page that follows the organisers'
+/// edits, and a "▶" beside it in the campaign's schedule.
+#[tokio::test]
+async fn viewers_find_where_each_live_is_watched() {
+    let app = spawn_app().await;
+    let (live, other) = setup(&app).await;
+    let (s, v) = app.patch_live(&live.id, json!({"stream_url": "https://www.twitch.tv/corentin"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let watch = "var a = document.getElementById('watch'); \
+                 return a.hidden ? null : [a.textContent, a.getAttribute('href'), a.target, a.rel];";
+    with_browser(async |b| {
+        phone(b).await;
+        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
+        wait_page_live(b).await;
+        assert_eq!(
+            b.js(watch).await,
+            json!(["▶ Regarder sur twitch.tv", "https://www.twitch.tv/corentin", "_blank", "noopener noreferrer"])
+        );
+        fits_width(b).await;
+        // Moved to YouTube: the open page follows; taken off, the link leaves.
+        app.patch_live(&live.id, json!({"stream_url": "https://youtube.com/@corentin/live"})).await;
+        eventually("the new link", WAIT, || async {
+            (b.js(watch).await
+                == json!(["▶ Regarder sur youtube.com", "https://youtube.com/@corentin/live", "_blank", "noopener noreferrer"]))
+            .then_some(())
+        })
+        .await;
+        app.patch_live(&live.id, json!({"stream_url": null})).await;
+        eventually("no link", WAIT, || async { b.js(watch).await.is_null().then_some(()) }).await;
+
+        // The campaign's schedule: "▶" beside the lives that have a link, titled for screen readers.
+        app.patch_live(&other.id, json!({"stream_url": "https://www.twitch.tv/ana"})).await;
+        b.goto(&format!("{}/campaigns/{}?lang=en", app.base, live.campaign_id)).await;
+        wait_page_live(b).await;
+        let rows = b
+            .js("return Array.from(document.querySelectorAll('#schedule tbody tr')).map(function (tr) { \
+                   var a = tr.querySelector('a.watch'); \
+                   return [tr.querySelector('.host a').textContent, a ? [a.textContent, a.getAttribute('href'), a.getAttribute('aria-label')] : null]; })")
+            .await;
+        assert_eq!(
+            rows,
+            json!([["Corentin", null], ["Ana", ["▶", "https://www.twitch.tv/ana", "Watch on twitch.tv"]]])
+        );
+    })
+    .await;
+}
