@@ -727,6 +727,15 @@
     if (box.hidden) return;
     el("schedule-title").textContent = T.next;
     el("schedule-next").textContent = nextWhen(next.scheduled_at) + " — " + next.host;
+    // Where to find it, for viewers to follow: "twitch.tv/zoe".
+    var where = el("schedule-where"), site = shortUrl(next.stream_url);
+    where.hidden = !site;
+    where.textContent = site;
+  }
+  // An http(s) URL as a stream shows it: without its scheme, `www.` and final `/`.
+  function shortUrl(url) {
+    var m = /^https?:\/\/(?:www\.)?(.+?)\/?$/i.exec(url || "");
+    return m ? m[1] : "";
   }
 
   // "Starting soon": the time left before the live starts (a campaign's overlay:

@@ -45,6 +45,19 @@ async fn the_lives_leaderboard_and_the_next_live_follow_the_campaign() {
         // A week or more ahead: the date too, or "mercredi" would name the wrong week.
         let date = format!("{} {}", wednesday.day(), FR_MONTHS[wednesday.month() as usize - 1]);
         assert_eq!(text.replace('\n', " | "), format!("Prochain live | mercredi {date} à 19:00 — Zoé"));
+        // Given where it is watched: its channel under it, for viewers to follow.
+        let (s, v) = app.patch_live(&next.id, json!({"stream_url": "https://www.twitch.tv/zoe/"})).await;
+        assert_eq!(s, reqwest::StatusCode::OK, "{v}");
+        eventually("the next live's channel", Duration::from_secs(10), || async {
+            let t = b.js("return document.getElementById('w-schedule').innerText").await;
+            (t.as_str()?.replace('\n', " | ") == format!("Prochain live | mercredi {date} à 19:00 — Zoé | twitch.tv/zoe"))
+                .then_some(())
+        })
+        .await;
+        // In the source size the builder gives it (640 × 120), nothing cut off.
+        b.set_viewport(640, 120).await;
+        let fits = "var r = document.getElementById('w-schedule').getBoundingClientRect(); return [r.bottom <= innerHeight, r.right <= innerWidth, innerHeight]";
+        assert_eq!(b.js(fits).await, json!([true, true, 120]));
         // Within the coming week, the weekday is enough.
         let soon = (today + time::Duration::days(2)).replace_time(time::macros::time!(19:00));
         let at = soon.format(&time::format_description::well_known::Rfc3339).unwrap();
