@@ -1154,6 +1154,21 @@ impl State {
         }
     }
 
+    /// A reward of a live that `by` may change: the live and the reward, or why not.
+    fn reward_for_host(
+        &self,
+        by: &Principal,
+        live_id: &str,
+        reward_id: &str,
+    ) -> Result<(&LiveState, &RewardState), Refusal> {
+        let live = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
+        let r = live.reward(reward_id).ok_or(Refusal::RewardNotFound)?;
+        if !self.may(by, live_id) {
+            return Err(Refusal::Forbidden);
+        }
+        Ok((live, r))
+    }
+
     /// Whether two lives are one host's in one campaign.
     fn same_host(&self, a: &str, b: &str) -> bool {
         match (self.lives.get(a), self.lives.get(b)) {
@@ -1474,22 +1489,14 @@ impl State {
                 Ok(Decision::Append(Fact::RewardOffered { reward: Reward { tag, closed_at: None, ..reward.clone() } }))
             }
             Command::CloseReward { by, live_id, reward_id } => {
-                let live = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
-                let r = live.reward(reward_id).ok_or(Refusal::RewardNotFound)?;
-                if !self.may(by, live_id) {
-                    return Err(Refusal::Forbidden);
-                }
+                let (_, r) = self.reward_for_host(by, live_id, reward_id)?;
                 if r.reward.closed_at.is_some() {
                     return Err(Refusal::RewardClosed);
                 }
                 Ok(Decision::Append(Fact::RewardClosed { live_id: live_id.clone(), reward_id: reward_id.clone() }))
             }
             Command::UpdateReward { by, reward } => {
-                let live = self.lives.get(&reward.live_id).ok_or(Refusal::LiveNotFound)?;
-                let r = live.reward(&reward.id).ok_or(Refusal::RewardNotFound)?;
-                if !self.may(by, &reward.live_id) {
-                    return Err(Refusal::Forbidden);
-                }
+                let (live, r) = self.reward_for_host(by, &reward.live_id, &reward.id)?;
                 if reward.quantity.is_some_and(|q| (q as usize) < r.claimed()) {
                     return Err(Refusal::QuantityBelowClaimed { claimed: r.claimed() });
                 }
@@ -1505,11 +1512,7 @@ impl State {
                 Ok(Decision::Append(Fact::RewardUpdated { reward }))
             }
             Command::ReopenReward { by, live_id, reward_id } => {
-                let live = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
-                let r = live.reward(reward_id).ok_or(Refusal::RewardNotFound)?;
-                if !self.may(by, live_id) {
-                    return Err(Refusal::Forbidden);
-                }
+                let (live, r) = self.reward_for_host(by, live_id, reward_id)?;
                 if r.reward.closed_at.is_none() {
                     return Err(Refusal::RewardOpen);
                 }
