@@ -32,6 +32,8 @@
       noMilestone: "Aucun palier pour l'instant.", ms_reached: "atteint", ms_left: function (s) { return "encore " + s; },
       removeMilestone: "Retirer", milestoneAdded: "Palier ajouté : vos overlays le marquent sur la barre d'objectif.",
       goalSet: "Objectif changé : vos overlays et la page publique l'affichent dès maintenant.",
+      streamSet: "Lien enregistré : la page publique et le planning le donnent dès maintenant.",
+      streamCleared: "Lien retiré.",
       thisPage: "cette page", openLive: "Ouvrir son espace",
       milestoneRemoved: "Palier retiré : vos overlays ne l'affichent plus.",
       pollStarted: "Sondage lancé : vos overlays l'affichent.", noPoll: "Aucun sondage pour l'instant.",
@@ -83,6 +85,8 @@
       noMilestone: "No milestone yet.", ms_reached: "reached", ms_left: function (s) { return s + " to go"; },
       removeMilestone: "Remove", milestoneAdded: "Milestone added: your overlays mark it on the goal bar.",
       goalSet: "Goal changed: your overlays and the public page show it now.",
+      streamSet: "Link saved: the public page and the schedule give it now.",
+      streamCleared: "Link taken off.",
       thisPage: "this page", openLive: "Open its space",
       milestoneRemoved: "Milestone removed: your overlays no longer show it.",
       pollStarted: "Poll started: your overlays show it.", noPoll: "No poll yet.",
@@ -224,6 +228,9 @@
     el("goal").hidden = !live.goal;
     if (live.goal) el("goal").textContent = T.goal(money(live.goal), Math.floor(t.total * 100 / live.goal));
     el("dock-url").value = dockUrl();
+    // The live's stream link, unless the host is typing another.
+    var stream = el("stream-form").elements.stream_url;
+    if (document.activeElement !== stream && !stream.dataset.typed) stream.value = live.stream_url || "";
     el("alerts-state").textContent = live.alerts_paused ? T.alertsPaused : T.alertsOn;
     el("alerts-state").dataset.paused = live.alerts_paused ? "1" : "";
     el("pause-alerts").textContent = live.alerts_paused ? T.resumeAlerts : T.pauseAlerts;
@@ -653,6 +660,20 @@
       .then(function () {
         f.reset();
         notice(T.goalSet, false);
+        return load();
+      })
+      .catch(fail);
+  });
+
+  // Where the live is watched: the host's channel, for the pages and the announcements.
+  el("stream-form").elements.stream_url.addEventListener("input", function (ev) { ev.target.dataset.typed = "1"; });
+  el("stream-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var input = ev.target.elements.stream_url, url = input.value.trim();
+    api("PUT", "/api/v1/lives/" + encodeURIComponent(liveId) + "/stream", { stream_url: url || null })
+      .then(function () {
+        delete input.dataset.typed;
+        notice(url ? T.streamSet : T.streamCleared, false);
         return load();
       })
       .catch(fail);

@@ -355,11 +355,12 @@ var cagnotteRewardWords = {
 // how many were claimed, are left and were given, stops offering one still
 // offered in two clicks, offers a closed one again, and changes one's terms
 // ("Modifier": its title, least gift, quantity and keyword in a form of its
-// own, kept open and as typed while the list is drawn again); the queue (`[data-rewards=claims]`) holds every claim,
-// those to do first, oldest first, each ticked "Fait" once given (a refunded
-// one is not to be done), and `[data-rewards=todo]` says how many are to do; `[data-rewards=missed]`
-// (shown in `[data-rewards=missed-box]` when there are some) lists the gifts
-// that named a reward without getting it, and why.
+// own, kept open and as typed while the list is drawn again); the queue
+// (`[data-rewards=claims]`) holds every claim, those to do first, oldest
+// first, each ticked "Fait" once given (a refunded one is not to be done), and
+// `[data-rewards=todo]` says how many are to do; `[data-rewards=missed]` (shown
+// in `[data-rewards=missed-box]` when there are some) lists the gifts that
+// named a reward without getting it, and why.
 // `o.live`: the live's id; `o.request(method, path, payload)`: a call to the
 // API with the page's credentials (a promise, as `cagnotteRequest`'s);
 // `o.labels`: a `cagnotteRewardWords` entry; `o.money(minor)` writes an amount

@@ -412,6 +412,12 @@ pub enum Command {
         live_id: String,
         goal: Option<i64>,
     },
+    /// Where a live is watched (its channel), set by its host too; `None` takes it off.
+    SetStreamUrl {
+        by: Principal,
+        live_id: String,
+        stream_url: Option<String>,
+    },
     SetModeration {
         by: Principal,
         live_id: String,
@@ -1340,6 +1346,18 @@ impl State {
                     return Err(Refusal::Forbidden);
                 }
                 Ok(Decision::Append(Fact::LiveUpdated { live: Live { goal: *goal, ..l.live.clone() } }))
+            }
+            Command::SetStreamUrl { by, live_id, stream_url } => {
+                let l = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
+                if !self.may(by, live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if l.live.stream_url == *stream_url {
+                    return Ok(Decision::Nothing);
+                }
+                Ok(Decision::Append(Fact::LiveUpdated {
+                    live: Live { stream_url: stream_url.clone(), ..l.live.clone() },
+                }))
             }
             Command::SetModeration { by, live_id, moderation } => {
                 if !self.lives.contains_key(live_id) {

@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/events", get(events))
         .route("/api/v1/lives/{id}/rotate", post(rotate))
         .route("/api/v1/lives/{id}/goal", axum::routing::put(set_goal))
+        .route("/api/v1/lives/{id}/stream", axum::routing::put(set_stream))
         .route("/api/v1/lives/{id}/alerts", axum::routing::put(pause_alerts))
         .route("/api/v1/lives/{id}/alerts/skip", axum::routing::post(skip_alert))
         .route("/api/v1/lives/{id}/milestones", post(create_live_milestone))
@@ -1340,6 +1341,30 @@ async fn set_goal(
     let (by, _) = app.require_host(&headers, Some(&id))?;
     let goal = minor("goal", Some(&b.goal))?;
     app.ledger.submit(Command::SetLiveGoal { by, live_id: id.clone(), goal }).await?;
+    let body = app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;
+    Ok(axum::Json(body).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewStream {
+    /// An http(s) URL, or `null` to take it off.
+    stream_url: Option<String>,
+}
+
+/// `PUT /api/v1/lives/{id}/stream {stream_url}` (the admin, the live's key or
+/// its host key): where the live is watched, its host's channel, which the
+/// public pages, the calendars, the chat bot and the chat channels give; the
+/// live as it is then. The same link again writes nothing.
+async fn set_stream(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<NewStream>,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&id))?;
+    let stream_url = text::url("stream_url", b.stream_url.as_deref())?;
+    app.ledger.submit(Command::SetStreamUrl { by, live_id: id.clone(), stream_url }).await?;
     let body = app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;
     Ok(axum::Json(body).into_response())
 }

@@ -254,6 +254,13 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("goal_new", "Nouvel objectif du live", "New goal for the live"),
     ("set_goal", "Changer l'objectif", "Change the goal"),
     ("public_follow", "Votre page publique", "Your public page"),
+    ("stream_own", "Lien de votre stream (votre chaîne)", "Your stream's link (your channel)"),
+    ("stream_save", "Enregistrer le lien", "Save the link"),
+    (
+        "stream_own_help",
+        "Où regarder ce live : la page publique, le planning, les calendriers, la commande !prochain et le salon de la communauté le donnent. Vide : aucun lien.",
+        "Where to watch this live: the public page, the schedule, the calendars, the !next command and the community's channel give it. Empty: no link.",
+    ),
     ("host_lives", "Vos lives de la campagne", "Your lives of the campaign"),
     (
         "host_lives_help",

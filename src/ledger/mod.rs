@@ -803,6 +803,7 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         Command::UpdateCampaign(_)
         | Command::UpdateLive(_)
         | Command::SetLiveGoal { .. }
+        | Command::SetStreamUrl { .. }
         | Command::SetModeration { .. }
         | Command::Approve { .. }
         | Command::Hide { .. }

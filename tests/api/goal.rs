@@ -107,3 +107,46 @@ async fn a_host_raises_the_goal_on_air_and_the_streams_follow() {
     let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
     assert_eq!((l["goal"].clone(), l["campaign_goal"].clone()), (json!(150050), json!(900000)));
 }
+
+#[tokio::test]
+async fn a_host_sets_where_their_live_is_watched() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Zoé"})).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+    let put = async |token: &str, body: serde_json::Value| {
+        let path = format!("/api/v1/lives/{}/stream", live.id);
+        app.request(reqwest::Method::PUT, &path, Some(token), &[], Some(body.to_string())).await
+    };
+    let (s, l) = put(&host, json!({"stream_url": "https://www.twitch.tv/corentin"})).await;
+    assert_eq!((s, l["stream_url"].as_str()), (StatusCode::OK, Some("https://www.twitch.tv/corentin")), "{l}");
+    assert_eq!(ws.until("live_updated").await["live"]["stream_url"], "https://www.twitch.tv/corentin");
+    let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+    assert_eq!(c["lives"][0]["stream_url"], "https://www.twitch.tv/corentin");
+
+    // The same link writes nothing; refusals change nothing.
+    let before = app.events(&live, 0).await.len();
+    let (s, _) = put(&live.key, json!({"stream_url": "https://www.twitch.tv/corentin"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let other_host = other.body["host_token"].as_str().unwrap();
+    for token in [other_host, live.overlay_token.as_str()] {
+        let (s, e) = put(token, json!({"stream_url": "https://www.twitch.tv/x"})).await;
+        assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    }
+    for body in [
+        json!({"stream_url": "twitch.tv/x"}),
+        json!({"stream_url": "javascript:alert(1)"}),
+        json!({"url": "https://a.example"}),
+    ] {
+        let (s, e) = put(&host, body.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {e}");
+    }
+    assert_eq!(app.events(&live, 0).await.len(), before, "nothing was written");
+
+    // Taken off by its host.
+    let (s, l) = put(&host, json!({"stream_url": null})).await;
+    assert_eq!((s, l["stream_url"].clone()), (StatusCode::OK, serde_json::Value::Null), "{l}");
+    assert_eq!(ws.until("live_updated").await["live"]["stream_url"], serde_json::Value::Null);
+}

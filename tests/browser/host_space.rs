@@ -810,3 +810,45 @@ async fn the_host_s_space_fits_in_an_obs_dock() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_host_gives_the_link_where_their_live_is_watched() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        assert_eq!(input_value(b, "#stream-form [name=stream_url]").await, "");
+        fill(b, "#stream-form [name=stream_url]", "https://www.twitch.tv/corentin").await;
+        // A gift redraws the page: what is typed stays.
+        let (s, v) = app.donate(&live, json!({"amount": 500, "currency": "EUR", "donor": "Ana"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        eventually("the gift listed", WAIT, || async {
+            (text(b, "#donations").await.as_str().unwrap_or_default().contains("Ana")).then_some(())
+        })
+        .await;
+        assert_eq!(input_value(b, "#stream-form [name=stream_url]").await, "https://www.twitch.tv/corentin");
+        click(b, "#stream-form button[type=submit]").await;
+        wait_text(b, "#notice", "Lien enregistré : la page publique et le planning le donnent dès maintenant.").await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!(l["stream_url"], "https://www.twitch.tv/corentin");
+        // Not a link: refused in French, nothing changed.
+        fill(b, "#stream-form [name=stream_url]", "ftp://corentin").await;
+        b.js("document.getElementById('stream-form').noValidate = true").await;
+        click(b, "#stream-form button[type=submit]").await;
+        eventually("the refusal", WAIT, || async {
+            (text(b, "#notice").await.as_str().unwrap_or_default().starts_with("Erreur : ")).then_some(())
+        })
+        .await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!(l["stream_url"], "https://www.twitch.tv/corentin");
+        // Emptied: taken off; the public page then has no link.
+        fill(b, "#stream-form [name=stream_url]", "").await;
+        click(b, "#stream-form button[type=submit]").await;
+        wait_text(b, "#notice", "Lien retiré.").await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!(l["stream_url"], Value::Null);
+    })
+    .await;
+}
