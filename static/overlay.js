@@ -1627,6 +1627,8 @@
     if (next && next.scheduled_at) {
       add("next-head", "credits-head", T.next);
       add("next", "credits-next", nextWhen(next.scheduled_at) + " — " + next.host);
+      // Where to follow them: the viewers' next stop.
+      if (shortUrl(next.stream_url)) add("next-where", "credits-next-where", shortUrl(next.stream_url));
     }
     add("end", "credits-end", T.creditsEnd);
     return lines;

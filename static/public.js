@@ -346,6 +346,11 @@
     a.href = "/lives/" + encodeURIComponent(next.id) + "?lang=" + lang;
     p.appendChild(a);
     if (next.scheduled_at) p.appendChild(document.createTextNode(" — " + longWhen(next.scheduled_at)));
+    var watch = make("a", "watch");
+    watch.rel = "noopener noreferrer";
+    watch.target = "_blank";
+    watchLink(watch, next, true);
+    if (!watch.hidden) { p.appendChild(document.createTextNode(" ")); p.appendChild(watch); }
   }
 
   function renderDates(c) {

@@ -59,7 +59,9 @@ async fn the_credits_roll_thanks_every_donor_and_follows_the_live() {
     // The next live, in two days at 19:00 UTC.
     let soon = (OffsetDateTime::now_utc() + time::Duration::days(2)).replace_time(time::macros::time!(19:00));
     let at = soon.format(&time::format_description::well_known::Rfc3339).unwrap();
-    let next = app.live(&campaign, json!({"host": "Zoé", "scheduled_at": at})).await;
+    let next = app
+        .live(&campaign, json!({"host": "Zoé", "scheduled_at": at, "stream_url": "https://www.twitch.tv/zoe"}))
+        .await;
     let give = |donor: Option<&str>, amount: i64, anonymous: bool| json!({"amount": amount, "currency": "EUR", "donor": donor, "anonymous": anonymous});
     for (donor, amount, anonymous) in [
         (Some("Chloé"), 1500, false),
@@ -99,6 +101,8 @@ async fn the_credits_roll_thanks_every_donor_and_follows_the_live() {
             "Boulangerie Martin",
             "Prochain live",
             &format!("{day} 19:00 — Zoé"),
+            // Where to follow her: the viewers' next stop.
+            "twitch.tv/zoe",
             "À bientôt !",
         ]
         .iter()
@@ -131,9 +135,9 @@ async fn the_credits_roll_thanks_every_donor_and_follows_the_live() {
         // In English with each donor's amount, rolled once: the last line rests mid-screen.
         b.goto(&page("&lang=en&credits_amounts=1&loop=0&speed=400")).await;
         b.wait_live().await;
-        let en = lines(b, |l| l.first().is_some_and(|x| x == "Thank you!") && l.len() == 18).await;
+        let en = lines(b, |l| l.first().is_some_and(|x| x == "Thank you!") && l.len() == 19).await;
         assert_eq!(
-            en[1..17],
+            en[1..18],
             [
                 "Ana",
                 "Dessin en direct",
@@ -151,6 +155,7 @@ async fn the_credits_roll_thanks_every_donor_and_follows_the_live() {
                 "Boulangerie Martin",
                 "Next live",
                 en[16].as_str(),
+                "twitch.tv/zoe",
             ]
         );
         assert!(en[16].ends_with("7:00\u{202f}PM — Zoé") || en[16].ends_with("7:00 PM — Zoé"), "{}", en[16]);

@@ -1112,6 +1112,9 @@ async fn viewers_find_where_each_live_is_watched() {
             rows,
             json!([["Corentin", null], ["Ana", ["▶", "https://www.twitch.tv/ana", "Watch on twitch.tv"]]])
         );
+        // The next live's box: where to follow it, in words.
+        let next = "var a = document.querySelector('#next a.watch'); return a ? [a.textContent, a.getAttribute('href')] : null";
+        assert_eq!(b.js(next).await, json!(["▶ Watch on twitch.tv", "https://www.twitch.tv/ana"]));
     })
     .await;
 }
