@@ -269,13 +269,24 @@
   // words ("▶ Regarder sur twitch.tv") or, without `words`, "▶" alone, titled so.
   function watchLink(a, live, words) {
     var url = live.stream_url, site = null;
-    try { site = url && /^https?:$/.test(new URL(url).protocol) ? new URL(url).hostname.replace(/^www\./, "") : null; } catch (e) { site = null; }
+    try {
+      var u = url ? new URL(url) : null;
+      site = u && /^https?:$/.test(u.protocol) ? u.hostname.replace(/^www\./, "") : null;
+    } catch (e) { site = null; }
     a.hidden = !site;
     if (!site) { a.removeAttribute("href"); a.textContent = ""; return; }
     a.href = url;
     a.textContent = words ? "▶ " + T.watch(site) : "▶";
     a.title = T.watch(site);
     if (!words) a.setAttribute("aria-label", T.watch(site));
+  }
+  // A new such link, opening in a tab of its own; null when the live has none.
+  function newWatchLink(live, words) {
+    var a = make("a", "watch");
+    a.rel = "noopener noreferrer";
+    a.target = "_blank";
+    watchLink(a, live, words);
+    return a.hidden ? null : a;
   }
   // Within a day of its start, how long until it starts: " — dans 1 h 30".
   function startsIn(live) {
@@ -299,11 +310,8 @@
       a.href = "/lives/" + encodeURIComponent(l.id) + "?lang=" + lang;
       who.appendChild(a);
       if (l.title) { who.appendChild(document.createTextNode(" ")); who.appendChild(make("small", null, l.title)); }
-      var watch = make("a", "watch");
-      watch.rel = "noopener noreferrer";
-      watch.target = "_blank";
-      watchLink(watch, l, false);
-      if (!watch.hidden) { who.appendChild(document.createTextNode(" ")); who.appendChild(watch); }
+      var watch = newWatchLink(l, false);
+      if (watch) { who.appendChild(document.createTextNode(" ")); who.appendChild(watch); }
       tr.appendChild(who);
       tr.appendChild(make("td", "status", statusLabel(status)));
       tr.appendChild(make("td", "num total", money(l.totals.total)));
@@ -346,11 +354,8 @@
     a.href = "/lives/" + encodeURIComponent(next.id) + "?lang=" + lang;
     p.appendChild(a);
     if (next.scheduled_at) p.appendChild(document.createTextNode(" — " + longWhen(next.scheduled_at)));
-    var watch = make("a", "watch");
-    watch.rel = "noopener noreferrer";
-    watch.target = "_blank";
-    watchLink(watch, next, true);
-    if (!watch.hidden) { p.appendChild(document.createTextNode(" ")); p.appendChild(watch); }
+    var watch = newWatchLink(next, true);
+    if (watch) { p.appendChild(document.createTextNode(" ")); p.appendChild(watch); }
   }
 
   function renderDates(c) {
