@@ -107,13 +107,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.is_empty() {
         return Err(ApiError::bad_request("invalid_json", "the body is empty; a JSON object is expected"));
     }
+    // Every body is an object: serde would read a struct from an array too
+    // (`[true]` for `{"key": true}`), and its word for another value would name our types.
+    let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    if !object && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+        return Err(ApiError::invalid("invalid_body", "the body must be a JSON object"));
+    }
     serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
-            // Every body is an object: serde's word for another value would name our types.
-            Category::Data if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') => {
-                ApiError::invalid("invalid_body", "the body must be a JSON object")
-            }
+            Category::Data if !object => ApiError::invalid("invalid_body", "the body must be a JSON object"),
             Category::Data => {
                 let msg = e.to_string();
                 let code = if msg.starts_with("unknown field") { "unknown_field" } else { "invalid_body" };

@@ -354,6 +354,10 @@ async fn wrong_methods_bad_paths_and_non_object_bodies_get_the_error_shape() {
     let (s, v) =
         app.post_raw(&format!("/api/v1/lives/{}/donations", live.id), Some(&live.key), &[], "[1000, \"EUR\"]").await;
     assert_eq!((s, v), (StatusCode::UNPROCESSABLE_ENTITY, error("invalid_body", "the body must be a JSON object")));
+    // Not even an array serde could read as the body's fields in order (`key`, `overlay_token`, `host_token`).
+    let (s, v) =
+        app.post_raw(&format!("/api/v1/lives/{}/rotate", live.id), Some(ADMIN), &[], "[true, true, true]").await;
+    assert_eq!((s, v), (StatusCode::UNPROCESSABLE_ENTITY, error("invalid_body", "the body must be a JSON object")));
     // Nothing was changed: the live has no donation and no new event.
     let (s, v) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
     assert_eq!(s, StatusCode::OK);
