@@ -107,10 +107,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.is_empty() {
         return Err(ApiError::bad_request("invalid_json", "the body is empty; a JSON object is expected"));
     }
-    // Every body is an object: serde would read a struct from an array too
-    // (`[true]` for `{"key": true}`), and its word for another value would name our types.
+    // Every body is an object (or `null` where a body is optional): serde would
+    // read a struct from an array too (`[true]` for `{"key": true}`), and its
+    // word for another value would name our types.
     let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    if !object && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+    let null = bytes.trim_ascii() == b"null";
+    if !object && !null && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
         return Err(ApiError::invalid("invalid_body", "the body must be a JSON object"));
     }
     serde_json::from_slice(bytes).map_err(|e| {

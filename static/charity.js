@@ -1,0 +1,231 @@
+// The charity's space: a campaign's totals (current live), its donations, its
+// exports and its report, read with the key the organisers gave. The key comes
+// from the sign-in form or after "#key=" in the link (a fragment never reaches a
+// server); it is kept in this tab's sessionStorage only, taken out of the
+// address bar at once, and sent as a bearer token (no cookie). It reads only.
+(function () {
+  "use strict";
+  var body = document.body;
+  var campaignId = body.dataset.campaign;
+  var currency = body.dataset.currency;
+  var lang = body.dataset.lang === "en" ? "en" : "fr";
+  var locale = lang === "fr" ? "fr-FR" : "en-US";
+
+  var T = {
+    fr: {
+      totals: function (total, raised, matched, n) {
+        return total + " collectés (" + raised + " de dons + " + matched + " des sponsors) — " + n + (n > 1 ? " dons" : " don");
+      },
+      goal: function (g, pct) { return "Objectif : " + g + " (" + pct + " %)"; },
+      badKey: "Cette clé n'ouvre pas l'espace de cette campagne : demandez le lien aux organisateurs.",
+      error: "Erreur : ", anonymous: "anonyme", hidden: "masqué", erased: "effacé à sa demande",
+      st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé", st_test: "Test",
+      partRefunded: "remboursé : ",
+      downloaded: function (name) { return "Téléchargé : " + name; },
+      newest: function (n, all) { return "Les " + n + " dons les plus récents sur " + all.toLocaleString("fr-FR") + " : l'export les contient tous."; }
+    },
+    en: {
+      totals: function (total, raised, matched, n) {
+        return total + " raised (" + raised + " given + " + matched + " from sponsors) — " + n + (n === 1 ? " donation" : " donations");
+      },
+      goal: function (g, pct) { return "Goal: " + g + " (" + pct + "%)"; },
+      badKey: "This key does not open this campaign's space: ask the organisers for the link.",
+      error: "Error: ", anonymous: "anonymous", hidden: "hidden", erased: "erased at their request",
+      st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded", st_test: "Test",
+      partRefunded: "refunded: ",
+      downloaded: function (name) { return "Downloaded: " + name; },
+      newest: function (n, all) { return "The " + n + " most recent of " + all.toLocaleString("en-US") + " donations: the export holds them all."; }
+    }
+  }[lang];
+
+  var PAGE = 200;
+  var shown = PAGE, search = "";
+  var storeKey = "cagnotte-charity-" + campaignId;
+  var fromLink = /(?:^#|&)key=([^&]+)/.exec(location.hash);
+  if (fromLink) {
+    try { sessionStorage.setItem(storeKey, decodeURIComponent(fromLink[1])); } catch (e) { /* storage off */ }
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  var key = null;
+  try { key = sessionStorage.getItem(storeKey); } catch (e) { key = null; }
+  if (!key && fromLink) key = decodeURIComponent(fromLink[1]);
+
+  function el(id) { return document.getElementById(id); }
+  function make(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text !== undefined && text !== null) n.textContent = text;
+    return n;
+  }
+  var fmtMoney = new Intl.NumberFormat(locale, { style: "currency", currency: currency });
+  var exp = fmtMoney.resolvedOptions().maximumFractionDigits;
+  function money(minor) { return fmtMoney.format(minor / Math.pow(10, exp)); }
+  var fmtWhen = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  function when(iso) { return iso ? fmtWhen.format(new Date(iso)) : ""; }
+  // The spreadsheets' and the report's days on this computer's clock.
+  var zone = (function () {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return ""; }
+  })();
+  var tz = zone ? "tz=" + encodeURIComponent(zone) : "";
+  var base = "/api/v1/campaigns/" + encodeURIComponent(campaignId);
+
+  function api(method, path) {
+    return cagnotteRequest(method, path, undefined, { "Authorization": "Bearer " + key }, "omit");
+  }
+  function fail(e) {
+    if (e && (e.status === 401 || e.status === 403)) { signedOut(true); return; }
+    cagnotteNotice(T.error + (e instanceof CagnotteApiError ? cagnotteExplain(lang, e, money) : e && e.message ? e.message : String(e)), true);
+  }
+
+  function signedOut(badKey) {
+    key = null;
+    try { sessionStorage.removeItem(storeKey); } catch (e) { /* storage off */ }
+    el("app").hidden = true;
+    el("forget").hidden = true;
+    el("signin").hidden = false;
+    el("signin-error").hidden = !badKey;
+    el("signin-error").textContent = badKey ? T.badKey : "";
+    cagnotteNotice("", false);
+    body.dataset.state = "signed-out";
+  }
+  el("signin-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    key = el("signin-key").value.trim();
+    el("signin-key").value = "";
+    try { sessionStorage.setItem(storeKey, key); } catch (e) { /* storage off: this page's memory only */ }
+    load().catch(fail);
+  });
+  el("forget").addEventListener("click", function () { signedOut(false); });
+
+  // The campaign's document (public) and its donations (with the key); one load
+  // at a time, and one more after it when something came meanwhile.
+  var campaign = null, loading = null, again = false;
+  function load() {
+    if (loading) { again = true; return loading; }
+    loading = Promise.all([
+      fetch(base, { cache: "no-store" }).then(function (r) { return r.json(); }),
+      api("GET", base + "/donations?limit=" + shown + (search ? "&q=" + encodeURIComponent(search) : ""))
+    ]).then(function (all) {
+      campaign = all[0];
+      render(all[1]);
+      follow();
+    }).finally(function () {
+      loading = null;
+      if (again) { again = false; load().catch(fail); }
+    });
+    return loading;
+  }
+
+  function render(list) {
+    el("signin").hidden = true;
+    el("app").hidden = false;
+    el("forget").hidden = false;
+    var t = campaign.totals;
+    el("totals").textContent = T.totals(money(t.total), money(t.raised), money(t.matched), t.donations);
+    el("goal").hidden = !campaign.goal;
+    if (campaign.goal) el("goal").textContent = T.goal(money(campaign.goal), Math.floor(t.total * 100 / campaign.goal));
+    var tb = el("donations").tBodies[0];
+    tb.textContent = "";
+    list.donations.forEach(function (d) {
+      var tr = make("tr");
+      tr.dataset.id = d.id;
+      var status = d.refunded ? "refunded" : d.moderation;
+      tr.appendChild(make("td", "when", when(d.at)));
+      tr.appendChild(make("td", "host", d.host));
+      cagnotteTextCells(tr, d, T);
+      var amount = make("td", "num amount", money(d.amount));
+      if (!d.refunded && d.refunded_amount > 0) amount.appendChild(make("small", "badge", T.partRefunded + money(d.refunded_amount)));
+      tr.appendChild(amount);
+      tr.appendChild(make("td", "num matched", d.matched ? money(d.matched) : ""));
+      tr.appendChild(make("td", "status", T["st_" + status] || status));
+      tb.appendChild(tr);
+    });
+    var words = cagnotteListWords[lang];
+    var count = list.count;
+    var more = el("donations-more");
+    more.hidden = !search && !(count > list.donations.length);
+    el("donations-count").textContent = search ? words.found(list.donations.length, count)
+      : more.hidden ? "" : T.newest(list.donations.length, count);
+    var next = Math.min(PAGE, count - list.donations.length);
+    el("show-more").hidden = !(next > 0);
+    el("show-more").textContent = words.showMore(next);
+    body.dataset.state = "ready";
+  }
+
+  cagnotteSearchBox(el("donation-search"), function (text) {
+    if (text === search) return;
+    search = text;
+    shown = PAGE;
+    load().catch(fail);
+  });
+  el("show-more").addEventListener("click", function () {
+    shown += PAGE;
+    load().catch(fail);
+  });
+
+  // Each export as the organisers download it, sent with the key: the file the
+  // server names, saved by the browser.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-export]"), function (b) {
+    b.addEventListener("click", function () {
+      var excel = b.dataset.excel !== "0";
+      var query = excel ? "?excel=1&lang=" + lang + (tz ? "&" + tz : "") : "";
+      b.disabled = true;
+      fetch(base + "/" + b.dataset.export + query, { headers: { "Authorization": "Bearer " + key }, credentials: "omit", cache: "no-store" })
+        .then(function (r) {
+          if (!r.ok) {
+            return r.json().catch(function () { return {}; }).then(function (v) {
+              throw new CagnotteApiError(r.status, v.error, v.message || r.statusText, v);
+            });
+          }
+          var named = /filename="([^"]+)"/.exec(r.headers.get("Content-Disposition") || "");
+          var name = named ? named[1] : b.dataset.export;
+          return r.blob().then(function (blob) {
+            var a = make("a");
+            a.href = URL.createObjectURL(blob);
+            a.download = name;
+            body.appendChild(a);
+            a.click();
+            a.remove();
+            setTimeout(function () { URL.revokeObjectURL(a.href); }, 60000);
+            cagnotteNotice(T.downloaded(name), false);
+          });
+        })
+        .catch(fail)
+        .then(function () { b.disabled = false; });
+    });
+  });
+
+  el("make-report").addEventListener("click", function () {
+    var b = el("make-report");
+    b.disabled = true;
+    api("GET", base + "/report" + (tz ? "?" + tz : ""))
+      .then(function (r) { cagnotteReport(r, campaign, lang, money, when); })
+      .catch(fail)
+      .then(function () { b.disabled = false; });
+  });
+  el("print-report").addEventListener("click", function () {
+    body.classList.add("printing-report");
+    window.print();
+    body.classList.remove("printing-report");
+  });
+
+  // The campaign's public stream says when something changed: the page reads
+  // again (at most once a second), and after a drop once it is back.
+  var following = false, dropped = false, timer = null;
+  function later() {
+    if (timer) return;
+    timer = setTimeout(function () { timer = null; if (key) load().catch(fail); }, 1000);
+  }
+  function follow() {
+    if (following) return;
+    following = true;
+    cagnotteFollow("/ws/public/campaigns/" + encodeURIComponent(campaignId), function (ev) {
+      if (!key) return;
+      if (ev.type !== "snapshot" || dropped) later();
+      dropped = false;
+    }, function () { dropped = true; });
+  }
+
+  if (key) load().catch(fail);
+  else signedOut(false);
+})();

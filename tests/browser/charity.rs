@@ -1,0 +1,179 @@
+//! The charity's space in real headless Chromium: opened from the link the
+//! dashboard gives, it shows the campaign's totals as they move, its donations
+//! (searched), downloads its exports with the charity's key and makes its
+//! report; a wrong key is refused, in French and in English.
+
+use crate::browser::{Browser, eventually, with_browser};
+use crate::dashboard::{click, fill, fr, input_value, sign_in, text, wait_text};
+use crate::helpers::{ADMIN, TestApp, spawn_app};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn wait_state(b: &Browser, wanted: &str) {
+    eventually(&format!("the charity's space is {wanted}"), WAIT, || async {
+        (b.js("return document.body.dataset.state").await == wanted).then_some(())
+    })
+    .await;
+}
+
+/// The page's donations: `[host, donor, message, amount, matched, status]` each, newest first.
+async fn rows(b: &Browser) -> Value {
+    b.js(r##"return Array.from(document.querySelectorAll("#donations tr[data-id]")).map(function (tr) {
+            return ["host", "donor", "message", "amount", "matched", "status"].map(function (c) {
+              return tr.querySelector("td." + c).textContent;
+            });
+        });"##)
+        .await
+}
+
+/// What an export's button downloads: the file's name and text, caught where
+/// the page hands the file to the browser.
+async fn download(b: &Browser, css: &str) -> (String, String) {
+    b.js(r#"window.caught = null;
+            var make = URL.createObjectURL;
+            URL.createObjectURL = function (blob) { window.caughtBlob = blob; return make.call(URL, blob); };
+            var click = HTMLAnchorElement.prototype.click;
+            HTMLAnchorElement.prototype.click = function () {
+              var a = this;
+              window.caughtBlob.text().then(function (t) { window.caught = [a.download, t]; });
+              HTMLAnchorElement.prototype.click = click;
+              URL.createObjectURL = make;
+            };
+            return null;"#)
+        .await;
+    click(b, css).await;
+    let got = eventually(&format!("the download of {css}"), WAIT, || async {
+        let v = b.js("return window.caught").await;
+        (!v.is_null()).then_some(v)
+    })
+    .await;
+    (got[0].as_str().unwrap().to_owned(), got[1].as_str().unwrap().to_owned())
+}
+
+async fn csv(app: &TestApp, path: &str) -> String {
+    let res = app.client.get(format!("{}{path}", app.base)).bearer_auth(ADMIN).send().await.expect("csv");
+    assert_eq!(res.status(), StatusCode::OK);
+    res.text().await.expect("csv text")
+}
+
+#[tokio::test]
+async fn the_charity_reads_its_figures_from_the_link_the_dashboard_gives() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let c = live.campaign_id.clone();
+    app.add_match(&c, json!({"sponsor": "Fondation", "ratio": [1, 1], "cap": 1000})).await;
+    let (s, _) =
+        app.donate(&live, json!({"amount": 1500, "currency": "EUR", "donor": "Ana", "message": "Bravo"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    app.gift(&live, Some("Bob"), 700, false).await;
+
+    with_browser(async |b| {
+        b.time_zone("Europe/Paris").await;
+        sign_in(b, &app, &format!("#c={c}")).await;
+        wait_text(b, "#c-name", "Restos").await;
+        // Two clicks: a new link turns the one given before away.
+        click(b, "[data-act=rotate-charity]").await;
+        wait_text(b, "[data-act=rotate-charity]", "Confirmer ?").await;
+        click(b, "[data-act=rotate-charity]").await;
+        let link = eventually("the charity's link", WAIT, || async {
+            let v = input_value(b, "#charity-link").await;
+            (!v.is_empty()).then_some(v)
+        })
+        .await;
+        let start = format!("{}/campaigns/{c}/charity?lang=fr#key=rk_", app.base);
+        assert!(link.starts_with(&start), "{link}");
+        assert_eq!(text(b, "#secret-host").await, "Restos");
+
+        b.goto(&link).await;
+        wait_state(b, "ready").await;
+        // The key left the address bar at once.
+        assert_eq!(b.js("return location.href").await, format!("{}/campaigns/{c}/charity?lang=fr", app.base));
+        assert_eq!(text(b, "h1").await, "Restos — Espace association");
+        assert_eq!(text(b, "#totals").await, fr("32,00_€ collectés (22,00_€ de dons + 10,00_€ des sponsors) — 2 dons"));
+        assert_eq!(text(b, "#goal").await, fr("Objectif : 5~000,00_€ (0 %)"));
+        assert_eq!(
+            rows(b).await,
+            json!([
+                ["Corentin", "Bob", "", fr("7,00_€"), "", "Affiché"],
+                ["Corentin", "Ana", "Bravo", fr("15,00_€"), fr("10,00_€"), "Affiché"],
+            ])
+        );
+
+        // A gift on air reaches the page: its row and the new totals.
+        app.gift(&live, Some("Chloé"), 300, false).await;
+        eventually("Chloé's gift", WAIT, || async {
+            (text(b, "#donations tr[data-id] td.donor").await == "Chloé").then_some(())
+        })
+        .await;
+        wait_text(b, "#totals", &fr("35,00_€ collectés (25,00_€ de dons + 10,00_€ des sponsors) — 3 dons")).await;
+
+        // A search for a receipt.
+        fill(b, "#donation-search input", "ana").await;
+        wait_text(b, "#donations-count", "1 don trouvé.").await;
+        assert_eq!(rows(b).await, json!([["Corentin", "Ana", "Bravo", fr("15,00_€"), fr("10,00_€"), "Affiché"]]));
+
+        // The exports, byte for byte what the organisers download, named by the server.
+        let (name, body) = download(b, "[data-export='donations.csv'][data-excel='0']").await;
+        assert_eq!(name, format!("{c}-donations.csv"));
+        assert_eq!(body, csv(&app, &format!("/api/v1/campaigns/{c}/donations.csv")).await);
+        wait_text(b, "#notice", &format!("Téléchargé : {c}-donations.csv")).await;
+        let excel = "?excel=1&lang=fr&tz=Europe%2FParis";
+        let (name, body) = download(b, "[data-export='donations.csv']:not([data-excel])").await;
+        assert_eq!(name, format!("{c}-dons.csv"));
+        // The spreadsheet's byte-order mark is read off as text decodes it.
+        assert_eq!(
+            body,
+            csv(&app, &format!("/api/v1/campaigns/{c}/donations.csv{excel}")).await.trim_start_matches('\u{feff}')
+        );
+        assert!(body.starts_with("identifiant;reçu le (Europe/Paris);live;hôte;donateur"), "{body}");
+        for (export, named) in [
+            ("lives.csv", "lives"),
+            ("matches.csv", "abondements"),
+            ("draws.csv", "tirages"),
+            ("rewards.csv", "contreparties"),
+        ] {
+            let (name, body) = download(b, &format!("[data-export='{export}']")).await;
+            assert_eq!(name, format!("{c}-{named}.csv"));
+            assert_eq!(
+                body,
+                csv(&app, &format!("/api/v1/campaigns/{c}/{export}{excel}")).await.trim_start_matches('\u{feff}')
+            );
+        }
+
+        // The report, on this computer's clock.
+        click(b, "#make-report").await;
+        wait_text(b, "#report-lines li", "3 dons de 3 donateurs").await;
+        assert_eq!(text(b, "#report-campaign").await, "Restos — heure : Europe/Paris");
+        let sum = b
+            .js("return Array.from(document.querySelector('#report-days tr.sum').cells).map(c => c.textContent)")
+            .await;
+        assert_eq!(sum, json!(["Total", "3", fr("25,00_€"), fr("10,00_€"), fr("35,00_€")]));
+
+        // Forgotten, the key is asked again; a wrong one is refused, in English too.
+        click(b, "#forget").await;
+        wait_state(b, "signed-out").await;
+        b.goto(&format!("{}/campaigns/{c}/charity?lang=en#key=rk_nope", app.base)).await;
+        wait_state(b, "signed-out").await;
+        wait_text(b, "#signin-error", "This key does not open this campaign's space: ask the organisers for the link.")
+            .await;
+        let key = link.split("#key=").nth(1).unwrap();
+        fill(b, "#signin-key", key).await;
+        click(b, "#signin-form button[type=submit]").await;
+        wait_state(b, "ready").await;
+        assert_eq!(text(b, "h1").await, "Restos — Charity's space");
+        assert_eq!(text(b, "#totals").await, "€35.00 raised (€25.00 given + €10.00 from sponsors) — 3 donations");
+
+        // A new link turns the old one away: the page, opened again in this tab, asks for the key.
+        let (s, _) =
+            app.post(&format!("/api/v1/campaigns/{c}/rotate"), Some(ADMIN), json!({"report_token": true})).await;
+        assert_eq!(s, StatusCode::OK);
+        b.goto(&format!("{}/campaigns/{c}/charity?lang=en", app.base)).await;
+        wait_state(b, "signed-out").await;
+        wait_text(b, "#signin-error", "This key does not open this campaign's space: ask the organisers for the link.")
+            .await;
+    })
+    .await;
+}
