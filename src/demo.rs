@@ -147,6 +147,9 @@ async fn demo(
     .await?;
     let live_id = str_field(&live, "id")?;
     let key = str_field(&live, "key")?;
+    // The charity's space: the campaign's figures, read only.
+    let charity =
+        call(addr, &format!("/api/v1/campaigns/{campaign_id}/rotate"), admin, json!({"report_token": true})).await?;
     let token = str_field(&live, "overlay_token")?;
     // The live's milestones, as a host announces them: marked on the goal bar.
     for (amount, label) in [(100_000, "Je chante une chanson"), (200_000, "Un dessin en direct pour le public")] {
@@ -198,6 +201,7 @@ async fn demo(
     println!("Pages:");
     println!("  dashboard        http://{addr}/dashboard (sign in with the admin token)");
     println!("  host's space     {}", str_field(&live, "host_url")?);
+    println!("  charity's space  {}", str_field(&charity, "report_url")?);
     println!("  public page      http://{addr}/lives/{live_id}");
     println!("  calendar         http://{addr}/api/v1/lives/{live_id}/calendar.ics?follow=host");
     println!("Chat bot (!cagnotte, for Nightbot's $(urlfetch …)):");

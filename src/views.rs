@@ -87,6 +87,12 @@ pub enum Change {
         old: Option<TokenHash>,
         new: TokenHash,
     },
+    /// The charity's space got a new key.
+    CampaignReport {
+        campaign_id: String,
+        old: Option<TokenHash>,
+        new: TokenHash,
+    },
     /// Inserted, or replaced by id.
     Integration(Integration),
     IntegrationRemoved(String),
@@ -106,6 +112,8 @@ pub enum TokenOwner {
     /// A live's host's space.
     Host,
     CampaignOverlay,
+    /// The charity's space of a campaign.
+    CampaignReport,
 }
 
 /// Recent donations and named donors' sums, for a live or a whole campaign.
@@ -345,6 +353,9 @@ impl Views {
         if let Some(h) = v.campaign.overlay_hash {
             self.tokens.insert(h, (v.campaign.id.clone(), TokenOwner::CampaignOverlay));
         }
+        if let Some(h) = v.campaign.report_hash {
+            self.tokens.insert(h, (v.campaign.id.clone(), TokenOwner::CampaignReport));
+        }
         self.campaigns.insert(v.campaign.id.clone(), v);
     }
 
@@ -372,10 +383,11 @@ impl Views {
             }),
             Change::CampaignInfo(info) => {
                 if let Some(mut c) = self.campaigns.get_mut(&info.id) {
-                    // Only a rotation replaces the overlay token (as in the fold).
-                    let overlay_hash = c.campaign.overlay_hash;
+                    // Only a rotation replaces the overlay token or the charity's key (as in the fold).
+                    let (overlay_hash, report_hash) = (c.campaign.overlay_hash, c.campaign.report_hash);
                     c.campaign = info.clone();
                     c.campaign.overlay_hash = overlay_hash;
+                    c.campaign.report_hash = report_hash;
                 }
             }
             Change::CampaignOverlay { campaign_id, old, new } => {
@@ -385,6 +397,15 @@ impl Views {
                 self.tokens.insert(*new, (campaign_id.clone(), TokenOwner::CampaignOverlay));
                 if let Some(mut c) = self.campaigns.get_mut(campaign_id) {
                     c.campaign.overlay_hash = Some(*new);
+                }
+            }
+            Change::CampaignReport { campaign_id, old, new } => {
+                if let Some(old) = old {
+                    self.tokens.remove(old);
+                }
+                self.tokens.insert(*new, (campaign_id.clone(), TokenOwner::CampaignReport));
+                if let Some(mut c) = self.campaigns.get_mut(campaign_id) {
+                    c.campaign.report_hash = Some(*new);
                 }
             }
             Change::LiveInfo(info) => {

@@ -30,15 +30,6 @@
       },
       saved: "Enregistré.", created: "Créé.", copied: "Copié !", testSent: "Alerte de test envoyée.",
       seriesCreated: function (n) { return n + " lives créés."; },
-      reportCount: function (n, donors, unnamed) {
-        return n + (n > 1 ? " dons" : " don") + " de " + donors + (donors > 1 ? " donateurs" : " donateur") +
-          (unnamed ? " (et " + unnamed + (unnamed > 1 ? " dons sans nom)" : " don sans nom)") : "");
-      },
-      reportAverage: function (a, m) { return "Don moyen : " + a + " — don médian : " + m; },
-      reportLargest: function (a, who, host, at) { return "Plus gros don : " + a + " de " + who + " (live de " + host + ", " + at + ")"; },
-      reportRefunds: function (w, p, a) { return "Remboursés : " + w + " en entier, " + p + " en partie — " + a; },
-      reportTotal: "Total", reportAnonymous: " (anonyme)", reportNoName: "un donateur sans nom",
-      reportFor: function (name, charity, zone) { return name + (charity ? " — au profit de " + charity : "") + " — heure : " + zone; },
       seriesStopped: function (n, total) { return n + " lives créés sur " + total + ", puis : "; },
       repeatNeedsDate: "Pour répéter un live, choisissez la date et l'heure du premier.",
       badAmount: "Montant invalide : ", anonymous: "anonyme", hidden: "masqué", erased: "effacé à sa demande",
@@ -54,6 +45,7 @@
       monthLinks: "Liens du mois",
       rotateKey: "L'ancienne clé sera refusée tout de suite : cliquez encore pour confirmer.",
       rotateHost: "L'ancien lien hôte cessera de fonctionner tout de suite : cliquez encore pour confirmer.",
+      rotateCharity: "Un nouveau lien pour l'association : celui donné avant, s'il y en a un, cessera de fonctionner tout de suite. Cliquez encore pour confirmer.",
       h_waiting: "en attente", h_ok: "à jour", h_retrying: "nouvel essai prévu", allCampaigns: " (toutes les campagnes)", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé", live_cancelled: "annulé",
       cancelLive: "Annuler ce live", restoreLive: "Rétablir ce live",
       pauseAlerts: "Mettre les alertes en pause", resumeAlerts: "Reprendre les alertes", alertSkipped: "Alerte passée.",
@@ -101,15 +93,6 @@
       },
       saved: "Saved.", created: "Created.", copied: "Copied!", testSent: "Test alert sent.",
       seriesCreated: function (n) { return n + " lives created."; },
-      reportCount: function (n, donors, unnamed) {
-        return n + (n === 1 ? " donation" : " donations") + " from " + donors + (donors === 1 ? " donor" : " donors") +
-          (unnamed ? " (and " + unnamed + (unnamed === 1 ? " without a name)" : " without a name)") : "");
-      },
-      reportAverage: function (a, m) { return "Average gift: " + a + " — median gift: " + m; },
-      reportLargest: function (a, who, host, at) { return "Largest gift: " + a + " from " + who + " (" + host + "'s live, " + at + ")"; },
-      reportRefunds: function (w, p, a) { return "Refunded: " + w + " whole, " + p + " in part — " + a; },
-      reportTotal: "Total", reportAnonymous: " (anonymous)", reportNoName: "a donor without a name",
-      reportFor: function (name, charity, zone) { return name + (charity ? " — for " + charity : "") + " — time: " + zone; },
       seriesStopped: function (n, total) { return n + " of " + total + " lives created, then: "; },
       repeatNeedsDate: "To repeat a live, choose the date and time of the first.",
       badAmount: "Invalid amount: ", anonymous: "anonymous", hidden: "hidden", erased: "erased at their request",
@@ -125,6 +108,7 @@
       monthLinks: "Links for the month",
       rotateKey: "The old key is refused at once: click again to confirm.",
       rotateHost: "The old host link stops working at once: click again to confirm.",
+      rotateCharity: "A new link for the charity: the one given before, if any, stops working at once. Click again to confirm.",
       h_waiting: "waiting", h_ok: "up to date", h_retrying: "retry planned", allCampaigns: " (all campaigns)", live_upcoming: "upcoming", live_current: "live now", live_past: "ended", live_cancelled: "cancelled",
       cancelLive: "Cancel this live", restoreLive: "Restore this live",
       pauseAlerts: "Pause the alerts", resumeAlerts: "Resume the alerts", alertSkipped: "Alert skipped.",
@@ -1310,6 +1294,7 @@
     el("secrets").hidden = false;
     el("secret-series-box").hidden = true;
     el("secret-follow-box").hidden = true;
+    el("secret-charity-box").hidden = true;
     el("secret-host").textContent = host;
     el("secret-overlay-box").hidden = !overlayUrl;
     el("secret-key-box").hidden = !key;
@@ -1534,7 +1519,8 @@
       armedActs[armedKey] = true;
       if (rotate) {
         b.dataset.label = b.textContent;
-        notice(act === "rotate-key" ? T.rotateKey : act === "rotate-host" ? T.rotateHost : T.rotateLink, false);
+        notice(act === "rotate-key" ? T.rotateKey : act === "rotate-host" ? T.rotateHost :
+          act === "rotate-charity" ? T.rotateCharity : T.rotateLink, false);
       }
       if (act === "cancel-live") notice(T.cancelWarn, false);
       if (act === "erase") notice(T.eraseWarn, false);
@@ -1570,6 +1556,14 @@
       "rotate-campaign": function () {
         return api("POST", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/rotate").then(function (v) {
           showSecrets(campaign.name, v.overlay_url, null);
+        });
+      },
+      // The charity's space: its key after "#key=", the page in this page's language.
+      "rotate-charity": function () {
+        return api("POST", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/rotate", { report_token: true }).then(function (v) {
+          showSecrets(campaign.name, null, null, null);
+          el("secret-charity-box").hidden = false;
+          el("charity-link").value = cagnotteHostLink(v.report_url, lang);
         });
       },
       // A host's links for the month: their live of the moment's two links replaced,
@@ -1659,42 +1653,11 @@
 
   // ---- the charity's report ------------------------------------------------------
   // Worked out when asked (the server reads every donation of the campaign), on
-  // this computer's clock; printed alone.
-  var dayFmt = new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+  // this computer's clock; printed alone (shared.js).
   var reportOf = null;
   function renderReport(r) {
-    var cur = r.currency;
     reportOf = r.campaign_id;
-    el("report").hidden = false;
-    el("print-report").hidden = false;
-    el("report-campaign").textContent = T.reportFor(campaign.name, campaign.charity, r.time_zone);
-    var ul = el("report-lines");
-    ul.textContent = "";
-    var lines = [T.reportCount(r.totals.donations, r.donors, r.unnamed_donations),
-      T.reportAverage(money(r.average, cur), money(r.median, cur))];
-    if (r.largest) {
-      var l = r.largest;
-      var who = l.donor ? l.donor + (l.anonymous ? T.reportAnonymous : "") : T.reportNoName;
-      lines.push(T.reportLargest(money(l.amount, cur), who, l.host || l.live_id, when(l.at)));
-    }
-    if (r.refunds.whole || r.refunds.partial) lines.push(T.reportRefunds(r.refunds.whole, r.refunds.partial, money(r.refunds.amount, cur)));
-    lines.forEach(function (t) { ul.appendChild(make("li", null, t)); });
-    var tb = el("report-days").tBodies[0];
-    tb.textContent = "";
-    r.by_day.forEach(function (d) {
-      var p = d.date.split("-").map(Number);
-      var tr = make("tr");
-      tr.appendChild(make("td", null, dayFmt.format(new Date(p[0], p[1] - 1, p[2]))));
-      tr.appendChild(make("td", "num", String(d.donations)));
-      [d.raised, d.matched, d.total].forEach(function (v) { tr.appendChild(make("td", "num", money(v, cur))); });
-      tb.appendChild(tr);
-    });
-    if (!r.by_day.length) { emptyRow(tb, T.none); return; }
-    var t = r.totals, tr = make("tr", "sum");
-    tr.appendChild(make("td", null, T.reportTotal));
-    tr.appendChild(make("td", "num", String(t.donations)));
-    [t.raised, t.matched, t.total].forEach(function (v) { tr.appendChild(make("td", "num", money(v, cur))); });
-    tb.appendChild(tr);
+    cagnotteReport(r, campaign, lang, money, when);
   }
   el("make-report").addEventListener("click", function () {
     var b = el("make-report");

@@ -241,7 +241,7 @@ function cagnotteMinor(text, exp) {
   return v > 0 ? v : NaN;
 }
 
-// A host's space link (`…/host#key=…`) that opens the page in `lang`.
+// A host's or the charity's space link (`…#key=…`) that opens the page in `lang`.
 function cagnotteHostLink(url, lang) {
   var cut = url.indexOf("#");
   return url.slice(0, cut) + "?lang=" + lang + url.slice(cut);
@@ -779,4 +779,79 @@ function cagnotteMediaLibrary(o, upload) {
     o.said(L.added + b.media.name, false);
     return load();
   }, function (e) { o.said(o.explain(e), true); });
+}
+
+// The charity's report (`GET /api/v1/campaigns/{id}/report`) drawn in the
+// page's report box (`parts::report_box`), in the dashboard and the charity's
+// space: `cagnotteReport(r, campaign, lang, money, when)` with `campaign` the
+// campaign's document, `money(minor, currency)` and `when(iso)` as the page
+// writes amounts and times.
+var cagnotteReportWords = {
+  fr: {
+    count: function (n, donors, unnamed) {
+      return n + (n > 1 ? " dons" : " don") + " de " + donors + (donors > 1 ? " donateurs" : " donateur") +
+        (unnamed ? " (et " + unnamed + (unnamed > 1 ? " dons sans nom)" : " don sans nom)") : "");
+    },
+    average: function (a, m) { return "Don moyen : " + a + " — don médian : " + m; },
+    largest: function (a, who, host, at) { return "Plus gros don : " + a + " de " + who + " (live de " + host + ", " + at + ")"; },
+    refunds: function (w, p, a) { return "Remboursés : " + w + " en entier, " + p + " en partie — " + a; },
+    total: "Total", anonymous: " (anonyme)", noName: "un donateur sans nom", none: "Aucun.",
+    about: function (name, charity, zone) { return name + (charity ? " — au profit de " + charity : "") + " — heure : " + zone; }
+  },
+  en: {
+    count: function (n, donors, unnamed) {
+      return n + (n === 1 ? " donation" : " donations") + " from " + donors + (donors === 1 ? " donor" : " donors") +
+        (unnamed ? " (and " + unnamed + (unnamed === 1 ? " without a name)" : " without a name)") : "");
+    },
+    average: function (a, m) { return "Average gift: " + a + " — median gift: " + m; },
+    largest: function (a, who, host, at) { return "Largest gift: " + a + " from " + who + " (" + host + "'s live, " + at + ")"; },
+    refunds: function (w, p, a) { return "Refunded: " + w + " whole, " + p + " in part — " + a; },
+    total: "Total", anonymous: " (anonymous)", noName: "a donor without a name", none: "None.",
+    about: function (name, charity, zone) { return name + (charity ? " — for " + charity : "") + " — time: " + zone; }
+  }
+};
+function cagnotteReport(r, campaign, lang, money, when) {
+  "use strict";
+  var W = cagnotteReportWords[lang], cur = r.currency;
+  function el(id) { return document.getElementById(id); }
+  function make(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text !== undefined) n.textContent = text;
+    return n;
+  }
+  function row(cells, cls) {
+    var tr = make("tr", cls);
+    cells.forEach(function (c, i) { tr.appendChild(make("td", i ? "num" : null, c)); });
+    return tr;
+  }
+  el("report").hidden = false;
+  el("print-report").hidden = false;
+  el("report-campaign").textContent = W.about(campaign.name, campaign.charity, r.time_zone);
+  var ul = el("report-lines");
+  ul.textContent = "";
+  var lines = [W.count(r.totals.donations, r.donors, r.unnamed_donations), W.average(money(r.average, cur), money(r.median, cur))];
+  if (r.largest) {
+    var l = r.largest;
+    var who = l.donor ? l.donor + (l.anonymous ? W.anonymous : "") : W.noName;
+    lines.push(W.largest(money(l.amount, cur), who, l.host || l.live_id, when(l.at)));
+  }
+  if (r.refunds.whole || r.refunds.partial) lines.push(W.refunds(r.refunds.whole, r.refunds.partial, money(r.refunds.amount, cur)));
+  lines.forEach(function (t) { ul.appendChild(make("li", null, t)); });
+  var tb = el("report-days").tBodies[0];
+  tb.textContent = "";
+  var dayFmt = new Intl.DateTimeFormat(lang === "fr" ? "fr-FR" : "en-US", { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+  r.by_day.forEach(function (d) {
+    var p = d.date.split("-").map(Number);
+    tb.appendChild(row([dayFmt.format(new Date(p[0], p[1] - 1, p[2])), String(d.donations), money(d.raised, cur), money(d.matched, cur), money(d.total, cur)]));
+  });
+  if (!r.by_day.length) {
+    var empty = make("tr", "empty"), td = make("td", "help", W.none);
+    td.colSpan = 5;
+    empty.appendChild(td);
+    tb.appendChild(empty);
+    return;
+  }
+  var t = r.totals;
+  tb.appendChild(row([W.total, String(t.donations), money(t.raised, cur), money(t.matched, cur), money(t.total, cur)], "sum"));
 }

@@ -86,6 +86,10 @@ pub struct Campaign {
     /// Read secret of the campaign stream and campaign overlays.
     #[serde(default)]
     pub overlay_hash: Option<TokenHash>,
+    /// Read secret of the charity's space: the campaign's report, its exports
+    /// and its donations, nothing to write. Left out of the log's rows while none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_hash: Option<TokenHash>,
     /// The campaign's picture (an image of its media library): on its public
     /// pages and in the previews of their links.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -107,6 +111,7 @@ impl Campaign {
             donate_url: None,
             created_at: Timestamp::default(),
             overlay_hash: None,
+            report_hash: None,
             cover: None,
         }
     }

@@ -175,6 +175,11 @@ pub enum Fact {
         campaign_id: String,
         overlay_hash: TokenHash,
     },
+    /// The charity's space got a new key (the old one, if any, stops working).
+    CampaignReportRotated {
+        campaign_id: String,
+        report_hash: TokenHash,
+    },
     /// An integration's signing secret was replaced (the old one stops working).
     IntegrationSecretReplaced {
         integration_id: String,
@@ -245,6 +250,7 @@ impl Fact {
             Fact::RewardDelivered { .. } => "reward_delivered",
             Fact::MatchUpdated { .. } => "match_updated",
             Fact::CampaignOverlayRotated { .. } => "campaign_overlay_rotated",
+            Fact::CampaignReportRotated { .. } => "campaign_report_rotated",
             Fact::IntegrationSecretReplaced { .. } => "integration_secret_replaced",
             Fact::IntegrationRemoved { .. } => "integration_removed",
             Fact::SubscriberUpdated { .. } => "subscriber_updated",
@@ -507,6 +513,11 @@ pub enum Command {
     RotateCampaignOverlay {
         campaign_id: String,
         overlay_hash: TokenHash,
+    },
+    /// A new key for the campaign's charity space (admin).
+    RotateCampaignReport {
+        campaign_id: String,
+        report_hash: TokenHash,
     },
     ReplaceIntegrationSecret {
         by: Principal,
@@ -1643,6 +1654,15 @@ impl State {
                     overlay_hash: *overlay_hash,
                 }))
             }
+            Command::RotateCampaignReport { campaign_id, report_hash } => {
+                if !self.campaigns.contains_key(campaign_id) {
+                    return Err(Refusal::CampaignNotFound);
+                }
+                Ok(Decision::Append(Fact::CampaignReportRotated {
+                    campaign_id: campaign_id.clone(),
+                    report_hash: *report_hash,
+                }))
+            }
         }
     }
 
@@ -1800,7 +1820,9 @@ impl State {
             | Fact::DonationErased { donation_id } => self.donations.get(donation_id)?.donation.campaign_id.to_string(),
             Fact::TestAlert { donation } => donation.campaign_id.to_string(),
             Fact::MatchUpdated { r#match } => r#match.campaign_id.clone(),
-            Fact::CampaignOverlayRotated { campaign_id, .. } => campaign_id.clone(),
+            Fact::CampaignOverlayRotated { campaign_id, .. } | Fact::CampaignReportRotated { campaign_id, .. } => {
+                campaign_id.clone()
+            }
             Fact::IntegrationSecretReplaced { integration_id, .. } | Fact::IntegrationRemoved { integration_id } => {
                 self.integration_campaign(self.integrations.get(integration_id)?)?
             }
@@ -2092,10 +2114,11 @@ impl State {
             }
             Fact::CampaignUpdated { campaign } => {
                 let c = self.campaigns.get_mut(&campaign.id).ok_or(FoldError::Unknown(ev.seq))?;
-                // Only a rotation replaces the overlay token: an edit keeps it.
-                let overlay_hash = c.campaign.overlay_hash;
+                // Only a rotation replaces the overlay token or the charity's key: an edit keeps them.
+                let (overlay_hash, report_hash) = (c.campaign.overlay_hash, c.campaign.report_hash);
                 c.campaign = campaign.clone();
                 c.campaign.overlay_hash = overlay_hash;
+                c.campaign.report_hash = report_hash;
             }
             Fact::IntegrationSecretReplaced { integration_id, secret } => {
                 let i = self.integrations.get_mut(integration_id).ok_or(FoldError::Unknown(ev.seq))?;
@@ -2116,6 +2139,10 @@ impl State {
             Fact::CampaignOverlayRotated { campaign_id, overlay_hash } => {
                 let c = self.campaigns.get_mut(campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
                 c.campaign.overlay_hash = Some(*overlay_hash);
+            }
+            Fact::CampaignReportRotated { campaign_id, report_hash } => {
+                let c = self.campaigns.get_mut(campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
+                c.campaign.report_hash = Some(*report_hash);
             }
             Fact::MatchUpdated { r#match } => {
                 let c = self.campaigns.get_mut(&r#match.campaign_id).ok_or(FoldError::Unknown(ev.seq))?;

@@ -229,7 +229,7 @@ async fn campaign_donations(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    app.require_admin(&headers)?;
+    app.require_report_reader(&headers, &campaign_id)?;
     let currency = app
         .views
         .with_campaign(&campaign_id, |c| c.campaign.currency)
@@ -607,7 +607,7 @@ async fn campaign_csv(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    app.require_admin(&headers)?;
+    app.require_report_reader(&headers, &campaign_id)?;
     let campaign = app
         .views
         .campaign(&campaign_id)
@@ -660,7 +660,7 @@ async fn report(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    app.require_admin(&headers)?;
+    app.require_report_reader(&headers, &campaign_id)?;
     let (totals, currency) = app
         .views
         .with_campaign(&campaign_id, |c| (c.totals, c.campaign.currency))
@@ -740,7 +740,7 @@ async fn lives_csv(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    app.require_admin(&headers)?;
+    app.require_report_reader(&headers, &campaign_id)?;
     let (campaign, currency) = app
         .views
         .campaign_json(&campaign_id, app.now())
@@ -810,7 +810,7 @@ async fn matches_csv(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    app.require_admin(&headers)?;
+    app.require_report_reader(&headers, &campaign_id)?;
     let (matches, currency, matched) = app
         .views
         .with_campaign(&campaign_id, |c| (c.matches.clone(), c.campaign.currency, c.totals.matched))
@@ -875,7 +875,7 @@ async fn draws_csv(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    app.require_admin(&headers)?;
+    app.require_report_reader(&headers, &campaign_id)?;
     let (lives, currency) = lives_of(&app, &campaign_id)?;
     let style = CsvStyle::of(&q)?;
     let mut w = style.writer(&CsvStyle::DRAW_COLUMNS)?;
@@ -924,7 +924,7 @@ async fn rewards_csv(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    app.require_admin(&headers)?;
+    app.require_report_reader(&headers, &campaign_id)?;
     let (lives, currency) = lives_of(&app, &campaign_id)?;
     let style = CsvStyle::of(&q)?;
     let mut w = style.writer(&CsvStyle::REWARD_COLUMNS)?;

@@ -159,6 +159,8 @@ async fn create_campaign(
         donate_url: text::url("donate_url", b.donate_url.as_deref())?,
         created_at: Timestamp::default(),
         overlay_hash: Some(secret::hash(&overlay_token)),
+        // The organisers give the charity its key when they choose to.
+        report_hash: None,
         // Its media library is empty until the campaign exists.
         cover: None,
     };
@@ -178,24 +180,63 @@ fn campaign_links(body: &mut Value, base: &str, id: &str, overlay_token: &str) {
     body["overlay_token"] = json!(overlay_token);
 }
 
-/// `POST /api/v1/campaigns/{id}/rotate` (admin): a new campaign overlay token; the
-/// old one stops working at once, and the streams opened with it are closed (1008).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RotateCampaign {
+    overlay_token: Option<bool>,
+    report_token: Option<bool>,
+}
+
+/// `POST /api/v1/campaigns/{id}/rotate` (admin): a new campaign overlay token
+/// (without a body, `{}` or `{"overlay_token": true}`; the old one stops working at
+/// once, and the streams opened with it are closed, 1008) and/or a new key for
+/// the charity's space (`{"report_token": true}`: its link, `report_url`; the
+/// old key is refused at once).
 async fn rotate_campaign(
     State(app): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
+    body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
+    let b: RotateCampaign = if body.iter().all(u8::is_ascii_whitespace) {
+        RotateCampaign { overlay_token: None, report_token: None }
+    } else {
+        super::parse_json(&body)?
+    };
+    // Neither named (no body, `{}`): the overlay token, as before the charity's key.
+    let (overlay, report) = match (b.overlay_token, b.report_token) {
+        (None, None) => (true, false),
+        (o, r) => (o.unwrap_or(false), r.unwrap_or(false)),
+    };
+    if !overlay && !report {
+        return Err(ApiError::invalid("nothing_to_rotate", "set overlay_token and/or report_token to true"));
+    }
     if !app.views.has_campaign(&id) {
         return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
     }
-    let overlay_token = secret::new_token("ot_");
-    app.ledger
-        .submit(Command::RotateCampaignOverlay { campaign_id: id.clone(), overlay_hash: secret::hash(&overlay_token) })
-        .await?;
-    let mut body = json!({ "id": id });
-    campaign_links(&mut body, &base_url(&app, &headers), &id, &overlay_token);
-    Ok(axum::Json(body).into_response())
+    let base = base_url(&app, &headers);
+    let mut answer = json!({ "id": id });
+    if overlay {
+        let overlay_token = secret::new_token("ot_");
+        app.ledger
+            .submit(Command::RotateCampaignOverlay {
+                campaign_id: id.clone(),
+                overlay_hash: secret::hash(&overlay_token),
+            })
+            .await?;
+        campaign_links(&mut answer, &base, &id, &overlay_token);
+    }
+    if report {
+        let report_token = secret::new_token("rk_");
+        app.ledger
+            .submit(Command::RotateCampaignReport { campaign_id: id.clone(), report_hash: secret::hash(&report_token) })
+            .await?;
+        // After `#key=`, like the host's space: a fragment never reaches a server.
+        answer["report_url"] = json!(format!("{base}/campaigns/{id}/charity#key={report_token}"));
+        answer["report_token"] = json!(report_token);
+    }
+    Ok(axum::Json(answer).into_response())
 }
 
 async fn get_campaign(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {

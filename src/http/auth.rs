@@ -18,6 +18,8 @@ pub enum Access {
     Host(String),
     Overlay(String),
     CampaignOverlay(String),
+    /// The charity's key of a campaign: its report, exports and donations, read only.
+    CampaignReport(String),
 }
 
 /// Name of the dashboard's session cookie.
@@ -51,10 +53,19 @@ impl AppState {
         // The digest index only narrows the search; the stored digest is still
         // compared in constant time.
         let (live_id, owner) = self.views.tokens.get(&digest).map(|e| e.value().clone())?;
-        if owner == TokenOwner::CampaignOverlay {
-            let hash = self.views.with_campaign(&live_id, |c| c.campaign.overlay_hash)?;
+        if matches!(owner, TokenOwner::CampaignOverlay | TokenOwner::CampaignReport) {
+            let (overlay, report) =
+                self.views.with_campaign(&live_id, |c| (c.campaign.overlay_hash, c.campaign.report_hash))?;
+            let hash = if owner == TokenOwner::CampaignOverlay { overlay } else { report };
             let ok = hash.is_some_and(|h| secret::same(&digest, &h));
-            return ok.then_some(Access::CampaignOverlay(live_id));
+            let id = live_id;
+            return ok.then(|| {
+                if owner == TokenOwner::CampaignOverlay {
+                    Access::CampaignOverlay(id)
+                } else {
+                    Access::CampaignReport(id)
+                }
+            });
         }
         let (key, overlay, host) =
             self.views.with_live(&live_id, |l| (l.live.key_hash, l.live.overlay_hash, l.live.host_hash))?;
@@ -62,7 +73,11 @@ impl AppState {
             TokenOwner::LiveKey if secret::same(&digest, &key) => Some(Access::LiveKey(live_id)),
             TokenOwner::Overlay if secret::same(&digest, &overlay) => Some(Access::Overlay(live_id)),
             TokenOwner::Host if host.is_some_and(|h| secret::same(&digest, &h)) => Some(Access::Host(live_id)),
-            TokenOwner::LiveKey | TokenOwner::Overlay | TokenOwner::Host | TokenOwner::CampaignOverlay => None,
+            TokenOwner::LiveKey
+            | TokenOwner::Overlay
+            | TokenOwner::Host
+            | TokenOwner::CampaignOverlay
+            | TokenOwner::CampaignReport => None,
         }
     }
 
@@ -92,6 +107,17 @@ impl AppState {
         match self.access_headers(headers)? {
             Access::Admin => Ok(()),
             _ => Err(ApiError::forbidden("only the admin token may do this")),
+        }
+    }
+
+    /// What the charity's space reads (a campaign's report, exports and
+    /// donations): the admin, or this campaign's charity key.
+    pub fn require_report_reader(&self, headers: &HeaderMap, campaign_id: &str) -> Result<(), ApiError> {
+        match self.access_headers(headers)? {
+            Access::Admin => Ok(()),
+            Access::CampaignReport(c) if c == campaign_id => Ok(()),
+            Access::CampaignReport(_) => Err(ApiError::forbidden("this charity link belongs to another campaign")),
+            _ => Err(ApiError::forbidden("only the admin token or the campaign's charity link may read this")),
         }
     }
 
@@ -156,6 +182,8 @@ impl AppState {
         let ours = match &a {
             Access::Admin => true,
             Access::CampaignOverlay(c) => c == campaign_id,
+            // The charity's space has no use for the media library.
+            Access::CampaignReport(_) => false,
             Access::LiveKey(l) | Access::Host(l) | Access::Overlay(l) => {
                 self.views.with_live(l, |l| l.live.campaign_id == campaign_id).unwrap_or(false)
             }
@@ -185,5 +213,6 @@ fn writer(access: Access, live_id: Option<&str>) -> Result<Principal, ApiError> 
             "a host link moderates, sends test alerts and replaces the overlay link; this needs the live's key",
         )),
         Access::Overlay(_) | Access::CampaignOverlay(_) => Err(ApiError::forbidden("an overlay token can only read")),
+        Access::CampaignReport(_) => Err(ApiError::forbidden("a charity link can only read the campaign's figures")),
     }
 }

@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/lives/{id}", get(live_page))
         .route("/lives/{id}/host", get(host_page))
         .route("/campaigns/{id}", get(campaign_page))
+        .route("/campaigns/{id}/charity", get(charity_page))
 }
 
 /// Files of these pages, compiled into the binary (served under `/static/`).
@@ -52,6 +53,7 @@ pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
         "dashboard.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/dashboard.js")),
         "public.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/public.js")),
         "host.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/host.js")),
+        "charity.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/charity.js")),
         "shared.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/shared.js")),
         "stream.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/stream.js")),
         "pages.css" => ("text/css; charset=utf-8", include_bytes!("../../static/pages.css")),
@@ -490,6 +492,30 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Each host of several lives and what they raised. \"Links for the month\" replaces the overlay link and the host's space link of their live of the moment and gives, once, those that follow all their lives: the overlay for OBS and the host's space. That live's old links stop working at once.",
     ),
     ("next_live", "Prochain live", "Next live"),
+    ("charity_space", "Espace association", "Charity's space"),
+    ("charity_key", "Clé de l'association", "Charity's key"),
+    (
+        "charity_key_help",
+        "Elle est dans le lien que les organisateurs vous ont donné. Elle ne sert qu'à lire les chiffres de la campagne : ses dons, ses exports et son bilan.",
+        "It is in the link the organisers gave you. It only reads the campaign's figures: its donations, its exports and its report.",
+    ),
+    (
+        "charity_totals_help",
+        "À jour en direct. Chaque montant est exact au centime : les exports et le bilan ci-dessous disent les mêmes.",
+        "Current live. Every amount is exact to the cent: the exports and the report below say the same.",
+    ),
+    ("exports", "Exports", "Exports"),
+    (
+        "exports_help",
+        "Pour un tableur : « pour Excel » s'ouvre d'un double clic, dates sur l'horloge de cet ordinateur. Les reçus fiscaux se font à partir de l'export des dons.",
+        "For a spreadsheet: \u{201c}for Excel\u{201d} opens with a double click, its dates on this computer's clock. Tax receipts are made from the donations export.",
+    ),
+    ("charity_link", "Lien pour l'association", "Link for the charity"),
+    (
+        "charity_link_help",
+        "L'espace de l'association : les totaux en direct, les dons, les exports et le bilan, sans rien pouvoir changer. Le lien contient sa clé : ne le donnez qu'à l'association. Un nouveau lien remplace l'ancien.",
+        "The charity's space: the totals current live, the donations, the exports and the report, with nothing it can change. The link holds its key: give it to the charity only. A new link replaces the old one.",
+    ),
     ("language", "English", "Français"),
     ("no_js", "Cette page a besoin de JavaScript.", "This page needs JavaScript."),
 ];
@@ -697,6 +723,43 @@ async fn host_page(
     )
 }
 
+#[derive(Template)]
+#[template(path = "charity_page.html")]
+struct CharityPage<'a> {
+    lang: &'static str,
+    t: Tr,
+    campaign_id: &'a str,
+    campaign: &'a str,
+    currency: &'a str,
+}
+
+/// `GET /campaigns/{id}/charity`: the charity's space, where its staff read the
+/// campaign's totals, donations, exports and report, signed in with the key the
+/// organisers gave (after `#key=` in its link, which never reaches a server;
+/// kept in the tab's `sessionStorage`, sent as a bearer token). The page itself
+/// holds no secret.
+async fn charity_page(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let c = app
+        .views
+        .campaign(&campaign_id)
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let lang = lang(&q);
+    html(
+        PUBLIC_CSP,
+        CharityPage {
+            lang,
+            t: Tr(lang),
+            campaign_id: &campaign_id,
+            campaign: &c.campaign.name,
+            currency: c.campaign.currency.code(),
+        },
+    )
+}
+
 /// `302` to `to`, a path of ours (ids are `[a-z0-9-]`: nothing to escape).
 pub(crate) fn found(to: &str) -> Response {
     ([(header::LOCATION, to), (header::CACHE_CONTROL, "no-store")], axum::http::StatusCode::FOUND).into_response()
@@ -750,6 +813,7 @@ mod tests {
             include_str!("../../templates/live_page.html"),
             include_str!("../../templates/campaign_page.html"),
             include_str!("../../templates/host_page.html"),
+            include_str!("../../templates/charity_page.html"),
             include_str!("../../templates/parts.html"),
         ];
         let mut used = 0;

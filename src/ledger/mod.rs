@@ -156,8 +156,8 @@ struct Before {
     donation: Option<Donation>,
     /// A live's key, overlay and host hashes, before a rotation of its secrets.
     live_tokens: Option<(TokenHash, TokenHash, Option<TokenHash>)>,
-    /// A campaign's overlay hash, before its rotation.
-    campaign_overlay: Option<TokenHash>,
+    /// A campaign's overlay hash or charity's key, before its rotation.
+    campaign_token: Option<TokenHash>,
 }
 
 impl Before {
@@ -168,13 +168,16 @@ impl Before {
             }
             _ => None,
         };
-        let campaign_overlay = match fact {
+        let campaign_token = match fact {
             Fact::CampaignOverlayRotated { campaign_id, .. } => {
                 state.campaigns.get(campaign_id).and_then(|c| c.campaign.overlay_hash)
             }
+            Fact::CampaignReportRotated { campaign_id, .. } => {
+                state.campaigns.get(campaign_id).and_then(|c| c.campaign.report_hash)
+            }
             _ => None,
         };
-        Before { donation: state.donation_before(fact), live_tokens, campaign_overlay }
+        Before { donation: state.donation_before(fact), live_tokens, campaign_token }
     }
 }
 
@@ -578,8 +581,13 @@ impl Writer {
             }
             Fact::CampaignOverlayRotated { campaign_id, overlay_hash } => Some(Change::CampaignOverlay {
                 campaign_id: campaign_id.clone(),
-                old: before.campaign_overlay,
+                old: before.campaign_token,
                 new: *overlay_hash,
+            }),
+            Fact::CampaignReportRotated { campaign_id, report_hash } => Some(Change::CampaignReport {
+                campaign_id: campaign_id.clone(),
+                old: before.campaign_token,
+                new: *report_hash,
             }),
             Fact::MatchStarted { match_id }
             | Fact::MatchEnded { match_id }
@@ -812,6 +820,7 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         | Command::SkipAlert { .. }
         | Command::UpdateMatch(_)
         | Command::RotateCampaignOverlay { .. }
+        | Command::RotateCampaignReport { .. }
         | Command::ReplaceIntegrationSecret { .. }
         | Command::RemoveIntegration { .. }
         | Command::UpdateSubscriber(_)
@@ -881,27 +890,37 @@ mod tests {
             host_hash: h.map(hash),
         };
         let overlay = |o: &str| Command::RotateCampaignOverlay { campaign_id: "c".into(), overlay_hash: hash(o) };
+        let report = |r: &str| Command::RotateCampaignReport { campaign_id: "c".into(), report_hash: hash(r) };
         let rotated = batch(
             &mut w,
-            vec![rotate("k1", "o1", Some("h1")), overlay("c1"), rotate("k2", "o2", Some("h2")), overlay("c2")],
+            vec![
+                rotate("k1", "o1", Some("h1")),
+                overlay("c1"),
+                report("r1"),
+                rotate("k2", "o2", Some("h2")),
+                overlay("c2"),
+                report("r2"),
+            ],
         );
         assert!(rotated.iter().all(|r| matches!(r, Ok(Outcome::Appended { .. }))), "{rotated:?}");
 
-        // Exactly the four newest hashes are known, each with its owner.
+        // Exactly the five newest hashes are known, each with its owner.
         for (token, owner) in [("k2", TokenOwner::LiveKey), ("o2", TokenOwner::Overlay), ("h2", TokenOwner::Host)] {
             assert_eq!(w.views.tokens.get(&hash(token)).map(|e| e.value().clone()), Some(("l".into(), owner)));
         }
         let campaign_overlay = w.views.tokens.get(&hash("c2")).map(|e| e.value().clone());
         assert_eq!(campaign_overlay, Some(("c".into(), TokenOwner::CampaignOverlay)));
-        for gone in ["k0", "o0", "c0", "k1", "o1", "c1", "h1"] {
+        let charity = w.views.tokens.get(&hash("r2")).map(|e| e.value().clone());
+        assert_eq!(charity, Some(("c".into(), TokenOwner::CampaignReport)));
+        for gone in ["k0", "o0", "c0", "k1", "o1", "c1", "h1", "r1"] {
             assert!(w.views.tokens.get(&hash(gone)).is_none(), "{gone} is still in the token index");
         }
-        assert_eq!(w.views.tokens.len(), 4);
+        assert_eq!(w.views.tokens.len(), 5);
 
         // A rotation without the host token keeps it.
         let kept = batch(&mut w, vec![rotate("k3", "o3", None)]);
         assert!(kept.iter().all(|r| r.is_ok()), "{kept:?}");
         assert_eq!(w.views.tokens.get(&hash("h2")).map(|e| e.value().1), Some(TokenOwner::Host));
-        assert_eq!(w.views.tokens.len(), 4);
+        assert_eq!(w.views.tokens.len(), 5);
     }
 }

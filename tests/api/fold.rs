@@ -89,8 +89,10 @@ enum Op {
         cap: i64,
         window: Option<(i64, i64)>,
     },
+    /// The campaign's overlay token, or its charity's key with `report`.
     RotateCampaign {
         c: usize,
+        report: bool,
     },
     Poll {
         l: usize,
@@ -187,7 +189,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..40usize, any::<bool>(), any::<bool>()).prop_map(|(d, donor, message)| Op::Hide { d, donor, message }),
         1 => (0..4usize, 1..4i64, 1..4i64, 0..6000i64, proptest::option::of((0..60i64, 1..30i64)))
             .prop_map(|(m, num, den, cap, window)| Op::EditMatch { m, num, den, cap, window }),
-        1 => (0..3usize).prop_map(|c| Op::RotateCampaign { c }),
+        1 => (0..3usize, any::<bool>()).prop_map(|(c, report)| Op::RotateCampaign { c, report }),
         1 => (0..4usize, proptest::option::of(1..3u32)).prop_map(|(l, minutes)| Op::Poll { l, minutes }),
         1 => (0..4usize).prop_map(|l| Op::ClosePoll { l }),
         1 => (0..4usize, 1..1500i64, any::<bool>(), any::<u64>(), any::<bool>())
@@ -367,12 +369,16 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     ..old.clone()
                 })
             }
-            Op::RotateCampaign { c } => {
+            Op::RotateCampaign { c, report: false } => {
                 let Some(cid) = campaigns.get(*c) else { continue };
                 Command::RotateCampaignOverlay {
                     campaign_id: cid.clone(),
                     overlay_hash: secret::hash(&format!("o{i}")),
                 }
+            }
+            Op::RotateCampaign { c, report: true } => {
+                let Some(cid) = campaigns.get(*c) else { continue };
+                Command::RotateCampaignReport { campaign_id: cid.clone(), report_hash: secret::hash(&format!("r{i}")) }
             }
             Op::Poll { l, minutes } => {
                 let Some(lid) = lives.get(*l) else { continue };

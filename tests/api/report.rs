@@ -93,3 +93,146 @@ async fn the_report_sums_the_campaign_by_day_on_the_organisers_clock() {
         (json!(0), json!(0), json!(0), json!(null), json!([]))
     );
 }
+
+/// The charity's space reads the campaign's figures with a key of its own,
+/// exactly what the organisers read, and nothing else: no write, no other
+/// campaign, no stream; a new key turns the old one away, through a restart.
+#[tokio::test]
+async fn the_charitys_key_reads_the_campaigns_figures_and_nothing_else() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let other = app.setup().await;
+    app.add_match(&live.campaign_id, json!({"sponsor": "Fondation", "ratio": [1, 1], "cap": 1000})).await;
+    let ana = app.gift(&live, Some("Ana"), 1500, false).await;
+    app.gift(&live, Some("Bob"), 700, true).await;
+    app.gift(&other, Some("Chloé"), 900, false).await;
+    let rotate = format!("/api/v1/campaigns/{}/rotate", live.campaign_id);
+
+    // Without a body, or with one that names neither, a rotation still replaces the overlay token only.
+    for body in ["", "{}"] {
+        let (s, v) = app.post_raw(&rotate, Some(ADMIN), &[], body).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert!(v["overlay_token"].as_str().unwrap().starts_with("ot_") && v.get("report_token").is_none(), "{v}");
+    }
+    // Refused bodies write nothing.
+    for (body, status, code) in [
+        (r#"{"overlay_token": false}"#, StatusCode::UNPROCESSABLE_ENTITY, "nothing_to_rotate"),
+        (r#"{"report_token": false}"#, StatusCode::UNPROCESSABLE_ENTITY, "nothing_to_rotate"),
+        (r#"{"report": true}"#, StatusCode::UNPROCESSABLE_ENTITY, "unknown_field"),
+        ("[true]", StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+    ] {
+        let (s, v) = app.post_raw(&rotate, Some(ADMIN), &[], body).await;
+        assert_eq!((s, v["error"].as_str()), (status, Some(code)), "{body}: {v}");
+    }
+    let (s, v) = app.post("/api/v1/campaigns/nope/rotate", Some(ADMIN), json!({"report_token": true})).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("campaign_not_found")), "{v}");
+    let (s, _) = app.post(&rotate, Some(&live.key), json!({"report_token": true})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    let (s, v) = app.post(&rotate, Some(ADMIN), json!({"report_token": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let key = v["report_token"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("rk_") && key.len() > 40, "{key}");
+    assert_eq!(v["id"], json!(live.campaign_id));
+    assert_eq!(v["report_url"], json!(format!("{}/campaigns/{}/charity#key={key}", app.base, live.campaign_id)));
+    assert!(v.get("overlay_token").is_none(), "{v}");
+
+    // What the organisers read, byte for byte.
+    let c = &live.campaign_id;
+    let reads = [
+        format!("/api/v1/campaigns/{c}/report?tz=Europe/Paris"),
+        format!("/api/v1/campaigns/{c}/donations"),
+        format!("/api/v1/campaigns/{c}/donations?q=ana"),
+        format!("/api/v1/campaigns/{c}/donations.csv"),
+        format!("/api/v1/campaigns/{c}/donations.csv?excel=1&lang=fr&tz=Europe/Paris"),
+        format!("/api/v1/campaigns/{c}/lives.csv"),
+        format!("/api/v1/campaigns/{c}/matches.csv"),
+        format!("/api/v1/campaigns/{c}/draws.csv"),
+        format!("/api/v1/campaigns/{c}/rewards.csv"),
+    ];
+    let read_all = async |app: &TestApp, key: &str| {
+        for path in &reads {
+            let (s, admin) = app.request(reqwest::Method::GET, path, Some(ADMIN), &[], None).await;
+            assert_eq!(s, StatusCode::OK, "{path}: {admin}");
+            let (s, charity) = app.request(reqwest::Method::GET, path, Some(key), &[], None).await;
+            assert_eq!(s, StatusCode::OK, "{path}: {charity}");
+            assert_eq!(charity, admin, "{path}");
+        }
+    };
+    read_all(&app, &key).await;
+    let (_, found) = app.request(reqwest::Method::GET, &reads[2], Some(&key), &[], None).await;
+    assert_eq!(found["count"], json!(1));
+    assert_eq!(found["donations"][0]["id"], json!(ana));
+    assert_eq!(found["donations"][0]["donor_name"], json!("Ana"));
+
+    // Another campaign's figures, and everything that writes or streams, are refused and change nothing.
+    let before = app.get(&format!("/api/v1/campaigns/{c}")).await.1;
+    let o = &other.campaign_id;
+    let (s, v) =
+        app.request(reqwest::Method::GET, &format!("/api/v1/campaigns/{o}/report"), Some(&key), &[], None).await;
+    assert_eq!(
+        (s, v["message"].as_str()),
+        (StatusCode::FORBIDDEN, Some("this charity link belongs to another campaign")),
+        "{v}"
+    );
+    let (s, _) =
+        app.request(reqwest::Method::GET, &format!("/api/v1/campaigns/{o}/donations.csv"), Some(&key), &[], None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let donation = json!({"amount": 100, "currency": "EUR"}).to_string();
+    let refused = [
+        (reqwest::Method::POST, format!("/api/v1/lives/{}/donations", live.id), Some(donation)),
+        (reqwest::Method::POST, format!("/api/v1/donations/{ana}/refund"), Some("{}".to_owned())),
+        (reqwest::Method::POST, format!("/api/v1/donations/{ana}/hide"), Some(r#"{"donor":true}"#.to_owned())),
+        (reqwest::Method::POST, format!("/api/v1/donations/{ana}/erase"), Some("{}".to_owned())),
+        (reqwest::Method::PATCH, format!("/api/v1/campaigns/{c}"), Some(r#"{"name":"Autre"}"#.to_owned())),
+        (reqwest::Method::POST, format!("/api/v1/campaigns/{c}/lives"), Some(r#"{"host":"Eve"}"#.to_owned())),
+        (reqwest::Method::POST, rotate.clone(), Some(r#"{"report_token":true}"#.to_owned())),
+        (reqwest::Method::POST, format!("/api/v1/lives/{}/test-alert", live.id), Some("{}".to_owned())),
+        (reqwest::Method::GET, format!("/api/v1/lives/{}/donations", live.id), None),
+        (reqwest::Method::GET, format!("/api/v1/lives/{}/moderation", live.id), None),
+        (reqwest::Method::GET, format!("/api/v1/campaigns/{c}/connections"), None),
+        (reqwest::Method::GET, format!("/api/v1/campaigns/{c}/media"), None),
+        (reqwest::Method::GET, format!("/api/v1/lives/{}/events", live.id), None),
+        (reqwest::Method::GET, format!("/overlay/campaigns/{c}?token={key}"), None),
+        (reqwest::Method::GET, format!("/overlay/lives/{}?token={key}", live.id), None),
+        (reqwest::Method::GET, format!("/ws/campaigns/{c}?token={key}"), None),
+    ];
+    for (method, path, body) in refused {
+        let (s, v) = app.request(method.clone(), &path, Some(&key), &[], body).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{method} {path}: {v}");
+    }
+    assert_eq!(app.get(&format!("/api/v1/campaigns/{c}")).await.1, before);
+    // The other keys of the campaign do not read its figures.
+    for token in [live.key.as_str(), live.overlay_token.as_str()] {
+        let (s, _) = app.request(reqwest::Method::GET, &reads[0], Some(token), &[], None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
+
+    // An edit of the campaign keeps the key; a new key turns the old one away, after a restart too.
+    let (s, _) = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/campaigns/{c}"),
+            Some(ADMIN),
+            &[],
+            Some(r#"{"name":"Restos 2027"}"#.to_owned()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    read_all(&app, &key).await;
+    let (_, v) = app.post(&rotate, Some(ADMIN), json!({"report_token": true, "overlay_token": true})).await;
+    let new_key = v["report_token"].as_str().unwrap().to_owned();
+    assert!(v["overlay_token"].as_str().unwrap().starts_with("ot_"), "{v}");
+    let app = app.restart().await;
+    let (s, v) = app.request(reqwest::Method::GET, &reads[0], Some(&key), &[], None).await;
+    assert_eq!((s, v["message"].as_str()), (StatusCode::UNAUTHORIZED, Some("this token is not valid")), "{v}");
+    read_all(&app, &new_key).await;
+    // The space's page holds no secret; a campaign that does not exist has none.
+    let page = app.client.get(format!("{}/campaigns/{c}/charity?lang=en", app.base)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<h1>Restos 2027 — Charity&#39;s space</h1>"), "{html}");
+    assert!(!html.contains(&new_key) && !html.contains("rk_"), "{html}");
+    let (s, v) = app.get("/campaigns/nope/charity").await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("campaign_not_found")), "{v}");
+}

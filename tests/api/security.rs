@@ -299,6 +299,8 @@ async fn every_answer_carries_security_headers() {
         "/api/v1/lives/nope".to_owned(),
         format!("/overlay/lives/{}?token={}", live.id, live.overlay_token),
         "/static/overlay.js".to_owned(),
+        format!("/campaigns/{}/charity", live.campaign_id),
+        "/static/charity.js".to_owned(),
     ] {
         let res = app.client.get(format!("{}{path}", app.base)).send().await.unwrap();
         let h = res.headers();

@@ -10,6 +10,7 @@ mod helpers;
 mod alert_tiers;
 mod browser;
 mod campaign_widgets;
+mod charity;
 mod credits;
 mod dashboard;
 mod dashboard_rewards;

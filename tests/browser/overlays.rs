@@ -983,6 +983,16 @@ async fn demo_command_serves_moving_overlays() {
         })
         .await;
 
+        // The charity's space, opened with the key its link carries: the campaign's figures.
+        let charity = printed.iter().find(|l| l.trim_start().starts_with("charity's space")).unwrap();
+        let charity = charity.split_whitespace().last().unwrap();
+        assert!(charity.contains("/charity#key=rk_"), "{charity}");
+        b.goto(charity).await;
+        eventually("the charity's space of the demo campaign", WAIT, || async {
+            (b.js("return document.body.dataset.state").await == "ready").then_some(())
+        })
+        .await;
+
         // ctrl-c / SIGTERM: a clean stop that throws the demo data away.
         let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
         assert!(killed.success());
