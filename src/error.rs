@@ -138,6 +138,9 @@ impl From<Refusal> for ApiError {
             Refusal::TagTaken => ApiError::new(StatusCode::CONFLICT, "tag_taken", msg).with("field", "tag"),
             Refusal::ClaimNotFound => ApiError::not_found("claim_not_found", msg),
             Refusal::NoEntries => ApiError::new(StatusCode::CONFLICT, "no_entries", msg),
+            Refusal::LiveCancelled => ApiError::new(StatusCode::CONFLICT, "live_cancelled", msg),
+            Refusal::LiveOnAir => ApiError::new(StatusCode::CONFLICT, "live_on_air", msg),
+            Refusal::LiveNotOnAir => ApiError::new(StatusCode::CONFLICT, "live_not_on_air", msg),
         }
     }
 }

@@ -45,6 +45,9 @@
       monthLinks: "Liens du mois",
       rotateKey: "L'ancienne clé sera refusée tout de suite : cliquez encore pour confirmer.",
       rotateHost: "L'ancien lien hôte cessera de fonctionner tout de suite : cliquez encore pour confirmer.",
+      startLive: "Commencer maintenant", endLive: "Terminer maintenant",
+      liveStarted: "Le live a commencé : les overlays, les pages et les annonces suivent.",
+      liveEnded: "Le live est terminé : les overlays et les pages le disent.",
       rotateCharity: "Un nouveau lien pour l'association : celui donné avant, s'il y en a un, cessera de fonctionner tout de suite. Cliquez encore pour confirmer.",
       h_waiting: "en attente", h_ok: "à jour", h_retrying: "nouvel essai prévu", allCampaigns: " (toutes les campagnes)", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé", live_cancelled: "annulé",
       cancelLive: "Annuler ce live", restoreLive: "Rétablir ce live",
@@ -108,6 +111,9 @@
       monthLinks: "Links for the month",
       rotateKey: "The old key is refused at once: click again to confirm.",
       rotateHost: "The old host link stops working at once: click again to confirm.",
+      startLive: "Start now", endLive: "End now",
+      liveStarted: "The live started: the overlays, the pages and the announcements follow.",
+      liveEnded: "The live is over: the overlays and the pages say so.",
       rotateCharity: "A new link for the charity: the one given before, if any, stops working at once. Click again to confirm.",
       h_waiting: "waiting", h_ok: "up to date", h_retrying: "retry planned", allCampaigns: " (all campaigns)", live_upcoming: "upcoming", live_current: "live now", live_past: "ended", live_cancelled: "cancelled",
       cancelLive: "Cancel this live", restoreLive: "Restore this live",
@@ -800,6 +806,12 @@
       cancel.dataset.act = l.status === "cancelled" ? "restore-live" : "cancel-live";
       if (armedActs["cancel-live " + l.id] && l.status !== "cancelled") arm(cancel);
       else cancel.textContent = l.status === "cancelled" ? T.restoreLive : T.cancelLive;
+      // On air early or late: started or ended now, whatever the schedule said.
+      var onAir = f("on-air");
+      onAir.hidden = l.status === "cancelled";
+      onAir.dataset.act = l.status === "current" ? "end-live" : "start-live";
+      if (armedActs[onAir.dataset.act + " " + l.id]) arm(onAir);
+      else onAir.textContent = l.status === "current" ? T.endLive : T.startLive;
       f("when").textContent = l.scheduled_at ? when(l.scheduled_at) + " ·" : "";
       f("totals").textContent = money(l.totals.total, c.currency) + " — " + T.donations(l.totals.donations);
       f("public").href = "/lives/" + encodeURIComponent(l.id) + "?lang=" + lang;
@@ -1511,7 +1523,8 @@
     var liveId = card && card.dataset.live;
     var rotate = act.indexOf("rotate-") === 0;
     var armedKey = act + " " + (b.dataset.id || liveId || currentId);
-    if ((act === "refund" || act === "erase" || act === "close-poll" || act === "cancel-live" || act.indexOf("remove-") === 0 ||
+    if ((act === "refund" || act === "erase" || act === "close-poll" || act === "cancel-live" || act === "start-live" ||
+        act === "end-live" || act.indexOf("remove-") === 0 ||
         rotate) &&
         !armedActs[armedKey]) {
       // Two clicks: a refund cannot be undone, and a replaced link or key stops
@@ -1600,6 +1613,14 @@
       "cancel-live": function () {
         delete armedActs[armedKey];
         return api("PATCH", live, { cancelled: true }).then(function () { notice(T.liveCancelled, false); });
+      },
+      "start-live": function () {
+        delete armedActs[armedKey];
+        return api("POST", live + "/start").then(function () { notice(T.liveStarted, false); });
+      },
+      "end-live": function () {
+        delete armedActs[armedKey];
+        return api("POST", live + "/end").then(function () { notice(T.liveEnded, false); });
       },
       "restore-live": function () {
         return api("PATCH", live, { cancelled: false }).then(function () { notice(T.liveRestored, false); });

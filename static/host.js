@@ -22,6 +22,8 @@
       pauseAlerts: "Mettre les alertes en pause", resumeAlerts: "Reprendre les alertes",
       alertsPausedSaid: "Alertes en pause : les dons comptent, leurs alertes attendent.", alertsResumed: "Alertes reprises : celles qui attendaient passent.",
       alertSkipped: "Alerte passée.",
+      liveStarted: "Le live a commencé : les overlays, les pages et les annonces suivent.",
+      liveEnded: "Le live est terminé : les overlays et les pages le disent.",
       error: "Erreur : ", saved: "Enregistré.", testSent: "Alerte de test envoyée à vos overlays.",
       confirm: "Confirmer ?", approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message",
       replay: "Rejouer l'alerte", replayed: "Alerte rejouée sur vos overlays.",
@@ -75,6 +77,8 @@
       pauseAlerts: "Pause the alerts", resumeAlerts: "Resume the alerts",
       alertsPausedSaid: "Alerts paused: donations count, their alerts wait.", alertsResumed: "Alerts resumed: those waiting go on air.",
       alertSkipped: "Alert skipped.",
+      liveStarted: "The live started: the overlays, the pages and the announcements follow.",
+      liveEnded: "The live is over: the overlays and the pages say so.",
       error: "Error: ", saved: "Saved.", testSent: "Test alert sent to your overlays.",
       confirm: "Confirm?", approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message",
       replay: "Replay alert", replayed: "Alert shown again on your overlays.",
@@ -224,6 +228,9 @@
     status.textContent = T["st_" + live.status] || live.status || "";
     status.dataset.status = live.status || "";
     el("when").textContent = live.scheduled_at ? when(Date.parse(live.scheduled_at)) : "";
+    // On air early or late: the live starts or ends when its host says.
+    el("start-live").hidden = live.status === "current" || live.status === "cancelled";
+    el("end-live").hidden = live.status !== "current";
     el("totals").textContent = T.totals(money(t.total), money(t.raised), money(t.matched), t.donations);
     el("goal").hidden = !live.goal;
     if (live.goal) el("goal").textContent = T.goal(money(live.goal), Math.floor(t.total * 100 / live.goal));
@@ -693,6 +700,21 @@
     api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/alerts/skip")
       .then(function () { notice(T.alertSkipped, false); })
       .catch(fail);
+  });
+
+  // Two clicks each: a start is announced to the community's channels.
+  [["start-live", "/start", T.liveStarted], ["end-live", "/end", T.liveEnded]].forEach(function (a) {
+    var b = el(a[0]), label = b.textContent;
+    b.addEventListener("click", function () {
+      if (!cagnotteSecondClick(armed, a[0], b, T.confirm)) return;
+      delete b.dataset.armed;
+      b.textContent = label;
+      b.disabled = true;
+      api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + a[1])
+        .then(function () { notice(a[2], false); return load(); })
+        .catch(fail)
+        .then(function () { b.disabled = false; });
+    });
   });
 
   el("milestone-form").addEventListener("submit", function (ev) {

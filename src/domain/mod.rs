@@ -364,16 +364,28 @@ pub struct Live {
     /// moment on stream); donations still count and their alerts wait.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub alerts_paused: bool,
+    /// When its host ended it, sooner or later than planned (`POST
+    /// /lives/{id}/end`); a new start or a new schedule takes it off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<Timestamp>,
 }
 
 /// A live's planned length when it has none of its own, in minutes.
 pub const DEFAULT_LIVE_MINUTES: u32 = 120;
 
 impl Live {
-    /// When the schedule says it ends: `duration_minutes` (120 by default) after its start.
+    /// When it ends: when its host ended it, else `duration_minutes` (120 by
+    /// default) after its start.
     pub fn ends_at(&self) -> Option<Timestamp> {
         let minutes = i64::from(self.duration_minutes.unwrap_or(DEFAULT_LIVE_MINUTES));
-        self.scheduled_at.map(|start| Timestamp::from_millis(start.millis().saturating_add(minutes * 60_000)))
+        let planned =
+            self.scheduled_at.map(|start| Timestamp::from_millis(start.millis().saturating_add(minutes * 60_000)));
+        self.ended_at.or(planned)
+    }
+
+    /// On air at `at`: started, not over, not called off.
+    pub fn on_air(&self, at: Timestamp) -> bool {
+        !self.cancelled && self.scheduled_at.is_some_and(|s| s <= at) && self.ends_at().is_some_and(|e| at < e)
     }
 
     /// A live with only what it needs: its campaign, host and two secrets. The
@@ -402,6 +414,7 @@ impl Live {
             host_hash: None,
             cancelled: false,
             alerts_paused: false,
+            ended_at: None,
         }
     }
 }

@@ -424,6 +424,18 @@ pub enum Command {
         live_id: String,
         stream_url: Option<String>,
     },
+    /// The live starts at `at` (stamped by the writer), whatever its schedule said.
+    StartLive {
+        by: Principal,
+        live_id: String,
+        at: Timestamp,
+    },
+    /// The live on air ends at `at` (stamped by the writer).
+    EndLive {
+        by: Principal,
+        live_id: String,
+        at: Timestamp,
+    },
     SetModeration {
         by: Principal,
         live_id: String,
@@ -633,6 +645,12 @@ pub enum Refusal {
     MilestoneNotFound,
     #[error("this milestone was reached: it stays on record")]
     MilestoneReached,
+    #[error("this live was called off")]
+    LiveCancelled,
+    #[error("this live is on air already")]
+    LiveOnAir,
+    #[error("this live is not on air: it has not started, or it is over")]
+    LiveNotOnAir,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1369,6 +1387,31 @@ impl State {
                 Ok(Decision::Append(Fact::LiveUpdated {
                     live: Live { stream_url: stream_url.clone(), ..l.live.clone() },
                 }))
+            }
+            Command::StartLive { by, live_id, at } => {
+                let l = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
+                if !self.may(by, live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if l.live.cancelled {
+                    return Err(Refusal::LiveCancelled);
+                }
+                if l.live.on_air(*at) {
+                    return Err(Refusal::LiveOnAir);
+                }
+                Ok(Decision::Append(Fact::LiveUpdated {
+                    live: Live { scheduled_at: Some(*at), ended_at: None, ..l.live.clone() },
+                }))
+            }
+            Command::EndLive { by, live_id, at } => {
+                let l = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
+                if !self.may(by, live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if !l.live.on_air(*at) {
+                    return Err(if l.live.cancelled { Refusal::LiveCancelled } else { Refusal::LiveNotOnAir });
+                }
+                Ok(Decision::Append(Fact::LiveUpdated { live: Live { ended_at: Some(*at), ..l.live.clone() } }))
             }
             Command::SetModeration { by, live_id, moderation } => {
                 if !self.lives.contains_key(live_id) {

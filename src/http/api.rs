@@ -36,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/rotate", post(rotate))
         .route("/api/v1/lives/{id}/goal", axum::routing::put(set_goal))
         .route("/api/v1/lives/{id}/stream", axum::routing::put(set_stream))
+        .route("/api/v1/lives/{id}/start", post(start_live))
+        .route("/api/v1/lives/{id}/end", post(end_live))
         .route("/api/v1/lives/{id}/alerts", axum::routing::put(pause_alerts))
         .route("/api/v1/lives/{id}/alerts/skip", axum::routing::post(skip_alert))
         .route("/api/v1/lives/{id}/milestones", post(create_live_milestone))
@@ -450,6 +452,7 @@ async fn create_live(
         host_hash: Some(secret::hash(&host_token)),
         cancelled: false,
         alerts_paused: false,
+        ended_at: None,
     };
     let id = live.id.clone();
     app.ledger.submit(Command::CreateLive(live)).await?;
@@ -1410,6 +1413,36 @@ async fn set_stream(
     Ok(axum::Json(body).into_response())
 }
 
+/// `POST /api/v1/lives/{id}/start` (the admin, the live's key or its host
+/// key): the live starts now, whatever its schedule said (a host on air early
+/// or late), for its planned length; its start is announced as a scheduled one
+/// is (`live_started`). `409 live_on_air` while it is on, `409 live_cancelled`
+/// once called off. The live as it is then.
+async fn start_live(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&id))?;
+    app.ledger.submit(Command::StartLive { by, live_id: id.clone(), at: Timestamp::default() }).await?;
+    let body = app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;
+    Ok(axum::Json(body).into_response())
+}
+
+/// `POST /api/v1/lives/{id}/end` (the admin, the live's key or its host key):
+/// the live on air ends now, sooner or later than planned (`409 live_not_on_air`
+/// otherwise). The live as it is then.
+async fn end_live(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&id))?;
+    app.ledger.submit(Command::EndLive { by, live_id: id.clone(), at: Timestamp::default() }).await?;
+    let body = app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;
+    Ok(axum::Json(body).into_response())
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AlertsPaused {
@@ -1463,8 +1496,13 @@ async fn edit_live(
     }
     l.title = b.title.apply(l.title, |v| Ok(text::optional("title", Some(&v), text::NAME_MAX)?))?;
     l.platform = b.platform.apply(l.platform, |v| Ok(text::platform(Some(&v))?))?;
+    let schedule = (l.scheduled_at, l.duration_minutes);
     l.scheduled_at = b.scheduled_at.apply(l.scheduled_at, |v| time("scheduled_at", Some(&v)))?;
     l.duration_minutes = b.duration_minutes.apply(l.duration_minutes, |m| Ok(Some(minutes("duration_minutes", m)?)))?;
+    if (l.scheduled_at, l.duration_minutes) != schedule {
+        // A new schedule rules from now on, not the end its host gave.
+        l.ended_at = None;
+    }
     l.goal = b.goal.apply(l.goal, |v| minor("goal", Some(&v)))?;
     l.donate_url = b.donate_url.apply(l.donate_url, |v| Ok(text::url("donate_url", Some(&v))?))?;
     l.stream_url = b.stream_url.apply(l.stream_url, |v| Ok(text::url("stream_url", Some(&v))?))?;

@@ -492,6 +492,8 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Each host of several lives and what they raised. \"Links for the month\" replaces the overlay link and the host's space link of their live of the moment and gives, once, those that follow all their lives: the overlay for OBS and the host's space. That live's old links stop working at once.",
     ),
     ("next_live", "Prochain live", "Next live"),
+    ("start_live", "Commencer le live maintenant", "Start the live now"),
+    ("end_live", "Terminer le live maintenant", "End the live now"),
     ("charity_space", "Espace association", "Charity's space"),
     ("charity_key", "Clé de l'association", "Charity's key"),
     (

@@ -803,7 +803,10 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         Command::CreateSubscriber(s) => s.created_at = now,
         Command::CreateMilestone { milestone, .. } => milestone.created_at = now,
         Command::CreateChallenge { milestone, .. } => milestone.created_at = now,
-        Command::CancelChallenge { at, .. } | Command::ClosePoll { at, .. } => *at = now,
+        Command::CancelChallenge { at, .. }
+        | Command::ClosePoll { at, .. }
+        | Command::StartLive { at, .. }
+        | Command::EndLive { at, .. } => *at = now,
         Command::StartPoll { poll, .. } => poll.created_at = now,
         Command::OfferReward { reward, .. } => reward.created_at = now,
         Command::DrawPrize { draw, .. } => draw.at = now,

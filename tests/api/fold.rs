@@ -89,6 +89,11 @@ enum Op {
         cap: i64,
         window: Option<(i64, i64)>,
     },
+    /// A live started now (`start`), or ended now.
+    OnAir {
+        l: usize,
+        start: bool,
+    },
     /// The campaign's overlay token, or its charity's key with `report`.
     RotateCampaign {
         c: usize,
@@ -190,6 +195,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..4usize, 1..4i64, 1..4i64, 0..6000i64, proptest::option::of((0..60i64, 1..30i64)))
             .prop_map(|(m, num, den, cap, window)| Op::EditMatch { m, num, den, cap, window }),
         1 => (0..3usize, any::<bool>()).prop_map(|(c, report)| Op::RotateCampaign { c, report }),
+        1 => (0..4usize, any::<bool>()).prop_map(|(l, start)| Op::OnAir { l, start }),
         1 => (0..4usize, proptest::option::of(1..3u32)).prop_map(|(l, minutes)| Op::Poll { l, minutes }),
         1 => (0..4usize).prop_map(|l| Op::ClosePoll { l }),
         1 => (0..4usize, 1..1500i64, any::<bool>(), any::<u64>(), any::<bool>())
@@ -342,6 +348,15 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                 }
             }
             Op::Tick => Command::Tick,
+            Op::OnAir { l, start } => {
+                let Some(lid) = lives.get(*l) else { continue };
+                let (by, live_id) = (Principal::Host(lid.clone()), lid.clone());
+                if *start {
+                    Command::StartLive { by, live_id, at: now }
+                } else {
+                    Command::EndLive { by, live_id, at: now }
+                }
+            }
             Op::Moderate { l, mode, delay } => {
                 let Some(lid) = lives.get(*l) else { continue };
                 let mode = [Mode::Off, Mode::Delay, Mode::Manual][usize::from(*mode)];

@@ -1607,3 +1607,85 @@ async fn a_live_s_start_is_announced_once_at_its_time() {
     assert_eq!(starts, ["Ana", "Zoé"], "each once, across a restart; Bob's and Chloé's never");
     assert_eq!(app.events(&zoe, 0).await.iter().filter(|e| e["type"] == "live_started").count(), 1);
 }
+
+/// A host on air early or late says so: the live starts now (announced as a
+/// scheduled start is, once, and not again at the old time) and ends now;
+/// refusals write nothing; a new schedule from the organisers takes the end off.
+#[tokio::test]
+async fn a_host_starts_their_live_when_they_go_on_air_and_ends_it_when_they_stop() {
+    let receiver = Receiver::default();
+    let base = receiver.start().await;
+    let clock = ManualClock::at("2027-03-01T19:40:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let c = app.eur_campaign().await;
+    discord(&app, &format!("{base}/discord"), &c).await;
+    let ana = app
+        .live(
+            &c,
+            json!({"host": "Ana", "title": "Dessin", "scheduled_at": "2027-03-01T20:00:00Z", "duration_minutes": 60}),
+        )
+        .await;
+    let zoe = app.live(&c, json!({"host": "Zoé"})).await;
+    let host = ana.body["host_token"].as_str().unwrap().to_owned();
+    let start = format!("/api/v1/lives/{}/start", ana.id);
+    let end = format!("/api/v1/lives/{}/end", ana.id);
+    let mut ws = app.ws(&ana, None).await;
+    ws.next().await;
+
+    // Not on air yet: nothing to end; other lives' keys and overlay tokens cannot.
+    let (s, v) = app.post(&end, Some(&host), json!({})).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::CONFLICT, Some("live_not_on_air")), "{v}");
+    for token in [ana.overlay_token.as_str(), zoe.body["host_token"].as_str().unwrap(), zoe.key.as_str()] {
+        assert_eq!(app.post(&start, Some(token), json!({})).await.0, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(app.events(&ana, 0).await.len(), 0);
+
+    // Twenty minutes early.
+    let (s, v) = app.post(&start, Some(&host), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["status"].as_str(), v["scheduled_at"].as_str(), v["ends_at"].as_str()),
+        (Some("current"), Some("2027-03-01T19:40:00.000Z"), Some("2027-03-01T20:40:00.000Z"))
+    );
+    let updated = ws.next().await;
+    assert_eq!(
+        (updated["type"].as_str(), updated["live"]["scheduled_at"].as_str(), updated["live"]["ends_at"].as_str()),
+        (Some("live_updated"), Some("2027-03-01T19:40:00.000Z"), Some("2027-03-01T20:40:00.000Z"))
+    );
+    let started = ws.next().await;
+    assert_eq!(started["type"], "live_started", "{started}");
+    assert_eq!(started["seq"], updated["seq"].as_u64().unwrap() + 1);
+    let lines = receiver.posted("discord", 1).await;
+    assert_eq!(lines[0]["content"], "🔴 Ana est en direct\u{a0}: «\u{a0}Dessin\u{a0}»\u{a0}!");
+    let (s, v) = app.post(&start, Some(&host), json!({})).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::CONFLICT, Some("live_on_air")), "{v}");
+    // The old time comes and goes: no second announcement.
+    clock.set("2027-03-01T20:00:05Z");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(receiver.posted("discord", 1).await.len(), 1);
+
+    // Ten minutes before the planned end, with the live's key this time.
+    clock.set("2027-03-01T20:30:00Z");
+    let (s, v) = app.post(&end, Some(&ana.key), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!((v["status"].as_str(), v["ends_at"].as_str()), (Some("past"), Some("2027-03-01T20:30:00.000Z")));
+    let (s, v) = app.post(&end, Some(&host), json!({})).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::CONFLICT, Some("live_not_on_air")), "{v}");
+    let types: Vec<String> = app.events(&ana, 0).await.iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(types, ["live_updated", "live_started", "live_updated"]);
+
+    // Kept by a restart; the organisers' new schedule takes the early end off.
+    let app = app.restart_clocked(&clock).await;
+    let (_, v) = app.get(&format!("/api/v1/lives/{}", ana.id)).await;
+    assert_eq!((v["status"].as_str(), v["ends_at"].as_str()), (Some("past"), Some("2027-03-01T20:30:00.000Z")));
+    let (s, v) = app.patch_live(&ana.id, json!({"scheduled_at": "2027-03-08T20:00:00Z"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!((v["status"].as_str(), v["ends_at"].as_str()), (Some("upcoming"), Some("2027-03-08T21:00:00.000Z")));
+
+    // A live called off neither starts nor ends.
+    assert_eq!(app.patch_live(&zoe.id, json!({"cancelled": true})).await.0, StatusCode::OK);
+    for path in ["start", "end"] {
+        let (s, v) = app.post(&format!("/api/v1/lives/{}/{path}", zoe.id), Some(ADMIN), json!({})).await;
+        assert_eq!((s, v["error"].as_str()), (StatusCode::CONFLICT, Some("live_cancelled")), "{path}: {v}");
+    }
+}

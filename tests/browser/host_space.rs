@@ -5,7 +5,7 @@
 
 use crate::browser::{Browser, eventually, with_browser};
 use crate::dashboard::{click, create_campaign, create_live, fill, fr, input_value, sign_in, text, wait_text};
-use crate::helpers::{ADMIN, ManualClock, TestApp, TestLive, spawn_app, spawn_app_clocked};
+use crate::helpers::{ADMIN, ManualClock, TestApp, TestLive, from_now, spawn_app, spawn_app_clocked};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -849,6 +849,66 @@ async fn a_host_gives_the_link_where_their_live_is_watched() {
         wait_text(b, "#notice", "Lien retiré.").await;
         let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
         assert_eq!(l["stream_url"], Value::Null);
+    })
+    .await;
+}
+
+/// On air early, off air early: the host says so from their space, the
+/// organisers from the live's card; the live's status follows everywhere.
+#[tokio::test]
+async fn a_host_starts_and_ends_their_live_when_they_go_on_and_off_air() {
+    let app = spawn_app().await;
+    let c = app.eur_campaign().await;
+    let live = app
+        .live(&c, json!({"host": "Ana", "title": "Dessin", "scheduled_at": from_now(3600), "duration_minutes": 60}))
+        .await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let status = async || app.get(&format!("/api/v1/lives/{}", live.id)).await.1["status"].as_str().unwrap().to_owned();
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        wait_text(b, "#status", "à venir").await;
+        assert_eq!(
+            b.js("return ['start-live', 'end-live'].map(id => document.getElementById(id).hidden)").await,
+            json!([false, true])
+        );
+        // An hour early: two clicks.
+        click(b, "#start-live").await;
+        wait_text(b, "#start-live", "Confirmer ?").await;
+        assert_eq!(status().await, "upcoming");
+        click(b, "#start-live").await;
+        wait_text(b, "#notice", "Le live a commencé : les overlays, les pages et les annonces suivent.").await;
+        wait_text(b, "#status", "en cours").await;
+        assert_eq!(status().await, "current");
+        assert_eq!(
+            b.js("return ['start-live', 'end-live'].map(id => document.getElementById(id).hidden)").await,
+            json!([true, false])
+        );
+        assert_eq!(text(b, "#start-live").await, "Commencer le live maintenant");
+        click(b, "#end-live").await;
+        wait_text(b, "#end-live", "Confirmer ?").await;
+        click(b, "#end-live").await;
+        wait_text(b, "#notice", "Le live est terminé : les overlays et les pages le disent.").await;
+        wait_text(b, "#status", "terminé").await;
+        assert_eq!(status().await, "past");
+
+        // The organisers start it again from its card, and end it.
+        sign_in(b, &app, &format!("#c={c}")).await;
+        let button = "#lives article [data-f=on-air]";
+        wait_text(b, button, "Commencer maintenant").await;
+        // A live over is folded on the dashboard: its tools a click away.
+        click(b, "#lives article [data-f=manage] > summary").await;
+        click(b, button).await;
+        wait_text(b, button, "Confirmer ?").await;
+        click(b, button).await;
+        wait_text(b, button, "Terminer maintenant").await;
+        wait_text(b, "#lives article [data-f=status]", "en cours").await;
+        assert_eq!(status().await, "current");
+        click(b, button).await;
+        wait_text(b, button, "Confirmer ?").await;
+        click(b, button).await;
+        wait_text(b, button, "Commencer maintenant").await;
+        assert_eq!(status().await, "past");
     })
     .await;
 }
