@@ -34,6 +34,7 @@
       total = ev.totals ? ev.totals.total : total;
       goal = ev.goal || null;
       body.dataset.state = "live";
+      schedule();
     } else {
       if (typeof ev.seq !== "number" || ev.seq <= seq) return;
       seq = ev.seq;
@@ -42,9 +43,39 @@
       // A goal changed on air.
       if (kind === "live" && ev.type === "live_updated" && ev.live && ev.live.id === id) goal = ev.live.goal || null;
       if (kind === "campaign" && ev.type === "campaign_updated" && ev.campaign) goal = ev.campaign.goal || null;
+      if (ev.type === "live_updated" || ev.type === "live_started") schedule();
     }
     render();
   }
+  // Where to watch, while a live is on air with a stream link: the live's, or
+  // on a campaign's counter the first of its lives on air. Its schedule is read
+  // with each snapshot (the first, and after a drop), again when a live starts
+  // or changes, and the clock checked each half minute.
+  var lives = [];
+  function onAir(l) {
+    var now = Date.now();
+    return l.stream_url && !l.cancelled && l.scheduled_at && Date.parse(l.scheduled_at) <= now && now < Date.parse(l.ends_at);
+  }
+  function watch() {
+    var l = lives.filter(onAir)[0];
+    el("e-watch").hidden = !l;
+    if (!l) return;
+    var where = l.stream_url;
+    try { where = new URL(l.stream_url).hostname.replace(/^www\./, ""); } catch (e) { /* shown whole */ }
+    var a = el("e-watch-link");
+    a.href = l.stream_url;
+    a.textContent = kind === "live"
+      ? (lang === "en" ? "▶ Live now on " : "▶ En direct sur ") + where
+      : (lang === "en" ? "▶ Live now: " + l.host + " on " : "▶ En direct : " + l.host + " sur ") + where;
+  }
+  function schedule() {
+    fetch("/api/v1/" + (kind === "live" ? "lives/" : "campaigns/") + encodeURIComponent(id), { cache: "no-store" })
+      .then(function (r) { return r.json(); })
+      .then(function (doc) { lives = kind === "live" ? [doc] : doc.lives || []; watch(); })
+      .catch(function () { /* read again at the next change */ });
+  }
+  setInterval(watch, 30000);
+
   render();
   cagnotteFollow("/ws/public/" + (kind === "live" ? "lives/" : "campaigns/") + encodeURIComponent(id), onFrame,
     function () { body.dataset.state = "reconnecting"; });

@@ -1001,7 +1001,9 @@ async fn the_public_pages_give_the_schedule_as_a_calendar() {
 async fn the_counter_framed_on_another_site_follows_the_donations() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = spawn_app().await;
-    let c = app.campaign(json!({"name": "Mars solidaire", "currency": "EUR", "goal": 100000})).await;
+    let c = app
+        .campaign(json!({"name": "Mars solidaire", "currency": "EUR", "goal": 100000, "donate_url": "https://dons.example.org/mars"}))
+        .await;
     let cid = c["id"].as_str().unwrap().to_owned();
     let live = app.live(&cid, json!({"host": "Ana"})).await;
     app.donate_ok(&live, 25000).await;
@@ -1047,6 +1049,25 @@ async fn the_counter_framed_on_another_site_follows_the_donations() {
             (v == json!([fr("500,00_€"), fr("50_% de l'objectif de 1~000,00_€"), "50%"])).then_some(())
         })
         .await;
+        // While a live of the campaign is on air with its stream link, the counter says where to watch it.
+        let watch = async || {
+            b.client.enter_frame(0).await.ok()?;
+            let v = b
+                .js("var p = document.getElementById('e-watch'), a = document.getElementById('e-watch-link');
+                     return [p.hidden, a.textContent, a.getAttribute('href'), document.documentElement.scrollHeight <= innerHeight]")
+                .await;
+            b.client.enter_parent_frame().await.ok()?;
+            Some(v)
+        };
+        assert_eq!(watch().await.unwrap()[0], true);
+        assert_eq!(app.patch_live(&live.id, json!({"stream_url": "https://www.twitch.tv/ana"})).await.0, StatusCode::OK);
+        let (s, _) = app.post(&format!("/api/v1/lives/{}/start", live.id), Some(&live.key), json!({})).await;
+        assert_eq!(s, StatusCode::OK);
+        let on_air = json!([false, "▶ En direct : Ana sur twitch.tv", "https://www.twitch.tv/ana", true]);
+        eventually("the counter's link to the live on air", WAIT, || async { (watch().await? == on_air).then_some(()) }).await;
+        let (s, _) = app.post(&format!("/api/v1/lives/{}/end", live.id), Some(&live.key), json!({})).await;
+        assert_eq!(s, StatusCode::OK);
+        eventually("the link gone once the live is over", WAIT, || async { (watch().await?[0] == true).then_some(()) }).await;
 
         // The dashboard's code for it, and its preview.
         sign_in(b, &app, "").await;
