@@ -451,6 +451,7 @@
     el("c-matches-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/matches.csv" + excel;
     el("c-draws-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/draws.csv" + excel;
     el("c-rewards-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/rewards.csv" + excel;
+    el("c-donors-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/donors.csv" + excel;
     var t = c.totals;
     var line = T.total + " " + money(t.total, cur) + " (" + T.raised + " " + money(t.raised, cur) + " + " +
       T.matched + " " + money(t.matched, cur) + ") — " + T.donations(t.donations);

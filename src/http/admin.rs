@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/matches.csv", get(matches_csv))
         .route("/api/v1/campaigns/{id}/draws.csv", get(draws_csv))
         .route("/api/v1/campaigns/{id}/rewards.csv", get(rewards_csv))
+        .route("/api/v1/campaigns/{id}/donors.csv", get(donors_csv))
         .route("/api/v1/campaigns/{id}/report", get(report))
         .route("/api/v1/lives/{id}/moderation", get(get_moderation).put(put_moderation))
         .route("/api/v1/lives/{id}/test-alert", post(test_alert))
@@ -514,6 +515,20 @@ impl CsvStyle {
         ["currency", "devise", "currency"],
     ];
 
+    /// Each donor by the name given, in the donors' export.
+    const DONOR_COLUMNS: [[&'static str; 3]; 10] = [
+        ["donor", "donateur", "donor"],
+        ["anonymous", "anonyme", "anonymous"],
+        ["donations", "dons", "donations"],
+        ["kept", "conservé", "kept"],
+        ["matched", "abondé", "matched"],
+        ["total", "total", "total"],
+        ["currency", "devise", "currency"],
+        ["first_at", "premier don (UTC)", "first gift (UTC)"],
+        ["last_at", "dernier don (UTC)", "last gift (UTC)"],
+        ["hosts", "lives de", "lives of"],
+    ];
+
     /// `columns`' names for this style; a time's names the spreadsheet's zone.
     fn header<const N: usize>(&self, columns: &'static [[&'static str; 3]; N]) -> impl Iterator<Item = String> {
         let col = match (self.excel, self.french) {
@@ -727,6 +742,103 @@ async fn report(
         "by_day": by_day,
     }))
     .into_response())
+}
+
+/// One donor of a campaign: their gifts that still count, under the name they first gave.
+#[derive(Default)]
+struct DonorRow {
+    name: String,
+    anonymous: bool,
+    donations: u64,
+    kept: i64,
+    matched: i64,
+    first: Timestamp,
+    last: Timestamp,
+    hosts: Vec<String>,
+}
+
+/// `GET /api/v1/campaigns/{id}/donors.csv[?excel=1[&lang=fr][&tz=…]]`: one row
+/// per donor, by the name given (case and spaces around aside, as the report
+/// counts them), with their gifts that still count (a whole refund leaves out;
+/// a part refunded is taken off), biggest total first: to thank them, and to
+/// match the payment providers' records for receipts. `anonymous` says that at
+/// least one of their gifts asked not to be shown. Gifts without a name (or
+/// erased) are not listed; the spreadsheet variant ends with their row and the
+/// campaign's total, so its columns sum to the campaign's totals.
+async fn donors_csv(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    app.require_report_reader(&headers, &campaign_id)?;
+    let (totals, currency) = app
+        .views
+        .with_campaign(&campaign_id, |c| (c.totals, c.campaign.currency))
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let style = CsvStyle::of(&q)?;
+    let hosts = hosts(&app, &campaign_id);
+    let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
+    let mut donors: HashMap<String, DonorRow> = HashMap::new();
+    let mut unnamed = DonorRow::default();
+    // Oldest first: a donor's row keeps the name they first gave.
+    for (d, _) in donations.iter().rev().filter(|(d, _)| !d.refunded) {
+        let row = match d.donor.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => donors.entry(name.to_lowercase()).or_insert_with(|| DonorRow {
+                name: name.to_owned(),
+                first: d.at,
+                ..DonorRow::default()
+            }),
+            None => &mut unnamed,
+        };
+        row.anonymous |= d.anonymous;
+        row.donations += 1;
+        row.kept += d.kept();
+        row.matched += d.matched;
+        row.last = d.at;
+        if let Some(host) = hosts.get(d.live_id.as_str())
+            && !row.hosts.contains(host)
+        {
+            row.hosts.push(host.clone());
+        }
+    }
+    let mut rows: Vec<DonorRow> = donors.into_values().collect();
+    rows.sort_by(|a, b| (b.kept + b.matched).cmp(&(a.kept + a.matched)).then_with(|| a.name.cmp(&b.name)));
+    let mut w = style.writer(&CsvStyle::DONOR_COLUMNS)?;
+    let money = |minor: i64| style.money(currency, minor);
+    let line = |label: String, anonymous: String, r: &DonorRow, times: bool| {
+        let time = |t: Timestamp| if times { style.time(t) } else { String::new() };
+        [
+            label,
+            anonymous,
+            r.donations.to_string(),
+            money(r.kept),
+            money(r.matched),
+            money(r.kept + r.matched),
+            currency.code().to_owned(),
+            time(r.first),
+            time(r.last),
+            cell(&r.hosts.join(", ")),
+        ]
+    };
+    for r in &rows {
+        w.write_record(line(cell(&r.name), style.yes_no(r.anonymous).to_owned(), r, true)).map_err(csv_err)?;
+    }
+    if style.excel {
+        if unnamed.donations > 0 {
+            let label = if style.french { "Dons sans nom" } else { "Gifts without a name" };
+            w.write_record(line(label.to_owned(), String::new(), &unnamed, false)).map_err(csv_err)?;
+        }
+        let label = if style.french { "Total de la campagne" } else { "Campaign total" };
+        let all = DonorRow {
+            donations: totals.donations,
+            kept: totals.raised,
+            matched: totals.matched,
+            ..DonorRow::default()
+        };
+        w.write_record(line(label.to_owned(), String::new(), &all, false)).map_err(csv_err)?;
+    }
+    style.attachment(w, &campaign_id, ["donateurs", "donors"])
 }
 
 /// `GET /api/v1/campaigns/{id}/lives.csv[?excel=1[&lang=fr]]`: one row per

@@ -92,6 +92,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("export_matches", "Bilan des abondements (Excel)", "Sponsors' matching (Excel)"),
     ("export_draws", "Tirages au sort (Excel)", "Prize draws (Excel)"),
     ("export_rewards", "Contreparties (Excel)", "Rewards (Excel)"),
+    ("export_donors", "Donateurs (Excel)", "Donors (Excel)"),
     ("report", "Bilan pour l'association", "Report for the charity"),
     (
         "report_help",

@@ -149,6 +149,7 @@ async fn the_charitys_key_reads_the_campaigns_figures_and_nothing_else() {
         format!("/api/v1/campaigns/{c}/matches.csv"),
         format!("/api/v1/campaigns/{c}/draws.csv"),
         format!("/api/v1/campaigns/{c}/rewards.csv"),
+        format!("/api/v1/campaigns/{c}/donors.csv?excel=1&lang=fr"),
     ];
     let read_all = async |app: &TestApp, key: &str| {
         for path in &reads {
@@ -235,4 +236,69 @@ async fn the_charitys_key_reads_the_campaigns_figures_and_nothing_else() {
     assert!(!html.contains(&new_key) && !html.contains("rk_"), "{html}");
     let (s, v) = app.get("/campaigns/nope/charity").await;
     assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("campaign_not_found")), "{v}");
+}
+
+/// The donors' export: one row per name given (case and spaces aside), their
+/// gifts that still count, biggest total first; the spreadsheet adds the gifts
+/// without a name and the campaign's total, so its columns sum to the totals.
+#[tokio::test]
+async fn the_donors_export_sums_each_donors_gifts() {
+    let clock = ManualClock::at("2026-12-31T10:00:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    let zoe = app.live(&live.campaign_id, json!({"host": "Zoé"})).await;
+    app.add_match(&live.campaign_id, json!({"sponsor": "Fondation", "ratio": [1, 1], "cap": 1000})).await;
+    let mut ids = std::collections::HashMap::new();
+    for (at, key, on, donor, amount, anonymous) in [
+        ("2026-12-31T10:00:00Z", "ana", &live, Some("Ana"), 1000, false),
+        ("2026-12-31T22:40:00Z", "dan", &live, Some("Dan"), 2500, false),
+        ("2026-12-31T23:30:00Z", "chloe", &zoe, Some("Chloé"), 3000, true),
+        ("2026-12-31T23:40:00Z", "nameless", &live, None, 300, false),
+        ("2027-01-01T08:00:00Z", "eve", &zoe, Some("Eve"), 1200, false),
+        ("2027-01-01T09:00:00Z", "ana2", &zoe, Some(" ANA "), 500, false),
+    ] {
+        clock.set(at);
+        ids.insert(key, app.gift(on, donor, amount, anonymous).await);
+    }
+    assert_eq!(app.refund(&live, &ids["dan"], json!({})).await, StatusCode::OK);
+    assert_eq!(app.refund(&zoe, &ids["eve"], json!({"refunded_amount": 400})).await, StatusCode::OK);
+    let get = async |query: &str| {
+        let url = format!("{}/api/v1/campaigns/{}/donors.csv{query}", app.base, live.campaign_id);
+        let res = app.client.get(url).bearer_auth(ADMIN).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
+        (disposition, res.text().await.unwrap())
+    };
+    let (disposition, csv) = get("").await;
+    assert_eq!(disposition, format!("attachment; filename=\"{}-donors.csv\"", live.campaign_id));
+    assert_eq!(
+        csv,
+        "donor,anonymous,donations,kept,matched,total,currency,first_at,last_at,hosts\n\
+         Chloé,yes,1,30.00,0.00,30.00,EUR,2026-12-31T23:30:00.000Z,2026-12-31T23:30:00.000Z,Zoé\n\
+         Ana,no,2,15.00,10.00,25.00,EUR,2026-12-31T10:00:00.000Z,2027-01-01T09:00:00.000Z,\"Corentin, Zoé\"\n\
+         Eve,no,1,8.00,0.00,8.00,EUR,2027-01-01T08:00:00.000Z,2027-01-01T08:00:00.000Z,Zoé\n"
+    );
+    let (disposition, csv) = get("?excel=1&lang=fr&tz=Europe/Paris").await;
+    assert_eq!(disposition, format!("attachment; filename=\"{}-donateurs.csv\"", live.campaign_id));
+    assert_eq!(
+        csv,
+        "\u{feff}donateur;anonyme;dons;conservé;abondé;total;devise;premier don (Europe/Paris);dernier don (Europe/Paris);lives de\n\
+         Chloé;oui;1;30,00;0,00;30,00;EUR;2027-01-01 00:30:00;2027-01-01 00:30:00;Zoé\n\
+         Ana;non;2;15,00;10,00;25,00;EUR;2026-12-31 11:00:00;2027-01-01 10:00:00;Corentin, Zoé\n\
+         Eve;non;1;8,00;0,00;8,00;EUR;2027-01-01 09:00:00;2027-01-01 09:00:00;Zoé\n\
+         Dons sans nom;;1;3,00;0,00;3,00;EUR;;;Corentin\n\
+         Total de la campagne;;5;56,00;10,00;66,00;EUR;;;\n"
+    );
+    let (_, campaign) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+    assert_eq!(campaign["totals"], json!({"raised": 5600, "matched": 1000, "total": 6600, "donations": 5}));
+    let (s, v) = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/campaigns/{}/donors.csv", live.campaign_id),
+            Some(&live.key),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
 }

@@ -134,6 +134,7 @@ async fn the_charity_reads_its_figures_from_the_link_the_dashboard_gives() {
             ("matches.csv", "abondements"),
             ("draws.csv", "tirages"),
             ("rewards.csv", "contreparties"),
+            ("donors.csv", "donateurs"),
         ] {
             let (name, body) = download(b, &format!("[data-export='{export}']")).await;
             assert_eq!(name, format!("{c}-{named}.csv"));

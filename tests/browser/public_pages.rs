@@ -465,6 +465,14 @@ async fn csv_downloaded_from_the_dashboard_parses_back_to_the_api_rows() {
                 )
             ])
         );
+        assert_eq!(
+            link("c-donors-csv").await,
+            json!([
+                format!("/api/v1/campaigns/{}/donors.csv?excel=1&lang=fr&tz={tz}", live.campaign_id),
+                "Donateurs (Excel)",
+                format!("donateur;anonyme;dons;conservé;abondé;total;devise;premier don ({zone});dernier don ({zone});lives de")
+            ])
+        );
         // What the link downloads, fetched by the page with its session cookie.
         let got = b
             .client
