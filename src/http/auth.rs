@@ -53,19 +53,14 @@ impl AppState {
         // The digest index only narrows the search; the stored digest is still
         // compared in constant time.
         let (live_id, owner) = self.views.tokens.get(&digest).map(|e| e.value().clone())?;
-        if matches!(owner, TokenOwner::CampaignOverlay | TokenOwner::CampaignReport) {
-            let (overlay, report) =
-                self.views.with_campaign(&live_id, |c| (c.campaign.overlay_hash, c.campaign.report_hash))?;
-            let hash = if owner == TokenOwner::CampaignOverlay { overlay } else { report };
+        // A campaign's token: its id stands where a live's would.
+        if let TokenOwner::CampaignOverlay | TokenOwner::CampaignReport = owner {
+            let report = owner == TokenOwner::CampaignReport;
+            let hash = self
+                .views
+                .with_campaign(&live_id, |c| if report { c.campaign.report_hash } else { c.campaign.overlay_hash })?;
             let ok = hash.is_some_and(|h| secret::same(&digest, &h));
-            let id = live_id;
-            return ok.then(|| {
-                if owner == TokenOwner::CampaignOverlay {
-                    Access::CampaignOverlay(id)
-                } else {
-                    Access::CampaignReport(id)
-                }
-            });
+            return ok.then(|| if report { Access::CampaignReport(live_id) } else { Access::CampaignOverlay(live_id) });
         }
         let (key, overlay, host) =
             self.views.with_live(&live_id, |l| (l.live.key_hash, l.live.overlay_hash, l.live.host_hash))?;
