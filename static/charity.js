@@ -40,15 +40,12 @@
 
   var PAGE = 200;
   var shown = PAGE, search = "";
-  var storeKey = "cagnotte-charity-" + campaignId;
-  var fromLink = /(?:^#|&)key=([^&]+)/.exec(location.hash);
-  if (fromLink) {
-    try { sessionStorage.setItem(storeKey, decodeURIComponent(fromLink[1])); } catch (e) { /* storage off */ }
-    history.replaceState(null, "", location.pathname + location.search);
-  }
   var key = null;
-  try { key = sessionStorage.getItem(storeKey); } catch (e) { key = null; }
-  if (!key && fromLink) key = decodeURIComponent(fromLink[1]);
+  var space = cagnotteSpaceKey("cagnotte-charity-" + campaignId, T.badKey, function (k) {
+    key = k;
+    if (k) load().catch(fail);
+  });
+  key = space.key;
 
   function el(id) { return document.getElementById(id); }
   function make(tag, cls, text) {
@@ -73,29 +70,9 @@
     return cagnotteRequest(method, path, undefined, { "Authorization": "Bearer " + key }, "omit");
   }
   function fail(e) {
-    if (e && (e.status === 401 || e.status === 403)) { signedOut(true); return; }
+    if (e && (e.status === 401 || e.status === 403)) { space.signedOut(true); return; }
     cagnotteNotice(T.error + (e instanceof CagnotteApiError ? cagnotteExplain(lang, e, money) : e && e.message ? e.message : String(e)), true);
   }
-
-  function signedOut(badKey) {
-    key = null;
-    try { sessionStorage.removeItem(storeKey); } catch (e) { /* storage off */ }
-    el("app").hidden = true;
-    el("forget").hidden = true;
-    el("signin").hidden = false;
-    el("signin-error").hidden = !badKey;
-    el("signin-error").textContent = badKey ? T.badKey : "";
-    cagnotteNotice("", false);
-    body.dataset.state = "signed-out";
-  }
-  el("signin-form").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    key = el("signin-key").value.trim();
-    el("signin-key").value = "";
-    try { sessionStorage.setItem(storeKey, key); } catch (e) { /* storage off: this page's memory only */ }
-    load().catch(fail);
-  });
-  el("forget").addEventListener("click", function () { signedOut(false); });
 
   // The campaign's document (public) and its donations (with the key); one load
   // at a time, and one more after it when something came meanwhile.
@@ -227,5 +204,5 @@
   }
 
   if (key) load().catch(fail);
-  else signedOut(false);
+  else space.signedOut(false);
 })();

@@ -131,15 +131,12 @@
   // The newest donations, a page at a time; or, with a search, what it finds.
   var LIMIT = 200;
   var shown = LIMIT, search = "";
-  var storeKey = "cagnotte-host-" + liveId;
-  var fromLink = /(?:^#|&)key=([^&]+)/.exec(location.hash);
-  if (fromLink) {
-    try { sessionStorage.setItem(storeKey, decodeURIComponent(fromLink[1])); } catch (e) { /* storage off */ }
-    history.replaceState(null, "", location.pathname + location.search);
-  }
   var key = null;
-  try { key = sessionStorage.getItem(storeKey); } catch (e) { key = null; }
-  if (!key && fromLink) key = decodeURIComponent(fromLink[1]);
+  var space = cagnotteSpaceKey("cagnotte-host-" + liveId, T.badKey, function (k) {
+    key = k;
+    if (k) start();
+  });
+  key = space.key;
 
   function el(id) { return document.getElementById(id); }
   function make(tag, cls, text) {
@@ -161,31 +158,10 @@
   }
   var notice = cagnotteNotice;
   function fail(e) {
-    if (e && (e.status === 401 || e.status === 403)) { signedOut(true); return; }
+    if (e && (e.status === 401 || e.status === 403)) { space.signedOut(true); return; }
     // A refusal in the page's language (shared.js).
     notice(T.error + (e instanceof CagnotteApiError ? cagnotteExplain(lang, e, money) : e && e.message ? e.message : String(e)), true);
   }
-
-  function signedOut(badKey) {
-    key = null;
-    try { sessionStorage.removeItem(storeKey); } catch (e) { /* storage off */ }
-    el("app").hidden = true;
-    el("forget").hidden = true;
-    el("signin").hidden = false;
-    el("signin-error").hidden = !badKey;
-    el("signin-error").textContent = badKey ? T.badKey : "";
-    notice("", false);
-    body.dataset.state = "signed-out";
-  }
-
-  el("signin-form").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    key = el("signin-key").value.trim();
-    el("signin-key").value = "";
-    try { sessionStorage.setItem(storeKey, key); } catch (e) { /* storage off: this page's memory only */ }
-    start();
-  });
-  el("forget").addEventListener("click", function () { signedOut(false); });
 
   // What the page shows: the live (public), its moderation and its donations (with the key).
   var live = null, moderation = null, donations = null, challenges = [], milestones = [], campaignDoc = null;
@@ -399,7 +375,7 @@
   // The host's own link: this page goes on with the new key.
   rotation("rotate-host", { host_token: true }, T.rotateHostWarn, function (v) {
     key = v.host_token;
-    try { sessionStorage.setItem(storeKey, key); } catch (e) { /* storage off: this page's memory only */ }
+    space.keep(key);
     el("host-new").hidden = false;
     el("host-url").value = cagnotteHostLink(v.host_url, lang);
     notice(T.hostRotated, false);
@@ -814,5 +790,5 @@
     load().then(function () { follow(); loadOverlays(); }).catch(fail);
   }
 
-  if (key) start(); else signedOut(false);
+  if (key) start(); else space.signedOut(false);
 })();

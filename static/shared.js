@@ -244,6 +244,48 @@ function cagnotteMinor(text, exp) {
   return v > 0 ? v : NaN;
 }
 
+// The key of a space opened with its link (`…#key=…`; a fragment never
+// reaches a server), the host's or the charity's: taken out of the address bar
+// at once and kept in this tab only, `sessionStorage` under `name` (this page's
+// memory when storage is off). The page's sign-in form (`parts::key_signin`)
+// asks for it when none is kept, its "forget" button drops it; `changed(key)`
+// hears each new key, and `null` when the page signs out. `key`: the key kept
+// at first; `keep(key)` keeps another; `signedOut(bad)` shows the form again,
+// saying the key was refused when `bad`.
+function cagnotteSpaceKey(name, badKey, changed) {
+  "use strict";
+  var fromLink = /(?:^#|&)key=([^&]+)/.exec(location.hash), kept = null;
+  function el(id) { return document.getElementById(id); }
+  function store(f) { try { return f(sessionStorage); } catch (e) { return null; } }
+  function keep(k) { store(function (s) { s.setItem(name, k); }); }
+  if (fromLink) {
+    kept = decodeURIComponent(fromLink[1]);
+    keep(kept);
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  kept = store(function (s) { return s.getItem(name); }) || kept;
+  function signedOut(bad) {
+    store(function (s) { s.removeItem(name); });
+    el("app").hidden = true;
+    el("forget").hidden = true;
+    el("signin").hidden = false;
+    el("signin-error").hidden = !bad;
+    el("signin-error").textContent = bad ? badKey : "";
+    cagnotteNotice("", false);
+    document.body.dataset.state = "signed-out";
+    changed(null);
+  }
+  el("signin-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var k = el("signin-key").value.trim();
+    el("signin-key").value = "";
+    keep(k);
+    changed(k);
+  });
+  el("forget").addEventListener("click", function () { signedOut(false); });
+  return { key: kept, keep: keep, signedOut: signedOut };
+}
+
 // A host's or the charity's space link (`…#key=…`) that opens the page in `lang`.
 function cagnotteHostLink(url, lang) {
   var cut = url.indexOf("#");

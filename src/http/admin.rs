@@ -676,10 +676,7 @@ async fn report(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     app.require_report_reader(&headers, &campaign_id)?;
-    let (totals, currency) = app
-        .views
-        .with_campaign(&campaign_id, |c| (c.totals, c.campaign.currency))
-        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let (totals, currency) = totals_of(&app, &campaign_id)?;
     // Days on the asked clock, whatever the spreadsheet options.
     let style = CsvStyle { excel: false, french: false, zone: CsvStyle::zone(&q)? };
     let hosts = hosts(&app, &campaign_id);
@@ -772,10 +769,7 @@ async fn donors_csv(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     app.require_report_reader(&headers, &campaign_id)?;
-    let (totals, currency) = app
-        .views
-        .with_campaign(&campaign_id, |c| (c.totals, c.campaign.currency))
-        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let (totals, currency) = totals_of(&app, &campaign_id)?;
     let style = CsvStyle::of(&q)?;
     let hosts = hosts(&app, &campaign_id);
     let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
@@ -972,6 +966,13 @@ async fn matches_csv(
 fn lives_of(app: &AppState, campaign_id: &str) -> Result<(Vec<String>, crate::money::Currency), ApiError> {
     app.views
         .with_campaign(campaign_id, |c| (c.lives.clone(), c.campaign.currency))
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))
+}
+
+/// A campaign's totals and currency, for the report and the donors' export.
+fn totals_of(app: &AppState, campaign_id: &str) -> Result<(crate::domain::Totals, crate::money::Currency), ApiError> {
+    app.views
+        .with_campaign(campaign_id, |c| (c.totals, c.campaign.currency))
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))
 }
 

@@ -1385,8 +1385,7 @@ async fn set_goal(
     let (by, _) = app.require_host(&headers, Some(&id))?;
     let goal = minor("goal", Some(&b.goal))?;
     app.ledger.submit(Command::SetLiveGoal { by, live_id: id.clone(), goal }).await?;
-    let body = app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;
-    Ok(axum::Json(body).into_response())
+    live_now(&app, &id)
 }
 
 #[derive(Deserialize)]
@@ -1409,7 +1408,12 @@ async fn set_stream(
     let (by, _) = app.require_host(&headers, Some(&id))?;
     let stream_url = text::url("stream_url", b.stream_url.as_deref())?;
     app.ledger.submit(Command::SetStreamUrl { by, live_id: id.clone(), stream_url }).await?;
-    let body = app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;
+    live_now(&app, &id)
+}
+
+/// A live's document as it is now: the answer of what changes a live.
+fn live_now(app: &AppState, id: &str) -> Result<Response, ApiError> {
+    let body = app.views.live_json(id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;
     Ok(axum::Json(body).into_response())
 }
 
@@ -1425,8 +1429,7 @@ async fn start_live(
 ) -> Result<Response, ApiError> {
     let (by, _) = app.require_host(&headers, Some(&id))?;
     app.ledger.submit(Command::StartLive { by, live_id: id.clone(), at: Timestamp::default() }).await?;
-    let body = app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;
-    Ok(axum::Json(body).into_response())
+    live_now(&app, &id)
 }
 
 /// `POST /api/v1/lives/{id}/end` (the admin, the live's key or its host key):
@@ -1439,8 +1442,7 @@ async fn end_live(
 ) -> Result<Response, ApiError> {
     let (by, _) = app.require_host(&headers, Some(&id))?;
     app.ledger.submit(Command::EndLive { by, live_id: id.clone(), at: Timestamp::default() }).await?;
-    let body = app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;
-    Ok(axum::Json(body).into_response())
+    live_now(&app, &id)
 }
 
 #[derive(Deserialize)]
@@ -1460,8 +1462,7 @@ async fn pause_alerts(
 ) -> Result<Response, ApiError> {
     let (by, _) = app.require_host(&headers, Some(&id))?;
     app.ledger.submit(Command::PauseAlerts { by, live_id: id.clone(), paused: b.paused }).await?;
-    let body = app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;
-    Ok(axum::Json(body).into_response())
+    live_now(&app, &id)
 }
 
 /// `POST /api/v1/lives/{id}/alerts/skip` (the admin, the live's key or its host
@@ -1508,6 +1509,5 @@ async fn edit_live(
     l.stream_url = b.stream_url.apply(l.stream_url, |v| Ok(text::url("stream_url", Some(&v))?))?;
     l.cancelled = b.cancelled.unwrap_or(l.cancelled);
     app.ledger.submit(Command::UpdateLive(l)).await?;
-    let body = app.views.live_json(&id, app.now()).ok_or_else(|| ApiError::internal("live missing"))?;
-    Ok(axum::Json(body).into_response())
+    live_now(&app, &id)
 }

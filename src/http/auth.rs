@@ -60,7 +60,11 @@ impl AppState {
                 .views
                 .with_campaign(&live_id, |c| if report { c.campaign.report_hash } else { c.campaign.overlay_hash })?;
             let ok = hash.is_some_and(|h| secret::same(&digest, &h));
-            return ok.then(|| if report { Access::CampaignReport(live_id) } else { Access::CampaignOverlay(live_id) });
+            return ok.then_some(if report {
+                Access::CampaignReport(live_id)
+            } else {
+                Access::CampaignOverlay(live_id)
+            });
         }
         let (key, overlay, host) =
             self.views.with_live(&live_id, |l| (l.live.key_hash, l.live.overlay_hash, l.live.host_hash))?;

@@ -1707,7 +1707,7 @@ async fn the_organisers_call_a_live_off_and_the_public_page_follows() {
     with_browser(async |b| {
         sign_in(b, &app, "").await;
         let card = format!("#lives article[data-live='{}']", ana.id);
-        let button = format!("{card} [data-act$=-live]");
+        let button = format!("{card} [data-f=cancel]");
         wait_text(b, &button, "Annuler ce live").await;
         click(b, &button).await;
         wait_text(b, &button, "Confirmer ?").await;
