@@ -146,6 +146,13 @@ pub enum Fact {
         /// The start announced (a live moved later is announced again at its new time).
         scheduled_at: Timestamp,
     },
+    /// A live whose start was announced came to its end (its schedule's, or
+    /// when its host ended it): the writer's follow-up, once per end time.
+    LiveEnded {
+        live_id: String,
+        /// The end announced (a live that goes on longer is announced again at its new end).
+        ends_at: Timestamp,
+    },
     /// A reward offered to a live's donors: claimed from now.
     RewardOffered {
         reward: Reward,
@@ -244,6 +251,7 @@ impl Fact {
             Fact::PollStarted { .. } => "poll_started",
             Fact::PollClosed { .. } => "poll_closed",
             Fact::LiveStarted { .. } => "live_started",
+            Fact::LiveEnded { .. } => "live_ended",
             Fact::RewardOffered { .. } => "reward_offered",
             Fact::RewardClosed { .. } => "reward_closed",
             Fact::RewardUpdated { .. } => "reward_updated",
@@ -726,6 +734,10 @@ pub struct CampaignState {
     /// soonest first: (start, end, live id). A start whose live ended before it
     /// was announced (the server was off) is dropped, never announced late.
     pub starts: Vec<(Timestamp, Timestamp, String)>,
+    /// The ends not announced yet (`live_ended`) of its lives whose start was,
+    /// the soonest first: (end, live id). One missed by an hour or more (the
+    /// server was off) is dropped, never announced that late.
+    pub ends: Vec<(Timestamp, String)>,
 }
 
 impl CampaignState {
@@ -741,11 +753,29 @@ impl CampaignState {
         self.starts.insert(i, (start, end, live.id.clone()));
     }
 
-    /// Forgets the starts first in line whose live ended by `at` unannounced.
+    /// Forgets the starts first in line whose live ended by `at` unannounced,
+    /// and the ends missed by an hour or more.
     fn drop_missed_starts(&mut self, at: Timestamp) {
         while self.starts.first().is_some_and(|(_, end, _)| *end <= at) {
             self.starts.remove(0);
         }
+        while self.ends.first().is_some_and(|(end, _)| end.millis().saturating_add(ENDS_MISSED_AFTER_MS) <= at.millis())
+        {
+            self.ends.remove(0);
+        }
+    }
+
+    /// Schedules the announcement of `live`'s end, in place of any earlier one:
+    /// only once its present start was announced (`started`), never for a live
+    /// called off, nor for the end already announced (`ended`).
+    fn schedule_end(&mut self, live: &Live, started: Option<Timestamp>, ended: Option<Timestamp>) {
+        self.ends.retain(|(_, id)| *id != live.id);
+        let Some(end) = live.ends_at() else { return };
+        if live.cancelled || started.is_none() || started != live.scheduled_at || ended == Some(end) {
+            return;
+        }
+        let i = self.ends.partition_point(|(e, _)| *e <= end);
+        self.ends.insert(i, (end, live.id.clone()));
     }
 }
 
@@ -768,7 +798,12 @@ pub struct LiveState {
     pub rewards: Vec<RewardState>,
     /// The scheduled start last announced (`live_started`).
     pub started: Option<Timestamp>,
+    /// The end last announced (`live_ended`).
+    pub ended: Option<Timestamp>,
 }
+
+/// How late a live's end may still be announced (the server was off at its time).
+const ENDS_MISSED_AFTER_MS: i64 = 60 * 60 * 1000;
 
 /// The most rewards a live offers at once.
 pub const REWARDS_MAX: usize = 20;
@@ -1767,6 +1802,16 @@ impl State {
         {
             return Some(Fact::LiveStarted { live_id: live_id.clone(), scheduled_at: *start });
         }
+        // A live whose start was announced came to its end: announced once, not
+        // an hour or more late.
+        if let Some((end, live_id)) = c
+            .ends
+            .iter()
+            .take_while(|(end, _)| *end <= now)
+            .find(|(end, _)| now.millis() < end.millis().saturating_add(ENDS_MISSED_AFTER_MS))
+        {
+            return Some(Fact::LiveEnded { live_id: live_id.clone(), ends_at: *end });
+        }
         // A poll's time is up: closed, once, at its deadline.
         if let Some((_, live_id, poll_id)) = c.poll_deadlines.iter().find(|(end, ..)| now >= *end) {
             return Some(Fact::PollClosed { live_id: live_id.clone(), poll_id: poll_id.clone() });
@@ -1845,7 +1890,8 @@ impl State {
             Fact::PollClosed { live_id, .. }
             | Fact::RewardClosed { live_id, .. }
             | Fact::RewardDelivered { live_id, .. }
-            | Fact::LiveStarted { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
+            | Fact::LiveStarted { live_id, .. }
+            | Fact::LiveEnded { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
             Fact::RewardOffered { reward } | Fact::RewardUpdated { reward } => {
                 self.lives.get(&reward.live_id)?.live.campaign_id.clone()
             }
@@ -1932,7 +1978,8 @@ impl State {
             | Fact::AlertSkipped { live_id }
             | Fact::RewardClosed { live_id, .. }
             | Fact::RewardDelivered { live_id, .. }
-            | Fact::LiveStarted { live_id, .. } => Some(Stream::Live(live_id.clone())),
+            | Fact::LiveStarted { live_id, .. }
+            | Fact::LiveEnded { live_id, .. } => Some(Stream::Live(live_id.clone())),
             Fact::RewardOffered { reward } | Fact::RewardUpdated { reward } => {
                 Some(Stream::Live(reward.live_id.clone()))
             }
@@ -2025,6 +2072,7 @@ impl State {
                         stream_seq: ev.seq,
                         poll_deadlines: vec![],
                         starts: vec![],
+                        ends: vec![],
                     },
                 );
             }
@@ -2051,6 +2099,7 @@ impl State {
                         draws: vec![],
                         rewards: vec![],
                         started: None,
+                        ended: None,
                     },
                 );
             }
@@ -2211,6 +2260,7 @@ impl State {
                 l.live = live.clone();
                 if let Some(c) = self.campaigns.get_mut(&live.campaign_id) {
                     c.schedule_start(live, l.started, ev.at);
+                    c.schedule_end(live, l.started, l.ended);
                 }
             }
             Fact::LiveStarted { live_id, scheduled_at } => {
@@ -2218,6 +2268,14 @@ impl State {
                 l.started = Some(*scheduled_at);
                 if let Some(c) = self.campaigns.get_mut(&l.live.campaign_id) {
                     c.starts.retain(|(.., id)| id != live_id);
+                    c.schedule_end(&l.live, l.started, l.ended);
+                }
+            }
+            Fact::LiveEnded { live_id, ends_at } => {
+                let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;
+                l.ended = Some(*ends_at);
+                if let Some(c) = self.campaigns.get_mut(&l.live.campaign_id) {
+                    c.ends.retain(|(_, id)| id != live_id);
                 }
             }
             Fact::ModerationSet { live_id, moderation } => {

@@ -460,6 +460,20 @@ impl Writer {
                 frame = Some(Frame::new(seq, format!("{{\"type\":\"live_started\",\"seq\":{seq},\"live\":{view}}}")));
                 None
             }
+            Fact::LiveEnded { live_id, .. } => {
+                let l = &s.lives[live_id];
+                let view = crate::views::live_info_json(&l.live);
+                let totals = serde_json::to_string(&l.totals).unwrap_or_default();
+                let campaign = s.campaigns.get(&l.live.campaign_id).map(|c| c.totals).unwrap_or_default();
+                let campaign = serde_json::to_string(&campaign).unwrap_or_default();
+                frame = Some(Frame::new(
+                    seq,
+                    format!(
+                        "{{\"type\":\"live_ended\",\"seq\":{seq},\"live\":{view},\"totals\":{totals},\"campaign_totals\":{campaign}}}"
+                    ),
+                ));
+                None
+            }
             Fact::LiveUpdated { live } => {
                 let view = crate::views::live_info_json(live);
                 frame = Some(Frame::new(seq, format!("{{\"type\":\"live_updated\",\"seq\":{seq},\"live\":{view}}}")));

@@ -36,6 +36,7 @@ pub fn body(format: HookFormat, kind: &str, frame: &Value, setting: Setting, fre
         "prize.drawn" => words.draw(frame)?,
         "donation.text_released" => words.released(frame)?,
         "live.started" => words.started(frame)?,
+        "live.ended" => words.ended(frame)?,
         _ => return None,
     };
     envelope(format, &line)
@@ -73,7 +74,7 @@ pub fn connected(format: HookFormat, campaign: Option<&str>, french: bool) -> Op
 }
 
 /// The kinds of events a chat is told of.
-pub const KINDS: [&str; 7] = [
+pub const KINDS: [&str; 8] = [
     "donation.created",
     "milestone.reached",
     "match.used_up",
@@ -81,6 +82,7 @@ pub const KINDS: [&str; 7] = [
     "prize.drawn",
     "donation.text_released",
     "live.started",
+    "live.ended",
 ];
 
 struct Words {
@@ -215,6 +217,35 @@ impl Words {
         Some(out)
     }
 
+    /// "🏁 Fin du live — Ana, « Dessin » : 25,00 € récoltés en 3 dons (dont 10,00 € des sponsors). Merci à tous !"
+    fn ended(&self, f: &Value) -> Option<String> {
+        let l = &f["live"];
+        let t = &f["totals"];
+        let mut who = self.text(l["host"].as_str()?);
+        if let Some(title) = l["title"].as_str().filter(|t| !t.is_empty()) {
+            who = format!("{who}, {}", self.quoted(title));
+        }
+        let total = self.money(&t["total"])?;
+        let n = t["donations"].as_u64()?;
+        if n == 0 {
+            return Some(if self.french {
+                format!("🏁 Fin du live — {who}. Merci à tous\u{a0}!")
+            } else {
+                format!("🏁 The live is over — {who}. Thank you all!")
+            });
+        }
+        let matched = t["matched"].as_i64().filter(|m| *m > 0).and_then(|m| self.money(&json!(m)));
+        Some(if self.french {
+            let gifts = if n > 1 { format!("{n} dons") } else { format!("{n} don") };
+            let sponsors = matched.map(|m| format!(" (dont {m} des sponsors)")).unwrap_or_default();
+            format!("🏁 Fin du live — {who}\u{a0}: {total} récoltés en {gifts}{sponsors}. Merci à tous\u{a0}!")
+        } else {
+            let gifts = if n == 1 { "1 donation".to_owned() } else { format!("{n} donations") };
+            let sponsors = matched.map(|m| format!(" ({m} of it from sponsors)")).unwrap_or_default();
+            format!("🏁 The live is over — {who}: {total} raised in {gifts}{sponsors}. Thank you all!")
+        })
+    }
+
     /// "🎉 Palier atteint : 500,00 € — « Une chanson de plus » !" (a challenge: "Défi réussi").
     fn milestone(&self, f: &Value) -> Option<String> {
         let m = &f["milestone"];
@@ -328,6 +359,33 @@ mod tests {
 
     fn content(format: HookFormat, kind: &str, frame: Value, french: bool) -> Value {
         serde_json::from_str(&body(format, kind, &frame, setting(), french).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_live_s_end_says_what_it_raised() {
+        let frame = json!({
+            "live": {"host": "Ana", "title": "Dessin"},
+            "totals": {"raised": 1500, "matched": 1000, "total": 2500, "donations": 3},
+        });
+        assert_eq!(
+            content(HookFormat::Discord, "live.ended", frame.clone(), true)["content"],
+            "🏁 Fin du live — Ana, «\u{a0}Dessin\u{a0}»\u{a0}: 25,00\u{a0}€ récoltés en 3 dons (dont 10,00\u{a0}€ des sponsors). Merci à tous\u{a0}!"
+        );
+        let one =
+            json!({"live": {"host": "Bob_"}, "totals": {"raised": 500, "matched": 0, "total": 500, "donations": 1}});
+        assert_eq!(
+            content(HookFormat::Slack, "live.ended", one, false)["text"],
+            "🏁 The live is over — Bob_: €5.00 raised in 1 donation. Thank you all!"
+        );
+        assert_eq!(
+            content(
+                HookFormat::Discord,
+                "live.ended",
+                json!({"live": {"host": "Bob_"}, "totals": {"raised": 0, "matched": 0, "total": 0, "donations": 0}}),
+                true
+            )["content"],
+            "🏁 Fin du live — Bob\\_. Merci à tous\u{a0}!"
+        );
     }
 
     #[test]

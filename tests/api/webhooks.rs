@@ -4,7 +4,7 @@
 //! literals; other signatures are computed here with the `hmac` crate, never by
 //! the code under test.
 
-use crate::helpers::{ADMIN, ManualClock, TestApp, TestLive, spawn_app, spawn_app_clocked};
+use crate::helpers::{ADMIN, ManualClock, TestApp, TestLive, spawn_app, spawn_app_clocked, spawn_app_full};
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -1594,8 +1594,10 @@ async fn a_live_s_start_is_announced_once_at_its_time() {
     let app = app.restart_clocked(&clock).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     clock.set("2027-03-01T22:00:01Z");
-    let lines = receiver.posted("discord", 2).await;
-    assert_eq!(lines[1]["content"], "🔴 Zoé est en direct\u{a0}!");
+    // Ana's end came while the server was off, half an hour before: said at once.
+    let lines = receiver.posted("discord", 3).await;
+    assert_eq!(lines[1]["content"], "🏁 Fin du live — Ana, «\u{a0}Dessin\u{a0}». Merci à tous\u{a0}!");
+    assert_eq!(lines[2]["content"], "🔴 Zoé est en direct\u{a0}!");
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let starts: Vec<String> = receiver
         .posted("bot", 2)
@@ -1672,7 +1674,9 @@ async fn a_host_starts_their_live_when_they_go_on_air_and_ends_it_when_they_stop
     let (s, v) = app.post(&end, Some(&host), json!({})).await;
     assert_eq!((s, v["error"].as_str()), (StatusCode::CONFLICT, Some("live_not_on_air")), "{v}");
     let types: Vec<String> = app.events(&ana, 0).await.iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(types, ["live_updated", "live_started", "live_updated"]);
+    assert_eq!(types, ["live_updated", "live_started", "live_updated", "live_ended"]);
+    let lines = receiver.posted("discord", 2).await;
+    assert_eq!(lines[1]["content"], "🏁 Fin du live — Ana, «\u{a0}Dessin\u{a0}». Merci à tous\u{a0}!");
 
     // Kept by a restart; the organisers' new schedule takes the early end off.
     let app = app.restart_clocked(&clock).await;
@@ -1688,4 +1692,68 @@ async fn a_host_starts_their_live_when_they_go_on_air_and_ends_it_when_they_stop
         let (s, v) = app.post(&format!("/api/v1/lives/{}/{path}", zoe.id), Some(ADMIN), json!({})).await;
         assert_eq!((s, v["error"].as_str()), (StatusCode::CONFLICT, Some("live_cancelled")), "{path}: {v}");
     }
+}
+
+/// A live's end is announced once, with what it raised, when its start was:
+/// on its stream, to signed subscribers (`live.ended`) and as a chat channel's
+/// line; never for a live called off, nor an hour or more late.
+#[tokio::test]
+async fn a_live_s_end_is_announced_once_with_what_it_raised() {
+    let receiver = Receiver::default();
+    let base = receiver.start().await;
+    let clock = ManualClock::at("2027-03-01T19:59:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let c = app.eur_campaign().await;
+    discord(&app, &format!("{base}/discord"), &c).await;
+    subscribe(&app, &format!("{base}/bot"), &c).await;
+    let ana = app
+        .live(
+            &c,
+            json!({"host": "Ana", "title": "Dessin", "scheduled_at": "2027-03-01T20:00:00Z", "duration_minutes": 60}),
+        )
+        .await;
+    let mut ws = app.ws(&ana, None).await;
+    ws.next().await;
+    clock.set("2027-03-01T20:00:05Z");
+    ws.until("live_started").await;
+    app.gift(&ana, Some("Bob"), 1500, false).await;
+    app.gift(&ana, None, 700, false).await;
+    // Bob's live starts later and is called off on air: its end is never announced.
+    let bob =
+        app.live(&c, json!({"host": "Bob", "scheduled_at": "2027-03-01T20:30:00Z", "duration_minutes": 20})).await;
+    clock.set("2027-03-01T20:30:05Z");
+    assert_eq!(receiver.posted("discord", 4).await[3]["content"], "🔴 Bob est en direct\u{a0}!");
+    assert_eq!(app.patch_live(&bob.id, json!({"cancelled": true})).await.0, StatusCode::OK);
+
+    clock.set("2027-03-01T21:00:05Z");
+    let frame = ws.until("live_ended").await;
+    assert_eq!(frame["live"]["id"], json!(ana.id));
+    assert_eq!(frame["totals"], json!({"raised": 2200, "matched": 0, "total": 2200, "donations": 2}));
+    let lines = receiver.posted("discord", 5).await;
+    assert_eq!(
+        lines[4]["content"],
+        "🏁 Fin du live — Ana, «\u{a0}Dessin\u{a0}»\u{a0}: 22,00\u{a0}€ récoltés en 2 dons. Merci à tous\u{a0}!"
+    );
+
+    // Zoé's live starts, the server is off past her end by more than an hour: no late word of it.
+    let zoe =
+        app.live(&c, json!({"host": "Zoé", "scheduled_at": "2027-03-01T21:05:00Z", "duration_minutes": 30})).await;
+    clock.set("2027-03-01T21:05:05Z");
+    assert_eq!(receiver.posted("discord", 6).await[5]["content"], "🔴 Zoé est en direct\u{a0}!");
+    let app = app.stop().await;
+    clock.set("2027-03-01T22:40:00Z");
+    let app = spawn_app_full(app, "127.0.0.1:0", clock.clock(), |_| {}).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let ends: Vec<String> = receiver
+        .posted("bot", 1)
+        .await
+        .iter()
+        .filter(|e| e["type"] == "live.ended")
+        .map(|e| e["data"]["live"]["host"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ends, ["Ana"], "once; never Bob's nor Zoé's");
+    assert_eq!(receiver.posted("discord", 6).await.len(), 6);
+    let types: Vec<String> = app.events(&zoe, 0).await.iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
+    assert!(!types.contains(&"live_ended".to_owned()), "{types:?}");
+    assert_eq!(app.events(&ana, 0).await.iter().filter(|e| e["type"] == "live_ended").count(), 1);
 }
