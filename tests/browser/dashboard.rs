@@ -36,13 +36,17 @@ pub fn fr(s: &str) -> String {
 }
 
 /// Types `text` in the first match instead of what it held; found again if the
-/// page re-rendered it meanwhile.
+/// page re-rendered it meanwhile (replaced, or not yet laid out where it was).
 pub async fn fill(b: &Browser, css: &str, text: &str) {
     for _ in 0..5 {
         let e = b.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
         match async { e.clear().await.and(e.send_keys(text).await) }.await {
             Ok(()) => return,
             Err(err) if err.to_string().contains("stale element") => continue,
+            Err(err) if err.to_string().contains("not interactable") => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
             Err(err) => panic!("fill {css}: {err}"),
         }
     }
