@@ -806,13 +806,19 @@
       var cancel = f("cancel");
       cancel.dataset.act = l.status === "cancelled" ? "restore-live" : "cancel-live";
       if (armedActs["cancel-live " + l.id] && l.status !== "cancelled") arm(cancel);
-      else cancel.textContent = l.status === "cancelled" ? T.restoreLive : T.cancelLive;
+      else {
+        delete cancel.dataset.armed;
+        cancel.textContent = l.status === "cancelled" ? T.restoreLive : T.cancelLive;
+      }
       // On air early or late: started or ended now, whatever the schedule said.
       var onAir = f("on-air");
       onAir.hidden = l.status === "cancelled";
       onAir.dataset.act = l.status === "current" ? "end-live" : "start-live";
       if (armedActs[onAir.dataset.act + " " + l.id]) arm(onAir);
-      else onAir.textContent = l.status === "current" ? T.endLive : T.startLive;
+      else {
+        delete onAir.dataset.armed;
+        onAir.textContent = l.status === "current" ? T.endLive : T.startLive;
+      }
       f("when").textContent = l.scheduled_at ? when(l.scheduled_at) + " ·" : "";
       f("totals").textContent = money(l.totals.total, c.currency) + " — " + T.donations(l.totals.donations);
       f("public").href = "/lives/" + encodeURIComponent(l.id) + "?lang=" + lang;

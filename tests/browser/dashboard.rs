@@ -1724,6 +1724,8 @@ async fn the_organisers_call_a_live_off_and_the_public_page_follows() {
         wait_text(b, "#notice", "Live annulé : il est marqué « Annulé » sur les pages publiques et dans les agendas.").await;
         wait_text(b, &format!("{card} [data-f=status]"), "annulé").await;
         wait_text(b, &button, "Rétablir ce live").await;
+        let armed = "return document.querySelector(arguments[0]).dataset.armed || null";
+        assert_eq!(on(b, &button, armed).await, Value::Null, "armed no more");
         assert_eq!(app.get(&format!("/api/v1/lives/{}", ana.id)).await.1["status"], "cancelled");
 
         // The public page: marked in the schedule, the next live is Zoé's.

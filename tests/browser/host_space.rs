@@ -903,6 +903,9 @@ async fn a_host_starts_and_ends_their_live_when_they_go_on_and_off_air() {
         click(b, button).await;
         wait_text(b, button, "Terminer maintenant").await;
         wait_text(b, "#lives article [data-f=status]", "en cours").await;
+        // Armed no more: the same button, for the other act.
+        let armed = "return document.querySelector(arguments[0]).dataset.armed || null";
+        assert_eq!(crate::dashboard::on(b, button, armed).await, Value::Null);
         assert_eq!(status().await, "current");
         click(b, button).await;
         wait_text(b, button, "Confirmer ?").await;
