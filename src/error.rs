@@ -141,6 +141,7 @@ impl From<Refusal> for ApiError {
             Refusal::LiveCancelled => ApiError::new(StatusCode::CONFLICT, "live_cancelled", msg),
             Refusal::LiveOnAir => ApiError::new(StatusCode::CONFLICT, "live_on_air", msg),
             Refusal::LiveNotOnAir => ApiError::new(StatusCode::CONFLICT, "live_not_on_air", msg),
+            Refusal::LiveTooLong { max } => ApiError::invalid("live_too_long", msg).with("max", max),
         }
     }
 }

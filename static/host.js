@@ -24,6 +24,7 @@
       alertSkipped: "Alerte passée.",
       liveStarted: "Le live a commencé : les overlays, les pages et les annonces suivent.",
       liveEnded: "Le live est terminé : les overlays et les pages le disent.",
+      liveExtended: function (end) { return "Le live continue jusqu'à " + end + "."; },
       error: "Erreur : ", saved: "Enregistré.", testSent: "Alerte de test envoyée à vos overlays.",
       confirm: "Confirmer ?", approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message",
       replay: "Rejouer l'alerte", replayed: "Alerte rejouée sur vos overlays.",
@@ -79,6 +80,7 @@
       alertSkipped: "Alert skipped.",
       liveStarted: "The live started: the overlays, the pages and the announcements follow.",
       liveEnded: "The live is over: the overlays and the pages say so.",
+      liveExtended: function (end) { return "The live goes on until " + end + "."; },
       error: "Error: ", saved: "Saved.", testSent: "Test alert sent to your overlays.",
       confirm: "Confirm?", approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message",
       replay: "Replay alert", replayed: "Alert shown again on your overlays.",
@@ -151,6 +153,8 @@
   var fmtWhen = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
   var fmtTime = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   function when(ms) { return ms ? fmtWhen.format(new Date(ms)) : ""; }
+  var fmtHour = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
+  function hour(iso) { return iso ? fmtHour.format(new Date(iso)) : ""; }
 
   // Every call carries the key; no cookie goes with it.
   function api(method, path, payload) {
@@ -203,10 +207,11 @@
     var status = el("status");
     status.textContent = T["st_" + live.status] || live.status || "";
     status.dataset.status = live.status || "";
-    el("when").textContent = live.scheduled_at ? when(Date.parse(live.scheduled_at)) : "";
-    // On air early or late: the live starts or ends when its host says.
+    // Its start and its end, which the host moves when on air early, late or longer.
+    el("when").textContent = live.scheduled_at ? when(Date.parse(live.scheduled_at)) + " – " + hour(live.ends_at) : "";
     el("start-live").hidden = live.status === "current" || live.status === "cancelled";
     el("end-live").hidden = live.status !== "current";
+    el("extend-live").hidden = live.status !== "current";
     el("totals").textContent = T.totals(money(t.total), money(t.raised), money(t.matched), t.donations);
     el("goal").hidden = !live.goal;
     if (live.goal) el("goal").textContent = T.goal(money(live.goal), Math.floor(t.total * 100 / live.goal));
@@ -676,6 +681,16 @@
     api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/alerts/skip")
       .then(function () { notice(T.alertSkipped, false); })
       .catch(fail);
+  });
+
+  // Half an hour more, in one click, while on air.
+  el("extend-live").addEventListener("click", function () {
+    var b = el("extend-live");
+    b.disabled = true;
+    api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/extend", { minutes: 30 })
+      .then(function (l) { notice(T.liveExtended(hour(l.ends_at)), false); return load(); })
+      .catch(fail)
+      .then(function () { b.disabled = false; });
   });
 
   // Two clicks each: a start is announced to the community's channels.

@@ -98,6 +98,7 @@ var cagnotteExplain = (function () {
       live_on_air: "ce live est déjà en direct.",
       live_not_on_air: "ce live n'est pas en direct : il n'a pas commencé, ou il est terminé.",
       live_cancelled: "ce live a été annulé par les organisateurs.",
+      live_too_long: function (b) { return "un live dure " + (b.max / 60) + " heures au plus."; },
       campaign_not_found: "cette campagne n'existe plus. Rechargez la page.",
       live_not_found: "ce live n'existe plus. Rechargez la page.",
       donation_not_found: "ce don est introuvable. Rechargez la page.",

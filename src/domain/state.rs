@@ -444,6 +444,13 @@ pub enum Command {
         live_id: String,
         at: Timestamp,
     },
+    /// The live on air at `at` (stamped by the writer) goes on `minutes` longer.
+    ExtendLive {
+        by: Principal,
+        live_id: String,
+        minutes: u32,
+        at: Timestamp,
+    },
     SetModeration {
         by: Principal,
         live_id: String,
@@ -659,6 +666,8 @@ pub enum Refusal {
     LiveOnAir,
     #[error("this live is not on air: it has not started, or it is over")]
     LiveNotOnAir,
+    #[error("a live lasts {max} minutes at most")]
+    LiveTooLong { max: u32 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -801,6 +810,9 @@ pub struct LiveState {
     /// The end last announced (`live_ended`).
     pub ended: Option<Timestamp>,
 }
+
+/// The longest a live lasts, in minutes (a day), as its schedule's edits allow.
+pub const LIVE_MINUTES_MAX: u32 = 24 * 60;
 
 /// How late a live's end may still be announced (the server was off at its time).
 const ENDS_MISSED_AFTER_MS: i64 = 60 * 60 * 1000;
@@ -1447,6 +1459,25 @@ impl State {
                     return Err(if l.live.cancelled { Refusal::LiveCancelled } else { Refusal::LiveNotOnAir });
                 }
                 Ok(Decision::Append(Fact::LiveUpdated { live: Live { ended_at: Some(*at), ..l.live.clone() } }))
+            }
+            Command::ExtendLive { by, live_id, minutes, at } => {
+                let l = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
+                if !self.may(by, live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if !l.live.on_air(*at) {
+                    return Err(if l.live.cancelled { Refusal::LiveCancelled } else { Refusal::LiveNotOnAir });
+                }
+                // On air: it has a start and an end.
+                let (Some(start), Some(end)) = (l.live.scheduled_at, l.live.ends_at()) else {
+                    return Err(Refusal::LiveNotOnAir);
+                };
+                let length = (end.millis() - start.millis() + 59_999) / 60_000 + i64::from(*minutes);
+                let length = u32::try_from(length).ok().filter(|m| *m <= LIVE_MINUTES_MAX);
+                let Some(length) = length else { return Err(Refusal::LiveTooLong { max: LIVE_MINUTES_MAX }) };
+                Ok(Decision::Append(Fact::LiveUpdated {
+                    live: Live { duration_minutes: Some(length), ended_at: None, ..l.live.clone() },
+                }))
             }
             Command::SetModeration { by, live_id, moderation } => {
                 if !self.lives.contains_key(live_id) {

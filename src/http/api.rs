@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/stream", axum::routing::put(set_stream))
         .route("/api/v1/lives/{id}/start", post(start_live))
         .route("/api/v1/lives/{id}/end", post(end_live))
+        .route("/api/v1/lives/{id}/extend", post(extend_live))
         .route("/api/v1/lives/{id}/alerts", axum::routing::put(pause_alerts))
         .route("/api/v1/lives/{id}/alerts/skip", axum::routing::post(skip_alert))
         .route("/api/v1/lives/{id}/milestones", post(create_live_milestone))
@@ -1253,7 +1254,7 @@ async fn draw_prize(
 
 /// A number of minutes from 1 to a day (a live's length, a challenge's or a poll's time).
 fn minutes(field: &'static str, m: u32) -> Result<u32, ApiError> {
-    if (1..=24 * 60).contains(&m) {
+    if (1..=crate::domain::state::LIVE_MINUTES_MAX).contains(&m) {
         return Ok(m);
     }
     Err(ApiError::invalid("invalid_field", format!("{field} must be between 1 and 1440")).with("field", field))
@@ -1442,6 +1443,28 @@ async fn end_live(
 ) -> Result<Response, ApiError> {
     let (by, _) = app.require_host(&headers, Some(&id))?;
     app.ledger.submit(Command::EndLive { by, live_id: id.clone(), at: Timestamp::default() }).await?;
+    live_now(&app, &id)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Extend {
+    minutes: u32,
+}
+
+/// `POST /api/v1/lives/{id}/extend {minutes}` (the admin, the live's key or its
+/// host key): the live on air goes on `minutes` (1 to 1440) longer than its
+/// end said, a day at most in all (`422 live_too_long`; `409 live_not_on_air`
+/// otherwise). The live as it is then.
+async fn extend_live(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<Extend>,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&id))?;
+    let minutes = minutes("minutes", b.minutes)?;
+    app.ledger.submit(Command::ExtendLive { by, live_id: id.clone(), minutes, at: Timestamp::default() }).await?;
     live_now(&app, &id)
 }
 

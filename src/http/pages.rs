@@ -495,6 +495,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("next_live", "Prochain live", "Next live"),
     ("start_live", "Commencer le live maintenant", "Start the live now"),
     ("end_live", "Terminer le live maintenant", "End the live now"),
+    ("extend_live", "Prolonger de 30 min", "30 more minutes"),
     ("charity_space", "Espace association", "Charity's space"),
     ("charity_key", "Clé de l'association", "Charity's key"),
     (

@@ -820,7 +820,8 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         Command::CancelChallenge { at, .. }
         | Command::ClosePoll { at, .. }
         | Command::StartLive { at, .. }
-        | Command::EndLive { at, .. } => *at = now,
+        | Command::EndLive { at, .. }
+        | Command::ExtendLive { at, .. } => *at = now,
         Command::StartPoll { poll, .. } => poll.created_at = now,
         Command::OfferReward { reward, .. } => reward.created_at = now,
         Command::DrawPrize { draw, .. } => draw.at = now,

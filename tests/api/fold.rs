@@ -89,10 +89,10 @@ enum Op {
         cap: i64,
         window: Option<(i64, i64)>,
     },
-    /// A live started now (`start`), or ended now.
+    /// A live started now (`act` 0), ended now (1), or made longer (2).
     OnAir {
         l: usize,
-        start: bool,
+        act: u8,
     },
     /// The campaign's overlay token, or its charity's key with `report`.
     RotateCampaign {
@@ -195,7 +195,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..4usize, 1..4i64, 1..4i64, 0..6000i64, proptest::option::of((0..60i64, 1..30i64)))
             .prop_map(|(m, num, den, cap, window)| Op::EditMatch { m, num, den, cap, window }),
         1 => (0..3usize, any::<bool>()).prop_map(|(c, report)| Op::RotateCampaign { c, report }),
-        1 => (0..4usize, any::<bool>()).prop_map(|(l, start)| Op::OnAir { l, start }),
+        1 => (0..4usize, 0..3u8).prop_map(|(l, act)| Op::OnAir { l, act }),
         1 => (0..4usize, proptest::option::of(1..3u32)).prop_map(|(l, minutes)| Op::Poll { l, minutes }),
         1 => (0..4usize).prop_map(|l| Op::ClosePoll { l }),
         1 => (0..4usize, 1..1500i64, any::<bool>(), any::<u64>(), any::<bool>())
@@ -348,13 +348,13 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                 }
             }
             Op::Tick => Command::Tick,
-            Op::OnAir { l, start } => {
+            Op::OnAir { l, act } => {
                 let Some(lid) = lives.get(*l) else { continue };
                 let (by, live_id) = (Principal::Host(lid.clone()), lid.clone());
-                if *start {
-                    Command::StartLive { by, live_id, at: now }
-                } else {
-                    Command::EndLive { by, live_id, at: now }
+                match act {
+                    0 => Command::StartLive { by, live_id, at: now },
+                    1 => Command::EndLive { by, live_id, at: now },
+                    _ => Command::ExtendLive { by, live_id, minutes: 1, at: now },
                 }
             }
             Op::Moderate { l, mode, delay } => {

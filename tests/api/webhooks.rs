@@ -1666,15 +1666,27 @@ async fn a_host_starts_their_live_when_they_go_on_air_and_ends_it_when_they_stop
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(receiver.posted("discord", 1).await.len(), 1);
 
+    // Going well: half an hour more, within a day in all.
+    let extend = format!("/api/v1/lives/{}/extend", ana.id);
+    let (s, v) = app.post(&extend, Some(&host), json!({"minutes": 30})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!((v["status"].as_str(), v["ends_at"].as_str()), (Some("current"), Some("2027-03-01T21:10:00.000Z")));
+    for (body, code) in [(json!({"minutes": 0}), "invalid_field"), (json!({"minutes": 1400}), "live_too_long")] {
+        let (s, v) = app.post(&extend, Some(&host), body).await;
+        assert_eq!((s, v["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{v}");
+    }
+
     // Ten minutes before the planned end, with the live's key this time.
     clock.set("2027-03-01T20:30:00Z");
     let (s, v) = app.post(&end, Some(&ana.key), json!({})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!((v["status"].as_str(), v["ends_at"].as_str()), (Some("past"), Some("2027-03-01T20:30:00.000Z")));
-    let (s, v) = app.post(&end, Some(&host), json!({})).await;
-    assert_eq!((s, v["error"].as_str()), (StatusCode::CONFLICT, Some("live_not_on_air")), "{v}");
+    for path in [&end, &extend] {
+        let (s, v) = app.post(path, Some(&host), json!({"minutes": 30})).await;
+        assert_eq!((s, v["error"].as_str()), (StatusCode::CONFLICT, Some("live_not_on_air")), "{path}: {v}");
+    }
     let types: Vec<String> = app.events(&ana, 0).await.iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(types, ["live_updated", "live_started", "live_updated", "live_ended"]);
+    assert_eq!(types, ["live_updated", "live_started", "live_updated", "live_updated", "live_ended"]);
     let lines = receiver.posted("discord", 2).await;
     assert_eq!(lines[1]["content"], "🏁 Fin du live — Ana, «\u{a0}Dessin\u{a0}». Merci à tous\u{a0}!");
 
@@ -1684,7 +1696,8 @@ async fn a_host_starts_their_live_when_they_go_on_air_and_ends_it_when_they_stop
     assert_eq!((v["status"].as_str(), v["ends_at"].as_str()), (Some("past"), Some("2027-03-01T20:30:00.000Z")));
     let (s, v) = app.patch_live(&ana.id, json!({"scheduled_at": "2027-03-08T20:00:00Z"})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!((v["status"].as_str(), v["ends_at"].as_str()), (Some("upcoming"), Some("2027-03-08T21:00:00.000Z")));
+    // Its length stays the one its host made it: ninety minutes.
+    assert_eq!((v["status"].as_str(), v["ends_at"].as_str()), (Some("upcoming"), Some("2027-03-08T21:30:00.000Z")));
 
     // A live called off neither starts nor ends.
     assert_eq!(app.patch_live(&zoe.id, json!({"cancelled": true})).await.0, StatusCode::OK);
@@ -1725,7 +1738,14 @@ async fn a_live_s_end_is_announced_once_with_what_it_raised() {
     assert_eq!(receiver.posted("discord", 4).await[3]["content"], "🔴 Bob est en direct\u{a0}!");
     assert_eq!(app.patch_live(&bob.id, json!({"cancelled": true})).await.0, StatusCode::OK);
 
+    // Ana goes on ten minutes longer: her end is said then, not at 21:00.
+    clock.set("2027-03-01T20:55:00Z");
+    let (s, v) = app.post(&format!("/api/v1/lives/{}/extend", ana.id), Some(&ana.key), json!({"minutes": 10})).await;
+    assert_eq!((s, v["ends_at"].as_str()), (StatusCode::OK, Some("2027-03-01T21:10:00.000Z")), "{v}");
     clock.set("2027-03-01T21:00:05Z");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(receiver.posted("discord", 4).await.len(), 4);
+    clock.set("2027-03-01T21:10:05Z");
     let frame = ws.until("live_ended").await;
     assert_eq!(frame["live"]["id"], json!(ana.id));
     assert_eq!(frame["totals"], json!({"raised": 2200, "matched": 0, "total": 2200, "donations": 2}));
@@ -1737,11 +1757,11 @@ async fn a_live_s_end_is_announced_once_with_what_it_raised() {
 
     // Zoé's live starts, the server is off past her end by more than an hour: no late word of it.
     let zoe =
-        app.live(&c, json!({"host": "Zoé", "scheduled_at": "2027-03-01T21:05:00Z", "duration_minutes": 30})).await;
-    clock.set("2027-03-01T21:05:05Z");
+        app.live(&c, json!({"host": "Zoé", "scheduled_at": "2027-03-01T21:15:00Z", "duration_minutes": 30})).await;
+    clock.set("2027-03-01T21:15:05Z");
     assert_eq!(receiver.posted("discord", 6).await[5]["content"], "🔴 Zoé est en direct\u{a0}!");
     let app = app.stop().await;
-    clock.set("2027-03-01T22:40:00Z");
+    clock.set("2027-03-01T22:50:00Z");
     let app = spawn_app_full(app, "127.0.0.1:0", clock.clock(), |_| {}).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let ends: Vec<String> = receiver

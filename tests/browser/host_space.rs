@@ -885,6 +885,18 @@ async fn a_host_starts_and_ends_their_live_when_they_go_on_and_off_air() {
             json!([true, false])
         );
         assert_eq!(text(b, "#start-live").await, "Commencer le live maintenant");
+        // Going well: half an hour more, in one click; the page says until when.
+        click(b, "#extend-live").await;
+        let until = eventually("the longer live", WAIT, || async {
+            let n = text(b, "#notice").await;
+            n.as_str()?.strip_prefix("Le live continue jusqu'à ")?.strip_suffix('.').map(str::to_owned)
+        })
+        .await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        let minutes = |f: &str| cagnotte::domain::Timestamp::parse(l[f].as_str().unwrap()).unwrap().millis() / 60_000;
+        assert_eq!(minutes("ends_at") - minutes("scheduled_at"), 90);
+        let when = text(b, "#when").await;
+        assert!(when.as_str().unwrap().ends_with(&format!(" – {until}")), "{when} until {until}");
         click(b, "#end-live").await;
         wait_text(b, "#end-live", "Confirmer ?").await;
         click(b, "#end-live").await;
