@@ -807,7 +807,8 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
             "prize.drawn",
             "donation.erased",
             "donation.text_released",
-            "live.started"
+            "live.started",
+            "live.ended"
         ])
     );
     let (s, _) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(&live.key), &[], None).await;
@@ -893,7 +894,8 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
             "poll.closed",
             "prize.drawn",
             "donation.text_released",
-            "live.started"
+            "live.started",
+            "live.ended"
         ])
     );
     let (s, _) = app
