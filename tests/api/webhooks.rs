@@ -1554,11 +1554,10 @@ async fn a_held_gift_s_words_are_said_once_approved() {
     );
 }
 
-/// A live's scheduled start is announced once, by the writer's clock: on its
-/// stream, to signed subscribers (`live.started`) and as a chat channel's line;
-/// never for a live called off or already over, again at a new time.
-#[tokio::test]
-async fn a_live_s_start_is_announced_once_at_its_time() {
+/// A campaign at 19:59 on a manual clock whose lives are announced to a Discord
+/// channel (`discord`) and a signed subscriber (`bot`), and Ana's live "Dessin",
+/// from 20:00 to 21:00.
+async fn announcing() -> (Receiver, ManualClock, TestApp, String, TestLive) {
     let receiver = Receiver::default();
     let base = receiver.start().await;
     let clock = ManualClock::at("2027-03-01T19:59:00Z");
@@ -1572,6 +1571,15 @@ async fn a_live_s_start_is_announced_once_at_its_time() {
             json!({"host": "Ana", "title": "Dessin", "scheduled_at": "2027-03-01T20:00:00Z", "duration_minutes": 60}),
         )
         .await;
+    (receiver, clock, app, c, ana)
+}
+
+/// A live's scheduled start is announced once, by the writer's clock: on its
+/// stream, to signed subscribers (`live.started`) and as a chat channel's line;
+/// never for a live called off or already over, again at a new time.
+#[tokio::test]
+async fn a_live_s_start_is_announced_once_at_its_time() {
+    let (receiver, clock, app, c, ana) = announcing().await;
     // Over before it is created, called off, later: none of them now.
     app.live(&c, json!({"host": "Bob", "scheduled_at": "2027-03-01T10:00:00Z", "duration_minutes": 60})).await;
     let off = app.live(&c, json!({"host": "Chloé", "scheduled_at": "2027-03-01T20:00:00Z"})).await;
@@ -1714,19 +1722,7 @@ async fn a_host_starts_their_live_when_they_go_on_air_and_ends_it_when_they_stop
 /// line; never for a live called off, nor an hour or more late.
 #[tokio::test]
 async fn a_live_s_end_is_announced_once_with_what_it_raised() {
-    let receiver = Receiver::default();
-    let base = receiver.start().await;
-    let clock = ManualClock::at("2027-03-01T19:59:00Z");
-    let app = spawn_app_clocked(&clock).await;
-    let c = app.eur_campaign().await;
-    discord(&app, &format!("{base}/discord"), &c).await;
-    subscribe(&app, &format!("{base}/bot"), &c).await;
-    let ana = app
-        .live(
-            &c,
-            json!({"host": "Ana", "title": "Dessin", "scheduled_at": "2027-03-01T20:00:00Z", "duration_minutes": 60}),
-        )
-        .await;
+    let (receiver, clock, app, c, ana) = announcing().await;
     let mut ws = app.ws(&ana, None).await;
     ws.next().await;
     clock.set("2027-03-01T20:00:05Z");
