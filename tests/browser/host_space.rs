@@ -895,8 +895,12 @@ async fn a_host_starts_and_ends_their_live_when_they_go_on_and_off_air() {
         let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
         let minutes = |f: &str| cagnotte::domain::Timestamp::parse(l[f].as_str().unwrap()).unwrap().millis() / 60_000;
         assert_eq!(minutes("ends_at") - minutes("scheduled_at"), 90);
-        let when = text(b, "#when").await;
-        assert!(when.as_str().unwrap().ends_with(&format!(" – {until}")), "{when} until {until}");
+        // The page reads the live again: its line gives the new end.
+        let end = format!(" – {until}");
+        eventually("the live's new end", WAIT, || async {
+            text(b, "#when").await.as_str().is_some_and(|w| w.ends_with(&end)).then_some(())
+        })
+        .await;
         click(b, "#end-live").await;
         wait_text(b, "#end-live", "Confirmer ?").await;
         click(b, "#end-live").await;
