@@ -25,6 +25,9 @@
       liveStarted: "Le live a commencé : les overlays, les pages et les annonces suivent.",
       liveEnded: "Le live est terminé : les overlays et les pages le disent.",
       liveExtended: function (end) { return "Le live continue jusqu'à " + end + "."; },
+      ending: function (m) {
+        return "Fin prévue dans " + m + " min : « Prolonger de 30 min » si le live continue (la fin est annoncée sur le salon de la communauté).";
+      },
       error: "Erreur : ", saved: "Enregistré.", testSent: "Alerte de test envoyée à vos overlays.",
       confirm: "Confirmer ?", approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message",
       replay: "Rejouer l'alerte", replayed: "Alerte rejouée sur vos overlays.",
@@ -81,6 +84,9 @@
       liveStarted: "The live started: the overlays, the pages and the announcements follow.",
       liveEnded: "The live is over: the overlays and the pages say so.",
       liveExtended: function (end) { return "The live goes on until " + end + "."; },
+      ending: function (m) {
+        return "Planned end in " + m + " min: \u201c30 more minutes\u201d if the live goes on (its end is announced in the community's channel).";
+      },
       error: "Error: ", saved: "Saved.", testSent: "Test alert sent to your overlays.",
       confirm: "Confirm?", approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message",
       replay: "Replay alert", replayed: "Alert shown again on your overlays.",
@@ -212,6 +218,7 @@
     el("start-live").hidden = live.status === "current" || live.status === "cancelled";
     el("end-live").hidden = live.status !== "current";
     el("extend-live").hidden = live.status !== "current";
+    ending();
     el("totals").textContent = T.totals(money(t.total), money(t.raised), money(t.matched), t.donations);
     el("goal").hidden = !live.goal;
     if (live.goal) el("goal").textContent = T.goal(money(live.goal), Math.floor(t.total * 100 / live.goal));
@@ -682,6 +689,16 @@
       .then(function () { notice(T.alertSkipped, false); })
       .catch(fail);
   });
+
+  // Ten minutes before a live's end, the host is told: a live that goes on past
+  // it would be said over in the community's channel. Looked at each 15 s.
+  function ending() {
+    var left = live && live.status === "current" ? Date.parse(live.ends_at) - Date.now() : NaN;
+    var soon = left > 0 && left <= 10 * 60000;
+    el("ending").hidden = !soon;
+    if (soon) el("ending").textContent = T.ending(Math.ceil(left / 60000));
+  }
+  setInterval(ending, 15000);
 
   // Half an hour more, in one click, while on air.
   el("extend-live").addEventListener("click", function () {

@@ -931,3 +931,33 @@ async fn a_host_starts_and_ends_their_live_when_they_go_on_and_off_air() {
     })
     .await;
 }
+
+/// Ten minutes before the live's end, its host is told, so that a live that
+/// goes on is not said over in the community's channel; half an hour more
+/// takes the word away.
+#[tokio::test]
+async fn a_host_is_told_before_their_live_ends() {
+    let app = spawn_app().await;
+    let c = app.eur_campaign().await;
+    // On air for 55 minutes of its hour.
+    let live = app.live(&c, json!({"host": "Ana", "scheduled_at": from_now(-55 * 60), "duration_minutes": 60})).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        wait_text(b, "#status", "en cours").await;
+        wait_text(
+            b,
+            "#ending",
+            "Fin prévue dans 5 min : « Prolonger de 30 min » si le live continue (la fin est annoncée sur le salon de la communauté).",
+        )
+        .await;
+        assert_eq!(b.js("return document.getElementById('ending').hidden").await, false);
+        click(b, "#extend-live").await;
+        eventually("the word gone once the live is longer", WAIT, || async {
+            (b.js("return document.getElementById('ending').hidden").await == true).then_some(())
+        })
+        .await;
+    })
+    .await;
+}
