@@ -103,29 +103,8 @@
     if (campaign.goal) el("goal").textContent = T.goal(money(campaign.goal), Math.floor(t.total * 100 / campaign.goal));
     var tb = el("donations").tBodies[0];
     tb.textContent = "";
-    list.donations.forEach(function (d) {
-      var tr = make("tr");
-      tr.dataset.id = d.id;
-      var status = d.refunded ? "refunded" : d.moderation;
-      tr.appendChild(make("td", "when", when(d.at)));
-      tr.appendChild(make("td", "host", d.host));
-      cagnotteTextCells(tr, d, T);
-      var amount = make("td", "num amount", money(d.amount));
-      if (!d.refunded && d.refunded_amount > 0) amount.appendChild(make("small", "badge", T.partRefunded + money(d.refunded_amount)));
-      tr.appendChild(amount);
-      tr.appendChild(make("td", "num matched", d.matched ? money(d.matched) : ""));
-      tr.appendChild(make("td", "status", T["st_" + status] || status));
-      tb.appendChild(tr);
-    });
-    var words = cagnotteListWords[lang];
-    var count = list.count;
-    var more = el("donations-more");
-    more.hidden = !search && !(count > list.donations.length);
-    el("donations-count").textContent = search ? words.found(list.donations.length, count)
-      : more.hidden ? "" : T.newest(list.donations.length, count);
-    var next = Math.min(PAGE, count - list.donations.length);
-    el("show-more").hidden = !(next > 0);
-    el("show-more").textContent = words.showMore(next);
+    list.donations.forEach(function (d) { tb.appendChild(cagnotteDonationRow(d, money, when, T)); });
+    cagnotteListMore(lang, list.donations.length, list.count, search, PAGE, T.newest);
     body.dataset.state = "ready";
   }
 

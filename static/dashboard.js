@@ -472,14 +472,7 @@
     renderDonations(donations, cur);
     // After the donations: their real names are the winners'.
     renderDraws(c);
-    var more = el("donations-more");
-    more.hidden = !search && !(count > donations.length);
-    var words = cagnotteListWords[lang];
-    el("donations-count").textContent = search ? words.found(donations.length, count)
-      : more.hidden ? "" : T.moreDonations(donations.length, count);
-    var next = Math.min(SHOWN, count - donations.length);
-    el("show-more").hidden = !(next > 0);
-    el("show-more").textContent = words.showMore(next);
+    cagnotteListMore(lang, donations.length, count, search, SHOWN, T.moreDonations);
     loadConnections();
   }
 
@@ -950,22 +943,8 @@
     list.forEach(function (d) {
       seen[d.id] = true;
       donationsById[d.id] = d;
-      var tr = make("tr");
-      tr.dataset.id = d.id;
+      var tr = cagnotteDonationRow(d, function (m) { return money(m, currency); }, when, T);
       if (seenDonations && !seenDonations[d.id]) tr.className = "new";
-      var status = d.refunded ? "refunded" : d.moderation;
-      tr.dataset.status = status;
-      tr.appendChild(make("td", "when", when(d.at)));
-      tr.appendChild(make("td", "host", d.host));
-      cagnotteTextCells(tr, d, T);
-      var amount = make("td", "num amount", money(d.amount, currency));
-      if (!d.refunded && d.refunded_amount > 0) {
-        // Given back in part (by the payment provider or the API).
-        amount.appendChild(make("small", "badge", T.partRefunded + money(d.refunded_amount, currency)));
-      }
-      tr.appendChild(amount);
-      tr.appendChild(make("td", "num matched", d.matched ? money(d.matched, currency) : ""));
-      tr.appendChild(make("td", "status", T["st_" + status] || status));
       var acts = make("td", "actions");
       if (d.pending || d.moderation === "pending") acts.appendChild(actionButton("approve", d.id, T.approve));
       if (d.donor_name && !d.donor_hidden) acts.appendChild(actionButton("hide-donor", d.id, T.hideDonor));

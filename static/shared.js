@@ -196,6 +196,57 @@ function cagnotteTextCells(tr, d, labels) {
   if (d.message_hidden) badge(msg, labels.hidden);
 }
 
+// A donation's row as the organisers' table and the charity's show it, but
+// for its actions: when, the live's host, the donor and message
+// (`cagnotteTextCells`), the amount (a part given back in a badge), what was
+// matched and its state (also the row's `data-status`); `money(minor)`,
+// `when(iso)` and `labels` (`partRefunded`, `st_…` and `cagnotteTextCells`'s).
+function cagnotteDonationRow(d, money, when, labels) {
+  "use strict";
+  var tr = document.createElement("tr");
+  var cell = function (cls, text) {
+    var td = document.createElement("td");
+    td.className = cls;
+    td.textContent = text;
+    tr.appendChild(td);
+    return td;
+  };
+  var status = d.refunded ? "refunded" : d.moderation;
+  tr.dataset.id = d.id;
+  tr.dataset.status = status;
+  cell("when", when(d.at));
+  cell("host", d.host);
+  cagnotteTextCells(tr, d, labels);
+  var amount = cell("num amount", money(d.amount));
+  if (!d.refunded && d.refunded_amount > 0) {
+    // Given back in part (by the payment provider or the API).
+    var b = document.createElement("small");
+    b.className = "badge";
+    b.textContent = labels.partRefunded + money(d.refunded_amount);
+    amount.appendChild(b);
+  }
+  cell("num matched", d.matched ? money(d.matched) : "");
+  cell("status", labels["st_" + status] || status);
+  return tr;
+}
+
+// Under a campaign's list of `shown` donations of `count` (found by `search`
+// when there is one): what it holds (`newest(shown, count)` when it is the
+// newest page of all) and the button that shows `page` more
+// (`#donations-more`, `#donations-count`, `#show-more`).
+function cagnotteListMore(lang, shown, count, search, page, newest) {
+  "use strict";
+  var words = cagnotteListWords[lang];
+  var more = document.getElementById("donations-more");
+  more.hidden = !search && !(count > shown);
+  document.getElementById("donations-count").textContent = search ? words.found(shown, count)
+    : more.hidden ? "" : newest(shown, count);
+  var next = Math.min(page, count - shown);
+  var button = document.getElementById("show-more");
+  button.hidden = !(next > 0);
+  button.textContent = words.showMore(next);
+}
+
 // What a list of donations says under a search, and its "more" button, in the
 // dashboard's and the host's space's words.
 var cagnotteListWords = {

@@ -111,8 +111,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // read a struct from an array too (`[true]` for `{"key": true}`), and its
     // word for another value would name our types.
     let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    let null = bytes.trim_ascii() == b"null";
-    if !object && !null && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+    if !object && bytes.trim_ascii() != b"null" && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
         return Err(ApiError::invalid("invalid_body", "the body must be a JSON object"));
     }
     serde_json::from_slice(bytes).map_err(|e| {
