@@ -714,6 +714,18 @@ pub fn live_status(l: &Live, now: Timestamp) -> &'static str {
     }
 }
 
+/// Where a campaign stands by its window at `now`: `upcoming` before its
+/// `starts_at`, `ended` from its `ends_at`, else `open`.
+pub fn campaign_status(c: &Campaign, now: Timestamp) -> &'static str {
+    if c.ends_at.is_some_and(|e| e <= now) {
+        "ended"
+    } else if c.starts_at.is_some_and(|s| now < s) {
+        "upcoming"
+    } else {
+        "open"
+    }
+}
+
 pub use crate::domain::host_key;
 
 /// The live a host's follow link shows at `now`, among that host's lives of one
@@ -806,7 +818,7 @@ fn live_json(l: &LiveView, c: &CampaignView, now: Timestamp) -> Value {
         "ends_at": live_end(lv), "status": live_status(lv, now), "goal": lv.goal, "cancelled": lv.cancelled,
         "alerts_paused": lv.alerts_paused,
         "created_at": lv.created_at, "currency": l.currency, "campaign_name": c.campaign.name,
-        "campaign_goal": c.campaign.goal, "totals": l.totals, "campaign_totals": c.totals, "seq": l.last_seq,
+        "campaign_goal": c.campaign.goal, "campaign_ends_at": c.campaign.ends_at, "totals": l.totals, "campaign_totals": c.totals, "seq": l.last_seq,
         "donate_url": lv.donate_url.as_ref().or(c.campaign.donate_url.as_ref()), "stream_url": lv.stream_url,
         "platform_totals": l.platforms, "top_donors": l.board.top_donors(),
         "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),
@@ -847,7 +859,7 @@ fn campaign_json(c: &CampaignView, lives: &[LiveView], now: Timestamp) -> Value 
     // The campaign's own fields as its edits' frames give them, and the rest.
     let mut out = campaign_info_json(&c.campaign);
     let more = json!({
-        "created_at": c.campaign.created_at,
+        "created_at": c.campaign.created_at, "status": campaign_status(&c.campaign, now),
         "totals": c.totals, "lives": lives_json, "next_live": next_live, "hosts": hosts_json(lives, now),
         "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),
         "milestones": c.milestones.iter().map(milestone_json).collect::<Vec<_>>(),

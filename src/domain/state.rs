@@ -153,6 +153,13 @@ pub enum Fact {
         /// The end announced (a live that goes on longer is announced again at its new end).
         ends_at: Timestamp,
     },
+    /// A campaign came to its end (`ends_at`): the writer's follow-up, once per
+    /// end time, never an hour or more late nor for a campaign created after it.
+    CampaignEnded {
+        campaign_id: String,
+        /// The end announced (a campaign given a later end is announced again then).
+        ends_at: Timestamp,
+    },
     /// A reward offered to a live's donors: claimed from now.
     RewardOffered {
         reward: Reward,
@@ -252,6 +259,7 @@ impl Fact {
             Fact::PollClosed { .. } => "poll_closed",
             Fact::LiveStarted { .. } => "live_started",
             Fact::LiveEnded { .. } => "live_ended",
+            Fact::CampaignEnded { .. } => "campaign_ended",
             Fact::RewardOffered { .. } => "reward_offered",
             Fact::RewardClosed { .. } => "reward_closed",
             Fact::RewardUpdated { .. } => "reward_updated",
@@ -747,6 +755,8 @@ pub struct CampaignState {
     /// the soonest first: (end, live id). One missed by an hour or more (the
     /// server was off) is dropped, never announced that late.
     pub ends: Vec<(Timestamp, String)>,
+    /// The campaign's end last announced (`campaign_ended`).
+    pub ended: Option<Timestamp>,
 }
 
 impl CampaignState {
@@ -1843,6 +1853,15 @@ impl State {
         {
             return Some(Fact::LiveEnded { live_id: live_id.clone(), ends_at: *end });
         }
+        // The campaign came to its end: announced once, not an hour or more late.
+        if let Some(end) = c.campaign.ends_at
+            && end <= now
+            && now.millis() < end.millis().saturating_add(ENDS_MISSED_AFTER_MS)
+            && c.campaign.created_at < end
+            && c.ended != Some(end)
+        {
+            return Some(Fact::CampaignEnded { campaign_id: c.campaign.id.clone(), ends_at: end });
+        }
         // A poll's time is up: closed, once, at its deadline.
         if let Some((_, live_id, poll_id)) = c.poll_deadlines.iter().find(|(end, ..)| now >= *end) {
             return Some(Fact::PollClosed { live_id: live_id.clone(), poll_id: poll_id.clone() });
@@ -1930,6 +1949,7 @@ impl State {
                 self.match_index.get(match_id)?.clone()
             }
             Fact::CampaignUpdated { campaign } => campaign.id.clone(),
+            Fact::CampaignEnded { campaign_id, .. } => campaign_id.clone(),
             Fact::LiveUpdated { live } => live.campaign_id.clone(),
             Fact::ModerationSet { live_id, .. } | Fact::AlertSkipped { live_id } => {
                 self.lives.get(live_id)?.live.campaign_id.clone()
@@ -2018,6 +2038,7 @@ impl State {
             // An edit on air: a new goal, a new time, a new title.
             Fact::LiveUpdated { live } => Some(Stream::Live(live.id.clone())),
             Fact::CampaignUpdated { campaign } => Some(Stream::Campaign(campaign.id.clone())),
+            Fact::CampaignEnded { campaign_id, .. } => Some(Stream::Campaign(campaign_id.clone())),
             _ => None,
         }
     }
@@ -2104,6 +2125,7 @@ impl State {
                         poll_deadlines: vec![],
                         starts: vec![],
                         ends: vec![],
+                        ended: None,
                     },
                 );
             }
@@ -2308,6 +2330,10 @@ impl State {
                 if let Some(c) = self.campaigns.get_mut(&l.live.campaign_id) {
                     c.ends.retain(|(_, id)| id != live_id);
                 }
+            }
+            Fact::CampaignEnded { campaign_id, ends_at } => {
+                let c = self.campaigns.get_mut(campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
+                c.ended = Some(*ends_at);
             }
             Fact::ModerationSet { live_id, moderation } => {
                 let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;

@@ -474,6 +474,16 @@ impl Writer {
                 ));
                 None
             }
+            Fact::CampaignEnded { campaign_id, .. } => {
+                let c = &s.campaigns[campaign_id];
+                let view = crate::views::campaign_info_json(&c.campaign);
+                let totals = serde_json::to_string(&c.totals).unwrap_or_default();
+                frame = Some(Frame::new(
+                    seq,
+                    format!("{{\"type\":\"campaign_ended\",\"seq\":{seq},\"campaign\":{view},\"totals\":{totals}}}"),
+                ));
+                None
+            }
             Fact::LiveUpdated { live } => {
                 let view = crate::views::live_info_json(live);
                 frame = Some(Frame::new(seq, format!("{{\"type\":\"live_updated\",\"seq\":{seq},\"live\":{view}}}")));

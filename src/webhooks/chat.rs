@@ -37,6 +37,7 @@ pub fn body(format: HookFormat, kind: &str, frame: &Value, setting: Setting, fre
         "donation.text_released" => words.released(frame)?,
         "live.started" => words.started(frame)?,
         "live.ended" => words.ended(frame)?,
+        "campaign.ended" => words.campaign_ended(frame)?,
         _ => return None,
     };
     envelope(format, &line)
@@ -246,6 +247,38 @@ impl Words {
         })
     }
 
+    /// "🏁 La collecte « Décembre solidaire » est terminée : 12 345,00 € récoltés
+    /// pour Les Restos du Cœur en 321 dons (dont 2 000,00 € des sponsors). Merci à tous !"
+    fn campaign_ended(&self, f: &Value) -> Option<String> {
+        let c = &f["campaign"];
+        let t = &f["totals"];
+        let name = self.quoted(c["name"].as_str()?);
+        let n = t["donations"].as_u64()?;
+        if n == 0 {
+            return Some(if self.french {
+                format!("🏁 La collecte {name} est terminée. Merci à tous\u{a0}!")
+            } else {
+                format!("🏁 The fundraiser {name} is over. Thank you all!")
+            });
+        }
+        let total = self.money(&t["total"])?;
+        let charity = c["charity"].as_str().filter(|s| !s.is_empty()).map(|s| self.text(s));
+        let matched = t["matched"].as_i64().filter(|m| *m > 0).and_then(|m| self.money(&json!(m)));
+        Some(if self.french {
+            let gifts = if n > 1 { format!("{n} dons") } else { format!("{n} don") };
+            let charity = charity.map(|s| format!(" pour {s}")).unwrap_or_default();
+            let sponsors = matched.map(|m| format!(" (dont {m} des sponsors)")).unwrap_or_default();
+            format!(
+                "🏁 La collecte {name} est terminée\u{a0}: {total} récoltés{charity} en {gifts}{sponsors}. Merci à tous\u{a0}!"
+            )
+        } else {
+            let gifts = if n == 1 { "1 donation".to_owned() } else { format!("{n} donations") };
+            let charity = charity.map(|s| format!(" for {s}")).unwrap_or_default();
+            let sponsors = matched.map(|m| format!(" ({m} of it from sponsors)")).unwrap_or_default();
+            format!("🏁 The fundraiser {name} is over: {total} raised{charity} in {gifts}{sponsors}. Thank you all!")
+        })
+    }
+
     /// "🎉 Palier atteint : 500,00 € — « Une chanson de plus » !" (a challenge: "Défi réussi").
     fn milestone(&self, f: &Value) -> Option<String> {
         let m = &f["milestone"];
@@ -385,6 +418,36 @@ mod tests {
                 true
             )["content"],
             "🏁 Fin du live — Bob\\_. Merci à tous\u{a0}!"
+        );
+    }
+
+    #[test]
+    fn a_campaign_s_end_says_what_it_raised_and_for_whom() {
+        let frame = json!({
+            "campaign": {"name": "Décembre solidaire", "charity": "Les Restos du Cœur"},
+            "totals": {"raised": 1_234_500, "matched": 200_000, "total": 1_434_500, "donations": 321},
+        });
+        assert_eq!(
+            content(HookFormat::Discord, "campaign.ended", frame.clone(), true)["content"],
+            "🏁 La collecte «\u{a0}Décembre solidaire\u{a0}» est terminée\u{a0}: 14\u{202f}345,00\u{a0}€ récoltés pour Les Restos du Cœur en 321 dons (dont 2\u{202f}000,00\u{a0}€ des sponsors). Merci à tous\u{a0}!"
+        );
+        assert_eq!(
+            content(HookFormat::Slack, "campaign.ended", frame, false)["text"],
+            "🏁 The fundraiser \u{201c}Décembre solidaire\u{201d} is over: €14,345.00 raised for Les Restos du Cœur in 321 donations (€2,000.00 of it from sponsors). Thank you all!"
+        );
+        let one = json!({
+            "campaign": {"name": "Mars", "charity": null},
+            "totals": {"raised": 500, "matched": 0, "total": 500, "donations": 1},
+        });
+        assert_eq!(
+            content(HookFormat::Discord, "campaign.ended", one, true)["content"],
+            "🏁 La collecte «\u{a0}Mars\u{a0}» est terminée\u{a0}: 5,00\u{a0}€ récoltés en 1 don. Merci à tous\u{a0}!"
+        );
+        let none =
+            json!({"campaign": {"name": "Mars"}, "totals": {"raised": 0, "matched": 0, "total": 0, "donations": 0}});
+        assert_eq!(
+            content(HookFormat::Slack, "campaign.ended", none, false)["text"],
+            "🏁 The fundraiser \u{201c}Mars\u{201d} is over. Thank you all!"
         );
     }
 

@@ -14,8 +14,10 @@ use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
 enum Op {
+    /// `end`: the campaign ends this many seconds after its creation.
     Campaign {
         jpy: bool,
+        end: Option<u8>,
     },
     Match {
         c: usize,
@@ -175,7 +177,7 @@ fn reward_op() -> impl Strategy<Value = Op> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        2 => any::<bool>().prop_map(|jpy| Op::Campaign { jpy }),
+        2 => (any::<bool>(), proptest::option::of(0..40u8)).prop_map(|(jpy, end)| Op::Campaign { jpy, end }),
         1 => (0..3usize, 1..4i64, 1..4i64, 1..5000i64, proptest::option::of(1..500i64), proptest::option::of(1..300i64),
               proptest::option::of((0..40i64, 1..40i64)))
             .prop_map(|(c, num, den, cap, min, max, window)| Op::Match { c, num, den, cap, min, max, window }),
@@ -224,9 +226,13 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
         let now = Timestamp::from_millis(1_000 * i as i64);
         let at = |o: i64| Some(Timestamp::from_millis(1_000 * o));
         let cmd = match op {
-            Op::Campaign { jpy } => {
+            Op::Campaign { jpy, end } => {
                 let currency = Currency::parse(if *jpy { "JPY" } else { "EUR" }).unwrap();
-                Command::CreateCampaign(Campaign { created_at: now, ..Campaign::new(format!("c{i}"), "C", currency) })
+                Command::CreateCampaign(Campaign {
+                    created_at: now,
+                    ends_at: end.and_then(|e| at(i as i64 + i64::from(e))),
+                    ..Campaign::new(format!("c{i}"), "C", currency)
+                })
             }
             Op::Match { c, num, den, cap, min, max, window } => {
                 let Some(cid) = campaigns.get(*c) else {
@@ -750,7 +756,7 @@ proptest! {
     /// a keyword of its own, however their terms change and they close and reopen.
     #[test]
     fn rewards_keep_their_quantity_whatever_their_terms(ops in proptest::collection::vec(reward_op(), 1..80)) {
-        let ops: Vec<Op> = [Op::Campaign { jpy: false }, Op::Live { c: 0 }, Op::Live { c: 0 }].into_iter().chain(ops).collect();
+        let ops: Vec<Op> = [Op::Campaign { jpy: false, end: None }, Op::Live { c: 0 }, Op::Live { c: 0 }].into_iter().chain(ops).collect();
         let (state, _) = run(&ops);
         check_invariants(&state);
         prop_assert_eq!(state.diverged, 0);
@@ -765,6 +771,7 @@ proptest! {
         // Each milestone is reached at most once, never once removed, and is
         // removed only before it is reached.
         let (mut reached, mut removed) = (std::collections::HashSet::new(), std::collections::HashSet::new());
+        let mut ended = std::collections::HashSet::new();
         for e in &events {
             match &e.fact {
                 cagnotte::domain::state::Fact::MilestoneReached { milestone_id } => {
@@ -775,8 +782,25 @@ proptest! {
                     prop_assert!(!reached.contains(milestone_id), "a reached milestone removed");
                     prop_assert!(removed.insert(milestone_id.clone()), "milestone removed twice");
                 }
+                // A campaign's end: once, at or after it, by its creation's clock
+                // after it was created, and what the state keeps as announced.
+                cagnotte::domain::state::Fact::CampaignEnded { campaign_id, ends_at } => {
+                    let c = &live.campaigns[campaign_id].campaign;
+                    prop_assert_eq!(c.ends_at, Some(*ends_at));
+                    prop_assert!(c.created_at < *ends_at && *ends_at <= e.at);
+                    prop_assert!(ended.insert(campaign_id.clone()), "a campaign's end announced twice");
+                    prop_assert_eq!(live.campaigns[campaign_id].ended, Some(*ends_at));
+                }
                 _ => {}
             }
+        }
+        // Every end that came before the last tick, an hour or less before it, was announced.
+        let last_tick = ops.iter().rposition(|o| matches!(o, Op::Tick)).map(|i| i as i64 * 1000);
+        for c in live.campaigns.values() {
+            let due = c.campaign.ends_at.is_some_and(|e| {
+                c.campaign.created_at < e && last_tick.is_some_and(|t| e.millis() <= t && t < e.millis() + 3_600_000)
+            });
+            prop_assert!(!due || ended.contains(&c.campaign.id), "{} ended unannounced", c.campaign.id);
         }
         let replayed = State::replay(Limits::default(), &events).unwrap();
         prop_assert_eq!(&replayed, &live);
@@ -824,7 +848,7 @@ proptest! {
 #[test]
 fn cap_is_reached_exactly_when_donations_suffice() {
     let mut ops = vec![
-        Op::Campaign { jpy: false },
+        Op::Campaign { jpy: false, end: None },
         Op::Match { c: 0, num: 1, den: 1, cap: 10_000, min: None, max: None, window: None },
         Op::Live { c: 0 },
     ];

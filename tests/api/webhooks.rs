@@ -1775,3 +1775,93 @@ async fn a_live_s_end_is_announced_once_with_what_it_raised() {
     assert!(!types.contains(&"live_ended".to_owned()), "{types:?}");
     assert_eq!(app.events(&ana, 0).await.iter().filter(|e| e["type"] == "live_ended").count(), 1);
 }
+
+/// The campaign's end (`ends_at`) is announced once, with what it raised and
+/// for whom: on its streams (`campaign_ended`), to signed subscribers
+/// (`campaign.ended`) and as a chat channel's line; again at a later end the
+/// organisers give it; never an hour or more late, nor for a campaign created
+/// after its end. Gifts that come after it still count.
+#[tokio::test]
+async fn a_campaign_s_end_is_announced_once_with_what_it_raised() {
+    let (receiver, clock, app, c, ana) = announcing().await;
+    let patch = async |app: &TestApp, id: &str, body: Value| {
+        let path = format!("/api/v1/campaigns/{id}");
+        app.request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], Some(body.to_string())).await
+    };
+    let status = async |app: &TestApp, id: &str| app.get(&format!("/api/v1/campaigns/{id}")).await.1["status"].clone();
+    let (s, v) = patch(&app, &c, json!({"ends_at": "2027-03-01T22:00:00Z", "charity": "Les Restos du Cœur"})).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("open")), "{v}");
+    app.gift(&ana, Some("Bob"), 1500, false).await;
+    let mut ws = app.campaign_ws(&c).await;
+    ws.next().await;
+
+    clock.set("2027-03-01T22:00:05Z");
+    let frame = ws.until("campaign_ended").await;
+    assert_eq!(
+        (frame["campaign"]["id"].as_str(), frame["campaign"]["ends_at"].as_str()),
+        (Some(c.as_str()), Some("2027-03-01T22:00:00.000Z"))
+    );
+    assert_eq!(frame["totals"], json!({"raised": 1500, "matched": 0, "total": 1500, "donations": 1}));
+    assert_eq!(status(&app, &c).await, "ended");
+    let ends = async |n: usize| -> Vec<Value> {
+        until(15, "bot", async || {
+            let got: Vec<Value> =
+                receiver.posted("bot", 1).await.into_iter().filter(|e| e["type"] == "campaign.ended").collect();
+            (got.len() >= n).then_some(got)
+        })
+        .await
+    };
+    let said = ends(1).await;
+    assert_eq!(
+        (said[0]["data"]["totals"]["total"].as_i64(), said[0]["data"]["campaign"]["name"].as_str()),
+        (Some(1500), Some("Restos"))
+    );
+    let line = "🏁 La collecte «\u{a0}Restos\u{a0}» est terminée\u{a0}: 15,00\u{a0}€ récoltés pour Les Restos du Cœur en 1 don. Merci à tous\u{a0}!";
+    let lines = async |n: usize| -> Vec<String> {
+        until(15, "discord", async || {
+            let got: Vec<String> = receiver
+                .posted("discord", 1)
+                .await
+                .iter()
+                .filter_map(|l| l["content"].as_str().filter(|s| s.starts_with("🏁 La collecte")).map(str::to_owned))
+                .collect();
+            (got.len() >= n).then_some(got)
+        })
+        .await
+    };
+    assert_eq!(lines(1).await, [line]);
+
+    // A gift the provider reports late still counts; the end is not said again, nor after a restart.
+    app.gift(&ana, Some("Chloé"), 1000, false).await;
+    let app = app.restart_clocked(&clock).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(ends(1).await.len(), 1);
+    let (_, v) = app.get(&format!("/api/v1/campaigns/{c}")).await;
+    assert_eq!((v["status"].as_str(), v["totals"]["total"].as_i64()), (Some("ended"), Some(2500)));
+
+    // The organisers give it one more hour: open again, its new end said with the new total.
+    let (s, v) = patch(&app, &c, json!({"ends_at": "2027-03-01T23:00:00Z"})).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("open")), "{v}");
+    clock.set("2027-03-01T23:00:05Z");
+    let said = ends(2).await;
+    assert_eq!(said[1]["data"]["totals"]["total"].as_i64(), Some(2500));
+    assert_eq!(
+        lines(2).await[1],
+        "🏁 La collecte «\u{a0}Restos\u{a0}» est terminée\u{a0}: 25,00\u{a0}€ récoltés pour Les Restos du Cœur en 2 dons. Merci à tous\u{a0}!"
+    );
+
+    // An end put more than an hour back, and a campaign created after its end: not said.
+    assert_eq!(patch(&app, &c, json!({"ends_at": "2027-03-01T21:30:00Z"})).await.0, StatusCode::OK);
+    let late = app
+        .campaign(json!({"name": "Avril", "currency": "EUR", "starts_at": "2027-03-01T10:00:00Z", "ends_at": "2027-03-01T22:30:00Z"}))
+        .await;
+    assert_eq!(late["status"], "ended");
+    let avril = app.live(late["id"].as_str().unwrap(), json!({"host": "Eve"})).await;
+    app.gift(&avril, Some("Dan"), 500, false).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(ends(2).await.len(), 2);
+    assert_eq!(lines(2).await.len(), 2);
+    let count =
+        async |live: &TestLive| app.events(live, 0).await.iter().filter(|e| e["type"] == "campaign_ended").count();
+    assert_eq!((count(&ana).await, count(&avril).await), (2, 0));
+}
