@@ -57,6 +57,7 @@
       live_unscheduled: "non programmé", m_pending: "pas encore ouvert", m_active: "actif", m_used_up: "épuisé",
       m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
       total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
+      window: { upcoming: "Ouverture de la collecte : ", open: "Collecte ouverte jusqu'au ", ended: "Collecte terminée le " },
       noMatch: "Aucun abondement pour l'instant.", noMilestone: "Aucun palier pour l'instant.",
       noPoll: "Aucun sondage pour l'instant : un hôte en lance un depuis son espace, ou vous depuis la fiche d'un live.",
       pollStarted: "Sondage lancé : les overlays du live l'affichent.", closePoll: "Clore",
@@ -123,6 +124,7 @@
       live_unscheduled: "not scheduled", m_pending: "not open yet", m_active: "active", m_used_up: "used up",
       m_ended: "ended", mode_off: "off", mode_delay: "delay", mode_manual: "approval",
       total: "Total", raised: "donations", matched: "matched", donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
+      window: { upcoming: "The fundraiser opens: ", open: "Open until ", ended: "The fundraiser ended on " },
       noMatch: "No match yet.", noMilestone: "No milestone yet.",
       noPoll: "No poll yet: a host starts one from their space, or you from a live's card.",
       pollStarted: "Poll started: the live's overlays show it.", closePoll: "Close",
@@ -432,6 +434,18 @@
   var zone = (function () {
     try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return ""; }
   })();
+  // Where the campaign stands by its window, by this computer's clock: its
+  // opening to come, open until its end, or ended (its pages then thank the donors).
+  function renderWindow() {
+    var c = campaign, now = Date.now(), p = el("c-window");
+    if (!c) return;
+    var starts = Date.parse(c.starts_at || ""), ends = Date.parse(c.ends_at || "");
+    var state = ends <= now ? "ended" : starts > now ? "upcoming" : c.ends_at ? "open" : "";
+    p.hidden = !state;
+    p.dataset.state = state;
+    if (state) p.textContent = T.window[state] + when(state === "upcoming" ? c.starts_at : c.ends_at);
+  }
+  setInterval(renderWindow, 5000);
   function render(donations, fillForms, count) {
     var c = campaign, cur = c.currency;
     el("c-name").textContent = c.name;
@@ -457,6 +471,7 @@
       T.matched + " " + money(t.matched, cur) + ") — " + T.donations(t.donations);
     if (c.goal) line += " — " + T.goal + " " + money(c.goal, cur);
     el("c-totals").textContent = line;
+    renderWindow();
     if (fillForms) {
       setFields(el("edit-campaign"), {
         name: c.name, goal: moneyInput(c.goal, cur), charity: c.charity, donate_url: c.donate_url,

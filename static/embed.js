@@ -13,13 +13,23 @@
   var total = Number(body.dataset.total) || 0;
   var goal = body.dataset.goal ? Number(body.dataset.goal) : null;
   var seq = 0;
+  // The campaign's end: from it the counter thanks its donors where its donate
+  // button was (a gift reported later still counts). An edit moves it.
+  var ends = body.dataset.ends || null;
   function el(x) { return document.getElementById(x); }
   function money(minor) { return fmt.format(minor / scale); }
   function goalText() {
     var share = pct.format(Math.floor(total * 100 / goal) / 100);
     return lang === "en" ? share + " of the " + money(goal) + " goal" : share + " de l'objectif de " + money(goal);
   }
+  function renderOver() {
+    var over = ends !== null && Date.parse(ends) <= Date.now();
+    el("e-over").hidden = !over;
+    var actions = el("e-actions");
+    if (actions) actions.hidden = over;
+  }
   function render() {
+    renderOver();
     el("e-total").textContent = money(total);
     var withGoal = goal !== null && goal > 0;
     el("e-track").hidden = !withGoal;
@@ -33,6 +43,7 @@
       seq = ev.seq;
       total = ev.totals ? ev.totals.total : total;
       goal = ev.goal || null;
+      ends = (kind === "live" ? (ev.live || {}).campaign_ends_at : ev.ends_at) || null;
       body.dataset.state = "live";
       schedule();
     } else {
@@ -43,6 +54,7 @@
       // A goal changed on air.
       if (kind === "live" && ev.type === "live_updated" && ev.live && ev.live.id === id) goal = ev.live.goal || null;
       if (kind === "campaign" && ev.type === "campaign_updated" && ev.campaign) goal = ev.campaign.goal || null;
+      if ((ev.type === "campaign_updated" || ev.type === "campaign_ended") && ev.campaign) ends = ev.campaign.ends_at || null;
       if (ev.type === "live_updated" || ev.type === "live_started") schedule();
     }
     render();
@@ -75,6 +87,7 @@
       .catch(function () { /* read again at the next change */ });
   }
   setInterval(watch, 30000);
+  setInterval(renderOver, 1000);
 
   render();
   cagnotteFollow("/ws/public/" + (kind === "live" ? "lives/" : "campaigns/") + encodeURIComponent(id), onFrame,

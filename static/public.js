@@ -104,6 +104,9 @@
   var recent = [];   // newest first, as sent (public view)
   var matches = [];
   var lives = [];    // campaign page: the schedule
+  // The campaign's end: from it, the page thanks its donors instead of inviting
+  // them to give (a gift reported later still counts). An edit moves it.
+  var campaignEnds = body.dataset.ends || null;
 
   // ---- rendering ----------------------------------------------------------------
   // The big total climbs to its new value (0.8 s, easing out) rather than jump,
@@ -551,7 +554,16 @@
     rewards[i] = r;
   }
 
+  var drawnOver = null;
+  function renderOver() {
+    var over = campaignEnds !== null && Date.parse(campaignEnds) <= Date.now();
+    drawnOver = over;
+    el("over").hidden = !over;
+    var donate = el("donate");
+    if (donate) donate.hidden = over;
+  }
   function renderAll() {
+    renderOver();
     renderTotals();
     if (kind === "live") renderChallenge();
     if (kind === "live") renderPoll();
@@ -587,6 +599,7 @@
   // The live page's title is "host — campaign": what follows its host.
   var titleTail = kind === "live" ? document.title.slice(el("host").textContent.length) : "";
   function campaignInfo(c) {
+    campaignEnds = c.ends_at || null;
     if (kind === "campaign") goal = c.goal || null;
     else campaignGoal = c.goal || null;
     renderCover(c.cover_url);
@@ -620,6 +633,7 @@
       campaignGoal = ev.campaign_goal || null;
       totals = ev.totals;
       campaignData(ev, ev.campaign_totals);
+      campaignEnds = (ev.live || {}).campaign_ends_at || null;
       renderLiveHead(ev.live);
       renderTop(ev.top_donors);
       challenges = (ev.milestones || []).filter(function (m) { return m.ends_at && m.live_id === id; });
@@ -631,6 +645,7 @@
       goal = ev.goal || null;
       totals = ev.totals;
       campaignData(ev, ev.totals);
+      campaignEnds = ev.ends_at || null;
       lives = (ev.lives || []).slice();
       renderNext(ev.next_live);
       renderDates(ev);
@@ -665,6 +680,11 @@
         });
         renderNext(lives.filter(function (l) { return statusNow(l) === "upcoming"; })[0] || null);
       }
+      renderAll();
+      return;
+    }
+    if (ev.type === "campaign_ended" && ev.campaign) {
+      campaignInfo(ev.campaign);
       renderAll();
       return;
     }
@@ -709,7 +729,8 @@
   // Live page: the campaign's stream, for its totals and matching only.
   function onCampaignFrame(ev) {
     if (ev.type === "test_alert" || ev.type === "alert_replay") return;
-    if (ev.type === "campaign_updated" && ev.campaign) {
+    if (ev.type === "snapshot") campaignEnds = ev.ends_at || null;
+    if ((ev.type === "campaign_updated" || ev.type === "campaign_ended") && ev.campaign) {
       campaignInfo(ev.campaign);
       // The campaign renamed: its link and the tab's title follow.
       if (ev.campaign.name) {
@@ -721,6 +742,7 @@
     campaignData(ev, ev.type === "snapshot" ? ev.totals : ev.campaign_totals);
     // A campaign-wide milestone is reached on the campaign's stream.
     markFrame(ev);
+    renderOver();
     renderTotals();
     renderMatch();
     renderMilestones();
@@ -781,6 +803,7 @@
     if (kind === "live" && headLive && statusNow(headLive) === "upcoming") renderLiveHead(headLive);
   }, 5000);
   setInterval(function () {
+    if (drawnOver !== (campaignEnds !== null && Date.parse(campaignEnds) <= Date.now())) renderOver();
     if (states() === drawnStates) return;
     if (kind === "live") renderLiveHead(headLive);
     else renderSchedule();

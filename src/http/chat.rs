@@ -110,6 +110,8 @@ struct Subject {
     /// The rewards offered now: the live's, or on a campaign's line those of
     /// its lives on air (read for `say=rewards` only).
     rewards: Vec<crate::domain::state::RewardState>,
+    /// The campaign came to its end: the total line thanks, with no link to give.
+    over: bool,
 }
 
 /// The rewards of a live still offered.
@@ -149,6 +151,7 @@ async fn live_line(
         climb,
         lives,
         rewards: if ask.say == Say::Rewards { offered(&live) } else { Vec::new() },
+        over: crate::views::campaign_status(&campaign.campaign, app.now()) == "ended",
     };
     text(&line(&ask, &subject, &campaign.totals, app.now()))
 }
@@ -188,6 +191,7 @@ async fn campaign_line(
         } else {
             Vec::new()
         },
+        over: crate::views::campaign_status(&c.campaign, app.now()) == "ended",
     };
     text(&line(&ask, &subject, &c.totals, app.now()))
 }
@@ -272,10 +276,11 @@ fn rewards_line(ask: &Ask, s: &Subject) -> String {
 
 fn total_line(ask: &Ask, s: &Subject, campaign_totals: &Totals) -> String {
     let money = |m| ask.money(s.currency, m);
-    let mut out = if ask.french {
-        format!("{} récoltés pour {}", money(s.totals.total), s.beneficiary)
-    } else {
-        format!("{} raised for {}", money(s.totals.total), s.beneficiary)
+    let mut out = match (s.over, ask.french) {
+        (false, true) => format!("{} récoltés pour {}", money(s.totals.total), s.beneficiary),
+        (false, false) => format!("{} raised for {}", money(s.totals.total), s.beneficiary),
+        (true, true) => format!("Collecte terminée\u{a0}: {} récoltés pour {}", money(s.totals.total), s.beneficiary),
+        (true, false) => format!("The fundraiser is over: {} raised for {}", money(s.totals.total), s.beneficiary),
     };
     if s.totals.matched > 0 {
         out += &if ask.french {
@@ -298,13 +303,14 @@ fn total_line(ask: &Ask, s: &Subject, campaign_totals: &Totals) -> String {
             &format!(" {} {}.", ask.words("Toute la campagne :", "The whole campaign:"), money(campaign_totals.total));
     }
     out += &match (s.totals.donations, ask.french) {
+        (0, _) if s.over => String::new(),
         (0, _) => format!(" {}", ask.words("Soyez le premier à donner !", "Be the first to give!")),
         (1, true) => " 1 don, merci !".to_owned(),
         (n, true) => format!(" {n} dons, merci !"),
         (1, false) => " 1 donation, thank you!".to_owned(),
         (n, false) => format!(" {n} donations, thank you!"),
     };
-    if let Some(url) = &s.donate_url {
+    if let Some(url) = s.donate_url.as_ref().filter(|_| !s.over) {
         out += &format!(" {} {url}", ask.words("Pour donner :", "Donate:"));
     }
     out

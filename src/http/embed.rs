@@ -57,6 +57,11 @@ struct EmbedPage<'a> {
     goal_text: String,
     donate_url: &'a str,
     donate: &'static str,
+    /// The campaign's end (RFC 3339, empty without one), and whether it came:
+    /// the counter then thanks its donors instead of its donate button.
+    ends: String,
+    over: bool,
+    over_text: &'static str,
 }
 
 /// What one counter shows.
@@ -69,6 +74,8 @@ struct Counter<'a> {
     total: i64,
     goal: Option<i64>,
     donate_url: Option<&'a String>,
+    /// The campaign's end and whether it came ([`super::pages::campaign_end`]).
+    end: (String, bool),
 }
 
 /// `light` (the default) or `dark`.
@@ -114,6 +121,9 @@ fn render(q: &HashMap<String, String>, c: Counter<'_>) -> Result<Response, ApiEr
         goal_text,
         donate_url: safe_url(c.donate_url),
         donate: if french { "Faire un don" } else { "Donate" },
+        ends: c.end.0,
+        over: c.end.1,
+        over_text: if french { "Collecte terminée\u{a0}: merci\u{a0}!" } else { "The fundraiser is over: thank you!" },
     };
     let html = page.render().map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(([(header::CONTENT_SECURITY_POLICY, EMBED_CSP), (header::CACHE_CONTROL, "no-store")], Html(html))
@@ -139,6 +149,7 @@ async fn campaign_embed(
             total: c.totals.total,
             goal: cp.goal,
             donate_url: cp.donate_url.as_ref(),
+            end: super::pages::campaign_end(cp, app.now()),
         },
     )
 }
@@ -176,6 +187,7 @@ async fn live_embed(
             total: l.totals.total,
             goal: l.live.goal,
             donate_url: l.live.donate_url.as_ref().or(cp.donate_url.as_ref()),
+            end: super::pages::campaign_end(cp, app.now()),
         },
     )
 }

@@ -368,6 +368,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("no_campaign", "Choisissez ou créez une campagne.", "Pick or create a campaign."),
     ("total", "Total", "Total"),
     ("donate", "Faire un don", "Donate"),
+    ("campaign_over", "Collecte terminée", "The fundraiser is over"),
+    ("campaign_over_thanks", "Merci à toutes et à tous pour vos dons\u{a0}!", "Thank you all for your gifts!"),
     ("scan", "Scannez pour donner", "Scan to donate"),
     ("recent", "Derniers dons", "Latest donations"),
     ("host_space", "Espace hôte", "Host's space"),
@@ -575,6 +577,10 @@ struct LivePage<'a> {
     /// previews (both empty without one, or once its file is removed).
     cover: String,
     cover_url: String,
+    /// The campaign's end (RFC 3339, empty without one), and whether it came:
+    /// the page then thanks its donors instead of inviting them to give.
+    ends: String,
+    over: bool,
 }
 
 #[derive(Template)]
@@ -591,6 +597,16 @@ struct CampaignPage<'a> {
     summary: String,
     cover: String,
     cover_url: String,
+    /// The campaign's end (RFC 3339, empty without one), and whether it came:
+    /// the page then thanks its donors instead of inviting them to give.
+    ends: String,
+    over: bool,
+}
+
+/// The campaign's end as a page's script reads it (RFC 3339, empty without
+/// one), and whether it came by `now`.
+pub(crate) fn campaign_end(c: &crate::domain::Campaign, now: crate::domain::Timestamp) -> (String, bool) {
+    (c.ends_at.map(|e| e.to_string()).unwrap_or_default(), crate::views::campaign_status(c, now) == "ended")
 }
 
 /// The campaign's picture, if its file is still in the library: its id and
@@ -667,6 +683,7 @@ async fn live_page(
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     let donate_url = safe_url(live.live.donate_url.as_ref().or(campaign.campaign.donate_url.as_ref()));
     let (cover, cover_url) = cover(&app, &headers, &campaign.campaign).await?;
+    let (ends, over) = campaign_end(&campaign.campaign, app.now());
     html(
         PUBLIC_CSP,
         LivePage {
@@ -684,6 +701,8 @@ async fn live_page(
             summary: summary(lang, live.currency, &live.totals, beneficiary(&campaign.campaign)),
             cover,
             cover_url,
+            ends,
+            over,
         },
     )
 }
@@ -787,6 +806,7 @@ async fn campaign_page(
     let donate_url = safe_url(campaign.campaign.donate_url.as_ref());
     let lang = lang(&q);
     let (cover, cover_url) = cover(&app, &headers, &campaign.campaign).await?;
+    let (ends, over) = campaign_end(&campaign.campaign, app.now());
     html(
         PUBLIC_CSP,
         CampaignPage {
@@ -801,6 +821,8 @@ async fn campaign_page(
             summary: summary(lang, campaign.campaign.currency, &campaign.totals, beneficiary(&campaign.campaign)),
             cover,
             cover_url,
+            ends,
+            over,
         },
     )
 }

@@ -130,6 +130,21 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
     clock.set("2027-03-04T12:00:00Z");
     assert_eq!(say(&app, &live(&monday, "?say=next")).await, "Pas de prochain live prévu pour l'instant.");
 
+    // The campaign over: its total thanks, with no link to give any more.
+    let body = json!({"ends_at": "2027-03-04T11:00:00Z"}).to_string();
+    let path = format!("/api/v1/campaigns/{c}");
+    assert_eq!(app.request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], Some(body)).await.0, StatusCode::OK);
+    assert_eq!(
+        say(&app, &campaign("")).await,
+        fr(
+            "Collecte terminée_: 72,00_€ récoltés pour Les Restos du cœur (dont 36,00_€ des partenaires), 1_% de l'objectif de 5~000,00_€. 4 dons, merci !"
+        )
+    );
+    assert_eq!(
+        say(&app, &live(&zoe, "?lang=en")).await,
+        "The fundraiser is over: €20.00 raised for Les Restos du cœur (€10.00 of it from sponsors). The whole campaign: €72.00. 1 donation, thank you!"
+    );
+
     // Bad asks: the contract's errors.
     for (path, status, code) in [
         (live(&monday, "?say=everything"), StatusCode::BAD_REQUEST, "invalid_query"),

@@ -808,7 +808,8 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
             "donation.erased",
             "donation.text_released",
             "live.started",
-            "live.ended"
+            "live.ended",
+            "campaign.ended"
         ])
     );
     let (s, _) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(&live.key), &[], None).await;

@@ -1098,6 +1098,80 @@ async fn the_counter_framed_on_another_site_follows_the_donations() {
     .await;
 }
 
+/// The campaign's end: its pages and the website counter thank the donors
+/// where they invited them to give, at the minute on an open page (by its
+/// clock, and when the organisers move the end), and from the first paint on
+/// a page opened after it.
+#[tokio::test]
+async fn the_pages_and_the_counter_thank_the_donors_once_the_campaign_is_over() {
+    let app = spawn_app().await;
+    let c = app
+        .campaign(json!({"name": "Mars solidaire", "currency": "EUR", "goal": 100000, "charity": "Les Restos du cœur",
+                         "donate_url": "https://dons.example.org/mars", "ends_at": from_now(3600)}))
+        .await;
+    let cid = c["id"].as_str().unwrap().to_owned();
+    let live = app.live(&cid, json!({"host": "Ana"})).await;
+    app.donate_ok(&live, 2500).await;
+    let end_at = async |at: String| {
+        let body = json!({ "ends_at": at }).to_string();
+        let path = format!("/api/v1/campaigns/{cid}");
+        let (s, v) = app.request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], Some(body)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    };
+    // [the thanks shown, its words, the donate card shown]
+    let page = async |b: &Browser| {
+        b.js("var o = document.getElementById('over'), d = document.getElementById('donate');
+              return [!o.hidden && o.offsetHeight > 0, o.querySelector('h2').textContent + ' ' + o.querySelector('p').textContent, !d.hidden && d.offsetHeight > 0]")
+            .await
+    };
+    let thanks = fr("Collecte terminée Merci à toutes et à tous pour vos dons_!");
+    with_browser(async |b| {
+        phone(b).await;
+        b.goto(&format!("{}/campaigns/{cid}", app.base)).await;
+        wait_page_live(b).await;
+        assert_eq!(page(b).await, json!([false, thanks, true]));
+
+        // Ended three seconds from now: the open page turns at that minute.
+        end_at(from_now(3)).await;
+        eventually("the thanks at the campaign's end", WAIT, || async {
+            (page(b).await == json!([true, thanks, false])).then_some(())
+        })
+        .await;
+        fits_width(b).await;
+        b.screenshot_element("#over", "campaign-over").await;
+        // The organisers give it another hour: the invitation comes back at once.
+        end_at(from_now(3600)).await;
+        eventually("open again", WAIT, || async { (page(b).await == json!([false, thanks, true])).then_some(()) }).await;
+        end_at(from_now(-60)).await;
+        eventually("over again", WAIT, || async { (page(b).await == json!([true, thanks, false])).then_some(()) }).await;
+
+        // Opened after the end: the live's page, in English, and the counters.
+        b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
+        wait_page_live(b).await;
+        assert_eq!(page(b).await, json!([true, "The fundraiser is over Thank you all for your gifts!", false]));
+        for path in [format!("/campaigns/{cid}/embed"), format!("/lives/{}/embed", live.id)] {
+            b.goto(&format!("{}{path}", app.base)).await;
+            eventually("the counter's thanks", WAIT, || async {
+                let v = b
+                    .js("var o = document.getElementById('e-over'), a = document.getElementById('e-actions');
+                         return [document.body.dataset.state, !o.hidden && o.offsetHeight > 0, o.textContent, a.hidden]")
+                    .await;
+                (v == json!(["live", true, fr("Collecte terminée_: merci_!"), true])).then_some(())
+            })
+            .await;
+        }
+        b.screenshot_element("main", "embed-over").await;
+
+        // The dashboard says where the campaign stands, on the organiser's clock.
+        end_at("2025-01-15T18:00:00Z".to_owned()).await;
+        b.time_zone("Europe/Paris").await;
+        sign_in(b, &app, "").await;
+        wait_text(b, "#c-name", "Mars solidaire").await;
+        wait_text(b, "#c-window", "Collecte terminée le 15 janv. 2025, 19:00").await;
+    })
+    .await;
+}
+
 /// Where a live is watched: a link on its page that follows the organisers'
 /// edits, and a "▶" beside it in the campaign's schedule.
 #[tokio::test]
