@@ -480,7 +480,9 @@ impl Writer {
                 let totals = serde_json::to_string(&c.totals).unwrap_or_default();
                 frame = Some(Frame::new(
                     seq,
-                    format!("{{\"type\":\"campaign_ended\",\"seq\":{seq},\"campaign\":{view},\"totals\":{totals}}}"),
+                    format!(
+                        "{{\"type\":\"campaign_ended\",\"seq\":{seq},\"campaign\":{view},\"campaign_totals\":{totals}}}"
+                    ),
                 ));
                 None
             }

@@ -251,7 +251,7 @@ impl Words {
     /// pour Les Restos du Cœur en 321 dons (dont 2 000,00 € des sponsors). Merci à tous !"
     fn campaign_ended(&self, f: &Value) -> Option<String> {
         let c = &f["campaign"];
-        let t = &f["totals"];
+        let t = &f["campaign_totals"];
         let name = self.quoted(c["name"].as_str()?);
         let n = t["donations"].as_u64()?;
         if n == 0 {
@@ -425,7 +425,7 @@ mod tests {
     fn a_campaign_s_end_says_what_it_raised_and_for_whom() {
         let frame = json!({
             "campaign": {"name": "Décembre solidaire", "charity": "Les Restos du Cœur"},
-            "totals": {"raised": 1_234_500, "matched": 200_000, "total": 1_434_500, "donations": 321},
+            "campaign_totals": {"raised": 1_234_500, "matched": 200_000, "total": 1_434_500, "donations": 321},
         });
         assert_eq!(
             content(HookFormat::Discord, "campaign.ended", frame.clone(), true)["content"],
@@ -437,14 +437,13 @@ mod tests {
         );
         let one = json!({
             "campaign": {"name": "Mars", "charity": null},
-            "totals": {"raised": 500, "matched": 0, "total": 500, "donations": 1},
+            "campaign_totals": {"raised": 500, "matched": 0, "total": 500, "donations": 1},
         });
         assert_eq!(
             content(HookFormat::Discord, "campaign.ended", one, true)["content"],
             "🏁 La collecte «\u{a0}Mars\u{a0}» est terminée\u{a0}: 5,00\u{a0}€ récoltés en 1 don. Merci à tous\u{a0}!"
         );
-        let none =
-            json!({"campaign": {"name": "Mars"}, "totals": {"raised": 0, "matched": 0, "total": 0, "donations": 0}});
+        let none = json!({"campaign": {"name": "Mars"}, "campaign_totals": {"raised": 0, "matched": 0, "total": 0, "donations": 0}});
         assert_eq!(
             content(HookFormat::Slack, "campaign.ended", none, false)["text"],
             "🏁 The fundraiser \u{201c}Mars\u{201d} is over. Thank you all!"

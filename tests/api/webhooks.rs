@@ -1802,7 +1802,7 @@ async fn a_campaign_s_end_is_announced_once_with_what_it_raised() {
         (frame["campaign"]["id"].as_str(), frame["campaign"]["ends_at"].as_str()),
         (Some(c.as_str()), Some("2027-03-01T22:00:00.000Z"))
     );
-    assert_eq!(frame["totals"], json!({"raised": 1500, "matched": 0, "total": 1500, "donations": 1}));
+    assert_eq!(frame["campaign_totals"], json!({"raised": 1500, "matched": 0, "total": 1500, "donations": 1}));
     assert_eq!(status(&app, &c).await, "ended");
     let ends = async |n: usize| -> Vec<Value> {
         until(15, "bot", async || {
@@ -1814,7 +1814,7 @@ async fn a_campaign_s_end_is_announced_once_with_what_it_raised() {
     };
     let said = ends(1).await;
     assert_eq!(
-        (said[0]["data"]["totals"]["total"].as_i64(), said[0]["data"]["campaign"]["name"].as_str()),
+        (said[0]["data"]["campaign_totals"]["total"].as_i64(), said[0]["data"]["campaign"]["name"].as_str()),
         (Some(1500), Some("Restos"))
     );
     let line = "🏁 La collecte «\u{a0}Restos\u{a0}» est terminée\u{a0}: 15,00\u{a0}€ récoltés pour Les Restos du Cœur en 1 don. Merci à tous\u{a0}!";
@@ -1845,7 +1845,7 @@ async fn a_campaign_s_end_is_announced_once_with_what_it_raised() {
     assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("open")), "{v}");
     clock.set("2027-03-01T23:00:05Z");
     let said = ends(2).await;
-    assert_eq!(said[1]["data"]["totals"]["total"].as_i64(), Some(2500));
+    assert_eq!(said[1]["data"]["campaign_totals"]["total"].as_i64(), Some(2500));
     assert_eq!(
         lines(2).await[1],
         "🏁 La collecte «\u{a0}Restos\u{a0}» est terminée\u{a0}: 25,00\u{a0}€ récoltés pour Les Restos du Cœur en 2 dons. Merci à tous\u{a0}!"
