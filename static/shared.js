@@ -214,7 +214,15 @@ function cagnotteDonationRow(d, money, when, labels) {
   var status = d.refunded ? "refunded" : d.moderation;
   tr.dataset.id = d.id;
   tr.dataset.status = status;
-  cell("when", when(d.at));
+  var at = cell("when", when(d.at));
+  if (d.reference) {
+    // The payment's reference (the provider's payment id, or the API's
+    // Idempotency-Key), for the charity's accounts: found by the search too.
+    var ref = document.createElement("small");
+    ref.className = "ref";
+    ref.textContent = d.platform + " · " + d.reference;
+    at.appendChild(ref);
+  }
   cell("host", d.host);
   cagnotteTextCells(tr, d, labels);
   var amount = cell("num amount", money(d.amount));

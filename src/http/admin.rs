@@ -121,7 +121,7 @@ pub fn check_csrf(app: &AppState, req: &Request) -> Result<(), ApiError> {
 }
 
 /// A donation as the organisers see it: the public view plus the real text.
-fn admin_donation(d: &Donation, host: &str, refunded_at: Option<Timestamp>) -> Value {
+fn admin_donation(d: &Donation, host: &str, refunded_at: Option<Timestamp>, reference: Option<&str>) -> Value {
     let mut v = serde_json::to_value(d.view()).unwrap_or(Value::Null);
     v["host"] = json!(host);
     v["donor_name"] = json!(d.donor);
@@ -130,6 +130,7 @@ fn admin_donation(d: &Donation, host: &str, refunded_at: Option<Timestamp>) -> V
     v["donor_hidden"] = json!(d.donor_hidden);
     v["message_hidden"] = json!(d.message_hidden);
     v["refunded_at"] = json!(refunded_at);
+    v["reference"] = json!(reference);
     v
 }
 
@@ -141,7 +142,7 @@ async fn donations_of(
     campaign_id: &str,
     live_id: Option<&str>,
     newest: u64,
-) -> Result<(u64, Vec<(Donation, Option<Timestamp>)>), ApiError> {
+) -> Result<(u64, Vec<Logged>), ApiError> {
     let app2 = app.clone();
     let cid = campaign_id.to_owned();
     let lid = live_id.map(str::to_owned);
@@ -153,27 +154,44 @@ async fn donations_of(
     Ok((count, fold_donations(&events)))
 }
 
+/// A donation as the log has it now: when it was last refunded, and the
+/// payment's reference its sender gave (a provider's payment id, or the
+/// `Idempotency-Key` of a request to the API), for the charity's accounts.
+pub struct Logged {
+    pub donation: Donation,
+    pub refunded_at: Option<Timestamp>,
+    pub reference: Option<String>,
+}
+
+/// The payment's reference in an idempotency key: a provider's payment id
+/// without the provider's name before it (`stripe:pi_1` → `pi_1`), or the key
+/// a client of the API chose.
+fn reference(d: &Donation, key: &str) -> String {
+    key.strip_prefix(d.platform.as_str()).and_then(|k| k.strip_prefix(':')).unwrap_or(key).to_owned()
+}
+
 /// Folds a campaign's donation events into each donation's current state.
-pub fn fold_donations(events: &[Event]) -> Vec<(Donation, Option<Timestamp>)> {
+fn fold_donations(events: &[Event]) -> Vec<Logged> {
     let mut order = Vec::new();
-    let mut by_id: HashMap<SmolStr, (Donation, Option<Timestamp>)> = HashMap::new();
+    let mut by_id: HashMap<SmolStr, Logged> = HashMap::new();
     for e in events {
         match &e.fact {
-            Fact::DonationReceived { donation, .. } => {
+            Fact::DonationReceived { donation, idempotency, .. } => {
                 order.push(donation.id.clone());
-                by_id.insert(donation.id.clone(), (donation.clone(), None));
+                let reference = idempotency.as_ref().map(|k| reference(donation, &k.key));
+                by_id.insert(donation.id.clone(), Logged { donation: donation.clone(), refunded_at: None, reference });
             }
             Fact::DonationRefunded { donation_id, refunded_amount } => {
-                if let Some((d, at)) = by_id.get_mut(donation_id.as_str()) {
+                if let Some(l) = by_id.get_mut(donation_id.as_str()) {
                     match refunded_amount {
-                        Some(r) => d.refund_part(*r),
-                        None => d.refund_whole(),
+                        Some(r) => l.donation.refund_part(*r),
+                        None => l.donation.refund_whole(),
                     }
-                    *at = Some(e.at);
+                    l.refunded_at = Some(e.at);
                 }
             }
             Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
-                if let Some((d, _)) = by_id.get_mut(donation_id.as_str()) {
+                if let Some(Logged { donation: d, .. }) = by_id.get_mut(donation_id.as_str()) {
                     d.pending = false;
                     if let Fact::TextHidden { donor, message, .. } = &e.fact {
                         d.donor_hidden |= *donor;
@@ -266,12 +284,15 @@ async fn listed(
                 })
                 .collect();
             let live = |d: &Donation| lives.get(d.live_id.as_str()).map_or("", String::as_str);
-            let found: Vec<_> = all.into_iter().filter(|(d, _)| search.finds(d, live(d))).collect();
+            let found: Vec<_> = all.into_iter().filter(|l| search.finds(l, live(&l.donation))).collect();
             let count = found.len() as u64;
             (count, found.into_iter().take(usize::try_from(newest).unwrap_or(usize::MAX)).collect())
         }
     };
-    let list: Vec<Value> = donations.iter().map(|(d, at)| admin_donation(d, host(d), *at)).collect();
+    let list: Vec<Value> = donations
+        .iter()
+        .map(|l| admin_donation(&l.donation, host(&l.donation), l.refunded_at, l.reference.as_deref()))
+        .collect();
     Ok(axum::Json(json!({ "donations": list, "count": count })).into_response())
 }
 
@@ -351,9 +372,11 @@ impl Search {
     }
 
     /// `live`: the host's name and the live's title.
-    fn finds(&self, d: &Donation, live: &str) -> bool {
+    fn finds(&self, logged: &Logged, live: &str) -> bool {
+        let d = &logged.donation;
         self.amount == Some(d.amount)
             || d.id == self.text
+            || logged.reference.as_deref() == Some(self.text.as_str())
             || [d.donor.as_deref(), d.message.as_deref(), Some(live), Some(d.platform.as_str())]
                 .into_iter()
                 .flatten()
@@ -406,7 +429,7 @@ struct CsvStyle {
 }
 
 impl CsvStyle {
-    const COLUMNS: [[&'static str; 3]; 16] = [
+    const COLUMNS: [[&'static str; 3]; 17] = [
         ["donation_id", "identifiant", "donation id"],
         ["received_at", "reçu le (UTC)", "received (UTC)"],
         ["live_id", "live", "live id"],
@@ -423,6 +446,7 @@ impl CsvStyle {
         ["refunded", "remboursé", "refunded"],
         ["refunded_at", "remboursé le (UTC)", "refunded (UTC)"],
         ["refunded_amount", "montant remboursé", "refunded amount"],
+        ["reference", "référence du paiement", "payment reference"],
     ];
 
     fn of(q: &HashMap<String, String>) -> Result<CsvStyle, ApiError> {
@@ -634,7 +658,7 @@ async fn campaign_csv(
     donations.reverse(); // oldest first, as a ledger reads
     let mut w = style.writer(&CsvStyle::COLUMNS)?;
     let money = |minor: i64| style.money(currency, minor);
-    for (d, refunded_at) in &donations {
+    for Logged { donation: d, refunded_at, reference } in &donations {
         // A donation given back whole still shows what its matches paid; the
         // sponsors got it back, so it counts for nothing here.
         let matched = if d.refunded { 0 } else { d.matched };
@@ -655,6 +679,7 @@ async fn campaign_csv(
             style.yes_no(d.refunded).to_owned(),
             refunded_at.map(|t| style.time(t)).unwrap_or_default(),
             money(d.refunded_amount),
+            cell(reference.as_deref().unwrap_or_default()),
         ];
         w.write_record(&row).map_err(csv_err)?;
     }
@@ -687,7 +712,7 @@ async fn report(
     let mut largest: Option<&Donation> = None;
     let mut days: std::collections::BTreeMap<String, (u64, i64, i64)> = Default::default();
     // Oldest first: of two largest gifts alike, the first one.
-    for (d, _) in donations.iter().rev() {
+    for d in donations.iter().rev().map(|l| &l.donation) {
         given_back += d.refunded_amount;
         if d.refunded {
             whole += 1;
@@ -776,7 +801,7 @@ async fn donors_csv(
     let mut donors: HashMap<String, DonorRow> = HashMap::new();
     let mut unnamed = DonorRow::default();
     // Oldest first: a donor's row keeps the name they first gave.
-    for (d, _) in donations.iter().rev().filter(|(d, _)| !d.refunded) {
+    for d in donations.iter().rev().map(|l| &l.donation).filter(|d| !d.refunded) {
         let row = match d.donor.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
             Some(name) => donors.entry(name.to_lowercase()).or_insert_with(|| DonorRow {
                 name: name.to_owned(),
@@ -1084,7 +1109,7 @@ fn moderation_json(app: &AppState, live_id: &str) -> Option<Value> {
         Some(w) => w.clone(),
         None => crate::domain::moderation::DEFAULT_WORDS.iter().map(|w| (*w).to_owned()).collect(),
     };
-    let pending: Vec<Value> = l.pending.iter().map(|d| admin_donation(d, &l.live.host, None)).collect();
+    let pending: Vec<Value> = l.pending.iter().map(|d| admin_donation(d, &l.live.host, None, None)).collect();
     Some(json!({
         "live_id": live_id, "mode": m.mode, "delay_seconds": m.delay_seconds,
         "words": words, "default_words": m.words.is_none(), "pending": pending,

@@ -555,6 +555,69 @@ async fn duplicated_shuffled_and_out_of_order_events_count_once() {
     assert_eq!(refunded["donation"]["id"], expected_id("stripe", "pi_a").as_str());
 }
 
+/// Each donation keeps its payment's reference for the charity's accounts: a
+/// provider's payment id, or the `Idempotency-Key` a client of the API gave;
+/// listed, found and exported, and kept by an erasure of the donor's name.
+#[tokio::test]
+async fn each_payment_keeps_its_reference_for_the_charity_s_accounts() {
+    let app = spawn_app().await;
+    let live = setup_in(&app, "EUR").await;
+    let url = integration(&app, &live, "stripe", STRIPE_SECRET).await;
+    let paid = stripe_event(
+        "evt_ref",
+        "payment_intent.succeeded",
+        json!({"id": "pi_3Nref", "object": "payment_intent", "amount": 1500, "amount_received": 1500,
+            "currency": "eur", "metadata": {"donor": "Ana"}, "status": "succeeded"}),
+    );
+    let t = unix_now();
+    let sig = format!("t={t},v1={}", hmac_hex(STRIPE_SECRET, t, paid.as_bytes()));
+    assert_eq!(hook(&app, &url, &[("stripe-signature", &sig)], paid).await.0, StatusCode::OK);
+    let path = format!("/api/v1/lives/{}/donations", live.id);
+    let body = json!({"amount": 700, "currency": "EUR", "donor": "Bo"}).to_string();
+    let (s, v) = app
+        .request(reqwest::Method::POST, &path, Some(&live.key), &[("idempotency-key", "commande-42")], Some(body))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    app.gift(&live, Some("Chloé"), 300, false).await;
+
+    let list = async |q: &str| {
+        let (s, v) = app
+            .request(
+                reqwest::Method::GET,
+                &format!("/api/v1/campaigns/{}/donations{q}", live.campaign_id),
+                Some(ADMIN),
+                &[],
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let refs: Vec<Value> = v["donations"].as_array().unwrap().iter().map(|d| d["reference"].clone()).collect();
+        (v["count"].as_u64().unwrap(), refs)
+    };
+    assert_eq!(list("").await, (3, vec![Value::Null, json!("commande-42"), json!("pi_3Nref")]));
+    assert_eq!(list("?q=pi_3Nref").await, (1, vec![json!("pi_3Nref")]));
+    assert_eq!(list("?q=commande-42").await, (1, vec![json!("commande-42")]));
+
+    // The export's last column, in the donations' order.
+    let csv = app
+        .client
+        .get(format!("{}/api/v1/campaigns/{}/donations.csv", app.base, live.campaign_id))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let last: Vec<&str> = csv.lines().map(|l| l.rsplit(',').next().unwrap()).collect();
+    assert_eq!(last, ["reference", "pi_3Nref", "commande-42", ""]);
+
+    // The donor's name erased: the accounts keep the payment's reference.
+    let id = expected_id("stripe", "pi_3Nref");
+    assert_eq!(app.post(&format!("/api/v1/donations/{id}/erase"), Some(ADMIN), json!({})).await.0, StatusCode::OK);
+    assert_eq!(list("?q=pi_3Nref").await, (1, vec![json!("pi_3Nref")]));
+}
+
 #[tokio::test]
 async fn integrations_endpoint_rules() {
     let app = spawn_app().await;

@@ -1294,8 +1294,16 @@ async fn a_campaign_of_many_donations_shows_the_newest_and_finds_any_of_them() {
     let app = spawn_app().await;
     let live = app.setup().await;
     // The oldest, long out of the first page, is the one a donor writes about.
+    // Through the charity's own form, whose order number is its idempotency key.
+    let body = json!({"amount": 4242, "currency": "EUR", "donor": "Chloé Martin", "message": "Bravo", "platform": "formulaire"});
     let (s, v) = app
-        .donate(&live, json!({"amount": 4242, "currency": "EUR", "donor": "Chloé Martin", "message": "Bravo"}))
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/lives/{}/donations", live.id),
+            Some(&live.key),
+            &[("idempotency-key", "CMD-2026-0042")],
+            Some(body.to_string()),
+        )
         .await;
     assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");
     for i in 1..=202 {
@@ -1336,6 +1344,11 @@ async fn a_campaign_of_many_donations_shows_the_newest_and_finds_any_of_them() {
         wait_text(b, "#donations-count", "1 don trouvé.").await;
         assert_eq!(rows().await, 1);
         assert_eq!(text(b, "#donations tbody tr td.amount").await, fr("42,42_€"));
+        // Its payment's reference under its time, for the accounts; found by it too.
+        assert_eq!(text(b, "#donations tbody tr td.when .ref").await, "formulaire · CMD-2026-0042");
+        fill(b, "#donation-search input", "CMD-2026-0042").await;
+        wait_text(b, "#donations-count", "1 don trouvé.").await;
+        assert_eq!(text(b, "#donations tbody tr td.donor").await, "Chloé Martin");
         assert_eq!(on(b, "#show-more", "return document.querySelector(arguments[0]).hidden").await, true);
         click(b, "#donations tbody tr button[data-act=refund]").await;
         wait_text(b, "#donations tbody tr button[data-act=refund]", "Confirmer ?").await;
