@@ -178,7 +178,11 @@ fn fold_donations(events: &[Event]) -> Vec<Logged> {
         match &e.fact {
             Fact::DonationReceived { donation, idempotency, .. } => {
                 order.push(donation.id.clone());
-                let reference = idempotency.as_ref().map(|k| reference(donation, &k.key));
+                // An offline gift's key is the dashboard's import's, not a payment's.
+                let reference = idempotency
+                    .as_ref()
+                    .filter(|_| donation.platform != "offline")
+                    .map(|k| reference(donation, &k.key));
                 by_id.insert(donation.id.clone(), Logged { donation: donation.clone(), refunded_at: None, reference });
             }
             Fact::DonationRefunded { donation_id, refunded_amount } => {
