@@ -53,6 +53,8 @@ pub struct Inner {
     pub replayed_in: Duration,
     /// What outgoing webhooks are posted with (the outbox, and a test from the dashboard).
     pub webhook_client: crate::webhooks::outbox::HttpClient,
+    /// The backups the server takes by itself (`--backup-dir`).
+    pub backups: crate::backups::BackupStats,
 }
 
 impl AppState {
@@ -75,6 +77,19 @@ const ADMIN_DIGEST: &str = "admin-token.sha256";
 /// (`--data-dir DIR`), taken while the server may be running. Dashboard
 /// sign-ins are not copied. Returns what to tell the operator.
 pub fn backup(config: &Config, to: &Path) -> Result<String, BoxError> {
+    let (copied, files) = backup_summary(config, to)?;
+    Ok(format!(
+        "Backed up {} events (up to seq {}) and {files} media files from {} to {}; serve the copy with --data-dir {}",
+        copied.events,
+        copied.last_seq,
+        config.data_dir.display(),
+        to.display(),
+        to.display()
+    ))
+}
+
+/// [`backup`]'s copy: what it holds of the log, and how many media files.
+pub fn backup_summary(config: &Config, to: &Path) -> Result<(ledger::sqlite::BackupSummary, u64), BoxError> {
     if to.exists() && std::fs::read_dir(to)?.next().is_some() {
         return Err(format!("{} is not empty: a backup goes into a new or empty directory", to.display()).into());
     }
@@ -98,14 +113,7 @@ pub fn backup(config: &Config, to: &Path) -> Result<String, BoxError> {
     if digest.is_file() {
         std::fs::copy(&digest, to.join(ADMIN_DIGEST))?;
     }
-    Ok(format!(
-        "Backed up {} events (up to seq {}) and {files} media files from {} to {}; serve the copy with --data-dir {}",
-        copied.events,
-        copied.last_seq,
-        config.data_dir.display(),
-        to.display(),
-        to.display()
-    ))
+    Ok((copied, files))
 }
 
 /// Uses the configured admin token, or the stored digest of the generated one;
@@ -158,6 +166,11 @@ pub async fn run_with_clock(
         (None, None) => None,
         _ => return Err("--tls-cert and --tls-key go together".into()),
     };
+    if let Some(dir) = &config.backup_dir {
+        // Said at start, not at the first backup an hour later.
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the backup directory {}: {e}", dir.display()))?;
+    }
     let limits = Limits { max_amount_major: config.max_amount };
     let dir = config.data_dir.clone();
     let started = std::time::Instant::now();
@@ -194,6 +207,7 @@ pub async fn run_with_clock(
         metrics: crate::metrics::Metrics::default(),
         replayed_in,
         webhook_client,
+        backups: Default::default(),
     }));
     let router = crate::http::router(app.clone());
     let send_buffer = app.config.socket_send_buffer;
@@ -220,6 +234,7 @@ pub async fn run_with_clock(
     });
     // Outgoing webhooks follow the log; they stop with `app.shutdown`.
     crate::webhooks::outbox::spawn(&app);
+    crate::backups::spawn(&app);
     let signal = stop.clone();
     tokio::spawn(async move {
         shutdown.await;

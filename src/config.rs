@@ -114,6 +114,23 @@ pub struct Config {
     #[arg(long, env = "CAGNOTTE_SESSION_TTL_SECS", default_value_t = 12 * 3600)]
     pub session_ttl_secs: u64,
 
+    /// A directory (another disk, a mounted share) where the server copies its
+    /// data directory by itself, as `cagnotte backup` does, every `--backup-every`
+    /// (one copy at start, then one per period), each in a directory of its own
+    /// named by its time (`cagnotte-20261206T180000Z`). Off without it.
+    #[arg(long, env = "CAGNOTTE_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+
+    /// How often the server backs itself up into `--backup-dir`: a number and
+    /// a unit, `s`, `m`, `h` or `d` (`30m`, `1h`, `1d`).
+    #[arg(long, env = "CAGNOTTE_BACKUP_EVERY", default_value = "1h", value_parser = parse_period)]
+    pub backup_every: Duration,
+
+    /// How many of its own backups the server keeps in `--backup-dir`: the
+    /// newest; older ones it made are removed (nothing else there is touched).
+    #[arg(long, env = "CAGNOTTE_BACKUP_KEEP", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub backup_keep: u32,
+
     /// Log filter (tracing's EnvFilter syntax), e.g. `info` or `cagnotte=debug`.
     #[arg(long, env = "CAGNOTTE_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -165,6 +182,25 @@ fn parse_network(s: &str) -> Result<ipnet::IpNet, String> {
 /// `--public-url`: an absolute `http://` or `https://` URL (a path is kept, for a
 /// server behind a prefix), without its trailing slash. Without a scheme, every
 /// URL handed out would be relative and broken.
+/// `30s`, `15m`, `1h`, `1d`: at least a second, at most a year.
+fn parse_period(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n.parse().map_err(|_| format!("{s:?} is not a period such as 30m, 1h or 1d"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        "d" => n.saturating_mul(86_400),
+        _ => return Err(format!("{s:?} is not a period such as 30m, 1h or 1d (units: s, m, h, d)")),
+    };
+    if !(1..=366 * 86_400).contains(&secs) {
+        return Err(format!("{s:?}: a period is from 1s to 366d"));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
 fn parse_public_url(s: &str) -> Result<String, String> {
     let url = s.trim().trim_end_matches('/');
     let lower = url.to_ascii_lowercase();
@@ -212,6 +248,20 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backup_periods_have_a_unit() {
+        let every = |s: &str| Config::try_parse_from(["cagnotte", "--backup-every", s]).map(|c| c.backup_every);
+        assert_eq!(every("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(every("15m").unwrap(), Duration::from_secs(900));
+        assert_eq!(every("1h").unwrap(), Duration::from_secs(3600));
+        assert_eq!(every("2d").unwrap(), Duration::from_secs(172_800));
+        assert_eq!(Config::try_parse_from(["cagnotte"]).unwrap().backup_every, Duration::from_secs(3600));
+        for bad in ["", "10", "1w", "0s", "h", "-1h", "400d", "1.5h"] {
+            assert!(every(bad).is_err(), "{bad}");
+        }
+        assert!(Config::try_parse_from(["cagnotte", "--backup-keep", "0"]).is_err());
+    }
 
     #[test]
     fn trusted_proxies_are_addresses_or_networks() {

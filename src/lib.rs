@@ -15,6 +15,7 @@
 //! configured; [`demo`] runs a demo campaign.
 
 pub mod app;
+pub mod backups;
 pub mod config;
 pub mod demo;
 pub mod domain;

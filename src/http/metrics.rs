@@ -39,6 +39,18 @@ async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Result<Resp
     );
     app.ledger.stats().write(&mut out);
     app.metrics.write(&mut out);
+    if app.config.backup_dir.is_some() {
+        use std::sync::atomic::Ordering::Relaxed;
+        let b = &app.backups;
+        out.gauge(
+            "cagnotte_backup_last_success_timestamp_seconds",
+            "Unix time of the newest backup the server took by itself (0: none yet).",
+            b.last_success.load(Relaxed),
+        );
+        out.gauge("cagnotte_backup_last_seq", "Seq of the newest event that backup holds.", b.last_seq.load(Relaxed));
+        out.head("cagnotte_backup_failures_total", "counter", "Backups the server could not take.");
+        out.sample("cagnotte_backup_failures_total", &[], b.failures.load(Relaxed));
+    }
 
     out.gauge("cagnotte_lives", "Lives, all campaigns together.", app.views.lives.len());
     let mut campaigns: Vec<(String, &'static str, Totals)> =

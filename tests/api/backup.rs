@@ -91,3 +91,87 @@ async fn a_backup_taken_under_load_serves_the_same_totals_and_events() {
     assert!(String::from_utf8_lossy(&none.stderr).contains("no log"), "{none:?}");
     assert!(!target.path().join("copy").join("cagnotte.sqlite3").exists());
 }
+
+/// `--backup-dir`: the server backs itself up at start and once per period,
+/// keeps its newest `--backup-keep` copies (and nothing else there is
+/// touched), says so in `/metrics`, and a server started on the newest copy
+/// serves the same totals.
+#[tokio::test]
+async fn the_server_backs_itself_up_every_period_and_keeps_the_newest() {
+    let backups = tempfile::tempdir().unwrap();
+    std::fs::create_dir(backups.path().join("photos")).unwrap();
+    std::fs::write(backups.path().join("notes.txt"), "à garder").unwrap();
+    let to = backups.path().to_owned();
+    let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), move |c| {
+        c.backup_dir = Some(to);
+        c.backup_every = std::time::Duration::from_secs(1);
+        c.backup_keep = 2;
+    })
+    .await;
+    let live = app.setup().await;
+    app.donate_ok(&live, 1500).await;
+    let seq = app.events(&live, 0).await.last().unwrap()["seq"].as_u64().unwrap();
+    let scrape = async || {
+        let res = app.client.get(format!("{}/metrics", app.base)).bearer_auth(ADMIN).send().await.unwrap();
+        let page = res.text().await.unwrap();
+        let value = |name: &str| {
+            page.lines().find_map(|l| l.strip_prefix(&format!("{name} "))).map(|v| v.parse::<f64>().unwrap())
+        };
+        (
+            value("cagnotte_backup_last_seq"),
+            value("cagnotte_backup_failures_total"),
+            value("cagnotte_backup_last_success_timestamp_seconds"),
+        )
+    };
+    // A backup holding the donation, then two more periods.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while scrape().await.0 != Some(seq as f64) {
+        assert!(tokio::time::Instant::now() < deadline, "no backup holds seq {seq}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let (last_seq, failures, at) = scrape().await;
+    assert_eq!((last_seq, failures), (Some(seq as f64), Some(0.0)));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    assert!((now - at.unwrap()).abs() < 5.0, "{at:?} {now}");
+    let mut names: Vec<String> =
+        std::fs::read_dir(backups.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert!(
+        names[0].starts_with("cagnotte-2") && names[1].starts_with("cagnotte-2") && names[0] < names[1],
+        "{names:?}"
+    );
+    assert_eq!(names[2..], ["notes.txt", "photos"]);
+
+    // The newest copy serves the same totals.
+    let copy = Arc::new(tempfile::tempdir().unwrap());
+    for f in std::fs::read_dir(backups.path().join(&names[1])).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), copy.path().join(f.file_name())).unwrap();
+    }
+    let copied = spawn_app_with(copy, |_| {}).await;
+    let (_, l) = copied.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(l["totals"], json!({"raised": 1500, "matched": 0, "total": 1500, "donations": 1}));
+}
+
+/// A backup directory that cannot be made stops the server at start with its name.
+#[test]
+fn a_backup_directory_that_cannot_be_made_is_said_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let out = std::process::Command::new(binary())
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--backup-dir")
+        .arg(file.join("backups"))
+        .env("CAGNOTTE_ADMIN_TOKEN", "an-admin-token-of-test")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot create the backup directory") && err.contains("a-file/backups"), "{err}");
+}

@@ -1,0 +1,101 @@
+//! The backups the server takes by itself (`--backup-dir`): every
+//! `--backup-every`, a copy of the data directory as `cagnotte backup` makes
+//! one, in a directory of its own named by its time; the newest
+//! `--backup-keep` are kept, and nothing else in that directory is touched.
+
+use crate::app::AppState;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+
+/// The names of the server's own backups start so, and sort by time.
+const PREFIX: &str = "cagnotte-";
+
+/// What `GET /metrics` tells of the backups.
+#[derive(Default)]
+pub struct BackupStats {
+    /// Unix seconds of the last backup taken (0: none yet).
+    pub last_success: AtomicI64,
+    /// Seq of the newest event the last backup holds.
+    pub last_seq: AtomicU64,
+    pub failures: AtomicU64,
+}
+
+/// Takes a backup at start, then one per period, until the server stops.
+pub fn spawn(app: &AppState) {
+    let Some(dir) = app.config.backup_dir.clone() else { return };
+    let app = app.clone();
+    let every = app.config.backup_every;
+    let sessions = app.sessions.clone();
+    sessions.spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = app.shutdown.cancelled() => break,
+                _ = ticks.tick() => {}
+            }
+            let (config, dir2) = (app.config.clone(), dir.clone());
+            let keep = app.config.backup_keep as usize;
+            match tokio::task::spawn_blocking(move || take(&config, &dir2, keep)).await {
+                Ok(Ok((to, seq))) => {
+                    app.backups.last_success.store(jiff::Timestamp::now().as_second(), Relaxed);
+                    app.backups.last_seq.store(seq, Relaxed);
+                    tracing::info!(to = %to.display(), seq, "backup taken");
+                }
+                Ok(Err(err)) => {
+                    app.backups.failures.fetch_add(1, Relaxed);
+                    tracing::error!(%err, dir = %dir.display(), "backup failed");
+                }
+                Err(err) => {
+                    app.backups.failures.fetch_add(1, Relaxed);
+                    tracing::error!(%err, "backup task failed");
+                }
+            }
+        }
+    });
+}
+
+/// One backup into `dir`, then the oldest of the server's own beyond `keep`
+/// removed. Returns where it went and the seq it holds up to.
+fn take(config: &crate::config::Config, dir: &Path, keep: usize) -> Result<(PathBuf, u64), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let name = format!("{PREFIX}{}", jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ"));
+    let to = dir.join(&name);
+    let (summary, _) = crate::app::backup_summary(config, &to).map_err(|e| e.to_string())?;
+    prune(dir, keep).map_err(|e| format!("cannot remove an old backup in {}: {e}", dir.display()))?;
+    Ok((to, summary.last_seq))
+}
+
+/// Removes the oldest of the server's backups in `dir` beyond the newest `keep`.
+fn prune(dir: &Path, keep: usize) -> std::io::Result<()> {
+    let mut ours: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with(PREFIX)) && e.path().is_dir())
+        .map(|e| e.path())
+        .collect();
+    ours.sort();
+    let extra = ours.len().saturating_sub(keep);
+    for old in &ours[..extra] {
+        std::fs::remove_dir_all(old)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_server_s_oldest_backups_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["cagnotte-20261201T000000Z", "cagnotte-20261203T000000Z", "cagnotte-20261202T000000Z", "mine"] {
+            std::fs::create_dir(dir.path().join(name)).unwrap();
+        }
+        std::fs::write(dir.path().join("cagnotte-notes.txt"), "a file of someone's").unwrap();
+        prune(dir.path(), 2).unwrap();
+        let mut left: Vec<String> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        left.sort();
+        assert_eq!(left, ["cagnotte-20261202T000000Z", "cagnotte-20261203T000000Z", "cagnotte-notes.txt", "mine"]);
+    }
+}
