@@ -18,6 +18,47 @@ pub struct BackupStats {
     /// Seq of the newest event the last backup holds.
     pub last_seq: AtomicU64,
     pub failures: AtomicU64,
+    /// Why the last attempt failed, while the next one has not succeeded.
+    pub last_error: std::sync::Mutex<Option<String>>,
+}
+
+impl BackupStats {
+    fn succeeded(&self, seq: u64) {
+        self.last_success.store(jiff::Timestamp::now().as_second(), Relaxed);
+        self.last_seq.store(seq, Relaxed);
+        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    fn failed(&self, err: String) {
+        self.failures.fetch_add(1, Relaxed);
+        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(err);
+    }
+}
+
+/// `GET /api/v1/backups` (admin): where and how often the server backs itself
+/// up, its last backup and its failures, for the dashboard to say.
+pub async fn status(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, crate::error::ApiError> {
+    use axum::response::IntoResponse;
+    app.require_admin(&headers)?;
+    let b = &app.backups;
+    let at = b.last_success.load(Relaxed);
+    let last = (at > 0)
+        .then(|| jiff::Timestamp::from_second(at).ok())
+        .flatten()
+        .map(|t| serde_json::json!({"at": t.to_string(), "seq": b.last_seq.load(Relaxed)}));
+    let error = b.last_error.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    Ok(axum::Json(serde_json::json!({
+        "dir": app.config.backup_dir.as_ref().map(|d| d.display().to_string()),
+        "every_secs": app.config.backup_every.as_secs(),
+        "keep": app.config.backup_keep,
+        "last": last,
+        "failures": b.failures.load(Relaxed),
+        "error": error,
+    }))
+    .into_response())
 }
 
 /// Takes a backup at start, then one per period, until the server stops.
@@ -38,17 +79,16 @@ pub fn spawn(app: &AppState) {
             let keep = app.config.backup_keep as usize;
             match tokio::task::spawn_blocking(move || take(&config, &dir2, keep)).await {
                 Ok(Ok((to, seq))) => {
-                    app.backups.last_success.store(jiff::Timestamp::now().as_second(), Relaxed);
-                    app.backups.last_seq.store(seq, Relaxed);
+                    app.backups.succeeded(seq);
                     tracing::info!(to = %to.display(), seq, "backup taken");
                 }
                 Ok(Err(err)) => {
-                    app.backups.failures.fetch_add(1, Relaxed);
                     tracing::error!(%err, dir = %dir.display(), "backup failed");
+                    app.backups.failed(err);
                 }
                 Err(err) => {
-                    app.backups.failures.fetch_add(1, Relaxed);
                     tracing::error!(%err, "backup task failed");
+                    app.backups.failed(err.to_string());
                 }
             }
         }

@@ -58,6 +58,14 @@
       m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
       total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
       window: { upcoming: "Ouverture de la collecte : ", open: "Collecte ouverte jusqu'au ", ended: "Collecte terminée le " },
+      backups: {
+        off: "Sauvegardes automatiques : désactivées (--backup-dir).",
+        first: function (dir, every) { return "Sauvegardes automatiques dans " + dir + ", toutes les " + every + " : la première est en cours."; },
+        last: function (ago, dir, every, keep) { return "Dernière sauvegarde " + ago + ", dans " + dir + " (toutes les " + every + ", les " + keep + " dernières gardées)."; },
+        failed: function (err) { return "⚠ La dernière sauvegarde a échoué : " + err; },
+        now: "à l'instant", min: function (n) { return "il y a " + n + " min"; }, hours: function (n) { return "il y a " + n + " h"; },
+        units: ["s", "min", "h", "j"]
+      },
       noMatch: "Aucun abondement pour l'instant.", noMilestone: "Aucun palier pour l'instant.",
       noPoll: "Aucun sondage pour l'instant : un hôte en lance un depuis son espace, ou vous depuis la fiche d'un live.",
       pollStarted: "Sondage lancé : les overlays du live l'affichent.", closePoll: "Clore",
@@ -124,6 +132,14 @@
       live_unscheduled: "not scheduled", m_pending: "not open yet", m_active: "active", m_used_up: "used up",
       m_ended: "ended", mode_off: "off", mode_delay: "delay", mode_manual: "approval",
       total: "Total", raised: "donations", matched: "matched", donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
+      backups: {
+        off: "Automatic backups: off (--backup-dir).",
+        first: function (dir, every) { return "Automatic backups in " + dir + ", every " + every + ": the first one is under way."; },
+        last: function (ago, dir, every, keep) { return "Last backup " + ago + ", in " + dir + " (every " + every + ", the newest " + keep + " kept)."; },
+        failed: function (err) { return "⚠ The last backup failed: " + err; },
+        now: "just now", min: function (n) { return n + " min ago"; }, hours: function (n) { return n + " h ago"; },
+        units: ["s", "min", "h", "d"]
+      },
       window: { upcoming: "The fundraiser opens: ", open: "Open until ", ended: "The fundraiser ended on " },
       noMatch: "No match yet.", noMilestone: "No milestone yet.",
       noPoll: "No poll yet: a host starts one from their space, or you from a live's card.",
@@ -266,7 +282,35 @@
     el("sign-out").hidden = false;
     body.dataset.state = "app";
     loadCampaigns(null);
+    loadBackups();
   }
+
+  // Whether the server backs itself up, and when it last did: read at sign-in
+  // and each minute.
+  function period(secs) {
+    var u = T.backups.units;
+    return secs % 86400 === 0 ? secs / 86400 + " " + u[3] : secs % 3600 === 0 ? secs / 3600 + " " + u[2]
+      : secs % 60 === 0 ? secs / 60 + " " + u[1] : secs + " " + u[0];
+  }
+  function loadBackups() {
+    api("GET", "/api/v1/backups").then(function (b) {
+      var p = el("backup-state"), words = T.backups;
+      p.dataset.state = !b.dir ? "off" : b.error ? "failed" : b.last ? "ok" : "first";
+      if (!b.dir) p.textContent = words.off;
+      else if (b.error) p.textContent = words.failed(b.error);
+      else if (!b.last) {
+        p.textContent = words.first(b.dir, period(b.every_secs));
+        // Its first copy takes moments: read again soon.
+        setTimeout(loadBackups, 2000);
+      }
+      else {
+        var mins = Math.floor((Date.now() - Date.parse(b.last.at)) / 60000);
+        var ago = mins < 1 ? words.now : mins < 60 ? words.min(mins) : words.hours(Math.floor(mins / 60));
+        p.textContent = words.last(ago, b.dir, period(b.every_secs), b.keep);
+      }
+    }, function () { /* read again in a minute */ });
+  }
+  setInterval(function () { if (body.dataset.state === "app") loadBackups(); }, 60000);
   el("signin-form").addEventListener("submit", function (e) {
     e.preventDefault();
     var input = el("signin-token");

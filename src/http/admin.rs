@@ -27,6 +27,7 @@ use subtle::ConstantTimeEq;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/session", post(sign_in).get(session).delete(sign_out))
+        .route("/api/v1/backups", get(crate::backups::status))
         .route("/api/v1/campaigns/{id}/donations", get(campaign_donations))
         .route("/api/v1/lives/{id}/donations", get(live_donations))
         .route("/api/v1/lives/{id}/connections", get(live_connections))

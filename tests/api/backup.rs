@@ -134,6 +134,19 @@ async fn the_server_backs_itself_up_every_period_and_keeps_the_newest() {
     assert_eq!((last_seq, failures), (Some(seq as f64), Some(0.0)));
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
     assert!((now - at.unwrap()).abs() < 5.0, "{at:?} {now}");
+    // What the dashboard reads, for the admin only.
+    let (s, v) = app.request(reqwest::Method::GET, "/api/v1/backups", Some(ADMIN), &[], None).await;
+    assert_eq!(s, reqwest::StatusCode::OK, "{v}");
+    assert_eq!(
+        (&v["dir"], &v["every_secs"], &v["keep"], &v["last"]["seq"], &v["failures"], &v["error"]),
+        (&json!(backups.path().display().to_string()), &json!(1), &json!(2), &json!(seq), &json!(0), &json!(null))
+    );
+    assert!(v["last"]["at"].as_str().unwrap().ends_with('Z'), "{v}");
+    assert_eq!(app.get("/api/v1/backups").await.0, reqwest::StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.request(reqwest::Method::GET, "/api/v1/backups", Some(&live.key), &[], None).await.0,
+        reqwest::StatusCode::FORBIDDEN
+    );
     let mut names: Vec<String> =
         std::fs::read_dir(backups.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
@@ -153,6 +166,9 @@ async fn the_server_backs_itself_up_every_period_and_keeps_the_newest() {
     let copied = spawn_app_with(copy, |_| {}).await;
     let (_, l) = copied.get(&format!("/api/v1/lives/{}", live.id)).await;
     assert_eq!(l["totals"], json!({"raised": 1500, "matched": 0, "total": 1500, "donations": 1}));
+    // Without --backup-dir: off, said so.
+    let (_, v) = copied.request(reqwest::Method::GET, "/api/v1/backups", Some(ADMIN), &[], None).await;
+    assert_eq!((&v["dir"], &v["last"], &v["failures"]), (&json!(null), &json!(null), &json!(0)));
 }
 
 /// A backup directory that cannot be made stops the server at start with its name.

@@ -1830,3 +1830,28 @@ async fn the_organisers_import_offline_donations_from_a_spreadsheet() {
     })
     .await;
 }
+
+/// The dashboard says whether the server backs itself up, where and when it
+/// last did, and when it is off.
+#[tokio::test]
+async fn the_dashboard_says_whether_the_server_backs_itself_up() {
+    let backups = tempfile::tempdir().unwrap();
+    let dir = backups.path().to_owned();
+    let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), move |c| {
+        c.backup_dir = Some(dir);
+    })
+    .await;
+    let off = spawn_app().await;
+    with_browser(async |b| {
+        sign_in(b, &app, "").await;
+        let said = format!(
+            "Dernière sauvegarde à l'instant, dans {} (toutes les 1 h, les 24 dernières gardées).",
+            backups.path().display()
+        );
+        wait_text(b, "#backup-state", &said).await;
+        sign_in(b, &off, "").await;
+        wait_text(b, "#backup-state", "Sauvegardes automatiques : désactivées (--backup-dir).").await;
+        b.screenshot_element(".side", "dashboard-backups-off").await;
+    })
+    .await;
+}
