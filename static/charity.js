@@ -159,6 +159,10 @@
       .catch(fail)
       .then(function () { b.disabled = false; });
   });
+  // The provider's export checked against the donations (shared.js).
+  cagnotteReconcileForm(lang, function () { return campaignId; }, function (path, file) {
+    return cagnotteRequest("POST", path, file, { "Authorization": "Bearer " + key }, "omit");
+  }, money, when, fail);
   el("print-report").addEventListener("click", function () {
     body.classList.add("printing-report");
     window.print();

@@ -495,6 +495,7 @@
     el("c-name").textContent = c.name;
     // Another campaign's report is not this one's.
     if (reportOf !== c.id) { el("report").hidden = true; el("print-report").hidden = true; }
+    if (reconcileOf !== c.id) el("reconcile-result").hidden = true;
     el("c-public").href = "/campaigns/" + encodeURIComponent(c.id) + "?lang=" + lang;
     // The counter for the charity's website, and its preview.
     var embed = embedPath(c.id);
@@ -1731,6 +1732,12 @@
     api("GET", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/report" + (zone ? "?tz=" + encodeURIComponent(zone) : ""))
       .then(renderReport).catch(fail).then(function () { b.disabled = false; });
   });
+  // The provider's export checked against the donations (shared.js); another
+  // campaign's comparison is not this one's.
+  var reconcileOf = null;
+  cagnotteReconcileForm(lang, function () { reconcileOf = currentId; return currentId; }, function (path, file) {
+    return api("POST", path, file);
+  }, function (m) { return money(m, campaign.currency); }, when, fail);
   el("print-report").addEventListener("click", function () {
     body.classList.add("printing-report");
     window.print();

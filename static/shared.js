@@ -960,3 +960,78 @@ function cagnotteReport(r, campaign, lang, money, when) {
   var t = r.totals;
   tb.appendChild(row([W.total, String(t.donations), money(t.raised, cur), money(t.matched, cur), money(t.total, cur)], "sum"));
 }
+
+// The charity's accounts checked against the payment provider's export
+// (`POST /api/v1/campaigns/{id}/reconcile`): the dashboard's and the charity
+// space's "#reconcile-form" sends the chosen CSV file with `send(path, file)`
+// (a promise of the comparison) and draws what it found.
+var cagnotteReconcileWords = {
+  fr: {
+    summary: function (rows, ref, amount, matched) {
+      return rows + (rows > 1 ? " paiements" : " paiement") + " dans l'export (colonnes « " + ref + " » et « " + amount + " ») : " +
+        matched + (matched > 1 ? " retrouvés" : " retrouvé") + " parmi les dons, au centime.";
+    },
+    allGood: "Tout concorde.",
+    gaps: function (n) { return n + (n > 1 ? " écarts à vérifier :" : " écart à vérifier :"); },
+    skipped: function (n) { return " " + n + (n > 1 ? " lignes sans référence ou négatives laissées de côté." : " ligne sans référence ou négative laissée de côté."); },
+    missing: "Absent de Cagnotte", unknown: "Absent de l'export", differing: "Montant différent", repeated: "En double dans l'export",
+    pick: "Choisissez d'abord l'export CSV de votre prestataire."
+  },
+  en: {
+    summary: function (rows, ref, amount, matched) {
+      return rows + (rows === 1 ? " payment" : " payments") + " in the export (columns \u201c" + ref + "\u201d and \u201c" + amount + "\u201d): " +
+        matched + " found among the donations, to the cent.";
+    },
+    allGood: "Everything matches.",
+    gaps: function (n) { return n + (n === 1 ? " difference to check:" : " differences to check:"); },
+    skipped: function (n) { return " " + n + (n === 1 ? " line without a reference or negative left aside." : " lines without a reference or negative left aside."); },
+    missing: "Not in Cagnotte", unknown: "Not in the export", differing: "Amount differs", repeated: "Twice in the export",
+    pick: "Choose your provider's CSV export first."
+  }
+};
+
+function cagnotteReconcileForm(lang, campaignId, send, money, when, fail) {
+  "use strict";
+  var W = cagnotteReconcileWords[lang];
+  var form = document.getElementById("reconcile-form");
+  function make(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text !== undefined && text !== null) n.textContent = text;
+    return n;
+  }
+  function draw(r) {
+    var gaps = [];
+    r.missing.forEach(function (m) { gaps.push(["missing", m.reference, money(m.amount), "", "", ""]); });
+    r.differing.forEach(function (d) {
+      gaps.push(["differing", d.reference, money(d.amount_in_export), money(d.amount), when(d.donation.at), d.donation.donor || ""]);
+    });
+    r.unknown.forEach(function (d) { gaps.push(["unknown", d.reference, "", money(d.amount), when(d.at), d.donor || ""]); });
+    r.repeated.forEach(function (ref) { gaps.push(["repeated", ref, "", "", "", ""]); });
+    var text = W.summary(r.rows, r.columns.reference, r.columns.amount, r.matched) + " " +
+      (gaps.length ? W.gaps(gaps.length) : W.allGood) + (r.skipped ? W.skipped(r.skipped) : "");
+    var summary = document.getElementById("reconcile-summary");
+    summary.textContent = text;
+    summary.dataset.state = gaps.length ? "gaps" : "ok";
+    var tb = document.querySelector("#reconcile-table tbody");
+    tb.textContent = "";
+    gaps.forEach(function (g) {
+      var tr = make("tr");
+      tr.dataset.kind = g[0];
+      tr.appendChild(make("td", "kind", W[g[0]]));
+      g.slice(1).forEach(function (c, i) { tr.appendChild(make("td", i === 1 || i === 2 ? "num" : null, c)); });
+      tb.appendChild(tr);
+    });
+    document.getElementById("reconcile-table").hidden = !gaps.length;
+    document.getElementById("reconcile-result").hidden = false;
+  }
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var file = form.elements.file.files[0];
+    if (!file) { cagnotteNotice(W.pick, true); return; }
+    var platform = form.elements.platform.value;
+    var path = "/api/v1/campaigns/" + encodeURIComponent(campaignId()) + "/reconcile" +
+      (platform ? "?platform=" + encodeURIComponent(platform) : "");
+    send(path, file).then(draw).catch(fail);
+  });
+}

@@ -39,6 +39,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/rewards.csv", get(rewards_csv))
         .route("/api/v1/campaigns/{id}/donors.csv", get(donors_csv))
         .route("/api/v1/campaigns/{id}/report", get(report))
+        .route(
+            "/api/v1/campaigns/{id}/reconcile",
+            post(super::reconcile::reconcile).layer(axum::extract::DefaultBodyLimit::max(super::reconcile::MAX_BYTES)),
+        )
         .route("/api/v1/lives/{id}/moderation", get(get_moderation).put(put_moderation))
         .route("/api/v1/lives/{id}/test-alert", post(test_alert))
         .route("/api/v1/donations/{id}/approve", post(approve))
@@ -138,7 +142,7 @@ fn admin_donation(d: &Donation, host: &str, refunded_at: Option<Timestamp>, refe
 /// How many donations a campaign (with a `live_id`, that live) received, and
 /// its `newest` newest donations (all of them with `u64::MAX`) as they stand
 /// now, newest first, read from the part of the log that holds them.
-async fn donations_of(
+pub(crate) async fn donations_of(
     app: &AppState,
     campaign_id: &str,
     live_id: Option<&str>,

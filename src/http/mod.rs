@@ -13,6 +13,7 @@ pub mod media;
 pub mod metrics;
 pub mod overlay;
 pub mod pages;
+pub mod reconcile;
 pub mod ws;
 
 use crate::app::AppState;

@@ -618,6 +618,114 @@ async fn each_payment_keeps_its_reference_for_the_charity_s_accounts() {
     assert_eq!(list("?q=pi_3Nref").await, (1, vec![json!("pi_3Nref")]));
 }
 
+/// A provider's export checked against the donations by reference and
+/// amount: what is missing on either side, what differs, what the export
+/// repeats; for the admin and the charity's key, changing nothing.
+#[tokio::test]
+async fn the_provider_s_export_is_checked_against_the_donations() {
+    let app = spawn_app().await;
+    let live = setup_in(&app, "EUR").await;
+    let url = integration(&app, &live, "stripe", STRIPE_SECRET).await;
+    for (pi, amount, donor) in [("pi_1", 1500, "Ana"), ("pi_2", 700, "Bo"), ("pi_3", 2000, "Chloé")] {
+        let paid = stripe_event(
+            &format!("evt_{pi}"),
+            "payment_intent.succeeded",
+            json!({"id": pi, "object": "payment_intent", "amount": amount, "amount_received": amount,
+                "currency": "eur", "metadata": {"donor": donor}, "status": "succeeded"}),
+        );
+        let t = unix_now();
+        let sig = format!("t={t},v1={}", hmac_hex(STRIPE_SECRET, t, paid.as_bytes()));
+        assert_eq!(hook(&app, &url, &[("stripe-signature", &sig)], paid).await.0, StatusCode::OK);
+    }
+    let body = json!({"amount": 500, "currency": "EUR"}).to_string();
+    let path = format!("/api/v1/lives/{}/donations", live.id);
+    let (s, _) = app
+        .request(reqwest::Method::POST, &path, Some(&live.key), &[("idempotency-key", "commande-42")], Some(body))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let before = app.events(&live, 0).await.len();
+
+    let export = "id,Created date (UTC),Amount,Amount Refunded,Currency,PaymentIntent ID\n\
+                  ch_1,2026-12-01 20:00,15.00,0.00,eur,pi_1\n\
+                  ch_2,2026-12-01 20:05,8.00,0.00,eur,pi_2\n\
+                  ch_4,2026-12-01 20:10,12.00,0.00,eur,pi_4\n\
+                  ch_1,2026-12-01 20:00,15.00,0.00,eur,pi_1\n";
+    let check = async |token: &str, query: &str, body: &[u8]| {
+        let res = app
+            .client
+            .post(format!("{}/api/v1/campaigns/{}/reconcile{query}", app.base, live.campaign_id))
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.json::<Value>().await.unwrap())
+    };
+    let (s, v) = check(ADMIN, "?platform=stripe", export.as_bytes()).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let ids: Vec<Value> = v["unknown"].as_array().unwrap().iter().map(|d| d["reference"].clone()).collect();
+    assert_eq!(
+        (&v["columns"], &v["rows"], &v["skipped"], &v["matched"], &v["missing"], &v["repeated"], ids),
+        (
+            &json!({"reference": "PaymentIntent ID", "amount": "Amount"}),
+            &json!(4),
+            &json!(0),
+            &json!(1),
+            &json!([{"reference": "pi_4", "amount": 1200}]),
+            &json!(["pi_1"]),
+            vec![json!("pi_3")]
+        )
+    );
+    assert_eq!(
+        (
+            &v["differing"][0]["reference"],
+            &v["differing"][0]["amount_in_export"],
+            &v["differing"][0]["amount"],
+            &v["differing"][0]["donation"]["donor"]
+        ),
+        (&json!("pi_2"), &json!(800), &json!(700), &json!("Bo"))
+    );
+    // Every donation with a reference, the API's too; a French spreadsheet's export.
+    let (_, all) = check(ADMIN, "", export.as_bytes()).await;
+    let refs: Vec<&str> = all["unknown"].as_array().unwrap().iter().map(|d| d["reference"].as_str().unwrap()).collect();
+    assert_eq!(refs, ["pi_3", "commande-42"]);
+    let french = "\u{feff}Date;Référence;Montant (€)\n01/12/2026;pi_1;15,00\n01/12/2026;pi_2;7,00\n01/12/2026;pi_3;20,00\n01/12/2026;commande-42;5,00\n";
+    let (s, v) = check(ADMIN, "", french.as_bytes()).await;
+    assert_eq!(
+        (s, &v["matched"], &v["missing"], &v["unknown"], &v["differing"]),
+        (StatusCode::OK, &json!(4), &json!([]), &json!([]), &json!([])),
+        "{v}"
+    );
+
+    // The charity's key reads the same; a live's key may not.
+    let (_, rotated) = app
+        .post(&format!("/api/v1/campaigns/{}/rotate", live.campaign_id), Some(ADMIN), json!({"report_token": true}))
+        .await;
+    let charity = rotated["report_token"].as_str().unwrap().to_owned();
+    assert_eq!(check(&charity, "?platform=stripe", export.as_bytes()).await.1["matched"], 1);
+    assert_eq!(check(&live.key, "", export.as_bytes()).await.0, StatusCode::FORBIDDEN);
+
+    // Bad exports: said, and nothing changes.
+    for (body, code) in [
+        (b"date,total\n1,2\n".to_vec(), "export_columns"),
+        (b"id,amount\npi_1,quinze\n".to_vec(), "invalid_export"),
+        (b"".to_vec(), "invalid_export"),
+        (vec![0xff, 0xfe, 0x00], "invalid_export"),
+    ] {
+        let (s, v) = check(ADMIN, "", &body).await;
+        assert_eq!((s, v["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{v}");
+    }
+    let (_, v) = check(ADMIN, "", b"date,total\n1,2\n").await;
+    assert_eq!(v["columns"], json!(["date", "total"]));
+    let (_, v) = check(ADMIN, "?reference=Nope", export.as_bytes()).await;
+    assert_eq!(v["error"], "export_columns");
+    let (s, v) = check(ADMIN, "", &vec![b'a'; 8 * 1024 * 1024 + 1]).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large")));
+    assert_eq!(app.events(&live, 0).await.len(), before);
+}
+
 #[tokio::test]
 async fn integrations_endpoint_rules() {
     let app = spawn_app().await;

@@ -178,3 +178,76 @@ async fn the_charity_reads_its_figures_from_the_link_the_dashboard_gives() {
     })
     .await;
 }
+
+/// The provider's export checked against the donations, from the dashboard
+/// and from the charity's space: what is missing on either side and what
+/// differs, or that everything matches.
+#[tokio::test]
+async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let c = live.campaign_id.clone();
+    for (reference, amount, donor) in [("pi_1", 1500, "Ana"), ("pi_2", 700, "Bo"), ("pi_3", 2000, "Chloé")] {
+        let body = json!({"amount": amount, "currency": "EUR", "donor": donor, "platform": "stripe"}).to_string();
+        let path = format!("/api/v1/lives/{}/donations", live.id);
+        let (s, v) = app
+            .request(reqwest::Method::POST, &path, Some(&live.key), &[("idempotency-key", reference)], Some(body))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let gaps = dir.path().join("export-stripe.csv");
+    std::fs::write(
+        &gaps,
+        "Date;Référence;Montant\n01/12/2026;pi_1;15,00\n01/12/2026;pi_2;8,00\n01/12/2026;pi_4;12,00\n",
+    )
+    .unwrap();
+    let good = dir.path().join("export-juste.csv");
+    std::fs::write(&good, "id,amount\npi_1,15.00\npi_2,7.00\npi_3,20.00\n").unwrap();
+    let (_, rotated) =
+        app.post(&format!("/api/v1/campaigns/{c}/rotate"), Some(ADMIN), json!({"report_token": true})).await;
+    let link = rotated["report_url"].as_str().unwrap().to_owned();
+    // [summary, [kind, reference, in the export, counted, donor] of each row]
+    let result = async |b: &Browser| {
+        b.js(r##"var rows = Array.from(document.querySelectorAll("#reconcile-table tbody tr")).map(function (tr) {
+                   var td = tr.querySelectorAll("td");
+                   return [td[0].textContent, td[1].textContent, td[2].textContent, td[3].textContent, td[5].textContent];
+                 });
+                 return [document.getElementById("reconcile-result").hidden ? null : document.getElementById("reconcile-summary").textContent, rows];"##)
+            .await
+    };
+    let send = async |b: &Browser, file: &std::path::Path, platform: &str| {
+        let input = b.client.find(fantoccini::Locator::Css("#reconcile-form input[type=file]")).await.unwrap();
+        input.send_keys(&file.display().to_string()).await.unwrap();
+        b.js(&format!("document.querySelector('#reconcile-form select').value = '{platform}'")).await;
+        click(b, "#reconcile-form button[type=submit]").await;
+    };
+    with_browser(async |b| {
+        sign_in(b, &app, &format!("#c={c}")).await;
+        wait_text(b, "#c-name", "Restos").await;
+        send(b, &gaps, "stripe").await;
+        let expected = json!([
+            fr("3 paiements dans l'export (colonnes « Référence » et « Montant ») : 1 retrouvé parmi les dons, au centime. 3 écarts à vérifier :"),
+            [
+                ["Absent de Cagnotte", "pi_4", fr("12,00_€"), "", ""],
+                ["Montant différent", "pi_2", fr("8,00_€"), fr("7,00_€"), "Bo"],
+                ["Absent de l'export", "pi_3", "", fr("20,00_€"), "Chloé"]
+            ]
+        ]);
+        eventually("the dashboard's comparison", WAIT, || async { (result(b).await == expected).then_some(()) }).await;
+        b.js("document.getElementById('reconcile-box').scrollIntoView()").await;
+        b.screenshot_element("#reconcile-box", "dashboard-reconcile").await;
+
+        // The charity's staff, with their own key: everything matches.
+        b.goto(&link).await;
+        wait_state(b, "ready").await;
+        send(b, &good, "").await;
+        let expected = json!([
+            fr("3 paiements dans l'export (colonnes « id » et « amount ») : 3 retrouvés parmi les dons, au centime. Tout concorde."),
+            []
+        ]);
+        eventually("the charity's comparison", WAIT, || async { (result(b).await == expected).then_some(()) }).await;
+        assert_eq!(b.js("return document.getElementById('reconcile-table').hidden").await, true);
+    })
+    .await;
+}

@@ -1,0 +1,313 @@
+//! The charity's accounts checked against the payment provider's: a CSV export
+//! of the provider's payments (Stripe's, HelloAsso's, Ko-fi's, a spreadsheet)
+//! compared, payment by payment, with the donations Cagnotte counted, by each
+//! donation's payment reference. What is in one and not in the other, and
+//! what differs, is listed: a payment whose webhook never came, a donation
+//! counted that the provider does not know, an amount that differs.
+
+use super::admin::{Logged, donations_of};
+use super::{Path, Query};
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::money::Currency;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// The largest export taken: a year of a big campaign's payments.
+pub const MAX_BYTES: usize = 8 * 1024 * 1024;
+
+/// The column names that hold a payment's reference, as providers' exports
+/// name them (compared folded: lower case, no accents, `_` as a space), most
+/// telling first.
+const REFERENCE_NAMES: [&str; 12] = [
+    "paymentintent id",
+    "payment intent id",
+    "payment intent",
+    "payment id",
+    "reference du paiement",
+    "numero du paiement",
+    "numero de paiement",
+    "kofi transaction id",
+    "transaction id",
+    "reference",
+    "payment reference",
+    "id",
+];
+
+/// The column names that hold the amount paid, most telling first; else the
+/// first column whose name starts with "montant" or "amount" (not a refund's).
+const AMOUNT_NAMES: [&str; 5] = ["amount", "montant", "gross", "montant du paiement", "montant total"];
+
+/// The export's payments to compare: (reference, amount in minor units).
+struct Export {
+    reference: String,
+    amount: String,
+    rows: Vec<(String, i64)>,
+    /// Rows left aside: no reference, or a negative amount (a refund's line).
+    skipped: usize,
+}
+
+/// `a`, lower case, without accents, `_` and `-` as spaces, trimmed.
+fn folded(a: &str) -> String {
+    crate::domain::moderation::normalize(a).replace(['_', '-'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The separator of a CSV export: the one of `,`, `;` and tab its first line
+/// holds most of (French spreadsheets write `;`).
+fn separator(text: &str) -> u8 {
+    let first = text.lines().next().unwrap_or("");
+    [b',', b';', b'\t'].into_iter().max_by_key(|s| first.bytes().filter(|b| b == s).count()).unwrap_or(b',')
+}
+
+/// An amount as exports write it, in major units ("15.00", "1 234,50 €",
+/// "€1,234.50", "15"), in minor units of `currency`; `None` when it is not one.
+pub fn amount(cell: &str, currency: Currency) -> Option<i64> {
+    let negative = cell.trim_start().starts_with('-');
+    let kept: String = cell.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == ',').collect();
+    if kept.is_empty() {
+        return None;
+    }
+    let exponent = currency.exponent() as usize;
+    // The decimal mark is the last `.` or `,` followed by at most the
+    // currency's decimals; any other is a thousands separator.
+    let mark = kept.rfind(['.', ',']).filter(|i| {
+        let decimals = kept.len() - i - 1;
+        decimals >= 1 && decimals <= exponent.max(2) && (decimals != 3 || exponent == 3)
+    });
+    let (int, frac) = match mark {
+        Some(i) => (&kept[..i], &kept[i + 1..]),
+        None => (kept.as_str(), ""),
+    };
+    // Thousands separators part groups of three digits.
+    let mut groups = int.split(['.', ',']);
+    let first = groups.next().unwrap_or("");
+    if groups.any(|g| g.len() != 3) || (first.is_empty() && int.contains(['.', ','])) {
+        return None;
+    }
+    let int: String = int.chars().filter(char::is_ascii_digit).collect();
+    let plain = if frac.is_empty() { int } else { format!("{}.{frac}", if int.is_empty() { "0" } else { &int }) };
+    let minor = crate::webhooks::decimal::parse_minor(&plain, currency.exponent()).ok()?;
+    Some(if negative { -minor } else { minor })
+}
+
+/// Reads the export: its reference and amount columns (`reference` and
+/// `amount` when given: a header's name; else found by [`REFERENCE_NAMES`]
+/// and [`AMOUNT_NAMES`]) and its rows.
+fn read(text: &str, currency: Currency, reference: Option<&str>, amount_col: Option<&str>) -> Result<Export, ApiError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(separator(text))
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader.headers().map_err(unreadable)?.iter().map(str::to_owned).collect();
+    let names: Vec<String> = headers.iter().map(|h| folded(h)).collect();
+    let asked = |name: &str| names.iter().position(|n| *n == folded(name));
+    let pick = |asked_for: Option<&str>, known: &[&str], prefix: &[&str], field: &'static str| match asked_for {
+        Some(name) => {
+            asked(name).ok_or_else(|| columns(field, &format!("the export has no column {name:?}"), &headers))
+        }
+        None => known
+            .iter()
+            .find_map(|k| names.iter().position(|n| n == k))
+            .or_else(|| {
+                names.iter().position(|n| {
+                    prefix.iter().any(|p| n.starts_with(p)) && !n.contains("rembours") && !n.contains("refund")
+                })
+            })
+            .ok_or_else(|| columns(field, "no column of the export is known to hold it: name it", &headers)),
+    };
+    let r = pick(reference, &REFERENCE_NAMES, &[], "reference")?;
+    let a = pick(amount_col, &AMOUNT_NAMES, &["montant", "amount"], "amount")?;
+    let mut rows = Vec::new();
+    let mut skipped = 0;
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(unreadable)?;
+        let reference = record.get(r).unwrap_or("").trim();
+        let cell = record.get(a).unwrap_or("");
+        let Some(minor) = amount(cell, currency) else {
+            if reference.is_empty() && cell.trim().is_empty() {
+                skipped += 1;
+                continue;
+            }
+            return Err(ApiError::invalid(
+                "invalid_export",
+                format!("line {}: {cell:?} is not an amount in {}", line + 2, currency.code()),
+            )
+            .with("line", line + 2));
+        };
+        if reference.is_empty() || minor < 0 {
+            skipped += 1;
+            continue;
+        }
+        rows.push((reference.to_owned(), minor));
+    }
+    Ok(Export { reference: headers[r].clone(), amount: headers[a].clone(), rows, skipped })
+}
+
+fn unreadable(e: csv::Error) -> ApiError {
+    ApiError::invalid("invalid_export", format!("the export is not a CSV file that can be read: {e}"))
+}
+
+fn columns(field: &'static str, why: &str, headers: &[String]) -> ApiError {
+    ApiError::invalid("export_columns", format!("the {field} column: {why} (its columns are in `columns`)"))
+        .with("columns", headers.to_vec())
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ask {
+    /// The column of the payments' references, by its header.
+    reference: Option<String>,
+    /// The column of the amounts paid, by its header.
+    amount: Option<String>,
+    /// Compare with this platform's donations only (`stripe`, `helloasso`…).
+    platform: Option<String>,
+}
+
+/// `POST /api/v1/campaigns/{id}/reconcile[?platform=stripe][&reference=…][&amount=…]`
+/// (the admin or the charity's key), with a provider's CSV export as the body:
+/// each of its payments found among the campaign's donations by reference and
+/// amount. Changes nothing.
+pub async fn reconcile(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+    Query(ask): Query<Ask>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    app.require_report_reader(&headers, &campaign_id)?;
+    let currency = app
+        .views
+        .with_campaign(&campaign_id, |c| c.campaign.currency)
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let bytes = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(e.status(), "body_too_large", format!("the export is larger than {MAX_BYTES} bytes"))
+        } else {
+            super::body_rejection(e)
+        }
+    })?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| ApiError::invalid("invalid_export", "the export is not UTF-8 text: save it as CSV UTF-8"))?;
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim().is_empty() {
+        return Err(ApiError::invalid("invalid_export", "the export is empty"));
+    }
+    let export = read(text, currency, ask.reference.as_deref(), ask.amount.as_deref())?;
+    let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
+    let platform = ask.platform.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    Ok(axum::Json(compare(&export, &donations, platform)).into_response())
+}
+
+/// The export's payments against the donations with a reference (of
+/// `platform` only, when given), oldest first as each lists them.
+fn compare(export: &Export, donations: &[Logged], platform: Option<&str>) -> Value {
+    // Newest first from the log: the oldest donation of a reference wins.
+    let mut ours: HashMap<&str, &Logged> = HashMap::new();
+    for l in donations.iter().rev() {
+        if let Some(r) = l.reference.as_deref()
+            && platform.is_none_or(|p| l.donation.platform == p)
+        {
+            ours.entry(r).or_insert(l);
+        }
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let (mut matched, mut missing, mut differing, mut repeated) = (0u64, vec![], vec![], vec![]);
+    for (reference, amount) in &export.rows {
+        let n = seen.entry(reference.as_str()).or_default();
+        *n += 1;
+        if *n == 2 {
+            repeated.push(json!(reference));
+        }
+        if *n > 1 {
+            continue;
+        }
+        match ours.get(reference.as_str()) {
+            None => missing.push(json!({"reference": reference, "amount": amount})),
+            Some(l) if l.donation.amount != *amount => differing.push(json!({
+                "reference": reference, "amount_in_export": amount, "amount": l.donation.amount,
+                "donation": donation(l),
+            })),
+            Some(_) => matched += 1,
+        }
+    }
+    let mut unknown: Vec<&Logged> = ours.iter().filter(|(r, _)| !seen.contains_key(*r)).map(|(_, l)| *l).collect();
+    unknown.sort_by_key(|l| (l.donation.at, l.donation.id.clone()));
+    json!({
+        "columns": {"reference": export.reference, "amount": export.amount},
+        "rows": export.rows.len(), "skipped": export.skipped,
+        "matched": matched,
+        "missing": missing,
+        "unknown": unknown.iter().map(|l| donation(l)).collect::<Vec<_>>(),
+        "differing": differing,
+        "repeated": repeated,
+    })
+}
+
+/// A donation as the comparison lists it.
+fn donation(l: &Logged) -> Value {
+    let d = &l.donation;
+    json!({
+        "id": d.id, "live_id": d.live_id, "reference": l.reference, "amount": d.amount,
+        "refunded_amount": d.refunded_amount, "platform": d.platform, "at": d.at, "donor": d.donor,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_as_exports_write_them() {
+        let eur = Currency::parse("EUR").unwrap();
+        for (cell, minor) in [
+            ("15.00", Some(1500)),
+            ("15,00", Some(1500)),
+            ("15", Some(1500)),
+            ("1 234,50 €", Some(123_450)),
+            ("1\u{202f}234,50\u{a0}€", Some(123_450)),
+            ("€1,234.50", Some(123_450)),
+            ("1.234,50", Some(123_450)),
+            ("1,234", Some(123_400)),
+            ("0.5", Some(50)),
+            ("-15.00", Some(-1500)),
+            ("EUR 7.10", Some(710)),
+            ("", None),
+            ("gratuit", None),
+            ("1.234.5678", None),
+        ] {
+            assert_eq!(amount(cell, eur), minor, "{cell:?}");
+        }
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(amount("1,500", jpy), Some(1500));
+        assert_eq!(amount("¥1500", jpy), Some(1500));
+    }
+
+    #[test]
+    fn the_columns_are_found_by_their_usual_names() {
+        let eur = Currency::parse("EUR").unwrap();
+        let stripe = "id,Created date (UTC),Amount,Amount Refunded,Currency,PaymentIntent ID\nch_1,2026-12-01,15.00,0.00,eur,pi_1\n";
+        let e = read(stripe, eur, None, None).unwrap();
+        assert_eq!(
+            (e.reference.as_str(), e.amount.as_str(), e.rows),
+            ("PaymentIntent ID", "Amount", vec![("pi_1".to_owned(), 1500)])
+        );
+        let french = "\u{feff}Date;Numéro de paiement;Montant (€);Statut\n01/12/2026;1234;15,00;Validé\n;;;\n02/12/2026;1235;-15,00;Remboursé\n";
+        let e = read(french.trim_start_matches('\u{feff}'), eur, None, None).unwrap();
+        assert_eq!(
+            (e.reference.as_str(), e.amount.as_str(), e.rows, e.skipped),
+            ("Numéro de paiement", "Montant (€)", vec![("1234".to_owned(), 1500)], 2)
+        );
+        let named = read("ref,total\nA,2\n", eur, Some("ref"), Some("total")).unwrap();
+        assert_eq!(named.rows, vec![("A".to_owned(), 200)]);
+        let err = read("a,b\n1,2\n", eur, None, None).err().unwrap();
+        assert_eq!(err.code, "export_columns");
+        let err = read("id,amount\nx,beaucoup\n", eur, None, None).err().unwrap();
+        assert_eq!(err.code, "invalid_export");
+    }
+}
