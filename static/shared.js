@@ -114,12 +114,23 @@ var cagnotteExplain = (function () {
       media_library_full: "la bibliothèque de la campagne est pleine (100 fichiers ou 256 Mo) : retirez-en un d'abord.",
       media_not_found: "ce fichier est introuvable (déjà retiré ?). Rechargez la page.",
       name_too_long: "nom de fichier trop long : 80 caractères au plus.",
-      invalid_name: "nom de fichier refusé : il contient un caractère invisible."
+      invalid_name: "nom de fichier refusé : il contient un caractère invisible.",
+      export_columns: function (b) {
+        return "les colonnes de la référence et du montant n'ont pas été trouvées dans cet export : choisissez-les" +
+          (b.columns && b.columns.length ? " parmi " + b.columns.join(", ") : "") + ".";
+      },
+      invalid_export: function (b) {
+        return b.line ? "la ligne " + b.line + " de l'export n'a pas de montant lisible." : "ce fichier n'est pas un export CSV lisible (enregistrez-le en CSV UTF-8).";
+      }
     },
     en: {
       cap_below_used: function (b, m) { return "the cap cannot go below what this match already gave (" + m(b.used) + ")."; },
       refund_out_of_range: function (b, m) { return "the refund goes from " + m(1) + " to the donation's amount (" + m(b.amount) + ")."; },
-      amount_too_large: function (b, m) { return "amount too large: " + m(b.max) + " at most."; }
+      amount_too_large: function (b, m) { return "amount too large: " + m(b.max) + " at most."; },
+      export_columns: function (b) {
+        return "the reference and amount columns were not found in this export: choose them" +
+          (b.columns && b.columns.length ? " among " + b.columns.join(", ") : "") + ".";
+      }
     }
   };
   return function (lang, e, money) {
@@ -1025,13 +1036,42 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail) {
     document.getElementById("reconcile-table").hidden = !gaps.length;
     document.getElementById("reconcile-result").hidden = false;
   }
+  // The export's columns, from its first line, to name the two it compares
+  // when their names are not the usual ones.
+  function columns(text) {
+    var first = text.replace(/^\uFEFF/, "").split(/\r?\n/)[0] || "";
+    var sep = [",", ";", "\t"].reduce(function (best, s) {
+      return first.split(s).length > first.split(best).length ? s : best;
+    }, ",");
+    return first.split(sep).map(function (c) { return c.trim().replace(/^"(.*)"$/, "$1").replace(/""/g, "\""); })
+      .filter(function (c) { return c; });
+  }
+  form.elements.file.addEventListener("change", function () {
+    var file = form.elements.file.files[0];
+    ["reference", "amount"].forEach(function (name) {
+      var select = form.elements[name];
+      while (select.options.length > 1) select.remove(1);
+    });
+    if (!file) return;
+    file.slice(0, 65536).text().then(function (text) {
+      columns(text).forEach(function (c) {
+        ["reference", "amount"].forEach(function (name) {
+          var o = document.createElement("option");
+          o.value = c;
+          o.textContent = c;
+          form.elements[name].appendChild(o);
+        });
+      });
+    });
+  });
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var file = form.elements.file.files[0];
     if (!file) { cagnotteNotice(W.pick, true); return; }
-    var platform = form.elements.platform.value;
+    var query = ["platform", "reference", "amount"].filter(function (name) { return form.elements[name].value; })
+      .map(function (name) { return name + "=" + encodeURIComponent(form.elements[name].value); });
     var path = "/api/v1/campaigns/" + encodeURIComponent(campaignId()) + "/reconcile" +
-      (platform ? "?platform=" + encodeURIComponent(platform) : "");
+      (query.length ? "?" + query.join("&") : "");
     send(path, file).then(draw).catch(fail);
   });
 }

@@ -204,6 +204,8 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
     .unwrap();
     let good = dir.path().join("export-juste.csv");
     std::fs::write(&good, "id,amount\npi_1,15.00\npi_2,7.00\npi_3,20.00\n").unwrap();
+    let odd = dir.path().join("export-autre.csv");
+    std::fs::write(&odd, "Ref paiement;Somme versée\npi_1;15,00\npi_2;7,00\npi_3;20,00\n").unwrap();
     let (_, rotated) =
         app.post(&format!("/api/v1/campaigns/{c}/rotate"), Some(ADMIN), json!({"report_token": true})).await;
     let link = rotated["report_url"].as_str().unwrap().to_owned();
@@ -248,6 +250,17 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         ]);
         eventually("the charity's comparison", WAIT, || async { (result(b).await == expected).then_some(()) }).await;
         assert_eq!(b.js("return document.getElementById('reconcile-table').hidden").await, true);
+
+        // Columns of unusual names: said, then chosen from the export's first line.
+        send(b, &odd, "").await;
+        wait_text(b, "#notice", &fr("Erreur : les colonnes de la référence et du montant n'ont pas été trouvées dans cet export : choisissez-les parmi Ref paiement, Somme versée.")).await;
+        b.js("var f = document.getElementById('reconcile-form'); f.elements.reference.value = 'Ref paiement'; f.elements.amount.value = 'Somme versée';").await;
+        click(b, "#reconcile-form button[type=submit]").await;
+        let expected = json!([
+            fr("3 paiements dans l'export (colonnes « Ref paiement » et « Somme versée ») : 3 retrouvés parmi les dons, au centime. Tout concorde."),
+            []
+        ]);
+        eventually("the comparison by the chosen columns", WAIT, || async { (result(b).await == expected).then_some(()) }).await;
     })
     .await;
 }
