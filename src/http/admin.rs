@@ -257,13 +257,22 @@ async fn campaign_donations(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    app.require_report_reader(&headers, &campaign_id)?;
-    let currency = app
-        .views
-        .with_campaign(&campaign_id, |c| c.campaign.currency)
-        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let currency = report_currency(&app, &headers, &campaign_id)?;
     let hosts = hosts(&app, &campaign_id);
     listed(&app, &campaign_id, None, currency, &q, &hosts).await
+}
+
+/// The currency of a campaign whose figures the request may read (the admin or
+/// its charity's key).
+pub(crate) fn report_currency(
+    app: &AppState,
+    headers: &HeaderMap,
+    campaign_id: &str,
+) -> Result<crate::money::Currency, ApiError> {
+    app.require_report_reader(headers, campaign_id)?;
+    app.views
+        .with_campaign(campaign_id, |c| c.campaign.currency)
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))
 }
 
 /// The donations of a campaign, or of one of its lives, newest first with their

@@ -98,8 +98,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 }
 
 pub fn body_rejection(e: axum::extract::rejection::BytesRejection) -> ApiError {
+    body_rejection_over(e, BODY_LIMIT)
+}
+
+/// [`body_rejection`] on a route that takes bodies of up to `limit` bytes.
+pub fn body_rejection_over(e: axum::extract::rejection::BytesRejection, limit: usize) -> ApiError {
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::new(e.status(), "body_too_large", format!("the body is larger than {BODY_LIMIT} bytes"));
+        return ApiError::new(e.status(), "body_too_large", format!("the body is larger than {limit} bytes"));
     }
     ApiError::new(e.status(), "invalid_body", format!("could not read the body: {}", e.body_text()))
 }

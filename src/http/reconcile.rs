@@ -13,7 +13,7 @@ use crate::money::Currency;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -180,18 +180,8 @@ pub async fn reconcile(
     Query(ask): Query<Ask>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    app.require_report_reader(&headers, &campaign_id)?;
-    let currency = app
-        .views
-        .with_campaign(&campaign_id, |c| c.campaign.currency)
-        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
-    let bytes = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(e.status(), "body_too_large", format!("the export is larger than {MAX_BYTES} bytes"))
-        } else {
-            super::body_rejection(e)
-        }
-    })?;
+    let currency = super::admin::report_currency(&app, &headers, &campaign_id)?;
+    let bytes = body.map_err(|e| super::body_rejection_over(e, MAX_BYTES))?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| ApiError::invalid("invalid_export", "the export is not UTF-8 text: save it as CSV UTF-8"))?;
     let text = text.trim_start_matches('\u{feff}');

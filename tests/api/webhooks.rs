@@ -465,6 +465,20 @@ async fn a_generic_refund_takes_the_whole_donation_back_once() {
     assert_eq!((totals["raised"].as_i64(), totals["donations"].as_i64()), (Some(700), Some(1)));
 }
 
+/// A Stripe payment of `amount` cents by `donor`, delivered signed to `url` and counted.
+async fn stripe_paid(app: &TestApp, url: &str, payment_intent: &str, amount: i64, donor: &str) {
+    let paid = stripe_event(
+        &format!("evt_{payment_intent}"),
+        "payment_intent.succeeded",
+        json!({"id": payment_intent, "object": "payment_intent", "amount": amount, "amount_received": amount,
+            "currency": "eur", "metadata": {"donor": donor}, "status": "succeeded"}),
+    );
+    let t = unix_now();
+    let sig = format!("t={t},v1={}", hmac_hex(STRIPE_SECRET, t, paid.as_bytes()));
+    let (s, v) = hook(app, url, &[("stripe-signature", &sig)], paid).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
 fn stripe_event(id: &str, kind: &str, object: Value) -> String {
     json!({"id": id, "object": "event", "api_version": "2023-10-16", "created": unix_now(), "livemode": false,
         "pending_webhooks": 1, "type": kind, "data": {"object": object}})
@@ -563,15 +577,7 @@ async fn each_payment_keeps_its_reference_for_the_charity_s_accounts() {
     let app = spawn_app().await;
     let live = setup_in(&app, "EUR").await;
     let url = integration(&app, &live, "stripe", STRIPE_SECRET).await;
-    let paid = stripe_event(
-        "evt_ref",
-        "payment_intent.succeeded",
-        json!({"id": "pi_3Nref", "object": "payment_intent", "amount": 1500, "amount_received": 1500,
-            "currency": "eur", "metadata": {"donor": "Ana"}, "status": "succeeded"}),
-    );
-    let t = unix_now();
-    let sig = format!("t={t},v1={}", hmac_hex(STRIPE_SECRET, t, paid.as_bytes()));
-    assert_eq!(hook(&app, &url, &[("stripe-signature", &sig)], paid).await.0, StatusCode::OK);
+    stripe_paid(&app, &url, "pi_3Nref", 1500, "Ana").await;
     let path = format!("/api/v1/lives/{}/donations", live.id);
     let body = json!({"amount": 700, "currency": "EUR", "donor": "Bo"}).to_string();
     let (s, v) = app
@@ -627,15 +633,7 @@ async fn the_provider_s_export_is_checked_against_the_donations() {
     let live = setup_in(&app, "EUR").await;
     let url = integration(&app, &live, "stripe", STRIPE_SECRET).await;
     for (pi, amount, donor) in [("pi_1", 1500, "Ana"), ("pi_2", 700, "Bo"), ("pi_3", 2000, "Chloé")] {
-        let paid = stripe_event(
-            &format!("evt_{pi}"),
-            "payment_intent.succeeded",
-            json!({"id": pi, "object": "payment_intent", "amount": amount, "amount_received": amount,
-                "currency": "eur", "metadata": {"donor": donor}, "status": "succeeded"}),
-        );
-        let t = unix_now();
-        let sig = format!("t={t},v1={}", hmac_hex(STRIPE_SECRET, t, paid.as_bytes()));
-        assert_eq!(hook(&app, &url, &[("stripe-signature", &sig)], paid).await.0, StatusCode::OK);
+        stripe_paid(&app, &url, pi, amount, donor).await;
     }
     let body = json!({"amount": 500, "currency": "EUR"}).to_string();
     let path = format!("/api/v1/lives/{}/donations", live.id);
