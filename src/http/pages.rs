@@ -369,6 +369,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("total", "Total", "Total"),
     ("donate", "Faire un don", "Donate"),
     ("campaign_over", "Collecte terminée", "The fundraiser is over"),
+    ("campaign_over_thanks", "Merci à toutes et à tous pour vos dons\u{a0}!", "Thank you all for your gifts!"),
     ("reconcile", "Rapprochement avec le prestataire", "Check against the payment provider"),
     (
         "reconcile_help",
@@ -385,7 +386,6 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("reference", "Référence", "Reference"),
     ("reconcile_in_export", "Dans l'export", "In the export"),
     ("reconcile_counted", "Compté", "Counted"),
-    ("campaign_over_thanks", "Merci à toutes et à tous pour vos dons\u{a0}!", "Thank you all for your gifts!"),
     ("scan", "Scannez pour donner", "Scan to donate"),
     ("recent", "Derniers dons", "Latest donations"),
     ("host_space", "Espace hôte", "Host's space"),
