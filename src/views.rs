@@ -204,6 +204,17 @@ impl Board {
         })
     }
 
+    /// Every named donor in alphabetical order (without regard to case or
+    /// accents), and how many of the `totals`' donations show no name: whom a
+    /// thank-you names.
+    pub fn thanked(&self, totals: Totals) -> (Vec<String>, u64) {
+        let named: u64 = self.donors.values().map(|(_, n)| n).sum();
+        let mut names: Vec<(String, &String)> =
+            self.donors.keys().map(|n| (crate::domain::moderation::normalize(n), n)).collect();
+        names.sort();
+        (names.into_iter().map(|(_, n)| n.clone()).collect(), totals.donations.saturating_sub(named))
+    }
+
     pub fn recent_json(&self) -> Vec<Value> {
         self.recent.iter().map(|d| serde_json::to_value(d.view()).unwrap_or(Value::Null)).collect()
     }

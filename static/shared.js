@@ -764,9 +764,9 @@ function cagnotteChatCommands(tbody, path, lang, labels) {
   "use strict";
   var names = lang === "en"
     ? [["!total", "total"], ["!top", "top"], ["!last", "last"], ["!milestone", "milestone"], ["!next", "next"],
-      ["!rewards", "rewards"]]
+      ["!rewards", "rewards"], ["!thanks", "thanks"]]
     : [["!cagnotte", "total"], ["!top", "top"], ["!dernier", "last"], ["!palier", "milestone"], ["!prochain", "next"],
-      ["!contreparties", "rewards"]];
+      ["!contreparties", "rewards"], ["!merci", "thanks"]];
   var zone = "";
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* UTC then */ }
   tbody.textContent = "";

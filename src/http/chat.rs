@@ -49,6 +49,7 @@ enum Say {
     Milestone,
     Next,
     Rewards,
+    Thanks,
 }
 
 /// The request's settings.
@@ -67,10 +68,11 @@ impl Ask {
             Some("milestone") => Say::Milestone,
             Some("next") => Say::Next,
             Some("rewards") => Say::Rewards,
+            Some("thanks") => Say::Thanks,
             Some(other) => {
                 return Err(ApiError::bad_request(
                     "invalid_query",
-                    format!("say must be total, top, last, milestone, next or rewards, not {other:?}"),
+                    format!("say must be total, top, last, milestone, next, rewards or thanks, not {other:?}"),
                 )
                 .with("field", "say"));
             }
@@ -112,6 +114,10 @@ struct Subject {
     rewards: Vec<crate::domain::state::RewardState>,
     /// The campaign came to its end: the total line thanks, with no link to give.
     over: bool,
+    /// Every donor viewers may see by name, in alphabetical order, and how
+    /// many of the donations that count show none (read for `say=thanks` only).
+    names: Vec<String>,
+    unnamed: u64,
 }
 
 /// The rewards of a live still offered.
@@ -139,7 +145,7 @@ async fn live_line(
     } else {
         (campaign.totals.total, climbing(&campaign.milestones, |m| m.live_id.is_none()))
     };
-    let subject = Subject {
+    let mut subject = Subject {
         currency: live.currency,
         totals: live.totals,
         goal: live.live.goal,
@@ -152,7 +158,12 @@ async fn live_line(
         lives,
         rewards: if ask.say == Say::Rewards { offered(&live) } else { Vec::new() },
         over: crate::views::campaign_status(&campaign.campaign, app.now()) == "ended",
+        names: Vec::new(),
+        unnamed: 0,
     };
+    if ask.say == Say::Thanks {
+        (subject.names, subject.unnamed) = live.board.thanked(live.totals);
+    }
     text(&line(&ask, &subject, &campaign.totals, app.now()))
 }
 
@@ -164,7 +175,7 @@ async fn campaign_line(
     let ask = Ask::of(&q)?;
     let c =
         app.views.campaign(&id).ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
-    let subject = Subject {
+    let mut subject = Subject {
         currency: c.campaign.currency,
         totals: c.totals,
         goal: c.campaign.goal,
@@ -192,7 +203,12 @@ async fn campaign_line(
             Vec::new()
         },
         over: crate::views::campaign_status(&c.campaign, app.now()) == "ended",
+        names: Vec::new(),
+        unnamed: 0,
     };
+    if ask.say == Say::Thanks {
+        (subject.names, subject.unnamed) = c.board.thanked(c.totals);
+    }
     text(&line(&ask, &subject, &c.totals, app.now()))
 }
 
@@ -235,6 +251,7 @@ fn line(ask: &Ask, s: &Subject, campaign_totals: &Totals, now: Timestamp) -> Str
         Say::Milestone => milestone_line(ask, s),
         Say::Next => next_line(ask, s, now),
         Say::Rewards => rewards_line(ask, s),
+        Say::Thanks => thanks_line(ask, s),
     }
 }
 
@@ -312,6 +329,66 @@ fn total_line(ask: &Ask, s: &Subject, campaign_totals: &Totals) -> String {
     };
     if let Some(url) = s.donate_url.as_ref().filter(|_| !s.over) {
         out += &format!(" {} {url}", ask.words("Pour donner :", "Donate:"));
+    }
+    out
+}
+
+/// "Merci à Ana, Bob et Chloé, et à 2 donateurs anonymes : 250,00 € récoltés
+/// pour Les Restos du Cœur !": every donor viewers may see by name,
+/// alphabetically, as many as the line holds ("… et 12 autres donateurs"),
+/// for the chat or a post after the live.
+fn thanks_line(ask: &Ask, s: &Subject) -> String {
+    let named: u64 = s.names.len() as u64;
+    let anonymous = s.unnamed;
+    if named == 0 && anonymous == 0 {
+        return ask.words("Pas encore de don : soyez le premier !", "No donation yet: be the first!").to_owned();
+    }
+    let total = ask.money(s.currency, s.totals.total);
+    let tail = if ask.french {
+        format!("\u{a0}: {total} récoltés pour {}\u{a0}!", s.beneficiary)
+    } else {
+        format!(": {total} raised for {}!", s.beneficiary)
+    };
+    if named == 0 {
+        return match (anonymous, ask.french) {
+            (1, true) => format!("Merci au donateur anonyme{tail}"),
+            (n, true) => format!("Merci aux {n} donateurs anonymes{tail}"),
+            (1, false) => format!("Thank you to the anonymous donor{tail}"),
+            (n, false) => format!("Thank you to the {n} anonymous donors{tail}"),
+        };
+    }
+    // As many names as the line holds, the others counted.
+    let line = |shown: usize| {
+        let others = (named - shown as u64) + if shown < s.names.len() { anonymous } else { 0 };
+        let list = &s.names[..shown];
+        let and = ask.words(" et ", " and ");
+        let mut out = match list.split_last() {
+            Some((last, rest)) if !rest.is_empty() && others == 0 => format!("{}{and}{last}", rest.join(", ")),
+            _ => list.join(", "),
+        };
+        if others > 0 {
+            out += &match (others, ask.french) {
+                (1, true) => " et 1 autre donateur".to_owned(),
+                (n, true) => format!(" et {n} autres donateurs"),
+                (1, false) => " and 1 other donor".to_owned(),
+                (n, false) => format!(" and {n} other donors"),
+            };
+        } else if anonymous > 0 {
+            let comma = if shown > 1 { "," } else { "" };
+            out += &match (anonymous, ask.french) {
+                (1, true) => format!("{comma} et à 1 donateur anonyme"),
+                (n, true) => format!("{comma} et à {n} donateurs anonymes"),
+                (1, false) => format!("{comma} and 1 anonymous donor"),
+                (n, false) => format!("{comma} and {n} anonymous donors"),
+            };
+        }
+        format!("{}{out}{tail}", ask.words("Merci à ", "Thank you "))
+    };
+    let mut shown = s.names.len();
+    let mut out = line(shown);
+    while shown > 1 && out.chars().count() > MAX_CHARS {
+        shown -= 1;
+        out = line(shown);
     }
     out
 }

@@ -75,6 +75,20 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
     assert_eq!(say(&app, &live(&wednesday, "?follow=host")).await, say(&app, &live(&monday, "")).await);
     assert_eq!(say(&app, &live(&wednesday, "?say=top")).await, "Pas encore de donateur : soyez le premier !");
 
+    // Thanks: every name viewers see, alphabetically, and the anonymous gifts counted.
+    assert_eq!(
+        say(&app, &live(&monday, "?say=thanks")).await,
+        fr("Merci à Bob et à 1 donateur anonyme_: 40,00_€ récoltés pour Les Restos du cœur_!")
+    );
+    assert_eq!(
+        say(&app, &campaign("?say=thanks&lang=en")).await,
+        "Thank you Bob and Dan, and 1 anonymous donor: €60.00 raised for Les Restos du cœur!"
+    );
+    assert_eq!(
+        say(&app, &live(&zoe, "?say=thanks")).await,
+        fr("Merci à Dan_: 20,00_€ récoltés pour Les Restos du cœur_!")
+    );
+    assert_eq!(say(&app, &live(&wednesday, "?say=thanks&lang=en")).await, "No donation yet: be the first!");
     // Top donors: by name as viewers see them (an anonymous gift has none).
     assert_eq!(say(&app, &live(&monday, "?say=top")).await, fr("Top donateurs : 1. Bob (15,00_€)"));
     assert_eq!(say(&app, &campaign("?say=top&lang=en")).await, "Top donors: 1. Bob (€15.00), 2. Dan (€10.00)");
@@ -249,4 +263,37 @@ async fn a_chat_bot_says_the_rewards_on_offer_and_how_to_claim_them() {
     );
     clock.set("2027-03-02T18:30:00Z");
     assert!(say(&app, &campaign).await.starts_with(&fr("🎁 Contreparties : Une affiche (dès 20,00_€")));
+}
+
+/// A thank-you of many donors names as many as the line holds, alphabetically,
+/// and counts the others; one of anonymous gifts only thanks them.
+#[tokio::test]
+async fn a_chat_bot_thanks_every_donor_the_line_holds() {
+    let app = spawn_app().await;
+    let c = app.eur_campaign().await;
+    let live = app.live(&c, json!({"host": "Ana"})).await;
+    let quiet = app.live(&c, json!({"host": "Zoé"})).await;
+    for i in (1..=40).rev() {
+        app.gift(&live, Some(&format!("Donatrice n°{i:02}")), 100, false).await;
+    }
+    app.gift(&live, Some("Élodie"), 100, false).await;
+    app.gift(&live, Some("Anonyme ici"), 100, true).await;
+    let line = say(&app, &format!("/api/v1/lives/{}/chat?say=thanks", live.id)).await;
+    assert!(line.chars().count() <= 400, "{line}");
+    let shown: Vec<&str> = line.trim_start_matches("Merci à ").split(" et ").next().unwrap().split(", ").collect();
+    let expected: Vec<String> = (1..=shown.len()).map(|i| format!("Donatrice n°{i:02}")).collect();
+    assert_eq!(shown, expected, "alphabetically, accents aside (Élodie after the Donatrices)");
+    let others = 41 - shown.len() + 1;
+    assert!(line.ends_with(&fr(&format!(" et {others} autres donateurs_: 42,00_€ récoltés pour Restos_!"))), "{line}");
+    for _ in 0..2 {
+        app.gift(&quiet, Some("Caché"), 500, true).await;
+    }
+    assert_eq!(
+        say(&app, &format!("/api/v1/lives/{}/chat?say=thanks", quiet.id)).await,
+        fr("Merci aux 2 donateurs anonymes_: 10,00_€ récoltés pour Restos_!")
+    );
+    assert_eq!(
+        say(&app, &format!("/api/v1/lives/{}/chat?say=thanks&lang=en", quiet.id)).await,
+        "Thank you to the 2 anonymous donors: €10.00 raised for Restos!"
+    );
 }
