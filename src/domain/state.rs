@@ -153,6 +153,14 @@ pub enum Fact {
         /// The end announced (a live that goes on longer is announced again at its new end).
         ends_at: Timestamp,
     },
+    /// A campaign's collection opened (`starts_at`): the writer's follow-up, once
+    /// per start time, never an hour or more late, after its end, nor for a
+    /// campaign created after it.
+    CampaignOpened {
+        campaign_id: String,
+        /// The start announced (a campaign given a later start is announced again then).
+        starts_at: Timestamp,
+    },
     /// A campaign came to its end (`ends_at`): the writer's follow-up, once per
     /// end time, never an hour or more late nor for a campaign created after it.
     CampaignEnded {
@@ -260,6 +268,7 @@ impl Fact {
             Fact::LiveStarted { .. } => "live_started",
             Fact::LiveEnded { .. } => "live_ended",
             Fact::CampaignEnded { .. } => "campaign_ended",
+            Fact::CampaignOpened { .. } => "campaign_opened",
             Fact::RewardOffered { .. } => "reward_offered",
             Fact::RewardClosed { .. } => "reward_closed",
             Fact::RewardUpdated { .. } => "reward_updated",
@@ -757,6 +766,8 @@ pub struct CampaignState {
     pub ends: Vec<(Timestamp, String)>,
     /// The campaign's end last announced (`campaign_ended`).
     pub ended: Option<Timestamp>,
+    /// The campaign's start last announced (`campaign_opened`).
+    pub opened: Option<Timestamp>,
 }
 
 impl CampaignState {
@@ -1853,6 +1864,17 @@ impl State {
         {
             return Some(Fact::LiveEnded { live_id: live_id.clone(), ends_at: *end });
         }
+        // The campaign's collection opened: announced once, not an hour or more
+        // late nor once it is over.
+        if let Some(start) = c.campaign.starts_at
+            && start <= now
+            && now.millis() < start.millis().saturating_add(ENDS_MISSED_AFTER_MS)
+            && c.campaign.ends_at.is_none_or(|end| now < end)
+            && c.campaign.created_at < start
+            && c.opened != Some(start)
+        {
+            return Some(Fact::CampaignOpened { campaign_id: c.campaign.id.clone(), starts_at: start });
+        }
         // The campaign came to its end: announced once, not an hour or more late.
         if let Some(end) = c.campaign.ends_at
             && end <= now
@@ -1949,7 +1971,7 @@ impl State {
                 self.match_index.get(match_id)?.clone()
             }
             Fact::CampaignUpdated { campaign } => campaign.id.clone(),
-            Fact::CampaignEnded { campaign_id, .. } => campaign_id.clone(),
+            Fact::CampaignEnded { campaign_id, .. } | Fact::CampaignOpened { campaign_id, .. } => campaign_id.clone(),
             Fact::LiveUpdated { live } => live.campaign_id.clone(),
             Fact::ModerationSet { live_id, .. } | Fact::AlertSkipped { live_id } => {
                 self.lives.get(live_id)?.live.campaign_id.clone()
@@ -2038,7 +2060,9 @@ impl State {
             // An edit on air: a new goal, a new time, a new title.
             Fact::LiveUpdated { live } => Some(Stream::Live(live.id.clone())),
             Fact::CampaignUpdated { campaign } => Some(Stream::Campaign(campaign.id.clone())),
-            Fact::CampaignEnded { campaign_id, .. } => Some(Stream::Campaign(campaign_id.clone())),
+            Fact::CampaignEnded { campaign_id, .. } | Fact::CampaignOpened { campaign_id, .. } => {
+                Some(Stream::Campaign(campaign_id.clone()))
+            }
             _ => None,
         }
     }
@@ -2126,6 +2150,7 @@ impl State {
                         starts: vec![],
                         ends: vec![],
                         ended: None,
+                        opened: None,
                     },
                 );
             }
@@ -2334,6 +2359,10 @@ impl State {
             Fact::CampaignEnded { campaign_id, ends_at } => {
                 let c = self.campaigns.get_mut(campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
                 c.ended = Some(*ends_at);
+            }
+            Fact::CampaignOpened { campaign_id, starts_at } => {
+                let c = self.campaigns.get_mut(campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
+                c.opened = Some(*starts_at);
             }
             Fact::ModerationSet { live_id, moderation } => {
                 let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;

@@ -474,15 +474,14 @@ impl Writer {
                 ));
                 None
             }
-            Fact::CampaignEnded { campaign_id, .. } => {
+            Fact::CampaignEnded { campaign_id, .. } | Fact::CampaignOpened { campaign_id, .. } => {
                 let c = &s.campaigns[campaign_id];
                 let view = crate::views::campaign_info_json(&c.campaign);
                 let totals = serde_json::to_string(&c.totals).unwrap_or_default();
+                let kind = ev.fact.kind();
                 frame = Some(Frame::new(
                     seq,
-                    format!(
-                        "{{\"type\":\"campaign_ended\",\"seq\":{seq},\"campaign\":{view},\"campaign_totals\":{totals}}}"
-                    ),
+                    format!("{{\"type\":\"{kind}\",\"seq\":{seq},\"campaign\":{view},\"campaign_totals\":{totals}}}"),
                 ));
                 None
             }

@@ -38,6 +38,7 @@ pub fn body(format: HookFormat, kind: &str, frame: &Value, setting: Setting, fre
         "live.started" => words.started(frame)?,
         "live.ended" => words.ended(frame)?,
         "campaign.ended" => words.campaign_ended(frame)?,
+        "campaign.opened" => words.campaign_opened(frame)?,
         _ => return None,
     };
     envelope(format, &line)
@@ -247,6 +248,24 @@ impl Words {
         })
     }
 
+    /// "🚀 La collecte « Décembre solidaire » est ouverte pour Les Restos du
+    /// Cœur ! Pour donner : https://…"
+    fn campaign_opened(&self, f: &Value) -> Option<String> {
+        let c = &f["campaign"];
+        let name = self.quoted(c["name"].as_str()?);
+        let charity = c["charity"].as_str().filter(|s| !s.is_empty()).map(|s| self.text(s));
+        let mut out = match (charity, self.french) {
+            (Some(ch), true) => format!("🚀 La collecte {name} est ouverte pour {ch}\u{a0}!"),
+            (None, true) => format!("🚀 La collecte {name} est ouverte\u{a0}!"),
+            (Some(ch), false) => format!("🚀 The fundraiser {name} is open for {ch}!"),
+            (None, false) => format!("🚀 The fundraiser {name} is open!"),
+        };
+        if let Some(url) = c["donate_url"].as_str() {
+            out = format!("{out} {} {}", if self.french { "Pour donner\u{a0}:" } else { "Donate:" }, self.link(url));
+        }
+        Some(out)
+    }
+
     /// "🏁 La collecte « Décembre solidaire » est terminée : 12 345,00 € récoltés
     /// pour Les Restos du Cœur en 321 dons (dont 2 000,00 € des sponsors). Merci à tous !"
     fn campaign_ended(&self, f: &Value) -> Option<String> {
@@ -418,6 +437,23 @@ mod tests {
                 true
             )["content"],
             "🏁 Fin du live — Bob\\_. Merci à tous\u{a0}!"
+        );
+    }
+
+    #[test]
+    fn a_campaign_s_opening_says_for_whom_and_where_to_give() {
+        let frame = json!({"campaign": {"name": "Décembre solidaire", "charity": "Les Restos du Cœur", "donate_url": "https://dons.example.org/a_b"}});
+        assert_eq!(
+            content(HookFormat::Discord, "campaign.opened", frame.clone(), true)["content"],
+            "🚀 La collecte «\u{a0}Décembre solidaire\u{a0}» est ouverte pour Les Restos du Cœur\u{a0}! Pour donner\u{a0}: https://dons.example.org/a_b"
+        );
+        assert_eq!(
+            content(HookFormat::Slack, "campaign.opened", frame, false)["text"],
+            "🚀 The fundraiser \u{201c}Décembre solidaire\u{201d} is open for Les Restos du Cœur! Donate: <https://dons.example.org/a_b>"
+        );
+        assert_eq!(
+            content(HookFormat::Discord, "campaign.opened", json!({"campaign": {"name": "Mars"}}), false)["content"],
+            "🚀 The fundraiser \u{201c}Mars\u{201d} is open!"
         );
     }
 

@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS webhook_outbox (
 ";
 
 /// The log's event kinds that subscribers receive, and their outgoing names.
-pub const KINDS: [(&str, &str); 12] = [
+pub const KINDS: [(&str, &str); 13] = [
     ("donation", "donation.created"),
     ("refund", "donation.refunded"),
     ("partial_refund", "donation.partially_refunded"),
@@ -67,6 +67,7 @@ pub const KINDS: [(&str, &str); 12] = [
     ("text_released", "donation.text_released"),
     ("live_started", "live.started"),
     ("live_ended", "live.ended"),
+    ("campaign_opened", "campaign.opened"),
     ("campaign_ended", "campaign.ended"),
 ];
 
@@ -721,6 +722,7 @@ mod tests {
             Fact::LiveStarted { live_id: "l".into(), scheduled_at: crate::domain::Timestamp::from_millis(1) },
             Fact::LiveEnded { live_id: "l".into(), ends_at: crate::domain::Timestamp::from_millis(2) },
             Fact::CampaignEnded { campaign_id: "c".into(), ends_at: crate::domain::Timestamp::from_millis(3) },
+            Fact::CampaignOpened { campaign_id: "c".into(), starts_at: crate::domain::Timestamp::from_millis(4) },
             Fact::PrizeDrawn {
                 draw: crate::domain::Draw {
                     entries: 1,

@@ -14,9 +14,10 @@ use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
 enum Op {
-    /// `end`: the campaign ends this many seconds after its creation.
+    /// `start`, `end`: the campaign opens, ends this many seconds after its creation.
     Campaign {
         jpy: bool,
+        start: Option<u8>,
         end: Option<u8>,
     },
     Match {
@@ -177,7 +178,8 @@ fn reward_op() -> impl Strategy<Value = Op> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        2 => (any::<bool>(), proptest::option::of(0..40u8)).prop_map(|(jpy, end)| Op::Campaign { jpy, end }),
+        2 => (any::<bool>(), proptest::option::of(0..30u8), proptest::option::of(0..40u8))
+            .prop_map(|(jpy, start, end)| Op::Campaign { jpy, start, end }),
         1 => (0..3usize, 1..4i64, 1..4i64, 1..5000i64, proptest::option::of(1..500i64), proptest::option::of(1..300i64),
               proptest::option::of((0..40i64, 1..40i64)))
             .prop_map(|(c, num, den, cap, min, max, window)| Op::Match { c, num, den, cap, min, max, window }),
@@ -226,10 +228,11 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
         let now = Timestamp::from_millis(1_000 * i as i64);
         let at = |o: i64| Some(Timestamp::from_millis(1_000 * o));
         let cmd = match op {
-            Op::Campaign { jpy, end } => {
+            Op::Campaign { jpy, start, end } => {
                 let currency = Currency::parse(if *jpy { "JPY" } else { "EUR" }).unwrap();
                 Command::CreateCampaign(Campaign {
                     created_at: now,
+                    starts_at: start.and_then(|s| at(i as i64 + i64::from(s))),
                     ends_at: end.and_then(|e| at(i as i64 + i64::from(e))),
                     ..Campaign::new(format!("c{i}"), "C", currency)
                 })
@@ -756,7 +759,7 @@ proptest! {
     /// a keyword of its own, however their terms change and they close and reopen.
     #[test]
     fn rewards_keep_their_quantity_whatever_their_terms(ops in proptest::collection::vec(reward_op(), 1..80)) {
-        let ops: Vec<Op> = [Op::Campaign { jpy: false, end: None }, Op::Live { c: 0 }, Op::Live { c: 0 }].into_iter().chain(ops).collect();
+        let ops: Vec<Op> = [Op::Campaign { jpy: false, start: None, end: None }, Op::Live { c: 0 }, Op::Live { c: 0 }].into_iter().chain(ops).collect();
         let (state, _) = run(&ops);
         check_invariants(&state);
         prop_assert_eq!(state.diverged, 0);
@@ -771,7 +774,7 @@ proptest! {
         // Each milestone is reached at most once, never once removed, and is
         // removed only before it is reached.
         let (mut reached, mut removed) = (std::collections::HashSet::new(), std::collections::HashSet::new());
-        let mut ended = std::collections::HashSet::new();
+        let (mut ended, mut opened) = (std::collections::HashSet::new(), std::collections::HashSet::new());
         for e in &events {
             match &e.fact {
                 cagnotte::domain::state::Fact::MilestoneReached { milestone_id } => {
@@ -790,6 +793,15 @@ proptest! {
                     prop_assert!(c.created_at < *ends_at && *ends_at <= e.at);
                     prop_assert!(ended.insert(campaign_id.clone()), "a campaign's end announced twice");
                     prop_assert_eq!(live.campaigns[campaign_id].ended, Some(*ends_at));
+                }
+                // A campaign's opening: once, at or after it, before its end.
+                cagnotte::domain::state::Fact::CampaignOpened { campaign_id, starts_at } => {
+                    let c = &live.campaigns[campaign_id].campaign;
+                    prop_assert_eq!(c.starts_at, Some(*starts_at));
+                    prop_assert!(c.created_at < *starts_at && *starts_at <= e.at);
+                    prop_assert!(c.ends_at.is_none_or(|end| e.at < end));
+                    prop_assert!(opened.insert(campaign_id.clone()), "a campaign's opening announced twice");
+                    prop_assert_eq!(live.campaigns[campaign_id].opened, Some(*starts_at));
                 }
                 _ => {}
             }
@@ -848,7 +860,7 @@ proptest! {
 #[test]
 fn cap_is_reached_exactly_when_donations_suffice() {
     let mut ops = vec![
-        Op::Campaign { jpy: false, end: None },
+        Op::Campaign { jpy: false, start: None, end: None },
         Op::Match { c: 0, num: 1, den: 1, cap: 10_000, min: None, max: None, window: None },
         Op::Live { c: 0 },
     ];

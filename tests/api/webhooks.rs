@@ -978,6 +978,7 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
             "donation.text_released",
             "live.started",
             "live.ended",
+            "campaign.opened",
             "campaign.ended"
         ])
     );
@@ -2034,4 +2035,81 @@ async fn a_campaign_s_end_is_announced_once_with_what_it_raised() {
     let count =
         async |live: &TestLive| app.events(live, 0).await.iter().filter(|e| e["type"] == "campaign_ended").count();
     assert_eq!((count(&ana).await, count(&avril).await), (2, 0));
+}
+
+/// The campaign's opening (`starts_at`) is announced once, for whom and where
+/// to give: on its streams (`campaign_opened`), to signed subscribers
+/// (`campaign.opened`) and as a chat channel's line; again at a later start;
+/// never an hour or more late, once over, nor for a campaign created after it.
+#[tokio::test]
+async fn a_campaign_s_opening_is_announced_once_with_where_to_give() {
+    let (receiver, clock, app, c, _) = announcing().await;
+    let patch = async |app: &TestApp, id: &str, body: Value| {
+        let path = format!("/api/v1/campaigns/{id}");
+        let (s, v) = app.request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], Some(body.to_string())).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
+    };
+    let v = patch(
+        &app,
+        &c,
+        json!({"starts_at": "2027-03-01T20:30:00Z", "charity": "Les Restos du Cœur", "donate_url": "https://dons.example.org/mars"}),
+    )
+    .await;
+    assert_eq!(v["status"], "upcoming");
+    let mut ws = app.campaign_ws(&c).await;
+    ws.next().await;
+    clock.set("2027-03-01T20:30:05Z");
+    let frame = ws.until("campaign_opened").await;
+    assert_eq!(
+        (
+            frame["campaign"]["id"].as_str(),
+            frame["campaign"]["starts_at"].as_str(),
+            frame["campaign_totals"]["total"].as_i64()
+        ),
+        (Some(c.as_str()), Some("2027-03-01T20:30:00.000Z"), Some(0))
+    );
+    let opened = async |n: usize| -> Vec<Value> {
+        until(15, "bot", async || {
+            let got: Vec<Value> =
+                receiver.posted("bot", 1).await.into_iter().filter(|e| e["type"] == "campaign.opened").collect();
+            (got.len() >= n).then_some(got)
+        })
+        .await
+    };
+    assert_eq!(opened(1).await[0]["data"]["campaign"]["donate_url"], "https://dons.example.org/mars");
+    let line = "🚀 La collecte «\u{a0}Restos\u{a0}» est ouverte pour Les Restos du Cœur\u{a0}! Pour donner\u{a0}: https://dons.example.org/mars";
+    let said = until(15, "discord", async || {
+        let lines = receiver.posted("discord", 1).await;
+        lines.iter().any(|l| l["content"] == line).then_some(lines)
+    })
+    .await;
+    assert_eq!(said.iter().filter(|l| l["content"].as_str().unwrap().starts_with("🚀")).count(), 1);
+
+    // Not again after a restart; again at a later start the organisers give it.
+    let app = app.restart_clocked(&clock).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(opened(1).await.len(), 1);
+    assert_eq!(patch(&app, &c, json!({"starts_at": "2027-03-01T21:00:00Z"})).await["status"], "upcoming");
+    clock.set("2027-03-01T21:00:05Z");
+    assert_eq!(opened(2).await[1]["data"]["campaign"]["starts_at"], "2027-03-01T21:00:00.000Z");
+
+    // A start put more than an hour back, one of a campaign over, one before a campaign's creation: not said.
+    patch(&app, &c, json!({"starts_at": "2027-03-01T19:30:00Z"})).await;
+    let over = app
+        .campaign(json!({"name": "Finie", "currency": "EUR", "starts_at": "2027-03-01T21:30:00Z", "ends_at": "2027-03-01T21:40:00Z"}))
+        .await;
+    let late = app.campaign(json!({"name": "Tard", "currency": "EUR", "starts_at": "2027-03-01T20:50:00Z"})).await;
+    assert_eq!(late["status"], "open");
+    let (over, late) = (over["id"].as_str().unwrap().to_owned(), late["id"].as_str().unwrap().to_owned());
+    let over_live = app.live(&over, json!({"host": "Eve"})).await;
+    let late_live = app.live(&late, json!({"host": "Max"})).await;
+    clock.set("2027-03-01T21:45:00Z");
+    app.gift(&over_live, Some("Dan"), 500, false).await;
+    app.gift(&late_live, Some("Dan"), 500, false).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(opened(2).await.len(), 2);
+    let count =
+        async |live: &TestLive| app.events(live, 0).await.iter().filter(|e| e["type"] == "campaign_opened").count();
+    assert_eq!((count(&over_live).await, count(&late_live).await), (0, 0));
 }
