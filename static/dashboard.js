@@ -58,6 +58,7 @@
       m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
       total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
       window: { upcoming: "Ouverture de la collecte : ", open: "Collecte ouverte jusqu'au ", ended: "Collecte terminée le " },
+      campaignStatus: { upcoming: "à venir", ended: "terminée" },
       backups: {
         off: "Sauvegardes automatiques : désactivées (--backup-dir).",
         first: function (dir, every) { return "Sauvegardes automatiques dans " + dir + ", toutes les " + every + " : la première est en cours."; },
@@ -132,6 +133,7 @@
       live_unscheduled: "not scheduled", m_pending: "not open yet", m_active: "active", m_used_up: "used up",
       m_ended: "ended", mode_off: "off", mode_delay: "delay", mode_manual: "approval",
       total: "Total", raised: "donations", matched: "matched", donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
+      campaignStatus: { upcoming: "upcoming", ended: "over" },
       backups: {
         off: "Automatic backups: off (--backup-dir).",
         first: function (dir, every) { return "Automatic backups in " + dir + ", every " + every + ": the first one is under way."; },
@@ -341,12 +343,17 @@
         a.href = "#c=" + encodeURIComponent(c.id);
         a.dataset.id = c.id;
         li.appendChild(a);
+        // Where it stands by its window: a campaign over or to come says so.
+        li.dataset.status = c.status;
+        if (c.status !== "open") li.appendChild(make("small", "badge", T.campaignStatus[c.status]));
         list.appendChild(li);
       });
       var wanted = select || (/^#c=(.+)$/.exec(location.hash) || [])[1];
       if (wanted) wanted = decodeURIComponent(wanted);
       var found = v.campaigns.some(function (c) { return c.id === wanted; });
-      if (!found) wanted = v.campaigns.length ? v.campaigns[0].id : null;
+      // Without one asked for: the newest not over, else the newest.
+      var current = v.campaigns.filter(function (c) { return c.status !== "ended"; })[0] || v.campaigns[0];
+      if (!found) wanted = current ? current.id : null;
       if (wanted) selectCampaign(wanted);
     }).catch(fail);
   }

@@ -219,6 +219,7 @@
     el("end-live").hidden = live.status !== "current";
     el("extend-live").hidden = live.status !== "current";
     ending();
+    afterLive();
     el("totals").textContent = T.totals(money(t.total), money(t.raised), money(t.matched), t.donations);
     el("goal").hidden = !live.goal;
     if (live.goal) el("goal").textContent = T.goal(money(live.goal), Math.floor(t.total * 100 / live.goal));
@@ -699,6 +700,22 @@
     if (soon) el("ending").textContent = T.ending(Math.ceil(left / 60000));
   }
   setInterval(ending, 15000);
+
+  // Once the live is over, the thank-you its chat command says (every donor
+  // viewers see by name), to copy for a message or a post; read again with
+  // each change (a late gift).
+  function afterLive() {
+    var over = live.status === "past";
+    el("after-live").hidden = !over;
+    if (!over) return;
+    fetch("/api/v1/lives/" + encodeURIComponent(liveId) + "/chat?say=thanks&lang=" + lang, { cache: "no-store", credentials: "omit" })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (text) { if (text) el("thanks-text").value = text; }, function () { /* the next change */ });
+  }
+  el("copy-thanks").addEventListener("click", function () {
+    var b = el("copy-thanks");
+    cagnotteCopy(el("thanks-text"), function () { b.textContent = T.copied; });
+  });
 
   // Half an hour more, in one click, while on air.
   el("extend-live").addEventListener("click", function () {

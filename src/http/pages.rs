@@ -369,6 +369,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("total", "Total", "Total"),
     ("donate", "Faire un don", "Donate"),
     ("campaign_over", "Collecte terminée", "The fundraiser is over"),
+    (
+        "after_live",
+        "Le live est terminé\u{a0}: de quoi remercier vos donateurs, à copier pour un message ou un post.",
+        "The live is over: a thank-you for your donors, to copy into a message or a post.",
+    ),
     ("campaign_over_thanks", "Merci à toutes et à tous pour vos dons\u{a0}!", "Thank you all for your gifts!"),
     ("reconcile", "Rapprochement avec le prestataire", "Check against the payment provider"),
     (

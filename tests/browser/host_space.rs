@@ -961,3 +961,32 @@ async fn a_host_is_told_before_their_live_ends() {
     })
     .await;
 }
+
+/// Once the live is over, the host's space gives the thank-you naming the
+/// donors viewers see, to copy for a message or a post; not before.
+#[tokio::test]
+async fn the_host_s_space_gives_a_thank_you_once_the_live_is_over() {
+    let app = spawn_app().await;
+    let c = app.campaign(json!({"name": "Mars", "currency": "EUR", "charity": "Les Restos du cœur"})).await;
+    let c = c["id"].as_str().unwrap().to_owned();
+    let live = app.live(&c, json!({"host": "Ana", "scheduled_at": from_now(-1800), "duration_minutes": 60})).await;
+    app.gift(&live, Some("Bob"), 1500, false).await;
+    app.gift(&live, Some("Chloé"), 1000, true).await;
+    with_browser(async |b| {
+        b.goto(live.body["host_url"].as_str().unwrap()).await;
+        wait_ready(b).await;
+        assert_eq!(b.js("return document.getElementById('after-live').hidden").await, true, "on air: not yet");
+        let (s, _) = app.post(&format!("/api/v1/lives/{}/end", live.id), Some(&live.key), json!({})).await;
+        assert_eq!(s, StatusCode::OK);
+        let thanks = fr("Merci à Bob et à 1 donateur anonyme_: 25,00_€ récoltés pour Les Restos du cœur_!");
+        eventually("the thank-you once the live is over", WAIT, || async {
+            let v = b.js("return [document.getElementById('after-live').hidden, document.getElementById('thanks-text').value]").await;
+            (v == json!([false, thanks])).then_some(())
+        })
+        .await;
+        click(b, "#copy-thanks").await;
+        wait_text(b, "#copy-thanks", "Copié !").await;
+        b.screenshot_element("#app > section:first-child", "host-after-live").await;
+    })
+    .await;
+}

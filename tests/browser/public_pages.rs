@@ -1169,6 +1169,20 @@ async fn the_pages_and_the_counter_thank_the_donors_once_the_campaign_is_over() 
         sign_in(b, &app, "").await;
         wait_text(b, "#c-name", "Mars solidaire").await;
         wait_text(b, "#c-window", "Collecte terminée le 15 janv. 2025, 19:00").await;
+        // The list says which campaigns are over; the dashboard opens on the newest one that is not.
+        app.campaign(json!({"name": "Avril solidaire", "currency": "EUR"})).await;
+        app.campaign(json!({"name": "Vieille", "currency": "EUR", "starts_at": "2024-01-01T00:00:00Z", "ends_at": "2024-02-01T00:00:00Z"}))
+            .await;
+        b.goto(&format!("{}/dashboard", app.base)).await;
+        wait_text(b, "#c-name", "Avril solidaire").await;
+        let list = b
+            .js("return Array.from(document.querySelectorAll('#campaign-list li')).map(li => [li.querySelector('a').textContent, li.dataset.status, (li.querySelector('.badge') || {}).textContent || ''])")
+            .await;
+        assert_eq!(
+            list,
+            json!([["Vieille", "ended", "terminée"], ["Avril solidaire", "open", ""], ["Mars solidaire", "ended", "terminée"]])
+        );
+        b.screenshot_element("#campaign-list", "dashboard-campaign-list").await;
     })
     .await;
 }
