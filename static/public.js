@@ -43,7 +43,8 @@
       unnamed: function (n, alone) { return (alone ? "" : "Et ") + n + (n > 1 ? " dons anonymes." : " don anonyme."); },
       milestoneReached: "atteint ✓", milestoneLeft: function (s) { return "encore " + s; },
       rewardFrom: function (a) { return "dès " + a; }, rewardHow: ["Écrivez ", " dans le message de votre don"],
-      rewardLeft: function (n) { return n + (n > 1 ? " restantes" : " restante"); }, rewardSoldOut: "épuisée"
+      rewardLeft: function (n) { return n + (n > 1 ? " restantes" : " restante"); }, rewardSoldOut: "épuisée",
+      shared: "Lien copié !"
     },
     en: {
       anonymous: "Anonymous", raised: "donations", matched: "matched", of: " of ", reached: " — goal reached, thank you!",
@@ -67,7 +68,8 @@
       unnamed: function (n, alone) { return (alone ? "" : "And ") + n + (n === 1 ? " anonymous gift." : " anonymous gifts."); },
       milestoneReached: "reached ✓", milestoneLeft: function (s) { return s + " to go"; },
       rewardFrom: function (a) { return "from " + a; }, rewardHow: ["Write ", " in your donation's message"],
-      rewardLeft: function (n) { return n + " left"; }, rewardSoldOut: "none left"
+      rewardLeft: function (n) { return n + " left"; }, rewardSoldOut: "none left",
+      shared: "Link copied!"
     }
   }[lang];
 
@@ -794,6 +796,34 @@
   } else {
     follow("/ws/public/campaigns/" + encodeURIComponent(id), onFrame, true);
   }
+  // "Partager": the phone's share sheet where there is one, else the page's
+  // address copied (without what follows `#`), said on the button a moment.
+  (function () {
+    var button = el("share"), label = button.textContent;
+    button.addEventListener("click", function () {
+      var url = location.origin + location.pathname + "?lang=" + lang;
+      button.dataset.shared = url;
+      var said = function () {
+        button.textContent = T.shared;
+        setTimeout(function () { button.textContent = label; }, 3000);
+      };
+      var copy = function () {
+        var input = document.createElement("input");
+        input.value = url;
+        document.body.appendChild(input);
+        input.select();
+        try { document.execCommand("copy"); } catch (e) { /* selected: the visitor copies it */ }
+        input.remove();
+        said();
+      };
+      if (navigator.share) {
+        navigator.share({ title: document.title, url: url }).catch(function () { /* dismissed */ });
+      } else if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(url).then(said, copy);
+      } else copy();
+    });
+  })();
+
   setInterval(renderMatch, 5000);
   if (kind === "live") setInterval(renderChallenge, 1000);
   if (kind === "live") setInterval(renderPoll, 1000);

@@ -544,6 +544,7 @@ const LABELS: &[(&str, &str, &str)] = &[
         "The charity's space: the totals current live, the donations, the exports and the report, with nothing it can change. The link holds its key: give it to the charity only. A new link replaces the old one.",
     ),
     ("language", "English", "Français"),
+    ("share", "Partager", "Share"),
     ("no_js", "Cette page a besoin de JavaScript.", "This page needs JavaScript."),
 ];
 

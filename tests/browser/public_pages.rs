@@ -1131,6 +1131,13 @@ async fn the_pages_and_the_counter_thank_the_donors_once_the_campaign_is_over() 
         b.goto(&format!("{}/campaigns/{cid}", app.base)).await;
         wait_page_live(b).await;
         assert_eq!(page(b).await, json!([false, thanks, true]));
+        // "Partager": without a share sheet (a desktop browser), the page's address copied.
+        crate::dashboard::click(b, "#share").await;
+        wait_text(b, "#share", "Lien copié !").await;
+        let shared = b.js("return document.getElementById('share').dataset.shared").await;
+        assert_eq!(shared, format!("{}/campaigns/{cid}?lang=fr", app.base));
+        fits_width(b).await;
+        b.screenshot_element("header.top", "campaign-header-share").await;
 
         // Ended three seconds from now: the open page turns at that minute.
         end_at(from_now(3)).await;
@@ -1150,6 +1157,9 @@ async fn the_pages_and_the_counter_thank_the_donors_once_the_campaign_is_over() 
         b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
         wait_page_live(b).await;
         assert_eq!(page(b).await, json!([true, "The fundraiser is over Thank you all for your gifts!", false]));
+        crate::dashboard::click(b, "#share").await;
+        wait_text(b, "#share", "Link copied!").await;
+        assert_eq!(b.js("return document.getElementById('share').dataset.shared").await, format!("{}/lives/{}?lang=en", app.base, live.id));
         for path in [format!("/campaigns/{cid}/embed"), format!("/lives/{}/embed", live.id)] {
             b.goto(&format!("{}{path}", app.base)).await;
             eventually("the counter's thanks", WAIT, || async {
