@@ -55,6 +55,8 @@ pub struct Inner {
     pub webhook_client: crate::webhooks::outbox::HttpClient,
     /// The backups the server takes by itself (`--backup-dir`).
     pub backups: crate::backups::BackupStats,
+    /// The public day-by-day of the campaigns, as last worked out.
+    pub public_days: crate::http::admin::DaysCache,
 }
 
 impl AppState {
@@ -208,6 +210,7 @@ pub async fn run_with_clock(
         replayed_in,
         webhook_client,
         backups: Default::default(),
+        public_days: Default::default(),
     }));
     let router = crate::http::router(app.clone());
     let send_buffer = app.config.socket_send_buffer;

@@ -44,7 +44,9 @@
       milestoneReached: "atteint ✓", milestoneLeft: function (s) { return "encore " + s; },
       rewardFrom: function (a) { return "dès " + a; }, rewardHow: ["Écrivez ", " dans le message de votre don"],
       rewardLeft: function (n) { return n + (n > 1 ? " restantes" : " restante"); }, rewardSoldOut: "épuisée",
-      shared: "Lien copié !"
+      shared: "Lien copié !",
+      dayTitle: function (day, amount, n) { return day + " : " + amount + " (" + n + (n > 1 ? " dons)" : " don)"); },
+      bestDay: function (day, amount, days) { return "Meilleur jour : " + day + ", " + amount + " — sur " + days + " jours."; }
     },
     en: {
       anonymous: "Anonymous", raised: "donations", matched: "matched", of: " of ", reached: " — goal reached, thank you!",
@@ -69,7 +71,9 @@
       milestoneReached: "reached ✓", milestoneLeft: function (s) { return s + " to go"; },
       rewardFrom: function (a) { return "from " + a; }, rewardHow: ["Write ", " in your donation's message"],
       rewardLeft: function (n) { return n + " left"; }, rewardSoldOut: "none left",
-      shared: "Link copied!"
+      shared: "Link copied!",
+      dayTitle: function (day, amount, n) { return day + ": " + amount + " (" + n + (n === 1 ? " donation)" : " donations)"); },
+      bestDay: function (day, amount, days) { return "Best day: " + day + ", " + amount + " — over " + days + " days."; }
     }
   }[lang];
 
@@ -653,6 +657,7 @@
       renderDates(ev);
       renderTop(ev.leaderboard && ev.leaderboard.donors);
       marks = (ev.milestones || []).filter(function (m) { return !m.ends_at && !m.live_id; });
+      loadDays();
     }
     body.dataset.state = "live";
     renderAll();
@@ -778,6 +783,63 @@
       })
       .catch(function () { /* the next event will try again */ });
     loadAllDonors();
+    if (kind === "campaign") loadDays();
+  }
+
+  // ---- day by day (campaign page) -------------------------------------------------
+  // Each day's total on this device's clock, from the first day with a gift to
+  // the last, empty days drawn too; read with the boards (after a burst).
+  var zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* UTC then */ }
+  var dayFmt = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", timeZone: "UTC" });
+  function loadDays() {
+    fetch("/api/v1/campaigns/" + encodeURIComponent(id) + "/days" + (zone ? "?tz=" + encodeURIComponent(zone) : ""),
+      { cache: "no-store", credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (v) { if (v) renderDays(v.by_day || []); })
+      .catch(function () { /* the next burst reads it again */ });
+  }
+  function renderDays(list) {
+    var box = el("days-box"), svg = el("days"), ns = "http://www.w3.org/2000/svg";
+    box.hidden = list.length < 2;
+    if (box.hidden) return;
+    var byDate = {};
+    list.forEach(function (d) { byDate[d.date] = d; });
+    var days = [], at = Date.parse(list[0].date + "T00:00:00Z"), last = Date.parse(list[list.length - 1].date + "T00:00:00Z");
+    for (; at <= last && days.length < 400; at += 86400000) {
+      var date = new Date(at).toISOString().slice(0, 10);
+      days.push(byDate[date] || { date: date, donations: 0, total: 0 });
+    }
+    var max = Math.max.apply(null, days.map(function (d) { return d.total; })) || 1;
+    // A fixed width the bars share, drawn at the card's width without stretching its text.
+    var width = 360, slot = width / days.length, w = slot * 0.8, h = 100;
+    svg.setAttribute("viewBox", "0 0 " + width + " " + (h + 14));
+    svg.textContent = "";
+    var best = days[0];
+    days.forEach(function (d, i) {
+      if (d.total > best.total) best = d;
+      var bar = document.createElementNS(ns, "rect"), hh = Math.max(1, Math.round(d.total / max * h));
+      bar.setAttribute("x", String(i * slot + (slot - w) / 2));
+      bar.setAttribute("y", String(h - hh));
+      bar.setAttribute("width", String(w));
+      bar.setAttribute("height", String(hh));
+      if (!d.donations) bar.setAttribute("class", "empty");
+      var day = dayFmt.format(new Date(Date.parse(d.date + "T00:00:00Z")));
+      var title = document.createElementNS(ns, "title");
+      title.textContent = T.dayTitle(day, money(d.total), d.donations);
+      bar.appendChild(title);
+      bar.dataset.date = d.date;
+      svg.appendChild(bar);
+      // The day of the month under every bar, or every few when they are many.
+      if (i % Math.ceil(days.length / 16) === 0) {
+        var label = document.createElementNS(ns, "text");
+        label.setAttribute("x", String(i * slot + slot / 2));
+        label.setAttribute("y", String(h + 12));
+        label.textContent = d.date.slice(8, 10).replace(/^0/, "");
+        svg.appendChild(label);
+      }
+    });
+    el("days-best").textContent = T.bestDay(dayFmt.format(new Date(Date.parse(best.date + "T00:00:00Z"))), money(best.total), days.length);
   }
 
   // ---- connection -------------------------------------------------------------------

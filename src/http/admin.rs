@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/rewards.csv", get(rewards_csv))
         .route("/api/v1/campaigns/{id}/donors.csv", get(donors_csv))
         .route("/api/v1/campaigns/{id}/report", get(report))
+        .route("/api/v1/campaigns/{id}/days", get(public_days))
         .route(
             "/api/v1/campaigns/{id}/reconcile",
             post(super::reconcile::reconcile).layer(axum::extract::DefaultBodyLimit::max(super::reconcile::MAX_BYTES)),
@@ -260,6 +261,66 @@ async fn campaign_donations(
     let currency = report_currency(&app, &headers, &campaign_id)?;
     let hosts = hosts(&app, &campaign_id);
     listed(&app, &campaign_id, None, currency, &q, &hosts).await
+}
+
+/// Each day's donations that still count, on `style`'s clock, oldest first:
+/// `[{date, donations, raised, matched, total}]`, whose sums are the
+/// campaign's totals.
+fn by_day(donations: &[Logged], style: &CsvStyle) -> Vec<Value> {
+    let mut days: std::collections::BTreeMap<String, (u64, i64, i64)> = Default::default();
+    for d in donations.iter().map(|l| &l.donation).filter(|d| !d.refunded) {
+        let day = days.entry(style.day(d.at)).or_default();
+        *day = (day.0 + 1, day.1 + d.kept(), day.2 + d.matched);
+    }
+    days.into_iter()
+        .map(|(date, (count, raised, matched))| {
+            json!({"date": date, "donations": count, "raised": raised, "matched": matched, "total": raised + matched})
+        })
+        .collect()
+}
+
+/// The public day-by-day of each campaign and clock as last worked out: the
+/// log is read again only once the campaign changed, and at most every
+/// [`DAYS_FRESH`], however many viewers ask.
+#[derive(Default)]
+pub struct DaysCache(std::sync::Mutex<HashMap<(String, String), (u64, std::time::Instant, Value)>>);
+
+/// How long a day-by-day answer stands before a change is read into it.
+const DAYS_FRESH: Duration = Duration::from_secs(2);
+
+/// `GET /api/v1/campaigns/{id}/days[?tz=Europe/Paris]` (anyone): each day's
+/// donations and totals of the campaign, as its public page draws them (the
+/// report's `by_day`, which carries no name).
+async fn public_days(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let (seq, totals, currency) = app
+        .views
+        .with_campaign(&campaign_id, |c| (c.last_seq, c.totals, c.campaign.currency))
+        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
+    let style = CsvStyle { excel: false, french: false, zone: CsvStyle::zone(&q)? };
+    let zone = style.zone.as_ref().map_or("UTC", |(_, name)| name.as_str()).to_owned();
+    let key = (campaign_id.clone(), zone.clone());
+    let cached = |seq: u64| {
+        let cache = app.public_days.0.lock().unwrap_or_else(|p| p.into_inner());
+        cache.get(&key).filter(|(s, at, _)| *s == seq || at.elapsed() < DAYS_FRESH).map(|(_, _, v)| v.clone())
+    };
+    if let Some(v) = cached(seq) {
+        return Ok(axum::Json(v).into_response());
+    }
+    let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
+    let v = json!({
+        "campaign_id": campaign_id, "currency": currency, "time_zone": zone, "totals": totals,
+        "by_day": by_day(&donations, &style),
+    });
+    app.public_days
+        .0
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, (seq, std::time::Instant::now(), v.clone()));
+    Ok(axum::Json(v).into_response())
 }
 
 /// The currency of a campaign whose figures the request may read (the admin or
@@ -728,7 +789,6 @@ async fn report(
     let mut names = std::collections::HashSet::new();
     let (mut unnamed, mut whole, mut partial, mut given_back) = (0u64, 0u64, 0u64, 0i64);
     let mut largest: Option<&Donation> = None;
-    let mut days: std::collections::BTreeMap<String, (u64, i64, i64)> = Default::default();
     // Oldest first: of two largest gifts alike, the first one.
     for d in donations.iter().rev().map(|l| &l.donation) {
         given_back += d.refunded_amount;
@@ -749,8 +809,6 @@ async fn report(
         if largest.is_none_or(|l| d.kept() > l.kept()) {
             largest = Some(d);
         }
-        let day = days.entry(style.day(d.at)).or_default();
-        *day = (day.0 + 1, day.1 + d.kept(), day.2 + d.matched);
     }
     kept.sort_unstable();
     let n = kept.len();
@@ -768,12 +826,7 @@ async fn report(
             "host": hosts.get(d.live_id.as_str()), "donor": d.donor, "anonymous": d.anonymous,
         })
     });
-    let by_day: Vec<Value> = days
-        .into_iter()
-        .map(|(date, (count, raised, matched))| {
-            json!({"date": date, "donations": count, "raised": raised, "matched": matched, "total": raised + matched})
-        })
-        .collect();
+    let by_day = by_day(&donations, &style);
     Ok(axum::Json(json!({
         "campaign_id": campaign_id, "currency": currency, "time_zone": style.zone.as_ref().map_or("UTC", |(_, name)| name.as_str()),
         "totals": totals, "donors": names.len(), "unnamed_donations": unnamed,

@@ -545,6 +545,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("language", "English", "Français"),
     ("share", "Partager", "Share"),
+    ("days_chart", "La collecte jour après jour", "Day by day"),
     ("no_js", "Cette page a besoin de JavaScript.", "This page needs JavaScript."),
 ];
 

@@ -302,3 +302,48 @@ async fn the_donors_export_sums_each_donors_gifts() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
 }
+
+/// The public day by day: each day's donations that count and their totals,
+/// on the asked clock, summing to the campaign's totals; no name in it; a
+/// change read in within two seconds.
+#[tokio::test]
+async fn the_public_day_by_day_sums_to_the_totals_on_the_asked_clock() {
+    let clock = ManualClock::at("2027-03-01T10:00:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    app.gift(&live, Some("Ana"), 1500, false).await;
+    clock.set("2027-03-01T23:30:00Z");
+    app.gift(&live, Some("Bob"), 700, false).await;
+    let refunded = app.gift(&live, Some("Chloé"), 900, false).await;
+    assert_eq!(app.refund(&live, &refunded, json!(null)).await, StatusCode::OK);
+    clock.set("2027-03-03T12:00:00Z");
+    app.gift(&live, None, 300, true).await;
+    let days = async |q: &str| {
+        let (s, v) = app.get(&format!("/api/v1/campaigns/{}/days{q}", live.campaign_id)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
+    };
+    let row = |date: &str, n: u64, total: i64| json!({"date": date, "donations": n, "raised": total, "matched": 0, "total": total});
+    let utc = days("").await;
+    assert_eq!(utc["time_zone"], "UTC");
+    assert_eq!(utc["by_day"], json!([row("2027-03-01", 2, 2200), row("2027-03-03", 1, 300)]));
+    let paris = days("?tz=Europe/Paris").await;
+    assert_eq!(
+        (&paris["time_zone"], &paris["by_day"], &paris["totals"]["total"]),
+        (
+            &json!("Europe/Paris"),
+            &json!([row("2027-03-01", 1, 1500), row("2027-03-02", 1, 700), row("2027-03-03", 1, 300)]),
+            &json!(2500)
+        )
+    );
+    assert!(!paris.to_string().contains("Ana") && !paris.to_string().contains("Bob"), "{paris}");
+
+    // A new gift is read in, two seconds later at most.
+    app.gift(&live, Some("Dan"), 1000, false).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(days("").await["by_day"], json!([row("2027-03-01", 2, 2200), row("2027-03-03", 2, 1300)]));
+
+    let (s, v) = app.get(&format!("/api/v1/campaigns/{}/days?tz=Mars/Olympus", live.campaign_id)).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")));
+    assert_eq!(app.get("/api/v1/campaigns/nope/days").await.0, StatusCode::NOT_FOUND);
+}

@@ -1246,3 +1246,38 @@ async fn viewers_find_where_each_live_is_watched() {
     })
     .await;
 }
+
+/// The campaign page draws the collection day by day on the visitor's clock,
+/// the empty days too, and says its best day.
+#[tokio::test]
+async fn the_campaign_page_draws_the_collection_day_by_day() {
+    let clock = crate::helpers::ManualClock::at("2027-03-01T10:00:00Z");
+    let app = crate::helpers::spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    app.gift(&live, Some("Ana"), 1500, false).await;
+    clock.set("2027-03-01T23:30:00Z");
+    app.gift(&live, Some("Bob"), 700, false).await;
+    clock.set("2027-03-04T12:00:00Z");
+    app.gift(&live, None, 300, true).await;
+    with_browser(async |b| {
+        b.time_zone("Europe/Paris").await;
+        phone(b).await;
+        b.goto(&format!("{}/campaigns/{}", app.base, live.campaign_id)).await;
+        wait_page_live(b).await;
+        let bars = || {
+            b.js("return Array.from(document.querySelectorAll('#days rect')).map(r => [r.dataset.date, r.getAttribute('class') || '', r.querySelector('title').textContent, Number(r.getAttribute('height'))])")
+        };
+        let expected = json!([
+            ["2027-03-01", "", fr("1 mars : 15,00_€ (1 don)"), 100],
+            ["2027-03-02", "", fr("2 mars : 7,00_€ (1 don)"), 47],
+            ["2027-03-03", "empty", fr("3 mars : 0,00_€ (0 don)"), 1],
+            ["2027-03-04", "", fr("4 mars : 3,00_€ (1 don)"), 20]
+        ]);
+        eventually("the day by day", WAIT, || async { (bars().await == expected).then_some(()) }).await;
+        assert_eq!(text(b, "#days-best").await, fr("Meilleur jour : 1 mars, 15,00_€ — sur 4 jours."));
+        fits_width(b).await;
+        b.js("document.getElementById('days-box').scrollIntoView()").await;
+        b.screenshot_element("#days-box", "campaign-days").await;
+    })
+    .await;
+}
