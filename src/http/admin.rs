@@ -283,7 +283,10 @@ fn by_day(donations: &[Logged], style: &CsvStyle) -> Vec<Value> {
 /// log is read again only once the campaign changed, and at most every
 /// [`DAYS_FRESH`], however many viewers ask.
 #[derive(Default)]
-pub struct DaysCache(std::sync::Mutex<HashMap<(String, String), (u64, std::time::Instant, Value)>>);
+pub struct DaysCache(std::sync::Mutex<HashMap<(String, String), DaysAnswer>>);
+
+/// A day-by-day answer: the campaign's seq it holds, when it was worked out, the body.
+type DaysAnswer = (u64, std::time::Instant, Value);
 
 /// How long a day-by-day answer stands before a change is read into it.
 const DAYS_FRESH: Duration = Duration::from_secs(2);
