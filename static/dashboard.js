@@ -1744,7 +1744,19 @@
   var reconcileOf = null;
   cagnotteReconcileForm(lang, function () { reconcileOf = currentId; return currentId; }, function (path, file) {
     return api("POST", path, file);
-  }, function (m) { return money(m, campaign.currency); }, when, fail);
+  }, function (m) { return money(m, campaign.currency); }, when, fail, {
+    // A payment missing from the donations, counted on a live as its webhook would have.
+    lives: function () {
+      return campaign.lives.map(function (l) {
+        return { id: l.id, label: l.host + (l.title ? " — " + l.title : "") + (l.scheduled_at ? " (" + when(l.scheduled_at) + ")" : "") };
+      });
+    },
+    count: function (m, platform, liveId) {
+      return api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/payments",
+        { provider: platform, payment_id: m.reference, amount: m.amount, currency: campaign.currency })
+        .then(function () { refresh(false); });
+    }
+  });
   el("print-report").addEventListener("click", function () {
     body.classList.add("printing-report");
     window.print();

@@ -986,7 +986,9 @@ var cagnotteReconcileWords = {
     gaps: function (n) { return n + (n > 1 ? " écarts à vérifier :" : " écart à vérifier :"); },
     skipped: function (n) { return " " + n + (n > 1 ? " lignes sans référence ou négatives laissées de côté." : " ligne sans référence ou négative laissée de côté."); },
     missing: "Absent de Cagnotte", unknown: "Absent de l'export", differing: "Montant différent", repeated: "En double dans l'export",
-    pick: "Choisissez d'abord l'export CSV de votre prestataire."
+    pick: "Choisissez d'abord l'export CSV de votre prestataire.",
+    live: "Live où compter les paiements absents : ", countIt: "Compter ce paiement", confirm: "Confirmer ?", counted: "Compté ✓",
+    needPlatform: "Choisissez la plateforme du rapprochement pour compter un paiement."
   },
   en: {
     summary: function (rows, ref, amount, matched) {
@@ -997,11 +999,17 @@ var cagnotteReconcileWords = {
     gaps: function (n) { return n + (n === 1 ? " difference to check:" : " differences to check:"); },
     skipped: function (n) { return " " + n + (n === 1 ? " line without a reference or negative left aside." : " lines without a reference or negative left aside."); },
     missing: "Not in Cagnotte", unknown: "Not in the export", differing: "Amount differs", repeated: "Twice in the export",
-    pick: "Choose your provider's CSV export first."
+    pick: "Choose your provider's CSV export first.",
+    live: "Live to count the missing payments on: ", countIt: "Count this payment", confirm: "Confirm?", counted: "Counted ✓",
+    needPlatform: "Choose the comparison's platform to count a payment."
   }
 };
 
-function cagnotteReconcileForm(lang, campaignId, send, money, when, fail) {
+// With `counter` (the dashboard's: `{lives()}` the campaign's `[{id, label}]`,
+// `count(missing, platform, liveId)` a promise), each payment missing from the
+// donations gets a button that counts it on the chosen live (two clicks), as
+// its webhook would have.
+function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counter) {
   "use strict";
   var W = cagnotteReconcileWords[lang];
   var form = document.getElementById("reconcile-form");
@@ -1013,7 +1021,7 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail) {
   }
   function draw(r) {
     var gaps = [];
-    r.missing.forEach(function (m) { gaps.push(["missing", m.reference, money(m.amount), "", "", ""]); });
+    r.missing.forEach(function (m) { gaps.push(["missing", m.reference, money(m.amount), "", "", "", m]); });
     r.differing.forEach(function (d) {
       gaps.push(["differing", d.reference, money(d.amount_in_export), money(d.amount), when(d.donation.at), d.donation.donor || ""]);
     });
@@ -1026,13 +1034,29 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail) {
     summary.dataset.state = gaps.length ? "gaps" : "ok";
     var tb = document.querySelector("#reconcile-table tbody");
     tb.textContent = "";
+    var platform = form.elements.platform.value;
     gaps.forEach(function (g) {
       var tr = make("tr");
       tr.dataset.kind = g[0];
       tr.appendChild(make("td", "kind", W[g[0]]));
-      g.slice(1).forEach(function (c, i) { tr.appendChild(make("td", i === 1 || i === 2 ? "num" : null, c)); });
+      g.slice(1, 6).forEach(function (c, i) { tr.appendChild(make("td", i === 1 || i === 2 ? "num" : null, c)); });
+      var act = make("td", "act");
+      if (counter && g[6]) act.appendChild(countButton(g[6], platform));
+      tr.appendChild(act);
       tb.appendChild(tr);
     });
+    var pick = document.getElementById("reconcile-live");
+    pick.hidden = !(counter && r.missing.length);
+    if (!pick.hidden) {
+      var select = pick.querySelector("select"), chosen = select.value;
+      select.textContent = "";
+      counter.lives().forEach(function (l) {
+        var o = make("option", null, l.label);
+        o.value = l.id;
+        select.appendChild(o);
+      });
+      if (chosen) select.value = chosen;
+    }
     document.getElementById("reconcile-table").hidden = !gaps.length;
     document.getElementById("reconcile-result").hidden = false;
   }
@@ -1064,6 +1088,42 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail) {
       });
     });
   });
+  // Counts `m` on the chosen live; the first click asks to confirm.
+  function countButton(m, platform) {
+    var b = make("button", "small", W.countIt);
+    b.type = "button";
+    if (!platform) { b.disabled = true; b.title = W.needPlatform; return b; }
+    b.addEventListener("click", function () {
+      if (!b.dataset.armed) { b.dataset.armed = "1"; b.textContent = W.confirm; return; }
+      b.disabled = true;
+      var live = document.querySelector("#reconcile-live select").value;
+      counter.count(m, platform, live).then(function () {
+        b.textContent = W.counted;
+        delete b.dataset.armed;
+      }, function (err) {
+        b.disabled = false;
+        delete b.dataset.armed;
+        b.textContent = W.countIt;
+        fail(err);
+      });
+    });
+    return b;
+  }
+  if (counter) {
+    var pick = make("p", "reconcile-live");
+    pick.id = "reconcile-live";
+    pick.hidden = true;
+    var label = make("label", null, W.live);
+    label.appendChild(make("select"));
+    pick.appendChild(label);
+    var result = document.getElementById("reconcile-result");
+    result.insertBefore(pick, result.querySelector(".table-wrap"));
+  } else {
+    var stub = make("p");
+    stub.id = "reconcile-live";
+    stub.hidden = true;
+    document.getElementById("reconcile-result").appendChild(stub);
+  }
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var file = form.elements.file.files[0];

@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/donors.csv", get(donors_csv))
         .route("/api/v1/campaigns/{id}/report", get(report))
         .route("/api/v1/campaigns/{id}/days", get(public_days))
+        .route("/api/v1/lives/{id}/payments", post(super::reconcile::count_payment))
         .route(
             "/api/v1/campaigns/{id}/reconcile",
             post(super::reconcile::reconcile).layer(axum::extract::DefaultBodyLimit::max(super::reconcile::MAX_BYTES)),

@@ -239,6 +239,76 @@ fn compare(export: &Export, donations: &[Logged], platform: Option<&str>) -> Val
     })
 }
 
+/// A payment the provider took but whose webhook never came, counted by the
+/// organisers from the comparison: `{provider, payment_id, amount, currency,
+/// donor?, message?, anonymous?}`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MissedPayment {
+    provider: String,
+    payment_id: String,
+    amount: Value,
+    currency: String,
+    donor: Option<String>,
+    message: Option<String>,
+    anonymous: Option<bool>,
+}
+
+/// `POST /api/v1/lives/{id}/payments` (admin): counts a provider's payment on
+/// the live as its webhook would have, under the same donation id and key, so
+/// that the webhook, should it come after all, counts it no second time
+/// (`409 payment_counted` when it came first).
+pub async fn count_payment(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    use crate::domain::state::{BodyDigest, Command, IdempotencyKey, Principal, Refusal};
+    app.require_admin(&headers)?;
+    if !app.views.has_live(&live_id) {
+        return Err(ApiError::not_found("live_not_found", "no live has this id"));
+    }
+    let b: MissedPayment = super::parse_json(&body.map_err(super::body_rejection)?)?;
+    let provider = crate::domain::Provider::parse(b.provider.trim()).ok_or_else(|| {
+        ApiError::invalid("invalid_field", "provider must be stripe, tiltify, kofi, helloasso or generic")
+            .with("field", "provider")
+    })?;
+    let payment_id = crate::webhooks::provider_id("payment_id", Some(b.payment_id.trim()))
+        .map_err(|e| ApiError::invalid("invalid_field", e.to_string()).with("field", "payment_id"))?;
+    let currency = Currency::parse(&b.currency)?;
+    let amount = crate::money::Amount::from_json_in(&b.amount, currency, app.config.max_amount)?;
+    let donor = crate::domain::text::optional("donor", b.donor.as_deref(), crate::domain::text::DONOR_MAX)?;
+    let message = crate::domain::text::optional("message", b.message.as_deref(), crate::domain::text::MESSAGE_MAX)?;
+    let anonymous = b.anonymous.unwrap_or(false);
+    // As the provider's webhook makes it (`integrations.rs`): its id, its key.
+    let canonical = json!({
+        "amount": amount.minor(), "currency": currency, "donor": donor, "message": message, "anonymous": anonymous,
+    });
+    let idempotency = IdempotencyKey {
+        key: format!("{}:{payment_id}", provider.as_str()),
+        body_hash: BodyDigest::of(canonical.to_string().as_bytes()),
+    };
+    let donation = crate::domain::Donation::new(
+        crate::webhooks::donation_id(provider, &payment_id),
+        live_id,
+        amount.minor(),
+        currency,
+        donor,
+        anonymous,
+        message,
+        provider.as_str().to_owned(),
+    );
+    let cmd = Command::Donate { by: Principal::Admin, donation, idempotency: Some(idempotency), reward: None };
+    match app.ledger.submit(cmd).await {
+        Ok(outcome) => Ok(super::api::outcome_response(outcome, axum::http::StatusCode::CREATED)),
+        Err(crate::ledger::LedgerError::Refused(Refusal::IdempotencyConflict | Refusal::IdTaken("donation"))) => {
+            Err(ApiError::new(axum::http::StatusCode::CONFLICT, "payment_counted", "this payment is already counted"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A donation as the comparison lists it.
 fn donation(l: &Logged) -> Value {
     let d = &l.donation;

@@ -724,6 +724,66 @@ async fn the_provider_s_export_is_checked_against_the_donations() {
     assert_eq!(app.events(&live, 0).await.len(), before);
 }
 
+/// A payment missing from the donations is counted by the organisers as its
+/// webhook would have: the webhook, should it come after all, counts it no
+/// second time; one that came first makes the organisers' `409`.
+#[tokio::test]
+async fn a_missing_payment_is_counted_once_whatever_comes_after() {
+    let app = spawn_app().await;
+    let live = setup_in(&app, "EUR").await;
+    let url = integration(&app, &live, "stripe", STRIPE_SECRET).await;
+    let path = format!("/api/v1/lives/{}/payments", live.id);
+    let body = json!({"provider": "stripe", "payment_id": "pi_4", "amount": 1200, "currency": "EUR"});
+    let (s, v) = app.post(&path, Some(ADMIN), body.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        (v["donation"]["id"].as_str(), v["donation"]["platform"].as_str(), v["totals"]["total"].as_i64()),
+        (Some(expected_id("stripe", "pi_4").as_str()), Some("stripe"), Some(1200))
+    );
+    // The same again: the same donation; then the webhook, late: counted once.
+    let (s, again) = app.post(&path, Some(ADMIN), body.clone()).await;
+    assert_eq!((s, &again["donation"]["id"]), (StatusCode::OK, &v["donation"]["id"]));
+    stripe_paid(&app, &url, "pi_4", 1200, "Ana").await;
+    assert_eq!(live_totals(&app, &live).await["donations"], 1);
+    let (_, list) = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/campaigns/{}/donations", live.campaign_id),
+            Some(ADMIN),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(list["donations"][0]["reference"], "pi_4");
+
+    // The webhook first: the organisers' count is refused, nothing added.
+    stripe_paid(&app, &url, "pi_5", 800, "Bo").await;
+    let (s, v) = app
+        .post(&path, Some(ADMIN), json!({"provider": "stripe", "payment_id": "pi_5", "amount": 800, "currency": "EUR"}))
+        .await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::CONFLICT, Some("payment_counted")), "{v}");
+    assert_eq!(live_totals(&app, &live).await["donations"], 2);
+
+    // The admin's only; bad bodies said, nothing written.
+    let (_, rotated) = app
+        .post(&format!("/api/v1/campaigns/{}/rotate", live.campaign_id), Some(ADMIN), json!({"report_token": true}))
+        .await;
+    for token in [live.key.as_str(), rotated["report_token"].as_str().unwrap()] {
+        assert_eq!(app.post(&path, Some(token), body.clone()).await.0, StatusCode::FORBIDDEN);
+    }
+    for (bad, code) in [
+        (json!({"provider": "paypal", "payment_id": "x", "amount": 100, "currency": "EUR"}), "invalid_field"),
+        (json!({"provider": "stripe", "payment_id": "a b", "amount": 100, "currency": "EUR"}), "invalid_field"),
+        (json!({"provider": "stripe", "payment_id": "x", "amount": 0, "currency": "EUR"}), "invalid_amount"),
+        (json!({"provider": "stripe", "payment_id": "x", "amount": 100, "currency": "USD"}), "currency_mismatch"),
+    ] {
+        let (s, v) = app.post(&path, Some(ADMIN), bad).await;
+        assert_eq!(v["error"].as_str(), Some(code), "{s} {v}");
+    }
+    assert_eq!(live_totals(&app, &live).await["donations"], 2);
+    assert_eq!(app.post("/api/v1/lives/nope/payments", Some(ADMIN), body).await.0, StatusCode::NOT_FOUND);
+}
+
 #[tokio::test]
 async fn integrations_endpoint_rules() {
     let app = spawn_app().await;

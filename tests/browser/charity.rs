@@ -203,9 +203,9 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
     )
     .unwrap();
     let good = dir.path().join("export-juste.csv");
-    std::fs::write(&good, "id,amount\npi_1,15.00\npi_2,7.00\npi_3,20.00\n").unwrap();
+    std::fs::write(&good, "id,amount\npi_1,15.00\npi_2,7.00\npi_3,20.00\npi_4,12.00\n").unwrap();
     let odd = dir.path().join("export-autre.csv");
-    std::fs::write(&odd, "Ref paiement;Somme versée\npi_1;15,00\npi_2;7,00\npi_3;20,00\n").unwrap();
+    std::fs::write(&odd, "Ref paiement;Somme versée\npi_1;15,00\npi_2;7,00\npi_3;20,00\npi_4;12,00\n").unwrap();
     let (_, rotated) =
         app.post(&format!("/api/v1/campaigns/{c}/rotate"), Some(ADMIN), json!({"report_token": true})).await;
     let link = rotated["report_url"].as_str().unwrap().to_owned();
@@ -221,7 +221,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
     let send = async |b: &Browser, file: &std::path::Path, platform: &str| {
         let input = b.client.find(fantoccini::Locator::Css("#reconcile-form input[type=file]")).await.unwrap();
         input.send_keys(&file.display().to_string()).await.unwrap();
-        b.js(&format!("document.querySelector('#reconcile-form select').value = '{platform}'")).await;
+        b.js(&format!("document.querySelector('#reconcile-form select[name=platform]').value = '{platform}'")).await;
         click(b, "#reconcile-form button[type=submit]").await;
     };
     with_browser(async |b| {
@@ -239,13 +239,30 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         eventually("the dashboard's comparison", WAIT, || async { (result(b).await == expected).then_some(()) }).await;
         b.js("document.getElementById('reconcile-box').scrollIntoView()").await;
         b.screenshot_element("#reconcile-box", "dashboard-reconcile").await;
+        // The payment whose webhook never came, counted on the live in two clicks.
+        assert_eq!(b.js("return document.querySelector('#reconcile-live select').value").await, json!(live.id));
+        let count = "#reconcile-table tr[data-kind=missing] button";
+        click(b, count).await;
+        wait_text(b, count, "Confirmer ?").await;
+        click(b, count).await;
+        wait_text(b, count, "Compté ✓").await;
+        let (_, found) = app
+            .request(reqwest::Method::GET, &format!("/api/v1/campaigns/{c}/donations?q=pi_4"), Some(ADMIN), &[], None)
+            .await;
+        assert_eq!(
+            (&found["count"], &found["donations"][0]["amount"], &found["donations"][0]["platform"]),
+            (&json!(1), &json!(1200), &json!("stripe"))
+        );
+        // Compared again: it is found now.
+        click(b, "#reconcile-form button[type=submit]").await;
+        wait_text(b, "#reconcile-summary", &fr("3 paiements dans l'export (colonnes « Référence » et « Montant ») : 2 retrouvés parmi les dons, au centime. 2 écarts à vérifier :")).await;
 
         // The charity's staff, with their own key: everything matches.
         b.goto(&link).await;
         wait_state(b, "ready").await;
         send(b, &good, "").await;
         let expected = json!([
-            fr("3 paiements dans l'export (colonnes « id » et « amount ») : 3 retrouvés parmi les dons, au centime. Tout concorde."),
+            fr("4 paiements dans l'export (colonnes « id » et « amount ») : 4 retrouvés parmi les dons, au centime. Tout concorde."),
             []
         ]);
         eventually("the charity's comparison", WAIT, || async { (result(b).await == expected).then_some(()) }).await;
@@ -257,7 +274,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         b.js("var f = document.getElementById('reconcile-form'); f.elements.reference.value = 'Ref paiement'; f.elements.amount.value = 'Somme versée';").await;
         click(b, "#reconcile-form button[type=submit]").await;
         let expected = json!([
-            fr("3 paiements dans l'export (colonnes « Ref paiement » et « Somme versée ») : 3 retrouvés parmi les dons, au centime. Tout concorde."),
+            fr("4 paiements dans l'export (colonnes « Ref paiement » et « Somme versée ») : 4 retrouvés parmi les dons, au centime. Tout concorde."),
             []
         ]);
         eventually("the comparison by the chosen columns", WAIT, || async { (result(b).await == expected).then_some(()) }).await;
