@@ -800,7 +800,7 @@
       .catch(function () { /* the next burst reads it again */ });
   }
   function renderDays(list) {
-    var box = el("days-box"), svg = el("days"), ns = "http://www.w3.org/2000/svg";
+    var box = el("days-box"), svg = el("days"), ns = svg.namespaceURI;
     box.hidden = list.length < 2;
     if (box.hidden) return;
     var byDate = {};

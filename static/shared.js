@@ -912,6 +912,7 @@ var cagnotteReportWords = {
     largest: function (a, who, host, at) { return "Plus gros don : " + a + " de " + who + " (live de " + host + ", " + at + ")"; },
     refunds: function (w, p, a) { return "Remboursés : " + w + " en entier, " + p + " en partie — " + a; },
     total: "Total", anonymous: " (anonyme)", noName: "un donateur sans nom", none: "Aucun.",
+    platforms: { offline: "Hors ligne (espèces, chèques)", direct: "Direct (API)", stripe: "Stripe", helloasso: "HelloAsso", kofi: "Ko-fi", tiltify: "Tiltify", generic: "Formulaire signé" },
     about: function (name, charity, zone) { return name + (charity ? " — au profit de " + charity : "") + " — heure : " + zone; }
   },
   en: {
@@ -923,6 +924,7 @@ var cagnotteReportWords = {
     largest: function (a, who, host, at) { return "Largest gift: " + a + " from " + who + " (" + host + "'s live, " + at + ")"; },
     refunds: function (w, p, a) { return "Refunded: " + w + " whole, " + p + " in part — " + a; },
     total: "Total", anonymous: " (anonymous)", noName: "a donor without a name", none: "None.",
+    platforms: { offline: "Offline (cash, cheques)", direct: "Direct (API)", stripe: "Stripe", helloasso: "HelloAsso", kofi: "Ko-fi", tiltify: "Tiltify", generic: "Signed form" },
     about: function (name, charity, zone) { return name + (charity ? " — for " + charity : "") + " — time: " + zone; }
   }
 };
@@ -961,6 +963,13 @@ function cagnotteReport(r, campaign, lang, money, when) {
     var p = d.date.split("-").map(Number);
     tb.appendChild(row([dayFmt.format(new Date(p[0], p[1] - 1, p[2])), String(d.donations), money(d.raised, cur), money(d.matched, cur), money(d.total, cur)]));
   });
+  var pb = el("report-platforms").tBodies[0];
+  pb.textContent = "";
+  // Each payment platform's share: what each provider's payouts add up to.
+  (r.by_platform || []).forEach(function (p) {
+    pb.appendChild(row([W.platforms[p.platform] || p.platform, String(p.donations), money(p.raised, cur), money(p.matched, cur), money(p.total, cur)]));
+  });
+  el("report-platforms").hidden = !(r.by_platform || []).length;
   if (!r.by_day.length) {
     var empty = make("tr", "empty"), td = make("td", "help", W.none);
     td.colSpan = 5;
@@ -968,8 +977,11 @@ function cagnotteReport(r, campaign, lang, money, when) {
     tb.appendChild(empty);
     return;
   }
-  var t = r.totals;
-  tb.appendChild(row([W.total, String(t.donations), money(t.raised, cur), money(t.matched, cur), money(t.total, cur)], "sum"));
+  var t = r.totals, sum = function () {
+    return row([W.total, String(t.donations), money(t.raised, cur), money(t.matched, cur), money(t.total, cur)], "sum");
+  };
+  tb.appendChild(sum());
+  pb.appendChild(sum());
 }
 
 // The charity's accounts checked against the payment provider's export

@@ -831,12 +831,27 @@ async fn report(
         })
     });
     let by_day = by_day(&donations, &style);
+    // Each payment platform's share, biggest first: what each provider's
+    // payouts should add up to (offline gifts being the cash and cheques).
+    let mut platforms: HashMap<&str, (u64, i64, i64)> = HashMap::new();
+    for d in donations.iter().map(|l| &l.donation).filter(|d| !d.refunded) {
+        let p = platforms.entry(d.platform.as_str()).or_default();
+        *p = (p.0 + 1, p.1 + d.kept(), p.2 + d.matched);
+    }
+    let mut by_platform: Vec<(&str, (u64, i64, i64))> = platforms.into_iter().collect();
+    by_platform.sort_by(|a, b| (b.1.1 + b.1.2).cmp(&(a.1.1 + a.1.2)).then_with(|| a.0.cmp(b.0)));
+    let by_platform: Vec<Value> = by_platform
+        .into_iter()
+        .map(|(platform, (count, raised, matched))| {
+            json!({"platform": platform, "donations": count, "raised": raised, "matched": matched, "total": raised + matched})
+        })
+        .collect();
     Ok(axum::Json(json!({
         "campaign_id": campaign_id, "currency": currency, "time_zone": style.zone.as_ref().map_or("UTC", |(_, name)| name.as_str()),
         "totals": totals, "donors": names.len(), "unnamed_donations": unnamed,
         "average": average, "median": median, "largest": largest,
         "refunds": {"whole": whole, "partial": partial, "amount": given_back},
-        "by_day": by_day,
+        "by_day": by_day, "by_platform": by_platform,
     }))
     .into_response())
 }

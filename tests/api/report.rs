@@ -55,6 +55,7 @@ async fn the_report_sums_the_campaign_by_day_on_the_organisers_clock() {
                 {"date": "2026-12-31", "donations": 3, "raised": 2300, "matched": 1000, "total": 3300},
                 {"date": "2027-01-01", "donations": 3, "raised": 3900, "matched": 0, "total": 3900},
             ],
+            "by_platform": [{"platform": "direct", "donations": 6, "raised": 6200, "matched": 1000, "total": 7200}],
         })
     );
     // On UTC's clock, two of them are still on New Year's Eve.
@@ -346,4 +347,38 @@ async fn the_public_day_by_day_sums_to_the_totals_on_the_asked_clock() {
     let (s, v) = app.get(&format!("/api/v1/campaigns/{}/days?tz=Mars/Olympus", live.campaign_id)).await;
     assert_eq!((s, v["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")));
     assert_eq!(app.get("/api/v1/campaigns/nope/days").await.0, StatusCode::NOT_FOUND);
+}
+
+/// The report's share of each payment platform, biggest first, summing to the
+/// campaign's totals: what each provider's payouts add up to.
+#[tokio::test]
+async fn the_report_gives_each_platform_s_share() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    app.add_match(&live.campaign_id, json!({"sponsor": "Fondation", "ratio": [1, 1], "cap": 500})).await;
+    let mut given_back = String::new();
+    for (platform, amount) in
+        [("stripe", 1000), ("offline", 3000), ("stripe", 700), ("helloasso", 400), ("helloasso", 9000)]
+    {
+        let (s, v) = app.donate(&live, json!({"amount": amount, "currency": "EUR", "platform": platform})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        given_back = v["donation"]["id"].as_str().unwrap().to_owned();
+    }
+    assert_eq!(app.refund(&live, &given_back, json!({})).await, StatusCode::OK);
+    let (s, r) = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/campaigns/{}/report", live.campaign_id),
+            Some(ADMIN),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let row = |p: &str, n: u64, raised: i64, matched: i64| json!({"platform": p, "donations": n, "raised": raised, "matched": matched, "total": raised + matched});
+    assert_eq!(
+        r["by_platform"],
+        json!([row("offline", 1, 3000, 0), row("stripe", 2, 1700, 500), row("helloasso", 1, 400, 0)])
+    );
+    assert_eq!(r["totals"], json!({"raised": 5100, "matched": 500, "total": 5600, "donations": 4}));
 }

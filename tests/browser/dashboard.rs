@@ -1642,6 +1642,14 @@ async fn the_charity_report_sums_the_campaign_and_prints_alone() {
             .map(|r| r.as_array().unwrap().iter().map(|c| c.as_str().unwrap().replace('\u{a0}', " ")).collect())
             .collect();
         assert_eq!(rows, [[day.as_str(), "5", "60,00 €", "0,00 €", "60,00 €"], ["Total", "5", "60,00 €", "0,00 €", "60,00 €"]]);
+        // Each payment platform's share, for the providers' payouts.
+        let platforms = b
+            .js("return Array.from(document.querySelectorAll('#report-platforms tbody tr')).map(tr => Array.from(tr.cells).map(c => c.textContent.replace(/\\u00a0/g, ' ')))")
+            .await;
+        assert_eq!(
+            platforms,
+            json!([["Direct (API)", "5", "60,00 €", "0,00 €", "60,00 €"], ["Total", "5", "60,00 €", "0,00 €", "60,00 €"]])
+        );
 
         // Printed, the report alone shows.
         b.js("window.print = function () { window.__printing = document.body.classList.contains('printing-report'); };").await;
