@@ -8,8 +8,8 @@ use super::JsonBody;
 use super::api::{base_url, id_or_new};
 use super::{Path, Query};
 use crate::app::AppState;
-use crate::domain::state::{BodyDigest, Command, IdempotencyKey, Principal, Refusal};
-use crate::domain::{Donation, HookFormat, Integration, Provider, Subscriber, Timestamp};
+use crate::domain::state::{Command, Principal, Refusal};
+use crate::domain::{HookFormat, Integration, Provider, Subscriber, Timestamp};
 use crate::error::ApiError;
 use crate::ledger::{LedgerError, Outcome};
 use crate::webhooks::{self, Parsed, WebhookError};
@@ -344,28 +344,11 @@ async fn receive(
                     })?,
                 (None, None) => return Err(ApiError::internal("an integration without a live or a campaign")),
             };
-            let donation_id = webhooks::donation_id(provider, &d.payment_id);
-            let canonical = json!({
-                "amount": d.amount, "currency": d.currency, "donor": d.donor,
-                "message": d.message, "anonymous": d.anonymous,
-            });
-            let idempotency = IdempotencyKey {
-                key: format!("{}:{}", provider.as_str(), d.payment_id),
-                body_hash: BodyDigest::of(canonical.to_string().as_bytes()),
-            };
             // A vote the poll cannot take is left out: the payment counts all the same.
             let vote = super::api::asked_vote(&app, &live_id, d.vote.as_deref()).unwrap_or(None);
             let reward = super::api::asked_reward(&app, &live_id, d.reward.as_deref()).unwrap_or(None);
-            let mut donation = Donation::new(
-                donation_id.clone(),
-                live_id,
-                d.amount,
-                d.currency,
-                d.donor,
-                d.anonymous,
-                d.message,
-                provider.as_str().to_owned(),
-            );
+            let (mut donation, idempotency) = d.donation(provider, live_id);
+            let donation_id = donation.id.to_string();
             donation.vote = vote;
             let cmd = Command::Donate { by, donation, idempotency: Some(idempotency), reward };
             match app.ledger.submit(cmd).await {

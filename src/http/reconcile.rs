@@ -264,7 +264,7 @@ pub async fn count_payment(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    use crate::domain::state::{BodyDigest, Command, IdempotencyKey, Principal, Refusal};
+    use crate::domain::state::{Command, Principal, Refusal};
     app.require_admin(&headers)?;
     if !app.views.has_live(&live_id) {
         return Err(ApiError::not_found("live_not_found", "no live has this id"));
@@ -280,25 +280,20 @@ pub async fn count_payment(
     let amount = crate::money::Amount::from_json_in(&b.amount, currency, app.config.max_amount)?;
     let donor = crate::domain::text::optional("donor", b.donor.as_deref(), crate::domain::text::DONOR_MAX)?;
     let message = crate::domain::text::optional("message", b.message.as_deref(), crate::domain::text::MESSAGE_MAX)?;
-    let anonymous = b.anonymous.unwrap_or(false);
-    // As the provider's webhook makes it (`integrations.rs`): its id, its key.
-    let canonical = json!({
-        "amount": amount.minor(), "currency": currency, "donor": donor, "message": message, "anonymous": anonymous,
-    });
-    let idempotency = IdempotencyKey {
-        key: format!("{}:{payment_id}", provider.as_str()),
-        body_hash: BodyDigest::of(canonical.to_string().as_bytes()),
-    };
-    let donation = crate::domain::Donation::new(
-        crate::webhooks::donation_id(provider, &payment_id),
-        live_id,
-        amount.minor(),
+    // As the provider's webhook makes it: its id, its key.
+    let payment = crate::webhooks::Incoming {
+        payment_id,
+        event_id: String::new(),
+        amount: amount.minor(),
         currency,
         donor,
-        anonymous,
         message,
-        provider.as_str().to_owned(),
-    );
+        anonymous: b.anonymous.unwrap_or(false),
+        live_id: None,
+        vote: None,
+        reward: None,
+    };
+    let (donation, idempotency) = payment.donation(provider, live_id);
     let cmd = Command::Donate { by: Principal::Admin, donation, idempotency: Some(idempotency), reward: None };
     match app.ledger.submit(cmd).await {
         Ok(outcome) => Ok(super::api::outcome_response(outcome, axum::http::StatusCode::CREATED)),

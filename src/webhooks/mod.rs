@@ -53,6 +53,39 @@ pub struct Incoming {
     pub reward: Option<String>,
 }
 
+impl Incoming {
+    /// The payment as the log counts it, whichever way it comes (its webhook,
+    /// or the organisers counting one whose webhook never came): a donation
+    /// on `live_id` under the id [`donation_id`] gives it, with the
+    /// idempotency key `provider:payment_id` and the digest of what it says,
+    /// so that it counts once.
+    pub fn donation(
+        &self,
+        provider: Provider,
+        live_id: String,
+    ) -> (crate::domain::Donation, crate::domain::state::IdempotencyKey) {
+        let canonical = serde_json::json!({
+            "amount": self.amount, "currency": self.currency, "donor": self.donor,
+            "message": self.message, "anonymous": self.anonymous,
+        });
+        let idempotency = crate::domain::state::IdempotencyKey {
+            key: format!("{}:{}", provider.as_str(), self.payment_id),
+            body_hash: crate::domain::state::BodyDigest::of(canonical.to_string().as_bytes()),
+        };
+        let donation = crate::domain::Donation::new(
+            donation_id(provider, &self.payment_id),
+            live_id,
+            self.amount,
+            self.currency,
+            self.donor.clone(),
+            self.anonymous,
+            self.message.clone(),
+            provider.as_str().to_owned(),
+        );
+        (donation, idempotency)
+    }
+}
+
 /// What a verified webhook asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed {

@@ -71,7 +71,7 @@ async fn a_backup_taken_under_load_serves_the_same_totals_and_events() {
     assert_eq!(std::fs::read_to_string(copy.path().join("admin-token.sha256")).unwrap(), "ab".repeat(32));
     assert!(said.contains(" and 1 media files from "), "{said}");
     let path = format!("/api/v1/campaigns/{}/media", live.campaign_id);
-    let (_, media) = copied_app.request(reqwest::Method::GET, &path, Some(ADMIN), &[], None).await;
+    let (_, media) = copied_app.admin_get(&path).await;
     assert_eq!(media["media"], json!([sent["media"]]));
     let url = format!("{}{}", copied_app.base, sent["media"]["url"].as_str().unwrap());
     let served = copied_app.client.get(url).send().await.unwrap().bytes().await.unwrap();
@@ -135,7 +135,7 @@ async fn the_server_backs_itself_up_every_period_and_keeps_the_newest() {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
     assert!((now - at.unwrap()).abs() < 5.0, "{at:?} {now}");
     // What the dashboard reads, for the admin only.
-    let (s, v) = app.request(reqwest::Method::GET, "/api/v1/backups", Some(ADMIN), &[], None).await;
+    let (s, v) = app.admin_get("/api/v1/backups").await;
     assert_eq!(s, reqwest::StatusCode::OK, "{v}");
     assert_eq!(
         (&v["dir"], &v["every_secs"], &v["keep"], &v["last"]["seq"], &v["failures"], &v["error"]),
@@ -167,7 +167,7 @@ async fn the_server_backs_itself_up_every_period_and_keeps_the_newest() {
     let (_, l) = copied.get(&format!("/api/v1/lives/{}", live.id)).await;
     assert_eq!(l["totals"], json!({"raised": 1500, "matched": 0, "total": 1500, "donations": 1}));
     // Without --backup-dir: off, said so.
-    let (_, v) = copied.request(reqwest::Method::GET, "/api/v1/backups", Some(ADMIN), &[], None).await;
+    let (_, v) = copied.admin_get("/api/v1/backups").await;
     assert_eq!((&v["dir"], &v["last"], &v["failures"]), (&json!(null), &json!(null), &json!(0)));
 }
 

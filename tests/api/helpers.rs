@@ -199,6 +199,11 @@ impl TestApp {
         self.request(reqwest::Method::GET, path, None, &[], None).await
     }
 
+    /// `GET path` with the admin token.
+    pub async fn admin_get(&self, path: &str) -> (StatusCode, Value) {
+        self.request(reqwest::Method::GET, path, Some(ADMIN), &[], None).await
+    }
+
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
         self.request(reqwest::Method::POST, path, token, &[], Some(body.to_string())).await
     }

@@ -32,7 +32,7 @@ async fn the_report_sums_the_campaign_by_day_on_the_organisers_clock() {
     let app = &app;
     let get = |query: &str| {
         let url = format!("{path}{query}");
-        async move { app.request(reqwest::Method::GET, &url, Some(ADMIN), &[], None).await }
+        async move { app.admin_get(&url).await }
     };
     let (s, paris) = get("?tz=Europe/Paris").await;
     assert_eq!(s, StatusCode::OK, "{paris}");
@@ -75,13 +75,12 @@ async fn the_report_sums_the_campaign_by_day_on_the_organisers_clock() {
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
     let (s, e) = get("?tz=Mars/Olympus").await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")), "{e}");
-    let (s, e) = app.request(reqwest::Method::GET, "/api/v1/campaigns/nope/report", Some(ADMIN), &[], None).await;
+    let (s, e) = app.admin_get("/api/v1/campaigns/nope/report").await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("campaign_not_found")), "{e}");
 
     // A campaign without a donation.
     let empty = app.eur_campaign().await;
-    let (s, none) =
-        app.request(reqwest::Method::GET, &format!("/api/v1/campaigns/{empty}/report"), Some(ADMIN), &[], None).await;
+    let (s, none) = app.admin_get(&format!("/api/v1/campaigns/{empty}/report")).await;
     assert_eq!(s, StatusCode::OK, "{none}");
     assert_eq!(
         (
@@ -154,7 +153,7 @@ async fn the_charitys_key_reads_the_campaigns_figures_and_nothing_else() {
     ];
     let read_all = async |app: &TestApp, key: &str| {
         for path in &reads {
-            let (s, admin) = app.request(reqwest::Method::GET, path, Some(ADMIN), &[], None).await;
+            let (s, admin) = app.admin_get(path).await;
             assert_eq!(s, StatusCode::OK, "{path}: {admin}");
             let (s, charity) = app.request(reqwest::Method::GET, path, Some(key), &[], None).await;
             assert_eq!(s, StatusCode::OK, "{path}: {charity}");
@@ -365,15 +364,7 @@ async fn the_report_gives_each_platform_s_share() {
         given_back = v["donation"]["id"].as_str().unwrap().to_owned();
     }
     assert_eq!(app.refund(&live, &given_back, json!({})).await, StatusCode::OK);
-    let (s, r) = app
-        .request(
-            reqwest::Method::GET,
-            &format!("/api/v1/campaigns/{}/report", live.campaign_id),
-            Some(ADMIN),
-            &[],
-            None,
-        )
-        .await;
+    let (s, r) = app.admin_get(&format!("/api/v1/campaigns/{}/report", live.campaign_id)).await;
     assert_eq!(s, StatusCode::OK, "{r}");
     let row = |p: &str, n: u64, raised: i64, matched: i64| json!({"platform": p, "donations": n, "raised": raised, "matched": matched, "total": raised + matched});
     assert_eq!(

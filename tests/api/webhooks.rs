@@ -587,15 +587,7 @@ async fn each_payment_keeps_its_reference_for_the_charity_s_accounts() {
     app.gift(&live, Some("Chloé"), 300, false).await;
 
     let list = async |q: &str| {
-        let (s, v) = app
-            .request(
-                reqwest::Method::GET,
-                &format!("/api/v1/campaigns/{}/donations{q}", live.campaign_id),
-                Some(ADMIN),
-                &[],
-                None,
-            )
-            .await;
+        let (s, v) = app.admin_get(&format!("/api/v1/campaigns/{}/donations{q}", live.campaign_id)).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         let refs: Vec<Value> = v["donations"].as_array().unwrap().iter().map(|d| d["reference"].clone()).collect();
         (v["count"].as_u64().unwrap(), refs)
@@ -745,15 +737,7 @@ async fn a_missing_payment_is_counted_once_whatever_comes_after() {
     assert_eq!((s, &again["donation"]["id"]), (StatusCode::OK, &v["donation"]["id"]));
     stripe_paid(&app, &url, "pi_4", 1200, "Ana").await;
     assert_eq!(live_totals(&app, &live).await["donations"], 1);
-    let (_, list) = app
-        .request(
-            reqwest::Method::GET,
-            &format!("/api/v1/campaigns/{}/donations", live.campaign_id),
-            Some(ADMIN),
-            &[],
-            None,
-        )
-        .await;
+    let (_, list) = app.admin_get(&format!("/api/v1/campaigns/{}/donations", live.campaign_id)).await;
     assert_eq!(list["donations"][0]["reference"], "pi_4");
 
     // The webhook first: the organisers' count is refused, nothing added.
@@ -1011,7 +995,7 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
 
     // The delivery state is saved just after the receiver's answer: read it once saved.
     let bot = until(10, "the sixth delivery saved", async || {
-        let (s, v) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
+        let (s, v) = app.admin_get("/api/v1/webhooks").await;
         assert_eq!(s, StatusCode::OK);
         let bot = v["webhooks"].as_array().unwrap().iter().find(|w| w["url"] == format!("{base}/bot")).unwrap().clone();
         (bot["status"]["delivered"].as_u64() >= Some(6)).then_some(bot)
@@ -1239,7 +1223,7 @@ async fn a_receiver_is_tested_before_the_live() {
     let (s, e) = test("nope".into()).await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("subscriber_not_found")));
     // No event of the log was delivered or skipped by the tests.
-    let (_, list) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
+    let (_, list) = app.admin_get("/api/v1/webhooks").await;
     for w in list["webhooks"].as_array().unwrap() {
         assert_eq!((w["status"]["delivered"].as_u64(), w["status"]["attempts"].as_u64()), (Some(0), Some(0)), "{w}");
     }
@@ -1269,7 +1253,7 @@ async fn subscriber_validation() {
     unknown["campaign_id"] = json!("nope");
     let (s, v) = app.post("/api/v1/webhooks", Some(ADMIN), unknown).await;
     assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("campaign_not_found")));
-    let (s, v) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
+    let (s, v) = app.admin_get("/api/v1/webhooks").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["webhooks"].as_array().unwrap().len(), 0, "nothing was created");
 }
@@ -1391,7 +1375,7 @@ async fn a_subscriber_is_edited_then_deleted_and_receives_nothing_more() {
     until(10, "a failed attempt", async || (receiver.attempts("bot2") >= 2).then_some(())).await;
     assert_eq!(app.request(reqwest::Method::DELETE, &path, Some(&live.key), &[], None).await.0, StatusCode::FORBIDDEN);
     assert_eq!(app.request(reqwest::Method::DELETE, &path, Some(ADMIN), &[], None).await.0, StatusCode::NO_CONTENT);
-    let (_, v) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
+    let (_, v) = app.admin_get("/api/v1/webhooks").await;
     assert_eq!(v["webhooks"], json!([]));
     receiver.failures.store(0, std::sync::atomic::Ordering::SeqCst);
     let attempts = receiver.attempts("bot2");
@@ -1480,7 +1464,7 @@ async fn a_campaign_integration_sends_each_donation_to_the_live_on_air() {
     // Admin only, listed with the campaign, never with its secret.
     let (s, _) = app.post(&path, Some(&vendredi.key), json!({"provider": "generic", "secret": secret})).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, v) = app.request(reqwest::Method::GET, &path, Some(ADMIN), &[], None).await;
+    let (s, v) = app.admin_get(&path).await;
     assert_eq!((s, v["integrations"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
     assert!(v["integrations"][0].get("secret").is_none());
     let id = v["integrations"][0]["id"].as_str().unwrap();
@@ -1572,7 +1556,7 @@ async fn https_deliveries_trust_the_configured_authority_only() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     app.donate_ok(&live, 700).await;
     let status = until(15, "a failed https attempt", async || {
-        let (_, v) = app.request(reqwest::Method::GET, "/api/v1/webhooks", Some(ADMIN), &[], None).await;
+        let (_, v) = app.admin_get("/api/v1/webhooks").await;
         let st = v["webhooks"][0]["status"].clone();
         (st["state"] == "retrying").then_some(st)
     })

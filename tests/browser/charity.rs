@@ -246,8 +246,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         wait_text(b, count, "Confirmer ?").await;
         click(b, count).await;
         wait_text(b, count, "Compté ✓").await;
-        let (_, found) = app
-            .request(reqwest::Method::GET, &format!("/api/v1/campaigns/{c}/donations?q=pi_4"), Some(ADMIN), &[], None)
+        let (_, found) = app.admin_get(&format!("/api/v1/campaigns/{c}/donations?q=pi_4"))
             .await;
         assert_eq!(
             (&found["count"], &found["donations"][0]["amount"], &found["donations"][0]["platform"]),
