@@ -268,10 +268,32 @@ async fn campaign_donations(
 /// `[{date, donations, raised, matched, total}]`, whose sums are the
 /// campaign's totals.
 fn by_day(donations: &[Logged], style: &CsvStyle) -> Vec<Value> {
-    let mut days: std::collections::BTreeMap<String, (u64, i64, i64)> = Default::default();
+    days_of(&quarters(donations), style)
+}
+
+/// A quarter of an hour of donations: its start (UTC milliseconds), how many
+/// still count, what they keep and what their sponsors gave.
+type Quarter = (i64, u64, i64, i64);
+
+/// The donations that still count, summed by quarter of an hour (UTC), oldest
+/// first: every time zone's offset is a multiple of a quarter of an hour, so a
+/// quarter falls whole on one day of any clock.
+fn quarters(donations: &[Logged]) -> Vec<Quarter> {
+    const QUARTER_MS: i64 = 15 * 60 * 1000;
+    let mut sums: std::collections::BTreeMap<i64, (u64, i64, i64)> = Default::default();
     for d in donations.iter().map(|l| &l.donation).filter(|d| !d.refunded) {
-        let day = days.entry(style.day(d.at)).or_default();
-        *day = (day.0 + 1, day.1 + d.kept(), day.2 + d.matched);
+        let q = sums.entry(d.at.millis().div_euclid(QUARTER_MS) * QUARTER_MS).or_default();
+        *q = (q.0 + 1, q.1 + d.kept(), q.2 + d.matched);
+    }
+    sums.into_iter().map(|(at, (n, raised, matched))| (at, n, raised, matched)).collect()
+}
+
+/// The quarters summed by day on `style`'s clock.
+fn days_of(quarters: &[Quarter], style: &CsvStyle) -> Vec<Value> {
+    let mut days: std::collections::BTreeMap<String, (u64, i64, i64)> = Default::default();
+    for &(at, n, raised, matched) in quarters {
+        let day = days.entry(style.day(Timestamp::from_millis(at))).or_default();
+        *day = (day.0 + n, day.1 + raised, day.2 + matched);
     }
     days.into_iter()
         .map(|(date, (count, raised, matched))| {
@@ -280,14 +302,15 @@ fn by_day(donations: &[Logged], style: &CsvStyle) -> Vec<Value> {
         .collect()
 }
 
-/// The public day-by-day of each campaign and clock as last worked out: the
-/// log is read again only once the campaign changed, and at most every
-/// [`DAYS_FRESH`], however many viewers ask.
+/// Each campaign's donations by quarter of an hour as last read for its
+/// public day by day: the log is read again only once the campaign changed,
+/// and at most every [`DAYS_FRESH`], however many viewers ask, whatever
+/// their clocks (each one's days are summed from the quarters).
 #[derive(Default)]
-pub struct DaysCache(std::sync::Mutex<HashMap<(String, String), DaysAnswer>>);
+pub struct DaysCache(std::sync::Mutex<HashMap<String, DaysRead>>);
 
-/// A day-by-day answer: the campaign's seq it holds, when it was worked out, the body.
-type DaysAnswer = (u64, std::time::Instant, Value);
+/// A read of a campaign's quarters: the campaign's seq it holds, when it was made.
+type DaysRead = (u64, std::time::Instant, std::sync::Arc<Vec<Quarter>>);
 
 /// How long a day-by-day answer stands before a change is read into it.
 const DAYS_FRESH: Duration = Duration::from_secs(2);
@@ -306,25 +329,28 @@ async fn public_days(
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     let style = CsvStyle { excel: false, french: false, zone: CsvStyle::zone(&q)? };
     let zone = style.zone.as_ref().map_or("UTC", |(_, name)| name.as_str()).to_owned();
-    let key = (campaign_id.clone(), zone.clone());
-    let cached = |seq: u64| {
+    let cached = {
         let cache = app.public_days.0.lock().unwrap_or_else(|p| p.into_inner());
-        cache.get(&key).filter(|(s, at, _)| *s == seq || at.elapsed() < DAYS_FRESH).map(|(_, _, v)| v.clone())
+        cache
+            .get(&campaign_id)
+            .filter(|(s, at, _)| *s == seq || at.elapsed() < DAYS_FRESH)
+            .map(|(_, _, q)| std::sync::Arc::clone(q))
     };
-    if let Some(v) = cached(seq) {
-        return Ok(axum::Json(v).into_response());
-    }
-    let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
-    let v = json!({
+    let quarters = match cached {
+        Some(q) => q,
+        None => {
+            let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
+            let q = std::sync::Arc::new(quarters(&donations));
+            let mut cache = app.public_days.0.lock().unwrap_or_else(|p| p.into_inner());
+            cache.insert(campaign_id.clone(), (seq, std::time::Instant::now(), std::sync::Arc::clone(&q)));
+            q
+        }
+    };
+    Ok(axum::Json(json!({
         "campaign_id": campaign_id, "currency": currency, "time_zone": zone, "totals": totals,
-        "by_day": by_day(&donations, &style),
-    });
-    app.public_days
-        .0
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(key, (seq, std::time::Instant::now(), v.clone()));
-    Ok(axum::Json(v).into_response())
+        "by_day": days_of(&quarters, &style),
+    }))
+    .into_response())
 }
 
 /// The currency of a campaign whose figures the request may read (the admin or
@@ -1370,4 +1396,50 @@ async fn test_alert(
         "test".to_owned(),
     );
     Ok(outcome_response(app.ledger.submit(Command::TestAlert { by, donation }).await?, StatusCode::CREATED))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Days summed from quarters of an hour are the days of each donation, on
+    /// clocks a quarter or three quarters off the hour too.
+    #[test]
+    fn days_from_quarters_are_each_donation_s_day() {
+        let eur = crate::money::Currency::parse("EUR").unwrap();
+        let at = |s: &str| Timestamp::from_millis(s.parse::<jiff::Timestamp>().unwrap().as_millisecond());
+        let logged: Vec<Logged> = [
+            ("2026-12-31T18:14:59Z", 100),
+            ("2026-12-31T18:15:00Z", 200),
+            ("2026-12-31T22:59:00Z", 400),
+            ("2026-12-31T23:00:00Z", 800),
+            ("2027-01-01T10:29:00Z", 1600),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, (t, amount))| {
+            let mut d = Donation::new(format!("d{i}"), "l".into(), *amount, eur, None, false, None, "x".into());
+            d.at = at(t);
+            Logged { donation: d, refunded_at: None, reference: None }
+        })
+        .collect();
+        let q = quarters(&logged);
+        for zone in ["UTC", "Europe/Paris", "Asia/Kathmandu", "Pacific/Chatham", "America/St_Johns"] {
+            let style = CsvStyle {
+                excel: false,
+                french: false,
+                zone: Some((jiff::tz::TimeZone::get(zone).unwrap(), zone.into())),
+            };
+            let mut direct: std::collections::BTreeMap<String, (u64, i64)> = Default::default();
+            for l in &logged {
+                let e = direct.entry(style.day(l.donation.at)).or_default();
+                *e = (e.0 + 1, e.1 + l.donation.amount);
+            }
+            let direct: Vec<Value> = direct
+                .into_iter()
+                .map(|(date, (n, raised))| json!({"date": date, "donations": n, "raised": raised, "matched": 0, "total": raised}))
+                .collect();
+            assert_eq!(days_of(&q, &style), direct, "{zone}");
+        }
+    }
 }
