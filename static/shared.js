@@ -182,17 +182,21 @@ function cagnotteEmbedCode(path, title) {
     '"></iframe>';
 }
 
+// A cell of class `cls` holding `text`, added to the row `tr`.
+function cagnotteCell(tr, cls, text) {
+  "use strict";
+  var td = document.createElement("td");
+  td.className = cls;
+  td.textContent = text;
+  tr.appendChild(td);
+  return td;
+}
+
 // A donation's donor and message cells as organisers and hosts see them: the
 // real text, marked anonymous or hidden (`labels.anonymous`, `labels.hidden`).
 function cagnotteTextCells(tr, d, labels) {
   "use strict";
-  var cell = function (cls, text) {
-    var td = document.createElement("td");
-    td.className = cls;
-    td.textContent = text;
-    tr.appendChild(td);
-    return td;
-  };
+  var cell = function (cls, text) { return cagnotteCell(tr, cls, text); };
   var badge = function (td, text) {
     var b = document.createElement("small");
     b.className = "badge";
@@ -215,13 +219,7 @@ function cagnotteTextCells(tr, d, labels) {
 function cagnotteDonationRow(d, money, when, labels) {
   "use strict";
   var tr = document.createElement("tr");
-  var cell = function (cls, text) {
-    var td = document.createElement("td");
-    td.className = cls;
-    td.textContent = text;
-    tr.appendChild(td);
-    return td;
-  };
+  var cell = function (cls, text) { return cagnotteCell(tr, cls, text); };
   var status = d.refunded ? "refunded" : d.moderation;
   tr.dataset.id = d.id;
   tr.dataset.status = status;

@@ -170,13 +170,6 @@ pub struct Logged {
     pub reference: Option<String>,
 }
 
-/// The payment's reference in an idempotency key: a provider's payment id
-/// without the provider's name before it (`stripe:pi_1` → `pi_1`), or the key
-/// a client of the API chose.
-fn reference(d: &Donation, key: &str) -> String {
-    key.strip_prefix(d.platform.as_str()).and_then(|k| k.strip_prefix(':')).unwrap_or(key).to_owned()
-}
-
 /// Folds a campaign's donation events into each donation's current state.
 fn fold_donations(events: &[Event]) -> Vec<Logged> {
     let mut order = Vec::new();
@@ -189,7 +182,7 @@ fn fold_donations(events: &[Event]) -> Vec<Logged> {
                 let reference = idempotency
                     .as_ref()
                     .filter(|_| donation.platform != "offline")
-                    .map(|k| reference(donation, &k.key));
+                    .map(|k| crate::webhooks::payment_reference(&donation.platform, &k.key));
                 by_id.insert(donation.id.clone(), Logged { donation: donation.clone(), refunded_at: None, reference });
             }
             Fact::DonationRefunded { donation_id, refunded_amount } => {

@@ -86,6 +86,14 @@ impl Incoming {
     }
 }
 
+/// The payment's reference in the idempotency key of a donation of
+/// `platform`: a provider's payment id without the provider's name that
+/// [`Incoming::donation`] puts before it (`stripe:pi_1` → `pi_1`), or the key a
+/// client of the API chose.
+pub fn payment_reference(platform: &str, key: &str) -> String {
+    key.strip_prefix(platform).and_then(|k| k.strip_prefix(':')).unwrap_or(key).to_owned()
+}
+
 /// What a verified webhook asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed {
