@@ -1177,10 +1177,23 @@
   }));
 
   // HelloAsso signs nothing for an association: its notification URL carries
-  // the secret (and the form whose payments count), shown once.
+  // the secret (and the form whose payments count), shown once. Twitch's
+  // subscription is made on Twitch's side, by a command carrying the secret.
   field(el("new-integration"), "provider").addEventListener("change", function (e) {
     el("helloasso-form").hidden = e.target.value !== "helloasso";
   });
+  // One command per channel (one campaign URL serves several): the channel's
+  // id typed, the command follows, while the secret is still at hand.
+  var twitchHook = null;
+  function twitchCommand() {
+    var id = el("twitch-user").value.replace(/\D/g, "");
+    el("twitch-command").value = !twitchHook ? "" : "twitch api post eventsub/subscriptions -b '" + JSON.stringify({
+      type: "channel.charity_campaign.donate", version: "1",
+      condition: { broadcaster_user_id: id },
+      transport: { method: "webhook", callback: twitchHook.url, secret: twitchHook.secret }
+    }) + "'";
+  }
+  el("twitch-user").addEventListener("input", twitchCommand);
   el("new-integration").addEventListener("submit", guard(function (form) {
     var live = field(form, "live_id").value;
     var body = { provider: field(form, "provider").value, secret: field(form, "secret").value };
@@ -1188,6 +1201,11 @@
       : "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/integrations";
     return api("POST", path, body).then(function (i) {
       el("helloasso-box").hidden = i.provider !== "helloasso";
+      el("twitch-box").hidden = i.provider !== "twitch";
+      if (i.provider === "twitch") {
+        twitchHook = { url: i.url, secret: body.secret };
+        twitchCommand();
+      }
       if (i.provider === "helloasso") {
         // A form's address or its slug: its last part.
         var slug = field(form, "ha_form").value.trim().replace(/[?#].*$/, "").split("/").filter(Boolean).pop() || "";

@@ -72,7 +72,8 @@ var cagnotteExplain = (function () {
       invalid_url: "l'adresse doit être une URL complète, qui commence par « http » ou « https ».",
       invalid_time: "date invalide, ou une fin qui ne vient pas après le début.",
       invalid_ratio: "ratio invalide : deux nombres entiers de 1 à 1000.",
-      invalid_provider: "prestataire inconnu : Stripe, Tiltify, Ko-fi ou générique.",
+      invalid_provider: "prestataire inconnu : Stripe, Tiltify, Ko-fi, HelloAsso, Twitch ou générique.",
+      invalid_secret: "secret invalide : 16 à 512 caractères visibles, sans espace (pour Twitch, 100 au plus).",
       id_taken: "cet identifiant est déjà pris.",
       totals_overflow: "les totaux dépasseraient ce que le serveur peut compter.",
       nothing_to_hide: "rien à masquer : choisissez le nom, le message ou les deux.",
@@ -910,7 +911,7 @@ var cagnotteReportWords = {
     largest: function (a, who, host, at) { return "Plus gros don : " + a + " de " + who + " (live de " + host + ", " + at + ")"; },
     refunds: function (w, p, a) { return "Remboursés : " + w + " en entier, " + p + " en partie — " + a; },
     total: "Total", anonymous: " (anonyme)", noName: "un donateur sans nom", none: "Aucun.",
-    platforms: { offline: "Hors ligne (espèces, chèques)", direct: "Direct (API)", stripe: "Stripe", helloasso: "HelloAsso", kofi: "Ko-fi", tiltify: "Tiltify", generic: "Formulaire signé" },
+    platforms: { offline: "Hors ligne (espèces, chèques)", direct: "Direct (API)", stripe: "Stripe", helloasso: "HelloAsso", kofi: "Ko-fi", tiltify: "Tiltify", twitch: "Twitch Charity", generic: "Formulaire signé" },
     about: function (name, charity, zone) { return name + (charity ? " — au profit de " + charity : "") + " — heure : " + zone; }
   },
   en: {
@@ -922,7 +923,7 @@ var cagnotteReportWords = {
     largest: function (a, who, host, at) { return "Largest gift: " + a + " from " + who + " (" + host + "'s live, " + at + ")"; },
     refunds: function (w, p, a) { return "Refunded: " + w + " whole, " + p + " in part — " + a; },
     total: "Total", anonymous: " (anonymous)", noName: "a donor without a name", none: "None.",
-    platforms: { offline: "Offline (cash, cheques)", direct: "Direct (API)", stripe: "Stripe", helloasso: "HelloAsso", kofi: "Ko-fi", tiltify: "Tiltify", generic: "Signed form" },
+    platforms: { offline: "Offline (cash, cheques)", direct: "Direct (API)", stripe: "Stripe", helloasso: "HelloAsso", kofi: "Ko-fi", tiltify: "Tiltify", twitch: "Twitch Charity", generic: "Signed form" },
     about: function (name, charity, zone) { return name + (charity ? " — for " + charity : "") + " — time: " + zone; }
   }
 };

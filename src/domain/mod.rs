@@ -453,16 +453,21 @@ pub enum Provider {
     Tiltify,
     Kofi,
     HelloAsso,
+    Twitch,
     Generic,
 }
 
 impl Provider {
+    /// The names [`Provider::parse`] reads, for error messages.
+    pub const NAMES: &str = "stripe, tiltify, kofi, helloasso, twitch or generic";
+
     pub fn parse(s: &str) -> Option<Provider> {
         Some(match s {
             "stripe" => Provider::Stripe,
             "tiltify" => Provider::Tiltify,
             "kofi" => Provider::Kofi,
             "helloasso" => Provider::HelloAsso,
+            "twitch" => Provider::Twitch,
             "generic" => Provider::Generic,
             _ => return None,
         })
@@ -474,6 +479,7 @@ impl Provider {
             Provider::Tiltify => "tiltify",
             Provider::Kofi => "kofi",
             Provider::HelloAsso => "helloasso",
+            Provider::Twitch => "twitch",
             Provider::Generic => "generic",
         }
     }

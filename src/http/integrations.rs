@@ -220,15 +220,21 @@ async fn add_integration(
     live_id: Option<String>,
     campaign_id: Option<String>,
 ) -> Result<Response, ApiError> {
-    let provider = Provider::parse(&b.provider).ok_or_else(|| {
-        ApiError::invalid("invalid_provider", "provider must be one of stripe, tiltify, kofi, helloasso or generic")
-    })?;
+    let provider = Provider::parse(&b.provider)
+        .ok_or_else(|| ApiError::invalid("invalid_provider", format!("provider must be one of {}", Provider::NAMES)))?;
+    let secret = shared_secret(&b.secret)?;
+    if provider == Provider::Twitch && secret.len() > webhooks::twitch::SECRET_MAX {
+        return Err(ApiError::invalid(
+            "invalid_secret",
+            "a Twitch EventSub secret is 16 to 100 visible ASCII characters (Twitch refuses longer ones)",
+        ));
+    }
     let integration = Integration {
         id: id_or_new(b.id.as_deref())?,
         live_id,
         campaign_id,
         provider,
-        secret: shared_secret(&b.secret)?,
+        secret,
         created_at: Timestamp::default(),
     };
     let id = integration.id.clone();
@@ -255,13 +261,20 @@ fn integration_list(app: &AppState, headers: &HeaderMap, keep: impl Fn(&Integrat
     axum::Json(json!({ "integrations": items })).into_response()
 }
 
-/// The live a campaign-wide integration's donation goes to, at `now`: the live on
+/// The live a campaign-wide integration's donation goes to, at `now`, among
+/// the campaign's lives `keep` takes: the live on
 /// air per the schedule (the latest started if several), else the one that
 /// started last, else the next one scheduled, else the newest unscheduled one;
 /// a live called off only when there is no other.
-fn live_for(app: &AppState, campaign_id: &str, now: Timestamp) -> Option<String> {
+fn live_for(
+    app: &AppState,
+    campaign_id: &str,
+    now: Timestamp,
+    keep: impl Fn(&crate::domain::Live) -> bool,
+) -> Option<String> {
     let ids = app.views.with_campaign(campaign_id, |c| c.lives.clone())?;
-    let all: Vec<_> = ids.iter().filter_map(|id| app.views.with_live(id, |l| l.live.clone())).collect();
+    let all: Vec<_> =
+        ids.iter().filter_map(|id| app.views.with_live(id, |l| l.live.clone())).filter(|l| keep(l)).collect();
     let on: Vec<_> = all.iter().filter(|l| !l.cancelled).cloned().collect();
     let lives = if on.is_empty() { all } else { on };
     let started = |status: &str| {
@@ -326,16 +339,32 @@ async fn receive(
         (None, None) => return Err(ApiError::internal("an integration without a live or a campaign")),
     };
     match parsed {
+        Parsed::Challenge(text) => {
+            tracing::info!(integration = %id, "answered the challenge of a new subscription");
+            Ok((StatusCode::OK, [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], text)
+                .into_response())
+        }
         Parsed::Ignored { event_id, reason } => Ok(answer("ignored", &event_id, None, Some(&reason))),
+        Parsed::Revoked { event_id, reason } => {
+            tracing::warn!(integration = %id, "{reason}");
+            Ok(answer("revoked", &event_id, None, Some(&reason)))
+        }
         Parsed::Donation(d) => {
             let live_id = match (&integration.live_id, &integration.campaign_id) {
                 (Some(l), _) => l.clone(),
-                // A live named by the payment, if it is one of this campaign's; else the schedule's.
+                // A live named by the payment, if it is one of this campaign's; else the
+                // schedule's among those streamed on the payment's channel; else the schedule's.
                 (None, Some(c)) => d
                     .live_id
                     .clone()
                     .filter(|l| app.views.with_live(l, |l| &l.live.campaign_id == c).unwrap_or(false))
-                    .or_else(|| live_for(&app, c, app.now()))
+                    .or_else(|| {
+                        let channel = d.channel.as_deref()?;
+                        live_for(&app, c, app.now(), |l| {
+                            l.stream_url.as_deref().is_some_and(|u| webhooks::twitch::is_channel(u, channel))
+                        })
+                    })
+                    .or_else(|| live_for(&app, c, app.now(), |_| true))
                     .ok_or_else(|| {
                         ApiError::invalid(
                             "no_live",

@@ -127,8 +127,19 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("integrations", "Paiements reçus (webhooks entrants)", "Payments in (incoming webhooks)"),
     (
         "integrations_help",
-        "Collez l'URL dans les réglages de webhook du prestataire (Stripe, Tiltify, Ko-fi) avec son secret de signature ; pour HelloAsso, inventez un secret : l'URL à coller le contient.",
-        "Paste the URL into the provider's webhook settings (Stripe, Tiltify, Ko-fi) with its signing secret; for HelloAsso, make up a secret: the URL to paste carries it.",
+        "Collez l'URL dans les réglages de webhook du prestataire (Stripe, Tiltify, Ko-fi) avec son secret de signature ; pour HelloAsso et Twitch Charity, inventez un secret : l'URL à coller ou la commande à lancer le contient.",
+        "Paste the URL into the provider's webhook settings (Stripe, Tiltify, Ko-fi) with its signing secret; for HelloAsso and Twitch Charity, make up a secret: the URL to paste or the command to run carries it.",
+    ),
+    ("twitch_user", "ID Twitch de la chaîne (un nombre)", "The channel's Twitch ID (a number)"),
+    (
+        "twitch_command",
+        "Commande qui abonne l'URL aux dons Twitch Charity de la chaîne",
+        "Command that subscribes the URL to the channel's Twitch Charity gifts",
+    ),
+    (
+        "twitch_help",
+        "À lancer avec la Twitch CLI (twitch token, puis cette commande) au nom de votre application Twitch, que la chaîne a autorisée à lire ses dons (channel:read:charity). Twitch vérifie l'URL aussitôt : elle doit répondre en HTTPS sur le port 443. Elle contient le secret : elle n'est montrée qu'une fois. Une seule URL pour la campagne suffit à plusieurs chaînes : chaque don va au live dont le lien du stream est cette chaîne.",
+        "Run it with the Twitch CLI (twitch token, then this command) as your Twitch application, which the channel has allowed to read its gifts (channel:read:charity). Twitch checks the URL at once: it must answer over HTTPS on port 443. It carries the secret: it is shown only once. One campaign URL serves several channels: each gift goes to the live whose stream link is that channel.",
     ),
     (
         "helloasso_form",

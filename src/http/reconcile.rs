@@ -271,7 +271,7 @@ pub async fn count_payment(
     }
     let b: MissedPayment = super::parse_json(&body.map_err(super::body_rejection)?)?;
     let provider = crate::domain::Provider::parse(b.provider.trim()).ok_or_else(|| {
-        ApiError::invalid("invalid_field", "provider must be stripe, tiltify, kofi, helloasso or generic")
+        ApiError::invalid("invalid_field", format!("provider must be {}", crate::domain::Provider::NAMES))
             .with("field", "provider")
     })?;
     let payment_id = crate::webhooks::provider_id("payment_id", Some(b.payment_id.trim()))
@@ -292,6 +292,7 @@ pub async fn count_payment(
         live_id: None,
         vote: None,
         reward: None,
+        channel: None,
     };
     let (donation, idempotency) = payment.donation(provider, live_id);
     let cmd = Command::Donate { by: Principal::Admin, donation, idempotency: Some(idempotency), reward: None };

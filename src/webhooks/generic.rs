@@ -88,6 +88,7 @@ pub fn parse(body: &[u8], max_major: i64) -> Result<Parsed, WebhookError> {
         live_id: b.live_id,
         vote: b.vote,
         reward: b.reward,
+        channel: None,
     }))
 }
 

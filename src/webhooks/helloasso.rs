@@ -134,6 +134,7 @@ pub fn parse(body: &[u8], query: &HashMap<String, String>) -> Result<Parsed, Web
         live_id: None,
         vote: None,
         reward: None,
+        channel: None,
     }))
 }
 

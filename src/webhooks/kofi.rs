@@ -55,6 +55,7 @@ pub fn verify_and_parse(secret: &[u8], body: &[u8]) -> Result<Parsed, WebhookErr
         live_id: None,
         vote: None,
         reward: None,
+        channel: None,
     }))
 }
 

@@ -1,5 +1,5 @@
 //! Payment-provider webhooks. Incoming: each provider's own signature scheme is
-//! checked on the raw body ([`stripe`], [`tiltify`], [`kofi`], [`helloasso`], and our own
+//! checked on the raw body ([`stripe`], [`tiltify`], [`kofi`], [`helloasso`], [`twitch`], and our own
 //! [`generic`] scheme), then the payload becomes a [`Parsed`] donation, refund or
 //! ignored event; the HTTP edge (`http::integrations`) submits it to the ledger
 //! with an idempotency key made of the provider's payment id. Outgoing: the
@@ -16,6 +16,7 @@ pub mod kofi;
 pub mod outbox;
 pub mod stripe;
 pub mod tiltify;
+pub mod twitch;
 
 use crate::domain::state::RefundTotal;
 use crate::domain::text;
@@ -51,6 +52,10 @@ pub struct Incoming {
     /// The live's reward the payer chose, when the payload names one (Stripe
     /// metadata `reward`, generic `reward`), beside a `#keyword` in the message.
     pub reward: Option<String>,
+    /// The streaming channel the gift was made on, when the provider says
+    /// (Twitch Charity: `twitch.tv/login`): a campaign-wide integration gives
+    /// it to the campaign's live streamed there.
+    pub channel: Option<String>,
 }
 
 impl Incoming {
@@ -104,6 +109,16 @@ pub enum Parsed {
         payment_id: String,
         event_id: String,
         so_far: Option<RefundTotal>,
+    },
+    /// A verified request that proves the URL is ours (Twitch's challenge of a
+    /// new subscription): answered `200` with this text, changing nothing.
+    Challenge(String),
+    /// The provider stopped sending (Twitch revoked a subscription: its
+    /// authorization was taken back, the user is gone…): acknowledged, and
+    /// logged as a warning, since gifts no longer come until a new one is made.
+    Revoked {
+        event_id: String,
+        reason: String,
     },
     /// A verified event that changes nothing here (another event type, an unpaid
     /// session...). Answered `200` so the provider stops retrying.
@@ -168,6 +183,10 @@ pub fn verify_and_parse(
         Provider::HelloAsso => {
             helloasso::verify(secret, header(headers, helloasso::SIGNATURE_HEADER), query, body)?;
             helloasso::parse(body, query)
+        }
+        Provider::Twitch => {
+            twitch::verify(secret, headers, body, now)?;
+            twitch::parse(headers, body)
         }
         Provider::Generic => {
             generic::verify(secret, header(headers, generic::HEADER), body, now)?;

@@ -108,6 +108,7 @@ fn donation(event_id: String, payment_id: String, amount: i64, obj: &Value) -> R
         live_id: obj["metadata"]["live_id"].as_str().map(str::to_owned),
         vote: obj["metadata"]["vote"].as_str().map(str::to_owned),
         reward: obj["metadata"]["reward"].as_str().map(str::to_owned),
+        channel: None,
     }))
 }
 

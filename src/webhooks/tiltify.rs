@@ -76,6 +76,7 @@ pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {
         live_id: None,
         vote: None,
         reward: None,
+        channel: None,
     }))
 }
 

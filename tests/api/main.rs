@@ -28,6 +28,7 @@ mod report;
 mod rewards;
 mod security;
 mod tls;
+mod twitch;
 mod validation;
 mod webhooks;
 mod websocket;

@@ -1720,6 +1720,81 @@ async fn an_organiser_connects_helloasso_and_its_payments_count() {
     .await;
 }
 
+/// Twitch Charity for a whole campaign: the command that subscribes the URL
+/// to a channel's gifts, made for each channel typed, then a gift on a host's
+/// channel counted on their live.
+#[tokio::test]
+async fn an_organiser_connects_twitch_charity_and_its_gifts_count() {
+    use hmac::Mac;
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        sign_in(b, &app, "?lang=en").await;
+        create_campaign(b, "Noël des Restos", "2000", "").await;
+        create_live(b, "Ana").await;
+        click(b, "details:has(#new-integration) > summary").await;
+        assert_eq!(b.js("return document.getElementById('twitch-box').hidden").await, true);
+        b.js("var s = document.querySelector('#new-integration [name=provider]'); s.value = 'twitch';
+              s.dispatchEvent(new Event('change'))")
+            .await;
+        let secret = "twitch-secret-0123456789";
+        fill(b, "#new-integration [name=secret]", secret).await;
+        click(b, "#new-integration button[type=submit]").await;
+        wait_text(b, "#integrations tbody tr td:nth-child(2)", "twitch").await;
+        let hook = input_value(b, "#integrations tbody tr td.url input").await;
+        assert_eq!(b.js("return document.getElementById('twitch-box').hidden").await, false);
+        fill(b, "#twitch-user", "141981764").await;
+        let command = input_value(b, "#twitch-command").await;
+        let body = command
+            .strip_prefix("twitch api post eventsub/subscriptions -b '")
+            .and_then(|c| c.strip_suffix('\''))
+            .unwrap_or_else(|| panic!("{command}"));
+        let subscription: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(
+            subscription,
+            json!({"type": "channel.charity_campaign.donate", "version": "1",
+                "condition": {"broadcaster_user_id": "141981764"},
+                "transport": {"method": "webhook", "callback": hook, "secret": secret}})
+        );
+        // Another channel of the campaign: its own command, the same URL and secret.
+        fill(b, "#twitch-user", "99").await;
+        assert!(input_value(b, "#twitch-command").await.contains(r#""broadcaster_user_id":"99""#));
+        let deliver = async |kind: &str, message_id: &str, body: String| {
+            let at = from_now(0);
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+            mac.update(format!("{message_id}{at}{body}").as_bytes());
+            let res = app
+                .client
+                .post(&hook)
+                .header("twitch-eventsub-message-id", message_id)
+                .header("twitch-eventsub-message-timestamp", at)
+                .header("twitch-eventsub-message-type", kind)
+                .header(
+                    "twitch-eventsub-message-signature",
+                    format!("sha256={}", hex::encode(mac.finalize().into_bytes())),
+                )
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.text().await.unwrap())
+        };
+        let challenge = json!({"challenge": "c-123", "subscription": {"type": "channel.charity_campaign.donate"}});
+        assert_eq!(
+            deliver("webhook_callback_verification", "m-0", challenge.to_string()).await,
+            (StatusCode::OK, "c-123".into())
+        );
+        let gift = json!({"subscription": {"type": "channel.charity_campaign.donate"},
+            "event": {"id": "tw-gift-1", "broadcaster_user_login": "ana", "user_name": "Viewer42",
+                "amount": {"value": 1500, "decimal_places": 2, "currency": "EUR"}}});
+        let (s, text) = deliver("notification", "m-1", gift.to_string()).await;
+        assert_eq!(s, StatusCode::OK, "{text}");
+        wait_text(b, "#c-totals", "Total €15.00 (donations €15.00 + matched €0.00) — 1 donation — goal €2,000.00")
+            .await;
+        wait_text(b, "#donations tbody tr .ref", "twitch · tw-gift-1").await;
+    })
+    .await;
+}
+
 /// A live called off from its card in two clicks: the public page marks it and
 /// shows the next live that will be; restored, it is the next again, without a reload.
 #[tokio::test]
