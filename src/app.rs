@@ -57,6 +57,8 @@ pub struct Inner {
     pub backups: crate::backups::BackupStats,
     /// The public day-by-day of the campaigns, as last worked out.
     pub public_days: crate::http::admin::DaysCache,
+    /// What each integration's URL received since the start.
+    pub receipts: crate::http::integrations::Receipts,
 }
 
 impl AppState {
@@ -211,6 +213,7 @@ pub async fn run_with_clock(
         webhook_client,
         backups: Default::default(),
         public_days: Default::default(),
+        receipts: Default::default(),
     }));
     let router = crate::http::router(app.clone());
     let send_buffer = app.config.socket_send_buffer;

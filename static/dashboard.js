@@ -59,12 +59,25 @@
       total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
       window: { upcoming: "Ouverture de la collecte : ", open: "Collecte ouverte jusqu'au ", ended: "Collecte terminée le " },
       campaignStatus: { upcoming: "à venir", ended: "terminée" },
+      ago: { now: "à l'instant", min: function (n) { return "il y a " + n + " min"; }, hours: function (n) { return "il y a " + n + " h"; } },
+      received: {
+        none: "Rien reçu depuis le démarrage du serveur.",
+        line: function (ago, what, counts) { return ago + " : " + what + " (" + counts + ")."; },
+        counts: function (a, r) { return a + (a > 1 ? " acceptés, " : " accepté, ") + r + (r > 1 ? " refusés" : " refusé"); },
+        status: {
+          counted: "don compté", already_counted: "déjà compté (un envoi répété)", refunded: "remboursement compté",
+          already_refunded: "remboursement déjà compté", ignored: "accepté, rien à compter (pas un don payé)",
+          challenge: "abonnement vérifié", revoked: "abonnement révoqué par le prestataire : refaites-le",
+          invalid_signature: "signature refusée : le secret donné au prestataire est-il celui-ci ?",
+          invalid_payload: "contenu illisible", no_live: "aucun live pour recevoir le don",
+          currency_mismatch: "devise différente de celle de la campagne", amount_too_large: "montant trop grand"
+        }
+      },
       backups: {
         off: "Sauvegardes automatiques : désactivées (--backup-dir).",
         first: function (dir, every) { return "Sauvegardes automatiques dans " + dir + ", toutes les " + every + " : la première est en cours."; },
         last: function (ago, dir, every, keep) { return "Dernière sauvegarde " + ago + ", dans " + dir + " (toutes les " + every + ", les " + keep + " dernières gardées)."; },
         failed: function (err) { return "⚠ La dernière sauvegarde a échoué : " + err; },
-        now: "à l'instant", min: function (n) { return "il y a " + n + " min"; }, hours: function (n) { return "il y a " + n + " h"; },
         units: ["s", "min", "h", "j"]
       },
       noMatch: "Aucun abondement pour l'instant.", noMilestone: "Aucun palier pour l'instant.",
@@ -134,12 +147,25 @@
       m_ended: "ended", mode_off: "off", mode_delay: "delay", mode_manual: "approval",
       total: "Total", raised: "donations", matched: "matched", donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
       campaignStatus: { upcoming: "upcoming", ended: "over" },
+      ago: { now: "just now", min: function (n) { return n + " min ago"; }, hours: function (n) { return n + " h ago"; } },
+      received: {
+        none: "Nothing received since the server started.",
+        line: function (ago, what, counts) { return ago + ": " + what + " (" + counts + ")."; },
+        counts: function (a, r) { return a + " accepted, " + r + " refused"; },
+        status: {
+          counted: "donation counted", already_counted: "already counted (a repeated delivery)", refunded: "refund counted",
+          already_refunded: "refund already counted", ignored: "accepted, nothing to count (not a paid donation)",
+          challenge: "subscription verified", revoked: "subscription revoked by the provider: make it again",
+          invalid_signature: "signature refused: is this the secret the provider was given?",
+          invalid_payload: "unreadable content", no_live: "no live to receive the donation",
+          currency_mismatch: "another currency than the campaign's", amount_too_large: "amount too large"
+        }
+      },
       backups: {
         off: "Automatic backups: off (--backup-dir).",
         first: function (dir, every) { return "Automatic backups in " + dir + ", every " + every + ": the first one is under way."; },
         last: function (ago, dir, every, keep) { return "Last backup " + ago + ", in " + dir + " (every " + every + ", the newest " + keep + " kept)."; },
         failed: function (err) { return "⚠ The last backup failed: " + err; },
-        now: "just now", min: function (n) { return n + " min ago"; }, hours: function (n) { return n + " h ago"; },
         units: ["s", "min", "h", "d"]
       },
       window: { upcoming: "The fundraiser opens: ", open: "Open until ", ended: "The fundraiser ended on " },
@@ -294,6 +320,11 @@
     return secs % 86400 === 0 ? secs / 86400 + " " + u[3] : secs % 3600 === 0 ? secs / 3600 + " " + u[2]
       : secs % 60 === 0 ? secs / 60 + " " + u[1] : secs + " " + u[0];
   }
+  // "il y a 3 min": how long ago `at` was, by this computer's clock.
+  function ago(at) {
+    var mins = Math.floor((Date.now() - Date.parse(at)) / 60000), words = T.ago;
+    return mins < 1 ? words.now : mins < 60 ? words.min(mins) : words.hours(Math.floor(mins / 60));
+  }
   function loadBackups() {
     api("GET", "/api/v1/backups").then(function (b) {
       var p = el("backup-state"), words = T.backups;
@@ -306,9 +337,7 @@
         setTimeout(loadBackups, 2000);
       }
       else {
-        var mins = Math.floor((Date.now() - Date.parse(b.last.at)) / 60000);
-        var ago = mins < 1 ? words.now : mins < 60 ? words.min(mins) : words.hours(Math.floor(mins / 60));
-        p.textContent = words.last(ago, b.dir, period(b.every_secs), b.keep);
+        p.textContent = words.last(ago(b.last.at), b.dir, period(b.every_secs), b.keep);
       }
     }, function () { /* read again in a minute */ });
   }
@@ -649,6 +678,13 @@
       input.id = "hook-url-" + i.id;
       u.appendChild(input);
       tr.appendChild(u);
+      // What the provider's last delivery became, so that a wrong secret shows before the live.
+      var d = i.deliveries, words = T.received;
+      var got = make("td", "received", !d.last_at ? words.none
+        : words.line(ago(d.last_at), words.status[d.last_status] || d.last_error || d.last_status, words.counts(d.accepted, d.refused)));
+      got.dataset.state = !d.last_at ? "none" : d.last_error ? "refused" : "accepted";
+      if (d.last_error) got.title = d.last_error;
+      tr.appendChild(got);
       var acts = make("td");
       var copyButton = actionButton("copy", i.id, T.copy);
       copyButton.removeAttribute("data-act");

@@ -54,7 +54,7 @@ async fn replace_integration_secret(
     let secret = shared_secret(&b.secret)?;
     app.ledger.submit(Command::ReplaceIntegrationSecret { by, integration_id: id.clone(), secret }).await?;
     let i = after_commit(&app.views.integrations, &id)?;
-    Ok(axum::Json(integration_json(&i, &base_url(&app, &headers))).into_response())
+    Ok(axum::Json(integration_json(&app, &i, &base_url(&app, &headers))).into_response())
 }
 
 /// `DELETE /api/v1/integrations/{id}` (admin or the live's key): its URL answers 404 from now on.
@@ -164,7 +164,52 @@ struct NewIntegration {
     secret: String,
 }
 
-fn integration_json(i: &Integration, base: &str) -> Value {
+/// What each integration's URL received since the server started, so that
+/// the organisers see whether their provider reaches it and what came of it
+/// (a secret pasted wrong shows as refused signatures).
+#[derive(Default)]
+pub struct Receipts(dashmap::DashMap<String, Receipt>);
+
+#[derive(Clone, Default)]
+pub struct Receipt {
+    accepted: u64,
+    refused: u64,
+    last: Option<(Timestamp, &'static str, Option<String>)>,
+}
+
+/// The `status` of an answer to a provider, carried by the response for [`Receipts`].
+#[derive(Clone, Copy)]
+struct Answered(&'static str);
+
+impl Receipts {
+    fn record(&self, id: &str, at: Timestamp, result: &Result<Response, ApiError>) {
+        let mut r = self.0.entry(id.to_owned()).or_default();
+        match result {
+            Ok(res) => {
+                r.accepted += 1;
+                let status = res.extensions().get::<Answered>().map_or("accepted", |a| a.0);
+                r.last = Some((at, status, None));
+            }
+            Err(e) => {
+                r.refused += 1;
+                r.last = Some((at, e.code, Some(e.message.clone())));
+            }
+        }
+    }
+
+    /// Deliveries accepted and refused by integration id, for `/metrics`.
+    pub fn counts(&self) -> Vec<(String, u64, u64)> {
+        self.0.iter().map(|e| (e.key().clone(), e.accepted, e.refused)).collect()
+    }
+
+    fn json(&self, id: &str) -> Value {
+        let r = self.0.get(id).map(|e| e.value().clone()).unwrap_or_default();
+        let (at, status, error) = r.last.map_or((None, None, None), |(at, s, e)| (Some(at), Some(s), e));
+        json!({"accepted": r.accepted, "refused": r.refused, "last_at": at, "last_status": status, "last_error": error})
+    }
+}
+
+fn integration_json(app: &AppState, i: &Integration, base: &str) -> Value {
     json!({
         "id": i.id,
         "live_id": i.live_id,
@@ -172,6 +217,7 @@ fn integration_json(i: &Integration, base: &str) -> Value {
         "provider": i.provider.as_str(),
         "url": format!("{base}/hooks/{}", i.id),
         "created_at": i.created_at,
+        "deliveries": app.receipts.json(&i.id),
     })
 }
 
@@ -240,7 +286,7 @@ async fn add_integration(
     let id = integration.id.clone();
     app.ledger.submit(Command::CreateIntegration { by, integration }).await?;
     let i = after_commit(&app.views.integrations, &id)?;
-    Ok((StatusCode::CREATED, axum::Json(integration_json(&i, &base_url(app, headers)))).into_response())
+    Ok((StatusCode::CREATED, axum::Json(integration_json(app, &i, &base_url(app, headers)))).into_response())
 }
 
 async fn list_integrations(
@@ -257,7 +303,7 @@ fn integration_list(app: &AppState, headers: &HeaderMap, keep: impl Fn(&Integrat
         app.views.integrations.iter().filter(|e| keep(e.value())).map(|e| e.value().clone()).collect();
     list.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let base = base_url(app, headers);
-    let items: Vec<Value> = list.iter().map(|i| integration_json(i, &base)).collect();
+    let items: Vec<Value> = list.iter().map(|i| integration_json(app, i, &base)).collect();
     axum::Json(json!({ "integrations": items })).into_response()
 }
 
@@ -297,7 +343,7 @@ fn live_for(
         .or_else(|| lives.iter().rev().find(|l| l.scheduled_at.is_none()).map(|l| l.id.clone()))
 }
 
-fn answer(status: &str, event_id: &str, donation_id: Option<&str>, reason: Option<&str>) -> Response {
+fn answer(status: &'static str, event_id: &str, donation_id: Option<&str>, reason: Option<&str>) -> Response {
     let mut body = json!({ "status": status, "event_id": event_id });
     if let Some(d) = donation_id {
         body["donation_id"] = json!(d);
@@ -305,11 +351,12 @@ fn answer(status: &str, event_id: &str, donation_id: Option<&str>, reason: Optio
     if let Some(r) = reason {
         body["reason"] = json!(r);
     }
-    (StatusCode::OK, axum::Json(body)).into_response()
+    (StatusCode::OK, axum::Extension(Answered(status)), axum::Json(body)).into_response()
 }
 
 /// `POST /hooks/{integration_id}`: verify, read, submit, and answer `2xx` only
-/// once the ledger has committed (or already had) what the event asks for.
+/// once the ledger has committed (or already had) what the event asks for;
+/// what came of it is kept for the dashboard ([`Receipts`]).
 async fn receive(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -323,6 +370,19 @@ async fn receive(
         .get(&id)
         .map(|e| e.value().clone())
         .ok_or_else(|| ApiError::not_found("integration_not_found", "no integration has this id"))?;
+    let result = handle(&app, integration, headers, q, body).await;
+    app.receipts.record(&id, app.now(), &result);
+    result
+}
+
+async fn handle(
+    app: &AppState,
+    integration: Integration,
+    headers: HeaderMap,
+    q: HashMap<String, String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let id = &integration.id;
     // The body limit applies here, before any HMAC is computed.
     let body = body.map_err(super::body_rejection)?;
     let parsed = webhooks::verify_and_parse(&integration, &headers, &q, &body, app.now(), app.config.max_amount)
@@ -341,8 +401,8 @@ async fn receive(
     match parsed {
         Parsed::Challenge(text) => {
             tracing::info!(integration = %id, "answered the challenge of a new subscription");
-            Ok((StatusCode::OK, [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], text)
-                .into_response())
+            let plain = [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+            Ok((StatusCode::OK, axum::Extension(Answered("challenge")), plain, text).into_response())
         }
         Parsed::Ignored { event_id, reason } => Ok(answer("ignored", &event_id, None, Some(&reason))),
         Parsed::Revoked { event_id, reason } => {
@@ -360,11 +420,11 @@ async fn receive(
                     .filter(|l| app.views.with_live(l, |l| &l.live.campaign_id == c).unwrap_or(false))
                     .or_else(|| {
                         let channel = d.channel.as_deref()?;
-                        live_for(&app, c, app.now(), |l| {
+                        live_for(app, c, app.now(), |l| {
                             l.stream_url.as_deref().is_some_and(|u| webhooks::twitch::is_channel(u, channel))
                         })
                     })
-                    .or_else(|| live_for(&app, c, app.now(), |_| true))
+                    .or_else(|| live_for(app, c, app.now(), |_| true))
                     .ok_or_else(|| {
                         ApiError::invalid(
                             "no_live",
@@ -374,8 +434,8 @@ async fn receive(
                 (None, None) => return Err(ApiError::internal("an integration without a live or a campaign")),
             };
             // A vote the poll cannot take is left out: the payment counts all the same.
-            let vote = super::api::asked_vote(&app, &live_id, d.vote.as_deref()).unwrap_or(None);
-            let reward = super::api::asked_reward(&app, &live_id, d.reward.as_deref()).unwrap_or(None);
+            let vote = super::api::asked_vote(app, &live_id, d.vote.as_deref()).unwrap_or(None);
+            let reward = super::api::asked_reward(app, &live_id, d.reward.as_deref()).unwrap_or(None);
             let (mut donation, idempotency) = d.donation(provider, live_id);
             let donation_id = donation.id.to_string();
             donation.vote = vote;

@@ -154,6 +154,34 @@ async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Result<Resp
             (vec![("webhook", s.subscriber_id.as_str())], values.map(|v| v as i64))
         }),
     );
+    let mut receipts: Vec<_> = app
+        .receipts
+        .counts()
+        .into_iter()
+        .filter_map(|(id, accepted, refused)| {
+            let provider = app.views.integrations.get(&id)?.provider.as_str();
+            Some((id, provider, accepted, refused))
+        })
+        .collect();
+    receipts.sort_unstable();
+    families(
+        &mut out,
+        [
+            (
+                "cagnotte_integration_accepted_total",
+                "counter",
+                "Deliveries of a payment provider to the integration's URL answered 2xx, since the start.",
+            ),
+            (
+                "cagnotte_integration_refused_total",
+                "counter",
+                "Deliveries refused (a bad signature, an unreadable body, no live...), since the start.",
+            ),
+        ],
+        receipts.iter().map(|(id, provider, accepted, refused)| {
+            (vec![("integration", id.as_str()), ("provider", *provider)], [*accepted as i64, *refused as i64])
+        }),
+    );
     write_process(&mut out);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out.finish()).into_response())
 }

@@ -6,7 +6,7 @@ use serde_json::json;
 use std::time::Duration;
 
 /// The page, and the value of each sample by its whole name (labels included).
-async fn scrape(app: &TestApp) -> (String, std::collections::HashMap<String, f64>) {
+pub async fn scrape(app: &TestApp) -> (String, std::collections::HashMap<String, f64>) {
     let res = app.client.get(format!("{}/metrics", app.base)).bearer_auth(ADMIN).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "text/plain; version=0.0.4; charset=utf-8");

@@ -149,6 +149,19 @@ async fn twitch_charity_gifts_count_once_after_the_subscription_s_challenge() {
         (row["platform"].as_str(), row["reference"].as_str()),
         (Some("twitch"), Some("a1b2c3-aabb-4455-d1e2f3"))
     );
+    // What the URL received since the start, for the dashboard and `/metrics`.
+    let (s, v) = app.admin_get(&path).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let d = &v["integrations"][0]["deliveries"];
+    assert_eq!((d["accepted"].as_i64(), d["refused"].as_i64()), (Some(5), Some(4)), "{d}");
+    let last = (d["last_at"].as_str(), d["last_status"].as_str());
+    assert_eq!(last, (Some("2025-01-15T18:40:01.000Z"), Some("currency_mismatch")), "{d}");
+    assert!(d["last_error"].as_str().unwrap().contains("EUR"), "{d}");
+    let id = v["integrations"][0]["id"].as_str().unwrap();
+    let (_, metrics) = crate::metrics::scrape(&app).await;
+    let sample = |name: &str| metrics.get(&format!("{name}{{integration=\"{id}\",provider=\"twitch\"}}")).copied();
+    assert_eq!(sample("cagnotte_integration_accepted_total"), Some(5.0));
+    assert_eq!(sample("cagnotte_integration_refused_total"), Some(4.0));
 }
 
 #[tokio::test]

@@ -1758,7 +1758,7 @@ async fn an_organiser_connects_twitch_charity_and_its_gifts_count() {
         // Another channel of the campaign: its own command, the same URL and secret.
         fill(b, "#twitch-user", "99").await;
         assert!(input_value(b, "#twitch-command").await.contains(r#""broadcaster_user_id":"99""#));
-        let deliver = async |kind: &str, message_id: &str, body: String| {
+        let signed = async |secret: &str, kind: &str, message_id: &str, body: String| {
             let at = from_now(0);
             let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
             mac.update(format!("{message_id}{at}{body}").as_bytes());
@@ -1778,7 +1778,20 @@ async fn an_organiser_connects_twitch_charity_and_its_gifts_count() {
                 .unwrap();
             (res.status(), res.text().await.unwrap())
         };
+        let deliver = async |kind: &str, message_id: &str, body: String| signed(secret, kind, message_id, body).await;
         let challenge = json!({"challenge": "c-123", "subscription": {"type": "channel.charity_campaign.donate"}});
+        // A secret given wrong to Twitch: the table says so, in orange, before the live.
+        let row = "#integrations tbody tr td.received";
+        wait_text(b, row, "Nothing received since the server started.").await;
+        let wrong = signed("another-secret-0123", "webhook_callback_verification", "m-x", challenge.to_string()).await;
+        assert_eq!(wrong.0, StatusCode::UNAUTHORIZED);
+        wait_text(
+            b,
+            row,
+            "just now: signature refused: is this the secret the provider was given? (0 accepted, 1 refused).",
+        )
+        .await;
+        assert_eq!(on(b, row, "return document.querySelector(arguments[0]).dataset.state").await, "refused");
         assert_eq!(
             deliver("webhook_callback_verification", "m-0", challenge.to_string()).await,
             (StatusCode::OK, "c-123".into())
@@ -1791,6 +1804,8 @@ async fn an_organiser_connects_twitch_charity_and_its_gifts_count() {
         wait_text(b, "#c-totals", "Total €15.00 (donations €15.00 + matched €0.00) — 1 donation — goal €2,000.00")
             .await;
         wait_text(b, "#donations tbody tr .ref", "twitch · tw-gift-1").await;
+        wait_text(b, row, "just now: donation counted (2 accepted, 1 refused).").await;
+        assert_eq!(on(b, row, "return document.querySelector(arguments[0]).dataset.state").await, "accepted");
     })
     .await;
 }
