@@ -829,7 +829,7 @@ fn live_json(l: &LiveView, c: &CampaignView, now: Timestamp) -> Value {
         "ends_at": live_end(lv), "status": live_status(lv, now), "goal": lv.goal, "cancelled": lv.cancelled,
         "alerts_paused": lv.alerts_paused,
         "created_at": lv.created_at, "currency": l.currency, "campaign_name": c.campaign.name,
-        "campaign_goal": c.campaign.goal, "campaign_ends_at": c.campaign.ends_at, "totals": l.totals, "campaign_totals": c.totals, "seq": l.last_seq,
+        "campaign_goal": c.campaign.goal, "campaign_starts_at": c.campaign.starts_at, "campaign_ends_at": c.campaign.ends_at, "totals": l.totals, "campaign_totals": c.totals, "seq": l.last_seq,
         "donate_url": lv.donate_url.as_ref().or(c.campaign.donate_url.as_ref()), "stream_url": lv.stream_url,
         "platform_totals": l.platforms, "top_donors": l.board.top_donors(),
         "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),

@@ -13,23 +13,25 @@
   var total = Number(body.dataset.total) || 0;
   var goal = body.dataset.goal ? Number(body.dataset.goal) : null;
   var seq = 0;
-  // The campaign's end: from it the counter thanks its donors where its donate
-  // button was (a gift reported later still counts). An edit moves it.
-  var ends = body.dataset.ends || null;
+  // The campaign's opening and end: before it the counter says it is not open
+  // yet, after it it thanks its donors, where its donate button was (a gift
+  // reported later still counts). An edit moves them.
+  var starts = body.dataset.starts || null, ends = body.dataset.ends || null;
   function el(x) { return document.getElementById(x); }
   function money(minor) { return fmt.format(minor / scale); }
   function goalText() {
     var share = pct.format(Math.floor(total * 100 / goal) / 100);
     return lang === "en" ? share + " of the " + money(goal) + " goal" : share + " de l'objectif de " + money(goal);
   }
-  function renderOver() {
-    var over = ends !== null && Date.parse(ends) <= Date.now();
-    el("e-over").hidden = !over;
+  function renderWindow() {
+    var state = cagnotteWindow(starts, ends);
+    el("e-over").hidden = state !== "ended";
+    el("e-soon").hidden = state !== "upcoming";
     var actions = el("e-actions");
-    if (actions) actions.hidden = over;
+    if (actions) actions.hidden = state !== "open";
   }
   function render() {
-    renderOver();
+    renderWindow();
     el("e-total").textContent = money(total);
     var withGoal = goal !== null && goal > 0;
     el("e-track").hidden = !withGoal;
@@ -44,6 +46,7 @@
       total = ev.totals ? ev.totals.total : total;
       goal = ev.goal || null;
       ends = (kind === "live" ? (ev.live || {}).campaign_ends_at : ev.ends_at) || null;
+      starts = (kind === "live" ? (ev.live || {}).campaign_starts_at : ev.starts_at) || null;
       body.dataset.state = "live";
       schedule();
     } else {
@@ -54,7 +57,10 @@
       // A goal changed on air.
       if (kind === "live" && ev.type === "live_updated" && ev.live && ev.live.id === id) goal = ev.live.goal || null;
       if (kind === "campaign" && ev.type === "campaign_updated" && ev.campaign) goal = ev.campaign.goal || null;
-      if ((ev.type === "campaign_updated" || ev.type === "campaign_ended") && ev.campaign) ends = ev.campaign.ends_at || null;
+      if (/^campaign_(updated|opened|ended)$/.test(ev.type) && ev.campaign) {
+        starts = ev.campaign.starts_at || null;
+        ends = ev.campaign.ends_at || null;
+      }
       if (ev.type === "live_updated" || ev.type === "live_started") schedule();
     }
     render();
@@ -87,7 +93,7 @@
       .catch(function () { /* read again at the next change */ });
   }
   setInterval(watch, 30000);
-  setInterval(renderOver, 1000);
+  setInterval(renderWindow, 1000);
 
   render();
   cagnotteFollow("/ws/public/" + (kind === "live" ? "lives/" : "campaigns/") + encodeURIComponent(id), onFrame,

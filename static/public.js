@@ -44,7 +44,7 @@
       milestoneReached: "atteint ✓", milestoneLeft: function (s) { return "encore " + s; },
       rewardFrom: function (a) { return "dès " + a; }, rewardHow: ["Écrivez ", " dans le message de votre don"],
       rewardLeft: function (n) { return n + (n > 1 ? " restantes" : " restante"); }, rewardSoldOut: "épuisée",
-      shared: "Lien copié !",
+      shared: "Lien copié !", opens: function (when) { return "Ouverture le " + when + "."; },
       dayTitle: function (day, amount, n) { return day + " : " + amount + " (" + n + (n > 1 ? " dons)" : " don)"); },
       bestDay: function (day, amount, days) { return "Meilleur jour : " + day + ", " + amount + " — sur " + days + " jours."; }
     },
@@ -71,7 +71,7 @@
       milestoneReached: "reached ✓", milestoneLeft: function (s) { return s + " to go"; },
       rewardFrom: function (a) { return "from " + a; }, rewardHow: ["Write ", " in your donation's message"],
       rewardLeft: function (n) { return n + " left"; }, rewardSoldOut: "none left",
-      shared: "Link copied!",
+      shared: "Link copied!", opens: function (when) { return "It opens on " + when + "."; },
       dayTitle: function (day, amount, n) { return day + ": " + amount + " (" + n + (n === 1 ? " donation)" : " donations)"); },
       bestDay: function (day, amount, days) { return "Best day: " + day + ", " + amount + " — over " + days + " days."; }
     }
@@ -110,9 +110,10 @@
   var recent = [];   // newest first, as sent (public view)
   var matches = [];
   var lives = [];    // campaign page: the schedule
-  // The campaign's end: from it, the page thanks its donors instead of inviting
-  // them to give (a gift reported later still counts). An edit moves it.
-  var campaignEnds = body.dataset.ends || null;
+  // The campaign's opening and end: the page invites to give only between
+  // them, says before when it opens, and thanks the donors after (a gift
+  // reported later still counts). An edit moves them.
+  var campaignStarts = body.dataset.starts || null, campaignEnds = body.dataset.ends || null;
 
   // ---- rendering ----------------------------------------------------------------
   // The big total climbs to its new value (0.8 s, easing out) rather than jump,
@@ -560,16 +561,17 @@
     rewards[i] = r;
   }
 
-  var drawnOver = null;
-  function renderOver() {
-    var over = campaignEnds !== null && Date.parse(campaignEnds) <= Date.now();
-    drawnOver = over;
-    el("over").hidden = !over;
+  var drawnWindow = null;
+  function renderWindow() {
+    var state = drawnWindow = cagnotteWindow(campaignStarts, campaignEnds);
+    el("over").hidden = state !== "ended";
+    el("soon").hidden = state !== "upcoming";
+    el("soon-when").textContent = state === "upcoming" ? T.opens(longWhen(campaignStarts)) : "";
     var donate = el("donate");
-    if (donate) donate.hidden = over;
+    if (donate) donate.hidden = state !== "open";
   }
   function renderAll() {
-    renderOver();
+    renderWindow();
     renderTotals();
     if (kind === "live") renderChallenge();
     if (kind === "live") renderPoll();
@@ -605,6 +607,7 @@
   // The live page's title is "host — campaign": what follows its host.
   var titleTail = kind === "live" ? document.title.slice(el("host").textContent.length) : "";
   function campaignInfo(c) {
+    campaignStarts = c.starts_at || null;
     campaignEnds = c.ends_at || null;
     if (kind === "campaign") goal = c.goal || null;
     else campaignGoal = c.goal || null;
@@ -639,6 +642,7 @@
       campaignGoal = ev.campaign_goal || null;
       totals = ev.totals;
       campaignData(ev, ev.campaign_totals);
+      campaignStarts = (ev.live || {}).campaign_starts_at || null;
       campaignEnds = (ev.live || {}).campaign_ends_at || null;
       renderLiveHead(ev.live);
       renderTop(ev.top_donors);
@@ -651,6 +655,7 @@
       goal = ev.goal || null;
       totals = ev.totals;
       campaignData(ev, ev.totals);
+      campaignStarts = ev.starts_at || null;
       campaignEnds = ev.ends_at || null;
       lives = (ev.lives || []).slice();
       renderNext(ev.next_live);
@@ -690,7 +695,7 @@
       renderAll();
       return;
     }
-    if (ev.type === "campaign_ended" && ev.campaign) {
+    if ((ev.type === "campaign_ended" || ev.type === "campaign_opened") && ev.campaign) {
       campaignInfo(ev.campaign);
       renderAll();
       return;
@@ -736,8 +741,11 @@
   // Live page: the campaign's stream, for its totals and matching only.
   function onCampaignFrame(ev) {
     if (ev.type === "test_alert" || ev.type === "alert_replay") return;
-    if (ev.type === "snapshot") campaignEnds = ev.ends_at || null;
-    if ((ev.type === "campaign_updated" || ev.type === "campaign_ended") && ev.campaign) {
+    if (ev.type === "snapshot") {
+      campaignStarts = ev.starts_at || null;
+      campaignEnds = ev.ends_at || null;
+    }
+    if (/^campaign_(updated|opened|ended)$/.test(ev.type) && ev.campaign) {
       campaignInfo(ev.campaign);
       // The campaign renamed: its link and the tab's title follow.
       if (ev.campaign.name) {
@@ -895,7 +903,7 @@
     if (kind === "live" && headLive && statusNow(headLive) === "upcoming") renderLiveHead(headLive);
   }, 5000);
   setInterval(function () {
-    if (drawnOver !== (campaignEnds !== null && Date.parse(campaignEnds) <= Date.now())) renderOver();
+    if (drawnWindow !== cagnotteWindow(campaignStarts, campaignEnds)) renderWindow();
     if (states() === drawnStates) return;
     if (kind === "live") renderLiveHead(headLive);
     else renderSchedule();

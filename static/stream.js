@@ -1,5 +1,5 @@
 // What the viewers' pages and the website counter share: following a public
-// stream. `cagnotteFollow(path, onFrame, onDrop)` opens the WebSocket at `path`
+// stream, and where the campaign stands. `cagnotteFollow(path, onFrame, onDrop)` opens the WebSocket at `path`
 // on this server, hands each frame to `onFrame`, and after a drop calls
 // `onDrop` and opens it again, waiting longer after each failure (at most 10 s).
 function cagnotteFollow(path, onFrame, onDrop) {
@@ -23,4 +23,15 @@ function cagnotteFollow(path, onFrame, onDrop) {
     };
   }
   connect();
+}
+
+// Where the campaign stands on this device's clock, from its opening and end
+// (RFC 3339 or null): "upcoming" (the pages say when it opens), "open" (they
+// invite to give) or "ended" (they thank the donors), as the server says it.
+function cagnotteWindow(starts, ends) {
+  "use strict";
+  var now = Date.now();
+  if (ends && Date.parse(ends) <= now) return "ended";
+  if (starts && now < Date.parse(starts)) return "upcoming";
+  return "open";
 }

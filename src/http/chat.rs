@@ -114,6 +114,8 @@ struct Subject {
     rewards: Vec<crate::domain::state::RewardState>,
     /// The campaign came to its end: the total line thanks, with no link to give.
     over: bool,
+    /// The campaign's opening while it is to come: the total line says when.
+    opens: Option<Timestamp>,
     /// Every donor viewers may see by name, in alphabetical order, and how
     /// many of the donations that count show none (read for `say=thanks` only).
     names: Vec<String>,
@@ -158,6 +160,7 @@ async fn live_line(
         lives,
         rewards: if ask.say == Say::Rewards { offered(&live) } else { Vec::new() },
         over: crate::views::campaign_status(&campaign.campaign, app.now()) == "ended",
+        opens: opens(&campaign.campaign, app.now()),
         names: Vec::new(),
         unnamed: 0,
     };
@@ -203,6 +206,7 @@ async fn campaign_line(
             Vec::new()
         },
         over: crate::views::campaign_status(&c.campaign, app.now()) == "ended",
+        opens: opens(&c.campaign, app.now()),
         names: Vec::new(),
         unnamed: 0,
     };
@@ -291,8 +295,29 @@ fn rewards_line(ask: &Ask, s: &Subject) -> String {
     out
 }
 
+/// The campaign's opening, if it is still to come at `now`.
+fn opens(c: &crate::domain::Campaign, now: Timestamp) -> Option<Timestamp> {
+    c.starts_at.filter(|_| crate::views::campaign_status(c, now) == "upcoming")
+}
+
 fn total_line(ask: &Ask, s: &Subject, campaign_totals: &Totals) -> String {
     let money = |m| ask.money(s.currency, m);
+    // Not open yet: when it opens, and no link to give (as the pages).
+    if let Some(at) = s.opens {
+        let mut out = if ask.french {
+            format!("La collecte pour {} ouvre le {}.", s.beneficiary, when(ask, at))
+        } else {
+            format!("The fundraiser for {} opens on {}.", s.beneficiary, when(ask, at))
+        };
+        if s.totals.total > 0 {
+            out += &format!(
+                " {} {}",
+                money(s.totals.total),
+                ask.words("déjà récoltés, merci !", "raised already, thank you!")
+            );
+        }
+        return out;
+    }
     let mut out = match (s.over, ask.french) {
         (false, true) => format!("{} récoltés pour {}", money(s.totals.total), s.beneficiary),
         (false, false) => format!("{} raised for {}", money(s.totals.total), s.beneficiary),

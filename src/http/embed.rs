@@ -57,11 +57,11 @@ struct EmbedPage<'a> {
     goal_text: String,
     donate_url: &'a str,
     donate: &'static str,
-    /// The campaign's end (RFC 3339, empty without one), and whether it came:
-    /// the counter then thanks its donors instead of its donate button.
-    ends: String,
-    over: bool,
+    /// The campaign's opening and end: the counter shows its donate button
+    /// only while it is open, else when it opens or its thanks.
+    window: super::pages::Window,
     over_text: &'static str,
+    soon_text: &'static str,
 }
 
 /// What one counter shows.
@@ -74,8 +74,8 @@ struct Counter<'a> {
     total: i64,
     goal: Option<i64>,
     donate_url: Option<&'a String>,
-    /// The campaign's end and whether it came ([`super::pages::campaign_end`]).
-    end: (String, bool),
+    /// The campaign's opening and end ([`super::pages::campaign_window`]).
+    window: super::pages::Window,
 }
 
 /// `light` (the default) or `dark`.
@@ -121,9 +121,9 @@ fn render(q: &HashMap<String, String>, c: Counter<'_>) -> Result<Response, ApiEr
         goal_text,
         donate_url: safe_url(c.donate_url),
         donate: if french { "Faire un don" } else { "Donate" },
-        ends: c.end.0,
-        over: c.end.1,
+        window: c.window,
         over_text: if french { "Collecte terminée\u{a0}: merci\u{a0}!" } else { "The fundraiser is over: thank you!" },
+        soon_text: if french { "La collecte n'est pas encore ouverte." } else { "The fundraiser is not open yet." },
     };
     let html = page.render().map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(([(header::CONTENT_SECURITY_POLICY, EMBED_CSP), (header::CACHE_CONTROL, "no-store")], Html(html))
@@ -149,7 +149,7 @@ async fn campaign_embed(
             total: c.totals.total,
             goal: cp.goal,
             donate_url: cp.donate_url.as_ref(),
-            end: super::pages::campaign_end(cp, app.now()),
+            window: super::pages::campaign_window(cp, app.now()),
         },
     )
 }
@@ -187,7 +187,7 @@ async fn live_embed(
             total: l.totals.total,
             goal: l.live.goal,
             donate_url: l.live.donate_url.as_ref().or(cp.donate_url.as_ref()),
-            end: super::pages::campaign_end(cp, app.now()),
+            window: super::pages::campaign_window(cp, app.now()),
         },
     )
 }

@@ -381,6 +381,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("total", "Total", "Total"),
     ("donate", "Faire un don", "Donate"),
     ("campaign_over", "Collecte terminée", "The fundraiser is over"),
+    ("campaign_soon", "La collecte n'est pas encore ouverte", "The fundraiser is not open yet"),
+    ("campaign_soon_help", "Revenez à son ouverture pour faire un don.", "Come back when it opens to give."),
     (
         "after_live",
         "Le live est terminé\u{a0}: de quoi remercier vos donateurs, à copier pour un message ou un post.",
@@ -612,10 +614,9 @@ struct LivePage<'a> {
     /// previews (both empty without one, or once its file is removed).
     cover: String,
     cover_url: String,
-    /// The campaign's end (RFC 3339, empty without one), and whether it came:
-    /// the page then thanks its donors instead of inviting them to give.
-    ends: String,
-    over: bool,
+    /// The campaign's opening and end, and where it stands: the page invites
+    /// to give only while it is open ([`campaign_window`]).
+    window: Window,
 }
 
 #[derive(Template)]
@@ -632,16 +633,23 @@ struct CampaignPage<'a> {
     summary: String,
     cover: String,
     cover_url: String,
-    /// The campaign's end (RFC 3339, empty without one), and whether it came:
-    /// the page then thanks its donors instead of inviting them to give.
-    ends: String,
-    over: bool,
+    /// The campaign's opening and end, and where it stands: the page invites
+    /// to give only while it is open ([`campaign_window`]).
+    window: Window,
 }
 
-/// The campaign's end as a page's script reads it (RFC 3339, empty without
-/// one), and whether it came by `now`.
-pub(crate) fn campaign_end(c: &crate::domain::Campaign, now: crate::domain::Timestamp) -> (String, bool) {
-    (c.ends_at.map(|e| e.to_string()).unwrap_or_default(), crate::views::campaign_status(c, now) == "ended")
+/// The campaign's opening and end as a page's script reads them (RFC 3339,
+/// empty without), and where it stands at `now`: `upcoming` (the page says
+/// when it opens), `open` (it invites to give) or `ended` (it thanks the donors).
+pub(crate) struct Window {
+    pub starts: String,
+    pub ends: String,
+    pub status: &'static str,
+}
+
+pub(crate) fn campaign_window(c: &crate::domain::Campaign, now: crate::domain::Timestamp) -> Window {
+    let rfc = |t: Option<crate::domain::Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
+    Window { starts: rfc(c.starts_at), ends: rfc(c.ends_at), status: crate::views::campaign_status(c, now) }
 }
 
 /// The campaign's picture, if its file is still in the library: its id and
@@ -718,7 +726,7 @@ async fn live_page(
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     let donate_url = safe_url(live.live.donate_url.as_ref().or(campaign.campaign.donate_url.as_ref()));
     let (cover, cover_url) = cover(&app, &headers, &campaign.campaign).await?;
-    let (ends, over) = campaign_end(&campaign.campaign, app.now());
+    let window = campaign_window(&campaign.campaign, app.now());
     html(
         PUBLIC_CSP,
         LivePage {
@@ -736,8 +744,7 @@ async fn live_page(
             summary: summary(lang, live.currency, &live.totals, beneficiary(&campaign.campaign)),
             cover,
             cover_url,
-            ends,
-            over,
+            window,
         },
     )
 }
@@ -841,7 +848,7 @@ async fn campaign_page(
     let donate_url = safe_url(campaign.campaign.donate_url.as_ref());
     let lang = lang(&q);
     let (cover, cover_url) = cover(&app, &headers, &campaign.campaign).await?;
-    let (ends, over) = campaign_end(&campaign.campaign, app.now());
+    let window = campaign_window(&campaign.campaign, app.now());
     html(
         PUBLIC_CSP,
         CampaignPage {
@@ -856,8 +863,7 @@ async fn campaign_page(
             summary: summary(lang, campaign.campaign.currency, &campaign.totals, beneficiary(&campaign.campaign)),
             cover,
             cover_url,
-            ends,
-            over,
+            window,
         },
     )
 }

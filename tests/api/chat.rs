@@ -159,6 +159,32 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
         "The fundraiser is over: €20.00 raised for Les Restos du cœur (€10.00 of it from sponsors). The whole campaign: €72.00. 1 donation, thank you!"
     );
 
+    // A campaign still to open: when it opens (on the asked clock), no link to give yet.
+    let (_, next) = app
+        .post(
+            "/api/v1/campaigns",
+            Some(ADMIN),
+            json!({"name": "Avril", "currency": "EUR", "charity": "La Croix-Rouge", "starts_at": "2027-04-01T16:00:00Z",
+                   "donate_url": "https://dons.example.org/avril"}),
+        )
+        .await;
+    let april = |q: &str| format!("/api/v1/campaigns/{}/chat{q}", next["id"].as_str().unwrap());
+    assert_eq!(
+        say(&app, &april("?tz=Europe/Paris")).await,
+        "La collecte pour La Croix-Rouge ouvre le jeudi 1 avril à 18:00 (Europe/Paris)."
+    );
+    let early = app.live(next["id"].as_str().unwrap(), json!({"host": "Léo"})).await;
+    app.donate_ok(&early, 500).await;
+    assert_eq!(
+        say(&app, &live(&early, "?lang=en")).await,
+        "The fundraiser for La Croix-Rouge opens on Thursday 1 April at 16:00 (UTC). €5.00 raised already, thank you!"
+    );
+    clock.set("2027-04-01T16:00:00Z");
+    assert_eq!(
+        say(&app, &april("")).await,
+        fr("5,00_€ récoltés pour La Croix-Rouge. 1 don, merci ! Pour donner : https://dons.example.org/avril")
+    );
+
     // Bad asks: the contract's errors.
     for (path, status, code) in [
         (live(&monday, "?say=everything"), StatusCode::BAD_REQUEST, "invalid_query"),

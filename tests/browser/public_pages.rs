@@ -1197,6 +1197,71 @@ async fn the_pages_and_the_counter_thank_the_donors_once_the_campaign_is_over() 
     .await;
 }
 
+/// A campaign still to open: its pages and the website counter say so where
+/// they invite to give, with the opening on the visitor's clock, and invite
+/// from the minute it opens (moved by the organisers on an open page).
+#[tokio::test]
+async fn the_pages_and_the_counter_say_when_the_campaign_opens() {
+    let app = spawn_app().await;
+    let c = app
+        .campaign(json!({"name": "Noël solidaire", "currency": "EUR", "charity": "Les Restos du cœur",
+                         "donate_url": "https://dons.example.org/noel", "starts_at": "2027-12-03T18:00:00Z"}))
+        .await;
+    let cid = c["id"].as_str().unwrap().to_owned();
+    let live = app.live(&cid, json!({"host": "Ana"})).await;
+    // [the notice shown, its words, the donate card shown, the thanks shown]
+    let page = async |b: &Browser| {
+        b.js("var s = document.getElementById('soon'), d = document.getElementById('donate'), o = document.getElementById('over');
+              return [!s.hidden && s.offsetHeight > 0, Array.from(s.querySelectorAll('h2, p')).map(n => n.textContent).join(' | '),
+                      !d.hidden && d.offsetHeight > 0, !o.hidden]")
+            .await
+    };
+    with_browser(async |b| {
+        b.time_zone("Europe/Paris").await;
+        for path in [format!("/campaigns/{cid}/embed"), format!("/lives/{}/embed", live.id)] {
+            b.goto(&format!("{}{path}", app.base)).await;
+            eventually("the counter's notice", WAIT, || async {
+                let v = b
+                    .js("var s = document.getElementById('e-soon'), a = document.getElementById('e-actions');
+                         return [document.body.dataset.state, !s.hidden && s.offsetHeight > 0, s.textContent, a.hidden]")
+                    .await;
+                (v == json!(["live", true, "La collecte n'est pas encore ouverte.", true])).then_some(())
+            })
+            .await;
+        }
+        phone(b).await;
+        b.goto(&format!("{}/campaigns/{cid}", app.base)).await;
+        wait_page_live(b).await;
+        let soon = json!([true, "La collecte n'est pas encore ouverte | Ouverture le vendredi 3 décembre 2027 à 19:00. | Revenez à son ouverture pour faire un don.", false, false]);
+        assert_eq!(page(b).await, soon);
+        fits_width(b).await;
+        b.screenshot_element("#soon", "campaign-soon").await;
+        b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
+        wait_page_live(b).await;
+        let words = b.js("return document.getElementById('soon-when').textContent").await;
+        assert_eq!(words, "It opens on Friday, December 3, 2027 at 7:00 PM.");
+        // Opened three seconds from now: the open page invites to give at that minute.
+        let body = json!({ "starts_at": from_now(3) }).to_string();
+        let path = format!("/api/v1/campaigns/{cid}");
+        let (s, v) = app.request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], Some(body)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        eventually("the invitation at the opening", WAIT, || async {
+            let v = b
+                .js("return [document.getElementById('soon').hidden, document.getElementById('donate').hidden]")
+                .await;
+            (v == json!([true, false])).then_some(())
+        })
+        .await;
+        b.goto(&format!("{}/campaigns/{cid}/embed", app.base)).await;
+        eventually("the counter's button", WAIT, || async {
+            let v = b.js("return [document.getElementById('e-soon').hidden, document.getElementById('e-actions').hidden]").await;
+            (v == json!([true, false])).then_some(())
+        })
+        .await;
+    })
+    .await;
+}
+
 /// Where a live is watched: a link on its page that follows the organisers'
 /// edits, and a "▶" beside it in the campaign's schedule.
 #[tokio::test]
