@@ -35,6 +35,10 @@
       tripled: function (s) { return "Votre don est triplé par " + s + " !"; },
       matchedBy: function (s, p) { return s + " ajoute " + p + " à chaque don !"; },
       budgetLeft: "Budget restant : ", plus: "+", plusMatched: " abondés",
+      matchUntil: function (t) { return " — jusqu'à " + t; }, budget: "Budget : ",
+      soonDoubled: function (t, s) { return "Dès " + t + ", chaque don sera doublé par " + s + " !"; },
+      soonTripled: function (t, s) { return "Dès " + t + ", chaque don sera triplé par " + s + " !"; },
+      soonMatchedBy: function (t, s, p) { return "Dès " + t + ", " + s + " ajoutera " + p + " à chaque don !"; },
       st_upcoming: "À venir", st_current: "En direct", st_past: "Terminé", st_unscheduled: "Date à venir", st_cancelled: "Annulé",
       watch: function (site) { return "Regarder sur " + site; },
       startsIn: function (h, m) { return "dans " + (h ? h + " h " + (m < 10 ? "0" : "") + m : m + " min"); },
@@ -62,6 +66,10 @@
       tripled: function (s) { return "Your donation is tripled by " + s + "!"; },
       matchedBy: function (s, p) { return s + " adds " + p + " to every donation!"; },
       budgetLeft: "Budget left: ", plus: "+", plusMatched: " matched",
+      matchUntil: function (t) { return " — until " + t; }, budget: "Budget: ",
+      soonDoubled: function (t, s) { return "From " + t + ", every donation will be doubled by " + s + "!"; },
+      soonTripled: function (t, s) { return "From " + t + ", every donation will be tripled by " + s + "!"; },
+      soonMatchedBy: function (t, s, p) { return "From " + t + ", " + s + " will add " + p + " to every donation!"; },
       st_upcoming: "Upcoming", st_current: "Live now", st_past: "Ended", st_unscheduled: "Date to come", st_cancelled: "Cancelled",
       watch: function (site) { return "Watch on " + site; },
       startsIn: function (h, m) { return "in " + (h ? h + " h " + (m < 10 ? "0" : "") + m : m + " min"); },
@@ -176,14 +184,36 @@
     }
     return null;
   }
+  // The next sponsor's window to come (a "power hour" announced ahead), when
+  // none pays now: the soonest that still has budget.
+  function nextMatch() {
+    var now = Date.now();
+    return matches.filter(function (m) {
+      return m.left > 0 && m.status !== "ended" && m.status !== "used_up" && m.starts_at && Date.parse(m.starts_at) > now;
+    }).sort(function (a, b) { return Date.parse(a.starts_at) - Date.parse(b.starts_at); })[0] || null;
+  }
+  // "20:00" today, else "vendredi 4 décembre à 20:00".
+  function clockOrDay(iso) {
+    return new Date(iso).toDateString() === new Date().toDateString() ? timeFmt.format(new Date(iso)) : longWhen(iso);
+  }
+  var drawnMatch = null;
+  function matchNow() {
+    var m = activeMatch() || nextMatch();
+    return m ? m.id + (activeMatch() ? ":on" : ":soon") : "";
+  }
   function renderMatch() {
-    var m = activeMatch();
+    drawnMatch = matchNow();
+    var m = activeMatch(), soon = !m && nextMatch();
+    if (soon) m = soon;
     el("match").hidden = !m;
     if (!m) return;
-    var n = m.ratio[0], d = m.ratio[1];
-    el("match-line").textContent = n === d ? T.doubled(m.sponsor) : n === 2 * d ? T.tripled(m.sponsor)
-      : T.matchedBy(m.sponsor, pctFmt.format(n / d));
-    el("match-left").textContent = T.budgetLeft + money(m.left);
+    el("match").dataset.state = soon ? "soon" : "on";
+    var n = m.ratio[0], d = m.ratio[1], share = pctFmt.format(n / d), at = soon && clockOrDay(m.starts_at);
+    el("match-line").textContent = soon
+      ? (n === d ? T.soonDoubled(at, m.sponsor) : n === 2 * d ? T.soonTripled(at, m.sponsor) : T.soonMatchedBy(at, m.sponsor, share))
+      : (n === d ? T.doubled(m.sponsor) : n === 2 * d ? T.tripled(m.sponsor) : T.matchedBy(m.sponsor, share));
+    el("match-left").textContent = (soon ? T.budget : T.budgetLeft) + money(m.left) +
+      (m.ends_at ? T.matchUntil(clockOrDay(m.ends_at)) : "");
     // The sponsor's logo, when one was chosen.
     var logo = el("match-logo");
     logo.hidden = !m.logo_url || logo.dataset.failed === m.logo_url;
@@ -904,6 +934,7 @@
   }, 5000);
   setInterval(function () {
     if (drawnWindow !== cagnotteWindow(campaignStarts, campaignEnds)) renderWindow();
+    if (drawnMatch !== matchNow()) renderMatch();
     if (states() === drawnStates) return;
     if (kind === "live") renderLiveHead(headLive);
     else renderSchedule();

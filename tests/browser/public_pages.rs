@@ -1197,6 +1197,57 @@ async fn the_pages_and_the_counter_thank_the_donors_once_the_campaign_is_over() 
     .await;
 }
 
+/// A sponsor's window ahead ("power hour"): the viewers' page announces it
+/// with its hours, then says it pays from its minute, until when, on the
+/// visitor's clock; moved by the organisers, it is followed at once.
+#[tokio::test]
+async fn the_viewers_page_announces_a_sponsor_s_window_ahead_and_its_end() {
+    let app = spawn_app().await;
+    let cid = app.eur_campaign().await;
+    let at = |secs: i64| from_now(secs);
+    let (starts, ends) = (at(1200), at(2400));
+    let m = app
+        .add_match(
+            &cid,
+            json!({"sponsor": "Boulangerie", "ratio": [1, 1], "cap": 50000, "starts_at": starts, "ends_at": ends}),
+        )
+        .await;
+    let live = app.live(&cid, json!({"host": "Ana"})).await;
+    // A zone where it is about noon now: an hour ahead is the same day, written as a time.
+    let utc_hour = time::OffsetDateTime::now_utc().hour() as i32;
+    let offset = ((12 - utc_hour + 36) % 24) - 12;
+    let zone = if offset >= 0 { format!("Etc/GMT-{offset}") } else { format!("Etc/GMT+{}", -offset) };
+    with_browser(async |b| {
+        b.time_zone(&zone).await;
+        let clock = async |iso: &str| {
+            on(b, iso, "return new Intl.DateTimeFormat('fr-FR', { timeStyle: 'short' }).format(new Date(arguments[0]))")
+                .await
+        };
+        let (from, until) = (clock(&starts).await, clock(&ends).await);
+        let (from, until) = (from.as_str().unwrap(), until.as_str().unwrap());
+        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
+        wait_page_live(b).await;
+        assert_eq!(on(b, "#match", "return document.querySelector(arguments[0]).dataset.state").await, "soon");
+        assert_eq!(text(b, "#match-line").await, format!("Dès {from}, chaque don sera doublé par Boulangerie !"));
+        assert_eq!(text(b, "#match-left").await, fr(&format!("Budget : 500,00_€ — jusqu'à {until}")));
+        b.screenshot_element("#match", "public-match-soon").await;
+        // Brought forward to two seconds from now: it pays from that second, until its end.
+        let path = format!("/api/v1/campaigns/{cid}/matches/{}", m["id"].as_str().unwrap());
+        let body = json!({"starts_at": at(2)}).to_string();
+        let (s, v) = app.request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], Some(body)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        wait_text(b, "#match-line", "Votre don est doublé par Boulangerie !").await;
+        assert_eq!(text(b, "#match-left").await, fr(&format!("Budget restant : 500,00_€ — jusqu'à {until}")));
+        // Without an end: the budget alone, as before.
+        let (s, v) = app
+            .request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], Some(json!({"ends_at": null}).to_string()))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        wait_text(b, "#match-left", &fr("Budget restant : 500,00_€")).await;
+    })
+    .await;
+}
+
 /// A campaign still to open: its pages and the website counter say so where
 /// they invite to give, with the opening on the visitor's clock, and invite
 /// from the minute it opens (moved by the organisers on an open page).
