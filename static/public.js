@@ -787,7 +787,7 @@
     campaignData(ev, ev.type === "snapshot" ? ev.totals : ev.campaign_totals);
     // A campaign-wide milestone is reached on the campaign's stream.
     markFrame(ev);
-    renderOver();
+    renderWindow();
     renderTotals();
     renderMatch();
     renderMilestones();
