@@ -998,6 +998,7 @@
     if (!mod) return;
     var form = card.querySelector('[data-form="moderation"]');
     setFields(form, { mode: mod.mode, delay_seconds: mod.delay_seconds, words: mod.words.join("\n") });
+    field(form, "links").checked = mod.links;
     form.dataset.defaultWords = mod.default_words ? mod.words.join("\n") : "";
   }
   function renderPending(ul, pending, currency) {
@@ -1602,7 +1603,8 @@
       var m = {
         mode: field(form, "mode").value,
         delay_seconds: parseInt(field(form, "delay_seconds").value, 10) || 30,
-        words: form.dataset.defaultWords && form.dataset.defaultWords === words ? null : list
+        words: form.dataset.defaultWords && form.dataset.defaultWords === words ? null : list,
+        links: field(form, "links").checked
       };
       return api("PUT", path + "/moderation", m).then(function (v) {
         moderations[id] = v;

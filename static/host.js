@@ -250,6 +250,7 @@
     if (form.contains(document.activeElement) || form.dataset.dirty) return;
     form.elements.mode.value = m.mode;
     form.elements.delay_seconds.value = m.delay_seconds;
+    form.elements.links.checked = m.links;
     form.elements.words.value = m.words.join("\n");
     form.elements.words.placeholder = T.words_default;
     form.dataset.defaultWords = m.default_words ? m.words.join("\n") : "";
@@ -771,7 +772,10 @@
     ev.preventDefault();
     var f = ev.target;
     var words = f.elements.words.value;
-    var m = { mode: f.elements.mode.value, delay_seconds: parseInt(f.elements.delay_seconds.value, 10) || 30 };
+    var m = {
+      mode: f.elements.mode.value, delay_seconds: parseInt(f.elements.delay_seconds.value, 10) || 30,
+      links: f.elements.links.checked
+    };
     // The default list unchanged stays the default (it follows the server's updates).
     m.words = f.dataset.defaultWords && words === f.dataset.defaultWords ? null
       : words.split("\n").map(function (w) { return w.trim(); }).filter(Boolean);

@@ -1,7 +1,8 @@
 //! Moderation of donor text on stream: a live's mode (off, delay, manual
 //! approval) and its word list, matched case- and accent-insensitively on word
-//! boundaries and masked with `*`. Totals never wait for moderation; only the
-//! text of a donation does.
+//! boundaries and masked with `*`, as are links and e-mail addresses unless the
+//! live allows them. Totals never wait for moderation; only the text of a
+//! donation does.
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -26,11 +27,20 @@ pub struct Moderation {
     pub delay_seconds: u32,
     /// `None`: the built-in French and English list.
     pub words: Option<Vec<String>>,
+    /// Links (`https://…`, `www.…`, `site.fr/…`) and e-mail addresses masked
+    /// like listed words: a donor's address or a scam link never goes on air.
+    /// On unless the live allows them (settings from before it was one: on).
+    #[serde(default = "masks_links")]
+    pub links: bool,
+}
+
+fn masks_links() -> bool {
+    true
 }
 
 impl Default for Moderation {
     fn default() -> Self {
-        Moderation { mode: Mode::Off, delay_seconds: 30, words: None }
+        Moderation { mode: Mode::Off, delay_seconds: 30, words: None, links: true }
     }
 }
 
@@ -80,10 +90,11 @@ pub const DEFAULT_WORDS: &[&str] = &[
 impl Moderation {
     /// The words in force, normalized and ready for [`mask`].
     pub fn word_list(&self) -> WordList {
-        match &self.words {
+        let list = match &self.words {
             Some(w) => WordList::new(w.iter().map(|w| normalize(w))),
             None => WordList::new(DEFAULT_WORDS.iter().map(|w| normalize(w))),
-        }
+        };
+        WordList { links: self.links, ..list }
     }
 
     /// Whether a new donation's text waits (delay or manual).
@@ -122,6 +133,31 @@ pub struct WordList {
     /// The longest of `words`, in bytes: a longer word of a text is not looked up.
     longest: usize,
     phrases: Vec<Box<str>>,
+    /// Links and e-mail addresses masked too ([`is_link`]).
+    links: bool,
+}
+
+/// The endings of the addresses people type without `https://` or `www.`:
+/// `twitch.tv/ana`, `discord.gg/x`, `bit.ly/x`, `boutique.fr`. A word such as
+/// `ok.merci` or `3.50` ends in none of them.
+const TLDS: &[&str] = &[
+    "app", "be", "biz", "ca", "cc", "ch", "club", "co", "com", "de", "dev", "es", "eu", "fm", "fr", "gd", "gg", "gl",
+    "info", "io", "it", "li", "link", "live", "ly", "me", "net", "nl", "online", "org", "ru", "shop", "site", "store",
+    "stream", "to", "tv", "uk", "us", "xyz",
+];
+
+/// Whether a word of a folded text (cut at spaces, its surrounding
+/// punctuation off) is a link or an e-mail address.
+fn is_link(token: &str) -> bool {
+    if token.contains("://") || token.starts_with("www.") {
+        return true;
+    }
+    // An address: what follows `@`; a link: what comes before its path.
+    let host = token.rsplit_once('@').map_or(token, |(_, h)| h);
+    let host = host.split(['/', '?', '#', ':']).next().unwrap_or_default();
+    let Some((_, tld)) = host.rsplit_once('.') else { return false };
+    TLDS.contains(&tld)
+        && host.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
 }
 
 fn is_word(c: char) -> bool {
@@ -174,6 +210,21 @@ pub fn mask(text: &str, words: &WordList) -> Option<String> {
             _ => {}
         }
     }
+    // Links and addresses: each run of non-spaces, its surrounding punctuation off.
+    if words.links {
+        let mut at = 0;
+        for token in folded.split(char::is_whitespace) {
+            let start = at;
+            at += token.len() + folded[at + token.len()..].chars().next().map_or(0, char::len_utf8);
+            let edge = |c: char| !(c.is_alphanumeric() || c == '/');
+            let core = token.trim_start_matches(edge);
+            let lead = token.len() - core.len();
+            let core = core.trim_end_matches(edge);
+            if is_link(core) {
+                cover(start + lead, start + lead + core.len());
+            }
+        }
+    }
     // A word with spaces or signs in it is looked for everywhere.
     for p in &words.phrases {
         let mut at = 0;
@@ -216,6 +267,31 @@ mod tests {
         assert_eq!(mask("quel con, vraiment", &w).as_deref(), Some("quel ***, vraiment"));
         assert_eq!(mask("un concert génial", &w), None, "only whole words");
         assert_eq!(mask("Bravo à tous", &w), None);
+    }
+
+    #[test]
+    fn links_and_addresses_are_masked_unless_allowed() {
+        let on = Moderation::default().word_list();
+        for (text, masked) in [
+            ("Va voir https://arnaque.example/gagne !", "Va voir ***************************** !"),
+            ("follow twitch.tv/Ana_Dessine plz", "follow ********************* plz"),
+            ("(www.ma-boutique.fr).", "(******************)."),
+            ("Écris-moi : léa.martin@gmail.com", "Écris-moi : ********************"),
+            ("rejoins discord.gg/abc, bit.ly/x", "rejoins **************, ********"),
+        ] {
+            assert_eq!(mask(text, &on).as_deref(), Some(masked), "{text}");
+        }
+        // Words with a dot that are no address, amounts, and a listed word beside a link.
+        for text in ["ok.merci à tous", "3.50 de plus", "Bravo...", "1.000 € !", "a.b.c"] {
+            assert_eq!(mask(text, &on), None, "{text}");
+        }
+        assert_eq!(mask("fuck site.fr", &on).as_deref(), Some("**** *******"));
+        let off = Moderation { links: false, ..Moderation::default() }.word_list();
+        assert_eq!(mask("Va voir https://arnaque.example/gagne !", &off), None);
+        assert_eq!(mask("fuck site.fr", &off).as_deref(), Some("**** site.fr"));
+        // Settings written before links were masked read as masking them.
+        let old: Moderation = serde_json::from_str(r#"{"mode":"off","delay_seconds":30,"words":null}"#).unwrap();
+        assert!(old.links);
     }
 
     #[test]

@@ -1221,7 +1221,7 @@ fn moderation_json(app: &AppState, live_id: &str) -> Option<Value> {
     let pending: Vec<Value> = l.pending.iter().map(|d| admin_donation(d, &l.live.host, None, None)).collect();
     Some(json!({
         "live_id": live_id, "mode": m.mode, "delay_seconds": m.delay_seconds,
-        "words": words, "default_words": m.words.is_none(), "pending": pending,
+        "words": words, "default_words": m.words.is_none(), "links": m.links, "pending": pending,
     }))
 }
 
@@ -1241,6 +1241,8 @@ struct ModerationBody {
     delay_seconds: Option<u32>,
     /// `null` or absent: the default list.
     words: Option<Vec<String>>,
+    /// Whether links and e-mail addresses are masked (absent: they are).
+    links: Option<bool>,
 }
 
 async fn put_moderation(
@@ -1270,7 +1272,7 @@ async fn put_moderation(
             Some(out)
         }
     };
-    let moderation = Moderation { mode: b.mode, delay_seconds, words };
+    let moderation = Moderation { mode: b.mode, delay_seconds, words, links: b.links.unwrap_or(true) };
     app.ledger.submit(Command::SetModeration { by, live_id: live_id.clone(), moderation }).await?;
     Ok(axum::Json(moderation_json(&app, &live_id)).into_response())
 }

@@ -241,6 +241,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("mode_delay", "Délai", "Delay"),
     ("mode_manual", "Validation manuelle", "Manual approval"),
     ("delay_seconds", "Délai (secondes)", "Delay (seconds)"),
+    (
+        "mask_links",
+        "Masquer les liens et les adresses e-mail des messages (ni lien douteux ni adresse de donateur à l'écran)",
+        "Mask links and e-mail addresses in messages (no dubious link nor donor's address on screen)",
+    ),
     ("words", "Mots masqués (un par ligne)", "Masked words (one per line)"),
     ("pending", "En attente", "Pending"),
     ("secrets", "Liens secrets", "Secret links"),

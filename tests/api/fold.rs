@@ -372,7 +372,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                 Command::SetModeration {
                     by: Principal::LiveKey(lid.clone()),
                     live_id: lid.clone(),
-                    moderation: Moderation { mode, delay_seconds: *delay, words: None },
+                    moderation: Moderation { mode, delay_seconds: *delay, words: None, links: *delay % 2 == 0 },
                 }
             }
             Op::Approve { d } => {

@@ -272,6 +272,37 @@ async fn the_word_list_masks_whole_words_case_and_accent_insensitively() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
+/// Links and e-mail addresses stay off the air unless the live allows them;
+/// the organisers still read the message as given.
+#[tokio::test]
+async fn links_and_addresses_are_masked_unless_the_live_allows_them() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let message = "Go sur twitch.tv/moi ou écris à jo@mail.fr !";
+    let (_, d) = app.donate(&live, json!({"amount": 100, "currency": "EUR", "donor": "Jo", "message": message})).await;
+    assert_eq!(d["donation"]["message"], "Go sur ************* ou écris à ********** !");
+    let id = d["donation"]["id"].as_str().unwrap().to_owned();
+    let (s, v) = app.admin_get(&format!("/api/v1/campaigns/{}/donations", live.campaign_id)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let row = v["donations"].as_array().unwrap().iter().find(|r| r["id"] == id.as_str()).cloned().unwrap();
+    assert_eq!(row["message_text"], message, "the organisers read what was given");
+    let m = app.moderate(&live, json!({"mode": "off"})).await;
+    assert_eq!(m["links"], true, "on unless allowed");
+    let m = app.moderate(&live, json!({"mode": "off", "links": false})).await;
+    assert_eq!(m["links"], false);
+    let app = app.restart().await;
+    let (_, m) = app
+        .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/moderation", live.id), Some(&live.key), &[], None)
+        .await;
+    assert_eq!(m["links"], false, "kept across a restart");
+    let (_, d) = app.donate(&live, json!({"amount": 100, "currency": "EUR", "message": message})).await;
+    assert_eq!(d["donation"]["message"], message);
+    // The first gift keeps the mask it went on air with.
+    let snap = app.ws(&live, None).await.next().await;
+    let first = snap["recent"].as_array().unwrap().iter().find(|r| r["id"] == id.as_str()).cloned().unwrap();
+    assert_eq!(first["message"], "Go sur ************* ou écris à ********** !");
+}
+
 #[tokio::test]
 async fn test_alerts_reach_overlays_and_count_nowhere() {
     let app = spawn_app().await;

@@ -928,19 +928,21 @@ async fn word_list_edited_in_the_dashboard_masks_text_on_the_overlay() {
         let words = input_value(b, "#lives article [data-form=moderation] [name=words]").await;
         assert!(words.lines().any(|w| w == "connard") && words.lines().any(|w| w == "fuck"), "defaults: {words}");
         fill(b, "#lives article [data-form=moderation] [name=words]", "brocoli\nnavet").await;
+        let links = "return document.querySelector(arguments[0]).checked";
+        assert_eq!(on(b, "#lives article [data-form=moderation] [name=links]", links).await, true, "links masked by default");
         click(b, "#lives article [data-form=moderation] button[type=submit]").await;
         wait_text(b, "#notice", "Enregistré.").await;
         let (s, m) = app
             .request(reqwest::Method::GET, &format!("/api/v1/lives/{live_id}/moderation"), Some(ADMIN), &[], None)
             .await;
         assert_eq!(s, StatusCode::OK, "{m}");
-        assert_eq!((m["mode"].clone(), m["words"].clone()), (json!("off"), json!(["brocoli", "navet"])));
+        assert_eq!((m["mode"].clone(), m["words"].clone(), m["links"].clone()), (json!("off"), json!(["brocoli", "navet"]), json!(true)));
 
         let (s, v) = app
             .post(
                 &format!("/api/v1/lives/{live_id}/donations"),
                 Some(&key),
-                json!({"amount": 300, "currency": "EUR", "donor": "Navet Man", "message": "Vive le BROCOLÎ !"}),
+                json!({"amount": 300, "currency": "EUR", "donor": "Navet Man", "message": "Vive le BROCOLÎ ! navet.fr"}),
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
@@ -949,9 +951,18 @@ async fn word_list_edited_in_the_dashboard_masks_text_on_the_overlay() {
             (!a.is_null()).then_some(a)
         })
         .await;
-        assert_eq!(a, json!({"donor": "***** Man", "amount": fr("3,00_€"), "message": "Vive le ******* !"}));
+        assert_eq!(a, json!({"donor": "***** Man", "amount": fr("3,00_€"), "message": "Vive le ******* ! ********"}));
         // The organisers still read what was written.
-        wait_rows(b, &[["Navet Man", "Vive le BROCOLÎ !", "3,00_€", "", "Affiché"]]).await;
+        wait_rows(b, &[["Navet Man", "Vive le BROCOLÎ ! navet.fr", "3,00_€", "", "Affiché"]]).await;
+        // Links allowed on this live: unticked and saved.
+        click(b, "#lives article [data-form=moderation] [name=links]").await;
+        click(b, "#lives article [data-form=moderation] button[type=submit]").await;
+        eventually("links allowed", WAIT, || async {
+            let (_, m) =
+                app.request(reqwest::Method::GET, &format!("/api/v1/lives/{live_id}/moderation"), Some(ADMIN), &[], None).await;
+            (m["links"] == json!(false)).then_some(())
+        })
+        .await;
     })
     .await;
 }

@@ -209,12 +209,14 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
             .await
             .unwrap();
         fill(b, "#moderation-form [name=delay_seconds]", "45").await;
+        // This host shares links on purpose: allowed.
+        click(b, "#moderation-form [name=links]").await;
         click(b, "#moderation-form button[type=submit]").await;
         wait_text(b, "#notice", "Enregistré.").await;
         let (_, m) = app
             .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/moderation", live.id), Some(ADMIN), &[], None)
             .await;
-        assert_eq!((m["mode"].as_str(), m["delay_seconds"].as_u64()), (Some("delay"), Some(45)));
+        assert_eq!((m["mode"].as_str(), m["delay_seconds"].as_u64(), m["links"].as_bool()), (Some("delay"), Some(45), Some(false)));
         assert_eq!(m["default_words"], true, "the default word list stays the default");
         wait_text(
             b,
