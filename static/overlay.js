@@ -46,6 +46,8 @@
       lives: "Meilleurs lives", hosts: "Classement des hôtes", next: "Prochain live",
       sponsorDoubles: " double vos dons !", sponsorMatches: " abonde vos dons !",
       budgetLeft: "Budget restant : ", timeLeft: function (s) { return "Encore " + s; },
+      budget: "Budget : ", matchStartsIn: function (s) { return "Dans " + s; },
+      sponsorWillDouble: " doublera vos dons !", sponsorWillMatch: " abondera vos dons !",
       creditsThanks: "Merci !", creditsFor: function (c) { return "Au profit de " + c; }, creditsRaised: "Récolté",
       creditsSplit: function (d, m) { return "dont " + d + " de vos dons et " + m + " des partenaires"; },
       creditsDonors: "Merci à", creditsSponsors: "Avec le soutien de", creditsEnd: "À bientôt !",
@@ -81,6 +83,8 @@
       lives: "Top lives", hosts: "Top hosts", next: "Next live",
       sponsorDoubles: " doubles your donations!", sponsorMatches: " matches your donations!",
       budgetLeft: "Budget left: ", timeLeft: function (s) { return s + " left"; },
+      budget: "Budget: ", matchStartsIn: function (s) { return "In " + s; },
+      sponsorWillDouble: " will double your donations!", sponsorWillMatch: " will match your donations!",
       creditsThanks: "Thank you!", creditsFor: function (c) { return "For " + c; }, creditsRaised: "Raised",
       creditsSplit: function (d, m) { return d + " from your donations, " + m + " from sponsors"; },
       creditsDonors: "Thanks to", creditsSponsors: "With the support of", creditsEnd: "See you soon!",
@@ -551,6 +555,15 @@
     }
     return null;
   }
+  // A sponsor's window starting within the hour, when none pays now: counted
+  // down on stream ("Dans 9 min 32 s"), so that the host can call for it.
+  var MATCH_AHEAD_MS = 3600000;
+  function comingMatch(now) {
+    return matches.filter(function (m) {
+      var at = m.starts_at ? Date.parse(m.starts_at) : 0;
+      return m.left > 0 && at > now && at - now <= MATCH_AHEAD_MS;
+    }).sort(function (a, b) { return Date.parse(a.starts_at) - Date.parse(b.starts_at); })[0] || null;
+  }
   function duration(ms) {
     var s = Math.max(0, Math.floor(ms / 1000));
     var d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
@@ -563,15 +576,19 @@
     var box = el("w-match");
     if (!box) return;
     var now = Date.now();
-    var m = activeMatch(now);
+    var m = activeMatch(now), soon = !m && comingMatch(now);
+    if (soon) m = soon;
     box.hidden = !m;
     if (!m) return;
+    box.dataset.state = soon ? "soon" : "on";
     var n = m.ratio[0], d = m.ratio[1];
     var factor = 1 + n / d;
     el("match-ratio").textContent = "x" + (Math.round(factor * 100) / 100).toLocaleString(locale);
-    el("match-sponsor").textContent = m.sponsor + (n === d ? T.sponsorDoubles : T.sponsorMatches);
-    el("match-left").textContent = T.budgetLeft + money(m.left);
-    el("match-time").textContent = m.ends_at ? T.timeLeft(duration(Date.parse(m.ends_at) - now)) : "";
+    el("match-sponsor").textContent = m.sponsor + (soon ? (n === d ? T.sponsorWillDouble : T.sponsorWillMatch)
+      : (n === d ? T.sponsorDoubles : T.sponsorMatches));
+    el("match-left").textContent = (soon ? T.budget : T.budgetLeft) + money(m.left);
+    el("match-time").textContent = soon ? T.matchStartsIn(duration(Date.parse(m.starts_at) - now))
+      : m.ends_at ? T.timeLeft(duration(Date.parse(m.ends_at) - now)) : "";
     // The sponsor's logo, when one was chosen (none if its file was removed).
     var logo = el("match-logo");
     if (m.logo_url && logo.dataset.failed !== m.logo_url) {

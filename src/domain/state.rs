@@ -2035,7 +2035,8 @@ impl State {
             Fact::ChallengeCancelled { milestone_id } => {
                 Some(Stream::Live(self.milestone_state(milestone_id)?.milestone.live_id.clone()?))
             }
-            Fact::MatchStarted { .. }
+            Fact::MatchCreated { .. }
+            | Fact::MatchStarted { .. }
             | Fact::MatchEnded { .. }
             | Fact::MatchUsedUp { .. }
             | Fact::MatchUpdated { .. } => Some(Stream::Campaign(self.campaign_of(fact)?)),

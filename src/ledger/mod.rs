@@ -382,7 +382,6 @@ impl Writer {
         let mut frame = None;
         let change = match &ev.fact {
             Fact::CampaignCreated { campaign } => Some(Change::Campaign(campaign.clone())),
-            Fact::MatchCreated { r#match } => s.match_state(&r#match.id).cloned().map(Change::Match),
             Fact::LiveCreated { live } => {
                 let currency = s.campaigns[&live.campaign_id].campaign.currency;
                 Some(Change::Live { live: live.clone(), currency })
@@ -614,7 +613,9 @@ impl Writer {
                 old: before.campaign_token,
                 new: *report_hash,
             }),
-            Fact::MatchStarted { match_id }
+            // A sponsor added on air is on the campaign's streams at once, like its edits.
+            Fact::MatchCreated { r#match: Match { id: match_id, .. } }
+            | Fact::MatchStarted { match_id }
             | Fact::MatchEnded { match_id }
             | Fact::MatchUsedUp { match_id }
             | Fact::MatchUpdated { r#match: Match { id: match_id, .. } } => {

@@ -110,7 +110,8 @@ async fn match_windows_follow_the_clock_and_streams_announce_them() {
     // Recorded once: a restart announces nothing again.
     let events = app.events(&live, 0).await;
     let kinds: Vec<_> = events.iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(kinds, ["donation", "match_started", "donation", "match_ended", "donation"]);
+    // Its creation too: a sponsor added on air is on every live's stream at once.
+    assert_eq!(kinds, ["match_created", "donation", "match_started", "donation", "match_ended", "donation"]);
     let app = app.restart().await;
     tokio::time::sleep(Duration::from_millis(600)).await; // a few ticks of the new server
     assert_eq!(app.events(&live, 0).await, events);
@@ -389,6 +390,7 @@ async fn a_match_is_edited_for_the_donations_to_come() {
     assert_eq!(
         kinds,
         [
+            "match_created",
             "match_started",
             "donation",
             "donation",

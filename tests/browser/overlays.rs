@@ -691,6 +691,38 @@ async fn matching_badge_hides_without_an_active_match() {
     .await;
 }
 
+/// A sponsor's window within the hour is counted down on stream, so that the
+/// host can call for it; one further away is not shown yet.
+#[tokio::test]
+async fn the_matching_badge_counts_down_to_a_window_within_the_hour() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let path = format!("/api/v1/campaigns/{}/matches", live.campaign_id);
+    let terms = |sponsor: &str, starts: i64| json!({"sponsor": sponsor, "ratio": [1, 1], "cap": 50000, "starts_at": from_now(starts), "ends_at": from_now(starts + 3600)});
+    let (s, v) = app.post(&path, Some(ADMIN), terms("Plus tard", 7200)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "match", "")).await;
+        b.wait_live().await;
+        let badge = "var t = function (id) { return document.getElementById(id).textContent; };
+                     var box = document.getElementById('w-match');
+                     return [box.hidden, box.dataset.state || '', t('match-sponsor'), t('match-left'), t('match-time')]";
+        assert_eq!(b.js(badge).await[0], true, "two hours away: not shown");
+        let (s, v) = app.post(&path, Some(ADMIN), terms("Boulangerie", 600)).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let shown = eventually("the countdown", WAIT, || async {
+            let v = b.js(badge).await;
+            (v[0] == false).then_some(v)
+        })
+        .await;
+        assert_eq!(shown.as_array().unwrap()[1..4], [json!("soon"), json!("Boulangerie doublera vos dons !"), json!(eur_fr("Budget : 500,00_€"))]);
+        let time = shown[4].as_str().unwrap();
+        assert!(time.starts_with("Dans 9 min ") || time == "Dans 10 min 00 s", "{time}");
+        b.screenshot_element("#w-match", "overlay-match-soon").await;
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn builder_previews_a_widget_and_produces_its_url() {
     let app = spawn_app().await;
