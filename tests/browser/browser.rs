@@ -40,11 +40,15 @@ pub async fn with_browser(test: impl AsyncFnOnce(&Browser)) {
     let _turn = TURN.lock().await;
     let browser = Browser::start().await;
     let outcome = AssertUnwindSafe(test(&browser)).catch_unwind().await;
+    // A script that threw on any page of the test fails it, whatever the test
+    // looked at: a broken handler often leaves the page half drawn unnoticed.
+    let thrown = if outcome.is_ok() { browser.uncaught().await } else { Vec::new() };
     let _ = browser.client.clone().close().await;
     drop(browser);
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
+    assert!(thrown.is_empty(), "the pages' scripts threw:\n{}", thrown.join("\n"));
 }
 
 impl Browser {
@@ -88,6 +92,8 @@ impl Browser {
         let mut caps = Capabilities::new();
         // The HTTPS test's server has a self-signed certificate.
         caps.insert("acceptInsecureCerts".into(), json!(true));
+        // The pages' console, read at the end of each test (see `uncaught`).
+        caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
         caps.insert(
             "goog:chromeOptions".into(),
             json!({
@@ -148,6 +154,26 @@ impl Browser {
     pub async fn screenshot(&self) -> Vec<u8> {
         self.transparent_backdrop().await;
         self.client.screenshot().await.expect("screenshot")
+    }
+
+    /// The uncaught exceptions the pages' scripts raised since the last read
+    /// (chromedriver keeps the console's messages of every page of the session).
+    async fn uncaught(&self) -> Vec<String> {
+        let Ok(Some(id)) = self.client.session_id().await else { return Vec::new() };
+        let res = reqwest::Client::new()
+            .post(format!("{}/session/{id}/se/log", self.driver_url))
+            .json(&json!({"type": "browser"}))
+            .send()
+            .await
+            .expect("the browser's log");
+        let log: Value = res.json().await.expect("the browser's log as JSON");
+        let entries = log["value"].as_array().cloned().unwrap_or_default();
+        entries
+            .iter()
+            .filter_map(|e| e["message"].as_str())
+            .filter(|m| m.contains("Uncaught"))
+            .map(str::to_owned)
+            .collect()
     }
 
     /// A Chrome DevTools command through chromedriver's `goog/cdp/execute`.
