@@ -682,7 +682,8 @@
       var d = i.deliveries, words = T.received;
       var got = make("td", "received", !d.last_at ? words.none
         : words.line(ago(d.last_at), words.status[d.last_status] || d.last_error || d.last_status, words.counts(d.accepted, d.refused)));
-      got.dataset.state = !d.last_at ? "none" : d.last_error ? "refused" : "accepted";
+      // A revoked subscription is acknowledged, but nothing comes through it any more.
+      got.dataset.state = !d.last_at ? "none" : d.last_error || d.last_status === "revoked" ? "refused" : "accepted";
       if (d.last_error) got.title = d.last_error;
       tr.appendChild(got);
       var acts = make("td");

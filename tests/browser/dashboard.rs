@@ -1817,6 +1817,13 @@ async fn an_organiser_connects_twitch_charity_and_its_gifts_count() {
         wait_text(b, "#donations tbody tr .ref", "twitch · tw-gift-1").await;
         wait_text(b, row, "just now: donation counted (2 accepted, 1 refused).").await;
         assert_eq!(on(b, row, "return document.querySelector(arguments[0]).dataset.state").await, "accepted");
+        // The channel took its authorization back: acknowledged, and in orange, since nothing comes any more.
+        let revoked =
+            json!({"subscription": {"type": "channel.charity_campaign.donate", "status": "authorization_revoked"}});
+        assert_eq!(deliver("revocation", "m-2", revoked.to_string()).await.0, StatusCode::OK);
+        wait_text(b, row, "just now: subscription revoked by the provider: make it again (3 accepted, 1 refused).")
+            .await;
+        assert_eq!(on(b, row, "return document.querySelector(arguments[0]).dataset.state").await, "refused");
     })
     .await;
 }
