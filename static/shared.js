@@ -763,15 +763,15 @@ function cagnotteChatCommands(tbody, path, lang, labels) {
   "use strict";
   var names = lang === "en"
     ? [["!total", "total"], ["!top", "top"], ["!last", "last"], ["!milestone", "milestone"], ["!next", "next"],
-      ["!rewards", "rewards"], ["!thanks", "thanks"]]
+      ["!rewards", "rewards"], ["!thanks", "thanks"], ["!match", "match"]]
     : [["!cagnotte", "total"], ["!top", "top"], ["!dernier", "last"], ["!palier", "milestone"], ["!prochain", "next"],
-      ["!contreparties", "rewards"], ["!merci", "thanks"]];
+      ["!contreparties", "rewards"], ["!merci", "thanks"], ["!doublement", "match"]];
   var zone = "";
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* UTC then */ }
   tbody.textContent = "";
   names.forEach(function (n, i) {
     var url = location.origin + path + (path.indexOf("?") < 0 ? "?" : "&") + "say=" + n[1] + "&lang=" + lang +
-      (n[1] === "next" && zone ? "&tz=" + encodeURIComponent(zone) : "");
+      ((n[1] === "next" || n[1] === "match") && zone ? "&tz=" + encodeURIComponent(zone) : "");
     var tr = document.createElement("tr");
     var name = document.createElement("td");
     name.textContent = n[0];

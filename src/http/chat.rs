@@ -50,6 +50,7 @@ enum Say {
     Next,
     Rewards,
     Thanks,
+    Match,
 }
 
 /// The request's settings.
@@ -69,10 +70,11 @@ impl Ask {
             Some("next") => Say::Next,
             Some("rewards") => Say::Rewards,
             Some("thanks") => Say::Thanks,
+            Some("match") => Say::Match,
             Some(other) => {
                 return Err(ApiError::bad_request(
                     "invalid_query",
-                    format!("say must be total, top, last, milestone, next, rewards or thanks, not {other:?}"),
+                    format!("say must be total, top, last, milestone, next, rewards, thanks or match, not {other:?}"),
                 )
                 .with("field", "say"));
             }
@@ -120,6 +122,8 @@ struct Subject {
     /// many of the donations that count show none (read for `say=thanks` only).
     names: Vec<String>,
     unnamed: u64,
+    /// The campaign's sponsors' matches (read for `say=match` only).
+    matches: Vec<crate::domain::state::MatchState>,
 }
 
 /// The rewards of a live still offered.
@@ -162,6 +166,7 @@ async fn live_line(
         over: crate::views::campaign_status(&campaign.campaign, app.now()) == "ended",
         opens: opens(&campaign.campaign, app.now()),
         names: Vec::new(),
+        matches: if ask.say == Say::Match { campaign.matches.clone() } else { Vec::new() },
         unnamed: 0,
     };
     if ask.say == Say::Thanks {
@@ -208,6 +213,7 @@ async fn campaign_line(
         over: crate::views::campaign_status(&c.campaign, app.now()) == "ended",
         opens: opens(&c.campaign, app.now()),
         names: Vec::new(),
+        matches: if ask.say == Say::Match { c.matches.clone() } else { Vec::new() },
         unnamed: 0,
     };
     if ask.say == Say::Thanks {
@@ -256,6 +262,66 @@ fn line(ask: &Ask, s: &Subject, campaign_totals: &Totals, now: Timestamp) -> Str
         Say::Next => next_line(ask, s, now),
         Say::Rewards => rewards_line(ask, s),
         Say::Thanks => thanks_line(ask, s),
+        Say::Match => match_line(ask, s, now),
+    }
+}
+
+/// "💛 Boulangerie double chaque don jusqu'au mercredi 3 mars à 21:00
+/// (Europe/Paris) : encore 450,00 € à doubler !", or the next window ahead:
+/// the sponsor's doubling the pages and the overlays show, for the chat.
+fn match_line(ask: &Ask, s: &Subject, now: Timestamp) -> String {
+    let open = |m: &&crate::domain::state::MatchState| m.left() > 0 && !m.ended && !m.used_up;
+    let running = s
+        .matches
+        .iter()
+        .filter(open)
+        .find(|m| m.r#match.starts_at.is_none_or(|at| at <= now) && m.r#match.ends_at.is_none_or(|at| now < at));
+    let ahead = || {
+        s.matches
+            .iter()
+            .filter(open)
+            .filter(|m| m.r#match.starts_at.is_some_and(|at| at > now))
+            .min_by_key(|m| m.r#match.starts_at)
+    };
+    if s.over {
+        return ask
+            .words("Collecte terminée\u{a0}: plus de doublement des dons.", "The fundraiser is over: no more matching.")
+            .to_owned();
+    }
+    let Some(m) = running.or_else(ahead) else {
+        return ask.words("Pas de doublement des dons en cours ni prévu.", "No match running or planned.").to_owned();
+    };
+    let r = &m.r#match;
+    let (n, d) = (r.ratio[0], r.ratio[1]);
+    let left = ask.money(s.currency, m.left());
+    let soon = running.is_none();
+    let what = match (n == d, n == 2 * d, soon, ask.french) {
+        (true, _, false, true) => "double chaque don".to_owned(),
+        (_, true, false, true) => "triple chaque don".to_owned(),
+        (true, _, true, true) => "doublera chaque don".to_owned(),
+        (_, true, true, true) => "triplera chaque don".to_owned(),
+        (true, _, false, false) => "doubles every donation".to_owned(),
+        (_, true, false, false) => "triples every donation".to_owned(),
+        (true, _, true, false) => "will double every donation".to_owned(),
+        (_, true, true, false) => "will triple every donation".to_owned(),
+        (false, false, false, true) => format!("ajoute {}\u{a0}% à chaque don", n * 100 / d),
+        (false, false, true, true) => format!("ajoutera {}\u{a0}% à chaque don", n * 100 / d),
+        (false, false, false, false) => format!("adds {}% to every donation", n * 100 / d),
+        (false, false, true, false) => format!("will add {}% to every donation", n * 100 / d),
+    };
+    let until =
+        r.ends_at.map(|at| format!(" {} {}", ask.words("jusqu'au", "until"), when(ask, at))).unwrap_or_default();
+    match (soon, ask.french) {
+        (false, true) => format!("💛 {} {what}{until}\u{a0}: encore {left} à abonder !", r.sponsor),
+        (false, false) => format!("💛 {} {what}{until}: {left} of matching left!", r.sponsor),
+        (true, true) => format!(
+            "⏳ À partir du {}, {} {what}{until} (budget\u{a0}: {left}) !",
+            when(ask, r.starts_at.unwrap_or(now)),
+            r.sponsor
+        ),
+        (true, false) => {
+            format!("⏳ From {}, {} {what}{until} (budget: {left})!", when(ask, r.starts_at.unwrap_or(now)), r.sponsor)
+        }
     }
 }
 

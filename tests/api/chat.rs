@@ -144,6 +144,50 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
     clock.set("2027-03-04T12:00:00Z");
     assert_eq!(say(&app, &live(&monday, "?say=next")).await, "Pas de prochain live prévu pour l'instant.");
 
+    // The sponsor's doubling for the chat: running, until when, and what is left; else the next window.
+    let campaign_match = |q: &str| format!("/api/v1/campaigns/{c}/chat?say=match{q}");
+    assert_eq!(
+        say(&app, &campaign_match("&tz=Europe/Paris")).await,
+        fr("💛 Boulangerie double chaque don_: encore 964,00_€ à abonder !")
+    );
+    let m = app
+        .add_match(
+            &c,
+            json!({"sponsor": "Fromagerie", "ratio": [1, 2], "cap": 20000,
+                              "starts_at": "2027-03-04T19:00:00Z", "ends_at": "2027-03-04T20:00:00Z"}),
+        )
+        .await;
+    assert_eq!(m["status"], "pending");
+    // Boulangerie's budget aside: the next window ahead.
+    let (_, first) = app.get(&format!("/api/v1/campaigns/{c}")).await;
+    let boulangerie = first["matches"][0]["id"].as_str().unwrap().to_owned();
+    let end = json!({"ends_at": "2027-03-04T11:30:00Z"}).to_string();
+    let (s, v) = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/campaigns/{c}/matches/{boulangerie}"),
+            Some(ADMIN),
+            &[],
+            Some(end),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    clock.set("2027-03-04T11:45:00Z");
+    assert_eq!(
+        say(&app, &campaign_match("&tz=Europe/Paris")).await,
+        fr(
+            "⏳ À partir du jeudi 4 mars à 20:00 (Europe/Paris), Fromagerie ajoutera 50_% à chaque don jusqu'au jeudi 4 mars à 21:00 (Europe/Paris) (budget_: 200,00_€) !"
+        )
+    );
+    clock.set("2027-03-04T19:30:00Z");
+    assert_eq!(
+        say(&app, &live(&zoe, "?say=match&lang=en")).await,
+        "💛 Fromagerie adds 50% to every donation until Thursday 4 March at 20:00 (UTC): €200.00 of matching left!"
+    );
+    clock.set("2027-03-04T20:30:00Z");
+    assert_eq!(say(&app, &campaign_match("")).await, "Pas de doublement des dons en cours ni prévu.");
+    clock.set("2027-03-04T12:00:00Z");
+
     // The campaign over: its total thanks, with no link to give any more.
     let body = json!({"ends_at": "2027-03-04T11:00:00Z"}).to_string();
     let path = format!("/api/v1/campaigns/{c}");
@@ -158,6 +202,7 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
         say(&app, &live(&zoe, "?lang=en")).await,
         "The fundraiser is over: €20.00 raised for Les Restos du cœur (€10.00 of it from sponsors). The whole campaign: €72.00. 1 donation, thank you!"
     );
+    assert_eq!(say(&app, &campaign("?say=match")).await, fr("Collecte terminée_: plus de doublement des dons."));
 
     // A campaign still to open: when it opens (on the asked clock), no link to give yet.
     let (_, next) = app

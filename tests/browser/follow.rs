@@ -172,7 +172,7 @@ async fn chat_rows(b: &Browser) -> Vec<[String; 3]> {
             .iter()
             .map(|r| std::array::from_fn(|i| r[i].as_str().unwrap_or_default().to_owned()))
             .collect();
-        (rows.len() == 7 && rows.iter().all(|r| !r[2].is_empty())).then_some(rows)
+        (rows.len() == 8 && rows.iter().all(|r| !r[2].is_empty())).then_some(rows)
     })
     .await
 }
@@ -199,7 +199,7 @@ async fn the_host_s_space_and_the_dashboard_give_the_chat_commands() {
         let rows = chat_rows(b).await;
         let api = format!("{}/api/v1/lives/{}/chat?follow=host", app.base, later.id);
         let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
-        assert_eq!(names, ["!cagnotte", "!top", "!dernier", "!palier", "!prochain", "!contreparties", "!merci"]);
+        assert_eq!(names, ["!cagnotte", "!top", "!dernier", "!palier", "!prochain", "!contreparties", "!merci", "!doublement"]);
         assert_eq!(rows[0][1], format!("!addcom !cagnotte $(urlfetch {api}&say=total&lang=fr)"));
         assert_eq!(rows[4][1], format!("!addcom !prochain $(urlfetch {api}&say=next&lang=fr&tz=Europe%2FParis)"));
         assert_eq!(
@@ -217,6 +217,9 @@ async fn the_host_s_space_and_the_dashboard_give_the_chat_commands() {
         // The thank-you, for the chat or a post after the live.
         assert_eq!(rows[6][1], format!("!addcom !merci $(urlfetch {api}&say=thanks&lang=fr)"));
         assert_eq!(rows[6][2], crate::dashboard::fr("Merci à Bob_: 15,00_€ récoltés pour Les Restos du cœur_!"));
+        // The sponsor's doubling, on this computer's clock.
+        assert_eq!(rows[7][1], format!("!addcom !doublement $(urlfetch {api}&say=match&lang=fr&tz=Europe%2FParis)"));
+        assert_eq!(rows[7][2], "Pas de doublement des dons en cours ni prévu.");
         // Each line in one click.
         click(b, "#chat-commands tbody tr:first-child button").await;
         wait_text(b, "#chat-commands tbody tr:first-child button", "Copié !").await;
@@ -268,7 +271,7 @@ async fn the_host_s_space_and_the_dashboard_give_the_chat_commands() {
         click(b, "#chat-details > summary").await;
         let rows = chat_rows(b).await;
         let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
-        assert_eq!(names, ["!total", "!top", "!last", "!milestone", "!next", "!rewards", "!thanks"]);
+        assert_eq!(names, ["!total", "!top", "!last", "!milestone", "!next", "!rewards", "!thanks", "!match"]);
         assert_eq!(rows[6][2], "Thank you Bob: €15.00 raised for Les Restos du cœur!");
         assert_eq!(
             rows[0][1],
