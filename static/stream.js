@@ -1,7 +1,8 @@
 // What the viewers' pages and the website counter share: following a public
-// stream, and where the campaign stands. `cagnotteFollow(path, onFrame, onDrop)` opens the WebSocket at `path`
-// on this server, hands each frame to `onFrame`, and after a drop calls
-// `onDrop` and opens it again, waiting longer after each failure (at most 10 s).
+// stream, and where the campaign stands. `cagnotteFollow(path, onFrame, onDrop)`
+// opens the WebSocket at `path` on this server, hands each frame to `onFrame`,
+// and after a drop calls `onDrop` and opens it again, waiting longer after each
+// failure (at most 10 s).
 function cagnotteFollow(path, onFrame, onDrop) {
   "use strict";
   var attempt = 0, socket = null;

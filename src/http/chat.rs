@@ -267,9 +267,14 @@ fn line(ask: &Ask, s: &Subject, campaign_totals: &Totals, now: Timestamp) -> Str
 }
 
 /// "💛 Boulangerie double chaque don jusqu'au mercredi 3 mars à 21:00
-/// (Europe/Paris) : encore 450,00 € à doubler !", or the next window ahead:
+/// (Europe/Paris) : encore 450,00 € à abonder !", or the next window ahead:
 /// the sponsor's doubling the pages and the overlays show, for the chat.
 fn match_line(ask: &Ask, s: &Subject, now: Timestamp) -> String {
+    if s.over {
+        return ask
+            .words("Collecte terminée\u{a0}: plus de doublement des dons.", "The fundraiser is over: no more matching.")
+            .to_owned();
+    }
     let open = |m: &&crate::domain::state::MatchState| m.left() > 0 && !m.ended && !m.used_up;
     let running = s
         .matches
@@ -283,11 +288,6 @@ fn match_line(ask: &Ask, s: &Subject, now: Timestamp) -> String {
             .filter(|m| m.r#match.starts_at.is_some_and(|at| at > now))
             .min_by_key(|m| m.r#match.starts_at)
     };
-    if s.over {
-        return ask
-            .words("Collecte terminée\u{a0}: plus de doublement des dons.", "The fundraiser is over: no more matching.")
-            .to_owned();
-    }
     let Some(m) = running.or_else(ahead) else {
         return ask.words("Pas de doublement des dons en cours ni prévu.", "No match running or planned.").to_owned();
     };

@@ -195,8 +195,22 @@ pub fn verify_and_parse(
     }
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// A header's value, when it is visible ASCII.
+pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Refuses a signed time (`what`, as the refusal names it) more than
+/// `tolerance_secs` away from `now` (a replay, or a clock far off), saying by how much.
+pub fn check_age(what: &str, at: Timestamp, now: Timestamp, tolerance_secs: i64) -> Result<(), WebhookError> {
+    let age_ms = now.millis().saturating_sub(at.millis());
+    if age_ms.abs() > tolerance_secs.saturating_mul(1000) {
+        let age = age_ms / 1000;
+        return Err(WebhookError::signature(format!(
+            "{what} is {age} s away from the server's clock; at most {tolerance_secs} s is accepted"
+        )));
+    }
+    Ok(())
 }
 
 /// The id of the donation a provider's payment becomes: `stripe-` and the first
@@ -286,14 +300,8 @@ pub fn verify_timestamped(
     if !sig.v1.iter().any(|v| mac.clone().verify_slice(v).is_ok()) {
         return Err(WebhookError::signature(format!("the {header_name} signature does not match this body")));
     }
-    let age_ms = now.millis().saturating_sub(sig.seconds.saturating_mul(1000));
-    if age_ms.abs() > tolerance_secs.saturating_mul(1000) {
-        let age = age_ms / 1000;
-        return Err(WebhookError::signature(format!(
-            "the {header_name} timestamp is {age} s away from the server's clock; at most {tolerance_secs} s is accepted"
-        )));
-    }
-    Ok(())
+    let at = Timestamp::from_millis(sig.seconds.saturating_mul(1000));
+    check_age(&format!("the {header_name} timestamp"), at, now, tolerance_secs)
 }
 
 /// HMAC-SHA256(secret, "{t}.{body}"), not yet finalized.

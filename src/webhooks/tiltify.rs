@@ -31,14 +31,7 @@ pub fn verify(
         .map_err(|_| WebhookError::signature("the X-Tiltify-Signature signature does not match this body"))?;
     let at = Timestamp::parse(ts)
         .ok_or_else(|| WebhookError::signature("X-Tiltify-Timestamp is not an ISO 8601 date-time"))?;
-    let age_ms = now.millis().saturating_sub(at.millis());
-    if age_ms.abs() > TOLERANCE_SECS * 1000 {
-        let age = age_ms / 1000;
-        return Err(WebhookError::signature(format!(
-            "the X-Tiltify-Timestamp is {age} s away from the server's clock; at most {TOLERANCE_SECS} s is accepted"
-        )));
-    }
-    Ok(())
+    super::check_age("the X-Tiltify-Timestamp", at, now, TOLERANCE_SECS)
 }
 
 pub fn parse(body: &[u8]) -> Result<Parsed, WebhookError> {

@@ -9,7 +9,7 @@
 //! `amount` is `{value, decimal_places, currency}`, keyed by the donation's
 //! `event.id`, given by `user_name` (a Twitch charity gift has no message).
 
-use super::{Incoming, Parsed, WebhookError, provider_id};
+use super::{Incoming, Parsed, WebhookError, header, provider_id};
 use crate::domain::Timestamp;
 use crate::domain::text::DONOR_MAX;
 use crate::money::Currency;
@@ -27,10 +27,6 @@ const ID: &str = "twitch-eventsub-message-id";
 const TIMESTAMP: &str = "twitch-eventsub-message-timestamp";
 const SIGNATURE: &str = "twitch-eventsub-message-signature";
 const TYPE: &str = "twitch-eventsub-message-type";
-
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
-}
 
 pub fn verify(secret: &[u8], headers: &HeaderMap, body: &[u8], now: Timestamp) -> Result<(), WebhookError> {
     let missing = |name: &str| WebhookError::signature(format!("the {name} header is missing"));
@@ -50,14 +46,7 @@ pub fn verify(secret: &[u8], headers: &HeaderMap, body: &[u8], now: Timestamp) -
     })?;
     let at = Timestamp::parse(ts)
         .ok_or_else(|| WebhookError::signature("Twitch-Eventsub-Message-Timestamp is not an RFC 3339 date-time"))?;
-    let age_ms = now.millis().saturating_sub(at.millis());
-    if age_ms.abs() > TOLERANCE_SECS * 1000 {
-        let age = age_ms / 1000;
-        return Err(WebhookError::signature(format!(
-            "the Twitch-Eventsub-Message-Timestamp is {age} s away from the server's clock; at most {TOLERANCE_SECS} s is accepted"
-        )));
-    }
-    Ok(())
+    super::check_age("the Twitch-Eventsub-Message-Timestamp", at, now, TOLERANCE_SECS)
 }
 
 /// Reads a verified delivery.
