@@ -1824,6 +1824,8 @@ async fn an_organiser_connects_twitch_charity_and_its_gifts_count() {
         wait_text(b, row, "just now: subscription revoked by the provider: make it again (3 accepted, 1 refused).")
             .await;
         assert_eq!(on(b, row, "return document.querySelector(arguments[0]).dataset.state").await, "refused");
+        b.screenshot_element("#integrations", "dashboard-integrations").await;
+        b.screenshot_element("#twitch-box", "dashboard-twitch-command").await;
     })
     .await;
 }
