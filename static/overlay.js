@@ -43,6 +43,7 @@
       liveGoalReached: "Objectif du live atteint !", campaignGoalReached: "Objectif de la campagne atteint !",
       newGoal: "Nouvel objectif !", newGoalSoFar: function (m) { return "Déjà " + m + " : on continue !"; },
       ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don", latest: "Dernier don",
+      ctaOver: "Collecte terminée : merci !", ctaSoon: function (when) { return "Ouverture de la collecte : " + when; },
       lives: "Meilleurs lives", hosts: "Classement des hôtes", next: "Prochain live",
       sponsorDoubles: " double vos dons !", sponsorMatches: " abonde vos dons !",
       budgetLeft: "Budget restant : ", timeLeft: function (s) { return "Encore " + s; },
@@ -80,6 +81,7 @@
       liveGoalReached: "Live goal reached!", campaignGoalReached: "Campaign goal reached!",
       newGoal: "New goal!", newGoalSoFar: function (m) { return m + " so far: let's keep going!"; },
       ticker: "Latest donations", top: "Top donors", cta: "Donate", latest: "Latest donation",
+      ctaOver: "The fundraiser is over: thank you!", ctaSoon: function (when) { return "The fundraiser opens: " + when; },
       lives: "Top lives", hosts: "Top hosts", next: "Next live",
       sponsorDoubles: " doubles your donations!", sponsorMatches: " matches your donations!",
       budgetLeft: "Budget left: ", timeLeft: function (s) { return s + " left"; },
@@ -828,9 +830,24 @@
     el("timer-added").textContent = added > 0 ? T.timerAdded(spoken(added)) : "";
   }
 
-  function renderCta() {
-    if (el("cta-title")) el("cta-title").textContent = T.cta;
+  // The call to action follows the campaign's window, as the public pages do:
+  // before the opening, when it opens; after the end, its thanks; the address
+  // and the QR code only while it is open.
+  var campaignStarts = null, campaignEnds = null, drawnWindow = null;
+  function campaignWindow(c) {
+    campaignStarts = c.starts_at || null;
+    campaignEnds = c.ends_at || null;
+    renderCta();
   }
+  function renderCta() {
+    var box = el("w-cta");
+    if (!box) return;
+    var state = drawnWindow = cagnotteWindow(campaignStarts, campaignEnds);
+    box.dataset.state = state;
+    el("cta-title").textContent = state === "ended" ? T.ctaOver
+      : state === "upcoming" ? T.ctaSoon(ctaWhen.format(new Date(campaignStarts))) : T.cta;
+  }
+  var ctaWhen = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
 
   function renderAll() {
     renderGoal();
@@ -1270,12 +1287,14 @@
     if (isCampaign) {
       // The campaign's snapshot is its public document: totals are the campaign's.
       snap = { goal: ev.goal, campaign_goal: ev.goal, live: { campaign_id: ev.id } };
+      campaignWindow(ev);
       totals = ev.totals;
       campaignTotals = ev.totals;
       campaignDoc = ev;
       livesPaused(ev.lives);
     } else {
       snap = { goal: ev.goal, campaign_goal: ev.campaign_goal, live: ev.live || {} };
+      campaignWindow({ starts_at: snap.live.campaign_starts_at, ends_at: snap.live.campaign_ends_at });
       totals = ev.totals;
       campaignTotals = ev.campaign_totals;
     }
@@ -1351,6 +1370,8 @@
       if (isCampaign) snap.goal = ev.campaign.goal;
       if (campaignDoc) readDocSoon();
     }
+    // The campaign's opening and end, as edited or as they come.
+    if (/^campaign_(updated|opened|ended)$/.test(ev.type) && ev.campaign) campaignWindow(ev.campaign);
     // A poll put, closed, or voted in by this frame's donation.
     if (!isCampaign) putPoll(ev.poll);
     // A reward offered, closed or given, or claimed (given back) by this frame's donation.
@@ -1446,6 +1467,7 @@
         if (!c || typeof c.seq !== "number") return;
         // The schedule and the lives' ranking have no seq of their own: always the newest read.
         campaignDoc = c;
+        campaignWindow(c);
         // A live's pause as of this read; its frames say it sooner.
         if (c.seq >= viewSeq) livesPaused(c.lives);
         followHost(c);
@@ -1814,6 +1836,10 @@
   }
 
   renderCta();
+  // The opening's and the end's minute, on this computer's clock.
+  if (el("w-cta")) {
+    setInterval(function () { if (drawnWindow !== cagnotteWindow(campaignStarts, campaignEnds)) renderCta(); }, 1000);
+  }
   if (el("w-match")) setInterval(renderMatch, 1000);
   if (el("goal-challenge") && !isCampaign) setInterval(renderChallenge, 1000);
   if (el("w-poll")) setInterval(renderPoll, 1000);

@@ -691,6 +691,51 @@ async fn matching_badge_hides_without_an_active_match() {
     .await;
 }
 
+/// The call to action follows the campaign's window as the public pages do:
+/// when it opens, then the address and its code, then the thanks at its end's
+/// minute, without a reload.
+#[tokio::test]
+async fn the_call_to_action_follows_the_campaign_s_opening_and_end() {
+    let app = spawn_app().await;
+    let c = app
+        .campaign(json!({"name": "Restos", "currency": "EUR", "donate_url": "https://dons.example.org/restos",
+                         "starts_at": "2027-12-03T18:00:00Z"}))
+        .await;
+    let cid = c["id"].as_str().unwrap().to_owned();
+    let live = app.live(&cid, json!({"host": "Ana"})).await;
+    let edit = async |body: Value| {
+        let path = format!("/api/v1/campaigns/{cid}");
+        let (s, v) = app.request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], Some(body.to_string())).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    };
+    with_browser(async |b| {
+        b.time_zone("Europe/Paris").await;
+        b.goto(&url(&app, &live, "cta", "")).await;
+        b.wait_live().await;
+        let cta = async || {
+            b.js("var box = document.getElementById('w-cta');
+                  return [box.dataset.state, document.getElementById('cta-title').textContent,
+                          getComputedStyle(box.querySelector('.qr')).display, getComputedStyle(document.getElementById('cta-url')).display]")
+                .await
+        };
+        let upcoming = json!(["upcoming", "Ouverture de la collecte : 3 déc., 19:00", "none", "none"]);
+        eventually("the opening's date", WAIT, || async { (cta().await == upcoming).then_some(()) }).await;
+        b.screenshot_element("#w-cta", "overlay-cta-soon").await;
+        edit(json!({"starts_at": null, "ends_at": from_now(3)})).await;
+        let open = eventually("the invitation", WAIT, || async {
+            let v = cta().await;
+            (v[0] == "open").then_some(v)
+        })
+        .await;
+        assert_eq!(open[1], "Faites un don");
+        assert_ne!(open[2], "none");
+        let over = json!(["ended", "Collecte terminée : merci !", "none", "none"]);
+        eventually("the thanks at the end's minute", WAIT, || async { (cta().await == over).then_some(()) }).await;
+        b.screenshot_element("#w-cta", "overlay-cta-over").await;
+    })
+    .await;
+}
+
 /// A sponsor's window within the hour is counted down on stream, so that the
 /// host can call for it; one further away is not shown yet.
 #[tokio::test]
