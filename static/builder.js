@@ -41,6 +41,7 @@
       media_hint: "Vos images et sons s'ajoutent depuis votre espace hôte ou le tableau de bord (« Images et sons des alertes »).", catch_up: "Alertes plus courtes quand d'autres attendent",
       goal_alert: "Une alerte quand un objectif est atteint", goal: "Objectif",
       poll_alert: "Une alerte avec le résultat d'un sondage",
+      match_alert: "Une alerte quand un mécène commence à abonder les dons",
       milestones: "Les paliers sur la barre d'objectif",
       follow: "Suivre tous les lives de l'hôte dans la campagne : ce lien passe seul au live suivant",
       goal_live: "du live", goal_campaign: "de la campagne", url: "URL de la source Navigateur", copy: "Copier",
@@ -78,6 +79,7 @@
       media_hint: "Add your images and sounds from your host's space or the dashboard (\u201cAlert images and sounds\u201d).", catch_up: "Shorter alerts while others wait",
       goal_alert: "An alert when a goal is reached", goal: "Goal",
       poll_alert: "An alert with a poll's result",
+      match_alert: "An alert when a sponsor starts matching donations",
       milestones: "Milestones on the goal bar",
       follow: "Follow every live of the host in the campaign: this link moves on to the next live by itself",
       goal_live: "of the live", goal_campaign: "of the campaign", url: "Browser source URL", copy: "Copy",
@@ -125,6 +127,7 @@
     if (!f.catch_up.checked) q.set("catch_up", "0");
     if (!f.goal_alert.checked) q.set("goal_alert", "0");
     if (!f.poll_alert.checked) q.set("poll_alert", "0");
+    if (!f.match_alert.checked) q.set("match_alert", "0");
     if (!f.milestones.checked) q.set("milestones", "0");
     if (f.credits_amounts.checked) q.set("credits_amounts", "1");
     if (f.latest_message.checked) q.set("latest_message", "1");

@@ -26,6 +26,7 @@
   var token = params.get("token") || "";
   var lang = body.dataset.lang === "en" ? "en" : "fr";
   var locale = lang === "fr" ? "fr-FR" : "en-US";
+  var clockFmt = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
   var el = function (id) { return document.getElementById(id); };
 
   var T = {
@@ -36,6 +37,9 @@
       pollOver: "Terminé", pollHint: "Pour voter : le # de votre choix dans votre message",
       pollWinner: function (l) { return l + " l'emporte !"; }, pollTie: "Égalité !", pollNoVote: "Aucun vote",
       pollClosed: "Sondage terminé !", voted: function (l) { return "Vote : " + l; },
+      matchOn: "Dons doublés !", matchOnMatched: "Dons abondés !",
+      matchFrom: function (s, until) { return s + (until ? " double vos dons jusqu'à " + until + " !" : " double vos dons !"); },
+      matchFromMatched: function (s, until) { return s + (until ? " abonde vos dons jusqu'à " + until + " !" : " abonde vos dons !"); },
       drawWinner: function (n) { return n + " gagne le tirage au sort !"; }, drawAnonymous: "Un donateur anonyme",
       drawEntries: function (n) { return n + (n > 1 ? " participations" : " participation"); },
       liveGoal: "Objectif du live", campaignGoal: "Objectif de la campagne", raised: "récoltés",
@@ -74,6 +78,9 @@
       pollOver: "Closed", pollHint: "To vote: the # of your choice in your message",
       pollWinner: function (l) { return l + " wins!"; }, pollTie: "It's a tie!", pollNoVote: "No votes",
       pollClosed: "Poll closed!", voted: function (l) { return "Vote: " + l; },
+      matchOn: "Donations doubled!", matchOnMatched: "Donations matched!",
+      matchFrom: function (s, until) { return s + (until ? " doubles your donations until " + until + "!" : " doubles your donations!"); },
+      matchFromMatched: function (s, until) { return s + (until ? " matches your donations until " + until + "!" : " matches your donations!"); },
       drawWinner: function (n) { return n + " wins the prize draw!"; }, drawAnonymous: "An anonymous donor",
       drawEntries: function (n) { return n + (n === 1 ? " entry" : " entries"); },
       liveGoal: "Live goal", campaignGoal: "Campaign goal", raised: "raised",
@@ -188,6 +195,7 @@
     catchUp: params.get("catch_up") !== "0",
     goalAlert: params.get("goal_alert") !== "0",
     pollAlert: params.get("poll_alert") !== "0",
+    matchAlert: params.get("match_alert") !== "0",
     milestones: params.get("milestones") !== "0",
     creditsAmounts: params.get("credits_amounts") === "1",
     // The donors biggest first (the server's order), or by name.
@@ -997,7 +1005,7 @@
     }
     showing = true;
     var box = el("alert");
-    var milestone = d.kind === "milestone" || d.kind === "goal" || d.kind === "poll" || d.kind === "draw";
+    var milestone = d.kind === "milestone" || d.kind === "goal" || d.kind === "poll" || d.kind === "draw" || d.kind === "match";
     el("alert-donor").textContent = milestone ? d.title || T.milestone : d.donor || T.anonymous;
     headline(milestone, tierOf(d));
     showAmounts(d);
@@ -1236,6 +1244,17 @@
       if (r.best > 0 && !isKnown(id)) {
         queue.push({ id: id, kind: "poll", title: T.pollClosed, amount: r.best,
           message: ev.poll.question + " — " + r.text });
+      }
+    } else if (ev.match && (ev.type === "match_started" || ev.type === "match_created" && ev.match.status === "active") &&
+               cfg.matchAlert) {
+      // A sponsor's doubling begins (its window opens, or it is added on air):
+      // on air once, with its budget, so that the host can call for gifts
+      // (`match_alert=0` leaves it to the matching badge).
+      var ms = ev.match, matchId = "match:" + ms.id;
+      if (ms.left > 0 && !isKnown(matchId)) {
+        var doubles = ms.ratio[0] === ms.ratio[1], until = ms.ends_at ? clockFmt.format(new Date(ms.ends_at)) : "";
+        queue.push({ id: matchId, kind: "match", amount: ms.left, title: doubles ? T.matchOn : T.matchOnMatched,
+          message: (doubles ? T.matchFrom : T.matchFromMatched)(ms.sponsor, until) });
       }
     } else if (ev.type === "prize_drawn" && ev.draw && !isCampaign) {
       // A prize drawn on air: its winner (as viewers may see the name) and prize, once.

@@ -1336,6 +1336,49 @@ async fn a_goal_crossed_on_air_is_an_alert_of_its_own_once() {
     .await;
 }
 
+/// A sponsor who starts matching on air is an alert of its own (its budget and
+/// until when), once; `match_alert=0` leaves it to the matching badge.
+#[tokio::test]
+async fn a_sponsor_starting_to_match_on_air_is_an_alert() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let path = format!("/api/v1/campaigns/{}/matches", live.campaign_id);
+    with_browser(async |b| {
+        b.time_zone("Europe/Paris").await;
+        b.goto(&url(&app, &live, "alert", "&duration=3")).await;
+        b.wait_live().await;
+        let ends = from_now(3600);
+        let (s, v) = app
+            .post(&path, Some(ADMIN), json!({"sponsor": "Boulangerie", "ratio": [1, 1], "cap": 50000, "ends_at": ends}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let until = crate::dashboard::on(b, &ends, "return new Intl.DateTimeFormat('fr-FR', { hour: '2-digit', minute: '2-digit' }).format(new Date(arguments[0]))").await;
+        let shown = eventually("the sponsor's alert", WAIT, || async {
+            let a = alert(b).await;
+            (!a.is_null()).then_some(a)
+        })
+        .await;
+        assert_eq!(
+            (&shown["donor"], &shown["amount"], &shown["message"]),
+            (
+                &json!("Dons doublés !"),
+                &json!(eur_fr("500,00_€")),
+                &json!(format!("Boulangerie double vos dons jusqu'à {} !", until.as_str().unwrap()))
+            )
+        );
+        b.screenshot_element("#alert", "overlay-match-alert").await;
+        wait_alert_gone(b).await;
+        // Off on this overlay: the badge alone says it.
+        b.goto(&url(&app, &live, "alert", "&duration=3&match_alert=0")).await;
+        b.wait_live().await;
+        let (s, v) = app.post(&path, Some(ADMIN), json!({"sponsor": "Fromagerie", "ratio": [1, 2], "cap": 10000})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(alert(b).await, Value::Null);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_replayed_alert_shows_again_as_the_donation_is_now() {
     let app = spawn_app().await;
