@@ -61,33 +61,49 @@ impl Browser {
             &["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"],
         )
         .expect("chromium not found: run scripts/install-test-deps.sh (or set CHROMIUM)");
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-            l.local_addr().unwrap().port()
-        };
-        let driver = tokio::process::Command::new(&driver_path)
-            .arg(format!("--port={port}"))
-            .args(
-                std::env::var("CHROMEDRIVER_LOG")
-                    .map(|f| vec![format!("--log-path={f}"), "--verbose".into()])
-                    .unwrap_or_default(),
-            )
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start chromedriver");
-        let url = format!("http://127.0.0.1:{port}");
+        // A port free when chosen may be taken before chromedriver binds it (the
+        // tests' servers bind ports all along): a driver that does not answer is
+        // stopped and started again on another.
         let http = reqwest::Client::new();
-        eventually("chromedriver answers /status", Duration::from_secs(30), || {
-            let req = http.get(format!("{url}/status")).send();
-            async move {
-                let res = req.await.ok()?;
-                let v: Value = res.json().await.ok()?;
-                v["value"]["ready"].as_bool().filter(|r| *r)
+        let mut attempt = 0;
+        let (driver, url) = loop {
+            attempt += 1;
+            let port = {
+                let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+                l.local_addr().unwrap().port()
+            };
+            let mut driver = tokio::process::Command::new(&driver_path)
+                .arg(format!("--port={port}"))
+                .args(
+                    std::env::var("CHROMEDRIVER_LOG")
+                        .map(|f| vec![format!("--log-path={f}"), "--verbose".into()])
+                        .unwrap_or_default(),
+                )
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .expect("start chromedriver");
+            let url = format!("http://127.0.0.1:{port}");
+            let ready = async {
+                loop {
+                    if let Ok(res) = http.get(format!("{url}/status")).send().await
+                        && let Ok(v) = res.json::<Value>().await
+                        && v["value"]["ready"].as_bool() == Some(true)
+                    {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            };
+            match tokio::time::timeout(Duration::from_secs(20), ready).await {
+                Ok(()) => break (driver, url),
+                Err(_) if attempt < 3 => {
+                    let _ = driver.kill().await;
+                }
+                Err(_) => panic!("chromedriver did not answer /status in 20 s, three times"),
             }
-        })
-        .await;
+        };
         let profile = tempfile::tempdir().expect("profile dir");
         let mut caps = Capabilities::new();
         // The HTTPS test's server has a self-signed certificate.
