@@ -568,12 +568,6 @@
   // A sponsor's window starting within the hour, when none pays now: counted
   // down on stream ("Dans 9 min 32 s"), so that the host can call for it.
   var MATCH_AHEAD_MS = 3600000;
-  function comingMatch(now) {
-    return matches.filter(function (m) {
-      var at = m.starts_at ? Date.parse(m.starts_at) : 0;
-      return m.left > 0 && at > now && at - now <= MATCH_AHEAD_MS;
-    }).sort(function (a, b) { return Date.parse(a.starts_at) - Date.parse(b.starts_at); })[0] || null;
-  }
   function duration(ms) {
     var s = Math.max(0, Math.floor(ms / 1000));
     var d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
@@ -586,7 +580,7 @@
     var box = el("w-match");
     if (!box) return;
     var now = Date.now();
-    var m = activeMatch(now), soon = !m && comingMatch(now);
+    var m = activeMatch(now), soon = !m && cagnotteMatchAhead(matches, now, MATCH_AHEAD_MS);
     if (soon) m = soon;
     box.hidden = !m;
     if (!m) return;

@@ -185,12 +185,9 @@
     return null;
   }
   // The next sponsor's window to come (a "power hour" announced ahead), when
-  // none pays now: the soonest that still has budget.
+  // none pays now, however far ahead.
   function nextMatch() {
-    var now = Date.now();
-    return matches.filter(function (m) {
-      return m.left > 0 && m.status !== "ended" && m.status !== "used_up" && m.starts_at && Date.parse(m.starts_at) > now;
-    }).sort(function (a, b) { return Date.parse(a.starts_at) - Date.parse(b.starts_at); })[0] || null;
+    return cagnotteMatchAhead(matches, Date.now(), Infinity);
   }
   // "20:00" today, else "vendredi 4 décembre à 20:00".
   function clockOrDay(iso) {
@@ -198,8 +195,8 @@
   }
   var drawnMatch = null;
   function matchNow() {
-    var m = activeMatch() || nextMatch();
-    return m ? m.id + (activeMatch() ? ":on" : ":soon") : "";
+    var on = activeMatch(), m = on || nextMatch();
+    return m ? m.id + (on ? ":on" : ":soon") : "";
   }
   function renderMatch() {
     drawnMatch = matchNow();

@@ -1,5 +1,5 @@
-// What the viewers' pages and the website counter share: following a public
-// stream, and where the campaign stands. `cagnotteFollow(path, onFrame, onDrop)`
+// What the viewers' pages, the website counter and the overlays share:
+// following a public stream, where the campaign stands, a sponsor's window ahead. `cagnotteFollow(path, onFrame, onDrop)`
 // opens the WebSocket at `path` on this server, hands each frame to `onFrame`,
 // and after a drop calls `onDrop` and opens it again, waiting longer after each
 // failure (at most 10 s).
@@ -35,4 +35,15 @@ function cagnotteWindow(starts, ends) {
   if (ends && Date.parse(ends) <= now) return "ended";
   if (starts && now < Date.parse(starts)) return "upcoming";
   return "open";
+}
+
+// The sponsor's window to come soonest, among `matches` (their public JSON),
+// that still has budget and starts after `now` and at most `within` ms after
+// it: what the pages announce and the overlay counts down to. Null when none.
+function cagnotteMatchAhead(matches, now, within) {
+  "use strict";
+  return matches.filter(function (m) {
+    var at = m.starts_at ? Date.parse(m.starts_at) : 0;
+    return m.left > 0 && at > now && at - now <= within;
+  }).sort(function (a, b) { return Date.parse(a.starts_at) - Date.parse(b.starts_at); })[0] || null;
 }

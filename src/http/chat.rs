@@ -114,10 +114,8 @@ struct Subject {
     /// The rewards offered now: the live's, or on a campaign's line those of
     /// its lives on air (read for `say=rewards` only).
     rewards: Vec<crate::domain::state::RewardState>,
-    /// The campaign came to its end: the total line thanks, with no link to give.
-    over: bool,
-    /// The campaign's opening while it is to come: the total line says when.
-    opens: Option<Timestamp>,
+    /// Where the campaign stands ([`window`]).
+    window: Window,
     /// Every donor viewers may see by name, in alphabetical order, and how
     /// many of the donations that count show none (read for `say=thanks` only).
     names: Vec<String>,
@@ -163,8 +161,7 @@ async fn live_line(
         climb,
         lives,
         rewards: if ask.say == Say::Rewards { offered(&live) } else { Vec::new() },
-        over: crate::views::campaign_status(&campaign.campaign, app.now()) == "ended",
-        opens: opens(&campaign.campaign, app.now()),
+        window: window(&campaign.campaign, app.now()),
         names: Vec::new(),
         matches: if ask.say == Say::Match { campaign.matches.clone() } else { Vec::new() },
         unnamed: 0,
@@ -210,8 +207,7 @@ async fn campaign_line(
         } else {
             Vec::new()
         },
-        over: crate::views::campaign_status(&c.campaign, app.now()) == "ended",
-        opens: opens(&c.campaign, app.now()),
+        window: window(&c.campaign, app.now()),
         names: Vec::new(),
         matches: if ask.say == Say::Match { c.matches.clone() } else { Vec::new() },
         unnamed: 0,
@@ -270,7 +266,7 @@ fn line(ask: &Ask, s: &Subject, campaign_totals: &Totals, now: Timestamp) -> Str
 /// (Europe/Paris) : encore 450,00 € à abonder !", or the next window ahead:
 /// the sponsor's doubling the pages and the overlays show, for the chat.
 fn match_line(ask: &Ask, s: &Subject, now: Timestamp) -> String {
-    if s.over {
+    if s.window.over() {
         return ask
             .words("Collecte terminée\u{a0}: plus de doublement des dons.", "The fundraiser is over: no more matching.")
             .to_owned();
@@ -361,15 +357,34 @@ fn rewards_line(ask: &Ask, s: &Subject) -> String {
     out
 }
 
-/// The campaign's opening, if it is still to come at `now`.
-fn opens(c: &crate::domain::Campaign, now: Timestamp) -> Option<Timestamp> {
-    c.starts_at.filter(|_| crate::views::campaign_status(c, now) == "upcoming")
+/// Where the campaign stands for the chat's lines.
+#[derive(Clone, Copy)]
+enum Window {
+    /// To open at this time: the total line says when, with no link to give.
+    Opens(Timestamp),
+    Open,
+    /// Came to its end: the total line thanks, with no link to give.
+    Over,
+}
+
+impl Window {
+    fn over(self) -> bool {
+        matches!(self, Window::Over)
+    }
+}
+
+fn window(c: &crate::domain::Campaign, now: Timestamp) -> Window {
+    match (crate::views::campaign_status(c, now), c.starts_at) {
+        ("ended", _) => Window::Over,
+        ("upcoming", Some(at)) => Window::Opens(at),
+        _ => Window::Open,
+    }
 }
 
 fn total_line(ask: &Ask, s: &Subject, campaign_totals: &Totals) -> String {
     let money = |m| ask.money(s.currency, m);
     // Not open yet: when it opens, and no link to give (as the pages).
-    if let Some(at) = s.opens {
+    if let Window::Opens(at) = s.window {
         let mut out = if ask.french {
             format!("La collecte pour {} ouvre le {}.", s.beneficiary, when(ask, at))
         } else {
@@ -384,7 +399,7 @@ fn total_line(ask: &Ask, s: &Subject, campaign_totals: &Totals) -> String {
         }
         return out;
     }
-    let mut out = match (s.over, ask.french) {
+    let mut out = match (s.window.over(), ask.french) {
         (false, true) => format!("{} récoltés pour {}", money(s.totals.total), s.beneficiary),
         (false, false) => format!("{} raised for {}", money(s.totals.total), s.beneficiary),
         (true, true) => format!("Collecte terminée\u{a0}: {} récoltés pour {}", money(s.totals.total), s.beneficiary),
@@ -411,14 +426,14 @@ fn total_line(ask: &Ask, s: &Subject, campaign_totals: &Totals) -> String {
             &format!(" {} {}.", ask.words("Toute la campagne :", "The whole campaign:"), money(campaign_totals.total));
     }
     out += &match (s.totals.donations, ask.french) {
-        (0, _) if s.over => String::new(),
+        (0, _) if s.window.over() => String::new(),
         (0, _) => format!(" {}", ask.words("Soyez le premier à donner !", "Be the first to give!")),
         (1, true) => " 1 don, merci !".to_owned(),
         (n, true) => format!(" {n} dons, merci !"),
         (1, false) => " 1 donation, thank you!".to_owned(),
         (n, false) => format!(" {n} donations, thank you!"),
     };
-    if let Some(url) = s.donate_url.as_ref().filter(|_| !s.over) {
+    if let Some(url) = s.donate_url.as_ref().filter(|_| !s.window.over()) {
         out += &format!(" {} {url}", ask.words("Pour donner :", "Donate:"));
     }
     out
