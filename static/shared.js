@@ -655,7 +655,10 @@ function cagnotteRewards(o) {
       if (x[0] === "amount") input.inputMode = "decimal";
       if (x[0] === "title" || x[0] === "tag") { input.maxLength = 100; input.required = true; }
       if (x[0] === "amount") input.required = true;
-      input.addEventListener("input", function () { d[x[0]] = input.value; });
+      // "change" too: a field emptied by a script or a tool fires only that one.
+      function keep() { d[x[0]] = input.value; }
+      input.addEventListener("input", keep);
+      input.addEventListener("change", keep);
       label.appendChild(input);
       f.appendChild(label);
     });
