@@ -1808,10 +1808,12 @@
         return { id: l.id, label: l.host + (l.title ? " — " + l.title : "") + (l.scheduled_at ? " (" + when(l.scheduled_at) + ")" : "") };
       });
     },
-    count: function (m, platform, liveId) {
-      return api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/payments",
-        { provider: platform, payment_id: m.reference, amount: m.amount, currency: campaign.currency })
-        .then(function () { refresh(false); });
+    // The export's name for the organisers (public when `shown`), its message only when shown.
+    count: function (m, platform, liveId, shown) {
+      return api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/payments", {
+        provider: platform, payment_id: m.reference, amount: m.amount, currency: campaign.currency,
+        donor: m.donor, message: shown ? m.message : null, anonymous: !shown
+      }).then(function () { refresh(false); });
     }
   });
   el("print-report").addEventListener("click", function () {

@@ -1002,7 +1002,9 @@ var cagnotteReconcileWords = {
     missing: "Absent de Cagnotte", unknown: "Absent de l'export", differing: "Montant différent", repeated: "En double dans l'export",
     pick: "Choisissez d'abord l'export CSV de votre prestataire.",
     live: "Live où compter les paiements absents : ", countIt: "Compter ce paiement", confirm: "Confirmer ?", counted: "Compté ✓",
-    needPlatform: "Choisissez la plateforme du rapprochement pour compter un paiement."
+    needPlatform: "Choisissez la plateforme du rapprochement pour compter un paiement.",
+    byDate: "Celui de la date de chaque paiement", needLive: "Choisissez le live où compter ce paiement : l'export ne dit pas quand il a été fait.",
+    shown: "Afficher en public le nom et le message de l'export (sinon le nom reste aux seuls organisateurs, sans le message)"
   },
   en: {
     summary: function (rows, ref, amount, matched) {
@@ -1015,14 +1017,18 @@ var cagnotteReconcileWords = {
     missing: "Not in Cagnotte", unknown: "Not in the export", differing: "Amount differs", repeated: "Twice in the export",
     pick: "Choose your provider's CSV export first.",
     live: "Live to count the missing payments on: ", countIt: "Count this payment", confirm: "Confirm?", counted: "Counted ✓",
-    needPlatform: "Choose the comparison's platform to count a payment."
+    needPlatform: "Choose the comparison's platform to count a payment.",
+    byDate: "The one of each payment's date", needLive: "Choose the live to count this payment on: the export does not say when it was made.",
+    shown: "Show the export's name and message publicly (else the name is for the organisers only, without the message)"
   }
 };
 
 // With `counter` (the dashboard's: `{lives()}` the campaign's `[{id, label}]`,
-// `count(missing, platform, liveId)` a promise), each payment missing from the
-// donations gets a button that counts it on the chosen live (two clicks), as
-// its webhook would have.
+// `count(missing, platform, liveId, shown)` a promise), each payment missing
+// from the donations gets a button that counts it on the chosen live (two
+// clicks), as its webhook would have: by default the live of the payment's
+// time, when the export gives it; its donor's name and message public when
+// `shown` (the export does not say whether the donor asked to stay anonymous).
 function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counter) {
   "use strict";
   var W = cagnotteReconcileWords[lang];
@@ -1035,7 +1041,9 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
   }
   function draw(r) {
     var gaps = [];
-    r.missing.forEach(function (m) { gaps.push(["missing", m.reference, money(m.amount), "", "", "", m]); });
+    r.missing.forEach(function (m) {
+      gaps.push(["missing", m.reference, money(m.amount), "", m.paid_at ? when(m.paid_at) : "", m.donor || "", m]);
+    });
     r.differing.forEach(function (d) {
       gaps.push(["differing", d.reference, money(d.amount_in_export), money(d.amount), when(d.donation.at), d.donation.donor || ""]);
     });
@@ -1054,6 +1062,7 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
       tr.dataset.kind = g[0];
       tr.appendChild(make("td", "kind", W[g[0]]));
       g.slice(1, 6).forEach(function (c, i) { tr.appendChild(make("td", i === 1 || i === 2 ? "num" : null, c)); });
+      if (g[6] && g[6].message) tr.lastChild.appendChild(make("q", "message", g[6].message));
       var act = make("td", "act");
       if (counter && g[6]) act.appendChild(countButton(g[6], platform));
       tr.appendChild(act);
@@ -1063,13 +1072,21 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
     pick.hidden = !(counter && r.missing.length);
     if (!pick.hidden) {
       var select = pick.querySelector("select"), chosen = select.value;
+      var dated = r.missing.some(function (m) { return m.live_id; });
       select.textContent = "";
+      if (dated) {
+        var auto = make("option", null, W.byDate);
+        auto.value = "";
+        select.appendChild(auto);
+      }
       counter.lives().forEach(function (l) {
         var o = make("option", null, l.label);
         o.value = l.id;
         select.appendChild(o);
       });
-      if (chosen) select.value = chosen;
+      // The live the organiser picked stays picked; else each payment's own.
+      if (select.dataset.picked && select.querySelector("option[value='" + CSS.escape(chosen) + "']")) select.value = chosen;
+      else if (dated) select.value = "";
     }
     document.getElementById("reconcile-table").hidden = !gaps.length;
     document.getElementById("reconcile-result").hidden = false;
@@ -1109,9 +1126,10 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
     if (!platform) { b.disabled = true; b.title = W.needPlatform; return b; }
     b.addEventListener("click", function () {
       if (!b.dataset.armed) { b.dataset.armed = "1"; b.textContent = W.confirm; return; }
+      var live = document.querySelector("#reconcile-live select").value || m.live_id;
+      if (!live) { delete b.dataset.armed; b.textContent = W.countIt; cagnotteNotice(W.needLive, true); return; }
       b.disabled = true;
-      var live = document.querySelector("#reconcile-live select").value;
-      counter.count(m, platform, live).then(function () {
+      counter.count(m, platform, live, document.getElementById("reconcile-shown").checked).then(function () {
         b.textContent = W.counted;
         delete b.dataset.armed;
       }, function (err) {
@@ -1128,8 +1146,17 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
     pick.id = "reconcile-live";
     pick.hidden = true;
     var label = make("label", null, W.live);
-    label.appendChild(make("select"));
+    var select = make("select");
+    select.addEventListener("change", function () { select.dataset.picked = "1"; });
+    label.appendChild(select);
     pick.appendChild(label);
+    var shown = make("label", "check");
+    var box = make("input");
+    box.type = "checkbox";
+    box.id = "reconcile-shown";
+    shown.appendChild(box);
+    shown.appendChild(document.createTextNode(" " + W.shown));
+    pick.appendChild(shown);
     var result = document.getElementById("reconcile-result");
     result.insertBefore(pick, result.querySelector(".table-wrap"));
   } else {
@@ -1144,6 +1171,9 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
     if (!file) { cagnotteNotice(W.pick, true); return; }
     var query = ["platform", "reference", "amount"].filter(function (name) { return form.elements[name].value; })
       .map(function (name) { return name + "=" + encodeURIComponent(form.elements[name].value); });
+    // The export's times without their zone are this computer's clock's.
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone) query.push("tz=" + encodeURIComponent(zone));
     var path = "/api/v1/campaigns/" + encodeURIComponent(campaignId()) + "/reconcile" +
       (query.length ? "?" + query.join("&") : "");
     send(path, file).then(draw).catch(fail);

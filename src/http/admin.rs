@@ -320,7 +320,7 @@ async fn public_days(
         .views
         .with_campaign(&campaign_id, |c| (c.last_seq, c.totals, c.campaign.currency))
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
-    let style = CsvStyle { excel: false, french: false, zone: CsvStyle::zone(&q)? };
+    let style = CsvStyle { excel: false, french: false, zone: time_zone(&q)? };
     let zone = style.zone.as_ref().map_or("UTC", |(_, name)| name.as_str()).to_owned();
     let cached = {
         let cache = app.public_days.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -493,7 +493,20 @@ fn csv_err(e: csv::Error) -> ApiError {
 
 /// The clock of `?tz=` (a name of the IANA database), if one is asked for.
 pub(crate) fn time_zone(q: &HashMap<String, String>) -> Result<Option<(jiff::tz::TimeZone, String)>, ApiError> {
-    CsvStyle::zone(q)
+    zone_named(q.get("tz").map(String::as_str))
+}
+
+/// The time zone of this IANA name, if one is given; refused unless it is one.
+pub(crate) fn zone_named(name: Option<&str>) -> Result<Option<(jiff::tz::TimeZone, String)>, ApiError> {
+    match name.map(str::trim).filter(|z| !z.is_empty()) {
+        None => Ok(None),
+        // A name of the IANA database only: never a path, never a POSIX rule.
+        Some(name) if name.len() > 64 || name.starts_with(['/', '.']) || name.contains("..") => Err(unknown_zone(name)),
+        Some(name) => {
+            let zone = jiff::tz::TimeZone::get(name).map_err(|_| unknown_zone(name))?;
+            Ok(Some((zone, name.to_owned())))
+        }
+    }
 }
 
 fn unknown_zone(name: &str) -> ApiError {
@@ -553,23 +566,8 @@ impl CsvStyle {
 
     fn of(q: &HashMap<String, String>) -> Result<CsvStyle, ApiError> {
         let excel = q.get("excel").is_some_and(|v| v == "1" || v == "true");
-        let zone = Self::zone(q)?.filter(|_| excel);
+        let zone = time_zone(q)?.filter(|_| excel);
         Ok(CsvStyle { excel, french: excel && q.get("lang").is_some_and(|l| l == "fr"), zone })
-    }
-
-    /// The clock of `?tz=` (a name of the IANA database), if one is asked for.
-    fn zone(q: &HashMap<String, String>) -> Result<Option<(jiff::tz::TimeZone, String)>, ApiError> {
-        match q.get("tz").map(|z| z.trim()).filter(|z| !z.is_empty()) {
-            None => Ok(None),
-            // A name of the IANA database only: never a path, never a POSIX rule.
-            Some(name) if name.len() > 64 || name.starts_with(['/', '.']) || name.contains("..") => {
-                Err(unknown_zone(name))
-            }
-            Some(name) => {
-                let zone = jiff::tz::TimeZone::get(name).map_err(|_| unknown_zone(name))?;
-                Ok(Some((zone, name.to_owned())))
-            }
-        }
     }
 
     /// Each live's totals, in the lives export.
@@ -805,7 +803,7 @@ async fn report(
     app.require_report_reader(&headers, &campaign_id)?;
     let (totals, currency) = totals_of(&app, &campaign_id)?;
     // Days on the asked clock, whatever the spreadsheet options.
-    let style = CsvStyle { excel: false, french: false, zone: CsvStyle::zone(&q)? };
+    let style = CsvStyle { excel: false, french: false, zone: time_zone(&q)? };
     let hosts = hosts(&app, &campaign_id);
     let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
     let mut kept = Vec::with_capacity(donations.len());

@@ -312,7 +312,7 @@ fn integration_list(app: &AppState, headers: &HeaderMap, keep: impl Fn(&Integrat
 /// air per the schedule (the latest started if several), else the one that
 /// started last, else the next one scheduled, else the newest unscheduled one;
 /// a live called off only when there is no other.
-fn live_for(
+pub(super) fn live_for(
     app: &AppState,
     campaign_id: &str,
     now: Timestamp,

@@ -8,6 +8,8 @@
 use super::admin::{Logged, donations_of};
 use super::{Path, Query};
 use crate::app::AppState;
+use crate::domain::Timestamp;
+use crate::domain::text::{DONOR_MAX, MESSAGE_MAX};
 use crate::error::ApiError;
 use crate::money::Currency;
 use axum::body::Bytes;
@@ -15,6 +17,7 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use jiff::tz::TimeZone;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -43,11 +46,59 @@ const REFERENCE_NAMES: [&str; 12] = [
 /// first column whose name starts with "montant" or "amount" (not a refund's).
 const AMOUNT_NAMES: [&str; 5] = ["amount", "montant", "gross", "montant du paiement", "montant total"];
 
-/// The export's payments to compare: (reference, amount in minor units).
+/// The columns that name the donor, when the export has one (Stripe's
+/// metadata as its export names it, Ko-fi's "From", a spreadsheet's).
+const DONOR_NAMES: [&str; 9] = [
+    "donor (metadata)",
+    "pseudo (metadata)",
+    "name (metadata)",
+    "donor",
+    "donateur",
+    "donatrice",
+    "pseudo",
+    "from",
+    "from name",
+];
+/// Else a first name and a last name (HelloAsso's payer), said as its
+/// webhook says them: "Inès D.".
+const FIRST_NAMES: [&str; 5] = ["prenom", "prenom payeur", "prenom du payeur", "prenom donateur", "first name"];
+const LAST_NAMES: [&str; 5] = ["nom", "nom payeur", "nom du payeur", "nom donateur", "last name"];
+const MESSAGE_NAMES: [&str; 4] = ["message (metadata)", "message", "commentaire", "comment"];
+/// The columns of the payment's time, most telling first.
+const DATE_NAMES: [&str; 10] = [
+    "created date (utc)",
+    "created (utc)",
+    "datetime (utc)",
+    "date (utc)",
+    "date du paiement",
+    "date de paiement",
+    "date de la commande",
+    "created",
+    "date",
+    "paid at",
+];
+
+/// One of the export's payments.
+#[derive(Debug, PartialEq)]
+struct Row {
+    reference: String,
+    /// In minor units.
+    amount: i64,
+    donor: Option<String>,
+    message: Option<String>,
+    paid_at: Option<Timestamp>,
+}
+
+/// The export's payments to compare.
 struct Export {
     reference: String,
     amount: String,
-    rows: Vec<(String, i64)>,
+    /// The columns read besides, when found: the donor's (one, or a first
+    /// and a last name as "Prénom + Nom"), the message's, the time's.
+    donor: Option<String>,
+    message: Option<String>,
+    date: Option<String>,
+    rows: Vec<Row>,
     /// Rows left aside: no reference, or a negative amount (a refund's line).
     skipped: usize,
 }
@@ -95,10 +146,41 @@ pub fn amount(cell: &str, currency: Currency) -> Option<i64> {
     Some(if negative { -minor } else { minor })
 }
 
+/// A payment's time as exports write it: RFC 3339 with its offset, else
+/// "2026-12-01 20:10[:33]" (Stripe's, Ko-fi's) or "01/12/2026 20:10[:33]"
+/// (day first, French spreadsheets' and HelloAsso's) on `zone`'s clock. A date
+/// without its time, or anything else, is none: the time only suggests a live.
+fn paid_at(cell: &str, zone: &TimeZone) -> Option<Timestamp> {
+    let cell = cell.trim();
+    if let Ok(t) = cell.parse::<jiff::Timestamp>() {
+        return Some(Timestamp::from_millis(t.as_millisecond()));
+    }
+    [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%d/%m/%Y %H:%M:%S",
+        "%d/%m/%Y %H:%M",
+    ]
+    .iter()
+    .find_map(|f| jiff::civil::DateTime::strptime(f, cell).ok())
+    // A time a clock change skips or repeats is read as before the change.
+    .and_then(|civil| zone.to_ambiguous_timestamp(civil).compatible().ok())
+    .map(|t| Timestamp::from_millis(t.as_millisecond()))
+}
+
 /// Reads the export: its reference and amount columns (`reference` and
 /// `amount` when given: a header's name; else found by [`REFERENCE_NAMES`]
-/// and [`AMOUNT_NAMES`]) and its rows.
-fn read(text: &str, currency: Currency, reference: Option<&str>, amount_col: Option<&str>) -> Result<Export, ApiError> {
+/// and [`AMOUNT_NAMES`]), the donor's, message's and time's when found (the
+/// time on `zone`'s clock unless its column says UTC), and its rows.
+fn read(
+    text: &str,
+    currency: Currency,
+    reference: Option<&str>,
+    amount_col: Option<&str>,
+    zone: &TimeZone,
+) -> Result<Export, ApiError> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(separator(text))
         .flexible(true)
@@ -123,6 +205,23 @@ fn read(text: &str, currency: Currency, reference: Option<&str>, amount_col: Opt
     };
     let r = pick(reference, &REFERENCE_NAMES, &[], "reference")?;
     let a = pick(amount_col, &AMOUNT_NAMES, &["montant", "amount"], "amount")?;
+    let known = |k: &[&str]| k.iter().find_map(|k| names.iter().position(|n| n == k)).filter(|i| ![r, a].contains(i));
+    let donor = match known(&DONOR_NAMES) {
+        Some(d) => Some((d, None)),
+        None => known(&FIRST_NAMES)
+            .map(|f| (f, known(&LAST_NAMES)))
+            // A name alone ("Nom" without "Prénom"): the donor's whole name.
+            .or_else(|| known(&["nom du donateur", "nom", "name"]).map(|n| (n, None))),
+    };
+    let message = known(&MESSAGE_NAMES);
+    let date = known(&DATE_NAMES);
+    let date_zone = match date {
+        Some(d) if names[d].contains("utc") => TimeZone::UTC,
+        _ => zone.clone(),
+    };
+    // As a provider's webhook cleans its texts: control characters out, cut to length.
+    let text_of =
+        |record: &csv::StringRecord, i: usize, max: usize| crate::webhooks::clean_text("text", record.get(i), max);
     let mut rows = Vec::new();
     let mut skipped = 0;
     for (line, record) in reader.records().enumerate() {
@@ -144,9 +243,35 @@ fn read(text: &str, currency: Currency, reference: Option<&str>, amount_col: Opt
             skipped += 1;
             continue;
         }
-        rows.push((reference.to_owned(), minor));
+        let donor = donor.and_then(|(first, last)| {
+            let first = text_of(&record, first, DONOR_MAX)?;
+            let last = last.and_then(|l| text_of(&record, l, DONOR_MAX)).unwrap_or_default();
+            crate::webhooks::clean_text(
+                "donor",
+                Some(&crate::webhooks::helloasso::short_name(&first, &last)),
+                DONOR_MAX,
+            )
+        });
+        rows.push(Row {
+            reference: reference.to_owned(),
+            amount: minor,
+            donor,
+            message: message.and_then(|m| text_of(&record, m, MESSAGE_MAX)),
+            paid_at: date.and_then(|d| paid_at(record.get(d).unwrap_or(""), &date_zone)),
+        });
     }
-    Ok(Export { reference: headers[r].clone(), amount: headers[a].clone(), rows, skipped })
+    Ok(Export {
+        reference: headers[r].clone(),
+        amount: headers[a].clone(),
+        donor: donor.map(|(d, last)| match last {
+            Some(l) => format!("{} + {}", headers[d], headers[l]),
+            None => headers[d].clone(),
+        }),
+        message: message.map(|m| headers[m].clone()),
+        date: date.map(|d| headers[d].clone()),
+        rows,
+        skipped,
+    })
 }
 
 fn unreadable(e: csv::Error) -> ApiError {
@@ -167,6 +292,9 @@ pub struct Ask {
     amount: Option<String>,
     /// Compare with this platform's donations only (`stripe`, `helloasso`…).
     platform: Option<String>,
+    /// The clock of the export's times when their column does not say UTC
+    /// (an IANA name; UTC without it).
+    tz: Option<String>,
 }
 
 /// `POST /api/v1/campaigns/{id}/reconcile[?platform=stripe][&reference=…][&amount=…]`
@@ -188,15 +316,24 @@ pub async fn reconcile(
     if text.trim().is_empty() {
         return Err(ApiError::invalid("invalid_export", "the export is empty"));
     }
-    let export = read(text, currency, ask.reference.as_deref(), ask.amount.as_deref())?;
+    let zone = super::admin::zone_named(ask.tz.as_deref())?.map_or(TimeZone::UTC, |(z, _)| z);
+    let export = read(text, currency, ask.reference.as_deref(), ask.amount.as_deref(), &zone)?;
     let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
     let platform = ask.platform.as_deref().map(str::trim).filter(|p| !p.is_empty());
-    Ok(axum::Json(compare(&export, &donations, platform)).into_response())
+    // A missing payment's live: the one a campaign's integration would have
+    // counted it on at its time.
+    let live_at = |at: Timestamp| super::integrations::live_for(&app, &campaign_id, at, |_| true);
+    Ok(axum::Json(compare(&export, &donations, platform, live_at)).into_response())
 }
 
 /// The export's payments against the donations with a reference (of
 /// `platform` only, when given), oldest first as each lists them.
-fn compare(export: &Export, donations: &[Logged], platform: Option<&str>) -> Value {
+fn compare(
+    export: &Export,
+    donations: &[Logged],
+    platform: Option<&str>,
+    live_at: impl Fn(Timestamp) -> Option<String>,
+) -> Value {
     // Newest first from the log: the oldest donation of a reference wins.
     let mut ours: HashMap<&str, &Logged> = HashMap::new();
     for l in donations.iter().rev() {
@@ -208,7 +345,8 @@ fn compare(export: &Export, donations: &[Logged], platform: Option<&str>) -> Val
     }
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let (mut matched, mut missing, mut differing, mut repeated) = (0u64, vec![], vec![], vec![]);
-    for (reference, amount) in &export.rows {
+    for row in &export.rows {
+        let (reference, amount) = (&row.reference, &row.amount);
         let n = seen.entry(reference.as_str()).or_default();
         *n += 1;
         if *n == 2 {
@@ -218,7 +356,10 @@ fn compare(export: &Export, donations: &[Logged], platform: Option<&str>) -> Val
             continue;
         }
         match ours.get(reference.as_str()) {
-            None => missing.push(json!({"reference": reference, "amount": amount})),
+            None => missing.push(json!({
+                "reference": reference, "amount": amount, "paid_at": row.paid_at, "donor": row.donor,
+                "message": row.message, "live_id": row.paid_at.and_then(&live_at),
+            })),
             Some(l) if l.donation.amount != *amount => differing.push(json!({
                 "reference": reference, "amount_in_export": amount, "amount": l.donation.amount,
                 "donation": donation(l),
@@ -229,7 +370,10 @@ fn compare(export: &Export, donations: &[Logged], platform: Option<&str>) -> Val
     let mut unknown: Vec<&Logged> = ours.iter().filter(|(r, _)| !seen.contains_key(*r)).map(|(_, l)| *l).collect();
     unknown.sort_by_key(|l| (l.donation.at, l.donation.id.clone()));
     json!({
-        "columns": {"reference": export.reference, "amount": export.amount},
+        "columns": {
+            "reference": export.reference, "amount": export.amount,
+            "donor": export.donor, "message": export.message, "date": export.date,
+        },
         "rows": export.rows.len(), "skipped": export.skipped,
         "matched": matched,
         "missing": missing,
@@ -344,26 +488,87 @@ mod tests {
         assert_eq!(amount("¥1500", jpy), Some(1500));
     }
 
+    fn row(reference: &str, amount: i64) -> Row {
+        Row { reference: reference.to_owned(), amount, donor: None, message: None, paid_at: None }
+    }
+
     #[test]
     fn the_columns_are_found_by_their_usual_names() {
         let eur = Currency::parse("EUR").unwrap();
+        let utc = TimeZone::UTC;
         let stripe = "id,Created date (UTC),Amount,Amount Refunded,Currency,PaymentIntent ID\nch_1,2026-12-01,15.00,0.00,eur,pi_1\n";
-        let e = read(stripe, eur, None, None).unwrap();
+        let e = read(stripe, eur, None, None, &utc).unwrap();
         assert_eq!(
-            (e.reference.as_str(), e.amount.as_str(), e.rows),
-            ("PaymentIntent ID", "Amount", vec![("pi_1".to_owned(), 1500)])
+            (e.reference.as_str(), e.amount.as_str(), e.date.as_deref(), e.donor, e.rows),
+            ("PaymentIntent ID", "Amount", Some("Created date (UTC)"), None, vec![row("pi_1", 1500)])
         );
         let french = "\u{feff}Date;Numéro de paiement;Montant (€);Statut\n01/12/2026;1234;15,00;Validé\n;;;\n02/12/2026;1235;-15,00;Remboursé\n";
-        let e = read(french.trim_start_matches('\u{feff}'), eur, None, None).unwrap();
+        let e = read(french.trim_start_matches('\u{feff}'), eur, None, None, &utc).unwrap();
         assert_eq!(
             (e.reference.as_str(), e.amount.as_str(), e.rows, e.skipped),
-            ("Numéro de paiement", "Montant (€)", vec![("1234".to_owned(), 1500)], 2)
+            ("Numéro de paiement", "Montant (€)", vec![row("1234", 1500)], 2)
         );
-        let named = read("ref,total\nA,2\n", eur, Some("ref"), Some("total")).unwrap();
-        assert_eq!(named.rows, vec![("A".to_owned(), 200)]);
-        let err = read("a,b\n1,2\n", eur, None, None).err().unwrap();
+        let named = read("ref,total\nA,2\n", eur, Some("ref"), Some("total"), &utc).unwrap();
+        assert_eq!(named.rows, vec![row("A", 200)]);
+        let err = read("a,b\n1,2\n", eur, None, None, &utc).err().unwrap();
         assert_eq!(err.code, "export_columns");
-        let err = read("id,amount\nx,beaucoup\n", eur, None, None).err().unwrap();
+        let err = read("id,amount\nx,beaucoup\n", eur, None, None, &utc).err().unwrap();
         assert_eq!(err.code, "invalid_export");
+    }
+
+    /// Who paid, what they wrote and when, read where the export says them.
+    #[test]
+    fn the_donor_the_message_and_the_time_are_read_when_found() {
+        let eur = Currency::parse("EUR").unwrap();
+        let paris = TimeZone::get("Europe/Paris").unwrap();
+        let at = |s: &str| Some(Timestamp::parse(s).unwrap());
+        // Stripe's export: the metadata's columns, a time in UTC whatever the zone.
+        let stripe = "id,Created date (UTC),Amount,PaymentIntent ID,donor (metadata),message (metadata)\n\
+                      ch_1,2026-12-01 20:10:33,15.00,pi_1,Ana,Allez\u{7} !\n\
+                      ch_2,2026-12-01 20:11,8.00,pi_2,,\n";
+        let e = read(stripe, eur, None, None, &paris).unwrap();
+        assert_eq!(
+            (e.donor.as_deref(), e.message.as_deref(), e.date.as_deref()),
+            (Some("donor (metadata)"), Some("message (metadata)"), Some("Created date (UTC)"))
+        );
+        let expected = vec![
+            Row {
+                donor: Some("Ana".into()),
+                message: Some("Allez  !".into()),
+                paid_at: at("2026-12-01T20:10:33Z"),
+                ..row("pi_1", 1500)
+            },
+            Row { paid_at: at("2026-12-01T20:11:00Z"), ..row("pi_2", 800) },
+        ];
+        assert_eq!(e.rows, expected);
+        // HelloAsso's: the payer's first and last names, a French time on the asked clock.
+        let helloasso = "Référence commande;Date;Montant;Prénom payeur;Nom payeur;Commentaire\n\
+                         901;01/12/2026 21:10;20,00;inès;dupont;Bravo\n\
+                         902;01/12/2026;5,00;Zoé;;\n\
+                         903;hier;5,00;;Martin;\n";
+        let e = read(helloasso, eur, Some("Référence commande"), None, &paris).unwrap();
+        let alone = read("Référence;Montant;Nom\nA;2;Inès Dupont\n", eur, None, None, &paris).unwrap();
+        assert_eq!(alone.rows[0].donor.as_deref(), Some("Inès Dupont"));
+        assert_eq!(e.donor.as_deref(), Some("Prénom payeur + Nom payeur"));
+        let got: Vec<_> = e.rows.iter().map(|r| (r.donor.as_deref(), r.message.as_deref(), r.paid_at)).collect();
+        assert_eq!(
+            got,
+            [
+                (Some("inès D."), Some("Bravo"), at("2026-12-01T20:10:00Z")),
+                (Some("Zoé"), None, None),
+                (None, None, None)
+            ]
+        );
+        // RFC 3339 keeps its own offset; nonsense is no time.
+        for (cell, expected) in [
+            ("2026-07-01T10:00:00+02:00", at("2026-07-01T08:00:00Z")),
+            ("2026-07-01 10:00", at("2026-07-01T08:00:00Z")),
+            ("2026-03-29 02:30", at("2026-03-29T01:30:00Z")),
+            ("01/07/2026 10:00:05", at("2026-07-01T08:00:05Z")),
+            ("07/31/2026 10:00", None),
+            ("", None),
+        ] {
+            assert_eq!(paid_at(cell, &paris), expected, "{cell:?}");
+        }
     }
 }

@@ -51,6 +51,16 @@ pub fn verify(
 }
 
 /// Reads a verified notification.
+/// A payer as shown: the first name and the last name's initial ("Inès D."),
+/// the first name alone without a last name.
+pub fn short_name(first: &str, last: &str) -> String {
+    let first = first.trim();
+    match last.trim().chars().next() {
+        Some(i) if !first.is_empty() => format!("{first} {}.", i.to_uppercase()),
+        _ => first.to_owned(),
+    }
+}
+
 pub fn parse(body: &[u8], query: &HashMap<String, String>) -> Result<Parsed, WebhookError> {
     let ev: Value =
         serde_json::from_slice(body).map_err(|e| WebhookError::payload(format!("the body is not JSON: {e}")))?;
@@ -117,12 +127,8 @@ pub fn parse(body: &[u8], query: &HashMap<String, String>) -> Result<Parsed, Web
         return Ok(Parsed::Ignored { event_id, reason: "a tip alone: nothing for the cause".into() });
     }
     let payer = &data["payer"];
-    let first = payer["firstName"].as_str().unwrap_or_default().trim();
-    let initial = payer["lastName"].as_str().unwrap_or_default().trim().chars().next();
-    let name = match initial {
-        Some(i) if !first.is_empty() => format!("{first} {}.", i.to_uppercase()),
-        _ => first.to_owned(),
-    };
+    let name =
+        short_name(payer["firstName"].as_str().unwrap_or_default(), payer["lastName"].as_str().unwrap_or_default());
     Ok(Parsed::Donation(Incoming {
         payment_id,
         event_id,

@@ -659,11 +659,13 @@ async fn the_provider_s_export_is_checked_against_the_donations() {
     assert_eq!(
         (&v["columns"], &v["rows"], &v["skipped"], &v["matched"], &v["missing"], &v["repeated"], ids),
         (
-            &json!({"reference": "PaymentIntent ID", "amount": "Amount"}),
+            &json!({"reference": "PaymentIntent ID", "amount": "Amount", "donor": null, "message": null,
+                "date": "Created date (UTC)"}),
             &json!(4),
             &json!(0),
             &json!(1),
-            &json!([{"reference": "pi_4", "amount": 1200}]),
+            &json!([{"reference": "pi_4", "amount": 1200, "paid_at": "2026-12-01T20:10:00.000Z", "donor": null,
+                "message": null, "live_id": live.id}]),
             &json!(["pi_1"]),
             vec![json!("pi_3")]
         )
@@ -766,6 +768,80 @@ async fn a_missing_payment_is_counted_once_whatever_comes_after() {
     }
     assert_eq!(live_totals(&app, &live).await["donations"], 2);
     assert_eq!(app.post("/api/v1/lives/nope/payments", Some(ADMIN), body).await.0, StatusCode::NOT_FOUND);
+}
+
+/// A missing payment comes with what the export says of it: the donor's
+/// name, the message, the time (on the asked clock unless its column says
+/// UTC), and the live a campaign's integration would have counted it on then.
+#[tokio::test]
+async fn a_missing_payment_comes_with_its_donor_its_time_and_its_live() {
+    let app = spawn_app().await;
+    let c = app.campaign(json!({"name": "Restos", "currency": "EUR"})).await;
+    let c = c["id"].as_str().unwrap().to_owned();
+    let first =
+        app.live(&c, json!({"host": "Ana", "scheduled_at": "2026-12-01T19:00:00Z", "duration_minutes": 120})).await;
+    let second =
+        app.live(&c, json!({"host": "Bo", "scheduled_at": "2026-12-03T19:00:00Z", "duration_minutes": 120})).await;
+    let export = "Référence commande;Date;Montant;Prénom payeur;Nom payeur;Commentaire\n\
+                  901;01/12/2026 21:10;20,00;Inès;dupont;Bravo à vous\n\
+                  902;03/12/2026 20:30;5,00;Zoé;;\n\
+                  903;02/12/2026;5,00;;;\n";
+    let check = async |query: &str| {
+        let res = app
+            .client
+            .post(format!("{}/api/v1/campaigns/{c}/reconcile{query}", app.base))
+            .bearer_auth(ADMIN)
+            .body(export)
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.json::<Value>().await.unwrap())
+    };
+    let (s, v) = check("?reference=R%C3%A9f%C3%A9rence%20commande&tz=Europe/Paris").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (&v["columns"], &v["missing"]),
+        (
+            &json!({"reference": "Référence commande", "amount": "Montant", "donor": "Prénom payeur + Nom payeur",
+                "message": "Commentaire", "date": "Date"}),
+            &json!([
+                {"reference": "901", "amount": 2000, "paid_at": "2026-12-01T20:10:00.000Z", "donor": "Inès D.",
+                    "message": "Bravo à vous", "live_id": first.id},
+                {"reference": "902", "amount": 500, "paid_at": "2026-12-03T19:30:00.000Z", "donor": "Zoé",
+                    "message": null, "live_id": second.id},
+                {"reference": "903", "amount": 500, "paid_at": null, "donor": null, "message": null, "live_id": null}
+            ])
+        )
+    );
+    // Without a clock, the export's times are UTC's: 21:10 is past the first live's end.
+    let (_, v) = check("?reference=R%C3%A9f%C3%A9rence%20commande").await;
+    assert_eq!(
+        (&v["missing"][0]["paid_at"], &v["missing"][0]["live_id"]),
+        (&json!("2026-12-01T21:10:00.000Z"), &json!(first.id))
+    );
+    let (_, v) = check("?reference=R%C3%A9f%C3%A9rence%20commande&tz=Europe/Paris").await;
+    assert_eq!(v["missing"][1]["live_id"], json!(second.id));
+    // A clock that is none is refused.
+    let (s, v) = check("?tz=Mars/Olympus").await;
+    assert_eq!((s, &v["error"], &v["field"]), (StatusCode::BAD_REQUEST, &json!("invalid_query"), &json!("tz")));
+
+    // Counted as the dashboard does, the name kept for the organisers only.
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/lives/{}/payments", first.id),
+            Some(ADMIN),
+            json!({"provider": "helloasso", "payment_id": "901", "amount": 2000, "currency": "EUR",
+                "donor": "Inès D.", "anonymous": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, list) = app.admin_get(&format!("/api/v1/campaigns/{c}/donations?q=901")).await;
+    assert_eq!(
+        (&list["donations"][0]["donor_name"], &list["donations"][0]["donor"], &list["donations"][0]["live_id"]),
+        (&json!("Inès D."), &Value::Null, &json!(first.id))
+    );
+    let (_, public) = app.get(&format!("/api/v1/lives/{}", first.id)).await;
+    assert!(!public.to_string().contains("Inès"), "{public}");
 }
 
 #[tokio::test]

@@ -203,9 +203,17 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
     )
     .unwrap();
     let good = dir.path().join("export-juste.csv");
-    std::fs::write(&good, "id,amount\npi_1,15.00\npi_2,7.00\npi_3,20.00\npi_4,12.00\n").unwrap();
+    std::fs::write(&good, "id,amount\npi_1,15.00\npi_2,7.00\npi_3,20.00\npi_4,12.00\n901,20.00\n").unwrap();
+    // HelloAsso's: the payer, the message, the time on the organiser's clock.
+    let named = dir.path().join("export-helloasso.csv");
+    std::fs::write(
+        &named,
+        "Référence;Date;Montant;Prénom;Nom;Commentaire\n901;01/12/2025 21:10;20,00;Inès;dupont;Bravo !\n",
+    )
+    .unwrap();
     let odd = dir.path().join("export-autre.csv");
-    std::fs::write(&odd, "Ref paiement;Somme versée\npi_1;15,00\npi_2;7,00\npi_3;20,00\npi_4;12,00\n").unwrap();
+    std::fs::write(&odd, "Ref paiement;Somme versée\npi_1;15,00\npi_2;7,00\npi_3;20,00\npi_4;12,00\n901;20,00\n")
+        .unwrap();
     let (_, rotated) =
         app.post(&format!("/api/v1/campaigns/{c}/rotate"), Some(ADMIN), json!({"report_token": true})).await;
     let link = rotated["report_url"].as_str().unwrap().to_owned();
@@ -225,6 +233,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         click(b, "#reconcile-form button[type=submit]").await;
     };
     with_browser(async |b| {
+        b.time_zone("Europe/Paris").await;
         sign_in(b, &app, &format!("#c={c}")).await;
         wait_text(b, "#c-name", "Restos").await;
         send(b, &gaps, "stripe").await;
@@ -256,12 +265,32 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         click(b, "#reconcile-form button[type=submit]").await;
         wait_text(b, "#reconcile-summary", &fr("3 paiements dans l'export (colonnes « Référence » et « Montant ») : 2 retrouvés parmi les dons, au centime. 2 écarts à vérifier :")).await;
 
+        // An export that names its payer and its time: the live of that time,
+        // the name and the message made public when the box is ticked.
+        send(b, &named, "helloasso").await;
+        let row = r##"var td = document.querySelectorAll("#reconcile-table tr[data-kind=missing] td");
+                      return [td[1].textContent, td[4].textContent, td[5].textContent,
+                              document.querySelector('#reconcile-live select').value,
+                              document.querySelector('#reconcile-live select option').textContent];"##;
+        let expected = json!(["901", "1 déc. 2025, 21:10", "Inès D.Bravo !", "", "Celui de la date de chaque paiement"]);
+        eventually("the payer and the time", WAIT, || async { (b.js(row).await == expected).then_some(()) }).await;
+        b.js("document.getElementById('reconcile-shown').click()").await;
+        click(b, count).await;
+        click(b, count).await;
+        wait_text(b, count, "Compté ✓").await;
+        let (_, found) = app.admin_get(&format!("/api/v1/campaigns/{c}/donations?q=901")).await;
+        let d = &found["donations"][0];
+        assert_eq!(
+            (&d["donor"], &d["message"], &d["live_id"], &d["at"].as_str().is_some(), &d["platform"]),
+            (&json!("Inès D."), &json!("Bravo !"), &json!(live.id), &true, &json!("helloasso"))
+        );
+
         // The charity's staff, with their own key: everything matches.
         b.goto(&link).await;
         wait_state(b, "ready").await;
         send(b, &good, "").await;
         let expected = json!([
-            fr("4 paiements dans l'export (colonnes « id » et « amount ») : 4 retrouvés parmi les dons, au centime. Tout concorde."),
+            fr("5 paiements dans l'export (colonnes « id » et « amount ») : 5 retrouvés parmi les dons, au centime. Tout concorde."),
             []
         ]);
         eventually("the charity's comparison", WAIT, || async { (result(b).await == expected).then_some(()) }).await;
@@ -273,7 +302,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         b.js("var f = document.getElementById('reconcile-form'); f.elements.reference.value = 'Ref paiement'; f.elements.amount.value = 'Somme versée';").await;
         click(b, "#reconcile-form button[type=submit]").await;
         let expected = json!([
-            fr("4 paiements dans l'export (colonnes « Ref paiement » et « Somme versée ») : 4 retrouvés parmi les dons, au centime. Tout concorde."),
+            fr("5 paiements dans l'export (colonnes « Ref paiement » et « Somme versée ») : 5 retrouvés parmi les dons, au centime. Tout concorde."),
             []
         ]);
         eventually("the comparison by the chosen columns", WAIT, || async { (result(b).await == expected).then_some(()) }).await;
