@@ -36,6 +36,14 @@
       erase: "Effacer ses données",
       eraseWarn: "Le nom et le message de ce don seront effacés pour de bon, partout (journal, exports, overlays), comme le donateur peut le demander (RGPD) ; le montant reste compté. Cliquez de nouveau pour confirmer.",
       erasedDone: "Nom et message effacés. Pensez aux exports et sauvegardes déjà faits.",
+      eraseDonor: "Effacer ses données (tous ses dons)",
+      eraseDonorWarn: function (name) {
+        return "Le nom et le message de chaque don au nom de « " + name + " » (sans égard aux majuscules), dans toutes les collectes, seront effacés pour de bon ; les montants restent comptés. Cliquez de nouveau pour confirmer.";
+      },
+      erasedDonor: function (n, name) {
+        return (n > 1 ? n + " dons au nom de « " + name + " » effacés" : "1 don au nom de « " + name + " » effacé") +
+          ". Pensez aux exports et sauvegardes déjà faits.";
+      },
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé", st_test: "Test",
       approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message", refund: "Rembourser",
       partRefunded: "remboursé : ", partRefund: "En partie…",
@@ -125,6 +133,13 @@
       erase: "Erase their data",
       eraseWarn: "This donation's name and message will be erased for good, everywhere (log, exports, overlays), as a donor may ask (GDPR); the amount still counts. Click again to confirm.",
       erasedDone: "Name and message erased. Mind the exports and backups already made.",
+      eraseDonor: "Erase their data (every gift)",
+      eraseDonorWarn: function (name) {
+        return "The name and message of every donation given as \u201c" + name + "\u201d (whatever its case), in every campaign, will be erased for good; the amounts still count. Click again to confirm.";
+      },
+      erasedDonor: function (n, name) {
+        return n + (n === 1 ? " donation" : " donations") + " given as \u201c" + name + "\u201d erased. Mind the exports and backups already made.";
+      },
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded", st_test: "Test",
       approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message", refund: "Refund",
       partRefunded: "refunded: ", partRefund: "In part…",
@@ -1060,6 +1075,7 @@
         acts.appendChild(actionButton("part-refund", d.id, T.partRefund));
       }
       if (!d.erased && (d.donor_name || d.message_text)) acts.appendChild(actionButton("erase", d.id, T.erase));
+      if (!d.erased && d.donor_name) acts.appendChild(actionButton("erase-donor", d.id, T.eraseDonor));
       tr.appendChild(acts);
       tb.appendChild(tr);
     });
@@ -1633,7 +1649,7 @@
     var liveId = card && card.dataset.live;
     var rotate = act.indexOf("rotate-") === 0;
     var armedKey = act + " " + (b.dataset.id || liveId || currentId);
-    if ((act === "refund" || act === "erase" || act === "close-poll" || act === "cancel-live" || act === "start-live" ||
+    if ((act === "refund" || act === "erase" || act === "erase-donor" || act === "close-poll" || act === "cancel-live" || act === "start-live" ||
         act === "end-live" || act.indexOf("remove-") === 0 ||
         rotate) &&
         !armedActs[armedKey]) {
@@ -1647,6 +1663,7 @@
       }
       if (act === "cancel-live") notice(T.cancelWarn, false);
       if (act === "erase") notice(T.eraseWarn, false);
+      if (act === "erase-donor") notice(T.eraseDonorWarn(donationsById[b.dataset.id].donor_name), false);
       arm(b);
       return;
     }
@@ -1743,6 +1760,12 @@
       "hide-message": function () { return api("POST", don + "/hide", { message: true }); },
       "refund": function () { return api("POST", don + "/refund"); },
       "erase": function () { return api("POST", don + "/erase").then(function () { notice(T.erasedDone, false); }); },
+      "erase-donor": function () {
+        var name = donationsById[b.dataset.id].donor_name;
+        return api("POST", "/api/v1/donors/erase", { donor: name }).then(function (r) {
+          notice(T.erasedDonor(r.erased.length, name), false);
+        });
+      },
       "replay": function () { return api("POST", don + "/replay").then(function () { notice(T.replayed, false); }); },
       "remove-integration": function () {
         return api("DELETE", "/api/v1/integrations/" + encodeURIComponent(b.dataset.id)).then(loadHooks);
@@ -1767,7 +1790,7 @@
     if (!call) return;
     b.disabled = true;
     call().then(function () {
-      if (act !== "test-alert" && act !== "replay" && act !== "skip-alert" && act !== "erase" && act !== "test-subscriber" &&
+      if (act !== "test-alert" && act !== "replay" && act !== "skip-alert" && act !== "erase" && act !== "erase-donor" && act !== "test-subscriber" &&
           act.indexOf("rotate") !== 0 &&
           !/-live$/.test(act)) {
         notice(T.saved, false);

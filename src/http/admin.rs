@@ -51,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/donations/{id}/hide", post(hide))
         .route("/api/v1/donations/{id}/replay", post(replay))
         .route("/api/v1/donations/{id}/erase", post(erase))
+        .route("/api/v1/donors/erase", post(erase_donor))
 }
 
 #[derive(Deserialize)]
@@ -1339,21 +1340,73 @@ async fn erase(
     app.require_admin(&headers)?;
     let outcome = app.ledger.submit(Command::EraseDonation { donation_id }).await?;
     if matches!(outcome, crate::ledger::Outcome::Appended { .. }) {
-        let dir = app.config.data_dir.clone();
-        let wiped =
-            tokio::task::spawn_blocking(move || crate::ledger::sqlite::Store::wipe_wal(&dir, Duration::from_secs(5)))
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r.map_err(|e| e.to_string()));
-        match wiped {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::warn!("the WAL was busy: an erased row's older copy stays in it until its next checkpoint")
-            }
-            Err(err) => tracing::warn!(%err, "could not empty the WAL after an erasure"),
-        }
+        wipe_wal(&app).await;
     }
     Ok(outcome_response(outcome, StatusCode::OK))
+}
+
+/// Empties the WAL after an erasure, so that no older copy of a rewritten
+/// page stays in it; said in the log when it cannot.
+async fn wipe_wal(app: &AppState) {
+    let dir = app.config.data_dir.clone();
+    let wiped =
+        tokio::task::spawn_blocking(move || crate::ledger::sqlite::Store::wipe_wal(&dir, Duration::from_secs(5)))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
+    match wiped {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!("the WAL was busy: an erased row's older copy stays in it until its next checkpoint")
+        }
+        Err(err) => tracing::warn!(%err, "could not empty the WAL after an erasure"),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EraseDonorBody {
+    donor: String,
+}
+
+/// `POST /api/v1/donors/erase` (admin) `{donor}`: every donation given under
+/// this name (without regard to case nor to the spaces around it), in every
+/// campaign, erased as `/donations/{id}/erase` erases one, for a donor who
+/// asks to be forgotten and knows only the name they gave. Answers `{donor,
+/// erased: [{donation_id, campaign_id, amount, currency, at}]}`, oldest
+/// first; `404 donor_not_found` when no donation still bears the name.
+async fn erase_donor(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<EraseDonorBody>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let name = crate::domain::text::required("donor", &b.donor, crate::domain::text::DONOR_MAX)?;
+    let folded = name.to_lowercase();
+    let campaigns: Vec<String> = app.views.campaigns.iter().map(|e| e.key().clone()).collect();
+    let mut found = Vec::new();
+    for campaign_id in campaigns {
+        let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
+        found.extend(
+            donations
+                .into_iter()
+                .map(|l| l.donation)
+                .filter(|d| !d.erased && d.donor.as_deref().is_some_and(|n| n.trim().to_lowercase() == folded)),
+        );
+    }
+    if found.is_empty() {
+        return Err(ApiError::not_found("donor_not_found", "no donation bears this donor name"));
+    }
+    found.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    let mut erased = Vec::with_capacity(found.len());
+    for d in found {
+        app.ledger.submit(Command::EraseDonation { donation_id: d.id.to_string() }).await?;
+        erased.push(json!({
+            "donation_id": d.id, "campaign_id": d.campaign_id, "amount": d.amount, "currency": d.currency, "at": d.at,
+        }));
+    }
+    wipe_wal(&app).await;
+    Ok(axum::Json(json!({ "donor": name, "erased": erased })).into_response())
 }
 
 #[derive(Deserialize)]

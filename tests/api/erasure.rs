@@ -194,3 +194,83 @@ async fn an_erased_winner_leaves_the_other_live_that_announced_her() {
     clean("the other live's resumed frames", &serde_json::to_string(&frames).unwrap());
     clean("the other live's log", &serde_json::to_string(&app.events(&other, 0).await).unwrap());
 }
+
+/// A donor who asks to be forgotten by the name they gave: every gift under
+/// that name, whatever its case, in every campaign, erased at once; the others'
+/// untouched, the money still counted, no trace left in the data directory.
+#[tokio::test]
+async fn every_gift_under_a_donor_s_name_is_erased_at_once() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let c2 = app.campaign(json!({"name": "Autre collecte", "currency": "EUR"})).await;
+    let other = app.live(c2["id"].as_str().unwrap(), json!({"host": "Zoé"})).await;
+    let mut ids = Vec::new();
+    for (l, amount, donor, message) in [
+        (&live, 2500, NAME, Some(MESSAGE)),
+        (&live, 1000, "Bob", Some("Pour Inès Lambert !")),
+        (&other, 700, "  inès LAMBERT ", None),
+        (&live, 300, "Inès", None),
+    ] {
+        let (s, d) =
+            app.donate(l, json!({"amount": amount, "currency": "EUR", "donor": donor, "message": message})).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        ids.push(d["donation"]["id"].as_str().unwrap().to_owned());
+    }
+    let path = "/api/v1/donors/erase";
+    // Organisers only; bad bodies and unknown names change nothing.
+    assert_eq!(app.post(path, Some(&live.key), json!({"donor": NAME})).await.0, StatusCode::FORBIDDEN);
+    for (body, status, code) in [
+        (json!({"donor": "  "}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+        (json!({"name": NAME}), StatusCode::UNPROCESSABLE_ENTITY, "unknown_field"),
+        (json!({"donor": "Personne"}), StatusCode::NOT_FOUND, "donor_not_found"),
+    ] {
+        let (s, v) = app.post(path, Some(ADMIN), body).await;
+        assert_eq!((s, v["error"].as_str()), (status, Some(code)), "{v}");
+    }
+    assert!(!files_holding(app.data_dir(), "LAMBERT").is_empty());
+
+    let (s, v) = app.post(path, Some(ADMIN), json!({"donor": "inès lambert"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let erased: Vec<(&str, &str, i64)> = v["erased"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (e["donation_id"].as_str().unwrap(), e["campaign_id"].as_str().unwrap(), e["amount"].as_i64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        (&v["donor"], erased),
+        (
+            &json!("inès lambert"),
+            vec![
+                (ids[0].as_str(), live.campaign_id.as_str(), 2500),
+                (ids[2].as_str(), c2["id"].as_str().unwrap(), 700)
+            ]
+        )
+    );
+    for dir_text in [MESSAGE, "LAMBERT", "Clémentine"] {
+        assert_eq!(files_holding(app.data_dir(), dir_text), Vec::<String>::new(), "{dir_text}");
+    }
+    // Bob's message names her: it is his, and stays; "Inès" alone is another name.
+    let (_, list) = app.admin_get(&format!("/api/v1/campaigns/{}/donations", live.campaign_id)).await;
+    let rows: Vec<(Value, Value, Value)> = list["donations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["donor_name"].clone(), d["message_text"].clone(), d["amount"].clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (json!("Inès"), Value::Null, json!(300)),
+            (json!("Bob"), json!("Pour Inès Lambert !"), json!(1000)),
+            (Value::Null, Value::Null, json!(2500)),
+        ]
+    );
+    let (_, totals) = app.get(&format!("/api/v1/lives/{}", other.id)).await;
+    assert_eq!(totals["totals"]["total"], 700);
+    // Nothing left under the name.
+    let (s, v) = app.post(path, Some(ADMIN), json!({"donor": NAME})).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("donor_not_found")));
+}

@@ -835,6 +835,53 @@ async fn an_organiser_erases_a_donors_name_and_message_in_two_clicks() {
     .await;
 }
 
+/// A donor asks for all their gifts to be forgotten: from any of their rows,
+/// two clicks erase every gift given under that name, whatever its case.
+#[tokio::test]
+async fn an_organiser_erases_every_gift_of_a_donor_in_two_clicks() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let (_, d) = app
+        .donate(&live, json!({"amount": 1200, "currency": "EUR", "donor": "Margaux Petit", "message": "Bises à Léon"}))
+        .await;
+    let id = d["donation"]["id"].as_str().unwrap().to_owned();
+    app.donate(&live, json!({"amount": 500, "currency": "EUR", "donor": "Léa"})).await;
+    app.donate(&live, json!({"amount": 300, "currency": "EUR", "donor": "margaux PETIT"})).await;
+    with_browser(async |b| {
+        sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        wait_rows(
+            b,
+            &[
+                ["margaux PETIT", "", "3,00_€", "", "Affiché"],
+                ["Léa", "", "5,00_€", "", "Affiché"],
+                ["Margaux Petit", "Bises à Léon", "12,00_€", "", "Affiché"],
+            ],
+        )
+        .await;
+        let button = format!("#donations tbody tr[data-id='{id}'] button[data-act=erase-donor]");
+        b.screenshot_element("#donations", "dashboard-erase-donor").await;
+        click(b, &button).await;
+        wait_text(b, "#notice", "Le nom et le message de chaque don au nom de « Margaux Petit » (sans égard aux majuscules), dans toutes les collectes, seront effacés pour de bon ; les montants restent comptés. Cliquez de nouveau pour confirmer.").await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!(l["top_donors"][0]["donor"], "Margaux Petit", "one click erases nothing");
+        click(b, &button).await;
+        wait_text(b, "#notice", "2 dons au nom de « Margaux Petit » effacés. Pensez aux exports et sauvegardes déjà faits.").await;
+        wait_rows(
+            b,
+            &[
+                ["—effacé à sa demande", "", "3,00_€", "", "Affiché"],
+                ["Léa", "", "5,00_€", "", "Affiché"],
+                ["—effacé à sa demande", "", "12,00_€", "", "Affiché"],
+            ],
+        )
+        .await;
+        assert_eq!(b.js("return document.querySelectorAll('#donations button[data-act=erase-donor]').length").await, 1);
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!((&l["top_donors"][0]["donor"], &l["totals"]["raised"]), (&json!("Léa"), &json!(2000)));
+    })
+    .await;
+}
+
 /// On how many lines the newest donation's host and donor are drawn.
 const COUNT_LINES: &str = r##"["td.host", "td.donor", "td.when"].map(function (css) {
     var r = document.createRange();
