@@ -893,6 +893,18 @@
   } else {
     follow("/ws/public/campaigns/" + encodeURIComponent(id), onFrame, true);
   }
+  // A donor back from the payment (`?thanks=1`): thanked on this visit only;
+  // the address loses `thanks=1`, so that a reload or a bookmark does not
+  // thank again.
+  (function () {
+    var box = el("thanks");
+    if (!box) return;
+    var q = new URLSearchParams(location.search);
+    q.delete("thanks");
+    var rest = q.toString();
+    history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
+    el("thanks-close").addEventListener("click", function () { box.hidden = true; });
+  })();
   // "Partager": the phone's share sheet where there is one, else the page's
   // address copied (without what follows `#`), said on the button a moment.
   (function () {

@@ -564,6 +564,12 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("language", "English", "Français"),
     ("share", "Partager", "Share"),
+    (
+        "thanks_banner",
+        "Merci pour votre don ! Il s'affichera ici et à l'écran dès que le paiement sera confirmé, en général en quelques secondes.",
+        "Thank you for your donation! It will show here and on stream as soon as the payment is confirmed, usually within seconds.",
+    ),
+    ("close", "Fermer", "Close"),
     ("days_chart", "La collecte jour après jour", "Day by day"),
     ("no_js", "Cette page a besoin de JavaScript.", "This page needs JavaScript."),
 ];
@@ -622,6 +628,14 @@ struct LivePage<'a> {
     /// The campaign's opening and end, and where it stands: the page invites
     /// to give only while it is open ([`campaign_window`]).
     window: Window,
+    /// Opened by a donor back from the payment (`?thanks=1`, the provider's
+    /// return address): thanked, and told when their gift shows.
+    thanks: bool,
+}
+
+/// `?thanks=1`: a donor back from the payment, whom the page thanks.
+fn thanks(q: &HashMap<String, String>) -> bool {
+    q.get("thanks").is_some_and(|v| v == "1" || v == "true")
 }
 
 #[derive(Template)]
@@ -641,6 +655,9 @@ struct CampaignPage<'a> {
     /// The campaign's opening and end, and where it stands: the page invites
     /// to give only while it is open ([`campaign_window`]).
     window: Window,
+    /// Opened by a donor back from the payment (`?thanks=1`, the provider's
+    /// return address): thanked, and told when their gift shows.
+    thanks: bool,
 }
 
 /// The campaign's opening and end as a page's script reads them (RFC 3339,
@@ -723,7 +740,8 @@ async fn live_page(
     // page of the live they are on now.
     if super::overlay::follow_host(&q)? {
         let shown = super::overlay::followed_live(&app, &live_id)?;
-        return Ok(found(&format!("/lives/{shown}?lang={lang}")));
+        let thanks = if thanks(&q) { "&thanks=1" } else { "" };
+        return Ok(found(&format!("/lives/{shown}?lang={lang}{thanks}")));
     }
     let campaign = app
         .views
@@ -750,6 +768,7 @@ async fn live_page(
             cover,
             cover_url,
             window,
+            thanks: thanks(&q),
         },
     )
 }
@@ -869,6 +888,7 @@ async fn campaign_page(
             cover,
             cover_url,
             window,
+            thanks: thanks(&q),
         },
     )
 }

@@ -680,6 +680,52 @@ async fn a_live_page_thanks_its_viewers_once_the_goal_is_reached() {
     .await;
 }
 
+/// A donor back from the payment (the provider's return address ends with
+/// `?thanks=1`) is thanked on this visit only: the address loses it, the
+/// banner closes, a page opened without it shows none; through a host's
+/// one link too.
+#[tokio::test]
+async fn a_donor_back_from_the_payment_is_thanked_once() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/lives/{}?follow=host&lang=en&thanks=1", app.base, live.id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["location"].to_str().unwrap(),
+        format!("/lives/{}?lang=en&thanks=1", live.id),
+        "the host's link keeps the thanks"
+    );
+    with_browser(async |b| {
+        phone(b).await;
+        b.goto(&format!("{}/lives/{}?lang=fr&thanks=1#top", app.base, live.id)).await;
+        wait_page_live(b).await;
+        assert_eq!(
+            b.js("var t = document.getElementById('thanks'); return [t.firstChild.textContent.trim(), t.querySelector('button').getAttribute('aria-label'), location.search, location.hash, t.hidden]").await,
+            json!(["Merci pour votre don ! Il s'affichera ici et à l'écran dès que le paiement sera confirmé, en général en quelques secondes.", "Fermer", "?lang=fr", "#top", false])
+        );
+        fits_width(b).await;
+        b.screenshot_element("#thanks", "live-page-thanks").await;
+        b.js("document.getElementById('thanks-close').click()").await;
+        assert_eq!(b.js("return document.getElementById('thanks').hidden").await, true);
+        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
+        wait_page_live(b).await;
+        assert_eq!(b.js("return document.getElementById('thanks')").await, Value::Null);
+        b.goto(&format!("{}/campaigns/{}?thanks=1&lang=en", app.base, live.campaign_id)).await;
+        wait_page_live(b).await;
+        assert_eq!(
+            b.js("return [document.getElementById('thanks').firstChild.textContent.trim(), location.search]").await,
+            json!(["Thank you for your donation! It will show here and on stream as soon as the payment is confirmed, usually within seconds.", "?lang=en"])
+        );
+    })
+    .await;
+}
+
 /// A page left open sees its live end, and a campaign's schedule sees a live
 /// start, by the clock: no frame comes to say it.
 #[tokio::test]
