@@ -1003,6 +1003,15 @@ var cagnotteReconcileWords = {
     pick: "Choisissez d'abord l'export CSV de votre prestataire.",
     live: "Live où compter les paiements absents : ", countIt: "Compter ce paiement", confirm: "Confirmer ?", counted: "Compté ✓",
     needPlatform: "Choisissez la plateforme du rapprochement pour compter un paiement.",
+    already: "Déjà compté ✓",
+    countAll: function (n) { return "Compter les " + n + " paiements absents"; },
+    countedAll: function (c, a, k) {
+      return c + (c > 1 ? " paiements comptés" : " paiement compté") +
+        (a ? ", " + a + (a > 1 ? " l'étaient déjà" : " l'était déjà") : "") +
+        (k ? " ; " + k + (k > 1 ? " paiements sans date attendent le choix de leur live." : " paiement sans date attend le choix de son live.") : ".");
+    },
+    columns: ["écart", "référence", "montant dans l'export", "montant compté", "date", "donateur", "message"],
+    file: "ecarts-rapprochement", sep: ";",
     byDate: "Celui de la date de chaque paiement", needLive: "Choisissez le live où compter ce paiement : l'export ne dit pas quand il a été fait.",
     shown: "Afficher en public le nom et le message de l'export (sinon le nom reste aux seuls organisateurs, sans le message)"
   },
@@ -1018,6 +1027,14 @@ var cagnotteReconcileWords = {
     pick: "Choose your provider's CSV export first.",
     live: "Live to count the missing payments on: ", countIt: "Count this payment", confirm: "Confirm?", counted: "Counted ✓",
     needPlatform: "Choose the comparison's platform to count a payment.",
+    already: "Already counted ✓",
+    countAll: function (n) { return "Count the " + n + " missing payments"; },
+    countedAll: function (c, a, k) {
+      return c + (c === 1 ? " payment counted" : " payments counted") + (a ? ", " + a + " already were" : "") +
+        (k ? "; " + k + (k === 1 ? " payment without a date waits for its live to be chosen." : " payments without a date wait for their live to be chosen.") : ".");
+    },
+    columns: ["difference", "reference", "amount in the export", "amount counted", "date", "donor", "message"],
+    file: "reconciliation-differences", sep: ",",
     byDate: "The one of each payment's date", needLive: "Choose the live to count this payment on: the export does not say when it was made.",
     shown: "Show the export's name and message publicly (else the name is for the organisers only, without the message)"
   }
@@ -1070,6 +1087,13 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
     });
     var pick = document.getElementById("reconcile-live");
     pick.hidden = !(counter && r.missing.length);
+    if (counter) {
+      var all = document.getElementById("reconcile-all");
+      all.hidden = !(platform && r.missing.length > 1);
+      all.disabled = false;
+      delete all.dataset.armed;
+      all.textContent = W.countAll(r.missing.length);
+    }
     if (!pick.hidden) {
       var select = pick.querySelector("select"), chosen = select.value;
       var dated = r.missing.some(function (m) { return m.live_id; });
@@ -1089,7 +1113,32 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
       else if (dated) select.value = "";
     }
     document.getElementById("reconcile-table").hidden = !gaps.length;
+    download(gaps);
     document.getElementById("reconcile-result").hidden = false;
+  }
+  // The differences as a spreadsheet, for the accounts or the provider: the
+  // table's cells, the message too; `;` in French as French Excel splits,
+  // a byte order mark so that it reads UTF-8, a `'` before a cell a
+  // spreadsheet would read as a formula.
+  var fileUrl = null;
+  function download(gaps) {
+    var link = document.getElementById("reconcile-download");
+    if (fileUrl) URL.revokeObjectURL(fileUrl);
+    fileUrl = null;
+    link.hidden = !gaps.length;
+    if (!gaps.length) { link.removeAttribute("href"); return; }
+    var cell = function (v) {
+      var s = String(v === undefined || v === null ? "" : v);
+      if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
+      return s.indexOf(W.sep) >= 0 || /["\n\r]/.test(s) ? "\"" + s.replace(/"/g, "\"\"") + "\"" : s;
+    };
+    var lines = [W.columns].concat(gaps.map(function (g) {
+      return [W[g[0]]].concat(g.slice(1, 6), [g[6] && g[6].message]);
+    }));
+    var csv = "\uFEFF" + lines.map(function (l) { return l.map(cell).join(W.sep); }).join("\r\n") + "\r\n";
+    fileUrl = URL.createObjectURL(new Blob([csv], { type: "text/csv;charset=utf-8" }));
+    link.href = fileUrl;
+    link.download = W.file + "-" + new Date().toISOString().slice(0, 10) + ".csv";
   }
   // The export's columns, from its first line, to name the two it compares
   // when their names are not the usual ones.
@@ -1119,27 +1168,61 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
       });
     });
   });
-  // Counts `m` on the chosen live; the first click asks to confirm.
+  // Counts `m` with its button `b` on the chosen live, else on the live of
+  // its time: "counted", "already" (its webhook came meanwhile) or "nolive".
+  function countOne(m, platform, b) {
+    var live = document.querySelector("#reconcile-live select").value || m.live_id;
+    if (!live) return Promise.resolve("nolive");
+    b.disabled = true;
+    return counter.count(m, platform, live, document.getElementById("reconcile-shown").checked).then(function () {
+      b.textContent = W.counted;
+      b.dataset.done = "1";
+      return "counted";
+    }, function (err) {
+      if (err && err.code === "payment_counted") {
+        b.textContent = W.already;
+        b.dataset.done = "1";
+        return "already";
+      }
+      b.disabled = false;
+      b.textContent = W.countIt;
+      throw err;
+    });
+  }
+  // A missing payment's button: the first click asks to confirm.
   function countButton(m, platform) {
     var b = make("button", "small", W.countIt);
     b.type = "button";
     if (!platform) { b.disabled = true; b.title = W.needPlatform; return b; }
     b.addEventListener("click", function () {
       if (!b.dataset.armed) { b.dataset.armed = "1"; b.textContent = W.confirm; return; }
-      var live = document.querySelector("#reconcile-live select").value || m.live_id;
-      if (!live) { delete b.dataset.armed; b.textContent = W.countIt; cagnotteNotice(W.needLive, true); return; }
-      b.disabled = true;
-      counter.count(m, platform, live, document.getElementById("reconcile-shown").checked).then(function () {
-        b.textContent = W.counted;
-        delete b.dataset.armed;
-      }, function (err) {
-        b.disabled = false;
-        delete b.dataset.armed;
-        b.textContent = W.countIt;
-        fail(err);
-      });
+      delete b.dataset.armed;
+      b.textContent = W.countIt;
+      countOne(m, platform, b).then(function (r) { if (r === "nolive") cagnotteNotice(W.needLive, true); }, fail);
     });
+    b.countOne = function () { return countOne(m, platform, b); };
     return b;
+  }
+  // Every missing payment counted, one after the other (two clicks): a
+  // webhook that failed for an evening (a secret pasted wrong) leaves many.
+  function countAll(b) {
+    if (!b.dataset.armed) { b.dataset.armed = "1"; b.textContent = W.confirm; return; }
+    delete b.dataset.armed;
+    b.disabled = true;
+    var buttons = Array.prototype.filter.call(
+      document.querySelectorAll("#reconcile-table tr[data-kind=missing] button"),
+      function (x) { return x.countOne && !x.dataset.done; });
+    var tally = { counted: 0, already: 0, nolive: 0 };
+    buttons.reduce(function (chain, x) {
+      return chain.then(function () { return x.countOne().then(function (r) { tally[r] += 1; }); });
+    }, Promise.resolve()).then(function () {
+      cagnotteNotice(W.countedAll(tally.counted, tally.already, tally.nolive), false);
+      b.hidden = true;
+    }, function (err) {
+      b.disabled = false;
+      b.textContent = W.countAll(buttons.length);
+      fail(err);
+    });
   }
   if (counter) {
     var pick = make("p", "reconcile-live");
@@ -1157,6 +1240,12 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
     shown.appendChild(box);
     shown.appendChild(document.createTextNode(" " + W.shown));
     pick.appendChild(shown);
+    var all = make("button", "small");
+    all.type = "button";
+    all.id = "reconcile-all";
+    all.hidden = true;
+    all.addEventListener("click", function () { countAll(all); });
+    pick.appendChild(all);
     var result = document.getElementById("reconcile-result");
     result.insertBefore(pick, result.querySelector(".table-wrap"));
   } else {

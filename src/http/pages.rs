@@ -403,6 +403,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("reconcile_file", "Export du prestataire (CSV)", "The provider's export (CSV)"),
     ("reconcile_every", "Tous les dons avec une référence", "Every donation with a reference"),
     ("reconcile_go", "Rapprocher", "Check"),
+    ("reconcile_download", "Télécharger les écarts (CSV)", "Download the differences (CSV)"),
     ("reconcile_reference_column", "Colonne de la référence", "Reference column"),
     ("reconcile_amount_column", "Colonne du montant", "Amount column"),
     ("reconcile_auto", "(trouvée seule)", "(found by itself)"),

@@ -206,6 +206,15 @@ impl Browser {
     }
 
     /// The pages' clock is on `zone` from now on (`Europe/Paris`), as an organiser's browser there.
+    /// What the page downloads is saved in `dir`, as a user's click saves it.
+    pub async fn download_to(&self, dir: &Path) {
+        self.cdp(
+            "Browser.setDownloadBehavior",
+            json!({"behavior": "allow", "downloadPath": dir.display().to_string()}),
+        )
+        .await;
+    }
+
     pub async fn time_zone(&self, zone: &str) {
         self.cdp("Emulation.setTimezoneOverride", json!({"timezoneId": zone})).await;
     }

@@ -211,9 +211,19 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         "Référence;Date;Montant;Prénom;Nom;Commentaire\n901;01/12/2025 21:10;20,00;Inès;dupont;Bravo !\n",
     )
     .unwrap();
+    // An evening whose webhook failed: its payments counted at once.
+    let evening = dir.path().join("export-soiree.csv");
+    std::fs::write(
+        &evening,
+        "Référence;Date;Montant;Prénom;Nom\n901;01/12/2025 21:10;20,00;Inès;dupont\n902;01/12/2025 21:20;4,00;Jo;\n903;01/12/2025 21:30;6,00;Léo;\n904;01/12/2025;9,00;Max;\n",
+    )
+    .unwrap();
     let odd = dir.path().join("export-autre.csv");
-    std::fs::write(&odd, "Ref paiement;Somme versée\npi_1;15,00\npi_2;7,00\npi_3;20,00\npi_4;12,00\n901;20,00\n")
-        .unwrap();
+    std::fs::write(
+        &odd,
+        "Ref paiement;Somme versée\npi_1;15,00\npi_2;7,00\npi_3;20,00\npi_4;12,00\n901;20,00\n902;4,00\n903;6,00\n",
+    )
+    .unwrap();
     let (_, rotated) =
         app.post(&format!("/api/v1/campaigns/{c}/rotate"), Some(ADMIN), json!({"report_token": true})).await;
     let link = rotated["report_url"].as_str().unwrap().to_owned();
@@ -246,6 +256,26 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
             ]
         ]);
         eventually("the dashboard's comparison", WAIT, || async { (result(b).await == expected).then_some(()) }).await;
+        // The differences as a spreadsheet for French Excel: the table's rows.
+        let saved = tempfile::tempdir().unwrap();
+        b.download_to(saved.path()).await;
+        let today = b.js("return new Date().toISOString().slice(0, 10)").await;
+        let file = saved.path().join(format!("ecarts-rapprochement-{}.csv", today.as_str().unwrap()));
+        click(b, "#reconcile-download").await;
+        let csv = eventually("the differences saved", WAIT, || async {
+            std::fs::read_to_string(&file).ok().filter(|t| t.ends_with("\r\n"))
+        })
+        .await;
+        let lines: Vec<Vec<&str>> = csv.trim_end().split("\r\n").map(|l| l.split(';').collect()).collect();
+        assert_eq!(lines[0], ["\u{feff}écart", "référence", "montant dans l'export", "montant compté", "date", "donateur", "message"]);
+        assert_eq!(lines[1], ["Absent de Cagnotte", "pi_4", fr("12,00_€").as_str(), "", "", "", ""]);
+        assert_eq!(
+            lines[2..].iter().map(|l| [l[0], l[1], l[2], l[3], l[5], l[6]]).collect::<Vec<_>>(),
+            [
+                ["Montant différent", "pi_2", fr("8,00_€").as_str(), fr("7,00_€").as_str(), "Bo", ""],
+                ["Absent de l'export", "pi_3", "", fr("20,00_€").as_str(), "Chloé", ""]
+            ]
+        );
         b.js("document.getElementById('reconcile-box').scrollIntoView()").await;
         b.screenshot_element("#reconcile-box", "dashboard-reconcile").await;
         // The payment whose webhook never came, counted on the live in two clicks.
@@ -284,6 +314,26 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
             (&d["donor"], &d["message"], &d["live_id"], &d["at"].as_str().is_some(), &d["platform"]),
             (&json!("Inès D."), &json!("Bravo !"), &json!(live.id), &true, &json!("helloasso"))
         );
+        send(b, &evening, "helloasso").await;
+        wait_text(b, "#reconcile-all", "Compter les 3 paiements absents").await;
+        // One comes from its webhook meanwhile; one has no time, hence no live.
+        app.post(
+            &format!("/api/v1/lives/{}/payments", live.id),
+            Some(ADMIN),
+            json!({"provider": "helloasso", "payment_id": "903", "amount": 600, "currency": "EUR"}),
+        )
+        .await;
+        click(b, "#reconcile-all").await;
+        wait_text(b, "#reconcile-all", "Confirmer ?").await;
+        click(b, "#reconcile-all").await;
+        wait_text(b, "#notice", "1 paiement compté, 1 l'était déjà ; 1 paiement sans date attend le choix de son live.").await;
+        assert_eq!(
+            b.js("return Array.from(document.querySelectorAll('#reconcile-table tr[data-kind=missing] button')).map(function (x) { return x.textContent; })").await,
+            json!(["Compté ✓", "Déjà compté ✓", "Compter ce paiement"])
+        );
+        let (_, found) = app.admin_get(&format!("/api/v1/campaigns/{c}/donations?q=902")).await;
+        // The box ticked for Inès stays ticked: Jo's name is public too.
+        assert_eq!((&found["count"], &found["donations"][0]["donor_name"], &found["donations"][0]["donor"]), (&json!(1), &json!("Jo"), &json!("Jo")));
 
         // The charity's staff, with their own key: everything matches.
         b.goto(&link).await;
@@ -295,6 +345,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         ]);
         eventually("the charity's comparison", WAIT, || async { (result(b).await == expected).then_some(()) }).await;
         assert_eq!(b.js("return document.getElementById('reconcile-table').hidden").await, true);
+        assert_eq!(b.js("return document.getElementById('reconcile-download').hidden").await, true);
 
         // Columns of unusual names: said, then chosen from the export's first line.
         send(b, &odd, "").await;
