@@ -203,7 +203,8 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
     )
     .unwrap();
     let good = dir.path().join("export-juste.csv");
-    std::fs::write(&good, "id,amount\npi_1,15.00\npi_2,7.00\npi_3,20.00\npi_4,12.00\n901,20.00\n").unwrap();
+    std::fs::write(&good, "id,amount\npi_1,15.00\npi_2,7.00\npi_3,20.00\npi_4,12.00\n901,20.00\n902,4.00\n903,6.00\n")
+        .unwrap();
     // HelloAsso's: the payer, the message, the time on the organiser's clock.
     let named = dir.path().join("export-helloasso.csv");
     std::fs::write(
@@ -340,7 +341,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         wait_state(b, "ready").await;
         send(b, &good, "").await;
         let expected = json!([
-            fr("5 paiements dans l'export (colonnes « id » et « amount ») : 5 retrouvés parmi les dons, au centime. Tout concorde."),
+            fr("7 paiements dans l'export (colonnes « id » et « amount ») : 7 retrouvés parmi les dons, au centime. Tout concorde."),
             []
         ]);
         eventually("the charity's comparison", WAIT, || async { (result(b).await == expected).then_some(()) }).await;
@@ -353,7 +354,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         b.js("var f = document.getElementById('reconcile-form'); f.elements.reference.value = 'Ref paiement'; f.elements.amount.value = 'Somme versée';").await;
         click(b, "#reconcile-form button[type=submit]").await;
         let expected = json!([
-            fr("5 paiements dans l'export (colonnes « Ref paiement » et « Somme versée ») : 5 retrouvés parmi les dons, au centime. Tout concorde."),
+            fr("7 paiements dans l'export (colonnes « Ref paiement » et « Somme versée ») : 7 retrouvés parmi les dons, au centime. Tout concorde."),
             []
         ]);
         eventually("the comparison by the chosen columns", WAIT, || async { (result(b).await == expected).then_some(()) }).await;
