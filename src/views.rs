@@ -80,6 +80,7 @@ pub enum Change {
         old_key: TokenHash,
         old_overlay: TokenHash,
         old_host: Option<TokenHash>,
+        old_moderator: Option<TokenHash>,
     },
     /// The campaign's overlay token was replaced.
     CampaignOverlay {
@@ -111,6 +112,8 @@ pub enum TokenOwner {
     Overlay,
     /// A live's host's space.
     Host,
+    /// The host's moderators' (the held texts and hidden names only).
+    Moderator,
     CampaignOverlay,
     /// The charity's space of a campaign.
     CampaignReport,
@@ -376,6 +379,9 @@ impl Views {
         if let Some(h) = v.live.host_hash {
             self.tokens.insert(h, (v.live.id.clone(), TokenOwner::Host));
         }
+        if let Some(h) = v.live.moderator_hash {
+            self.tokens.insert(h, (v.live.id.clone(), TokenOwner::Moderator));
+        }
         self.lives.insert(v.live.id.clone(), v);
     }
 
@@ -503,13 +509,18 @@ impl Views {
                     }
                 }
             }
-            Change::Secrets { live, old_key, old_overlay, old_host } => {
-                if *old_host != live.host_hash {
-                    if let Some(old) = old_host {
-                        self.tokens.remove(old);
-                    }
-                    if let Some(new) = live.host_hash {
-                        self.tokens.insert(new, (live.id.clone(), TokenOwner::Host));
+            Change::Secrets { live, old_key, old_overlay, old_host, old_moderator } => {
+                for (old, new, owner) in [
+                    (old_host, live.host_hash, TokenOwner::Host),
+                    (old_moderator, live.moderator_hash, TokenOwner::Moderator),
+                ] {
+                    if *old != new {
+                        if let Some(old) = old {
+                            self.tokens.remove(old);
+                        }
+                        if let Some(new) = new {
+                            self.tokens.insert(new, (live.id.clone(), owner));
+                        }
                     }
                 }
                 if *old_key != live.key_hash {

@@ -53,6 +53,7 @@
       monthLinks: "Liens du mois",
       rotateKey: "L'ancienne clé sera refusée tout de suite : cliquez encore pour confirmer.",
       rotateHost: "L'ancien lien hôte cessera de fonctionner tout de suite : cliquez encore pour confirmer.",
+      rotateModerator: "Le lien modérateur précédent, s'il y en a un, cessera de fonctionner tout de suite : cliquez encore pour confirmer.",
       startLive: "Commencer maintenant", endLive: "Terminer maintenant",
       liveStarted: "Le live a commencé : les overlays, les pages et les annonces suivent.",
       liveEnded: "Le live est terminé : les overlays et les pages le disent.",
@@ -149,6 +150,7 @@
       monthLinks: "Links for the month",
       rotateKey: "The old key is refused at once: click again to confirm.",
       rotateHost: "The old host link stops working at once: click again to confirm.",
+      rotateModerator: "The last moderator link, if any, stops working at once: click again to confirm.",
       startLive: "Start now", endLive: "End now",
       liveStarted: "The live started: the overlays, the pages and the announcements follow.",
       liveEnded: "The live is over: the overlays and the pages say so.",
@@ -1427,8 +1429,10 @@
     el("host-follow-url").value = link.replace("#", "&follow=host#");
   }
 
-  function showSecrets(host, overlayUrl, key, hostUrl) {
+  function showSecrets(host, overlayUrl, key, hostUrl, moderatorUrl) {
     el("secrets").hidden = false;
+    el("secret-moderator-box").hidden = !moderatorUrl;
+    if (moderatorUrl) el("moderator-link").value = cagnotteHostLink(moderatorUrl, lang);
     el("secret-series-box").hidden = true;
     el("secret-follow-box").hidden = true;
     el("secret-charity-box").hidden = true;
@@ -1659,6 +1663,7 @@
       if (rotate) {
         b.dataset.label = b.textContent;
         notice(act === "rotate-key" ? T.rotateKey : act === "rotate-host" ? T.rotateHost :
+          act === "rotate-moderator" ? T.rotateModerator :
           act === "rotate-charity" ? T.rotateCharity : T.rotateLink, false);
       }
       if (act === "cancel-live") notice(T.cancelWarn, false);
@@ -1730,6 +1735,11 @@
       "rotate-host": function () {
         return api("POST", live + "/rotate", { host_token: true }).then(function (v) {
           showSecrets(card.querySelector('[data-f="host"]').textContent, null, null, v.host_url);
+        });
+      },
+      "rotate-moderator": function () {
+        return api("POST", live + "/rotate", { moderator_token: true }).then(function (v) {
+          showSecrets(card.querySelector('[data-f="host"]').textContent, null, null, null, v.moderator_url);
         });
       },
       "pause-alerts": function () { return api("PUT", live + "/alerts", { paused: true }); },

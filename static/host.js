@@ -26,7 +26,7 @@
       liveEnded: "Le live est terminé : les overlays et les pages le disent.",
       liveExtended: function (end) { return "Le live continue jusqu'à " + end + "."; },
       ending: function (m) {
-        return "Fin prévue dans " + m + " min : « Prolonger de 30 min » si le live continue (la fin est annoncée sur le salon de la communauté).";
+        return "Fin prévue dans " + m + " min : « Prolonger » si le live continue (la fin est annoncée sur le salon de la communauté).";
       },
       error: "Erreur : ", saved: "Enregistré.", testSent: "Alerte de test envoyée à vos overlays.",
       confirm: "Confirmer ?", approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message",
@@ -69,6 +69,8 @@
       rotateWarn: "L'ancien lien d'overlay cesse aussitôt de fonctionner, dans OBS aussi : cliquez de nouveau pour confirmer.",
       rotated: "Nouveau lien d'overlay créé : collez-le dans la source navigateur d'OBS.",
       rotateHostWarn: "L'ancien lien de cet espace cesse aussitôt de fonctionner : cliquez de nouveau pour confirmer.",
+      rotateModeratorWarn: "Le lien modérateur précédent, s'il y en a un, cesse aussitôt de fonctionner : cliquez de nouveau pour confirmer.",
+      moderatorRotated: "Lien modérateur créé : copiez-le pour vos modérateurs.",
       hostRotated: "Nouveau lien créé : gardez-le, l'ancien ne fonctionne plus.",
       overlays: function (n) {
         return n ? (n > 1 ? n + " overlays connectés à ce live." : "Overlay connecté à ce live.")
@@ -85,7 +87,7 @@
       liveEnded: "The live is over: the overlays and the pages say so.",
       liveExtended: function (end) { return "The live goes on until " + end + "."; },
       ending: function (m) {
-        return "Planned end in " + m + " min: \u201c30 more minutes\u201d if the live goes on (its end is announced in the community's channel).";
+        return "Planned end in " + m + " min: \u201cExtend by\u201d if the live goes on (its end is announced in the community's channel).";
       },
       error: "Error: ", saved: "Saved.", testSent: "Test alert sent to your overlays.",
       confirm: "Confirm?", approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message",
@@ -128,6 +130,8 @@
       rotateWarn: "The old overlay link stops working at once, in OBS too: click again to confirm.",
       rotated: "New overlay link made: paste it into OBS's browser source.",
       rotateHostWarn: "The old link to this page stops working at once: click again to confirm.",
+      rotateModeratorWarn: "The last moderator link, if any, stops working at once: click again to confirm.",
+      moderatorRotated: "Moderator link made: copy it for your moderators.",
       hostRotated: "New link made: keep it, the old one no longer works.",
       overlays: function (n) {
         return n ? (n > 1 ? n + " overlays connected to this live." : "Overlay connected to this live.")
@@ -193,8 +197,9 @@
       }),
       api("GET", "/api/v1/lives/" + enc + "/moderation"),
       api("GET", "/api/v1/lives/" + enc + "/donations?limit=" + shown + (search ? "&q=" + encodeURIComponent(search) : "")),
-      // The rewards with their claims: what the host has to draw, write or send.
-      rewardsBox.load()
+      // The rewards with their claims: what the host has to draw, write or send
+      // (not the moderators' business).
+      moderator() ? null : rewardsBox.load()
     ]).then(function (all) {
       live = all[0]; moderation = all[1]; donations = all[2];
       render();
@@ -325,7 +330,7 @@
       if (d.moderation === "pending" && moderation.mode === "manual") acts.appendChild(button("approve", d.id, T.approve));
       if (d.donor_name && !d.anonymous && !d.donor_hidden) acts.appendChild(button("hide-donor", d.id, T.hideDonor));
       if (d.message_text && !d.message_hidden) acts.appendChild(button("hide-message", d.id, T.hideMessage));
-      if (!d.refunded && d.moderation !== "pending") acts.appendChild(button("replay", d.id, T.replay));
+      if (!d.refunded && d.moderation !== "pending" && !moderator()) acts.appendChild(button("replay", d.id, T.replay));
       tr.appendChild(acts);
       tb.appendChild(tr);
     });
@@ -386,6 +391,12 @@
     el("builder-link").href = u.pathname + "/builder" + u.search + "&lang=" + lang;
     notice(T.rotated, false);
   });
+  // The moderators' link: their own key, which approves and hides only.
+  rotation("rotate-moderator", { moderator_token: true }, T.rotateModeratorWarn, function (v) {
+    el("moderator-new").hidden = false;
+    el("moderator-url").value = cagnotteHostLink(v.moderator_url, lang);
+    notice(T.moderatorRotated, false);
+  });
   // The host's own link: this page goes on with the new key.
   rotation("rotate-host", { host_token: true }, T.rotateHostWarn, function (v) {
     key = v.host_token;
@@ -428,7 +439,7 @@
   el("embed-code").value = cagnotteEmbedCode("/lives/" + encodeURIComponent(liveId) + "/embed?follow=host" +
     (lang === "en" ? "&lang=en" : ""), body.dataset.host);
   [["copy-overlay", "overlay-url"], ["copy-follow", "follow-url"], ["copy-public", "public-follow"], ["copy-dock", "dock-url"],
-   ["copy-embed", "embed-code"], ["copy-host", "host-url"]].forEach(function (p) {
+   ["copy-embed", "embed-code"], ["copy-host", "host-url"], ["copy-moderator", "moderator-url"]].forEach(function (p) {
     el(p[0]).addEventListener("click", function () {
       cagnotteCopy(el(p[1]), function () { notice(T.copied, false); });
     });
@@ -718,11 +729,12 @@
     cagnotteCopy(el("thanks-text"), function () { b.textContent = T.copied; });
   });
 
-  // Half an hour more, in one click, while on air.
-  el("extend-live").addEventListener("click", function () {
-    var b = el("extend-live");
+  // A quarter of an hour, half an hour or an hour more, in one click, while on air.
+  el("extend-live").addEventListener("click", function (e) {
+    var b = e.target.closest("button[data-minutes]");
+    if (!b) return;
     b.disabled = true;
-    api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/extend", { minutes: 30 })
+    api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/extend", { minutes: parseInt(b.dataset.minutes, 10) })
       .then(function (l) { notice(T.liveExtended(hour(l.ends_at)), false); return load(); })
       .catch(fail)
       .then(function () { b.disabled = false; });
@@ -829,7 +841,7 @@
 
   // Whether the overlay in OBS is connected: looked at now and then (no event says it).
   function loadOverlays() {
-    if (!key || document.hidden) return;
+    if (!key || document.hidden || moderator()) return;
     api("GET", "/api/v1/lives/" + encodeURIComponent(liveId) + "/connections").then(function (v) {
       var p = el("overlays");
       p.textContent = T.overlays(v.overlays);
@@ -838,7 +850,11 @@
   }
   setInterval(loadOverlays, 5000);
 
+  // A moderator's key (`md_…`, made by the host or the organisers): the page
+  // shows the held texts and the donations only.
+  function moderator() { return /^md_/.test(key || ""); }
   function start() {
+    body.classList.toggle("moderator", moderator());
     el("signin-error").hidden = true;
     load().then(function () { follow(); loadOverlays(); }).catch(fail);
   }

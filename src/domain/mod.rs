@@ -355,6 +355,11 @@ pub struct Live {
     /// until one is made (a rotation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_hash: Option<TokenHash>,
+    /// The host's moderators' secret: the held texts approved, names and
+    /// messages hidden, nothing else. None until the host or the organisers
+    /// make one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moderator_hash: Option<TokenHash>,
     /// Called off by the organisers (an artist ill, a date dropped): out of the
     /// schedule's next live, the follow links, the campaign integrations'
     /// choice and the chat's; its donations still count.
@@ -412,6 +417,7 @@ impl Live {
             key_hash,
             overlay_hash,
             host_hash: None,
+            moderator_hash: None,
             cancelled: false,
             alerts_paused: false,
             ended_at: None,

@@ -60,6 +60,8 @@ pub enum Fact {
         overlay_hash: Option<TokenHash>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         host_hash: Option<TokenHash>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        moderator_hash: Option<TokenHash>,
     },
     IntegrationCreated {
         integration: Integration,
@@ -403,6 +405,7 @@ pub enum Command {
         key_hash: Option<TokenHash>,
         overlay_hash: Option<TokenHash>,
         host_hash: Option<TokenHash>,
+        moderator_hash: Option<TokenHash>,
     },
     CreateIntegration {
         by: Principal,
@@ -1346,7 +1349,7 @@ impl State {
                 };
                 Ok(Decision::Append(Fact::DonationRefunded { donation_id: donation_id.clone(), refunded_amount }))
             }
-            Command::RotateLiveSecrets { by, live_id, key_hash, overlay_hash, host_hash } => {
+            Command::RotateLiveSecrets { by, live_id, key_hash, overlay_hash, host_hash, moderator_hash } => {
                 if !self.lives.contains_key(live_id) {
                     return Err(Refusal::LiveNotFound);
                 }
@@ -1358,6 +1361,7 @@ impl State {
                     key_hash: *key_hash,
                     overlay_hash: *overlay_hash,
                     host_hash: *host_hash,
+                    moderator_hash: *moderator_hash,
                 }))
             }
             Command::CreateIntegration { by, integration } => {
@@ -2240,7 +2244,7 @@ impl State {
                     }
                 }
             }
-            Fact::LiveSecretsRotated { live_id, key_hash, overlay_hash, host_hash } => {
+            Fact::LiveSecretsRotated { live_id, key_hash, overlay_hash, host_hash, moderator_hash } => {
                 let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;
                 if let Some(h) = key_hash {
                     l.live.key_hash = *h;
@@ -2250,6 +2254,9 @@ impl State {
                 }
                 if host_hash.is_some() {
                     l.live.host_hash = *host_hash;
+                }
+                if moderator_hash.is_some() {
+                    l.live.moderator_hash = *moderator_hash;
                 }
             }
             Fact::IntegrationCreated { integration } => {

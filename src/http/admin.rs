@@ -429,7 +429,7 @@ async fn live_donations(
         .views
         .with_live(&live_id, |l| (l.live.campaign_id.clone(), l.live.host.clone(), l.currency))
         .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
-    app.require_host(&headers, Some(&live_id))?;
+    app.require_moderator(&headers, Some(&live_id))?;
     let hosts = HashMap::from([(live_id.clone(), host)]);
     listed(&app, &campaign_id, Some(&live_id), currency, &q, &hosts).await
 }
@@ -1229,7 +1229,7 @@ async fn get_moderation(
     Path(live_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    app.require_host(&headers, Some(&live_id))?;
+    app.require_moderator(&headers, Some(&live_id))?;
     Ok(axum::Json(moderation_json(&app, &live_id)).into_response())
 }
 
@@ -1281,7 +1281,7 @@ async fn approve(
     Path(donation_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (by, _) = app.require_host(&headers, None)?;
+    let by = app.require_moderator(&headers, None)?;
     Ok(outcome_response(app.ledger.submit(Command::Approve { by, donation_id }).await?, StatusCode::OK))
 }
 
@@ -1300,7 +1300,7 @@ async fn hide(
     headers: HeaderMap,
     JsonBody(b): JsonBody<HideBody>,
 ) -> Result<Response, ApiError> {
-    let (by, _) = app.require_host(&headers, None)?;
+    let by = app.require_moderator(&headers, None)?;
     if !b.donor && !b.message {
         return Err(ApiError::invalid("nothing_to_hide", "set donor and/or message to true"));
     }

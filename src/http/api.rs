@@ -451,6 +451,7 @@ async fn create_live(
         key_hash: secret::hash(&key),
         overlay_hash: secret::hash(&overlay_token),
         host_hash: Some(secret::hash(&host_token)),
+        moderator_hash: None,
         cancelled: false,
         alerts_paused: false,
         ended_at: None,
@@ -706,11 +707,14 @@ struct Rotate {
     overlay_token: bool,
     #[serde(default)]
     host_token: bool,
+    #[serde(default)]
+    moderator_token: bool,
 }
 
-/// Replaces a live's write key, overlay token and/or host token; the old ones
-/// stop working at once. The host's link replaces the overlay token and its own,
-/// never the key.
+/// Replaces a live's write key, overlay token, host token and/or moderator
+/// token (making the first one); the old ones stop working at once. The
+/// host's link replaces the overlay token, the moderators' and its own, never
+/// the key.
 async fn rotate(
     State(app): State<AppState>,
     Path(live_id): Path<String>,
@@ -718,8 +722,11 @@ async fn rotate(
     JsonBody(b): JsonBody<Rotate>,
 ) -> Result<Response, ApiError> {
     let (by, host) = app.require_host(&headers, Some(&live_id))?;
-    if !b.key && !b.overlay_token && !b.host_token {
-        return Err(ApiError::invalid("nothing_to_rotate", "set key, overlay_token and/or host_token to true"));
+    if !b.key && !b.overlay_token && !b.host_token && !b.moderator_token {
+        return Err(ApiError::invalid(
+            "nothing_to_rotate",
+            "set key, overlay_token, host_token and/or moderator_token to true",
+        ));
     }
     if host && b.key {
         return Err(ApiError::forbidden("a host link cannot replace the live's key"));
@@ -727,6 +734,7 @@ async fn rotate(
     let key = b.key.then(|| secret::new_token("ck_"));
     let overlay = b.overlay_token.then(|| secret::new_token("ot_"));
     let host_token = b.host_token.then(|| secret::new_token("ht_"));
+    let moderator = b.moderator_token.then(|| secret::new_token("md_"));
     app.ledger
         .submit(Command::RotateLiveSecrets {
             by,
@@ -734,6 +742,7 @@ async fn rotate(
             key_hash: key.as_deref().map(secret::hash),
             overlay_hash: overlay.as_deref().map(secret::hash),
             host_hash: host_token.as_deref().map(secret::hash),
+            moderator_hash: moderator.as_deref().map(secret::hash),
         })
         .await?;
     let mut body = json!({ "id": live_id });
@@ -747,6 +756,12 @@ async fn rotate(
     if let Some(h) = host_token {
         body["host_url"] = json!(host_url(&base_url(&app, &headers), &live_id, &h));
         body["host_token"] = json!(h);
+    }
+    // The moderators open the host's space with their own key: it shows them
+    // what they may do.
+    if let Some(m) = moderator {
+        body["moderator_url"] = json!(host_url(&base_url(&app, &headers), &live_id, &m));
+        body["moderator_token"] = json!(m);
     }
     Ok(axum::Json(body).into_response())
 }

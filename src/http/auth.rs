@@ -16,6 +16,8 @@ pub enum Access {
     /// A live's host token: the host's space (moderation, test alerts, a new
     /// overlay or host link), never a donation, a refund or the write key.
     Host(String),
+    /// A live's moderators' token: its held texts and names hidden, nothing else.
+    Moderator(String),
     Overlay(String),
     CampaignOverlay(String),
     /// The charity's key of a campaign: its report, exports and donations, read only.
@@ -66,15 +68,20 @@ impl AppState {
                 Access::CampaignOverlay(live_id)
             });
         }
-        let (key, overlay, host) =
-            self.views.with_live(&live_id, |l| (l.live.key_hash, l.live.overlay_hash, l.live.host_hash))?;
+        let (key, overlay, host, moderator) = self
+            .views
+            .with_live(&live_id, |l| (l.live.key_hash, l.live.overlay_hash, l.live.host_hash, l.live.moderator_hash))?;
         match owner {
             TokenOwner::LiveKey if secret::same(&digest, &key) => Some(Access::LiveKey(live_id)),
             TokenOwner::Overlay if secret::same(&digest, &overlay) => Some(Access::Overlay(live_id)),
             TokenOwner::Host if host.is_some_and(|h| secret::same(&digest, &h)) => Some(Access::Host(live_id)),
+            TokenOwner::Moderator if moderator.is_some_and(|h| secret::same(&digest, &h)) => {
+                Some(Access::Moderator(live_id))
+            }
             TokenOwner::LiveKey
             | TokenOwner::Overlay
             | TokenOwner::Host
+            | TokenOwner::Moderator
             | TokenOwner::CampaignOverlay
             | TokenOwner::CampaignReport => None,
         }
@@ -144,6 +151,28 @@ impl AppState {
         }
     }
 
+    /// What the host's moderators do (the held texts, names and messages
+    /// hidden, the live's donations read): everything [`Self::require_host`]
+    /// takes, and the live's moderator token (the host's other lives of the
+    /// campaign too, as their host link). It acts as the host on that live.
+    pub fn require_moderator(&self, headers: &HeaderMap, live_id: Option<&str>) -> Result<Principal, ApiError> {
+        if let Some(id) = live_id
+            && !self.views.has_live(id)
+        {
+            return Err(ApiError::not_found("live_not_found", "no live has this id"));
+        }
+        if bearer(headers).is_some()
+            && let Ok(Access::Moderator(l)) = self.access_headers(headers)
+        {
+            return if live_id.is_none_or(|id| id == l || self.views.same_host(&l, id)) {
+                Ok(Principal::Host(l))
+            } else {
+                Err(ApiError::forbidden("this moderator link belongs to another live"))
+            };
+        }
+        self.require_host(headers, live_id).map(|(p, _)| p)
+    }
+
     /// An existing live (`404` otherwise) and a token that may write to it.
     pub fn require_live_writer(&self, headers: &HeaderMap, live_id: &str) -> Result<Principal, ApiError> {
         if !self.views.has_live(live_id) {
@@ -182,7 +211,7 @@ impl AppState {
             Access::Admin => true,
             Access::CampaignOverlay(c) => c == campaign_id,
             // The charity's space has no use for the media library.
-            Access::CampaignReport(_) => false,
+            Access::CampaignReport(_) | Access::Moderator(_) => false,
             Access::LiveKey(l) | Access::Host(l) | Access::Overlay(l) => {
                 self.views.with_live(l, |l| l.live.campaign_id == campaign_id).unwrap_or(false)
             }
@@ -211,6 +240,9 @@ fn writer(access: Access, live_id: Option<&str>) -> Result<Principal, ApiError> 
         Access::Host(_) => Err(ApiError::forbidden(
             "a host link moderates, sends test alerts and replaces the overlay link; this needs the live's key",
         )),
+        Access::Moderator(_) => {
+            Err(ApiError::forbidden("a moderator link approves held texts and hides names and messages, nothing else"))
+        }
         Access::Overlay(_) | Access::CampaignOverlay(_) => Err(ApiError::forbidden("an overlay token can only read")),
         Access::CampaignReport(_) => Err(ApiError::forbidden("a charity link can only read the campaign's figures")),
     }

@@ -228,6 +228,18 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("edit_live", "Modifier", "Edit"),
     ("rotate_overlay", "Nouveau lien d'overlay", "New overlay link"),
     ("rotate_host", "Nouveau lien hôte", "New host link"),
+    ("rotate_moderator", "Nouveau lien modérateur", "New moderator link"),
+    ("moderator_link", "Lien pour vos modérateurs", "Link for your moderators"),
+    (
+        "moderator_link_help",
+        "Vos modérateurs y approuvent les messages en attente et masquent un nom ou un message, sans rien pouvoir d'autre (ni commencer ou prolonger le live, ni tirer au sort, ni changer les réglages). Un nouveau lien remplace le précédent, qui cesse aussitôt de fonctionner.",
+        "Your moderators approve the held messages there and hide a name or a message, and can do nothing else (neither start nor extend the live, draw a prize or change a setting). A new link replaces the last one, which stops working at once.",
+    ),
+    (
+        "moderator_help",
+        "Vous modérez ce live : approuvez les messages en attente, masquez un nom ou un message. Le reste est à l'hôte.",
+        "You moderate this live: approve the held messages, hide a name or a message. The rest is the host's.",
+    ),
     ("rotate_key", "Nouvelle clé d'écriture", "New write key"),
     ("test_alert", "Alerte de test", "Test alert"),
     ("add_donation", "Ajouter un don", "Add a donation"),
@@ -538,7 +550,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("next_live", "Prochain live", "Next live"),
     ("start_live", "Commencer le live maintenant", "Start the live now"),
     ("end_live", "Terminer le live maintenant", "End the live now"),
-    ("extend_live", "Prolonger de 30 min", "30 more minutes"),
+    ("extend_live", "Prolonger :", "Extend by:"),
     ("charity_space", "Espace association", "Charity's space"),
     ("charity_key", "Clé de l'association", "Charity's key"),
     (
@@ -634,11 +646,6 @@ struct LivePage<'a> {
     thanks: bool,
 }
 
-/// `?thanks=1`: a donor back from the payment, whom the page thanks.
-fn thanks(q: &HashMap<String, String>) -> bool {
-    q.get("thanks").is_some_and(|v| v == "1" || v == "true")
-}
-
 #[derive(Template)]
 #[template(path = "campaign_page.html")]
 struct CampaignPage<'a> {
@@ -659,6 +666,11 @@ struct CampaignPage<'a> {
     /// Opened by a donor back from the payment (`?thanks=1`, the provider's
     /// return address): thanked, and told when their gift shows.
     thanks: bool,
+}
+
+/// `?thanks=1`: a donor back from the payment, whom the page thanks.
+fn thanks(q: &HashMap<String, String>) -> bool {
+    q.get("thanks").is_some_and(|v| v == "1" || v == "true")
 }
 
 /// The campaign's opening and end as a page's script reads them (RFC 3339,

@@ -154,8 +154,8 @@ struct Pending {
 /// two rotations in one batch would both name the hashes from before the first.
 struct Before {
     donation: Option<Donation>,
-    /// A live's key, overlay and host hashes, before a rotation of its secrets.
-    live_tokens: Option<(TokenHash, TokenHash, Option<TokenHash>)>,
+    /// A live's key, overlay, host and moderator hashes, before a rotation of its secrets.
+    live_tokens: Option<(TokenHash, TokenHash, Option<TokenHash>, Option<TokenHash>)>,
     /// A campaign's overlay hash or charity's key, before its rotation.
     campaign_token: Option<TokenHash>,
 }
@@ -163,9 +163,10 @@ struct Before {
 impl Before {
     fn of(state: &State, fact: &Fact) -> Before {
         let live_tokens = match fact {
-            Fact::LiveSecretsRotated { live_id, .. } => {
-                state.lives.get(live_id).map(|l| (l.live.key_hash, l.live.overlay_hash, l.live.host_hash))
-            }
+            Fact::LiveSecretsRotated { live_id, .. } => state
+                .lives
+                .get(live_id)
+                .map(|l| (l.live.key_hash, l.live.overlay_hash, l.live.host_hash, l.live.moderator_hash)),
             _ => None,
         };
         let campaign_token = match fact {
@@ -408,9 +409,13 @@ impl Writer {
             }
             Fact::LiveSecretsRotated { live_id, .. } => {
                 let live = s.lives[live_id].live.clone();
-                let (old_key, old_overlay, old_host) =
-                    before.live_tokens.unwrap_or((live.key_hash, live.overlay_hash, live.host_hash));
-                Some(Change::Secrets { live, old_key, old_overlay, old_host })
+                let (old_key, old_overlay, old_host, old_moderator) = before.live_tokens.unwrap_or((
+                    live.key_hash,
+                    live.overlay_hash,
+                    live.host_hash,
+                    live.moderator_hash,
+                ));
+                Some(Change::Secrets { live, old_key, old_overlay, old_host, old_moderator })
             }
             Fact::TextReleased { donation_id }
             | Fact::TextHidden { donation_id, .. }
@@ -918,6 +923,7 @@ mod tests {
             key_hash: Some(hash(k)),
             overlay_hash: Some(hash(o)),
             host_hash: h.map(hash),
+            moderator_hash: None,
         };
         let overlay = |o: &str| Command::RotateCampaignOverlay { campaign_id: "c".into(), overlay_hash: hash(o) };
         let report = |r: &str| Command::RotateCampaignReport { campaign_id: "c".into(), report_hash: hash(r) };

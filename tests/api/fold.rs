@@ -536,6 +536,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     key_hash: Some(secret::hash(&format!("k{i}"))),
                     overlay_hash: None,
                     host_hash: (i % 2 == 0).then(|| secret::hash(&format!("h{i}"))),
+                    moderator_hash: (i % 3 == 0).then(|| secret::hash(&format!("m{i}"))),
                 }
             }
         };

@@ -1339,3 +1339,75 @@ async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
         assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
     }
 }
+
+/// The host's moderators get a link of their own: it approves the held texts,
+/// hides names and messages and reads the live's donations, nothing else; a
+/// new one replaces the last; it survives a restart.
+#[tokio::test]
+async fn a_moderator_link_approves_and_hides_and_nothing_else() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let rotate = format!("/api/v1/lives/{}/rotate", live.id);
+    let (s, v) = app.post(&rotate, Some(&host), json!({"moderator_token": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let first = v["moderator_token"].as_str().unwrap().to_owned();
+    assert!(first.starts_with("md_"), "{first}");
+    assert_eq!(v["moderator_url"], json!(format!("{}/lives/{}/host#key={first}", app.base, live.id)));
+    let (s, v) = app.post(&rotate, Some(ADMIN), json!({"moderator_token": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let md = v["moderator_token"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/lives/{}/moderation", live.id);
+    assert_eq!(app.request(reqwest::Method::GET, &path, Some(&first), &[], None).await.0, StatusCode::UNAUTHORIZED);
+
+    app.moderate(&live, json!({"mode": "manual"})).await;
+    let (_, d) = app
+        .donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": "Pour les Restos"}))
+        .await;
+    let id = d["donation"]["id"].as_str().unwrap().to_owned();
+    let app = app.restart().await;
+    let (s, m) = app.request(reqwest::Method::GET, &path, Some(&md), &[], None).await;
+    assert_eq!((s, &m["pending"][0]["message_text"]), (StatusCode::OK, &json!("Pour les Restos")), "{m}");
+    let (s, list) =
+        app.request(reqwest::Method::GET, &format!("/api/v1/lives/{}/donations", live.id), Some(&md), &[], None).await;
+    assert_eq!((s, &list["donations"][0]["donor_name"]), (StatusCode::OK, &json!("Zoé")), "{list}");
+    let (s, a) = app.post(&format!("/api/v1/donations/{id}/approve"), Some(&md), json!({})).await;
+    assert_eq!((s, &a["donation"]["message"]), (StatusCode::OK, &json!("Pour les Restos")), "{a}");
+    let (s, h) = app.post(&format!("/api/v1/donations/{id}/hide"), Some(&md), json!({"message": true})).await;
+    assert_eq!((s, &h["donation"]["message"]), (StatusCode::OK, &Value::Null), "{h}");
+
+    // Nothing else: the live's schedule, settings, money, prizes, links.
+    let l = format!("/api/v1/lives/{}", live.id);
+    let d = format!("/api/v1/donations/{id}");
+    for (method, path, body) in [
+        ("POST", format!("{l}/start"), json!({})),
+        ("POST", format!("{l}/end"), json!({})),
+        ("POST", format!("{l}/extend"), json!({"minutes": 30})),
+        ("PUT", format!("{l}/moderation"), json!({"mode": "off"})),
+        ("POST", format!("{l}/rotate"), json!({"moderator_token": true})),
+        ("POST", format!("{l}/rotate"), json!({"overlay_token": true})),
+        ("POST", format!("{l}/test-alert"), json!({})),
+        ("POST", format!("{l}/draws"), json!({"prize": "Affiche"})),
+        ("POST", format!("{l}/donations"), json!({"amount": 100, "currency": "EUR"})),
+        ("POST", format!("{d}/replay"), json!({})),
+        ("POST", format!("{d}/refund"), json!({})),
+        ("POST", format!("{d}/erase"), json!({})),
+        ("GET", format!("{l}/rewards"), Value::Null),
+        ("GET", format!("{l}/connections"), Value::Null),
+        ("PUT", format!("{l}/alerts"), json!({"paused": true})),
+    ] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let body = (!body.is_null()).then(|| body.to_string());
+        let (s, v) = app.request(method.clone(), &path, Some(&md), &[], body).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{method} {path}: {v}");
+    }
+    // Another live's moderation is not theirs.
+    let other = app.live(&app.eur_campaign().await, json!({"host": "Autre"})).await;
+    let (s, _) = app
+        .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/moderation", other.id), Some(&md), &[], None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, lv) = app.get(&l).await;
+    assert_eq!(lv["totals"]["donations"], 1);
+    assert!(!lv.to_string().contains("md_"), "{lv}");
+}

@@ -503,6 +503,80 @@ async fn a_host_replaces_their_own_link() {
     .await;
 }
 
+/// The host makes a link for their moderators in two clicks; opened with it,
+/// the space shows the held texts and the donations only, and approves and
+/// hides there.
+#[tokio::test]
+async fn a_host_s_moderators_approve_and_hide_with_their_own_link() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    app.moderate(&live, json!({"mode": "manual"})).await;
+    let (_, d) = app
+        .donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": "Pour les Restos"}))
+        .await;
+    let zoe = d["donation"]["id"].as_str().unwrap().to_owned();
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        click(b, "#rotate-moderator").await;
+        wait_text(b, "#notice", "Le lien modérateur précédent, s'il y en a un, cesse aussitôt de fonctionner : cliquez de nouveau pour confirmer.").await;
+        click(b, "#rotate-moderator").await;
+        wait_text(b, "#notice", "Lien modérateur créé : copiez-le pour vos modérateurs.").await;
+        let link = input_value(b, "#moderator-url").await;
+        assert!(link.starts_with(&format!("{}/lives/{}/host?lang=fr#key=md_", app.base, live.id)), "{link}");
+        b.screenshot_element("#moderator-link-box", "host-moderator-link").await;
+
+        // The moderator's screen: the held text, the donations, nothing else.
+        b.goto("about:blank").await;
+        b.goto(&link).await;
+        wait_ready(b).await;
+        let shown = r##"return Array.from(document.querySelectorAll("main > section")).filter(function (s) {
+            return getComputedStyle(s).display !== "none";
+        }).map(function (s) { return s.id || s.querySelector("h2") && s.querySelector("h2").firstChild.textContent.trim() || "status"; });"##;
+        assert_eq!(b.js(shown).await, json!(["status", "pending-box", "Dons"]));
+        assert_eq!(
+            b.js("return ['start-live', 'goal-form', 'moderator-help'].map(function (id) { return getComputedStyle(document.getElementById(id)).display !== 'none' && document.getElementById(id).offsetParent !== null; })").await,
+            json!([false, false, true])
+        );
+        assert_eq!(
+            text(b, "#moderator-help").await,
+            "Vous modérez ce live : approuvez les messages en attente, masquez un nom ou un message. Le reste est à l'hôte."
+        );
+        b.screenshot_element("main", "host-moderator").await;
+        act(b, "#pending", "approve", &zoe).await;
+        wait_rows(b, &[["Zoé", "Pour les Restos", "7,00_€", "Affiché"]]).await;
+        act(b, "#donations", "hide-message", &zoe).await;
+        eventually("the message hidden", WAIT, || async {
+            let v = live_donations(&app, &live.id).await;
+            (v["donations"][0]["message_hidden"] == true).then_some(())
+        })
+        .await;
+        assert_eq!(b.js("return document.querySelectorAll('#donations button[data-act=replay]').length").await, 0);
+        assert_eq!(b.js("return document.body.dataset.state").await, "ready", "never signed out by a refusal");
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!(l["recent"][0]["message"], Value::Null);
+
+        // The organisers make one from the live's card: the host's stops.
+        sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        click(b, "#lives article [data-act=rotate-moderator]").await;
+        wait_text(b, "#notice", "Le lien modérateur précédent, s'il y en a un, cessera de fonctionner tout de suite : cliquez encore pour confirmer.").await;
+        click(b, "#lives article [data-act=rotate-moderator]").await;
+        let new = eventually("the organisers' moderator link", WAIT, || async {
+            let l = input_value(b, "#moderator-link").await;
+            (l.contains("#key=md_") && l != link).then_some(l)
+        })
+        .await;
+        let moderation = format!("/api/v1/lives/{}/moderation", live.id);
+        let old = link.split("#key=").nth(1).unwrap();
+        let (s, _) = app.request(reqwest::Method::GET, &moderation, Some(old), &[], None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "the host's moderator link");
+        let (s, _) = app.request(reqwest::Method::GET, &moderation, Some(new.split("#key=").nth(1).unwrap()), &[], None).await;
+        assert_eq!(s, StatusCode::OK, "the organisers' moderator link");
+    })
+    .await;
+}
+
 /// The host puts a poll to their donors from the host's space, sees the votes
 /// come in by keyword and closes it in two clicks.
 #[tokio::test]
@@ -888,7 +962,7 @@ async fn a_host_starts_and_ends_their_live_when_they_go_on_and_off_air() {
         );
         assert_eq!(text(b, "#start-live").await, "Commencer le live maintenant");
         // Going well: half an hour more, in one click; the page says until when.
-        click(b, "#extend-live").await;
+        click(b, "#extend-live button[data-minutes='30']").await;
         let until = eventually("the longer live", WAIT, || async {
             let n = text(b, "#notice").await;
             n.as_str()?.strip_prefix("Le live continue jusqu'à ")?.strip_suffix('.').map(str::to_owned)
@@ -951,13 +1025,24 @@ async fn a_host_is_told_before_their_live_ends() {
         wait_text(
             b,
             "#ending",
-            "Fin prévue dans 5 min : « Prolonger de 30 min » si le live continue (la fin est annoncée sur le salon de la communauté).",
+            "Fin prévue dans 5 min : « Prolonger » si le live continue (la fin est annoncée sur le salon de la communauté).",
         )
         .await;
         assert_eq!(b.js("return document.getElementById('ending').hidden").await, false);
-        click(b, "#extend-live").await;
+        click(b, "#extend-live button[data-minutes='60']").await;
         eventually("the word gone once the live is longer", WAIT, || async {
             (b.js("return document.getElementById('ending').hidden").await == true).then_some(())
+        })
+        .await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        let minutes = |f: &str| cagnotte::domain::Timestamp::parse(l[f].as_str().unwrap()).unwrap().millis() / 60_000;
+        assert_eq!(minutes("ends_at") - minutes("scheduled_at"), 120);
+        // A quarter of an hour more: the page follows.
+        click(b, "#extend-live button[data-minutes='15']").await;
+        eventually("a quarter of an hour more", WAIT, || async {
+            let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+            let minutes = |f: &str| cagnotte::domain::Timestamp::parse(l[f].as_str().unwrap()).unwrap().millis() / 60_000;
+            (minutes("ends_at") - minutes("scheduled_at") == 135).then_some(())
         })
         .await;
     })
