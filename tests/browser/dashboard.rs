@@ -4,7 +4,7 @@
 //! refunding after the fact.
 
 use crate::browser::{Browser, eventually, until_found, with_browser};
-use crate::helpers::{ADMIN, TestApp, from_now, spawn_app, spawn_app_with};
+use crate::helpers::{ADMIN, TestApp, TestLive, from_now, spawn_app, spawn_app_with};
 use fantoccini::Locator;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -799,16 +799,21 @@ async fn hiding_after_the_fact_updates_open_overlays_and_refund_updates_totals()
     .await;
 }
 
+/// Margaux Petit's 12 € and her message, which the erasure tests erase: its id.
+async fn margaux(app: &TestApp, live: &TestLive) -> String {
+    let (_, d) = app
+        .donate(live, json!({"amount": 1200, "currency": "EUR", "donor": "Margaux Petit", "message": "Bises à Léon"}))
+        .await;
+    d["donation"]["id"].as_str().unwrap().to_owned()
+}
+
 /// A donor asks for their data to be erased: two clicks on their row (the
 /// first says what it does), then the row keeps the amount without the name.
 #[tokio::test]
 async fn an_organiser_erases_a_donors_name_and_message_in_two_clicks() {
     let app = spawn_app().await;
     let live = app.setup().await;
-    let (_, d) = app
-        .donate(&live, json!({"amount": 1200, "currency": "EUR", "donor": "Margaux Petit", "message": "Bises à Léon"}))
-        .await;
-    let id = d["donation"]["id"].as_str().unwrap().to_owned();
+    let id = margaux(&app, &live).await;
     app.donate(&live, json!({"amount": 300, "currency": "EUR", "anonymous": true})).await;
     with_browser(async |b| {
         sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
@@ -841,10 +846,7 @@ async fn an_organiser_erases_a_donors_name_and_message_in_two_clicks() {
 async fn an_organiser_erases_every_gift_of_a_donor_in_two_clicks() {
     let app = spawn_app().await;
     let live = app.setup().await;
-    let (_, d) = app
-        .donate(&live, json!({"amount": 1200, "currency": "EUR", "donor": "Margaux Petit", "message": "Bises à Léon"}))
-        .await;
-    let id = d["donation"]["id"].as_str().unwrap().to_owned();
+    let id = margaux(&app, &live).await;
     app.donate(&live, json!({"amount": 500, "currency": "EUR", "donor": "Léa"})).await;
     app.donate(&live, json!({"amount": 300, "currency": "EUR", "donor": "margaux PETIT"})).await;
     with_browser(async |b| {
