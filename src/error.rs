@@ -15,18 +15,18 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
-    /// The fact the message names, as its own field of the body.
-    pub detail: Option<(&'static str, serde_json::Value)>,
+    /// The facts the message names, each as its own field of the body.
+    pub details: Vec<(&'static str, serde_json::Value)>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), detail: None }
+        ApiError { status, code, message: message.into(), details: Vec::new() }
     }
 
-    /// Adds the fact the message names as a field of the body.
+    /// Adds a fact the message names as a field of the body.
     pub fn with(mut self, key: &'static str, value: impl Into<serde_json::Value>) -> Self {
-        self.detail = Some((key, value.into()));
+        self.details.push((key, value.into()));
         self
     }
 
@@ -64,7 +64,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut body = serde_json::json!({ "error": self.code, "message": self.message });
-        if let Some((key, value)) = self.detail {
+        for (key, value) in self.details {
             body[key] = value;
         }
         let body = body.to_string();

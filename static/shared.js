@@ -117,8 +117,11 @@ var cagnotteExplain = (function () {
       name_too_long: "nom de fichier trop long : 80 caractères au plus.",
       invalid_name: "nom de fichier refusé : il contient un caractère invisible.",
       export_columns: function (b) {
-        return "les colonnes de la référence et du montant n'ont pas été trouvées dans cet export : choisissez-les" +
-          (b.columns && b.columns.length ? " parmi " + b.columns.join(", ") : "") + ".";
+        var among = b.columns && b.columns.length ? " parmi " + b.columns.join(", ") : "";
+        return b.field === "donor" || b.field === "message" || b.field === "date"
+          ? "la colonne choisie pour " + { donor: "le donateur", message: "le message", date: "la date" }[b.field] +
+            " n'est pas dans cet export : choisissez-en une" + among + "."
+          : "les colonnes de la référence et du montant n'ont pas été trouvées dans cet export : choisissez-les" + among + ".";
       },
       invalid_export: function (b) {
         return b.line ? "la ligne " + b.line + " de l'export n'a pas de montant lisible." : "ce fichier n'est pas un export CSV lisible (enregistrez-le en CSV UTF-8).";
@@ -129,8 +132,10 @@ var cagnotteExplain = (function () {
       refund_out_of_range: function (b, m) { return "the refund goes from " + m(1) + " to the donation's amount (" + m(b.amount) + ")."; },
       amount_too_large: function (b, m) { return "amount too large: " + m(b.max) + " at most."; },
       export_columns: function (b) {
-        return "the reference and amount columns were not found in this export: choose them" +
-          (b.columns && b.columns.length ? " among " + b.columns.join(", ") : "") + ".";
+        var among = b.columns && b.columns.length ? " among " + b.columns.join(", ") : "";
+        return b.field === "donor" || b.field === "message" || b.field === "date"
+          ? "the column chosen for the " + b.field + " is not in this export: choose one" + among + "."
+          : "the reference and amount columns were not found in this export: choose them" + among + ".";
       }
     }
   };
@@ -1050,6 +1055,8 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
   "use strict";
   var W = cagnotteReconcileWords[lang];
   var form = document.getElementById("reconcile-form");
+  // The columns the organiser may name when their names are not the usual ones.
+  var COLUMNS = ["reference", "amount", "donor", "message", "date"];
   function make(tag, cls, text) {
     var n = document.createElement(tag);
     if (cls) n.className = cls;
@@ -1152,14 +1159,14 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
   }
   form.elements.file.addEventListener("change", function () {
     var file = form.elements.file.files[0];
-    ["reference", "amount"].forEach(function (name) {
+    COLUMNS.forEach(function (name) {
       var select = form.elements[name];
       while (select.options.length > 1) select.remove(1);
     });
     if (!file) return;
     file.slice(0, 65536).text().then(function (text) {
       columns(text).forEach(function (c) {
-        ["reference", "amount"].forEach(function (name) {
+        COLUMNS.forEach(function (name) {
           var o = document.createElement("option");
           o.value = c;
           o.textContent = c;
@@ -1258,7 +1265,7 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
     e.preventDefault();
     var file = form.elements.file.files[0];
     if (!file) { cagnotteNotice(W.pick, true); return; }
-    var query = ["platform", "reference", "amount"].filter(function (name) { return form.elements[name].value; })
+    var query = ["platform"].concat(COLUMNS).filter(function (name) { return form.elements[name].value; })
       .map(function (name) { return name + "=" + encodeURIComponent(form.elements[name].value); });
     // The export's times without their zone are this computer's clock's.
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;

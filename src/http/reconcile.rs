@@ -170,17 +170,11 @@ fn paid_at(cell: &str, zone: &TimeZone) -> Option<Timestamp> {
     .map(|t| Timestamp::from_millis(t.as_millisecond()))
 }
 
-/// Reads the export: its reference and amount columns (`reference` and
-/// `amount` when given: a header's name; else found by [`REFERENCE_NAMES`]
-/// and [`AMOUNT_NAMES`]), the donor's, message's and time's when found (the
-/// time on `zone`'s clock unless its column says UTC), and its rows.
-fn read(
-    text: &str,
-    currency: Currency,
-    reference: Option<&str>,
-    amount_col: Option<&str>,
-    zone: &TimeZone,
-) -> Result<Export, ApiError> {
+/// Reads the export: its reference and amount columns (as `ask` names them,
+/// else found by [`REFERENCE_NAMES`] and [`AMOUNT_NAMES`]), the donor's,
+/// message's and time's (as `ask` names them, else when found; the time on
+/// `zone`'s clock unless its column says UTC), and its rows.
+fn read(text: &str, currency: Currency, ask: &Ask, zone: &TimeZone) -> Result<Export, ApiError> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(separator(text))
         .flexible(true)
@@ -203,18 +197,26 @@ fn read(
             })
             .ok_or_else(|| columns(field, "no column of the export is known to hold it: name it", &headers)),
     };
-    let r = pick(reference, &REFERENCE_NAMES, &[], "reference")?;
-    let a = pick(amount_col, &AMOUNT_NAMES, &["montant", "amount"], "amount")?;
+    let r = pick(ask.reference.as_deref(), &REFERENCE_NAMES, &[], "reference")?;
+    let a = pick(ask.amount.as_deref(), &AMOUNT_NAMES, &["montant", "amount"], "amount")?;
     let known = |k: &[&str]| k.iter().find_map(|k| names.iter().position(|n| n == k)).filter(|i| ![r, a].contains(i));
-    let donor = match known(&DONOR_NAMES) {
-        Some(d) => Some((d, None)),
-        None => known(&FIRST_NAMES)
-            .map(|f| (f, known(&LAST_NAMES)))
-            // A name alone ("Nom" without "Prénom"): the donor's whole name.
-            .or_else(|| known(&["nom du donateur", "nom", "name"]).map(|n| (n, None))),
+    // A column named in `ask` must be there; else the usual names, if any.
+    let named = |name: Option<&String>, field: &'static str| {
+        name.map(|n| asked(n).ok_or_else(|| columns(field, &format!("the export has no column {n:?}"), &headers)))
+            .transpose()
     };
-    let message = known(&MESSAGE_NAMES);
-    let date = known(&DATE_NAMES);
+    let donor = match named(ask.donor.as_ref(), "donor")? {
+        Some(d) => Some((d, None)),
+        None => match known(&DONOR_NAMES) {
+            Some(d) => Some((d, None)),
+            None => known(&FIRST_NAMES)
+                .map(|f| (f, known(&LAST_NAMES)))
+                // A name alone ("Nom" without "Prénom"): the donor's whole name.
+                .or_else(|| known(&["nom du donateur", "nom", "name"]).map(|n| (n, None))),
+        },
+    };
+    let message = named(ask.message.as_ref(), "message")?.or_else(|| known(&MESSAGE_NAMES));
+    let date = named(ask.date.as_ref(), "date")?.or_else(|| known(&DATE_NAMES));
     let date_zone = match date {
         Some(d) if names[d].contains("utc") => TimeZone::UTC,
         _ => zone.clone(),
@@ -280,16 +282,22 @@ fn unreadable(e: csv::Error) -> ApiError {
 
 fn columns(field: &'static str, why: &str, headers: &[String]) -> ApiError {
     ApiError::invalid("export_columns", format!("the {field} column: {why} (its columns are in `columns`)"))
+        .with("field", field)
         .with("columns", headers.to_vec())
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Ask {
     /// The column of the payments' references, by its header.
     reference: Option<String>,
     /// The column of the amounts paid, by its header.
     amount: Option<String>,
+    /// The columns of the donor's name, of the message and of the payment's
+    /// time, by their headers, when their names are not the usual ones.
+    donor: Option<String>,
+    message: Option<String>,
+    date: Option<String>,
     /// Compare with this platform's donations only (`stripe`, `helloasso`…).
     platform: Option<String>,
     /// The clock of the export's times when their column does not say UTC
@@ -317,7 +325,7 @@ pub async fn reconcile(
         return Err(ApiError::invalid("invalid_export", "the export is empty"));
     }
     let zone = super::admin::zone_named(ask.tz.as_deref())?.map_or(TimeZone::UTC, |(z, _)| z);
-    let export = read(text, currency, ask.reference.as_deref(), ask.amount.as_deref(), &zone)?;
+    let export = read(text, currency, &ask, &zone)?;
     let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
     let platform = ask.platform.as_deref().map(str::trim).filter(|p| !p.is_empty());
     // A missing payment's live: the one a campaign's integration would have
@@ -488,6 +496,12 @@ mod tests {
         assert_eq!(amount("¥1500", jpy), Some(1500));
     }
 
+    /// An `Ask` naming these columns, as the query string would.
+    fn ask(pairs: &[(&str, &str)]) -> Ask {
+        let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", v.replace(' ', "+"))).collect();
+        serde_urlencoded::from_str(&query.join("&")).unwrap()
+    }
+
     fn row(reference: &str, amount: i64) -> Row {
         Row { reference: reference.to_owned(), amount, donor: None, message: None, paid_at: None }
     }
@@ -497,22 +511,22 @@ mod tests {
         let eur = Currency::parse("EUR").unwrap();
         let utc = TimeZone::UTC;
         let stripe = "id,Created date (UTC),Amount,Amount Refunded,Currency,PaymentIntent ID\nch_1,2026-12-01,15.00,0.00,eur,pi_1\n";
-        let e = read(stripe, eur, None, None, &utc).unwrap();
+        let e = read(stripe, eur, &Ask::default(), &utc).unwrap();
         assert_eq!(
             (e.reference.as_str(), e.amount.as_str(), e.date.as_deref(), e.donor, e.rows),
             ("PaymentIntent ID", "Amount", Some("Created date (UTC)"), None, vec![row("pi_1", 1500)])
         );
         let french = "\u{feff}Date;Numéro de paiement;Montant (€);Statut\n01/12/2026;1234;15,00;Validé\n;;;\n02/12/2026;1235;-15,00;Remboursé\n";
-        let e = read(french.trim_start_matches('\u{feff}'), eur, None, None, &utc).unwrap();
+        let e = read(french.trim_start_matches('\u{feff}'), eur, &Ask::default(), &utc).unwrap();
         assert_eq!(
             (e.reference.as_str(), e.amount.as_str(), e.rows, e.skipped),
             ("Numéro de paiement", "Montant (€)", vec![row("1234", 1500)], 2)
         );
-        let named = read("ref,total\nA,2\n", eur, Some("ref"), Some("total"), &utc).unwrap();
+        let named = read("ref,total\nA,2\n", eur, &ask(&[("reference", "ref"), ("amount", "total")]), &utc).unwrap();
         assert_eq!(named.rows, vec![row("A", 200)]);
-        let err = read("a,b\n1,2\n", eur, None, None, &utc).err().unwrap();
+        let err = read("a,b\n1,2\n", eur, &Ask::default(), &utc).err().unwrap();
         assert_eq!(err.code, "export_columns");
-        let err = read("id,amount\nx,beaucoup\n", eur, None, None, &utc).err().unwrap();
+        let err = read("id,amount\nx,beaucoup\n", eur, &Ask::default(), &utc).err().unwrap();
         assert_eq!(err.code, "invalid_export");
     }
 
@@ -526,7 +540,7 @@ mod tests {
         let stripe = "id,Created date (UTC),Amount,PaymentIntent ID,donor (metadata),message (metadata)\n\
                       ch_1,2026-12-01 20:10:33,15.00,pi_1,Ana,Allez\u{7} !\n\
                       ch_2,2026-12-01 20:11,8.00,pi_2,,\n";
-        let e = read(stripe, eur, None, None, &paris).unwrap();
+        let e = read(stripe, eur, &Ask::default(), &paris).unwrap();
         assert_eq!(
             (e.donor.as_deref(), e.message.as_deref(), e.date.as_deref()),
             (Some("donor (metadata)"), Some("message (metadata)"), Some("Created date (UTC)"))
@@ -546,8 +560,8 @@ mod tests {
                          901;01/12/2026 21:10;20,00;inès;dupont;Bravo\n\
                          902;01/12/2026;5,00;Zoé;;\n\
                          903;hier;5,00;;Martin;\n";
-        let e = read(helloasso, eur, Some("Référence commande"), None, &paris).unwrap();
-        let alone = read("Référence;Montant;Nom\nA;2;Inès Dupont\n", eur, None, None, &paris).unwrap();
+        let e = read(helloasso, eur, &ask(&[("reference", "Référence commande")]), &paris).unwrap();
+        let alone = read("Référence;Montant;Nom\nA;2;Inès Dupont\n", eur, &Ask::default(), &paris).unwrap();
         assert_eq!(alone.rows[0].donor.as_deref(), Some("Inès Dupont"));
         assert_eq!(e.donor.as_deref(), Some("Prénom payeur + Nom payeur"));
         let got: Vec<_> = e.rows.iter().map(|r| (r.donor.as_deref(), r.message.as_deref(), r.paid_at)).collect();
@@ -558,6 +572,36 @@ mod tests {
                 (Some("Zoé"), None, None),
                 (None, None, None)
             ]
+        );
+        // Columns of other names, named: the donor's, the message's, the time's.
+        let own = "Ref;Somme;Qui;Mot;Quand\nA;2;Zoé;Bravo;01/12/2026 21:10\n";
+        let e = read(
+            own,
+            eur,
+            &ask(&[("reference", "Ref"), ("amount", "Somme"), ("donor", "Qui"), ("message", "Mot"), ("date", "Quand")]),
+            &paris,
+        )
+        .unwrap();
+        assert_eq!(
+            (e.donor.as_deref(), e.message.as_deref(), e.date.as_deref(), &e.rows[0]),
+            (
+                Some("Qui"),
+                Some("Mot"),
+                Some("Quand"),
+                &Row {
+                    donor: Some("Zoé".into()),
+                    message: Some("Bravo".into()),
+                    paid_at: at("2026-12-01T20:10:00Z"),
+                    ..row("A", 200)
+                }
+            )
+        );
+        let err = read(own, eur, &ask(&[("reference", "Ref"), ("amount", "Somme"), ("date", "Heure")]), &paris)
+            .err()
+            .unwrap();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            ("export_columns", "the date column: the export has no column \"Heure\" (its columns are in `columns`)")
         );
         // RFC 3339 keeps its own offset; nonsense is no time.
         for (cell, expected) in [

@@ -821,6 +821,42 @@ async fn a_missing_payment_comes_with_its_donor_its_time_and_its_live() {
     );
     let (_, v) = check("?reference=R%C3%A9f%C3%A9rence%20commande&tz=Europe/Paris").await;
     assert_eq!(v["missing"][1]["live_id"], json!(second.id));
+    // Columns of other names, named: the donor's, the message's, the time's.
+    let own = "Ref;Somme;Qui;Mot;Quand\n905;7,00;Lou;Courage;03/12/2026 20:45\n";
+    let res = app
+        .client
+        .post(format!(
+            "{}/api/v1/campaigns/{c}/reconcile?reference=Ref&amount=Somme&donor=Qui&message=Mot&date=Quand&tz=Europe/Paris",
+            app.base
+        ))
+        .bearer_auth(ADMIN)
+        .body(own)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(
+        (&v["columns"], &v["missing"]),
+        (
+            &json!({"reference": "Ref", "amount": "Somme", "donor": "Qui", "message": "Mot", "date": "Quand"}),
+            &json!([{"reference": "905", "amount": 700, "paid_at": "2026-12-03T19:45:00.000Z", "donor": "Lou",
+                "message": "Courage", "live_id": second.id}])
+        )
+    );
+    let res = app
+        .client
+        .post(format!("{}/api/v1/campaigns/{c}/reconcile?reference=Ref&amount=Somme&donor=Nom", app.base))
+        .bearer_auth(ADMIN)
+        .body(own)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(
+        (&v["error"], &v["field"], &v["columns"]),
+        (&json!("export_columns"), &json!("donor"), &json!(["Ref", "Somme", "Qui", "Mot", "Quand"]))
+    );
     // A clock that is none is refused.
     let (s, v) = check("?tz=Mars/Olympus").await;
     assert_eq!((s, &v["error"], &v["field"]), (StatusCode::BAD_REQUEST, &json!("invalid_query"), &json!("tz")));

@@ -350,6 +350,12 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
 
         // Columns of unusual names: said, then chosen from the export's first line.
         send(b, &odd, "").await;
+        // Every column of the export may be named, the donor's and the time's too.
+        let options = "return Array.from(document.querySelectorAll('#reconcile-form select[name=date] option')).map(function (o) { return o.textContent; })";
+        eventually("the export's columns offered", WAIT, || async {
+            (b.js(options).await == json!(["(trouvée seule)", "Ref paiement", "Somme versée"])).then_some(())
+        })
+        .await;
         wait_text(b, "#notice", &fr("Erreur : les colonnes de la référence et du montant n'ont pas été trouvées dans cet export : choisissez-les parmi Ref paiement, Somme versée.")).await;
         b.js("var f = document.getElementById('reconcile-form'); f.elements.reference.value = 'Ref paiement'; f.elements.amount.value = 'Somme versée';").await;
         click(b, "#reconcile-form button[type=submit]").await;
