@@ -422,7 +422,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("reconcile_more_columns", "Colonnes du donateur, du message et de la date", "Donor, message and date columns"),
     ("reconcile_donor_column", "Colonne du donateur", "Donor column"),
     ("reconcile_message_column", "Colonne du message", "Message column"),
-    ("reconcile_date_column", "Colonne de la date et de l'heure", "Date and time column"),
+    ("reconcile_date_column", "Colonne de la date", "Date column"),
     ("reconcile_gap", "Écart", "Difference"),
     ("reference", "Référence", "Reference"),
     ("reconcile_in_export", "Dans l'export", "In the export"),

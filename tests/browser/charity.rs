@@ -277,7 +277,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
                 ["Absent de l'export", "pi_3", "", fr("20,00_€").as_str(), "Chloé", ""]
             ]
         );
-        b.js("document.getElementById('reconcile-box').scrollIntoView()").await;
+        b.js("document.getElementById('reconcile-box').scrollIntoView(); document.querySelector('.reconcile-more').open = true;").await;
         b.screenshot_element("#reconcile-box", "dashboard-reconcile").await;
         // The payment whose webhook never came, counted on the live in two clicks.
         assert_eq!(b.js("return document.querySelector('#reconcile-live select').value").await, json!(live.id));
