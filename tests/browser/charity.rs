@@ -300,6 +300,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         // the name and the message made public when the box is ticked.
         send(b, &named, "helloasso").await;
         let row = r##"var td = document.querySelectorAll("#reconcile-table tr[data-kind=missing] td");
+                      if (td.length < 6) return null;
                       return [td[1].textContent, td[4].textContent, td[5].textContent,
                               document.querySelector('#reconcile-live select').value,
                               document.querySelector('#reconcile-live select option').textContent];"##;
