@@ -559,6 +559,7 @@ async fn a_host_s_moderators_approve_and_hide_with_their_own_link() {
 
         // The organisers make one from the live's card: the host's stops.
         sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        wait_text(b, "#lives article [data-f=host]", "Corentin").await;
         click(b, "#lives article [data-act=rotate-moderator]").await;
         wait_text(b, "#notice", "Le lien modérateur précédent, s'il y en a un, cessera de fonctionner tout de suite : cliquez encore pour confirmer.").await;
         click(b, "#lives article [data-act=rotate-moderator]").await;
