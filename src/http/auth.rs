@@ -136,12 +136,21 @@ impl AppState {
     /// the admin, the live's write key, or its host token; `live_id = None` for a
     /// donation's live, which the ledger checks. `true` with a host token.
     pub fn require_host(&self, headers: &HeaderMap, live_id: Option<&str>) -> Result<(Principal, bool), ApiError> {
-        if let Some(id) = live_id
-            && !self.views.has_live(id)
-        {
-            return Err(ApiError::not_found("live_not_found", "no live has this id"));
+        self.live_exists(live_id)?;
+        self.host_of(self.access_headers(headers)?, live_id)
+    }
+
+    /// `404` when `live_id` names no live.
+    fn live_exists(&self, live_id: Option<&str>) -> Result<(), ApiError> {
+        match live_id {
+            Some(id) if !self.views.has_live(id) => Err(ApiError::not_found("live_not_found", "no live has this id")),
+            _ => Ok(()),
         }
-        match self.access_headers(headers)? {
+    }
+
+    /// [`Self::require_host`] for an access already identified.
+    fn host_of(&self, access: Access, live_id: Option<&str>) -> Result<(Principal, bool), ApiError> {
+        match access {
             // A host's key opens their other lives of the campaign too; the writer checks it again.
             Access::Host(l) if live_id.is_none_or(|id| id == l || self.views.same_host(&l, id)) => {
                 Ok((Principal::Host(l), true))
@@ -156,21 +165,14 @@ impl AppState {
     /// takes, and the live's moderator token (the host's other lives of the
     /// campaign too, as their host link). It acts as the host on that live.
     pub fn require_moderator(&self, headers: &HeaderMap, live_id: Option<&str>) -> Result<Principal, ApiError> {
-        if let Some(id) = live_id
-            && !self.views.has_live(id)
-        {
-            return Err(ApiError::not_found("live_not_found", "no live has this id"));
-        }
-        if bearer(headers).is_some()
-            && let Ok(Access::Moderator(l)) = self.access_headers(headers)
-        {
-            return if live_id.is_none_or(|id| id == l || self.views.same_host(&l, id)) {
+        self.live_exists(live_id)?;
+        match self.access_headers(headers)? {
+            Access::Moderator(l) if live_id.is_none_or(|id| id == l || self.views.same_host(&l, id)) => {
                 Ok(Principal::Host(l))
-            } else {
-                Err(ApiError::forbidden("this moderator link belongs to another live"))
-            };
+            }
+            Access::Moderator(_) => Err(ApiError::forbidden("this moderator link belongs to another live")),
+            a => self.host_of(a, live_id).map(|(p, _)| p),
         }
-        self.require_host(headers, live_id).map(|(p, _)| p)
     }
 
     /// An existing live (`404` otherwise) and a token that may write to it.

@@ -786,17 +786,18 @@ async fn a_missing_payment_comes_with_its_donor_its_time_and_its_live() {
                   901;01/12/2026 21:10;20,00;Inès;dupont;Bravo à vous\n\
                   902;03/12/2026 20:30;5,00;Zoé;;\n\
                   903;02/12/2026;5,00;;;\n";
-    let check = async |query: &str| {
+    let compare = async |query: &str, body: &'static str| {
         let res = app
             .client
             .post(format!("{}/api/v1/campaigns/{c}/reconcile{query}", app.base))
             .bearer_auth(ADMIN)
-            .body(export)
+            .body(body)
             .send()
             .await
             .unwrap();
         (res.status(), res.json::<Value>().await.unwrap())
     };
+    let check = async |query: &str| compare(query, export).await;
     let (s, v) = check("?reference=R%C3%A9f%C3%A9rence%20commande&tz=Europe/Paris").await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(
@@ -823,18 +824,7 @@ async fn a_missing_payment_comes_with_its_donor_its_time_and_its_live() {
     assert_eq!(v["missing"][1]["live_id"], json!(second.id));
     // Columns of other names, named: the donor's, the message's, the time's.
     let own = "Ref;Somme;Qui;Mot;Quand\n905;7,00;Lou;Courage;03/12/2026 20:45\n";
-    let res = app
-        .client
-        .post(format!(
-            "{}/api/v1/campaigns/{c}/reconcile?reference=Ref&amount=Somme&donor=Qui&message=Mot&date=Quand&tz=Europe/Paris",
-            app.base
-        ))
-        .bearer_auth(ADMIN)
-        .body(own)
-        .send()
-        .await
-        .unwrap();
-    let v: Value = res.json().await.unwrap();
+    let (_, v) = compare("?reference=Ref&amount=Somme&donor=Qui&message=Mot&date=Quand&tz=Europe/Paris", own).await;
     assert_eq!(
         (&v["columns"], &v["missing"]),
         (
@@ -843,16 +833,8 @@ async fn a_missing_payment_comes_with_its_donor_its_time_and_its_live() {
                 "message": "Courage", "live_id": second.id}])
         )
     );
-    let res = app
-        .client
-        .post(format!("{}/api/v1/campaigns/{c}/reconcile?reference=Ref&amount=Somme&donor=Nom", app.base))
-        .bearer_auth(ADMIN)
-        .body(own)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let v: Value = res.json().await.unwrap();
+    let (s, v) = compare("?reference=Ref&amount=Somme&donor=Nom", own).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         (&v["error"], &v["field"], &v["columns"]),
         (&json!("export_columns"), &json!("donor"), &json!(["Ref", "Somme", "Qui", "Mot", "Quand"]))
