@@ -46,6 +46,9 @@ pub async fn with_browser(test: impl AsyncFnOnce(&Browser)) {
     let _ = browser.client.clone().close().await;
     drop(browser);
     if let Err(panic) = outcome {
+        // Said again after the backtrace, which a log cut in its middle keeps.
+        let said = panic.downcast_ref::<String>().map(String::as_str).or_else(|| panic.downcast_ref::<&str>().copied());
+        eprintln!("the browser test failed: {}", said.unwrap_or("(no message)"));
         std::panic::resume_unwind(panic);
     }
     assert!(thrown.is_empty(), "the pages' scripts threw:\n{}", thrown.join("\n"));

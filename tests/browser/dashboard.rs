@@ -528,27 +528,33 @@ async fn edits_rotation_and_a_test_alert_that_totals_ignore() {
         let new = reqwest::get(&new_url).await.unwrap().status();
         assert_eq!((old, new), (StatusCode::UNAUTHORIZED, StatusCode::OK));
         assert_eq!(text(b, "#lives article [data-act=rotate-overlay]").await, "New overlay link");
+        let first_key = input_value(b, "#live-key").await;
+        assert!(first_key.starts_with("ck_"), "{first_key}");
         click(b, "#lives article [data-act=rotate-key]").await;
         wait_text(b, "#notice", "The old key is refused at once: click again to confirm.").await;
         click(b, "#lives article [data-act=rotate-key]").await;
-        eventually("a new key", WAIT, || async { input_value(b, "#live-key").await.starts_with("ck_").then_some(()) })
-            .await;
+        let new_key = eventually("a new key", WAIT, || async {
+            let k = input_value(b, "#live-key").await;
+            (k != first_key && k.starts_with("ck_")).then_some(k)
+        })
+        .await;
+        let donations = format!("/api/v1/lives/{live_id}/donations");
+        let (old, new) = (
+            app.request(reqwest::Method::GET, &donations, Some(&first_key), &[], None).await.0,
+            app.request(reqwest::Method::GET, &donations, Some(&new_key), &[], None).await.0,
+        );
+        assert_eq!((old, new), (StatusCode::UNAUTHORIZED, StatusCode::OK), "the old key refused, the new one taken");
 
         // The test alert shows in the preview overlay and is counted nowhere.
         wait_preview_live(b).await;
         click(b, "#lives article [data-act=test-alert]").await;
         wait_text(b, "#notice", "Test alert sent.").await;
         let alert = eventually("the test alert in the preview", WAIT, || async {
-            let a = b
-                .js("var d = document.getElementById('overlay-preview').contentDocument; \
-                     var a = d.getElementById('alert'); \
-                     return a.hidden ? null : [d.getElementById('alert-donor').textContent, \
-                       d.getElementById('alert-amount').textContent];")
-                .await;
+            let a = preview_alert(b).await;
             (!a.is_null()).then_some(a)
         })
         .await;
-        assert_eq!(alert, json!(["Cagnotte", "€5.00"]));
+        assert_eq!((&alert["donor"], &alert["amount"]), (&json!("Cagnotte"), &json!("€5.00")), "{alert}");
         assert_eq!(
             text(b, "#c-totals").await,
             "Total €0.00 (donations €0.00 + matched €0.00) — 0 donations — goal €3,000.00"
@@ -599,11 +605,14 @@ async fn preview_ticker(b: &Browser) -> Value {
         .await
 }
 
+/// The document framed must be the one of the frame's current `src`: a link
+/// replaced points the frame elsewhere, and the old document stays until the new
+/// one is loaded.
 async fn wait_preview_live(b: &Browser) {
     eventually("the preview overlay is live", WAIT, || async {
         let s = b
-            .js("var f = document.getElementById('overlay-preview'); \
-                 return f.contentDocument && f.contentDocument.body ? f.contentDocument.body.dataset.state : null;")
+            .js("var f = document.getElementById('overlay-preview'); var d = f.contentDocument; \
+                 return d && d.body && f.contentWindow.location.href === f.src ? d.body.dataset.state : null;")
             .await;
         (s == "live").then_some(())
     })
