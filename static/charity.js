@@ -76,22 +76,18 @@
 
   // The campaign's document (public) and its donations (with the key); one load
   // at a time, and one more after it when something came meanwhile.
-  var campaign = null, loading = null, again = false;
-  function load() {
-    if (loading) { again = true; return loading; }
-    loading = Promise.all([
+  var campaign = null;
+  var loadNow = cagnotteOneLoad(function () {
+    return Promise.all([
       fetch(base, { cache: "no-store" }).then(function (r) { return r.json(); }),
       api("GET", base + "/donations?limit=" + shown + (search ? "&q=" + encodeURIComponent(search) : ""))
     ]).then(function (all) {
       campaign = all[0];
       render(all[1]);
       follow();
-    }).finally(function () {
-      loading = null;
-      if (again) { again = false; load().catch(fail); }
     });
-    return loading;
-  }
+  });
+  function load() { return loadNow(); }
 
   function render(list) {
     el("signin").hidden = true;

@@ -179,11 +179,9 @@
 
   // What the page shows: the live (public), its moderation and its donations (with the key).
   var live = null, moderation = null, donations = null, challenges = [], milestones = [], campaignDoc = null;
-  var loading = null, again = false;
-  function load() {
-    if (loading) { again = true; return loading; }
+  var loadNow = cagnotteOneLoad(function () {
     var enc = encodeURIComponent(liveId);
-    loading = Promise.all([
+    return Promise.all([
       fetch("/api/v1/lives/" + enc, { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (l) {
         // The live's challenges are among its campaign's milestones (public too).
         return fetch("/api/v1/campaigns/" + encodeURIComponent(l.campaign_id), { cache: "no-store" })
@@ -203,12 +201,9 @@
     ]).then(function (all) {
       live = all[0]; moderation = all[1]; donations = all[2];
       render();
-    }).finally(function () {
-      loading = null;
-      if (again) { again = false; load().catch(fail); }
     });
-    return loading;
-  }
+  });
+  function load() { return loadNow(); }
 
   function render() {
     el("signin").hidden = true;

@@ -148,6 +148,27 @@ var cagnotteExplain = (function () {
   };
 })();
 
+// A page's load, one at a time: asked for while one is on its way, it runs once
+// more after it, and whoever asked meanwhile waits for that one (what they just
+// did may be missing from the one on its way).
+function cagnotteOneLoad(run) {
+  var loading = null, queued = null;
+  function load() {
+    if (loading) {
+      if (!queued) {
+        queued = loading.catch(function () { /* said to its own caller */ }).then(function () {
+          queued = null;
+          return load();
+        });
+      }
+      return queued;
+    }
+    loading = Promise.resolve().then(run).finally(function () { loading = null; });
+    return loading;
+  }
+  return load;
+}
+
 // Whether this click on `b` confirms its action: the first click arms it (its
 // text asks to confirm; `armed[key]` remembers it, so a redrawn button stays
 // armed) and answers false; the second disarms it and answers true.

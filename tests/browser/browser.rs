@@ -163,7 +163,7 @@ impl Browser {
     /// Waits until the overlay has its snapshot (`data-state="live"`).
     pub async fn wait_live(&self) {
         eventually("the overlay receives its snapshot", Duration::from_secs(20), || async {
-            (self.js("return document.body.dataset.state").await == "live").then_some(())
+            (self.js("return document.body ? document.body.dataset.state : null").await == "live").then_some(())
         })
         .await;
     }

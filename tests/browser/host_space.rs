@@ -1000,6 +1000,12 @@ async fn a_host_starts_and_ends_their_live_when_they_go_on_and_off_air() {
         let armed = "return document.querySelector(arguments[0]).dataset.armed || null";
         assert_eq!(crate::dashboard::on(b, button, armed).await, Value::Null);
         assert_eq!(status().await, "current");
+        // Enabled again once the refreshes its start asked for are done.
+        eventually("the on-air button enabled", WAIT, || async {
+            (crate::dashboard::on(b, button, "return !document.querySelector(arguments[0]).disabled").await == true)
+                .then_some(())
+        })
+        .await;
         click(b, button).await;
         wait_text(b, button, "Confirmer ?").await;
         click(b, button).await;

@@ -130,12 +130,12 @@ async fn alert_shows_exact_donor_amount_and_message_within_one_second() {
 
         // Anonymous donors get the localized label.
         donate(&app, &live, json!({"amount": 500, "currency": "EUR", "donor": "Secret", "anonymous": true})).await;
-        eventually("the anonymous alert", WAIT, || async {
+        let a = eventually("the anonymous alert", WAIT, || async {
             let a = alert(b).await;
-            (a["donor"] == "Anonyme").then_some(())
+            (a["donor"] == "Anonyme").then_some(a)
         })
         .await;
-        assert_eq!(alert(b).await["amount"], format!("5,00{NBSP}€"));
+        assert_eq!(a["amount"], format!("5,00{NBSP}€"), "{a}");
     })
     .await;
 }
@@ -890,14 +890,24 @@ async fn builder_previews_a_widget_and_produces_its_url() {
         assert_eq!(hint_for("ticker").await, "Suggested source size: 1920 × 120");
         assert_eq!(hint_for("all").await, "Suggested source size: 1280 × 720");
         assert_eq!(hint_for("goal").await, "Suggested source size: 1200 × 240");
-        // The preview is the real widget, with the chosen settings applied.
+        // The preview is the real widget, with the chosen settings applied: the
+        // frame's document the one of its last address (each choice above
+        // pointed it elsewhere), live.
+        eventually("the preview of the last choice", WAIT, || async {
+            let s = b
+                .js("var f = document.getElementById('preview'); var d = f.contentDocument; \
+                     return d && d.body && f.contentWindow.location.href === f.src ? d.body.dataset.state : null;")
+                .await;
+            (s == "live").then_some(())
+        })
+        .await;
         b.client.enter_frame(0).await.expect("enter the preview frame");
-        b.wait_live().await;
         eventually("the previewed goal bar", WAIT, || async {
             let v = b
-                .js(r#"return [document.getElementById("goal-title").textContent,
+                .js(r#"var t = document.getElementById("goal-title");
+                return t ? [t.textContent,
                 getComputedStyle(document.documentElement).getPropertyValue("--accent").trim(),
-                getComputedStyle(document.body).fontSize]"#)
+                getComputedStyle(document.body).fontSize] : null"#)
                 .await;
             (v == json!(["Live goal", "#00ff88", "24px"])).then_some(())
         })
