@@ -104,6 +104,7 @@
       hookRefused: function (code) { return "Essai refusé : le destinataire a répondu " + code + ". Vérifiez son URL."; },
       hookFailed: function (why) { return "Essai non remis : " + why; },
       goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
+      challengeOn: function (t) { return "en cours jusqu'à " + t; }, moreTime: "+5 min",
       timeUp: "temps écoulé", calledOff: "annulé", removed: "retiré", challengeStarted: "Défi lancé : les overlays du live l'affichent.", challenge: function (a) { return "défi : +" + a; },
       wholeCampaign: "toute la campagne", nothingToChange: "Rien à modifier : donnez une URL ou un secret.",
       moreDonations: function (n, all) {
@@ -201,6 +202,7 @@
       hookRefused: function (code) { return "Test refused: the receiver answered " + code + ". Check its URL."; },
       hookFailed: function (why) { return "Test not delivered: " + why; },
       goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
+      challengeOn: function (t) { return "on until " + t; }, moreTime: "+5 min",
       timeUp: "time up", calledOff: "called off", removed: "removed", challengeStarted: "Challenge started: the live's overlays show it.", challenge: function (a) { return "challenge: +" + a; },
       wholeCampaign: "whole campaign", nothingToChange: "Nothing to change: give a URL or a secret.",
       moreDonations: function (n, all) {
@@ -289,6 +291,7 @@
     return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + pad(d.getHours()) + ":" + pad(d.getMinutes());
   }
   var dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
+  var timeFmt = new Intl.DateTimeFormat(locale, { timeStyle: "short" });
   // This year's dates go without their year: shorter in the donations' table.
   var thisYearFmt = new Intl.DateTimeFormat(locale, {
     day: "numeric", month: "short", hour: lang === "fr" ? "2-digit" : "numeric", minute: "2-digit"
@@ -835,13 +838,21 @@
       // A challenge set on air: what it asked for from its start, and its time.
       var challenge = !!m.ends_at && typeof m.from === "number";
       var amount = challenge ? T.challenge(money(m.amount - m.from, c.currency)) : money(m.amount, c.currency);
+      var open = challenge && !m.reached && !m.cancelled && Date.parse(m.ends_at) > Date.now();
       var state = m.reached ? T.reached : m.cancelled ? (challenge ? T.calledOff : T.removed)
-        : challenge && Date.parse(m.ends_at) <= Date.now() ? T.timeUp : T.notReached;
+        : open ? T.challengeOn(timeFmt.format(new Date(m.ends_at))) : challenge ? T.timeUp : T.notReached;
       [m.label, amount, m.live_id ? (host[m.live_id] || m.live_id) : T.wholeCampaign, state]
         .forEach(function (v) { tr.appendChild(make("td", null, v)); });
-      // A milestone not reached can be taken off (two clicks); a challenge is its host's to call off.
+      // A milestone not reached can be taken off (two clicks); a challenge is its
+      // host's to call off, and gets five more minutes here in one click.
       var acts = make("td");
       if (!challenge && !m.reached && !m.cancelled) acts.appendChild(actionButton("remove-milestone", m.id, T.remove));
+      if (open) {
+        var more = actionButton("extend-challenge", m.id, T.moreTime);
+        more.dataset.live = m.live_id;
+        more.dataset.minutes = String(Math.round((Date.parse(m.ends_at) - Date.parse(m.created_at)) / 60000) + 5);
+        acts.appendChild(more);
+      }
       tr.appendChild(acts);
       tb.appendChild(tr);
     });
@@ -1783,6 +1794,10 @@
       "close-poll": function () {
         var owner = "/api/v1/lives/" + encodeURIComponent(b.dataset.live);
         return api("POST", owner + "/polls/" + encodeURIComponent(b.dataset.id) + "/close");
+      },
+      "extend-challenge": function () {
+        var path = "/api/v1/lives/" + encodeURIComponent(b.dataset.live) + "/challenges/" + encodeURIComponent(b.dataset.id);
+        return api("PATCH", path, { minutes: Number(b.dataset.minutes) });
       },
       "remove-milestone": function () {
         return api("DELETE", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/milestones/" + encodeURIComponent(b.dataset.id));

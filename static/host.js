@@ -34,7 +34,9 @@
       challengeStarted: "Défi lancé : vos overlays l'affichent.", badAmount: "Montant invalide : ",
       ch_open: function (t) { return "en cours, encore " + t; }, ch_met: "réussi", ch_missed: "temps écoulé",
       ch_cancelled: "annulé", cancelChallenge: "Annuler", challengeCancelled: "Défi annulé : vos overlays ne l'affichent plus.",
-      noChallenge: "Aucun défi pour l'instant.",
+      noChallenge: "Aucun défi pour l'instant.", moreTime: "+5 min", editChallenge: "Modifier", saveChallenge: "Enregistrer le défi",
+      editingChallenge: function (m) { return "Modifiez le défi puis enregistrez : sa durée compte depuis son lancement (il dure depuis " + m + " min)."; },
+      challengeUpdated: "Défi modifié : vos overlays le suivent.",
       noMilestone: "Aucun palier pour l'instant.", ms_reached: "atteint", ms_left: function (s) { return "encore " + s; },
       removeMilestone: "Retirer", milestoneAdded: "Palier ajouté : vos overlays le marquent sur la barre d'objectif.",
       goalSet: "Objectif changé : vos overlays et la page publique l'affichent dès maintenant.",
@@ -95,7 +97,9 @@
       challengeStarted: "Challenge started: your overlays show it.", badAmount: "Invalid amount: ",
       ch_open: function (t) { return "on, " + t + " left"; }, ch_met: "met", ch_missed: "time up",
       ch_cancelled: "called off", cancelChallenge: "Call off", challengeCancelled: "Challenge called off: your overlays no longer show it.",
-      noChallenge: "No challenge yet.",
+      noChallenge: "No challenge yet.", moreTime: "+5 min", editChallenge: "Edit", saveChallenge: "Save the challenge",
+      editingChallenge: function (m) { return "Change the challenge, then save: its length counts from its start (it has run " + m + " min)."; },
+      challengeUpdated: "Challenge changed: your overlays follow.",
       noMilestone: "No milestone yet.", ms_reached: "reached", ms_left: function (s) { return s + " to go"; },
       removeMilestone: "Remove", milestoneAdded: "Milestone added: your overlays mark it on the goal bar.",
       goalSet: "Goal changed: your overlays and the public page show it now.",
@@ -344,6 +348,16 @@
         .then(function () { b.disabled = false; });
       return;
     }
+    var challenge = challenges.filter(function (m) { return m.id === b.dataset.id; })[0];
+    if (b.dataset.act === "edit-challenge" && challenge) { editChallenge(challenge); return; }
+    if (b.dataset.act === "extend-challenge" && challenge) {
+      b.disabled = true;
+      saveChallenge(challenge.id, { minutes: challengeLength(challenge) + 5 }).catch(function (e) {
+        b.disabled = false;
+        fail(e);
+      });
+      return;
+    }
     if (!cagnotteSecondClick(armed, b.dataset.act + " " + b.dataset.id, b, T.confirm)) return;
     b.disabled = true;
     var act = b.dataset.act, own = "/api/v1/lives/" + encodeURIComponent(liveId);
@@ -508,8 +522,12 @@
         li.appendChild(make("span", "badge", state === "open" ? T.ch_open(fmtLeft(end - now))
           : state === "met" ? T.ch_met : state === "cancelled" ? T.ch_cancelled : T.ch_missed));
         if (state === "open") {
-          li.appendChild(document.createTextNode(" "));
-          li.appendChild(button("cancel-challenge", m.id, T.cancelChallenge));
+          // Five more minutes in one click; its terms in the form above; called off in two.
+          [["extend-challenge", T.moreTime], ["edit-challenge", T.editChallenge], ["cancel-challenge", T.cancelChallenge]]
+            .forEach(function (a) {
+              li.appendChild(document.createTextNode(" "));
+              li.appendChild(button(a[0], m.id, a[1]));
+            });
         }
         ul.appendChild(li);
       });
@@ -637,20 +655,56 @@
       .catch(fail);
   });
 
-  el("challenge-form").addEventListener("submit", function (ev) {
+  // A challenge's length, in whole minutes from its start.
+  function challengeLength(m) { return Math.round((Date.parse(m.ends_at) - Date.parse(m.created_at)) / 60000); }
+  // The challenge form changes an open challenge's terms: filled with them, saved
+  // with "Enregistrer le défi", left with "Annuler la modification".
+  var challengeForm = el("challenge-form");
+  el("challenge-submit").dataset.label = el("challenge-submit").textContent;
+  function editChallenge(m) {
+    var f = challengeForm;
+    f.dataset.editing = m.id;
+    f.elements.label.value = m.label;
+    f.elements.amount.value = ((m.amount - m.from) / Math.pow(10, exp)).toFixed(exp).replace(".", lang === "fr" ? "," : ".");
+    f.elements.minutes.value = challengeLength(m);
+    el("challenge-submit").textContent = T.saveChallenge;
+    el("challenge-keep").hidden = false;
+    notice(T.editingChallenge(Math.floor((Date.now() - Date.parse(m.created_at)) / 60000)), false);
+    f.elements.label.focus();
+  }
+  function leaveChallengeEdit() {
+    var f = challengeForm;
+    delete f.dataset.editing;
+    f.elements.label.value = "";
+    f.elements.amount.value = "";
+    f.elements.minutes.value = f.elements.minutes.defaultValue;
+    el("challenge-submit").textContent = el("challenge-submit").dataset.label;
+    el("challenge-keep").hidden = true;
+  }
+  el("challenge-keep").addEventListener("click", function () { leaveChallengeEdit(); notice("", false); });
+  function saveChallenge(id, payload) {
+    var path = "/api/v1/lives/" + encodeURIComponent(liveId) + "/challenges/" + encodeURIComponent(id);
+    return api("PATCH", path, payload).then(function () {
+      notice(T.challengeUpdated, false);
+      return load();
+    });
+  }
+  challengeForm.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var f = ev.target;
     var amount = cagnotteMinor(f.elements.amount.value, exp);
     if (!(amount > 0)) { notice(T.badAmount + f.elements.amount.value, true); return; }
     var payload = { label: f.elements.label.value.trim(), amount: amount, minutes: parseInt(f.elements.minutes.value, 10) };
-    api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/challenges", payload)
-      .then(function () {
+    var editing = f.dataset.editing;
+    var done = editing
+      ? saveChallenge(editing, payload).then(leaveChallengeEdit)
+      : api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/challenges", payload).then(function () {
         f.elements.label.value = "";
         f.elements.amount.value = "";
         notice(T.challengeStarted, false);
         return load();
-      })
-      .catch(fail);
+      });
+    done.catch(fail);
   });
 
   // A new goal on air ("on passe à 1 000 € !"): the overlays follow at once.

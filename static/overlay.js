@@ -1351,9 +1351,10 @@
     if ((ev.type === "challenge_started" || ev.type === "milestone_created") && m &&
         !milestones.some(function (x) { return x.id === m.id; })) {
       milestones.push(m);
-    } else if ((ev.type === "challenge_ended" || ev.type === "milestone_removed") && m) {
-      // Called off or taken off by its host: over now.
+    } else if ((ev.type === "challenge_ended" || ev.type === "challenge_updated" || ev.type === "milestone_removed") && m) {
+      // Called off or taken off by its host: over now; or its terms changed on air.
       milestones = milestones.map(function (x) { return x.id === m.id ? m : x; });
+      renderChallenge();
     } else if (ev.type === "milestone_reached" && m) {
       milestones.forEach(function (x) { if (x.id === m.id) x.reached = true; });
       if (m.ends_at) metAt[m.id] = Date.now();

@@ -460,8 +460,10 @@
     var m = ev.milestone;
     if (!m || !m.ends_at || m.live_id !== id) return;
     if (ev.type === "challenge_started" && !challenges.some(function (x) { return x.id === m.id; })) challenges.push(m);
-    // Called off by its host: over now.
-    if (ev.type === "challenge_ended") challenges = challenges.map(function (x) { return x.id === m.id ? m : x; });
+    // Called off by its host: over now; or its terms changed on air.
+    if (ev.type === "challenge_ended" || ev.type === "challenge_updated") {
+      challenges = challenges.map(function (x) { return x.id === m.id ? m : x; });
+    }
     if (ev.type === "milestone_reached") {
       challenges.forEach(function (x) { if (x.id === m.id) x.reached = true; });
       challengeMetAt[m.id] = Date.now();
@@ -738,7 +740,7 @@
       return;
     }
     markFrame(ev);
-    if (/^(challenge_started|challenge_ended|poll_started|poll_closed|prize_drawn|reward_offered|reward_updated|reward_closed|reward_delivered)$/.test(ev.type)) {
+    if (/^(challenge_started|challenge_ended|challenge_updated|poll_started|poll_closed|prize_drawn|reward_offered|reward_updated|reward_closed|reward_delivered)$/.test(ev.type)) {
       renderAll();
       return;
     }

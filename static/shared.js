@@ -81,6 +81,7 @@ var cagnotteExplain = (function () {
       donation_refunded: "ce don a été remboursé : son alerte n'est plus montrée.",
       text_pending: "le texte de ce don attend d'être validé : validez-le ou masquez-le d'abord.",
       challenge_over: "ce défi est terminé : réussi, annulé ou son temps écoulé.",
+      challenge_too_short: function (b) { return "ce défi dure depuis " + b.elapsed_minutes + " min : donnez-lui une durée plus longue (comptée depuis son lancement)."; },
       challenge_not_found: "ce défi est introuvable. Rechargez la page.",
       milestone_not_found: "ce palier est introuvable (déjà retiré ?). Rechargez la page.",
       milestone_reached: "ce palier est déjà atteint : il reste affiché.",

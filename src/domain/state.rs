@@ -126,6 +126,11 @@ pub enum Fact {
     ChallengeCancelled {
         milestone_id: String,
     },
+    /// A challenge's terms changed on air (its label, what it asks for, its
+    /// deadline): the challenge as it is now.
+    ChallengeUpdated {
+        milestone: Milestone,
+    },
     /// A milestone taken off before it was reached (set by mistake, or the
     /// host changed plans): never reached, shown nowhere.
     MilestoneRemoved {
@@ -264,6 +269,7 @@ impl Fact {
             Fact::AlertReplayed { .. } => "alert_replay",
             Fact::AlertSkipped { .. } => "alert_skipped",
             Fact::ChallengeCancelled { .. } => "challenge_ended",
+            Fact::ChallengeUpdated { .. } => "challenge_updated",
             Fact::MilestoneRemoved { .. } => "milestone_removed",
             Fact::PollStarted { .. } => "poll_started",
             Fact::PollClosed { .. } => "poll_closed",
@@ -512,6 +518,19 @@ pub enum Command {
         /// When it is asked (the writer's clock).
         at: Timestamp,
     },
+    /// A challenge's terms changed before it is over: its `label`, what it asks
+    /// for (`amount`, on top of the live's total when it was set, as when it was
+    /// set) and its length (`minutes` from when it was set). None changes nothing.
+    UpdateChallenge {
+        by: Principal,
+        live_id: String,
+        milestone_id: String,
+        label: Option<String>,
+        amount: Option<i64>,
+        minutes: Option<u32>,
+        /// When it is asked (the writer's clock).
+        at: Timestamp,
+    },
     /// A poll put to a live's donors (the writer stamps `created_at`, and
     /// `ends_at` from `minutes`).
     StartPoll {
@@ -654,6 +673,8 @@ pub enum Refusal {
     ChallengeNotFound,
     #[error("this challenge is over: met, called off, or its time is up")]
     ChallengeOver,
+    #[error("the challenge has run {elapsed} minutes already: its length must be more")]
+    ChallengeTooShort { elapsed: u32 },
     #[error("no poll of this live has this id")]
     PollNotFound,
     #[error("this poll is closed: closed by its host or its time is up")]
@@ -1569,18 +1590,30 @@ impl State {
                 Ok(Decision::Append(Fact::AlertSkipped { live_id: live_id.clone() }))
             }
             Command::CancelChallenge { by, live_id, milestone_id, at: now } => {
-                let ms = self
-                    .milestone_state(milestone_id)
-                    .filter(|m| m.milestone.ends_at.is_some() && m.milestone.live_id.as_deref() == Some(live_id))
-                    .ok_or(Refusal::ChallengeNotFound)?;
-                if !self.may(by, live_id) {
-                    return Err(Refusal::Forbidden);
-                }
-                let over = ms.milestone.ends_at.is_some_and(|e| *now > e);
-                if ms.reached.is_some() || ms.milestone.cancelled || over {
-                    return Err(Refusal::ChallengeOver);
-                }
+                self.open_challenge(by, live_id, milestone_id, *now)?;
                 Ok(Decision::Append(Fact::ChallengeCancelled { milestone_id: milestone_id.clone() }))
+            }
+            Command::UpdateChallenge { by, live_id, milestone_id, label, amount, minutes, at: now } => {
+                let m = &self.open_challenge(by, live_id, milestone_id, *now)?.milestone;
+                let mut next = m.clone();
+                if let Some(label) = label {
+                    next.label.clone_from(label);
+                }
+                if let Some(asked) = amount {
+                    next.amount = m.from.unwrap_or(0).checked_add(*asked).ok_or(Refusal::TotalsOverflow)?;
+                }
+                if let Some(minutes) = minutes {
+                    let ends_at = Timestamp::from_millis(m.created_at.millis() + i64::from(*minutes) * 60_000);
+                    if ends_at <= *now {
+                        let elapsed = (now.millis() - m.created_at.millis()) / 60_000;
+                        return Err(Refusal::ChallengeTooShort { elapsed: u32::try_from(elapsed).unwrap_or(u32::MAX) });
+                    }
+                    next.ends_at = Some(ends_at);
+                }
+                if next == *m {
+                    return Ok(Decision::Nothing);
+                }
+                Ok(Decision::Append(Fact::ChallengeUpdated { milestone: next }))
             }
             Command::RemoveMilestone { by, campaign_id, live_id, milestone_id } => {
                 let ms = self
@@ -1958,7 +1991,9 @@ impl State {
             Fact::LiveSecretsRotated { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
             Fact::IntegrationCreated { integration } => self.integration_campaign(integration)?,
             Fact::SubscriberCreated { subscriber } => subscriber.campaign_id.clone()?,
-            Fact::MilestoneCreated { milestone } => milestone.campaign_id.clone(),
+            Fact::MilestoneCreated { milestone } | Fact::ChallengeUpdated { milestone } => {
+                milestone.campaign_id.clone()
+            }
             Fact::MilestoneReached { milestone_id }
             | Fact::ChallengeCancelled { milestone_id }
             | Fact::MilestoneRemoved { milestone_id } => self.milestone_index.get(milestone_id)?.clone(),
@@ -2017,6 +2052,29 @@ impl State {
         c.milestones.iter().find(|m| m.milestone.id == milestone_id)
     }
 
+    /// A challenge of `live_id` still on at `now`, that `by` may call off or
+    /// change.
+    fn open_challenge(
+        &self,
+        by: &Principal,
+        live_id: &str,
+        milestone_id: &str,
+        now: Timestamp,
+    ) -> Result<&MilestoneState, Refusal> {
+        let ms = self
+            .milestone_state(milestone_id)
+            .filter(|m| m.milestone.ends_at.is_some() && m.milestone.live_id.as_deref() == Some(live_id))
+            .ok_or(Refusal::ChallengeNotFound)?;
+        if !self.may(by, live_id) {
+            return Err(Refusal::Forbidden);
+        }
+        let over = ms.milestone.ends_at.is_some_and(|e| now > e);
+        if ms.reached.is_some() || ms.milestone.cancelled || over {
+            return Err(Refusal::ChallengeOver);
+        }
+        Ok(ms)
+    }
+
     /// Which streams show an event; `None` for events no stream shows.
     pub fn stream_of(&self, fact: &Fact) -> Option<Stream> {
         match fact {
@@ -2039,6 +2097,7 @@ impl State {
             Fact::ChallengeCancelled { milestone_id } => {
                 Some(Stream::Live(self.milestone_state(milestone_id)?.milestone.live_id.clone()?))
             }
+            Fact::ChallengeUpdated { milestone } => Some(Stream::Live(milestone.live_id.clone()?)),
             Fact::MatchCreated { .. }
             | Fact::MatchStarted { .. }
             | Fact::MatchEnded { .. }
@@ -2289,6 +2348,12 @@ impl State {
                 let m = &mut m.ok_or(FoldError::Unknown(ev.seq))?.milestone;
                 m.cancelled = true;
                 m.ends_at = Some(ev.at);
+            }
+            Fact::ChallengeUpdated { milestone } => {
+                let cid = self.milestone_index.get(&milestone.id).ok_or(FoldError::Unknown(ev.seq))?;
+                let c = self.campaigns.get_mut(cid).ok_or(FoldError::Unknown(ev.seq))?;
+                let m = c.milestones.iter_mut().find(|m| m.milestone.id == milestone.id);
+                m.ok_or(FoldError::Unknown(ev.seq))?.milestone = milestone.clone();
             }
             Fact::CampaignUpdated { campaign } => {
                 let c = self.campaigns.get_mut(&campaign.id).ok_or(FoldError::Unknown(ev.seq))?;

@@ -44,7 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/milestones", post(create_live_milestone))
         .route("/api/v1/lives/{id}/milestones/{milestone_id}", delete(remove_live_milestone))
         .route("/api/v1/lives/{id}/challenges", post(create_challenge))
-        .route("/api/v1/lives/{id}/challenges/{challenge_id}", delete(cancel_challenge))
+        .route("/api/v1/lives/{id}/challenges/{challenge_id}", delete(cancel_challenge).patch(edit_challenge))
         .route("/api/v1/lives/{id}/polls", post(start_poll))
         .route("/api/v1/lives/{id}/polls/{poll_id}/close", post(close_poll))
         .route("/api/v1/lives/{id}/draws", post(draw_prize))
@@ -885,12 +885,17 @@ async fn remove_milestone(
 
 /// The answer to a new milestone or challenge: it, as the campaign now has it.
 fn created_milestone(app: &AppState, campaign_id: &str, id: &str) -> Result<Response, ApiError> {
+    milestone_answer(app, campaign_id, id, StatusCode::CREATED)
+}
+
+/// A milestone (or challenge) as the answers give it, after its commit.
+fn milestone_answer(app: &AppState, campaign_id: &str, id: &str, status: StatusCode) -> Result<Response, ApiError> {
     let body = app
         .views
         .campaign(campaign_id)
         .and_then(|c| c.milestones.iter().find(|m| m.milestone.id == id).map(crate::views::milestone_json))
         .ok_or_else(|| ApiError::internal("milestone missing after commit"))?;
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    Ok((status, axum::Json(body)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -934,6 +939,39 @@ async fn cancel_challenge(
     let (by, _) = app.require_host(&headers, Some(&live_id))?;
     let cancel = Command::CancelChallenge { by, live_id, milestone_id: challenge_id, at: Timestamp::default() };
     Ok(outcome_response(app.ledger.submit(cancel).await?, StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EditChallenge {
+    label: Option<String>,
+    amount: Option<Value>,
+    minutes: Option<u32>,
+}
+
+/// `PATCH /api/v1/lives/{id}/challenges/{challenge_id} {label?, amount?,
+/// minutes?}` (admin, the live's key or its host key): a challenge's terms
+/// changed on air ("five more minutes!", "only 30 € now"): `amount` is what it
+/// asks for on top of the live's total when it was set and `minutes` its length
+/// from then, as when it was set (a length it has already run is `422
+/// challenge_too_short`). Its live's streams get `challenge_updated`
+/// (`{milestone}`); asking for what the live has gathered since meets it at
+/// once. Answers the challenge as it is now; one over is `409 challenge_over`.
+async fn edit_challenge(
+    State(app): State<AppState>,
+    Path((live_id, challenge_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<EditChallenge>,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
+    let campaign_id = campaign_of(&app, &live_id)?;
+    let label = b.label.map(|l| text::required("label", &l, text::MESSAGE_MAX)).transpose()?;
+    let amount = b.amount.map(|a| minor("amount", Some(&a)).map(Option::unwrap_or_default)).transpose()?;
+    let minutes = b.minutes.map(|m| minutes("minutes", m)).transpose()?;
+    let id = challenge_id.clone();
+    let at = Timestamp::default();
+    app.ledger.submit(Command::UpdateChallenge { by, live_id, milestone_id: id, label, amount, minutes, at }).await?;
+    milestone_answer(&app, &campaign_id, &challenge_id, StatusCode::OK)
 }
 
 #[derive(Deserialize)]

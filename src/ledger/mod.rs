@@ -539,7 +539,9 @@ impl Writer {
                 }
                 m.map(Change::Milestone)
             }
-            Fact::ChallengeCancelled { milestone_id } | Fact::MilestoneRemoved { milestone_id } => {
+            Fact::ChallengeCancelled { milestone_id }
+            | Fact::MilestoneRemoved { milestone_id }
+            | Fact::ChallengeUpdated { milestone: crate::domain::Milestone { id: milestone_id, .. } } => {
                 let m = s.milestone_state(milestone_id).cloned();
                 if let Some(m) = &m {
                     let view = crate::views::milestone_json(m);
@@ -835,6 +837,7 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         Command::CreateMilestone { milestone, .. } => milestone.created_at = now,
         Command::CreateChallenge { milestone, .. } => milestone.created_at = now,
         Command::CancelChallenge { at, .. }
+        | Command::UpdateChallenge { at, .. }
         | Command::ClosePoll { at, .. }
         | Command::StartLive { at, .. }
         | Command::EndLive { at, .. }

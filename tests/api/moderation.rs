@@ -1340,6 +1340,114 @@ async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
     }
 }
 
+/// A challenge's terms changed on air: five more minutes, a new label, less
+/// asked for (met at once when the live has gathered it since); the streams
+/// follow, a length it has run already or a challenge over is refused and
+/// changes nothing, and the terms survive a restart.
+#[tokio::test]
+async fn a_challenge_changed_on_air_follows_on_its_streams() {
+    let clock = ManualClock::at("2026-12-04T20:00:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    app.donate_ok(&live, 1000).await;
+    let path = format!("/api/v1/lives/{}/challenges", live.id);
+    let (_, c) = app.post(&path, Some(&host), json!({"label": "Je chante", "amount": 5000, "minutes": 15})).await;
+    let one = format!("{path}/{}", c["id"].as_str().unwrap());
+    let patch = |token: String, body: Value| {
+        let (app, one) = (&app, one.clone());
+        async move { app.request(reqwest::Method::PATCH, &one, Some(&token), &[], Some(body.to_string())).await }
+    };
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+
+    // Five more minutes, from the host's space.
+    clock.set("2026-12-04T20:10:00Z");
+    let (s, v) = patch(host.clone(), json!({"minutes": 20})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["label"].clone(), v["amount"].clone(), v["from"].clone(), v["ends_at"].clone(), v["reached"].clone()),
+        (json!("Je chante"), json!(6000), json!(1000), json!("2026-12-04T20:20:00.000Z"), json!(false)),
+        "{v}"
+    );
+    let ev = ws.until("challenge_updated").await;
+    assert_eq!((&ev["milestone"]["id"], &ev["milestone"]["ends_at"]), (&c["id"], &json!("2026-12-04T20:20:00.000Z")));
+    // A new label and more asked for, with the live's key: counted from its start still.
+    let (s, v) = patch(live.key.clone(), json!({"label": "Je chante deux chansons", "amount": 8000})).await;
+    assert_eq!(
+        (s, v["amount"].clone(), v["label"].clone()),
+        (StatusCode::OK, json!(9000), json!("Je chante deux chansons"))
+    );
+    let ev = ws.until("challenge_updated").await;
+    assert_eq!(
+        (&ev["milestone"]["amount"], &ev["milestone"]["label"]),
+        (&json!(9000), &json!("Je chante deux chansons"))
+    );
+    // The same terms write nothing.
+    let (s, _) = patch(host.clone(), json!({"minutes": 20, "amount": 8000})).await;
+    assert_eq!(s, StatusCode::OK);
+    clock.set("2026-12-04T20:18:00Z");
+    app.donate_ok(&live, 7000).await;
+    let next = ws.next().await;
+    assert_eq!(next["type"], "donation", "no frame for the same terms, no milestone at 80 € of 90 €: {next}");
+
+    // Refused, nothing changed: a length already run, bad fields, the tokens that may not.
+    let (_, r) =
+        app.post(&format!("/api/v1/lives/{}/rotate", live.id), Some(&host), json!({"moderator_token": true})).await;
+    let md = r["moderator_token"].as_str().unwrap().to_owned();
+    let (s, e) = patch(host.clone(), json!({"minutes": 17})).await;
+    assert_eq!(
+        (s, e["error"].as_str(), e["field"].as_str(), e["elapsed_minutes"].as_u64()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("challenge_too_short"), Some("minutes"), Some(18)),
+        "{e}"
+    );
+    for (body, code) in [
+        (json!({"minutes": 0}), "invalid_field"),
+        (json!({"amount": 0}), "invalid_amount"),
+        (json!({"label": " "}), "invalid_field"),
+        (json!({"from": 0}), "unknown_field"),
+    ] {
+        let (s, e) = patch(host.clone(), body.clone()).await;
+        assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{body}: {e}");
+    }
+    let other_host = other.body["host_token"].as_str().unwrap().to_owned();
+    for token in [other_host, live.overlay_token.clone(), md] {
+        let (s, e) = patch(token, json!({"minutes": 30})).await;
+        assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    }
+    let (s, e) = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("{path}/nope"),
+            Some(&host),
+            &[],
+            Some(json!({"minutes": 30}).to_string()),
+        )
+        .await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("challenge_not_found")), "{e}");
+    assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "nothing refused reached the streams");
+
+    // Less asked for than the live gathered since its start: met at once.
+    clock.set("2026-12-04T20:19:00Z");
+    let (s, v) = patch(host.clone(), json!({"amount": 6000})).await;
+    assert_eq!((s, v["amount"].clone(), v["reached"].clone()), (StatusCode::OK, json!(7000), json!(true)), "{v}");
+    assert_eq!(ws.next().await["type"], "challenge_updated");
+    let met = ws.next().await;
+    assert_eq!((met["type"].as_str(), &met["milestone"]["id"]), (Some("milestone_reached"), &c["id"]), "{met}");
+    let (s, e) = patch(host.clone(), json!({"minutes": 40})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::CONFLICT, Some("challenge_over")), "{e}");
+
+    let app = app.restart_clocked(&clock).await;
+    let (_, campaign) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+    let m = &campaign["milestones"][0];
+    assert_eq!(
+        (m["label"].clone(), m["amount"].clone(), m["ends_at"].clone(), m["reached"].clone()),
+        (json!("Je chante deux chansons"), json!(7000), json!("2026-12-04T20:20:00.000Z"), json!(true)),
+        "{campaign}"
+    );
+}
+
 /// The host's moderators get a link of their own: it approves the held texts,
 /// hides names and messages and reads the live's donations, nothing else; a
 /// new one replaces the last; it survives a restart.

@@ -399,6 +399,114 @@ async fn a_host_starts_a_challenge_and_sees_it_met() {
     .await;
 }
 
+/// A host gives their challenge five more minutes in one click, then new terms
+/// through the challenge form (less asked for: met at once); editing can be left
+/// without a change; the overlay follows each change on air.
+#[tokio::test]
+async fn a_host_gives_a_challenge_more_time_and_new_terms_and_the_overlay_follows() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    app.donate_ok(&live, 1000).await;
+    let host = live.body["host_token"].as_str().unwrap();
+    let path = format!("/api/v1/lives/{}/challenges", live.id);
+    let (s, c) = app.post(&path, Some(host), json!({"label": "Je chante", "amount": 2000, "minutes": 5})).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let length = async || {
+        let (_, doc) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+        let m = &doc["milestones"][0];
+        let ms = |k: &str| cagnotte::domain::Timestamp::parse(m[k].as_str().unwrap()).unwrap().millis();
+        ((ms("ends_at") - ms("created_at")) / 60_000, m["label"].clone(), m["amount"].clone(), m["reached"].clone())
+    };
+    let overlay = format!("{}/overlay/lives/{}?token={}&widgets=goal", app.base, live.id, live.overlay_token);
+    let line = "var c = document.getElementById('goal-challenge'); \
+                return c && !c.hidden ? [document.getElementById('challenge-label').textContent, \
+                  document.getElementById('challenge-time').textContent, \
+                  document.getElementById('challenge-amounts').textContent] : null;";
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        let first = "#challenges li:first-child";
+        wait_text(b, &format!("{first} button[data-act=extend-challenge]"), "+5 min").await;
+        click(b, &format!("{first} button[data-act=extend-challenge]")).await;
+        wait_text(b, "#notice", "Défi modifié : vos overlays le suivent.").await;
+        eventually("ten minutes left", WAIT, || async {
+            let t = text(b, first).await;
+            let t = t.as_str()?.to_owned();
+            (t.starts_with(&fr("Je chante 0,00_€ / 20,00_€ — en cours, encore 9 min "))
+                || t.ends_with("encore 10 min 00 s"))
+            .then_some(())
+        })
+        .await;
+        assert_eq!(length().await, (10, json!("Je chante"), json!(3000), json!(false)));
+
+        // "Modifier" fills the form with its terms; left without a change.
+        click(b, &format!("{first} button[data-act=edit-challenge]")).await;
+        wait_text(b, "#challenge-submit", "Enregistrer le défi").await;
+        let form = || async {
+            let mut v = Vec::new();
+            for f in ["label", "amount", "minutes"] {
+                v.push(input_value(b, &format!("#challenge-form [name={f}]")).await);
+            }
+            v
+        };
+        assert_eq!(form().await, ["Je chante", "20,00", "10"]);
+        b.screenshot_element("#challenge-box", "host-challenge-edit").await;
+        let said = text(b, "#notice").await;
+        assert!(
+            said.as_str()
+                .unwrap()
+                .starts_with("Modifiez le défi puis enregistrez : sa durée compte depuis son lancement"),
+            "{said}"
+        );
+        click(b, "#challenge-keep").await;
+        wait_text(b, "#challenge-submit", "Lancer le défi").await;
+        assert_eq!(form().await, ["", "", "15"]);
+        assert_eq!(b.js("return document.getElementById('challenge-keep').hidden").await, true);
+
+        // The overlay shows the longer challenge, then follows its new terms on air.
+        b.goto(&overlay).await;
+        b.wait_live().await;
+        let v = eventually("the challenge on the overlay", WAIT, || async {
+            let v = b.js(line).await;
+            (!v.is_null()).then_some(v)
+        })
+        .await;
+        assert_eq!((v[0].clone(), v[2].clone()), (json!("Défi : Je chante"), json!(fr("0,00_€ / 20,00_€"))));
+        let time = v[1].as_str().unwrap();
+        assert!(time.starts_with("encore 9 min ") || time == "encore 10 min 00 s", "{time}");
+        let one = format!("{path}/{}", c["id"].as_str().unwrap());
+        let body = json!({"label": "Je chante deux chansons", "amount": 3000, "minutes": 30}).to_string();
+        let (s, v) = app.request(reqwest::Method::PATCH, &one, Some(host), &[], Some(body)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        eventually("the new terms on the overlay", WAIT, || async {
+            let v = b.js(line).await;
+            let time = v[1].as_str()?;
+            (v[0] == "Défi : Je chante deux chansons"
+                && v[2] == fr("0,00_€ / 30,00_€")
+                && (time.starts_with("encore 29 min ") || time == "encore 30 min 00 s"))
+                .then_some(())
+        })
+        .await;
+
+        // Back in the host's space: 15 € given, then the challenge asks for 15 € only: met at once.
+        app.donate_ok(&live, 1500).await;
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        wait_text(b, &format!("{first} button[data-act=edit-challenge]"), "Modifier").await;
+        click(b, &format!("{first} button[data-act=edit-challenge]")).await;
+        wait_text(b, "#challenge-submit", "Enregistrer le défi").await;
+        assert_eq!(form().await, ["Je chante deux chansons", "30,00", "30"]);
+        fill(b, "#challenge-form [name=amount]", "15").await;
+        click(b, "#challenge-submit").await;
+        wait_text(b, "#notice", "Défi modifié : vos overlays le suivent.").await;
+        wait_text(b, first, &fr("Je chante deux chansons 15,00_€ / 15,00_€ — réussi")).await;
+        wait_text(b, "#challenge-submit", "Lancer le défi").await;
+        assert_eq!(form().await, ["", "", "15"]);
+        assert_eq!(length().await, (30, json!("Je chante deux chansons"), json!(2500), json!(true)));
+    })
+    .await;
+}
+
 /// The organisers see each challenge on the dashboard with what it asked for
 /// from its start and whether it was met or its time is up.
 #[tokio::test]
@@ -437,13 +545,15 @@ async fn the_dashboard_lists_challenges_met_timed_out_and_called_off() {
     .await;
 }
 
-/// An organiser running a live sets a challenge from the dashboard too.
+/// An organiser running a live sets a challenge from the dashboard too, sees
+/// until when it is on and gives it five more minutes.
 #[tokio::test]
 async fn an_organiser_sets_a_challenge_from_the_dashboard() {
     let app = spawn_app().await;
     let live = app.setup().await;
     app.donate_ok(&live, 1000).await;
     with_browser(async |b| {
+        b.time_zone("UTC").await;
         sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
         wait_text(b, "#lives article [data-f=host]", "Corentin").await;
         click(b, "#lives article details[data-box=challenge] > summary").await;
@@ -452,15 +562,26 @@ async fn an_organiser_sets_a_challenge_from_the_dashboard() {
         click(b, "#lives article [data-form=challenge] button[type=submit]").await;
         wait_text(b, "#notice", "Défi lancé : les overlays du live l'affichent.").await;
         wait_text(b, "#milestones tbody tr td:nth-child(1)", "Je chante").await;
-        let row = b.js("return Array.from(document.querySelectorAll('#milestones tbody td')).map(function (t) { return t.textContent; })").await;
-        // A challenge is its host's to call off: no removal here.
-        assert_eq!(row, json!(["Je chante", fr("défi : +20,50_€"), "Corentin", "pas encore", ""]));
-        let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
-        let m = &c["milestones"][0];
+        let row = || b.js("return Array.from(document.querySelectorAll('#milestones tbody td')).map(function (t) { return t.textContent; })");
+        let challenge = async || {
+            let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+            let m = c["milestones"][0].clone();
+            let ms = |k: &str| cagnotte::domain::Timestamp::parse(m[k].as_str().unwrap()).unwrap().millis();
+            let minutes = (ms("ends_at") - ms("created_at")) / 60_000;
+            let until = m["ends_at"].as_str().unwrap()[11..16].to_owned();
+            (m, minutes, until)
+        };
+        let (m, minutes, until) = challenge().await;
         assert_eq!((m["from"].clone(), m["amount"].clone(), m["live_id"].clone()), (json!(1000), json!(3050), json!(live.id)));
-        let ms = |k: &str| cagnotte::domain::Timestamp::parse(m[k].as_str().unwrap()).unwrap().millis();
-        let minutes = (ms("ends_at") - ms("created_at")) / 60_000;
         assert_eq!(minutes, 15, "the form's default");
+        // A challenge is its host's to call off: no removal here, five more minutes in one click.
+        let state = format!("en cours jusqu'à {until}");
+        assert_eq!(row().await, json!(["Je chante", fr("défi : +20,50_€"), "Corentin", state, "+5 min"]));
+        click(b, "#milestones button[data-act=extend-challenge]").await;
+        wait_text(b, "#notice", "Enregistré.").await;
+        let (_, minutes, until) = challenge().await;
+        assert_eq!(minutes, 20);
+        wait_text(b, "#milestones tbody td:nth-child(4)", &format!("en cours jusqu'à {until}")).await;
     })
     .await;
 }

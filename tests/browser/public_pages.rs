@@ -782,11 +782,25 @@ async fn the_live_page_shows_the_challenge_on_air() {
         let time = v[1].as_str().unwrap();
         assert!(time.starts_with("encore 4 min ") || time == "encore 5 min 00 s", "{time}");
         fits_width(b).await;
+        // Five more minutes and a new label, given on air: the page follows.
+        let one = format!("{path}/{}", c["id"].as_str().unwrap());
+        let body = json!({"label": "Je chante en duo", "minutes": 10}).to_string();
+        let (s, v) = app.request(reqwest::Method::PATCH, &one, Some(host), &[], Some(body)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        eventually("the new terms on the page", WAIT, || async {
+            let v = b.js(line).await;
+            let time = v[1].as_str()?;
+            (v[0] == "Défi en cours : Je chante en duo"
+                && (time.starts_with("encore 9 min ") || time == "encore 10 min 00 s"))
+                .then_some(())
+        })
+        .await;
         // 10 € doubled by the sponsor: 20 € on the live's total, the challenge met.
         donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Bea"})).await;
         eventually("the challenge met", WAIT, || async {
-            (b.js(line).await == json!(["Défi en cours : Je chante", "Défi réussi !", fr("20,00_€ sur 20,00_€"), "1"]))
-                .then_some(())
+            (b.js(line).await
+                == json!(["Défi en cours : Je chante en duo", "Défi réussi !", fr("20,00_€ sur 20,00_€"), "1"]))
+            .then_some(())
         })
         .await;
         b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
