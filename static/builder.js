@@ -27,6 +27,9 @@
       big2: "Grande alerte, niveau 2, à partir de (encore plus grande)",
       big3: "Grande alerte, niveau 3, à partir de (la plus grande)",
       min_message: "Montant minimum pour afficher le message", sound: "Son à chaque alerte",
+      tts: "Lire les messages à voix haute", tts_min: "Montant minimum pour lire le message",
+      tts_voice: "Voix (une partie de son nom, sinon celle de la langue)",
+      tts_hint: "Avec les voix de l'ordinateur d'OBS : dans OBS, laissez « Contrôler l'audio via OBS » décoché pour cette source, la voix passe alors par l'audio du bureau.",
       alert_image: "Image des alertes", alert_sound: "Son des alertes", big_image: "Image des grandes alertes",
       big_sound: "Son des grandes alertes", none: "aucune", default_sound: "celui de Cagnotte",
       same_image: "la même", fanfare: "la fanfare de Cagnotte",
@@ -65,6 +68,9 @@
       big2: "Big alert, level 2, from (larger still)",
       big3: "Big alert, level 3, from (the largest)",
       min_message: "Minimum amount to show the message", sound: "Sound on each alert",
+      tts: "Read messages aloud", tts_min: "Minimum amount to read the message",
+      tts_voice: "Voice (part of its name, else the language's)",
+      tts_hint: "With the voices of the OBS computer: in OBS, leave \u201cControl audio via OBS\u201d unticked for this source; the voice then goes through the desktop audio.",
       alert_image: "Alert image", alert_sound: "Alert sound", big_image: "Big alert image",
       big_sound: "Big alert sound", none: "none", default_sound: "Cagnotte's",
       same_image: "the same", fanfare: "Cagnotte's fanfare",
@@ -113,7 +119,7 @@
     if (f.lang.value !== "fr") q.set("lang", f.lang.value);
     ["pos", "size", "font", "duration", "min_alert", "big", "big2", "big3", "min_message", "alert_text", "big_text", "big2_text", "big3_text", "goal_style", "goal", "speed", "credits_order", "lives_by",
      "alert_image", "alert_sound", "big_image", "big_sound", "big2_image", "big2_sound", "big3_image", "big3_sound",
-     "milestone_image", "milestone_sound",
+     "milestone_image", "milestone_sound", "tts_min", "tts_voice",
      "timer_minutes", "timer_step", "timer_add", "timer_max"].forEach(function (name) {
       var v = f[name].value.trim();
       if (v !== "") q.set(name, v);
@@ -124,6 +130,7 @@
     });
     if (f.follow && f.follow.checked) q.set("follow", "host");
     if (f.sound.checked) q.set("sound", "1");
+    if (f.tts.checked) q.set("tts", "1");
     if (!f.catch_up.checked) q.set("catch_up", "0");
     if (!f.goal_alert.checked) q.set("goal_alert", "0");
     if (!f.poll_alert.checked) q.set("poll_alert", "0");

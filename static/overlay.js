@@ -186,6 +186,11 @@
     // The goal bar standing, with its bulb below: the charity thermometer.
     thermo: params.get("goal_style") === "thermometer",
     volume: num("volume", 70, 0, 100) / 100,
+    // Donors' messages read aloud (`tts=1`), from `tts_min` up, in a voice of
+    // the computer's whose name has `tts_voice` in it (else one of the page's language).
+    tts: params.get("tts") === "1",
+    ttsMin: Math.round(num("tts_min", 0, 0, 1e9) * scale),
+    ttsVoice: (params.get("tts_voice") || "").trim().toLowerCase().slice(0, 60),
     goal: params.get("goal") === "campaign" || isCampaign ? "campaign" : "live",
     refresh: num("refresh", 10, 2, 300) * 1000,
     tickerCount: num("ticker_count", 10, 1, 20),
@@ -894,6 +899,68 @@
     });
     celebration = ownSound(cfg.milestoneSound, "fanfare.wav") || fanfare;
   }
+  // A donor's message read aloud (`tts=1`) by the computer's own voices (the Web
+  // Speech API), once its alert's sound has played: only a message its alert
+  // shows, from `tts_min` up, masked words left out. The alert stays on screen
+  // while it is read (30 s more at most); a voice that does not start within 3 s
+  // is given up. A message hidden while read, or the alert skipped, stops it.
+  var speech = (function () {
+    var on = hasAlert && cfg.tts && "speechSynthesis" in window && typeof SpeechSynthesisUtterance === "function";
+    var said = null, waiting = [], timers = [];
+    function clear() { timers.forEach(clearTimeout); timers = []; }
+    function over(u) {
+      if (said !== u) return;
+      said = null;
+      clear();
+      var then = waiting;
+      waiting = [];
+      then.forEach(function (f) { f(); });
+    }
+    function voice() {
+      var all = window.speechSynthesis.getVoices() || [];
+      var named = cfg.ttsVoice && all.filter(function (v) { return v.name.toLowerCase().indexOf(cfg.ttsVoice) >= 0; })[0];
+      return named || all.filter(function (v) { return (v.lang || "").toLowerCase().indexOf(lang) === 0; })[0] || null;
+    }
+    return {
+      // `text` read after `delay` ms (the alert's sound).
+      say: function (text, delay) {
+        var words = (text || "").replace(/\*+/g, " ").replace(/\s+/g, " ").trim();
+        if (!on || !/[\p{L}\p{N}]/u.test(words)) return;
+        this.stop();
+        var u = new SpeechSynthesisUtterance(words);
+        u.lang = locale;
+        u.volume = cfg.volume;
+        var v = voice();
+        if (v) u.voice = v;
+        var started = false;
+        u.onstart = function () { started = true; };
+        u.onend = u.onerror = function () { over(u); };
+        said = u;
+        timers.push(setTimeout(function () {
+          if (said !== u) return;
+          window.speechSynthesis.speak(u);
+          timers.push(setTimeout(function () { if (!started) over(u); }, 3000));
+        }, delay));
+      },
+      reading: function () { return said !== null; },
+      // Runs `f` once the message is read (at once if none is), 30 s at most from now.
+      then: function (f) {
+        if (!said) { f(); return; }
+        var u = said;
+        waiting.push(f);
+        timers.push(setTimeout(function () { if (said === u) { window.speechSynthesis.cancel(); over(u); } }, 30000));
+      },
+      // Silent now; what waited for the end goes on.
+      stop: function () {
+        if (!said) return;
+        var u = said;
+        window.speechSynthesis.cancel();
+        over(u);
+      }
+    };
+  })();
+  // A voice does not go on reading once its page is left.
+  window.addEventListener("pagehide", function () { speech.stop(); });
   // The image an alert shows, if the streamer chose one: a donation's (a big
   // one's tier's), or that of what the stream celebrates (milestones, goals, polls, draws).
   function alertImage(d, milestone) {
@@ -1028,13 +1095,17 @@
     box.classList.remove("leaving");
     box.hidden = false;
     fitAlert(box);
+    var clip = null;
     if (audio && !resumed) {
-      var clip = milestone ? celebration : tier > 0 ? tierAudio[tier - 1] : audio;
+      clip = milestone ? celebration : tier > 0 ? tierAudio[tier - 1] : audio;
       try {
         clip.currentTime = 0;
         var p = clip.play();
         if (p && p.catch) p.catch(function () { /* autoplay refused: silent alert */ });
       } catch (e) { /* no audio output */ }
+    }
+    if (!resumed && !milestone && withMessage && kept(d) >= cfg.ttsMin) {
+      speech.say(d.message, clip && isFinite(clip.duration) ? Math.min(4000, clip.duration * 1000) : clip ? 1500 : 0);
     }
     leaveTimer = setTimeout(leave, remaining);
   }
@@ -1042,6 +1113,12 @@
   function leave() {
     var box = el("alert");
     var id = box.dataset.id;
+    if (box.classList.contains("leaving")) return;
+    // A message still read aloud keeps its alert on screen.
+    if (speech.reading()) {
+      speech.then(function () { if (el("alert").dataset.id === id) leave(); });
+      return;
+    }
     box.classList.add("leaving");
     setTimeout(function () { finishAlert(id); }, 450);
   }
@@ -1274,7 +1351,7 @@
           // Hidden while on screen: the name or message leaves at once.
           el("alert-donor").textContent = d.donor || T.anonymous;
           var msg = el("alert-message");
-          if (!d.message) { msg.hidden = true; msg.textContent = ""; }
+          if (!d.message) { msg.hidden = true; msg.textContent = ""; speech.stop(); }
         }
       }
     } else if (ev.type === "alert_skipped") {
@@ -1283,6 +1360,7 @@
       if (showing && !el("alert").classList.contains("leaving") &&
           (!isCampaign || (shownNow && shownNow.live_id === ev.live_id))) {
         clearTimeout(leaveTimer);
+        speech.stop();
         leave();
       }
     } else if (ev.type === "refund" && d) {

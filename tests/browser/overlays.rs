@@ -806,13 +806,19 @@ async fn builder_previews_a_widget_and_produces_its_url() {
                 f.elements.poll_alert.checked = false;
                 f.elements.milestones.checked = false;
                 f.elements.big.value = "50";
+                f.elements.tts.checked = true;
+                f.elements.tts_min.value = "5";
+                f.elements.tts_voice.value = "Denise";
                 f.dispatchEvent(new Event("change"));"##)
             .await;
         let url_now = b.js("return document.getElementById('url').value").await;
-        assert!(url_now.as_str().unwrap().ends_with("&catch_up=0&goal_alert=0&poll_alert=0&milestones=0"), "{url_now}");
-        assert!(url_now.as_str().unwrap().contains("&size=150&big=50&"), "{url_now}");
+        assert!(url_now.as_str().unwrap().ends_with("&tts=1&catch_up=0&goal_alert=0&poll_alert=0&milestones=0"), "{url_now}");
+        assert!(url_now.as_str().unwrap().contains("&size=150&big=50&tts_min=5&tts_voice=Denise"), "{url_now}");
         b.js(r##"var f = document.getElementById("form");
                 f.elements.big.value = "";
+                f.elements.tts.checked = false;
+                f.elements.tts_min.value = "";
+                f.elements.tts_voice.value = "";
                 f.elements.widget.value = "goal";
                 f.elements.catch_up.checked = true;
                 f.elements.goal_alert.checked = true;
@@ -2487,6 +2493,80 @@ async fn the_latest_donation_widget_follows_what_viewers_may_see() {
         let (s, _) = app.post(&format!("/api/v1/donations/{id}/refund"), Some(ADMIN), json!({})).await;
         assert_eq!(s, StatusCode::OK);
         eventually("Hugo's again after the refund", WAIT, || async { (b.js(shown).await == hugo).then_some(()) }).await;
+    })
+    .await;
+}
+
+/// `tts=1`: a donor's message is read aloud by the computer's voice chosen by
+/// name, masked words left out; the alert stays on screen while it is read;
+/// a gift under `tts_min` is shown, not read; the host's skip silences the
+/// voice; a voice that never starts is given up. The page's speech is recorded
+/// in place of the computer's (headless Chromium has no voices).
+#[tokio::test]
+async fn donors_messages_are_read_aloud_and_their_alert_waits_for_the_voice() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    app.moderate(&live, json!({"mode": "off", "words": ["brocoli"]})).await;
+    let spoken = "return window.__spoken.map(function (u) { \
+                    return [u.text, u.lang, u.volume, u.voice ? u.voice.name : null]; })";
+    let on_screen = "var a = document.getElementById('alert'); \
+                     return a.hidden ? null : [document.getElementById('alert-donor').textContent, \
+                       document.getElementById('alert-message').hidden ? null : document.getElementById('alert-message').textContent];";
+    let spoken_count = async |b: &Browser, n: usize| {
+        eventually(&format!("{n} messages read"), WAIT, || async {
+            (b.js("return window.__spoken.length").await == n).then_some(())
+        })
+        .await;
+    };
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "alert", "&duration=1&tts=1&tts_min=2&tts_voice=AMÉL&volume=50")).await;
+        b.wait_live().await;
+        b.js(r#"window.__spoken = []; window.__cancelled = 0;
+            window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+            speechSynthesis.getVoices = function () {
+              return [{name: "Thomas", lang: "fr-FR"}, {name: "Amélie", lang: "fr-CA"}, {name: "Samantha", lang: "en-US"}];
+            };
+            speechSynthesis.speak = function (u) { window.__spoken.push(u); };
+            speechSynthesis.cancel = function () { window.__cancelled += 1; };
+            return null;"#)
+            .await;
+
+        // Read in the voice named, the masked word left out; on screen until read.
+        donate(&app, &live, json!({"amount": 500, "currency": "EUR", "donor": "Ana", "message": "Bravo brocoli, merci !"}))
+            .await;
+        spoken_count(b, 1).await;
+        b.js("window.__spoken[0].onstart(); return null;").await;
+        assert_eq!(b.js(spoken).await, json!([["Bravo , merci !", "fr-FR", 0.5, "Amélie"]]));
+        assert_eq!(b.js(on_screen).await, json!(["Ana", "Bravo *******, merci !"]));
+        tokio::time::sleep(Duration::from_millis(3500)).await;
+        assert_eq!(b.js(on_screen).await, json!(["Ana", "Bravo *******, merci !"]), "still read after its 1 s");
+        b.js("window.__spoken[0].onend(); return null;").await;
+        eventually("the alert leaves once read", WAIT, || async { b.js(on_screen).await.is_null().then_some(()) }).await;
+
+        // Under `tts_min`: shown with its message, not read.
+        donate(&app, &live, json!({"amount": 150, "currency": "EUR", "donor": "Bea", "message": "Petit don"})).await;
+        eventually("Bea's alert", WAIT, || async { (b.js(on_screen).await == json!(["Bea", "Petit don"])).then_some(()) })
+            .await;
+        eventually("Bea's alert gone", WAIT, || async { b.js(on_screen).await.is_null().then_some(()) }).await;
+        assert_eq!(b.js("return window.__spoken.length").await, 1);
+
+        // Skipped by the host while read: silent and off the screen.
+        donate(&app, &live, json!({"amount": 300, "currency": "EUR", "donor": "Cléo", "message": "Salut la compagnie"}))
+            .await;
+        spoken_count(b, 2).await;
+        b.js("window.__spoken[1].onstart(); return null;").await;
+        let (s, _) = app.post(&format!("/api/v1/lives/{}/alerts/skip", live.id), Some(&host), json!({})).await;
+        assert_eq!(s, StatusCode::OK);
+        eventually("the skipped alert gone", WAIT, || async { b.js(on_screen).await.is_null().then_some(()) }).await;
+        assert_eq!(b.js("return window.__cancelled").await, 1, "the voice stopped");
+
+        // A voice that never starts: given up, the alert leaves.
+        donate(&app, &live, json!({"amount": 400, "currency": "EUR", "donor": "Dan", "message": "Courage à tous"})).await;
+        spoken_count(b, 3).await;
+        assert_eq!(b.js(spoken).await[2], json!(["Courage à tous", "fr-FR", 0.5, "Amélie"]));
+        eventually("the alert leaves without its voice", WAIT, || async { b.js(on_screen).await.is_null().then_some(()) })
+            .await;
     })
     .await;
 }
