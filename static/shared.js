@@ -799,37 +799,89 @@ function cagnotteChatCommands(tbody, path, lang, labels) {
   var zone = "";
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* UTC then */ }
   tbody.textContent = "";
-  names.forEach(function (n, i) {
-    var url = location.origin + path + (path.indexOf("?") < 0 ? "?" : "&") + "say=" + n[1] + "&lang=" + lang +
-      ((n[1] === "next" || n[1] === "match") && zone ? "&tz=" + encodeURIComponent(zone) : "");
-    var tr = document.createElement("tr");
-    var name = document.createElement("td");
-    name.textContent = n[0];
-    var cell = document.createElement("td");
-    cell.className = "url";
+  var base = location.origin + path + (path.indexOf("?") < 0 ? "?" : "&");
+  // A command's Nightbot line in a read-only field, with its copy button.
+  function copyRow(id) {
     var row = document.createElement("span");
     row.className = "copy-row";
     var input = document.createElement("input");
     input.readOnly = true;
-    input.id = "chat-command-" + i;
-    input.value = "!addcom " + n[0] + " $(urlfetch " + url + ")";
+    input.id = id;
     var copy = document.createElement("button");
     copy.type = "button";
     copy.textContent = labels.copy;
     copy.addEventListener("click", function () { cagnotteCopy(input, function () { copy.textContent = labels.copied; }); });
     row.appendChild(input);
     row.appendChild(copy);
-    cell.appendChild(row);
-    var answer = document.createElement("td");
-    answer.className = "chat-answer";
-    tr.appendChild(name);
-    tr.appendChild(cell);
-    tr.appendChild(answer);
+    return row;
+  }
+  // What `url` answers now, in `cell` (a refusal's reason in the server's words).
+  function answer(cell, url) {
+    return fetch(url, { cache: "no-store", credentials: "omit" })
+      .then(function (r) { return r.ok ? r.text() : r.json().then(function (e) { return "⚠ " + (e.message || r.status); }); })
+      .then(function (t) { cell.textContent = t; }, function () { /* offline: the next opening */ });
+  }
+  function line(tr, cells) {
+    cells.forEach(function (c) { tr.appendChild(c); });
     tbody.appendChild(tr);
-    fetch(url, { cache: "no-store", credentials: "omit" })
-      .then(function (r) { return r.ok ? r.text() : ""; })
-      .then(function (t) { answer.textContent = t; }, function () { /* offline: the next opening */ });
+  }
+  function td(cls, text) {
+    var c = document.createElement("td");
+    if (cls) c.className = cls;
+    if (text) c.textContent = text;
+    return c;
+  }
+  names.forEach(function (n, i) {
+    var url = base + "say=" + n[1] + "&lang=" + lang +
+      ((n[1] === "next" || n[1] === "match") && zone ? "&tz=" + encodeURIComponent(zone) : "");
+    var cell = td("url"), said = td("chat-answer");
+    var row = copyRow("chat-command-" + i);
+    row.firstChild.value = "!addcom " + n[0] + " $(urlfetch " + url + ")";
+    cell.appendChild(row);
+    line(document.createElement("tr"), [td(null, n[0]), cell, said]);
+    answer(said, url);
   });
+  // The streamer's own sentence: its command's name and words, with the fields
+  // it may say; what it answers follows the typing.
+  var words = lang === "en"
+    ? { name: "!fundraiser", text: "{total} raised for {charity}, {percent}% of the goal! Donate: {link}",
+      own: "Your own sentence", fields: "Its fields: " }
+    : { name: "!collecte", text: "Déjà {total} pour {charity}, {percent} % de l'objectif ! Pour donner : {link}",
+      own: "Votre phrase", fields: "Ses champs : " };
+  var tr = document.createElement("tr");
+  tr.id = "chat-own";
+  var nameCell = td(), cell = td("url"), said = td("chat-answer");
+  var name = document.createElement("input");
+  name.name = "command";
+  name.value = tbody.ownName || words.name;
+  name.setAttribute("aria-label", words.own);
+  nameCell.appendChild(name);
+  var text = document.createElement("input");
+  text.name = "text";
+  text.maxLength = 400;
+  text.value = tbody.ownText || words.text;
+  text.setAttribute("aria-label", words.own);
+  var row = copyRow("chat-command-own");
+  var help = document.createElement("p");
+  help.className = "help";
+  help.textContent = words.fields + ["total", "raised", "matched", "donations", "goal", "percent", "left", "charity",
+    "link", "campaign_total", "last", "last_amount", "top", "top_amount"].map(function (f) { return "{" + f + "}"; }).join(" ");
+  cell.appendChild(text);
+  cell.appendChild(row);
+  cell.appendChild(help);
+  line(tr, [nameCell, cell, said]);
+  var timer = 0;
+  function update() {
+    tbody.ownName = name.value;
+    tbody.ownText = text.value;
+    var url = base + "text=" + encodeURIComponent(text.value) + "&lang=" + lang;
+    row.firstChild.value = "!addcom " + (name.value.trim() || words.name) + " $(urlfetch " + url + ")";
+    clearTimeout(timer);
+    timer = setTimeout(function () { answer(said, url); }, 300);
+  }
+  name.addEventListener("input", update);
+  text.addEventListener("input", update);
+  update();
 }
 
 // A campaign's alert images and sounds (`path`: its `/media`): the list, each

@@ -10,8 +10,10 @@
 //! public pages show. `say` is `total` (the default), `top`, `last` (the
 //! newest donation), `milestone`, `next` or `rewards` (what the live offers for
 //! a gift, and the keyword that claims it); `follow=host` answers for the live its host is on now (one command
-//! for a host's month of lives). At most [`MAX_CHARS`] characters, which every
-//! bot and chat takes.
+//! for a host's month of lives). `text` is the streamer's own sentence instead,
+//! its `{total}`, `{goal}`, `{charity}`, `{link}`… ([`FIELDS`]) replaced by
+//! what they stand for. At most [`MAX_CHARS`] characters, which every bot and
+//! chat takes.
 
 use super::Path;
 use super::overlay::lang;
@@ -58,6 +60,49 @@ struct Ask {
     say: Say,
     french: bool,
     zone: Option<(jiff::tz::TimeZone, String)>,
+    /// The streamer's own sentence (`text`), its fields checked.
+    own: Option<String>,
+}
+
+/// What a sentence of the streamer's own may say, each as `{name}`.
+const FIELDS: [&str; 14] = [
+    "total",
+    "raised",
+    "matched",
+    "donations",
+    "goal",
+    "percent",
+    "left",
+    "charity",
+    "link",
+    "campaign_total",
+    "last",
+    "last_amount",
+    "top",
+    "top_amount",
+];
+
+/// Each `{name}` of `text` (letters and `_` between braces), in order, with
+/// where it starts; other braces are text.
+fn fields(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.match_indices('{').filter_map(move |(at, _)| {
+        let rest = &text[at + 1..];
+        let end = rest.find('}')?;
+        let name = &rest[..end];
+        (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')).then_some((at, name))
+    })
+}
+
+/// `text=`: at most [`MAX_CHARS`] characters, not blank, naming only [`FIELDS`].
+fn own_sentence(text: &str) -> Result<String, ApiError> {
+    let refused = |why: String| ApiError::bad_request("invalid_query", why).with("field", "text");
+    if text.trim().is_empty() || text.chars().count() > MAX_CHARS {
+        return Err(refused(format!("text must have 1 to {MAX_CHARS} characters")));
+    }
+    if let Some((_, name)) = fields(text).find(|(_, name)| !FIELDS.contains(name)) {
+        return Err(refused(format!("text names {{{name}}}, which is none of {{{}}}", FIELDS.join("}, {"))));
+    }
+    Ok(text.trim().to_owned())
 }
 
 impl Ask {
@@ -79,7 +124,8 @@ impl Ask {
                 .with("field", "say"));
             }
         };
-        Ok(Ask { say, french: lang(q) == "fr", zone: super::admin::time_zone(q)? })
+        let own = q.get("text").map(|t| own_sentence(t)).transpose()?;
+        Ok(Ask { say, french: lang(q) == "fr", zone: super::admin::time_zone(q)?, own })
     }
 
     fn words(&self, fr: &'static str, en: &'static str) -> &'static str {
@@ -250,6 +296,9 @@ fn cut(s: &str, max: usize) -> String {
 }
 
 fn line(ask: &Ask, s: &Subject, campaign_totals: &Totals, now: Timestamp) -> String {
+    if let Some(text) = &ask.own {
+        return own_line(ask, s, campaign_totals, text);
+    }
     match ask.say {
         Say::Total => total_line(ask, s, campaign_totals),
         Say::Top => top_line(ask, s),
@@ -259,6 +308,55 @@ fn line(ask: &Ask, s: &Subject, campaign_totals: &Totals, now: Timestamp) -> Str
         Say::Rewards => rewards_line(ask, s),
         Say::Thanks => thanks_line(ask, s),
         Say::Match => match_line(ask, s, now),
+    }
+}
+
+/// The streamer's own sentence, "Déjà {total} pour {charity} ! {link}", each
+/// field replaced by what it stands for now (empty when there is none: no goal,
+/// no donation yet, no link), names and amounts as the public pages show them.
+fn own_line(ask: &Ask, s: &Subject, campaign_totals: &Totals, text: &str) -> String {
+    let money = |m| ask.money(s.currency, m);
+    let goal = s.goal.filter(|g| *g > 0);
+    let top = s.top.as_array().and_then(|t| t.first());
+    let value = |name: &str| -> String {
+        match name {
+            "total" => money(s.totals.total),
+            "raised" => money(s.totals.raised),
+            "matched" => money(s.totals.matched),
+            "donations" => s.totals.donations.to_string(),
+            "goal" => goal.map(money).unwrap_or_default(),
+            "percent" => goal.map(|g| (s.totals.total.saturating_mul(100) / g).to_string()).unwrap_or_default(),
+            "left" => goal.map(|g| money((g - s.totals.total).max(0))).unwrap_or_default(),
+            "charity" => s.beneficiary.clone(),
+            "link" => s.donate_url.clone().unwrap_or_default(),
+            "campaign_total" => money(campaign_totals.total),
+            "last" => s.last.as_ref().map(|d| donor_said(ask, d).to_owned()).unwrap_or_default(),
+            "last_amount" => s.last.as_ref().map(|d| money(d.amount - d.refunded_amount)).unwrap_or_default(),
+            "top" => top.and_then(|d| d["donor"].as_str()).unwrap_or_default().to_owned(),
+            "top_amount" => top.and_then(|d| d["amount"].as_i64()).map(money).unwrap_or_default(),
+            _ => String::new(),
+        }
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for (at, name) in fields(text) {
+        out.push_str(&text[from..at]);
+        out.push_str(&value(name));
+        from = at + name.len() + 2;
+    }
+    out.push_str(&text[from..]);
+    // One line, without the double spaces an empty field leaves (the amounts'
+    // no-break spaces kept).
+    let out = out.replace(['\n', '\r', '\t'], " ");
+    out.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// A donor as viewers see them: their name, unless it is held or hidden.
+fn donor_said<'a>(ask: &Ask, d: &'a crate::domain::Donation) -> &'a str {
+    match d.shown_donor() {
+        Some(name) => name,
+        None if d.anonymous => ask.words("un donateur anonyme", "an anonymous donor"),
+        None => ask.words("un donateur", "a donor"),
     }
 }
 
@@ -528,11 +626,7 @@ fn last_line(ask: &Ask, s: &Subject) -> String {
     };
     let money = |m| ask.money(s.currency, m);
     // A name held for moderation is not said; an anonymous gift is said so.
-    let who = match d.shown_donor() {
-        Some(name) => name,
-        None if d.anonymous => ask.words("un donateur anonyme", "an anonymous donor"),
-        None => ask.words("un donateur", "a donor"),
-    };
+    let who = donor_said(ask, d);
     let kept = d.amount - d.refunded_amount;
     let mut out = format!("{} {who}, {}", ask.words("Dernier don :", "Latest donation:"), money(kept));
     if d.matched > 0 {

@@ -368,3 +368,65 @@ async fn a_chat_bot_thanks_every_donor_the_line_holds() {
         "Thank you to the 2 anonymous donors: €10.00 raised for Restos!"
     );
 }
+
+/// `text=`: the streamer's own sentence, each field replaced by what it stands
+/// for (as viewers see it), an empty field leaving no double space; an unknown
+/// field, a blank or too long sentence are refused.
+#[tokio::test]
+async fn a_chat_bot_says_the_streamer_s_own_sentence() {
+    let app = spawn_app().await;
+    let c = app
+        .campaign(json!({"name": "Mars solidaire", "currency": "EUR", "goal": 500000, "charity": "Les Restos du cœur",
+                         "donate_url": "https://dons.example.org/mars"}))
+        .await;
+    let c = c["id"].as_str().unwrap().to_owned();
+    app.add_match(&c, json!({"sponsor": "Boulangerie", "ratio": [1, 1], "cap": 1000})).await;
+    let ana = app.live(&c, json!({"host": "Ana", "goal": 10000})).await;
+    let zoe = app.live(&c, json!({"host": "Zoé"})).await;
+    let ask = |l: &TestLive, text: &str, q: &str| {
+        let mut url = reqwest::Url::parse(&format!("{}/api/v1/lives/{}/chat", app.base, l.id)).unwrap();
+        url.query_pairs_mut().append_pair("text", text);
+        format!("{}?{}{q}", url.path(), url.query().unwrap())
+    };
+    let all = "Déjà {total} ({raised} + {matched}) en {donations} dons pour {charity}, {percent} % de {goal}, \
+               encore {left} ; campagne {campaign_total}. Dernier : {last} ({last_amount}), meilleur : {top} ({top_amount}). {link}";
+    // Nothing given yet: the empty fields leave nothing behind.
+    assert_eq!(
+        say(&app, &ask(&zoe, "Merci {last} ! Top : {top} {top_amount}. Objectif {goal}", "")).await,
+        "Merci ! Top : . Objectif"
+    );
+    app.donate(&ana, json!({"amount": 1500, "currency": "EUR", "donor": "Bob"})).await;
+    app.donate(&ana, json!({"amount": 500, "currency": "EUR", "donor": "Chloé", "anonymous": true})).await;
+    app.donate(&zoe, json!({"amount": 700, "currency": "EUR", "donor": "Dan"})).await;
+    assert_eq!(
+        say(&app, &ask(&ana, all, "")).await,
+        fr(
+            "Déjà 30,00_€ (20,00_€ + 10,00_€) en 2 dons pour Les Restos du cœur, 30 % de 100,00_€, encore 70,00_€ ; campagne 37,00_€. Dernier : un donateur anonyme (5,00_€), meilleur : Bob (15,00_€). https://dons.example.org/mars"
+        )
+    );
+    assert_eq!(
+        say(&app, &ask(&ana, "{top} gives {top_amount}, {donations} gifts: {total}!", "&lang=en")).await,
+        "Bob gives €15.00, 2 gifts: €30.00!"
+    );
+    // The campaign's line, with braces that name nothing kept as they are.
+    let mut url = reqwest::Url::parse(&format!("{}/api/v1/campaigns/{c}/chat", app.base)).unwrap();
+    url.query_pairs_mut().append_pair("text", "{total} / {goal} {:)} {{charity}}");
+    assert_eq!(
+        say(&app, &format!("{}?{}", url.path(), url.query().unwrap())).await,
+        fr("37,00_€ / 5~000,00_€ {:)} {Les Restos du cœur}")
+    );
+
+    for text in ["Déjà {Total} !", "{montant}", "   ", &"x".repeat(401)] {
+        let (s, e) = app.get(&ask(&ana, text, "")).await;
+        assert_eq!(
+            (s, e["error"].as_str(), e["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_query"), Some("text")),
+            "{text}: {e}"
+        );
+    }
+    let (_, e) = app.get(&ask(&ana, "{montant}", "")).await;
+    assert!(
+        e["message"].as_str().unwrap().starts_with("text names {montant}, which is none of {total}, {raised}"),
+        "{e}"
+    );
+}

@@ -3,7 +3,7 @@
 //! builder, the dashboard and the host's space.
 
 use crate::browser::{Browser, eventually, with_browser};
-use crate::dashboard::{click, create_campaign, fill, input_value, sign_in, wait_text};
+use crate::dashboard::{click, create_campaign, fill, input_value, sign_in, text, wait_text};
 use crate::helpers::*;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -167,7 +167,7 @@ async fn live_campaign(app: &TestApp, path: &str) -> String {
 async fn chat_rows(b: &Browser) -> Vec<[String; 3]> {
     eventually("the chat commands and their answers", WAIT, || async {
         let v = b
-            .js("return Array.from(document.querySelectorAll('#chat-commands tbody tr')).map(tr =>
+            .js("return Array.from(document.querySelectorAll('#chat-commands tbody tr:not(#chat-own)')).map(tr =>
                    [tr.cells[0].textContent, tr.cells[1].querySelector('input').value, tr.cells[2].textContent])")
             .await;
         let rows: Vec<[String; 3]> = v
@@ -284,6 +284,32 @@ async fn the_host_s_space_and_the_dashboard_give_the_chat_commands() {
             rows[0][2],
             "€15.00 raised for Les Restos du cœur, 0% of the €5,000.00 goal. 1 donation, thank you!"
         );
+
+        // The organisers' own sentence: its command follows the typing, and what it answers.
+        let own = "#chat-own td.chat-answer";
+        wait_text(b, own, "€15.00 raised for Les Restos du cœur, 0% of the goal! Donate:").await;
+        fill(b, "#chat-own input[name=text]", "{top} leads with {top_amount}!").await;
+        fill(b, "#chat-own input[name=command]", "!leader").await;
+        wait_text(b, own, "Bob leads with €15.00!").await;
+        b.screenshot_element("#chat-box", "chat-own-sentence").await;
+        let chat = format!("{}/api/v1/campaigns/{c}/chat", app.base);
+        assert_eq!(
+            input_value(b, "#chat-command-own").await,
+            format!("!addcom !leader $(urlfetch {chat}?text=%7Btop%7D%20leads%20with%20%7Btop_amount%7D!&lang=en)")
+        );
+        // A field that does not exist: said at once, before the bot does.
+        fill(b, "#chat-own input[name=text]", "{Top} leads").await;
+        let said = eventually("the refusal", WAIT, || async {
+            let t = text(b, own).await;
+            t.as_str().filter(|t| t.starts_with('⚠')).map(str::to_owned)
+        })
+        .await;
+        assert!(said.starts_with("⚠ text names {Top}, which is none of {total}, {raised}"), "{said}");
+        // Kept while the box is closed and opened again.
+        click(b, "#chat-details > summary").await;
+        click(b, "#chat-details > summary").await;
+        assert_eq!(input_value(b, "#chat-own input[name=command]").await, "!leader");
+        assert_eq!(input_value(b, "#chat-own input[name=text]").await, "{Top} leads");
     })
     .await;
 }
