@@ -1237,13 +1237,11 @@ async fn the_matches_export_says_what_each_sponsor_gave() {
     assert_eq!((s, e["field"].as_str()), (StatusCode::BAD_REQUEST, Some("tz")));
 }
 
-/// A challenge set on air by the host: "50 € more in 15 minutes". Reached in
-/// time, it fires `milestone_reached` once; its time up, more money changes
-/// nothing.
-#[tokio::test]
-async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
-    let clock = ManualClock::at("2026-12-04T20:00:00Z");
-    let app = spawn_app_clocked(&clock).await;
+/// A live with 10 € given, another of its campaign, its host's key, its
+/// challenges' path and a challenge its host set at the clock's time: "Je
+/// chante", 50 € more in 15 minutes.
+async fn challenge_on_air(clock: &ManualClock) -> (TestApp, TestLive, TestLive, String, String, Value) {
+    let app = spawn_app_clocked(clock).await;
     let live = app.setup().await;
     let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
     let host = live.body["host_token"].as_str().unwrap().to_owned();
@@ -1251,6 +1249,16 @@ async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
     let path = format!("/api/v1/lives/{}/challenges", live.id);
     let (s, c) = app.post(&path, Some(&host), json!({"label": "Je chante", "amount": 5000, "minutes": 15})).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
+    (app, live, other, host, path, c)
+}
+
+/// A challenge set on air by the host: "50 € more in 15 minutes". Reached in
+/// time, it fires `milestone_reached` once; its time up, more money changes
+/// nothing.
+#[tokio::test]
+async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
+    let clock = ManualClock::at("2026-12-04T20:00:00Z");
+    let (app, live, other, host, path, c) = challenge_on_air(&clock).await;
     let id = c["id"].as_str().unwrap().to_owned();
     assert_eq!(
         (c["amount"].clone(), c["from"].clone(), c["ends_at"].clone(), c["reached"].clone(), c["live_id"].clone()),
@@ -1347,13 +1355,7 @@ async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
 #[tokio::test]
 async fn a_challenge_changed_on_air_follows_on_its_streams() {
     let clock = ManualClock::at("2026-12-04T20:00:00Z");
-    let app = spawn_app_clocked(&clock).await;
-    let live = app.setup().await;
-    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
-    let host = live.body["host_token"].as_str().unwrap().to_owned();
-    app.donate_ok(&live, 1000).await;
-    let path = format!("/api/v1/lives/{}/challenges", live.id);
-    let (_, c) = app.post(&path, Some(&host), json!({"label": "Je chante", "amount": 5000, "minutes": 15})).await;
+    let (app, live, other, host, path, c) = challenge_on_air(&clock).await;
     let one = format!("{path}/{}", c["id"].as_str().unwrap());
     let patch = |token: String, body: Value| {
         let (app, one) = (&app, one.clone());

@@ -160,6 +160,25 @@ impl Browser {
         self.client.set_window_size(w + dw, h + dh).await.expect("a viewport's size");
     }
 
+    /// Waits until the frame `id` of the page holds the document of its current
+    /// `src` (one pointed elsewhere keeps its old document until the new one is
+    /// in) and that overlay has its snapshot.
+    pub async fn wait_frame_live(&self, id: &str) {
+        eventually("the framed overlay is live", Duration::from_secs(20), || async {
+            let s = self
+                .client
+                .execute(
+                    "var f = document.getElementById(arguments[0]); var d = f && f.contentDocument; \
+                     return d && d.body && f.contentWindow.location.href === f.src ? d.body.dataset.state : null;",
+                    vec![json!(id)],
+                )
+                .await
+                .expect("execute script");
+            (s == "live").then_some(())
+        })
+        .await;
+    }
+
     /// Waits until the overlay has its snapshot (`data-state="live"`).
     pub async fn wait_live(&self) {
         eventually("the overlay receives its snapshot", Duration::from_secs(20), || async {

@@ -605,18 +605,9 @@ async fn preview_ticker(b: &Browser) -> Value {
         .await
 }
 
-/// The document framed must be the one of the frame's current `src`: a link
-/// replaced points the frame elsewhere, and the old document stays until the new
-/// one is loaded.
+/// The preview of the overlay link shown (a link replaced points it elsewhere).
 async fn wait_preview_live(b: &Browser) {
-    eventually("the preview overlay is live", WAIT, || async {
-        let s = b
-            .js("var f = document.getElementById('overlay-preview'); var d = f.contentDocument; \
-                 return d && d.body && f.contentWindow.location.href === f.src ? d.body.dataset.state : null;")
-            .await;
-        (s == "live").then_some(())
-    })
-    .await;
+    b.wait_frame_live("overlay-preview").await;
 }
 
 /// Points the dashboard's preview at the overlay URL shown, plus `extra` parameters; waits until it is live.

@@ -899,14 +899,7 @@ async fn builder_previews_a_widget_and_produces_its_url() {
         // The preview is the real widget, with the chosen settings applied: the
         // frame's document the one of its last address (each choice above
         // pointed it elsewhere), live.
-        eventually("the preview of the last choice", WAIT, || async {
-            let s = b
-                .js("var f = document.getElementById('preview'); var d = f.contentDocument; \
-                     return d && d.body && f.contentWindow.location.href === f.src ? d.body.dataset.state : null;")
-                .await;
-            (s == "live").then_some(())
-        })
-        .await;
+        b.wait_frame_live("preview").await;
         b.client.enter_frame(0).await.expect("enter the preview frame");
         eventually("the previewed goal bar", WAIT, || async {
             let v = b
