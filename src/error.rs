@@ -121,8 +121,9 @@ impl From<Refusal> for ApiError {
             Refusal::TextPending => ApiError::new(StatusCode::CONFLICT, "text_pending", msg),
             Refusal::ChallengeNotFound => ApiError::not_found("challenge_not_found", msg),
             Refusal::ChallengeOver => ApiError::new(StatusCode::CONFLICT, "challenge_over", msg),
-            Refusal::ChallengeTooShort { elapsed } => {
-                ApiError::invalid("challenge_too_short", msg).with("field", "minutes").with("elapsed_minutes", elapsed)
+            Refusal::TooShort { what, elapsed } => {
+                let code = if what == "poll" { "poll_too_short" } else { "challenge_too_short" };
+                ApiError::invalid(code, msg).with("field", "minutes").with("elapsed_minutes", elapsed)
             }
             Refusal::MilestoneNotFound => ApiError::not_found("milestone_not_found", msg),
             Refusal::MilestoneReached => ApiError::new(StatusCode::CONFLICT, "milestone_reached", msg),

@@ -104,7 +104,7 @@
       hookRefused: function (code) { return "Essai refusé : le destinataire a répondu " + code + ". Vérifiez son URL."; },
       hookFailed: function (why) { return "Essai non remis : " + why; },
       goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
-      challengeOn: function (t) { return "en cours jusqu'à " + t; }, moreTime: "+5 min",
+      challengeOn: function (t) { return "en cours jusqu'à " + t; }, moreTime: "+5 min", closeIn5: "Clore dans 5 min",
       timeUp: "temps écoulé", calledOff: "annulé", removed: "retiré", challengeStarted: "Défi lancé : les overlays du live l'affichent.", challenge: function (a) { return "défi : +" + a; },
       wholeCampaign: "toute la campagne", nothingToChange: "Rien à modifier : donnez une URL ou un secret.",
       moreDonations: function (n, all) {
@@ -202,7 +202,7 @@
       hookRefused: function (code) { return "Test refused: the receiver answered " + code + ". Check its URL."; },
       hookFailed: function (why) { return "Test not delivered: " + why; },
       goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
-      challengeOn: function (t) { return "on until " + t; }, moreTime: "+5 min",
+      challengeOn: function (t) { return "on until " + t; }, moreTime: "+5 min", closeIn5: "Close in 5 min",
       timeUp: "time up", calledOff: "called off", removed: "removed", challengeStarted: "Challenge started: the live's overlays show it.", challenge: function (a) { return "challenge: +" + a; },
       wholeCampaign: "whole campaign", nothingToChange: "Nothing to change: give a URL or a secret.",
       moreDonations: function (n, all) {
@@ -774,6 +774,10 @@
       [l.host, p.question, results, state].forEach(function (v) { tr.appendChild(make("td", null, v)); });
       var acts = make("td");
       if (open) {
+        // Five more minutes to vote (one without a deadline closes in five minutes).
+        var start = Date.parse(p.created_at);
+        var length = Math.round(((isNaN(end) ? now : end) - start) / 60000);
+        acts.appendChild(moreTime(l.id, "/polls/", p.id, length + 5, isNaN(end) ? T.closeIn5 : T.moreTime));
         var b = actionButton("close-poll", p.id, T.closePoll);
         b.dataset.live = l.id;
         acts.appendChild(b);
@@ -848,10 +852,8 @@
       var acts = make("td");
       if (!challenge && !m.reached && !m.cancelled) acts.appendChild(actionButton("remove-milestone", m.id, T.remove));
       if (open) {
-        var more = actionButton("extend-challenge", m.id, T.moreTime);
-        more.dataset.live = m.live_id;
-        more.dataset.minutes = String(Math.round((Date.parse(m.ends_at) - Date.parse(m.created_at)) / 60000) + 5);
-        acts.appendChild(more);
+        var length = Math.round((Date.parse(m.ends_at) - Date.parse(m.created_at)) / 60000);
+        acts.appendChild(moreTime(m.live_id, "/challenges/", m.id, length + 5, T.moreTime));
       }
       tr.appendChild(acts);
       tb.appendChild(tr);
@@ -1049,6 +1051,14 @@
   // (the receivers' table every few seconds) keeps them armed, and a confirming
   // click that failed can be made again.
   var armedActs = {};
+  // A button that gives a live's challenge or poll (`what`: "/challenges/",
+  // "/polls/") the length `minutes`, from its start, in one click.
+  function moreTime(liveId, what, id, minutes, label) {
+    var b = actionButton("extend", id, label);
+    b.dataset.path = "/api/v1/lives/" + encodeURIComponent(liveId) + what + encodeURIComponent(id);
+    b.dataset.minutes = String(minutes);
+    return b;
+  }
   function actionButton(act, id, label) {
     var b = make("button", "small", label);
     b.type = "button";
@@ -1795,10 +1805,7 @@
         var owner = "/api/v1/lives/" + encodeURIComponent(b.dataset.live);
         return api("POST", owner + "/polls/" + encodeURIComponent(b.dataset.id) + "/close");
       },
-      "extend-challenge": function () {
-        var path = "/api/v1/lives/" + encodeURIComponent(b.dataset.live) + "/challenges/" + encodeURIComponent(b.dataset.id);
-        return api("PATCH", path, { minutes: Number(b.dataset.minutes) });
-      },
+      "extend": function () { return api("PATCH", b.dataset.path, { minutes: Number(b.dataset.minutes) }); },
       "remove-milestone": function () {
         return api("DELETE", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/milestones/" + encodeURIComponent(b.dataset.id));
       },

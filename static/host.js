@@ -46,6 +46,7 @@
       milestoneRemoved: "Palier retiré : vos overlays ne l'affichent plus.",
       pollStarted: "Sondage lancé : vos overlays l'affichent.", noPoll: "Aucun sondage pour l'instant.",
       closePoll: "Clore", pollClosed: "Sondage clos : vos overlays annoncent le résultat.",
+      closeIn5: "Clore dans 5 min", pollExtended: "Sondage prolongé : vos overlays affichent le temps qui reste.",
       poll_open: function (t) { return t ? "en cours, encore " + t : "en cours"; }, poll_over: "terminé",
       votes: function (n) { return n + (n > 1 ? " dons" : " don"); }, lead: "en tête",
       badOptions: "Un sondage a de 2 à 6 options, une par ligne.",
@@ -109,6 +110,7 @@
       milestoneRemoved: "Milestone removed: your overlays no longer show it.",
       pollStarted: "Poll started: your overlays show it.", noPoll: "No poll yet.",
       closePoll: "Close", pollClosed: "Poll closed: your overlays announce the result.",
+      closeIn5: "Close in 5 min", pollExtended: "Poll extended: your overlays show the time left.",
       poll_open: function (t) { return t ? "open, " + t + " left" : "open"; }, poll_over: "closed",
       votes: function (n) { return n + (n === 1 ? " donation" : " donations"); }, lead: "leading",
       badOptions: "A poll has 2 to 6 options, one per line.",
@@ -348,19 +350,30 @@
         .then(function () { b.disabled = false; });
       return;
     }
+    var own = "/api/v1/lives/" + encodeURIComponent(liveId);
+    // Five more minutes, in one click: a challenge's, a poll's.
+    var lengthen = function (what, minutes, said) {
+      b.disabled = true;
+      api("PATCH", own + what + encodeURIComponent(b.dataset.id), { minutes: minutes })
+        .then(function () { notice(said, false); return load(); })
+        .catch(function (e) { b.disabled = false; fail(e); });
+    };
     var challenge = challenges.filter(function (m) { return m.id === b.dataset.id; })[0];
     if (b.dataset.act === "edit-challenge" && challenge) { editChallenge(challenge); return; }
     if (b.dataset.act === "extend-challenge" && challenge) {
-      b.disabled = true;
-      saveChallenge(challenge.id, { minutes: challengeLength(challenge) + 5 }).catch(function (e) {
-        b.disabled = false;
-        fail(e);
-      });
+      lengthen("/challenges/", challengeLength(challenge) + 5, T.challengeUpdated);
+      return;
+    }
+    var poll = ((live && live.polls) || []).filter(function (p) { return p.id === b.dataset.id; })[0];
+    if (b.dataset.act === "extend-poll" && poll) {
+      var start = Date.parse(poll.created_at);
+      var length = Math.round(((poll.ends_at ? Date.parse(poll.ends_at) : Date.now()) - start) / 60000);
+      lengthen("/polls/", length + 5, T.pollExtended);
       return;
     }
     if (!cagnotteSecondClick(armed, b.dataset.act + " " + b.dataset.id, b, T.confirm)) return;
     b.disabled = true;
-    var act = b.dataset.act, own = "/api/v1/lives/" + encodeURIComponent(liveId);
+    var act = b.dataset.act;
     var done = act === "approve" ? T.approved : act === "cancel-challenge" ? T.challengeCancelled
       : act === "remove-milestone" ? T.milestoneRemoved : act === "close-poll" ? T.pollClosed : T.hiddenDone;
     var call = act === "approve" ? api("POST", path + "/approve")
@@ -554,6 +567,9 @@
       li.appendChild(document.createTextNode(" "));
       li.appendChild(make("span", "badge", open ? T.poll_open(isNaN(end) ? "" : fmtLeft(end - now)) : T.poll_over));
       if (open) {
+        // Five more minutes to vote (a poll without a deadline gets one, in five minutes).
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(button("extend-poll", p.id, isNaN(end) ? T.closeIn5 : T.moreTime));
         li.appendChild(document.createTextNode(" "));
         li.appendChild(button("close-poll", p.id, T.closePoll));
       }

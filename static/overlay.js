@@ -1464,7 +1464,7 @@
     }
     // The campaign's opening and end, as edited or as they come.
     if (/^campaign_(updated|opened|ended)$/.test(ev.type) && ev.campaign) campaignWindow(ev.campaign);
-    // A poll put, closed, or voted in by this frame's donation.
+    // A poll put, changed, closed, or voted in by this frame's donation.
     if (!isCampaign) putPoll(ev.poll);
     // A reward offered, closed or given, or claimed (given back) by this frame's donation.
     if (!isCampaign) putReward(ev.reward);

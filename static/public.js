@@ -740,7 +740,7 @@
       return;
     }
     markFrame(ev);
-    if (/^(challenge_started|challenge_ended|challenge_updated|poll_started|poll_closed|prize_drawn|reward_offered|reward_updated|reward_closed|reward_delivered)$/.test(ev.type)) {
+    if (/^(challenge_started|challenge_ended|challenge_updated|poll_started|poll_updated|poll_closed|prize_drawn|reward_offered|reward_updated|reward_closed|reward_delivered)$/.test(ev.type)) {
       renderAll();
       return;
     }

@@ -146,6 +146,10 @@ pub enum Fact {
         live_id: String,
         poll_id: String,
     },
+    /// An open poll's question or deadline changed on air: the poll as it is now.
+    PollUpdated {
+        poll: Poll,
+    },
     /// A live's scheduled start came (the writer's follow-up, once per start
     /// time): it is on air by the schedule, which chat channels announce.
     LiveStarted {
@@ -273,6 +277,7 @@ impl Fact {
             Fact::MilestoneRemoved { .. } => "milestone_removed",
             Fact::PollStarted { .. } => "poll_started",
             Fact::PollClosed { .. } => "poll_closed",
+            Fact::PollUpdated { .. } => "poll_updated",
             Fact::LiveStarted { .. } => "live_started",
             Fact::LiveEnded { .. } => "live_ended",
             Fact::CampaignEnded { .. } => "campaign_ended",
@@ -545,6 +550,17 @@ pub enum Command {
         /// When it is asked (the writer's clock).
         at: Timestamp,
     },
+    /// An open poll's `question`, or its length (`minutes` from its start, a
+    /// deadline given to one without). None changes nothing.
+    UpdatePoll {
+        by: Principal,
+        live_id: String,
+        poll_id: String,
+        question: Option<String>,
+        minutes: Option<u32>,
+        /// When it is asked (the writer's clock).
+        at: Timestamp,
+    },
     /// A reward offered to a live's donors (the writer stamps `created_at` and
     /// picks its tag).
     OfferReward {
@@ -673,8 +689,8 @@ pub enum Refusal {
     ChallengeNotFound,
     #[error("this challenge is over: met, called off, or its time is up")]
     ChallengeOver,
-    #[error("the challenge has run {elapsed} minutes already: its length must be more")]
-    ChallengeTooShort { elapsed: u32 },
+    #[error("the {what} has run {elapsed} minutes already: its length must be more")]
+    TooShort { what: &'static str, elapsed: u32 },
     #[error("no poll of this live has this id")]
     PollNotFound,
     #[error("this poll is closed: closed by its host or its time is up")]
@@ -858,6 +874,17 @@ pub struct LiveState {
 
 /// The longest a live lasts, in minutes (a day), as its schedule's edits allow.
 pub const LIVE_MINUTES_MAX: u32 = 24 * 60;
+
+/// The deadline of a `what` (a challenge, a poll) set at `start` that lasts
+/// `minutes`, which must be after `now`.
+fn ends_after(what: &'static str, start: Timestamp, minutes: u32, now: Timestamp) -> Result<Timestamp, Refusal> {
+    let ends_at = Timestamp::from_millis(start.millis() + i64::from(minutes) * 60_000);
+    if ends_at <= now {
+        let elapsed = u32::try_from((now.millis() - start.millis()) / 60_000).unwrap_or(u32::MAX);
+        return Err(Refusal::TooShort { what, elapsed });
+    }
+    Ok(ends_at)
+}
 
 /// How late a live's end may still be announced (the server was off at its time).
 const ENDS_MISSED_AFTER_MS: i64 = 60 * 60 * 1000;
@@ -1603,12 +1630,7 @@ impl State {
                     next.amount = m.from.unwrap_or(0).checked_add(*asked).ok_or(Refusal::TotalsOverflow)?;
                 }
                 if let Some(minutes) = minutes {
-                    let ends_at = Timestamp::from_millis(m.created_at.millis() + i64::from(*minutes) * 60_000);
-                    if ends_at <= *now {
-                        let elapsed = (now.millis() - m.created_at.millis()) / 60_000;
-                        return Err(Refusal::ChallengeTooShort { elapsed: u32::try_from(elapsed).unwrap_or(u32::MAX) });
-                    }
-                    next.ends_at = Some(ends_at);
+                    next.ends_at = Some(ends_after("challenge", m.created_at, *minutes, *now)?);
                 }
                 if next == *m {
                     return Ok(Decision::Nothing);
@@ -1663,6 +1685,27 @@ impl State {
                     return Err(Refusal::PollOver);
                 }
                 Ok(Decision::Append(Fact::PollClosed { live_id: live_id.clone(), poll_id: poll_id.clone() }))
+            }
+            Command::UpdatePoll { by, live_id, poll_id, question, minutes, at: now } => {
+                let live = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
+                let p = &live.poll(poll_id).ok_or(Refusal::PollNotFound)?.poll;
+                if !self.may(by, live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if !p.is_open(*now) {
+                    return Err(Refusal::PollOver);
+                }
+                let mut next = p.clone();
+                if let Some(question) = question {
+                    next.question.clone_from(question);
+                }
+                if let Some(minutes) = minutes {
+                    next.ends_at = Some(ends_after("poll", p.created_at, *minutes, *now)?);
+                }
+                if next == *p {
+                    return Ok(Decision::Nothing);
+                }
+                Ok(Decision::Append(Fact::PollUpdated { poll: next }))
             }
             Command::OfferReward { by, reward } => {
                 let live = self.lives.get(&reward.live_id).ok_or(Refusal::LiveNotFound)?;
@@ -1997,7 +2040,9 @@ impl State {
             Fact::MilestoneReached { milestone_id }
             | Fact::ChallengeCancelled { milestone_id }
             | Fact::MilestoneRemoved { milestone_id } => self.milestone_index.get(milestone_id)?.clone(),
-            Fact::PollStarted { poll } => self.lives.get(&poll.live_id)?.live.campaign_id.clone(),
+            Fact::PollStarted { poll } | Fact::PollUpdated { poll } => {
+                self.lives.get(&poll.live_id)?.live.campaign_id.clone()
+            }
             Fact::PollClosed { live_id, .. }
             | Fact::RewardClosed { live_id, .. }
             | Fact::RewardDelivered { live_id, .. }
@@ -2110,7 +2155,7 @@ impl State {
                 Some(Stream::Live(self.donations.get(donation_id)?.donation.live_id.to_string()))
             }
             Fact::TestAlert { donation } => Some(Stream::Live(donation.live_id.to_string())),
-            Fact::PollStarted { poll } => Some(Stream::Live(poll.live_id.clone())),
+            Fact::PollStarted { poll } | Fact::PollUpdated { poll } => Some(Stream::Live(poll.live_id.clone())),
             Fact::PollClosed { live_id, .. }
             | Fact::AlertSkipped { live_id }
             | Fact::RewardClosed { live_id, .. }
@@ -2487,6 +2532,16 @@ impl State {
                 let p = l.polls.iter_mut().find(|p| &p.poll.id == poll_id).ok_or(FoldError::Unknown(ev.seq))?;
                 // Closed at its deadline if that came first (the writer's follow-up).
                 p.poll.closed_at = Some(p.poll.ends_at.map_or(ev.at, |e| e.min(ev.at)));
+            }
+            Fact::PollUpdated { poll } => {
+                let l = self.lives.get_mut(&poll.live_id).ok_or(FoldError::Unknown(ev.seq))?;
+                let c = self.campaigns.get_mut(&l.live.campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
+                c.poll_deadlines.retain(|(_, l, p)| !(*l == poll.live_id && *p == poll.id));
+                if let Some(end) = poll.ends_at {
+                    c.poll_deadlines.push((end, poll.live_id.clone(), poll.id.clone()));
+                }
+                let p = l.polls.iter_mut().find(|p| p.poll.id == poll.id).ok_or(FoldError::Unknown(ev.seq))?;
+                p.poll = poll.clone();
             }
             Fact::PrizeDrawn { draw } => {
                 let l = self.lives.get_mut(&draw.live_id).ok_or(FoldError::Unknown(ev.seq))?;

@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/challenges", post(create_challenge))
         .route("/api/v1/lives/{id}/challenges/{challenge_id}", delete(cancel_challenge).patch(edit_challenge))
         .route("/api/v1/lives/{id}/polls", post(start_poll))
+        .route("/api/v1/lives/{id}/polls/{poll_id}", axum::routing::patch(edit_poll))
         .route("/api/v1/lives/{id}/polls/{poll_id}/close", post(close_poll))
         .route("/api/v1/lives/{id}/draws", post(draw_prize))
         .route("/api/v1/lives/{id}/rewards", get(live_rewards).post(offer_reward))
@@ -1032,6 +1033,38 @@ async fn start_poll(
     };
     let start = Command::StartPoll { by, poll, minutes: b.minutes };
     Ok(outcome_response(app.ledger.submit(start).await?, StatusCode::CREATED))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EditPoll {
+    question: Option<String>,
+    minutes: Option<u32>,
+}
+
+/// `PATCH /api/v1/lives/{id}/polls/{poll_id} {question?, minutes?}` (admin, the
+/// live's key or its host key): an open poll's question reworded, or its length
+/// (`minutes` from its start, as when it was put; a deadline for one without)
+/// changed on air, "five more minutes to vote!"; its options stay, and the
+/// votes with them. Its live's streams get `poll_updated` (`{poll}`); a length
+/// it has run already is `422 poll_too_short`, a poll closed `409 poll_over`;
+/// the same terms write nothing. Answers the poll as it is now.
+async fn edit_poll(
+    State(app): State<AppState>,
+    Path((live_id, poll_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<EditPoll>,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
+    let question = b.question.map(|q| text::required("question", &q, POLL_QUESTION_MAX)).transpose()?;
+    let minutes = b.minutes.map(|m| minutes("minutes", m)).transpose()?;
+    let (live, poll) = (live_id.clone(), poll_id.clone());
+    app.ledger
+        .submit(Command::UpdatePoll { by, live_id, poll_id, question, minutes, at: Timestamp::default() })
+        .await?;
+    let view = app.views.with_live(&live, |l| l.polls.iter().find(|p| p.poll.id == poll).map(crate::views::poll_json));
+    let view = view.flatten();
+    Ok(axum::Json(view.ok_or_else(|| ApiError::internal("poll missing after commit"))?).into_response())
 }
 
 /// `POST /api/v1/lives/{id}/polls/{poll_id}/close` (admin, the live's key or

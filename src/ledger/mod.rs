@@ -553,7 +553,9 @@ impl Writer {
                 }
                 m.map(Change::Milestone)
             }
-            Fact::PollStarted { poll: Poll { live_id, id, .. } } | Fact::PollClosed { live_id, poll_id: id } => {
+            Fact::PollStarted { poll: Poll { live_id, id, .. } }
+            | Fact::PollUpdated { poll: Poll { live_id, id, .. } }
+            | Fact::PollClosed { live_id, poll_id: id } => {
                 let p = s.lives.get(live_id).and_then(|l| l.poll(id)).cloned();
                 if let Some(p) = &p {
                     let view = crate::views::poll_json(p);
@@ -838,6 +840,7 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         Command::CreateChallenge { milestone, .. } => milestone.created_at = now,
         Command::CancelChallenge { at, .. }
         | Command::UpdateChallenge { at, .. }
+        | Command::UpdatePoll { at, .. }
         | Command::ClosePoll { at, .. }
         | Command::StartLive { at, .. }
         | Command::EndLive { at, .. }

@@ -224,3 +224,106 @@ async fn a_donation_names_its_vote_in_a_field_of_its_own() {
     let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
     assert_eq!(tallies(&l["polls"][0]), [(700, 1), (1200, 2), (300, 1)]);
 }
+
+/// An open poll changed on air: a deadline given to one without, five more
+/// minutes, its question reworded, its votes kept; its streams follow; the new
+/// deadline closes it, not the old one; a length run already or a poll closed
+/// is refused and changes nothing; the terms survive a restart.
+#[tokio::test]
+async fn a_poll_gets_more_time_and_a_new_question_on_air() {
+    let clock = ManualClock::at("2026-12-04T20:00:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/lives/{}/polls", live.id);
+    let (s, poll) =
+        app.post(&path, Some(&host), json!({"question": "Quel jeu ?", "options": ["Mario Kart", "Zelda"]})).await;
+    assert_eq!(s, StatusCode::CREATED, "{poll}");
+    let one = format!("{path}/{}", poll["id"].as_str().unwrap());
+    let patch = async |token: &str, body: Value| {
+        app.request(reqwest::Method::PATCH, &one, Some(token), &[], Some(body.to_string())).await
+    };
+    let vote = json!({"amount": 500, "currency": "EUR", "donor": "Ana", "message": "#zelda"});
+    app.donate(&live, vote.clone()).await;
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+
+    // A poll open until closed gets a deadline: ten minutes from its start.
+    clock.set("2026-12-04T20:05:00Z");
+    let (s, v) = patch(&host, json!({"minutes": 10})).await;
+    assert_eq!(
+        (s, v["ends_at"].as_str(), v["question"].as_str(), tallies(&v)),
+        (StatusCode::OK, Some("2026-12-04T20:10:00.000Z"), Some("Quel jeu ?"), vec![(0, 0), (500, 1)]),
+        "{v}"
+    );
+    let ev = ws.until("poll_updated").await;
+    assert_eq!(ev["poll"]["ends_at"], "2026-12-04T20:10:00.000Z");
+    // Five more minutes and its question reworded, with the live's key.
+    clock.set("2026-12-04T20:09:00Z");
+    let (s, v) = patch(&live.key, json!({"minutes": 15, "question": "Quel jeu ce soir ?"})).await;
+    assert_eq!(
+        (s, v["ends_at"].as_str(), v["question"].as_str()),
+        (StatusCode::OK, Some("2026-12-04T20:15:00.000Z"), Some("Quel jeu ce soir ?"))
+    );
+    assert_eq!(ws.until("poll_updated").await["poll"]["question"], "Quel jeu ce soir ?");
+    // The same terms: nothing written.
+    let (s, _) = patch(&host, json!({"minutes": 15})).await;
+    assert_eq!(s, StatusCode::OK);
+    // Past the old deadline, still open: a vote counts.
+    clock.set("2026-12-04T20:12:00Z");
+    app.donate(&live, vote.clone()).await;
+    let next = ws.next().await;
+    assert_eq!(next["type"], "donation", "no frame for the same terms, not closed at 20:10: {next}");
+
+    // Refused, nothing changed.
+    let (s, e) = patch(&host, json!({"minutes": 11})).await;
+    assert_eq!(
+        (s, e["error"].as_str(), e["field"].as_str(), e["elapsed_minutes"].as_u64()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("poll_too_short"), Some("minutes"), Some(12)),
+        "{e}"
+    );
+    for (body, code) in [
+        (json!({"minutes": 0}), "invalid_field"),
+        (json!({"question": " "}), "invalid_field"),
+        (json!({"options": ["A", "B"]}), "unknown_field"),
+    ] {
+        let (s, e) = patch(&host, body.clone()).await;
+        assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{body}: {e}");
+    }
+    for token in [other.body["host_token"].as_str().unwrap(), live.overlay_token.as_str()] {
+        let (s, e) = patch(token, json!({"minutes": 30})).await;
+        assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    }
+    let (s, e) = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("{path}/nope"),
+            Some(&host),
+            &[],
+            Some(json!({"minutes": 30}).to_string()),
+        )
+        .await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("poll_not_found")), "{e}");
+    assert!(ws.try_next(std::time::Duration::from_millis(300)).await.is_none(), "nothing refused reached the streams");
+
+    // Closed at its new deadline; then over.
+    clock.set("2026-12-04T20:15:30Z");
+    app.donate(&live, vote.clone()).await;
+    let closed = ws.until("poll_closed").await;
+    assert_eq!(
+        (closed["poll"]["closed_at"].as_str(), tallies(&closed["poll"])),
+        (Some("2026-12-04T20:15:00.000Z"), vec![(0, 0), (1000, 2)])
+    );
+    let (s, e) = patch(&host, json!({"minutes": 60})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::CONFLICT, Some("poll_over")), "{e}");
+
+    let app = app.restart_clocked(&clock).await;
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    let p = &l["polls"][0];
+    assert_eq!(
+        (p["question"].as_str(), p["ends_at"].as_str(), p["closed_at"].as_str()),
+        (Some("Quel jeu ce soir ?"), Some("2026-12-04T20:15:00.000Z"), Some("2026-12-04T20:15:00.000Z")),
+        "{l}"
+    );
+}

@@ -577,7 +577,7 @@ async fn an_organiser_sets_a_challenge_from_the_dashboard() {
         // A challenge is its host's to call off: no removal here, five more minutes in one click.
         let state = format!("en cours jusqu'à {until}");
         assert_eq!(row().await, json!(["Je chante", fr("défi : +20,50_€"), "Corentin", state, "+5 min"]));
-        click(b, "#milestones button[data-act=extend-challenge]").await;
+        click(b, "#milestones button[data-act=extend]").await;
         wait_text(b, "#notice", "Enregistré.").await;
         let (_, minutes, until) = challenge().await;
         assert_eq!(minutes, 20);
@@ -725,16 +725,34 @@ async fn a_host_puts_a_poll_and_closes_it() {
             let t = text(b, item).await;
             let t = t.as_str()?.to_owned();
             let open = t.starts_with("Quel jeu ensuite ? en cours, encore 9 min ") || t.contains("encore 10 min 00 s");
-            (open && t.ends_with(&fr(" CloreMario Kart #mariokart — 0,00_€ (0 don)Zelda #zelda — 0,00_€ (0 don)")))
+            (open
+                && t.ends_with(&fr(" +5 min CloreMario Kart #mariokart — 0,00_€ (0 don)Zelda #zelda — 0,00_€ (0 don)")))
+            .then_some(())
+        })
+        .await;
+        let poll_length = async || {
+            let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+            let p = l["polls"][0].clone();
+            let ms = |k: &str| p[k].as_str().map(|t| cagnotte::domain::Timestamp::parse(t).unwrap().millis());
+            let minutes = ms("ends_at").map(|e| (e - ms("created_at").unwrap()) / 60_000);
+            (p, minutes)
+        };
+        let (poll, minutes) = poll_length().await;
+        assert_eq!(
+            (poll["question"].clone(), poll["options"][1]["label"].clone(), minutes),
+            (json!("Quel jeu ensuite ?"), json!("Zelda"), Some(10))
+        );
+        // Five more minutes to vote, in one click.
+        click(b, &format!("{item} button[data-act=extend-poll]")).await;
+        wait_text(b, "#notice", "Sondage prolongé : vos overlays affichent le temps qui reste.").await;
+        eventually("fifteen minutes", WAIT, || async {
+            let t = text(b, item).await;
+            let t = t.as_str()?.to_owned();
+            (t.starts_with("Quel jeu ensuite ? en cours, encore 14 min ") || t.contains("encore 15 min 00 s"))
                 .then_some(())
         })
         .await;
-        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
-        let poll = &l["polls"][0];
-        assert_eq!(
-            (poll["question"].clone(), poll["options"][1]["label"].clone(), poll["ends_at"].is_string()),
-            (json!("Quel jeu ensuite ?"), json!("Zelda"), true)
-        );
+        assert_eq!(poll_length().await.1, Some(15));
         // A second one while it is open: refused, said in French.
         fill(b, "#poll-form [name=question]", "Et après ?").await;
         fill(b, "#poll-form [name=options]", "Oui\nNon").await;
@@ -769,7 +787,27 @@ async fn a_host_puts_a_poll_and_closes_it() {
         fill(b, "#poll-form [name=options]", "Yes\nNo").await;
         click(b, "#poll-form button[type=submit]").await;
         wait_text(b, "#notice", "Poll started: your overlays show it.").await;
-        wait_text(b, item, "Again? open CloseYes #yes — €0.00 (0 donations)No #no — €0.00 (0 donations)").await;
+        wait_text(
+            b,
+            item,
+            "Again? open Close in 5 min CloseYes #yes — €0.00 (0 donations)No #no — €0.00 (0 donations)",
+        )
+        .await;
+        // "Close in 5 min": a deadline five minutes on.
+        click(b, &format!("{item} button[data-act=extend-poll]")).await;
+        wait_text(b, "#notice", "Poll extended: your overlays show the time left.").await;
+        crate::browser::until_found("five minutes left", WAIT, || async {
+            let t = text(b, item).await.as_str().unwrap_or_default().to_owned();
+            // Whole minutes from its start: five from now, to half a minute.
+            if t.starts_with("Again? open, 4 min ") || t.starts_with("Again? open, 5 min ") { Ok(()) } else { Err(t) }
+        })
+        .await;
+        let (p, _) = poll_length().await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        let second = &l["polls"][1];
+        let left = cagnotte::domain::Timestamp::parse(second["ends_at"].as_str().unwrap()).unwrap().millis()
+            - cagnotte::domain::Timestamp::now().millis();
+        assert!((240_000..=330_000).contains(&left), "about five minutes from now: {left} ms, {p}");
     })
     .await;
 }
@@ -805,9 +843,17 @@ async fn an_organiser_puts_a_poll_and_sees_its_results_on_the_dashboard() {
             (row[2] == fr("Pyjama #pyjama : 5,00_€ (1 don) · Costume #costume : 25,00_€ (2 dons)")).then_some(row)
         })
         .await;
-        assert_eq!((row[0].clone(), row[1].clone(), row[4].clone()), (json!("Corentin"), json!("Quelle tenue ?"), json!("Clore")));
+        assert_eq!((row[0].clone(), row[1].clone(), row[4].clone()), (json!("Corentin"), json!("Quelle tenue ?"), json!("+5 minClore")));
         let state = row[3].as_str().unwrap();
         assert!(state.starts_with("en cours, encore 29 min ") || state == "en cours, encore 30 min 00 s", "{state}");
+        // Five more minutes to vote, in one click.
+        click(b, "#polls button[data-act=extend]").await;
+        wait_text(b, "#notice", "Enregistré.").await;
+        eventually("thirty-five minutes", WAIT, || async {
+            let s = b.js(cells).await[3].as_str()?.to_owned();
+            (s.starts_with("en cours, encore 34 min ") || s == "en cours, encore 35 min 00 s").then_some(())
+        })
+        .await;
         let close = "#polls button[data-act=close-poll]";
         click(b, close).await;
         wait_text(b, close, "Confirmer ?").await;
@@ -819,7 +865,7 @@ async fn an_organiser_puts_a_poll_and_sees_its_results_on_the_dashboard() {
         assert_eq!(b.js("return document.querySelectorAll('#polls button').length").await, 0);
         let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
         let ms = |k: &str| cagnotte::domain::Timestamp::parse(l["polls"][0][k].as_str().unwrap()).unwrap().millis();
-        assert_eq!((ms("ends_at") - ms("created_at")) / 60_000, 30);
+        assert_eq!((ms("ends_at") - ms("created_at")) / 60_000, 35);
         assert!(ms("closed_at") < ms("ends_at"));
     })
     .await;
