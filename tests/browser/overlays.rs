@@ -2061,6 +2061,18 @@ async fn a_poll_shows_each_options_tag_amount_and_share_and_its_result_is_an_ale
         );
         let time = v[1].as_str().unwrap();
         assert!(time.starts_with("encore 9 min ") || time == "encore 10 min 00 s", "{time}");
+        // Five more minutes and its question reworded on air: the widget follows.
+        let one = format!("{path}/{}", p["id"].as_str().unwrap());
+        let edit = json!({"question": "Quel jeu ce soir ?", "minutes": 15}).to_string();
+        let (s, e) = app.request(reqwest::Method::PATCH, &one, Some(&host), &[], Some(edit)).await;
+        assert_eq!(s, StatusCode::OK, "{e}");
+        eventually("the poll's new terms", WAIT, || async {
+            let v = poll_widget(b).await;
+            let time = v[1].as_str()?;
+            (v[0] == "Quel jeu ce soir ?" && (time.starts_with("encore 14 min ") || time == "encore 15 min 00 s"))
+                .then_some(())
+        })
+        .await;
 
         // Votes by tag and by number: the amounts, their shares, the leader;
         // the alert says which option the donation voted for.
@@ -2093,7 +2105,7 @@ async fn a_poll_shows_each_options_tag_amount_and_share_and_its_result_is_an_ale
             (a["donor"] == "Sondage terminé !").then(|| a["message"].clone())
         })
         .await;
-        assert_eq!(message, json!("Quel jeu ensuite ? — Zelda l'emporte !"));
+        assert_eq!(message, json!("Quel jeu ce soir ? — Zelda l'emporte !"));
         wait_recorded(b, &expected.iter().map(String::as_str).collect::<Vec<_>>()).await;
         let v = poll_widget(b).await;
         assert_eq!(
