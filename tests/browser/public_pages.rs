@@ -867,7 +867,18 @@ async fn the_live_page_shows_the_poll_and_how_to_vote() {
                 .then_some(())
         })
         .await;
-        let (s, _) = app.post(&format!("{path}/{}/close", p["id"].as_str().unwrap()), Some(host), json!({})).await;
+        // Reworded and given ten minutes on air: the page follows.
+        let one = format!("{path}/{}", p["id"].as_str().unwrap());
+        let edit = json!({"question": "Quelle tenue ce soir ?", "minutes": 10}).to_string();
+        let (s, e) = app.request(reqwest::Method::PATCH, &one, Some(host), &[], Some(edit)).await;
+        assert_eq!(s, StatusCode::OK, "{e}");
+        eventually("the poll's new terms", WAIT, || async {
+            let v = b.js(card).await;
+            let time = v[1].as_str()?;
+            (v[0] == "Quelle tenue ce soir ?" && time.starts_with("encore ")).then_some(())
+        })
+        .await;
+        let (s, _) = app.post(&format!("{one}/close"), Some(host), json!({})).await;
         assert_eq!(s, StatusCode::OK);
         eventually("the result", WAIT, || async {
             let v = b.js(card).await;
