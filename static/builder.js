@@ -28,6 +28,7 @@
       big3: "Grande alerte, niveau 3, à partir de (la plus grande)",
       min_message: "Montant minimum pour afficher le message", sound: "Son à chaque alerte",
       tts: "Lire les messages à voix haute", tts_min: "Montant minimum pour lire le message",
+      tts_name: "Dire aussi le nom et le montant (« Ana a donné 5 €. »), même sans message",
       tts_voice: "Voix (une partie de son nom, sinon celle de la langue)",
       tts_hint: "Avec les voix de l'ordinateur d'OBS : dans OBS, laissez « Contrôler l'audio via OBS » décoché pour cette source, la voix passe alors par l'audio du bureau.",
       alert_image: "Image des alertes", alert_sound: "Son des alertes", big_image: "Image des grandes alertes",
@@ -69,6 +70,7 @@
       big3: "Big alert, level 3, from (the largest)",
       min_message: "Minimum amount to show the message", sound: "Sound on each alert",
       tts: "Read messages aloud", tts_min: "Minimum amount to read the message",
+      tts_name: "Say the name and amount too (\u201cAna gave €5.\u201d), even without a message",
       tts_voice: "Voice (part of its name, else the language's)",
       tts_hint: "With the voices of the OBS computer: in OBS, leave \u201cControl audio via OBS\u201d unticked for this source; the voice then goes through the desktop audio.",
       alert_image: "Alert image", alert_sound: "Alert sound", big_image: "Big alert image",
@@ -131,6 +133,7 @@
     if (f.follow && f.follow.checked) q.set("follow", "host");
     if (f.sound.checked) q.set("sound", "1");
     if (f.tts.checked) q.set("tts", "1");
+    if (f.tts.checked && f.tts_name.checked) q.set("tts_name", "1");
     if (!f.catch_up.checked) q.set("catch_up", "0");
     if (!f.goal_alert.checked) q.set("goal_alert", "0");
     if (!f.poll_alert.checked) q.set("poll_alert", "0");

@@ -32,6 +32,7 @@
   var T = {
     fr: {
       anonymous: "Anonyme", doubled: "doublé ! +", matched: "abondé ! +", milestone: "Palier atteint !",
+      gave: function (donor, amount) { return donor + " a donné " + amount + "."; }, someone: "Un donateur anonyme",
       thanks: "Merci à toutes et à tous !",
       challenge: "Défi : ", challengeMet: "Défi réussi !", challengeLeft: function (s) { return "encore " + s; },
       pollOver: "Terminé", pollHint: "Pour voter : le # de votre choix dans votre message",
@@ -73,6 +74,7 @@
     },
     en: {
       anonymous: "Anonymous", doubled: "doubled! +", matched: "matched! +", milestone: "Milestone reached!",
+      gave: function (donor, amount) { return donor + " gave " + amount + "."; }, someone: "An anonymous donor",
       thanks: "Thank you all!",
       challenge: "Challenge: ", challengeMet: "Challenge met!", challengeLeft: function (s) { return s + " left"; },
       pollOver: "Closed", pollHint: "To vote: the # of your choice in your message",
@@ -162,6 +164,9 @@
   var pctFmt = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 });
   var scale = Math.pow(10, fmt.resolvedOptions().maximumFractionDigits);
   function money(minor) { return fmt.format(minor / scale); }
+  // Said aloud: "5 €" rather than "5,00 €".
+  var wholeFmt = new Intl.NumberFormat(locale, { style: "currency", currency: currency, minimumFractionDigits: 0, maximumFractionDigits: 0 });
+  function spokenMoney(minor) { return minor % scale === 0 ? wholeFmt.format(minor / scale) : money(minor); }
 
   var cfg = {
     duration: num("duration", 6, 1, 60) * 1000,
@@ -191,6 +196,8 @@
     tts: params.get("tts") === "1",
     ttsMin: Math.round(num("tts_min", 0, 0, 1e9) * scale),
     ttsVoice: (params.get("tts_voice") || "").trim().toLowerCase().slice(0, 60),
+    // The name and the amount said first ("Ana a donné 5 €."), a gift without a message too.
+    ttsName: params.get("tts_name") === "1",
     goal: params.get("goal") === "campaign" || isCampaign ? "campaign" : "live",
     refresh: num("refresh", 10, 2, 300) * 1000,
     tickerCount: num("ticker_count", 10, 1, 20),
@@ -1104,8 +1111,9 @@
         if (p && p.catch) p.catch(function () { /* autoplay refused: silent alert */ });
       } catch (e) { /* no audio output */ }
     }
-    if (!resumed && !milestone && withMessage && kept(d) >= cfg.ttsMin) {
-      speech.say(d.message, clip && isFinite(clip.duration) ? Math.min(4000, clip.duration * 1000) : clip ? 1500 : 0);
+    if (!resumed && !milestone && (withMessage || cfg.ttsName) && kept(d) >= cfg.ttsMin) {
+      var words = (cfg.ttsName ? T.gave(d.donor || T.someone, spokenMoney(kept(d))) + " " : "") + (withMessage ? d.message : "");
+      speech.say(words, clip && isFinite(clip.duration) ? Math.min(4000, clip.duration * 1000) : clip ? 1500 : 0);
     }
     leaveTimer = setTimeout(leave, remaining);
   }

@@ -807,16 +807,18 @@ async fn builder_previews_a_widget_and_produces_its_url() {
                 f.elements.milestones.checked = false;
                 f.elements.big.value = "50";
                 f.elements.tts.checked = true;
+                f.elements.tts_name.checked = true;
                 f.elements.tts_min.value = "5";
                 f.elements.tts_voice.value = "Denise";
                 f.dispatchEvent(new Event("change"));"##)
             .await;
         let url_now = b.js("return document.getElementById('url').value").await;
-        assert!(url_now.as_str().unwrap().ends_with("&tts=1&catch_up=0&goal_alert=0&poll_alert=0&milestones=0"), "{url_now}");
+        assert!(url_now.as_str().unwrap().ends_with("&tts=1&tts_name=1&catch_up=0&goal_alert=0&poll_alert=0&milestones=0"), "{url_now}");
         assert!(url_now.as_str().unwrap().contains("&size=150&big=50&tts_min=5&tts_voice=Denise"), "{url_now}");
         b.js(r##"var f = document.getElementById("form");
                 f.elements.big.value = "";
                 f.elements.tts.checked = false;
+                f.elements.tts_name.checked = false;
                 f.elements.tts_min.value = "";
                 f.elements.tts_voice.value = "";
                 f.elements.widget.value = "goal";
@@ -2505,8 +2507,9 @@ async fn the_latest_donation_widget_follows_what_viewers_may_see() {
 /// `tts=1`: a donor's message is read aloud by the computer's voice chosen by
 /// name, masked words left out; the alert stays on screen while it is read;
 /// a gift under `tts_min` is shown, not read; the host's skip silences the
-/// voice; a voice that never starts is given up. The page's speech is recorded
-/// in place of the computer's (headless Chromium has no voices).
+/// voice; a voice that never starts is given up; with `tts_name=1` the name and
+/// the amount are said first. The page's speech is recorded in place of the
+/// computer's (headless Chromium has no voices).
 #[tokio::test]
 async fn donors_messages_are_read_aloud_and_their_alert_waits_for_the_voice() {
     let app = spawn_app().await;
@@ -2524,10 +2527,8 @@ async fn donors_messages_are_read_aloud_and_their_alert_waits_for_the_voice() {
         })
         .await;
     };
-    with_browser(async |b| {
-        b.goto(&url(&app, &live, "alert", "&duration=1&tts=1&tts_min=2&tts_voice=AMÉL&volume=50")).await;
-        b.wait_live().await;
-        b.js(r#"window.__spoken = []; window.__cancelled = 0;
+    // The computer's voices replaced by a recorder (headless Chromium has none).
+    let stub = r#"window.__spoken = []; window.__cancelled = 0;
             window.SpeechSynthesisUtterance = function (text) { this.text = text; };
             speechSynthesis.getVoices = function () {
               return [{name: "Thomas", lang: "fr-FR"}, {name: "Amélie", lang: "fr-CA"}, {name: "Samantha", lang: "en-US"}];
@@ -2536,19 +2537,27 @@ async fn donors_messages_are_read_aloud_and_their_alert_waits_for_the_voice() {
             window.__starts = true;
             speechSynthesis.speak = function (u) { window.__spoken.push(u); if (window.__starts) u.onstart(); };
             speechSynthesis.cancel = function () { window.__cancelled += 1; };
-            return null;"#)
-            .await;
+            return null;"#;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "alert", "&duration=1&tts=1&tts_min=2&tts_voice=AMÉL&volume=50")).await;
+        b.wait_live().await;
+        b.js(stub).await;
 
         // Read in the voice named, the masked word left out; on screen until read.
-        donate(&app, &live, json!({"amount": 500, "currency": "EUR", "donor": "Ana", "message": "Bravo brocoli, merci !"}))
-            .await;
+        donate(
+            &app,
+            &live,
+            json!({"amount": 500, "currency": "EUR", "donor": "Ana", "message": "Bravo brocoli, merci !"}),
+        )
+        .await;
         spoken_count(b, 1).await;
         assert_eq!(b.js(spoken).await, json!([["Bravo , merci !", "fr-FR", 0.5, "Amélie"]]));
         assert_eq!(b.js(on_screen).await, json!(["Ana", "Bravo *******, merci !"]));
         tokio::time::sleep(Duration::from_millis(3500)).await;
         assert_eq!(b.js(on_screen).await, json!(["Ana", "Bravo *******, merci !"]), "still read after its 1 s");
         b.js("window.__spoken[0].onend(); return null;").await;
-        eventually("the alert leaves once read", WAIT, || async { b.js(on_screen).await.is_null().then_some(()) }).await;
+        eventually("the alert leaves once read", WAIT, || async { b.js(on_screen).await.is_null().then_some(()) })
+            .await;
 
         // Under `tts_min`: shown, not read.
         record_alerts(b).await;
@@ -2558,8 +2567,12 @@ async fn donors_messages_are_read_aloud_and_their_alert_waits_for_the_voice() {
         assert_eq!(b.js("return window.__spoken.length").await, 1);
 
         // Skipped by the host while read: silent and off the screen.
-        donate(&app, &live, json!({"amount": 300, "currency": "EUR", "donor": "Cléo", "message": "Salut la compagnie"}))
-            .await;
+        donate(
+            &app,
+            &live,
+            json!({"amount": 300, "currency": "EUR", "donor": "Cléo", "message": "Salut la compagnie"}),
+        )
+        .await;
         spoken_count(b, 2).await;
         let (s, _) = app.post(&format!("/api/v1/lives/{}/alerts/skip", live.id), Some(&host), json!({})).await;
         assert_eq!(s, StatusCode::OK);
@@ -2568,11 +2581,32 @@ async fn donors_messages_are_read_aloud_and_their_alert_waits_for_the_voice() {
 
         // A voice that never starts: given up, the alert leaves.
         b.js("window.__starts = false; return null;").await;
-        donate(&app, &live, json!({"amount": 400, "currency": "EUR", "donor": "Dan", "message": "Courage à tous"})).await;
+        donate(&app, &live, json!({"amount": 400, "currency": "EUR", "donor": "Dan", "message": "Courage à tous"}))
+            .await;
         spoken_count(b, 3).await;
         assert_eq!(b.js(spoken).await[2], json!(["Courage à tous", "fr-FR", 0.5, "Amélie"]));
-        eventually("the alert leaves without its voice", WAIT, || async { b.js(on_screen).await.is_null().then_some(()) })
-            .await;
+        eventually("the alert leaves without its voice", WAIT, || async {
+            b.js(on_screen).await.is_null().then_some(())
+        })
+        .await;
+
+        // `tts_name=1`, in English: the name and the amount said first, a gift without a message too.
+        b.goto(&url(&app, &live, "alert", "&duration=1&tts=1&tts_name=1&lang=en")).await;
+        b.wait_live().await;
+        b.js(stub).await;
+        donate(&app, &live, json!({"amount": 2000, "currency": "EUR", "donor": "Eve", "anonymous": true})).await;
+        spoken_count(b, 1).await;
+        donate(&app, &live, json!({"amount": 1250, "currency": "EUR", "donor": "Fay", "message": "Go go go"})).await;
+        b.js("window.__spoken[0].onend(); return null;").await;
+        spoken_count(b, 2).await;
+        let said = b.js(spoken).await;
+        assert_eq!(
+            said,
+            json!([
+                ["An anonymous donor gave €20.", "en-US", 0.7, "Samantha"],
+                ["Fay gave €12.50. Go go go", "en-US", 0.7, "Samantha"]
+            ])
+        );
     })
     .await;
 }
