@@ -31,6 +31,7 @@ pub fn body(format: HookFormat, kind: &str, frame: &Value, setting: Setting, fre
     let line = match kind {
         "donation.created" => words.donation(frame)?,
         "milestone.reached" => words.milestone(frame)?,
+        "challenge.started" => words.challenge(frame)?,
         "match.used_up" => words.used_up(frame)?,
         "poll.closed" => words.poll(frame)?,
         "prize.drawn" => words.draw(frame)?,
@@ -76,9 +77,10 @@ pub fn connected(format: HookFormat, campaign: Option<&str>, french: bool) -> Op
 }
 
 /// The kinds of events a chat is told of.
-pub const KINDS: [&str; 8] = [
+pub const KINDS: [&str; 9] = [
     "donation.created",
     "milestone.reached",
+    "challenge.started",
     "match.used_up",
     "poll.closed",
     "prize.drawn",
@@ -309,6 +311,21 @@ impl Words {
             (true, true) => format!("🎉 Défi réussi\u{a0}: {label}\u{a0}!"),
             (false, false) => format!("🎉 Milestone reached: {at} — {label}!"),
             (false, true) => format!("🎉 Challenge met: {label}!"),
+        })
+    }
+
+    /// "⏱ Nouveau défi : 50,00 € de plus en 15 minutes et « Je chante » !":
+    /// what it asks for on top of the live's total, and its time.
+    fn challenge(&self, f: &Value) -> Option<String> {
+        let m = &f["milestone"];
+        let more = self.money(&json!(m["amount"].as_i64()? - m["from"].as_i64()?))?;
+        let at = |k: &str| crate::domain::Timestamp::parse(m[k].as_str()?).map(|t| t.millis());
+        let minutes = (at("ends_at")? - at("created_at")?) / 60_000;
+        let label = self.quoted(m["label"].as_str().unwrap_or_default());
+        Some(if self.french {
+            format!("⏱ Nouveau défi\u{a0}: {more} de plus en {minutes}\u{a0}minutes et {label}\u{a0}!")
+        } else {
+            format!("⏱ New challenge: {more} more in {minutes} minutes and {label}!")
         })
     }
 
@@ -625,6 +642,16 @@ mod tests {
         );
         let challenge = json!({"milestone": {"amount": 5000, "label": "Je chante", "ends_at": "2026-12-05T20:00:00Z"}});
         assert_eq!(say("milestone.reached", challenge, false), "🎉 Challenge met: \u{201c}Je chante\u{201d}!");
+        let started = json!({"milestone": {"amount": 6000, "from": 1000, "label": "Je chante",
+            "created_at": "2026-12-05T19:45:00.000Z", "ends_at": "2026-12-05T20:00:00.000Z"}});
+        assert_eq!(
+            say("challenge.started", started.clone(), true),
+            "⏱ Nouveau défi\u{a0}: 50,00\u{a0}€ de plus en 15\u{a0}minutes et «\u{a0}Je chante\u{a0}»\u{a0}!"
+        );
+        assert_eq!(
+            say("challenge.started", started, false),
+            "⏱ New challenge: €50.00 more in 15 minutes and \u{201c}Je chante\u{201d}!"
+        );
         let used = json!({"match": {"sponsor": "Acme", "used": 50000, "cap": 50000}});
         assert_eq!(
             say("match.used_up", used, true),

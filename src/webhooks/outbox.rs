@@ -55,11 +55,14 @@ CREATE TABLE IF NOT EXISTS webhook_outbox (
 ";
 
 /// The log's event kinds that subscribers receive, and their outgoing names.
-pub const KINDS: [(&str, &str); 13] = [
+pub const KINDS: [(&str, &str); 14] = [
     ("donation", "donation.created"),
     ("refund", "donation.refunded"),
     ("partial_refund", "donation.partially_refunded"),
     ("milestone_reached", "milestone.reached"),
+    // A milestone set with a deadline, a challenge (its frame says
+    // `challenge_started`; a milestone without one is not sent).
+    ("milestone_created", "challenge.started"),
     ("match_used_up", "match.used_up"),
     ("poll_closed", "poll.closed"),
     ("prize_drawn", "prize.drawn"),
@@ -243,6 +246,7 @@ impl Store {
             format!(
                 "SELECT seq, kind, campaign_id, json_extract(data, '$.at'), frame FROM events \
                  WHERE seq > ?1 AND seq <= ?3 AND frame IS NOT NULL AND {} \
+                 AND (kind <> 'milestone_created' OR json_extract(frame, '$.type') = 'challenge_started') \
                  AND (?2 IS NULL OR campaign_id = ?2) ORDER BY seq LIMIT 1",
                 sqlite::kind_in(&kinds)
             )

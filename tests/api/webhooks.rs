@@ -1109,6 +1109,7 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
             "donation.refunded",
             "donation.partially_refunded",
             "milestone.reached",
+            "challenge.started",
             "match.used_up",
             "poll.closed",
             "prize.drawn",
@@ -1199,6 +1200,7 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
         json!([
             "donation.created",
             "milestone.reached",
+            "challenge.started",
             "match.used_up",
             "poll.closed",
             "prize.drawn",
@@ -1226,6 +1228,10 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
     app.donate(&live, json!({"amount": 800, "currency": "EUR", "anonymous": true, "donor": "Bob"})).await;
     assert_eq!(app.refund(&live, &ana, json!({})).await, StatusCode::OK);
     app.donate(&live, json!({"amount": 3000, "currency": "EUR", "donor": "Chloé"})).await;
+    // A challenge set on air, said; met by the next gift.
+    let challenge = json!({"label": "Je chante", "amount": 2000, "minutes": 15});
+    let (s, c) = app.post(&format!("/api/v1/lives/{}/challenges", live.id), Some(&live.key), challenge).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
     // The gift that takes the live to its 1 000 € goal says so.
     app.donate(&live, json!({"amount": 96200, "currency": "EUR", "donor": "Dan"})).await;
     let lines = |path: &'static str, key: &'static str, n: usize| {
@@ -1245,27 +1251,31 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
         }
     };
     assert_eq!(
-        lines("discord", "content", 5).await,
+        lines("discord", "content", 7).await,
         [
             "💛 Ana a donné 15,00\u{a0}€ — «\u{a0}\\@everyone \\<!channel\\> bravo\u{a0}». Total du live\u{a0}: 15,00\u{a0}€.",
             "💛 Nouveau don de 8,00\u{a0}€. Total du live\u{a0}: 23,00\u{a0}€.",
             "🎉 Palier atteint\u{a0}: 20,00\u{a0}€ — «\u{a0}Une chanson\u{a0}»\u{a0}!",
             "💛 Chloé a donné 30,00\u{a0}€. Total du live\u{a0}: 38,00\u{a0}€.",
+            "⏱ Nouveau défi\u{a0}: 20,00\u{a0}€ de plus en 15\u{a0}minutes et «\u{a0}Je chante\u{a0}»\u{a0}!",
             "💛 Dan a donné 962,00\u{a0}€. Total du live\u{a0}: 1\u{202f}000,00\u{a0}€. 🎯 Objectif du live atteint\u{a0}: 1\u{202f}000,00\u{a0}€\u{a0}!",
+            "🎉 Défi réussi\u{a0}: «\u{a0}Je chante\u{a0}»\u{a0}!",
         ]
     );
     assert_eq!(
-        lines("slack", "text", 5).await,
+        lines("slack", "text", 7).await,
         [
             "💛 Ana gave €15.00 — \u{201c}@everyone &lt;!channel&gt; bravo\u{201d}. Live total: €15.00.",
             "💛 New donation of €8.00. Live total: €23.00.",
             "🎉 Milestone reached: €20.00 — \u{201c}Une chanson\u{201d}!",
             "💛 Chloé gave €30.00. Live total: €38.00.",
+            "⏱ New challenge: €20.00 more in 15 minutes and \u{201c}Je chante\u{201d}!",
             "💛 Dan gave €962.00. Live total: €1,000.00. 🎯 Live goal reached: €1,000.00!",
+            "🎉 Challenge met: \u{201c}Je chante\u{201d}!",
         ]
     );
-    // The refund was passed over, not retried: each channel got five posts.
-    assert_eq!((receiver.attempts("discord"), receiver.attempts("slack")), (5, 5));
+    // The refund was passed over, not retried: each channel got seven posts.
+    assert_eq!((receiver.attempts("discord"), receiver.attempts("slack")), (7, 7));
 }
 
 /// A receiver tested from the dashboard before the live: one delivery now
