@@ -282,6 +282,11 @@ impl TestApp {
         v
     }
 
+    /// `PATCH path` with `token` and `body`.
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.request(reqwest::Method::PATCH, path, Some(token), &[], Some(body.to_string())).await
+    }
+
     /// Edits a live as the organisers do (`PATCH /api/v1/lives/{id}`: its time, called off…).
     pub async fn patch_live(&self, live_id: &str, body: Value) -> (StatusCode, Value) {
         let path = format!("/api/v1/lives/{live_id}");

@@ -1357,10 +1357,7 @@ async fn a_challenge_changed_on_air_follows_on_its_streams() {
     let clock = ManualClock::at("2026-12-04T20:00:00Z");
     let (app, live, other, host, path, c) = challenge_on_air(&clock).await;
     let one = format!("{path}/{}", c["id"].as_str().unwrap());
-    let patch = |token: String, body: Value| {
-        let (app, one) = (&app, one.clone());
-        async move { app.request(reqwest::Method::PATCH, &one, Some(&token), &[], Some(body.to_string())).await }
-    };
+    let patch = async |token: String, body: Value| app.patch(&one, &token, body).await;
     let mut ws = app.ws(&live, None).await;
     ws.next().await;
 
@@ -1418,15 +1415,7 @@ async fn a_challenge_changed_on_air_follows_on_its_streams() {
         let (s, e) = patch(token, json!({"minutes": 30})).await;
         assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
     }
-    let (s, e) = app
-        .request(
-            reqwest::Method::PATCH,
-            &format!("{path}/nope"),
-            Some(&host),
-            &[],
-            Some(json!({"minutes": 30}).to_string()),
-        )
-        .await;
+    let (s, e) = app.patch(&format!("{path}/nope"), &host, json!({"minutes": 30})).await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("challenge_not_found")), "{e}");
     assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "nothing refused reached the streams");
 

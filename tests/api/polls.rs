@@ -241,9 +241,7 @@ async fn a_poll_gets_more_time_and_a_new_question_on_air() {
         app.post(&path, Some(&host), json!({"question": "Quel jeu ?", "options": ["Mario Kart", "Zelda"]})).await;
     assert_eq!(s, StatusCode::CREATED, "{poll}");
     let one = format!("{path}/{}", poll["id"].as_str().unwrap());
-    let patch = async |token: &str, body: Value| {
-        app.request(reqwest::Method::PATCH, &one, Some(token), &[], Some(body.to_string())).await
-    };
+    let patch = async |token: &str, body: Value| app.patch(&one, token, body).await;
     let vote = json!({"amount": 500, "currency": "EUR", "donor": "Ana", "message": "#zelda"});
     app.donate(&live, vote.clone()).await;
     let mut ws = app.ws(&live, None).await;
@@ -295,15 +293,7 @@ async fn a_poll_gets_more_time_and_a_new_question_on_air() {
         let (s, e) = patch(token, json!({"minutes": 30})).await;
         assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
     }
-    let (s, e) = app
-        .request(
-            reqwest::Method::PATCH,
-            &format!("{path}/nope"),
-            Some(&host),
-            &[],
-            Some(json!({"minutes": 30}).to_string()),
-        )
-        .await;
+    let (s, e) = app.patch(&format!("{path}/nope"), &host, json!({"minutes": 30})).await;
     assert_eq!((s, e["error"].as_str()), (StatusCode::NOT_FOUND, Some("poll_not_found")), "{e}");
     assert!(ws.try_next(std::time::Duration::from_millis(300)).await.is_none(), "nothing refused reached the streams");
 
