@@ -98,6 +98,7 @@
       badOptions: "Un sondage a de 2 à 6 options, une par ligne.",
       noDraw: "Aucun tirage pour l'instant : un hôte en fait un depuis son espace, ou vous depuis la fiche d'un live.",
       drawn: function (w) { return "Gagnant : " + w + ". Les overlays du live l'annoncent."; },
+      drawnMany: function (w) { return "Gagnants : " + w.join(", ") + ". Les overlays du live les annoncent."; },
       noIntegration: "Aucune intégration : les dons viennent de l'API ou du formulaire d'un live.",
       noSubscriber: "Aucun destinataire.", testHook: "Tester",
       hookTested: function (code) { return "Essai reçu : le destinataire a répondu " + code + "."; },
@@ -196,6 +197,7 @@
       badOptions: "A poll has 2 to 6 options, one per line.",
       noDraw: "No draw yet: a host draws one from their space, or you from a live's card.",
       drawn: function (w) { return "Winner: " + w + ". The live's overlays announce it."; },
+      drawnMany: function (w) { return "Winners: " + w.join(", ") + ". The live's overlays announce them."; },
       noIntegration: "No integration: donations come from the API or a live's form.",
       noSubscriber: "No receiver.", testHook: "Test",
       hookTested: function (code) { return "Test received: the receiver answered " + code + "."; },
@@ -1622,12 +1624,13 @@
       var v = formValues(form, cur);
       if (v.weighted && v.min_amount === null) { notice(D.needMin, true); return null; }
       var draw = dropNulls({
-        prize: v.prize, min_amount: v.min_amount, weighted: v.weighted, minutes: v.minutes, campaign: v.campaign
+        prize: v.prize, min_amount: v.min_amount, weighted: v.weighted, minutes: v.minutes, campaign: v.campaign,
+        winners: v.winners > 1 ? v.winners : null
       });
       return api("POST", path + "/draws", draw).then(function (x) {
         form.reset();
         return refresh(false).then(function () {
-          notice(T.drawn(winnerName(winnerOf(x.winner.id), x.winner)), false);
+          notice(cagnotteDrawnSaid(x, T, function (w) { return winnerName(winnerOf(w.id), w); }), false);
         });
       });
     }

@@ -52,6 +52,7 @@
       badOptions: "Un sondage a de 2 à 6 options, une par ligne.",
       noDraw: "Aucun tirage pour l'instant.",
       drawn: function (w) { return "Gagnant : " + w + ". Vos overlays l'annoncent."; },
+      drawnMany: function (w) { return "Gagnants : " + w.join(", ") + ". Vos overlays les annoncent."; },
       won: function (a) { return "don de " + a; },
       approved: "Texte validé : il passe à l'antenne.", hiddenDone: "Masqué sur les overlays et la page publique.",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé",
@@ -116,6 +117,7 @@
       badOptions: "A poll has 2 to 6 options, one per line.",
       noDraw: "No draw yet.",
       drawn: function (w) { return "Winner: " + w + ". Your overlays announce it."; },
+      drawnMany: function (w) { return "Winners: " + w.join(", ") + ". Your overlays announce them."; },
       won: function (a) { return "donation of " + a; },
       approved: "Text approved: it goes on air.", hiddenDone: "Hidden from the overlays and the public page.",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded",
@@ -631,10 +633,12 @@
       return;
     }
     if (f.elements.minutes.value) payload.minutes = parseInt(f.elements.minutes.value, 10);
+    var winners = parseInt(f.elements.winners.value, 10);
+    if (winners > 1) payload.winners = winners;
     api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/draws", payload)
       .then(function (x) {
         f.reset();
-        return load().then(function () { notice(T.drawn(winnerName(winnerOf(x.winner.id), x.winner)), false); });
+        return load().then(function () { notice(cagnotteDrawnSaid(x, T, function (w) { return winnerName(winnerOf(w.id), w); }), false); });
       })
       .catch(fail);
   });

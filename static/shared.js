@@ -149,6 +149,15 @@ var cagnotteExplain = (function () {
   };
 })();
 
+// What a draw's answer says to the organisers or the host: its winner
+// (`T.drawn`), or its winners when several were asked for (`T.drawnMany`),
+// each named by `name(winner)`.
+function cagnotteDrawnSaid(answer, T, name) {
+  "use strict";
+  if (!answer.draws) return T.drawn(name(answer.winner));
+  return T.drawnMany(answer.draws.map(function (x) { return name(x.winner); }));
+}
+
 // A page's load, one at a time: asked for while one is on its way, it runs once
 // more after it, and whoever asked meanwhile waits for that one (what they just
 // did may be missing from the one on its way).

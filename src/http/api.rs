@@ -1295,7 +1295,12 @@ struct NewDraw {
     /// Among every live's donations of the campaign (the admin only).
     #[serde(default)]
     campaign: bool,
+    /// How many winners, each a draw of its own (the answer is then `{draws}`).
+    winners: Option<u32>,
 }
+
+/// The most winners one request draws.
+const WINNERS_MAX: u32 = 10;
 
 /// The longest prize, in characters.
 const PRIZE_MAX: usize = 200;
@@ -1309,7 +1314,9 @@ const PRIZE_MAX: usize = 200;
 /// `minutes` when set, and won none of the campaign's earlier draws; each has
 /// one ticket, or with `weighted` one ticket per `min_amount` it counts for. The
 /// operating system's generator picks the ticket; the log keeps the winner.
-/// `409 no_entries` when none enters.
+/// `409 no_entries` when none enters. With `winners` (1 to 10), as many draws of
+/// the same prize one after the other, each winner left out of the next, and
+/// the answer `{draws: [...]}` (fewer when fewer donations enter).
 async fn draw_prize(
     State(app): State<AppState>,
     Path(live_id): Path<String>,
@@ -1332,10 +1339,36 @@ async fn draw_prize(
     if let Some(m) = b.minutes {
         minutes("minutes", m)?;
     }
-    let draw =
-        crate::domain::Draw::asked(secret::new_id(), live_id, prize, min_amount.unwrap_or(1), b.weighted, b.campaign);
-    let draw = Command::DrawPrize { by, draw, minutes: b.minutes, seed: secret::random_u64() };
-    Ok(outcome_response(app.ledger.submit(draw).await?, StatusCode::CREATED))
+    if b.winners.is_some_and(|n| !(1..=WINNERS_MAX).contains(&n)) {
+        return Err(ApiError::invalid("invalid_field", format!("winners must be between 1 and {WINNERS_MAX}"))
+            .with("field", "winners"));
+    }
+    let mut drawn = Vec::new();
+    for _ in 0..b.winners.unwrap_or(1) {
+        let (live, prize) = (live_id.clone(), prize.clone());
+        let draw =
+            crate::domain::Draw::asked(secret::new_id(), live, prize, min_amount.unwrap_or(1), b.weighted, b.campaign);
+        let draw = Command::DrawPrize { by: by.clone(), draw, minutes: b.minutes, seed: secret::random_u64() };
+        match app.ledger.submit(draw).await {
+            Ok(outcome) => drawn.push(outcome),
+            // Fewer donations enter than winners asked for: those drawn stand.
+            Err(crate::ledger::LedgerError::Refused(crate::domain::state::Refusal::NoEntries)) if !drawn.is_empty() => {
+                break;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if b.winners.is_none() {
+        return Ok(outcome_response(drawn.remove(0), StatusCode::CREATED));
+    }
+    let draws: Vec<&str> = drawn
+        .iter()
+        .filter_map(|o| match o {
+            crate::ledger::Outcome::Appended { body, .. } => body.as_deref(),
+            crate::ledger::Outcome::Unchanged { body } => Some(body.as_str()),
+        })
+        .collect();
+    Ok(json_response(StatusCode::CREATED, format!("{{\"draws\":[{}]}}", draws.join(","))))
 }
 
 /// A number of minutes from 1 to a day (a live's length, a challenge's or a poll's time).

@@ -487,6 +487,7 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Dons des N dernières minutes (vide : tout le live)",
         "Donations of the last N minutes (empty: the whole live)",
     ),
+    ("draw_winners", "Nombre de gagnants", "Number of winners"),
     ("draw_now", "Tirer au sort", "Draw now"),
     (
         "draw_campaign",

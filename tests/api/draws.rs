@@ -338,3 +338,67 @@ async fn the_organisers_draw_a_prize_among_the_whole_campaign() {
     let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
     assert_eq!(bob_now(&l), (json!(bob), Value::Null), "{l}");
 }
+
+/// `winners`: several winners of the same prize in one request, each a draw of
+/// its own and each left out of the next; fewer when fewer donations enter;
+/// every one on the live's streams and kept across a restart.
+#[tokio::test]
+async fn several_winners_are_drawn_at_once_each_a_draw_of_its_own() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let mut ids = Vec::new();
+    for (donor, amount) in [("Ana", 1000), ("Bob", 1500), ("Chloé", 2000), ("Dan", 500)] {
+        let (_, d) = app.donate(&live, json!({"amount": amount, "currency": "EUR", "donor": donor})).await;
+        ids.push(d["donation"]["id"].as_str().unwrap().to_owned());
+    }
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+    let path = format!("/api/v1/lives/{}/draws", live.id);
+
+    // Two posters among the three gifts of 10 € and more.
+    let (s, v) = app.post(&path, Some(&host), json!({"prize": "Affiche", "min_amount": 1000, "winners": 2})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let draws = v["draws"].as_array().unwrap();
+    let won: Vec<(String, String, u64)> = draws
+        .iter()
+        .map(|d| {
+            let (prize, winner, entries, _) = summary(d);
+            (prize, winner, entries)
+        })
+        .collect();
+    assert_eq!(won.len(), 2, "{v}");
+    assert_eq!(
+        (won[0].0.as_str(), won[0].2, won[1].2),
+        ("Affiche", 3, 2),
+        "the second draw without the first winner: {v}"
+    );
+    assert_ne!(won[0].1, won[1].1);
+    assert!(won.iter().all(|w| ids[..3].contains(&w.1)), "{v}");
+    for d in draws {
+        let frame = ws.until("prize_drawn").await;
+        assert_eq!(frame["draw"]["id"], d["id"]);
+    }
+
+    // Five asked, one gift of 10 € left: one drawn; then none: 409.
+    let (s, v) = app.post(&path, Some(&host), json!({"prize": "Mug", "min_amount": 1000, "winners": 5})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let last = v["draws"].as_array().unwrap();
+    assert_eq!(last.len(), 1, "{v}");
+    let third = summary(&last[0]).1;
+    assert!(!won.iter().any(|w| w.1 == third) && ids[..3].contains(&third), "{v}");
+    let (s, e) = app.post(&path, Some(&host), json!({"prize": "Stylo", "min_amount": 1000, "winners": 2})).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::CONFLICT, Some("no_entries")), "{e}");
+    // Without `winners`, the one draw as before.
+    let (s, one) = app.post(&path, Some(&host), json!({"prize": "Badge"})).await;
+    assert_eq!((s, summary(&one).1), (StatusCode::CREATED, ids[3].clone()), "Dan's alone is left: {one}");
+
+    for winners in [0, 11] {
+        let (s, e) = app.post(&path, Some(&host), json!({"prize": "x", "winners": winners})).await;
+        assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("winners")), "{e}");
+    }
+    let app = app.restart().await;
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    let prizes: Vec<&str> = l["draws"].as_array().unwrap().iter().map(|d| d["prize"].as_str().unwrap()).collect();
+    assert_eq!(prizes, ["Affiche", "Affiche", "Mug", "Badge"], "{l}");
+}

@@ -931,6 +931,28 @@ async fn a_host_draws_a_prize_and_sees_the_winners_real_name() {
             second.as_str().unwrap().starts_with("Dessin original — Chloé (anonymous) (donation of €20.00, "),
             "{second}"
         );
+        // Two winners at once, among Gil's and Hal's gifts (the others won already).
+        app.donate(&live, give("Gil", 1000, false)).await;
+        app.donate(&live, give("Hal", 1000, false)).await;
+        fill(b, "#draw-form [name=prize]", "A mug").await;
+        fill(b, "#draw-form [name=winners]", "2").await;
+        click(b, "#draw-form button[type=submit]").await;
+        let said = crate::browser::until_found("the two winners said", WAIT, || async {
+            let t = text(b, "#notice").await.as_str().unwrap_or_default().to_owned();
+            if t.starts_with("Winners: ") { Ok(t) } else { Err(t) }
+        })
+        .await;
+        assert!(
+            ["Winners: Gil, Hal. Your overlays announce them.", "Winners: Hal, Gil. Your overlays announce them."]
+                .contains(&said.as_str()),
+            "{said}"
+        );
+        let mugs = b
+            .js("return Array.from(document.querySelectorAll('#draws > li')).filter(function (li) { \
+                         return li.textContent.indexOf('A mug — ') === 0; }).length")
+            .await;
+        assert_eq!(mugs, 2);
+        assert_eq!(input_value(b, "#draw-form [name=winners]").await, "1", "the form back to one winner");
     })
     .await;
 }
@@ -998,6 +1020,28 @@ async fn an_organiser_draws_a_prize_and_sees_every_winner_on_the_dashboard() {
         assert_eq!(row[5], "1 participation — toute la campagne");
         let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
         assert_eq!(l["draws"][1]["campaign_wide"].as_bool(), Some(true));
+        // Three winners at once among three new gifts.
+        for donor in ["Cléo", "Dan", "Eve"] {
+            app.donate(&live, json!({"amount": 1000, "currency": "EUR", "donor": donor})).await;
+        }
+        fill(b, &format!("{form} [name=prize]"), "Mug").await;
+        fill(b, &format!("{form} [name=winners]"), "3").await;
+        click(b, &format!("{form} button[type=submit]")).await;
+        let said = crate::browser::until_found("the three winners said", WAIT, || async {
+            let t = text(b, "#notice").await.as_str().unwrap_or_default().to_owned();
+            if t.starts_with("Gagnants : ") { Ok(t) } else { Err(t) }
+        })
+        .await;
+        let names = said.trim_start_matches("Gagnants : ").trim_end_matches(". Les overlays du live les annoncent.");
+        let mut names: Vec<&str> = names.split(", ").collect();
+        names.sort_unstable();
+        assert_eq!(names, ["Cléo", "Dan", "Eve"], "{said}");
+        eventually("three rows of the mug", WAIT, || async {
+            let n = b.js("return Array.from(document.querySelectorAll('#draws tbody tr')).filter(function (tr) { \
+                          return tr.cells[2].textContent === 'Mug'; }).length").await;
+            (n == 3).then_some(())
+        })
+        .await;
     })
     .await;
 }
