@@ -77,7 +77,7 @@
   // The campaign's document (public) and its donations (with the key); one load
   // at a time, and one more after it when something came meanwhile.
   var campaign = null;
-  var loadNow = cagnotteOneLoad(function () {
+  var load = cagnotteOneLoad(function () {
     return Promise.all([
       fetch(base, { cache: "no-store" }).then(function (r) { return r.json(); }),
       api("GET", base + "/donations?limit=" + shown + (search ? "&q=" + encodeURIComponent(search) : ""))
@@ -87,7 +87,6 @@
       follow();
     });
   });
-  function load() { return loadNow(); }
 
   function render(list) {
     el("signin").hidden = true;

@@ -777,9 +777,7 @@
       var acts = make("td");
       if (open) {
         // Five more minutes to vote (one without a deadline closes in five minutes).
-        var start = Date.parse(p.created_at);
-        var length = Math.round(((isNaN(end) ? now : end) - start) / 60000);
-        acts.appendChild(moreTime(l.id, "/polls/", p.id, length + 5, isNaN(end) ? T.closeIn5 : T.moreTime));
+        acts.appendChild(moreTime(l.id, "/polls/", p, p.ends_at ? T.moreTime : T.closeIn5));
         var b = actionButton("close-poll", p.id, T.closePoll);
         b.dataset.live = l.id;
         acts.appendChild(b);
@@ -854,8 +852,7 @@
       var acts = make("td");
       if (!challenge && !m.reached && !m.cancelled) acts.appendChild(actionButton("remove-milestone", m.id, T.remove));
       if (open) {
-        var length = Math.round((Date.parse(m.ends_at) - Date.parse(m.created_at)) / 60000);
-        acts.appendChild(moreTime(m.live_id, "/challenges/", m.id, length + 5, T.moreTime));
+        acts.appendChild(moreTime(m.live_id, "/challenges/", m, T.moreTime));
       }
       tr.appendChild(acts);
       tb.appendChild(tr);
@@ -1053,12 +1050,12 @@
   // (the receivers' table every few seconds) keeps them armed, and a confirming
   // click that failed can be made again.
   var armedActs = {};
-  // A button that gives a live's challenge or poll (`what`: "/challenges/",
-  // "/polls/") the length `minutes`, from its start, in one click.
-  function moreTime(liveId, what, id, minutes, label) {
-    var b = actionButton("extend", id, label);
-    b.dataset.path = "/api/v1/lives/" + encodeURIComponent(liveId) + what + encodeURIComponent(id);
-    b.dataset.minutes = String(minutes);
+  // A button that gives a live's challenge or poll `x` (`what`: "/challenges/",
+  // "/polls/") five more minutes in one click.
+  function moreTime(liveId, what, x, label) {
+    var b = actionButton("extend", x.id, label);
+    b.dataset.path = "/api/v1/lives/" + encodeURIComponent(liveId) + what + encodeURIComponent(x.id);
+    b.dataset.minutes = String(cagnotteFiveMore(x));
     return b;
   }
   function actionButton(act, id, label) {

@@ -187,7 +187,7 @@
 
   // What the page shows: the live (public), its moderation and its donations (with the key).
   var live = null, moderation = null, donations = null, challenges = [], milestones = [], campaignDoc = null;
-  var loadNow = cagnotteOneLoad(function () {
+  var load = cagnotteOneLoad(function () {
     var enc = encodeURIComponent(liveId);
     return Promise.all([
       fetch("/api/v1/lives/" + enc, { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (l) {
@@ -211,7 +211,6 @@
       render();
     });
   });
-  function load() { return loadNow(); }
 
   function render() {
     el("signin").hidden = true;
@@ -363,14 +362,12 @@
     var challenge = challenges.filter(function (m) { return m.id === b.dataset.id; })[0];
     if (b.dataset.act === "edit-challenge" && challenge) { editChallenge(challenge); return; }
     if (b.dataset.act === "extend-challenge" && challenge) {
-      lengthen("/challenges/", challengeLength(challenge) + 5, T.challengeUpdated);
+      lengthen("/challenges/", cagnotteFiveMore(challenge), T.challengeUpdated);
       return;
     }
     var poll = ((live && live.polls) || []).filter(function (p) { return p.id === b.dataset.id; })[0];
     if (b.dataset.act === "extend-poll" && poll) {
-      var start = Date.parse(poll.created_at);
-      var length = Math.round(((poll.ends_at ? Date.parse(poll.ends_at) : Date.now()) - start) / 60000);
-      lengthen("/polls/", length + 5, T.pollExtended);
+      lengthen("/polls/", cagnotteFiveMore(poll), T.pollExtended);
       return;
     }
     if (!cagnotteSecondClick(armed, b.dataset.act + " " + b.dataset.id, b, T.confirm)) return;

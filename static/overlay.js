@@ -949,13 +949,14 @@
           timers.push(setTimeout(function () { if (!started) over(u); }, 3000));
         }, delay));
       },
-      reading: function () { return said !== null; },
-      // Runs `f` once the message is read (at once if none is), 30 s at most from now.
-      then: function (f) {
-        if (!said) { f(); return; }
+      // While a message is read: runs `f` once it is (30 s at most from now), and
+      // answers true; else false.
+      wait: function (f) {
+        if (!said) return false;
         var u = said;
         waiting.push(f);
         timers.push(setTimeout(function () { if (said === u) { window.speechSynthesis.cancel(); over(u); } }, 30000));
+        return true;
       },
       // Silent now; what waited for the end goes on.
       stop: function () {
@@ -1123,10 +1124,7 @@
     var id = box.dataset.id;
     if (box.classList.contains("leaving")) return;
     // A message still read aloud keeps its alert on screen.
-    if (speech.reading()) {
-      speech.then(function () { if (el("alert").dataset.id === id) leave(); });
-      return;
-    }
+    if (speech.wait(function () { if (el("alert").dataset.id === id) leave(); })) return;
     box.classList.add("leaving");
     setTimeout(function () { finishAlert(id); }, 450);
   }

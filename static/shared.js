@@ -149,6 +149,15 @@ var cagnotteExplain = (function () {
   };
 })();
 
+// The length, in whole minutes from its start, that gives a challenge or a
+// poll (`x`: its `created_at`, `ends_at`) five more minutes; a poll without a
+// deadline then closes five minutes from now.
+function cagnotteFiveMore(x) {
+  "use strict";
+  var end = x.ends_at ? Date.parse(x.ends_at) : Date.now();
+  return Math.round((end - Date.parse(x.created_at)) / 60000) + 5;
+}
+
 // What a draw's answer says to the organisers or the host: its winner
 // (`T.drawn`), or its winners when several were asked for (`T.drawnMany`),
 // each named by `name(winner)`.

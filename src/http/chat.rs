@@ -331,7 +331,7 @@ fn own_line(ask: &Ask, s: &Subject, campaign_totals: &Totals, text: &str) -> Str
             "link" => s.donate_url.clone().unwrap_or_default(),
             "campaign_total" => money(campaign_totals.total),
             "last" => s.last.as_ref().map(|d| donor_said(ask, d).to_owned()).unwrap_or_default(),
-            "last_amount" => s.last.as_ref().map(|d| money(d.amount - d.refunded_amount)).unwrap_or_default(),
+            "last_amount" => s.last.as_ref().map(|d| money(d.kept())).unwrap_or_default(),
             "top" => top.and_then(|d| d["donor"].as_str()).unwrap_or_default().to_owned(),
             "top_amount" => top.and_then(|d| d["amount"].as_i64()).map(money).unwrap_or_default(),
             _ => String::new(),

@@ -60,8 +60,7 @@ pub const KINDS: [(&str, &str); 14] = [
     ("refund", "donation.refunded"),
     ("partial_refund", "donation.partially_refunded"),
     ("milestone_reached", "milestone.reached"),
-    // A milestone set with a deadline, a challenge (its frame says
-    // `challenge_started`; a milestone without one is not sent).
+    // A challenge only ([`FRAMED`]).
     ("milestone_created", "challenge.started"),
     ("match_used_up", "match.used_up"),
     ("poll_closed", "poll.closed"),
@@ -73,6 +72,11 @@ pub const KINDS: [(&str, &str); 14] = [
     ("campaign_opened", "campaign.opened"),
     ("campaign_ended", "campaign.ended"),
 ];
+
+/// Kinds of [`KINDS`] sent only when their frame has this type: a milestone
+/// set with a deadline is a challenge (`challenge_started`); one without is
+/// not sent.
+const FRAMED: [(&str, &str); 1] = [("milestone_created", "challenge_started")];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -243,10 +247,13 @@ impl Store {
     fn next(&self, after: u64, campaign_id: Option<&str>) -> rusqlite::Result<(Option<Outgoing>, u64)> {
         static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
             let kinds: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
+            let framed: String = FRAMED
+                .iter()
+                .map(|(kind, frame)| format!(" AND (kind <> '{kind}' OR json_extract(frame, '$.type') = '{frame}')"))
+                .collect();
             format!(
                 "SELECT seq, kind, campaign_id, json_extract(data, '$.at'), frame FROM events \
-                 WHERE seq > ?1 AND seq <= ?3 AND frame IS NOT NULL AND {} \
-                 AND (kind <> 'milestone_created' OR json_extract(frame, '$.type') = 'challenge_started') \
+                 WHERE seq > ?1 AND seq <= ?3 AND frame IS NOT NULL AND {}{framed} \
                  AND (?2 IS NULL OR campaign_id = ?2) ORDER BY seq LIMIT 1",
                 sqlite::kind_in(&kinds)
             )
