@@ -145,6 +145,31 @@ fn admin_token(config: &Config) -> Result<TokenHash, BoxError> {
     Ok(hash)
 }
 
+/// Connections the kernel completes and queues before the server accepts them
+/// (the kernel caps it at `net.core.somaxconn`, 4 096 on current Linux). A burst
+/// of new connections, every overlay reconnecting after a restart or gifts
+/// during a call to give while the machine is busy, waits in this queue: past
+/// it the kernel drops their handshakes, which clients retry only a second later.
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// Listens on `on` (`host:port`, the first of its addresses that binds) with
+/// [`LISTEN_BACKLOG`] pending connections rather than the 128 of the standard
+/// library's and tokio's listeners.
+pub async fn listen(on: &str) -> std::io::Result<TcpListener> {
+    let mut refused = None;
+    for addr in tokio::net::lookup_host(on).await? {
+        let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        socket.set_reuseaddr(true)?;
+        if let Err(err) = socket.bind(addr) {
+            refused = Some(err);
+            continue;
+        }
+        return socket.listen(LISTEN_BACKLOG);
+    }
+    Err(refused
+        .unwrap_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{on} names no address"))))
+}
+
 /// Serves on `listener` until `shutdown` completes. The log is replayed before the
 /// first request is answered; on shutdown every acknowledged write is on disk.
 pub async fn run(

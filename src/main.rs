@@ -33,7 +33,7 @@ async fn main() -> std::process::ExitCode {
     // answers with 503 and survives, instead of killing the process.
     #[cfg(target_os = "linux")]
     let _xfsz = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(25));
-    let listener = match tokio::net::TcpListener::bind(&config.listen).await {
+    let listener = match cagnotte::app::listen(&config.listen).await {
         Ok(l) => l,
         Err(err) => {
             tracing::error!(%err, listen = %config.listen, "cannot listen");

@@ -535,3 +535,20 @@ async fn a_busy_stream_coalesces_its_writes_and_a_quiet_one_gets_each_event_at_o
         assert_eq!(seqs, got[2..].iter().map(|f| f["seq"].clone()).collect::<Vec<_>>());
     }
 }
+
+/// Every overlay reconnecting at once after a restart, or a crowd of gifts
+/// during a call to give, is a burst of new connections: the server's listener
+/// queues 2 000 of them before it accepts any (a listener's usual 128 would
+/// drop the rest's handshakes, retried by their clients only a second later).
+#[tokio::test]
+async fn a_burst_of_new_connections_waits_in_the_queue() {
+    let listener = cagnotte::app::listen("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let connects =
+        (0..2000).map(|_| tokio::time::timeout(Duration::from_millis(1500), tokio::net::TcpStream::connect(addr)));
+    // Nobody accepts until every handshake has had its chance.
+    let done = futures_util::future::join_all(connects).await;
+    let connected: Vec<_> = done.into_iter().filter_map(|c| c.ok().and_then(Result::ok)).collect();
+    assert_eq!(connected.len(), 2000, "every connection completed while the server had accepted none");
+    let (_first, _) = listener.accept().await.unwrap();
+}
