@@ -47,6 +47,8 @@
       pollStarted: "Sondage lancé : vos overlays l'affichent.", noPoll: "Aucun sondage pour l'instant.",
       closePoll: "Clore", pollClosed: "Sondage clos : vos overlays annoncent le résultat.",
       closeIn5: "Clore dans 5 min", pollExtended: "Sondage prolongé : vos overlays affichent le temps qui reste.",
+      editPoll: "Modifier", savePoll: "Enregistrer le sondage", pollUpdated: "Sondage modifié : vos overlays le suivent.",
+      editingPoll: function (m) { return "Modifiez la question ou la durée puis enregistrez : les options restent (elles comptent déjà des dons), la durée compte depuis son lancement (il dure depuis " + m + " min)."; },
       poll_open: function (t) { return t ? "en cours, encore " + t : "en cours"; }, poll_over: "terminé",
       votes: function (n) { return n + (n > 1 ? " dons" : " don"); }, lead: "en tête",
       badOptions: "Un sondage a de 2 à 6 options, une par ligne.",
@@ -112,6 +114,8 @@
       pollStarted: "Poll started: your overlays show it.", noPoll: "No poll yet.",
       closePoll: "Close", pollClosed: "Poll closed: your overlays announce the result.",
       closeIn5: "Close in 5 min", pollExtended: "Poll extended: your overlays show the time left.",
+      editPoll: "Edit", savePoll: "Save the poll", pollUpdated: "Poll changed: your overlays follow it.",
+      editingPoll: function (m) { return "Change the question or the length, then save: the options stay (gifts already count for them), the length counts from its start (it has run " + m + " min)."; },
       poll_open: function (t) { return t ? "open, " + t + " left" : "open"; }, poll_over: "closed",
       votes: function (n) { return n + (n === 1 ? " donation" : " donations"); }, lead: "leading",
       badOptions: "A poll has 2 to 6 options, one per line.",
@@ -366,6 +370,7 @@
       return;
     }
     var poll = ((live && live.polls) || []).filter(function (p) { return p.id === b.dataset.id; })[0];
+    if (b.dataset.act === "edit-poll" && poll) { editPoll(poll); return; }
     if (b.dataset.act === "extend-poll" && poll) {
       lengthen("/polls/", cagnotteFiveMore(poll), T.pollExtended);
       return;
@@ -570,6 +575,8 @@
         li.appendChild(document.createTextNode(" "));
         li.appendChild(button("extend-poll", p.id, isNaN(end) ? T.closeIn5 : T.moreTime));
         li.appendChild(document.createTextNode(" "));
+        li.appendChild(button("edit-poll", p.id, T.editPoll));
+        li.appendChild(document.createTextNode(" "));
         li.appendChild(button("close-poll", p.id, T.closePoll));
       }
       var ol = make("ol", "poll-options");
@@ -658,6 +665,19 @@
   el("poll-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var f = ev.target;
+    if (f.dataset.editing) {
+      var change = { question: f.elements.question.value.trim() };
+      if (f.elements.minutes.value) change.minutes = parseInt(f.elements.minutes.value, 10);
+      var path = "/api/v1/lives/" + encodeURIComponent(liveId) + "/polls/" + encodeURIComponent(f.dataset.editing);
+      api("PATCH", path, change)
+        .then(function () {
+          pollEdit.leave();
+          notice(T.pollUpdated, false);
+          return load();
+        })
+        .catch(fail);
+      return;
+    }
     var options = f.elements.options.value.split("\n").map(function (o) { return o.trim(); })
       .filter(function (o) { return o; });
     if (options.length < 2 || options.length > 6) { notice(T.badOptions, true); return; }
@@ -672,33 +692,62 @@
       .catch(fail);
   });
 
-  // A challenge's length, in whole minutes from its start.
-  function challengeLength(m) { return Math.round((Date.parse(m.ends_at) - Date.parse(m.created_at)) / 60000); }
-  // The challenge form changes an open challenge's terms: filled with them, saved
-  // with "Enregistrer le défi", left with "Annuler la modification".
+  // A challenge's or a poll's length, in whole minutes from its start, and the
+  // minutes it has run.
+  function lengthOf(x) { return Math.round((Date.parse(x.ends_at) - Date.parse(x.created_at)) / 60000); }
+  function ranFor(x) { return Math.floor((Date.now() - Date.parse(x.created_at)) / 60000); }
+  // A form that also changes what it started: filled with its terms, saved with
+  // its button's other label, left with "Annuler la modification".
+  function editable(form, submit, keep, clear) {
+    el(submit).dataset.label = el(submit).textContent;
+    function leave() {
+      delete form.dataset.editing;
+      clear(form.elements);
+      el(submit).textContent = el(submit).dataset.label;
+      el(keep).hidden = true;
+    }
+    el(keep).addEventListener("click", function () { leave(); notice("", false); });
+    return {
+      enter: function (id, save, said, first) {
+        form.dataset.editing = id;
+        el(submit).textContent = save;
+        el(keep).hidden = false;
+        notice(said, false);
+        first.focus();
+      },
+      leave: leave
+    };
+  }
   var challengeForm = el("challenge-form");
-  el("challenge-submit").dataset.label = el("challenge-submit").textContent;
+  var challengeEdit = editable(challengeForm, "challenge-submit", "challenge-keep", function (e) {
+    e.label.value = "";
+    e.amount.value = "";
+    e.minutes.value = e.minutes.defaultValue;
+  });
   function editChallenge(m) {
-    var f = challengeForm;
-    f.dataset.editing = m.id;
-    f.elements.label.value = m.label;
-    f.elements.amount.value = ((m.amount - m.from) / Math.pow(10, exp)).toFixed(exp).replace(".", lang === "fr" ? "," : ".");
-    f.elements.minutes.value = challengeLength(m);
-    el("challenge-submit").textContent = T.saveChallenge;
-    el("challenge-keep").hidden = false;
-    notice(T.editingChallenge(Math.floor((Date.now() - Date.parse(m.created_at)) / 60000)), false);
-    f.elements.label.focus();
+    var e = challengeForm.elements;
+    e.label.value = m.label;
+    e.amount.value = ((m.amount - m.from) / Math.pow(10, exp)).toFixed(exp).replace(".", lang === "fr" ? "," : ".");
+    e.minutes.value = lengthOf(m);
+    challengeEdit.enter(m.id, T.saveChallenge, T.editingChallenge(ranFor(m)), e.label);
   }
-  function leaveChallengeEdit() {
-    var f = challengeForm;
-    delete f.dataset.editing;
-    f.elements.label.value = "";
-    f.elements.amount.value = "";
-    f.elements.minutes.value = f.elements.minutes.defaultValue;
-    el("challenge-submit").textContent = el("challenge-submit").dataset.label;
-    el("challenge-keep").hidden = true;
+  // An open poll's question and length change on air; its options, which
+  // gifts already count for, are shown and kept.
+  var pollForm = el("poll-form");
+  var pollEdit = editable(pollForm, "poll-submit", "poll-keep", function (e) {
+    e.question.value = "";
+    e.options.value = "";
+    e.options.readOnly = false;
+    e.minutes.value = "";
+  });
+  function editPoll(p) {
+    var e = pollForm.elements;
+    e.question.value = p.question;
+    e.options.value = p.options.map(function (o) { return o.label; }).join("\n");
+    e.options.readOnly = true;
+    e.minutes.value = p.ends_at ? lengthOf(p) : "";
+    pollEdit.enter(p.id, T.savePoll, T.editingPoll(ranFor(p)), e.question);
   }
-  el("challenge-keep").addEventListener("click", function () { leaveChallengeEdit(); notice("", false); });
   function saveChallenge(id, payload) {
     var path = "/api/v1/lives/" + encodeURIComponent(liveId) + "/challenges/" + encodeURIComponent(id);
     return api("PATCH", path, payload).then(function () {
@@ -714,7 +763,7 @@
     var payload = { label: f.elements.label.value.trim(), amount: amount, minutes: parseInt(f.elements.minutes.value, 10) };
     var editing = f.dataset.editing;
     var done = editing
-      ? saveChallenge(editing, payload).then(leaveChallengeEdit)
+      ? saveChallenge(editing, payload).then(challengeEdit.leave)
       : api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/challenges", payload).then(function () {
         f.elements.label.value = "";
         f.elements.amount.value = "";

@@ -88,6 +88,7 @@ var cagnotteExplain = (function () {
       invalid_options: "un sondage a de 2 à 6 options, toutes différentes.",
       poll_open: "un sondage est déjà en cours sur ce live : clôturez-le d'abord.",
       poll_over: "ce sondage est déjà clos.",
+      poll_too_short: function (b) { return "ce sondage dure depuis " + b.elapsed_minutes + " min : donnez-lui une durée plus longue (comptée depuis son lancement)."; },
       poll_not_found: "ce sondage est introuvable. Rechargez la page.",
       reward_closed: "cette contrepartie n'est déjà plus proposée.",
       reward_open: "cette contrepartie est déjà proposée.",

@@ -457,7 +457,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("challenge_amount", "Montant à récolter", "Amount to raise"),
     ("challenge_minutes", "En combien de minutes", "Within minutes"),
     ("start_challenge", "Lancer le défi", "Start the challenge"),
-    ("challenge_keep", "Annuler la modification", "Cancel editing"),
+    ("edit_keep", "Annuler la modification", "Cancel editing"),
     ("polls", "Sondages", "Polls"),
     (
         "polls_help",

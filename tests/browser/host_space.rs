@@ -726,7 +726,9 @@ async fn a_host_puts_a_poll_and_closes_it() {
             let t = t.as_str()?.to_owned();
             let open = t.starts_with("Quel jeu ensuite ? en cours, encore 9 min ") || t.contains("encore 10 min 00 s");
             (open
-                && t.ends_with(&fr(" +5 min CloreMario Kart #mariokart — 0,00_€ (0 don)Zelda #zelda — 0,00_€ (0 don)")))
+                && t.ends_with(&fr(
+                    " +5 min Modifier CloreMario Kart #mariokart — 0,00_€ (0 don)Zelda #zelda — 0,00_€ (0 don)",
+                )))
             .then_some(())
         })
         .await;
@@ -790,7 +792,7 @@ async fn a_host_puts_a_poll_and_closes_it() {
         wait_text(
             b,
             item,
-            "Again? open Close in 5 min CloseYes #yes — €0.00 (0 donations)No #no — €0.00 (0 donations)",
+            "Again? open Close in 5 min Edit CloseYes #yes — €0.00 (0 donations)No #no — €0.00 (0 donations)",
         )
         .await;
         // "Close in 5 min": a deadline five minutes on.
@@ -808,6 +810,85 @@ async fn a_host_puts_a_poll_and_closes_it() {
         let left = cagnotte::domain::Timestamp::parse(second["ends_at"].as_str().unwrap()).unwrap().millis()
             - cagnotte::domain::Timestamp::now().millis();
         assert!((240_000..=330_000).contains(&left), "about five minutes from now: {left} ms, {p}");
+    })
+    .await;
+}
+
+/// A host rewords an open poll and changes its length from the host's space:
+/// the form is filled with its terms, its options shown and kept (gifts count
+/// for them), a length it has run already refused in French.
+#[tokio::test]
+async fn a_host_rewords_a_poll_and_changes_its_length_on_air() {
+    let now = cagnotte::domain::Timestamp::now().millis();
+    let clock = ManualClock(std::sync::Arc::new(std::sync::atomic::AtomicI64::new(now - 20 * 60_000)));
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap();
+    let path = format!("/api/v1/lives/{}/polls", live.id);
+    let body = json!({"question": "Quel jeu ensuite ?", "options": ["Mario Kart", "Zelda"], "minutes": 30});
+    let (s, v) = app.post(&path, Some(host), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    app.donate(&live, json!({"amount": 500, "currency": "EUR", "donor": "Ana", "message": "#zelda"})).await;
+    // Twenty minutes later.
+    clock.0.store(now, std::sync::atomic::Ordering::SeqCst);
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        let item = "#polls > li:first-child";
+        crate::browser::until_found("the poll's buttons", WAIT, || async {
+            let t = text(b, item).await.as_str().unwrap_or_default().to_owned();
+            let left = t.starts_with("Quel jeu ensuite ? en cours, encore 9 min ") || t.contains("encore 10 min 00 s");
+            if left && t.contains(" s +5 min Modifier CloreMario Kart") { Ok(()) } else { Err(t) }
+        })
+        .await;
+        click(b, &format!("{item} button[data-act=edit-poll]")).await;
+        wait_text(
+            b,
+            "#notice",
+            "Modifiez la question ou la durée puis enregistrez : les options restent (elles comptent déjà des dons), \
+             la durée compte depuis son lancement (il dure depuis 20 min).",
+        )
+        .await;
+        let form = "return (function (f) { return [f.elements.question.value, f.elements.options.value, \
+                    f.elements.options.readOnly, f.elements.minutes.value, document.getElementById('poll-submit').textContent, \
+                    document.getElementById('poll-keep').hidden]; })(document.getElementById('poll-form'))";
+        assert_eq!(
+            b.js(form).await,
+            json!(["Quel jeu ensuite ?", "Mario Kart\nZelda", true, "30", "Enregistrer le sondage", false])
+        );
+        // Shorter than it has run: refused, nothing changed.
+        fill(b, "#poll-form [name=minutes]", "15").await;
+        click(b, "#poll-submit").await;
+        wait_text(
+            b,
+            "#notice",
+            "Erreur : ce sondage dure depuis 20 min : donnez-lui une durée plus longue (comptée depuis son lancement).",
+        )
+        .await;
+        fill(b, "#poll-form [name=question]", "Quel jeu ce soir ?").await;
+        fill(b, "#poll-form [name=minutes]", "45").await;
+        click(b, "#poll-submit").await;
+        wait_text(b, "#notice", "Sondage modifié : vos overlays le suivent.").await;
+        crate::browser::until_found("the new question and time", WAIT, || async {
+            let t = text(b, item).await.as_str().unwrap_or_default().to_owned();
+            let left = t.starts_with("Quel jeu ce soir ? en cours, encore 24 min ") || t.contains("encore 25 min 00 s");
+            if left && t.ends_with(&fr("Zelda #zelda — 5,00_€ (1 don) — en tête")) { Ok(()) } else { Err(t) }
+        })
+        .await;
+        assert_eq!(b.js(form).await, json!(["", "", false, "", "Lancer le sondage", true]));
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        let p = &l["polls"][0];
+        let ms = |k: &str| cagnotte::domain::Timestamp::parse(p[k].as_str().unwrap()).unwrap().millis();
+        assert_eq!(
+            (p["question"].clone(), (ms("ends_at") - ms("created_at")) / 60_000, p["options"][1]["amount"].clone()),
+            (json!("Quel jeu ce soir ?"), 45, json!(500))
+        );
+        // Opened again, then left as it was.
+        click(b, &format!("{item} button[data-act=edit-poll]")).await;
+        wait_text(b, "#poll-submit", "Enregistrer le sondage").await;
+        click(b, "#poll-keep").await;
+        wait_text(b, "#poll-submit", "Lancer le sondage").await;
+        assert_eq!(b.js(form).await, json!(["", "", false, "", "Lancer le sondage", true]));
     })
     .await;
 }
