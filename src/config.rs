@@ -46,6 +46,13 @@ pub struct Config {
     #[arg(long, env = "CAGNOTTE_WS_PONG_TIMEOUT_SECS", default_value_t = 10)]
     pub ws_pong_timeout_secs: u64,
 
+    /// Seconds a connection may take to send a request's head, and may stay
+    /// idle between two requests, before it is closed: a client trickling its
+    /// headers, or a pile of idle connections, cannot hold the server's sockets.
+    #[arg(long, env = "CAGNOTTE_HEADER_TIMEOUT_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout_secs: u64,
+
     /// Seconds a write to a WebSocket client may take before the client is closed.
     #[arg(long, env = "CAGNOTTE_WS_SEND_TIMEOUT_SECS", default_value_t = 5)]
     pub ws_send_timeout_secs: u64,

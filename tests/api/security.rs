@@ -402,3 +402,61 @@ fn hostile_bodies_and_queries_get_4xx_and_change_nothing() {
     assert_eq!(tried.into_inner(), 300);
     rt.block_on(app.stop());
 }
+
+/// Reads until the server closes the connection; how long that took, or `None`
+/// when it is still open after `within`.
+async fn closed_after(conn: &mut tokio::net::TcpStream, within: Duration) -> Option<Duration> {
+    use tokio::io::AsyncReadExt;
+    let start = std::time::Instant::now();
+    let mut buf = [0u8; 4096];
+    tokio::time::timeout(within, async { while conn.read(&mut buf).await.map(|n| n > 0).unwrap_or(false) {} })
+        .await
+        .ok()
+        .map(|()| start.elapsed())
+}
+
+/// A client that trickles its request head (slowloris), one that connects and
+/// sends nothing, and an idle keep-alive connection are closed once the header
+/// timeout is up, so that a pile of them cannot hold the server's sockets; an
+/// overlay's WebSocket, which sends nothing either, stays, and a request sent
+/// within the time is answered.
+#[tokio::test]
+async fn connections_that_send_no_request_are_closed_after_the_header_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_with(|c| c.header_timeout_secs = 1).await;
+    let live = app.setup().await;
+    let mut ws = app.ws(&live, None).await;
+    assert_eq!(ws.next().await["type"], "snapshot");
+    let connect = || tokio::net::TcpStream::connect(app.addr);
+    let mut silent = connect().await.unwrap();
+    let mut trickling = connect().await.unwrap();
+    let mut idle = connect().await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+    let trickle = async {
+        trickling.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n").await.unwrap();
+        for i in 0..20 {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            if trickling.write_all(format!("x-slow-{i}: a\r\n").as_bytes()).await.is_err() {
+                break;
+            }
+        }
+        closed_after(&mut trickling, Duration::from_millis(100)).await
+    };
+    let (silent, trickled, idle) = tokio::join!(
+        closed_after(&mut silent, Duration::from_secs(4)),
+        trickle,
+        closed_after(&mut idle, Duration::from_secs(4))
+    );
+    let silent = silent.expect("a connection that sends nothing is closed");
+    assert!((Duration::from_millis(900)..Duration::from_secs(3)).contains(&silent), "{silent:?}");
+    assert!(trickled.is_some(), "a trickled request head is closed within its time, bytes coming or not");
+    let idle = idle.expect("an idle keep-alive connection is closed");
+    assert!(idle < Duration::from_secs(3), "{idle:?}");
+    // The overlay's socket, well past the timeout, is still there and gets the next gift.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    app.donate_ok(&live, 700).await;
+    assert_eq!(ws.until("donation").await["donation"]["amount"], 700);
+    // A request sent in time is answered on a fresh connection.
+    let (s, _) = app.get("/healthz").await;
+    assert_eq!(s, StatusCode::OK);
+}
