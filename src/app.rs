@@ -271,14 +271,19 @@ pub async fn run_with_clock(
         shutdown.await;
         signal.cancel();
     });
-    let header_timeout = Duration::from_secs(app.config.header_timeout_secs);
+    let limits = || crate::http::serve::Limits {
+        header_timeout: Duration::from_secs(app.config.header_timeout_secs),
+        max_per_ip: app.config.conn_max_per_ip,
+        trusted: app.config.trusted_proxies.clone(),
+    };
+    use crate::http::serve::serve;
     match server_tls {
-        None => serve(listener.tap_io(move |tcp| prepare(tcp)), router, header_timeout, stop.clone()).await,
+        None => serve(listener.tap_io(move |tcp| prepare(tcp)), router, limits(), stop.clone()).await,
         Some(tls) => {
             // A renewed certificate is picked up while serving.
             tls.watch(stop.clone());
             let listener = crate::tls::TlsListener::new(listener, Arc::clone(&tls.config), prepare, stop.clone())?;
-            serve(listener, router, header_timeout, stop.clone()).await
+            serve(listener, router, limits(), stop.clone()).await
         }
     }
 
@@ -292,45 +297,6 @@ pub async fn run_with_clock(
     tokio::task::spawn_blocking(move || writer.join()).await?.map_err(|_| "the ledger writer panicked")?;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Serves HTTP/1.1 (and WebSocket upgrades) on each connection `listener`
-/// accepts until `stop`, then lets the requests under way finish. A connection
-/// that has not sent a whole request head within `header_timeout`, its first
-/// or the next after an answer, is closed. Each request carries its client's
-/// address (`ConnectInfo`).
-async fn serve<L>(mut listener: L, router: axum::Router, header_timeout: Duration, stop: CancellationToken)
-where
-    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
-{
-    use tower_service::Service;
-    let connections = TaskTracker::new();
-    loop {
-        let (io, addr) = tokio::select! {
-            accepted = listener.accept() => accepted,
-            () = stop.cancelled() => break,
-        };
-        let (router, stop) = (router.clone(), stop.clone());
-        connections.spawn(async move {
-            let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
-                router.clone().call(req.map(axum::body::Body::new))
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(header_timeout)
-                .serve_connection(hyper_util::rt::TokioIo::new(io), service)
-                .with_upgrades();
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => return,
-                () = stop.cancelled() => conn.as_mut().graceful_shutdown(),
-            }
-            let _ = conn.await;
-        });
-    }
-    connections.close();
-    connections.wait().await;
 }
 
 /// Completes on SIGTERM or ctrl-c.

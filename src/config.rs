@@ -92,6 +92,12 @@ pub struct Config {
     #[arg(long, env = "CAGNOTTE_WS_MAX_PER_IP", default_value_t = 2000)]
     pub ws_max_per_ip: usize,
 
+    /// Connections open at once per client address, WebSockets aside (0: no
+    /// maximum). Over it, the next one is answered `429 too_many_connections`.
+    /// Trusted proxies are not counted (they bring every client's connections).
+    #[arg(long, env = "CAGNOTTE_CONN_MAX_PER_IP", default_value_t = 1000)]
+    pub conn_max_per_ip: usize,
+
     /// Open WebSockets per token (0: no maximum).
     #[arg(long, env = "CAGNOTTE_WS_MAX_PER_TOKEN", default_value_t = 20000)]
     pub ws_max_per_token: usize,

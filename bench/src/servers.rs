@@ -248,9 +248,11 @@ impl Server {
                     "--log",
                     "warn",
                 ]);
-                // The edge protections (per-token write rate, sockets per address
-                // and per token) would refuse the load generator's traffic.
+                // The edge protections (per-token write rate, connections and
+                // sockets per address and per token) would refuse the load
+                // generator's traffic.
                 c.env("CAGNOTTE_RATE_LIMIT_PER_SEC", "0")
+                    .env("CAGNOTTE_CONN_MAX_PER_IP", "0")
                     .env("CAGNOTTE_WS_MAX_PER_IP", "0")
                     .env("CAGNOTTE_WS_MAX_PER_TOKEN", "0");
                 (c, "http://127.0.0.1:18091".to_string(), "ws://127.0.0.1:18091".to_string(), None, Some(dir))

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod overlay;
 pub mod pages;
 pub mod reconcile;
+pub mod serve;
 pub mod ws;
 
 use crate::app::AppState;

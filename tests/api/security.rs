@@ -460,3 +460,81 @@ async fn connections_that_send_no_request_are_closed_after_the_header_timeout() 
     let (s, _) = app.get("/healthz").await;
     assert_eq!(s, StatusCode::OK);
 }
+
+/// A connection from 127.0.0.2, an address of its own: the test's HTTP client
+/// keeps its connections from 127.0.0.1 open in its pool.
+async fn connect_from_another(app: &TestApp) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    socket.connect(app.addr).await.unwrap()
+}
+
+/// Sends a bare request on `conn` and reads the whole answer (until the server closes).
+async fn answer_on(conn: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut out)).await.expect("closed").unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// One address holding its maximum of open connections has the next one
+/// answered `429 too_many_connections` and closed; its WebSockets are not
+/// counted (they have their own cap), a connection closed gives one back, and a
+/// trusted proxy, which brings every client's connections, is not counted.
+#[tokio::test]
+async fn connections_are_capped_per_address_websockets_and_trusted_proxies_aside() {
+    let app = spawn_with(|c| c.conn_max_per_ip = 3).await;
+    let live = app.setup().await;
+    let mut sockets = Vec::new();
+    for _ in 0..2 {
+        let url = format!("ws://{}/ws/lives/{}?token={}", app.addr, live.id, live.overlay_token);
+        let (ws, _) = tokio_tungstenite::client_async(url, connect_from_another(&app).await).await.unwrap();
+        sockets.push(ws);
+    }
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(connect_from_another(&app).await);
+    }
+    let mut fourth = connect_from_another(&app).await;
+    let refused = answer_on(&mut fourth).await;
+    assert!(refused.starts_with("HTTP/1.1 429 Too Many Requests\r\n"), "{refused}");
+    let body: Value = serde_json::from_str(refused.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["error"], "too_many_connections", "{body}");
+    // Another address is served meanwhile.
+    assert_eq!(app.get("/healthz").await.0, StatusCode::OK);
+    // One closed, one more served; the WebSockets still get the gifts.
+    drop(held.pop());
+    let mut served = String::new();
+    for _ in 0..50 {
+        served = answer_on(&mut connect_from_another(&app).await).await;
+        if served.starts_with("HTTP/1.1 200 OK") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(served.starts_with("HTTP/1.1 200 OK"), "a connection closed gives its place back: {served}");
+    app.donate_ok(&live, 300).await;
+    for ws in &mut sockets {
+        let gift = loop {
+            let frame = futures_util::StreamExt::next(ws).await.unwrap().unwrap();
+            let Ok(text) = frame.to_text() else { continue };
+            let v: Value = serde_json::from_str(text).unwrap();
+            if v["type"] == "donation" {
+                break v;
+            }
+        };
+        assert_eq!(gift["donation"]["amount"], 300);
+    }
+
+    let proxied = spawn_with(|c| {
+        c.conn_max_per_ip = 3;
+        c.trusted_proxies = vec!["127.0.0.2/32".parse().unwrap()];
+    })
+    .await;
+    let mut many = Vec::new();
+    for _ in 0..5 {
+        many.push(connect_from_another(&proxied).await);
+    }
+    assert!(answer_on(&mut connect_from_another(&proxied).await).await.starts_with("HTTP/1.1 200 OK"));
+}
