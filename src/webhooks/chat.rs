@@ -31,7 +31,8 @@ pub fn body(format: HookFormat, kind: &str, frame: &Value, setting: Setting, fre
     let line = match kind {
         "donation.created" => words.donation(frame)?,
         "milestone.reached" => words.milestone(frame)?,
-        "challenge.started" => words.challenge(frame)?,
+        "challenge.started" => words.challenge(frame, false)?,
+        "challenge.updated" => words.challenge(frame, true)?,
         "match.used_up" => words.used_up(frame)?,
         "poll.closed" => words.poll(frame)?,
         "prize.drawn" => words.draw(frame)?,
@@ -77,10 +78,11 @@ pub fn connected(format: HookFormat, campaign: Option<&str>, french: bool) -> Op
 }
 
 /// The kinds of events a chat is told of.
-pub const KINDS: [&str; 9] = [
+pub const KINDS: [&str; 10] = [
     "donation.created",
     "milestone.reached",
     "challenge.started",
+    "challenge.updated",
     "match.used_up",
     "poll.closed",
     "prize.drawn",
@@ -315,17 +317,23 @@ impl Words {
     }
 
     /// "⏱ Nouveau défi : 50,00 € de plus en 15 minutes et « Je chante » !":
-    /// what it asks for on top of the live's total, and its time.
-    fn challenge(&self, f: &Value) -> Option<String> {
+    /// what it asks for on top of the live's total, and its time; `changed`,
+    /// its new terms ("⏱ Défi modifié : désormais …").
+    fn challenge(&self, f: &Value, changed: bool) -> Option<String> {
         let m = &f["milestone"];
         let more = self.money(&json!(m["amount"].as_i64()? - m["from"].as_i64()?))?;
         let at = |k: &str| crate::domain::Timestamp::parse(m[k].as_str()?).map(|t| t.millis());
         let minutes = (at("ends_at")? - at("created_at")?) / 60_000;
         let label = self.quoted(m["label"].as_str().unwrap_or_default());
-        Some(if self.french {
-            format!("⏱ Nouveau défi\u{a0}: {more} de plus en {minutes}\u{a0}minutes et {label}\u{a0}!")
-        } else {
-            format!("⏱ New challenge: {more} more in {minutes} minutes and {label}!")
+        Some(match (self.french, changed) {
+            (true, false) => {
+                format!("⏱ Nouveau défi\u{a0}: {more} de plus en {minutes}\u{a0}minutes et {label}\u{a0}!")
+            }
+            (true, true) => {
+                format!("⏱ Défi modifié\u{a0}: désormais {more} de plus en {minutes}\u{a0}minutes et {label}\u{a0}!")
+            }
+            (false, false) => format!("⏱ New challenge: {more} more in {minutes} minutes and {label}!"),
+            (false, true) => format!("⏱ Challenge changed: now {more} more in {minutes} minutes and {label}!"),
         })
     }
 
@@ -649,8 +657,16 @@ mod tests {
             "⏱ Nouveau défi\u{a0}: 50,00\u{a0}€ de plus en 15\u{a0}minutes et «\u{a0}Je chante\u{a0}»\u{a0}!"
         );
         assert_eq!(
-            say("challenge.started", started, false),
+            say("challenge.started", started.clone(), false),
             "⏱ New challenge: €50.00 more in 15 minutes and \u{201c}Je chante\u{201d}!"
+        );
+        assert_eq!(
+            say("challenge.updated", started.clone(), true),
+            "⏱ Défi modifié\u{a0}: désormais 50,00\u{a0}€ de plus en 15\u{a0}minutes et «\u{a0}Je chante\u{a0}»\u{a0}!"
+        );
+        assert_eq!(
+            say("challenge.updated", started, false),
+            "⏱ Challenge changed: now €50.00 more in 15 minutes and \u{201c}Je chante\u{201d}!"
         );
         let used = json!({"match": {"sponsor": "Acme", "used": 50000, "cap": 50000}});
         assert_eq!(

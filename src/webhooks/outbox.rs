@@ -55,13 +55,14 @@ CREATE TABLE IF NOT EXISTS webhook_outbox (
 ";
 
 /// The log's event kinds that subscribers receive, and their outgoing names.
-pub const KINDS: [(&str, &str); 14] = [
+pub const KINDS: [(&str, &str); 15] = [
     ("donation", "donation.created"),
     ("refund", "donation.refunded"),
     ("partial_refund", "donation.partially_refunded"),
     ("milestone_reached", "milestone.reached"),
     // A challenge only ([`FRAMED`]).
     ("milestone_created", "challenge.started"),
+    ("challenge_updated", "challenge.updated"),
     ("match_used_up", "match.used_up"),
     ("poll_closed", "poll.closed"),
     ("prize_drawn", "prize.drawn"),

@@ -1110,6 +1110,7 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
             "donation.partially_refunded",
             "milestone.reached",
             "challenge.started",
+            "challenge.updated",
             "match.used_up",
             "poll.closed",
             "prize.drawn",
@@ -1201,6 +1202,7 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
             "donation.created",
             "milestone.reached",
             "challenge.started",
+            "challenge.updated",
             "match.used_up",
             "poll.closed",
             "prize.drawn",
@@ -1232,6 +1234,10 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
     let challenge = json!({"label": "Je chante", "amount": 2000, "minutes": 15});
     let (s, c) = app.post(&format!("/api/v1/lives/{}/challenges", live.id), Some(&live.key), challenge).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
+    // Five more minutes for it, said too.
+    let path = format!("/api/v1/lives/{}/challenges/{}", live.id, c["id"].as_str().unwrap());
+    let (s, c) = app.patch(&path, &live.key, json!({"minutes": 20})).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
     // The gift that takes the live to its 1 000 € goal says so.
     app.donate(&live, json!({"amount": 96200, "currency": "EUR", "donor": "Dan"})).await;
     let lines = |path: &'static str, key: &'static str, n: usize| {
@@ -1251,31 +1257,33 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
         }
     };
     assert_eq!(
-        lines("discord", "content", 7).await,
+        lines("discord", "content", 8).await,
         [
             "💛 Ana a donné 15,00\u{a0}€ — «\u{a0}\\@everyone \\<!channel\\> bravo\u{a0}». Total du live\u{a0}: 15,00\u{a0}€.",
             "💛 Nouveau don de 8,00\u{a0}€. Total du live\u{a0}: 23,00\u{a0}€.",
             "🎉 Palier atteint\u{a0}: 20,00\u{a0}€ — «\u{a0}Une chanson\u{a0}»\u{a0}!",
             "💛 Chloé a donné 30,00\u{a0}€. Total du live\u{a0}: 38,00\u{a0}€.",
             "⏱ Nouveau défi\u{a0}: 20,00\u{a0}€ de plus en 15\u{a0}minutes et «\u{a0}Je chante\u{a0}»\u{a0}!",
+            "⏱ Défi modifié\u{a0}: désormais 20,00\u{a0}€ de plus en 20\u{a0}minutes et «\u{a0}Je chante\u{a0}»\u{a0}!",
             "💛 Dan a donné 962,00\u{a0}€. Total du live\u{a0}: 1\u{202f}000,00\u{a0}€. 🎯 Objectif du live atteint\u{a0}: 1\u{202f}000,00\u{a0}€\u{a0}!",
             "🎉 Défi réussi\u{a0}: «\u{a0}Je chante\u{a0}»\u{a0}!",
         ]
     );
     assert_eq!(
-        lines("slack", "text", 7).await,
+        lines("slack", "text", 8).await,
         [
             "💛 Ana gave €15.00 — \u{201c}@everyone &lt;!channel&gt; bravo\u{201d}. Live total: €15.00.",
             "💛 New donation of €8.00. Live total: €23.00.",
             "🎉 Milestone reached: €20.00 — \u{201c}Une chanson\u{201d}!",
             "💛 Chloé gave €30.00. Live total: €38.00.",
             "⏱ New challenge: €20.00 more in 15 minutes and \u{201c}Je chante\u{201d}!",
+            "⏱ Challenge changed: now €20.00 more in 20 minutes and \u{201c}Je chante\u{201d}!",
             "💛 Dan gave €962.00. Live total: €1,000.00. 🎯 Live goal reached: €1,000.00!",
             "🎉 Challenge met: \u{201c}Je chante\u{201d}!",
         ]
     );
-    // The refund was passed over, not retried: each channel got seven posts.
-    assert_eq!((receiver.attempts("discord"), receiver.attempts("slack")), (7, 7));
+    // The refund was passed over, not retried: each channel got eight posts.
+    assert_eq!((receiver.attempts("discord"), receiver.attempts("slack")), (8, 8));
 }
 
 /// A receiver tested from the dashboard before the live: one delivery now
