@@ -55,6 +55,7 @@ where
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
                 req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+                // A router is always ready: no `poll_ready` to wait for.
                 router.clone().call(req.map(axum::body::Body::new))
             });
             let conn = http1::Builder::new()
