@@ -359,9 +359,7 @@
     // Five more minutes, in one click: a challenge's, a poll's.
     var lengthen = function (what, minutes, said) {
       b.disabled = true;
-      api("PATCH", own + what + encodeURIComponent(b.dataset.id), { minutes: minutes })
-        .then(function () { notice(said, false); return load(); })
-        .catch(function (e) { b.disabled = false; fail(e); });
+      changeOnAir(what, b.dataset.id, { minutes: minutes }, said).catch(function (e) { b.disabled = false; fail(e); });
     };
     var challenge = challenges.filter(function (m) { return m.id === b.dataset.id; })[0];
     if (b.dataset.act === "edit-challenge" && challenge) { editChallenge(challenge); return; }
@@ -668,14 +666,7 @@
     if (f.dataset.editing) {
       var change = { question: f.elements.question.value.trim() };
       if (f.elements.minutes.value) change.minutes = parseInt(f.elements.minutes.value, 10);
-      var path = "/api/v1/lives/" + encodeURIComponent(liveId) + "/polls/" + encodeURIComponent(f.dataset.editing);
-      api("PATCH", path, change)
-        .then(function () {
-          pollEdit.leave();
-          notice(T.pollUpdated, false);
-          return load();
-        })
-        .catch(fail);
+      changeOnAir("/polls/", f.dataset.editing, change, T.pollUpdated).then(pollEdit.leave).catch(fail);
       return;
     }
     var options = f.elements.options.value.split("\n").map(function (o) { return o.trim(); })
@@ -748,12 +739,11 @@
     e.minutes.value = p.ends_at ? lengthOf(p) : "";
     pollEdit.enter(p.id, T.savePoll, T.editingPoll(ranFor(p)), e.question);
   }
-  function saveChallenge(id, payload) {
-    var path = "/api/v1/lives/" + encodeURIComponent(liveId) + "/challenges/" + encodeURIComponent(id);
-    return api("PATCH", path, payload).then(function () {
-      notice(T.challengeUpdated, false);
-      return load();
-    });
+  // A challenge's or a poll's terms (`what`: "/challenges/", "/polls/") changed
+  // on air, then said and the page reloaded.
+  function changeOnAir(what, id, change, said) {
+    return api("PATCH", "/api/v1/lives/" + encodeURIComponent(liveId) + what + encodeURIComponent(id), change)
+      .then(function () { notice(said, false); return load(); });
   }
   challengeForm.addEventListener("submit", function (ev) {
     ev.preventDefault();
@@ -763,7 +753,7 @@
     var payload = { label: f.elements.label.value.trim(), amount: amount, minutes: parseInt(f.elements.minutes.value, 10) };
     var editing = f.dataset.editing;
     var done = editing
-      ? saveChallenge(editing, payload).then(challengeEdit.leave)
+      ? changeOnAir("/challenges/", editing, payload, T.challengeUpdated).then(challengeEdit.leave)
       : api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/challenges", payload).then(function () {
         f.elements.label.value = "";
         f.elements.amount.value = "";
