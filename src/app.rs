@@ -273,6 +273,8 @@ pub async fn run_with_clock(
     });
     let limits = || crate::http::serve::Limits {
         header_timeout: Duration::from_secs(app.config.header_timeout_secs),
+        body_timeout: Duration::from_secs(app.config.body_timeout_secs),
+        send_timeout: Duration::from_secs(app.config.send_timeout_secs),
         max_per_ip: app.config.conn_max_per_ip,
         trusted: app.config.trusted_proxies.clone(),
     };

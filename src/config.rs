@@ -53,6 +53,20 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_timeout_secs: u64,
 
+    /// Seconds a client may take to send a request's whole body after its head
+    /// (an 8 MB media file within a minute takes about 1.1 Mbit/s): a client
+    /// trickling a body cannot hold a socket. Over it: `408 body_timeout`.
+    #[arg(long, env = "CAGNOTTE_BODY_TIMEOUT_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout_secs: u64,
+
+    /// Seconds an answer may wait for its client to take any of its bytes
+    /// before the connection is closed: a client that stops reading a large
+    /// export or file cannot hold a socket. WebSockets have their own.
+    #[arg(long, env = "CAGNOTTE_SEND_TIMEOUT_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub send_timeout_secs: u64,
+
     /// Seconds a write to a WebSocket client may take before the client is closed.
     #[arg(long, env = "CAGNOTTE_WS_SEND_TIMEOUT_SECS", default_value_t = 5)]
     pub ws_send_timeout_secs: u64,

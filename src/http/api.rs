@@ -200,9 +200,10 @@ async fn rotate_campaign(
     State(app): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
     app.require_admin(&headers)?;
+    let body = body.map_err(super::body_rejection)?;
     let b: RotateCampaign = if body.iter().all(u8::is_ascii_whitespace) {
         RotateCampaign { overlay_token: None, report_token: None }
     } else {

@@ -104,6 +104,15 @@ pub fn body_rejection(e: axum::extract::rejection::BytesRejection) -> ApiError {
 
 /// [`body_rejection`] on a route that takes bodies of up to `limit` bytes.
 pub fn body_rejection_over(e: axum::extract::rejection::BytesRejection, limit: usize) -> ApiError {
+    if std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |c| c.source())
+        .any(|c| c.is::<serve::BodyTimeout>())
+    {
+        return ApiError::new(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            "the body did not arrive whole in time: send it at once after the request's head",
+        );
+    }
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
         return ApiError::new(e.status(), "body_too_large", format!("the body is larger than {limit} bytes"));
     }

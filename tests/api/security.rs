@@ -461,6 +461,162 @@ async fn connections_that_send_no_request_are_closed_after_the_header_timeout() 
     assert_eq!(s, StatusCode::OK);
 }
 
+/// Reads one answer (head and `content-length` body) from `conn`: its text and
+/// how long it took from `since`, or `None` when none came within `within`.
+async fn answer_after(
+    conn: &mut (impl tokio::io::AsyncRead + Unpin),
+    since: std::time::Instant,
+    within: Duration,
+) -> Option<(String, Duration)> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let read = async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let text = String::from_utf8_lossy(&got).into_owned();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(str::to_owned))
+                    .and_then(|n| n.trim().parse::<usize>().ok());
+                if length.is_some_and(|n| body.len() >= n) {
+                    return Some(text);
+                }
+            }
+            match conn.read(&mut buf).await {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(within, read).await.ok().flatten().map(|text| (text, since.elapsed()))
+}
+
+/// A client that sends a request's head and then stops sending its body, or
+/// trickles it a byte at a time, is answered `408 body_timeout` once the body
+/// timeout is up, and its connection is closed: a pile of them cannot hold the
+/// server's sockets. The gift they carried is not counted; one whose body pauses
+/// within the time is.
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_is_refused_and_counts_nothing() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_with(|c| c.body_timeout_secs = 1).await;
+    let live = app.setup().await;
+    let request = |amount: i64| {
+        let gift = json!({"amount": amount, "currency": "EUR", "donor": "Ana"}).to_string();
+        let head = format!(
+            "POST /api/v1/lives/{}/donations HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\n\
+             content-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            live.id,
+            live.key,
+            gift.len()
+        );
+        (head, gift)
+    };
+    // Half a body, then nothing.
+    let stopped = async {
+        let (head, gift) = request(300);
+        let mut conn = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        let since = std::time::Instant::now();
+        conn.write_all(format!("{head}{}", &gift[..gift.len() / 2]).as_bytes()).await.unwrap();
+        let answer = answer_after(&mut conn, since, Duration::from_secs(4)).await;
+        (answer, closed_after(&mut conn, Duration::from_secs(2)).await)
+    };
+    // Every byte but the last, one every 100 ms (more than a second in all).
+    let trickled = async {
+        let (head, gift) = request(400);
+        let conn = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        let (mut rd, mut wr) = conn.into_split();
+        let since = std::time::Instant::now();
+        wr.write_all(head.as_bytes()).await.unwrap();
+        let trickle = async move {
+            for b in gift.as_bytes()[..gift.len() - 1].iter() {
+                if wr.write_all(&[*b]).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        };
+        let (answer, ()) = tokio::join!(answer_after(&mut rd, since, Duration::from_secs(4)), trickle);
+        answer
+    };
+    // The whole body, in two parts 300 ms apart: within the time.
+    let paused = async {
+        let (head, gift) = request(700);
+        let mut conn = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        let since = std::time::Instant::now();
+        conn.write_all(format!("{head}{}", &gift[..10]).as_bytes()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        conn.write_all(&gift.as_bytes()[10..]).await.unwrap();
+        answer_after(&mut conn, since, Duration::from_secs(4)).await
+    };
+    let ((stopped, closed), trickled, paused) = tokio::join!(stopped, trickled, paused);
+    for (what, answer) in [("stopped", stopped), ("trickled", trickled)] {
+        let (text, took) = answer.unwrap_or_else(|| panic!("the {what} body is answered"));
+        assert!(text.starts_with("HTTP/1.1 408 "), "{what}: {text}");
+        let body: Value = serde_json::from_str(text.split_once("\r\n\r\n").unwrap().1).unwrap();
+        assert_eq!(body["error"], "body_timeout", "{what}: {text}");
+        assert!((Duration::from_millis(900)..Duration::from_secs(3)).contains(&took), "{what}: {took:?}");
+    }
+    assert!(closed.is_some(), "the connection of a body refused is closed");
+    let (text, _) = paused.expect("a body whole within the time is answered");
+    assert!(text.starts_with("HTTP/1.1 201 "), "{text}");
+    // Only the gift that arrived in time counts.
+    let gifts: Vec<i64> = app.events(&live, 0).await.iter().filter_map(|e| e["donation"]["amount"].as_i64()).collect();
+    assert_eq!(gifts, [700]);
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(l["totals"]["raised"], 700, "{l}");
+}
+
+/// A client that stops reading a large answer (a media file of 4 MiB) is closed
+/// once the send timeout is up, so that it cannot hold the server's socket
+/// however long it waits; the same pause under a longer timeout, and a client
+/// that reads, get every byte.
+#[tokio::test]
+async fn an_answer_its_client_stops_reading_is_given_up_after_the_send_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let tweak = |send: u64| {
+        move |c: &mut cagnotte::config::Config| {
+            c.send_timeout_secs = send;
+            c.socket_send_buffer = 16 * 1024;
+        }
+    };
+    let (short, long) = tokio::join!(spawn_with(tweak(1)), spawn_with(tweak(60)));
+    let file = [GIF, &vec![0; 4 << 20]].concat();
+    let stalled = async |app: &TestApp| {
+        let campaign = app.eur_campaign().await;
+        let (s, m) = app.upload_media(&campaign, Some(ADMIN), "name=big.gif", file.clone()).await;
+        assert_eq!(s, StatusCode::CREATED, "{m}");
+        let path = m["media"]["url"].as_str().unwrap().to_owned();
+        let read = app.client.get(format!("{}{path}", app.base)).send().await.unwrap().bytes().await.unwrap();
+        assert_eq!(read.len(), file.len(), "a client that reads gets every byte");
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(16 * 1024).unwrap();
+        let mut conn = socket.connect(app.addr).await.unwrap();
+        conn.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes()).await.unwrap();
+        // Nothing read for three seconds, then everything that comes.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let mut got = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let ended = tokio::time::timeout(Duration::from_secs(10), async {
+            while got.len() < file.len() {
+                match conn.read(&mut buf).await {
+                    Ok(0) | Err(_) => return true,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            false
+        })
+        .await
+        .expect("the answer ends or is closed");
+        (ended, got.len())
+    };
+    let ((cut, short_len), (long_cut, long_len)) = tokio::join!(stalled(&short), stalled(&long));
+    assert!(cut, "closed after a second without the client taking a byte ({short_len} bytes came)");
+    assert!(short_len < file.len() / 2, "{short_len} bytes of {}", file.len());
+    assert!(!long_cut && long_len >= file.len(), "under a minute's timeout, three seconds pass: {long_len} bytes");
+}
+
 /// A connection from 127.0.0.2, an address of its own: the test's HTTP client
 /// keeps its connections from 127.0.0.1 open in its pool.
 async fn connect_from_another(app: &TestApp) -> tokio::net::TcpStream {

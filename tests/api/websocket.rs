@@ -399,6 +399,35 @@ async fn a_slow_reader_that_keeps_up_gets_every_event_once_in_order() {
     assert_eq!(slow.next().await["donation"]["id"], d["donation"]["id"]);
 }
 
+/// An overlay that stops reading for longer than the server's send timeout for
+/// answers (1 s here) is not closed by it: a WebSocket's writes have their own
+/// timeout (5 s). It then gets every event once, in order, and the next one.
+#[tokio::test]
+async fn a_websocket_paused_past_the_answers_send_timeout_stays() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let app = Arc::new(
+        spawn_app_with(dir, |c| {
+            c.socket_send_buffer = 4096;
+            c.send_timeout_secs = 1;
+        })
+        .await,
+    );
+    let live = app.setup().await;
+    let mut paused = tiny_buffer_ws(&app, &live).await;
+    let first = paused.next().await["seq"].as_u64().unwrap() + 1;
+    // About 50 KB of frames, far more than the sockets hold, left unread for 2.5 s.
+    let n = 100;
+    donate_many(&app, &live, n, &"m".repeat(480)).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let mut got = Vec::new();
+    while got.len() < n {
+        got.push(paused.next().await["seq"].as_u64().unwrap());
+    }
+    assert_eq!(got, (first..first + n as u64).collect::<Vec<_>>(), "every event once, in order");
+    let d = app.donate_ok(&live, 7).await;
+    assert_eq!(paused.next().await["donation"]["id"], d["donation"]["id"]);
+}
+
 /// A subscriber that stops reading while the send timeout is long is closed once
 /// it is more than a megabyte behind, with 1013 and a reason telling it to
 /// resume; it then resumes with `after=` without a gap.
