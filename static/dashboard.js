@@ -106,7 +106,7 @@
       hookFailed: function (why) { return "Essai non remis : " + why; },
       goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
       challengeOn: function (t) { return "en cours jusqu'à " + t; }, moreTime: "+5 min", closeIn5: "Clore dans 5 min",
-      timeUp: "temps écoulé", calledOff: "annulé", removed: "retiré", challengeStarted: "Défi lancé : les overlays du live l'affichent.", challenge: function (a) { return "défi : +" + a; },
+      timeUp: "temps écoulé", calledOff: "annulé", removed: "retiré", challengeStarted: "Défi lancé : les overlays du live l'affichent.", challengeUpdated: "Défi modifié : les overlays du live le suivent.", pollUpdated: "Sondage modifié : les overlays du live le suivent.", challenge: function (a) { return "défi : +" + a; },
       wholeCampaign: "toute la campagne", nothingToChange: "Rien à modifier : donnez une URL ou un secret.",
       moreDonations: function (n, all) {
         return "Les " + n + " dons les plus récents sur " + all.toLocaleString("fr-FR") + " : l'export CSV les contient tous.";
@@ -205,7 +205,7 @@
       hookFailed: function (why) { return "Test not delivered: " + why; },
       goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
       challengeOn: function (t) { return "on until " + t; }, moreTime: "+5 min", closeIn5: "Close in 5 min",
-      timeUp: "time up", calledOff: "called off", removed: "removed", challengeStarted: "Challenge started: the live's overlays show it.", challenge: function (a) { return "challenge: +" + a; },
+      timeUp: "time up", calledOff: "called off", removed: "removed", challengeStarted: "Challenge started: the live's overlays show it.", challengeUpdated: "Challenge changed: the live's overlays follow it.", pollUpdated: "Poll changed: the live's overlays follow it.", challenge: function (a) { return "challenge: +" + a; },
       wholeCampaign: "whole campaign", nothingToChange: "Nothing to change: give a URL or a secret.",
       moreDonations: function (n, all) {
         return "The " + n + " most recent of " + all.toLocaleString("en-US") + " donations: the CSV export has them all.";
@@ -778,9 +778,8 @@
       if (open) {
         // Five more minutes to vote (one without a deadline closes in five minutes).
         acts.appendChild(moreTime(l.id, "/polls/", p, p.ends_at ? T.moreTime : T.closeIn5));
-        var b = actionButton("close-poll", p.id, T.closePoll);
-        b.dataset.live = l.id;
-        acts.appendChild(b);
+        acts.appendChild(onLive(actionButton("edit-poll", p.id, cagnotteEditWords[lang].edit), l.id));
+        acts.appendChild(onLive(actionButton("close-poll", p.id, T.closePoll), l.id));
       }
       tr.appendChild(acts);
       tb.appendChild(tr);
@@ -853,6 +852,7 @@
       if (!challenge && !m.reached && !m.cancelled) acts.appendChild(actionButton("remove-milestone", m.id, T.remove));
       if (open) {
         acts.appendChild(moreTime(m.live_id, "/challenges/", m, T.moreTime));
+        acts.appendChild(onLive(actionButton("edit-challenge", m.id, cagnotteEditWords[lang].edit), m.live_id));
       }
       tr.appendChild(acts);
       tb.appendChild(tr);
@@ -1056,6 +1056,10 @@
     var b = actionButton("extend", x.id, label);
     b.dataset.path = "/api/v1/lives/" + encodeURIComponent(liveId) + what + encodeURIComponent(x.id);
     b.dataset.minutes = String(cagnotteFiveMore(x));
+    return b;
+  }
+  function onLive(b, liveId) {
+    b.dataset.live = liveId;
     return b;
   }
   function actionButton(act, id, label) {
@@ -1567,6 +1571,44 @@
     return next();
   }
 
+  // A live's open challenge or poll (`kind`) changed on air: its live's card's
+  // form, opened and filled with its terms (shared.js); "Annuler la
+  // modification" puts it back to a new one.
+  function editOnAir(kind, liveId, id) {
+    var card = el("lives").querySelector('article[data-live="' + CSS.escape(liveId) + '"]');
+    var l = campaign.lives.filter(function (x) { return x.id === liveId; })[0];
+    var x = kind === "poll" ? (l && l.polls || []).filter(function (p) { return p.id === id; })[0]
+      : campaign.milestones.filter(function (m) { return m.id === id; })[0];
+    if (!card || !x) return;
+    var box = card.querySelector('[data-box="' + kind + '"]'), form = box.querySelector("form");
+    card.editing = card.editing || {};
+    card.editing[kind] = card.editing[kind] || cagnotteEditable(kind, form, form.querySelector('button[type="submit"]'),
+      form.querySelector('[data-f="' + kind + '-keep"]'), {
+        lang: lang, said: notice, amountText: function (minor) { return moneyInput(minor, campaign.currency); }
+      });
+    card.querySelector('[data-f="manage"]').open = true;
+    box.open = true;
+    card.editing[kind].edit(x);
+    box.scrollIntoView({ block: "center" });
+  }
+  // What a live's challenge or poll form sends: a new one, or the one it
+  // changes on air (`form.dataset.editing`).
+  function startOrChange(form, path, kind, payload, started) {
+    var editing = form.dataset.editing, card = form.closest("article[data-live]");
+    if (editing) {
+      if (kind === "poll") payload = { question: payload.question, minutes: payload.minutes };
+      return api("PATCH", path + "/" + kind + "s/" + encodeURIComponent(editing), payload).then(function () {
+        card.editing[kind].leave();
+        notice(kind === "poll" ? T.pollUpdated : T.challengeUpdated, false);
+        return refresh(false);
+      });
+    }
+    return api("POST", path + "/" + kind + "s", payload).then(function () {
+      form.reset();
+      notice(started, false);
+      return refresh(false);
+    });
+  }
   // Per-live forms, inside the cards.
   el("lives").addEventListener("submit", guard(function (form) {
     var card = form.closest("article[data-live]");
@@ -1611,11 +1653,7 @@
       var minutes = field(form, "minutes").value;
       var poll = { question: text(field(form, "question").value), options: options };
       if (minutes) poll.minutes = parseInt(minutes, 10);
-      return api("POST", path + "/polls", poll).then(function () {
-        form.reset();
-        notice(T.pollStarted, false);
-        return refresh(false);
-      });
+      return startOrChange(form, path, "poll", poll, T.pollStarted);
     }
     if (kind === "draw") {
       var v = formValues(form, cur);
@@ -1633,11 +1671,7 @@
     }
     if (kind === "challenge") {
       var c = formValues(form, cur);
-      return api("POST", path + "/challenges", { label: c.label, amount: c.amount, minutes: c.minutes }).then(function () {
-        form.reset();
-        notice(T.challengeStarted, false);
-        return refresh(false);
-      });
+      return startOrChange(form, path, "challenge", { label: c.label, amount: c.amount, minutes: c.minutes }, T.challengeStarted);
     }
     if (kind === "moderation") {
       var words = field(form, "words").value;
@@ -1702,6 +1736,7 @@
     var live = "/api/v1/lives/" + encodeURIComponent(liveId || "");
     var don = "/api/v1/donations/" + encodeURIComponent(b.dataset.id || "");
     if (act === "edit-match") { openMatchEditor(b.dataset.id); return; }
+    if (act === "edit-poll" || act === "edit-challenge") { editOnAir(act.slice(5), b.dataset.live, b.dataset.id); return; }
     if (act === "import-confirm") {
       var rows = card.importRows, preview = card.querySelector('[data-f="import-preview"]');
       if (!rows) return;

@@ -34,8 +34,7 @@
       challengeStarted: "Défi lancé : vos overlays l'affichent.", badAmount: "Montant invalide : ",
       ch_open: function (t) { return "en cours, encore " + t; }, ch_met: "réussi", ch_missed: "temps écoulé",
       ch_cancelled: "annulé", cancelChallenge: "Annuler", challengeCancelled: "Défi annulé : vos overlays ne l'affichent plus.",
-      noChallenge: "Aucun défi pour l'instant.", moreTime: "+5 min", editChallenge: "Modifier", saveChallenge: "Enregistrer le défi",
-      editingChallenge: function (m) { return "Modifiez le défi puis enregistrez : sa durée compte depuis son lancement (il dure depuis " + m + " min)."; },
+      noChallenge: "Aucun défi pour l'instant.", moreTime: "+5 min",
       challengeUpdated: "Défi modifié : vos overlays le suivent.",
       noMilestone: "Aucun palier pour l'instant.", ms_reached: "atteint", ms_left: function (s) { return "encore " + s; },
       removeMilestone: "Retirer", milestoneAdded: "Palier ajouté : vos overlays le marquent sur la barre d'objectif.",
@@ -47,8 +46,7 @@
       pollStarted: "Sondage lancé : vos overlays l'affichent.", noPoll: "Aucun sondage pour l'instant.",
       closePoll: "Clore", pollClosed: "Sondage clos : vos overlays annoncent le résultat.",
       closeIn5: "Clore dans 5 min", pollExtended: "Sondage prolongé : vos overlays affichent le temps qui reste.",
-      editPoll: "Modifier", savePoll: "Enregistrer le sondage", pollUpdated: "Sondage modifié : vos overlays le suivent.",
-      editingPoll: function (m) { return "Modifiez la question ou la durée puis enregistrez : les options restent (elles comptent déjà des dons), la durée compte depuis son lancement (il dure depuis " + m + " min)."; },
+      pollUpdated: "Sondage modifié : vos overlays le suivent.",
       poll_open: function (t) { return t ? "en cours, encore " + t : "en cours"; }, poll_over: "terminé",
       votes: function (n) { return n + (n > 1 ? " dons" : " don"); }, lead: "en tête",
       badOptions: "Un sondage a de 2 à 6 options, une par ligne.",
@@ -101,8 +99,7 @@
       challengeStarted: "Challenge started: your overlays show it.", badAmount: "Invalid amount: ",
       ch_open: function (t) { return "on, " + t + " left"; }, ch_met: "met", ch_missed: "time up",
       ch_cancelled: "called off", cancelChallenge: "Call off", challengeCancelled: "Challenge called off: your overlays no longer show it.",
-      noChallenge: "No challenge yet.", moreTime: "+5 min", editChallenge: "Edit", saveChallenge: "Save the challenge",
-      editingChallenge: function (m) { return "Change the challenge, then save: its length counts from its start (it has run " + m + " min)."; },
+      noChallenge: "No challenge yet.", moreTime: "+5 min",
       challengeUpdated: "Challenge changed: your overlays follow.",
       noMilestone: "No milestone yet.", ms_reached: "reached", ms_left: function (s) { return s + " to go"; },
       removeMilestone: "Remove", milestoneAdded: "Milestone added: your overlays mark it on the goal bar.",
@@ -114,8 +111,7 @@
       pollStarted: "Poll started: your overlays show it.", noPoll: "No poll yet.",
       closePoll: "Close", pollClosed: "Poll closed: your overlays announce the result.",
       closeIn5: "Close in 5 min", pollExtended: "Poll extended: your overlays show the time left.",
-      editPoll: "Edit", savePoll: "Save the poll", pollUpdated: "Poll changed: your overlays follow it.",
-      editingPoll: function (m) { return "Change the question or the length, then save: the options stay (gifts already count for them), the length counts from its start (it has run " + m + " min)."; },
+      pollUpdated: "Poll changed: your overlays follow it.",
       poll_open: function (t) { return t ? "open, " + t + " left" : "open"; }, poll_over: "closed",
       votes: function (n) { return n + (n === 1 ? " donation" : " donations"); }, lead: "leading",
       badOptions: "A poll has 2 to 6 options, one per line.",
@@ -362,13 +358,13 @@
       changeOnAir(what, b.dataset.id, { minutes: minutes }, said).catch(function (e) { b.disabled = false; fail(e); });
     };
     var challenge = challenges.filter(function (m) { return m.id === b.dataset.id; })[0];
-    if (b.dataset.act === "edit-challenge" && challenge) { editChallenge(challenge); return; }
+    if (b.dataset.act === "edit-challenge" && challenge) { challengeEdit.edit(challenge); return; }
     if (b.dataset.act === "extend-challenge" && challenge) {
       lengthen("/challenges/", cagnotteFiveMore(challenge), T.challengeUpdated);
       return;
     }
     var poll = ((live && live.polls) || []).filter(function (p) { return p.id === b.dataset.id; })[0];
-    if (b.dataset.act === "edit-poll" && poll) { editPoll(poll); return; }
+    if (b.dataset.act === "edit-poll" && poll) { pollEdit.edit(poll); return; }
     if (b.dataset.act === "extend-poll" && poll) {
       lengthen("/polls/", cagnotteFiveMore(poll), T.pollExtended);
       return;
@@ -538,7 +534,7 @@
           : state === "met" ? T.ch_met : state === "cancelled" ? T.ch_cancelled : T.ch_missed));
         if (state === "open") {
           // Five more minutes in one click; its terms in the form above; called off in two.
-          [["extend-challenge", T.moreTime], ["edit-challenge", T.editChallenge], ["cancel-challenge", T.cancelChallenge]]
+          [["extend-challenge", T.moreTime], ["edit-challenge", cagnotteEditWords[lang].edit], ["cancel-challenge", T.cancelChallenge]]
             .forEach(function (a) {
               li.appendChild(document.createTextNode(" "));
               li.appendChild(button(a[0], m.id, a[1]));
@@ -573,7 +569,7 @@
         li.appendChild(document.createTextNode(" "));
         li.appendChild(button("extend-poll", p.id, isNaN(end) ? T.closeIn5 : T.moreTime));
         li.appendChild(document.createTextNode(" "));
-        li.appendChild(button("edit-poll", p.id, T.editPoll));
+        li.appendChild(button("edit-poll", p.id, cagnotteEditWords[lang].edit));
         li.appendChild(document.createTextNode(" "));
         li.appendChild(button("close-poll", p.id, T.closePoll));
       }
@@ -683,62 +679,13 @@
       .catch(fail);
   });
 
-  // A challenge's or a poll's length, in whole minutes from its start, and the
-  // minutes it has run.
-  function lengthOf(x) { return Math.round((Date.parse(x.ends_at) - Date.parse(x.created_at)) / 60000); }
-  function ranFor(x) { return Math.floor((Date.now() - Date.parse(x.created_at)) / 60000); }
-  // A form that also changes what it started: filled with its terms, saved with
-  // its button's other label, left with "Annuler la modification".
-  function editable(form, submit, keep, clear) {
-    el(submit).dataset.label = el(submit).textContent;
-    function leave() {
-      delete form.dataset.editing;
-      clear(form.elements);
-      el(submit).textContent = el(submit).dataset.label;
-      el(keep).hidden = true;
-    }
-    el(keep).addEventListener("click", function () { leave(); notice("", false); });
-    return {
-      enter: function (id, save, said, first) {
-        form.dataset.editing = id;
-        el(submit).textContent = save;
-        el(keep).hidden = false;
-        notice(said, false);
-        first.focus();
-      },
-      leave: leave
-    };
-  }
+  // The challenge's and the poll's forms change one on air too (shared.js).
+  var editing = { lang: lang, said: notice, amountText: function (minor) {
+    return (minor / Math.pow(10, exp)).toFixed(exp).replace(".", lang === "fr" ? "," : ".");
+  } };
   var challengeForm = el("challenge-form");
-  var challengeEdit = editable(challengeForm, "challenge-submit", "challenge-keep", function (e) {
-    e.label.value = "";
-    e.amount.value = "";
-    e.minutes.value = e.minutes.defaultValue;
-  });
-  function editChallenge(m) {
-    var e = challengeForm.elements;
-    e.label.value = m.label;
-    e.amount.value = ((m.amount - m.from) / Math.pow(10, exp)).toFixed(exp).replace(".", lang === "fr" ? "," : ".");
-    e.minutes.value = lengthOf(m);
-    challengeEdit.enter(m.id, T.saveChallenge, T.editingChallenge(ranFor(m)), e.label);
-  }
-  // An open poll's question and length change on air; its options, which
-  // gifts already count for, are shown and kept.
-  var pollForm = el("poll-form");
-  var pollEdit = editable(pollForm, "poll-submit", "poll-keep", function (e) {
-    e.question.value = "";
-    e.options.value = "";
-    e.options.readOnly = false;
-    e.minutes.value = "";
-  });
-  function editPoll(p) {
-    var e = pollForm.elements;
-    e.question.value = p.question;
-    e.options.value = p.options.map(function (o) { return o.label; }).join("\n");
-    e.options.readOnly = true;
-    e.minutes.value = p.ends_at ? lengthOf(p) : "";
-    pollEdit.enter(p.id, T.savePoll, T.editingPoll(ranFor(p)), e.question);
-  }
+  var challengeEdit = cagnotteEditable("challenge", challengeForm, el("challenge-submit"), el("challenge-keep"), editing);
+  var pollEdit = cagnotteEditable("poll", el("poll-form"), el("poll-submit"), el("poll-keep"), editing);
   // A challenge's or a poll's terms (`what`: "/challenges/", "/polls/") changed
   // on air, then said and the page reloaded.
   function changeOnAir(what, id, change, said) {

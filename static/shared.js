@@ -159,6 +159,68 @@ function cagnotteFiveMore(x) {
   return Math.round((end - Date.parse(x.created_at)) / 60000) + 5;
 }
 
+// What the forms that change a challenge or a poll on air say (the host's
+// space and the dashboard).
+var cagnotteEditWords = {
+  fr: {
+    edit: "Modifier", saveChallenge: "Enregistrer le défi",
+    editingChallenge: function (m) { return "Modifiez le défi puis enregistrez : sa durée compte depuis son lancement (il dure depuis " + m + " min)."; },
+    savePoll: "Enregistrer le sondage",
+    editingPoll: function (m) { return "Modifiez la question ou la durée puis enregistrez : les options restent (elles comptent déjà des dons), la durée compte depuis son lancement (il dure depuis " + m + " min)."; }
+  },
+  en: {
+    edit: "Edit", saveChallenge: "Save the challenge",
+    editingChallenge: function (m) { return "Change the challenge, then save: its length counts from its start (it has run " + m + " min)."; },
+    savePoll: "Save the poll",
+    editingPoll: function (m) { return "Change the question or the length, then save: the options stay (gifts already count for them), the length counts from its start (it has run " + m + " min)."; }
+  }
+};
+
+// A challenge's or a poll's form (`kind`: "challenge", "poll") that also
+// changes one on air: `edit(x)` fills it with x's terms (a poll's options shown
+// and kept: gifts count for them; a length in whole minutes from its start),
+// relabels `submit` and says how to save; `keep` ("Annuler la modification")
+// and `leave()` put it back to a new one. While it changes one, its id is
+// `form.dataset.editing`. `amountText(minor)` writes an amount as the form reads it.
+function cagnotteEditable(kind, form, submit, keep, o) {
+  "use strict";
+  var W = cagnotteEditWords[o.lang], e = form.elements, label = submit.textContent, poll = kind === "poll";
+  function leave() {
+    delete form.dataset.editing;
+    if (poll) {
+      e.question.value = "";
+      e.options.value = "";
+      e.options.readOnly = false;
+      e.minutes.value = "";
+    } else {
+      e.label.value = "";
+      e.amount.value = "";
+      e.minutes.value = e.minutes.defaultValue;
+    }
+    submit.textContent = label;
+    keep.hidden = true;
+  }
+  keep.addEventListener("click", function () { leave(); o.said("", false); });
+  function edit(x) {
+    var start = Date.parse(x.created_at), ran = Math.floor((Date.now() - start) / 60000);
+    if (poll) {
+      e.question.value = x.question;
+      e.options.value = x.options.map(function (p) { return p.label; }).join("\n");
+      e.options.readOnly = true;
+    } else {
+      e.label.value = x.label;
+      e.amount.value = o.amountText(x.amount - x.from);
+    }
+    e.minutes.value = x.ends_at ? Math.round((Date.parse(x.ends_at) - start) / 60000) : "";
+    form.dataset.editing = x.id;
+    submit.textContent = poll ? W.savePoll : W.saveChallenge;
+    keep.hidden = false;
+    o.said(poll ? W.editingPoll(ran) : W.editingChallenge(ran), false);
+    (poll ? e.question : e.label).focus();
+  }
+  return { edit: edit, leave: leave };
+}
+
 // What a draw's answer says to the organisers or the host: its winner
 // (`T.drawn`), or its winners when several were asked for (`T.drawnMany`),
 // each named by `name(winner)`.

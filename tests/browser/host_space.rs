@@ -576,7 +576,7 @@ async fn an_organiser_sets_a_challenge_from_the_dashboard() {
         assert_eq!(minutes, 15, "the form's default");
         // A challenge is its host's to call off: no removal here, five more minutes in one click.
         let state = format!("en cours jusqu'à {until}");
-        assert_eq!(row().await, json!(["Je chante", fr("défi : +20,50_€"), "Corentin", state, "+5 min"]));
+        assert_eq!(row().await, json!(["Je chante", fr("défi : +20,50_€"), "Corentin", state, "+5 minModifier"]));
         click(b, "#milestones button[data-act=extend]").await;
         wait_text(b, "#notice", "Enregistré.").await;
         let (_, minutes, until) = challenge().await;
@@ -893,6 +893,97 @@ async fn a_host_rewords_a_poll_and_changes_its_length_on_air() {
     .await;
 }
 
+/// The organisers change a live's challenge and poll on air from the dashboard
+/// too: "Modifier" opens the live's card's form filled with its terms (a
+/// poll's options shown, kept), saved with the form's other button, or left
+/// as it was with "Annuler la modification".
+#[tokio::test]
+async fn an_organiser_changes_a_challenge_and_a_poll_on_air_from_the_dashboard() {
+    let now = cagnotte::domain::Timestamp::now().millis();
+    let clock = ManualClock(std::sync::Arc::new(std::sync::atomic::AtomicI64::new(now - 10 * 60_000)));
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    app.donate_ok(&live, 1000).await;
+    for (what, body) in [
+        ("challenges", json!({"label": "Je chante", "amount": 2000, "minutes": 15})),
+        ("polls", json!({"question": "Quel jeu ?", "options": ["Mario", "Zelda"], "minutes": 30})),
+    ] {
+        let (s, v) = app.post(&format!("/api/v1/lives/{}/{what}", live.id), Some(&live.key), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    // Ten minutes later.
+    clock.0.store(now, std::sync::atomic::Ordering::SeqCst);
+    with_browser(async |b| {
+        sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        wait_text(b, "#lives article [data-f=host]", "Corentin").await;
+        let form = |kind: &str, fields: &str| {
+            format!(
+                "return (function (f) {{ return [{fields}, f.querySelector('button[type=submit]').textContent, \
+                 f.querySelector('[data-f={kind}-keep]').hidden, f.closest('details').open]; }})\
+                 (document.querySelector('#lives article [data-form={kind}]'))"
+            )
+        };
+        let challenge_form = form("challenge", "f.elements.label.value, f.elements.amount.value, f.elements.minutes.value");
+        let poll_form =
+            form("poll", "f.elements.question.value, f.elements.options.value, f.elements.options.readOnly, f.elements.minutes.value");
+        // The challenge: 20 € more in 15 minutes, now 25 € more in 20 minutes.
+        click(b, "#milestones button[data-act=edit-challenge]").await;
+        wait_text(
+            b,
+            "#notice",
+            "Modifiez le défi puis enregistrez : sa durée compte depuis son lancement (il dure depuis 10 min).",
+        )
+        .await;
+        assert_eq!(b.js(&challenge_form).await, json!(["Je chante", "20.00", "15", "Enregistrer le défi", false, true]));
+        fill(b, "#lives article [data-form=challenge] [name=amount]", "25").await;
+        fill(b, "#lives article [data-form=challenge] [name=minutes]", "20").await;
+        click(b, "#lives article [data-form=challenge] button[type=submit]").await;
+        wait_text(b, "#notice", "Défi modifié : les overlays du live le suivent.").await;
+        assert_eq!(b.js(&challenge_form).await, json!(["", "", "15", "Lancer le défi", true, true]));
+        let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+        let m = &c["milestones"][0];
+        let ms = |x: &Value, k: &str| cagnotte::domain::Timestamp::parse(x[k].as_str().unwrap()).unwrap().millis();
+        assert_eq!(
+            (m["label"].clone(), m["amount"].clone(), (ms(m, "ends_at") - ms(m, "created_at")) / 60_000),
+            (json!("Je chante"), json!(3500), 20)
+        );
+        // The poll: reworded and given 45 minutes, its options kept.
+        click(b, "#polls button[data-act=edit-poll]").await;
+        wait_text(
+            b,
+            "#notice",
+            "Modifiez la question ou la durée puis enregistrez : les options restent (elles comptent déjà des dons), \
+             la durée compte depuis son lancement (il dure depuis 10 min).",
+        )
+        .await;
+        assert_eq!(
+            b.js(&poll_form).await,
+            json!(["Quel jeu ?", "Mario\nZelda", true, "30", "Enregistrer le sondage", false, true])
+        );
+        fill(b, "#lives article [data-form=poll] [name=question]", "Quel jeu ce soir ?").await;
+        fill(b, "#lives article [data-form=poll] [name=minutes]", "45").await;
+        click(b, "#lives article [data-form=poll] button[type=submit]").await;
+        wait_text(b, "#notice", "Sondage modifié : les overlays du live le suivent.").await;
+        wait_text(b, "#polls tbody tr td:nth-child(2)", "Quel jeu ce soir ?").await;
+        assert_eq!(b.js(&poll_form).await, json!(["", "", false, "", "Lancer le sondage", true, true]));
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        let p = &l["polls"][0];
+        assert_eq!(
+            (p["question"].clone(), (ms(p, "ends_at") - ms(p, "created_at")) / 60_000, p["options"].as_array().unwrap().len()),
+            (json!("Quel jeu ce soir ?"), 45, 2)
+        );
+        // Opened again, then left as it was.
+        click(b, "#polls button[data-act=edit-poll]").await;
+        wait_text(b, "#lives article [data-form=poll] button[type=submit]", "Enregistrer le sondage").await;
+        click(b, "#lives article [data-f=poll-keep]").await;
+        wait_text(b, "#lives article [data-form=poll] button[type=submit]", "Lancer le sondage").await;
+        assert_eq!(b.js(&poll_form).await, json!(["", "", false, "", "Lancer le sondage", true, true]));
+        let (_, again) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!(again["polls"], l["polls"], "nothing changed");
+    })
+    .await;
+}
+
 /// The organisers put a poll from a live's card, see every live's polls with
 /// what each option gathered, and close one in two clicks.
 #[tokio::test]
@@ -924,7 +1015,7 @@ async fn an_organiser_puts_a_poll_and_sees_its_results_on_the_dashboard() {
             (row[2] == fr("Pyjama #pyjama : 5,00_€ (1 don) · Costume #costume : 25,00_€ (2 dons)")).then_some(row)
         })
         .await;
-        assert_eq!((row[0].clone(), row[1].clone(), row[4].clone()), (json!("Corentin"), json!("Quelle tenue ?"), json!("+5 minClore")));
+        assert_eq!((row[0].clone(), row[1].clone(), row[4].clone()), (json!("Corentin"), json!("Quelle tenue ?"), json!("+5 minModifierClore")));
         let state = row[3].as_str().unwrap();
         assert!(state.starts_with("en cours, encore 29 min ") || state == "en cours, encore 30 min 00 s", "{state}");
         // Five more minutes to vote, in one click.
