@@ -15,13 +15,15 @@ use crate::domain::HookFormat;
 use crate::money::Currency;
 use serde_json::{Value, json};
 
-/// What a line needs beyond its event: the campaign's currency, and the goals
-/// a donation may cross (its live's, its campaign's).
+/// What a line needs beyond its event: the campaign's currency, the goals a
+/// donation may cross (its live's, its campaign's), and when the event
+/// happened (milliseconds since the epoch: a changed challenge's time left).
 #[derive(Debug, Clone, Copy)]
 pub struct Setting {
     pub currency: Currency,
     pub live_goal: Option<i64>,
     pub campaign_goal: Option<i64>,
+    pub at: Option<i64>,
 }
 
 /// The body to post for an event of `kind` (its outgoing name) whose frame is
@@ -318,22 +320,40 @@ impl Words {
 
     /// "⏱ Nouveau défi : 50,00 € de plus en 15 minutes et « Je chante » !":
     /// what it asks for on top of the live's total, and its time; `changed`,
-    /// its new terms ("⏱ Défi modifié : désormais …").
+    /// its new terms and the time it has left ("⏱ Défi modifié : désormais …
+    /// — encore 12 minutes !"), so that "+5 min" reaches the chat as such.
     fn challenge(&self, f: &Value, changed: bool) -> Option<String> {
         let m = &f["milestone"];
         let more = self.money(&json!(m["amount"].as_i64()? - m["from"].as_i64()?))?;
         let at = |k: &str| crate::domain::Timestamp::parse(m[k].as_str()?).map(|t| t.millis());
         let minutes = (at("ends_at")? - at("created_at")?) / 60_000;
         let label = self.quoted(m["label"].as_str().unwrap_or_default());
-        Some(match (self.french, changed) {
-            (true, false) => {
+        if !changed {
+            return Some(if self.french {
                 format!("⏱ Nouveau défi\u{a0}: {more} de plus en {minutes}\u{a0}minutes et {label}\u{a0}!")
-            }
-            (true, true) => {
+            } else {
+                format!("⏱ New challenge: {more} more in {minutes} minutes and {label}!")
+            });
+        }
+        // The minutes left when it changed, to the nearest, one at least (it is still on).
+        let left = self.setting.at.and_then(|now| Some(((at("ends_at")? - now + 30_000) / 60_000).max(1)));
+        Some(match (self.french, left) {
+            (true, Some(1)) => format!(
+                "⏱ Défi modifié\u{a0}: désormais {more} de plus en {minutes}\u{a0}minutes et {label} — encore 1\u{a0}minute\u{a0}!"
+            ),
+            (true, Some(n)) => format!(
+                "⏱ Défi modifié\u{a0}: désormais {more} de plus en {minutes}\u{a0}minutes et {label} — encore {n}\u{a0}minutes\u{a0}!"
+            ),
+            (true, None) => {
                 format!("⏱ Défi modifié\u{a0}: désormais {more} de plus en {minutes}\u{a0}minutes et {label}\u{a0}!")
             }
-            (false, false) => format!("⏱ New challenge: {more} more in {minutes} minutes and {label}!"),
-            (false, true) => format!("⏱ Challenge changed: now {more} more in {minutes} minutes and {label}!"),
+            (false, Some(1)) => {
+                format!("⏱ Challenge changed: now {more} more in {minutes} minutes and {label} — 1 minute left!")
+            }
+            (false, Some(n)) => {
+                format!("⏱ Challenge changed: now {more} more in {minutes} minutes and {label} — {n} minutes left!")
+            }
+            (false, None) => format!("⏱ Challenge changed: now {more} more in {minutes} minutes and {label}!"),
         })
     }
 
@@ -431,7 +451,7 @@ mod tests {
     }
 
     fn setting() -> Setting {
-        Setting { currency: eur(), live_goal: None, campaign_goal: None }
+        Setting { currency: eur(), live_goal: None, campaign_goal: None, at: None }
     }
 
     fn content(format: HookFormat, kind: &str, frame: Value, french: bool) -> Value {
@@ -597,7 +617,7 @@ mod tests {
                 "totals": {"total": live}, "campaign_totals": {"total": campaign}
             })
         };
-        let goals = Setting { currency: eur(), live_goal: Some(10000), campaign_goal: Some(50000) };
+        let goals = Setting { currency: eur(), live_goal: Some(10000), campaign_goal: Some(50000), at: None };
         let say = |frame: Value| {
             let v: Value =
                 serde_json::from_str(&body(HookFormat::Slack, "donation.created", &frame, goals, true).unwrap())
@@ -660,13 +680,35 @@ mod tests {
             say("challenge.started", started.clone(), false),
             "⏱ New challenge: €50.00 more in 15 minutes and \u{201c}Je chante\u{201d}!"
         );
+        // A changed challenge says the minutes it has left, to the nearest.
+        let changed = |at: &str, french: bool| {
+            let at = crate::domain::Timestamp::parse(at).map(|t| t.millis());
+            let setting = Setting { at, ..setting() };
+            let body = body(HookFormat::Slack, "challenge.updated", &started, setting, french).unwrap();
+            serde_json::from_str::<Value>(&body).unwrap()["text"].as_str().unwrap().to_owned()
+        };
         assert_eq!(
-            say("challenge.updated", started.clone(), true),
-            "⏱ Défi modifié\u{a0}: désormais 50,00\u{a0}€ de plus en 15\u{a0}minutes et «\u{a0}Je chante\u{a0}»\u{a0}!"
+            changed("2026-12-05T19:48:20Z", true),
+            "⏱ Défi modifié\u{a0}: désormais 50,00\u{a0}€ de plus en 15\u{a0}minutes et «\u{a0}Je chante\u{a0}» \
+             — encore 12\u{a0}minutes\u{a0}!"
+        );
+        assert_eq!(
+            changed("2026-12-05T19:48:40Z", false),
+            "⏱ Challenge changed: now €50.00 more in 15 minutes and \u{201c}Je chante\u{201d} — 11 minutes left!"
+        );
+        assert_eq!(
+            changed("2026-12-05T19:59:50Z", true),
+            "⏱ Défi modifié\u{a0}: désormais 50,00\u{a0}€ de plus en 15\u{a0}minutes et «\u{a0}Je chante\u{a0}» \
+             — encore 1\u{a0}minute\u{a0}!"
+        );
+        assert_eq!(
+            changed("2026-12-05T19:59:50Z", false),
+            "⏱ Challenge changed: now €50.00 more in 15 minutes and \u{201c}Je chante\u{201d} — 1 minute left!"
         );
         assert_eq!(
             say("challenge.updated", started, false),
-            "⏱ Challenge changed: now €50.00 more in 15 minutes and \u{201c}Je chante\u{201d}!"
+            "⏱ Challenge changed: now €50.00 more in 15 minutes and \u{201c}Je chante\u{201d}!",
+            "without the event's time"
         );
         let used = json!({"match": {"sponsor": "Acme", "used": 50000, "cap": 50000}});
         assert_eq!(

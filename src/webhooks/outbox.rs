@@ -613,7 +613,8 @@ fn chat_body(views: &Views, sub: &Subscriber, ev: &Outgoing) -> Option<String> {
         .or_else(|| Some((crate::money::Currency::parse(frame["donation"]["currency"].as_str()?).ok()?, None)))?;
     // The goals as they are now (a retried delivery may find one changed since).
     let live_goal = frame["donation"]["live_id"].as_str().and_then(|l| views.with_live(l, |l| l.live.goal)).flatten();
-    let setting = super::chat::Setting { currency, live_goal, campaign_goal };
+    let at = crate::domain::Timestamp::parse(&ev.at).map(|t| t.millis());
+    let setting = super::chat::Setting { currency, live_goal, campaign_goal, at };
     super::chat::body(sub.format, ev.kind, &frame, setting, !sub.english)
 }
 

@@ -1264,7 +1264,7 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
             "🎉 Palier atteint\u{a0}: 20,00\u{a0}€ — «\u{a0}Une chanson\u{a0}»\u{a0}!",
             "💛 Chloé a donné 30,00\u{a0}€. Total du live\u{a0}: 38,00\u{a0}€.",
             "⏱ Nouveau défi\u{a0}: 20,00\u{a0}€ de plus en 15\u{a0}minutes et «\u{a0}Je chante\u{a0}»\u{a0}!",
-            "⏱ Défi modifié\u{a0}: désormais 20,00\u{a0}€ de plus en 20\u{a0}minutes et «\u{a0}Je chante\u{a0}»\u{a0}!",
+            "⏱ Défi modifié\u{a0}: désormais 20,00\u{a0}€ de plus en 20\u{a0}minutes et «\u{a0}Je chante\u{a0}» — encore 20\u{a0}minutes\u{a0}!",
             "💛 Dan a donné 962,00\u{a0}€. Total du live\u{a0}: 1\u{202f}000,00\u{a0}€. 🎯 Objectif du live atteint\u{a0}: 1\u{202f}000,00\u{a0}€\u{a0}!",
             "🎉 Défi réussi\u{a0}: «\u{a0}Je chante\u{a0}»\u{a0}!",
         ]
@@ -1277,7 +1277,7 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
             "🎉 Milestone reached: €20.00 — \u{201c}Une chanson\u{201d}!",
             "💛 Chloé gave €30.00. Live total: €38.00.",
             "⏱ New challenge: €20.00 more in 15 minutes and \u{201c}Je chante\u{201d}!",
-            "⏱ Challenge changed: now €20.00 more in 20 minutes and \u{201c}Je chante\u{201d}!",
+            "⏱ Challenge changed: now €20.00 more in 20 minutes and \u{201c}Je chante\u{201d} — 20 minutes left!",
             "💛 Dan gave €962.00. Live total: €1,000.00. 🎯 Live goal reached: €1,000.00!",
             "🎉 Challenge met: \u{201c}Je chante\u{201d}!",
         ]
