@@ -51,6 +51,9 @@
       confirm: "Confirmer ?", edit: "Modifier", remove: "Supprimer", copy: "Copier",
       rotateLink: "L'ancien lien cessera de fonctionner tout de suite, y compris dans OBS : cliquez encore pour confirmer.",
       monthLinks: "Liens du mois",
+      renamed: function (from, to, n) { return "« " + from + " » s'appelle désormais « " + to + " » sur " + (n > 1 ? "ses " + n + " lives." : "son live."); },
+      renameJoins: function (to) { return "« " + to + " » anime déjà des lives : les liens hôte des deux ouvriront les lives des deux. Cliquez de nouveau pour confirmer."; },
+      renameSame: "C'est déjà son nom.", rename: "Renommer",
       rotateKey: "L'ancienne clé sera refusée tout de suite : cliquez encore pour confirmer.",
       rotateHost: "L'ancien lien hôte cessera de fonctionner tout de suite : cliquez encore pour confirmer.",
       rotateModerator: "Le lien modérateur précédent, s'il y en a un, cessera de fonctionner tout de suite : cliquez encore pour confirmer.",
@@ -150,6 +153,9 @@
       confirm: "Confirm?", edit: "Edit", remove: "Delete", copy: "Copy",
       rotateLink: "The old link stops working at once, in OBS too: click again to confirm.",
       monthLinks: "Links for the month",
+      renamed: function (from, to, n) { return "“" + from + "” is now “" + to + "” on " + (n > 1 ? "their " + n + " lives." : "their live."); },
+      renameJoins: function (to) { return "“" + to + "” already hosts lives: both hosts' links will open both hosts' lives. Click again to confirm."; },
+      renameSame: "That is already their name.", rename: "Rename",
       rotateKey: "The old key is refused at once: click again to confirm.",
       rotateHost: "The old host link stops working at once: click again to confirm.",
       rotateModerator: "The last moderator link, if any, stops working at once: click again to confirm.",
@@ -890,10 +896,22 @@
       tr.appendChild(make("td", "num", money(h.totals.total, c.currency)));
       var acts = make("td");
       acts.appendChild(actionButton("rotate-month", h.live_id, T.monthLinks));
+      acts.appendChild(actionButton("rename-host", h.live_id, T.rename));
       tr.appendChild(acts);
       tb.appendChild(tr);
     });
+    // The rename form offers these hosts, keeping the one chosen.
+    var select = field(el("rename-host"), "host"), chosen = select.value;
+    select.textContent = "";
+    hosts.forEach(function (h) {
+      var o = make("option", null, h.host);
+      o.value = hostKey(h.host);
+      select.appendChild(o);
+    });
+    if (chosen) select.value = chosen;
   }
+  // Whose lives a host's name stands for: as the server compares them.
+  function hostKey(name) { return name.trim().toLowerCase(); }
 
   function renderLives(c) {
     var box = el("lives");
@@ -1331,6 +1349,33 @@
     });
   }));
 
+  // A host renamed on all their lives, one after the other; a name another
+  // host has joins them, once confirmed by a second click.
+  var renameArmed = null;
+  el("rename-host").addEventListener("submit", guard(function (form) {
+    var key = field(form, "host").value, to = text(field(form, "to").value);
+    var lives = campaign.lives.filter(function (l) { return hostKey(l.host) === key; });
+    if (!to || !lives.length) return null;
+    var from = lives[0].host;
+    if (lives.every(function (l) { return l.host === to; })) { notice(T.renameSame, true); return null; }
+    var joins = hostKey(to) !== key && campaign.lives.some(function (l) { return hostKey(l.host) === hostKey(to); });
+    if (joins && renameArmed !== key + "\n" + hostKey(to)) {
+      renameArmed = key + "\n" + hostKey(to);
+      notice(T.renameJoins(to), false);
+      return null;
+    }
+    renameArmed = null;
+    var next = function (i) {
+      if (i === lives.length) return null;
+      return api("PATCH", "/api/v1/lives/" + encodeURIComponent(lives[i].id), { host: to }).then(function () { return next(i + 1); });
+    };
+    return Promise.resolve(next(0)).then(function () {
+      field(form, "to").value = "";
+      notice(T.renamed(from, to, lives.length), false);
+      return refresh(false);
+    });
+  }));
+
   // Empty fields keep what the receiver has.
   el("edit-subscriber").addEventListener("submit", guard(function (form) {
     var body = {};
@@ -1736,6 +1781,13 @@
     var live = "/api/v1/lives/" + encodeURIComponent(liveId || "");
     var don = "/api/v1/donations/" + encodeURIComponent(b.dataset.id || "");
     if (act === "edit-match") { openMatchEditor(b.dataset.id); return; }
+    if (act === "rename-host") {
+      var form = el("rename-host");
+      field(form, "host").value = hostKey(b.closest("tr").querySelector(".host").textContent);
+      el("rename-host-box").open = true;
+      field(form, "to").focus();
+      return;
+    }
     if (act === "edit-poll" || act === "edit-challenge") { editOnAir(act.slice(5), b.dataset.live, b.dataset.id); return; }
     if (act === "import-confirm") {
       var rows = card.importRows, preview = card.querySelector('[data-f="import-preview"]');

@@ -553,6 +553,13 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Chaque hôte de plusieurs lives et ce qu'ils ont récolté. « Liens du mois » remplace le lien d'overlay et le lien d'espace hôte de son live du moment et donne, une fois, ceux qui suivent tous ses lives : l'overlay pour OBS et l'espace hôte. Les anciens liens de ce live cessent aussitôt de fonctionner.",
         "Each host of several lives and what they raised. \"Links for the month\" replaces the overlay link and the host's space link of their live of the moment and gives, once, those that follow all their lives: the overlay for OBS and the host's space. That live's old links stop working at once.",
     ),
+    ("rename_host", "Renommer un hôte", "Rename a host"),
+    ("rename_to", "Nouveau nom", "New name"),
+    (
+        "rename_host_help",
+        "Le nouveau nom remplace l'ancien sur tous ses lives, passés et à venir : ses liens continuent de fonctionner. Un nom déjà porté par un autre hôte les réunit : leurs liens hôte ouvriront alors les lives des deux.",
+        "The new name replaces the old one on all their lives, past and to come: their links keep working. A name another host already has joins them: their host links will then open both hosts' lives.",
+    ),
     ("next_live", "Prochain live", "Next live"),
     ("start_live", "Commencer le live maintenant", "Start the live now"),
     ("end_live", "Terminer le live maintenant", "End the live now"),

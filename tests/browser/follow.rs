@@ -339,7 +339,7 @@ async fn the_dashboard_gives_a_host_their_links_for_the_month() {
             (v.as_array().is_some_and(|a| !a.is_empty())).then_some(v)
         })
         .await;
-        assert_eq!(rows, json!([["Ana", "2", crate::dashboard::fr("15,00_€"), "Liens du mois"]]));
+        assert_eq!(rows, json!([["Ana", "2", crate::dashboard::fr("15,00_€"), "Liens du moisRenommer"]]));
         // Two clicks: the live of the moment's links are replaced, and given with `follow=host`.
         click(b, "#hosts button[data-act=rotate-month]").await;
         wait_text(b, "#notice", "L'ancien lien cessera de fonctionner tout de suite, y compris dans OBS : cliquez encore pour confirmer.")
@@ -361,6 +361,89 @@ async fn the_dashboard_gives_a_host_their_links_for_the_month() {
         b.goto(&overlay).await;
         b.wait_live().await;
         assert_eq!(shown(b).await.0, first.id);
+    })
+    .await;
+}
+
+/// A host's name typed one way on their lives is changed on all of them at
+/// once from the dashboard's hosts; their host link still opens all their
+/// lives. A name another host has joins the two, once confirmed.
+#[tokio::test]
+async fn the_dashboard_renames_a_host_on_all_their_lives() {
+    let app = spawn_app().await;
+    let c = app.campaign(json!({"name": "Mars solidaire", "currency": "EUR"})).await;
+    let c = c["id"].as_str().unwrap().to_owned();
+    let coco = app.live(&c, json!({"host": "Coco", "scheduled_at": from_now(-600)})).await;
+    let later = app.live(&c, json!({"host": "coco ", "scheduled_at": from_now(7 * 86_400)})).await;
+    let zoe = app.live(&c, json!({"host": "Zoé", "scheduled_at": from_now(86_400)})).await;
+    app.live(&c, json!({"host": "Zoé", "scheduled_at": from_now(8 * 86_400)})).await;
+    let hosts = async || {
+        let (_, v) = app.get(&format!("/api/v1/campaigns/{c}")).await;
+        let mut hosts: Vec<String> =
+            v["lives"].as_array().unwrap().iter().map(|l| l["host"].as_str().unwrap().to_owned()).collect();
+        hosts.sort();
+        hosts
+    };
+    with_browser(async |b| {
+        sign_in(b, &app, "").await;
+        b.goto(&format!("{}/dashboard#c={c}", app.base)).await;
+        wait_text(b, "#c-name", "Mars solidaire").await;
+        let rows = "return Array.from(document.querySelectorAll('#hosts tbody tr')).map(tr => tr.cells[0].textContent + ' ' + tr.cells[1].textContent)";
+        eventually("the hosts' table", WAIT, || async {
+            (b.js(rows).await == json!(["Coco 2", "Zoé 2"])).then_some(())
+        })
+        .await;
+        // Zoé's own name: nothing to do.
+        click(b, "#hosts tbody tr:nth-child(2) button[data-act=rename-host]").await;
+        assert_eq!(input_value(b, "#rename-host [name=host]").await, "zoé");
+        fill(b, "#rename-host [name=to]", "Zoé").await;
+        click(b, "#rename-host button[type=submit]").await;
+        wait_text(b, "#notice", "C'est déjà son nom.").await;
+        // Coco's two lives, typed two ways, renamed at once.
+        click(b, "#hosts tbody tr:nth-child(1) button[data-act=rename-host]").await;
+        assert_eq!(input_value(b, "#rename-host [name=host]").await, "coco");
+        fill(b, "#rename-host [name=to]", "Corentin").await;
+        click(b, "#rename-host button[type=submit]").await;
+        wait_text(b, "#notice", "« Coco » s'appelle désormais « Corentin » sur ses 2 lives.").await;
+        assert_eq!(hosts().await, ["Corentin", "Corentin", "Zoé", "Zoé"]);
+        eventually("the table renamed", WAIT, || async {
+            (b.js(rows).await == json!(["Corentin 2", "Zoé 2"])).then_some(())
+        })
+        .await;
+        assert_eq!(input_value(b, "#rename-host [name=to]").await, "");
+        // Coco's host link still opens the later live.
+        let host_key = coco.body["host_token"].as_str().unwrap();
+        let path = format!("/api/v1/lives/{}/donations", later.id);
+        let (s, _) = app.request(reqwest::Method::GET, &path, Some(host_key), &[], None).await;
+        assert_eq!(s, reqwest::StatusCode::OK);
+        let (s, _) = app
+            .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/donations", zoe.id), Some(host_key), &[], None)
+            .await;
+        assert_eq!(s, reqwest::StatusCode::FORBIDDEN, "not Zoé's");
+        // Zoé given Corentin's name: told first that it joins them, then done.
+        click(b, "#hosts tbody tr:nth-child(2) button[data-act=rename-host]").await;
+        fill(b, "#rename-host [name=to]", "corentin").await;
+        click(b, "#rename-host button[type=submit]").await;
+        wait_text(
+            b,
+            "#notice",
+            "« corentin » anime déjà des lives : les liens hôte des deux ouvriront les lives des deux. \
+             Cliquez de nouveau pour confirmer.",
+        )
+        .await;
+        assert_eq!(hosts().await, ["Corentin", "Corentin", "Zoé", "Zoé"], "nothing yet");
+        click(b, "#rename-host button[type=submit]").await;
+        wait_text(b, "#notice", "« Zoé » s'appelle désormais « corentin » sur ses 2 lives.").await;
+        assert_eq!(hosts().await, ["Corentin", "Corentin", "corentin", "corentin"]);
+        eventually("one host of four lives", WAIT, || async {
+            let r = b.js(rows).await;
+            (r.as_array().is_some_and(|r| r.len() == 1 && r[0].as_str().is_some_and(|t| t.ends_with(" 4")))).then_some(())
+        })
+        .await;
+        let (s, _) = app
+            .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/donations", zoe.id), Some(host_key), &[], None)
+            .await;
+        assert_eq!(s, reqwest::StatusCode::OK, "one host now");
     })
     .await;
 }
