@@ -36,6 +36,8 @@ pub fn body(format: HookFormat, kind: &str, frame: &Value, setting: Setting, fre
         "challenge.started" => words.challenge(frame, false)?,
         "challenge.updated" => words.challenge(frame, true)?,
         "match.used_up" => words.used_up(frame)?,
+        "poll.started" => words.poll_open(frame, false)?,
+        "poll.updated" => words.poll_open(frame, true)?,
         "poll.closed" => words.poll(frame)?,
         "prize.drawn" => words.draw(frame)?,
         "donation.text_released" => words.released(frame)?,
@@ -80,12 +82,14 @@ pub fn connected(format: HookFormat, campaign: Option<&str>, french: bool) -> Op
 }
 
 /// The kinds of events a chat is told of.
-pub const KINDS: [&str; 10] = [
+pub const KINDS: [&str; 12] = [
     "donation.created",
     "milestone.reached",
     "challenge.started",
     "challenge.updated",
     "match.used_up",
+    "poll.started",
+    "poll.updated",
     "poll.closed",
     "prize.drawn",
     "donation.text_released",
@@ -337,23 +341,13 @@ impl Words {
         }
         // The minutes left when it changed, to the nearest, one at least (it is still on).
         let left = self.setting.at.and_then(|now| Some(((at("ends_at")? - now + 30_000) / 60_000).max(1)));
-        Some(match (self.french, left) {
-            (true, Some(1)) => format!(
-                "⏱ Défi modifié\u{a0}: désormais {more} de plus en {minutes}\u{a0}minutes et {label} — encore 1\u{a0}minute\u{a0}!"
-            ),
-            (true, Some(n)) => format!(
-                "⏱ Défi modifié\u{a0}: désormais {more} de plus en {minutes}\u{a0}minutes et {label} — encore {n}\u{a0}minutes\u{a0}!"
-            ),
-            (true, None) => {
-                format!("⏱ Défi modifié\u{a0}: désormais {more} de plus en {minutes}\u{a0}minutes et {label}\u{a0}!")
-            }
-            (false, Some(1)) => {
-                format!("⏱ Challenge changed: now {more} more in {minutes} minutes and {label} — 1 minute left!")
-            }
-            (false, Some(n)) => {
-                format!("⏱ Challenge changed: now {more} more in {minutes} minutes and {label} — {n} minutes left!")
-            }
-            (false, None) => format!("⏱ Challenge changed: now {more} more in {minutes} minutes and {label}!"),
+        let s = if left == Some(1) { "" } else { "s" };
+        Some(if self.french {
+            let left = left.map(|n| format!(" — encore {n}\u{a0}minute{s}")).unwrap_or_default();
+            format!("⏱ Défi modifié\u{a0}: désormais {more} de plus en {minutes}\u{a0}minutes et {label}{left}\u{a0}!")
+        } else {
+            let left = left.map(|n| format!(" — {n} minute{s} left")).unwrap_or_default();
+            format!("⏱ Challenge changed: now {more} more in {minutes} minutes and {label}{left}!")
         })
     }
 
@@ -389,6 +383,52 @@ impl Words {
             (true, _) => format!("📊 {question} — égalité entre {} ({amount} chacun)\u{a0}!", winners.join(", ")),
             (false, 1) => format!("📊 {question} — {} wins with {amount}!", winners[0]),
             (false, _) => format!("📊 {question} — a tie between {} ({amount} each)!", winners.join(", ")),
+        })
+    }
+
+    /// "📊 Nouveau sondage : Quel jeu ? Votez en donnant, avec #mario pour Mario
+    /// ou #zelda pour Zelda dans votre message, 15 minutes pour voter !": how
+    /// to vote and its length; `changed`, its question now and the time it has
+    /// left ("📊 Sondage modifié : … — encore 20 minutes !").
+    fn poll_open(&self, f: &Value, changed: bool) -> Option<String> {
+        let p = &f["poll"];
+        let question = self.text(p["question"].as_str()?);
+        let choices: Vec<String> = p["options"]
+            .as_array()?
+            .iter()
+            .filter_map(|o| {
+                let (tag, label) = (o["tag"].as_str()?, self.text(o["label"].as_str()?));
+                Some(format!("#{tag} {} {label}", self.pick("pour", "for")))
+            })
+            .collect();
+        let (last, first) = choices.split_last()?;
+        let choices = if first.is_empty() {
+            last.clone()
+        } else {
+            format!("{} {} {last}", first.join(", "), self.pick("ou", "or"))
+        };
+        let at = |t: &Value| crate::domain::Timestamp::parse(t.as_str()?).map(|t| t.millis());
+        let end = at(&p["ends_at"]);
+        // Its length from its start, or the minutes it has left when it changed (to the nearest, one at least).
+        let minutes = if changed {
+            end.zip(self.setting.at).map(|(end, now)| ((end - now + 30_000) / 60_000).max(1))
+        } else {
+            end.zip(at(&p["created_at"])).map(|(end, start)| (end - start) / 60_000)
+        };
+        let s = if minutes == Some(1) { "" } else { "s" };
+        let time = minutes.map(|n| match (self.french, changed) {
+            (true, false) => format!(", {n}\u{a0}minute{s} pour voter"),
+            (true, true) => format!(" — encore {n}\u{a0}minute{s}"),
+            (false, false) => format!(", {n} minute{s} to vote"),
+            (false, true) => format!(" — {n} minute{s} left"),
+        });
+        let time = time.unwrap_or_default();
+        Some(if self.french {
+            let head = if changed { "Sondage modifié" } else { "Nouveau sondage" };
+            format!("📊 {head}\u{a0}: {question} Votez en donnant, avec {choices} dans votre message{time}\u{a0}!")
+        } else {
+            let head = if changed { "Poll changed" } else { "New poll" };
+            format!("📊 {head}: {question} Vote with a donation, with {choices} in your message{time}!")
         })
     }
 
@@ -687,28 +727,75 @@ mod tests {
             let body = body(HookFormat::Slack, "challenge.updated", &started, setting, french).unwrap();
             serde_json::from_str::<Value>(&body).unwrap()["text"].as_str().unwrap().to_owned()
         };
-        assert_eq!(
-            changed("2026-12-05T19:48:20Z", true),
-            "⏱ Défi modifié\u{a0}: désormais 50,00\u{a0}€ de plus en 15\u{a0}minutes et «\u{a0}Je chante\u{a0}» \
-             — encore 12\u{a0}minutes\u{a0}!"
-        );
-        assert_eq!(
-            changed("2026-12-05T19:48:40Z", false),
-            "⏱ Challenge changed: now €50.00 more in 15 minutes and \u{201c}Je chante\u{201d} — 11 minutes left!"
-        );
-        assert_eq!(
-            changed("2026-12-05T19:59:50Z", true),
-            "⏱ Défi modifié\u{a0}: désormais 50,00\u{a0}€ de plus en 15\u{a0}minutes et «\u{a0}Je chante\u{a0}» \
-             — encore 1\u{a0}minute\u{a0}!"
-        );
-        assert_eq!(
-            changed("2026-12-05T19:59:50Z", false),
-            "⏱ Challenge changed: now €50.00 more in 15 minutes and \u{201c}Je chante\u{201d} — 1 minute left!"
-        );
+        for (at, french, line) in [
+            (
+                "2026-12-05T19:48:20Z",
+                true,
+                "⏱ Défi modifié\u{a0}: désormais 50,00\u{a0}€ de plus en 15\u{a0}minutes et «\u{a0}Je chante\u{a0}» \
+                 — encore 12\u{a0}minutes\u{a0}!",
+            ),
+            (
+                "2026-12-05T19:48:40Z",
+                false,
+                "⏱ Challenge changed: now €50.00 more in 15 minutes and \u{201c}Je chante\u{201d} — 11 minutes left!",
+            ),
+            (
+                "2026-12-05T19:59:50Z",
+                true,
+                "⏱ Défi modifié\u{a0}: désormais 50,00\u{a0}€ de plus en 15\u{a0}minutes et «\u{a0}Je chante\u{a0}» \
+                 — encore 1\u{a0}minute\u{a0}!",
+            ),
+            (
+                "2026-12-05T19:59:50Z",
+                false,
+                "⏱ Challenge changed: now €50.00 more in 15 minutes and \u{201c}Je chante\u{201d} — 1 minute left!",
+            ),
+        ] {
+            assert_eq!(changed(at, french), line, "{at}");
+        }
         assert_eq!(
             say("challenge.updated", started, false),
             "⏱ Challenge changed: now €50.00 more in 15 minutes and \u{201c}Je chante\u{201d}!",
             "without the event's time"
+        );
+        // A poll put on air says how to vote and for how long; changed, the time it has left.
+        let poll_on = |ends_at: Option<&str>| {
+            json!({"poll": {"question": "Quel jeu ?", "created_at": "2026-12-05T19:45:00.000Z", "ends_at": ends_at,
+                "options": [{"label": "Mario Kart", "tag": "mariokart"}, {"label": "Zelda", "tag": "zelda"},
+                            {"label": "Tetris", "tag": "tetris"}]}})
+        };
+        let timed = poll_on(Some("2026-12-05T20:00:00.000Z"));
+        assert_eq!(
+            say("poll.started", timed.clone(), true),
+            "📊 Nouveau sondage\u{a0}: Quel jeu ? Votez en donnant, avec #mariokart pour Mario Kart, #zelda pour Zelda \
+             ou #tetris pour Tetris dans votre message, 15\u{a0}minutes pour voter\u{a0}!"
+        );
+        assert_eq!(
+            say("poll.started", timed.clone(), false),
+            "📊 New poll: Quel jeu ? Vote with a donation, with #mariokart for Mario Kart, #zelda for Zelda \
+             or #tetris for Tetris in your message, 15 minutes to vote!"
+        );
+        let open_ended = json!({"poll": {"question": "Pile ou face ?", "created_at": "2026-12-05T19:45:00.000Z",
+            "options": [{"label": "Pile", "tag": "pile"}, {"label": "Face", "tag": "face"}]}});
+        assert_eq!(
+            say("poll.started", open_ended, true),
+            "📊 Nouveau sondage\u{a0}: Pile ou face ? Votez en donnant, avec #pile pour Pile ou #face pour Face \
+             dans votre message\u{a0}!"
+        );
+        let at = crate::domain::Timestamp::parse("2026-12-05T19:48:20Z").map(|t| t.millis());
+        let changed_poll = |french: bool| {
+            let body = body(HookFormat::Discord, "poll.updated", &timed, Setting { at, ..setting() }, french).unwrap();
+            serde_json::from_str::<Value>(&body).unwrap()["content"].as_str().unwrap().to_owned()
+        };
+        assert_eq!(
+            changed_poll(true),
+            "📊 Sondage modifié\u{a0}: Quel jeu ? Votez en donnant, avec #mariokart pour Mario Kart, #zelda pour Zelda \
+             ou #tetris pour Tetris dans votre message — encore 12\u{a0}minutes\u{a0}!"
+        );
+        assert_eq!(
+            changed_poll(false),
+            "📊 Poll changed: Quel jeu ? Vote with a donation, with #mariokart for Mario Kart, #zelda for Zelda \
+             or #tetris for Tetris in your message — 12 minutes left!"
         );
         let used = json!({"match": {"sponsor": "Acme", "used": 50000, "cap": 50000}});
         assert_eq!(

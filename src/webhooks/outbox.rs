@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS webhook_outbox (
 ";
 
 /// The log's event kinds that subscribers receive, and their outgoing names.
-pub const KINDS: [(&str, &str); 15] = [
+pub const KINDS: [(&str, &str); 17] = [
     ("donation", "donation.created"),
     ("refund", "donation.refunded"),
     ("partial_refund", "donation.partially_refunded"),
@@ -64,6 +64,8 @@ pub const KINDS: [(&str, &str); 15] = [
     ("milestone_created", "challenge.started"),
     ("challenge_updated", "challenge.updated"),
     ("match_used_up", "match.used_up"),
+    ("poll_started", "poll.started"),
+    ("poll_updated", "poll.updated"),
     ("poll_closed", "poll.closed"),
     ("prize_drawn", "prize.drawn"),
     ("donation_erased", "donation.erased"),

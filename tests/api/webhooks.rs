@@ -1055,14 +1055,22 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
     assert_eq!(s, StatusCode::OK);
     let got = until(15, "the refund", async || {
         let got = receiver.accepted("bot", secret);
-        (got.len() >= 6).then_some(got)
+        (got.len() >= 7).then_some(got)
     })
     .await;
 
     let types: Vec<&str> = got.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(
         types,
-        ["donation.created", "match.used_up", "milestone.reached", "poll.closed", "prize.drawn", "donation.refunded"]
+        [
+            "donation.created",
+            "match.used_up",
+            "milestone.reached",
+            "poll.started",
+            "poll.closed",
+            "prize.drawn",
+            "donation.refunded"
+        ]
     );
     let seqs: Vec<u64> = got.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in log order, each once: {seqs:?}");
@@ -1076,29 +1084,33 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
     assert_eq!(got[1]["data"]["match"]["sponsor"], "Acme");
     assert_eq!(got[2]["data"]["milestone"]["label"], "Une chanson de plus");
     assert_eq!(
-        (got[3]["data"]["poll"]["question"].as_str(), got[3]["data"]["poll"]["closed_at"].is_string()),
+        (got[3]["data"]["poll"]["options"][1]["tag"].as_str(), got[3]["data"]["poll"]["closed_at"].is_string()),
+        (Some("face"), false)
+    );
+    assert_eq!(
+        (got[4]["data"]["poll"]["question"].as_str(), got[4]["data"]["poll"]["closed_at"].is_string()),
         (Some("Pile ou face ?"), true)
     );
     assert_eq!(
-        (got[4]["data"]["draw"]["prize"].as_str(), got[4]["data"]["draw"]["winner"]["id"].as_str()),
+        (got[5]["data"]["draw"]["prize"].as_str(), got[5]["data"]["draw"]["winner"]["id"].as_str()),
         (Some("Un dessin"), Some(donation_id.as_str()))
     );
-    assert_eq!(got[5]["data"]["donation"]["refunded"], true);
-    assert!(receiver.attempts("bot") >= 6, "two failed attempts were retried");
+    assert_eq!(got[6]["data"]["donation"]["refunded"], true);
+    assert!(receiver.attempts("bot") >= 7, "two failed attempts were retried");
     assert_eq!(receiver.attempts("elsewhere"), 0, "another campaign's subscriber gets nothing");
 
     // The delivery state is saved just after the receiver's answer: read it once saved.
-    let bot = until(10, "the sixth delivery saved", async || {
+    let bot = until(10, "the seventh delivery saved", async || {
         let (s, v) = app.admin_get("/api/v1/webhooks").await;
         assert_eq!(s, StatusCode::OK);
         let bot = v["webhooks"].as_array().unwrap().iter().find(|w| w["url"] == format!("{base}/bot")).unwrap().clone();
-        (bot["status"]["delivered"].as_u64() >= Some(6)).then_some(bot)
+        (bot["status"]["delivered"].as_u64() >= Some(7)).then_some(bot)
     })
     .await;
     let st = &bot["status"];
     assert_eq!(
         (st["state"].as_str(), st["last_status"].as_u64(), st["delivered"].as_u64()),
-        (Some("ok"), Some(200), Some(6)),
+        (Some("ok"), Some(200), Some(7)),
         "{bot}"
     );
     assert!(bot.get("secret").is_none());
@@ -1112,6 +1124,8 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
             "challenge.started",
             "challenge.updated",
             "match.used_up",
+            "poll.started",
+            "poll.updated",
             "poll.closed",
             "prize.drawn",
             "donation.erased",
@@ -1204,6 +1218,8 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
             "challenge.started",
             "challenge.updated",
             "match.used_up",
+            "poll.started",
+            "poll.updated",
             "poll.closed",
             "prize.drawn",
             "donation.text_released",
@@ -1238,6 +1254,13 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
     let path = format!("/api/v1/lives/{}/challenges/{}", live.id, c["id"].as_str().unwrap());
     let (s, c) = app.patch(&path, &live.key, json!({"minutes": 20})).await;
     assert_eq!(s, StatusCode::OK, "{c}");
+    // A poll put on air says how to vote; its five more minutes too.
+    let poll = json!({"question": "Quel jeu ?", "options": ["Mario Kart", "Zelda"], "minutes": 15});
+    let (s, p) = app.post(&format!("/api/v1/lives/{}/polls", live.id), Some(&live.key), poll).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let path = format!("/api/v1/lives/{}/polls/{}", live.id, p["id"].as_str().unwrap());
+    let (s, p) = app.patch(&path, &live.key, json!({"minutes": 20})).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
     // The gift that takes the live to its 1 000 € goal says so.
     app.donate(&live, json!({"amount": 96200, "currency": "EUR", "donor": "Dan"})).await;
     let lines = |path: &'static str, key: &'static str, n: usize| {
@@ -1257,7 +1280,7 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
         }
     };
     assert_eq!(
-        lines("discord", "content", 8).await,
+        lines("discord", "content", 10).await,
         [
             "💛 Ana a donné 15,00\u{a0}€ — «\u{a0}\\@everyone \\<!channel\\> bravo\u{a0}». Total du live\u{a0}: 15,00\u{a0}€.",
             "💛 Nouveau don de 8,00\u{a0}€. Total du live\u{a0}: 23,00\u{a0}€.",
@@ -1265,12 +1288,16 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
             "💛 Chloé a donné 30,00\u{a0}€. Total du live\u{a0}: 38,00\u{a0}€.",
             "⏱ Nouveau défi\u{a0}: 20,00\u{a0}€ de plus en 15\u{a0}minutes et «\u{a0}Je chante\u{a0}»\u{a0}!",
             "⏱ Défi modifié\u{a0}: désormais 20,00\u{a0}€ de plus en 20\u{a0}minutes et «\u{a0}Je chante\u{a0}» — encore 20\u{a0}minutes\u{a0}!",
+            "📊 Nouveau sondage\u{a0}: Quel jeu ? Votez en donnant, avec #mariokart pour Mario Kart ou #zelda pour Zelda \
+             dans votre message, 15\u{a0}minutes pour voter\u{a0}!",
+            "📊 Sondage modifié\u{a0}: Quel jeu ? Votez en donnant, avec #mariokart pour Mario Kart ou #zelda pour Zelda \
+             dans votre message — encore 20\u{a0}minutes\u{a0}!",
             "💛 Dan a donné 962,00\u{a0}€. Total du live\u{a0}: 1\u{202f}000,00\u{a0}€. 🎯 Objectif du live atteint\u{a0}: 1\u{202f}000,00\u{a0}€\u{a0}!",
             "🎉 Défi réussi\u{a0}: «\u{a0}Je chante\u{a0}»\u{a0}!",
         ]
     );
     assert_eq!(
-        lines("slack", "text", 8).await,
+        lines("slack", "text", 10).await,
         [
             "💛 Ana gave €15.00 — \u{201c}@everyone &lt;!channel&gt; bravo\u{201d}. Live total: €15.00.",
             "💛 New donation of €8.00. Live total: €23.00.",
@@ -1278,12 +1305,16 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
             "💛 Chloé gave €30.00. Live total: €38.00.",
             "⏱ New challenge: €20.00 more in 15 minutes and \u{201c}Je chante\u{201d}!",
             "⏱ Challenge changed: now €20.00 more in 20 minutes and \u{201c}Je chante\u{201d} — 20 minutes left!",
+            "📊 New poll: Quel jeu ? Vote with a donation, with #mariokart for Mario Kart or #zelda for Zelda \
+             in your message, 15 minutes to vote!",
+            "📊 Poll changed: Quel jeu ? Vote with a donation, with #mariokart for Mario Kart or #zelda for Zelda \
+             in your message — 20 minutes left!",
             "💛 Dan gave €962.00. Live total: €1,000.00. 🎯 Live goal reached: €1,000.00!",
             "🎉 Challenge met: \u{201c}Je chante\u{201d}!",
         ]
     );
-    // The refund was passed over, not retried: each channel got eight posts.
-    assert_eq!((receiver.attempts("discord"), receiver.attempts("slack")), (8, 8));
+    // The refund was passed over, not retried: each channel got ten posts.
+    assert_eq!((receiver.attempts("discord"), receiver.attempts("slack")), (10, 10));
 }
 
 /// A receiver tested from the dashboard before the live: one delivery now
