@@ -784,7 +784,7 @@
       if (open) {
         // Five more minutes to vote (one without a deadline closes in five minutes).
         acts.appendChild(moreTime(l.id, "/polls/", p, p.ends_at ? T.moreTime : T.closeIn5));
-        acts.appendChild(onLive(actionButton("edit-poll", p.id, cagnotteEditWords[lang].edit), l.id));
+        acts.appendChild(onLive(actionButton("edit-poll", p.id, T.edit), l.id));
         acts.appendChild(onLive(actionButton("close-poll", p.id, T.closePoll), l.id));
       }
       tr.appendChild(acts);
@@ -858,7 +858,7 @@
       if (!challenge && !m.reached && !m.cancelled) acts.appendChild(actionButton("remove-milestone", m.id, T.remove));
       if (open) {
         acts.appendChild(moreTime(m.live_id, "/challenges/", m, T.moreTime));
-        acts.appendChild(onLive(actionButton("edit-challenge", m.id, cagnotteEditWords[lang].edit), m.live_id));
+        acts.appendChild(onLive(actionButton("edit-challenge", m.id, T.edit), m.live_id));
       }
       tr.appendChild(acts);
       tb.appendChild(tr);

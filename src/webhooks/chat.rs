@@ -339,16 +339,23 @@ impl Words {
                 format!("⏱ New challenge: {more} more in {minutes} minutes and {label}!")
             });
         }
-        // The minutes left when it changed, to the nearest, one at least (it is still on).
-        let left = self.setting.at.and_then(|now| Some(((at("ends_at")? - now + 30_000) / 60_000).max(1)));
-        let s = if left == Some(1) { "" } else { "s" };
+        let left = self.time_left(at("ends_at"));
         Some(if self.french {
-            let left = left.map(|n| format!(" — encore {n}\u{a0}minute{s}")).unwrap_or_default();
             format!("⏱ Défi modifié\u{a0}: désormais {more} de plus en {minutes}\u{a0}minutes et {label}{left}\u{a0}!")
         } else {
-            let left = left.map(|n| format!(" — {n} minute{s} left")).unwrap_or_default();
             format!("⏱ Challenge changed: now {more} more in {minutes} minutes and {label}{left}!")
         })
+    }
+
+    /// " — encore 12 minutes" / " — 12 minutes left": what a challenge or a
+    /// poll ending at `end` had left when the event happened, to the nearest
+    /// minute, one at least (it is still on); nothing when either time is unknown.
+    fn time_left(&self, end: Option<i64>) -> String {
+        let Some(n) = end.zip(self.setting.at).map(|(end, now)| ((end - now + 30_000) / 60_000).max(1)) else {
+            return String::new();
+        };
+        let s = if n == 1 { "" } else { "s" };
+        if self.french { format!(" — encore {n}\u{a0}minute{s}") } else { format!(" — {n} minute{s} left") }
     }
 
     /// "🤝 Acme a doublé 500,00 € de dons : merci !"
@@ -409,20 +416,22 @@ impl Words {
         };
         let at = |t: &Value| crate::domain::Timestamp::parse(t.as_str()?).map(|t| t.millis());
         let end = at(&p["ends_at"]);
-        // Its length from its start, or the minutes it has left when it changed (to the nearest, one at least).
-        let minutes = if changed {
-            end.zip(self.setting.at).map(|(end, now)| ((end - now + 30_000) / 60_000).max(1))
+        // Changed, the time it has left; put on air, its length from its start.
+        let time = if changed {
+            self.time_left(end)
         } else {
-            end.zip(at(&p["created_at"])).map(|(end, start)| (end - start) / 60_000)
+            let length = end.zip(at(&p["created_at"])).map(|(end, start)| (end - start) / 60_000);
+            let s = if length == Some(1) { "" } else { "s" };
+            length
+                .map(|n| {
+                    if self.french {
+                        format!(", {n}\u{a0}minute{s} pour voter")
+                    } else {
+                        format!(", {n} minute{s} to vote")
+                    }
+                })
+                .unwrap_or_default()
         };
-        let s = if minutes == Some(1) { "" } else { "s" };
-        let time = minutes.map(|n| match (self.french, changed) {
-            (true, false) => format!(", {n}\u{a0}minute{s} pour voter"),
-            (true, true) => format!(" — encore {n}\u{a0}minute{s}"),
-            (false, false) => format!(", {n} minute{s} to vote"),
-            (false, true) => format!(" — {n} minute{s} left"),
-        });
-        let time = time.unwrap_or_default();
         Some(if self.french {
             let head = if changed { "Sondage modifié" } else { "Nouveau sondage" };
             format!("📊 {head}\u{a0}: {question} Votez en donnant, avec {choices} dans votre message{time}\u{a0}!")
@@ -492,6 +501,13 @@ mod tests {
 
     fn setting() -> Setting {
         Setting { currency: eur(), live_goal: None, campaign_goal: None, at: None }
+    }
+
+    /// The Slack line for `kind` when its event happened at `at` (RFC 3339).
+    fn said_at(kind: &str, frame: &Value, at: &str, french: bool) -> String {
+        let at = crate::domain::Timestamp::parse(at).map(|t| t.millis());
+        let body = body(HookFormat::Slack, kind, frame, Setting { at, ..setting() }, french).unwrap();
+        serde_json::from_str::<Value>(&body).unwrap()["text"].as_str().unwrap().to_owned()
     }
 
     fn content(format: HookFormat, kind: &str, frame: Value, french: bool) -> Value {
@@ -721,12 +737,7 @@ mod tests {
             "⏱ New challenge: €50.00 more in 15 minutes and \u{201c}Je chante\u{201d}!"
         );
         // A changed challenge says the minutes it has left, to the nearest.
-        let changed = |at: &str, french: bool| {
-            let at = crate::domain::Timestamp::parse(at).map(|t| t.millis());
-            let setting = Setting { at, ..setting() };
-            let body = body(HookFormat::Slack, "challenge.updated", &started, setting, french).unwrap();
-            serde_json::from_str::<Value>(&body).unwrap()["text"].as_str().unwrap().to_owned()
-        };
+        let changed = |at: &str, french: bool| said_at("challenge.updated", &started, at, french);
         for (at, french, line) in [
             (
                 "2026-12-05T19:48:20Z",
@@ -782,11 +793,7 @@ mod tests {
             "📊 Nouveau sondage\u{a0}: Pile ou face ? Votez en donnant, avec #pile pour Pile ou #face pour Face \
              dans votre message\u{a0}!"
         );
-        let at = crate::domain::Timestamp::parse("2026-12-05T19:48:20Z").map(|t| t.millis());
-        let changed_poll = |french: bool| {
-            let body = body(HookFormat::Discord, "poll.updated", &timed, Setting { at, ..setting() }, french).unwrap();
-            serde_json::from_str::<Value>(&body).unwrap()["content"].as_str().unwrap().to_owned()
-        };
+        let changed_poll = |french: bool| said_at("poll.updated", &timed, "2026-12-05T19:48:20Z", french);
         assert_eq!(
             changed_poll(true),
             "📊 Sondage modifié\u{a0}: Quel jeu ? Votez en donnant, avec #mariokart pour Mario Kart, #zelda pour Zelda \
