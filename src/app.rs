@@ -294,9 +294,12 @@ pub async fn run_with_clock(
     if tokio::time::timeout(Duration::from_secs(10), app.sessions.wait()).await.is_err() {
         tracing::warn!("some WebSocket sessions did not close in time");
     }
+    let (config, committed, last_backup) = (app.config.clone(), app.committed.clone(), app.backups.last());
     drop(app);
     // Every ledger handle is gone: the writer answers what it has and stops.
     tokio::task::spawn_blocking(move || writer.join()).await?.map_err(|_| "the ledger writer panicked")?;
+    let newest = *committed.borrow();
+    tokio::task::spawn_blocking(move || crate::backups::at_shutdown(&config, last_backup, newest)).await?;
     tracing::info!("stopped");
     Ok(())
 }

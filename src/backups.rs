@@ -29,6 +29,11 @@ impl BackupStats {
         *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
+    /// The seq the last backup of this run holds, if one was taken.
+    pub fn last(&self) -> Option<u64> {
+        (self.last_success.load(Relaxed) > 0).then(|| self.last_seq.load(Relaxed))
+    }
+
     fn failed(&self, err: String) {
         self.failures.fetch_add(1, Relaxed);
         *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(err);
@@ -95,15 +100,61 @@ pub fn spawn(app: &AppState) {
     });
 }
 
+/// The last backup at shutdown, once the writer has answered everything and
+/// stopped: the newest copy then holds every event the server acknowledged,
+/// not only those of the last period. `newest` is the log's newest seq; when
+/// `last`, the seq the last backup of this run holds, is as new, none is taken.
+pub fn at_shutdown(config: &crate::config::Config, last: Option<u64>, newest: u64) {
+    let Some(dir) = &config.backup_dir else { return };
+    if last.is_some_and(|seq| seq >= newest) {
+        tracing::info!(seq = newest, "no backup at shutdown: the last one holds every event");
+        return;
+    }
+    match take(config, dir, config.backup_keep as usize) {
+        Ok((to, seq)) => tracing::info!(to = %to.display(), seq, "backup taken at shutdown"),
+        Err(err) => tracing::error!(%err, dir = %dir.display(), "backup at shutdown failed"),
+    }
+}
+
 /// One backup into `dir`, then the oldest of the server's own beyond `keep`
 /// removed. Returns where it went and the seq it holds up to.
 fn take(config: &crate::config::Config, dir: &Path, keep: usize) -> Result<(PathBuf, u64), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let name = format!("{PREFIX}{}", jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ"));
-    let to = dir.join(&name);
-    let (summary, _) = crate::app::backup_summary(config, &to).map_err(|e| e.to_string())?;
+    // A second backup within the same second (at shutdown, right after one)
+    // gets a suffix, which sorts after the first.
+    let to = (1..)
+        .map(|n| if n == 1 { dir.join(&name) } else { dir.join(format!("{name}-{n}")) })
+        .find(|to| !to.exists())
+        .expect("a free name");
+    // Copied under a name of its own, then renamed: a copy cut short (the
+    // server killed, the disk full) never passes for the newest backup, and the
+    // next backup removes it.
+    remove_partial(dir).map_err(|e| format!("cannot remove an unfinished backup in {}: {e}", dir.display()))?;
+    let partial = dir.join(format!("{PARTIAL}{}", to.file_name().and_then(|n| n.to_str()).unwrap_or(&name)));
+    let (summary, _) = crate::app::backup_summary(config, &partial).map_err(|e| {
+        let _ = std::fs::remove_dir_all(&partial);
+        e.to_string()
+    })?;
+    std::fs::rename(&partial, &to).map_err(|e| format!("cannot name the backup {}: {e}", to.display()))?;
+    // The new name itself on disk (best effort: not every file system syncs a directory).
+    let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
     prune(dir, keep).map_err(|e| format!("cannot remove an old backup in {}: {e}", dir.display()))?;
     Ok((to, summary.last_seq))
+}
+
+/// An unfinished copy's name starts so: hidden, and not one of [`PREFIX`]'s.
+const PARTIAL: &str = ".unfinished-";
+
+/// Removes the copies an interrupted backup left in `dir`.
+fn remove_partial(dir: &Path) -> std::io::Result<()> {
+    for e in std::fs::read_dir(dir)?.filter_map(Result::ok) {
+        let ours = e.file_name().to_str().is_some_and(|n| n.starts_with(&format!("{PARTIAL}{PREFIX}")));
+        if ours && e.path().is_dir() {
+            std::fs::remove_dir_all(e.path())?;
+        }
+    }
+    Ok(())
 }
 
 /// Removes the oldest of the server's backups in `dir` beyond the newest `keep`.
@@ -126,16 +177,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_server_s_oldest_backups_are_removed() {
+    fn only_the_server_s_oldest_and_unfinished_backups_are_removed() {
         let dir = tempfile::tempdir().unwrap();
         for name in ["cagnotte-20261201T000000Z", "cagnotte-20261203T000000Z", "cagnotte-20261202T000000Z", "mine"] {
             std::fs::create_dir(dir.path().join(name)).unwrap();
         }
         std::fs::write(dir.path().join("cagnotte-notes.txt"), "a file of someone's").unwrap();
+        std::fs::create_dir(dir.path().join(".unfinished-cagnotte-20261204T000000Z")).unwrap();
+        std::fs::create_dir(dir.path().join(".unfinished-photos")).unwrap();
+        remove_partial(dir.path()).unwrap();
         prune(dir.path(), 2).unwrap();
         let mut left: Vec<String> =
             std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         left.sort();
-        assert_eq!(left, ["cagnotte-20261202T000000Z", "cagnotte-20261203T000000Z", "cagnotte-notes.txt", "mine"]);
+        assert_eq!(
+            left,
+            [
+                ".unfinished-photos",
+                "cagnotte-20261202T000000Z",
+                "cagnotte-20261203T000000Z",
+                "cagnotte-notes.txt",
+                "mine"
+            ]
+        );
     }
 }

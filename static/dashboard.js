@@ -88,7 +88,7 @@
       backups: {
         off: "Sauvegardes automatiques : désactivées (--backup-dir).",
         first: function (dir, every) { return "Sauvegardes automatiques dans " + dir + ", toutes les " + every + " : la première est en cours."; },
-        last: function (ago, dir, every, keep) { return "Dernière sauvegarde " + ago + ", dans " + dir + " (toutes les " + every + ", les " + keep + " dernières gardées)."; },
+        last: function (ago, dir, every, keep) { return "Dernière sauvegarde " + ago + ", dans " + dir + " (toutes les " + every + " et à l'arrêt, les " + keep + " dernières gardées)."; },
         failed: function (err) { return "⚠ La dernière sauvegarde a échoué : " + err; },
         units: ["s", "min", "h", "j"]
       },
@@ -189,7 +189,7 @@
       backups: {
         off: "Automatic backups: off (--backup-dir).",
         first: function (dir, every) { return "Automatic backups in " + dir + ", every " + every + ": the first one is under way."; },
-        last: function (ago, dir, every, keep) { return "Last backup " + ago + ", in " + dir + " (every " + every + ", the newest " + keep + " kept)."; },
+        last: function (ago, dir, every, keep) { return "Last backup " + ago + ", in " + dir + " (every " + every + " and at shutdown, the newest " + keep + " kept)."; },
         failed: function (err) { return "⚠ The last backup failed: " + err; },
         units: ["s", "min", "h", "d"]
       },

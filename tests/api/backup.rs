@@ -191,3 +191,79 @@ fn a_backup_directory_that_cannot_be_made_is_said_at_start() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot create the backup directory") && err.contains("a-file/backups"), "{err}");
 }
+
+/// At shutdown (SIGTERM) the real binary takes one more backup when events came
+/// since its last one, so that the newest copy holds every donation it
+/// acknowledged, not only those of the last period; with nothing new since,
+/// it takes none.
+#[tokio::test]
+async fn the_server_backs_itself_up_at_shutdown_when_events_came_since() {
+    use super::crash::{post, ready, setup_live, start_with, terminate};
+    let (data, backups) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let args = ["--backup-dir", backups.path().to_str().unwrap(), "--backup-every", "1h"];
+    let copies = || {
+        let mut names: Vec<String> =
+            std::fs::read_dir(backups.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        names
+    };
+    let client = reqwest::Client::new();
+    let started = async |server: &super::crash::Server| {
+        ready(&client, &server.base).await;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let r = client.get(format!("{}/api/v1/backups", server.base)).bearer_auth(ADMIN).send().await.unwrap();
+            let v: serde_json::Value = r.json().await.unwrap();
+            if !v["last"].is_null() {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "no backup at start: {v}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    let stop = async |mut server: super::crash::Server| {
+        let (status, server) = tokio::task::spawn_blocking(move || (terminate(&mut server), server)).await.unwrap();
+        assert!(status.success(), "{status}");
+        server.log.lock().unwrap().join("\n")
+    };
+
+    // A copy a killed server left unfinished is removed, never taken for a backup.
+    let unfinished = backups.path().join(".unfinished-cagnotte-20261201T000000Z");
+    std::fs::create_dir(&unfinished).unwrap();
+    std::fs::write(unfinished.join("cagnotte.db"), "cut short").unwrap();
+    let server = start_with(data.path(), &args, None);
+    started(&server).await;
+    let names = copies();
+    assert!(names.len() == 1 && names[0].starts_with("cagnotte-2"), "{names:?}");
+    let (live, key, _) = setup_live(&client, &server.base).await;
+    for (id, amount) in [("a", 1500), ("b", 250)] {
+        let url = format!("{}/api/v1/lives/{live}/donations", server.base);
+        let body = json!({"id": id, "amount": amount, "currency": "EUR", "donor": "Zoé"});
+        assert_eq!(post(&client, url, &key, Some(id), &body).await.unwrap().0, 201);
+    }
+    let log = stop(server).await;
+    assert!(log.contains("backup taken at shutdown"), "{log}");
+    let names = copies();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names[0] < names[1], "{names:?}");
+
+    // The newest copy holds both donations.
+    let copy = Arc::new(tempfile::tempdir().unwrap());
+    for f in std::fs::read_dir(backups.path().join(&names[1])).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), copy.path().join(f.file_name())).unwrap();
+    }
+    let copied = spawn_app_with(copy, |_| {}).await;
+    let (_, l) = copied.get(&format!("/api/v1/lives/{live}")).await;
+    assert_eq!(l["totals"], json!({"raised": 1750, "matched": 0, "total": 1750, "donations": 2}));
+
+    // Started again: a backup at start; stopped with nothing new: none more.
+    let server = start_with(data.path(), &args, None);
+    started(&server).await;
+    assert_eq!(copies().len(), 3, "{:?}", copies());
+    let log = stop(server).await;
+    assert!(log.contains("no backup at shutdown"), "{log}");
+    let names = copies();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names[1] < names[2], "{names:?}");
+}

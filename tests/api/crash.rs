@@ -9,11 +9,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-struct Server {
-    child: Child,
-    base: String,
+pub(super) struct Server {
+    pub(super) child: Child,
+    pub(super) base: String,
     /// Everything the server logged so far.
-    log: Arc<Mutex<Vec<String>>>,
+    pub(super) log: Arc<Mutex<Vec<String>>>,
 }
 
 fn start(dir: &std::path::Path) -> Server {
@@ -21,7 +21,7 @@ fn start(dir: &std::path::Path) -> Server {
 }
 
 /// Runs the real binary; `file_limit_kb` runs it under `ulimit -f` (a full disk).
-fn start_with(dir: &std::path::Path, extra: &[&str], file_limit_kb: Option<u64>) -> Server {
+pub(super) fn start_with(dir: &std::path::Path, extra: &[&str], file_limit_kb: Option<u64>) -> Server {
     let mut cmd = match file_limit_kb {
         Some(kb) => {
             let mut c = Command::new("bash");
@@ -59,13 +59,13 @@ fn start_with(dir: &std::path::Path, extra: &[&str], file_limit_kb: Option<u64>)
     Server { child, base: format!("http://{addr}"), log }
 }
 
-fn terminate(server: &mut Server) -> std::process::ExitStatus {
+pub(super) fn terminate(server: &mut Server) -> std::process::ExitStatus {
     let pid = server.child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     server.child.wait().unwrap()
 }
 
-async fn setup_live(client: &reqwest::Client, base: &str) -> (String, String, String) {
+pub(super) async fn setup_live(client: &reqwest::Client, base: &str) -> (String, String, String) {
     let (_, c) =
         post(client, format!("{base}/api/v1/campaigns"), ADMIN, None, &json!({"name": "C", "currency": "EUR"}))
             .await
@@ -99,7 +99,7 @@ pub(super) async fn ready(client: &reqwest::Client, base: &str) {
     }
 }
 
-async fn post(
+pub(super) async fn post(
     client: &reqwest::Client,
     url: String,
     token: &str,

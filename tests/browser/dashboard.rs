@@ -2018,7 +2018,7 @@ async fn the_dashboard_says_whether_the_server_backs_itself_up() {
     with_browser(async |b| {
         sign_in(b, &app, "").await;
         let said = format!(
-            "Dernière sauvegarde à l'instant, dans {} (toutes les 1 h, les 24 dernières gardées).",
+            "Dernière sauvegarde à l'instant, dans {} (toutes les 1 h et à l'arrêt, les 24 dernières gardées).",
             backups.path().display()
         );
         wait_text(b, "#backup-state", &said).await;
