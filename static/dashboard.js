@@ -1629,7 +1629,8 @@
     card.editing = card.editing || {};
     card.editing[kind] = card.editing[kind] || cagnotteEditable(kind, form, form.querySelector('button[type="submit"]'),
       form.querySelector('[data-f="' + kind + '-keep"]'), {
-        lang: lang, said: notice, amountText: function (minor) { return moneyInput(minor, campaign.currency); }
+        lang: lang, said: notice, heading: box.querySelector("summary"),
+        amountText: function (minor) { return moneyInput(minor, campaign.currency); }
       });
     card.querySelector('[data-f="manage"]').open = true;
     box.open = true;

@@ -164,12 +164,14 @@ function cagnotteFiveMore(x) {
 var cagnotteEditWords = {
   fr: {
     edit: "Modifier", saveChallenge: "Enregistrer le défi",
+    editingChallengeTitle: "Modifier le défi en cours", editingPollTitle: "Modifier le sondage en cours",
     editingChallenge: function (m) { return "Modifiez le défi puis enregistrez : sa durée compte depuis son lancement (il dure depuis " + m + " min)."; },
     savePoll: "Enregistrer le sondage",
     editingPoll: function (m) { return "Modifiez la question ou la durée puis enregistrez : les options restent (elles comptent déjà des dons), la durée compte depuis son lancement (il dure depuis " + m + " min)."; }
   },
   en: {
     edit: "Edit", saveChallenge: "Save the challenge",
+    editingChallengeTitle: "Change the challenge on air", editingPollTitle: "Change the poll on air",
     editingChallenge: function (m) { return "Change the challenge, then save: its length counts from its start (it has run " + m + " min)."; },
     savePoll: "Save the poll",
     editingPoll: function (m) { return "Change the question or the length, then save: the options stay (gifts already count for them), the length counts from its start (it has run " + m + " min)."; }
@@ -181,10 +183,12 @@ var cagnotteEditWords = {
 // and kept: gifts count for them; a length in whole minutes from its start),
 // relabels `submit` and says how to save; `keep` ("Annuler la modification")
 // and `leave()` put it back to a new one. While it changes one, its id is
-// `form.dataset.editing`. `amountText(minor)` writes an amount as the form reads it.
+// `form.dataset.editing`, and `o.heading`, when given (the dashboard's box's
+// summary), says so. `amountText(minor)` writes an amount as the form reads it.
 function cagnotteEditable(kind, form, submit, keep, o) {
   "use strict";
   var W = cagnotteEditWords[o.lang], e = form.elements, label = submit.textContent, poll = kind === "poll";
+  var title = o.heading && o.heading.textContent;
   function leave() {
     delete form.dataset.editing;
     if (poll) {
@@ -198,6 +202,7 @@ function cagnotteEditable(kind, form, submit, keep, o) {
       e.minutes.value = e.minutes.defaultValue;
     }
     submit.textContent = label;
+    if (o.heading) o.heading.textContent = title;
     keep.hidden = true;
   }
   keep.addEventListener("click", function () { leave(); o.said("", false); });
@@ -214,6 +219,7 @@ function cagnotteEditable(kind, form, submit, keep, o) {
     e.minutes.value = x.ends_at ? Math.round((Date.parse(x.ends_at) - start) / 60000) : "";
     form.dataset.editing = x.id;
     submit.textContent = poll ? W.savePoll : W.saveChallenge;
+    if (o.heading) o.heading.textContent = poll ? W.editingPollTitle : W.editingChallengeTitle;
     keep.hidden = false;
     o.said(poll ? W.editingPoll(ran) : W.editingChallenge(ran), false);
     (poll ? e.question : e.label).focus();

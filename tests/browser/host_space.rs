@@ -919,7 +919,8 @@ async fn an_organiser_changes_a_challenge_and_a_poll_on_air_from_the_dashboard()
         let form = |kind: &str, fields: &str| {
             format!(
                 "return (function (f) {{ return [{fields}, f.querySelector('button[type=submit]').textContent, \
-                 f.querySelector('[data-f={kind}-keep]').hidden, f.closest('details').open]; }})\
+                 f.querySelector('[data-f={kind}-keep]').hidden, f.closest('details').open, \
+                 f.closest('details').querySelector('summary').textContent]; }})\
                  (document.querySelector('#lives article [data-form={kind}]'))"
             )
         };
@@ -934,12 +935,12 @@ async fn an_organiser_changes_a_challenge_and_a_poll_on_air_from_the_dashboard()
             "Modifiez le défi puis enregistrez : sa durée compte depuis son lancement (il dure depuis 10 min).",
         )
         .await;
-        assert_eq!(b.js(&challenge_form).await, json!(["Je chante", "20.00", "15", "Enregistrer le défi", false, true]));
+        assert_eq!(b.js(&challenge_form).await, json!(["Je chante", "20.00", "15", "Enregistrer le défi", false, true, "Modifier le défi en cours"]));
         fill(b, "#lives article [data-form=challenge] [name=amount]", "25").await;
         fill(b, "#lives article [data-form=challenge] [name=minutes]", "20").await;
         click(b, "#lives article [data-form=challenge] button[type=submit]").await;
         wait_text(b, "#notice", "Défi modifié : les overlays du live le suivent.").await;
-        assert_eq!(b.js(&challenge_form).await, json!(["", "", "15", "Lancer le défi", true, true]));
+        assert_eq!(b.js(&challenge_form).await, json!(["", "", "15", "Lancer le défi", true, true, "Lancer le défi"]));
         let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
         let m = &c["milestones"][0];
         let ms = |x: &Value, k: &str| cagnotte::domain::Timestamp::parse(x[k].as_str().unwrap()).unwrap().millis();
@@ -958,14 +959,14 @@ async fn an_organiser_changes_a_challenge_and_a_poll_on_air_from_the_dashboard()
         .await;
         assert_eq!(
             b.js(&poll_form).await,
-            json!(["Quel jeu ?", "Mario\nZelda", true, "30", "Enregistrer le sondage", false, true])
+            json!(["Quel jeu ?", "Mario\nZelda", true, "30", "Enregistrer le sondage", false, true, "Modifier le sondage en cours"])
         );
         fill(b, "#lives article [data-form=poll] [name=question]", "Quel jeu ce soir ?").await;
         fill(b, "#lives article [data-form=poll] [name=minutes]", "45").await;
         click(b, "#lives article [data-form=poll] button[type=submit]").await;
         wait_text(b, "#notice", "Sondage modifié : les overlays du live le suivent.").await;
         wait_text(b, "#polls tbody tr td:nth-child(2)", "Quel jeu ce soir ?").await;
-        assert_eq!(b.js(&poll_form).await, json!(["", "", false, "", "Lancer le sondage", true, true]));
+        assert_eq!(b.js(&poll_form).await, json!(["", "", false, "", "Lancer le sondage", true, true, "Lancer le sondage"]));
         let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
         let p = &l["polls"][0];
         assert_eq!(
@@ -977,7 +978,7 @@ async fn an_organiser_changes_a_challenge_and_a_poll_on_air_from_the_dashboard()
         wait_text(b, "#lives article [data-form=poll] button[type=submit]", "Enregistrer le sondage").await;
         click(b, "#lives article [data-f=poll-keep]").await;
         wait_text(b, "#lives article [data-form=poll] button[type=submit]", "Lancer le sondage").await;
-        assert_eq!(b.js(&poll_form).await, json!(["", "", false, "", "Lancer le sondage", true, true]));
+        assert_eq!(b.js(&poll_form).await, json!(["", "", false, "", "Lancer le sondage", true, true, "Lancer le sondage"]));
         let (_, again) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
         assert_eq!(again["polls"], l["polls"], "nothing changed");
     })
