@@ -128,6 +128,7 @@ impl From<Refusal> for ApiError {
             Refusal::MilestoneNotFound => ApiError::not_found("milestone_not_found", msg),
             Refusal::MilestoneReached => ApiError::new(StatusCode::CONFLICT, "milestone_reached", msg),
             Refusal::PollNotFound => ApiError::not_found("poll_not_found", msg),
+            Refusal::HostNotFound => ApiError::not_found("host_not_found", msg),
             Refusal::PollOver => ApiError::new(StatusCode::CONFLICT, "poll_over", msg),
             Refusal::PollOpen => ApiError::new(StatusCode::CONFLICT, "poll_open", msg),
             Refusal::RewardNotFound => ApiError::not_found("reward_not_found", msg),

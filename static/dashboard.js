@@ -1349,8 +1349,8 @@
     });
   }));
 
-  // A host renamed on all their lives, one after the other; a name another
-  // host has joins them, once confirmed by a second click.
+  // A host renamed on all their lives at once; a name another host has joins
+  // them, once confirmed by a second click.
   var renameArmed = null;
   el("rename-host").addEventListener("submit", guard(function (form) {
     var key = field(form, "host").value, to = text(field(form, "to").value);
@@ -1365,11 +1365,8 @@
       return null;
     }
     renameArmed = null;
-    var next = function (i) {
-      if (i === lives.length) return null;
-      return api("PATCH", "/api/v1/lives/" + encodeURIComponent(lives[i].id), { host: to }).then(function () { return next(i + 1); });
-    };
-    return Promise.resolve(next(0)).then(function () {
+    var path = "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/hosts/rename";
+    return api("POST", path, { from: from, to: to }).then(function () {
       field(form, "to").value = "";
       notice(T.renamed(from, to, lives.length), false);
       return refresh(false);

@@ -450,6 +450,13 @@ pub enum Command {
     Tick,
     UpdateCampaign(Campaign),
     UpdateLive(Live),
+    /// Every live of `from` (its host's name however typed: case and spaces
+    /// around it aside) in a campaign called `to`, in one commit.
+    RenameHost {
+        campaign_id: String,
+        from: String,
+        to: String,
+    },
     /// A new goal for a live, on air ("on passe à 1 000 € !"): the admin, the
     /// live's key or its host key. The writer changes it on the live as it is.
     SetLiveGoal {
@@ -647,6 +654,8 @@ pub enum Decision {
     AlreadyRefunded {
         donation_id: String,
     },
+    /// Several facts of one command, in order, in one commit.
+    AppendAll(Vec<Fact>),
     /// Nothing to write (a tick with nothing due).
     Nothing,
 }
@@ -693,6 +702,8 @@ pub enum Refusal {
     TooShort { what: &'static str, elapsed: u32 },
     #[error("no poll of this live has this id")]
     PollNotFound,
+    #[error("no live of this campaign has this host")]
+    HostNotFound,
     #[error("this poll is closed: closed by its host or its time is up")]
     PollOver,
     #[error("this live already has a poll open: close it first")]
@@ -1488,6 +1499,26 @@ impl State {
                     return Err(Refusal::LiveNotFound);
                 }
                 Ok(Decision::Append(Fact::LiveUpdated { live: l.clone() }))
+            }
+            Command::RenameHost { campaign_id, from, to } => {
+                let c = self.campaigns.get(campaign_id).ok_or(Refusal::CampaignNotFound)?;
+                let key = super::host_key(from);
+                let theirs: Vec<&Live> = c
+                    .lives
+                    .iter()
+                    .filter_map(|id| self.lives.get(id))
+                    .map(|l| &l.live)
+                    .filter(|l| super::host_key(&l.host) == key)
+                    .collect();
+                if theirs.is_empty() {
+                    return Err(Refusal::HostNotFound);
+                }
+                let facts: Vec<Fact> = theirs
+                    .into_iter()
+                    .filter(|l| l.host != *to)
+                    .map(|l| Fact::LiveUpdated { live: Live { host: to.clone(), ..l.clone() } })
+                    .collect();
+                Ok(if facts.is_empty() { Decision::Nothing } else { Decision::AppendAll(facts) })
             }
             Command::SetLiveGoal { by, live_id, goal } => {
                 let l = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;

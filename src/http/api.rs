@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/milestones", post(create_milestone))
         .route("/api/v1/campaigns/{id}/milestones/{milestone_id}", delete(remove_milestone))
         .route("/api/v1/lives/{id}", get(get_live).patch(edit_live))
+        .route("/api/v1/campaigns/{id}/hosts/rename", post(rename_host))
         .route("/api/v1/lives/{id}/donors", get(live_donors))
         .route("/api/v1/lives/{id}/donations", post(donate))
         .route("/api/v1/lives/{id}/events", get(events))
@@ -1467,6 +1468,13 @@ async fn edit_campaign(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RenameHost {
+    from: String,
+    to: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct EditLive {
     host: Option<String>,
     #[serde(default)]
@@ -1621,6 +1629,33 @@ async fn skip_alert(
         crate::ledger::Outcome::Unchanged { .. } => return Err(ApiError::internal("a skip wrote nothing")),
     };
     Ok(axum::Json(json!({ "seq": seq })).into_response())
+}
+
+/// `POST /api/v1/campaigns/{id}/hosts/rename {from, to}` (admin): every live of
+/// the host `from` in the campaign, whatever case or spaces it was typed with,
+/// gets `to` as its host, in one commit (each live's streams get its
+/// `live_updated`). A name another host of the campaign has joins them. Answers
+/// the new name and the lives renamed (none when each already has it).
+async fn rename_host(
+    State(app): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<RenameHost>,
+) -> Result<Response, ApiError> {
+    app.require_admin(&headers)?;
+    let from = text::required("from", &b.from, text::NAME_MAX)?;
+    let to = text::required("to", &b.to, text::NAME_MAX)?;
+    let key = crate::domain::host_key(&from);
+    // In creation order, as the writer renames them.
+    let lives = app.views.with_campaign(&campaign_id, |c| c.lives.clone()).unwrap_or_default();
+    let renamed: Vec<String> = lives
+        .into_iter()
+        .filter(|id| {
+            app.views.with_live(id, |l| crate::domain::host_key(&l.live.host) == key && l.live.host != to) == Some(true)
+        })
+        .collect();
+    app.ledger.submit(Command::RenameHost { campaign_id, from, to: to.clone() }).await?;
+    Ok(axum::Json(json!({ "host": to, "renamed": renamed })).into_response())
 }
 
 /// `PATCH /api/v1/lives/{id}`: the host, title and schedule of a live (admin).

@@ -232,6 +232,20 @@ impl Writer {
                     }
                     result.map(|(seq, body)| Outcome::Appended { seq, body })
                 }
+                Ok(Decision::AppendAll(facts)) => {
+                    let campaign = facts.first().and_then(|f| self.state.campaign_of(f));
+                    let mut result = Ok((self.state.last_seq, None));
+                    for fact in facts {
+                        result = self.append(fact, now, &mut rows, &mut pending);
+                        if result.is_err() {
+                            break;
+                        }
+                    }
+                    if result.is_ok() {
+                        self.follow_ups(campaign.as_deref(), now, &mut rows, &mut pending);
+                    }
+                    result.map(|(seq, body)| Outcome::Appended { seq, body })
+                }
                 Ok(Decision::Nothing) => {
                     self.follow_ups(None, now, &mut rows, &mut pending);
                     Ok(Outcome::Unchanged { body: String::new() })
@@ -851,6 +865,7 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         Command::TestAlert { donation, .. } => donation.at = now,
         Command::UpdateCampaign(_)
         | Command::UpdateLive(_)
+        | Command::RenameHost { .. }
         | Command::SetLiveGoal { .. }
         | Command::SetStreamUrl { .. }
         | Command::SetModeration { .. }

@@ -238,3 +238,87 @@ async fn a_host_s_key_opens_their_other_lives_and_no_one_else_s() {
     let res = no_redirect.get(format!("{}/lives/{}/host?follow=host&lang=en", app.base, mon.id)).send().await.unwrap();
     assert_eq!(res.headers()["location"], format!("/lives/{}/host?lang=en", wed.id).as_str());
 }
+
+/// `POST /api/v1/campaigns/{id}/hosts/rename {from, to}`: every live of a host
+/// in the campaign, however their name was typed, renamed in one commit (their
+/// frames one after the other), a host of another campaign untouched; the same
+/// name again writes nothing; a name another host has joins them (one host link
+/// for all); refusals in the error's shape change nothing.
+#[tokio::test]
+async fn a_host_is_renamed_on_all_their_lives_in_one_commit() {
+    let app = spawn_app().await;
+    let c = app.eur_campaign().await;
+    let other = app.eur_campaign().await;
+    let first = app.live(&c, json!({"host": "Coco"})).await;
+    let zoe = app.live(&c, json!({"host": "Zoé"})).await;
+    let second = app.live(&c, json!({"host": " coco "})).await;
+    let elsewhere = app.live(&other, json!({"host": "Coco"})).await;
+    let mut ws = app.ws(&second, None).await;
+    ws.next().await;
+    let mut campaign_ws = app.campaign_ws(&c).await;
+    campaign_ws.next().await;
+    let rename = async |from: &str, to: &str| {
+        app.post(&format!("/api/v1/campaigns/{c}/hosts/rename"), Some(ADMIN), json!({"from": from, "to": to})).await
+    };
+    let host_of = async |l: &TestLive| app.get(&format!("/api/v1/lives/{}", l.id)).await.1["host"].clone();
+
+    let (s, v) = rename("COCO", "Corentin").await;
+    assert_eq!((s, v), (StatusCode::OK, json!({"host": "Corentin", "renamed": [first.id, second.id]})));
+    for (l, name) in [(&first, "Corentin"), (&second, "Corentin"), (&zoe, "Zoé"), (&elsewhere, "Coco")] {
+        assert_eq!(host_of(l).await, name, "{}", l.id);
+    }
+    // Both in one commit, in creation order: the campaign's stream sees them back to back.
+    let a = campaign_ws.until("live_updated").await;
+    let b = campaign_ws.next().await;
+    assert_eq!(
+        (&a["live"]["id"], &a["live"]["host"], &b["type"], &b["live"]["id"], &b["live"]["host"]),
+        (&json!(first.id), &json!("Corentin"), &json!("live_updated"), &json!(second.id), &json!("Corentin"))
+    );
+    let seq = a["seq"].as_u64().unwrap();
+    assert_eq!(b["seq"].as_u64(), Some(seq + 1));
+    let frame = ws.until("live_updated").await;
+    assert_eq!((frame["seq"].as_u64(), &frame["live"]["host"]), (Some(seq + 1), &json!("Corentin")));
+    // The same name again: nothing written.
+    assert_eq!(rename("corentin", "Corentin").await, (StatusCode::OK, json!({"host": "Corentin", "renamed": []})));
+    assert_eq!(app.events(&second, seq + 1).await, Vec::<Value>::new());
+
+    // Zoé joins Corentin: one host of three lives, whose host link opens each.
+    let (s, v) = rename("Zoé", "Corentin").await;
+    assert_eq!((s, v), (StatusCode::OK, json!({"host": "Corentin", "renamed": [zoe.id]})));
+    let (_, doc) = app.get(&format!("/api/v1/campaigns/{c}")).await;
+    let hosts: Vec<(Value, Value)> =
+        doc["hosts"].as_array().unwrap().iter().map(|h| (h["host"].clone(), h["lives"].clone())).collect();
+    assert_eq!(hosts, [(json!("Corentin"), json!([first.id, zoe.id, second.id]))]);
+    assert_eq!(status_of(&app, &zoe.id, &first.overlay_token).await, 101);
+    assert_eq!(status_of(&app, &elsewhere.id, &first.overlay_token).await, 403);
+
+    // Refused, in the error's shape, and nothing changes.
+    let path = format!("/api/v1/campaigns/{c}/hosts/rename");
+    let before = app.get(&format!("/api/v1/campaigns/{c}")).await.1;
+    for (token, body, status, code) in [
+        (ADMIN, json!({"from": "Ana", "to": "Anna"}), StatusCode::NOT_FOUND, "host_not_found"),
+        (ADMIN, json!({"from": "Corentin", "to": "  "}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+        (ADMIN, json!({"from": "", "to": "Coco"}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+        (ADMIN, json!({"from": "Corentin"}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+        (
+            ADMIN,
+            json!({"from": "Corentin", "to": "Coco", "lives": []}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_field",
+        ),
+        (ADMIN, json!({"from": "Corentin", "to": "x".repeat(121)}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+        (first.key.as_str(), json!({"from": "Corentin", "to": "Coco"}), StatusCode::FORBIDDEN, "forbidden"),
+    ] {
+        let (s, v) = app.post(&path, Some(token), body.clone()).await;
+        assert_eq!((s, v["error"].as_str()), (status, Some(code)), "{body} {v}");
+        assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+    }
+    let (s, v) =
+        app.post("/api/v1/campaigns/nope/hosts/rename", Some(ADMIN), json!({"from": "Coco", "to": "Corentin"})).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("campaign_not_found")), "{v}");
+    assert_eq!(app.get(&format!("/api/v1/campaigns/{c}")).await.1, before);
+    // As the log has it after a restart.
+    drop((ws, campaign_ws));
+    let app = app.restart().await;
+    assert_eq!(app.get(&format!("/api/v1/campaigns/{c}")).await.1, before);
+}
