@@ -588,7 +588,19 @@ fn thanks_line(ask: &Ask, s: &Subject) -> String {
         }
         format!("{}{out}{tail}", ask.words("Merci à ", "Thank you "))
     };
-    let mut shown = s.names.len();
+    // No more names than fit end to end with ", " between them: the line holds
+    // them and more, so that it is cut from there, not from every donor of a
+    // campaign of thousands one at a time.
+    let mut shown = 0;
+    let mut chars = 0;
+    for name in &s.names {
+        chars += name.chars().count() + if shown > 0 { 2 } else { 0 };
+        if chars > MAX_CHARS {
+            break;
+        }
+        shown += 1;
+    }
+    let mut shown = shown.max(1);
     let mut out = line(shown);
     while shown > 1 && out.chars().count() > MAX_CHARS {
         shown -= 1;
@@ -751,6 +763,60 @@ fn when(ask: &Ask, at: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A campaign's thank-you to `names` (sorted), 1 € each, and two anonymous gifts.
+    fn thanks_to(names: &[String]) -> String {
+        let ask = Ask::of(&HashMap::from([("say".to_owned(), "thanks".to_owned())])).unwrap();
+        let n = names.len() as i64;
+        let totals = Totals { raised: 100 * (n + 2), matched: 0, total: 100 * (n + 2), donations: n as u64 + 2 };
+        let subject = Subject {
+            currency: Currency::parse("EUR").unwrap(),
+            totals,
+            goal: None,
+            beneficiary: "Restos".to_owned(),
+            campaign_totals: None,
+            donate_url: None,
+            top: Value::Null,
+            last: None,
+            climb: (totals.total, Vec::new()),
+            lives: Vec::new(),
+            rewards: Vec::new(),
+            window: Window::Open,
+            names: names.to_vec(),
+            unnamed: 2,
+            matches: Vec::new(),
+        };
+        thanks_line(&ask, &subject)
+    }
+
+    /// However many donors, the thank-you names the most that the line holds
+    /// (the first alphabetically) and counts the others with the anonymous
+    /// gifts: the same line as adding names one at a time while they fit.
+    #[test]
+    fn a_thank_you_to_thousands_names_as_many_as_the_line_holds() {
+        for (count, width) in
+            [(1, 5), (3, 40), (20, 12), (33, 9), (40, 9), (500, 3), (30_000, 11), (200, 399), (2, 500)]
+        {
+            let names: Vec<String> = (0..count).map(|i| format!("{i:0width$}")).collect();
+            let total = Currency::parse("EUR").unwrap().format_for(100 * (count as i64 + 2), true);
+            let tail = format!("\u{a0}: {total} récoltés pour Restos\u{a0}!");
+            // The reference: every count of names shown, the longest line that fits.
+            let with = |shown: usize| {
+                let others = count - shown + 2;
+                let list = if shown == count && count == 1 {
+                    format!("{} et à 2 donateurs anonymes", names[0])
+                } else if shown == count {
+                    format!("{} et {}, et à 2 donateurs anonymes", names[..count - 1].join(", "), names[count - 1])
+                } else {
+                    format!("{} et {others} autres donateurs", names[..shown].join(", "))
+                };
+                format!("Merci à {list}{tail}")
+            };
+            let expected = (1..=count.min(400)).rev().map(with).find(|l| l.chars().count() <= MAX_CHARS);
+            let said = thanks_to(&names);
+            assert_eq!(said, expected.unwrap_or_else(|| with(1)), "{count} names of {width}");
+        }
+    }
 
     #[test]
     fn a_long_line_is_cut_after_a_word() {
