@@ -52,6 +52,12 @@ async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Result<Resp
         out.sample("cagnotte_backup_failures_total", &[], b.failures.load(Relaxed));
     }
 
+    out.head("cagnotte_public_days_reads_total", "counter", "Reads of a campaign's log for its public day by day.");
+    out.sample(
+        "cagnotte_public_days_reads_total",
+        &[],
+        app.public_days.reads.load(std::sync::atomic::Ordering::Relaxed),
+    );
     out.gauge("cagnotte_lives", "Lives, all campaigns together.", app.views.lives.len());
     let mut campaigns: Vec<(String, &'static str, Totals)> =
         app.views.campaigns.iter().map(|c| (c.key().clone(), c.campaign.currency.code(), c.totals)).collect();

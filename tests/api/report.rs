@@ -348,6 +348,40 @@ async fn the_public_day_by_day_sums_to_the_totals_on_the_asked_clock() {
     assert_eq!(app.get("/api/v1/campaigns/nope/days").await.0, StatusCode::NOT_FOUND);
 }
 
+/// Many viewers opening the public page at once (a stream's link posted) make
+/// one read of the log for the day by day, not one each: those who ask while
+/// it is read wait for it; with nothing new, none at all.
+#[tokio::test]
+async fn viewers_asking_the_day_by_day_at_once_share_one_read_of_the_log() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    app.gift(&live, Some("Ana"), 1500, false).await;
+    let reads = async || {
+        let res = app.client.get(format!("{}/metrics", app.base)).bearer_auth(ADMIN).send().await.unwrap();
+        let page = res.text().await.unwrap();
+        page.lines().find_map(|l| l.strip_prefix("cagnotte_public_days_reads_total ")).unwrap().parse::<u64>().unwrap()
+    };
+    let path = format!("/api/v1/campaigns/{}/days", live.campaign_id);
+    let all_at_once = async || {
+        let asks = (0..40).map(|_| app.get(&path));
+        let answers = futures_util::future::join_all(asks).await;
+        assert!(answers.iter().all(|(s, v)| *s == StatusCode::OK && *v == answers[0].1), "{:?}", answers[0]);
+        answers[0].1["by_day"][0]["donations"].clone()
+    };
+    assert_eq!(reads().await, 0);
+    assert_eq!(all_at_once().await, json!(1));
+    assert_eq!(reads().await, 1);
+    // A new gift, once the answer is two seconds old: one more read for all of them.
+    app.gift(&live, Some("Bob"), 700, false).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(all_at_once().await, json!(2));
+    assert_eq!(reads().await, 2);
+    // Nothing new: none.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(all_at_once().await, json!(2));
+    assert_eq!(reads().await, 2);
+}
+
 /// The report's share of each payment platform, biggest first, summing to the
 /// campaign's totals: what each provider's payouts add up to.
 #[tokio::test]
