@@ -190,8 +190,16 @@ impl Board {
     /// Like [`Board::top_donors`], the first `n` of them.
     fn ranked_donors(&self, n: usize) -> Value {
         let mut v: Vec<_> = self.donors.iter().collect();
-        v.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(b.0)));
-        v.iter().take(n).map(|(name, (amount, n))| json!({"donor": name, "amount": amount, "donations": n})).collect()
+        let order =
+            |a: &(&String, &(i64, u64)), b: &(&String, &(i64, u64))| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(b.0));
+        // The first `n` of thousands picked out before they are sorted: every
+        // viewer's page and overlay asks for the ten biggest when it opens.
+        if n < v.len() {
+            v.select_nth_unstable_by(n, order);
+            v.truncate(n);
+        }
+        v.sort_unstable_by(order);
+        v.iter().map(|(name, (amount, n))| json!({"donor": name, "amount": amount, "donations": n})).collect()
     }
 
     /// Every named donor, biggest first, and how many of the `donations` that
@@ -1096,6 +1104,25 @@ impl<'a> Newest<'a> {
 mod tests {
     use super::*;
     use crate::domain::Donation;
+
+    /// The biggest donors picked out of many are those of a whole sort: by
+    /// amount, ties by name, however many are asked for.
+    #[test]
+    fn the_biggest_donors_are_picked_as_a_whole_sort_ranks_them() {
+        let mut board = Board::default();
+        for i in 0..500u64 {
+            // Amounts with many ties (37 values), names in no order.
+            board.donors.insert(format!("Donor {:03}", (i * 7919) % 500), ((i % 37) as i64 * 100, 1 + i % 3));
+        }
+        let mut all: Vec<_> = board.donors.iter().collect();
+        all.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(b.0)));
+        let whole: Vec<Value> =
+            all.iter().map(|(name, (amount, n))| json!({"donor": name, "amount": amount, "donations": n})).collect();
+        for n in [0, 1, 3, TOP, 499, 500, 501, usize::MAX] {
+            assert_eq!(board.ranked_donors(n), json!(whole[..n.min(500)]), "{n}");
+        }
+        assert_eq!(board.top_donors()[0], json!({"donor": "Donor 084", "amount": 3600, "donations": 1}));
+    }
 
     const MIN: i64 = 60_000;
 
