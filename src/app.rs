@@ -56,7 +56,7 @@ pub struct Inner {
     /// The backups the server takes by itself (`--backup-dir`).
     pub backups: crate::backups::BackupStats,
     /// The public day-by-day of the campaigns, as last worked out.
-    pub public_days: crate::http::admin::DaysCache,
+    pub public: crate::http::shared::Public,
     /// What each integration's URL received since the start.
     pub receipts: crate::http::integrations::Receipts,
 }
@@ -237,7 +237,7 @@ pub async fn run_with_clock(
         replayed_in,
         webhook_client,
         backups: Default::default(),
-        public_days: Default::default(),
+        public: Default::default(),
         receipts: Default::default(),
     }));
     let router = crate::http::router(app.clone());

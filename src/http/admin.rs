@@ -267,7 +267,7 @@ fn by_day(donations: &[Logged], style: &CsvStyle) -> Vec<Value> {
 
 /// A quarter of an hour of donations: its start (UTC milliseconds), how many
 /// still count, what they keep and what their sponsors gave.
-type Quarter = (i64, u64, i64, i64);
+pub type Quarter = (i64, u64, i64, i64);
 
 /// The donations that still count, summed by quarter of an hour (UTC), oldest
 /// first: every time zone's offset is a multiple of a quarter of an hour, so a
@@ -296,36 +296,6 @@ fn days_of(quarters: &[Quarter], style: &CsvStyle) -> Vec<Value> {
         .collect()
 }
 
-/// Each campaign's donations by quarter of an hour as last read for its
-/// public day by day: the log is read again only once the campaign changed,
-/// and at most every [`DAYS_FRESH`], however many viewers ask, whatever
-/// their clocks (each one's days are summed from the quarters). One read at a
-/// time: the viewers who ask meanwhile (a stream's link posted, hundreds of
-/// pages opened at once) wait for it and share it instead of each reading.
-#[derive(Default)]
-pub struct DaysCache {
-    read: std::sync::Mutex<HashMap<String, DaysRead>>,
-    reading: tokio::sync::Mutex<()>,
-    /// Reads of the log made for it, for `/metrics`.
-    pub reads: std::sync::atomic::AtomicU64,
-}
-
-impl DaysCache {
-    /// The quarters read at `seq`, or less than [`DAYS_FRESH`] ago.
-    fn fresh(&self, campaign_id: &str, seq: u64) -> Option<std::sync::Arc<Vec<Quarter>>> {
-        let read = self.read.lock().unwrap_or_else(|p| p.into_inner());
-        read.get(campaign_id)
-            .filter(|(s, at, _)| *s == seq || at.elapsed() < DAYS_FRESH)
-            .map(|(_, _, q)| std::sync::Arc::clone(q))
-    }
-}
-
-/// A read of a campaign's quarters: the campaign's seq it holds, when it was made.
-type DaysRead = (u64, std::time::Instant, std::sync::Arc<Vec<Quarter>>);
-
-/// How long a day-by-day answer stands before a change is read into it.
-const DAYS_FRESH: Duration = Duration::from_secs(2);
-
 /// `GET /api/v1/campaigns/{id}/days[?tz=Europe/Paris]` (anyone): each day's
 /// donations and totals of the campaign, as its public page draws them (the
 /// report's `by_day`, which carries no name).
@@ -340,25 +310,16 @@ async fn public_days(
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     let style = CsvStyle { excel: false, french: false, zone: time_zone(&q)? };
     let zone = style.zone.as_ref().map_or("UTC", |(_, name)| name.as_str()).to_owned();
-    let cache = &app.public_days;
-    let quarters = match cache.fresh(&campaign_id, seq) {
-        Some(q) => q,
-        None => {
-            let _one = cache.reading.lock().await;
-            match cache.fresh(&campaign_id, seq) {
-                // Read while this request waited.
-                Some(q) => q,
-                None => {
-                    cache.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
-                    let q = std::sync::Arc::new(quarters(&donations));
-                    let mut read = cache.read.lock().unwrap_or_else(|p| p.into_inner());
-                    read.insert(campaign_id.clone(), (seq, std::time::Instant::now(), std::sync::Arc::clone(&q)));
-                    q
-                }
-            }
-        }
-    };
+    // The campaign's donations by quarter of an hour, shared by every viewer
+    // whatever their clock (each one's days are summed from them).
+    let quarters = app
+        .public
+        .days
+        .get(&campaign_id, seq, async || {
+            let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
+            Ok::<_, ApiError>(quarters(&donations))
+        })
+        .await?;
     Ok(axum::Json(json!({
         "campaign_id": campaign_id, "currency": currency, "time_zone": zone, "totals": totals,
         "by_day": days_of(&quarters, &style),

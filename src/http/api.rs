@@ -17,6 +17,7 @@ use axum::routing::{delete, get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -487,17 +488,49 @@ async fn get_live(State(app): State<AppState>, Path(id): Path<String>) -> Result
 }
 
 async fn live_donors(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let body =
-        app.views.live_donors_json(&id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
-    Ok(axum::Json(body).into_response())
+    let seq = app
+        .views
+        .with_live(&id, |l| l.last_seq)
+        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let views = Arc::clone(&app.views);
+    let missing = || ApiError::not_found("live_not_found", "no live has this id");
+    donors(&app, format!("l/{id}"), seq, move || views.live_donors_json(&id), missing).await
 }
 
 async fn campaign_donors(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let body = app
+    let seq = app
         .views
-        .campaign_donors_json(&id)
+        .with_campaign(&id, |c| c.last_seq)
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
-    Ok(axum::Json(body).into_response())
+    let views = Arc::clone(&app.views);
+    let missing = || ApiError::not_found("campaign_not_found", "no campaign has this id");
+    donors(&app, format!("c/{id}"), seq, move || views.campaign_donors_json(&id), missing).await
+}
+
+/// Every donor of a live or a campaign (thousands on a campaign of a month),
+/// serialized on a blocking thread once for everyone who asks meanwhile.
+async fn donors(
+    app: &AppState,
+    key: String,
+    seq: u64,
+    make: impl FnOnce() -> Option<Value> + Send + 'static,
+    missing: impl FnOnce() -> ApiError,
+) -> Result<Response, ApiError> {
+    let body = app
+        .public
+        .donors
+        .get(&key, seq, async || {
+            let made = tokio::task::spawn_blocking(move || make().map(|v| serde_json::to_vec(&v)))
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            match made {
+                Some(Ok(bytes)) => Ok(axum::body::Bytes::from(bytes)),
+                Some(Err(e)) => Err(ApiError::internal(e.to_string())),
+                None => Err(missing()),
+            }
+        })
+        .await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], axum::body::Bytes::clone(&body)).into_response())
 }
 
 #[derive(Deserialize)]

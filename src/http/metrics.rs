@@ -52,12 +52,18 @@ async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Result<Resp
         out.sample("cagnotte_backup_failures_total", &[], b.failures.load(Relaxed));
     }
 
-    out.head("cagnotte_public_days_reads_total", "counter", "Reads of a campaign's log for its public day by day.");
-    out.sample(
-        "cagnotte_public_days_reads_total",
-        &[],
-        app.public_days.reads.load(std::sync::atomic::Ordering::Relaxed),
+    out.head(
+        "cagnotte_public_answers_made_total",
+        "counter",
+        "Public answers made (a campaign's day by day, a live's or a campaign's donors), each shared by whoever asked meanwhile.",
     );
+    for (what, made) in [("days", &app.public.days.makes), ("donors", &app.public.donors.makes)] {
+        out.sample(
+            "cagnotte_public_answers_made_total",
+            &[("what", what)],
+            made.load(std::sync::atomic::Ordering::Relaxed),
+        );
+    }
     out.gauge("cagnotte_lives", "Lives, all campaigns together.", app.views.lives.len());
     let mut campaigns: Vec<(String, &'static str, Totals)> =
         app.views.campaigns.iter().map(|c| (c.key().clone(), c.campaign.currency.code(), c.totals)).collect();

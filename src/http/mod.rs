@@ -15,6 +15,7 @@ pub mod overlay;
 pub mod pages;
 pub mod reconcile;
 pub mod serve;
+pub mod shared;
 pub mod ws;
 
 use crate::app::AppState;
