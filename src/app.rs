@@ -55,7 +55,7 @@ pub struct Inner {
     pub webhook_client: crate::webhooks::outbox::HttpClient,
     /// The backups the server takes by itself (`--backup-dir`).
     pub backups: crate::backups::BackupStats,
-    /// The public day-by-day of the campaigns, as last worked out.
+    /// The public answers crowds ask for at once, made once for them (see `http::shared`).
     pub public: crate::http::shared::Public,
     /// What each integration's URL received since the start.
     pub receipts: crate::http::integrations::Receipts,
