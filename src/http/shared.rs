@@ -1,11 +1,12 @@
 //! Public answers that cost a lot to make (a campaign's whole log read, every
 //! donor of thousands serialized) and that crowds ask for at once: made once
-//! and shared, again once what they show changed, one making at a time while
-//! the others wait for it. While its stream keeps changing, an answer that was
-//! long to make (5 ms or more) stands a moment: twenty times what it took, at
-//! most `fresh` (a campaign of 24 000 donors, 30 ms to serialize, is made at
-//! most every 0.6 s, about 5 % of a core however many ask); a quicker one is
-//! made again at each change, so that whoever reads after a change sees it.
+//! and shared, again once what they show changed; one making at a time for
+//! each, whoever asks for it meanwhile waiting for it. While its stream keeps
+//! changing, an answer that was long to make (5 ms or more) stands a moment:
+//! twenty times what it took, at most `fresh` (a campaign of 24 000 donors,
+//! 30 ms to serialize, is made at most every 0.6 s, about 5 % of a core however
+//! many ask); a quicker one is made again at each change, so that whoever reads
+//! after a change sees it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -40,7 +41,8 @@ const WORTH_STANDING: Duration = Duration::from_millis(5);
 /// Answers by key (a campaign's or a live's id).
 pub struct Shared<T> {
     made: Mutex<HashMap<String, Made<T>>>,
-    making: tokio::sync::Mutex<()>,
+    /// One making at a time for each key; other keys go on meanwhile.
+    making: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The longest an answer stands once its stream has changed.
     fresh: Duration,
     /// Answers made, for `/metrics`.
@@ -49,7 +51,7 @@ pub struct Shared<T> {
 
 impl<T> Shared<T> {
     pub fn new(fresh: Duration) -> Shared<T> {
-        Shared { made: Mutex::default(), making: tokio::sync::Mutex::new(()), fresh, makes: AtomicU64::new(0) }
+        Shared { made: Mutex::default(), making: Mutex::default(), fresh, makes: AtomicU64::new(0) }
     }
 
     /// `key`'s answer that shows `seq`, or that still stands.
@@ -68,7 +70,11 @@ impl<T> Shared<T> {
         if let Some(a) = self.standing(key, seq) {
             return Ok(a);
         }
-        let _one = self.making.lock().await;
+        let turn = {
+            let mut making = self.making.lock().unwrap_or_else(|p| p.into_inner());
+            Arc::clone(making.entry(key.to_owned()).or_default())
+        };
+        let _one = turn.lock().await;
         // Made while this request waited.
         if let Some(a) = self.standing(key, seq) {
             return Ok(a);
@@ -79,5 +85,43 @@ impl<T> Shared<T> {
         let mut made = self.made.lock().unwrap_or_else(|p| p.into_inner());
         made.insert(key.to_owned(), (seq, Instant::now(), started.elapsed(), Arc::clone(&a)));
         Ok(a)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An answer being made holds whoever asks for it, not those who ask for
+    /// another; those it held get the one made.
+    #[tokio::test]
+    async fn a_making_holds_only_those_who_ask_for_its_answer() {
+        let shared = Arc::new(Shared::<u32>::new(Duration::from_secs(1)));
+        let (done, wait) = tokio::sync::oneshot::channel::<()>();
+        let ask = |key: &'static str, value: u32, wait: Option<tokio::sync::oneshot::Receiver<()>>| {
+            let shared = Arc::clone(&shared);
+            tokio::spawn(async move {
+                let made = shared
+                    .get(key, 1, async || {
+                        if let Some(w) = wait {
+                            w.await.unwrap();
+                        }
+                        Ok::<_, ()>(value)
+                    })
+                    .await;
+                *made.unwrap()
+            })
+        };
+        let first = ask("a", 1, Some(wait));
+        tokio::task::yield_now().await;
+        // "a" is being made (until `done`): "b" is made meanwhile.
+        let other = tokio::time::timeout(Duration::from_secs(10), ask("b", 2, None)).await;
+        assert_eq!(other.expect("b is not held by a's making").unwrap(), 2);
+        let second = ask("a", 3, None);
+        tokio::task::yield_now().await;
+        assert!(!second.is_finished());
+        done.send(()).unwrap();
+        assert_eq!((first.await.unwrap(), second.await.unwrap()), (1, 1));
+        assert_eq!(shared.makes.load(Relaxed), 2);
     }
 }
