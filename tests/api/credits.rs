@@ -107,27 +107,18 @@ async fn a_crowd_asking_every_donor_at_once_shares_one_answer() {
     let app = spawn_app().await;
     let live = app.setup().await;
     app.gift(&live, Some("Ana"), 1500, false).await;
-    let made = async || {
-        let res = app.client.get(format!("{}/metrics", app.base)).bearer_auth(ADMIN).send().await.unwrap();
-        let page = res.text().await.unwrap();
-        let line = page.lines().find_map(|l| l.strip_prefix("cagnotte_public_answers_made_total{what=\"donors\"} "));
-        line.unwrap().parse::<u64>().unwrap()
-    };
-    let all_at_once = async |path: &str| {
-        let answers = futures_util::future::join_all((0..40).map(|_| app.get(path))).await;
-        assert!(answers.iter().all(|(s, v)| *s == StatusCode::OK && *v == answers[0].1), "{:?}", answers[0]);
-        answers[0].1["donors"].clone()
-    };
+    let made = async || app.metric("cagnotte_public_answers_made_total{what=\"donors\"}").await;
+    let all_at_once = async |path: &str| app.get_at_once(path, 40).await["donors"].clone();
     let (campaign, own) =
         (format!("/api/v1/campaigns/{}/donors", live.campaign_id), format!("/api/v1/lives/{}/donors", live.id));
-    assert_eq!(made().await, 0);
+    assert_eq!(made().await, 0.0);
     assert_eq!(all_at_once(&campaign).await, json!([donor("Ana", 1500, 1)]));
-    assert_eq!(made().await, 1);
+    assert_eq!(made().await, 1.0);
     assert_eq!(all_at_once(&own).await, json!([donor("Ana", 1500, 1)]));
-    assert_eq!(made().await, 2);
+    assert_eq!(made().await, 2.0);
     app.gift(&live, Some("Bob"), 700, false).await;
     assert_eq!(all_at_once(&campaign).await, json!([donor("Ana", 1500, 1), donor("Bob", 700, 1)]));
-    assert_eq!(made().await, 3);
+    assert_eq!(made().await, 3.0);
     assert_eq!(all_at_once(&campaign).await, json!([donor("Ana", 1500, 1), donor("Bob", 700, 1)]));
-    assert_eq!(made().await, 3);
+    assert_eq!(made().await, 3.0);
 }

@@ -204,6 +204,21 @@ impl TestApp {
         self.request(reqwest::Method::GET, path, Some(ADMIN), &[], None).await
     }
 
+    /// `GET path` (anyone) asked `n` times at once: the one answer all of them got.
+    pub async fn get_at_once(&self, path: &str, n: usize) -> Value {
+        let answers = futures_util::future::join_all((0..n).map(|_| self.get(path))).await;
+        assert!(answers.iter().all(|(s, v)| *s == StatusCode::OK && *v == answers[0].1), "{:?}", answers[0]);
+        answers[0].1.clone()
+    }
+
+    /// The value of one series of `/metrics` (`name{labels}` as written there).
+    pub async fn metric(&self, series: &str) -> f64 {
+        let res = self.client.get(format!("{}/metrics", self.base)).bearer_auth(ADMIN).send().await.unwrap();
+        let page = res.text().await.unwrap();
+        let value = page.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' '));
+        value.unwrap_or_else(|| panic!("{series} in {page}")).parse().unwrap()
+    }
+
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
         self.request(reqwest::Method::POST, path, token, &[], Some(body.to_string())).await
     }

@@ -358,29 +358,19 @@ async fn viewers_asking_the_day_by_day_at_once_share_one_read_of_the_log() {
     let app = spawn_app().await;
     let live = app.setup().await;
     app.gift(&live, Some("Ana"), 1500, false).await;
-    let reads = async || {
-        let res = app.client.get(format!("{}/metrics", app.base)).bearer_auth(ADMIN).send().await.unwrap();
-        let page = res.text().await.unwrap();
-        let line = page.lines().find_map(|l| l.strip_prefix("cagnotte_public_answers_made_total{what=\"days\"} "));
-        line.unwrap().parse::<u64>().unwrap()
-    };
+    let reads = async || app.metric("cagnotte_public_answers_made_total{what=\"days\"}").await;
     let path = format!("/api/v1/campaigns/{}/days", live.campaign_id);
-    let all_at_once = async || {
-        let asks = (0..40).map(|_| app.get(&path));
-        let answers = futures_util::future::join_all(asks).await;
-        assert!(answers.iter().all(|(s, v)| *s == StatusCode::OK && *v == answers[0].1), "{:?}", answers[0]);
-        answers[0].1["by_day"][0]["donations"].clone()
-    };
-    assert_eq!(reads().await, 0);
+    let all_at_once = async || app.get_at_once(&path, 40).await["by_day"][0]["donations"].clone();
+    assert_eq!(reads().await, 0.0);
     assert_eq!(all_at_once().await, json!(1));
-    assert_eq!(reads().await, 1);
+    assert_eq!(reads().await, 1.0);
     // A new gift: one more read for all of them.
     app.gift(&live, Some("Bob"), 700, false).await;
     assert_eq!(all_at_once().await, json!(2));
-    assert_eq!(reads().await, 2);
+    assert_eq!(reads().await, 2.0);
     // Nothing new: none.
     assert_eq!(all_at_once().await, json!(2));
-    assert_eq!(reads().await, 2);
+    assert_eq!(reads().await, 2.0);
 }
 
 /// The report's share of each payment platform, biggest first, summing to the
