@@ -30,6 +30,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Nightbot's limit, under Twitch's 500 and YouTube's 200 words.
 pub const MAX_CHARS: usize = 400;
@@ -164,8 +165,7 @@ struct Subject {
     window: Window,
     /// Every donor viewers may see by name, in alphabetical order, and how
     /// many of the donations that count show none (read for `say=thanks` only).
-    names: Vec<String>,
-    unnamed: u64,
+    thanked: Arc<(Vec<String>, u64)>,
     /// The campaign's sponsors' matches (read for `say=match` only).
     matches: Vec<crate::domain::state::MatchState>,
 }
@@ -208,12 +208,16 @@ async fn live_line(
         lives,
         rewards: if ask.say == Say::Rewards { offered(&live) } else { Vec::new() },
         window: window(&campaign.campaign, app.now()),
-        names: Vec::new(),
+        thanked: Arc::default(),
         matches: if ask.say == Say::Match { campaign.matches.clone() } else { Vec::new() },
-        unnamed: 0,
     };
     if ask.say == Say::Thanks {
-        (subject.names, subject.unnamed) = live.board.thanked(live.totals);
+        let (board, totals) = (&live.board, live.totals);
+        subject.thanked = app
+            .public
+            .thanked
+            .get(&format!("l/{id}"), live.last_seq, async || Ok::<_, ApiError>(board.thanked(totals)))
+            .await?;
     }
     text(&line(&ask, &subject, &campaign.totals, app.now()))
 }
@@ -254,12 +258,16 @@ async fn campaign_line(
             Vec::new()
         },
         window: window(&c.campaign, app.now()),
-        names: Vec::new(),
+        thanked: Arc::default(),
         matches: if ask.say == Say::Match { c.matches.clone() } else { Vec::new() },
-        unnamed: 0,
     };
     if ask.say == Say::Thanks {
-        (subject.names, subject.unnamed) = c.board.thanked(c.totals);
+        let (board, totals) = (&c.board, c.totals);
+        subject.thanked = app
+            .public
+            .thanked
+            .get(&format!("c/{id}"), c.last_seq, async || Ok::<_, ApiError>(board.thanked(totals)))
+            .await?;
     }
     text(&line(&ask, &subject, &c.totals, app.now()))
 }
@@ -542,8 +550,8 @@ fn total_line(ask: &Ask, s: &Subject, campaign_totals: &Totals) -> String {
 /// alphabetically, as many as the line holds ("… et 12 autres donateurs"),
 /// for the chat or a post after the live.
 fn thanks_line(ask: &Ask, s: &Subject) -> String {
-    let named: u64 = s.names.len() as u64;
-    let anonymous = s.unnamed;
+    let (names, anonymous) = (&s.thanked.0, s.thanked.1);
+    let named: u64 = names.len() as u64;
     if named == 0 && anonymous == 0 {
         return ask.words("Pas encore de don : soyez le premier !", "No donation yet: be the first!").to_owned();
     }
@@ -563,8 +571,8 @@ fn thanks_line(ask: &Ask, s: &Subject) -> String {
     }
     // As many names as the line holds, the others counted.
     let line = |shown: usize| {
-        let others = (named - shown as u64) + if shown < s.names.len() { anonymous } else { 0 };
-        let list = &s.names[..shown];
+        let others = (named - shown as u64) + if shown < names.len() { anonymous } else { 0 };
+        let list = &names[..shown];
         let and = ask.words(" et ", " and ");
         let mut out = match list.split_last() {
             Some((last, rest)) if !rest.is_empty() && others == 0 => format!("{}{and}{last}", rest.join(", ")),
@@ -593,7 +601,7 @@ fn thanks_line(ask: &Ask, s: &Subject) -> String {
     // campaign of thousands one at a time.
     let mut shown = 0;
     let mut chars = 0;
-    for name in &s.names {
+    for name in names {
         chars += name.chars().count() + if shown > 0 { 2 } else { 0 };
         if chars > MAX_CHARS {
             break;
@@ -782,8 +790,7 @@ mod tests {
             lives: Vec::new(),
             rewards: Vec::new(),
             window: Window::Open,
-            names: names.to_vec(),
-            unnamed: 2,
+            thanked: Arc::new((names.to_vec(), 2)),
             matches: Vec::new(),
         };
         thanks_line(&ask, &subject)

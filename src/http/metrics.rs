@@ -55,9 +55,10 @@ async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Result<Resp
     out.head(
         "cagnotte_public_answers_made_total",
         "counter",
-        "Public answers made (a campaign's day by day, a live's or a campaign's donors), each shared by whoever asked meanwhile.",
+        "Public answers made (a campaign's day by day, a live's or a campaign's donors, their thank-you's names), each shared by whoever asked meanwhile.",
     );
-    for (what, made) in [("days", &app.public.days.makes), ("donors", &app.public.donors.makes)] {
+    let p = &app.public;
+    for (what, made) in [("days", &p.days.makes), ("donors", &p.donors.makes), ("thanked", &p.thanked.makes)] {
         out.sample(
             "cagnotte_public_answers_made_total",
             &[("what", what)],

@@ -21,11 +21,15 @@ pub struct Public {
     /// A live's or a campaign's every donor (`/donors`, the credits and the
     /// public page's list), serialized (standing 1 s at most).
     pub donors: Shared<axum::body::Bytes>,
+    /// A live's or a campaign's every donor's name, alphabetically, and how
+    /// many gifts show none: the chat's thank-you (standing 1 s at most).
+    pub thanked: Shared<(Vec<String>, u64)>,
 }
 
 impl Default for Public {
     fn default() -> Public {
-        Public { days: Shared::new(Duration::from_secs(2)), donors: Shared::new(Duration::from_secs(1)) }
+        let second = Duration::from_secs(1);
+        Public { days: Shared::new(2 * second), donors: Shared::new(second), thanked: Shared::new(second) }
     }
 }
 

@@ -367,6 +367,8 @@ async fn a_chat_bot_thanks_every_donor_the_line_holds() {
         say(&app, &format!("/api/v1/lives/{}/chat?say=thanks&lang=en", quiet.id)).await,
         "Thank you to the 2 anonymous donors: €10.00 raised for Restos!"
     );
+    // The names are sorted once for each live as it stands, whatever the language.
+    assert_eq!(app.metric("cagnotte_public_answers_made_total{what=\"thanked\"}").await, 2.0);
 }
 
 /// `text=`: the streamer's own sentence, each field replaced by what it stands
