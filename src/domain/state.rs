@@ -625,11 +625,14 @@ pub enum Command {
     /// A prize drawn among a live's donations: `draw` says who enters (the
     /// writer stamps `at`, and `since` from `minutes`); `seed`, drawn at random
     /// by the caller, picks the winning ticket, so deciding stays free of I/O.
+    /// Each of `more` (a draw's id and seed) draws the prize again, each winner
+    /// left out of the next, all in one commit; fewer when fewer donations enter.
     DrawPrize {
         by: Principal,
         draw: Draw,
         minutes: Option<u32>,
         seed: u64,
+        more: Vec<(String, u64)>,
     },
     /// The donor's name and message erased for good (admin).
     EraseDonation {
@@ -1810,7 +1813,7 @@ impl State {
                     delivered: *delivered,
                 }))
             }
-            Command::DrawPrize { by, draw, minutes, seed } => {
+            Command::DrawPrize { by, draw, minutes, seed, more } => {
                 let live = self.lives.get(&draw.live_id).ok_or(Refusal::LiveNotFound)?;
                 // Among every live's donations: the organisers' call, not one live's.
                 if !self.may(by, &draw.live_id) || (draw.campaign_wide && *by != Principal::Admin) {
@@ -1819,26 +1822,21 @@ impl State {
                 if live.draws.iter().any(|d| d.id == draw.id) {
                     return Err(Refusal::IdTaken("draw"));
                 }
+                if more.iter().any(|(id, _)| *id == draw.id || live.draws.iter().any(|d| d.id == *id)) {
+                    return Err(Refusal::IdTaken("draw"));
+                }
                 let since = minutes.map(|m| Timestamp::from_millis(draw.at.millis() - i64::from(m) * 60_000));
-                let draw = Draw { since, ..draw.clone() };
-                let entries = self.draw_entries(live, &draw);
-                let tickets: u64 = entries.iter().map(|(_, _, t)| t).sum();
-                if tickets == 0 {
-                    return Err(Refusal::NoEntries);
+                let first = Draw { since, ..draw.clone() };
+                let mut drawn = vec![self.draw_one(live, first, *seed, &[]).ok_or(Refusal::NoEntries)?];
+                for (id, seed) in more {
+                    let won: Vec<&str> = drawn.iter().map(|d| d.winner.as_str()).collect();
+                    let next = Draw { id: id.clone(), since, ..draw.clone() };
+                    // Fewer donations enter than winners asked for: those drawn stand.
+                    let Some(d) = self.draw_one(live, next, *seed, &won) else { break };
+                    drawn.push(d);
                 }
-                // The ticket `seed` points at, in [0, tickets): the high half of a
-                // 128-bit product (even to within tickets / 2^64).
-                let mut ticket = ((u128::from(*seed) * u128::from(tickets)) >> 64) as u64;
-                let mut winner = &entries[0];
-                for e in &entries {
-                    if ticket < e.2 {
-                        winner = e;
-                        break;
-                    }
-                    ticket -= e.2;
-                }
-                let draw = Draw { entries: entries.len() as u64, tickets, winner: winner.1.to_string(), ..draw };
-                Ok(Decision::Append(Fact::PrizeDrawn { draw }))
+                let mut facts: Vec<Fact> = drawn.into_iter().map(|draw| Fact::PrizeDrawn { draw }).collect();
+                Ok(if facts.len() == 1 { Decision::Append(facts.remove(0)) } else { Decision::AppendAll(facts) })
             }
             Command::UpdateMatch(m) => {
                 let current = self.match_state(&m.id).ok_or(Refusal::MatchNotFound)?;
@@ -2016,12 +2014,35 @@ impl State {
         None
     }
 
+    /// `draw` with its winner: the ticket `seed` points at among the donations
+    /// that enter, the donations `won` (this command's earlier winners) left
+    /// out; none when none enters.
+    fn draw_one(&self, live: &LiveState, draw: Draw, seed: u64, won: &[&str]) -> Option<Draw> {
+        let entries = self.draw_entries(live, &draw, won);
+        let tickets: u64 = entries.iter().map(|(_, _, t)| t).sum();
+        if tickets == 0 {
+            return None;
+        }
+        // The ticket `seed` points at, in [0, tickets): the high half of a
+        // 128-bit product (even to within tickets / 2^64).
+        let mut ticket = ((u128::from(seed) * u128::from(tickets)) >> 64) as u64;
+        let mut winner = &entries[0];
+        for e in &entries {
+            if ticket < e.2 {
+                winner = e;
+                break;
+            }
+            ticket -= e.2;
+        }
+        Some(Draw { entries: entries.len() as u64, tickets, winner: winner.1.to_string(), ..draw })
+    }
+
     /// The donations that enter a draw of `live`, in the order they came: (seq,
     /// id, tickets). A donation of the live (of any live of its campaign for a
     /// campaign-wide draw) enters when it still counts for at least the draw's
     /// `min_amount`, came at or after its `since`, and won none of the
     /// campaign's earlier draws. Visits every donation of the server: a draw is rare.
-    pub fn draw_entries<'a>(&'a self, live: &LiveState, draw: &Draw) -> Vec<(u64, &'a str, u64)> {
+    pub fn draw_entries<'a>(&'a self, live: &LiveState, draw: &Draw, won: &[&str]) -> Vec<(u64, &'a str, u64)> {
         let min = draw.min_amount.max(1);
         let campaign = live.live.campaign_id.as_str();
         let lives = self.campaigns.get(campaign).map_or(&[][..], |c| &c.lives[..]);
@@ -2029,6 +2050,7 @@ impl State {
             .iter()
             .filter_map(|l| self.lives.get(l))
             .flat_map(|l| l.draws.iter().map(|d| d.winner.as_str()))
+            .chain(won.iter().copied())
             .collect();
         let mut entries: Vec<(u64, &str, u64)> = self
             .donations
@@ -2950,7 +2972,13 @@ mod tests {
     /// `min_amount`, with the winning ticket pointed at by `seed`.
     fn draw(state: &super::State, min_amount: i64, weighted: bool, seed: u64) -> (String, u64, u64) {
         let draw = crate::domain::Draw::asked("w".into(), "live".into(), "P".into(), min_amount, weighted, false);
-        match state.decide(&super::Command::DrawPrize { by: super::Principal::Admin, draw, minutes: None, seed }) {
+        match state.decide(&super::Command::DrawPrize {
+            by: super::Principal::Admin,
+            draw,
+            minutes: None,
+            seed,
+            more: vec![],
+        }) {
             Ok(super::Decision::Append(super::Fact::PrizeDrawn { draw })) => (draw.winner, draw.entries, draw.tickets),
             other => panic!("{other:?}"),
         }
@@ -2998,8 +3026,41 @@ mod tests {
             draw: none,
             minutes: None,
             seed: 0,
+            more: vec![],
         });
         assert_eq!(refused, Err(super::Refusal::NoEntries));
+    }
+
+    /// Several winners in one command: each a draw of its own, each winner left
+    /// out of the next, decided together (one commit); fewer when fewer enter.
+    #[test]
+    fn several_winners_are_drawn_in_one_decision_each_left_out_of_the_next() {
+        let state = replayed(&matched_log(&[("d1", 100, Some(100)), ("d2", 500, Some(500)), ("d3", 200, Some(200))]));
+        let ask = |more: Vec<(String, u64)>| {
+            let draw = crate::domain::Draw::asked("w1".into(), "live".into(), "P".into(), 1, false, false);
+            state.decide(&super::Command::DrawPrize { by: super::Principal::Admin, draw, minutes: None, seed: 0, more })
+        };
+        let drawn = |d: Result<super::Decision, super::Refusal>| match d {
+            Ok(super::Decision::AppendAll(facts)) => facts
+                .into_iter()
+                .map(|f| match f {
+                    super::Fact::PrizeDrawn { draw } => (draw.id, draw.winner, draw.entries),
+                    other => panic!("{other:?}"),
+                })
+                .collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        // The first ticket each time: d1, then d2 once d1 is out, then d3.
+        let t = |id: &str, winner: &str, entries: u64| (id.to_owned(), winner.to_owned(), entries);
+        assert_eq!(
+            drawn(ask(vec![("w2".into(), 0), ("w3".into(), 0)])),
+            [t("w1", "d1", 3), t("w2", "d2", 2), t("w3", "d3", 1)]
+        );
+        // Five asked, three enter: three drawn.
+        let five = (2..=5).map(|i| (format!("w{i}"), u64::MAX)).collect();
+        assert_eq!(drawn(ask(five)), [t("w1", "d1", 3), t("w2", "d3", 2), t("w3", "d2", 1)]);
+        // Ids must differ.
+        assert_eq!(ask(vec![("w1".into(), 0)]), Err(super::Refusal::IdTaken("draw")));
     }
 
     #[test]

@@ -1378,32 +1378,23 @@ async fn draw_prize(
         return Err(ApiError::invalid("invalid_field", format!("winners must be between 1 and {WINNERS_MAX}"))
             .with("field", "winners"));
     }
-    let mut drawn = Vec::new();
-    for _ in 0..b.winners.unwrap_or(1) {
-        let (live, prize) = (live_id.clone(), prize.clone());
-        let draw =
-            crate::domain::Draw::asked(secret::new_id(), live, prize, min_amount.unwrap_or(1), b.weighted, b.campaign);
-        let draw = Command::DrawPrize { by: by.clone(), draw, minutes: b.minutes, seed: secret::random_u64() };
-        match app.ledger.submit(draw).await {
-            Ok(outcome) => drawn.push(outcome),
-            // Fewer donations enter than winners asked for: those drawn stand.
-            Err(crate::ledger::LedgerError::Refused(crate::domain::state::Refusal::NoEntries)) if !drawn.is_empty() => {
-                break;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let draw =
+        crate::domain::Draw::asked(secret::new_id(), live_id, prize, min_amount.unwrap_or(1), b.weighted, b.campaign);
+    // The further winners' draws, decided in the same command: one commit,
+    // no other draw between them.
+    let more = (1..b.winners.unwrap_or(1)).map(|_| (secret::new_id(), secret::random_u64())).collect();
+    let drawn = app
+        .ledger
+        .submit(Command::DrawPrize { by, draw, minutes: b.minutes, seed: secret::random_u64(), more })
+        .await?;
     if b.winners.is_none() {
-        return Ok(outcome_response(drawn.remove(0), StatusCode::CREATED));
+        return Ok(outcome_response(drawn, StatusCode::CREATED));
     }
-    let draws: Vec<&str> = drawn
-        .iter()
-        .filter_map(|o| match o {
-            crate::ledger::Outcome::Appended { body, .. } => body.as_deref(),
-            crate::ledger::Outcome::Unchanged { body } => Some(body.as_str()),
-        })
-        .collect();
-    Ok(json_response(StatusCode::CREATED, format!("{{\"draws\":[{}]}}", draws.join(","))))
+    let draws = match drawn {
+        crate::ledger::Outcome::Appended { body, .. } => body.unwrap_or_default(),
+        crate::ledger::Outcome::Unchanged { body } => body,
+    };
+    Ok(json_response(StatusCode::CREATED, format!("{{\"draws\":[{draws}]}}")))
 }
 
 /// A number of minutes from 1 to a day (a live's length, a challenge's or a poll's time).

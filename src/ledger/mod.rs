@@ -30,7 +30,9 @@ pub fn system_clock() -> Clock {
 
 #[derive(Debug)]
 pub enum Outcome {
-    /// A new event was committed. `body` is the answer for donations and refunds.
+    /// A new event was committed (`seq`: the last of a command's several).
+    /// `body` is the answer for donations, refunds and draws; for several
+    /// events, their answers joined by commas (a JSON array's items).
     Appended { seq: u64, body: Option<String> },
     /// Nothing new was written: an idempotent repeat or a second refund.
     Unchanged { body: String },
@@ -234,17 +236,27 @@ impl Writer {
                 }
                 Ok(Decision::AppendAll(facts)) => {
                     let campaign = facts.first().and_then(|f| self.state.campaign_of(f));
-                    let mut result = Ok((self.state.last_seq, None));
+                    let (mut seq, mut bodies, mut failed) = (self.state.last_seq, Vec::new(), None);
                     for fact in facts {
-                        result = self.append(fact, now, &mut rows, &mut pending);
-                        if result.is_err() {
-                            break;
+                        match self.append(fact, now, &mut rows, &mut pending) {
+                            Ok((s, body)) => {
+                                seq = s;
+                                bodies.extend(body);
+                            }
+                            Err(e) => {
+                                failed = Some(e);
+                                break;
+                            }
                         }
                     }
-                    if result.is_ok() {
-                        self.follow_ups(campaign.as_deref(), now, &mut rows, &mut pending);
+                    match failed {
+                        Some(e) => Err(e),
+                        None => {
+                            self.follow_ups(campaign.as_deref(), now, &mut rows, &mut pending);
+                            let body = (!bodies.is_empty()).then(|| bodies.join(","));
+                            Ok(Outcome::Appended { seq, body })
+                        }
                     }
-                    result.map(|(seq, body)| Outcome::Appended { seq, body })
                 }
                 Ok(Decision::Nothing) => {
                     self.follow_ups(None, now, &mut rows, &mut pending);

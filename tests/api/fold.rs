@@ -447,6 +447,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     },
                     minutes: None,
                     seed: *seed,
+                    more: vec![],
                 }
             }
             Op::Goal { l, goal, by_other, host } => {
@@ -569,7 +570,7 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     assert!(w.campaign_id == live.live.campaign_id.as_str());
                     assert!(draw.campaign_wide || w.live_id == draw.live_id.as_str());
                     assert!(!w.refunded && !w.test && w.kept() >= draw.min_amount);
-                    let left = s.draw_entries(live, draw);
+                    let left = s.draw_entries(live, draw, &[]);
                     let its = if draw.weighted { (w.kept() / draw.min_amount) as u64 } else { 1 };
                     assert!(its >= 1);
                     assert_eq!(left.len() as u64 + 1, draw.entries);
