@@ -487,30 +487,40 @@ async fn get_live(State(app): State<AppState>, Path(id): Path<String>) -> Result
     Ok(axum::Json(body).into_response())
 }
 
-async fn live_donors(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn live_donors(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let seq = app
         .views
         .with_live(&id, |l| l.last_seq)
         .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     let views = Arc::clone(&app.views);
     let missing = || ApiError::not_found("live_not_found", "no live has this id");
-    donors(&app, format!("l/{id}"), seq, move || views.live_donors_json(&id), missing).await
+    donors(&app, &headers, format!("l/{id}"), seq, move || views.live_donors_json(&id), missing).await
 }
 
-async fn campaign_donors(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn campaign_donors(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let seq = app
         .views
         .with_campaign(&id, |c| c.last_seq)
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     let views = Arc::clone(&app.views);
     let missing = || ApiError::not_found("campaign_not_found", "no campaign has this id");
-    donors(&app, format!("c/{id}"), seq, move || views.campaign_donors_json(&id), missing).await
+    donors(&app, &headers, format!("c/{id}"), seq, move || views.campaign_donors_json(&id), missing).await
 }
 
 /// Every donor of a live or a campaign (thousands on a campaign of a month),
-/// serialized on a blocking thread once for everyone who asks meanwhile.
+/// serialized and gzipped on a blocking thread once for everyone who asks
+/// meanwhile, and sent gzipped to whoever takes it.
 async fn donors(
     app: &AppState,
+    headers: &HeaderMap,
     key: String,
     seq: u64,
     make: impl FnOnce() -> Option<Value> + Send + 'static,
@@ -520,17 +530,30 @@ async fn donors(
         .public
         .donors
         .get(&key, seq, async || {
-            let made = tokio::task::spawn_blocking(move || make().map(|v| serde_json::to_vec(&v)))
-                .await
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let made = tokio::task::spawn_blocking(move || {
+                make().map(|v| {
+                    let json = serde_json::to_vec(&v)?;
+                    let gzipped = super::gzip(&json, flate2::Compression::fast());
+                    Ok::<_, serde_json::Error>((axum::body::Bytes::from(json), gzipped))
+                })
+            })
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?;
             match made {
-                Some(Ok(bytes)) => Ok(axum::body::Bytes::from(bytes)),
+                Some(Ok(bodies)) => Ok(bodies),
                 Some(Err(e)) => Err(ApiError::internal(e.to_string())),
                 None => Err(missing()),
             }
         })
         .await?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], axum::body::Bytes::clone(&body)).into_response())
+    let vary = (header::VARY, "accept-encoding");
+    Ok(match &body.1 {
+        Some(gz) if super::accepts_gzip(headers) => {
+            ([(header::CONTENT_TYPE, "application/json"), (header::CONTENT_ENCODING, "gzip"), vary], gz.clone())
+                .into_response()
+        }
+        _ => ([(header::CONTENT_TYPE, "application/json"), vary], body.0.clone()).into_response(),
+    })
 }
 
 #[derive(Deserialize)]

@@ -154,9 +154,63 @@ pub fn static_file(name: &str) -> Option<(&'static str, &'static [u8])> {
     })
 }
 
-pub async fn serve_static(Path(name): Path<String>) -> axum::response::Response {
-    match static_file(&name) {
-        Some((ct, body)) => ([(header::CONTENT_TYPE, ct), (header::CACHE_CONTROL, "no-cache")], body).into_response(),
-        None => ApiError::not_found("not_found", "no such file").into_response(),
+/// `GET /static/{file}`: revalidated at each use (`no-cache`) against its
+/// `ETag`, so that a page gets `304` and no body while the file is the same,
+/// and gzipped for whoever takes it (compressed once per file).
+pub async fn serve_static(Path(name): Path<String>, headers: axum::http::HeaderMap) -> axum::response::Response {
+    let Some((ct, body)) = static_file(&name) else {
+        return ApiError::not_found("not_found", "no such file").into_response();
+    };
+    let (etag, gzipped) = &*served(&name, ct, body);
+    let keep = [(header::CACHE_CONTROL, "no-cache"), (header::VARY, "accept-encoding")];
+    let tag = [(header::ETAG, etag.clone())];
+    let asked = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+    if asked.is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*")) {
+        return (axum::http::StatusCode::NOT_MODIFIED, keep, tag).into_response();
     }
+    match gzipped {
+        Some(gz) if accepts_gzip(&headers) => {
+            (keep, tag, [(header::CONTENT_TYPE, ct), (header::CONTENT_ENCODING, "gzip")], gz.clone()).into_response()
+        }
+        _ => (keep, tag, [(header::CONTENT_TYPE, ct)], body).into_response(),
+    }
+}
+
+/// A static file as sent: its `ETag`, and its gzip for text.
+type Served = std::sync::Arc<(String, Option<Bytes>)>;
+
+/// A static file's `ETag` (weak: its gzip is the same file) and, for text,
+/// its gzip when that is smaller, worked out at its first request.
+fn served(name: &str, ct: &str, body: &'static [u8]) -> Served {
+    use sha2::Digest;
+    static SERVED: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, Served>>> =
+        std::sync::LazyLock::new(Default::default);
+    let mut served = SERVED.lock().unwrap_or_else(|p| p.into_inner());
+    let s = served.entry(name.to_owned()).or_insert_with(|| {
+        let digest = sha2::Sha256::digest(body);
+        let etag = format!("W/\"{}\"", hex::encode(&digest[..12]));
+        let text = ct.starts_with("text/") || ct.contains("json") || ct.contains("svg");
+        std::sync::Arc::new((etag, text.then(|| gzip(body, flate2::Compression::best())).flatten()))
+    });
+    std::sync::Arc::clone(s)
+}
+
+/// `bytes` gzipped, when that makes them smaller.
+pub fn gzip(bytes: &[u8], level: flate2::Compression) -> Option<Bytes> {
+    use std::io::Write;
+    let mut z = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 4), level);
+    z.write_all(bytes).ok()?;
+    let out = z.finish().ok()?;
+    (out.len() < bytes.len()).then(|| Bytes::from(out))
+}
+
+/// Whether a request's `Accept-Encoding` takes gzip (not with `q=0`).
+pub fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
+    let Some(v) = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else { return false };
+    v.split(',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        let name = parts.next().unwrap_or("");
+        let refused = parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0)));
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+    })
 }

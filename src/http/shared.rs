@@ -19,8 +19,9 @@ pub struct Public {
     /// its day by day (standing 2 s at most).
     pub days: Shared<Vec<crate::http::admin::Quarter>>,
     /// A live's or a campaign's every donor (`/donors`, the credits and the
-    /// public page's list), serialized (standing 1 s at most).
-    pub donors: Shared<axum::body::Bytes>,
+    /// public page's list), serialized, and gzipped when that is smaller
+    /// (standing 1 s at most).
+    pub donors: Shared<(axum::body::Bytes, Option<axum::body::Bytes>)>,
     /// A live's or a campaign's every donor's name, alphabetically, and how
     /// many gifts show none: the chat's thank-you (standing 1 s at most).
     pub thanked: Shared<(Vec<String>, u64)>,

@@ -121,4 +121,11 @@ async fn a_crowd_asking_every_donor_at_once_shares_one_answer() {
     assert_eq!(made().await, 3.0);
     assert_eq!(all_at_once(&campaign).await, json!([donor("Ana", 1500, 1), donor("Bob", 700, 1)]));
     assert_eq!(made().await, 3.0);
+    // Gzipped for whoever takes it: the same list.
+    let plain = app.client.get(format!("{}{campaign}", app.base)).send().await.unwrap().bytes().await.unwrap();
+    let res = app.client.get(format!("{}{campaign}", app.base)).header("accept-encoding", "gzip").send().await.unwrap();
+    let said = |k: &str| res.headers().get(k).map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!((said("content-encoding"), said("vary")), (Some("gzip".into()), Some("accept-encoding".into())));
+    assert_eq!(gunzip(&res.bytes().await.unwrap()), plain);
+    assert_eq!(made().await, 3.0);
 }

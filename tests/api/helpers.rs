@@ -568,3 +568,11 @@ impl TlsApp {
         tokio::time::timeout(Duration::from_secs(20), task).await.expect("stops in time").expect("server task")
     }
 }
+
+/// The gzip a response carries, unzipped.
+pub fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).expect("a gzip body");
+    out
+}

@@ -694,3 +694,49 @@ async fn connections_are_capped_per_address_websockets_and_trusted_proxies_aside
     }
     assert!(answer_on(&mut connect_from_another(&proxied).await).await.starts_with("HTTP/1.1 200 OK"));
 }
+
+/// Static files: gzipped for a client that takes it (the same bytes once
+/// unzipped), whole for one that does not or refuses it (`q=0`); an `ETag` of
+/// their own, answered `304` without a body while it matches.
+#[tokio::test]
+async fn static_files_are_gzipped_for_who_takes_it_and_revalidated_by_their_etag() {
+    let app = spawn_app().await;
+    let file = include_bytes!("../../static/public.js");
+    let get = async |path: &str, headers: &[(&str, &str)]| {
+        let mut req = app.client.get(format!("{}{path}", app.base));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.send().await.unwrap();
+        let h = |k: &str| res.headers().get(k).map(|v| v.to_str().unwrap().to_owned());
+        let said = (res.status(), h("content-encoding"), h("etag"), h("vary"), h("cache-control"));
+        (said, res.bytes().await.unwrap().to_vec())
+    };
+    let ((s, enc, etag, vary, cache), zipped) =
+        get("/static/public.js", &[("accept-encoding", "gzip, deflate, br")]).await;
+    assert_eq!(
+        (s, enc.as_deref(), vary.as_deref(), cache.as_deref()),
+        (StatusCode::OK, Some("gzip"), Some("accept-encoding"), Some("no-cache"))
+    );
+    assert!(zipped.len() * 3 < file.len(), "{} of {}", zipped.len(), file.len());
+    assert_eq!(gunzip(&zipped), file);
+    let etag = etag.unwrap();
+    assert!(etag.starts_with("W/\"") && etag.len() == 28, "{etag}");
+    for refused in [&[][..], &[("accept-encoding", "identity")], &[("accept-encoding", "br, gzip;q=0")]] {
+        let ((s, enc, again, ..), whole) = get("/static/public.js", refused).await;
+        assert_eq!((s, enc, again.as_deref()), (StatusCode::OK, None, Some(etag.as_str())), "{refused:?}");
+        assert_eq!(whole, file);
+    }
+    // The page's next visit: the same file, no body.
+    let ((s, enc, again, ..), body) =
+        get("/static/public.js", &[("if-none-match", &etag), ("accept-encoding", "gzip")]).await;
+    assert_eq!((s, enc, again.as_deref(), body.len()), (StatusCode::NOT_MODIFIED, None, Some(etag.as_str()), 0));
+    // Another file has another tag; an old tag gets the file.
+    let ((_, _, other, ..), _) = get("/static/shared.js", &[]).await;
+    assert_ne!(other.as_deref(), Some(etag.as_str()));
+    let ((s, ..), body) = get("/static/public.js", &[("if-none-match", "W/\"0123456789abcdef01234567\"")]).await;
+    assert_eq!((s, body.len()), (StatusCode::OK, file.len()));
+    // A sound is sent as it is.
+    let ((s, enc, ..), wav) = get("/static/alert.wav", &[("accept-encoding", "gzip")]).await;
+    assert_eq!((s, enc, wav.as_slice()), (StatusCode::OK, None, &include_bytes!("../../static/alert.wav")[..]));
+}
