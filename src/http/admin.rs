@@ -1326,8 +1326,11 @@ async fn erase(
 }
 
 /// Empties the WAL after an erasure, so that no older copy of a rewritten
-/// page stays in it; said in the log when it cannot.
+/// page stays in it; said in the log when it cannot. The shared public
+/// answers that name donors are forgotten too: the next one asked is made
+/// without the erased name, however long it stands.
 async fn wipe_wal(app: &AppState) {
+    app.public.forget_names();
     let dir = app.config.data_dir.clone();
     let wiped =
         tokio::task::spawn_blocking(move || crate::ledger::sqlite::Store::wipe_wal(&dir, Duration::from_secs(5)))

@@ -27,6 +27,14 @@ pub struct Public {
     pub thanked: Shared<(Vec<String>, u64)>,
 }
 
+impl Public {
+    /// Forgets the answers that name donors (after an erasure).
+    pub fn forget_names(&self) {
+        self.donors.forget();
+        self.thanked.forget();
+    }
+}
+
 impl Default for Public {
     fn default() -> Public {
         let second = Duration::from_secs(1);
@@ -52,11 +60,25 @@ pub struct Shared<T> {
     fresh: Duration,
     /// Answers made, for `/metrics`.
     pub makes: AtomicU64,
+    /// Bumped by [`Shared::forget`]: an answer begun before is not kept.
+    forgotten: AtomicU64,
 }
 
 impl<T> Shared<T> {
     pub fn new(fresh: Duration) -> Shared<T> {
-        Shared { made: Mutex::default(), making: Mutex::default(), fresh, makes: AtomicU64::new(0) }
+        Shared {
+            made: Mutex::default(),
+            making: Mutex::default(),
+            fresh,
+            makes: AtomicU64::new(0),
+            forgotten: AtomicU64::new(0),
+        }
+    }
+
+    /// Forgets every answer, and those being made.
+    pub fn forget(&self) {
+        self.forgotten.fetch_add(1, Relaxed);
+        self.made.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     /// `key`'s answer that shows `seq`, or that still stands.
@@ -85,10 +107,13 @@ impl<T> Shared<T> {
             return Ok(a);
         }
         self.makes.fetch_add(1, Relaxed);
-        let started = Instant::now();
+        let (started, forgotten) = (Instant::now(), self.forgotten.load(Relaxed));
         let a = Arc::new(make().await?);
         let mut made = self.made.lock().unwrap_or_else(|p| p.into_inner());
-        made.insert(key.to_owned(), (seq, Instant::now(), started.elapsed(), Arc::clone(&a)));
+        // Begun before a `forget`: for this request only.
+        if self.forgotten.load(Relaxed) == forgotten {
+            made.insert(key.to_owned(), (seq, Instant::now(), started.elapsed(), Arc::clone(&a)));
+        }
         Ok(a)
     }
 }
@@ -96,6 +121,31 @@ impl<T> Shared<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// After `forget` (an erasure), no answer made before is given again, nor
+    /// one whose making began before.
+    #[tokio::test]
+    async fn a_forgotten_answer_is_made_again() {
+        let shared = Arc::new(Shared::<u32>::new(Duration::from_secs(1)));
+        let get = async |value: u32| *shared.get("a", 1, async || Ok::<_, ()>(value)).await.unwrap();
+        assert_eq!((get(1).await, get(2).await), (1, 1));
+        shared.forget();
+        assert_eq!((get(3).await, get(4).await), (3, 3));
+        // Forgotten while it is made: given to whoever asked, kept for no one.
+        let (done, wait) = tokio::sync::oneshot::channel::<()>();
+        let during = {
+            let shared = Arc::clone(&shared);
+            tokio::spawn(async move {
+                *shared.get("a", 2, async || Ok::<_, ()>(wait.await.map(|()| 5).unwrap())).await.unwrap()
+            })
+        };
+        tokio::task::yield_now().await;
+        shared.forget();
+        done.send(()).unwrap();
+        assert_eq!(during.await.unwrap(), 5);
+        assert_eq!(*shared.get("a", 2, async || Ok::<_, ()>(6)).await.unwrap(), 6);
+        assert_eq!(shared.makes.load(Relaxed), 4);
+    }
 
     /// An answer being made holds whoever asks for it, not those who ask for
     /// another; those it held get the one made.
