@@ -492,12 +492,9 @@ async fn live_donors(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let seq = app
-        .views
-        .with_live(&id, |l| l.last_seq)
-        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
-    let views = Arc::clone(&app.views);
     let missing = || ApiError::not_found("live_not_found", "no live has this id");
+    let seq = app.views.with_live(&id, |l| l.last_seq).ok_or_else(missing)?;
+    let views = Arc::clone(&app.views);
     donors(&app, &headers, format!("l/{id}"), seq, move || views.live_donors_json(&id), missing).await
 }
 
@@ -506,12 +503,9 @@ async fn campaign_donors(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let seq = app
-        .views
-        .with_campaign(&id, |c| c.last_seq)
-        .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
-    let views = Arc::clone(&app.views);
     let missing = || ApiError::not_found("campaign_not_found", "no campaign has this id");
+    let seq = app.views.with_campaign(&id, |c| c.last_seq).ok_or_else(missing)?;
+    let views = Arc::clone(&app.views);
     donors(&app, &headers, format!("c/{id}"), seq, move || views.campaign_donors_json(&id), missing).await
 }
 

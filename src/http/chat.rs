@@ -212,12 +212,7 @@ async fn live_line(
         matches: if ask.say == Say::Match { campaign.matches.clone() } else { Vec::new() },
     };
     if ask.say == Say::Thanks {
-        let (board, totals) = (&live.board, live.totals);
-        subject.thanked = app
-            .public
-            .thanked
-            .get(&format!("l/{id}"), live.last_seq, async || Ok::<_, ApiError>(board.thanked(totals)))
-            .await?;
+        subject.thanked = thanked(&app, format!("l/{id}"), live.last_seq, &live.board, live.totals).await?;
     }
     text(&line(&ask, &subject, &campaign.totals, app.now()))
 }
@@ -262,14 +257,21 @@ async fn campaign_line(
         matches: if ask.say == Say::Match { c.matches.clone() } else { Vec::new() },
     };
     if ask.say == Say::Thanks {
-        let (board, totals) = (&c.board, c.totals);
-        subject.thanked = app
-            .public
-            .thanked
-            .get(&format!("c/{id}"), c.last_seq, async || Ok::<_, ApiError>(board.thanked(totals)))
-            .await?;
+        subject.thanked = thanked(&app, format!("c/{id}"), c.last_seq, &c.board, c.totals).await?;
     }
     text(&line(&ask, &subject, &c.totals, app.now()))
+}
+
+/// The names a thank-you says (see [`crate::views::Board::thanked`]), sorted
+/// once for whoever asks meanwhile.
+async fn thanked(
+    app: &AppState,
+    key: String,
+    seq: u64,
+    board: &crate::views::Board,
+    totals: Totals,
+) -> Result<Arc<(Vec<String>, u64)>, ApiError> {
+    app.public.thanked.get(&key, seq, async || Ok(board.thanked(totals))).await
 }
 
 /// The newest donation of a board not refunded whole.
