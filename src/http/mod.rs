@@ -204,13 +204,19 @@ pub fn gzip(bytes: &[u8], level: flate2::Compression) -> Option<Bytes> {
     (out.len() < bytes.len()).then(|| Bytes::from(out))
 }
 
-/// Whether a request's `Accept-Encoding` takes gzip (not with `q=0`).
+/// Whether a request's `Accept-Encoding` takes gzip: named without `q=0`, or
+/// not named and `*` taken.
 pub fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
     let Some(v) = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else { return false };
-    v.split(',').any(|item| {
+    let mut star = false;
+    for item in v.split(',') {
         let mut parts = item.split(';').map(str::trim);
         let name = parts.next().unwrap_or("");
-        let refused = parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0)));
-        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-    })
+        let taken = !parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0)));
+        if name.eq_ignore_ascii_case("gzip") {
+            return taken;
+        }
+        star |= name == "*" && taken;
+    }
+    star
 }

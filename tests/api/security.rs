@@ -722,11 +722,18 @@ async fn static_files_are_gzipped_for_who_takes_it_and_revalidated_by_their_etag
     assert_eq!(gunzip(&zipped), file);
     let etag = etag.unwrap();
     assert!(etag.starts_with("W/\"") && etag.len() == 28, "{etag}");
-    for refused in [&[][..], &[("accept-encoding", "identity")], &[("accept-encoding", "br, gzip;q=0")]] {
+    for refused in [
+        &[][..],
+        &[("accept-encoding", "identity")],
+        &[("accept-encoding", "br, gzip;q=0")],
+        &[("accept-encoding", "gzip;q=0, *")],
+    ] {
         let ((s, enc, again, ..), whole) = get("/static/public.js", refused).await;
         assert_eq!((s, enc, again.as_deref()), (StatusCode::OK, None, Some(etag.as_str())), "{refused:?}");
         assert_eq!(whole, file);
     }
+    let ((_, enc, ..), _) = get("/static/public.js", &[("accept-encoding", "br, *")]).await;
+    assert_eq!(enc.as_deref(), Some("gzip"));
     // The page's next visit: the same file, no body.
     let ((s, enc, again, ..), body) =
         get("/static/public.js", &[("if-none-match", &etag), ("accept-encoding", "gzip")]).await;
