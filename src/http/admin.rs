@@ -1320,16 +1320,16 @@ async fn erase(
     app.require_admin(&headers)?;
     let outcome = app.ledger.submit(Command::EraseDonation { donation_id }).await?;
     if matches!(outcome, crate::ledger::Outcome::Appended { .. }) {
-        wipe_wal(&app).await;
+        after_erasure(&app).await;
     }
     Ok(outcome_response(outcome, StatusCode::OK))
 }
 
-/// Empties the WAL after an erasure, so that no older copy of a rewritten
-/// page stays in it; said in the log when it cannot. The shared public
-/// answers that name donors are forgotten too: the next one asked is made
-/// without the erased name, however long it stands.
-async fn wipe_wal(app: &AppState) {
+/// What follows an erasure outside the log: the shared public answers that
+/// name donors are forgotten (the next one asked is made without the erased
+/// name, however long it stands), and the WAL is emptied, so that no older
+/// copy of a rewritten page stays in it; said in the log when it cannot.
+async fn after_erasure(app: &AppState) {
     app.public.forget_names();
     let dir = app.config.data_dir.clone();
     let wiped =
@@ -1388,7 +1388,7 @@ async fn erase_donor(
             "donation_id": d.id, "campaign_id": d.campaign_id, "amount": d.amount, "currency": d.currency, "at": d.at,
         }));
     }
-    wipe_wal(&app).await;
+    after_erasure(&app).await;
     Ok(axum::Json(json!({ "donor": name, "erased": erased })).into_response())
 }
 

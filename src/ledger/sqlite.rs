@@ -575,8 +575,7 @@ impl Readers {
 /// the system does not take it, the replay reads as before.
 #[cfg(target_os = "linux")]
 fn read_ahead(db: &Path) {
-    let wal = db.with_file_name(format!("{}-wal", db.file_name().and_then(|n| n.to_str()).unwrap_or_default()));
-    for path in [db, wal.as_path()] {
+    for path in [db, wal_path(db).as_path()] {
         if let Ok(file) = std::fs::File::open(path) {
             let _ = rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::WillNeed);
         }
