@@ -130,16 +130,39 @@ pub fn check_csrf(app: &AppState, req: &Request) -> Result<(), ApiError> {
 
 /// A donation as the organisers see it: the public view plus the real text.
 fn admin_donation(d: &Donation, host: &str, refunded_at: Option<Timestamp>, reference: Option<&str>) -> Value {
-    let mut v = serde_json::to_value(d.view()).unwrap_or(Value::Null);
-    v["host"] = json!(host);
-    v["donor_name"] = json!(d.donor);
-    v["anonymous"] = json!(d.anonymous);
-    v["message_text"] = json!(d.message);
-    v["donor_hidden"] = json!(d.donor_hidden);
-    v["message_hidden"] = json!(d.message_hidden);
-    v["refunded_at"] = json!(refunded_at);
-    v["reference"] = json!(reference);
-    v
+    serde_json::to_value(AdminDonation::of(d, host, refunded_at, reference)).unwrap_or(Value::Null)
+}
+
+/// [`admin_donation`] as written: a list of a campaign's every donation is
+/// serialized straight from them, without a JSON tree of each.
+#[derive(serde::Serialize)]
+struct AdminDonation<'a> {
+    #[serde(flatten)]
+    view: crate::domain::DonationView<'a>,
+    host: &'a str,
+    donor_name: Option<&'a str>,
+    anonymous: bool,
+    message_text: Option<&'a str>,
+    donor_hidden: bool,
+    message_hidden: bool,
+    refunded_at: Option<Timestamp>,
+    reference: Option<&'a str>,
+}
+
+impl<'a> AdminDonation<'a> {
+    fn of(d: &'a Donation, host: &'a str, refunded_at: Option<Timestamp>, reference: Option<&'a str>) -> Self {
+        AdminDonation {
+            view: d.view(),
+            host,
+            donor_name: d.donor.as_deref(),
+            anonymous: d.anonymous,
+            message_text: d.message.as_deref(),
+            donor_hidden: d.donor_hidden,
+            message_hidden: d.message_hidden,
+            refunded_at,
+            reference,
+        }
+    }
 }
 
 /// How many donations a campaign (with a `live_id`, that live) received, and
@@ -151,15 +174,32 @@ pub(crate) async fn donations_of(
     live_id: Option<&str>,
     newest: u64,
 ) -> Result<(u64, Vec<Logged>), ApiError> {
-    let app2 = app.clone();
+    with_donations(app, campaign_id, live_id, newest, |count, donations| Ok((count, donations))).await
+}
+
+/// [`donations_of`] handed to `then` on the same blocking thread: a campaign's
+/// every donation is read, folded and made into its answer (a list, a CSV, a
+/// report) away from the threads that serve the overlays, which an export of
+/// a hundred thousand donations would otherwise hold for a second or more.
+pub(crate) async fn with_donations<R: Send + 'static>(
+    app: &AppState,
+    campaign_id: &str,
+    live_id: Option<&str>,
+    newest: u64,
+    then: impl FnOnce(u64, Vec<Logged>) -> Result<R, ApiError> + Send + 'static,
+) -> Result<R, ApiError> {
+    let app = app.clone();
     let cid = campaign_id.to_owned();
     let lid = live_id.map(str::to_owned);
-    let (count, events) =
-        tokio::task::spawn_blocking(move || app2.readers.newest_donation_events(&cid, lid.as_deref(), newest))
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))?
+    tokio::task::spawn_blocking(move || {
+        let (count, events) = app
+            .readers
+            .newest_donation_events(&cid, lid.as_deref(), newest)
             .map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok((count, fold_donations(&events)))
+        then(count, fold_donations(&events))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?
 }
 
 /// A donation as the log has it now: when it was last refunded, and the
@@ -316,8 +356,7 @@ async fn public_days(
         .public
         .days
         .get(&campaign_id, seq, async || {
-            let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
-            Ok::<_, ApiError>(quarters(&donations))
+            with_donations(&app, &campaign_id, None, u64::MAX, |_, donations| Ok(quarters(&donations))).await
         })
         .await?;
     Ok(axum::Json(json!({
@@ -353,30 +392,43 @@ async fn listed(
 ) -> Result<Response, ApiError> {
     let newest = super::api::parse_u64(q, "limit")?.unwrap_or(u64::MAX);
     let search = q.get("q").map(|text| Search::new(text, currency)).transpose()?.flatten();
-    let host = |d: &Donation| hosts.get(d.live_id.as_str()).map_or("", String::as_str);
-    let (count, donations) = match &search {
-        None => donations_of(app, campaign_id, live_id, newest).await?,
-        Some(search) => {
-            let (_, all) = donations_of(app, campaign_id, live_id, u64::MAX).await?;
-            // Each live's host and title, as one text to look in.
-            let lives: HashMap<&str, String> = hosts
-                .iter()
-                .map(|(id, host)| {
-                    let title = app.views.with_live(id, |l| l.live.title.clone()).flatten().unwrap_or_default();
-                    (id.as_str(), format!("{host} {title}"))
-                })
-                .collect();
-            let live = |d: &Donation| lives.get(d.live_id.as_str()).map_or("", String::as_str);
-            let found: Vec<_> = all.into_iter().filter(|l| search.finds(l, live(&l.donation))).collect();
-            let count = found.len() as u64;
-            (count, found.into_iter().take(usize::try_from(newest).unwrap_or(usize::MAX)).collect())
-        }
+    // Each live's host and title, as one text to look in.
+    let lives: HashMap<String, String> = match search {
+        None => HashMap::new(),
+        Some(_) => hosts
+            .iter()
+            .map(|(id, host)| {
+                let title = app.views.with_live(id, |l| l.live.title.clone()).flatten().unwrap_or_default();
+                (id.clone(), format!("{host} {title}"))
+            })
+            .collect(),
     };
-    let list: Vec<Value> = donations
-        .iter()
-        .map(|l| admin_donation(&l.donation, host(&l.donation), l.refunded_at, l.reference.as_deref()))
-        .collect();
-    Ok(axum::Json(json!({ "donations": list, "count": count })).into_response())
+    let hosts = hosts.clone();
+    let read = if search.is_some() { u64::MAX } else { newest };
+    let body = with_donations(app, campaign_id, live_id, read, move |count, donations| {
+        let (count, donations) = match &search {
+            None => (count, donations),
+            Some(search) => {
+                let live = |d: &Donation| lives.get(d.live_id.as_str()).map_or("", String::as_str);
+                let found: Vec<_> = donations.into_iter().filter(|l| search.finds(l, live(&l.donation))).collect();
+                let count = found.len() as u64;
+                (count, found.into_iter().take(usize::try_from(newest).unwrap_or(usize::MAX)).collect())
+            }
+        };
+        let host = |d: &Donation| hosts.get(d.live_id.as_str()).map_or("", String::as_str);
+        let list: Vec<AdminDonation> = donations
+            .iter()
+            .map(|l| AdminDonation::of(&l.donation, host(&l.donation), l.refunded_at, l.reference.as_deref()))
+            .collect();
+        #[derive(serde::Serialize)]
+        struct Listed<'a> {
+            count: u64,
+            donations: Vec<AdminDonation<'a>>,
+        }
+        serde_json::to_vec(&Listed { count, donations: list }).map_err(|e| ApiError::internal(e.to_string()))
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// `GET /api/v1/lives/{id}/connections` (admin or the live's key): the sessions
@@ -735,36 +787,38 @@ async fn campaign_csv(
     let currency = campaign.campaign.currency;
     let style = CsvStyle::of(&q)?;
     let hosts = hosts(&app, &campaign_id);
-    let (_, mut donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
-    donations.reverse(); // oldest first, as a ledger reads
-    let mut w = style.writer(&CsvStyle::COLUMNS)?;
-    let money = |minor: i64| style.money(currency, minor);
-    for Logged { donation: d, refunded_at, reference } in &donations {
-        // A donation given back whole still shows what its matches paid; the
-        // sponsors got it back, so it counts for nothing here.
-        let matched = if d.refunded { 0 } else { d.matched };
-        let row = [
-            d.id.to_string(),
-            style.time(d.at),
-            d.live_id.to_string(),
-            cell(hosts.get(d.live_id.as_str()).map_or("", String::as_str)),
-            cell(d.donor.as_deref().unwrap_or_default()),
-            style.yes_no(d.anonymous).to_owned(),
-            cell(d.message.as_deref().unwrap_or_default()),
-            money(d.amount),
-            money(d.kept()),
-            money(matched),
-            money(d.kept().saturating_add(matched)),
-            currency.code().to_owned(),
-            cell(&d.platform),
-            style.yes_no(d.refunded).to_owned(),
-            refunded_at.map(|t| style.time(t)).unwrap_or_default(),
-            money(d.refunded_amount),
-            cell(reference.as_deref().unwrap_or_default()),
-        ];
-        w.write_record(&row).map_err(csv_err)?;
-    }
-    style.attachment(w, &campaign_id, ["dons", "donations"])
+    with_donations(&app, &campaign_id.clone(), None, u64::MAX, move |_, mut donations| {
+        donations.reverse(); // oldest first, as a ledger reads
+        let mut w = style.writer(&CsvStyle::COLUMNS)?;
+        let money = |minor: i64| style.money(currency, minor);
+        for Logged { donation: d, refunded_at, reference } in &donations {
+            // A donation given back whole still shows what its matches paid; the
+            // sponsors got it back, so it counts for nothing here.
+            let matched = if d.refunded { 0 } else { d.matched };
+            let row = [
+                d.id.to_string(),
+                style.time(d.at),
+                d.live_id.to_string(),
+                cell(hosts.get(d.live_id.as_str()).map_or("", String::as_str)),
+                cell(d.donor.as_deref().unwrap_or_default()),
+                style.yes_no(d.anonymous).to_owned(),
+                cell(d.message.as_deref().unwrap_or_default()),
+                money(d.amount),
+                money(d.kept()),
+                money(matched),
+                money(d.kept().saturating_add(matched)),
+                currency.code().to_owned(),
+                cell(&d.platform),
+                style.yes_no(d.refunded).to_owned(),
+                refunded_at.map(|t| style.time(t)).unwrap_or_default(),
+                money(d.refunded_amount),
+                cell(reference.as_deref().unwrap_or_default()),
+            ];
+            w.write_record(&row).map_err(csv_err)?;
+        }
+        style.attachment(w, &campaign_id, ["dons", "donations"])
+    })
+    .await
 }
 
 /// `GET /api/v1/campaigns/{id}/report[?tz=…]` (admin): the figures of the
@@ -786,7 +840,7 @@ async fn report(
     // Days on the asked clock, whatever the spreadsheet options.
     let style = CsvStyle { excel: false, french: false, zone: time_zone(&q)? };
     let hosts = hosts(&app, &campaign_id);
-    let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
+    with_donations(&app, &campaign_id.clone(), None, u64::MAX, move |_, donations| {
     let mut kept = Vec::with_capacity(donations.len());
     let mut names = std::collections::HashSet::new();
     let (mut unnamed, mut whole, mut partial, mut given_back) = (0u64, 0u64, 0u64, 0i64);
@@ -852,6 +906,8 @@ async fn report(
         "by_day": by_day, "by_platform": by_platform,
     }))
     .into_response())
+    })
+    .await
 }
 
 /// One donor of a campaign: their gifts that still count, under the name they first gave.
@@ -885,67 +941,69 @@ async fn donors_csv(
     let (totals, currency) = totals_of(&app, &campaign_id)?;
     let style = CsvStyle::of(&q)?;
     let hosts = hosts(&app, &campaign_id);
-    let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
-    let mut donors: HashMap<String, DonorRow> = HashMap::new();
-    let mut unnamed = DonorRow::default();
-    // Oldest first: a donor's row keeps the name they first gave.
-    for d in donations.iter().rev().map(|l| &l.donation).filter(|d| !d.refunded) {
-        let row = match d.donor.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-            Some(name) => donors.entry(name.to_lowercase()).or_insert_with(|| DonorRow {
-                name: name.to_owned(),
-                first: d.at,
+    with_donations(&app, &campaign_id.clone(), None, u64::MAX, move |_, donations| {
+        let mut donors: HashMap<String, DonorRow> = HashMap::new();
+        let mut unnamed = DonorRow::default();
+        // Oldest first: a donor's row keeps the name they first gave.
+        for d in donations.iter().rev().map(|l| &l.donation).filter(|d| !d.refunded) {
+            let row = match d.donor.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                Some(name) => donors.entry(name.to_lowercase()).or_insert_with(|| DonorRow {
+                    name: name.to_owned(),
+                    first: d.at,
+                    ..DonorRow::default()
+                }),
+                None => &mut unnamed,
+            };
+            row.anonymous |= d.anonymous;
+            row.donations += 1;
+            row.kept += d.kept();
+            row.matched += d.matched;
+            row.last = d.at;
+            if let Some(host) = hosts.get(d.live_id.as_str())
+                && !row.hosts.contains(host)
+            {
+                row.hosts.push(host.clone());
+            }
+        }
+        let mut rows: Vec<DonorRow> = donors.into_values().collect();
+        rows.sort_by(|a, b| (b.kept + b.matched).cmp(&(a.kept + a.matched)).then_with(|| a.name.cmp(&b.name)));
+        let mut w = style.writer(&CsvStyle::DONOR_COLUMNS)?;
+        let money = |minor: i64| style.money(currency, minor);
+        let line = |label: String, anonymous: String, r: &DonorRow, times: bool| {
+            let time = |t: Timestamp| if times { style.time(t) } else { String::new() };
+            [
+                label,
+                anonymous,
+                r.donations.to_string(),
+                money(r.kept),
+                money(r.matched),
+                money(r.kept + r.matched),
+                currency.code().to_owned(),
+                time(r.first),
+                time(r.last),
+                cell(&r.hosts.join(", ")),
+            ]
+        };
+        for r in &rows {
+            w.write_record(line(cell(&r.name), style.yes_no(r.anonymous).to_owned(), r, true)).map_err(csv_err)?;
+        }
+        if style.excel {
+            if unnamed.donations > 0 {
+                let label = if style.french { "Dons sans nom" } else { "Gifts without a name" };
+                w.write_record(line(label.to_owned(), String::new(), &unnamed, false)).map_err(csv_err)?;
+            }
+            let label = if style.french { "Total de la campagne" } else { "Campaign total" };
+            let all = DonorRow {
+                donations: totals.donations,
+                kept: totals.raised,
+                matched: totals.matched,
                 ..DonorRow::default()
-            }),
-            None => &mut unnamed,
-        };
-        row.anonymous |= d.anonymous;
-        row.donations += 1;
-        row.kept += d.kept();
-        row.matched += d.matched;
-        row.last = d.at;
-        if let Some(host) = hosts.get(d.live_id.as_str())
-            && !row.hosts.contains(host)
-        {
-            row.hosts.push(host.clone());
+            };
+            w.write_record(line(label.to_owned(), String::new(), &all, false)).map_err(csv_err)?;
         }
-    }
-    let mut rows: Vec<DonorRow> = donors.into_values().collect();
-    rows.sort_by(|a, b| (b.kept + b.matched).cmp(&(a.kept + a.matched)).then_with(|| a.name.cmp(&b.name)));
-    let mut w = style.writer(&CsvStyle::DONOR_COLUMNS)?;
-    let money = |minor: i64| style.money(currency, minor);
-    let line = |label: String, anonymous: String, r: &DonorRow, times: bool| {
-        let time = |t: Timestamp| if times { style.time(t) } else { String::new() };
-        [
-            label,
-            anonymous,
-            r.donations.to_string(),
-            money(r.kept),
-            money(r.matched),
-            money(r.kept + r.matched),
-            currency.code().to_owned(),
-            time(r.first),
-            time(r.last),
-            cell(&r.hosts.join(", ")),
-        ]
-    };
-    for r in &rows {
-        w.write_record(line(cell(&r.name), style.yes_no(r.anonymous).to_owned(), r, true)).map_err(csv_err)?;
-    }
-    if style.excel {
-        if unnamed.donations > 0 {
-            let label = if style.french { "Dons sans nom" } else { "Gifts without a name" };
-            w.write_record(line(label.to_owned(), String::new(), &unnamed, false)).map_err(csv_err)?;
-        }
-        let label = if style.french { "Total de la campagne" } else { "Campaign total" };
-        let all = DonorRow {
-            donations: totals.donations,
-            kept: totals.raised,
-            matched: totals.matched,
-            ..DonorRow::default()
-        };
-        w.write_record(line(label.to_owned(), String::new(), &all, false)).map_err(csv_err)?;
-    }
-    style.attachment(w, &campaign_id, ["donateurs", "donors"])
+        style.attachment(w, &campaign_id, ["donateurs", "donors"])
+    })
+    .await
 }
 
 /// `GET /api/v1/campaigns/{id}/lives.csv[?excel=1[&lang=fr]]`: one row per
