@@ -398,3 +398,61 @@ async fn the_report_gives_each_platform_s_share() {
     );
     assert_eq!(r["totals"], json!({"raised": 5100, "matched": 500, "total": 5600, "donations": 4}));
 }
+
+/// The large exports and lists go gzipped to whoever takes it (the same bytes
+/// once unzipped), whole to anyone else; a small answer goes as it is.
+#[tokio::test]
+async fn large_exports_are_gzipped_for_who_takes_it() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    for i in 0..120 {
+        app.gift(&live, Some(&format!("Donateur {i}")), 100 + i, false).await;
+    }
+    let c = &live.campaign_id;
+    let get = async |path: &str, gzip: bool| {
+        let mut req = app.client.get(format!("{}{path}", app.base)).bearer_auth(ADMIN);
+        if gzip {
+            req = req.header("accept-encoding", "gzip, deflate, br");
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let h = |k: &str| res.headers().get(k).map(|v| v.to_str().unwrap().to_owned());
+        let said = (h("content-encoding"), h("vary"), h("content-type"));
+        (said, res.bytes().await.unwrap().to_vec())
+    };
+    for (path, ct) in [
+        (format!("/api/v1/campaigns/{c}/donations.csv"), "text/csv; charset=utf-8"),
+        (format!("/api/v1/campaigns/{c}/donations.csv?excel=1&lang=fr"), "text/csv; charset=utf-8"),
+        (format!("/api/v1/campaigns/{c}/donors.csv"), "text/csv; charset=utf-8"),
+        (format!("/api/v1/campaigns/{c}/donations"), "application/json"),
+        (format!("/api/v1/lives/{}/donations", live.id), "application/json"),
+    ] {
+        let ((enc, vary, t), zipped) = get(&path, true).await;
+        assert_eq!((enc.as_deref(), vary.as_deref(), t.as_deref()), (Some("gzip"), Some("accept-encoding"), Some(ct)));
+        let ((enc, vary, _), whole) = get(&path, false).await;
+        assert_eq!((enc, vary.as_deref()), (None, Some("accept-encoding")), "{path}");
+        assert!(whole.len() >= 8 * 1024, "{path}: {} bytes", whole.len());
+        assert!(zipped.len() * 3 < whole.len(), "{path}: {} of {}", zipped.len(), whole.len());
+        assert_eq!(gunzip(&zipped), whole, "{path}");
+    }
+    let ((_, _, _), list) = get(&format!("/api/v1/campaigns/{c}/donations"), true).await;
+    let list: serde_json::Value = serde_json::from_slice(&gunzip(&list)).unwrap();
+    assert_eq!(list["count"], 120);
+    let newest = &list["donations"][0];
+    assert_eq!(
+        newest,
+        &json!({
+            "id": newest["id"], "live_id": live.id, "amount": 219, "currency": "EUR", "matched": 0,
+            "donor": "Donateur 119", "message": null, "platform": "direct", "at": newest["at"],
+            "refunded": false, "refunded_amount": 0, "moderation": "shown", "host": "Corentin",
+            "donor_name": "Donateur 119", "anonymous": false, "message_text": null, "donor_hidden": false,
+            "message_hidden": false, "refunded_at": null, "reference": null,
+        })
+    );
+    // The newest two, the report: small, as they are.
+    for path in [format!("/api/v1/campaigns/{c}/donations?limit=2"), format!("/api/v1/campaigns/{c}/report")] {
+        let ((enc, vary, _), body) = get(&path, true).await;
+        assert_eq!((enc, vary), (None, None), "{path}");
+        assert!(serde_json::from_slice::<serde_json::Value>(&body).is_ok(), "{path}");
+    }
+}
