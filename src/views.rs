@@ -126,6 +126,9 @@ pub struct Board {
     pub recent: VecDeque<Donation>,
     /// Named (not anonymous) donors: name → (sum kept after refunds, count not refunded whole).
     pub donors: HashMap<String, (i64, u64)>,
+    /// Every donation the stream received, refunded and erased ones included:
+    /// the organisers' lists' `count`, without counting the log's rows.
+    pub received: u64,
 }
 
 impl Board {
@@ -133,6 +136,7 @@ impl Board {
     /// Donors count only under the name viewers may see, and not once refunded.
     pub fn record(&mut self, before: Option<&Donation>, d: &Donation) {
         if before.is_none() {
+            self.received += 1;
             // New: not among the recent ones yet.
             self.recent.push_front(d.clone());
             self.recent.truncate(RECENT);
@@ -162,6 +166,7 @@ impl Board {
 
     /// Adds another board's donor sums to this one's (a campaign's from its lives').
     fn absorb(&mut self, other: &Board) {
+        self.received += other.received;
         for (name, (sum, n)) in &other.donors {
             match self.donors.get_mut(name) {
                 Some(e) => *e = (e.0 + sum, e.1 + n),
@@ -1051,6 +1056,7 @@ fn group_by_live<'a>(donations: &[&'a DonationState]) -> Grouped<'a> {
         let (_, board, newest) = lives
             .entry(d.donation.live_id.as_str())
             .or_insert_with(|| (d.donation.campaign_id.as_str(), Board::default(), Newest::default()));
+        board.received += 1;
         board.count(&d.donation);
         newest.offer(d);
     }

@@ -165,16 +165,16 @@ impl<'a> AdminDonation<'a> {
     }
 }
 
-/// How many donations a campaign (with a `live_id`, that live) received, and
-/// its `newest` newest donations (all of them with `u64::MAX`) as they stand
-/// now, newest first, read from the part of the log that holds them.
+/// A campaign's `newest` newest donations (with a `live_id`, that live's; all of
+/// them with `u64::MAX`) as they stand now, newest first, read from the part of
+/// the log that holds them.
 pub(crate) async fn donations_of(
     app: &AppState,
     campaign_id: &str,
     live_id: Option<&str>,
     newest: u64,
-) -> Result<(u64, Vec<Logged>), ApiError> {
-    with_donations(app, campaign_id, live_id, newest, |count, donations| Ok((count, donations))).await
+) -> Result<Vec<Logged>, ApiError> {
+    with_donations(app, campaign_id, live_id, newest, Ok).await
 }
 
 /// [`donations_of`] handed to `then` on the same blocking thread: a campaign's
@@ -186,17 +186,17 @@ pub(crate) async fn with_donations<R: Send + 'static>(
     campaign_id: &str,
     live_id: Option<&str>,
     newest: u64,
-    then: impl FnOnce(u64, Vec<Logged>) -> Result<R, ApiError> + Send + 'static,
+    then: impl FnOnce(Vec<Logged>) -> Result<R, ApiError> + Send + 'static,
 ) -> Result<R, ApiError> {
     let app = app.clone();
     let cid = campaign_id.to_owned();
     let lid = live_id.map(str::to_owned);
     tokio::task::spawn_blocking(move || {
-        let (count, events) = app
+        let events = app
             .readers
             .newest_donation_events(&cid, lid.as_deref(), newest)
             .map_err(|e| ApiError::internal(e.to_string()))?;
-        then(count, fold_donations(&events))
+        then(fold_donations(&events))
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?
@@ -356,7 +356,7 @@ async fn public_days(
         .public
         .days
         .get(&campaign_id, seq, async || {
-            with_donations(&app, &campaign_id, None, u64::MAX, |_, donations| Ok(quarters(&donations))).await
+            with_donations(&app, &campaign_id, None, u64::MAX, |donations| Ok(quarters(&donations))).await
         })
         .await?;
     Ok(axum::Json(json!({
@@ -405,9 +405,16 @@ async fn listed(
     };
     let hosts = hosts.clone();
     let read = if search.is_some() { u64::MAX } else { newest };
-    let body = with_donations(app, campaign_id, live_id, read, move |count, donations| {
+    let (app2, live, campaign) = (app.clone(), live_id.map(str::to_owned), campaign_id.to_owned());
+    let body = with_donations(app, campaign_id, live_id, read, move |donations| {
+        // Every donation received, refunded and erased ones included, as the
+        // read model has it once the log was read (a gift come meanwhile counts).
+        let received = match &live {
+            Some(live) => app2.views.with_live(live, |l| l.board.received),
+            None => app2.views.with_campaign(&campaign, |c| c.board.received),
+        };
         let (count, donations) = match &search {
-            None => (count, donations),
+            None => (received.unwrap_or(donations.len() as u64).max(donations.len() as u64), donations),
             Some(search) => {
                 let live = |d: &Donation| lives.get(d.live_id.as_str()).map_or("", String::as_str);
                 let found: Vec<_> = donations.into_iter().filter(|l| search.finds(l, live(&l.donation))).collect();
@@ -787,7 +794,7 @@ async fn campaign_csv(
     let currency = campaign.campaign.currency;
     let style = CsvStyle::of(&q)?;
     let hosts = hosts(&app, &campaign_id);
-    with_donations(&app, &campaign_id.clone(), None, u64::MAX, move |_, mut donations| {
+    with_donations(&app, &campaign_id.clone(), None, u64::MAX, move |mut donations| {
         donations.reverse(); // oldest first, as a ledger reads
         let mut w = style.writer(&CsvStyle::COLUMNS)?;
         let money = |minor: i64| style.money(currency, minor);
@@ -840,7 +847,7 @@ async fn report(
     // Days on the asked clock, whatever the spreadsheet options.
     let style = CsvStyle { excel: false, french: false, zone: time_zone(&q)? };
     let hosts = hosts(&app, &campaign_id);
-    with_donations(&app, &campaign_id.clone(), None, u64::MAX, move |_, donations| {
+    with_donations(&app, &campaign_id.clone(), None, u64::MAX, move |donations| {
     let mut kept = Vec::with_capacity(donations.len());
     let mut names = std::collections::HashSet::new();
     let (mut unnamed, mut whole, mut partial, mut given_back) = (0u64, 0u64, 0u64, 0i64);
@@ -941,7 +948,7 @@ async fn donors_csv(
     let (totals, currency) = totals_of(&app, &campaign_id)?;
     let style = CsvStyle::of(&q)?;
     let hosts = hosts(&app, &campaign_id);
-    with_donations(&app, &campaign_id.clone(), None, u64::MAX, move |_, donations| {
+    with_donations(&app, &campaign_id.clone(), None, u64::MAX, move |donations| {
         let mut donors: HashMap<String, DonorRow> = HashMap::new();
         let mut unnamed = DonorRow::default();
         // Oldest first: a donor's row keeps the name they first gave.
@@ -1427,7 +1434,7 @@ async fn erase_donor(
     let campaigns: Vec<String> = app.views.campaigns.iter().map(|e| e.key().clone()).collect();
     let mut found = Vec::new();
     for campaign_id in campaigns {
-        let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
+        let donations = donations_of(&app, &campaign_id, None, u64::MAX).await?;
         found.extend(
             donations
                 .into_iter()

@@ -326,7 +326,7 @@ pub async fn reconcile(
     }
     let zone = super::admin::zone_named(ask.tz.as_deref())?.map_or(TimeZone::UTC, |(z, _)| z);
     let export = read(text, currency, &ask, &zone)?;
-    let (_, donations) = donations_of(&app, &campaign_id, None, u64::MAX).await?;
+    let donations = donations_of(&app, &campaign_id, None, u64::MAX).await?;
     let platform = ask.platform.as_deref().map(str::trim).filter(|p| !p.is_empty());
     // A missing payment's live: the one a campaign's integration would have
     // counted it on at its time.

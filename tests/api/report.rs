@@ -455,4 +455,16 @@ async fn large_exports_are_gzipped_for_who_takes_it() {
         assert_eq!((enc, vary), (None, None), "{path}");
         assert!(serde_json::from_slice::<serde_json::Value>(&body).is_ok(), "{path}");
     }
+    // Every gift counted, by the read model after a restart too, a second live's apart.
+    let other = app.live(c, json!({"host": "Zoé"})).await;
+    app.gift(&other, Some("Zoé"), 500, false).await;
+    let app = app.restart().await;
+    for (path, count) in [
+        (format!("/api/v1/campaigns/{c}/donations?limit=2"), 121),
+        (format!("/api/v1/lives/{}/donations?limit=2", live.id), 120),
+        (format!("/api/v1/lives/{}/donations?limit=0", other.id), 1),
+    ] {
+        let (s, v) = app.request(reqwest::Method::GET, &path, Some(ADMIN), &[], None).await;
+        assert_eq!((s, v["count"].as_u64()), (StatusCode::OK, Some(count)), "{path}");
+    }
 }
