@@ -368,3 +368,39 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
     })
     .await;
 }
+
+/// A large export leaves gzipped for the browser, which takes gzip: the file
+/// the dashboard's link saves is the CSV itself, byte for byte as the API
+/// gives it whole.
+#[tokio::test]
+async fn a_large_export_saved_from_the_dashboard_is_the_csv_itself() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    for i in 0..150 {
+        app.gift(&live, Some(&format!("Donateur {i}")), 100 + i, false).await;
+    }
+    let c = live.campaign_id.clone();
+    let whole = csv(&app, &format!("/api/v1/campaigns/{c}/donations.csv")).await;
+    assert!(whole.len() >= 8 * 1024, "{} bytes", whole.len());
+    with_browser(async |b| {
+        sign_in(b, &app, &format!("#c={c}")).await;
+        wait_text(b, "#c-name", "Restos").await;
+        let said = b
+            .client
+            .execute_async(
+                "var done = arguments[0]; fetch(document.getElementById('c-csv').href, {credentials: 'same-origin'}) \
+                 .then(function (r) { done(r.headers.get('content-encoding')); });",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(said, "gzip");
+        let saved = tempfile::tempdir().unwrap();
+        b.download_to(saved.path()).await;
+        let file = saved.path().join(format!("{c}-donations.csv"));
+        click(b, "#c-csv").await;
+        let got = eventually("the export saved", WAIT, || async { std::fs::read_to_string(&file).ok() }).await;
+        assert_eq!(got, whole);
+    })
+    .await;
+}
