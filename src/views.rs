@@ -1038,7 +1038,7 @@ pub fn milestone_json(m: &MilestoneState) -> Value {
     let ms = &m.milestone;
     json!({
         "id": ms.id, "campaign_id": ms.campaign_id, "live_id": ms.live_id, "amount": ms.amount,
-        "label": ms.label, "reached": m.reached.is_some(), "created_at": ms.created_at,
+        "label": ms.label, "reached": m.reached.is_some(), "missed": m.missed.is_some(), "created_at": ms.created_at,
         "ends_at": ms.ends_at, "from": ms.from, "cancelled": ms.cancelled,
     })
 }

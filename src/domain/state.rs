@@ -76,6 +76,11 @@ pub enum Fact {
     MilestoneReached {
         milestone_id: String,
     },
+    /// Derived by the writer once a challenge's time ran out before it was
+    /// met; once per challenge, never an hour or more late (the server was off).
+    ChallengeMissed {
+        milestone_id: String,
+    },
     /// The match's window opened (or it was created active).
     MatchStarted {
         match_id: String,
@@ -261,6 +266,7 @@ impl Fact {
             Fact::SubscriberCreated { .. } => "subscriber_created",
             Fact::MilestoneCreated { .. } => "milestone_created",
             Fact::MilestoneReached { .. } => "milestone_reached",
+            Fact::ChallengeMissed { .. } => "challenge_missed",
             Fact::MatchStarted { .. } => "match_started",
             Fact::MatchEnded { .. } => "match_ended",
             Fact::MatchUsedUp { .. } => "match_used_up",
@@ -780,6 +786,8 @@ pub struct MilestoneState {
     pub milestone: Milestone,
     /// Seq of its `milestone_reached` event.
     pub reached: Option<u64>,
+    /// Seq of its `challenge_missed` event: a challenge whose time ran out unmet.
+    pub missed: Option<u64>,
 }
 
 /// Totals by platform (`twitch`, `tiktok`, `direct`, ...).
@@ -1999,8 +2007,14 @@ impl State {
         }
         for ms in c.milestones.iter().filter(|m| m.reached.is_none() && !m.milestone.cancelled) {
             let m = &ms.milestone;
-            // A challenge's time is up: reached later, it no longer counts.
-            if m.ends_at.is_some_and(|e| now > e) {
+            // A challenge's time is up: reached later, it no longer counts. Its
+            // end is announced once, not an hour or more late.
+            if let Some(end) = m.ends_at
+                && now > end
+            {
+                if ms.missed.is_none() && now.millis() < end.millis().saturating_add(ENDS_MISSED_AFTER_MS) {
+                    return Some(Fact::ChallengeMissed { milestone_id: m.id.clone() });
+                }
                 continue;
             }
             let total = match &m.live_id {
@@ -2091,6 +2105,7 @@ impl State {
                 milestone.campaign_id.clone()
             }
             Fact::MilestoneReached { milestone_id }
+            | Fact::ChallengeMissed { milestone_id }
             | Fact::ChallengeCancelled { milestone_id }
             | Fact::MilestoneRemoved { milestone_id } => self.milestone_index.get(milestone_id)?.clone(),
             Fact::PollStarted { poll } | Fact::PollUpdated { poll } => {
@@ -2180,7 +2195,9 @@ impl State {
             Fact::DonationRefunded { donation_id, .. } => {
                 Some(Stream::Live(self.donations.get(donation_id)?.donation.live_id.to_string()))
             }
-            Fact::MilestoneReached { milestone_id } | Fact::MilestoneRemoved { milestone_id } => {
+            Fact::MilestoneReached { milestone_id }
+            | Fact::ChallengeMissed { milestone_id }
+            | Fact::MilestoneRemoved { milestone_id } => {
                 let m = &self.milestone_state(milestone_id)?.milestone;
                 Some(match &m.live_id {
                     Some(l) => Stream::Live(l.clone()),
@@ -2424,7 +2441,7 @@ impl State {
             }
             Fact::MilestoneCreated { milestone } => {
                 let c = self.campaigns.get_mut(&milestone.campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
-                c.milestones.push(MilestoneState { milestone: milestone.clone(), reached: None });
+                c.milestones.push(MilestoneState { milestone: milestone.clone(), reached: None, missed: None });
                 self.milestone_index.insert(milestone.id.clone(), milestone.campaign_id.clone());
             }
             Fact::MilestoneReached { milestone_id } => {
@@ -2432,6 +2449,12 @@ impl State {
                 let c = self.campaigns.get_mut(cid).ok_or(FoldError::Unknown(ev.seq))?;
                 let m = c.milestones.iter_mut().find(|m| &m.milestone.id == milestone_id);
                 m.ok_or(FoldError::Unknown(ev.seq))?.reached = Some(ev.seq);
+            }
+            Fact::ChallengeMissed { milestone_id } => {
+                let cid = self.milestone_index.get(milestone_id).ok_or(FoldError::Unknown(ev.seq))?;
+                let c = self.campaigns.get_mut(cid).ok_or(FoldError::Unknown(ev.seq))?;
+                let m = c.milestones.iter_mut().find(|m| &m.milestone.id == milestone_id);
+                m.ok_or(FoldError::Unknown(ev.seq))?.missed = Some(ev.seq);
             }
             Fact::MilestoneRemoved { milestone_id } => {
                 let cid = self.milestone_index.get(milestone_id).ok_or(FoldError::Unknown(ev.seq))?;

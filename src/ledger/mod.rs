@@ -220,6 +220,7 @@ impl Writer {
                 Err(refusal) => Err(LedgerError::Refused(refusal)),
                 Ok(Decision::Append(fact)) => {
                     let campaign = self.state.campaign_of(&fact);
+                    self.follow_ups_due(campaign.as_deref(), now, &mut rows, &mut pending);
                     if let (Fact::DonationErased { donation_id }, Some(campaign_id)) = (&fact, &campaign) {
                         let from = self.state.donations.get(donation_id).map_or(0, |d| d.seq);
                         erasures.push(Erasure {
@@ -236,6 +237,7 @@ impl Writer {
                 }
                 Ok(Decision::AppendAll(facts)) => {
                     let campaign = facts.first().and_then(|f| self.state.campaign_of(f));
+                    self.follow_ups_due(campaign.as_deref(), now, &mut rows, &mut pending);
                     let (mut seq, mut bodies, mut failed) = (self.state.last_seq, Vec::new(), None);
                     for fact in facts {
                         match self.append(fact, now, &mut rows, &mut pending) {
@@ -387,6 +389,23 @@ impl Writer {
         rows.push(Row { live_id, campaign_id, frame: p.frame.as_ref().map(|f| f.text.clone()), event });
         pending.push(p);
         Ok((seq, body))
+    }
+
+    /// Before a command's facts, what the time alone calls for in its campaign
+    /// (a challenge's or a poll's time run out, a window closed) since the
+    /// last tick, decided at the command's time as the command was: a gift a
+    /// moment after a challenge's end comes after it, not in the totals its
+    /// end is said with.
+    fn follow_ups_due(
+        &mut self,
+        campaign: Option<&str>,
+        now: Timestamp,
+        rows: &mut Vec<Row>,
+        pending: &mut Vec<Pending>,
+    ) {
+        if campaign.is_some() {
+            self.follow_ups(campaign, now, rows, pending);
+        }
     }
 
     /// Appends what the state calls for by itself (used-up matches, windows, milestones).
@@ -546,7 +565,9 @@ impl Writer {
                 }
                 m.map(Change::Milestone)
             }
-            Fact::MilestoneReached { milestone_id } => {
+            // A milestone reached, or a challenge whose time ran out: with the
+            // totals it was reached at or fell short of.
+            Fact::MilestoneReached { milestone_id } | Fact::ChallengeMissed { milestone_id } => {
                 let m = s.milestone_state(milestone_id).cloned();
                 if let Some(m) = &m {
                     let c = &s.campaigns[&m.milestone.campaign_id];
@@ -557,7 +578,8 @@ impl Writer {
                     frame = Some(Frame::new(
                         seq,
                         format!(
-                            "{{\"type\":\"milestone_reached\",\"seq\":{seq},\"milestone\":{}{live_totals},\"campaign_totals\":{}}}",
+                            "{{\"type\":\"{}\",\"seq\":{seq},\"milestone\":{}{live_totals},\"campaign_totals\":{}}}",
+                            ev.fact.kind(),
                             crate::views::milestone_json(m),
                             json(&c.totals)
                         ),

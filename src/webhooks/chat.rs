@@ -35,6 +35,7 @@ pub fn body(format: HookFormat, kind: &str, frame: &Value, setting: Setting, fre
         "milestone.reached" => words.milestone(frame)?,
         "challenge.started" => words.challenge(frame, false)?,
         "challenge.updated" => words.challenge(frame, true)?,
+        "challenge.missed" => words.missed(frame)?,
         "match.used_up" => words.used_up(frame)?,
         "poll.started" => words.poll_open(frame, false)?,
         "poll.updated" => words.poll_open(frame, true)?,
@@ -82,11 +83,12 @@ pub fn connected(format: HookFormat, campaign: Option<&str>, french: bool) -> Op
 }
 
 /// The kinds of events a chat is told of.
-pub const KINDS: [&str; 12] = [
+pub const KINDS: [&str; 13] = [
     "donation.created",
     "milestone.reached",
     "challenge.started",
     "challenge.updated",
+    "challenge.missed",
     "match.used_up",
     "poll.started",
     "poll.updated",
@@ -344,6 +346,24 @@ impl Words {
             format!("⏱ Défi modifié\u{a0}: désormais {more} de plus en {minutes}\u{a0}minutes et {label}{left}\u{a0}!")
         } else {
             format!("⏱ Challenge changed: now {more} more in {minutes} minutes and {label}{left}!")
+        })
+    }
+
+    /// "⌛ Temps écoulé pour le défi « Je chante » : 15,50 € sur 20,00 €, il
+    /// manquait 4,50 €." — what the live gave since the challenge was set, of
+    /// what it asked, when its time ran out.
+    fn missed(&self, f: &Value) -> Option<String> {
+        let m = &f["milestone"];
+        let from = m["from"].as_i64()?;
+        let asked = m["amount"].as_i64()? - from;
+        let given = (f["totals"]["total"].as_i64()? - from).clamp(0, asked);
+        let given_ = self.money(&json!(given))?;
+        let (asked_, short) = (self.money(&json!(asked))?, self.money(&json!(asked - given))?);
+        let label = self.quoted(m["label"].as_str().unwrap_or_default());
+        Some(if self.french {
+            format!("⌛ Temps écoulé pour le défi {label}\u{a0}: {given_} sur {asked_}, il manquait {short}.")
+        } else {
+            format!("⌛ Time's up for the challenge {label}: {given_} of {asked_}, {short} short.")
         })
     }
 
@@ -768,6 +788,25 @@ mod tests {
             say("challenge.updated", started, false),
             "⏱ Challenge changed: now €50.00 more in 15 minutes and \u{201c}Je chante\u{201d}!",
             "without the event's time"
+        );
+        // A challenge whose time ran out: what the live gave since it was set, of what it asked.
+        let missed = |total: i64| {
+            json!({"milestone": {"label": "Je chante", "amount": 15000, "from": 10000,
+                "created_at": "2026-12-05T19:45:00.000Z", "ends_at": "2026-12-05T20:00:00.000Z", "missed": true},
+                "totals": {"raised": total, "matched": 0, "total": total, "donations": 3}})
+        };
+        assert_eq!(
+            say("challenge.missed", missed(13550), true),
+            "⌛ Temps écoulé pour le défi «\u{a0}Je chante\u{a0}»\u{a0}: 35,50\u{a0}€ sur 50,00\u{a0}€, il manquait 14,50\u{a0}€."
+        );
+        assert_eq!(
+            say("challenge.missed", missed(13550), false),
+            "⌛ Time's up for the challenge \u{201c}Je chante\u{201d}: €35.50 of €50.00, €14.50 short."
+        );
+        // Nothing given since, or the total gone below its start by a refund: nothing of it.
+        assert_eq!(
+            say("challenge.missed", missed(9000), false),
+            "⌛ Time's up for the challenge \u{201c}Je chante\u{201d}: €0.00 of €50.00, €50.00 short."
         );
         // A poll put on air says how to vote and for how long; changed, the time it has left.
         let poll_on = |ends_at: Option<&str>| {

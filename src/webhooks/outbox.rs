@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS webhook_outbox (
 ";
 
 /// The log's event kinds that subscribers receive, and their outgoing names.
-pub const KINDS: [(&str, &str); 17] = [
+pub const KINDS: [(&str, &str); 18] = [
     ("donation", "donation.created"),
     ("refund", "donation.refunded"),
     ("partial_refund", "donation.partially_refunded"),
@@ -63,6 +63,7 @@ pub const KINDS: [(&str, &str); 17] = [
     // A challenge only ([`FRAMED`]).
     ("milestone_created", "challenge.started"),
     ("challenge_updated", "challenge.updated"),
+    ("challenge_missed", "challenge.missed"),
     ("match_used_up", "match.used_up"),
     ("poll_started", "poll.started"),
     ("poll_updated", "poll.updated"),
@@ -730,6 +731,7 @@ mod tests {
             Fact::DonationRefunded { donation_id: "d".into(), refunded_amount: None },
             Fact::DonationRefunded { donation_id: "d".into(), refunded_amount: Some(1) },
             Fact::MilestoneReached { milestone_id: "m".into() },
+            Fact::ChallengeMissed { milestone_id: "m".into() },
             Fact::MatchUsedUp { match_id: "m".into() },
             Fact::PollClosed { live_id: "l".into(), poll_id: "p".into() },
             Fact::DonationErased { donation_id: "d".into() },

@@ -1278,23 +1278,48 @@ async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
         (Some(id.as_str()), Some("Je chante"))
     );
 
-    // Another, missed: its time is up when the money comes.
+    // Another, missed: its time runs out before the money comes, which the
+    // writer says once, with the totals it fell short at.
     let (s, late) = app.post(&path, Some(&live.key), json!({"label": "Je danse", "amount": 1000, "minutes": 1})).await;
     assert_eq!(s, StatusCode::CREATED, "{late}");
     assert_eq!((late["amount"].clone(), late["from"].clone()), (json!(7000), json!(6000)));
-    clock.set("2026-12-04T20:16:00Z");
-    app.donate_ok(&live, 5000).await;
-    let (_, campaign) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
-    let reached: Vec<(Value, Value)> =
-        campaign["milestones"].as_array().unwrap().iter().map(|m| (m["label"].clone(), m["reached"].clone())).collect();
-    assert_eq!(reached, [(json!("Je chante"), json!(true)), (json!("Je danse"), json!(false))]);
+    let late_id = late["id"].as_str().unwrap().to_owned();
     let started = ws.until("challenge_started").await;
     assert_eq!(
         (started["milestone"]["label"].as_str(), started["milestone"]["from"].clone()),
         (Some("Je danse"), json!(6000))
     );
-    ws.until("donation").await;
-    assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "no milestone for the missed challenge");
+    clock.set("2026-12-04T20:15:59Z");
+    assert!(ws.try_next(Duration::from_millis(600)).await.is_none(), "not over at its last instant");
+    // A gift a moment after its end, before the writer's next look at the
+    // time: the end is said first, with the totals of before the gift.
+    clock.set("2026-12-04T20:16:00Z");
+    app.donate_ok(&live, 5000).await;
+    let missed = ws.next().await;
+    assert_eq!(
+        (
+            missed["type"].as_str(),
+            missed["milestone"]["id"].as_str(),
+            missed["milestone"]["missed"].clone(),
+            missed["milestone"]["reached"].clone(),
+            missed["totals"]["total"].clone(),
+        ),
+        (Some("challenge_missed"), Some(late_id.as_str()), json!(true), json!(false), json!(6000)),
+        "{missed}"
+    );
+    assert_eq!(ws.next().await["totals"]["total"], 11000);
+    let (_, campaign) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+    let reached: Vec<(Value, Value, Value)> = campaign["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["label"].clone(), m["reached"].clone(), m["missed"].clone()))
+        .collect();
+    assert_eq!(
+        reached,
+        [(json!("Je chante"), json!(true), json!(false)), (json!("Je danse"), json!(false), json!(true))]
+    );
+    assert!(ws.try_next(Duration::from_millis(600)).await.is_none(), "no milestone for the missed challenge");
 
     // A third, called off by the host: over at once, never reached after.
     clock.set("2026-12-04T20:20:00Z");
@@ -1316,7 +1341,11 @@ async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
     );
     app.donate_ok(&live, 2000).await;
     ws.until("donation").await;
-    assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "no milestone for the called-off challenge");
+    clock.set("2026-12-04T20:51:00Z");
+    assert!(
+        ws.try_next(Duration::from_millis(600)).await.is_none(),
+        "no milestone for the called-off challenge, and no time run out for it past its 30 minutes"
+    );
     for (url, code, status) in [
         (one.clone(), "challenge_over", StatusCode::CONFLICT),
         (format!("{path}/{id}"), "challenge_over", StatusCode::CONFLICT),
@@ -1346,6 +1375,18 @@ async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
         let (s, e) = app.post(&path, Some(token), json!({"label": "x", "amount": 100, "minutes": 5})).await;
         assert_eq!((s, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
     }
+
+    // After a restart, the missed challenge stays so, and is not said again.
+    drop(ws);
+    let app = app.restart_clocked(&clock).await;
+    let mut ws = app.ws(&live, None).await;
+    ws.next().await;
+    assert!(ws.try_next(Duration::from_millis(600)).await.is_none(), "nothing said again");
+    let (_, campaign) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+    assert_eq!(
+        (campaign["milestones"][1]["id"].as_str(), campaign["milestones"][1]["missed"].clone()),
+        (Some(late_id.as_str()), json!(true))
+    );
 }
 
 /// A challenge's terms changed on air: five more minutes, a new label, less

@@ -1123,6 +1123,7 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
             "milestone.reached",
             "challenge.started",
             "challenge.updated",
+            "challenge.missed",
             "match.used_up",
             "poll.started",
             "poll.updated",
@@ -1217,6 +1218,7 @@ async fn chat_channels_get_a_line_for_each_donation_and_milestone() {
             "milestone.reached",
             "challenge.started",
             "challenge.updated",
+            "challenge.missed",
             "match.used_up",
             "poll.started",
             "poll.updated",
@@ -2299,4 +2301,37 @@ async fn a_campaign_s_opening_is_announced_once_with_where_to_give() {
     let count =
         async |live: &TestLive| app.events(live, 0).await.iter().filter(|e| e["type"] == "campaign_opened").count();
     assert_eq!((count(&over_live).await, count(&late_live).await), (0, 0));
+}
+
+/// A challenge whose time runs out unmet is said once in the community's
+/// channel: what the live gave since it was set, of what it asked.
+#[tokio::test]
+async fn a_challenge_whose_time_runs_out_is_said_in_the_channel() {
+    let receiver = Receiver::default();
+    let base = receiver.start().await;
+    let clock = ManualClock::at("2026-12-04T20:00:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    discord(&app, &format!("{base}/discord"), &live.campaign_id).await;
+    let challenge = json!({"label": "Je chante", "amount": 5000, "minutes": 10});
+    let (s, c) = app.post(&format!("/api/v1/lives/{}/challenges", live.id), Some(&live.key), challenge).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    clock.set("2026-12-04T20:05:00Z");
+    app.gift(&live, Some("Ana"), 1550, false).await;
+    clock.set("2026-12-04T20:10:01Z");
+    let lines: Vec<String> =
+        receiver.posted("discord", 3).await.iter().map(|v| v["content"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(
+        lines,
+        [
+            "⏱ Nouveau défi\u{a0}: 50,00\u{a0}€ de plus en 10\u{a0}minutes et «\u{a0}Je chante\u{a0}»\u{a0}!",
+            "💛 Ana a donné 15,50\u{a0}€. Total du live\u{a0}: 15,50\u{a0}€.",
+            "⌛ Temps écoulé pour le défi «\u{a0}Je chante\u{a0}»\u{a0}: 15,50\u{a0}€ sur 50,00\u{a0}€, il manquait 34,50\u{a0}€.",
+        ]
+    );
+    // Said once: a gift later is the next line.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    app.gift(&live, Some("Bob"), 100, false).await;
+    let lines = receiver.posted("discord", 4).await;
+    assert_eq!(lines[3]["content"], "💛 Bob a donné 1,00\u{a0}€. Total du live\u{a0}: 16,50\u{a0}€.");
 }
