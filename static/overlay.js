@@ -35,6 +35,7 @@
       gave: function (donor, amount) { return donor + " a donné " + amount + "."; }, someone: "Un donateur anonyme",
       thanks: "Merci à toutes et à tous !",
       challenge: "Défi : ", challengeMet: "Défi réussi !", challengeLeft: function (s) { return "encore " + s; },
+      challengeMissed: "Temps écoulé",
       pollOver: "Terminé", pollHint: "Pour voter : le # de votre choix dans votre message",
       pollWinner: function (l) { return l + " l'emporte !"; }, pollTie: "Égalité !", pollNoVote: "Aucun vote",
       pollClosed: "Sondage terminé !", voted: function (l) { return "Vote : " + l; },
@@ -77,6 +78,7 @@
       gave: function (donor, amount) { return donor + " gave " + amount + "."; }, someone: "An anonymous donor",
       thanks: "Thank you all!",
       challenge: "Challenge: ", challengeMet: "Challenge met!", challengeLeft: function (s) { return s + " left"; },
+      challengeMissed: "Time's up",
       pollOver: "Closed", pollHint: "To vote: the # of your choice in your message",
       pollWinner: function (l) { return l + " wins!"; }, pollTie: "It's a tie!", pollNoVote: "No votes",
       pollClosed: "Poll closed!", voted: function (l) { return "Vote: " + l; },
@@ -403,17 +405,22 @@
   }
 
   // The live's challenge on air, under its goal bar: the newest not yet over,
-  // or one just met (for a minute). Its progress counts from its start.
+  // or one just met or whose time just ran out (for a minute; one called off
+  // goes at once). Its progress counts from its start.
   var MET_SHOWN = 60000;
   function currentChallenge(now) {
     var open = milestones.filter(function (m) {
       if (!m.ends_at || typeof m.from !== "number" || m.live_id !== liveId) return false;
       var end = Date.parse(m.ends_at);
-      return m.reached ? (metAt[m.id] || 0) + MET_SHOWN > now : end > now;
+      if (m.reached) return (metAt[m.id] || 0) + MET_SHOWN > now;
+      // Time run out: shown if this page saw it on (as a met one), at the total it had.
+      if (m.missed && !(m.id in missedAt)) return false;
+      return m.cancelled ? end > now : end + MET_SHOWN > now;
     });
     return open.sort(function (a, b) { return Date.parse(b.created_at) - Date.parse(a.created_at); })[0] || null;
   }
   var metAt = {};             // challenge id -> when this page saw it met
+  var missedAt = {};          // challenge id -> the live's total when this page saw its time run out
   function renderChallenge() {
     var box = el("goal-challenge");
     if (!box || isCampaign) return;
@@ -422,11 +429,16 @@
     box.hidden = !c;
     if (!c) return;
     var target = c.amount - c.from;
-    var done = Math.max(0, Math.min(target, (totals ? totals.total : c.from) - c.from));
+    // Its time run out, it stays at what it had: gifts after it do not count.
+    var total = c.id in missedAt ? missedAt[c.id] : totals ? totals.total : c.from;
+    var done = Math.max(0, Math.min(target, total - c.from));
     if (c.reached) done = target;
+    var over = !c.reached && Date.parse(c.ends_at) <= now;
     box.dataset.met = c.reached ? "1" : "";
+    box.dataset.missed = over ? "1" : "";
     el("challenge-label").textContent = T.challenge + c.label;
-    el("challenge-time").textContent = c.reached ? T.challengeMet : T.challengeLeft(duration(Date.parse(c.ends_at) - now));
+    el("challenge-time").textContent =
+      c.reached ? T.challengeMet : over ? T.challengeMissed : T.challengeLeft(duration(Date.parse(c.ends_at) - now));
     setBar(el("challenge-fill"), target > 0 ? done / target : 1);
     el("challenge-amounts").textContent = money(done) + " / " + money(target);
   }
@@ -1435,8 +1447,11 @@
     if ((ev.type === "challenge_started" || ev.type === "milestone_created") && m &&
         !milestones.some(function (x) { return x.id === m.id; })) {
       milestones.push(m);
-    } else if ((ev.type === "challenge_ended" || ev.type === "challenge_updated" || ev.type === "milestone_removed") && m) {
-      // Called off or taken off by its host: over now; or its terms changed on air.
+    } else if ((ev.type === "challenge_ended" || ev.type === "challenge_updated" || ev.type === "milestone_removed" ||
+        ev.type === "challenge_missed") && m) {
+      // Called off or taken off by its host: over now; or its terms changed
+      // on air; or its time ran out, at the live's total then.
+      if (ev.type === "challenge_missed" && ev.totals) missedAt[m.id] = ev.totals.total;
       milestones = milestones.map(function (x) { return x.id === m.id ? m : x; });
       renderChallenge();
     } else if (ev.type === "milestone_reached" && m) {

@@ -26,7 +26,7 @@
       challenge: "Défi en cours : ", challengeMet: "Défi réussi !", challengeLeft: function (m, s) {
         return "encore " + m + " min " + (s < 10 ? "0" : "") + s + " s";
       },
-      pollOpen: "Sondage en cours", pollOver: "Sondage terminé",
+      challengeMissed: "Temps écoulé", pollOpen: "Sondage en cours", pollOver: "Sondage terminé",
       pollHint: function (tag) { return "Pour voter, écrivez le mot-clé de votre choix dans le message de votre don (par exemple " + tag + ")."; },
       pollWinner: function (l) { return l + " l'emporte !"; }, pollTie: "Égalité !", pollNoVote: "Aucun vote.",
       drawWon: function (prize, who) { return prize + " : " + who; },
@@ -57,7 +57,7 @@
       challenge: "Challenge on: ", challengeMet: "Challenge met!", challengeLeft: function (m, s) {
         return m + " min " + (s < 10 ? "0" : "") + s + " s left";
       },
-      pollOpen: "Poll open", pollOver: "Poll closed",
+      challengeMissed: "Time's up", pollOpen: "Poll open", pollOver: "Poll closed",
       pollHint: function (tag) { return "To vote, write the keyword of your choice in your donation's message (for example " + tag + ")."; },
       pollWinner: function (l) { return l + " wins!"; }, pollTie: "It's a tie!", pollNoVote: "No votes.",
       drawWon: function (prize, who) { return prize + ": " + who; },
@@ -403,23 +403,34 @@
   }
 
   // A live's challenge on air (set by its host): the newest not over, or one
-  // this page saw met, for a minute. What it raised counts from its start.
-  var challenges = [], challengeMetAt = {};
+  // this page saw met or whose time ran out, for a minute (one called off goes
+  // at once). What it raised counts from its start.
+  // Challenge id -> when this page saw it met; -> the live's total when it saw its time run out.
+  var challenges = [], challengeMetAt = {}, challengeMissedAt = {};
   function renderChallenge() {
     var box = el("challenge");
     if (!box || !totals) return;
     var now = Date.now();
     var c = challenges.filter(function (m) {
-      return m.reached ? (challengeMetAt[m.id] || 0) + 60000 > now : Date.parse(m.ends_at) > now;
+      var end = Date.parse(m.ends_at);
+      if (m.reached) return (challengeMetAt[m.id] || 0) + 60000 > now;
+      // Time run out: shown if this page saw it on (as a met one), at the total it had.
+      if (m.missed && !(m.id in challengeMissedAt)) return false;
+      return m.cancelled ? end > now : end + 60000 > now;
     }).sort(function (a, b) { return Date.parse(b.created_at) - Date.parse(a.created_at); })[0];
     box.hidden = !c;
     if (!c) return;
     var asked = c.amount - c.from;
-    var raised = c.reached ? asked : Math.max(0, Math.min(asked, totals.total - c.from));
+    // Its time run out, it stays at what it had: gifts after it do not count.
+    var total = c.id in challengeMissedAt ? challengeMissedAt[c.id] : totals.total;
+    var raised = c.reached ? asked : Math.max(0, Math.min(asked, total - c.from));
     var left = Math.max(0, Math.floor((Date.parse(c.ends_at) - now) / 1000));
+    var over = !c.reached && left === 0;
     box.dataset.met = c.reached ? "1" : "";
+    box.dataset.missed = over ? "1" : "";
     el("challenge-label").textContent = T.challenge + c.label;
-    el("challenge-time").textContent = c.reached ? T.challengeMet : T.challengeLeft(Math.floor(left / 60), left % 60);
+    el("challenge-time").textContent =
+      c.reached ? T.challengeMet : over ? T.challengeMissed : T.challengeLeft(Math.floor(left / 60), left % 60);
     el("challenge-fill").style.transform = "scaleX(" + (asked > 0 ? raised / asked : 1) + ")";
     el("challenge-amounts").textContent = money(raised) + T.of + money(asked);
   }
@@ -460,8 +471,10 @@
     var m = ev.milestone;
     if (!m || !m.ends_at || m.live_id !== id) return;
     if (ev.type === "challenge_started" && !challenges.some(function (x) { return x.id === m.id; })) challenges.push(m);
-    // Called off by its host: over now; or its terms changed on air.
-    if (ev.type === "challenge_ended" || ev.type === "challenge_updated") {
+    // Called off by its host: over now; or its terms changed on air; or its
+    // time ran out, at the live's total then.
+    if (ev.type === "challenge_ended" || ev.type === "challenge_updated" || ev.type === "challenge_missed") {
+      if (ev.type === "challenge_missed" && ev.totals) challengeMissedAt[m.id] = ev.totals.total;
       challenges = challenges.map(function (x) { return x.id === m.id ? m : x; });
     }
     if (ev.type === "milestone_reached") {
@@ -740,7 +753,7 @@
       return;
     }
     markFrame(ev);
-    if (/^(challenge_started|challenge_ended|challenge_updated|poll_started|poll_updated|poll_closed|prize_drawn|reward_offered|reward_updated|reward_closed|reward_delivered)$/.test(ev.type)) {
+    if (/^(challenge_started|challenge_ended|challenge_updated|challenge_missed|poll_started|poll_updated|poll_closed|prize_drawn|reward_offered|reward_updated|reward_closed|reward_delivered)$/.test(ev.type)) {
       renderAll();
       return;
     }
