@@ -226,7 +226,7 @@ pub fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
 }
 
 /// Answers at least this large are gzipped for whoever takes it.
-pub const GZIP_FROM: usize = 8 * 1024;
+const GZIP_FROM: usize = 8 * 1024;
 /// Answers at least this large are gzipped on a blocking thread.
 const GZIP_AWAY_FROM: usize = 256 * 1024;
 

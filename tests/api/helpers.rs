@@ -271,6 +271,13 @@ impl TestApp {
         d["donation"]["id"].as_str().unwrap().to_owned()
     }
 
+    /// `n` gifts to `live`, "Donateur 0" giving 1,00 €, "Donateur 1" 1,01 €, and so on.
+    pub async fn gifts(&self, live: &TestLive, n: i64) {
+        for i in 0..n {
+            self.gift(live, Some(&format!("Donateur {i}")), 100 + i, false).await;
+        }
+    }
+
     /// Refunds a donation of `live` with its key: `{}` whole, `{"refunded_amount"}` in part.
     pub async fn refund(&self, live: &TestLive, donation_id: &str, body: Value) -> StatusCode {
         self.post(&format!("/api/v1/donations/{donation_id}/refund"), Some(&live.key), body).await.0

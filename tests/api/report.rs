@@ -405,9 +405,7 @@ async fn the_report_gives_each_platform_s_share() {
 async fn large_exports_are_gzipped_for_who_takes_it() {
     let app = spawn_app().await;
     let live = app.setup().await;
-    for i in 0..120 {
-        app.gift(&live, Some(&format!("Donateur {i}")), 100 + i, false).await;
-    }
+    app.gifts(&live, 120).await;
     let c = &live.campaign_id;
     let get = async |path: &str, gzip: bool| {
         let mut req = app.client.get(format!("{}{path}", app.base)).bearer_auth(ADMIN);

@@ -376,9 +376,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
 async fn a_large_export_saved_from_the_dashboard_is_the_csv_itself() {
     let app = spawn_app().await;
     let live = app.setup().await;
-    for i in 0..150 {
-        app.gift(&live, Some(&format!("Donateur {i}")), 100 + i, false).await;
-    }
+    app.gifts(&live, 150).await;
     let c = live.campaign_id.clone();
     let whole = csv(&app, &format!("/api/v1/campaigns/{c}/donations.csv")).await;
     assert!(whole.len() >= 8 * 1024, "{} bytes", whole.len());
