@@ -357,13 +357,13 @@ impl Words {
         let from = m["from"].as_i64()?;
         let asked = m["amount"].as_i64()? - from;
         let given = (f["totals"]["total"].as_i64()? - from).clamp(0, asked);
-        let given_ = self.money(&json!(given))?;
-        let (asked_, short) = (self.money(&json!(asked))?, self.money(&json!(asked - given))?);
+        let money = |minor: i64| self.money(&json!(minor));
+        let (short, given, asked) = (money(asked - given)?, money(given)?, money(asked)?);
         let label = self.quoted(m["label"].as_str().unwrap_or_default());
         Some(if self.french {
-            format!("⌛ Temps écoulé pour le défi {label}\u{a0}: {given_} sur {asked_}, il manquait {short}.")
+            format!("⌛ Temps écoulé pour le défi {label}\u{a0}: {given} sur {asked}, il manquait {short}.")
         } else {
-            format!("⌛ Time's up for the challenge {label}: {given_} of {asked_}, {short} short.")
+            format!("⌛ Time's up for the challenge {label}: {given} of {asked}, {short} short.")
         })
     }
 
