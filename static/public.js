@@ -26,7 +26,7 @@
       challenge: "Défi en cours : ", challengeMet: "Défi réussi !", challengeLeft: function (m, s) {
         return "encore " + m + " min " + (s < 10 ? "0" : "") + s + " s";
       },
-      challengeMissed: "Temps écoulé", pollOpen: "Sondage en cours", pollOver: "Sondage terminé",
+      challengeMissed: "Temps écoulé", challengeOver: "Défi : ", pollOpen: "Sondage en cours", pollOver: "Sondage terminé",
       pollHint: function (tag) { return "Pour voter, écrivez le mot-clé de votre choix dans le message de votre don (par exemple " + tag + ")."; },
       pollWinner: function (l) { return l + " l'emporte !"; }, pollTie: "Égalité !", pollNoVote: "Aucun vote.",
       drawWon: function (prize, who) { return prize + " : " + who; },
@@ -57,7 +57,7 @@
       challenge: "Challenge on: ", challengeMet: "Challenge met!", challengeLeft: function (m, s) {
         return m + " min " + (s < 10 ? "0" : "") + s + " s left";
       },
-      challengeMissed: "Time's up", pollOpen: "Poll open", pollOver: "Poll closed",
+      challengeMissed: "Time's up", challengeOver: "Challenge: ", pollOpen: "Poll open", pollOver: "Poll closed",
       pollHint: function (tag) { return "To vote, write the keyword of your choice in your donation's message (for example " + tag + ")."; },
       pollWinner: function (l) { return l + " wins!"; }, pollTie: "It's a tie!", pollNoVote: "No votes.",
       drawWon: function (prize, who) { return prize + ": " + who; },
@@ -428,7 +428,8 @@
     var over = !c.reached && left === 0;
     box.dataset.met = c.reached ? "1" : "";
     box.dataset.missed = over ? "1" : "";
-    el("challenge-label").textContent = T.challenge + c.label;
+    // Met or its time run out, it is no longer "on".
+    el("challenge-label").textContent = (c.reached || over ? T.challengeOver : T.challenge) + c.label;
     el("challenge-time").textContent =
       c.reached ? T.challengeMet : over ? T.challengeMissed : T.challengeLeft(Math.floor(left / 60), left % 60);
     el("challenge-fill").style.transform = "scaleX(" + (asked > 0 ? raised / asked : 1) + ")";

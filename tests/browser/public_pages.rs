@@ -753,6 +753,52 @@ async fn an_open_page_sees_lives_start_and_end_on_time() {
     .await;
 }
 
+/// A challenge whose time runs out unmet: "Temps écoulé" on the live's page,
+/// at what the live had given by then (a gift after it changes nothing).
+#[tokio::test]
+async fn the_live_page_says_when_a_challenge_s_time_runs_out() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let now = cagnotte::domain::Timestamp::now().millis();
+    // The server's clock 50 s behind: a challenge of a minute ends in 10 s.
+    let clock = crate::helpers::ManualClock(std::sync::Arc::new(AtomicI64::new(now - 50_000)));
+    let app = crate::helpers::spawn_app_clocked(&clock).await;
+    let (live, _) = setup(&app).await;
+    donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Ana"})).await;
+    let host = live.body["host_token"].as_str().unwrap();
+    let path = format!("/api/v1/lives/{}/challenges", live.id);
+    let (s, c) = app.post(&path, Some(host), json!({"label": "Je chante", "amount": 2000, "minutes": 1})).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    // 5 € doubled by the sponsor: 10 € of the 20 € asked.
+    donate(&app, &live, json!({"amount": 500, "currency": "EUR", "donor": "Bea"})).await;
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
+        wait_page_live(b).await;
+        let line = "var c = document.getElementById('challenge'); \
+                    return c.hidden ? null : [document.getElementById('challenge-label').textContent, \
+                      document.getElementById('challenge-time').textContent, \
+                      document.getElementById('challenge-amounts').textContent, c.dataset.missed];";
+        let v = eventually("the challenge on the page", WAIT, || async {
+            let v = b.js(line).await;
+            (!v.is_null()).then_some(v)
+        })
+        .await;
+        assert_eq!(
+            (v[0].clone(), v[2].clone(), v[3].clone()),
+            (json!("Défi en cours : Je chante"), json!(fr("10,00_€ sur 20,00_€")), json!(""))
+        );
+        let end = now + 10_000;
+        let wait = (end + 500 - cagnotte::domain::Timestamp::now().millis()).max(0) as u64;
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        clock.0.store(end + 1_000, Ordering::SeqCst);
+        let missed = json!(["Défi : Je chante", "Temps écoulé", fr("10,00_€ sur 20,00_€"), "1"]);
+        eventually("time's up", WAIT, || async { (b.js(line).await == missed).then_some(()) }).await;
+        donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Cléo"})).await;
+        wait_text(b, "#total", &fr("50,00_€")).await;
+        assert_eq!(b.js(line).await, missed);
+    })
+    .await;
+}
+
 /// Viewers see the challenge their host set on air, its time and progress, and
 /// when it is met; one met before the page opened is not shown.
 #[tokio::test]
@@ -798,9 +844,8 @@ async fn the_live_page_shows_the_challenge_on_air() {
         // 10 € doubled by the sponsor: 20 € on the live's total, the challenge met.
         donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Bea"})).await;
         eventually("the challenge met", WAIT, || async {
-            (b.js(line).await
-                == json!(["Défi en cours : Je chante en duo", "Défi réussi !", fr("20,00_€ sur 20,00_€"), "1"]))
-            .then_some(())
+            (b.js(line).await == json!(["Défi : Je chante en duo", "Défi réussi !", fr("20,00_€ sur 20,00_€"), "1"]))
+                .then_some(())
         })
         .await;
         b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
