@@ -82,6 +82,23 @@ impl ManualClock {
         let c = Arc::clone(&self.0);
         Arc::new(move || cagnotte::domain::Timestamp::from_millis(c.load(std::sync::atomic::Ordering::SeqCst)))
     }
+
+    /// Sets the clock `ms` behind the real time and gives the real time then
+    /// (milliseconds since the epoch): for a page that reads the real time,
+    /// what starts on this clock now ends `ms` sooner by the page's.
+    pub fn set_behind(&self, ms: i64) -> i64 {
+        let now = cagnotte::domain::Timestamp::now().millis();
+        self.0.store(now - ms, std::sync::atomic::Ordering::SeqCst);
+        now
+    }
+
+    /// Waits until the real time is half a second past `real`, then sets this
+    /// clock a second past it: the server sees then what a page sees.
+    pub async fn catch_up(&self, real: i64) {
+        let wait = (real + 500 - cagnotte::domain::Timestamp::now().millis()).max(0) as u64;
+        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        self.0.store(real + 1_000, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 pub async fn spawn_app_clocked(clock: &ManualClock) -> TestApp {

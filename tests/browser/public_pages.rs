@@ -757,39 +757,32 @@ async fn an_open_page_sees_lives_start_and_end_on_time() {
 /// at what the live had given by then (a gift after it changes nothing).
 #[tokio::test]
 async fn the_live_page_says_when_a_challenge_s_time_runs_out() {
-    use std::sync::atomic::{AtomicI64, Ordering};
-    let now = cagnotte::domain::Timestamp::now().millis();
-    // The server's clock 50 s behind: a challenge of a minute ends in 10 s.
-    let clock = crate::helpers::ManualClock(std::sync::Arc::new(AtomicI64::new(now - 50_000)));
+    let clock = crate::helpers::ManualClock::at("2026-12-04T20:00:00Z");
     let app = crate::helpers::spawn_app_clocked(&clock).await;
     let (live, _) = setup(&app).await;
     donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Ana"})).await;
     let host = live.body["host_token"].as_str().unwrap();
-    let path = format!("/api/v1/lives/{}/challenges", live.id);
-    let (s, c) = app.post(&path, Some(host), json!({"label": "Je chante", "amount": 2000, "minutes": 1})).await;
-    assert_eq!(s, StatusCode::CREATED, "{c}");
-    // 5 € doubled by the sponsor: 10 € of the 20 € asked.
-    donate(&app, &live, json!({"amount": 500, "currency": "EUR", "donor": "Bea"})).await;
+    let line = "var c = document.getElementById('challenge'); \
+                return c.hidden ? null : [document.getElementById('challenge-label').textContent, \
+                  document.getElementById('challenge-time').textContent, \
+                  document.getElementById('challenge-amounts').textContent, c.dataset.missed];";
     with_browser(async |b| {
         b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
         wait_page_live(b).await;
-        let line = "var c = document.getElementById('challenge'); \
-                    return c.hidden ? null : [document.getElementById('challenge-label').textContent, \
-                      document.getElementById('challenge-time').textContent, \
-                      document.getElementById('challenge-amounts').textContent, c.dataset.missed];";
+        // The server's clock 52 s behind the page's: a challenge of a minute ends in 8 s.
+        let now = clock.set_behind(52_000);
+        let path = format!("/api/v1/lives/{}/challenges", live.id);
+        let (s, c) = app.post(&path, Some(host), json!({"label": "Je chante", "amount": 2000, "minutes": 1})).await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        // 5 € doubled by the sponsor: 10 € of the 20 € asked.
+        donate(&app, &live, json!({"amount": 500, "currency": "EUR", "donor": "Bea"})).await;
         let v = eventually("the challenge on the page", WAIT, || async {
             let v = b.js(line).await;
-            (!v.is_null()).then_some(v)
+            (!v.is_null() && v[2] == fr("10,00_€ sur 20,00_€")).then_some(v)
         })
         .await;
-        assert_eq!(
-            (v[0].clone(), v[2].clone(), v[3].clone()),
-            (json!("Défi en cours : Je chante"), json!(fr("10,00_€ sur 20,00_€")), json!(""))
-        );
-        let end = now + 10_000;
-        let wait = (end + 500 - cagnotte::domain::Timestamp::now().millis()).max(0) as u64;
-        tokio::time::sleep(Duration::from_millis(wait)).await;
-        clock.0.store(end + 1_000, Ordering::SeqCst);
+        assert_eq!((v[0].clone(), v[3].clone()), (json!("Défi en cours : Je chante"), json!("")));
+        clock.catch_up(now + 8_000).await;
         let missed = json!(["Défi : Je chante", "Temps écoulé", fr("10,00_€ sur 20,00_€"), "1"]);
         eventually("time's up", WAIT, || async { (b.js(line).await == missed).then_some(()) }).await;
         donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Cléo"})).await;
