@@ -295,7 +295,7 @@ async fn campaign_donations(
 ) -> Result<Response, ApiError> {
     let currency = report_currency(&app, &headers, &campaign_id)?;
     let hosts = hosts(&app, &campaign_id);
-    listed(&app, &campaign_id, None, currency, &q, &hosts).await
+    listed(&app, &campaign_id, None, currency, &q, hosts).await
 }
 
 /// Each day's donations that still count, on `style`'s clock, oldest first:
@@ -388,7 +388,7 @@ async fn listed(
     live_id: Option<&str>,
     currency: crate::money::Currency,
     q: &HashMap<String, String>,
-    hosts: &HashMap<String, String>,
+    hosts: HashMap<String, String>,
 ) -> Result<Response, ApiError> {
     let newest = super::api::parse_u64(q, "limit")?.unwrap_or(u64::MAX);
     let search = q.get("q").map(|text| Search::new(text, currency)).transpose()?.flatten();
@@ -403,7 +403,6 @@ async fn listed(
             })
             .collect(),
     };
-    let hosts = hosts.clone();
     let read = if search.is_some() { u64::MAX } else { newest };
     let (app2, live, campaign) = (app.clone(), live_id.map(str::to_owned), campaign_id.to_owned());
     let body = with_donations(app, campaign_id, live_id, read, move |donations| {
@@ -470,7 +469,7 @@ async fn live_donations(
         .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     app.require_moderator(&headers, Some(&live_id))?;
     let hosts = HashMap::from([(live_id.clone(), host)]);
-    listed(&app, &campaign_id, Some(&live_id), currency, &q, &hosts).await
+    listed(&app, &campaign_id, Some(&live_id), currency, &q, hosts).await
 }
 
 /// What an organiser types to find a donation: a part of the donor's name (the

@@ -235,8 +235,10 @@ const GZIP_AWAY_FROM: usize = 256 * 1024;
 /// donations is 17 MB of CSV, 3.8 MB gzipped. Left as they are: small answers
 /// (not worth a core's time: a crowd's answers are small), answers already
 /// encoded (the pages' files, every donor's list, gzipped once for everyone),
-/// answers with their own `ETag` (a media file: its tag names its bytes),
-/// anything but `200`, and what is not text.
+/// answers with their own `ETag` (a media file: its tag names its bytes) or
+/// that chose their encoding themselves (`Vary: Accept-Encoding`: every
+/// donor's list, sent whole to whoever does not take gzip), anything but
+/// `200`, and what is not text.
 pub async fn gzip_large(req: Request, next: axum::middleware::Next) -> axum::response::Response {
     let takes = accepts_gzip(req.headers());
     let res = next.run(req).await;
@@ -251,6 +253,7 @@ pub async fn gzip_large(req: Request, next: axum::middleware::Next) -> axum::res
         || parts.status != axum::http::StatusCode::OK
         || parts.headers.contains_key(header::CONTENT_ENCODING)
         || parts.headers.contains_key(header::ETAG)
+        || parts.headers.get_all(header::VARY).iter().any(|v| v.as_bytes().eq_ignore_ascii_case(b"accept-encoding"))
     {
         return axum::response::Response::from_parts(parts, body);
     }
