@@ -276,6 +276,7 @@
   var recent = [];            // newest first
   var donors = {};            // name -> {amount, donations}
   var matches = [];
+  var matchSeq = {};          // match id → seq its budget is as of (two streams may come out of order)
   var reached = {};           // milestone id -> true once known as reached
   var milestones = [];        // the live's and the campaign's milestones, as last read
   var polls = [];             // the live's polls, the newest last
@@ -1405,15 +1406,22 @@
       snap = { goal: ev.goal, campaign_goal: ev.campaign_goal, live: ev.live || {} };
       campaignWindow({ starts_at: snap.live.campaign_starts_at, ends_at: snap.live.campaign_ends_at });
       totals = ev.totals;
-      campaignTotals = ev.campaign_totals;
+      // The campaign's stream may have brought newer campaign totals (another
+      // live's gifts): they stay, unless the server's data went back.
+      if (ev.seq >= campaignSeq || ev.seq < viewSeq) {
+        campaignTotals = ev.campaign_totals;
+        campaignSeq = ev.seq;
+      }
     }
+    if (isCampaign) campaignSeq = ev.seq;
     viewSeq = ev.seq;
-    campaignSeq = ev.seq;
     recent = (ev.recent || []).slice();
     donors = {};
     var top = isCampaign ? (ev.leaderboard || {}).donors : ev.top_donors;
     (top || []).forEach(function (r) { donors[r.donor] = { amount: r.amount, donations: r.donations }; });
     matches = (ev.matches || []).slice();
+    matchSeq = {};
+    matches.forEach(function (m) { matchSeq[m.id] = ev.seq; });
     milestones = (ev.milestones || []).slice();
     milestones.forEach(function (m) { if (m.reached) reached[m.id] = true; });
     polls = isCampaign ? [] : ((ev.live || {}).polls || []).slice();
@@ -1436,6 +1444,10 @@
     renderSchedule();
     renderCountdown();
     if (!campaignDoc && (el("w-lives") || el("w-schedule") || el("w-credits") || el("w-countdown"))) pollCampaign();
+    if (campaignWide && !isCampaign && !otherLives) {
+      otherLives = true;
+      cagnotteFollow("/ws/public/campaigns/" + encodeURIComponent(snap.live.campaign_id), onOtherLives, null);
+    }
     // Alerts resumed while the page was away: the queue goes on.
     if (hasAlert) nextAlert();
   }
@@ -1492,28 +1504,10 @@
     if (ev.type === "prize_drawn" && ev.draw && !draws.some(function (x) { return x.id === ev.draw.id; })) draws.push(ev.draw);
     // On the campaign's stream, `totals` are those of the live the event belongs to.
     if (ev.totals && !isCampaign) totals = ev.totals;
-    if (ev.seq > campaignSeq && (ev.campaign_totals || ev.matches || ev.match)) {
-      campaignSeq = ev.seq;
-      if (ev.campaign_totals) campaignTotals = ev.campaign_totals;
-      if (isCampaign) totals = campaignTotals;
-      (ev.matches || []).forEach(function (b) {
-        matches.forEach(function (m) { if (m.id === b.id) { m.used = b.used; m.left = b.left; } });
-      });
-      if (ev.match && ev.match.id) {
-        // match_started / match_used_up / match_ended carry the whole match.
-        var found = false;
-        matches = matches.map(function (m) { if (m.id === ev.match.id) { found = true; return ev.match; } return m; });
-        if (!found) matches.push(ev.match);
-      }
-    }
+    campaignPart(ev);
     var d = ev.donation;
     // On the campaign's stream, `totals` are those of the donation's live.
-    var owner = isCampaign ? d && d.live_id : liveId;
-    if (ev.totals && owner && ev.type !== "test_alert" && !(liveTotals[owner] && liveTotals[owner].seq > ev.seq)) {
-      liveTotals[owner] = { seq: ev.seq, totals: ev.totals };
-      // A live created since the document's last read: read it again now, not at the next `refresh`.
-      if (campaignDoc && !(campaignDoc.lives || []).some(function (l) { return l.id === owner; })) readDocSoon();
-    }
+    if (ev.type !== "test_alert") liveTotalsOf(isCampaign ? d && d.live_id : liveId, ev);
     if (d && ev.type !== "test_alert" && ev.type !== "alert_replay" && !d.test) {
       var i, before = null;
       for (i = 0; i < recent.length && recent[i].id !== d.id; i++) { /* find */ }
@@ -1532,6 +1526,36 @@
     }
     renderAll();
     renderLives();
+  }
+  // The campaign's totals and its matches' budgets as of a frame newer than
+  // what is shown.
+  // what is shown; each match by its own seq, since a live's page hears of
+  // the campaign on two streams, whose frames may cross.
+  function campaignPart(ev) {
+    var newer = function (id) { return ev.seq > (matchSeq[id] === undefined ? -1 : matchSeq[id]); };
+    (ev.matches || []).forEach(function (b) {
+      matches.forEach(function (m) {
+        if (m.id === b.id && newer(m.id)) { m.used = b.used; m.left = b.left; matchSeq[m.id] = ev.seq; }
+      });
+    });
+    if (ev.match && ev.match.id && newer(ev.match.id)) {
+      // match_started / match_used_up / match_ended carry the whole match.
+      var found = false;
+      matchSeq[ev.match.id] = ev.seq;
+      matches = matches.map(function (m) { if (m.id === ev.match.id) { found = true; return ev.match; } return m; });
+      if (!found) matches.push(ev.match);
+    }
+    if (!(ev.seq > campaignSeq && (ev.campaign_totals || ev.matches || ev.match))) return;
+    campaignSeq = ev.seq;
+    if (ev.campaign_totals) campaignTotals = ev.campaign_totals;
+    if (isCampaign) totals = campaignTotals;
+  }
+  // A live's totals from a frame of its own, for the lives' ranking.
+  function liveTotalsOf(owner, ev) {
+    if (!ev.totals || !owner || (liveTotals[owner] && liveTotals[owner].seq > ev.seq)) return;
+    liveTotals[owner] = { seq: ev.seq, totals: ev.totals };
+    // A live created since the document's last read: read it again now, not at the next `refresh`.
+    if (campaignDoc && !(campaignDoc.lives || []).some(function (l) { return l.id === owner; })) readDocSoon();
   }
   // What a donation still counts for once part of it was given back.
   function kept(d) { return d.amount - (d.refunded_amount || 0); }
@@ -1558,6 +1582,9 @@
   // has moved on (`hosts`), the page is opened again on the next one. At most
   // once a minute, should the server still show this one.
   var follows = body.dataset.follow === "host" && !isCampaign;
+  // The widgets that show the whole campaign (the alert box: its goal and milestones).
+  var campaignWide = follows || hasAlert || el("w-campaign") || el("w-match") || el("w-goal") || el("w-lives") ||
+    el("w-schedule") || el("w-credits") || el("w-countdown") || el("w-milestones") || (isCampaign && el("w-top"));
   function followHost(doc) {
     var mine = (doc.hosts || []).filter(function (h) { return (h.lives || []).indexOf(liveId) >= 0; })[0];
     if (!follows || !mine || mine.live_id === liveId) return;
@@ -1569,53 +1596,59 @@
     location.reload();
   }
 
-  // Donations to the campaign's other lives and match events are not in this
-  // live's stream: the campaign-wide widgets also read the public campaign
-  // document now and then, and keep whichever data has the higher seq.
+  // The campaign-wide widgets also read the public campaign document now and
+  // then (the lives' schedule and states, the hosts), and keep whichever data
+  // has the higher seq.
   function pollCampaign() {
     if (!snap || !snap.live.campaign_id) return;
     fetch("/api/v1/campaigns/" + encodeURIComponent(snap.live.campaign_id), { cache: "no-store", credentials: "omit" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (c) {
-        if (!c || typeof c.seq !== "number") return;
-        // The schedule and the lives' ranking have no seq of their own: always the newest read.
-        campaignDoc = c;
-        campaignWindow(c);
-        // A live's pause as of this read; its frames say it sooner.
-        if (c.seq >= viewSeq) livesPaused(c.lives);
-        followHost(c);
-        renderLives();
-        renderSchedule();
-        renderCredits();
-        renderCountdown();
-        if (c.seq < campaignSeq) return;
-        campaignSeq = c.seq;
-        if (isCampaign && c.seq >= viewSeq && c.leaderboard && Array.isArray(c.leaderboard.donors)) {
-          // The server's exact ranking of the campaign's donors (see pollTop for a live's).
-          donors = {};
-          c.leaderboard.donors.forEach(function (r) { donors[r.donor] = { amount: r.amount, donations: r.donations }; });
-          renderTop();
-        }
-        var before = goalsReached();
-        if (c.totals) campaignTotals = c.totals;
-        if (isCampaign && c.totals) totals = c.totals;
-        if (Array.isArray(c.matches)) matches = c.matches;
-        // Campaign-wide milestones are not in the live's stream.
-        (c.milestones || []).forEach(function (m) {
-          if (m.reached && (isCampaign || !m.live_id || m.live_id === liveId)) milestoneReached(m, false);
-        });
-        if (Array.isArray(c.milestones)) {
-          milestones = c.milestones.filter(function (m) { return isCampaign || !m.live_id || m.live_id === liveId; });
-        }
-        // A campaign goal crossed on another live's donation is seen here.
-        goalsCrossed({ live: null, campaign: before.campaign });
-        renderGoal();
-        renderCampaign();
-        renderMatch();
-        renderMilestoneList();
-        renderCredits();
-      })
+      .then(readDoc)
       .catch(function () { /* offline for a moment: the next poll will do */ });
+  }
+  // The campaign's document, read or as the first message of its stream.
+  function readDoc(c) {
+    if (!c || typeof c.seq !== "number") return;
+    // The schedule and the lives' ranking have no seq of their own: always the newest read.
+    campaignDoc = c;
+    campaignWindow(c);
+    // A live's pause as of this read; its frames say it sooner.
+    if (c.seq >= viewSeq) livesPaused(c.lives);
+    followHost(c);
+    renderLives();
+    renderSchedule();
+    renderCredits();
+    renderCountdown();
+    if (c.seq < campaignSeq) return;
+    campaignSeq = c.seq;
+    if (isCampaign && c.seq >= viewSeq && c.leaderboard && Array.isArray(c.leaderboard.donors)) {
+      // The server's exact ranking of the campaign's donors (see pollTop for a live's).
+      donors = {};
+      c.leaderboard.donors.forEach(function (r) { donors[r.donor] = { amount: r.amount, donations: r.donations }; });
+      renderTop();
+    }
+    var before = goalsReached();
+    if (c.totals) campaignTotals = c.totals;
+    if (isCampaign && c.totals) totals = c.totals;
+    if (Array.isArray(c.matches)) {
+      matches = c.matches;
+      matchSeq = {};
+      matches.forEach(function (m) { matchSeq[m.id] = c.seq; });
+    }
+    // A milestone reached that no frame told this page of (it was away).
+    (c.milestones || []).forEach(function (m) {
+      if (m.reached && (isCampaign || !m.live_id || m.live_id === liveId)) milestoneReached(m, false);
+    });
+    if (Array.isArray(c.milestones)) {
+      milestones = c.milestones.filter(function (m) { return isCampaign || !m.live_id || m.live_id === liveId; });
+    }
+    // A campaign goal crossed on another live's donation is seen here.
+    goalsCrossed({ live: null, campaign: before.campaign });
+    renderGoal();
+    renderCampaign();
+    renderMatch();
+    renderMilestoneList();
+    renderCredits();
   }
   // At most one extra read a second, however many new lives' frames come.
   var docTimer = null, docLast = 0;
@@ -1627,10 +1660,31 @@
       pollCampaign();
     }, Math.max(0, docLast + 1000 - Date.now()));
   }
-  if (follows || hasAlert || el("w-campaign") || el("w-match") || el("w-goal") || el("w-lives") || el("w-schedule") ||
-      el("w-credits") || el("w-countdown") || el("w-milestones") ||
-      (isCampaign && el("w-top"))) {
-    setInterval(pollCampaign, cfg.refresh);
+  if (campaignWide) setInterval(pollCampaign, cfg.refresh);
+
+  // A live's stream carries its own events and the whole campaign's (its
+  // matches, its milestones, its edits), not the gifts to its other lives. A
+  // live's page with campaign-wide widgets also follows the campaign's public
+  // stream for those: the campaign's totals, the sponsors' budgets, the lives'
+  // ranking and the campaign's goal alert move with every live's gifts as they
+  // come, and another live's schedule changed is read again at once. Every
+  // other frame of that stream reaches this page through its own.
+  var otherLives = false;
+  function onOtherLives(ev) {
+    if (ev.type === "snapshot") { readDoc(ev); return; }
+    var d = ev.donation, l = ev.live;
+    if (/^live_/.test(ev.type) && l && l.id !== liveId) {
+      if (campaignDoc) readDocSoon();
+      return;
+    }
+    if (!d || d.live_id === liveId || typeof ev.seq !== "number" || ev.type === "test_alert" || ev.type === "alert_replay") return;
+    var before = goalsReached();
+    campaignPart(ev);
+    liveTotalsOf(d.live_id, ev);
+    // A campaign goal crossed on another live's donation.
+    goalsCrossed({ live: null, campaign: before.campaign });
+    renderAll();
+    renderLives();
   }
 
   // Between snapshots the top donors are summed from frames, which only know the

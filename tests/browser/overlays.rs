@@ -1105,21 +1105,41 @@ async fn campaign_widgets_follow_the_other_lives_of_the_campaign() {
     assert_eq!(s, StatusCode::CREATED);
     let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
     with_browser(async |b| {
-        b.goto(&url(&app, &live, "", "&widgets=campaign,match&refresh=2&lang=en")).await;
+        // The campaign's document read every 300 s: what moves, the campaign's stream brings.
+        b.goto(&url(&app, &live, "", "&widgets=campaign,match,lives&refresh=300&lang=en")).await;
         b.wait_live().await;
         let text = |id: &'static str| async move {
             b.js(&format!("return document.getElementById('{id}').textContent")).await
+        };
+        let lives = || async {
+            b.js("return Array.from(document.querySelectorAll('#lives-list li')).map(li => li.innerText.replace(/\\s+/g, ' '))")
+                .await
         };
         eventually("campaign total at zero", WAIT, || async {
             (text("campaign-total").await == "€0.00 / €5,000.00").then_some(())
         })
         .await;
         assert_eq!(text("match-left").await, "Budget left: €50.00");
-        // 30 € on another live: doubled, 30 € of the 50 € budget used.
-        donate(&app, &other, json!({"amount": 3000, "currency": "EUR", "donor": "Ailleurs"})).await;
-        eventually("campaign total and budget from the other live", WAIT, || async {
-            (text("campaign-total").await == "€60.00 / €5,000.00" && text("match-left").await == "Budget left: €20.00")
+        donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Ici"})).await;
+        eventually("this live's gift", WAIT, || async {
+            (text("campaign-total").await == "€20.00 / €5,000.00" && lives().await == json!(["Corentin €20.00"]))
                 .then_some(())
+        })
+        .await;
+        // 30 € on another live: doubled, 30 € more of the 50 € budget used; Inès first.
+        donate(&app, &other, json!({"amount": 3000, "currency": "EUR", "donor": "Ailleurs"})).await;
+        eventually("campaign total, budget and ranking from the other live", WAIT, || async {
+            (text("campaign-total").await == "€80.00 / €5,000.00"
+                && text("match-left").await == "Budget left: €10.00"
+                && lives().await == json!(["Inès €60.00", "Corentin €20.00"]))
+                .then_some(())
+        })
+        .await;
+        // The other live's title, given on air, read again at once.
+        let (s, v) = app.patch_live(&other.id, json!({"title": "Marathon"})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        eventually("the other live's new title", WAIT, || async {
+            (lives().await == json!(["Inès — Marathon €60.00", "Corentin €20.00"])).then_some(())
         })
         .await;
         // The other live uses the rest of the budget: the badge goes away here too.
@@ -1129,7 +1149,7 @@ async fn campaign_widgets_follow_the_other_lives_of_the_campaign() {
         })
         .await;
         eventually("the campaign total with the second gift", WAIT, || async {
-            (text("campaign-total").await == "€130.00 / €5,000.00").then_some(())
+            (text("campaign-total").await == "€140.00 / €5,000.00").then_some(())
         })
         .await;
     })
@@ -1280,7 +1300,8 @@ async fn a_goal_crossed_on_air_is_an_alert_of_its_own_once() {
     let live = setup(&app).await;
     let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
     with_browser(async |b| {
-        b.goto(&url(&app, &live, "alert", "&duration=1&refresh=2")).await;
+        // The campaign's document read every 300 s: the campaign's stream brings its goal crossed elsewhere.
+        b.goto(&url(&app, &live, "alert", "&duration=1&refresh=300")).await;
         b.wait_live().await;
         record_alerts(b).await;
         donate(&app, &live, json!({"amount": 60000, "currency": "EUR", "donor": "Ana"})).await;
@@ -1294,7 +1315,7 @@ async fn a_goal_crossed_on_air_is_an_alert_of_its_own_once() {
         assert_eq!(goal["message"], "Merci à toutes et à tous !");
         assert_eq!(goal["matched"], Value::Null);
         // Past the goal, more money is no new goal alert; the campaign's goal,
-        // crossed by a donation to another live, is seen by the next read.
+        // crossed by a donation to another live, is seen at once.
         donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Léa"})).await;
         donate(&app, &other, json!({"amount": 400000, "currency": "EUR", "donor": "Ailleurs"})).await;
         let expected = [
