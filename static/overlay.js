@@ -1444,10 +1444,7 @@
     renderSchedule();
     renderCountdown();
     if (!campaignDoc && (el("w-lives") || el("w-schedule") || el("w-credits") || el("w-countdown"))) pollCampaign();
-    if (campaignWide && !isCampaign && !otherLives) {
-      otherLives = true;
-      cagnotteFollow("/ws/public/campaigns/" + encodeURIComponent(snap.live.campaign_id), onOtherLives, null);
-    }
+    if (campaignWide && !isCampaign && !others.since) followOthers();
     // Alerts resumed while the page was away: the queue goes on.
     if (hasAlert) nextAlert();
   }
@@ -1669,7 +1666,30 @@
   // ranking and the campaign's goal alert move with every live's gifts as they
   // come, and another live's schedule changed is read again at once. Every
   // other frame of that stream reaches this page through its own.
-  var otherLives = false;
+  //
+  // A campaign with many lives giving at once would send each such page far
+  // more frames than its few figures need, and the server as many for each of
+  // them: past OTHERS_MAX of the other lives' frames within OTHERS_WINDOW, the
+  // page leaves that stream to the document's reads and follows it again
+  // OTHERS_REST later, so that it costs the server at most about five frames a
+  // second beyond its own live's.
+  var OTHERS_MAX = 100, OTHERS_WINDOW = 20000, OTHERS_REST = 300000;
+  var others = { stream: null, since: 0, seen: [] };
+  function followOthers() {
+    others.since = Date.now();
+    others.seen = [];
+    others.stream = cagnotteFollow("/ws/public/campaigns/" + encodeURIComponent(snap.live.campaign_id), onOtherLives, null);
+    body.dataset.others = "followed";
+  }
+  function tooManyOthers() {
+    var now = Date.now();
+    others.seen.push(now);
+    while (others.seen[0] <= now - OTHERS_WINDOW) others.seen.shift();
+    if (others.seen.length <= OTHERS_MAX) return;
+    others.stream.leave();
+    body.dataset.others = "read";
+    setTimeout(followOthers, OTHERS_REST);
+  }
   function onOtherLives(ev) {
     if (ev.type === "snapshot") { readDoc(ev); return; }
     var d = ev.donation, l = ev.live;
@@ -1678,6 +1698,7 @@
       return;
     }
     if (!d || d.live_id === liveId || typeof ev.seq !== "number" || ev.type === "test_alert" || ev.type === "alert_replay") return;
+    tooManyOthers();
     var before = goalsReached();
     campaignPart(ev);
     liveTotalsOf(d.live_id, ev);

@@ -1156,6 +1156,45 @@ async fn campaign_widgets_follow_the_other_lives_of_the_campaign() {
     .await;
 }
 
+/// A campaign whose other lives give more than a hundred gifts in 20 s: a
+/// live's page leaves their stream to the document's reads (each page would
+/// cost the server every gift of the campaign), the last gift it took counted.
+#[tokio::test]
+async fn a_live_s_page_leaves_a_busy_campaign_s_stream_to_the_document() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let other = app.live(&live.campaign_id, json!({"host": "Inès"})).await;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "campaign", "&refresh=300&lang=en")).await;
+        b.wait_live().await;
+        let state = || async { b.js("return document.body.dataset.others || null").await };
+        eventually("the campaign's stream followed", WAIT, || async { (state().await == "followed").then_some(()) })
+            .await;
+        // 100 gifts of 1,00 € to 1,99 €: followed to the last.
+        app.gifts(&other, 100).await;
+        let total = || async { b.js("return document.getElementById('campaign-total').textContent").await };
+        eventually("a hundred gifts elsewhere", WAIT, || async {
+            (total().await == "€149.50 / €5,000.00").then_some(())
+        })
+        .await;
+        assert_eq!(state().await, "followed");
+        // The 101st within 20 s: counted, then the stream is left.
+        donate(&app, &other, json!({"amount": 1000, "currency": "EUR", "donor": "Cent un"})).await;
+        eventually("the busy stream left", WAIT, || async {
+            (state().await == "read" && total().await == "€159.50 / €5,000.00").then_some(())
+        })
+        .await;
+        // Left: another gift elsewhere waits for the next read (every 300 s here).
+        donate(&app, &other, json!({"amount": 1000, "currency": "EUR", "donor": "Cent deux"})).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(total().await, "€159.50 / €5,000.00");
+        // This live's own gift still moves it, with the campaign's total as of it.
+        donate(&app, &live, json!({"amount": 500, "currency": "EUR", "donor": "Ici"})).await;
+        eventually("this live's gift", WAIT, || async { (total().await == "€174.50 / €5,000.00").then_some(()) }).await;
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn moderation_holds_an_alert_until_its_text_is_released_and_test_alerts_show() {
     let app = spawn_app().await;
