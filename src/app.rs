@@ -266,6 +266,7 @@ pub async fn run_with_clock(
     // Outgoing webhooks follow the log; they stop with `app.shutdown`.
     crate::webhooks::outbox::spawn(&app);
     crate::backups::spawn(&app);
+    crate::http::ws::spawn_totals(&app);
     let signal = stop.clone();
     tokio::spawn(async move {
         shutdown.await;

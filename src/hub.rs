@@ -184,6 +184,8 @@ impl Channel {
     }
 }
 
+const TOTALS_PREFIX: &str = "totals:";
+
 #[derive(Default)]
 pub struct Hub {
     channels: DashMap<String, Arc<Channel>>,
@@ -201,6 +203,23 @@ impl Hub {
     /// The channel key of a campaign stream (live ids never contain `:`).
     pub fn campaign_key(campaign_id: &str) -> String {
         format!("campaign:{campaign_id}")
+    }
+
+    /// The channel key of a campaign's totals stream.
+    pub fn totals_key(campaign_id: &str) -> String {
+        format!("{TOTALS_PREFIX}{campaign_id}")
+    }
+
+    /// The campaigns whose totals stream someone follows now.
+    pub fn followed_totals(&self) -> Vec<String> {
+        self.channels
+            .iter()
+            .filter_map(|c| {
+                let (overlays, viewers) = c.value().watchers();
+                let campaign = c.key().strip_prefix(TOTALS_PREFIX)?;
+                (overlays + viewers > 0).then(|| campaign.to_owned())
+            })
+            .collect()
     }
 
     /// Opens the channel of a live whose stream holds nothing above `floor` yet.

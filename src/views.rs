@@ -20,6 +20,9 @@ use std::sync::Arc;
 pub const RECENT: usize = 20;
 /// How many entries a leaderboard shows.
 pub const TOP: usize = 10;
+/// Lives in a frame of a campaign's totals stream: the biggest of those that
+/// moved, twice the leaderboards' ten (a live lifted into them has moved).
+pub const TOTALS_LIVES: usize = 2 * TOP;
 pub use crate::domain::DEFAULT_LIVE_MINUTES;
 /// How long a host's link that follows their lives stays on a live after its
 /// planned end (a live that runs late, its credits) before it moves on.
@@ -707,6 +710,28 @@ impl Views {
             "platform_totals": l.platforms,
         });
         Some((l.last_seq, body.to_string()))
+    }
+
+    /// A frame of a campaign's totals stream (`kind` `snapshot` for the first):
+    /// its totals and its matches as of its newest seq, and its lives whose
+    /// stream moved past `since`, each with its seq and totals, the biggest
+    /// [`TOTALS_LIVES`] of them.
+    pub fn campaign_totals_frame(&self, campaign_id: &str, since: u64, kind: &str) -> Option<(u64, String)> {
+        let (seq, totals, matches, lives) = self.with_campaign(campaign_id, |c| {
+            (c.last_seq, c.totals, c.matches.iter().map(match_json).collect::<Vec<_>>(), c.lives.clone())
+        })?;
+        let mut moved: Vec<(String, u64, Totals)> = lives
+            .iter()
+            .filter_map(|id| {
+                self.with_live(id, |l| (l.last_seq > since).then(|| (id.clone(), l.last_seq, l.totals)))?
+            })
+            .collect();
+        moved.sort_by(|a, b| b.2.total.cmp(&a.2.total).then_with(|| a.0.cmp(&b.0)));
+        moved.truncate(TOTALS_LIVES);
+        let lives: Vec<Value> =
+            moved.iter().map(|(id, seq, totals)| json!({"id": id, "seq": seq, "totals": totals})).collect();
+        let body = json!({"type": kind, "seq": seq, "campaign_totals": totals, "matches": matches, "lives": lives});
+        Some((seq, body.to_string()))
     }
 
     /// The first message of a campaign stream.

@@ -1444,7 +1444,7 @@
     renderSchedule();
     renderCountdown();
     if (!campaignDoc && (el("w-lives") || el("w-schedule") || el("w-credits") || el("w-countdown"))) pollCampaign();
-    if (campaignWide && !isCampaign && !others.since) followOthers();
+    if (campaignWide && !isCampaign && !totalsFollowed) followTotals();
     // Alerts resumed while the page was away: the queue goes on.
     if (hasAlert) nextAlert();
   }
@@ -1571,6 +1571,8 @@
     considerAlert(ev);
     // A goal moved under the total is not a goal reached by a donation.
     if (fresh && ev.type !== "live_updated" && ev.type !== "campaign_updated") goalsCrossed(before);
+    // The campaign's totals that waited for this live's own gifts.
+    if (held && viewSeq >= held.need) releaseTotals();
   }
 
   // ---- campaign ------------------------------------------------------------
@@ -1661,47 +1663,42 @@
 
   // A live's stream carries its own events and the whole campaign's (its
   // matches, its milestones, its edits), not the gifts to its other lives. A
-  // live's page with campaign-wide widgets also follows the campaign's public
-  // stream for those: the campaign's totals, the sponsors' budgets, the lives'
-  // ranking and the campaign's goal alert move with every live's gifts as they
-  // come, and another live's schedule changed is read again at once. Every
-  // other frame of that stream reaches this page through its own.
-  //
-  // A campaign with many lives giving at once would send each such page far
-  // more frames than its few figures need, and the server as many for each of
-  // them: past OTHERS_MAX of the other lives' frames within OTHERS_WINDOW, the
-  // page leaves that stream to the document's reads and follows it again
-  // OTHERS_REST later, so that it costs the server at most about five frames a
-  // second beyond its own live's.
-  var OTHERS_MAX = 100, OTHERS_WINDOW = 20000, OTHERS_REST = 300000;
-  var others = { stream: null, since: 0, seen: [] };
-  function followOthers() {
-    others.since = Date.now();
-    others.seen = [];
-    others.stream = cagnotteFollow("/ws/public/campaigns/" + encodeURIComponent(snap.live.campaign_id), onOtherLives, null);
-    body.dataset.others = "followed";
+  // live's page with campaign-wide widgets also follows the campaign's totals
+  // stream for those: at most four frames a second however many lives give,
+  // each with the campaign's totals and budgets as of its seq and the lives
+  // that moved. The campaign's totals, the sponsors' budgets, the lives'
+  // ranking and the campaign's goal alert move with every live's gifts. A
+  // frame that counts this live's own gifts not yet seen on its own stream
+  // waits for them (at most 3 s), so that a campaign goal they cross is
+  // announced after their alerts.
+  var held = null, heldTimer = null, totalsFollowed = false;
+  function followTotals() {
+    totalsFollowed = true;
+    cagnotteFollow("/ws/public/campaigns/" + encodeURIComponent(snap.live.campaign_id) + "/totals", onTotals, null);
   }
-  function tooManyOthers() {
-    var now = Date.now();
-    others.seen.push(now);
-    while (others.seen[0] <= now - OTHERS_WINDOW) others.seen.shift();
-    if (others.seen.length <= OTHERS_MAX) return;
-    others.stream.leave();
-    body.dataset.others = "read";
-    setTimeout(followOthers, OTHERS_REST);
-  }
-  function onOtherLives(ev) {
-    if (ev.type === "snapshot") { readDoc(ev); return; }
-    var d = ev.donation, l = ev.live;
-    if (/^live_/.test(ev.type) && l && l.id !== liveId) {
-      if (campaignDoc) readDocSoon();
+  function onTotals(ev) {
+    if (typeof ev.seq !== "number") return;
+    var mine = (ev.lives || []).filter(function (l) { return l.id === liveId; })[0];
+    var need = Math.max(held ? held.need : -1, mine ? mine.seq : -1);
+    if (need > viewSeq) {
+      held = { ev: ev, need: need };
+      if (!heldTimer) heldTimer = setTimeout(releaseTotals, 3000);
       return;
     }
-    if (!d || d.live_id === liveId || typeof ev.seq !== "number" || ev.type === "test_alert" || ev.type === "alert_replay") return;
-    tooManyOthers();
+    held = null;
+    applyTotals(ev);
+  }
+  function releaseTotals() {
+    clearTimeout(heldTimer);
+    heldTimer = null;
+    var h = held;
+    held = null;
+    if (h) applyTotals(h.ev);
+  }
+  function applyTotals(ev) {
     var before = goalsReached();
     campaignPart(ev);
-    liveTotalsOf(d.live_id, ev);
+    (ev.lives || []).forEach(function (l) { liveTotalsOf(l.id, l); });
     // A campaign goal crossed on another live's donation.
     goalsCrossed({ live: null, campaign: before.campaign });
     renderAll();

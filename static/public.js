@@ -745,10 +745,15 @@
     }
     if (ev.type === "campaign_updated" && ev.campaign) {
       campaignInfo(ev.campaign);
-      // A campaign renamed: its page's heading and title follow.
+      // A campaign renamed: its page's heading and title follow; a live's page,
+      // its link to the campaign and the tab's title.
       if (kind === "campaign" && ev.campaign.name) {
         el("name").textContent = ev.campaign.name;
         document.title = ev.campaign.name;
+      } else if (ev.campaign.name) {
+        el("campaign-link").textContent = ev.campaign.name;
+        titleTail = " — " + ev.campaign.name;
+        document.title = el("host").textContent + titleTail;
       }
       renderAll();
       return;
@@ -781,26 +786,12 @@
     renderAll();
   }
 
-  // Live page: the campaign's stream, for its totals and matching only.
-  function onCampaignFrame(ev) {
-    if (ev.type === "test_alert" || ev.type === "alert_replay") return;
-    if (ev.type === "snapshot") {
-      campaignStarts = ev.starts_at || null;
-      campaignEnds = ev.ends_at || null;
-    }
-    if (/^campaign_(updated|opened|ended)$/.test(ev.type) && ev.campaign) {
-      campaignInfo(ev.campaign);
-      // The campaign renamed: its link and the tab's title follow.
-      if (ev.campaign.name) {
-        el("campaign-link").textContent = ev.campaign.name;
-        titleTail = " — " + ev.campaign.name;
-        document.title = el("host").textContent + titleTail;
-      }
-    }
-    campaignData(ev, ev.type === "snapshot" ? ev.totals : ev.campaign_totals);
-    // A campaign-wide milestone is reached on the campaign's stream.
-    markFrame(ev);
-    renderWindow();
+  // Live page: the campaign's totals stream, for the gifts to its other lives
+  // (the campaign's own events come on the live's stream): at most four frames
+  // a second however many lives are given to, each the campaign's totals and
+  // its matches whole as of its seq.
+  function onTotals(ev) {
+    campaignData({ type: "snapshot", seq: ev.seq, matches: ev.matches }, ev.campaign_totals);
     renderTotals();
     renderMatch();
     renderMilestones();
@@ -905,7 +896,7 @@
   }
   if (kind === "live") {
     follow("/ws/public/lives/" + encodeURIComponent(id), onFrame, true);
-    follow("/ws/public/campaigns/" + encodeURIComponent(body.dataset.campaign), onCampaignFrame, false);
+    follow("/ws/public/campaigns/" + encodeURIComponent(body.dataset.campaign) + "/totals", onTotals, false);
   } else {
     follow("/ws/public/campaigns/" + encodeURIComponent(id), onFrame, true);
   }

@@ -2,37 +2,28 @@
 // following a public stream, where the campaign stands, a sponsor's window ahead. `cagnotteFollow(path, onFrame, onDrop)`
 // opens the WebSocket at `path` on this server, hands each frame to `onFrame`,
 // and after a drop calls `onDrop` and opens it again, waiting longer after each
-// failure (at most 10 s). It returns `{leave}`: no frame after it, no new socket.
+// failure (at most 10 s).
 function cagnotteFollow(path, onFrame, onDrop) {
   "use strict";
-  var attempt = 0, socket = null, left = false;
+  var attempt = 0, socket = null;
   function connect() {
-    if (left) return;
     var proto = location.protocol === "https:" ? "wss:" : "ws:";
     var ws = new WebSocket(proto + "//" + location.host + path);
     socket = ws;
     ws.onopen = function () { attempt = 0; };
     ws.onmessage = function (m) {
       var ev;
-      if (left) return;
       try { ev = JSON.parse(m.data); } catch (e) { return; }
       onFrame(ev);
     };
     ws.onclose = function () {
       if (socket !== ws) return;
       socket = null;
-      if (left) return;
       if (onDrop) onDrop();
       setTimeout(connect, Math.min(10000, 300 * Math.pow(2, attempt++)) * (0.5 + Math.random() / 2));
     };
   }
   connect();
-  return {
-    leave: function () {
-      left = true;
-      if (socket) socket.close();
-    }
-  };
 }
 
 // Where the campaign stands on this device's clock, from its opening and end

@@ -50,14 +50,28 @@ pub fn router() -> Router<AppState> {
         .route("/ws/campaigns/{id}", get(upgrade_campaign))
         .route("/ws/public/lives/{id}", get(upgrade_public_live))
         .route("/ws/public/campaigns/{id}", get(upgrade_public_campaign))
+        .route("/ws/public/campaigns/{id}/totals", get(upgrade_public_totals))
         .route("/static/{file}", get(super::serve_static))
 }
 
-/// A stream a client can follow: one live's, or a whole campaign's.
+/// A stream a client can follow: one live's, or a whole campaign's, or a
+/// campaign's totals.
 #[derive(Debug, Clone)]
 pub enum Source {
-    Live { live_id: String, campaign_id: String },
-    Campaign { campaign_id: String },
+    Live {
+        live_id: String,
+        campaign_id: String,
+    },
+    Campaign {
+        campaign_id: String,
+    },
+    /// A campaign's totals, its matches' budgets and its lives' totals, at most
+    /// one frame per [`TOTALS_TICK`]: for a live's page that shows the whole
+    /// campaign's figures, without every gift of every live. No replay: each
+    /// frame is the state as of its seq.
+    Totals {
+        campaign_id: String,
+    },
 }
 
 impl Source {
@@ -70,6 +84,7 @@ impl Source {
         match self {
             Source::Live { live_id, .. } => live_id.clone(),
             Source::Campaign { campaign_id } => Hub::campaign_key(campaign_id),
+            Source::Totals { campaign_id } => Hub::totals_key(campaign_id),
         }
     }
 
@@ -77,6 +92,7 @@ impl Source {
         match self {
             Source::Live { live_id, .. } => app.views.snapshot(live_id, app.now()),
             Source::Campaign { campaign_id } => app.views.campaign_snapshot(campaign_id, app.now()),
+            Source::Totals { campaign_id } => app.views.campaign_totals_frame(campaign_id, 0, "snapshot"),
         }
     }
 }
@@ -134,6 +150,8 @@ enum Kind {
     /// together per stream as if they shared one token.
     PublicLive,
     PublicCampaign,
+    /// A campaign's totals stream (public).
+    PublicTotals,
 }
 
 async fn open(
@@ -149,11 +167,17 @@ async fn open(
         Kind::Live | Kind::PublicLive => {
             Source::live(&app, &id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?
         }
-        Kind::Campaign | Kind::PublicCampaign => {
+        Kind::Campaign | Kind::PublicCampaign | Kind::PublicTotals => {
             if !app.views.has_campaign(&id) {
                 return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
             }
-            Source::Campaign { campaign_id: id.clone() }
+            if let Kind::PublicTotals = kind {
+                // Opened by its first follower; the ticker sends to it from then on.
+                app.hub.open(&Hub::totals_key(&id), 0);
+                Source::Totals { campaign_id: id.clone() }
+            } else {
+                Source::Campaign { campaign_id: id.clone() }
+            }
         }
     };
     // Read before the token is checked: if the token is replaced after the
@@ -181,11 +205,14 @@ async fn open(
         Kind::PublicCampaign => {
             q.insert("token".into(), format!("public:campaign:{id}"));
         }
+        Kind::PublicTotals => {
+            q.insert("token".into(), format!("public:totals:{id}"));
+        }
     }
     // Overlay sessions end when their token is replaced; public ones have none.
     let token_generation = match kind {
         Kind::Live | Kind::Campaign => Some(generation),
-        Kind::PublicLive | Kind::PublicCampaign => None,
+        Kind::PublicLive | Kind::PublicCampaign | Kind::PublicTotals => None,
     };
     upgrade(app, source, token_generation, &q, &headers, client, ws)
 }
@@ -209,6 +236,7 @@ route_to!(upgrade_live, Kind::Live);
 route_to!(upgrade_campaign, Kind::Campaign);
 route_to!(upgrade_public_live, Kind::PublicLive);
 route_to!(upgrade_public_campaign, Kind::PublicCampaign);
+route_to!(upgrade_public_totals, Kind::PublicTotals);
 
 fn upgrade(
     app: AppState,
@@ -243,7 +271,8 @@ impl AppState {
         upto: u64,
         limit: usize,
     ) -> Result<Vec<Frame>, ApiError> {
-        if after >= upto {
+        // A totals stream has no events to replay: each frame is the state.
+        if after >= upto || matches!(source, Source::Totals { .. }) {
             return Ok(vec![]);
         }
         if let Some(ch) = self.hub.channel(&source.channel_key())
@@ -259,12 +288,49 @@ impl AppState {
                 app.readers.stream_frames(campaign_id, Some(live_id), after, upto, limit)
             }
             Source::Campaign { campaign_id } => app.readers.stream_frames(campaign_id, None, after, upto, limit),
+            Source::Totals { .. } => Ok(vec![]),
         })
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?
         .map_err(|e| ApiError::internal(e.to_string()))?;
         Ok(rows.into_iter().map(|(seq, text)| Frame::new(seq, text)).collect())
     }
+}
+
+/// How often a campaign's totals stream may get a frame: however many gifts
+/// its lives get, each of its followers gets at most four frames a second.
+pub const TOTALS_TICK: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Sends each followed campaign's totals stream a frame every [`TOTALS_TICK`]
+/// when the campaign moved since its last one, with the lives that moved.
+pub fn spawn_totals(app: &AppState) {
+    let app = app.clone();
+    let tracker = app.sessions.clone();
+    tracker.spawn(async move {
+        // Campaign → the seq its totals stream's last frame was as of.
+        let mut sent: HashMap<String, u64> = HashMap::new();
+        let mut every = tokio::time::interval(TOTALS_TICK);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = app.shutdown.cancelled() => break,
+                _ = every.tick() => {}
+            }
+            let followed = app.hub.followed_totals();
+            sent.retain(|campaign, _| followed.contains(campaign));
+            for campaign in followed {
+                let since = sent.get(&campaign).copied().unwrap_or(0);
+                let moved = app.views.with_campaign(&campaign, |c| c.last_seq > since).unwrap_or(false);
+                if !moved {
+                    continue;
+                }
+                if let Some((seq, text)) = app.views.campaign_totals_frame(&campaign, since, "totals") {
+                    app.hub.send(&Hub::totals_key(&campaign), vec![Frame::new(seq, text)]);
+                    sent.insert(campaign, seq);
+                }
+            }
+        }
+    });
 }
 
 /// Which overlay token a session was opened with, as a count of its

@@ -581,3 +581,77 @@ async fn a_burst_of_new_connections_waits_in_the_queue() {
     assert_eq!(connected.len(), 2000, "every connection completed while the server had accepted none");
     let (_first, _) = listener.accept().await.unwrap();
 }
+
+/// A campaign's totals stream: its first message says where the campaign and
+/// its lives stand; then, however many gifts come, at most one frame a tick
+/// (250 ms) with the campaign as of its newest seq and the lives that moved;
+/// nothing while nothing moves.
+#[tokio::test]
+async fn a_campaign_s_totals_stream_says_where_it_stands_a_few_times_a_second() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let c = live.campaign_id.clone();
+    let body = json!({"sponsor": "Fondation", "ratio": [1, 1], "cap": 5000});
+    let (s, v) = app.post(&format!("/api/v1/campaigns/{c}/matches"), Some(ADMIN), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["cap"], 5000);
+    let other = app.live(&c, json!({"host": "Inès"})).await;
+    app.donate_ok(&live, 1000).await;
+    let seq = |path: String| {
+        let app = &app;
+        async move { app.get(&path).await.1["seq"].as_u64().unwrap() }
+    };
+    let (url, lives_url) = (format!("/api/v1/campaigns/{c}"), |id: &str| format!("/api/v1/lives/{id}"));
+    match tokio_tungstenite::connect_async(format!("ws://{}/ws/public/campaigns/nope/totals", app.addr)).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status().as_u16(), 404),
+        other => panic!("an unknown campaign's totals stream: {:?}", other.map(|_| ())),
+    }
+    let (stream, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/public/campaigns/{c}/totals", app.addr))
+        .await
+        .expect("ws connect");
+    let mut ws = Ws { stream };
+    let doc = app.get(&url).await.1;
+    let totals = |raised: i64, matched: i64, donations: i64| json!({"raised": raised, "matched": matched, "total": raised + matched, "donations": donations});
+    // Corentin's 10 € doubled; Inès has had only the match's creation.
+    assert_eq!(
+        ws.next().await,
+        json!({
+            "type": "snapshot", "seq": doc["seq"], "campaign_totals": totals(1000, 1000, 1), "matches": doc["matches"],
+            "lives": [
+                {"id": live.id, "seq": seq(lives_url(&live.id)).await, "totals": totals(1000, 1000, 1)},
+                {"id": other.id, "seq": seq(lives_url(&other.id)).await, "totals": totals(0, 0, 0)},
+            ],
+        })
+    );
+    assert_eq!(ws.try_next(Duration::from_millis(800)).await, None, "nothing moved");
+    // Forty gifts to Inès over about a second: a few frames, the last as of the last gift.
+    let started = std::time::Instant::now();
+    for _ in 0..40 {
+        app.donate_ok(&other, 100).await;
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let posted = started.elapsed();
+    let frames = ws.until_quiet(Duration::from_millis(800)).await;
+    let ticks = posted.as_millis() as usize / 250 + 2;
+    assert!((1..=ticks).contains(&frames.len()), "{} frames for 40 gifts in {posted:?}", frames.len());
+    let seqs: Vec<u64> = frames.iter().map(|f| f["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    // Inès moved; Corentin too when the match's budget ran out (a campaign's
+    // event is in every live's stream), his totals as they were.
+    let moved = |l: &serde_json::Value| l["id"] == other.id || l["totals"] == totals(1000, 1000, 1);
+    assert!(frames.iter().all(|f| f["type"] == "totals" && f["lives"].as_array().unwrap().iter().all(moved)));
+    let last = frames.last().unwrap();
+    assert_eq!(last["seq"], seq(url.clone()).await);
+    // 50 € of gifts to the cap's 40 € left: 40 € matched.
+    assert_eq!(last["campaign_totals"], totals(5000, 5000, 41));
+    assert_eq!((&last["matches"][0]["used"], &last["matches"][0]["left"]), (&json!(5000), &json!(0)));
+    assert_eq!(last["matches"], app.get(&url).await.1["matches"]);
+    assert_eq!(
+        last["lives"],
+        json!([
+            {"id": other.id, "seq": seq(lives_url(&other.id)).await, "totals": totals(4000, 4000, 40)},
+            {"id": live.id, "seq": seq(lives_url(&live.id)).await, "totals": totals(1000, 1000, 1)},
+        ])
+    );
+    assert_eq!(ws.try_next(Duration::from_millis(600)).await, None, "nothing moved since");
+}
