@@ -1525,7 +1525,6 @@
     renderLives();
   }
   // The campaign's totals and its matches' budgets as of a frame newer than
-  // what is shown.
   // what is shown; each match by its own seq, since a live's page hears of
   // the campaign on two streams, whose frames may cross.
   function campaignPart(ev) {
@@ -1669,7 +1668,7 @@
   // that moved. The campaign's totals, the sponsors' budgets, the lives'
   // ranking and the campaign's goal alert move with every live's gifts. A
   // frame that counts this live's own gifts not yet seen on its own stream
-  // waits for them (at most 3 s), so that a campaign goal they cross is
+  // waits for them (at most a second), so that a campaign goal they cross is
   // announced after their alerts.
   var held = null, heldTimer = null, totalsFollowed = false;
   function followTotals() {
@@ -1682,7 +1681,7 @@
     var need = Math.max(held ? held.need : -1, mine ? mine.seq : -1);
     if (need > viewSeq) {
       held = { ev: ev, need: need };
-      if (!heldTimer) heldTimer = setTimeout(releaseTotals, 3000);
+      if (!heldTimer) heldTimer = setTimeout(releaseTotals, 1000);
       return;
     }
     held = null;
