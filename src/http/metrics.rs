@@ -91,10 +91,16 @@ async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Result<Resp
                 "Overlay sessions (with a token) following the campaign's own stream.",
             ),
             ("cagnotte_campaign_viewers", gauge, "Public page sessions following the campaign's own stream."),
+            (
+                "cagnotte_campaign_totals_followers",
+                gauge,
+                "Sessions following the campaign's totals stream (the lives' overlays and pages that show the whole campaign).",
+            ),
         ],
         campaigns.iter().map(|(id, _, _)| {
             let (overlays, viewers) = app.hub.watchers(&crate::hub::Hub::campaign_key(id));
-            (vec![("campaign", id.as_str())], [overlays as i64, viewers as i64])
+            let (_, followers) = app.hub.watchers(&crate::hub::Hub::totals_key(id));
+            (vec![("campaign", id.as_str())], [overlays as i64, viewers as i64, followers as i64])
         }),
     );
 

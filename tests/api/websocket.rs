@@ -624,6 +624,8 @@ async fn a_campaign_s_totals_stream_says_where_it_stands_a_few_times_a_second() 
         })
     );
     assert_eq!(ws.try_next(Duration::from_millis(800)).await, None, "nothing moved");
+    let followers = format!("cagnotte_campaign_totals_followers{{campaign=\"{c}\"}}");
+    assert_eq!(app.metric(&followers).await, 1.0);
     // Forty gifts to Inès over about a second: a few frames, the last as of the last gift.
     let started = std::time::Instant::now();
     for _ in 0..40 {
