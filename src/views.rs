@@ -249,6 +249,10 @@ pub struct CampaignView {
     pub platforms: PlatformTotals,
     /// Seq of the newest event of the campaign stream.
     pub last_seq: u64,
+    /// Seq of the newest change to one of its lives' own fields (a live
+    /// created, edited, started, ended): its totals stream's followers read
+    /// the schedule again when it moves.
+    pub lives_seq: u64,
     /// Shared with the copies readers take; the writer copies it only if one is still held.
     pub board: Arc<Board>,
 }
@@ -336,6 +340,7 @@ impl Views {
                 lives: lives.iter().map(|l| l.live.id.clone()).collect(),
                 platforms: c.platforms.clone(),
                 last_seq: c.stream_seq,
+                lives_seq: c.stream_seq,
                 board: Arc::new(boards.remove(c.campaign.id.as_str()).unwrap_or_default()),
             });
             for l in lives {
@@ -412,6 +417,7 @@ impl Views {
                 lives: vec![],
                 platforms: PlatformTotals::new(),
                 last_seq: seq,
+                lives_seq: seq,
                 board: Arc::default(),
             }),
             Change::CampaignInfo(info) => {
@@ -445,6 +451,9 @@ impl Views {
                 if let Some(mut l) = self.lives.get_mut(&info.id) {
                     l.live = info.clone();
                 }
+                if let Some(mut c) = self.campaigns.get_mut(&info.campaign_id) {
+                    c.lives_seq = seq;
+                }
             }
             Change::Match(m) => {
                 if let Some(mut c) = self.campaigns.get_mut(&m.r#match.campaign_id) {
@@ -473,6 +482,7 @@ impl Views {
                 });
                 if let Some(mut c) = self.campaigns.get_mut(&live.campaign_id) {
                     c.lives.push(live.id.clone());
+                    c.lives_seq = seq;
                 }
             }
             Change::Donation {
@@ -713,12 +723,19 @@ impl Views {
     }
 
     /// A frame of a campaign's totals stream (`kind` `snapshot` for the first):
-    /// its totals and its matches as of its newest seq, and its lives whose
-    /// stream moved past `since`, each with its seq and totals, the biggest
-    /// [`TOTALS_LIVES`] of them.
+    /// its totals, goal, opening and end and its matches as of its newest seq,
+    /// the seq of its lives' newest change of schedule (`lives_seq`), and its
+    /// lives whose stream moved past `since`, each with its seq and totals, the
+    /// biggest [`TOTALS_LIVES`] of them.
     pub fn campaign_totals_frame(&self, campaign_id: &str, since: u64, kind: &str) -> Option<(u64, String)> {
-        let (seq, totals, matches, lives) = self.with_campaign(campaign_id, |c| {
-            (c.last_seq, c.totals, c.matches.iter().map(match_json).collect::<Vec<_>>(), c.lives.clone())
+        let (seq, head, lives) = self.with_campaign(campaign_id, |c| {
+            let head = json!({
+                "campaign_totals": c.totals, "goal": c.campaign.goal, "starts_at": c.campaign.starts_at,
+                "ends_at": c.campaign.ends_at, "lives_seq": c.lives_seq,
+                "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),
+            });
+            // A live created moves no stream, but the schedule.
+            (c.last_seq.max(c.lives_seq), head, c.lives.clone())
         })?;
         let mut moved: Vec<(String, u64, Totals)> = lives
             .iter()
@@ -730,7 +747,10 @@ impl Views {
         moved.truncate(TOTALS_LIVES);
         let lives: Vec<Value> =
             moved.iter().map(|(id, seq, totals)| json!({"id": id, "seq": seq, "totals": totals})).collect();
-        let body = json!({"type": kind, "seq": seq, "campaign_totals": totals, "matches": matches, "lives": lives});
+        let mut body = json!({"type": kind, "seq": seq, "lives": lives});
+        if let (Some(o), Value::Object(head)) = (body.as_object_mut(), head) {
+            o.extend(head);
+        }
         Some((seq, body.to_string()))
     }
 

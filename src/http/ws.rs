@@ -320,7 +320,8 @@ pub fn spawn_totals(app: &AppState) {
             sent.retain(|campaign, _| followed.contains(campaign));
             for campaign in followed {
                 let since = sent.get(&campaign).copied().unwrap_or(0);
-                let moved = app.views.with_campaign(&campaign, |c| c.last_seq > since).unwrap_or(false);
+                let moved =
+                    app.views.with_campaign(&campaign, |c| c.last_seq.max(c.lives_seq) > since).unwrap_or(false);
                 if !moved {
                     continue;
                 }

@@ -617,6 +617,9 @@ async fn a_campaign_s_totals_stream_says_where_it_stands_a_few_times_a_second() 
         ws.next().await,
         json!({
             "type": "snapshot", "seq": doc["seq"], "campaign_totals": totals(1000, 1000, 1), "matches": doc["matches"],
+            "goal": doc["goal"], "starts_at": null, "ends_at": null,
+            // Inès's creation: the newest change of the schedule.
+            "lives_seq": seq(lives_url(&other.id)).await,
             "lives": [
                 {"id": live.id, "seq": seq(lives_url(&live.id)).await, "totals": totals(1000, 1000, 1)},
                 {"id": other.id, "seq": seq(lives_url(&other.id)).await, "totals": totals(0, 0, 0)},
@@ -656,4 +659,22 @@ async fn a_campaign_s_totals_stream_says_where_it_stands_a_few_times_a_second() 
         ])
     );
     assert_eq!(ws.try_next(Duration::from_millis(600)).await, None, "nothing moved since");
+    // A live created moves no stream but the schedule: a frame says so, with the new live.
+    let later = app.live(&c, json!({"host": "Léa"})).await;
+    let f = ws.next().await;
+    let created = seq(lives_url(&later.id)).await;
+    assert_eq!((&f["type"], &f["seq"], &f["lives_seq"]), (&json!("totals"), &json!(created), &json!(created)));
+    assert_eq!(f["lives"], json!([{"id": later.id, "seq": created, "totals": totals(0, 0, 0)}]));
+    // Started now by its host: its schedule changed (its start moved to now), its stream moved.
+    let (s, v) = app.post(&format!("/api/v1/lives/{}/start", later.id), Some(&later.key), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let started = seq(lives_url(&later.id)).await;
+    // (Its two events may fall on both sides of a tick.)
+    let mut f = ws.next().await;
+    while f["seq"] != started {
+        f = ws.next().await;
+    }
+    assert!(f["lives_seq"].as_u64().unwrap() > created, "{f}");
+    assert_eq!(f["lives"], json!([{"id": later.id, "seq": started, "totals": totals(0, 0, 0)}]));
+    assert_eq!(f["campaign_totals"], totals(5000, 5000, 41));
 }
