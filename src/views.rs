@@ -726,17 +726,22 @@ impl Views {
     /// its totals, goal, opening and end and its matches as of its newest seq,
     /// the seq of its lives' newest change of schedule (`lives_seq`), and its
     /// lives whose stream moved past `since`, each with its seq and totals, the
-    /// biggest [`TOTALS_LIVES`] of them.
+    /// biggest [`TOTALS_LIVES`] of them; `None` for a campaign unknown or that
+    /// did not move past `since`.
     pub fn campaign_totals_frame(&self, campaign_id: &str, since: u64, kind: &str) -> Option<(u64, String)> {
         let (seq, head, lives) = self.with_campaign(campaign_id, |c| {
+            // A live created moves no stream, but the schedule.
+            let seq = c.last_seq.max(c.lives_seq);
+            if seq <= since {
+                return None;
+            }
             let head = json!({
                 "campaign_totals": c.totals, "goal": c.campaign.goal, "starts_at": c.campaign.starts_at,
                 "ends_at": c.campaign.ends_at, "lives_seq": c.lives_seq,
                 "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),
             });
-            // A live created moves no stream, but the schedule.
-            (c.last_seq.max(c.lives_seq), head, c.lives.clone())
-        })?;
+            Some((seq, head, c.lives.clone()))
+        })??;
         let mut moved: Vec<(String, u64, Totals)> = lives
             .iter()
             .filter_map(|id| {

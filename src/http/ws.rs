@@ -271,8 +271,13 @@ impl AppState {
         upto: u64,
         limit: usize,
     ) -> Result<Vec<Frame>, ApiError> {
-        // A totals stream has no events to replay: each frame is the state.
-        if after >= upto || matches!(source, Source::Totals { .. }) {
+        let (campaign_id, live_id) = match source {
+            Source::Live { live_id, campaign_id } => (campaign_id.clone(), Some(live_id.clone())),
+            Source::Campaign { campaign_id } => (campaign_id.clone(), None),
+            // A totals stream has no events to replay: each frame is the state.
+            Source::Totals { .. } => return Ok(vec![]),
+        };
+        if after >= upto {
             return Ok(vec![]);
         }
         if let Some(ch) = self.hub.channel(&source.channel_key())
@@ -282,13 +287,8 @@ impl AppState {
             return Ok(frames);
         }
         let app = self.clone();
-        let source = source.clone();
-        let rows = tokio::task::spawn_blocking(move || match &source {
-            Source::Live { live_id, campaign_id } => {
-                app.readers.stream_frames(campaign_id, Some(live_id), after, upto, limit)
-            }
-            Source::Campaign { campaign_id } => app.readers.stream_frames(campaign_id, None, after, upto, limit),
-            Source::Totals { .. } => Ok(vec![]),
+        let rows = tokio::task::spawn_blocking(move || {
+            app.readers.stream_frames(&campaign_id, live_id.as_deref(), after, upto, limit)
         })
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?
@@ -320,11 +320,7 @@ pub fn spawn_totals(app: &AppState) {
             sent.retain(|campaign, _| followed.contains(campaign));
             for campaign in followed {
                 let since = sent.get(&campaign).copied().unwrap_or(0);
-                let moved =
-                    app.views.with_campaign(&campaign, |c| c.last_seq.max(c.lives_seq) > since).unwrap_or(false);
-                if !moved {
-                    continue;
-                }
+                // Nothing when the campaign did not move since its last frame.
                 if let Some((seq, text)) = app.views.campaign_totals_frame(&campaign, since, "totals") {
                     app.hub.send(&Hub::totals_key(&campaign), vec![Frame::new(seq, text)]);
                     sent.insert(campaign, seq);
