@@ -1670,13 +1670,20 @@
   // frame that counts this live's own gifts not yet seen on its own stream
   // waits for them (at most a second), so that a campaign goal they cross is
   // announced after their alerts.
-  var held = null, heldTimer = null, totalsFollowed = false;
+  var held = null, heldTimer = null, totalsFollowed = false, livesSeq = null;
   function followTotals() {
     totalsFollowed = true;
     cagnotteFollow("/ws/public/campaigns/" + encodeURIComponent(snap.live.campaign_id) + "/totals", onTotals, null);
   }
   function onTotals(ev) {
     if (typeof ev.seq !== "number") return;
+    // One of the campaign's lives created, edited, started or ended (its title,
+    // time, host, channel or state) since the document was read: read again
+    // within a second or two, spread at random so that a campaign's overlays do
+    // not all ask at once.
+    var moved = livesSeq === null ? campaignDoc && campaignDoc.seq < ev.lives_seq : ev.lives_seq !== livesSeq;
+    if (moved) setTimeout(readDocSoon, Math.random() * 1000);
+    livesSeq = ev.lives_seq;
     var mine = (ev.lives || []).filter(function (l) { return l.id === liveId; })[0];
     var need = Math.max(held ? held.need : -1, mine ? mine.seq : -1);
     if (need > viewSeq) {

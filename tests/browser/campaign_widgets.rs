@@ -31,8 +31,10 @@ async fn the_lives_leaderboard_and_the_next_live_follow_the_campaign() {
     app.donate_ok(&live, 3000).await;
     app.donate_ok(&next, 1200).await;
     let url = |widget: &str, lang: &str| {
-        format!("{}/overlay/lives/{}/{widget}?token={}&lang={lang}&refresh=2", app.base, live.id, live.overlay_token)
+        format!("{}/overlay/lives/{}/{widget}?token={}&lang={lang}&refresh=300", app.base, live.id, live.overlay_token)
     };
+    // The campaign's document read every 300 s: another live edited or created
+    // shows within seconds all the same (the campaign's totals stream says so).
     with_browser(async |b| {
         b.goto(&url("schedule", "fr")).await;
         b.wait_live().await;
@@ -72,11 +74,19 @@ async fn the_lives_leaderboard_and_the_next_live_follow_the_campaign() {
         b.goto(&url("lives", "en")).await;
         b.wait_live().await;
         assert_eq!(ranking(b, "lives-list", 2).await, ["Corentin €30.00", "Zoé — Concert €12.00"]);
-        // A donation to another live reorders the board at the next poll.
+        // A donation to another live reorders the board (the campaign's totals stream).
         app.donate_ok(&next, 2000).await;
         eventually("the ranking follows", Duration::from_secs(10), || async {
             let first = b.js("var li = document.querySelector('#lives-list li'); return li ? li.innerText : ''").await;
             first.as_str().filter(|t| t.starts_with("Zoé")).map(|_| ())
+        })
+        .await;
+        // Its title changed by the organisers: on the board within seconds too.
+        let (s, v) = app.patch_live(&next.id, json!({"title": "Récital"})).await;
+        assert_eq!(s, reqwest::StatusCode::OK, "{v}");
+        let rows = "return Array.from(document.querySelectorAll('#lives-list li')).map(li => li.innerText.replace(/[\\n\\t]/g, ' '))";
+        eventually("the new title", Duration::from_secs(10), || async {
+            (b.js(rows).await == json!(["Zoé — Récital €32.00", "Corentin €30.00"])).then_some(())
         })
         .await;
     })
