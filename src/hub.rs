@@ -94,6 +94,9 @@ pub struct Channel {
     /// Wakes the sessions of other streams opened with this stream's overlay
     /// token (a host's link that follows their lives) when it is replaced.
     replaced: Notify,
+    /// A campaign's public stream: the seqs of the first and the last new gift
+    /// it did not get since its last totals frame, or 0 (see [`Hub::owed_feeds`]).
+    owed: [AtomicU64; 2],
 }
 
 /// Who follows a stream: a session with a token (an overlay in OBS, a bot) or a
@@ -185,6 +188,43 @@ impl Channel {
 }
 
 const TOTALS_PREFIX: &str = "totals:";
+const FEED_PREFIX: &str = "feed:";
+
+/// New gifts a campaign's public pages get in a burst, and then per second
+/// (see [`GiftBudget`]).
+pub const FEED_BURST: f64 = 20.0;
+pub const FEED_PER_SEC: f64 = 10.0;
+
+/// How many of a campaign's new gifts its public pages' stream still gets as
+/// they come: a bucket of [`FEED_BURST`] filled at [`FEED_PER_SEC`]. A page
+/// lists the newest twenty, which no one reads faster than that; beyond it, a
+/// busy evening's gifts would cost the server one frame per gift per viewer.
+/// The totals stay exact: the stream gets a `totals` frame (the campaign's
+/// totals stream's) within a quarter of a second of a gift held back, and the
+/// page reads the newest gifts again from the campaign's document.
+#[derive(Debug, Clone, Copy)]
+pub struct GiftBudget {
+    left: f64,
+    at: std::time::Instant,
+}
+
+impl GiftBudget {
+    pub fn new(now: std::time::Instant) -> GiftBudget {
+        GiftBudget { left: FEED_BURST, at: now }
+    }
+
+    /// Whether one more gift goes to the pages now (and counts it).
+    pub fn take(&mut self, now: std::time::Instant) -> bool {
+        let filled = now.saturating_duration_since(self.at).as_secs_f64() * FEED_PER_SEC;
+        self.left = (self.left + filled).min(FEED_BURST);
+        self.at = now;
+        let pass = self.left >= 1.0;
+        if pass {
+            self.left -= 1.0;
+        }
+        pass
+    }
+}
 
 #[derive(Default)]
 pub struct Hub {
@@ -203,6 +243,46 @@ impl Hub {
     /// The channel key of a campaign stream (live ids never contain `:`).
     pub fn campaign_key(campaign_id: &str) -> String {
         format!("campaign:{campaign_id}")
+    }
+
+    /// The channel key of a campaign's public stream: its events, with only so
+    /// many new gifts a second (see [`GiftBudget`]).
+    pub fn feed_key(campaign_id: &str) -> String {
+        format!("{FEED_PREFIX}{campaign_id}")
+    }
+
+    /// Notes that a stream (a campaign's public one) did not get the frames
+    /// of seqs `from..=upto`, when someone follows it.
+    pub fn owe(&self, key: &str, from: u64, upto: u64) {
+        if let Some(ch) = self.channels.get(key)
+            && ch.tx.receiver_count() > 0
+        {
+            // The first one held back since the last totals frame stays.
+            let _ = ch.owed[0].compare_exchange(0, from, Ordering::AcqRel, Ordering::Acquire);
+            ch.owed[1].fetch_max(upto, Ordering::AcqRel);
+        }
+    }
+
+    /// The campaigns whose public stream did not get some of their new gifts
+    /// since it was last told, each with the first and last seq it missed;
+    /// owed no more (see [`Hub::owe`] to owe them again).
+    pub fn owed_feeds(&self) -> Vec<(String, u64, u64)> {
+        self.channels
+            .iter()
+            .filter_map(|c| {
+                let campaign = c.key().strip_prefix(FEED_PREFIX)?;
+                let upto = c.value().owed[1].swap(0, Ordering::AcqRel);
+                let from = c.value().owed[0].swap(0, Ordering::AcqRel);
+                (upto > 0).then(|| (campaign.to_owned(), from.clamp(1, upto), upto))
+            })
+            .collect()
+    }
+
+    /// Open sessions of a campaign's stream (with a token) and of its public one.
+    pub fn campaign_watchers(&self, campaign_id: &str) -> (usize, usize) {
+        let (overlays, viewers) = self.watchers(&Hub::campaign_key(campaign_id));
+        let (_, public) = self.watchers(&Hub::feed_key(campaign_id));
+        (overlays, viewers + public)
     }
 
     /// The channel key of a campaign's totals stream.
@@ -233,6 +313,7 @@ impl Hub {
                 watchers: Default::default(),
                 overlay_generation: AtomicU64::new(0),
                 replaced: Notify::new(),
+                owed: Default::default(),
             })
         });
     }
@@ -307,5 +388,23 @@ mod tests {
         let got = ch.since(15, 20).unwrap();
         assert_eq!(got.iter().map(|f| f.seq).collect::<Vec<_>>(), vec![16, 17, 18, 19, 20]);
         assert_eq!(got[0].replayed().as_str(), "{\"replay\":true,\"seq\":16}");
+    }
+
+    #[test]
+    fn a_campaign_s_pages_get_a_burst_of_gifts_then_ten_a_second() {
+        let t0 = std::time::Instant::now();
+        let mut budget = GiftBudget::new(t0);
+        let passed = (0..100).filter(|_| budget.take(t0)).count();
+        assert_eq!(passed, 20);
+        // A second later: ten more, not twenty.
+        let t1 = t0 + Duration::from_secs(1);
+        assert_eq!((0..100).filter(|_| budget.take(t1)).count(), 10);
+        // A tenth of a second: one.
+        let t2 = t1 + Duration::from_millis(100);
+        assert!(budget.take(t2));
+        assert!(!budget.take(t2));
+        // A quiet minute fills it up to the burst, no more.
+        let t3 = t2 + Duration::from_secs(60);
+        assert_eq!((0..100).filter(|_| budget.take(t3)).count(), 20);
     }
 }

@@ -671,12 +671,23 @@ impl Views {
         Some(live_json(&l, &c, now))
     }
 
-    /// `GET /api/v1/campaigns/{id}`: the campaign, its schedule of lives with their
-    /// totals, matches, milestones, leaderboards and totals by platform.
+    /// The campaign, its schedule of lives with their totals, matches,
+    /// milestones, leaderboards and totals by platform.
     pub fn campaign_json(&self, id: &str, now: Timestamp) -> Option<Value> {
         let c = self.campaign(id)?;
         let lives: Vec<LiveView> = c.lives.iter().filter_map(|id| self.live(id)).collect();
         Some(campaign_json(&c, &lives, now))
+    }
+
+    /// `GET /api/v1/campaigns/{id}`: [`Views::campaign_json`] and the newest
+    /// donations as of the same seq (its public page's list, after a burst of
+    /// gifts its stream did not all bring).
+    pub fn campaign_doc(&self, id: &str, now: Timestamp) -> Option<Value> {
+        let c = self.campaign(id)?;
+        let lives: Vec<LiveView> = c.lives.iter().filter_map(|id| self.live(id)).collect();
+        let mut body = campaign_json(&c, &lives, now);
+        body["recent"] = json!(c.board.recent_json());
+        Some(body)
     }
 
     /// `GET /api/v1/lives/{id}/donors`: every donor of the live viewers may see by name.

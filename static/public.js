@@ -701,6 +701,7 @@
       campaignStarts = ev.starts_at || null;
       campaignEnds = ev.ends_at || null;
       lives = (ev.lives || []).slice();
+      lives.forEach(function (l) { l.totalsSeq = ev.seq; });
       renderNext(ev.next_live);
       renderDates(ev);
       renderTop(ev.leaderboard && ev.leaderboard.donors);
@@ -769,7 +770,7 @@
       if (ev.totals) totals = ev.totals;
     } else {
       totals = campaignTotals;
-      if (d && ev.totals) lives.forEach(function (l) { if (l.id === d.live_id) l.totals = ev.totals; });
+      if (d && ev.totals) liveTotals(d.live_id, ev.seq, ev.totals);
     }
     if (d) {
       var i;
@@ -786,12 +787,31 @@
     renderAll();
   }
 
-  // Live page: the campaign's totals stream, for the gifts to its other lives
-  // (the campaign's own events come on the live's stream): at most four frames
-  // a second however many lives are given to, each the campaign's totals and
-  // its matches whole as of its seq.
+  // A live's total on the campaign's schedule, from whichever stream is newer.
+  function liveTotals(liveId, at, t) {
+    lives.forEach(function (l) {
+      if (l.id === liveId && !(l.totalsSeq > at)) { l.totals = t; l.totalsSeq = at; }
+    });
+  }
+
+  // The campaign's totals as of a seq, its matches whole and the lives that
+  // moved. A live page follows the campaign's totals stream (at most four such
+  // frames a second however many lives are given to) for the gifts to its
+  // other lives; the campaign's own events come on the live's stream. The
+  // campaign's page gets only so many new gifts a second on its stream (about
+  // ten on a busy evening), and such a frame within a quarter of a second of
+  // those it did not get: its totals and its lives' come from it, and its
+  // list of the newest gifts is read again a few seconds later. Not an event:
+  // the page's own stream may still bring older ones.
   function onTotals(ev) {
     campaignData({ type: "snapshot", seq: ev.seq, matches: ev.matches }, ev.campaign_totals);
+    if (kind === "campaign") {
+      totals = campaignTotals;
+      (ev.lives || []).forEach(function (x) { liveTotals(x.id, x.seq, x.totals); });
+      if (ev.seq > seq) scheduleBoards();
+      renderAll();
+      return;
+    }
     renderTotals();
     renderMatch();
     renderMilestones();
@@ -815,7 +835,13 @@
         else {
           renderTop(v.leaderboard && v.leaderboard.donors);
           renderNext(v.next_live);
-          if (v.seq >= seq && Array.isArray(v.lives)) { lives = v.lives; renderSchedule(); }
+          if (v.seq >= seq && Array.isArray(v.lives)) {
+            lives = v.lives;
+            lives.forEach(function (l) { l.totalsSeq = v.seq; });
+            renderSchedule();
+          }
+          // The newest gifts, with those the page's stream held back in a burst.
+          if (v.seq >= seq && Array.isArray(v.recent)) { recent = v.recent; renderRecent(); }
           // The campaign's milestones as the server has them now (as the frames said).
           if (v.seq >= seq && Array.isArray(v.milestones)) {
             marks = v.milestones.filter(function (m) { return !m.ends_at && !m.live_id; });
@@ -892,6 +918,7 @@
   }
   function onFrame(ev) {
     if (ev.type === "snapshot") onSnapshot(ev);
+    else if (ev.type === "totals") onTotals(ev);
     else onEvent(ev);
   }
   if (kind === "live") {

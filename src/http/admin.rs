@@ -274,8 +274,10 @@ async fn connections(
         json!({ "overlays": overlays, "viewers": viewers })
     };
     let per_live: serde_json::Map<String, Value> = lives.iter().map(|id| (id.clone(), counts(id))).collect();
+    // Its public pages follow the campaign's public stream.
+    let campaign = app.hub.campaign_watchers(&campaign_id);
     Ok(axum::Json(json!({
-        "campaign": counts(&crate::hub::Hub::campaign_key(&campaign_id)),
+        "campaign": { "overlays": campaign.0, "viewers": campaign.1 },
         "lives": per_live,
     }))
     .into_response())

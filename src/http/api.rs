@@ -249,7 +249,7 @@ async fn rotate_campaign(
 async fn get_campaign(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let body = app
         .views
-        .campaign_json(&id, app.now())
+        .campaign_doc(&id, app.now())
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     Ok(axum::Json(body).into_response())
 }

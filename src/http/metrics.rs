@@ -90,7 +90,7 @@ async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Result<Resp
                 gauge,
                 "Overlay sessions (with a token) following the campaign's own stream.",
             ),
-            ("cagnotte_campaign_viewers", gauge, "Public page sessions following the campaign's own stream."),
+            ("cagnotte_campaign_viewers", gauge, "Public page sessions following the campaign's public stream."),
             (
                 "cagnotte_campaign_totals_followers",
                 gauge,
@@ -98,7 +98,7 @@ async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Result<Resp
             ),
         ],
         campaigns.iter().map(|(id, _, _)| {
-            let (overlays, viewers) = app.hub.watchers(&crate::hub::Hub::campaign_key(id));
+            let (overlays, viewers) = app.hub.campaign_watchers(id);
             let (_, followers) = app.hub.watchers(&crate::hub::Hub::totals_key(id));
             (vec![("campaign", id.as_str())], [overlays as i64, viewers as i64, followers as i64])
         }),

@@ -65,6 +65,12 @@ pub enum Source {
     Campaign {
         campaign_id: String,
     },
+    /// A campaign's public stream: the campaign's events as they come, but for
+    /// its new gifts past a budget (see [`crate::hub::GiftBudget`]); a resume
+    /// (`after=`) replays every event.
+    Feed {
+        campaign_id: String,
+    },
     /// A campaign's totals, its matches' budgets and its lives' totals, at most
     /// one frame per [`TOTALS_TICK`]: for a live's page that shows the whole
     /// campaign's figures, without every gift of every live. No replay: each
@@ -84,14 +90,25 @@ impl Source {
         match self {
             Source::Live { live_id, .. } => live_id.clone(),
             Source::Campaign { campaign_id } => Hub::campaign_key(campaign_id),
+            Source::Feed { campaign_id } => Hub::feed_key(campaign_id),
             Source::Totals { campaign_id } => Hub::totals_key(campaign_id),
+        }
+    }
+
+    /// The channel whose ring holds this stream's recent frames for a resume.
+    fn ring_key(&self) -> String {
+        match self {
+            Source::Feed { campaign_id } => Hub::campaign_key(campaign_id),
+            _ => self.channel_key(),
         }
     }
 
     fn snapshot(&self, app: &AppState) -> Option<(u64, String)> {
         match self {
             Source::Live { live_id, .. } => app.views.snapshot(live_id, app.now()),
-            Source::Campaign { campaign_id } => app.views.campaign_snapshot(campaign_id, app.now()),
+            Source::Campaign { campaign_id } | Source::Feed { campaign_id } => {
+                app.views.campaign_snapshot(campaign_id, app.now())
+            }
             Source::Totals { campaign_id } => app.views.campaign_totals_frame(campaign_id, 0, "snapshot"),
         }
     }
@@ -171,12 +188,18 @@ async fn open(
             if !app.views.has_campaign(&id) {
                 return Err(ApiError::not_found("campaign_not_found", "no campaign has this id"));
             }
-            if let Kind::PublicTotals = kind {
-                // Opened by its first follower; the ticker sends to it from then on.
-                app.hub.open(&Hub::totals_key(&id), 0);
-                Source::Totals { campaign_id: id.clone() }
-            } else {
-                Source::Campaign { campaign_id: id.clone() }
+            match kind {
+                Kind::PublicTotals => {
+                    // Opened by its first follower; the ticker sends to it from then on.
+                    app.hub.open(&Hub::totals_key(&id), 0);
+                    Source::Totals { campaign_id: id.clone() }
+                }
+                Kind::PublicCampaign => {
+                    // Opened by its first follower; the ledger writer sends to it from then on.
+                    app.hub.open(&Hub::feed_key(&id), 0);
+                    Source::Feed { campaign_id: id.clone() }
+                }
+                _ => Source::Campaign { campaign_id: id.clone() },
             }
         }
     };
@@ -273,14 +296,14 @@ impl AppState {
     ) -> Result<Vec<Frame>, ApiError> {
         let (campaign_id, live_id) = match source {
             Source::Live { live_id, campaign_id } => (campaign_id.clone(), Some(live_id.clone())),
-            Source::Campaign { campaign_id } => (campaign_id.clone(), None),
+            Source::Campaign { campaign_id } | Source::Feed { campaign_id } => (campaign_id.clone(), None),
             // A totals stream has no events to replay: each frame is the state.
             Source::Totals { .. } => return Ok(vec![]),
         };
         if after >= upto {
             return Ok(vec![]);
         }
-        if let Some(ch) = self.hub.channel(&source.channel_key())
+        if let Some(ch) = self.hub.channel(&source.ring_key())
             && let Some(mut frames) = ch.since(after, upto)
         {
             frames.truncate(limit);
@@ -302,7 +325,9 @@ impl AppState {
 pub const TOTALS_TICK: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Sends each followed campaign's totals stream a frame every [`TOTALS_TICK`]
-/// when the campaign moved since its last one, with the lives that moved.
+/// when the campaign moved since its last one, with the lives that moved; and
+/// the same frame to a campaign's public stream that did not get some of its
+/// new gifts (see [`crate::hub::GiftBudget`]).
 pub fn spawn_totals(app: &AppState) {
     let app = app.clone();
     let tracker = app.sessions.clone();
@@ -324,6 +349,17 @@ pub fn spawn_totals(app: &AppState) {
                 if let Some((seq, text)) = app.views.campaign_totals_frame(&campaign, since, "totals") {
                     app.hub.send(&Hub::totals_key(&campaign), vec![Frame::new(seq, text)]);
                     sent.insert(campaign, seq);
+                }
+            }
+            // A campaign's public stream that did not get some new gifts: where
+            // the campaign stands now, with the lives that moved since.
+            for (campaign, from, upto) in app.hub.owed_feeds() {
+                let key = Hub::feed_key(&campaign);
+                match app.views.campaign_totals_frame(&campaign, from - 1, "totals") {
+                    // The read model shows them all: the frame counts every one.
+                    Some((seq, text)) if seq >= upto => app.hub.send(&key, vec![Frame::new(seq, text)]),
+                    // The writer has not shown the last yet: at the next tick.
+                    _ => app.hub.owe(&key, from, upto),
                 }
             }
         }

@@ -11,10 +11,11 @@ use crate::domain::state::{
     CampaignState, Command, Decision, Event, Fact, Limits, LiveState, Refusal, RewardState, State, Stream,
 };
 use crate::domain::{Donation, Match, Poll, Timestamp, TokenHash};
-use crate::hub::{Frame, Hub};
+use crate::hub::{Frame, GiftBudget, Hub};
 use crate::metrics::LedgerStats;
 use crate::views::{Change, Views};
 use sqlite::{Erasure, Row, Store, StoreError};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -124,7 +125,8 @@ pub fn start(
     let (tx, rx) = mpsc::channel(16 * 1024);
     let (committed, committed_rx) = watch::channel(state.last_seq);
     let stats = Arc::new(LedgerStats::default());
-    let writer = Writer { store, state, views, hub, clock, committed, stats: Arc::clone(&stats) };
+    let writer =
+        Writer { store, state, views, hub, clock, committed, stats: Arc::clone(&stats), budgets: HashMap::new() };
     let handle = std::thread::Builder::new()
         .name("ledger-writer".into())
         .spawn(move || writer.run(rx))
@@ -141,6 +143,8 @@ struct Writer {
     /// The newest committed seq, for followers of the log (outgoing webhooks).
     committed: watch::Sender<u64>,
     stats: Arc<LedgerStats>,
+    /// Each campaign's new gifts its public pages may still get as they come.
+    budgets: HashMap<String, GiftBudget>,
 }
 
 /// What an appended event leaves to do once it is committed.
@@ -300,7 +304,9 @@ impl Writer {
             }
             // Rings first, views second: once a view shows this seq, a resume finds its frame.
             if let (Some(stream), Some(frame)) = (&p.stream, p.frame) {
-                self.route(stream, frame, &mut outgoing);
+                // A new gift that claims no reward (the dashboard follows those as they come).
+                let gift = matches!(&p.change, Some(Change::Donation { before: None, reward: None, .. }));
+                self.route(stream, frame, gift, &mut outgoing);
             }
             if let Some(change) = &p.change {
                 self.views.apply(p.seq, change);
@@ -340,25 +346,43 @@ impl Writer {
     }
 
     /// Records a frame in the ring of every channel that shows it and adds it to
-    /// that channel's batch, keeping seq order.
-    fn route(&self, stream: &Stream, frame: Frame, outgoing: &mut Vec<(String, Vec<Frame>)>) {
+    /// that channel's batch, keeping seq order. The campaign's public stream
+    /// (no ring: its pages open it afresh) gets every event but the new gifts
+    /// past its budget (`gift`).
+    fn route(&mut self, stream: &Stream, frame: Frame, gift: bool, outgoing: &mut Vec<(String, Vec<Frame>)>) {
         let mut keys = Vec::new();
-        match stream {
+        let campaign = match stream {
             Stream::Live(l) => {
-                if let Some(c) = self.state.lives.get(l) {
-                    keys.push(Hub::campaign_key(&c.live.campaign_id));
+                let campaign = self.state.lives.get(l).map(|c| c.live.campaign_id.clone());
+                if let Some(cid) = &campaign {
+                    keys.push(Hub::campaign_key(cid));
                 }
                 keys.push(l.clone());
+                campaign
             }
             Stream::Campaign(cid) => {
                 if let Some(c) = self.state.campaigns.get(cid) {
                     keys.extend(c.lives.iter().cloned());
                 }
                 keys.push(Hub::campaign_key(cid));
+                Some(cid.clone())
+            }
+        };
+        let ringed = keys.len();
+        if let Some(cid) = campaign {
+            let now = std::time::Instant::now();
+            let shown = !gift || self.budgets.entry(cid.clone()).or_insert_with(|| GiftBudget::new(now)).take(now);
+            if shown {
+                keys.push(Hub::feed_key(&cid));
+            } else {
+                // Said by the campaign's totals at the next tick instead.
+                self.hub.owe(&Hub::feed_key(&cid), frame.seq, frame.seq);
             }
         }
-        for key in keys {
-            self.hub.record(&key, &frame);
+        for (i, key) in keys.into_iter().enumerate() {
+            if i < ringed {
+                self.hub.record(&key, &frame);
+            }
             // Few streams per batch: a linear search beats hashing here.
             match outgoing.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, frames)) => frames.push(frame.clone()),
@@ -945,6 +969,7 @@ mod tests {
             clock: Arc::new(move || now),
             committed,
             stats: Arc::default(),
+            budgets: HashMap::new(),
         }
     }
 

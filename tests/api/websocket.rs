@@ -678,3 +678,89 @@ async fn a_campaign_s_totals_stream_says_where_it_stands_a_few_times_a_second() 
     assert_eq!(f["lives"], json!([{"id": later.id, "seq": started, "totals": totals(0, 0, 0)}]));
     assert_eq!(f["campaign_totals"], totals(5000, 5000, 41));
 }
+
+/// A campaign's public stream gets its events as they come, but only so many
+/// new gifts a second (twenty at once, then ten a second): a busy evening's
+/// gifts would otherwise cost one frame per gift per viewer. A `totals` frame
+/// says where the campaign stands within a quarter of a second of those it did
+/// not get, and the campaign's document lists the newest gifts. The
+/// organisers' campaign stream gets every one.
+#[tokio::test]
+async fn a_campaign_s_public_stream_gets_a_busy_evening_s_gifts_in_part_and_its_totals_whole() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let c = live.campaign_id.clone();
+    let other = app.live(&c, json!({"host": "Inès"})).await;
+    let (s, v) = app.post(&format!("/api/v1/campaigns/{c}/rotate"), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let token = v["overlay_token"].as_str().unwrap();
+    let (stream, _) =
+        tokio_tungstenite::connect_async(format!("ws://{}/ws/campaigns/{c}?token={token}", app.addr)).await.unwrap();
+    let mut organisers = Ws { stream };
+    let mut public = app.campaign_ws(&c).await;
+    assert_eq!(organisers.next().await["type"], "snapshot");
+    assert_eq!(public.next().await["type"], "snapshot");
+    let viewers = format!("cagnotte_campaign_viewers{{campaign=\"{c}\"}}");
+    assert_eq!(app.metric(&viewers).await, 1.0);
+    // A quiet evening: every gift as it comes.
+    for amount in [500, 700] {
+        app.donate_ok(&other, amount).await;
+        let f = public.next().await;
+        assert_eq!((&f["type"], &f["donation"]["amount"]), (&json!("donation"), &json!(amount)));
+    }
+    // Sixty gifts of 1,00 € to 1,59 € as fast as they are answered.
+    let started = std::time::Instant::now();
+    for i in 0..60 {
+        let who = if i % 2 == 0 { &live } else { &other };
+        let (s, v) = app.donate(who, json!({"amount": 100 + i, "currency": "EUR", "donor": format!("D{i}")})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let posted = started.elapsed().as_secs_f64();
+    // A campaign-wide milestone after them: an event, never held back.
+    let (s, m) = app
+        .post(&format!("/api/v1/campaigns/{c}/milestones"), Some(ADMIN), json!({"amount": 900000, "label": "Concert"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    let frames = public.until_quiet(Duration::from_millis(800)).await;
+    let all = organisers.until_quiet(Duration::from_millis(300)).await;
+    let gifts = |frames: &[serde_json::Value]| frames.iter().filter(|f| f["type"] == "donation").count();
+    assert_eq!(gifts(&all), 62, "the organisers' stream: every gift");
+    // Twenty at once (two spent above), then ten a second.
+    let got = gifts(&frames);
+    let most = 20 + (10.0 * posted).ceil() as usize;
+    assert!((18..=most).contains(&got) && got < 60, "{got} of 60 gifts in {posted:.2} s");
+    let events: Vec<&serde_json::Value> = frames.iter().filter(|f| f["type"] != "totals").collect();
+    let seqs: Vec<u64> = events.iter().map(|f| f["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert_eq!(events.last().unwrap()["type"], "milestone_created");
+    // Where the campaign stands after the last gift: in a totals frame.
+    let doc = app.get(&format!("/api/v1/campaigns/{c}")).await.1;
+    let raised = 500 + 700 + (0..60).map(|i| 100 + i).sum::<i64>();
+    let last = frames.iter().rfind(|f| f["type"] == "totals").expect("a totals frame");
+    assert_eq!(last["campaign_totals"], json!({"raised": raised, "matched": 0, "total": raised, "donations": 62}));
+    assert_eq!(last["campaign_totals"], doc["totals"]);
+    let lives = |f: &serde_json::Value| {
+        let mut l: Vec<(String, i64)> = f["lives"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| (l["id"].as_str().unwrap().to_owned(), l["totals"]["raised"].as_i64().unwrap()))
+            .collect();
+        l.sort();
+        l
+    };
+    let evens: i64 = (0..60).step_by(2).map(|i| 100 + i).sum();
+    let mut want = vec![(live.id.clone(), evens), (other.id.clone(), raised - evens)];
+    want.sort();
+    assert_eq!(lives(last), want);
+    // The newest twenty in the campaign's document, newest first.
+    let recent: Vec<&str> = doc["recent"].as_array().unwrap().iter().map(|d| d["donor"].as_str().unwrap()).collect();
+    let newest: Vec<String> = (40..60).rev().map(|i| format!("D{i}")).collect();
+    assert_eq!(recent, newest);
+    // A second later the budget is back for the next gift.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    app.donate_ok(&live, 900).await;
+    let f = public.next().await;
+    assert_eq!((&f["type"], &f["donation"]["amount"]), (&json!("donation"), &json!(900)));
+    assert_eq!(public.try_next(Duration::from_millis(600)).await, None, "nothing owed");
+}

@@ -356,6 +356,34 @@ async fn campaign_page_shows_schedule_totals_and_matching_and_follows_every_live
     .await;
 }
 
+/// A busy evening: the campaign's stream brings the page about ten new gifts
+/// a second, and where the campaign stands within a quarter of a second of
+/// those it held back; the page's total, its lives' totals and its list of
+/// the newest gifts end exact.
+#[tokio::test]
+async fn a_campaign_page_ends_exact_after_a_burst_of_gifts() {
+    let app = spawn_app().await;
+    let (live, other) = setup(&app).await;
+    with_browser(async |b| {
+        phone(b).await;
+        b.goto(&format!("{}/campaigns/{}", app.base, live.campaign_id)).await;
+        wait_page_live(b).await;
+        // Eighty gifts of 1,00 € to 1,79 € (111,60 €), the sponsor's 50 € with them.
+        app.gifts(&live, 80).await;
+        donate(&app, &other, json!({"amount": 1000, "currency": "EUR", "donor": "Zoé"})).await;
+        wait_text(b, "#total", &fr("171,60_€")).await;
+        wait_text(b, "#schedule tbody tr:nth-child(1) .total", &fr("161,60_€")).await;
+        wait_text(b, "#schedule tbody tr:nth-child(2) .total", &fr("10,00_€")).await;
+        eventually("the newest gifts", WAIT, || async {
+            let rows = recent(b).await;
+            let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).take(3).collect();
+            (names == ["Zoé", "Donateur 79", "Donateur 78"] && rows[1][1] == fr("1,79_€")).then_some(())
+        })
+        .await;
+    })
+    .await;
+}
+
 /// Parses CSV text with Python's csv module; returns the rows as JSON.
 fn python_csv(csv_text: &str) -> Vec<Vec<String>> {
     use std::io::Write;
