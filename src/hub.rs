@@ -189,19 +189,45 @@ impl Channel {
 
 const TOTALS_PREFIX: &str = "totals:";
 const FEED_PREFIX: &str = "feed:";
+const LIVE_FEED_PREFIX: &str = "public:";
 
-/// New gifts a campaign's public pages get in a burst, and then per second
-/// (see [`GiftBudget`]).
+/// A public stream whose new gifts are budgeted (see [`GiftBudget`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Feed {
+    /// A campaign's page's: every live's gifts.
+    Campaign(String),
+    /// A live's page's: its own gifts.
+    Live(String),
+}
+
+impl Feed {
+    pub fn key(&self) -> String {
+        match self {
+            Feed::Campaign(id) => Hub::feed_key(id),
+            Feed::Live(id) => Hub::live_feed_key(id),
+        }
+    }
+
+    fn of_key(key: &str) -> Option<Feed> {
+        if let Some(id) = key.strip_prefix(FEED_PREFIX) {
+            return Some(Feed::Campaign(id.to_owned()));
+        }
+        key.strip_prefix(LIVE_FEED_PREFIX).map(|id| Feed::Live(id.to_owned()))
+    }
+}
+
+/// New gifts a campaign's or a live's public pages get in a burst, and then
+/// per second (see [`GiftBudget`]).
 pub const FEED_BURST: f64 = 20.0;
 pub const FEED_PER_SEC: f64 = 10.0;
 
-/// How many of a campaign's new gifts its public pages' stream still gets as
-/// they come: a bucket of [`FEED_BURST`] filled at [`FEED_PER_SEC`]. A page
-/// lists the newest twenty, which no one reads faster than that; beyond it, a
-/// busy evening's gifts would cost the server one frame per gift per viewer.
-/// The totals stay exact: the stream gets a `totals` frame (the campaign's
-/// totals stream's) within a quarter of a second of a gift held back, and the
-/// page reads the newest gifts again from the campaign's document.
+/// How many of a campaign's (or a live's) new gifts its public pages' stream
+/// still gets as they come: a bucket of [`FEED_BURST`] filled at
+/// [`FEED_PER_SEC`]. A page lists the newest twenty, which no one reads faster
+/// than that; beyond it, a busy evening's gifts would cost the server one
+/// frame per gift per viewer. The totals stay exact: the stream gets a
+/// `totals` frame within a quarter of a second of a gift held back, and the
+/// page reads the newest gifts again from its document.
 #[derive(Debug, Clone, Copy)]
 pub struct GiftBudget {
     left: f64,
@@ -251,8 +277,18 @@ impl Hub {
         format!("{FEED_PREFIX}{campaign_id}")
     }
 
-    /// Notes that a stream (a campaign's public one) did not get the frames
-    /// of seqs `from..=upto`, when someone follows it.
+    /// The channel key of a live's public stream (see [`Feed`]).
+    pub fn live_feed_key(live_id: &str) -> String {
+        format!("{LIVE_FEED_PREFIX}{live_id}")
+    }
+
+    /// Whether someone follows the stream of `key` now.
+    pub fn followed(&self, key: &str) -> bool {
+        self.channels.get(key).is_some_and(|ch| ch.tx.receiver_count() > 0)
+    }
+
+    /// Notes that a public stream did not get the frames of seqs
+    /// `from..=upto`, when someone follows it.
     pub fn owe(&self, key: &str, from: u64, upto: u64) {
         if let Some(ch) = self.channels.get(key)
             && ch.tx.receiver_count() > 0
@@ -263,17 +299,17 @@ impl Hub {
         }
     }
 
-    /// The campaigns whose public stream did not get some of their new gifts
-    /// since it was last told, each with the first and last seq it missed;
-    /// owed no more (see [`Hub::owe`] to owe them again).
-    pub fn owed_feeds(&self) -> Vec<(String, u64, u64)> {
+    /// The public streams that did not get some of their new gifts since
+    /// they were last told, each with the first and last seq it missed; owed
+    /// no more (see [`Hub::owe`] to owe them again).
+    pub fn owed_feeds(&self) -> Vec<(Feed, u64, u64)> {
         self.channels
             .iter()
             .filter_map(|c| {
-                let campaign = c.key().strip_prefix(FEED_PREFIX)?;
+                let feed = Feed::of_key(c.key())?;
                 let upto = c.value().owed[1].swap(0, Ordering::AcqRel);
                 let from = c.value().owed[0].swap(0, Ordering::AcqRel);
-                (upto > 0).then(|| (campaign.to_owned(), from.clamp(1, upto), upto))
+                (upto > 0).then(|| (feed, from.clamp(1, upto), upto))
             })
             .collect()
     }
@@ -282,6 +318,13 @@ impl Hub {
     pub fn campaign_watchers(&self, campaign_id: &str) -> (usize, usize) {
         let (overlays, viewers) = self.watchers(&Hub::campaign_key(campaign_id));
         let (_, public) = self.watchers(&Hub::feed_key(campaign_id));
+        (overlays, viewers + public)
+    }
+
+    /// Open sessions of a live's stream (with a token) and of its public one.
+    pub fn live_watchers(&self, live_id: &str) -> (usize, usize) {
+        let (overlays, viewers) = self.watchers(live_id);
+        let (_, public) = self.watchers(&Hub::live_feed_key(live_id));
         (overlays, viewers + public)
     }
 

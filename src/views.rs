@@ -664,11 +664,22 @@ impl Views {
         matches!((of(a), of(b)), (Some(x), Some(y)) if x == y)
     }
 
-    /// `GET /api/v1/lives/{id}`: the live without its secrets.
+    /// The live without its secrets.
     pub fn live_json(&self, id: &str, now: Timestamp) -> Option<Value> {
         let l = self.live(id)?;
         let c = self.campaign(&l.live.campaign_id)?;
         Some(live_json(&l, &c, now))
+    }
+
+    /// `GET /api/v1/lives/{id}`: [`Views::live_json`] and the newest donations
+    /// as of the same seq (its public page's list, after a burst of gifts its
+    /// stream did not all bring).
+    pub fn live_doc(&self, id: &str, now: Timestamp) -> Option<Value> {
+        let l = self.live(id)?;
+        let c = self.campaign(&l.live.campaign_id)?;
+        let mut body = live_json(&l, &c, now);
+        body["recent"] = json!(l.board.recent_json());
+        Some(body)
     }
 
     /// The campaign, its schedule of lives with their totals, matches,
@@ -731,6 +742,22 @@ impl Views {
             "platform_totals": l.platforms,
         });
         Some((l.last_seq, body.to_string()))
+    }
+
+    /// Where a live stands, for its public stream after gifts it held back
+    /// (see [`crate::hub::GiftBudget`]): `{type: "totals", seq, totals,
+    /// campaign_totals, matches}` as of the live's newest seq (the campaign's
+    /// figures read after, at least as new).
+    pub fn live_totals_frame(&self, live_id: &str) -> Option<(u64, String)> {
+        let (seq, totals, campaign_id) =
+            self.with_live(live_id, |l| (l.last_seq, l.totals, l.live.campaign_id.clone()))?;
+        let body = self.with_campaign(&campaign_id, |c| {
+            json!({
+                "type": "totals", "seq": seq, "totals": totals, "campaign_totals": c.totals,
+                "matches": c.matches.iter().map(match_json).collect::<Vec<_>>(),
+            })
+        })?;
+        Some((seq, body.to_string()))
     }
 
     /// A frame of a campaign's totals stream (`kind` `snapshot` for the first):

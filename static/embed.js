@@ -57,10 +57,18 @@
     livesSeq = ev.lives_seq;
     render();
   }
-  // A live's stream.
+  // A live's stream. Past a burst of gifts it brings about ten a second, and
+  // a `totals` frame within a quarter of a second of those it held back: not
+  // an event (older ones may still come), the total as of its seq.
+  var totalSeq = -1;
   function onFrame(ev) {
+    if (ev.type === "totals") {
+      if (ev.totals && ev.seq > totalSeq) { total = ev.totals.total; totalSeq = ev.seq; render(); }
+      return;
+    }
     if (ev.type === "snapshot") {
       seq = ev.seq;
+      totalSeq = ev.seq;
       total = ev.totals ? ev.totals.total : total;
       goal = ev.goal || null;
       ends = (ev.live || {}).campaign_ends_at || null;
@@ -70,7 +78,7 @@
     } else {
       if (typeof ev.seq !== "number" || ev.seq <= seq) return;
       seq = ev.seq;
-      if (ev.totals && ev.type !== "test_alert") total = ev.totals.total;
+      if (ev.totals && ev.type !== "test_alert" && ev.seq > totalSeq) { total = ev.totals.total; totalSeq = ev.seq; }
       // A goal changed on air.
       if (ev.type === "live_updated" && ev.live && ev.live.id === id) goal = ev.live.goal || null;
       if (/^campaign_(updated|opened|ended)$/.test(ev.type) && ev.campaign) {

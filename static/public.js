@@ -113,6 +113,9 @@
 
   // ---- state ------------------------------------------------------------------
   var seq = -1;
+  // The seq the live's page's totals are as of (its stream's frames and the
+  // totals frames may cross).
+  var totalsSeq = -1;
   var goal = null, totals = null;          // this page's own goal and totals (the live's, or the campaign's)
   var campaignGoal = null, campaignTotals = null; // live page: the campaign's
   var recent = [];   // newest first, as sent (public view)
@@ -684,6 +687,7 @@
       goal = ev.goal || null;
       campaignGoal = ev.campaign_goal || null;
       totals = ev.totals;
+      totalsSeq = ev.seq;
       campaignData(ev, ev.campaign_totals);
       campaignStarts = (ev.live || {}).campaign_starts_at || null;
       campaignEnds = (ev.live || {}).campaign_ends_at || null;
@@ -767,7 +771,7 @@
     var d = ev.donation;
     campaignData(ev, ev.campaign_totals);
     if (kind === "live") {
-      if (ev.totals) totals = ev.totals;
+      if (ev.totals && !(totalsSeq > ev.seq)) { totals = ev.totals; totalsSeq = ev.seq; }
     } else {
       totals = campaignTotals;
       if (d && ev.totals) liveTotals(d.live_id, ev.seq, ev.totals);
@@ -797,12 +801,12 @@
   // The campaign's totals as of a seq, its matches whole and the lives that
   // moved. A live page follows the campaign's totals stream (at most four such
   // frames a second however many lives are given to) for the gifts to its
-  // other lives; the campaign's own events come on the live's stream. The
-  // campaign's page gets only so many new gifts a second on its stream (about
-  // ten on a busy evening), and such a frame within a quarter of a second of
-  // those it did not get: its totals and its lives' come from it, and its
-  // list of the newest gifts is read again a few seconds later. Not an event:
-  // the page's own stream may still bring older ones.
+  // other lives; the campaign's own events come on the live's stream. Both
+  // pages get only so many new gifts a second on their own stream (about ten
+  // on a busy evening), and such a frame (a live's with its own `totals`)
+  // within a quarter of a second of those they did not get: the totals come
+  // from it, and the list of the newest gifts is read again a few seconds
+  // later. Not an event: the page's own stream may still bring older ones.
   function onTotals(ev) {
     campaignData({ type: "snapshot", seq: ev.seq, matches: ev.matches }, ev.campaign_totals);
     if (kind === "campaign") {
@@ -812,7 +816,15 @@
       renderAll();
       return;
     }
+    // The live's own totals: from its stream's totals frame, or from the
+    // campaign's totals stream when this live moved.
+    var mine = ev.totals ? { seq: ev.seq, totals: ev.totals }
+      : (ev.lives || []).filter(function (l) { return l.id === id; })[0];
+    if (mine && !(totalsSeq >= mine.seq)) { totals = mine.totals; totalsSeq = mine.seq; }
+    // Gifts its stream held back: the newest read again.
+    if (ev.totals && ev.seq > seq) scheduleBoards();
     renderTotals();
+    renderChallenge();
     renderMatch();
     renderMilestones();
   }
@@ -831,6 +843,8 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (v) {
         if (!v) return;
+        // The newest gifts, with those the page's stream held back in a burst.
+        if (v.seq >= seq && Array.isArray(v.recent)) { recent = v.recent; renderRecent(); }
         if (kind === "live") renderTop(v.top_donors);
         else {
           renderTop(v.leaderboard && v.leaderboard.donors);
@@ -840,8 +854,6 @@
             lives.forEach(function (l) { l.totalsSeq = v.seq; });
             renderSchedule();
           }
-          // The newest gifts, with those the page's stream held back in a burst.
-          if (v.seq >= seq && Array.isArray(v.recent)) { recent = v.recent; renderRecent(); }
           // The campaign's milestones as the server has them now (as the frames said).
           if (v.seq >= seq && Array.isArray(v.milestones)) {
             marks = v.milestones.filter(function (m) { return !m.ends_at && !m.live_id; });

@@ -269,15 +269,11 @@ async fn connections(
         .views
         .with_campaign(&campaign_id, |c| c.lives.clone())
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
-    let counts = |key: &str| {
-        let (overlays, viewers) = app.hub.watchers(key);
-        json!({ "overlays": overlays, "viewers": viewers })
-    };
-    let per_live: serde_json::Map<String, Value> = lives.iter().map(|id| (id.clone(), counts(id))).collect();
-    // Its public pages follow the campaign's public stream.
-    let campaign = app.hub.campaign_watchers(&campaign_id);
+    let counts = |(overlays, viewers): (usize, usize)| json!({ "overlays": overlays, "viewers": viewers });
+    let per_live: serde_json::Map<String, Value> =
+        lives.iter().map(|id| (id.clone(), counts(app.hub.live_watchers(id)))).collect();
     Ok(axum::Json(json!({
-        "campaign": { "overlays": campaign.0, "viewers": campaign.1 },
+        "campaign": counts(app.hub.campaign_watchers(&campaign_id)),
         "lives": per_live,
     }))
     .into_response())
@@ -449,7 +445,7 @@ async fn live_connections(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     app.require_host(&headers, Some(&live_id))?;
-    let (overlays, viewers) = app.hub.watchers(&live_id);
+    let (overlays, viewers) = app.hub.live_watchers(&live_id);
     Ok(axum::Json(json!({ "overlays": overlays, "viewers": viewers })).into_response())
 }
 

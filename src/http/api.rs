@@ -482,7 +482,7 @@ async fn create_live(
 async fn get_live(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let body = app
         .views
-        .live_json(&id, app.now())
+        .live_doc(&id, app.now())
         .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
     Ok(axum::Json(body).into_response())
 }

@@ -148,7 +148,7 @@ async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Result<Resp
             ("cagnotte_live_viewers", gauge, "Public page sessions following the live."),
         ],
         lives.iter().map(|l| {
-            let (overlays, viewers) = app.hub.watchers(&l.id);
+            let (overlays, viewers) = app.hub.live_watchers(&l.id);
             (
                 vec![("campaign", l.campaign.as_str()), ("live", l.id.as_str())],
                 [i64::from(l.on_air), overlays as i64, viewers as i64],

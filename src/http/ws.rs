@@ -12,7 +12,7 @@ use super::{Path, Query};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::fanout::{Io, Outbox, SessionIo, Stop};
-use crate::hub::{Channel, Frame, Hub, Watcher};
+use crate::hub::{Channel, Feed, Frame, Hub, Watcher};
 use crate::metrics::SessionEnd;
 use axum::Extension;
 use axum::Router;
@@ -71,6 +71,11 @@ pub enum Source {
     Feed {
         campaign_id: String,
     },
+    /// A live's public stream: the same for a live's stream.
+    PublicLive {
+        live_id: String,
+        campaign_id: String,
+    },
     /// A campaign's totals, its matches' budgets and its lives' totals, at most
     /// one frame per [`TOTALS_TICK`]: for a live's page that shows the whole
     /// campaign's figures, without every gift of every live. No replay: each
@@ -91,6 +96,7 @@ impl Source {
             Source::Live { live_id, .. } => live_id.clone(),
             Source::Campaign { campaign_id } => Hub::campaign_key(campaign_id),
             Source::Feed { campaign_id } => Hub::feed_key(campaign_id),
+            Source::PublicLive { live_id, .. } => Hub::live_feed_key(live_id),
             Source::Totals { campaign_id } => Hub::totals_key(campaign_id),
         }
     }
@@ -99,13 +105,14 @@ impl Source {
     fn ring_key(&self) -> String {
         match self {
             Source::Feed { campaign_id } => Hub::campaign_key(campaign_id),
+            Source::PublicLive { live_id, .. } => live_id.clone(),
             _ => self.channel_key(),
         }
     }
 
     fn snapshot(&self, app: &AppState) -> Option<(u64, String)> {
         match self {
-            Source::Live { live_id, .. } => app.views.snapshot(live_id, app.now()),
+            Source::Live { live_id, .. } | Source::PublicLive { live_id, .. } => app.views.snapshot(live_id, app.now()),
             Source::Campaign { campaign_id } | Source::Feed { campaign_id } => {
                 app.views.campaign_snapshot(campaign_id, app.now())
             }
@@ -181,8 +188,16 @@ async fn open(
     ws: UpgradeResult,
 ) -> Result<Response, ApiError> {
     let source = match kind {
-        Kind::Live | Kind::PublicLive => {
+        Kind::Live => {
             Source::live(&app, &id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?
+        }
+        Kind::PublicLive => {
+            let Some(Source::Live { live_id, campaign_id }) = Source::live(&app, &id) else {
+                return Err(ApiError::not_found("live_not_found", "no live has this id"));
+            };
+            // Opened by its first follower; the ledger writer sends to it from then on.
+            app.hub.open(&Hub::live_feed_key(&live_id), 0);
+            Source::PublicLive { live_id, campaign_id }
         }
         Kind::Campaign | Kind::PublicCampaign | Kind::PublicTotals => {
             if !app.views.has_campaign(&id) {
@@ -295,7 +310,9 @@ impl AppState {
         limit: usize,
     ) -> Result<Vec<Frame>, ApiError> {
         let (campaign_id, live_id) = match source {
-            Source::Live { live_id, campaign_id } => (campaign_id.clone(), Some(live_id.clone())),
+            Source::Live { live_id, campaign_id } | Source::PublicLive { live_id, campaign_id } => {
+                (campaign_id.clone(), Some(live_id.clone()))
+            }
             Source::Campaign { campaign_id } | Source::Feed { campaign_id } => (campaign_id.clone(), None),
             // A totals stream has no events to replay: each frame is the state.
             Source::Totals { .. } => return Ok(vec![]),
@@ -351,11 +368,15 @@ pub fn spawn_totals(app: &AppState) {
                     sent.insert(campaign, seq);
                 }
             }
-            // A campaign's public stream that did not get some new gifts: where
-            // the campaign stands now, with the lives that moved since.
-            for (campaign, from, upto) in app.hub.owed_feeds() {
-                let key = Hub::feed_key(&campaign);
-                match app.views.campaign_totals_frame(&campaign, from - 1, "totals") {
+            // A public stream that did not get some new gifts: where the
+            // campaign (with the lives that moved since), or the live, stands now.
+            for (feed, from, upto) in app.hub.owed_feeds() {
+                let key = feed.key();
+                let frame = match &feed {
+                    Feed::Campaign(campaign) => app.views.campaign_totals_frame(campaign, from - 1, "totals"),
+                    Feed::Live(live) => app.views.live_totals_frame(live),
+                };
+                match frame {
                     // The read model shows them all: the frame counts every one.
                     Some((seq, text)) if seq >= upto => app.hub.send(&key, vec![Frame::new(seq, text)]),
                     // The writer has not shown the last yet: at the next tick.

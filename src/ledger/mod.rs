@@ -11,7 +11,7 @@ use crate::domain::state::{
     CampaignState, Command, Decision, Event, Fact, Limits, LiveState, Refusal, RewardState, State, Stream,
 };
 use crate::domain::{Donation, Match, Poll, Timestamp, TokenHash};
-use crate::hub::{Frame, GiftBudget, Hub};
+use crate::hub::{Feed, Frame, GiftBudget, Hub};
 use crate::metrics::LedgerStats;
 use crate::views::{Change, Views};
 use sqlite::{Erasure, Row, Store, StoreError};
@@ -304,8 +304,9 @@ impl Writer {
             }
             // Rings first, views second: once a view shows this seq, a resume finds its frame.
             if let (Some(stream), Some(frame)) = (&p.stream, p.frame) {
-                // A new gift that claims no reward (the dashboard follows those as they come).
-                let gift = matches!(&p.change, Some(Change::Donation { before: None, reward: None, .. }));
+                // A new gift that neither claims a reward nor votes (the dashboard
+                // and the live's page follow those as they come).
+                let gift = matches!(&p.change, Some(Change::Donation { before: None, reward: None, poll: None, .. }));
                 self.route(stream, frame, gift, &mut outgoing);
             }
             if let Some(change) = &p.change {
@@ -346,37 +347,43 @@ impl Writer {
     }
 
     /// Records a frame in the ring of every channel that shows it and adds it to
-    /// that channel's batch, keeping seq order. The campaign's public stream
-    /// (no ring: its pages open it afresh) gets every event but the new gifts
-    /// past its budget (`gift`).
+    /// that channel's batch, keeping seq order. The public streams of the
+    /// campaign and of the live (no ring: their pages open them afresh) get
+    /// every event but the new gifts past their budget (`gift`), when someone
+    /// follows them.
     fn route(&mut self, stream: &Stream, frame: Frame, gift: bool, outgoing: &mut Vec<(String, Vec<Frame>)>) {
         let mut keys = Vec::new();
-        let campaign = match stream {
+        let mut feeds = Vec::new();
+        match stream {
             Stream::Live(l) => {
-                let campaign = self.state.lives.get(l).map(|c| c.live.campaign_id.clone());
-                if let Some(cid) = &campaign {
-                    keys.push(Hub::campaign_key(cid));
+                if let Some(c) = self.state.lives.get(l) {
+                    keys.push(Hub::campaign_key(&c.live.campaign_id));
+                    feeds.push(Feed::Campaign(c.live.campaign_id.to_string()));
                 }
                 keys.push(l.clone());
-                campaign
+                feeds.push(Feed::Live(l.clone()));
             }
             Stream::Campaign(cid) => {
                 if let Some(c) = self.state.campaigns.get(cid) {
                     keys.extend(c.lives.iter().cloned());
+                    feeds.extend(c.lives.iter().cloned().map(Feed::Live));
                 }
                 keys.push(Hub::campaign_key(cid));
-                Some(cid.clone())
+                feeds.push(Feed::Campaign(cid.clone()));
             }
-        };
+        }
         let ringed = keys.len();
-        if let Some(cid) = campaign {
-            let now = std::time::Instant::now();
-            let shown = !gift || self.budgets.entry(cid.clone()).or_insert_with(|| GiftBudget::new(now)).take(now);
-            if shown {
-                keys.push(Hub::feed_key(&cid));
+        let now = std::time::Instant::now();
+        for feed in feeds {
+            let key = feed.key();
+            if !self.hub.followed(&key) {
+                continue;
+            }
+            if !gift || self.budgets.entry(key.clone()).or_insert_with(|| GiftBudget::new(now)).take(now) {
+                keys.push(key);
             } else {
-                // Said by the campaign's totals at the next tick instead.
-                self.hub.owe(&Hub::feed_key(&cid), frame.seq, frame.seq);
+                // Said by a totals frame at the totals task's next tick instead.
+                self.hub.owe(&key, frame.seq, frame.seq);
             }
         }
         for (i, key) in keys.into_iter().enumerate() {

@@ -764,3 +764,48 @@ async fn a_campaign_s_public_stream_gets_a_busy_evening_s_gifts_in_part_and_its_
     assert_eq!((&f["type"], &f["donation"]["amount"]), (&json!("donation"), &json!(900)));
     assert_eq!(public.try_next(Duration::from_millis(600)).await, None, "nothing owed");
 }
+
+/// A live's public stream, the same: its events as they come, twenty new gifts
+/// at once then ten a second, and a `totals` frame with the live's own totals
+/// within a quarter of a second of those it held back; the live's document
+/// lists the newest gifts. Its overlay's stream gets every one (each is an
+/// alert).
+#[tokio::test]
+async fn a_live_s_public_stream_gets_a_busy_evening_s_gifts_in_part_and_its_totals_whole() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let c = live.campaign_id.clone();
+    let mut overlay = app.ws(&live, None).await;
+    let (stream, _) =
+        tokio_tungstenite::connect_async(format!("ws://{}/ws/public/lives/{}", app.addr, live.id)).await.unwrap();
+    let mut public = Ws { stream };
+    assert_eq!(overlay.next().await["type"], "snapshot");
+    assert_eq!(public.next().await["type"], "snapshot");
+    let viewers = format!("cagnotte_live_viewers{{campaign=\"{c}\",live=\"{}\"}}", live.id);
+    assert_eq!(app.metric(&viewers).await, 1.0);
+    let started = std::time::Instant::now();
+    for i in 0..40 {
+        let (s, v) = app.donate(&live, json!({"amount": 100 + i, "currency": "EUR", "donor": format!("D{i}")})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let posted = started.elapsed().as_secs_f64();
+    let frames = public.until_quiet(Duration::from_millis(800)).await;
+    let all = overlay.until_quiet(Duration::from_millis(300)).await;
+    let gifts = |frames: &[serde_json::Value]| frames.iter().filter(|f| f["type"] == "donation").count();
+    assert_eq!(gifts(&all), 40, "the overlay's stream: every gift");
+    let got = gifts(&frames);
+    let most = 20 + (10.0 * posted).ceil() as usize;
+    assert!((20..=most).contains(&got) && got < 40, "{got} of 40 gifts in {posted:.2} s");
+    let doc = app.get(&format!("/api/v1/lives/{}", live.id)).await.1;
+    let raised: i64 = (0..40).map(|i| 100 + i).sum();
+    let want = json!({"raised": raised, "matched": 0, "total": raised, "donations": 40});
+    let last = frames.iter().rfind(|f| f["type"] == "totals").expect("a totals frame");
+    assert_eq!(
+        (&last["seq"], &last["totals"], &last["campaign_totals"], &last["matches"]),
+        (&doc["seq"], &want, &want, &json!([]))
+    );
+    let recent: Vec<&str> = doc["recent"].as_array().unwrap().iter().map(|d| d["donor"].as_str().unwrap()).collect();
+    let newest: Vec<String> = (20..40).rev().map(|i| format!("D{i}")).collect();
+    assert_eq!(recent, newest);
+    assert_eq!(public.try_next(Duration::from_millis(600)).await, None, "nothing owed");
+}

@@ -384,6 +384,28 @@ async fn a_campaign_page_ends_exact_after_a_burst_of_gifts() {
     .await;
 }
 
+/// The same on a live's page: its total, its goal and the campaign's, and its
+/// newest gifts, exact after a burst its stream brought in part.
+#[tokio::test]
+async fn a_live_page_ends_exact_after_a_burst_of_gifts() {
+    let app = spawn_app().await;
+    let (live, _) = setup(&app).await;
+    with_browser(async |b| {
+        phone(b).await;
+        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
+        wait_page_live(b).await;
+        app.gifts(&live, 80).await;
+        wait_text(b, "#total", &fr("161,60_€")).await;
+        eventually("the newest gifts", WAIT, || async {
+            let rows = recent(b).await;
+            let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).take(2).collect();
+            (names == ["Donateur 79", "Donateur 78"] && rows[0][1] == fr("1,79_€")).then_some(())
+        })
+        .await;
+    })
+    .await;
+}
+
 /// Parses CSV text with Python's csv module; returns the rows as JSON.
 fn python_csv(csv_text: &str) -> Vec<Vec<String>> {
     use std::io::Write;
