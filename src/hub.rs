@@ -94,8 +94,9 @@ pub struct Channel {
     /// Wakes the sessions of other streams opened with this stream's overlay
     /// token (a host's link that follows their lives) when it is replaced.
     replaced: Notify,
-    /// A campaign's public stream: the seqs of the first and the last new gift
-    /// it did not get since its last totals frame, or 0 (see [`Hub::owed_feeds`]).
+    /// A public stream (a campaign's or a live's): the seqs of the first and
+    /// the last new gift it did not get since its last totals frame, or 0
+    /// (see [`Hub::owed_feeds`]).
     owed: [AtomicU64; 2],
 }
 

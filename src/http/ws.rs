@@ -343,8 +343,8 @@ pub const TOTALS_TICK: std::time::Duration = std::time::Duration::from_millis(25
 
 /// Sends each followed campaign's totals stream a frame every [`TOTALS_TICK`]
 /// when the campaign moved since its last one, with the lives that moved; and
-/// the same frame to a campaign's public stream that did not get some of its
-/// new gifts (see [`crate::hub::GiftBudget`]).
+/// a totals frame to a public stream (a campaign's or a live's) that did not
+/// get some of its new gifts (see [`crate::hub::GiftBudget`]).
 pub fn spawn_totals(app: &AppState) {
     let app = app.clone();
     let tracker = app.sessions.clone();
