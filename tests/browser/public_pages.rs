@@ -374,12 +374,19 @@ async fn a_campaign_page_ends_exact_after_a_burst_of_gifts() {
         wait_text(b, "#total", &fr("171,60_€")).await;
         wait_text(b, "#schedule tbody tr:nth-child(1) .total", &fr("161,60_€")).await;
         wait_text(b, "#schedule tbody tr:nth-child(2) .total", &fr("10,00_€")).await;
-        eventually("the newest gifts", WAIT, || async {
-            let rows = recent(b).await;
-            let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).take(3).collect();
-            (names == ["Zoé", "Donateur 79", "Donateur 78"] && rows[1][1] == fr("1,79_€")).then_some(())
-        })
-        .await;
+        wait_newest(b, &["Zoé", "Donateur 79", "Donateur 78"]).await;
+    })
+    .await;
+}
+
+/// Waits for the page's newest gifts to be `names`, newest first, the last of
+/// `app.gifts(_, 80)` for 1,79 €.
+async fn wait_newest(b: &Browser, names: &[&str]) {
+    eventually("the newest gifts", WAIT, || async {
+        let rows = recent(b).await;
+        let newest: Vec<&str> = rows.iter().map(|r| r[0].as_str()).take(names.len()).collect();
+        let last = rows.iter().find(|r| r[0] == "Donateur 79");
+        (newest == names && last.is_some_and(|r| r[1] == fr("1,79_€"))).then_some(())
     })
     .await;
 }
@@ -396,12 +403,7 @@ async fn a_live_page_ends_exact_after_a_burst_of_gifts() {
         wait_page_live(b).await;
         app.gifts(&live, 80).await;
         wait_text(b, "#total", &fr("161,60_€")).await;
-        eventually("the newest gifts", WAIT, || async {
-            let rows = recent(b).await;
-            let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).take(2).collect();
-            (names == ["Donateur 79", "Donateur 78"] && rows[0][1] == fr("1,79_€")).then_some(())
-        })
-        .await;
+        wait_newest(b, &["Donateur 79", "Donateur 78"]).await;
     })
     .await;
 }
