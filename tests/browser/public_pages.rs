@@ -391,8 +391,8 @@ async fn wait_newest(b: &Browser, names: &[&str]) {
     .await;
 }
 
-/// The same on a live's page: its total, its goal and the campaign's, and its
-/// newest gifts, exact after a burst its stream brought in part.
+/// The same on a live's page: its total and its newest gifts, exact after a
+/// burst its stream brought in part.
 #[tokio::test]
 async fn a_live_page_ends_exact_after_a_burst_of_gifts() {
     let app = spawn_app().await;
