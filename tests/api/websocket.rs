@@ -720,9 +720,9 @@ async fn a_campaign_s_public_stream_gets_a_busy_evening_s_gifts_in_part_and_its_
         let f = public.next().await;
         assert_eq!((&f["type"], &f["donation"]["amount"]), (&json!("donation"), &json!(amount)));
     }
-    // Sixty gifts of 1,00 € to 1,59 € as fast as they are answered.
+    // A hundred gifts of 1,00 € to 1,99 € as fast as they are answered.
     let started = std::time::Instant::now();
-    for i in 0..60 {
+    for i in 0..100 {
         let who = if i % 2 == 0 { &live } else { &other };
         let (s, v) = app.donate(who, json!({"amount": 100 + i, "currency": "EUR", "donor": format!("D{i}")})).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
@@ -735,18 +735,18 @@ async fn a_campaign_s_public_stream_gets_a_busy_evening_s_gifts_in_part_and_its_
     assert_eq!(s, StatusCode::CREATED, "{m}");
     let frames = public.until_quiet(Duration::from_millis(800)).await;
     let all = organisers.until_quiet(Duration::from_millis(300)).await;
-    assert_eq!(gifts(&all), 62, "the organisers' stream: every gift");
+    assert_eq!(gifts(&all), 102, "the organisers' stream: every gift");
     // Twenty at once (two spent above), then ten a second.
-    budgeted(&frames, 60, posted, 2);
+    budgeted(&frames, 100, posted, 2);
     let events: Vec<&serde_json::Value> = frames.iter().filter(|f| f["type"] != "totals").collect();
     let seqs: Vec<u64> = events.iter().map(|f| f["seq"].as_u64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
     assert_eq!(events.last().unwrap()["type"], "milestone_created");
     // Where the campaign stands after the last gift: in a totals frame.
     let doc = app.get(&format!("/api/v1/campaigns/{c}")).await.1;
-    let raised = 500 + 700 + (0..60).map(|i| 100 + i).sum::<i64>();
+    let raised = 500 + 700 + (0..100).map(|i| 100 + i).sum::<i64>();
     let last = frames.iter().rfind(|f| f["type"] == "totals").expect("a totals frame");
-    assert_eq!(last["campaign_totals"], json!({"raised": raised, "matched": 0, "total": raised, "donations": 62}));
+    assert_eq!(last["campaign_totals"], json!({"raised": raised, "matched": 0, "total": raised, "donations": 102}));
     assert_eq!(last["campaign_totals"], doc["totals"]);
     let lives = |f: &serde_json::Value| {
         let mut l: Vec<(String, i64)> = f["lives"]
@@ -758,13 +758,13 @@ async fn a_campaign_s_public_stream_gets_a_busy_evening_s_gifts_in_part_and_its_
         l.sort();
         l
     };
-    let evens: i64 = (0..60).step_by(2).map(|i| 100 + i).sum();
+    let evens: i64 = (0..100).step_by(2).map(|i| 100 + i).sum();
     let mut want = vec![(live.id.clone(), evens), (other.id.clone(), raised - evens)];
     want.sort();
     assert_eq!(lives(last), want);
     // The newest twenty in the campaign's document, newest first.
     let recent: Vec<&str> = doc["recent"].as_array().unwrap().iter().map(|d| d["donor"].as_str().unwrap()).collect();
-    let newest: Vec<String> = (40..60).rev().map(|i| format!("D{i}")).collect();
+    let newest: Vec<String> = (80..100).rev().map(|i| format!("D{i}")).collect();
     assert_eq!(recent, newest);
     // A second later the budget is back for the next gift.
     tokio::time::sleep(Duration::from_millis(1200)).await;
@@ -793,25 +793,25 @@ async fn a_live_s_public_stream_gets_a_busy_evening_s_gifts_in_part_and_its_tota
     let viewers = format!("cagnotte_live_viewers{{campaign=\"{c}\",live=\"{}\"}}", live.id);
     assert_eq!(app.metric(&viewers).await, 1.0);
     let started = std::time::Instant::now();
-    for i in 0..40 {
+    for i in 0..80 {
         let (s, v) = app.donate(&live, json!({"amount": 100 + i, "currency": "EUR", "donor": format!("D{i}")})).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
     }
     let posted = started.elapsed().as_secs_f64();
     let frames = public.until_quiet(Duration::from_millis(800)).await;
     let all = overlay.until_quiet(Duration::from_millis(300)).await;
-    assert_eq!(gifts(&all), 40, "the overlay's stream: every gift");
-    budgeted(&frames, 40, posted, 0);
+    assert_eq!(gifts(&all), 80, "the overlay's stream: every gift");
+    budgeted(&frames, 80, posted, 0);
     let doc = app.get(&format!("/api/v1/lives/{}", live.id)).await.1;
-    let raised: i64 = (0..40).map(|i| 100 + i).sum();
-    let want = json!({"raised": raised, "matched": 0, "total": raised, "donations": 40});
+    let raised: i64 = (0..80).map(|i| 100 + i).sum();
+    let want = json!({"raised": raised, "matched": 0, "total": raised, "donations": 80});
     let last = frames.iter().rfind(|f| f["type"] == "totals").expect("a totals frame");
     assert_eq!(
         (&last["seq"], &last["totals"], &last["campaign_totals"], &last["matches"]),
         (&doc["seq"], &want, &want, &json!([]))
     );
     let recent: Vec<&str> = doc["recent"].as_array().unwrap().iter().map(|d| d["donor"].as_str().unwrap()).collect();
-    let newest: Vec<String> = (20..40).rev().map(|i| format!("D{i}")).collect();
+    let newest: Vec<String> = (60..80).rev().map(|i| format!("D{i}")).collect();
     assert_eq!(recent, newest);
     assert_eq!(public.try_next(Duration::from_millis(600)).await, None, "nothing owed");
 }
