@@ -797,15 +797,11 @@ impl Views {
         Some((seq, body.to_string()))
     }
 
-    /// The first message of a campaign stream.
+    /// The first message of a campaign stream: its document, as a snapshot.
     pub fn campaign_snapshot(&self, campaign_id: &str, now: Timestamp) -> Option<(u64, String)> {
-        let c = self.campaign(campaign_id)?;
-        let lives: Vec<LiveView> = c.lives.iter().filter_map(|id| self.live(id)).collect();
-        let mut body = campaign_json(&c, &lives, now);
+        let mut body = self.campaign_doc(campaign_id, now)?;
         body["type"] = json!("snapshot");
-        body["seq"] = json!(c.last_seq);
-        body["recent"] = json!(c.board.recent_json());
-        Some((c.last_seq, body.to_string()))
+        Some((body["seq"].as_u64()?, body.to_string()))
     }
 }
 

@@ -11,7 +11,7 @@ use crate::domain::state::{
     CampaignState, Command, Decision, Event, Fact, Limits, LiveState, Refusal, RewardState, State, Stream,
 };
 use crate::domain::{Donation, Match, Poll, Timestamp, TokenHash};
-use crate::hub::{Feed, Frame, GiftBudget, Hub};
+use crate::hub::{Frame, GiftBudget, Hub};
 use crate::metrics::LedgerStats;
 use crate::views::{Change, Views};
 use sqlite::{Erasure, Row, Store, StoreError};
@@ -143,7 +143,7 @@ struct Writer {
     /// The newest committed seq, for followers of the log (outgoing webhooks).
     committed: watch::Sender<u64>,
     stats: Arc<LedgerStats>,
-    /// Each campaign's new gifts its public pages may still get as they come.
+    /// Each public stream's new gifts its pages may still get as they come (by channel key).
     budgets: HashMap<String, GiftBudget>,
 }
 
@@ -353,33 +353,40 @@ impl Writer {
     /// follows them.
     fn route(&mut self, stream: &Stream, frame: Frame, gift: bool, outgoing: &mut Vec<(String, Vec<Frame>)>) {
         let mut keys = Vec::new();
+        // The public streams' keys, each made once.
         let mut feeds = Vec::new();
         match stream {
             Stream::Live(l) => {
                 if let Some(c) = self.state.lives.get(l) {
                     keys.push(Hub::campaign_key(&c.live.campaign_id));
-                    feeds.push(Feed::Campaign(c.live.campaign_id.to_string()));
+                    feeds.push(Hub::feed_key(&c.live.campaign_id));
                 }
                 keys.push(l.clone());
-                feeds.push(Feed::Live(l.clone()));
+                feeds.push(Hub::live_feed_key(l));
             }
             Stream::Campaign(cid) => {
                 if let Some(c) = self.state.campaigns.get(cid) {
                     keys.extend(c.lives.iter().cloned());
-                    feeds.extend(c.lives.iter().cloned().map(Feed::Live));
+                    feeds.extend(c.lives.iter().map(|l| Hub::live_feed_key(l)));
                 }
                 keys.push(Hub::campaign_key(cid));
-                feeds.push(Feed::Campaign(cid.clone()));
+                feeds.push(Hub::feed_key(cid));
             }
         }
         let ringed = keys.len();
-        let now = std::time::Instant::now();
-        for feed in feeds {
-            let key = feed.key();
+        let mut now = None;
+        for key in feeds {
             if !self.hub.followed(&key) {
                 continue;
             }
-            if !gift || self.budgets.entry(key.clone()).or_insert_with(|| GiftBudget::new(now)).take(now) {
+            let shown = !gift || {
+                let now = *now.get_or_insert_with(std::time::Instant::now);
+                match self.budgets.get_mut(&key) {
+                    Some(budget) => budget.take(now),
+                    None => self.budgets.entry(key.clone()).or_insert_with(|| GiftBudget::new(now)).take(now),
+                }
+            };
+            if shown {
                 keys.push(key);
             } else {
                 // Said by a totals frame at the totals task's next tick instead.

@@ -56,6 +56,13 @@ async fn fits_width(b: &Browser) {
     assert!(w <= inner, "page is {w}px wide in a {inner}px window");
 }
 
+/// Opens `url` at a phone's size and waits for the page's snapshot.
+async fn open_on_phone(b: &Browser, url: &str) {
+    phone(b).await;
+    b.goto(url).await;
+    wait_page_live(b).await;
+}
+
 async fn wait_page_live(b: &Browser) {
     eventually("the page receives its snapshot", WAIT, || async {
         (b.js("return document.body.dataset.state").await == "live").then_some(())
@@ -173,9 +180,7 @@ async fn live_page_on_a_phone_updates_live_and_shows_only_moderated_text() {
     let (live, other) = setup(&app).await;
     donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Zoé", "message": "Courage !"})).await;
     with_browser(async |b| {
-        phone(b).await;
-        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
-        wait_page_live(b).await;
+        open_on_phone(b, &format!("{}/lives/{}", app.base, live.id)).await;
         assert_eq!(text(b, "#host").await, "Corentin");
         assert_eq!(text(b, "#title").await, "Soirée jeux");
         assert_eq!(text(b, "#campaign-link").await, "Restos 2026");
@@ -296,9 +301,7 @@ async fn campaign_page_shows_schedule_totals_and_matching_and_follows_every_live
     let app = spawn_app().await;
     let (live, other) = setup(&app).await;
     with_browser(async |b| {
-        phone(b).await;
-        b.goto(&format!("{}/campaigns/{}", app.base, live.campaign_id)).await;
-        wait_page_live(b).await;
+        open_on_phone(b, &format!("{}/campaigns/{}", app.base, live.campaign_id)).await;
         assert_eq!(text(b, "#name").await, "Restos 2026");
         assert_eq!(text(b, "#charity").await, "Les Restos du cœur");
         wait_text(b, "#total", &fr("0,00_€")).await;
@@ -365,9 +368,7 @@ async fn a_campaign_page_ends_exact_after_a_burst_of_gifts() {
     let app = spawn_app().await;
     let (live, other) = setup(&app).await;
     with_browser(async |b| {
-        phone(b).await;
-        b.goto(&format!("{}/campaigns/{}", app.base, live.campaign_id)).await;
-        wait_page_live(b).await;
+        open_on_phone(b, &format!("{}/campaigns/{}", app.base, live.campaign_id)).await;
         // Eighty gifts of 1,00 € to 1,79 € (111,60 €), the sponsor's 50 € with them.
         app.gifts(&live, 80).await;
         donate(&app, &other, json!({"amount": 1000, "currency": "EUR", "donor": "Zoé"})).await;
@@ -398,9 +399,7 @@ async fn a_live_page_ends_exact_after_a_burst_of_gifts() {
     let app = spawn_app().await;
     let (live, _) = setup(&app).await;
     with_browser(async |b| {
-        phone(b).await;
-        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
-        wait_page_live(b).await;
+        open_on_phone(b, &format!("{}/lives/{}", app.base, live.id)).await;
         app.gifts(&live, 80).await;
         wait_text(b, "#total", &fr("161,60_€")).await;
         wait_newest(b, &["Donateur 79", "Donateur 78"]).await;
@@ -754,9 +753,7 @@ async fn a_donor_back_from_the_payment_is_thanked_once() {
         "the host's link keeps the thanks"
     );
     with_browser(async |b| {
-        phone(b).await;
-        b.goto(&format!("{}/lives/{}?lang=fr&thanks=1#top", app.base, live.id)).await;
-        wait_page_live(b).await;
+        open_on_phone(b, &format!("{}/lives/{}?lang=fr&thanks=1#top", app.base, live.id)).await;
         assert_eq!(
             b.js("var t = document.getElementById('thanks'); return [t.firstChild.textContent.trim(), t.querySelector('button').getAttribute('aria-label'), location.search, location.hash, t.hidden]").await,
             json!(["Merci pour votre don ! Il s'affichera ici et à l'écran dès que le paiement sera confirmé, en général en quelques secondes.", "Fermer", "?lang=fr", "#top", false])
@@ -853,9 +850,7 @@ async fn the_live_page_shows_the_challenge_on_air() {
     donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Ana"})).await;
     let host = live.body["host_token"].as_str().unwrap();
     with_browser(async |b| {
-        phone(b).await;
-        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
-        wait_page_live(b).await;
+        open_on_phone(b, &format!("{}/lives/{}", app.base, live.id)).await;
         let line = "var c = document.getElementById('challenge'); \
                     return c.hidden ? null : [document.getElementById('challenge-label').textContent, \
                       document.getElementById('challenge-time').textContent, \
@@ -922,9 +917,7 @@ async fn the_live_page_shows_the_poll_and_how_to_vote() {
     let host = live.body["host_token"].as_str().unwrap();
     let path = format!("/api/v1/lives/{}/polls", live.id);
     with_browser(async |b| {
-        phone(b).await;
-        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
-        wait_page_live(b).await;
+        open_on_phone(b, &format!("{}/lives/{}", app.base, live.id)).await;
         let card = r##"var c = document.getElementById('poll');
             return c.hidden ? null : [document.getElementById('poll-question').textContent,
               document.getElementById('poll-time').textContent,
@@ -1000,9 +993,7 @@ async fn the_live_page_lists_the_prizes_drawn_and_their_winners() {
     let list = r##"var c = document.getElementById('draws-box');
         return c.hidden ? null : Array.from(document.querySelectorAll('#draws li')).map(function (li) { return li.textContent; });"##;
     with_browser(async |b| {
-        phone(b).await;
-        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
-        wait_page_live(b).await;
+        open_on_phone(b, &format!("{}/lives/{}", app.base, live.id)).await;
         assert_eq!(b.js(list).await, Value::Null);
         let (s, d) = app.post(&path, Some(host), json!({"prize": "Dessin original", "min_amount": 1000})).await;
         assert_eq!(s, StatusCode::CREATED, "{d}");
@@ -1064,9 +1055,7 @@ async fn viewers_open_the_list_of_every_donor_beyond_the_top_ten() {
     donate(&app, &live, json!({"amount": 5000, "currency": "EUR", "donor": "Secret", "anonymous": true})).await;
     donate(&app, &other, json!({"amount": 9900, "currency": "EUR", "donor": "Zoé"})).await;
     with_browser(async |b| {
-        phone(b).await;
-        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
-        wait_page_live(b).await;
+        open_on_phone(b, &format!("{}/lives/{}", app.base, live.id)).await;
         assert_eq!(b.js("return document.querySelectorAll('#top li').length").await, 10);
         assert_eq!(
             b.js(
@@ -1288,9 +1277,7 @@ async fn the_pages_and_the_counter_thank_the_donors_once_the_campaign_is_over() 
     };
     let thanks = fr("Collecte terminée Merci à toutes et à tous pour vos dons_!");
     with_browser(async |b| {
-        phone(b).await;
-        b.goto(&format!("{}/campaigns/{cid}", app.base)).await;
-        wait_page_live(b).await;
+        open_on_phone(b, &format!("{}/campaigns/{cid}", app.base)).await;
         assert_eq!(page(b).await, json!([false, thanks, true]));
         // "Partager": without a share sheet (a desktop browser), the page's address copied.
         crate::dashboard::click(b, "#share").await;
@@ -1441,9 +1428,7 @@ async fn the_pages_and_the_counter_say_when_the_campaign_opens() {
             })
             .await;
         }
-        phone(b).await;
-        b.goto(&format!("{}/campaigns/{cid}", app.base)).await;
-        wait_page_live(b).await;
+        open_on_phone(b, &format!("{}/campaigns/{cid}", app.base)).await;
         let soon = json!([true, "La collecte n'est pas encore ouverte | Ouverture le vendredi 3 décembre 2027 à 19:00. | Revenez à son ouverture pour faire un don.", false, false]);
         assert_eq!(page(b).await, soon);
         fits_width(b).await;
@@ -1485,9 +1470,7 @@ async fn viewers_find_where_each_live_is_watched() {
     let watch = "var a = document.getElementById('watch'); \
                  return a.hidden ? null : [a.textContent, a.getAttribute('href'), a.target, a.rel];";
     with_browser(async |b| {
-        phone(b).await;
-        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
-        wait_page_live(b).await;
+        open_on_phone(b, &format!("{}/lives/{}", app.base, live.id)).await;
         assert_eq!(
             b.js(watch).await,
             json!(["▶ Regarder sur twitch.tv", "https://www.twitch.tv/corentin", "_blank", "noopener noreferrer"])
@@ -1538,9 +1521,7 @@ async fn the_campaign_page_draws_the_collection_day_by_day() {
     app.gift(&live, None, 300, true).await;
     with_browser(async |b| {
         b.time_zone("Europe/Paris").await;
-        phone(b).await;
-        b.goto(&format!("{}/campaigns/{}", app.base, live.campaign_id)).await;
-        wait_page_live(b).await;
+        open_on_phone(b, &format!("{}/campaigns/{}", app.base, live.campaign_id)).await;
         let bars = || {
             b.js("return Array.from(document.querySelectorAll('#days rect')).map(r => [r.dataset.date, r.getAttribute('class') || '', r.querySelector('title').textContent, Number(r.getAttribute('height'))])")
         };
