@@ -1123,7 +1123,8 @@ pub fn milestone_json(m: &MilestoneState) -> Value {
     json!({
         "id": ms.id, "campaign_id": ms.campaign_id, "live_id": ms.live_id, "amount": ms.amount,
         "label": ms.label, "reached": m.reached.is_some(), "missed": m.missed.is_some(), "created_at": ms.created_at,
-        "ends_at": ms.ends_at, "from": ms.from, "cancelled": ms.cancelled,
+        "ends_at": ms.ends_at, "from": ms.from, "cancelled": ms.cancelled, "reached_at": m.reached_at,
+        "missed_total": m.missed_total,
     })
 }
 

@@ -414,14 +414,24 @@
       if (!m.ends_at || typeof m.from !== "number" || m.live_id !== liveId) return false;
       var end = Date.parse(m.ends_at);
       if (m.reached) return (metAt[m.id] || 0) + MET_SHOWN > now;
-      // Time run out: shown if this page saw it on (as a met one), at the total it had.
+      // Time run out: shown at the total it had.
       if (m.missed && !(m.id in missedAt)) return false;
       return m.cancelled ? end > now : end + MET_SHOWN > now;
     });
     return open.sort(function (a, b) { return Date.parse(b.created_at) - Date.parse(a.created_at); })[0] || null;
   }
-  var metAt = {};             // challenge id -> when this page saw it met
-  var missedAt = {};          // challenge id -> the live's total when this page saw its time run out
+  var metAt = {};             // challenge id -> when it was met
+  var missedAt = {};          // challenge id -> the live's total when its time ran out
+  // A challenge met, or whose time ran out, before this page opened (OBS opens
+  // a source again when its scene comes back): shown for the rest of its
+  // minute, from when the server says it was met and where it stopped.
+  function challengeEnds(list) {
+    list.forEach(function (m) {
+      var at = m.reached && m.reached_at ? Date.parse(m.reached_at) : NaN;
+      if (!isNaN(at) && !(m.id in metAt)) metAt[m.id] = at;
+      if (m.missed && typeof m.missed_total === "number" && !(m.id in missedAt)) missedAt[m.id] = m.missed_total;
+    });
+  }
   function renderChallenge() {
     var box = el("goal-challenge");
     if (!box || isCampaign) return;
@@ -1423,6 +1433,7 @@
     matchSeq = {};
     matches.forEach(function (m) { matchSeq[m.id] = ev.seq; });
     milestones = (ev.milestones || []).slice();
+    challengeEnds(milestones);
     milestones.forEach(function (m) { if (m.reached) reached[m.id] = true; });
     polls = isCampaign ? [] : ((ev.live || {}).polls || []).slice();
     draws = isCampaign ? [] : ((ev.live || {}).draws || []).slice();
@@ -1639,6 +1650,7 @@
     });
     if (Array.isArray(c.milestones)) {
       milestones = c.milestones.filter(function (m) { return isCampaign || !m.live_id || m.live_id === liveId; });
+      challengeEnds(milestones);
     }
     // A campaign goal crossed on another live's donation is seen here.
     goalsCrossed({ live: null, campaign: before.campaign });

@@ -406,10 +406,20 @@
   }
 
   // A live's challenge on air (set by its host): the newest not over, or one
-  // this page saw met or whose time ran out, for a minute (one called off goes
-  // at once). What it raised counts from its start.
-  // Challenge id -> when this page saw it met; -> the live's total when it saw its time run out.
+  // met or whose time ran out, for a minute after (one called off goes at
+  // once), also on a page opened in that minute. What it raised counts from
+  // its start.
+  // Challenge id -> when it was met; -> the live's total when its time ran out.
   var challenges = [], challengeMetAt = {}, challengeMissedAt = {};
+  function challengeEnds(list) {
+    list.forEach(function (m) {
+      var at = m.reached && m.reached_at ? Date.parse(m.reached_at) : NaN;
+      if (!isNaN(at) && !(m.id in challengeMetAt)) challengeMetAt[m.id] = at;
+      if (m.missed && typeof m.missed_total === "number" && !(m.id in challengeMissedAt)) {
+        challengeMissedAt[m.id] = m.missed_total;
+      }
+    });
+  }
   function renderChallenge() {
     var box = el("challenge");
     if (!box || !totals) return;
@@ -417,7 +427,7 @@
     var c = challenges.filter(function (m) {
       var end = Date.parse(m.ends_at);
       if (m.reached) return (challengeMetAt[m.id] || 0) + 60000 > now;
-      // Time run out: shown if this page saw it on (as a met one), at the total it had.
+      // Time run out: shown at the total it had.
       if (m.missed && !(m.id in challengeMissedAt)) return false;
       return m.cancelled ? end > now : end + 60000 > now;
     }).sort(function (a, b) { return Date.parse(b.created_at) - Date.parse(a.created_at); })[0];
@@ -694,6 +704,7 @@
       renderLiveHead(ev.live);
       renderTop(ev.top_donors);
       challenges = (ev.milestones || []).filter(function (m) { return m.ends_at && m.live_id === id; });
+      challengeEnds(challenges);
       marks = (ev.milestones || []).filter(function (m) { return !m.ends_at && (!m.live_id || m.live_id === id); });
       polls = ((ev.live || {}).polls || []).slice();
       draws = ((ev.live || {}).draws || []).slice();

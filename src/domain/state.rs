@@ -786,8 +786,12 @@ pub struct MilestoneState {
     pub milestone: Milestone,
     /// Seq of its `milestone_reached` event.
     pub reached: Option<u64>,
+    /// When it was reached (its `milestone_reached` event's time).
+    pub reached_at: Option<Timestamp>,
     /// Seq of its `challenge_missed` event: a challenge whose time ran out unmet.
     pub missed: Option<u64>,
+    /// A challenge whose time ran out: its live's total then, where it stopped.
+    pub missed_total: Option<i64>,
 }
 
 /// Totals by platform (`twitch`, `tiktok`, `direct`, ...).
@@ -2441,20 +2445,31 @@ impl State {
             }
             Fact::MilestoneCreated { milestone } => {
                 let c = self.campaigns.get_mut(&milestone.campaign_id).ok_or(FoldError::Unknown(ev.seq))?;
-                c.milestones.push(MilestoneState { milestone: milestone.clone(), reached: None, missed: None });
+                c.milestones.push(MilestoneState {
+                    milestone: milestone.clone(),
+                    reached: None,
+                    reached_at: None,
+                    missed: None,
+                    missed_total: None,
+                });
                 self.milestone_index.insert(milestone.id.clone(), milestone.campaign_id.clone());
             }
             Fact::MilestoneReached { milestone_id } => {
                 let cid = self.milestone_index.get(milestone_id).ok_or(FoldError::Unknown(ev.seq))?;
                 let c = self.campaigns.get_mut(cid).ok_or(FoldError::Unknown(ev.seq))?;
                 let m = c.milestones.iter_mut().find(|m| &m.milestone.id == milestone_id);
-                m.ok_or(FoldError::Unknown(ev.seq))?.reached = Some(ev.seq);
+                let m = m.ok_or(FoldError::Unknown(ev.seq))?;
+                m.reached = Some(ev.seq);
+                m.reached_at = Some(ev.at);
             }
             Fact::ChallengeMissed { milestone_id } => {
                 let cid = self.milestone_index.get(milestone_id).ok_or(FoldError::Unknown(ev.seq))?;
                 let c = self.campaigns.get_mut(cid).ok_or(FoldError::Unknown(ev.seq))?;
                 let m = c.milestones.iter_mut().find(|m| &m.milestone.id == milestone_id);
-                m.ok_or(FoldError::Unknown(ev.seq))?.missed = Some(ev.seq);
+                let m = m.ok_or(FoldError::Unknown(ev.seq))?;
+                let live = m.milestone.live_id.as_deref().and_then(|id| self.lives.get(id));
+                m.missed = Some(ev.seq);
+                m.missed_total = live.map(|l| l.totals.total);
             }
             Fact::MilestoneRemoved { milestone_id } => {
                 let cid = self.milestone_index.get(milestone_id).ok_or(FoldError::Unknown(ev.seq))?;

@@ -1274,8 +1274,8 @@ async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
     app.donate_ok(&live, 2000).await;
     let ev = ws.until("milestone_reached").await;
     assert_eq!(
-        (ev["milestone"]["id"].as_str(), ev["milestone"]["label"].as_str()),
-        (Some(id.as_str()), Some("Je chante"))
+        (ev["milestone"]["id"].as_str(), ev["milestone"]["label"].as_str(), ev["milestone"]["reached_at"].as_str()),
+        (Some(id.as_str()), Some("Je chante"), Some("2026-12-04T20:14:59.000Z"))
     );
 
     // Another, missed: its time runs out before the money comes, which the
@@ -1308,17 +1308,27 @@ async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
         "{missed}"
     );
     assert_eq!(ws.next().await["totals"]["total"], 11000);
+    // Met when, or stopped where: a page opened in the minute after shows it so.
+    let ends = |campaign: &Value| -> Vec<(Value, Value, Value, Value, Value)> {
+        let ms = campaign["milestones"].as_array().unwrap().iter().take(2);
+        ms.map(|m| {
+            (
+                m["label"].clone(),
+                m["reached"].clone(),
+                m["reached_at"].clone(),
+                m["missed"].clone(),
+                m["missed_total"].clone(),
+            )
+        })
+        .collect()
+    };
     let (_, campaign) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
-    let reached: Vec<(Value, Value, Value)> = campaign["milestones"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| (m["label"].clone(), m["reached"].clone(), m["missed"].clone()))
-        .collect();
-    assert_eq!(
-        reached,
-        [(json!("Je chante"), json!(true), json!(false)), (json!("Je danse"), json!(false), json!(true))]
-    );
+    let expected = [
+        (json!("Je chante"), json!(true), json!("2026-12-04T20:14:59.000Z"), json!(false), Value::Null),
+        (json!("Je danse"), json!(false), Value::Null, json!(true), json!(6000)),
+    ];
+    assert_eq!(ends(&campaign), expected);
+    assert_eq!(missed["milestone"]["missed_total"], 6000, "{missed}");
     assert!(ws.try_next(Duration::from_millis(600)).await.is_none(), "no milestone for the missed challenge");
 
     // A third, called off by the host: over at once, never reached after.
@@ -1380,13 +1390,12 @@ async fn a_challenge_counts_from_its_start_and_only_until_its_deadline() {
     drop(ws);
     let app = app.restart_clocked(&clock).await;
     let mut ws = app.ws(&live, None).await;
-    ws.next().await;
+    let first = ws.next().await;
+    assert_eq!(ends(&first), expected, "the overlay's first message");
     assert!(ws.try_next(Duration::from_millis(600)).await.is_none(), "nothing said again");
     let (_, campaign) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
-    assert_eq!(
-        (campaign["milestones"][1]["id"].as_str(), campaign["milestones"][1]["missed"].clone()),
-        (Some(late_id.as_str()), json!(true))
-    );
+    assert_eq!(campaign["milestones"][1]["id"].as_str(), Some(late_id.as_str()));
+    assert_eq!(ends(&campaign), expected);
 }
 
 /// A challenge's terms changed on air: five more minutes, a new label, less
