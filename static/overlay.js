@@ -60,6 +60,7 @@
       creditsDonors: "Merci à", creditsSponsors: "Avec le soutien de", creditsEnd: "À bientôt !",
       creditsReached: "Paliers atteints", creditsDraws: "Tirages au sort", creditsPolls: "Vous avez choisi",
       startsIn: "Le live commence dans", started: "C'est parti !", liveCancelled: "Live annulé",
+      days: ["aujourd'hui", "demain"],
       timerBefore: "Durée du marathon", timerOn: "Fin du marathon dans", timerOver: "Marathon terminé !",
       timerRule: function (add, step) { return "+" + add + " par tranche de " + step; },
       timerAdded: function (m) { return "· déjà +" + m; },
@@ -103,6 +104,7 @@
       creditsDonors: "Thanks to", creditsSponsors: "With the support of", creditsEnd: "See you soon!",
       creditsReached: "Milestones reached", creditsDraws: "Prize draws", creditsPolls: "You chose",
       startsIn: "Starting in", started: "Here we go!", liveCancelled: "Live cancelled",
+      days: ["today", "tomorrow"],
       timerBefore: "Marathon length", timerOn: "Marathon ends in", timerOver: "Marathon over!",
       timerRule: function (add, step) { return "+" + add + " for every " + step; },
       timerAdded: function (m) { return "· +" + m + " so far"; },
@@ -766,14 +768,20 @@
     el("lives-title").textContent = cfg.byHost ? T.hosts : T.lives;
     fillRanking(el("lives-list"), rows);
   }
+  // "ce soir"-like words first: "aujourd'hui 21:00", "demain 19:00"; then
   // "mercredi 19:00" within the coming week; further ahead the date too
   // ("mercredi 16 décembre à 19:00"), or a weekday alone would name the wrong week.
   var hour = lang === "fr" ? "2-digit" : "numeric";
+  var timeFmt = new Intl.DateTimeFormat(locale, { hour: hour, minute: "2-digit" });
   var whenFmt = new Intl.DateTimeFormat(locale, { weekday: "long", hour: hour, minute: "2-digit" });
   var laterFmt = new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "long", hour: hour, minute: "2-digit" });
   function nextWhen(iso) {
-    var at = new Date(iso);
-    return (at - Date.now() < 6 * 24 * 3600 * 1000 ? whenFmt : laterFmt).format(at);
+    var at = new Date(iso), now = new Date();
+    // Calendar days from today to its day, by the local date (a day of 23 or 25 hours counts as one).
+    var days = Math.round((new Date(at.getFullYear(), at.getMonth(), at.getDate()) -
+      new Date(now.getFullYear(), now.getMonth(), now.getDate())) / 864e5);
+    if (days === 0 || days === 1) return T.days[days] + " " + timeFmt.format(at);
+    return (at - now < 6 * 24 * 3600 * 1000 ? whenFmt : laterFmt).format(at);
   }
   function renderSchedule() {
     var box = el("w-schedule");
@@ -824,11 +832,11 @@
       el("countdown-time").textContent = "";
       return;
     }
-    var on = start <= now;
+    var on = start <= now, far = start - now > 24 * 3600 * 1000;
     box.dataset.started = on ? "1" : "";
-    el("countdown-label").textContent = on ? T.started : T.startsIn;
-    // Beyond a day, its date; within it, the time left to the second.
-    el("countdown-time").textContent = on ? "" : start - now > 24 * 3600 * 1000 ? nextWhen(t.scheduled_at) : clock(start - now);
+    // Beyond a day, "Prochain live" and its day; within it, the time left to the second.
+    el("countdown-label").textContent = on ? T.started : far ? T.next : T.startsIn;
+    el("countdown-time").textContent = on ? "" : far ? nextWhen(t.scheduled_at) : clock(start - now);
   }
 
   // The marathon's timer, from the live's start. Every overlay works it out

@@ -70,6 +70,26 @@ async fn the_lives_leaderboard_and_the_next_live_follow_the_campaign() {
             (t == want.as_str()).then_some(())
         })
         .await;
+        // Tomorrow's, "demain".
+        let tomorrow = (today + time::Duration::days(1)).replace_time(time::macros::time!(19:00));
+        let at = tomorrow.format(&time::format_description::well_known::Rfc3339).unwrap();
+        app.live(&live.campaign_id, json!({"host": "Inès", "scheduled_at": at})).await;
+        eventually("tomorrow's live", Duration::from_secs(10), || async {
+            let t = b.js("return document.getElementById('schedule-next').textContent").await;
+            (t == "demain 19:00 — Inès").then_some(())
+        })
+        .await;
+        // Today's, "aujourd'hui" (at 23:30, checked unless the test runs that late).
+        let tonight = today.replace_time(time::macros::time!(23:30));
+        if tonight - OffsetDateTime::now_utc() > time::Duration::minutes(5) {
+            let at = tonight.format(&time::format_description::well_known::Rfc3339).unwrap();
+            app.live(&live.campaign_id, json!({"host": "Noé", "scheduled_at": at})).await;
+            eventually("tonight's live", Duration::from_secs(10), || async {
+                let t = b.js("return document.getElementById('schedule-next').textContent").await;
+                (t == "aujourd'hui 23:30 — Noé").then_some(())
+            })
+            .await;
+        }
 
         b.goto(&url("lives", "en")).await;
         b.wait_live().await;
@@ -229,7 +249,7 @@ async fn the_countdown_counts_down_to_the_live_then_says_it_started() {
         let shown = eventually("started", Duration::from_secs(10), || async { countdown(b).await }).await;
         assert_eq!(shown, ["Léa", "Here we go!", ""]);
 
-        // Over: nothing; far ahead: its day and time.
+        // Over: nothing; far ahead: "Prochain live", its day and time.
         b.goto(&page(&over, "")).await;
         b.wait_live().await;
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -239,7 +259,7 @@ async fn the_countdown_counts_down_to_the_live_then_says_it_started() {
         let shown = eventually("far ahead", Duration::from_secs(10), || async { countdown(b).await }).await;
         let when = OffsetDateTime::now_utc() + time::Duration::days(3);
         let day = FR_DAYS[when.weekday().number_days_from_monday() as usize];
-        assert!(shown[2].starts_with(day) && shown[2].contains(':'), "{shown:?}");
+        assert!(shown[1] == "Prochain live" && shown[2].starts_with(day) && shown[2].contains(':'), "{shown:?}");
 
         // A campaign's overlay counts down to its next live.
         let (s, r) = app.post(&format!("/api/v1/campaigns/{c}/rotate"), Some(ADMIN), json!({})).await;
