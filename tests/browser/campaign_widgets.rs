@@ -60,33 +60,23 @@ async fn the_lives_leaderboard_and_the_next_live_follow_the_campaign() {
         b.set_viewport(640, 120).await;
         let fits = "var r = document.getElementById('w-schedule').getBoundingClientRect(); return [r.bottom <= innerHeight, r.right <= innerWidth, innerHeight]";
         assert_eq!(b.js(fits).await, json!([true, true, 120]));
-        // Within the coming week, the weekday is enough.
-        let soon = (today + time::Duration::days(2)).replace_time(time::macros::time!(19:00));
-        let at = soon.format(&time::format_description::well_known::Rfc3339).unwrap();
-        app.live(&live.campaign_id, json!({"host": "Léa", "scheduled_at": at})).await;
-        let want = format!("{} 19:00 — Léa", FR_DAYS[soon.weekday().number_days_from_monday() as usize]);
-        eventually("the sooner live", Duration::from_secs(10), || async {
-            let t = b.js("return document.getElementById('schedule-next').textContent").await;
-            (t == want.as_str()).then_some(())
-        })
-        .await;
-        // Tomorrow's, "demain".
-        let tomorrow = (today + time::Duration::days(1)).replace_time(time::macros::time!(19:00));
-        let at = tomorrow.format(&time::format_description::well_known::Rfc3339).unwrap();
-        app.live(&live.campaign_id, json!({"host": "Inès", "scheduled_at": at})).await;
-        eventually("tomorrow's live", Duration::from_secs(10), || async {
-            let t = b.js("return document.getElementById('schedule-next').textContent").await;
-            (t == "demain 19:00 — Inès").then_some(())
-        })
-        .await;
-        // Today's, "aujourd'hui" (at 23:30, checked unless the test runs that late).
+        // Sooner and sooner lives: within the coming week, the weekday is
+        // enough; tomorrow's is "demain"; today's "aujourd'hui" (at 23:30,
+        // checked unless the test runs that late).
+        let at_19 = |days: i64| (today + time::Duration::days(days)).replace_time(time::macros::time!(19:00));
+        let in_two_days = format!("{} 19:00 — Léa", FR_DAYS[at_19(2).weekday().number_days_from_monday() as usize]);
+        let mut sooner =
+            vec![(at_19(2), "Léa", in_two_days), (at_19(1), "Inès", "demain 19:00 — Inès".to_owned())];
         let tonight = today.replace_time(time::macros::time!(23:30));
         if tonight - OffsetDateTime::now_utc() > time::Duration::minutes(5) {
-            let at = tonight.format(&time::format_description::well_known::Rfc3339).unwrap();
-            app.live(&live.campaign_id, json!({"host": "Noé", "scheduled_at": at})).await;
-            eventually("tonight's live", Duration::from_secs(10), || async {
+            sooner.push((tonight, "Noé", "aujourd'hui 23:30 — Noé".to_owned()));
+        }
+        for (when, host, want) in sooner {
+            let at = when.format(&time::format_description::well_known::Rfc3339).unwrap();
+            app.live(&live.campaign_id, json!({"host": host, "scheduled_at": at})).await;
+            eventually(&format!("the sooner live: {want}"), Duration::from_secs(10), || async {
                 let t = b.js("return document.getElementById('schedule-next').textContent").await;
-                (t == "aujourd'hui 23:30 — Noé").then_some(())
+                (t == want.as_str()).then_some(())
             })
             .await;
         }
