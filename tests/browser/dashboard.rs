@@ -446,7 +446,7 @@ async fn campaign_match_live_copy_url_then_donations_reach_dashboard_and_public_
         assert_eq!(text(b, "#recent li:nth-child(1) .donor").await, "Anonyme");
         assert_eq!(text(b, "#recent li:nth-child(2) .donor").await, tricky);
         assert_eq!(text(b, "#recent li:nth-child(2) .message").await, "Allez, on lâche rien !");
-        assert_eq!(text(b, "#match-line").await, "Votre don est doublé par Fondation Tartempion !");
+        assert_eq!(text(b, "#match-line").await, fr("Votre don est doublé par Fondation Tartempion_!"));
         let page = b.client.source().await.unwrap();
         assert!(!page.contains("Mairie") && !page.contains(&key), "no secret, no anonymous name");
 

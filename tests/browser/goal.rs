@@ -75,7 +75,7 @@ async fn a_goal_raised_on_air_reaches_the_overlay_and_the_public_page_at_once() 
             (!v.is_null()).then_some(v)
         })
         .await;
-        assert_eq!(seen, json!(["Nouvel objectif !", fr("3~000,00_€"), fr("Déjà 1~000,00_€ : on continue !")]));
+        assert_eq!(seen, json!(["Nouvel objectif !", fr("3~000,00_€"), fr("Déjà 1~000,00_€_: on continue !")]));
         // Lowered, no alert.
         b.js("window.__alerts = []").await;
         put_goal(&app, &live, 200000).await;

@@ -1413,7 +1413,7 @@ async fn a_sponsor_starting_to_match_on_air_is_an_alert() {
             (
                 &json!("Dons doublés !"),
                 &json!(eur_fr("500,00_€")),
-                &json!(format!("Boulangerie double vos dons jusqu'à {} !", until.as_str().unwrap()))
+                &json!(format!("Boulangerie double vos dons jusqu'à {}\u{a0}!", until.as_str().unwrap()))
             )
         );
         b.screenshot_element("#alert", "overlay-match-alert").await;
