@@ -424,16 +424,6 @@
   }
   var metAt = {};             // challenge id -> when it was met
   var missedAt = {};          // challenge id -> the live's total when its time ran out
-  // A challenge met, or whose time ran out, before this page opened (OBS opens
-  // a source again when its scene comes back): shown for the rest of its
-  // minute, from when the server says it was met and where it stopped.
-  function challengeEnds(list) {
-    list.forEach(function (m) {
-      var at = m.reached && m.reached_at ? Date.parse(m.reached_at) : NaN;
-      if (!isNaN(at) && !(m.id in metAt)) metAt[m.id] = at;
-      if (m.missed && typeof m.missed_total === "number" && !(m.id in missedAt)) missedAt[m.id] = m.missed_total;
-    });
-  }
   function renderChallenge() {
     var box = el("goal-challenge");
     if (!box || isCampaign) return;
@@ -768,7 +758,7 @@
     el("lives-title").textContent = cfg.byHost ? T.hosts : T.lives;
     fillRanking(el("lives-list"), rows);
   }
-  // "ce soir"-like words first: "aujourd'hui 21:00", "demain 19:00"; then
+  // Today's and tomorrow's by name ("aujourd'hui 21:00", "demain 19:00"), then
   // "mercredi 19:00" within the coming week; further ahead the date too
   // ("mercredi 16 décembre à 19:00"), or a weekday alone would name the wrong week.
   var hour = lang === "fr" ? "2-digit" : "numeric";
@@ -1441,7 +1431,7 @@
     matchSeq = {};
     matches.forEach(function (m) { matchSeq[m.id] = ev.seq; });
     milestones = (ev.milestones || []).slice();
-    challengeEnds(milestones);
+    cagnotteChallengeEnds(milestones, metAt, missedAt);
     milestones.forEach(function (m) { if (m.reached) reached[m.id] = true; });
     polls = isCampaign ? [] : ((ev.live || {}).polls || []).slice();
     draws = isCampaign ? [] : ((ev.live || {}).draws || []).slice();
@@ -1658,7 +1648,7 @@
     });
     if (Array.isArray(c.milestones)) {
       milestones = c.milestones.filter(function (m) { return isCampaign || !m.live_id || m.live_id === liveId; });
-      challengeEnds(milestones);
+      cagnotteChallengeEnds(milestones, metAt, missedAt);
     }
     // A campaign goal crossed on another live's donation is seen here.
     goalsCrossed({ live: null, campaign: before.campaign });

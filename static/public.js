@@ -411,15 +411,6 @@
   // its start.
   // Challenge id -> when it was met; -> the live's total when its time ran out.
   var challenges = [], challengeMetAt = {}, challengeMissedAt = {};
-  function challengeEnds(list) {
-    list.forEach(function (m) {
-      var at = m.reached && m.reached_at ? Date.parse(m.reached_at) : NaN;
-      if (!isNaN(at) && !(m.id in challengeMetAt)) challengeMetAt[m.id] = at;
-      if (m.missed && typeof m.missed_total === "number" && !(m.id in challengeMissedAt)) {
-        challengeMissedAt[m.id] = m.missed_total;
-      }
-    });
-  }
   function renderChallenge() {
     var box = el("challenge");
     if (!box || !totals) return;
@@ -704,7 +695,7 @@
       renderLiveHead(ev.live);
       renderTop(ev.top_donors);
       challenges = (ev.milestones || []).filter(function (m) { return m.ends_at && m.live_id === id; });
-      challengeEnds(challenges);
+      cagnotteChallengeEnds(challenges, challengeMetAt, challengeMissedAt);
       marks = (ev.milestones || []).filter(function (m) { return !m.ends_at && (!m.live_id || m.live_id === id); });
       polls = ((ev.live || {}).polls || []).slice();
       draws = ((ev.live || {}).draws || []).slice();

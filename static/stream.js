@@ -47,3 +47,17 @@ function cagnotteMatchAhead(matches, now, within) {
     return m.left > 0 && at > now && at - now <= within;
   }).sort(function (a, b) { return Date.parse(a.starts_at) - Date.parse(b.starts_at); })[0] || null;
 }
+
+// What a page opened late learns of its live's challenges (their public JSON):
+// when each met one was met, into `metAt` (id -> ms), and where each whose
+// time ran out stopped, into `missedAt` (id -> the live's total then), for
+// those not yet known from a frame. A page shows either for a minute after
+// (OBS opens a source again when its scene comes back).
+function cagnotteChallengeEnds(list, metAt, missedAt) {
+  "use strict";
+  list.forEach(function (m) {
+    var at = m.reached && m.reached_at ? Date.parse(m.reached_at) : NaN;
+    if (!isNaN(at) && !(m.id in metAt)) metAt[m.id] = at;
+    if (m.missed && typeof m.missed_total === "number" && !(m.id in missedAt)) missedAt[m.id] = m.missed_total;
+  });
+}
