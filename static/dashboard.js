@@ -915,7 +915,7 @@
 
   function renderLives(c) {
     var box = el("lives");
-    var keep = {};
+    var keep = {}, prev = null;
     c.lives.forEach(function (l) {
       keep[l.id] = true;
       var card = box.querySelector('article[data-live="' + CSS.escape(l.id) + '"]');
@@ -924,7 +924,12 @@
         card = el("tpl-live").content.firstElementChild.cloneNode(true);
         card.dataset.live = l.id;
       }
-      box.appendChild(card); // keeps the schedule order
+      // In the schedule's order, a card moved only when out of it: a card
+      // moved loses the focus of the field the organiser is typing in, and
+      // the page reloads every second while gifts come.
+      var place = prev ? prev.nextElementSibling : box.firstElementChild;
+      if (place !== card) box.insertBefore(card, place);
+      prev = card;
       var f = function (name) { return card.querySelector('[data-f="' + name + '"]'); };
       f("host").textContent = l.host;
       f("title").textContent = l.title || "";

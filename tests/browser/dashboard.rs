@@ -457,6 +457,33 @@ async fn campaign_match_live_copy_url_then_donations_reach_dashboard_and_public_
     .await;
 }
 
+/// An organiser typing in a live's form while gifts come keeps the field: the
+/// page reloads with the gifts (at most once a second) without taking the
+/// focus from it, so that no keystroke is lost.
+#[tokio::test]
+async fn typing_in_a_live_s_form_while_gifts_come_keeps_the_field() {
+    let app = spawn_app().await;
+    with_browser(async |b| {
+        sign_in(b, &app, "?lang=en").await;
+        create_campaign(b, "Spring drive", "2000", "https://dons.example.org/spring").await;
+        create_live(b, "Ana").await;
+        let live_id = on(b, "#lives article", "return document.querySelector(arguments[0]).dataset.live").await;
+        let live_id = live_id.as_str().unwrap().to_owned();
+        click(b, "#lives article details[data-box=edit] > summary").await;
+        let title = "#lives article [data-form=edit] [name=title]";
+        fill(b, title, "Mara").await;
+        // A gift meanwhile: the card's totals follow (the page reloaded).
+        let gift = json!({"amount": 500, "currency": "EUR", "donor": "Zoé"});
+        let (s, d) = app.post(&format!("/api/v1/lives/{live_id}/donations"), Some(ADMIN), gift).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        wait_text(b, "#lives article [data-f=totals]", "€5.00 — 1 donation").await;
+        // The field still has the focus: the rest of the word goes in it.
+        b.client.active_element().await.expect("the focused element").send_keys("thon").await.expect("typed");
+        assert_eq!(input_value(b, title).await, "Marathon");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn edits_rotation_and_a_test_alert_that_totals_ignore() {
     let app = spawn_app().await;
