@@ -1581,9 +1581,7 @@ async fn a_challenge_shows_under_the_goal_bar_and_its_success_is_an_alert() {
 #[tokio::test]
 async fn a_challenge_whose_time_runs_out_says_so_at_what_it_had() {
     let clock = crate::helpers::ManualClock::at("2026-12-04T20:00:00Z");
-    let app = crate::helpers::spawn_app_clocked(&clock).await;
-    let live = setup(&app).await;
-    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let (app, live, host) = clocked_live(&clock).await;
     donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Ana"})).await;
     let line = "var c = document.getElementById('goal-challenge'); \
                 return c.hidden ? null : [document.getElementById('challenge-label').textContent, \
@@ -1631,22 +1629,21 @@ async fn a_challenge_whose_time_runs_out_says_so_at_what_it_had() {
 #[tokio::test]
 async fn a_challenge_met_is_shown_for_a_minute_from_when_it_was_met() {
     let clock = crate::helpers::ManualClock::at("2026-12-04T20:00:00Z");
-    let app = crate::helpers::spawn_app_clocked(&clock).await;
-    let live = setup(&app).await;
-    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let (app, live, host) = clocked_live(&clock).await;
     let path = format!("/api/v1/lives/{}/challenges", live.id);
     let pages = [
         (url(&app, &live, "", "&widgets=goal"), "goal-challenge"),
         (format!("{}/lives/{}", app.base, live.id), "challenge"),
     ];
     let met = json!(["Défi : Je chante", "Défi réussi !", "1"]);
-    // Met 70 s ago by the pages' clock (the server's set behind), then met now.
-    for (behind, shown) in [(70_000, false), (0, true)] {
-        clock.set_behind(behind);
-        let (s, c) = app.post(&path, Some(&host), json!({"label": "Je chante", "amount": 1000, "minutes": 5})).await;
-        assert_eq!(s, StatusCode::CREATED, "{c}");
-        donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Ana"})).await;
-        with_browser(async |b| {
+    with_browser(async |b| {
+        // Met 70 s ago by the pages' clock (the server's set behind), then met now.
+        for (behind, shown) in [(70_000, false), (0, true)] {
+            clock.set_behind(behind);
+            let (s, c) =
+                app.post(&path, Some(&host), json!({"label": "Je chante", "amount": 1000, "minutes": 5})).await;
+            assert_eq!(s, StatusCode::CREATED, "{c}");
+            donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Ana"})).await;
             for (page, id) in &pages {
                 b.goto(page).await;
                 b.wait_live().await;
@@ -1659,9 +1656,17 @@ async fn a_challenge_met_is_shown_for_a_minute_from_when_it_was_met() {
                     .await;
                 assert_eq!(v, if shown { met.clone() } else { Value::Null }, "{page}");
             }
-        })
-        .await;
-    }
+        }
+    })
+    .await;
+}
+
+/// A server on `clock` with the live of [`setup`]; its host's key.
+async fn clocked_live(clock: &crate::helpers::ManualClock) -> (TestApp, TestLive, String) {
+    let app = crate::helpers::spawn_app_clocked(clock).await;
+    let live = setup(&app).await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    (app, live, host)
 }
 
 #[tokio::test]
