@@ -714,7 +714,8 @@ impl Views {
         Some(board.credits(seq, totals))
     }
 
-    /// The first message of a live stream: everything an overlay needs, as of seq `S`.
+    /// The first message of a live stream: everything an overlay needs, as of seq
+    /// `S`, and the server's time (`now`), by which the pages count down.
     pub fn snapshot(&self, live_id: &str, now: Timestamp) -> Option<(u64, String)> {
         // The live entry is read once, so seq, totals and recent agree; the campaign
         // entry is read after it, so it is at least as new (see `bump`).
@@ -729,6 +730,7 @@ impl Views {
         let body = json!({
             "type": "snapshot",
             "seq": l.last_seq,
+            "now": now,
             "live": live_json(&l, &c, now),
             "totals": l.totals,
             "campaign_totals": c.totals,
@@ -760,13 +762,18 @@ impl Views {
         Some((seq, body.to_string()))
     }
 
-    /// A frame of a campaign's totals stream (`kind` `snapshot` for the first):
-    /// its totals, goal, opening and end and its matches as of its newest seq,
+    /// A frame of a campaign's totals stream, `totals`, or with `snapshot_at`
+    /// its first message, `snapshot`, with the server's time then (`now`): its totals, goal, opening and end and its matches as of its newest seq,
     /// the seq of its lives' newest change of schedule (`lives_seq`), and its
     /// lives whose stream moved past `since`, each with its seq and totals, the
     /// biggest [`TOTALS_LIVES`] of them; `None` for a campaign unknown or that
     /// did not move past `since`.
-    pub fn campaign_totals_frame(&self, campaign_id: &str, since: u64, kind: &str) -> Option<(u64, String)> {
+    pub fn campaign_totals_frame(
+        &self,
+        campaign_id: &str,
+        since: u64,
+        snapshot_at: Option<Timestamp>,
+    ) -> Option<(u64, String)> {
         let (seq, head, lives) = self.with_campaign(campaign_id, |c| {
             // A live created moves no stream, but the schedule.
             let seq = c.last_seq.max(c.lives_seq);
@@ -790,9 +797,13 @@ impl Views {
         moved.truncate(TOTALS_LIVES);
         let lives: Vec<Value> =
             moved.iter().map(|(id, seq, totals)| json!({"id": id, "seq": seq, "totals": totals})).collect();
-        let mut body = json!({"type": kind, "seq": seq, "lives": lives});
+        let mut body = json!({"type": "totals", "seq": seq, "lives": lives});
         if let (Some(o), Value::Object(head)) = (body.as_object_mut(), head) {
             o.extend(head);
+        }
+        if let Some(now) = snapshot_at {
+            body["type"] = json!("snapshot");
+            body["now"] = json!(now);
         }
         Some((seq, body.to_string()))
     }
@@ -801,6 +812,7 @@ impl Views {
     pub fn campaign_snapshot(&self, campaign_id: &str, now: Timestamp) -> Option<(u64, String)> {
         let mut body = self.campaign_doc(campaign_id, now)?;
         body["type"] = json!("snapshot");
+        body["now"] = json!(now);
         Some((body["seq"].as_u64()?, body.to_string()))
     }
 }

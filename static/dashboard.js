@@ -307,7 +307,7 @@
   function when(iso) {
     if (!iso) return "";
     var d = new Date(iso);
-    return (d.getFullYear() === new Date().getFullYear() ? thisYearFmt : dateFmt).format(d);
+    return (d.getFullYear() === new Date(cagnotteNow()).getFullYear() ? thisYearFmt : dateFmt).format(d);
   }
   function text(v) { var s = String(v || "").trim(); return s === "" ? null : s; }
 
@@ -348,9 +348,9 @@
     return secs % 86400 === 0 ? secs / 86400 + " " + u[3] : secs % 3600 === 0 ? secs / 3600 + " " + u[2]
       : secs % 60 === 0 ? secs / 60 + " " + u[1] : secs + " " + u[0];
   }
-  // "il y a 3 min": how long ago `at` was, by this computer's clock.
+  // "il y a 3 min": how long ago `at` was, by the server's clock.
   function ago(at) {
-    var mins = Math.floor((Date.now() - Date.parse(at)) / 60000), words = T.ago;
+    var mins = Math.floor((cagnotteNow() - Date.parse(at)) / 60000), words = T.ago;
     return mins < 1 ? words.now : mins < 60 ? words.min(mins) : words.hours(Math.floor(mins / 60));
   }
   function loadBackups() {
@@ -542,10 +542,10 @@
   var zone = (function () {
     try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return ""; }
   })();
-  // Where the campaign stands by its window, by this computer's clock: its
+  // Where the campaign stands by its window, by the server's clock: its
   // opening to come, open until its end, or ended (its pages then thank the donors).
   function renderWindow() {
-    var c = campaign, now = Date.now(), p = el("c-window");
+    var c = campaign, now = cagnotteNow(), p = el("c-window");
     if (!c) return;
     var starts = Date.parse(c.starts_at || ""), ends = Date.parse(c.ends_at || "");
     var state = ends <= now ? "ended" : starts > now ? "upcoming" : c.ends_at ? "open" : "";
@@ -766,7 +766,7 @@
     var rows = [];
     c.lives.forEach(function (l) { (l.polls || []).forEach(function (p) { rows.push([l, p]); }); });
     rows.sort(function (a, b) { return Date.parse(b[1].created_at) - Date.parse(a[1].created_at); });
-    var now = Date.now();
+    var now = cagnotteNow();
     rows.forEach(function (r) {
       var l = r[0], p = r[1];
       var st = cagnottePollState(p, now), end = st.end, open = st.open, leaders = st.leaders;
@@ -831,7 +831,7 @@
   // An open poll's time left moves on.
   setInterval(function () {
     var open = campaign && campaign.lives.some(function (l) {
-      return (l.polls || []).some(function (p) { return !p.closed_at && p.ends_at && Date.parse(p.ends_at) > Date.now() - 1000; });
+      return (l.polls || []).some(function (p) { return !p.closed_at && p.ends_at && Date.parse(p.ends_at) > cagnotteNow() - 1000; });
     });
     if (open) renderPolls(campaign);
   }, 1000);
@@ -847,7 +847,7 @@
       // A challenge set on air: what it asked for from its start, and its time.
       var challenge = !!m.ends_at && typeof m.from === "number";
       var amount = challenge ? T.challenge(money(m.amount - m.from, c.currency)) : money(m.amount, c.currency);
-      var open = challenge && !m.reached && !m.cancelled && Date.parse(m.ends_at) > Date.now();
+      var open = challenge && !m.reached && !m.cancelled && !m.missed && Date.parse(m.ends_at) > cagnotteNow();
       var state = m.reached ? T.reached : m.cancelled ? (challenge ? T.calledOff : T.removed)
         : open ? T.challengeOn(timeFmt.format(new Date(m.ends_at))) : challenge ? T.timeUp : T.notReached;
       [m.label, amount, m.live_id ? (host[m.live_id] || m.live_id) : T.wholeCampaign, state]
@@ -1024,7 +1024,7 @@
   var scheduleTimer = null;
   function followSchedule(c) {
     clearTimeout(scheduleTimer);
-    var now = Date.now(), next = Infinity;
+    var now = cagnotteNow(), next = Infinity;
     c.lives.forEach(function (l) {
       [l.scheduled_at, l.ends_at].forEach(function (t) {
         var at = t ? Date.parse(t) : NaN;
@@ -1981,6 +1981,7 @@
     ws.onmessage = function (m) {
       var ev;
       try { ev = JSON.parse(m.data); } catch (err) { return; }
+      cagnotteSetClock(ev);
       // Any frame, the snapshot too (events may have come between the last load
       // and this connection): reload.
       if (ev && ev.type) {

@@ -95,7 +95,7 @@
   // or changes, and the clock checked each half minute.
   var lives = [];
   function onAir(l) {
-    var now = Date.now();
+    var now = cagnotteNow();
     return l.stream_url && !l.cancelled && l.scheduled_at && Date.parse(l.scheduled_at) <= now && now < Date.parse(l.ends_at);
   }
   function watch() {

@@ -518,11 +518,11 @@
     var ul = el("challenges");
     ul.textContent = "";
     if (!challenges.length) { ul.appendChild(make("li", "help", T.noChallenge)); return; }
-    var now = Date.now();
+    var now = cagnotteNow();
     challenges.slice().sort(function (a, b) { return Date.parse(b.created_at) - Date.parse(a.created_at); })
       .forEach(function (m) {
         var end = Date.parse(m.ends_at);
-        var state = m.reached ? "met" : m.cancelled ? "cancelled" : end > now ? "open" : "missed";
+        var state = m.reached ? "met" : m.cancelled ? "cancelled" : !m.missed && end > now ? "open" : "missed";
         var li = make("li");
         li.dataset.id = m.id;
         li.dataset.state = state;
@@ -555,7 +555,7 @@
     ul.textContent = "";
     var polls = (live && live.polls) || [];
     if (!polls.length) { ul.appendChild(make("li", "help", T.noPoll)); return; }
-    var now = Date.now();
+    var now = cagnotteNow();
     polls.slice().reverse().forEach(function (p) {
       var st = cagnottePollState(p, now), end = st.end, open = st.open;
       var li = make("li");
@@ -650,10 +650,10 @@
 
   // The time left moves on while a challenge or a poll is on.
   setInterval(function () {
-    if (live && challenges.some(function (m) { return !m.reached && Date.parse(m.ends_at) > Date.now() - 1000; })) {
+    if (live && challenges.some(function (m) { return !m.reached && Date.parse(m.ends_at) > cagnotteNow() - 1000; })) {
       renderChallenges();
     }
-    if (live && (live.polls || []).some(function (p) { return cagnottePollState(p, Date.now() - 1000).open; })) renderPolls();
+    if (live && (live.polls || []).some(function (p) { return cagnottePollState(p, cagnotteNow() - 1000).open; })) renderPolls();
   }, 1000);
 
   el("poll-form").addEventListener("submit", function (ev) {
@@ -758,7 +758,7 @@
   // Ten minutes before a live's end, the host is told: a live that goes on past
   // it would be said over in the community's channel. Looked at each 15 s.
   function ending() {
-    var left = live && live.status === "current" ? Date.parse(live.ends_at) - Date.now() : NaN;
+    var left = live && live.status === "current" ? Date.parse(live.ends_at) - cagnotteNow() : NaN;
     var soon = left > 0 && left <= 10 * 60000;
     el("ending").hidden = !soon;
     if (soon) el("ending").textContent = T.ending(Math.ceil(left / 60000));
@@ -886,6 +886,7 @@
     socket.onmessage = function (m) {
       var f = null;
       try { f = JSON.parse(m.data); } catch (e) { return; }
+      cagnotteSetClock(f);
       soon();
     };
     socket.onclose = function () { socket = null; setTimeout(follow, 2000); };

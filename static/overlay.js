@@ -427,7 +427,7 @@
   function renderChallenge() {
     var box = el("goal-challenge");
     if (!box || isCampaign) return;
-    var now = Date.now();
+    var now = cagnotteNow();
     var c = currentChallenge(now);
     box.hidden = !c;
     if (!c) return;
@@ -436,7 +436,8 @@
     var total = c.id in missedAt ? missedAt[c.id] : totals ? totals.total : c.from;
     var done = Math.max(0, Math.min(target, total - c.from));
     if (c.reached) done = target;
-    var over = !c.reached && Date.parse(c.ends_at) <= now;
+    // Run out by the server's word, or by the clock.
+    var over = !c.reached && (c.id in missedAt || Date.parse(c.ends_at) <= now);
     box.dataset.met = c.reached ? "1" : "";
     box.dataset.missed = over ? "1" : "";
     el("challenge-label").textContent = T.challenge + c.label;
@@ -452,7 +453,7 @@
   function renderPoll() {
     var box = el("w-poll");
     if (!box) return;
-    var now = Date.now();
+    var now = cagnotteNow();
     var p = polls[polls.length - 1];
     var end = p ? Date.parse(p.closed_at || p.ends_at || "") : NaN;
     var over = !isNaN(end) && end <= now;
@@ -606,7 +607,7 @@
   function renderMatch() {
     var box = el("w-match");
     if (!box) return;
-    var now = Date.now();
+    var now = cagnotteNow();
     var m = activeMatch(now), soon = !m && cagnotteMatchAhead(matches, now, MATCH_AHEAD_MS);
     if (soon) m = soon;
     box.hidden = !m;
@@ -766,7 +767,7 @@
   var whenFmt = new Intl.DateTimeFormat(locale, { weekday: "long", hour: hour, minute: "2-digit" });
   var laterFmt = new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "long", hour: hour, minute: "2-digit" });
   function nextWhen(iso) {
-    var at = new Date(iso), now = new Date();
+    var at = new Date(iso), now = new Date(cagnotteNow());
     // Calendar days from today to its day, by the local date (a day of 23 or 25 hours counts as one).
     var days = Math.round((new Date(at.getFullYear(), at.getMonth(), at.getDate()) -
       new Date(now.getFullYear(), now.getMonth(), now.getDate())) / 864e5);
@@ -808,7 +809,7 @@
   function renderCountdown() {
     var box = el("w-countdown");
     if (!box || !snap) return;
-    var t = countdownTarget(), now = Date.now();
+    var t = countdownTarget(), now = cagnotteNow();
     var start = t && t.scheduled_at ? Date.parse(t.scheduled_at) : NaN;
     var over = t && t.ends_at && Date.parse(t.ends_at) <= now;
     box.hidden = isNaN(start) || !!over;
@@ -847,7 +848,7 @@
     var base = cfg.timerBase || live.duration_minutes || 60;
     var added = Math.floor(totals.total / cfg.timerStep) * cfg.timerAdd;
     if (cfg.timerMax) added = Math.max(0, Math.min(added, cfg.timerMax - base));
-    var length = (base + added) * 60000, start = live.scheduled_at ? Date.parse(live.scheduled_at) : NaN, now = Date.now();
+    var length = (base + added) * 60000, start = live.scheduled_at ? Date.parse(live.scheduled_at) : NaN, now = cagnotteNow();
     var state = live.cancelled ? "cancelled" : isNaN(start) || now < start ? "before" : now < start + length ? "on" : "over";
     // Time won by a donation: the label says "+2 min de marathon !" for three seconds.
     if (timerAdded !== null && added > timerAdded && (state === "before" || state === "on")) {
@@ -1474,7 +1475,7 @@
       renderChallenge();
     } else if (ev.type === "milestone_reached" && m) {
       milestones.forEach(function (x) { if (x.id === m.id) x.reached = true; });
-      if (m.ends_at) metAt[m.id] = Date.now();
+      if (m.ends_at) metAt[m.id] = cagnotteNow();
     }
     // Edited on air: a goal raised by the host ("on passe à 1 000 € !"), a time
     // moved, a title. A campaign's overlay reads its schedule again.
@@ -1839,7 +1840,7 @@
       });
     }
     // The polls over, each with its result ("Quel jeu ? — Zelda l'emporte !"; every live's on a campaign's).
-    var now = Date.now();
+    var now = cagnotteNow();
     var decided = (isCampaign
       ? (doc.lives || []).reduce(function (all, l) { return all.concat(l.polls || []); }, [])
       : polls).filter(function (p) {
@@ -2002,6 +2003,7 @@
       resetSilence();
       var ev;
       try { ev = JSON.parse(m.data); } catch (e) { return; /* a bad frame never stops the overlay */ }
+      cagnotteSetClock(ev);
       onFrame(ev);
     };
     ws.onclose = function (e) {
@@ -2037,7 +2039,7 @@
   }
 
   renderCta();
-  // The opening's and the end's minute, on this computer's clock.
+  // The opening's and the end's minute, by the server's clock.
   if (el("w-cta")) {
     setInterval(function () { if (drawnWindow !== cagnotteWindow(campaignStarts, campaignEnds)) renderCta(); }, 1000);
   }

@@ -95,7 +95,7 @@
     var otherYear = new Intl.DateTimeFormat(locale, Object.assign({ year: "numeric" }, options));
     return function (iso) {
       var d = new Date(iso);
-      return (d.getFullYear() === new Date().getFullYear() ? thisYear : otherYear).format(d);
+      return (d.getFullYear() === new Date(cagnotteNow()).getFullYear() ? thisYear : otherYear).format(d);
     };
   }
   var hour = lang === "fr" ? "2-digit" : "numeric";
@@ -177,7 +177,7 @@
   }
 
   function activeMatch() {
-    var now = Date.now();
+    var now = cagnotteNow();
     for (var i = 0; i < matches.length; i++) {
       var m = matches[i];
       if (m.left <= 0 || m.status === "ended" || m.status === "used_up") continue;
@@ -190,11 +190,11 @@
   // The next sponsor's window to come (a "power hour" announced ahead), when
   // none pays now, however far ahead.
   function nextMatch() {
-    return cagnotteMatchAhead(matches, Date.now(), Infinity);
+    return cagnotteMatchAhead(matches, cagnotteNow(), Infinity);
   }
   // "20:00" today, else "vendredi 4 décembre à 20:00".
   function clockOrDay(iso) {
-    return new Date(iso).toDateString() === new Date().toDateString() ? timeFmt.format(new Date(iso)) : longWhen(iso);
+    return new Date(iso).toDateString() === new Date(cagnotteNow()).toDateString() ? timeFmt.format(new Date(iso)) : longWhen(iso);
   }
   var drawnMatch = null;
   function matchNow() {
@@ -280,11 +280,11 @@
   el("all-donors").addEventListener("toggle", loadAllDonors);
 
   function statusLabel(s) { return T["st_" + s] || s; }
-  // A live's state by this device's clock, from its schedule (`scheduled_at`,
+  // A live's state by the server's clock, from its schedule (`scheduled_at`,
   // `ends_at`): a page left open sees it start and end without a new snapshot.
   function statusNow(l) {
     if (l.cancelled) return "cancelled";
-    var start = Date.parse(l.scheduled_at || ""), end = Date.parse(l.ends_at || ""), now = Date.now();
+    var start = Date.parse(l.scheduled_at || ""), end = Date.parse(l.ends_at || ""), now = cagnotteNow();
     if (isNaN(start) || isNaN(end)) return l.status;
     return now < start ? "upcoming" : now < end ? "current" : "past";
   }
@@ -330,7 +330,7 @@
   }
   // Within a day of its start, how long until it starts: " — dans 1 h 30".
   function startsIn(live) {
-    var left = Date.parse(live.scheduled_at) - Date.now();
+    var left = Date.parse(live.scheduled_at) - cagnotteNow();
     if (!(left > 0) || left > 24 * 3600 * 1000) return "";
     var m = Math.ceil(left / 60000);
     return " — " + T.startsIn(Math.floor(m / 60), m % 60);
@@ -414,7 +414,7 @@
   function renderChallenge() {
     var box = el("challenge");
     if (!box || !totals) return;
-    var now = Date.now();
+    var now = cagnotteNow();
     var c = challenges.filter(function (m) {
       var end = Date.parse(m.ends_at);
       if (m.reached) return (challengeMetAt[m.id] || 0) + 60000 > now;
@@ -429,7 +429,8 @@
     var total = c.id in challengeMissedAt ? challengeMissedAt[c.id] : totals.total;
     var raised = c.reached ? asked : Math.max(0, Math.min(asked, total - c.from));
     var left = Math.max(0, Math.floor((Date.parse(c.ends_at) - now) / 1000));
-    var over = !c.reached && left === 0;
+    // Run out by the server's word, or by the clock.
+    var over = !c.reached && (c.id in challengeMissedAt || left === 0);
     box.dataset.met = c.reached ? "1" : "";
     box.dataset.missed = over ? "1" : "";
     // Met or its time run out, it is no longer "on".
@@ -484,7 +485,7 @@
     }
     if (ev.type === "milestone_reached") {
       challenges.forEach(function (x) { if (x.id === m.id) x.reached = true; });
-      challengeMetAt[m.id] = Date.now();
+      challengeMetAt[m.id] = cagnotteNow();
     }
   }
 
@@ -494,7 +495,7 @@
   function renderPoll() {
     var box = el("poll");
     if (!box) return;
-    var p = polls[polls.length - 1], now = Date.now();
+    var p = polls[polls.length - 1], now = cagnotteNow();
     var end = p ? Date.parse(p.closed_at || p.ends_at || "") : NaN;
     var over = end <= now;
     box.hidden = !p || (over && end + 60000 <= now);

@@ -155,7 +155,7 @@ var cagnotteExplain = (function () {
 // deadline then closes five minutes from now.
 function cagnotteFiveMore(x) {
   "use strict";
-  var end = x.ends_at ? Date.parse(x.ends_at) : Date.now();
+  var end = x.ends_at ? Date.parse(x.ends_at) : cagnotteNow();
   return Math.round((end - Date.parse(x.created_at)) / 60000) + 5;
 }
 
@@ -207,7 +207,7 @@ function cagnotteEditable(kind, form, submit, keep, o) {
   }
   keep.addEventListener("click", function () { leave(); o.said("", false); });
   function edit(x) {
-    var start = Date.parse(x.created_at), ran = Math.floor((Date.now() - start) / 60000);
+    var start = Date.parse(x.created_at), ran = Math.floor((cagnotteNow() - start) / 60000);
     if (poll) {
       e.question.value = x.question;
       e.options.value = x.options.map(function (p) { return p.label; }).join("\n");

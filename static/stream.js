@@ -1,5 +1,25 @@
-// What the viewers' pages, the website counter and the overlays share:
-// following a public stream, where the campaign stands, a sponsor's window ahead. `cagnotteFollow(path, onFrame, onDrop)`
+// What the viewers' pages, the website counter, the overlays, the host's space
+// and the dashboard share: the server's clock, following a public stream, where
+// the campaign stands, a sponsor's window ahead.
+
+// The server's clock. Every stream's first message says the server's time then
+// (`now`); a page keeps how far its computer's clock is from it and counts the
+// lives', the challenges', the polls' and the sponsors' times by
+// `cagnotteNow()` (milliseconds since the epoch, like `Date.now()`), so that an
+// OBS computer whose clock is off still counts down to the server's times, as
+// the viewers' pages do. `cagnotteSetClock(frame)` takes a frame's `now`.
+var cagnotteNow, cagnotteSetClock;
+(function () {
+  "use strict";
+  var offset = 0;
+  cagnotteNow = function () { return Date.now() + offset; };
+  cagnotteSetClock = function (frame) {
+    var at = frame && frame.type === "snapshot" && typeof frame.now === "string" ? Date.parse(frame.now) : NaN;
+    if (!isNaN(at)) offset = at - Date.now();
+  };
+})();
+
+// `cagnotteFollow(path, onFrame, onDrop)`
 // opens the WebSocket at `path` on this server, hands each frame to `onFrame`,
 // and after a drop calls `onDrop` and opens it again, waiting longer after each
 // failure (at most 10 s).
@@ -14,6 +34,7 @@ function cagnotteFollow(path, onFrame, onDrop) {
     ws.onmessage = function (m) {
       var ev;
       try { ev = JSON.parse(m.data); } catch (e) { return; }
+      cagnotteSetClock(ev);
       onFrame(ev);
     };
     ws.onclose = function () {
@@ -26,12 +47,12 @@ function cagnotteFollow(path, onFrame, onDrop) {
   connect();
 }
 
-// Where the campaign stands on this device's clock, from its opening and end
+// Where the campaign stands by the server's clock, from its opening and end
 // (RFC 3339 or null): "upcoming" (the pages say when it opens), "open" (they
 // invite to give) or "ended" (they thank the donors), as the server says it.
 function cagnotteWindow(starts, ends) {
   "use strict";
-  var now = Date.now();
+  var now = cagnotteNow();
   if (ends && Date.parse(ends) <= now) return "ended";
   if (starts && now < Date.parse(starts)) return "upcoming";
   return "open";

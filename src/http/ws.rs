@@ -116,7 +116,7 @@ impl Source {
             Source::Campaign { campaign_id } | Source::Feed { campaign_id } => {
                 app.views.campaign_snapshot(campaign_id, app.now())
             }
-            Source::Totals { campaign_id } => app.views.campaign_totals_frame(campaign_id, 0, "snapshot"),
+            Source::Totals { campaign_id } => app.views.campaign_totals_frame(campaign_id, 0, Some(app.now())),
         }
     }
 }
@@ -363,7 +363,7 @@ pub fn spawn_totals(app: &AppState) {
             for campaign in followed {
                 let since = sent.get(&campaign).copied().unwrap_or(0);
                 // Nothing when the campaign did not move since its last frame.
-                if let Some((seq, text)) = app.views.campaign_totals_frame(&campaign, since, "totals") {
+                if let Some((seq, text)) = app.views.campaign_totals_frame(&campaign, since, None) {
                     app.hub.send(&Hub::totals_key(&campaign), vec![Frame::new(seq, text)]);
                     sent.insert(campaign, seq);
                 }
@@ -373,7 +373,7 @@ pub fn spawn_totals(app: &AppState) {
             for (feed, from, upto) in app.hub.owed_feeds() {
                 let key = feed.key();
                 let frame = match &feed {
-                    Feed::Campaign(campaign) => app.views.campaign_totals_frame(campaign, from - 1, "totals"),
+                    Feed::Campaign(campaign) => app.views.campaign_totals_frame(campaign, from - 1, None),
                     Feed::Live(live) => app.views.live_totals_frame(live),
                 };
                 match frame {

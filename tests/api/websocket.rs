@@ -612,11 +612,13 @@ async fn a_campaign_s_totals_stream_says_where_it_stands_a_few_times_a_second() 
     let mut ws = Ws { stream };
     let doc = app.get(&url).await.1;
     let totals = |raised: i64, matched: i64, donations: i64| json!({"raised": raised, "matched": matched, "total": raised + matched, "donations": donations});
-    // Corentin's 10 € doubled; Inès has had only the match's creation.
+    // Corentin's 10 € doubled; Inès has had only the match's creation (the
+    // server's time, `now`, is checked by `every_stream_s_first_message_says_the_server_s_time`).
+    let first = ws.next().await;
     assert_eq!(
-        ws.next().await,
+        first,
         json!({
-            "type": "snapshot", "seq": doc["seq"], "campaign_totals": totals(1000, 1000, 1), "matches": doc["matches"],
+            "type": "snapshot", "seq": doc["seq"], "now": first["now"], "campaign_totals": totals(1000, 1000, 1), "matches": doc["matches"],
             "goal": doc["goal"], "starts_at": null, "ends_at": null,
             // Inès's creation: the newest change of the schedule.
             "lives_seq": seq(lives_url(&other.id)).await,
@@ -814,4 +816,48 @@ async fn a_live_s_public_stream_gets_a_busy_evening_s_gifts_in_part_and_its_tota
     let newest: Vec<String> = (60..80).rev().map(|i| format!("D{i}")).collect();
     assert_eq!(recent, newest);
     assert_eq!(public.try_next(Duration::from_millis(600)).await, None, "nothing owed");
+}
+
+/// Every stream's first message says the server's time (`now`), by which the
+/// pages count down to the schedule's, the challenges' and the sponsors' times
+/// whatever their computer's clock says; the frames after it do not.
+#[tokio::test]
+async fn every_stream_s_first_message_says_the_server_s_time() {
+    let clock = ManualClock::at("2026-12-04T20:00:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    let (s, link) = app.post(&format!("/api/v1/campaigns/{}/rotate", live.campaign_id), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{link}");
+    let (c, l) = (live.campaign_id.clone(), live.id.clone());
+    let paths = [
+        format!("/ws/lives/{l}?token={}", live.overlay_token),
+        format!("/ws/campaigns/{c}?token={}", link["overlay_token"].as_str().unwrap()),
+        format!("/ws/public/lives/{l}"),
+        format!("/ws/public/campaigns/{c}"),
+        format!("/ws/public/campaigns/{c}/totals"),
+    ];
+    let open = |path: &String| {
+        let url = format!("ws://{}{path}", app.addr);
+        async move { Ws { stream: tokio_tungstenite::connect_async(url).await.expect("ws connect").0 } }
+    };
+    for (at, now) in
+        [("2026-12-04T20:00:00Z", "2026-12-04T20:00:00.000Z"), ("2026-12-04T21:17:42.250Z", "2026-12-04T21:17:42.250Z")]
+    {
+        clock.set(at);
+        for path in &paths {
+            let first = open(path).await.next().await;
+            assert_eq!((first["type"].as_str(), first["now"].as_str()), (Some("snapshot"), Some(now)), "{path}");
+        }
+    }
+    let mut streams = Vec::new();
+    for path in &paths {
+        let mut ws = open(path).await;
+        ws.next().await;
+        streams.push(ws);
+    }
+    app.donate_ok(&live, 1000).await;
+    for (path, ws) in paths.iter().zip(&mut streams) {
+        let frame = ws.next().await;
+        assert!(frame["type"] != "snapshot" && frame.get("now").is_none(), "{path}: {frame}");
+    }
 }

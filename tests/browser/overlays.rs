@@ -1588,10 +1588,12 @@ async fn a_challenge_whose_time_runs_out_says_so_at_what_it_had() {
                   document.getElementById('challenge-time').textContent, \
                   document.getElementById('challenge-amounts').textContent, c.dataset.missed];";
     with_browser(async |b| {
+        // The server's clock 52 s behind the real time: a challenge of a minute
+        // ends 8 s from now, when the server's clock catches up at once (the
+        // page, on the server's time from its opening, is told so).
+        let now = clock.set_behind(52_000);
         b.goto(&url(&app, &live, "", "&widgets=goal")).await;
         b.wait_live().await;
-        // The server's clock 52 s behind the page's: a challenge of a minute ends in 8 s.
-        let now = clock.set_behind(52_000);
         let path = format!("/api/v1/lives/{}/challenges", live.id);
         let (s, c) = app.post(&path, Some(&host), json!({"label": "Je chante", "amount": 2000, "minutes": 1})).await;
         assert_eq!(s, StatusCode::CREATED, "{c}");
@@ -1603,7 +1605,8 @@ async fn a_challenge_whose_time_runs_out_says_so_at_what_it_had() {
         .await;
         assert_eq!((v[0].clone(), v[3].clone()), (json!("Défi : Je chante"), json!("")));
         assert!(v[1].as_str().unwrap().starts_with("encore "), "{v}");
-        // Its minute past: the writer says so, the overlay shows it as it stood.
+        // Its minute past: the writer says so, the overlay shows it as it stood
+        // (for a minute of the server's clock, as a page opened again learns it).
         clock.catch_up(now + 8_000).await;
         let missed = json!(["Défi : Je chante", "Temps écoulé", eur_fr("5,00_€ / 20,00_€"), "1"]);
         eventually("time's up", WAIT, || async { (b.js(line).await == missed).then_some(()) }).await;
@@ -1625,7 +1628,8 @@ async fn a_challenge_whose_time_runs_out_says_so_at_what_it_had() {
 }
 
 /// A challenge met more than a minute before an overlay or a live's page
-/// opens is over: neither shows it; one met within the minute, both do, as met.
+/// opens is over, by the server's clock: neither shows it; one met within the
+/// minute, both do, as met.
 #[tokio::test]
 async fn a_challenge_met_is_shown_for_a_minute_from_when_it_was_met() {
     let clock = crate::helpers::ManualClock::at("2026-12-04T20:00:00Z");
@@ -1637,13 +1641,15 @@ async fn a_challenge_met_is_shown_for_a_minute_from_when_it_was_met() {
     ];
     let met = json!(["Défi : Je chante", "Défi réussi !", "1"]);
     with_browser(async |b| {
-        // Met 70 s ago by the pages' clock (the server's set behind), then met now.
+        // Met 70 s before the pages open (the server's clock set behind, then
+        // caught up), then met now.
         for (behind, shown) in [(70_000, false), (0, true)] {
             clock.set_behind(behind);
             let (s, c) =
                 app.post(&path, Some(&host), json!({"label": "Je chante", "amount": 1000, "minutes": 5})).await;
             assert_eq!(s, StatusCode::CREATED, "{c}");
             donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Ana"})).await;
+            clock.set_behind(0);
             for (page, id) in &pages {
                 b.goto(page).await;
                 b.wait_live().await;
@@ -1657,6 +1663,72 @@ async fn a_challenge_met_is_shown_for_a_minute_from_when_it_was_met() {
                 assert_eq!(v, if shown { met.clone() } else { Value::Null }, "{page}");
             }
         }
+    })
+    .await;
+}
+
+/// An OBS computer whose clock is half an hour ahead of the server's: the
+/// overlay counts down to a live and to a challenge's end by the server's
+/// clock (its stream's first message says the server's time), and so does the
+/// live's page; by the computer's, the live would be on air and the
+/// challenge's time run out.
+#[tokio::test]
+async fn the_pages_count_by_the_server_s_clock_not_the_computer_s() {
+    let clock = crate::helpers::ManualClock::at("2026-12-04T20:00:00Z");
+    let (app, live, host) = clocked_live(&clock).await;
+    let server_now = clock.set_behind(30 * 60_000) - 30 * 60_000;
+    let at = |ms: i64| json!(cagnotte::domain::Timestamp::from_millis(server_now + ms));
+    let soon = app.live(&live.campaign_id, json!({"host": "Zoé", "scheduled_at": at(10 * 60_000)})).await;
+    let path = format!("/api/v1/lives/{}/challenges", live.id);
+    let (s, c) = app.post(&path, Some(&host), json!({"label": "Je chante", "amount": 2000, "minutes": 5})).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    with_browser(async |b| {
+        b.goto(&url(&app, &soon, "countdown", "")).await;
+        b.wait_live().await;
+        let shown = eventually("the countdown", WAIT, || async {
+            let v = b
+                .js("var w = document.getElementById('w-countdown'); \
+                          return w.hidden ? null : [document.getElementById('countdown-label').textContent, \
+                            document.getElementById('countdown-time').textContent]")
+                .await;
+            (!v.is_null()).then_some(v)
+        })
+        .await;
+        // Ten minutes less the test's own seconds, to the second.
+        let left = shown[1].as_str().unwrap();
+        assert!(shown[0] == "Le live commence dans" && (left.starts_with("9:") || left == "10:00"), "{shown}");
+        let pages = [
+            (url(&app, &live, "", "&widgets=goal"), "goal-challenge"),
+            (format!("{}/lives/{}", app.base, live.id), "challenge"),
+        ];
+        for (page, id) in pages {
+            b.goto(&page).await;
+            b.wait_live().await;
+            let line = format!(
+                "var c = document.getElementById('{id}'); \
+                 return c.hidden ? null : [document.getElementById('challenge-time').textContent, c.dataset.missed];"
+            );
+            let v = eventually("the challenge", WAIT, || async {
+                let v = b.js(&line).await;
+                (!v.is_null()).then_some(v)
+            })
+            .await;
+            let left = v[0].as_str().unwrap();
+            assert!(left.starts_with("encore 4 min ") || left == "encore 5 min 00 s", "{page}: {v}");
+            assert_eq!(v[1], "", "{page}");
+        }
+        // The host's space, which the host may keep beside OBS (drawn again
+        // once its stream has said the server's time).
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        let v = eventually("the host's challenge on", WAIT, || async {
+            let v = b
+                .js("var li = document.querySelector('#challenges li[data-id]'); \
+                     return li ? [li.dataset.state, li.querySelector('.badge').textContent] : null")
+                .await;
+            (v[0] == "open").then_some(v)
+        })
+        .await;
+        assert!(v[1].as_str().unwrap().contains(" 4 min ") || v[1].as_str().unwrap().contains(" 5 min 00 s"), "{v}");
     })
     .await;
 }

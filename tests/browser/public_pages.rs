@@ -826,10 +826,12 @@ async fn the_live_page_says_when_a_challenge_s_time_runs_out() {
                   document.getElementById('challenge-time').textContent, \
                   document.getElementById('challenge-amounts').textContent, c.dataset.missed];";
     with_browser(async |b| {
+        // The server's clock 52 s behind the real time: a challenge of a minute
+        // ends 8 s from now, when the server's clock catches up at once (the
+        // page, on the server's time from its opening, is told so).
+        let now = clock.set_behind(52_000);
         b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
         wait_page_live(b).await;
-        // The server's clock 52 s behind the page's: a challenge of a minute ends in 8 s.
-        let now = clock.set_behind(52_000);
         let path = format!("/api/v1/lives/{}/challenges", live.id);
         let (s, c) = app.post(&path, Some(host), json!({"label": "Je chante", "amount": 2000, "minutes": 1})).await;
         assert_eq!(s, StatusCode::CREATED, "{c}");
