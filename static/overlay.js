@@ -767,12 +767,9 @@
   var whenFmt = new Intl.DateTimeFormat(locale, { weekday: "long", hour: hour, minute: "2-digit" });
   var laterFmt = new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "long", hour: hour, minute: "2-digit" });
   function nextWhen(iso) {
-    var at = new Date(iso), now = new Date(cagnotteNow());
-    // Calendar days from today to its day, by the local date (a day of 23 or 25 hours counts as one).
-    var days = Math.round((new Date(at.getFullYear(), at.getMonth(), at.getDate()) -
-      new Date(now.getFullYear(), now.getMonth(), now.getDate())) / 864e5);
+    var at = new Date(iso), days = cagnotteDaysAhead(iso);
     if (days === 0 || days === 1) return T.days[days] + " " + timeFmt.format(at);
-    return (at - now < 6 * 24 * 3600 * 1000 ? whenFmt : laterFmt).format(at);
+    return (at - cagnotteNow() < 6 * 24 * 3600 * 1000 ? whenFmt : laterFmt).format(at);
   }
   function renderSchedule() {
     var box = el("w-schedule");

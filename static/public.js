@@ -36,6 +36,7 @@
       matchedBy: function (s, p) { return s + " ajoute " + p + " à chaque don !"; },
       budgetLeft: "Budget restant : ", plus: "+", plusMatched: " abondés",
       matchUntil: function (t) { return " — jusqu'à " + t; }, budget: "Budget : ",
+      todayAt: function (t) { return "aujourd'hui à " + t; }, tomorrowAt: function (t) { return "demain à " + t; },
       soonDoubled: function (t, s) { return "Dès " + t + ", chaque don sera doublé par " + s + "\u00a0!"; },
       soonTripled: function (t, s) { return "Dès " + t + ", chaque don sera triplé par " + s + "\u00a0!"; },
       soonMatchedBy: function (t, s, p) { return "Dès " + t + ", " + s + " ajoutera " + p + " à chaque don !"; },
@@ -67,6 +68,7 @@
       matchedBy: function (s, p) { return s + " adds " + p + " to every donation!"; },
       budgetLeft: "Budget left: ", plus: "+", plusMatched: " matched",
       matchUntil: function (t) { return " — until " + t; }, budget: "Budget: ",
+      todayAt: function (t) { return "today at " + t; }, tomorrowAt: function (t) { return "tomorrow at " + t; },
       soonDoubled: function (t, s) { return "From " + t + ", every donation will be doubled by " + s + "!"; },
       soonTripled: function (t, s) { return "From " + t + ", every donation will be tripled by " + s + "!"; },
       soonMatchedBy: function (t, s, p) { return "From " + t + ", " + s + " will add " + p + " to every donation!"; },
@@ -192,9 +194,16 @@
   function nextMatch() {
     return cagnotteMatchAhead(matches, cagnotteNow(), Infinity);
   }
-  // "20:00" today, else "vendredi 4 décembre à 20:00".
+  // "20:00" today, "demain à 20:00", else "vendredi 4 décembre à 20:00".
   function clockOrDay(iso) {
-    return new Date(iso).toDateString() === new Date(cagnotteNow()).toDateString() ? timeFmt.format(new Date(iso)) : longWhen(iso);
+    var days = cagnotteDaysAhead(iso), at = timeFmt.format(new Date(iso));
+    return days === 0 ? at : days === 1 ? T.tomorrowAt(at) : longWhen(iso);
+  }
+  // A live's time: "aujourd'hui à 21:00", "demain à 19:00", else "vendredi 4
+  // décembre à 19:00" ("Today at 9:00 PM", "Tomorrow at…", "Friday, December 4 at…").
+  function nearWhen(iso) {
+    var w = cagnotteDaysAhead(iso) === 0 ? T.todayAt(timeFmt.format(new Date(iso))) : clockOrDay(iso);
+    return lang === "en" ? w.charAt(0).toUpperCase() + w.slice(1) : w;
   }
   var drawnMatch = null;
   function matchNow() {
@@ -302,7 +311,7 @@
     st.hidden = false;
     st.textContent = statusLabel(status);
     st.dataset.status = status;
-    el("when").textContent = live.scheduled_at ? longWhen(live.scheduled_at) + startsIn(live) : "";
+    el("when").textContent = live.scheduled_at ? nearWhen(live.scheduled_at) + startsIn(live) : "";
     watchLink(el("watch"), live, true);
   }
   // Where a live is watched (its channel), as a link, when it has one: its
@@ -393,7 +402,7 @@
     var a = make("a", null, next.host + (next.title ? " — " + next.title : ""));
     a.href = "/lives/" + encodeURIComponent(next.id) + "?lang=" + lang;
     p.appendChild(a);
-    if (next.scheduled_at) p.appendChild(document.createTextNode(" — " + longWhen(next.scheduled_at)));
+    if (next.scheduled_at) p.appendChild(document.createTextNode(" — " + nearWhen(next.scheduled_at)));
     var watch = newWatchLink(next, true);
     if (watch) { p.appendChild(document.createTextNode(" ")); p.appendChild(watch); }
   }

@@ -19,6 +19,16 @@ var cagnotteNow, cagnotteSetClock;
   };
 })();
 
+// Calendar days from today to the day of `iso` (RFC 3339), on this computer's
+// calendar by the server's clock: 0 today, 1 tomorrow, -1 yesterday (a day of
+// 23 or 25 hours counts as one).
+function cagnotteDaysAhead(iso) {
+  "use strict";
+  var at = new Date(iso), now = new Date(cagnotteNow());
+  return Math.round((new Date(at.getFullYear(), at.getMonth(), at.getDate()) -
+    new Date(now.getFullYear(), now.getMonth(), now.getDate())) / 864e5);
+}
+
 // `cagnotteFollow(path, onFrame, onDrop)`
 // opens the WebSocket at `path` on this server, hands each frame to `onFrame`,
 // and after a drop calls `onDrop` and opens it again, waiting longer after each

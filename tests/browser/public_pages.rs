@@ -692,12 +692,13 @@ async fn long_dates_give_the_year_only_when_it_is_not_this_one() {
     let app = spawn_app().await;
     let cid = app.eur_campaign().await;
     let now = time::OffsetDateTime::now_utc();
-    let soon = (now + time::Duration::hours(3)).replace_second(0).unwrap().replace_nanosecond(0).unwrap();
+    // Three days ahead (today's and tomorrow's lives are said so: `a_live_page_says_how_long_until_the_live_starts`).
+    let soon = (now + time::Duration::days(3)).replace_second(0).unwrap().replace_nanosecond(0).unwrap();
     let soon = soon.format(&time::format_description::well_known::Rfc3339).unwrap();
     let later = app.live(&cid, json!({"host": "Ana", "scheduled_at": "2040-06-01T18:00:00Z"})).await;
     app.live(&cid, json!({"host": "Zoé", "scheduled_at": soon})).await;
     with_browser(async |b| {
-        // Three hours from now is this year, except in the last hours of December 31st.
+        // Three days from now is this year, except in the last days of December.
         let this_year = on(b, &soon, "return new Date(arguments[0]).getFullYear() === new Date().getFullYear()").await;
         b.goto(&format!("{}/campaigns/{cid}", app.base)).await;
         wait_page_live(b).await;
@@ -1108,14 +1109,29 @@ async fn viewers_open_the_list_of_every_donor_beyond_the_top_ten() {
     .await;
 }
 
+/// A live today or tomorrow is said so, with the time left within a day; one
+/// days ahead by its date; the campaign's next live and a sponsor's window
+/// tomorrow the same.
 #[tokio::test]
 async fn a_live_page_says_how_long_until_the_live_starts() {
     let app = spawn_app().await;
     let c = app.eur_campaign().await;
     let later = app.live(&c, json!({"host": "Léo", "scheduled_at": from_now(3 * 24 * 3600)})).await;
+    let tomorrow = from_now(26 * 3600);
+    let next_day = app.live(&c, json!({"host": "Inès", "scheduled_at": tomorrow})).await;
+    let body = json!({"sponsor": "Boulangerie", "ratio": [1, 1], "cap": 50000, "starts_at": tomorrow});
+    app.add_match(&c, body).await;
     with_browser(async |b| {
+        b.time_zone(&noon_zone()).await;
+        let clock = async |iso: &str, lang: &str| {
+            let script = format!(
+                "return new Intl.DateTimeFormat('{lang}', {{ timeStyle: 'short' }}).format(new Date(arguments[0]))"
+            );
+            on(b, iso, &script).await.as_str().unwrap().to_owned()
+        };
         // Made once the browser is ours (other tests may hold it a while).
-        let soon = app.live(&c, json!({"host": "Zoé", "scheduled_at": from_now(90 * 60)})).await;
+        let at = from_now(90 * 60);
+        let soon = app.live(&c, json!({"host": "Zoé", "scheduled_at": at})).await;
         b.goto(&format!("{}/lives/{}", app.base, soon.id)).await;
         wait_page_live(b).await;
         let when = eventually("the time left", WAIT, || async {
@@ -1123,17 +1139,34 @@ async fn a_live_page_says_how_long_until_the_live_starts() {
             t.as_str().filter(|t| t.contains(" — dans ")).map(str::to_owned)
         })
         .await;
-        // An hour and a half, to the minute (a minute may have passed since).
-        assert!(when.ends_with(" — dans 1 h 30") || when.ends_with(" — dans 1 h 29"), "{when}");
+        // Today, an hour and a half ahead, to the minute (a minute may have passed since).
+        let today = format!("aujourd'hui à {}", clock(&at, "fr-FR").await);
+        assert!(when == format!("{today} — dans 1 h 30") || when == format!("{today} — dans 1 h 29"), "{when}");
         b.goto(&format!("{}/lives/{}?lang=en", app.base, soon.id)).await;
         wait_page_live(b).await;
-        let when = b.js("return document.getElementById('when').textContent").await;
-        assert!(when.as_str().is_some_and(|t| t.ends_with(" — in 1 h 30") || t.ends_with(" — in 1 h 29")), "{when}");
+        let when = text(b, "#when").await;
+        let today = format!("Today at {}", clock(&at, "en-US").await);
+        assert!(
+            when == json!(format!("{today} — in 1 h 30")) || when == json!(format!("{today} — in 1 h 29")),
+            "{when}"
+        );
+        // Tomorrow: said so, more than a day ahead, without the time left; the
+        // sponsor's window that opens then too.
+        b.goto(&format!("{}/lives/{}", app.base, next_day.id)).await;
+        wait_page_live(b).await;
+        let day = format!("demain à {}", clock(&tomorrow, "fr-FR").await);
+        assert_eq!(text(b, "#when").await, json!(day));
+        assert_eq!(text(b, "#match-line").await, fr(&format!("Dès {day}, chaque don sera doublé par Boulangerie_!")));
         // Days ahead: its date alone.
         b.goto(&format!("{}/lives/{}", app.base, later.id)).await;
         wait_page_live(b).await;
-        let when = b.js("return document.getElementById('when').textContent").await;
-        assert!(when.as_str().is_some_and(|t| !t.is_empty() && !t.contains(" — ")), "{when}");
+        let iso = later.body["scheduled_at"].as_str().unwrap();
+        let other_year = on(b, iso, "return new Date(arguments[0]).getFullYear() !== new Date().getFullYear()").await;
+        assert_eq!(text(b, "#when").await, json!(long_fr(b, iso, other_year == json!(true)).await));
+        // The campaign's page: its next live, today.
+        b.goto(&format!("{}/campaigns/{c}", app.base)).await;
+        wait_page_live(b).await;
+        wait_text(b, "#next", &format!("Zoé — aujourd'hui à {}", clock(&at, "fr-FR").await)).await;
     })
     .await;
 }
@@ -1364,6 +1397,14 @@ async fn the_pages_and_the_counter_thank_the_donors_once_the_campaign_is_over() 
     .await;
 }
 
+/// A time zone where it is about noon now (between 11:30 and 12:30): two
+/// hours ahead is still today there, a day and two hours ahead tomorrow.
+fn noon_zone() -> String {
+    let utc_hour = time::OffsetDateTime::now_utc().hour() as i32;
+    let offset = ((12 - utc_hour + 36) % 24) - 12;
+    if offset >= 0 { format!("Etc/GMT-{offset}") } else { format!("Etc/GMT+{}", -offset) }
+}
+
 /// A sponsor's window ahead ("power hour"): the viewers' page announces it
 /// with its hours, then says it pays from its minute, until when, on the
 /// visitor's clock; moved by the organisers, it is followed at once.
@@ -1380,12 +1421,9 @@ async fn the_viewers_page_announces_a_sponsor_s_window_ahead_and_its_end() {
         )
         .await;
     let live = app.live(&cid, json!({"host": "Ana"})).await;
-    // A zone where it is about noon now: an hour ahead is the same day, written as a time.
-    let utc_hour = time::OffsetDateTime::now_utc().hour() as i32;
-    let offset = ((12 - utc_hour + 36) % 24) - 12;
-    let zone = if offset >= 0 { format!("Etc/GMT-{offset}") } else { format!("Etc/GMT+{}", -offset) };
     with_browser(async |b| {
-        b.time_zone(&zone).await;
+        // An hour ahead is the same day, written as a time.
+        b.time_zone(&noon_zone()).await;
         let clock = async |iso: &str| {
             on(b, iso, "return new Intl.DateTimeFormat('fr-FR', { timeStyle: 'short' }).format(new Date(arguments[0]))")
                 .await
