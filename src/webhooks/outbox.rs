@@ -15,13 +15,13 @@
 //! the authorities of `--webhook-ca-file`, with rustls.
 
 use crate::app::AppState;
-use crate::domain::{Subscriber, Timestamp};
+use crate::domain::{HookFormat, Subscriber, Timestamp};
 use crate::ledger::Clock;
 use crate::ledger::sqlite::{self, StoreError};
 use crate::views::Views;
 use axum::body::Bytes;
-use axum::http::{Request, header};
-use http_body_util::Full;
+use axum::http::{Method, Request, header};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -51,6 +51,13 @@ CREATE TABLE IF NOT EXISTS webhook_outbox (
     last_event      TEXT,
     delivered       INTEGER NOT NULL DEFAULT 0,
     dropped         INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS chat_lines (
+    subscriber_id TEXT NOT NULL,
+    donation_id   TEXT NOT NULL,
+    message_id    TEXT NOT NULL,
+    seq           INTEGER NOT NULL,
+    PRIMARY KEY (subscriber_id, donation_id, message_id)
 );
 ";
 
@@ -187,7 +194,52 @@ impl Store {
 
     /// Drops a deleted subscriber's delivery state (and with it what was pending).
     fn forget(&self, subscriber_id: &str) -> rusqlite::Result<()> {
+        self.conn.execute("DELETE FROM chat_lines WHERE subscriber_id = ?1", params![subscriber_id])?;
         self.conn.execute("DELETE FROM webhook_outbox WHERE subscriber_id = ?1", params![subscriber_id]).map(drop)
+    }
+
+    /// Remembers that the chat's message `message_id` is the line of the event
+    /// `seq`, which shows the donations `donation_ids`: an erasure of one of
+    /// them edits or deletes it.
+    fn remember_line(
+        &self,
+        subscriber_id: &str,
+        donation_ids: &[String],
+        message_id: &str,
+        seq: u64,
+    ) -> rusqlite::Result<()> {
+        let mut insert = self.conn.prepare_cached(
+            "INSERT OR REPLACE INTO chat_lines (subscriber_id, donation_id, message_id, seq) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for d in donation_ids {
+            insert.execute(params![subscriber_id, d, message_id, seq as i64])?;
+        }
+        Ok(())
+    }
+
+    /// The chat's messages that showed `donation_id`, with the seq of each one's event.
+    fn lines(&self, subscriber_id: &str, donation_id: &str) -> rusqlite::Result<Vec<(String, u64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT message_id, seq FROM chat_lines WHERE subscriber_id = ?1 AND donation_id = ?2 ORDER BY seq",
+        )?;
+        let rows =
+            stmt.query_map(params![subscriber_id, donation_id], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+        rows.collect()
+    }
+
+    /// A message no longer to mend for `donation_id` (edited, deleted, or gone).
+    fn drop_line(&self, subscriber_id: &str, donation_id: &str, message_id: &str) -> rusqlite::Result<()> {
+        self.conn
+            .execute(
+                "DELETE FROM chat_lines WHERE subscriber_id = ?1 AND donation_id = ?2 AND message_id = ?3",
+                params![subscriber_id, donation_id, message_id],
+            )
+            .map(drop)
+    }
+
+    /// The event at `seq` as the log holds it now (an erased donor's name gone).
+    fn event(&self, seq: u64) -> rusqlite::Result<Option<Outgoing>> {
+        Ok(self.next(seq.saturating_sub(1), None)?.0.filter(|ev| ev.seq == seq))
     }
 
     /// The stored state of a subscriber; a new one starts right after the event that created it.
@@ -544,7 +596,26 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
             continue;
         }
         let body = if sub.format.is_signed() { Some(payload(&ev)) } else { chat_body(&ctx.views, &sub, &ev) };
-        let Some(body) = body else {
+        // A donor erased: the Discord channel's lines that showed them are
+        // written again without them, or deleted (Slack's webhooks cannot).
+        let erased = match erased_donation(&sub, &ev) {
+            Some(donation) => {
+                let (id, d) = (sub.id.clone(), donation.clone());
+                match ctx.db(move |s| s.lines(&id, &d)).await {
+                    Ok(lines) if lines.is_empty() => None,
+                    Ok(lines) => Some((donation, lines)),
+                    Err(err) => {
+                        tracing::error!(%err, "webhook outbox: cannot read a chat's lines");
+                        if !ctx.sleep(Duration::from_secs(1)).await {
+                            return;
+                        }
+                        continue;
+                    }
+                }
+            }
+            None => None,
+        };
+        if body.is_none() && erased.is_none() {
             // An event a chat is not told of (a refund, an erasure): passed over.
             status.cursor = ev.seq;
             scanned = ev.seq;
@@ -553,11 +624,19 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
                 tracing::error!(%err, "webhook outbox: cannot save the delivery state");
             }
             continue;
-        };
+        }
         let event_id = format!("evt_{}", ev.seq);
         let result = tokio::select! {
             _ = ctx.shutdown.cancelled() => return,
-            r = post(&ctx.client, &sub, (&event_id, ev.kind), body) => r,
+            r = async {
+                match (erased, body) {
+                    (Some((donation, lines)), _) => mend_lines(&ctx, &sub, &donation, lines).await,
+                    (None, Some(body)) if sub.format == HookFormat::Discord => {
+                        post_line(&ctx, &sub, &ev, &event_id, body).await
+                    }
+                    (None, body) => post(&ctx.client, &sub, (&event_id, ev.kind), body.unwrap_or_default()).await,
+                }
+            } => r,
         };
         status.last_attempt_at = Some(wall_ms());
         status.last_event = Some(format!("evt_{}", ev.seq));
@@ -638,19 +717,140 @@ pub async fn ping(
     post(client, sub, (&id, "ping"), body).await
 }
 
+/// The donation a Discord channel must forget: the one `ev` erases.
+fn erased_donation(sub: &Subscriber, ev: &Outgoing) -> Option<String> {
+    if sub.format != HookFormat::Discord || ev.kind != "donation.erased" {
+        return None;
+    }
+    let frame: Value = serde_json::from_str(&ev.frame).ok()?;
+    frame["donation"]["id"].as_str().map(str::to_owned)
+}
+
+/// The donations a frame shows (a donation, its released words, a draw's
+/// winner): the objects with an `id` and a `donor`, as an erasure finds them.
+fn shown_donations(frame: &str) -> Vec<String> {
+    fn walk(v: &Value, found: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                if let (Some(id), true) = (o.get("id").and_then(Value::as_str), o.contains_key("donor"))
+                    && !found.iter().any(|f| f == id)
+                {
+                    found.push(id.to_owned());
+                }
+                o.values().for_each(|v| walk(v, found));
+            }
+            Value::Array(a) => a.iter().for_each(|v| walk(v, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    if let Ok(v) = serde_json::from_str::<Value>(frame) {
+        walk(&v, &mut found);
+    }
+    found
+}
+
+/// `url` with `param` added to its query.
+fn with_query(url: &str, param: &str) -> String {
+    format!("{url}{}{param}", if url.contains('?') { '&' } else { '?' })
+}
+
+/// The address of one of the messages a Discord webhook made (its query, a
+/// thread's, kept).
+fn message_url(url: &str, message_id: &str) -> String {
+    let (path, query) = url.split_once('?').map_or((url, None), |(p, q)| (p, Some(q)));
+    let path = path.trim_end_matches('/');
+    match query {
+        Some(q) => format!("{path}/messages/{message_id}?{q}"),
+        None => format!("{path}/messages/{message_id}"),
+    }
+}
+
+/// A line to a Discord channel, posted with `wait=true` so that Discord
+/// answers the message it made: its id is kept with the donations the line
+/// shows, so that an erasure can mend it.
+async fn post_line(ctx: &Ctx, sub: &Subscriber, ev: &Outgoing, event_id: &str, body: String) -> Result<u16, String> {
+    let url = with_query(&sub.url, "wait=true");
+    let (code, answer) = send(&ctx.client, sub, (Method::POST, &url), (event_id, ev.kind), body).await?;
+    let shown = shown_donations(&ev.frame);
+    let message = serde_json::from_slice::<Value>(&answer).ok().and_then(|v| v["id"].as_str().map(str::to_owned));
+    if let (true, false, Some(message)) = ((200..300).contains(&code), shown.is_empty(), message) {
+        let (id, seq) = (sub.id.clone(), ev.seq);
+        if let Err(err) = ctx.db(move |s| s.remember_line(&id, &shown, &message, seq)).await {
+            tracing::error!(%err, "webhook outbox: cannot keep a chat line's id");
+        }
+    }
+    Ok(code)
+}
+
+/// Each Discord message that showed an erased donation, written again from
+/// its event as the log now holds it (without the name and the words), or
+/// deleted when nothing is left to say; one already gone (`404`) is done. The
+/// first failure's status or error, else `204`.
+async fn mend_lines(ctx: &Ctx, sub: &Subscriber, donation: &str, lines: Vec<(String, u64)>) -> Result<u16, String> {
+    for (message, seq) in lines {
+        let event = ctx.db(move |s| s.event(seq)).await?;
+        let body = event.as_ref().and_then(|ev| chat_body(&ctx.views, sub, ev));
+        let url = message_url(&sub.url, &message);
+        let id = format!("evt_{seq}");
+        let code = match body {
+            Some(body) => send(&ctx.client, sub, (Method::PATCH, &url), (&id, "donation.erased"), body).await?.0,
+            None => send(&ctx.client, sub, (Method::DELETE, &url), (&id, "donation.erased"), String::new()).await?.0,
+        };
+        if !(200..300).contains(&code) && code != 404 {
+            return Ok(code);
+        }
+        let (sub_id, donation) = (sub.id.clone(), donation.to_owned());
+        ctx.db(move |s| s.drop_line(&sub_id, &donation, &message)).await?;
+    }
+    Ok(204)
+}
+
 /// One attempt of the event `(id, kind)`: the HTTP status, or why there was none.
-async fn post(client: &HttpClient, sub: &Subscriber, (id, kind): (&str, &str), body: String) -> Result<u16, String> {
+async fn post(client: &HttpClient, sub: &Subscriber, event: (&str, &str), body: String) -> Result<u16, String> {
+    send(client, sub, (Method::POST, &sub.url), event, body).await.map(|(code, _)| code)
+}
+
+/// The most of an answer read (a Discord message is a few kilobytes).
+const ANSWER_LIMIT: usize = 64 * 1024;
+
+/// One request about the event `(id, kind)` (a body, signed, unless it is
+/// empty): the HTTP status and what the receiver answered (up to
+/// [`ANSWER_LIMIT`]), or why there was none.
+async fn send(
+    client: &HttpClient,
+    sub: &Subscriber,
+    (method, url): (Method, &str),
+    (id, kind): (&str, &str),
+    body: String,
+) -> Result<(u16, Bytes), String> {
     let seconds = wall_ms() / 1000;
     let signature = super::sign(sub.secret.as_bytes(), seconds, body.as_bytes());
-    let req = Request::post(&sub.url)
-        .header(header::CONTENT_TYPE, "application/json")
+    // Only a Discord line's answer is read (the message it made).
+    let read = sub.format == HookFormat::Discord && method == Method::POST;
+    let mut req = Request::builder().method(method).uri(url);
+    if !body.is_empty() {
+        req = req.header(header::CONTENT_TYPE, "application/json");
+    }
+    let req = req
         .header(header::USER_AGENT, concat!("cagnotte/", env!("CARGO_PKG_VERSION")))
         .header("cagnotte-signature", signature)
         .header("cagnotte-event-id", id)
         .header("cagnotte-event-type", kind)
         .body(Full::new(Bytes::from(body)))
         .map_err(|e| format!("invalid request: {e}"))?;
-    match tokio::time::timeout(DELIVERY_TIMEOUT, client.request(req)).await {
+    let answer = async {
+        let res = client.request(req).await?;
+        let code = res.status().as_u16();
+        let body = if read {
+            // One too long is left unread.
+            Limited::new(res.into_body(), ANSWER_LIMIT).collect().await.map(|b| b.to_bytes()).unwrap_or_default()
+        } else {
+            Bytes::new()
+        };
+        Ok::<_, hyper_util::client::legacy::Error>((code, body))
+    };
+    match tokio::time::timeout(DELIVERY_TIMEOUT, answer).await {
         Err(_) => Err(format!("no answer within {} s", DELIVERY_TIMEOUT.as_secs())),
         Ok(Err(e)) => {
             // The causes say what failed: a refused connection, an untrusted certificate...
@@ -662,13 +862,36 @@ async fn post(client: &HttpClient, sub: &Subscriber, (id, kind): (&str, &str), b
             }
             Err(why)
         }
-        Ok(Ok(res)) => Ok(res.status().as_u16()),
+        Ok(Ok(answer)) => Ok(answer),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_discord_message_s_address_keeps_the_webhook_s_query() {
+        let hook = "https://discord.com/api/webhooks/1/abc";
+        assert_eq!(with_query(hook, "wait=true"), "https://discord.com/api/webhooks/1/abc?wait=true");
+        assert_eq!(with_query(&format!("{hook}?thread_id=9"), "wait=true"), format!("{hook}?thread_id=9&wait=true"));
+        assert_eq!(message_url(hook, "77"), format!("{hook}/messages/77"));
+        assert_eq!(message_url(&format!("{hook}/?thread_id=9"), "77"), format!("{hook}/messages/77?thread_id=9"));
+    }
+
+    #[test]
+    fn a_line_shows_the_donations_an_erasure_finds() {
+        let frame = json!({
+            "type": "prize_drawn",
+            "draw": {"prize": "Poster", "winner": {"id": "d2", "donor": "Ana", "amount": 500}},
+            "donation": {"id": "d1", "donor": null, "message": "Courage"},
+            "milestone": {"id": "m1", "label": "Palier"},
+        });
+        let mut shown = shown_donations(&frame.to_string());
+        shown.sort();
+        assert_eq!(shown, ["d1", "d2"]);
+        assert!(shown_donations(&json!({"milestone": {"id": "m1"}}).to_string()).is_empty());
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {

@@ -2335,3 +2335,134 @@ async fn a_challenge_whose_time_runs_out_is_said_in_the_channel() {
     let lines = receiver.posted("discord", 4).await;
     assert_eq!(lines[3]["content"], "💛 Bob a donné 1,00\u{a0}€. Total du live\u{a0}: 16,50\u{a0}€.");
 }
+
+/// A Discord webhook as Discord answers it: `POST /hook?wait=true` makes a
+/// message and answers its `id` ("1", "2"…; `204` without `wait`), `PATCH` and
+/// `DELETE /hook/messages/{id}` edit and delete it (`404` for one it does not
+/// have, `503` while `failures` is above zero).
+#[derive(Clone, Default)]
+struct FakeDiscord {
+    /// Every request: method, path and query, body.
+    seen: Arc<Mutex<Vec<(String, String, String)>>>,
+    /// Each message's content, by id - 1; `None` once deleted.
+    messages: Arc<Mutex<Vec<Option<String>>>>,
+    failures: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl FakeDiscord {
+    async fn start(&self) -> String {
+        let me = self.clone();
+        let handler = move |method: axum::http::Method, uri: axum::http::Uri, body: String| {
+            let me = me.clone();
+            async move {
+                use axum::http::StatusCode as S;
+                use std::sync::atomic::Ordering;
+                me.seen.lock().unwrap().push((method.to_string(), uri.to_string(), body.clone()));
+                let content = serde_json::from_str::<Value>(&body).ok().map(|v| v["content"].clone());
+                let mut messages = me.messages.lock().unwrap();
+                if method == axum::http::Method::POST && uri.path() == "/hook" {
+                    messages.push(content.and_then(|c| c.as_str().map(str::to_owned)));
+                    let id = messages.len().to_string();
+                    return if uri.query() == Some("wait=true") {
+                        (S::OK, json!({"id": id, "content": messages.last()}).to_string())
+                    } else {
+                        (S::NO_CONTENT, String::new())
+                    };
+                }
+                if me.failures.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+                    return (S::SERVICE_UNAVAILABLE, String::new());
+                }
+                let Some(slot) = uri
+                    .path()
+                    .strip_prefix("/hook/messages/")
+                    .and_then(|id| id.parse::<usize>().ok())
+                    .and_then(|n| messages.get_mut(n.checked_sub(1)?))
+                    .filter(|m| m.is_some())
+                else {
+                    return (S::NOT_FOUND, String::new());
+                };
+                if method == axum::http::Method::DELETE {
+                    *slot = None;
+                    (S::NO_CONTENT, String::new())
+                } else {
+                    *slot = content.and_then(|c| c.as_str().map(str::to_owned));
+                    (S::OK, json!({"content": slot}).to_string())
+                }
+            }
+        };
+        let router = axum::Router::new().fallback(handler);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        format!("http://{addr}/hook")
+    }
+
+    fn messages(&self) -> Vec<Option<String>> {
+        self.messages.lock().unwrap().clone()
+    }
+
+    /// The requests about message `id` (method, body).
+    fn about(&self, id: usize) -> Vec<(String, String)> {
+        let path = format!("/hook/messages/{id}");
+        let seen = self.seen.lock().unwrap();
+        seen.iter().filter(|(_, uri, _)| *uri == path).map(|(m, _, b)| (m.clone(), b.clone())).collect()
+    }
+}
+
+/// A donor erased after their gift was said in a Discord channel: the line
+/// that announced the gift is written again without them (the same words
+/// here: a held gift's line names no one), the line that quoted their name
+/// and words is deleted, each once it goes through (a failed attempt
+/// retried), also after a restart; the other donors' lines are left alone; a
+/// line already deleted in the channel is passed over.
+#[tokio::test]
+async fn an_erased_donor_s_lines_leave_the_discord_channel() {
+    let discord = FakeDiscord::default();
+    let hook = discord.start().await;
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    app.moderate(&live, json!({"mode": "manual"})).await;
+    let body = json!({"url": hook, "format": "discord", "campaign_id": live.campaign_id});
+    let (s, v) = app.post("/api/v1/webhooks", Some(ADMIN), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    async fn give(app: &TestApp, live: &TestLive, donor: &str, message: &str) -> String {
+        let gift = json!({"amount": 1500, "currency": "EUR", "donor": donor, "message": message});
+        let (s, d) = app.donate(live, gift).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        d["donation"]["id"].as_str().unwrap().to_owned()
+    }
+    let yasmine = give(&app, &live, "Yasmine Haddad", "De la part de Yasmine").await;
+    let (s, _) = app.post(&format!("/api/v1/donations/{yasmine}/approve"), Some(&live.key), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let bob = give(&app, &live, "Bob", "Courage").await;
+    let said = |total: &str| Some(format!("💛 Nouveau don de 15,00\u{a0}€. Total du live\u{a0}: {total}\u{a0}€."));
+    let lines = vec![
+        said("15,00"),
+        Some("💬 Yasmine Haddad (15,00\u{a0}€)\u{a0}: «\u{a0}De la part de Yasmine\u{a0}»".to_owned()),
+        said("30,00"),
+    ];
+    until(15, "three lines", async || (discord.messages() == lines).then_some(())).await;
+    assert!(discord.seen.lock().unwrap().iter().all(|(m, uri, _)| m == "POST" && uri == "/hook?wait=true"));
+    // After a restart, the first attempt refused.
+    let app = app.restart().await;
+    discord.failures.store(1, std::sync::atomic::Ordering::SeqCst);
+    let (s, v) = app.post(&format!("/api/v1/donations/{yasmine}/erase"), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let mended = vec![said("15,00"), None, said("30,00")];
+    until(15, "Yasmine's lines mended", async || (discord.messages() == mended).then_some(())).await;
+    let patch = serde_json::from_str::<Value>(&discord.about(1).last().unwrap().1).unwrap();
+    assert_eq!(discord.about(1).len(), 2, "the refused attempt, then the edit");
+    assert_eq!(patch["content"], json!(said("15,00")));
+    assert_eq!(discord.about(2), [("DELETE".to_owned(), String::new())]);
+    assert!(discord.about(3).is_empty(), "Bob's line is left alone");
+    // Bob's line deleted by a moderator in the channel: his erasure finds it
+    // gone and the channel goes on.
+    discord.messages.lock().unwrap()[2] = None;
+    let (s, _) = app.post(&format!("/api/v1/donations/{bob}/erase"), Some(ADMIN), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    give(&app, &live, "Cléo", "Bravo").await;
+    until(15, "Cléo's line", async || (discord.messages().len() == 4).then_some(())).await;
+    assert_eq!(discord.about(3).len(), 1, "one attempt at Bob's line, answered 404");
+    let seen = discord.seen.lock().unwrap();
+    assert!(seen.iter().filter(|(m, ..)| m != "POST").all(|(.., body)| !body.contains("Yasmine")), "{seen:?}");
+}
