@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS chat_lines (
 ";
 
 /// The log's event kinds that subscribers receive, and their outgoing names.
-pub const KINDS: [(&str, &str); 18] = [
+pub const KINDS: [(&str, &str); 19] = [
     ("donation", "donation.created"),
     ("refund", "donation.refunded"),
     ("partial_refund", "donation.partially_refunded"),
@@ -78,6 +78,7 @@ pub const KINDS: [(&str, &str); 18] = [
     ("prize_drawn", "prize.drawn"),
     ("donation_erased", "donation.erased"),
     ("text_released", "donation.text_released"),
+    ("text_hidden", "donation.text_hidden"),
     ("live_started", "live.started"),
     ("live_ended", "live.ended"),
     ("campaign_opened", "campaign.opened"),
@@ -227,7 +228,7 @@ impl Store {
         rows.collect()
     }
 
-    /// A message no longer to mend for `donation_id` (edited, deleted, or gone).
+    /// A message no longer to mend for `donation_id` (deleted, or gone).
     fn drop_line(&self, subscriber_id: &str, donation_id: &str, message_id: &str) -> rusqlite::Result<()> {
         self.conn
             .execute(
@@ -596,14 +597,15 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
             continue;
         }
         let body = if sub.format.is_signed() { Some(payload(&ev)) } else { chat_body(&ctx.views, &sub, &ev) };
-        // A donor erased: the Discord channel's lines that showed them are
-        // written again without them, or deleted (Slack's webhooks cannot).
-        let erased = match erased_donation(&sub, &ev) {
-            Some(donation) => {
+        // A donor erased, or their name or words taken off the air: the
+        // Discord channel's lines that showed them are written again without
+        // them, or deleted (Slack's webhooks cannot).
+        let mended = match mended_donation(&sub, &ev) {
+            Some((donation, now)) => {
                 let (id, d) = (sub.id.clone(), donation.clone());
                 match ctx.db(move |s| s.lines(&id, &d)).await {
                     Ok(lines) if lines.is_empty() => None,
-                    Ok(lines) => Some((donation, lines)),
+                    Ok(lines) => Some((donation, now, lines)),
                     Err(err) => {
                         tracing::error!(%err, "webhook outbox: cannot read a chat's lines");
                         if !ctx.sleep(Duration::from_secs(1)).await {
@@ -615,7 +617,7 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
             }
             None => None,
         };
-        if body.is_none() && erased.is_none() {
+        if body.is_none() && mended.is_none() {
             // An event a chat is not told of (a refund, an erasure): passed over.
             status.cursor = ev.seq;
             scanned = ev.seq;
@@ -629,8 +631,8 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
         let result = tokio::select! {
             _ = ctx.shutdown.cancelled() => return,
             r = async {
-                match (erased, body) {
-                    (Some((donation, lines)), _) => mend_lines(&ctx, &sub, &donation, lines).await,
+                match (mended, body) {
+                    (Some((donation, now, lines)), _) => mend_lines(&ctx, (&sub, ev.kind), (&donation, now), lines).await,
                     (None, Some(body)) if sub.format == HookFormat::Discord => {
                         post_line(&ctx, &sub, &ev, &event_id, body).await
                     }
@@ -717,13 +719,35 @@ pub async fn ping(
     post(client, sub, (&id, "ping"), body).await
 }
 
-/// The donation a Discord channel must forget: the one `ev` erases.
-fn erased_donation(sub: &Subscriber, ev: &Outgoing) -> Option<String> {
-    if sub.format != HookFormat::Discord || ev.kind != "donation.erased" {
+/// The donation whose lines a Discord channel must mend after `ev`: the one
+/// it erases (the log's rows already hold it without the name), or the one
+/// whose name or words it takes off the air, with how viewers now see it.
+fn mended_donation(sub: &Subscriber, ev: &Outgoing) -> Option<(String, Option<Value>)> {
+    if sub.format != HookFormat::Discord || !matches!(ev.kind, "donation.erased" | "donation.text_hidden") {
         return None;
     }
-    let frame: Value = serde_json::from_str(&ev.frame).ok()?;
-    frame["donation"]["id"].as_str().map(str::to_owned)
+    let mut frame: Value = serde_json::from_str(&ev.frame).ok()?;
+    let id = frame["donation"]["id"].as_str()?.to_owned();
+    Some((id, (ev.kind == "donation.text_hidden").then(|| frame["donation"].take())))
+}
+
+/// `frame` with the donation `now` shows (its `id`) named and quoted as in
+/// `now`, wherever it appears.
+fn shown_as(frame: &mut Value, now: &Value) {
+    match frame {
+        Value::Object(o) => {
+            if o.get("id") == now.get("id") && o.contains_key("donor") {
+                for key in ["donor", "message", "moderation"] {
+                    if let Some(v) = now.get(key) {
+                        o.insert(key.to_owned(), v.clone());
+                    }
+                }
+            }
+            o.values_mut().for_each(|v| shown_as(v, now));
+        }
+        Value::Array(a) => a.iter_mut().for_each(|v| shown_as(v, now)),
+        _ => {}
+    }
 }
 
 /// The donations a frame shows (a donation, its released words, a draw's
@@ -783,25 +807,40 @@ async fn post_line(ctx: &Ctx, sub: &Subscriber, ev: &Outgoing, event_id: &str, b
     Ok(code)
 }
 
-/// Each Discord message that showed an erased donation, written again from
-/// its event as the log now holds it (without the name and the words), or
-/// deleted when nothing is left to say; one already gone (`404`) is done. The
-/// first failure's status or error, else `204`.
-async fn mend_lines(ctx: &Ctx, sub: &Subscriber, donation: &str, lines: Vec<(String, u64)>) -> Result<u16, String> {
+/// Each Discord message that showed `donation`, written again from its event
+/// as the log now holds it (an erased donor's name and words gone), the
+/// donation shown as `now` when given (a name or words hidden), or deleted
+/// when nothing is left to say; one already gone (`404`) is done. The first
+/// failure's status or error, else `204`.
+async fn mend_lines(
+    ctx: &Ctx,
+    (sub, kind): (&Subscriber, &str),
+    (donation, now): (&str, Option<Value>),
+    lines: Vec<(String, u64)>,
+) -> Result<u16, String> {
     for (message, seq) in lines {
-        let event = ctx.db(move |s| s.event(seq)).await?;
+        let mut event = ctx.db(move |s| s.event(seq)).await?;
+        if let (Some(ev), Some(now)) = (event.as_mut(), now.as_ref())
+            && let Ok(mut frame) = serde_json::from_str::<Value>(&ev.frame)
+        {
+            shown_as(&mut frame, now);
+            ev.frame = frame.to_string();
+        }
         let body = event.as_ref().and_then(|ev| chat_body(&ctx.views, sub, ev));
         let url = message_url(&sub.url, &message);
         let id = format!("evt_{seq}");
-        let code = match body {
-            Some(body) => send(&ctx.client, sub, (Method::PATCH, &url), (&id, "donation.erased"), body).await?.0,
-            None => send(&ctx.client, sub, (Method::DELETE, &url), (&id, "donation.erased"), String::new()).await?.0,
+        // An edited message may need mending again (its words hidden, then its name).
+        let (code, gone) = match body {
+            Some(body) => (send(&ctx.client, sub, (Method::PATCH, &url), (&id, kind), body).await?.0, false),
+            None => (send(&ctx.client, sub, (Method::DELETE, &url), (&id, kind), String::new()).await?.0, true),
         };
         if !(200..300).contains(&code) && code != 404 {
             return Ok(code);
         }
-        let (sub_id, donation) = (sub.id.clone(), donation.to_owned());
-        ctx.db(move |s| s.drop_line(&sub_id, &donation, &message)).await?;
+        if gone || code == 404 {
+            let (sub_id, donation) = (sub.id.clone(), donation.to_owned());
+            ctx.db(move |s| s.drop_line(&sub_id, &donation, &message)).await?;
+        }
     }
     Ok(204)
 }
@@ -958,6 +997,7 @@ mod tests {
             Fact::MatchUsedUp { match_id: "m".into() },
             Fact::PollClosed { live_id: "l".into(), poll_id: "p".into() },
             Fact::DonationErased { donation_id: "d".into() },
+            Fact::TextHidden { donation_id: "d".into(), donor: true, message: false },
             Fact::TextReleased { donation_id: "d".into() },
             Fact::LiveStarted { live_id: "l".into(), scheduled_at: crate::domain::Timestamp::from_millis(1) },
             Fact::LiveEnded { live_id: "l".into(), ends_at: crate::domain::Timestamp::from_millis(2) },

@@ -1131,6 +1131,7 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
             "prize.drawn",
             "donation.erased",
             "donation.text_released",
+            "donation.text_hidden",
             "live.started",
             "live.ended",
             "campaign.opened",
@@ -2465,4 +2466,45 @@ async fn an_erased_donor_s_lines_leave_the_discord_channel() {
     assert_eq!(discord.about(3).len(), 1, "one attempt at Bob's line, answered 404");
     let seen = discord.seen.lock().unwrap();
     assert!(seen.iter().filter(|(m, ..)| m != "POST").all(|(.., body)| !body.contains("Yasmine")), "{seen:?}");
+}
+
+/// A name or words taken off the air by the host or a moderator after a
+/// Discord channel was told of them: the gift's line is written again as
+/// viewers now see it; signed subscribers get `donation.text_hidden`.
+#[tokio::test]
+async fn hidden_words_and_names_leave_the_discord_channel() {
+    let (discord, receiver) = (FakeDiscord::default(), Receiver::default());
+    let (hook, base) = (discord.start().await, receiver.start().await);
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let body = json!({"url": hook, "format": "discord", "campaign_id": live.campaign_id});
+    assert_eq!(app.post("/api/v1/webhooks", Some(ADMIN), body).await.0, StatusCode::CREATED);
+    subscribe(&app, &format!("{base}/bot"), &live.campaign_id).await;
+    let gift = json!({"amount": 1500, "currency": "EUR", "donor": "Ana", "message": "Un mot de trop"});
+    let (s, d) = app.donate(&live, gift).await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let id = d["donation"]["id"].as_str().unwrap().to_owned();
+    let line =
+        |who: &str, words: &str| Some(format!("💛 {who} 15,00\u{a0}€{words}. Total du live\u{a0}: 15,00\u{a0}€."));
+    let said = vec![line("Ana a donné", " — «\u{a0}Un mot de trop\u{a0}»")];
+    until(15, "Ana's line", async || (discord.messages() == said).then_some(())).await;
+    for (hide, now) in [("message", line("Ana a donné", "")), ("donor", line("Nouveau don de", ""))] {
+        let path = format!("/api/v1/donations/{id}/hide");
+        assert_eq!(app.post(&path, Some(&live.key), json!({hide: true})).await.0, StatusCode::OK);
+        until(15, hide, async || (discord.messages() == [now.clone()]).then_some(())).await;
+    }
+    assert_eq!(discord.about(1).iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>(), ["PATCH", "PATCH"]);
+    let events = receiver.posted("bot", 3).await;
+    let shown: Vec<_> = events
+        .iter()
+        .map(|e| (e["type"].clone(), e["data"]["donation"]["donor"].clone(), e["data"]["donation"]["message"].clone()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (json!("donation.created"), json!("Ana"), json!("Un mot de trop")),
+            (json!("donation.text_hidden"), json!("Ana"), Value::Null),
+            (json!("donation.text_hidden"), Value::Null, Value::Null),
+        ]
+    );
 }
