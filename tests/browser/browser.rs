@@ -237,6 +237,7 @@ impl Browser {
         .await;
     }
 
+    /// Pages from now on see the clock of `zone` (a tz database name).
     pub async fn time_zone(&self, zone: &str) {
         self.cdp("Emulation.setTimezoneOverride", json!({"timezoneId": zone})).await;
     }
@@ -326,4 +327,14 @@ pub fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
         other => panic!("unexpected PNG color type {other:?}"),
     };
     (info.width, info.height, rgba)
+}
+
+/// A time zone where it is about noon now (from 12:00 to 12:59), as the tz
+/// database names it and as its offset: this evening is still today there
+/// and tomorrow a day ahead, whenever the test runs.
+pub fn noon_zone() -> (String, time::UtcOffset) {
+    let utc_hour = i32::from(time::OffsetDateTime::now_utc().hour());
+    let offset = ((12 - utc_hour + 36) % 24) - 12;
+    let name = if offset >= 0 { format!("Etc/GMT-{offset}") } else { format!("Etc/GMT+{}", -offset) };
+    (name, time::UtcOffset::from_hms(offset as i8, 0, 0).expect("at most twelve hours"))
 }

@@ -1,7 +1,7 @@
 //! The campaign widgets any live overlay can show: the leaderboard of the
 //! campaign's lives and its next live.
 
-use crate::browser::{Browser, eventually, with_browser};
+use crate::browser::{Browser, eventually, noon_zone, with_browser};
 use crate::dashboard::{FR_DAYS, FR_MONTHS};
 use crate::helpers::*;
 use serde_json::json;
@@ -22,8 +22,10 @@ async fn ranking(b: &Browser, list: &str, len: usize) -> Vec<String> {
 async fn the_lives_leaderboard_and_the_next_live_follow_the_campaign() {
     let app = spawn_app().await;
     let live = app.setup().await;
-    // Next Wednesday at 19:00 UTC, whatever today is, so the live is always upcoming.
-    let today = OffsetDateTime::now_utc();
+    // The pages' clock where it is about noon: next Wednesday at 19:00 there,
+    // whatever today is, so the live is always upcoming.
+    let (zone, offset) = noon_zone();
+    let today = OffsetDateTime::now_utc().to_offset(offset);
     let ahead = (7 + 2 - i64::from(today.weekday().number_days_from_monday())) % 7 + 7;
     let wednesday = (today + time::Duration::days(ahead)).replace_time(time::macros::time!(19:00));
     let at = wednesday.format(&time::format_description::well_known::Rfc3339).unwrap();
@@ -36,6 +38,7 @@ async fn the_lives_leaderboard_and_the_next_live_follow_the_campaign() {
     // The campaign's document read every 300 s: another live edited or created
     // shows within seconds all the same (the campaign's totals stream says so).
     with_browser(async |b| {
+        b.time_zone(&zone).await;
         b.goto(&url("schedule", "fr")).await;
         b.wait_live().await;
         let text = eventually("the next live shows", Duration::from_secs(10), || async {
@@ -61,16 +64,14 @@ async fn the_lives_leaderboard_and_the_next_live_follow_the_campaign() {
         let fits = "var r = document.getElementById('w-schedule').getBoundingClientRect(); return [r.bottom <= innerHeight, r.right <= innerWidth, innerHeight]";
         assert_eq!(b.js(fits).await, json!([true, true, 120]));
         // Sooner and sooner lives: within the coming week, the weekday is
-        // enough; tomorrow's is "demain"; today's "aujourd'hui" (at 23:30,
-        // checked unless the test runs that late).
+        // enough; tomorrow's is "demain"; tonight's "aujourd'hui".
         let at_19 = |days: i64| (today + time::Duration::days(days)).replace_time(time::macros::time!(19:00));
         let in_two_days = format!("{} 19:00 — Léa", FR_DAYS[at_19(2).weekday().number_days_from_monday() as usize]);
-        let mut sooner =
-            vec![(at_19(2), "Léa", in_two_days), (at_19(1), "Inès", "demain 19:00 — Inès".to_owned())];
-        let tonight = today.replace_time(time::macros::time!(23:30));
-        if tonight - OffsetDateTime::now_utc() > time::Duration::minutes(5) {
-            sooner.push((tonight, "Noé", "aujourd'hui 23:30 — Noé".to_owned()));
-        }
+        let sooner = [
+            (at_19(2), "Léa", in_two_days),
+            (at_19(1), "Inès", "demain 19:00 — Inès".to_owned()),
+            (today.replace_time(time::macros::time!(23:30)), "Noé", "aujourd'hui 23:30 — Noé".to_owned()),
+        ];
         for (when, host, want) in sooner {
             let at = when.format(&time::format_description::well_known::Rfc3339).unwrap();
             app.live(&live.campaign_id, json!({"host": host, "scheduled_at": at})).await;

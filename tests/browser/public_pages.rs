@@ -2,7 +2,7 @@
 //! see of a live and of a campaign, updated live over the public stream; and
 //! the CSV export downloaded from the dashboard, parsed back by Python.
 
-use crate::browser::{Browser, eventually, with_browser};
+use crate::browser::{Browser, eventually, noon_zone, with_browser};
 use crate::dashboard::{FR_DAYS, FR_MONTHS, fr, on, sign_in, text, wait_text};
 use crate::helpers::{ADMIN, TestApp, TestLive, from_now, spawn_app};
 use reqwest::StatusCode;
@@ -1122,7 +1122,7 @@ async fn a_live_page_says_how_long_until_the_live_starts() {
     let body = json!({"sponsor": "Boulangerie", "ratio": [1, 1], "cap": 50000, "starts_at": tomorrow});
     app.add_match(&c, body).await;
     with_browser(async |b| {
-        b.time_zone(&noon_zone()).await;
+        b.time_zone(&noon_zone().0).await;
         let clock = async |iso: &str, lang: &str| {
             let script = format!(
                 "return new Intl.DateTimeFormat('{lang}', {{ timeStyle: 'short' }}).format(new Date(arguments[0]))"
@@ -1397,14 +1397,6 @@ async fn the_pages_and_the_counter_thank_the_donors_once_the_campaign_is_over() 
     .await;
 }
 
-/// A time zone where it is about noon now (between 11:30 and 12:30): two
-/// hours ahead is still today there, a day and two hours ahead tomorrow.
-fn noon_zone() -> String {
-    let utc_hour = time::OffsetDateTime::now_utc().hour() as i32;
-    let offset = ((12 - utc_hour + 36) % 24) - 12;
-    if offset >= 0 { format!("Etc/GMT-{offset}") } else { format!("Etc/GMT+{}", -offset) }
-}
-
 /// A sponsor's window ahead ("power hour"): the viewers' page announces it
 /// with its hours, then says it pays from its minute, until when, on the
 /// visitor's clock; moved by the organisers, it is followed at once.
@@ -1423,7 +1415,7 @@ async fn the_viewers_page_announces_a_sponsor_s_window_ahead_and_its_end() {
     let live = app.live(&cid, json!({"host": "Ana"})).await;
     with_browser(async |b| {
         // An hour ahead is the same day, written as a time.
-        b.time_zone(&noon_zone()).await;
+        b.time_zone(&noon_zone().0).await;
         let clock = async |iso: &str| {
             on(b, iso, "return new Intl.DateTimeFormat('fr-FR', { timeStyle: 'short' }).format(new Date(arguments[0]))")
                 .await
