@@ -201,7 +201,7 @@ impl Store {
 
     /// Remembers that the chat's message `message_id` is the line of the event
     /// `seq`, which shows the donations `donation_ids`: an erasure of one of
-    /// them edits or deletes it.
+    /// them, or its name or words hidden, edits or deletes it.
     fn remember_line(
         &self,
         subscriber_id: &str,
@@ -617,8 +617,26 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
             }
             None => None,
         };
-        if body.is_none() && mended.is_none() {
-            // An event a chat is not told of (a refund, an erasure): passed over.
+        let event_id = format!("evt_{}", ev.seq);
+        let attempt = async {
+            match (mended, body) {
+                (Some((donation, now, lines)), _) => {
+                    Some(mend_lines(&ctx, (&sub, ev.kind), (&donation, now), lines).await)
+                }
+                (None, Some(body)) if sub.format == HookFormat::Discord => {
+                    Some(post_line(&ctx, &sub, &ev, &event_id, body).await)
+                }
+                (None, Some(body)) => Some(post(&ctx.client, &sub, (&event_id, ev.kind), body).await),
+                (None, None) => None,
+            }
+        };
+        let result = tokio::select! {
+            _ = ctx.shutdown.cancelled() => return,
+            r = attempt => r,
+        };
+        let Some(result) = result else {
+            // An event a chat is not told of (a refund; an erasure, or a name
+            // hidden, with no line to mend): passed over.
             status.cursor = ev.seq;
             scanned = ev.seq;
             let saved = status.clone();
@@ -626,19 +644,6 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
                 tracing::error!(%err, "webhook outbox: cannot save the delivery state");
             }
             continue;
-        }
-        let event_id = format!("evt_{}", ev.seq);
-        let result = tokio::select! {
-            _ = ctx.shutdown.cancelled() => return,
-            r = async {
-                match (mended, body) {
-                    (Some((donation, now, lines)), _) => mend_lines(&ctx, (&sub, ev.kind), (&donation, now), lines).await,
-                    (None, Some(body)) if sub.format == HookFormat::Discord => {
-                        post_line(&ctx, &sub, &ev, &event_id, body).await
-                    }
-                    (None, body) => post(&ctx.client, &sub, (&event_id, ev.kind), body.unwrap_or_default()).await,
-                }
-            } => r,
         };
         status.last_attempt_at = Some(wall_ms());
         status.last_event = Some(format!("evt_{}", ev.seq));
@@ -792,7 +797,7 @@ fn message_url(url: &str, message_id: &str) -> String {
 
 /// A line to a Discord channel, posted with `wait=true` so that Discord
 /// answers the message it made: its id is kept with the donations the line
-/// shows, so that an erasure can mend it.
+/// shows, so that an erasure or a hidden name can mend it.
 async fn post_line(ctx: &Ctx, sub: &Subscriber, ev: &Outgoing, event_id: &str, body: String) -> Result<u16, String> {
     let url = with_query(&sub.url, "wait=true");
     let (code, answer) = send(&ctx.client, sub, (Method::POST, &url), (event_id, ev.kind), body).await?;
