@@ -2413,9 +2413,10 @@ impl FakeDiscord {
 /// A donor erased after their gift was said in a Discord channel: the line
 /// that announced the gift is written again without them (the same words
 /// here: a held gift's line names no one), the line that quoted their name
-/// and words is deleted, each once it goes through (a failed attempt
-/// retried), also after a restart; the other donors' lines are left alone; a
-/// line already deleted in the channel is passed over.
+/// and words is deleted, the prize they won is won by an anonymous donor,
+/// each once it goes through (a failed attempt retried), also after a
+/// restart; the other donors' lines are left alone; a line already deleted in
+/// the channel is passed over.
 #[tokio::test]
 async fn an_erased_donor_s_lines_leave_the_discord_channel() {
     let discord = FakeDiscord::default();
@@ -2435,35 +2436,40 @@ async fn an_erased_donor_s_lines_leave_the_discord_channel() {
     let yasmine = give(&app, &live, "Yasmine Haddad", "De la part de Yasmine").await;
     let (s, _) = app.post(&format!("/api/v1/donations/{yasmine}/approve"), Some(&live.key), json!({})).await;
     assert_eq!(s, StatusCode::OK);
+    let (s, d) = app.post(&format!("/api/v1/lives/{}/draws", live.id), Some(ADMIN), json!({"prize": "Poster"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
     let bob = give(&app, &live, "Bob", "Courage").await;
     let said = |total: &str| Some(format!("💛 Nouveau don de 15,00\u{a0}€. Total du live\u{a0}: {total}\u{a0}€."));
+    let drawn = |who: &str| Some(format!("🎁 Tirage au sort «\u{a0}Poster\u{a0}»\u{a0}: {who} gagne\u{a0}!"));
     let lines = vec![
         said("15,00"),
         Some("💬 Yasmine Haddad (15,00\u{a0}€)\u{a0}: «\u{a0}De la part de Yasmine\u{a0}»".to_owned()),
+        drawn("Yasmine Haddad"),
         said("30,00"),
     ];
-    until(15, "three lines", async || (discord.messages() == lines).then_some(())).await;
+    until(15, "four lines", async || (discord.messages() == lines).then_some(())).await;
     assert!(discord.seen.lock().unwrap().iter().all(|(m, uri, _)| m == "POST" && uri == "/hook?wait=true"));
     // After a restart, the first attempt refused.
     let app = app.restart().await;
     discord.failures.store(1, std::sync::atomic::Ordering::SeqCst);
     let (s, v) = app.post(&format!("/api/v1/donations/{yasmine}/erase"), Some(ADMIN), json!({})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let mended = vec![said("15,00"), None, said("30,00")];
+    let mended = vec![said("15,00"), None, drawn("un donateur anonyme"), said("30,00")];
     until(15, "Yasmine's lines mended", async || (discord.messages() == mended).then_some(())).await;
     let patch = serde_json::from_str::<Value>(&discord.about(1).last().unwrap().1).unwrap();
     assert_eq!(discord.about(1).len(), 2, "the refused attempt, then the edit");
     assert_eq!(patch["content"], json!(said("15,00")));
     assert_eq!(discord.about(2), [("DELETE".to_owned(), String::new())]);
-    assert!(discord.about(3).is_empty(), "Bob's line is left alone");
+    assert_eq!(discord.about(3).iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>(), ["PATCH"]);
+    assert!(discord.about(4).is_empty(), "Bob's line is left alone");
     // Bob's line deleted by a moderator in the channel: his erasure finds it
     // gone and the channel goes on.
-    discord.messages.lock().unwrap()[2] = None;
+    discord.messages.lock().unwrap()[3] = None;
     let (s, _) = app.post(&format!("/api/v1/donations/{bob}/erase"), Some(ADMIN), json!({})).await;
     assert_eq!(s, StatusCode::OK);
     give(&app, &live, "Cléo", "Bravo").await;
-    until(15, "Cléo's line", async || (discord.messages().len() == 4).then_some(())).await;
-    assert_eq!(discord.about(3).len(), 1, "one attempt at Bob's line, answered 404");
+    until(15, "Cléo's line", async || (discord.messages().len() == 5).then_some(())).await;
+    assert_eq!(discord.about(4).len(), 1, "one attempt at Bob's line, answered 404");
     let seen = discord.seen.lock().unwrap();
     assert!(seen.iter().filter(|(m, ..)| m != "POST").all(|(.., body)| !body.contains("Yasmine")), "{seen:?}");
 }
