@@ -108,7 +108,7 @@
     a.href = l.stream_url;
     a.textContent = kind === "live"
       ? (lang === "en" ? "▶ Live now on " : "▶ En direct sur ") + where
-      : (lang === "en" ? "▶ Live now: " + l.host + " on " : "▶ En direct : " + l.host + " sur ") + where;
+      : (lang === "en" ? "▶ Live now: " + l.host + " on " : "▶ En direct\u00a0: " + l.host + " sur ") + where;
   }
   function schedule() {
     fetch("/api/v1/" + (kind === "live" ? "lives/" : "campaigns/") + encodeURIComponent(id), { cache: "no-store" })

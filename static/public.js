@@ -22,36 +22,36 @@
 
   var T = {
     fr: {
-      anonymous: "Anonyme", raised: "dons", matched: "abondés", of: " sur ", reached: " — objectif atteint, merci !",
-      challenge: "Défi en cours : ", challengeMet: "Défi réussi !", challengeLeft: function (m, s) {
+      anonymous: "Anonyme", raised: "dons", matched: "abondés", of: " sur ", reached: " — objectif atteint, merci\u00a0!",
+      challenge: "Défi en cours\u00a0: ", challengeMet: "Défi réussi\u00a0!", challengeLeft: function (m, s) {
         return "encore " + m + " min " + (s < 10 ? "0" : "") + s + " s";
       },
-      challengeMissed: "Temps écoulé", challengeOver: "Défi : ", pollOpen: "Sondage en cours", pollOver: "Sondage terminé",
+      challengeMissed: "Temps écoulé", challengeOver: "Défi\u00a0: ", pollOpen: "Sondage en cours", pollOver: "Sondage terminé",
       pollHint: function (tag) { return "Pour voter, écrivez le mot-clé de votre choix dans le message de votre don (par exemple " + tag + ")."; },
-      pollWinner: function (l) { return l + " l'emporte !"; }, pollTie: "Égalité !", pollNoVote: "Aucun vote.",
-      drawWon: function (prize, who) { return prize + " : " + who; },
+      pollWinner: function (l) { return l + " l'emporte\u00a0!"; }, pollTie: "Égalité\u00a0!", pollNoVote: "Aucun vote.",
+      drawWon: function (prize, who) { return prize + "\u00a0: " + who; },
       donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
-      campaign: "Campagne : ", doubled: function (s) { return "Votre don est doublé par " + s + "\u00a0!"; },
+      campaign: "Campagne\u00a0: ", doubled: function (s) { return "Votre don est doublé par " + s + "\u00a0!"; },
       tripled: function (s) { return "Votre don est triplé par " + s + "\u00a0!"; },
-      matchedBy: function (s, p) { return s + " ajoute " + p + " à chaque don !"; },
-      budgetLeft: "Budget restant : ", plus: "+", plusMatched: " abondés",
-      matchUntil: function (t) { return " — jusqu'à " + t; }, budget: "Budget : ",
+      matchedBy: function (s, p) { return s + " ajoute " + p + " à chaque don\u00a0!"; },
+      budgetLeft: "Budget restant\u00a0: ", plus: "+", plusMatched: " abondés",
+      matchUntil: function (t) { return " — jusqu'à " + t; }, budget: "Budget\u00a0: ",
       todayAt: function (t) { return "aujourd'hui à " + t; }, tomorrowAt: function (t) { return "demain à " + t; },
       soonDoubled: function (t, s) { return "Dès " + t + ", chaque don sera doublé par " + s + "\u00a0!"; },
       soonTripled: function (t, s) { return "Dès " + t + ", chaque don sera triplé par " + s + "\u00a0!"; },
-      soonMatchedBy: function (t, s, p) { return "Dès " + t + ", " + s + " ajoutera " + p + " à chaque don !"; },
+      soonMatchedBy: function (t, s, p) { return "Dès " + t + ", " + s + " ajoutera " + p + " à chaque don\u00a0!"; },
       st_upcoming: "À venir", st_current: "En direct", st_past: "Terminé", st_unscheduled: "Date à venir", st_cancelled: "Annulé",
       watch: function (site) { return "Regarder sur " + site; },
       startsIn: function (h, m) { return "dans " + (h ? h + " h " + (m < 10 ? "0" : "") + m : m + " min"); },
-      none: "Pas encore de don : soyez le premier !",
-      announce: function (who, amount) { return "Nouveau don : " + who + ", " + amount; },
+      none: "Pas encore de don\u00a0: soyez le premier\u00a0!",
+      announce: function (who, amount) { return "Nouveau don\u00a0: " + who + ", " + amount; },
       unnamed: function (n, alone) { return (alone ? "" : "Et ") + n + (n > 1 ? " dons anonymes." : " don anonyme."); },
       milestoneReached: "atteint ✓", milestoneLeft: function (s) { return "encore " + s; },
       rewardFrom: function (a) { return "dès " + a; }, rewardHow: ["Écrivez ", " dans le message de votre don"],
       rewardLeft: function (n) { return n + (n > 1 ? " restantes" : " restante"); }, rewardSoldOut: "épuisée",
-      shared: "Lien copié !", opens: function (when) { return "Ouverture le " + when + "."; },
-      dayTitle: function (day, amount, n) { return day + " : " + amount + " (" + n + (n > 1 ? " dons)" : " don)"); },
-      bestDay: function (day, amount, days) { return "Meilleur jour : " + day + ", " + amount + " — sur " + days + " jours."; }
+      shared: "Lien copié\u00a0!", opens: function (when) { return "Ouverture le " + when + "."; },
+      dayTitle: function (day, amount, n) { return day + "\u00a0: " + amount + " (" + n + (n > 1 ? " dons)" : " don)"); },
+      bestDay: function (day, amount, days) { return "Meilleur jour\u00a0: " + day + ", " + amount + " — sur " + days + " jours."; }
     },
     en: {
       anonymous: "Anonymous", raised: "donations", matched: "matched", of: " of ", reached: " — goal reached, thank you!",

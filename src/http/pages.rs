@@ -592,7 +592,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("share", "Partager", "Share"),
     (
         "thanks_banner",
-        "Merci pour votre don ! Il s'affichera ici et à l'écran dès que le paiement sera confirmé, en général en quelques secondes.",
+        "Merci pour votre don\u{a0}! Il s'affichera ici et à l'écran dès que le paiement sera confirmé, en général en quelques secondes.",
         "Thank you for your donation! It will show here and on stream as soon as the payment is confirmed, usually within seconds.",
     ),
     ("close", "Fermer", "Close"),
@@ -948,6 +948,32 @@ mod tests {
             assert!(templates.iter().any(|t| t.contains(&format!("t.get(\"{k}\")"))), "label {k} is never used");
             assert_eq!(LABELS.iter().filter(|(x, _, _)| x == k).count(), 1, "{k} twice");
         }
+    }
+
+    /// The French texts of what viewers and the stream show (the overlays'
+    /// and the public pages' scripts) keep their "!", "?", ":" and ";" on the
+    /// line of the word before (a no-break space), as French writes them.
+    #[test]
+    fn the_viewers_french_never_starts_a_line_with_its_punctuation() {
+        let scripts = [
+            ("overlay.js", include_str!("../../static/overlay.js")),
+            ("public.js", include_str!("../../static/public.js")),
+        ];
+        for (name, script) in scripts {
+            let french = script.split("\n    fr: {").nth(1).and_then(|f| f.split("\n    en: {").next());
+            let french = french.unwrap_or_else(|| panic!("{name}: no French texts found"));
+            let mut texts = 0;
+            for line in french.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                for (i, text) in line.split('"').enumerate().filter(|(i, _)| i % 2 == 1) {
+                    texts += 1;
+                    let broken = [" !", " ?", " :", " ;"].iter().any(|p| text.contains(p));
+                    assert!(!broken, "{name}: text {i} of {line:?} has an ordinary space before its punctuation");
+                }
+            }
+            assert!(texts > 50, "{name}: only {texts} texts found: the scan is broken");
+        }
+        let thanks = LABELS.iter().find(|(k, _, _)| *k == "thanks_banner").map(|(_, fr, _)| *fr);
+        assert!(thanks.is_some_and(|t| t.starts_with("Merci pour votre don\u{a0}!")));
     }
 
     #[test]

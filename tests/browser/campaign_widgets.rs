@@ -319,7 +319,7 @@ async fn donations_add_time_to_the_marathon_timer() {
         assert_ne!(timer(b).await.unwrap()[1], first, "it counts down");
         // 25 €: two steps of 10 €, four minutes more, flashed.
         app.donate(&on_air, json!({"amount": 2500, "currency": "EUR", "donor": "Ana"})).await;
-        wait_timer(b, "+4 min de marathon !", near("1:53:", "1:54:00"), rule, "· déjà +4 min").await;
+        wait_timer(b, "+4 min de marathon\u{a0}!", near("1:53:", "1:54:00"), rule, "· déjà +4 min").await;
         assert_eq!(b.js("return document.getElementById('w-timer').dataset.plus").await, "1");
         // Three seconds later, the label again (the picture of docs/overlays.md).
         wait_timer(b, "Fin du marathon dans", near("1:53:", "1:54:00"), rule, "· déjà +4 min").await;
@@ -347,7 +347,7 @@ async fn donations_add_time_to_the_marathon_timer() {
         app.donate(&over, json!({"amount": 1000, "currency": "EUR", "donor": "Eve"})).await;
         b.goto(&page(&over, "")).await;
         b.wait_live().await;
-        wait_timer(b, "Marathon terminé !", exactly(""), "+1 min par tranche de 10,00_€", "· déjà +1 min").await;
+        wait_timer(b, "Marathon terminé\u{a0}!", exactly(""), "+1 min par tranche de 10,00_€", "· déjà +1 min").await;
     })
     .await;
     // A campaign's overlay has no marathon timer: each live has its own.

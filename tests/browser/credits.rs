@@ -84,7 +84,7 @@ async fn the_credits_roll_thanks_every_donor_and_follows_the_live() {
         b.wait_live().await;
         let eur = |s: &str| s.replace(' ', &NBSP.to_string());
         let want: Vec<String> = [
-            "Merci !",
+            "Merci\u{a0}!",
             "Ana",
             "Dessin en direct",
             "Noël solidaire",
@@ -103,7 +103,7 @@ async fn the_credits_roll_thanks_every_donor_and_follows_the_live() {
             &format!("{day} 19:00 — Zoé"),
             // Where to follow her: the viewers' next stop.
             "twitch.tv/zoe",
-            "À bientôt !",
+            "À bientôt\u{a0}!",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -249,7 +249,7 @@ async fn with_less_motion_the_credits_stand_still_and_fit_their_source() {
         b.goto(&url).await;
         b.wait_live().await;
         let got = lines(b, |l| l.iter().any(|x| x == "Donateur 01")).await;
-        assert_eq!(&got[got.len() - 3..], ["Donateur 02", "Donateur 01", "À bientôt !"]);
+        assert_eq!(&got[got.len() - 3..], ["Donateur 02", "Donateur 01", "À bientôt\u{a0}!"]);
         tokio::time::sleep(Duration::from_millis(500)).await;
         // Thirty names in three columns, all of it on screen and not moving.
         let v = b
@@ -364,10 +364,10 @@ async fn the_credits_recall_the_milestones_reached_and_the_prizes_won() {
                 "Je chante",
                 "Cheveux roses",
                 "Tirages au sort",
-                "Dessin original : Ana",
+                "Dessin original\u{a0}: Ana",
                 "Vous avez choisi",
-                "Quel jeu ensuite ? — Zelda l'emporte !",
-                "À bientôt !"
+                "Quel jeu ensuite ? — Zelda l'emporte\u{a0}!",
+                "À bientôt\u{a0}!"
             ]
         );
         // A prize drawn while the credits are open, won anonymously.
@@ -376,7 +376,10 @@ async fn the_credits_recall_the_milestones_reached_and_the_prizes_won() {
         assert_eq!(s, StatusCode::CREATED, "{d}");
         let got = lines(b, |l| l.iter().any(|x| x.starts_with("Affiche"))).await;
         let from = got.iter().position(|x| x == "Tirages au sort").unwrap();
-        assert_eq!(got[from..from + 3], ["Tirages au sort", "Dessin original : Ana", "Affiche : Un donateur anonyme"]);
+        assert_eq!(
+            got[from..from + 3],
+            ["Tirages au sort", "Dessin original\u{a0}: Ana", "Affiche\u{a0}: Un donateur anonyme"]
+        );
         // A poll closed while the credits are open.
         poll("Et après ?", ["Dodo", "Encore"], "Allez #encore").await;
         let got = lines(b, |l| l.iter().any(|x| x.starts_with("Et après"))).await;
@@ -385,9 +388,9 @@ async fn the_credits_recall_the_milestones_reached_and_the_prizes_won() {
             got[from..],
             [
                 "Vous avez choisi",
-                "Quel jeu ensuite ? — Zelda l'emporte !",
-                "Et après ? — Encore l'emporte !",
-                "À bientôt !"
+                "Quel jeu ensuite ? — Zelda l'emporte\u{a0}!",
+                "Et après ? — Encore l'emporte\u{a0}!",
+                "À bientôt\u{a0}!"
             ]
         );
     })

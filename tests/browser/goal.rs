@@ -75,7 +75,7 @@ async fn a_goal_raised_on_air_reaches_the_overlay_and_the_public_page_at_once() 
             (!v.is_null()).then_some(v)
         })
         .await;
-        assert_eq!(seen, json!(["Nouvel objectif !", fr("3~000,00_€"), fr("Déjà 1~000,00_€_: on continue !")]));
+        assert_eq!(seen, json!(["Nouvel objectif\u{a0}!", fr("3~000,00_€"), fr("Déjà 1~000,00_€_: on continue_!")]));
         // Lowered, no alert.
         b.js("window.__alerts = []").await;
         put_goal(&app, &live, 200000).await;
@@ -93,7 +93,7 @@ async fn a_goal_raised_on_air_reaches_the_overlay_and_the_public_page_at_once() 
                 .js("return [document.getElementById('alert').hidden, document.getElementById('alert-donor').textContent,
                              document.getElementById('alert-amount').textContent]")
                 .await;
-            (v == json!([false, "Nouvel objectif !", fr("4~000,00_€")])).then_some(())
+            (v == json!([false, "Nouvel objectif\u{a0}!", fr("4~000,00_€")])).then_some(())
         })
         .await;
         put_goal(&app, &live, 200000).await;
@@ -120,7 +120,7 @@ async fn a_goal_raised_on_air_reaches_the_overlay_and_the_public_page_at_once() 
         wait_text(b, "#goal-label", &fr("1~000,00_€ sur 2~500,00_€ (40_%)")).await;
         mark(b).await;
         put_goal(&app, &live, 100000).await;
-        wait_text(b, "#goal-label", &fr("1~000,00_€ sur 1~000,00_€ (100_%) — objectif atteint, merci !")).await;
+        wait_text(b, "#goal-label", &fr("1~000,00_€ sur 1~000,00_€ (100_%) — objectif atteint, merci_!")).await;
         assert!(same_page(b).await, "no reload");
         // The organisers correct its host and give it a title: the heading follows.
         edit(&app, &format!("/api/v1/lives/{}", live.id), json!({"host": "Corentin B.", "title": "Nuit du jeu"})).await;

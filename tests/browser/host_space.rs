@@ -471,7 +471,7 @@ async fn a_host_gives_a_challenge_more_time_and_new_terms_and_the_overlay_follow
             (!v.is_null()).then_some(v)
         })
         .await;
-        assert_eq!((v[0].clone(), v[2].clone()), (json!("Défi : Je chante"), json!(fr("0,00_€ / 20,00_€"))));
+        assert_eq!((v[0].clone(), v[2].clone()), (json!("Défi\u{a0}: Je chante"), json!(fr("0,00_€ / 20,00_€"))));
         let time = v[1].as_str().unwrap();
         assert!(time.starts_with("encore 9 min ") || time == "encore 10 min 00 s", "{time}");
         let one = format!("{path}/{}", c["id"].as_str().unwrap());
@@ -481,7 +481,7 @@ async fn a_host_gives_a_challenge_more_time_and_new_terms_and_the_overlay_follow
         eventually("the new terms on the overlay", WAIT, || async {
             let v = b.js(line).await;
             let time = v[1].as_str()?;
-            (v[0] == "Défi : Je chante deux chansons"
+            (v[0] == "Défi\u{a0}: Je chante deux chansons"
                 && v[2] == fr("0,00_€ / 30,00_€")
                 && (time.starts_with("encore 29 min ") || time == "encore 30 min 00 s"))
                 .then_some(())

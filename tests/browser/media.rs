@@ -182,7 +182,7 @@ async fn a_hosts_own_alert_image_and_sound_reach_the_overlay() {
         eventually("the milestone's alert with its image", WAIT, || async {
             let seen = b.js("return window.__seen").await;
             let seen = seen.as_array()?;
-            (seen.contains(&json!(["Zoé", true])) && seen.contains(&json!(["Palier atteint !", false]))).then_some(())
+            (seen.contains(&json!(["Zoé", true])) && seen.contains(&json!(["Palier atteint\u{a0}!", false]))).then_some(())
         })
         .await;
         assert_eq!(b.js("return document.getElementById('alert-image').getAttribute('src')").await, format!("/media/{gif_id}"));

@@ -176,7 +176,7 @@ async fn matched_donation_shows_doubled_line_in_english_and_french() {
         })
         .await;
         assert_eq!(a["amount"], eur_fr("10,50_€"));
-        assert_eq!(a["matched"], eur_fr("doublé ! +10,50_€"));
+        assert_eq!(a["matched"], eur_fr("doublé_! +10,50_€"));
         wait_alert_gone(b).await;
 
         // Given back in part while on screen (4,50 € of 10,00 €): the amounts follow.
@@ -192,7 +192,7 @@ async fn matched_donation_shows_doubled_line_in_english_and_french() {
             (a["amount"] == eur_fr("5,50_€")).then_some(a)
         })
         .await;
-        assert_eq!(a["matched"], eur_fr("doublé ! +5,50_€"));
+        assert_eq!(a["matched"], eur_fr("doublé_! +5,50_€"));
         assert_eq!(a["donor"], "Bo");
     })
     .await;
@@ -311,14 +311,14 @@ async fn goal_bar_width_follows_the_total() {
                                getComputedStyle(document.getElementById('goal-pct')).color];";
         assert_eq!(
             b.js(reached).await,
-            json!(["Objectif du live atteint !", "1", "1", "rgb(124, 242, 154)"])
+            json!(["Objectif du live atteint\u{a0}!", "1", "1", "rgb(124, 242, 154)"])
         );
         b.goto(&url(&app, &live, "goal", "")).await;
         b.wait_live().await;
         wait_bar(b, 1.0, &eur_fr("1~250,00_€ / 1~000,00_€")).await;
         assert_eq!(
             b.js(reached).await,
-            json!(["Objectif du live atteint !", "1", null, "rgb(124, 242, 154)"]),
+            json!(["Objectif du live atteint\u{a0}!", "1", null, "rgb(124, 242, 154)"]),
             "reached before the page opened: no glow"
         );
 
@@ -582,8 +582,8 @@ async fn every_widget_shows_its_data_and_is_screenshotted() {
         .await;
         // Matching badge: every donation was doubled (cap 1 000 €, 215 € used by this live + 100 € by the other).
         assert_eq!(text("match-ratio").await, "x2");
-        assert_eq!(text("match-sponsor").await, "Fondation Exemple double vos dons !");
-        assert_eq!(text("match-left").await, eur_fr("Budget restant : 685,00_€"));
+        assert_eq!(text("match-sponsor").await, "Fondation Exemple double vos dons\u{a0}!");
+        assert_eq!(text("match-left").await, eur_fr("Budget restant_: 685,00_€"));
         let time_left = text("match-time").await;
         assert!(time_left.as_str().unwrap().starts_with("Encore 1 h 2") || time_left.as_str().unwrap().starts_with("Encore 1 h 3"), "{time_left}");
         // Campaign totals include both lives and the matched money: (215 + 100) × 2.
@@ -611,9 +611,9 @@ async fn every_widget_shows_its_data_and_is_screenshotted() {
         let lea = donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Léa", "message": "Encore !"})).await;
         eventually("updated widgets", WAIT, || async {
             (text("campaign-total").await == eur_fr("650,00_€ / 5~000,00_€")
-                && text("match-left").await == eur_fr("Budget restant : 675,00_€")
+                && text("match-left").await == eur_fr("Budget restant_: 675,00_€")
                 && text("ticker-track").await.as_str()?.starts_with(&eur_fr("Léa 10,00_€"))
-                && alert(b).await["matched"] == eur_fr("doublé ! +10,00_€"))
+                && alert(b).await["matched"] == eur_fr("doublé_! +10,00_€"))
                 .then_some(())
         })
         .await;
@@ -626,7 +626,7 @@ async fn every_widget_shows_its_data_and_is_screenshotted() {
         eventually("a partial refund shown", WAIT, || async {
             (text("top-list").await == eur_fr("Ana60,00_€Hugo50,00_€Léa21,00_€")
                 && text("campaign-total").await == eur_fr("642,00_€ / 5~000,00_€")
-                && text("match-left").await == eur_fr("Budget restant : 679,00_€")
+                && text("match-left").await == eur_fr("Budget restant_: 679,00_€")
                 && text("ticker-track").await.as_str()?.starts_with(&eur_fr("Léa 6,00_€")))
                 .then_some(())
         })
@@ -718,7 +718,7 @@ async fn the_call_to_action_follows_the_campaign_s_opening_and_end() {
                           getComputedStyle(box.querySelector('.qr')).display, getComputedStyle(document.getElementById('cta-url')).display]")
                 .await
         };
-        let upcoming = json!(["upcoming", "Ouverture de la collecte : 3 déc., 19:00", "none", "none"]);
+        let upcoming = json!(["upcoming", "Ouverture de la collecte\u{a0}: 3 déc., 19:00", "none", "none"]);
         eventually("the opening's date", WAIT, || async { (cta().await == upcoming).then_some(()) }).await;
         b.screenshot_element("#w-cta", "overlay-cta-soon").await;
         edit(json!({"starts_at": null, "ends_at": from_now(3)})).await;
@@ -729,7 +729,7 @@ async fn the_call_to_action_follows_the_campaign_s_opening_and_end() {
         .await;
         assert_eq!(open[1], "Faites un don");
         assert_ne!(open[2], "none");
-        let over = json!(["ended", "Collecte terminée : merci !", "none", "none"]);
+        let over = json!(["ended", "Collecte terminée\u{a0}: merci\u{a0}!", "none", "none"]);
         eventually("the thanks at the end's minute", WAIT, || async { (cta().await == over).then_some(()) }).await;
         b.screenshot_element("#w-cta", "overlay-cta-over").await;
     })
@@ -760,7 +760,7 @@ async fn the_matching_badge_counts_down_to_a_window_within_the_hour() {
             (v[0] == false).then_some(v)
         })
         .await;
-        assert_eq!(shown.as_array().unwrap()[1..4], [json!("soon"), json!("Boulangerie doublera vos dons !"), json!(eur_fr("Budget : 500,00_€"))]);
+        assert_eq!(shown.as_array().unwrap()[1..4], [json!("soon"), json!("Boulangerie doublera vos dons\u{a0}!"), json!(eur_fr("Budget_: 500,00_€"))]);
         let time = shown[4].as_str().unwrap();
         assert!(time.starts_with("Dans 9 min ") || time == "Dans 10 min 00 s", "{time}");
         b.screenshot_element("#w-match", "overlay-match-soon").await;
@@ -1009,7 +1009,7 @@ async fn demo_command_serves_moving_overlays() {
             .js("var c = document.getElementById('goal-challenge'); \
                  return c.hidden ? null : document.getElementById('challenge-label').textContent")
             .await;
-        assert!(challenge.as_str().is_some_and(|t| t.starts_with("Défi : ")), "{challenge}");
+        assert!(challenge.as_str().is_some_and(|t| t.starts_with("Défi\u{a0}: ")), "{challenge}");
         // Its milestones are marked on the goal bar, the next one named under it
         // (unless the simulated donors have already reached both).
         let v = b
@@ -1017,7 +1017,7 @@ async fn demo_command_serves_moving_overlays() {
                  return [n.hidden ? null : n.textContent, marks.length, document.querySelectorAll('#goal-track .goal-mark.reached').length]")
             .await;
         assert_eq!(v[1], 2, "{v}");
-        assert!(v[0].as_str().is_some_and(|t| t.starts_with("Prochain palier : ")) || v[2] == 2, "{v}");
+        assert!(v[0].as_str().is_some_and(|t| t.starts_with("Prochain palier\u{a0}: ")) || v[2] == 2, "{v}");
         // And put a poll to the donors, some of whom vote.
         assert_eq!(b.js("return document.getElementById('poll-question').textContent").await, "Quel jeu ensuite ?");
         // In OBS at the card's suggested size (640 × 280) the donation URL is longer
@@ -1290,14 +1290,14 @@ async fn milestones_of_the_live_and_of_the_campaign_show_once() {
         donate(&app, &live, json!({"amount": 2500, "currency": "EUR", "donor": "Ana"})).await;
         let live_milestone = eventually("the live's milestone", WAIT, || async {
             let a = alert(b).await;
-            (a["donor"] == "Palier atteint !").then_some(a)
+            (a["donor"] == "Palier atteint\u{a0}!").then_some(a)
         })
         .await;
         assert_eq!(live_milestone["amount"], eur_fr("20,00_€"));
         assert_eq!(live_milestone["message"], "On chante !");
         // The campaign's milestone is crossed on another live.
         donate(&app, &other, json!({"amount": 3000, "currency": "EUR", "donor": "Ailleurs"})).await;
-        let expected = [eur_fr("Ana 25,00_€"), eur_fr("Palier atteint ! 20,00_€"), eur_fr("Palier atteint ! 50,00_€")];
+        let expected = [eur_fr("Ana 25,00_€"), eur_fr("Palier atteint_! 20,00_€"), eur_fr("Palier atteint_! 50,00_€")];
         wait_recorded(b, &expected.iter().map(String::as_str).collect::<Vec<_>>()).await;
         wait_alert_gone(b).await;
         // More money, later polls: no milestone comes back.
@@ -1326,11 +1326,11 @@ async fn a_goal_crossed_on_air_is_an_alert_of_its_own_once() {
         let bea = donate(&app, &live, json!({"amount": 50000, "currency": "EUR", "donor": "Bea"})).await;
         let goal = eventually("the live's goal alert", WAIT, || async {
             let a = alert(b).await;
-            (a["donor"] == "Objectif du live atteint !").then_some(a)
+            (a["donor"] == "Objectif du live atteint\u{a0}!").then_some(a)
         })
         .await;
         assert_eq!(goal["amount"], eur_fr("1~000,00_€"));
-        assert_eq!(goal["message"], "Merci à toutes et à tous !");
+        assert_eq!(goal["message"], "Merci à toutes et à tous\u{a0}!");
         assert_eq!(goal["matched"], Value::Null);
         // Past the goal, more money is no new goal alert; the campaign's goal,
         // crossed by a donation to another live, is seen at once.
@@ -1339,9 +1339,9 @@ async fn a_goal_crossed_on_air_is_an_alert_of_its_own_once() {
         let expected = [
             eur_fr("Ana 600,00_€"),
             eur_fr("Bea 500,00_€"),
-            eur_fr("Objectif du live atteint ! 1~000,00_€"),
+            eur_fr("Objectif du live atteint_! 1~000,00_€"),
             eur_fr("Léa 10,00_€"),
-            eur_fr("Objectif de la campagne atteint ! 5~000,00_€"),
+            eur_fr("Objectif de la campagne atteint_! 5~000,00_€"),
         ];
         wait_recorded(b, &expected.iter().map(String::as_str).collect::<Vec<_>>()).await;
         wait_alert_gone(b).await;
@@ -1373,7 +1373,7 @@ async fn a_goal_crossed_on_air_is_an_alert_of_its_own_once() {
         b.wait_live().await;
         record_alerts(b).await;
         donate(&app, &live, json!({"amount": 6000, "currency": "EUR", "donor": "Ana"})).await;
-        wait_recorded(b, &[&eur_fr("Ana 60,00_€"), &eur_fr("Palier atteint ! 50,00_€")]).await;
+        wait_recorded(b, &[&eur_fr("Ana 60,00_€"), &eur_fr("Palier atteint_! 50,00_€")]).await;
         wait_alert_gone(b).await;
         b.goto(&url(&app, &live, "alert", "&duration=1&goal_alert=0")).await;
         b.wait_live().await;
@@ -1411,7 +1411,7 @@ async fn a_sponsor_starting_to_match_on_air_is_an_alert() {
         assert_eq!(
             (&shown["donor"], &shown["amount"], &shown["message"]),
             (
-                &json!("Dons doublés !"),
+                &json!("Dons doublés\u{a0}!"),
                 &json!(eur_fr("500,00_€")),
                 &json!(format!("Boulangerie double vos dons jusqu'à {}\u{a0}!", until.as_str().unwrap()))
             )
@@ -1535,7 +1535,7 @@ async fn a_challenge_shows_under_the_goal_bar_and_its_success_is_an_alert() {
         .await;
         assert_eq!(
             (v[0].clone(), v[2].clone(), v[3].clone()),
-            (json!("Défi : Je chante"), json!(eur_fr("0,00_€ / 20,00_€")), json!(""))
+            (json!("Défi\u{a0}: Je chante"), json!(eur_fr("0,00_€ / 20,00_€")), json!(""))
         );
         let time = v[1].as_str().unwrap();
         assert!(time.starts_with("encore 4 min ") || time == "encore 5 min 00 s", "{time}");
@@ -1546,9 +1546,12 @@ async fn a_challenge_shows_under_the_goal_bar_and_its_success_is_an_alert() {
         .await;
         // Met: its own alert after the donation, and the line says so.
         donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Cléo"})).await;
-        let expected = [eur_fr("Bea 15,00_€"), eur_fr("Cléo 10,00_€"), eur_fr("Défi réussi ! 20,00_€")];
+        let expected = [eur_fr("Bea 15,00_€"), eur_fr("Cléo 10,00_€"), eur_fr("Défi réussi_! 20,00_€")];
         wait_recorded(b, &expected.iter().map(String::as_str).collect::<Vec<_>>()).await;
-        assert_eq!(b.js(line).await, json!(["Défi : Je chante", "Défi réussi !", eur_fr("20,00_€ / 20,00_€"), "1"]));
+        assert_eq!(
+            b.js(line).await,
+            json!(["Défi\u{a0}: Je chante", "Défi réussi\u{a0}!", eur_fr("20,00_€ / 20,00_€"), "1"])
+        );
         // Opened again within the minute (OBS opens a source again when its
         // scene comes back): still met.
         b.goto(&url(&app, &live, "", "&widgets=alert,goal&duration=1&lang=en")).await;
@@ -1603,12 +1606,12 @@ async fn a_challenge_whose_time_runs_out_says_so_at_what_it_had() {
             (!v.is_null() && v[2] == eur_fr("5,00_€ / 20,00_€")).then_some(v)
         })
         .await;
-        assert_eq!((v[0].clone(), v[3].clone()), (json!("Défi : Je chante"), json!("")));
+        assert_eq!((v[0].clone(), v[3].clone()), (json!("Défi\u{a0}: Je chante"), json!("")));
         assert!(v[1].as_str().unwrap().starts_with("encore "), "{v}");
         // Its minute past: the writer says so, the overlay shows it as it stood
         // (for a minute of the server's clock, as a page opened again learns it).
         clock.catch_up(now + 8_000).await;
-        let missed = json!(["Défi : Je chante", "Temps écoulé", eur_fr("5,00_€ / 20,00_€"), "1"]);
+        let missed = json!(["Défi\u{a0}: Je chante", "Temps écoulé", eur_fr("5,00_€ / 20,00_€"), "1"]);
         eventually("time's up", WAIT, || async { (b.js(line).await == missed).then_some(()) }).await;
         // A gift after it: the goal bar moves, the challenge does not.
         donate(&app, &live, json!({"amount": 3000, "currency": "EUR", "donor": "Cléo"})).await;
@@ -1639,7 +1642,7 @@ async fn a_challenge_met_is_shown_for_a_minute_from_when_it_was_met() {
         (url(&app, &live, "", "&widgets=goal"), "goal-challenge"),
         (format!("{}/lives/{}", app.base, live.id), "challenge"),
     ];
-    let met = json!(["Défi : Je chante", "Défi réussi !", "1"]);
+    let met = json!(["Défi\u{a0}: Je chante", "Défi réussi\u{a0}!", "1"]);
     with_browser(async |b| {
         // Met 70 s before the pages open (the server's clock set behind, then
         // caught up), then met now.
@@ -2263,7 +2266,7 @@ async fn a_poll_shows_each_options_tag_amount_and_share_and_its_result_is_an_ale
                 json!("Quel jeu ensuite ?"),
                 json!([["Mario Kart", "#mariokart", zero], ["Zelda", "#zelda", zero], ["Tétris", "#tetris", zero]]),
                 json!([]),
-                json!("Pour voter : le # de votre choix dans votre message"),
+                json!("Pour voter\u{a0}: le # de votre choix dans votre message"),
                 json!("")
             )
         );
@@ -2293,7 +2296,7 @@ async fn a_poll_shows_each_options_tag_amount_and_share_and_its_result_is_an_ale
             (!v.is_null()).then_some(v)
         })
         .await;
-        assert_eq!(line, json!([false, "Vote : Zelda"]));
+        assert_eq!(line, json!([false, "Vote\u{a0}: Zelda"]));
         donate(&app, &live, vote("#1", 1000)).await;
         let rows = json!([
             ["Mario Kart", "#mariokart", eur_fr("10,00_€ · 25_%")],
@@ -2307,18 +2310,18 @@ async fn a_poll_shows_each_options_tag_amount_and_share_and_its_result_is_an_ale
         let (s, closed) =
             app.post(&format!("{path}/{}/close", p["id"].as_str().unwrap()), Some(&host), json!({})).await;
         assert_eq!(s, StatusCode::OK, "{closed}");
-        let expected = [eur_fr("Ana 30,00_€"), eur_fr("Ana 10,00_€"), eur_fr("Sondage terminé ! 30,00_€")];
+        let expected = [eur_fr("Ana 30,00_€"), eur_fr("Ana 10,00_€"), eur_fr("Sondage terminé_! 30,00_€")];
         let message = eventually("the poll's alert", WAIT, || async {
             let a = alert(b).await;
-            (a["donor"] == "Sondage terminé !").then(|| a["message"].clone())
+            (a["donor"] == "Sondage terminé\u{a0}!").then(|| a["message"].clone())
         })
         .await;
-        assert_eq!(message, json!("Quel jeu ce soir ? — Zelda l'emporte !"));
+        assert_eq!(message, json!("Quel jeu ce soir ? — Zelda l'emporte\u{a0}!"));
         wait_recorded(b, &expected.iter().map(String::as_str).collect::<Vec<_>>()).await;
         let v = poll_widget(b).await;
         assert_eq!(
             (v[1].clone(), v[2].clone(), v[4].clone(), v[5].clone()),
-            (json!("Terminé"), rows, json!("Zelda l'emporte !"), json!("1"))
+            (json!("Terminé"), rows, json!("Zelda l'emporte\u{a0}!"), json!("1"))
         );
         b.screenshot_element("#w-poll", "poll").await;
         wait_alert_gone(b).await;
@@ -2328,7 +2331,7 @@ async fn a_poll_shows_each_options_tag_amount_and_share_and_its_result_is_an_ale
         b.goto(&url(&app, &live, "", "&widgets=alert,poll&duration=2")).await;
         b.wait_live().await;
         record_alerts(b).await;
-        assert_eq!(poll_widget(b).await[4], json!("Zelda l'emporte !"));
+        assert_eq!(poll_widget(b).await[4], json!("Zelda l'emporte\u{a0}!"));
         tokio::time::sleep(Duration::from_millis(1500)).await;
         assert_eq!(recorded(b).await, Vec::<String>::new());
 
@@ -2392,7 +2395,7 @@ async fn a_prize_drawn_on_air_names_its_winner_in_an_alert() {
         assert_eq!(
             (shown["donor"].clone(), shown["amount"].clone(), shown["matched"].clone(), shown["message"].clone()),
             (
-                json!("Un donateur anonyme gagne le tirage au sort !"),
+                json!("Un donateur anonyme gagne le tirage au sort\u{a0}!"),
                 Value::Null,
                 Value::Null,
                 json!("Dessin original — 1 participation")

@@ -130,13 +130,13 @@ async fn a_live_without_its_own_goal_says_the_campaign_total_once() {
         b.goto(&format!("{}/lives/{}", app.base, without.id)).await;
         wait_page_live(b).await;
         // The goal line is the campaign's: the campaign's total is not said twice.
-        wait_text(b, "#goal-label", &fr("Campagne : 20,00_€ sur 5~000,00_€ (0_%)")).await;
+        wait_text(b, "#goal-label", &fr("Campagne_: 20,00_€ sur 5~000,00_€ (0_%)")).await;
         assert_eq!(b.js("return document.getElementById('campaign-total').hidden").await, true);
         b.goto(&format!("{}/lives/{}", app.base, with_goal.id)).await;
         wait_page_live(b).await;
         wait_text(b, "#goal-label", &fr("0,00_€ sur 1~000,00_€ (0_%)")).await;
         assert_eq!(b.js("return document.getElementById('campaign-total').hidden").await, false);
-        assert_eq!(text(b, "#campaign-total").await, fr("Campagne : 20,00_€"));
+        assert_eq!(text(b, "#campaign-total").await, fr("Campagne_: 20,00_€"));
     })
     .await;
 }
@@ -157,7 +157,7 @@ async fn screen_readers_hear_each_new_donation_and_the_goal_progress() {
             assert_eq!(announce().await, "", "nothing said before a donation");
             donate(&app, &live, json!({"amount": 3750, "currency": "EUR", "donor": "Zoé", "message": "Courage !"}))
                 .await;
-            wait_text(b, "#announce", &fr("Nouveau don : Zoé, 37,50_€")).await;
+            wait_text(b, "#announce", &fr("Nouveau don_: Zoé, 37,50_€")).await;
             let bar = b
                 .js(r#"var t = document.getElementById("goal-track");
                        return [t.getAttribute("role"), t.getAttribute("aria-valuenow"),
@@ -189,7 +189,7 @@ async fn live_page_on_a_phone_updates_live_and_shows_only_moderated_text() {
         wait_text(b, "#total", &fr("20,00_€")).await;
         assert_eq!(text(b, "#breakdown").await, fr("1 don — 10,00_€ dons + 10,00_€ abondés"));
         assert_eq!(text(b, "#goal-label").await, fr("20,00_€ sur 1~000,00_€ (2_%)"));
-        assert_eq!(text(b, "#campaign-total").await, fr("Campagne : 20,00_€"));
+        assert_eq!(text(b, "#campaign-total").await, fr("Campagne_: 20,00_€"));
         assert_eq!(text(b, "#match-line").await, fr("Votre don est doublé par Fondation Tartempion_!"));
         // Its "!" never alone at the start of a line: with the line just too
         // narrow for it, it goes down with the sponsor's name.
@@ -200,7 +200,7 @@ async fn live_page_on_a_phone_updates_live_and_shows_only_moderated_text() {
                     var tops = [top(n.length - 1), top(n.length - 3), top(0)]; e.style.width = ''; return tops;";
         let tops = b.js(bang).await;
         assert!(tops[0] == tops[1] && tops[0] != tops[2], "the sponsor's name and its \"!\" on one line: {tops}");
-        assert_eq!(text(b, "#match-left").await, fr("Budget restant : 40,00_€"));
+        assert_eq!(text(b, "#match-left").await, fr("Budget restant_: 40,00_€"));
         wait_recent(b, &[["Zoé", "10,00_€", "+10,00_€ abondés", "Courage !"]]).await;
         assert_eq!(
             on(b, "#donate-link", "return document.querySelector(arguments[0]).href").await,
@@ -231,7 +231,7 @@ async fn live_page_on_a_phone_updates_live_and_shows_only_moderated_text() {
         })
         .await;
         donate(&app, &other, json!({"amount": 300, "currency": "EUR", "donor": "Ailleurs"})).await;
-        wait_text(b, "#campaign-total", &fr("Campagne : 108,00_€")).await;
+        wait_text(b, "#campaign-total", &fr("Campagne_: 108,00_€")).await;
         assert_eq!(text(b, "#total").await, fr("105,00_€"), "another live's donation is not this live's");
 
         // Manual moderation: the amount counts at once, the text waits.
@@ -729,10 +729,10 @@ async fn a_live_page_thanks_its_viewers_once_the_goal_is_reached() {
         wait_text(b, "#goal-label", &fr("900,00_€ sur 1~000,00_€ (90_%)")).await;
         assert_eq!(goal().await[1], "");
         donate(&app, &live, json!({"amount": 15000, "currency": "EUR", "donor": "Léa"})).await;
-        wait_text(b, "#goal-label", &fr("1~050,00_€ sur 1~000,00_€ (105_%) — objectif atteint, merci !")).await;
+        wait_text(b, "#goal-label", &fr("1~050,00_€ sur 1~000,00_€ (105_%) — objectif atteint, merci_!")).await;
         assert_eq!(
             goal().await,
-            json!([fr("1~050,00_€ sur 1~000,00_€ (105_%) — objectif atteint, merci !"), "1", "rgb(43, 138, 62)"])
+            json!([fr("1~050,00_€ sur 1~000,00_€ (105_%) — objectif atteint, merci_!"), "1", "rgb(43, 138, 62)"])
         );
         b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
         wait_page_live(b).await;
@@ -766,7 +766,7 @@ async fn a_donor_back_from_the_payment_is_thanked_once() {
         open_on_phone(b, &format!("{}/lives/{}?lang=fr&thanks=1#top", app.base, live.id)).await;
         assert_eq!(
             b.js("var t = document.getElementById('thanks'); return [t.firstChild.textContent.trim(), t.querySelector('button').getAttribute('aria-label'), location.search, location.hash, t.hidden]").await,
-            json!(["Merci pour votre don ! Il s'affichera ici et à l'écran dès que le paiement sera confirmé, en général en quelques secondes.", "Fermer", "?lang=fr", "#top", false])
+            json!(["Merci pour votre don\u{a0}! Il s'affichera ici et à l'écran dès que le paiement sera confirmé, en général en quelques secondes.", "Fermer", "?lang=fr", "#top", false])
         );
         fits_width(b).await;
         b.screenshot_element("#thanks", "live-page-thanks").await;
@@ -843,9 +843,9 @@ async fn the_live_page_says_when_a_challenge_s_time_runs_out() {
             (!v.is_null() && v[2] == fr("10,00_€ sur 20,00_€")).then_some(v)
         })
         .await;
-        assert_eq!((v[0].clone(), v[3].clone()), (json!("Défi en cours : Je chante"), json!("")));
+        assert_eq!((v[0].clone(), v[3].clone()), (json!("Défi en cours\u{a0}: Je chante"), json!("")));
         clock.catch_up(now + 8_000).await;
-        let missed = json!(["Défi : Je chante", "Temps écoulé", fr("10,00_€ sur 20,00_€"), "1"]);
+        let missed = json!(["Défi\u{a0}: Je chante", "Temps écoulé", fr("10,00_€ sur 20,00_€"), "1"]);
         eventually("time's up", WAIT, || async { (b.js(line).await == missed).then_some(()) }).await;
         donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Cléo"})).await;
         wait_text(b, "#total", &fr("50,00_€")).await;
@@ -882,7 +882,10 @@ async fn the_live_page_shows_the_challenge_on_air() {
             (!v.is_null()).then_some(v)
         })
         .await;
-        assert_eq!((v[0].clone(), v[2].clone()), (json!("Défi en cours : Je chante"), json!(fr("0,00_€ sur 20,00_€"))));
+        assert_eq!(
+            (v[0].clone(), v[2].clone()),
+            (json!("Défi en cours\u{a0}: Je chante"), json!(fr("0,00_€ sur 20,00_€")))
+        );
         let time = v[1].as_str().unwrap();
         assert!(time.starts_with("encore 4 min ") || time == "encore 5 min 00 s", "{time}");
         fits_width(b).await;
@@ -894,7 +897,7 @@ async fn the_live_page_shows_the_challenge_on_air() {
         eventually("the new terms on the page", WAIT, || async {
             let v = b.js(line).await;
             let time = v[1].as_str()?;
-            (v[0] == "Défi en cours : Je chante en duo"
+            (v[0] == "Défi en cours\u{a0}: Je chante en duo"
                 && (time.starts_with("encore 9 min ") || time == "encore 10 min 00 s"))
                 .then_some(())
         })
@@ -902,8 +905,9 @@ async fn the_live_page_shows_the_challenge_on_air() {
         // 10 € doubled by the sponsor: 20 € on the live's total, the challenge met.
         donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Bea"})).await;
         eventually("the challenge met", WAIT, || async {
-            (b.js(line).await == json!(["Défi : Je chante en duo", "Défi réussi !", fr("20,00_€ sur 20,00_€"), "1"]))
-                .then_some(())
+            (b.js(line).await
+                == json!(["Défi\u{a0}: Je chante en duo", "Défi réussi\u{a0}!", fr("20,00_€ sur 20,00_€"), "1"]))
+            .then_some(())
         })
         .await;
         // Opened again within the minute: still met.
@@ -985,7 +989,7 @@ async fn the_live_page_shows_the_poll_and_how_to_vote() {
         assert_eq!(s, StatusCode::OK);
         eventually("the result", WAIT, || async {
             let v = b.js(card).await;
-            (v[1] == "Sondage terminé" && v[3] == "Costume l'emporte !" && v[4] == "1").then_some(())
+            (v[1] == "Sondage terminé" && v[3] == "Costume l'emporte\u{a0}!" && v[4] == "1").then_some(())
         })
         .await;
         // In English, the result still shown within the minute.
@@ -1018,20 +1022,20 @@ async fn the_live_page_lists_the_prizes_drawn_and_their_winners() {
         let (s, d) = app.post(&path, Some(host), json!({"prize": "Dessin original", "min_amount": 1000})).await;
         assert_eq!(s, StatusCode::CREATED, "{d}");
         eventually("the first draw", WAIT, || async {
-            (b.js(list).await == json!(["Dessin original : Ana"])).then_some(())
+            (b.js(list).await == json!(["Dessin original\u{a0}: Ana"])).then_some(())
         })
         .await;
         let (s, d) = app.post(&path, Some(host), json!({"prize": "Affiche"})).await;
         assert_eq!(s, StatusCode::CREATED, "{d}");
         eventually("the second draw, first", WAIT, || async {
-            (b.js(list).await == json!(["Affiche : Anonyme", "Dessin original : Ana"])).then_some(())
+            (b.js(list).await == json!(["Affiche\u{a0}: Anonyme", "Dessin original\u{a0}: Ana"])).then_some(())
         })
         .await;
         // Ana's name hidden: the list follows at once.
         let (s, _) = app.post(&format!("/api/v1/donations/{ana}/hide"), Some(host), json!({"donor": true})).await;
         assert_eq!(s, StatusCode::OK);
         eventually("the hidden name", WAIT, || async {
-            (b.js(list).await == json!(["Affiche : Anonyme", "Dessin original : Anonyme"])).then_some(())
+            (b.js(list).await == json!(["Affiche\u{a0}: Anonyme", "Dessin original\u{a0}: Anonyme"])).then_some(())
         })
         .await;
         b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
@@ -1047,7 +1051,7 @@ async fn the_live_page_lists_the_prizes_drawn_and_their_winners() {
         assert_eq!(s, StatusCode::CREATED, "{d}");
         b.goto(&format!("{}/lives/{}", app.base, plain.id)).await;
         wait_page_live(b).await;
-        assert_eq!(b.js(list).await, json!(["Mug : Bob"]));
+        assert_eq!(b.js(list).await, json!(["Mug\u{a0}: Bob"]));
     })
     .await;
 }
@@ -1274,7 +1278,7 @@ async fn the_counter_framed_on_another_site_follows_the_donations() {
         assert_eq!(app.patch_live(&live.id, json!({"stream_url": "https://www.twitch.tv/ana"})).await.0, StatusCode::OK);
         let (s, _) = app.post(&format!("/api/v1/lives/{}/start", live.id), Some(&live.key), json!({})).await;
         assert_eq!(s, StatusCode::OK);
-        let on_air = json!([false, "▶ En direct : Ana sur twitch.tv", "https://www.twitch.tv/ana", true]);
+        let on_air = json!([false, "▶ En direct\u{a0}: Ana sur twitch.tv", "https://www.twitch.tv/ana", true]);
         eventually("the counter's link to the live on air", WAIT, || async { (watch().await? == on_air).then_some(()) }).await;
         let (s, _) = app.post(&format!("/api/v1/lives/{}/end", live.id), Some(&live.key), json!({})).await;
         assert_eq!(s, StatusCode::OK);
@@ -1333,7 +1337,7 @@ async fn the_pages_and_the_counter_thank_the_donors_once_the_campaign_is_over() 
         assert_eq!(page(b).await, json!([false, thanks, true]));
         // "Partager": without a share sheet (a desktop browser), the page's address copied.
         crate::dashboard::click(b, "#share").await;
-        wait_text(b, "#share", "Lien copié !").await;
+        wait_text(b, "#share", "Lien copié\u{a0}!").await;
         let shared = b.js("return document.getElementById('share').dataset.shared").await;
         assert_eq!(shared, format!("{}/campaigns/{cid}?lang=fr", app.base));
         fits_width(b).await;
@@ -1426,7 +1430,7 @@ async fn the_viewers_page_announces_a_sponsor_s_window_ahead_and_its_end() {
         wait_page_live(b).await;
         assert_eq!(on(b, "#match", "return document.querySelector(arguments[0]).dataset.state").await, "soon");
         assert_eq!(text(b, "#match-line").await, fr(&format!("Dès {from}, chaque don sera doublé par Boulangerie_!")));
-        assert_eq!(text(b, "#match-left").await, fr(&format!("Budget : 500,00_€ — jusqu'à {until}")));
+        assert_eq!(text(b, "#match-left").await, fr(&format!("Budget_: 500,00_€ — jusqu'à {until}")));
         b.screenshot_element("#match", "public-match-soon").await;
         // Brought forward to two seconds from now: it pays from that second, until its end.
         let path = format!("/api/v1/campaigns/{cid}/matches/{}", m["id"].as_str().unwrap());
@@ -1434,13 +1438,13 @@ async fn the_viewers_page_announces_a_sponsor_s_window_ahead_and_its_end() {
         let (s, v) = app.request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], Some(body)).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         wait_text(b, "#match-line", &fr("Votre don est doublé par Boulangerie_!")).await;
-        assert_eq!(text(b, "#match-left").await, fr(&format!("Budget restant : 500,00_€ — jusqu'à {until}")));
+        assert_eq!(text(b, "#match-left").await, fr(&format!("Budget restant_: 500,00_€ — jusqu'à {until}")));
         // Without an end: the budget alone, as before.
         let (s, v) = app
             .request(reqwest::Method::PATCH, &path, Some(ADMIN), &[], Some(json!({"ends_at": null}).to_string()))
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
-        wait_text(b, "#match-left", &fr("Budget restant : 500,00_€")).await;
+        wait_text(b, "#match-left", &fr("Budget restant_: 500,00_€")).await;
     })
     .await;
 }
@@ -1575,13 +1579,13 @@ async fn the_campaign_page_draws_the_collection_day_by_day() {
             b.js("return Array.from(document.querySelectorAll('#days rect')).map(r => [r.dataset.date, r.getAttribute('class') || '', r.querySelector('title').textContent, Number(r.getAttribute('height'))])")
         };
         let expected = json!([
-            ["2027-03-01", "", fr("1 mars : 15,00_€ (1 don)"), 100],
-            ["2027-03-02", "", fr("2 mars : 7,00_€ (1 don)"), 47],
-            ["2027-03-03", "empty", fr("3 mars : 0,00_€ (0 don)"), 1],
-            ["2027-03-04", "", fr("4 mars : 3,00_€ (1 don)"), 20]
+            ["2027-03-01", "", fr("1 mars_: 15,00_€ (1 don)"), 100],
+            ["2027-03-02", "", fr("2 mars_: 7,00_€ (1 don)"), 47],
+            ["2027-03-03", "empty", fr("3 mars_: 0,00_€ (0 don)"), 1],
+            ["2027-03-04", "", fr("4 mars_: 3,00_€ (1 don)"), 20]
         ]);
         eventually("the day by day", WAIT, || async { (bars().await == expected).then_some(()) }).await;
-        assert_eq!(text(b, "#days-best").await, fr("Meilleur jour : 1 mars, 15,00_€ — sur 4 jours."));
+        assert_eq!(text(b, "#days-best").await, fr("Meilleur jour_: 1 mars, 15,00_€ — sur 4 jours."));
         fits_width(b).await;
         b.js("document.getElementById('days-box').scrollIntoView()").await;
         b.screenshot_element("#days-box", "campaign-days").await;

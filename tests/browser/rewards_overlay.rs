@@ -103,7 +103,7 @@ async fn the_rewards_widget_follows_claims_refunds_and_closings_and_alerts_name_
         let (s, r) = app.post(&format!("{rewards_path}/{id}/close"), Some(&host), json!({})).await;
         assert_eq!(s, StatusCode::OK, "{r}");
     };
-    let hint = "Pour en obtenir une : son # dans votre message";
+    let hint = "Pour en obtenir une\u{a0}: son # dans votre message";
     with_browser(async |b| {
         // The alert box and the rewards, stacked: nothing while the live offers none.
         b.goto(&page(&app, &live, "", "&widgets=alert,rewards&duration=2")).await;
