@@ -416,10 +416,10 @@ fn match_line(ask: &Ask, s: &Subject, now: Timestamp) -> String {
     let until =
         r.ends_at.map(|at| format!(" {} {}", ask.words("jusqu'au", "until"), when(ask, at))).unwrap_or_default();
     match (soon, ask.french) {
-        (false, true) => format!("💛 {} {what}{until}\u{a0}: encore {left} à abonder !", r.sponsor),
+        (false, true) => format!("💛 {} {what}{until}\u{a0}: encore {left} à abonder\u{a0}!", r.sponsor),
         (false, false) => format!("💛 {} {what}{until}: {left} of matching left!", r.sponsor),
         (true, true) => format!(
-            "⏳ À partir du {}, {} {what}{until} (budget\u{a0}: {left}) !",
+            "⏳ À partir du {}, {} {what}{until} (budget\u{a0}: {left})\u{a0}!",
             when(ask, r.starts_at.unwrap_or(now)),
             r.sponsor
         ),
@@ -458,9 +458,9 @@ fn rewards_line(ask: &Ask, s: &Subject) -> String {
             }
         })
         .collect();
-    let mut out = format!("🎁 {} {}.", ask.words("Contreparties :", "Rewards:"), each.join(" · "));
+    let mut out = format!("🎁 {} {}.", ask.words("Contreparties\u{a0}:", "Rewards:"), each.join(" · "));
     if let Some(url) = &s.donate_url {
-        out += &format!(" {} {url}", ask.words("Pour donner :", "Donate:"));
+        out += &format!(" {} {url}", ask.words("Pour donner\u{a0}:", "Donate:"));
     }
     out
 }
@@ -502,7 +502,7 @@ fn total_line(ask: &Ask, s: &Subject, campaign_totals: &Totals) -> String {
             out += &format!(
                 " {} {}",
                 money(s.totals.total),
-                ask.words("déjà récoltés, merci !", "raised already, thank you!")
+                ask.words("déjà récoltés, merci\u{a0}!", "raised already, thank you!")
             );
         }
         return out;
@@ -530,19 +530,22 @@ fn total_line(ask: &Ask, s: &Subject, campaign_totals: &Totals) -> String {
     }
     out.push('.');
     if s.campaign_totals.is_some() && campaign_totals.total != s.totals.total {
-        out +=
-            &format!(" {} {}.", ask.words("Toute la campagne :", "The whole campaign:"), money(campaign_totals.total));
+        out += &format!(
+            " {} {}.",
+            ask.words("Toute la campagne\u{a0}:", "The whole campaign:"),
+            money(campaign_totals.total)
+        );
     }
     out += &match (s.totals.donations, ask.french) {
         (0, _) if s.window.over() => String::new(),
-        (0, _) => format!(" {}", ask.words("Soyez le premier à donner !", "Be the first to give!")),
-        (1, true) => " 1 don, merci !".to_owned(),
-        (n, true) => format!(" {n} dons, merci !"),
+        (0, _) => format!(" {}", ask.words("Soyez le premier à donner\u{a0}!", "Be the first to give!")),
+        (1, true) => " 1 don, merci\u{a0}!".to_owned(),
+        (n, true) => format!(" {n} dons, merci\u{a0}!"),
         (1, false) => " 1 donation, thank you!".to_owned(),
         (n, false) => format!(" {n} donations, thank you!"),
     };
     if let Some(url) = s.donate_url.as_ref().filter(|_| !s.window.over()) {
-        out += &format!(" {} {url}", ask.words("Pour donner :", "Donate:"));
+        out += &format!(" {} {url}", ask.words("Pour donner\u{a0}:", "Donate:"));
     }
     out
 }
@@ -555,7 +558,9 @@ fn thanks_line(ask: &Ask, s: &Subject) -> String {
     let (names, anonymous) = (&s.thanked.0, s.thanked.1);
     let named: u64 = names.len() as u64;
     if named == 0 && anonymous == 0 {
-        return ask.words("Pas encore de don : soyez le premier !", "No donation yet: be the first!").to_owned();
+        return ask
+            .words("Pas encore de don\u{a0}: soyez le premier\u{a0}!", "No donation yet: be the first!")
+            .to_owned();
     }
     let total = ask.money(s.currency, s.totals.total);
     let tail = if ask.french {
@@ -634,9 +639,11 @@ fn top_line(ask: &Ask, s: &Subject) -> String {
         })
         .collect();
     if donors.is_empty() {
-        return ask.words("Pas encore de donateur : soyez le premier !", "No donor yet: be the first!").to_owned();
+        return ask
+            .words("Pas encore de donateur\u{a0}: soyez le premier\u{a0}!", "No donor yet: be the first!")
+            .to_owned();
     }
-    format!("{} {}", ask.words("Top donateurs :", "Top donors:"), donors.join(", "))
+    format!("{} {}", ask.words("Top donateurs\u{a0}:", "Top donors:"), donors.join(", "))
 }
 
 /// "Dernier don : Hugo, 15,00 € (doublé : +15,00 €) — « Courage ! ». Merci !":
@@ -644,18 +651,20 @@ fn top_line(ask: &Ask, s: &Subject) -> String {
 /// what it still counts for after a partial refund.
 fn last_line(ask: &Ask, s: &Subject) -> String {
     let Some(d) = &s.last else {
-        return ask.words("Pas encore de don : soyez le premier !", "No donation yet: be the first!").to_owned();
+        return ask
+            .words("Pas encore de don\u{a0}: soyez le premier\u{a0}!", "No donation yet: be the first!")
+            .to_owned();
     };
     let money = |m| ask.money(s.currency, m);
     // A name held for moderation is not said; an anonymous gift is said so.
     let who = donor_said(ask, d);
     let kept = d.amount - d.refunded_amount;
-    let mut out = format!("{} {who}, {}", ask.words("Dernier don :", "Latest donation:"), money(kept));
+    let mut out = format!("{} {who}, {}", ask.words("Dernier don\u{a0}:", "Latest donation:"), money(kept));
     if d.matched > 0 {
         let matched = money(d.matched);
         out += &match (ask.french, d.matched == kept) {
-            (true, true) => format!(" (doublé : +{matched})"),
-            (true, false) => format!(" (abondé : +{matched})"),
+            (true, true) => format!(" (doublé\u{a0}: +{matched})"),
+            (true, false) => format!(" (abondé\u{a0}: +{matched})"),
             (false, true) => format!(" (doubled: +{matched})"),
             (false, false) => format!(" (matched: +{matched})"),
         };
@@ -663,7 +672,7 @@ fn last_line(ask: &Ask, s: &Subject) -> String {
     if let Some(m) = d.shown_message().filter(|m| !m.is_empty()) {
         out += &if ask.french { format!(" — «\u{a0}{m}\u{a0}»") } else { format!(" — \u{201c}{m}\u{201d}") };
     }
-    out += ask.words(". Merci !", ". Thank you!");
+    out += ask.words(". Merci\u{a0}!", ". Thank you!");
     out
 }
 
@@ -676,15 +685,15 @@ fn milestone_line(ask: &Ask, s: &Subject) -> String {
             let left = ask.money(s.currency, (m.milestone.amount - total).max(0));
             let at = ask.money(s.currency, m.milestone.amount);
             if ask.french {
-                format!("Prochain palier : {at} — {} (encore {left}).", m.milestone.label)
+                format!("Prochain palier\u{a0}: {at} — {} (encore {left}).", m.milestone.label)
             } else {
                 format!("Next milestone: {at} — {} ({left} to go).", m.milestone.label)
             }
         }
         None if milestones.is_empty() => ask.words("Pas de palier pour l'instant.", "No milestone yet.").to_owned(),
-        None => {
-            ask.words("Tous les paliers sont atteints : merci !", "Every milestone is reached: thank you!").to_owned()
-        }
+        None => ask
+            .words("Tous les paliers sont atteints\u{a0}: merci\u{a0}!", "Every milestone is reached: thank you!")
+            .to_owned(),
     }
 }
 
@@ -708,13 +717,13 @@ fn next_line(ask: &Ask, s: &Subject, now: Timestamp) -> String {
         .min_by_key(|l| l.scheduled_at);
     let mut out = String::new();
     if let Some(l) = on_air {
-        out = format!("{} {}.", ask.words("En direct :", "On air:"), who(l));
+        out = format!("{} {}.", ask.words("En direct\u{a0}:", "On air:"), who(l));
     }
     match next.and_then(|l| Some((l, l.scheduled_at?))) {
         Some((l, at)) => {
             let when = when(ask, at);
             let sep = if out.is_empty() { "" } else { " " };
-            out += &format!("{sep}{} {}, {when}.", ask.words("Prochain live :", "Next live:"), who(l));
+            out += &format!("{sep}{} {}, {when}.", ask.words("Prochain live\u{a0}:", "Next live:"), who(l));
         }
         None if out.is_empty() => {
             out = ask.words("Pas de prochain live prévu pour l'instant.", "No next live planned yet.").to_owned();

@@ -951,8 +951,9 @@ mod tests {
     }
 
     /// The French texts of what viewers and the stream show (the overlays'
-    /// and the public pages' scripts) keep their "!", "?", ":" and ";" on the
-    /// line of the word before (a no-break space), as French writes them.
+    /// and the public pages' scripts, the chat bot's lines) keep their "!",
+    /// "?", ":" and ";" on the line of the word before (a no-break space), as
+    /// French writes them.
     #[test]
     fn the_viewers_french_never_starts_a_line_with_its_punctuation() {
         let scripts = [
@@ -971,6 +972,14 @@ mod tests {
                 }
             }
             assert!(texts > 50, "{name}: only {texts} texts found: the scan is broken");
+        }
+        // The chat bot's lines, French or English (English has no space there).
+        let chat = include_str!("chat.rs").lines().filter(|l| !l.trim_start().starts_with("//"));
+        for line in chat {
+            for text in line.split('"').skip(1).step_by(2) {
+                let broken = [" !", " ?", " :", " ;"].iter().any(|p| text.contains(p));
+                assert!(!broken, "chat.rs: {line:?} has an ordinary space before its punctuation");
+            }
         }
         let thanks = LABELS.iter().find(|(k, _, _)| *k == "thanks_banner").map(|(_, fr, _)| *fr);
         assert!(thanks.is_some_and(|t| t.starts_with("Merci pour votre don\u{a0}!")));

@@ -27,7 +27,7 @@ async fn a_live_called_off_leaves_the_schedule_and_keeps_its_donations() {
         app.client.get(url).send().await.unwrap().text().await.unwrap()
     };
     assert_eq!(doc().await["next_live"]["id"], wed.id.as_str());
-    assert_eq!(chat().await, "Prochain live : Ana — Concert, mercredi 3 mars à 19:00 (UTC).");
+    assert_eq!(chat().await, "Prochain live\u{a0}: Ana — Concert, mercredi 3 mars à 19:00 (UTC).");
     let mut ws = app.ws(&wed, None).await;
     ws.next().await;
 
@@ -50,7 +50,7 @@ async fn a_live_called_off_leaves_the_schedule_and_keeps_its_donations() {
         .collect();
     assert_eq!(statuses, [(mon.id.as_str(), "past"), (wed.id.as_str(), "cancelled"), (fri.id.as_str(), "upcoming")]);
     assert_eq!(d["next_live"]["id"], fri.id.as_str());
-    assert_eq!(chat().await, "Prochain live : Ana — Quiz, vendredi 5 mars à 19:00 (UTC).");
+    assert_eq!(chat().await, "Prochain live\u{a0}: Ana — Quiz, vendredi 5 mars à 19:00 (UTC).");
     // On Wednesday evening, Ana's follow link shows Friday's countdown, not a live that will not be.
     clock.set("2027-03-03T19:30:00Z");
     assert_eq!(doc().await["hosts"][0]["live_id"], fri.id.as_str());

@@ -41,7 +41,7 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
     assert_eq!(
         say(&app, &live(&monday, "")).await,
         fr(
-            "0,00_€ récoltés pour Les Restos du cœur, 0_% de l'objectif de 100,00_€. Soyez le premier à donner ! Pour donner : https://dons.example.org/mars"
+            "0,00_€ récoltés pour Les Restos du cœur, 0_% de l'objectif de 100,00_€. Soyez le premier à donner\u{a0}! Pour donner\u{a0}: https://dons.example.org/mars"
         )
     );
     assert_eq!(say(&app, &live(&monday, "?say=top&lang=en")).await, "No donor yet: be the first!");
@@ -58,7 +58,7 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
     assert_eq!(
         say(&app, &live(&monday, "")).await,
         fr(
-            "40,00_€ récoltés pour Les Restos du cœur (dont 20,00_€ des partenaires), 40_% de l'objectif de 100,00_€. Toute la campagne : 60,00_€. 2 dons, merci ! Pour donner : https://dons.example.org/mars"
+            "40,00_€ récoltés pour Les Restos du cœur (dont 20,00_€ des partenaires), 40_% de l'objectif de 100,00_€. Toute la campagne\u{a0}: 60,00_€. 2 dons, merci\u{a0}! Pour donner\u{a0}: https://dons.example.org/mars"
         )
     );
     assert_eq!(
@@ -68,12 +68,12 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
     assert_eq!(
         say(&app, &campaign("")).await,
         fr(
-            "60,00_€ récoltés pour Les Restos du cœur (dont 30,00_€ des partenaires), 1_% de l'objectif de 5~000,00_€. 3 dons, merci ! Pour donner : https://dons.example.org/mars"
+            "60,00_€ récoltés pour Les Restos du cœur (dont 30,00_€ des partenaires), 1_% de l'objectif de 5~000,00_€. 3 dons, merci\u{a0}! Pour donner\u{a0}: https://dons.example.org/mars"
         )
     );
     // A host's command for the month: Wednesday's route follows Ana to Monday's live, on air.
     assert_eq!(say(&app, &live(&wednesday, "?follow=host")).await, say(&app, &live(&monday, "")).await);
-    assert_eq!(say(&app, &live(&wednesday, "?say=top")).await, "Pas encore de donateur : soyez le premier !");
+    assert_eq!(say(&app, &live(&wednesday, "?say=top")).await, "Pas encore de donateur\u{a0}: soyez le premier\u{a0}!");
 
     // Thanks: every name viewers see, alphabetically, and the anonymous gifts counted.
     assert_eq!(
@@ -90,7 +90,7 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
     );
     assert_eq!(say(&app, &live(&wednesday, "?say=thanks&lang=en")).await, "No donation yet: be the first!");
     // Top donors: by name as viewers see them (an anonymous gift has none).
-    assert_eq!(say(&app, &live(&monday, "?say=top")).await, fr("Top donateurs : 1. Bob (15,00_€)"));
+    assert_eq!(say(&app, &live(&monday, "?say=top")).await, fr("Top donateurs_: 1. Bob (15,00_€)"));
     assert_eq!(say(&app, &campaign("?say=top&lang=en")).await, "Top donors: 1. Bob (€15.00), 2. Dan (€10.00)");
 
     // The next milestone of the live's goal; a live without a goal climbs the campaign's.
@@ -108,7 +108,7 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
     assert_eq!(s, StatusCode::CREATED, "{m}");
     assert_eq!(
         say(&app, &live(&monday, "?say=milestone")).await,
-        fr("Prochain palier : 50,00_€ — Karaoké (encore 10,00_€).")
+        fr("Prochain palier_: 50,00_€ — Karaoké (encore 10,00_€).")
     );
     assert_eq!(
         say(&app, &live(&zoe, "?say=milestone&lang=en")).await,
@@ -116,19 +116,19 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
     );
     assert_eq!(
         say(&app, &campaign("?say=milestone")).await,
-        fr("Prochain palier : 100,00_€ — Tatouage (encore 40,00_€).")
+        fr("Prochain palier_: 100,00_€ — Tatouage (encore 40,00_€).")
     );
     app.donate(&monday, json!({"amount": 600, "currency": "EUR", "donor": "Eve"})).await;
-    assert_eq!(say(&app, &live(&monday, "?say=milestone")).await, "Tous les paliers sont atteints : merci !");
+    assert_eq!(say(&app, &live(&monday, "?say=milestone")).await, "Tous les paliers sont atteints\u{a0}: merci\u{a0}!");
     assert_eq!(
         say(&app, &campaign("?say=milestone")).await,
-        fr("Prochain palier : 100,00_€ — Tatouage (encore 28,00_€).")
+        fr("Prochain palier_: 100,00_€ — Tatouage (encore 28,00_€).")
     );
 
     // The next live: the host's on a live's line, the campaign's on its own, on the clock asked.
     assert_eq!(
         say(&app, &live(&monday, "?say=next&tz=Europe/Paris")).await,
-        "En direct : Ana — Dessin. Prochain live : Ana — Concert, mercredi 3 mars à 20:00 (Europe/Paris)."
+        "En direct\u{a0}: Ana — Dessin. Prochain live\u{a0}: Ana — Concert, mercredi 3 mars à 20:00 (Europe/Paris)."
     );
     assert_eq!(
         say(&app, &campaign("?say=next&lang=en")).await,
@@ -139,7 +139,7 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
     assert_eq!(s, StatusCode::OK, "{l}");
     assert_eq!(
         say(&app, &live(&monday, "?say=next&tz=Europe/Paris")).await,
-        "En direct : Ana — Dessin. Prochain live : Ana — Concert (https://www.twitch.tv/ana), mercredi 3 mars à 20:00 (Europe/Paris)."
+        "En direct\u{a0}: Ana — Dessin. Prochain live\u{a0}: Ana — Concert (https://www.twitch.tv/ana), mercredi 3 mars à 20:00 (Europe/Paris)."
     );
     clock.set("2027-03-04T12:00:00Z");
     assert_eq!(say(&app, &live(&monday, "?say=next")).await, "Pas de prochain live prévu pour l'instant.");
@@ -148,7 +148,7 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
     let campaign_match = |q: &str| format!("/api/v1/campaigns/{c}/chat?say=match{q}");
     assert_eq!(
         say(&app, &campaign_match("&tz=Europe/Paris")).await,
-        fr("💛 Boulangerie double chaque don_: encore 964,00_€ à abonder !")
+        fr("💛 Boulangerie double chaque don_: encore 964,00_€ à abonder_!")
     );
     let m = app
         .add_match(
@@ -176,7 +176,7 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
     assert_eq!(
         say(&app, &campaign_match("&tz=Europe/Paris")).await,
         fr(
-            "⏳ À partir du jeudi 4 mars à 20:00 (Europe/Paris), Fromagerie ajoutera 50_% à chaque don jusqu'au jeudi 4 mars à 21:00 (Europe/Paris) (budget_: 200,00_€) !"
+            "⏳ À partir du jeudi 4 mars à 20:00 (Europe/Paris), Fromagerie ajoutera 50_% à chaque don jusqu'au jeudi 4 mars à 21:00 (Europe/Paris) (budget_: 200,00_€)\u{a0}!"
         )
     );
     clock.set("2027-03-04T19:30:00Z");
@@ -195,7 +195,7 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
     assert_eq!(
         say(&app, &campaign("")).await,
         fr(
-            "Collecte terminée_: 72,00_€ récoltés pour Les Restos du cœur (dont 36,00_€ des partenaires), 1_% de l'objectif de 5~000,00_€. 4 dons, merci !"
+            "Collecte terminée_: 72,00_€ récoltés pour Les Restos du cœur (dont 36,00_€ des partenaires), 1_% de l'objectif de 5~000,00_€. 4 dons, merci\u{a0}!"
         )
     );
     assert_eq!(
@@ -227,7 +227,7 @@ async fn a_chat_bot_says_the_totals_the_top_donors_the_next_milestone_and_the_ne
     clock.set("2027-04-01T16:00:00Z");
     assert_eq!(
         say(&app, &april("")).await,
-        fr("5,00_€ récoltés pour La Croix-Rouge. 1 don, merci ! Pour donner : https://dons.example.org/avril")
+        fr("5,00_€ récoltés pour La Croix-Rouge. 1 don, merci_! Pour donner_: https://dons.example.org/avril")
     );
 
     // Bad asks: the contract's errors.
@@ -249,7 +249,7 @@ async fn a_chat_bot_says_the_latest_donation_as_viewers_see_it() {
     let live = app.setup().await;
     let path = |q: &str| format!("/api/v1/lives/{}/chat?say=last{q}", live.id);
     let campaign = format!("/api/v1/campaigns/{}/chat?say=last&lang=en", live.campaign_id);
-    assert_eq!(say(&app, &path("")).await, "Pas encore de don : soyez le premier !");
+    assert_eq!(say(&app, &path("")).await, "Pas encore de don\u{a0}: soyez le premier\u{a0}!");
     assert_eq!(say(&app, &campaign).await, "No donation yet: be the first!");
 
     app.add_match(&live.campaign_id, json!({"sponsor": "Boulangerie", "ratio": [1, 1], "cap": 100000})).await;
@@ -262,14 +262,14 @@ async fn a_chat_bot_says_the_latest_donation_as_viewers_see_it() {
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(
         say(&app, &path("")).await,
-        fr("Dernier don : Bob, 15,00_€ (doublé : +15,00_€) — «_Courage !_». Merci !")
+        fr("Dernier don_: Bob, 15,00_€ (doublé_: +15,00_€) — «_Courage !_». Merci_!")
     );
     assert_eq!(
         say(&app, &campaign).await,
         "Latest donation: Bob, €15.00 (doubled: +€15.00) \u{2014} \u{201c}Courage !\u{201d}. Thank you!"
     );
     gift(json!({"amount": 500, "donor": "Chloé", "anonymous": true})).await;
-    assert_eq!(say(&app, &path("")).await, fr("Dernier don : un donateur anonyme, 5,00_€ (doublé : +5,00_€). Merci !"));
+    assert_eq!(say(&app, &path("")).await, fr("Dernier don_: un donateur anonyme, 5,00_€ (doublé_: +5,00_€). Merci_!"));
 
     // A text held for moderation: neither its name nor its message is said until approved.
     app.moderate(&live, json!({"mode": "manual"})).await;
@@ -280,16 +280,16 @@ async fn a_chat_bot_says_the_latest_donation_as_viewers_see_it() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
         say(&app, &path("")).await,
-        fr("Dernier don : Inès, 20,00_€ (doublé : +20,00_€) — «_Coucou le chat_». Merci !")
+        fr("Dernier don_: Inès, 20,00_€ (doublé_: +20,00_€) — «_Coucou le chat_». Merci_!")
     );
     // What it still counts for after a partial refund; refunded whole, the one before.
     assert_eq!(app.refund(&live, &id, json!({"refunded_amount": 500})).await, StatusCode::OK);
     assert_eq!(
         say(&app, &path("")).await,
-        fr("Dernier don : Inès, 15,00_€ (doublé : +15,00_€) — «_Coucou le chat_». Merci !")
+        fr("Dernier don_: Inès, 15,00_€ (doublé_: +15,00_€) — «_Coucou le chat_». Merci_!")
     );
     assert_eq!(app.refund(&live, &id, json!({})).await, StatusCode::OK);
-    assert_eq!(say(&app, &path("")).await, fr("Dernier don : un donateur anonyme, 5,00_€ (doublé : +5,00_€). Merci !"));
+    assert_eq!(say(&app, &path("")).await, fr("Dernier don_: un donateur anonyme, 5,00_€ (doublé_: +5,00_€). Merci_!"));
 }
 
 #[tokio::test]
@@ -318,7 +318,7 @@ async fn a_chat_bot_says_the_rewards_on_offer_and_how_to_claim_them() {
     assert_eq!(
         say(&app, &live(&on_air, "")).await,
         fr(
-            "🎁 Contreparties : Un portrait (dès 30,00_€, #unportrait dans votre message, 1 restante) · Merci en direct (dès 5,00_€, #merciendirect dans votre message). Pour donner : https://dons.example.org/mars"
+            "🎁 Contreparties\u{a0}: Un portrait (dès 30,00_€, #unportrait dans votre message, 1 restante) · Merci en direct (dès 5,00_€, #merciendirect dans votre message). Pour donner\u{a0}: https://dons.example.org/mars"
         )
     );
     app.donate(&on_air, json!({"amount": 5000, "currency": "EUR", "reward": "unportrait"})).await;
@@ -333,7 +333,7 @@ async fn a_chat_bot_says_the_rewards_on_offer_and_how_to_claim_them() {
         "🎁 Rewards: Une affiche (from €20.00, #uneaffiche in your message). Donate: https://dons.example.org/mars"
     );
     clock.set("2027-03-02T18:30:00Z");
-    assert!(say(&app, &campaign).await.starts_with(&fr("🎁 Contreparties : Une affiche (dès 20,00_€")));
+    assert!(say(&app, &campaign).await.starts_with(&fr("🎁 Contreparties_: Une affiche (dès 20,00_€")));
 }
 
 /// A thank-you of many donors names as many as the line holds, alphabetically,

@@ -207,13 +207,13 @@ async fn the_host_s_space_and_the_dashboard_give_the_chat_commands() {
         assert_eq!(rows[4][1], format!("!addcom !prochain $(urlfetch {api}&say=next&lang=fr&tz=Europe%2FParis)"));
         assert_eq!(
             rows[0][2],
-            crate::dashboard::fr("15,00_€ récoltés pour Les Restos du cœur. 1 don, merci !"),
+            crate::dashboard::fr("15,00_€ récoltés pour Les Restos du cœur. 1 don, merci_!"),
             "the live on air's total"
         );
-        assert_eq!(rows[1][2], crate::dashboard::fr("Top donateurs : 1. Bob (15,00_€)"));
-        assert_eq!(rows[2][2], crate::dashboard::fr("Dernier don : Bob, 15,00_€. Merci !"));
+        assert_eq!(rows[1][2], crate::dashboard::fr("Top donateurs_: 1. Bob (15,00_€)"));
+        assert_eq!(rows[2][2], crate::dashboard::fr("Dernier don_: Bob, 15,00_€. Merci_!"));
         assert_eq!(rows[3][2], "Pas de palier pour l'instant.");
-        assert!(rows[4][2].starts_with("En direct : Ana. Prochain live : Ana — Concert, "), "{}", rows[4][2]);
+        assert!(rows[4][2].starts_with("En direct\u{a0}: Ana. Prochain live\u{a0}: Ana — Concert, "), "{}", rows[4][2]);
         assert!(rows[4][2].ends_with("(Europe/Paris)."), "{}", rows[4][2]);
         assert_eq!(rows[5][1], format!("!addcom !contreparties $(urlfetch {api}&say=rewards&lang=fr)"));
         assert_eq!(rows[5][2], "Pas de contrepartie pour l'instant.");
