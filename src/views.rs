@@ -763,7 +763,8 @@ impl Views {
     }
 
     /// A frame of a campaign's totals stream, `totals`, or with `snapshot_at`
-    /// its first message, `snapshot`, with the server's time then (`now`): its totals, goal, opening and end and its matches as of its newest seq,
+    /// its first message, `snapshot`, with the server's time then (`now`): its
+    /// totals, goal, opening and end and its matches as of its newest seq,
     /// the seq of its lives' newest change of schedule (`lives_seq`), and its
     /// lives whose stream moved past `since`, each with its seq and totals, the
     /// biggest [`TOTALS_LIVES`] of them; `None` for a campaign unknown or that
