@@ -2449,6 +2449,12 @@ async fn an_erased_donor_s_lines_leave_the_discord_channel() {
     ];
     until(15, "four lines", async || (discord.messages() == lines).then_some(())).await;
     assert!(discord.seen.lock().unwrap().iter().all(|(m, uri, _)| m == "POST" && uri == "/hook?wait=true"));
+    // Their deliveries saved (just after Discord's answers), so that the restart sends none again.
+    until(10, "the four deliveries saved", async || {
+        let v = app.admin_get("/api/v1/webhooks").await.1;
+        (v["webhooks"][0]["status"]["delivered"].as_u64() == Some(4)).then_some(())
+    })
+    .await;
     // After a restart, the first attempt refused.
     let app = app.restart().await;
     discord.failures.store(1, std::sync::atomic::Ordering::SeqCst);
