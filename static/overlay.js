@@ -410,17 +410,9 @@
   // The live's challenge on air, under its goal bar: the newest not yet over,
   // or one just met or whose time just ran out (for a minute; one called off
   // goes at once). Its progress counts from its start.
-  var MET_SHOWN = 60000;
   function currentChallenge(now) {
-    var open = milestones.filter(function (m) {
-      if (!m.ends_at || typeof m.from !== "number" || m.live_id !== liveId) return false;
-      var end = Date.parse(m.ends_at);
-      if (m.reached) return (metAt[m.id] || 0) + MET_SHOWN > now;
-      // Time run out: shown at the total it had.
-      if (m.missed && !(m.id in missedAt)) return false;
-      return m.cancelled ? end > now : end + MET_SHOWN > now;
-    });
-    return open.sort(function (a, b) { return Date.parse(b.created_at) - Date.parse(a.created_at); })[0] || null;
+    var mine = milestones.filter(function (m) { return m.ends_at && typeof m.from === "number" && m.live_id === liveId; });
+    return cagnotteChallengeOnAir(mine, metAt, missedAt, now);
   }
   var metAt = {};             // challenge id -> when it was met
   var missedAt = {};          // challenge id -> the live's total when its time ran out

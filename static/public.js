@@ -424,13 +424,7 @@
     var box = el("challenge");
     if (!box || !totals) return;
     var now = cagnotteNow();
-    var c = challenges.filter(function (m) {
-      var end = Date.parse(m.ends_at);
-      if (m.reached) return (challengeMetAt[m.id] || 0) + 60000 > now;
-      // Time run out: shown at the total it had.
-      if (m.missed && !(m.id in challengeMissedAt)) return false;
-      return m.cancelled ? end > now : end + 60000 > now;
-    }).sort(function (a, b) { return Date.parse(b.created_at) - Date.parse(a.created_at); })[0];
+    var c = cagnotteChallengeOnAir(challenges, challengeMetAt, challengeMissedAt, now);
     box.hidden = !c;
     if (!c) return;
     var asked = c.amount - c.from;

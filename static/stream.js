@@ -79,6 +79,21 @@ function cagnotteMatchAhead(matches, now, within) {
   }).sort(function (a, b) { return Date.parse(a.starts_at) - Date.parse(b.starts_at); })[0] || null;
 }
 
+// The challenge on air among `list` (their public JSON) at `now`: the newest
+// not over, or one met or whose time ran out within the minute before (by
+// `metAt`, id -> when met; one run out only once `missedAt` has its total);
+// one called off goes at once. Null when none.
+function cagnotteChallengeOnAir(list, metAt, missedAt, now) {
+  "use strict";
+  return list.filter(function (m) {
+    var end = Date.parse(m.ends_at);
+    if (m.reached) return (metAt[m.id] || 0) + 60000 > now;
+    // Time run out: shown at the total it had.
+    if (m.missed && !(m.id in missedAt)) return false;
+    return m.cancelled ? end > now : end + 60000 > now;
+  }).sort(function (a, b) { return Date.parse(b.created_at) - Date.parse(a.created_at); })[0] || null;
+}
+
 // What a page opened late learns of its live's challenges (their public JSON):
 // when each met one was met, into `metAt` (id -> ms), and where each whose
 // time ran out stopped, into `missedAt` (id -> the live's total then), for

@@ -956,6 +956,7 @@ mod tests {
     /// French writes them.
     #[test]
     fn the_viewers_french_never_starts_a_line_with_its_punctuation() {
+        let breaks = |text: &str| [" !", " ?", " :", " ;"].iter().any(|p| text.contains(p));
         let scripts = [
             ("overlay.js", include_str!("../../static/overlay.js")),
             ("public.js", include_str!("../../static/public.js")),
@@ -967,8 +968,7 @@ mod tests {
             for line in french.lines().filter(|l| !l.trim_start().starts_with("//")) {
                 for (i, text) in line.split('"').enumerate().filter(|(i, _)| i % 2 == 1) {
                     texts += 1;
-                    let broken = [" !", " ?", " :", " ;"].iter().any(|p| text.contains(p));
-                    assert!(!broken, "{name}: text {i} of {line:?} has an ordinary space before its punctuation");
+                    assert!(!breaks(text), "{name}: text {i} of {line:?} has an ordinary space before its punctuation");
                 }
             }
             assert!(texts > 50, "{name}: only {texts} texts found: the scan is broken");
@@ -977,8 +977,7 @@ mod tests {
         let chat = include_str!("chat.rs").lines().filter(|l| !l.trim_start().starts_with("//"));
         for line in chat {
             for text in line.split('"').skip(1).step_by(2) {
-                let broken = [" !", " ?", " :", " ;"].iter().any(|p| text.contains(p));
-                assert!(!broken, "chat.rs: {line:?} has an ordinary space before its punctuation");
+                assert!(!breaks(text), "chat.rs: {line:?} has an ordinary space before its punctuation");
             }
         }
         let thanks = LABELS.iter().find(|(k, _, _)| *k == "thanks_banner").map(|(_, fr, _)| *fr);

@@ -2419,14 +2419,12 @@ impl FakeDiscord {
 /// the channel is passed over.
 #[tokio::test]
 async fn an_erased_donor_s_lines_leave_the_discord_channel() {
-    let discord = FakeDiscord::default();
-    let hook = discord.start().await;
+    let channel = FakeDiscord::default();
+    let hook = channel.start().await;
     let app = spawn_app().await;
     let live = app.setup().await;
     app.moderate(&live, json!({"mode": "manual"})).await;
-    let body = json!({"url": hook, "format": "discord", "campaign_id": live.campaign_id});
-    let (s, v) = app.post("/api/v1/webhooks", Some(ADMIN), body).await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
+    discord(&app, &hook, &live.campaign_id).await;
     async fn give(app: &TestApp, live: &TestLive, donor: &str, message: &str) -> String {
         let gift = json!({"amount": 1500, "currency": "EUR", "donor": donor, "message": message});
         let (s, d) = app.donate(live, gift).await;
@@ -2447,8 +2445,8 @@ async fn an_erased_donor_s_lines_leave_the_discord_channel() {
         drawn("Yasmine Haddad"),
         said("30,00"),
     ];
-    until(15, "four lines", async || (discord.messages() == lines).then_some(())).await;
-    assert!(discord.seen.lock().unwrap().iter().all(|(m, uri, _)| m == "POST" && uri == "/hook?wait=true"));
+    until(15, "four lines", async || (channel.messages() == lines).then_some(())).await;
+    assert!(channel.seen.lock().unwrap().iter().all(|(m, uri, _)| m == "POST" && uri == "/hook?wait=true"));
     // Their deliveries saved (just after Discord's answers), so that the restart sends none again.
     until(10, "the four deliveries saved", async || {
         let v = app.admin_get("/api/v1/webhooks").await.1;
@@ -2457,26 +2455,26 @@ async fn an_erased_donor_s_lines_leave_the_discord_channel() {
     .await;
     // After a restart, the first attempt refused.
     let app = app.restart().await;
-    discord.failures.store(1, std::sync::atomic::Ordering::SeqCst);
+    channel.failures.store(1, std::sync::atomic::Ordering::SeqCst);
     let (s, v) = app.post(&format!("/api/v1/donations/{yasmine}/erase"), Some(ADMIN), json!({})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let mended = vec![said("15,00"), None, drawn("un donateur anonyme"), said("30,00")];
-    until(15, "Yasmine's lines mended", async || (discord.messages() == mended).then_some(())).await;
-    let patch = serde_json::from_str::<Value>(&discord.about(1).last().unwrap().1).unwrap();
-    assert_eq!(discord.about(1).len(), 2, "the refused attempt, then the edit");
+    until(15, "Yasmine's lines mended", async || (channel.messages() == mended).then_some(())).await;
+    let patch = serde_json::from_str::<Value>(&channel.about(1).last().unwrap().1).unwrap();
+    assert_eq!(channel.about(1).len(), 2, "the refused attempt, then the edit");
     assert_eq!(patch["content"], json!(said("15,00")));
-    assert_eq!(discord.about(2), [("DELETE".to_owned(), String::new())]);
-    assert_eq!(discord.about(3).iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>(), ["PATCH"]);
-    assert!(discord.about(4).is_empty(), "Bob's line is left alone");
+    assert_eq!(channel.about(2), [("DELETE".to_owned(), String::new())]);
+    assert_eq!(channel.about(3).iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>(), ["PATCH"]);
+    assert!(channel.about(4).is_empty(), "Bob's line is left alone");
     // Bob's line deleted by a moderator in the channel: his erasure finds it
     // gone and the channel goes on.
-    discord.messages.lock().unwrap()[3] = None;
+    channel.messages.lock().unwrap()[3] = None;
     let (s, _) = app.post(&format!("/api/v1/donations/{bob}/erase"), Some(ADMIN), json!({})).await;
     assert_eq!(s, StatusCode::OK);
     give(&app, &live, "Cléo", "Bravo").await;
-    until(15, "Cléo's line", async || (discord.messages().len() == 5).then_some(())).await;
-    assert_eq!(discord.about(4).len(), 1, "one attempt at Bob's line, answered 404");
-    let seen = discord.seen.lock().unwrap();
+    until(15, "Cléo's line", async || (channel.messages().len() == 5).then_some(())).await;
+    assert_eq!(channel.about(4).len(), 1, "one attempt at Bob's line, answered 404");
+    let seen = channel.seen.lock().unwrap();
     assert!(seen.iter().filter(|(m, ..)| m != "POST").all(|(.., body)| !body.contains("Yasmine")), "{seen:?}");
 }
 
@@ -2485,12 +2483,11 @@ async fn an_erased_donor_s_lines_leave_the_discord_channel() {
 /// viewers now see it; signed subscribers get `donation.text_hidden`.
 #[tokio::test]
 async fn hidden_words_and_names_leave_the_discord_channel() {
-    let (discord, receiver) = (FakeDiscord::default(), Receiver::default());
-    let (hook, base) = (discord.start().await, receiver.start().await);
+    let (channel, receiver) = (FakeDiscord::default(), Receiver::default());
+    let (hook, base) = (channel.start().await, receiver.start().await);
     let app = spawn_app().await;
     let live = app.setup().await;
-    let body = json!({"url": hook, "format": "discord", "campaign_id": live.campaign_id});
-    assert_eq!(app.post("/api/v1/webhooks", Some(ADMIN), body).await.0, StatusCode::CREATED);
+    discord(&app, &hook, &live.campaign_id).await;
     subscribe(&app, &format!("{base}/bot"), &live.campaign_id).await;
     let gift = json!({"amount": 1500, "currency": "EUR", "donor": "Ana", "message": "Un mot de trop"});
     let (s, d) = app.donate(&live, gift).await;
@@ -2499,13 +2496,13 @@ async fn hidden_words_and_names_leave_the_discord_channel() {
     let line =
         |who: &str, words: &str| Some(format!("💛 {who} 15,00\u{a0}€{words}. Total du live\u{a0}: 15,00\u{a0}€."));
     let said = vec![line("Ana a donné", " — «\u{a0}Un mot de trop\u{a0}»")];
-    until(15, "Ana's line", async || (discord.messages() == said).then_some(())).await;
+    until(15, "Ana's line", async || (channel.messages() == said).then_some(())).await;
     for (hide, now) in [("message", line("Ana a donné", "")), ("donor", line("Nouveau don de", ""))] {
         let path = format!("/api/v1/donations/{id}/hide");
         assert_eq!(app.post(&path, Some(&live.key), json!({hide: true})).await.0, StatusCode::OK);
-        until(15, hide, async || (discord.messages() == [now.clone()]).then_some(())).await;
+        until(15, hide, async || (channel.messages() == [now.clone()]).then_some(())).await;
     }
-    assert_eq!(discord.about(1).iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>(), ["PATCH", "PATCH"]);
+    assert_eq!(channel.about(1).iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>(), ["PATCH", "PATCH"]);
     let events = receiver.posted("bot", 3).await;
     let shown: Vec<_> = events
         .iter()
