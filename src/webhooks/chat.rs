@@ -2,8 +2,9 @@
 //! channel of the stream's community gets one line of text for what viewers
 //! celebrate (a donation, a milestone or challenge reached, a sponsor's budget
 //! used up, a poll's result, a prize drawn), in French or English, with the
-//! names and messages as viewers see them. Refunds and erasures are not said:
-//! a channel's line cannot be taken back.
+//! names and messages as viewers see them. Refunds and erasures get no line of
+//! their own: a Discord channel's lines that showed the gift are written again
+//! (struck through once refunded whole), which Slack's webhooks cannot do.
 //!
 //! Donors write the names and messages: a chat must not read them as markup.
 //! Discord gets no mention parsed (`allowed_mentions`), no link preview
@@ -16,14 +17,24 @@ use crate::money::Currency;
 use serde_json::{Value, json};
 
 /// What a line needs beyond its event: the campaign's currency, the goals a
-/// donation may cross (its live's, its campaign's), and when the event
-/// happened (milliseconds since the epoch: a changed challenge's time left).
+/// donation may cross (its live's, its campaign's), when the event happened
+/// (milliseconds since the epoch: a changed challenge's time left), and, for a
+/// gift's line written again, what was refunded of it since.
 #[derive(Debug, Clone, Copy)]
 pub struct Setting {
     pub currency: Currency,
     pub live_goal: Option<i64>,
     pub campaign_goal: Option<i64>,
     pub at: Option<i64>,
+    pub refund: Option<Refund>,
+}
+
+/// What was given back of a gift after its line was said: `amount` in all,
+/// `whole` once it is refunded whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refund {
+    pub amount: i64,
+    pub whole: bool,
 }
 
 /// The body to post for an event of `kind` (its outgoing name) whose frame is
@@ -47,6 +58,10 @@ pub fn body(format: HookFormat, kind: &str, frame: &Value, setting: Setting, fre
         "campaign.ended" => words.campaign_ended(frame)?,
         "campaign.opened" => words.campaign_opened(frame)?,
         _ => return None,
+    };
+    let line = match (setting.refund, kind) {
+        (Some(refund), "donation.created" | "donation.text_released") => words.refunded(line, refund)?,
+        _ => line,
     };
     envelope(format, &line)
 }
@@ -193,6 +208,22 @@ impl Words {
             }
         }
         Some(out)
+    }
+
+    /// A gift's `line` as it was said, then what was given back of it since:
+    /// "~~💛 Ana a donné 15,00 €. Total du live : 15,00 €.~~ ↩️ Don remboursé."
+    /// once refunded whole, "… ↩️ 5,00 € remboursés." for a part.
+    fn refunded(&self, line: String, refund: Refund) -> Option<String> {
+        if refund.whole {
+            let strike = if self.format == HookFormat::Slack { "~" } else { "~~" };
+            return Some(format!("{strike}{line}{strike} ↩️ {}", self.pick("Don remboursé.", "Refunded.")));
+        }
+        let back = self.money(&json!(refund.amount))?;
+        Some(match (self.french, refund.amount >= 200) {
+            (true, true) => format!("{line} ↩️ {back} remboursés."),
+            (true, false) => format!("{line} ↩️ {back} remboursé."),
+            (false, _) => format!("{line} ↩️ {back} refunded."),
+        })
     }
 
     /// The name and message of a gift held for moderation, once approved (its
@@ -520,7 +551,7 @@ mod tests {
     }
 
     fn setting() -> Setting {
-        Setting { currency: eur(), live_goal: None, campaign_goal: None, at: None }
+        Setting { currency: eur(), live_goal: None, campaign_goal: None, at: None, refund: None }
     }
 
     /// The Slack line for `kind` when its event happened at `at` (RFC 3339).
@@ -693,7 +724,8 @@ mod tests {
                 "totals": {"total": live}, "campaign_totals": {"total": campaign}
             })
         };
-        let goals = Setting { currency: eur(), live_goal: Some(10000), campaign_goal: Some(50000), at: None };
+        let goals =
+            Setting { currency: eur(), live_goal: Some(10000), campaign_goal: Some(50000), at: None, refund: None };
         let say = |frame: Value| {
             let v: Value =
                 serde_json::from_str(&body(HookFormat::Slack, "donation.created", &frame, goals, true).unwrap())
@@ -877,6 +909,41 @@ mod tests {
         }
         assert_eq!(body(HookFormat::Cagnotte, "donation.created", &frame, setting(), true), None);
         assert!(KINDS.iter().all(|k| crate::webhooks::outbox::KINDS.iter().any(|(_, name)| name == k)));
+    }
+
+    #[test]
+    fn a_refunded_gift_s_line_says_what_was_given_back() {
+        let gift = json!({"donation": {"amount": 1500, "matched": 0, "donor": "Ana"}, "totals": {"total": 1500}});
+        let said = |format, kind, frame: &Value, amount, whole, french| {
+            let refund = Some(Refund { amount, whole });
+            let body = body(format, kind, frame, Setting { refund, ..setting() }, french).unwrap();
+            let v: Value = serde_json::from_str(&body).unwrap();
+            v.get("content").or(v.get("text")).and_then(Value::as_str).unwrap().to_owned()
+        };
+        let line = "💛 Ana a donné 15,00\u{a0}€. Total du live\u{a0}: 15,00\u{a0}€.";
+        let d = HookFormat::Discord;
+        assert_eq!(said(d, "donation.created", &gift, 1500, true, true), format!("~~{line}~~ ↩️ Don remboursé."));
+        assert_eq!(said(d, "donation.created", &gift, 500, false, true), format!("{line} ↩️ 5,00\u{a0}€ remboursés."));
+        assert_eq!(said(d, "donation.created", &gift, 150, false, true), format!("{line} ↩️ 1,50\u{a0}€ remboursé."));
+        assert_eq!(
+            said(d, "donation.created", &gift, 500, false, false),
+            "💛 Ana gave €15.00. Live total: €15.00. ↩️ €5.00 refunded."
+        );
+        assert_eq!(
+            said(HookFormat::Slack, "donation.created", &gift, 1500, true, false),
+            "~💛 Ana gave €15.00. Live total: €15.00.~ ↩️ Refunded."
+        );
+        let released = json!({"donation": {"amount": 1500, "donor": "Ana", "message": "Courage"}});
+        assert_eq!(
+            said(d, "donation.text_released", &released, 1500, true, true),
+            "~~💬 Ana (15,00\u{a0}€)\u{a0}: «\u{a0}Courage\u{a0}»~~ ↩️ Don remboursé."
+        );
+        // A prize drawn stays as it was drawn.
+        let drawn = json!({"draw": {"prize": "Poster", "winner": {"donor": "Ana"}}});
+        let refund = Some(Refund { amount: 1500, whole: true });
+        let plain = body(d, "prize.drawn", &drawn, setting(), true);
+        assert!(plain.as_deref().is_some_and(|b| b.contains("Ana gagne")));
+        assert_eq!(body(d, "prize.drawn", &drawn, Setting { refund, ..setting() }, true), plain);
     }
 
     #[test]

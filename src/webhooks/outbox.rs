@@ -14,6 +14,7 @@
 //! `https://` URLs are verified against the public web roots (webpki-roots) and
 //! the authorities of `--webhook-ca-file`, with rustls.
 
+use super::chat::Refund;
 use crate::app::AppState;
 use crate::domain::{HookFormat, Subscriber, Timestamp};
 use crate::ledger::Clock;
@@ -596,16 +597,16 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
         if ctx.views.subscribers.get(&id).is_none_or(|s| *s.value() != sub) {
             continue;
         }
-        let body = if sub.format.is_signed() { Some(payload(&ev)) } else { chat_body(&ctx.views, &sub, &ev) };
-        // A donor erased, or their name or words taken off the air: the
-        // Discord channel's lines that showed them are written again without
-        // them, or deleted (Slack's webhooks cannot).
+        let body = if sub.format.is_signed() { Some(payload(&ev)) } else { chat_body(&ctx.views, &sub, &ev, None) };
+        // A donor erased, their name or words taken off the air, or their gift
+        // refunded: the Discord channel's lines that showed them are written
+        // again as viewers now see them, or deleted (Slack's webhooks cannot).
         let mended = match mended_donation(&sub, &ev) {
-            Some((donation, now)) => {
-                let (id, d) = (sub.id.clone(), donation.clone());
+            Some(mended) => {
+                let (id, d) = (sub.id.clone(), mended.id.clone());
                 match ctx.db(move |s| s.lines(&id, &d)).await {
                     Ok(lines) if lines.is_empty() => None,
-                    Ok(lines) => Some((donation, now, lines)),
+                    Ok(lines) => Some((mended, lines)),
                     Err(err) => {
                         tracing::error!(%err, "webhook outbox: cannot read a chat's lines");
                         if !ctx.sleep(Duration::from_secs(1)).await {
@@ -620,9 +621,7 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
         let event_id = format!("evt_{}", ev.seq);
         let attempt = async {
             match (mended, body) {
-                (Some((donation, now, lines)), _) => {
-                    Some(mend_lines(&ctx, (&sub, ev.kind), (&donation, now), lines).await)
-                }
+                (Some((mended, lines)), _) => Some(mend_lines(&ctx, (&sub, ev.kind), &mended, lines).await),
                 (None, Some(body)) if sub.format == HookFormat::Discord => {
                     Some(post_line(&ctx, &sub, &ev, &event_id, body).await)
                 }
@@ -635,7 +634,7 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
             r = attempt => r,
         };
         let Some(result) = result else {
-            // An event a chat is not told of (a refund; an erasure, or a name
+            // An event a chat is not told of (a refund, an erasure or a name
             // hidden, with no line to mend): passed over.
             status.cursor = ev.seq;
             scanned = ev.seq;
@@ -691,9 +690,10 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
     }
 }
 
-/// A chat's line for `ev` (in the campaign's currency), or `None` for an event
-/// a chat is not told of.
-fn chat_body(views: &Views, sub: &Subscriber, ev: &Outgoing) -> Option<String> {
+/// A chat's line for `ev` (in the campaign's currency, with what was refunded
+/// of its gift since when it is written again), or `None` for an event a chat
+/// is not told of.
+fn chat_body(views: &Views, sub: &Subscriber, ev: &Outgoing, refund: Option<Refund>) -> Option<String> {
     let frame: Value = serde_json::from_str(&ev.frame).ok()?;
     let (currency, campaign_goal) = ev
         .campaign_id
@@ -703,7 +703,7 @@ fn chat_body(views: &Views, sub: &Subscriber, ev: &Outgoing) -> Option<String> {
     // The goals as they are now (a retried delivery may find one changed since).
     let live_goal = frame["donation"]["live_id"].as_str().and_then(|l| views.with_live(l, |l| l.live.goal)).flatten();
     let at = crate::domain::Timestamp::parse(&ev.at).map(|t| t.millis());
-    let setting = super::chat::Setting { currency, live_goal, campaign_goal, at };
+    let setting = super::chat::Setting { currency, live_goal, campaign_goal, at, refund };
     super::chat::body(sub.format, ev.kind, &frame, setting, !sub.english)
 }
 
@@ -725,15 +725,31 @@ pub async fn ping(
 }
 
 /// The donation whose lines a Discord channel must mend after `ev`: the one
-/// it erases (the log's rows already hold it without the name), or the one
-/// whose name or words it takes off the air, with how viewers now see it.
-fn mended_donation(sub: &Subscriber, ev: &Outgoing) -> Option<(String, Option<Value>)> {
-    if sub.format != HookFormat::Discord || !matches!(ev.kind, "donation.erased" | "donation.text_hidden") {
+/// it erases (the log's rows already hold it without the name), the one whose
+/// name or words it takes off the air, or the one it refunds; with how viewers
+/// now see it (for the last two) and what was given back of it.
+fn mended_donation(sub: &Subscriber, ev: &Outgoing) -> Option<Mended> {
+    let kinds = ["donation.erased", "donation.text_hidden", "donation.refunded", "donation.partially_refunded"];
+    if sub.format != HookFormat::Discord || !kinds.contains(&ev.kind) {
         return None;
     }
     let mut frame: Value = serde_json::from_str(&ev.frame).ok()?;
-    let id = frame["donation"]["id"].as_str()?.to_owned();
-    Some((id, (ev.kind == "donation.text_hidden").then(|| frame["donation"].take())))
+    let donation = frame["donation"].take();
+    let refunded = donation["refunded_amount"].as_i64().filter(|a| *a > 0);
+    let refund = refunded.map(|amount| Refund { amount, whole: donation["refunded"] == true });
+    Some(Mended {
+        id: donation["id"].as_str()?.to_owned(),
+        now: (ev.kind != "donation.erased").then_some(donation),
+        refund,
+    })
+}
+
+/// A donation whose Discord lines are written again: its `id`, how viewers
+/// now see it (`now`) and what was refunded of it.
+struct Mended {
+    id: String,
+    now: Option<Value>,
+    refund: Option<Refund>,
 }
 
 /// `frame` with the donation `now` shows (its `id`) named and quoted as in
@@ -812,26 +828,27 @@ async fn post_line(ctx: &Ctx, sub: &Subscriber, ev: &Outgoing, event_id: &str, b
     Ok(code)
 }
 
-/// Each Discord message that showed `donation`, written again from its event
-/// as the log now holds it (an erased donor's name and words gone), the
-/// donation shown as `now` when given (a name or words hidden), or deleted
-/// when nothing is left to say; one already gone (`404`) is done. The first
-/// failure's status or error, else `204`.
+/// Each Discord message that showed the `mended` donation, written again from
+/// its event as the log now holds it (an erased donor's name and words gone),
+/// the donation shown as viewers now see it when known (a name or words
+/// hidden), with what was refunded of it, or deleted when nothing is left to
+/// say; one already gone (`404`) is done. The first failure's status or
+/// error, else `204`.
 async fn mend_lines(
     ctx: &Ctx,
     (sub, kind): (&Subscriber, &str),
-    (donation, now): (&str, Option<Value>),
+    mended: &Mended,
     lines: Vec<(String, u64)>,
 ) -> Result<u16, String> {
     for (message, seq) in lines {
         let mut event = ctx.db(move |s| s.event(seq)).await?;
-        if let (Some(ev), Some(now)) = (event.as_mut(), now.as_ref())
+        if let (Some(ev), Some(now)) = (event.as_mut(), mended.now.as_ref())
             && let Ok(mut frame) = serde_json::from_str::<Value>(&ev.frame)
         {
             shown_as(&mut frame, now);
             ev.frame = frame.to_string();
         }
-        let body = event.as_ref().and_then(|ev| chat_body(&ctx.views, sub, ev));
+        let body = event.as_ref().and_then(|ev| chat_body(&ctx.views, sub, ev, mended.refund));
         let url = message_url(&sub.url, &message);
         let id = format!("evt_{seq}");
         // An edited message may need mending again (its words hidden, then its name).
@@ -843,7 +860,7 @@ async fn mend_lines(
             return Ok(code);
         }
         if gone || code == 404 {
-            let (sub_id, donation) = (sub.id.clone(), donation.to_owned());
+            let (sub_id, donation) = (sub.id.clone(), mended.id.clone());
             ctx.db(move |s| s.drop_line(&sub_id, &donation, &message)).await?;
         }
     }

@@ -2517,3 +2517,40 @@ async fn hidden_words_and_names_leave_the_discord_channel() {
         ]
     );
 }
+
+/// A gift refunded after its line was said: the Discord line says what was
+/// given back, as viewers now see the gift (its hidden words stay hidden),
+/// and is struck through once the gift is refunded whole; another's line is
+/// left alone.
+#[tokio::test]
+async fn a_refunded_gift_s_discord_line_says_so() {
+    let channel = FakeDiscord::default();
+    let hook = channel.start().await;
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    discord(&app, &hook, &live.campaign_id).await;
+    let gift = json!({"amount": 1500, "currency": "EUR", "donor": "Ana", "message": "Un mot de trop"});
+    let (s, d) = app.donate(&live, gift).await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let id = d["donation"]["id"].as_str().unwrap().to_owned();
+    let (s, d) = app.donate(&live, json!({"amount": 500, "currency": "EUR", "donor": "Bob"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let ana = "💛 Ana a donné 15,00\u{a0}€. Total du live\u{a0}: 15,00\u{a0}€.";
+    let bob = Some("💛 Bob a donné 5,00\u{a0}€. Total du live\u{a0}: 20,00\u{a0}€.".to_owned());
+    let said = |first: String| vec![Some(first), bob.clone()];
+    let first =
+        "💛 Ana a donné 15,00\u{a0}€ — «\u{a0}Un mot de trop\u{a0}». Total du live\u{a0}: 15,00\u{a0}€.".to_owned();
+    until(15, "both lines", async || (channel.messages() == said(first.clone())).then_some(())).await;
+    let path = format!("/api/v1/donations/{id}/hide");
+    assert_eq!(app.post(&path, Some(&live.key), json!({"message": true})).await.0, StatusCode::OK);
+    until(15, "the words hidden", async || (channel.messages() == said(ana.to_owned())).then_some(())).await;
+    assert_eq!(app.refund(&live, &id, json!({"refunded_amount": 500})).await, StatusCode::OK);
+    let part = format!("{ana} ↩️ 5,00\u{a0}€ remboursés.");
+    until(15, "a part refunded", async || (channel.messages() == said(part.clone())).then_some(())).await;
+    assert_eq!(app.refund(&live, &id, json!({})).await, StatusCode::OK);
+    let whole = format!("~~{ana}~~ ↩️ Don remboursé.");
+    until(15, "refunded whole", async || (channel.messages() == said(whole.clone())).then_some(())).await;
+    let edits: Vec<_> = channel.about(1).into_iter().map(|(m, _)| m).collect();
+    assert_eq!(edits, ["PATCH", "PATCH", "PATCH"]);
+    assert!(channel.about(2).is_empty(), "Bob's line was touched");
+}
