@@ -16,13 +16,13 @@
       totals: function (total, raised, matched, n) {
         return total + " collectés (" + raised + " de dons + " + matched + " des sponsors) — " + n + (n > 1 ? " dons" : " don");
       },
-      goal: function (g, pct) { return "Objectif : " + g + " (" + pct + " %)"; },
-      badKey: "Cette clé n'ouvre pas l'espace de cette campagne : demandez le lien aux organisateurs.",
-      error: "Erreur : ", anonymous: "anonyme", hidden: "masqué", erased: "effacé à sa demande",
+      goal: function (g, pct) { return "Objectif\u00a0: " + g + " (" + pct + " %)"; },
+      badKey: "Cette clé n'ouvre pas l'espace de cette campagne\u00a0: demandez le lien aux organisateurs.",
+      error: "Erreur\u00a0: ", anonymous: "anonyme", hidden: "masqué", erased: "effacé à sa demande",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé", st_test: "Test",
-      partRefunded: "remboursé : ",
-      downloaded: function (name) { return "Téléchargé : " + name; },
-      newest: function (n, all) { return "Les " + n + " dons les plus récents sur " + all.toLocaleString("fr-FR") + " : l'export les contient tous."; }
+      partRefunded: "remboursé\u00a0: ",
+      downloaded: function (name) { return "Téléchargé\u00a0: " + name; },
+      newest: function (n, all) { return "Les " + n + " dons les plus récents sur " + all.toLocaleString("fr-FR") + "\u00a0: l'export les contient tous."; }
     },
     en: {
       totals: function (total, raised, matched, n) {

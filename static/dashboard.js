@@ -18,27 +18,27 @@
 
   var T = {
     fr: {
-      wrongToken: "Ce jeton n'est pas le bon.", expired: "Session expirée : reconnectez-vous.",
+      wrongToken: "Ce jeton n'est pas le bon.", expired: "Session expirée\u00a0: reconnectez-vous.",
       importPreview: function (n, total) { return n + (n > 1 ? " dons" : " don") + " pour " + total + " dans ce fichier."; },
       importGo: function (n) { return "Importer " + n + (n > 1 ? " dons" : " don"); },
-      importBad: function (lines) { return "rien n'est importé : " + lines.join(" ; ") + "."; },
+      importBad: function (lines) { return "rien n'est importé\u00a0: " + lines.join("\u00a0; ") + "."; },
       importLine: function (n, cell) { return "ligne " + n + ", montant invalide « " + cell + " »"; },
       importEmpty: "ce fichier ne contient aucun don.",
-      importProgress: function (i, n) { return "Import : " + i + " / " + n + "…"; },
+      importProgress: function (i, n) { return "Import\u00a0: " + i + " / " + n + "…"; },
       imported: function (added, again) {
-        return added + (added > 1 ? " dons importés" : " don importé") + (again ? " (" + again + " déjà importé" + (again > 1 ? "s" : "") + " : comptés une fois)" : "") + ".";
+        return added + (added > 1 ? " dons importés" : " don importé") + (again ? " (" + again + " déjà importé" + (again > 1 ? "s" : "") + "\u00a0: comptés une fois)" : "") + ".";
       },
-      saved: "Enregistré.", created: "Créé.", copied: "Copié !", testSent: "Alerte de test envoyée.",
+      saved: "Enregistré.", created: "Créé.", copied: "Copié\u00a0!", testSent: "Alerte de test envoyée.",
       seriesCreated: function (n) { return n + " lives créés."; },
-      seriesStopped: function (n, total) { return n + " lives créés sur " + total + ", puis : "; },
+      seriesStopped: function (n, total) { return n + " lives créés sur " + total + ", puis\u00a0: "; },
       repeatNeedsDate: "Pour répéter un live, choisissez la date et l'heure du premier.",
-      badAmount: "Montant invalide : ", anonymous: "anonyme", hidden: "masqué", erased: "effacé à sa demande",
+      badAmount: "Montant invalide\u00a0: ", anonymous: "anonyme", hidden: "masqué", erased: "effacé à sa demande",
       erase: "Effacer ses données",
-      eraseWarn: "Le nom et le message de ce don seront effacés pour de bon, partout (journal, exports, overlays), comme le donateur peut le demander (RGPD) ; le montant reste compté. Cliquez de nouveau pour confirmer.",
+      eraseWarn: "Le nom et le message de ce don seront effacés pour de bon, partout (journal, exports, overlays), comme le donateur peut le demander (RGPD)\u00a0; le montant reste compté. Cliquez de nouveau pour confirmer.",
       erasedDone: "Nom et message effacés. Pensez aux exports et sauvegardes déjà faits.",
       eraseDonor: "Effacer ses données (tous ses dons)",
       eraseDonorWarn: function (name) {
-        return "Le nom et le message de chaque don au nom de « " + name + " » (sans égard aux majuscules), dans toutes les collectes, seront effacés pour de bon ; les montants restent comptés. Cliquez de nouveau pour confirmer.";
+        return "Le nom et le message de chaque don au nom de « " + name + " » (sans égard aux majuscules), dans toutes les collectes, seront effacés pour de bon\u00a0; les montants restent comptés. Cliquez de nouveau pour confirmer.";
       },
       erasedDonor: function (n, name) {
         return (n > 1 ? n + " dons au nom de « " + name + " » effacés" : "1 don au nom de « " + name + " » effacé") +
@@ -46,73 +46,73 @@
       },
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé", st_test: "Test",
       approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message", refund: "Rembourser",
-      partRefunded: "remboursé : ", partRefund: "En partie…",
+      partRefunded: "remboursé\u00a0: ", partRefund: "En partie…",
       replay: "Rejouer l'alerte", replayed: "Alerte rejouée sur les overlays du live.",
-      confirm: "Confirmer ?", edit: "Modifier", remove: "Supprimer", copy: "Copier",
-      rotateLink: "L'ancien lien cessera de fonctionner tout de suite, y compris dans OBS : cliquez encore pour confirmer.",
+      confirm: "Confirmer\u00a0?", edit: "Modifier", remove: "Supprimer", copy: "Copier",
+      rotateLink: "L'ancien lien cessera de fonctionner tout de suite, y compris dans OBS\u00a0: cliquez encore pour confirmer.",
       monthLinks: "Liens du mois",
       renamed: function (from, to, n) { return "« " + from + " » s'appelle désormais « " + to + " » sur " + (n > 1 ? "ses " + n + " lives." : "son live."); },
-      renameJoins: function (to) { return "« " + to + " » anime déjà des lives : les liens hôte des deux ouvriront les lives des deux. Cliquez de nouveau pour confirmer."; },
+      renameJoins: function (to) { return "« " + to + " » anime déjà des lives\u00a0: les liens hôte des deux ouvriront les lives des deux. Cliquez de nouveau pour confirmer."; },
       renameSame: "C'est déjà son nom.", rename: "Renommer",
-      rotateKey: "L'ancienne clé sera refusée tout de suite : cliquez encore pour confirmer.",
-      rotateHost: "L'ancien lien hôte cessera de fonctionner tout de suite : cliquez encore pour confirmer.",
-      rotateModerator: "Le lien modérateur précédent, s'il y en a un, cessera de fonctionner tout de suite : cliquez encore pour confirmer.",
+      rotateKey: "L'ancienne clé sera refusée tout de suite\u00a0: cliquez encore pour confirmer.",
+      rotateHost: "L'ancien lien hôte cessera de fonctionner tout de suite\u00a0: cliquez encore pour confirmer.",
+      rotateModerator: "Le lien modérateur précédent, s'il y en a un, cessera de fonctionner tout de suite\u00a0: cliquez encore pour confirmer.",
       startLive: "Commencer maintenant", endLive: "Terminer maintenant",
-      liveStarted: "Le live a commencé : les overlays, les pages et les annonces suivent.",
-      liveEnded: "Le live est terminé : les overlays et les pages le disent.",
-      rotateCharity: "Un nouveau lien pour l'association : celui donné avant, s'il y en a un, cessera de fonctionner tout de suite. Cliquez encore pour confirmer.",
+      liveStarted: "Le live a commencé\u00a0: les overlays, les pages et les annonces suivent.",
+      liveEnded: "Le live est terminé\u00a0: les overlays et les pages le disent.",
+      rotateCharity: "Un nouveau lien pour l'association\u00a0: celui donné avant, s'il y en a un, cessera de fonctionner tout de suite. Cliquez encore pour confirmer.",
       h_waiting: "en attente", h_ok: "à jour", h_retrying: "nouvel essai prévu", allCampaigns: " (toutes les campagnes)", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé", live_cancelled: "annulé",
       cancelLive: "Annuler ce live", restoreLive: "Rétablir ce live",
       pauseAlerts: "Mettre les alertes en pause", resumeAlerts: "Reprendre les alertes", alertSkipped: "Alerte passée.",
-      cancelWarn: "Un live annulé sort du programme, des liens de suivi, du calendrier et du choix des intégrations de la campagne ; ses dons restent comptés. Cliquez de nouveau pour confirmer.",
-      liveCancelled: "Live annulé : il est marqué « Annulé » sur les pages publiques et dans les agendas.", liveRestored: "Live rétabli.",
+      cancelWarn: "Un live annulé sort du programme, des liens de suivi, du calendrier et du choix des intégrations de la campagne\u00a0; ses dons restent comptés. Cliquez de nouveau pour confirmer.",
+      liveCancelled: "Live annulé\u00a0: il est marqué « Annulé » sur les pages publiques et dans les agendas.", liveRestored: "Live rétabli.",
       live_unscheduled: "non programmé", m_pending: "pas encore ouvert", m_active: "actif", m_used_up: "épuisé",
       m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
       total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
-      window: { upcoming: "Ouverture de la collecte : ", open: "Collecte ouverte jusqu'au ", ended: "Collecte terminée le " },
+      window: { upcoming: "Ouverture de la collecte\u00a0: ", open: "Collecte ouverte jusqu'au ", ended: "Collecte terminée le " },
       campaignStatus: { upcoming: "à venir", ended: "terminée" },
       ago: { now: "à l'instant", min: function (n) { return "il y a " + n + " min"; }, hours: function (n) { return "il y a " + n + " h"; } },
       received: {
         none: "Rien reçu depuis le démarrage du serveur.",
-        line: function (ago, what, counts) { return ago + " : " + what + " (" + counts + ")."; },
+        line: function (ago, what, counts) { return ago + "\u00a0: " + what + " (" + counts + ")."; },
         counts: function (a, r) { return a + (a > 1 ? " acceptés, " : " accepté, ") + r + (r > 1 ? " refusés" : " refusé"); },
         status: {
           counted: "don compté", already_counted: "déjà compté (un envoi répété)", refunded: "remboursement compté",
           already_refunded: "remboursement déjà compté", ignored: "accepté, rien à compter (pas un don payé)",
-          challenge: "abonnement vérifié", revoked: "abonnement révoqué par le prestataire : refaites-le",
-          invalid_signature: "signature refusée : le secret donné au prestataire est-il celui-ci ?",
+          challenge: "abonnement vérifié", revoked: "abonnement révoqué par le prestataire\u00a0: refaites-le",
+          invalid_signature: "signature refusée\u00a0: le secret donné au prestataire est-il celui-ci\u00a0?",
           invalid_payload: "contenu illisible", no_live: "aucun live pour recevoir le don",
           currency_mismatch: "devise différente de celle de la campagne", amount_too_large: "montant trop grand"
         }
       },
       backups: {
-        off: "Sauvegardes automatiques : désactivées (--backup-dir).",
-        first: function (dir, every) { return "Sauvegardes automatiques dans " + dir + ", toutes les " + every + " : la première est en cours."; },
+        off: "Sauvegardes automatiques\u00a0: désactivées (--backup-dir).",
+        first: function (dir, every) { return "Sauvegardes automatiques dans " + dir + ", toutes les " + every + "\u00a0: la première est en cours."; },
         last: function (ago, dir, every, keep) { return "Dernière sauvegarde " + ago + ", dans " + dir + " (toutes les " + every + " et à l'arrêt, les " + keep + " dernières gardées)."; },
-        failed: function (err) { return "⚠ La dernière sauvegarde a échoué : " + err; },
+        failed: function (err) { return "⚠ La dernière sauvegarde a échoué\u00a0: " + err; },
         units: ["s", "min", "h", "j"]
       },
       noMatch: "Aucun abondement pour l'instant.", noMilestone: "Aucun palier pour l'instant.",
-      noPoll: "Aucun sondage pour l'instant : un hôte en lance un depuis son espace, ou vous depuis la fiche d'un live.",
-      pollStarted: "Sondage lancé : les overlays du live l'affichent.", closePoll: "Clore",
+      noPoll: "Aucun sondage pour l'instant\u00a0: un hôte en lance un depuis son espace, ou vous depuis la fiche d'un live.",
+      pollStarted: "Sondage lancé\u00a0: les overlays du live l'affichent.", closePoll: "Clore",
       pollOpen: function (t) { return t ? "en cours, encore " + t : "en cours"; }, pollOver: "terminé",
-      pollWinner: function (l) { return "terminé : " + l + " l'emporte"; }, pollTie: "terminé : égalité",
+      pollWinner: function (l) { return "terminé\u00a0: " + l + " l'emporte"; }, pollTie: "terminé\u00a0: égalité",
       votes: function (n) { return n + (n > 1 ? " dons" : " don"); },
       badOptions: "Un sondage a de 2 à 6 options, une par ligne.",
-      noDraw: "Aucun tirage pour l'instant : un hôte en fait un depuis son espace, ou vous depuis la fiche d'un live.",
-      drawn: function (w) { return "Gagnant : " + w + ". Les overlays du live l'annoncent."; },
-      drawnMany: function (w) { return "Gagnants : " + w.join(", ") + ". Les overlays du live les annoncent."; },
-      noIntegration: "Aucune intégration : les dons viennent de l'API ou du formulaire d'un live.",
+      noDraw: "Aucun tirage pour l'instant\u00a0: un hôte en fait un depuis son espace, ou vous depuis la fiche d'un live.",
+      drawn: function (w) { return "Gagnant\u00a0: " + w + ". Les overlays du live l'annoncent."; },
+      drawnMany: function (w) { return "Gagnants\u00a0: " + w.join(", ") + ". Les overlays du live les annoncent."; },
+      noIntegration: "Aucune intégration\u00a0: les dons viennent de l'API ou du formulaire d'un live.",
       noSubscriber: "Aucun destinataire.", testHook: "Tester",
-      hookTested: function (code) { return "Essai reçu : le destinataire a répondu " + code + "."; },
-      hookRefused: function (code) { return "Essai refusé : le destinataire a répondu " + code + ". Vérifiez son URL."; },
-      hookFailed: function (why) { return "Essai non remis : " + why; },
-      goal: "objectif", none: "Aucun.", error: "Erreur : ", reached: "atteint", notReached: "pas encore",
+      hookTested: function (code) { return "Essai reçu\u00a0: le destinataire a répondu " + code + "."; },
+      hookRefused: function (code) { return "Essai refusé\u00a0: le destinataire a répondu " + code + ". Vérifiez son URL."; },
+      hookFailed: function (why) { return "Essai non remis\u00a0: " + why; },
+      goal: "objectif", none: "Aucun.", error: "Erreur\u00a0: ", reached: "atteint", notReached: "pas encore",
       challengeOn: function (t) { return "en cours jusqu'à " + t; }, moreTime: "+5 min", closeIn5: "Clore dans 5 min",
-      timeUp: "temps écoulé", calledOff: "annulé", removed: "retiré", challengeStarted: "Défi lancé : les overlays du live l'affichent.", challengeUpdated: "Défi modifié : les overlays du live le suivent.", pollUpdated: "Sondage modifié : les overlays du live le suivent.", challenge: function (a) { return "défi : +" + a; },
-      wholeCampaign: "toute la campagne", nothingToChange: "Rien à modifier : donnez une URL ou un secret.",
+      timeUp: "temps écoulé", calledOff: "annulé", removed: "retiré", challengeStarted: "Défi lancé\u00a0: les overlays du live l'affichent.", challengeUpdated: "Défi modifié\u00a0: les overlays du live le suivent.", pollUpdated: "Sondage modifié\u00a0: les overlays du live le suivent.", challenge: function (a) { return "défi\u00a0: +" + a; },
+      wholeCampaign: "toute la campagne", nothingToChange: "Rien à modifier\u00a0: donnez une URL ou un secret.",
       moreDonations: function (n, all) {
-        return "Les " + n + " dons les plus récents sur " + all.toLocaleString("fr-FR") + " : l'export CSV les contient tous.";
+        return "Les " + n + " dons les plus récents sur " + all.toLocaleString("fr-FR") + "\u00a0: l'export CSV les contient tous.";
       },
       waiting: function (n) { return n + " en attente"; },
       connected: function (o, v) {
@@ -774,7 +774,7 @@
       tr.dataset.id = p.id;
       tr.dataset.state = open ? "open" : "over";
       var results = p.options.map(function (o) {
-        return o.label + " #" + o.tag + " : " + money(o.amount, c.currency) + " (" + T.votes(o.donations) + ")";
+        return o.label + " #" + o.tag + (lang === "fr" ? "\u00a0: " : ": ") + money(o.amount, c.currency) + " (" + T.votes(o.donations) + ")";
       }).join(" · ");
       var left = Math.max(0, Math.floor((end - now) / 1000));
       var state = open ? T.pollOpen(isNaN(end) ? "" : Math.floor(left / 60) + " min " + (left % 60 < 10 ? "0" : "") + left % 60 + " s")

@@ -53,53 +53,53 @@ var cagnotteExplain = (function () {
     fr: {
       cap_below_used: function (b, m) { return "le plafond ne peut pas descendre sous ce que ce match a déjà versé (" + m(b.used) + ")."; },
       refund_out_of_range: function (b, m) { return "le remboursement va de " + m(1) + " au montant du don (" + m(b.amount) + ")."; },
-      amount_too_large: function (b, m) { return "montant trop élevé : " + m(b.max) + " au plus."; },
-      rate_limited: function (b) { return "trop de demandes d'un coup : réessayez dans " + b.retry_after + " s."; },
+      amount_too_large: function (b, m) { return "montant trop élevé\u00a0: " + m(b.max) + " au plus."; },
+      rate_limited: function (b) { return "trop de demandes d'un coup\u00a0: réessayez dans " + b.retry_after + " s."; },
       invalid_field: function (b) {
         if (b.field === "tag") return "le mot-clé doit avoir des lettres (des chiffres seuls se liraient comme le numéro d'une option de sondage).";
-        if (b.field === "quantity") return "la quantité va de 1 à 10 000 (vide : sans limite).";
-        return "le champ « " + (FIELDS[b.field] || b.field) + " » est refusé : vide, trop long ou avec un caractère invisible.";
+        if (b.field === "quantity") return "la quantité va de 1 à 10 000 (vide\u00a0: sans limite).";
+        return "le champ « " + (FIELDS[b.field] || b.field) + " » est refusé\u00a0: vide, trop long ou avec un caractère invisible.";
       },
       too_many_rewards: function (b) {
-        return "ce live propose déjà " + b.max + " contreparties : cliquez « Ne plus proposer » sur l'une d'elles d'abord.";
+        return "ce live propose déjà " + b.max + " contreparties\u00a0: cliquez « Ne plus proposer » sur l'une d'elles d'abord.";
       },
       currency_mismatch: function (b) { return "la devise doit être celle de la campagne (" + b.expected + ")."; },
-      invalid_query: function (b) { return "recherche trop longue : " + b.max + " caractères au plus."; },
-      invalid_amount: "montant invalide : un nombre positif, avec au plus les décimales de la devise.",
-      invalid_currency: "devise inconnue : un code à trois lettres comme EUR, GBP ou USD.",
-      storage_unavailable: "le serveur n'a pas pu écrire sur son disque : rien n'a été enregistré. Réessayez plus tard.",
-      shutting_down: "le serveur s'arrête : réessayez dans un instant.",
+      invalid_query: function (b) { return "recherche trop longue\u00a0: " + b.max + " caractères au plus."; },
+      invalid_amount: "montant invalide\u00a0: un nombre positif, avec au plus les décimales de la devise.",
+      invalid_currency: "devise inconnue\u00a0: un code à trois lettres comme EUR, GBP ou USD.",
+      storage_unavailable: "le serveur n'a pas pu écrire sur son disque\u00a0: rien n'a été enregistré. Réessayez plus tard.",
+      shutting_down: "le serveur s'arrête\u00a0: réessayez dans un instant.",
       invalid_url: "l'adresse doit être une URL complète, qui commence par « http » ou « https ».",
       invalid_time: "date invalide, ou une fin qui ne vient pas après le début.",
-      invalid_ratio: "ratio invalide : deux nombres entiers de 1 à 1000.",
-      invalid_provider: "prestataire inconnu : Stripe, Tiltify, Ko-fi, HelloAsso, Twitch ou générique.",
-      invalid_secret: "secret invalide : 16 à 512 caractères visibles, sans espace (pour Twitch, 100 au plus).",
+      invalid_ratio: "ratio invalide\u00a0: deux nombres entiers de 1 à 1000.",
+      invalid_provider: "prestataire inconnu\u00a0: Stripe, Tiltify, Ko-fi, HelloAsso, Twitch ou générique.",
+      invalid_secret: "secret invalide\u00a0: 16 à 512 caractères visibles, sans espace (pour Twitch, 100 au plus).",
       id_taken: "cet identifiant est déjà pris.",
       totals_overflow: "les totaux dépasseraient ce que le serveur peut compter.",
-      nothing_to_hide: "rien à masquer : choisissez le nom, le message ou les deux.",
-      nothing_to_rotate: "rien à remplacer : choisissez la clé, le lien d'overlay ou le lien hôte.",
-      donation_refunded: "ce don a été remboursé : son alerte n'est plus montrée.",
-      text_pending: "le texte de ce don attend d'être validé : validez-le ou masquez-le d'abord.",
-      challenge_over: "ce défi est terminé : réussi, annulé ou son temps écoulé.",
-      challenge_too_short: function (b) { return "ce défi dure depuis " + b.elapsed_minutes + " min : donnez-lui une durée plus longue (comptée depuis son lancement)."; },
+      nothing_to_hide: "rien à masquer\u00a0: choisissez le nom, le message ou les deux.",
+      nothing_to_rotate: "rien à remplacer\u00a0: choisissez la clé, le lien d'overlay ou le lien hôte.",
+      donation_refunded: "ce don a été remboursé\u00a0: son alerte n'est plus montrée.",
+      text_pending: "le texte de ce don attend d'être validé\u00a0: validez-le ou masquez-le d'abord.",
+      challenge_over: "ce défi est terminé\u00a0: réussi, annulé ou son temps écoulé.",
+      challenge_too_short: function (b) { return "ce défi dure depuis " + b.elapsed_minutes + " min\u00a0: donnez-lui une durée plus longue (comptée depuis son lancement)."; },
       challenge_not_found: "ce défi est introuvable. Rechargez la page.",
-      milestone_not_found: "ce palier est introuvable (déjà retiré ?). Rechargez la page.",
-      milestone_reached: "ce palier est déjà atteint : il reste affiché.",
+      milestone_not_found: "ce palier est introuvable (déjà retiré\u00a0?). Rechargez la page.",
+      milestone_reached: "ce palier est déjà atteint\u00a0: il reste affiché.",
       invalid_options: "un sondage a de 2 à 6 options, toutes différentes.",
-      poll_open: "un sondage est déjà en cours sur ce live : clôturez-le d'abord.",
+      poll_open: "un sondage est déjà en cours sur ce live\u00a0: clôturez-le d'abord.",
       poll_over: "ce sondage est déjà clos.",
-      poll_too_short: function (b) { return "ce sondage dure depuis " + b.elapsed_minutes + " min : donnez-lui une durée plus longue (comptée depuis son lancement)."; },
+      poll_too_short: function (b) { return "ce sondage dure depuis " + b.elapsed_minutes + " min\u00a0: donnez-lui une durée plus longue (comptée depuis son lancement)."; },
       poll_not_found: "ce sondage est introuvable. Rechargez la page.",
       reward_closed: "cette contrepartie n'est déjà plus proposée.",
       reward_open: "cette contrepartie est déjà proposée.",
-      quantity_below_claimed: "des dons ont déjà pris plus de cette contrepartie : sa quantité ne peut pas descendre en dessous.",
-      tag_taken: "une autre contrepartie proposée a déjà ce mot-clé : choisissez-en un autre.",
+      quantity_below_claimed: "des dons ont déjà pris plus de cette contrepartie\u00a0: sa quantité ne peut pas descendre en dessous.",
+      tag_taken: "une autre contrepartie proposée a déjà ce mot-clé\u00a0: choisissez-en un autre.",
       reward_not_found: "cette contrepartie est introuvable. Rechargez la page.",
       claim_not_found: "ce don n'a pris aucune contrepartie. Rechargez la page.",
       invalid_reward: "ce live ne propose pas cette contrepartie.",
       no_entries: "aucun don de ce live ne participe à ce tirage (montant minimum, minutes, gagnants déjà tirés).",
       live_on_air: "ce live est déjà en direct.",
-      live_not_on_air: "ce live n'est pas en direct : il n'a pas commencé, ou il est terminé.",
+      live_not_on_air: "ce live n'est pas en direct\u00a0: il n'a pas commencé, ou il est terminé.",
       live_cancelled: "ce live a été annulé par les organisateurs.",
       live_too_long: function (b) { return "un live dure " + (b.max / 60) + " heures au plus."; },
       campaign_not_found: "cette campagne n'existe plus. Rechargez la page.",
@@ -111,19 +111,19 @@ var cagnotteExplain = (function () {
       forbidden: "cette clé ou ce jeton ne permet pas cette action.",
       invalid_json: "la demande envoyée n'était pas lisible. Rechargez la page.",
       invalid_body: "la demande envoyée n'était pas complète. Rechargez la page.",
-      csrf: "la page a perdu sa session : rechargez-la.",
-      media_too_large: "fichier trop lourd : 8 Mo au plus.",
+      csrf: "la page a perdu sa session\u00a0: rechargez-la.",
+      media_too_large: "fichier trop lourd\u00a0: 8 Mo au plus.",
       unsupported_media: "ce fichier n'est ni une image PNG, GIF, JPEG ou WebP, ni un son MP3, Ogg, WAV, FLAC ou M4A.",
-      media_library_full: "la bibliothèque de la campagne est pleine (100 fichiers ou 256 Mo) : retirez-en un d'abord.",
-      media_not_found: "ce fichier est introuvable (déjà retiré ?). Rechargez la page.",
-      name_too_long: "nom de fichier trop long : 80 caractères au plus.",
-      invalid_name: "nom de fichier refusé : il contient un caractère invisible.",
+      media_library_full: "la bibliothèque de la campagne est pleine (100 fichiers ou 256 Mo)\u00a0: retirez-en un d'abord.",
+      media_not_found: "ce fichier est introuvable (déjà retiré\u00a0?). Rechargez la page.",
+      name_too_long: "nom de fichier trop long\u00a0: 80 caractères au plus.",
+      invalid_name: "nom de fichier refusé\u00a0: il contient un caractère invisible.",
       export_columns: function (b) {
         var among = b.columns && b.columns.length ? " parmi " + b.columns.join(", ") : "";
         return b.field === "donor" || b.field === "message" || b.field === "date"
           ? "la colonne choisie pour " + { donor: "le donateur", message: "le message", date: "la date" }[b.field] +
-            " n'est pas dans cet export : choisissez-en une" + among + "."
-          : "les colonnes de la référence et du montant n'ont pas été trouvées dans cet export : choisissez-les" + among + ".";
+            " n'est pas dans cet export\u00a0: choisissez-en une" + among + "."
+          : "les colonnes de la référence et du montant n'ont pas été trouvées dans cet export\u00a0: choisissez-les" + among + ".";
       },
       invalid_export: function (b) {
         return b.line ? "la ligne " + b.line + " de l'export n'a pas de montant lisible." : "ce fichier n'est pas un export CSV lisible (enregistrez-le en CSV UTF-8).";
@@ -165,9 +165,9 @@ var cagnotteEditWords = {
   fr: {
     edit: "Modifier", saveChallenge: "Enregistrer le défi",
     editingChallengeTitle: "Modifier le défi en cours", editingPollTitle: "Modifier le sondage en cours",
-    editingChallenge: function (m) { return "Modifiez le défi puis enregistrez : sa durée compte depuis son lancement (il dure depuis " + m + " min)."; },
+    editingChallenge: function (m) { return "Modifiez le défi puis enregistrez\u00a0: sa durée compte depuis son lancement (il dure depuis " + m + " min)."; },
     savePoll: "Enregistrer le sondage",
-    editingPoll: function (m) { return "Modifiez la question ou la durée puis enregistrez : les options restent (elles comptent déjà des dons), la durée compte depuis son lancement (il dure depuis " + m + " min)."; }
+    editingPoll: function (m) { return "Modifiez la question ou la durée puis enregistrez\u00a0: les options restent (elles comptent déjà des dons), la durée compte depuis son lancement (il dure depuis " + m + " min)."; }
   },
   en: {
     edit: "Edit", saveChallenge: "Save the challenge",
@@ -540,22 +540,22 @@ function cagnotteWinners(find, fetchOne, found, fail) {
 var cagnotteRewardWords = {
   fr: {
     noReward: "Aucune contrepartie pour l'instant.", keywordHint: "à écrire dans le message du don",
-    rewardOffered: function (tag) { return "Contrepartie proposée : un don assez grand avec " + tag + " dans son message la prend."; },
+    rewardOffered: function (tag) { return "Contrepartie proposée\u00a0: un don assez grand avec " + tag + " dans son message la prend."; },
     from: function (a) { return "dès " + a; }, taken: function (n) { return n + (n > 1 ? " prises" : " prise"); },
     left: function (n) { return n + (n > 1 ? " restantes" : " restante"); }, soldOut: "épuisée", unlimited: "sans limite",
     doneCount: function (n) { return n + (n > 1 ? " faites" : " faite"); },
-    notOffered: "plus proposée", closeReward: "Ne plus proposer", confirm: "Confirmer ?",
-    rewardClosed: "Contrepartie plus proposée : celles déjà prises restent à faire.",
-    noClaim: "Rien à faire pour l'instant : les dons qui prennent une contrepartie s'ajoutent ici.",
+    notOffered: "plus proposée", closeReward: "Ne plus proposer", confirm: "Confirmer\u00a0?",
+    rewardClosed: "Contrepartie plus proposée\u00a0: celles déjà prises restent à faire.",
+    noClaim: "Rien à faire pour l'instant\u00a0: les dons qui prennent une contrepartie s'ajoutent ici.",
     someone: "Anonyme", erased: "effacé à sa demande", claimDone: "Fait", claimRefunded: "remboursé",
-    markedDone: "Marqué fait.", markedTodo: "Remis à faire.", badAmount: "Montant invalide : ",
+    markedDone: "Marqué fait.", markedTodo: "Remis à faire.", badAmount: "Montant invalide\u00a0: ",
     todo: function (n) { return n ? n + " à faire" : ""; },
     why: { too_little: "don trop petit", none_left: "il n'en restait plus", closed: "plus proposée" },
     edit: "Modifier", save: "Enregistrer", cancel: "Annuler", reopen: "Proposer à nouveau", decimal: ",",
-    fieldTitle: "Contrepartie", fieldAmount: "Don minimum", fieldQuantity: "Combien (vide : sans limite)",
+    fieldTitle: "Contrepartie", fieldAmount: "Don minimum", fieldQuantity: "Combien (vide\u00a0: sans limite)",
     fieldTag: "Mot-clé",
-    rewardUpdated: "Contrepartie modifiée : les dons à venir suivent ses nouvelles conditions, celles déjà prises restent.",
-    rewardReopened: function (tag) { return "Contrepartie de nouveau proposée : " + tag + " dans le message d'un don la prend."; }
+    rewardUpdated: "Contrepartie modifiée\u00a0: les dons à venir suivent ses nouvelles conditions, celles déjà prises restent.",
+    rewardReopened: function (tag) { return "Contrepartie de nouveau proposée\u00a0: " + tag + " dans le message d'un don la prend."; }
   },
   en: {
     noReward: "No reward yet.", keywordHint: "to write in the donation's message",
@@ -933,8 +933,8 @@ function cagnotteChatCommands(tbody, path, lang, labels) {
   var words = lang === "en"
     ? { name: "!fundraiser", text: "{total} raised for {charity}, {percent}% of the goal! Donate: {link}",
       own: "Your own sentence", fields: "Its fields: " }
-    : { name: "!collecte", text: "Déjà {total} pour {charity}, {percent} % de l'objectif ! Pour donner : {link}",
-      own: "Votre phrase", fields: "Ses champs : " };
+    : { name: "!collecte", text: "Déjà {total} pour {charity}, {percent}\u00a0% de l'objectif\u00a0! Pour donner\u00a0: {link}",
+      own: "Votre phrase", fields: "Ses champs\u00a0: " };
   var tr = document.createElement("tr");
   tr.id = "chat-own";
   var nameCell = td(), cell = td("url"), said = td("chat-answer");
@@ -981,7 +981,7 @@ function cagnotteMediaLibrary(o, upload) {
   "use strict";
   var L = o.lang === "en"
     ? { remove: "Remove", confirm: "Confirm?", organisers: "organisers", added: "Added: ", removed: "Removed.", empty: "No file yet.", ask: "Overlays that use this file go back to Cagnotte's image and sound: click again to remove it." }
-    : { remove: "Retirer", confirm: "Confirmer ?", organisers: "l'organisation", added: "Ajouté : ", removed: "Retiré.", empty: "Aucun fichier pour l'instant.", ask: "Les overlays qui utilisent ce fichier reprennent l'image et le son de Cagnotte : cliquez de nouveau pour le retirer." };
+    : { remove: "Retirer", confirm: "Confirmer\u00a0?", organisers: "l'organisation", added: "Ajouté\u00a0: ", removed: "Retiré.", empty: "Aucun fichier pour l'instant.", ask: "Les overlays qui utilisent ce fichier reprennent l'image et le son de Cagnotte\u00a0: cliquez de nouveau pour le retirer." };
   function size(n) {
     return n >= 1048576 ? (n / 1048576).toFixed(1).replace(".", o.lang === "en" ? "." : ",") + (o.lang === "en" ? " MB" : " Mo")
       : Math.max(1, Math.round(n / 1024)) + (o.lang === "en" ? " kB" : " ko");
@@ -1076,12 +1076,12 @@ var cagnotteReportWords = {
       return n + (n > 1 ? " dons" : " don") + " de " + donors + (donors > 1 ? " donateurs" : " donateur") +
         (unnamed ? " (et " + unnamed + (unnamed > 1 ? " dons sans nom)" : " don sans nom)") : "");
     },
-    average: function (a, m) { return "Don moyen : " + a + " — don médian : " + m; },
-    largest: function (a, who, host, at) { return "Plus gros don : " + a + " de " + who + " (live de " + host + ", " + at + ")"; },
-    refunds: function (w, p, a) { return "Remboursés : " + w + " en entier, " + p + " en partie — " + a; },
+    average: function (a, m) { return "Don moyen\u00a0: " + a + " — don médian\u00a0: " + m; },
+    largest: function (a, who, host, at) { return "Plus gros don\u00a0: " + a + " de " + who + " (live de " + host + ", " + at + ")"; },
+    refunds: function (w, p, a) { return "Remboursés\u00a0: " + w + " en entier, " + p + " en partie — " + a; },
     total: "Total", anonymous: " (anonyme)", noName: "un donateur sans nom", none: "Aucun.",
     platforms: { offline: "Hors ligne (espèces, chèques)", direct: "Direct (API)", stripe: "Stripe", helloasso: "HelloAsso", kofi: "Ko-fi", tiltify: "Tiltify", twitch: "Twitch Charity", generic: "Formulaire signé" },
-    about: function (name, charity, zone) { return name + (charity ? " — au profit de " + charity : "") + " — heure : " + zone; }
+    about: function (name, charity, zone) { return name + (charity ? " — au profit de " + charity : "") + " — heure\u00a0: " + zone; }
   },
   en: {
     count: function (n, donors, unnamed) {
@@ -1159,26 +1159,26 @@ function cagnotteReport(r, campaign, lang, money, when) {
 var cagnotteReconcileWords = {
   fr: {
     summary: function (rows, ref, amount, matched) {
-      return rows + (rows > 1 ? " paiements" : " paiement") + " dans l'export (colonnes « " + ref + " » et « " + amount + " ») : " +
+      return rows + (rows > 1 ? " paiements" : " paiement") + " dans l'export (colonnes « " + ref + " » et « " + amount + " »)\u00a0: " +
         matched + (matched > 1 ? " retrouvés" : " retrouvé") + " parmi les dons, au centime.";
     },
     allGood: "Tout concorde.",
-    gaps: function (n) { return n + (n > 1 ? " écarts à vérifier :" : " écart à vérifier :"); },
+    gaps: function (n) { return n + (n > 1 ? " écarts à vérifier\u00a0:" : " écart à vérifier\u00a0:"); },
     skipped: function (n) { return " " + n + (n > 1 ? " lignes sans référence ou négatives laissées de côté." : " ligne sans référence ou négative laissée de côté."); },
     missing: "Absent de Cagnotte", unknown: "Absent de l'export", differing: "Montant différent", repeated: "En double dans l'export",
     pick: "Choisissez d'abord l'export CSV de votre prestataire.",
-    live: "Live où compter les paiements absents : ", countIt: "Compter ce paiement", confirm: "Confirmer ?", counted: "Compté ✓",
+    live: "Live où compter les paiements absents\u00a0: ", countIt: "Compter ce paiement", confirm: "Confirmer\u00a0?", counted: "Compté ✓",
     needPlatform: "Choisissez la plateforme du rapprochement pour compter un paiement.",
     already: "Déjà compté ✓",
     countAll: function (n) { return "Compter les " + n + " paiements absents"; },
     countedAll: function (c, a, k) {
       return c + (c > 1 ? " paiements comptés" : " paiement compté") +
         (a ? ", " + a + (a > 1 ? " l'étaient déjà" : " l'était déjà") : "") +
-        (k ? " ; " + k + (k > 1 ? " paiements sans date attendent le choix de leur live." : " paiement sans date attend le choix de son live.") : ".");
+        (k ? "\u00a0; " + k + (k > 1 ? " paiements sans date attendent le choix de leur live." : " paiement sans date attend le choix de son live.") : ".");
     },
     columns: ["écart", "référence", "montant dans l'export", "montant compté", "date", "donateur", "message"],
     file: "ecarts-rapprochement", sep: ";",
-    byDate: "Celui de la date de chaque paiement", needLive: "Choisissez le live où compter ce paiement : l'export ne dit pas quand il a été fait.",
+    byDate: "Celui de la date de chaque paiement", needLive: "Choisissez le live où compter ce paiement\u00a0: l'export ne dit pas quand il a été fait.",
     shown: "Afficher en public le nom et le message de l'export (sinon le nom reste aux seuls organisateurs, sans le message)"
   },
   en: {

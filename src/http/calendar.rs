@@ -111,12 +111,16 @@ pub fn calendar(base: &str, french: bool, campaign: &Campaign, name: &str, lives
             summary = format!("{} — {summary}", if french { "Annulé" } else { "Cancelled" });
         }
         let mut description = if french {
-            format!("Live caritatif au profit de {cause} ({}). Suivre la cagnotte et donner : {page}", campaign.name)
+            format!(
+                "Live caritatif au profit de {cause} ({}). Suivre la cagnotte et donner\u{a0}: {page}",
+                campaign.name
+            )
         } else {
             format!("Charity live for {cause} ({}). Follow the fundraiser and donate: {page}", campaign.name)
         };
         if let Some(url) = &l.stream_url {
-            description += &if french { format!(" Regarder le live : {url}") } else { format!(" Watch it: {url}") };
+            description +=
+                &if french { format!(" Regarder le live\u{a0}: {url}") } else { format!(" Watch it: {url}") };
         }
         lines.push("BEGIN:VEVENT".to_owned());
         lines.push(format!("UID:{}@{host}", l.id));

@@ -96,7 +96,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("report", "Bilan pour l'association", "Report for the charity"),
     (
         "report_help",
-        "Les chiffres de la campagne à partager : dons et donateurs, don moyen, médian et le plus gros, remboursements, et chaque jour sur l'horloge de cet ordinateur. Calculé à la demande, sur tous les dons.",
+        "Les chiffres de la campagne à partager\u{a0}: dons et donateurs, don moyen, médian et le plus gros, remboursements, et chaque jour sur l'horloge de cet ordinateur. Calculé à la demande, sur tous les dons.",
         "The campaign's figures to share: donations and donors, the average, median and largest gift, refunds, and each day on this computer's clock. Worked out when asked, from every donation.",
     ),
     ("make_report", "Établir le bilan", "Make the report"),
@@ -106,14 +106,14 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("matches", "Abondements", "Matching"),
     ("new_match", "Nouvel abondement", "New match"),
     ("sponsor", "Mécène", "Sponsor"),
-    ("ratio", "Ratio (mécène : donateur)", "Ratio (sponsor : donor)"),
+    ("ratio", "Ratio (mécène\u{a0}: donateur)", "Ratio (sponsor : donor)"),
     ("cap", "Plafond", "Cap"),
     ("min_amount", "Don minimum", "Minimum donation"),
     ("max_per_donation", "Abondement maximum par don", "Largest match per donation"),
     ("edit_match", "Modifier l'abondement", "Edit match"),
     (
         "edit_match_help",
-        "Les nouvelles conditions valent pour les dons à venir ; ce qui est déjà abondé ne change pas.",
+        "Les nouvelles conditions valent pour les dons à venir\u{a0}; ce qui est déjà abondé ne change pas.",
         "New terms apply to the donations to come; what was already matched stays.",
     ),
     ("part_refund", "Rembourser en partie", "Refund in part"),
@@ -127,7 +127,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("integrations", "Paiements reçus (webhooks entrants)", "Payments in (incoming webhooks)"),
     (
         "integrations_help",
-        "Collez l'URL dans les réglages de webhook du prestataire (Stripe, Tiltify, Ko-fi) avec son secret de signature ; pour HelloAsso et Twitch Charity, inventez un secret : l'URL à coller ou la commande à lancer le contient.",
+        "Collez l'URL dans les réglages de webhook du prestataire (Stripe, Tiltify, Ko-fi) avec son secret de signature\u{a0}; pour HelloAsso et Twitch Charity, inventez un secret\u{a0}: l'URL à coller ou la commande à lancer le contient.",
         "Paste the URL into the provider's webhook settings (Stripe, Tiltify, Ko-fi) with its signing secret; for HelloAsso and Twitch Charity, make up a secret: the URL to paste or the command to run carries it.",
     ),
     ("twitch_user", "ID Twitch de la chaîne (un nombre)", "The channel's Twitch ID (a number)"),
@@ -138,7 +138,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     (
         "twitch_help",
-        "À lancer avec la Twitch CLI (twitch token, puis cette commande) au nom de votre application Twitch, que la chaîne a autorisée à lire ses dons (channel:read:charity). Twitch vérifie l'URL aussitôt : elle doit répondre en HTTPS sur le port 443. Elle contient le secret : elle n'est montrée qu'une fois. Une seule URL pour la campagne suffit à plusieurs chaînes : chaque don va au live dont le lien du stream est cette chaîne.",
+        "À lancer avec la Twitch CLI (twitch token, puis cette commande) au nom de votre application Twitch, que la chaîne a autorisée à lire ses dons (channel:read:charity). Twitch vérifie l'URL aussitôt\u{a0}: elle doit répondre en HTTPS sur le port 443. Elle contient le secret\u{a0}: elle n'est montrée qu'une fois. Une seule URL pour la campagne suffit à plusieurs chaînes\u{a0}: chaque don va au live dont le lien du stream est cette chaîne.",
         "Run it with the Twitch CLI (twitch token, then this command) as your Twitch application, which the channel has allowed to read its gifts (channel:read:charity). Twitch checks the URL at once: it must answer over HTTPS on port 443. It carries the secret: it is shown only once. One campaign URL serves several channels: each gift goes to the live whose stream link is that channel.",
     ),
     (
@@ -149,7 +149,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("helloasso_url", "URL de notification à coller dans HelloAsso", "Notification URL to paste into HelloAsso"),
     (
         "helloasso_help",
-        "Dans HelloAsso : Mon compte > Intégrations et API > URL de notification. Elle contient le secret : elle n'est montrée qu'une fois. Avec un formulaire, seuls ses paiements comptent ; sans, les dons, collectes et paiements de l'association (pas les adhésions, billetteries ni boutiques).",
+        "Dans HelloAsso\u{a0}: Mon compte > Intégrations et API > URL de notification. Elle contient le secret\u{a0}: elle n'est montrée qu'une fois. Avec un formulaire, seuls ses paiements comptent\u{a0}; sans, les dons, collectes et paiements de l'association (pas les adhésions, billetteries ni boutiques).",
         "In HelloAsso: My account > Integrations and API > notification URL. It carries the secret: it is shown only once. With a form, only its payments count; without, the association's donations, crowdfundings and payments (not memberships, events nor shops).",
     ),
     ("provider", "Prestataire", "Provider"),
@@ -176,12 +176,12 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("hook_lang", "Langue des phrases", "Lines' language"),
     (
         "hook_hint",
-        "Discord : Paramètres du salon → Intégrations → Webhooks → Copier l'URL. Slack : une app « Incoming Webhooks ». Les noms et messages y paraissent comme sur les overlays ; un remboursement n'y est pas annoncé.",
+        "Discord\u{a0}: Paramètres du salon → Intégrations → Webhooks → Copier l'URL. Slack\u{a0}: une app « Incoming Webhooks ». Les noms et messages y paraissent comme sur les overlays\u{a0}; un remboursement n'y est pas annoncé.",
         "Discord: channel settings → Integrations → Webhooks → Copy URL. Slack: an \"Incoming Webhooks\" app. Names and messages show as on the overlays; a refund is not announced.",
     ),
     ("edit_subscriber", "Modifier un destinataire", "Edit a receiver"),
     ("subscriber", "Destinataire", "Receiver"),
-    ("unchanged_if_empty", "vide : inchangé", "empty: unchanged"),
+    ("unchanged_if_empty", "vide\u{a0}: inchangé", "empty: unchanged"),
     ("delivered", "Livrés", "Delivered"),
     ("last_result", "Dernier résultat", "Last result"),
     ("next_attempt", "Prochain essai", "Next attempt"),
@@ -199,7 +199,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("repeat_weeks", "Pendant (semaines)", "For (weeks)"),
     (
         "repeat_help",
-        "Le premier live à la date choisie, puis chaque jour coché à la même heure, pendant ces semaines : un live chacun, avec ses liens.",
+        "Le premier live à la date choisie, puis chaque jour coché à la même heure, pendant ces semaines\u{a0}: un live chacun, avec ses liens.",
         "The first live at the date chosen, then every day ticked at the same time, for these weeks: a live each, with its own links.",
     ),
     ("day_mon", "lun.", "Mon"),
@@ -212,12 +212,12 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("series", "Les lives créés", "The lives created"),
     (
         "series_help",
-        "Chacun a son lien d'overlay et son lien d'espace animateur, affichés une seule fois : copiez-les maintenant. Le lien ci-dessus suit l'hôte de l'un à l'autre ; pour un lien qui montre toute la campagne : « Nouveau lien d'overlay de la campagne ».",
+        "Chacun a son lien d'overlay et son lien d'espace animateur, affichés une seule fois\u{a0}: copiez-les maintenant. Le lien ci-dessus suit l'hôte de l'un à l'autre\u{a0}; pour un lien qui montre toute la campagne\u{a0}: « Nouveau lien d'overlay de la campagne ».",
         "Each has its own overlay link and host's space link, shown once: copy them now. The link above follows the host from one to the next; for a link that shows the whole campaign: \"New campaign overlay link\".",
     ),
     (
         "no_live",
-        "Aucun live pour l'instant : créez-en un ci-dessous, un par stream (hôte, date, objectif).",
+        "Aucun live pour l'instant\u{a0}: créez-en un ci-dessous, un par stream (hôte, date, objectif).",
         "No live yet: create one below, one per stream (host, date, goal).",
     ),
     ("host", "Hôte", "Host"),
@@ -237,7 +237,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     (
         "moderator_help",
-        "Vous modérez ce live : approuvez les messages en attente, masquez un nom ou un message. Le reste est à l'hôte.",
+        "Vous modérez ce live\u{a0}: approuvez les messages en attente, masquez un nom ou un message. Le reste est à l'hôte.",
         "You moderate this live: approve the held messages, hide a name or a message. The rest is the host's.",
     ),
     ("rotate_key", "Nouvelle clé d'écriture", "New write key"),
@@ -263,14 +263,14 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("secrets", "Liens secrets", "Secret links"),
     (
         "secrets_help",
-        "Affichés une seule fois : copiez-les maintenant. Un nouveau lien remplace l'ancien.",
+        "Affichés une seule fois\u{a0}: copiez-les maintenant. Un nouveau lien remplace l'ancien.",
         "Shown once: copy them now. A new link replaces the old one.",
     ),
     ("overlay_url", "URL de l'overlay (source navigateur OBS)", "Overlay URL (OBS browser source)"),
     ("follow_url", "Un seul lien OBS pour tous les lives de cet hôte", "One OBS link for every live of this host"),
     (
         "follow_help",
-        "Il montre le live de l'hôte en cours, l'y laisse une heure après sa fin (le temps du générique), puis passe seul au suivant : à coller une fois dans OBS pour tout le mois. Le lien d'espace hôte de n'importe lequel de ses lives ouvre aussi les autres ; celui-ci ouvre celui du moment.",
+        "Il montre le live de l'hôte en cours, l'y laisse une heure après sa fin (le temps du générique), puis passe seul au suivant\u{a0}: à coller une fois dans OBS pour tout le mois. Le lien d'espace hôte de n'importe lequel de ses lives ouvre aussi les autres\u{a0}; celui-ci ouvre celui du moment.",
         "It shows the host's live on air, stays on it for an hour after its end (time for the credits), then moves on to the next one by itself: paste it into OBS once for the whole month. The host's space link of any of their lives opens the others too; this one opens the live of the moment.",
     ),
     (
@@ -280,7 +280,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     (
         "follow_own_help",
-        "Il montre votre live en cours, y reste une heure après sa fin (le temps du générique), puis passe seul au suivant : à coller une fois dans OBS.",
+        "Il montre votre live en cours, y reste une heure après sa fin (le temps du générique), puis passe seul au suivant\u{a0}: à coller une fois dans OBS.",
         "It shows your live on air, stays on it for an hour after its end (time for the credits), then moves on to the next one by itself: paste it into OBS once.",
     ),
     ("goal_new", "Nouvel objectif du live", "New goal for the live"),
@@ -290,13 +290,13 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("stream_save", "Enregistrer le lien", "Save the link"),
     (
         "stream_own_help",
-        "Où regarder ce live : la page publique, le planning, les calendriers, la commande !prochain et le salon de la communauté le donnent. Vide : aucun lien.",
+        "Où regarder ce live\u{a0}: la page publique, le planning, les calendriers, la commande !prochain et le salon de la communauté le donnent. Vide\u{a0}: aucun lien.",
         "Where to watch this live: the public page, the schedule, the calendars, the !next command and the community's channel give it. Empty: no link.",
     ),
     ("host_lives", "Vos lives de la campagne", "Your lives of the campaign"),
     (
         "host_lives_help",
-        "Votre lien ouvre l'espace de chacun : sa modération, ses paliers, ses défis, ses sondages et ses tirages.",
+        "Votre lien ouvre l'espace de chacun\u{a0}: sa modération, ses paliers, ses défis, ses sondages et ses tirages.",
         "Your link opens the space of each: its moderation, milestones, challenges, polls and draws.",
     ),
     (
@@ -309,7 +309,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("public_follow_url", "Lien pour le panneau de votre chaîne", "Link for your channel's panel"),
     (
         "public_follow_help",
-        "Pour le panneau de votre chaîne ou votre bio : il ouvre toujours la page publique de votre live du moment (la cagnotte, l'objectif, les dons), d'un live à l'autre de la campagne.",
+        "Pour le panneau de votre chaîne ou votre bio\u{a0}: il ouvre toujours la page publique de votre live du moment (la cagnotte, l'objectif, les dons), d'un live à l'autre de la campagne.",
         "For your channel's panel or your bio: it always opens the public page of your live of the moment (the totals, the goal, the donations), from one live of the campaign to the next.",
     ),
     ("chat_commands", "Commandes de chat (!cagnotte, !top…)", "Chat commands (!total, !top…)"),
@@ -317,7 +317,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("import_donations", "Importer des dons (tableur)", "Import donations (spreadsheet)"),
     (
         "import_help",
-        "Les dons reçus hors ligne (espèces, chèques) : un fichier CSV, une ligne par don, avec le montant, puis le donateur et le message s'il y en a ; une ligne d'en-tête (montant, donateur, message) est reconnue. Importer de nouveau le même fichier ne compte aucun don deux fois.",
+        "Les dons reçus hors ligne (espèces, chèques)\u{a0}: un fichier CSV, une ligne par don, avec le montant, puis le donateur et le message s'il y en a\u{a0}; une ligne d'en-tête (montant, donateur, message) est reconnue. Importer de nouveau le même fichier ne compte aucun don deux fois.",
         "Donations taken off line (cash, cheques): a CSV file, one line per gift, its amount, then the donor and the message if any; a header line (amount, donor, message) is recognised. Importing the same file again counts no gift twice.",
     ),
     ("import_file", "Fichier CSV", "CSV file"),
@@ -325,7 +325,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("alerts_control", "Alertes à l'écran", "Alerts on screen"),
     (
         "alerts_control_help",
-        "Un moment grave, un invité qui parle : mettez les alertes en pause. Les dons comptent toujours et leurs alertes attendent la reprise. « Passer » retire tout de suite l'alerte affichée.",
+        "Un moment grave, un invité qui parle\u{a0}: mettez les alertes en pause. Les dons comptent toujours et leurs alertes attendent la reprise. « Passer » retire tout de suite l'alerte affichée.",
         "A serious moment, a guest speaking: pause the alerts. Donations still count and their alerts wait for you to resume. \u{201c}Skip\u{201d} takes the alert on screen off at once.",
     ),
     ("skip_alert", "Passer l'alerte affichée", "Skip the alert on screen"),
@@ -341,7 +341,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("no_cover", "aucune", "none"),
     (
         "embed_help",
-        "Collez ce code dans une page du site de l'association : le total, l'objectif et le bouton de don, à jour en direct. Pour un live : /lives/…/embed ; en anglais : lang=en ; sur fond sombre : theme=dark.",
+        "Collez ce code dans une page du site de l'association\u{a0}: le total, l'objectif et le bouton de don, à jour en direct. Pour un live\u{a0}: /lives/…/embed\u{a0}; en anglais\u{a0}: lang=en\u{a0}; sur fond sombre\u{a0}: theme=dark.",
         "Paste this code in a page of the charity's website: the total, the goal and the donate button, current live. For a live: /lives/…/embed; in French: lang=fr; on a dark background: theme=dark.",
     ),
     ("embed_code", "Code à coller", "Code to paste"),
@@ -353,7 +353,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     (
         "obs_dock_help",
-        "Dans OBS : Docks → Docks de navigateur personnalisés, un nom (« Cagnotte ») et ce lien. Vous y gardez sous la main les totaux, la pause des alertes, les textes en attente, les dons et l'alerte de test, d'un live à l'autre de la campagne. Il contient votre clé : ne le montrez pas à l'écran.",
+        "Dans OBS\u{a0}: Docks → Docks de navigateur personnalisés, un nom (« Cagnotte ») et ce lien. Vous y gardez sous la main les totaux, la pause des alertes, les textes en attente, les dons et l'alerte de test, d'un live à l'autre de la campagne. Il contient votre clé\u{a0}: ne le montrez pas à l'écran.",
         "In OBS: Docks → Custom Browser Docks, a name (\u{201c}Cagnotte\u{201d}) and this link. It keeps the totals, the alerts' pause, the held texts, the donations and the test alert at hand, from one live of the campaign to the next. It holds your key: do not show it on stream.",
     ),
     ("obs_dock_url", "Lien du dock", "Dock link"),
@@ -366,12 +366,12 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("media_upload", "Ajouter", "Add"),
     (
         "chat_help",
-        "Pour Nightbot, envoyez chaque ligne dans le chat de la chaîne : il ajoute la commande. StreamElements (${customapi.adresse}) et le Cloudbot de Streamlabs ({readapi.adresse}) prennent la même adresse. La réponse tient en une ligne.",
+        "Pour Nightbot, envoyez chaque ligne dans le chat de la chaîne\u{a0}: il ajoute la commande. StreamElements (${customapi.adresse}) et le Cloudbot de Streamlabs ({readapi.adresse}) prennent la même adresse. La réponse tient en une ligne.",
         "For Nightbot, send each line in the channel's chat: it adds the command. StreamElements (${customapi.address}) and Streamlabs' Cloudbot ({readapi.address}) take the same address. The answer fits on one line.",
     ),
     (
         "chat_follow_help",
-        "Elles suivent vos lives de la campagne : à ajouter une fois pour le mois.",
+        "Elles suivent vos lives de la campagne\u{a0}: à ajouter une fois pour le mois.",
         "They follow your lives of the campaign: add them once for the month.",
     ),
     ("chat_command", "Commande", "Command"),
@@ -380,7 +380,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("write_key", "Clé d'écriture du live", "Live write key"),
     (
         "write_key_help",
-        "Pour ajouter des dons par l'API ou une intégration : ne la donnez pas à l'hôte, le lien hôte lui suffit.",
+        "Pour ajouter des dons par l'API ou une intégration\u{a0}: ne la donnez pas à l'hôte, le lien hôte lui suffit.",
         "For adding donations through the API or an integration: do not give it to the host, the host link is enough.",
     ),
     ("copy", "Copier", "Copy"),
@@ -409,7 +409,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("reconcile", "Rapprochement avec le prestataire", "Check against the payment provider"),
     (
         "reconcile_help",
-        "Choisissez l'export CSV des paiements de votre prestataire (Stripe, HelloAsso, Ko-fi…) : chaque paiement est cherché parmi les dons par sa référence et son montant, et chaque don qui en a une parmi les paiements. Rien n'est modifié.",
+        "Choisissez l'export CSV des paiements de votre prestataire (Stripe, HelloAsso, Ko-fi…)\u{a0}: chaque paiement est cherché parmi les dons par sa référence et son montant, et chaque don qui en a une parmi les paiements. Rien n'est modifié.",
         "Choose your payment provider's CSV export (Stripe, HelloAsso, Ko-fi…): each payment is looked for among the donations by its reference and amount, and each donation that has one among the payments. Nothing is changed.",
     ),
     ("reconcile_file", "Export du prestataire (CSV)", "The provider's export (CSV)"),
@@ -434,14 +434,14 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("host_key", "Clé d'hôte", "Host key"),
     (
         "host_key_help",
-        "La clé d'hôte de votre live, à la fin du lien donné par l'organisation (elle commence par ht_ ; la clé d'écriture du live, ck_, convient aussi). Elle reste dans cet onglet seulement.",
+        "La clé d'hôte de votre live, à la fin du lien donné par l'organisation (elle commence par ht_\u{a0}; la clé d'écriture du live, ck_, convient aussi). Elle reste dans cet onglet seulement.",
         "Your live's host key, at the end of the link the organisers gave you (it starts with ht_; the live's write key, ck_, works too). It stays in this tab only.",
     ),
     ("pending_texts", "Textes en attente", "Texts waiting"),
     ("challenges", "Défis", "Challenges"),
     (
         "milestones_help",
-        "Un palier du live : « à 200 € je me teins les cheveux en rose ». Vos overlays le marquent sur la barre d'objectif, nomment le prochain, et l'annoncent une fois atteint ; la page publique les liste.",
+        "Un palier du live\u{a0}: « à 200 € je me teins les cheveux en rose ». Vos overlays le marquent sur la barre d'objectif, nomment le prochain, et l'annoncent une fois atteint\u{a0}; la page publique les liste.",
         "A milestone of the live: \"at €200 I dye my hair pink\". Your overlays mark it on the goal bar, name the next one, and announce it once reached; the public page lists them.",
     ),
     ("milestone_label", "Palier", "Milestone"),
@@ -450,7 +450,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("add_milestone", "Ajouter le palier", "Add the milestone"),
     (
         "challenges_help",
-        "Un défi lancé en direct : « 50 € de plus en 15 minutes et je chante ». Vos overlays l'affichent sous la barre d'objectif avec le temps qui reste, et annoncent sa réussite.",
+        "Un défi lancé en direct\u{a0}: « 50 € de plus en 15 minutes et je chante ». Vos overlays l'affichent sous la barre d'objectif avec le temps qui reste, et annoncent sa réussite.",
         "A challenge set on air: \"€50 more in 15 minutes and I sing\". Your overlays show it under the goal bar with the time left, and announce it when it is met.",
     ),
     ("challenge_label", "Défi", "Challenge"),
@@ -461,22 +461,22 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("polls", "Sondages", "Polls"),
     (
         "polls_help",
-        "Une question à vos donateurs : « Quel jeu ensuite ? ». Chaque option reçoit un mot-clé (#zelda) : un don dont le message le contient (ou le numéro de l'option, #2) compte pour elle, de son montant. Vos overlays et la page publique affichent le sondage, puis son résultat.",
+        "Une question à vos donateurs\u{a0}: « Quel jeu ensuite\u{a0}? ». Chaque option reçoit un mot-clé (#zelda)\u{a0}: un don dont le message le contient (ou le numéro de l'option, #2) compte pour elle, de son montant. Vos overlays et la page publique affichent le sondage, puis son résultat.",
         "A question for your donors: \"Which game next?\". Each option gets a keyword (#zelda): a donation whose message has it (or the option's number, #2) counts for it, by its amount. Your overlays and the public page show the poll, then its result.",
     ),
     ("poll_question", "Question", "Question"),
     ("poll_options", "Options, une par ligne (2 à 6)", "Options, one per line (2 to 6)"),
-    ("poll_minutes", "Durée en minutes (vide : jusqu'à sa clôture)", "Minutes (empty: until you close it)"),
+    ("poll_minutes", "Durée en minutes (vide\u{a0}: jusqu'à sa clôture)", "Minutes (empty: until you close it)"),
     ("start_poll", "Lancer le sondage", "Start the poll"),
     ("poll_results", "Résultats", "Results"),
     ("draws", "Tirages au sort", "Prize draws"),
     (
         "draws_help",
-        "Un lot tiré au sort parmi les dons de ce live : « un dessin original parmi les dons de 10 € et plus ». Le tirage a lieu aussitôt, au hasard ; un don remboursé n'y entre pas, un don déjà gagnant non plus. Vos overlays annoncent le gagnant ; son nom réel et son don sont ici, pour le contacter par la plateforme de paiement. Les règles du tirage (et leur conformité au droit de votre pays) sont celles de l'organisation.",
+        "Un lot tiré au sort parmi les dons de ce live\u{a0}: « un dessin original parmi les dons de 10 € et plus ». Le tirage a lieu aussitôt, au hasard\u{a0}; un don remboursé n'y entre pas, un don déjà gagnant non plus. Vos overlays annoncent le gagnant\u{a0}; son nom réel et son don sont ici, pour le contacter par la plateforme de paiement. Les règles du tirage (et leur conformité au droit de votre pays) sont celles de l'organisation.",
         "A prize drawn among this live's donations: \"an original drawing among the gifts of €10 and more\". It is drawn at once, at random; a refunded donation does not enter, nor one that already won. Your overlays announce the winner; their real name and donation are here, to reach them through the payment provider. The draw's rules (and their compliance with your country's law) are the organisers'.",
     ),
     ("draw_prize", "Lot", "Prize"),
-    ("draw_min", "Don minimum pour participer (vide : tous)", "Least donation to enter (empty: all)"),
+    ("draw_min", "Don minimum pour participer (vide\u{a0}: tous)", "Least donation to enter (empty: all)"),
     (
         "draw_weighted",
         "Un ticket par tranche de ce minimum (sinon un par don)",
@@ -484,7 +484,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     (
         "draw_minutes",
-        "Dons des N dernières minutes (vide : tout le live)",
+        "Dons des N dernières minutes (vide\u{a0}: tout le live)",
         "Donations of the last N minutes (empty: the whole live)",
     ),
     ("draw_winners", "Nombre de gagnants", "Number of winners"),
@@ -499,48 +499,48 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("rewards", "Contreparties", "Rewards"),
     (
         "rewards_help",
-        "Ce que vous donnez en échange d'un don d'au moins un montant : « un portrait dessiné en direct, dès 30 € ». Chacune a un mot-clé, le vôtre ou tiré de son titre (#portrait) : un don assez grand dont le message le contient la prend, tant qu'il en reste. La page publique les affiche ; ci-dessous, ce qu'il vous reste à faire.",
+        "Ce que vous donnez en échange d'un don d'au moins un montant\u{a0}: « un portrait dessiné en direct, dès 30 € ». Chacune a un mot-clé, le vôtre ou tiré de son titre (#portrait)\u{a0}: un don assez grand dont le message le contient la prend, tant qu'il en reste. La page publique les affiche\u{a0}; ci-dessous, ce qu'il vous reste à faire.",
         "What you give in return for a gift of at least an amount: \"a portrait drawn on stream, from €30\". Each has a keyword, yours or one from its title (#portrait): a gift large enough whose message has it claims one, while some are left. The public page shows them; below, what you still have to do.",
     ),
     ("reward_title", "Contrepartie", "Reward"),
     ("reward_example", "Un portrait dessiné en direct", "A portrait drawn on stream"),
     ("reward_amount", "Don minimum pour l'obtenir", "Least donation to get it"),
-    ("reward_quantity", "Combien (vide : sans limite)", "How many (empty: no limit)"),
-    ("reward_tag", "Mot-clé (vide : tiré du titre)", "Keyword (empty: from the title)"),
+    ("reward_quantity", "Combien (vide\u{a0}: sans limite)", "How many (empty: no limit)"),
+    ("reward_tag", "Mot-clé (vide\u{a0}: tiré du titre)", "Keyword (empty: from the title)"),
     ("offer_reward", "Proposer", "Offer it"),
     ("reward_claims", "À faire", "To do"),
     ("reward_missed", "Demandées sans l'obtenir", "Asked for, not obtained"),
     (
         "reward_missed_help",
-        "Ces dons ont écrit le mot-clé d'une contrepartie sans l'obtenir : don trop petit, plus aucune restante ou plus proposée. À vous de voir si vous leur répondez.",
+        "Ces dons ont écrit le mot-clé d'une contrepartie sans l'obtenir\u{a0}: don trop petit, plus aucune restante ou plus proposée. À vous de voir si vous leur répondez.",
         "These gifts wrote a reward's keyword without getting it: too small, none left or no longer offered. Yours to answer them or not.",
     ),
     (
         "rewards_dashboard_help",
-        "Ce que l'hôte donne en échange d'un don d'au moins un montant : un don assez grand dont le message contient le mot-clé de la contrepartie la prend, tant qu'il en reste. L'hôte les gère depuis son espace ; ici, l'organisation en propose, arrête d'en proposer et coche « Fait » pour un hôte qui ne le peut pas.",
+        "Ce que l'hôte donne en échange d'un don d'au moins un montant\u{a0}: un don assez grand dont le message contient le mot-clé de la contrepartie la prend, tant qu'il en reste. L'hôte les gère depuis son espace\u{a0}; ici, l'organisation en propose, arrête d'en proposer et coche « Fait » pour un hôte qui ne le peut pas.",
         "What the host gives in return for a gift of at least an amount: a gift large enough whose message has the reward's keyword claims one, while some are left. The host handles them from their space; here, the organisers offer one, stop offering one and tick \"Done\" for a host who cannot.",
     ),
     ("host_link", "Lien de l'espace hôte", "Host's space link"),
     (
         "host_link_help",
-        "À donner à l'hôte du live : ses dons, la validation des messages, une alerte de test, un nouveau lien d'overlay. Il ne permet ni d'ajouter des dons ni d'en rembourser. Perdu, il se remplace par « Nouveau lien hôte ».",
+        "À donner à l'hôte du live\u{a0}: ses dons, la validation des messages, une alerte de test, un nouveau lien d'overlay. Il ne permet ni d'ajouter des dons ni d'en rembourser. Perdu, il se remplace par « Nouveau lien hôte ».",
         "For the live's host: its donations, approving messages, a test alert, a new overlay link. It can neither add nor refund donations. If lost, \"New host link\" replaces it.",
     ),
     ("send_test_alert", "Envoyer une alerte de test", "Send a test alert"),
     (
         "host_link_own_help",
-        "Ce lien ouvre cet espace. S'il a circulé (une capture d'écran, un message), remplacez-le : l'ancien cesse aussitôt, gardez le nouveau.",
+        "Ce lien ouvre cet espace. S'il a circulé (une capture d'écran, un message), remplacez-le\u{a0}: l'ancien cesse aussitôt, gardez le nouveau.",
         "This link opens this page. If it went round (a screenshot, a message), replace it: the old one stops at once; keep the new one.",
     ),
     ("overlay_obs", "Overlay pour OBS", "Overlay for OBS"),
     (
         "overlay_obs_help",
-        "Le lien d'overlay s'ajoute dans OBS comme source navigateur (1280 × 720). Il n'est affiché qu'une fois : perdu, il se remplace par un nouveau, et l'ancien cesse aussitôt de fonctionner, dans OBS aussi.",
+        "Le lien d'overlay s'ajoute dans OBS comme source navigateur (1280 × 720). Il n'est affiché qu'une fois\u{a0}: perdu, il se remplace par un nouveau, et l'ancien cesse aussitôt de fonctionner, dans OBS aussi.",
         "The overlay link goes into OBS as a browser source (1280 × 720). It is shown only once: if lost, it is replaced by a new one, and the old one stops working at once, in OBS too.",
     ),
     (
         "test_alert_help",
-        "Vos overlays l'affichent comme un don ; elle ne compte dans aucun total.",
+        "Vos overlays l'affichent comme un don\u{a0}; elle ne compte dans aucun total.",
         "Your overlays show it like a donation; it counts in no total.",
     ),
     ("top_donors", "Meilleurs donateurs", "Top donors"),
@@ -550,42 +550,42 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("hosts", "Hôtes", "Hosts"),
     (
         "hosts_help",
-        "Chaque hôte de plusieurs lives et ce qu'ils ont récolté. « Liens du mois » remplace le lien d'overlay et le lien d'espace hôte de son live du moment et donne, une fois, ceux qui suivent tous ses lives : l'overlay pour OBS et l'espace hôte. Les anciens liens de ce live cessent aussitôt de fonctionner.",
+        "Chaque hôte de plusieurs lives et ce qu'ils ont récolté. « Liens du mois » remplace le lien d'overlay et le lien d'espace hôte de son live du moment et donne, une fois, ceux qui suivent tous ses lives\u{a0}: l'overlay pour OBS et l'espace hôte. Les anciens liens de ce live cessent aussitôt de fonctionner.",
         "Each host of several lives and what they raised. \"Links for the month\" replaces the overlay link and the host's space link of their live of the moment and gives, once, those that follow all their lives: the overlay for OBS and the host's space. That live's old links stop working at once.",
     ),
     ("rename_host", "Renommer un hôte", "Rename a host"),
     ("rename_to", "Nouveau nom", "New name"),
     (
         "rename_host_help",
-        "Le nouveau nom remplace l'ancien sur tous ses lives, passés et à venir : ses liens continuent de fonctionner. Un nom déjà porté par un autre hôte les réunit : leurs liens hôte ouvriront alors les lives des deux.",
+        "Le nouveau nom remplace l'ancien sur tous ses lives, passés et à venir\u{a0}: ses liens continuent de fonctionner. Un nom déjà porté par un autre hôte les réunit\u{a0}: leurs liens hôte ouvriront alors les lives des deux.",
         "The new name replaces the old one on all their lives, past and to come: their links keep working. A name another host already has joins them: their host links will then open both hosts' lives.",
     ),
     ("next_live", "Prochain live", "Next live"),
     ("start_live", "Commencer le live maintenant", "Start the live now"),
     ("end_live", "Terminer le live maintenant", "End the live now"),
-    ("extend_live", "Prolonger :", "Extend by:"),
+    ("extend_live", "Prolonger\u{a0}:", "Extend by:"),
     ("charity_space", "Espace association", "Charity's space"),
     ("charity_key", "Clé de l'association", "Charity's key"),
     (
         "charity_key_help",
-        "Elle est dans le lien que les organisateurs vous ont donné. Elle ne sert qu'à lire les chiffres de la campagne : ses dons, ses exports et son bilan.",
+        "Elle est dans le lien que les organisateurs vous ont donné. Elle ne sert qu'à lire les chiffres de la campagne\u{a0}: ses dons, ses exports et son bilan.",
         "It is in the link the organisers gave you. It only reads the campaign's figures: its donations, its exports and its report.",
     ),
     (
         "charity_totals_help",
-        "À jour en direct. Chaque montant est exact au centime : les exports et le bilan ci-dessous disent les mêmes.",
+        "À jour en direct. Chaque montant est exact au centime\u{a0}: les exports et le bilan ci-dessous disent les mêmes.",
         "Current live. Every amount is exact to the cent: the exports and the report below say the same.",
     ),
     ("exports", "Exports", "Exports"),
     (
         "exports_help",
-        "Pour un tableur : « pour Excel » s'ouvre d'un double clic, dates sur l'horloge de cet ordinateur. Les reçus fiscaux se font à partir de l'export des dons.",
+        "Pour un tableur\u{a0}: « pour Excel » s'ouvre d'un double clic, dates sur l'horloge de cet ordinateur. Les reçus fiscaux se font à partir de l'export des dons.",
         "For a spreadsheet: \u{201c}for Excel\u{201d} opens with a double click, its dates on this computer's clock. Tax receipts are made from the donations export.",
     ),
     ("charity_link", "Lien pour l'association", "Link for the charity"),
     (
         "charity_link_help",
-        "L'espace de l'association : les totaux en direct, les dons, les exports et le bilan, sans rien pouvoir changer. Le lien contient sa clé : ne le donnez qu'à l'association. Un nouveau lien remplace l'ancien.",
+        "L'espace de l'association\u{a0}: les totaux en direct, les dons, les exports et le bilan, sans rien pouvoir changer. Le lien contient sa clé\u{a0}: ne le donnez qu'à l'association. Un nouveau lien remplace l'ancien.",
         "The charity's space: the totals current live, the donations, the exports and the report, with nothing it can change. The link holds its key: give it to the charity only. A new link replaces the old one.",
     ),
     ("language", "English", "Français"),
@@ -721,7 +721,7 @@ fn summary(lang: &str, currency: Currency, totals: &Totals, beneficiary: &str) -
     let n = totals.donations;
     if french {
         let dons = if n > 1 { "dons" } else { "don" };
-        format!("{total} collectés pour {beneficiary} ({n} {dons}). Suivez le direct et faites un don !")
+        format!("{total} collectés pour {beneficiary} ({n} {dons}). Suivez le direct et faites un don\u{a0}!")
     } else {
         let donations = if n == 1 { "donation" } else { "donations" };
         format!("{total} raised for {beneficiary} ({n} {donations}). Follow along and donate!")
@@ -950,36 +950,54 @@ mod tests {
         }
     }
 
-    /// The French texts of what viewers and the stream show (the overlays'
-    /// and the public pages' scripts, the chat bot's lines) keep their "!",
-    /// "?", ":" and ";" on the line of the word before (a no-break space), as
-    /// French writes them.
+    /// Every French text of the pages (the scripts' and the labels'), the chat
+    /// bot's lines and the calendars' keep their "!", "?", ":" and ";" on the
+    /// line of the word before (a no-break space), as French writes them; a
+    /// chat command ("!top") after a space is no punctuation.
     #[test]
-    fn the_viewers_french_never_starts_a_line_with_its_punctuation() {
-        let breaks = |text: &str| [" !", " ?", " :", " ;"].iter().any(|p| text.contains(p));
+    fn the_french_never_starts_a_line_with_its_punctuation() {
+        let breaks = |text: &str| {
+            let chars: Vec<char> = text.chars().chain([' ']).collect();
+            chars
+                .windows(3)
+                .any(|w| w[0] == ' ' && "!?:;".contains(w[1]) && (w[2].is_whitespace() || "\\)»".contains(w[2])))
+        };
         let scripts = [
             ("overlay.js", include_str!("../../static/overlay.js")),
             ("public.js", include_str!("../../static/public.js")),
+            ("embed.js", include_str!("../../static/embed.js")),
+            ("stream.js", include_str!("../../static/stream.js")),
+            ("host.js", include_str!("../../static/host.js")),
+            ("shared.js", include_str!("../../static/shared.js")),
+            ("dashboard.js", include_str!("../../static/dashboard.js")),
+            ("charity.js", include_str!("../../static/charity.js")),
+            ("builder.js", include_str!("../../static/builder.js")),
         ];
+        // Every text of the scripts: English puts no space there, so only code
+        // may (a sponsor's ratio "1 : 2" in either language, a regular expression).
+        let code = [" : ", "\\n\\r]/.test(s) ? "];
+        let mut texts = 0;
         for (name, script) in scripts {
-            let french = script.split("\n    fr: {").nth(1).and_then(|f| f.split("\n    en: {").next());
-            let french = french.unwrap_or_else(|| panic!("{name}: no French texts found"));
-            let mut texts = 0;
-            for line in french.lines().filter(|l| !l.trim_start().starts_with("//")) {
-                for (i, text) in line.split('"').enumerate().filter(|(i, _)| i % 2 == 1) {
+            for line in script.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                for text in line.split('"').skip(1).step_by(2).filter(|t| !code.contains(t)) {
                     texts += 1;
-                    assert!(!breaks(text), "{name}: text {i} of {line:?} has an ordinary space before its punctuation");
+                    assert!(!breaks(text), "{name}: {line:?} has an ordinary space before its punctuation");
                 }
             }
-            assert!(texts > 50, "{name}: only {texts} texts found: the scan is broken");
         }
-        // The chat bot's lines, French or English (English has no space there).
-        let chat = include_str!("chat.rs").lines().filter(|l| !l.trim_start().starts_with("//"));
-        for line in chat {
-            for text in line.split('"').skip(1).step_by(2) {
-                assert!(!breaks(text), "chat.rs: {line:?} has an ordinary space before its punctuation");
+        assert!(texts > 3000, "only {texts} texts found: the scan is broken");
+        for (key, fr, _) in LABELS {
+            assert!(!breaks(fr), "label {key}: {fr:?} has an ordinary space before its punctuation");
+        }
+        // The chat bot's and the calendars' lines, French or English (English has no space there).
+        for (name, source) in [("chat.rs", include_str!("chat.rs")), ("calendar.rs", include_str!("calendar.rs"))] {
+            for line in source.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                for text in line.split('"').skip(1).step_by(2) {
+                    assert!(!breaks(text), "{name}: {line:?} has an ordinary space before its punctuation");
+                }
             }
         }
+        assert!(breaks("Confirmer ?") && breaks("Défi : ") && breaks("Erreur :\\n") && !breaks("(!cagnotte, !top…)"));
         let thanks = LABELS.iter().find(|(k, _, _)| *k == "thanks_banner").map(|(_, fr, _)| *fr);
         assert!(thanks.is_some_and(|t| t.starts_with("Merci pour votre don\u{a0}!")));
     }

@@ -58,7 +58,7 @@ async fn the_schedule_is_a_calendar_to_subscribe_to() {
             )
         } else {
             format!(
-                "Live caritatif au profit de Les Restos du cœur\\, Paris (Mars solidaire). Suivre la cagnotte et donner : {page}"
+                "Live caritatif au profit de Les Restos du cœur\\, Paris (Mars solidaire). Suivre la cagnotte et donner\u{a0}: {page}"
             )
         };
         let mut v = vec![

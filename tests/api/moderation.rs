@@ -651,7 +651,7 @@ async fn a_shared_link_to_a_public_page_says_what_was_raised_for_whom() {
     let (description, og) = meta(format!("/lives/{}", live.id)).await;
     assert_eq!(
         description,
-        "1\u{202f}234,50\u{a0}€ collectés pour Les Restos du cœur (1 don). Suivez le direct et faites un don !"
+        "1\u{202f}234,50\u{a0}€ collectés pour Les Restos du cœur (1 don). Suivez le direct et faites un don\u{a0}!"
     );
     assert_eq!(og, description);
     let (description, _) = meta(format!("/lives/{}?lang=en", live.id)).await;

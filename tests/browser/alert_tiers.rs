@@ -338,9 +338,9 @@ async fn the_builder_sets_the_second_and_third_tiers() {
         assert_eq!(
             b.js(labels).await,
             json!([
-                "Texte des grandes alertes (vide : celui des alertes)",
-                "Texte des grandes alertes, niveau 2 (vide : celui du niveau 1)",
-                "Texte des grandes alertes, niveau 3 (vide : celui du niveau 2)"
+                "Texte des grandes alertes (vide\u{a0}: celui des alertes)",
+                "Texte des grandes alertes, niveau 2 (vide\u{a0}: celui du niveau 1)",
+                "Texte des grandes alertes, niveau 3 (vide\u{a0}: celui du niveau 2)"
             ])
         );
         set_fields(b, json!({"big_text": "", "big3_text": ""})).await;

@@ -76,7 +76,7 @@ async fn the_charity_reads_its_figures_from_the_link_the_dashboard_gives() {
         wait_text(b, "#c-name", "Restos").await;
         // Two clicks: a new link turns the one given before away.
         click(b, "[data-act=rotate-charity]").await;
-        wait_text(b, "[data-act=rotate-charity]", "Confirmer ?").await;
+        wait_text(b, "[data-act=rotate-charity]", "Confirmer\u{a0}?").await;
         click(b, "[data-act=rotate-charity]").await;
         let link = eventually("the charity's link", WAIT, || async {
             let v = input_value(b, "#charity-link").await;
@@ -93,7 +93,7 @@ async fn the_charity_reads_its_figures_from_the_link_the_dashboard_gives() {
         assert_eq!(b.js("return location.href").await, format!("{}/campaigns/{c}/charity?lang=fr", app.base));
         assert_eq!(text(b, "h1").await, "Restos — Espace association");
         assert_eq!(text(b, "#totals").await, fr("32,00_€ collectés (22,00_€ de dons + 10,00_€ des sponsors) — 2 dons"));
-        assert_eq!(text(b, "#goal").await, fr("Objectif : 5~000,00_€ (0 %)"));
+        assert_eq!(text(b, "#goal").await, fr("Objectif\u{a0}: 5~000,00_€ (0 %)"));
         assert_eq!(
             rows(b).await,
             json!([
@@ -119,7 +119,7 @@ async fn the_charity_reads_its_figures_from_the_link_the_dashboard_gives() {
         let (name, body) = download(b, "[data-export='donations.csv'][data-excel='0']").await;
         assert_eq!(name, format!("{c}-donations.csv"));
         assert_eq!(body, csv(&app, &format!("/api/v1/campaigns/{c}/donations.csv")).await);
-        wait_text(b, "#notice", &format!("Téléchargé : {c}-donations.csv")).await;
+        wait_text(b, "#notice", &format!("Téléchargé\u{a0}: {c}-donations.csv")).await;
         let excel = "?excel=1&lang=fr&tz=Europe%2FParis";
         let (name, body) = download(b, "[data-export='donations.csv']:not([data-excel])").await;
         assert_eq!(name, format!("{c}-dons.csv"));
@@ -147,7 +147,7 @@ async fn the_charity_reads_its_figures_from_the_link_the_dashboard_gives() {
         // The report, on this computer's clock.
         click(b, "#make-report").await;
         wait_text(b, "#report-lines li", "3 dons de 3 donateurs").await;
-        assert_eq!(text(b, "#report-campaign").await, "Restos — heure : Europe/Paris");
+        assert_eq!(text(b, "#report-campaign").await, "Restos — heure\u{a0}: Europe/Paris");
         let sum = b
             .js("return Array.from(document.querySelector('#report-days tr.sum').cells).map(c => c.textContent)")
             .await;
@@ -249,7 +249,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         wait_text(b, "#c-name", "Restos").await;
         send(b, &gaps, "stripe").await;
         let expected = json!([
-            fr("3 paiements dans l'export (colonnes « Référence » et « Montant ») : 1 retrouvé parmi les dons, au centime. 3 écarts à vérifier :"),
+            fr("3 paiements dans l'export (colonnes « Référence » et « Montant »)\u{a0}: 1 retrouvé parmi les dons, au centime. 3 écarts à vérifier\u{a0}:"),
             [
                 ["Absent de Cagnotte", "pi_4", fr("12,00_€"), "", ""],
                 ["Montant différent", "pi_2", fr("8,00_€"), fr("7,00_€"), "Bo"],
@@ -283,7 +283,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         assert_eq!(b.js("return document.querySelector('#reconcile-live select').value").await, json!(live.id));
         let count = "#reconcile-table tr[data-kind=missing] button";
         click(b, count).await;
-        wait_text(b, count, "Confirmer ?").await;
+        wait_text(b, count, "Confirmer\u{a0}?").await;
         click(b, count).await;
         wait_text(b, count, "Compté ✓").await;
         let (_, found) = app.admin_get(&format!("/api/v1/campaigns/{c}/donations?q=pi_4"))
@@ -294,7 +294,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         );
         // Compared again: it is found now.
         click(b, "#reconcile-form button[type=submit]").await;
-        wait_text(b, "#reconcile-summary", &fr("3 paiements dans l'export (colonnes « Référence » et « Montant ») : 2 retrouvés parmi les dons, au centime. 2 écarts à vérifier :")).await;
+        wait_text(b, "#reconcile-summary", &fr("3 paiements dans l'export (colonnes « Référence » et « Montant »)\u{a0}: 2 retrouvés parmi les dons, au centime. 2 écarts à vérifier\u{a0}:")).await;
 
         // An export that names its payer and its time: the live of that time,
         // the name and the message made public when the box is ticked.
@@ -326,9 +326,9 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         )
         .await;
         click(b, "#reconcile-all").await;
-        wait_text(b, "#reconcile-all", "Confirmer ?").await;
+        wait_text(b, "#reconcile-all", "Confirmer\u{a0}?").await;
         click(b, "#reconcile-all").await;
-        wait_text(b, "#notice", "1 paiement compté, 1 l'était déjà ; 1 paiement sans date attend le choix de son live.").await;
+        wait_text(b, "#notice", "1 paiement compté, 1 l'était déjà\u{a0}; 1 paiement sans date attend le choix de son live.").await;
         assert_eq!(
             b.js("return Array.from(document.querySelectorAll('#reconcile-table tr[data-kind=missing] button')).map(function (x) { return x.textContent; })").await,
             json!(["Compté ✓", "Déjà compté ✓", "Compter ce paiement"])
@@ -342,7 +342,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         wait_state(b, "ready").await;
         send(b, &good, "").await;
         let expected = json!([
-            fr("7 paiements dans l'export (colonnes « id » et « amount ») : 7 retrouvés parmi les dons, au centime. Tout concorde."),
+            fr("7 paiements dans l'export (colonnes « id » et « amount »)\u{a0}: 7 retrouvés parmi les dons, au centime. Tout concorde."),
             []
         ]);
         eventually("the charity's comparison", WAIT, || async { (result(b).await == expected).then_some(()) }).await;
@@ -357,11 +357,11 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
             (b.js(options).await == json!(["(trouvée seule)", "Ref paiement", "Somme versée"])).then_some(())
         })
         .await;
-        wait_text(b, "#notice", &fr("Erreur : les colonnes de la référence et du montant n'ont pas été trouvées dans cet export : choisissez-les parmi Ref paiement, Somme versée.")).await;
+        wait_text(b, "#notice", &fr("Erreur\u{a0}: les colonnes de la référence et du montant n'ont pas été trouvées dans cet export\u{a0}: choisissez-les parmi Ref paiement, Somme versée.")).await;
         b.js("var f = document.getElementById('reconcile-form'); f.elements.reference.value = 'Ref paiement'; f.elements.amount.value = 'Somme versée';").await;
         click(b, "#reconcile-form button[type=submit]").await;
         let expected = json!([
-            fr("7 paiements dans l'export (colonnes « Ref paiement » et « Somme versée ») : 7 retrouvés parmi les dons, au centime. Tout concorde."),
+            fr("7 paiements dans l'export (colonnes « Ref paiement » et « Somme versée »)\u{a0}: 7 retrouvés parmi les dons, au centime. Tout concorde."),
             []
         ]);
         eventually("the comparison by the chosen columns", WAIT, || async { (result(b).await == expected).then_some(()) }).await;

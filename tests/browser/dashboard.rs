@@ -261,7 +261,7 @@ async fn an_expired_session_is_refused_and_asks_to_sign_in_again() {
         fill(b, "#new-campaign [name=name]", "Trop tard").await;
         click(b, "#new-campaign button[type=submit]").await;
         wait_state(b, "signin").await;
-        wait_text(b, "#notice", "Session expirée : reconnectez-vous.").await;
+        wait_text(b, "#notice", "Session expirée\u{a0}: reconnectez-vous.").await;
     })
     .await;
     assert!(campaign_names(&app).await.is_empty(), "nothing written with an expired session");
@@ -344,7 +344,7 @@ async fn campaign_match_live_copy_url_then_donations_reach_dashboard_and_public_
         assert_eq!(empty("#milestones").await, json!(["Aucun palier pour l'instant.", true]));
         eventually("the integrations' empty row", WAIT, || async {
             (empty("#integrations").await
-                == json!(["Aucune intégration : les dons viennent de l'API ou du formulaire d'un live.", true]))
+                == json!(["Aucune intégration\u{a0}: les dons viennent de l'API ou du formulaire d'un live.", true]))
             .then_some(())
         })
         .await;
@@ -383,7 +383,7 @@ async fn campaign_match_live_copy_url_then_donations_reach_dashboard_and_public_
 
         // Copy: the clipboard gets the URL.
         click(b, "#copy-overlay").await;
-        wait_text(b, "#notice", "Copié !").await;
+        wait_text(b, "#notice", "Copié\u{a0}!").await;
         // Paste it into a field of the page: what was copied is the URL shown.
         b.js("var t = document.createElement('textarea'); t.id = 'paste'; document.body.appendChild(t); t.focus();")
             .await;
@@ -415,7 +415,7 @@ async fn campaign_match_live_copy_url_then_donations_reach_dashboard_and_public_
         wait_text(
             b,
             "#notice",
-            &fr("Erreur : le plafond ne peut pas descendre sous ce que ce match a déjà versé (10,50_€)."),
+            &fr("Erreur\u{a0}: le plafond ne peut pas descendre sous ce que ce match a déjà versé (10,50_€)."),
         )
         .await;
         click(b, "#edit-match-box > summary").await;
@@ -811,11 +811,11 @@ async fn hiding_after_the_fact_updates_open_overlays_and_refund_updates_totals()
         click(b, "#part-refund button[type=submit]").await;
         wait_text(b, "#c-totals", &fr("Total 15,00_€ (dons 15,00_€ + abondés 0,00_€) — 1 don — objectif 1~000,00_€"))
             .await;
-        wait_text(b, "#donations tbody tr td.amount", &fr("20,00_€remboursé : 5,00_€")).await;
+        wait_text(b, "#donations tbody tr td.amount", &fr("20,00_€remboursé\u{a0}: 5,00_€")).await;
         let (_, l) = app.get(&format!("/api/v1/lives/{live_id}")).await;
         assert_eq!((l["totals"]["raised"].as_i64(), l["totals"]["donations"].as_i64()), (Some(1500), Some(1)));
         click(b, "#donations tbody tr button[data-act=refund]").await;
-        wait_text(b, "#donations tbody tr button[data-act=refund]", "Confirmer ?").await;
+        wait_text(b, "#donations tbody tr button[data-act=refund]", "Confirmer\u{a0}?").await;
         click(b, "#donations tbody tr button[data-act=refund]").await;
         wait_text(b, "#donations tbody tr td.status", "Remboursé").await;
         wait_text(b, "#c-totals", &fr("Total 0,00_€ (dons 0,00_€ + abondés 0,00_€) — 0 don — objectif 1~000,00_€"))
@@ -850,7 +850,7 @@ async fn an_organiser_erases_a_donors_name_and_message_in_two_clicks() {
         assert_eq!(b.js("return document.querySelectorAll('#donations button[data-act=erase]').length").await, 1);
         let button = format!("#donations tbody tr[data-id='{id}'] button[data-act=erase]");
         click(b, &button).await;
-        wait_text(b, "#notice", "Le nom et le message de ce don seront effacés pour de bon, partout (journal, exports, overlays), comme le donateur peut le demander (RGPD) ; le montant reste compté. Cliquez de nouveau pour confirmer.").await;
+        wait_text(b, "#notice", "Le nom et le message de ce don seront effacés pour de bon, partout (journal, exports, overlays), comme le donateur peut le demander (RGPD)\u{a0}; le montant reste compté. Cliquez de nouveau pour confirmer.").await;
         let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
         assert_eq!(l["top_donors"][0]["donor"], "Margaux Petit", "one click erases nothing");
         click(b, &button).await;
@@ -890,7 +890,7 @@ async fn an_organiser_erases_every_gift_of_a_donor_in_two_clicks() {
         let button = format!("#donations tbody tr[data-id='{id}'] button[data-act=erase-donor]");
         b.screenshot_element("#donations", "dashboard-erase-donor").await;
         click(b, &button).await;
-        wait_text(b, "#notice", "Le nom et le message de chaque don au nom de « Margaux Petit » (sans égard aux majuscules), dans toutes les collectes, seront effacés pour de bon ; les montants restent comptés. Cliquez de nouveau pour confirmer.").await;
+        wait_text(b, "#notice", "Le nom et le message de chaque don au nom de « Margaux Petit » (sans égard aux majuscules), dans toutes les collectes, seront effacés pour de bon\u{a0}; les montants restent comptés. Cliquez de nouveau pour confirmer.").await;
         let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
         assert_eq!(l["top_donors"][0]["donor"], "Margaux Petit", "one click erases nothing");
         click(b, &button).await;
@@ -1172,7 +1172,7 @@ async fn a_discord_channel_gets_each_donation_as_a_line() {
         wait_text(b, "#subscribers tbody tr td.url", &format!("{hook} (Discord)")).await;
         // Tested before the live: the channel gets a line, the page says it arrived.
         click(b, "#subscribers button[data-act=test-subscriber]").await;
-        wait_text(b, "#notice", "Essai reçu : le destinataire a répondu 204.").await;
+        wait_text(b, "#notice", "Essai reçu\u{a0}: le destinataire a répondu 204.").await;
         app.donate(&live, json!({"amount": 1200, "currency": "EUR", "donor": "Léa", "message": "Allez !"})).await;
         wait_text(b, "#subscribers tbody tr td.delivered", "1").await;
         wait_text(b, "#subscribers tbody tr td.result", "204").await;
@@ -1398,7 +1398,7 @@ async fn a_campaign_of_many_donations_shows_the_newest_and_finds_any_of_them() {
     }
     with_browser(async |b| {
         sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
-        wait_text(b, "#donations-count", "Les 200 dons les plus récents sur 203 : l'export CSV les contient tous.")
+        wait_text(b, "#donations-count", "Les 200 dons les plus récents sur 203\u{a0}: l'export CSV les contient tous.")
             .await;
         let rows = || b.js("return document.querySelectorAll('#donations tbody tr').length");
         assert_eq!(rows().await, 200);
@@ -1415,7 +1415,7 @@ async fn a_campaign_of_many_donations_shows_the_newest_and_finds_any_of_them() {
         assert_eq!(v, json!([true, true, 0, true]));
         // A new one comes first, and the count follows.
         app.donate_ok(&live, 9999).await;
-        wait_text(b, "#donations-count", "Les 200 dons les plus récents sur 204 : l'export CSV les contient tous.")
+        wait_text(b, "#donations-count", "Les 200 dons les plus récents sur 204\u{a0}: l'export CSV les contient tous.")
             .await;
         assert_eq!(text(b, "#donations tbody tr td.amount").await, fr("99,99_€"));
 
@@ -1434,7 +1434,7 @@ async fn a_campaign_of_many_donations_shows_the_newest_and_finds_any_of_them() {
         // Its payment's reference under its time, for the accounts; found by it too.
         assert_eq!(text(b, "#donations tbody tr td.when .ref").await, "formulaire · CMD-2026-0042");
         // (Through the empty search: the one found by the reference is its own.)
-        let newest = "Les 200 dons les plus récents sur 204 : l'export CSV les contient tous.";
+        let newest = "Les 200 dons les plus récents sur 204\u{a0}: l'export CSV les contient tous.";
         fill(b, "#donation-search input", "").await;
         wait_text(b, "#donations-count", newest).await;
         fill(b, "#donation-search input", "CMD-2026-0042").await;
@@ -1442,7 +1442,7 @@ async fn a_campaign_of_many_donations_shows_the_newest_and_finds_any_of_them() {
         assert_eq!(text(b, "#donations tbody tr td.donor").await, "Chloé Martin");
         assert_eq!(on(b, "#show-more", "return document.querySelector(arguments[0]).hidden").await, true);
         click(b, "#donations tbody tr button[data-act=refund]").await;
-        wait_text(b, "#donations tbody tr button[data-act=refund]", "Confirmer ?").await;
+        wait_text(b, "#donations tbody tr button[data-act=refund]", "Confirmer\u{a0}?").await;
         click(b, "#donations tbody tr button[data-act=refund]").await;
         wait_text(b, "#donations tbody tr td.status", "Remboursé").await;
         assert_eq!(rows().await, 1, "the search holds through the refund's reload");
@@ -1597,7 +1597,7 @@ async fn an_organiser_creates_a_month_of_lives_in_one_form() {
         }
         fill(b, "#new-live [name=repeat_weeks]", "2").await;
         click(b, "#new-live button[type=submit]").await;
-        wait_text(b, "#notice", "Erreur : Pour répéter un live, choisissez la date et l'heure du premier.").await;
+        wait_text(b, "#notice", "Erreur\u{a0}: Pour répéter un live, choisissez la date et l'heure du premier.").await;
         // From Friday 22 October 2027 at 19:00 in Paris, over the end of summer time.
         set_local_time(b, "#new-live [name=scheduled_at]", "2027-10-22T19:00").await;
         click(b, "#new-live button[type=submit]").await;
@@ -1717,7 +1717,7 @@ async fn the_charity_report_sums_the_campaign_and_prints_alone() {
             (b.js("return document.getElementById('report').hidden").await == false).then_some(())
         })
         .await;
-        assert_eq!(text(b, "#report-campaign").await, "Restos — heure : Europe/Paris");
+        assert_eq!(text(b, "#report-campaign").await, "Restos — heure\u{a0}: Europe/Paris");
         let lines = b.js("return Array.from(document.querySelectorAll('#report-lines li')).map(li => li.textContent)").await;
         let lines: Vec<String> = lines.as_array().unwrap().iter().map(|l| l.as_str().unwrap().replace('\u{a0}', " ")).collect();
         assert_eq!(lines[..2], ["5 dons de 4 donateurs (et 1 don sans nom)", "Don moyen : 12,00 € — don médian : 8,00 €"]);
@@ -1925,14 +1925,14 @@ async fn the_organisers_call_a_live_off_and_the_public_page_follows() {
         let button = format!("{card} [data-f=cancel]");
         wait_text(b, &button, "Annuler ce live").await;
         click(b, &button).await;
-        wait_text(b, &button, "Confirmer ?").await;
+        wait_text(b, &button, "Confirmer\u{a0}?").await;
         assert_eq!(
             text(b, "#notice").await,
-            "Un live annulé sort du programme, des liens de suivi, du calendrier et du choix des intégrations de la campagne ; ses dons restent comptés. Cliquez de nouveau pour confirmer."
+            "Un live annulé sort du programme, des liens de suivi, du calendrier et du choix des intégrations de la campagne\u{a0}; ses dons restent comptés. Cliquez de nouveau pour confirmer."
         );
         assert_eq!(app.get(&format!("/api/v1/lives/{}", ana.id)).await.1["cancelled"], false);
         click(b, &button).await;
-        wait_text(b, "#notice", "Live annulé : il est marqué « Annulé » sur les pages publiques et dans les agendas.").await;
+        wait_text(b, "#notice", "Live annulé\u{a0}: il est marqué « Annulé » sur les pages publiques et dans les agendas.").await;
         wait_text(b, &format!("{card} [data-f=status]"), "annulé").await;
         wait_text(b, &button, "Rétablir ce live").await;
         let armed = "return document.querySelector(arguments[0]).dataset.armed || null";
@@ -2017,11 +2017,11 @@ async fn the_organisers_import_offline_donations_from_a_spreadsheet() {
         wait_text(b, &format!("{card} [data-f=import-preview]"), &fr("4 dons pour 42,50_€ dans ce fichier.")).await;
         wait_text(b, &format!("{card} [data-f=import-go]"), "Importer 4 dons").await;
         click(b, &format!("{card} [data-f=import-go]")).await;
-        wait_text(b, "#notice", "0 don importé (4 déjà importés : comptés une fois).").await;
+        wait_text(b, "#notice", "0 don importé (4 déjà importés\u{a0}: comptés une fois).").await;
         assert_eq!(raised().await, 4250);
         // A bad amount: nothing at all.
         import(&bad).await;
-        wait_text(b, "#notice", "Erreur : rien n'est importé : ligne 3, montant invalide « abc ».").await;
+        wait_text(b, "#notice", "Erreur\u{a0}: rien n'est importé\u{a0}: ligne 3, montant invalide « abc ».").await;
         assert_eq!(
             on(b, &format!("{card} [data-f=import-go]"), "return document.querySelector(arguments[0]).hidden").await,
             true
@@ -2050,7 +2050,7 @@ async fn the_dashboard_says_whether_the_server_backs_itself_up() {
         );
         wait_text(b, "#backup-state", &said).await;
         sign_in(b, &off, "").await;
-        wait_text(b, "#backup-state", "Sauvegardes automatiques : désactivées (--backup-dir).").await;
+        wait_text(b, "#backup-state", "Sauvegardes automatiques\u{a0}: désactivées (--backup-dir).").await;
         b.screenshot_element(".side", "dashboard-backups-off").await;
     })
     .await;

@@ -86,7 +86,7 @@ async fn an_organiser_offers_a_reward_and_ticks_off_a_claim_from_a_live_card() {
         wait_text(b, &format!("{card} [data-rewards=list]"), "Aucune contrepartie pour l'instant.").await;
         assert_eq!(
             text(b, &format!("{card} [data-rewards=claims]")).await,
-            "Rien à faire pour l'instant : les dons qui prennent une contrepartie s'ajoutent ici."
+            "Rien à faire pour l'instant\u{a0}: les dons qui prennent une contrepartie s'ajoutent ici."
         );
 
         // Offered from the card.
@@ -94,11 +94,11 @@ async fn an_organiser_offers_a_reward_and_ticks_off_a_claim_from_a_live_card() {
         fill(b, &format!("{form} [name=title]"), "Un portrait").await;
         fill(b, &format!("{form} [name=amount]"), "trente").await;
         click(b, &format!("{form} button[type=submit]")).await;
-        wait_text(b, "#notice", "Montant invalide : trente").await;
+        wait_text(b, "#notice", "Montant invalide\u{a0}: trente").await;
         fill(b, &format!("{form} [name=amount]"), "30").await;
         fill(b, &format!("{form} [name=quantity]"), "3").await;
         click(b, &format!("{form} button[type=submit]")).await;
-        wait_text(b, "#notice", "Contrepartie proposée : un don assez grand avec #unportrait dans son message la prend.")
+        wait_text(b, "#notice", "Contrepartie proposée\u{a0}: un don assez grand avec #unportrait dans son message la prend.")
             .await;
         let hint = "à écrire dans le message du don";
         wait_rewards(
@@ -177,17 +177,17 @@ async fn an_organiser_offers_a_reward_and_ticks_off_a_claim_from_a_live_card() {
         fill(b, &format!("{form} [name=amount]"), "20").await;
         fill(b, &format!("{form} [name=tag]"), "#UnPortrait").await;
         click(b, &format!("{form} button[type=submit]")).await;
-        wait_text(b, "#notice", "Erreur : une autre contrepartie proposée a déjà ce mot-clé : choisissez-en un autre.").await;
+        wait_text(b, "#notice", "Erreur\u{a0}: une autre contrepartie proposée a déjà ce mot-clé\u{a0}: choisissez-en un autre.").await;
         assert_eq!(input_value(b, &format!("{form} [name=title]")).await, "Un autre portrait");
         assert_eq!(rewards(&app, &live).await.as_array().unwrap().len(), 1);
 
         // No longer offered, in two clicks: its claim stays to do.
         let close = format!("{card} [data-rewards=list] button[data-act=close-reward]");
         click(b, &close).await;
-        wait_text(b, &close, "Confirmer ?").await;
+        wait_text(b, &close, "Confirmer\u{a0}?").await;
         assert!(rewards(&app, &live).await[0]["closed_at"].is_null());
         click(b, &close).await;
-        wait_text(b, "#notice", "Contrepartie plus proposée : celles déjà prises restent à faire.").await;
+        wait_text(b, "#notice", "Contrepartie plus proposée\u{a0}: celles déjà prises restent à faire.").await;
         wait_rewards(
             b,
             &card,

@@ -124,7 +124,7 @@ async fn the_builder_the_dashboard_and_the_host_s_space_give_the_follow_link() {
         assert_eq!(url_now, format!("{overlay}&follow=host"));
         assert_eq!(
             b.js("return document.querySelector('label:has([name=follow])').textContent.trim()").await,
-            "Suivre tous les lives de l'hôte dans la campagne : ce lien passe seul au live suivant"
+            "Suivre tous les lives de l'hôte dans la campagne\u{a0}: ce lien passe seul au live suivant"
         );
         b.js(r##"var f = document.getElementById("form"); f.elements.follow.checked = false; f.dispatchEvent(new Event("change"));"##)
             .await;
@@ -225,7 +225,7 @@ async fn the_host_s_space_and_the_dashboard_give_the_chat_commands() {
         assert_eq!(rows[7][2], "Pas de doublement des dons en cours ni prévu.");
         // Each line in one click.
         click(b, "#chat-commands tbody tr:first-child button").await;
-        wait_text(b, "#chat-commands tbody tr:first-child button", "Copié !").await;
+        wait_text(b, "#chat-commands tbody tr:first-child button", "Copié\u{a0}!").await;
 
         // The host's other lives, each one's space a click away with this key.
         let lives = b
@@ -342,7 +342,7 @@ async fn the_dashboard_gives_a_host_their_links_for_the_month() {
         assert_eq!(rows, json!([["Ana", "2", crate::dashboard::fr("15,00_€"), "Liens du moisRenommer"]]));
         // Two clicks: the live of the moment's links are replaced, and given with `follow=host`.
         click(b, "#hosts button[data-act=rotate-month]").await;
-        wait_text(b, "#notice", "L'ancien lien cessera de fonctionner tout de suite, y compris dans OBS : cliquez encore pour confirmer.")
+        wait_text(b, "#notice", "L'ancien lien cessera de fonctionner tout de suite, y compris dans OBS\u{a0}: cliquez encore pour confirmer.")
             .await;
         click(b, "#hosts button[data-act=rotate-month]").await;
         wait_text(b, "#secret-host", "Ana").await;
@@ -427,7 +427,7 @@ async fn the_dashboard_renames_a_host_on_all_their_lives() {
         wait_text(
             b,
             "#notice",
-            "« corentin » anime déjà des lives : les liens hôte des deux ouvriront les lives des deux. \
+            "« corentin » anime déjà des lives\u{a0}: les liens hôte des deux ouvriront les lives des deux. \
              Cliquez de nouveau pour confirmer.",
         )
         .await;

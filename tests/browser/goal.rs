@@ -104,17 +104,17 @@ async fn a_goal_raised_on_air_reaches_the_overlay_and_the_public_page_at_once() 
             (b.js("return document.body.dataset.state").await == "ready").then_some(())
         })
         .await;
-        wait_text(b, "#goal", &fr("Objectif 2~000,00_€ : 50 %")).await;
+        wait_text(b, "#goal", &fr("Objectif 2~000,00_€_: 50 %")).await;
         fill(b, "#goal-form [name=goal]", "2500").await;
         click(b, "#goal-form button[type=submit]").await;
-        wait_text(b, "#notice", "Objectif changé : vos overlays et la page publique l'affichent dès maintenant.").await;
-        wait_text(b, "#goal", &fr("Objectif 2~500,00_€ : 40 %")).await;
+        wait_text(b, "#notice", "Objectif changé\u{a0}: vos overlays et la page publique l'affichent dès maintenant.").await;
+        wait_text(b, "#goal", &fr("Objectif 2~500,00_€_: 40 %")).await;
         let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
         assert_eq!(l["goal"], 250000);
         // Refused in French: nothing changes.
         fill(b, "#goal-form [name=goal]", "0").await;
         click(b, "#goal-form button[type=submit]").await;
-        wait_text(b, "#notice", "Montant invalide : 0").await;
+        wait_text(b, "#notice", "Montant invalide\u{a0}: 0").await;
 
         b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
         wait_text(b, "#goal-label", &fr("1~000,00_€ sur 2~500,00_€ (40_%)")).await;

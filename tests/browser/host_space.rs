@@ -39,7 +39,7 @@ async fn wait_rows(b: &Browser, expected: &[[&str; 4]]) {
 async fn act(b: &Browser, scope: &str, act: &str, id: &str) {
     let css = format!("{scope} button[data-act={act}][data-id='{id}']");
     click(b, &css).await;
-    wait_text(b, &css, "Confirmer ?").await;
+    wait_text(b, &css, "Confirmer\u{a0}?").await;
     click(b, &css).await;
 }
 
@@ -78,7 +78,7 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         // A new host link at any time, in two clicks, the write key untouched:
         // the old link stops at once.
         click(b, "#lives article [data-act=rotate-host]").await;
-        wait_text(b, "#notice", "L'ancien lien hôte cessera de fonctionner tout de suite : cliquez encore pour confirmer.")
+        wait_text(b, "#notice", "L'ancien lien hôte cessera de fonctionner tout de suite\u{a0}: cliquez encore pour confirmer.")
             .await;
         click(b, "#lives article [data-act=rotate-host]").await;
         eventually("a new host link", WAIT, || async {
@@ -141,7 +141,7 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         wait_text(
             b,
             "#overlays",
-            "Aucun overlay connecté : ajoutez le lien d'overlay comme source navigateur dans OBS.",
+            "Aucun overlay connecté\u{a0}: ajoutez le lien d'overlay comme source navigateur dans OBS.",
         )
         .await;
         // A test alert reaches the live's overlays; the page sees one connect.
@@ -177,12 +177,12 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         wait_text(
             b,
             "#notice",
-            "L'ancien lien d'overlay cesse aussitôt de fonctionner, dans OBS aussi : cliquez de nouveau pour confirmer.",
+            "L'ancien lien d'overlay cesse aussitôt de fonctionner, dans OBS aussi\u{a0}: cliquez de nouveau pour confirmer.",
         )
         .await;
         assert_eq!(b.js("return document.getElementById('overlay-new').hidden").await, true);
         click(b, "#rotate-overlay").await;
-        wait_text(b, "#notice", "Nouveau lien d'overlay créé : collez-le dans la source navigateur d'OBS.").await;
+        wait_text(b, "#notice", "Nouveau lien d'overlay créé\u{a0}: collez-le dans la source navigateur d'OBS.").await;
         assert_eq!(ws.closed(Duration::from_secs(10)).await, Some(1008));
         let new_url = input_value(b, "#overlay-url").await;
         let prefix = format!("{}/overlay/lives/{}?token=", app.base, live.id);
@@ -196,7 +196,7 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
             .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/events?after=0", live.id), Some(&token), &[], None)
             .await;
         assert_eq!(s, StatusCode::OK);
-        wait_text(b, "#overlays", "Aucun overlay connecté : ajoutez le lien d'overlay comme source navigateur dans OBS.")
+        wait_text(b, "#overlays", "Aucun overlay connecté\u{a0}: ajoutez le lien d'overlay comme source navigateur dans OBS.")
             .await;
 
         // The moderation's settings.
@@ -221,7 +221,7 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         wait_text(
             b,
             "#pending-help",
-            "Modération : délai de 45 s. Un texte passe à l'antenne après ce délai, sauf si vous le masquez avant.",
+            "Modération\u{a0}: délai de 45 s. Un texte passe à l'antenne après ce délai, sauf si vous le masquez avant.",
         )
         .await;
 
@@ -238,7 +238,7 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         wait_text(
             b,
             "#notice",
-            "Erreur : le champ « mots masqués » est refusé : vide, trop long ou avec un caractère invisible.",
+            "Erreur\u{a0}: le champ « mots masqués » est refusé\u{a0}: vide, trop long ou avec un caractère invisible.",
         )
         .await;
 
@@ -258,7 +258,7 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
             json!([
                 "la devise doit être celle de la campagne (EUR).",
                 "ce don est introuvable. Rechargez la page.",
-                "montant trop élevé : 1234.50 € au plus.",
+                "montant trop élevé\u{a0}: 1234.50 € au plus.",
                 "the API says",
                 "the API says",
                 "the API says"
@@ -358,11 +358,11 @@ async fn a_host_starts_a_challenge_and_sees_it_met() {
         fill(b, "#challenge-form [name=amount]", "vingt").await;
         fill(b, "#challenge-form [name=label]", "Je chante").await;
         click(b, "#challenge-form button[type=submit]").await;
-        wait_text(b, "#notice", "Montant invalide : vingt").await;
+        wait_text(b, "#notice", "Montant invalide\u{a0}: vingt").await;
         fill(b, "#challenge-form [name=amount]", "20").await;
         fill(b, "#challenge-form [name=minutes]", "5").await;
         click(b, "#challenge-form button[type=submit]").await;
-        wait_text(b, "#notice", "Défi lancé : vos overlays l'affichent.").await;
+        wait_text(b, "#notice", "Défi lancé\u{a0}: vos overlays l'affichent.").await;
         let item = || text(b, "#challenges li");
         eventually("the challenge on", WAIT, || async {
             let t = item().await;
@@ -389,9 +389,9 @@ async fn a_host_starts_a_challenge_and_sees_it_met() {
         let cancel = "#challenges li:first-child button[data-act=cancel-challenge]";
         wait_text(b, cancel, "Annuler").await;
         click(b, cancel).await;
-        wait_text(b, cancel, "Confirmer ?").await;
+        wait_text(b, cancel, "Confirmer\u{a0}?").await;
         click(b, cancel).await;
-        wait_text(b, "#notice", "Défi annulé : vos overlays ne l'affichent plus.").await;
+        wait_text(b, "#notice", "Défi annulé\u{a0}: vos overlays ne l'affichent plus.").await;
         wait_text(b, "#challenges li:first-child", &fr("Je jongle 0,00_€ / 100,00_€ — annulé")).await;
         let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
         assert_eq!(c["milestones"][1]["cancelled"], true);
@@ -428,7 +428,7 @@ async fn a_host_gives_a_challenge_more_time_and_new_terms_and_the_overlay_follow
         let first = "#challenges li:first-child";
         wait_text(b, &format!("{first} button[data-act=extend-challenge]"), "+5 min").await;
         click(b, &format!("{first} button[data-act=extend-challenge]")).await;
-        wait_text(b, "#notice", "Défi modifié : vos overlays le suivent.").await;
+        wait_text(b, "#notice", "Défi modifié\u{a0}: vos overlays le suivent.").await;
         eventually("ten minutes left", WAIT, || async {
             let t = text(b, first).await;
             let t = t.as_str()?.to_owned();
@@ -455,7 +455,7 @@ async fn a_host_gives_a_challenge_more_time_and_new_terms_and_the_overlay_follow
         assert!(
             said.as_str()
                 .unwrap()
-                .starts_with("Modifiez le défi puis enregistrez : sa durée compte depuis son lancement"),
+                .starts_with("Modifiez le défi puis enregistrez\u{a0}: sa durée compte depuis son lancement"),
             "{said}"
         );
         click(b, "#challenge-keep").await;
@@ -498,7 +498,7 @@ async fn a_host_gives_a_challenge_more_time_and_new_terms_and_the_overlay_follow
         assert_eq!(form().await, ["Je chante deux chansons", "30,00", "30"]);
         fill(b, "#challenge-form [name=amount]", "15").await;
         click(b, "#challenge-submit").await;
-        wait_text(b, "#notice", "Défi modifié : vos overlays le suivent.").await;
+        wait_text(b, "#notice", "Défi modifié\u{a0}: vos overlays le suivent.").await;
         wait_text(b, first, &fr("Je chante deux chansons 15,00_€ / 15,00_€ — réussi")).await;
         wait_text(b, "#challenge-submit", "Lancer le défi").await;
         assert_eq!(form().await, ["", "", "15"]);
@@ -538,9 +538,9 @@ async fn the_dashboard_lists_challenges_met_timed_out_and_called_off() {
         assert_eq!(
             rows,
             json!([
-                ["Je chante", fr("défi : +20,00_€"), "Corentin", "temps écoulé", ""],
-                ["Je danse", fr("défi : +5,00_€"), "Corentin", "atteint", ""],
-                ["Je jongle", fr("défi : +50,00_€"), "Corentin", "annulé", ""]
+                ["Je chante", fr("défi\u{a0}: +20,00_€"), "Corentin", "temps écoulé", ""],
+                ["Je danse", fr("défi\u{a0}: +5,00_€"), "Corentin", "atteint", ""],
+                ["Je jongle", fr("défi\u{a0}: +50,00_€"), "Corentin", "annulé", ""]
             ])
         );
     })
@@ -562,7 +562,7 @@ async fn an_organiser_sets_a_challenge_from_the_dashboard() {
         fill(b, "#lives article [data-form=challenge] [name=label]", "Je chante").await;
         fill(b, "#lives article [data-form=challenge] [name=amount]", "20,50").await;
         click(b, "#lives article [data-form=challenge] button[type=submit]").await;
-        wait_text(b, "#notice", "Défi lancé : les overlays du live l'affichent.").await;
+        wait_text(b, "#notice", "Défi lancé\u{a0}: les overlays du live l'affichent.").await;
         wait_text(b, "#milestones tbody tr td:nth-child(1)", "Je chante").await;
         let row = || b.js("return Array.from(document.querySelectorAll('#milestones tbody td')).map(function (t) { return t.textContent; })");
         let challenge = async || {
@@ -578,7 +578,7 @@ async fn an_organiser_sets_a_challenge_from_the_dashboard() {
         assert_eq!(minutes, 15, "the form's default");
         // A challenge is its host's to call off: no removal here, five more minutes in one click.
         let state = format!("en cours jusqu'à {until}");
-        assert_eq!(row().await, json!(["Je chante", fr("défi : +20,50_€"), "Corentin", state, "+5 minModifier"]));
+        assert_eq!(row().await, json!(["Je chante", fr("défi\u{a0}: +20,50_€"), "Corentin", state, "+5 minModifier"]));
         click(b, "#milestones button[data-act=extend]").await;
         wait_text(b, "#notice", "Enregistré.").await;
         let (_, minutes, until) = challenge().await;
@@ -602,12 +602,12 @@ async fn a_host_replaces_their_own_link() {
         wait_text(
             b,
             "#notice",
-            "L'ancien lien de cet espace cesse aussitôt de fonctionner : cliquez de nouveau pour confirmer.",
+            "L'ancien lien de cet espace cesse aussitôt de fonctionner\u{a0}: cliquez de nouveau pour confirmer.",
         )
         .await;
         assert_eq!(b.js("return document.getElementById('host-new').hidden").await, true, "not yet");
         click(b, "#rotate-host").await;
-        wait_text(b, "#notice", "Nouveau lien créé : gardez-le, l'ancien ne fonctionne plus.").await;
+        wait_text(b, "#notice", "Nouveau lien créé\u{a0}: gardez-le, l'ancien ne fonctionne plus.").await;
         let link = input_value(b, "#host-url").await;
         let new = link.split("#key=").nth(1).unwrap().to_owned();
         assert!(link.starts_with(&format!("{}/lives/{}/host?lang=fr#key=ht_", app.base, live.id)), "{link}");
@@ -643,9 +643,9 @@ async fn a_host_s_moderators_approve_and_hide_with_their_own_link() {
         b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
         wait_ready(b).await;
         click(b, "#rotate-moderator").await;
-        wait_text(b, "#notice", "Le lien modérateur précédent, s'il y en a un, cesse aussitôt de fonctionner : cliquez de nouveau pour confirmer.").await;
+        wait_text(b, "#notice", "Le lien modérateur précédent, s'il y en a un, cesse aussitôt de fonctionner\u{a0}: cliquez de nouveau pour confirmer.").await;
         click(b, "#rotate-moderator").await;
-        wait_text(b, "#notice", "Lien modérateur créé : copiez-le pour vos modérateurs.").await;
+        wait_text(b, "#notice", "Lien modérateur créé\u{a0}: copiez-le pour vos modérateurs.").await;
         let link = input_value(b, "#moderator-url").await;
         assert!(link.starts_with(&format!("{}/lives/{}/host?lang=fr#key=md_", app.base, live.id)), "{link}");
         b.screenshot_element("#moderator-link-box", "host-moderator-link").await;
@@ -664,7 +664,7 @@ async fn a_host_s_moderators_approve_and_hide_with_their_own_link() {
         );
         assert_eq!(
             text(b, "#moderator-help").await,
-            "Vous modérez ce live : approuvez les messages en attente, masquez un nom ou un message. Le reste est à l'hôte."
+            "Vous modérez ce live\u{a0}: approuvez les messages en attente, masquez un nom ou un message. Le reste est à l'hôte."
         );
         b.screenshot_element("main", "host-moderator").await;
         act(b, "#pending", "approve", &zoe).await;
@@ -684,7 +684,7 @@ async fn a_host_s_moderators_approve_and_hide_with_their_own_link() {
         sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
         wait_text(b, "#lives article [data-f=host]", "Corentin").await;
         click(b, "#lives article [data-act=rotate-moderator]").await;
-        wait_text(b, "#notice", "Le lien modérateur précédent, s'il y en a un, cessera de fonctionner tout de suite : cliquez encore pour confirmer.").await;
+        wait_text(b, "#notice", "Le lien modérateur précédent, s'il y en a un, cessera de fonctionner tout de suite\u{a0}: cliquez encore pour confirmer.").await;
         click(b, "#lives article [data-act=rotate-moderator]").await;
         let new = eventually("the organisers' moderator link", WAIT, || async {
             let l = input_value(b, "#moderator-link").await;
@@ -721,7 +721,7 @@ async fn a_host_puts_a_poll_and_closes_it() {
         fill(b, "#poll-form [name=options]", "Mario Kart\n\n Zelda \n").await;
         fill(b, "#poll-form [name=minutes]", "10").await;
         click(b, "#poll-form button[type=submit]").await;
-        wait_text(b, "#notice", "Sondage lancé : vos overlays l'affichent.").await;
+        wait_text(b, "#notice", "Sondage lancé\u{a0}: vos overlays l'affichent.").await;
         let item = "#polls > li:first-child";
         eventually("the poll open", WAIT, || async {
             let t = text(b, item).await;
@@ -748,7 +748,7 @@ async fn a_host_puts_a_poll_and_closes_it() {
         );
         // Five more minutes to vote, in one click.
         click(b, &format!("{item} button[data-act=extend-poll]")).await;
-        wait_text(b, "#notice", "Sondage prolongé : vos overlays affichent le temps qui reste.").await;
+        wait_text(b, "#notice", "Sondage prolongé\u{a0}: vos overlays affichent le temps qui reste.").await;
         eventually("fifteen minutes", WAIT, || async {
             let t = text(b, item).await;
             let t = t.as_str()?.to_owned();
@@ -761,7 +761,8 @@ async fn a_host_puts_a_poll_and_closes_it() {
         fill(b, "#poll-form [name=question]", "Et après ?").await;
         fill(b, "#poll-form [name=options]", "Oui\nNon").await;
         click(b, "#poll-form button[type=submit]").await;
-        wait_text(b, "#notice", "Erreur : un sondage est déjà en cours sur ce live : clôturez-le d'abord.").await;
+        wait_text(b, "#notice", "Erreur\u{a0}: un sondage est déjà en cours sur ce live\u{a0}: clôturez-le d'abord.")
+            .await;
 
         app.donate(&live, vote("#zelda !", 2000)).await;
         app.donate(&live, vote("#1", 500)).await;
@@ -773,9 +774,9 @@ async fn a_host_puts_a_poll_and_closes_it() {
         .await;
         let close = format!("{item} button[data-act=close-poll]");
         click(b, &close).await;
-        wait_text(b, &close, "Confirmer ?").await;
+        wait_text(b, &close, "Confirmer\u{a0}?").await;
         click(b, &close).await;
-        wait_text(b, "#notice", "Sondage clos : vos overlays annoncent le résultat.").await;
+        wait_text(b, "#notice", "Sondage clos\u{a0}: vos overlays annoncent le résultat.").await;
         eventually("the poll closed", WAIT, || async {
             let t = text(b, item).await;
             t.as_str()?.starts_with("Quel jeu ensuite ? terminéMario Kart").then_some(())
@@ -847,7 +848,7 @@ async fn a_host_rewords_a_poll_and_changes_its_length_on_air() {
         wait_text(
             b,
             "#notice",
-            "Modifiez la question ou la durée puis enregistrez : les options restent (elles comptent déjà des dons), \
+            "Modifiez la question ou la durée puis enregistrez\u{a0}: les options restent (elles comptent déjà des dons), \
              la durée compte depuis son lancement (il dure depuis 20 min).",
         )
         .await;
@@ -864,13 +865,13 @@ async fn a_host_rewords_a_poll_and_changes_its_length_on_air() {
         wait_text(
             b,
             "#notice",
-            "Erreur : ce sondage dure depuis 20 min : donnez-lui une durée plus longue (comptée depuis son lancement).",
+            "Erreur\u{a0}: ce sondage dure depuis 20 min\u{a0}: donnez-lui une durée plus longue (comptée depuis son lancement).",
         )
         .await;
         fill(b, "#poll-form [name=question]", "Quel jeu ce soir ?").await;
         fill(b, "#poll-form [name=minutes]", "45").await;
         click(b, "#poll-submit").await;
-        wait_text(b, "#notice", "Sondage modifié : vos overlays le suivent.").await;
+        wait_text(b, "#notice", "Sondage modifié\u{a0}: vos overlays le suivent.").await;
         crate::browser::until_found("the new question and time", WAIT, || async {
             let t = text(b, item).await.as_str().unwrap_or_default().to_owned();
             let left = t.starts_with("Quel jeu ce soir ? en cours, encore 24 min ") || t.contains("encore 25 min 00 s");
@@ -934,14 +935,14 @@ async fn an_organiser_changes_a_challenge_and_a_poll_on_air_from_the_dashboard()
         wait_text(
             b,
             "#notice",
-            "Modifiez le défi puis enregistrez : sa durée compte depuis son lancement (il dure depuis 10 min).",
+            "Modifiez le défi puis enregistrez\u{a0}: sa durée compte depuis son lancement (il dure depuis 10 min).",
         )
         .await;
         assert_eq!(b.js(&challenge_form).await, json!(["Je chante", "20.00", "15", "Enregistrer le défi", false, true, "Modifier le défi en cours"]));
         fill(b, "#lives article [data-form=challenge] [name=amount]", "25").await;
         fill(b, "#lives article [data-form=challenge] [name=minutes]", "20").await;
         click(b, "#lives article [data-form=challenge] button[type=submit]").await;
-        wait_text(b, "#notice", "Défi modifié : les overlays du live le suivent.").await;
+        wait_text(b, "#notice", "Défi modifié\u{a0}: les overlays du live le suivent.").await;
         assert_eq!(b.js(&challenge_form).await, json!(["", "", "15", "Lancer le défi", true, true, "Lancer le défi"]));
         let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
         let m = &c["milestones"][0];
@@ -955,7 +956,7 @@ async fn an_organiser_changes_a_challenge_and_a_poll_on_air_from_the_dashboard()
         wait_text(
             b,
             "#notice",
-            "Modifiez la question ou la durée puis enregistrez : les options restent (elles comptent déjà des dons), \
+            "Modifiez la question ou la durée puis enregistrez\u{a0}: les options restent (elles comptent déjà des dons), \
              la durée compte depuis son lancement (il dure depuis 10 min).",
         )
         .await;
@@ -966,7 +967,7 @@ async fn an_organiser_changes_a_challenge_and_a_poll_on_air_from_the_dashboard()
         fill(b, "#lives article [data-form=poll] [name=question]", "Quel jeu ce soir ?").await;
         fill(b, "#lives article [data-form=poll] [name=minutes]", "45").await;
         click(b, "#lives article [data-form=poll] button[type=submit]").await;
-        wait_text(b, "#notice", "Sondage modifié : les overlays du live le suivent.").await;
+        wait_text(b, "#notice", "Sondage modifié\u{a0}: les overlays du live le suivent.").await;
         wait_text(b, "#polls tbody tr td:nth-child(2)", "Quel jeu ce soir ?").await;
         assert_eq!(b.js(&poll_form).await, json!(["", "", false, "", "Lancer le sondage", true, true, "Lancer le sondage"]));
         let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
@@ -998,7 +999,7 @@ async fn an_organiser_puts_a_poll_and_sees_its_results_on_the_dashboard() {
     with_browser(async |b| {
         sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
         wait_text(b, "#lives article [data-f=host]", "Corentin").await;
-        wait_text(b, "#polls tbody", "Aucun sondage pour l'instant : un hôte en lance un depuis son espace, ou vous depuis la fiche d'un live.").await;
+        wait_text(b, "#polls tbody", "Aucun sondage pour l'instant\u{a0}: un hôte en lance un depuis son espace, ou vous depuis la fiche d'un live.").await;
         click(b, "#lives article details[data-box=poll] > summary").await;
         let form = "#lives article [data-form=poll]";
         fill(b, &format!("{form} [name=question]"), "Quelle tenue ?").await;
@@ -1008,14 +1009,14 @@ async fn an_organiser_puts_a_poll_and_sees_its_results_on_the_dashboard() {
         fill(b, &format!("{form} [name=options]"), "Pyjama\nCostume").await;
         fill(b, &format!("{form} [name=minutes]"), "30").await;
         click(b, &format!("{form} button[type=submit]")).await;
-        wait_text(b, "#notice", "Sondage lancé : les overlays du live l'affichent.").await;
+        wait_text(b, "#notice", "Sondage lancé\u{a0}: les overlays du live l'affichent.").await;
         app.donate(&live, vote("#costume", 1500)).await;
         app.donate(&live, vote("#pyjama !", 500)).await;
         app.donate(&live, vote("#2", 1000)).await;
         let cells = "return Array.from(document.querySelectorAll('#polls tbody tr:first-child td')).map(function (t) { return t.textContent; })";
         let row = eventually("the poll's row", WAIT, || async {
             let row = b.js(cells).await;
-            (row[2] == fr("Pyjama #pyjama : 5,00_€ (1 don) · Costume #costume : 25,00_€ (2 dons)")).then_some(row)
+            (row[2] == fr("Pyjama #pyjama_: 5,00_€ (1 don) · Costume #costume_: 25,00_€ (2 dons)")).then_some(row)
         })
         .await;
         assert_eq!((row[0].clone(), row[1].clone(), row[4].clone()), (json!("Corentin"), json!("Quelle tenue ?"), json!("+5 minModifierClore")));
@@ -1031,10 +1032,10 @@ async fn an_organiser_puts_a_poll_and_sees_its_results_on_the_dashboard() {
         .await;
         let close = "#polls button[data-act=close-poll]";
         click(b, close).await;
-        wait_text(b, close, "Confirmer ?").await;
+        wait_text(b, close, "Confirmer\u{a0}?").await;
         click(b, close).await;
         eventually("the poll closed", WAIT, || async {
-            (b.js(cells).await[3] == "terminé : Costume l'emporte").then_some(())
+            (b.js(cells).await[3] == "terminé\u{a0}: Costume l'emporte").then_some(())
         })
         .await;
         assert_eq!(b.js("return document.querySelectorAll('#polls button').length").await, 0);
@@ -1069,7 +1070,7 @@ async fn a_host_draws_a_prize_and_sees_the_winners_real_name() {
         click(b, "#draw-form [name=weighted]").await;
         fill(b, "#draw-form [name=min_amount]", "10").await;
         click(b, "#draw-form button[type=submit]").await;
-        wait_text(b, "#notice", "Gagnant : Chloé (anonyme). Vos overlays l'annoncent.").await;
+        wait_text(b, "#notice", "Gagnant\u{a0}: Chloé (anonyme). Vos overlays l'annoncent.").await;
         let item = "#draws > li:first-child";
         let t = text(b, item).await;
         let t = t.as_str().unwrap();
@@ -1088,7 +1089,7 @@ async fn a_host_draws_a_prize_and_sees_the_winners_real_name() {
         wait_text(
             b,
             "#notice",
-            "Erreur : aucun don de ce live ne participe à ce tirage (montant minimum, minutes, gagnants déjà tirés).",
+            "Erreur\u{a0}: aucun don de ce live ne participe à ce tirage (montant minimum, minutes, gagnants déjà tirés).",
         )
         .await;
 
@@ -1144,7 +1145,7 @@ async fn an_organiser_draws_a_prize_and_sees_every_winner_on_the_dashboard() {
     with_browser(async |b| {
         sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
         wait_text(b, "#lives article [data-f=host]", "Corentin").await;
-        wait_text(b, "#draws tbody", "Aucun tirage pour l'instant : un hôte en fait un depuis son espace, ou vous depuis la fiche d'un live.").await;
+        wait_text(b, "#draws tbody", "Aucun tirage pour l'instant\u{a0}: un hôte en fait un depuis son espace, ou vous depuis la fiche d'un live.").await;
         click(b, "#lives article details[data-box=draw] > summary").await;
         let form = "#lives article [data-form=draw]";
         fill(b, &format!("{form} [name=prize]"), "Carte dédicacée").await;
@@ -1154,7 +1155,7 @@ async fn an_organiser_draws_a_prize_and_sees_every_winner_on_the_dashboard() {
         // One ticket per 5 €: Léa's 25 € has five, Bob's 4 € none.
         fill(b, &format!("{form} [name=min_amount]"), "5").await;
         click(b, &format!("{form} button[type=submit]")).await;
-        wait_text(b, "#notice", "Gagnant : Léa (anonyme). Les overlays du live l'annoncent.").await;
+        wait_text(b, "#notice", "Gagnant\u{a0}: Léa (anonyme). Les overlays du live l'annoncent.").await;
         let cells = "return Array.from(document.querySelectorAll('#draws tbody tr:first-child td')).map(function (t) { return t.textContent; })";
         let row = eventually("the draw's row", WAIT, || async {
             let row = b.js(cells).await;
@@ -1186,7 +1187,7 @@ async fn an_organiser_draws_a_prize_and_sees_every_winner_on_the_dashboard() {
         fill(b, &format!("{form} [name=prize]"), "Affiche").await;
         click(b, &format!("{form} [name=campaign]")).await;
         click(b, &format!("{form} button[type=submit]")).await;
-        wait_text(b, "#notice", "Gagnant : Bob. Les overlays du live l'annoncent.").await;
+        wait_text(b, "#notice", "Gagnant\u{a0}: Bob. Les overlays du live l'annoncent.").await;
         let row = eventually("the campaign's draw", WAIT, || async {
             let row = b.js(cells).await;
             (row[2] == "Affiche").then_some(row)
@@ -1204,10 +1205,10 @@ async fn an_organiser_draws_a_prize_and_sees_every_winner_on_the_dashboard() {
         click(b, &format!("{form} button[type=submit]")).await;
         let said = crate::browser::until_found("the three winners said", WAIT, || async {
             let t = text(b, "#notice").await.as_str().unwrap_or_default().to_owned();
-            if t.starts_with("Gagnants : ") { Ok(t) } else { Err(t) }
+            if t.starts_with("Gagnants\u{a0}: ") { Ok(t) } else { Err(t) }
         })
         .await;
-        let names = said.trim_start_matches("Gagnants : ").trim_end_matches(". Les overlays du live les annoncent.");
+        let names = said.trim_start_matches("Gagnants\u{a0}: ").trim_end_matches(". Les overlays du live les annoncent.");
         let mut names: Vec<&str> = names.split(", ").collect();
         names.sort_unstable();
         assert_eq!(names, ["Cléo", "Dan", "Eve"], "{said}");
@@ -1268,7 +1269,7 @@ async fn the_host_s_space_fits_in_an_obs_dock() {
         );
         // It works there as anywhere: the alerts paused from the dock.
         click(b, "#pause-alerts").await;
-        wait_text(b, "#alerts-state", "Alertes en pause : elles attendent la reprise").await;
+        wait_text(b, "#alerts-state", "Alertes en pause\u{a0}: elles attendent la reprise").await;
         assert_eq!(app.get(&format!("/api/v1/lives/{}", live.id)).await.1["alerts_paused"], true);
     })
     .await;
@@ -1293,7 +1294,8 @@ async fn a_host_gives_the_link_where_their_live_is_watched() {
         .await;
         assert_eq!(input_value(b, "#stream-form [name=stream_url]").await, "https://www.twitch.tv/corentin");
         click(b, "#stream-form button[type=submit]").await;
-        wait_text(b, "#notice", "Lien enregistré : la page publique et le planning le donnent dès maintenant.").await;
+        wait_text(b, "#notice", "Lien enregistré\u{a0}: la page publique et le planning le donnent dès maintenant.")
+            .await;
         let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
         assert_eq!(l["stream_url"], "https://www.twitch.tv/corentin");
         // Not a link: refused in French, nothing changed.
@@ -1301,7 +1303,7 @@ async fn a_host_gives_the_link_where_their_live_is_watched() {
         b.js("document.getElementById('stream-form').noValidate = true").await;
         click(b, "#stream-form button[type=submit]").await;
         eventually("the refusal", WAIT, || async {
-            (text(b, "#notice").await.as_str().unwrap_or_default().starts_with("Erreur : ")).then_some(())
+            (text(b, "#notice").await.as_str().unwrap_or_default().starts_with("Erreur\u{a0}: ")).then_some(())
         })
         .await;
         let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
@@ -1337,10 +1339,10 @@ async fn a_host_starts_and_ends_their_live_when_they_go_on_and_off_air() {
         );
         // An hour early: two clicks.
         click(b, "#start-live").await;
-        wait_text(b, "#start-live", "Confirmer ?").await;
+        wait_text(b, "#start-live", "Confirmer\u{a0}?").await;
         assert_eq!(status().await, "upcoming");
         click(b, "#start-live").await;
-        wait_text(b, "#notice", "Le live a commencé : les overlays, les pages et les annonces suivent.").await;
+        wait_text(b, "#notice", "Le live a commencé\u{a0}: les overlays, les pages et les annonces suivent.").await;
         wait_text(b, "#status", "en cours").await;
         assert_eq!(status().await, "current");
         assert_eq!(
@@ -1365,9 +1367,9 @@ async fn a_host_starts_and_ends_their_live_when_they_go_on_and_off_air() {
         })
         .await;
         click(b, "#end-live").await;
-        wait_text(b, "#end-live", "Confirmer ?").await;
+        wait_text(b, "#end-live", "Confirmer\u{a0}?").await;
         click(b, "#end-live").await;
-        wait_text(b, "#notice", "Le live est terminé : les overlays et les pages le disent.").await;
+        wait_text(b, "#notice", "Le live est terminé\u{a0}: les overlays et les pages le disent.").await;
         wait_text(b, "#status", "terminé").await;
         assert_eq!(status().await, "past");
 
@@ -1378,7 +1380,7 @@ async fn a_host_starts_and_ends_their_live_when_they_go_on_and_off_air() {
         // A live over is folded on the dashboard: its tools a click away.
         click(b, "#lives article [data-f=manage] > summary").await;
         click(b, button).await;
-        wait_text(b, button, "Confirmer ?").await;
+        wait_text(b, button, "Confirmer\u{a0}?").await;
         click(b, button).await;
         wait_text(b, button, "Terminer maintenant").await;
         wait_text(b, "#lives article [data-f=status]", "en cours").await;
@@ -1393,7 +1395,7 @@ async fn a_host_starts_and_ends_their_live_when_they_go_on_and_off_air() {
         })
         .await;
         click(b, button).await;
-        wait_text(b, button, "Confirmer ?").await;
+        wait_text(b, button, "Confirmer\u{a0}?").await;
         click(b, button).await;
         wait_text(b, button, "Commencer maintenant").await;
         assert_eq!(status().await, "past");
@@ -1418,7 +1420,7 @@ async fn a_host_is_told_before_their_live_ends() {
         wait_text(
             b,
             "#ending",
-            "Fin prévue dans 5 min : « Prolonger » si le live continue (la fin est annoncée sur le salon de la communauté).",
+            "Fin prévue dans 5 min\u{a0}: « Prolonger » si le live continue (la fin est annoncée sur le salon de la communauté).",
         )
         .await;
         assert_eq!(b.js("return document.getElementById('ending').hidden").await, false);
@@ -1465,7 +1467,7 @@ async fn the_host_s_space_gives_a_thank_you_once_the_live_is_over() {
         })
         .await;
         click(b, "#copy-thanks").await;
-        wait_text(b, "#copy-thanks", "Copié !").await;
+        wait_text(b, "#copy-thanks", "Copié\u{a0}!").await;
         b.screenshot_element("#app > section:first-child", "host-after-live").await;
     })
     .await;

@@ -86,13 +86,13 @@ async fn a_hosts_own_alert_image_and_sound_reach_the_overlay() {
         wait_text(
             b,
             "#notice",
-            "Erreur : ce fichier n'est ni une image PNG, GIF, JPEG ou WebP, ni un son MP3, Ogg, WAV, FLAC ou M4A.",
+            "Erreur\u{a0}: ce fichier n'est ni une image PNG, GIF, JPEG ou WebP, ni un son MP3, Ogg, WAV, FLAC ou M4A.",
         )
         .await;
         send_file(b, &gif_file).await;
-        wait_text(b, "#notice", "Ajouté : cœur.gif").await;
+        wait_text(b, "#notice", "Ajouté\u{a0}: cœur.gif").await;
         send_file(b, &wav_file).await;
-        wait_text(b, "#notice", "Ajouté : merci.wav").await;
+        wait_text(b, "#notice", "Ajouté\u{a0}: merci.wav").await;
         wait_listed(
             b,
             json!([["cœur.gif", "1 ko · Corentin", "IMG", 1, true], ["merci.wav", "1 ko · Corentin", "AUDIO", 0, true]]),
@@ -224,10 +224,10 @@ async fn the_organisers_see_every_file_and_remove_one() {
         wait_listed(b, json!([["applause.wav", "1 ko · Corentin", "AUDIO", 0, true]])).await;
         // Two clicks: the first says what removing it does.
         click(b, "#media-list li[data-id] button").await;
-        wait_text(b, "#media-list li[data-id] button", "Confirmer ?").await;
+        wait_text(b, "#media-list li[data-id] button", "Confirmer\u{a0}?").await;
         assert_eq!(
             text(b, "#notice").await,
-            "Les overlays qui utilisent ce fichier reprennent l'image et le son de Cagnotte : cliquez de nouveau pour le retirer."
+            "Les overlays qui utilisent ce fichier reprennent l'image et le son de Cagnotte\u{a0}: cliquez de nouveau pour le retirer."
         );
         assert_eq!(library(&app, &live.campaign_id).await.len(), 1);
         click(b, "#media-list li[data-id] button").await;

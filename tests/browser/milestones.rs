@@ -201,7 +201,7 @@ async fn a_host_sets_a_milestone_from_their_space_and_takes_it_off_and_the_overl
         fill(b, "#milestone-form [name=label]", "Cheveux roses").await;
         fill(b, "#milestone-form [name=amount]", "200").await;
         click(b, "#milestone-form button[type=submit]").await;
-        wait_text(b, "#notice", "Palier ajouté : vos overlays le marquent sur la barre d'objectif.").await;
+        wait_text(b, "#notice", "Palier ajouté\u{a0}: vos overlays le marquent sur la barre d'objectif.").await;
         fill(b, "#milestone-form [name=label]", "Karaoké").await;
         fill(b, "#milestone-form [name=amount]", "30").await;
         click(b, "#milestone-form button[type=submit]").await;

@@ -2568,15 +2568,19 @@ async fn a_host_skips_pauses_and_resumes_the_alerts() {
         b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
         crate::dashboard::wait_text(b, "#alerts-state", "Les alertes passent").await;
         crate::dashboard::click(b, "#pause-alerts").await;
-        crate::dashboard::wait_text(b, "#notice", "Alertes en pause : les dons comptent, leurs alertes attendent.")
-            .await;
-        crate::dashboard::wait_text(b, "#alerts-state", "Alertes en pause : elles attendent la reprise").await;
+        crate::dashboard::wait_text(
+            b,
+            "#notice",
+            "Alertes en pause\u{a0}: les dons comptent, leurs alertes attendent.",
+        )
+        .await;
+        crate::dashboard::wait_text(b, "#alerts-state", "Alertes en pause\u{a0}: elles attendent la reprise").await;
         crate::dashboard::wait_text(b, "#pause-alerts", "Reprendre les alertes").await;
         assert_eq!(app.get(&format!("/api/v1/lives/{}", live.id)).await.1["alerts_paused"], true);
         crate::dashboard::click(b, "#skip-alert").await;
         crate::dashboard::wait_text(b, "#notice", "Alerte passée.").await;
         crate::dashboard::click(b, "#pause-alerts").await;
-        crate::dashboard::wait_text(b, "#notice", "Alertes reprises : celles qui attendaient passent.").await;
+        crate::dashboard::wait_text(b, "#notice", "Alertes reprises\u{a0}: celles qui attendaient passent.").await;
         crate::dashboard::wait_text(b, "#pause-alerts", "Mettre les alertes en pause").await;
         assert_eq!(app.get(&format!("/api/v1/lives/{}", live.id)).await.1["alerts_paused"], false);
     })
@@ -2672,7 +2676,7 @@ async fn the_goal_as_a_thermometer_fills_from_the_bottom() {
         );
         assert_eq!(
             b.js("return document.getElementById('size-hint').textContent").await,
-            "Taille conseillée de la source : 480 × 360"
+            "Taille conseillée de la source\u{a0}: 480 × 360"
         );
     })
     .await;

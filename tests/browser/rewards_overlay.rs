@@ -240,7 +240,7 @@ async fn the_builder_offers_the_rewards_widget_for_a_live_only() {
         let url = page(&app, &live, "rewards", "");
         assert_eq!(
             b.js(choose).await,
-            json!(["Contreparties offertes aux donateurs", url, "Taille conseillée de la source : 640 × 360"])
+            json!(["Contreparties offertes aux donateurs", url, "Taille conseillée de la source\u{a0}: 640 × 360"])
         );
         b.goto(&page(&app, &live, "builder", "&lang=en")).await;
         b.js("var f = document.getElementById('form'); f.elements.size.value = '150';").await;

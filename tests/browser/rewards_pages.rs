@@ -86,17 +86,17 @@ async fn a_host_offers_a_reward_and_ticks_off_what_donors_claimed() {
         assert_eq!(text(b, "#rewards").await, "Aucune contrepartie pour l'instant.");
         assert_eq!(
             text(b, "#claims").await,
-            "Rien à faire pour l'instant : les dons qui prennent une contrepartie s'ajoutent ici."
+            "Rien à faire pour l'instant\u{a0}: les dons qui prennent une contrepartie s'ajoutent ici."
         );
         assert_eq!(text(b, "#claims-todo").await, "");
         fill(b, "#reward-form [name=title]", "Un portrait").await;
         fill(b, "#reward-form [name=amount]", "trente").await;
         click(b, "#reward-form button[type=submit]").await;
-        wait_text(b, "#notice", "Montant invalide : trente").await;
+        wait_text(b, "#notice", "Montant invalide\u{a0}: trente").await;
         fill(b, "#reward-form [name=amount]", "30").await;
         fill(b, "#reward-form [name=quantity]", "3").await;
         click(b, "#reward-form button[type=submit]").await;
-        wait_text(b, "#notice", "Contrepartie proposée : un don assez grand avec #unportrait dans son message la prend.")
+        wait_text(b, "#notice", "Contrepartie proposée\u{a0}: un don assez grand avec #unportrait dans son message la prend.")
             .await;
         let hint = "à écrire dans le message du don";
         eventually("the reward listed", WAIT, || async {
@@ -208,9 +208,9 @@ async fn a_host_offers_a_reward_and_ticks_off_what_donors_claimed() {
         // Withdrawn in two clicks: its claims stay to do.
         let close = "#rewards button[data-act=close-reward]";
         click(b, close).await;
-        wait_text(b, close, "Confirmer ?").await;
+        wait_text(b, close, "Confirmer\u{a0}?").await;
         click(b, close).await;
-        wait_text(b, "#notice", "Contrepartie plus proposée : celles déjà prises restent à faire.").await;
+        wait_text(b, "#notice", "Contrepartie plus proposée\u{a0}: celles déjà prises restent à faire.").await;
         eventually("the reward withdrawn", WAIT, || async {
             (host_rewards(b).await
                 == json!([[title, "#unportrait", hint, fr("dès 30,00_€"), "2 prises · 1 restante · 1 faite", "plus proposée | Modifier | Proposer à nouveau"]]))
@@ -226,7 +226,7 @@ async fn a_host_offers_a_reward_and_ticks_off_what_donors_claimed() {
         fill(b, "#reward-form [name=amount]", "12,50").await;
         fill(b, "#reward-form [name=tag]", "#Dédicace").await;
         click(b, "#reward-form button[type=submit]").await;
-        wait_text(b, "#notice", "Contrepartie proposée : un don assez grand avec #dedicace dans son message la prend.")
+        wait_text(b, "#notice", "Contrepartie proposée\u{a0}: un don assez grand avec #dedicace dans son message la prend.")
             .await;
         eventually("the second reward listed", WAIT, || async {
             (host_rewards(b).await[1]
@@ -239,13 +239,13 @@ async fn a_host_offers_a_reward_and_ticks_off_what_donors_claimed() {
         fill(b, "#reward-form [name=amount]", "20").await;
         fill(b, "#reward-form [name=tag]", "dedicace").await;
         click(b, "#reward-form button[type=submit]").await;
-        wait_text(b, "#notice", "Erreur : une autre contrepartie proposée a déjà ce mot-clé : choisissez-en un autre.").await;
+        wait_text(b, "#notice", "Erreur\u{a0}: une autre contrepartie proposée a déjà ce mot-clé\u{a0}: choisissez-en un autre.").await;
         fill(b, "#reward-form [name=tag]", "#2").await;
         click(b, "#reward-form button[type=submit]").await;
         wait_text(
             b,
             "#notice",
-            "Erreur : le mot-clé doit avoir des lettres (des chiffres seuls se liraient comme le numéro d'une option de sondage).",
+            "Erreur\u{a0}: le mot-clé doit avoir des lettres (des chiffres seuls se liraient comme le numéro d'une option de sondage).",
         )
         .await;
 
@@ -267,7 +267,7 @@ async fn a_host_offers_a_reward_and_ticks_off_what_donors_claimed() {
         wait_text(
             b,
             "#notice",
-            "Erreur : ce live propose déjà 20 contreparties : cliquez « Ne plus proposer » sur l'une d'elles d'abord.",
+            "Erreur\u{a0}: ce live propose déjà 20 contreparties\u{a0}: cliquez « Ne plus proposer » sur l'une d'elles d'abord.",
         )
         .await;
         assert_eq!(rewards(&app, &live, &host).await.as_array().unwrap().len(), 21);
@@ -383,7 +383,7 @@ async fn a_host_changes_a_reward_s_terms_and_offers_it_again() {
         b.screenshot_element("#reward-box", "host-reward-edit").await;
         // Another offered reward's keyword: refused in French, the form as typed.
         click(b, "#rewards form.reward-edit button[type=submit]").await;
-        wait_text(b, "#notice", "Erreur : une autre contrepartie proposée a déjà ce mot-clé : choisissez-en un autre.")
+        wait_text(b, "#notice", "Erreur\u{a0}: une autre contrepartie proposée a déjà ce mot-clé\u{a0}: choisissez-en un autre.")
             .await;
         assert_eq!(edit_fields(b).await, json!(["Un portrait au fusain", "30,00", "1", "#unmerci"]));
         fill(b, "#rewards form.reward-edit [name=tag]", "#Portrait").await;
@@ -393,7 +393,7 @@ async fn a_host_changes_a_reward_s_terms_and_offers_it_again() {
         wait_text(
             b,
             "#notice",
-            "Contrepartie modifiée : les dons à venir suivent ses nouvelles conditions, celles déjà prises restent.",
+            "Contrepartie modifiée\u{a0}: les dons à venir suivent ses nouvelles conditions, celles déjà prises restent.",
         )
         .await;
         eventually("the new terms listed", WAIT, || async {
@@ -438,14 +438,14 @@ async fn a_host_changes_a_reward_s_terms_and_offers_it_again() {
         // Closed in two clicks, then offered again in one.
         let close = format!("{first} button[data-act=close-reward]");
         click(b, &close).await;
-        wait_text(b, &close, "Confirmer ?").await;
+        wait_text(b, &close, "Confirmer\u{a0}?").await;
         click(b, &close).await;
         eventually("closed", WAIT, || async {
             (host_rewards(b).await[0][5] == "plus proposée | Modifier | Proposer à nouveau").then_some(())
         })
         .await;
         click(b, &format!("{first} button[data-act=reopen-reward]")).await;
-        wait_text(b, "#notice", "Contrepartie de nouveau proposée : #portrait dans le message d'un don la prend.")
+        wait_text(b, "#notice", "Contrepartie de nouveau proposée\u{a0}: #portrait dans le message d'un don la prend.")
             .await;
         eventually("offered again", WAIT, || async {
             (host_rewards(b).await[0][5] == "Modifier | Ne plus proposer").then_some(())
