@@ -62,6 +62,15 @@ CREATE TABLE IF NOT EXISTS chat_lines (
 );
 ";
 
+/// The goals each chat line was said with, added to a `chat_lines` table made
+/// before them (its lines then have `goals_kept` 0: mended with the goals of
+/// the day).
+const CHAT_LINE_GOALS: &str = "
+ALTER TABLE chat_lines ADD COLUMN live_goal INTEGER;
+ALTER TABLE chat_lines ADD COLUMN campaign_goal INTEGER;
+ALTER TABLE chat_lines ADD COLUMN goals_kept INTEGER NOT NULL DEFAULT 0;
+";
+
 /// The log's event kinds that subscribers receive, and their outgoing names.
 pub const KINDS: [(&str, &str); 19] = [
     ("donation", "donation.created"),
@@ -179,6 +188,21 @@ struct Outgoing {
     frame: String,
 }
 
+/// The goals a gift's line may say it crossed: its live's and its campaign's.
+#[derive(Debug, Clone, Copy)]
+struct Goals {
+    live: Option<i64>,
+    campaign: Option<i64>,
+}
+
+/// A chat's message that showed a donation: its id, its event's seq, and the
+/// goals it was said with (`None` for a line kept before they were).
+struct Line {
+    message: String,
+    seq: u64,
+    goals: Option<Goals>,
+}
+
 /// The outbox's own connection to the database file.
 pub struct Store {
     conn: Connection,
@@ -191,6 +215,14 @@ impl Store {
         // Losing the newest bookkeeping on power loss only sends an event again.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA)?;
+        let kept: bool = conn.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('chat_lines') WHERE name = 'goals_kept'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !kept {
+            conn.execute_batch(CHAT_LINE_GOALS)?;
+        }
         Ok(Store { conn })
     }
 
@@ -201,31 +233,42 @@ impl Store {
     }
 
     /// Remembers that the chat's message `message_id` is the line of the event
-    /// `seq`, which shows the donations `donation_ids`: an erasure of one of
-    /// them, or its name or words hidden, edits or deletes it.
+    /// `seq`, said with `goals`, which shows the donations `donation_ids`: an
+    /// erasure of one of them, its name or words hidden, or a refund, edits or
+    /// deletes it.
     fn remember_line(
         &self,
         subscriber_id: &str,
         donation_ids: &[String],
-        message_id: &str,
-        seq: u64,
+        (message_id, seq): (&str, u64),
+        goals: Goals,
     ) -> rusqlite::Result<()> {
         let mut insert = self.conn.prepare_cached(
-            "INSERT OR REPLACE INTO chat_lines (subscriber_id, donation_id, message_id, seq) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT OR REPLACE INTO chat_lines \
+             (subscriber_id, donation_id, message_id, seq, live_goal, campaign_goal, goals_kept) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)",
         )?;
         for d in donation_ids {
-            insert.execute(params![subscriber_id, d, message_id, seq as i64])?;
+            insert.execute(params![subscriber_id, d, message_id, seq as i64, goals.live, goals.campaign])?;
         }
         Ok(())
     }
 
-    /// The chat's messages that showed `donation_id`, with the seq of each one's event.
-    fn lines(&self, subscriber_id: &str, donation_id: &str) -> rusqlite::Result<Vec<(String, u64)>> {
+    /// The chat's messages that showed `donation_id`, with the seq of each
+    /// one's event and the goals it was said with (when kept).
+    fn lines(&self, subscriber_id: &str, donation_id: &str) -> rusqlite::Result<Vec<Line>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT message_id, seq FROM chat_lines WHERE subscriber_id = ?1 AND donation_id = ?2 ORDER BY seq",
+            "SELECT message_id, seq, live_goal, campaign_goal, goals_kept FROM chat_lines \
+             WHERE subscriber_id = ?1 AND donation_id = ?2 ORDER BY seq",
         )?;
-        let rows =
-            stmt.query_map(params![subscriber_id, donation_id], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+        let rows = stmt.query_map(params![subscriber_id, donation_id], |r| {
+            let goals = Goals { live: r.get(2)?, campaign: r.get(3)? };
+            Ok(Line {
+                message: r.get(0)?,
+                seq: r.get::<_, i64>(1)? as u64,
+                goals: r.get::<_, bool>(4)?.then_some(goals),
+            })
+        })?;
         rows.collect()
     }
 
@@ -597,7 +640,11 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
         if ctx.views.subscribers.get(&id).is_none_or(|s| *s.value() != sub) {
             continue;
         }
-        let body = if sub.format.is_signed() { Some(payload(&ev)) } else { chat_body(&ctx.views, &sub, &ev, None) };
+        let body = if sub.format.is_signed() {
+            Some((payload(&ev), None))
+        } else {
+            chat_body(&ctx.views, &sub, &ev, None, None).map(|(body, goals)| (body, Some(goals)))
+        };
         // A donor erased, their name or words taken off the air, or their gift
         // refunded: the Discord channel's lines that showed them are written
         // again as viewers now see them, or deleted (Slack's webhooks cannot).
@@ -622,10 +669,10 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
         let attempt = async {
             match (mended, body) {
                 (Some((mended, lines)), _) => Some(mend_lines(&ctx, (&sub, ev.kind), &mended, lines).await),
-                (None, Some(body)) if sub.format == HookFormat::Discord => {
-                    Some(post_line(&ctx, &sub, &ev, &event_id, body).await)
+                (None, Some((body, Some(goals)))) if sub.format == HookFormat::Discord => {
+                    Some(post_line(&ctx, &sub, (&ev, &event_id), body, goals).await)
                 }
-                (None, Some(body)) => Some(post(&ctx.client, &sub, (&event_id, ev.kind), body).await),
+                (None, Some((body, _))) => Some(post(&ctx.client, &sub, (&event_id, ev.kind), body).await),
                 (None, None) => None,
             }
         };
@@ -690,21 +737,31 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
     }
 }
 
-/// A chat's line for `ev` (in the campaign's currency, with what was refunded
-/// of its gift since when it is written again), or `None` for an event a chat
-/// is not told of.
-fn chat_body(views: &Views, sub: &Subscriber, ev: &Outgoing, refund: Option<Refund>) -> Option<String> {
+/// A chat's line for `ev` (in the campaign's currency; when it is written
+/// again, with the goals it was said with and what was refunded of its gift
+/// since), and the goals it says, or `None` for an event a chat is not told of.
+fn chat_body(
+    views: &Views,
+    sub: &Subscriber,
+    ev: &Outgoing,
+    said: Option<Goals>,
+    refund: Option<Refund>,
+) -> Option<(String, Goals)> {
     let frame: Value = serde_json::from_str(&ev.frame).ok()?;
     let (currency, campaign_goal) = ev
         .campaign_id
         .as_deref()
         .and_then(|c| views.with_campaign(c, |c| (c.campaign.currency, c.campaign.goal)))
         .or_else(|| Some((crate::money::Currency::parse(frame["donation"]["currency"].as_str()?).ok()?, None)))?;
-    // The goals as they are now (a retried delivery may find one changed since).
-    let live_goal = frame["donation"]["live_id"].as_str().and_then(|l| views.with_live(l, |l| l.live.goal)).flatten();
+    // The goals as they are now (a retried delivery may find one changed
+    // since), unless the line was said with others.
+    let goals = said.unwrap_or_else(|| Goals {
+        live: frame["donation"]["live_id"].as_str().and_then(|l| views.with_live(l, |l| l.live.goal)).flatten(),
+        campaign: campaign_goal,
+    });
     let at = crate::domain::Timestamp::parse(&ev.at).map(|t| t.millis());
-    let setting = super::chat::Setting { currency, live_goal, campaign_goal, at, refund };
-    super::chat::body(sub.format, ev.kind, &frame, setting, !sub.english)
+    let setting = super::chat::Setting { currency, live_goal: goals.live, campaign_goal: goals.campaign, at, refund };
+    Some((super::chat::body(sub.format, ev.kind, &frame, setting, !sub.english)?, goals))
 }
 
 /// One delivery now, outside the log, so that organisers see a receiver works
@@ -813,15 +870,22 @@ fn message_url(url: &str, message_id: &str) -> String {
 
 /// A line to a Discord channel, posted with `wait=true` so that Discord
 /// answers the message it made: its id is kept with the donations the line
-/// shows, so that an erasure or a hidden name can mend it.
-async fn post_line(ctx: &Ctx, sub: &Subscriber, ev: &Outgoing, event_id: &str, body: String) -> Result<u16, String> {
+/// shows and the `goals` it was said with, so that an erasure, a hidden name
+/// or a refund can mend it as it was said.
+async fn post_line(
+    ctx: &Ctx,
+    sub: &Subscriber,
+    (ev, event_id): (&Outgoing, &str),
+    body: String,
+    goals: Goals,
+) -> Result<u16, String> {
     let url = with_query(&sub.url, "wait=true");
     let (code, answer) = send(&ctx.client, sub, (Method::POST, &url), (event_id, ev.kind), body).await?;
     let shown = shown_donations(&ev.frame);
     let message = serde_json::from_slice::<Value>(&answer).ok().and_then(|v| v["id"].as_str().map(str::to_owned));
     if let (true, false, Some(message)) = ((200..300).contains(&code), shown.is_empty(), message) {
         let (id, seq) = (sub.id.clone(), ev.seq);
-        if let Err(err) = ctx.db(move |s| s.remember_line(&id, &shown, &message, seq)).await {
+        if let Err(err) = ctx.db(move |s| s.remember_line(&id, &shown, (&message, seq), goals)).await {
             tracing::error!(%err, "webhook outbox: cannot keep a chat line's id");
         }
     }
@@ -829,7 +893,8 @@ async fn post_line(ctx: &Ctx, sub: &Subscriber, ev: &Outgoing, event_id: &str, b
 }
 
 /// Each Discord message that showed the `mended` donation, written again from
-/// its event as the log now holds it (an erased donor's name and words gone),
+/// its event as the log now holds it (an erased donor's name and words gone)
+/// with the goals it was said with,
 /// the donation shown as viewers now see it when known (a name or words
 /// hidden), with what was refunded of it, or deleted when nothing is left to
 /// say; one already gone (`404`) is done. The first failure's status or
@@ -838,9 +903,9 @@ async fn mend_lines(
     ctx: &Ctx,
     (sub, kind): (&Subscriber, &str),
     mended: &Mended,
-    lines: Vec<(String, u64)>,
+    lines: Vec<Line>,
 ) -> Result<u16, String> {
-    for (message, seq) in lines {
+    for Line { message, seq, goals } in lines {
         let mut event = ctx.db(move |s| s.event(seq)).await?;
         if let (Some(ev), Some(now)) = (event.as_mut(), mended.now.as_ref())
             && let Ok(mut frame) = serde_json::from_str::<Value>(&ev.frame)
@@ -848,7 +913,7 @@ async fn mend_lines(
             shown_as(&mut frame, now);
             ev.frame = frame.to_string();
         }
-        let body = event.as_ref().and_then(|ev| chat_body(&ctx.views, sub, ev, mended.refund));
+        let body = event.as_ref().and_then(|ev| chat_body(&ctx.views, sub, ev, goals, mended.refund)).map(|(b, _)| b);
         let url = message_url(&sub.url, &message);
         let id = format!("evt_{seq}");
         // An edited message may need mending again (its words hidden, then its name).
@@ -930,6 +995,30 @@ async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A database whose `chat_lines` were kept before their goals: opened,
+    /// its lines are read without goals (mended with the goals of the day),
+    /// and a new line keeps its own.
+    #[test]
+    fn chat_lines_kept_before_their_goals_are_read_without_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("outbox.sqlite");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(
+            "CREATE TABLE chat_lines (subscriber_id TEXT NOT NULL, donation_id TEXT NOT NULL, \
+             message_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (subscriber_id, donation_id, message_id));
+             INSERT INTO chat_lines VALUES ('s', 'd', '1', 7);",
+        )
+        .unwrap();
+        drop(old);
+        let store = Store::open(&path).unwrap();
+        let goals = Goals { live: Some(1500), campaign: None };
+        store.remember_line("s", &["d".to_owned()], ("2", 9), goals).unwrap();
+        let lines = Store::open(&path).unwrap().lines("s", "d").unwrap();
+        let read: Vec<_> =
+            lines.iter().map(|l| (l.message.as_str(), l.seq, l.goals.map(|g| (g.live, g.campaign)))).collect();
+        assert_eq!(read, [("1", 7, None), ("2", 9, Some((Some(1500), None)))]);
+    }
 
     #[test]
     fn a_discord_message_s_address_keeps_the_webhook_s_query() {

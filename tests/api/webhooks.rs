@@ -2520,8 +2520,8 @@ async fn hidden_words_and_names_leave_the_discord_channel() {
 
 /// A gift refunded after its line was said: the Discord line says what was
 /// given back, as viewers now see the gift (its hidden words stay hidden),
-/// and is struck through once the gift is refunded whole; another's line is
-/// left alone.
+/// and is struck through once the gift is refunded whole; the goal it reached
+/// stays said though the host raised it since; another's line is left alone.
 #[tokio::test]
 async fn a_refunded_gift_s_discord_line_says_so() {
     let channel = FakeDiscord::default();
@@ -2529,21 +2529,28 @@ async fn a_refunded_gift_s_discord_line_says_so() {
     let app = spawn_app().await;
     let live = app.setup().await;
     discord(&app, &hook, &live.campaign_id).await;
+    let path = format!("/api/v1/lives/{}/goal", live.id);
+    let goal = |cents: i64| {
+        app.request(reqwest::Method::PUT, &path, Some(&live.key), &[], Some(json!({"goal": cents}).to_string()))
+    };
+    assert_eq!(goal(1500).await.0, StatusCode::OK);
     let gift = json!({"amount": 1500, "currency": "EUR", "donor": "Ana", "message": "Un mot de trop"});
     let (s, d) = app.donate(&live, gift).await;
     assert_eq!(s, StatusCode::CREATED, "{d}");
     let id = d["donation"]["id"].as_str().unwrap().to_owned();
     let (s, d) = app.donate(&live, json!({"amount": 500, "currency": "EUR", "donor": "Bob"})).await;
     assert_eq!(s, StatusCode::CREATED, "{d}");
-    let ana = "💛 Ana a donné 15,00\u{a0}€. Total du live\u{a0}: 15,00\u{a0}€.";
+    let reached = " 🎯 Objectif du live atteint\u{a0}: 15,00\u{a0}€\u{a0}!";
+    let ana = format!("💛 Ana a donné 15,00\u{a0}€. Total du live\u{a0}: 15,00\u{a0}€.{reached}");
     let bob = Some("💛 Bob a donné 5,00\u{a0}€. Total du live\u{a0}: 20,00\u{a0}€.".to_owned());
     let said = |first: String| vec![Some(first), bob.clone()];
-    let first =
-        "💛 Ana a donné 15,00\u{a0}€ — «\u{a0}Un mot de trop\u{a0}». Total du live\u{a0}: 15,00\u{a0}€.".to_owned();
+    let first = ana.replacen("€.", "€ — «\u{a0}Un mot de trop\u{a0}».", 1);
     until(15, "both lines", async || (channel.messages() == said(first.clone())).then_some(())).await;
+    // On air: "on passe à 50 € !".
+    assert_eq!(goal(5000).await.0, StatusCode::OK);
     let path = format!("/api/v1/donations/{id}/hide");
     assert_eq!(app.post(&path, Some(&live.key), json!({"message": true})).await.0, StatusCode::OK);
-    until(15, "the words hidden", async || (channel.messages() == said(ana.to_owned())).then_some(())).await;
+    until(15, "the words hidden", async || (channel.messages() == said(ana.clone())).then_some(())).await;
     assert_eq!(app.refund(&live, &id, json!({"refunded_amount": 500})).await, StatusCode::OK);
     let part = format!("{ana} ↩️ 5,00\u{a0}€ remboursés.");
     until(15, "a part refunded", async || (channel.messages() == said(part.clone())).then_some(())).await;
