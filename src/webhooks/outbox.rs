@@ -210,18 +210,25 @@ pub struct Store {
 
 impl Store {
     pub fn open(path: &Path) -> rusqlite::Result<Store> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
         // Losing the newest bookkeeping on power loss only sends an event again.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA)?;
-        let kept: bool = conn.query_row(
-            "SELECT COUNT(*) > 0 FROM pragma_table_info('chat_lines') WHERE name = 'goals_kept'",
-            [],
-            |r| r.get(0),
-        )?;
-        if !kept {
-            conn.execute_batch(CHAT_LINE_GOALS)?;
+        let kept = |c: &Connection| {
+            c.query_row("SELECT COUNT(*) > 0 FROM pragma_table_info('chat_lines') WHERE name = 'goals_kept'", [], |r| {
+                r.get::<_, bool>(0)
+            })
+        };
+        if !kept(&conn)? {
+            // Looked at again and altered in one transaction: another
+            // connection opening the file at the same moment waits, then
+            // finds the columns.
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            if !kept(&tx)? {
+                tx.execute_batch(CHAT_LINE_GOALS)?;
+            }
+            tx.commit()?;
         }
         Ok(Store { conn })
     }
