@@ -16,7 +16,7 @@
       totals: function (total, raised, matched, n) {
         return total + " collectés (" + raised + " de dons + " + matched + " des sponsors) — " + n + (n > 1 ? " dons" : " don");
       },
-      goal: function (g, pct) { return "Objectif\u00a0: " + g + " (" + pct + " %)"; },
+      goal: function (g, pct) { return "Objectif\u00a0: " + g + " (" + pct + "\u00a0%)"; },
       badKey: "Cette clé n'ouvre pas l'espace de cette campagne\u00a0: demandez le lien aux organisateurs.",
       error: "Erreur\u00a0: ", anonymous: "anonyme", hidden: "masqué", erased: "effacé à sa demande",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé", st_test: "Test",

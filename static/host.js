@@ -63,7 +63,7 @@
       totals: function (t, r, m, n) {
         return t + " (dons " + r + " + abondés " + m + ") — " + n + (n > 1 ? " dons" : " don");
       },
-      goal: function (g, p) { return "Objectif " + g + "\u00a0: " + p + " %"; },
+      goal: function (g, p) { return "Objectif " + g + "\u00a0: " + p + "\u00a0%"; },
       help_off: "Modération\u00a0: aucune. Les textes passent à l'antenne aussitôt\u00a0; vous pouvez encore les masquer ci-dessous.",
       help_delay: function (s) { return "Modération\u00a0: délai de " + s + " s. Un texte passe à l'antenne après ce délai, sauf si vous le masquez avant."; },
       help_manual: "Modération\u00a0: validation manuelle. Un texte ne passe à l'antenne qu'une fois validé. Les montants comptent tout de suite.",

@@ -951,16 +951,16 @@ mod tests {
     }
 
     /// Every French text of the pages (the scripts' and the labels'), the chat
-    /// bot's lines and the calendars' keep their "!", "?", ":" and ";" on the
-    /// line of the word before (a no-break space), as French writes them; a
-    /// chat command ("!top") after a space is no punctuation.
+    /// bot's lines and the calendars' keep their "!", "?", ":", ";" and "%" on
+    /// the line of the word before (a no-break space), as French writes them;
+    /// a chat command ("!top") after a space is no punctuation.
     #[test]
     fn the_french_never_starts_a_line_with_its_punctuation() {
         let breaks = |text: &str| {
             let chars: Vec<char> = text.chars().chain([' ']).collect();
             chars
                 .windows(3)
-                .any(|w| w[0] == ' ' && "!?:;".contains(w[1]) && (w[2].is_whitespace() || "\\)»".contains(w[2])))
+                .any(|w| w[0] == ' ' && "!?:;%".contains(w[1]) && (w[2].is_whitespace() || "\\)»".contains(w[2])))
         };
         let scripts = [
             ("overlay.js", include_str!("../../static/overlay.js")),
@@ -997,7 +997,8 @@ mod tests {
                 }
             }
         }
-        assert!(breaks("Confirmer ?") && breaks("Défi : ") && breaks("Erreur :\\n") && !breaks("(!cagnotte, !top…)"));
+        assert!(breaks("Confirmer ?") && breaks("Défi : ") && breaks("Erreur :\\n") && breaks("(0 %)"));
+        assert!(!breaks("(!cagnotte, !top…)"));
         let thanks = LABELS.iter().find(|(k, _, _)| *k == "thanks_banner").map(|(_, fr, _)| *fr);
         assert!(thanks.is_some_and(|t| t.starts_with("Merci pour votre don\u{a0}!")));
     }

@@ -104,11 +104,11 @@ async fn a_goal_raised_on_air_reaches_the_overlay_and_the_public_page_at_once() 
             (b.js("return document.body.dataset.state").await == "ready").then_some(())
         })
         .await;
-        wait_text(b, "#goal", &fr("Objectif 2~000,00_€_: 50 %")).await;
+        wait_text(b, "#goal", &fr("Objectif 2~000,00_€_: 50_%")).await;
         fill(b, "#goal-form [name=goal]", "2500").await;
         click(b, "#goal-form button[type=submit]").await;
         wait_text(b, "#notice", "Objectif changé\u{a0}: vos overlays et la page publique l'affichent dès maintenant.").await;
-        wait_text(b, "#goal", &fr("Objectif 2~500,00_€_: 40 %")).await;
+        wait_text(b, "#goal", &fr("Objectif 2~500,00_€_: 40_%")).await;
         let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
         assert_eq!(l["goal"], 250000);
         // Refused in French: nothing changes.
