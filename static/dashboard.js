@@ -46,6 +46,7 @@
       },
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé", st_test: "Test",
       approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message", refund: "Rembourser",
+      showDonor: "Réafficher le nom", showMessage: "Réafficher le message",
       partRefunded: "remboursé\u00a0: ", partRefund: "En partie…",
       replay: "Rejouer l'alerte", replayed: "Alerte rejouée sur les overlays du live.",
       confirm: "Confirmer\u00a0?", edit: "Modifier", remove: "Supprimer", copy: "Copier",
@@ -148,6 +149,7 @@
       },
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded", st_test: "Test",
       approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message", refund: "Refund",
+      showDonor: "Show name again", showMessage: "Show message again",
       partRefunded: "refunded: ", partRefund: "In part…",
       replay: "Replay alert", replayed: "Alert shown again on the live's overlays.",
       confirm: "Confirm?", edit: "Edit", remove: "Delete", copy: "Copy",
@@ -1118,6 +1120,9 @@
       if (d.pending || d.moderation === "pending") acts.appendChild(actionButton("approve", d.id, T.approve));
       if (d.donor_name && !d.donor_hidden) acts.appendChild(actionButton("hide-donor", d.id, T.hideDonor));
       if (d.message_text && !d.message_hidden) acts.appendChild(actionButton("hide-message", d.id, T.hideMessage));
+      // A hiding undone: the name or the words back on air.
+      if (d.donor_name && d.donor_hidden) acts.appendChild(actionButton("show-donor", d.id, T.showDonor));
+      if (d.message_text && d.message_hidden) acts.appendChild(actionButton("show-message", d.id, T.showMessage));
       if (!d.refunded) {
         if (!(d.pending || d.moderation === "pending")) acts.appendChild(actionButton("replay", d.id, T.replay));
         acts.appendChild(actionButton("refund", d.id, T.refund));
@@ -1879,6 +1884,8 @@
       "approve": function () { return api("POST", don + "/approve"); },
       "hide-donor": function () { return api("POST", don + "/hide", { donor: true }); },
       "hide-message": function () { return api("POST", don + "/hide", { message: true }); },
+      "show-donor": function () { return api("POST", don + "/show", { donor: true }); },
+      "show-message": function () { return api("POST", don + "/show", { message: true }); },
       "refund": function () { return api("POST", don + "/refund"); },
       "erase": function () { return api("POST", don + "/erase").then(function () { notice(T.erasedDone, false); }); },
       "erase-donor": function () {

@@ -30,6 +30,7 @@
       },
       error: "Erreur\u00a0: ", saved: "Enregistré.", testSent: "Alerte de test envoyée à vos overlays.",
       confirm: "Confirmer\u00a0?", approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message",
+      showDonor: "Réafficher le nom", showMessage: "Réafficher le message",
       replay: "Rejouer l'alerte", replayed: "Alerte rejouée sur vos overlays.",
       challengeStarted: "Défi lancé\u00a0: vos overlays l'affichent.", badAmount: "Montant invalide\u00a0: ",
       ch_open: function (t) { return "en cours, encore " + t; }, ch_met: "réussi", ch_missed: "temps écoulé",
@@ -55,6 +56,7 @@
       drawnMany: function (w) { return "Gagnants\u00a0: " + w.join(", ") + ". Vos overlays les annoncent."; },
       won: function (a) { return "don de " + a; },
       approved: "Texte validé\u00a0: il passe à l'antenne.", hiddenDone: "Masqué sur les overlays et la page publique.",
+      shownDone: "De nouveau sur les overlays et la page publique.",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé",
       anonymous: "anonyme", hidden: "masqué", erased: "effacé à sa demande", none: "Aucun texte en attente.", noDonation: "Aucun don pour l'instant.",
       count: function (n, all) {
@@ -95,6 +97,7 @@
       },
       error: "Error: ", saved: "Saved.", testSent: "Test alert sent to your overlays.",
       confirm: "Confirm?", approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message",
+      showDonor: "Show name again", showMessage: "Show message again",
       replay: "Replay alert", replayed: "Alert shown again on your overlays.",
       challengeStarted: "Challenge started: your overlays show it.", badAmount: "Invalid amount: ",
       ch_open: function (t) { return "on, " + t + " left"; }, ch_met: "met", ch_missed: "time up",
@@ -120,6 +123,7 @@
       drawnMany: function (w) { return "Winners: " + w.join(", ") + ". Your overlays announce them."; },
       won: function (a) { return "donation of " + a; },
       approved: "Text approved: it goes on air.", hiddenDone: "Hidden from the overlays and the public page.",
+      shownDone: "Back on the overlays and the public page.",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded",
       anonymous: "anonymous", hidden: "hidden", erased: "erased at their request", none: "No text waiting.", noDonation: "No donation yet.",
       count: function (n, all) {
@@ -332,6 +336,9 @@
       if (d.moderation === "pending" && moderation.mode === "manual") acts.appendChild(button("approve", d.id, T.approve));
       if (d.donor_name && !d.anonymous && !d.donor_hidden) acts.appendChild(button("hide-donor", d.id, T.hideDonor));
       if (d.message_text && !d.message_hidden) acts.appendChild(button("hide-message", d.id, T.hideMessage));
+      // A hiding undone: the name or the words back on air.
+      if (d.donor_name && !d.anonymous && d.donor_hidden) acts.appendChild(button("show-donor", d.id, T.showDonor));
+      if (d.message_text && d.message_hidden) acts.appendChild(button("show-message", d.id, T.showMessage));
       if (!d.refunded && d.moderation !== "pending" && !moderator()) acts.appendChild(button("replay", d.id, T.replay));
       tr.appendChild(acts);
       tb.appendChild(tr);
@@ -373,11 +380,13 @@
     b.disabled = true;
     var act = b.dataset.act;
     var done = act === "approve" ? T.approved : act === "cancel-challenge" ? T.challengeCancelled
-      : act === "remove-milestone" ? T.milestoneRemoved : act === "close-poll" ? T.pollClosed : T.hiddenDone;
+      : act === "remove-milestone" ? T.milestoneRemoved : act === "close-poll" ? T.pollClosed
+      : act.indexOf("show-") === 0 ? T.shownDone : T.hiddenDone;
     var call = act === "approve" ? api("POST", path + "/approve")
       : act === "cancel-challenge" ? api("DELETE", own + "/challenges/" + encodeURIComponent(b.dataset.id))
       : act === "remove-milestone" ? api("DELETE", own + "/milestones/" + encodeURIComponent(b.dataset.id))
       : act === "close-poll" ? api("POST", own + "/polls/" + encodeURIComponent(b.dataset.id) + "/close")
+      : act === "show-donor" || act === "show-message" ? api("POST", path + "/show", act === "show-donor" ? { donor: true } : { message: true })
       : api("POST", path + "/hide", act === "hide-donor" ? { donor: true } : { message: true });
     call.then(function () { notice(done, false); return load(); }).catch(function (e) {
       b.disabled = false;

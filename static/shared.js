@@ -77,6 +77,7 @@ var cagnotteExplain = (function () {
       id_taken: "cet identifiant est déjà pris.",
       totals_overflow: "les totaux dépasseraient ce que le serveur peut compter.",
       nothing_to_hide: "rien à masquer\u00a0: choisissez le nom, le message ou les deux.",
+      nothing_to_show: "rien à réafficher\u00a0: choisissez le nom, le message ou les deux.",
       nothing_to_rotate: "rien à remplacer\u00a0: choisissez la clé, le lien d'overlay ou le lien hôte.",
       donation_refunded: "ce don a été remboursé\u00a0: son alerte n'est plus montrée.",
       text_pending: "le texte de ce don attend d'être validé\u00a0: validez-le ou masquez-le d'abord.",

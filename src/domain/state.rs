@@ -113,6 +113,13 @@ pub enum Fact {
         donor: bool,
         message: bool,
     },
+    /// A donor name and/or message hidden before goes back on the air (a
+    /// moderator's mistake undone).
+    TextShown {
+        donation_id: String,
+        donor: bool,
+        message: bool,
+    },
     /// A fake donation overlays show; no total counts it.
     TestAlert {
         donation: Donation,
@@ -250,8 +257,8 @@ pub enum Fact {
 
 impl Fact {
     /// The kinds of the events that make or change a donation: what exports fold.
-    pub const DONATION_KINDS: [&'static str; 5] =
-        ["donation", "refund", "partial_refund", "text_released", "text_hidden"];
+    pub const DONATION_KINDS: [&'static str; 6] =
+        ["donation", "refund", "partial_refund", "text_released", "text_hidden", "text_shown"];
 
     pub fn kind(&self) -> &'static str {
         match self {
@@ -275,6 +282,7 @@ impl Fact {
             Fact::ModerationSet { .. } => "moderation_set",
             Fact::TextReleased { .. } => "text_released",
             Fact::TextHidden { .. } => "text_hidden",
+            Fact::TextShown { .. } => "text_shown",
             Fact::TestAlert { .. } => "test_alert",
             Fact::AlertReplayed { .. } => "alert_replay",
             Fact::AlertSkipped { .. } => "alert_skipped",
@@ -505,6 +513,12 @@ pub enum Command {
         donation_id: String,
     },
     Hide {
+        by: Principal,
+        donation_id: String,
+        donor: bool,
+        message: bool,
+    },
+    Show {
         by: Principal,
         donation_id: String,
         donor: bool,
@@ -1623,6 +1637,15 @@ impl State {
                 }
                 Ok(Decision::Append(Fact::TextHidden { donation_id: donation_id.clone(), donor, message }))
             }
+            Command::Show { by, donation_id, donor, message } => {
+                let d = self.donation_for(by, donation_id)?;
+                let donor = *donor && d.donor_hidden;
+                let message = *message && d.message_hidden;
+                if !donor && !message {
+                    return Ok(Decision::Current { donation_id: donation_id.clone() });
+                }
+                Ok(Decision::Append(Fact::TextShown { donation_id: donation_id.clone(), donor, message }))
+            }
             Command::TestAlert { by, donation } => {
                 let live = self.lives.get(donation.live_id.as_str()).ok_or(Refusal::LiveNotFound)?;
                 if !self.may(by, &donation.live_id) {
@@ -1931,6 +1954,7 @@ impl State {
             Fact::DonationRefunded { donation_id, .. }
             | Fact::TextReleased { donation_id }
             | Fact::TextHidden { donation_id, .. }
+            | Fact::TextShown { donation_id, .. }
             | Fact::DonationErased { donation_id } => Some(self.donations.get(donation_id)?.donation.clone()),
             _ => None,
         }
@@ -2134,6 +2158,7 @@ impl State {
             }
             Fact::TextReleased { donation_id }
             | Fact::TextHidden { donation_id, .. }
+            | Fact::TextShown { donation_id, .. }
             | Fact::AlertReplayed { donation_id }
             | Fact::DonationErased { donation_id } => self.donations.get(donation_id)?.donation.campaign_id.to_string(),
             Fact::TestAlert { donation } => donation.campaign_id.to_string(),
@@ -2224,6 +2249,7 @@ impl State {
             | Fact::MatchUpdated { .. } => Some(Stream::Campaign(self.campaign_of(fact)?)),
             Fact::TextReleased { donation_id }
             | Fact::TextHidden { donation_id, .. }
+            | Fact::TextShown { donation_id, .. }
             | Fact::AlertReplayed { donation_id }
             | Fact::DonationErased { donation_id } => {
                 Some(Stream::Live(self.donations.get(donation_id)?.donation.live_id.to_string()))
@@ -2589,6 +2615,11 @@ impl State {
                     d.donation.donor_hidden |= *donor;
                     d.donation.message_hidden |= *message;
                 }
+            }
+            Fact::TextShown { donation_id, donor, message } => {
+                let d = self.donations.get_mut(donation_id).ok_or(FoldError::Unknown(ev.seq))?;
+                d.donation.donor_hidden &= !*donor;
+                d.donation.message_hidden &= !*message;
             }
             Fact::DonationErased { donation_id } => {
                 let d = self.donations.get_mut(donation_id).ok_or(FoldError::Unknown(ev.seq))?;

@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/test-alert", post(test_alert))
         .route("/api/v1/donations/{id}/approve", post(approve))
         .route("/api/v1/donations/{id}/hide", post(hide))
+        .route("/api/v1/donations/{id}/show", post(show))
         .route("/api/v1/donations/{id}/replay", post(replay))
         .route("/api/v1/donations/{id}/erase", post(erase))
         .route("/api/v1/donors/erase", post(erase_donor))
@@ -242,6 +243,12 @@ fn fold_donations(events: &[Event]) -> Vec<Logged> {
                         d.donor_hidden |= *donor;
                         d.message_hidden |= *message;
                     }
+                }
+            }
+            Fact::TextShown { donation_id, donor, message } => {
+                if let Some(Logged { donation: d, .. }) = by_id.get_mut(donation_id.as_str()) {
+                    d.donor_hidden &= !*donor;
+                    d.message_hidden &= !*message;
                 }
             }
             _ => {}
@@ -1348,6 +1355,26 @@ async fn hide(
     }
     Ok(outcome_response(
         app.ledger.submit(Command::Hide { by, donation_id, donor: b.donor, message: b.message }).await?,
+        StatusCode::OK,
+    ))
+}
+
+/// `POST /api/v1/donations/{id}/show {donor, message}` (as `/hide`): the name
+/// and/or the message hidden before go back on the air, on every page, overlay
+/// and list that shows the donation (a hiding undone); one not hidden is left
+/// as it is.
+async fn show(
+    State(app): State<AppState>,
+    Path(donation_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<HideBody>,
+) -> Result<Response, ApiError> {
+    let by = app.require_moderator(&headers, None)?;
+    if !b.donor && !b.message {
+        return Err(ApiError::invalid("nothing_to_show", "set donor and/or message to true"));
+    }
+    Ok(outcome_response(
+        app.ledger.submit(Command::Show { by, donation_id, donor: b.donor, message: b.message }).await?,
         StatusCode::OK,
     ))
 }

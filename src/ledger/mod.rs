@@ -502,6 +502,7 @@ impl Writer {
             }
             Fact::TextReleased { donation_id }
             | Fact::TextHidden { donation_id, .. }
+            | Fact::TextShown { donation_id, .. }
             | Fact::DonationErased { donation_id } => {
                 let (change, _) = self.donation_change(donation_id, before.donation, None);
                 let view = json(&s.donations[donation_id].donation.view());
@@ -943,6 +944,7 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         | Command::SetModeration { .. }
         | Command::Approve { .. }
         | Command::Hide { .. }
+        | Command::Show { .. }
         | Command::ReplayAlert { .. }
         | Command::PauseAlerts { .. }
         | Command::SkipAlert { .. }

@@ -658,6 +658,7 @@ mod tests {
             Fact::DonationRefunded { donation_id: d(), refunded_amount: Some(100) },
             Fact::TextReleased { donation_id: d() },
             Fact::TextHidden { donation_id: d(), donor: true, message: false },
+            Fact::TextShown { donation_id: d(), donor: true, message: false },
             Fact::MatchUsedUp { match_id: "m".into() },
             Fact::DonationRefunded { donation_id: d(), refunded_amount: None },
         ];
@@ -678,7 +679,7 @@ mod tests {
             .iter()
             .map(|e| e.seq)
             .collect();
-        assert_eq!(got, [1, 2, 3, 4, 6]);
+        assert_eq!(got, [1, 2, 3, 4, 5, 7]);
     }
 
     /// One index serves every stream: a log made with the two indexes of before

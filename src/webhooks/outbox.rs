@@ -72,7 +72,7 @@ ALTER TABLE chat_lines ADD COLUMN goals_kept INTEGER NOT NULL DEFAULT 0;
 ";
 
 /// The log's event kinds that subscribers receive, and their outgoing names.
-pub const KINDS: [(&str, &str); 19] = [
+pub const KINDS: [(&str, &str); 20] = [
     ("donation", "donation.created"),
     ("refund", "donation.refunded"),
     ("partial_refund", "donation.partially_refunded"),
@@ -89,6 +89,7 @@ pub const KINDS: [(&str, &str); 19] = [
     ("donation_erased", "donation.erased"),
     ("text_released", "donation.text_released"),
     ("text_hidden", "donation.text_hidden"),
+    ("text_shown", "donation.text_shown"),
     ("live_started", "live.started"),
     ("live_ended", "live.ended"),
     ("campaign_opened", "campaign.opened"),
@@ -793,7 +794,13 @@ pub async fn ping(
 /// name or words it takes off the air, or the one it refunds; with how viewers
 /// now see it (for the last two) and what was given back of it.
 fn mended_donation(sub: &Subscriber, ev: &Outgoing) -> Option<Mended> {
-    let kinds = ["donation.erased", "donation.text_hidden", "donation.refunded", "donation.partially_refunded"];
+    let kinds = [
+        "donation.erased",
+        "donation.text_hidden",
+        "donation.text_shown",
+        "donation.refunded",
+        "donation.partially_refunded",
+    ];
     if sub.format != HookFormat::Discord || !kinds.contains(&ev.kind) {
         return None;
     }
@@ -1116,6 +1123,7 @@ mod tests {
             Fact::PollClosed { live_id: "l".into(), poll_id: "p".into() },
             Fact::DonationErased { donation_id: "d".into() },
             Fact::TextHidden { donation_id: "d".into(), donor: true, message: false },
+            Fact::TextShown { donation_id: "d".into(), donor: true, message: false },
             Fact::TextReleased { donation_id: "d".into() },
             Fact::LiveStarted { live_id: "l".into(), scheduled_at: crate::domain::Timestamp::from_millis(1) },
             Fact::LiveEnded { live_id: "l".into(), ends_at: crate::domain::Timestamp::from_millis(2) },

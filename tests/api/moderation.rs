@@ -234,6 +234,74 @@ async fn manual_approval_and_hiding_after_the_fact() {
     assert_eq!(l["totals"], json!({"raised": 700, "matched": 0, "total": 700, "donations": 1}));
 }
 
+/// A name or words hidden by mistake go back on air: the open overlays get
+/// the donation as it is again, a fresh one sees the name in its list and its
+/// leaderboard, the live's donations list says it is shown, the CSV export
+/// has the name again, and a restart keeps it so; showing what is not hidden
+/// writes nothing, nothing chosen is refused, and an overlay's token cannot.
+#[tokio::test]
+async fn a_hidden_name_and_message_go_back_on_air() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let (_, d) = app
+        .donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": "Pour les Restos"}))
+        .await;
+    let id = d["donation"]["id"].as_str().unwrap().to_owned();
+    let (s, _) =
+        app.post(&format!("/api/v1/donations/{id}/hide"), Some(ADMIN), json!({"donor": true, "message": true})).await;
+    assert_eq!(s, StatusCode::OK);
+    let mut ws = app.ws(&live, None).await;
+    let snap = ws.next().await;
+    assert_eq!((snap["recent"][0]["donor"].clone(), snap["top_donors"].clone()), (Value::Null, json!([])));
+
+    let path = format!("/api/v1/donations/{id}/show");
+    let show = async |body: Value, token: String| app.post(&path, Some(&token), body).await;
+    let (s, e) = show(json!({"donor": true}), live.overlay_token.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    let (s, e) = show(json!({}), live.key.clone()).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("nothing_to_show")), "{e}");
+    assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "a refused call writes nothing");
+
+    let (s, v) = show(json!({"donor": true}), live.key.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["donation"]["donor"].as_str(), v["donation"]["message"].as_str(), v["donation"]["moderation"].as_str()),
+        (Some("Zoé"), None, Some("hidden"))
+    );
+    let upd = ws.until("donation_updated").await;
+    assert_eq!((upd["donation"]["donor"].as_str(), upd["donation"]["message"].as_str()), (Some("Zoé"), None));
+    let (_, v) = show(json!({"message": true}), ADMIN.to_owned()).await;
+    assert_eq!(v["donation"]["moderation"], "shown");
+    let upd = ws.until("donation_updated").await;
+    assert_eq!(upd["donation"]["message"], "Pour les Restos");
+    let (_, again) = show(json!({"donor": true, "message": true}), ADMIN.to_owned()).await;
+    assert_eq!(again["donation"]["moderation"], "shown");
+    assert!(ws.try_next(Duration::from_millis(300)).await.is_none(), "showing what is shown writes nothing");
+
+    let check = async |app: &TestApp| {
+        let mut fresh = app.ws(&live, None).await;
+        let snap = fresh.next().await;
+        assert_eq!(
+            (snap["recent"][0]["donor"].as_str(), snap["recent"][0]["message"].as_str()),
+            (Some("Zoé"), Some("Pour les Restos"))
+        );
+        assert_eq!(snap["top_donors"][0]["donor"], "Zoé", "{}", snap["top_donors"]);
+        let path = format!("/api/v1/lives/{}/donations", live.id);
+        let (_, list) = app.request(reqwest::Method::GET, &path, Some(&live.key), &[], None).await;
+        let d = &list["donations"][0];
+        assert_eq!(
+            (d["donor_hidden"].clone(), d["message_hidden"].clone(), d["moderation"].clone()),
+            (json!(false), json!(false), json!("shown"))
+        );
+        let (_, _, csv) = download(app, &format!("/api/v1/campaigns/{}/donations.csv", live.campaign_id)).await;
+        let csv = String::from_utf8(csv).unwrap();
+        assert!(csv.contains("Zoé") && csv.contains("Pour les Restos"), "{csv}");
+    };
+    check(&app).await;
+    let app = app.restart().await;
+    check(&app).await;
+}
+
 #[tokio::test]
 async fn the_word_list_masks_whole_words_case_and_accent_insensitively() {
     let app = spawn_app().await;

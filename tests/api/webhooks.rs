@@ -1132,6 +1132,7 @@ async fn outbox_delivers_signed_events_across_a_restart_and_retries() {
             "donation.erased",
             "donation.text_released",
             "donation.text_hidden",
+            "donation.text_shown",
             "live.started",
             "live.ended",
             "campaign.opened",
@@ -2480,7 +2481,8 @@ async fn an_erased_donor_s_lines_leave_the_discord_channel() {
 
 /// A name or words taken off the air by the host or a moderator after a
 /// Discord channel was told of them: the gift's line is written again as
-/// viewers now see it; signed subscribers get `donation.text_hidden`.
+/// viewers now see it, and as it was said once both are shown again; signed
+/// subscribers get `donation.text_hidden`, then `donation.text_shown`.
 #[tokio::test]
 async fn hidden_words_and_names_leave_the_discord_channel() {
     let (channel, receiver) = (FakeDiscord::default(), Receiver::default());
@@ -2502,8 +2504,13 @@ async fn hidden_words_and_names_leave_the_discord_channel() {
         assert_eq!(app.post(&path, Some(&live.key), json!({hide: true})).await.0, StatusCode::OK);
         until(15, hide, async || (channel.messages() == [now.clone()]).then_some(())).await;
     }
-    assert_eq!(channel.about(1).iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>(), ["PATCH", "PATCH"]);
-    let events = receiver.posted("bot", 3).await;
+    // Hidden by mistake: both back on air, and the line as it was said.
+    let path = format!("/api/v1/donations/{id}/show");
+    let (s, v) = app.post(&path, Some(&live.key), json!({"donor": true, "message": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    until(15, "shown again", async || (channel.messages() == said).then_some(())).await;
+    assert_eq!(channel.about(1).iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>(), ["PATCH", "PATCH", "PATCH"]);
+    let events = receiver.posted("bot", 4).await;
     let shown: Vec<_> = events
         .iter()
         .map(|e| (e["type"].clone(), e["data"]["donation"]["donor"].clone(), e["data"]["donation"]["message"].clone()))
@@ -2514,6 +2521,7 @@ async fn hidden_words_and_names_leave_the_discord_channel() {
             (json!("donation.created"), json!("Ana"), json!("Un mot de trop")),
             (json!("donation.text_hidden"), json!("Ana"), Value::Null),
             (json!("donation.text_hidden"), Value::Null, Value::Null),
+            (json!("donation.text_shown"), json!("Ana"), json!("Un mot de trop")),
         ]
     );
 }

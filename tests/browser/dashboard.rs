@@ -801,6 +801,13 @@ async fn hiding_after_the_fact_updates_open_overlays_and_refund_updates_totals()
             (Some("alert_replay"), Value::Null),
             "{last}"
         );
+        // Hidden by mistake: the name back in one click, on the open overlay's ticker too.
+        click(b, "#donations tbody tr button[data-act=show-donor]").await;
+        eventually("the name back on the ticker", WAIT, || async {
+            (preview_ticker(b).await == json!(["Gros Malin"])).then_some(())
+        })
+        .await;
+        wait_rows(b, &[["Gros Malin", "Un message à cachermasqué", "20,00_€", "", "Masqué"]]).await;
 
         // Refund: two clicks; totals drop everywhere.
         wait_text(b, "#c-totals", &fr("Total 20,00_€ (dons 20,00_€ + abondés 0,00_€) — 1 don — objectif 1~000,00_€"))

@@ -132,6 +132,16 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
             [json!("hidden"), json!("shown")]
         );
         assert_eq!(list["donations"][0]["donor_hidden"], true);
+        // Hidden by mistake: the name goes back on air, the public page says it again.
+        let hugo_row = format!("#donations tr[data-id='{hugo}'] button");
+        let offered = b.js(&format!("return Array.from(document.querySelectorAll(\"{hugo_row}\")).map(b => b.textContent)")).await;
+        assert_eq!(offered, json!(["Réafficher le nom", "Rejouer l'alerte"]));
+        act(b, "#donations", "show-donor", &hugo).await;
+        wait_text(b, "#notice", "De nouveau sur les overlays et la page publique.").await;
+        wait_rows(b, &[["Hugo", "", "5,00_€", "Affiché"], ["Zoé", "Pour les Restos", "7,00_€", "Affiché"]]).await;
+        let (_, public) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!(public["recent"][0]["donor"], "Hugo", "{}", public["recent"]);
+        assert_eq!(live_donations(&app, &live.id).await["donations"][0]["donor_hidden"], false);
 
         // A new donation shows without a reload of the page.
         app.donate_ok(&live, 1250).await;
