@@ -1349,14 +1349,7 @@ async fn hide(
     headers: HeaderMap,
     JsonBody(b): JsonBody<HideBody>,
 ) -> Result<Response, ApiError> {
-    let by = app.require_moderator(&headers, None)?;
-    if !b.donor && !b.message {
-        return Err(ApiError::invalid("nothing_to_hide", "set donor and/or message to true"));
-    }
-    Ok(outcome_response(
-        app.ledger.submit(Command::Hide { by, donation_id, donor: b.donor, message: b.message }).await?,
-        StatusCode::OK,
-    ))
+    on_air(&app, donation_id, &headers, b, false).await
 }
 
 /// `POST /api/v1/donations/{id}/show {donor, message}` (as `/hide`): the name
@@ -1369,14 +1362,29 @@ async fn show(
     headers: HeaderMap,
     JsonBody(b): JsonBody<HideBody>,
 ) -> Result<Response, ApiError> {
-    let by = app.require_moderator(&headers, None)?;
+    on_air(&app, donation_id, &headers, b, true).await
+}
+
+/// A donation's name and/or message taken off the air, or put back (`shown`).
+async fn on_air(
+    app: &AppState,
+    donation_id: String,
+    headers: &HeaderMap,
+    b: HideBody,
+    shown: bool,
+) -> Result<Response, ApiError> {
+    let by = app.require_moderator(headers, None)?;
     if !b.donor && !b.message {
-        return Err(ApiError::invalid("nothing_to_show", "set donor and/or message to true"));
+        let code = if shown { "nothing_to_show" } else { "nothing_to_hide" };
+        return Err(ApiError::invalid(code, "set donor and/or message to true"));
     }
-    Ok(outcome_response(
-        app.ledger.submit(Command::Show { by, donation_id, donor: b.donor, message: b.message }).await?,
-        StatusCode::OK,
-    ))
+    let (donor, message) = (b.donor, b.message);
+    let cmd = if shown {
+        Command::Show { by, donation_id, donor, message }
+    } else {
+        Command::Hide { by, donation_id, donor, message }
+    };
+    Ok(outcome_response(app.ledger.submit(cmd).await?, StatusCode::OK))
 }
 
 /// `POST /api/v1/donations/{id}/replay` (admin, the live's key or its host key):

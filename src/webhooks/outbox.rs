@@ -791,8 +791,8 @@ pub async fn ping(
 
 /// The donation whose lines a Discord channel must mend after `ev`: the one
 /// it erases (the log's rows already hold it without the name), the one whose
-/// name or words it takes off the air, or the one it refunds; with how viewers
-/// now see it (for the last two) and what was given back of it.
+/// name or words it hides or shows again, or the one it refunds; with how
+/// viewers now see it (but after an erasure) and what was given back of it.
 fn mended_donation(sub: &Subscriber, ev: &Outgoing) -> Option<Mended> {
     let kinds = [
         "donation.erased",
