@@ -712,6 +712,17 @@ impl Donation {
         self.refunded_amount = refunded_amount;
     }
 
+    /// Takes the name and/or the message chosen off the air (`hidden`), or
+    /// puts them back; the others stay as they are.
+    pub fn set_hidden(&mut self, donor: bool, message: bool, hidden: bool) {
+        if donor {
+            self.donor_hidden = hidden;
+        }
+        if message {
+            self.message_hidden = hidden;
+        }
+    }
+
     /// Gives back the whole donation (what a match paid stays shown in `matched`).
     pub fn refund_whole(&mut self) {
         self.refunded = true;

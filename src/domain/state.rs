@@ -2612,14 +2612,12 @@ impl State {
                 // Releasing or hiding both settle a pending text.
                 d.donation.pending = false;
                 if let Fact::TextHidden { donor, message, .. } = &ev.fact {
-                    d.donation.donor_hidden |= *donor;
-                    d.donation.message_hidden |= *message;
+                    d.donation.set_hidden(*donor, *message, true);
                 }
             }
             Fact::TextShown { donation_id, donor, message } => {
                 let d = self.donations.get_mut(donation_id).ok_or(FoldError::Unknown(ev.seq))?;
-                d.donation.donor_hidden &= !*donor;
-                d.donation.message_hidden &= !*message;
+                d.donation.set_hidden(*donor, *message, false);
             }
             Fact::DonationErased { donation_id } => {
                 let d = self.donations.get_mut(donation_id).ok_or(FoldError::Unknown(ev.seq))?;

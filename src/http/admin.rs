@@ -240,15 +240,13 @@ fn fold_donations(events: &[Event]) -> Vec<Logged> {
                 if let Some(Logged { donation: d, .. }) = by_id.get_mut(donation_id.as_str()) {
                     d.pending = false;
                     if let Fact::TextHidden { donor, message, .. } = &e.fact {
-                        d.donor_hidden |= *donor;
-                        d.message_hidden |= *message;
+                        d.set_hidden(*donor, *message, true);
                     }
                 }
             }
             Fact::TextShown { donation_id, donor, message } => {
                 if let Some(Logged { donation: d, .. }) = by_id.get_mut(donation_id.as_str()) {
-                    d.donor_hidden &= !*donor;
-                    d.message_hidden &= !*message;
+                    d.set_hidden(*donor, *message, false);
                 }
             }
             _ => {}
