@@ -147,6 +147,13 @@ impl From<Refusal> for ApiError {
             Refusal::LiveOnAir => ApiError::new(StatusCode::CONFLICT, "live_on_air", msg),
             Refusal::LiveNotOnAir => ApiError::new(StatusCode::CONFLICT, "live_not_on_air", msg),
             Refusal::LiveTooLong { max } => ApiError::invalid("live_too_long", msg).with("max", max),
+            Refusal::TooManyModerators { max } => {
+                ApiError::new(StatusCode::CONFLICT, "too_many_moderators", msg).with("max", max)
+            }
+            Refusal::ModeratorNameTaken => {
+                ApiError::new(StatusCode::CONFLICT, "moderator_name_taken", msg).with("field", "name")
+            }
+            Refusal::ModeratorNotFound => ApiError::not_found("moderator_not_found", msg),
         }
     }
 }

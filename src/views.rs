@@ -8,7 +8,9 @@ use crate::domain::state::HashMap;
 use crate::domain::state::{
     DonationState, MatchState, MilestoneState, PlatformTotals, PollState, RewardState, State, Stream,
 };
-use crate::domain::{Campaign, Donation, Draw, Integration, Live, SmolStr, Subscriber, Timestamp, TokenHash, Totals};
+use crate::domain::{
+    Campaign, Donation, Draw, Integration, Live, Moderator, SmolStr, Subscriber, Timestamp, TokenHash, Totals,
+};
 use crate::money::Currency;
 use dashmap::DashMap;
 use serde::Serialize;
@@ -106,6 +108,11 @@ pub enum Change {
     Moderation {
         live_id: String,
         moderation: Moderation,
+    },
+    /// A live's moderators by name, as they are now.
+    Moderators {
+        live_id: String,
+        moderators: Vec<Moderator>,
     },
 }
 
@@ -279,6 +286,8 @@ pub struct LiveView {
     /// The donations that claimed them or named one without getting it, as
     /// they are now, by id.
     pub claimants: HashMap<SmolStr, Donation>,
+    /// Its moderators by name, in the order they were added.
+    pub moderators: Vec<Moderator>,
 }
 
 #[derive(Default)]
@@ -373,6 +382,7 @@ impl Views {
                         })
                         .filter_map(|id| Some((id.clone(), state.donations.get(id)?.donation.clone())))
                         .collect(),
+                    moderators: l.moderators.clone(),
                 });
             }
         }
@@ -402,6 +412,9 @@ impl Views {
         }
         if let Some(h) = v.live.moderator_hash {
             self.tokens.insert(h, (v.live.id.clone(), TokenOwner::Moderator));
+        }
+        for m in &v.moderators {
+            self.tokens.insert(m.token_hash, (v.live.id.clone(), TokenOwner::Moderator));
         }
         self.lives.insert(v.live.id.clone(), v);
     }
@@ -479,6 +492,7 @@ impl Views {
                     draws: vec![],
                     rewards: vec![],
                     claimants: HashMap::default(),
+                    moderators: vec![],
                 });
                 if let Some(mut c) = self.campaigns.get_mut(&live.campaign_id) {
                     c.lives.push(live.id.clone());
@@ -559,6 +573,17 @@ impl Views {
                 }
                 if let Some(mut l) = self.lives.get_mut(&live.id) {
                     l.live = live.clone();
+                }
+            }
+            Change::Moderators { live_id, moderators } => {
+                if let Some(mut l) = self.lives.get_mut(live_id) {
+                    for gone in l.moderators.iter().filter(|m| !moderators.iter().any(|n| n.id == m.id)) {
+                        self.tokens.remove(&gone.token_hash);
+                    }
+                    for new in moderators.iter().filter(|n| !l.moderators.iter().any(|m| m.id == n.id)) {
+                        self.tokens.insert(new.token_hash, (live_id.clone(), TokenOwner::Moderator));
+                    }
+                    l.moderators = moderators.clone();
                 }
             }
             Change::Poll { live_id, poll } => {

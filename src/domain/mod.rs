@@ -375,6 +375,48 @@ pub struct Live {
     pub ended_at: Option<Timestamp>,
 }
 
+/// One of a live's moderators by name (the host's Twitch moderator, say): a
+/// link of their own, which approves held texts and hides or shows names and
+/// messages, and is taken back alone; what they do is written in the log under
+/// their name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moderator {
+    pub id: SmolStr,
+    pub name: SmolStr,
+    pub token_hash: TokenHash,
+    pub created_at: Timestamp,
+}
+
+/// The most moderators by name a live has at once.
+pub const MODERATORS_MAX: usize = 50;
+
+/// Who approved, hid or showed a donation's text: the organisers (`admin`),
+/// the live's key (`key`), its host (`host`) or a moderator (`moderator`, with
+/// their name and id when their link is their own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub role: ActorRole,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<SmolStr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moderator_id: Option<SmolStr>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorRole {
+    Admin,
+    Key,
+    Host,
+    Moderator,
+}
+
+impl Actor {
+    pub fn role(role: ActorRole) -> Actor {
+        Actor { role, name: None, moderator_id: None }
+    }
+}
+
 /// A live's planned length when it has none of its own, in minutes.
 pub const DEFAULT_LIVE_MINUTES: u32 = 120;
 

@@ -5,8 +5,8 @@
 
 use super::moderation::{Mode, Moderation};
 use super::{
-    Allocation, Campaign, Donation, Draw, Integration, Live, Match, Milestone, Poll, Reward, SmolStr, Subscriber,
-    Timestamp, TokenHash, Totals, Vote,
+    Actor, Allocation, Campaign, Donation, Draw, Integration, Live, MODERATORS_MAX, Match, Milestone, Moderator, Poll,
+    Reward, SmolStr, Subscriber, Timestamp, TokenHash, Totals, Vote,
 };
 use crate::money::{Currency, apply_ratio};
 use serde::{Deserialize, Serialize};
@@ -103,15 +103,20 @@ pub enum Fact {
         live_id: String,
         moderation: Moderation,
     },
-    /// A pending text goes on air (its delay passed, or someone approved it).
+    /// A pending text goes on air (its delay passed, or someone approved it:
+    /// `by`).
     TextReleased {
         donation_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Actor>,
     },
     /// A donor name and/or message is taken off the air.
     TextHidden {
         donation_id: String,
         donor: bool,
         message: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Actor>,
     },
     /// A donor name and/or message hidden before goes back on the air (a
     /// moderator's mistake undone).
@@ -119,6 +124,18 @@ pub enum Fact {
         donation_id: String,
         donor: bool,
         message: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Actor>,
+    },
+    /// A moderator by name given a link of their own for a live.
+    ModeratorAdded {
+        live_id: String,
+        moderator: Moderator,
+    },
+    /// A moderator's own link taken back: it stops working at once.
+    ModeratorRemoved {
+        live_id: String,
+        moderator_id: String,
     },
     /// A fake donation overlays show; no total counts it.
     TestAlert {
@@ -283,6 +300,8 @@ impl Fact {
             Fact::TextReleased { .. } => "text_released",
             Fact::TextHidden { .. } => "text_hidden",
             Fact::TextShown { .. } => "text_shown",
+            Fact::ModeratorAdded { .. } => "moderator_added",
+            Fact::ModeratorRemoved { .. } => "moderator_removed",
             Fact::TestAlert { .. } => "test_alert",
             Fact::AlertReplayed { .. } => "alert_replay",
             Fact::AlertSkipped { .. } => "alert_skipped",
@@ -510,19 +529,32 @@ pub enum Command {
     },
     Approve {
         by: Principal,
+        actor: Actor,
         donation_id: String,
     },
     Hide {
         by: Principal,
+        actor: Actor,
         donation_id: String,
         donor: bool,
         message: bool,
     },
     Show {
         by: Principal,
+        actor: Actor,
         donation_id: String,
         donor: bool,
         message: bool,
+    },
+    AddModerator {
+        by: Principal,
+        live_id: String,
+        moderator: Moderator,
+    },
+    RemoveModerator {
+        by: Principal,
+        live_id: String,
+        moderator_id: String,
     },
     TestAlert {
         by: Principal,
@@ -759,6 +791,12 @@ pub enum Refusal {
     LiveNotOnAir,
     #[error("a live lasts {max} minutes at most")]
     LiveTooLong { max: u32 },
+    #[error("a live has {max} moderators by name at most: take back a link first")]
+    TooManyModerators { max: usize },
+    #[error("this live has a moderator of this name already")]
+    ModeratorNameTaken,
+    #[error("this live has no moderator with this id")]
+    ModeratorNotFound,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -910,6 +948,8 @@ pub struct LiveState {
     pub started: Option<Timestamp>,
     /// The end last announced (`live_ended`).
     pub ended: Option<Timestamp>,
+    /// Its moderators by name, in the order they were added.
+    pub moderators: Vec<Moderator>,
 }
 
 /// The longest a live lasts, in minutes (a day), as its schedule's edits allow.
@@ -1621,30 +1661,59 @@ impl State {
                 }
                 Ok(Decision::Append(Fact::ModerationSet { live_id: live_id.clone(), moderation: moderation.clone() }))
             }
-            Command::Approve { by, donation_id } => {
+            Command::Approve { by, actor, donation_id } => {
                 let d = self.donation_for(by, donation_id)?;
                 if !d.pending {
                     return Ok(Decision::Current { donation_id: donation_id.clone() });
                 }
-                Ok(Decision::Append(Fact::TextReleased { donation_id: donation_id.clone() }))
+                Ok(Decision::Append(Fact::TextReleased { donation_id: donation_id.clone(), by: Some(actor.clone()) }))
             }
-            Command::Hide { by, donation_id, donor, message } => {
+            Command::AddModerator { by, live_id, moderator } => {
+                let l = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
+                if !self.may(by, live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if l.moderators.len() >= MODERATORS_MAX {
+                    return Err(Refusal::TooManyModerators { max: MODERATORS_MAX });
+                }
+                let name = moderator.name.trim();
+                if l.moderators.iter().any(|m| m.name.trim().to_lowercase() == name.to_lowercase()) {
+                    return Err(Refusal::ModeratorNameTaken);
+                }
+                Ok(Decision::Append(Fact::ModeratorAdded { live_id: live_id.clone(), moderator: moderator.clone() }))
+            }
+            Command::RemoveModerator { by, live_id, moderator_id } => {
+                let l = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
+                if !self.may(by, live_id) {
+                    return Err(Refusal::Forbidden);
+                }
+                if !l.moderators.iter().any(|m| m.id == moderator_id.as_str()) {
+                    return Err(Refusal::ModeratorNotFound);
+                }
+                Ok(Decision::Append(Fact::ModeratorRemoved {
+                    live_id: live_id.clone(),
+                    moderator_id: moderator_id.clone(),
+                }))
+            }
+            Command::Hide { by, actor, donation_id, donor, message } => {
                 let d = self.donation_for(by, donation_id)?;
                 let donor = *donor && !d.donor_hidden;
                 let message = *message && !d.message_hidden;
                 if !donor && !message {
                     return Ok(Decision::Current { donation_id: donation_id.clone() });
                 }
-                Ok(Decision::Append(Fact::TextHidden { donation_id: donation_id.clone(), donor, message }))
+                let by = Some(actor.clone());
+                Ok(Decision::Append(Fact::TextHidden { donation_id: donation_id.clone(), donor, message, by }))
             }
-            Command::Show { by, donation_id, donor, message } => {
+            Command::Show { by, actor, donation_id, donor, message } => {
                 let d = self.donation_for(by, donation_id)?;
                 let donor = *donor && d.donor_hidden;
                 let message = *message && d.message_hidden;
                 if !donor && !message {
                     return Ok(Decision::Current { donation_id: donation_id.clone() });
                 }
-                Ok(Decision::Append(Fact::TextShown { donation_id: donation_id.clone(), donor, message }))
+                let by = Some(actor.clone());
+                Ok(Decision::Append(Fact::TextShown { donation_id: donation_id.clone(), donor, message, by }))
             }
             Command::TestAlert { by, donation } => {
                 let live = self.lives.get(donation.live_id.as_str()).ok_or(Refusal::LiveNotFound)?;
@@ -1952,7 +2021,7 @@ impl State {
     pub fn donation_before(&self, fact: &Fact) -> Option<Donation> {
         match fact {
             Fact::DonationRefunded { donation_id, .. }
-            | Fact::TextReleased { donation_id }
+            | Fact::TextReleased { donation_id, .. }
             | Fact::TextHidden { donation_id, .. }
             | Fact::TextShown { donation_id, .. }
             | Fact::DonationErased { donation_id } => Some(self.donations.get(donation_id)?.donation.clone()),
@@ -1971,7 +2040,7 @@ impl State {
                 if let Some((at, id)) = self.releases.first()
                     && *at <= now.millis()
                 {
-                    return Some(Fact::TextReleased { donation_id: id.to_string() });
+                    return Some(Fact::TextReleased { donation_id: id.to_string(), by: None });
                 }
                 let mut ids: Vec<&String> = self.campaigns.keys().collect();
                 ids.sort();
@@ -2153,10 +2222,11 @@ impl State {
             Fact::CampaignUpdated { campaign } => campaign.id.clone(),
             Fact::CampaignEnded { campaign_id, .. } | Fact::CampaignOpened { campaign_id, .. } => campaign_id.clone(),
             Fact::LiveUpdated { live } => live.campaign_id.clone(),
-            Fact::ModerationSet { live_id, .. } | Fact::AlertSkipped { live_id } => {
-                self.lives.get(live_id)?.live.campaign_id.clone()
-            }
-            Fact::TextReleased { donation_id }
+            Fact::ModerationSet { live_id, .. }
+            | Fact::AlertSkipped { live_id }
+            | Fact::ModeratorAdded { live_id, .. }
+            | Fact::ModeratorRemoved { live_id, .. } => self.lives.get(live_id)?.live.campaign_id.clone(),
+            Fact::TextReleased { donation_id, .. }
             | Fact::TextHidden { donation_id, .. }
             | Fact::TextShown { donation_id, .. }
             | Fact::AlertReplayed { donation_id }
@@ -2247,7 +2317,7 @@ impl State {
             | Fact::MatchEnded { .. }
             | Fact::MatchUsedUp { .. }
             | Fact::MatchUpdated { .. } => Some(Stream::Campaign(self.campaign_of(fact)?)),
-            Fact::TextReleased { donation_id }
+            Fact::TextReleased { donation_id, .. }
             | Fact::TextHidden { donation_id, .. }
             | Fact::TextShown { donation_id, .. }
             | Fact::AlertReplayed { donation_id }
@@ -2387,6 +2457,7 @@ impl State {
                         rewards: vec![],
                         started: None,
                         ended: None,
+                        moderators: vec![],
                     },
                 );
             }
@@ -2604,7 +2675,15 @@ impl State {
                 l.words = moderation.word_list();
                 l.moderation = moderation.clone();
             }
-            Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
+            Fact::ModeratorAdded { live_id, moderator } => {
+                let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;
+                l.moderators.push(moderator.clone());
+            }
+            Fact::ModeratorRemoved { live_id, moderator_id } => {
+                let l = self.lives.get_mut(live_id).ok_or(FoldError::Unknown(ev.seq))?;
+                l.moderators.retain(|m| m.id != moderator_id.as_str());
+            }
+            Fact::TextReleased { donation_id, .. } | Fact::TextHidden { donation_id, .. } => {
                 let d = self.donations.get_mut(donation_id).ok_or(FoldError::Unknown(ev.seq))?;
                 if let Some(at) = d.release_at.take() {
                     self.releases.remove(&(at.get(), SmolStr::from(donation_id.as_str())));
@@ -2615,7 +2694,7 @@ impl State {
                     d.donation.set_hidden(*donor, *message, true);
                 }
             }
-            Fact::TextShown { donation_id, donor, message } => {
+            Fact::TextShown { donation_id, donor, message, .. } => {
                 let d = self.donations.get_mut(donation_id).ok_or(FoldError::Unknown(ev.seq))?;
                 d.donation.set_hidden(*donor, *message, false);
             }

@@ -9,7 +9,7 @@ use super::{Path, Query};
 use crate::app::AppState;
 use crate::domain::moderation::{Mode, Moderation, normalize};
 use crate::domain::state::{Command, Event, Fact};
-use crate::domain::{Donation, SmolStr, Timestamp, text};
+use crate::domain::{Actor, Donation, SmolStr, Timestamp, text};
 use crate::error::ApiError;
 use crate::money::Amount;
 use crate::secret;
@@ -148,11 +148,15 @@ struct AdminDonation<'a> {
     message_hidden: bool,
     refunded_at: Option<Timestamp>,
     reference: Option<&'a str>,
+    /// Who last approved, hid or showed its text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    moderated_by: Option<&'a Actor>,
 }
 
 impl<'a> AdminDonation<'a> {
     fn of(d: &'a Donation, host: &'a str, refunded_at: Option<Timestamp>, reference: Option<&'a str>) -> Self {
         AdminDonation {
+            moderated_by: None,
             view: d.view(),
             host,
             donor_name: d.donor.as_deref(),
@@ -210,6 +214,8 @@ pub struct Logged {
     pub donation: Donation,
     pub refunded_at: Option<Timestamp>,
     pub reference: Option<String>,
+    /// Who last approved, hid or showed its text (not a delay that passed).
+    pub moderated_by: Option<Actor>,
 }
 
 /// Folds a campaign's donation events into each donation's current state.
@@ -225,7 +231,8 @@ fn fold_donations(events: &[Event]) -> Vec<Logged> {
                     .as_ref()
                     .filter(|_| donation.platform != "offline")
                     .map(|k| crate::webhooks::payment_reference(&donation.platform, &k.key));
-                by_id.insert(donation.id.clone(), Logged { donation: donation.clone(), refunded_at: None, reference });
+                let logged = Logged { donation: donation.clone(), refunded_at: None, reference, moderated_by: None };
+                by_id.insert(donation.id.clone(), logged);
             }
             Fact::DonationRefunded { donation_id, refunded_amount } => {
                 if let Some(l) = by_id.get_mut(donation_id.as_str()) {
@@ -236,17 +243,22 @@ fn fold_donations(events: &[Event]) -> Vec<Logged> {
                     l.refunded_at = Some(e.at);
                 }
             }
-            Fact::TextReleased { donation_id } | Fact::TextHidden { donation_id, .. } => {
-                if let Some(Logged { donation: d, .. }) = by_id.get_mut(donation_id.as_str()) {
-                    d.pending = false;
-                    if let Fact::TextHidden { donor, message, .. } = &e.fact {
-                        d.set_hidden(*donor, *message, true);
+            Fact::TextReleased { donation_id, by }
+            | Fact::TextHidden { donation_id, by, .. }
+            | Fact::TextShown { donation_id, by, .. } => {
+                if let Some(l) = by_id.get_mut(donation_id.as_str()) {
+                    match &e.fact {
+                        Fact::TextHidden { donor, message, .. } => l.donation.set_hidden(*donor, *message, true),
+                        Fact::TextShown { donor, message, .. } => l.donation.set_hidden(*donor, *message, false),
+                        _ => {}
                     }
-                }
-            }
-            Fact::TextShown { donation_id, donor, message } => {
-                if let Some(Logged { donation: d, .. }) = by_id.get_mut(donation_id.as_str()) {
-                    d.set_hidden(*donor, *message, false);
+                    // Releasing or hiding both settle a pending text.
+                    if !matches!(e.fact, Fact::TextShown { .. }) {
+                        l.donation.pending = false;
+                    }
+                    if by.is_some() {
+                        l.moderated_by.clone_from(by);
+                    }
                 }
             }
             _ => {}
@@ -427,7 +439,10 @@ async fn listed(
         let host = |d: &Donation| hosts.get(d.live_id.as_str()).map_or("", String::as_str);
         let list: Vec<AdminDonation> = donations
             .iter()
-            .map(|l| AdminDonation::of(&l.donation, host(&l.donation), l.refunded_at, l.reference.as_deref()))
+            .map(|l| AdminDonation {
+                moderated_by: l.moderated_by.as_ref(),
+                ..AdminDonation::of(&l.donation, host(&l.donation), l.refunded_at, l.reference.as_deref())
+            })
             .collect();
         #[derive(serde::Serialize)]
         struct Listed<'a> {
@@ -800,7 +815,7 @@ async fn campaign_csv(
         donations.reverse(); // oldest first, as a ledger reads
         let mut w = style.writer(&CsvStyle::COLUMNS)?;
         let money = |minor: i64| style.money(currency, minor);
-        for Logged { donation: d, refunded_at, reference } in &donations {
+        for Logged { donation: d, refunded_at, reference, .. } in &donations {
             // A donation given back whole still shows what its matches paid; the
             // sponsors got it back, so it counts for nothing here.
             let matched = if d.refunded { 0 } else { d.matched };
@@ -1276,8 +1291,13 @@ async fn get_moderation(
     Path(live_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    app.require_moderator(&headers, Some(&live_id))?;
-    Ok(axum::Json(moderation_json(&app, &live_id)).into_response())
+    let (_, you) = app.require_moderator(&headers, Some(&live_id))?;
+    let mut body = moderation_json(&app, &live_id);
+    // Who the page is opened as: a moderator sees their name.
+    if let Some(b) = body.as_mut() {
+        b["you"] = json!(you);
+    }
+    Ok(axum::Json(body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -1328,8 +1348,8 @@ async fn approve(
     Path(donation_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let by = app.require_moderator(&headers, None)?;
-    Ok(outcome_response(app.ledger.submit(Command::Approve { by, donation_id }).await?, StatusCode::OK))
+    let (by, actor) = app.require_moderator(&headers, None)?;
+    Ok(outcome_response(app.ledger.submit(Command::Approve { by, actor, donation_id }).await?, StatusCode::OK))
 }
 
 #[derive(Deserialize)]
@@ -1371,16 +1391,16 @@ async fn on_air(
     b: HideBody,
     shown: bool,
 ) -> Result<Response, ApiError> {
-    let by = app.require_moderator(headers, None)?;
+    let (by, actor) = app.require_moderator(headers, None)?;
     if !b.donor && !b.message {
         let code = if shown { "nothing_to_show" } else { "nothing_to_hide" };
         return Err(ApiError::invalid(code, "set donor and/or message to true"));
     }
     let (donor, message) = (b.donor, b.message);
     let cmd = if shown {
-        Command::Show { by, donation_id, donor, message }
+        Command::Show { by, actor, donation_id, donor, message }
     } else {
-        Command::Hide { by, donation_id, donor, message }
+        Command::Hide { by, actor, donation_id, donor, message }
     };
     Ok(outcome_response(app.ledger.submit(cmd).await?, StatusCode::OK))
 }
@@ -1544,7 +1564,7 @@ mod tests {
         .map(|(i, (t, amount))| {
             let mut d = Donation::new(format!("d{i}"), "l".into(), *amount, eur, None, false, None, "x".into());
             d.at = at(t);
-            Logged { donation: d, refunded_at: None, reference: None }
+            Logged { donation: d, refunded_at: None, reference: None, moderated_by: None }
         })
         .collect();
         let q = quarters(&logged);

@@ -36,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lives/{id}/donations", post(donate))
         .route("/api/v1/lives/{id}/events", get(events))
         .route("/api/v1/lives/{id}/rotate", post(rotate))
+        .route("/api/v1/lives/{id}/moderators", get(list_moderators).post(add_moderator))
+        .route("/api/v1/lives/{id}/moderators/{moderator_id}", delete(remove_moderator))
         .route("/api/v1/lives/{id}/goal", axum::routing::put(set_goal))
         .route("/api/v1/lives/{id}/stream", axum::routing::put(set_stream))
         .route("/api/v1/lives/{id}/start", post(start_live))
@@ -817,6 +819,81 @@ async fn rotate(
         body["moderator_token"] = json!(m);
     }
     Ok(axum::Json(body).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewModerator {
+    name: String,
+}
+
+/// A live's moderator by name as the host sees it (never their key).
+fn moderator_json(m: &crate::domain::Moderator) -> Value {
+    json!({ "id": m.id, "name": m.name, "created_at": m.created_at })
+}
+
+/// `POST /api/v1/lives/{id}/moderators {name}` (the admin, the live's key or
+/// its host key): a moderator by name, with a link of their own (`md_…`,
+/// what the moderators' shared link does), which is taken back alone; what
+/// they approve, hide or show is written in the log under their name. The key
+/// is in this answer only.
+async fn add_moderator(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<NewModerator>,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
+    let name = text::required("name", &b.name, MODERATOR_NAME_MAX)?;
+    let token = secret::new_token("md_");
+    let moderator = crate::domain::Moderator {
+        id: secret::new_id().into(),
+        name: name.into(),
+        token_hash: secret::hash(&token),
+        created_at: Timestamp::default(),
+    };
+    let id = moderator.id.clone();
+    app.ledger.submit(Command::AddModerator { by, live_id: live_id.clone(), moderator }).await?;
+    let m = app
+        .views
+        .with_live(&live_id, |l| l.moderators.iter().find(|m| m.id == id).map(moderator_json))
+        .flatten()
+        .ok_or_else(|| ApiError::internal("the moderator just added is not in the read model"))?;
+    let mut body = m;
+    body["moderator_url"] = json!(host_url(&base_url(&app, &headers), &live_id, &token));
+    body["moderator_token"] = json!(token);
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+/// A moderator's name, as a chat shows it.
+const MODERATOR_NAME_MAX: usize = 40;
+
+/// `GET /api/v1/lives/{id}/moderators` (the admin, the live's key or its host
+/// key): its moderators by name, in the order they were added.
+async fn list_moderators(
+    State(app): State<AppState>,
+    Path(live_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    app.require_host(&headers, Some(&live_id))?;
+    let list: Vec<Value> = app
+        .views
+        .with_live(&live_id, |l| l.moderators.iter().map(moderator_json).collect())
+        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    Ok(axum::Json(json!({ "moderators": list })).into_response())
+}
+
+/// `DELETE /api/v1/lives/{id}/moderators/{moderator_id}` (the admin, the
+/// live's key or its host key): that moderator's link stops working at once;
+/// what they did stays written under their name.
+async fn remove_moderator(
+    State(app): State<AppState>,
+    Path((live_id, moderator_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (by, _) = app.require_host(&headers, Some(&live_id))?;
+    app.ledger.submit(Command::RemoveModerator { by, live_id, moderator_id }).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The host's space with its token after `#key=`: a fragment never reaches a

@@ -4,6 +4,7 @@
 
 use crate::app::AppState;
 use crate::domain::state::Principal;
+use crate::domain::{Actor, ActorRole};
 use crate::error::ApiError;
 use crate::secret;
 use crate::views::TokenOwner;
@@ -16,8 +17,9 @@ pub enum Access {
     /// A live's host token: the host's space (moderation, test alerts, a new
     /// overlay or host link), never a donation, a refund or the write key.
     Host(String),
-    /// A live's moderators' token: its held texts and names hidden, nothing else.
-    Moderator(String),
+    /// A live's moderators' token: its held texts and names hidden, nothing
+    /// else. With the moderator (by name) whose own link it is.
+    Moderator(String, Option<Actor>),
     Overlay(String),
     CampaignOverlay(String),
     /// The charity's key of a campaign: its report, exports and donations, read only.
@@ -71,12 +73,20 @@ impl AppState {
         let (key, overlay, host, moderator) = self
             .views
             .with_live(&live_id, |l| (l.live.key_hash, l.live.overlay_hash, l.live.host_hash, l.live.moderator_hash))?;
+        if owner == TokenOwner::Moderator && !moderator.is_some_and(|h| secret::same(&digest, &h)) {
+            // A moderator's own link.
+            let named = self.views.with_live(&live_id, |l| {
+                let m = l.moderators.iter().find(|m| secret::same(&digest, &m.token_hash))?;
+                Some(Actor { role: ActorRole::Moderator, name: Some(m.name.clone()), moderator_id: Some(m.id.clone()) })
+            })??;
+            return Some(Access::Moderator(live_id, Some(named)));
+        }
         match owner {
             TokenOwner::LiveKey if secret::same(&digest, &key) => Some(Access::LiveKey(live_id)),
             TokenOwner::Overlay if secret::same(&digest, &overlay) => Some(Access::Overlay(live_id)),
             TokenOwner::Host if host.is_some_and(|h| secret::same(&digest, &h)) => Some(Access::Host(live_id)),
             TokenOwner::Moderator if moderator.is_some_and(|h| secret::same(&digest, &h)) => {
-                Some(Access::Moderator(live_id))
+                Some(Access::Moderator(live_id, None))
             }
             TokenOwner::LiveKey
             | TokenOwner::Overlay
@@ -163,15 +173,27 @@ impl AppState {
     /// What the host's moderators do (the held texts, names and messages
     /// hidden, the live's donations read): everything [`Self::require_host`]
     /// takes, and the live's moderator token (the host's other lives of the
-    /// campaign too, as their host link). It acts as the host on that live.
-    pub fn require_moderator(&self, headers: &HeaderMap, live_id: Option<&str>) -> Result<Principal, ApiError> {
+    /// campaign too, as their host link). It acts as the host on that live;
+    /// the [`Actor`] is who is written in the log as having done it.
+    pub fn require_moderator(
+        &self,
+        headers: &HeaderMap,
+        live_id: Option<&str>,
+    ) -> Result<(Principal, Actor), ApiError> {
         self.live_exists(live_id)?;
         match self.access_headers(headers)? {
-            Access::Moderator(l) if live_id.is_none_or(|id| id == l || self.views.same_host(&l, id)) => {
-                Ok(Principal::Host(l))
+            Access::Moderator(l, named) if live_id.is_none_or(|id| id == l || self.views.same_host(&l, id)) => {
+                Ok((Principal::Host(l), named.unwrap_or(Actor::role(ActorRole::Moderator))))
             }
-            Access::Moderator(_) => Err(ApiError::forbidden("this moderator link belongs to another live")),
-            a => self.host_of(a, live_id).map(|(p, _)| p),
+            Access::Moderator(..) => Err(ApiError::forbidden("this moderator link belongs to another live")),
+            a => {
+                let role = match a {
+                    Access::Admin => ActorRole::Admin,
+                    Access::LiveKey(_) => ActorRole::Key,
+                    _ => ActorRole::Host,
+                };
+                self.host_of(a, live_id).map(|(p, _)| (p, Actor::role(role)))
+            }
         }
     }
 
@@ -213,7 +235,7 @@ impl AppState {
             Access::Admin => true,
             Access::CampaignOverlay(c) => c == campaign_id,
             // The charity's space has no use for the media library.
-            Access::CampaignReport(_) | Access::Moderator(_) => false,
+            Access::CampaignReport(_) | Access::Moderator(..) => false,
             Access::LiveKey(l) | Access::Host(l) | Access::Overlay(l) => {
                 self.views.with_live(l, |l| l.live.campaign_id == campaign_id).unwrap_or(false)
             }
@@ -242,7 +264,7 @@ fn writer(access: Access, live_id: Option<&str>) -> Result<Principal, ApiError> 
         Access::Host(_) => Err(ApiError::forbidden(
             "a host link moderates, sends test alerts and replaces the overlay link; this needs the live's key",
         )),
-        Access::Moderator(_) => {
+        Access::Moderator(..) => {
             Err(ApiError::forbidden("a moderator link approves held texts and hides names and messages, nothing else"))
         }
         Access::Overlay(_) | Access::CampaignOverlay(_) => Err(ApiError::forbidden("an overlay token can only read")),

@@ -81,7 +81,7 @@ fn sender(app: &AppState, access: &Access) -> Result<Option<String>, ApiError> {
         Access::LiveKey(l) | Access::Host(l) => {
             app.views.with_live(l, |l| Some(l.live.host.clone())).ok_or_else(|| ApiError::forbidden("no such live"))
         }
-        Access::Overlay(_) | Access::CampaignOverlay(_) | Access::CampaignReport(_) | Access::Moderator(_) => {
+        Access::Overlay(_) | Access::CampaignOverlay(_) | Access::CampaignReport(_) | Access::Moderator(..) => {
             Err(ApiError::forbidden("this token can only read"))
         }
     }

@@ -500,7 +500,10 @@ impl Writer {
                 ));
                 Some(Change::Secrets { live, old_key, old_overlay, old_host, old_moderator })
             }
-            Fact::TextReleased { donation_id }
+            Fact::ModeratorAdded { live_id, .. } | Fact::ModeratorRemoved { live_id, .. } => {
+                Some(Change::Moderators { live_id: live_id.clone(), moderators: s.lives[live_id].moderators.clone() })
+            }
+            Fact::TextReleased { donation_id, .. }
             | Fact::TextHidden { donation_id, .. }
             | Fact::TextShown { donation_id, .. }
             | Fact::DonationErased { donation_id } => {
@@ -934,6 +937,7 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         | Command::ExtendLive { at, .. } => *at = now,
         Command::StartPoll { poll, .. } => poll.created_at = now,
         Command::OfferReward { reward, .. } => reward.created_at = now,
+        Command::AddModerator { moderator, .. } => moderator.created_at = now,
         Command::DrawPrize { draw, .. } => draw.at = now,
         Command::TestAlert { donation, .. } => donation.at = now,
         Command::UpdateCampaign(_)
@@ -942,6 +946,7 @@ fn stamp(cmd: &mut Command, now: Timestamp) {
         | Command::SetLiveGoal { .. }
         | Command::SetStreamUrl { .. }
         | Command::SetModeration { .. }
+        | Command::RemoveModerator { .. }
         | Command::Approve { .. }
         | Command::Hide { .. }
         | Command::Show { .. }

@@ -656,9 +656,9 @@ mod tests {
         let facts = [
             Fact::DonationReceived { donation, idempotency: None, reward: None },
             Fact::DonationRefunded { donation_id: d(), refunded_amount: Some(100) },
-            Fact::TextReleased { donation_id: d() },
-            Fact::TextHidden { donation_id: d(), donor: true, message: false },
-            Fact::TextShown { donation_id: d(), donor: true, message: false },
+            Fact::TextReleased { donation_id: d(), by: None },
+            Fact::TextHidden { donation_id: d(), donor: true, message: false, by: None },
+            Fact::TextShown { donation_id: d(), donor: true, message: false, by: None },
             Fact::MatchUsedUp { match_id: "m".into() },
             Fact::DonationRefunded { donation_id: d(), refunded_amount: None },
         ];

@@ -6,7 +6,9 @@ use cagnotte::domain::moderation::{Mode, Moderation};
 use cagnotte::domain::state::{
     BodyDigest, Command, Decision, Event, Fact, IdempotencyKey, Limits, Principal, RefundTotal, State,
 };
-use cagnotte::domain::{Campaign, Donation, Draw, Live, Match, Milestone, Poll, PollOption, Reward, Timestamp};
+use cagnotte::domain::{
+    Actor, ActorRole, Campaign, Donation, Draw, Live, Match, Milestone, Moderator, Poll, PollOption, Reward, Timestamp,
+};
 use cagnotte::ledger::sqlite::{Row, Store};
 use cagnotte::money::{Currency, apply_ratio};
 use cagnotte::secret;
@@ -51,6 +53,12 @@ enum Op {
     },
     Rotate {
         l: usize,
+    },
+    /// A moderator by name given to live `l`, or (`remove`) the `k`-th one
+    /// asked for taken back (by live `l`'s host: refused when not theirs).
+    Moderator {
+        l: usize,
+        remove: Option<usize>,
     },
     /// A goal set on air by the live's key, by another live's (refused), or by
     /// the host key of live `host` (every live's host is "H": allowed in its campaign).
@@ -188,6 +196,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(l, amount, key, anonymous, by_other, vote, reward)| Op::Donate { l, amount, key, anonymous, by_other, vote, reward }),
         2 => (0..40usize, proptest::option::of(0..1100u16)).prop_map(|(d, part)| Op::Refund { d, part }),
         1 => (0..4usize).prop_map(|l| Op::Rotate { l }),
+        1 => (0..4usize, proptest::option::of(0..6usize)).prop_map(|(l, remove)| Op::Moderator { l, remove }),
         1 => (0..4usize, proptest::option::of(1..9000i64), any::<bool>(), proptest::option::of(0..4usize))
             .prop_map(|(l, goal, by_other, host)| Op::Goal { l, goal, by_other, host }),
         1 => (0..3usize, proptest::option::of(0..4usize), 1..8000i64).prop_map(|(c, live, amount)| Op::Milestone { c, live, amount }),
@@ -224,6 +233,8 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
     let mut matches = Vec::<Match>::new();
     // Each milestone asked for: (id, campaign, live).
     let mut milestones = Vec::<(String, String, Option<String>)>::new();
+    // Each moderator added: (live, id).
+    let mut moderators = Vec::<(String, String)>::new();
     for (i, op) in ops.iter().enumerate() {
         let now = Timestamp::from_millis(1_000 * i as i64);
         let at = |o: i64| Some(Timestamp::from_millis(1_000 * o));
@@ -377,11 +388,23 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
             }
             Op::Approve { d } => {
                 let Some(did) = donations.get(*d) else { continue };
-                Command::Approve { by: Principal::Admin, donation_id: did.clone() }
+                Command::Approve {
+                    by: Principal::Admin,
+                    actor: Actor::role(ActorRole::Admin),
+                    donation_id: did.clone(),
+                }
             }
             Op::Hide { d, donor, message } => {
                 let Some(did) = donations.get(*d) else { continue };
-                Command::Hide { by: Principal::Admin, donation_id: did.clone(), donor: *donor, message: *message }
+                let actor =
+                    Actor { role: ActorRole::Moderator, name: Some("Léa".into()), moderator_id: Some("m".into()) };
+                Command::Hide {
+                    by: Principal::Admin,
+                    actor,
+                    donation_id: did.clone(),
+                    donor: *donor,
+                    message: *message,
+                }
             }
             Op::EditMatch { m, num, den, cap, window } => {
                 let Some(old) = matches.get(*m) else { continue };
@@ -529,6 +552,26 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     delivered: *delivered,
                 }
             }
+            Op::Moderator { l, remove } => {
+                let Some(lid) = lives.get(*l) else { continue };
+                let by = Principal::Host(lid.clone());
+                match remove {
+                    Some(k) => {
+                        let Some((_, moderator_id)) = moderators.get(*k).cloned() else { continue };
+                        Command::RemoveModerator { by, live_id: lid.clone(), moderator_id }
+                    }
+                    None => Command::AddModerator {
+                        by,
+                        live_id: lid.clone(),
+                        moderator: Moderator {
+                            id: format!("md{i}").into(),
+                            name: format!("Modo {}", i % 5).into(),
+                            token_hash: secret::hash(&format!("md{i}")),
+                            created_at: now,
+                        },
+                    },
+                }
+            }
             Op::Rotate { l } => {
                 let Some(lid) = lives.get(*l) else { continue };
                 Command::RotateLiveSecrets {
@@ -581,6 +624,15 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                     Command::CreateLive(l) => lives.push(l.id.clone()),
                     Command::Donate { donation, .. } => donations.push(donation.id.to_string()),
                     Command::CreateMatch(m) => matches.push(m.clone()),
+                    Command::AddModerator { live_id, moderator, .. } => {
+                        moderators.push((live_id.clone(), moderator.id.to_string()));
+                        assert_eq!(s.lives[live_id].moderators.last(), Some(moderator));
+                    }
+                    // Only a moderator of this live is taken back, and only them.
+                    Command::RemoveModerator { live_id, moderator_id, .. } => {
+                        assert!(moderators.contains(&(live_id.clone(), moderator_id.clone())));
+                        assert!(!s.lives[live_id].moderators.iter().any(|m| m.id == moderator_id.as_str()));
+                    }
                     // Only the live's key sets its goal, and only its goal changes.
                     Command::SetLiveGoal { by, live_id, goal } => {
                         match by {

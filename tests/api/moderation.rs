@@ -1628,3 +1628,122 @@ async fn a_moderator_link_approves_and_hides_and_nothing_else() {
     assert_eq!(lv["totals"]["donations"], 1);
     assert!(!lv.to_string().contains("md_"), "{lv}");
 }
+
+/// Each of a host's moderators gets a link of their own by name: what they
+/// approve, hide or show is written under their name (the host's list says
+/// who), their link is taken back alone, and both survive a restart; the
+/// public never sees who moderated.
+#[tokio::test]
+async fn moderators_by_name_each_have_their_own_link_and_sign_what_they_do() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let mods = format!("/api/v1/lives/{}/moderators", live.id);
+    let (s, lea) = app.post(&mods, Some(&host), json!({"name": " Léa "})).await;
+    assert_eq!(s, StatusCode::CREATED, "{lea}");
+    assert_eq!(lea["name"], "Léa");
+    let lea_key = lea["moderator_token"].as_str().unwrap().to_owned();
+    assert!(lea_key.starts_with("md_"), "{lea}");
+    assert_eq!(lea["moderator_url"], json!(format!("{}/lives/{}/host#key={lea_key}", app.base, live.id)));
+    let (s, max) = app.post(&mods, Some(ADMIN), json!({"name": "Max"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{max}");
+    let max_key = max["moderator_token"].as_str().unwrap().to_owned();
+    let max_id = max["id"].as_str().unwrap().to_owned();
+
+    // Refused, and nothing written: a name taken, none, too long, a moderator
+    // or an overlay making one, an unknown field.
+    for (token, body, status, code) in [
+        (host.as_str(), json!({"name": "LÉA"}), StatusCode::CONFLICT, "moderator_name_taken"),
+        (host.as_str(), json!({"name": "  "}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+        (host.as_str(), json!({"name": "x".repeat(41)}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+        (host.as_str(), json!({"name": "Zed", "token": "x"}), StatusCode::UNPROCESSABLE_ENTITY, "unknown_field"),
+        (lea_key.as_str(), json!({"name": "Zed"}), StatusCode::FORBIDDEN, "forbidden"),
+        (live.overlay_token.as_str(), json!({"name": "Zed"}), StatusCode::FORBIDDEN, "forbidden"),
+    ] {
+        let (s, v) = app.post(&mods, Some(token), body.clone()).await;
+        assert_eq!((s, v["error"].as_str()), (status, Some(code)), "{body}: {v}");
+    }
+    let (s, list) = app.request(reqwest::Method::GET, &mods, Some(&host), &[], None).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let names: Vec<&str> = list["moderators"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Léa", "Max"]);
+    assert!(!list.to_string().contains("md_") && !list.to_string().contains("hash"), "{list}");
+    assert_eq!(
+        app.request(reqwest::Method::GET, &mods, Some(&lea_key), &[], None).await.0,
+        StatusCode::FORBIDDEN,
+        "a moderator does not list the others"
+    );
+
+    // Who the host's space is opened as.
+    let moderation = format!("/api/v1/lives/{}/moderation", live.id);
+    let you = |v: &Value| v["you"].clone();
+    let (_, m) = app.request(reqwest::Method::GET, &moderation, Some(&lea_key), &[], None).await;
+    assert_eq!(you(&m), json!({"role": "moderator", "name": "Léa", "moderator_id": lea["id"]}), "{m}");
+    let (_, m) = app.request(reqwest::Method::GET, &moderation, Some(&host), &[], None).await;
+    assert_eq!(you(&m), json!({"role": "host"}));
+
+    app.moderate(&live, json!({"mode": "manual"})).await;
+    let (_, d) = app
+        .donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": "Pour les Restos"}))
+        .await;
+    let zoe = d["donation"]["id"].as_str().unwrap().to_owned();
+    let (_, d) = app.donate(&live, json!({"amount": 300, "currency": "EUR", "donor": "Bob", "message": "Hop"})).await;
+    let bob = d["donation"]["id"].as_str().unwrap().to_owned();
+    let (s, v) = app.post(&format!("/api/v1/donations/{zoe}/approve"), Some(&lea_key), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app.post(&format!("/api/v1/donations/{zoe}/hide"), Some(&max_key), json!({"donor": true})).await;
+    assert_eq!((s, &v["donation"]["donor"]), (StatusCode::OK, &Value::Null), "{v}");
+    let (s, _) = app.post(&format!("/api/v1/donations/{bob}/approve"), Some(&host), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let listed = format!("/api/v1/lives/{}/donations", live.id);
+    let by = |list: &Value, id: &str| {
+        let d = list["donations"].as_array().unwrap().iter().find(|d| d["id"] == id).unwrap().clone();
+        d["moderated_by"].clone()
+    };
+    let (_, list) = app.request(reqwest::Method::GET, &listed, Some(&host), &[], None).await;
+    assert_eq!(by(&list, &zoe), json!({"role": "moderator", "name": "Max", "moderator_id": max_id}), "{list}");
+    assert_eq!(by(&list, &bob), json!({"role": "host"}), "{list}");
+
+    // Max's link taken back: it stops at once, Léa's goes on; what Max did
+    // stays his.
+    let (s, v) = app.request(reqwest::Method::DELETE, &format!("{mods}/{max_id}"), Some(&lea_key), &[], None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, v) = app.request(reqwest::Method::DELETE, &format!("{mods}/{max_id}"), Some(&host), &[], None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    let (s, v) = app.request(reqwest::Method::DELETE, &format!("{mods}/{max_id}"), Some(&host), &[], None).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("moderator_not_found")), "{v}");
+    let (s, _) = app.post(&format!("/api/v1/donations/{zoe}/show"), Some(&max_key), json!({"donor": true})).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let app = app.restart().await;
+    let (s, _) = app.request(reqwest::Method::GET, &moderation, Some(&max_key), &[], None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "taken back for good");
+    let (_, list) = app.request(reqwest::Method::GET, &listed, Some(&lea_key), &[], None).await;
+    assert_eq!(by(&list, &zoe)["name"], "Max", "{list}");
+    let (s, v) = app.post(&format!("/api/v1/donations/{zoe}/show"), Some(&lea_key), json!({"donor": true})).await;
+    assert_eq!((s, &v["donation"]["donor"]), (StatusCode::OK, &json!("Zoé")), "{v}");
+    let (_, list) = app.request(reqwest::Method::GET, &listed, Some(ADMIN), &[], None).await;
+    assert_eq!(by(&list, &zoe), json!({"role": "moderator", "name": "Léa", "moderator_id": lea["id"]}), "{list}");
+    let (_, list) = app.request(reqwest::Method::GET, &mods, Some(&host), &[], None).await;
+    assert_eq!(list["moderators"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list["moderators"][0]["name"], "Léa");
+
+    // The public sees the donations, not who moderated them.
+    let (_, public) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    let (_, page) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+    for doc in [public, page] {
+        let text = doc.to_string();
+        assert!(!text.contains("Léa") && !text.contains("moderated_by"), "{text}");
+    }
+
+    // At most fifty by name at once.
+    for i in 1..50 {
+        let (s, v) = app.post(&mods, Some(&host), json!({"name": format!("Modo {i}")})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let (s, v) = app.post(&mods, Some(&host), json!({"name": "Modo 50"})).await;
+    assert_eq!(
+        (s, v["error"].as_str(), &v["max"]),
+        (StatusCode::CONFLICT, Some("too_many_moderators"), &json!(50)),
+        "{v}"
+    );
+}
