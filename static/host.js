@@ -77,6 +77,12 @@
       rotateHostWarn: "L'ancien lien de cet espace cesse aussitôt de fonctionner\u00a0: cliquez de nouveau pour confirmer.",
       rotateModeratorWarn: "Le lien modérateur précédent, s'il y en a un, cesse aussitôt de fonctionner\u00a0: cliquez de nouveau pour confirmer.",
       moderatorRotated: "Lien modérateur créé\u00a0: copiez-le pour vos modérateurs.",
+      moderatorAdded: function (n) { return "Lien de " + n + " créé\u00a0: copiez-le-lui. Il n'est montré qu'une fois."; },
+      moderatorLinkOf: function (n) { return "Lien de " + n; },
+      noModerators: "Aucun modérateur à son nom pour l'instant.",
+      moderatorSince: function (d) { return "depuis le " + d; },
+      removeModerator: "Retirer son lien", moderatorRemoved: "Lien retiré\u00a0: il ne fonctionne plus.",
+      youModerate: function (n) { return "Vous modérez ce live en tant que " + n + "\u00a0: approuvez les messages en attente, masquez ou réaffichez un nom ou un message. Ce que vous faites est noté à votre nom. Le reste est à l'hôte."; },
       hostRotated: "Nouveau lien créé\u00a0: gardez-le, l'ancien ne fonctionne plus.",
       overlays: function (n) {
         return n ? (n > 1 ? n + " overlays connectés à ce live." : "Overlay connecté à ce live.")
@@ -144,6 +150,12 @@
       rotateHostWarn: "The old link to this page stops working at once: click again to confirm.",
       rotateModeratorWarn: "The last moderator link, if any, stops working at once: click again to confirm.",
       moderatorRotated: "Moderator link made: copy it for your moderators.",
+      moderatorAdded: function (n) { return n + "'s link made: copy it for them. It is shown only once."; },
+      moderatorLinkOf: function (n) { return n + "'s link"; },
+      noModerators: "No moderator by name yet.",
+      moderatorSince: function (d) { return "since " + d; },
+      removeModerator: "Take their link back", moderatorRemoved: "Link taken back: it no longer works.",
+      youModerate: function (n) { return "You moderate this live as " + n + ": approve the held messages, hide or show again a name or a message. What you do is written under your name. The rest is the host's."; },
       hostRotated: "New link made: keep it, the old one no longer works.",
       overlays: function (n) {
         return n ? (n > 1 ? n + " overlays connected to this live." : "Overlay connected to this live.")
@@ -191,6 +203,7 @@
 
   // What the page shows: the live (public), its moderation and its donations (with the key).
   var live = null, moderation = null, donations = null, challenges = [], milestones = [], campaignDoc = null;
+  var moderators = [];
   var load = cagnotteOneLoad(function () {
     var enc = encodeURIComponent(liveId);
     return Promise.all([
@@ -209,9 +222,12 @@
       api("GET", "/api/v1/lives/" + enc + "/donations?limit=" + shown + (search ? "&q=" + encodeURIComponent(search) : "")),
       // The rewards with their claims: what the host has to draw, write or send
       // (not the moderators' business).
-      moderator() ? null : rewardsBox.load()
+      moderator() ? null : rewardsBox.load(),
+      // The moderators by name (the host's business).
+      moderator() ? null : api("GET", "/api/v1/lives/" + enc + "/moderators")
     ]).then(function (all) {
       live = all[0]; moderation = all[1]; donations = all[2];
+      moderators = all[4] ? all[4].moderators : [];
       render();
     });
   });
@@ -249,6 +265,7 @@
     renderDraws();
     renderPending();
     renderDonations();
+    renderModerators();
     body.dataset.state = "ready";
   }
 
@@ -331,7 +348,7 @@
       tr.appendChild(make("td", "when", when(d.at)));
       cagnotteTextCells(tr, d, T);
       tr.appendChild(make("td", "num amount", money(d.amount)));
-      tr.appendChild(make("td", "status", T["st_" + status] || status));
+      cagnotteStatusCell(tr, status, d, T);
       var acts = make("td", "actions");
       if (d.moderation === "pending" && moderation.mode === "manual") acts.appendChild(button("approve", d.id, T.approve));
       if (d.donor_name && !d.anonymous && !d.donor_hidden) acts.appendChild(button("hide-donor", d.id, T.hideDonor));
@@ -381,10 +398,12 @@
     var act = b.dataset.act;
     var done = act === "approve" ? T.approved : act === "cancel-challenge" ? T.challengeCancelled
       : act === "remove-milestone" ? T.milestoneRemoved : act === "close-poll" ? T.pollClosed
+      : act === "remove-moderator" ? T.moderatorRemoved
       : act.indexOf("show-") === 0 ? T.shownDone : T.hiddenDone;
     var call = act === "approve" ? api("POST", path + "/approve")
       : act === "cancel-challenge" ? api("DELETE", own + "/challenges/" + encodeURIComponent(b.dataset.id))
       : act === "remove-milestone" ? api("DELETE", own + "/milestones/" + encodeURIComponent(b.dataset.id))
+      : act === "remove-moderator" ? api("DELETE", own + "/moderators/" + encodeURIComponent(b.dataset.id))
       : act === "close-poll" ? api("POST", own + "/polls/" + encodeURIComponent(b.dataset.id) + "/close")
       : act === "show-donor" || act === "show-message" ? api("POST", path + "/show", act === "show-donor" ? { donor: true } : { message: true })
       : api("POST", path + "/hide", act === "hide-donor" ? { donor: true } : { message: true });
@@ -468,7 +487,8 @@
   el("embed-code").value = cagnotteEmbedCode("/lives/" + encodeURIComponent(liveId) + "/embed?follow=host" +
     (lang === "en" ? "&lang=en" : ""), body.dataset.host);
   [["copy-overlay", "overlay-url"], ["copy-follow", "follow-url"], ["copy-public", "public-follow"], ["copy-dock", "dock-url"],
-   ["copy-embed", "embed-code"], ["copy-host", "host-url"], ["copy-moderator", "moderator-url"]].forEach(function (p) {
+   ["copy-embed", "embed-code"], ["copy-host", "host-url"], ["copy-moderator", "moderator-url"],
+   ["copy-moderator-added", "moderator-added-url"]].forEach(function (p) {
     el(p[0]).addEventListener("click", function () {
       cagnotteCopy(el(p[1]), function () { notice(T.copied, false); });
     });
@@ -495,6 +515,25 @@
         a.href = "/lives/" + encodeURIComponent(l.id) + "/host?lang=" + lang + "#key=" + encodeURIComponent(key);
         li.appendChild(a);
       }
+      ul.appendChild(li);
+    });
+  }
+
+  // The moderators by name, each with their link taken back in two clicks; a
+  // moderator reads under whose name they moderate.
+  function renderModerators() {
+    var you = moderation.you;
+    if (you && you.name) el("moderator-help").textContent = T.youModerate(you.name);
+    var ul = el("moderator-list");
+    ul.textContent = "";
+    if (!moderators.length) { ul.appendChild(make("li", "help", T.noModerators)); return; }
+    moderators.forEach(function (m) {
+      var li = make("li");
+      li.dataset.id = m.id;
+      li.appendChild(make("strong", null, m.name));
+      li.appendChild(make("span", "badge", T.moderatorSince(when(Date.parse(m.created_at)))));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(button("remove-moderator", m.id, T.removeModerator));
       ul.appendChild(li);
     });
   }
@@ -825,6 +864,22 @@
       .then(function () {
         f.reset();
         notice(T.milestoneAdded, false);
+        return load();
+      })
+      .catch(fail);
+  });
+
+  // A moderator by name: their own link, shown once to be copied for them.
+  el("moderator-add").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var f = ev.target;
+    api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/moderators", { name: f.elements.name.value.trim() })
+      .then(function (v) {
+        f.reset();
+        el("moderator-added").hidden = false;
+        el("moderator-added-label").textContent = T.moderatorLinkOf(v.name);
+        el("moderator-added-url").value = cagnotteHostLink(v.moderator_url, lang);
+        notice(T.moderatorAdded(v.name), false);
         return load();
       })
       .catch(fail);

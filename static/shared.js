@@ -327,6 +327,26 @@ function cagnotteTextCells(tr, d, labels) {
   if (d.message_hidden) badge(msg, labels.hidden);
 }
 
+// A donation's state in its row's cell (`labels.st_…`), and under it who last
+// approved, hid or showed its text (`moderated_by`): "par Léa", "par l'hôte".
+var cagnotteByWords = {
+  fr: { by: "par ", admin: "l'organisation", key: "la clé du live", host: "l'hôte", moderator: "un modérateur" },
+  en: { by: "by ", admin: "the organisers", key: "the live's key", host: "the host", moderator: "a moderator" }
+};
+function cagnotteStatusCell(tr, status, d, labels) {
+  "use strict";
+  var td = cagnotteCell(tr, "status", labels["st_" + status] || status);
+  var a = d.moderated_by;
+  if (a) {
+    var w = cagnotteByWords[document.documentElement.lang === "en" ? "en" : "fr"];
+    var by = document.createElement("small");
+    by.className = "by";
+    by.textContent = w.by + (a.name || w[a.role] || a.role);
+    td.appendChild(by);
+  }
+  return td;
+}
+
 // A donation's row as the organisers' table and the charity's show it, but
 // for its actions: when, the live's host, the donor and message
 // (`cagnotteTextCells`), the amount (a part given back in a badge), what was
@@ -359,7 +379,7 @@ function cagnotteDonationRow(d, money, when, labels) {
     amount.appendChild(b);
   }
   cell("num matched", d.matched ? money(d.matched) : "");
-  cell("status", labels["st_" + status] || status);
+  cagnotteStatusCell(tr, status, d, labels);
   return tr;
 }
 

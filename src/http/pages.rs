@@ -230,6 +230,16 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("rotate_host", "Nouveau lien hôte", "New host link"),
     ("rotate_moderator", "Nouveau lien modérateur", "New moderator link"),
     ("moderator_link", "Lien pour vos modérateurs", "Link for your moderators"),
+    ("moderators", "Vos modérateurs", "Your moderators"),
+    (
+        "moderators_help",
+        "Un lien par modérateur, à son nom\u{a0}: il y approuve les messages en attente, masque ou réaffiche un nom ou un message, et rien d'autre. Ce qu'il fait est noté à son nom (vos listes de dons le disent), et vous retirez son lien sans toucher à ceux des autres.",
+        "One link per moderator, in their name: they approve the held messages there, hide or show again a name or a message, and nothing else. What they do is written under their name (your lists of donations say it), and you take their link back without touching the others'.",
+    ),
+    ("moderator_name", "Nom du modérateur", "Moderator's name"),
+    ("moderator_example", "Léa (pseudo Twitch)", "Lea (Twitch name)"),
+    ("add_moderator", "Créer son lien", "Make their link"),
+    ("shared_moderator_link", "Un lien commun à tous vos modérateurs", "One link for all your moderators"),
     (
         "moderator_link_help",
         "Vos modérateurs y approuvent les messages en attente et masquent un nom ou un message, sans rien pouvoir d'autre (ni commencer ou prolonger le live, ni tirer au sort, ni changer les réglages). Un nouveau lien remplace le précédent, qui cesse aussitôt de fonctionner.",

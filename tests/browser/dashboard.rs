@@ -155,7 +155,9 @@ async fn donation_rows(b: &Browser) -> Vec<Vec<String>> {
     let v = b
         .js(r##"return Array.from(document.querySelectorAll("#donations tbody tr")).map(function (tr) {
             var c = function (s) { return tr.querySelector(s).textContent; };
-            return [c("td.donor"), c("td.message"), c("td.amount"), c("td.matched"), c("td.status")];
+            // The state, without who set it (`td.status .by`).
+            var state = tr.querySelector("td.status").firstChild.textContent;
+            return [c("td.donor"), c("td.message"), c("td.amount"), c("td.matched"), state];
         });"##)
         .await;
     serde_json::from_value(v).expect("rows")

@@ -24,7 +24,9 @@ async fn rows(b: &Browser) -> Vec<Vec<String>> {
     let v = b
         .js(r##"return Array.from(document.querySelectorAll("#donations tr[data-id]")).map(function (tr) {
             var c = function (s) { return tr.querySelector(s).textContent; };
-            return [c("td.donor"), c("td.message"), c("td.amount"), c("td.status")];
+            // The state, without who set it (`td.status .by`).
+            var state = tr.querySelector("td.status").firstChild.textContent;
+            return [c("td.donor"), c("td.message"), c("td.amount"), state];
         });"##)
         .await;
     serde_json::from_value(v).expect("rows")
@@ -707,6 +709,73 @@ async fn a_host_s_moderators_approve_and_hide_with_their_own_link() {
         assert_eq!(s, StatusCode::UNAUTHORIZED, "the host's moderator link");
         let (s, _) = app.request(reqwest::Method::GET, &moderation, Some(new.split("#key=").nth(1).unwrap()), &[], None).await;
         assert_eq!(s, StatusCode::OK, "the organisers' moderator link");
+    })
+    .await;
+}
+
+/// The host gives Léa a moderator link of her own, by name: opened with it,
+/// the space says she moderates as Léa; the name she hides reads "par Léa" in
+/// the host's list and on the dashboard; the host takes her link back in two
+/// clicks and it stops at once; what the host then does reads "par l'hôte".
+#[tokio::test]
+async fn a_moderator_by_name_signs_what_she_hides_and_is_taken_back_alone() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    let (_, d) = app
+        .donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": "Pour les Restos"}))
+        .await;
+    let zoe = d["donation"]["id"].as_str().unwrap().to_owned();
+    let none = "Aucun modérateur à son nom pour l'instant.";
+    with_browser(async |b| {
+        let space = format!("{}/lives/{}/host#key={host}", app.base, live.id);
+        b.goto(&space).await;
+        wait_ready(b).await;
+        assert_eq!(text(b, "#moderator-list").await, none);
+        fill(b, "#moderator-add input[name=name]", "Léa").await;
+        click(b, "#moderator-add button[type=submit]").await;
+        wait_text(b, "#notice", "Lien de Léa créé\u{a0}: copiez-le-lui. Il n'est montré qu'une fois.").await;
+        assert_eq!(text(b, "#moderator-added-label").await, "Lien de Léa");
+        let link = input_value(b, "#moderator-added-url").await;
+        assert!(link.starts_with(&format!("{}/lives/{}/host?lang=fr#key=md_", app.base, live.id)), "{link}");
+        wait_text(b, "#moderator-list li strong", "Léa").await;
+        b.screenshot_element("#moderator-link-box", "host-moderators").await;
+
+        // Léa's screen: under her name.
+        b.goto("about:blank").await;
+        b.goto(&link).await;
+        wait_ready(b).await;
+        assert_eq!(
+            text(b, "#moderator-help").await,
+            "Vous modérez ce live en tant que Léa\u{a0}: approuvez les messages en attente, masquez ou réaffichez \
+             un nom ou un message. Ce que vous faites est noté à votre nom. Le reste est à l'hôte."
+        );
+        act(b, "#donations", "hide-donor", &zoe).await;
+        wait_rows(b, &[["Zoémasqué", "Pour les Restos", "7,00_€", "Masqué"]]).await;
+        wait_text(b, "#donations td.status .by", "par Léa").await;
+
+        // The organisers read who hid it.
+        sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        wait_text(b, "#donations tbody td.status .by", "par Léa").await;
+
+        // The host reads it too, and takes her link back in two clicks.
+        b.goto("about:blank").await;
+        b.goto(&space).await;
+        wait_ready(b).await;
+        wait_text(b, "#donations td.status .by", "par Léa").await;
+        let remove = "#moderator-list button[data-act=remove-moderator]";
+        click(b, remove).await;
+        wait_text(b, remove, "Confirmer\u{a0}?").await;
+        click(b, remove).await;
+        wait_text(b, "#notice", "Lien retiré\u{a0}: il ne fonctionne plus.").await;
+        wait_text(b, "#moderator-list", none).await;
+        let moderation = format!("/api/v1/lives/{}/moderation", live.id);
+        let key = link.split("#key=").nth(1).unwrap();
+        let (s, _) = app.request(reqwest::Method::GET, &moderation, Some(key), &[], None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "Léa's link taken back");
+        act(b, "#donations", "show-donor", &zoe).await;
+        wait_rows(b, &[["Zoé", "Pour les Restos", "7,00_€", "Affiché"]]).await;
+        wait_text(b, "#donations td.status .by", "par l'hôte").await;
     })
     .await;
 }
