@@ -67,6 +67,9 @@
       pauseAlerts: "Mettre les alertes en pause", resumeAlerts: "Reprendre les alertes", alertSkipped: "Alerte passée.",
       cancelWarn: "Un live annulé sort du programme, des liens de suivi, du calendrier et du choix des intégrations de la campagne\u00a0; ses dons restent comptés. Cliquez de nouveau pour confirmer.",
       liveCancelled: "Live annulé\u00a0: il est marqué « Annulé » sur les pages publiques et dans les agendas.", liveRestored: "Live rétabli.",
+      noModerators: "Aucun modérateur à son nom. L'hôte en fait dans son espace.",
+      moderatorSince: function (d) { return "depuis le " + d; }, removeModerator: "Retirer son lien",
+      moderatorRemoved: function (n) { return "Lien de " + n + " retiré\u00a0: il ne fonctionne plus."; },
       live_unscheduled: "non programmé", m_pending: "pas encore ouvert", m_active: "actif", m_used_up: "épuisé",
       m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
       total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
@@ -170,6 +173,9 @@
       pauseAlerts: "Pause the alerts", resumeAlerts: "Resume the alerts", alertSkipped: "Alert skipped.",
       cancelWarn: "A cancelled live leaves the schedule, the follow links, the calendar and the campaign integrations' choice; its donations still count. Click again to confirm.",
       liveCancelled: "Live cancelled: the public pages and calendars mark it \u201cCancelled\u201d.", liveRestored: "Live restored.",
+      noModerators: "No moderator by name. The host makes them in their space.",
+      moderatorSince: function (d) { return "since " + d; }, removeModerator: "Take their link back",
+      moderatorRemoved: function (n) { return n + "'s link taken back: it no longer works."; },
       live_unscheduled: "not scheduled", m_pending: "not open yet", m_active: "active", m_used_up: "used up",
       m_ended: "ended", mode_off: "off", mode_delay: "delay", mode_manual: "approval",
       total: "Total", raised: "donations", matched: "matched", donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
@@ -985,6 +991,8 @@
       if (fresh) {
         fillLiveForms(card, l, c.currency);
         liveRewards(card, l.id, c.currency);
+        var mods = card.querySelector('[data-box="moderators"]');
+        mods.addEventListener("toggle", function () { if (mods.open) liveModerators(card); });
       }
     });
     Array.prototype.forEach.call(box.querySelectorAll("article[data-live]"), function (a) {
@@ -992,6 +1000,25 @@
     });
     el("no-live").hidden = c.lives.length > 0;
     followSchedule(c);
+  }
+  // A live's moderators by name, in its card's "Modérateurs" once opened: each
+  // one's link taken back in two clicks (the host makes them in their space).
+  function liveModerators(card) {
+    return api("GET", "/api/v1/lives/" + encodeURIComponent(card.dataset.live) + "/moderators").then(function (v) {
+      var ul = card.querySelector('[data-f="moderators"]');
+      ul.textContent = "";
+      if (!v.moderators.length) ul.appendChild(make("li", "help", T.noModerators));
+      v.moderators.forEach(function (m) {
+        var li = make("li");
+        li.dataset.id = m.id;
+        li.appendChild(make("strong", null, m.name));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(make("span", "badge", T.moderatorSince(when(m.created_at))));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(actionButton("remove-moderator", m.id, T.removeModerator));
+        ul.appendChild(li);
+      });
+    }).catch(fail);
   }
   // A live's rewards, in its card's "Contreparties" (shared.js, as the host's
   // space): the organisers offer one, stop offering one and tick claims "Fait"
@@ -1903,6 +1930,13 @@
         return api("POST", owner + "/polls/" + encodeURIComponent(b.dataset.id) + "/close");
       },
       "extend": function () { return api("PATCH", b.dataset.path, { minutes: Number(b.dataset.minutes) }); },
+      "remove-moderator": function () {
+        var name = b.closest("li").querySelector("strong").textContent;
+        return api("DELETE", live + "/moderators/" + encodeURIComponent(b.dataset.id)).then(function () {
+          notice(T.moderatorRemoved(name), false);
+          return liveModerators(card);
+        });
+      },
       "remove-milestone": function () {
         return api("DELETE", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/milestones/" + encodeURIComponent(b.dataset.id));
       },
@@ -1920,6 +1954,7 @@
     b.disabled = true;
     call().then(function () {
       if (act !== "test-alert" && act !== "replay" && act !== "skip-alert" && act !== "erase" && act !== "erase-donor" && act !== "test-subscriber" &&
+          act !== "remove-moderator" &&
           act.indexOf("rotate") !== 0 &&
           !/-live$/.test(act)) {
         notice(T.saved, false);

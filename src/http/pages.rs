@@ -236,6 +236,11 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Un lien par modérateur, à son nom\u{a0}: il y approuve les messages en attente, masque ou réaffiche un nom ou un message, et rien d'autre. Ce qu'il fait est noté à son nom (vos listes de dons le disent), et vous retirez son lien sans toucher à ceux des autres.",
         "One link per moderator, in their name: they approve the held messages there, hide or show again a name or a message, and nothing else. What they do is written under their name (your lists of donations say it), and you take their link back without touching the others'.",
     ),
+    (
+        "moderators_dashboard_help",
+        "Les modérateurs à leur nom que l'hôte a faits dans son espace. Retirer un lien l'arrête aussitôt\u{a0}; ce que son modérateur a fait reste noté à son nom.",
+        "The moderators by name the host made in their space. Taking a link back stops it at once; what its moderator did stays under their name.",
+    ),
     ("moderator_name", "Nom du modérateur", "Moderator's name"),
     ("moderator_example", "Léa (pseudo Twitch)", "Lea (Twitch name)"),
     ("add_moderator", "Créer son lien", "Make their link"),

@@ -715,8 +715,9 @@ async fn a_host_s_moderators_approve_and_hide_with_their_own_link() {
 
 /// The host gives Léa a moderator link of her own, by name: opened with it,
 /// the space says she moderates as Léa; the name she hides reads "par Léa" in
-/// the host's list and on the dashboard; the host takes her link back in two
-/// clicks and it stops at once; what the host then does reads "par l'hôte".
+/// the host's list and on the dashboard, where the organisers take Max's link
+/// back; the host takes hers back in two clicks and it stops at once; what the
+/// host then does reads "par l'hôte".
 #[tokio::test]
 async fn a_moderator_by_name_signs_what_she_hides_and_is_taken_back_alone() {
     let app = spawn_app().await;
@@ -754,9 +755,24 @@ async fn a_moderator_by_name_signs_what_she_hides_and_is_taken_back_alone() {
         wait_rows(b, &[["Zoémasqué", "Pour les Restos", "7,00_€", "Masqué"]]).await;
         wait_text(b, "#donations td.status .by", "par Léa").await;
 
-        // The organisers read who hid it.
+        // The organisers read who hid it, and take Max's link back from the
+        // live's card.
+        let (_, max) = app.post(&format!("/api/v1/lives/{}/moderators", live.id), Some(&host), json!({"name": "Max"})).await;
+        let max_key = max["moderator_token"].as_str().unwrap().to_owned();
         sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
         wait_text(b, "#donations tbody td.status .by", "par Léa").await;
+        click(b, "#lives article [data-box=moderators] summary").await;
+        let names = "return Array.from(document.querySelectorAll('#lives article [data-f=moderators] li strong')).map(function (s) { return s.textContent; })";
+        eventually("the live's moderators", WAIT, || async { (b.js(names).await == json!(["Léa", "Max"])).then_some(()) }).await;
+        let remove = format!("#lives article [data-f=moderators] button[data-id='{}']", max["id"].as_str().unwrap());
+        click(b, &remove).await;
+        wait_text(b, &remove, "Confirmer\u{a0}?").await;
+        click(b, &remove).await;
+        wait_text(b, "#notice", "Lien de Max retiré\u{a0}: il ne fonctionne plus.").await;
+        eventually("Max gone", WAIT, || async { (b.js(names).await == json!(["Léa"])).then_some(()) }).await;
+        let moderation = format!("/api/v1/lives/{}/moderation", live.id);
+        let (s, _) = app.request(reqwest::Method::GET, &moderation, Some(&max_key), &[], None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "Max's link taken back");
 
         // The host reads it too, and takes her link back in two clicks.
         b.goto("about:blank").await;
@@ -769,7 +785,6 @@ async fn a_moderator_by_name_signs_what_she_hides_and_is_taken_back_alone() {
         click(b, remove).await;
         wait_text(b, "#notice", "Lien retiré\u{a0}: il ne fonctionne plus.").await;
         wait_text(b, "#moderator-list", none).await;
-        let moderation = format!("/api/v1/lives/{}/moderation", live.id);
         let key = link.split("#key=").nth(1).unwrap();
         let (s, _) = app.request(reqwest::Method::GET, &moderation, Some(key), &[], None).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "Léa's link taken back");
