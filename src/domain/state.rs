@@ -1403,6 +1403,15 @@ impl State {
         Ok((live, r))
     }
 
+    /// The moderators by name of `live_id`'s host in its campaign (each on the
+    /// live they were made on), whose links open all of the host's lives there.
+    fn host_moderators<'a>(&'a self, live_id: &'a str) -> impl Iterator<Item = (&'a str, &'a Moderator)> + 'a {
+        self.lives
+            .iter()
+            .filter(move |(id, _)| self.same_host(live_id, id))
+            .flat_map(|(id, l)| l.moderators.iter().map(move |m| (id.as_str(), m)))
+    }
+
     /// Whether two lives are one host's in one campaign.
     fn same_host(&self, a: &str, b: &str) -> bool {
         match (self.lives.get(a), self.lives.get(b)) {
@@ -1676,22 +1685,28 @@ impl State {
                 if l.moderators.len() >= MODERATORS_MAX {
                     return Err(Refusal::TooManyModerators { max: MODERATORS_MAX });
                 }
-                let name = moderator.name.trim();
-                if l.moderators.iter().any(|m| m.name.trim().to_lowercase() == name.to_lowercase()) {
+                // One name once among the host's lives of the campaign, which
+                // each of their moderators' links opens.
+                let name = moderator.name.trim().to_lowercase();
+                if self.host_moderators(live_id).any(|(_, m)| m.name.trim().to_lowercase() == name) {
                     return Err(Refusal::ModeratorNameTaken);
                 }
                 Ok(Decision::Append(Fact::ModeratorAdded { live_id: live_id.clone(), moderator: moderator.clone() }))
             }
             Command::RemoveModerator { by, live_id, moderator_id } => {
-                let l = self.lives.get(live_id).ok_or(Refusal::LiveNotFound)?;
+                if !self.lives.contains_key(live_id) {
+                    return Err(Refusal::LiveNotFound);
+                }
                 if !self.may(by, live_id) {
                     return Err(Refusal::Forbidden);
                 }
-                if !l.moderators.iter().any(|m| m.id == moderator_id.as_str()) {
-                    return Err(Refusal::ModeratorNotFound);
-                }
+                // Made on this live or on another of its host's.
+                let (owner, _) = self
+                    .host_moderators(live_id)
+                    .find(|(_, m)| m.id == moderator_id.as_str())
+                    .ok_or(Refusal::ModeratorNotFound)?;
                 Ok(Decision::Append(Fact::ModeratorRemoved {
-                    live_id: live_id.clone(),
+                    live_id: owner.to_owned(),
                     moderator_id: moderator_id.clone(),
                 }))
             }

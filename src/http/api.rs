@@ -869,23 +869,38 @@ async fn add_moderator(
 const MODERATOR_NAME_MAX: usize = 40;
 
 /// `GET /api/v1/lives/{id}/moderators` (the admin, the live's key or its host
-/// key): its moderators by name, in the order they were added.
+/// key): the moderators by name of its host in its campaign, whose links open
+/// all of the host's lives there, oldest first, each with the live it was
+/// made on (`live_id`).
 async fn list_moderators(
     State(app): State<AppState>,
     Path(live_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     app.require_host(&headers, Some(&live_id))?;
-    let list: Vec<Value> = app
-        .views
-        .with_live(&live_id, |l| l.moderators.iter().map(moderator_json).collect())
-        .ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let lives =
+        app.views.host_lives(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
+    let mut all: Vec<(String, crate::domain::Moderator)> = lives
+        .iter()
+        .filter_map(|l| app.views.with_live(&l.id, |v| v.moderators.clone()).map(|m| (l.id.clone(), m)))
+        .flat_map(|(id, list)| list.into_iter().map(move |m| (id.clone(), m)))
+        .collect();
+    all.sort_by_key(|(_, m)| m.created_at);
+    let list: Vec<Value> = all
+        .iter()
+        .map(|(id, m)| {
+            let mut v = moderator_json(m);
+            v["live_id"] = json!(id);
+            v
+        })
+        .collect();
     Ok(axum::Json(json!({ "moderators": list })).into_response())
 }
 
 /// `DELETE /api/v1/lives/{id}/moderators/{moderator_id}` (the admin, the
-/// live's key or its host key): that moderator's link stops working at once;
-/// what they did stays written under their name.
+/// live's key or its host key): that moderator's link (made on this live or on
+/// another of its host's in the campaign) stops working at once; what they did
+/// stays written under their name.
 async fn remove_moderator(
     State(app): State<AppState>,
     Path((live_id, moderator_id)): Path<(String, String)>,

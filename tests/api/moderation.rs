@@ -1704,11 +1704,29 @@ async fn moderators_by_name_each_have_their_own_link_and_sign_what_they_do() {
     assert_eq!(by(&list, &zoe), json!({"role": "moderator", "name": "Max", "moderator_id": max_id}), "{list}");
     assert_eq!(by(&list, &bob), json!({"role": "host"}), "{list}");
 
-    // Max's link taken back: it stops at once, Léa's goes on; what Max did
-    // stays his.
+    // The host's next live: their moderators' links open it, its space lists
+    // them, each name once among the host's lives.
+    let next = app.live(&live.campaign_id, json!({"host": "corentin "})).await;
+    let next_mods = format!("/api/v1/lives/{}/moderators", next.id);
+    let (_, list) = app.request(reqwest::Method::GET, &next_mods, Some(&host), &[], None).await;
+    let named: Vec<(&str, &str)> = list["moderators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["name"].as_str().unwrap(), m["live_id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(named, [("Léa", live.id.as_str()), ("Max", live.id.as_str())], "{list}");
+    let (s, v) = app.post(&next_mods, Some(&host), json!({"name": "max"})).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::CONFLICT, Some("moderator_name_taken")), "{v}");
+    let next_moderation = format!("/api/v1/lives/{}/moderation", next.id);
+    let (s, m) = app.request(reqwest::Method::GET, &next_moderation, Some(&lea_key), &[], None).await;
+    assert_eq!((s, &m["you"]["name"]), (StatusCode::OK, &json!("Léa")), "{m}");
+
+    // Max's link taken back (from the host's next live): it stops at once,
+    // Léa's goes on; what Max did stays his.
     let (s, v) = app.request(reqwest::Method::DELETE, &format!("{mods}/{max_id}"), Some(&lea_key), &[], None).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
-    let (s, v) = app.request(reqwest::Method::DELETE, &format!("{mods}/{max_id}"), Some(&host), &[], None).await;
+    let (s, v) = app.request(reqwest::Method::DELETE, &format!("{next_mods}/{max_id}"), Some(&host), &[], None).await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
     let (s, v) = app.request(reqwest::Method::DELETE, &format!("{mods}/{max_id}"), Some(&host), &[], None).await;
     assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("moderator_not_found")), "{v}");
