@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calendar;
 pub mod chat;
 pub mod embed;
+pub mod human;
 pub mod integrations;
 pub mod limits;
 pub mod media;
@@ -36,12 +37,12 @@ pub fn router(state: AppState) -> Router {
         .merge(chat::router())
         .merge(calendar::router())
         .merge(media::router())
-        .merge(embed::router())
+        .merge(embed::router().route_layer(axum::middleware::from_fn(human::pages)))
         .merge(admin::router())
         .merge(ws::router())
-        .merge(overlay::router())
+        .merge(overlay::router().route_layer(axum::middleware::from_fn(human::pages)))
         .merge(integrations::router())
-        .merge(pages::router())
+        .merge(pages::router().route_layer(axum::middleware::from_fn(human::pages)))
         .merge(metrics::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found("not_found", "no such endpoint") })

@@ -1592,3 +1592,42 @@ async fn the_campaign_page_draws_the_collection_day_by_day() {
     })
     .await;
 }
+
+/// A wrong or replaced link opened by a person is a page in its language, not
+/// the API's JSON: a live gone, an overlay's old token (see-through in OBS),
+/// the counter on a charity's site; a script still gets the JSON.
+#[tokio::test]
+async fn a_wrong_link_is_a_page_that_says_so() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    with_browser(async |b| {
+        let said = "return [document.title, document.querySelector('h1').textContent, \
+                    document.querySelector('section p').textContent, document.body.hidden]";
+        b.goto(&format!("{}/lives/nope?lang=en", app.base)).await;
+        assert_eq!(
+            b.js(said).await,
+            json!([
+                "Not found",
+                "Not found",
+                "This live or campaign does not exist, or no longer does. Check the link you were given.",
+                false
+            ])
+        );
+        b.goto(&format!("{}/overlay/lives/{}/alert?token=ot_old", app.base, live.id)).await;
+        assert_eq!(
+            b.js(said).await,
+            json!([
+                "Lien non valide",
+                "Lien non valide",
+                "Ce lien n'est pas, ou plus, valide\u{a0}: il a pu être remplacé par un nouveau. Demandez le lien du \
+                 moment à qui vous l'a donné.",
+                false
+            ])
+        );
+        b.goto(&format!("{}/campaigns/nope/embed", app.base)).await;
+        assert_eq!(b.js("return document.querySelector('h1').textContent").await, "Introuvable");
+    })
+    .await;
+    let (s, v) = app.get(&format!("/overlay/lives/{}/alert?token=ot_old", live.id)).await;
+    assert_eq!((s, &v["error"]), (StatusCode::UNAUTHORIZED, &json!("unauthorized")), "{v}");
+}
