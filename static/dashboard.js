@@ -1005,19 +1005,7 @@
   // one's link taken back in two clicks (the host makes them in their space).
   function liveModerators(card) {
     return api("GET", "/api/v1/lives/" + encodeURIComponent(card.dataset.live) + "/moderators").then(function (v) {
-      var ul = card.querySelector('[data-f="moderators"]');
-      ul.textContent = "";
-      if (!v.moderators.length) ul.appendChild(make("li", "help", T.noModerators));
-      v.moderators.forEach(function (m) {
-        var li = make("li");
-        li.dataset.id = m.id;
-        li.appendChild(make("strong", null, m.name));
-        li.appendChild(document.createTextNode(" "));
-        li.appendChild(make("span", "badge", T.moderatorSince(when(m.created_at))));
-        li.appendChild(document.createTextNode(" "));
-        li.appendChild(actionButton("remove-moderator", m.id, T.removeModerator));
-        ul.appendChild(li);
-      });
+      cagnotteModerators(card.querySelector('[data-f="moderators"]'), v.moderators, T, when, actionButton);
     }).catch(fail);
   }
   // A live's rewards, in its card's "Contreparties" (shared.js, as the host's

@@ -315,7 +315,9 @@
         li.appendChild(make("small", "badge", T.onAirAt(fmtTime.format(new Date(Date.parse(d.at) + moderation.delay_seconds * 1000)))));
       }
       li.appendChild(document.createTextNode(" "));
-      if (moderation.mode === "manual") li.appendChild(button("approve", d.id, T.approve));
+      // Whatever the mode now: a text held before moderation was turned off
+      // (or put on a delay) waits for it.
+      li.appendChild(button("approve", d.id, T.approve));
       if (d.message_text) li.appendChild(button("hide-message", d.id, T.hideMessage));
       if (d.donor_name && !d.anonymous) li.appendChild(button("hide-donor", d.id, T.hideDonor));
       ul.appendChild(li);
@@ -350,7 +352,7 @@
       tr.appendChild(make("td", "num amount", money(d.amount)));
       cagnotteStatusCell(tr, status, d, T);
       var acts = make("td", "actions");
-      if (d.moderation === "pending" && moderation.mode === "manual") acts.appendChild(button("approve", d.id, T.approve));
+      if (d.moderation === "pending") acts.appendChild(button("approve", d.id, T.approve));
       if (d.donor_name && !d.anonymous && !d.donor_hidden) acts.appendChild(button("hide-donor", d.id, T.hideDonor));
       if (d.message_text && !d.message_hidden) acts.appendChild(button("hide-message", d.id, T.hideMessage));
       // A hiding undone: the name or the words back on air.
@@ -524,18 +526,7 @@
   function renderModerators() {
     var you = moderation.you;
     if (you && you.name) el("moderator-help").textContent = T.youModerate(you.name);
-    var ul = el("moderator-list");
-    ul.textContent = "";
-    if (!moderators.length) { ul.appendChild(make("li", "help", T.noModerators)); return; }
-    moderators.forEach(function (m) {
-      var li = make("li");
-      li.dataset.id = m.id;
-      li.appendChild(make("strong", null, m.name));
-      li.appendChild(make("span", "badge", T.moderatorSince(when(Date.parse(m.created_at)))));
-      li.appendChild(document.createTextNode(" "));
-      li.appendChild(button("remove-moderator", m.id, T.removeModerator));
-      ul.appendChild(li);
-    });
+    cagnotteModerators(el("moderator-list"), moderators, T, function (iso) { return when(Date.parse(iso)); }, button);
   }
 
   // The live's milestones by amount: reached, or what is left; one not reached

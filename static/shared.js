@@ -24,12 +24,16 @@ function cagnotteRequest(method, path, payload, headers, credentials) {
   });
 }
 
-// Says `text` in the page's notice line (an error in red); nothing hides it.
+// Says `text` in the page's notice line (an error in red), which stays in
+// sight at the top of the window however far down the form that asked is; a
+// success fades after a few seconds, an error stays until the next notice.
 function cagnotteNotice(text, isError) {
   "use strict";
   var n = document.getElementById("notice");
   n.textContent = text;
-  n.className = "notice" + (isError ? " error" : "");
+  n.className = "notice";
+  void n.offsetWidth; // a new notice fades from the start again
+  n.className = "notice" + (isError ? " error" : " fades");
   n.hidden = !text;
 }
 //
@@ -79,6 +83,15 @@ var cagnotteExplain = (function () {
       nothing_to_hide: "rien à masquer\u00a0: choisissez le nom, le message ou les deux.",
       nothing_to_show: "rien à réafficher\u00a0: choisissez le nom, le message ou les deux.",
       nothing_to_rotate: "rien à remplacer\u00a0: choisissez la clé, le lien d'overlay ou le lien hôte.",
+      moderator_name_taken: "l'hôte a déjà un modérateur de ce nom\u00a0: choisissez-en un autre (ou retirez d'abord son lien).",
+      too_many_moderators: function (b) { return "ce live a déjà " + b.max + " modérateurs à leur nom\u00a0: retirez d'abord le lien de l'un d'eux."; },
+      moderator_not_found: "ce modérateur est introuvable (son lien est déjà retiré\u00a0?). Rechargez la page.",
+      donor_not_found: "aucun don ne porte encore ce nom (tel qu'il a été donné, sans tenir compte des majuscules).",
+      host_not_found: "aucun live de cette campagne n'a cet hôte.",
+      invalid_vote: "ce sondage n'a pas cette option.",
+      idempotency_conflict: "cette clé d'idempotence a déjà servi pour une autre demande.",
+      unauthorized: "cette clé ou ce lien ne fonctionne plus (remplacé ou retiré)\u00a0: demandez-en un nouveau.",
+      internal: "le serveur a rencontré une erreur. Réessayez, et prévenez les organisateurs si elle revient.",
       donation_refunded: "ce don a été remboursé\u00a0: son alerte n'est plus montrée.",
       text_pending: "le texte de ce don attend d'être validé\u00a0: validez-le ou masquez-le d'abord.",
       challenge_over: "ce défi est terminé\u00a0: réussi, annulé ou son temps écoulé.",
@@ -345,6 +358,32 @@ function cagnotteStatusCell(tr, status, d, labels) {
     td.appendChild(by);
   }
   return td;
+}
+
+// A host's moderators by name in the list `ul`: each one's name, since when
+// (`when(iso)`) and the button that takes their link back (`button(act, id,
+// label)`, act `remove-moderator`); `labels`: `noModerators`,
+// `moderatorSince(date)`, `removeModerator`.
+function cagnotteModerators(ul, list, labels, when, button) {
+  "use strict";
+  var make = function (tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text !== undefined) n.textContent = text;
+    return n;
+  };
+  ul.textContent = "";
+  if (!list.length) ul.appendChild(make("li", "help", labels.noModerators));
+  list.forEach(function (m) {
+    var li = make("li");
+    li.dataset.id = m.id;
+    li.appendChild(make("strong", null, m.name));
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(make("span", "badge", labels.moderatorSince(when(m.created_at))));
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(button("remove-moderator", m.id, labels.removeModerator));
+    ul.appendChild(li);
+  });
 }
 
 // A donation's row as the organisers' table and the charity's show it, but

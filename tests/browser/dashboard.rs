@@ -826,7 +826,8 @@ async fn hiding_after_the_fact_updates_open_overlays_and_refund_updates_totals()
         click(b, "#donations tbody tr button[data-act=refund]").await;
         wait_text(b, "#donations tbody tr button[data-act=refund]", "Confirmer\u{a0}?").await;
         click(b, "#donations tbody tr button[data-act=refund]").await;
-        wait_text(b, "#donations tbody tr td.status", "Remboursé").await;
+        // Its state, and under it who hid its text: the organisers.
+        wait_text(b, "#donations tbody tr td.status", "Remboursépar l'organisation").await;
         wait_text(b, "#c-totals", &fr("Total 0,00_€ (dons 0,00_€ + abondés 0,00_€) — 0 don — objectif 1~000,00_€"))
             .await;
         let (_, l) = app.get(&format!("/api/v1/lives/{live_id}")).await;

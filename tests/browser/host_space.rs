@@ -638,6 +638,31 @@ async fn a_host_replaces_their_own_link() {
     .await;
 }
 
+/// A text held while the live asked for approval still waits once the host
+/// turned moderation off: the host's space still offers "Valider", and the
+/// text goes on air.
+#[tokio::test]
+async fn a_text_held_before_moderation_was_turned_off_is_still_approved() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    app.moderate(&live, json!({"mode": "manual"})).await;
+    let (_, d) = app
+        .donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": "Pour les Restos"}))
+        .await;
+    let zoe = d["donation"]["id"].as_str().unwrap().to_owned();
+    app.moderate(&live, json!({"mode": "off"})).await;
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        act(b, "#pending", "approve", &zoe).await;
+        wait_rows(b, &[["Zoé", "Pour les Restos", "7,00_€", "Affiché"]]).await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!(l["recent"][0]["message"], "Pour les Restos");
+    })
+    .await;
+}
+
 /// The host makes a link for their moderators in two clicks; opened with it,
 /// the space shows the held texts and the donations only, and approves and
 /// hides there.
