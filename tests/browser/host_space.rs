@@ -766,6 +766,18 @@ async fn a_moderator_by_name_signs_what_she_hides_and_is_taken_back_alone() {
         assert!(link.starts_with(&format!("{}/lives/{}/host?lang=fr#key=md_", app.base, live.id)), "{link}");
         wait_text(b, "#moderator-list li strong", "Léa").await;
         b.screenshot_element("#moderator-link-box", "host-moderators").await;
+        // A name taken: said in French, in sight however far down the form is.
+        fill(b, "#moderator-add input[name=name]", "LÉA").await;
+        click(b, "#moderator-add button[type=submit]").await;
+        wait_text(
+            b,
+            "#notice",
+            "Erreur\u{a0}: l'hôte a déjà un modérateur de ce nom\u{a0}: choisissez-en un autre (ou retirez d'abord son lien).",
+        )
+        .await;
+        let in_sight = "var r = document.getElementById('notice').getBoundingClientRect(); \
+                        return [window.scrollY > 500, r.top >= 0 && r.bottom <= window.innerHeight]";
+        assert_eq!(b.js(in_sight).await, json!([true, true]));
 
         // Léa's screen: under her name.
         b.goto("about:blank").await;
