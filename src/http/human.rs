@@ -109,6 +109,7 @@ fn page(status: StatusCode, code: &str, en: bool, path: &str) -> Page {
         "<!doctype html>\n<html lang=\"{lang}\">\n<head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"robots\" content=\"noindex\"><title>{title}</title>\
+         <link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">\
          <link rel=\"stylesheet\" href=\"/static/pages.css\"></head>\n\
          <body class=\"{class}\"><main><section class=\"card\"><h1>{title}</h1><p>{text}</p>\
          <p class=\"help\">{status} · <code>{code}</code></p></section></main>{script}</body>\n</html>\n",

@@ -45,6 +45,11 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router().route_layer(axum::middleware::from_fn(human::pages)))
         .merge(metrics::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
+        // What a browser asks of any page without an icon of its own (the overlays, the counter).
+        .route(
+            "/favicon.ico",
+            axum::routing::get(|headers: axum::http::HeaderMap| serve_static(Path("favicon.svg".to_owned()), headers)),
+        )
         .fallback(|| async { ApiError::not_found("not_found", "no such endpoint") })
         // After every route: it applies to the routes present (axum keeps the `Allow` header).
         .method_not_allowed_fallback(|| async {

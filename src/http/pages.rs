@@ -57,6 +57,7 @@ pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
         "shared.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/shared.js")),
         "stream.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/stream.js")),
         "pages.css" => ("text/css; charset=utf-8", include_bytes!("../../static/pages.css")),
+        "favicon.svg" => ("image/svg+xml", include_bytes!("../../static/favicon.svg")),
         _ => return None,
     })
 }

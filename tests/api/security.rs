@@ -746,4 +746,11 @@ async fn static_files_are_gzipped_for_who_takes_it_and_revalidated_by_their_etag
     // A sound is sent as it is.
     let ((s, enc, ..), wav) = get("/static/alert.wav", &[("accept-encoding", "gzip")]).await;
     assert_eq!((s, enc, wav.as_slice()), (StatusCode::OK, None, &include_bytes!("../../static/alert.wav")[..]));
+    // The pages' icon, also where a browser looks for one by itself.
+    for path in ["/static/favicon.svg", "/favicon.ico"] {
+        let res = app.client.get(format!("{}{path}", app.base)).send().await.unwrap();
+        let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!((res.status(), ct.as_deref()), (StatusCode::OK, Some("image/svg+xml")), "{path}");
+        assert_eq!(res.bytes().await.unwrap().as_ref(), include_bytes!("../../static/favicon.svg"));
+    }
 }
