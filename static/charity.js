@@ -95,7 +95,10 @@
     var t = campaign.totals;
     el("totals").textContent = T.totals(money(t.total), money(t.raised), money(t.matched), t.donations);
     el("goal").hidden = !campaign.goal;
-    if (campaign.goal) el("goal").textContent = T.goal(money(campaign.goal), Math.floor(t.total * 100 / campaign.goal));
+    if (campaign.goal) {
+      var share = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(Math.floor(t.total * 100 / campaign.goal));
+      el("goal").textContent = T.goal(money(campaign.goal), share);
+    }
     var tb = el("donations").tBodies[0];
     tb.textContent = "";
     list.donations.forEach(function (d) { tb.appendChild(cagnotteDonationRow(d, money, when, T)); });

@@ -15,6 +15,7 @@
   var currency = body.dataset.currency;
   var lang = body.dataset.lang === "en" ? "en" : "fr";
   var locale = lang === "en" ? "en-GB" : "fr-FR";
+  var grouped = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   var T = {
     fr: {
       badKey: "Cette clé n'ouvre pas ce live. Vérifiez-la auprès de l'organisation.",
@@ -249,7 +250,8 @@
     afterLive();
     el("totals").textContent = T.totals(money(t.total), money(t.raised), money(t.matched), t.donations);
     el("goal").hidden = !live.goal;
-    if (live.goal) el("goal").textContent = T.goal(money(live.goal), Math.floor(t.total * 100 / live.goal));
+    // "100 130 %" past a big goal, grouped as the overlays group it.
+    if (live.goal) el("goal").textContent = T.goal(money(live.goal), grouped.format(Math.floor(t.total * 100 / live.goal)));
     el("dock-url").value = dockUrl();
     // The live's stream link, unless the host is typing another.
     var stream = el("stream-form").elements.stream_url;

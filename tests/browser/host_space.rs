@@ -1362,9 +1362,25 @@ async fn the_host_s_space_fits_in_an_obs_dock() {
     let live = app.setup().await;
     let host = live.body["host_token"].as_str().unwrap().to_owned();
     app.donate_ok(&live, 1500).await;
+    // A held message of one long word, which must wrap in the dock; a goal of
+    // 1 € passed 2 200 times over.
+    app.moderate(&live, json!({"mode": "manual"})).await;
+    let long = "Unmessagetreslongsansaucunespace".repeat(3);
+    app.donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": long})).await;
+    let (s, v) = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/lives/{}/goal", live.id),
+            Some(&host),
+            &[],
+            Some(json!({"goal": 100}).to_string()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     with_browser(async |b| {
         b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
         wait_ready(b).await;
+        assert_eq!(text(b, "#goal").await, fr("Objectif 1,00_€_: 2~200_%"));
         let dock = input_value(b, "#dock-url").await;
         assert_eq!(dock, format!("{}/lives/{}/host?lang=fr&dock=1&follow=host#key={host}", app.base, live.id));
         assert_eq!(b.js("return document.body.classList.contains('dock')").await, false);
