@@ -59,10 +59,28 @@ pub fn router(state: AppState) -> Router {
                 "this endpoint does not take this method; the Allow header lists those it takes",
             )
         })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), known_token))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(gzip_large))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::edge))
         .with_state(state)
+}
+
+/// A request to the API carrying a token that is none of ours is refused as
+/// such (`401`) before its body is read: an integrator with a wrong or
+/// replaced key hears about the key, not about a field of the body.
+async fn known_token(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if req.uri().path().starts_with("/api/v1/")
+        && let Some(token) = auth::bearer(req.headers())
+        && app.identify(token).is_none()
+    {
+        return ApiError::unauthorized("this token is not valid").into_response();
+    }
+    next.run(req).await
 }
 
 /// Path parameters, with a malformed path (say, a percent-encoded byte that is

@@ -364,3 +364,24 @@ async fn wrong_methods_bad_paths_and_non_object_bodies_get_the_error_shape() {
     assert_eq!(v["totals"], json!({"raised": 0, "matched": 0, "total": 0, "donations": 0}));
     assert_eq!(app.events(&live, 0).await, before);
 }
+
+/// A wrong or replaced key is said as such before anything the body holds:
+/// the same request with the right key is refused for its body; nothing is
+/// written either way.
+#[tokio::test]
+async fn a_wrong_key_is_refused_before_its_body_is_read() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    for (path, body) in [
+        ("/api/v1/campaigns".to_owned(), json!({})),
+        (format!("/api/v1/lives/{}/donations", live.id), json!({"amount": "x"})),
+        (format!("/api/v1/lives/{}/moderators", live.id), json!({"name": ""})),
+    ] {
+        let (s, v) = app.post(&path, Some("ck_not_a_key_of_ours"), body.clone()).await;
+        assert_eq!((s, v["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")), "{path}: {v}");
+        let (s, v) = app.post(&path, Some(ADMIN), body).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {v}");
+    }
+    let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(l["totals"]["donations"], 0);
+}
