@@ -67,20 +67,28 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// A request to the API carrying a token that is none of ours is refused as
-/// such (`401`) before its body is read: an integrator with a wrong or
-/// replaced key hears about the key, not about a field of the body.
+/// such (`401`), whatever else was wrong with it: an integrator with a wrong or
+/// replaced key hears about the key, not about a field of the body. Looked at
+/// only when the answer is a refusal (which wrote nothing), so that the
+/// requests that go through pay nothing for it.
 async fn known_token(
     axum::extract::State(app): axum::extract::State<AppState>,
     req: Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    if req.uri().path().starts_with("/api/v1/")
-        && let Some(token) = auth::bearer(req.headers())
-        && app.identify(token).is_none()
-    {
-        return ApiError::unauthorized("this token is not valid").into_response();
+    let api = req.uri().path().starts_with("/api/v1/");
+    // A header value is shared bytes: kept without a copy.
+    let auth = api.then(|| req.headers().get(header::AUTHORIZATION).cloned()).flatten();
+    let res = next.run(req).await;
+    let refused = res.status().is_client_error() && res.status() != axum::http::StatusCode::UNAUTHORIZED;
+    if let Some(auth) = auth.filter(|_| refused) {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, auth);
+        if auth::bearer(&headers).is_some_and(|token| app.identify(token).is_none()) {
+            return ApiError::unauthorized("this token is not valid").into_response();
+        }
     }
-    next.run(req).await
+    res
 }
 
 /// Path parameters, with a malformed path (say, a percent-encoded byte that is
