@@ -22,7 +22,7 @@
       importPreview: function (n, total) { return n + (n > 1 ? " dons" : " don") + " pour " + total + " dans ce fichier."; },
       importGo: function (n) { return "Importer " + n + (n > 1 ? " dons" : " don"); },
       importBad: function (lines) { return "rien n'est importé\u00a0: " + lines.join("\u00a0; ") + "."; },
-      importLine: function (n, cell) { return "ligne " + n + ", montant invalide « " + cell + " »"; },
+      importLine: function (n, cell) { return "ligne " + n + ", montant invalide «\u00a0" + cell + "\u00a0»"; },
       importEmpty: "ce fichier ne contient aucun don.",
       importProgress: function (i, n) { return "Import\u00a0: " + i + " / " + n + "…"; },
       imported: function (added, again) {
@@ -38,10 +38,10 @@
       erasedDone: "Nom et message effacés. Pensez aux exports et sauvegardes déjà faits.",
       eraseDonor: "Effacer ses données (tous ses dons)",
       eraseDonorWarn: function (name) {
-        return "Le nom et le message de chaque don au nom de « " + name + " » (sans égard aux majuscules), dans toutes les collectes, seront effacés pour de bon\u00a0; les montants restent comptés. Cliquez de nouveau pour confirmer.";
+        return "Le nom et le message de chaque don au nom de «\u00a0" + name + "\u00a0» (sans égard aux majuscules), dans toutes les collectes, seront effacés pour de bon\u00a0; les montants restent comptés. Cliquez de nouveau pour confirmer.";
       },
       erasedDonor: function (n, name) {
-        return (n > 1 ? n + " dons au nom de « " + name + " » effacés" : "1 don au nom de « " + name + " » effacé") +
+        return (n > 1 ? n + " dons au nom de «\u00a0" + name + "\u00a0» effacés" : "1 don au nom de «\u00a0" + name + "\u00a0» effacé") +
           ". Pensez aux exports et sauvegardes déjà faits.";
       },
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé", st_test: "Test",
@@ -52,8 +52,8 @@
       confirm: "Confirmer\u00a0?", edit: "Modifier", remove: "Supprimer", copy: "Copier",
       rotateLink: "L'ancien lien cessera de fonctionner tout de suite, y compris dans OBS\u00a0: cliquez encore pour confirmer.",
       monthLinks: "Liens du mois",
-      renamed: function (from, to, n) { return "« " + from + " » s'appelle désormais « " + to + " » sur " + (n > 1 ? "ses " + n + " lives." : "son live."); },
-      renameJoins: function (to) { return "« " + to + " » anime déjà des lives\u00a0: les liens hôte des deux ouvriront les lives des deux. Cliquez de nouveau pour confirmer."; },
+      renamed: function (from, to, n) { return "«\u00a0" + from + "\u00a0» s'appelle désormais «\u00a0" + to + "\u00a0» sur " + (n > 1 ? "ses " + n + " lives." : "son live."); },
+      renameJoins: function (to) { return "«\u00a0" + to + "\u00a0» anime déjà des lives\u00a0: les liens hôte des deux ouvriront les lives des deux. Cliquez de nouveau pour confirmer."; },
       renameSame: "C'est déjà son nom.", rename: "Renommer",
       rotateKey: "L'ancienne clé sera refusée tout de suite\u00a0: cliquez encore pour confirmer.",
       rotateHost: "L'ancien lien hôte cessera de fonctionner tout de suite\u00a0: cliquez encore pour confirmer.",
@@ -66,7 +66,7 @@
       cancelLive: "Annuler ce live", restoreLive: "Rétablir ce live",
       pauseAlerts: "Mettre les alertes en pause", resumeAlerts: "Reprendre les alertes", alertSkipped: "Alerte passée.",
       cancelWarn: "Un live annulé sort du programme, des liens de suivi, du calendrier et du choix des intégrations de la campagne\u00a0; ses dons restent comptés. Cliquez de nouveau pour confirmer.",
-      liveCancelled: "Live annulé\u00a0: il est marqué « Annulé » sur les pages publiques et dans les agendas.", liveRestored: "Live rétabli.",
+      liveCancelled: "Live annulé\u00a0: il est marqué «\u00a0Annulé\u00a0» sur les pages publiques et dans les agendas.", liveRestored: "Live rétabli.",
       noModerators: "Aucun modérateur à son nom. L'hôte en fait dans son espace.",
       moderatorSince: function (d) { return "depuis le " + d; }, removeModerator: "Retirer son lien",
       moderatorRemoved: function (n) { return "Lien de " + n + " retiré\u00a0: il ne fonctionne plus."; },

@@ -27,7 +27,7 @@
       liveEnded: "Le live est terminé\u00a0: les overlays et les pages le disent.",
       liveExtended: function (end) { return "Le live continue jusqu'à " + end + "."; },
       ending: function (m) {
-        return "Fin prévue dans " + m + " min\u00a0: « Prolonger » si le live continue (la fin est annoncée sur le salon de la communauté).";
+        return "Fin prévue dans " + m + " min\u00a0: «\u00a0Prolonger\u00a0» si le live continue (la fin est annoncée sur le salon de la communauté).";
       },
       error: "Erreur\u00a0: ", saved: "Enregistré.", testSent: "Alerte de test envoyée à vos overlays.",
       confirm: "Confirmer\u00a0?", approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message",

@@ -62,10 +62,10 @@ var cagnotteExplain = (function () {
       invalid_field: function (b) {
         if (b.field === "tag") return "le mot-clé doit avoir des lettres (des chiffres seuls se liraient comme le numéro d'une option de sondage).";
         if (b.field === "quantity") return "la quantité va de 1 à 10 000 (vide\u00a0: sans limite).";
-        return "le champ « " + (FIELDS[b.field] || b.field) + " » est refusé\u00a0: vide, trop long ou avec un caractère invisible.";
+        return "le champ «\u00a0" + (FIELDS[b.field] || b.field) + "\u00a0» est refusé\u00a0: vide, trop long ou avec un caractère invisible.";
       },
       too_many_rewards: function (b) {
-        return "ce live propose déjà " + b.max + " contreparties\u00a0: cliquez « Ne plus proposer » sur l'une d'elles d'abord.";
+        return "ce live propose déjà " + b.max + " contreparties\u00a0: cliquez «\u00a0Ne plus proposer\u00a0» sur l'une d'elles d'abord.";
       },
       currency_mismatch: function (b) { return "la devise doit être celle de la campagne (" + b.expected + ")."; },
       invalid_query: function (b) { return "recherche trop longue\u00a0: " + b.max + " caractères au plus."; },
@@ -73,7 +73,7 @@ var cagnotteExplain = (function () {
       invalid_currency: "devise inconnue\u00a0: un code à trois lettres comme EUR, GBP ou USD.",
       storage_unavailable: "le serveur n'a pas pu écrire sur son disque\u00a0: rien n'a été enregistré. Réessayez plus tard.",
       shutting_down: "le serveur s'arrête\u00a0: réessayez dans un instant.",
-      invalid_url: "l'adresse doit être une URL complète, qui commence par « http » ou « https ».",
+      invalid_url: "l'adresse doit être une URL complète, qui commence par «\u00a0http\u00a0» ou «\u00a0https\u00a0».",
       invalid_time: "date invalide, ou une fin qui ne vient pas après le début.",
       invalid_ratio: "ratio invalide\u00a0: deux nombres entiers de 1 à 1000.",
       invalid_provider: "prestataire inconnu\u00a0: Stripe, Tiltify, Ko-fi, HelloAsso, Twitch ou générique.",
@@ -1219,7 +1219,7 @@ function cagnotteReport(r, campaign, lang, money, when) {
 var cagnotteReconcileWords = {
   fr: {
     summary: function (rows, ref, amount, matched) {
-      return rows + (rows > 1 ? " paiements" : " paiement") + " dans l'export (colonnes « " + ref + " » et « " + amount + " »)\u00a0: " +
+      return rows + (rows > 1 ? " paiements" : " paiement") + " dans l'export (colonnes «\u00a0" + ref + "\u00a0» et «\u00a0" + amount + "\u00a0»)\u00a0: " +
         matched + (matched > 1 ? " retrouvés" : " retrouvé") + " parmi les dons, au centime.";
     },
     allGood: "Tout concorde.",

@@ -177,7 +177,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("hook_lang", "Langue des phrases", "Lines' language"),
     (
         "hook_hint",
-        "Discord\u{a0}: Paramètres du salon → Intégrations → Webhooks → Copier l'URL. Slack\u{a0}: une app « Incoming Webhooks ». Les noms et messages y paraissent comme sur les overlays\u{a0}; un remboursement n'y est pas annoncé.",
+        "Discord\u{a0}: Paramètres du salon → Intégrations → Webhooks → Copier l'URL. Slack\u{a0}: une app «\u{a0}Incoming Webhooks\u{a0}». Les noms et messages y paraissent comme sur les overlays\u{a0}; un remboursement n'y est pas annoncé.",
         "Discord: channel settings → Integrations → Webhooks → Copy URL. Slack: an \"Incoming Webhooks\" app. Names and messages show as on the overlays; a refund is not announced.",
     ),
     ("edit_subscriber", "Modifier un destinataire", "Edit a receiver"),
@@ -213,7 +213,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("series", "Les lives créés", "The lives created"),
     (
         "series_help",
-        "Chacun a son lien d'overlay et son lien d'espace animateur, affichés une seule fois\u{a0}: copiez-les maintenant. Le lien ci-dessus suit l'hôte de l'un à l'autre\u{a0}; pour un lien qui montre toute la campagne\u{a0}: « Nouveau lien d'overlay de la campagne ».",
+        "Chacun a son lien d'overlay et son lien d'espace animateur, affichés une seule fois\u{a0}: copiez-les maintenant. Le lien ci-dessus suit l'hôte de l'un à l'autre\u{a0}; pour un lien qui montre toute la campagne\u{a0}: «\u{a0}Nouveau lien d'overlay de la campagne\u{a0}».",
         "Each has its own overlay link and host's space link, shown once: copy them now. The link above follows the host from one to the next; for a link that shows the whole campaign: \"New campaign overlay link\".",
     ),
     (
@@ -341,7 +341,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("alerts_control", "Alertes à l'écran", "Alerts on screen"),
     (
         "alerts_control_help",
-        "Un moment grave, un invité qui parle\u{a0}: mettez les alertes en pause. Les dons comptent toujours et leurs alertes attendent la reprise. « Passer » retire tout de suite l'alerte affichée.",
+        "Un moment grave, un invité qui parle\u{a0}: mettez les alertes en pause. Les dons comptent toujours et leurs alertes attendent la reprise. «\u{a0}Passer\u{a0}» retire tout de suite l'alerte affichée.",
         "A serious moment, a guest speaking: pause the alerts. Donations still count and their alerts wait for you to resume. \u{201c}Skip\u{201d} takes the alert on screen off at once.",
     ),
     ("skip_alert", "Passer l'alerte affichée", "Skip the alert on screen"),
@@ -369,13 +369,13 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     (
         "obs_dock_help",
-        "Dans OBS\u{a0}: Docks → Docks de navigateur personnalisés, un nom (« Cagnotte ») et ce lien. Vous y gardez sous la main les totaux, la pause des alertes, les textes en attente, les dons et l'alerte de test, d'un live à l'autre de la campagne. Il contient votre clé\u{a0}: ne le montrez pas à l'écran.",
+        "Dans OBS\u{a0}: Docks → Docks de navigateur personnalisés, un nom («\u{a0}Cagnotte\u{a0}») et ce lien. Vous y gardez sous la main les totaux, la pause des alertes, les textes en attente, les dons et l'alerte de test, d'un live à l'autre de la campagne. Il contient votre clé\u{a0}: ne le montrez pas à l'écran.",
         "In OBS: Docks → Custom Browser Docks, a name (\u{201c}Cagnotte\u{201d}) and this link. It keeps the totals, the alerts' pause, the held texts, the donations and the test alert at hand, from one live of the campaign to the next. It holds your key: do not show it on stream.",
     ),
     ("obs_dock_url", "Lien du dock", "Dock link"),
     (
         "media_help",
-        "Vos GIF, images (PNG, JPEG, WebP) et sons (MP3, Ogg, WAV), 8 Mo au plus chacun, pour toute la campagne. Choisissez-les ensuite dans « Personnaliser » (l'image et le son de chaque alerte, des grandes alertes, des paliers), et les logos des sponsors dans leurs abondements.",
+        "Vos GIF, images (PNG, JPEG, WebP) et sons (MP3, Ogg, WAV), 8 Mo au plus chacun, pour toute la campagne. Choisissez-les ensuite dans «\u{a0}Personnaliser\u{a0}» (l'image et le son de chaque alerte, des grandes alertes, des paliers), et les logos des sponsors dans leurs abondements.",
         "Your GIFs, images (PNG, JPEG, WebP) and sounds (MP3, Ogg, WAV), at most 8 MB each, for the whole campaign. Then pick them in \u{201c}Customize\u{201d} (each alert's image and sound, a big alert's, a milestone's), and the sponsors' logos in their matches.",
     ),
     ("media_file", "Fichier", "File"),
@@ -457,7 +457,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("challenges", "Défis", "Challenges"),
     (
         "milestones_help",
-        "Un palier du live\u{a0}: « à 200 € je me teins les cheveux en rose ». Vos overlays le marquent sur la barre d'objectif, nomment le prochain, et l'annoncent une fois atteint\u{a0}; la page publique les liste.",
+        "Un palier du live\u{a0}: «\u{a0}à 200 € je me teins les cheveux en rose\u{a0}». Vos overlays le marquent sur la barre d'objectif, nomment le prochain, et l'annoncent une fois atteint\u{a0}; la page publique les liste.",
         "A milestone of the live: \"at €200 I dye my hair pink\". Your overlays mark it on the goal bar, name the next one, and announce it once reached; the public page lists them.",
     ),
     ("milestone_label", "Palier", "Milestone"),
@@ -466,7 +466,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("add_milestone", "Ajouter le palier", "Add the milestone"),
     (
         "challenges_help",
-        "Un défi lancé en direct\u{a0}: « 50 € de plus en 15 minutes et je chante ». Vos overlays l'affichent sous la barre d'objectif avec le temps qui reste, et annoncent sa réussite.",
+        "Un défi lancé en direct\u{a0}: «\u{a0}50 € de plus en 15 minutes et je chante\u{a0}». Vos overlays l'affichent sous la barre d'objectif avec le temps qui reste, et annoncent sa réussite.",
         "A challenge set on air: \"€50 more in 15 minutes and I sing\". Your overlays show it under the goal bar with the time left, and announce it when it is met.",
     ),
     ("challenge_label", "Défi", "Challenge"),
@@ -477,7 +477,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("polls", "Sondages", "Polls"),
     (
         "polls_help",
-        "Une question à vos donateurs\u{a0}: « Quel jeu ensuite\u{a0}? ». Chaque option reçoit un mot-clé (#zelda)\u{a0}: un don dont le message le contient (ou le numéro de l'option, #2) compte pour elle, de son montant. Vos overlays et la page publique affichent le sondage, puis son résultat.",
+        "Une question à vos donateurs\u{a0}: «\u{a0}Quel jeu ensuite\u{a0}?\u{a0}». Chaque option reçoit un mot-clé (#zelda)\u{a0}: un don dont le message le contient (ou le numéro de l'option, #2) compte pour elle, de son montant. Vos overlays et la page publique affichent le sondage, puis son résultat.",
         "A question for your donors: \"Which game next?\". Each option gets a keyword (#zelda): a donation whose message has it (or the option's number, #2) counts for it, by its amount. Your overlays and the public page show the poll, then its result.",
     ),
     ("poll_question", "Question", "Question"),
@@ -488,7 +488,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("draws", "Tirages au sort", "Prize draws"),
     (
         "draws_help",
-        "Un lot tiré au sort parmi les dons de ce live\u{a0}: « un dessin original parmi les dons de 10 € et plus ». Le tirage a lieu aussitôt, au hasard\u{a0}; un don remboursé n'y entre pas, un don déjà gagnant non plus. Vos overlays annoncent le gagnant\u{a0}; son nom réel et son don sont ici, pour le contacter par la plateforme de paiement. Les règles du tirage (et leur conformité au droit de votre pays) sont celles de l'organisation.",
+        "Un lot tiré au sort parmi les dons de ce live\u{a0}: «\u{a0}un dessin original parmi les dons de 10 € et plus\u{a0}». Le tirage a lieu aussitôt, au hasard\u{a0}; un don remboursé n'y entre pas, un don déjà gagnant non plus. Vos overlays annoncent le gagnant\u{a0}; son nom réel et son don sont ici, pour le contacter par la plateforme de paiement. Les règles du tirage (et leur conformité au droit de votre pays) sont celles de l'organisation.",
         "A prize drawn among this live's donations: \"an original drawing among the gifts of €10 and more\". It is drawn at once, at random; a refunded donation does not enter, nor one that already won. Your overlays announce the winner; their real name and donation are here, to reach them through the payment provider. The draw's rules (and their compliance with your country's law) are the organisers'.",
     ),
     ("draw_prize", "Lot", "Prize"),
@@ -515,7 +515,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("rewards", "Contreparties", "Rewards"),
     (
         "rewards_help",
-        "Ce que vous donnez en échange d'un don d'au moins un montant\u{a0}: « un portrait dessiné en direct, dès 30 € ». Chacune a un mot-clé, le vôtre ou tiré de son titre (#portrait)\u{a0}: un don assez grand dont le message le contient la prend, tant qu'il en reste. La page publique les affiche\u{a0}; ci-dessous, ce qu'il vous reste à faire.",
+        "Ce que vous donnez en échange d'un don d'au moins un montant\u{a0}: «\u{a0}un portrait dessiné en direct, dès 30 €\u{a0}». Chacune a un mot-clé, le vôtre ou tiré de son titre (#portrait)\u{a0}: un don assez grand dont le message le contient la prend, tant qu'il en reste. La page publique les affiche\u{a0}; ci-dessous, ce qu'il vous reste à faire.",
         "What you give in return for a gift of at least an amount: \"a portrait drawn on stream, from €30\". Each has a keyword, yours or one from its title (#portrait): a gift large enough whose message has it claims one, while some are left. The public page shows them; below, what you still have to do.",
     ),
     ("reward_title", "Contrepartie", "Reward"),
@@ -533,13 +533,13 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     (
         "rewards_dashboard_help",
-        "Ce que l'hôte donne en échange d'un don d'au moins un montant\u{a0}: un don assez grand dont le message contient le mot-clé de la contrepartie la prend, tant qu'il en reste. L'hôte les gère depuis son espace\u{a0}; ici, l'organisation en propose, arrête d'en proposer et coche « Fait » pour un hôte qui ne le peut pas.",
+        "Ce que l'hôte donne en échange d'un don d'au moins un montant\u{a0}: un don assez grand dont le message contient le mot-clé de la contrepartie la prend, tant qu'il en reste. L'hôte les gère depuis son espace\u{a0}; ici, l'organisation en propose, arrête d'en proposer et coche «\u{a0}Fait\u{a0}» pour un hôte qui ne le peut pas.",
         "What the host gives in return for a gift of at least an amount: a gift large enough whose message has the reward's keyword claims one, while some are left. The host handles them from their space; here, the organisers offer one, stop offering one and tick \"Done\" for a host who cannot.",
     ),
     ("host_link", "Lien de l'espace hôte", "Host's space link"),
     (
         "host_link_help",
-        "À donner à l'hôte du live\u{a0}: ses dons, la validation des messages, une alerte de test, un nouveau lien d'overlay. Il ne permet ni d'ajouter des dons ni d'en rembourser. Perdu, il se remplace par « Nouveau lien hôte ».",
+        "À donner à l'hôte du live\u{a0}: ses dons, la validation des messages, une alerte de test, un nouveau lien d'overlay. Il ne permet ni d'ajouter des dons ni d'en rembourser. Perdu, il se remplace par «\u{a0}Nouveau lien hôte\u{a0}».",
         "For the live's host: its donations, approving messages, a test alert, a new overlay link. It can neither add nor refund donations. If lost, \"New host link\" replaces it.",
     ),
     ("send_test_alert", "Envoyer une alerte de test", "Send a test alert"),
@@ -566,7 +566,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("hosts", "Hôtes", "Hosts"),
     (
         "hosts_help",
-        "Chaque hôte de plusieurs lives et ce qu'ils ont récolté. « Liens du mois » remplace le lien d'overlay et le lien d'espace hôte de son live du moment et donne, une fois, ceux qui suivent tous ses lives\u{a0}: l'overlay pour OBS et l'espace hôte. Les anciens liens de ce live cessent aussitôt de fonctionner.",
+        "Chaque hôte de plusieurs lives et ce qu'ils ont récolté. «\u{a0}Liens du mois\u{a0}» remplace le lien d'overlay et le lien d'espace hôte de son live du moment et donne, une fois, ceux qui suivent tous ses lives\u{a0}: l'overlay pour OBS et l'espace hôte. Les anciens liens de ce live cessent aussitôt de fonctionner.",
         "Each host of several lives and what they raised. \"Links for the month\" replaces the overlay link and the host's space link of their live of the moment and gives, once, those that follow all their lives: the overlay for OBS and the host's space. That live's old links stop working at once.",
     ),
     ("rename_host", "Renommer un hôte", "Rename a host"),
@@ -595,7 +595,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("exports", "Exports", "Exports"),
     (
         "exports_help",
-        "Pour un tableur\u{a0}: « pour Excel » s'ouvre d'un double clic, dates sur l'horloge de cet ordinateur. Les reçus fiscaux se font à partir de l'export des dons.",
+        "Pour un tableur\u{a0}: «\u{a0}pour Excel\u{a0}» s'ouvre d'un double clic, dates sur l'horloge de cet ordinateur. Les reçus fiscaux se font à partir de l'export des dons.",
         "For a spreadsheet: \u{201c}for Excel\u{201d} opens with a double click, its dates on this computer's clock. Tax receipts are made from the donations export.",
     ),
     ("charity_link", "Lien pour l'association", "Link for the charity"),
@@ -977,6 +977,9 @@ mod tests {
             chars
                 .windows(3)
                 .any(|w| w[0] == ' ' && "!?:;%".contains(w[1]) && (w[2].is_whitespace() || "\\)»".contains(w[2])))
+                // Guillemets hold their words with a no-break space.
+                || text.contains("« ")
+                || text.contains(" »")
         };
         let scripts = [
             ("overlay.js", include_str!("../../static/overlay.js")),
@@ -1015,6 +1018,7 @@ mod tests {
         }
         assert!(breaks("Confirmer ?") && breaks("Défi : ") && breaks("Erreur :\\n") && breaks("(0 %)"));
         assert!(!breaks("(!cagnotte, !top…)"));
+        assert!(breaks("« Dessin »") && !breaks("«\u{a0}Dessin\u{a0}»"));
         let thanks = LABELS.iter().find(|(k, _, _)| *k == "thanks_banner").map(|(_, fr, _)| *fr);
         assert!(thanks.is_some_and(|t| t.starts_with("Merci pour votre don\u{a0}!")));
     }

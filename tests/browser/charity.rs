@@ -249,7 +249,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         wait_text(b, "#c-name", "Restos").await;
         send(b, &gaps, "stripe").await;
         let expected = json!([
-            fr("3 paiements dans l'export (colonnes « Référence » et « Montant »)\u{a0}: 1 retrouvé parmi les dons, au centime. 3 écarts à vérifier\u{a0}:"),
+            fr("3 paiements dans l'export (colonnes «\u{a0}Référence\u{a0}» et «\u{a0}Montant\u{a0}»)\u{a0}: 1 retrouvé parmi les dons, au centime. 3 écarts à vérifier\u{a0}:"),
             [
                 ["Absent de Cagnotte", "pi_4", fr("12,00_€"), "", ""],
                 ["Montant différent", "pi_2", fr("8,00_€"), fr("7,00_€"), "Bo"],
@@ -294,7 +294,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         );
         // Compared again: it is found now.
         click(b, "#reconcile-form button[type=submit]").await;
-        wait_text(b, "#reconcile-summary", &fr("3 paiements dans l'export (colonnes « Référence » et « Montant »)\u{a0}: 2 retrouvés parmi les dons, au centime. 2 écarts à vérifier\u{a0}:")).await;
+        wait_text(b, "#reconcile-summary", &fr("3 paiements dans l'export (colonnes «\u{a0}Référence\u{a0}» et «\u{a0}Montant\u{a0}»)\u{a0}: 2 retrouvés parmi les dons, au centime. 2 écarts à vérifier\u{a0}:")).await;
 
         // An export that names its payer and its time: the live of that time,
         // the name and the message made public when the box is ticked.
@@ -342,7 +342,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         wait_state(b, "ready").await;
         send(b, &good, "").await;
         let expected = json!([
-            fr("7 paiements dans l'export (colonnes « id » et « amount »)\u{a0}: 7 retrouvés parmi les dons, au centime. Tout concorde."),
+            fr("7 paiements dans l'export (colonnes «\u{a0}id\u{a0}» et «\u{a0}amount\u{a0}»)\u{a0}: 7 retrouvés parmi les dons, au centime. Tout concorde."),
             []
         ]);
         eventually("the charity's comparison", WAIT, || async { (result(b).await == expected).then_some(()) }).await;
@@ -361,7 +361,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         b.js("var f = document.getElementById('reconcile-form'); f.elements.reference.value = 'Ref paiement'; f.elements.amount.value = 'Somme versée';").await;
         click(b, "#reconcile-form button[type=submit]").await;
         let expected = json!([
-            fr("7 paiements dans l'export (colonnes « Ref paiement » et « Somme versée »)\u{a0}: 7 retrouvés parmi les dons, au centime. Tout concorde."),
+            fr("7 paiements dans l'export (colonnes «\u{a0}Ref paiement\u{a0}» et «\u{a0}Somme versée\u{a0}»)\u{a0}: 7 retrouvés parmi les dons, au centime. Tout concorde."),
             []
         ]);
         eventually("the comparison by the chosen columns", WAIT, || async { (result(b).await == expected).then_some(()) }).await;

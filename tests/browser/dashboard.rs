@@ -900,11 +900,11 @@ async fn an_organiser_erases_every_gift_of_a_donor_in_two_clicks() {
         let button = format!("#donations tbody tr[data-id='{id}'] button[data-act=erase-donor]");
         b.screenshot_element("#donations", "dashboard-erase-donor").await;
         click(b, &button).await;
-        wait_text(b, "#notice", "Le nom et le message de chaque don au nom de « Margaux Petit » (sans égard aux majuscules), dans toutes les collectes, seront effacés pour de bon\u{a0}; les montants restent comptés. Cliquez de nouveau pour confirmer.").await;
+        wait_text(b, "#notice", "Le nom et le message de chaque don au nom de «\u{a0}Margaux Petit\u{a0}» (sans égard aux majuscules), dans toutes les collectes, seront effacés pour de bon\u{a0}; les montants restent comptés. Cliquez de nouveau pour confirmer.").await;
         let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
         assert_eq!(l["top_donors"][0]["donor"], "Margaux Petit", "one click erases nothing");
         click(b, &button).await;
-        wait_text(b, "#notice", "2 dons au nom de « Margaux Petit » effacés. Pensez aux exports et sauvegardes déjà faits.").await;
+        wait_text(b, "#notice", "2 dons au nom de «\u{a0}Margaux Petit\u{a0}» effacés. Pensez aux exports et sauvegardes déjà faits.").await;
         wait_rows(
             b,
             &[
@@ -1942,7 +1942,7 @@ async fn the_organisers_call_a_live_off_and_the_public_page_follows() {
         );
         assert_eq!(app.get(&format!("/api/v1/lives/{}", ana.id)).await.1["cancelled"], false);
         click(b, &button).await;
-        wait_text(b, "#notice", "Live annulé\u{a0}: il est marqué « Annulé » sur les pages publiques et dans les agendas.").await;
+        wait_text(b, "#notice", "Live annulé\u{a0}: il est marqué «\u{a0}Annulé\u{a0}» sur les pages publiques et dans les agendas.").await;
         wait_text(b, &format!("{card} [data-f=status]"), "annulé").await;
         wait_text(b, &button, "Rétablir ce live").await;
         let armed = "return document.querySelector(arguments[0]).dataset.armed || null";
@@ -2031,7 +2031,8 @@ async fn the_organisers_import_offline_donations_from_a_spreadsheet() {
         assert_eq!(raised().await, 4250);
         // A bad amount: nothing at all.
         import(&bad).await;
-        wait_text(b, "#notice", "Erreur\u{a0}: rien n'est importé\u{a0}: ligne 3, montant invalide « abc ».").await;
+        wait_text(b, "#notice", "Erreur\u{a0}: rien n'est importé\u{a0}: ligne 3, montant invalide «\u{a0}abc\u{a0}».")
+            .await;
         assert_eq!(
             on(b, &format!("{card} [data-f=import-go]"), "return document.querySelector(arguments[0]).hidden").await,
             true

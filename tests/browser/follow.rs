@@ -404,7 +404,7 @@ async fn the_dashboard_renames_a_host_on_all_their_lives() {
         assert_eq!(input_value(b, "#rename-host [name=host]").await, "coco");
         fill(b, "#rename-host [name=to]", "Corentin").await;
         click(b, "#rename-host button[type=submit]").await;
-        wait_text(b, "#notice", "« Coco » s'appelle désormais « Corentin » sur ses 2 lives.").await;
+        wait_text(b, "#notice", "«\u{a0}Coco\u{a0}» s'appelle désormais «\u{a0}Corentin\u{a0}» sur ses 2 lives.").await;
         assert_eq!(hosts().await, ["Corentin", "Corentin", "Zoé", "Zoé"]);
         eventually("the table renamed", WAIT, || async {
             (b.js(rows).await == json!(["Corentin 2", "Zoé 2"])).then_some(())
@@ -427,13 +427,13 @@ async fn the_dashboard_renames_a_host_on_all_their_lives() {
         wait_text(
             b,
             "#notice",
-            "« corentin » anime déjà des lives\u{a0}: les liens hôte des deux ouvriront les lives des deux. \
+            "«\u{a0}corentin\u{a0}» anime déjà des lives\u{a0}: les liens hôte des deux ouvriront les lives des deux. \
              Cliquez de nouveau pour confirmer.",
         )
         .await;
         assert_eq!(hosts().await, ["Corentin", "Corentin", "Zoé", "Zoé"], "nothing yet");
         click(b, "#rename-host button[type=submit]").await;
-        wait_text(b, "#notice", "« Zoé » s'appelle désormais « corentin » sur ses 2 lives.").await;
+        wait_text(b, "#notice", "«\u{a0}Zoé\u{a0}» s'appelle désormais «\u{a0}corentin\u{a0}» sur ses 2 lives.").await;
         assert_eq!(hosts().await, ["Corentin", "Corentin", "corentin", "corentin"]);
         eventually("one host of four lives", WAIT, || async {
             let r = b.js(rows).await;

@@ -250,7 +250,7 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         wait_text(
             b,
             "#notice",
-            "Erreur\u{a0}: le champ « mots masqués » est refusé\u{a0}: vide, trop long ou avec un caractère invisible.",
+            "Erreur\u{a0}: le champ «\u{a0}mots masqués\u{a0}» est refusé\u{a0}: vide, trop long ou avec un caractère invisible.",
         )
         .await;
 
@@ -1567,7 +1567,7 @@ async fn a_host_is_told_before_their_live_ends() {
         wait_text(
             b,
             "#ending",
-            "Fin prévue dans 5 min\u{a0}: « Prolonger » si le live continue (la fin est annoncée sur le salon de la communauté).",
+            "Fin prévue dans 5 min\u{a0}: «\u{a0}Prolonger\u{a0}» si le live continue (la fin est annoncée sur le salon de la communauté).",
         )
         .await;
         assert_eq!(b.js("return document.getElementById('ending').hidden").await, false);

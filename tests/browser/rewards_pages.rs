@@ -267,7 +267,7 @@ async fn a_host_offers_a_reward_and_ticks_off_what_donors_claimed() {
         wait_text(
             b,
             "#notice",
-            "Erreur\u{a0}: ce live propose déjà 20 contreparties\u{a0}: cliquez « Ne plus proposer » sur l'une d'elles d'abord.",
+            "Erreur\u{a0}: ce live propose déjà 20 contreparties\u{a0}: cliquez «\u{a0}Ne plus proposer\u{a0}» sur l'une d'elles d'abord.",
         )
         .await;
         assert_eq!(rewards(&app, &live, &host).await.as_array().unwrap().len(), 21);
