@@ -854,12 +854,11 @@ async fn add_moderator(
     };
     let id = moderator.id.clone();
     app.ledger.submit(Command::AddModerator { by, live_id: live_id.clone(), moderator }).await?;
-    let m = app
+    let mut body = app
         .views
         .with_live(&live_id, |l| l.moderators.iter().find(|m| m.id == id).map(moderator_json))
         .flatten()
         .ok_or_else(|| ApiError::internal("the moderator just added is not in the read model"))?;
-    let mut body = m;
     body["moderator_url"] = json!(host_url(&base_url(&app, &headers), &live_id, &token));
     body["moderator_token"] = json!(token);
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
@@ -880,20 +879,18 @@ async fn list_moderators(
     app.require_host(&headers, Some(&live_id))?;
     let lives =
         app.views.host_lives(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
-    let mut all: Vec<(String, crate::domain::Moderator)> = lives
-        .iter()
-        .filter_map(|l| app.views.with_live(&l.id, |v| v.moderators.clone()).map(|m| (l.id.clone(), m)))
-        .flat_map(|(id, list)| list.into_iter().map(move |m| (id.clone(), m)))
-        .collect();
-    all.sort_by_key(|(_, m)| m.created_at);
-    let list: Vec<Value> = all
-        .iter()
-        .map(|(id, m)| {
-            let mut v = moderator_json(m);
-            v["live_id"] = json!(id);
-            v
-        })
-        .collect();
+    let mut list: Vec<(Timestamp, Value)> = Vec::new();
+    for l in &lives {
+        app.views.with_live(&l.id, |v| {
+            list.extend(v.moderators.iter().map(|m| {
+                let mut json = moderator_json(m);
+                json["live_id"] = json!(l.id);
+                (m.created_at, json)
+            }));
+        });
+    }
+    list.sort_by_key(|(at, _)| *at);
+    let list: Vec<Value> = list.into_iter().map(|(_, m)| m).collect();
     Ok(axum::Json(json!({ "moderators": list })).into_response())
 }
 
