@@ -45,6 +45,14 @@ async fn act(b: &Browser, scope: &str, act: &str, id: &str) {
     click(b, &css).await;
 }
 
+/// The live on manual approval, and Zoé's 7 € with its message held: its id.
+async fn held_gift(app: &TestApp, live: &TestLive) -> String {
+    app.moderate(live, json!({"mode": "manual"})).await;
+    let body = json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": "Pour les Restos"});
+    let (_, d) = app.donate(live, body).await;
+    d["donation"]["id"].as_str().unwrap().to_owned()
+}
+
 async fn live_donations(app: &TestApp, live_id: &str) -> Value {
     let (s, v) =
         app.request(reqwest::Method::GET, &format!("/api/v1/lives/{live_id}/donations"), Some(ADMIN), &[], None).await;
@@ -646,11 +654,7 @@ async fn a_text_held_before_moderation_was_turned_off_is_still_approved() {
     let app = spawn_app().await;
     let live = app.setup().await;
     let host = live.body["host_token"].as_str().unwrap().to_owned();
-    app.moderate(&live, json!({"mode": "manual"})).await;
-    let (_, d) = app
-        .donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": "Pour les Restos"}))
-        .await;
-    let zoe = d["donation"]["id"].as_str().unwrap().to_owned();
+    let zoe = held_gift(&app, &live).await;
     app.moderate(&live, json!({"mode": "off"})).await;
     with_browser(async |b| {
         b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
@@ -671,11 +675,7 @@ async fn a_host_s_moderators_approve_and_hide_with_their_own_link() {
     let app = spawn_app().await;
     let live = app.setup().await;
     let host = live.body["host_token"].as_str().unwrap().to_owned();
-    app.moderate(&live, json!({"mode": "manual"})).await;
-    let (_, d) = app
-        .donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Zoé", "message": "Pour les Restos"}))
-        .await;
-    let zoe = d["donation"]["id"].as_str().unwrap().to_owned();
+    let zoe = held_gift(&app, &live).await;
     with_browser(async |b| {
         b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
         wait_ready(b).await;
@@ -1401,7 +1401,8 @@ async fn the_host_s_space_fits_in_an_obs_dock() {
                  return [location.pathname + location.search, document.body.classList.contains('dock'),
                          ['alerts-box', 'pending-box', 'test-form', 'donations'].map(shown),
                          ['milestone-box', 'poll-box', 'draw-box', 'overlay-box', 'chat-box', 'media-box', 'dock-box', 'host-link-box'].map(shown),
-                         document.documentElement.scrollWidth <= 380, getComputedStyle(document.body).backgroundColor]")
+                         document.documentElement.scrollWidth <= 380, getComputedStyle(document.body).backgroundColor,
+                         Array.from(document.querySelectorAll('#donations button')).map(function (b) { return b.getBoundingClientRect().right <= innerWidth; })]")
             .await;
         assert_eq!(
             v,
@@ -1411,9 +1412,12 @@ async fn the_host_s_space_fits_in_an_obs_dock() {
                 [true, true, true, true],
                 [false, false, false, false, false, false, false, false],
                 true,
-                "rgb(31, 33, 41)"
+                "rgb(31, 33, 41)",
+                // Every donation's action in reach, without scrolling sideways.
+                [true, true, true, true, true]
             ])
         );
+        b.screenshot_element("#donations", "host-dock-donations").await;
         // It works there as anywhere: the alerts paused from the dock.
         click(b, "#pause-alerts").await;
         wait_text(b, "#alerts-state", "Alertes en pause\u{a0}: elles attendent la reprise").await;
