@@ -42,7 +42,12 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
 }
 
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    bearer_of(headers.get(header::AUTHORIZATION)?)
+}
+
+/// The token of an `Authorization: Bearer …` header's value.
+pub fn bearer_of(value: &axum::http::HeaderValue) -> Option<&str> {
+    let v = value.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
@@ -70,16 +75,21 @@ impl AppState {
                 Access::CampaignOverlay(live_id)
             });
         }
-        let (key, overlay, host, moderator) = self
-            .views
-            .with_live(&live_id, |l| (l.live.key_hash, l.live.overlay_hash, l.live.host_hash, l.live.moderator_hash))?;
-        if owner == TokenOwner::Moderator && !moderator.is_some_and(|h| secret::same(&digest, &h)) {
-            // A moderator's own link.
-            let named = self.views.with_live(&live_id, |l| {
-                let m = l.moderators.iter().find(|m| secret::same(&digest, &m.token_hash))?;
-                Some(Actor { role: ActorRole::Moderator, name: Some(m.name.clone()), moderator_id: Some(m.id.clone()) })
-            })??;
-            return Some(Access::Moderator(live_id, Some(named)));
+        let (key, overlay, host, moderator, named) = self.views.with_live(&live_id, |l| {
+            // A moderator's own link, unless it is the moderators' shared one.
+            let named = (owner == TokenOwner::Moderator
+                && !l.live.moderator_hash.is_some_and(|h| secret::same(&digest, &h)))
+            .then(|| l.moderators.iter().find(|m| secret::same(&digest, &m.token_hash)))
+            .flatten()
+            .map(|m| Actor {
+                role: ActorRole::Moderator,
+                name: Some(m.name.clone()),
+                moderator_id: Some(m.id.clone()),
+            });
+            (l.live.key_hash, l.live.overlay_hash, l.live.host_hash, l.live.moderator_hash, named)
+        })?;
+        if named.is_some() {
+            return Some(Access::Moderator(live_id, named));
         }
         match owner {
             TokenOwner::LiveKey if secret::same(&digest, &key) => Some(Access::LiveKey(live_id)),

@@ -81,12 +81,9 @@ async fn known_token(
     let auth = api.then(|| req.headers().get(header::AUTHORIZATION).cloned()).flatten();
     let res = next.run(req).await;
     let refused = res.status().is_client_error() && res.status() != axum::http::StatusCode::UNAUTHORIZED;
-    if let Some(auth) = auth.filter(|_| refused) {
-        let mut headers = axum::http::HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, auth);
-        if auth::bearer(&headers).is_some_and(|token| app.identify(token).is_none()) {
-            return ApiError::unauthorized("this token is not valid").into_response();
-        }
+    let token = auth.as_ref().filter(|_| refused).and_then(auth::bearer_of);
+    if token.is_some_and(|token| app.identify(token).is_none()) {
+        return ApiError::unauthorized("this token is not valid").into_response();
     }
     res
 }
