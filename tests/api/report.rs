@@ -364,9 +364,19 @@ async fn viewers_asking_the_day_by_day_at_once_share_one_read_of_the_log() {
     assert_eq!(reads().await, 0.0);
     assert_eq!(all_at_once().await, json!(1));
     assert_eq!(reads().await, 1.0);
-    // A new gift: one more read for all of them.
+    // A new gift: one more read for all of them (at once, or within the two
+    // seconds an answer may stand when the machine is so busy that its read
+    // took 5 ms or more).
     app.gift(&live, Some("Bob"), 700, false).await;
-    assert_eq!(all_at_once().await, json!(2));
+    let mut seen = all_at_once().await;
+    for _ in 0..30 {
+        if seen == json!(2) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        seen = all_at_once().await;
+    }
+    assert_eq!(seen, json!(2));
     assert_eq!(reads().await, 2.0);
     // Nothing new: none.
     assert_eq!(all_at_once().await, json!(2));
