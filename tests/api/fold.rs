@@ -628,10 +628,14 @@ fn run(ops: &[Op]) -> (State, Vec<Event>) {
                         moderators.push((live_id.clone(), moderator.id.to_string()));
                         assert_eq!(s.lives[live_id].moderators.last(), Some(moderator));
                     }
-                    // Only a moderator of this live is taken back, and only them.
+                    // Only a moderator made on one of the host's lives of this live's
+                    // campaign is taken back (through any of them), and only them.
                     Command::RemoveModerator { live_id, moderator_id, .. } => {
-                        assert!(moderators.contains(&(live_id.clone(), moderator_id.clone())));
-                        assert!(!s.lives[live_id].moderators.iter().any(|m| m.id == moderator_id.as_str()));
+                        let campaign = &s.lives[live_id].live.campaign_id;
+                        let (owner, _) = moderators.iter().find(|(_, m)| m == moderator_id).expect("a made one");
+                        assert_eq!(&s.lives[owner].live.campaign_id, campaign);
+                        assert_eq!(s.lives[owner].live.host, s.lives[live_id].live.host);
+                        assert!(!s.lives.values().any(|l| l.moderators.iter().any(|m| m.id == moderator_id.as_str())));
                     }
                     // Only the live's key sets its goal, and only its goal changes.
                     Command::SetLiveGoal { by, live_id, goal } => {
@@ -932,4 +936,35 @@ fn cap_is_reached_exactly_when_donations_suffice() {
     assert_eq!(c.matches[0].used, 10_000);
     assert_eq!(c.totals.matched, 10_000);
     assert_eq!(c.totals.raised, 50_000);
+}
+
+/// A moderator made on one of the host's lives is taken back through another
+/// of their lives of the same campaign (the list is the same in each space),
+/// and not through their live of another campaign.
+#[test]
+fn a_moderator_is_taken_back_through_any_of_the_hosts_lives_of_the_campaign() {
+    let ops = [
+        Op::Campaign { jpy: false, start: None, end: None },
+        Op::Campaign { jpy: false, start: None, end: None },
+        Op::Live { c: 1 },
+        Op::Moderator { l: 0, remove: None },
+        Op::Live { c: 0 },
+        Op::Moderator { l: 1, remove: Some(0) },
+        Op::Live { c: 1 },
+        Op::Moderator { l: 2, remove: Some(0) },
+    ];
+    let (s, events) = run(&ops);
+    let removed: Vec<_> = events
+        .iter()
+        .filter_map(|e| match &e.fact {
+            cagnotte::domain::state::Fact::ModeratorRemoved { live_id, moderator_id } => {
+                Some((live_id.as_str(), moderator_id.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    // Refused through l4 (another campaign), taken back through l6 from l2, where it was made.
+    assert_eq!(removed, [("l2", "md3")]);
+    assert!(s.lives.values().all(|l| l.moderators.is_empty()));
+    assert_eq!(State::replay(Limits::default(), &events).unwrap(), s);
 }
