@@ -62,7 +62,7 @@
       liveStarted: "Le live a commencé\u00a0: les overlays, les pages et les annonces suivent.",
       liveEnded: "Le live est terminé\u00a0: les overlays et les pages le disent.",
       rotateCharity: "Un nouveau lien pour l'association\u00a0: celui donné avant, s'il y en a un, cessera de fonctionner tout de suite. Cliquez encore pour confirmer.",
-      h_waiting: "en attente", h_ok: "à jour", h_retrying: "nouvel essai prévu", allCampaigns: " (toutes les campagnes)", live_upcoming: "à venir", live_current: "en cours", live_past: "terminé", live_cancelled: "annulé",
+      h_waiting: "en attente", h_ok: "à jour", h_retrying: "nouvel essai prévu", allCampaigns: " (toutes les campagnes)", live_upcoming: "à venir", live_current: "en direct", live_past: "terminé", live_cancelled: "annulé",
       cancelLive: "Annuler ce live", restoreLive: "Rétablir ce live",
       pauseAlerts: "Mettre les alertes en pause", resumeAlerts: "Reprendre les alertes", alertSkipped: "Alerte passée.",
       cancelWarn: "Un live annulé sort du programme, des liens de suivi, du calendrier et du choix des intégrations de la campagne\u00a0; ses dons restent comptés. Cliquez de nouveau pour confirmer.",

@@ -14,7 +14,7 @@
   var liveId = body.dataset.live;
   var currency = body.dataset.currency;
   var lang = body.dataset.lang === "en" ? "en" : "fr";
-  var locale = lang === "en" ? "en-GB" : "fr-FR";
+  var locale = lang === "en" ? "en-US" : "fr-FR";
   var grouped = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   var T = {
     fr: {
@@ -71,7 +71,7 @@
       help_delay: function (s) { return "Modération\u00a0: délai de " + s + " s. Un texte passe à l'antenne après ce délai, sauf si vous le masquez avant."; },
       help_manual: "Modération\u00a0: validation manuelle. Un texte ne passe à l'antenne qu'une fois validé. Les montants comptent tout de suite.",
       onAirAt: function (t) { return "à l'antenne à " + t; },
-      st_current: "en cours", st_upcoming: "à venir", st_past: "terminé", st_unscheduled: "non programmé", st_cancelled: "annulé",
+      st_current: "en direct", st_upcoming: "à venir", st_past: "terminé", st_unscheduled: "non programmé", st_cancelled: "annulé",
       words_default: "Liste par défaut", copied: "Copié\u00a0!",
       rotateWarn: "L'ancien lien d'overlay cesse aussitôt de fonctionner, dans OBS aussi\u00a0: cliquez de nouveau pour confirmer.",
       rotated: "Nouveau lien d'overlay créé\u00a0: collez-le dans la source navigateur d'OBS.",
@@ -144,7 +144,7 @@
       help_delay: function (s) { return "Moderation: " + s + " s delay. A text goes on air after that delay unless you hide it first."; },
       help_manual: "Moderation: manual approval. A text goes on air only once approved. Amounts count at once.",
       onAirAt: function (t) { return "on air at " + t; },
-      st_current: "on air", st_upcoming: "upcoming", st_past: "over", st_unscheduled: "not scheduled", st_cancelled: "cancelled",
+      st_current: "live now", st_upcoming: "upcoming", st_past: "over", st_unscheduled: "not scheduled", st_cancelled: "cancelled",
       words_default: "Default list", copied: "Copied!",
       rotateWarn: "The old overlay link stops working at once, in OBS too: click again to confirm.",
       rotated: "New overlay link made: paste it into OBS's browser source.",
@@ -185,10 +185,12 @@
   var fmtMoney = new Intl.NumberFormat(locale, { style: "currency", currency: currency });
   var exp = fmtMoney.resolvedOptions().maximumFractionDigits;
   function money(minor) { return fmtMoney.format(minor / Math.pow(10, exp)); }
-  var fmtWhen = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-  var fmtTime = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  // Written as the dashboard and the public pages write them ("7 déc., 09:05", "Dec 7, 9:05 AM").
+  var hourStyle = lang === "en" ? "numeric" : "2-digit";
+  var fmtWhen = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", hour: hourStyle, minute: "2-digit" });
+  var fmtTime = new Intl.DateTimeFormat(locale, { hour: hourStyle, minute: "2-digit", second: "2-digit" });
   function when(ms) { return ms ? fmtWhen.format(new Date(ms)) : ""; }
-  var fmtHour = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
+  var fmtHour = new Intl.DateTimeFormat(locale, { hour: hourStyle, minute: "2-digit" });
   function hour(iso) { return iso ? fmtHour.format(new Date(iso)) : ""; }
 
   // Every call carries the key; no cookie goes with it.

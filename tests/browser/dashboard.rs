@@ -1533,7 +1533,7 @@ async fn lives_start_and_end_on_time_on_an_open_dashboard() {
                 .await
         };
         eventually("both lives, the first on air", WAIT, || async {
-            (cards().await == json!([["Ending", "en cours", true], ["Starting", "à venir", true]])).then_some(())
+            (cards().await == json!([["Ending", "en direct", true], ["Starting", "à venir", true]])).then_some(())
         })
         .await;
         eventually("the first live ends and folds", WAIT, || async {
@@ -1541,7 +1541,7 @@ async fn lives_start_and_end_on_time_on_an_open_dashboard() {
         })
         .await;
         eventually("the second live starts", WAIT, || async {
-            (cards().await == json!([["Ending", "terminé", false], ["Starting", "en cours", true]])).then_some(())
+            (cards().await == json!([["Ending", "terminé", false], ["Starting", "en direct", true]])).then_some(())
         })
         .await;
     })

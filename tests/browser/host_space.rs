@@ -307,6 +307,13 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         wait_ready(b).await;
         assert_eq!(text(b, "h1").await, "Corentin — Host's space");
         assert_eq!(text(b, "#totals").await, "€24.50 (donations €24.50 + matched €0.00) — 3 donations");
+        // Its dates written as the dashboard and the public pages write them ("Dec 7, 9:05 PM").
+        let whens = b
+            .js(r##"return Array.from(document.querySelectorAll("#donations td.when")).map(function (td) {
+                return /^[A-Z][a-z]{2} \d{1,2}, \d{1,2}:\d{2}[\s\u202f][AP]M$/.test(td.textContent) || td.textContent;
+            });"##)
+            .await;
+        assert_eq!(whens, json!([true, true, true]));
     })
     .await;
 }
@@ -1494,7 +1501,7 @@ async fn a_host_starts_and_ends_their_live_when_they_go_on_and_off_air() {
         assert_eq!(status().await, "upcoming");
         click(b, "#start-live").await;
         wait_text(b, "#notice", "Le live a commencé\u{a0}: les overlays, les pages et les annonces suivent.").await;
-        wait_text(b, "#status", "en cours").await;
+        wait_text(b, "#status", "en direct").await;
         assert_eq!(status().await, "current");
         assert_eq!(
             b.js("return ['start-live', 'end-live'].map(id => document.getElementById(id).hidden)").await,
@@ -1534,7 +1541,7 @@ async fn a_host_starts_and_ends_their_live_when_they_go_on_and_off_air() {
         wait_text(b, button, "Confirmer\u{a0}?").await;
         click(b, button).await;
         wait_text(b, button, "Terminer maintenant").await;
-        wait_text(b, "#lives article [data-f=status]", "en cours").await;
+        wait_text(b, "#lives article [data-f=status]", "en direct").await;
         // Armed no more: the same button, for the other act.
         let armed = "return document.querySelector(arguments[0]).dataset.armed || null";
         assert_eq!(crate::dashboard::on(b, button, armed).await, Value::Null);
@@ -1567,7 +1574,7 @@ async fn a_host_is_told_before_their_live_ends() {
     with_browser(async |b| {
         b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
         wait_ready(b).await;
-        wait_text(b, "#status", "en cours").await;
+        wait_text(b, "#status", "en direct").await;
         wait_text(
             b,
             "#ending",
