@@ -54,6 +54,13 @@ async fn fits_width(b: &Browser) {
     let v = b.js("return [document.documentElement.scrollWidth, window.innerWidth]").await;
     let (w, inner) = (v[0].as_i64().unwrap(), v[1].as_i64().unwrap());
     assert!(w <= inner, "page is {w}px wide in a {inner}px window");
+    // Nor inside a table's box (the schedule's four columns included).
+    let wide = b
+        .js(r#"return Array.from(document.querySelectorAll(".table-wrap")).filter(function (w) {
+            return w.offsetParent && w.scrollWidth > w.clientWidth;
+        }).map(function (w) { return w.firstElementChild.id + " " + w.scrollWidth + "/" + w.clientWidth; });"#)
+        .await;
+    assert_eq!(wide, json!([]), "tables scrolling sideways");
 }
 
 /// Opens `url` at a phone's size and waits for the page's snapshot.
@@ -347,6 +354,9 @@ async fn campaign_page_shows_schedule_totals_and_matching_and_follows_every_live
             ])
         );
         assert_eq!(text(b, "#next a").await, "Ana");
+        fits_width(b).await;
+        // A smaller phone: the schedule is still read without scrolling sideways.
+        b.client.set_window_size(360, 740).await.expect("small phone size");
         fits_width(b).await;
         // A live moved by the organisers: the next live follows at once, and back.
         for (at, next) in [("2035-01-01T20:00:00Z", "Corentin — Soirée jeux"), ("2020-01-01T20:00:00Z", "Ana")] {
