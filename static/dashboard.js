@@ -23,6 +23,12 @@
       importGo: function (n) { return "Importer " + n + (n > 1 ? " dons" : " don"); },
       importBad: function (lines) { return "rien n'est importé\u00a0: " + lines.join("\u00a0; ") + "."; },
       importLine: function (n, cell) { return "ligne " + n + ", montant invalide «\u00a0" + cell + "\u00a0»"; },
+      importTooLarge: function (n, cell, max) { return "ligne " + n + ", montant trop élevé «\u00a0" + cell + "\u00a0» (" + max + " au plus)"; },
+      importStopped: function (line, why, added, again) {
+        return "l'import s'est arrêté à la ligne " + line + "\u00a0: " + why + " " +
+          (added + again ? added + (added > 1 ? " dons importés" : " don importé") + (again ? " (et " + again + " déjà importé" + (again > 1 ? "s" : "") + ")" : "") + " avant elle\u00a0; " : "Aucun don importé\u00a0; ") +
+          "les lignes suivantes n'ont pas été envoyées. Corrigez le fichier puis importez-le de nouveau\u00a0: ce qui est déjà importé ne compte pas deux fois.";
+      },
       importEmpty: "ce fichier ne contient aucun don.",
       importProgress: function (i, n) { return "Import\u00a0: " + i + " / " + n + "…"; },
       imported: function (added, again) {
@@ -48,6 +54,7 @@
       approve: "Valider", hideDonor: "Masquer le nom", hideMessage: "Masquer le message", refund: "Rembourser",
       showDonor: "Réafficher le nom", showMessage: "Réafficher le message",
       partRefunded: "remboursé\u00a0: ", partRefund: "En partie…",
+      refundNotLowered: function (m) { return "ce don a déjà " + m + " remboursés\u00a0: un remboursement ne se réduit pas, rien n'a changé."; },
       replay: "Rejouer l'alerte", replayed: "Alerte rejouée sur les overlays du live.",
       confirm: "Confirmer\u00a0?", edit: "Modifier", remove: "Supprimer", copy: "Copier",
       rotateLink: "L'ancien lien cessera de fonctionner tout de suite, y compris dans OBS\u00a0: cliquez encore pour confirmer.",
@@ -130,10 +137,16 @@
       importGo: function (n) { return "Import " + n + (n > 1 ? " donations" : " donation"); },
       importBad: function (lines) { return "nothing imported: " + lines.join("; ") + "."; },
       importLine: function (n, cell) { return "line " + n + ", invalid amount \u201c" + cell + "\u201d"; },
+      importTooLarge: function (n, cell, max) { return "line " + n + ", amount too large \u201c" + cell + "\u201d (" + max + " at most)"; },
+      importStopped: function (line, why, added, again) {
+        return "the import stopped at line " + line + ": " + why + " " +
+          (added + again ? added + (added === 1 ? " donation" : " donations") + " imported" + (again ? " (and " + again + " imported before)" : "") + " before it; " : "No donation imported; ") +
+          "the next lines were not sent. Mend the file and import it again: what is already imported does not count twice.";
+      },
       importEmpty: "this file holds no donation.",
       importProgress: function (i, n) { return "Importing: " + i + " / " + n + "…"; },
       imported: function (added, again) {
-        return added + (added > 1 ? " donations imported" : " donation imported") + (again ? " (" + again + " imported before: counted once)" : "") + ".";
+        return added + (added === 1 ? " donation imported" : " donations imported") + (again ? " (" + again + " imported before: counted once)" : "") + ".";
       },
       saved: "Saved.", created: "Created.", copied: "Copied!", testSent: "Test alert sent.",
       seriesCreated: function (n) { return n + " lives created."; },
@@ -154,6 +167,7 @@
       approve: "Approve", hideDonor: "Hide name", hideMessage: "Hide message", refund: "Refund",
       showDonor: "Show name again", showMessage: "Show message again",
       partRefunded: "refunded: ", partRefund: "In part…",
+      refundNotLowered: function (m) { return "this donation already has " + m + " refunded: a refund cannot be lowered, nothing changed."; },
       replay: "Replay alert", replayed: "Alert shown again on the live's overlays.",
       confirm: "Confirm?", edit: "Edit", remove: "Delete", copy: "Copy",
       rotateLink: "The old link stops working at once, in OBS too: click again to confirm.",
@@ -290,8 +304,9 @@
   }
   function moneyInput(minor, currency) {
     if (minor === null || minor === undefined) return "";
-    var exp = exponent(currency);
-    return (minor / Math.pow(10, exp)).toFixed(exp);
+    var exp = exponent(currency), v = (minor / Math.pow(10, exp)).toFixed(exp);
+    // As the page's language writes it ("10,05"); read back either way.
+    return lang === "fr" ? v.replace(".", ",") : v;
   }
   // datetime-local (local time) <-> RFC 3339 UTC.
   function toIso(local) {
@@ -422,6 +437,10 @@
       if (wanted) selectCampaign(wanted);
     }).catch(fail);
   }
+  // The other language keeps the campaign open (`#c=…`), not the first one.
+  el("lang-switch").addEventListener("click", function () {
+    this.href = this.getAttribute("href").split("#")[0] + location.hash;
+  });
   window.addEventListener("hashchange", function () {
     var m = /^#c=(.+)$/.exec(location.hash);
     if (m && csrf && decodeURIComponent(m[1]) !== currentId) selectCampaign(decodeURIComponent(m[1]));
@@ -1292,9 +1311,15 @@
   el("part-refund").addEventListener("submit", guard(function (form) {
     var v = formValues(form, campaign.currency);
     var path = "/api/v1/donations/" + encodeURIComponent(form.dataset.id) + "/refund";
-    return api("POST", path, { refunded_amount: v.refunded_amount }).then(function () {
+    return api("POST", path, { refunded_amount: v.refunded_amount }).then(function (r) {
       el("part-refund-box").hidden = true;
-      notice(T.saved, false);
+      // Money given back is not taken back: a smaller total changes nothing.
+      var d = r && r.donation;
+      if (d && !d.refunded && d.refunded_amount > v.refunded_amount) {
+        notice(T.error + T.refundNotLowered(money(d.refunded_amount, campaign.currency)), true);
+      } else {
+        notice(T.saved, false);
+      }
       return refresh(false);
     });
   }));
@@ -1534,7 +1559,7 @@
     if (overlayUrl) {
       el("overlay-url").value = overlayUrl;
       var u = new URL(overlayUrl, location.href);
-      el("builder-link").href = u.pathname + "/builder" + u.search;
+      el("builder-link").href = u.pathname + "/builder" + u.search + "&lang=" + lang;
       // A separate alert instance: the preview never marks alerts as shown for OBS.
       el("overlay-preview").src = u.pathname + u.search + "&instance=dashboard-preview&lang=" + lang;
     }
@@ -1578,33 +1603,52 @@
     }
     return ("0000000" + a.toString(16)).slice(-8) + ("0000000" + b.toString(16)).slice(-8);
   }
+  // A column's name as people write it: "Montant (€)", "Nom du donateur :".
+  function headName(h) {
+    return h.toLowerCase().replace(/\(.*?\)|\[.*?\]|[€$£:*]/g, "").replace(/\s+/g, " ").trim();
+  }
+  // An amount as spreadsheets write it: "12,50", "12.50 €", "1 234,56", "1,234.56", "1.234,56".
+  function importAmount(cell, exp) {
+    var c = String(cell || "").replace(/[€$£]|EUR|USD|GBP|JPY|CHF|CAD/gi, "").replace(/[\s\u00a0\u202f]/g, "");
+    if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(c)) c = c.replace(/,/g, "");
+    else if (/^\d{1,3}(\.\d{3})+(,\d+)?$/.test(c)) c = c.replace(/\./g, "");
+    return cagnotteMinor(c, exp);
+  }
   function readImport(text, liveId, currency) {
-    var lines = text.replace(/^\ufeff/, "").split(/\r\n|\n|\r/).filter(function (l) { return l.trim(); });
-    var first = lines[0] || "";
+    // Each line keeps its number in the file, blank ones counted.
+    var lines = text.replace(/^\ufeff/, "").split(/\r\n|\n|\r/).map(function (l, i) { return { text: l, n: i + 1 }; })
+      .filter(function (l) { return l.text.trim(); });
+    var first = lines.length ? lines[0].text : "";
     var sep = first.indexOf(";") >= 0 ? ";" : first.indexOf("\t") >= 0 ? "\t" : ",";
     var cols = { amount: 0, donor: 1, message: 2 };
     var exp = exponent(currency), rows = [], bad = [], seen = {}, start = 0;
-    var head = csvCells(first, sep).map(function (h) { return h.toLowerCase(); });
-    var amountCell = function (cell) { return cagnotteMinor(String(cell || "").replace(/[€$£]|EUR|USD|GBP/gi, ""), exp); };
-    if (head.length && !(amountCell(head[0]) > 0) && /[a-zà-ÿ]/.test(head.join(""))) {
+    var max = Number(document.body.dataset.maxAmount) * Math.pow(10, exp);
+    var head = csvCells(first, sep).map(headName);
+    if (head.length && !(importAmount(head[0], exp) > 0) && /[a-zà-ÿ]/.test(head.join(""))) {
       start = 1;
+      // A column by its name, else by a name it starts with ("montant du don").
       var find = function (names, fallback) {
         for (var i = 0; i < head.length; i++) if (names.indexOf(head[i]) >= 0) return i;
+        for (var j = 0; j < head.length; j++) {
+          for (var k = 0; k < names.length; k++) if (head[j].indexOf(names[k] + " ") === 0) return j;
+        }
         return fallback;
       };
       cols = {
-        amount: find(["montant", "amount", "somme", "don"], 0),
+        amount: find(["montant", "amount", "somme", "don", "donation"], 0),
         donor: find(["donateur", "donatrice", "donor", "nom", "name"], -1),
         message: find(["message", "commentaire", "comment"], -1)
       };
     }
     for (var n = start; n < lines.length; n++) {
-      var cells = csvCells(lines[n], sep);
-      var amount = amountCell(cells[cols.amount]);
-      if (!(amount > 0)) { bad.push(T.importLine(n + 1, cells[cols.amount] || "")); continue; }
+      var cells = csvCells(lines[n].text, sep), cell = cells[cols.amount] || "";
+      var amount = importAmount(cell, exp);
+      if (!(amount > 0)) { bad.push(T.importLine(lines[n].n, cell)); continue; }
+      if (max > 0 && amount > max) { bad.push(T.importTooLarge(lines[n].n, cell, money(max, currency))); continue; }
       var norm = cells.join("\u001f");
       seen[norm] = (seen[norm] || 0) + 1;
       rows.push({
+        line: lines[n].n,
         amount: amount,
         donor: cols.donor >= 0 && cells[cols.donor] ? cells[cols.donor] : null,
         message: cols.message >= 0 && cells[cols.message] ? cells[cols.message] : null,
@@ -1630,7 +1674,12 @@
         return res.json().catch(function () { return {}; }).then(function (v) {
           if (res.status === 201) added++;
           else if (res.status === 200) again++;
-          else throw new CagnotteApiError(res.status, v.error, v.message || res.statusText, v);
+          else {
+            var e = new CagnotteApiError(res.status, v.error, v.message || res.statusText, v);
+            e.importLine = r.line;
+            e.imported = { added: added, again: again };
+            throw e;
+          }
           return next();
         });
       });
@@ -1824,7 +1873,13 @@
           notice(T.imported(done.added, done.again), false);
           return refresh(false);
         })
-        .catch(fail);
+        .catch(function (e) {
+          preview.hidden = true;
+          if (!e || !e.importLine) { fail(e); return; }
+          // Stopped at a refused line: what went before it counts, what follows was not sent.
+          notice(T.error + T.importStopped(e.importLine, explain(e), e.imported.added, e.imported.again), true);
+          return refresh(false);
+        });
       return;
     }
     if (act === "part-refund") { openPartRefund(b.dataset.id); return; }

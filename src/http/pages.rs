@@ -645,6 +645,9 @@ impl Tr {
 struct DashboardPage {
     lang: &'static str,
     t: Tr,
+    /// The largest donation accepted, in whole units (`--max-amount`): an import
+    /// with a larger line is refused whole at its preview, before any is sent.
+    max_amount: i64,
 }
 
 #[derive(Template)]
@@ -754,9 +757,12 @@ pub(crate) fn safe_url(url: Option<&String>) -> &str {
     url.map(String::as_str).filter(|u| u.starts_with("https://") || u.starts_with("http://")).unwrap_or("")
 }
 
-async fn dashboard(Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+async fn dashboard(
+    State(app): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
     let lang = lang(&q);
-    html(DASHBOARD_CSP, DashboardPage { lang, t: Tr(lang) })
+    html(DASHBOARD_CSP, DashboardPage { lang, t: Tr(lang), max_amount: app.config.max_amount })
 }
 
 /// `GET /dashboard/campaigns`: every campaign, newest first (admin: bearer or session).

@@ -494,6 +494,9 @@ async fn edits_rotation_and_a_test_alert_that_totals_ignore() {
         create_campaign(b, "Spring drive", "2000", "https://dons.example.org/spring").await;
         create_live(b, "Ana").await;
         let first_url = input_value(b, "#overlay-url").await;
+        // Its builder opens in the dashboard's language.
+        let builder = b.js("return document.getElementById('builder-link').href").await;
+        assert!(builder.as_str().unwrap().ends_with("&lang=en"), "{builder}");
         let live_id = on(b, "#lives article", "return document.querySelector(arguments[0]).dataset.live").await;
         let live_id = live_id.as_str().unwrap().to_owned();
 
@@ -606,6 +609,12 @@ async fn edits_rotation_and_a_test_alert_that_totals_ignore() {
         wait_text(b, "#lives article [data-f=host]", "Ana & Léo").await;
         assert_eq!(input_value(b, "#edit-campaign [name=name]").await, "Spring drive 2026");
         assert_eq!(input_value(b, "#edit-campaign [name=goal]").await, "3000.00");
+        // In French, the same campaign open (not the newest), its amounts written as French does.
+        click(b, "#lang-switch").await;
+        wait_text(b, "#lang-switch", "English").await;
+        wait_state(b, "app").await;
+        wait_text(b, "#c-name", "Spring drive 2026").await;
+        assert_eq!(input_value(b, "#edit-campaign [name=goal]").await, "3000,00");
     })
     .await;
 }
@@ -823,6 +832,20 @@ async fn hiding_after_the_fact_updates_open_overlays_and_refund_updates_totals()
         wait_text(b, "#donations tbody tr td.amount", &fr("20,00_€remboursé\u{a0}: 5,00_€")).await;
         let (_, l) = app.get(&format!("/api/v1/lives/{live_id}")).await;
         assert_eq!((l["totals"]["raised"].as_i64(), l["totals"]["donations"].as_i64()), (Some(1500), Some(1)));
+        // Asked again, the form holds what was given back as French writes it; a
+        // smaller total is said to change nothing (money given back is not taken back).
+        click(b, "#donations tbody tr button[data-act=part-refund]").await;
+        assert_eq!(input_value(b, "#part-refund [name=refunded_amount]").await, "5,00");
+        fill(b, "#part-refund [name=refunded_amount]", "3,50").await;
+        click(b, "#part-refund button[type=submit]").await;
+        wait_text(
+            b,
+            "#notice",
+            &fr("Erreur_: ce don a déjà 5,00_€ remboursés_: un remboursement ne se réduit pas, rien n'a changé."),
+        )
+        .await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{live_id}")).await;
+        assert_eq!(l["totals"]["raised"].as_i64(), Some(1500));
         click(b, "#donations tbody tr button[data-act=refund]").await;
         wait_text(b, "#donations tbody tr button[data-act=refund]", "Confirmer\u{a0}?").await;
         click(b, "#donations tbody tr button[data-act=refund]").await;
@@ -1980,6 +2003,16 @@ async fn the_organisers_import_offline_donations_from_a_spreadsheet() {
         .unwrap();
     let bad = dir.path().join("erreur.csv");
     std::fs::write(&bad, "Montant;Donateur\n10;Zoé\nabc;Léo\n").unwrap();
+    // Lines told by their number in the file, blank ones counted; an amount past
+    // the server's largest refused before anything is sent.
+    let worse = dir.path().join("pire.csv");
+    std::fs::write(&worse, "Montant;Donateur\n10;Zoé\n\n\n;Léo\n2000000;Max\n").unwrap();
+    // Columns named as people name them, amounts as French and English write them.
+    let named = dir.path().join("caisse.csv");
+    std::fs::write(&named, "Date;Nom du donateur;Montant (€);Commentaire\n07/12/2026;Léa;1 234,56;Pour les Restos\n07/12/2026;Noé;2,50 €;\n")
+        .unwrap();
+    let english = dir.path().join("cash.csv");
+    std::fs::write(&english, "Date,Name,Amount (EUR)\n2026-12-07,Ann,\"1,234.56\"\n").unwrap();
     let raised = async || app.get(&format!("/api/v1/lives/{}", live.id)).await.1["totals"]["raised"].clone();
     with_browser(async |b| {
         sign_in(b, &app, "").await;
@@ -2038,6 +2071,38 @@ async fn the_organisers_import_offline_donations_from_a_spreadsheet() {
             true
         );
         assert_eq!(raised().await, 4250);
+        import(&worse).await;
+        wait_text(
+            b,
+            "#notice",
+            &fr("Erreur_: rien n'est importé_: ligne 5, montant invalide «__»_; ligne 6, montant trop élevé «_2000000_» (1~000~000,00_€ au plus)."),
+        )
+        .await;
+        assert_eq!(raised().await, 4250);
+        import(&named).await;
+        wait_text(b, &format!("{card} [data-f=import-preview]"), &fr("2 dons pour 1~237,06_€ dans ce fichier.")).await;
+        click(b, &format!("{card} [data-f=import-go]")).await;
+        wait_text(b, "#notice", "2 dons importés.").await;
+        import(&english).await;
+        wait_text(b, &format!("{card} [data-f=import-preview]"), &fr("1 don pour 1~234,56_€ dans ce fichier.")).await;
+        click(b, &format!("{card} [data-f=import-go]")).await;
+        wait_text(b, "#notice", "1 don importé.").await;
+        assert_eq!(raised().await, 4250 + 123_456 + 250 + 123_456);
+        let (_, list) = app
+            .request(reqwest::Method::GET, &format!("/api/v1/lives/{}/donations", live.id), Some(ADMIN), &[], None)
+            .await;
+        let newest: Vec<(Value, Value, Value)> = list["donations"].as_array().unwrap()[..3]
+            .iter()
+            .map(|d| (d["amount"].clone(), d["donor"].clone(), d["message"].clone()))
+            .collect();
+        assert_eq!(
+            newest,
+            [
+                (json!(123_456), json!("Ann"), Value::Null),
+                (json!(250), json!("Noé"), Value::Null),
+                (json!(123_456), json!("Léa"), json!("Pour les Restos")),
+            ]
+        );
     })
     .await;
 }

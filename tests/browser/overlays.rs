@@ -925,6 +925,14 @@ async fn builder_previews_a_widget_and_produces_its_url() {
                            document.getElementById("preview").style.transform !== "scale(1)"]"#)
             .await;
         assert_eq!(v, json!([true, true, true]), "the builder fits a {WIDTH} px window");
+        // On a phone too: one column as wide as the screen, the preview scaled into it.
+        b.client.set_window_size(390, 844).await.expect("phone size");
+        let fits = || {
+            b.js(r#"var box = document.getElementById("preview-box").getBoundingClientRect();
+                   return [document.documentElement.scrollWidth <= window.innerWidth, box.right <= window.innerWidth]"#)
+        };
+        eventually("the builder fits a phone", WAIT, || async { (fits().await == json!([true, true])).then_some(()) })
+            .await;
     })
     .await;
 }
