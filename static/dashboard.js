@@ -121,7 +121,7 @@
       goal: "objectif", none: "Aucun.", error: "Erreur\u00a0: ", reached: "atteint", notReached: "pas encore",
       challengeOn: function (t) { return "en cours jusqu'à " + t; }, moreTime: "+5 min", closeIn5: "Clore dans 5 min",
       timeUp: "temps écoulé", calledOff: "annulé", removed: "retiré", challengeStarted: "Défi lancé\u00a0: les overlays du live l'affichent.", challengeUpdated: "Défi modifié\u00a0: les overlays du live le suivent.", pollUpdated: "Sondage modifié\u00a0: les overlays du live le suivent.", challenge: function (a) { return "défi\u00a0: +" + a; },
-      wholeCampaign: "toute la campagne", nothingToChange: "Rien à modifier\u00a0: donnez une URL ou un secret.",
+      wholeCampaign: "toute la campagne", helloassoOnce: "L'adresse complète porte le secret, montré une fois\u00a0: remplacez le secret pour en avoir une nouvelle.", nothingToChange: "Rien à modifier\u00a0: donnez une URL ou un secret.",
       moreDonations: function (n, all) {
         return "Les " + n + " dons les plus récents sur " + all.toLocaleString("fr-FR") + "\u00a0: l'export CSV les contient tous.";
       },
@@ -234,7 +234,7 @@
       goal: "goal", none: "None.", error: "Error: ", reached: "reached", notReached: "not yet",
       challengeOn: function (t) { return "on until " + t; }, moreTime: "+5 min", closeIn5: "Close in 5 min",
       timeUp: "time up", calledOff: "called off", removed: "removed", challengeStarted: "Challenge started: the live's overlays show it.", challengeUpdated: "Challenge changed: the live's overlays follow it.", pollUpdated: "Poll changed: the live's overlays follow it.", challenge: function (a) { return "challenge: +" + a; },
-      wholeCampaign: "whole campaign", nothingToChange: "Nothing to change: give a URL or a secret.",
+      wholeCampaign: "whole campaign", helloassoOnce: "The whole address carries the secret, shown once: replace the secret to get a new one.", nothingToChange: "Nothing to change: give a URL or a secret.",
       moreDonations: function (n, all) {
         return "The " + n + " most recent of " + all.toLocaleString("en-US") + " donations: the CSV export has them all.";
       },
@@ -690,7 +690,7 @@
     hooksLoading = true;
     hooksAgain = false;
     var campaignWide = api("GET", "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/integrations").then(function (v) {
-      return v.integrations.map(function (i) { i.host = T.wholeCampaign; return i; });
+      return v.integrations.map(function (i) { i.host = T.wholeCampaign.charAt(0).toUpperCase() + T.wholeCampaign.slice(1); return i; });
     });
     Promise.all([
       Promise.all([campaignWide].concat(c.lives.map(function (l) {
@@ -725,13 +725,16 @@
       var tr = make("tr");
       tr.dataset.id = i.id;
       tr.appendChild(make("td", null, i.host));
-      tr.appendChild(make("td", null, i.provider));
+      tr.appendChild(make("td", null, providerName(i.provider)));
       var u = make("td", "url");
       var input = make("input");
       input.readOnly = true;
-      input.value = i.url;
+      // HelloAsso's address carries its secret, shown once: this one alone would be refused.
+      var once = i.provider === "helloasso";
+      input.value = once ? i.url + "?token=…" : i.url;
       input.id = "hook-url-" + i.id;
       u.appendChild(input);
+      if (once) u.appendChild(make("small", "help", T.helloassoOnce));
       tr.appendChild(u);
       // What the provider's last delivery became, so that a wrong secret shows before the live.
       var d = i.deliveries, words = T.received;
@@ -742,10 +745,12 @@
       if (d.last_error) got.title = d.last_error;
       tr.appendChild(got);
       var acts = make("td");
-      var copyButton = actionButton("copy", i.id, T.copy);
-      copyButton.removeAttribute("data-act");
-      copyButton.dataset.copy = input.id;
-      acts.appendChild(copyButton);
+      if (!once) {
+        var copyButton = actionButton("copy", i.id, T.copy);
+        copyButton.removeAttribute("data-act");
+        copyButton.dataset.copy = input.id;
+        acts.appendChild(copyButton);
+      }
       acts.appendChild(actionButton("remove-integration", i.id, T.remove));
       tr.appendChild(acts);
       tb.appendChild(tr);
@@ -755,7 +760,27 @@
     fillSelect(field(el("new-integration"), "live_id"), [["", T.wholeCampaign]].concat(campaign.lives.map(function (l) {
       return [l.id, l.host + (l.title ? " — " + l.title : "")];
     })));
-    fillSelect(field(el("integration-secret"), "id"), list.map(function (i) { return [i.id, i.host + " — " + i.provider]; }));
+    integrations = {};
+    list.forEach(function (i) { integrations[i.id] = i; });
+    fillSelect(field(el("integration-secret"), "id"), list.map(function (i) { return [i.id, i.host + " — " + providerName(i.provider)]; }));
+    secretFormFor();
+  }
+  // A provider as the form names it ("Ko-fi", "Twitch Charity").
+  function providerName(p) {
+    var o = field(el("new-integration"), "provider").querySelector('option[value="' + p + '"]');
+    return o ? o.textContent : p;
+  }
+  var integrations = {};
+  // Replacing HelloAsso's secret gives its new notification address (with its form, if any).
+  function secretFormFor() {
+    var form = el("integration-secret"), i = integrations[field(form, "id").value];
+    form.querySelector("[data-helloasso]").hidden = !(i && i.provider === "helloasso");
+  }
+  field(el("integration-secret"), "id").addEventListener("change", secretFormFor);
+  // A HelloAsso form's address or its slug: its last part.
+  function helloassoUrl(url, secret, form) {
+    var slug = form.trim().replace(/[?#].*$/, "").split("/").filter(Boolean).pop() || "";
+    return url + "?token=" + encodeURIComponent(secret) + (slug ? "&form=" + encodeURIComponent(slug) : "");
   }
   function renderSubscribers(list) {
     var tb = el("subscribers").tBodies[0];
@@ -1354,12 +1379,7 @@
         twitchHook = { url: i.url, secret: body.secret };
         twitchCommand();
       }
-      if (i.provider === "helloasso") {
-        // A form's address or its slug: its last part.
-        var slug = field(form, "ha_form").value.trim().replace(/[?#].*$/, "").split("/").filter(Boolean).pop() || "";
-        el("helloasso-url").value = i.url + "?token=" + encodeURIComponent(body.secret) +
-          (slug ? "&form=" + encodeURIComponent(slug) : "");
-      }
+      if (i.provider === "helloasso") el("helloasso-url").value = helloassoUrl(i.url, body.secret, field(form, "ha_form").value);
       field(form, "secret").value = "";
       field(form, "ha_form").value = "";
       notice(T.created, false);
@@ -1367,10 +1387,14 @@
     });
   }));
   el("integration-secret").addEventListener("submit", guard(function (form) {
-    var id = field(form, "id").value;
-    return api("PATCH", "/api/v1/integrations/" + encodeURIComponent(id), { secret: field(form, "secret").value })
+    var id = field(form, "id").value, secret = field(form, "secret").value, i = integrations[id];
+    return api("PATCH", "/api/v1/integrations/" + encodeURIComponent(id), { secret: secret })
       .then(function () {
+        var again = i && i.provider === "helloasso";
+        el("helloasso-again-box").hidden = !again;
+        if (again) el("helloasso-again-url").value = helloassoUrl(i.url, secret, field(form, "ha_form").value);
         field(form, "secret").value = "";
+        field(form, "ha_form").value = "";
         notice(T.saved, false);
         loadHooks();
       });

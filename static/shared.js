@@ -137,6 +137,9 @@ var cagnotteExplain = (function () {
         return b.field === "donor" || b.field === "message" || b.field === "date"
           ? "la colonne choisie pour " + { donor: "le donateur", message: "le message", date: "la date" }[b.field] +
             " n'est pas dans cet export\u00a0: choisissez-en une" + among + "."
+          : b.field === "amount" || b.field === "reference"
+          ? "la colonne " + (b.field === "amount" ? "du montant" : "de la référence du paiement") +
+            " n'a pas été trouvée dans cet export\u00a0: choisissez-la" + among + "."
           : "les colonnes de la référence et du montant n'ont pas été trouvées dans cet export\u00a0: choisissez-les" + among + ".";
       },
       invalid_export: function (b) {
@@ -151,6 +154,8 @@ var cagnotteExplain = (function () {
         var among = b.columns && b.columns.length ? " among " + b.columns.join(", ") : "";
         return b.field === "donor" || b.field === "message" || b.field === "date"
           ? "the column chosen for the " + b.field + " is not in this export: choose one" + among + "."
+          : b.field === "amount" || b.field === "reference"
+          ? "the " + (b.field === "amount" ? "amount" : "payment reference") + " column was not found in this export: choose it" + among + "."
           : "the reference and amount columns were not found in this export: choose them" + among + ".";
       }
     }
@@ -391,6 +396,9 @@ function cagnotteModerators(ul, list, labels, when, button) {
 // (`cagnotteTextCells`), the amount (a part given back in a badge), what was
 // matched and its state (also the row's `data-status`); `money(minor)`,
 // `when(iso)` and `labels` (`partRefunded`, `st_…` and `cagnotteTextCells`'s).
+// The payment providers as people name them.
+var cagnotteProviders = { stripe: "Stripe", helloasso: "HelloAsso", kofi: "Ko-fi", tiltify: "Tiltify", twitch: "Twitch Charity" };
+
 function cagnotteDonationRow(d, money, when, labels) {
   "use strict";
   var tr = document.createElement("tr");
@@ -404,7 +412,7 @@ function cagnotteDonationRow(d, money, when, labels) {
     // Idempotency-Key), for the charity's accounts: found by the search too.
     var ref = document.createElement("small");
     ref.className = "ref";
-    ref.textContent = d.platform + " · " + d.reference;
+    ref.textContent = (cagnotteProviders[d.platform] || d.platform) + " · " + d.reference;
     at.appendChild(ref);
   }
   cell("host", d.host);
@@ -1493,6 +1501,10 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
     if (zone) query.push("tz=" + encodeURIComponent(zone));
     var path = "/api/v1/campaigns/" + encodeURIComponent(campaignId()) + "/reconcile" +
       (query.length ? "?" + query.join("&") : "");
-    send(path, file).then(draw).catch(fail);
+    send(path, file).then(function (r) {
+      // A refusal said before (no file chosen, a column not found) is over.
+      cagnotteNotice("", false);
+      draw(r);
+    }).catch(fail);
   });
 }

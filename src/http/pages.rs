@@ -154,6 +154,7 @@ const LABELS: &[(&str, &str, &str)] = &[
         "In HelloAsso: My account > Integrations and API > notification URL. It carries the secret: it is shown only once. With a form, only its payments count; without, the association's donations, crowdfundings and payments (not memberships, events nor shops).",
     ),
     ("provider", "Prestataire", "Provider"),
+    ("provider_generic", "Générique (signé)", "Generic (signed)"),
     ("received", "Dernière réception", "Last delivery"),
     ("secret", "Secret de signature", "Signing secret"),
     ("url", "URL", "URL"),

@@ -65,10 +65,11 @@ const FIRST_NAMES: [&str; 5] = ["prenom", "prenom payeur", "prenom du payeur", "
 const LAST_NAMES: [&str; 5] = ["nom", "nom payeur", "nom du payeur", "nom donateur", "last name"];
 const MESSAGE_NAMES: [&str; 4] = ["message (metadata)", "message", "commentaire", "comment"];
 /// The columns of the payment's time, most telling first.
-const DATE_NAMES: [&str; 10] = [
+const DATE_NAMES: [&str; 11] = [
     "created date (utc)",
     "created (utc)",
     "datetime (utc)",
+    "date time (utc)",
     "date (utc)",
     "date du paiement",
     "date de paiement",
@@ -105,7 +106,21 @@ struct Export {
 
 /// `a`, lower case, without accents, `_` and `-` as spaces, trimmed.
 fn folded(a: &str) -> String {
-    crate::domain::moderation::normalize(a).replace(['_', '-'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
+    // A word's capital starts a word of its own: "TransactionId" is "transaction id".
+    let mut spaced = String::with_capacity(a.len() + 4);
+    let mut lower_before = false;
+    for c in a.chars() {
+        if c.is_uppercase() && lower_before {
+            spaced.push(' ');
+        }
+        lower_before = c.is_lowercase();
+        spaced.push(c);
+    }
+    crate::domain::moderation::normalize(&spaced)
+        .replace(['_', '-'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The separator of a CSV export: the one of `,`, `;` and tab its first line
@@ -197,8 +212,21 @@ fn read(text: &str, currency: Currency, ask: &Ask, zone: &TimeZone) -> Result<Ex
             })
             .ok_or_else(|| columns(field, "no column of the export is known to hold it: name it", &headers)),
     };
-    let r = pick(ask.reference.as_deref(), &REFERENCE_NAMES, &[], "reference")?;
-    let a = pick(ask.amount.as_deref(), &AMOUNT_NAMES, &["montant", "amount"], "amount")?;
+    let (r, a) = match (
+        pick(ask.reference.as_deref(), &REFERENCE_NAMES, &[], "reference"),
+        pick(ask.amount.as_deref(), &AMOUNT_NAMES, &["montant", "amount"], "amount"),
+    ) {
+        (Ok(r), Ok(a)) => (r, a),
+        // Both to name: said at once, not one after the other.
+        (Err(_), Err(_)) if ask.reference.is_none() && ask.amount.is_none() => {
+            return Err(columns(
+                "reference_and_amount",
+                "no column of the export is known to hold them: name them",
+                &headers,
+            ));
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
     let known = |k: &[&str]| k.iter().find_map(|k| names.iter().position(|n| n == k)).filter(|i| ![r, a].contains(i));
     // A column named in `ask` must be there; else the usual names, if any.
     let named = |name: Option<&String>, field: &'static str| {
@@ -522,10 +550,31 @@ mod tests {
             (e.reference.as_str(), e.amount.as_str(), e.rows, e.skipped),
             ("Numéro de paiement", "Montant (€)", vec![row("1234", 1500)], 2)
         );
+        // Ko-fi's names run their words together: "TransactionId", "DateTime (UTC)".
+        let kofi = "DateTime (UTC),From,Message,Amount,Currency,TransactionType,TransactionId\n2026-12-01 20:15,Ana,Go,5.00,EUR,Donation,tx-1\n";
+        let e = read(kofi, eur, &Ask::default(), &utc).unwrap();
+        assert_eq!(
+            (e.reference.as_str(), e.amount.as_str(), e.date.as_deref(), e.donor.as_deref(), e.rows.len()),
+            ("TransactionId", "Amount", Some("DateTime (UTC)"), Some("From"), 1)
+        );
+        assert_eq!((e.rows[0].reference.as_str(), e.rows[0].amount), ("tx-1", 500));
         let named = read("ref,total\nA,2\n", eur, &ask(&[("reference", "ref"), ("amount", "total")]), &utc).unwrap();
         assert_eq!(named.rows, vec![row("A", 200)]);
         let err = read("a,b\n1,2\n", eur, &Ask::default(), &utc).err().unwrap();
-        assert_eq!(err.code, "export_columns");
+        assert_eq!(
+            (err.code, err.details.iter().find(|d| d.0 == "field").map(|d| &d.1)),
+            ("export_columns", Some(&serde_json::json!("reference_and_amount")))
+        );
+        let err = read("a,amount\n1,2\n", eur, &Ask::default(), &utc).err().unwrap();
+        assert_eq!(
+            (err.code, err.details.iter().find(|d| d.0 == "field").map(|d| &d.1)),
+            ("export_columns", Some(&serde_json::json!("reference")))
+        );
+        let err = read("id,b\n1,2\n", eur, &Ask::default(), &utc).err().unwrap();
+        assert_eq!(
+            (err.code, err.details.iter().find(|d| d.0 == "field").map(|d| &d.1)),
+            ("export_columns", Some(&serde_json::json!("amount")))
+        );
         let err = read("id,amount\nx,beaucoup\n", eur, &Ask::default(), &utc).err().unwrap();
         assert_eq!(err.code, "invalid_export");
     }

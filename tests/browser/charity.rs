@@ -247,6 +247,10 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         b.time_zone("Europe/Paris").await;
         sign_in(b, &app, &format!("#c={c}")).await;
         wait_text(b, "#c-name", "Restos").await;
+        // Asked without a file first: said so, and no longer once a file is compared.
+        click(b, "#reconcile-form button[type=submit]").await;
+        let notice = "return document.getElementById('notice').hidden ? null : document.getElementById('notice').className";
+        assert_eq!(b.js(notice).await, json!("notice error"));
         send(b, &gaps, "stripe").await;
         let expected = json!([
             fr("3 paiements dans l'export (colonnes «\u{a0}Référence\u{a0}» et «\u{a0}Montant\u{a0}»)\u{a0}: 1 retrouvé parmi les dons, au centime. 3 écarts à vérifier\u{a0}:"),
@@ -257,6 +261,7 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
             ]
         ]);
         eventually("the dashboard's comparison", WAIT, || async { (result(b).await == expected).then_some(()) }).await;
+        assert_eq!(b.js(notice).await, Value::Null, "the refusal said before is gone");
         // The differences as a spreadsheet for French Excel: the table's rows.
         let saved = tempfile::tempdir().unwrap();
         b.download_to(saved.path()).await;
@@ -358,6 +363,10 @@ async fn the_provider_s_export_is_checked_against_the_donations_from_both_pages(
         })
         .await;
         wait_text(b, "#notice", &fr("Erreur\u{a0}: les colonnes de la référence et du montant n'ont pas été trouvées dans cet export\u{a0}: choisissez-les parmi Ref paiement, Somme versée.")).await;
+        // The amount's named: the one left is said alone.
+        b.js("document.getElementById('reconcile-form').elements.amount.value = 'Somme versée';").await;
+        click(b, "#reconcile-form button[type=submit]").await;
+        wait_text(b, "#notice", &fr("Erreur\u{a0}: la colonne de la référence du paiement n'a pas été trouvée dans cet export\u{a0}: choisissez-la parmi Ref paiement, Somme versée.")).await;
         b.js("var f = document.getElementById('reconcile-form'); f.elements.reference.value = 'Ref paiement'; f.elements.amount.value = 'Somme versée';").await;
         click(b, "#reconcile-form button[type=submit]").await;
         let expected = json!([

@@ -1272,7 +1272,7 @@ async fn integrations_and_outgoing_webhooks_from_the_dashboard() {
         let secret = "generic-secret-0123456789";
         fill(b, "#new-integration [name=secret]", secret).await;
         click(b, "#new-integration button[type=submit]").await;
-        wait_text(b, "#integrations tbody tr td:nth-child(2)", "generic").await;
+        wait_text(b, "#integrations tbody tr td:nth-child(2)", "Generic (signed)").await;
         assert_eq!(text(b, "#integrations tbody tr td:nth-child(1)").await, "Ana");
         let url = input_value(b, "#integrations tbody tr td.url input").await;
         assert!(url.starts_with(&format!("{}/hooks/", app.base)), "{url}");
@@ -1362,7 +1362,7 @@ async fn integrations_and_outgoing_webhooks_from_the_dashboard() {
         b.js("document.querySelector('#new-integration [name=live_id]').value = ''").await;
         fill(b, "#new-integration [name=secret]", secret).await;
         click(b, "#new-integration button[type=submit]").await;
-        wait_text(b, "#integrations tbody tr td:nth-child(1)", "whole campaign").await;
+        wait_text(b, "#integrations tbody tr td:nth-child(1)", "Whole campaign").await;
         let cid = b.js("return decodeURIComponent(location.hash.slice(3))").await.as_str().unwrap().to_owned();
         let (_, v) = app
             .request(reqwest::Method::GET, &format!("/api/v1/campaigns/{cid}/integrations"), Some(ADMIN), &[], None)
@@ -1812,8 +1812,12 @@ async fn an_organiser_connects_helloasso_and_its_payments_count() {
         )
         .await;
         click(b, "#new-integration button[type=submit]").await;
-        wait_text(b, "#integrations tbody tr td:nth-child(2)", "helloasso").await;
-        let hook = input_value(b, "#integrations tbody tr td.url input").await;
+        wait_text(b, "#integrations tbody tr td:nth-child(2)", "HelloAsso").await;
+        // The list's address says its secret is missing, and offers no copy of it
+        // (HelloAsso refuses it without): the whole one is shown once.
+        let listed = input_value(b, "#integrations tbody tr td.url input").await;
+        let hook = listed.strip_suffix("?token=…").expect("the secret left out, said so").to_owned();
+        assert_eq!(b.js("return document.querySelectorAll('#integrations tbody tr [data-copy]').length").await, 0);
         // Shown once, with the secret and the form: what HelloAsso is given.
         let url = input_value(b, "#helloasso-url").await;
         assert_eq!(url, format!("{hook}?token={secret}&form=3"));
@@ -1840,6 +1844,31 @@ async fn an_organiser_connects_helloasso_and_its_payments_count() {
         })
         .await;
         assert_eq!(rows[0][0], "Léa M.");
+        // Its secret replaced: the new address to paste, with the form asked again;
+        // the old one is refused, the new one counts.
+        click(b, "details:has(#integration-secret) > summary").await;
+        assert_eq!(b.js("return document.querySelector('#integration-secret [data-helloasso]').hidden").await, false);
+        let fresh = "helloasso-secret-9876543210";
+        fill(b, "#integration-secret [name=secret]", fresh).await;
+        fill(b, "#integration-secret [name=ha_form]", "3").await;
+        click(b, "#integration-secret button[type=submit]").await;
+        wait_text(b, "#notice", "Saved.").await;
+        assert_eq!(input_value(b, "#helloasso-again-url").await, format!("{hook}?token={fresh}&form=3"));
+        let body = json!({"eventType": "Payment", "data": {
+            "order": {"id": 43, "formSlug": "3", "formType": "Donation", "isAnonymous": false},
+            "payer": {"firstName": "Max", "lastName": "Roy"},
+            "id": 43, "amount": 1000, "amountTip": 0, "state": "Authorized", "refundOperations": []}});
+        let send = |to: String| {
+            let client = app.client.clone();
+            let body = body.to_string();
+            async move {
+                client.post(to).header("content-type", "application/json").body(body).send().await.unwrap().status()
+            }
+        };
+        assert_eq!(send(url.clone()).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(send(format!("{hook}?token={fresh}&form=3")).await, StatusCode::OK);
+        wait_text(b, "#c-totals", "Total €35.00 (donations €35.00 + matched €0.00) — 2 donations — goal €2,000.00")
+            .await;
     })
     .await;
 }
@@ -1863,7 +1892,7 @@ async fn an_organiser_connects_twitch_charity_and_its_gifts_count() {
         let secret = "twitch-secret-0123456789";
         fill(b, "#new-integration [name=secret]", secret).await;
         click(b, "#new-integration button[type=submit]").await;
-        wait_text(b, "#integrations tbody tr td:nth-child(2)", "twitch").await;
+        wait_text(b, "#integrations tbody tr td:nth-child(2)", "Twitch Charity").await;
         let hook = input_value(b, "#integrations tbody tr td.url input").await;
         assert_eq!(b.js("return document.getElementById('twitch-box').hidden").await, false);
         fill(b, "#twitch-user", "141981764").await;
@@ -1927,7 +1956,7 @@ async fn an_organiser_connects_twitch_charity_and_its_gifts_count() {
         assert_eq!(s, StatusCode::OK, "{text}");
         wait_text(b, "#c-totals", "Total €15.00 (donations €15.00 + matched €0.00) — 1 donation — goal €2,000.00")
             .await;
-        wait_text(b, "#donations tbody tr .ref", "twitch · tw-gift-1").await;
+        wait_text(b, "#donations tbody tr .ref", "Twitch Charity · tw-gift-1").await;
         wait_text(b, row, "just now: donation counted (2 accepted, 1 refused).").await;
         assert_eq!(on(b, row, "return document.querySelector(arguments[0]).dataset.state").await, "accepted");
         // The channel took its authorization back: acknowledged, and in orange, since nothing comes any more.
