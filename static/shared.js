@@ -55,7 +55,7 @@ var cagnotteExplain = (function () {
   };
   var SAID = {
     fr: {
-      cap_below_used: function (b, m) { return "le plafond ne peut pas descendre sous ce que ce match a déjà versé (" + m(b.used) + ")."; },
+      cap_below_used: function (b, m) { return "le plafond ne peut pas descendre sous ce que cet abondement a déjà versé (" + m(b.used) + ")."; },
       refund_out_of_range: function (b, m) { return "le remboursement va de " + m(1) + " au montant du don (" + m(b.amount) + ")."; },
       amount_too_large: function (b, m) { return "montant trop élevé\u00a0: " + m(b.max) + " au plus."; },
       rate_limited: function (b) { return "trop de demandes d'un coup\u00a0: réessayez dans " + b.retry_after + " s."; },
@@ -396,6 +396,12 @@ function cagnotteModerators(ul, list, labels, when, button) {
 // (`cagnotteTextCells`), the amount (a part given back in a badge), what was
 // matched and its state (also the row's `data-status`); `money(minor)`,
 // `when(iso)` and `labels` (`partRefunded`, `st_…` and `cagnotteTextCells`'s).
+// "de" before a name, elided before a vowel or a mute h's sound as French
+// writes it ("d'Entreprise X", "d'Inès", "de Hugo": an h is left as it is).
+function cagnotteDe(name) {
+  return (/^[aeiouyàâäéèêëîïôöùûüAEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜ]/.test(name) ? "d'" : "de ") + name;
+}
+
 // The payment providers as people name them.
 var cagnotteProviders = { stripe: "Stripe", helloasso: "HelloAsso", kofi: "Ko-fi", tiltify: "Tiltify", twitch: "Twitch Charity" };
 
@@ -1145,7 +1151,7 @@ var cagnotteReportWords = {
         (unnamed ? " (et " + unnamed + (unnamed > 1 ? " dons sans nom)" : " don sans nom)") : "");
     },
     average: function (a, m) { return "Don moyen\u00a0: " + a + " — don médian\u00a0: " + m; },
-    largest: function (a, who, host, at) { return "Plus gros don\u00a0: " + a + " de " + who + " (live de " + host + ", " + at + ")"; },
+    largest: function (a, who, host, at) { return "Plus gros don\u00a0: " + a + " " + cagnotteDe(who) + " (live " + cagnotteDe(host) + ", " + at + ")"; },
     refunds: function (w, p, a) { return "Remboursés\u00a0: " + w + " en entier, " + p + " en partie — " + a; },
     total: "Total", anonymous: " (anonyme)", noName: "un donateur sans nom", none: "Aucun.",
     platforms: { offline: "Hors ligne (espèces, chèques)", direct: "Direct (API)", stripe: "Stripe", helloasso: "HelloAsso", kofi: "Ko-fi", tiltify: "Tiltify", twitch: "Twitch Charity", generic: "Formulaire signé" },

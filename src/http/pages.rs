@@ -376,8 +376,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("obs_dock_url", "Lien du dock", "Dock link"),
     (
         "media_help",
-        "Vos GIF, images (PNG, JPEG, WebP) et sons (MP3, Ogg, WAV), 8 Mo au plus chacun, pour toute la campagne. Choisissez-les ensuite dans «\u{a0}Personnaliser\u{a0}» (l'image et le son de chaque alerte, des grandes alertes, des paliers), et les logos des sponsors dans leurs abondements.",
-        "Your GIFs, images (PNG, JPEG, WebP) and sounds (MP3, Ogg, WAV), at most 8 MB each, for the whole campaign. Then pick them in \u{201c}Customize\u{201d} (each alert's image and sound, a big alert's, a milestone's), and the sponsors' logos in their matches.",
+        "Vos GIF, images (PNG, JPEG, WebP) et sons (MP3, Ogg, WAV, FLAC, M4A), 8 Mo au plus chacun, pour toute la campagne. Choisissez-les ensuite dans «\u{a0}Personnaliser\u{a0}» (l'image et le son de chaque alerte, des grandes alertes, des paliers), et les logos des sponsors dans leurs abondements.",
+        "Your GIFs, images (PNG, JPEG, WebP) and sounds (MP3, Ogg, WAV, FLAC, M4A), at most 8 MB each, for the whole campaign. Then pick them in \u{201c}Customize\u{201d} (each alert's image and sound, a big alert's, a milestone's), and the sponsors' logos in their matches.",
     ),
     ("media_file", "Fichier", "File"),
     ("media_upload", "Ajouter", "Add"),
@@ -591,7 +591,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     (
         "charity_totals_help",
         "À jour en direct. Chaque montant est exact au centime\u{a0}: les exports et le bilan ci-dessous disent les mêmes.",
-        "Current live. Every amount is exact to the cent: the exports and the report below say the same.",
+        "Updated live. Every amount is exact to the cent: the exports and the report below say the same.",
     ),
     ("exports", "Exports", "Exports"),
     (

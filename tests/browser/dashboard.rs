@@ -417,7 +417,7 @@ async fn campaign_match_live_copy_url_then_donations_reach_dashboard_and_public_
         wait_text(
             b,
             "#notice",
-            &fr("Erreur\u{a0}: le plafond ne peut pas descendre sous ce que ce match a déjà versé (10,50_€)."),
+            &fr("Erreur\u{a0}: le plafond ne peut pas descendre sous ce que cet abondement a déjà versé (10,50_€)."),
         )
         .await;
         click(b, "#edit-match-box > summary").await;
@@ -820,6 +820,18 @@ async fn hiding_after_the_fact_updates_open_overlays_and_refund_updates_totals()
         .await;
         wait_rows(b, &[["Gros Malin", "Un message à cachermasqué", "20,00_€", "", "Masqué"]]).await;
 
+        // On a phone: the row is a block, every button in reach without scrolling sideways.
+        b.client.set_window_size(390, 844).await.expect("phone size");
+        let reach = r##"var wrap = document.querySelector("#donations").parentElement;
+            var buttons = Array.from(document.querySelectorAll("#donations tbody tr button"));
+            return [wrap.scrollWidth <= wrap.clientWidth, buttons.length > 4,
+                    buttons.every(function (b) { var r = b.getBoundingClientRect(); return r.left >= 0 && r.right <= window.innerWidth; })];"##;
+        eventually("every button in reach on a phone", WAIT, || async {
+            (b.js(reach).await == json!([true, true, true])).then_some(())
+        })
+        .await;
+        b.screenshot_element("#donations", "dashboard-donations-phone").await;
+        b.client.set_window_size(crate::browser::WIDTH, crate::browser::HEIGHT).await.expect("desktop size");
         // Refund: two clicks; totals drop everywhere.
         wait_text(b, "#c-totals", &fr("Total 20,00_€ (dons 20,00_€ + abondés 0,00_€) — 1 don — objectif 1~000,00_€"))
             .await;
@@ -1709,7 +1721,7 @@ async fn the_charity_report_sums_the_campaign_and_prints_alone() {
     for (key, donor, amount, anonymous) in [
         ("ana", Some("Ana"), 1000, false),
         ("bob", Some("Bob"), 500, false),
-        ("chloe", Some("Chloé"), 3000, true),
+        ("chloe", Some("Inès"), 3000, true),
         ("nameless", None, 700, false),
         ("dan", Some("Dan"), 2500, false),
         ("eve", Some("Eve"), 1200, false),
@@ -1754,7 +1766,7 @@ async fn the_charity_report_sums_the_campaign_and_prints_alone() {
         let lines = b.js("return Array.from(document.querySelectorAll('#report-lines li')).map(li => li.textContent)").await;
         let lines: Vec<String> = lines.as_array().unwrap().iter().map(|l| l.as_str().unwrap().replace('\u{a0}', " ")).collect();
         assert_eq!(lines[..2], ["5 dons de 4 donateurs (et 1 don sans nom)", "Don moyen : 12,00 € — don médian : 8,00 €"]);
-        assert!(lines[2].starts_with("Plus gros don : 30,00 € de Chloé (anonyme) (live de Corentin, "), "{lines:?}");
+        assert!(lines[2].starts_with("Plus gros don : 30,00 € d'Inès (anonyme) (live de Corentin, "), "{lines:?}");
         assert_eq!(lines[3], "Remboursés : 1 en entier, 1 en partie — 29,00 €");
         let rows = b
             .js("return Array.from(document.querySelectorAll('#report-days tbody tr')).map(tr => Array.from(tr.cells).map(c => c.textContent))")
