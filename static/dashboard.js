@@ -656,25 +656,26 @@
   function emptyRow(tb, text) {
     var tr = make("tr", "empty");
     var td = make("td", "help", text);
-    td.colSpan = tb.parentNode.tHead.rows[0].cells.length;
+    td.colSpan = (tb.drawnIn || tb).parentNode.tHead.rows[0].cells.length;
     tr.appendChild(td);
     tb.appendChild(tr);
   }
 
   function renderMatches(c) {
     var tb = el("matches").tBodies[0];
-    tb.textContent = "";
-    c.matches.forEach(function (m) {
-      var tr = make("tr");
-      tr.dataset.id = m.id;
-      [m.sponsor, m.ratio[0] + " : " + m.ratio[1], money(m.cap, c.currency), money(m.used, c.currency),
-        money(m.left, c.currency), T["m_" + m.status] || m.status].forEach(function (v) { tr.appendChild(make("td", null, v)); });
-      var acts = make("td");
-      acts.appendChild(actionButton("edit-match", m.id, T.edit));
-      tr.appendChild(acts);
-      tb.appendChild(tr);
+    cagnotteRedraw(tb, function (tb) {
+      c.matches.forEach(function (m) {
+        var tr = make("tr");
+        tr.dataset.id = m.id;
+        [m.sponsor, m.ratio[0] + " : " + m.ratio[1], money(m.cap, c.currency), money(m.used, c.currency),
+          money(m.left, c.currency), T["m_" + m.status] || m.status].forEach(function (v) { tr.appendChild(make("td", null, v)); });
+        var acts = make("td");
+        acts.appendChild(actionButton("edit-match", m.id, T.edit));
+        tr.appendChild(acts);
+        tb.appendChild(tr);
+      });
+      if (!c.matches.length) emptyRow(tb, T.noMatch);
     });
-    if (!c.matches.length) emptyRow(tb, T.noMatch);
   }
 
   // Integrations (webhooks in) of the campaign's lives and subscribers (webhooks
@@ -720,50 +721,51 @@
   }
   function renderIntegrations(list) {
     var tb = el("integrations").tBodies[0];
-    tb.textContent = "";
-    list.forEach(function (i) {
-      var tr = make("tr");
-      tr.dataset.id = i.id;
-      tr.appendChild(make("td", null, i.host));
-      tr.appendChild(make("td", null, providerName(i.provider)));
-      var u = make("td", "url");
-      var input = make("input");
-      input.readOnly = true;
-      // HelloAsso's address carries its secret, shown once: this one alone would be refused.
-      var once = i.provider === "helloasso";
-      input.value = once ? i.url + "?token=…" : i.url;
-      input.id = "hook-url-" + i.id;
-      u.appendChild(input);
-      if (once) u.appendChild(make("small", "help", T.helloassoOnce));
-      tr.appendChild(u);
-      // What the provider's last delivery became, so that a wrong secret shows before the live.
-      var d = i.deliveries, words = T.received;
-      var got = make("td", "received", !d.last_at ? words.none
-        : words.line(ago(d.last_at), words.status[d.last_status] || d.last_error || d.last_status, words.counts(d.accepted, d.refused)));
-      // A revoked subscription is acknowledged, but nothing comes through it any more.
-      got.dataset.state = !d.last_at ? "none" : d.last_error || d.last_status === "revoked" ? "refused" : "accepted";
-      if (d.last_error) got.title = d.last_error;
-      tr.appendChild(got);
-      var acts = make("td");
-      if (!once) {
-        var copyButton = actionButton("copy", i.id, T.copy);
-        copyButton.removeAttribute("data-act");
-        copyButton.dataset.copy = input.id;
-        acts.appendChild(copyButton);
-      }
-      acts.appendChild(actionButton("remove-integration", i.id, T.remove));
-      tr.appendChild(acts);
-      tb.appendChild(tr);
+    cagnotteRedraw(tb, function (tb) {
+      list.forEach(function (i) {
+        var tr = make("tr");
+        tr.dataset.id = i.id;
+        tr.appendChild(make("td", null, i.host));
+        tr.appendChild(make("td", null, providerName(i.provider)));
+        var u = make("td", "url");
+        var input = make("input");
+        input.readOnly = true;
+        // HelloAsso's address carries its secret, shown once: this one alone would be refused.
+        var once = i.provider === "helloasso";
+        input.value = once ? i.url + "?token=…" : i.url;
+        input.id = "hook-url-" + i.id;
+        u.appendChild(input);
+        if (once) u.appendChild(make("small", "help", T.helloassoOnce));
+        tr.appendChild(u);
+        // What the provider's last delivery became, so that a wrong secret shows before the live.
+        var d = i.deliveries, words = T.received;
+        var got = make("td", "received", !d.last_at ? words.none
+          : words.line(ago(d.last_at), words.status[d.last_status] || d.last_error || d.last_status, words.counts(d.accepted, d.refused)));
+        // A revoked subscription is acknowledged, but nothing comes through it any more.
+        got.dataset.state = !d.last_at ? "none" : d.last_error || d.last_status === "revoked" ? "refused" : "accepted";
+        if (d.last_error) got.title = d.last_error;
+        tr.appendChild(got);
+        var acts = make("td");
+        if (!once) {
+          var copyButton = actionButton("copy", i.id, T.copy);
+          copyButton.removeAttribute("data-act");
+          copyButton.dataset.copy = input.id;
+          acts.appendChild(copyButton);
+        }
+        acts.appendChild(actionButton("remove-integration", i.id, T.remove));
+        tr.appendChild(acts);
+        tb.appendChild(tr);
+      });
+      if (!list.length) emptyRow(tb, T.noIntegration);
+      // The whole campaign: each payment goes to the live on air.
+      fillSelect(field(el("new-integration"), "live_id"), [["", T.wholeCampaign]].concat(campaign.lives.map(function (l) {
+        return [l.id, l.host + (l.title ? " — " + l.title : "")];
+      })));
+      integrations = {};
+      list.forEach(function (i) { integrations[i.id] = i; });
+      fillSelect(field(el("integration-secret"), "id"), list.map(function (i) { return [i.id, i.host + " — " + providerName(i.provider)]; }));
+      secretFormFor();
     });
-    if (!list.length) emptyRow(tb, T.noIntegration);
-    // The whole campaign: each payment goes to the live on air.
-    fillSelect(field(el("new-integration"), "live_id"), [["", T.wholeCampaign]].concat(campaign.lives.map(function (l) {
-      return [l.id, l.host + (l.title ? " — " + l.title : "")];
-    })));
-    integrations = {};
-    list.forEach(function (i) { integrations[i.id] = i; });
-    fillSelect(field(el("integration-secret"), "id"), list.map(function (i) { return [i.id, i.host + " — " + providerName(i.provider)]; }));
-    secretFormFor();
   }
   // A provider as the form names it ("Ko-fi", "Twitch Charity").
   function providerName(p) {
@@ -784,27 +786,28 @@
   }
   function renderSubscribers(list) {
     var tb = el("subscribers").tBodies[0];
-    tb.textContent = "";
-    list.forEach(function (w) {
-      var st = w.status;
-      var tr = make("tr");
-      tr.dataset.id = w.id;
-      var result = st.last_status ? String(st.last_status) : "";
-      if (st.last_error) result += (result ? " — " : "") + st.last_error;
-      var kind = w.format === "discord" ? " (Discord)" : w.format === "slack" ? " (Slack)" : "";
-      [w.url + kind + (w.campaign_id ? "" : T.allCampaigns), T["h_" + st.state] || st.state, String(st.delivered), result,
-        when(st.next_attempt_at)].forEach(function (v, k) {
-        var td = make("td", ["url", "state", "delivered", "result", "next"][k], v);
-        tr.appendChild(td);
+    cagnotteRedraw(tb, function (tb) {
+      list.forEach(function (w) {
+        var st = w.status;
+        var tr = make("tr");
+        tr.dataset.id = w.id;
+        var result = st.last_status ? String(st.last_status) : "";
+        if (st.last_error) result += (result ? " — " : "") + st.last_error;
+        var kind = w.format === "discord" ? " (Discord)" : w.format === "slack" ? " (Slack)" : "";
+        [w.url + kind + (w.campaign_id ? "" : T.allCampaigns), T["h_" + st.state] || st.state, String(st.delivered), result,
+          when(st.next_attempt_at)].forEach(function (v, k) {
+          var td = make("td", ["url", "state", "delivered", "result", "next"][k], v);
+          tr.appendChild(td);
+        });
+        var acts = make("td");
+        acts.appendChild(actionButton("test-subscriber", w.id, T.testHook));
+        acts.appendChild(actionButton("remove-subscriber", w.id, T.remove));
+        tr.appendChild(acts);
+        tb.appendChild(tr);
       });
-      var acts = make("td");
-      acts.appendChild(actionButton("test-subscriber", w.id, T.testHook));
-      acts.appendChild(actionButton("remove-subscriber", w.id, T.remove));
-      tr.appendChild(acts);
-      tb.appendChild(tr);
+      if (!list.length) emptyRow(tb, T.noSubscriber);
+      fillSelect(field(el("edit-subscriber"), "id"), list.map(function (w) { return [w.id, w.url]; }));
     });
-    if (!list.length) emptyRow(tb, T.noSubscriber);
-    fillSelect(field(el("edit-subscriber"), "id"), list.map(function (w) { return [w.id, w.url]; }));
   }
   // Delivery states change without any campaign event: look again now and then.
   setInterval(function () { if (campaign && csrf && !document.hidden) { loadHooks(); loadConnections(); } }, 5000);
@@ -814,35 +817,36 @@
   // closed (two clicks).
   function renderPolls(c) {
     var tb = el("polls").tBodies[0];
-    tb.textContent = "";
-    var rows = [];
-    c.lives.forEach(function (l) { (l.polls || []).forEach(function (p) { rows.push([l, p]); }); });
-    rows.sort(function (a, b) { return Date.parse(b[1].created_at) - Date.parse(a[1].created_at); });
-    var now = cagnotteNow();
-    rows.forEach(function (r) {
-      var l = r[0], p = r[1];
-      var st = cagnottePollState(p, now), end = st.end, open = st.open, leaders = st.leaders;
-      var tr = make("tr");
-      tr.dataset.id = p.id;
-      tr.dataset.state = open ? "open" : "over";
-      var results = p.options.map(function (o) {
-        return o.label + " #" + o.tag + (lang === "fr" ? "\u00a0: " : ": ") + money(o.amount, c.currency) + " (" + T.votes(o.donations) + ")";
-      }).join(" · ");
-      var left = Math.max(0, Math.floor((end - now) / 1000));
-      var state = open ? T.pollOpen(isNaN(end) ? "" : Math.floor(left / 60) + " min " + (left % 60 < 10 ? "0" : "") + left % 60 + " s")
-        : leaders.length === 1 ? T.pollWinner(leaders[0].label) : leaders.length > 1 ? T.pollTie : T.pollOver;
-      [l.host, p.question, results, state].forEach(function (v) { tr.appendChild(make("td", null, v)); });
-      var acts = make("td");
-      if (open) {
-        // Five more minutes to vote (one without a deadline closes in five minutes).
-        acts.appendChild(moreTime(l.id, "/polls/", p, p.ends_at ? T.moreTime : T.closeIn5));
-        acts.appendChild(onLive(actionButton("edit-poll", p.id, T.edit), l.id));
-        acts.appendChild(onLive(actionButton("close-poll", p.id, T.closePoll), l.id));
-      }
-      tr.appendChild(acts);
-      tb.appendChild(tr);
+    cagnotteRedraw(tb, function (tb) {
+      var rows = [];
+      c.lives.forEach(function (l) { (l.polls || []).forEach(function (p) { rows.push([l, p]); }); });
+      rows.sort(function (a, b) { return Date.parse(b[1].created_at) - Date.parse(a[1].created_at); });
+      var now = cagnotteNow();
+      rows.forEach(function (r) {
+        var l = r[0], p = r[1];
+        var st = cagnottePollState(p, now), end = st.end, open = st.open, leaders = st.leaders;
+        var tr = make("tr");
+        tr.dataset.id = p.id;
+        tr.dataset.state = open ? "open" : "over";
+        var results = p.options.map(function (o) {
+          return o.label + " #" + o.tag + (lang === "fr" ? "\u00a0: " : ": ") + money(o.amount, c.currency) + " (" + T.votes(o.donations) + ")";
+        }).join(" · ");
+        var left = Math.max(0, Math.floor((end - now) / 1000));
+        var state = open ? T.pollOpen(isNaN(end) ? "" : Math.floor(left / 60) + " min " + (left % 60 < 10 ? "0" : "") + left % 60 + " s")
+          : leaders.length === 1 ? T.pollWinner(leaders[0].label) : leaders.length > 1 ? T.pollTie : T.pollOver;
+        [l.host, p.question, results, state].forEach(function (v) { tr.appendChild(make("td", null, v)); });
+        var acts = make("td");
+        if (open) {
+          // Five more minutes to vote (one without a deadline closes in five minutes).
+          acts.appendChild(moreTime(l.id, "/polls/", p, p.ends_at ? T.moreTime : T.closeIn5));
+          acts.appendChild(onLive(actionButton("edit-poll", p.id, T.edit), l.id));
+          acts.appendChild(onLive(actionButton("close-poll", p.id, T.closePoll), l.id));
+        }
+        tr.appendChild(acts);
+        tb.appendChild(tr);
+      });
+      if (!rows.length) emptyRow(tb, T.noPoll);
     });
-    if (!rows.length) emptyRow(tb, T.noPoll);
   }
   // Every live's prize draws, newest first, with the winner's real name (an
   // anonymous donor's too, marked so) and their donation's id, to find them at
@@ -858,26 +862,27 @@
   function winnerName(d, w) { return cagnotteWinnerName(d, w, D); }
   function renderDraws(c) {
     var tb = el("draws").tBodies[0];
-    tb.textContent = "";
-    var rows = [];
-    c.lives.forEach(function (l) { (l.draws || []).forEach(function (x) { rows.push([l, x]); }); });
-    rows.sort(function (a, b) { return Date.parse(b[1].at) - Date.parse(a[1].at); });
-    rows.forEach(function (r) {
-      var l = r[0], x = r[1], w = x.winner;
-      var tr = make("tr");
-      tr.dataset.id = x.id;
-      tr.dataset.winner = w.id;
-      tr.appendChild(make("td", "when", when(x.at)));
-      tr.appendChild(make("td", null, l.host));
-      tr.appendChild(make("td", null, x.prize));
-      var who = make("td", "winner", winnerName(winnerOf(w.id), w));
-      who.appendChild(make("small", "help", " " + w.id));
-      tr.appendChild(who);
-      tr.appendChild(make("td", "num", money(w.amount, c.currency)));
-      tr.appendChild(make("td", null, D.entries(x.entries, x.tickets) + (x.campaign_wide ? " — " + T.wholeCampaign : "")));
-      tb.appendChild(tr);
+    cagnotteRedraw(tb, function (tb) {
+      var rows = [];
+      c.lives.forEach(function (l) { (l.draws || []).forEach(function (x) { rows.push([l, x]); }); });
+      rows.sort(function (a, b) { return Date.parse(b[1].at) - Date.parse(a[1].at); });
+      rows.forEach(function (r) {
+        var l = r[0], x = r[1], w = x.winner;
+        var tr = make("tr");
+        tr.dataset.id = x.id;
+        tr.dataset.winner = w.id;
+        tr.appendChild(make("td", "when", when(x.at)));
+        tr.appendChild(make("td", null, l.host));
+        tr.appendChild(make("td", null, x.prize));
+        var who = make("td", "winner", winnerName(winnerOf(w.id), w));
+        who.appendChild(make("small", "help", " " + w.id));
+        tr.appendChild(who);
+        tr.appendChild(make("td", "num", money(w.amount, c.currency)));
+        tr.appendChild(make("td", null, D.entries(x.entries, x.tickets) + (x.campaign_wide ? " — " + T.wholeCampaign : "")));
+        tb.appendChild(tr);
+      });
+      if (!rows.length) emptyRow(tb, T.noDraw);
     });
-    if (!rows.length) emptyRow(tb, T.noDraw);
   }
 
   // An open poll's time left moves on.
@@ -892,41 +897,42 @@
     var host = {};
     c.lives.forEach(function (l) { host[l.id] = l.host; });
     var tb = el("milestones").tBodies[0];
-    tb.textContent = "";
-    c.milestones.forEach(function (m) {
-      var tr = make("tr");
-      tr.dataset.id = m.id;
-      // A challenge set on air: what it asked for from its start, and its time.
-      var challenge = !!m.ends_at && typeof m.from === "number";
-      var amount = challenge ? T.challenge(money(m.amount - m.from, c.currency)) : money(m.amount, c.currency);
-      var open = challenge && !m.reached && !m.cancelled && !m.missed && Date.parse(m.ends_at) > cagnotteNow();
-      var state = m.reached ? T.reached : m.cancelled ? (challenge ? T.calledOff : T.removed)
-        : open ? T.challengeOn(timeFmt.format(new Date(m.ends_at))) : challenge ? T.timeUp : T.notReached;
-      [m.label, amount, m.live_id ? (host[m.live_id] || m.live_id) : T.wholeCampaign, state]
-        .forEach(function (v) { tr.appendChild(make("td", null, v)); });
-      // A milestone not reached can be taken off (two clicks); a challenge is its
-      // host's to call off, and gets five more minutes here in one click.
-      var acts = make("td");
-      if (!challenge && !m.reached && !m.cancelled) acts.appendChild(actionButton("remove-milestone", m.id, T.remove));
-      if (open) {
-        acts.appendChild(moreTime(m.live_id, "/challenges/", m, T.moreTime));
-        acts.appendChild(onLive(actionButton("edit-challenge", m.id, T.edit), m.live_id));
-      }
-      tr.appendChild(acts);
-      tb.appendChild(tr);
+    cagnotteRedraw(tb, function (tb) {
+      c.milestones.forEach(function (m) {
+        var tr = make("tr");
+        tr.dataset.id = m.id;
+        // A challenge set on air: what it asked for from its start, and its time.
+        var challenge = !!m.ends_at && typeof m.from === "number";
+        var amount = challenge ? T.challenge(money(m.amount - m.from, c.currency)) : money(m.amount, c.currency);
+        var open = challenge && !m.reached && !m.cancelled && !m.missed && Date.parse(m.ends_at) > cagnotteNow();
+        var state = m.reached ? T.reached : m.cancelled ? (challenge ? T.calledOff : T.removed)
+          : open ? T.challengeOn(timeFmt.format(new Date(m.ends_at))) : challenge ? T.timeUp : T.notReached;
+        [m.label, amount, m.live_id ? (host[m.live_id] || m.live_id) : T.wholeCampaign, state]
+          .forEach(function (v) { tr.appendChild(make("td", null, v)); });
+        // A milestone not reached can be taken off (two clicks); a challenge is its
+        // host's to call off, and gets five more minutes here in one click.
+        var acts = make("td");
+        if (!challenge && !m.reached && !m.cancelled) acts.appendChild(actionButton("remove-milestone", m.id, T.remove));
+        if (open) {
+          acts.appendChild(moreTime(m.live_id, "/challenges/", m, T.moreTime));
+          acts.appendChild(onLive(actionButton("edit-challenge", m.id, T.edit), m.live_id));
+        }
+        tr.appendChild(acts);
+        tb.appendChild(tr);
+      });
+      if (!c.milestones.length) emptyRow(tb, T.noMilestone);
+      // The scope choice follows the lives, keeping what is selected.
+      var select = field(el("new-milestone"), "live_id");
+      var chosen = select.value;
+      while (select.options.length > 1) select.remove(1);
+      c.lives.forEach(function (l) {
+        var o = make("option", null, l.host + (l.title ? " — " + l.title : ""));
+        o.value = l.id;
+        select.appendChild(o);
+      });
+      select.value = chosen;
+      if (select.value !== chosen) select.value = "";
     });
-    if (!c.milestones.length) emptyRow(tb, T.noMilestone);
-    // The scope choice follows the lives, keeping what is selected.
-    var select = field(el("new-milestone"), "live_id");
-    var chosen = select.value;
-    while (select.options.length > 1) select.remove(1);
-    c.lives.forEach(function (l) {
-      var o = make("option", null, l.host + (l.title ? " — " + l.title : ""));
-      o.value = l.id;
-      select.appendChild(o);
-    });
-    select.value = chosen;
-    if (select.value !== chosen) select.value = "";
   }
 
   // The hosts of several lives, biggest total first, each with their links for the month.
@@ -938,29 +944,30 @@
     });
     el("hosts-card").hidden = !hosts.length;
     var tb = el("hosts").tBodies[0];
-    tb.textContent = "";
-    hosts.forEach(function (h) {
-      var tr = make("tr");
-      tr.dataset.id = h.live_id;
-      tr.appendChild(make("td", "host", h.host));
-      // Lives called off are not counted (their donations are, in the total).
-      tr.appendChild(make("td", "num", String(h.lives.filter(function (id) { return !cancelled[id]; }).length)));
-      tr.appendChild(make("td", "num", money(h.totals.total, c.currency)));
-      var acts = make("td");
-      acts.appendChild(actionButton("rotate-month", h.live_id, T.monthLinks));
-      acts.appendChild(actionButton("rename-host", h.live_id, T.rename));
-      tr.appendChild(acts);
-      tb.appendChild(tr);
+    cagnotteRedraw(tb, function (tb) {
+      hosts.forEach(function (h) {
+        var tr = make("tr");
+        tr.dataset.id = h.live_id;
+        tr.appendChild(make("td", "host", h.host));
+        // Lives called off are not counted (their donations are, in the total).
+        tr.appendChild(make("td", "num", String(h.lives.filter(function (id) { return !cancelled[id]; }).length)));
+        tr.appendChild(make("td", "num", money(h.totals.total, c.currency)));
+        var acts = make("td");
+        acts.appendChild(actionButton("rotate-month", h.live_id, T.monthLinks));
+        acts.appendChild(actionButton("rename-host", h.live_id, T.rename));
+        tr.appendChild(acts);
+        tb.appendChild(tr);
+      });
+      // The rename form offers these hosts, keeping the one chosen.
+      var select = field(el("rename-host"), "host"), chosen = select.value;
+      select.textContent = "";
+      hosts.forEach(function (h) {
+        var o = make("option", null, h.host);
+        o.value = hostKey(h.host);
+        select.appendChild(o);
+      });
+      if (chosen) select.value = chosen;
     });
-    // The rename form offers these hosts, keeping the one chosen.
-    var select = field(el("rename-host"), "host"), chosen = select.value;
-    select.textContent = "";
-    hosts.forEach(function (h) {
-      var o = make("option", null, h.host);
-      o.value = hostKey(h.host);
-      select.appendChild(o);
-    });
-    if (chosen) select.value = chosen;
   }
   // Whose lives a host's name stands for: as the server compares them.
   function hostKey(name) { return name.trim().toLowerCase(); }
@@ -1116,18 +1123,19 @@
     form.dataset.defaultWords = mod.default_words ? mod.words.join("\n") : "";
   }
   function renderPending(ul, pending, currency) {
-    ul.textContent = "";
-    if (!pending.length) { ul.appendChild(make("li", "help", T.none)); return; }
-    pending.forEach(function (d) {
-      var li = make("li");
-      li.dataset.id = d.id;
-      li.appendChild(make("strong", null, d.donor_name || "—"));
-      li.appendChild(document.createTextNode(" " + money(d.amount, currency) + " "));
-      if (d.message_text) li.appendChild(make("q", null, d.message_text));
-      li.appendChild(actionButton("approve", d.id, T.approve));
-      if (d.message_text) li.appendChild(actionButton("hide-message", d.id, T.hideMessage));
-      if (d.donor_name) li.appendChild(actionButton("hide-donor", d.id, T.hideDonor));
-      ul.appendChild(li);
+    cagnotteRedraw(ul, function (ul) {
+      if (!pending.length) { ul.appendChild(make("li", "help", T.none)); return; }
+      pending.forEach(function (d) {
+        var li = make("li");
+        li.dataset.id = d.id;
+        li.appendChild(make("strong", null, d.donor_name || "—"));
+        li.appendChild(document.createTextNode(" " + money(d.amount, currency) + " "));
+        if (d.message_text) li.appendChild(make("q", null, d.message_text));
+        li.appendChild(actionButton("approve", d.id, T.approve));
+        if (d.message_text) li.appendChild(actionButton("hide-message", d.id, T.hideMessage));
+        if (d.donor_name) li.appendChild(actionButton("hide-donor", d.id, T.hideDonor));
+        ul.appendChild(li);
+      });
     });
   }
   // Buttons armed by a first click, by action and id: a table that is redrawn
@@ -1167,32 +1175,33 @@
     if (key === donationsKey) return;
     donationsKey = key;
     var tb = el("donations").tBodies[0];
-    tb.textContent = "";
-    var seen = {};
-    donationsById = {};
-    list.forEach(function (d) {
-      seen[d.id] = true;
-      donationsById[d.id] = d;
-      var tr = cagnotteDonationRow(d, function (m) { return money(m, currency); }, when, T);
-      if (seenDonations && !seenDonations[d.id]) tr.className = "new";
-      var acts = make("td", "actions");
-      if (d.pending || d.moderation === "pending") acts.appendChild(actionButton("approve", d.id, T.approve));
-      if (d.donor_name && !d.donor_hidden) acts.appendChild(actionButton("hide-donor", d.id, T.hideDonor));
-      if (d.message_text && !d.message_hidden) acts.appendChild(actionButton("hide-message", d.id, T.hideMessage));
-      // A hiding undone: the name or the words back on air.
-      if (d.donor_name && d.donor_hidden) acts.appendChild(actionButton("show-donor", d.id, T.showDonor));
-      if (d.message_text && d.message_hidden) acts.appendChild(actionButton("show-message", d.id, T.showMessage));
-      if (!d.refunded) {
-        if (!(d.pending || d.moderation === "pending")) acts.appendChild(actionButton("replay", d.id, T.replay));
-        acts.appendChild(actionButton("refund", d.id, T.refund));
-        acts.appendChild(actionButton("part-refund", d.id, T.partRefund));
-      }
-      if (!d.erased && (d.donor_name || d.message_text)) acts.appendChild(actionButton("erase", d.id, T.erase));
-      if (!d.erased && d.donor_name) acts.appendChild(actionButton("erase-donor", d.id, T.eraseDonor));
-      tr.appendChild(acts);
-      tb.appendChild(tr);
+    cagnotteRedraw(tb, function (tb) {
+      var seen = {};
+      donationsById = {};
+      list.forEach(function (d) {
+        seen[d.id] = true;
+        donationsById[d.id] = d;
+        var tr = cagnotteDonationRow(d, function (m) { return money(m, currency); }, when, T);
+        if (seenDonations && !seenDonations[d.id]) tr.className = "new";
+        var acts = make("td", "actions");
+        if (d.pending || d.moderation === "pending") acts.appendChild(actionButton("approve", d.id, T.approve));
+        if (d.donor_name && !d.donor_hidden) acts.appendChild(actionButton("hide-donor", d.id, T.hideDonor));
+        if (d.message_text && !d.message_hidden) acts.appendChild(actionButton("hide-message", d.id, T.hideMessage));
+        // A hiding undone: the name or the words back on air.
+        if (d.donor_name && d.donor_hidden) acts.appendChild(actionButton("show-donor", d.id, T.showDonor));
+        if (d.message_text && d.message_hidden) acts.appendChild(actionButton("show-message", d.id, T.showMessage));
+        if (!d.refunded) {
+          if (!(d.pending || d.moderation === "pending")) acts.appendChild(actionButton("replay", d.id, T.replay));
+          acts.appendChild(actionButton("refund", d.id, T.refund));
+          acts.appendChild(actionButton("part-refund", d.id, T.partRefund));
+        }
+        if (!d.erased && (d.donor_name || d.message_text)) acts.appendChild(actionButton("erase", d.id, T.erase));
+        if (!d.erased && d.donor_name) acts.appendChild(actionButton("erase-donor", d.id, T.eraseDonor));
+        tr.appendChild(acts);
+        tb.appendChild(tr);
+      });
+      seenDonations = seen;
     });
-    seenDonations = seen;
   }
 
   // ---- writes ------------------------------------------------------------------

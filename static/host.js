@@ -305,66 +305,68 @@
   function renderPending() {
     var ul = el("pending");
     var list = moderation.pending;
-    ul.textContent = "";
-    el("pending-count").textContent = String(list.length);
-    el("pending-count").dataset.waiting = list.length ? "1" : "";
-    if (!list.length) { ul.appendChild(make("li", "help", T.none)); return; }
-    list.forEach(function (d) {
-      var li = make("li");
-      li.dataset.id = d.id;
-      li.appendChild(make("strong", null, d.donor_name || "—"));
-      li.appendChild(document.createTextNode(" " + money(d.amount) + " "));
-      if (d.message_text) li.appendChild(make("q", null, d.message_text));
-      if (moderation.mode === "delay" && d.at) {
-        li.appendChild(make("small", "badge", T.onAirAt(fmtTime.format(new Date(Date.parse(d.at) + moderation.delay_seconds * 1000)))));
-      }
-      li.appendChild(document.createTextNode(" "));
-      // Whatever the mode now: a text held before moderation was turned off
-      // (or put on a delay) waits for it.
-      li.appendChild(button("approve", d.id, T.approve));
-      if (d.message_text) li.appendChild(button("hide-message", d.id, T.hideMessage));
-      if (d.donor_name && !d.anonymous) li.appendChild(button("hide-donor", d.id, T.hideDonor));
-      ul.appendChild(li);
+    cagnotteRedraw(ul, function (ul) {
+      el("pending-count").textContent = String(list.length);
+      el("pending-count").dataset.waiting = list.length ? "1" : "";
+      if (!list.length) { ul.appendChild(make("li", "help", T.none)); return; }
+      list.forEach(function (d) {
+        var li = make("li");
+        li.dataset.id = d.id;
+        li.appendChild(make("strong", null, d.donor_name || "—"));
+        li.appendChild(document.createTextNode(" " + money(d.amount) + " "));
+        if (d.message_text) li.appendChild(make("q", null, d.message_text));
+        if (moderation.mode === "delay" && d.at) {
+          li.appendChild(make("small", "badge", T.onAirAt(fmtTime.format(new Date(Date.parse(d.at) + moderation.delay_seconds * 1000)))));
+        }
+        li.appendChild(document.createTextNode(" "));
+        // Whatever the mode now: a text held before moderation was turned off
+        // (or put on a delay) waits for it.
+        li.appendChild(button("approve", d.id, T.approve));
+        if (d.message_text) li.appendChild(button("hide-message", d.id, T.hideMessage));
+        if (d.donor_name && !d.anonymous) li.appendChild(button("hide-donor", d.id, T.hideDonor));
+        ul.appendChild(li);
+      });
     });
   }
 
   function renderDonations() {
     var tb = el("donations");
     var list = donations.donations;
-    tb.textContent = "";
-    var words = cagnotteListWords[lang];
-    el("donations-count").textContent = search ? words.found(list.length, donations.count)
-      : list.length ? T.count(list.length, donations.count) : "";
-    var next = Math.min(LIMIT, donations.count - list.length);
-    el("show-more").hidden = !(next > 0);
-    el("show-more").textContent = words.showMore(next);
-    if (!list.length) {
-      var tr0 = make("tr");
-      var td0 = make("td", "help", search ? words.found(0, 0) : T.noDonation);
-      td0.colSpan = 6;
-      tr0.appendChild(td0);
-      tb.appendChild(tr0);
-      return;
-    }
-    list.forEach(function (d) {
-      var tr = make("tr");
-      tr.dataset.id = d.id;
-      var status = d.refunded ? "refunded" : d.moderation;
-      tr.dataset.status = status;
-      tr.appendChild(make("td", "when", when(d.at)));
-      cagnotteTextCells(tr, d, T);
-      tr.appendChild(make("td", "num amount", money(d.amount)));
-      cagnotteStatusCell(tr, status, d, T);
-      var acts = make("td", "actions");
-      if (d.moderation === "pending") acts.appendChild(button("approve", d.id, T.approve));
-      if (d.donor_name && !d.anonymous && !d.donor_hidden) acts.appendChild(button("hide-donor", d.id, T.hideDonor));
-      if (d.message_text && !d.message_hidden) acts.appendChild(button("hide-message", d.id, T.hideMessage));
-      // A hiding undone: the name or the words back on air.
-      if (d.donor_name && !d.anonymous && d.donor_hidden) acts.appendChild(button("show-donor", d.id, T.showDonor));
-      if (d.message_text && d.message_hidden) acts.appendChild(button("show-message", d.id, T.showMessage));
-      if (!d.refunded && d.moderation !== "pending" && !moderator()) acts.appendChild(button("replay", d.id, T.replay));
-      tr.appendChild(acts);
-      tb.appendChild(tr);
+    cagnotteRedraw(tb, function (tb) {
+      var words = cagnotteListWords[lang];
+      el("donations-count").textContent = search ? words.found(list.length, donations.count)
+        : list.length ? T.count(list.length, donations.count) : "";
+      var next = Math.min(LIMIT, donations.count - list.length);
+      el("show-more").hidden = !(next > 0);
+      el("show-more").textContent = words.showMore(next);
+      if (!list.length) {
+        var tr0 = make("tr");
+        var td0 = make("td", "help", search ? words.found(0, 0) : T.noDonation);
+        td0.colSpan = 6;
+        tr0.appendChild(td0);
+        tb.appendChild(tr0);
+        return;
+      }
+      list.forEach(function (d) {
+        var tr = make("tr");
+        tr.dataset.id = d.id;
+        var status = d.refunded ? "refunded" : d.moderation;
+        tr.dataset.status = status;
+        tr.appendChild(make("td", "when", when(d.at)));
+        cagnotteTextCells(tr, d, T);
+        tr.appendChild(make("td", "num amount", money(d.amount)));
+        cagnotteStatusCell(tr, status, d, T);
+        var acts = make("td", "actions");
+        if (d.moderation === "pending") acts.appendChild(button("approve", d.id, T.approve));
+        if (d.donor_name && !d.anonymous && !d.donor_hidden) acts.appendChild(button("hide-donor", d.id, T.hideDonor));
+        if (d.message_text && !d.message_hidden) acts.appendChild(button("hide-message", d.id, T.hideMessage));
+        // A hiding undone: the name or the words back on air.
+        if (d.donor_name && !d.anonymous && d.donor_hidden) acts.appendChild(button("show-donor", d.id, T.showDonor));
+        if (d.message_text && d.message_hidden) acts.appendChild(button("show-message", d.id, T.showMessage));
+        if (!d.refunded && d.moderation !== "pending" && !moderator()) acts.appendChild(button("replay", d.id, T.replay));
+        tr.appendChild(acts);
+        tb.appendChild(tr);
+      });
     });
   }
 
@@ -506,22 +508,23 @@
     var ids = mine ? mine.lives : [];
     el("host-lives-box").hidden = ids.length < 2;
     var ul = el("host-lives");
-    ul.textContent = "";
-    (campaignDoc ? campaignDoc.lives : []).filter(function (l) { return ids.indexOf(l.id) >= 0; }).forEach(function (l) {
-      var li = make("li");
-      li.dataset.id = l.id;
-      li.dataset.status = l.status || "";
-      var what = (l.scheduled_at ? when(Date.parse(l.scheduled_at)) + " — " : "") + (l.title || l.host) +
-        " (" + (T["st_" + l.status] || l.status) + ")";
-      li.appendChild(make("span", null, what + " "));
-      if (l.id === liveId) {
-        li.appendChild(make("strong", null, T.thisPage));
-      } else {
-        var a = make("a", null, T.openLive);
-        a.href = "/lives/" + encodeURIComponent(l.id) + "/host?lang=" + lang + "#key=" + encodeURIComponent(key);
-        li.appendChild(a);
-      }
-      ul.appendChild(li);
+    cagnotteRedraw(ul, function (ul) {
+      (campaignDoc ? campaignDoc.lives : []).filter(function (l) { return ids.indexOf(l.id) >= 0; }).forEach(function (l) {
+        var li = make("li");
+        li.dataset.id = l.id;
+        li.dataset.status = l.status || "";
+        var what = (l.scheduled_at ? when(Date.parse(l.scheduled_at)) + " — " : "") + (l.title || l.host) +
+          " (" + (T["st_" + l.status] || l.status) + ")";
+        li.appendChild(make("span", null, what + " "));
+        if (l.id === liveId) {
+          li.appendChild(make("strong", null, T.thisPage));
+        } else {
+          var a = make("a", null, T.openLive);
+          a.href = "/lives/" + encodeURIComponent(l.id) + "/host?lang=" + lang + "#key=" + encodeURIComponent(key);
+          li.appendChild(a);
+        }
+        ul.appendChild(li);
+      });
     });
   }
 
@@ -537,54 +540,56 @@
   // can be removed (two clicks).
   function renderMilestones() {
     var ul = el("host-milestones");
-    ul.textContent = "";
-    if (!milestones.length) { ul.appendChild(make("li", "help", T.noMilestone)); return; }
-    milestones.slice().sort(function (a, b) { return a.amount - b.amount; }).forEach(function (m) {
-      var li = make("li");
-      li.dataset.id = m.id;
-      li.dataset.state = m.reached ? "met" : "open";
-      li.appendChild(make("span", "num", money(m.amount) + " — "));
-      li.appendChild(make("strong", null, m.label));
-      li.appendChild(document.createTextNode(" "));
-      li.appendChild(make("span", "badge", m.reached ? T.ms_reached
-        : T.ms_left(money(Math.max(0, m.amount - (live ? live.totals.total : 0))))));
-      if (!m.reached) {
+    cagnotteRedraw(ul, function (ul) {
+      if (!milestones.length) { ul.appendChild(make("li", "help", T.noMilestone)); return; }
+      milestones.slice().sort(function (a, b) { return a.amount - b.amount; }).forEach(function (m) {
+        var li = make("li");
+        li.dataset.id = m.id;
+        li.dataset.state = m.reached ? "met" : "open";
+        li.appendChild(make("span", "num", money(m.amount) + " — "));
+        li.appendChild(make("strong", null, m.label));
         li.appendChild(document.createTextNode(" "));
-        li.appendChild(button("remove-milestone", m.id, T.removeMilestone));
-      }
-      ul.appendChild(li);
+        li.appendChild(make("span", "badge", m.reached ? T.ms_reached
+          : T.ms_left(money(Math.max(0, m.amount - (live ? live.totals.total : 0))))));
+        if (!m.reached) {
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(button("remove-milestone", m.id, T.removeMilestone));
+        }
+        ul.appendChild(li);
+      });
     });
   }
 
   // The live's challenges, newest first: on (with the time left), met, or time up.
   function renderChallenges() {
     var ul = el("challenges");
-    ul.textContent = "";
-    if (!challenges.length) { ul.appendChild(make("li", "help", T.noChallenge)); return; }
-    var now = cagnotteNow();
-    challenges.slice().sort(function (a, b) { return Date.parse(b.created_at) - Date.parse(a.created_at); })
-      .forEach(function (m) {
-        var end = Date.parse(m.ends_at);
-        var state = m.reached ? "met" : m.cancelled ? "cancelled" : !m.missed && end > now ? "open" : "missed";
-        var li = make("li");
-        li.dataset.id = m.id;
-        li.dataset.state = state;
-        li.appendChild(make("strong", null, m.label));
-        var done = Math.max(0, Math.min(m.amount - m.from, (live ? live.totals.total : m.from) - m.from));
-        if (m.reached) done = m.amount - m.from;
-        li.appendChild(make("span", "num", " " + money(done) + " / " + money(m.amount - m.from) + " — "));
-        li.appendChild(make("span", "badge", state === "open" ? T.ch_open(fmtLeft(end - now))
-          : state === "met" ? T.ch_met : state === "cancelled" ? T.ch_cancelled : T.ch_missed));
-        if (state === "open") {
-          // Five more minutes in one click; its terms in the form above; called off in two.
-          [["extend-challenge", T.moreTime], ["edit-challenge", cagnotteEditWords[lang].edit], ["cancel-challenge", T.cancelChallenge]]
-            .forEach(function (a) {
-              li.appendChild(document.createTextNode(" "));
-              li.appendChild(button(a[0], m.id, a[1]));
-            });
-        }
-        ul.appendChild(li);
-      });
+    cagnotteRedraw(ul, function (ul) {
+      if (!challenges.length) { ul.appendChild(make("li", "help", T.noChallenge)); return; }
+      var now = cagnotteNow();
+      challenges.slice().sort(function (a, b) { return Date.parse(b.created_at) - Date.parse(a.created_at); })
+        .forEach(function (m) {
+          var end = Date.parse(m.ends_at);
+          var state = m.reached ? "met" : m.cancelled ? "cancelled" : !m.missed && end > now ? "open" : "missed";
+          var li = make("li");
+          li.dataset.id = m.id;
+          li.dataset.state = state;
+          li.appendChild(make("strong", null, m.label));
+          var done = Math.max(0, Math.min(m.amount - m.from, (live ? live.totals.total : m.from) - m.from));
+          if (m.reached) done = m.amount - m.from;
+          li.appendChild(make("span", "num", " " + money(done) + " / " + money(m.amount - m.from) + " — "));
+          li.appendChild(make("span", "badge", state === "open" ? T.ch_open(fmtLeft(end - now))
+            : state === "met" ? T.ch_met : state === "cancelled" ? T.ch_cancelled : T.ch_missed));
+          if (state === "open") {
+            // Five more minutes in one click; its terms in the form above; called off in two.
+            [["extend-challenge", T.moreTime], ["edit-challenge", cagnotteEditWords[lang].edit], ["cancel-challenge", T.cancelChallenge]]
+              .forEach(function (a) {
+                li.appendChild(document.createTextNode(" "));
+                li.appendChild(button(a[0], m.id, a[1]));
+              });
+          }
+          ul.appendChild(li);
+        });
+    });
   }
   function fmtLeft(ms) {
     var s = Math.max(0, Math.floor(ms / 1000));
@@ -595,39 +600,40 @@
   // the leading one; an open one can be closed (two clicks).
   function renderPolls() {
     var ul = el("polls");
-    ul.textContent = "";
-    var polls = (live && live.polls) || [];
-    if (!polls.length) { ul.appendChild(make("li", "help", T.noPoll)); return; }
-    var now = cagnotteNow();
-    polls.slice().reverse().forEach(function (p) {
-      var st = cagnottePollState(p, now), end = st.end, open = st.open;
-      var li = make("li");
-      li.dataset.id = p.id;
-      li.dataset.state = open ? "open" : "over";
-      li.appendChild(make("strong", null, p.question));
-      li.appendChild(document.createTextNode(" "));
-      li.appendChild(make("span", "badge", open ? T.poll_open(isNaN(end) ? "" : fmtLeft(end - now)) : T.poll_over));
-      if (open) {
-        // Five more minutes to vote (a poll without a deadline gets one, in five minutes).
+    cagnotteRedraw(ul, function (ul) {
+      var polls = (live && live.polls) || [];
+      if (!polls.length) { ul.appendChild(make("li", "help", T.noPoll)); return; }
+      var now = cagnotteNow();
+      polls.slice().reverse().forEach(function (p) {
+        var st = cagnottePollState(p, now), end = st.end, open = st.open;
+        var li = make("li");
+        li.dataset.id = p.id;
+        li.dataset.state = open ? "open" : "over";
+        li.appendChild(make("strong", null, p.question));
         li.appendChild(document.createTextNode(" "));
-        li.appendChild(button("extend-poll", p.id, isNaN(end) ? T.closeIn5 : T.moreTime));
-        li.appendChild(document.createTextNode(" "));
-        li.appendChild(button("edit-poll", p.id, cagnotteEditWords[lang].edit));
-        li.appendChild(document.createTextNode(" "));
-        li.appendChild(button("close-poll", p.id, T.closePoll));
-      }
-      var ol = make("ol", "poll-options");
-      p.options.forEach(function (o) {
-        var lead = st.leaders.indexOf(o) >= 0;
-        var row = make("li", lead ? "lead" : null);
-        row.appendChild(make("span", null, o.label + " "));
-        row.appendChild(make("code", null, "#" + o.tag));
-        row.appendChild(make("span", "num", " — " + money(o.amount) + " (" + T.votes(o.donations) + ")" +
-          (lead ? " — " + T.lead : "")));
-        ol.appendChild(row);
+        li.appendChild(make("span", "badge", open ? T.poll_open(isNaN(end) ? "" : fmtLeft(end - now)) : T.poll_over));
+        if (open) {
+          // Five more minutes to vote (a poll without a deadline gets one, in five minutes).
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(button("extend-poll", p.id, isNaN(end) ? T.closeIn5 : T.moreTime));
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(button("edit-poll", p.id, cagnotteEditWords[lang].edit));
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(button("close-poll", p.id, T.closePoll));
+        }
+        var ol = make("ol", "poll-options");
+        p.options.forEach(function (o) {
+          var lead = st.leaders.indexOf(o) >= 0;
+          var row = make("li", lead ? "lead" : null);
+          row.appendChild(make("span", null, o.label + " "));
+          row.appendChild(make("code", null, "#" + o.tag));
+          row.appendChild(make("span", "num", " — " + money(o.amount) + " (" + T.votes(o.donations) + ")" +
+            (lead ? " — " + T.lead : "")));
+          ol.appendChild(row);
+        });
+        li.appendChild(ol);
+        ul.appendChild(li);
       });
-      li.appendChild(ol);
-      ul.appendChild(li);
     });
   }
   // The live's prize draws, newest first: the prize, the winner as the host
@@ -644,21 +650,22 @@
   function winnerName(d, w) { return cagnotteWinnerName(d, w, D); }
   function renderDraws() {
     var ul = el("draws");
-    ul.textContent = "";
-    var draws = (live && live.draws) || [];
-    if (!draws.length) { ul.appendChild(make("li", "help", T.noDraw)); return; }
-    draws.slice().reverse().forEach(function (x) {
-      var w = x.winner, d = winnerOf(w.id);
-      var li = make("li");
-      li.dataset.id = x.id;
-      li.dataset.winner = w.id;
-      li.appendChild(make("strong", null, x.prize));
-      li.appendChild(document.createTextNode(" — "));
-      li.appendChild(make("span", "winner", winnerName(d, w)));
-      li.appendChild(document.createTextNode(" (" + T.won(money(w.amount)) + ", " + when(Date.parse(w.at)) + ") "));
-      if (w.refunded) li.appendChild(make("span", "badge", T.st_refunded));
-      li.appendChild(make("small", "help", D.entries(x.entries, x.tickets) + " — " + when(Date.parse(x.at)) + " — " + w.id));
-      ul.appendChild(li);
+    cagnotteRedraw(ul, function (ul) {
+      var draws = (live && live.draws) || [];
+      if (!draws.length) { ul.appendChild(make("li", "help", T.noDraw)); return; }
+      draws.slice().reverse().forEach(function (x) {
+        var w = x.winner, d = winnerOf(w.id);
+        var li = make("li");
+        li.dataset.id = x.id;
+        li.dataset.winner = w.id;
+        li.appendChild(make("strong", null, x.prize));
+        li.appendChild(document.createTextNode(" — "));
+        li.appendChild(make("span", "winner", winnerName(d, w)));
+        li.appendChild(document.createTextNode(" (" + T.won(money(w.amount)) + ", " + when(Date.parse(w.at)) + ") "));
+        if (w.refunded) li.appendChild(make("span", "badge", T.st_refunded));
+        li.appendChild(make("small", "help", D.entries(x.entries, x.tickets) + " — " + when(Date.parse(x.at)) + " — " + w.id));
+        ul.appendChild(li);
+      });
     });
   }
   el("draw-form").addEventListener("submit", function (ev) {

@@ -377,17 +377,18 @@ function cagnotteModerators(ul, list, labels, when, button) {
     if (text !== undefined) n.textContent = text;
     return n;
   };
-  ul.textContent = "";
-  if (!list.length) ul.appendChild(make("li", "help", labels.noModerators));
-  list.forEach(function (m) {
-    var li = make("li");
-    li.dataset.id = m.id;
-    li.appendChild(make("strong", null, m.name));
-    li.appendChild(document.createTextNode(" "));
-    li.appendChild(make("span", "badge", labels.moderatorSince(when(m.created_at))));
-    li.appendChild(document.createTextNode(" "));
-    li.appendChild(button("remove-moderator", m.id, labels.removeModerator));
-    ul.appendChild(li);
+  cagnotteRedraw(ul, function (ul) {
+    if (!list.length) ul.appendChild(make("li", "help", labels.noModerators));
+    list.forEach(function (m) {
+      var li = make("li");
+      li.dataset.id = m.id;
+      li.appendChild(make("strong", null, m.name));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(make("span", "badge", labels.moderatorSince(when(m.created_at))));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(button("remove-moderator", m.id, labels.removeModerator));
+      ul.appendChild(li);
+    });
   });
 }
 
@@ -396,6 +397,46 @@ function cagnotteModerators(ul, list, labels, when, button) {
 // (`cagnotteTextCells`), the amount (a part given back in a badge), what was
 // matched and its state (also the row's `data-status`); `money(minor)`,
 // `when(iso)` and `labels` (`partRefunded`, `st_…` and `cagnotteTextCells`'s).
+// Redraws `box` (a list, a table's body) with what `fill(copy)` puts into an
+// empty copy of it, keeping each row already drawn whose elements are the
+// same but for their texts (found by its `data-id`, else by its place): a
+// page redrawn at every gift or every second does not swap a button under the
+// pointer for its double, which loses a click pressed on one and released on
+// the other. The copy's `drawnIn` is `box`, whose table `fill` may read.
+function cagnotteRedraw(box, fill) {
+  "use strict";
+  var next = box.cloneNode(false);
+  next.drawnIn = box;
+  fill(next);
+  function key(n, i) { return n.nodeType === 1 && n.dataset.id ? "id:" + n.dataset.id : "at:" + i; }
+  function same(a, b) {
+    if (a.nodeType !== b.nodeType || a.nodeName !== b.nodeName || a.childNodes.length !== b.childNodes.length) return false;
+    if (a.nodeType === 1) {
+      if (a.attributes.length !== b.attributes.length) return false;
+      for (var i = 0; i < a.attributes.length; i++) {
+        if (b.getAttribute(a.attributes[i].name) !== a.attributes[i].value) return false;
+      }
+      if ("value" in a && a.value !== b.value || a.checked !== b.checked) return false;
+    }
+    for (var k = 0; k < a.childNodes.length; k++) if (!same(a.childNodes[k], b.childNodes[k])) return false;
+    return true;
+  }
+  function texts(a, b) {
+    if (a.nodeType === 3) { if (a.nodeValue !== b.nodeValue) a.nodeValue = b.nodeValue; return; }
+    for (var k = 0; k < a.childNodes.length; k++) texts(a.childNodes[k], b.childNodes[k]);
+  }
+  var old = {};
+  Array.prototype.forEach.call(box.childNodes, function (n, i) { old[key(n, i)] = n; });
+  var kids = Array.prototype.slice.call(next.childNodes);
+  kids.forEach(function (n, i) {
+    var k = key(n, i), o = old[k], want = n;
+    if (o && same(o, n)) { texts(o, n); want = o; }
+    delete old[k];
+    if (box.childNodes[i] !== want) box.insertBefore(want, box.childNodes[i] || null);
+  });
+  while (box.childNodes.length > kids.length) box.removeChild(box.lastChild);
+}
+
 // "de" before a name, elided before a vowel or a mute h's sound as French
 // writes it ("d'Entreprise X", "d'Inès", "de Hugo": an h is left as it is).
 function cagnotteDe(name) {
@@ -782,26 +823,28 @@ function cagnotteRewards(o) {
     part("todo").textContent = L.todo(todo);
     part("todo").dataset.waiting = todo ? "1" : "";
     var queue = part("claims");
-    queue.textContent = "";
-    if (!claims.length) { queue.appendChild(make("li", "help", L.noClaim)); return; }
-    claims.forEach(function (c) {
-      var d = c.donation;
-      var li = make("li");
-      li.dataset.id = d.id;
-      li.dataset.at = d.at;
-      li.dataset.state = c.state;
-      if (c.state !== "refunded") {
-        var check = make("label", "check done");
-        var tick = make("input");
-        tick.type = "checkbox";
-        tick.checked = c.delivered;
-        tick.dataset.claim = d.id;
-        check.appendChild(tick);
-        check.appendChild(document.createTextNode(" " + L.claimDone));
-        li.appendChild(check);
-      }
-      li.appendChild(claimed(c.reward, d, null));
-      queue.appendChild(li);
+    // Drawn again at each gift: the boxes already there stay, ticked or not as the server says.
+    cagnotteRedraw(queue, function (queue) {
+      if (!claims.length) { queue.appendChild(make("li", "help", L.noClaim)); return; }
+      claims.forEach(function (c) {
+        var d = c.donation;
+        var li = make("li");
+        li.dataset.id = d.id;
+        li.dataset.at = d.at;
+        li.dataset.state = c.state;
+        if (c.state !== "refunded") {
+          var check = make("label", "check done");
+          var tick = make("input");
+          tick.type = "checkbox";
+          tick.checked = c.delivered;
+          tick.dataset.claim = d.id;
+          check.appendChild(tick);
+          check.appendChild(document.createTextNode(" " + L.claimDone));
+          li.appendChild(check);
+        }
+        li.appendChild(claimed(c.reward, d, null));
+        queue.appendChild(li);
+      });
     });
   }
 

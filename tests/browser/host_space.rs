@@ -153,9 +153,12 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         assert_eq!(public["recent"][0]["donor"], "Hugo", "{}", public["recent"]);
         assert_eq!(live_donations(&app, &live.id).await["donations"][0]["donor_hidden"], false);
 
-        // A new donation shows without a reload of the page.
+        // A new donation shows without a reload of the page, the rows drawn before
+        // kept with their buttons (a click pressed on one and released on its double is lost).
+        b.js(&format!("window.kept = document.querySelector(\"{hugo_row}[data-act=hide-donor]\"); return null")).await;
         app.donate_ok(&live, 1250).await;
         eventually("the new donation's row", WAIT, || async { (rows(b).await.len() == 3).then_some(()) }).await;
+        assert_eq!(b.js("return document.contains(window.kept)").await, true, "Hugo's button kept");
         wait_text(b, "#totals", &fr("24,50_€ (dons 24,50_€ + abondés 0,00_€) — 3 dons")).await;
 
         wait_text(
@@ -1076,7 +1079,7 @@ async fn an_organiser_changes_a_challenge_and_a_poll_on_air_from_the_dashboard()
             "Modifiez le défi puis enregistrez\u{a0}: sa durée compte depuis son lancement (il dure depuis 10 min).",
         )
         .await;
-        assert_eq!(b.js(&challenge_form).await, json!(["Je chante", "20.00", "15", "Enregistrer le défi", false, true, "Modifier le défi en cours"]));
+        assert_eq!(b.js(&challenge_form).await, json!(["Je chante", "20,00", "15", "Enregistrer le défi", false, true, "Modifier le défi en cours"]));
         fill(b, "#lives article [data-form=challenge] [name=amount]", "25").await;
         fill(b, "#lives article [data-form=challenge] [name=minutes]", "20").await;
         click(b, "#lives article [data-form=challenge] button[type=submit]").await;
@@ -1171,6 +1174,15 @@ async fn an_organiser_puts_a_poll_and_sees_its_results_on_the_dashboard() {
         let close = "#polls button[data-act=close-poll]";
         click(b, close).await;
         wait_text(b, close, "Confirmer\u{a0}?").await;
+        // Its row redrawn every second and at each gift keeps its buttons, its time
+        // left moving on: a click pressed on one and released on its double is lost.
+        let kept = format!("window.kept = document.querySelector('{close}'); return document.querySelector('#polls tbody tr').cells[3].textContent");
+        let before = b.js(&kept).await;
+        app.donate_ok(&live, 300).await;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let after = b.js("return [document.contains(window.kept), document.querySelector('#polls tbody tr').cells[3].textContent]").await;
+        assert_eq!(after[0], true, "the button kept");
+        assert_ne!(after[1], before, "the time left moved on");
         click(b, close).await;
         eventually("the poll closed", WAIT, || async {
             (b.js(cells).await[3] == "terminé\u{a0}: Costume l'emporte").then_some(())
