@@ -49,7 +49,10 @@
       milestones: "Les paliers sur la barre d'objectif",
       follow: "Suivre tous les lives de l'hôte dans la campagne\u00a0: ce lien passe seul au live suivant",
       goal_live: "du live", goal_campaign: "de la campagne", url: "URL de la source Navigateur", copy: "Copier",
-      copied: "Copié\u00a0!", hint: "Taille conseillée de la source\u00a0: "
+      copied: "Copié\u00a0!", hint: "Taille conseillée de la source\u00a0: ",
+      paste: "Le lien de cet overlay (copiez-le depuis la source Navigateur dans OBS)", use_link: "Personnaliser ce lien",
+      paste_hint: "Le lien reste le même\u00a0: l'overlay déjà dans OBS continue de marcher. Sans lui sous la main, «\u00a0Nouveau lien d'overlay\u00a0» en donne un autre (et arrête l'ancien).",
+      no_token: "Ce n'est pas un lien d'overlay\u00a0: il finit par ?token=… (dans OBS, l'URL de la source Navigateur)."
     },
     en: {
       title: "Overlay builder", intro: "Pick a widget and its settings, then paste the URL into an OBS Browser source.",
@@ -91,7 +94,10 @@
       milestones: "Milestones on the goal bar",
       follow: "Follow every live of the host in the campaign: this link moves on to the next live by itself",
       goal_live: "of the live", goal_campaign: "of the campaign", url: "Browser source URL", copy: "Copy",
-      copied: "Copied!", hint: "Suggested source size: "
+      copied: "Copied!", hint: "Suggested source size: ",
+      paste: "This overlay's link (copy it from the Browser source in OBS)", use_link: "Customize this link",
+      paste_hint: "The link stays the same: the overlay already in OBS goes on working. Without it at hand, \u201cNew overlay link\u201d gives another one (and stops the old one).",
+      no_token: "This is not an overlay link: it ends with ?token=… (in OBS, the Browser source's URL)."
     }
   }[lang];
   // Suggested OBS browser source sizes, as documented in docs/overlays.md.
@@ -106,8 +112,48 @@
   Array.prototype.forEach.call(document.querySelectorAll("[data-l]"), function (n) {
     n.textContent = L[n.dataset.l] || n.dataset.l;
   });
+  // Opened without a token: the overlay link already in OBS gives it (the
+  // dashboard and the host's space keep only its digest), and the link stays
+  // as it is. A wrong one is refused by the page it opens.
+  var linkForm = document.getElementById("link-form");
+  if (linkForm) {
+    linkForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var given = null;
+      try { given = new URL(linkForm.elements.link.value.trim(), location.href).searchParams.get("token"); } catch (err) { given = null; }
+      if (!given) {
+        var error = document.getElementById("link-error");
+        error.textContent = L.no_token;
+        error.hidden = false;
+        return;
+      }
+      // Its settings come along in the fragment (never sent), the form starting from them.
+      var pasted = new URL(linkForm.elements.link.value.trim(), location.href);
+      var widget = pasted.pathname.split("/").pop();
+      var settings = new URLSearchParams(pasted.search);
+      settings.delete("token");
+      settings.set("widget", widget);
+      location.replace(location.pathname + "?token=" + encodeURIComponent(given) + "&lang=" + lang + "#" + settings.toString());
+    });
+    return;
+  }
   var form = document.getElementById("form");
   form.elements.lang.value = lang;
+  // An overlay link's settings (`#…`, from the link pasted above): the form starts from them.
+  (function () {
+    var given = new URLSearchParams(location.hash.slice(1));
+    if (!given.has("widget")) return;
+    var f = form.elements;
+    var w = given.get("widget");
+    f.widget.value = Array.prototype.some.call(f.widget.options, function (o) { return o.value === w; }) ? w : "all";
+    given.forEach(function (v, name) {
+      var input = f[name];
+      if (!input || name === "widget" || !input.tagName) return;
+      if (input.type === "checkbox") input.checked = v !== "0";
+      else if (input.type === "color") input.value = "#" + v;
+      else input.value = v;
+    });
+  })();
   var out = document.getElementById("url");
   var frame = document.getElementById("preview");
   var box = document.getElementById("preview-box");

@@ -602,6 +602,7 @@
     el("c-draws-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/draws.csv" + excel;
     el("c-rewards-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/rewards.csv" + excel;
     el("c-donors-csv").href = "/api/v1/campaigns/" + encodeURIComponent(c.id) + "/donors.csv" + excel;
+    el("c-builder").href = "/overlay/campaigns/" + encodeURIComponent(c.id) + "/builder?lang=" + lang;
     var t = c.totals;
     var line = T.total + " " + money(t.total, cur) + " (" + T.raised + " " + money(t.raised, cur) + " + " +
       T.matched + " " + money(t.matched, cur) + ") — " + T.donations(t.donations);
@@ -1031,6 +1032,8 @@
       f("totals").textContent = money(l.totals.total, c.currency) + " — " + T.donations(l.totals.donations);
       f("public").href = "/lives/" + encodeURIComponent(l.id) + "?lang=" + lang;
       f("host-space").href = "/lives/" + encodeURIComponent(l.id) + "/host?lang=" + lang;
+      // The builder asks for the overlay link already in OBS: it stays as it is.
+      f("builder").href = "/overlay/lives/" + encodeURIComponent(l.id) + "/builder?lang=" + lang;
       var mod = moderations[l.id];
       if (mod) {
         // The texts waiting for approval, counted on the closed box's line.

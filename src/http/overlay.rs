@@ -262,6 +262,16 @@ struct BuilderPage<'a> {
     /// A live's builder offers its host's follow link (`follow=host`), ticked
     /// when the host has other lives in the campaign; `None` for a campaign's.
     follow: Option<bool>,
+    /// Opened without a token (from the dashboard or the host's space, which
+    /// keep only its digest): the page asks for the overlay link already in OBS.
+    needs_link: bool,
+}
+
+/// The builder's token, checked when given; `None` when the page opens without
+/// one and asks for the link instead (it holds nothing secret: the live's host
+/// or the campaign's name, as their public pages say).
+fn builder_token(q: &HashMap<String, String>) -> Option<&str> {
+    q.get("token").map(String::as_str).filter(|t| !t.is_empty())
 }
 
 /// `fr` or `en`, from `?lang=`; French by default (the campaigns this serves are French first).
@@ -481,7 +491,10 @@ async fn builder(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let live = app.views.live(&live_id).ok_or_else(|| ApiError::not_found("live_not_found", "no live has this id"))?;
-    app.require_overlay(q.get("token").map(String::as_str), &live_id)?;
+    let token = builder_token(&q);
+    if token.is_some() {
+        app.require_overlay(token, &live_id)?;
+    }
     let base = format!("/overlay/lives/{live_id}");
     let others = app.views.host_lives(&live_id).is_some_and(|l| l.len() > 1);
     html(
@@ -493,6 +506,7 @@ async fn builder(
             lang: lang(&q),
             widgets: &WIDGETS,
             follow: Some(others),
+            needs_link: token.is_none(),
         },
     )
 }
@@ -506,7 +520,10 @@ async fn campaign_builder(
         .views
         .campaign(&campaign_id)
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
-    app.require_campaign_reader(q.get("token").map(String::as_str), &campaign_id)?;
+    let token = builder_token(&q);
+    if token.is_some() {
+        app.require_campaign_reader(token, &campaign_id)?;
+    }
     let base = format!("/overlay/campaigns/{campaign_id}");
     html(
         BUILDER_CSP,
@@ -517,6 +534,7 @@ async fn campaign_builder(
             lang: lang(&q),
             widgets: &CAMPAIGN_WIDGETS,
             follow: None,
+            needs_link: token.is_none(),
         },
     )
 }

@@ -309,6 +309,11 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         b.goto(&format!("{}/lives/{}/host?lang=en", app.base, live.id)).await;
         wait_ready(b).await;
         assert_eq!(text(b, "h1").await, "Corentin — Host's space");
+        // The builder, without replacing the overlay's link (it asks for the one in OBS).
+        assert_eq!(
+            b.js("return document.getElementById('customize-overlay').href").await,
+            json!(format!("{}/overlay/lives/{}/builder?lang=en", app.base, live.id))
+        );
         assert_eq!(text(b, "#totals").await, "€24.50 (donations €24.50 + matched €0.00) — 3 donations");
         // Its dates written as the dashboard and the public pages write them ("Dec 7, 9:05 PM").
         let whens = b

@@ -769,6 +769,48 @@ async fn the_matching_badge_counts_down_to_a_window_within_the_hour() {
 }
 
 #[tokio::test]
+async fn the_builder_opened_from_the_dashboard_asks_for_the_link_already_in_obs() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    let page = format!("{}/overlay/lives/{}/builder?lang=fr", app.base, live.id);
+    with_browser(async |b| {
+        // The live's card offers it without replacing the link (which would cut OBS's).
+        crate::dashboard::sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        let offered = format!("return document.querySelector(\"#lives article[data-live='{}'] [data-f=builder]\").href", live.id);
+        eventually("the card's builder link", WAIT, || async {
+            (b.js(&offered).await == json!(page)).then_some(())
+        })
+        .await;
+        b.goto(&page).await;
+        let shown = "return [!!document.getElementById('link-form'), document.querySelector('.builder').hidden, document.querySelector('#link-form button').textContent]";
+        assert_eq!(b.js(shown).await, json!([true, true, "Personnaliser ce lien"]));
+        // A link without its token: said so, nothing opened.
+        b.js("document.getElementById('link').value = 'https://example.org/overlay'; document.querySelector('#link-form button').click(); return null").await;
+        assert_eq!(
+            b.js("return document.getElementById('link-error').textContent").await,
+            "Ce n'est pas un lien d'overlay\u{a0}: il finit par ?token=… (dans OBS, l'URL de la source Navigateur)."
+        );
+        // The link from OBS: the builder with its token and its settings, which makes the same link.
+        let obs = url(&app, &live, "goal", "&lang=en&size=150&accent=00ff88&sound=1&catch_up=0");
+        b.js(&format!("document.getElementById('link').value = '{obs}'; document.querySelector('#link-form button').click(); return null")).await;
+        eventually("the builder with the link's token", WAIT, || async {
+            let v = b.js("return document.getElementById('url') ? document.getElementById('url').value : null").await;
+            (v == json!(obs)).then_some(())
+        })
+        .await;
+        assert_eq!(b.js("return document.querySelector('.builder').hidden").await, false);
+        assert_eq!(b.js("return location.search").await, json!(format!("?token={}&lang=fr", live.overlay_token)));
+        assert_eq!(b.js("return document.getElementById('b-title').textContent").await, "Créateur d'overlay");
+    })
+    .await;
+    // A wrong token is refused as before; none, the page asks for the link.
+    let (s, _) = app.get(&format!("/overlay/lives/{}/builder?token=wrong", live.id)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = app.get(&format!("/overlay/campaigns/{}/builder", live.campaign_id)).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn builder_previews_a_widget_and_produces_its_url() {
     let app = spawn_app().await;
     let live = setup(&app).await;
