@@ -1768,6 +1768,20 @@ async fn the_charity_report_sums_the_campaign_and_prints_alone() {
         assert_eq!(lines[..2], ["5 dons de 4 donateurs (et 1 don sans nom)", "Don moyen : 12,00 € — don médian : 8,00 €"]);
         assert!(lines[2].starts_with("Plus gros don : 30,00 € d'Inès (anonyme) (live de Corentin, "), "{lines:?}");
         assert_eq!(lines[3], "Remboursés : 1 en entier, 1 en partie — 29,00 €");
+        // Its two tables line up and total alike, and fit a phone's width.
+        let looks = r#"var d = document.getElementById("report-days"), p = document.getElementById("report-platforms");
+            var left = function (t) { return Array.from(t.tHead.rows[0].cells).map(function (c) { return Math.round(c.getBoundingClientRect().left); }); };
+            var bold = function (t) { return getComputedStyle(t.querySelector("tr.sum td")).fontWeight; };
+            var fits = function (t) { return t.parentElement.scrollWidth <= t.parentElement.clientWidth; };
+            return [JSON.stringify(left(d)) === JSON.stringify(left(p)), bold(d), bold(p), fits(d), fits(p)];"#;
+        assert_eq!(b.js(looks).await, json!([true, "700", "700", true, true]));
+        b.client.set_window_size(390, 844).await.expect("phone size");
+        eventually("the report on a phone", WAIT, || async {
+            (b.js(looks).await == json!([true, "700", "700", true, true])).then_some(())
+        })
+        .await;
+        b.screenshot_element("#report-box", "report-phone").await;
+        b.client.set_window_size(crate::browser::WIDTH, crate::browser::HEIGHT).await.expect("desktop size");
         let rows = b
             .js("return Array.from(document.querySelectorAll('#report-days tbody tr')).map(tr => Array.from(tr.cells).map(c => c.textContent))")
             .await;
