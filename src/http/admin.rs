@@ -9,7 +9,7 @@ use super::{Path, Query};
 use crate::app::AppState;
 use crate::domain::moderation::{Mode, Moderation, normalize};
 use crate::domain::state::{Command, Event, Fact};
-use crate::domain::{Actor, Donation, SmolStr, Timestamp, text};
+use crate::domain::{Actor, ActorRole, Donation, SmolStr, Timestamp, text};
 use crate::error::ApiError;
 use crate::money::Amount;
 use crate::secret;
@@ -601,7 +601,7 @@ struct CsvStyle {
 }
 
 impl CsvStyle {
-    const COLUMNS: [[&'static str; 3]; 17] = [
+    const COLUMNS: [[&'static str; 3]; 19] = [
         ["donation_id", "identifiant", "donation id"],
         ["received_at", "reçu le (UTC)", "received (UTC)"],
         ["live_id", "live", "live id"],
@@ -619,6 +619,8 @@ impl CsvStyle {
         ["refunded_at", "remboursé le (UTC)", "refunded (UTC)"],
         ["refunded_amount", "montant remboursé", "refunded amount"],
         ["reference", "référence du paiement", "payment reference"],
+        ["hidden", "masqué", "hidden"],
+        ["moderated_by", "modéré par", "moderated by"],
     ];
 
     fn of(q: &HashMap<String, String>) -> Result<CsvStyle, ApiError> {
@@ -780,6 +782,54 @@ impl CsvStyle {
         }
     }
 
+    /// What of a donation was taken off the air: for a charity thanking its
+    /// donors by name, whose name not to publish.
+    fn hidden(&self, d: &Donation) -> &'static str {
+        match (d.donor_hidden, d.message_hidden, self.excel, self.french) {
+            (false, false, ..) => "",
+            (true, false, false, _) => "donor",
+            (false, true, false, _) => "message",
+            (true, true, false, _) => "both",
+            (true, false, true, true) => "le nom",
+            (false, true, true, true) => "le message",
+            (true, true, true, true) => "le nom et le message",
+            (true, false, true, false) => "name",
+            (false, true, true, false) => "message",
+            (true, true, true, false) => "name and message",
+        }
+    }
+
+    /// Who last approved, hid or showed again a donation's text: `role` (and
+    /// `moderator:<name>` for a moderator by name) for a script, a sentence
+    /// for a spreadsheet.
+    fn moderated_by(&self, by: Option<&Actor>) -> String {
+        let Some(by) = by else { return String::new() };
+        let named = by.name.as_deref().filter(|n| !n.is_empty());
+        match (by.role, named, self.excel, self.french) {
+            (ActorRole::Moderator, Some(name), false, _) => cell(&format!("moderator:{name}")),
+            (ActorRole::Moderator, Some(name), true, true) => cell(&format!("{name} (modération)")),
+            (ActorRole::Moderator, Some(name), true, false) => cell(&format!("{name} (moderator)")),
+            (role, _, false, _) => match role {
+                ActorRole::Admin => "admin",
+                ActorRole::Key => "key",
+                ActorRole::Host => "host",
+                ActorRole::Moderator => "moderator",
+            }
+            .to_owned(),
+            (role, _, true, french) => match (role, french) {
+                (ActorRole::Admin, true) => "l'organisation",
+                (ActorRole::Key, true) => "la clé du live",
+                (ActorRole::Host, true) => "l'hôte",
+                (ActorRole::Moderator, true) => "le lien des modérateurs",
+                (ActorRole::Admin, false) => "the organisers",
+                (ActorRole::Key, false) => "the live's key",
+                (ActorRole::Host, false) => "the host",
+                (ActorRole::Moderator, false) => "the moderators' link",
+            }
+            .to_owned(),
+        }
+    }
+
     fn yes_no(&self, yes: bool) -> &'static str {
         match (yes, self.french) {
             (true, true) => "oui",
@@ -815,7 +865,7 @@ async fn campaign_csv(
         donations.reverse(); // oldest first, as a ledger reads
         let mut w = style.writer(&CsvStyle::COLUMNS)?;
         let money = |minor: i64| style.money(currency, minor);
-        for Logged { donation: d, refunded_at, reference, .. } in &donations {
+        for Logged { donation: d, refunded_at, reference, moderated_by } in &donations {
             // A donation given back whole still shows what its matches paid; the
             // sponsors got it back, so it counts for nothing here.
             let matched = if d.refunded { 0 } else { d.matched };
@@ -837,6 +887,8 @@ async fn campaign_csv(
                 refunded_at.map(|t| style.time(t)).unwrap_or_default(),
                 money(d.refunded_amount),
                 cell(reference.as_deref().unwrap_or_default()),
+                style.hidden(d).to_owned(),
+                style.moderated_by(moderated_by.as_ref()),
             ];
             w.write_record(&row).map_err(csv_err)?;
         }

@@ -1703,6 +1703,18 @@ async fn moderators_by_name_each_have_their_own_link_and_sign_what_they_do() {
     let (_, list) = app.request(reqwest::Method::GET, &listed, Some(&host), &[], None).await;
     assert_eq!(by(&list, &zoe), json!({"role": "moderator", "name": "Max", "moderator_id": max_id}), "{list}");
     assert_eq!(by(&list, &bob), json!({"role": "host"}), "{list}");
+    // The charity's export says what is off the air and who did it, for a
+    // script and for a spreadsheet.
+    let exported = async |query: &str| {
+        let (_, _, csv) = download(&app, &format!("/api/v1/campaigns/{}/donations.csv{query}", live.campaign_id)).await;
+        let sep = if query.is_empty() { "," } else { ";" };
+        let rows = python_csv(&csv, sep);
+        let col = |k: &str| rows.iter().map(|r| r[k].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+        if query.is_empty() { (col("hidden"), col("moderated_by")) } else { (col("masqué"), col("modéré par")) }
+    };
+    let words = |v: [&str; 2]| v.map(str::to_owned).to_vec();
+    assert_eq!(exported("").await, (words(["donor", ""]), words(["moderator:Max", "host"])));
+    assert_eq!(exported("?excel=1&lang=fr").await, (words(["le nom", ""]), words(["Max (modération)", "l'hôte"])));
 
     // The host's next live: their moderators' links open it, its space lists
     // them, each name once among the host's lives.

@@ -494,7 +494,7 @@ async fn csv_downloaded_from_the_dashboard_parses_back_to_the_api_rows() {
             )
             .await
             .unwrap();
-        assert_eq!(head, json!([0xEF, 0xBB, 0xBF, format!("identifiant;reçu le ({zone});live;hôte;donateur;anonyme;message;montant;conservé;abondé;total;devise;plateforme;remboursé;remboursé le ({zone});montant remboursé;référence du paiement")]));
+        assert_eq!(head, json!([0xEF, 0xBB, 0xBF, format!("identifiant;reçu le ({zone});live;hôte;donateur;anonyme;message;montant;conservé;abondé;total;devise;plateforme;remboursé;remboursé le ({zone});montant remboursé;référence du paiement;masqué;modéré par")]));
         // The totals by live, for the charity's report, and what each sponsor
         // gave, for its invoices, with the session cookie too: each link's
         // address, its text and the header it downloads.
