@@ -187,6 +187,9 @@ struct Outgoing {
     at: String,
     campaign_id: Option<String>,
     frame: String,
+    /// Who approved, hid or showed again a donation's text (the log's `by`,
+    /// never in the public frame): told to signed subscribers as `data.by`.
+    by: Option<String>,
 }
 
 /// The goals a gift's line may say it crossed: its live's and its campaign's.
@@ -361,7 +364,9 @@ impl Store {
                 .map(|(kind, frame)| format!(" AND (kind <> '{kind}' OR json_extract(frame, '$.type') = '{frame}')"))
                 .collect();
             format!(
-                "SELECT seq, kind, campaign_id, json_extract(data, '$.at'), frame FROM events \
+                "SELECT seq, kind, campaign_id, json_extract(data, '$.at'), frame, \
+                 COALESCE(json_extract(data, '$.fact.text_released.by'), json_extract(data, '$.fact.text_hidden.by'), \
+                 json_extract(data, '$.fact.text_shown.by')) FROM events \
                  WHERE seq > ?1 AND seq <= ?3 AND frame IS NOT NULL AND {}{framed} \
                  AND (?2 IS NULL OR campaign_id = ?2) ORDER BY seq LIMIT 1",
                 sqlite::kind_in(&kinds)
@@ -378,6 +383,7 @@ impl Store {
                     campaign_id: r.get(2)?,
                     at: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
                     frame: r.get(4)?,
+                    by: r.get(5)?,
                 })
             })
             .optional()?;
@@ -416,6 +422,9 @@ fn payload(ev: &Outgoing) -> String {
     if let Some(o) = data.as_object_mut() {
         o.remove("type");
         o.remove("seq");
+        if let Some(by) = ev.by.as_deref().and_then(|b| serde_json::from_str::<Value>(b).ok()) {
+            o.insert("by".to_owned(), by);
+        }
     }
     json!({
         "id": format!("evt_{}", ev.seq),

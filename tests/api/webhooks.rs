@@ -1915,6 +1915,7 @@ async fn a_held_gift_s_words_are_said_once_approved() {
         (events[0]["data"]["donation"]["message"].clone(), events[1]["data"]["donation"]["message"].clone()),
         (Value::Null, json!("Courage !"))
     );
+    assert_eq!(events[1]["data"]["by"], json!({"role": "key"}), "approved with the live's key");
 }
 
 /// A campaign at 19:59 on a manual clock whose lives are announced to a Discord
@@ -2525,6 +2526,9 @@ async fn hidden_words_and_names_leave_the_discord_channel() {
             (json!("donation.text_shown"), json!("Ana"), json!("Un mot de trop")),
         ]
     );
+    // Who did it, for the organisers' bot (the live's key here); a new gift says no one.
+    let by: Vec<Value> = events.iter().map(|e| e["data"]["by"].clone()).collect();
+    assert_eq!(by, [Value::Null, json!({"role": "key"}), json!({"role": "key"}), json!({"role": "key"})]);
 }
 
 /// A gift refunded after its line was said: the Discord line says what was
