@@ -119,8 +119,9 @@
   if (linkForm) {
     linkForm.addEventListener("submit", function (e) {
       e.preventDefault();
-      var given = null;
-      try { given = new URL(linkForm.elements.link.value.trim(), location.href).searchParams.get("token"); } catch (err) { given = null; }
+      var pasted = null;
+      try { pasted = new URL(linkForm.elements.link.value.trim(), location.href); } catch (err) { pasted = null; }
+      var given = pasted && pasted.searchParams.get("token");
       if (!given) {
         var error = document.getElementById("link-error");
         error.textContent = L.no_token;
@@ -128,7 +129,6 @@
         return;
       }
       // Its settings come along in the fragment (never sent), the form starting from them.
-      var pasted = new URL(linkForm.elements.link.value.trim(), location.href);
       var widget = pasted.pathname.split("/").pop();
       var settings = new URLSearchParams(pasted.search);
       settings.delete("token");
@@ -146,6 +146,10 @@
     var f = form.elements;
     var w = given.get("widget");
     f.widget.value = Array.prototype.some.call(f.widget.options, function (o) { return o.value === w; }) ? w : "all";
+    // What the link leaves out is the overlay's default, not this page's:
+    // French, and not following the host's other lives.
+    f.lang.value = "fr";
+    if (f.follow) f.follow.checked = false;
     given.forEach(function (v, name) {
       var input = f[name];
       if (!input || name === "widget" || !input.tagName) return;

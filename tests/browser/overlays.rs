@@ -772,11 +772,13 @@ async fn the_matching_badge_counts_down_to_a_window_within_the_hour() {
 async fn the_builder_opened_from_the_dashboard_asks_for_the_link_already_in_obs() {
     let app = spawn_app().await;
     let live = setup(&app).await;
+    // Corentin's next live: a builder ticks "follow" by default, a pasted link keeps its own choice.
+    app.live(&live.campaign_id, json!({"host": "Corentin"})).await;
     let page = format!("{}/overlay/lives/{}/builder?lang=fr", app.base, live.id);
     with_browser(async |b| {
         // The live's card offers it without replacing the link (which would cut OBS's).
         crate::dashboard::sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
-        let offered = format!("return document.querySelector(\"#lives article[data-live='{}'] [data-f=builder]\").href", live.id);
+        let offered = format!("var a = document.querySelector(\"#lives article[data-live='{}'] [data-f=builder]\"); return a ? a.href : null", live.id);
         eventually("the card's builder link", WAIT, || async {
             (b.js(&offered).await == json!(page)).then_some(())
         })
@@ -790,17 +792,29 @@ async fn the_builder_opened_from_the_dashboard_asks_for_the_link_already_in_obs(
             b.js("return document.getElementById('link-error').textContent").await,
             "Ce n'est pas un lien d'overlay\u{a0}: il finit par ?token=… (dans OBS, l'URL de la source Navigateur)."
         );
-        // The link from OBS: the builder with its token and its settings, which makes the same link.
+        // The link from OBS: the builder with its token and its settings, which makes the same link
+        // (a French overlay's link, which says no language, stays French from an English builder).
         let obs = url(&app, &live, "goal", "&lang=en&size=150&accent=00ff88&sound=1&catch_up=0");
-        b.js(&format!("document.getElementById('link').value = '{obs}'; document.querySelector('#link-form button').click(); return null")).await;
+        b.js(&format!("document.getElementById('link').value = '{obs}'; setTimeout(function () {{ document.querySelector('#link-form button').click(); }}, 0); return null")).await;
+        // Read as the page changes: a script run while it navigates is retried.
+        let built = "return document.getElementById('url') ? document.getElementById('url').value : null";
         eventually("the builder with the link's token", WAIT, || async {
-            let v = b.js("return document.getElementById('url') ? document.getElementById('url').value : null").await;
+            let v = b.client.execute(built, vec![]).await.ok()?;
             (v == json!(obs)).then_some(())
         })
         .await;
         assert_eq!(b.js("return document.querySelector('.builder').hidden").await, false);
         assert_eq!(b.js("return location.search").await, json!(format!("?token={}&lang=fr", live.overlay_token)));
         assert_eq!(b.js("return document.getElementById('b-title').textContent").await, "Créateur d'overlay");
+        let french = url(&app, &live, "ticker", "&size=120");
+        b.goto(&format!("{}/overlay/lives/{}/builder?lang=en", app.base, live.id)).await;
+        b.js(&format!("document.getElementById('link').value = '{french}'; setTimeout(function () {{ document.querySelector('#link-form button').click(); }}, 0); return null")).await;
+        eventually("the French link given back as it was", WAIT, || async {
+            let v = b.client.execute(built, vec![]).await.ok()?;
+            (v == json!(french)).then_some(())
+        })
+        .await;
+        assert_eq!(b.js("return document.getElementById('b-title').textContent").await, "Overlay builder");
     })
     .await;
     // A wrong token is refused as before; none, the page asks for the link.
