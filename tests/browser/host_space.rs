@@ -1189,10 +1189,17 @@ async fn an_organiser_puts_a_poll_and_sees_its_results_on_the_dashboard() {
         assert_eq!(after[0], true, "the button kept");
         assert_ne!(after[1], before, "the time left moved on");
         click(b, close).await;
-        eventually("the poll closed", WAIT, || async {
-            (b.js(cells).await[3] == "terminé\u{a0}: Costume l'emporte").then_some(())
-        })
-        .await;
+        // Waited for, and if it never comes, what the page said instead.
+        let closed = async || b.js(cells).await[3] == "terminé\u{a0}: Costume l'emporte";
+        let start = std::time::Instant::now();
+        while !closed().await && start.elapsed() < WAIT {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if !closed().await {
+            let page = b.js("return [document.getElementById('notice').textContent, document.querySelector('#polls tbody').textContent, document.body.dataset.state]").await;
+            let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+            panic!("the poll is not shown closed: the page says {page}, the server {}", l["polls"]);
+        }
         assert_eq!(b.js("return document.querySelectorAll('#polls button').length").await, 0);
         let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
         let ms = |k: &str| cagnotte::domain::Timestamp::parse(l["polls"][0][k].as_str().unwrap()).unwrap().millis();
