@@ -500,7 +500,7 @@
     if (!box) return;
     var p = polls[polls.length - 1], now = cagnotteNow();
     var end = p ? Date.parse(p.closed_at || p.ends_at || "") : NaN;
-    var over = end <= now;
+    var over = !!(p && p.closed_at) || end <= now;
     box.hidden = !p || (over && end + 60000 <= now);
     if (box.hidden) return;
     box.dataset.over = over ? "1" : "";

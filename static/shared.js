@@ -599,7 +599,8 @@ function cagnottePollState(p, now) {
   var end = Date.parse(p.closed_at || p.ends_at || "");
   var best = Math.max.apply(null, p.options.map(function (o) { return o.amount; }));
   return {
-    open: !(end <= now),
+    // Closed is closed, though this computer's clock be a moment behind the server's.
+    open: !p.closed_at && !(end <= now),
     end: end,
     leaders: p.options.filter(function (o) { return best > 0 && o.amount === best; })
   };
