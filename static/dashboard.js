@@ -889,7 +889,7 @@
   // An open poll's time left moves on.
   setInterval(function () {
     var open = campaign && campaign.lives.some(function (l) {
-      return (l.polls || []).some(function (p) { return !p.closed_at && p.ends_at && Date.parse(p.ends_at) > cagnotteNow() - 1000; });
+      return (l.polls || []).some(function (p) { return p.ends_at && cagnottePollState(p, cagnotteNow() - 1000).open; });
     });
     if (open) renderPolls(campaign);
   }, 1000);

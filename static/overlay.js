@@ -447,9 +447,8 @@
     if (!box) return;
     var now = cagnotteNow();
     var p = polls[polls.length - 1];
-    var end = p ? Date.parse(p.closed_at || p.ends_at || "") : NaN;
-    // Closed is closed, though this computer's clock be a moment behind the server's.
-    var over = !!(p && p.closed_at) || (!isNaN(end) && end <= now);
+    var st = p ? cagnottePollState(p, now) : null;
+    var end = st ? st.end : NaN, over = !!st && !st.open;
     box.hidden = !p || (over && end + POLL_RESULT_SHOWN <= now);
     if (box.hidden) return;
     box.dataset.over = over ? "1" : "";
@@ -1834,8 +1833,7 @@
     var decided = (isCampaign
       ? (doc.lives || []).reduce(function (all, l) { return all.concat(l.polls || []); }, [])
       : polls).filter(function (p) {
-      var end = Date.parse(p.closed_at || p.ends_at || "");
-      return (!!p.closed_at || (!isNaN(end) && end <= now)) && pollResult(p).leaders.length > 0;
+      return !cagnottePollState(p, now).open && pollResult(p).leaders.length > 0;
     }).sort(function (a, b) { return Date.parse(a.created_at) - Date.parse(b.created_at); });
     if (decided.length) {
       add("polls-head", "credits-head", T.creditsPolls);

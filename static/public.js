@@ -499,8 +499,8 @@
     var box = el("poll");
     if (!box) return;
     var p = polls[polls.length - 1], now = cagnotteNow();
-    var end = p ? Date.parse(p.closed_at || p.ends_at || "") : NaN;
-    var over = !!(p && p.closed_at) || end <= now;
+    var st = p ? cagnottePollState(p, now) : null;
+    var end = st ? st.end : NaN, over = !!st && !st.open;
     box.hidden = !p || (over && end + 60000 <= now);
     if (box.hidden) return;
     box.dataset.over = over ? "1" : "";

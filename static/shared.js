@@ -591,21 +591,6 @@ function cagnotteHostLink(url, lang) {
   return url.slice(0, cut) + "?lang=" + lang + url.slice(cut);
 }
 
-// A live's poll as the organisers' pages show it at `now`: whether it is open,
-// when it ends (NaN while it has no deadline), and its leading options (none
-// before a vote).
-function cagnottePollState(p, now) {
-  "use strict";
-  var end = Date.parse(p.closed_at || p.ends_at || "");
-  var best = Math.max.apply(null, p.options.map(function (o) { return o.amount; }));
-  return {
-    // Closed is closed, though this computer's clock be a moment behind the server's.
-    open: !p.closed_at && !(end <= now),
-    end: end,
-    leaders: p.options.filter(function (o) { return best > 0 && o.amount === best; })
-  };
-}
-
 // What the dashboard and the host's space say of prize draws.
 var cagnotteDrawWords = {
   fr: {
@@ -1198,7 +1183,7 @@ var cagnotteReportWords = {
     largest: function (a, who, host, at) { return "Plus gros don\u00a0: " + a + " " + cagnotteDe(who) + " (live " + cagnotteDe(host) + ", " + at + ")"; },
     refunds: function (w, p, a) { return "Remboursés\u00a0: " + w + " en entier, " + p + " en partie — " + a; },
     total: "Total", anonymous: " (anonyme)", noName: "un donateur sans nom", none: "Aucun.",
-    platforms: { offline: "Hors ligne (espèces, chèques)", direct: "Direct (API)", stripe: "Stripe", helloasso: "HelloAsso", kofi: "Ko-fi", tiltify: "Tiltify", twitch: "Twitch Charity", generic: "Formulaire signé" },
+    platforms: { offline: "Hors ligne (espèces, chèques)", direct: "Direct (API)", generic: "Formulaire signé" },
     about: function (name, charity, zone) { return name + (charity ? " — au profit de " + charity : "") + " — heure\u00a0: " + zone; }
   },
   en: {
@@ -1210,7 +1195,7 @@ var cagnotteReportWords = {
     largest: function (a, who, host, at) { return "Largest gift: " + a + " from " + who + " (" + host + "'s live, " + at + ")"; },
     refunds: function (w, p, a) { return "Refunded: " + w + " whole, " + p + " in part — " + a; },
     total: "Total", anonymous: " (anonymous)", noName: "a donor without a name", none: "None.",
-    platforms: { offline: "Offline (cash, cheques)", direct: "Direct (API)", stripe: "Stripe", helloasso: "HelloAsso", kofi: "Ko-fi", tiltify: "Tiltify", twitch: "Twitch Charity", generic: "Signed form" },
+    platforms: { offline: "Offline (cash, cheques)", direct: "Direct (API)", generic: "Signed form" },
     about: function (name, charity, zone) { return name + (charity ? " — for " + charity : "") + " — time: " + zone; }
   }
 };
@@ -1253,7 +1238,7 @@ function cagnotteReport(r, campaign, lang, money, when) {
   pb.textContent = "";
   // Each payment platform's share: what each provider's payouts add up to.
   (r.by_platform || []).forEach(function (p) {
-    pb.appendChild(row([W.platforms[p.platform] || p.platform, String(p.donations), money(p.raised, cur), money(p.matched, cur), money(p.total, cur)]));
+    pb.appendChild(row([W.platforms[p.platform] || cagnotteProviders[p.platform] || p.platform, String(p.donations), money(p.raised, cur), money(p.matched, cur), money(p.total, cur)]));
   });
   el("report-platforms").hidden = !(r.by_platform || []).length;
   if (!r.by_day.length) {

@@ -79,6 +79,21 @@ function cagnotteMatchAhead(matches, now, within) {
   }).sort(function (a, b) { return Date.parse(a.starts_at) - Date.parse(b.starts_at); })[0] || null;
 }
 
+// A live's poll as every page shows it at `now`: whether it is open,
+// when it ends (NaN while it has no deadline), and its leading options (none
+// before a vote).
+function cagnottePollState(p, now) {
+  "use strict";
+  var end = Date.parse(p.closed_at || p.ends_at || "");
+  var best = Math.max.apply(null, p.options.map(function (o) { return o.amount; }));
+  return {
+    // Closed is closed, though this computer's clock be a moment behind the server's.
+    open: !p.closed_at && !(end <= now),
+    end: end,
+    leaders: p.options.filter(function (o) { return best > 0 && o.amount === best; })
+  };
+}
+
 // The challenge on air among `list` (their public JSON) at `now`: the newest
 // not over, or one met or whose time ran out within the minute before (by
 // `metAt`, id -> when met; one run out only once `missedAt` has its total);
