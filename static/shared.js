@@ -732,42 +732,45 @@ function cagnotteRewards(o) {
     if (at && at.form && at.form.dataset.id && ul.contains(at)) {
       keep = { id: at.form.dataset.id, name: at.name, start: at.selectionStart, end: at.selectionEnd };
     }
-    ul.textContent = "";
-    if (!rewards.length) ul.appendChild(make("li", "help", L.noReward));
-    rewards.forEach(function (r) {
-      var li = make("li");
-      li.dataset.id = r.id;
-      li.dataset.state = r.closed_at ? "closed" : r.left === 0 ? "sold-out" : "open";
-      var head = make("p", "reward-name");
-      head.appendChild(make("strong", "title", r.title));
-      head.appendChild(document.createTextNode(" "));
-      head.appendChild(make("code", "tag", "#" + r.tag));
-      head.appendChild(document.createTextNode(" "));
-      head.appendChild(make("small", "help hint", L.keywordHint));
-      li.appendChild(head);
-      var line = make("p", "reward-line");
-      line.appendChild(make("span", "num from", L.from(o.money(r.amount))));
-      line.appendChild(document.createTextNode(" "));
-      var counts = [L.taken(r.claimed), r.left === null ? L.unlimited : r.left === 0 ? L.soldOut : L.left(r.left)];
-      if (r.claimed || r.delivered) counts.push(L.doneCount(r.delivered));
-      line.appendChild(make("span", "badge count", counts.join(" · ")));
-      line.appendChild(document.createTextNode(" "));
-      if (r.closed_at) line.appendChild(make("span", "badge", L.notOffered));
-      if (!drafts[r.id]) {
-        [["edit-reward", L.edit], r.closed_at ? ["reopen-reward", L.reopen]
-          : ["close-reward", armed[r.id] ? L.confirm : L.closeReward]].forEach(function (a) {
-          var b = make("button", "small", a[1]);
-          b.type = "button";
-          b.dataset.act = a[0];
-          b.dataset.id = r.id;
-          if (a[0] === "close-reward" && armed[r.id]) b.dataset.armed = "1";
-          line.appendChild(document.createTextNode(" "));
-          line.appendChild(b);
-        });
-      }
-      li.appendChild(line);
-      if (drafts[r.id]) li.appendChild(editForm(r));
-      ul.appendChild(li);
+    // Drawn again at each gift: a reward whose buttons are the same keeps them,
+    // its counts updated, so a click across a gift is not lost.
+    cagnotteRedraw(ul, function (ul) {
+      if (!rewards.length) ul.appendChild(make("li", "help", L.noReward));
+      rewards.forEach(function (r) {
+        var li = make("li");
+        li.dataset.id = r.id;
+        li.dataset.state = r.closed_at ? "closed" : r.left === 0 ? "sold-out" : "open";
+        var head = make("p", "reward-name");
+        head.appendChild(make("strong", "title", r.title));
+        head.appendChild(document.createTextNode(" "));
+        head.appendChild(make("code", "tag", "#" + r.tag));
+        head.appendChild(document.createTextNode(" "));
+        head.appendChild(make("small", "help hint", L.keywordHint));
+        li.appendChild(head);
+        var line = make("p", "reward-line");
+        line.appendChild(make("span", "num from", L.from(o.money(r.amount))));
+        line.appendChild(document.createTextNode(" "));
+        var counts = [L.taken(r.claimed), r.left === null ? L.unlimited : r.left === 0 ? L.soldOut : L.left(r.left)];
+        if (r.claimed || r.delivered) counts.push(L.doneCount(r.delivered));
+        line.appendChild(make("span", "badge count", counts.join(" · ")));
+        line.appendChild(document.createTextNode(" "));
+        if (r.closed_at) line.appendChild(make("span", "badge", L.notOffered));
+        if (!drafts[r.id]) {
+          [["edit-reward", L.edit], r.closed_at ? ["reopen-reward", L.reopen]
+            : ["close-reward", armed[r.id] ? L.confirm : L.closeReward]].forEach(function (a) {
+            var b = make("button", "small", a[1]);
+            b.type = "button";
+            b.dataset.act = a[0];
+            b.dataset.id = r.id;
+            if (a[0] === "close-reward" && armed[r.id]) b.dataset.armed = "1";
+            line.appendChild(document.createTextNode(" "));
+            line.appendChild(b);
+          });
+        }
+        li.appendChild(line);
+        if (drafts[r.id]) li.appendChild(editForm(r));
+        ul.appendChild(li);
+      });
     });
     var again = keep && drafts[keep.id] && ul.querySelector("li[data-id] form.reward-edit[data-id='" + CSS.escape(keep.id) + "']");
     if (again) {
@@ -784,13 +787,14 @@ function cagnotteRewards(o) {
     var missedList = part("missed");
     if (missedList) {
       part("missed-box").hidden = !missed.length;
-      missedList.textContent = "";
-      missed.forEach(function (m) {
-        var li = make("li");
-        li.dataset.id = m.donation.id;
-        li.dataset.why = m.why;
-        li.appendChild(claimed(m.reward, m.donation, L.why[m.why] || m.why));
-        missedList.appendChild(li);
+      cagnotteRedraw(missedList, function (missedList) {
+        missed.forEach(function (m) {
+          var li = make("li");
+          li.dataset.id = m.donation.id;
+          li.dataset.why = m.why;
+          li.appendChild(claimed(m.reward, m.donation, L.why[m.why] || m.why));
+          missedList.appendChild(li);
+        });
       });
     }
 

@@ -134,7 +134,10 @@ async fn an_organiser_offers_a_reward_and_ticks_off_a_claim_from_a_live_card() {
         click(b, &format!("{other_card} details[data-box=rewards] > summary")).await;
         wait_text(b, &format!("{other_card} [data-rewards=list]"), "Aucune contrepartie pour l'instant.").await;
 
-        // A donation through the API claims it: the queue shows it without a reload.
+        // A donation through the API claims it: the queue shows it without a reload,
+        // and the reward's buttons stay the same elements (a click across a gift is not lost).
+        let mark = "var b = document.querySelector(arguments[0] + ' [data-rewards=list] button[data-act=close-reward]'); b.__kept = 1; return b.textContent";
+        assert_eq!(on(b, &card, mark).await, "Ne plus proposer");
         let (s, v) = app
             .donate(
                 &live,
@@ -149,6 +152,8 @@ async fn an_organiser_offers_a_reward_and_ticks_off_a_claim_from_a_live_card() {
         wait_queue(b, &card, json!([claim("todo", false)])).await;
         wait_text(b, &format!("{details} > summary [data-rewards=todo]"), "1 à faire").await;
         assert_eq!(card_rewards(b, &card).await[0][4], "1 prise · 4 restantes · 0 faite");
+        let kept = "return document.querySelector(arguments[0] + ' [data-rewards=list] button[data-act=close-reward]').__kept === 1";
+        assert_eq!(on(b, &card, kept).await, true, "the reward's button was drawn anew");
         assert_eq!(text(b, &format!("{other_card} [data-rewards=claims] li[data-id]")).await, Value::Null);
 
         // Ticked "Fait" for the host: the API says it is given.
