@@ -2200,3 +2200,41 @@ async fn the_dashboard_says_whether_the_server_backs_itself_up() {
     })
     .await;
 }
+
+/// On a phone, giving back part of a gift near the top of a long list: the
+/// form shows at the foot of the window with the row still in sight (not below
+/// the last of the rows), and the row says what was given back.
+#[tokio::test]
+async fn a_part_refund_on_a_phone_keeps_the_row_in_sight() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    app.gifts(&live, 12).await;
+    with_browser(async |b| {
+        b.client.set_window_size(390, 844).await.expect("phone size");
+        sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        eventually("the twelve gifts", WAIT, || async {
+            (b.js("return document.querySelectorAll('#donations tbody tr[data-id]').length").await == 12).then_some(())
+        })
+        .await;
+        // The newest gift, "Donateur 11", first in the list.
+        let row = "#donations tbody tr:first-child";
+        assert_eq!(text(b, &format!("{row} td.donor")).await, "Donateur 11");
+        b.js("var r = document.querySelector('#donations tbody tr'); r.scrollIntoView({block: 'start'}); setTimeout(function () { r.querySelector('button[data-act=part-refund]').click(); }, 0);")
+            .await;
+        let seen = r##"var inView = function (n) { var r = n.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; };
+            var row = document.querySelector("#donations tbody tr"), submit = document.querySelector("#part-refund button[type=submit]");
+            return [!document.getElementById("part-refund-box").hidden, inView(row.querySelector("td.donor")), inView(submit),
+                    document.activeElement && document.activeElement.name];"##;
+        eventually("the form and the row in sight", WAIT, || async {
+            (b.js(seen).await == json!([true, true, true, "refunded_amount"])).then_some(())
+        })
+        .await;
+        b.screenshot_element("body", "dashboard-part-refund-phone").await;
+        fill(b, "#part-refund [name=refunded_amount]", "0,50").await;
+        click(b, "#part-refund button[type=submit]").await;
+        wait_text(b, &format!("{row} td.amount"), &fr("1,11_€remboursé\u{a0}: 0,50_€")).await;
+        let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!(l["totals"]["raised"].as_i64(), Some((100..112).sum::<i64>() - 50));
+    })
+    .await;
+}
