@@ -18,8 +18,14 @@ use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// How many recent donations a snapshot carries.
+/// How many recent donations on air a snapshot carries.
 pub const RECENT: usize = 20;
+/// How many donations on air a board keeps: the [`RECENT`] its snapshots give
+/// and some to spare, for when those are refunded whole.
+const ON_AIR_KEPT: usize = RECENT + 10;
+/// How many of the newest texts waiting for moderation a board keeps, so that
+/// one released takes its place among those on air.
+const HELD_KEPT: usize = 50;
 /// How many entries a leaderboard shows.
 pub const TOP: usize = 10;
 /// Lives in a frame of a campaign's totals stream: the biggest of those that
@@ -53,6 +59,8 @@ pub enum Change {
     Donation {
         before: Option<Donation>,
         donation: Donation,
+        /// The seq of the event that received it.
+        received: u64,
         live_totals: Totals,
         campaign_totals: Totals,
         live_platform: Totals,
@@ -132,8 +140,12 @@ pub enum TokenOwner {
 /// Recent donations and named donors' sums, for a live or a whole campaign.
 #[derive(Debug, Clone, Default)]
 pub struct Board {
-    /// Newest first.
-    pub recent: VecDeque<Donation>,
+    /// The newest donations on air (counted, and their text not waiting for
+    /// moderation), newest first, each with the seq that received it: a burst
+    /// of texts held for moderation does not push out what the ticker shows.
+    recent: VecDeque<(u64, Donation)>,
+    /// The newest donations whose text waits for moderation, likewise.
+    held: VecDeque<(u64, Donation)>,
     /// Named (not anonymous) donors: name → (sum kept after refunds, count not refunded whole).
     pub donors: HashMap<String, (i64, u64)>,
     /// Every donation the stream received, refunded and erased ones included:
@@ -142,21 +154,45 @@ pub struct Board {
 }
 
 impl Board {
-    /// Records a donation's new state (`before`: its previous one, `None` when new).
-    /// Donors count only under the name viewers may see, and not once refunded.
-    pub fn record(&mut self, before: Option<&Donation>, d: &Donation) {
-        if before.is_none() {
-            self.received += 1;
-            // New: not among the recent ones yet.
-            self.recent.push_front(d.clone());
-            self.recent.truncate(RECENT);
-        } else if let Some(r) = self.recent.iter_mut().find(|r| r.id == d.id) {
-            *r = d.clone();
+    /// Records a donation's new state (`before`: its previous one, `None` when
+    /// new; `seq`: the seq that received it). Donors count only under the name
+    /// viewers may see, and not once refunded.
+    pub fn record(&mut self, before: Option<&Donation>, d: &Donation, seq: u64) {
+        match before {
+            None => self.received += 1,
+            Some(before) => {
+                self.uncount(before);
+                // Out of the list it was in: it may go to the other one, or none.
+                self.recent.retain(|(_, r)| r.id != d.id);
+                self.held.retain(|(_, r)| r.id != d.id);
+            }
         }
-        if let Some(before) = before {
-            self.uncount(before);
-        }
+        self.keep(seq, d);
         self.count(d);
+    }
+
+    /// Puts a donation among the newest on air or held, at its place by the
+    /// seq that received it, unless it is older than all of a full list;
+    /// one refunded whole is in neither.
+    fn keep(&mut self, seq: u64, d: &Donation) {
+        if d.refunded {
+            return;
+        }
+        let (list, cap) = if d.pending { (&mut self.held, HELD_KEPT) } else { (&mut self.recent, ON_AIR_KEPT) };
+        let at = list.iter().position(|(s, _)| *s < seq).unwrap_or(list.len());
+        if at < cap {
+            list.insert(at, (seq, d.clone()));
+            list.truncate(cap);
+        }
+    }
+
+    /// The newest donation not refunded whole, on air or its text held (the
+    /// chat's "!dernier": the money counts at once).
+    pub fn newest(&self) -> Option<&Donation> {
+        match (self.recent.front(), self.held.front()) {
+            (Some(a), Some(h)) => Some(if a.0 > h.0 { &a.1 } else { &h.1 }),
+            (a, h) => a.or(h).map(|(_, d)| d),
+        }
     }
 
     /// The name a donation counts under on the leaderboard, if it counts.
@@ -241,8 +277,15 @@ impl Board {
         (names.into_iter().map(|(_, n)| n.clone()).collect(), totals.donations.saturating_sub(named))
     }
 
+    /// The [`RECENT`] newest donations on air and, among them, those newer
+    /// whose text waits for moderation (its page shows it once released),
+    /// newest first.
     pub fn recent_json(&self) -> Vec<Value> {
-        self.recent.iter().map(|d| serde_json::to_value(d.view()).unwrap_or(Value::Null)).collect()
+        let air = self.recent.iter().take(RECENT);
+        let floor = if self.recent.len() >= RECENT { self.recent[RECENT - 1].0 } else { 0 };
+        let mut all: Vec<&(u64, Donation)> = air.chain(self.held.iter().filter(|(s, _)| *s > floor)).collect();
+        all.sort_unstable_by_key(|(s, _)| std::cmp::Reverse(*s));
+        all.iter().map(|(_, d)| serde_json::to_value(d.view()).unwrap_or(Value::Null)).collect()
     }
 }
 
@@ -334,9 +377,10 @@ impl Views {
             boards.insert(live, board);
             newest.insert(live, top);
         }
-        for (id, mut top) in newest {
-            top.kept.sort_unstable_by_key(|(seq, _)| std::cmp::Reverse(*seq));
-            boards.entry(id).or_default().recent = top.kept.into_iter().map(|(_, d)| d.donation.clone()).collect();
+        for (id, top) in newest {
+            let board = boards.entry(id).or_default();
+            board.recent = top.air.sorted();
+            board.held = top.held.sorted();
         }
         for c in state.campaigns.values() {
             let mut lives: Vec<_> = c.lives.iter().filter_map(|l| state.lives.get(l)).collect();
@@ -502,6 +546,7 @@ impl Views {
             Change::Donation {
                 before,
                 donation,
+                received,
                 live_totals,
                 campaign_totals,
                 live_platform,
@@ -523,7 +568,7 @@ impl Views {
                         l.claimants.insert(donation.id.clone(), donation.clone());
                     }
                     l.platforms.insert(donation.platform.clone(), *live_platform);
-                    Arc::make_mut(&mut l.board).record(before.as_ref(), donation);
+                    Arc::make_mut(&mut l.board).record(before.as_ref(), donation, *received);
                     l.pending.retain(|d| d.id != donation.id);
                     if donation.pending {
                         l.pending.push(donation.clone());
@@ -543,7 +588,7 @@ impl Views {
                 if let Some(mut c) = self.campaigns.get_mut(donation.campaign_id.as_str()) {
                     c.totals = *campaign_totals;
                     c.platforms.insert(donation.platform.clone(), *campaign_platform);
-                    Arc::make_mut(&mut c.board).record(before.as_ref(), donation);
+                    Arc::make_mut(&mut c.board).record(before.as_ref(), donation, *received);
                     for m in matches {
                         upsert(&mut c.matches, m.clone(), |x| x.r#match.id == m.r#match.id);
                     }
@@ -1198,19 +1243,43 @@ fn merge_groups<'a>((mut lives, mut pending): Grouped<'a>, (other, other_pending
     (lives, pending)
 }
 
-/// The [`RECENT`] newest donations of one stream, gathered in any order.
+/// The newest donations of one stream, gathered in any order: those on air
+/// and those whose text waits for moderation, as a [`Board`] keeps them.
 #[derive(Default)]
 struct Newest<'a> {
+    air: Kept<'a, ON_AIR_KEPT>,
+    held: Kept<'a, HELD_KEPT>,
+}
+
+impl<'a> Newest<'a> {
+    fn offer(&mut self, d: &'a DonationState) {
+        match (d.donation.refunded, d.donation.pending) {
+            (true, _) => {}
+            (false, true) => self.held.offer(d),
+            (false, false) => self.air.offer(d),
+        }
+    }
+
+    /// Keeps the newest of both (a campaign's from its lives').
+    fn absorb(&mut self, other: &Newest<'a>) {
+        self.air.absorb(&other.air);
+        self.held.absorb(&other.held);
+    }
+}
+
+/// The `N` newest of the donations offered, gathered in any order.
+#[derive(Default)]
+struct Kept<'a, const N: usize> {
     kept: Vec<(u64, &'a DonationState)>,
     /// The lowest seq in `kept` once it is full: most offers stop at this test.
     floor: u64,
 }
 
-impl<'a> Newest<'a> {
+impl<'a, const N: usize> Kept<'a, N> {
     fn offer(&mut self, d: &'a DonationState) {
-        if self.kept.len() < RECENT {
+        if self.kept.len() < N {
             self.kept.push((d.seq, d));
-            if self.kept.len() == RECENT {
+            if self.kept.len() == N {
                 self.floor = self.kept.iter().map(|(seq, _)| *seq).min().unwrap_or(0);
             }
         } else if d.seq > self.floor {
@@ -1221,11 +1290,16 @@ impl<'a> Newest<'a> {
         }
     }
 
-    /// Keeps the newest of both (a campaign's from its lives').
-    fn absorb(&mut self, other: &Newest<'a>) {
+    fn absorb(&mut self, other: &Kept<'a, N>) {
         for (_, d) in &other.kept {
             self.offer(d);
         }
+    }
+
+    /// Newest first, as a [`Board`] keeps them.
+    fn sorted(mut self) -> VecDeque<(u64, Donation)> {
+        self.kept.sort_unstable_by_key(|(seq, _)| std::cmp::Reverse(*seq));
+        self.kept.into_iter().map(|(seq, d)| (seq, d.donation.clone())).collect()
     }
 }
 

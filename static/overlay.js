@@ -1505,10 +1505,8 @@
     // On the campaign's stream, `totals` are those of the donation's live.
     if (ev.type !== "test_alert") liveTotalsOf(isCampaign ? d && d.live_id : liveId, ev);
     if (d && ev.type !== "test_alert" && ev.type !== "alert_replay" && !d.test) {
-      var i, before = null;
-      for (i = 0; i < recent.length && recent[i].id !== d.id; i++) { /* find */ }
-      if (i < recent.length) { before = recent[i]; recent[i] = d; }
-      else if (ev.type === "donation") { recent.unshift(d); recent = recent.slice(0, 20); }
+      var put = cagnotteKeepRecent(recent, d, ev.type === "donation"), before = put.before;
+      recent = put.list;
       // A refund frame says what it gave back (`amount_refunded`); older ones, all of it.
       var back = typeof ev.amount_refunded === "number" ? ev.amount_refunded : d.amount;
       if (ev.type === "donation" && d.donor) countDonor(d.donor, d.amount, 1);

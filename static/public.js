@@ -783,14 +783,11 @@
       if (d && ev.totals) liveTotals(d.live_id, ev.seq, ev.totals);
     }
     if (d) {
-      var i;
-      for (i = 0; i < recent.length && recent[i].id !== d.id; i++) { /* find */ }
-      if (i < recent.length) recent[i] = d;
-      else if (ev.type === "donation") {
-        recent.unshift(d);
-        recent = recent.slice(0, 20);
-        // The list is redrawn whole; screen readers are told of the new donation alone.
-        if (!d.test && d.moderation !== "pending") el("announce").textContent = T.announce(d.donor || T.anonymous, money(d.amount));
+      var put = cagnotteKeepRecent(recent, d, ev.type === "donation");
+      recent = put.list;
+      // The list is redrawn whole; screen readers are told of the new donation alone.
+      if (ev.type === "donation" && !put.before && !d.test && d.moderation !== "pending") {
+        el("announce").textContent = T.announce(d.donor || T.anonymous, money(d.amount));
       }
       scheduleBoards();
     }

@@ -94,6 +94,37 @@ function cagnottePollState(p, now) {
   };
 }
 
+// The newest gifts a page keeps, newest first, with `d` (a donation as a frame
+// gives it) put in: in place of its previous state, else as the newest if
+// `isNew`, else at its time's place. Kept: the twenty newest on air (counted,
+// their text not waiting for moderation), which the ticker and the latest gift
+// show, and the others newer than the twentieth (up to 100), so that a text
+// released takes its place: a burst of texts held for moderation does not
+// push out what is on screen. Answers the list and `d`'s previous state (null
+// when it was not kept).
+function cagnotteKeepRecent(list, d, isNew) {
+  "use strict";
+  var before = null, i;
+  for (i = 0; i < list.length && list[i].id !== d.id; i++) { /* find */ }
+  if (i < list.length) {
+    before = list[i];
+    list[i] = d;
+  } else if (isNew) {
+    list.unshift(d);
+  } else {
+    var at = Date.parse(d.at);
+    for (i = 0; i < list.length && !(Date.parse(list[i].at) < at); i++) { /* its place */ }
+    list.splice(i, 0, d);
+  }
+  var onAir = 0, others = 0;
+  list = list.filter(function (r) {
+    if (onAir >= 20) return false;
+    if (!r.refunded && r.moderation !== "pending") { onAir++; return true; }
+    return ++others <= 100;
+  });
+  return { list: list, before: before };
+}
+
 // The challenge on air among `list` (their public JSON) at `now`: the newest
 // not over, or one met or whose time ran out within the minute before (by
 // `metAt`, id -> when met; one run out only once `missedAt` has its total);

@@ -276,7 +276,7 @@ async fn thanked(
 
 /// The newest donation of a board not refunded whole.
 fn newest(board: &crate::views::Board) -> Option<crate::domain::Donation> {
-    board.recent.iter().find(|d| !d.refunded).cloned()
+    board.newest().cloned()
 }
 
 /// The milestones of `which` a total climbs to: no challenge, none taken off.

@@ -747,6 +747,7 @@ impl Writer {
         claimed: Option<Option<&str>>,
     ) -> (Change, String) {
         let s = &self.state;
+        let received = s.donations[donation_id].seq;
         let d = &s.donations[donation_id].donation;
         let live = &s.lives[d.live_id.as_str()];
         let campaign = &s.campaigns[d.campaign_id.as_str()];
@@ -764,6 +765,7 @@ impl Writer {
         let change = Change::Donation {
             before,
             donation: d.clone(),
+            received,
             live_totals: live.totals,
             campaign_totals: campaign.totals,
             live_platform: live.platforms.get(&d.platform).copied().unwrap_or_default(),

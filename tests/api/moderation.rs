@@ -234,6 +234,62 @@ async fn manual_approval_and_hiding_after_the_fact() {
     assert_eq!(l["totals"], json!({"raised": 700, "matched": 0, "total": 700, "donations": 1}));
 }
 
+/// A burst of texts held for moderation does not push out the gifts on air:
+/// a snapshot and the live's document give the twenty newest on air (the
+/// ticker's and the latest gift's) and the held ones newer than them; one
+/// refunded whole leaves its place to the one before, one approved takes its
+/// place in time, and a restart gives the same list.
+#[tokio::test]
+async fn held_texts_do_not_push_the_gifts_on_air_out_of_the_newest() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let mut ids = vec![];
+    for i in 0..22 {
+        let body = json!({"amount": 100 + i, "currency": "EUR", "donor": format!("Vu {i}")});
+        let (_, d) = app.donate(&live, body).await;
+        ids.push(d["donation"]["id"].as_str().unwrap().to_owned());
+    }
+    app.moderate(&live, json!({"mode": "manual"})).await;
+    let mut held = vec![];
+    for i in 0..30 {
+        let body = json!({"amount": 500 + i, "currency": "EUR", "donor": format!("Attente {i}")});
+        let (_, d) = app.donate(&live, body).await;
+        held.push(d["donation"]["id"].as_str().unwrap().to_owned());
+    }
+    // [on air, held], each newest first, by amount.
+    let recent = |doc: &Value| -> (Vec<i64>, Vec<i64>) {
+        let all = doc["recent"].as_array().unwrap();
+        let of = |pending: bool| {
+            all.iter()
+                .filter(|d| (d["moderation"] == "pending") == pending)
+                .map(|d| d["amount"].as_i64().unwrap())
+                .collect::<Vec<_>>()
+        };
+        (of(false), of(true))
+    };
+    let on_air = |from: i64, to: i64| (from..to).rev().collect::<Vec<i64>>();
+    let snap = app.ws(&live, None).await.next().await;
+    assert_eq!(recent(&snap), (on_air(102, 122), on_air(500, 530)));
+    let (_, doc) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+    assert_eq!(recent(&doc), (on_air(102, 122), on_air(500, 530)));
+    // The newest on air refunded whole: the twenty-first newest comes back.
+    assert_eq!(app.refund(&live, &ids[21], json!({})).await, StatusCode::OK);
+    let snap = app.ws(&live, None).await.next().await;
+    assert_eq!(recent(&snap), (on_air(101, 121), on_air(500, 530)));
+    // A held text approved: on air at its place in time, the oldest on air out.
+    let (s, a) = app.post(&format!("/api/v1/donations/{}/approve", held[3]), Some(&live.key), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    let mut air = vec![503];
+    air.extend(on_air(102, 121));
+    let mut waiting = on_air(504, 530);
+    waiting.extend(on_air(500, 503));
+    let snap = app.ws(&live, None).await.next().await;
+    assert_eq!(recent(&snap), (air.clone(), waiting.clone()));
+    let app = app.restart().await;
+    let snap = app.ws(&live, None).await.next().await;
+    assert_eq!(recent(&snap), (air, waiting), "the same after a restart");
+}
+
 /// A name or words hidden by mistake go back on air: the open overlays get
 /// the donation as it is again, a fresh one sees the name in its list and its
 /// leaderboard, the live's donations list says it is shown, the CSV export

@@ -16,6 +16,7 @@ mod dashboard;
 mod dashboard_rewards;
 mod follow;
 mod goal;
+mod held_texts;
 mod host_space;
 mod media;
 mod milestones;
