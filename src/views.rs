@@ -1413,8 +1413,12 @@ mod tests {
                 .map(|(live, (campaign, board, top))| {
                     let mut donors: Vec<_> = board.donors.into_iter().collect();
                     donors.sort();
-                    let mut kept: Vec<u64> = top.kept.iter().map(|(seq, _)| *seq).collect();
-                    kept.sort_unstable();
+                    let seqs = |kept: &[(u64, &DonationState)]| {
+                        let mut seqs: Vec<u64> = kept.iter().map(|(seq, _)| *seq).collect();
+                        seqs.sort_unstable();
+                        seqs
+                    };
+                    let kept = (seqs(&top.air.kept), seqs(&top.held.kept));
                     (live.to_owned(), campaign.to_owned(), donors, kept)
                 })
                 .collect();
@@ -1432,12 +1436,18 @@ mod tests {
         };
         let (lives, pending) = summary(one);
         assert_eq!((lives.clone(), pending.clone()), summary(two));
-        // And the result is the expected one: each live keeps its newest seqs.
+        // And the result is the expected one: each live keeps its newest seqs on
+        // air and held apart, none refunded whole.
         assert_eq!(lives.len(), 7);
         let (live, campaign, _, kept) = &lives[0];
         assert_eq!((live.as_str(), campaign.as_str()), ("live-0", "c0"));
-        let newest: Vec<u64> = (1..=5_000u64).filter(|s| s % 7 == 0).rev().take(RECENT).collect();
-        assert_eq!(kept, &newest.into_iter().rev().collect::<Vec<_>>());
+        let newest = |held: bool, n: usize| {
+            let mut seqs: Vec<u64> =
+                (1..=5_000u64).filter(|s| s % 7 == 0 && s % 17 != 0 && (s % 19 == 0) == held).rev().take(n).collect();
+            seqs.reverse();
+            seqs
+        };
+        assert_eq!(kept, &(newest(false, ON_AIR_KEPT), newest(true, HELD_KEPT)));
         assert_eq!(pending.iter().map(|(_, s)| s.len()).sum::<usize>(), 5_000 / 19);
     }
 }
