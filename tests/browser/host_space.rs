@@ -1430,7 +1430,7 @@ async fn the_host_s_space_fits_in_an_obs_dock() {
         let v = b
             .js("var shown = function (id) { var n = document.getElementById(id); return !!n && getComputedStyle(n).display !== 'none'; };
                  return [location.pathname + location.search, document.body.classList.contains('dock'),
-                         ['alerts-box', 'pending-box', 'test-form', 'donations'].map(shown),
+                         ['alerts-box', 'pending-box', 'test-form', 'donations', 'goal'].map(shown),
                          ['milestone-box', 'poll-box', 'draw-box', 'overlay-box', 'chat-box', 'media-box', 'dock-box', 'host-link-box'].map(shown),
                          document.documentElement.scrollWidth <= 380, getComputedStyle(document.body).backgroundColor,
                          Array.from(document.querySelectorAll('#donations button')).map(function (b) { return b.getBoundingClientRect().right <= innerWidth; })]")
@@ -1440,7 +1440,8 @@ async fn the_host_s_space_fits_in_an_obs_dock() {
             json!([
                 format!("/lives/{}/host?lang=fr&dock=1", live.id),
                 true,
-                [true, true, true, true],
+                // The goal's line too: how far past it the live is.
+                [true, true, true, true, true],
                 [false, false, false, false, false, false, false, false],
                 true,
                 "rgb(31, 33, 41)",
@@ -1651,6 +1652,31 @@ async fn the_host_s_space_gives_a_thank_you_once_the_live_is_over() {
         click(b, "#copy-thanks").await;
         wait_text(b, "#copy-thanks", "Copié\u{a0}!").await;
         b.screenshot_element("#app > section:first-child", "host-after-live").await;
+    })
+    .await;
+}
+
+/// A held text from a right-to-left name: its name and message are isolated,
+/// so the amount stays after the name and the guillemets around the message.
+#[tokio::test]
+async fn a_held_text_from_a_right_to_left_name_keeps_its_amount_in_place() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    app.moderate(&live, json!({"mode": "manual"})).await;
+    app.donate(&live, json!({"amount": 2000, "currency": "EUR", "donor": "محمد", "message": "#1 مرحبا"})).await;
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        let place = r##"var li = document.querySelector("#pending li[data-id]");
+            if (!li) return null;
+            var name = li.querySelector("strong"), q = li.querySelector("q");
+            var amount = Array.from(li.childNodes).filter(function (n) { return n.nodeType === 3 && /€/.test(n.nodeValue); })[0];
+            var r = document.createRange(); r.selectNodeContents(amount);
+            var a = r.getBoundingClientRect(), n = name.getBoundingClientRect(), m = q.getBoundingClientRect();
+            return [name.textContent, amount.nodeValue.trim().replace(/\u00a0/g, " "), n.right <= a.left + 1, a.right <= m.left + 1];"##;
+        eventually("the held text", WAIT, || async { b.js(place).await.as_array().map(|_| ()) }).await;
+        assert_eq!(b.js(place).await, json!(["محمد", "20,00 €", true, true]));
     })
     .await;
 }
