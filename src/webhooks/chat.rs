@@ -18,8 +18,9 @@ use serde_json::{Value, json};
 
 /// What a line needs beyond its event: the campaign's currency, the goals a
 /// donation may cross (its live's, its campaign's), when the event happened
-/// (milliseconds since the epoch: a changed challenge's time left), and, for a
-/// gift's line written again, what was refunded of it since.
+/// (milliseconds since the epoch: a changed challenge's time left), for a
+/// gift's line written again, what was refunded of it since, and what the
+/// log said before the event ([`Before`], when [`asks_before`] says so).
 #[derive(Debug, Clone, Copy)]
 pub struct Setting {
     pub currency: Currency,
@@ -27,6 +28,20 @@ pub struct Setting {
     pub campaign_goal: Option<i64>,
     pub at: Option<i64>,
     pub refund: Option<Refund>,
+    pub before: Before,
+}
+
+/// What the log held before an event, for the lines said once only: the
+/// highest totals its live and its campaign had reached with earlier gifts
+/// (a goal reached, then left below by a refund, is not celebrated again
+/// when a later gift reaches it), and whether its sponsor's budget, as large
+/// or larger, was used up before (its thanks said then, not after a refund
+/// gave part of it back). The default: nothing before.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Before {
+    pub live_total: Option<i64>,
+    pub campaign_total: Option<i64>,
+    pub used_up: bool,
 }
 
 /// What was given back of a gift after its line was said: `amount` in all,
@@ -47,6 +62,7 @@ pub fn body(format: HookFormat, kind: &str, frame: &Value, setting: Setting, fre
         "challenge.started" => words.challenge(frame, false)?,
         "challenge.updated" => words.challenge(frame, true)?,
         "challenge.missed" => words.missed(frame)?,
+        "match.used_up" if setting.before.used_up => return None,
         "match.used_up" => words.used_up(frame)?,
         "poll.started" => words.poll_open(frame, false)?,
         "poll.updated" => words.poll_open(frame, true)?,
@@ -64,6 +80,38 @@ pub fn body(format: HookFormat, kind: &str, frame: &Value, setting: Setting, fre
         _ => line,
     };
     envelope(format, &line)
+}
+
+/// Whether the line for an event of `kind` says something said once only
+/// (a sponsor's budget used up, a goal the gift reaches), so that
+/// [`Setting::before`] must be read from the log first.
+pub fn asks_before(kind: &str, frame: &Value, setting: Setting) -> bool {
+    match kind {
+        "match.used_up" => true,
+        "donation.created" => goals_reached(frame, Setting { before: Before::default(), ..setting }).next().is_some(),
+        _ => false,
+    }
+}
+
+/// The goals a gift's `frame` says it reached, each once: the live's and the
+/// campaign's (with the key of their totals in the frame) that its total is
+/// at or past, that it was below before the gift, and that no earlier gift
+/// had reached.
+fn goals_reached(frame: &Value, setting: Setting) -> impl Iterator<Item = (i64, &'static str)> + '_ {
+    let d = &frame["donation"];
+    let kept = d["amount"].as_i64().unwrap_or(0) - d["refunded_amount"].as_i64().unwrap_or(0);
+    let added = kept + d["matched"].as_i64().unwrap_or(0);
+    let before = setting.before;
+    [
+        (setting.live_goal, "totals", before.live_total),
+        (setting.campaign_goal, "campaign_totals", before.campaign_total),
+    ]
+    .into_iter()
+    .filter_map(move |(goal, totals, highest)| {
+        let (goal, total) = (goal?, frame[totals]["total"].as_i64()?);
+        let reached = goal > 0 && total >= goal && total - added < goal && highest.is_none_or(|h| h < goal);
+        reached.then_some((goal, totals))
+    })
 }
 
 /// `line` as the chat's webhook takes it (`None` for signed subscribers).
@@ -186,26 +234,15 @@ impl Words {
                 format!(". Live total: {total}.")
             };
         }
-        // The goal this gift crossed: the moment the channel celebrates.
-        let added = kept + matched;
-        let crossed = |goal: Option<i64>, total: &Value| {
-            let (goal, total) = (goal?, total.as_i64()?);
-            (goal > 0 && total >= goal && total - added < goal).then_some(goal)
-        };
-        let goals = [
-            (self.setting.live_goal, "totals", "🎯 Objectif du live atteint", "🎯 Live goal reached"),
-            (
-                self.setting.campaign_goal,
-                "campaign_totals",
-                "🏆 Objectif de la campagne atteint",
-                "🏆 Campaign goal reached",
-            ),
-        ];
-        for (goal, totals, fr, en) in goals {
-            if let Some(goal) = crossed(goal, &f[totals]["total"]) {
-                let goal = self.money(&json!(goal))?;
-                out += &if self.french { format!(" {fr}\u{a0}: {goal}\u{a0}!") } else { format!(" {en}: {goal}!") };
-            }
+        // The goal this gift reached: the moment the channel celebrates, once.
+        for (goal, totals) in goals_reached(f, self.setting) {
+            let (fr, en) = if totals == "totals" {
+                ("🎯 Objectif du live atteint", "🎯 Live goal reached")
+            } else {
+                ("🏆 Objectif de la campagne atteint", "🏆 Campaign goal reached")
+            };
+            let goal = self.money(&json!(goal))?;
+            out += &if self.french { format!(" {fr}\u{a0}: {goal}\u{a0}!") } else { format!(" {en}: {goal}!") };
         }
         Some(out)
     }
@@ -363,20 +400,20 @@ impl Words {
         let m = &f["milestone"];
         let more = self.money(&json!(m["amount"].as_i64()? - m["from"].as_i64()?))?;
         let at = |k: &str| crate::domain::Timestamp::parse(m[k].as_str()?).map(|t| t.millis());
-        let minutes = (at("ends_at")? - at("created_at")?) / 60_000;
+        let minutes = self.minutes((at("ends_at")? - at("created_at")?) / 60_000);
         let label = self.quoted(m["label"].as_str().unwrap_or_default());
         if !changed {
             return Some(if self.french {
-                format!("⏱ Nouveau défi\u{a0}: {more} de plus en {minutes}\u{a0}minutes et {label}\u{a0}!")
+                format!("⏱ Nouveau défi\u{a0}: {more} de plus en {minutes} et {label}\u{a0}!")
             } else {
-                format!("⏱ New challenge: {more} more in {minutes} minutes and {label}!")
+                format!("⏱ New challenge: {more} more in {minutes} and {label}!")
             });
         }
         let left = self.time_left(at("ends_at"));
         Some(if self.french {
-            format!("⏱ Défi modifié\u{a0}: désormais {more} de plus en {minutes}\u{a0}minutes et {label}{left}\u{a0}!")
+            format!("⏱ Défi modifié\u{a0}: désormais {more} de plus en {minutes} et {label}{left}\u{a0}!")
         } else {
-            format!("⏱ Challenge changed: now {more} more in {minutes} minutes and {label}{left}!")
+            format!("⏱ Challenge changed: now {more} more in {minutes} and {label}{left}!")
         })
     }
 
@@ -405,8 +442,16 @@ impl Words {
         let Some(n) = end.zip(self.setting.at).map(|(end, now)| ((end - now + 30_000) / 60_000).max(1)) else {
             return String::new();
         };
-        let s = if n == 1 { "" } else { "s" };
-        if self.french { format!(" — encore {n}\u{a0}minute{s}") } else { format!(" — {n} minute{s} left") }
+        let n = self.minutes(n);
+        if self.french { format!(" — encore {n}") } else { format!(" — {n} left") }
+    }
+
+    /// "1 minute", "15 minutes" (French: "0 minute" too), the number and its
+    /// word kept together in French.
+    fn minutes(&self, n: i64) -> String {
+        let one = if self.french { n <= 1 } else { n == 1 };
+        let s = if one { "" } else { "s" };
+        if self.french { format!("{n}\u{a0}minute{s}") } else { format!("{n} minute{s}") }
     }
 
     /// "🤝 Acme a doublé 500,00 € de dons : merci !"
@@ -471,16 +516,9 @@ impl Words {
         let time = if changed {
             self.time_left(end)
         } else {
-            let length = end.zip(at(&p["created_at"])).map(|(end, start)| (end - start) / 60_000);
-            let s = if length == Some(1) { "" } else { "s" };
+            let length = end.zip(at(&p["created_at"])).map(|(end, start)| self.minutes((end - start) / 60_000));
             length
-                .map(|n| {
-                    if self.french {
-                        format!(", {n}\u{a0}minute{s} pour voter")
-                    } else {
-                        format!(", {n} minute{s} to vote")
-                    }
-                })
+                .map(|n| if self.french { format!(", {n} pour voter") } else { format!(", {n} to vote") })
                 .unwrap_or_default()
         };
         Some(if self.french {
@@ -551,7 +589,14 @@ mod tests {
     }
 
     fn setting() -> Setting {
-        Setting { currency: eur(), live_goal: None, campaign_goal: None, at: None, refund: None }
+        Setting {
+            currency: eur(),
+            live_goal: None,
+            campaign_goal: None,
+            at: None,
+            refund: None,
+            before: Before::default(),
+        }
     }
 
     /// The Slack line for `kind` when its event happened at `at` (RFC 3339).
@@ -724,8 +769,7 @@ mod tests {
                 "totals": {"total": live}, "campaign_totals": {"total": campaign}
             })
         };
-        let goals =
-            Setting { currency: eur(), live_goal: Some(10000), campaign_goal: Some(50000), at: None, refund: None };
+        let goals = Setting { live_goal: Some(10000), campaign_goal: Some(50000), ..setting() };
         let say = |frame: Value| {
             let v: Value =
                 serde_json::from_str(&body(HookFormat::Slack, "donation.created", &frame, goals, true).unwrap())
@@ -746,6 +790,45 @@ mod tests {
         let english =
             body(HookFormat::Discord, "donation.created", &gift(3000, 3000, 10000, 52000), goals, false).unwrap();
         assert!(english.contains("🎯 Live goal reached: €100.00! 🏆 Campaign goal reached: €500.00!"), "{english}");
+    }
+
+    #[test]
+    fn what_is_said_once_is_not_said_again() {
+        // A goal reached before, left below by a refund, reached again: not said again.
+        let frame = json!({
+            "donation": {"amount": 3000, "matched": 0, "donor": "Ana", "message": null},
+            "totals": {"total": 11000}, "campaign_totals": {"total": 51000}
+        });
+        let goals = Setting { live_goal: Some(10000), campaign_goal: Some(50000), ..setting() };
+        assert!(asks_before("donation.created", &frame, goals));
+        let before = Before { live_total: Some(10500), campaign_total: Some(49000), used_up: false };
+        let say = |setting: Setting| {
+            let body = body(HookFormat::Slack, "donation.created", &frame, setting, false).unwrap();
+            serde_json::from_str::<Value>(&body).unwrap()["text"].as_str().unwrap().to_owned()
+        };
+        assert!(say(goals).ends_with(". 🎯 Live goal reached: €100.00! 🏆 Campaign goal reached: €500.00!"));
+        assert_eq!(
+            say(Setting { before, ..goals }),
+            "💛 Ana gave €30.00. Live total: €110.00. 🏆 Campaign goal reached: €500.00!"
+        );
+        // No goal reached: nothing to read first.
+        assert!(!asks_before("donation.created", &frame, setting()));
+        // A sponsor's budget used up: thanked the first time only.
+        let used = json!({"match": {"id": "m", "sponsor": "Acme", "used": 50000, "cap": 50000}});
+        assert!(asks_before("match.used_up", &used, setting()));
+        let before = Before { used_up: true, ..Before::default() };
+        assert_eq!(body(HookFormat::Discord, "match.used_up", &used, Setting { before, ..setting() }, true), None);
+        // One minute, in both languages.
+        let one = json!({"milestone": {"amount": 6000, "from": 1000, "label": "Poirier",
+            "created_at": "2026-12-05T19:45:00.000Z", "ends_at": "2026-12-05T19:46:00.000Z"}});
+        assert_eq!(
+            content(HookFormat::Slack, "challenge.started", one.clone(), false)["text"],
+            "⏱ New challenge: €50.00 more in 1 minute and \u{201c}Poirier\u{201d}!"
+        );
+        assert_eq!(
+            content(HookFormat::Slack, "challenge.updated", one, true)["text"],
+            "⏱ Défi modifié\u{a0}: désormais 50,00\u{a0}€ de plus en 1\u{a0}minute et «\u{a0}Poirier\u{a0}»\u{a0}!"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! `https://` URLs are verified against the public web roots (webpki-roots) and
 //! the authorities of `--webhook-ca-file`, with rustls.
 
-use super::chat::Refund;
+use super::chat::{Before, Refund};
 use crate::app::AppState;
 use crate::domain::{HookFormat, Subscriber, Timestamp};
 use crate::ledger::Clock;
@@ -70,6 +70,11 @@ ALTER TABLE chat_lines ADD COLUMN live_goal INTEGER;
 ALTER TABLE chat_lines ADD COLUMN campaign_goal INTEGER;
 ALTER TABLE chat_lines ADD COLUMN goals_kept INTEGER NOT NULL DEFAULT 0;
 ";
+
+/// The body each chat line was posted or last edited with, added to a
+/// `chat_lines` table made before it (its lines then have none: mended
+/// whatever they said).
+const CHAT_LINE_SAID: &str = "ALTER TABLE chat_lines ADD COLUMN said TEXT;";
 
 /// The log's event kinds that subscribers receive, and their outgoing names.
 pub const KINDS: [(&str, &str); 20] = [
@@ -199,12 +204,14 @@ struct Goals {
     campaign: Option<i64>,
 }
 
-/// A chat's message that showed a donation: its id, its event's seq, and the
-/// goals it was said with (`None` for a line kept before they were).
+/// A chat's message that showed a donation: its id, its event's seq, the
+/// goals it was said with (`None` for a line kept before they were), and the
+/// body it was last sent with (`None` for a line kept before it was).
 struct Line {
     message: String,
     seq: u64,
     goals: Option<Goals>,
+    said: Option<String>,
 }
 
 /// The outbox's own connection to the database file.
@@ -219,20 +226,22 @@ impl Store {
         // Losing the newest bookkeeping on power loss only sends an event again.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA)?;
-        let kept = |c: &Connection| {
-            c.query_row("SELECT COUNT(*) > 0 FROM pragma_table_info('chat_lines') WHERE name = 'goals_kept'", [], |r| {
-                r.get::<_, bool>(0)
-            })
-        };
-        if !kept(&conn)? {
-            // Looked at again and altered in one transaction: another
-            // connection opening the file at the same moment waits, then
-            // finds the columns.
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            if !kept(&tx)? {
-                tx.execute_batch(CHAT_LINE_GOALS)?;
+        for (column, alter) in [("goals_kept", CHAT_LINE_GOALS), ("said", CHAT_LINE_SAID)] {
+            let kept = |c: &Connection| {
+                c.query_row("SELECT COUNT(*) > 0 FROM pragma_table_info('chat_lines') WHERE name = ?1", [column], |r| {
+                    r.get::<_, bool>(0)
+                })
+            };
+            if !kept(&conn)? {
+                // Looked at again and altered in one transaction: another
+                // connection opening the file at the same moment waits, then
+                // finds the columns.
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                if !kept(&tx)? {
+                    tx.execute_batch(alter)?;
+                }
+                tx.commit()?;
             }
-            tx.commit()?;
         }
         Ok(Store { conn })
     }
@@ -244,32 +253,42 @@ impl Store {
     }
 
     /// Remembers that the chat's message `message_id` is the line of the event
-    /// `seq`, said with `goals`, which shows the donations `donation_ids`: an
-    /// erasure of one of them, its name or words hidden, or a refund, edits or
-    /// deletes it.
+    /// `seq`, said with `goals` as `body`, which shows the donations
+    /// `donation_ids`: an erasure of one of them, its name or words hidden, or
+    /// a refund, edits or deletes it.
     fn remember_line(
         &self,
         subscriber_id: &str,
         donation_ids: &[String],
-        (message_id, seq): (&str, u64),
+        (message_id, seq, body): (&str, u64, &str),
         goals: Goals,
     ) -> rusqlite::Result<()> {
         let mut insert = self.conn.prepare_cached(
             "INSERT OR REPLACE INTO chat_lines \
-             (subscriber_id, donation_id, message_id, seq, live_goal, campaign_goal, goals_kept) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)",
+             (subscriber_id, donation_id, message_id, seq, live_goal, campaign_goal, goals_kept, said) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)",
         )?;
         for d in donation_ids {
-            insert.execute(params![subscriber_id, d, message_id, seq as i64, goals.live, goals.campaign])?;
+            insert.execute(params![subscriber_id, d, message_id, seq as i64, goals.live, goals.campaign, body])?;
         }
         Ok(())
     }
 
+    /// The chat's message `message_id`, edited: now showing `body`.
+    fn line_edited(&self, subscriber_id: &str, message_id: &str, body: &str) -> rusqlite::Result<()> {
+        self.conn
+            .execute(
+                "UPDATE chat_lines SET said = ?3 WHERE subscriber_id = ?1 AND message_id = ?2",
+                params![subscriber_id, message_id, body],
+            )
+            .map(drop)
+    }
+
     /// The chat's messages that showed `donation_id`, with the seq of each
-    /// one's event and the goals it was said with (when kept).
+    /// one's event, the goals it was said with and the body it shows (when kept).
     fn lines(&self, subscriber_id: &str, donation_id: &str) -> rusqlite::Result<Vec<Line>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT message_id, seq, live_goal, campaign_goal, goals_kept FROM chat_lines \
+            "SELECT message_id, seq, live_goal, campaign_goal, goals_kept, said FROM chat_lines \
              WHERE subscriber_id = ?1 AND donation_id = ?2 ORDER BY seq",
         )?;
         let rows = stmt.query_map(params![subscriber_id, donation_id], |r| {
@@ -278,9 +297,43 @@ impl Store {
                 message: r.get(0)?,
                 seq: r.get::<_, i64>(1)? as u64,
                 goals: r.get::<_, bool>(4)?.then_some(goals),
+                said: r.get(5)?,
             })
         })?;
         rows.collect()
+    }
+
+    /// What the log held before the event `seq` of `campaign_id`, for the
+    /// chat lines said once: the highest totals its earlier gifts took the
+    /// live `live_id` and the campaign to, and whether the match
+    /// `used_up.0` was used up before with a budget of `used_up.1` or more.
+    fn before(
+        &self,
+        seq: u64,
+        campaign_id: &str,
+        live_id: Option<&str>,
+        used_up: Option<(&str, i64)>,
+    ) -> rusqlite::Result<Before> {
+        let (live_total, campaign_total) = self
+            .conn
+            .prepare_cached(
+                "SELECT MAX(CASE WHEN live_id = ?3 THEN json_extract(frame, '$.totals.total') END), \
+                 MAX(json_extract(frame, '$.campaign_totals.total')) FROM events \
+                 WHERE campaign_id = ?1 AND seq < ?2 AND frame IS NOT NULL AND kind = 'donation'",
+            )?
+            .query_row(params![campaign_id, seq as i64, live_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let used_up = match used_up {
+            Some((match_id, cap)) => self
+                .conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM events WHERE campaign_id = ?1 AND seq < ?2 AND frame IS NOT NULL \
+                     AND kind = 'match_used_up' AND json_extract(frame, '$.match.id') = ?3 \
+                     AND json_extract(frame, '$.match.cap') >= ?4)",
+                )?
+                .query_row(params![campaign_id, seq as i64, match_id, cap], |r| r.get(0))?,
+            None => false,
+        };
+        Ok(Before { live_total, campaign_total, used_up })
     }
 
     /// A message no longer to mend for `donation_id` (deleted, or gone).
@@ -660,7 +713,16 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
         let body = if sub.format.is_signed() {
             Some((payload(&ev), None))
         } else {
-            chat_body(&ctx.views, &sub, &ev, None, None).map(|(body, goals)| (body, Some(goals)))
+            match chat_body(&ctx, &sub, &ev, None, None).await {
+                Ok(line) => line.map(|(body, goals)| (body, Some(goals))),
+                Err(err) => {
+                    tracing::error!(%err, "webhook outbox: cannot read the log");
+                    if !ctx.sleep(Duration::from_secs(1)).await {
+                        return;
+                    }
+                    continue;
+                }
+            }
         };
         // A donor erased, their name or words taken off the air, or their gift
         // refunded: the Discord channel's lines that showed them are written
@@ -685,7 +747,7 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
         let event_id = format!("evt_{}", ev.seq);
         let attempt = async {
             match (mended, body) {
-                (Some((mended, lines)), _) => Some(mend_lines(&ctx, (&sub, ev.kind), &mended, lines).await),
+                (Some((mended, lines)), _) => mend_lines(&ctx, (&sub, ev.kind), &mended, lines).await.transpose(),
                 (None, Some((body, Some(goals)))) if sub.format == HookFormat::Discord => {
                     Some(post_line(&ctx, &sub, (&ev, &event_id), body, goals).await)
                 }
@@ -699,8 +761,12 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
         };
         let Some(result) = result else {
             // An event a chat is not told of (a refund, an erasure or a name
-            // hidden, with no line to mend): passed over.
+            // hidden, with no line to mend or none that reads otherwise now,
+            // a line said once already): passed over.
+            tried = None;
             status.cursor = ev.seq;
+            status.attempts = 0;
+            status.next_attempt_at = None;
             scanned = ev.seq;
             let saved = status.clone();
             if let Err(err) = ctx.db(move |s| s.save(&saved)).await {
@@ -756,14 +822,40 @@ async fn deliver_all(ctx: Arc<Ctx>, sub: Subscriber) {
 
 /// A chat's line for `ev` (in the campaign's currency; when it is written
 /// again, with the goals it was said with and what was refunded of its gift
-/// since), and the goals it says, or `None` for an event a chat is not told of.
-fn chat_body(
-    views: &Views,
+/// since; a line said once, with what the log held before it), and the goals
+/// it says, or `None` for an event a chat is not told of.
+async fn chat_body(
+    ctx: &Ctx,
     sub: &Subscriber,
     ev: &Outgoing,
     said: Option<Goals>,
     refund: Option<Refund>,
-) -> Option<(String, Goals)> {
+) -> Result<Option<(String, Goals)>, String> {
+    let Some((frame, mut setting)) = chat_setting(&ctx.views, ev, said, refund) else {
+        return Ok(None);
+    };
+    if let (true, Some(campaign)) = (super::chat::asks_before(ev.kind, &frame, setting), ev.campaign_id.clone()) {
+        let live = frame["donation"]["live_id"].as_str().map(str::to_owned);
+        let used_up = (ev.kind == "match.used_up")
+            .then(|| Some((frame["match"]["id"].as_str()?.to_owned(), frame["match"]["cap"].as_i64()?)))
+            .flatten();
+        let seq = ev.seq;
+        setting.before = ctx
+            .db(move |s| s.before(seq, &campaign, live.as_deref(), used_up.as_ref().map(|(m, cap)| (m.as_str(), *cap))))
+            .await?;
+    }
+    let goals = Goals { live: setting.live_goal, campaign: setting.campaign_goal };
+    Ok(super::chat::body(sub.format, ev.kind, &frame, setting, !sub.english).map(|b| (b, goals)))
+}
+
+/// `ev`'s frame and what its chat line needs beyond it but what the log held
+/// before it ([`chat_body`]).
+fn chat_setting(
+    views: &Views,
+    ev: &Outgoing,
+    said: Option<Goals>,
+    refund: Option<Refund>,
+) -> Option<(Value, super::chat::Setting)> {
     let frame: Value = serde_json::from_str(&ev.frame).ok()?;
     let (currency, campaign_goal) = ev
         .campaign_id
@@ -777,8 +869,10 @@ fn chat_body(
         campaign: campaign_goal,
     });
     let at = crate::domain::Timestamp::parse(&ev.at).map(|t| t.millis());
-    let setting = super::chat::Setting { currency, live_goal: goals.live, campaign_goal: goals.campaign, at, refund };
-    Some((super::chat::body(sub.format, ev.kind, &frame, setting, !sub.english)?, goals))
+    let before = Before::default();
+    let setting =
+        super::chat::Setting { currency, live_goal: goals.live, campaign_goal: goals.campaign, at, refund, before };
+    Some((frame, setting))
 }
 
 /// One delivery now, outside the log, so that organisers see a receiver works
@@ -903,12 +997,12 @@ async fn post_line(
     goals: Goals,
 ) -> Result<u16, String> {
     let url = with_query(&sub.url, "wait=true");
-    let (code, answer) = send(&ctx.client, sub, (Method::POST, &url), (event_id, ev.kind), body).await?;
+    let (code, answer) = send(&ctx.client, sub, (Method::POST, &url), (event_id, ev.kind), body.clone()).await?;
     let shown = shown_donations(&ev.frame);
     let message = serde_json::from_slice::<Value>(&answer).ok().and_then(|v| v["id"].as_str().map(str::to_owned));
     if let (true, false, Some(message)) = ((200..300).contains(&code), shown.is_empty(), message) {
         let (id, seq) = (sub.id.clone(), ev.seq);
-        if let Err(err) = ctx.db(move |s| s.remember_line(&id, &shown, (&message, seq), goals)).await {
+        if let Err(err) = ctx.db(move |s| s.remember_line(&id, &shown, (&message, seq, &body), goals)).await {
             tracing::error!(%err, "webhook outbox: cannot keep a chat line's id");
         }
     }
@@ -920,15 +1014,18 @@ async fn post_line(
 /// with the goals it was said with,
 /// the donation shown as viewers now see it when known (a name or words
 /// hidden), with what was refunded of it, or deleted when nothing is left to
-/// say; one already gone (`404`) is done. The first failure's status or
-/// error, else `204`.
+/// say; one that would read as it does (a gift said without the name or the
+/// words now hidden) is left alone, no request sent; one already gone
+/// (`404`) is done. The first failure's status or error, else `204`, or
+/// `None` when no message needed a request.
 async fn mend_lines(
     ctx: &Ctx,
     (sub, kind): (&Subscriber, &str),
     mended: &Mended,
     lines: Vec<Line>,
-) -> Result<u16, String> {
-    for Line { message, seq, goals } in lines {
+) -> Result<Option<u16>, String> {
+    let mut sent = false;
+    for Line { message, seq, goals, said } in lines {
         let mut event = ctx.db(move |s| s.event(seq)).await?;
         if let (Some(ev), Some(now)) = (event.as_mut(), mended.now.as_ref())
             && let Ok(mut frame) = serde_json::from_str::<Value>(&ev.frame)
@@ -936,23 +1033,33 @@ async fn mend_lines(
             shown_as(&mut frame, now);
             ev.frame = frame.to_string();
         }
-        let body = event.as_ref().and_then(|ev| chat_body(&ctx.views, sub, ev, goals, mended.refund)).map(|(b, _)| b);
+        let body = match &event {
+            Some(ev) => chat_body(ctx, sub, ev, goals, mended.refund).await?.map(|(b, _)| b),
+            None => None,
+        };
+        if body.is_some() && body == said {
+            continue;
+        }
+        sent = true;
         let url = message_url(&sub.url, &message);
         let id = format!("evt_{seq}");
         // An edited message may need mending again (its words hidden, then its name).
-        let (code, gone) = match body {
-            Some(body) => (send(&ctx.client, sub, (Method::PATCH, &url), (&id, kind), body).await?.0, false),
+        let (code, gone) = match &body {
+            Some(body) => (send(&ctx.client, sub, (Method::PATCH, &url), (&id, kind), body.clone()).await?.0, false),
             None => (send(&ctx.client, sub, (Method::DELETE, &url), (&id, kind), String::new()).await?.0, true),
         };
         if !(200..300).contains(&code) && code != 404 {
-            return Ok(code);
+            return Ok(Some(code));
         }
         if gone || code == 404 {
             let (sub_id, donation) = (sub.id.clone(), mended.id.clone());
             ctx.db(move |s| s.drop_line(&sub_id, &donation, &message)).await?;
+        } else if let Some(body) = body {
+            let sub_id = sub.id.clone();
+            ctx.db(move |s| s.line_edited(&sub_id, &message, &body)).await?;
         }
     }
-    Ok(204)
+    Ok(sent.then_some(204))
 }
 
 /// One attempt of the event `(id, kind)`: the HTTP status, or why there was none.
@@ -1036,7 +1143,7 @@ mod tests {
         drop(old);
         let store = Store::open(&path).unwrap();
         let goals = Goals { live: Some(1500), campaign: None };
-        store.remember_line("s", &["d".to_owned()], ("2", 9), goals).unwrap();
+        store.remember_line("s", &["d".to_owned()], ("2", 9, "{}"), goals).unwrap();
         let lines = Store::open(&path).unwrap().lines("s", "d").unwrap();
         let read: Vec<_> =
             lines.iter().map(|l| (l.message.as_str(), l.seq, l.goals.map(|g| (g.live, g.campaign)))).collect();

@@ -2340,6 +2340,121 @@ async fn a_challenge_whose_time_runs_out_is_said_in_the_channel() {
     assert_eq!(lines[3]["content"], "💛 Bob a donné 1,00\u{a0}€. Total du live\u{a0}: 16,50\u{a0}€.");
 }
 
+/// A challenge of one minute is said "1 minute", set and changed, in French
+/// and in English.
+#[tokio::test]
+async fn a_one_minute_challenge_is_said_in_the_singular() {
+    let receiver = Receiver::default();
+    let base = receiver.start().await;
+    let clock = ManualClock::at("2026-12-04T20:00:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let live = app.setup().await;
+    let c = &live.campaign_id;
+    discord(&app, &format!("{base}/discord"), c).await;
+    let slack = json!({"url": format!("{base}/slack"), "format": "slack", "lang": "en", "campaign_id": c});
+    assert_eq!(app.post("/api/v1/webhooks", Some(ADMIN), slack).await.0, StatusCode::CREATED);
+    let challenge = json!({"label": "Je fais le poirier", "amount": 5000, "minutes": 1});
+    let (s, c) = app.post(&format!("/api/v1/lives/{}/challenges", live.id), Some(&live.key), challenge).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let path = format!("/api/v1/lives/{}/challenges/{}", live.id, c["id"].as_str().unwrap());
+    let (s, c) = app.patch(&path, &live.key, json!({"amount": 6000})).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let lines = |path: &'static str, key: &'static str| {
+        let receiver = receiver.clone();
+        async move {
+            let posted = receiver.posted(path, 2).await;
+            posted.iter().map(|v| v[key].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        lines("discord", "content").await,
+        [
+            "⏱ Nouveau défi\u{a0}: 50,00\u{a0}€ de plus en 1\u{a0}minute et «\u{a0}Je fais le poirier\u{a0}»\u{a0}!",
+            "⏱ Défi modifié\u{a0}: désormais 60,00\u{a0}€ de plus en 1\u{a0}minute et «\u{a0}Je fais le poirier\u{a0}» \
+             — encore 1\u{a0}minute\u{a0}!",
+        ]
+    );
+    assert_eq!(
+        lines("slack", "text").await,
+        [
+            "⏱ New challenge: €50.00 more in 1 minute and \u{201c}Je fais le poirier\u{201d}!",
+            "⏱ Challenge changed: now €60.00 more in 1 minute and \u{201c}Je fais le poirier\u{201d} — 1 minute left!",
+        ]
+    );
+}
+
+/// A sponsor's budget used up is thanked once, in a Discord and a Slack
+/// channel: a refund that gives part of it back, then a gift that uses it up
+/// again, after a restart, gets no second thanks, nor the live's goal, left
+/// below by the refund and reached again, a second "goal reached"; a budget
+/// raised since and used up is thanked for what it is now.
+#[tokio::test]
+async fn a_sponsor_s_thanks_and_a_goal_reached_are_said_once_though_a_refund_reopens_them() {
+    let receiver = Receiver::default();
+    let base = receiver.start().await;
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let c = live.campaign_id.clone();
+    discord(&app, &format!("{base}/discord"), &c).await;
+    let slack = json!({"url": format!("{base}/slack"), "format": "slack", "lang": "en", "campaign_id": c});
+    assert_eq!(app.post("/api/v1/webhooks", Some(ADMIN), slack).await.0, StatusCode::CREATED);
+    let goal = json!({"goal": 40000}).to_string();
+    let path = format!("/api/v1/lives/{}/goal", live.id);
+    assert_eq!(app.request(reqwest::Method::PUT, &path, Some(&live.key), &[], Some(goal)).await.0, StatusCode::OK);
+    let m = app.add_match(&c, json!({"sponsor": "Boulangerie Dupont", "ratio": [1, 1], "cap": 20000})).await;
+    let ana = app.gift(&live, Some("Ana"), 20000, false).await;
+    receiver.posted("slack", 2).await;
+    receiver.posted("discord", 2).await;
+    // 50 € of Ana's gift given back: the sponsor's 50 € too, the live under its goal.
+    assert_eq!(app.refund(&live, &ana, json!({"refunded_amount": 5000})).await, StatusCode::OK);
+    let app = app.restart().await;
+    app.gift(&live, Some("Bob"), 10000, false).await;
+    // More budget, used up by the next gift: a new thanks.
+    let (s, v) = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/campaigns/{c}/matches/{}", m["id"].as_str().unwrap()),
+            Some(ADMIN),
+            &[],
+            Some(json!({"cap": 30000}).to_string()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    app.gift(&live, Some("Cléo"), 10000, false).await;
+    app.gift(&live, Some("Dan"), 100, false).await;
+    let lines = |path: &'static str, key: &'static str| {
+        let receiver = receiver.clone();
+        async move {
+            let posted = receiver.posted(path, 6).await;
+            posted.iter().map(|v| v[key].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        lines("discord", "content").await,
+        [
+            "💛 Ana a donné 200,00\u{a0}€ (doublé\u{a0}: +200,00\u{a0}€). Total du live\u{a0}: 400,00\u{a0}€. \
+             🎯 Objectif du live atteint\u{a0}: 400,00\u{a0}€\u{a0}!",
+            "🤝 Boulangerie Dupont a abondé 200,00\u{a0}€ de dons, tout son budget\u{a0}: merci\u{a0}!",
+            "💛 Bob a donné 100,00\u{a0}€ (abondé\u{a0}: +50,00\u{a0}€). Total du live\u{a0}: 450,00\u{a0}€.",
+            "💛 Cléo a donné 100,00\u{a0}€ (doublé\u{a0}: +100,00\u{a0}€). Total du live\u{a0}: 650,00\u{a0}€.",
+            "🤝 Boulangerie Dupont a abondé 300,00\u{a0}€ de dons, tout son budget\u{a0}: merci\u{a0}!",
+            "💛 Dan a donné 1,00\u{a0}€. Total du live\u{a0}: 651,00\u{a0}€.",
+        ]
+    );
+    assert_eq!(
+        lines("slack", "text").await,
+        [
+            "💛 Ana gave €200.00 (doubled: +€200.00). Live total: €400.00. 🎯 Live goal reached: €400.00!",
+            "🤝 Boulangerie Dupont matched €200.00 of donations, its whole budget: thank you!",
+            "💛 Bob gave €100.00 (matched: +€50.00). Live total: €450.00.",
+            "💛 Cléo gave €100.00 (doubled: +€100.00). Live total: €650.00.",
+            "🤝 Boulangerie Dupont matched €300.00 of donations, its whole budget: thank you!",
+            "💛 Dan gave €1.00. Live total: €651.00.",
+        ]
+    );
+    assert_eq!((receiver.attempts("discord"), receiver.attempts("slack")), (6, 6));
+}
+
 /// A Discord webhook as Discord answers it: `POST /hook?wait=true` makes a
 /// message and answers its `id` ("1", "2"…; `204` without `wait`), `PATCH` and
 /// `DELETE /hook/messages/{id}` edit and delete it (`404` for one it does not
@@ -2414,9 +2529,9 @@ impl FakeDiscord {
 }
 
 /// A donor erased after their gift was said in a Discord channel: the line
-/// that announced the gift is written again without them (the same words
-/// here: a held gift's line names no one), the line that quoted their name
-/// and words is deleted, the prize they won is won by an anonymous donor,
+/// that announced the gift is left alone (it would read the same: a held
+/// gift's line names no one), the line that quoted their name and words is
+/// deleted, the prize they won is won by an anonymous donor,
 /// each once it goes through (a failed attempt retried), also after a
 /// restart; the other donors' lines are left alone; a line already deleted in
 /// the channel is passed over.
@@ -2463,20 +2578,25 @@ async fn an_erased_donor_s_lines_leave_the_discord_channel() {
     assert_eq!(s, StatusCode::OK, "{v}");
     let mended = vec![said("15,00"), None, drawn("un donateur anonyme"), said("30,00")];
     until(15, "Yasmine's lines mended", async || (channel.messages() == mended).then_some(())).await;
-    let patch = serde_json::from_str::<Value>(&channel.about(1).last().unwrap().1).unwrap();
-    assert_eq!(channel.about(1).len(), 2, "the refused attempt, then the edit");
-    assert_eq!(patch["content"], json!(said("15,00")));
-    assert_eq!(channel.about(2), [("DELETE".to_owned(), String::new())]);
+    assert!(channel.about(1).is_empty(), "no edit that changes nothing");
+    let delete = ("DELETE".to_owned(), String::new());
+    assert_eq!(channel.about(2), [delete.clone(), delete], "the refused attempt, then the deletion");
     assert_eq!(channel.about(3).iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>(), ["PATCH"]);
     assert!(channel.about(4).is_empty(), "Bob's line is left alone");
-    // Bob's line deleted by a moderator in the channel: his erasure finds it
-    // gone and the channel goes on.
-    channel.messages.lock().unwrap()[3] = None;
+    // Bob's words approved, then their line deleted by a moderator in the
+    // channel: his erasure finds it gone and the channel goes on.
+    let (s, _) = app.post(&format!("/api/v1/donations/{bob}/approve"), Some(&live.key), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let words = Some("💬 Bob (15,00\u{a0}€)\u{a0}: «\u{a0}Courage\u{a0}»".to_owned());
+    let approved = [mended, vec![words]].concat();
+    until(15, "Bob's words", async || (channel.messages() == approved).then_some(())).await;
+    channel.messages.lock().unwrap()[4] = None;
     let (s, _) = app.post(&format!("/api/v1/donations/{bob}/erase"), Some(ADMIN), json!({})).await;
     assert_eq!(s, StatusCode::OK);
     give(&app, &live, "Cléo", "Bravo").await;
-    until(15, "Cléo's line", async || (channel.messages().len() == 5).then_some(())).await;
-    assert_eq!(channel.about(4).len(), 1, "one attempt at Bob's line, answered 404");
+    until(15, "Cléo's line", async || (channel.messages().len() == 6).then_some(())).await;
+    assert_eq!(channel.about(5).len(), 1, "one attempt at Bob's words, answered 404");
+    assert!(channel.about(4).is_empty(), "Bob's gift's line reads the same without him");
     let seen = channel.seen.lock().unwrap();
     assert!(seen.iter().filter(|(m, ..)| m != "POST").all(|(.., body)| !body.contains("Yasmine")), "{seen:?}");
 }
@@ -2573,4 +2693,47 @@ async fn a_refunded_gift_s_discord_line_says_so() {
     let edits: Vec<_> = channel.about(1).into_iter().map(|(m, _)| m).collect();
     assert_eq!(edits, ["PATCH", "PATCH", "PATCH"]);
     assert!(channel.about(2).is_empty(), "Bob's line was touched");
+}
+
+/// A name or words hidden, or a donor erased, on gifts whose Discord lines
+/// never showed them (a held gift's, an anonymous one's): no request, the
+/// lines already read as viewers now see the gifts.
+#[tokio::test]
+async fn hiding_what_a_discord_line_never_showed_sends_nothing() {
+    let channel = FakeDiscord::default();
+    let hook = channel.start().await;
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    discord(&app, &hook, &live.campaign_id).await;
+    app.moderate(&live, json!({"mode": "manual"})).await;
+    let (s, d) =
+        app.donate(&live, json!({"amount": 1500, "currency": "EUR", "donor": "Ana", "message": "Courage !"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let ana = d["donation"]["id"].as_str().unwrap().to_owned();
+    app.moderate(&live, json!({"mode": "off"})).await;
+    let mut bob = Vec::new();
+    for amount in [500, 600, 700] {
+        bob.push(app.gift(&live, Some("Bob"), amount, true).await);
+    }
+    let said = |amount: &str, total: &str| {
+        Some(format!("💛 Nouveau don de {amount}\u{a0}€. Total du live\u{a0}: {total}\u{a0}€."))
+    };
+    let lines = vec![said("15,00", "15,00"), said("5,00", "20,00"), said("6,00", "26,00"), said("7,00", "33,00")];
+    until(15, "four lines", async || (channel.messages() == lines).then_some(())).await;
+    let path = format!("/api/v1/donations/{ana}/hide");
+    let (s, v) = app.post(&path, Some(&live.key), json!({"donor": true, "message": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let path = format!("/api/v1/donations/{}/hide", bob[0]);
+    let (s, v) = app.post(&path, Some(&live.key), json!({"donor": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app.post("/api/v1/donors/erase", Some(ADMIN), json!({"donor": "Bob"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["erased"].as_array().map(Vec::len), Some(3), "{v}");
+    // The next gift's line comes after what the channel was told of them.
+    app.gift(&live, Some("Cléo"), 100, false).await;
+    let cleo = Some("💛 Cléo a donné 1,00\u{a0}€. Total du live\u{a0}: 34,00\u{a0}€.".to_owned());
+    let now = [lines, vec![cleo]].concat();
+    until(15, "Cléo's line", async || (channel.messages() == now).then_some(())).await;
+    let seen: Vec<String> = channel.seen.lock().unwrap().iter().map(|(m, uri, _)| format!("{m} {uri}")).collect();
+    assert_eq!(seen, vec!["POST /hook?wait=true"; 5]);
 }
