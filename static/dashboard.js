@@ -536,6 +536,8 @@
   }
   // Searching: the table then holds what the search finds, newest first. A new
   // search starts again from one page, and its rows are not marked new.
+  // A gift coming as a row's button is clicked does not push another row under the pointer.
+  cagnotteHoldNew(el("donations").tBodies[0], cagnotteListWords[lang]);
   cagnotteSearchBox(el("donation-search"), function (text) {
     if (text === search || !currentId) return;
     search = text;

@@ -933,6 +933,8 @@
   }
   // Searching: the table holds what the search finds; a new search starts again
   // from one page.
+  // A gift coming as a row's button is clicked does not push another row under the pointer.
+  cagnotteHoldNew(el("donations"), cagnotteListWords[lang]);
   cagnotteSearchBox(el("donation-search"), function (text) {
     if (text === search) return;
     search = text;

@@ -427,14 +427,48 @@ function cagnotteRedraw(box, fill) {
   }
   var old = {};
   Array.prototype.forEach.call(box.childNodes, function (n, i) { old[key(n, i)] = n; });
-  var kids = Array.prototype.slice.call(next.childNodes);
-  kids.forEach(function (n, i) {
+  // A list that holds its new rows (`cagnotteHoldNew`), under a mouse pointer
+  // already on one of its rows: they wait until the pointer leaves, so that
+  // the row under it stays the one it was put on.
+  var hold = !!box.cagnotteMouse && !!box.querySelector("[data-id]:hover");
+  var held = 0, at = 0;
+  Array.prototype.slice.call(next.childNodes).forEach(function (n, i) {
     var k = key(n, i), o = old[k], want = n;
+    if (hold && k.indexOf("id:") === 0 && !o) { held++; return; }
     if (o && same(o, n)) { texts(o, n); want = o; }
     delete old[k];
-    if (box.childNodes[i] !== want) box.insertBefore(want, box.childNodes[i] || null);
+    if (box.childNodes[at] !== want) box.insertBefore(want, box.childNodes[at] || null);
+    at++;
   });
-  while (box.childNodes.length > kids.length) box.removeChild(box.lastChild);
+  while (box.childNodes.length > at) box.removeChild(box.lastChild);
+  if (box.cagnotteHeld !== undefined) {
+    box.cagnotteFill = fill;
+    box.cagnotteHeld(held);
+  }
+}
+
+// Makes `box` (a list drawn through `cagnotteRedraw`) hold its new rows while a
+// mouse pointer is on one of its rows: a gift coming at the moment a button is
+// clicked does not push another row under it. A line before `box`'s table (or
+// `box`) says how many wait (`words.heldNew`); they come when the pointer
+// leaves. Only for a mouse (a finger on a phone leaves no pointer behind).
+function cagnotteHoldNew(box, words) {
+  "use strict";
+  var at = box.closest(".table-wrap") || box;
+  var line = document.createElement("p");
+  line.className = "help held-new";
+  line.setAttribute("role", "status");
+  line.hidden = true;
+  at.parentNode.insertBefore(line, at);
+  box.cagnotteHeld = function (n) {
+    line.hidden = !n;
+    line.textContent = n ? words.heldNew(n) : "";
+  };
+  box.addEventListener("pointermove", function (ev) { box.cagnotteMouse = ev.pointerType === "mouse"; });
+  box.addEventListener("pointerleave", function () {
+    box.cagnotteMouse = false;
+    if (!line.hidden && box.cagnotteFill) cagnotteRedraw(box, box.cagnotteFill);
+  });
 }
 
 // "de" before a name, elided before a vowel or a mute h's sound as French
@@ -503,7 +537,10 @@ var cagnotteListWords = {
       if (n < all) return "Les " + n + " plus récents des " + all.toLocaleString("fr-FR") + " dons trouvés.";
       return all + (all > 1 ? " dons trouvés." : " don trouvé.");
     },
-    showMore: function (n) { return "Afficher " + n + " de plus"; }
+    showMore: function (n) { return "Afficher " + n + " de plus"; },
+    heldNew: function (n) {
+      return (n > 1 ? n + " nouveaux dons arrivent" : "Un nouveau don arrive") + " quand la souris quitte la liste.";
+    }
   },
   en: {
     found: function (n, all) {
@@ -511,7 +548,10 @@ var cagnotteListWords = {
       if (n < all) return "The " + n + " most recent of " + all.toLocaleString("en-US") + " donations found.";
       return all + (all === 1 ? " donation found." : " donations found.");
     },
-    showMore: function (n) { return "Show " + n + " more"; }
+    showMore: function (n) { return "Show " + n + " more"; },
+    heldNew: function (n) {
+      return (n > 1 ? n + " new donations show" : "A new donation shows") + " when the pointer leaves the list.";
+    }
   }
 };
 

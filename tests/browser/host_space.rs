@@ -1680,3 +1680,48 @@ async fn a_held_text_from_a_right_to_left_name_keeps_its_amount_in_place() {
     })
     .await;
 }
+
+/// The mouse pointer on a row of the host's donations while gifts come: the
+/// rows hold still (a new one waits, said above the list) and the row under
+/// the pointer stays the one it was put on; the pointer gone, the new gift
+/// comes first.
+#[tokio::test]
+async fn gifts_coming_leave_the_row_under_the_pointer_in_place() {
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let host = live.body["host_token"].as_str().unwrap().to_owned();
+    for donor in ["Ana", "Bob", "Chloé", "Dan"] {
+        app.donate(&live, json!({"amount": 500, "currency": "EUR", "donor": donor})).await;
+    }
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        wait_ready(b).await;
+        let donors = "return Array.from(document.querySelectorAll('#donations tr[data-id] td.donor')).map(function (n) { return n.textContent; })";
+        eventually("the four gifts", WAIT, || async { let v = b.js(donors).await; (v == json!(["Dan", "Chloé", "Bob", "Ana"])).then_some(()) }).await;
+        let pointer = |css: &'static str| async move {
+            let element = b.client.find(fantoccini::Locator::Css(css)).await.expect("where the pointer goes");
+            let to = PointerAction::MoveToElement { element, duration: None, x: 0.0, y: 0.0 };
+            b.client.perform_actions(MouseActions::new("mouse".into()).then(to)).await.expect("the pointer moved");
+        };
+        // On Bob's row, marked to be told from a row drawn anew.
+        pointer("#donations tr:nth-child(3) td.donor").await;
+        assert_eq!(b.js("var r = document.querySelector('#donations tr:nth-child(3)'); r.__kept = 1; return r.querySelector('td.donor').textContent").await, "Bob");
+        app.donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Eve"})).await;
+        let line = "var n = document.querySelector('.held-new'); return n && !n.hidden ? n.textContent : null";
+        eventually("the new gift said to wait", WAIT, || async {
+            (b.js(line).await == "Un nouveau don arrive quand la souris quitte la liste.").then_some(())
+        })
+        .await;
+        assert_eq!(b.js(donors).await, json!(["Dan", "Chloé", "Bob", "Ana"]));
+        assert_eq!(b.js("return document.querySelector('#donations tr:nth-child(3)').__kept === 1").await, true);
+        // The pointer gone: Eve's gift comes first, the line goes.
+        pointer("h1").await;
+        eventually("the new gift first", WAIT, || async {
+            (b.js(donors).await == json!(["Eve", "Dan", "Chloé", "Bob", "Ana"])).then_some(())
+        })
+        .await;
+        assert_eq!(b.js(line).await, Value::Null);
+    })
+    .await;
+}
