@@ -59,7 +59,9 @@
       approved: "Texte validé\u00a0: il passe à l'antenne.", hiddenDone: "Masqué sur les overlays et la page publique.",
       shownDone: "De nouveau sur les overlays et la page publique.",
       st_shown: "Affiché", st_pending: "En attente", st_hidden: "Masqué", st_refunded: "Remboursé",
-      anonymous: "anonyme", hidden: "masqué", erased: "effacé à sa demande", none: "Aucun texte en attente.", noDonation: "Aucun don pour l'instant.",
+      anonymous: "anonyme", hidden: "masqué", erased: "effacé à sa demande", none: "Aucun texte en attente.",
+      morePending: function (n) { return n > 1 ? "… et " + n.toLocaleString("fr-FR") + " autres textes après ceux-ci." : "… et un autre texte après ceux-ci."; },
+      noDonation: "Aucun don pour l'instant.",
       count: function (n, all) {
         return all > n ? "(les " + n + " plus récents sur " + all + ")" : "(" + all + (all > 1 ? " dons)" : " don)");
       },
@@ -132,7 +134,9 @@
       approved: "Text approved: it goes on air.", hiddenDone: "Hidden from the overlays and the public page.",
       shownDone: "Back on the overlays and the public page.",
       st_shown: "Shown", st_pending: "Pending", st_hidden: "Hidden", st_refunded: "Refunded",
-      anonymous: "anonymous", hidden: "hidden", erased: "erased at their request", none: "No text waiting.", noDonation: "No donation yet.",
+      anonymous: "anonymous", hidden: "hidden", erased: "erased at their request", none: "No text waiting.",
+      morePending: function (n) { return n > 1 ? "… and " + n.toLocaleString("en-US") + " more texts after these." : "… and one more text after these."; },
+      noDonation: "No donation yet.",
       count: function (n, all) {
         return all > n ? "(the " + n + " newest of " + all + ")" : "(" + all + (all === 1 ? " donation)" : " donations)");
       },
@@ -302,6 +306,7 @@
     return b;
   }
 
+  var PENDING_SHOWN = 20;
   function renderPending() {
     var ul = el("pending");
     var list = moderation.pending;
@@ -309,7 +314,9 @@
       el("pending-count").textContent = String(list.length);
       el("pending-count").dataset.waiting = list.length ? "1" : "";
       if (!list.length) { ul.appendChild(make("li", "help", T.none)); return; }
-      list.forEach(function (d) {
+      // The oldest first, as they are judged; a busy evening's hundreds do not
+      // push the donations out of a dock's reach.
+      list.slice(0, PENDING_SHOWN).forEach(function (d) {
         var li = make("li");
         li.dataset.id = d.id;
         li.appendChild(make("strong", null, d.donor_name || "—"));
@@ -326,6 +333,7 @@
         if (d.donor_name && !d.anonymous) li.appendChild(button("hide-donor", d.id, T.hideDonor));
         ul.appendChild(li);
       });
+      if (list.length > PENDING_SHOWN) ul.appendChild(make("li", "help more-pending", T.morePending(list.length - PENDING_SHOWN)));
     });
   }
 

@@ -1657,7 +1657,8 @@ async fn the_host_s_space_gives_a_thank_you_once_the_live_is_over() {
 }
 
 /// A held text from a right-to-left name: its name and message are isolated,
-/// so the amount stays after the name and the guillemets around the message.
+/// so the amount stays after the name and the guillemets around the message;
+/// of many held texts, the twenty oldest are listed and the others counted.
 #[tokio::test]
 async fn a_held_text_from_a_right_to_left_name_keeps_its_amount_in_place() {
     let app = spawn_app().await;
@@ -1665,6 +1666,10 @@ async fn a_held_text_from_a_right_to_left_name_keeps_its_amount_in_place() {
     let host = live.body["host_token"].as_str().unwrap().to_owned();
     app.moderate(&live, json!({"mode": "manual"})).await;
     app.donate(&live, json!({"amount": 2000, "currency": "EUR", "donor": "محمد", "message": "#1 مرحبا"})).await;
+    // A busy evening's held texts: the twenty oldest listed, the others counted.
+    for i in 0..22 {
+        app.donate(&live, json!({"amount": 100, "currency": "EUR", "donor": format!("Attente {i}")})).await;
+    }
     with_browser(async |b| {
         b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
         wait_ready(b).await;
@@ -1677,6 +1682,9 @@ async fn a_held_text_from_a_right_to_left_name_keeps_its_amount_in_place() {
             return [name.textContent, amount.nodeValue.trim().replace(/\u00a0/g, " "), n.right <= a.left + 1, a.right <= m.left + 1];"##;
         eventually("the held text", WAIT, || async { b.js(place).await.as_array().map(|_| ()) }).await;
         assert_eq!(b.js(place).await, json!(["محمد", "20,00 €", true, true]));
+        assert_eq!(text(b, "#pending-count").await, "23");
+        assert_eq!(b.js("return document.querySelectorAll('#pending li[data-id]').length").await, 20);
+        assert_eq!(text(b, "#pending li.more-pending").await, "… et 3 autres textes après ceux-ci.");
     })
     .await;
 }
