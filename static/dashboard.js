@@ -79,7 +79,7 @@
       moderatorRemoved: function (n) { return "Lien de " + n + " retiré\u00a0: il ne fonctionne plus."; },
       live_unscheduled: "non programmé", m_pending: "pas encore ouvert", m_active: "actif", m_used_up: "épuisé",
       m_ended: "terminé", mode_off: "aucune", mode_delay: "délai", mode_manual: "validation",
-      total: "Total", raised: "dons", matched: "abondés", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
+      total: "Total", raised: "dons", matched: "abondement", donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
       window: { upcoming: "Ouverture de la collecte\u00a0: ", open: "Collecte ouverte jusqu'au ", ended: "Collecte terminée le " },
       campaignStatus: { upcoming: "à venir", ended: "terminée" },
       ago: { now: "à l'instant", min: function (n) { return "il y a " + n + " min"; }, hours: function (n) { return "il y a " + n + " h"; } },

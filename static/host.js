@@ -66,7 +66,7 @@
         return all > n ? "(les " + n + " plus récents sur " + all + ")" : "(" + all + (all > 1 ? " dons)" : " don)");
       },
       totals: function (t, r, m, n) {
-        return t + " (dons " + r + " + abondés " + m + ") — " + n + (n > 1 ? " dons" : " don");
+        return t + " (dons " + r + " + abondement " + m + ") — " + n + (n > 1 ? " dons" : " don");
       },
       goal: function (g, p) { return "Objectif " + g + "\u00a0: " + p + "\u00a0%"; },
       help_off: "Modération\u00a0: aucune. Les textes passent à l'antenne aussitôt\u00a0; vous pouvez encore les masquer ci-dessous.",

@@ -330,7 +330,7 @@ async fn campaign_match_live_copy_url_then_donations_reach_dashboard_and_public_
         sign_in(b, &app, "").await;
         create_campaign(b, "Restos 2026", "5000", "https://dons.example.org/restos").await;
         wait_text(b, "#campaign-list a.current", "Restos 2026").await;
-        wait_text(b, "#c-totals", &fr("Total 0,00_€ (dons 0,00_€ + abondés 0,00_€) — 0 don — objectif 5~000,00_€"))
+        wait_text(b, "#c-totals", &fr("Total 0,00_€ (dons 0,00_€ + abondement 0,00_€) — 0 don — objectif 5~000,00_€"))
             .await;
         // A new campaign's empty tables say so, across their columns.
         let empty = |table: &'static str| async move {
@@ -407,7 +407,7 @@ async fn campaign_match_live_copy_url_then_donations_reach_dashboard_and_public_
             .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         wait_rows(b, &[[tricky, "Allez, on lâche rien !", "10,50_€", "10,50_€", "Affiché"]]).await;
-        wait_text(b, "#c-totals", &fr("Total 21,00_€ (dons 10,50_€ + abondés 10,50_€) — 1 don — objectif 5~000,00_€"))
+        wait_text(b, "#c-totals", &fr("Total 21,00_€ (dons 10,50_€ + abondement 10,50_€) — 1 don — objectif 5~000,00_€"))
             .await;
         wait_text(b, "#lives article [data-f=totals]", &fr("21,00_€ — 1 don")).await;
         // A refusal of the API, said in French with the amount it names.
@@ -833,13 +833,13 @@ async fn hiding_after_the_fact_updates_open_overlays_and_refund_updates_totals()
         b.screenshot_element("#donations", "dashboard-donations-phone").await;
         b.client.set_window_size(crate::browser::WIDTH, crate::browser::HEIGHT).await.expect("desktop size");
         // Refund: two clicks; totals drop everywhere.
-        wait_text(b, "#c-totals", &fr("Total 20,00_€ (dons 20,00_€ + abondés 0,00_€) — 1 don — objectif 1~000,00_€"))
+        wait_text(b, "#c-totals", &fr("Total 20,00_€ (dons 20,00_€ + abondement 0,00_€) — 1 don — objectif 1~000,00_€"))
             .await;
         // In part first: 5 € of the 20 € given back.
         click(b, "#donations tbody tr button[data-act=part-refund]").await;
         fill(b, "#part-refund [name=refunded_amount]", "5").await;
         click(b, "#part-refund button[type=submit]").await;
-        wait_text(b, "#c-totals", &fr("Total 15,00_€ (dons 15,00_€ + abondés 0,00_€) — 1 don — objectif 1~000,00_€"))
+        wait_text(b, "#c-totals", &fr("Total 15,00_€ (dons 15,00_€ + abondement 0,00_€) — 1 don — objectif 1~000,00_€"))
             .await;
         wait_text(b, "#donations tbody tr td.amount", &fr("20,00_€remboursé\u{a0}: 5,00_€")).await;
         let (_, l) = app.get(&format!("/api/v1/lives/{live_id}")).await;
@@ -863,7 +863,7 @@ async fn hiding_after_the_fact_updates_open_overlays_and_refund_updates_totals()
         click(b, "#donations tbody tr button[data-act=refund]").await;
         // Its state, and under it who hid its text: the organisers.
         wait_text(b, "#donations tbody tr td.status", "Remboursépar l'organisation").await;
-        wait_text(b, "#c-totals", &fr("Total 0,00_€ (dons 0,00_€ + abondés 0,00_€) — 0 don — objectif 1~000,00_€"))
+        wait_text(b, "#c-totals", &fr("Total 0,00_€ (dons 0,00_€ + abondement 0,00_€) — 0 don — objectif 1~000,00_€"))
             .await;
         let (_, l) = app.get(&format!("/api/v1/lives/{live_id}")).await;
         assert_eq!(l["totals"]["raised"], 0);
@@ -903,7 +903,7 @@ async fn an_organiser_erases_a_donors_name_and_message_in_two_clicks() {
         wait_rows(b, &[["—anonyme", "", "3,00_€", "", "Affiché"], ["—effacé à sa demande", "", "12,00_€", "", "Affiché"]])
             .await;
         assert_eq!(b.js("return document.querySelectorAll('#donations button[data-act=erase]').length").await, 0);
-        wait_text(b, "#c-totals", &fr("Total 15,00_€ (dons 15,00_€ + abondés 0,00_€) — 2 dons — objectif 5~000,00_€"))
+        wait_text(b, "#c-totals", &fr("Total 15,00_€ (dons 15,00_€ + abondement 0,00_€) — 2 dons — objectif 5~000,00_€"))
             .await;
         let (_, l) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
         assert_eq!(l["top_donors"], json!([]));

@@ -125,7 +125,7 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         let address = b.js("return location.href").await;
         assert_eq!(address, format!("{}/lives/{}/host?lang=fr", app.base, live.id), "the key leaves the address bar");
         assert_eq!(b.js(&format!("return sessionStorage.getItem('cagnotte-host-{}')", live.id)).await, key.as_str());
-        assert_eq!(text(b, "#totals").await, fr("12,00_€ (dons 12,00_€ + abondés 0,00_€) — 2 dons"));
+        assert_eq!(text(b, "#totals").await, fr("12,00_€ (dons 12,00_€ + abondement 0,00_€) — 2 dons"));
         assert_eq!(text(b, "#pending-count").await, "2");
         let pending = b.js("return Array.from(document.querySelectorAll('#pending li')).map(l => l.dataset.id)").await;
         assert_eq!(pending, json!([zoe, hugo]), "oldest first");
@@ -159,7 +159,7 @@ async fn a_host_moderates_their_live_from_the_link_the_dashboard_gives() {
         app.donate_ok(&live, 1250).await;
         eventually("the new donation's row", WAIT, || async { (rows(b).await.len() == 3).then_some(()) }).await;
         assert_eq!(b.js("return document.contains(window.kept)").await, true, "Hugo's button kept");
-        wait_text(b, "#totals", &fr("24,50_€ (dons 24,50_€ + abondés 0,00_€) — 3 dons")).await;
+        wait_text(b, "#totals", &fr("24,50_€ (dons 24,50_€ + abondement 0,00_€) — 3 dons")).await;
 
         wait_text(
             b,
