@@ -416,6 +416,12 @@
   }
   var metAt = {};             // challenge id -> when it was met
   var missedAt = {};          // challenge id -> the live's total when its time ran out
+  // A host's own words ("Quel jeu ensuite ?", "Défi : karaoké") with the
+  // no-break space French puts before ? ! : ; and inside « », as the page's own
+  // texts have it: the sign never starts a line of its own.
+  function keepPunctuation(text) {
+    return String(text).replace(/[ \t]+([?!:;»])/g, "\u00a0$1").replace(/«[ \t]+/g, "«\u00a0");
+  }
   function renderChallenge() {
     var box = el("goal-challenge");
     if (!box || isCampaign) return;
@@ -432,7 +438,7 @@
     var over = !c.reached && (c.id in missedAt || Date.parse(c.ends_at) <= now);
     box.dataset.met = c.reached ? "1" : "";
     box.dataset.missed = over ? "1" : "";
-    el("challenge-label").textContent = T.challenge + c.label;
+    el("challenge-label").textContent = T.challenge + keepPunctuation(c.label);
     el("challenge-time").textContent =
       c.reached ? T.challengeMet : over ? T.challengeMissed : T.challengeLeft(duration(Date.parse(c.ends_at) - now));
     setBar(el("challenge-fill"), target > 0 ? done / target : 1);
@@ -452,7 +458,7 @@
     box.hidden = !p || (over && end + POLL_RESULT_SHOWN <= now);
     if (box.hidden) return;
     box.dataset.over = over ? "1" : "";
-    el("poll-question").textContent = p.question;
+    el("poll-question").textContent = keepPunctuation(p.question);
     el("poll-time").textContent = over ? T.pollOver : p.ends_at ? T.challengeLeft(duration(end - now)) : "";
     var r = pollResult(p), sum = r.sum, leaders = r.leaders;
     var key = JSON.stringify(p.options) + over;
@@ -468,11 +474,15 @@
         var left = document.createElement("span");
         var label = document.createElement("span");
         label.className = "poll-label";
-        label.textContent = o.label;
+        label.textContent = keepPunctuation(o.label);
         var tag = document.createElement("span");
         tag.className = "poll-tag";
         tag.textContent = "#" + o.tag;
+        left.className = "poll-option";
         left.appendChild(label);
+        // A space between them: the tag may go to the next line alone, not
+        // dragging the label's last word with it ("la" / "chaîne #tag").
+        left.appendChild(document.createTextNode(" "));
         left.appendChild(tag);
         var amount = document.createElement("span");
         amount.className = "poll-amount";
@@ -490,7 +500,7 @@
         list.appendChild(li);
       });
     }
-    el("poll-hint").textContent = over ? r.text : T.pollHint;
+    el("poll-hint").textContent = over ? keepPunctuation(r.text) : T.pollHint;
   }
   // What the options gathered in all, the leading ones (none without a vote),
   // and the result as said once the poll is over.
@@ -2022,6 +2032,34 @@
       watch.observe(col);
       Array.prototype.forEach.call(col.children, function (w) { watch.observe(w); });
     });
+  }
+
+  // A page of one widget or of the listed ones (`widgets=`) taller than its
+  // source (the goal bar with a challenge under it in 800 × 160, a poll of long
+  // options) is drawn smaller until it fits, rather than cut at the source's
+  // edge; each widget keeps its width, so that smaller text also takes fewer
+  // lines. Measured again whenever a widget or the source changes size. The
+  // alert box (fitAlert) and the credits (their own roll) see to themselves.
+  function fitSource() {
+    var main = el("overlay");
+    var widgets = Array.prototype.filter.call(main.children, function (w) { return w.classList.contains("widget"); });
+    main.style.fontSize = "";
+    main.style.width = "";
+    widgets.forEach(function (w) { w.style.width = ""; });
+    var pad = getComputedStyle(body);
+    var room = document.documentElement.clientHeight - parseFloat(pad.paddingTop) - parseFloat(pad.paddingBottom);
+    var fits = function () { return main.getBoundingClientRect().height <= room + 0.25; };
+    if (fits()) return;
+    var widths = widgets.map(function (w) { return w.hidden ? 0 : w.getBoundingClientRect().width; });
+    main.style.width = main.getBoundingClientRect().width + "px";
+    widgets.forEach(function (w, i) { if (widths[i]) w.style.width = widths[i] + "px"; });
+    shrinkToFit(main, 0, fits);
+  }
+  var ownFit = body.classList.contains("single") && (el("w-alert") || el("w-credits"));
+  if (!body.classList.contains("scene") && !ownFit && window.ResizeObserver) {
+    var fitWatch = new ResizeObserver(function () { fitSource(); });
+    Array.prototype.forEach.call(el("overlay").children, function (w) { fitWatch.observe(w); });
+    addEventListener("resize", fitSource);
   }
 
   renderCta();

@@ -407,8 +407,12 @@ async fn campaign_match_live_copy_url_then_donations_reach_dashboard_and_public_
             .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         wait_rows(b, &[[tricky, "Allez, on lâche rien !", "10,50_€", "10,50_€", "Affiché"]]).await;
-        wait_text(b, "#c-totals", &fr("Total 21,00_€ (dons 10,50_€ + abondement 10,50_€) — 1 don — objectif 5~000,00_€"))
-            .await;
+        wait_text(
+            b,
+            "#c-totals",
+            &fr("Total 21,00_€ (dons 10,50_€ + abondement 10,50_€) — 1 don — objectif 5~000,00_€"),
+        )
+        .await;
         wait_text(b, "#lives article [data-f=totals]", &fr("21,00_€ — 1 don")).await;
         // A refusal of the API, said in French with the amount it names.
         click(b, "#matches tbody tr button[data-act=edit-match]").await;

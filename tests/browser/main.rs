@@ -20,6 +20,7 @@ mod held_texts;
 mod host_space;
 mod media;
 mod milestones;
+mod overlay_fit;
 mod overlays;
 mod public_pages;
 mod rewards_overlay;

@@ -1083,12 +1083,18 @@ async fn demo_command_serves_moving_overlays() {
         assert_eq!(v[1], 2, "{v}");
         assert!(v[0].as_str().is_some_and(|t| t.starts_with("Prochain palier\u{a0}: ")) || v[2] == 2, "{v}");
         // And put a poll to the donors, some of whom vote.
-        assert_eq!(b.js("return document.getElementById('poll-question').textContent").await, "Quel jeu ensuite ?");
+        // (With the no-break space French wants before its "?".)
+        assert_eq!(
+            b.js("return document.getElementById('poll-question').textContent").await,
+            "Quel jeu ensuite\u{a0}?"
+        );
         // In OBS at the card's suggested size (640 × 280) the donation URL is longer
         // than the card is wide: the line breaks after a `/`, never inside a word
         // (each part between breaks lies on one line).
         let cta = printed.iter().find(|l| l.trim_start().starts_with("call to action")).unwrap();
-        b.client.set_window_size(640, 280).await.expect("the card's size");
+        // (The source's size, not the window's: a window of 640 × 280 leaves the
+        // page less than that, and a card taller than its page is drawn smaller.)
+        b.set_viewport(640, 280).await;
         b.goto(cta.split_whitespace().last().unwrap()).await;
         b.wait_live().await;
         let parts = b
@@ -2327,7 +2333,7 @@ async fn a_poll_shows_each_options_tag_amount_and_share_and_its_result_is_an_ale
         assert_eq!(
             (v[0].clone(), v[2].clone(), v[3].clone(), v[4].clone(), v[5].clone()),
             (
-                json!("Quel jeu ensuite ?"),
+                json!("Quel jeu ensuite\u{a0}?"),
                 json!([["Mario Kart", "#mariokart", zero], ["Zelda", "#zelda", zero], ["Tétris", "#tetris", zero]]),
                 json!([]),
                 json!("Pour voter\u{a0}: le # de votre choix dans votre message"),
@@ -2344,7 +2350,7 @@ async fn a_poll_shows_each_options_tag_amount_and_share_and_its_result_is_an_ale
         eventually("the poll's new terms", WAIT, || async {
             let v = poll_widget(b).await;
             let time = v[1].as_str()?;
-            (v[0] == "Quel jeu ce soir ?" && (time.starts_with("encore 14 min ") || time == "encore 15 min 00 s"))
+            (v[0] == "Quel jeu ce soir\u{a0}?" && (time.starts_with("encore 14 min ") || time == "encore 15 min 00 s"))
                 .then_some(())
         })
         .await;
