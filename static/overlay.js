@@ -416,12 +416,7 @@
   }
   var metAt = {};             // challenge id -> when it was met
   var missedAt = {};          // challenge id -> the live's total when its time ran out
-  // A host's own words ("Quel jeu ensuite ?", "Défi : karaoké") with the
-  // no-break space French puts before ? ! : ; and inside « », as the page's own
-  // texts have it: the sign never starts a line of its own.
-  function keepPunctuation(text) {
-    return String(text).replace(/[ \t]+([?!:;»])/g, "\u00a0$1").replace(/«[ \t]+/g, "«\u00a0");
-  }
+  var keepPunctuation = cagnotteKeepPunctuation;
   function renderChallenge() {
     var box = el("goal-challenge");
     if (!box || isCampaign) return;
@@ -1341,7 +1336,7 @@
       var r = pollResult(ev.poll), id = "poll:" + ev.poll.id;
       if (r.best > 0 && !isKnown(id)) {
         queue.push({ id: id, kind: "poll", title: T.pollClosed, amount: r.best,
-          message: ev.poll.question + " — " + r.text });
+          message: keepPunctuation(ev.poll.question + " — " + r.text) });
       }
     } else if (ev.match && (ev.type === "match_started" || ev.type === "match_created" && ev.match.status === "active") &&
                cfg.matchAlert) {
@@ -1845,7 +1840,7 @@
     }).sort(function (a, b) { return Date.parse(a.created_at) - Date.parse(b.created_at); });
     if (decided.length) {
       add("polls-head", "credits-head", T.creditsPolls);
-      decided.forEach(function (p) { add("p:" + p.id, "credits-sponsor", p.question + " — " + pollResult(p).text); });
+      decided.forEach(function (p) { add("p:" + p.id, "credits-sponsor", keepPunctuation(p.question + " — " + pollResult(p).text)); });
     }
     // The sponsors that gave: their names (what each gave is the campaign's, not a live's).
     var sponsors = [], logos = {};

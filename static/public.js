@@ -437,7 +437,7 @@
     box.dataset.met = c.reached ? "1" : "";
     box.dataset.missed = over ? "1" : "";
     // Met or its time run out, it is no longer "on".
-    el("challenge-label").textContent = (c.reached || over ? T.challengeOver : T.challenge) + c.label;
+    el("challenge-label").textContent = (c.reached || over ? T.challengeOver : T.challenge) + cagnotteKeepPunctuation(c.label);
     el("challenge-time").textContent =
       c.reached ? T.challengeMet : over ? T.challengeMissed : T.challengeLeft(Math.floor(left / 60), left % 60);
     el("challenge-fill").style.transform = "scaleX(" + (asked > 0 ? raised / asked : 1) + ")";
@@ -504,7 +504,7 @@
     box.hidden = !p || (over && end + 60000 <= now);
     if (box.hidden) return;
     box.dataset.over = over ? "1" : "";
-    el("poll-question").textContent = p.question;
+    el("poll-question").textContent = cagnotteKeepPunctuation(p.question);
     var left = Math.max(0, Math.floor((end - now) / 1000));
     el("poll-time").textContent = over ? T.pollOver : isNaN(end) ? T.pollOpen : T.challengeLeft(Math.floor(left / 60), left % 60);
     var sum = 0, best = 0;
@@ -518,7 +518,7 @@
       var row = document.createElement("div");
       row.className = "poll-row";
       var label = document.createElement("span");
-      label.textContent = o.label;
+      label.textContent = cagnotteKeepPunctuation(o.label);
       var tag = document.createElement("code");
       tag.textContent = "#" + o.tag;
       label.appendChild(tag);

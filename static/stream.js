@@ -125,6 +125,14 @@ function cagnotteKeepRecent(list, d, isNew) {
   return { list: list, before: before };
 }
 
+// A host's own words ("Quel jeu ensuite ?", "Défi : karaoké") with the
+// no-break space French puts before ? ! : ; and inside « », as the pages' own
+// texts have it: the sign never starts a line of its own.
+function cagnotteKeepPunctuation(text) {
+  "use strict";
+  return String(text).replace(/[ \t]+([?!:;»])/g, "\u00a0$1").replace(/«[ \t]+/g, "«\u00a0");
+}
+
 // The challenge on air among `list` (their public JSON) at `now`: the newest
 // not over, or one met or whose time ran out within the minute before (by
 // `metAt`, id -> when met; one run out only once `missedAt` has its total);

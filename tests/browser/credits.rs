@@ -366,7 +366,7 @@ async fn the_credits_recall_the_milestones_reached_and_the_prizes_won() {
                 "Tirages au sort",
                 "Dessin original\u{a0}: Ana",
                 "Vous avez choisi",
-                "Quel jeu ensuite ? — Zelda l'emporte\u{a0}!",
+                "Quel jeu ensuite\u{a0}? — Zelda l'emporte\u{a0}!",
                 "À bientôt\u{a0}!"
             ]
         );
@@ -388,8 +388,8 @@ async fn the_credits_recall_the_milestones_reached_and_the_prizes_won() {
             got[from..],
             [
                 "Vous avez choisi",
-                "Quel jeu ensuite ? — Zelda l'emporte\u{a0}!",
-                "Et après ? — Encore l'emporte\u{a0}!",
+                "Quel jeu ensuite\u{a0}? — Zelda l'emporte\u{a0}!",
+                "Et après\u{a0}? — Encore l'emporte\u{a0}!",
                 "À bientôt\u{a0}!"
             ]
         );

@@ -2386,7 +2386,7 @@ async fn a_poll_shows_each_options_tag_amount_and_share_and_its_result_is_an_ale
             (a["donor"] == "Sondage terminé\u{a0}!").then(|| a["message"].clone())
         })
         .await;
-        assert_eq!(message, json!("Quel jeu ce soir ? — Zelda l'emporte\u{a0}!"));
+        assert_eq!(message, json!("Quel jeu ce soir\u{a0}? — Zelda l'emporte\u{a0}!"));
         wait_recorded(b, &expected.iter().map(String::as_str).collect::<Vec<_>>()).await;
         let v = poll_widget(b).await;
         assert_eq!(

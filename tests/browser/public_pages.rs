@@ -969,7 +969,7 @@ async fn the_live_page_shows_the_poll_and_how_to_vote() {
         assert_eq!(
             v,
             json!([
-                "Quelle tenue ?",
+                "Quelle tenue\u{a0}?",
                 "Sondage en cours",
                 [fr("Pyjama#pyjama0,00_€"), fr("Costume#costume0,00_€")],
                 "Pour voter, écrivez le mot-clé de votre choix dans le message de votre don (par exemple #pyjama).",
@@ -992,7 +992,7 @@ async fn the_live_page_shows_the_poll_and_how_to_vote() {
         eventually("the poll's new terms", WAIT, || async {
             let v = b.js(card).await;
             let time = v[1].as_str()?;
-            (v[0] == "Quelle tenue ce soir ?" && time.starts_with("encore ")).then_some(())
+            (v[0] == "Quelle tenue ce soir\u{a0}?" && time.starts_with("encore ")).then_some(())
         })
         .await;
         let (s, _) = app.post(&format!("{one}/close"), Some(host), json!({})).await;
