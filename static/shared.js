@@ -431,10 +431,13 @@ function cagnotteRedraw(box, fill) {
   // already on one of its rows: they wait until the pointer leaves, so that
   // the row under it stays the one it was put on.
   var hold = !!box.cagnotteMouse && !!box.querySelector("[data-id]:hover");
-  var held = 0, at = 0;
+  // Only those that would come before the first row already drawn: rows added
+  // below it ("Afficher 20 de plus") move nothing.
+  var held = 0, at = 0, below = false;
   Array.prototype.slice.call(next.childNodes).forEach(function (n, i) {
     var k = key(n, i), o = old[k], want = n;
-    if (hold && k.indexOf("id:") === 0 && !o) { held++; return; }
+    if (hold && !below && k.indexOf("id:") === 0 && !o) { held++; return; }
+    if (o) below = true;
     if (o && same(o, n)) { texts(o, n); want = o; }
     delete old[k];
     if (box.childNodes[at] !== want) box.insertBefore(want, box.childNodes[at] || null);

@@ -1706,7 +1706,10 @@ async fn gifts_coming_leave_the_row_under_the_pointer_in_place() {
         b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
         wait_ready(b).await;
         let donors = "return Array.from(document.querySelectorAll('#donations tr[data-id] td.donor')).map(function (n) { return n.textContent; })";
-        eventually("the four gifts", WAIT, || async { let v = b.js(donors).await; (v == json!(["Dan", "Chloé", "Bob", "Ana"])).then_some(()) }).await;
+        eventually("the four gifts", WAIT, || async {
+            (b.js(donors).await == json!(["Dan", "Chloé", "Bob", "Ana"])).then_some(())
+        })
+        .await;
         let pointer = |css: &'static str| async move {
             let element = b.client.find(fantoccini::Locator::Css(css)).await.expect("where the pointer goes");
             let to = PointerAction::MoveToElement { element, duration: None, x: 0.0, y: 0.0 };
@@ -1730,6 +1733,20 @@ async fn gifts_coming_leave_the_row_under_the_pointer_in_place() {
         })
         .await;
         assert_eq!(b.js(line).await, Value::Null);
+        // Back on a row: a row drawn above the first one waits, one drawn below
+        // the last ("Afficher 20 de plus") comes at once, moving nothing.
+        pointer("#donations tr:nth-child(2) td.donor").await;
+        let redraw = r##"var tb = document.getElementById("donations");
+            var rows = Array.from(tb.children).map(function (r) { return r.cloneNode(true); });
+            var made = function (id, name) { var r = rows[0].cloneNode(true); r.dataset.id = id; r.querySelector("td.donor").textContent = name; return r; };
+            var above = made("above", "Yann"), below = made("below", "Zoé");
+            cagnotteRedraw(tb, function (copy) { [above].concat(rows, [below]).forEach(function (r) { copy.appendChild(r); }); });
+            return [Array.from(tb.querySelectorAll("tr[data-id] td.donor")).map(function (n) { return n.textContent; }),
+                    document.querySelector(".held-new").textContent];"##;
+        assert_eq!(
+            b.js(redraw).await,
+            json!([["Eve", "Dan", "Chloé", "Bob", "Ana", "Zoé"], "Un nouveau don arrive quand la souris quitte la liste."])
+        );
     })
     .await;
 }
