@@ -71,16 +71,7 @@ async fn a_burst_of_held_texts_leaves_the_gifts_on_air_on_screen() {
     let app = spawn_app().await;
     let live = app.setup().await;
     gifts(&app, &live, "Vu", 3).await;
-    let (s, v) = app
-        .request(
-            reqwest::Method::PUT,
-            &format!("/api/v1/lives/{}/moderation", live.id),
-            Some(ADMIN),
-            &[],
-            Some(json!({"mode": "manual"}).to_string()),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
+    app.moderate(&live, json!({"mode": "manual"})).await;
     let overlay =
         format!("{}/overlay/lives/{}?token={}&widgets=ticker,latest,goal", app.base, live.id, live.overlay_token);
     with_browser(async |b| {
