@@ -7,6 +7,7 @@
 #[path = "../api/helpers.rs"]
 mod helpers;
 
+mod a11y_markup;
 mod alert_tiers;
 mod browser;
 mod campaign_widgets;
@@ -17,6 +18,7 @@ mod dashboard_rewards;
 mod follow;
 mod goal;
 mod held_texts;
+mod keyboard;
 mod host_space;
 mod media;
 mod milestones;
