@@ -44,7 +44,9 @@
       watch: function (site) { return "Regarder sur " + site; },
       startsIn: function (h, m) { return "dans " + (h ? h + " h " + (m < 10 ? "0" : "") + m : m + " min"); },
       none: "Pas encore de don\u00a0: soyez le premier\u00a0!",
-      announce: function (who, amount) { return "Nouveau don\u00a0: " + who + ", " + amount; },
+      announce: function (who, amount) { return "Nouveau don\u00a0: " + who + ", " + amount + "."; },
+      announceMany: function (n, total) { return n + " nouveaux dons, total\u00a0: " + total + "."; },
+      announceGoal: "Objectif atteint, merci\u00a0!",
       unnamed: function (n, alone) { return (alone ? "" : "Et ") + n + (n > 1 ? " dons anonymes." : " don anonyme."); },
       milestoneReached: "atteint ✓", milestoneLeft: function (s) { return "encore " + s; },
       rewardFrom: function (a) { return "dès " + a; }, rewardHow: ["Écrivez ", " dans le message de votre don"],
@@ -76,7 +78,9 @@
       watch: function (site) { return "Watch on " + site; },
       startsIn: function (h, m) { return "in " + (h ? h + " h " + (m < 10 ? "0" : "") + m : m + " min"); },
       none: "No donation yet: be the first!",
-      announce: function (who, amount) { return "New donation: " + who + ", " + amount; },
+      announce: function (who, amount) { return "New donation: " + who + ", " + amount + "."; },
+      announceMany: function (n, total) { return n + " new donations, total: " + total + "."; },
+      announceGoal: "Goal reached, thank you!",
       unnamed: function (n, alone) { return (alone ? "" : "And ") + n + (n === 1 ? " anonymous gift." : " anonymous gifts."); },
       milestoneReached: "reached ✓", milestoneLeft: function (s) { return s + " to go"; },
       rewardFrom: function (a) { return "from " + a; }, rewardHow: ["Write ", " in your donation's message"],
@@ -149,8 +153,37 @@
     }
     totalFrame = requestAnimationFrame(frame);
   }
+  // What screen readers are told (`#announce`, a polite live region): a new
+  // gift at once after a quiet spell, then one sentence every ANNOUNCE_MS at
+  // most, the gifts that came meanwhile counted (by the totals, which count
+  // those the stream held back too) with the total they made: on a busy
+  // evening ten a second would be a stream no one can follow. The goal
+  // reached while the page is open is said once. Said after the event's whole
+  // frame is drawn, so that the total is the new one.
+  var ANNOUNCE_MS = 10000;
+  var heard = { gifts: [], donations: null, goal: false, reached: null, last: -Infinity, timer: 0 };
+  function announce() {
+    if (heard.timer) return;
+    heard.timer = setTimeout(function () {
+      heard.timer = 0;
+      var wait = heard.last + ANNOUNCE_MS - Date.now();
+      if (wait > 0) { heard.timer = setTimeout(function () { heard.timer = 0; announce(); }, wait); return; }
+      var g = heard.gifts, said = [], n = Math.max(g.length, totals.donations - heard.donations);
+      if (g.length && n === 1) said.push(T.announce(g[0].donor || T.anonymous, money(g[0].amount)));
+      if (g.length && n > 1) said.push(T.announceMany(n, money(totals.total)));
+      if (heard.goal) said.push(T.announceGoal);
+      heard.gifts = [];
+      heard.donations = totals.donations;
+      heard.goal = false;
+      if (!said.length) return;
+      heard.last = Date.now();
+      el("announce").textContent = said.join(" ");
+    }, 0);
+  }
+
   function renderTotals() {
     if (!totals) return;
+    if (heard.donations === null) heard.donations = totals.donations;
     showTotal(totals.total);
     var parts = [T.donations(totals.donations)];
     if (totals.matched > 0) parts.push(money(totals.raised) + " " + T.raised + " + " + money(totals.matched) + " " + T.matched);
@@ -165,8 +198,11 @@
       el("goal-fill").style.transform = "scaleX(" + f + ")";
       el("goal-track").setAttribute("aria-valuenow", String(Math.floor(f * 100)));
       box.dataset.fraction = String(f);
-      // Reached: the page thanks its viewers (and the bar turns green).
+      // Reached: the page thanks its viewers (and the bar turns green), and
+      // tells screen readers once, when it happens while the page is open.
       box.dataset.reached = t.total >= g ? "1" : "";
+      if (heard.reached === false && t.total >= g) { heard.goal = true; announce(); }
+      heard.reached = t.total >= g;
       el("goal-label").textContent = (goal ? "" : T.campaign) + money(t.total) + T.of + money(g) + " (" +
         pctFmt.format(Math.floor(t.total * 100 / g) / 100) + ")" + (t.total >= g ? T.reached : "");
     }
@@ -348,8 +384,11 @@
   function renderSchedule() {
     drawnStates = states();
     var tb = el("schedule").tBodies[0];
-    tb.textContent = "";
-    lives.forEach(function (l) {
+    // The same lives in the same order: only the cells that changed are put
+    // anew, so that a focused link keeps its focus as the totals move.
+    var same = tb.rows.length === lives.length && lives.every(function (l, i) { return tb.rows[i].dataset.id === l.id; });
+    if (!same) tb.textContent = "";
+    lives.forEach(function (l, i) {
       var tr = make("tr"), status = statusNow(l);
       tr.dataset.id = l.id;
       tr.dataset.status = status;
@@ -364,7 +403,12 @@
       tr.appendChild(who);
       tr.appendChild(make("td", "status", statusLabel(status)));
       tr.appendChild(make("td", "num total", money(l.totals.total)));
-      tb.appendChild(tr);
+      if (!same) { tb.appendChild(tr); return; }
+      var was = tb.rows[i];
+      was.dataset.status = status;
+      Array.prototype.slice.call(tr.cells).forEach(function (td, k) {
+        if (was.cells[k].outerHTML !== td.outerHTML) was.replaceChild(td, was.cells[k]);
+      });
     });
   }
 
@@ -442,6 +486,9 @@
       c.reached ? T.challengeMet : over ? T.challengeMissed : T.challengeLeft(Math.floor(left / 60), left % 60);
     el("challenge-fill").style.transform = "scaleX(" + (asked > 0 ? raised / asked : 1) + ")";
     el("challenge-amounts").textContent = money(raised) + T.of + money(asked);
+    var bar = box.querySelector("[role=progressbar]");
+    bar.setAttribute("aria-valuenow", String(asked > 0 ? Math.floor(raised * 100 / asked) : 100));
+    bar.setAttribute("aria-valuetext", el("challenge-amounts").textContent);
   }
   // The milestones ahead and behind (challenges have their own line): on a live's
   // page the live's, measured by its total, then the campaign's, by the
@@ -785,9 +832,10 @@
     if (d) {
       var put = cagnotteKeepRecent(recent, d, ev.type === "donation");
       recent = put.list;
-      // The list is redrawn whole; screen readers are told of the new donation alone.
+      // The list is redrawn whole; screen readers are told of the new donations alone.
       if (ev.type === "donation" && !put.before && !d.test && d.moderation !== "pending") {
-        el("announce").textContent = T.announce(d.donor || T.anonymous, money(d.amount));
+        heard.gifts.push(d);
+        announce();
       }
       scheduleBoards();
     }
@@ -952,7 +1000,13 @@
     q.delete("thanks");
     var rest = q.toString();
     history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
-    el("thanks-close").addEventListener("click", function () { box.hidden = true; });
+    // Closed, the keyboard's place goes to the page's heading, not to nowhere.
+    el("thanks-close").addEventListener("click", function () {
+      var h = document.querySelector("h1");
+      box.hidden = true;
+      h.tabIndex = -1;
+      h.focus();
+    });
   })();
   // "Partager": the phone's share sheet where there is one, else the page's
   // address copied (without what follows `#`), said on the button a moment.

@@ -164,7 +164,7 @@ async fn screen_readers_hear_each_new_donation_and_the_goal_progress() {
             assert_eq!(announce().await, "", "nothing said before a donation");
             donate(&app, &live, json!({"amount": 3750, "currency": "EUR", "donor": "Zoé", "message": "Courage !"}))
                 .await;
-            wait_text(b, "#announce", &fr("Nouveau don_: Zoé, 37,50_€")).await;
+            wait_text(b, "#announce", &fr("Nouveau don_: Zoé, 37,50_€.")).await;
             let bar = b
                 .js(r#"var t = document.getElementById("goal-track");
                        return [t.getAttribute("role"), t.getAttribute("aria-valuenow"),
@@ -780,8 +780,10 @@ async fn a_donor_back_from_the_payment_is_thanked_once() {
         );
         fits_width(b).await;
         b.screenshot_element("#thanks", "live-page-thanks").await;
-        b.js("document.getElementById('thanks-close').click()").await;
+        b.js("document.getElementById('thanks-close').focus(); document.getElementById('thanks-close').click()").await;
         assert_eq!(b.js("return document.getElementById('thanks').hidden").await, true);
+        // The keyboard's place goes to the page's heading, not to nowhere.
+        assert_eq!(b.js("return document.activeElement.tagName + ' ' + document.activeElement.textContent.trim()").await, "H1 Corentin");
         b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
         wait_page_live(b).await;
         assert_eq!(b.js("return document.getElementById('thanks')").await, Value::Null);
@@ -896,6 +898,16 @@ async fn the_live_page_shows_the_challenge_on_air() {
             (v[0].clone(), v[2].clone()),
             (json!("Défi en cours\u{a0}: Je chante"), json!(fr("0,00_€ sur 20,00_€")))
         );
+        // A screen reader reads how far it is, not an endless bar.
+        let bar = "var t = document.querySelector('#challenge [role=progressbar]'); \
+                   return [t.getAttribute('aria-valuenow'), t.getAttribute('aria-valuetext')];";
+        assert_eq!(b.js(bar).await, json!(["0", fr("0,00_€ sur 20,00_€")]));
+        // 5 € doubled: 10 € of the 20 € asked.
+        donate(&app, &live, json!({"amount": 500, "currency": "EUR", "donor": "Bea"})).await;
+        eventually("the bar at half", WAIT, || async {
+            (b.js(bar).await == json!(["50", fr("10,00_€ sur 20,00_€")])).then_some(())
+        })
+        .await;
         let time = v[1].as_str().unwrap();
         assert!(time.starts_with("encore 4 min ") || time == "encore 5 min 00 s", "{time}");
         fits_width(b).await;
@@ -1640,4 +1652,81 @@ async fn a_wrong_link_is_a_page_that_says_so() {
     .await;
     let (s, v) = app.get(&format!("/overlay/lives/{}/alert?token=ot_old", live.id)).await;
     assert_eq!((s, &v["error"]), (StatusCode::UNAUTHORIZED, &json!("unauthorized")), "{v}");
+}
+
+/// A busy evening read by a screen reader: the first gift is said at once,
+/// those that come in the next ten seconds in one sentence with how many and
+/// the new total, the goal reached once with them; the held ones and the
+/// tests are not counted as said.
+#[tokio::test]
+async fn screen_readers_hear_a_busy_evening_summed_up_every_ten_seconds() {
+    let app = spawn_app().await;
+    let (live, _) = setup(&app).await;
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}", app.base, live.id)).await;
+        wait_page_live(b).await;
+        // Every sentence said, with when.
+        b.js(r#"window.said = [];
+                var a = document.getElementById("announce");
+                new MutationObserver(function () { window.said.push([a.textContent, performance.now()]); })
+                  .observe(a, { childList: true, characterData: true, subtree: true });"#)
+            .await;
+        let said = || async {
+            let v = b.js("return window.said").await;
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| (x[0].as_str().unwrap().to_owned(), x[1].as_f64().unwrap()))
+                .collect::<Vec<_>>()
+        };
+        donate(&app, &live, json!({"amount": 1000, "currency": "EUR", "donor": "Ana"})).await;
+        eventually("the first gift said", WAIT, || async { (!said().await.is_empty()).then_some(()) }).await;
+        // Ten gifts of 1,00 € and one of 990,00 €, doubled until the sponsor's
+        // 50 € are used up: 1 060,00 € of the live's 1 000,00 €.
+        for i in 0..10 {
+            donate(&app, &live, json!({"amount": 100, "currency": "EUR", "donor": format!("Donateur {i}")})).await;
+        }
+        donate(&app, &live, json!({"amount": 99000, "currency": "EUR", "donor": "Mécène"})).await;
+        let said = eventually("the gifts summed up", WAIT, || async {
+            let s = said().await;
+            (s.len() == 2).then_some(s)
+        })
+        .await;
+        let (_, totals) = app.get(&format!("/api/v1/lives/{}", live.id)).await;
+        assert_eq!(totals["totals"]["total"], 106000, "{totals}");
+        assert_eq!(said[0].0, fr("Nouveau don_: Ana, 10,00_€."));
+        assert_eq!(said[1].0, fr("11 nouveaux dons, total_: 1~060,00_€. Objectif atteint, merci_!"));
+        let apart = said[1].1 - said[0].1;
+        assert!((9_900.0..15_000.0).contains(&apart), "said {apart} ms apart");
+        // Quiet for ten seconds: the next gift is said alone, at once.
+        donate(&app, &live, json!({"amount": 200, "currency": "EUR", "donor": "Zoé"})).await;
+        wait_text(b, "#announce", &fr("Nouveau don_: Zoé, 2,00_€.")).await;
+    })
+    .await;
+}
+
+/// A viewer who went to a live's link on the campaign's schedule with the
+/// keyboard keeps it while the totals move.
+#[tokio::test]
+async fn a_focused_link_of_the_schedule_keeps_its_focus_as_gifts_come() {
+    let app = spawn_app().await;
+    let (live, other) = setup(&app).await;
+    with_browser(async |b| {
+        b.goto(&format!("{}/campaigns/{}", app.base, live.campaign_id)).await;
+        wait_page_live(b).await;
+        b.js(&format!(
+            "window.kept = document.querySelector(\"#schedule tr[data-id='{}'] td.host a\"); window.kept.focus();",
+            live.id
+        ))
+        .await;
+        for amount in [1000, 250, 300] {
+            donate(&app, &live, json!({"amount": amount, "currency": "EUR", "donor": "Zoé"})).await;
+        }
+        donate(&app, &other, json!({"amount": 500, "currency": "EUR", "donor": "Léa"})).await;
+        // 15,50 € doubled by the sponsor; Léa's 5 € too.
+        wait_text(b, &format!("#schedule tr[data-id='{}'] .total", live.id), &fr("31,00_€")).await;
+        wait_text(b, &format!("#schedule tr[data-id='{}'] .total", other.id), &fr("10,00_€")).await;
+        assert_eq!(b.js("return document.activeElement === window.kept && window.kept.isConnected").await, true);
+    })
+    .await;
 }
