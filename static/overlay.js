@@ -47,6 +47,10 @@
       liveGoal: "Objectif du live", campaignGoal: "Objectif de la campagne", raised: "récoltés",
       nextMilestone: function (amount, label, left) { return "Prochain palier\u00a0: " + amount + " — " + label + " (encore " + left + ")"; },
       liveGoalReached: "Objectif du live atteint\u00a0!", campaignGoalReached: "Objectif de la campagne atteint\u00a0!",
+      gifts: function (n) { return n + " nouveaux dons\u00a0!"; },
+      thanksTo: function (names, more) {
+        return "Merci " + names.join(", ") + (more ? (names.length ? " et " : "à ") + more + (more > 1 ? " autres" : " autre") : "") + "\u00a0!";
+      },
       newGoal: "Nouvel objectif\u00a0!", newGoalSoFar: function (m) { return "Déjà " + m + "\u00a0: on continue\u00a0!"; },
       ticker: "Derniers dons", top: "Top donateurs", cta: "Faites un don", latest: "Dernier don",
       ctaOver: "Collecte terminée\u00a0: merci\u00a0!", ctaSoon: function (when) { return "Ouverture de la collecte\u00a0: " + when; },
@@ -91,6 +95,10 @@
       liveGoal: "Live goal", campaignGoal: "Campaign goal", raised: "raised",
       nextMilestone: function (amount, label, left) { return "Next milestone: " + amount + " — " + label + " (" + left + " to go)"; },
       liveGoalReached: "Live goal reached!", campaignGoalReached: "Campaign goal reached!",
+      gifts: function (n) { return n + " new donations!"; },
+      thanksTo: function (names, more) {
+        return "Thank you " + names.join(", ") + (more ? (names.length ? " and " : "to ") + more + (more > 1 ? " others" : " other") : "") + "!";
+      },
       newGoal: "New goal!", newGoalSoFar: function (m) { return m + " so far: let's keep going!"; },
       ticker: "Latest donations", top: "Top donors", cta: "Donate", latest: "Latest donation",
       ctaOver: "The fundraiser is over: thank you!", ctaSoon: function (when) { return "The fundraiser opens: " + when; },
@@ -1068,11 +1076,53 @@
   function paused() {
     return !isCampaign && !!(snap && snap.live && snap.live.alerts_paused);
   }
+  // Gifts coming faster than their alerts can be shown (one every 2.6 s at
+  // best): once MERGE_AT of them wait, the plain ones waiting (not a big
+  // gift's, a reward claimed, a replay asked for, a test, nor a celebration)
+  // go on air together as one alert, "12 nouveaux dons !", their sum and
+  // their donors' names, so that the overlay stays within seconds of the
+  // stream. `catch_up=0` shows each, however many wait.
+  var MERGE_AT = 6, NAMES_SHOWN = 5;
+  function plain(q) {
+    return !q.kind && !q.test && !q.of && q.moderation !== "pending" && !heldBack(q) && tierOf(q) === 0 && !claimOf(q);
+  }
+  function mergeWaiting(index) {
+    var first = queue[index];
+    if (!cfg.catchUp || !plain(first) || (current !== null && current.id === first.id)) return;
+    var gifts = queue.filter(plain);
+    if (gifts.length < MERGE_AT) return;
+    var merged = { id: "gifts:" + first.id, kind: "gifts", members: gifts };
+    queue = queue.filter(function (q) { return q === first || !plain(q); });
+    queue[queue.indexOf(first)] = sumUp(merged);
+    // Each stays marked as shown: a reload never shows it again on its own.
+    gifts.forEach(function (q) { shown.push(q.id); });
+    if (shown.length > 1000) shown = shown.slice(-1000);
+    save("shown", shown);
+    save("queue", queue);
+  }
+  // A merged alert's sum, matching and words from its gifts as they are now.
+  function sumUp(m) {
+    var names = [], named = 0;
+    m.amount = 0;
+    m.matched = 0;
+    m.members.forEach(function (g) {
+      m.amount += kept(g);
+      m.matched += g.matched || 0;
+      if (g.donor && names.length < NAMES_SHOWN && names.indexOf(g.donor) < 0) names.push(g.donor);
+      if (g.donor && names.indexOf(g.donor) >= 0) named++;
+    });
+    m.refunded_amount = 0;
+    m.title = T.gifts(m.members.length);
+    m.message = names.length ? T.thanksTo(names, m.members.length - named) : T.thanks;
+    return m;
+  }
   function nextAlert() {
     body.dataset.paused = paused() ? "1" : "";
     if (!hasAlert || showing || paused()) return;
     var index = pickAlert();
     if (index < 0) return;
+    mergeWaiting(index);
+    index = pickAlert();
     var d = queue[index];
     var now = Date.now();
     var remaining = alertTime(d);
@@ -1091,6 +1141,10 @@
     showing = true;
     var box = el("alert");
     var milestone = d.kind === "milestone" || d.kind === "goal" || d.kind === "poll" || d.kind === "draw" || d.kind === "match";
+    // Gifts on air together: a title and a sum like a celebration's, the
+    // look, sound and picture of a gift's.
+    var gifts = d.kind === "gifts";
+    milestone = milestone || gifts;
     el("alert-donor").textContent = milestone ? d.title || T.milestone : d.donor || T.anonymous;
     headline(milestone, tierOf(d));
     showAmounts(d);
@@ -1109,19 +1163,19 @@
     box.dataset.id = d.id;
     if (d.of) box.dataset.of = d.of; else delete box.dataset.of;
     box.classList.toggle("test", !!d.test);
-    box.classList.toggle("milestone", milestone);
+    box.classList.toggle("milestone", milestone && !gifts);
     // A big donation's alert, a step bigger for each tier above the first: `big`, `big big2`, `big big3`.
     var tier = tierOf(d);
     box.classList.toggle("big", tier > 0);
     box.classList.toggle("big2", tier === 2);
     box.classList.toggle("big3", tier === 3);
-    showImage(alertImage(d, milestone));
+    showImage(alertImage(d, milestone && !gifts));
     box.classList.remove("leaving");
     box.hidden = false;
     fitAlert(box);
     var clip = null;
     if (audio && !resumed) {
-      clip = milestone ? celebration : tier > 0 ? tierAudio[tier - 1] : audio;
+      clip = milestone && !gifts ? celebration : tier > 0 ? tierAudio[tier - 1] : audio;
       try {
         clip.currentTime = 0;
         var p = clip.play();
@@ -1303,6 +1357,21 @@
   }
   // An alert of this donation: its own, or a replay of it.
   function sameDonation(q, id) { return q.id === id || q.of === id; }
+  // A gift of merged ones changed (its name hidden, part or all of it given
+  // back): the merged alert follows, on screen too; one given back whole
+  // leaves it.
+  function withGift(m, d, onScreen) {
+    var i = m.members.map(function (g) { return g.id; }).indexOf(d.id);
+    if (i < 0) return m;
+    if (d.refunded) m.members.splice(i, 1); else m.members[i] = d;
+    sumUp(m);
+    if (onScreen) {
+      el("alert-donor").textContent = m.title;
+      showAmounts(m);
+      el("alert-message").textContent = m.message;
+    }
+    return m;
+  }
   function considerAlert(ev) {
     if (!hasAlert || typeof ev.seq !== "number" || cursor === null || ev.seq <= cursor) return;
     cursor = ev.seq;
@@ -1361,6 +1430,7 @@
       // queued alert takes the new version.
       var partial = ev.type === "partial_refund";
       queue = queue.map(function (q) {
+        if (q.kind === "gifts") return withGift(q, d, onScreen(q));
         if (!sameDonation(q, d.id) || !(partial || !onScreen(q))) return q;
         return q.of ? Object.assign({}, d, { id: q.id, of: q.of }) : d;
       });
@@ -1388,6 +1458,8 @@
     } else if (ev.type === "refund" && d) {
       // A refunded donation not yet on screen is not announced.
       queue = queue.filter(function (q) { return !sameDonation(q, d.id) || onScreen(q); });
+      queue = queue.map(function (q) { return q.kind === "gifts" ? withGift(q, d, onScreen(q)) : q; });
+      queue = queue.filter(function (q) { return q.kind !== "gifts" || q.members.length > 0 || onScreen(q); });
     }
     save("queue", queue);
     save("seq", cursor);

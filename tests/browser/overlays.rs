@@ -2251,6 +2251,56 @@ async fn a_burst_of_alerts_is_shown_shorter_until_the_overlay_has_caught_up() {
     .await;
 }
 
+/// Gifts coming faster than their alerts (one a second and more, each alert
+/// 2,6 s at least): once six wait, the plain ones go on air together, with
+/// their sum and their donors' names, and the overlay is back with the stream
+/// within seconds. A gift of them given back while they are on screen leaves
+/// their sum at once.
+#[tokio::test]
+async fn gifts_faster_than_their_alerts_go_on_air_together() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "alert", "&duration=6&instance=together")).await;
+        b.wait_live().await;
+        record_alerts(b).await;
+        donate(&app, &live, json!({"amount": 500, "currency": "EUR", "donor": "Première"})).await;
+        wait_recorded(b, &[&eur_fr("Première 5,00_€")]).await;
+        // Eight while the first is on screen (Donor 3 anonymous): 8,28 €.
+        let mut ids = vec![];
+        for i in 0..8 {
+            let body =
+                json!({"amount": 100 + i, "currency": "EUR", "donor": format!("Donor {i}"), "anonymous": i == 3});
+            ids.push(donate(&app, &live, body).await["donation"]["id"].as_str().unwrap().to_owned());
+        }
+        wait_recorded(b, &[&eur_fr("Première 5,00_€"), &eur_fr("8 nouveaux dons_! 8,28_€")]).await;
+        let on = alert(b).await;
+        assert_eq!(on["message"], eur_fr("Merci Donor 0, Donor 1, Donor 2, Donor 4, Donor 5 et 3 autres_!"), "{on}");
+        assert_eq!(on["matched"], Value::Null, "{on}");
+        // Donor 0's gift given back whole while they are on screen.
+        let (s, v) = app.post(&format!("/api/v1/donations/{}/refund", ids[0]), Some(&live.key), json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        eventually("the sum without Donor 0", WAIT, || async {
+            let on = alert(b).await;
+            (on["donor"] == eur_fr("7 nouveaux dons_!") && on["amount"] == eur_fr("7,28_€")).then_some(())
+        })
+        .await;
+        assert_eq!(
+            alert(b).await["message"],
+            eur_fr("Merci Donor 1, Donor 2, Donor 4, Donor 5, Donor 6 et 2 autres_!")
+        );
+        wait_alert_gone(b).await;
+        // None of them comes again on its own, after a reload too.
+        b.goto(&url(&app, &live, "alert", "&duration=6&instance=together")).await;
+        b.wait_live().await;
+        donate(&app, &live, json!({"amount": 300, "currency": "EUR", "donor": "Zoé"})).await;
+        record_alerts(b).await;
+        wait_recorded(b, &[&eur_fr("Zoé 3,00_€")]).await;
+        assert_eq!(recorded(b).await, [eur_fr("Zoé 3,00_€")]);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn listed_widgets_stay_put_while_alerts_come_and_go() {
     let app = spawn_app().await;
