@@ -144,6 +144,8 @@
     var given = new URLSearchParams(location.hash.slice(1));
     if (!given.has("widget")) return;
     var f = form.elements;
+    // Come from "Personnaliser ce lien": the focus goes to the form's first field.
+    f.widget.focus();
     var w = given.get("widget");
     f.widget.value = Array.prototype.some.call(f.widget.options, function (o) { return o.value === w; }) ? w : "all";
     // What the link leaves out is the overlay's default, not this page's:

@@ -123,9 +123,10 @@
     b.addEventListener("click", function () {
       var excel = b.dataset.excel !== "0";
       var query = excel ? "?excel=1&lang=" + lang + (tz ? "&" + tz : "") : "";
-      b.disabled = true;
-      fetch(base + "/" + b.dataset.export + query, { headers: { "Authorization": "Bearer " + key }, credentials: "omit", cache: "no-store" })
-        .then(function (r) {
+      // Busy while it downloads, keeping the focus (shared.js).
+      cagnotteBusy(b, function () {
+        var asked = { headers: { "Authorization": "Bearer " + key }, credentials: "omit", cache: "no-store" };
+        return fetch(base + "/" + b.dataset.export + query, asked).then(function (r) {
           if (!r.ok) {
             return r.json().catch(function () { return {}; }).then(function (v) {
               throw new CagnotteApiError(r.status, v.error, v.message || r.statusText, v);
@@ -143,19 +144,16 @@
             setTimeout(function () { URL.revokeObjectURL(a.href); }, 60000);
             cagnotteNotice(T.downloaded(name), false);
           });
-        })
-        .catch(fail)
-        .then(function () { b.disabled = false; });
+        });
+      }).catch(fail);
     });
   });
 
   el("make-report").addEventListener("click", function () {
-    var b = el("make-report");
-    b.disabled = true;
-    api("GET", base + "/report" + (tz ? "?" + tz : ""))
-      .then(function (r) { cagnotteReport(r, campaign, lang, money, when); })
-      .catch(fail)
-      .then(function () { b.disabled = false; });
+    cagnotteBusy(el("make-report"), function () {
+      return api("GET", base + "/report" + (tz ? "?" + tz : ""))
+        .then(function (r) { cagnotteReport(r, campaign, lang, money, when); });
+    }).catch(fail);
   });
   // The provider's export checked against the donations (shared.js).
   cagnotteReconcileForm(lang, function () { return campaignId; }, function (path, file) {

@@ -355,13 +355,24 @@
     showSignIn();
     if (expired) notice(T.expired, true);
   }
-  function showApp() {
+  // `signedIn`: just signed in with the form, whose focus goes to the campaign shown.
+  function showApp(signedIn) {
     el("signin").hidden = true;
     el("app").hidden = false;
     el("sign-out").hidden = false;
     body.dataset.state = "app";
-    loadCampaigns(null);
+    var loaded = loadCampaigns(null);
     loadBackups();
+    if (signedIn) {
+      loaded.then(function () {
+        var at = document.activeElement;
+        if (at && at !== body && at.isConnected && at.getClientRects().length) return;
+        var heading = el("campaign-view").hidden ? el("campaign-list").closest("section").querySelector("h2") : el("c-name");
+        if (!heading) return;
+        heading.tabIndex = -1;
+        heading.focus();
+      });
+    }
   }
 
   // Whether the server backs itself up, and when it last did: read at sign-in
@@ -401,7 +412,7 @@
       csrf = v.csrf_token;
       input.value = "";
       notice("", false);
-      showApp();
+      showApp(true);
     }).catch(function (err) {
       var box = el("signin-error");
       box.textContent = err.status === 401 ? T.wrongToken : T.error + explain(err);
@@ -434,7 +445,7 @@
       // Without one asked for: the newest not over, else the newest.
       var current = v.campaigns.filter(function (c) { return c.status !== "ended"; })[0] || v.campaigns[0];
       if (!found) wanted = current ? current.id : null;
-      if (wanted) selectCampaign(wanted);
+      if (wanted) return selectCampaign(wanted);
     }).catch(fail);
   }
   // The other language keeps the campaign open (`#c=…`), not the first one.
@@ -673,7 +684,7 @@
         [m.sponsor, m.ratio[0] + " : " + m.ratio[1], money(m.cap, c.currency), money(m.used, c.currency),
           money(m.left, c.currency), T["m_" + m.status] || m.status].forEach(function (v) { tr.appendChild(make("td", null, v)); });
         var acts = make("td");
-        acts.appendChild(actionButton("edit-match", m.id, T.edit));
+        acts.appendChild(actionButton("edit-match", m.id, T.edit, m.sponsor));
         tr.appendChild(acts);
         tb.appendChild(tr);
       });
@@ -1017,19 +1028,13 @@
       var cancel = f("cancel");
       cancel.dataset.act = l.status === "cancelled" ? "restore-live" : "cancel-live";
       if (armedActs["cancel-live " + l.id] && l.status !== "cancelled") arm(cancel);
-      else {
-        delete cancel.dataset.armed;
-        cancel.textContent = l.status === "cancelled" ? T.restoreLive : T.cancelLive;
-      }
+      else cagnotteUnarm(cancel, l.status === "cancelled" ? T.restoreLive : T.cancelLive);
       // On air early or late: started or ended now, whatever the schedule said.
       var onAir = f("on-air");
       onAir.hidden = l.status === "cancelled";
       onAir.dataset.act = l.status === "current" ? "end-live" : "start-live";
       if (armedActs[onAir.dataset.act + " " + l.id]) arm(onAir);
-      else {
-        delete onAir.dataset.armed;
-        onAir.textContent = l.status === "current" ? T.endLive : T.startLive;
-      }
+      else cagnotteUnarm(onAir, l.status === "current" ? T.endLive : T.startLive);
       f("when").textContent = l.scheduled_at ? when(l.scheduled_at) + " ·" : "";
       f("totals").textContent = money(l.totals.total, c.currency) + " — " + T.donations(l.totals.donations);
       f("public").href = "/lives/" + encodeURIComponent(l.id) + "?lang=" + lang;
@@ -1136,9 +1141,10 @@
         li.appendChild(make("strong", null, d.donor_name || "—"));
         li.appendChild(document.createTextNode(" " + money(d.amount, currency) + " "));
         if (d.message_text) li.appendChild(make("q", null, d.message_text));
-        li.appendChild(actionButton("approve", d.id, T.approve));
-        if (d.message_text) li.appendChild(actionButton("hide-message", d.id, T.hideMessage));
-        if (d.donor_name) li.appendChild(actionButton("hide-donor", d.id, T.hideDonor));
+        var who = donationName(d, currency);
+        li.appendChild(actionButton("approve", d.id, T.approve, who));
+        if (d.message_text) li.appendChild(actionButton("hide-message", d.id, T.hideMessage, who));
+        if (d.donor_name) li.appendChild(actionButton("hide-donor", d.id, T.hideDonor, who));
         ul.appendChild(li);
       });
     });
@@ -1159,18 +1165,32 @@
     b.dataset.live = liveId;
     return b;
   }
-  function actionButton(act, id, label) {
+  // A row's button; with `context` (its donor and amount, its sponsor), its
+  // name says which row it acts on: "Rembourser — Zoé, 37,50 €".
+  function actionButton(act, id, label, context) {
     var b = make("button", "small", label);
     b.type = "button";
     b.dataset.act = act;
     b.dataset.id = id;
+    if (context) b.setAttribute("aria-label", label + " — " + context);
     if (armedActs[act + " " + id]) arm(b);
     return b;
   }
-  function arm(b) {
-    b.dataset.armed = "1";
-    b.textContent = T.confirm;
+  // A donation as a row's button names it: its donor (or "anonyme") and amount.
+  function donationName(d, currency) {
+    return (d.donor_name || T.anonymous) + ", " + money(d.amount, currency);
   }
+  function arm(b) {
+    cagnotteArm(b, T.confirm);
+  }
+  // A first click taken back (Escape, or the focus gone to another control).
+  cagnotteDisarming(document, function (b) {
+    if (!b.dataset.act) return;
+    var card = b.closest("article[data-live]");
+    delete armedActs[b.dataset.act + " " + (b.dataset.id || (card && card.dataset.live) || currentId)];
+    cagnotteUnarm(b, b.dataset.act.indexOf("rotate-") === 0 ? b.dataset.label : undefined);
+    notice("", false);
+  });
 
   var donationsKey = null;
   var donationsById = {};
@@ -1187,21 +1207,26 @@
         seen[d.id] = true;
         donationsById[d.id] = d;
         var tr = cagnotteDonationRow(d, function (m) { return money(m, currency); }, when, T);
-        if (seenDonations && !seenDonations[d.id]) tr.className = "new";
+        // A new row is marked until its arrival has been shown (the class
+        // goes when its animation ends): the row drawn meanwhile is the same.
+        var drawn = tb.drawnIn.querySelector("tr[data-id='" + CSS.escape(d.id) + "']");
+        if (seenDonations && !seenDonations[d.id] && !drawn || drawn && drawn.classList.contains("new")) tr.className = "new";
         var acts = make("td", "actions");
-        if (d.pending || d.moderation === "pending") acts.appendChild(actionButton("approve", d.id, T.approve));
-        if (d.donor_name && !d.donor_hidden) acts.appendChild(actionButton("hide-donor", d.id, T.hideDonor));
-        if (d.message_text && !d.message_hidden) acts.appendChild(actionButton("hide-message", d.id, T.hideMessage));
+        var who = donationName(d, currency);
+        var button = function (act, label) { acts.appendChild(actionButton(act, d.id, label, who)); };
+        if (d.pending || d.moderation === "pending") button("approve", T.approve);
+        if (d.donor_name && !d.donor_hidden) button("hide-donor", T.hideDonor);
+        if (d.message_text && !d.message_hidden) button("hide-message", T.hideMessage);
         // A hiding undone: the name or the words back on air.
-        if (d.donor_name && d.donor_hidden) acts.appendChild(actionButton("show-donor", d.id, T.showDonor));
-        if (d.message_text && d.message_hidden) acts.appendChild(actionButton("show-message", d.id, T.showMessage));
+        if (d.donor_name && d.donor_hidden) button("show-donor", T.showDonor);
+        if (d.message_text && d.message_hidden) button("show-message", T.showMessage);
         if (!d.refunded) {
-          if (!(d.pending || d.moderation === "pending")) acts.appendChild(actionButton("replay", d.id, T.replay));
-          acts.appendChild(actionButton("refund", d.id, T.refund));
-          acts.appendChild(actionButton("part-refund", d.id, T.partRefund));
+          if (!(d.pending || d.moderation === "pending")) button("replay", T.replay);
+          button("refund", T.refund);
+          button("part-refund", T.partRefund);
         }
-        if (!d.erased && (d.donor_name || d.message_text)) acts.appendChild(actionButton("erase", d.id, T.erase));
-        if (!d.erased && d.donor_name) acts.appendChild(actionButton("erase-donor", d.id, T.eraseDonor));
+        if (!d.erased && (d.donor_name || d.message_text)) button("erase", T.erase);
+        if (!d.erased && d.donor_name) button("erase-donor", T.eraseDonor);
         tr.appendChild(acts);
         tb.appendChild(tr);
       });
@@ -1347,11 +1372,25 @@
     box.scrollIntoView({ block: "nearest" });
     field(form, "refunded_amount").focus();
   }
+  // Closed (saved, or Escape), the form gives the focus back to its row's button.
+  function closePartRefund(id) {
+    var box = el("part-refund-box");
+    var had = box.contains(document.activeElement);
+    box.hidden = true;
+    var b = el("donations").querySelector("button[data-act='part-refund'][data-id='" + CSS.escape(id) + "']");
+    if (had && b) b.focus();
+  }
+  el("part-refund-box").addEventListener("keydown", function (e) {
+    if (e.key !== "Escape" || el("part-refund-box").hidden) return;
+    e.preventDefault();
+    closePartRefund(el("part-refund").dataset.id);
+  });
   el("part-refund").addEventListener("submit", guard(function (form) {
     var v = formValues(form, campaign.currency);
-    var path = "/api/v1/donations/" + encodeURIComponent(form.dataset.id) + "/refund";
+    var id = form.dataset.id;
+    var path = "/api/v1/donations/" + encodeURIComponent(id) + "/refund";
     return api("POST", path, { refunded_amount: v.refunded_amount }).then(function (r) {
-      el("part-refund-box").hidden = true;
+      closePartRefund(id);
       // Money given back is not taken back: a smaller total changes nothing.
       var d = r && r.donation;
       if (d && !d.refunded && d.refunded_amount > v.refunded_amount) {
@@ -1607,6 +1646,10 @@
     }
     Array.prototype.forEach.call(el("secrets").querySelectorAll("[data-copy]"), function (b) { delete b.dataset.copied; });
     el("secrets").scrollIntoView({ block: "nearest" });
+    // Shown once, at the top: the focus goes there, not left in the form far below.
+    var heading = el("secrets").querySelector("h2, h3");
+    heading.tabIndex = -1;
+    heading.focus();
   }
 
   // ---- donations taken off line, from a spreadsheet ------------------------
@@ -1858,6 +1901,8 @@
     var b = e.target.closest("button[data-act], button[data-copy]");
     if (!b) return;
     if (b.dataset.copy) { copy(b); return; }
+    // A click while its last request is on its way does nothing more.
+    if (cagnotteIsBusy(b)) return;
     var act = b.dataset.act;
     var card = b.closest("article[data-live]");
     var liveId = card && card.dataset.live;
@@ -1884,8 +1929,7 @@
     }
     if (rotate) {
       delete armedActs[armedKey];
-      delete b.dataset.armed;
-      b.textContent = b.dataset.label;
+      cagnotteUnarm(b, b.dataset.label);
       notice("", false);
     }
     var live = "/api/v1/lives/" + encodeURIComponent(liveId || "");
@@ -2032,8 +2076,7 @@
       }
     }[act];
     if (!call) return;
-    b.disabled = true;
-    call().then(function () {
+    cagnotteBusy(b, call).then(function () {
       if (act !== "test-alert" && act !== "replay" && act !== "skip-alert" && act !== "erase" && act !== "erase-donor" && act !== "test-subscriber" &&
           act !== "remove-moderator" &&
           act.indexOf("rotate") !== 0 &&
@@ -2042,10 +2085,14 @@
       }
       return refresh(false);
     })
-      .catch(fail)
-      .then(function () { b.disabled = false; });
+      .catch(fail);
   });
 
+  // Each copy button's name says what it copies ("Copier : Lien d'overlay").
+  Array.prototype.forEach.call(document.querySelectorAll("button[data-copy]"), function (b) {
+    var input = el(b.dataset.copy);
+    if (input) cagnotteNameCopy(lang, b, input);
+  });
   function copy(button) {
     cagnotteCopy(el(button.dataset.copy), function () { button.dataset.copied = "1"; notice(T.copied, false); });
   }
@@ -2059,10 +2106,10 @@
     cagnotteReport(r, campaign, lang, money, when);
   }
   el("make-report").addEventListener("click", function () {
-    var b = el("make-report");
-    b.disabled = true;
-    api("GET", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/report" + (zone ? "?tz=" + encodeURIComponent(zone) : ""))
-      .then(renderReport).catch(fail).then(function () { b.disabled = false; });
+    cagnotteBusy(el("make-report"), function () {
+      return api("GET", "/api/v1/campaigns/" + encodeURIComponent(currentId) + "/report" + (zone ? "?tz=" + encodeURIComponent(zone) : ""))
+        .then(renderReport);
+    }).catch(fail);
   });
   // The provider's export checked against the donations (shared.js); another
   // campaign's comparison is not this one's.

@@ -74,7 +74,7 @@
       help_manual: "Modération\u00a0: validation manuelle. Un texte ne passe à l'antenne qu'une fois validé. Les montants comptent tout de suite.",
       onAirAt: function (t) { return "à l'antenne à " + t; },
       st_current: "en direct", st_upcoming: "à venir", st_past: "terminé", st_unscheduled: "non programmé", st_cancelled: "annulé",
-      words_default: "Liste par défaut", copied: "Copié\u00a0!",
+      words_default: "Liste par défaut", copied: "Copié\u00a0!", thanksText: "Le message de remerciement",
       rotateWarn: "L'ancien lien d'overlay cesse aussitôt de fonctionner, dans OBS aussi\u00a0: cliquez de nouveau pour confirmer.",
       rotated: "Nouveau lien d'overlay créé\u00a0: collez-le dans la source navigateur d'OBS.",
       rotateHostWarn: "L'ancien lien de cet espace cesse aussitôt de fonctionner\u00a0: cliquez de nouveau pour confirmer.",
@@ -149,7 +149,7 @@
       help_manual: "Moderation: manual approval. A text goes on air only once approved. Amounts count at once.",
       onAirAt: function (t) { return "on air at " + t; },
       st_current: "live now", st_upcoming: "upcoming", st_past: "over", st_unscheduled: "not scheduled", st_cancelled: "cancelled",
-      words_default: "Default list", copied: "Copied!",
+      words_default: "Default list", copied: "Copied!", thanksText: "The thank-you message",
       rotateWarn: "The old overlay link stops working at once, in OBS too: click again to confirm.",
       rotated: "New overlay link made: paste it into OBS's browser source.",
       rotateHostWarn: "The old link to this page stops working at once: click again to confirm.",
@@ -283,7 +283,7 @@
       : m.mode === "delay" ? T.help_delay(m.delay_seconds) : T.help_off;
     var form = el("moderation-form");
     // A form being edited is not overwritten by a reload.
-    if (form.contains(document.activeElement) || form.dataset.dirty) return;
+    if (form.dataset.dirty) return;
     form.elements.mode.value = m.mode;
     form.elements.delay_seconds.value = m.delay_seconds;
     form.elements.links.checked = m.links;
@@ -295,16 +295,37 @@
     el("moderation-form").addEventListener(type, function () { el("moderation-form").dataset.dirty = "1"; });
   });
 
-  // Buttons armed by a first click, by action and id, so a redraw keeps them armed.
+  // Buttons armed by a first click, by action and id, so a redraw keeps them
+  // armed. With `context` (a donation's donor and amount, a poll's question),
+  // a button's name says which row it acts on: "Masquer le nom — Zoé, 37,50 €".
   var armed = {};
-  function button(act, id, label) {
-    var b = make("button", "small", armed[act + " " + id] ? T.confirm : label);
+  function button(act, id, label, context) {
+    var b = make("button", "small", label);
     b.type = "button";
     b.dataset.act = act;
     b.dataset.id = id;
-    if (armed[act + " " + id]) b.dataset.armed = "1";
+    if (context) b.setAttribute("aria-label", label + " — " + context);
+    if (armed[act + " " + id]) cagnotteArm(b, T.confirm);
     return b;
   }
+  function donationName(d) {
+    return (d.donor_name || T.anonymous) + ", " + money(d.amount);
+  }
+  // A first click taken back: Escape, or the focus gone to another control.
+  cagnotteDisarming(body, function (b) {
+    if (b.dataset.act) {
+      delete armed[b.dataset.act + " " + b.dataset.id];
+      cagnotteUnarm(b);
+    } else if (b.id === "start-live" || b.id === "end-live") {
+      delete armed[b.id];
+      cagnotteUnarm(b);
+    } else if (b.dataset.label) {
+      cagnotteUnarm(b, b.dataset.label);
+    } else {
+      return;
+    }
+    notice("", false);
+  });
 
   var PENDING_SHOWN = 20;
   function renderPending() {
@@ -328,9 +349,10 @@
         li.appendChild(document.createTextNode(" "));
         // Whatever the mode now: a text held before moderation was turned off
         // (or put on a delay) waits for it.
-        li.appendChild(button("approve", d.id, T.approve));
-        if (d.message_text) li.appendChild(button("hide-message", d.id, T.hideMessage));
-        if (d.donor_name && !d.anonymous) li.appendChild(button("hide-donor", d.id, T.hideDonor));
+        var who = donationName(d);
+        li.appendChild(button("approve", d.id, T.approve, who));
+        if (d.message_text) li.appendChild(button("hide-message", d.id, T.hideMessage, who));
+        if (d.donor_name && !d.anonymous) li.appendChild(button("hide-donor", d.id, T.hideDonor, who));
         ul.appendChild(li);
       });
       if (list.length > PENDING_SHOWN) ul.appendChild(make("li", "help more-pending", T.morePending(list.length - PENDING_SHOWN)));
@@ -365,13 +387,15 @@
         tr.appendChild(make("td", "num amount", money(d.amount)));
         cagnotteStatusCell(tr, status, d, T);
         var acts = make("td", "actions");
-        if (d.moderation === "pending") acts.appendChild(button("approve", d.id, T.approve));
-        if (d.donor_name && !d.anonymous && !d.donor_hidden) acts.appendChild(button("hide-donor", d.id, T.hideDonor));
-        if (d.message_text && !d.message_hidden) acts.appendChild(button("hide-message", d.id, T.hideMessage));
+        var who = donationName(d);
+        var add = function (act, label) { acts.appendChild(button(act, d.id, label, who)); };
+        if (d.moderation === "pending") add("approve", T.approve);
+        if (d.donor_name && !d.anonymous && !d.donor_hidden) add("hide-donor", T.hideDonor);
+        if (d.message_text && !d.message_hidden) add("hide-message", T.hideMessage);
         // A hiding undone: the name or the words back on air.
-        if (d.donor_name && !d.anonymous && d.donor_hidden) acts.appendChild(button("show-donor", d.id, T.showDonor));
-        if (d.message_text && d.message_hidden) acts.appendChild(button("show-message", d.id, T.showMessage));
-        if (!d.refunded && d.moderation !== "pending" && !moderator()) acts.appendChild(button("replay", d.id, T.replay));
+        if (d.donor_name && !d.anonymous && d.donor_hidden) add("show-donor", T.showDonor);
+        if (d.message_text && d.message_hidden) add("show-message", T.showMessage);
+        if (!d.refunded && d.moderation !== "pending" && !moderator()) add("replay", T.replay);
         tr.appendChild(acts);
         tb.appendChild(tr);
       });
@@ -384,18 +408,20 @@
     var b = ev.target.closest("button[data-act]");
     // The rewards' buttons are the rewards box's own (shared.js).
     if (!b || b.closest("#reward-box")) return;
+    // A click while its last request is on its way does nothing more (the
+    // button keeps the focus meanwhile).
+    if (cagnotteIsBusy(b)) return;
     var path = "/api/v1/donations/" + encodeURIComponent(b.dataset.id);
     if (b.dataset.act === "replay") {
-      b.disabled = true;
-      api("POST", path + "/replay").then(function () { notice(T.replayed, false); }).catch(fail)
-        .then(function () { b.disabled = false; });
+      cagnotteBusy(b, function () {
+        return api("POST", path + "/replay").then(function () { notice(T.replayed, false); });
+      }).catch(fail);
       return;
     }
     var own = "/api/v1/lives/" + encodeURIComponent(liveId);
     // Five more minutes, in one click: a challenge's, a poll's.
     var lengthen = function (what, minutes, said) {
-      b.disabled = true;
-      changeOnAir(what, b.dataset.id, { minutes: minutes }, said).catch(function (e) { b.disabled = false; fail(e); });
+      cagnotteBusy(b, function () { return changeOnAir(what, b.dataset.id, { minutes: minutes }, said); }).catch(fail);
     };
     var challenge = challenges.filter(function (m) { return m.id === b.dataset.id; })[0];
     if (b.dataset.act === "edit-challenge" && challenge) { challengeEdit.edit(challenge); return; }
@@ -410,23 +436,22 @@
       return;
     }
     if (!cagnotteSecondClick(armed, b.dataset.act + " " + b.dataset.id, b, T.confirm)) return;
-    b.disabled = true;
     var act = b.dataset.act;
     var done = act === "approve" ? T.approved : act === "cancel-challenge" ? T.challengeCancelled
       : act === "remove-milestone" ? T.milestoneRemoved : act === "close-poll" ? T.pollClosed
       : act === "remove-moderator" ? T.moderatorRemoved
       : act.indexOf("show-") === 0 ? T.shownDone : T.hiddenDone;
-    var call = act === "approve" ? api("POST", path + "/approve")
-      : act === "cancel-challenge" ? api("DELETE", own + "/challenges/" + encodeURIComponent(b.dataset.id))
-      : act === "remove-milestone" ? api("DELETE", own + "/milestones/" + encodeURIComponent(b.dataset.id))
-      : act === "remove-moderator" ? api("DELETE", own + "/moderators/" + encodeURIComponent(b.dataset.id))
-      : act === "close-poll" ? api("POST", own + "/polls/" + encodeURIComponent(b.dataset.id) + "/close")
-      : act === "show-donor" || act === "show-message" ? api("POST", path + "/show", act === "show-donor" ? { donor: true } : { message: true })
-      : api("POST", path + "/hide", act === "hide-donor" ? { donor: true } : { message: true });
-    call.then(function () { notice(done, false); return load(); }).catch(function (e) {
-      b.disabled = false;
-      fail(e);
-    });
+    // The page drawn again after it, the focus stays on this row, else goes
+    // to the next one (cagnotteRedraw).
+    cagnotteBusy(b, function () {
+      return act === "approve" ? api("POST", path + "/approve")
+        : act === "cancel-challenge" ? api("DELETE", own + "/challenges/" + encodeURIComponent(b.dataset.id))
+        : act === "remove-milestone" ? api("DELETE", own + "/milestones/" + encodeURIComponent(b.dataset.id))
+        : act === "remove-moderator" ? api("DELETE", own + "/moderators/" + encodeURIComponent(b.dataset.id))
+        : act === "close-poll" ? api("POST", own + "/polls/" + encodeURIComponent(b.dataset.id) + "/close")
+        : act === "show-donor" || act === "show-message" ? api("POST", path + "/show", act === "show-donor" ? { donor: true } : { message: true })
+        : api("POST", path + "/hide", act === "hide-donor" ? { donor: true } : { message: true });
+    }).then(function () { notice(done, false); return load(); }).catch(fail);
   });
 
   // A new overlay link, in two clicks: the first says that the old one stops.
@@ -434,17 +459,16 @@
   function rotation(id, what, warn, done) {
     el(id).addEventListener("click", function () {
       var b = el(id);
+      if (cagnotteIsBusy(b)) return;
       if (!b.dataset.armed) {
-        b.dataset.armed = "1";
-        b.textContent = T.confirm;
+        cagnotteArm(b, T.confirm);
         notice(warn, false);
         return;
       }
-      delete b.dataset.armed;
-      b.textContent = b.dataset.label;
-      b.disabled = true;
-      api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/rotate", what).then(done)
-        .catch(fail).then(function () { b.disabled = false; });
+      cagnotteUnarm(b, b.dataset.label);
+      cagnotteBusy(b, function () {
+        return api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/rotate", what).then(done);
+      }).catch(fail);
     });
   }
   rotation("rotate-overlay", { overlay_token: true }, T.rotateWarn, function (v) {
@@ -504,7 +528,10 @@
     (lang === "en" ? "&lang=en" : ""), body.dataset.host);
   [["copy-overlay", "overlay-url"], ["copy-follow", "follow-url"], ["copy-public", "public-follow"], ["copy-dock", "dock-url"],
    ["copy-embed", "embed-code"], ["copy-host", "host-url"], ["copy-moderator", "moderator-url"],
-   ["copy-moderator-added", "moderator-added-url"]].forEach(function (p) {
+   ["copy-moderator-added", "moderator-added-url"], ["copy-thanks", "thanks-text"]].forEach(function (p) {
+    // Its name says what it copies ("Copier : Lien du dock"), not only "Copier".
+    cagnotteNameCopy(lang, el(p[0]), el(p[1]), p[0] === "copy-thanks" ? T.thanksText : undefined);
+    if (p[0] === "copy-thanks") return;
     el(p[0]).addEventListener("click", function () {
       cagnotteCopy(el(p[1]), function () { notice(T.copied, false); });
     });
@@ -834,34 +861,35 @@
       .then(function (r) { return r.ok ? r.text() : ""; })
       .then(function (text) { if (text) el("thanks-text").value = text; }, function () { /* the next change */ });
   }
+  el("thanks-text").setAttribute("aria-label", T.thanksText);
   el("copy-thanks").addEventListener("click", function () {
     var b = el("copy-thanks");
-    cagnotteCopy(el("thanks-text"), function () { b.textContent = T.copied; });
+    cagnotteCopy(el("thanks-text"), function () {
+      b.textContent = T.copied;
+      b.setAttribute("aria-label", cagnotteWhatCopied(lang, T.copied, T.thanksText));
+    });
   });
 
   // A quarter of an hour, half an hour or an hour more, in one click, while on air.
   el("extend-live").addEventListener("click", function (e) {
     var b = e.target.closest("button[data-minutes]");
-    if (!b) return;
-    b.disabled = true;
-    api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/extend", { minutes: parseInt(b.dataset.minutes, 10) })
-      .then(function (l) { notice(T.liveExtended(hour(l.ends_at)), false); return load(); })
-      .catch(fail)
-      .then(function () { b.disabled = false; });
+    if (!b || cagnotteIsBusy(b)) return;
+    cagnotteBusy(b, function () {
+      return api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + "/extend", { minutes: parseInt(b.dataset.minutes, 10) })
+        .then(function (l) { notice(T.liveExtended(hour(l.ends_at)), false); return load(); });
+    }).catch(fail);
   });
 
   // Two clicks each: a start is announced to the community's channels.
   [["start-live", "/start", T.liveStarted], ["end-live", "/end", T.liveEnded]].forEach(function (a) {
     var b = el(a[0]), label = b.textContent;
     b.addEventListener("click", function () {
-      if (!cagnotteSecondClick(armed, a[0], b, T.confirm)) return;
-      delete b.dataset.armed;
-      b.textContent = label;
-      b.disabled = true;
-      api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + a[1])
-        .then(function () { notice(a[2], false); return load(); })
-        .catch(fail)
-        .then(function () { b.disabled = false; });
+      if (cagnotteIsBusy(b) || !cagnotteSecondClick(armed, a[0], b, T.confirm)) return;
+      cagnotteUnarm(b, label);
+      cagnotteBusy(b, function () {
+        return api("POST", "/api/v1/lives/" + encodeURIComponent(liveId) + a[1])
+          .then(function () { notice(a[2], false); return load(); });
+      }).catch(fail);
     });
   });
 
@@ -888,6 +916,7 @@
         f.reset();
         el("moderator-added").hidden = false;
         el("moderator-added-label").textContent = T.moderatorLinkOf(v.name);
+        cagnotteNameCopy(lang, el("copy-moderator-added"), el("moderator-added-url"));
         el("moderator-added-url").value = cagnotteHostLink(v.moderator_url, lang);
         notice(T.moderatorAdded(v.name), false);
         return load();
@@ -920,7 +949,6 @@
     api("PUT", "/api/v1/lives/" + encodeURIComponent(liveId) + "/moderation", m).then(function (v) {
       moderation = v;
       delete f.dataset.dirty;
-      if (document.activeElement && f.contains(document.activeElement)) document.activeElement.blur();
       renderModeration();
       renderPending();
       notice(T.saved, false);
@@ -972,8 +1000,9 @@
   function loadOverlays() {
     if (!key || document.hidden || moderator()) return;
     api("GET", "/api/v1/lives/" + encodeURIComponent(liveId) + "/connections").then(function (v) {
-      var p = el("overlays");
-      p.textContent = T.overlays(v.overlays);
+      // Said again only when it changes: the line is read out at each change.
+      var p = el("overlays"), said = T.overlays(v.overlays);
+      if (p.textContent !== said) p.textContent = said;
       p.dataset.connected = v.overlays ? "1" : "";
     }).catch(function () { /* shown again at the next look */ });
   }

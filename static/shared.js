@@ -283,12 +283,93 @@ function cagnotteSecondClick(armed, key, b, confirmText) {
   "use strict";
   if (!b.dataset.armed) {
     armed[key] = true;
-    b.dataset.armed = "1";
-    b.textContent = confirmText;
+    cagnotteArm(b, confirmText);
     return false;
   }
   delete armed[key];
   return true;
+}
+
+// Arms `b` (`data-armed`): it reads `confirmText`, and its name still says
+// what it confirms ("Confirmer ? Rembourser — Zoé, 37,50 €").
+function cagnotteArm(b, confirmText) {
+  "use strict";
+  if (b.dataset.armed) return;
+  var named = b.getAttribute("aria-label");
+  b.cagnotteWas = { text: b.textContent, label: named };
+  b.dataset.armed = "1";
+  b.textContent = confirmText;
+  b.setAttribute("aria-label", confirmText + " " + (named || b.cagnotteWas.text));
+}
+// Takes back `b`'s first click: it reads `text`, else what it read before.
+function cagnotteUnarm(b, text) {
+  "use strict";
+  delete b.dataset.armed;
+  var was = b.cagnotteWas;
+  b.cagnotteWas = null;
+  if (text !== undefined) b.textContent = text;
+  else if (was) b.textContent = was.text;
+  if (was && was.label) b.setAttribute("aria-label", was.label);
+  else if (was) b.removeAttribute("aria-label");
+}
+// Escape on an armed button of `root`, or the focus going from it to another
+// control, takes its first click back: `disarm(b)` forgets it and puts the
+// button back as it was.
+function cagnotteDisarming(root, disarm) {
+  "use strict";
+  root.addEventListener("keydown", function (ev) {
+    var b = ev.target;
+    if (ev.key !== "Escape" || !b.dataset || !b.dataset.armed) return;
+    ev.preventDefault();
+    disarm(b);
+  });
+  root.addEventListener("focusout", function (ev) {
+    var b = ev.target;
+    if (b.dataset && b.dataset.armed && ev.relatedTarget && ev.relatedTarget !== b) disarm(b);
+  });
+}
+
+// Runs `request()` (a promise) for the button `b` unless its last one is still
+// on its way: meanwhile the button says it is busy (`aria-disabled`) and
+// keeps the focus, which a disabled button would drop to the page's body.
+// Answers the request's promise (when `b` was busy, one kept without sending
+// anything: "busy").
+function cagnotteBusy(b, request) {
+  "use strict";
+  if (b.getAttribute("aria-disabled") === "true") return Promise.resolve("busy");
+  b.setAttribute("aria-disabled", "true");
+  b.dataset.busy = "1";
+  var done = function () {
+    b.removeAttribute("aria-disabled");
+    delete b.dataset.busy;
+  };
+  var run = Promise.resolve().then(request);
+  run.then(done, done);
+  return run;
+}
+// Whether `b`'s request is on its way (`cagnotteBusy`).
+function cagnotteIsBusy(b) {
+  "use strict";
+  return b.getAttribute("aria-disabled") === "true";
+}
+
+// A copy button's name, saying what it copies: "Copier\u00a0: Lien du dock".
+function cagnotteWhatCopied(lang, copy, what) {
+  "use strict";
+  return copy + (lang === "en" ? ": " : "\u00a0: ") + what;
+}
+// Names the copy button `button` by the label of the field `input` it copies
+// (the label's own words, not the field's), else by `what`.
+function cagnotteNameCopy(lang, button, input, what) {
+  "use strict";
+  var label = input.closest("label"), text = "";
+  if (label) {
+    Array.prototype.forEach.call(label.childNodes, function (n) {
+      if (!(n.classList && n.classList.contains("copy-row"))) text += n.textContent;
+    });
+  }
+  text = text.replace(/\s+/g, " ").trim() || what || "";
+  if (text) button.setAttribute("aria-label", cagnotteWhatCopied(lang, button.textContent.trim(), text));
 }
 
 // Copies an input's text to the clipboard (selecting it where the clipboard
@@ -392,29 +473,35 @@ function cagnotteModerators(ul, list, labels, when, button) {
   });
 }
 
-// A donation's row as the organisers' table and the charity's show it, but
-// for its actions: when, the live's host, the donor and message
-// (`cagnotteTextCells`), the amount (a part given back in a badge), what was
-// matched and its state (also the row's `data-status`); `money(minor)`,
-// `when(iso)` and `labels` (`partRefunded`, `st_…` and `cagnotteTextCells`'s).
 // Redraws `box` (a list, a table's body) with what `fill(copy)` puts into an
 // empty copy of it, keeping each row already drawn whose elements are the
 // same but for their texts (found by its `data-id`, else by its place): a
 // page redrawn at every gift or every second does not swap a button under the
 // pointer for its double, which loses a click pressed on one and released on
-// the other. The copy's `drawnIn` is `box`, whose table `fill` may read.
+// the other. A row kept is never moved (moving a node takes its focus away):
+// a changed row takes the place of the one it replaces, rows gone are taken
+// out first, and new ones are put between those kept. When the focus was in a
+// row that is drawn anew or taken out, it goes to the same control of the row
+// drawn anew, else to the first control of the next row (else of the one
+// before), else to the list's heading. The copy's `drawnIn` is `box`, whose
+// table `fill` may read.
 function cagnotteRedraw(box, fill) {
   "use strict";
   var next = box.cloneNode(false);
   next.drawnIn = box;
   fill(next);
   function key(n, i) { return n.nodeType === 1 && n.dataset.id ? "id:" + n.dataset.id : "at:" + i; }
+  // A button busy with its request (`cagnotteBusy`) is the same button.
+  function attrs(a) {
+    return Array.prototype.filter.call(a.attributes, function (x) { return x.name !== "aria-disabled" && x.name !== "data-busy"; });
+  }
   function same(a, b) {
     if (a.nodeType !== b.nodeType || a.nodeName !== b.nodeName || a.childNodes.length !== b.childNodes.length) return false;
     if (a.nodeType === 1) {
-      if (a.attributes.length !== b.attributes.length) return false;
-      for (var i = 0; i < a.attributes.length; i++) {
-        if (b.getAttribute(a.attributes[i].name) !== a.attributes[i].value) return false;
+      var mine = attrs(a);
+      if (mine.length !== attrs(b).length) return false;
+      for (var i = 0; i < mine.length; i++) {
+        if (b.getAttribute(mine[i].name) !== mine[i].value) return false;
       }
       if ("value" in a && a.value !== b.value || a.checked !== b.checked) return false;
     }
@@ -425,36 +512,158 @@ function cagnotteRedraw(box, fill) {
     if (a.nodeType === 3) { if (a.nodeValue !== b.nodeValue) a.nodeValue = b.nodeValue; return; }
     for (var k = 0; k < a.childNodes.length; k++) texts(a.childNodes[k], b.childNodes[k]);
   }
+  // Where the focus is, by its row and its control, to find it again.
+  var focus = cagnotteFocusSpot(box);
   var old = {};
   Array.prototype.forEach.call(box.childNodes, function (n, i) { old[key(n, i)] = n; });
   // A list that holds its new rows (`cagnotteHoldNew`), under a mouse pointer
-  // already on one of its rows: they wait until the pointer leaves, so that
-  // the row under it stays the one it was put on.
-  var hold = !!box.cagnotteMouse && !!box.querySelector("[data-id]:hover");
+  // already on one of its rows or while the focus is in it: they wait until
+  // the pointer or the focus leaves, so that the row under it stays the one
+  // it was put on and the focused one stays in sight.
+  var hold = !!box.cagnotteHeld && (!!box.cagnotteMouse && !!box.querySelector("[data-id]:hover") ||
+    box.contains(document.activeElement) && document.activeElement !== box);
   // Only those that would come before the first row already drawn: rows added
   // below it ("Afficher 20 de plus") move nothing.
-  var held = 0, at = 0, below = false;
+  var held = 0, below = false, want = [];
   Array.prototype.slice.call(next.childNodes).forEach(function (n, i) {
-    var k = key(n, i), o = old[k], want = n;
+    var k = key(n, i), o = old[k];
     if (hold && !below && k.indexOf("id:") === 0 && !o) { held++; return; }
     if (o) below = true;
-    if (o && same(o, n)) { texts(o, n); want = o; }
     delete old[k];
-    if (box.childNodes[at] !== want) box.insertBefore(want, box.childNodes[at] || null);
-    at++;
+    if (!o) { want.push(n); return; }
+    if (same(o, n)) { texts(o, n); want.push(o); return; }
+    // Drawn anew where it was.
+    box.replaceChild(n, o);
+    want.push(n);
   });
-  while (box.childNodes.length > at) box.removeChild(box.lastChild);
+  Object.keys(old).forEach(function (k) { box.removeChild(old[k]); });
+  // The rows kept stay where they are if they keep their order (as rows do);
+  // else only those out of the longest run in order are moved.
+  var stay = cagnotteInOrder(want, box);
+  var at = null;
+  for (var w = want.length - 1; w >= 0; w--) {
+    if (!stay[w] && (want[w].nextSibling !== at || want[w].parentNode !== box)) box.insertBefore(want[w], at);
+    at = want[w];
+  }
   if (box.cagnotteHeld !== undefined) {
     box.cagnotteFill = fill;
     box.cagnotteHeld(held);
   }
+  cagnotteFocusBack(focus);
+}
+
+// Which of the nodes `want` already in `box` may stay where they are: the
+// longest run of them already in the wanted order (by index in `want`).
+function cagnotteInOrder(want, box) {
+  "use strict";
+  var place = new Map();
+  Array.prototype.forEach.call(box.childNodes, function (n, i) { place.set(n, i); });
+  // Patience sorting over the places of the nodes in `box`.
+  var tails = [], prev = [];
+  want.forEach(function (n, w) {
+    if (!place.has(n)) return;
+    var p = place.get(n), lo = 0, hi = tails.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (place.get(want[tails[mid]]) < p) lo = mid + 1; else hi = mid; }
+    prev[w] = lo > 0 ? tails[lo - 1] : -1;
+    tails[lo] = w;
+  });
+  var stay = {};
+  for (var w = tails.length ? tails[tails.length - 1] : -1; w >= 0; w = prev[w]) stay[w] = true;
+  return stay;
+}
+
+// Where the focus is in `box`: its row (a child of `box`, by its `data-id`),
+// which control of the row (its `data-act`, `data-claim`, name or id, and its
+// place among the row's controls), and the rows around it; null when the
+// focus is elsewhere.
+function cagnotteFocusSpot(box) {
+  "use strict";
+  var at = document.activeElement;
+  if (!at || at === box || !box.contains(at)) return null;
+  var row = at;
+  while (row.parentNode !== box) row = row.parentNode;
+  var controls = cagnotteControls(row);
+  var ids = function (from, step) {
+    var out = [];
+    for (var n = from[step]; n; n = n[step]) if (n.dataset && n.dataset.id) out.push(n.dataset.id);
+    return out;
+  };
+  return {
+    box: box, node: at, row: row.dataset && row.dataset.id, what: cagnotteControlKey(at),
+    place: controls.indexOf(at), next: ids(row, "nextElementSibling"), prev: ids(row, "previousElementSibling")
+  };
+}
+var CAGNOTTE_CONTROLS = "button:not([hidden]), input:not([type=hidden]), select, textarea, a[href], [tabindex]:not([tabindex='-1'])";
+function cagnotteControls(row) {
+  "use strict";
+  return Array.prototype.filter.call(row.querySelectorAll(CAGNOTTE_CONTROLS), function (n) {
+    return !n.disabled && n.getClientRects().length > 0;
+  });
+}
+function cagnotteControlKey(n) {
+  "use strict";
+  var d = n.dataset || {};
+  return d.act ? "act:" + d.act : d.claim ? "claim:" + d.claim : n.name ? "name:" + n.name : n.id ? "id:" + n.id : "";
+}
+
+// Puts the focus back where `spot` (`cagnotteFocusSpot`) says, when it fell
+// out of its list (to the page's body): the same control of its row drawn
+// anew (else the one at its place in the row), else the first control of the
+// next row with one, else of the row before, else the list's heading.
+function cagnotteFocusBack(spot) {
+  "use strict";
+  if (!spot) return;
+  var at = document.activeElement;
+  if (at && at !== document.body && at !== document.documentElement && at.isConnected) return;
+  var box = spot.box;
+  var row = function (id) {
+    return Array.prototype.filter.call(box.children, function (n) { return n.dataset && n.dataset.id === id; })[0];
+  };
+  var first = function (ids) {
+    for (var i = 0; i < ids.length; i++) {
+      var r = row(ids[i]), c = r && cagnotteControls(r)[0];
+      if (c) return c;
+    }
+    return null;
+  };
+  var target = null, mine = spot.row !== undefined && row(spot.row);
+  if (mine) {
+    var controls = cagnotteControls(mine);
+    // The same action, else its other half ("Masquer le nom" drawn again as
+    // "Réafficher le nom", "Ne plus proposer" as "Proposer à nouveau").
+    var other = spot.what.replace(/^act:(hide|show|close|reopen)-/, function (all, verb) {
+      return "act:" + { hide: "show", show: "hide", close: "reopen", reopen: "close" }[verb] + "-";
+    });
+    target = controls.filter(function (c) { return spot.what && cagnotteControlKey(c) === spot.what; })[0] ||
+      controls.filter(function (c) { return spot.what && cagnotteControlKey(c) === other; })[0] ||
+      controls[Math.min(spot.place, controls.length - 1)] || null;
+  }
+  target = target || first(spot.next) || first(spot.prev) || cagnotteHeading(box);
+  if (target) target.focus();
+}
+
+// The heading said before a list (its own, or its section's), focusable from
+// a script.
+function cagnotteHeading(box) {
+  "use strict";
+  for (var n = box; n && n !== document.body; n = n.parentNode) {
+    for (var s = n.previousElementSibling; s; s = s.previousElementSibling) {
+      if (/^H[1-6]$/.test(s.tagName) || s.tagName === "SUMMARY") {
+        if (s.tagName !== "SUMMARY" && !s.hasAttribute("tabindex")) s.tabIndex = -1;
+        return s;
+      }
+    }
+  }
+  return null;
 }
 
 // Makes `box` (a list drawn through `cagnotteRedraw`) hold its new rows while a
-// mouse pointer is on one of its rows: a gift coming at the moment a button is
-// clicked does not push another row under it. A line before `box`'s table (or
-// `box`) says how many wait (`words.heldNew`); they come when the pointer
-// leaves. Only for a mouse (a finger on a phone leaves no pointer behind).
+// mouse pointer is on one of its rows, or while the focus is in it: a gift
+// coming at the moment a button is clicked does not push another row under
+// it, nor a focused button out of sight. A line before `box`'s table (or
+// `box`) says how many wait (`words.heldNew`); they come when the pointer or
+// the focus leaves. Only for a mouse (a finger on a phone leaves no pointer
+// behind).
 function cagnotteHoldNew(box, words) {
   "use strict";
   var at = box.closest(".table-wrap") || box;
@@ -467,10 +676,18 @@ function cagnotteHoldNew(box, words) {
     line.hidden = !n;
     line.textContent = n ? words.heldNew(n) : "";
   };
+  var release = function () {
+    if (!line.hidden && box.cagnotteFill) cagnotteRedraw(box, box.cagnotteFill);
+  };
   box.addEventListener("pointermove", function (ev) { box.cagnotteMouse = ev.pointerType === "mouse"; });
   box.addEventListener("pointerleave", function () {
     box.cagnotteMouse = false;
-    if (!line.hidden && box.cagnotteFill) cagnotteRedraw(box, box.cagnotteFill);
+    release();
+  });
+  // The focus gone elsewhere in the page (not back into the list, as when a
+  // row drawn anew gives it back; a window left keeps its focused element).
+  box.addEventListener("focusout", function () {
+    setTimeout(function () { if (!box.contains(document.activeElement)) release(); }, 0);
   });
 }
 
@@ -483,6 +700,11 @@ function cagnotteDe(name) {
 // The payment providers as people name them.
 var cagnotteProviders = { stripe: "Stripe", helloasso: "HelloAsso", kofi: "Ko-fi", tiltify: "Tiltify", twitch: "Twitch Charity" };
 
+// A donation's row as the organisers' table and the charity's show it, but
+// for its actions: when, the live's host, the donor and message
+// (`cagnotteTextCells`), the amount (a part given back in a badge), what was
+// matched and its state (also the row's `data-status`); `money(minor)`,
+// `when(iso)` and `labels` (`partRefunded`, `st_…` and `cagnotteTextCells`'s).
 function cagnotteDonationRow(d, money, when, labels) {
   "use strict";
   var tr = document.createElement("tr");
@@ -542,7 +764,7 @@ var cagnotteListWords = {
     },
     showMore: function (n) { return "Afficher " + n + " de plus"; },
     heldNew: function (n) {
-      return (n > 1 ? n + " nouveaux dons arrivent" : "Un nouveau don arrive") + " quand la souris quitte la liste.";
+      return (n > 1 ? n + " nouveaux dons arrivent" : "Un nouveau don arrive") + " quand vous quittez la liste.";
     }
   },
   en: {
@@ -553,7 +775,7 @@ var cagnotteListWords = {
     },
     showMore: function (n) { return "Show " + n + " more"; },
     heldNew: function (n) {
-      return (n > 1 ? n + " new donations show" : "A new donation shows") + " when the pointer leaves the list.";
+      return (n > 1 ? n + " new donations show" : "A new donation shows") + " when you leave the list.";
     }
   }
 };
@@ -800,12 +1022,14 @@ function cagnotteRewards(o) {
         if (r.closed_at) line.appendChild(make("span", "badge", L.notOffered));
         if (!drafts[r.id]) {
           [["edit-reward", L.edit], r.closed_at ? ["reopen-reward", L.reopen]
-            : ["close-reward", armed[r.id] ? L.confirm : L.closeReward]].forEach(function (a) {
+            : ["close-reward", L.closeReward]].forEach(function (a) {
             var b = make("button", "small", a[1]);
             b.type = "button";
             b.dataset.act = a[0];
             b.dataset.id = r.id;
-            if (a[0] === "close-reward" && armed[r.id]) b.dataset.armed = "1";
+            // Which reward it acts on, for whoever hears the button alone.
+            b.setAttribute("aria-label", a[1] + " — " + r.title);
+            if (a[0] === "close-reward" && armed[r.id]) cagnotteArm(b, L.confirm);
             line.appendChild(document.createTextNode(" "));
             line.appendChild(b);
           });
@@ -871,6 +1095,7 @@ function cagnotteRewards(o) {
           tick.type = "checkbox";
           tick.checked = c.delivered;
           tick.dataset.claim = d.id;
+          tick.setAttribute("aria-label", L.claimDone + " — " + c.reward.title + ", " + (d.donor || L.someone) + ", " + o.money(d.amount));
           check.appendChild(tick);
           check.appendChild(document.createTextNode(" " + L.claimDone));
           li.appendChild(check);
@@ -957,17 +1182,20 @@ function cagnotteRewards(o) {
       show(rewards);
       return;
     }
+    if (act !== "close-reward" && act !== "reopen-reward" || cagnotteIsBusy(b)) return;
     if (act === "close-reward" && !cagnotteSecondClick(armed, id, b, L.confirm)) return;
-    if (act !== "close-reward" && act !== "reopen-reward") return;
-    b.disabled = true;
     var verb = act === "close-reward" ? "/close" : "/reopen";
-    o.request("POST", path + "/" + encodeURIComponent(id) + verb).then(function (r) {
-      o.said(act === "close-reward" ? L.rewardClosed : L.rewardReopened("#" + r.tag), false);
-      return changed();
-    }).catch(function (e) {
-      b.disabled = false;
-      o.fail(e);
-    });
+    cagnotteBusy(b, function () {
+      return o.request("POST", path + "/" + encodeURIComponent(id) + verb).then(function (r) {
+        o.said(act === "close-reward" ? L.rewardClosed : L.rewardReopened("#" + r.tag), false);
+        return changed();
+      });
+    }).catch(o.fail);
+  });
+  // Escape, or the focus going elsewhere, takes back a first click on "Ne plus proposer".
+  cagnotteDisarming(part("list"), function (b) {
+    delete armed[b.dataset.id];
+    cagnotteUnarm(b);
   });
   // A reward's new terms: its claims stay; the form stays as typed when refused.
   part("list").addEventListener("submit", function (ev) {
@@ -987,21 +1215,25 @@ function cagnotteRewards(o) {
     }).catch(o.fail);
   });
   // "Fait": the claim given (the portrait drawn), or back to do when unticked.
+  // A box whose change is on its way is not ticked again meanwhile (it keeps the focus).
+  part("claims").addEventListener("click", function (ev) {
+    var tick = ev.target;
+    if (tick.dataset && tick.dataset.claim && cagnotteIsBusy(tick)) ev.preventDefault();
+  });
   part("claims").addEventListener("change", function (ev) {
     var tick = ev.target;
     if (!tick.dataset || !tick.dataset.claim) return;
     var delivered = tick.checked;
-    tick.disabled = true;
-    o.request("PUT", path + "/claims/" + encodeURIComponent(tick.dataset.claim), { delivered: delivered })
-      .then(function () {
-        o.said(delivered ? L.markedDone : L.markedTodo, false);
-        return changed();
-      })
-      .catch(function (e) {
-        tick.checked = !delivered;
-        tick.disabled = false;
-        o.fail(e);
-      });
+    cagnotteBusy(tick, function () {
+      return o.request("PUT", path + "/claims/" + encodeURIComponent(tick.dataset.claim), { delivered: delivered })
+        .then(function () {
+          o.said(delivered ? L.markedDone : L.markedTodo, false);
+          return changed();
+        });
+    }).catch(function (e) {
+      tick.checked = !delivered;
+      o.fail(e);
+    });
   });
   // A new reward; the form keeps what was typed when it is refused.
   part("form").addEventListener("submit", function (ev) {
@@ -1037,16 +1269,18 @@ function cagnotteChatCommands(tbody, path, lang, labels) {
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* UTC then */ }
   tbody.textContent = "";
   var base = location.origin + path + (path.indexOf("?") < 0 ? "?" : "&");
-  // A command's Nightbot line in a read-only field, with its copy button.
-  function copyRow(id) {
+  // A command's Nightbot line in a read-only field named `name`, with its copy button.
+  function copyRow(id, name) {
     var row = document.createElement("span");
     row.className = "copy-row";
     var input = document.createElement("input");
     input.readOnly = true;
     input.id = id;
+    input.setAttribute("aria-label", name);
     var copy = document.createElement("button");
     copy.type = "button";
     copy.textContent = labels.copy;
+    copy.setAttribute("aria-label", cagnotteWhatCopied(lang, labels.copy, name));
     copy.addEventListener("click", function () { cagnotteCopy(input, function () { copy.textContent = labels.copied; }); });
     row.appendChild(input);
     row.appendChild(copy);
@@ -1072,7 +1306,7 @@ function cagnotteChatCommands(tbody, path, lang, labels) {
     var url = base + "say=" + n[1] + "&lang=" + lang +
       ((n[1] === "next" || n[1] === "match") && zone ? "&tz=" + encodeURIComponent(zone) : "");
     var cell = td("url"), said = td("chat-answer");
-    var row = copyRow("chat-command-" + i);
+    var row = copyRow("chat-command-" + i, (lang === "en" ? "Nightbot line for " : "Ligne Nightbot pour ") + n[0]);
     row.firstChild.value = "!addcom " + n[0] + " $(urlfetch " + url + ")";
     cell.appendChild(row);
     line(document.createElement("tr"), [td(null, n[0]), cell, said]);
@@ -1082,23 +1316,23 @@ function cagnotteChatCommands(tbody, path, lang, labels) {
   // it may say; what it answers follows the typing.
   var words = lang === "en"
     ? { name: "!fundraiser", text: "{total} raised for {charity}, {percent}% of the goal! Donate: {link}",
-      own: "Your own sentence", fields: "Its fields: " }
+      own: "Your own sentence", ownName: "Your command's name", ownLine: "Nightbot line of your command", fields: "Its fields: " }
     : { name: "!collecte", text: "Déjà {total} pour {charity}, {percent}\u00a0% de l'objectif\u00a0! Pour donner\u00a0: {link}",
-      own: "Votre phrase", fields: "Ses champs\u00a0: " };
+      own: "Votre phrase", ownName: "Nom de votre commande", ownLine: "Ligne Nightbot de votre commande", fields: "Ses champs\u00a0: " };
   var tr = document.createElement("tr");
   tr.id = "chat-own";
   var nameCell = td(), cell = td("url"), said = td("chat-answer");
   var name = document.createElement("input");
   name.name = "command";
   name.value = tbody.ownName || words.name;
-  name.setAttribute("aria-label", words.own);
+  name.setAttribute("aria-label", words.ownName);
   nameCell.appendChild(name);
   var text = document.createElement("input");
   text.name = "text";
   text.maxLength = 400;
   text.value = tbody.ownText || words.text;
   text.setAttribute("aria-label", words.own);
-  var row = copyRow("chat-command-own");
+  var row = copyRow("chat-command-own", words.ownLine);
   var help = document.createElement("p");
   help.className = "help";
   help.textContent = words.fields + ["total", "raised", "matched", "donations", "goal", "percent", "left", "charity",
@@ -1408,7 +1642,7 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
     if (counter) {
       var all = document.getElementById("reconcile-all");
       all.hidden = !(platform && r.missing.length > 1);
-      all.disabled = false;
+      all.removeAttribute("aria-disabled");
       delete all.dataset.armed;
       all.textContent = W.countAll(r.missing.length);
     }
@@ -1491,7 +1725,8 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
   function countOne(m, platform, b) {
     var live = document.querySelector("#reconcile-live select").value || m.live_id;
     if (!live) return Promise.resolve("nolive");
-    b.disabled = true;
+    // Busy, then done: the button keeps the focus (a disabled one drops it).
+    b.setAttribute("aria-disabled", "true");
     return counter.count(m, platform, live, document.getElementById("reconcile-shown").checked).then(function () {
       b.textContent = W.counted;
       b.dataset.done = "1";
@@ -1502,7 +1737,7 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
         b.dataset.done = "1";
         return "already";
       }
-      b.disabled = false;
+      b.removeAttribute("aria-disabled");
       b.textContent = W.countIt;
       throw err;
     });
@@ -1513,6 +1748,7 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
     b.type = "button";
     if (!platform) { b.disabled = true; b.title = W.needPlatform; return b; }
     b.addEventListener("click", function () {
+      if (cagnotteIsBusy(b)) return;
       if (!b.dataset.armed) { b.dataset.armed = "1"; b.textContent = W.confirm; return; }
       delete b.dataset.armed;
       b.textContent = W.countIt;
@@ -1524,9 +1760,10 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
   // Every missing payment counted, one after the other (two clicks): a
   // webhook that failed for an evening (a secret pasted wrong) leaves many.
   function countAll(b) {
+    if (cagnotteIsBusy(b)) return;
     if (!b.dataset.armed) { b.dataset.armed = "1"; b.textContent = W.confirm; return; }
     delete b.dataset.armed;
-    b.disabled = true;
+    b.setAttribute("aria-disabled", "true");
     var buttons = Array.prototype.filter.call(
       document.querySelectorAll("#reconcile-table tr[data-kind=missing] button"),
       function (x) { return x.countOne && !x.dataset.done; });
@@ -1537,7 +1774,7 @@ function cagnotteReconcileForm(lang, campaignId, send, money, when, fail, counte
       cagnotteNotice(W.countedAll(tally.counted, tally.already, tally.nolive), false);
       b.hidden = true;
     }, function (err) {
-      b.disabled = false;
+      b.removeAttribute("aria-disabled");
       b.textContent = W.countAll(buttons.length);
       fail(err);
     });
