@@ -56,6 +56,7 @@
       ctaOver: "Collecte terminée\u00a0: merci\u00a0!", ctaSoon: function (when) { return "Ouverture de la collecte\u00a0: " + when; },
       lives: "Meilleurs lives", hosts: "Classement des hôtes", next: "Prochain live",
       sponsorDoubles: " double vos dons\u00a0!", sponsorMatches: " abonde vos dons\u00a0!",
+      sponsorsDouble: " doublent vos dons\u00a0!", sponsorsMatch: " abondent vos dons\u00a0!", budgetsLeft: "Budgets restants\u00a0: ",
       budgetLeft: "Budget restant\u00a0: ", timeLeft: function (s) { return "Encore " + s; },
       budget: "Budget\u00a0: ", matchStartsIn: function (s) { return "Dans " + s; },
       sponsorWillDouble: " doublera vos dons\u00a0!", sponsorWillMatch: " abondera vos dons\u00a0!",
@@ -104,6 +105,7 @@
       ctaOver: "The fundraiser is over: thank you!", ctaSoon: function (when) { return "The fundraiser opens: " + when; },
       lives: "Top lives", hosts: "Top hosts", next: "Next live",
       sponsorDoubles: " doubles your donations!", sponsorMatches: " matches your donations!",
+      sponsorsDouble: " double your donations!", sponsorsMatch: " match your donations!", budgetsLeft: "Budgets left: ",
       budgetLeft: "Budget left: ", timeLeft: function (s) { return s + " left"; },
       budget: "Budget: ", matchStartsIn: function (s) { return "In " + s; },
       sponsorWillDouble: " will double your donations!", sponsorWillMatch: " will match your donations!",
@@ -588,16 +590,13 @@
     if (goal) setBar(el("campaign-fill"), campaignTotals.total / goal);
   }
 
-  function activeMatch(now) {
-    for (var i = 0; i < matches.length; i++) {
-      var m = matches[i];
-      if (m.left <= 0) continue;
-      if (m.starts_at && Date.parse(m.starts_at) > now) continue;
-      if (m.ends_at && Date.parse(m.ends_at) <= now) continue;
-      return m;
-    }
-    return null;
+  // Every sponsor paying now: several add up (1:1 and 1:2 make x2.5).
+  function activeMatches(now) {
+    return matches.filter(function (m) {
+      return m.left > 0 && !(m.starts_at && Date.parse(m.starts_at) > now) && !(m.ends_at && Date.parse(m.ends_at) <= now);
+    });
   }
+  var listFmt = new Intl.ListFormat(locale, { type: "conjunction" });
   // A sponsor's window starting within the hour, when none pays now: counted
   // down on stream ("Dans 9 min 32 s"), so that the host can call for it.
   var MATCH_AHEAD_MS = 3600000;
@@ -613,19 +612,25 @@
     var box = el("w-match");
     if (!box) return;
     var now = cagnotteNow();
-    var m = activeMatch(now), soon = !m && cagnotteMatchAhead(matches, now, MATCH_AHEAD_MS);
-    if (soon) m = soon;
+    var on = activeMatches(now), soon = !on.length && cagnotteMatchAhead(matches, now, MATCH_AHEAD_MS);
+    if (soon) on = [soon];
+    var m = on[0];
     box.hidden = !m;
     if (!m) return;
     box.dataset.state = soon ? "soon" : "on";
-    var n = m.ratio[0], d = m.ratio[1];
-    var factor = 1 + n / d;
+    var factor = 1 + on.reduce(function (f, x) { return f + x.ratio[0] / x.ratio[1]; }, 0);
+    var doubles = Math.abs(factor - 2) < 1e-9, several = on.length > 1;
     el("match-ratio").textContent = "x" + (Math.round(factor * 100) / 100).toLocaleString(locale);
-    el("match-sponsor").textContent = m.sponsor + (soon ? (n === d ? T.sponsorWillDouble : T.sponsorWillMatch)
-      : (n === d ? T.sponsorDoubles : T.sponsorMatches));
-    el("match-left").textContent = (soon ? T.budget : T.budgetLeft) + money(m.left);
+    el("match-sponsor").textContent = listFmt.format(on.map(function (x) { return x.sponsor; })) +
+      (soon ? (doubles ? T.sponsorWillDouble : T.sponsorWillMatch)
+        : several ? (doubles ? T.sponsorsDouble : T.sponsorsMatch) : (doubles ? T.sponsorDoubles : T.sponsorMatches));
+    el("match-left").textContent = (soon ? T.budget : several ? T.budgetsLeft : T.budgetLeft) +
+      listFmt.format(on.map(function (x) { return money(x.left); }));
+    // The first of them to end.
+    var ends = on.map(function (x) { return x.ends_at ? Date.parse(x.ends_at) : Infinity; }).reduce(function (a, b) { return Math.min(a, b); });
     el("match-time").textContent = soon ? T.matchStartsIn(duration(Date.parse(m.starts_at) - now))
-      : m.ends_at ? T.timeLeft(duration(Date.parse(m.ends_at) - now)) : "";
+      : isFinite(ends) ? T.timeLeft(duration(ends - now)) : "";
+    m = on.filter(function (x) { return x.logo_url; })[0] || m;
     // The sponsor's logo, when one was chosen (none if its file was removed).
     var logo = el("match-logo");
     if (m.logo_url && logo.dataset.failed !== m.logo_url) {

@@ -34,7 +34,8 @@
       campaign: "Campagne\u00a0: ", doubled: function (s) { return "Votre don est doublé par " + s + "\u00a0!"; },
       tripled: function (s) { return "Votre don est triplé par " + s + "\u00a0!"; },
       matchedBy: function (s, p) { return s + " ajoute " + p + " à chaque don\u00a0!"; },
-      budgetLeft: "Budget restant\u00a0: ", plus: "+", plusMatched: " abondés",
+      matchedByMany: function (s, p) { return s + " ajoutent " + p + " à chaque don\u00a0!"; },
+      budgetLeft: "Budget restant\u00a0: ", budgetsLeft: "Budgets restants\u00a0: ", plus: "+", plusMatched: " abondés",
       matchUntil: function (t) { return " — jusqu'à " + t; }, budget: "Budget\u00a0: ",
       todayAt: function (t) { return "aujourd'hui à " + t; }, tomorrowAt: function (t) { return "demain à " + t; },
       soonDoubled: function (t, s) { return "Dès " + t + ", chaque don sera doublé par " + s + "\u00a0!"; },
@@ -56,7 +57,7 @@
       bestDay: function (day, amount, days) { return "Meilleur jour\u00a0: " + day + ", " + amount + " — sur " + days + " jours."; }
     },
     en: {
-      anonymous: "Anonymous", raised: "donations", matched: "matched", of: " of ", reached: " — goal reached, thank you!",
+      anonymous: "Anonymous", raised: "donated", matched: "matched", of: " of ", reached: " — goal reached, thank you!",
       challenge: "Challenge on: ", challengeMet: "Challenge met!", challengeLeft: function (m, s) {
         return m + " min " + (s < 10 ? "0" : "") + s + " s left";
       },
@@ -68,7 +69,8 @@
       campaign: "Campaign: ", doubled: function (s) { return "Your donation is doubled by " + s + "!"; },
       tripled: function (s) { return "Your donation is tripled by " + s + "!"; },
       matchedBy: function (s, p) { return s + " adds " + p + " to every donation!"; },
-      budgetLeft: "Budget left: ", plus: "+", plusMatched: " matched",
+      matchedByMany: function (s, p) { return s + " add " + p + " to every donation!"; },
+      budgetLeft: "Budget left: ", budgetsLeft: "Budgets left: ", plus: "+", plusMatched: " matched",
       matchUntil: function (t) { return " — until " + t; }, budget: "Budget: ",
       todayAt: function (t) { return "today at " + t; }, tomorrowAt: function (t) { return "tomorrow at " + t; },
       soonDoubled: function (t, s) { return "From " + t + ", every donation will be doubled by " + s + "!"; },
@@ -214,17 +216,16 @@
     }
   }
 
-  function activeMatch() {
+  // Every sponsor paying now: several add up (1:1 and 1:2 make x2.5). One
+  // used up pays again once a refund gave part of its budget back.
+  function activeMatches() {
     var now = cagnotteNow();
-    for (var i = 0; i < matches.length; i++) {
-      var m = matches[i];
-      if (m.left <= 0 || m.status === "ended" || m.status === "used_up") continue;
-      if (m.starts_at && Date.parse(m.starts_at) > now) continue;
-      if (m.ends_at && Date.parse(m.ends_at) <= now) continue;
-      return m;
-    }
-    return null;
+    return matches.filter(function (m) {
+      return m.left > 0 && m.status !== "ended" && !(m.starts_at && Date.parse(m.starts_at) > now) &&
+        !(m.ends_at && Date.parse(m.ends_at) <= now);
+    });
   }
+  var listFmt = new Intl.ListFormat(locale, { type: "conjunction" });
   // The next sponsor's window to come (a "power hour" announced ahead), when
   // none pays now, however far ahead.
   function nextMatch() {
@@ -243,22 +244,30 @@
   }
   var drawnMatch = null;
   function matchNow() {
-    var on = activeMatch(), m = on || nextMatch();
-    return m ? m.id + (on ? ":on" : ":soon") : "";
+    var on = activeMatches(), m = on[0] || nextMatch();
+    return m ? on.map(function (x) { return x.id; }).join(",") + (on.length ? ":on" : m.id + ":soon") : "";
   }
   function renderMatch() {
     drawnMatch = matchNow();
-    var m = activeMatch(), soon = !m && nextMatch();
-    if (soon) m = soon;
+    var on = activeMatches(), soon = !on.length && nextMatch();
+    if (soon) on = [soon];
+    var m = on[0];
     el("match").hidden = !m;
     if (!m) return;
     el("match").dataset.state = soon ? "soon" : "on";
-    var n = m.ratio[0], d = m.ratio[1], share = pctFmt.format(n / d), at = soon && clockOrDay(m.starts_at);
+    // What the sponsors add to each gift, together: 1 for doubled, 2 for tripled.
+    var added = on.reduce(function (f, x) { return f + x.ratio[0] / x.ratio[1]; }, 0);
+    var names = listFmt.format(on.map(function (x) { return x.sponsor; }));
+    var share = pctFmt.format(added), at = soon && clockOrDay(m.starts_at);
+    var doubled = Math.abs(added - 1) < 1e-9, tripled = Math.abs(added - 2) < 1e-9;
     el("match-line").textContent = soon
-      ? (n === d ? T.soonDoubled(at, m.sponsor) : n === 2 * d ? T.soonTripled(at, m.sponsor) : T.soonMatchedBy(at, m.sponsor, share))
-      : (n === d ? T.doubled(m.sponsor) : n === 2 * d ? T.tripled(m.sponsor) : T.matchedBy(m.sponsor, share));
-    el("match-left").textContent = (soon ? T.budget : T.budgetLeft) + money(m.left) +
-      (m.ends_at ? T.matchUntil(clockOrDay(m.ends_at)) : "");
+      ? (doubled ? T.soonDoubled(at, names) : tripled ? T.soonTripled(at, names) : T.soonMatchedBy(at, names, share))
+      : (doubled ? T.doubled(names) : tripled ? T.tripled(names) : (on.length > 1 ? T.matchedByMany : T.matchedBy)(names, share));
+    // The first of them to end.
+    var ends = on.filter(function (x) { return x.ends_at; }).sort(function (a, b) { return Date.parse(a.ends_at) - Date.parse(b.ends_at); })[0];
+    el("match-left").textContent = (soon ? T.budget : on.length > 1 ? T.budgetsLeft : T.budgetLeft) + listFmt.format(on.map(function (x) { return money(x.left); })) +
+      (ends ? T.matchUntil(clockOrDay(ends.ends_at)) : "");
+    m = on.filter(function (x) { return x.logo_url; })[0] || m;
     // The sponsor's logo, when one was chosen.
     var logo = el("match-logo");
     logo.hidden = !m.logo_url || logo.dataset.failed === m.logo_url;
@@ -692,7 +701,9 @@
     if (campaignTotalsOf) campaignTotals = campaignTotalsOf;
     if (ev.type === "snapshot") { matches = (ev.matches || []).slice(); return; }
     (ev.matches || []).forEach(function (b) {
-      matches.forEach(function (m) { if (m.id === b.id) { m.used = b.used; m.left = b.left; } });
+      matches.forEach(function (m) {
+        if (m.id === b.id) { m.used = b.used; m.left = b.left; if (b.status) m.status = b.status; }
+      });
     });
     if (ev.match && ev.match.id) {
       var found = false;

@@ -691,6 +691,49 @@ async fn matching_badge_hides_without_an_active_match() {
     .await;
 }
 
+/// Two sponsors paying at once add up: the badge names both, the factor they
+/// make together and each one's budget; once one is used up, the other alone.
+#[tokio::test]
+async fn two_sponsors_at_once_share_the_matching_badge() {
+    let app = spawn_app().await;
+    let live = setup(&app).await;
+    for (sponsor, ratio, cap) in [("Acme", [1, 1], 1000), ("Boulangerie", [1, 2], 10000)] {
+        let path = format!("/api/v1/campaigns/{}/matches", live.campaign_id);
+        let (s, v) = app.post(&path, Some(ADMIN), json!({"sponsor": sponsor, "ratio": ratio, "cap": cap})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let badge = "return ['match-ratio', 'match-sponsor', 'match-left'].map(function (id) { \
+                 return document.getElementById(id).textContent; })";
+    with_browser(async |b| {
+        b.goto(&url(&app, &live, "match", "")).await;
+        b.wait_live().await;
+        let both = json!([
+            "x2,5",
+            "Acme et Boulangerie abondent vos dons\u{a0}!",
+            eur_fr("Budgets restants_: 10,00_€ et 100,00_€")
+        ]);
+        eventually("both sponsors", WAIT, || async { (b.js(badge).await == both).then_some(()) }).await;
+        // 8 € given: 8 € from Acme, 4 € from Boulangerie.
+        let d = donate(&app, &live, json!({"amount": 800, "currency": "EUR", "donor": "Ana"})).await;
+        assert_eq!(d["donation"]["matched"], 1200, "{d}");
+        let after = json!([
+            "x2,5",
+            "Acme et Boulangerie abondent vos dons\u{a0}!",
+            eur_fr("Budgets restants_: 2,00_€ et 96,00_€")
+        ]);
+        eventually("both budgets down", WAIT, || async { (b.js(badge).await == after).then_some(()) }).await;
+        // 4 € more: Acme's last 2 € and 2 € from Boulangerie; Boulangerie alone then.
+        donate(&app, &live, json!({"amount": 400, "currency": "EUR", "donor": "Bea"})).await;
+        let alone = json!(["x1,5", "Boulangerie abonde vos dons\u{a0}!", eur_fr("Budget restant_: 94,00_€")]);
+        eventually("Boulangerie alone", WAIT, || async { (b.js(badge).await == alone).then_some(()) }).await;
+        b.goto(&url(&app, &live, "match", "&lang=en")).await;
+        b.wait_live().await;
+        let en = json!(["x1.5", "Boulangerie matches your donations!", "Budget left: €94.00"]);
+        eventually("in English", WAIT, || async { (b.js(badge).await == en).then_some(()) }).await;
+    })
+    .await;
+}
+
 /// The call to action follows the campaign's window as the public pages do:
 /// when it opens, then the address and its code, then the thanks at its end's
 /// minute, without a reload.

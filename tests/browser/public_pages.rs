@@ -298,7 +298,7 @@ async fn live_page_on_a_phone_updates_live_and_shows_only_moderated_text() {
         b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
         wait_page_live(b).await;
         wait_text(b, "#total", "€22.00").await;
-        assert_eq!(text(b, "#breakdown").await, "2 donations — €12.00 donations + €10.00 matched");
+        assert_eq!(text(b, "#breakdown").await, "2 donations — €12.00 donated + €10.00 matched");
         assert_eq!(text(b, "#status").await, "Ended");
         assert_eq!(text(b, "#donate-link").await, "Donate");
         let html = b.client.source().await.unwrap();
@@ -1727,6 +1727,69 @@ async fn a_focused_link_of_the_schedule_keeps_its_focus_as_gifts_come() {
         wait_text(b, &format!("#schedule tr[data-id='{}'] .total", live.id), &fr("31,00_€")).await;
         wait_text(b, &format!("#schedule tr[data-id='{}'] .total", other.id), &fr("10,00_€")).await;
         assert_eq!(b.js("return document.activeElement === window.kept && window.kept.isConnected").await, true);
+    })
+    .await;
+}
+
+/// Two sponsors at once on the viewers' pages: both named, what they add
+/// together; a sponsor used up comes back on the campaign's page once a refund
+/// gives part of its budget back.
+#[tokio::test]
+async fn the_pages_name_every_sponsor_paying_and_one_back_after_a_refund() {
+    let app = spawn_app().await;
+    // The setup's sponsor: Fondation Tartempion doubles up to 50 €.
+    let (live, _) = setup(&app).await;
+    let path = format!("/api/v1/campaigns/{}/matches", live.campaign_id);
+    let (s, v) = app.post(&path, Some(ADMIN), json!({"sponsor": "Boulangerie", "ratio": [1, 2], "cap": 1000})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let card = "return document.getElementById('match').hidden ? null : \
+                [document.getElementById('match-line').textContent, document.getElementById('match-left').textContent]";
+    with_browser(async |b| {
+        for page in [format!("/lives/{}", live.id), format!("/campaigns/{}", live.campaign_id)] {
+            b.goto(&format!("{}{page}", app.base)).await;
+            wait_page_live(b).await;
+            let both = json!([
+                fr("Fondation Tartempion et Boulangerie ajoutent 150_% à chaque don_!"),
+                fr("Budgets restants_: 50,00_€ et 10,00_€")
+            ]);
+            eventually("both sponsors", WAIT, || async { (b.js(card).await == both).then_some(()) }).await;
+        }
+        // 20 € given: Boulangerie's 10 € used up; Fondation Tartempion's 20 €.
+        let d = donate(&app, &live, json!({"amount": 2000, "currency": "EUR", "donor": "Ana"})).await;
+        assert_eq!(d["donation"]["matched"], 3000, "{d}");
+        let one = json!([fr("Votre don est doublé par Fondation Tartempion_!"), fr("Budget restant_: 30,00_€")]);
+        eventually("Boulangerie used up", WAIT, || async { (b.js(card).await == one).then_some(()) }).await;
+        // 40 € more: Fondation Tartempion's last 30 € too; no sponsor left.
+        let e = donate(&app, &live, json!({"amount": 4000, "currency": "EUR", "donor": "Bea"})).await;
+        assert_eq!(e["donation"]["matched"], 3000, "{e}");
+        eventually("no sponsor left", WAIT, || async { b.js(card).await.is_null().then_some(()) }).await;
+        // Half of Bea's 40 € given back: what Fondation Tartempion added to it
+        // falls by half too, 15 € of its budget back.
+        let path = format!("/api/v1/donations/{}/refund", e["donation"]["id"].as_str().unwrap());
+        let (s, v) = app.post(&path, Some(&live.key), json!({"refunded_amount": 2000})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (_, c) = app.get(&format!("/api/v1/campaigns/{}", live.campaign_id)).await;
+        let left: Vec<(String, i64, String)> = c["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["sponsor"].as_str().unwrap().to_owned(),
+                    m["left"].as_i64().unwrap(),
+                    m["status"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            left,
+            [
+                ("Fondation Tartempion".to_owned(), 1500, "active".to_owned()),
+                ("Boulangerie".to_owned(), 0, "used_up".to_owned())
+            ]
+        );
+        let back = json!([fr("Votre don est doublé par Fondation Tartempion_!"), fr("Budget restant_: 15,00_€")]);
+        eventually("Fondation Tartempion back", WAIT, || async { (b.js(card).await == back).then_some(()) }).await;
     })
     .await;
 }
