@@ -295,7 +295,9 @@ pub fn qr_svg(url: &str) -> Option<String> {
         .quiet_zone(true)
         .build();
     let start = image.find("<svg")?;
-    Some(image[start..].replacen("<svg ", "<svg class=\"qr\" role=\"img\" ", 1))
+    // Where it is drawn, the address it holds is beside it (the donate link,
+    // the call to action's text): screen readers read that, not the picture.
+    Some(image[start..].replacen("<svg ", "<svg class=\"qr\" aria-hidden=\"true\" focusable=\"false\" ", 1))
 }
 
 /// The URL as shown under the QR code: without the scheme, and without a trailing slash.
@@ -574,7 +576,7 @@ mod tests {
     #[test]
     fn qr_is_an_inline_svg_without_the_url_as_text() {
         let svg = qr_svg("https://dons.example.org/live/<b>").unwrap();
-        assert!(svg.starts_with("<svg class=\"qr\""), "{svg}");
+        assert!(svg.starts_with("<svg class=\"qr\" aria-hidden=\"true\""), "{svg}");
         assert!(svg.ends_with("</svg>"));
         assert!(!svg.contains("<b>") && !svg.contains("example"));
     }
