@@ -25,7 +25,7 @@
   var params = new URLSearchParams(location.search);
   var token = params.get("token") || "";
   var lang = body.dataset.lang === "en" ? "en" : "fr";
-  var locale = lang === "fr" ? "fr-FR" : "en-US";
+  var locale = cagnotteLocale(lang);
   var clockFmt = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
   var el = function (id) { return document.getElementById(id); };
 

@@ -17,7 +17,7 @@
   var id = body.dataset.id;
   var currency = body.dataset.currency;
   var lang = body.dataset.lang === "en" ? "en" : "fr";
-  var locale = lang === "fr" ? "fr-FR" : "en-US";
+  var locale = cagnotteLocale(lang);
   var el = function (x) { return document.getElementById(x); };
 
   var T = {

@@ -29,6 +29,20 @@ function cagnotteDaysAhead(iso) {
     new Date(now.getFullYear(), now.getMonth(), now.getDate())) / 864e5);
 }
 
+// The locale a page in `lang` writes amounts and dates in: French as France
+// writes them; English as this computer's English does ("Tuesday 8 December
+// at 23:42" in Britain), else as the United States does.
+function cagnotteLocale(lang) {
+  "use strict";
+  if (lang !== "en") return "fr-FR";
+  var mine = (navigator.languages || [navigator.language]).filter(function (l) { return /^en-[A-Za-z]{2}$/.test(l || ""); })[0];
+  try {
+    return mine ? Intl.getCanonicalLocales(mine)[0] : "en-US";
+  } catch (e) {
+    return "en-US";
+  }
+}
+
 // `cagnotteFollow(path, onFrame, onDrop)`
 // opens the WebSocket at `path` on this server, hands each frame to `onFrame`,
 // and after a drop calls `onDrop` and opens it again, waiting longer after each

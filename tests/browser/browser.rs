@@ -242,6 +242,16 @@ impl Browser {
         self.cdp("Emulation.setTimezoneOverride", json!({"timezoneId": zone})).await;
     }
 
+    /// The computer's language and region from now on (`navigator.language`,
+    /// `Intl`'s default), or back to the browser's own with `None`.
+    pub async fn locale(&self, locale: Option<&str>) {
+        let params = locale.map_or(json!({}), |l| json!({"locale": l}));
+        self.cdp("Emulation.setLocaleOverride", params).await;
+        let agent = self.js("return navigator.userAgent").await;
+        let params = json!({"userAgent": agent, "acceptLanguage": locale.unwrap_or("")});
+        self.cdp("Emulation.setUserAgentOverride", params).await;
+    }
+
     /// The page is laid out for print from now on (`@media print`).
     pub async fn print_media(&self) {
         self.cdp("Emulation.setEmulatedMedia", json!({"media": "print"})).await;

@@ -1512,6 +1512,17 @@ async fn the_pages_and_the_counter_say_when_the_campaign_opens() {
         wait_page_live(b).await;
         let words = b.js("return document.getElementById('soon-when').textContent").await;
         assert_eq!(words, "It opens on Friday, December 3, 2027 at 7:00 PM.");
+        // On a computer in Britain: as Britain writes it.
+        b.locale(Some("en-GB")).await;
+        b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
+        wait_page_live(b).await;
+        let words = b.js("return [navigator.language, document.getElementById('soon-when').textContent]").await;
+        b.locale(None).await;
+        assert_eq!(words, json!(["en-GB", "It opens on Friday, 3 December 2027 at 19:00."]));
+        b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
+        wait_page_live(b).await;
+        let words = b.js("return [navigator.language, document.getElementById('soon-when').textContent]").await;
+        assert_eq!(words, json!(["en-US", "It opens on Friday, December 3, 2027 at 7:00 PM."]), "back to the browser's own");
         // Opened three seconds from now: the open page invites to give at that minute.
         let body = json!({ "starts_at": from_now(3) }).to_string();
         let path = format!("/api/v1/campaigns/{cid}");
