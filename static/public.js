@@ -30,7 +30,7 @@
       pollHint: function (tag) { return "Pour voter, écrivez le mot-clé de votre choix dans le message de votre don (par exemple " + tag + ")."; },
       pollWinner: function (l) { return l + " l'emporte\u00a0!"; }, pollTie: "Égalité\u00a0!", pollNoVote: "Aucun vote.",
       drawWon: function (prize, who) { return prize + "\u00a0: " + who; },
-      donations: function (n) { return n + (n > 1 ? " dons" : " don"); },
+      donations: function (n) { return count(n) + (n > 1 ? " dons" : " don"); },
       campaign: "Campagne\u00a0: ", doubled: function (s) { return "Votre don est doublé par " + s + "\u00a0!"; },
       tripled: function (s) { return "Votre don est triplé par " + s + "\u00a0!"; },
       matchedBy: function (s, p) { return s + " ajoute " + p + " à chaque don\u00a0!"; },
@@ -46,14 +46,14 @@
       startsIn: function (h, m) { return "dans " + (h ? h + " h " + (m < 10 ? "0" : "") + m : m + " min"); },
       none: "Pas encore de don\u00a0: soyez le premier\u00a0!",
       announce: function (who, amount) { return "Nouveau don\u00a0: " + who + ", " + amount + "."; },
-      announceMany: function (n, total) { return n + " nouveaux dons, total\u00a0: " + total + "."; },
+      announceMany: function (n, total) { return count(n) + " nouveaux dons, total\u00a0: " + total + "."; },
       announceGoal: "Objectif atteint, merci\u00a0!",
-      unnamed: function (n, alone) { return (alone ? "" : "Et ") + n + (n > 1 ? " dons anonymes." : " don anonyme."); },
+      unnamed: function (n, alone) { return (alone ? "" : "Et ") + count(n) + (n > 1 ? " dons anonymes." : " don anonyme."); },
       milestoneReached: "atteint ✓", milestoneLeft: function (s) { return "encore " + s; },
       rewardFrom: function (a) { return "dès " + a; }, rewardHow: ["Écrivez ", " dans le message de votre don"],
       rewardLeft: function (n) { return n + (n > 1 ? " restantes" : " restante"); }, rewardSoldOut: "épuisée",
       shared: "Lien copié\u00a0!", opens: function (when) { return "Ouverture le " + when + "."; },
-      dayTitle: function (day, amount, n) { return day + "\u00a0: " + amount + " (" + n + (n > 1 ? " dons)" : " don)"); },
+      dayTitle: function (day, amount, n) { return day + "\u00a0: " + amount + " (" + count(n) + (n > 1 ? " dons)" : " don)"); },
       bestDay: function (day, amount, days) { return "Meilleur jour\u00a0: " + day + ", " + amount + " — sur " + days + " jours."; }
     },
     en: {
@@ -65,7 +65,7 @@
       pollHint: function (tag) { return "To vote, write the keyword of your choice in your donation's message (for example " + tag + ")."; },
       pollWinner: function (l) { return l + " wins!"; }, pollTie: "It's a tie!", pollNoVote: "No votes.",
       drawWon: function (prize, who) { return prize + ": " + who; },
-      donations: function (n) { return n + (n === 1 ? " donation" : " donations"); },
+      donations: function (n) { return count(n) + (n === 1 ? " donation" : " donations"); },
       campaign: "Campaign: ", doubled: function (s) { return "Your donation is doubled by " + s + "!"; },
       tripled: function (s) { return "Your donation is tripled by " + s + "!"; },
       matchedBy: function (s, p) { return s + " adds " + p + " to every donation!"; },
@@ -81,14 +81,14 @@
       startsIn: function (h, m) { return "in " + (h ? h + " h " + (m < 10 ? "0" : "") + m : m + " min"); },
       none: "No donation yet: be the first!",
       announce: function (who, amount) { return "New donation: " + who + ", " + amount + "."; },
-      announceMany: function (n, total) { return n + " new donations, total: " + total + "."; },
+      announceMany: function (n, total) { return count(n) + " new donations, total: " + total + "."; },
       announceGoal: "Goal reached, thank you!",
-      unnamed: function (n, alone) { return (alone ? "" : "And ") + n + (n === 1 ? " anonymous gift." : " anonymous gifts."); },
+      unnamed: function (n, alone) { return (alone ? "" : "And ") + count(n) + (n === 1 ? " anonymous gift." : " anonymous gifts."); },
       milestoneReached: "reached ✓", milestoneLeft: function (s) { return s + " to go"; },
       rewardFrom: function (a) { return "from " + a; }, rewardHow: ["Write ", " in your donation's message"],
       rewardLeft: function (n) { return n + " left"; }, rewardSoldOut: "none left",
       shared: "Link copied!", opens: function (when) { return "It opens on " + when + "."; },
-      dayTitle: function (day, amount, n) { return day + ": " + amount + " (" + n + (n === 1 ? " donation)" : " donations)"); },
+      dayTitle: function (day, amount, n) { return day + ": " + amount + " (" + count(n) + (n === 1 ? " donation)" : " donations)"); },
       bestDay: function (day, amount, days) { return "Best day: " + day + ", " + amount + " — over " + days + " days."; }
     }
   }[lang];
@@ -112,6 +112,9 @@
   // A live's date, the next live, the campaign's dates: "vendredi 4 décembre à 19:00".
   var longWhen = dated({ weekday: "long", day: "numeric", month: "long", hour: hour, minute: "2-digit" });
   function money(minor) { return fmt.format(minor / scale); }
+  // A count as the language writes it: "1 462 dons", "1,462 donations".
+  var countFmt = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  function count(n) { return countFmt.format(n); }
   function make(tag, cls, text) {
     var n = document.createElement(tag);
     if (cls) n.className = cls;

@@ -1804,3 +1804,21 @@ async fn the_pages_name_every_sponsor_paying_and_one_back_after_a_refund() {
     })
     .await;
 }
+
+/// A thousand gifts are counted as each language writes a thousand.
+#[tokio::test]
+async fn the_pages_count_a_thousand_gifts_as_each_language_does() {
+    let app = spawn_app().await;
+    let (live, _) = setup(&app).await;
+    // 1,00 € to 10,99 €: 5 995,00 €, the sponsor's 50 € with them.
+    app.gifts(&live, 1000).await;
+    with_browser(async |b| {
+        b.goto(&format!("{}/campaigns/{}", app.base, live.campaign_id)).await;
+        wait_page_live(b).await;
+        wait_text(b, "#breakdown", &fr("1~000 dons — 5~995,00_€ dons + 50,00_€ abondés")).await;
+        b.goto(&format!("{}/lives/{}?lang=en", app.base, live.id)).await;
+        wait_page_live(b).await;
+        wait_text(b, "#breakdown", "1,000 donations — €5,995.00 donated + €50.00 matched").await;
+    })
+    .await;
+}
