@@ -367,9 +367,9 @@
       loaded.then(function () {
         var at = document.activeElement;
         if (at && at !== body && at.isConnected && at.getClientRects().length) return;
-        var heading = el("campaign-view").hidden ? el("campaign-list").closest("section").querySelector("h2") : el("c-name");
+        var heading = el("campaign-view").hidden ? cagnotteHeading(el("campaign-list")) : el("c-name");
         if (!heading) return;
-        heading.tabIndex = -1;
+        if (!heading.hasAttribute("tabindex")) heading.tabIndex = -1;
         heading.focus();
       });
     }

@@ -517,11 +517,12 @@ function cagnotteRedraw(box, fill) {
   var old = {};
   Array.prototype.forEach.call(box.childNodes, function (n, i) { old[key(n, i)] = n; });
   // A list that holds its new rows (`cagnotteHoldNew`), under a mouse pointer
-  // already on one of its rows or while the focus is in it: they wait until
-  // the pointer or the focus leaves, so that the row under it stays the one
-  // it was put on and the focused one stays in sight.
+  // already on one of its rows or while the keyboard's focus is in it (a
+  // button clicked keeps a focus too, not shown, once the mouse is gone):
+  // they wait until the pointer or the focus leaves, so that the row under it
+  // stays the one it was put on and the focused one stays in sight.
   var hold = !!box.cagnotteHeld && (!!box.cagnotteMouse && !!box.querySelector("[data-id]:hover") ||
-    box.contains(document.activeElement) && document.activeElement !== box);
+    box.contains(document.activeElement) && document.activeElement !== box && document.activeElement.matches(":focus-visible"));
   // Only those that would come before the first row already drawn: rows added
   // below it ("Afficher 20 de plus") move nothing.
   var held = 0, below = false, want = [];
@@ -658,7 +659,7 @@ function cagnotteHeading(box) {
 }
 
 // Makes `box` (a list drawn through `cagnotteRedraw`) hold its new rows while a
-// mouse pointer is on one of its rows, or while the focus is in it: a gift
+// mouse pointer is on one of its rows, or while the keyboard's focus is in it: a gift
 // coming at the moment a button is clicked does not push another row under
 // it, nor a focused button out of sight. A line before `box`'s table (or
 // `box`) says how many wait (`words.heldNew`); they come when the pointer or
