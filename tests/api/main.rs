@@ -13,6 +13,7 @@ mod credits;
 mod deploy;
 mod draws;
 mod embed;
+mod english_evening;
 mod erasure;
 mod fold;
 mod follow;
