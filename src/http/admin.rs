@@ -1103,14 +1103,20 @@ async fn lives_csv(
     let mut w = style.writer(&CsvStyle::LIVE_COLUMNS)?;
     let text = |v: &Value| cell(v.as_str().unwrap_or_default());
     let money = |v: &Value| style.money(currency, v.as_i64().unwrap_or_default());
+    // A program reads the code; a spreadsheet's reader, words in their language.
     let status = |s: &str| -> String {
-        let fr = match s {
-            "upcoming" => "à venir",
-            "current" => "en cours",
-            "past" => "terminé",
-            _ => "non programmé",
+        let (fr, en) = match s {
+            "upcoming" => ("à venir", "Upcoming"),
+            "current" => ("en cours", "Live now"),
+            "past" => ("terminé", "Ended"),
+            "cancelled" => ("annulé", "Cancelled"),
+            _ => ("non programmé", "Not scheduled"),
         };
-        if style.french { fr.to_owned() } else { s.to_owned() }
+        match (style.excel, style.french) {
+            (false, _) => s.to_owned(),
+            (true, true) => fr.to_owned(),
+            (true, false) => en.to_owned(),
+        }
     };
     let totals_cells =
         |t: &Value| [t["donations"].to_string(), money(&t["raised"]), money(&t["matched"]), money(&t["total"])];
@@ -1170,17 +1176,22 @@ async fn matches_csv(
         .ok_or_else(|| ApiError::not_found("campaign_not_found", "no campaign has this id"))?;
     let style = CsvStyle::of(&q)?;
     let mut w = style.writer(&CsvStyle::MATCH_COLUMNS)?;
+    // A program reads the code; a spreadsheet's reader, words in their language.
     let status = |m: &crate::domain::state::MatchState| -> &'static str {
-        let (fr, en) = if m.ended {
-            ("terminé", "ended")
+        let (code, fr, en) = if m.ended {
+            ("ended", "terminé", "Ended")
         } else if m.used_up {
-            ("épuisé", "used_up")
+            ("used_up", "épuisé", "Used up")
         } else if m.started {
-            ("en cours", "active")
+            ("active", "en cours", "Active")
         } else {
-            ("à venir", "pending")
+            ("pending", "à venir", "Not started")
         };
-        if style.french { fr } else { en }
+        match (style.excel, style.french) {
+            (false, _) => code,
+            (true, true) => fr,
+            (true, false) => en,
+        }
     };
     for m in &matches {
         let r = &m.r#match;

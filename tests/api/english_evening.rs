@@ -72,3 +72,59 @@ async fn held_texts_of_gifts_refunded_whole_leave_the_moderation_queue() {
     let app = app.restart().await;
     assert_eq!(held(&app, &live).await, [ids[2].clone()]);
 }
+
+/// The lives' and the sponsors' spreadsheets in English say their states in
+/// words, as the French ones do; the exports for programs keep the codes.
+#[tokio::test]
+async fn english_spreadsheets_say_states_in_words() {
+    let clock = ManualClock::at("2027-04-10T19:30:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let c = gbp_campaign(&app, json!({})).await;
+    for body in [
+        json!({"id": "acme", "sponsor": "Acme", "ratio": [1, 1], "cap": 1000}),
+        json!({"id": "bakery", "sponsor": "Bakery", "ratio": [1, 1], "cap": 100000}),
+        json!({"id": "later", "sponsor": "Later Ltd", "ratio": [1, 1], "cap": 5000, "starts_at": "2027-05-01T00:00:00Z"}),
+        json!({"id": "over", "sponsor": "Over Ltd", "ratio": [1, 1], "cap": 5000,
+               "starts_at": "2027-04-01T00:00:00Z", "ends_at": "2027-04-02T00:00:00Z"}),
+    ] {
+        app.add_match(&c, body).await;
+    }
+    let now = app.live(&c, json!({"id": "now", "host": "Alice", "scheduled_at": "2027-04-10T19:00:00Z"})).await;
+    app.live(&c, json!({"id": "soon", "host": "Bob", "scheduled_at": "2027-04-11T19:00:00Z"})).await;
+    app.live(&c, json!({"id": "done", "host": "Chloë", "scheduled_at": "2027-04-09T19:00:00Z"})).await;
+    app.live(&c, json!({"id": "someday", "host": "Dan"})).await;
+    app.live(&c, json!({"id": "off", "host": "Eve", "scheduled_at": "2027-04-12T19:00:00Z"})).await;
+    let (s, v) = app.patch_live("off", json!({"cancelled": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    give(&app, &now, json!({"amount": 2000, "currency": "GBP", "donor": "Ann"})).await;
+
+    let csv = async |path: String| -> String {
+        let res = app.client.get(format!("{}{path}", app.base)).bearer_auth(ADMIN).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        res.text().await.unwrap().trim_start_matches('\u{feff}').to_owned()
+    };
+    // The state of each row: the fifth column of the lives, the ninth of the matches.
+    let column = |text: &str, sep: char, at: usize| -> Vec<String> {
+        text.lines().skip(1).map(|l| l.split(sep).nth(at).unwrap_or_default().to_owned()).collect()
+    };
+    let lives = format!("/api/v1/campaigns/{c}/lives.csv");
+    let matches = format!("/api/v1/campaigns/{c}/matches.csv");
+    let english = csv(format!("{lives}?excel=1&lang=en")).await;
+    // In schedule order: Chloë's, Alice's, Bob's, Eve's, Dan's.
+    assert_eq!(column(&english, ',', 4), ["Ended", "Live now", "Upcoming", "Cancelled", "Not scheduled", ""]);
+    assert_eq!(
+        english.lines().next(),
+        Some("live id,host,title,date (UTC),status,donations,raised,matched,total,currency")
+    );
+    let french = csv(format!("{lives}?excel=1&lang=fr")).await;
+    assert_eq!(column(&french, ';', 4), ["terminé", "en cours", "à venir", "annulé", "non programmé", ""]);
+    let plain = csv(lives).await;
+    assert_eq!(column(&plain, ',', 4), ["past", "current", "upcoming", "cancelled", "unscheduled"]);
+
+    let english = csv(format!("{matches}?excel=1&lang=en")).await;
+    assert_eq!(column(&english, ',', 8), ["Used up", "Active", "Not started", "Ended", ""]);
+    let french = csv(format!("{matches}?excel=1&lang=fr")).await;
+    assert_eq!(column(&french, ';', 8), ["épuisé", "en cours", "à venir", "terminé", ""]);
+    let plain = csv(matches).await;
+    assert_eq!(column(&plain, ',', 8), ["used_up", "active", "pending", "ended"]);
+}

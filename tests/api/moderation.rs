@@ -1092,7 +1092,7 @@ async fn the_lives_export_gives_each_live_s_totals_summing_to_the_campaign_s() {
     let (_, english) = export("?excel=1&lang=en").await;
     let rows = python_csv(&english, ",");
     assert_eq!(rows[2]["live id"], "Campaign total");
-    assert_eq!((rows[2]["raised"].as_str(), rows[1]["status"].as_str()), (Some("32.50"), Some("unscheduled")));
+    assert_eq!((rows[2]["raised"].as_str(), rows[1]["status"].as_str()), (Some("32.50"), Some("Not scheduled")));
 
     let path = format!("/api/v1/campaigns/{cid}/lives.csv");
     let (s, _) = app.request(reqwest::Method::GET, &path, Some(&played.key), &[], None).await;
