@@ -89,27 +89,72 @@
     }
     render();
   }
-  // Where to watch, while a live is on air with a stream link: the live's, or
-  // on a campaign's counter the first of its lives on air. Its schedule is read
-  // with each snapshot (the first, and after a drop), again when a live starts
-  // or changes, and the clock checked each half minute.
+  // Where to watch, while lives are on air with a stream link: the live's, or
+  // on a campaign's counter every one of its lives on air (several streams at
+  // once), the earliest started first, each name linking to its stream: three
+  // named at most (four when they are four), fewer when their names would not
+  // hold on one line (a second one would push the donate button out of the
+  // frame), the others counted. Its schedule is read with each snapshot (the
+  // first, and after a drop), again when a live starts or changes, and the
+  // clock checked each half minute.
   var lives = [];
+  var NAMED = 3;
+  // The first name's link (the whole line's for one live), kept while the line is drawn again.
+  var firstLink = el("e-watch-link");
   function onAir(l) {
     var now = cagnotteNow();
     return l.stream_url && !l.cancelled && l.scheduled_at && Date.parse(l.scheduled_at) <= now && now < Date.parse(l.ends_at);
   }
-  function watch() {
-    var l = lives.filter(onAir)[0];
-    el("e-watch").hidden = !l;
-    if (!l) return;
-    var where = l.stream_url;
-    try { where = new URL(l.stream_url).hostname.replace(/^www\./, ""); } catch (e) { /* shown whole */ }
-    var a = el("e-watch-link");
+  function link(a, l, text) {
     a.href = l.stream_url;
-    a.textContent = kind === "live"
-      ? (lang === "en" ? "▶ Live now on " : "▶ En direct sur ") + where
-      : (lang === "en" ? "▶ Live now: " + l.host + " on " : "▶ En direct\u00a0: " + l.host + " sur ") + where;
+    a.target = "_blank";
+    a.rel = "noopener";
+    a.textContent = text;
+    return a;
   }
+  function prefix() { return lang === "en" ? "▶ Live now: " : "▶ En direct\u00a0: "; }
+  // The line's words and links, `named` of the lives `on` air named.
+  function said(on, named) {
+    var en = lang === "en", and = en ? " and " : " et ", more = on.length - named;
+    var out = [prefix()];
+    on.slice(0, named).forEach(function (l, i) {
+      if (i > 0) out.push(i === named - 1 && !more ? and : ", ");
+      out.push(link(i ? document.createElement("a") : firstLink, l, l.host));
+    });
+    if (more) out.push(and + more + (en ? " more" : more > 1 ? " autres" : " autre"));
+    return out;
+  }
+  function put(p, nodes) {
+    p.textContent = "";
+    nodes.forEach(function (x) { p.appendChild(typeof x === "string" ? document.createTextNode(x) : x); });
+  }
+  function watch() {
+    var on = lives.filter(onAir).sort(function (a, b) { return Date.parse(a.scheduled_at) - Date.parse(b.scheduled_at); });
+    var p = el("e-watch");
+    p.hidden = !on.length;
+    if (!on.length) return;
+    // Drawn again only when it changes (a screen reader reads a change).
+    var sig = JSON.stringify([innerWidth, on.map(function (l) { return [l.host, l.stream_url]; })]);
+    if (p.dataset.sig === sig) return;
+    p.dataset.sig = sig;
+    if (on.length === 1) {
+      // One live: "on twitch.tv", its stream's site, the whole line its link.
+      var l = on[0], where = l.stream_url;
+      try { where = new URL(l.stream_url).hostname.replace(/^www\./, ""); } catch (e) { /* shown whole */ }
+      put(p, [link(firstLink, l, kind === "live"
+        ? (lang === "en" ? "▶ Live now on " : "▶ En direct sur ") + where
+        : (lang === "en" ? "▶ Live now: " + l.host + " on " : "▶ En direct\u00a0: " + l.host + " sur ") + where)]);
+      return;
+    }
+    // The height of one line, then as many names as it holds.
+    put(p, [prefix()]);
+    var line = p.getBoundingClientRect().height;
+    for (var named = on.length <= NAMED + 1 ? on.length : NAMED; named >= 1; named--) {
+      put(p, said(on, named));
+      if (named === 1 || p.getBoundingClientRect().height <= line) break;
+    }
+  }
+  addEventListener("resize", watch);
   function schedule() {
     fetch("/api/v1/" + (kind === "live" ? "lives/" : "campaigns/") + encodeURIComponent(id), { cache: "no-store" })
       .then(function (r) { return r.json(); })

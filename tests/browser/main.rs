@@ -15,6 +15,7 @@ mod charity;
 mod credits;
 mod dashboard;
 mod dashboard_rewards;
+mod embed_on_air;
 mod follow;
 mod goal;
 mod held_texts;
