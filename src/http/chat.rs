@@ -136,6 +136,11 @@ impl Ask {
     fn money(&self, currency: Currency, minor: i64) -> String {
         currency.format_for(minor, self.french)
     }
+
+    /// A count with its thousands grouped as the language groups them.
+    fn count(&self, n: u64) -> String {
+        super::pages::count_for(n, self.french)
+    }
 }
 
 /// Everything a line may say about a live or a campaign, read once.
@@ -333,7 +338,7 @@ fn own_line(ask: &Ask, s: &Subject, campaign_totals: &Totals, text: &str) -> Str
             "total" => money(s.totals.total),
             "raised" => money(s.totals.raised),
             "matched" => money(s.totals.matched),
-            "donations" => s.totals.donations.to_string(),
+            "donations" => ask.count(s.totals.donations),
             "goal" => goal.map(money).unwrap_or_default(),
             "percent" => goal.map(|g| (s.totals.total.saturating_mul(100) / g).to_string()).unwrap_or_default(),
             "left" => goal.map(|g| money((g - s.totals.total).max(0))).unwrap_or_default(),
@@ -447,8 +452,8 @@ fn rewards_line(ask: &Ask, s: &Subject) -> String {
                 (Some(0), true) => ", épuisée".to_owned(),
                 (Some(0), false) => ", sold out".to_owned(),
                 (Some(1), true) => ", 1 restante".to_owned(),
-                (Some(n), true) => format!(", {n} restantes"),
-                (Some(n), false) => format!(", {n} left"),
+                (Some(n), true) => format!(", {} restantes", ask.count(u64::from(n))),
+                (Some(n), false) => format!(", {} left", ask.count(u64::from(n))),
             };
             let title = &r.reward.title;
             if ask.french {
@@ -540,9 +545,9 @@ fn total_line(ask: &Ask, s: &Subject, campaign_totals: &Totals) -> String {
         (0, _) if s.window.over() => String::new(),
         (0, _) => format!(" {}", ask.words("Soyez le premier à donner\u{a0}!", "Be the first to give!")),
         (1, true) => " 1 don, merci\u{a0}!".to_owned(),
-        (n, true) => format!(" {n} dons, merci\u{a0}!"),
+        (n, true) => format!(" {} dons, merci\u{a0}!", ask.count(n)),
         (1, false) => " 1 donation, thank you!".to_owned(),
-        (n, false) => format!(" {n} donations, thank you!"),
+        (n, false) => format!(" {} donations, thank you!", ask.count(n)),
     };
     if let Some(url) = s.donate_url.as_ref().filter(|_| !s.window.over()) {
         out += &format!(" {} {url}", ask.words("Pour donner\u{a0}:", "Donate:"));
@@ -552,8 +557,9 @@ fn total_line(ask: &Ask, s: &Subject, campaign_totals: &Totals) -> String {
 
 /// "Merci à Ana, Bob et Chloé, et à 2 donateurs anonymes : 250,00 € récoltés
 /// pour Les Restos du Cœur !": every donor viewers may see by name,
-/// alphabetically, as many as the line holds ("… et 12 autres donateurs"),
-/// for the chat or a post after the live.
+/// alphabetically, as many as the line holds, the others counted with the
+/// gifts given without a name apart ("…, 12 autres donateurs et 3 dons
+/// anonymes"), for the chat or a post after the live.
 fn thanks_line(ask: &Ask, s: &Subject) -> String {
     let (names, anonymous) = (&s.thanked.0, s.thanked.1);
     let named: u64 = names.len() as u64;
@@ -571,14 +577,15 @@ fn thanks_line(ask: &Ask, s: &Subject) -> String {
     if named == 0 {
         return match (anonymous, ask.french) {
             (1, true) => format!("Merci au donateur anonyme{tail}"),
-            (n, true) => format!("Merci aux {n} donateurs anonymes{tail}"),
+            (n, true) => format!("Merci aux {} donateurs anonymes{tail}", ask.count(n)),
             (1, false) => format!("Thank you to the anonymous donor{tail}"),
-            (n, false) => format!("Thank you to the {n} anonymous donors{tail}"),
+            (n, false) => format!("Thank you to the {} anonymous donors{tail}", ask.count(n)),
         };
     }
-    // As many names as the line holds, the others counted.
+    // As many names as the line holds, the other named donors counted, and
+    // the gifts without a name counted apart (one donor may give several).
     let line = |shown: usize| {
-        let others = (named - shown as u64) + if shown < names.len() { anonymous } else { 0 };
+        let others = named - shown as u64;
         let list = &names[..shown];
         let and = ask.words(" et ", " and ");
         let mut out = match list.split_last() {
@@ -586,19 +593,26 @@ fn thanks_line(ask: &Ask, s: &Subject) -> String {
             _ => list.join(", "),
         };
         if others > 0 {
-            out += &match (others, ask.french) {
-                (1, true) => " et 1 autre donateur".to_owned(),
-                (n, true) => format!(" et {n} autres donateurs"),
-                (1, false) => " and 1 other donor".to_owned(),
-                (n, false) => format!(" and {n} other donors"),
+            let others = match (others, ask.french) {
+                (1, true) => "1 autre donateur".to_owned(),
+                (n, true) => format!("{} autres donateurs", ask.count(n)),
+                (1, false) => "1 other donor".to_owned(),
+                (n, false) => format!("{} other donors", ask.count(n)),
+            };
+            out += &match (anonymous, ask.french) {
+                (0, _) => format!("{and}{others}"),
+                (1, true) => format!(", {others} et 1 don anonyme"),
+                (n, true) => format!(", {others} et {} dons anonymes", ask.count(n)),
+                (1, false) => format!(", {others} and 1 anonymous gift"),
+                (n, false) => format!(", {others} and {} anonymous gifts", ask.count(n)),
             };
         } else if anonymous > 0 {
             let comma = if shown > 1 { "," } else { "" };
             out += &match (anonymous, ask.french) {
                 (1, true) => format!("{comma} et à 1 donateur anonyme"),
-                (n, true) => format!("{comma} et à {n} donateurs anonymes"),
+                (n, true) => format!("{comma} et à {} donateurs anonymes", ask.count(n)),
                 (1, false) => format!("{comma} and 1 anonymous donor"),
-                (n, false) => format!("{comma} and {n} anonymous donors"),
+                (n, false) => format!("{comma} and {} anonymous donors", ask.count(n)),
             };
         }
         format!("{}{out}{tail}", ask.words("Merci à ", "Thank you "))
@@ -709,28 +723,63 @@ fn next_line(ask: &Ask, s: &Subject, now: Timestamp) -> String {
         }
         who
     };
-    let on_air = s.lives.iter().filter(|l| live_status(l, now) == "current").max_by_key(|l| l.scheduled_at);
+    // Every live on air, the earliest started first (several streams at once
+    // for one campaign).
+    let mut on_air: Vec<&Live> = s.lives.iter().filter(|l| live_status(l, now) == "current").collect();
+    on_air.sort_by_key(|l| l.scheduled_at);
     let next = s
         .lives
         .iter()
         .filter(|l| !l.cancelled && l.scheduled_at.is_some_and(|t| t > now))
         .min_by_key(|l| l.scheduled_at);
-    let mut out = String::new();
-    if let Some(l) = on_air {
-        out = format!("{} {}.", ask.words("En direct\u{a0}:", "On air:"), who(l));
-    }
-    match next.and_then(|l| Some((l, l.scheduled_at?))) {
+    let next = match next.and_then(|l| Some((l, l.scheduled_at?))) {
         Some((l, at)) => {
-            let when = when(ask, at);
-            let sep = if out.is_empty() { "" } else { " " };
-            out += &format!("{sep}{} {}, {when}.", ask.words("Prochain live\u{a0}:", "Next live:"), who(l));
+            format!("{} {}, {}.", ask.words("Prochain live\u{a0}:", "Next live:"), who(l), when(ask, at))
         }
-        None if out.is_empty() => {
-            out = ask.words("Pas de prochain live prévu pour l'instant.", "No next live planned yet.").to_owned();
+        None if on_air.is_empty() => {
+            return ask.words("Pas de prochain live prévu pour l'instant.", "No next live planned yet.").to_owned();
         }
-        None => {}
+        None => String::new(),
+    };
+    if on_air.is_empty() {
+        return next;
+    }
+    // As many of them as the line holds with the next live, three at most
+    // (four when they are four), the others counted.
+    let line = |named: usize| {
+        let said: Vec<String> = on_air[..named].iter().map(|l| who(l)).collect();
+        let list = listed(ask, &said, on_air.len() - named);
+        let sep = if next.is_empty() { "" } else { " " };
+        format!("{} {list}.{sep}{next}", ask.words("En direct\u{a0}:", "On air:"))
+    };
+    let mut named = if on_air.len() <= ON_AIR_NAMED + 1 { on_air.len() } else { ON_AIR_NAMED };
+    let mut out = line(named);
+    while named > 1 && out.chars().count() > MAX_CHARS {
+        named -= 1;
+        out = line(named);
     }
     out
+}
+
+/// How many lives on air a line names before it counts the others.
+const ON_AIR_NAMED: usize = 3;
+
+/// "Alice, Bob et Chloë" / "Alice, Bob and Chloë", or with `more` not named
+/// "Alice, Bob, Chloë et 2 autres" / "Alice, Bob, Chloë and 2 more".
+fn listed(ask: &Ask, said: &[String], more: usize) -> String {
+    let and = ask.words(" et ", " and ");
+    if more > 0 {
+        let more = match (more, ask.french) {
+            (1, true) => "1 autre".to_owned(),
+            (n, true) => format!("{} autres", ask.count(n as u64)),
+            (n, false) => format!("{} more", ask.count(n as u64)),
+        };
+        return format!("{}{and}{more}", said.join(", "));
+    }
+    match said.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{}{and}{last}", rest.join(", ")),
+        _ => said.join(", "),
+    }
 }
 
 const FR_DAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
@@ -820,13 +869,16 @@ mod tests {
             let tail = format!("\u{a0}: {total} récoltés pour Restos\u{a0}!");
             // The reference: every count of names shown, the longest line that fits.
             let with = |shown: usize| {
-                let others = count - shown + 2;
+                let others = match count - shown {
+                    1 => "1 autre donateur".to_owned(),
+                    n => format!("{} autres donateurs", crate::http::pages::count_for(n as u64, true)),
+                };
                 let list = if shown == count && count == 1 {
                     format!("{} et à 2 donateurs anonymes", names[0])
                 } else if shown == count {
                     format!("{} et {}, et à 2 donateurs anonymes", names[..count - 1].join(", "), names[count - 1])
                 } else {
-                    format!("{} et {others} autres donateurs", names[..shown].join(", "))
+                    format!("{}, {others} et 2 dons anonymes", names[..shown].join(", "))
                 };
                 format!("Merci à {list}{tail}")
             };

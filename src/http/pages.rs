@@ -27,6 +27,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Public pages: our own script, style and socket; never framed elsewhere; no form posts.
@@ -62,7 +63,9 @@ pub fn asset(name: &str) -> Option<(&'static str, &'static [u8])> {
     })
 }
 
-/// The labels of the pages: key, French, English.
+/// The labels of the pages: key, French, English. A label's `{200}` is an
+/// example's amount in whole units, written in the page's currency as its
+/// language writes it ([`Tr::get`]).
 const LABELS: &[(&str, &str, &str)] = &[
     ("dashboard", "Tableau de bord", "Dashboard"),
     ("sign_in", "Se connecter", "Sign in"),
@@ -460,8 +463,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("challenges", "Défis", "Challenges"),
     (
         "milestones_help",
-        "Un palier du live\u{a0}: «\u{a0}à 200 € je me teins les cheveux en rose\u{a0}». Vos overlays le marquent sur la barre d'objectif, nomment le prochain, et l'annoncent une fois atteint\u{a0}; la page publique les liste.",
-        "A milestone of the live: \"at €200 I dye my hair pink\". Your overlays mark it on the goal bar, name the next one, and announce it once reached; the public page lists them.",
+        "Un palier du live\u{a0}: «\u{a0}à {200} je me teins les cheveux en rose\u{a0}». Vos overlays le marquent sur la barre d'objectif, nomment le prochain, et l'annoncent une fois atteint\u{a0}; la page publique les liste.",
+        "A milestone of the live: \"at {200} I dye my hair pink\". Your overlays mark it on the goal bar, name the next one, and announce it once reached; the public page lists them.",
     ),
     ("milestone_label", "Palier", "Milestone"),
     ("milestone_example", "Je me teins les cheveux en rose", "I dye my hair pink"),
@@ -469,8 +472,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("add_milestone", "Ajouter le palier", "Add the milestone"),
     (
         "challenges_help",
-        "Un défi lancé en direct\u{a0}: «\u{a0}50 € de plus en 15 minutes et je chante\u{a0}». Vos overlays l'affichent sous la barre d'objectif avec le temps qui reste, et annoncent sa réussite.",
-        "A challenge set on air: \"€50 more in 15 minutes and I sing\". Your overlays show it under the goal bar with the time left, and announce it when it is met.",
+        "Un défi lancé en direct\u{a0}: «\u{a0}{50} de plus en 15 minutes et je chante\u{a0}». Vos overlays l'affichent sous la barre d'objectif avec le temps qui reste, et annoncent sa réussite.",
+        "A challenge set on air: \"{50} more in 15 minutes and I sing\". Your overlays show it under the goal bar with the time left, and announce it when it is met.",
     ),
     ("challenge_label", "Défi", "Challenge"),
     ("challenge_amount", "Montant à récolter", "Amount to raise"),
@@ -491,8 +494,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("draws", "Tirages au sort", "Prize draws"),
     (
         "draws_help",
-        "Un lot tiré au sort parmi les dons de ce live\u{a0}: «\u{a0}un dessin original parmi les dons de 10 € et plus\u{a0}». Le tirage a lieu aussitôt, au hasard\u{a0}; un don remboursé n'y entre pas, un don déjà gagnant non plus. Vos overlays annoncent le gagnant\u{a0}; son nom réel et son don sont ici, pour le contacter par la plateforme de paiement. Les règles du tirage (et leur conformité au droit de votre pays) sont celles de l'organisation.",
-        "A prize drawn among this live's donations: \"an original drawing among the gifts of €10 and more\". It is drawn at once, at random; a refunded donation does not enter, nor one that already won. Your overlays announce the winner; their real name and donation are here, to reach them through the payment provider. The draw's rules (and their compliance with your country's law) are the organisers'.",
+        "Un lot tiré au sort parmi les dons de ce live\u{a0}: «\u{a0}un dessin original parmi les dons de {10} et plus\u{a0}». Le tirage a lieu aussitôt, au hasard\u{a0}; un don remboursé n'y entre pas, un don déjà gagnant non plus. Vos overlays annoncent le gagnant\u{a0}; son nom réel et son don sont ici, pour le contacter par la plateforme de paiement. Les règles du tirage (et leur conformité au droit de votre pays) sont celles de l'organisation.",
+        "A prize drawn among this live's donations: \"an original drawing among the gifts of {10} and more\". It is drawn at once, at random; a refunded donation does not enter, nor one that already won. Your overlays announce the winner; their real name and donation are here, to reach them through the payment provider. The draw's rules (and their compliance with your country's law) are the organisers'.",
     ),
     ("draw_prize", "Lot", "Prize"),
     ("draw_min", "Don minimum pour participer (vide\u{a0}: tous)", "Least donation to enter (empty: all)"),
@@ -518,8 +521,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("rewards", "Contreparties", "Rewards"),
     (
         "rewards_help",
-        "Ce que vous donnez en échange d'un don d'au moins un montant\u{a0}: «\u{a0}un portrait dessiné en direct, dès 30 €\u{a0}». Chacune a un mot-clé, le vôtre ou tiré de son titre (#portrait)\u{a0}: un don assez grand dont le message le contient la prend, tant qu'il en reste. La page publique les affiche\u{a0}; ci-dessous, ce qu'il vous reste à faire.",
-        "What you give in return for a gift of at least an amount: \"a portrait drawn on stream, from €30\". Each has a keyword, yours or one from its title (#portrait): a gift large enough whose message has it claims one, while some are left. The public page shows them; below, what you still have to do.",
+        "Ce que vous donnez en échange d'un don d'au moins un montant\u{a0}: «\u{a0}un portrait dessiné en direct, dès {30}\u{a0}». Chacune a un mot-clé, le vôtre ou tiré de son titre (#portrait)\u{a0}: un don assez grand dont le message le contient la prend, tant qu'il en reste. La page publique les affiche\u{a0}; ci-dessous, ce qu'il vous reste à faire.",
+        "What you give in return for a gift of at least an amount: \"a portrait drawn on stream, from {30}\". Each has a keyword, yours or one from its title (#portrait): a gift large enough whose message has it claims one, while some are left. The public page shows them; below, what you still have to do.",
     ),
     ("reward_title", "Contrepartie", "Reward"),
     ("reward_example", "Un portrait dessiné en direct", "A portrait drawn on stream"),
@@ -619,13 +622,24 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("no_js", "Cette page a besoin de JavaScript.", "This page needs JavaScript."),
 ];
 
-/// The labels of one language, for templates: `{{ t.get("key") }}`.
+/// The labels of one language, for templates: `{{ t.get("key") }}`; with the
+/// currency of the page's campaign, for the amounts of the help texts' examples.
 #[derive(Debug, Clone, Copy)]
-pub struct Tr(&'static str);
+pub struct Tr(&'static str, Option<Currency>);
 
 impl Tr {
-    pub fn get(&self, key: &str) -> &'static str {
-        match LABELS.iter().find(|(k, _, _)| *k == key) {
+    /// A page of no one campaign (the dashboard): the examples' amounts bare.
+    pub fn new(lang: &'static str) -> Tr {
+        Tr(lang, None)
+    }
+
+    /// A page of one campaign: the examples' amounts in its currency.
+    pub fn with_currency(lang: &'static str, currency: Currency) -> Tr {
+        Tr(lang, Some(currency))
+    }
+
+    pub fn get(&self, key: &str) -> Cow<'static, str> {
+        let text = match LABELS.iter().find(|(k, _, _)| *k == key) {
             Some((_, fr, en)) => {
                 if self.0 == "en" {
                     en
@@ -634,7 +648,34 @@ impl Tr {
                 }
             }
             None => "?",
+        };
+        if text.contains('{') { Cow::Owned(self.amounts(text)) } else { Cow::Borrowed(text) }
+    }
+
+    /// `text` with each `{200}` written as an amount of the page's currency
+    /// ("200 €", "£200"), or bare ("200") on a page of no one campaign.
+    fn amounts(&self, text: &str) -> String {
+        let french = self.0 != "en";
+        let mut out = String::with_capacity(text.len() + 8);
+        let mut rest = text;
+        while let Some(at) = rest.find('{') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            let end = after.find('}').filter(|&e| e > 0 && after[..e].bytes().all(|b| b.is_ascii_digit()));
+            let Some(end) = end else {
+                out.push('{');
+                rest = after;
+                continue;
+            };
+            let digits = &after[..end];
+            match (self.1, digits.parse::<i64>()) {
+                (Some(currency), Ok(major)) => out.push_str(&example_amount(currency, major, french)),
+                _ => out.push_str(digits),
+            }
+            rest = &after[end + 1..];
         }
+        out.push_str(rest);
+        out
     }
 
     /// The other language, for the language switch link.
@@ -734,6 +775,33 @@ async fn cover(app: &AppState, headers: &HeaderMap, c: &crate::domain::Campaign)
     Ok((id, url))
 }
 
+/// An example's whole amount as the language writes it, without its cents:
+/// "200\u{a0}€", "€200", "200\u{a0}£GB", "£200" ([`Currency::format_for`]).
+pub(crate) fn example_amount(currency: Currency, major: i64, french: bool) -> String {
+    let written = currency.format_for(currency.minor_units(major), french);
+    let zeros = "0".repeat(currency.exponent() as usize);
+    if zeros.is_empty() {
+        return written;
+    }
+    written.replacen(&format!("{}{zeros}", if french { ',' } else { '.' }), "", 1)
+}
+
+/// A count as the language writes it: "1\u{202f}486" in French (the narrow
+/// no-break space of the French amounts, [`Currency::format_for`]), "1,486" in
+/// English.
+pub(crate) fn count_for(n: u64, french: bool) -> String {
+    let digits = n.to_string();
+    let group = if french { '\u{202f}' } else { ',' };
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(group);
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The description of a page where its link is shared (chat apps and social
 /// networks read it without running the page's script): the total raised so
 /// far, for whom, and by how many donations.
@@ -741,12 +809,13 @@ fn summary(lang: &str, currency: Currency, totals: &Totals, beneficiary: &str) -
     let french = lang != "en";
     let total = currency.format_for(totals.total, french);
     let n = totals.donations;
+    let count = count_for(n, french);
     if french {
         let dons = if n > 1 { "dons" } else { "don" };
-        format!("{total} collectés pour {beneficiary} ({n} {dons}). Suivez le direct et faites un don\u{a0}!")
+        format!("{total} collectés pour {beneficiary} ({count} {dons}). Suivez le direct et faites un don\u{a0}!")
     } else {
         let donations = if n == 1 { "donation" } else { "donations" };
-        format!("{total} raised for {beneficiary} ({n} {donations}). Follow along and donate!")
+        format!("{total} raised for {beneficiary} ({count} {donations}). Follow along and donate!")
     }
 }
 
@@ -765,7 +834,7 @@ async fn dashboard(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let lang = lang(&q);
-    html(DASHBOARD_CSP, DashboardPage { lang, t: Tr(lang), max_amount: app.config.max_amount })
+    html(DASHBOARD_CSP, DashboardPage { lang, t: Tr::new(lang), max_amount: app.config.max_amount })
 }
 
 /// `GET /dashboard/campaigns`: every campaign, newest first (admin: bearer or session).
@@ -805,7 +874,7 @@ async fn live_page(
         PUBLIC_CSP,
         LivePage {
             lang,
-            t: Tr(lang),
+            t: Tr::with_currency(lang, live.currency),
             live_id: &live_id,
             campaign_id: &campaign.campaign.id,
             campaign: &campaign.campaign.name,
@@ -859,7 +928,14 @@ async fn host_page(
     }
     html(
         PUBLIC_CSP,
-        HostPage { lang, t: Tr(lang), live_id: &live_id, host: &live.live.host, currency: live.currency.code(), dock },
+        HostPage {
+            lang,
+            t: Tr::with_currency(lang, live.currency),
+            live_id: &live_id,
+            host: &live.live.host,
+            currency: live.currency.code(),
+            dock,
+        },
     )
 }
 
@@ -892,7 +968,7 @@ async fn charity_page(
         PUBLIC_CSP,
         CharityPage {
             lang,
-            t: Tr(lang),
+            t: Tr::with_currency(lang, c.campaign.currency),
             campaign_id: &campaign_id,
             campaign: &c.campaign.name,
             currency: c.campaign.currency.code(),
@@ -928,7 +1004,7 @@ async fn campaign_page(
         PUBLIC_CSP,
         CampaignPage {
             lang,
-            t: Tr(lang),
+            t: Tr::with_currency(lang, campaign.campaign.currency),
             campaign_id: &campaign_id,
             campaign: &campaign.campaign.name,
             charity: campaign.campaign.charity.as_deref().unwrap_or(""),
@@ -1034,10 +1110,28 @@ mod tests {
 
     #[test]
     fn labels_follow_the_language() {
-        assert_eq!(Tr("fr").get("sign_in"), "Se connecter");
-        assert_eq!(Tr("en").get("sign_in"), "Sign in");
-        assert_eq!(Tr("en").other(), "fr");
-        assert_eq!(Tr("xx").get("nope"), "?");
+        assert_eq!(Tr::new("fr").get("sign_in"), "Se connecter");
+        assert_eq!(Tr::new("en").get("sign_in"), "Sign in");
+        assert_eq!(Tr::new("en").other(), "fr");
+        assert_eq!(Tr::new("xx").get("nope"), "?");
+    }
+
+    /// The help texts' examples in the page's currency as its language writes
+    /// it, bare on a page of no one campaign; counts grouped likewise.
+    #[test]
+    fn examples_and_counts_follow_the_currency_and_the_language() {
+        let gbp = Currency::parse("GBP").unwrap();
+        let eur = Currency::parse("EUR").unwrap();
+        let jpy = Currency::parse("JPY").unwrap();
+        let en = Tr::with_currency("en", gbp).get("rewards_help");
+        assert!(en.contains("\"a portrait drawn on stream, from £30\""), "{en}");
+        let fr = Tr::with_currency("fr", eur).get("milestones_help");
+        assert!(fr.contains("«\u{a0}à 200\u{a0}€ je me teins"), "{fr}");
+        let bare = Tr::new("en").get("challenges_help");
+        assert!(bare.contains("\"50 more in 15 minutes and I sing\""), "{bare}");
+        assert_eq!(Tr::with_currency("en", jpy).amounts("{1000}, {x} {}"), "1,000\u{a0}JPY, {x} {}");
+        assert_eq!((count_for(1486, true), count_for(1486, false)), ("1\u{202f}486".to_owned(), "1,486".to_owned()));
+        assert_eq!((count_for(999, false), count_for(1_000_000, false)), ("999".to_owned(), "1,000,000".to_owned()));
     }
 
     #[test]

@@ -7,6 +7,23 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+/// French text: `~` stands for the narrow no-break space, `_` for the no-break space.
+fn fr(s: &str) -> String {
+    s.replace('~', "\u{202f}").replace('_', "\u{a0}")
+}
+
+async fn say(app: &TestApp, path: &str) -> String {
+    let res = app.client.get(format!("{}{path}", app.base)).send().await.expect("request");
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    res.text().await.unwrap()
+}
+
+async fn page(app: &TestApp, path: &str) -> String {
+    let res = app.client.get(format!("{}{path}", app.base)).send().await.expect("request");
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    res.text().await.unwrap()
+}
+
 /// A pound campaign for a charity.
 async fn gbp_campaign(app: &TestApp, body: Value) -> String {
     let mut b = json!({"name": "Spring Stream", "currency": "GBP", "charity": "Shelter"});
@@ -73,6 +90,76 @@ async fn held_texts_of_gifts_refunded_whole_leave_the_moderation_queue() {
     assert_eq!(held(&app, &live).await, [ids[2].clone()]);
 }
 
+/// The campaign's `!next` names every live on air, the earliest started
+/// first, each with its title and link, then counts those past three; a single
+/// live on air is said as before.
+#[tokio::test]
+async fn the_chat_s_next_line_names_every_live_on_air() {
+    let clock = ManualClock::at("2027-04-10T19:30:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let c = gbp_campaign(&app, json!({})).await;
+    let next = |lang: &str| format!("/api/v1/campaigns/{c}/chat?say=next&lang={lang}");
+    app.live(
+        &c,
+        json!({"host": "Alice", "title": "Quiz", "scheduled_at": "2027-04-10T19:00:00Z",
+                   "stream_url": "https://www.twitch.tv/alice"}),
+    )
+    .await;
+    assert_eq!(say(&app, &next("en")).await, "On air: Alice — Quiz (https://www.twitch.tv/alice).");
+    app.live(&c, json!({"host": "Chloë", "title": "Drawing", "scheduled_at": "2027-04-10T19:20:00Z"})).await;
+    app.live(&c, json!({"host": "Bob", "scheduled_at": "2027-04-10T19:10:00Z"})).await;
+    app.live(&c, json!({"host": "Zoé", "title": "Concert", "scheduled_at": "2027-04-11T18:00:00Z"})).await;
+    assert_eq!(
+        say(&app, &next("en")).await,
+        "On air: Alice — Quiz (https://www.twitch.tv/alice), Bob and Chloë — Drawing. Next live: Zoé — Concert, Sunday 11 April at 18:00 (UTC)."
+    );
+    assert_eq!(
+        say(&app, &next("fr")).await,
+        fr(
+            "En direct_: Alice — Quiz (https://www.twitch.tv/alice), Bob et Chloë — Drawing. Prochain live_: Zoé — Concert, dimanche 11 avril à 18:00 (UTC)."
+        )
+    );
+    // Five at once: three named, the others counted.
+    app.live(&c, json!({"host": "Dan", "scheduled_at": "2027-04-10T19:25:00Z"})).await;
+    app.live(&c, json!({"host": "Eve", "scheduled_at": "2027-04-10T19:26:00Z"})).await;
+    assert_eq!(
+        say(&app, &next("en")).await,
+        "On air: Alice — Quiz (https://www.twitch.tv/alice), Bob, Chloë — Drawing and 2 more. Next live: Zoé — Concert, Sunday 11 April at 18:00 (UTC)."
+    );
+    assert_eq!(
+        say(&app, &next("fr")).await,
+        fr(
+            "En direct_: Alice — Quiz (https://www.twitch.tv/alice), Bob, Chloë — Drawing et 2 autres. Prochain live_: Zoé — Concert, dimanche 11 avril à 18:00 (UTC)."
+        )
+    );
+}
+
+/// Long titles: the line names fewer of the lives on air, within the chat's
+/// 400 characters, and counts the others.
+#[tokio::test]
+async fn the_chat_s_next_line_holds_in_the_chat_s_limit() {
+    let clock = ManualClock::at("2027-04-10T19:30:00Z");
+    let app = spawn_app_clocked(&clock).await;
+    let c = gbp_campaign(&app, json!({})).await;
+    let title = "A very long title for a very long evening of songs, quizzes and drawings, all for Shelter";
+    for (host, at) in [("Alice", "19:00"), ("Bob", "19:10"), ("Chloë", "19:20")] {
+        let url = format!("https://www.twitch.tv/{}-with-a-rather-long-channel-name", host.to_lowercase());
+        app.live(
+            &c,
+            json!({"host": host, "title": title, "scheduled_at": format!("2027-04-10T{at}:00Z"), "stream_url": url}),
+        )
+        .await;
+    }
+    let line = say(&app, &format!("/api/v1/campaigns/{c}/chat?say=next&lang=en")).await;
+    assert_eq!(
+        line,
+        format!(
+            "On air: Alice — {title} (https://www.twitch.tv/alice-with-a-rather-long-channel-name), Bob — {title} (https://www.twitch.tv/bob-with-a-rather-long-channel-name) and 1 more."
+        )
+    );
+    assert!(line.chars().count() <= 400);
+}
+
 /// The lives' and the sponsors' spreadsheets in English say their states in
 /// words, as the French ones do; the exports for programs keep the codes.
 #[tokio::test]
@@ -127,4 +214,90 @@ async fn english_spreadsheets_say_states_in_words() {
     assert_eq!(column(&french, ';', 8), ["épuisé", "en cours", "à venir", "terminé", ""]);
     let plain = csv(matches).await;
     assert_eq!(column(&plain, ',', 8), ["used_up", "active", "pending", "ended"]);
+}
+
+/// Counts grouped as each language groups them (the chat's lines, the pages'
+/// description where their link is shared), and a thank-you that counts the
+/// other named donors apart from the gifts given without a name.
+#[tokio::test]
+async fn counts_are_grouped_and_anonymous_gifts_counted_apart() {
+    let app = spawn_app().await;
+    let c = gbp_campaign(&app, json!({})).await;
+    let live = app.live(&c, json!({"host": "Alice"})).await;
+    // Ten donors with long names (the line holds some of them), and 1,002 gifts without a name.
+    let names: Vec<String> =
+        (0..10).map(|i| format!("Donor number {i} with a rather long name for the chat line")).collect();
+    for name in &names {
+        give(&app, &live, json!({"amount": 1000, "currency": "GBP", "donor": name})).await;
+    }
+    for chunk in 0..6 {
+        let n = if chunk < 5 { 200 } else { 2 };
+        let gifts = (0..n).map(|_| app.donate(&live, json!({"amount": 100, "currency": "GBP", "anonymous": true})));
+        for (s, d) in futures_util::future::join_all(gifts).await {
+            assert_eq!(s, StatusCode::CREATED, "{d}");
+        }
+    }
+    let chat = |q: &str| format!("/api/v1/lives/{}/chat{q}", live.id);
+    assert_eq!(say(&app, &chat("?lang=en")).await, "£1,102.00 raised for Shelter. 1,012 donations, thank you!");
+    assert_eq!(say(&app, &chat("")).await, fr("1~102,00_£GB récoltés pour Shelter. 1~012 dons, merci_!"));
+    // As many names as the line holds: five of them here.
+    let shown = names[..5].join(", ");
+    assert_eq!(
+        say(&app, &chat("?say=thanks&lang=en")).await,
+        format!("Thank you {shown}, 5 other donors and 1,002 anonymous gifts: £1,102.00 raised for Shelter!")
+    );
+    assert_eq!(
+        say(&app, &chat("?say=thanks")).await,
+        fr(&format!(
+            "Merci à {shown}, 5 autres donateurs et 1~002 dons anonymes_: 1~102,00_£GB récoltés pour Shelter_!"
+        ))
+    );
+    assert_eq!(
+        say(&app, &chat("?text={donations}%20gifts")).await,
+        fr("1~012 gifts"),
+        "a streamer's own sentence counts as the language does"
+    );
+    assert_eq!(say(&app, &chat("?text={donations}%20gifts&lang=en")).await, "1,012 gifts");
+
+    // The description a shared link shows.
+    let en = page(&app, &format!("/lives/{}?lang=en", live.id)).await;
+    let said = "£1,102.00 raised for Shelter (1,012 donations). Follow along and donate!";
+    assert!(en.contains(&format!("<meta name=\"description\" content=\"{said}\">")), "{en}");
+    let fr_page = page(&app, &format!("/campaigns/{c}")).await;
+    let said = fr("1~102,00_£GB collectés pour Shelter (1~012 dons). Suivez le direct et faites un don_!");
+    assert!(fr_page.contains(&format!("<meta name=\"description\" content=\"{said}\">")), "{fr_page}");
+}
+
+/// The help texts' examples in the campaign's currency as the page's
+/// language writes it: pounds in English, euros in French; the dashboard,
+/// of no one campaign, gives them bare.
+#[tokio::test]
+async fn help_examples_are_in_the_campaign_s_currency() {
+    let app = spawn_app().await;
+    let gbp = gbp_campaign(&app, json!({})).await;
+    let london = app.live(&gbp, json!({"host": "Alice"})).await;
+    let eur = app.eur_campaign().await;
+    let paris = app.live(&eur, json!({"host": "Corentin"})).await;
+    let en = page(&app, &format!("/lives/{}/host?lang=en", london.id)).await;
+    for said in [
+        "at £200 I dye my hair pink",
+        "£50 more in 15 minutes and I sing",
+        "among the gifts of £10 and more",
+        "a portrait drawn on stream, from £30",
+    ] {
+        assert!(en.contains(said), "{said} in {en}");
+    }
+    assert!(!en.contains('€'), "{en}");
+    let fr_page = page(&app, &format!("/lives/{}/host", paris.id)).await;
+    for said in [
+        "«\u{a0}à 200\u{a0}€ je me teins les cheveux en rose\u{a0}»",
+        "«\u{a0}50\u{a0}€ de plus en 15 minutes et je chante\u{a0}»",
+        "parmi les dons de 10\u{a0}€ et plus",
+        "dès 30\u{a0}€\u{a0}»",
+    ] {
+        assert!(fr_page.contains(said), "{said} in {fr_page}");
+    }
+    let dashboard = page(&app, "/dashboard?lang=en").await;
+    assert!(dashboard.contains("50 more in 15 minutes and I sing"), "{dashboard}");
+    assert!(!dashboard.contains("€50"), "{dashboard}");
 }
