@@ -1721,7 +1721,7 @@ async fn gifts_coming_leave_the_row_under_the_pointer_in_place() {
         app.donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Eve"})).await;
         let line = "var n = document.querySelector('.held-new'); return n && !n.hidden ? n.textContent : null";
         eventually("the new gift said to wait", WAIT, || async {
-            (b.js(line).await == "Un nouveau don arrive quand la souris quitte la liste.").then_some(())
+            (b.js(line).await == "Un nouveau don arrive quand vous quittez la liste.").then_some(())
         })
         .await;
         assert_eq!(b.js(donors).await, json!(["Dan", "Chloé", "Bob", "Ana"]));
@@ -1745,7 +1745,7 @@ async fn gifts_coming_leave_the_row_under_the_pointer_in_place() {
                     document.querySelector(".held-new").textContent];"##;
         assert_eq!(
             b.js(redraw).await,
-            json!([["Eve", "Dan", "Chloé", "Bob", "Ana", "Zoé"], "Un nouveau don arrive quand la souris quitte la liste."])
+            json!([["Eve", "Dan", "Chloé", "Bob", "Ana", "Zoé"], "Un nouveau don arrive quand vous quittez la liste."])
         );
     })
     .await;
