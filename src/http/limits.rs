@@ -380,17 +380,55 @@ fn security_headers(mut res: Response) -> Response {
     res
 }
 
-/// Replaces the value of every `token=` query parameter.
+/// The prefixes of the secrets the server hands out (admin token, write key,
+/// overlay token, host key, moderators' key, charity key, session, webhook
+/// secret): a query value that starts with one is redacted whatever its name.
+const SECRET_PREFIXES: [&str; 8] = ["ca_", "ck_", "ot_", "ht_", "md_", "rk_", "cs_", "whsec_"];
+
+/// Replaces the value of every `token=` query parameter, and of any parameter
+/// whose value is one of our secrets, as the server reads them: names and
+/// values percent-decoded (`t%6Fken=`), and a name after an HTML-escaped
+/// `&amp;` too.
 pub fn redact(path_and_query: &str) -> String {
     let Some((path, query)) = path_and_query.split_once('?') else { return path_and_query.to_owned() };
     let q: Vec<String> = query
         .split('&')
-        .map(|kv| match kv.split_once('=') {
-            Some((k, _)) if k.eq_ignore_ascii_case("token") => format!("{k}=REDACTED"),
-            _ => kv.to_owned(),
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            let name = decode(k);
+            let name = name.get(..4).filter(|p| p.eq_ignore_ascii_case("amp;")).map_or(&name[..], |_| &name[4..]);
+            let value = decode(v);
+            let secret = SECRET_PREFIXES.iter().any(|p| value.trim_start().starts_with(p));
+            if name.eq_ignore_ascii_case("token") || secret { format!("{k}=REDACTED") } else { kv.to_owned() }
         })
         .collect();
     format!("{path}?{}", q.join("&"))
+}
+
+/// A query's name or value as a form decoder reads it: `+` a space, `%XX` a byte.
+fn decode(s: &str) -> String {
+    let hex = |c: &u8| (*c as char).to_digit(16).map(|d| d as u8);
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let escaped = (b[i] == b'%').then(|| Some(hex(b.get(i + 1)?)? * 16 + hex(b.get(i + 2)?)?)).flatten();
+        match (b[i], escaped) {
+            (_, Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b'+', None) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, None) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The limits of one server, from its configuration.
@@ -517,5 +555,15 @@ mod tests {
         assert_eq!(redact("/ws/lives/x?token=ot_secret&after=3"), "/ws/lives/x?token=REDACTED&after=3");
         assert_eq!(redact("/overlay/lives/x?lang=fr&TOKEN=abc"), "/overlay/lives/x?lang=fr&TOKEN=REDACTED");
         assert_eq!(redact("/healthz"), "/healthz");
+        // As the server reads them: a name percent-encoded, after an escaped
+        // `&amp;`, or any value that is one of our secrets.
+        assert_eq!(redact("/overlay/lives/x?t%6Fken=ot_secret&lang=fr"), "/overlay/lives/x?t%6Fken=REDACTED&lang=fr");
+        assert_eq!(redact("/ws/lives/x?lang=fr&amp;token=ot_secret"), "/ws/lives/x?lang=fr&amp;token=REDACTED");
+        assert_eq!(redact("/x?%74oken=abc&TOK%45N=def"), "/x?%74oken=REDACTED&TOK%45N=REDACTED");
+        for secret in ["ot_a", "ck_a", "ht_a", "md_a", "rk_a", "ca_a", "cs_a", "whsec_a", "%6Ft_a", "+ck_a"] {
+            assert_eq!(redact(&format!("/x?key={secret}&n=1")), "/x?key=REDACTED&n=1", "{secret}");
+        }
+        assert_eq!(redact("/x?lang=fr&after=3&follow=host"), "/x?lang=fr&after=3&follow=host");
+        assert_eq!(redact("/x?"), "/x?");
     }
 }
