@@ -28,8 +28,9 @@ pub struct Config {
     #[arg(long, env = "CAGNOTTE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
 
-    /// Public base URL (e.g. `https://dons.example.org`) used in the URLs the API hands out.
-    /// Default: taken from the request's Host header.
+    /// Public base URL (e.g. `https://dons.example.org`) used in the URLs the API hands out:
+    /// the root of a domain or subdomain, without a path (the pages load their
+    /// files and WebSockets from the root). Default: taken from the request's Host header.
     #[arg(long, env = "CAGNOTTE_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
 
@@ -206,9 +207,6 @@ fn parse_network(s: &str) -> Result<ipnet::IpNet, String> {
         .map_err(|_| format!("`{s}` is neither an IP address nor a network such as 10.0.0.0/8"))
 }
 
-/// `--public-url`: an absolute `http://` or `https://` URL (a path is kept, for a
-/// server behind a prefix), without its trailing slash. Without a scheme, every
-/// URL handed out would be relative and broken.
 /// `30s`, `15m`, `1h`, `1d`: at least a second, at most a year.
 fn parse_period(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -228,6 +226,12 @@ fn parse_period(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(secs))
 }
 
+/// `--public-url`: an absolute `http://` or `https://` URL of a host's root
+/// (`https://dons.example.org`, a trailing slash dropped). Without a scheme,
+/// every URL handed out would be relative and broken; with a path, the pages
+/// would still ask for their scripts, styles and WebSockets at the root
+/// (`/static/…`, `/ws/…`), so a server behind a prefix is refused: it is served
+/// at the root of a domain or subdomain of its own.
 fn parse_public_url(s: &str) -> Result<String, String> {
     let url = s.trim().trim_end_matches('/');
     let lower = url.to_ascii_lowercase();
@@ -236,6 +240,13 @@ fn parse_public_url(s: &str) -> Result<String, String> {
     let host = rest.split('/').next().unwrap_or("");
     match scheme {
         Some(p) if !host.is_empty() && !rest.contains(|c: char| c.is_whitespace() || c == '?' || c == '#') => {
+            if host.len() < rest.len() {
+                return Err(format!(
+                    "`{s}` has a path: Cagnotte is served at the root of a domain or subdomain \
+                     (such as {p}{host} or https://dons.example.org), not under a path, as its pages \
+                     load their files and WebSockets from the root"
+                ));
+            }
             Ok(format!("{p}{rest}"))
         }
         _ => Err(format!("`{s}` is not an absolute http:// or https:// URL such as https://dons.example.org")),
@@ -316,7 +327,15 @@ mod tests {
         let url = |v: &str| Config::try_parse_from(["cagnotte", "--public-url", v]).map(|c| c.public_url.unwrap());
         assert_eq!(url("https://dons.example.org/").unwrap(), "https://dons.example.org");
         assert_eq!(url("HTTPS://Dons.example.org").unwrap(), "https://Dons.example.org");
-        assert_eq!(url(" http://127.0.0.1:8080/cagnotte/ ").unwrap(), "http://127.0.0.1:8080/cagnotte");
+        assert_eq!(url(" http://127.0.0.1:8080/ ").unwrap(), "http://127.0.0.1:8080");
+        // Not under a path: the pages load their files and sockets from the root.
+        for prefixed in ["http://127.0.0.1:8080/cagnotte/", "https://example.org/dons", "https://example.org/a/b"] {
+            let err = url(prefixed).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("`{prefixed}` has a path")) && err.contains("root of a domain or subdomain"),
+                "{err}"
+            );
+        }
         for bad in
             ["dons.example.org", "https://", "ftp://dons.example.org", "https://dons.example.org/?a=1", "https://a b"]
         {
