@@ -66,7 +66,8 @@ pub async fn status(
     .into_response())
 }
 
-/// Takes a backup at start, then one per period, until the server stops.
+/// Takes a backup at start, then one per period, until the server stops; a
+/// backup that would hold nothing the newest one does not is not taken.
 pub fn spawn(app: &AppState) {
     let Some(dir) = app.config.backup_dir.clone() else { return };
     let app = app.clone();
@@ -82,10 +83,15 @@ pub fn spawn(app: &AppState) {
             }
             let (config, dir2) = (app.config.clone(), dir.clone());
             let keep = app.config.backup_keep as usize;
-            match tokio::task::spawn_blocking(move || take(&config, &dir2, keep)).await {
-                Ok(Ok((to, seq))) => {
+            match tokio::task::spawn_blocking(move || take_unless_held(&config, &dir2, keep)).await {
+                Ok(Ok(Backup::Taken(to, seq))) => {
                     app.backups.succeeded(seq);
                     tracing::info!(to = %to.display(), seq, "backup taken");
+                }
+                Ok(Ok(Backup::Held(newest, seq))) => {
+                    // As good as a new copy: the newest holds what one would.
+                    app.backups.succeeded(seq);
+                    tracing::info!(newest = %newest.display(), seq, "no backup needed: the newest one holds every event");
                 }
                 Ok(Err(err)) => {
                     tracing::error!(%err, dir = %dir.display(), "backup failed");
@@ -100,26 +106,78 @@ pub fn spawn(app: &AppState) {
     });
 }
 
+/// What [`take_unless_held`] did.
+enum Backup {
+    /// A copy taken, where, up to which seq.
+    Taken(PathBuf, u64),
+    /// None taken: the newest copy already holds everything, up to that seq.
+    Held(PathBuf, u64),
+}
+
+/// A backup into `dir`, unless the newest of the server's own there holds
+/// everything a new one would (see [`newest_holds`]): a server restarted, or
+/// a quiet hour, adds no copy of the same data, which would push distinct
+/// copies out of the newest `keep`.
+fn take_unless_held(config: &crate::config::Config, dir: &Path, keep: usize) -> Result<Backup, String> {
+    if let Some((newest, seq)) = newest_holds(config, dir) {
+        return Ok(Backup::Held(newest, seq));
+    }
+    take(config, dir, keep).map(|(to, seq)| Backup::Taken(to, seq))
+}
+
 /// The last backup at shutdown, once the writer has answered everything and
 /// stopped: the newest copy then holds every event the server acknowledged,
-/// not only those of the last period. `newest` is the log's newest seq; when
-/// `last`, the seq the last backup of this run holds, is as new, none is taken.
-pub fn at_shutdown(config: &crate::config::Config, last: Option<u64>, newest: u64) {
+/// not only those of the last period. None is taken when the newest copy
+/// holds them all already.
+pub fn at_shutdown(config: &crate::config::Config) {
     let Some(dir) = &config.backup_dir else { return };
-    if last.is_some_and(|seq| seq >= newest) {
-        tracing::info!(seq = newest, "no backup at shutdown: the last one holds every event");
-        return;
-    }
-    match take(config, dir, config.backup_keep as usize) {
-        Ok((to, seq)) => tracing::info!(to = %to.display(), seq, "backup taken at shutdown"),
+    match take_unless_held(config, dir, config.backup_keep as usize) {
+        Ok(Backup::Taken(to, seq)) => tracing::info!(to = %to.display(), seq, "backup taken at shutdown"),
+        Ok(Backup::Held(_, seq)) => tracing::info!(seq, "no backup at shutdown: the last one holds every event"),
         Err(err) => tracing::error!(%err, dir = %dir.display(), "backup at shutdown failed"),
+    }
+}
+
+/// The newest of the server's backups in `dir` and the seq it holds up to,
+/// when it holds what a backup of the data directory would now: the same
+/// newest event of the log, the same media library and the same admin
+/// token's digest. `None` when a new copy is due, or when this cannot be told.
+fn newest_holds(config: &crate::config::Config, dir: &Path) -> Option<(PathBuf, u64)> {
+    let newest = ours(dir).ok()?.pop()?;
+    let held = crate::ledger::sqlite::last_event(&newest).ok()?;
+    let now = crate::ledger::sqlite::last_event(&config.data_dir).ok()?;
+    let same = held == now
+        && media_ids(&newest).ok()? == media_ids(&config.data_dir).ok()?
+        && admin_digest(&newest).ok()? == admin_digest(&config.data_dir).ok()?;
+    same.then(|| (newest, held.map_or(0, |(seq, _)| seq)))
+}
+
+/// The ids of the files in the media library of data directory `dir`
+/// (`media.sqlite`, which a backup copies beside the log), in order.
+fn media_ids(dir: &Path) -> rusqlite::Result<Vec<String>> {
+    let path = dir.join("media.sqlite");
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mut ids = conn.prepare("SELECT id FROM media ORDER BY id")?;
+    ids.query_map([], |r| r.get(0))?.collect()
+}
+
+/// The stored digest of a generated admin token in data directory `dir`, if any.
+fn admin_digest(dir: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    match std::fs::read(dir.join(crate::app::ADMIN_DIGEST)) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
 /// One backup into `dir`, then the oldest of the server's own beyond `keep`
 /// removed. Returns where it went and the seq it holds up to.
 fn take(config: &crate::config::Config, dir: &Path, keep: usize) -> Result<(PathBuf, u64), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    crate::app::create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let name = format!("{PREFIX}{}", jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ"));
     // A second backup within the same second (at shutdown, right after one)
     // gets a suffix, which sorts after the first.
@@ -157,14 +215,20 @@ fn remove_partial(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Removes the oldest of the server's backups in `dir` beyond the newest `keep`.
-fn prune(dir: &Path, keep: usize) -> std::io::Result<()> {
+/// The server's own backups in `dir`, oldest first (their names sort by time).
+fn ours(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut ours: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with(PREFIX)) && e.path().is_dir())
         .map(|e| e.path())
         .collect();
     ours.sort();
+    Ok(ours)
+}
+
+/// Removes the oldest of the server's backups in `dir` beyond the newest `keep`.
+fn prune(dir: &Path, keep: usize) -> std::io::Result<()> {
+    let ours = ours(dir)?;
     let extra = ours.len().saturating_sub(keep);
     for old in &ours[..extra] {
         std::fs::remove_dir_all(old)?;

@@ -1,5 +1,6 @@
 use cagnotte::config::{Cmd, Config};
 use clap::Parser;
+use std::io::Write;
 use tracing_subscriber::EnvFilter;
 
 /// Many threads allocate small, short-lived buffers (requests, frames, answers):
@@ -11,16 +12,29 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> std::process::ExitCode {
     let mut config = Config::parse();
     let cmd = config.cmd.take();
+    let filter = match EnvFilter::try_new(&config.log) {
+        Ok(filter) => filter,
+        Err(err) => {
+            // As clap says a bad value: exit 2, nothing started.
+            let _ = writeln!(std::io::stderr(), "error: invalid value '{}' for '--log <LOG>': {err}", config.log);
+            return std::process::ExitCode::from(2);
+        }
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        // A log line that cannot be written (stderr's reader gone: a closed
+        // pipe, a logged-out terminal) is dropped. Reporting it would panic the
+        // task that logged, which stops signals from being heard and backups
+        // from being taken.
+        .log_internal_errors(false)
         .init();
     if let Some(Cmd::Backup(args)) = &cmd {
         // No listener: the server may be running on this data directory.
         return match cagnotte::app::backup(&config, &args.to) {
             Ok(done) => {
-                println!("{done}");
+                let _ = writeln!(std::io::stdout(), "{done}");
                 std::process::ExitCode::SUCCESS
             }
             Err(err) => {
@@ -40,10 +54,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match listener.local_addr() {
-        Ok(addr) => tracing::info!("listening on {}://{addr}", if config.tls() { "https" } else { "http" }),
-        Err(err) => tracing::warn!(%err, "listening, address unknown"),
-    }
+    // `listening on …` is logged once the log is replayed and the server serves.
     let served = match cmd {
         Some(Cmd::Demo(args)) => cagnotte::demo::run(listener, config, args, cagnotte::app::shutdown_signal()).await,
         Some(Cmd::Backup(_)) => Ok(()),

@@ -24,10 +24,23 @@ pub struct Row {
 pub enum StoreError {
     #[error("database: {0}")]
     Sql(#[from] rusqlite::Error),
-    #[error("corrupt event {seq}: {err}")]
+    #[error("corrupt event {seq}: {err}{}", newer_hint(err))]
     Corrupt { seq: u64, err: serde_json::Error },
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// What an event this version cannot read most likely means: a kind or a
+/// field it does not know was written by a newer Cagnotte (a version rolled
+/// back after an upgrade), whose log an older one cannot serve.
+fn newer_hint(err: &serde_json::Error) -> &'static str {
+    let msg = err.to_string();
+    if msg.starts_with("unknown variant") || msg.starts_with("unknown field") {
+        " (it may have been written by a newer version of Cagnotte: run that version again, \
+         or restore the backup taken before upgrading)"
+    } else {
+        ""
+    }
 }
 
 const SCHEMA: &str = "
@@ -158,6 +171,21 @@ pub fn backup(from: &Path, to: &Path) -> Result<BackupSummary, StoreError> {
     let (events, last_seq): (i64, Option<i64>) =
         copy.query_row("SELECT count(*), max(seq) FROM events", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(BackupSummary { events: events as u64, last_seq: last_seq.unwrap_or(0) as u64 })
+}
+
+/// The seq and the stored text of the newest event in the log of data
+/// directory `dir` (`None` for an empty log): enough to tell whether two logs
+/// that share their past end at the same event. Opened read-only, so a
+/// backup's copy is left as it is; a running server's log is read in a snapshot.
+pub fn last_event(dir: &Path) -> Result<Option<(u64, String)>, StoreError> {
+    let conn = Connection::open_with_flags(db_path(dir), OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let last = conn
+        .query_row("SELECT seq, data FROM events ORDER BY seq DESC LIMIT 1", [], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
+        })
+        .optional()?;
+    Ok(last)
 }
 
 /// A checkpoint that copies what it can without waiting for, or blocking, anyone.
@@ -751,5 +779,23 @@ mod tests {
         let err = store.for_each_chunk(|chunk| folded += chunk.len()).unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { seq: 70_000, .. }), "{err}");
         assert!(folded < 70_000);
+        assert!(!err.to_string().contains("newer version"), "{err}");
+    }
+
+    /// An event of a kind this version does not know (a log written by a newer
+    /// one, then rolled back) says what to do, not only that it is corrupt.
+    #[test]
+    fn an_unknown_kind_of_event_says_it_may_come_from_a_newer_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store.append(&rows(1..=3)).unwrap();
+        let data: String = store.conn.query_row("SELECT data FROM events WHERE seq = 2", [], |r| r.get(0)).unwrap();
+        assert!(data.contains("\"match_used_up\""), "{data}");
+        let newer = data.replace("\"match_used_up\"", "\"something_new\"");
+        store.conn.execute("UPDATE events SET data = ?1 WHERE seq = 2", [newer]).unwrap();
+        let err = store.for_each_chunk(|_| {}).unwrap_err().to_string();
+        assert!(err.starts_with("corrupt event 2: unknown variant `something_new`"), "{err}");
+        assert!(err.contains("written by a newer version of Cagnotte"), "{err}");
+        assert!(err.contains("restore the backup taken before upgrading"), "{err}");
     }
 }

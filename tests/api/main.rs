@@ -28,6 +28,7 @@ mod proxy;
 mod report;
 mod rewards;
 mod security;
+mod startup;
 mod tls;
 mod twitch;
 mod validation;
