@@ -102,3 +102,72 @@ async fn the_units_environment_configures_the_server() {
     assert_eq!(statuses, [401, 401, 401, 429, 429], "the guessing client is braked");
     assert_eq!(bad("203.0.113.2").await.unwrap().status().as_u16(), 401, "another client behind the proxy is not");
 }
+
+/// The drop-in of `docs/deploy.md` that serves HTTPS directly under the unit:
+/// systemd reads it with the unit without a complaint, and the real binary,
+/// given its `Environment=` lines with `%d` the directory where systemd puts
+/// the credentials (named as its `LoadCredential=` lines name them), serves
+/// HTTPS.
+#[tokio::test]
+async fn the_documented_tls_drop_in_serves_https() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/deploy.md")).unwrap();
+    let head = "# /etc/systemd/system/cagnotte.service.d/override.conf\n";
+    let start = doc.find(head).expect("the TLS drop-in in docs/deploy.md");
+    let drop_in = &doc[start..start + doc[start..].find("```").unwrap()];
+
+    // systemd-analyze verify, the drop-in beside the unit.
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = dir.path().join("credentials");
+    std::fs::create_dir(&credentials).unwrap();
+    let (cert, key, _) = self_signed(&credentials);
+    let mut loaded = Vec::new();
+    for line in drop_in.lines() {
+        let Some((name, path)) = line.strip_prefix("LoadCredential=").and_then(|v| v.split_once(':')) else { continue };
+        assert!(path.starts_with("/etc/letsencrypt/live/"), "{line}");
+        loaded.push(name.to_owned());
+    }
+    assert_eq!(loaded, ["tls-cert", "tls-key"]);
+    let verified = drop_in
+        .replace("/etc/letsencrypt/live/dons.example.org/fullchain.pem", &cert.display().to_string())
+        .replace("/etc/letsencrypt/live/dons.example.org/privkey.pem", &key.display().to_string());
+    std::fs::write(dir.path().join("cagnotte.service"), unit()).unwrap();
+    std::fs::create_dir(dir.path().join("cagnotte.service.d")).unwrap();
+    std::fs::write(dir.path().join("cagnotte.service.d/override.conf"), &verified).unwrap();
+    let out = Command::new("systemd-analyze").arg("verify").arg(dir.path().join("cagnotte.service")).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && said.trim().is_empty(), "{said}");
+
+    // The credentials under their names, where `%d` points.
+    std::fs::rename(&cert, credentials.join("tls-cert")).unwrap();
+    std::fs::rename(&key, credentials.join("tls-key")).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cagnotte"));
+    cmd.env_clear().env("CAGNOTTE_ADMIN_TOKEN", ADMIN).env("CAGNOTTE_DATA_DIR", data.path());
+    let mut set = Vec::new();
+    for line in drop_in.lines() {
+        let Some((name, value)) = line.strip_prefix("Environment=").and_then(|kv| kv.split_once('=')) else { continue };
+        let value = match name {
+            "CAGNOTTE_LISTEN" => "127.0.0.1:0".to_owned(),
+            _ => value.replace("%d", &credentials.display().to_string()),
+        };
+        cmd.env(name, value);
+        set.push(name.to_owned());
+    }
+    assert_eq!(set, ["CAGNOTTE_TLS_CERT", "CAGNOTTE_TLS_KEY", "CAGNOTTE_LISTEN"]);
+    let mut child = Server(cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap());
+    let stderr = child.0.stderr.take().unwrap();
+    let said = tokio::task::spawn_blocking(move || {
+        let mut said = String::new();
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            said.push_str(&line);
+            said.push('\n');
+            if line.contains("listening on") {
+                break;
+            }
+        }
+        said
+    })
+    .await
+    .unwrap();
+    assert!(said.contains("listening on https://127.0.0.1:"), "{said}");
+}
