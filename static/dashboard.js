@@ -1214,7 +1214,7 @@
         var acts = make("td", "actions");
         var who = donationName(d, currency);
         var button = function (act, label) { acts.appendChild(actionButton(act, d.id, label, who)); };
-        if (d.pending || d.moderation === "pending") button("approve", T.approve);
+        if (!d.refunded && (d.pending || d.moderation === "pending")) button("approve", T.approve);
         if (d.donor_name && !d.donor_hidden) button("hide-donor", T.hideDonor);
         if (d.message_text && !d.message_hidden) button("hide-message", T.hideMessage);
         // A hiding undone: the name or the words back on air.
@@ -1591,7 +1591,7 @@
     lives.forEach(function (l, i) {
       var tr = make("tr");
       tr.appendChild(make("td", null, when(l.scheduled_at)));
-      [["series-overlay-", l.overlay_url], ["series-host-", cagnotteHostLink(l.host_url, lang)]].forEach(function (p) {
+      [["series-overlay-", cagnotteOverlayLink(l.overlay_url, lang)], ["series-host-", cagnotteHostLink(l.host_url, lang)]].forEach(function (p) {
         var td = make("td", "url");
         var row = make("span", "copy-row");
         var input = make("input");
@@ -1617,7 +1617,7 @@
   // Likewise their host's space: any of their host links with `follow=host`.
   function showFollow(overlayUrl, hostUrl) {
     el("secret-follow-box").hidden = false;
-    el("follow-url").value = overlayUrl + "&follow=host";
+    el("follow-url").value = cagnotteOverlayLink(overlayUrl, lang) + "&follow=host";
     var link = cagnotteHostLink(hostUrl, lang);
     el("host-follow-url").value = link.replace("#", "&follow=host#");
   }
@@ -1634,7 +1634,7 @@
     el("secret-key-box").hidden = !key;
     el("secret-host-box").hidden = !hostUrl;
     if (overlayUrl) {
-      el("overlay-url").value = overlayUrl;
+      el("overlay-url").value = cagnotteOverlayLink(overlayUrl, lang);
       var u = new URL(overlayUrl, location.href);
       el("builder-link").href = u.pathname + "/builder" + u.search + "&lang=" + lang;
       // A separate alert instance: the preview never marks alerts as shown for OBS.

@@ -389,7 +389,7 @@
         var acts = make("td", "actions");
         var who = donationName(d);
         var add = function (act, label) { acts.appendChild(button(act, d.id, label, who)); };
-        if (d.moderation === "pending") add("approve", T.approve);
+        if (!d.refunded && d.moderation === "pending") add("approve", T.approve);
         if (d.donor_name && !d.anonymous && !d.donor_hidden) add("hide-donor", T.hideDonor);
         if (d.message_text && !d.message_hidden) add("hide-message", T.hideMessage);
         // A hiding undone: the name or the words back on air.
@@ -473,8 +473,8 @@
   }
   rotation("rotate-overlay", { overlay_token: true }, T.rotateWarn, function (v) {
     el("overlay-new").hidden = false;
-    el("overlay-url").value = v.overlay_url;
-    el("follow-url").value = v.overlay_url + "&follow=host";
+    el("overlay-url").value = cagnotteOverlayLink(v.overlay_url, lang);
+    el("follow-url").value = cagnotteOverlayLink(v.overlay_url, lang) + "&follow=host";
     var u = new URL(v.overlay_url, location.href);
     el("builder-link").href = u.pathname + "/builder" + u.search + "&lang=" + lang;
     notice(T.rotated, false);

@@ -857,6 +857,12 @@ function cagnotteHostLink(url, lang) {
   return url.slice(0, cut) + "?lang=" + lang + url.slice(cut);
 }
 
+// An overlay's link for OBS as a page in `lang` gives it: in English, the
+// overlay speaks English (French is its own default).
+function cagnotteOverlayLink(url, lang) {
+  return lang === "en" ? url + "&lang=en" : url;
+}
+
 // What the dashboard and the host's space say of prize draws.
 var cagnotteDrawWords = {
   fr: {

@@ -498,6 +498,8 @@ async fn edits_rotation_and_a_test_alert_that_totals_ignore() {
         create_campaign(b, "Spring drive", "2000", "https://dons.example.org/spring").await;
         create_live(b, "Ana").await;
         let first_url = input_value(b, "#overlay-url").await;
+        // The link for OBS gives an English overlay, as the dashboard is.
+        assert!(first_url.ends_with("&lang=en"), "{first_url}");
         // Its builder opens in the dashboard's language.
         let builder = b.js("return document.getElementById('builder-link').href").await;
         assert!(builder.as_str().unwrap().ends_with("&lang=en"), "{builder}");
@@ -561,8 +563,9 @@ async fn edits_rotation_and_a_test_alert_that_totals_ignore() {
         .await;
         let new_url = input_value(b, "#overlay-url").await;
         let old = reqwest::get(&first_url).await.unwrap().status();
-        let new = reqwest::get(&new_url).await.unwrap().status();
-        assert_eq!((old, new), (StatusCode::UNAUTHORIZED, StatusCode::OK));
+        let new = reqwest::get(&new_url).await.unwrap();
+        let new = (new.status(), new.text().await.unwrap().contains("<html lang=\"en\">"));
+        assert_eq!((old, new), (StatusCode::UNAUTHORIZED, (StatusCode::OK, true)), "{new_url}");
         assert_eq!(text(b, "#lives article [data-act=rotate-overlay]").await, "New overlay link");
         let first_key = input_value(b, "#live-key").await;
         assert!(first_key.starts_with("ck_"), "{first_key}");

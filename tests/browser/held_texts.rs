@@ -103,3 +103,37 @@ async fn a_burst_of_held_texts_leaves_the_gifts_on_air_on_screen() {
     })
     .await;
 }
+
+/// A held text whose gift was refunded whole has nothing left to approve: its
+/// row in the host's and the organisers' donations offers no approval, and it
+/// leaves the held texts; one refunded in part still waits.
+#[tokio::test]
+async fn a_held_text_refunded_whole_is_no_longer_offered_for_approval() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    app.moderate(&live, json!({"mode": "manual"})).await;
+    let ids = gifts(&app, &live, "Attente", 2).await;
+    assert_eq!(app.refund(&live, &ids[0], json!({})).await, StatusCode::OK);
+    assert_eq!(app.refund(&live, &ids[1], json!({"refunded_amount": 50})).await, StatusCode::OK);
+    // The approvals offered in a donations table, by donation.
+    let offered = "return Array.from(document.querySelectorAll('#donations [data-act=approve]'))\
+                   .map(function (b) { return b.dataset.id || b.closest('[data-id]').dataset.id; }).sort()";
+    let host = live.body["host_token"].as_str().unwrap();
+    with_browser(async |b| {
+        b.goto(&format!("{}/lives/{}/host#key={host}", app.base, live.id)).await;
+        eventually("the host's donations", WAIT, || async {
+            (b.js("return document.querySelectorAll('#donations [data-id]').length").await.as_u64() > Some(0))
+                .then_some(())
+        })
+        .await;
+        assert_eq!(b.js(offered).await, json!([ids[1]]));
+        crate::dashboard::sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        eventually("the organisers' donations", WAIT, || async {
+            (b.js("return document.querySelectorAll('#donations tbody tr[data-id]').length").await.as_u64() == Some(2))
+                .then_some(())
+        })
+        .await;
+        assert_eq!(b.js(offered).await, json!([ids[1]]));
+    })
+    .await;
+}
