@@ -221,12 +221,12 @@ fn the_server_says_it_listens_once_it_serves_and_where_its_data_is() {
 #[test]
 fn an_invalid_log_filter_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let out = output(&mut cagnotte(dir.path()).args(["--log", "cagnotte=lots"]));
+    let out = output(cagnotte(dir.path()).args(["--log", "cagnotte=lots"]));
     let said = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{said}");
     assert!(said.contains("--log") && said.contains("cagnotte=lots"), "{said}");
     assert!(!said.contains("listening on"), "{said}");
-    let out = output(&mut cagnotte(dir.path()).env("CAGNOTTE_LOG", "====="));
+    let out = output(cagnotte(dir.path()).env("CAGNOTTE_LOG", "====="));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
@@ -239,7 +239,7 @@ fn a_stored_admin_digest_that_is_not_one_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let digest = dir.path().join("admin-token.sha256");
     std::fs::write(&digest, "").unwrap();
-    let out = output(&mut cagnotte(dir.path()).env_remove("CAGNOTTE_ADMIN_TOKEN"));
+    let out = output(cagnotte(dir.path()).env_remove("CAGNOTTE_ADMIN_TOKEN"));
     let said = stderr(&out);
     assert!(!out.status.success(), "{said}");
     assert!(said.contains(&digest.display().to_string()), "{said}");
@@ -304,7 +304,7 @@ async fn a_configured_admin_token_retires_the_generated_one() {
 fn an_admin_token_has_sixteen_characters_and_no_blanks_around_it() {
     let dir = tempfile::tempdir().unwrap();
     for bad in [" ".repeat(17), "é".repeat(8), " an-admin-token-of-test".into(), "an-admin-token-of-test\n".into()] {
-        let out = output(&mut cagnotte(dir.path()).env("CAGNOTTE_ADMIN_TOKEN", &bad));
+        let out = output(cagnotte(dir.path()).env("CAGNOTTE_ADMIN_TOKEN", &bad));
         let said = stderr(&out);
         assert!(!out.status.success(), "{bad:?} accepted");
         assert!(said.contains("admin token"), "{bad:?}: {said}");
