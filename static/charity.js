@@ -9,7 +9,7 @@
   var campaignId = body.dataset.campaign;
   var currency = body.dataset.currency;
   var lang = body.dataset.lang === "en" ? "en" : "fr";
-  var locale = lang === "fr" ? "fr-FR" : "en-US";
+  var locale = cagnotteLocale(lang);
 
   var T = {
     fr: {

@@ -13,7 +13,7 @@
   "use strict";
   var body = document.body;
   var lang = body.dataset.lang === "en" ? "en" : "fr";
-  var locale = lang === "fr" ? "fr-FR" : "en-US";
+  var locale = cagnotteLocale(lang);
   var el = function (id) { return document.getElementById(id); };
 
   var T = {

@@ -8,7 +8,7 @@
   var kind = body.dataset.kind === "live" ? "live" : "campaign";
   var id = body.dataset.id;
   var lang = body.dataset.lang === "en" ? "en" : "fr";
-  var locale = lang === "en" ? "en-US" : "fr-FR";
+  var locale = cagnotteLocale(lang);
   var fmt = new Intl.NumberFormat(locale, { style: "currency", currency: body.dataset.currency });
   var pct = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 });
   var scale = Math.pow(10, fmt.resolvedOptions().maximumFractionDigits);

@@ -14,7 +14,7 @@
   var liveId = body.dataset.live;
   var currency = body.dataset.currency;
   var lang = body.dataset.lang === "en" ? "en" : "fr";
-  var locale = lang === "en" ? "en-US" : "fr-FR";
+  var locale = cagnotteLocale(lang);
   var grouped = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   var T = {
     fr: {

@@ -2245,3 +2245,23 @@ async fn a_part_refund_on_a_phone_keeps_the_row_in_sight() {
     })
     .await;
 }
+
+/// The English dashboard writes dates as the computer's English does (as
+/// the host's space, the charity's space and the website counter do).
+#[tokio::test]
+async fn english_pages_write_dates_as_britain_does_on_a_british_computer() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    let (s, v) = app.patch_live(&live.id, json!({"scheduled_at": "2030-12-01T19:00:00Z"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    with_browser(async |b| {
+        b.time_zone("Europe/Paris").await;
+        b.locale(Some("en-GB")).await;
+        sign_in(b, &app, &format!("?lang=en#c={}", live.campaign_id)).await;
+        wait_text(b, "#lives article [data-f=when]", "1 Dec 2030, 20:00 ·").await;
+        b.locale(None).await;
+        b.client.refresh().await.expect("reload");
+        wait_text(b, "#lives article [data-f=when]", "Dec 1, 2030, 8:00 PM ·").await;
+    })
+    .await;
+}
