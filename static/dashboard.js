@@ -1591,16 +1591,21 @@
     lives.forEach(function (l, i) {
       var tr = make("tr");
       tr.appendChild(make("td", null, when(l.scheduled_at)));
-      [["series-overlay-", cagnotteOverlayLink(l.overlay_url, lang)], ["series-host-", cagnotteHostLink(l.host_url, lang)]].forEach(function (p) {
+      var heads = el("series").querySelectorAll("thead th");
+      [["series-overlay-", cagnotteOverlayLink(l.overlay_url, lang), 1], ["series-host-", cagnotteHostLink(l.host_url, lang), 2]].forEach(function (p) {
         var td = make("td", "url");
         var row = make("span", "copy-row");
         var input = make("input");
         input.readOnly = true;
         input.value = p[1];
         input.id = p[0] + i;
+        // Named by its column and its live's date: "URL de l'overlay — 3 mars, 20:00".
+        var name = heads[p[2]].textContent + " — " + when(l.scheduled_at);
+        input.setAttribute("aria-label", name);
         var b = make("button", null, T.copy);
         b.type = "button";
         b.dataset.copy = input.id;
+        cagnotteNameCopy(lang, b, input, name);
         row.appendChild(input);
         row.appendChild(b);
         td.appendChild(row);

@@ -857,6 +857,20 @@ function cagnotteHostLink(url, lang) {
   return url.slice(0, cut) + "?lang=" + lang + url.slice(cut);
 }
 
+// In-page links (the sections' line, "Passer la liste des dons") move the
+// focus and the view to their target without touching the address's `#…`,
+// which holds the dashboard's campaign (`#c=…`) or a host's key (`#key=…`): a
+// reload after one still opens the same campaign, with the same key.
+document.addEventListener("click", function (e) {
+  var a = e.target.closest && e.target.closest("nav.sections a[href^='#'], a.skip[href^='#']");
+  var target = a && document.getElementById(decodeURIComponent(a.getAttribute("href").slice(1)));
+  if (!target) return;
+  e.preventDefault();
+  if (!target.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(target.nodeName)) target.tabIndex = -1;
+  target.focus({ preventScroll: true });
+  target.scrollIntoView({ block: "start" });
+});
+
 // An overlay's link for OBS as a page in `lang` gives it: in English, the
 // overlay speaks English (French is its own default).
 function cagnotteOverlayLink(url, lang) {

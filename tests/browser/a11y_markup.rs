@@ -536,3 +536,31 @@ async fn the_ticker_shows_each_gift_in_turn_without_motion() {
     })
     .await;
 }
+
+/// The sections' links and the skip link move the focus without touching the
+/// address's `#…`: the dashboard's campaign is still there for a reload.
+#[tokio::test]
+async fn in_page_links_keep_the_campaign_in_the_address() {
+    let app = spawn_app().await;
+    let live = app.setup().await;
+    app.gifts(&live, 3).await;
+    with_browser(async |b| {
+        sign_in(b, &app, &format!("#c={}", live.campaign_id)).await;
+        wait_rows(b, "#donations tbody tr[data-id]", 3).await;
+        let follow = "var a = document.querySelector(arguments[0]); a.focus(); a.click(); \
+                      var t = document.getElementById(a.getAttribute('href').slice(1)); \
+                      return [location.hash, document.activeElement === t];";
+        let v = b
+            .client
+            .execute(follow, vec![json!("#campaign-view nav[aria-label=Sections] a[href='#matches-box']")])
+            .await;
+        assert_eq!(v.expect("script"), json!([format!("#c={}", live.campaign_id), true]));
+        let v = b.client.execute(follow, vec![json!("a.skip")]).await;
+        assert_eq!(v.expect("script"), json!([format!("#c={}", live.campaign_id), true]));
+        open_host_space(b, &app, &live, "").await;
+        let hash = b.js("return location.hash").await;
+        let v = b.client.execute(follow, vec![json!("a.skip")]).await;
+        assert_eq!(v.expect("script"), json!([hash, true]));
+    })
+    .await;
+}
