@@ -56,6 +56,20 @@ async fn open_host_space(b: &Browser, app: &TestApp, live: &TestLive, query: &st
     wait_ready(b).await;
 }
 
+/// A campaign with a donate link and a sponsor doubling up to 1 000 €, and
+/// its live: the campaign's id and the live.
+async fn sponsored(app: &TestApp) -> (String, TestLive) {
+    let c = app
+        .campaign(
+            json!({"name": "Restos", "currency": "EUR", "goal": 500000, "donate_url": "https://dons.example.org"}),
+        )
+        .await;
+    let campaign = c["id"].as_str().unwrap().to_owned();
+    let live = app.live(&campaign, json!({"host": "Corentin", "goal": 100000})).await;
+    app.add_match(&campaign, json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 100000})).await;
+    (campaign, live)
+}
+
 async fn wait_rows(b: &Browser, css: &str, n: usize) {
     eventually(&format!("{n} rows in {css}"), WAIT, || async {
         (b.js(&format!("return document.querySelectorAll('{css}').length")).await == n).then_some(())
@@ -287,14 +301,7 @@ async fn fields_are_named_by_their_own_labels() {
 #[tokio::test]
 async fn text_and_fields_keep_their_contrast() {
     let app = spawn_app().await;
-    let c = app
-        .campaign(
-            json!({"name": "Restos", "currency": "EUR", "goal": 500000, "donate_url": "https://dons.example.org"}),
-        )
-        .await;
-    let campaign = c["id"].as_str().unwrap().to_owned();
-    let live = app.live(&campaign, json!({"host": "Corentin", "goal": 100000})).await;
-    app.add_match(&campaign, json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 100000})).await;
+    let (campaign, live) = sponsored(&app).await;
     app.gift(&live, Some("Zoé"), 1000, false).await;
     app.moderate(&live, json!({"mode": "manual"})).await;
     app.donate(&live, json!({"amount": 700, "currency": "EUR", "donor": "Hugo", "message": "Bravo"})).await;
@@ -446,14 +453,7 @@ const HEADINGS: &str = r#"
 #[tokio::test]
 async fn the_public_pages_cards_have_headings_and_keep_still_on_request() {
     let app = spawn_app().await;
-    let c = app
-        .campaign(
-            json!({"name": "Restos", "currency": "EUR", "goal": 500000, "donate_url": "https://dons.example.org"}),
-        )
-        .await;
-    let campaign = c["id"].as_str().unwrap().to_owned();
-    let live = app.live(&campaign, json!({"host": "Corentin", "goal": 100000})).await;
-    app.add_match(&campaign, json!({"sponsor": "Acme", "ratio": [1, 1], "cap": 100000})).await;
+    let (campaign, live) = sponsored(&app).await;
     let (s, p) = app
         .post(
             &format!("/api/v1/lives/{}/polls", live.id),
