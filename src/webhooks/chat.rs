@@ -13,6 +13,7 @@
 //! message stays text.
 
 use crate::domain::HookFormat;
+use crate::http::pages::count_for;
 use crate::money::Currency;
 use serde_json::{Value, json};
 
@@ -318,11 +319,11 @@ impl Words {
         }
         let matched = t["matched"].as_i64().filter(|m| *m > 0).and_then(|m| self.money(&json!(m)));
         Some(if self.french {
-            let gifts = if n > 1 { format!("{n} dons") } else { format!("{n} don") };
+            let gifts = if n > 1 { format!("{} dons", count_for(n, true)) } else { format!("{n} don") };
             let sponsors = matched.map(|m| format!(" (dont {m} des sponsors)")).unwrap_or_default();
             format!("🏁 Fin du live — {who}\u{a0}: {total} récoltés en {gifts}{sponsors}. Merci à tous\u{a0}!")
         } else {
-            let gifts = if n == 1 { "1 donation".to_owned() } else { format!("{n} donations") };
+            let gifts = if n == 1 { "1 donation".to_owned() } else { format!("{} donations", count_for(n, false)) };
             let sponsors = matched.map(|m| format!(" ({m} of it from sponsors)")).unwrap_or_default();
             format!("🏁 The live is over — {who}: {total} raised in {gifts}{sponsors}. Thank you all!")
         })
@@ -364,14 +365,14 @@ impl Words {
         let charity = c["charity"].as_str().filter(|s| !s.is_empty()).map(|s| self.text(s));
         let matched = t["matched"].as_i64().filter(|m| *m > 0).and_then(|m| self.money(&json!(m)));
         Some(if self.french {
-            let gifts = if n > 1 { format!("{n} dons") } else { format!("{n} don") };
+            let gifts = if n > 1 { format!("{} dons", count_for(n, true)) } else { format!("{n} don") };
             let charity = charity.map(|s| format!(" pour {s}")).unwrap_or_default();
             let sponsors = matched.map(|m| format!(" (dont {m} des sponsors)")).unwrap_or_default();
             format!(
                 "🏁 La collecte {name} est terminée\u{a0}: {total} récoltés{charity} en {gifts}{sponsors}. Merci à tous\u{a0}!"
             )
         } else {
-            let gifts = if n == 1 { "1 donation".to_owned() } else { format!("{n} donations") };
+            let gifts = if n == 1 { "1 donation".to_owned() } else { format!("{} donations", count_for(n, false)) };
             let charity = charity.map(|s| format!(" for {s}")).unwrap_or_default();
             let sponsors = matched.map(|m| format!(" ({m} of it from sponsors)")).unwrap_or_default();
             format!("🏁 The fundraiser {name} is over: {total} raised{charity} in {gifts}{sponsors}. Thank you all!")
@@ -658,15 +659,15 @@ mod tests {
     fn a_campaign_s_end_says_what_it_raised_and_for_whom() {
         let frame = json!({
             "campaign": {"name": "Décembre solidaire", "charity": "Les Restos du Cœur"},
-            "campaign_totals": {"raised": 1_234_500, "matched": 200_000, "total": 1_434_500, "donations": 321},
+            "campaign_totals": {"raised": 1_234_500, "matched": 200_000, "total": 1_434_500, "donations": 4321},
         });
         assert_eq!(
             content(HookFormat::Discord, "campaign.ended", frame.clone(), true)["content"],
-            "🏁 La collecte «\u{a0}Décembre solidaire\u{a0}» est terminée\u{a0}: 14\u{202f}345,00\u{a0}€ récoltés pour Les Restos du Cœur en 321 dons (dont 2\u{202f}000,00\u{a0}€ des sponsors). Merci à tous\u{a0}!"
+            "🏁 La collecte «\u{a0}Décembre solidaire\u{a0}» est terminée\u{a0}: 14\u{202f}345,00\u{a0}€ récoltés pour Les Restos du Cœur en 4\u{202f}321 dons (dont 2\u{202f}000,00\u{a0}€ des sponsors). Merci à tous\u{a0}!"
         );
         assert_eq!(
             content(HookFormat::Slack, "campaign.ended", frame, false)["text"],
-            "🏁 The fundraiser \u{201c}Décembre solidaire\u{201d} is over: €14,345.00 raised for Les Restos du Cœur in 321 donations (€2,000.00 of it from sponsors). Thank you all!"
+            "🏁 The fundraiser \u{201c}Décembre solidaire\u{201d} is over: €14,345.00 raised for Les Restos du Cœur in 4,321 donations (€2,000.00 of it from sponsors). Thank you all!"
         );
         let one = json!({
             "campaign": {"name": "Mars", "charity": null},
