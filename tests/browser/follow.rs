@@ -109,7 +109,7 @@ async fn the_builder_the_dashboard_and_the_host_s_space_give_the_follow_link() {
         assert_eq!(host_follow, host_link.replace('#', "&follow=host#"));
         assert!(host_follow.contains("/host?lang=fr&follow=host#key=ht_"), "{host_follow}");
         assert_eq!(
-            b.js("return document.querySelector('label:has(#follow-url)').firstChild.textContent.trim()").await,
+            b.js("return document.querySelector('label[for=follow-url]').textContent.trim()").await,
             "Un seul lien OBS pour tous les lives de cet hôte"
         );
 
